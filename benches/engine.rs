@@ -1,0 +1,2 @@
+//! Benchmarks (placeholder until the engine bench lands).
+fn main() {}

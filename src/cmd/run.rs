@@ -1,0 +1,165 @@
+//! `enclave run`: simulate scenarios and write their results.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use enclave::engine::{self, RunConfig, RunResult};
+use enclave::outcome::REGION_METRICS;
+use enclave::output::{self, PathsWriter, RunRecord};
+use enclave::scenario::Scenario;
+
+/// Flags of `enclave run`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Scenario files (TOML); the bundled reference scenario when none is given.
+    pub scenarios: Vec<PathBuf>,
+    /// Output folder; results go to DIR/<scenario id>/.
+    #[arg(long, value_name = "DIR", default_value = "out")]
+    pub out: PathBuf,
+    /// Number of paths (overrides [simulation] paths).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub paths: Option<u64>,
+    /// Seed (overrides [simulation] seed).
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
+    /// Years simulated (overrides [simulation] horizon).
+    #[arg(long, value_name = "YEARS", value_parser = clap::value_parser!(u32).range(1..=200))]
+    pub horizon: Option<u32>,
+    /// Worker threads (default: one per core).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub threads: usize,
+    /// Also write every path's results (paths.csv, paths_park.csv).
+    #[arg(long)]
+    pub keep_paths: bool,
+    /// No progress bar and no summary on the terminal.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Runs every scenario in turn.
+pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    let loaded = match super::load_all(&args.scenarios) {
+        Ok(l) => l,
+        Err(code) => return Ok(code),
+    };
+    for l in &loaded {
+        run_one(args, &l.file, &l.scenario)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_one(args: &Args, file: &str, scn: &Scenario) -> anyhow::Result<()> {
+    let mut cfg = RunConfig::from_scenario(scn);
+    cfg.paths = args.paths.unwrap_or(cfg.paths);
+    cfg.seed = args.seed.unwrap_or(cfg.seed);
+    cfg.horizon = args.horizon.unwrap_or(cfg.horizon);
+    cfg.threads = args.threads;
+    let dir = args.out.join(&scn.id);
+    std::fs::create_dir_all(&dir)
+        .with_context(|| format!("cannot create output folder {}", dir.display()))?;
+
+    let bar = if args.quiet || !std::io::stderr().is_terminal() {
+        ProgressBar::hidden()
+    } else {
+        let bar = ProgressBar::with_draw_target(Some(cfg.paths), ProgressDrawTarget::stderr());
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{msg} [{bar:40}] {pos}/{len} paths, {elapsed} (eta {eta})",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        bar.set_message(scn.id.clone());
+        bar
+    };
+    let mut paths_writer = if args.keep_paths {
+        Some(PathsWriter::create(&dir)?)
+    } else {
+        None
+    };
+    let mut write_error = None;
+    let started = Instant::now();
+    let result = engine::run(scn, &cfg, &mut |chunk| {
+        bar.inc((chunk.records.len() / chunk.layout.len()) as u64);
+        if let Some(w) = paths_writer.as_mut()
+            && write_error.is_none()
+            && let Err(e) = w.write_chunk(scn, &chunk)
+        {
+            write_error = Some(e);
+        }
+    })?;
+    let elapsed = started.elapsed().as_secs_f64();
+    bar.finish_and_clear();
+    if let Some(e) = write_error {
+        return Err(e.into());
+    }
+    if let Some(w) = paths_writer {
+        w.finish()?;
+    }
+    let record = RunRecord::new(scn, file, &cfg, &result, elapsed);
+    output::write_results(&dir, scn, &result, &record)?;
+    if !args.quiet {
+        print_summary(scn, &result, &dir, elapsed);
+    }
+    Ok(())
+}
+
+/// The one-screen summary: per alternative and region, mean NPV, its 90% interval and P(NPV < 0).
+fn print_summary(scn: &Scenario, result: &RunResult, dir: &std::path::Path, elapsed: f64) {
+    let layout = result.layout;
+    let m = |name: &str| {
+        REGION_METRICS
+            .iter()
+            .position(|x| *x == name)
+            .unwrap_or_else(|| unreachable!("{name} is a metric"))
+    };
+    let (npv, neg) = (m("npv"), m("npv_negative"));
+    println!(
+        "{} — {} paths, {} years, {:.1} s, {:.1} M firm-years/s; NPV in {} at each region's discount rate",
+        scn.name,
+        result.paths,
+        layout.horizon,
+        elapsed,
+        result.firm_years as f64 / elapsed.max(1e-9) / 1e6,
+        scn.money_unit
+    );
+    let alt_width = scn
+        .alternatives
+        .iter()
+        .map(|a| a.name.chars().count())
+        .max()
+        .unwrap_or(10)
+        .max(11);
+    let region_width = scn
+        .regions
+        .iter()
+        .map(|r| r.id.chars().count())
+        .max()
+        .unwrap_or(6)
+        .max(6);
+    println!(
+        "{:<alt_width$}  {:<region_width$}  {:>10}  {:>23}  {:>9}",
+        "alternative", "region", "mean NPV", "90% interval", "P(NPV<0)"
+    );
+    for (a, alt) in scn.alternatives.iter().enumerate() {
+        for (r, region) in scn.regions.iter().enumerate() {
+            let acc = &result.accumulators[layout.region_metric(a, r, npv)];
+            let p_neg = result.accumulators[layout.region_metric(a, r, neg)].mean();
+            println!(
+                "{:<alt_width$}  {:<region_width$}  {:>10.1}  [{:>10.1}, {:>10.1}]  {:>8.1}%",
+                alt.name,
+                region.id,
+                acc.mean(),
+                acc.quantile(0.05),
+                acc.quantile(0.95),
+                100.0 * p_neg
+            );
+        }
+    }
+    println!("results: {}", dir.display());
+}

@@ -1,0 +1,1231 @@
+//! Probability distributions for the uncertain inputs of a simulation.
+//!
+//! A [`Dist`] is the raw description read from a scenario file; an [`Uncertain`]
+//! is a validated distribution, optionally truncated to `[lower, upper]`, that is
+//! sampled by inverse transform: a uniform number `u` in `[0, 1]` is mapped
+//! through the quantile function (inverse CDF) of the truncated distribution.
+//! Sampling by quantile keeps every draw a deterministic function of `u`, which
+//! makes common random numbers and Latin hypercube designs straightforward.
+
+use statrs::distribution::{Beta, ContinuousCDF, Normal};
+
+/// Probabilities are kept inside `[NORMAL_P_MIN, 1 - NORMAL_P_MIN]` for the
+/// unbounded normal and lognormal tails so that quantiles stay finite.
+const NORMAL_P_MIN: f64 = 1e-12;
+
+/// Number of midpoints used to compute the mean of a truncated continuous distribution.
+const MEAN_GRID: usize = 20_000;
+
+/// Description of a probability distribution, as written in a scenario file.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Dist {
+    /// Normal (Gaussian) distribution.
+    ///
+    /// # Formula
+    ///
+    /// `X = mean + sd · Φ⁻¹(u)`, where `Φ` is the standard normal CDF.
+    Normal {
+        /// Mean of the variable.
+        mean: f64,
+        /// Standard deviation of the variable (`sd = 0` gives the constant `mean`).
+        sd: f64,
+    },
+    /// Lognormal distribution, parameterised by the mean and standard deviation
+    /// of the variable itself (not of its logarithm).
+    ///
+    /// # Formula
+    ///
+    /// With `m = mean` and `s = sd`:
+    /// `σ² = ln(1 + s²/m²)`, `μ = ln(m) − σ²/2`, and `X = exp(μ + σ · Φ⁻¹(u))`,
+    /// so that `E[X] = m` and `SD[X] = s`.
+    LogNormal {
+        /// Mean of the variable (must be > 0).
+        mean: f64,
+        /// Standard deviation of the variable (`sd = 0` gives the constant `mean`).
+        sd: f64,
+    },
+    /// Continuous uniform distribution on `[min, max]`.
+    ///
+    /// # Formula
+    ///
+    /// `X = min + u (max − min)`, mean `(min + max) / 2`.
+    Uniform {
+        /// Lower end.
+        min: f64,
+        /// Upper end (`min = max` gives a constant).
+        max: f64,
+    },
+    /// Triangular distribution on `[min, max]` with peak at `mode`.
+    ///
+    /// # Formula
+    ///
+    /// With `a = min`, `c = mode`, `b = max` and `F_c = (c − a)/(b − a)`:
+    /// `X = a + √(u (b − a)(c − a))` for `u < F_c`, else `X = b − √((1 − u)(b − a)(b − c))`.
+    /// Mean `(a + c + b) / 3`.
+    Triangular {
+        /// Lower end.
+        min: f64,
+        /// Most likely value.
+        mode: f64,
+        /// Upper end.
+        max: f64,
+    },
+    /// Beta-PERT distribution with `λ = 4`: a beta distribution on `[min, max]`.
+    ///
+    /// # Formula
+    ///
+    /// `α = 1 + 4 (mode − min)/(max − min)`, `β = 1 + 4 (max − mode)/(max − min)`,
+    /// `X = min + (max − min) · B⁻¹(u; α, β)`. Mean `(min + 4 mode + max) / 6`.
+    Pert {
+        /// Lower end.
+        min: f64,
+        /// Most likely value.
+        mode: f64,
+        /// Upper end.
+        max: f64,
+    },
+    /// Beta distribution scaled to `[min, max]`.
+    ///
+    /// # Formula
+    ///
+    /// `X = min + (max − min) · B⁻¹(u; α, β)`, mean `min + (max − min) α/(α + β)`.
+    Beta {
+        /// First shape parameter (> 0).
+        alpha: f64,
+        /// Second shape parameter (> 0).
+        beta: f64,
+        /// Lower end.
+        min: f64,
+        /// Upper end (> min).
+        max: f64,
+    },
+    /// Discrete distribution over a finite set of values.
+    ///
+    /// # Formula
+    ///
+    /// `P(X = values[i]) = weights[i] / Σ_j weights[j]`; the quantile at `u` is the
+    /// smallest value whose cumulative probability is ≥ `u`.
+    Discrete {
+        /// Possible values (any order; sorted internally).
+        values: Vec<f64>,
+        /// Positive weights, one per value, normalised internally.
+        weights: Vec<f64>,
+    },
+}
+
+/// One problem found while validating a distribution.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{field}: expected {expected}, found {found}")]
+pub struct DistError {
+    /// Name of the offending field, as written in the scenario file.
+    pub field: &'static str,
+    /// What the field should have been.
+    pub expected: String,
+    /// What was found instead.
+    pub found: String,
+}
+
+impl DistError {
+    fn new(field: &'static str, expected: &str, found: String) -> Self {
+        DistError {
+            field,
+            expected: expected.to_owned(),
+            found,
+        }
+    }
+}
+
+/// Validated internal form of a distribution, before truncation.
+#[derive(Debug, Clone)]
+enum Kind {
+    /// All mass at one value (degenerate parameters).
+    Point(f64),
+    /// Normal with `sd > 0`.
+    Normal { mean: f64, sd: f64 },
+    /// Lognormal with log-scale parameters, `sigma > 0`.
+    LogNormal { mu: f64, sigma: f64 },
+    /// Uniform with `min < max`.
+    Uniform { min: f64, max: f64 },
+    /// Triangular with `min < max`.
+    Triangular { min: f64, mode: f64, max: f64 },
+    /// Beta scaled to `[min, max]`, `min < max` (also used for PERT).
+    Beta { beta: Beta, min: f64, max: f64 },
+    /// Discrete, values sorted ascending and cumulative probabilities (last = 1).
+    Discrete { values: Vec<f64>, cum: Vec<f64> },
+}
+
+impl Kind {
+    /// Natural support of the untruncated distribution.
+    fn support(&self) -> (f64, f64) {
+        match self {
+            Kind::Point(c) => (*c, *c),
+            Kind::Normal { .. } => (f64::NEG_INFINITY, f64::INFINITY),
+            Kind::LogNormal { .. } => (0.0, f64::INFINITY),
+            Kind::Uniform { min, max }
+            | Kind::Triangular { min, max, .. }
+            | Kind::Beta { min, max, .. } => (*min, *max),
+            Kind::Discrete { values, .. } => (
+                values.first().copied().unwrap_or(f64::NAN),
+                values.last().copied().unwrap_or(f64::NAN),
+            ),
+        }
+    }
+
+    /// CDF of a continuous kind (`Point` and `Discrete` are handled separately).
+    fn cdf(&self, x: f64) -> f64 {
+        let std_normal = Normal::standard();
+        match self {
+            Kind::Point(c) => {
+                if x >= *c {
+                    1.0
+                } else {
+                    0.0
+                }
+            }
+            Kind::Normal { mean, sd } => std_normal.cdf((x - mean) / sd),
+            Kind::LogNormal { mu, sigma } => {
+                if x <= 0.0 {
+                    0.0
+                } else {
+                    std_normal.cdf((x.ln() - mu) / sigma)
+                }
+            }
+            Kind::Uniform { min, max } => ((x - min) / (max - min)).clamp(0.0, 1.0),
+            Kind::Triangular { min, mode, max } => {
+                if x <= *min {
+                    0.0
+                } else if x >= *max {
+                    1.0
+                } else if x <= *mode {
+                    // min < x <= mode, hence mode > min.
+                    (x - min) * (x - min) / ((max - min) * (mode - min))
+                } else {
+                    // mode < x < max, hence max > mode.
+                    1.0 - (max - x) * (max - x) / ((max - min) * (max - mode))
+                }
+            }
+            Kind::Beta { beta, min, max } => beta.cdf(((x - min) / (max - min)).clamp(0.0, 1.0)),
+            Kind::Discrete { values, cum } => {
+                let k = values.partition_point(|v| *v <= x);
+                if k == 0 { 0.0 } else { cum[k - 1] }
+            }
+        }
+    }
+
+    /// Inverse CDF of a continuous kind at probability `p` in `[0, 1]`.
+    fn inverse_cdf(&self, p: f64) -> f64 {
+        let std_normal = Normal::standard();
+        match self {
+            Kind::Point(c) => *c,
+            Kind::Normal { mean, sd } => {
+                mean + sd * std_normal.inverse_cdf(p.clamp(NORMAL_P_MIN, 1.0 - NORMAL_P_MIN))
+            }
+            Kind::LogNormal { mu, sigma } => (mu
+                + sigma * std_normal.inverse_cdf(p.clamp(NORMAL_P_MIN, 1.0 - NORMAL_P_MIN)))
+            .exp(),
+            Kind::Uniform { min, max } => min + p * (max - min),
+            Kind::Triangular { min, mode, max } => {
+                let width = max - min;
+                let f_mode = (mode - min) / width;
+                if p < f_mode {
+                    min + (p * width * (mode - min)).sqrt()
+                } else {
+                    max - ((1.0 - p) * width * (max - mode)).sqrt()
+                }
+            }
+            Kind::Beta { beta, min, max } => {
+                min + (max - min) * beta.inverse_cdf(p.clamp(0.0, 1.0))
+            }
+            Kind::Discrete { values, cum } => {
+                // `values` is never empty (checked when the kind is built), and the last
+                // cumulative probability is exactly 1, so `k` is always a valid index.
+                let k = cum
+                    .partition_point(|c| *c < p)
+                    .min(values.len().saturating_sub(1));
+                values[k]
+            }
+        }
+    }
+
+    /// Mean of the untruncated distribution.
+    fn mean(&self) -> f64 {
+        match self {
+            Kind::Point(c) => *c,
+            Kind::Normal { mean, .. } => *mean,
+            Kind::LogNormal { mu, sigma } => (mu + 0.5 * sigma * sigma).exp(),
+            Kind::Uniform { min, max } => 0.5 * (min + max),
+            Kind::Triangular { min, mode, max } => (min + mode + max) / 3.0,
+            Kind::Beta { beta, min, max } => {
+                let (a, b) = (beta.shape_a(), beta.shape_b());
+                min + (max - min) * a / (a + b)
+            }
+            Kind::Discrete { values, cum } => {
+                let mut prev = 0.0;
+                let mut sum = 0.0;
+                for (v, c) in values.iter().zip(cum) {
+                    sum += v * (c - prev);
+                    prev = *c;
+                }
+                sum
+            }
+        }
+    }
+}
+
+/// A validated distribution with optional truncation, sampled by inverse CDF.
+///
+/// # Formula
+///
+/// For a truncation range `[L, U]` and CDF `F`, the quantile at `u` is
+/// `F⁻¹(F(L) + u (F(U) − F(L)))`, clamped into `[L, U]`.
+#[derive(Debug, Clone)]
+pub struct Uncertain {
+    /// Description as given by the user.
+    dist: Dist,
+    /// Validated internal form; for a discrete distribution the values outside
+    /// the truncation range are already removed.
+    kind: Kind,
+    /// Truncation bounds (infinite when absent).
+    lower: f64,
+    upper: f64,
+    /// `F(lower)` and `F(upper)` of the untruncated continuous distribution.
+    f_lower: f64,
+    f_upper: f64,
+    /// Support after truncation.
+    support: (f64, f64),
+    /// Mean after truncation.
+    mean: f64,
+}
+
+/// Pushes an error unless `x` is finite.
+fn check_finite(errors: &mut Vec<DistError>, field: &'static str, x: f64) -> bool {
+    if x.is_finite() {
+        true
+    } else {
+        errors.push(DistError::new(field, "a finite number", x.to_string()));
+        false
+    }
+}
+
+/// Pushes an error unless `x` is a finite number ≥ 0.
+fn check_non_negative(errors: &mut Vec<DistError>, field: &'static str, x: f64) -> bool {
+    if !check_finite(errors, field, x) {
+        false
+    } else if x < 0.0 {
+        errors.push(DistError::new(field, "a number ≥ 0", x.to_string()));
+        false
+    } else {
+        true
+    }
+}
+
+/// Pushes an error unless `x` is a finite number > 0.
+fn check_positive(errors: &mut Vec<DistError>, field: &'static str, x: f64) -> bool {
+    if !check_finite(errors, field, x) {
+        false
+    } else if x <= 0.0 {
+        errors.push(DistError::new(field, "a number > 0", x.to_string()));
+        false
+    } else {
+        true
+    }
+}
+
+/// Validates `min ≤ mode ≤ max` (all finite) for the triangular and PERT kinds.
+fn check_min_mode_max(errors: &mut Vec<DistError>, min: f64, mode: f64, max: f64) -> bool {
+    let finite = check_finite(errors, "min", min)
+        & check_finite(errors, "mode", mode)
+        & check_finite(errors, "max", max);
+    if !finite {
+        return false;
+    }
+    let mut ok = true;
+    if min > max {
+        errors.push(DistError::new(
+            "max",
+            "min ≤ max",
+            format!("min = {min}, max = {max}"),
+        ));
+        ok = false;
+    }
+    if mode < min || mode > max {
+        errors.push(DistError::new(
+            "mode",
+            "min ≤ mode ≤ max",
+            format!("min = {min}, mode = {mode}, max = {max}"),
+        ));
+        ok = false;
+    }
+    ok
+}
+
+/// Validates the parameters of `dist`, returning its internal form or pushing errors.
+fn validate_kind(dist: &Dist, errors: &mut Vec<DistError>) -> Option<Kind> {
+    match dist {
+        Dist::Normal { mean, sd } => {
+            let ok = check_finite(errors, "mean", *mean) & check_non_negative(errors, "sd", *sd);
+            ok.then_some(if *sd > 0.0 {
+                Kind::Normal {
+                    mean: *mean,
+                    sd: *sd,
+                }
+            } else {
+                Kind::Point(*mean)
+            })
+        }
+        Dist::LogNormal { mean, sd } => {
+            let mut ok = check_finite(errors, "mean", *mean);
+            if ok && *mean <= 0.0 {
+                errors.push(DistError::new(
+                    "mean",
+                    "a number > 0 (lognormal needs a positive mean)",
+                    mean.to_string(),
+                ));
+                ok = false;
+            }
+            ok &= check_non_negative(errors, "sd", *sd);
+            ok.then(|| {
+                let cv = sd / mean;
+                let sigma2 = (cv * cv).ln_1p();
+                if sigma2 > 0.0 {
+                    Kind::LogNormal {
+                        mu: mean.ln() - 0.5 * sigma2,
+                        sigma: sigma2.sqrt(),
+                    }
+                } else {
+                    Kind::Point(*mean)
+                }
+            })
+        }
+        Dist::Uniform { min, max } => {
+            let mut ok = check_finite(errors, "min", *min) & check_finite(errors, "max", *max);
+            if ok && min > max {
+                errors.push(DistError::new(
+                    "max",
+                    "min ≤ max",
+                    format!("min = {min}, max = {max}"),
+                ));
+                ok = false;
+            }
+            ok.then(|| {
+                if min < max {
+                    Kind::Uniform {
+                        min: *min,
+                        max: *max,
+                    }
+                } else {
+                    Kind::Point(*min)
+                }
+            })
+        }
+        Dist::Triangular { min, mode, max } => {
+            check_min_mode_max(errors, *min, *mode, *max).then(|| {
+                if min < max {
+                    Kind::Triangular {
+                        min: *min,
+                        mode: *mode,
+                        max: *max,
+                    }
+                } else {
+                    Kind::Point(*min)
+                }
+            })
+        }
+        Dist::Pert { min, mode, max } => {
+            if !check_min_mode_max(errors, *min, *mode, *max) {
+                return None;
+            }
+            if min >= max {
+                return Some(Kind::Point(*min));
+            }
+            let width = max - min;
+            let alpha = 1.0 + 4.0 * (mode - min) / width;
+            let beta = 1.0 + 4.0 * (max - mode) / width;
+            match Beta::new(alpha, beta) {
+                Ok(beta) => Some(Kind::Beta {
+                    beta,
+                    min: *min,
+                    max: *max,
+                }),
+                // Unreachable for finite min ≤ mode ≤ max (both shapes are in [1, 5]);
+                // reported rather than assumed.
+                Err(e) => {
+                    errors.push(DistError::new(
+                        "mode",
+                        "parameters giving valid beta shapes",
+                        e.to_string(),
+                    ));
+                    None
+                }
+            }
+        }
+        Dist::Beta {
+            alpha,
+            beta,
+            min,
+            max,
+        } => {
+            let mut ok =
+                check_positive(errors, "alpha", *alpha) & check_positive(errors, "beta", *beta);
+            let range_ok = check_finite(errors, "min", *min) & check_finite(errors, "max", *max);
+            if range_ok && min >= max {
+                errors.push(DistError::new(
+                    "max",
+                    "min < max",
+                    format!("min = {min}, max = {max}"),
+                ));
+                ok = false;
+            }
+            if !(ok && range_ok) {
+                return None;
+            }
+            match Beta::new(*alpha, *beta) {
+                Ok(b) => Some(Kind::Beta {
+                    beta: b,
+                    min: *min,
+                    max: *max,
+                }),
+                // Unreachable: both shapes were checked to be finite and > 0.
+                Err(e) => {
+                    errors.push(DistError::new("alpha", "valid beta shapes", e.to_string()));
+                    None
+                }
+            }
+        }
+        Dist::Discrete { values, weights } => {
+            let mut ok = true;
+            if values.is_empty() {
+                errors.push(DistError::new(
+                    "values",
+                    "at least one value",
+                    "an empty list".to_owned(),
+                ));
+                ok = false;
+            }
+            for (i, v) in values.iter().enumerate() {
+                if !v.is_finite() {
+                    errors.push(DistError::new(
+                        "values",
+                        "finite numbers",
+                        format!("{v} at index {i}"),
+                    ));
+                    ok = false;
+                }
+            }
+            if weights.len() != values.len() {
+                errors.push(DistError::new(
+                    "weights",
+                    "as many weights as values",
+                    format!("{} weights for {} values", weights.len(), values.len()),
+                ));
+                ok = false;
+            }
+            for (i, w) in weights.iter().enumerate() {
+                if !(w.is_finite() && *w > 0.0) {
+                    errors.push(DistError::new(
+                        "weights",
+                        "finite numbers > 0",
+                        format!("{w} at index {i}"),
+                    ));
+                    ok = false;
+                }
+            }
+            ok.then(|| discrete_kind(values, weights, f64::NEG_INFINITY, f64::INFINITY))
+                .flatten()
+        }
+    }
+}
+
+/// Builds a discrete kind from the pairs with `lower ≤ value ≤ upper`, sorted by
+/// value; `None` when no pair is left. Inputs must be validated.
+fn discrete_kind(values: &[f64], weights: &[f64], lower: f64, upper: f64) -> Option<Kind> {
+    let mut pairs: Vec<(f64, f64)> = values
+        .iter()
+        .zip(weights)
+        .filter(|(v, _)| (lower..=upper).contains(*v))
+        .map(|(v, w)| (*v, *w))
+        .collect();
+    if pairs.is_empty() {
+        return None;
+    }
+    pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let total: f64 = pairs.iter().map(|p| p.1).sum();
+    let mut acc = 0.0;
+    let mut cum: Vec<f64> = pairs
+        .iter()
+        .map(|p| {
+            acc += p.1;
+            acc / total
+        })
+        .collect();
+    if let Some(last) = cum.last_mut() {
+        // Guard against rounding: the last cumulative probability is exactly 1.
+        *last = 1.0;
+    }
+    Some(Kind::Discrete {
+        values: pairs.iter().map(|p| p.0).collect(),
+        cum,
+    })
+}
+
+impl Uncertain {
+    /// Validates every parameter and returns all problems at once (not just the first).
+    ///
+    /// `lower` and `upper` truncate the distribution to `[lower, upper]`; they must be
+    /// finite, `lower < upper` when both are given, and the range must hold some
+    /// probability. A truncated discrete distribution keeps the values inside the
+    /// range, with their weights renormalised.
+    pub fn new(
+        dist: Dist,
+        lower: Option<f64>,
+        upper: Option<f64>,
+    ) -> Result<Uncertain, Vec<DistError>> {
+        let mut errors = Vec::new();
+        let kind = validate_kind(&dist, &mut errors);
+        let mut bounds_ok = true;
+        if let Some(l) = lower {
+            bounds_ok &= check_finite(&mut errors, "lower", l);
+        }
+        if let Some(u) = upper {
+            bounds_ok &= check_finite(&mut errors, "upper", u);
+        }
+        if let (Some(l), Some(u)) = (lower, upper)
+            && bounds_ok
+            && l >= u
+        {
+            errors.push(DistError::new(
+                "upper",
+                "lower < upper",
+                format!("lower = {l}, upper = {u}"),
+            ));
+            bounds_ok = false;
+        }
+        let (Some(kind), true) = (kind, bounds_ok) else {
+            return Err(errors);
+        };
+
+        let lo = lower.unwrap_or(f64::NEG_INFINITY);
+        let hi = upper.unwrap_or(f64::INFINITY);
+        let empty_range = || {
+            let field = if lower.is_some() { "lower" } else { "upper" };
+            vec![DistError::new(
+                field,
+                "a truncation range that holds some probability",
+                format!("[{lo}, {hi}]"),
+            )]
+        };
+
+        let kind = match (&kind, &dist) {
+            (Kind::Discrete { .. }, Dist::Discrete { values, weights }) => {
+                discrete_kind(values, weights, lo, hi).ok_or_else(empty_range)?
+            }
+            (Kind::Point(c), _) if !(lo..=hi).contains(c) => return Err(empty_range()),
+            _ => kind,
+        };
+
+        let (f_lower, f_upper, truncated) = match kind {
+            Kind::Point(_) | Kind::Discrete { .. } => (0.0, 1.0, false),
+            _ => {
+                let f_lower = if lo.is_finite() { kind.cdf(lo) } else { 0.0 };
+                let f_upper = if hi.is_finite() { kind.cdf(hi) } else { 1.0 };
+                if f_upper <= f_lower {
+                    return Err(empty_range());
+                }
+                (f_lower, f_upper, f_lower > 0.0 || f_upper < 1.0)
+            }
+        };
+
+        let natural = kind.support();
+        let support = (natural.0.max(lo), natural.1.min(hi));
+        let mut result = Uncertain {
+            dist,
+            kind,
+            lower: lo,
+            upper: hi,
+            f_lower,
+            f_upper,
+            support,
+            mean: f64::NAN,
+        };
+        result.mean = if truncated {
+            // Midpoint rule over the quantile function: E[X] = ∫₀¹ Q(u) du.
+            let n = MEAN_GRID as f64;
+            (0..MEAN_GRID)
+                .map(|i| result.quantile((i as f64 + 0.5) / n))
+                .sum::<f64>()
+                / n
+        } else {
+            result.kind.mean()
+        };
+        Ok(result)
+    }
+
+    /// Inverse CDF of the (truncated) distribution at `u` in `[0, 1]`.
+    ///
+    /// `u` is clamped into `[0, 1]`; at `u = 0` or `u = 1` the finite end of the
+    /// support is returned. For the unbounded normal and lognormal tails the
+    /// probability is clamped into `[1e-12, 1 − 1e-12]` so the result stays finite.
+    /// A NaN `u` gives NaN.
+    ///
+    /// # Formula
+    ///
+    /// `Q(u) = F⁻¹(F(lower) + u (F(upper) − F(lower)))`, clamped into the support.
+    /// Discrete: the smallest value whose cumulative probability is ≥ `u`
+    /// (the smallest value at `u = 0`).
+    pub fn quantile(&self, u: f64) -> f64 {
+        if u.is_nan() {
+            return f64::NAN;
+        }
+        let u = u.clamp(0.0, 1.0);
+        match &self.kind {
+            Kind::Point(c) => *c,
+            Kind::Discrete { .. } => self.kind.inverse_cdf(u),
+            kind => {
+                let (lo, hi) = self.support;
+                if u <= 0.0 && lo.is_finite() {
+                    return lo;
+                }
+                if u >= 1.0 && hi.is_finite() {
+                    return hi;
+                }
+                let p = self.f_lower + u * (self.f_upper - self.f_lower);
+                kind.inverse_cdf(p).clamp(lo, hi)
+            }
+        }
+    }
+
+    /// Smallest and largest value the distribution can produce (after truncation).
+    ///
+    /// `(-inf, inf)` for an untruncated normal, `(0, inf)` for an untruncated lognormal.
+    pub fn support(&self) -> (f64, f64) {
+        self.support
+    }
+
+    /// Mean of the distribution (of the truncated one when truncated).
+    ///
+    /// # Formula
+    ///
+    /// Untruncated: the analytic mean given on each [`Dist`] variant. Discrete
+    /// (truncated or not): `Σ p_i v_i` over the values kept. Truncated continuous:
+    /// midpoint rule on `E[X] = ∫₀¹ Q(u) du` with `N = 20 000` points,
+    /// `E[X] ≈ (1/N) Σ_{i=0}^{N−1} Q((i + ½)/N)`, computed once in [`Uncertain::new`].
+    pub fn mean(&self) -> f64 {
+        self.mean
+    }
+
+    /// The distribution as described by the user.
+    pub fn dist(&self) -> &Dist {
+        &self.dist
+    }
+
+    /// Truncation bounds, infinite where absent.
+    pub fn bounds(&self) -> (f64, f64) {
+        (self.lower, self.upper)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use statrs::distribution::Continuous;
+
+    fn close(a: f64, b: f64, tol: f64) -> bool {
+        (a - b).abs() <= tol * (1.0 + b.abs())
+    }
+
+    fn assert_close(a: f64, b: f64, tol: f64) {
+        assert!(close(a, b, tol), "{a} vs {b} (tol {tol})");
+    }
+
+    fn make(dist: Dist) -> Uncertain {
+        Uncertain::new(dist, None, None).expect("valid distribution")
+    }
+
+    /// Midpoint-rule average of the quantile function over `n` points.
+    fn grid_mean(d: &Uncertain, n: usize) -> f64 {
+        (0..n)
+            .map(|i| d.quantile((i as f64 + 0.5) / n as f64))
+            .sum::<f64>()
+            / n as f64
+    }
+
+    #[test]
+    fn normal_quantiles() {
+        let d = make(Dist::Normal {
+            mean: 10.0,
+            sd: 2.0,
+        });
+        assert_close(d.quantile(0.5), 10.0, 1e-12);
+        assert_close(d.quantile(0.975), 10.0 + 2.0 * 1.959_963_984_540_054, 1e-9);
+        assert_close(d.quantile(0.025), 10.0 - 2.0 * 1.959_963_984_540_054, 1e-9);
+        assert_close(d.quantile(0.841_344_746_068_542_9), 12.0, 1e-9);
+        // Ends clamp to 1e-12 tail probability: z(1e-12) = -7.034483825301132.
+        assert_close(d.quantile(0.0), 10.0 - 2.0 * 7.034_483_825_301_132, 1e-12);
+        // 1 − 1e-12 is only represented to ~1e-4 relative in its tail, hence the looser check.
+        assert_close(d.quantile(1.0), 10.0 + 2.0 * 7.034_483_825_301_132, 1e-5);
+        assert_close(d.quantile(-3.0), d.quantile(0.0), 0.0);
+        assert!(d.quantile(f64::NAN).is_nan());
+        assert_eq!(d.support(), (f64::NEG_INFINITY, f64::INFINITY));
+        assert_close(d.mean(), 10.0, 0.0);
+    }
+
+    #[test]
+    fn lognormal_quantiles_and_mean() {
+        let (m, s) = (100.0_f64, 30.0_f64);
+        let d = make(Dist::LogNormal { mean: m, sd: s });
+        let sigma2 = (1.0 + (s / m).powi(2)).ln();
+        let mu = m.ln() - sigma2 / 2.0;
+        // Median is exp(mu) = m / sqrt(1 + cv²) = 100 / sqrt(1.09).
+        assert_close(d.quantile(0.5), 100.0 / 1.09_f64.sqrt(), 1e-12);
+        assert_close(
+            d.quantile(0.975),
+            (mu + sigma2.sqrt() * 1.959_963_984_540_054).exp(),
+            1e-9,
+        );
+        assert_close(d.quantile(0.0), 0.0, 0.0);
+        assert!(d.quantile(1.0).is_finite());
+        assert_eq!(d.support(), (0.0, f64::INFINITY));
+        assert_close(d.mean(), 100.0, 1e-12);
+        assert_close(grid_mean(&d, 200_000), 100.0, 1e-4);
+    }
+
+    #[test]
+    fn uniform_quantiles() {
+        let d = make(Dist::Uniform { min: 2.0, max: 6.0 });
+        assert_close(d.quantile(0.0), 2.0, 0.0);
+        assert_close(d.quantile(0.25), 3.0, 1e-15);
+        assert_close(d.quantile(0.5), 4.0, 1e-15);
+        assert_close(d.quantile(1.0), 6.0, 0.0);
+        assert_close(d.quantile(7.0), 6.0, 0.0);
+        assert_eq!(d.support(), (2.0, 6.0));
+        assert_close(d.mean(), 4.0, 1e-15);
+        assert_close(grid_mean(&d, 10_000), 4.0, 1e-12);
+    }
+
+    #[test]
+    fn triangular_quantiles() {
+        let d = make(Dist::Triangular {
+            min: 1.0,
+            mode: 3.0,
+            max: 7.0,
+        });
+        // F(mode) = 2/6 = 1/3.
+        assert_close(d.quantile(0.0), 1.0, 0.0);
+        assert_close(d.quantile(1.0 / 6.0), 1.0 + 2.0_f64.sqrt(), 1e-12);
+        assert_close(d.quantile(1.0 / 3.0), 3.0, 1e-12);
+        assert_close(d.quantile(0.5), 7.0 - 12.0_f64.sqrt(), 1e-12);
+        assert_close(d.quantile(1.0), 7.0, 0.0);
+        assert_close(d.mean(), 11.0 / 3.0, 1e-12);
+        assert_close(grid_mean(&d, 100_000), 11.0 / 3.0, 1e-8);
+
+        // Mode at an end.
+        let d = make(Dist::Triangular {
+            min: 0.0,
+            mode: 0.0,
+            max: 1.0,
+        });
+        assert_close(d.quantile(0.75), 0.5, 1e-12);
+        assert_close(grid_mean(&d, 100_000), 1.0 / 3.0, 1e-8);
+    }
+
+    #[test]
+    fn pert_quantiles_and_mean() {
+        // mode = min: alpha = 1, beta = 5, F(x) = 1 - (1 - x/10)^5.
+        let d = make(Dist::Pert {
+            min: 0.0,
+            mode: 0.0,
+            max: 10.0,
+        });
+        assert_close(d.quantile(0.5), 10.0 * (1.0 - 0.5_f64.powf(0.2)), 1e-9);
+        assert_close(d.quantile(0.9), 10.0 * (1.0 - 0.1_f64.powf(0.2)), 1e-9);
+        assert_close(d.mean(), 10.0 / 6.0, 1e-12);
+        // Symmetric: alpha = beta = 3, median = mode.
+        let d = make(Dist::Pert {
+            min: 0.0,
+            mode: 50.0,
+            max: 100.0,
+        });
+        assert_close(d.quantile(0.5), 50.0, 1e-9);
+        let d = make(Dist::Pert {
+            min: 2.0,
+            mode: 3.0,
+            max: 10.0,
+        });
+        let analytic = (2.0 + 4.0 * 3.0 + 10.0) / 6.0;
+        assert_close(d.mean(), analytic, 1e-12);
+        // The midpoint rule converges slowly near the endpoint singularities of Q.
+        assert_close(grid_mean(&d, 20_000), analytic, 1e-5);
+        assert_close(grid_mean(&d, 200_000), analytic, 1e-6);
+    }
+
+    #[test]
+    fn beta_quantiles_and_mean() {
+        // Beta(2, 1): F(x) = x², Q(u) = √u; scaled to [10, 20].
+        let d = make(Dist::Beta {
+            alpha: 2.0,
+            beta: 1.0,
+            min: 10.0,
+            max: 20.0,
+        });
+        for u in [0.01, 0.25, 0.5, 0.81] {
+            assert_close(d.quantile(u), 10.0 + 10.0 * u.sqrt(), 1e-9);
+        }
+        // Beta(1, 2): Q(u) = 1 - √(1 - u).
+        let d = make(Dist::Beta {
+            alpha: 1.0,
+            beta: 2.0,
+            min: 0.0,
+            max: 1.0,
+        });
+        assert_close(d.quantile(0.75), 0.5, 1e-9);
+        let d = make(Dist::Beta {
+            alpha: 2.5,
+            beta: 4.0,
+            min: -1.0,
+            max: 3.0,
+        });
+        let analytic = -1.0 + 4.0 * 2.5 / 6.5;
+        assert_close(d.mean(), analytic, 1e-12);
+        assert_close(grid_mean(&d, 20_000), analytic, 1e-5);
+        assert_close(grid_mean(&d, 200_000), analytic, 1e-6);
+        assert_eq!(d.support(), (-1.0, 3.0));
+    }
+
+    #[test]
+    fn discrete_quantiles_and_mean() {
+        // Unsorted input; sorted: values [1, 2, 5], probabilities [1/4, 1/4, 1/2].
+        let d = make(Dist::Discrete {
+            values: vec![5.0, 1.0, 2.0],
+            weights: vec![2.0, 1.0, 1.0],
+        });
+        let cases = [
+            (0.0, 1.0),
+            (0.1, 1.0),
+            (0.25, 1.0),
+            (0.250_001, 2.0),
+            (0.5, 2.0),
+            (0.7, 5.0),
+            (1.0, 5.0),
+        ];
+        for (u, want) in cases {
+            assert_close(d.quantile(u), want, 0.0);
+        }
+        assert_close(d.mean(), 3.25, 1e-15);
+        assert_close(grid_mean(&d, 1_000), 3.25, 1e-12);
+        assert_eq!(d.support(), (1.0, 5.0));
+    }
+
+    #[test]
+    fn degenerate_cases_return_the_point() {
+        let cases = [
+            Dist::Normal { mean: 4.0, sd: 0.0 },
+            Dist::LogNormal { mean: 4.0, sd: 0.0 },
+            Dist::Uniform { min: 4.0, max: 4.0 },
+            Dist::Triangular {
+                min: 4.0,
+                mode: 4.0,
+                max: 4.0,
+            },
+            Dist::Pert {
+                min: 4.0,
+                mode: 4.0,
+                max: 4.0,
+            },
+            Dist::Discrete {
+                values: vec![4.0],
+                weights: vec![0.3],
+            },
+        ];
+        for dist in cases {
+            let d = make(dist.clone());
+            for u in [0.0, 0.3, 0.5, 1.0] {
+                assert_close(d.quantile(u), 4.0, 0.0);
+            }
+            assert_eq!(d.support(), (4.0, 4.0), "{dist:?}");
+            assert_close(d.mean(), 4.0, 0.0);
+        }
+    }
+
+    #[test]
+    fn truncated_normal_stays_inside_and_has_the_analytic_mean() {
+        let d = Uncertain::new(Dist::Normal { mean: 0.0, sd: 1.0 }, Some(-1.0), Some(2.0))
+            .expect("valid");
+        assert_eq!(d.support(), (-1.0, 2.0));
+        assert_close(d.quantile(0.0), -1.0, 0.0);
+        assert_close(d.quantile(1.0), 2.0, 0.0);
+        for i in 0..=1000 {
+            let x = d.quantile(i as f64 / 1000.0);
+            assert!((-1.0..=2.0).contains(&x), "{x}");
+        }
+        // E[X | a ≤ X ≤ b] = (φ(a) − φ(b)) / (Φ(b) − Φ(a)).
+        let n = Normal::standard();
+        let want = (n.pdf(-1.0) - n.pdf(2.0)) / (n.cdf(2.0) - n.cdf(-1.0));
+        assert_close(d.mean(), want, 1e-8);
+        // Median of the truncated distribution: Φ⁻¹((Φ(a) + Φ(b)) / 2).
+        assert_close(
+            d.quantile(0.5),
+            n.inverse_cdf(0.5 * (n.cdf(-1.0) + n.cdf(2.0))),
+            1e-12,
+        );
+    }
+
+    #[test]
+    fn one_sided_truncation() {
+        let d = Uncertain::new(
+            Dist::LogNormal {
+                mean: 10.0,
+                sd: 5.0,
+            },
+            None,
+            Some(12.0),
+        )
+        .expect("valid");
+        assert_eq!(d.support(), (0.0, 12.0));
+        for i in 0..=100 {
+            let x = d.quantile(i as f64 / 100.0);
+            assert!((0.0..=12.0).contains(&x));
+        }
+        assert!(d.mean() < 10.0);
+        let d = Uncertain::new(
+            Dist::Uniform {
+                min: 0.0,
+                max: 10.0,
+            },
+            Some(4.0),
+            None,
+        )
+        .expect("valid");
+        assert_eq!(d.support(), (4.0, 10.0));
+        assert_close(d.quantile(0.5), 7.0, 1e-12);
+        assert_close(d.mean(), 7.0, 1e-9);
+    }
+
+    #[test]
+    fn truncation_that_does_not_bite_changes_nothing() {
+        let d = Uncertain::new(
+            Dist::Triangular {
+                min: 1.0,
+                mode: 3.0,
+                max: 7.0,
+            },
+            Some(0.0),
+            Some(100.0),
+        )
+        .expect("valid");
+        assert_eq!(d.support(), (1.0, 7.0));
+        assert_close(d.quantile(0.5), 7.0 - 12.0_f64.sqrt(), 1e-12);
+        assert_close(d.mean(), 11.0 / 3.0, 1e-12);
+    }
+
+    #[test]
+    fn truncated_discrete_renormalises() {
+        let d = Uncertain::new(
+            Dist::Discrete {
+                values: vec![1.0, 2.0, 5.0],
+                weights: vec![1.0, 1.0, 2.0],
+            },
+            Some(1.5),
+            None,
+        )
+        .expect("valid");
+        assert_eq!(d.support(), (2.0, 5.0));
+        assert_close(d.quantile(0.0), 2.0, 0.0);
+        assert_close(d.quantile(1.0 / 3.0), 2.0, 0.0);
+        assert_close(d.quantile(0.34), 5.0, 0.0);
+        assert_close(d.mean(), 4.0, 1e-15);
+    }
+
+    #[test]
+    fn truncation_errors() {
+        let uniform = Dist::Uniform { min: 0.0, max: 1.0 };
+        let err = Uncertain::new(uniform.clone(), Some(2.0), None).expect_err("empty range");
+        assert_eq!(err.len(), 1);
+        assert_eq!(err[0].field, "lower");
+        assert_eq!(
+            err[0].expected,
+            "a truncation range that holds some probability"
+        );
+        let err = Uncertain::new(uniform.clone(), Some(0.5), Some(0.5)).expect_err("lower = upper");
+        assert_eq!(
+            err,
+            vec![DistError {
+                field: "upper",
+                expected: "lower < upper".into(),
+                found: "lower = 0.5, upper = 0.5".into(),
+            }]
+        );
+        let err = Uncertain::new(uniform, Some(f64::NAN), Some(f64::INFINITY)).expect_err("nan");
+        let fields: Vec<_> = err.iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["lower", "upper"]);
+        let err = Uncertain::new(Dist::Normal { mean: 3.0, sd: 0.0 }, None, Some(2.0))
+            .expect_err("point outside");
+        assert_eq!(err[0].field, "upper");
+        let err = Uncertain::new(
+            Dist::Discrete {
+                values: vec![1.0, 2.0],
+                weights: vec![1.0, 1.0],
+            },
+            Some(3.0),
+            Some(4.0),
+        )
+        .expect_err("no value left");
+        assert_eq!(err.len(), 1);
+    }
+
+    #[test]
+    fn all_errors_are_reported_at_once() {
+        let err = Uncertain::new(
+            Dist::Triangular {
+                min: 3.0,
+                mode: 5.0,
+                max: 1.0,
+            },
+            Some(2.0),
+            Some(1.0),
+        )
+        .expect_err("invalid");
+        assert_eq!(
+            err,
+            vec![
+                DistError {
+                    field: "max",
+                    expected: "min ≤ max".into(),
+                    found: "min = 3, max = 1".into(),
+                },
+                DistError {
+                    field: "mode",
+                    expected: "min ≤ mode ≤ max".into(),
+                    found: "min = 3, mode = 5, max = 1".into(),
+                },
+                DistError {
+                    field: "upper",
+                    expected: "lower < upper".into(),
+                    found: "lower = 2, upper = 1".into(),
+                },
+            ]
+        );
+        assert_eq!(
+            err[0].to_string(),
+            "max: expected min ≤ max, found min = 3, max = 1"
+        );
+
+        let err = Uncertain::new(
+            Dist::Normal {
+                mean: f64::NAN,
+                sd: -1.0,
+            },
+            None,
+            None,
+        )
+        .expect_err("invalid");
+        assert_eq!(
+            err,
+            vec![
+                DistError {
+                    field: "mean",
+                    expected: "a finite number".into(),
+                    found: "NaN".into(),
+                },
+                DistError {
+                    field: "sd",
+                    expected: "a number ≥ 0".into(),
+                    found: "-1".into(),
+                },
+            ]
+        );
+
+        let err = Uncertain::new(
+            Dist::LogNormal {
+                mean: -2.0,
+                sd: f64::INFINITY,
+            },
+            None,
+            None,
+        )
+        .expect_err("invalid");
+        assert_eq!(
+            err,
+            vec![
+                DistError {
+                    field: "mean",
+                    expected: "a number > 0 (lognormal needs a positive mean)".into(),
+                    found: "-2".into(),
+                },
+                DistError {
+                    field: "sd",
+                    expected: "a finite number".into(),
+                    found: "inf".into(),
+                },
+            ]
+        );
+
+        let err = Uncertain::new(
+            Dist::Beta {
+                alpha: 0.0,
+                beta: -1.0,
+                min: 2.0,
+                max: 2.0,
+            },
+            None,
+            None,
+        )
+        .expect_err("invalid");
+        let fields: Vec<_> = err.iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["alpha", "beta", "max"]);
+        assert_eq!(err[2].expected, "min < max");
+
+        let err = Uncertain::new(
+            Dist::Discrete {
+                values: vec![1.0, f64::NAN],
+                weights: vec![0.0],
+            },
+            None,
+            None,
+        )
+        .expect_err("invalid");
+        assert_eq!(
+            err,
+            vec![
+                DistError {
+                    field: "values",
+                    expected: "finite numbers".into(),
+                    found: "NaN at index 1".into(),
+                },
+                DistError {
+                    field: "weights",
+                    expected: "as many weights as values".into(),
+                    found: "1 weights for 2 values".into(),
+                },
+                DistError {
+                    field: "weights",
+                    expected: "finite numbers > 0".into(),
+                    found: "0 at index 0".into(),
+                },
+            ]
+        );
+
+        let err =
+            Uncertain::new(Dist::Uniform { min: 1.0, max: 0.0 }, None, None).expect_err("invalid");
+        assert_eq!(err[0].expected, "min ≤ max");
+        let err = Uncertain::new(
+            Dist::Pert {
+                min: 0.0,
+                mode: -1.0,
+                max: 1.0,
+            },
+            None,
+            None,
+        )
+        .expect_err("invalid");
+        assert_eq!(err.len(), 1);
+        assert_eq!(err[0].field, "mode");
+    }
+
+    #[test]
+    fn dist_accessor_returns_the_input() {
+        let dist = Dist::Uniform { min: 0.0, max: 1.0 };
+        let d = make(dist.clone());
+        assert_eq!(d.dist(), &dist);
+        assert_eq!(d.bounds(), (f64::NEG_INFINITY, f64::INFINITY));
+    }
+}

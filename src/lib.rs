@@ -1,0 +1,30 @@
+//! # enclave
+//!
+//! A parallel Monte Carlo engine for the economics of co-built "enclave" industrial
+//! parks (飞地经济): parks that two or more regions build together, with equity valued
+//! from cash and in-kind contributions, shared costs, and cross-region tax sharing.
+//!
+//! The modules mirror the model specification (docs/model.md):
+//! [`scenario`] reads and checks input; [`sampling`] and [`dist`] draw uncertain
+//! inputs; [`economy`] simulates one future of the park (firms, taxes, the park
+//! company); [`sharing`] holds the formulas that split the pools; [`outcome`] turns a
+//! path into each region's cash flows and metrics; [`engine`] runs many paths in
+//! parallel, reproducibly; [`stats`] summarises them as they stream; [`finance`] has
+//! the present-value arithmetic; [`output`] writes the results.
+//!
+//! Only [`scenario`] knows TOML and only [`output`] writes files: the simulation core
+//! does no I/O, reads no clock and creates no unseeded random generator.
+
+#![warn(missing_docs)]
+#![deny(clippy::float_cmp)]
+
+pub mod dist;
+pub mod economy;
+pub mod engine;
+pub mod finance;
+pub mod outcome;
+pub mod output;
+pub mod sampling;
+pub mod scenario;
+pub mod sharing;
+pub mod stats;

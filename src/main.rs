@@ -1,0 +1,51 @@
+//! `enclave`: the command-line front of the enclave-park Monte Carlo engine.
+//!
+//! A thin layer: flags are parsed here, everything else is the library.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod cmd;
+
+/// Monte Carlo economics of co-built enclave industrial parks (飞地经济).
+#[derive(Debug, Parser)]
+#[command(name = "enclave", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Simulate scenarios and write CSV results (the bundled reference scenario if none is given).
+    Run(cmd::run::Args),
+    /// Check scenario files and report every problem, without simulating.
+    Validate(cmd::validate::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run(args) => cmd::run::run(&args),
+        Command::Validate(args) => cmd::validate::run(&args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            if is_broken_pipe(&err) {
+                return ExitCode::SUCCESS;
+            }
+            let _ = writeln!(std::io::stderr(), "error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

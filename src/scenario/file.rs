@@ -1,0 +1,754 @@
+//! The scenario file as written: serde types that mirror the TOML one to one.
+//!
+//! Defaults live here; nothing here is checked beyond its TOML type. The checked,
+//! typed scenario is built from these by [`super::validate`]. Every table rejects
+//! unknown keys, so a typo is an error rather than a silently ignored setting.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::de::{self, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+
+/// The whole scenario file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFile {
+    /// Identity and units.
+    pub scenario: MetaFile,
+    /// Paths, seed and horizon (overridable on the command line).
+    #[serde(default)]
+    pub simulation: SimulationFile,
+    /// The regions that build the park together.
+    pub regions: Vec<RegionFile>,
+    /// The park's land and phases.
+    pub park: ParkFile,
+    /// Contributions valued into equity (作价入股).
+    #[serde(default)]
+    pub contributions: Vec<ContributionFile>,
+    /// The three cost categories and who bears them.
+    #[serde(default)]
+    pub costs: CostsFile,
+    /// The park development company (PDC).
+    #[serde(default)]
+    pub company: CompanyFile,
+    /// Firm arrivals, sectors and relocation.
+    pub firms: FirmsFile,
+    /// The macro shock shared by all firms of a path.
+    #[serde(default, rename = "macro")]
+    pub macro_shock: MacroFile,
+    /// Tax rates, local shares, provincial take and rebates.
+    #[serde(default)]
+    pub taxes: TaxesFile,
+    /// The sharing alternatives to compare.
+    pub sharing: Vec<SharingFile>,
+}
+
+/// `[scenario]`: identity and units.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetaFile {
+    /// Short id, used as the output folder name.
+    pub id: String,
+    /// Display name (may be Chinese).
+    pub name: String,
+    /// Calendar year of simulation year 0.
+    pub start_year: i32,
+    /// Label of the money unit used by every amount in the file.
+    #[serde(default = "default_money_unit")]
+    pub money_unit: String,
+    /// How many yuan one money unit is (converts yuan-denominated tax rates).
+    #[serde(default = "default_yuan_per_unit")]
+    pub yuan_per_unit: f64,
+    /// Free text.
+    #[serde(default)]
+    pub description: String,
+}
+
+fn default_money_unit() -> String {
+    "million CNY".to_owned()
+}
+fn default_yuan_per_unit() -> f64 {
+    1e6
+}
+
+/// `[simulation]`: run settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SimulationFile {
+    /// Number of simulated paths.
+    #[serde(default = "default_paths")]
+    pub paths: i64,
+    /// Seed of every random stream.
+    #[serde(default = "default_seed")]
+    pub seed: i64,
+    /// Years simulated.
+    #[serde(default = "default_horizon")]
+    pub horizon: i64,
+}
+
+impl Default for SimulationFile {
+    fn default() -> Self {
+        Self {
+            paths: default_paths(),
+            seed: default_seed(),
+            horizon: default_horizon(),
+        }
+    }
+}
+fn default_paths() -> i64 {
+    10_000
+}
+fn default_seed() -> i64 {
+    20_180_330
+}
+fn default_horizon() -> i64 {
+    30
+}
+
+/// `[[regions]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegionFile {
+    /// Id used everywhere else in the file.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// `source`, `host` or `other`.
+    pub role: RoleFile,
+    /// Discount rate of the region's cash flows.
+    #[serde(default = "default_discount_rate")]
+    pub discount_rate: Num,
+    /// NPV the region can get without the park.
+    #[serde(default)]
+    pub outside_option: Num,
+}
+fn default_discount_rate() -> Num {
+    Num::Number(0.06)
+}
+
+/// A region's role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoleFile {
+    /// 飞出地: the region firms and capital come from.
+    Source,
+    /// 飞入地: the region whose land the park sits on.
+    Host,
+    /// Anyone else (a province, an investor).
+    Other,
+}
+
+/// `[park]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParkFile {
+    /// Planned area in mu.
+    pub area_mu: f64,
+    /// Share of developed land firms can occupy.
+    #[serde(default = "default_saleable_share")]
+    pub saleable_share: Num,
+    /// Build phases.
+    pub phases: Vec<PhaseFile>,
+}
+fn default_saleable_share() -> Num {
+    Num::Number(0.65)
+}
+
+/// `[[park.phases]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PhaseFile {
+    /// Display name.
+    #[serde(default)]
+    pub name: String,
+    /// Area in mu.
+    pub area_mu: f64,
+    /// Calendar year construction starts.
+    pub start_year: i64,
+    /// Years of construction; land opens to firms after them.
+    #[serde(default = "default_build_years")]
+    pub build_years: i64,
+}
+fn default_build_years() -> i64 {
+    2
+}
+
+/// `[[contributions]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContributionFile {
+    /// Contributing region id.
+    pub region: String,
+    /// What is contributed.
+    pub kind: ContributionKindFile,
+    /// Value credited to equity.
+    pub value: Num,
+    /// Calendar year of the contribution.
+    pub year: i64,
+    /// Economic cost of an in-kind contribution to its contributor.
+    #[serde(default)]
+    pub opportunity_cost: Num,
+    /// Effects on the park.
+    #[serde(default)]
+    pub effects: EffectsFile,
+}
+
+/// Kinds of contribution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContributionKindFile {
+    /// 资金.
+    Cash,
+    /// 土地.
+    Land,
+    /// 技术成果.
+    Technology,
+    /// 品牌.
+    Brand,
+    /// 管理.
+    Management,
+}
+
+/// `effects` of a contribution: multipliers on the park.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EffectsFile {
+    /// Multiplier on the firm arrival rate.
+    #[serde(default = "one")]
+    pub attractiveness: Num,
+    /// Multiplier on land, infrastructure and operating costs.
+    #[serde(default = "one")]
+    pub cost: Num,
+    /// Multiplier on firm revenue.
+    #[serde(default = "one")]
+    pub revenue: Num,
+}
+impl Default for EffectsFile {
+    fn default() -> Self {
+        Self {
+            attractiveness: one(),
+            cost: one(),
+            revenue: one(),
+        }
+    }
+}
+fn one() -> Num {
+    Num::Number(1.0)
+}
+
+/// `[costs]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CostsFile {
+    /// 征地拆迁, per mu developed.
+    #[serde(default)]
+    pub land_acquisition: CapexFile,
+    /// 七通一平, per mu developed.
+    #[serde(default)]
+    pub infrastructure: CapexFile,
+    /// 建设运营, per year once a phase opens.
+    #[serde(default)]
+    pub operations: OperationsFile,
+}
+
+/// A capital cost per mu developed, spread over the phase's build years.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CapexFile {
+    /// Cost per mu developed.
+    #[serde(default)]
+    pub per_mu: Num,
+    /// `company`, `equity`, `shares` or a region id.
+    pub bearer: Option<String>,
+    /// Shares per region id when `bearer = "shares"`.
+    pub shares: Option<BTreeMap<String, f64>>,
+}
+
+/// Operating cost per year once a phase opens.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OperationsFile {
+    /// Fixed amount per year once the first phase is open.
+    #[serde(default)]
+    pub per_year: Num,
+    /// Amount per open mu per year.
+    #[serde(default)]
+    pub per_mu: Num,
+    /// `company`, `equity`, `shares` or a region id.
+    pub bearer: Option<String>,
+    /// Shares per region id when `bearer = "shares"`.
+    pub shares: Option<BTreeMap<String, f64>>,
+}
+
+/// `[company]`: the park development company.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CompanyFile {
+    /// Fixed equity shares per region id (else from contributions).
+    pub equity: Option<BTreeMap<String, f64>>,
+    /// Price firms pay per mu of land.
+    #[serde(default)]
+    pub land_price_per_mu: Num,
+    /// Who receives land sales: `company` or `governments` (then shared by the land formula).
+    #[serde(default)]
+    pub land_revenue: LandRevenueFile,
+    /// Service fee as a share of firm revenue.
+    #[serde(default)]
+    pub service_fee_rate: Num,
+    /// Rent per occupied mu per year.
+    #[serde(default)]
+    pub rent_per_mu: Num,
+    /// Share of the company's capex financed by loans.
+    #[serde(default)]
+    pub debt_share: Num,
+    /// Loan interest rate.
+    #[serde(default = "default_interest_rate")]
+    pub interest_rate: Num,
+    /// Years over which each loan is repaid as an annuity.
+    #[serde(default = "default_loan_years")]
+    pub loan_years: i64,
+    /// Share of positive free cash flow paid out as dividends.
+    #[serde(default = "one")]
+    pub payout_ratio: Num,
+    /// Terminal value at the horizon: `none`, `book` or `perpetuity`.
+    #[serde(default)]
+    pub terminal: TerminalFile,
+    /// Growth of dividends in the perpetuity.
+    #[serde(default)]
+    pub terminal_growth: f64,
+    /// Discount rate of the perpetuity.
+    #[serde(default = "default_terminal_rate")]
+    pub terminal_discount_rate: f64,
+}
+impl Default for CompanyFile {
+    fn default() -> Self {
+        Self {
+            equity: None,
+            land_price_per_mu: Num::default(),
+            land_revenue: LandRevenueFile::default(),
+            service_fee_rate: Num::default(),
+            rent_per_mu: Num::default(),
+            debt_share: Num::default(),
+            interest_rate: default_interest_rate(),
+            loan_years: default_loan_years(),
+            payout_ratio: one(),
+            terminal: TerminalFile::default(),
+            terminal_growth: 0.0,
+            terminal_discount_rate: default_terminal_rate(),
+        }
+    }
+}
+fn default_interest_rate() -> Num {
+    Num::Number(0.045)
+}
+fn default_loan_years() -> i64 {
+    15
+}
+fn default_terminal_rate() -> f64 {
+    0.08
+}
+
+/// Who receives land sales.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LandRevenueFile {
+    /// The PDC.
+    #[default]
+    Company,
+    /// The governments, split by the land formula.
+    Governments,
+}
+
+/// Terminal value of the PDC.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TerminalFile {
+    /// Nothing.
+    None,
+    /// Cash on hand less debt outstanding.
+    #[default]
+    Book,
+    /// Book value plus a growing perpetuity of the last year's dividends.
+    Perpetuity,
+}
+
+/// `[firms]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FirmsFile {
+    /// Expected prospective firms per year at full attractiveness.
+    pub arrival_rate: Num,
+    /// Exponent of the free-land factor f = (free / open saleable)^crowding.
+    #[serde(default)]
+    pub crowding: f64,
+    /// Share of firms that relocate from the source region.
+    #[serde(default)]
+    pub relocated_share: Num,
+    /// Probability a relocated firm would otherwise have stayed (a tax loss to the source).
+    #[serde(default)]
+    pub displacement: Num,
+    /// Region relocated firms come from (default: the only source region).
+    pub origin: Option<String>,
+    /// Average wage per worker-year, for jobs.
+    pub average_wage: Num,
+    /// Sectors.
+    pub sectors: Vec<SectorFile>,
+}
+
+/// `[[firms.sectors]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SectorFile {
+    /// Display name.
+    pub name: String,
+    /// Relative weight of the sector among arrivals.
+    pub weight: f64,
+    /// Land per firm in mu; a distribution is drawn per firm.
+    pub land_per_firm_mu: Num,
+    /// Revenue per mu at maturity.
+    pub revenue_per_mu: Num,
+    /// Years to reach maturity.
+    #[serde(default)]
+    pub ramp_years: i64,
+    /// Drift of log revenue.
+    #[serde(default)]
+    pub growth: Num,
+    /// Volatility of log revenue.
+    #[serde(default)]
+    pub volatility: Num,
+    /// Loading on the macro shock.
+    #[serde(default)]
+    pub macro_beta: Num,
+    /// Yearly exit probability.
+    #[serde(default)]
+    pub exit_hazard: Num,
+    /// Value added / revenue.
+    pub value_added_ratio: Num,
+    /// Profit / revenue before fixed costs.
+    pub profit_margin: Num,
+    /// Fixed cost per mu per year, deducted from profit.
+    #[serde(default)]
+    pub fixed_cost_per_mu: Num,
+    /// Wage bill / revenue.
+    pub wage_share: Num,
+    /// Building value per mu (property-tax base).
+    #[serde(default)]
+    pub building_value_per_mu: Num,
+    /// VAT rate on value added.
+    #[serde(default = "default_vat")]
+    pub vat_rate: Num,
+    /// Corporate income tax rate.
+    #[serde(default = "default_cit")]
+    pub cit_rate: Num,
+    /// CIT holiday `[free years, half-rate years]`.
+    #[serde(default)]
+    pub cit_holiday: [i64; 2],
+    /// Years a loss can be carried forward.
+    #[serde(default = "default_carry")]
+    pub loss_carry_years: i64,
+}
+fn default_vat() -> Num {
+    Num::Number(0.13)
+}
+fn default_cit() -> Num {
+    Num::Number(0.25)
+}
+fn default_carry() -> i64 {
+    5
+}
+
+/// `[macro]`: AR(1) macro shock.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MacroFile {
+    /// AR(1) coefficient φ.
+    #[serde(default = "default_persistence")]
+    pub persistence: Num,
+    /// Innovation sd σ_m.
+    #[serde(default = "default_macro_vol")]
+    pub volatility: Num,
+}
+impl Default for MacroFile {
+    fn default() -> Self {
+        Self {
+            persistence: default_persistence(),
+            volatility: default_macro_vol(),
+        }
+    }
+}
+fn default_persistence() -> Num {
+    Num::Number(0.5)
+}
+fn default_macro_vol() -> Num {
+    Num::Number(0.05)
+}
+
+/// `[taxes]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaxesFile {
+    /// Local share of VAT.
+    #[serde(default = "d_vat_local")]
+    pub vat_local_share: Num,
+    /// Local share of CIT.
+    #[serde(default = "d_cit_local")]
+    pub cit_local_share: Num,
+    /// Effective IIT rate on the wage bill.
+    #[serde(default = "d_iit_rate")]
+    pub iit_rate: Num,
+    /// Local share of IIT.
+    #[serde(default = "d_cit_local")]
+    pub iit_local_share: Num,
+    /// 城建税 rate on VAT.
+    #[serde(default = "d_urban")]
+    pub urban_maintenance_rate: Num,
+    /// Education surcharge rate on VAT.
+    #[serde(default = "d_edu")]
+    pub education_rate: Num,
+    /// Local education surcharge rate on VAT.
+    #[serde(default = "d_local_edu")]
+    pub local_education_rate: Num,
+    /// Urban land use tax, yuan per m² per year.
+    #[serde(default = "d_land_use")]
+    pub land_use_tax_per_m2: Num,
+    /// Property tax rate on the building value after deduction.
+    #[serde(default = "d_property")]
+    pub property_tax_rate: Num,
+    /// Deduction from the building value before property tax.
+    #[serde(default = "d_property_deduction")]
+    pub property_tax_deduction: Num,
+    /// Share of local taxes taken by the province.
+    #[serde(default)]
+    pub provincial_take: Num,
+    /// 先征后返 rebates to firms.
+    #[serde(default)]
+    pub rebate: RebateFile,
+}
+impl Default for TaxesFile {
+    fn default() -> Self {
+        Self {
+            vat_local_share: d_vat_local(),
+            cit_local_share: d_cit_local(),
+            iit_rate: d_iit_rate(),
+            iit_local_share: d_cit_local(),
+            urban_maintenance_rate: d_urban(),
+            education_rate: d_edu(),
+            local_education_rate: d_local_edu(),
+            land_use_tax_per_m2: d_land_use(),
+            property_tax_rate: d_property(),
+            property_tax_deduction: d_property_deduction(),
+            provincial_take: Num::default(),
+            rebate: RebateFile::default(),
+        }
+    }
+}
+fn d_vat_local() -> Num {
+    Num::Number(0.5)
+}
+fn d_cit_local() -> Num {
+    Num::Number(0.4)
+}
+fn d_iit_rate() -> Num {
+    Num::Number(0.03)
+}
+fn d_urban() -> Num {
+    Num::Number(0.07)
+}
+fn d_edu() -> Num {
+    Num::Number(0.03)
+}
+fn d_local_edu() -> Num {
+    Num::Number(0.02)
+}
+fn d_land_use() -> Num {
+    Num::Number(6.0)
+}
+fn d_property() -> Num {
+    Num::Number(0.012)
+}
+fn d_property_deduction() -> Num {
+    Num::Number(0.3)
+}
+
+/// `[taxes.rebate]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RebateFile {
+    /// Share of a firm's retained local taxes returned to it.
+    #[serde(default)]
+    pub share: Num,
+    /// Years after arrival the rebate lasts.
+    #[serde(default)]
+    pub years: i64,
+    /// Multiplier on the arrival rate while a rebate is offered.
+    #[serde(default = "one")]
+    pub attractiveness: Num,
+}
+impl Default for RebateFile {
+    fn default() -> Self {
+        Self {
+            share: Num::default(),
+            years: 0,
+            attractiveness: one(),
+        }
+    }
+}
+
+/// `[[sharing]]`: one alternative.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SharingFile {
+    /// Name shown in outputs.
+    pub name: String,
+    /// Free text.
+    #[serde(default)]
+    pub description: String,
+    /// Formula for the local retained tax pool.
+    pub tax: FormulaFile,
+    /// Formula for land revenue (default: equity).
+    pub land: Option<FormulaFile>,
+    /// Formula for GDP statistics credit (default: equity).
+    pub gdp: Option<FormulaFile>,
+}
+
+/// A sharing formula as written, tagged by `kind`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum FormulaFile {
+    /// Constant shares.
+    Fixed {
+        /// Share per region id.
+        shares: BTreeMap<String, f64>,
+    },
+    /// Shares = equity shares.
+    Equity {},
+    /// Shares ∝ cumulative contributions.
+    Contribution {},
+    /// Formulas by period of years of cooperation.
+    Schedule {
+        /// Periods, contiguous from year 1.
+        periods: Vec<PeriodFile>,
+    },
+    /// A growing base kept by its owner; the excess split by `inner`.
+    Incremental {
+        /// Region keeping the base.
+        owner: String,
+        /// Base in year 1.
+        base: f64,
+        /// Yearly growth of the base.
+        #[serde(default)]
+        base_growth: f64,
+        /// Formula for the excess.
+        inner: Box<FormulaFile>,
+    },
+    /// Tranches of the pool, each split its own way.
+    Tiered {
+        /// Tranches in increasing order.
+        tranches: Vec<TrancheFile>,
+    },
+    /// A minimum return on invested capital, guaranteed by another region.
+    GuaranteedReturn {
+        /// Region guaranteed the return.
+        beneficiary: String,
+        /// Region paying any shortfall.
+        guarantor: String,
+        /// Yearly return on the beneficiary's invested capital.
+        rate: f64,
+        /// Formula before the guarantee.
+        inner: Box<FormulaFile>,
+    },
+}
+
+/// One period of a `schedule`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PeriodFile {
+    /// `[first, last]` year of cooperation.
+    pub years: [i64; 2],
+    /// Fixed shares for the period (or give `formula`).
+    pub shares: Option<BTreeMap<String, f64>>,
+    /// Formula for the period (or give `shares`).
+    pub formula: Option<Box<FormulaFile>>,
+}
+
+/// One tranche of a `tiered` formula.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrancheFile {
+    /// Upper threshold of the tranche (omit on the last).
+    pub up_to: Option<f64>,
+    /// Fixed shares for the tranche (or give `formula`).
+    pub shares: Option<BTreeMap<String, f64>>,
+    /// Formula for the tranche (or give `shares`).
+    pub formula: Option<Box<FormulaFile>>,
+}
+
+/// A number, or a distribution table such as `{ dist = "normal", mean = 1, sd = 0.2 }`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Num {
+    /// A plain number.
+    Number(f64),
+    /// A distribution.
+    Dist(Box<DistFile>),
+}
+impl Default for Num {
+    fn default() -> Self {
+        Num::Number(0.0)
+    }
+}
+
+/// A distribution table as written.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DistFile {
+    /// `normal`, `lognormal`, `uniform`, `triangular`, `pert`, `beta` or `discrete`.
+    pub dist: String,
+    /// Mean (normal, lognormal).
+    pub mean: Option<f64>,
+    /// Standard deviation (normal, lognormal).
+    pub sd: Option<f64>,
+    /// Lower end (uniform, triangular, pert, beta).
+    pub min: Option<f64>,
+    /// Most likely value (triangular, pert).
+    pub mode: Option<f64>,
+    /// Upper end (uniform, triangular, pert, beta).
+    pub max: Option<f64>,
+    /// Beta shape α.
+    pub alpha: Option<f64>,
+    /// Beta shape β.
+    pub beta: Option<f64>,
+    /// Values (discrete).
+    pub values: Option<Vec<f64>>,
+    /// Weights (discrete).
+    pub weights: Option<Vec<f64>>,
+    /// Truncation below.
+    pub lower: Option<f64>,
+    /// Truncation above.
+    pub upper: Option<f64>,
+}
+
+impl<'de> Deserialize<'de> for Num {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct NumVisitor;
+        impl<'de> Visitor<'de> for NumVisitor {
+            type Value = Num;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a number or a distribution table such as { dist = \"normal\", mean = 1.0, sd = 0.1 }")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Num, E> {
+                Ok(Num::Number(v as f64))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Num, E> {
+                Ok(Num::Number(v as f64))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Num, E> {
+                Ok(Num::Number(v))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Num, A::Error> {
+                DistFile::deserialize(de::value::MapAccessDeserializer::new(map)).map(|d| Num::Dist(Box::new(d)))
+            }
+        }
+        deserializer.deserialize_any(NumVisitor)
+    }
+}

@@ -1,0 +1,505 @@
+//! Scenarios: reading a TOML file into a checked [`Scenario`] (MODEL.md §1–§7, §9).
+//!
+//! Input is taken in two stages. [`file`] mirrors the TOML with serde (unknown keys
+//! rejected, defaults filled in); [`validate`] checks every value and builds the
+//! typed [`Scenario`], in which region references are indices, years are offsets
+//! from the start year, and every number is either fixed or a registered uncertain
+//! input ([`Value`]). All problems found are reported together, each with the file,
+//! line, field path and what was expected ([`Problem`]).
+
+pub mod file;
+mod locate;
+mod validate;
+
+use std::fmt;
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+
+use crate::dist::Uncertain;
+use crate::sampling::{ParamSet, Value};
+use crate::sharing::Formula;
+
+/// The bundled reference scenario (吉林(延边)浙江产业园), compiled into the binary.
+pub const REFERENCE_SCENARIO: &str = include_str!("../../scenarios/jilin-zhejiang.toml");
+/// The name under which the bundled reference scenario is reported.
+pub const REFERENCE_SCENARIO_NAME: &str = "scenarios/jilin-zhejiang.toml";
+
+/// A checked scenario, ready to simulate.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// Short id (output folder name).
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Free text.
+    pub description: String,
+    /// Calendar year of simulation year 0.
+    pub start_year: i32,
+    /// Label of the money unit.
+    pub money_unit: String,
+    /// Yuan per money unit.
+    pub yuan_per_unit: f64,
+    /// Run settings from the file (the CLI may override them).
+    pub simulation: Simulation,
+    /// Regions, in file order; every region reference is an index into this.
+    pub regions: Vec<Region>,
+    /// Index of the host region.
+    pub host: usize,
+    /// The park.
+    pub park: Park,
+    /// Contributions, in file order.
+    pub contributions: Vec<Contribution>,
+    /// Costs and bearers.
+    pub costs: Costs,
+    /// The park development company.
+    pub company: Company,
+    /// Firms.
+    pub firms: Firms,
+    /// Macro shock.
+    pub macro_shock: MacroShock,
+    /// Taxes.
+    pub taxes: Taxes,
+    /// Sharing alternatives.
+    pub alternatives: Vec<Alternative>,
+    /// Every uncertain input, drawn once per path.
+    pub params: ParamSet,
+    /// SHA-256 of the scenario file's bytes, hex.
+    pub sha256: String,
+}
+
+/// Run settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Simulation {
+    /// Number of paths.
+    pub paths: u64,
+    /// Seed.
+    pub seed: u64,
+    /// Years simulated.
+    pub horizon: u32,
+}
+
+/// Role of a region.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// 飞出地.
+    Source,
+    /// 飞入地.
+    Host,
+    /// Anyone else.
+    Other,
+}
+
+/// A region.
+#[derive(Debug, Clone)]
+pub struct Region {
+    /// Id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Role.
+    pub role: Role,
+    /// Discount rate.
+    pub discount_rate: Value,
+    /// Outside option (NPV without the park).
+    pub outside_option: Value,
+}
+
+/// The park's land.
+#[derive(Debug, Clone)]
+pub struct Park {
+    /// Planned area in mu.
+    pub area_mu: f64,
+    /// Share of developed land firms can occupy.
+    pub saleable_share: Value,
+    /// Phases.
+    pub phases: Vec<Phase>,
+}
+
+/// A build phase.
+#[derive(Debug, Clone)]
+pub struct Phase {
+    /// Display name.
+    pub name: String,
+    /// Area in mu.
+    pub area_mu: f64,
+    /// Year index (from the start year) construction starts.
+    pub start: u32,
+    /// Years of construction (≥ 1); the land opens at `start + build_years`.
+    pub build_years: u32,
+}
+
+/// Kinds of contribution (作价入股).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContributionKind {
+    /// Cash: an outflow of the contributor and cash into the PDC.
+    Cash,
+    /// Land (in kind).
+    Land,
+    /// Technology (in kind).
+    Technology,
+    /// Brand (in kind).
+    Brand,
+    /// Management (in kind).
+    Management,
+}
+
+/// A contribution valued into equity.
+#[derive(Debug, Clone)]
+pub struct Contribution {
+    /// Contributing region.
+    pub region: usize,
+    /// Kind.
+    pub kind: ContributionKind,
+    /// Value credited to equity.
+    pub value: Value,
+    /// Year index.
+    pub year: u32,
+    /// Economic cost of an in-kind contribution to its contributor.
+    pub opportunity_cost: Value,
+    /// Multiplier on the arrival rate.
+    pub attractiveness: Value,
+    /// Multiplier on costs.
+    pub cost: Value,
+    /// Multiplier on firm revenue.
+    pub revenue: Value,
+}
+
+/// Who pays a cost.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Bearer {
+    /// The PDC.
+    Company,
+    /// The regions, by equity share.
+    Equity,
+    /// The regions, by fixed shares (summing to 1).
+    Shares(Vec<f64>),
+    /// One region.
+    Region(usize),
+}
+
+/// A per-mu capital cost with its bearer.
+#[derive(Debug, Clone)]
+pub struct Capex {
+    /// Cost per mu developed.
+    pub per_mu: Value,
+    /// Who pays.
+    pub bearer: Bearer,
+}
+
+/// Operating cost with its bearer.
+#[derive(Debug, Clone)]
+pub struct Operations {
+    /// Per year once the first phase is open.
+    pub per_year: Value,
+    /// Per open mu per year.
+    pub per_mu: Value,
+    /// Who pays.
+    pub bearer: Bearer,
+}
+
+/// The three cost categories.
+#[derive(Debug, Clone)]
+pub struct Costs {
+    /// 征地拆迁.
+    pub land_acquisition: Capex,
+    /// 七通一平.
+    pub infrastructure: Capex,
+    /// 建设运营.
+    pub operations: Operations,
+}
+
+/// Where land sales go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LandRevenue {
+    /// To the PDC.
+    Company,
+    /// To the governments, shared by the land formula.
+    Governments,
+}
+
+/// Terminal value of the PDC at the horizon.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Terminal {
+    /// None.
+    None,
+    /// Cash on hand less debt outstanding.
+    Book,
+    /// Book value plus D_{H-1} (1 + g) / (ρ − g).
+    Perpetuity {
+        /// Growth g.
+        growth: f64,
+        /// Discount rate ρ > g.
+        discount_rate: f64,
+    },
+}
+
+/// The park development company.
+#[derive(Debug, Clone)]
+pub struct Company {
+    /// Fixed equity shares (else from contributions).
+    pub equity: Option<Vec<f64>>,
+    /// Land price per mu.
+    pub land_price_per_mu: Value,
+    /// Where land sales go.
+    pub land_revenue: LandRevenue,
+    /// Service fee / firm revenue.
+    pub service_fee_rate: Value,
+    /// Rent per occupied mu per year.
+    pub rent_per_mu: Value,
+    /// Share of the PDC's capex borrowed.
+    pub debt_share: Value,
+    /// Loan interest rate.
+    pub interest_rate: Value,
+    /// Annuity years.
+    pub loan_years: u32,
+    /// Dividend payout ratio.
+    pub payout_ratio: Value,
+    /// Terminal value.
+    pub terminal: Terminal,
+}
+
+/// Firms.
+#[derive(Debug, Clone)]
+pub struct Firms {
+    /// Prospective firms per year.
+    pub arrival_rate: Value,
+    /// Exponent of the free-land factor.
+    pub crowding: f64,
+    /// Share relocated from the origin region.
+    pub relocated_share: Value,
+    /// Probability a relocated firm is a tax loss to the origin.
+    pub displacement: Value,
+    /// Origin region of relocated firms (None when no source region exists).
+    pub origin: Option<usize>,
+    /// Average wage.
+    pub average_wage: Value,
+    /// Sectors.
+    pub sectors: Vec<Sector>,
+}
+
+/// Land per firm: a number, or a distribution drawn per firm.
+#[derive(Debug, Clone)]
+pub enum FirmLand {
+    /// Every firm takes this many mu.
+    Fixed(f64),
+    /// Each firm draws its land from this distribution.
+    PerFirm(Uncertain),
+}
+
+/// A sector.
+#[derive(Debug, Clone)]
+pub struct Sector {
+    /// Name.
+    pub name: String,
+    /// Normalised weight among arrivals.
+    pub weight: f64,
+    /// Land per firm.
+    pub land_per_firm_mu: FirmLand,
+    /// Revenue per mu at maturity.
+    pub revenue_per_mu: Value,
+    /// Ramp-up years.
+    pub ramp_years: u32,
+    /// Drift g.
+    pub growth: Value,
+    /// Volatility σ.
+    pub volatility: Value,
+    /// Macro beta β.
+    pub macro_beta: Value,
+    /// Yearly exit probability.
+    pub exit_hazard: Value,
+    /// Value added / revenue.
+    pub value_added_ratio: Value,
+    /// Margin before fixed costs.
+    pub profit_margin: Value,
+    /// Fixed cost per mu per year.
+    pub fixed_cost_per_mu: Value,
+    /// Wage bill / revenue.
+    pub wage_share: Value,
+    /// Building value per mu.
+    pub building_value_per_mu: Value,
+    /// VAT rate.
+    pub vat_rate: Value,
+    /// CIT rate.
+    pub cit_rate: Value,
+    /// CIT-free years.
+    pub cit_free_years: u32,
+    /// Half-rate CIT years after the free ones.
+    pub cit_half_years: u32,
+    /// Loss carry-forward years.
+    pub loss_carry_years: u32,
+}
+
+/// AR(1) macro shock.
+#[derive(Debug, Clone)]
+pub struct MacroShock {
+    /// φ.
+    pub persistence: Value,
+    /// σ_m.
+    pub volatility: Value,
+}
+
+/// Taxes.
+#[derive(Debug, Clone)]
+pub struct Taxes {
+    /// Local share of VAT.
+    pub vat_local_share: Value,
+    /// Local share of CIT.
+    pub cit_local_share: Value,
+    /// Effective IIT rate on the wage bill.
+    pub iit_rate: Value,
+    /// Local share of IIT.
+    pub iit_local_share: Value,
+    /// 城建税 rate.
+    pub urban_maintenance_rate: Value,
+    /// Education surcharge rate.
+    pub education_rate: Value,
+    /// Local education surcharge rate.
+    pub local_education_rate: Value,
+    /// Land use tax, yuan per m² per year.
+    pub land_use_tax_per_m2: Value,
+    /// Property tax rate.
+    pub property_tax_rate: Value,
+    /// Property tax deduction.
+    pub property_tax_deduction: Value,
+    /// Provincial take of local taxes.
+    pub provincial_take: Value,
+    /// Rebate share of retained local taxes.
+    pub rebate_share: Value,
+    /// Rebate years after arrival.
+    pub rebate_years: u32,
+    /// Arrival multiplier while rebates are offered.
+    pub rebate_attractiveness: Value,
+}
+
+/// A sharing alternative: one formula per pool.
+#[derive(Debug, Clone)]
+pub struct Alternative {
+    /// Name.
+    pub name: String,
+    /// Free text.
+    pub description: String,
+    /// Local retained tax pool.
+    pub tax: Formula,
+    /// Land revenue pool.
+    pub land: Formula,
+    /// GDP statistics credit.
+    pub gdp: Formula,
+}
+
+/// One thing wrong with a scenario file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// Line (1-based) in the file, when it can be found.
+    pub line: Option<usize>,
+    /// Field path, e.g. `firms.sectors[1].growth`.
+    pub field: String,
+    /// What was expected (and what was found).
+    pub message: String,
+}
+
+/// Why a scenario could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    /// The file could not be read.
+    #[error("cannot read scenario file {path}")]
+    Io {
+        /// The path.
+        path: String,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file has problems.
+    #[error("{}", render_problems(file, problems))]
+    Invalid {
+        /// File name as given.
+        file: String,
+        /// Every problem found.
+        problems: Vec<Problem>,
+    },
+}
+
+fn render_problems(file: &str, problems: &[Problem]) -> String {
+    let mut out = format!(
+        "{file}: {} problem{} found",
+        problems.len(),
+        if problems.len() == 1 { "" } else { "s" }
+    );
+    for p in problems {
+        out.push('\n');
+        out.push_str(&format!("  {}", DisplayProblem(file, p)));
+    }
+    out
+}
+
+struct DisplayProblem<'a>(&'a str, &'a Problem);
+
+impl fmt::Display for DisplayProblem<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let DisplayProblem(file, p) = self;
+        match p.line {
+            Some(line) => write!(f, "{file}:{line}: {}: {}", p.field, p.message),
+            None => write!(f, "{file}: {}: {}", p.field, p.message),
+        }
+    }
+}
+
+impl Scenario {
+    /// Reads and checks a scenario file.
+    ///
+    /// # Errors
+    /// [`ScenarioError::Io`] if the file cannot be read, [`ScenarioError::Invalid`]
+    /// with every problem found otherwise.
+    pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Scenario::parse(&text, &path.display().to_string())
+    }
+
+    /// The bundled reference scenario.
+    ///
+    /// # Errors
+    /// Only if the bundled file were broken, which the test suite rules out.
+    pub fn reference() -> Result<Scenario, ScenarioError> {
+        Scenario::parse(REFERENCE_SCENARIO, REFERENCE_SCENARIO_NAME)
+    }
+
+    /// Checks scenario text; `file` names it in error messages.
+    ///
+    /// # Errors
+    /// [`ScenarioError::Invalid`] with every problem found.
+    pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
+        let invalid = |problems: Vec<Problem>| ScenarioError::Invalid {
+            file: file.to_owned(),
+            problems,
+        };
+        let raw = validate::deserialize(text).map_err(|p| invalid(vec![p]))?;
+        let mut scenario = validate::validate(raw).map_err(|mut problems| {
+            for p in &mut problems {
+                p.line = locate::line_of(text, &p.field);
+            }
+            invalid(problems)
+        })?;
+        scenario.sha256 = sha256_hex(text.as_bytes());
+        Ok(scenario)
+    }
+
+    /// Number of regions.
+    pub fn n_regions(&self) -> usize {
+        self.regions.len()
+    }
+
+    /// Calendar year of year index `t`.
+    pub fn year(&self, t: u32) -> i32 {
+        self.start_year + t as i32
+    }
+}
+
+/// SHA-256 of bytes as lower-case hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
