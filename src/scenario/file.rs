@@ -746,7 +746,8 @@ impl<'de> Deserialize<'de> for Num {
                 Ok(Num::Number(v))
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Num, A::Error> {
-                DistFile::deserialize(de::value::MapAccessDeserializer::new(map)).map(|d| Num::Dist(Box::new(d)))
+                DistFile::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(|d| Num::Dist(Box::new(d)))
             }
         }
         deserializer.deserialize_any(NumVisitor)

@@ -1,0 +1,444 @@
+//! The economics, checked against numbers worked out by hand, conservation laws
+//! and analytic expectations (Poisson means, GBM means).
+//!
+//! Tolerance policy: deterministic cases compare to 1e-9 relative; statistical
+//! cases allow 4 standard errors, the standard error computed from the sample.
+
+use enclave::economy::{EconomyPath, Workspace, simulate_path};
+use enclave::engine::{self, Layout, PathScratch, RunConfig, path_rng, rng_key};
+use enclave::outcome::{REGION_METRICS, evaluate};
+use enclave::scenario::Scenario;
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
+}
+
+macro_rules! assert_close {
+    ($a:expr, $b:expr) => {{
+        let (a, b): (f64, f64) = ($a, $b);
+        assert!(close(a, b), "{} = {a}, expected {b}", stringify!($a));
+    }};
+}
+
+fn parse(text: &str) -> Scenario {
+    Scenario::parse(text, "test.toml").unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Simulates path `p` of `scn` and returns its economy.
+fn economy(scn: &Scenario, p: u64) -> EconomyPath {
+    let key = rng_key(scn, scn.simulation.seed);
+    let mut rng = path_rng(&key, p);
+    let mut ws = Workspace::default();
+    ws.draws = vec![0.0; scn.params.len()];
+    scn.params.draw_into(&mut rng, &mut ws.draws);
+    simulate_path(scn, scn.simulation.horizon, &mut ws, &mut rng);
+    ws.out
+}
+
+/// Region metrics (npv, pv_*, ...) of every alternative on one path: `[alt][region][metric]`.
+fn metrics(scn: &Scenario, econ: &EconomyPath) -> Vec<Vec<Vec<f64>>> {
+    let n = scn.regions.len();
+    let h = econ.horizon;
+    let mut scratch = Default::default();
+    scn.alternatives
+        .iter()
+        .map(|alt| {
+            let mut m = vec![0.0; n * REGION_METRICS.len()];
+            let mut s = vec![0.0; n * 3 * h];
+            evaluate(econ, alt, scn.start_year, &mut scratch, &mut m, &mut s);
+            m.chunks(REGION_METRICS.len())
+                .map(<[f64]>::to_vec)
+                .collect()
+        })
+        .collect()
+}
+
+fn metric(name: &str) -> usize {
+    REGION_METRICS
+        .iter()
+        .position(|m| *m == name)
+        .expect("known metric")
+}
+
+/// One firm that takes the whole park in year 1; everything deterministic.
+const ONE_FIRM: &str = r#"
+[scenario]
+id = "one-firm"
+name = "one firm"
+start_year = 2020
+
+[simulation]
+paths = 4
+seed = 1
+horizon = 3
+
+[[regions]]
+id = "a"
+name = "A"
+role = "source"
+discount_rate = 0.1
+
+[[regions]]
+id = "b"
+name = "B"
+role = "host"
+discount_rate = 0.1
+
+[park]
+area_mu = 100
+saleable_share = 1.0
+[[park.phases]]
+area_mu = 100
+start_year = 2020
+build_years = 1
+
+[[contributions]]
+region = "a"
+kind = "cash"
+value = 30
+year = 2020
+
+[costs.land_acquisition]
+per_mu = 0.1
+bearer = "b"
+[costs.infrastructure]
+per_mu = 0.2
+bearer = "company"
+
+[company]
+equity = { a = 0.6, b = 0.4 }
+land_price_per_mu = 0.05
+payout_ratio = 1.0
+terminal = "book"
+
+[firms]
+arrival_rate = 60
+average_wage = 0.1
+[[firms.sectors]]
+name = "only"
+weight = 1
+land_per_firm_mu = 100
+revenue_per_mu = 1.0
+value_added_ratio = 0.5
+profit_margin = 0.2
+wage_share = 0.1
+vat_rate = 0.1
+cit_rate = 0.25
+
+[macro]
+volatility = 0.0
+
+[taxes]
+land_use_tax_per_m2 = 0
+provincial_take = 0
+
+[[sharing]]
+name = "half"
+tax = { kind = "fixed", shares = { a = 0.5, b = 0.5 } }
+
+[[sharing]]
+name = "equity"
+tax = { kind = "equity" }
+
+[[sharing]]
+name = "guarantee"
+tax = { kind = "guaranteed_return", beneficiary = "a", guarantor = "b", rate = 0.5, inner = { kind = "fixed", shares = { a = 0.5, b = 0.5 } } }
+"#;
+
+#[test]
+fn one_firm_taxes_company_and_npv_by_hand() {
+    let scn = parse(ONE_FIRM);
+    let e = economy(&scn, 0);
+    // Revenue 100 a year from year 1: VA 50, VAT 5, surcharges 12% of VAT = 0.6,
+    // profit 20 → CIT 5, wages 10 → IIT 0.3 (3%).
+    let total = 5.0 + 0.6 + 5.0 + 0.3;
+    let local = 0.5 * 5.0 + 0.6 + 0.4 * 5.0 + 0.4 * 0.3;
+    assert_eq!(e.firms, vec![0.0, 1.0, 1.0]);
+    assert!(e.turned_away > 0, "the other arrivals find no land");
+    for t in 1..3 {
+        assert_close!(e.tax_total[t], total);
+        assert_close!(e.tax_local[t], local);
+        assert_close!(e.tax_central[t], total - local);
+        assert_close!(e.tax_pool[t], local);
+        assert_close!(e.gdp[t], 50.0);
+        assert_close!(e.jobs[t], 10.0 / 0.1);
+    }
+    assert_close!(e.tax_total[0], 0.0);
+    // Land acquisition 100 mu × 0.1 borne by b in year 0; infrastructure 20 by the company.
+    assert_eq!(e.costs_borne, vec![0.0, 0.0, 0.0, 10.0, 0.0, 0.0]);
+    // Company: year 0 cash 30 − 20 = 10, no free cash flow; year 1 land sale 5 → dividend 5;
+    // year 2 nothing; terminal book value = cash 10.
+    assert_eq!(e.capital_calls, vec![0.0; 6]);
+    for (r, share) in [(0, 0.6), (1, 0.4)] {
+        assert_close!(e.dividends[r * 3 + 1], 5.0 * share);
+        assert_close!(e.terminal[r * 3 + 2], 10.0 * share);
+    }
+    assert_eq!(e.pdc_flow, vec![-30.0, 5.0, 10.0]);
+
+    let m = metrics(&scn, &e);
+    let npv = metric("npv");
+    let d = |t: i32| 1.1f64.powi(-(t + 1));
+    let half = local / 2.0;
+    let npv_a = -30.0 * d(0) + (half + 3.0) * d(1) + (half + 6.0) * d(2);
+    let npv_b = -10.0 * d(0) + (half + 2.0) * d(1) + (half + 4.0) * d(2);
+    assert_close!(m[0][0][npv], npv_a);
+    assert_close!(m[0][1][npv], npv_b);
+    // Under equity the tax pool splits 60:40.
+    assert_close!(m[1][0][metric("pv_tax")], 0.6 * local * (d(1) + d(2)));
+    // Guarantee: a is owed 50% of its invested capital 30 = 15 a year; the 50:50 split
+    // gives it `half` (0 in year 0), b pays the rest.
+    let shortfall = |t: i32| 15.0 - if t == 0 { 0.0 } else { half };
+    let pv_guarantee = shortfall(0) * d(0) + shortfall(1) * d(1) + shortfall(2) * d(2);
+    assert_close!(m[2][0][metric("pv_guarantee")], pv_guarantee);
+    assert_close!(m[2][1][metric("pv_guarantee")], -pv_guarantee);
+    assert_close!(m[2][0][npv], npv_a + pv_guarantee);
+    // IRR of a's flows solves the NPV equation.
+    let irr = m[0][0][metric("irr")];
+    let at_irr = -30.0 / (1.0 + irr)
+        + (half + 3.0) / (1.0 + irr).powi(2)
+        + (half + 6.0) / (1.0 + irr).powi(3);
+    assert!(at_irr.abs() < 1e-8, "NPV at the IRR {irr} is {at_irr}");
+}
+
+#[test]
+fn npv_is_the_sum_of_its_components() {
+    let scn = Scenario::reference().expect("bundled scenario");
+    for p in 0..20 {
+        let e = economy(&scn, p);
+        for (a, alt) in metrics(&scn, &e).iter().enumerate() {
+            for (r, m) in alt.iter().enumerate() {
+                let pv = |name: &str| m[metric(name)];
+                let sum = pv("pv_tax")
+                    + pv("pv_land")
+                    + pv("pv_guarantee")
+                    + pv("pv_dividends")
+                    + pv("pv_terminal")
+                    - pv("pv_cash_contributions")
+                    - pv("pv_capital_calls")
+                    - pv("pv_costs")
+                    - pv("pv_displaced")
+                    - pv("pv_opportunity_costs");
+                assert!(
+                    close(m[metric("npv")], sum),
+                    "path {p} alternative {a} region {r}: {} vs {sum}",
+                    m[metric("npv")]
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn formulas_only_move_money_between_regions() {
+    // Equal discount rates in the reference scenario: Σ_r NPV_r is the same under
+    // every alternative on every path.
+    let scn = Scenario::reference().expect("bundled scenario");
+    let npv = metric("npv");
+    let mut spread_seen = 0.0f64;
+    for p in 0..200 {
+        let e = economy(&scn, p);
+        let m = metrics(&scn, &e);
+        let totals: Vec<f64> = m
+            .iter()
+            .map(|alt| alt.iter().map(|r| r[npv]).sum())
+            .collect();
+        for (a, t) in totals.iter().enumerate() {
+            assert!(
+                close(*t, totals[0]),
+                "path {p}: alternative {a} total {t} vs {}",
+                totals[0]
+            );
+        }
+        // The alternatives do differ per region, so the check is not vacuous.
+        spread_seen = spread_seen.max((m[0][0][npv] - m[3][0][npv]).abs());
+    }
+    assert!(spread_seen > 1.0);
+}
+
+/// A park far larger than its firms need, with arrivals from year 1 on.
+fn open_park(extra_sector: &str, extra_macro: &str) -> String {
+    format!(
+        r#"
+[scenario]
+id = "open"
+name = "open"
+start_year = 2000
+[simulation]
+paths = 1
+horizon = 10
+seed = 7
+[[regions]]
+id = "a"
+name = "A"
+role = "source"
+[[regions]]
+id = "b"
+name = "B"
+role = "host"
+[park]
+area_mu = 1000000
+saleable_share = 1.0
+[[park.phases]]
+area_mu = 1000000
+start_year = 2000
+build_years = 1
+[company]
+equity = {{ a = 0.5, b = 0.5 }}
+[firms]
+arrival_rate = 7
+average_wage = 1
+[[firms.sectors]]
+name = "s"
+weight = 1
+land_per_firm_mu = 1
+revenue_per_mu = 2
+value_added_ratio = 1
+profit_margin = 0.1
+wage_share = 0.1
+{extra_sector}
+[macro]
+{extra_macro}
+[[sharing]]
+name = "equity"
+tax = {{ kind = "equity" }}
+"#
+    )
+}
+
+fn mean_and_se(xs: &[f64]) -> (f64, f64) {
+    let n = xs.len() as f64;
+    let mean = xs.iter().sum::<f64>() / n;
+    let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
+    (mean, (var / n).sqrt())
+}
+
+#[test]
+fn arrivals_match_the_poisson_expectation() {
+    // No exits, no macro shock, unlimited land: firms at the end of year 9 are the
+    // sum of 9 Poisson(7) draws, mean 63 and variance 63.
+    let scn = parse(&open_park("", "volatility = 0.0"));
+    let firms: Vec<f64> = (0..4000).map(|p| economy(&scn, p).firms[9]).collect();
+    let (mean, se) = mean_and_se(&firms);
+    let expected_se = (63.0f64 / 4000.0).sqrt();
+    assert!(
+        (mean - 63.0).abs() < 4.0 * expected_se,
+        "mean firms {mean}, expected 63 ± {}",
+        4.0 * expected_se
+    );
+    // Poisson dispersion: the sample variance is the mean (se of the variance ≈ sqrt(2/n) σ²).
+    let var = se * se * 4000.0;
+    assert!(
+        (var / 63.0 - 1.0).abs() < 4.0 * (2.0f64 / 4000.0).sqrt() + 0.02,
+        "variance {var} vs 63"
+    );
+}
+
+#[test]
+fn revenue_matches_the_gbm_expectation() {
+    // With drift g, E[exp(X_age)] = exp(g · age) whatever σ and β: the mean of
+    // year-9 value added (= revenue) is λ Σ_{age=0}^{8} land × revenue_per_mu × e^{g age}.
+    // The macro level is off so arrivals stay Poisson(λ); the firms' macro loading β
+    // still draws the common innovation every year.
+    let scn = parse(&open_park(
+        "growth = 0.05\nvolatility = 0.3\nmacro_beta = 0.6",
+        "volatility = 0.0",
+    ));
+    let gdp: Vec<f64> = (0..4000).map(|p| economy(&scn, p).gdp[9]).collect();
+    let (mean, se) = mean_and_se(&gdp);
+    let expected: f64 = (0..9)
+        .map(|age| 7.0 * 2.0 * (0.05 * age as f64).exp())
+        .sum();
+    assert!(
+        (mean - expected).abs() < 4.0 * se,
+        "mean year-9 revenue {mean}, expected {expected} ± {}",
+        4.0 * se
+    );
+    // Zero drift gives a visibly different mean, so the test can tell.
+    assert!((expected - 7.0 * 2.0 * 9.0).abs() > 8.0 * se);
+}
+
+#[test]
+fn loss_carry_forward_and_cit_holiday_by_hand() {
+    // One firm of 100 mu from year 1, ramping over 4 years: revenue 25, 50, 75, 100, ...
+    // profit = 0.5 R − 30 = −17.5, −5, 7.5, 20, 20, 20. With 5-year carry-forward the
+    // losses (22.5) absorb year 2's 7.5 and 15 of year 3's 20 → taxable 0, 0, 0, 5, 20, 20.
+    // A [1, 1] holiday starts in the first taxable year (age 3): free, half, full.
+    let base = ONE_FIRM
+        .replace("horizon = 3", "horizon = 7")
+        .replace(
+            "profit_margin = 0.2",
+            "profit_margin = 0.5\nfixed_cost_per_mu = 0.3\nramp_years = 4\ncit_holiday = [1, 1]",
+        )
+        .replace("vat_rate = 0.1", "vat_rate = 0.0")
+        .replace("[taxes]", "[taxes]\niit_rate = 0.0");
+    let e = economy(&parse(&base), 0);
+    let cit = [0.0, 0.0, 0.0, 0.0, 0.0, 0.5 * 0.25 * 20.0, 0.25 * 20.0];
+    for t in 0..7 {
+        assert_close!(e.tax_total[t], cit[t]);
+    }
+    // With a 1-year carry-forward the age-0 loss expires unused: age 2 is taxed on
+    // 7.5 − 5 = 2.5 (holiday free), age 3 on 20 (half), age 4 in full.
+    let e = economy(
+        &parse(&base.replace(
+            "cit_holiday = [1, 1]",
+            "cit_holiday = [1, 1]\nloss_carry_years = 1",
+        )),
+        0,
+    );
+    let cit = [
+        0.0,
+        0.0,
+        0.0,
+        0.0,
+        0.5 * 0.25 * 20.0,
+        0.25 * 20.0,
+        0.25 * 20.0,
+    ];
+    for t in 0..7 {
+        assert_close!(e.tax_total[t], cit[t]);
+    }
+}
+
+#[test]
+fn same_results_on_one_and_two_threads() {
+    let scn = Scenario::reference().expect("bundled scenario");
+    let run = |threads| {
+        let cfg = RunConfig {
+            paths: 300,
+            threads,
+            chunk_paths: 64,
+            horizon: 15,
+            ..RunConfig::from_scenario(&scn)
+        };
+        engine::run(&scn, &cfg, &mut |_| {}).expect("run")
+    };
+    let (one, two) = (run(1), run(2));
+    assert_eq!(one.firm_years, two.firm_years);
+    for (a, b) in one.accumulators.iter().zip(&two.accumulators) {
+        let (sa, sb) = (a.summary(), b.summary());
+        assert_eq!(format!("{sa:?}"), format!("{sb:?}"));
+    }
+}
+
+#[test]
+fn a_path_depends_only_on_seed_scenario_and_index() {
+    let scn = Scenario::reference().expect("bundled scenario");
+    let cfg = RunConfig::from_scenario(&scn);
+    let key = rng_key(&scn, cfg.seed);
+    let layout = Layout::new(&scn, cfg.horizon);
+    let record = |p| {
+        let mut scratch = PathScratch::default();
+        let mut rec = vec![0.0; layout.len()];
+        engine::run_path(&scn, &cfg, &key, p, &mut scratch, &mut rec);
+        rec
+    };
+    // Path 5 alone equals path 5 after other paths have used the same scratch.
+    let alone = record(5);
+    let mut scratch = PathScratch::default();
+    let mut rec = vec![0.0; layout.len()];
+    for p in [9, 2, 5] {
+        engine::run_path(&scn, &cfg, &key, p, &mut scratch, &mut rec);
+    }
+    assert_eq!(format!("{alone:?}"), format!("{rec:?}"));
+    assert_ne!(format!("{:?}", record(6)), format!("{alone:?}"));
+}
