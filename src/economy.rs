@@ -175,7 +175,7 @@ struct SectorParams {
 #[derive(Debug, Clone, Default)]
 struct FirmPool {
     land: Vec<f64>,
-    /// land × revenue_per_mu × revenue multiplier.
+    /// land × revenue_per_mu.
     base_revenue: Vec<f64>,
     log_shock: Vec<f64>,
     arrival: Vec<u32>,
@@ -235,8 +235,51 @@ pub struct Workspace {
     debt_service: Vec<f64>,
     open_saleable_added: Vec<f64>,
     pdc_cash_in: Vec<f64>,
+    /// Product of the attractiveness effects in force each year.
+    attractiveness: Vec<f64>,
+    /// Product of the cost effects in force each year.
+    cost_mult: Vec<f64>,
+    /// Product of the revenue effects in force each year.
+    revenue_mult: Vec<f64>,
     /// The path's results.
     pub out: EconomyPath,
+}
+
+/// Whether a cost is capital spending (financed in part by loans) or operating.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Spend {
+    Capex,
+    Opex,
+}
+
+/// Where the year's costs go, by bearer rule (MODEL.md §3).
+struct CostLedger<'a> {
+    horizon: usize,
+    equity: &'a [f64],
+    costs_borne: &'a mut [f64],
+    pdc_capex: &'a mut [f64],
+    pdc_opex: &'a mut [f64],
+}
+
+impl CostLedger<'_> {
+    fn bear(&mut self, bearer: &Bearer, t: usize, amount: f64, spend: Spend) {
+        let h = self.horizon;
+        match bearer {
+            Bearer::Company if spend == Spend::Capex => self.pdc_capex[t] += amount,
+            Bearer::Company => self.pdc_opex[t] += amount,
+            Bearer::Equity => {
+                for (r, e) in self.equity.iter().enumerate() {
+                    self.costs_borne[r * h + t] += e * amount;
+                }
+            }
+            Bearer::Shares(shares) => {
+                for (r, s) in shares.iter().enumerate() {
+                    self.costs_borne[r * h + t] += s * amount;
+                }
+            }
+            Bearer::Region(r) => self.costs_borne[r * h + t] += amount,
+        }
+    }
 }
 
 /// Ramp-up factor of a firm of age `age` (0 in its arrival year).
@@ -283,17 +326,25 @@ pub fn simulate_path<R: rand::Rng + ?Sized>(
         out.outside_option[r] = region.outside_option.get(d);
     }
 
-    // §2 Equity and contribution effects.
-    let mut attractiveness = 1.0;
-    let mut cost_mult = 1.0;
-    let mut revenue_mult = 1.0;
+    // §2 Equity and contribution effects; an effect applies from its contribution's year.
+    for v in [
+        &mut ws.attractiveness,
+        &mut ws.cost_mult,
+        &mut ws.revenue_mult,
+    ] {
+        v.clear();
+        v.resize(h, 1.0);
+    }
     let mut values = [0.0; crate::sharing::MAX_REGIONS];
     for c in &scn.contributions {
         let v = c.value.get(d);
         values[c.region] += v;
-        attractiveness *= c.attractiveness.get(d);
-        cost_mult *= c.cost.get(d);
-        revenue_mult *= c.revenue.get(d);
+        let (a, k, q) = (c.attractiveness.get(d), c.cost.get(d), c.revenue.get(d));
+        for t in (c.year as usize).min(h)..h {
+            ws.attractiveness[t] *= a;
+            ws.cost_mult[t] *= k;
+            ws.revenue_mult[t] *= q;
+        }
         let t = c.year as usize;
         if t < h {
             let i = c.region * h + t;
@@ -330,89 +381,52 @@ pub fn simulate_path<R: rand::Rng + ?Sized>(
     reset(&mut ws.open_saleable_added);
     reset(&mut ws.pdc_cash_in);
     let saleable_share = scn.park.saleable_share.get(d);
-    let land_acq = scn.costs.land_acquisition.per_mu.get(d) * cost_mult;
-    let infra = scn.costs.infrastructure.per_mu.get(d) * cost_mult;
-    let ops_per_mu = scn.costs.operations.per_mu.get(d) * cost_mult;
-    let ops_per_year = scn.costs.operations.per_year.get(d) * cost_mult;
+    let land_acq = scn.costs.land_acquisition.per_mu.get(d);
+    let infra = scn.costs.infrastructure.per_mu.get(d);
+    let ops_per_mu = scn.costs.operations.per_mu.get(d);
+    let ops_per_year = scn.costs.operations.per_year.get(d);
     let mut first_open = NEVER;
-    let bear = |bearer: &Bearer,
-                t: usize,
-                amount: f64,
-                capex: bool,
-                out: &mut EconomyPath,
-                pdc_capex: &mut [f64],
-                pdc_opex: &mut [f64]| {
-        match bearer {
-            Bearer::Company => {
-                if capex {
-                    pdc_capex[t] += amount
-                } else {
-                    pdc_opex[t] += amount
-                }
-            }
-            Bearer::Equity => {
-                for r in 0..n {
-                    out.costs_borne[r * h + t] += out.equity[r] * amount;
-                }
-            }
-            Bearer::Shares(s) => {
-                for r in 0..n {
-                    out.costs_borne[r * h + t] += s[r] * amount;
-                }
-            }
-            Bearer::Region(r) => out.costs_borne[r * h + t] += amount,
-        }
+    let mut ledger = CostLedger {
+        horizon: h,
+        equity: &out.equity,
+        costs_borne: &mut out.costs_borne,
+        pdc_capex: &mut ws.pdc_capex,
+        pdc_opex: &mut ws.pdc_opex,
     };
     for phase in &scn.park.phases {
         let per_year = phase.area_mu / phase.build_years as f64;
-        for t in phase.start as usize..(phase.start + phase.build_years) as usize {
-            if t < h {
-                bear(
-                    &scn.costs.land_acquisition.bearer,
-                    t,
-                    land_acq * per_year,
-                    true,
-                    out,
-                    &mut ws.pdc_capex,
-                    &mut ws.pdc_opex,
-                );
-                bear(
-                    &scn.costs.infrastructure.bearer,
-                    t,
-                    infra * per_year,
-                    true,
-                    out,
-                    &mut ws.pdc_capex,
-                    &mut ws.pdc_opex,
-                );
-            }
+        let build = phase.start as usize..(phase.start + phase.build_years) as usize;
+        for t in build.filter(|&t| t < h) {
+            let k = ws.cost_mult[t];
+            ledger.bear(
+                &scn.costs.land_acquisition.bearer,
+                t,
+                land_acq * per_year * k,
+                Spend::Capex,
+            );
+            ledger.bear(
+                &scn.costs.infrastructure.bearer,
+                t,
+                infra * per_year * k,
+                Spend::Capex,
+            );
         }
         let open = (phase.start + phase.build_years) as usize;
         if open < h {
             ws.open_saleable_added[open] += phase.area_mu * saleable_share;
             first_open = first_open.min(open as u32);
             for t in open..h {
-                bear(
-                    &scn.costs.operations.bearer,
-                    t,
-                    ops_per_mu * phase.area_mu,
-                    false,
-                    out,
-                    &mut ws.pdc_capex,
-                    &mut ws.pdc_opex,
-                );
+                let amount = ops_per_mu * phase.area_mu * ws.cost_mult[t];
+                ledger.bear(&scn.costs.operations.bearer, t, amount, Spend::Opex);
             }
         }
     }
     for t in (first_open as usize)..h {
-        bear(
+        ledger.bear(
             &scn.costs.operations.bearer,
             t,
-            ops_per_year,
-            false,
-            out,
-            &mut ws.pdc_capex,
-            &mut ws.pdc_opex,
+            ops_per_year * ws.cost_mult[t],
+            Spend::Opex,
         );
     }
     let debt_share = scn.company.debt_share.get(d);
@@ -448,9 +462,11 @@ pub fn simulate_path<R: rand::Rng + ?Sized>(
     let keep = 1.0 - taxes.provincial_take.get(d);
     let rebate_share = taxes.rebate_share.get(d);
     let rebate_years = taxes.rebate_years;
-    if rebate_share > 0.0 && rebate_years > 0 {
-        attractiveness *= taxes.rebate_attractiveness.get(d);
-    }
+    let rebate_attractiveness = if rebate_share > 0.0 && rebate_years > 0 {
+        taxes.rebate_attractiveness.get(d)
+    } else {
+        1.0
+    };
     ws.sectors.clear();
     ws.sector_cdf.clear();
     let mut cum = 0.0;
@@ -479,7 +495,7 @@ pub fn simulate_path<R: rand::Rng + ?Sized>(
         cum += s.weight;
         ws.sector_cdf.push(cum);
     }
-    let arrival_rate = scn.firms.arrival_rate.get(d) * attractiveness;
+    let arrival_rate = scn.firms.arrival_rate.get(d) * rebate_attractiveness;
     let crowding = scn.firms.crowding;
     let relocated_share = scn.firms.relocated_share.get(d);
     let displacement = scn.firms.displacement.get(d);
@@ -523,13 +539,13 @@ pub fn simulate_path<R: rand::Rng + ?Sized>(
         }
 
         // Arrivals: N_t ~ Poisson(λ_t), λ_t = rate × A × exp(m_t) × f(free land).
-        if open_saleable > 0.0 && arrival_rate > 0.0 {
+        if open_saleable > 0.0 && arrival_rate * ws.attractiveness[t] > 0.0 {
             let free_factor = if crowding == 0.0 {
                 1.0
             } else {
                 (free_land / open_saleable).max(0.0).powf(crowding)
             };
-            let lambda = arrival_rate * macro_level.exp() * free_factor;
+            let lambda = arrival_rate * ws.attractiveness[t] * macro_level.exp() * free_factor;
             let arrivals = match Poisson::new(lambda) {
                 Ok(p) if lambda > 0.0 => p.sample(rng) as u64,
                 _ => 0,
@@ -543,7 +559,7 @@ pub fn simulate_path<R: rand::Rng + ?Sized>(
                 let sector_def = &scn.firms.sectors[k];
                 let land = match &sector_def.land_per_firm_mu {
                     FirmLand::Fixed(x) => *x,
-                    FirmLand::PerFirm(dist) => dist.quantile(rng.random()),
+                    FirmLand::PerFirm(dist) => dist.quantile(crate::sampling::open_unit(rng)),
                 };
                 let u_reloc: f64 = rng.random();
                 let u_disp: f64 = rng.random();
@@ -577,9 +593,7 @@ pub fn simulate_path<R: rand::Rng + ?Sized>(
                 };
                 let relocated = origin.is_some() && u_reloc < relocated_share;
                 firms.land.push(land);
-                firms
-                    .base_revenue
-                    .push(land * sp.revenue_per_mu * revenue_mult);
+                firms.base_revenue.push(land * sp.revenue_per_mu);
                 firms.log_shock.push(0.0);
                 firms.arrival.push(tu);
                 firms.exit_year.push(exit_year);
@@ -601,6 +615,7 @@ pub fn simulate_path<R: rand::Rng + ?Sized>(
         let mut revenue_sum = 0.0;
         let mut occupied = 0.0;
         let mut displaced_tax = 0.0;
+        let revenue_mult = ws.revenue_mult[t];
         for i in 0..firms.len() {
             let sp = &ws.sectors[firms.sector[i] as usize];
             let age = tu - firms.arrival[i];
@@ -609,8 +624,10 @@ pub fn simulate_path<R: rand::Rng + ?Sized>(
                 firms.log_shock[i] += sp.year_shift + sp.own_load * eps;
             }
             let land = firms.land[i];
-            let revenue =
-                firms.base_revenue[i] * ramp(age, sp.ramp_years) * firms.log_shock[i].exp();
+            let revenue = firms.base_revenue[i]
+                * revenue_mult
+                * ramp(age, sp.ramp_years)
+                * firms.log_shock[i].exp();
             let value_added = sp.value_added_ratio * revenue;
             let vat = sp.vat_rate * value_added;
             let surcharges = surcharge_rate * vat;

@@ -8,8 +8,6 @@
 //! in one indexed list is what lets a sampler (plain Monte Carlo today) treat them
 //! as one vector of uniforms.
 
-use rand::RngExt;
-
 use crate::dist::Uncertain;
 
 /// A numeric input: fixed, or drawn once per path.
@@ -83,8 +81,15 @@ impl ParamSet {
     /// `draws` must have length [`Self::len`].
     pub fn draw_into<R: rand::Rng + ?Sized>(&self, rng: &mut R, draws: &mut [f64]) {
         for (slot, p) in draws.iter_mut().zip(&self.params) {
-            let u: f64 = rng.random();
-            *slot = p.dist.quantile(u);
+            *slot = p.dist.quantile(open_unit(rng));
         }
     }
+}
+
+/// A uniform draw from the open interval (0, 1): the midpoints of 2^53 equal cells,
+/// so an inverse CDF never sees 0 or 1 (a lognormal never returns 0).
+#[inline]
+pub fn open_unit<R: rand::Rng + ?Sized>(rng: &mut R) -> f64 {
+    const SCALE: f64 = 1.0 / (1u64 << 53) as f64;
+    ((rng.next_u64() >> 11) as f64 + 0.5) * SCALE
 }

@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use unicode_width::UnicodeWidthStr;
 
 use enclave::engine::{self, RunConfig, RunResult};
 use enclave::outcome::REGION_METRICS;
@@ -43,7 +44,7 @@ pub struct Args {
 
 /// Runs every scenario in turn.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
-    let loaded = match super::load_all(&args.scenarios) {
+    let loaded = match super::load_all(&args.scenarios, true) {
         Ok(l) => l,
         Err(code) => return Ok(code),
     };
@@ -60,8 +61,11 @@ fn run_one(args: &Args, file: &str, scn: &Scenario) -> anyhow::Result<()> {
     cfg.horizon = args.horizon.unwrap_or(cfg.horizon);
     cfg.threads = args.threads;
     let dir = args.out.join(&scn.id);
-    std::fs::create_dir_all(&dir)
-        .with_context(|| format!("cannot create output folder {}", dir.display()))?;
+    // The folder is made only once there is something to put in it.
+    let create_dir = || {
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create output folder {}", dir.display()))
+    };
 
     let bar = if args.quiet || !std::io::stderr().is_terminal() {
         ProgressBar::hidden()
@@ -78,6 +82,7 @@ fn run_one(args: &Args, file: &str, scn: &Scenario) -> anyhow::Result<()> {
         bar
     };
     let mut paths_writer = if args.keep_paths {
+        create_dir()?;
         Some(PathsWriter::create(&dir)?)
     } else {
         None
@@ -102,6 +107,7 @@ fn run_one(args: &Args, file: &str, scn: &Scenario) -> anyhow::Result<()> {
         w.finish()?;
     }
     let record = RunRecord::new(scn, file, &cfg, &result, elapsed);
+    create_dir()?;
     output::write_results(&dir, scn, &result, &record)?;
     if !args.quiet {
         print_summary(scn, &result, &dir, elapsed);
@@ -151,9 +157,9 @@ fn print_summary(scn: &Scenario, result: &RunResult, dir: &std::path::Path, elap
             let acc = &result.accumulators[layout.region_metric(a, r, npv)];
             let p_neg = result.accumulators[layout.region_metric(a, r, neg)].mean();
             println!(
-                "{:<alt_width$}  {:<region_width$}  {:>10.1}  [{:>10.1}, {:>10.1}]  {:>8.1}%",
-                alt.name,
-                region.id,
+                "{}  {}  {:>10.1}  [{:>10.1}, {:>10.1}]  {:>8.1}%",
+                pad(&alt.name, alt_width),
+                pad(&region.id, region_width),
                 acc.mean(),
                 acc.quantile(0.05),
                 acc.quantile(0.95),
@@ -162,4 +168,9 @@ fn print_summary(scn: &Scenario, result: &RunResult, dir: &std::path::Path, elap
         }
     }
     println!("results: {}", dir.display());
+}
+
+/// `text` left-aligned in `width` terminal columns (Chinese characters take two).
+fn pad(text: &str, width: usize) -> String {
+    format!("{text}{}", " ".repeat(width.saturating_sub(text.width())))
 }

@@ -13,7 +13,7 @@ pub struct Args {
 
 /// Loads every file and reports each problem; exit status 2 if any file is invalid.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
-    match super::load_all(&args.scenarios) {
+    match super::load_all(&args.scenarios, false) {
         Ok(loaded) => {
             for l in loaded {
                 let s = &l.scenario;

@@ -476,7 +476,7 @@ impl Scenario {
             file: file.to_owned(),
             problems,
         };
-        let raw = validate::deserialize(text).map_err(|p| invalid(vec![p]))?;
+        let raw = validate::deserialize(text).map_err(invalid)?;
         let mut scenario = validate::validate(raw).map_err(|mut problems| {
             for p in &mut problems {
                 p.line = locate::line_of(text, &p.field);

@@ -16,43 +16,220 @@ use crate::sharing::{MAX_REGIONS, Period, Tranche};
 /// Tolerance for "shares sum to 1".
 const SHARE_SUM_TOL: f64 = 1e-9;
 
-/// First stage: TOML text → [`ScenarioFile`]; the first syntax, type or unknown-key
-/// error as a [`Problem`] with its line and field path.
-pub fn deserialize(text: &str) -> Result<ScenarioFile, Problem> {
-    let de = match toml::de::Deserializer::parse(text) {
-        Ok(de) => de,
-        Err(e) => return Err(toml_problem(text, &e, String::new())),
+/// First stage: TOML text → [`ScenarioFile`].
+///
+/// A syntax error stops at once (one problem, with its exact line). Otherwise the
+/// file is deserialized again and again: after each error (an unknown key, a wrong
+/// type, a missing field) the offending entry is removed or replaced by a
+/// placeholder so the next error can be found, and every error is reported, each
+/// with its field path and line.
+pub fn deserialize(text: &str) -> Result<ScenarioFile, Vec<Problem>> {
+    let mut table: toml::Table = match text.parse() {
+        Ok(t) => t,
+        Err(e) => return Err(vec![toml_problem(text, &e)]),
     };
-    serde_path_to_error::deserialize(de).map_err(|e| {
-        let field = e.path().to_string();
-        let field = if field == "." { String::new() } else { field };
-        toml_problem(text, e.inner(), field)
-    })
+    let mut problems: Vec<Problem> = Vec::new();
+    let mut seen: Vec<String> = Vec::new();
+    let mut attempts: Vec<(String, usize)> = Vec::new();
+    for _ in 0..200 {
+        let err = match serde_path_to_error::deserialize::<_, ScenarioFile>(toml::Value::Table(
+            table.clone(),
+        )) {
+            Ok(file) if problems.is_empty() => return Ok(file),
+            Ok(_) => break,
+            Err(e) => e,
+        };
+        let mut path = err.path().to_string();
+        if path == "." {
+            path.clear();
+        }
+        let message = err.inner().message().trim().to_owned();
+        let join = |a: &str, b: &str| {
+            if a.is_empty() {
+                b.to_owned()
+            } else {
+                format!("{a}.{b}")
+            }
+        };
+        // The entry to fix: an unknown key itself, or the value at the path.
+        let (field, key_to_remove) = if let Some(key) = backticked(&message, "unknown field `") {
+            let field = if path.ends_with(key) {
+                path.clone()
+            } else {
+                join(&path, key)
+            };
+            (field.clone(), Some(field))
+        } else if let Some(key) = backticked(&message, "missing field `") {
+            (join(&path, key), None)
+        } else {
+            (path.clone(), None)
+        };
+        // Errors inside a value already replaced by a placeholder are its echoes.
+        let inside_replaced = attempts.iter().any(|(r, _)| {
+            field.len() > r.len()
+                && field.starts_with(r.as_str())
+                && field[r.len()..].starts_with(['.', '['])
+        });
+        if !seen.contains(&field) && !inside_replaced {
+            seen.push(field.clone());
+            let mut message = message.clone();
+            if let Some(hint) = suggestion(&message) {
+                message.push_str(&hint);
+                // A typo'd key leaves its intended key missing: say it once, not twice.
+                if let Some(key) = backticked(&hint, "did you mean `") {
+                    let parent = field.rsplit_once('.').map_or("", |(p, _)| p);
+                    seen.push(join(parent, key));
+                }
+            }
+            let field_name = if field.is_empty() {
+                "(file)".to_owned()
+            } else {
+                field.clone()
+            };
+            problems.push(Problem {
+                line: locate::line_of(text, &field),
+                field: field_name,
+                message,
+            });
+        }
+        let first_variant = backticked(&message, "unknown variant `").and(
+            backticked(&message, "expected one of `")
+                .or_else(|| backticked(&message, "expected `")),
+        );
+        let fixed = match (key_to_remove, first_variant) {
+            (Some(key), _) => remove_at(&mut table, &key),
+            // An unknown variant is replaced by a valid one (for a table tagged by
+            // `kind`, its tag), so the rest of the file can still be read.
+            (None, Some(variant)) => {
+                let tag = join(&field, "kind");
+                let target = if get_at(&mut table, &tag).is_some() {
+                    tag
+                } else {
+                    field.clone()
+                };
+                set_at(&mut table, &target, toml::Value::String(variant.to_owned()))
+                    && !attempts.iter().any(|(p, _)| *p == target)
+                    && {
+                        attempts.push((target, 99));
+                        true
+                    }
+            }
+            (None, None) => {
+                let n = match attempts.iter_mut().find(|(p, _)| *p == field) {
+                    Some((_, n)) => {
+                        *n += 1;
+                        *n
+                    }
+                    None => {
+                        attempts.push((field.clone(), 0));
+                        0
+                    }
+                };
+                let placeholders = [
+                    toml::Value::Integer(0),
+                    toml::Value::String(String::new()),
+                    toml::Value::Table(toml::Table::new()),
+                    toml::Value::Array(Vec::new()),
+                    toml::Value::Boolean(false),
+                ];
+                match placeholders.into_iter().nth(n) {
+                    Some(v) => set_at(&mut table, &field, v),
+                    None => false,
+                }
+            }
+        };
+        if !fixed {
+            break;
+        }
+    }
+    Err(problems)
 }
 
-fn toml_problem(text: &str, e: &toml::de::Error, field: String) -> Problem {
+/// The text between `prefix` and the next backtick.
+fn backticked<'a>(message: &'a str, prefix: &str) -> Option<&'a str> {
+    let rest = &message[message.find(prefix)? + prefix.len()..];
+    rest.split_once('`').map(|(key, _)| key)
+}
+
+/// Splits `a.b[2].c` into table keys and array indices.
+fn path_steps(path: &str) -> Vec<Result<String, usize>> {
+    let mut out = Vec::new();
+    for part in path.split('.') {
+        let (key, mut rest) = part.split_at(part.find('[').unwrap_or(part.len()));
+        if !key.is_empty() {
+            out.push(Ok(key.to_owned()));
+        }
+        while let Some(close) = rest.find(']') {
+            match rest[1..close].parse() {
+                Ok(i) => out.push(Err(i)),
+                Err(_) => return Vec::new(),
+            }
+            rest = &rest[close + 1..];
+        }
+    }
+    out
+}
+
+/// The table holding the last step of `path`, and that step.
+fn parent_of<'a>(table: &'a mut toml::Table, path: &str) -> Option<(&'a mut toml::Table, String)> {
+    let steps = path_steps(path);
+    let (last, init) = steps.split_last()?;
+    let last = last.clone().ok()?;
+    let mut cur: &mut toml::Table = table;
+    let mut i = 0;
+    while i < init.len() {
+        let Ok(key) = &init[i] else { return None };
+        let mut value = cur.get_mut(key)?;
+        i += 1;
+        while let Some(Err(index)) = init.get(i) {
+            value = match value {
+                toml::Value::Array(a) => a.get_mut(*index)?,
+                _ => return None,
+            };
+            i += 1;
+        }
+        cur = match value {
+            toml::Value::Table(t) => t,
+            _ => return None,
+        };
+    }
+    Some((cur, last))
+}
+
+fn get_at<'a>(table: &'a mut toml::Table, path: &str) -> Option<&'a mut toml::Value> {
+    parent_of(table, path).and_then(|(t, key)| t.get_mut(&key))
+}
+
+fn remove_at(table: &mut toml::Table, path: &str) -> bool {
+    parent_of(table, path).is_some_and(|(t, key)| t.remove(&key).is_some())
+}
+
+fn set_at(table: &mut toml::Table, path: &str, value: toml::Value) -> bool {
+    match parent_of(table, path) {
+        Some((t, key)) => {
+            t.insert(key, value);
+            true
+        }
+        None => false,
+    }
+}
+
+fn toml_problem(text: &str, e: &toml::de::Error) -> Problem {
     let line = e
         .span()
         .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
-    let mut message = e.message().trim().to_owned();
-    if let Some(hint) = suggestion(&message) {
-        message.push_str(&hint);
-    }
-    let field = if field.is_empty() {
-        "(file)".to_owned()
-    } else {
-        field
-    };
     Problem {
         line,
-        field,
-        message,
+        field: "(syntax)".to_owned(),
+        message: e.message().trim().to_owned(),
     }
 }
 
 /// "did you mean" for serde's `unknown field `x`, expected one of `a`, `b``.
 fn suggestion(message: &str) -> Option<String> {
-    let rest = message.strip_prefix("unknown field `")?;
+    let rest = message
+        .strip_prefix("unknown field `")
+        .or_else(|| message.strip_prefix("unknown variant `"))?;
     let (unknown, expected) = rest.split_once('`')?;
     let best = expected
         .split('`')
@@ -82,9 +259,10 @@ enum Rule {
 impl Rule {
     fn holds(self, lo: f64, hi: f64) -> bool {
         match self {
-            Rule::Finite => lo.is_finite() && hi.is_finite(),
-            Rule::NonNegative => lo >= 0.0 && hi.is_finite(),
-            Rule::Positive => lo > 0.0 && hi.is_finite(),
+            // Finiteness of fixed numbers is checked on its own; draws are always finite.
+            Rule::Finite => true,
+            Rule::NonNegative => lo >= 0.0,
+            Rule::Positive => lo > 0.0,
             Rule::Share => lo >= 0.0 && hi <= 1.0,
             Rule::Between(a, b) => lo >= a && hi <= b,
         }
@@ -97,6 +275,17 @@ impl Rule {
             Rule::Share => "a share in [0, 1]".into(),
             Rule::Between(a, b) => format!("a number in [{a}, {b}]"),
         }
+    }
+}
+
+/// The support of `u`, with a lognormal's lower end 0 (never drawn: uniforms are
+/// drawn from the open interval (0, 1)) shown as the smallest positive number.
+fn positive_support(u: &Uncertain) -> (f64, f64) {
+    let (lo, hi) = u.support();
+    if lo == 0.0 && matches!(u.dist(), Dist::LogNormal { sd, .. } if *sd > 0.0) {
+        (f64::MIN_POSITIVE, hi)
+    } else {
+        (lo, hi)
     }
 }
 
@@ -252,7 +441,7 @@ impl Checker {
                 let Some(u) = self.uncertain(field, d) else {
                     return Value::Fixed(f64::NAN);
                 };
-                let (lo, hi) = u.support();
+                let (lo, hi) = positive_support(&u);
                 if !rule.holds(lo, hi) {
                     self.problem(
                         field,
@@ -535,6 +724,15 @@ pub fn validate(raw: ScenarioFile) -> Result<Scenario, Vec<Problem>> {
     let mut regions = Vec::new();
     for (i, r) in raw.regions.iter().enumerate() {
         let f = format!("regions[{i}]");
+        if ["company", "equity", "shares"].contains(&r.id.as_str()) {
+            c.problem(
+                format!("{f}.id"),
+                format!(
+                    "expected an id other than `{}`, which is a bearer keyword in [costs]",
+                    r.id
+                ),
+            );
+        }
         if raw.regions[..i].iter().any(|o| o.id == r.id) {
             c.problem(
                 format!("{f}.id"),
@@ -796,7 +994,7 @@ pub fn validate(raw: ScenarioFile) -> Result<Scenario, Vec<Problem>> {
             }
         },
     };
-    if origin.is_none() && relocated_share != Value::Fixed(0.0) {
+    if sources.is_empty() && fi.origin.is_none() && relocated_share != Value::Fixed(0.0) {
         c.problem(
             "firms.relocated_share",
             "expected 0: there is no source region for relocated firms to come from",
@@ -817,7 +1015,7 @@ pub fn validate(raw: ScenarioFile) -> Result<Scenario, Vec<Problem>> {
             }
             Num::Dist(d) => match c.uncertain(&p("land_per_firm_mu"), d) {
                 Some(u) => {
-                    let (lo, hi) = u.support();
+                    let (lo, hi) = positive_support(&u);
                     if !Rule::Positive.holds(lo, hi) {
                         c.problem(p("land_per_firm_mu"), format!("expected a distribution whose values are all > 0, but it ranges over [{lo}, {hi}]; truncate it with `lower`/`upper`"));
                     }

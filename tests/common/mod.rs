@@ -8,7 +8,8 @@ use std::process::{Command, Output};
 use tempfile::TempDir;
 
 /// The reference scenario as shipped in the repository.
-pub const REFERENCE_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/jilin-zhejiang.toml");
+pub const REFERENCE_PATH: &str =
+    concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/jilin-zhejiang.toml");
 
 /// The reference scenario's text.
 pub const REFERENCE: &str = include_str!(concat!(
@@ -145,7 +146,10 @@ pub fn bad_input(out: &Output) -> String {
         "expected exit status 2, got {}\nstderr:\n{stderr}",
         out.status
     );
-    assert!(!stderr.contains("panicked"), "panic on bad input:\n{stderr}");
+    assert!(
+        !stderr.contains("panicked"),
+        "panic on bad input:\n{stderr}"
+    );
     stderr
 }
 
