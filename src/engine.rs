@@ -172,7 +172,6 @@ pub fn run_path(
         outcome::evaluate(
             econ,
             alt,
-            scn.start_year,
             &mut scratch.outcome,
             &mut head[m0..m0 + n * m_len],
             &mut tail[s0 - series_start..s0 - series_start + n * s_len],

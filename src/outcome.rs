@@ -19,7 +19,8 @@ use crate::finance;
 use crate::scenario::Alternative;
 use crate::sharing::{MAX_REGIONS, ShareContext};
 
-/// Per-region metrics, in record order. `npv_negative` and `participates` are
+/// Per-region metrics, in record order. `payback_years` counts years of cooperation
+/// until the cumulative cash flow turns non-negative for good (year k = t + 1). `npv_negative` and `participates` are
 /// indicators (1 or 0) of NPV < 0 and NPV ≥ the outside option: their means are
 /// the probabilities.
 pub const REGION_METRICS: [&str; 16] = [
@@ -37,7 +38,7 @@ pub const REGION_METRICS: [&str; 16] = [
     "pv_displaced",
     "pv_opportunity_costs",
     "irr",
-    "payback_year",
+    "payback_years",
     "gdp_credit",
 ];
 
@@ -90,12 +91,11 @@ fn reset(v: &mut Vec<f64>, len: usize) {
 
 /// Allocates the path's pools under `alt` and writes, for each region r,
 /// `metrics[r * REGION_METRICS.len() + m]` and
-/// `series[(r * REGION_SERIES.len() + s) * H + t]`. `start_year` turns the payback
-/// index into a calendar year. Undefined values (IRR, payback) are NaN.
+/// `series[(r * REGION_SERIES.len() + s) * H + t]`. Undefined values (IRR,
+/// payback) are NaN.
 pub fn evaluate(
     econ: &EconomyPath,
     alt: &Alternative,
-    start_year: i32,
     scratch: &mut OutcomeScratch,
     metrics: &mut [f64],
     series: &mut [f64],
@@ -203,8 +203,8 @@ pub fn evaluate(
             .map(|(x, d)| x * d)
             .sum();
         let irr = finance::irr(&scratch.cash_flow).unwrap_or(f64::NAN);
-        let payback = finance::payback_index(&scratch.cash_flow)
-            .map_or(f64::NAN, |i| (start_year + i as i32) as f64);
+        let payback =
+            finance::payback_index(&scratch.cash_flow).map_or(f64::NAN, |i| (i + 1) as f64);
         let gdp_credit: f64 = scratch.gdp[rr.clone()].iter().sum();
         let out = &mut metrics[r * m_len..(r + 1) * m_len];
         out.copy_from_slice(&[

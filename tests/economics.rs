@@ -45,7 +45,7 @@ fn metrics(scn: &Scenario, econ: &EconomyPath) -> Vec<Vec<Vec<f64>>> {
         .map(|alt| {
             let mut m = vec![0.0; n * REGION_METRICS.len()];
             let mut s = vec![0.0; n * 3 * h];
-            evaluate(econ, alt, scn.start_year, &mut scratch, &mut m, &mut s);
+            evaluate(econ, alt, &mut scratch, &mut m, &mut s);
             m.chunks(REGION_METRICS.len())
                 .map(<[f64]>::to_vec)
                 .collect()

@@ -1,7 +1,7 @@
 //! The scenario file as written: serde types that mirror the TOML one to one.
 //!
 //! Defaults live here; nothing here is checked beyond its TOML type. The checked,
-//! typed scenario is built from these by [`super::validate`]. Every table rejects
+//! typed scenario is built from these by the `validate` module. Every table rejects
 //! unknown keys, so a typo is an error rather than a silently ignored setting.
 
 use std::collections::BTreeMap;

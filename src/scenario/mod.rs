@@ -1,7 +1,7 @@
 //! Scenarios: reading a TOML file into a checked [`Scenario`] (MODEL.md §1–§7, §9).
 //!
-//! Input is taken in two stages. [`file`] mirrors the TOML with serde (unknown keys
-//! rejected, defaults filled in); [`validate`] checks every value and builds the
+//! Input is taken in two stages. [`mod@file`] mirrors the TOML with serde (unknown keys
+//! rejected, defaults filled in); `validate` checks every value and builds the
 //! typed [`Scenario`], in which region references are indices, years are offsets
 //! from the start year, and every number is either fixed or a registered uncertain
 //! input ([`Value`]). All problems found are reported together, each with the file,
