@@ -694,3 +694,71 @@ fn bad_flags_are_rejected_by_the_parser() {
     }
     assert!(!t.exists("out"), "a rejected command wrote output");
 }
+
+#[test]
+fn parse_errors_in_one_file_are_reported_together() {
+    // An unknown key, a wrong type, an unknown choice and a typo'd formula kind:
+    // all four in one report, each with its own line, and no echo of the typo'd
+    // key as a "missing field".
+    let t = TestDir::new();
+    let mut text = REFERENCE.to_owned();
+    let typo = replace_line(&mut text, "arrival_rate = ", "arival_rate = 9");
+    let wrong = replace_line(&mut text, "area_mu = 7_500", "area_mu = \"big\"");
+    let role = replace_line(&mut text, "role = \"host\"", "role = \"hots\"");
+    let kind = replace_line(
+        &mut text,
+        "tax = { kind = \"equity\" }",
+        "tax = { kind = \"equty\" }",
+    );
+    t.create("many.toml", &text);
+    let stderr = bad_input(&t.cmd(&["validate", "many.toml"]));
+    let problems = problem_lines(&stderr, "many.toml");
+    assert_eq!(problems.len(), 4, "{stderr}");
+    assert_problem(
+        &problems,
+        "many.toml",
+        typo,
+        "firms.arival_rate",
+        "did you mean `arrival_rate`?",
+    );
+    assert_problem(
+        &problems,
+        "many.toml",
+        wrong,
+        "park.area_mu",
+        "invalid type",
+    );
+    assert_problem(
+        &problems,
+        "many.toml",
+        role,
+        "regions[1].role",
+        "did you mean `host`?",
+    );
+    assert_problem(
+        &problems,
+        "many.toml",
+        kind,
+        "sharing[1].tax.kind",
+        "did you mean `equity`?",
+    );
+}
+
+#[test]
+fn run_rejects_two_scenarios_with_one_id() {
+    let t = TestDir::new();
+    t.create("a.toml", REFERENCE);
+    t.create("b.toml", REFERENCE);
+    let out = t.cmd(&[
+        "run", "a.toml", "b.toml", "--paths", "50", "--quiet", "--out", "out",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("both have scenario id `jilin-zhejiang`"),
+        "{stderr}"
+    );
+    assert!(!t.exists("out"));
+    // validate does not write anything, so the same files are fine there.
+    t.ok(&["validate", "a.toml", "b.toml"]);
+}

@@ -31,6 +31,7 @@ pub fn deserialize(text: &str) -> Result<ScenarioFile, Vec<Problem>> {
     let mut problems: Vec<Problem> = Vec::new();
     let mut seen: Vec<String> = Vec::new();
     let mut attempts: Vec<(String, usize)> = Vec::new();
+    let mut quiet: Vec<String> = Vec::new();
     for _ in 0..200 {
         let err = match serde_path_to_error::deserialize::<_, ScenarioFile>(toml::Value::Table(
             table.clone(),
@@ -64,13 +65,17 @@ pub fn deserialize(text: &str) -> Result<ScenarioFile, Vec<Problem>> {
         } else {
             (path.clone(), None)
         };
-        // Errors inside a value already replaced by a placeholder are its echoes.
-        let inside_replaced = attempts.iter().any(|(r, _)| {
-            field.len() > r.len()
-                && field.starts_with(r.as_str())
-                && field[r.len()..].starts_with(['.', '['])
-        });
-        if !seen.contains(&field) && !inside_replaced {
+        // Errors inside a value already replaced by a placeholder, or in a formula
+        // whose unknown kind was replaced, are echoes of a problem already reported.
+        let inside = |r: &str| {
+            field.starts_with(r)
+                && (field.len() == r.len() || field[r.len()..].starts_with(['.', '[']))
+        };
+        let echo = attempts
+            .iter()
+            .any(|(r, _)| field.len() > r.len() && inside(r))
+            || quiet.iter().any(|r| inside(r));
+        if !seen.contains(&field) && !echo {
             seen.push(field.clone());
             let mut message = message.clone();
             if let Some(hint) = suggestion(&message) {
@@ -92,11 +97,17 @@ pub fn deserialize(text: &str) -> Result<ScenarioFile, Vec<Problem>> {
                 message,
             });
         }
-        let first_variant = backticked(&message, "unknown variant `").and(
-            backticked(&message, "expected one of `")
-                .or_else(|| backticked(&message, "expected `")),
+        // For an unknown variant: the one suggested, else the first allowed.
+        let variant = backticked(&message, "unknown variant `").and(
+            suggestion(&message)
+                .and_then(|hint| backticked(&hint, "did you mean `").map(str::to_owned))
+                .or_else(|| {
+                    backticked(&message, "expected one of `")
+                        .or_else(|| backticked(&message, "expected `"))
+                        .map(str::to_owned)
+                }),
         );
-        let fixed = match (key_to_remove, first_variant) {
+        let fixed = match (key_to_remove, variant) {
             (Some(key), _) => remove_at(&mut table, &key),
             // An unknown variant is replaced by a valid one (for a table tagged by
             // `kind`, its tag), so the rest of the file can still be read.
@@ -107,7 +118,10 @@ pub fn deserialize(text: &str) -> Result<ScenarioFile, Vec<Problem>> {
                 } else {
                     field.clone()
                 };
-                set_at(&mut table, &target, toml::Value::String(variant.to_owned()))
+                if let Some(formula) = target.strip_suffix(".kind") {
+                    quiet.push(formula.to_owned());
+                }
+                set_at(&mut table, &target, toml::Value::String(variant))
                     && !attempts.iter().any(|(p, _)| *p == target)
                     && {
                         attempts.push((target, 99));
