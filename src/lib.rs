@@ -17,6 +17,7 @@
 
 #![warn(missing_docs)]
 #![deny(clippy::float_cmp)]
+#![forbid(unsafe_code)]
 
 pub mod dist;
 pub mod economy;

@@ -1,0 +1,58 @@
+//! The hot loop allocates nothing: once a worker's buffers have grown to fit,
+//! simulating and evaluating further paths makes no heap allocation at all.
+
+// A counting global allocator is the one place this project needs `unsafe`.
+#![allow(unsafe_code)]
+
+use std::alloc::{GlobalAlloc, Layout as AllocLayout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use enclave::engine::{self, Layout, PathScratch, RunConfig, rng_key};
+use enclave::scenario::Scenario;
+
+/// Counts allocations made through the global allocator.
+struct Counting;
+
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: AllocLayout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: forwards the caller's layout unchanged to the system allocator.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: AllocLayout) {
+        // SAFETY: `ptr` was allocated by `System.alloc` with this layout.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: AllocLayout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: forwards the caller's arguments unchanged to the system allocator.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+#[test]
+fn paths_after_warm_up_allocate_nothing() {
+    let scn = Scenario::reference().expect("bundled scenario");
+    let cfg = RunConfig::from_scenario(&scn);
+    let key = rng_key(&scn, cfg.seed);
+    let layout = Layout::new(&scn, cfg.horizon);
+    let mut scratch = PathScratch::default();
+    let mut record = vec![0.0; layout.len()];
+    // Warm-up: the buffers grow to the largest park seen so far.
+    for p in 0..200 {
+        engine::run_path(&scn, &cfg, &key, p, &mut scratch, &mut record);
+    }
+    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let mut firm_years = 0;
+    for p in 0..100 {
+        firm_years += engine::run_path(&scn, &cfg, &key, p, &mut scratch, &mut record);
+    }
+    let allocations = ALLOCATIONS.load(Ordering::Relaxed) - before;
+    assert!(firm_years > 100_000, "the paths did real work: {firm_years} firm-years");
+    assert_eq!(allocations, 0, "allocations in 100 warm paths");
+}
