@@ -8,8 +8,8 @@
 //! splits, tiered tranches and guaranteed returns all carry inner formulas.
 //!
 //! [`Formula::allocate`] runs once per simulated year, per path and per
-//! alternative, so it never allocates on the heap: its temporaries are
-//! fixed-size stack arrays of length [`MAX_REGIONS`].
+//! alternative, so it never allocates: every kind adds its allocation straight
+//! into the caller's buffers.
 //!
 //! Parameters are validated elsewhere (shares sum to 1, thresholds increase,
 //! region indices are in range, schedule periods are contiguous from year 1).
@@ -225,35 +225,14 @@ impl Formula {
                 let (b, g) = (*beneficiary, *guarantor);
                 let n = alloc.len();
                 let active = b < n && g < n && b != g;
-                let required = rate * ctx.invested_capital.get(b).copied().unwrap_or(0.0);
-                if n <= MAX_REGIONS {
-                    let mut tmp_alloc = [0.0_f64; MAX_REGIONS];
-                    let mut tmp_guarantee = [0.0_f64; MAX_REGIONS];
-                    inner.allocate(k, pool, ctx, &mut tmp_alloc[..n], &mut tmp_guarantee[..n]);
-                    let shortfall = if active {
-                        shortfall(required, tmp_alloc[b])
-                    } else {
-                        0.0
-                    };
-                    for (a, t) in alloc.iter_mut().zip(&tmp_alloc[..n]) {
-                        *a += t;
-                    }
-                    for (a, t) in guarantee.iter_mut().zip(&tmp_guarantee[..n]) {
-                        *a += t;
-                    }
-                    if active {
-                        transfer(b, g, shortfall, alloc, guarantee);
-                    }
-                } else {
-                    // More regions than supported (rejected by validation):
-                    // still no allocation, read the beneficiary's inner share
-                    // as the change it makes to the caller's buffer.
-                    let before = alloc.get(b).copied().unwrap_or(0.0);
-                    inner.allocate(k, pool, ctx, alloc, guarantee);
-                    if active {
-                        let shortfall = shortfall(required, alloc[b] - before);
-                        transfer(b, g, shortfall, alloc, guarantee);
-                    }
+                // The beneficiary's inner share is what the inner formula adds to
+                // its slot (the buffers are additive, so no temporary is needed).
+                let before = alloc.get(b).copied().unwrap_or(0.0);
+                inner.allocate(k, pool, ctx, alloc, guarantee);
+                if active {
+                    let required = rate * ctx.invested_capital.get(b).copied().unwrap_or(0.0);
+                    let shortfall = shortfall(required, alloc[b] - before);
+                    transfer(b, g, shortfall, alloc, guarantee);
                 }
             }
         }
@@ -632,27 +611,6 @@ mod tests {
         let (a, g) = run(&f, 1, 200.0, &ctx, 3);
         assert_all_close(&a, &[90.0, 60.0, 50.0]);
         assert_all_close(&g, &[-10.0, 0.0, 10.0]);
-    }
-
-    #[test]
-    fn guaranteed_return_beyond_max_regions_still_works() {
-        let n = MAX_REGIONS + 1;
-        let mut shares = vec![0.0; n];
-        shares[0] = 0.4;
-        shares[1] = 0.6;
-        let f = guaranteed(Formula::Fixed { shares });
-        let mut invested = vec![0.0; n];
-        invested[0] = 1000.0;
-        let equity = vec![1.0 / n as f64; n];
-        let zeros = vec![0.0; n];
-        let ctx = ShareContext {
-            equity: &equity,
-            cumulative_contributions: &zeros,
-            invested_capital: &invested,
-        };
-        let (a, g) = run(&f, 1, 100.0, &ctx, n);
-        assert!(close(a[0], 100.0) && close(a[1], 0.0), "{a:?}");
-        assert!(close(g[0], 60.0) && close(g[1], -60.0), "{g:?}");
     }
 
     fn nested() -> Formula {
