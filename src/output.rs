@@ -1,5 +1,6 @@
-//! Writing a run's results: `summary.csv`, `timeseries.csv`, `paths.csv` and
-//! `run.json` in `DIR/<scenario id>/`.
+//! Writing a run's results in `DIR/<scenario id>/`: `summary.csv`,
+//! `timeseries.csv`, `distribution.csv`, `run.json`, `scenario.toml` and, on
+//! request, `paths.csv` and `paths_park.csv`.
 //!
 //! Every file is written to a temporary file in the same folder and renamed into
 //! place when complete, so an interrupted run never leaves a truncated file that
@@ -157,6 +158,54 @@ pub const SUMMARY_HEADER: [&str; 13] = [
     "p95",
     "n",
 ];
+
+/// Header of `distribution.csv`.
+pub const DISTRIBUTION_HEADER: [&str; 6] =
+    ["scenario", "alternative", "region", "metric", "q", "value"];
+
+/// Percentiles written to `distribution.csv`: 0.01, 0.02, …, 0.99.
+pub fn distribution_levels() -> impl Iterator<Item = f64> {
+    (1..100).map(|i| f64::from(i) / 100.0)
+}
+
+/// `distribution.csv` as bytes: the percentiles of each region's NPV under each
+/// alternative, enough to draw its distribution.
+///
+/// # Errors
+/// Never in practice (writes to memory); typed for the CSV writer.
+pub fn distribution_csv(
+    scn: &Scenario,
+    result: &RunResult,
+    path: &Path,
+) -> Result<Vec<u8>, OutputError> {
+    let layout = result.layout;
+    let npv = REGION_METRICS
+        .iter()
+        .position(|m| *m == "npv")
+        .unwrap_or_else(|| unreachable!("npv is a metric"));
+    csv_bytes(
+        |w| {
+            w.write_record(DISTRIBUTION_HEADER)?;
+            for (a, alt) in scn.alternatives.iter().enumerate() {
+                for (r, region) in scn.regions.iter().enumerate() {
+                    let acc = &result.accumulators[layout.region_metric(a, r, npv)];
+                    for q in distribution_levels() {
+                        w.write_record([
+                            scn.id.as_str(),
+                            alt.name.as_str(),
+                            region.id.as_str(),
+                            "npv",
+                            &format!("{q}"),
+                            &cell(acc.quantile(q)),
+                        ])?;
+                    }
+                }
+            }
+            Ok(())
+        },
+        path,
+    )
+}
 
 /// Header of `timeseries.csv`.
 pub const TIMESERIES_HEADER: [&str; 11] = [
@@ -455,7 +504,8 @@ impl RunRecord {
     }
 }
 
-/// Writes `summary.csv`, `timeseries.csv` and `run.json` into `dir`.
+/// Writes `summary.csv`, `timeseries.csv`, `distribution.csv`, `run.json` and a copy
+/// of the scenario (`scenario.toml`, what the results were computed from) into `dir`.
 ///
 /// # Errors
 /// If any file cannot be written.
@@ -470,6 +520,12 @@ pub fn write_results(
     write_atomic(&summary, &summary_csv(scn, result, &summary)?)?;
     let timeseries = dir.join("timeseries.csv");
     write_atomic(&timeseries, &timeseries_csv(scn, result, &timeseries)?)?;
+    let distribution = dir.join("distribution.csv");
+    write_atomic(
+        &distribution,
+        &distribution_csv(scn, result, &distribution)?,
+    )?;
+    write_atomic(&dir.join("scenario.toml"), scn.source.as_bytes())?;
     let json = serde_json::to_string_pretty(record)
         .unwrap_or_else(|_| unreachable!("plain struct serialises"));
     write_atomic(&dir.join("run.json"), format!("{json}\n").as_bytes())

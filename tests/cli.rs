@@ -762,3 +762,32 @@ fn run_rejects_two_scenarios_with_one_id() {
     // validate does not write anything, so the same files are fine there.
     t.ok(&["validate", "a.toml", "b.toml"]);
 }
+
+#[test]
+fn run_keeps_a_copy_of_its_scenario_and_the_npv_percentiles() {
+    let t = TestDir::new();
+    t.create("park.toml", REFERENCE);
+    t.ok(&[
+        "run",
+        "park.toml",
+        "--paths",
+        "200",
+        "--quiet",
+        "--out",
+        "out",
+    ]);
+    assert_eq!(t.read("out/jilin-zhejiang/scenario.toml"), REFERENCE);
+    let dist = t.read("out/jilin-zhejiang/distribution.csv");
+    assert_eq!(
+        first_line(&dist),
+        "scenario,alternative,region,metric,q,value"
+    );
+    let rows = csv_rows(&dist);
+    let (alternatives, regions) = reference_names();
+    assert_eq!(rows.len(), alternatives.len() * regions.len() * 99);
+    // Percentiles rise with q within each alternative and region.
+    for block in rows.chunks(99) {
+        let values: Vec<f64> = block.iter().map(|r| num(&r[5])).collect();
+        assert!(values.windows(2).all(|w| w[0] <= w[1]), "{values:?}");
+    }
+}

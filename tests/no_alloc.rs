@@ -53,6 +53,9 @@ fn paths_after_warm_up_allocate_nothing() {
         firm_years += engine::run_path(&scn, &cfg, &key, p, &mut scratch, &mut record);
     }
     let allocations = ALLOCATIONS.load(Ordering::Relaxed) - before;
-    assert!(firm_years > 100_000, "the paths did real work: {firm_years} firm-years");
+    assert!(
+        firm_years > 100_000,
+        "the paths did real work: {firm_years} firm-years"
+    );
     assert_eq!(allocations, 0, "allocations in 100 warm paths");
 }

@@ -66,6 +66,8 @@ pub struct Scenario {
     pub params: ParamSet,
     /// SHA-256 of the scenario file's bytes, hex.
     pub sha256: String,
+    /// The scenario file's text, as read (copied next to the results).
+    pub source: String,
 }
 
 /// Run settings.
@@ -484,6 +486,7 @@ impl Scenario {
             invalid(problems)
         })?;
         scenario.sha256 = sha256_hex(text.as_bytes());
+        scenario.source = text.to_owned();
         Ok(scenario)
     }
 

@@ -1201,5 +1201,6 @@ pub fn validate(raw: ScenarioFile) -> Result<Scenario, Vec<Problem>> {
         alternatives,
         params: c.params,
         sha256: String::new(),
+        source: String::new(),
     })
 }

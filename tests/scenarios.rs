@@ -1,0 +1,57 @@
+//! Every scenario shipped in `scenarios/` loads and runs, and conserves money.
+
+use std::path::Path;
+
+use enclave::engine::{self, RunConfig};
+use enclave::outcome::REGION_METRICS;
+use enclave::scenario::Scenario;
+
+#[test]
+fn every_bundled_scenario_validates_and_runs() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("scenarios folder")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 2, "{files:?}");
+    let npv = REGION_METRICS
+        .iter()
+        .position(|m| *m == "npv")
+        .expect("npv");
+    for file in files {
+        let scn = Scenario::load(&file).unwrap_or_else(|e| panic!("{e}"));
+        assert!(scn.alternatives.len() >= 4, "{}", file.display());
+        let cfg = RunConfig {
+            paths: 100,
+            ..RunConfig::from_scenario(&scn)
+        };
+        let result = engine::run(&scn, &cfg, &mut |_| {}).expect("run");
+        assert!(
+            result.firm_years > 0,
+            "{}: no firm ever came",
+            file.display()
+        );
+        // With equal discount rates, mean total NPV is the same under every alternative.
+        let rates: Vec<_> = scn
+            .regions
+            .iter()
+            .map(|r| r.discount_rate.fixed())
+            .collect();
+        if rates.iter().all(|r| r.is_some() && *r == rates[0]) {
+            let total = |a| -> f64 {
+                (0..scn.regions.len())
+                    .map(|r| result.accumulators[result.layout.region_metric(a, r, npv)].mean())
+                    .sum()
+            };
+            for a in 1..scn.alternatives.len() {
+                assert!(
+                    (total(a) - total(0)).abs() <= 1e-6 * total(0).abs().max(1.0),
+                    "{}",
+                    file.display()
+                );
+            }
+        }
+    }
+}
