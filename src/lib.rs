@@ -19,12 +19,15 @@
 #![deny(clippy::float_cmp)]
 #![forbid(unsafe_code)]
 
+pub mod chart;
 pub mod dist;
 pub mod economy;
 pub mod engine;
 pub mod finance;
 pub mod outcome;
 pub mod output;
+pub mod report;
+pub mod results;
 pub mod sampling;
 pub mod scenario;
 pub mod sharing;

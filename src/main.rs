@@ -23,6 +23,8 @@ enum Command {
     Run(cmd::run::Args),
     /// Check scenario files and report every problem, without simulating.
     Validate(cmd::validate::Args),
+    /// Redraw the charts and report.html of earlier runs from their CSV files.
+    Report(cmd::report::Args),
 }
 
 fn main() -> ExitCode {
@@ -30,6 +32,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => cmd::run::run(&args),
         Command::Validate(args) => cmd::validate::run(&args),
+        Command::Report(args) => cmd::report::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -11,7 +11,7 @@
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tempfile::NamedTempFile;
 
 use crate::engine::{Chunk, Layout, RunConfig, RunResult};
@@ -429,7 +429,7 @@ impl PathsWriter {
 }
 
 /// The reproducibility record, `run.json`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunRecord {
     /// Engine name and version.
     pub engine: String,

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod report;
 pub mod run;
 pub mod validate;
 

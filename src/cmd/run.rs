@@ -9,6 +9,7 @@ use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use unicode_width::UnicodeWidthStr;
 
+use enclave::chart::Formats;
 use enclave::engine::{self, RunConfig, RunResult};
 use enclave::outcome::REGION_METRICS;
 use enclave::output::{self, PathsWriter, RunRecord};
@@ -37,9 +38,36 @@ pub struct Args {
     /// Also write every path's results (paths.csv, paths_park.csv).
     #[arg(long)]
     pub keep_paths: bool,
+    /// Charts to draw into DIR/<scenario id>/charts/ (and show in report.html).
+    #[arg(long, value_enum, default_value_t = ChartFormats::Both)]
+    pub charts: ChartFormats,
     /// No progress bar and no summary on the terminal.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// Chart formats, as the `--charts` flag spells them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ChartFormats {
+    /// No chart files (the report still shows the charts).
+    None,
+    /// PNG files.
+    Png,
+    /// SVG files.
+    Svg,
+    /// PNG and SVG files.
+    Both,
+}
+
+impl From<ChartFormats> for Formats {
+    fn from(f: ChartFormats) -> Formats {
+        match f {
+            ChartFormats::None => Formats::None,
+            ChartFormats::Png => Formats::Png,
+            ChartFormats::Svg => Formats::Svg,
+            ChartFormats::Both => Formats::Both,
+        }
+    }
 }
 
 /// Runs every scenario in turn.
@@ -109,6 +137,7 @@ fn run_one(args: &Args, file: &str, scn: &Scenario) -> anyhow::Result<()> {
     let record = RunRecord::new(scn, file, &cfg, &result, elapsed);
     create_dir()?;
     output::write_results(&dir, scn, &result, &record)?;
+    super::report::write(&dir, args.charts.into())?;
     if !args.quiet {
         print_summary(scn, &result, &dir, elapsed);
     }

@@ -1,0 +1,174 @@
+//! Fan charts over the years: each region's cumulative cash flow under one
+//! alternative, and the park's firms, occupancy and tax pool. A line marks the
+//! median future, a dark band P25–P75 and a light band P5–P95.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::Chart;
+use super::style::{DrawResult, GREY, err, header, money_label, region_colour, text, tick};
+use crate::output::{ALL_ALTERNATIVES, PARK};
+use crate::results::{Results, SeriesRow};
+
+/// One panel: the fan of `rows` in `colour`, titled `title`, y axis `y_desc`.
+fn fan_panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    rows: &[&SeriesRow],
+    colour: RGBColor,
+    title: &str,
+    y_desc: &str,
+    percent: bool,
+) -> DrawResult {
+    let pts = |f: fn(&SeriesRow) -> Option<f64>| -> Vec<(f64, f64)> {
+        rows.iter()
+            .filter_map(|r| f(r).map(|v| (f64::from(r.year), v)))
+            .collect()
+    };
+    let (p05, p25, p50, p75, p95) = (
+        pts(|r| r.p05),
+        pts(|r| r.p25),
+        pts(|r| r.p50),
+        pts(|r| r.p75),
+        pts(|r| r.p95),
+    );
+    let years: Vec<f64> = rows.iter().map(|r| f64::from(r.year)).collect();
+    let (y0, y1) = (
+        years.first().copied().unwrap_or(0.0),
+        years.last().copied().unwrap_or(1.0),
+    );
+    let all = p05.iter().chain(&p95).chain(&p50).map(|p| p.1);
+    let (lo, hi) = all.fold((0.0f64, 0.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    let pad = (hi - lo).max(if percent { 0.01 } else { 1.0 }) * 0.05;
+    let mut chart = ChartBuilder::on(area)
+        .margin(12)
+        .margin_top(36)
+        .x_label_area_size(36)
+        .y_label_area_size(80)
+        .build_cartesian_2d(y0..y1.max(y0 + 1.0), (lo - pad)..(hi + pad))
+        .map_err(err)?;
+    let y_fmt = |v: &f64| {
+        if percent {
+            format!("{:.0}%", 100.0 * v)
+        } else {
+            tick(*v)
+        }
+    };
+    chart
+        .configure_mesh()
+        .x_labels(8)
+        .x_label_formatter(&|v| format!("{v:.0}"))
+        .y_labels(6)
+        .y_label_formatter(&y_fmt)
+        .y_desc(y_desc)
+        .label_style(text(14))
+        .axis_desc_style(text(15))
+        .light_line_style(RGBColor(250, 250, 250))
+        .draw()
+        .map_err(err)?;
+    let band = |lower: &[(f64, f64)], upper: &[(f64, f64)]| -> Vec<(f64, f64)> {
+        upper
+            .iter()
+            .copied()
+            .chain(lower.iter().rev().copied())
+            .collect()
+    };
+    chart
+        .draw_series(std::iter::once(Polygon::new(
+            band(&p05, &p95),
+            colour.mix(0.18).filled(),
+        )))
+        .map_err(err)?;
+    chart
+        .draw_series(std::iter::once(Polygon::new(
+            band(&p25, &p75),
+            colour.mix(0.38).filled(),
+        )))
+        .map_err(err)?;
+    if lo < 0.0 && hi > 0.0 {
+        chart
+            .draw_series(std::iter::once(PathElement::new(
+                vec![(y0, 0.0), (y1, 0.0)],
+                GREY.stroke_width(1),
+            )))
+            .map_err(err)?;
+    }
+    chart
+        .draw_series(LineSeries::new(p50, colour.stroke_width(3)))
+        .map_err(err)?;
+    let (w, _) = area.dim_in_pixel();
+    area.draw(&Text::new(
+        title.to_owned(),
+        (w as i32 / 2, 16),
+        text(18).pos(Pos::new(HPos::Center, VPos::Center)),
+    ))
+    .map_err(err)?;
+    Ok(())
+}
+
+/// Each region's cumulative cash flow under alternative `a`, one panel per region.
+pub fn cash_flow<DB: DrawingBackend>(
+    chart_def: &Chart,
+    res: &Results,
+    a: usize,
+    root: &DrawingArea<DB, Shift>,
+) -> DrawResult {
+    let scn = &res.scenario;
+    let alt = &scn.alternatives[a].name;
+    let area = header(root, &chart_def.title, scn)?;
+    let rows = scn.regions.len().div_ceil(2);
+    let panels = area.split_evenly((rows, 2));
+    let unit = money_label(scn);
+    for (r, region) in scn.regions.iter().enumerate() {
+        let series = res.series(alt, &region.id, "cumulative_cash_flow");
+        fan_panel(
+            &panels[r],
+            &series,
+            region_colour(r),
+            &region.name,
+            &format!("cumulative cash flow ({unit})"),
+            false,
+        )?;
+    }
+    Ok(())
+}
+
+/// The park: firms, occupancy and the local retained tax pool.
+pub fn park<DB: DrawingBackend>(
+    chart_def: &Chart,
+    res: &Results,
+    root: &DrawingArea<DB, Shift>,
+) -> DrawResult {
+    let scn = &res.scenario;
+    let (w, _) = root.dim_in_pixel();
+    root.draw(&Text::new(
+        format!("{}: {}", chart_def.title, scn.name),
+        (w as i32 / 2, 22),
+        text(24).pos(Pos::new(HPos::Center, VPos::Center)),
+    ))
+    .map_err(err)?;
+    let area = root.margin(44, 0, 0, 0);
+    let panels = area.split_evenly((1, 3));
+    let colour = RGBColor(60, 60, 60);
+    let unit = money_label(scn);
+    let specs = [
+        ("firms", "firms in the park", "firms".to_owned(), false),
+        (
+            "occupancy",
+            "occupied share of open land",
+            "share of open saleable land".to_owned(),
+            true,
+        ),
+        (
+            "tax_pool",
+            "local retained tax pool",
+            format!("{unit} a year"),
+            false,
+        ),
+    ];
+    for (panel, (metric, title, y_desc, percent)) in panels.iter().zip(specs) {
+        let series = res.series(ALL_ALTERNATIVES, PARK, metric);
+        fan_panel(panel, &series, colour, title, &y_desc, percent)?;
+    }
+    Ok(())
+}

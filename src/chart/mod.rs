@@ -1,0 +1,318 @@
+//! Charts of a run's results, as PNG and SVG (plotters; no system font library).
+//!
+//! Every chart is drawn from [`Results`] — the CSV files a run leaves behind — so
+//! `enclave report` redraws exactly what `enclave run` drew. A chart is one
+//! [`ChartKind`] variant with its drawing function (one file per kind in this
+//! folder) and one line in [`charts`], which lists what a results folder gets; the
+//! report shows them in that order with their titles and reading notes.
+//!
+//! Text is drawn with a bundled Noto Sans SC subset (Latin and the common Chinese
+//! characters), registered with plotters' `ab_glyph` backend under the CSS
+//! font-family list that the SVG files carry ([`FONT_FAMILY`]).
+
+mod distribution;
+mod fan;
+mod style;
+
+use std::path::Path;
+use std::sync::Once;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use crate::output::{OutputError, write_atomic};
+use crate::results::Results;
+
+pub use style::{FONT_FAMILY, region_colour};
+
+/// The bundled font: a subset of Noto Sans SC Regular (SIL OFL 1.1, assets/fonts/).
+pub const FONT: &[u8] = include_bytes!("../../assets/fonts/NotoSansSC-Subset.ttf");
+
+/// Chart width in pixels; heights vary with the content.
+pub const WIDTH: u32 = 1200;
+
+/// Why a chart could not be drawn or written.
+#[derive(Debug, thiserror::Error)]
+pub enum ChartError {
+    /// Plotters reported a drawing error.
+    #[error("cannot draw chart {chart}: {message}")]
+    Draw {
+        /// The chart's file stem.
+        chart: String,
+        /// What plotters said.
+        message: String,
+    },
+    /// The PNG could not be encoded.
+    #[error("cannot encode {chart}.png")]
+    Png {
+        /// The chart's file stem.
+        chart: String,
+        /// Cause.
+        #[source]
+        source: image::ImageError,
+    },
+    /// A file could not be written.
+    #[error(transparent)]
+    Output(#[from] OutputError),
+}
+
+/// Which formats to write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Formats {
+    /// No charts.
+    None,
+    /// PNG only.
+    Png,
+    /// SVG only.
+    Svg,
+    /// PNG and SVG.
+    #[default]
+    Both,
+}
+
+impl Formats {
+    /// Whether PNG files are written.
+    pub fn png(self) -> bool {
+        matches!(self, Formats::Png | Formats::Both)
+    }
+    /// Whether SVG files are written.
+    pub fn svg(self) -> bool {
+        matches!(self, Formats::Svg | Formats::Both)
+    }
+}
+
+/// The kinds of chart, each drawn by its own function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChartKind {
+    /// Each region's NPV distribution under each alternative (violins).
+    NpvDistribution,
+    /// Expected NPV with 90% intervals, and P(NPV < 0), per alternative and region.
+    Alternatives,
+    /// Cumulative cash flow fans of every region under one alternative (its index).
+    CashFlowFan(usize),
+    /// The park: firms, occupancy and the local retained tax pool over the years.
+    Park,
+}
+
+/// One chart of a results folder.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Chart {
+    /// What to draw.
+    pub kind: ChartKind,
+    /// File name without extension.
+    pub stem: String,
+    /// Title shown on the chart and in the report.
+    pub title: String,
+    /// How to read it, in plain words, for the report.
+    pub how_to_read: String,
+    /// Size in pixels.
+    pub size: (u32, u32),
+}
+
+/// The charts of a results folder, in report order.
+pub fn charts(res: &Results) -> Vec<Chart> {
+    let scn = &res.scenario;
+    let unit = &scn.money_unit;
+    let n_alt = scn.alternatives.len() as u32;
+    let n_reg = scn.regions.len() as u32;
+    let band = 36 * n_reg.max(2);
+    let mut out = vec![
+        Chart {
+            kind: ChartKind::NpvDistribution,
+            stem: "npv-distribution".into(),
+            title: format!("NPV of each region under each alternative ({unit})"),
+            how_to_read: "Each shape is the spread of one region's net present value over all \
+                simulated futures: wide where many futures end up, thin in the tails. The dot is \
+                the median (P50), the short bars the 5th and 95th percentiles (P5, P95). Shapes \
+                left of the zero line are futures in which the region loses money."
+                .into(),
+            size: (WIDTH, 160 + n_alt * band),
+        },
+        Chart {
+            kind: ChartKind::Alternatives,
+            stem: "alternatives".into(),
+            title: format!("Alternatives side by side: expected NPV ({unit}) and risk of loss"),
+            how_to_read: "Left: the expected (mean) NPV of each region, with a bar spanning the \
+                90% interval of its futures (P5 to P95). Right: the share of futures in which the \
+                region's NPV is negative. An alternative every region would sign has dots right \
+                of zero and short bars on the right."
+                .into(),
+            size: (WIDTH, 160 + n_alt * band),
+        },
+    ];
+    for (a, alt) in scn.alternatives.iter().enumerate() {
+        out.push(Chart {
+            kind: ChartKind::CashFlowFan(a),
+            stem: format!("cash-flow-{:02}-{}", a + 1, slug(&alt.name)),
+            title: format!("Cumulative cash flow by region: {} ({unit})", alt.name),
+            how_to_read:
+                "Each panel follows one region's running total of cash flows (taxes, land \
+                revenue, dividends and guarantees received, less contributions, costs, capital \
+                calls and displaced taxes), undiscounted. The line is the median future; the dark \
+                band holds the middle half of futures (P25–P75), the light band nine in ten \
+                (P5–P95). Where the band crosses zero the region has paid back its outlays."
+                    .into(),
+            size: (WIDTH, 150 + 300 * n_reg.div_ceil(2)),
+        });
+    }
+    out.push(Chart {
+        kind: ChartKind::Park,
+        stem: "park".into(),
+        title: "The park over the years".into(),
+        how_to_read: format!(
+            "The park itself, the same under every alternative: firms in the park, the occupied \
+             share of the land open to firms, and the local retained tax pool ({unit} a year) that \
+             the sharing formulas split. Line: median; bands: P25–P75 and P5–P95."
+        ),
+        size: (WIDTH, 420),
+    });
+    out
+}
+
+/// An ASCII file-name fragment for a name that may be Chinese.
+fn slug(name: &str) -> String {
+    let mut s = String::new();
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            s.push(c.to_ascii_lowercase());
+        } else if !s.ends_with('-') && !s.is_empty() {
+            s.push('-');
+        }
+    }
+    let s = s.trim_end_matches('-').to_owned();
+    if s.is_empty() {
+        "alternative".into()
+    } else {
+        s
+    }
+}
+
+/// Registers the bundled font with plotters (once per process).
+pub fn register_font() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        // The font is compiled in and checked by the tests, so registration cannot fail.
+        let _ = plotters::style::register_font(FONT_FAMILY, FontStyle::Normal, FONT);
+    });
+}
+
+fn draw<DB: DrawingBackend>(
+    chart: &Chart,
+    res: &Results,
+    root: &DrawingArea<DB, Shift>,
+) -> Result<(), String> {
+    root.fill(&WHITE).map_err(|e| e.to_string())?;
+    match chart.kind {
+        ChartKind::NpvDistribution => distribution::npv_distribution(chart, res, root),
+        ChartKind::Alternatives => distribution::alternatives(chart, res, root),
+        ChartKind::CashFlowFan(a) => fan::cash_flow(chart, res, a, root),
+        ChartKind::Park => fan::park(chart, res, root),
+    }
+    .map_err(|e| e.to_string())?;
+    root.present().map_err(|e| e.to_string())
+}
+
+/// The chart as an SVG document.
+///
+/// # Errors
+/// If plotters fails to draw.
+pub fn render_svg(chart: &Chart, res: &Results) -> Result<String, ChartError> {
+    register_font();
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, chart.size).into_drawing_area();
+        draw(chart, res, &root).map_err(|message| ChartError::Draw {
+            chart: chart.stem.clone(),
+            message,
+        })?;
+    }
+    Ok(svg)
+}
+
+/// The chart as PNG bytes.
+///
+/// # Errors
+/// If plotters fails to draw or the PNG cannot be encoded.
+pub fn render_png(chart: &Chart, res: &Results) -> Result<Vec<u8>, ChartError> {
+    register_font();
+    let (w, h) = chart.size;
+    let mut rgb = vec![0u8; (w * h * 3) as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut rgb, chart.size).into_drawing_area();
+        draw(chart, res, &root).map_err(|message| ChartError::Draw {
+            chart: chart.stem.clone(),
+            message,
+        })?;
+    }
+    let mut png = Vec::new();
+    image::ImageEncoder::write_image(
+        image::codecs::png::PngEncoder::new(&mut png),
+        &rgb,
+        w,
+        h,
+        image::ColorType::Rgb8,
+    )
+    .map_err(|source| ChartError::Png {
+        chart: chart.stem.clone(),
+        source,
+    })?;
+    Ok(png)
+}
+
+/// Draws every chart of `res` into `dir/charts/` in the requested formats and
+/// returns the charts with their SVG text (for the report), in order.
+///
+/// # Errors
+/// If a chart cannot be drawn or written.
+pub fn write_all(
+    res: &Results,
+    dir: &Path,
+    formats: Formats,
+) -> Result<Vec<(Chart, String)>, ChartError> {
+    let charts_dir = dir.join("charts");
+    if formats != Formats::None {
+        std::fs::create_dir_all(&charts_dir).map_err(|source| OutputError::Io {
+            path: charts_dir.display().to_string(),
+            source,
+        })?;
+    }
+    let mut out = Vec::new();
+    for chart in charts(res) {
+        let svg = render_svg(&chart, res)?;
+        if formats.svg() {
+            write_atomic(
+                &charts_dir.join(format!("{}.svg", chart.stem)),
+                svg.as_bytes(),
+            )?;
+        }
+        if formats.png() {
+            write_atomic(
+                &charts_dir.join(format!("{}.png", chart.stem)),
+                &render_png(&chart, res)?,
+            )?;
+        }
+        out.push((chart, svg));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_ascii_file_names() {
+        assert_eq!(slug("fixed 50:50"), "fixed-50-50");
+        assert_eq!(slug("京津冀 50:50 then host"), "50-50-then-host");
+        assert_eq!(slug("基数返还"), "alternative");
+    }
+
+    #[test]
+    fn the_bundled_font_loads_and_has_chinese() {
+        use ab_glyph::Font;
+        let font = ab_glyph::FontRef::try_from_slice(FONT).expect("font parses");
+        for c in ['浙', '吉', '林', '深', '汕', 'A', '€'] {
+            assert_ne!(font.glyph_id(c).0, 0, "no glyph for {c}");
+        }
+    }
+}

@@ -1,0 +1,205 @@
+//! A finished run read back from its output folder: the scenario copy, `run.json`
+//! and the CSV files, as typed rows with lookups.
+//!
+//! Charts and the report are built from this, never from the in-memory run, so
+//! `enclave report DIR` redraws exactly what `enclave run` drew.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use crate::output::RunRecord;
+use crate::scenario::{Scenario, ScenarioError};
+
+/// Why an output folder could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ResultsError {
+    /// A file is missing or unreadable.
+    #[error("cannot read {path}")]
+    Io {
+        /// The file.
+        path: String,
+        /// Cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A CSV file does not have the expected columns or values.
+    #[error("{path} is not a results file of this version of enclave")]
+    Csv {
+        /// The file.
+        path: String,
+        /// Cause.
+        #[source]
+        source: csv::Error,
+    },
+    /// `run.json` does not parse.
+    #[error("{path} is not a run record of this version of enclave")]
+    Json {
+        /// The file.
+        path: String,
+        /// Cause.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The scenario copy does not load.
+    #[error("the scenario copy in the output folder does not load")]
+    Scenario(#[from] ScenarioError),
+}
+
+/// One row of `summary.csv`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct SummaryRow {
+    /// Alternative name (`all` for park rows).
+    pub alternative: String,
+    /// Region id (`park` for park rows).
+    pub region: String,
+    /// Metric name.
+    pub metric: String,
+    /// Mean (None when undefined on every path).
+    pub mean: Option<f64>,
+    /// Standard deviation.
+    pub sd: Option<f64>,
+    /// Standard error of the mean.
+    pub se: Option<f64>,
+    /// 5th percentile.
+    pub p05: Option<f64>,
+    /// 25th percentile.
+    pub p25: Option<f64>,
+    /// Median.
+    pub p50: Option<f64>,
+    /// 75th percentile.
+    pub p75: Option<f64>,
+    /// 95th percentile.
+    pub p95: Option<f64>,
+    /// Paths where the metric is defined.
+    pub n: u64,
+}
+
+/// One row of `timeseries.csv`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct SeriesRow {
+    /// Alternative name (`all` for park rows).
+    pub alternative: String,
+    /// Region id (`park` for park rows).
+    pub region: String,
+    /// Calendar year.
+    pub year: i32,
+    /// Series name.
+    pub metric: String,
+    /// Mean.
+    pub mean: Option<f64>,
+    /// 5th percentile.
+    pub p05: Option<f64>,
+    /// Median.
+    pub p50: Option<f64>,
+    /// 95th percentile.
+    pub p95: Option<f64>,
+    /// 25th percentile.
+    pub p25: Option<f64>,
+    /// 75th percentile.
+    pub p75: Option<f64>,
+}
+
+/// One row of `distribution.csv`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct QuantileRow {
+    /// Alternative name.
+    pub alternative: String,
+    /// Region id.
+    pub region: String,
+    /// Metric name.
+    pub metric: String,
+    /// Probability level.
+    pub q: f64,
+    /// Value at that level.
+    pub value: Option<f64>,
+}
+
+/// Everything a run left in its output folder.
+#[derive(Debug, Clone)]
+pub struct Results {
+    /// The folder.
+    pub dir: PathBuf,
+    /// The scenario, from the folder's `scenario.toml`.
+    pub scenario: Scenario,
+    /// `run.json`.
+    pub run: RunRecord,
+    /// `summary.csv`.
+    pub summary: Vec<SummaryRow>,
+    /// `timeseries.csv`.
+    pub timeseries: Vec<SeriesRow>,
+    /// `distribution.csv`.
+    pub distribution: Vec<QuantileRow>,
+}
+
+fn read_csv<T: DeserializeOwned>(path: &Path) -> Result<Vec<T>, ResultsError> {
+    let csv_err = |source| ResultsError::Csv {
+        path: path.display().to_string(),
+        source,
+    };
+    let mut reader = csv::Reader::from_path(path).map_err(csv_err)?;
+    reader
+        .deserialize()
+        .collect::<Result<Vec<T>, _>>()
+        .map_err(csv_err)
+}
+
+impl Results {
+    /// Reads an output folder (`DIR/<scenario id>/`).
+    ///
+    /// # Errors
+    /// If a file is missing, does not parse, or the scenario copy does not load.
+    pub fn load(dir: &Path) -> Result<Results, ResultsError> {
+        let read = |name: &str| {
+            let path = dir.join(name);
+            std::fs::read_to_string(&path).map_err(|source| ResultsError::Io {
+                path: path.display().to_string(),
+                source,
+            })
+        };
+        let scenario_path = dir.join("scenario.toml");
+        let scenario = Scenario::parse(
+            &read("scenario.toml")?,
+            &scenario_path.display().to_string(),
+        )?;
+        let run_path = dir.join("run.json");
+        let run =
+            serde_json::from_str(&read("run.json")?).map_err(|source| ResultsError::Json {
+                path: run_path.display().to_string(),
+                source,
+            })?;
+        Ok(Results {
+            dir: dir.to_owned(),
+            scenario,
+            run,
+            summary: read_csv(&dir.join("summary.csv"))?,
+            timeseries: read_csv(&dir.join("timeseries.csv"))?,
+            distribution: read_csv(&dir.join("distribution.csv"))?,
+        })
+    }
+
+    /// The summary row of one alternative, region and metric.
+    pub fn summary(&self, alternative: &str, region: &str, metric: &str) -> Option<&SummaryRow> {
+        self.summary
+            .iter()
+            .find(|r| r.alternative == alternative && r.region == region && r.metric == metric)
+    }
+
+    /// The yearly rows of one series, in year order.
+    pub fn series(&self, alternative: &str, region: &str, metric: &str) -> Vec<&SeriesRow> {
+        self.timeseries
+            .iter()
+            .filter(|r| r.alternative == alternative && r.region == region && r.metric == metric)
+            .collect()
+    }
+
+    /// The (q, value) percentiles of one metric's distribution, in q order.
+    pub fn quantiles(&self, alternative: &str, region: &str, metric: &str) -> Vec<(f64, f64)> {
+        self.distribution
+            .iter()
+            .filter(|r| r.alternative == alternative && r.region == region && r.metric == metric)
+            .filter_map(|r| r.value.map(|v| (r.q, v)))
+            .collect()
+    }
+}
