@@ -1,20 +1,464 @@
-//! `report.html`: one self-contained page per results folder (placeholder, being built).
+//! `report.html`: one self-contained page per results folder — the scenario's key
+//! inputs, the run's reproducibility record, the comparison of alternatives and
+//! every chart with a note on how to read it.
+//!
+//! The page makes no request of any kind: charts are inline SVG, styles are inline,
+//! there is no script, and a Content-Security-Policy forbids loading anything, so
+//! it opens offline from a file and prints as it shows.
 
-use crate::chart::Chart;
+use std::fmt::Write as _;
+
+use crate::chart::{Chart, FONT_FAMILY, region_colour};
 use crate::output::{OutputError, write_atomic};
 use crate::results::Results;
+use crate::sampling::Value;
+use crate::scenario::{Bearer, ContributionKind, LandRevenue, Role, Scenario, Terminal};
 
 /// File name of the report in a results folder.
 pub const REPORT_FILE: &str = "report.html";
+
+/// Escapes text for HTML.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// A number for a table: thousands separated by thin spaces, `digits` decimals.
+fn num(x: Option<f64>, digits: usize) -> String {
+    let Some(x) = x.filter(|x| x.is_finite()) else {
+        return "–".into();
+    };
+    let s = format!("{:.*}", digits, x.abs());
+    let (int, frac) = s
+        .split_once('.')
+        .map_or((s.as_str(), None), |(i, f)| (i, Some(f)));
+    let mut grouped = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push('\u{2009}');
+        }
+        grouped.push(c);
+    }
+    let sign = if x < 0.0 && s.chars().any(|c| c.is_ascii_digit() && c != '0') {
+        "−"
+    } else {
+        ""
+    };
+    match frac {
+        Some(f) => format!("{sign}{grouped}.{f}"),
+        None => format!("{sign}{grouped}"),
+    }
+}
+
+fn percent(x: Option<f64>) -> String {
+    x.filter(|x| x.is_finite())
+        .map_or("–".into(), |p| format!("{:.1}%", 100.0 * p))
+}
+
+/// A scenario input, fixed or uncertain, in words.
+fn value(scn: &Scenario, v: Value) -> String {
+    match v {
+        Value::Fixed(x) if x.fract() == 0.0 => num(Some(x), 0),
+        Value::Fixed(x) => num(Some(x), 4).trim_end_matches('0').to_owned(),
+        Value::Drawn(i) => scn
+            .params
+            .params()
+            .get(i)
+            .map_or("uncertain".into(), |p| p.dist.to_string()),
+    }
+}
+
+fn bearer(scn: &Scenario, b: &Bearer) -> String {
+    match b {
+        Bearer::Company => "the park company".into(),
+        Bearer::Equity => "the regions, by equity".into(),
+        Bearer::Shares(s) => s
+            .iter()
+            .zip(&scn.regions)
+            .map(|(s, r)| format!("{} {:.0}%", r.id, 100.0 * s))
+            .collect::<Vec<_>>()
+            .join(", "),
+        Bearer::Region(r) => scn.regions.get(*r).map_or("?".into(), |r| r.name.clone()),
+    }
+}
+
+const STYLE: &str = r#"
+:root { color-scheme: light; }
+body { font-family: FONTS; margin: 2rem auto; max-width: 1240px; padding: 0 1rem; color: #1a1a1a; line-height: 1.45; }
+h1 { font-size: 1.7rem; margin-bottom: .2rem; }
+h2 { font-size: 1.3rem; margin-top: 2.2rem; border-bottom: 1px solid #ddd; padding-bottom: .2rem; }
+h3 { font-size: 1.05rem; margin-bottom: .3rem; }
+.sub { color: #555; margin-top: 0; }
+table { border-collapse: collapse; margin: .5rem 0 1rem; font-size: .92rem; }
+th, td { border-bottom: 1px solid #e3e3e3; padding: .25rem .6rem; text-align: left; vertical-align: top; }
+th { background: #f6f6f6; }
+td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.swatch { display: inline-block; width: .8em; height: .8em; margin-right: .35em; vertical-align: -0.05em; }
+figure { margin: 1rem 0 2rem; }
+figure svg { width: 100%; height: auto; display: block; }
+figcaption { color: #333; font-size: .95rem; max-width: 60rem; }
+code { font-size: .88rem; }
+.grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(360px, 1fr)); gap: 0 2rem; }
+@media print {
+  body { margin: 0; max-width: none; font-size: 10pt; }
+  h2 { break-after: avoid; }
+  figure, table { break-inside: avoid; }
+}
+"#;
+
+/// The report's HTML for `res` and its drawn charts (with their SVG text).
+pub fn html(res: &Results, charts: &[(Chart, String)]) -> String {
+    let scn = &res.scenario;
+    let run = &res.run;
+    let unit = escape(&scn.money_unit);
+    let mut h = String::new();
+    let _ = write!(
+        h,
+        "<!doctype html>\n<html lang=\"zh-Hans\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\n\
+         <title>{} — enclave report</title>\n<style>{}</style>\n</head>\n<body>\n",
+        escape(&scn.name),
+        STYLE.replace("FONTS", FONT_FAMILY)
+    );
+    let _ = write!(
+        h,
+        "<h1>{}</h1>\n<p class=\"sub\">{} · scenario <code>{}</code> · {} paths · {} years from {} · money in {unit}</p>\n",
+        escape(&scn.name),
+        escape(&scn.description),
+        escape(&scn.id),
+        run.paths,
+        run.horizon,
+        scn.start_year
+    );
+
+    // How to read the whole thing.
+    h.push_str(
+        "<p>Each region's <b>net present value</b> (NPV) sums what it receives from the park — its \
+         share of the local retained taxes and of land revenue, dividends and terminal value from the \
+         park company, guarantee payments — less what it puts in — cash contributions, capital calls, \
+         the costs it bears, taxes lost on firms that left it, and the opportunity cost of in-kind \
+         contributions — discounted at the region's own rate. Every alternative is evaluated on the \
+         same simulated futures, so differences between alternatives are the formulas', not chance.</p>\n",
+    );
+
+    comparison(&mut h, res);
+    for (chart, svg) in charts {
+        let _ = write!(
+            h,
+            "<figure id=\"{}\">\n<h3>{}</h3>\n{}\n<figcaption>{}</figcaption>\n</figure>\n",
+            escape(&chart.stem),
+            escape(&chart.title),
+            svg.trim(),
+            escape(&chart.how_to_read)
+        );
+    }
+    inputs(&mut h, scn);
+    let _ = write!(
+        h,
+        "<h2>Reproducibility</h2>\n<p>Running the same scenario file with the same seed gives \
+         byte-identical CSV files, whatever the number of threads. The scenario file used is saved next \
+         to this report as <code>scenario.toml</code>.</p>\n<table>\n"
+    );
+    let rows: [(&str, String); 13] = [
+        ("engine", run.engine.clone()),
+        ("scenario file", run.scenario_file.clone()),
+        ("scenario SHA-256", run.scenario_sha256.clone()),
+        ("seed", run.seed.to_string()),
+        ("paths", run.paths.to_string()),
+        ("horizon (years)", run.horizon.to_string()),
+        ("threads", run.threads.to_string()),
+        ("random number generator", run.prng.clone()),
+        ("sampler", run.sampler.clone()),
+        ("uncertain inputs", run.uncertain_inputs.to_string()),
+        ("firm-years simulated", run.firm_years.to_string()),
+        ("elapsed", format!("{:.2} s", run.elapsed_seconds)),
+        ("quantiles", run.quantiles.clone()),
+    ];
+    for (k, v) in rows {
+        let _ = writeln!(
+            h,
+            "<tr><th>{}</th><td><code>{}</code></td></tr>",
+            escape(k),
+            escape(&v)
+        );
+    }
+    h.push_str("</table>\n</body>\n</html>\n");
+    h
+}
+
+/// The table comparing alternatives, region by region.
+fn comparison(h: &mut String, res: &Results) {
+    let scn = &res.scenario;
+    let unit = escape(&scn.money_unit);
+    let _ = write!(
+        h,
+        "<h2>Alternatives compared</h2>\n<p>Mean NPV with the range in which 90% of futures fall (P5 to \
+         P95), in {unit}; the chance of a loss (NPV below 0); the chance the region does at least as \
+         well as its outside option; the mean internal rate of return where defined; the median \
+         number of years until the region's cumulative cash flow turns positive for good.</p>\n\
+         <table>\n<tr><th>alternative</th><th>region</th><th>mean NPV</th><th>P5</th><th>P95</th>\
+         <th>P(NPV&lt;0)</th><th>P(NPV ≥ outside option)</th><th>mean IRR</th><th>payback (years)</th></tr>\n"
+    );
+    for alt in &scn.alternatives {
+        for (r, region) in scn.regions.iter().enumerate() {
+            let s = |m: &str| res.summary(&alt.name, &region.id, m);
+            let npv = s("npv");
+            let c = region_colour(r);
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td><td><span class=\"swatch\" style=\"background:rgb({},{},{})\"></span>{}</td>\
+                 <td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
+                 <td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                if r == 0 {
+                    escape(&alt.name)
+                } else {
+                    String::new()
+                },
+                c.0,
+                c.1,
+                c.2,
+                escape(&region.name),
+                num(npv.and_then(|s| s.mean), 1),
+                num(npv.and_then(|s| s.p05), 1),
+                num(npv.and_then(|s| s.p95), 1),
+                percent(s("npv_negative").and_then(|s| s.mean)),
+                percent(s("participates").and_then(|s| s.mean)),
+                percent(s("irr").and_then(|s| s.mean)),
+                num(s("payback_years").and_then(|s| s.p50), 0),
+            );
+        }
+    }
+    h.push_str("</table>\n");
+}
+
+/// The scenario's key inputs.
+fn inputs(h: &mut String, scn: &Scenario) {
+    let v = |x: Value| escape(&value(scn, x));
+    h.push_str(
+        "<h2>Key inputs</h2>\n<div class=\"grid\">\n<div>\n<h3>Regions</h3>\n<table>\n\
+        <tr><th>region</th><th>role</th><th>discount rate</th><th>outside option</th></tr>\n",
+    );
+    for (r, region) in scn.regions.iter().enumerate() {
+        let c = region_colour(r);
+        let role = match region.role {
+            Role::Source => "source 飞出地",
+            Role::Host => "host 飞入地",
+            Role::Other => "other",
+        };
+        let _ = writeln!(
+            h,
+            "<tr><td><span class=\"swatch\" style=\"background:rgb({},{},{})\"></span>{} <code>{}</code></td>\
+             <td>{role}</td><td>{}</td><td>{}</td></tr>",
+            c.0,
+            c.1,
+            c.2,
+            escape(&region.name),
+            escape(&region.id),
+            v(region.discount_rate),
+            v(region.outside_option)
+        );
+    }
+    h.push_str("</table>\n</div>\n<div>\n<h3>Park</h3>\n<table>\n");
+    let _ = writeln!(
+        h,
+        "<tr><th>planned area</th><td>{} mu</td></tr>",
+        num(Some(scn.park.area_mu), 0)
+    );
+    let _ = writeln!(
+        h,
+        "<tr><th>saleable share</th><td>{}</td></tr>",
+        v(scn.park.saleable_share)
+    );
+    for p in &scn.park.phases {
+        let _ = writeln!(
+            h,
+            "<tr><th>{}</th><td>{} mu, built {}–{}, open from {}</td></tr>",
+            escape(&p.name),
+            num(Some(p.area_mu), 0),
+            scn.year(p.start),
+            scn.year(p.start + p.build_years - 1),
+            scn.year(p.start + p.build_years)
+        );
+    }
+    h.push_str("</table>\n</div>\n</div>\n");
+
+    let _ = write!(
+        h,
+        "<h3>Contributions (作价入股)</h3>\n<table>\n<tr><th>region</th><th>kind</th><th>value ({})</th>\
+         <th>year</th><th>effects (× arrivals, costs, revenue)</th></tr>\n",
+        escape(&scn.money_unit)
+    );
+    for c in &scn.contributions {
+        let kind = match c.kind {
+            ContributionKind::Cash => "cash 资金",
+            ContributionKind::Land => "land 土地",
+            ContributionKind::Technology => "technology 技术",
+            ContributionKind::Brand => "brand 品牌",
+            ContributionKind::Management => "management 管理",
+        };
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td>{kind}</td><td>{}</td><td>{}</td><td>{}, {}, {}</td></tr>",
+            escape(&scn.regions[c.region].name),
+            v(c.value),
+            scn.year(c.year),
+            v(c.attractiveness),
+            v(c.cost),
+            v(c.revenue)
+        );
+    }
+    h.push_str("</table>\n");
+
+    let co = &scn.company;
+    let costs = &scn.costs;
+    let terminal = match co.terminal {
+        Terminal::None => "none".to_owned(),
+        Terminal::Book => "book value (cash less debt)".to_owned(),
+        Terminal::Perpetuity {
+            growth,
+            discount_rate,
+        } => {
+            format!("book value plus a perpetuity growing {growth} discounted at {discount_rate}")
+        }
+    };
+    let _ = write!(
+        h,
+        "<div class=\"grid\">\n<div>\n<h3>Costs and who bears them</h3>\n<table>\n\
+         <tr><th>land acquisition 征地拆迁 (per mu)</th><td>{}, borne by {}</td></tr>\n\
+         <tr><th>infrastructure 基础设施 (per mu)</th><td>{}, borne by {}</td></tr>\n\
+         <tr><th>operations 建设运营</th><td>{} a year + {} per open mu, borne by {}</td></tr>\n</table>\n</div>\n\
+         <div>\n<h3>Park company</h3>\n<table>\n\
+         <tr><th>land price per mu</th><td>{} (to {})</td></tr>\n\
+         <tr><th>service fee</th><td>{} of firm revenue</td></tr>\n\
+         <tr><th>debt</th><td>{} of capex at {} over {} years</td></tr>\n\
+         <tr><th>payout ratio</th><td>{}</td></tr>\n<tr><th>terminal value</th><td>{}</td></tr>\n</table>\n</div>\n</div>\n",
+        v(costs.land_acquisition.per_mu),
+        escape(&bearer(scn, &costs.land_acquisition.bearer)),
+        v(costs.infrastructure.per_mu),
+        escape(&bearer(scn, &costs.infrastructure.bearer)),
+        v(costs.operations.per_year),
+        v(costs.operations.per_mu),
+        escape(&bearer(scn, &costs.operations.bearer)),
+        v(co.land_price_per_mu),
+        if co.land_revenue == LandRevenue::Company {
+            "the company"
+        } else {
+            "the governments"
+        },
+        v(co.service_fee_rate),
+        v(co.debt_share),
+        v(co.interest_rate),
+        co.loan_years,
+        v(co.payout_ratio),
+        escape(&terminal)
+    );
+
+    let f = &scn.firms;
+    let _ = write!(
+        h,
+        "<h3>Firms</h3>\n<p>Prospective firms a year: {}; relocated from the source region: {}, of which \
+         a tax loss to it: {}.</p>\n<table>\n<tr><th>sector</th><th>weight</th><th>land per firm (mu)</th>\
+         <th>revenue per mu</th><th>growth</th><th>volatility</th><th>exit hazard</th><th>VAT</th><th>CIT</th></tr>\n",
+        v(f.arrival_rate),
+        v(f.relocated_share),
+        v(f.displacement)
+    );
+    for s in &f.sectors {
+        let land = match &s.land_per_firm_mu {
+            crate::scenario::FirmLand::Fixed(x) => num(Some(*x), 0),
+            crate::scenario::FirmLand::PerFirm(u) => u.to_string(),
+        };
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td>{:.0}%</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&s.name),
+            100.0 * s.weight,
+            escape(&land),
+            v(s.revenue_per_mu),
+            v(s.growth),
+            v(s.volatility),
+            v(s.exit_hazard),
+            v(s.vat_rate),
+            v(s.cit_rate)
+        );
+    }
+    h.push_str("</table>\n");
+    let t = &scn.taxes;
+    let _ = writeln!(
+        h,
+        "<p>Local shares: VAT {}, CIT {}, IIT {}; provincial take {}; rebates to firms {} of retained \
+         local taxes for {} years.</p>",
+        v(t.vat_local_share),
+        v(t.cit_local_share),
+        v(t.iit_local_share),
+        v(t.provincial_take),
+        v(t.rebate_share),
+        t.rebate_years
+    );
+
+    let ids: Vec<&str> = scn.regions.iter().map(|r| r.id.as_str()).collect();
+    h.push_str("<h3>Sharing alternatives (税收分成)</h3>\n<table>\n<tr><th>alternative</th><th>tax pool</th>\
+        <th>land revenue</th><th>GDP credit</th><th>notes</th></tr>\n");
+    for alt in &scn.alternatives {
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&alt.name),
+            escape(&alt.tax.describe(&ids)),
+            escape(&alt.land.describe(&ids)),
+            escape(&alt.gdp.describe(&ids)),
+            escape(&alt.description)
+        );
+    }
+    h.push_str("</table>\n");
+}
 
 /// Writes `report.html` into the results folder.
 ///
 /// # Errors
 /// If the file cannot be written.
 pub fn write(res: &Results, charts: &[(Chart, String)]) -> Result<(), OutputError> {
-    let mut html = String::from("<!doctype html><meta charset=utf-8><title>report</title>");
-    for (_, svg) in charts {
-        html.push_str(svg);
+    write_atomic(&res.dir.join(REPORT_FILE), html(res, charts).as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_markup() {
+        assert_eq!(
+            escape("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
     }
-    write_atomic(&res.dir.join(REPORT_FILE), html.as_bytes())
+
+    #[test]
+    fn numbers_are_grouped_and_signed() {
+        assert_eq!(num(Some(1234567.891), 1), "1\u{2009}234\u{2009}567.9");
+        assert_eq!(num(Some(-1500.0), 0), "−1\u{2009}500");
+        assert_eq!(num(Some(-0.01), 1), "0.0");
+        assert_eq!(num(None, 1), "–");
+        assert_eq!(percent(Some(0.256)), "25.6%");
+    }
+
+    #[test]
+    fn inputs_read_as_written() {
+        let scn = Scenario::reference().expect("bundled scenario");
+        assert_eq!(value(&scn, Value::Fixed(100.0)), "100");
+        assert_eq!(value(&scn, Value::Fixed(0.045)), "0.045");
+        assert_eq!(value(&scn, Value::Fixed(1500.5)), "1\u{2009}500.5");
+        assert_eq!(value(&scn, scn.park.saleable_share), "uniform(0.6 to 0.7)");
+    }
 }
