@@ -724,6 +724,45 @@ impl Uncertain {
     }
 }
 
+impl std::fmt::Display for Dist {
+    /// As a scenario author would write it, e.g. `triangular(min 5, mode 9, max 14)`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Dist::Normal { mean, sd } => write!(f, "normal(mean {mean}, sd {sd})"),
+            Dist::LogNormal { mean, sd } => write!(f, "lognormal(mean {mean}, sd {sd})"),
+            Dist::Uniform { min, max } => write!(f, "uniform({min} to {max})"),
+            Dist::Triangular { min, mode, max } => {
+                write!(f, "triangular(min {min}, mode {mode}, max {max})")
+            }
+            Dist::Pert { min, mode, max } => write!(f, "pert(min {min}, mode {mode}, max {max})"),
+            Dist::Beta {
+                alpha,
+                beta,
+                min,
+                max,
+            } => write!(f, "beta(α {alpha}, β {beta} on {min} to {max})"),
+            Dist::Discrete { values, .. } => {
+                let v: Vec<String> = values.iter().map(f64::to_string).collect();
+                write!(f, "discrete({})", v.join(", "))
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for Uncertain {
+    /// The distribution, with its truncation when it has one.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.dist())?;
+        let (lo, hi) = self.bounds();
+        match (lo.is_finite(), hi.is_finite()) {
+            (true, true) => write!(f, " truncated to [{lo}, {hi}]"),
+            (true, false) => write!(f, " truncated below {lo}"),
+            (false, true) => write!(f, " truncated above {hi}"),
+            (false, false) => Ok(()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1227,44 +1266,5 @@ mod tests {
         let d = make(dist.clone());
         assert_eq!(d.dist(), &dist);
         assert_eq!(d.bounds(), (f64::NEG_INFINITY, f64::INFINITY));
-    }
-}
-
-impl std::fmt::Display for Dist {
-    /// As a scenario author would write it, e.g. `triangular(min 5, mode 9, max 14)`.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Dist::Normal { mean, sd } => write!(f, "normal(mean {mean}, sd {sd})"),
-            Dist::LogNormal { mean, sd } => write!(f, "lognormal(mean {mean}, sd {sd})"),
-            Dist::Uniform { min, max } => write!(f, "uniform({min} to {max})"),
-            Dist::Triangular { min, mode, max } => {
-                write!(f, "triangular(min {min}, mode {mode}, max {max})")
-            }
-            Dist::Pert { min, mode, max } => write!(f, "pert(min {min}, mode {mode}, max {max})"),
-            Dist::Beta {
-                alpha,
-                beta,
-                min,
-                max,
-            } => write!(f, "beta(α {alpha}, β {beta} on {min} to {max})"),
-            Dist::Discrete { values, .. } => {
-                let v: Vec<String> = values.iter().map(f64::to_string).collect();
-                write!(f, "discrete({})", v.join(", "))
-            }
-        }
-    }
-}
-
-impl std::fmt::Display for Uncertain {
-    /// The distribution, with its truncation when it has one.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.dist())?;
-        let (lo, hi) = self.bounds();
-        match (lo.is_finite(), hi.is_finite()) {
-            (true, true) => write!(f, " truncated to [{lo}, {hi}]"),
-            (true, false) => write!(f, " truncated below {lo}"),
-            (false, true) => write!(f, " truncated above {hi}"),
-            (false, false) => Ok(()),
-        }
     }
 }
