@@ -3,12 +3,13 @@
 //! every chart with a note on how to read it.
 //!
 //! The page makes no request of any kind: charts are inline SVG, styles are inline,
-//! there is no script, and a Content-Security-Policy forbids loading anything, so
-//! it opens offline from a file and prints as it shows.
+//! the bundled font is embedded as a data URL (so Chinese names render on machines
+//! without a CJK font), there is no script, and a Content-Security-Policy forbids
+//! loading anything else, so it opens offline from a file and prints as it shows.
 
 use std::fmt::Write as _;
 
-use crate::chart::{Chart, FONT_FAMILY, region_colour};
+use crate::chart::{Chart, FONT, FONT_FAMILY, region_colour};
 use crate::output::{OutputError, write_atomic};
 use crate::results::Results;
 use crate::sampling::Value;
@@ -28,6 +29,28 @@ pub fn escape(s: &str) -> String {
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
             _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Standard base64 (RFC 4648, with padding), to embed the font as a data URL.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
         }
     }
     out
@@ -126,9 +149,11 @@ pub fn html(res: &Results, charts: &[(Chart, String)]) -> String {
         h,
         "<!doctype html>\n<html lang=\"zh-Hans\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\n\
-         <title>{} — enclave report</title>\n<style>{}</style>\n</head>\n<body>\n",
+         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:\">\n\
+         <title>{} — enclave report</title>\n<style>@font-face {{ font-family: \"Noto Sans SC\"; \
+         src: url(data:font/ttf;base64,{}) format(\"truetype\"); }}\n{}</style>\n</head>\n<body>\n",
         escape(&scn.name),
+        base64(FONT),
         STYLE.replace("FONTS", FONT_FAMILY)
     );
     let _ = write!(
@@ -442,6 +467,21 @@ mod tests {
             escape("<a href=\"x\">&'"),
             "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
         );
+    }
+
+    #[test]
+    fn base64_matches_rfc_4648_vectors() {
+        for (plain, encoded) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(base64(plain.as_bytes()), encoded);
+        }
     }
 
     #[test]
