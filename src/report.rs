@@ -84,8 +84,14 @@ fn num(x: Option<f64>, digits: usize) -> String {
 }
 
 fn percent(x: Option<f64>) -> String {
-    x.filter(|x| x.is_finite())
-        .map_or("–".into(), |p| format!("{:.1}%", 100.0 * p))
+    x.filter(|x| x.is_finite()).map_or("–".into(), |p| {
+        let s = format!("{:.1}%", 100.0 * p);
+        if s == "-0.0%" {
+            "0.0%".into()
+        } else {
+            s.replace('-', "−")
+        }
+    })
 }
 
 /// A scenario input, fixed or uncertain, in words.
@@ -181,7 +187,7 @@ pub fn html(res: &Results, charts: &[(Chart, String)]) -> String {
     for (chart, svg) in charts {
         let _ = write!(
             h,
-            "<figure id=\"{}\">\n<h3>{}</h3>\n{}\n<figcaption>{}</figcaption>\n</figure>\n",
+            "<figure id=\"{}\" aria-label=\"{}\">\n{}\n<figcaption>{}</figcaption>\n</figure>\n",
             escape(&chart.stem),
             escape(&chart.title),
             svg.trim(),
@@ -230,10 +236,11 @@ fn comparison(h: &mut String, res: &Results) {
         h,
         "<h2>Alternatives compared</h2>\n<p>Mean NPV with the range in which 90% of futures fall (P5 to \
          P95), in {unit}; the chance of a loss (NPV below 0); the chance the region does at least as \
-         well as its outside option; the mean internal rate of return where defined; the median \
+         well as its outside option; the median internal rate of return over the futures where it is \
+         defined; the median \
          number of years until the region's cumulative cash flow turns positive for good.</p>\n\
          <table>\n<tr><th>alternative</th><th>region</th><th>mean NPV</th><th>P5</th><th>P95</th>\
-         <th>P(NPV&lt;0)</th><th>P(NPV ≥ outside option)</th><th>mean IRR</th><th>payback (years)</th></tr>\n"
+         <th>P(NPV&lt;0)</th><th>P(NPV ≥ outside option)</th><th>median IRR</th><th>payback (years)</th></tr>\n"
     );
     for alt in &scn.alternatives {
         for (r, region) in scn.regions.iter().enumerate() {
@@ -259,7 +266,7 @@ fn comparison(h: &mut String, res: &Results) {
                 num(npv.and_then(|s| s.p95), 1),
                 percent(s("npv_negative").and_then(|s| s.mean)),
                 percent(s("participates").and_then(|s| s.mean)),
-                percent(s("irr").and_then(|s| s.mean)),
+                percent(s("irr").and_then(|s| s.p50)),
                 num(s("payback_years").and_then(|s| s.p50), 0),
             );
         }
@@ -491,6 +498,8 @@ mod tests {
         assert_eq!(num(Some(-0.01), 1), "0.0");
         assert_eq!(num(None, 1), "–");
         assert_eq!(percent(Some(0.256)), "25.6%");
+        assert_eq!(percent(Some(-0.019)), "−1.9%");
+        assert_eq!(percent(Some(-0.0001)), "0.0%");
     }
 
     #[test]

@@ -42,14 +42,15 @@ fn fan_panel<DB: DrawingBackend>(
     let pad = (hi - lo).max(if percent { 0.01 } else { 1.0 }) * 0.05;
     let mut chart = ChartBuilder::on(area)
         .margin(12)
+        .margin_right(28)
         .margin_top(36)
         .x_label_area_size(36)
-        .y_label_area_size(80)
+        .y_label_area_size(72)
         .build_cartesian_2d(y0..y1.max(y0 + 1.0), (lo - pad)..(hi + pad))
         .map_err(err)?;
     let y_fmt = |v: &f64| {
         if percent {
-            format!("{:.0}%", 100.0 * v)
+            tick((100.0 * v).round()) + "%"
         } else {
             tick(*v)
         }

@@ -226,7 +226,47 @@ pub fn render_svg(chart: &Chart, res: &Results) -> Result<String, ChartError> {
             message,
         })?;
     }
-    Ok(svg)
+    Ok(scale_font_sizes(&svg, svg_font_scale()))
+}
+
+/// How much larger SVG `font-size` must be than what plotters writes for SVG text
+/// to match the PNG.
+///
+/// plotters' SVG backend writes `font-size = size / 1.24`, while its ab_glyph
+/// backend draws `size` as the font's ascent − descent, so one em is
+/// `size × units_per_em / (ascent − descent)` pixels in the PNG.
+///
+/// # Formula
+/// factor = 1.24 × units_per_em / (ascent − descent)
+fn svg_font_scale() -> f64 {
+    use ab_glyph::Font;
+    match ab_glyph::FontRef::try_from_slice(FONT) {
+        Ok(font) => {
+            let em = f64::from(font.units_per_em().unwrap_or(1000.0));
+            1.24 * em / f64::from(font.height_unscaled())
+        }
+        // The bundled font always parses (tested); keep plotters' size otherwise.
+        Err(_) => 1.0,
+    }
+}
+
+/// Multiplies every `font-size="…"` in an SVG document by `factor`.
+fn scale_font_sizes(svg: &str, factor: f64) -> String {
+    const KEY: &str = "font-size=\"";
+    let mut out = String::with_capacity(svg.len());
+    let mut rest = svg;
+    while let Some(i) = rest.find(KEY) {
+        let (head, tail) = rest.split_at(i + KEY.len());
+        out.push_str(head);
+        let end = tail.find('"').unwrap_or(tail.len());
+        match tail[..end].parse::<f64>() {
+            Ok(size) => out.push_str(&format!("{:.2}", size * factor)),
+            Err(_) => out.push_str(&tail[..end]),
+        }
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The chart as PNG bytes.
@@ -299,6 +339,19 @@ pub fn write_all(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn font_sizes_are_scaled() {
+        assert_eq!(
+            scale_font_sizes(
+                r#"<text font-size="10" x="1">a</text><text font-size="3.5">b</text>"#,
+                1.5
+            ),
+            r#"<text font-size="15.00" x="1">a</text><text font-size="5.25">b</text>"#
+        );
+        let f = svg_font_scale();
+        assert!((0.7..1.0).contains(&f), "{f}");
+    }
 
     #[test]
     fn slugs_are_ascii_file_names() {

@@ -109,5 +109,12 @@ pub fn tick(v: f64) -> String {
     } else {
         format!("{:.2}", v)
     };
-    s.replace('-', "−")
+    if s.trim_start_matches('-')
+        .chars()
+        .all(|c| c == '0' || c == '.')
+    {
+        "0".into()
+    } else {
+        s.replace('-', "−")
+    }
 }
