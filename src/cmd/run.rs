@@ -196,7 +196,11 @@ fn print_summary(scn: &Scenario, result: &RunResult, dir: &std::path::Path, elap
             );
         }
     }
-    println!("results: {}", dir.display());
+    println!(
+        "results: {}  (report: {})",
+        dir.display(),
+        dir.join(enclave::report::REPORT_FILE).display()
+    );
 }
 
 /// `text` left-aligned in `width` terminal columns (Chinese characters take two).
