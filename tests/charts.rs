@@ -7,15 +7,16 @@
 //! Every test runs the real binary on a small run (300 paths, 15 years) in a fresh
 //! temporary folder and reads the results back with [`Results::load`].
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use ab_glyph::Font;
+use common::TestDir;
 use enclave::chart::{self, Chart, ChartKind, FONT, region_colour};
 use enclave::results::Results;
 use image::RgbImage;
-use tempfile::TempDir;
 
 const REFERENCE_PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/jilin-zhejiang.toml");
 const FIVE_PATH: &str = concat!(
@@ -43,28 +44,9 @@ const MIN_INK_SHARE: f64 = 0.06;
 // ---------------------------------------------------------------------------
 // Harness
 
-/// Runs `enclave ARGS` in `dir`, panicking with its output unless it succeeds.
-fn enclave(dir: &Path, args: &[&str]) {
-    let out = Command::new(env!("CARGO_BIN_EXE_enclave"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run enclave");
-    assert!(
-        out.status.success(),
-        "enclave {args:?} failed with {}\nstdout:\n{}\nstderr:\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 /// A small run of `scenarios` into `<tmp>/out` with `--charts charts`.
-fn run(scenarios: &[&str], charts: &str) -> TempDir {
-    let tmp = tempfile::Builder::new()
-        .prefix("enclave-charts-")
-        .tempdir()
-        .expect("create temporary folder");
+fn run(scenarios: &[&str], charts: &str) -> TestDir {
+    let t = TestDir::new();
     let mut args = vec!["run"];
     args.extend_from_slice(scenarios);
     args.extend_from_slice(&[
@@ -82,12 +64,12 @@ fn run(scenarios: &[&str], charts: &str) -> TempDir {
         charts,
         "--quiet",
     ]);
-    enclave(tmp.path(), &args);
-    tmp
+    t.ok(&args);
+    t
 }
 
-fn results_dir(tmp: &TempDir, id: &str) -> PathBuf {
-    tmp.path().join("out").join(id)
+fn results_dir(t: &TestDir, id: &str) -> PathBuf {
+    t.join("out").join(id)
 }
 
 fn load(dir: &Path) -> Results {
@@ -651,7 +633,7 @@ fn enclave_report_redraws_the_same_bytes() {
             .expect("move report aside");
         assert!(!dir.join("charts").exists() && !dir.join("report.html").exists());
 
-        enclave(tmp.path(), &["report", &format!("out/{id}")]);
+        tmp.ok(&["report", &format!("out/{id}")]);
 
         let before = file_names(&saved.join("charts"));
         let after = file_names(&dir.join("charts"));

@@ -2,6 +2,9 @@
 //! test gets a fresh temporary folder, runs the real `enclave` binary in it and
 //! reads back what it wrote.
 
+// Each test binary uses its own part of the harness.
+#![allow(dead_code)]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
