@@ -121,12 +121,10 @@ pub fn deserialize(text: &str) -> Result<ScenarioFile, Vec<Problem>> {
                 if let Some(formula) = target.strip_suffix(".kind") {
                     quiet.push(formula.to_owned());
                 }
-                set_at(&mut table, &target, toml::Value::String(variant))
-                    && !attempts.iter().any(|(p, _)| *p == target)
-                    && {
-                        attempts.push((target, 99));
-                        true
-                    }
+                // Replaced once; should the same entry fail again, stop reading.
+                let first_time = !attempts.iter().any(|(p, _)| *p == target);
+                attempts.push((target.clone(), 0));
+                first_time && set_at(&mut table, &target, toml::Value::String(variant))
             }
             (None, None) => {
                 let n = match attempts.iter_mut().find(|(p, _)| *p == field) {
