@@ -7,14 +7,14 @@
 
 use toml::de::{DeTable, DeValue};
 
-/// One step of a field path.
+/// One step of a field path: a table key or an array index.
 #[derive(Debug, PartialEq, Eq)]
-enum Step<'a> {
+pub(super) enum Step<'a> {
     Key(&'a str),
     Index(usize),
 }
 
-fn steps(path: &str) -> Vec<Step<'_>> {
+pub(super) fn steps(path: &str) -> Vec<Step<'_>> {
     let mut out = Vec::new();
     for part in path.split('.') {
         let (key, mut rest) = match part.find('[') {

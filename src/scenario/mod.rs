@@ -1,7 +1,8 @@
 //! Scenarios: reading a TOML file into a checked [`Scenario`] (MODEL.md §1–§7, §9).
 //!
 //! Input is taken in two stages. [`mod@file`] mirrors the TOML with serde (unknown keys
-//! rejected, defaults filled in); `validate` checks every value and builds the
+//! rejected, defaults filled in) and `read` reports every unknown key or wrong type;
+//! `validate` checks every value and builds the
 //! typed [`Scenario`], in which region references are indices, years are offsets
 //! from the start year, and every number is either fixed or a registered uncertain
 //! input ([`Value`]). All problems found are reported together, each with the file,
@@ -9,6 +10,7 @@
 
 pub mod file;
 mod locate;
+mod read;
 mod validate;
 
 use std::fmt;
@@ -478,7 +480,7 @@ impl Scenario {
             file: file.to_owned(),
             problems,
         };
-        let raw = validate::deserialize(text).map_err(invalid)?;
+        let raw = read::deserialize(text).map_err(invalid)?;
         let mut scenario = validate::validate(raw).map_err(|mut problems| {
             for p in &mut problems {
                 p.line = locate::line_of(text, &p.field);

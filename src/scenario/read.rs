@@ -1,0 +1,230 @@
+//! First stage of input: TOML text to a [`ScenarioFile`], reporting every unknown
+//! key, wrong type and missing field rather than only the first.
+//!
+//! serde stops at the first error. To find the next one, the offending entry is
+//! removed (an unknown key), set to a valid choice (an unknown variant) or replaced
+//! by placeholders of each TOML type (a wrong type, a missing field), and the file is
+//! read again; errors that only echo an entry already reported are dropped.
+
+use super::Problem;
+use super::file::ScenarioFile;
+use super::locate::{self, Step, steps};
+
+/// First stage: TOML text → [`ScenarioFile`].
+///
+/// A syntax error stops at once (one problem, with its exact line). Otherwise the
+/// file is deserialized again and again: after each error (an unknown key, a wrong
+/// type, a missing field) the offending entry is removed or replaced by a
+/// placeholder so the next error can be found, and every error is reported, each
+/// with its field path and line.
+pub fn deserialize(text: &str) -> Result<ScenarioFile, Vec<Problem>> {
+    let mut table: toml::Table = match text.parse() {
+        Ok(t) => t,
+        Err(e) => return Err(vec![toml_problem(text, &e)]),
+    };
+    let mut problems: Vec<Problem> = Vec::new();
+    let mut seen: Vec<String> = Vec::new();
+    let mut attempts: Vec<(String, usize)> = Vec::new();
+    let mut quiet: Vec<String> = Vec::new();
+    for _ in 0..200 {
+        let err = match serde_path_to_error::deserialize::<_, ScenarioFile>(toml::Value::Table(
+            table.clone(),
+        )) {
+            Ok(file) if problems.is_empty() => return Ok(file),
+            Ok(_) => break,
+            Err(e) => e,
+        };
+        let mut path = err.path().to_string();
+        if path == "." {
+            path.clear();
+        }
+        let message = err.inner().message().trim().to_owned();
+        let join = |a: &str, b: &str| {
+            if a.is_empty() {
+                b.to_owned()
+            } else {
+                format!("{a}.{b}")
+            }
+        };
+        // The entry to fix: an unknown key itself, or the value at the path.
+        let (field, key_to_remove) = if let Some(key) = backticked(&message, "unknown field `") {
+            let field = if path.ends_with(key) {
+                path.clone()
+            } else {
+                join(&path, key)
+            };
+            (field.clone(), Some(field))
+        } else if let Some(key) = backticked(&message, "missing field `") {
+            (join(&path, key), None)
+        } else {
+            (path.clone(), None)
+        };
+        // Errors inside a value already replaced by a placeholder, or in a formula
+        // whose unknown kind was replaced, are echoes of a problem already reported.
+        let inside = |r: &str| {
+            field.starts_with(r)
+                && (field.len() == r.len() || field[r.len()..].starts_with(['.', '[']))
+        };
+        let echo = attempts
+            .iter()
+            .any(|(r, _)| field.len() > r.len() && inside(r))
+            || quiet.iter().any(|r| inside(r));
+        if !seen.contains(&field) && !echo {
+            seen.push(field.clone());
+            let mut message = message.clone();
+            if let Some(hint) = suggestion(&message) {
+                message.push_str(&hint);
+                // A typo'd key leaves its intended key missing: say it once, not twice.
+                if let Some(key) = backticked(&hint, "did you mean `") {
+                    let parent = field.rsplit_once('.').map_or("", |(p, _)| p);
+                    seen.push(join(parent, key));
+                }
+            }
+            let field_name = if field.is_empty() {
+                "(file)".to_owned()
+            } else {
+                field.clone()
+            };
+            problems.push(Problem {
+                line: locate::line_of(text, &field),
+                field: field_name,
+                message,
+            });
+        }
+        // For an unknown variant: the one suggested, else the first allowed.
+        let variant = backticked(&message, "unknown variant `").and(
+            suggestion(&message)
+                .and_then(|hint| backticked(&hint, "did you mean `").map(str::to_owned))
+                .or_else(|| {
+                    backticked(&message, "expected one of `")
+                        .or_else(|| backticked(&message, "expected `"))
+                        .map(str::to_owned)
+                }),
+        );
+        let fixed = match (key_to_remove, variant) {
+            (Some(key), _) => remove_at(&mut table, &key),
+            // An unknown variant is replaced by a valid one (for a table tagged by
+            // `kind`, its tag), so the rest of the file can still be read.
+            (None, Some(variant)) => {
+                let tag = join(&field, "kind");
+                let target = if get_at(&mut table, &tag).is_some() {
+                    tag
+                } else {
+                    field.clone()
+                };
+                if let Some(formula) = target.strip_suffix(".kind") {
+                    quiet.push(formula.to_owned());
+                }
+                // Replaced once; should the same entry fail again, stop reading.
+                let first_time = !attempts.iter().any(|(p, _)| *p == target);
+                attempts.push((target.clone(), 0));
+                first_time && set_at(&mut table, &target, toml::Value::String(variant))
+            }
+            (None, None) => {
+                let n = match attempts.iter_mut().find(|(p, _)| *p == field) {
+                    Some((_, n)) => {
+                        *n += 1;
+                        *n
+                    }
+                    None => {
+                        attempts.push((field.clone(), 0));
+                        0
+                    }
+                };
+                let placeholders = [
+                    toml::Value::Integer(0),
+                    toml::Value::String(String::new()),
+                    toml::Value::Table(toml::Table::new()),
+                    toml::Value::Array(Vec::new()),
+                    toml::Value::Boolean(false),
+                ];
+                match placeholders.into_iter().nth(n) {
+                    Some(v) => set_at(&mut table, &field, v),
+                    None => false,
+                }
+            }
+        };
+        if !fixed {
+            break;
+        }
+    }
+    Err(problems)
+}
+
+/// The text between `prefix` and the next backtick.
+fn backticked<'a>(message: &'a str, prefix: &str) -> Option<&'a str> {
+    let rest = &message[message.find(prefix)? + prefix.len()..];
+    rest.split_once('`').map(|(key, _)| key)
+}
+
+/// The table holding the last step of `path`, and that step.
+fn parent_of<'a>(table: &'a mut toml::Table, path: &str) -> Option<(&'a mut toml::Table, String)> {
+    let steps = steps(path);
+    let (Step::Key(last), init) = steps.split_last()? else {
+        return None;
+    };
+    let mut cur: &mut toml::Table = table;
+    let mut i = 0;
+    while i < init.len() {
+        let Step::Key(key) = init[i] else { return None };
+        let mut value = cur.get_mut(key)?;
+        i += 1;
+        while let Some(Step::Index(index)) = init.get(i) {
+            value = match value {
+                toml::Value::Array(a) => a.get_mut(*index)?,
+                _ => return None,
+            };
+            i += 1;
+        }
+        cur = match value {
+            toml::Value::Table(t) => t,
+            _ => return None,
+        };
+    }
+    Some((cur, (*last).to_owned()))
+}
+
+fn get_at<'a>(table: &'a mut toml::Table, path: &str) -> Option<&'a mut toml::Value> {
+    parent_of(table, path).and_then(|(t, key)| t.get_mut(&key))
+}
+
+fn remove_at(table: &mut toml::Table, path: &str) -> bool {
+    parent_of(table, path).is_some_and(|(t, key)| t.remove(&key).is_some())
+}
+
+fn set_at(table: &mut toml::Table, path: &str, value: toml::Value) -> bool {
+    match parent_of(table, path) {
+        Some((t, key)) => {
+            t.insert(key, value);
+            true
+        }
+        None => false,
+    }
+}
+
+fn toml_problem(text: &str, e: &toml::de::Error) -> Problem {
+    let line = e
+        .span()
+        .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+    Problem {
+        line,
+        field: "(syntax)".to_owned(),
+        message: e.message().trim().to_owned(),
+    }
+}
+
+/// "did you mean" for serde's `unknown field `x`, expected one of `a`, `b``.
+fn suggestion(message: &str) -> Option<String> {
+    let rest = message
+        .strip_prefix("unknown field `")
+        .or_else(|| message.strip_prefix("unknown variant `"))?;
+    let (unknown, expected) = rest.split_once('`')?;
+    let best = expected
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(|cand| (strsim::jaro_winkler(unknown, cand), cand))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))?;
+    Some(format!("; did you mean `{}`?", best.1))
+}
