@@ -20,9 +20,9 @@ use crate::scenario::Alternative;
 use crate::sharing::{MAX_REGIONS, ShareContext};
 
 /// Per-region metrics, in record order. `payback_years` counts years of cooperation
-/// until the cumulative cash flow turns non-negative for good (year k = t + 1). `npv_negative` and `participates` are
-/// indicators (1 or 0) of NPV < 0 and NPV ≥ the outside option: their means are
-/// the probabilities.
+/// until the cumulative cash flow turns non-negative for good (year k = t + 1).
+/// `npv_negative` and `participates` are indicators (1 or 0) of NPV < 0 and
+/// NPV ≥ the outside option: their means are the probabilities.
 pub const REGION_METRICS: [&str; 16] = [
     "npv",
     "npv_negative",
@@ -41,6 +41,16 @@ pub const REGION_METRICS: [&str; 16] = [
     "payback_years",
     "gdp_credit",
 ];
+
+/// Index of `npv` in [`REGION_METRICS`].
+pub const NPV: usize = 0;
+/// Index of `npv_negative` in [`REGION_METRICS`].
+pub const NPV_NEGATIVE: usize = 1;
+
+/// Index of a region metric by name.
+pub fn region_metric_index(name: &str) -> Option<usize> {
+    REGION_METRICS.iter().position(|m| *m == name)
+}
 
 /// Per-region yearly series, in record order.
 pub const REGION_SERIES: [&str; 3] = ["cash_flow", "cumulative_cash_flow", "tax_allocation"];
@@ -267,5 +277,18 @@ pub fn park_series(econ: &EconomyPath, out: &mut [f64]) {
     .enumerate()
     {
         out[s * h..(s + 1) * h].copy_from_slice(v);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metric_indices_name_their_metrics() {
+        assert_eq!(REGION_METRICS[NPV], "npv");
+        assert_eq!(REGION_METRICS[NPV_NEGATIVE], "npv_negative");
+        assert_eq!(region_metric_index("irr"), Some(REGION_METRICS.len() - 3));
+        assert_eq!(region_metric_index("nothing"), None);
     }
 }

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use tempfile::NamedTempFile;
 
 use crate::engine::{Chunk, Layout, RunConfig, RunResult};
-use crate::outcome::{PARK_METRICS, PARK_SERIES, REGION_METRICS, REGION_SERIES};
+use crate::outcome::{NPV, PARK_METRICS, PARK_SERIES, REGION_METRICS, REGION_SERIES};
 use crate::scenario::Scenario;
 use crate::stats::Summary;
 
@@ -179,24 +179,21 @@ pub fn distribution_csv(
     path: &Path,
 ) -> Result<Vec<u8>, OutputError> {
     let layout = result.layout;
-    let npv = REGION_METRICS
-        .iter()
-        .position(|m| *m == "npv")
-        .unwrap_or_else(|| unreachable!("npv is a metric"));
     csv_bytes(
         |w| {
             w.write_record(DISTRIBUTION_HEADER)?;
             for (a, alt) in scn.alternatives.iter().enumerate() {
                 for (r, region) in scn.regions.iter().enumerate() {
-                    let acc = &result.accumulators[layout.region_metric(a, r, npv)];
-                    for q in distribution_levels() {
+                    let acc = &result.accumulators[layout.region_metric(a, r, NPV)];
+                    let levels: Vec<f64> = distribution_levels().collect();
+                    for (q, value) in levels.iter().zip(acc.quantiles(&levels)) {
                         w.write_record([
                             scn.id.as_str(),
                             alt.name.as_str(),
                             region.id.as_str(),
-                            "npv",
+                            REGION_METRICS[NPV],
                             &format!("{q}"),
-                            &cell(acc.quantile(q)),
+                            &cell(value),
                         ])?;
                     }
                 }
@@ -278,20 +275,19 @@ pub fn timeseries_csv(
 ) -> Result<Vec<u8>, OutputError> {
     let layout = result.layout;
     let row = |alt: &str, region: &str, t: usize, metric: &str, i: usize| -> Vec<String> {
-        let acc = &result.accumulators[i];
-        let q = |p: f64| cell(acc.quantile(p));
+        let s = result.accumulators[i].summary();
         vec![
             scn.id.clone(),
             alt.to_owned(),
             region.to_owned(),
             scn.year(t as u32).to_string(),
             metric.to_owned(),
-            cell(acc.mean()),
-            q(0.05),
-            q(0.5),
-            q(0.95),
-            q(0.25),
-            q(0.75),
+            cell(s.mean),
+            cell(s.p05),
+            cell(s.p50),
+            cell(s.p95),
+            cell(s.p25),
+            cell(s.p75),
         ]
     };
     csv_bytes(

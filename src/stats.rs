@@ -262,6 +262,21 @@ impl Accumulator {
         }
     }
 
+    /// Several quantiles at once (the exact values are sorted once); NaN where
+    /// there is no value, as in [`Accumulator::quantile`].
+    pub fn quantiles(&self, qs: &[f64]) -> Vec<f64> {
+        match &self.quantiles {
+            Quantiles::Exact(values) => {
+                let sorted = sorted(values);
+                qs.iter().map(|&q| type7(&sorted, q)).collect()
+            }
+            Quantiles::Sketch(sketch) => qs
+                .iter()
+                .map(|&q| self.sketch_quantile(sketch, q))
+                .collect(),
+        }
+    }
+
     /// Quantile from the sketch, clamped into `[min, max]`.
     fn sketch_quantile(&self, sketch: &DDSketch, q: f64) -> f64 {
         if self.n == 0 || q.is_nan() {
@@ -283,14 +298,7 @@ impl Accumulator {
     /// `sd = √(M2 / (n − 1))` (0 when `n = 1`), `se = sd / √n`; percentiles as in
     /// [`Accumulator::quantile`].
     pub fn summary(&self) -> Summary {
-        let qs = [0.05, 0.25, 0.5, 0.75, 0.95];
-        let p = match &self.quantiles {
-            Quantiles::Exact(values) => {
-                let sorted = sorted(values);
-                qs.map(|q| type7(&sorted, q))
-            }
-            Quantiles::Sketch(sketch) => qs.map(|q| self.sketch_quantile(sketch, q)),
-        };
+        let p = self.quantiles(&[0.05, 0.25, 0.5, 0.75, 0.95]);
         let (sd, se) = match self.n {
             0 => (f64::NAN, f64::NAN),
             1 => (0.0, 0.0),

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use enclave::engine::{self, RunConfig};
-use enclave::outcome::REGION_METRICS;
+use enclave::outcome::NPV;
 use enclave::scenario::Scenario;
 
 #[test]
@@ -16,10 +16,6 @@ fn every_bundled_scenario_validates_and_runs() {
         .collect();
     files.sort();
     assert!(files.len() >= 2, "{files:?}");
-    let npv = REGION_METRICS
-        .iter()
-        .position(|m| *m == "npv")
-        .expect("npv");
     for file in files {
         let scn = Scenario::load(&file).unwrap_or_else(|e| panic!("{e}"));
         assert!(scn.alternatives.len() >= 4, "{}", file.display());
@@ -42,7 +38,7 @@ fn every_bundled_scenario_validates_and_runs() {
         if rates.iter().all(|r| r.is_some() && *r == rates[0]) {
             let total = |a| -> f64 {
                 (0..scn.regions.len())
-                    .map(|r| result.accumulators[result.layout.region_metric(a, r, npv)].mean())
+                    .map(|r| result.accumulators[result.layout.region_metric(a, r, NPV)].mean())
                     .sum()
             };
             for a in 1..scn.alternatives.len() {

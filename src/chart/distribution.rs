@@ -24,6 +24,51 @@ fn lane(a: usize, r: usize, n_alt: usize, n_reg: usize) -> (f64, f64) {
     (top - (r as f64 + 0.5) * lane, lane * 0.45)
 }
 
+/// Axes with alternatives as rows (no y labels; names are written by
+/// [`row_names`]), `x` horizontally, grey separators between rows and, when `x`
+/// spans zero, a zero line.
+fn row_axes<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    x: (f64, f64),
+    rows: usize,
+    margins: (u32, u32),
+    x_labels: usize,
+    x_fmt: &dyn Fn(&f64) -> String,
+    x_desc: &str,
+) -> Result<ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>, String> {
+    let (x0, x1) = x;
+    let mut chart = ChartBuilder::on(area)
+        .margin_left(margins.0)
+        .margin_right(margins.1)
+        .x_label_area_size(60)
+        .build_cartesian_2d(x0..x1, 0.0..rows as f64)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .y_labels(0)
+        .x_labels(x_labels)
+        .x_label_formatter(x_fmt)
+        .x_desc(x_desc)
+        .label_style(text(16))
+        .axis_desc_style(text(18))
+        .light_line_style(RGBColor(250, 250, 250))
+        .draw()
+        .map_err(err)?;
+    let separators = (1..rows).map(|a| {
+        PathElement::new(
+            vec![(x0, a as f64), (x1, a as f64)],
+            RGBColor(225, 225, 225),
+        )
+    });
+    chart.draw_series(separators).map_err(err)?;
+    if x0 < 0.0 && x1 > 0.0 {
+        let zero = PathElement::new(vec![(0.0, 0.0), (0.0, rows as f64)], GREY.stroke_width(2));
+        chart.draw_series(std::iter::once(zero)).map_err(err)?;
+    }
+    Ok(chart)
+}
+
 /// Writes alternative names left of each row, at the row's centre.
 fn row_names<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
@@ -98,39 +143,15 @@ pub fn npv_distribution<DB: DrawingBackend>(
     let (x0, x1) = (lo - pad, hi + pad);
 
     let area = header(root, &chart_def.title, scn)?;
-    let mut chart = ChartBuilder::on(&area)
-        .margin_right(30)
-        .margin_left(NAMES)
-        .x_label_area_size(60)
-        .build_cartesian_2d(x0..x1, 0.0..n_alt as f64)
-        .map_err(err)?;
-    chart
-        .configure_mesh()
-        .disable_y_mesh()
-        .y_labels(0)
-        .x_labels(10)
-        .x_label_formatter(&|v| tick(*v))
-        .x_desc(format!("net present value ({})", money_label(scn)))
-        .label_style(text(16))
-        .axis_desc_style(text(18))
-        .light_line_style(RGBColor(250, 250, 250))
-        .draw()
-        .map_err(err)?;
-    // Row separators and the zero line.
-    for a in 1..n_alt {
-        chart
-            .draw_series(std::iter::once(PathElement::new(
-                vec![(x0, a as f64), (x1, a as f64)],
-                RGBColor(225, 225, 225),
-            )))
-            .map_err(err)?;
-    }
-    chart
-        .draw_series(std::iter::once(PathElement::new(
-            vec![(0.0, 0.0), (0.0, n_alt as f64)],
-            GREY.stroke_width(2),
-        )))
-        .map_err(err)?;
+    let mut chart = row_axes(
+        &area,
+        (x0, x1),
+        n_alt,
+        (NAMES, 30),
+        10,
+        &|v| tick(*v),
+        &format!("net present value ({})", money_label(scn)),
+    )?;
 
     for (a, per_region) in quantiles.iter().enumerate() {
         for (r, qs) in per_region.iter().enumerate() {
@@ -217,61 +238,24 @@ pub fn alternatives<DB: DrawingBackend>(
     let area = header(root, &chart_def.title, scn)?;
     let (w, _) = area.dim_in_pixel();
     let (left, right) = area.split_horizontally(w * 68 / 100);
-    let mut npv = ChartBuilder::on(&left)
-        .margin_left(NAMES)
-        .margin_right(20)
-        .x_label_area_size(60)
-        .build_cartesian_2d(x0..x1, 0.0..n_alt as f64)
-        .map_err(err)?;
-    npv.configure_mesh()
-        .disable_y_mesh()
-        .y_labels(0)
-        .x_labels(8)
-        .x_label_formatter(&|v| tick(*v))
-        .x_desc(format!(
-            "expected NPV and 90% interval ({})",
-            money_label(scn)
-        ))
-        .label_style(text(16))
-        .axis_desc_style(text(18))
-        .light_line_style(RGBColor(250, 250, 250))
-        .draw()
-        .map_err(err)?;
-    let mut risk = ChartBuilder::on(&right)
-        .margin_right(30)
-        .margin_left(10)
-        .x_label_area_size(60)
-        .build_cartesian_2d(0.0..100.0, 0.0..n_alt as f64)
-        .map_err(err)?;
-    risk.configure_mesh()
-        .disable_y_mesh()
-        .y_labels(0)
-        .x_labels(6)
-        .x_label_formatter(&|v| format!("{v:.0}%"))
-        .x_desc("P(NPV < 0)")
-        .label_style(text(16))
-        .axis_desc_style(text(18))
-        .light_line_style(RGBColor(250, 250, 250))
-        .draw()
-        .map_err(err)?;
-    for a in 1..n_alt {
-        let sep = RGBColor(225, 225, 225);
-        npv.draw_series(std::iter::once(PathElement::new(
-            vec![(x0, a as f64), (x1, a as f64)],
-            sep,
-        )))
-        .map_err(err)?;
-        risk.draw_series(std::iter::once(PathElement::new(
-            vec![(0.0, a as f64), (100.0, a as f64)],
-            sep,
-        )))
-        .map_err(err)?;
-    }
-    npv.draw_series(std::iter::once(PathElement::new(
-        vec![(0.0, 0.0), (0.0, n_alt as f64)],
-        GREY.stroke_width(2),
-    )))
-    .map_err(err)?;
+    let mut npv = row_axes(
+        &left,
+        (x0, x1),
+        n_alt,
+        (NAMES, 20),
+        8,
+        &|v| tick(*v),
+        &format!("expected NPV and 90% interval ({})", money_label(scn)),
+    )?;
+    let mut risk = row_axes(
+        &right,
+        (0.0, 100.0),
+        n_alt,
+        (10, 30),
+        6,
+        &|v| format!("{v:.0}%"),
+        "P(NPV < 0)",
+    )?;
     for a in 0..n_alt {
         for r in 0..n_reg {
             let colour = region_colour(r);

@@ -11,7 +11,7 @@ use unicode_width::UnicodeWidthStr;
 
 use enclave::chart::Formats;
 use enclave::engine::{self, RunConfig, RunResult};
-use enclave::outcome::REGION_METRICS;
+use enclave::outcome::{NPV, NPV_NEGATIVE};
 use enclave::output::{self, PathsWriter, RunRecord};
 use enclave::scenario::Scenario;
 
@@ -147,13 +147,6 @@ fn run_one(args: &Args, file: &str, scn: &Scenario) -> anyhow::Result<()> {
 /// The one-screen summary: per alternative and region, mean NPV, its 90% interval and P(NPV < 0).
 fn print_summary(scn: &Scenario, result: &RunResult, dir: &std::path::Path, elapsed: f64) {
     let layout = result.layout;
-    let m = |name: &str| {
-        REGION_METRICS
-            .iter()
-            .position(|x| *x == name)
-            .unwrap_or_else(|| unreachable!("{name} is a metric"))
-    };
-    let (npv, neg) = (m("npv"), m("npv_negative"));
     println!(
         "{} — {} paths, {} years, {:.1} s, {:.1} M firm-years/s; NPV in {} at each region's discount rate",
         scn.name,
@@ -166,32 +159,36 @@ fn print_summary(scn: &Scenario, result: &RunResult, dir: &std::path::Path, elap
     let alt_width = scn
         .alternatives
         .iter()
-        .map(|a| a.name.chars().count())
+        .map(|a| a.name.width())
         .max()
         .unwrap_or(10)
         .max(11);
     let region_width = scn
         .regions
         .iter()
-        .map(|r| r.id.chars().count())
+        .map(|r| r.id.width())
         .max()
         .unwrap_or(6)
         .max(6);
     println!(
-        "{:<alt_width$}  {:<region_width$}  {:>10}  {:>23}  {:>9}",
-        "alternative", "region", "mean NPV", "90% interval", "P(NPV<0)"
+        "{}  {}  {:>10}  {:>24}  {:>9}",
+        pad("alternative", alt_width),
+        pad("region", region_width),
+        "mean NPV",
+        "90% interval",
+        "P(NPV<0)"
     );
     for (a, alt) in scn.alternatives.iter().enumerate() {
         for (r, region) in scn.regions.iter().enumerate() {
-            let acc = &result.accumulators[layout.region_metric(a, r, npv)];
-            let p_neg = result.accumulators[layout.region_metric(a, r, neg)].mean();
+            let npv = result.accumulators[layout.region_metric(a, r, NPV)].summary();
+            let p_neg = result.accumulators[layout.region_metric(a, r, NPV_NEGATIVE)].mean();
             println!(
                 "{}  {}  {:>10.1}  [{:>10.1}, {:>10.1}]  {:>8.1}%",
                 pad(&alt.name, alt_width),
                 pad(&region.id, region_width),
-                acc.mean(),
-                acc.quantile(0.05),
-                acc.quantile(0.95),
+                npv.mean,
+                npv.p05,
+                npv.p95,
                 100.0 * p_neg
             );
         }
