@@ -182,10 +182,10 @@ pub fn distribution_csv(
     csv_bytes(
         |w| {
             w.write_record(DISTRIBUTION_HEADER)?;
+            let levels: Vec<f64> = distribution_levels().collect();
             for (a, alt) in scn.alternatives.iter().enumerate() {
                 for (r, region) in scn.regions.iter().enumerate() {
                     let acc = &result.accumulators[layout.region_metric(a, r, NPV)];
-                    let levels: Vec<f64> = distribution_levels().collect();
                     for (q, value) in levels.iter().zip(acc.quantiles(&levels)) {
                         w.write_record([
                             scn.id.as_str(),
