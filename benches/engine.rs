@@ -13,15 +13,16 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use rand::RngExt;
 use rand_distr::StandardNormal;
 
-use enclave::engine::{self, Layout, PathScratch, RunConfig, path_rng, rng_key};
+use enclave::engine::{self, Layout, PathScratch, RunConfig};
 use enclave::scenario::Scenario;
+use enclave::streams::{self, Streams};
 
 const PATHS: u64 = 64;
 
 fn kernel(c: &mut Criterion) {
     let scn = Scenario::reference().expect("bundled scenario is valid");
     let cfg = RunConfig::from_scenario(&scn);
-    let key = rng_key(&scn, cfg.seed);
+    let key = Streams::new(cfg.seed, &scn.params);
     let layout = Layout::new(&scn, cfg.horizon);
     let mut scratch = PathScratch::default();
     let mut record = vec![0.0; layout.len()];
@@ -42,7 +43,7 @@ fn kernel(c: &mut Criterion) {
     });
     group.bench_function("rng_floor", |b| {
         b.iter(|| {
-            let mut rng = path_rng(&key, 0);
+            let mut rng = streams::open(&key.firms, 0);
             let mut sum = 0.0;
             for _ in 0..firm_years {
                 let x: f64 = rng.sample(StandardNormal);

@@ -307,9 +307,24 @@ fn holiday_factor(years_since: u32, free: u32, half: u32) -> f64 {
     }
 }
 
-/// Simulates one path into `ws.out`. `ws.draws` must already hold the path's draws
-/// of the uncertain inputs; `rng` is the path's own stream for process noise.
-pub fn simulate_path<R: rand::Rng + ?Sized>(
+/// Simulates path `p` into `ws.out`: draws the uncertain inputs into `ws.draws`
+/// from their named streams, then the park's future from the process streams.
+pub fn simulate_path(
+    scn: &Scenario,
+    horizon: u32,
+    streams: &crate::streams::Streams,
+    p: u64,
+    ws: &mut Workspace,
+) {
+    ws.draws.clear();
+    ws.draws.resize(scn.params.len(), 0.0);
+    scn.params.draw_into(&streams.inputs, p, &mut ws.draws);
+    let mut rng = crate::streams::open(&streams.firms, p);
+    simulate_path_old(scn, horizon, ws, &mut rng);
+}
+
+/// Temporary: the process noise from one stream, until the named process streams land.
+fn simulate_path_old<R: rand::Rng + ?Sized>(
     scn: &Scenario,
     horizon: u32,
     ws: &mut Workspace,

@@ -11,10 +11,7 @@
 //! Path p's random stream is ChaCha8 keyed by SHA-256(scenario hash, seed), stream p:
 //! it depends on nothing but (seed, scenario, p).
 
-use rand::SeedableRng;
-use rand::rngs::ChaCha8Rng;
 use rayon::prelude::*;
-use sha2::{Digest, Sha256};
 
 use crate::economy::{Workspace, simulate_path};
 use crate::outcome::{
@@ -22,13 +19,12 @@ use crate::outcome::{
 };
 use crate::scenario::Scenario;
 use crate::stats::Accumulator;
+use crate::streams::Streams;
 
 /// Accumulators folded together by one task (a few cache lines of each record).
 const FOLD_BLOCK: usize = 64;
 
-/// Name of the PRNG, as recorded in run.json.
-pub const PRNG_NAME: &str =
-    "ChaCha8Rng (rand 0.10), key = SHA-256(scenario sha256, seed), stream = path index";
+pub use crate::streams::PRNG_NAME;
 
 /// Settings of one run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -131,37 +127,18 @@ pub struct PathScratch {
     outcome: OutcomeScratch,
 }
 
-/// The key of the run's generator: SHA-256 of (scenario hash, seed).
-pub fn rng_key(scn: &Scenario, seed: u64) -> [u8; 32] {
-    let mut hasher = Sha256::new();
-    hasher.update(scn.sha256.as_bytes());
-    hasher.update(seed.to_le_bytes());
-    hasher.finalize().into()
-}
-
-/// Path `p`'s generator: the run's key, stream `p`.
-pub fn path_rng(key: &[u8; 32], p: u64) -> ChaCha8Rng {
-    let mut rng = ChaCha8Rng::from_seed(*key);
-    rng.set_stream(p);
-    rng
-}
-
 /// Simulates path `p` and writes its record. Returns the firm-years simulated.
 pub fn run_path(
     scn: &Scenario,
     cfg: &RunConfig,
-    key: &[u8; 32],
+    streams: &Streams,
     p: u64,
     scratch: &mut PathScratch,
     record: &mut [f64],
 ) -> u64 {
     let layout = Layout::new(scn, cfg.horizon);
-    let mut rng = path_rng(key, p);
     let ws = &mut scratch.economy;
-    ws.draws.clear();
-    ws.draws.resize(scn.params.len(), 0.0);
-    scn.params.draw_into(&mut rng, &mut ws.draws);
-    simulate_path(scn, cfg.horizon, ws, &mut rng);
+    simulate_path(scn, cfg.horizon, streams, p, ws);
     let econ = &ws.out;
     let n = layout.regions;
     let m_len = REGION_METRICS.len();
@@ -249,7 +226,7 @@ pub fn run(
     let threads = pool.current_num_threads();
     let layout = Layout::new(scn, cfg.horizon);
     let len = layout.len();
-    let key = rng_key(scn, cfg.seed);
+    let streams = Streams::new(cfg.seed, &scn.params);
     let chunk = cfg.chunk_paths.max(1) as u64;
     let mut accumulators = vec![Accumulator::new(); len];
     let mut buffer: Vec<f64> = Vec::new();
@@ -265,7 +242,7 @@ pub fn run(
                 .par_chunks_mut(len)
                 .enumerate()
                 .map_init(PathScratch::default, |scratch, (i, record)| {
-                    run_path(scn, cfg, &key, first + i as u64, scratch, record)
+                    run_path(scn, cfg, &streams, first + i as u64, scratch, record)
                 })
                 .sum::<u64>();
             // Accumulators in blocks of neighbours, so each path's slice of the

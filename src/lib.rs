@@ -32,3 +32,4 @@ pub mod sampling;
 pub mod scenario;
 pub mod sharing;
 pub mod stats;
+pub mod streams;

@@ -7,8 +7,13 @@
 //! the economy then reads them through [`Value::get`]. Keeping every uncertain input
 //! in one indexed list is what lets a sampler (plain Monte Carlo today) treat them
 //! as one vector of uniforms.
+//!
+//! Each input's uniform on path p comes from its own named stream,
+//! `input:<field path>` ([`crate::streams`]): adding, removing or changing another
+//! input, or moving this one in the file, never changes its draw.
 
 use crate::dist::Uncertain;
+use crate::streams::{self, Key};
 
 /// A numeric input: fixed, or drawn once per path.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -75,13 +80,15 @@ impl ParamSet {
         &self.params
     }
 
-    /// Draws one value per uncertain input into `draws` (plain Monte Carlo: one
-    /// uniform per input, mapped through the input's inverse CDF).
+    /// Draws path `path`'s value of every uncertain input into `draws` (plain Monte
+    /// Carlo: the first `u64` of the input's own stream, made a uniform and mapped
+    /// through the input's inverse CDF).
     ///
-    /// `draws` must have length [`Self::len`].
-    pub fn draw_into<R: rand::Rng + ?Sized>(&self, rng: &mut R, draws: &mut [f64]) {
-        for (slot, p) in draws.iter_mut().zip(&self.params) {
-            *slot = p.dist.quantile(open_unit(rng));
+    /// `keys` are [`crate::streams::Streams::inputs`]; `draws` must have length [`Self::len`].
+    pub fn draw_into(&self, keys: &[Key], path: u64, draws: &mut [f64]) {
+        for ((slot, p), key) in draws.iter_mut().zip(&self.params).zip(keys) {
+            let mut rng = streams::open(key, path);
+            *slot = p.dist.quantile(open_unit(&mut rng));
         }
     }
 }

@@ -5,9 +5,10 @@
 //! cases allow 4 standard errors, the standard error computed from the sample.
 
 use enclave::economy::{EconomyPath, Workspace, simulate_path};
-use enclave::engine::{self, Layout, PathScratch, RunConfig, path_rng, rng_key};
+use enclave::engine::{self, Layout, PathScratch, RunConfig};
 use enclave::outcome::{REGION_METRICS, evaluate, region_metric_index};
 use enclave::scenario::Scenario;
+use enclave::streams::Streams;
 
 fn close(a: f64, b: f64) -> bool {
     (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
@@ -26,12 +27,9 @@ fn parse(text: &str) -> Scenario {
 
 /// Simulates path `p` of `scn` and returns its economy.
 fn economy(scn: &Scenario, p: u64) -> EconomyPath {
-    let key = rng_key(scn, scn.simulation.seed);
-    let mut rng = path_rng(&key, p);
+    let streams = Streams::new(scn.simulation.seed, &scn.params);
     let mut ws = Workspace::default();
-    ws.draws = vec![0.0; scn.params.len()];
-    scn.params.draw_into(&mut rng, &mut ws.draws);
-    simulate_path(scn, scn.simulation.horizon, &mut ws, &mut rng);
+    simulate_path(scn, scn.simulation.horizon, &streams, p, &mut ws);
     ws.out
 }
 
@@ -424,7 +422,7 @@ fn same_results_on_one_and_two_threads() {
 fn a_path_depends_only_on_seed_scenario_and_index() {
     let scn = Scenario::reference().expect("bundled scenario");
     let cfg = RunConfig::from_scenario(&scn);
-    let key = rng_key(&scn, cfg.seed);
+    let key = Streams::new(cfg.seed, &scn.params);
     let layout = Layout::new(&scn, cfg.horizon);
     let record = |p| {
         let mut scratch = PathScratch::default();

@@ -7,8 +7,9 @@
 use std::alloc::{GlobalAlloc, Layout as AllocLayout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use enclave::engine::{self, Layout, PathScratch, RunConfig, rng_key};
+use enclave::engine::{self, Layout, PathScratch, RunConfig};
 use enclave::scenario::Scenario;
+use enclave::streams::Streams;
 
 /// Counts allocations made through the global allocator.
 struct Counting;
@@ -39,7 +40,7 @@ static GLOBAL: Counting = Counting;
 fn paths_after_warm_up_allocate_nothing() {
     let scn = Scenario::reference().expect("bundled scenario");
     let cfg = RunConfig::from_scenario(&scn);
-    let key = rng_key(&scn, cfg.seed);
+    let key = Streams::new(cfg.seed, &scn.params);
     let layout = Layout::new(&scn, cfg.horizon);
     let mut scratch = PathScratch::default();
     let mut record = vec![0.0; layout.len()];

@@ -1,0 +1,191 @@
+//! Named random streams (MODEL.md §10): every random quantity of path p comes from a
+//! stream derived from (seed, p, a stable name), never from its position among
+//! other draws, the scenario's text, the thread count or the shard.
+//!
+//! A [`Streams`] holds one 256-bit ChaCha8 key per name, derived once per run as
+//! SHA-256(`"enclave/streams/v1"`, seed, name). Path p reads the name's stream number
+//! p ([`Streams::open`]). The names are:
+//!
+//! | name | what it draws | layout inside path p's stream |
+//! |---|---|---|
+//! | `input:<field path>` | the uncertain input at that field path, e.g. `input:firms.arrival_rate` | word 0–1: the input's uniform |
+//! | `macro` | the macro shock ε_t | one standard normal per year, in year order |
+//! | `arrivals` | the number of prospective firms N_t | one uniform per year, in year order (inverse CDF of the Poisson law) |
+//! | `firms` | each prospective firm's own draws | firm i of year t: the 8 `u64` words at [`firm_word_pos`]`(t, i)` |
+//!
+//! Consequences (tested in `tests/crn.rs`): comments, formatting, key order and
+//! unrelated fields change no draw; changing one input leaves every other input's
+//! draw unchanged; a firm that arrives in the same year and order in two variants
+//! gets the same lifetime draws.
+
+use rand::SeedableRng;
+use rand::rngs::{ChaCha8Rng, Xoshiro256PlusPlus};
+use sha2::{Digest, Sha256};
+
+use crate::sampling::ParamSet;
+
+/// Version tag hashed into every key: changing how streams are derived changes it.
+pub const STREAMS_VERSION: &str = "enclave/streams/v1";
+
+/// How streams are derived, as recorded in run.json.
+pub const PRNG_NAME: &str = "ChaCha8Rng (rand 0.10): key = SHA-256(\"enclave/streams/v1\", seed, name), \
+     stream = path index; names input:<field path>, macro, arrivals, firms (firm i of year t at word \
+     (t·2^32 + i)·16); each firm's yearly shocks from Xoshiro256++ seeded by its own words";
+
+/// `u64` words reserved for each prospective firm in the `firms` stream.
+pub const FIRM_WORDS: u64 = 8;
+
+/// Word slots of a prospective firm's block in the `firms` stream, in reading order.
+pub mod firm_slot {
+    /// Uniform choosing the sector.
+    pub const SECTOR: usize = 0;
+    /// Uniform for the land drawn per firm.
+    pub const LAND: usize = 1;
+    /// Uniform deciding whether the firm relocated from the origin region.
+    pub const RELOCATED: usize = 2;
+    /// Uniform deciding whether a relocated firm displaces the origin's taxes.
+    pub const DISPLACES: usize = 3;
+    /// Uniform for the firm's lifetime (geometric exit).
+    pub const EXIT: usize = 4;
+    /// Seed of the firm's own yearly revenue shocks ([`super::firm_shock_rng`]).
+    pub const SHOCKS: usize = 5;
+}
+
+/// The 256-bit key of one named stream.
+pub type Key = [u8; 32];
+
+/// Derives the key of stream `name` for `seed`.
+pub fn key(seed: u64, name: &str) -> Key {
+    let mut h = Sha256::new();
+    h.update(STREAMS_VERSION.as_bytes());
+    h.update([0]);
+    h.update(seed.to_le_bytes());
+    h.update(name.as_bytes());
+    h.finalize().into()
+}
+
+/// The keys of a run's named streams.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Streams {
+    /// Seed they derive from.
+    pub seed: u64,
+    /// Key of each uncertain input's stream `input:<field path>`, in the order of the
+    /// scenario's [`ParamSet`].
+    pub inputs: Vec<Key>,
+    /// Key of the `macro` stream.
+    pub macro_shock: Key,
+    /// Key of the `arrivals` stream.
+    pub arrivals: Key,
+    /// Key of the `firms` stream.
+    pub firms: Key,
+}
+
+impl Streams {
+    /// The streams of a run with `seed` over the uncertain inputs `params`.
+    pub fn new(seed: u64, params: &ParamSet) -> Streams {
+        Streams {
+            seed,
+            inputs: params
+                .params()
+                .iter()
+                .map(|p| key(seed, &format!("input:{}", p.name)))
+                .collect(),
+            macro_shock: key(seed, "macro"),
+            arrivals: key(seed, "arrivals"),
+            firms: key(seed, "firms"),
+        }
+    }
+}
+
+/// Path `p`'s stream of the name whose key is `key`, at its start.
+#[inline]
+pub fn open(key: &Key, p: u64) -> ChaCha8Rng {
+    let mut rng = ChaCha8Rng::from_seed(*key);
+    rng.set_stream(p);
+    rng
+}
+
+/// Word position (in 32-bit words, as `ChaCha8Rng::set_word_pos` counts) of the block of
+/// prospective firm `i` of year `t` in the `firms` stream. Firms of one year are
+/// contiguous, so reading them in order needs one seek per year.
+#[inline]
+pub fn firm_word_pos(t: u32, i: u32) -> u128 {
+    ((u128::from(t) << 32) | u128::from(i)) * u128::from(FIRM_WORDS) * 2
+}
+
+/// The generator of a firm's yearly own shocks, seeded by its [`firm_slot::SHOCKS`] word.
+#[inline]
+pub fn firm_shock_rng(seed_word: u64) -> Xoshiro256PlusPlus {
+    Xoshiro256PlusPlus::seed_from_u64(seed_word)
+}
+
+/// A uniform draw from the open interval (0, 1) made from one `u64`: the midpoints of
+/// 2^53 equal cells, so an inverse CDF never sees 0 or 1.
+#[inline]
+pub fn unit_from_u64(x: u64) -> f64 {
+    const SCALE: f64 = 1.0 / (1u64 << 53) as f64;
+    ((x >> 11) as f64 + 0.5) * SCALE
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::Rng;
+
+    #[test]
+    fn keys_depend_on_seed_and_name_only() {
+        assert_eq!(key(7, "macro"), key(7, "macro"));
+        assert_ne!(key(7, "macro"), key(8, "macro"));
+        assert_ne!(key(7, "macro"), key(7, "arrivals"));
+        assert_ne!(key(7, "input:a"), key(7, "input:b"));
+        assert_eq!(
+            Streams::new(3, &ParamSet::default()),
+            Streams::new(3, &ParamSet::default())
+        );
+    }
+
+    #[test]
+    fn firm_blocks_are_contiguous_within_a_year() {
+        let k = key(1, "firms");
+        // Reading firm 0 then firm 1 of year 5 sequentially equals seeking to firm 1.
+        let mut seq = open(&k, 9);
+        seq.set_word_pos(firm_word_pos(5, 0));
+        for _ in 0..FIRM_WORDS {
+            seq.next_u64();
+        }
+        let a: Vec<u64> = (0..FIRM_WORDS).map(|_| seq.next_u64()).collect();
+        let mut direct = open(&k, 9);
+        direct.set_word_pos(firm_word_pos(5, 1));
+        let b: Vec<u64> = (0..FIRM_WORDS).map(|_| direct.next_u64()).collect();
+        assert_eq!(a, b);
+        // Different paths are different streams.
+        let mut other = open(&k, 10);
+        other.set_word_pos(firm_word_pos(5, 1));
+        assert_ne!(other.next_u64(), b[0]);
+    }
+
+    #[test]
+    fn unit_is_open() {
+        assert!(unit_from_u64(0) > 0.0);
+        assert!(unit_from_u64(u64::MAX) < 1.0);
+    }
+
+    /// Pins the derivation: a change here changes every result of every scenario.
+    #[test]
+    fn value_stability() {
+        let mut r = open(&key(42, "macro"), 0);
+        assert_eq!(r.next_u64(), open(&key(42, "macro"), 0).next_u64());
+        let k = key(42, "macro");
+        assert_eq!(
+            k[..4],
+            {
+                let mut h = Sha256::new();
+                h.update(b"enclave/streams/v1\0");
+                h.update(42u64.to_le_bytes());
+                h.update(b"macro");
+                let d: [u8; 32] = h.finalize().into();
+                d
+            }[..4]
+        );
+    }
+}
