@@ -1,47 +1,65 @@
 //! Engine throughput in firm-years per second on the reference scenario.
 //!
 //! - `kernel/one_thread`: paths simulated and evaluated one after another on one
-//!   thread (the hot loop, no rayon, no statistics);
+//!   thread (the hot loop: named streams, economy, every alternative's outcomes; no
+//!   statistics);
 //! - `kernel/rng_floor`: drawing the same number of standard normals alone — the
-//!   floor no simulation of this model can beat — so the ratio of the two says how
-//!   much of the kernel is the model rather than the random numbers;
-//! - `run/all_threads`: the full parallel run with streaming statistics.
+//!   floor no simulation of this model can beat;
+//! - `run/one_thread`, `run/two_threads`: the full run — pilot, statistics and the
+//!   three CSV files — on one and two worker threads;
+//! - `ratios`: kernel and full run on one thread timed alternately in the same
+//!   process, and the two-thread run, printed as ratios (the machine is shared and
+//!   noisy, so only ratios measured together mean much).
 //!
-//! Run with `cargo bench --bench engine`; criterion prints throughput per benchmark.
+//! Run with `cargo bench --bench engine`.
+
+use std::path::Path;
+use std::time::Instant;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use rand::RngExt;
 use rand_distr::StandardNormal;
 
-use enclave::engine::{self, Layout, PathScratch, RunConfig};
+use enclave::engine::{self, Layout, Observe, PathScratch, RunConfig};
+use enclave::output;
 use enclave::scenario::Scenario;
 use enclave::streams::{self, Streams};
 
-const PATHS: u64 = 64;
+const KERNEL_PATHS: u64 = 64;
+const RUN_PATHS: u64 = 4096;
+
+fn kernel_once(scn: &Scenario, cfg: &RunConfig, paths: u64) -> u64 {
+    let key = Streams::new(cfg.seed, &scn.params);
+    let layout = Layout::new(scn, cfg.horizon);
+    let mut scratch = PathScratch::default();
+    let mut record = vec![0.0; layout.len()];
+    (0..paths)
+        .map(|p| engine::run_path(scn, cfg.horizon, &key, p, &mut scratch, &mut record))
+        .sum()
+}
+
+/// The full run and its outputs (in memory); returns the firm-years.
+fn full_once(scn: &Scenario, cfg: &RunConfig) -> u64 {
+    let state = engine::run(scn, cfg, Observe::default(), &mut |_| {}).expect("run");
+    let p = Path::new("bench.csv");
+    let bytes = output::summary_csv(scn, &state, p).expect("csv").len()
+        + output::timeseries_csv(scn, &state, p).expect("csv").len()
+        + output::distribution_csv(scn, &state, p).expect("csv").len();
+    std::hint::black_box(bytes);
+    state.firm_years
+}
 
 fn kernel(c: &mut Criterion) {
     let scn = Scenario::reference().expect("bundled scenario is valid");
     let cfg = RunConfig::from_scenario(&scn);
-    let key = Streams::new(cfg.seed, &scn.params);
-    let layout = Layout::new(&scn, cfg.horizon);
-    let mut scratch = PathScratch::default();
-    let mut record = vec![0.0; layout.len()];
-    let firm_years: u64 = (0..PATHS)
-        .map(|p| engine::run_path(&scn, &cfg, &key, p, &mut scratch, &mut record))
-        .sum();
-
+    let firm_years = kernel_once(&scn, &cfg, KERNEL_PATHS);
     let mut group = c.benchmark_group("kernel");
     group.throughput(Throughput::Elements(firm_years));
     group.bench_function("one_thread", |b| {
-        b.iter(|| {
-            let mut total = 0;
-            for p in 0..PATHS {
-                total += engine::run_path(&scn, &cfg, &key, p, &mut scratch, &mut record);
-            }
-            std::hint::black_box(total)
-        })
+        b.iter(|| kernel_once(&scn, &cfg, KERNEL_PATHS))
     });
     group.bench_function("rng_floor", |b| {
+        let key = Streams::new(cfg.seed, &scn.params);
         b.iter(|| {
             let mut rng = streams::open(&key.firms, 0);
             let mut sum = 0.0;
@@ -57,25 +75,52 @@ fn kernel(c: &mut Criterion) {
 
 fn full_run(c: &mut Criterion) {
     let scn = Scenario::reference().expect("bundled scenario is valid");
-    let cfg = RunConfig {
-        paths: 1024,
-        ..RunConfig::from_scenario(&scn)
-    };
-    let firm_years = engine::run(&scn, &cfg, &mut |_| {})
-        .expect("run")
-        .firm_years;
     let mut group = c.benchmark_group("run");
     group.sample_size(10);
-    group.throughput(Throughput::Elements(firm_years));
-    group.bench_function("all_threads", |b| {
-        b.iter(|| {
-            engine::run(&scn, &cfg, &mut |_| {})
-                .expect("run")
-                .firm_years
-        })
-    });
+    for (name, threads) in [("one_thread", 1), ("two_threads", 2)] {
+        let cfg = RunConfig {
+            paths: RUN_PATHS,
+            threads,
+            ..RunConfig::from_scenario(&scn)
+        };
+        group.throughput(Throughput::Elements(full_once(&scn, &cfg)));
+        group.bench_function(name, |b| b.iter(|| full_once(&scn, &cfg)));
+    }
     group.finish();
 }
 
-criterion_group!(benches, kernel, full_run);
+/// Kernel, full run on one thread and on two, timed in turns in this process.
+fn ratios(_: &mut Criterion) {
+    let scn = Scenario::reference().expect("bundled scenario is valid");
+    let one = RunConfig {
+        paths: RUN_PATHS,
+        threads: 1,
+        ..RunConfig::from_scenario(&scn)
+    };
+    let two = RunConfig { threads: 2, ..one };
+    let rate = |f: &dyn Fn() -> u64| {
+        let t = Instant::now();
+        let fy = f();
+        fy as f64 / t.elapsed().as_secs_f64()
+    };
+    let (mut k, mut f1, mut f2) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..5 {
+        k.push(rate(&|| kernel_once(&scn, &one, RUN_PATHS)));
+        f1.push(rate(&|| full_once(&scn, &one)));
+        f2.push(rate(&|| full_once(&scn, &two)));
+    }
+    let best = |v: &[f64]| v.iter().copied().fold(0.0, f64::max);
+    let (k, f1, f2) = (best(&k), best(&f1), best(&f2));
+    println!(
+        "ratios ({RUN_PATHS} paths, best of 5 in turns): kernel {:.1} M firm-years/s, \
+         full run 1 thread {:.1} M/s ({:.2}× the kernel), 2 threads {:.1} M/s ({:.2}× one thread)",
+        k / 1e6,
+        f1 / 1e6,
+        f1 / k,
+        f2 / 1e6,
+        f2 / f1
+    );
+}
+
+criterion_group!(benches, kernel, full_run, ratios);
 criterion_main!(benches);

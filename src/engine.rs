@@ -1,35 +1,56 @@
 //! The parallel Monte Carlo run (MODEL.md §7 common random numbers, §10 reproducibility).
 //!
-//! Paths are simulated in chunks of [`RunConfig::chunk_paths`]. Within a chunk, rayon
-//! spreads paths over threads; each path writes one fixed-length record of numbers
-//! ([`Layout`]) into its own slot of a chunk buffer, so the buffer's contents do not
-//! depend on which thread ran which path. The chunk is then folded into streaming
-//! [`Accumulator`]s, each of which sees the paths in index order; folding is spread
-//! over threads by accumulator, never by path. Memory is one chunk buffer plus the
-//! accumulators, whatever the number of paths.
+//! Paths are grouped in fixed batches of [`BATCH_PATHS`]: batch k is paths
+//! `k·B .. (k+1)·B`, whatever the thread count or the range being run. Each worker
+//! thread owns its scratch buffers and one [`RecordStats`], takes the next batch
+//! from a shared counter, simulates its paths one by one (each path's numbers come
+//! from its named streams, [`crate::streams`]) and pushes each path's record into
+//! its statistics; at the end of a batch it folds the batch into exact sums. No
+//! barrier, no buffer of batch × record numbers (except for `--keep-paths`, which
+//! hands each batch's records to the observer in path order).
 //!
-//! Path p's random stream is ChaCha8 keyed by SHA-256(scenario hash, seed), stream p:
-//! it depends on nothing but (seed, scenario, p).
+//! Statistics merge exactly ([`crate::stats`]): the state of a run does not depend
+//! on which worker ran which batch, nor on how a range of paths was split, so one
+//! run, N threads and N shards merged give the same bytes. [`run_range`] runs any
+//! batch-aligned range and returns its [`RunState`], which serialises exactly and
+//! merges with the states of other ranges.
+//!
+//! Quantiles beyond [`crate::stats::EXACT_CAP`] paths are binned on grids fixed
+//! before the run from a pilot: the records of paths `0..min(PILOT_PATHS, N)`, a
+//! function of (scenario, seed, N) alone, so every range of a run bins alike.
 
-use rayon::prelude::*;
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
+
+use serde::{Deserialize, Serialize};
 
 use crate::economy::{Workspace, simulate_path};
-use crate::outcome::{
-    self, OutcomeScratch, PARK_METRICS, PARK_SERIES, REGION_METRICS, REGION_SERIES,
-};
+use crate::outcome::{self, OutcomeScratch};
 use crate::scenario::Scenario;
-use crate::stats::Accumulator;
+use crate::schema::{ParkMetric, ParkSeries, Quantiles, RegionMetric, RegionSeries};
+use crate::stats::{EXACT_CAP, Grid, Plan, QuantileSpec, RecordStats, StatsError};
 use crate::streams::Streams;
-
-/// Accumulators folded together by one task (a few cache lines of each record).
-const FOLD_BLOCK: usize = 64;
 
 pub use crate::streams::PRNG_NAME;
 
+/// Paths per batch: the unit of work, and of the statistics' exact merge.
+pub const BATCH_PATHS: u64 = 256;
+
+/// Paths whose records fix the quantile grids.
+pub const PILOT_PATHS: u64 = EXACT_CAP as u64;
+
+/// Histogram bins of a scalar metric's quantile grid.
+pub const METRIC_BINS: usize = 2048;
+
+/// Histogram bins of a yearly series' quantile grid.
+pub const SERIES_BINS: usize = 512;
+
 /// Settings of one run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunConfig {
-    /// Number of paths.
+    /// Number of paths of the whole run (it fixes the pilot).
     pub paths: u64,
     /// Seed.
     pub seed: u64,
@@ -37,8 +58,6 @@ pub struct RunConfig {
     pub horizon: u32,
     /// Worker threads (0 = one per core).
     pub threads: usize,
-    /// Paths per chunk (memory ∝ chunk size, not paths).
-    pub chunk_paths: usize,
 }
 
 impl RunConfig {
@@ -49,16 +68,15 @@ impl RunConfig {
             seed: scn.simulation.seed,
             horizon: scn.simulation.horizon,
             threads: 0,
-            chunk_paths: 1024,
         }
     }
 }
 
-/// Where each number sits in a path's record.
+/// Where each number sits in a path's record; derived from [`crate::schema`].
 ///
 /// Record = region metrics `[alt][region][metric]`, then park metrics `[metric]`,
 /// then region series `[alt][region][series][year]`, then park series `[series][year]`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Layout {
     /// Alternatives.
     pub alternatives: usize,
@@ -78,44 +96,81 @@ impl Layout {
         }
     }
     fn region_metrics_len(&self) -> usize {
-        self.alternatives * self.regions * REGION_METRICS.len()
+        self.alternatives * self.regions * RegionMetric::COUNT
     }
     fn region_series_len(&self) -> usize {
-        self.alternatives * self.regions * REGION_SERIES.len() * self.horizon
+        self.alternatives * self.regions * RegionSeries::COUNT * self.horizon
     }
     /// Numbers per path.
     pub fn len(&self) -> usize {
         self.region_metrics_len()
-            + PARK_METRICS.len()
+            + ParkMetric::COUNT
             + self.region_series_len()
-            + PARK_SERIES.len() * self.horizon
+            + ParkSeries::COUNT * self.horizon
     }
     /// Whether a record is empty (never, for a valid scenario).
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
     /// Index of region metric `m` of region `r` under alternative `a`.
-    pub fn region_metric(&self, a: usize, r: usize, m: usize) -> usize {
-        (a * self.regions + r) * REGION_METRICS.len() + m
+    pub fn region_metric(&self, a: usize, r: usize, m: RegionMetric) -> usize {
+        (a * self.regions + r) * RegionMetric::COUNT + m.index()
     }
     /// Index of park metric `m`.
-    pub fn park_metric(&self, m: usize) -> usize {
-        self.region_metrics_len() + m
+    pub fn park_metric(&self, m: ParkMetric) -> usize {
+        self.region_metrics_len() + m.index()
     }
     /// Index of region series `s` of region `r` under alternative `a` in year `t`.
-    pub fn region_series(&self, a: usize, r: usize, s: usize, t: usize) -> usize {
+    pub fn region_series(&self, a: usize, r: usize, s: RegionSeries, t: usize) -> usize {
         self.region_metrics_len()
-            + PARK_METRICS.len()
-            + ((a * self.regions + r) * REGION_SERIES.len() + s) * self.horizon
+            + ParkMetric::COUNT
+            + ((a * self.regions + r) * RegionSeries::COUNT + s.index()) * self.horizon
             + t
     }
     /// Index of park series `s` in year `t`.
-    pub fn park_series(&self, s: usize, t: usize) -> usize {
+    pub fn park_series(&self, s: ParkSeries, t: usize) -> usize {
         self.region_metrics_len()
-            + PARK_METRICS.len()
+            + ParkMetric::COUNT
             + self.region_series_len()
-            + s * self.horizon
+            + s.index() * self.horizon
             + t
+    }
+
+    /// What the statistics keep for each record position, from the declared schema.
+    pub fn plan(&self) -> Plan {
+        let spec = |q: Quantiles, integer: bool, bins: usize| match q {
+            Quantiles::None => None,
+            Quantiles::Summary | Quantiles::Distribution => Some(QuantileSpec { bins, integer }),
+        };
+        let mut positions = vec![None; self.len()];
+        for a in 0..self.alternatives {
+            for r in 0..self.regions {
+                for &m in RegionMetric::ALL {
+                    let d = m.def();
+                    positions[self.region_metric(a, r, m)] =
+                        spec(d.quantiles, d.unit.is_integer(), METRIC_BINS);
+                }
+                for &s in RegionSeries::ALL {
+                    let d = s.def();
+                    for t in 0..self.horizon {
+                        positions[self.region_series(a, r, s, t)] =
+                            spec(d.quantiles, d.unit.is_integer(), SERIES_BINS);
+                    }
+                }
+            }
+        }
+        for &m in ParkMetric::ALL {
+            let d = m.def();
+            positions[self.park_metric(m)] = spec(d.quantiles, d.unit.is_integer(), METRIC_BINS);
+        }
+        for &s in ParkSeries::ALL {
+            let d = s.def();
+            for t in 0..self.horizon {
+                positions[self.park_series(s, t)] =
+                    spec(d.quantiles, d.unit.is_integer(), SERIES_BINS);
+            }
+        }
+        Plan::new(positions)
     }
 }
 
@@ -128,25 +183,26 @@ pub struct PathScratch {
 }
 
 /// Simulates path `p` and writes its record. Returns the firm-years simulated.
+/// The path's draws of the uncertain inputs are left in `scratch.economy.draws`.
 pub fn run_path(
     scn: &Scenario,
-    cfg: &RunConfig,
+    horizon: u32,
     streams: &Streams,
     p: u64,
     scratch: &mut PathScratch,
     record: &mut [f64],
 ) -> u64 {
-    let layout = Layout::new(scn, cfg.horizon);
+    let layout = Layout::new(scn, horizon);
     let ws = &mut scratch.economy;
-    simulate_path(scn, cfg.horizon, streams, p, ws);
+    simulate_path(scn, horizon, streams, p, ws);
     let econ = &ws.out;
     let n = layout.regions;
-    let m_len = REGION_METRICS.len();
-    let s_len = REGION_SERIES.len() * layout.horizon;
-    let series_start = layout.region_series(0, 0, 0, 0);
+    let m_len = RegionMetric::COUNT;
+    let s_len = RegionSeries::COUNT * layout.horizon;
+    let series_start = layout.region_series(0, 0, RegionSeries::ALL[0], 0);
     for (a, alt) in scn.alternatives.iter().enumerate() {
-        let m0 = layout.region_metric(a, 0, 0);
-        let s0 = series_start + a * n * s_len;
+        let m0 = layout.region_metric(a, 0, RegionMetric::ALL[0]);
+        let s0 = a * n * s_len;
         // Split the record so metrics and series can be written at once.
         let (head, tail) = record.split_at_mut(series_start);
         outcome::evaluate(
@@ -154,124 +210,417 @@ pub fn run_path(
             alt,
             &mut scratch.outcome,
             &mut head[m0..m0 + n * m_len],
-            &mut tail[s0 - series_start..s0 - series_start + n * s_len],
+            &mut tail[s0..s0 + n * s_len],
         );
     }
-    let pm = layout.park_metric(0);
-    outcome::park_metrics(econ, &mut record[pm..pm + PARK_METRICS.len()]);
-    let ps = layout.park_series(0, 0);
+    let pm = layout.park_metric(ParkMetric::ALL[0]);
+    outcome::park_metrics(econ, &mut record[pm..pm + ParkMetric::COUNT]);
+    let ps = layout.park_series(ParkSeries::ALL[0], 0);
     outcome::park_series(
         econ,
-        &mut record[ps..ps + PARK_SERIES.len() * layout.horizon],
+        &mut record[ps..ps + ParkSeries::COUNT * layout.horizon],
     );
     econ.firm_years
 }
 
-/// What a finished run hands back.
-#[derive(Debug, Clone)]
-pub struct RunResult {
+/// The mergeable state of a run over some paths: statistics and counts.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunState {
     /// The record layout.
     pub layout: Layout,
-    /// One accumulator per record position.
-    pub accumulators: Vec<Accumulator>,
+    /// Settings of the whole run the paths belong to.
+    pub config: RunConfig,
+    /// The path ranges covered, sorted and disjoint.
+    pub ranges: Vec<Range<u64>>,
     /// Paths simulated.
     pub paths: u64,
-    /// Firm-years simulated over all paths.
+    /// Firm-years simulated over those paths.
     pub firm_years: u64,
-    /// Threads used.
-    pub threads: usize,
+    /// Statistics per record position.
+    pub stats: RecordStats,
 }
 
-/// A chunk of finished paths, in index order, for observers (progress, `--keep-paths`).
+impl RunState {
+    /// Adds the paths of `other`, a state of another range of the same run.
+    ///
+    /// # Errors
+    /// If the two states belong to different runs or their ranges overlap.
+    pub fn merge(&mut self, other: &RunState) -> Result<(), EngineError> {
+        let same_run = self.layout == other.layout
+            && RunConfig {
+                threads: 0,
+                ..self.config
+            } == RunConfig {
+                threads: 0,
+                ..other.config
+            };
+        if !same_run {
+            return Err(EngineError::Merge(
+                "the states belong to different runs (scenario layout, paths, seed or horizon differ)"
+                    .into(),
+            ));
+        }
+        let mut ranges = self.ranges.clone();
+        ranges.extend(other.ranges.iter().cloned());
+        ranges.sort_by_key(|r| r.start);
+        if ranges.windows(2).any(|w| w[0].end > w[1].start) {
+            return Err(EngineError::Merge("the states' path ranges overlap".into()));
+        }
+        // Adjacent ranges join, so the record says which paths are covered.
+        let mut joined: Vec<Range<u64>> = Vec::new();
+        for r in ranges {
+            match joined.last_mut() {
+                Some(last) if last.end == r.start => last.end = r.end,
+                _ => joined.push(r),
+            }
+        }
+        self.stats.merge(&other.stats)?;
+        self.ranges = joined;
+        self.paths += other.paths;
+        self.firm_years += other.firm_years;
+        Ok(())
+    }
+
+    /// The state as JSON; equal states give equal text.
+    ///
+    /// # Errors
+    /// Never in practice (the state holds only finite numbers).
+    pub fn to_json(&self) -> Result<String, EngineError> {
+        serde_json::to_string(self).map_err(|e| EngineError::Merge(e.to_string()))
+    }
+
+    /// A state read back from [`RunState::to_json`].
+    ///
+    /// # Errors
+    /// If the text is not such a state.
+    pub fn from_json(text: &str) -> Result<RunState, EngineError> {
+        serde_json::from_str(text).map_err(|e| EngineError::Merge(e.to_string()))
+    }
+}
+
+/// A batch of finished paths, handed to the observer in path order.
 #[derive(Debug, Clone, Copy)]
-pub struct Chunk<'a> {
-    /// Index of the chunk's first path.
+pub struct Batch<'a> {
+    /// Index of the batch's first path.
     pub first_path: u64,
-    /// `paths × layout.len()` numbers.
+    /// Paths in the batch.
+    pub paths: usize,
+    /// With records requested: `paths × layout.len()` numbers, path by path.
     pub records: &'a [f64],
+    /// With records requested: `paths × uncertain inputs` draws, path by path.
+    pub inputs: &'a [f64],
     /// The layout.
     pub layout: Layout,
 }
 
-/// Why a run could not start.
+/// Why a run could not start or finish.
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
-    /// The thread pool could not be built.
-    #[error("cannot start {threads} worker threads")]
-    ThreadPool {
+    /// A worker thread could not be started.
+    #[error("cannot start worker thread {index} of {threads}")]
+    Thread {
+        /// Which one.
+        index: usize,
         /// Threads asked for.
         threads: usize,
         /// Cause.
         #[source]
-        source: rayon::ThreadPoolBuildError,
+        source: std::io::Error,
     },
+    /// The range is not made of whole batches of the run.
+    #[error(
+        "path range {start}..{end} of a {paths}-path run must start at a multiple of {batch} and end at one or at {paths}"
+    )]
+    Range {
+        /// Start.
+        start: u64,
+        /// End.
+        end: u64,
+        /// Paths of the run.
+        paths: u64,
+        /// Batch size.
+        batch: u64,
+    },
+    /// Statistics could not be merged.
+    #[error(transparent)]
+    Stats(#[from] StatsError),
+    /// Two states cannot be merged, or a state does not read.
+    #[error("cannot merge run states: {0}")]
+    Merge(String),
+    /// A worker panicked (a bug: the core never panics on a valid scenario).
+    #[error("a worker thread panicked")]
+    Panicked,
 }
 
-/// Runs every path of `scn` under `cfg`, calling `observe` after each chunk in order.
+/// What the engine should hand to the observer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Observe {
+    /// Each batch's records and input draws (for `--keep-paths`).
+    pub records: bool,
+}
+
+/// Runs every path of `scn` under `cfg`, calling `observe` after each batch in order.
 ///
 /// # Errors
-/// [`EngineError::ThreadPool`] if the worker threads cannot be started.
+/// As [`run_range`].
 pub fn run(
     scn: &Scenario,
     cfg: &RunConfig,
-    observe: &mut dyn FnMut(Chunk<'_>),
-) -> Result<RunResult, EngineError> {
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(cfg.threads)
-        .build()
-        .map_err(|source| EngineError::ThreadPool {
-            threads: cfg.threads,
-            source,
-        })?;
-    let threads = pool.current_num_threads();
+    what: Observe,
+    observe: &mut dyn FnMut(Batch<'_>),
+) -> Result<RunState, EngineError> {
+    run_range(scn, cfg, 0..cfg.paths, what, observe)
+}
+
+/// Simulates the pilot paths and fixes the quantile grid of every position that has
+/// quantiles; `None` when the run is small enough for exact quantiles throughout.
+fn pilot_grids(
+    scn: &Scenario,
+    cfg: &RunConfig,
+    plan: &Plan,
+    records: &[f64],
+) -> Option<Vec<Option<Grid>>> {
+    if cfg.paths <= PILOT_PATHS {
+        return None;
+    }
+    let len = Layout::new(scn, cfg.horizon).len();
+    let mut values = Vec::with_capacity(records.len() / len);
+    Some(
+        (0..len)
+            .map(|j| {
+                plan.spec(j).map(|spec| {
+                    values.clear();
+                    values.extend(records.chunks_exact(len).map(|r| r[j]));
+                    Grid::from_pilot(&values, spec.bins, spec.integer)
+                })
+            })
+            .collect(),
+    )
+}
+
+/// Records of paths `0..min(PILOT_PATHS, N)`, simulated on `threads` threads.
+fn pilot_records(
+    scn: &Scenario,
+    cfg: &RunConfig,
+    streams: &Streams,
+    threads: usize,
+) -> Result<(Vec<f64>, Vec<f64>, Vec<u64>), EngineError> {
     let layout = Layout::new(scn, cfg.horizon);
     let len = layout.len();
-    let streams = Streams::new(cfg.seed, &scn.params);
-    let chunk = cfg.chunk_paths.max(1) as u64;
-    let mut accumulators = vec![Accumulator::new(); len];
-    let mut buffer: Vec<f64> = Vec::new();
-    let mut firm_years = 0;
-    let mut first = 0;
-    while first < cfg.paths {
-        let count = chunk.min(cfg.paths - first) as usize;
-        buffer.clear();
-        buffer.resize(count * len, 0.0);
-        pool.install(|| {
-            // The scratch buffers are per worker; the random stream is per path.
-            firm_years += buffer
-                .par_chunks_mut(len)
-                .enumerate()
-                .map_init(PathScratch::default, |scratch, (i, record)| {
-                    run_path(scn, cfg, &streams, first + i as u64, scratch, record)
-                })
-                .sum::<u64>();
-            // Accumulators in blocks of neighbours, so each path's slice of the
-            // record is read contiguously; every accumulator still sees the paths
-            // in index order.
-            accumulators
-                .par_chunks_mut(FOLD_BLOCK)
-                .enumerate()
-                .for_each(|(b, block)| {
-                    let j0 = b * FOLD_BLOCK;
-                    for record in buffer.chunks_exact(len) {
-                        for (acc, &x) in block.iter_mut().zip(&record[j0..]) {
-                            acc.push(x);
+    let k = scn.params.len();
+    let n = cfg.paths.min(PILOT_PATHS) as usize;
+    let mut records = vec![0.0; n * len];
+    let mut inputs = vec![0.0; n * k];
+    let mut firm_years = vec![0u64; n];
+    let per = n.div_ceil(threads.max(1)).max(1);
+    std::thread::scope(|s| -> Result<(), EngineError> {
+        let mut handles = Vec::new();
+        for (w, ((rec, inp), fy)) in records
+            .chunks_mut(per * len)
+            .zip(inputs.chunks_mut((per * k).max(1)))
+            .zip(firm_years.chunks_mut(per))
+            .enumerate()
+        {
+            let handle = std::thread::Builder::new()
+                .name(format!("enclave-pilot-{w}"))
+                .spawn_scoped(s, move || {
+                    let mut scratch = PathScratch::default();
+                    for (i, (record, fy)) in rec.chunks_exact_mut(len).zip(fy).enumerate() {
+                        let p = (w * per + i) as u64;
+                        *fy = run_path(scn, cfg.horizon, streams, p, &mut scratch, record);
+                        if k > 0 {
+                            inp[i * k..(i + 1) * k].copy_from_slice(&scratch.economy.draws);
                         }
                     }
-                });
+                })
+                .map_err(|source| EngineError::Thread {
+                    index: w,
+                    threads,
+                    source,
+                })?;
+            handles.push(handle);
+        }
+        for h in handles {
+            h.join().map_err(|_| EngineError::Panicked)?;
+        }
+        Ok(())
+    })?;
+    Ok((records, inputs, firm_years))
+}
+
+/// What a worker reports at the end of a batch.
+struct Done {
+    batch: u64,
+    paths: usize,
+    records: Vec<f64>,
+    inputs: Vec<f64>,
+}
+
+/// The worker threads to use: `cfg.threads`, or one per core.
+pub fn resolve_threads(requested: usize) -> usize {
+    if requested > 0 {
+        requested
+    } else {
+        std::thread::available_parallelism().map_or(1, usize::from)
+    }
+}
+
+/// Runs paths `range` of the run `cfg` of `scn` and returns their mergeable state,
+/// calling `observe` after each batch, in path order.
+///
+/// # Errors
+/// [`EngineError::Range`] if `range` is not made of whole batches of the run,
+/// [`EngineError::Thread`] if a worker thread cannot be started.
+pub fn run_range(
+    scn: &Scenario,
+    cfg: &RunConfig,
+    range: Range<u64>,
+    what: Observe,
+    observe: &mut dyn FnMut(Batch<'_>),
+) -> Result<RunState, EngineError> {
+    let aligned = |x: u64| x % BATCH_PATHS == 0 || x == cfg.paths;
+    if range.start > range.end || range.end > cfg.paths || !aligned(range.start) || !aligned(range.end)
+    {
+        return Err(EngineError::Range {
+            start: range.start,
+            end: range.end,
+            paths: cfg.paths,
+            batch: BATCH_PATHS,
         });
-        observe(Chunk {
-            first_path: first,
-            records: &buffer,
+    }
+    let threads = resolve_threads(cfg.threads);
+    let layout = Layout::new(scn, cfg.horizon);
+    let len = layout.len();
+    let k = scn.params.len();
+    let streams = Streams::new(cfg.seed, &scn.params);
+    let plan = layout.plan();
+
+    // The pilot fixes the grids; its paths count in the run when the range holds them.
+    let needs_pilot = cfg.paths > PILOT_PATHS;
+    let (pilot, pilot_inputs, pilot_fy) = if needs_pilot || range.start == 0 {
+        pilot_records(scn, cfg, &streams, threads)?
+    } else {
+        Default::default()
+    };
+    let grids = pilot_grids(scn, cfg, &plan, &pilot);
+    let mut state = RunState {
+        layout,
+        config: *cfg,
+        ranges: vec![range.clone()],
+        paths: range.end - range.start,
+        firm_years: 0,
+        stats: RecordStats::new(&plan, grids.clone()),
+    };
+    let pilot_paths = pilot.len() / len.max(1);
+    let first_batch = range.start / BATCH_PATHS;
+    let end_batch = range.end.div_ceil(BATCH_PATHS);
+    // Batches wholly inside the pilot come from its records.
+    let mut next_batch = first_batch;
+    while next_batch < end_batch {
+        let start = next_batch * BATCH_PATHS;
+        let end = (start + BATCH_PATHS).min(range.end);
+        if end as usize > pilot_paths {
+            break;
+        }
+        let (s, e) = (start as usize, end as usize);
+        for record in pilot[s * len..e * len].chunks_exact(len) {
+            state.stats.push(record);
+        }
+        state.stats.end_batch();
+        state.firm_years += pilot_fy[s..e].iter().sum::<u64>();
+        observe(Batch {
+            first_path: start,
+            paths: e - s,
+            records: if what.records { &pilot[s * len..e * len] } else { &[] },
+            inputs: if what.records { &pilot_inputs[s * k..e * k] } else { &[] },
             layout,
         });
-        first += count as u64;
+        next_batch += 1;
     }
-    Ok(RunResult {
-        layout,
-        accumulators,
-        paths: cfg.paths,
-        firm_years,
-        threads,
-    })
+    drop(pilot);
+
+    let counter = AtomicU64::new(next_batch);
+    let (tx, rx) = mpsc::channel::<Done>();
+    let workers = threads.min((end_batch - next_batch) as usize).max(1);
+    let results = std::thread::scope(|s| -> Result<Vec<(RecordStats, u64)>, EngineError> {
+        let mut handles = Vec::with_capacity(workers);
+        for w in 0..workers {
+            let tx = tx.clone();
+            let (counter, streams, plan, grids) = (&counter, &streams, &plan, &grids);
+            let handle = std::thread::Builder::new()
+                .name(format!("enclave-worker-{w}"))
+                .spawn_scoped(s, move || {
+                    let mut scratch = PathScratch::default();
+                    let mut record = vec![0.0; len];
+                    let mut stats = RecordStats::new(plan, grids.clone());
+                    let mut firm_years = 0;
+                    loop {
+                        let b = counter.fetch_add(1, Ordering::Relaxed);
+                        if b >= end_batch {
+                            break;
+                        }
+                        let start = b * BATCH_PATHS;
+                        let end = (start + BATCH_PATHS).min(range.end);
+                        let paths = (end - start) as usize;
+                        let mut records = Vec::new();
+                        let mut inputs = Vec::new();
+                        if what.records {
+                            records.reserve_exact(paths * len);
+                            inputs.reserve_exact(paths * k);
+                        }
+                        for p in start..end {
+                            firm_years +=
+                                run_path(scn, cfg.horizon, streams, p, &mut scratch, &mut record);
+                            stats.push(&record);
+                            if what.records {
+                                records.extend_from_slice(&record);
+                                inputs.extend_from_slice(&scratch.economy.draws);
+                            }
+                        }
+                        stats.end_batch();
+                        // The receiver lives until every worker is joined.
+                        let _ = tx.send(Done {
+                            batch: b,
+                            paths,
+                            records,
+                            inputs,
+                        });
+                    }
+                    (stats, firm_years)
+                })
+                .map_err(|source| EngineError::Thread {
+                    index: w,
+                    threads: workers,
+                    source,
+                })?;
+            handles.push(handle);
+        }
+        drop(tx);
+        // Hand batches to the observer in path order as they complete.
+        let mut pending = BTreeMap::new();
+        let mut due = next_batch;
+        for done in rx.iter() {
+            pending.insert(done.batch, done);
+            while let Some(d) = pending.remove(&due) {
+                observe(Batch {
+                    first_path: d.batch * BATCH_PATHS,
+                    paths: d.paths,
+                    records: &d.records,
+                    inputs: &d.inputs,
+                    layout,
+                });
+                due += 1;
+            }
+        }
+        handles
+            .into_iter()
+            .map(|h| h.join().map_err(|_| EngineError::Panicked))
+            .collect()
+    })?;
+    // Exact merges: the order of the workers does not matter.
+    for (stats, firm_years) in results {
+        state.stats.merge(&stats)?;
+        state.firm_years += firm_years;
+    }
+    Ok(state)
 }

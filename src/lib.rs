@@ -30,6 +30,7 @@ pub mod report;
 pub mod results;
 pub mod sampling;
 pub mod scenario;
+pub mod schema;
 pub mod sharing;
 pub mod stats;
 pub mod streams;

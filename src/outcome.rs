@@ -2,7 +2,8 @@
 //!
 //! [`evaluate`] applies an alternative's three formulas to the pools of an
 //! [`EconomyPath`] year by year, builds each region's cash flow and reduces it to
-//! the metrics in [`REGION_METRICS`] and the yearly series in [`REGION_SERIES`].
+//! the metrics [`RegionMetric`] and the yearly series [`RegionSeries`] declared in
+//! [`crate::schema`].
 //! [`park_metrics`] and [`park_series`] report the park itself, which does not
 //! depend on the alternative.
 //!
@@ -17,71 +18,8 @@
 use crate::economy::EconomyPath;
 use crate::finance;
 use crate::scenario::Alternative;
+use crate::schema::{ParkMetric, ParkSeries, RegionMetric, RegionSeries};
 use crate::sharing::{MAX_REGIONS, ShareContext};
-
-/// Per-region metrics, in record order. `payback_years` counts years of cooperation
-/// until the cumulative cash flow turns non-negative for good (year k = t + 1).
-/// `npv_negative` and `participates` are indicators (1 or 0) of NPV < 0 and
-/// NPV ≥ the outside option: their means are the probabilities.
-pub const REGION_METRICS: [&str; 16] = [
-    "npv",
-    "npv_negative",
-    "participates",
-    "pv_tax",
-    "pv_land",
-    "pv_guarantee",
-    "pv_dividends",
-    "pv_terminal",
-    "pv_cash_contributions",
-    "pv_capital_calls",
-    "pv_costs",
-    "pv_displaced",
-    "pv_opportunity_costs",
-    "irr",
-    "payback_years",
-    "gdp_credit",
-];
-
-/// Index of `npv` in [`REGION_METRICS`].
-pub const NPV: usize = 0;
-/// Index of `npv_negative` in [`REGION_METRICS`].
-pub const NPV_NEGATIVE: usize = 1;
-
-/// Index of a region metric by name.
-pub fn region_metric_index(name: &str) -> Option<usize> {
-    REGION_METRICS.iter().position(|m| *m == name)
-}
-
-/// Per-region yearly series, in record order.
-pub const REGION_SERIES: [&str; 3] = ["cash_flow", "cumulative_cash_flow", "tax_allocation"];
-
-/// Park-level metrics (the same under every alternative), in record order.
-pub const PARK_METRICS: [&str; 13] = [
-    "firms_final",
-    "firm_years",
-    "occupancy_final",
-    "tax_total",
-    "tax_central",
-    "tax_local",
-    "tax_pool",
-    "rebates",
-    "land_sales",
-    "gdp",
-    "jobs_final",
-    "turned_away",
-    "pdc_irr",
-];
-
-/// Park-level yearly series, in record order.
-pub const PARK_SERIES: [&str; 7] = [
-    "firms",
-    "occupancy",
-    "tax_pool",
-    "tax_total",
-    "tax_local",
-    "gdp",
-    "land_pool",
-];
 
 /// Reusable buffers for [`evaluate`].
 #[derive(Debug, Clone, Default)]
@@ -100,8 +38,8 @@ fn reset(v: &mut Vec<f64>, len: usize) {
 }
 
 /// Allocates the path's pools under `alt` and writes, for each region r,
-/// `metrics[r * REGION_METRICS.len() + m]` and
-/// `series[(r * REGION_SERIES.len() + s) * H + t]`. Undefined values (IRR,
+/// `metrics[r * RegionMetric::COUNT + m]` and
+/// `series[(r * RegionSeries::COUNT + s) * H + t]`. Undefined values (IRR,
 /// payback) are NaN.
 pub fn evaluate(
     econ: &EconomyPath,
@@ -158,8 +96,8 @@ pub fn evaluate(
         }
     }
 
-    let m_len = REGION_METRICS.len();
-    let s_len = REGION_SERIES.len();
+    let m_len = RegionMetric::COUNT;
+    let s_len = RegionSeries::COUNT;
     for r in 0..n {
         let rr = r * h..(r + 1) * h;
         let delta = econ.discount_rate[r];
@@ -202,9 +140,9 @@ pub fn evaluate(
                 - econ.opportunity_costs[i];
             scratch.cash_flow[t] = cf;
             cum += cf;
-            series[base + t] = cf;
-            series[base + h + t] = cum;
-            series[base + 2 * h + t] = scratch.tax[i];
+            series[base + RegionSeries::CashFlow.index() * h + t] = cf;
+            series[base + RegionSeries::CumulativeCashFlow.index() * h + t] = cum;
+            series[base + RegionSeries::TaxAllocation.index() * h + t] = scratch.tax[i];
         }
         let npv: f64 = scratch
             .cash_flow
@@ -217,66 +155,72 @@ pub fn evaluate(
             finance::payback_index(&scratch.cash_flow).map_or(f64::NAN, |i| (i + 1) as f64);
         let gdp_credit: f64 = scratch.gdp[rr.clone()].iter().sum();
         let out = &mut metrics[r * m_len..(r + 1) * m_len];
-        out.copy_from_slice(&[
-            npv,
-            f64::from(u8::from(npv < 0.0)),
-            f64::from(u8::from(npv >= econ.outside_option[r])),
-            pv_tax,
-            pv_land,
-            pv_guarantee,
-            pv_dividends,
-            pv_terminal,
-            pv_cash,
-            pv_calls,
-            pv_costs,
-            pv_displaced,
-            pv_opportunity,
-            irr,
-            payback,
-            gdp_credit,
-        ]);
+        use RegionMetric as M;
+        for (m, value) in [
+            (M::Npv, npv),
+            (M::NpvNegative, f64::from(u8::from(npv < 0.0))),
+            (M::Participates, f64::from(u8::from(npv >= econ.outside_option[r]))),
+            (M::PvTax, pv_tax),
+            (M::PvLand, pv_land),
+            (M::PvGuarantee, pv_guarantee),
+            (M::PvDividends, pv_dividends),
+            (M::PvTerminal, pv_terminal),
+            (M::PvCashContributions, pv_cash),
+            (M::PvCapitalCalls, pv_calls),
+            (M::PvCosts, pv_costs),
+            (M::PvDisplaced, pv_displaced),
+            (M::PvOpportunityCosts, pv_opportunity),
+            (M::Irr, irr),
+            (M::PaybackYears, payback),
+            (M::GdpCredit, gdp_credit),
+        ] {
+            out[m.index()] = value;
+        }
     }
 }
 
-/// Writes the [`PARK_METRICS`] of a path into `out` (sums are undiscounted totals
-/// over the horizon; `_final` values are those of the last year).
+/// Writes the [`ParkMetric`]s of a path into `out[m.index()]` (sums are undiscounted
+/// totals over the horizon; `_final` values are those of the last year; jobs are
+/// rounded to whole jobs).
 pub fn park_metrics(econ: &EconomyPath, out: &mut [f64]) {
     let h = econ.horizon;
     let last = |v: &[f64]| v.get(h.wrapping_sub(1)).copied().unwrap_or(0.0);
     let sum = |v: &[f64]| v.iter().sum::<f64>();
-    out.copy_from_slice(&[
-        last(&econ.firms),
-        econ.firm_years as f64,
-        last(&econ.occupancy),
-        sum(&econ.tax_total),
-        sum(&econ.tax_central),
-        sum(&econ.tax_local),
-        sum(&econ.tax_pool),
-        sum(&econ.rebates),
-        sum(&econ.land_sales),
-        sum(&econ.gdp),
-        last(&econ.jobs),
-        econ.turned_away as f64,
-        finance::irr(&econ.pdc_flow).unwrap_or(f64::NAN),
-    ]);
+    use ParkMetric as M;
+    for (m, value) in [
+        (M::FirmsFinal, last(&econ.firms)),
+        (M::FirmYears, econ.firm_years as f64),
+        (M::OccupancyFinal, last(&econ.occupancy)),
+        (M::TaxTotal, sum(&econ.tax_total)),
+        (M::TaxCentral, sum(&econ.tax_central)),
+        (M::TaxLocal, sum(&econ.tax_local)),
+        (M::TaxPool, sum(&econ.tax_pool)),
+        (M::Rebates, sum(&econ.rebates)),
+        (M::LandSales, sum(&econ.land_sales)),
+        (M::Gdp, sum(&econ.gdp)),
+        (M::JobsFinal, last(&econ.jobs).round()),
+        (M::TurnedAway, econ.turned_away as f64),
+        (M::PdcIrr, finance::irr(&econ.pdc_flow).unwrap_or(f64::NAN)),
+    ] {
+        out[m.index()] = value;
+    }
 }
 
-/// Writes the [`PARK_SERIES`] of a path into `out[s * H + t]`.
+/// Writes the [`ParkSeries`] of a path into `out[s.index() * H + t]`.
 pub fn park_series(econ: &EconomyPath, out: &mut [f64]) {
     let h = econ.horizon;
+    use ParkSeries as S;
     for (s, v) in [
-        &econ.firms,
-        &econ.occupancy,
-        &econ.tax_pool,
-        &econ.tax_total,
-        &econ.tax_local,
-        &econ.gdp,
-        &econ.land_pool,
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        out[s * h..(s + 1) * h].copy_from_slice(v);
+        (S::Firms, &econ.firms),
+        (S::Occupancy, &econ.occupancy),
+        (S::TaxPool, &econ.tax_pool),
+        (S::TaxTotal, &econ.tax_total),
+        (S::TaxLocal, &econ.tax_local),
+        (S::Gdp, &econ.gdp),
+        (S::LandPool, &econ.land_pool),
+    ] {
+        let i = s.index();
+        out[i * h..(i + 1) * h].copy_from_slice(v);
     }
 }
 
@@ -284,11 +228,26 @@ pub fn park_series(econ: &EconomyPath, out: &mut [f64]) {
 mod tests {
     use super::*;
 
+    /// Every declared measure is written: a measure added to the schema without the
+    /// code that computes it leaves its NaN sentinel here.
     #[test]
-    fn metric_indices_name_their_metrics() {
-        assert_eq!(REGION_METRICS[NPV], "npv");
-        assert_eq!(REGION_METRICS[NPV_NEGATIVE], "npv_negative");
-        assert_eq!(region_metric_index("irr"), Some(REGION_METRICS.len() - 3));
-        assert_eq!(region_metric_index("nothing"), None);
+    fn every_declared_measure_is_computed() {
+        let scn = crate::scenario::Scenario::reference().expect("bundled scenario");
+        let streams = crate::streams::Streams::new(1, &scn.params);
+        let mut ws = crate::economy::Workspace::default();
+        crate::economy::simulate_path(&scn, 30, &streams, 0, &mut ws);
+        let econ = &ws.out;
+        let n = econ.regions;
+        let mut metrics = vec![f64::INFINITY; n * RegionMetric::COUNT];
+        let mut series = vec![f64::INFINITY; n * RegionSeries::COUNT * 30];
+        evaluate(econ, &scn.alternatives[0], &mut OutcomeScratch::default(), &mut metrics, &mut series);
+        assert!(metrics.iter().all(|x| !x.is_infinite()));
+        assert!(series.iter().all(|x| x.is_finite()));
+        let mut park = vec![f64::INFINITY; ParkMetric::COUNT];
+        park_metrics(econ, &mut park);
+        assert!(park.iter().all(|x| !x.is_infinite()));
+        let mut ps = vec![f64::INFINITY; ParkSeries::COUNT * 30];
+        park_series(econ, &mut ps);
+        assert!(ps.iter().all(|x| x.is_finite()));
     }
 }

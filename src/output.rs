@@ -14,10 +14,13 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use tempfile::NamedTempFile;
 
-use crate::engine::{Chunk, Layout, RunConfig, RunResult};
-use crate::outcome::{NPV, PARK_METRICS, PARK_SERIES, REGION_METRICS, REGION_SERIES};
+use crate::engine::{BATCH_PATHS, Batch, PILOT_PATHS, RunConfig, RunState};
 use crate::scenario::Scenario;
-use crate::stats::Summary;
+use crate::schema::{
+    ParkMetric, ParkSeries, Quantiles, RegionMetric, RegionSeries, SUMMARY_QUANTILE_COLUMNS,
+    SUMMARY_QUANTILES, distribution_levels,
+};
+use crate::stats::RecordStats;
 
 /// Alternative label of park-level rows (the park does not depend on the alternative).
 pub const ALL_ALTERNATIVES: &str = "all";
@@ -134,67 +137,67 @@ fn csv_bytes(
     Ok(buf)
 }
 
-fn summary_cells(s: &Summary) -> Vec<String> {
-    let mut cells: Vec<String> = [s.mean, s.sd, s.se, s.p05, s.p25, s.p50, s.p75, s.p95]
-        .map(cell)
-        .to_vec();
+/// The cells `mean, sd, se, p05, p25, p50, p75, p95, n` of record position `j`
+/// (quantile cells empty for measures declared without quantiles).
+fn summary_cells(stats: &RecordStats, j: usize) -> Vec<String> {
+    let s = stats.summary(j);
+    let q = stats
+        .quantiles(j, &SUMMARY_QUANTILES)
+        .unwrap_or_else(|| vec![f64::NAN; SUMMARY_QUANTILES.len()]);
+    let mut cells: Vec<String> = [s.mean, s.sd, s.se].into_iter().chain(q).map(cell).collect();
     cells.push(s.n.to_string());
     cells
 }
 
-/// Header of `summary.csv`.
-pub const SUMMARY_HEADER: [&str; 13] = [
-    "scenario",
-    "alternative",
-    "region",
-    "metric",
-    "mean",
-    "sd",
-    "se",
-    "p05",
-    "p25",
-    "p50",
-    "p75",
-    "p95",
-    "n",
-];
+/// Header of `summary.csv`, derived from the schema's summary statistics.
+pub fn summary_header() -> Vec<&'static str> {
+    ["scenario", "alternative", "region", "metric", "mean", "sd", "se"]
+        .into_iter()
+        .chain(SUMMARY_QUANTILE_COLUMNS)
+        .chain(["n"])
+        .collect()
+}
 
 /// Header of `distribution.csv`.
 pub const DISTRIBUTION_HEADER: [&str; 6] =
     ["scenario", "alternative", "region", "metric", "q", "value"];
 
-/// Percentiles written to `distribution.csv`: 0.01, 0.02, …, 0.99.
-pub fn distribution_levels() -> impl Iterator<Item = f64> {
-    (1..100).map(|i| f64::from(i) / 100.0)
-}
-
-/// `distribution.csv` as bytes: the percentiles of each region's NPV under each
-/// alternative, enough to draw its distribution.
+/// `distribution.csv` as bytes: P1 … P99 of every region metric declared with
+/// [`Quantiles::Distribution`] (each region's NPV), under each alternative.
 ///
 /// # Errors
 /// Never in practice (writes to memory); typed for the CSV writer.
 pub fn distribution_csv(
     scn: &Scenario,
-    result: &RunResult,
+    state: &RunState,
     path: &Path,
 ) -> Result<Vec<u8>, OutputError> {
-    let layout = result.layout;
+    let layout = state.layout;
+    let levels = distribution_levels();
     csv_bytes(
         |w| {
             w.write_record(DISTRIBUTION_HEADER)?;
-            let levels: Vec<f64> = distribution_levels().collect();
             for (a, alt) in scn.alternatives.iter().enumerate() {
                 for (r, region) in scn.regions.iter().enumerate() {
-                    let acc = &result.accumulators[layout.region_metric(a, r, NPV)];
-                    for (q, value) in levels.iter().zip(acc.quantiles(&levels)) {
-                        w.write_record([
-                            scn.id.as_str(),
-                            alt.name.as_str(),
-                            region.id.as_str(),
-                            REGION_METRICS[NPV],
-                            &format!("{q}"),
-                            &cell(value),
-                        ])?;
+                    for &m in RegionMetric::ALL {
+                        if m.def().quantiles != Quantiles::Distribution {
+                            continue;
+                        }
+                        let j = layout.region_metric(a, r, m);
+                        let values = state
+                            .stats
+                            .quantiles(j, &levels)
+                            .unwrap_or_else(|| vec![f64::NAN; levels.len()]);
+                        for (q, value) in levels.iter().zip(values) {
+                            w.write_record([
+                                scn.id.as_str(),
+                                alt.name.as_str(),
+                                region.id.as_str(),
+                                m.name(),
+                                &format!("{q}"),
+                                &cell(value),
+                            ])?;
+                        }
                     }
                 }
             }
@@ -205,57 +208,46 @@ pub fn distribution_csv(
 }
 
 /// Header of `timeseries.csv`.
-pub const TIMESERIES_HEADER: [&str; 11] = [
-    "scenario",
-    "alternative",
-    "region",
-    "year",
-    "metric",
-    "mean",
-    "p05",
-    "p50",
-    "p95",
-    "p25",
-    "p75",
-];
+pub fn timeseries_header() -> Vec<&'static str> {
+    ["scenario", "alternative", "region", "year", "metric", "mean", "sd"]
+        .into_iter()
+        .chain(SUMMARY_QUANTILE_COLUMNS)
+        .chain(["n"])
+        .collect()
+}
 
-/// `summary.csv` as bytes: one row per alternative, region and metric, then the park.
+/// `summary.csv` as bytes: one row per alternative, region and region metric, then
+/// one per park metric.
 ///
 /// # Errors
 /// Never in practice (writes to memory); typed for the CSV writer.
 pub fn summary_csv(
     scn: &Scenario,
-    result: &RunResult,
+    state: &RunState,
     path: &Path,
 ) -> Result<Vec<u8>, OutputError> {
-    let layout = result.layout;
+    let layout = state.layout;
     csv_bytes(
         |w| {
-            w.write_record(SUMMARY_HEADER)?;
+            w.write_record(summary_header())?;
             for (a, alt) in scn.alternatives.iter().enumerate() {
                 for (r, region) in scn.regions.iter().enumerate() {
-                    for (m, metric) in REGION_METRICS.iter().enumerate() {
-                        let s = result.accumulators[layout.region_metric(a, r, m)].summary();
-                        let mut row = vec![
-                            scn.id.clone(),
-                            alt.name.clone(),
-                            region.id.clone(),
-                            (*metric).to_owned(),
-                        ];
-                        row.extend(summary_cells(&s));
+                    for &m in RegionMetric::ALL {
+                        let mut row =
+                            vec![scn.id.clone(), alt.name.clone(), region.id.clone(), m.name().to_owned()];
+                        row.extend(summary_cells(&state.stats, layout.region_metric(a, r, m)));
                         w.write_record(&row)?;
                     }
                 }
             }
-            for (m, metric) in PARK_METRICS.iter().enumerate() {
-                let s = result.accumulators[layout.park_metric(m)].summary();
+            for &m in ParkMetric::ALL {
                 let mut row = vec![
                     scn.id.clone(),
                     ALL_ALTERNATIVES.to_owned(),
                     PARK.to_owned(),
-                    (*metric).to_owned(),
+                    m.name().to_owned(),
                 ];
-                row.extend(summary_cells(&s));
+                row.extend(summary_cells(&state.stats, layout.park_metric(m)));
                 w.write_record(&row)?;
             }
             Ok(())
@@ -264,57 +256,54 @@ pub fn summary_csv(
     )
 }
 
-/// `timeseries.csv` as bytes: per alternative, region, year and series; then the park.
+/// `timeseries.csv` as bytes: per alternative, region, series and year; then the park.
 ///
 /// # Errors
 /// Never in practice (writes to memory); typed for the CSV writer.
 pub fn timeseries_csv(
     scn: &Scenario,
-    result: &RunResult,
+    state: &RunState,
     path: &Path,
 ) -> Result<Vec<u8>, OutputError> {
-    let layout = result.layout;
-    let row = |alt: &str, region: &str, t: usize, metric: &str, i: usize| -> Vec<String> {
-        let s = result.accumulators[i].summary();
-        vec![
+    let layout = state.layout;
+    let row = |alt: &str, region: &str, t: usize, metric: &str, j: usize| -> Vec<String> {
+        let mut row = vec![
             scn.id.clone(),
             alt.to_owned(),
             region.to_owned(),
             scn.year(t as u32).to_string(),
             metric.to_owned(),
-            cell(s.mean),
-            cell(s.p05),
-            cell(s.p50),
-            cell(s.p95),
-            cell(s.p25),
-            cell(s.p75),
-        ]
+        ];
+        let mut cells = summary_cells(&state.stats, j);
+        cells.remove(2); // the standard error of a yearly mean is not written
+        row.extend(cells);
+        row
     };
     csv_bytes(
         |w| {
-            w.write_record(TIMESERIES_HEADER)?;
+            w.write_record(timeseries_header())?;
             for (a, alt) in scn.alternatives.iter().enumerate() {
                 for (r, region) in scn.regions.iter().enumerate() {
-                    for (s, metric) in REGION_SERIES.iter().enumerate() {
+                    for &s in RegionSeries::ALL {
                         for t in 0..layout.horizon {
                             w.write_record(row(
                                 &alt.name,
                                 &region.id,
                                 t,
-                                metric,
+                                s.name(),
                                 layout.region_series(a, r, s, t),
                             ))?;
                         }
                     }
                 }
             }
-            for (s, metric) in PARK_SERIES.iter().enumerate() {
+            for &s in ParkSeries::ALL {
                 for t in 0..layout.horizon {
                     w.write_record(row(
                         ALL_ALTERNATIVES,
                         PARK,
                         t,
-                        metric,
+                        s.name(),
                         layout.park_series(s, t),
                     ))?;
                 }
@@ -325,102 +314,123 @@ pub fn timeseries_csv(
     )
 }
 
-/// Streams per-path results into `paths.csv` (regions) and `paths_park.csv`, chunk by
-/// chunk, and renames both into place at the end.
+/// Streams per-path results into `paths.csv` (regions), `paths_park.csv` and
+/// `paths_inputs.csv` (each path's draw of every uncertain input, one column per
+/// input by field path), batch by batch in path order, and renames them into place
+/// at the end.
 pub struct PathsWriter {
-    regions: csv::Writer<BufWriter<std::fs::File>>,
-    park: csv::Writer<BufWriter<std::fs::File>>,
-    files: [AtomicFile; 2],
-    path: PathBuf,
+    writers: Vec<csv::Writer<BufWriter<std::fs::File>>>,
+    files: Vec<AtomicFile>,
+    dir: PathBuf,
 }
 
+/// Names of the per-path files, in the order [`PathsWriter`] keeps them.
+pub const PATHS_FILES: [&str; 3] = ["paths.csv", "paths_park.csv", "paths_inputs.csv"];
+
 impl PathsWriter {
-    /// Opens both files in `dir`.
+    /// Opens the files in `dir` and writes their headers.
     ///
     /// # Errors
     /// If the temporary files cannot be created.
-    pub fn create(dir: &Path) -> Result<PathsWriter, OutputError> {
-        let path = dir.join("paths.csv");
-        let mut files = [
-            AtomicFile::create(&path)?,
-            AtomicFile::create(&dir.join("paths_park.csv"))?,
-        ];
-        let open =
-            |f: &mut AtomicFile| -> Result<csv::Writer<BufWriter<std::fs::File>>, OutputError> {
-                let clone = f.file().try_clone().map_err(io_err(&path))?;
-                Ok(csv::Writer::from_writer(BufWriter::new(clone)))
-            };
-        let mut regions = open(&mut files[0])?;
-        let mut park = open(&mut files[1])?;
-        let csv_err = |source| OutputError::Csv {
-            path: path.display().to_string(),
-            source,
-        };
-        let header: Vec<&str> = ["path", "alternative", "region"]
-            .into_iter()
-            .chain(REGION_METRICS)
-            .collect();
-        regions.write_record(&header).map_err(csv_err)?;
-        let header: Vec<&str> = ["path"].into_iter().chain(PARK_METRICS).collect();
-        park.write_record(&header).map_err(csv_err)?;
-        Ok(PathsWriter {
-            regions,
-            park,
+    pub fn create(dir: &Path, scn: &Scenario) -> Result<PathsWriter, OutputError> {
+        let mut files = Vec::new();
+        let mut writers = Vec::new();
+        for name in PATHS_FILES {
+            let path = dir.join(name);
+            let mut f = AtomicFile::create(&path)?;
+            let clone = f.file().try_clone().map_err(io_err(&path))?;
+            writers.push(csv::Writer::from_writer(BufWriter::new(clone)));
+            files.push(f);
+        }
+        let mut w = PathsWriter {
+            writers,
             files,
-            path,
-        })
+            dir: dir.to_owned(),
+        };
+        let region: Vec<&str> = ["path", "alternative", "region"]
+            .into_iter()
+            .chain(RegionMetric::ALL.iter().map(|m| m.name()))
+            .collect();
+        w.write(0, &region)?;
+        let park: Vec<&str> = ["path"]
+            .into_iter()
+            .chain(ParkMetric::ALL.iter().map(|m| m.name()))
+            .collect();
+        w.write(1, &park)?;
+        let inputs: Vec<&str> = ["path"]
+            .into_iter()
+            .chain(scn.params.params().iter().map(|p| p.name.as_str()))
+            .collect();
+        w.write(2, &inputs)?;
+        Ok(w)
     }
 
-    /// Appends a chunk of paths.
+    fn write<I, T>(&mut self, file: usize, row: I) -> Result<(), OutputError>
+    where
+        I: IntoIterator<Item = T>,
+        T: AsRef<[u8]>,
+    {
+        self.writers[file]
+            .write_record(row)
+            .map_err(|source| OutputError::Csv {
+                path: self.dir.join(PATHS_FILES[file]).display().to_string(),
+                source,
+            })
+    }
+
+    /// Appends a batch of paths (its records and input draws must have been requested).
     ///
     /// # Errors
     /// If writing fails.
-    pub fn write_chunk(&mut self, scn: &Scenario, chunk: &Chunk<'_>) -> Result<(), OutputError> {
-        let layout: Layout = chunk.layout;
+    pub fn write_batch(&mut self, scn: &Scenario, batch: &Batch<'_>) -> Result<(), OutputError> {
+        let layout = batch.layout;
         let len = layout.len();
-        let csv_err = |source| OutputError::Csv {
-            path: self.path.display().to_string(),
-            source,
-        };
-        for (i, record) in chunk.records.chunks_exact(len).enumerate() {
-            let p = (chunk.first_path + i as u64).to_string();
+        let k = scn.params.len();
+        for i in 0..batch.paths {
+            let record = &batch.records[i * len..(i + 1) * len];
+            let p = (batch.first_path + i as u64).to_string();
             for (a, alt) in scn.alternatives.iter().enumerate() {
                 for (r, region) in scn.regions.iter().enumerate() {
                     let mut row = vec![p.clone(), alt.name.clone(), region.id.clone()];
-                    let m0 = layout.region_metric(a, r, 0);
                     row.extend(
-                        record[m0..m0 + REGION_METRICS.len()]
+                        RegionMetric::ALL
                             .iter()
-                            .map(|&x| cell(x)),
+                            .map(|&m| cell(record[layout.region_metric(a, r, m)])),
                     );
-                    self.regions.write_record(&row).map_err(csv_err)?;
+                    self.write(0, &row)?;
                 }
             }
+            let mut row = vec![p.clone()];
+            row.extend(
+                ParkMetric::ALL
+                    .iter()
+                    .map(|&m| cell(record[layout.park_metric(m)])),
+            );
+            self.write(1, &row)?;
             let mut row = vec![p];
-            let m0 = layout.park_metric(0);
-            row.extend(record[m0..m0 + PARK_METRICS.len()].iter().map(|&x| cell(x)));
-            self.park.write_record(&row).map_err(csv_err)?;
+            row.extend(batch.inputs[i * k..(i + 1) * k].iter().map(|&x| cell(x)));
+            self.write(2, &row)?;
         }
         Ok(())
     }
 
-    /// Flushes both files and renames them into place.
+    /// Flushes the files and renames them into place.
     ///
     /// # Errors
     /// If flushing or renaming fails.
     pub fn finish(self) -> Result<(), OutputError> {
         let PathsWriter {
-            mut regions,
-            mut park,
+            writers,
             files,
-            path,
+            dir,
         } = self;
-        regions.flush().map_err(io_err(&path))?;
-        park.flush().map_err(io_err(&path))?;
-        drop((regions, park));
-        let [a, b] = files;
-        a.commit()?;
-        b.commit()
+        for (mut w, name) in writers.into_iter().zip(PATHS_FILES) {
+            w.flush().map_err(io_err(&dir.join(name)))?;
+        }
+        for f in files {
+            f.commit()?;
+        }
+        Ok(())
     }
 }
 
@@ -441,10 +451,14 @@ pub struct RunRecord {
     pub paths: u64,
     /// Horizon in years.
     pub horizon: u32,
-    /// Worker threads.
+    /// Worker threads (they do not change any result).
     pub threads: usize,
-    /// Paths per chunk.
-    pub chunk_paths: usize,
+    /// Paths per batch: the unit of work and of the statistics' exact merge.
+    pub batch_paths: u64,
+    /// Paths whose records fixed the quantile grids (0 when quantiles are exact).
+    pub pilot_paths: u64,
+    /// The path ranges these results cover (the whole run: `[[0, paths]]`).
+    pub ranges: Vec<[u64; 2]>,
     /// The generator and how streams are keyed.
     pub prng: String,
     /// Sampler of the uncertain inputs.
@@ -467,7 +481,8 @@ impl RunRecord {
         scn: &Scenario,
         file: &str,
         cfg: &RunConfig,
-        result: &RunResult,
+        state: &RunState,
+        threads: usize,
         elapsed_seconds: f64,
     ) -> RunRecord {
         RunRecord {
@@ -476,26 +491,24 @@ impl RunRecord {
             scenario_file: file.to_owned(),
             scenario_sha256: scn.sha256.clone(),
             seed: cfg.seed,
-            paths: result.paths,
+            paths: state.paths,
             horizon: cfg.horizon,
-            threads: result.threads,
-            chunk_paths: cfg.chunk_paths,
+            threads,
+            batch_paths: BATCH_PATHS,
+            pilot_paths: if cfg.paths > PILOT_PATHS { PILOT_PATHS } else { 0 },
+            ranges: state.ranges.iter().map(|r| [r.start, r.end]).collect(),
             prng: crate::engine::PRNG_NAME.to_owned(),
             sampler: "plain Monte Carlo (inverse CDF of one uniform per uncertain input per path)"
                 .to_owned(),
             uncertain_inputs: scn.params.len(),
-            firm_years: result.firm_years,
+            firm_years: state.firm_years,
             elapsed_seconds,
             firm_years_per_second: if elapsed_seconds > 0.0 {
-                result.firm_years as f64 / elapsed_seconds
+                state.firm_years as f64 / elapsed_seconds
             } else {
                 0.0
             },
-            quantiles: format!(
-                "exact (type 7) up to {} paths, then DDSketch with relative accuracy {}",
-                crate::stats::EXACT_LIMIT,
-                crate::stats::RELATIVE_ACCURACY
-            ),
+            quantiles: crate::stats::METHOD.to_owned(),
         }
     }
 }
@@ -508,18 +521,18 @@ impl RunRecord {
 pub fn write_results(
     dir: &Path,
     scn: &Scenario,
-    result: &RunResult,
+    state: &RunState,
     record: &RunRecord,
 ) -> Result<(), OutputError> {
     std::fs::create_dir_all(dir).map_err(io_err(dir))?;
     let summary = dir.join("summary.csv");
-    write_atomic(&summary, &summary_csv(scn, result, &summary)?)?;
+    write_atomic(&summary, &summary_csv(scn, state, &summary)?)?;
     let timeseries = dir.join("timeseries.csv");
-    write_atomic(&timeseries, &timeseries_csv(scn, result, &timeseries)?)?;
+    write_atomic(&timeseries, &timeseries_csv(scn, state, &timeseries)?)?;
     let distribution = dir.join("distribution.csv");
     write_atomic(
         &distribution,
-        &distribution_csv(scn, result, &distribution)?,
+        &distribution_csv(scn, state, &distribution)?,
     )?;
     write_atomic(&dir.join("scenario.toml"), scn.source.as_bytes())?;
     let json = serde_json::to_string_pretty(record)

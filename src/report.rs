@@ -12,6 +12,7 @@ use std::fmt::Write as _;
 use crate::chart::{Chart, FONT, FONT_FAMILY, region_colour};
 use crate::output::{OutputError, write_atomic};
 use crate::results::Results;
+use crate::schema::RegionMetric;
 use crate::sampling::Value;
 use crate::scenario::{Bearer, ContributionKind, LandRevenue, Role, Scenario, Terminal};
 
@@ -244,8 +245,8 @@ fn comparison(h: &mut String, res: &Results) {
     );
     for alt in &scn.alternatives {
         for (r, region) in scn.regions.iter().enumerate() {
-            let s = |m: &str| res.summary(&alt.name, &region.id, m);
-            let npv = s("npv");
+            let s = |m: RegionMetric| res.summary(&alt.name, &region.id, m);
+            let npv = s(RegionMetric::Npv);
             let c = region_colour(r);
             let _ = writeln!(
                 h,
@@ -264,10 +265,10 @@ fn comparison(h: &mut String, res: &Results) {
                 num(npv.and_then(|s| s.mean), 1),
                 num(npv.and_then(|s| s.p05), 1),
                 num(npv.and_then(|s| s.p95), 1),
-                percent(s("npv_negative").and_then(|s| s.mean)),
-                percent(s("participates").and_then(|s| s.mean)),
-                percent(s("irr").and_then(|s| s.p50)),
-                num(s("payback_years").and_then(|s| s.p50), 0),
+                percent(s(RegionMetric::NpvNegative).and_then(|s| s.mean)),
+                percent(s(RegionMetric::Participates).and_then(|s| s.mean)),
+                percent(s(RegionMetric::Irr).and_then(|s| s.p50)),
+                num(s(RegionMetric::PaybackYears).and_then(|s| s.p50), 0),
             );
         }
     }

@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use crate::output::RunRecord;
+use crate::output::{ALL_ALTERNATIVES, PARK, RunRecord};
+use crate::schema::{ParkMetric, ParkSeries, RegionMetric, RegionSeries};
 use crate::scenario::{Scenario, ScenarioError};
 
 /// Why an output folder could not be read.
@@ -41,6 +42,16 @@ pub enum ResultsError {
         /// Cause.
         #[source]
         source: serde_json::Error,
+    },
+    /// A file names a measure the schema does not declare.
+    #[error("{path}: unknown {kind} `{name}` (not a measure of this version of enclave)")]
+    UnknownMeasure {
+        /// The file.
+        path: String,
+        /// Metric or series.
+        kind: &'static str,
+        /// The name found.
+        name: String,
     },
     /// The scenario copy does not load.
     #[error("the scenario copy in the output folder does not load")]
@@ -89,16 +100,20 @@ pub struct SeriesRow {
     pub metric: String,
     /// Mean.
     pub mean: Option<f64>,
+    /// Standard deviation.
+    pub sd: Option<f64>,
     /// 5th percentile.
     pub p05: Option<f64>,
-    /// Median.
-    pub p50: Option<f64>,
-    /// 95th percentile.
-    pub p95: Option<f64>,
     /// 25th percentile.
     pub p25: Option<f64>,
+    /// Median.
+    pub p50: Option<f64>,
     /// 75th percentile.
     pub p75: Option<f64>,
+    /// 95th percentile.
+    pub p95: Option<f64>,
+    /// Paths where the value is defined.
+    pub n: u64,
 }
 
 /// One row of `distribution.csv`.
@@ -169,37 +184,92 @@ impl Results {
                 path: run_path.display().to_string(),
                 source,
             })?;
-        Ok(Results {
+        let results = Results {
             dir: dir.to_owned(),
             scenario,
             run,
             summary: read_csv(&dir.join("summary.csv"))?,
             timeseries: read_csv(&dir.join("timeseries.csv"))?,
             distribution: read_csv(&dir.join("distribution.csv"))?,
+        };
+        results.check_measures()?;
+        Ok(results)
+    }
+
+    /// The summary row of region metric `m` of one alternative and region.
+    pub fn summary(&self, alternative: &str, region: &str, m: RegionMetric) -> Option<&SummaryRow> {
+        self.summary
+            .iter()
+            .find(|r| r.alternative == alternative && r.region == region && r.metric == m.name())
+    }
+
+    /// The summary row of park metric `m`.
+    pub fn park_summary(&self, m: ParkMetric) -> Option<&SummaryRow> {
+        self.summary.iter().find(|r| {
+            r.alternative == ALL_ALTERNATIVES && r.region == PARK && r.metric == m.name()
         })
     }
 
-    /// The summary row of one alternative, region and metric.
-    pub fn summary(&self, alternative: &str, region: &str, metric: &str) -> Option<&SummaryRow> {
-        self.summary
-            .iter()
-            .find(|r| r.alternative == alternative && r.region == region && r.metric == metric)
+    /// The yearly rows of region series `s` of one alternative and region, in year order.
+    pub fn series(&self, alternative: &str, region: &str, s: RegionSeries) -> Vec<&SeriesRow> {
+        self.series_rows(alternative, region, s.name())
     }
 
-    /// The yearly rows of one series, in year order.
-    pub fn series(&self, alternative: &str, region: &str, metric: &str) -> Vec<&SeriesRow> {
+    /// The yearly rows of park series `s`, in year order.
+    pub fn park_series(&self, s: ParkSeries) -> Vec<&SeriesRow> {
+        self.series_rows(ALL_ALTERNATIVES, PARK, s.name())
+    }
+
+    fn series_rows(&self, alternative: &str, region: &str, metric: &str) -> Vec<&SeriesRow> {
         self.timeseries
             .iter()
             .filter(|r| r.alternative == alternative && r.region == region && r.metric == metric)
             .collect()
     }
 
-    /// The (q, value) percentiles of one metric's distribution, in q order.
-    pub fn quantiles(&self, alternative: &str, region: &str, metric: &str) -> Vec<(f64, f64)> {
+    /// The (q, value) percentiles of region metric `m`'s distribution, in q order.
+    pub fn quantiles(&self, alternative: &str, region: &str, m: RegionMetric) -> Vec<(f64, f64)> {
         self.distribution
             .iter()
-            .filter(|r| r.alternative == alternative && r.region == region && r.metric == metric)
+            .filter(|r| r.alternative == alternative && r.region == region && r.metric == m.name())
             .filter_map(|r| r.value.map(|v| (r.q, v)))
             .collect()
+    }
+
+    /// Every row names a declared measure of the right kind.
+    fn check_measures(&self) -> Result<(), ResultsError> {
+        let unknown = |file: &str, kind: &'static str, name: &str| ResultsError::UnknownMeasure {
+            path: self.dir.join(file).display().to_string(),
+            kind,
+            name: name.to_owned(),
+        };
+        for r in &self.summary {
+            let park = r.region == PARK && r.alternative == ALL_ALTERNATIVES;
+            let known = if park {
+                ParkMetric::from_name(&r.metric).is_some()
+            } else {
+                RegionMetric::from_name(&r.metric).is_some()
+            };
+            if !known {
+                return Err(unknown("summary.csv", "metric", &r.metric));
+            }
+        }
+        for r in &self.timeseries {
+            let park = r.region == PARK && r.alternative == ALL_ALTERNATIVES;
+            let known = if park {
+                ParkSeries::from_name(&r.metric).is_some()
+            } else {
+                RegionSeries::from_name(&r.metric).is_some()
+            };
+            if !known {
+                return Err(unknown("timeseries.csv", "series", &r.metric));
+            }
+        }
+        for r in &self.distribution {
+            if RegionMetric::from_name(&r.metric).is_none() {
+                return Err(unknown("distribution.csv", "metric", &r.metric));
+            }
+        }
+        Ok(())
     }
 }

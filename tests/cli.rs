@@ -13,13 +13,14 @@ use common::{
     REFERENCE, REFERENCE_PATH, TestDir, assert_problem, bad_input, line_starting, problem_lines,
     replace_line,
 };
-use enclave::outcome::{PARK_METRICS, PARK_SERIES, REGION_METRICS, REGION_SERIES};
+use enclave::schema::{ParkMetric, ParkSeries, RegionMetric, RegionSeries};
 use enclave::scenario::Scenario;
 use sha2::{Digest, Sha256};
 
 const ID: &str = "jilin-zhejiang";
 const SUMMARY_HEADER: &str = "scenario,alternative,region,metric,mean,sd,se,p05,p25,p50,p75,p95,n";
-const TIMESERIES_HEADER: &str = "scenario,alternative,region,year,metric,mean,p05,p50,p95,p25,p75";
+const TIMESERIES_HEADER: &str =
+    "scenario,alternative,region,year,metric,mean,sd,p05,p25,p50,p75,p95,n";
 
 /// The reference scenario's alternatives and regions, in file order.
 fn reference_names() -> (Vec<String>, Vec<String>) {
@@ -109,13 +110,13 @@ fn default_run_uses_bundled_scenario_from_any_directory() {
     let mut expected = BTreeSet::new();
     for a in &alternatives {
         for r in &regions {
-            for m in REGION_METRICS {
-                expected.insert((a.clone(), r.clone(), m.to_owned()));
+            for m in RegionMetric::ALL {
+                expected.insert((a.clone(), r.clone(), m.name().to_owned()));
             }
         }
     }
-    for m in PARK_METRICS {
-        expected.insert(("all".to_owned(), "park".to_owned(), m.to_owned()));
+    for m in ParkMetric::ALL {
+        expected.insert(("all".to_owned(), "park".to_owned(), m.name().to_owned()));
     }
     let found: Vec<(String, String, String)> = rows
         .iter()
@@ -144,12 +145,12 @@ fn default_run_uses_bundled_scenario_from_any_directory() {
     let horizon = 30;
     assert_eq!(
         rows.len(),
-        alternatives.len() * regions.len() * REGION_SERIES.len() * horizon
-            + PARK_SERIES.len() * horizon
+        alternatives.len() * regions.len() * RegionSeries::COUNT * horizon
+            + ParkSeries::COUNT * horizon
     );
     let years: BTreeSet<i32> = rows.iter().map(|r| r[3].parse().unwrap()).collect();
     assert_eq!(years, (2026..2026 + horizon as i32).collect());
-    assert!(rows.iter().all(|r| r.len() == 11 && r[0] == ID));
+    assert!(rows.iter().all(|r| r.len() == 13 && r[0] == ID));
     assert!(
         rows.iter()
             .any(|r| r[1] == "all" && r[2] == "park" && r[4] == "firms")
@@ -295,7 +296,7 @@ fn keep_paths_writes_one_row_per_path_alternative_and_region() {
         first_line(&text)
     );
     let header: Vec<&str> = first_line(&text).split(',').collect();
-    assert_eq!(header.len(), 3 + REGION_METRICS.len());
+    assert_eq!(header.len(), 3 + RegionMetric::COUNT);
     let rows = csv_rows(&text);
     assert_eq!(rows.len(), paths * alternatives.len() * regions.len());
     let mut seen = BTreeMap::new();

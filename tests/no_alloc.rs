@@ -46,12 +46,12 @@ fn paths_after_warm_up_allocate_nothing() {
     let mut record = vec![0.0; layout.len()];
     // Warm-up: the buffers grow to the largest park seen so far.
     for p in 0..200 {
-        engine::run_path(&scn, &cfg, &key, p, &mut scratch, &mut record);
+        engine::run_path(&scn, cfg.horizon, &key, p, &mut scratch, &mut record);
     }
     let before = ALLOCATIONS.load(Ordering::Relaxed);
     let mut firm_years = 0;
     for p in 0..100 {
-        firm_years += engine::run_path(&scn, &cfg, &key, p, &mut scratch, &mut record);
+        firm_years += engine::run_path(&scn, cfg.horizon, &key, p, &mut scratch, &mut record);
     }
     let allocations = ALLOCATIONS.load(Ordering::Relaxed) - before;
     assert!(

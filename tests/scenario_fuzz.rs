@@ -47,8 +47,8 @@ proptest! {
         match Scenario::parse(&text, "fuzz.toml") {
             Ok(s) => {
                 // A file that loads also simulates without panicking.
-                let cfg = RunConfig { paths: 3, chunk_paths: 2, ..RunConfig::from_scenario(&s) };
-                let result = engine::run(&s, &cfg, &mut |_| {}).expect("run");
+                let cfg = RunConfig { paths: 3, ..RunConfig::from_scenario(&s) };
+                let result = engine::run(&s, &cfg, Default::default(), &mut |_| {}).expect("run");
                 prop_assert_eq!(result.paths, 3);
             }
             Err(ScenarioError::Invalid { problems, .. }) => {

@@ -3,8 +3,8 @@
 use std::path::Path;
 
 use enclave::engine::{self, RunConfig};
-use enclave::outcome::NPV;
 use enclave::scenario::Scenario;
+use enclave::schema::RegionMetric;
 
 #[test]
 fn every_bundled_scenario_validates_and_runs() {
@@ -23,7 +23,7 @@ fn every_bundled_scenario_validates_and_runs() {
             paths: 100,
             ..RunConfig::from_scenario(&scn)
         };
-        let result = engine::run(&scn, &cfg, &mut |_| {}).expect("run");
+        let result = engine::run(&scn, &cfg, Default::default(), &mut |_| {}).expect("run");
         assert!(
             result.firm_years > 0,
             "{}: no firm ever came",
@@ -38,7 +38,10 @@ fn every_bundled_scenario_validates_and_runs() {
         if rates.iter().all(|r| r.is_some() && *r == rates[0]) {
             let total = |a| -> f64 {
                 (0..scn.regions.len())
-                    .map(|r| result.accumulators[result.layout.region_metric(a, r, NPV)].mean())
+                    .map(|r| {
+                        let j = result.layout.region_metric(a, r, RegionMetric::Npv);
+                        result.stats.summary(j).mean
+                    })
                     .sum()
             };
             for a in 1..scn.alternatives.len() {

@@ -12,6 +12,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::Chart;
 use super::style::{DrawResult, GREY, err, header, money_label, region_colour, text, tick};
 use crate::results::Results;
+use crate::schema::RegionMetric;
 
 /// Width of the label column holding alternative names.
 const NAMES: u32 = 250;
@@ -133,7 +134,7 @@ pub fn npv_distribution<DB: DrawingBackend>(
         .map(|alt| {
             scn.regions
                 .iter()
-                .map(|reg| res.quantiles(&alt.name, &reg.id, "npv"))
+                .map(|reg| res.quantiles(&alt.name, &reg.id, RegionMetric::Npv))
                 .collect()
         })
         .collect();
@@ -219,12 +220,12 @@ pub fn alternatives<DB: DrawingBackend>(
     let scn = &res.scenario;
     let (n_alt, n_reg) = (scn.alternatives.len(), scn.regions.len());
     let get =
-        |a: usize, r: usize, m: &str| res.summary(&scn.alternatives[a].name, &scn.regions[r].id, m);
+        |a: usize, r: usize, m: RegionMetric| res.summary(&scn.alternatives[a].name, &scn.regions[r].id, m);
     let mut lo = 0.0f64;
     let mut hi = 0.0f64;
     for a in 0..n_alt {
         for r in 0..n_reg {
-            if let Some(s) = get(a, r, "npv") {
+            if let Some(s) = get(a, r, RegionMetric::Npv) {
                 for v in [s.p05, s.p95, s.mean].into_iter().flatten() {
                     lo = lo.min(v);
                     hi = hi.max(v);
@@ -260,7 +261,7 @@ pub fn alternatives<DB: DrawingBackend>(
         for r in 0..n_reg {
             let colour = region_colour(r);
             let (y, half) = lane(a, r, n_alt, n_reg);
-            if let Some(s) = get(a, r, "npv") {
+            if let Some(s) = get(a, r, RegionMetric::Npv) {
                 if let (Some(p05), Some(p95)) = (s.p05, s.p95) {
                     npv.draw_series(std::iter::once(PathElement::new(
                         vec![(p05, y), (p95, y)],
@@ -280,7 +281,7 @@ pub fn alternatives<DB: DrawingBackend>(
                         .map_err(err)?;
                 }
             }
-            if let Some(p) = get(a, r, "npv_negative").and_then(|s| s.mean) {
+            if let Some(p) = get(a, r, RegionMetric::NpvNegative).and_then(|s| s.mean) {
                 risk.draw_series(std::iter::once(Rectangle::new(
                     [(0.0, y - half), (100.0 * p, y + half)],
                     colour.mix(0.8).filled(),

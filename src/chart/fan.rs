@@ -8,8 +8,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::Chart;
 use super::style::{DrawResult, GREY, err, header, money_label, region_colour, text, tick};
-use crate::output::{ALL_ALTERNATIVES, PARK};
 use crate::results::{Results, SeriesRow};
+use crate::schema::{ParkSeries, RegionSeries};
 
 /// One panel: the fan of `rows` in `colour`, titled `title`, y axis `y_desc`.
 fn fan_panel<DB: DrawingBackend>(
@@ -121,7 +121,7 @@ pub fn cash_flow<DB: DrawingBackend>(
     let panels = area.split_evenly((rows, 2));
     let unit = money_label(scn);
     for (r, region) in scn.regions.iter().enumerate() {
-        let series = res.series(alt, &region.id, "cumulative_cash_flow");
+        let series = res.series(alt, &region.id, RegionSeries::CumulativeCashFlow);
         fan_panel(
             &panels[r],
             &series,
@@ -153,22 +153,22 @@ pub fn park<DB: DrawingBackend>(
     let colour = RGBColor(60, 60, 60);
     let unit = money_label(scn);
     let specs = [
-        ("firms", "firms in the park", "firms".to_owned(), false),
+        (ParkSeries::Firms, "firms in the park", "firms".to_owned(), false),
         (
-            "occupancy",
+            ParkSeries::Occupancy,
             "occupied share of open land",
             "share of open saleable land".to_owned(),
             true,
         ),
         (
-            "tax_pool",
+            ParkSeries::TaxPool,
             "local retained tax pool",
             format!("{unit} a year"),
             false,
         ),
     ];
     for (panel, (metric, title, y_desc, percent)) in panels.iter().zip(specs) {
-        let series = res.series(ALL_ALTERNATIVES, PARK, metric);
+        let series = res.park_series(metric);
         fan_panel(panel, &series, colour, title, &y_desc, percent)?;
     }
     Ok(())

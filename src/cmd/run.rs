@@ -10,10 +10,11 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use unicode_width::UnicodeWidthStr;
 
 use enclave::chart::Formats;
-use enclave::engine::{self, RunConfig, RunResult};
-use enclave::outcome::{NPV, NPV_NEGATIVE};
+use enclave::engine::{self, Observe, RunConfig, RunState};
 use enclave::output::{self, PathsWriter, RunRecord};
 use enclave::scenario::Scenario;
+use enclave::scenario::limits::MAX_HORIZON;
+use enclave::schema::RegionMetric;
 
 /// Flags of `enclave run`.
 #[derive(Debug, clap::Args)]
@@ -30,12 +31,13 @@ pub struct Args {
     #[arg(long, value_name = "S")]
     pub seed: Option<u64>,
     /// Years simulated (overrides [simulation] horizon).
-    #[arg(long, value_name = "YEARS", value_parser = clap::value_parser!(u32).range(1..=200))]
+    #[arg(long, value_name = "YEARS", value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_HORIZON)))]
     pub horizon: Option<u32>,
     /// Worker threads (default: one per core).
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub threads: usize,
-    /// Also write every path's results (paths.csv, paths_park.csv).
+    /// Also write every path's results and input draws (paths.csv, paths_park.csv,
+    /// paths_inputs.csv).
     #[arg(long)]
     pub keep_paths: bool,
     /// Charts to draw into DIR/<scenario id>/charts/ (and show in report.html).
@@ -111,17 +113,20 @@ fn run_one(args: &Args, file: &str, scn: &Scenario) -> anyhow::Result<()> {
     };
     let mut paths_writer = if args.keep_paths {
         create_dir()?;
-        Some(PathsWriter::create(&dir)?)
+        Some(PathsWriter::create(&dir, scn)?)
     } else {
         None
     };
     let mut write_error = None;
     let started = Instant::now();
-    let result = engine::run(scn, &cfg, &mut |chunk| {
-        bar.inc((chunk.records.len() / chunk.layout.len()) as u64);
+    let what = Observe {
+        records: args.keep_paths,
+    };
+    let state = engine::run(scn, &cfg, what, &mut |batch| {
+        bar.inc(batch.paths as u64);
         if let Some(w) = paths_writer.as_mut()
             && write_error.is_none()
-            && let Err(e) = w.write_chunk(scn, &chunk)
+            && let Err(e) = w.write_batch(scn, &batch)
         {
             write_error = Some(e);
         }
@@ -134,26 +139,27 @@ fn run_one(args: &Args, file: &str, scn: &Scenario) -> anyhow::Result<()> {
     if let Some(w) = paths_writer {
         w.finish()?;
     }
-    let record = RunRecord::new(scn, file, &cfg, &result, elapsed);
+    let threads = engine::resolve_threads(cfg.threads);
+    let record = RunRecord::new(scn, file, &cfg, &state, threads, elapsed);
     create_dir()?;
-    output::write_results(&dir, scn, &result, &record)?;
+    output::write_results(&dir, scn, &state, &record)?;
     super::report::write(&dir, args.charts.into())?;
     if !args.quiet {
-        print_summary(scn, &result, &dir, elapsed);
+        print_summary(scn, &state, &dir, elapsed);
     }
     Ok(())
 }
 
 /// The one-screen summary: per alternative and region, mean NPV, its 90% interval and P(NPV < 0).
-fn print_summary(scn: &Scenario, result: &RunResult, dir: &std::path::Path, elapsed: f64) {
-    let layout = result.layout;
+fn print_summary(scn: &Scenario, state: &RunState, dir: &std::path::Path, elapsed: f64) {
+    let layout = state.layout;
     println!(
         "{} — {} paths, {} years, {:.1} s, {:.1} M firm-years/s; NPV in {} at each region's discount rate",
         scn.name,
-        result.paths,
+        state.paths,
         layout.horizon,
         elapsed,
-        result.firm_years as f64 / elapsed.max(1e-9) / 1e6,
+        state.firm_years as f64 / elapsed.max(1e-9) / 1e6,
         scn.money_unit
     );
     let alt_width = scn
@@ -180,15 +186,23 @@ fn print_summary(scn: &Scenario, result: &RunResult, dir: &std::path::Path, elap
     );
     for (a, alt) in scn.alternatives.iter().enumerate() {
         for (r, region) in scn.regions.iter().enumerate() {
-            let npv = result.accumulators[layout.region_metric(a, r, NPV)].summary();
-            let p_neg = result.accumulators[layout.region_metric(a, r, NPV_NEGATIVE)].mean();
+            let j = layout.region_metric(a, r, RegionMetric::Npv);
+            let npv = state.stats.summary(j);
+            let q = state
+                .stats
+                .quantiles(j, &[0.05, 0.95])
+                .unwrap_or_else(|| vec![f64::NAN; 2]);
+            let p_neg = state
+                .stats
+                .summary(layout.region_metric(a, r, RegionMetric::NpvNegative))
+                .mean;
             println!(
                 "{}  {}  {:>10.1}  [{:>10.1}, {:>10.1}]  {:>8.1}%",
                 pad(&alt.name, alt_width),
                 pad(&region.id, region_width),
                 npv.mean,
-                npv.p05,
-                npv.p95,
+                q[0],
+                q[1],
                 100.0 * p_neg
             );
         }

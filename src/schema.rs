@@ -1,0 +1,278 @@
+//! The declared output schema: every measure the engine computes, declared once.
+//!
+//! A measure has a name (as written in the CSV files), a unit, a description, a
+//! scope and shape given by its type — [`RegionMetric`] (per alternative and region,
+//! one number per path), [`ParkMetric`] (the park, one number per path),
+//! [`RegionSeries`] and [`ParkSeries`] (the same, one number per year) — and the
+//! statistics written for it ([`Quantiles`]). The record layout
+//! ([`crate::engine::Layout`]), the CSV headers and rows ([`crate::output`]), the
+//! statistics plan, [`crate::results::Results`] and the charts' and report's lookups
+//! all derive from these declarations through the typed identifiers, so a renamed
+//! or removed measure is a compile error, not an empty chart.
+//!
+//! Adding a measure is one line in one of the `measures!` tables below and the
+//! code that computes it (in [`crate::outcome`]).
+
+use std::fmt;
+
+/// The unit of a measure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    /// The scenario's money unit (e.g. million CNY).
+    Money,
+    /// An indicator, 1 or 0 on each path: its mean is a probability.
+    Probability,
+    /// A rate per year (IRR).
+    Rate,
+    /// Whole years.
+    Years,
+    /// A whole number of things (firms, jobs).
+    Count,
+    /// A share between 0 and 1.
+    Share,
+}
+
+impl Unit {
+    /// Whether every value of a measure in this unit is a whole number.
+    pub fn is_integer(self) -> bool {
+        matches!(self, Unit::Years | Unit::Count)
+    }
+}
+
+/// Which quantiles are written for a measure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Quantiles {
+    /// None: the mean says it all (indicators).
+    None,
+    /// P5, P25, P50, P75, P95 (summary.csv, timeseries.csv).
+    Summary,
+    /// The summary ones, and P1 … P99 in distribution.csv.
+    Distribution,
+}
+
+/// One declared measure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MeasureDef {
+    /// Name in the CSV files.
+    pub name: &'static str,
+    /// Unit.
+    pub unit: Unit,
+    /// Quantiles written.
+    pub quantiles: Quantiles,
+    /// What it is.
+    pub description: &'static str,
+}
+
+/// Quantile levels of the summary columns, in the order of [`SUMMARY_QUANTILE_COLUMNS`].
+pub const SUMMARY_QUANTILES: [f64; 5] = [0.05, 0.25, 0.5, 0.75, 0.95];
+/// Names of the summary quantile columns.
+pub const SUMMARY_QUANTILE_COLUMNS: [&str; 5] = ["p05", "p25", "p50", "p75", "p95"];
+
+/// Quantile levels of `distribution.csv`: 0.01, 0.02, …, 0.99.
+pub fn distribution_levels() -> Vec<f64> {
+    (1..100).map(|i| f64::from(i) / 100.0).collect()
+}
+
+macro_rules! measures {
+    (
+        $(#[$meta:meta])*
+        $ty:ident, $table:ident {
+            $( $(#[$vmeta:meta])* $variant:ident => $name:literal, $unit:ident, $q:ident, $desc:literal; )*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $ty {
+            $( #[doc = $desc] $variant, )*
+        }
+
+        const $table: &[MeasureDef] = &[
+            $( MeasureDef {
+                name: $name,
+                unit: Unit::$unit,
+                quantiles: Quantiles::$q,
+                description: $desc,
+            }, )*
+        ];
+
+        impl $ty {
+            /// Every measure of this kind, in record order.
+            pub const ALL: &'static [$ty] = &[ $( $ty::$variant, )* ];
+            /// Number of measures of this kind.
+            pub const COUNT: usize = Self::ALL.len();
+
+            /// Position among the measures of this kind (record order).
+            #[inline]
+            pub const fn index(self) -> usize {
+                self as usize
+            }
+
+            /// The declaration.
+            pub fn def(self) -> &'static MeasureDef {
+                &$table[self.index()]
+            }
+
+            /// Name in the CSV files.
+            pub fn name(self) -> &'static str {
+                self.def().name
+            }
+
+            /// The measure of this kind with CSV name `name`.
+            pub fn from_name(name: &str) -> Option<$ty> {
+                Self::ALL.iter().copied().find(|m| m.name() == name)
+            }
+        }
+
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.name())
+            }
+        }
+    };
+}
+
+measures! {
+    /// Per alternative and region, one number per path (MODEL.md §8).
+    RegionMetric, REGION_METRICS {
+        Npv => "npv", Money, Distribution, "net present value at the region's discount rate";
+        NpvNegative => "npv_negative", Probability, None, "1 when the NPV is below 0: the mean is P(NPV < 0)";
+        Participates => "participates", Probability, None, "1 when the NPV is at least the outside option: the mean is P(participation)";
+        PvTax => "pv_tax", Money, Summary, "PV of the tax shares allocated to the region (before guarantee transfers)";
+        PvLand => "pv_land", Money, Summary, "PV of the land revenue shares";
+        PvGuarantee => "pv_guarantee", Money, Summary, "PV of guarantee transfers (receipts positive)";
+        PvDividends => "pv_dividends", Money, Summary, "PV of the park company's dividends";
+        PvTerminal => "pv_terminal", Money, Summary, "PV of the terminal value of the region's stake";
+        PvCashContributions => "pv_cash_contributions", Money, Summary, "PV of cash contributions paid";
+        PvCapitalCalls => "pv_capital_calls", Money, Summary, "PV of capital calls paid";
+        PvCosts => "pv_costs", Money, Summary, "PV of costs borne directly";
+        PvDisplaced => "pv_displaced", Money, Summary, "PV of local taxes lost to displaced firms";
+        PvOpportunityCosts => "pv_opportunity_costs", Money, Summary, "PV of the opportunity costs of in-kind contributions";
+        Irr => "irr", Rate, Summary, "internal rate of return, where the cash flows change sign exactly once";
+        PaybackYears => "payback_years", Years, Summary, "years of cooperation until the cumulative cash flow stays non-negative";
+        GdpCredit => "gdp_credit", Money, Summary, "GDP credited to the region over the horizon (statistics, not cash)";
+    }
+}
+
+measures! {
+    /// The park, one number per path (the same under every alternative).
+    ParkMetric, PARK_METRICS {
+        FirmsFinal => "firms_final", Count, Summary, "firms in the park in the last year";
+        FirmYears => "firm_years", Count, Summary, "firm-years simulated";
+        OccupancyFinal => "occupancy_final", Share, Summary, "occupied share of the open saleable land in the last year";
+        TaxTotal => "tax_total", Money, Summary, "all taxes paid by the park's firms, all levels, over the horizon";
+        TaxCentral => "tax_central", Money, Summary, "the central government's part";
+        TaxLocal => "tax_local", Money, Summary, "the local part, before the provincial take and rebates";
+        TaxPool => "tax_pool", Money, Summary, "the local retained pool that the formulas share";
+        Rebates => "rebates", Money, Summary, "tax rebates paid to firms";
+        LandSales => "land_sales", Money, Summary, "land sales, whoever receives them";
+        Gdp => "gdp", Money, Summary, "the park's value added over the horizon";
+        JobsFinal => "jobs_final", Count, Summary, "jobs in the last year (wage bill / average wage, rounded)";
+        TurnedAway => "turned_away", Count, Summary, "prospective firms turned away for lack of land";
+        PdcIrr => "pdc_irr", Rate, Summary, "the park company's IRR to its shareholders";
+    }
+}
+
+measures! {
+    /// Per alternative and region, one number per year.
+    RegionSeries, REGION_SERIES {
+        CashFlow => "cash_flow", Money, Summary, "the region's net cash flow of the year";
+        CumulativeCashFlow => "cumulative_cash_flow", Money, Summary, "the region's cumulative cash flow to the year";
+        TaxAllocation => "tax_allocation", Money, Summary, "the tax share allocated to the region in the year";
+    }
+}
+
+measures! {
+    /// The park, one number per year.
+    ParkSeries, PARK_SERIES {
+        Firms => "firms", Count, Summary, "firms in the park at year end";
+        Occupancy => "occupancy", Share, Summary, "occupied share of the open saleable land";
+        TaxPool => "tax_pool", Money, Summary, "the local retained tax pool";
+        TaxTotal => "tax_total", Money, Summary, "all taxes, all levels";
+        TaxLocal => "tax_local", Money, Summary, "the local part of the taxes";
+        Gdp => "gdp", Money, Summary, "value added";
+        LandPool => "land_pool", Money, Summary, "land revenue going to governments";
+    }
+}
+
+/// Any declared measure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Measure {
+    /// A region metric.
+    Region(RegionMetric),
+    /// A park metric.
+    Park(ParkMetric),
+    /// A region series.
+    RegionSeries(RegionSeries),
+    /// A park series.
+    ParkSeries(ParkSeries),
+}
+
+impl Measure {
+    /// Every declared measure.
+    pub fn all() -> impl Iterator<Item = Measure> {
+        RegionMetric::ALL
+            .iter()
+            .map(|&m| Measure::Region(m))
+            .chain(ParkMetric::ALL.iter().map(|&m| Measure::Park(m)))
+            .chain(RegionSeries::ALL.iter().map(|&m| Measure::RegionSeries(m)))
+            .chain(ParkSeries::ALL.iter().map(|&m| Measure::ParkSeries(m)))
+    }
+
+    /// The declaration.
+    pub fn def(self) -> &'static MeasureDef {
+        match self {
+            Measure::Region(m) => m.def(),
+            Measure::Park(m) => m.def(),
+            Measure::RegionSeries(m) => m.def(),
+            Measure::ParkSeries(m) => m.def(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn names_are_unique_within_a_file_and_indices_follow_the_declaration() {
+        // Metrics share summary.csv, series share timeseries.csv (park rows and region
+        // rows are told apart by their region column, so a park series may share a
+        // park metric's name but not another series').
+        for names in [
+            RegionMetric::ALL
+                .iter()
+                .map(|m| m.name())
+                .collect::<Vec<_>>(),
+            ParkMetric::ALL.iter().map(|m| m.name()).collect(),
+            RegionSeries::ALL.iter().map(|m| m.name()).collect(),
+            ParkSeries::ALL.iter().map(|m| m.name()).collect(),
+        ] {
+            let set: HashSet<_> = names.iter().collect();
+            assert_eq!(set.len(), names.len(), "{names:?}");
+        }
+        for (i, m) in RegionMetric::ALL.iter().enumerate() {
+            assert_eq!(m.index(), i);
+            assert_eq!(RegionMetric::from_name(m.name()), Some(*m));
+        }
+        assert_eq!(RegionMetric::Npv.name(), "npv");
+        assert_eq!(ParkSeries::LandPool.to_string(), "land_pool");
+        assert_eq!(RegionMetric::from_name("nothing"), None);
+        assert_eq!(Measure::all().count(), 16 + 13 + 3 + 7);
+    }
+
+    #[test]
+    fn indicators_have_no_quantiles_and_counts_are_integers() {
+        for m in Measure::all() {
+            let d = m.def();
+            if d.unit == Unit::Probability {
+                assert_eq!(d.quantiles, Quantiles::None, "{}", d.name);
+            }
+            assert!(!d.description.is_empty());
+        }
+        assert!(ParkMetric::FirmsFinal.def().unit.is_integer());
+        assert!(RegionMetric::PaybackYears.def().unit.is_integer());
+        assert!(!RegionMetric::Npv.def().unit.is_integer());
+        assert_eq!(distribution_levels().len(), 99);
+    }
+}
