@@ -1,4 +1,5 @@
-//! Streaming, mergeable summary statistics for Monte Carlo outputs.
+//! Legacy streaming accumulator (Welford + DDSketch), kept until the engine switches
+//! to [`RecordStats`](super::RecordStats).
 //!
 //! An [`Accumulator`] summarises any number of values in bounded memory: the
 //! mean and variance are updated with Welford's algorithm and combined with the

@@ -1,0 +1,297 @@
+//! Count, mean, variance and extremes of one position, exact across batches.
+//!
+//! While a batch runs, [`Batch`] keeps shifted sums: with `c` the first finite
+//! value of the batch, `s1 = Σ (x − c)`, `s2 = Σ (x − c)²` and `nb` the count (no
+//! division per value). At the end of the batch [`Moments::fold`] adds the
+//! batch's power sums to exact accumulators,
+//!
+//! `Σ x = nb c + s1`, `Σ x² = nb c² + 2 c s1 + s2`,
+//!
+//! each product split into doubles by [`two_prod`], so the accumulators hold
+//! the *exact* sums of per-batch numbers and merging batches in any grouping or
+//! order gives the same state to the bit. The shift keeps `s1` and `s2` accurate
+//! (they see only deviations from `c`), and the final centring is done exactly
+//! (see [`Moments::summary`]).
+
+use serde::{Deserialize, Serialize};
+
+use super::exact::{ExactSum, two_prod};
+use super::{PositionSummary, float_from_text, float_text};
+
+/// Shifted sums of one position over the current batch.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Batch {
+    /// Shift: the first finite value of the batch.
+    pub c: f64,
+    /// `Σ (x − c)`.
+    pub s1: f64,
+    /// `Σ (x − c)²`.
+    pub s2: f64,
+    /// Smallest and largest finite value of the batch (meaningful when `nb > 0`).
+    pub min: f64,
+    pub max: f64,
+    /// Number of finite values.
+    pub nb: u64,
+    /// Number of NaN values.
+    pub undefined: u64,
+    /// Number of ±inf values.
+    pub non_finite: u64,
+}
+
+impl Batch {
+    /// An empty batch.
+    pub const EMPTY: Batch = Batch {
+        c: 0.0,
+        s1: 0.0,
+        s2: 0.0,
+        min: 0.0,
+        max: 0.0,
+        nb: 0,
+        undefined: 0,
+        non_finite: 0,
+    };
+
+    /// Records one value.
+    #[inline(always)]
+    pub fn push(&mut self, x: f64) {
+        if x.is_finite() {
+            if self.nb == 0 {
+                self.c = x;
+                self.min = x;
+                self.max = x;
+            }
+            let d = x - self.c;
+            self.s1 += d;
+            self.s2 += d * d;
+            self.nb += 1;
+            self.min = self.min.min(x);
+            self.max = self.max.max(x);
+        } else if x.is_nan() {
+            self.undefined += 1;
+        } else {
+            self.non_finite += 1;
+        }
+    }
+
+    /// Whether nothing was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.nb == 0 && self.undefined == 0 && self.non_finite == 0
+    }
+}
+
+/// Exact moments of one position over all folded batches.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(into = "MomentsRepr", try_from = "MomentsRepr")]
+pub(crate) struct Moments {
+    /// Number of finite values.
+    pub n: u64,
+    /// Number of NaN values ("undefined on this path").
+    pub undefined: u64,
+    /// Number of ±inf values.
+    pub non_finite: u64,
+    /// Smallest and largest finite value (`None` while `n = 0`).
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    /// Exact `Σ x` over batches, as `Σ_b (nb c + s1)`.
+    pub sum: ExactSum,
+    /// Exact `Σ x²` over batches, as `Σ_b (nb c² + 2 c s1 + s2)`.
+    pub sum_sq: ExactSum,
+    /// Whether a batch's terms overflowed the double range (values beyond ~1e154):
+    /// then the sums are incomplete and the mean and sd are NaN.
+    pub overflow: bool,
+}
+
+impl Default for Moments {
+    fn default() -> Self {
+        Moments {
+            n: 0,
+            undefined: 0,
+            non_finite: 0,
+            min: None,
+            max: None,
+            sum: ExactSum::new(),
+            sum_sq: ExactSum::new(),
+            overflow: false,
+        }
+    }
+}
+
+/// Smaller of two optional values by total order (so −0 < +0, independent of order).
+fn min_total(a: Option<f64>, b: Option<f64>) -> Option<f64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(if b.total_cmp(&a).is_lt() { b } else { a }),
+        (a, None) => a,
+        (None, b) => b,
+    }
+}
+
+/// Larger of two optional values by total order.
+fn max_total(a: Option<f64>, b: Option<f64>) -> Option<f64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(if b.total_cmp(&a).is_gt() { b } else { a }),
+        (a, None) => a,
+        (None, b) => b,
+    }
+}
+
+impl Moments {
+    /// Adds a finished batch.
+    ///
+    /// # Formula
+    ///
+    /// `Σ x += nb c + s1`, `Σ x² += nb c² + 2 c s1 + s2`, every product added as
+    /// its exact two-double split (`nb c²` as `nb · (c² hi)` and `nb · (c² lo)`).
+    pub fn fold(&mut self, b: &Batch) {
+        self.undefined += b.undefined;
+        self.non_finite += b.non_finite;
+        if b.nb == 0 {
+            return;
+        }
+        self.n += b.nb;
+        self.min = min_total(self.min, Some(b.min));
+        self.max = max_total(self.max, Some(b.max));
+        let nb = b.nb as f64;
+        let (p, pe) = two_prod(nb, b.c);
+        let (cc, cce) = two_prod(b.c, b.c);
+        let (q, qe) = two_prod(nb, cc);
+        let (r, re) = two_prod(nb, cce);
+        let (t, te) = two_prod(2.0 * b.c, b.s1);
+        let linear = [p, pe, b.s1];
+        let square = [q, qe, r, re, t, te, b.s2];
+        if linear.iter().chain(&square).all(|v| v.is_finite()) {
+            linear.iter().for_each(|&v| self.sum.add(v));
+            square.iter().for_each(|&v| self.sum_sq.add(v));
+        } else {
+            self.overflow = true;
+        }
+    }
+
+    /// Adds everything `other` has folded.
+    pub fn merge(&mut self, other: &Moments) {
+        self.n += other.n;
+        self.undefined += other.undefined;
+        self.non_finite += other.non_finite;
+        self.min = min_total(self.min, other.min);
+        self.max = max_total(self.max, other.max);
+        self.sum.merge(&other.sum);
+        self.sum_sq.merge(&other.sum_sq);
+        self.overflow |= other.overflow;
+    }
+
+    /// Count, mean, sd, se and extremes; floats NaN when undefined.
+    ///
+    /// # Formula
+    ///
+    /// With `A = Σ x`, `Q = Σ x²` (exact) and `m₀ = fl(A / n)`:
+    /// `D = A − n m₀` and `Q' = Q − 2 m₀ A + n m₀² = Σ (x − m₀)²` are formed
+    /// exactly (A enters through its three-term expansion, which leaves less than
+    /// `2⁻¹⁵⁹ |A|` out); then `mean = m₀ + D / n`, `M2 = max(0, Q' − D² / n)`,
+    /// `sd = √(M2 / (n − 1))` (0 when `n = 1`), `se = sd / √n`. This evaluates
+    /// `M2 = Q − A² / n` without cancellation: `Q'` is already centred.
+    pub fn summary(&self) -> PositionSummary {
+        let mut s = PositionSummary {
+            n: self.n,
+            undefined: self.undefined,
+            non_finite: self.non_finite,
+            mean: f64::NAN,
+            sd: f64::NAN,
+            se: f64::NAN,
+            min: self.min.unwrap_or(f64::NAN),
+            max: self.max.unwrap_or(f64::NAN),
+        };
+        if self.n == 0 || self.overflow {
+            return s;
+        }
+        let n = self.n as f64;
+        let m0 = self.sum.to_f64() / n;
+        let mut d = self.sum.clone();
+        let mut centred = self.sum_sq.clone();
+        let (p, pe) = two_prod(n, m0);
+        let (mm, mme) = two_prod(m0, m0);
+        let (q, qe) = two_prod(n, mm);
+        let (r, re) = two_prod(n, mme);
+        let mut ok = [p, pe, q, qe, r, re].iter().all(|v| v.is_finite());
+        if ok {
+            d.add(-p);
+            d.add(-pe);
+            for v in [q, qe, r, re] {
+                centred.add(v);
+            }
+            for a in self.sum.expansion::<3>() {
+                let (t, te) = two_prod(-2.0 * m0, a);
+                ok &= t.is_finite() && te.is_finite();
+                if ok {
+                    centred.add(t);
+                    centred.add(te);
+                }
+            }
+        }
+        if !ok {
+            return s;
+        }
+        let d = d.to_f64();
+        s.mean = m0 + d / n;
+        if self.n == 1 {
+            s.sd = 0.0;
+            s.se = 0.0;
+        } else {
+            let m2 = (centred.to_f64() - d * d / n).max(0.0);
+            s.sd = (m2 / (n - 1.0)).sqrt();
+            s.se = s.sd / n.sqrt();
+        }
+        s
+    }
+}
+
+/// Serialised moments: extremes as shortest round-trip text.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MomentsRepr {
+    n: u64,
+    undefined: u64,
+    non_finite: u64,
+    min: Option<String>,
+    max: Option<String>,
+    sum: ExactSum,
+    sum_sq: ExactSum,
+    overflow: bool,
+}
+
+impl From<Moments> for MomentsRepr {
+    fn from(m: Moments) -> Self {
+        MomentsRepr {
+            n: m.n,
+            undefined: m.undefined,
+            non_finite: m.non_finite,
+            min: m.min.map(float_text),
+            max: m.max.map(float_text),
+            sum: m.sum,
+            sum_sq: m.sum_sq,
+            overflow: m.overflow,
+        }
+    }
+}
+
+impl TryFrom<MomentsRepr> for Moments {
+    type Error = String;
+
+    fn try_from(r: MomentsRepr) -> Result<Self, String> {
+        let min = r.min.as_deref().map(float_from_text).transpose()?;
+        let max = r.max.as_deref().map(float_from_text).transpose()?;
+        match (min, max) {
+            (None, None) if r.n == 0 => {}
+            (Some(a), Some(b)) if r.n > 0 && a.total_cmp(&b).is_le() => {}
+            _ => return Err(format!("min/max inconsistent with n = {}", r.n)),
+        }
+        Ok(Moments {
+            n: r.n,
+            undefined: r.undefined,
+            non_finite: r.non_finite,
+            min,
+            max,
+            sum: r.sum,
+            sum_sq: r.sum_sq,
+            overflow: r.overflow,
+        })
+    }
+}

@@ -1,0 +1,527 @@
+//! Mergeable quantiles whose error is bounded relative to the spread.
+//!
+//! A [`QuantileState`] keeps the values themselves while there are at most
+//! [`EXACT_CAP`] of them (quantiles are then exact); beyond that it counts them in
+//! a histogram on a [`Grid`] fixed before the run from a deterministic pilot:
+//!
+//! - the *core*: `K` equal bins covering `center ± 20 s`, where `center` is the
+//!   pilot median and `s` the pilot's robust spread (IQR / 1.349);
+//! - the *tails*: sparse bins beyond the core edges keyed by
+//!   `⌊64 log2(1 + d / w)⌋`, `d` the distance beyond the edge and `w` the core bin
+//!   width, so a tail bin is about 1.1 % of its distance from the core wide.
+//!
+//! A quantile is the type-7 rank `h = (n − 1) q` located in its bin and
+//! interpolated linearly inside it, then clamped into `[min, max]`; so its error
+//! is at most one bin: `40 s / K` in the core. Counts are integers, so merging
+//! adds them exactly and the state depends only on the multiset of values.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+use super::{float_from_text, float_text};
+
+/// Largest number of values a [`QuantileState`] keeps exactly.
+pub const EXACT_CAP: usize = 1024;
+
+/// Half-width of the histogram core in units of the pilot's robust spread.
+pub const CORE_HALF_WIDTH: f64 = 20.0;
+
+/// Tail bins per doubling of the distance beyond the core (resolution `2^(1/64) − 1 ≈ 1.1 %`).
+pub const TAIL_STEPS_PER_OCTAVE: f64 = 64.0;
+
+/// Ratio of the interquartile range to the standard deviation of a normal law.
+const IQR_PER_SD: f64 = 1.349;
+
+/// Histogram bins fixed before a run; identical on every worker.
+///
+/// The core is `[lo, lo + bins · width)`, split into `bins` bins of `width`.
+/// For integer-valued measures `width` is a whole number ≥ 1 and `lo` sits half a
+/// unit below an integer, so every bin holds exactly `width` integers.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(into = "GridRepr", try_from = "GridRepr")]
+pub struct Grid {
+    /// Lower edge of the core.
+    lo: f64,
+    /// Width of a core bin (> 0).
+    width: f64,
+    /// `1 / width`, so that binning needs no division.
+    inv_width: f64,
+    /// Number of core bins (≥ 1).
+    bins: usize,
+    /// Whether the measure is integer-valued.
+    integer: bool,
+}
+
+impl PartialEq for Grid {
+    /// Bitwise equality (grids are compared to check that two states can merge).
+    fn eq(&self, other: &Self) -> bool {
+        self.lo.to_bits() == other.lo.to_bits()
+            && self.width.to_bits() == other.width.to_bits()
+            && self.bins == other.bins
+            && self.integer == other.integer
+    }
+}
+
+impl Grid {
+    /// The grid for one position from the pilot's values of it (the first
+    /// `min(1024, N)` paths); non-finite pilot values are ignored.
+    ///
+    /// # Formula
+    ///
+    /// `center` = pilot median (type 7); `s = IQR / 1.349`, or the pilot standard
+    /// deviation if the IQR is 0, or `max(|center|, 1) · 10⁻⁹` if that is 0 too;
+    /// core `center ± 20 s` in `bins` equal bins (`bins` at least 1). Integer
+    /// measures: `width = max(1, ⌈40 s / bins⌉)` and `lo = round(center) −
+    /// ⌊bins / 2⌋ width − ½`.
+    pub fn from_pilot(values: &[f64], bins: usize, integer: bool) -> Grid {
+        let bins = bins.max(1);
+        let mut sorted: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+        sorted.sort_by(f64::total_cmp);
+        let center = if sorted.is_empty() {
+            0.0
+        } else {
+            type7(&sorted, 0.5)
+        };
+        let mut s = if sorted.is_empty() {
+            0.0
+        } else {
+            (type7(&sorted, 0.75) - type7(&sorted, 0.25)) / IQR_PER_SD
+        };
+        if !(s > 0.0 && s.is_finite()) {
+            s = sample_sd(&sorted);
+        }
+        if !(s > 0.0 && s.is_finite()) {
+            s = center.abs().max(1.0) * 1e-9;
+        }
+        // Keeps the core edges finite for any finite center.
+        let s = s.min(1e300);
+        let span = 2.0 * CORE_HALF_WIDTH * s;
+        let (lo, width) = if integer {
+            let width = (span / bins as f64).ceil().max(1.0);
+            (center.round() - (bins / 2) as f64 * width - 0.5, width)
+        } else {
+            (center - CORE_HALF_WIDTH * s, span / bins as f64)
+        };
+        Grid::new(lo, width, bins, integer)
+    }
+
+    /// A grid from its parts (checked by the callers).
+    fn new(lo: f64, width: f64, bins: usize, integer: bool) -> Grid {
+        Grid {
+            lo,
+            width,
+            inv_width: 1.0 / width,
+            bins,
+            integer,
+        }
+    }
+
+    /// Width of a core bin.
+    pub fn width(&self) -> f64 {
+        self.width
+    }
+
+    /// Lower and upper edges of the core.
+    pub fn core(&self) -> (f64, f64) {
+        (self.lo, self.lo + self.bins as f64 * self.width)
+    }
+
+    /// Number of core bins.
+    pub fn bins(&self) -> usize {
+        self.bins
+    }
+
+    /// Whether the grid is aligned to integers.
+    pub fn integer(&self) -> bool {
+        self.integer
+    }
+
+    /// Edges of tail bin `key` at `u = d / w` units beyond the core edge.
+    fn tail_span(key: i32) -> (f64, f64) {
+        let at = |k: i32| (f64::from(k) / TAIL_STEPS_PER_OCTAVE).exp2() - 1.0;
+        (at(key), at(key.saturating_add(1)))
+    }
+}
+
+/// Sample standard deviation (two-pass); 0 for fewer than two values.
+fn sample_sd(values: &[f64]) -> f64 {
+    if values.len() < 2 {
+        return 0.0;
+    }
+    let n = values.len() as f64;
+    let mean = values.iter().sum::<f64>() / n;
+    (values.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (n - 1.0)).sqrt()
+}
+
+/// Serialised grid: floats as shortest round-trip text.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GridRepr {
+    lo: String,
+    width: String,
+    bins: usize,
+    integer: bool,
+}
+
+impl From<Grid> for GridRepr {
+    fn from(g: Grid) -> Self {
+        GridRepr {
+            lo: float_text(g.lo),
+            width: float_text(g.width),
+            bins: g.bins,
+            integer: g.integer,
+        }
+    }
+}
+
+impl TryFrom<GridRepr> for Grid {
+    type Error = String;
+
+    fn try_from(r: GridRepr) -> Result<Self, String> {
+        let lo = float_from_text(&r.lo)?;
+        let width = float_from_text(&r.width)?;
+        if !(width > 0.0) || r.bins == 0 {
+            return Err(format!("grid needs width > 0 and bins ≥ 1, got {width} and {}", r.bins));
+        }
+        if r.integer && width.fract() != 0.0 {
+            return Err(format!("integer grid needs a whole width, got {width}"));
+        }
+        Ok(Grid::new(lo, width, r.bins, r.integer))
+    }
+}
+
+/// Tail key of a value `u = d / w ≥ 0` core-bin widths beyond the core edge.
+#[inline]
+fn tail_key(u: f64) -> i32 {
+    // Saturating float-to-int conversion: u = inf gives i32::MAX.
+    (TAIL_STEPS_PER_OCTAVE * u.ln_1p() * std::f64::consts::LOG2_E).floor() as i32
+}
+
+/// Counts on a [`Grid`]: dense core, sparse tails.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Histogram {
+    /// Counts of the core bins.
+    core: Vec<u64>,
+    /// Counts below the core by tail key (larger key = farther below).
+    below: BTreeMap<i32, u64>,
+    /// Counts above the core by tail key (larger key = farther above).
+    above: BTreeMap<i32, u64>,
+}
+
+impl Histogram {
+    /// An empty histogram on `grid`.
+    fn new(grid: &Grid) -> Self {
+        Histogram {
+            core: vec![0; grid.bins],
+            below: BTreeMap::new(),
+            above: BTreeMap::new(),
+        }
+    }
+
+    /// Counts the finite value `x`.
+    #[inline]
+    fn add(&mut self, x: f64, grid: &Grid) {
+        let t = (x - grid.lo) * grid.inv_width;
+        if t >= 0.0 && t < grid.bins as f64 {
+            // t ≥ 0, so the truncation is the floor.
+            self.core[t as usize] += 1;
+        } else if t < 0.0 {
+            *self.below.entry(tail_key(-t)).or_insert(0) += 1;
+        } else {
+            *self.above.entry(tail_key(t - grid.bins as f64)).or_insert(0) += 1;
+        }
+    }
+
+    /// Adds the counts of `other` (on the same grid).
+    fn merge(&mut self, other: &Histogram) {
+        for (a, b) in self.core.iter_mut().zip(&other.core) {
+            *a += b;
+        }
+        for (k, c) in &other.below {
+            *self.below.entry(*k).or_insert(0) += c;
+        }
+        for (k, c) in &other.above {
+            *self.above.entry(*k).or_insert(0) += c;
+        }
+    }
+
+    /// Number of values counted.
+    fn total(&self) -> u64 {
+        self.core.iter().sum::<u64>() + self.below.values().sum::<u64>() + self.above.values().sum::<u64>()
+    }
+
+    /// Non-empty bins in ascending order of value: `(count, low edge, high edge)`.
+    fn ascending(&self, grid: &Grid) -> Vec<(u64, f64, f64)> {
+        let (core_lo, core_hi) = grid.core();
+        let w = grid.width;
+        let mut out = Vec::new();
+        for (&k, &c) in self.below.iter().rev() {
+            let (u0, u1) = Grid::tail_span(k);
+            out.push((c, core_lo - w * u1, core_lo - w * u0));
+        }
+        for (i, &c) in self.core.iter().enumerate() {
+            if c > 0 {
+                let a = grid.lo + i as f64 * w;
+                out.push((c, a, a + w));
+            }
+        }
+        for (&k, &c) in &self.above {
+            let (u0, u1) = Grid::tail_span(k);
+            out.push((c, core_hi + w * u0, core_hi + w * u1));
+        }
+        out
+    }
+}
+
+/// Quantile state of one position: exact values or a histogram.
+#[derive(Clone, Debug, PartialEq)]
+pub enum QuantileState {
+    /// The values themselves (at most [`EXACT_CAP`] unless no grid was given).
+    Exact(Vec<f64>),
+    /// Counts on the position's grid.
+    Histogram(Histogram),
+}
+
+impl Default for QuantileState {
+    fn default() -> Self {
+        QuantileState::Exact(Vec::new())
+    }
+}
+
+impl QuantileState {
+    /// Records the finite value `x`. Beyond [`EXACT_CAP`] values the state turns
+    /// into a histogram on `grid`; the engine must then supply a grid (without
+    /// one the values are kept exactly — a precondition violation checked in
+    /// debug builds, reported by merge and parsing as [`super::StatsError::NoGrid`]).
+    #[inline]
+    pub fn push(&mut self, x: f64, grid: Option<&Grid>) {
+        match self {
+            QuantileState::Exact(values) => {
+                if values.len() < EXACT_CAP {
+                    values.push(x);
+                } else if let Some(grid) = grid {
+                    let mut h = Histogram::new(grid);
+                    for &v in values.iter() {
+                        h.add(v, grid);
+                    }
+                    h.add(x, grid);
+                    *self = QuantileState::Histogram(h);
+                } else {
+                    debug_assert!(false, "more than {EXACT_CAP} quantile values without a grid");
+                    values.push(x);
+                }
+            }
+            QuantileState::Histogram(h) => match grid {
+                Some(grid) => h.add(x, grid),
+                None => unreachable!("a histogram exists only with a grid"),
+            },
+        }
+    }
+
+    /// Number of values recorded.
+    pub fn count(&self) -> u64 {
+        match self {
+            QuantileState::Exact(v) => v.len() as u64,
+            QuantileState::Histogram(h) => h.total(),
+        }
+    }
+
+    /// Whether merging `other` into this state needs a grid.
+    pub fn merge_needs_grid(&self, other: &QuantileState) -> bool {
+        match (self, other) {
+            (QuantileState::Exact(a), QuantileState::Exact(b)) => a.len() + b.len() > EXACT_CAP,
+            _ => true,
+        }
+    }
+
+    /// Adds everything `other` recorded. The caller checks
+    /// [`QuantileState::merge_needs_grid`] first: `grid` must then be `Some`.
+    pub fn merge(&mut self, other: &QuantileState, grid: Option<&Grid>) {
+        if let (QuantileState::Exact(a), QuantileState::Exact(b)) = (&mut *self, other) {
+            if a.len() + b.len() <= EXACT_CAP {
+                a.extend_from_slice(b);
+                return;
+            }
+        }
+        let Some(grid) = grid else {
+            unreachable!("merge_needs_grid was checked by the caller");
+        };
+        if let QuantileState::Exact(values) = self {
+            let mut h = Histogram::new(grid);
+            for &v in values.iter() {
+                h.add(v, grid);
+            }
+            *self = QuantileState::Histogram(h);
+        }
+        let QuantileState::Histogram(h) = self else {
+            unreachable!("converted just above");
+        };
+        match other {
+            QuantileState::Exact(values) => values.iter().for_each(|&v| h.add(v, grid)),
+            QuantileState::Histogram(o) => h.merge(o),
+        }
+    }
+
+    /// Quantiles `qs` (each clamped into `[0, 1]`; NaN gives NaN), NaN when no
+    /// value was recorded. `min`/`max` are the extremes of the recorded values.
+    ///
+    /// # Formula
+    ///
+    /// Type 7, `h = (n − 1) q`: exactly `x[⌊h⌋] + (h − ⌊h⌋)(x[⌊h⌋+1] − x[⌊h⌋])`
+    /// on the sorted values; on a histogram the bin holding rank `h`, with
+    /// `C` values before it and `k` in it over `[a, b)`, gives
+    /// `a + (h − C + ½)(b − a) / k`, clamped into `[min, max]`.
+    /// Integer measures use the lower rank `r = ⌊h⌋`: exactly `x[r]`; on a
+    /// histogram the same interpolation at `r`, rounded to the nearest integer
+    /// inside the bin (exact when the bin width is 1).
+    pub fn quantiles(&self, qs: &[f64], integer: bool, grid: Option<&Grid>, min: f64, max: f64) -> Vec<f64> {
+        match self {
+            QuantileState::Exact(values) => {
+                let mut sorted = values.clone();
+                sorted.sort_by(f64::total_cmp);
+                qs.iter()
+                    .map(|&q| if integer { lower(&sorted, q) } else { type7(&sorted, q) })
+                    .collect()
+            }
+            QuantileState::Histogram(h) => {
+                let Some(grid) = grid else {
+                    unreachable!("a histogram exists only with a grid");
+                };
+                let bins = h.ascending(grid);
+                let n = h.total();
+                qs.iter()
+                    .map(|&q| histogram_quantile(&bins, n, q, integer, min, max))
+                    .collect()
+            }
+        }
+    }
+
+    /// Canonical form: exact values sorted (by total order).
+    pub fn canonicalise(&mut self) {
+        if let QuantileState::Exact(v) = self {
+            v.sort_by(f64::total_cmp);
+        }
+    }
+}
+
+/// One quantile from ascending bins; see [`QuantileState::quantiles`].
+fn histogram_quantile(bins: &[(u64, f64, f64)], n: u64, q: f64, integer: bool, min: f64, max: f64) -> f64 {
+    if n == 0 || q.is_nan() {
+        return f64::NAN;
+    }
+    let mut h = (n - 1) as f64 * q.clamp(0.0, 1.0);
+    if integer {
+        h = h.floor();
+    }
+    let mut before = 0u64;
+    for &(k, a, b) in bins {
+        if h < (before + k) as f64 {
+            let x = a + (h - before as f64 + 0.5) / k as f64 * (b - a);
+            let x = if integer {
+                x.round().clamp((a + 0.5).ceil(), (b - 0.5).floor().max((a + 0.5).ceil()))
+            } else {
+                x
+            };
+            return x.clamp(min, max);
+        }
+        before += k;
+    }
+    max
+}
+
+/// Exact quantile of sorted values by linear interpolation (Hyndman–Fan type 7).
+///
+/// # Formula
+///
+/// `h = (n − 1) q`, `Q = x[⌊h⌋] + (h − ⌊h⌋)(x[⌊h⌋ + 1] − x[⌊h⌋])`.
+pub fn type7(sorted: &[f64], q: f64) -> f64 {
+    let n = sorted.len();
+    if n == 0 || q.is_nan() {
+        return f64::NAN;
+    }
+    let h = (n - 1) as f64 * q.clamp(0.0, 1.0);
+    let lo = (h.floor() as usize).min(n - 1);
+    let hi = (lo + 1).min(n - 1);
+    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
+}
+
+/// Exact lower-rank quantile of sorted values (an order statistic, for integer measures).
+///
+/// # Formula
+///
+/// `Q = x[⌊(n − 1) q⌋]`.
+pub fn lower(sorted: &[f64], q: f64) -> f64 {
+    let n = sorted.len();
+    if n == 0 || q.is_nan() {
+        return f64::NAN;
+    }
+    sorted[(((n - 1) as f64 * q.clamp(0.0, 1.0)).floor() as usize).min(n - 1)]
+}
+
+/// Serialised quantile state: exact values as text, or sparse histogram counts.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub(crate) enum QuantileRepr {
+    /// Sorted values.
+    Exact(Vec<String>),
+    /// Non-zero core bins `(index, count)` ascending, and tails `(key, count)`.
+    Histogram {
+        core: Vec<(usize, u64)>,
+        below: Vec<(i32, u64)>,
+        above: Vec<(i32, u64)>,
+    },
+}
+
+impl QuantileRepr {
+    /// The canonical form of `state`.
+    pub(crate) fn of(state: &QuantileState) -> Self {
+        match state {
+            QuantileState::Exact(v) => {
+                let mut v = v.clone();
+                v.sort_by(f64::total_cmp);
+                QuantileRepr::Exact(v.into_iter().map(float_text).collect())
+            }
+            QuantileState::Histogram(h) => QuantileRepr::Histogram {
+                core: h.core.iter().copied().enumerate().filter(|p| p.1 > 0).collect(),
+                below: h.below.iter().map(|(k, c)| (*k, *c)).collect(),
+                above: h.above.iter().map(|(k, c)| (*k, *c)).collect(),
+            },
+        }
+    }
+
+    /// The state back, checked against its grid (canonical order, no zero counts).
+    pub(crate) fn into_state(self, grid: Option<&Grid>) -> Result<QuantileState, String> {
+        match self {
+            QuantileRepr::Exact(text) => {
+                let values = text.iter().map(|t| float_from_text(t)).collect::<Result<Vec<f64>, _>>()?;
+                if !values.is_sorted_by(|a, b| a.total_cmp(b).is_le()) {
+                    return Err("exact values must be sorted".into());
+                }
+                Ok(QuantileState::Exact(values))
+            }
+            QuantileRepr::Histogram { core, below, above } => {
+                let grid = grid.ok_or("a histogram needs a grid")?;
+                let mut h = Histogram::new(grid);
+                let mut last = None;
+                for (i, c) in core {
+                    if i >= grid.bins || c == 0 || last.is_some_and(|l| l >= i) {
+                        return Err(format!("bad core bin {i} (count {c})"));
+                    }
+                    h.core[i] = c;
+                    last = Some(i);
+                }
+                for (side, pairs) in [(&mut h.below, below), (&mut h.above, above)] {
+                    let mut last = None;
+                    for (k, c) in pairs {
+                        if k < 0 || c == 0 || last.is_some_and(|l| l >= k) {
+                            return Err(format!("bad tail bin {k} (count {c})"));
+                        }
+                        side.insert(k, c);
+                        last = Some(k);
+                    }
+                }
+                Ok(QuantileState::Histogram(h))
+            }
+        }
+    }
+}
