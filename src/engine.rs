@@ -228,7 +228,8 @@ pub fn run_path(
 pub struct RunState {
     /// The record layout.
     pub layout: Layout,
-    /// Settings of the whole run the paths belong to.
+    /// Settings of the whole run the paths belong to (`threads` is always 0: the
+    /// thread count changes nothing).
     pub config: RunConfig,
     /// The path ranges covered, sorted and disjoint.
     pub ranges: Vec<Range<u64>>,
@@ -246,14 +247,7 @@ impl RunState {
     /// # Errors
     /// If the two states belong to different runs or their ranges overlap.
     pub fn merge(&mut self, other: &RunState) -> Result<(), EngineError> {
-        let same_run = self.layout == other.layout
-            && RunConfig {
-                threads: 0,
-                ..self.config
-            } == RunConfig {
-                threads: 0,
-                ..other.config
-            };
+        let same_run = self.layout == other.layout && self.config == other.config;
         if !same_run {
             return Err(EngineError::Merge(
                 "the states belong to different runs (scenario layout, paths, seed or horizon differ)"
@@ -388,7 +382,7 @@ fn pilot_grids(
     Some(
         (0..len)
             .map(|j| {
-                plan.spec(j).map(|spec| {
+                plan.quantile_spec(j).map(|spec| {
                     values.clear();
                     values.extend(records.chunks_exact(len).map(|r| r[j]));
                     Grid::from_pilot(&values, spec.bins, spec.integer)
@@ -505,7 +499,8 @@ pub fn run_range(
     let grids = pilot_grids(scn, cfg, &plan, &pilot);
     let mut state = RunState {
         layout,
-        config: *cfg,
+        // The thread count changes nothing in the state.
+        config: RunConfig { threads: 0, ..*cfg },
         ranges: vec![range.clone()],
         paths: range.end - range.start,
         firm_years: 0,

@@ -93,10 +93,9 @@ impl ParamSet {
     }
 }
 
-/// A uniform draw from the open interval (0, 1): the midpoints of 2^53 equal cells,
-/// so an inverse CDF never sees 0 or 1 (a lognormal never returns 0).
+/// A uniform draw from the open interval (0, 1) ([`streams::unit_from_u64`] of the
+/// generator's next word), so an inverse CDF never sees 0 or 1.
 #[inline]
 pub fn open_unit<R: rand::Rng + ?Sized>(rng: &mut R) -> f64 {
-    const SCALE: f64 = 1.0 / (1u64 << 53) as f64;
-    ((rng.next_u64() >> 11) as f64 + 0.5) * SCALE
+    streams::unit_from_u64(rng.next_u64())
 }

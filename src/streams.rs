@@ -120,11 +120,12 @@ pub fn firm_shock_rng(seed_word: u64) -> Xoshiro256PlusPlus {
 }
 
 /// A uniform draw from the open interval (0, 1) made from one `u64`: the midpoints of
-/// 2^53 equal cells, so an inverse CDF never sees 0 or 1.
+/// 2^52 equal cells, so an inverse CDF never sees 0 or 1. (With 2^53 cells the last
+/// midpoint, 1 − 2^−54, is not a double and rounds to 1.)
 #[inline]
 pub fn unit_from_u64(x: u64) -> f64 {
-    const SCALE: f64 = 1.0 / (1u64 << 53) as f64;
-    ((x >> 11) as f64 + 0.5) * SCALE
+    const SCALE: f64 = 1.0 / (1u64 << 52) as f64;
+    ((x >> 12) as f64 + 0.5) * SCALE
 }
 
 #[cfg(test)]
@@ -168,6 +169,8 @@ mod tests {
     fn unit_is_open() {
         assert!(unit_from_u64(0) > 0.0);
         assert!(unit_from_u64(u64::MAX) < 1.0);
+        assert_eq!(unit_from_u64(u64::MAX), 1.0 - 0.5 / (1u64 << 52) as f64);
+        assert_eq!(unit_from_u64(0), 0.5 / (1u64 << 52) as f64);
     }
 
     /// Pins the derivation: a change here changes every result of every scenario.

@@ -58,17 +58,17 @@ fn read(t: &TestDir, name: &str, file: &str) -> String {
 fn comments_formatting_key_order_and_unrelated_fields_change_no_draw() {
     // Comments and blank lines everywhere, spacing around '=', the description, and
     // the [macro] table moved to the end of the file.
-    let mut text: String = REFERENCE
+    let edited = REFERENCE.replace(
+        "description = \"Zhejiang",
+        "description = \"Edited: Zhejiang",
+    );
+    let mut text: String = edited
         .lines()
         .map(|l| {
             let l = l.replacen(" = ", "   =  ", 1);
             format!("{l}\n# a comment line\n\n")
         })
         .collect();
-    text = text.replace(
-        "description = \"Zhejiang",
-        "description = \"Edited: Zhejiang",
-    );
     let start = text.find("[macro]").expect("a [macro] table");
     let end = start + text[start..].find("[taxes]").expect("[taxes] follows");
     let table = text[start..end].to_owned();
