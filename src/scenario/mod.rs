@@ -9,6 +9,7 @@
 //! line, field path and what was expected ([`Problem`]).
 
 pub mod file;
+pub mod limits;
 mod locate;
 mod read;
 mod validate;

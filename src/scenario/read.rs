@@ -8,6 +8,7 @@
 
 use super::Problem;
 use super::file::ScenarioFile;
+use super::limits::MAX_READ_PASSES;
 use super::locate::{self, Step, steps};
 
 /// First stage: TOML text → [`ScenarioFile`].
@@ -26,7 +27,7 @@ pub fn deserialize(text: &str) -> Result<ScenarioFile, Vec<Problem>> {
     let mut seen: Vec<String> = Vec::new();
     let mut attempts: Vec<(String, usize)> = Vec::new();
     let mut quiet: Vec<String> = Vec::new();
-    for _ in 0..200 {
+    for _ in 0..MAX_READ_PASSES {
         let err = match serde_path_to_error::deserialize::<_, ScenarioFile>(toml::Value::Table(
             table.clone(),
         )) {

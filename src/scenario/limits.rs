@@ -1,0 +1,100 @@
+//! Limits on what a scenario file may ask for, each defined once.
+//!
+//! Validation checks against these constants and names their values in its
+//! messages; docs/scenario.md lists them in its "Limits" section (a test keeps the
+//! two in step). A limit that the simulation core relies on is defined next to
+//! that code and only re-exported here, so the two can never disagree.
+
+/// Longest horizon H in years (`[simulation] horizon`, `--horizon`).
+pub const MAX_HORIZON: u32 = 200;
+
+/// Fewest regions a scenario may have (`[[regions]]`).
+pub const MIN_REGIONS: usize = 2;
+
+/// Most regions a scenario may have (`[[regions]]`); the sharing formulas keep
+/// per-region values in fixed arrays of this length.
+pub const MAX_REGIONS: usize = crate::sharing::MAX_REGIONS;
+
+/// Latest calendar year a date may have, in years after `scenario.start_year`
+/// (`park.phases[].start_year`, `contributions[].year`).
+pub const MAX_YEARS_AFTER_START: u32 = 1000;
+
+/// Longest construction of a phase in years (`park.phases[].build_years`).
+pub const MAX_BUILD_YEARS: u32 = 50;
+
+/// Longest loan term in years (`company.loan_years`).
+pub const MAX_LOAN_YEARS: u32 = 100;
+
+/// Longest ramp-up of a sector in years (`firms.sectors[].ramp_years`).
+pub const MAX_RAMP_YEARS: u32 = 50;
+
+/// Most years of each part of a CIT holiday, free and half-rate
+/// (`firms.sectors[].cit_holiday`).
+pub const MAX_CIT_HOLIDAY_YEARS: u32 = 50;
+
+/// Longest loss carry-forward in years (`firms.sectors[].loss_carry_years`); the
+/// economy keeps each firm's losses in a fixed array of this length.
+// The economy's constant is a small usize (10); the cast cannot truncate.
+pub const MAX_LOSS_CARRY_YEARS: u32 = crate::economy::MAX_LOSS_CARRY as u32;
+
+/// Longest tax rebate in years after a firm's arrival (`taxes.rebate.years`).
+pub const MAX_REBATE_YEARS: u32 = 100;
+
+/// Deepest nesting of sharing formulas below the top formula (`[[sharing]]`).
+pub const MAX_FORMULA_DEPTH: usize = 8;
+
+/// Most times the first stage re-reads a file to find its next unknown key or
+/// wrong type; it bounds how many such problems one run can report.
+pub const MAX_READ_PASSES: usize = 200;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DOC: &str = include_str!("../../docs/scenario.md");
+
+    /// docs/scenario.md states every limit with its value from here, in its
+    /// "Limits" table and where the field tables and prose mention it.
+    #[test]
+    fn scenario_reference_states_each_limit() {
+        let expected = [
+            format!("| `MAX_HORIZON` | {MAX_HORIZON} |"),
+            format!("| `MIN_REGIONS` | {MIN_REGIONS} |"),
+            format!("| `MAX_REGIONS` | {MAX_REGIONS} |"),
+            format!("| `MAX_YEARS_AFTER_START` | {MAX_YEARS_AFTER_START} |"),
+            format!("| `MAX_BUILD_YEARS` | {MAX_BUILD_YEARS} |"),
+            format!("| `MAX_LOAN_YEARS` | {MAX_LOAN_YEARS} |"),
+            format!("| `MAX_RAMP_YEARS` | {MAX_RAMP_YEARS} |"),
+            format!("| `MAX_CIT_HOLIDAY_YEARS` | {MAX_CIT_HOLIDAY_YEARS} |"),
+            format!("| `MAX_LOSS_CARRY_YEARS` | {MAX_LOSS_CARRY_YEARS} |"),
+            format!("| `MAX_REBATE_YEARS` | {MAX_REBATE_YEARS} |"),
+            format!("| `MAX_FORMULA_DEPTH` | {MAX_FORMULA_DEPTH} |"),
+            format!("| `MAX_READ_PASSES` | {MAX_READ_PASSES} |"),
+            format!("| `horizon` | integer | `30` | 1 – {MAX_HORIZON} |"),
+            format!("`--horizon YEARS` (1 – {MAX_HORIZON})"),
+            format!("the\n{MIN_REGIONS}–{MAX_REGIONS} regions"),
+            format!("There must be {MIN_REGIONS} to {MAX_REGIONS} of them"),
+            format!("between `start_year` and `start_year + {MAX_YEARS_AFTER_START}`"),
+            format!(
+                "calendar year from `start_year` to `start_year + {MAX_YEARS_AFTER_START}` | Year construction starts."
+            ),
+            format!(
+                "calendar year from `start_year` to `start_year + {MAX_YEARS_AFTER_START}` | Year of the contribution."
+            ),
+            format!("| `build_years` | integer | `2` | 1 – {MAX_BUILD_YEARS} |"),
+            format!("| `loan_years` | integer | `15` | 1 – {MAX_LOAN_YEARS} |"),
+            format!("| `ramp_years` | integer | `0` | 0 – {MAX_RAMP_YEARS} |"),
+            format!(
+                "| `cit_holiday` | array of 2 integers | `[0, 0]` | each 0 – {MAX_CIT_HOLIDAY_YEARS} |"
+            ),
+            format!("| `loss_carry_years` | integer | `5` | 0 – {MAX_LOSS_CARRY_YEARS} |"),
+            format!("| `years` | integer | `0` | 0 – {MAX_REBATE_YEARS} |"),
+            format!("at most {MAX_FORMULA_DEPTH} levels below the top formula"),
+        ];
+        let missing: Vec<&String> = expected
+            .iter()
+            .filter(|e| !DOC.contains(e.as_str()))
+            .collect();
+        assert!(missing.is_empty(), "docs/scenario.md lacks {missing:#?}");
+    }
+}

@@ -1,0 +1,397 @@
+//! `[scenario]`, `[simulation]`, `[[regions]]` and `[park]`: who builds the park,
+//! on what land, and for how long it is simulated (MODEL.md §1, §10).
+
+use super::super::file::{MetaFile, ParkFile, RegionFile, RoleFile, SimulationFile};
+use super::super::limits::{MAX_BUILD_YEARS, MAX_HORIZON, MAX_REGIONS, MIN_REGIONS};
+use super::super::{Park, Phase, Region, Role, Simulation};
+use super::check::{Checker, Rule};
+
+/// `[scenario]`: an id fit for a folder name and a positive money unit.
+pub(super) fn meta(c: &mut Checker, meta: &MetaFile) {
+    if meta.id.is_empty()
+        || !meta
+            .id
+            .chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_')
+    {
+        c.problem("scenario.id", format!("expected a non-empty id of ASCII letters, digits, '-' or '_' (it names the output folder), found `{}`", meta.id));
+    }
+    c.check_fixed("scenario.yuan_per_unit", meta.yuan_per_unit, Rule::Positive);
+}
+
+/// `[simulation]`: at least one path, a seed ≥ 0, a horizon of 1 to [`MAX_HORIZON`].
+pub(super) fn simulation(c: &mut Checker, sim: &SimulationFile) -> Simulation {
+    if sim.paths < 1 {
+        c.problem(
+            "simulation.paths",
+            format!("expected at least 1 path, found {}", sim.paths),
+        );
+    }
+    if sim.seed < 0 {
+        c.problem(
+            "simulation.seed",
+            format!("expected a seed ≥ 0, found {}", sim.seed),
+        );
+    }
+    let horizon = c.int("simulation.horizon", sim.horizon, 1, MAX_HORIZON);
+    Simulation {
+        paths: sim.paths.max(1) as u64,
+        seed: sim.seed.max(0) as u64,
+        horizon,
+    }
+}
+
+/// The checked regions with the host's index and the source regions' indices.
+pub(super) struct Regions {
+    /// Regions in file order.
+    pub(super) regions: Vec<Region>,
+    /// Index of the host (0 when there is not exactly one).
+    pub(super) host: usize,
+    /// Indices of the source regions.
+    pub(super) sources: Vec<usize>,
+}
+
+/// `[[regions]]`: [`MIN_REGIONS`] to [`MAX_REGIONS`] regions with unique ids that
+/// are not bearer keywords, exactly one host. Sets the checker's region ids, so it
+/// runs before any section that names a region.
+pub(super) fn regions(c: &mut Checker, raw: &[RegionFile]) -> Regions {
+    c.region_ids = raw.iter().map(|r| r.id.clone()).collect();
+    if !(MIN_REGIONS..=MAX_REGIONS).contains(&raw.len()) {
+        c.problem(
+            "regions",
+            format!(
+                "expected {MIN_REGIONS} to {MAX_REGIONS} regions, found {}",
+                raw.len()
+            ),
+        );
+    }
+    let mut regions = Vec::new();
+    for (i, r) in raw.iter().enumerate() {
+        let f = format!("regions[{i}]");
+        if ["company", "equity", "shares"].contains(&r.id.as_str()) {
+            c.problem(
+                format!("{f}.id"),
+                format!(
+                    "expected an id other than `{}`, which is a bearer keyword in [costs]",
+                    r.id
+                ),
+            );
+        }
+        if raw[..i].iter().any(|o| o.id == r.id) {
+            c.problem(
+                format!("{f}.id"),
+                format!("expected a unique region id, found `{}` twice", r.id),
+            );
+        }
+        regions.push(Region {
+            id: r.id.clone(),
+            name: r.name.clone(),
+            role: match r.role {
+                RoleFile::Source => Role::Source,
+                RoleFile::Host => Role::Host,
+                RoleFile::Other => Role::Other,
+            },
+            discount_rate: c.num(
+                &format!("{f}.discount_rate"),
+                &r.discount_rate,
+                Rule::Between(-0.5, 1.0),
+            ),
+            outside_option: c.num(
+                &format!("{f}.outside_option"),
+                &r.outside_option,
+                Rule::Finite,
+            ),
+        });
+    }
+    let with_role = |role: Role| -> Vec<usize> {
+        regions
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.role == role)
+            .map(|(i, _)| i)
+            .collect()
+    };
+    let hosts = with_role(Role::Host);
+    match hosts.len() {
+        1 => {}
+        0 => c.problem(
+            "regions",
+            "expected exactly one region with role = \"host\", found none",
+        ),
+        n => c.problem(
+            format!("regions[{}].role", hosts[1]),
+            format!("expected exactly one host region, found {n}"),
+        ),
+    }
+    let host = hosts.first().copied().unwrap_or(0);
+    let sources = with_role(Role::Source);
+    Regions {
+        regions,
+        host,
+        sources,
+    }
+}
+
+/// `[park]`: a positive area, a saleable share, at least one phase, phases that
+/// fit in the park, each built in 1 to [`MAX_BUILD_YEARS`] years.
+pub(super) fn park(c: &mut Checker, raw: &ParkFile) -> Park {
+    let area_mu = c.check_fixed("park.area_mu", raw.area_mu, Rule::Positive);
+    let saleable_share = c.num("park.saleable_share", &raw.saleable_share, Rule::Share);
+    if raw.phases.is_empty() {
+        c.problem("park.phases", "expected at least one phase");
+    }
+    let mut phases = Vec::new();
+    for (i, p) in raw.phases.iter().enumerate() {
+        let f = format!("park.phases[{i}]");
+        let a = c.check_fixed(&format!("{f}.area_mu"), p.area_mu, Rule::Positive);
+        if a > area_mu {
+            c.problem(
+                format!("{f}.area_mu"),
+                format!("expected a phase no larger than the park ({area_mu} mu), found {a}"),
+            );
+        }
+        phases.push(Phase {
+            name: if p.name.is_empty() {
+                format!("phase {}", i + 1)
+            } else {
+                p.name.clone()
+            },
+            area_mu: a,
+            start: c.year(&format!("{f}.start_year"), p.start_year),
+            build_years: c.int(
+                &format!("{f}.build_years"),
+                p.build_years,
+                1,
+                MAX_BUILD_YEARS,
+            ),
+        });
+    }
+    let total: f64 = phases.iter().map(|p| p.area_mu).sum();
+    if total > area_mu * (1.0 + 1e-12) {
+        c.problem(
+            "park.phases",
+            format!("expected phases adding up to at most the park's {area_mu} mu, found {total}"),
+        );
+    }
+    Park {
+        area_mu,
+        saleable_share,
+        phases,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::super::limits::MAX_YEARS_AFTER_START;
+    use super::super::testing::{START, checker, params, problems, table};
+    use super::*;
+
+    const TWO_REGIONS: &str = r#"
+        regions = [
+            { id = "zhejiang", name = "Z", role = "source" },
+            { id = "jilin", name = "J", role = "host" },
+        ]"#;
+
+    /// The `[[regions]]` array of a TOML text.
+    fn region_list(toml: &str) -> Vec<RegionFile> {
+        #[derive(serde::Deserialize)]
+        struct List {
+            regions: Vec<RegionFile>,
+        }
+        table::<List>(toml).regions
+    }
+
+    #[test]
+    fn meta_reports_a_bad_id_and_money_unit() {
+        let mut c = checker();
+        meta(
+            &mut c,
+            &table(
+                r#"id = "my park"
+                      name = "x"
+                      start_year = 2018
+                      yuan_per_unit = 0"#,
+            ),
+        );
+        assert_eq!(
+            problems(&c),
+            [
+                "scenario.id: expected a non-empty id of ASCII letters, digits, '-' or '_' (it names the output folder), found `my park`",
+                "scenario.yuan_per_unit: expected a number > 0, found 0",
+            ]
+        );
+    }
+
+    #[test]
+    fn meta_accepts_a_folder_name() {
+        let mut c = checker();
+        meta(
+            &mut c,
+            &table(
+                r#"id = "jilin-zhejiang_2"
+                      name = "x"
+                      start_year = 2018"#,
+            ),
+        );
+        assert_eq!(problems(&c), [] as [String; 0]);
+    }
+
+    #[test]
+    fn simulation_reports_each_bad_setting_with_the_horizon_limit() {
+        let mut c = checker();
+        let sim = simulation(
+            &mut c,
+            &table(&format!(
+                "paths = 0\nseed = -1\nhorizon = {}",
+                MAX_HORIZON + 1
+            )),
+        );
+        assert_eq!(
+            problems(&c),
+            [
+                "simulation.paths: expected at least 1 path, found 0".to_owned(),
+                "simulation.seed: expected a seed ≥ 0, found -1".to_owned(),
+                format!(
+                    "simulation.horizon: expected a whole number in [1, {MAX_HORIZON}], found {}",
+                    MAX_HORIZON + 1
+                ),
+            ]
+        );
+        assert_eq!(
+            sim,
+            Simulation {
+                paths: 1,
+                seed: 0,
+                horizon: 1
+            }
+        );
+    }
+
+    #[test]
+    fn simulation_accepts_the_longest_horizon() {
+        let mut c = checker();
+        let sim = simulation(
+            &mut c,
+            &table(&format!("paths = 5\nseed = 7\nhorizon = {MAX_HORIZON}")),
+        );
+        assert_eq!(problems(&c), [] as [String; 0]);
+        assert_eq!(
+            sim,
+            Simulation {
+                paths: 5,
+                seed: 7,
+                horizon: MAX_HORIZON
+            }
+        );
+    }
+
+    #[test]
+    fn regions_report_count_keywords_duplicates_and_hosts() {
+        let mut c = checker();
+        let list = region_list(
+            r#"regions = [
+                { id = "equity", name = "E", role = "host" },
+                { id = "equity", name = "E", role = "host", discount_rate = 2 },
+            ]"#,
+        );
+        regions(&mut c, &list[..1]);
+        assert_eq!(
+            problems(&c),
+            [
+                format!("regions: expected {MIN_REGIONS} to {MAX_REGIONS} regions, found 1"),
+                "regions[0].id: expected an id other than `equity`, which is a bearer keyword in [costs]".to_owned(),
+            ]
+        );
+        let mut c = checker();
+        regions(&mut c, &list);
+        assert_eq!(
+            problems(&c)[2..],
+            [
+                "regions[1].id: expected a unique region id, found `equity` twice",
+                "regions[1].discount_rate: expected a number in [-0.5, 1], found 2",
+                "regions[1].role: expected exactly one host region, found 2",
+            ]
+        );
+    }
+
+    #[test]
+    fn regions_need_a_host() {
+        let mut c = checker();
+        let list = region_list(
+            r#"regions = [
+                { id = "a", name = "A", role = "source" },
+                { id = "b", name = "B", role = "other" },
+            ]"#,
+        );
+        regions(&mut c, &list);
+        assert_eq!(
+            problems(&c),
+            ["regions: expected exactly one region with role = \"host\", found none"]
+        );
+    }
+
+    #[test]
+    fn regions_accept_a_source_and_a_host() {
+        let mut c = checker();
+        let r = regions(&mut c, &region_list(TWO_REGIONS));
+        assert_eq!(problems(&c), [] as [String; 0]);
+        assert_eq!((r.regions.len(), r.host, r.sources), (2, 1, vec![0]));
+        assert_eq!(c.region_ids, ["zhejiang", "jilin"]);
+    }
+
+    #[test]
+    fn park_reports_phases_that_do_not_fit_or_start_too_early() {
+        let mut c = checker();
+        park(
+            &mut c,
+            &table(&format!(
+                r#"area_mu = 100
+                   phases = [
+                       {{ area_mu = 150, start_year = 2017, build_years = 0 }},
+                       {{ area_mu = 50, start_year = {}, build_years = {} }},
+                   ]"#,
+                START as u32 + MAX_YEARS_AFTER_START + 1,
+                MAX_BUILD_YEARS + 1
+            )),
+        );
+        assert_eq!(
+            problems(&c),
+            [
+                "park.phases[0].area_mu: expected a phase no larger than the park (100 mu), found 150".to_owned(),
+                "park.phases[0].start_year: expected a calendar year ≥ the start year 2018, found 2017".to_owned(),
+                "park.phases[0].build_years: expected a whole number in [1, 50], found 0".to_owned(),
+                format!(
+                    "park.phases[1].start_year: expected a calendar year at most {MAX_YEARS_AFTER_START} years after the start year 2018 (≤ 3018), found 3019"
+                ),
+                format!(
+                    "park.phases[1].build_years: expected a whole number in [1, {MAX_BUILD_YEARS}], found 51"
+                ),
+                "park.phases: expected phases adding up to at most the park's 100 mu, found 200".to_owned(),
+            ]
+        );
+    }
+
+    #[test]
+    fn park_accepts_phases_within_it_and_registers_its_share() {
+        let mut c = checker();
+        let p = park(
+            &mut c,
+            &table(
+                r#"area_mu = 100
+                   saleable_share = { dist = "uniform", min = 0.5, max = 0.7 }
+                   phases = [
+                       { area_mu = 60, start_year = 2018 },
+                       { name = "east", area_mu = 40, start_year = 2021, build_years = 3 },
+                   ]"#,
+            ),
+        );
+        assert_eq!(problems(&c), [] as [String; 0]);
+        assert_eq!(params(&c), ["park.saleable_share"]);
+        let phases: Vec<_> = p
+            .phases
+            .iter()
+            .map(|p| (p.name.as_str(), p.start, p.build_years))
+            .collect();
+        assert_eq!(phases, [("phase 1", 0, 2), ("east", 3, 3)]);
+    }
+}

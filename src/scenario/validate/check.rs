@@ -1,0 +1,440 @@
+//! The checks every section shares: a [`Rule`] for a number, and a [`Checker`] that
+//! records problems, resolves region ids, checks share tables, bearers and uncertain
+//! inputs, and registers every uncertain input in the scenario's [`ParamSet`].
+
+use std::collections::BTreeMap;
+
+use super::super::file::{DistFile, Num};
+use super::super::limits::MAX_YEARS_AFTER_START;
+use super::super::{Bearer, Problem};
+use crate::dist::{Dist, Uncertain};
+use crate::sampling::{ParamSet, Value};
+
+/// Tolerance for "shares sum to 1".
+const SHARE_SUM_TOL: f64 = 1e-9;
+
+/// What a number must satisfy.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Rule {
+    /// Any finite number.
+    Finite,
+    /// ≥ 0.
+    NonNegative,
+    /// > 0.
+    Positive,
+    /// In [0, 1].
+    Share,
+    /// In [lo, hi].
+    Between(f64, f64),
+}
+
+impl Rule {
+    pub(super) fn holds(self, lo: f64, hi: f64) -> bool {
+        match self {
+            // Finiteness of fixed numbers is checked on its own; draws are always finite.
+            Rule::Finite => true,
+            Rule::NonNegative => lo >= 0.0,
+            Rule::Positive => lo > 0.0,
+            Rule::Share => lo >= 0.0 && hi <= 1.0,
+            Rule::Between(a, b) => lo >= a && hi <= b,
+        }
+    }
+    pub(super) fn describe(self) -> String {
+        match self {
+            Rule::Finite => "a finite number".into(),
+            Rule::NonNegative => "a number ≥ 0".into(),
+            Rule::Positive => "a number > 0".into(),
+            Rule::Share => "a share in [0, 1]".into(),
+            Rule::Between(a, b) => format!("a number in [{a}, {b}]"),
+        }
+    }
+}
+
+/// The support of `u`, with a lognormal's lower end 0 (never drawn: uniforms are
+/// drawn from the open interval (0, 1)) shown as the smallest positive number.
+pub(super) fn positive_support(u: &Uncertain) -> (f64, f64) {
+    let (lo, hi) = u.support();
+    if lo == 0.0 && matches!(u.dist(), Dist::LogNormal { sd, .. } if *sd > 0.0) {
+        (f64::MIN_POSITIVE, hi)
+    } else {
+        (lo, hi)
+    }
+}
+
+/// Collects problems while building the scenario.
+pub(super) struct Checker {
+    /// Every problem found so far, in the order found.
+    pub(super) problems: Vec<Problem>,
+    /// Every uncertain input registered so far, in file order.
+    pub(super) params: ParamSet,
+    /// Region ids in file order (a region reference becomes an index into this).
+    pub(super) region_ids: Vec<String>,
+    /// `scenario.start_year`: dates become year indices from it.
+    pub(super) start_year: i32,
+}
+
+impl Checker {
+    /// A checker with no problems, no inputs and no regions yet.
+    pub(super) fn new(start_year: i32) -> Self {
+        Checker {
+            problems: Vec::new(),
+            params: ParamSet::default(),
+            region_ids: Vec::new(),
+            start_year,
+        }
+    }
+
+    /// Records a problem at `field`.
+    pub(super) fn problem(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.problems.push(Problem {
+            line: None,
+            field: field.into(),
+            message: message.into(),
+        });
+    }
+
+    /// A plain number that must be finite and satisfy `rule`.
+    pub(super) fn check_fixed(&mut self, field: &str, x: f64, rule: Rule) -> f64 {
+        if !x.is_finite() || !rule.holds(x, x) {
+            self.problem(field, format!("expected {}, found {x}", rule.describe()));
+        }
+        x
+    }
+
+    /// A whole number in [lo, hi] (lo on a problem).
+    pub(super) fn int(&mut self, field: &str, x: i64, lo: u32, hi: u32) -> u32 {
+        if x < i64::from(lo) || x > i64::from(hi) {
+            self.problem(
+                field,
+                format!("expected a whole number in [{lo}, {hi}], found {x}"),
+            );
+            return lo;
+        }
+        // In [lo, hi] ⊂ u32, so the cast is exact.
+        x as u32
+    }
+
+    /// A calendar year from the start year to [`MAX_YEARS_AFTER_START`] years after
+    /// it, as a year index (0 on a problem).
+    pub(super) fn year(&mut self, field: &str, y: i64) -> u32 {
+        let start = i64::from(self.start_year);
+        let last = start + i64::from(MAX_YEARS_AFTER_START);
+        if y < start {
+            self.problem(
+                field,
+                format!(
+                    "expected a calendar year ≥ the start year {}, found {y}",
+                    self.start_year
+                ),
+            );
+            return 0;
+        }
+        if y > last {
+            self.problem(
+                field,
+                format!(
+                    "expected a calendar year at most {MAX_YEARS_AFTER_START} years after the start year {} (≤ {last}), found {y}",
+                    self.start_year
+                ),
+            );
+            return 0;
+        }
+        // In [0, MAX_YEARS_AFTER_START], so the cast is exact.
+        (y - start) as u32
+    }
+
+    /// A distribution table checked and built (None, with problems, when invalid).
+    pub(super) fn uncertain(&mut self, field: &str, d: &DistFile) -> Option<Uncertain> {
+        let before = self.problems.len();
+        let need = |this: &mut Self, name: &str, v: Option<f64>| -> f64 {
+            v.unwrap_or_else(|| {
+                this.problem(
+                    format!("{field}.{name}"),
+                    format!("expected a number: `{}` needs `{name}`", d.dist),
+                );
+                f64::NAN
+            })
+        };
+        let dist = match d.dist.as_str() {
+            "normal" => Dist::Normal {
+                mean: need(self, "mean", d.mean),
+                sd: need(self, "sd", d.sd),
+            },
+            "lognormal" => Dist::LogNormal {
+                mean: need(self, "mean", d.mean),
+                sd: need(self, "sd", d.sd),
+            },
+            "uniform" => Dist::Uniform {
+                min: need(self, "min", d.min),
+                max: need(self, "max", d.max),
+            },
+            "triangular" => Dist::Triangular {
+                min: need(self, "min", d.min),
+                mode: need(self, "mode", d.mode),
+                max: need(self, "max", d.max),
+            },
+            "pert" => Dist::Pert {
+                min: need(self, "min", d.min),
+                mode: need(self, "mode", d.mode),
+                max: need(self, "max", d.max),
+            },
+            "beta" => Dist::Beta {
+                alpha: need(self, "alpha", d.alpha),
+                beta: need(self, "beta", d.beta),
+                min: d.min.unwrap_or(0.0),
+                max: d.max.unwrap_or(1.0),
+            },
+            "discrete" => {
+                let values = d.values.clone().unwrap_or_default();
+                let weights = d.weights.clone().unwrap_or_else(|| vec![1.0; values.len()]);
+                if values.is_empty() {
+                    self.problem(
+                        format!("{field}.values"),
+                        "expected a non-empty list of numbers",
+                    );
+                    return None;
+                }
+                Dist::Discrete { values, weights }
+            }
+            other => {
+                self.problem(
+                    format!("{field}.dist"),
+                    format!(
+                        "expected one of normal, lognormal, uniform, triangular, pert, beta, discrete; found `{other}`"
+                    ),
+                );
+                return None;
+            }
+        };
+        // Report fields that do not belong to this kind rather than ignoring them.
+        let allowed: &[&str] = match d.dist.as_str() {
+            "normal" | "lognormal" => &["mean", "sd"],
+            "uniform" => &["min", "max"],
+            "triangular" | "pert" => &["min", "mode", "max"],
+            "beta" => &["alpha", "beta", "min", "max"],
+            _ => &["values", "weights"],
+        };
+        let given = [
+            ("mean", d.mean.is_some()),
+            ("sd", d.sd.is_some()),
+            ("min", d.min.is_some()),
+            ("mode", d.mode.is_some()),
+            ("max", d.max.is_some()),
+            ("alpha", d.alpha.is_some()),
+            ("beta", d.beta.is_some()),
+            ("values", d.values.is_some()),
+            ("weights", d.weights.is_some()),
+        ];
+        for (name, present) in given {
+            if present && !allowed.contains(&name) {
+                self.problem(
+                    format!("{field}.{name}"),
+                    format!(
+                        "`{}` takes {}; `{name}` does not apply (truncate with `lower`/`upper`)",
+                        d.dist,
+                        allowed.join(", ")
+                    ),
+                );
+            }
+        }
+        if self.problems.len() > before {
+            return None;
+        }
+        match Uncertain::new(dist, d.lower, d.upper) {
+            Ok(u) => Some(u),
+            Err(errors) => {
+                for e in errors {
+                    self.problem(
+                        format!("{field}.{}", e.field),
+                        format!("expected {}, found {}", e.expected, e.found),
+                    );
+                }
+                None
+            }
+        }
+    }
+
+    /// A number or distribution whose every possible value satisfies `rule`.
+    pub(super) fn num(&mut self, field: &str, n: &Num, rule: Rule) -> Value {
+        match n {
+            Num::Number(x) => Value::Fixed(self.check_fixed(field, *x, rule)),
+            Num::Dist(d) => {
+                let Some(u) = self.uncertain(field, d) else {
+                    return Value::Fixed(f64::NAN);
+                };
+                let (lo, hi) = positive_support(&u);
+                if !rule.holds(lo, hi) {
+                    self.problem(
+                        field,
+                        format!(
+                            "expected a distribution whose values are all {}, but it ranges over [{lo}, {hi}]; truncate it with `lower`/`upper`",
+                            rule.describe()
+                        ),
+                    );
+                }
+                self.params.register(field.to_owned(), u)
+            }
+        }
+    }
+
+    /// The index of region `id` (0, with a problem, when unknown).
+    pub(super) fn region(&mut self, field: &str, id: &str) -> usize {
+        match self.region_ids.iter().position(|r| r == id) {
+            Some(i) => i,
+            None => {
+                self.problem(
+                    field,
+                    format!(
+                        "expected a region id (one of {}), found `{id}`",
+                        self.region_ids.join(", ")
+                    ),
+                );
+                0
+            }
+        }
+    }
+
+    /// Shares per region id, complete, in [0, 1] and summing to 1.
+    pub(super) fn shares(&mut self, field: &str, map: &BTreeMap<String, f64>) -> Vec<f64> {
+        let mut shares = vec![0.0; self.region_ids.len()];
+        for (id, &s) in map {
+            let path = format!("{field}.{id}");
+            let i = self.region(&path, id);
+            shares[i] = self.check_fixed(&path, s, Rule::Share);
+        }
+        let sum: f64 = map.values().sum();
+        if (sum - 1.0).abs() > SHARE_SUM_TOL {
+            self.problem(
+                field,
+                format!("expected shares summing to 1, found a sum of {sum}"),
+            );
+        }
+        shares
+    }
+
+    /// Who pays a cost: `bearer` and `shares` as written, `default` when omitted.
+    pub(super) fn bearer(
+        &mut self,
+        field: &str,
+        bearer: Option<&str>,
+        shares: Option<&BTreeMap<String, f64>>,
+        default: Bearer,
+    ) -> Bearer {
+        let b = match bearer {
+            None => default,
+            Some("company") => Bearer::Company,
+            Some("equity") => Bearer::Equity,
+            Some("shares") => match shares {
+                Some(m) => Bearer::Shares(self.shares(&format!("{field}.shares"), m)),
+                None => {
+                    self.problem(format!("{field}.shares"), "expected a table of shares per region: `bearer = \"shares\"` needs `shares`");
+                    Bearer::Company
+                }
+            },
+            Some(id) => Bearer::Region(self.region(&format!("{field}.bearer"), id)),
+        };
+        if shares.is_some() && !matches!(b, Bearer::Shares(_)) {
+            self.problem(
+                format!("{field}.shares"),
+                "`shares` applies only with `bearer = \"shares\"`",
+            );
+        }
+        b
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{START, checker, params, problems, table};
+    use super::*;
+
+    /// A `Num` read from the TOML value `v`.
+    fn num(v: &str) -> Num {
+        #[derive(serde::Deserialize)]
+        struct One {
+            x: Num,
+        }
+        table::<One>(&format!("x = {v}")).x
+    }
+
+    #[test]
+    fn uncertain_reports_unknown_kinds_missing_and_foreign_parameters() {
+        let mut c = checker();
+        c.num("a", &num(r#"{ dist = "gauss", mean = 1 }"#), Rule::Finite);
+        c.num(
+            "b",
+            &num(r#"{ dist = "normal", mean = 1, min = 0 }"#),
+            Rule::Finite,
+        );
+        c.num("c", &num(r#"{ dist = "discrete" }"#), Rule::Finite);
+        assert_eq!(
+            problems(&c),
+            [
+                "a.dist: expected one of normal, lognormal, uniform, triangular, pert, beta, discrete; found `gauss`",
+                "b.sd: expected a number: `normal` needs `sd`",
+                "b.min: `normal` takes mean, sd; `min` does not apply (truncate with `lower`/`upper`)",
+                "c.values: expected a non-empty list of numbers",
+            ]
+        );
+        assert_eq!(params(&c), [] as [&str; 0]);
+    }
+
+    #[test]
+    fn num_checks_a_distribution_by_its_support_and_registers_it_by_field_path() {
+        let mut c = checker();
+        c.num(
+            "rate",
+            &num(r#"{ dist = "uniform", min = 0.5, max = 1.5 }"#),
+            Rule::Share,
+        );
+        c.num(
+            "ok",
+            &num(r#"{ dist = "lognormal", mean = 1, sd = 0.5 }"#),
+            Rule::Positive,
+        );
+        assert_eq!(
+            problems(&c),
+            [
+                "rate: expected a distribution whose values are all a share in [0, 1], but it ranges over [0.5, 1.5]; truncate it with `lower`/`upper`"
+            ]
+        );
+        assert_eq!(params(&c), ["rate", "ok"]);
+    }
+
+    #[test]
+    fn int_and_year_name_their_bounds() {
+        let mut c = checker();
+        assert_eq!(c.int("n", 7, 1, 5), 1);
+        assert_eq!(c.int("m", 5, 1, 5), 5);
+        let last = i64::from(START) + i64::from(MAX_YEARS_AFTER_START);
+        assert_eq!(c.year("y", last), MAX_YEARS_AFTER_START);
+        assert_eq!(c.year("z", last + 1), 0);
+        assert_eq!(
+            problems(&c),
+            [
+                "n: expected a whole number in [1, 5], found 7".to_owned(),
+                format!(
+                    "z: expected a calendar year at most {MAX_YEARS_AFTER_START} years after the start year {START} (≤ {last}), found {}",
+                    last + 1
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn shares_need_known_regions_and_a_sum_of_one() {
+        let mut c = checker();
+        let map = BTreeMap::from([("jilin".to_owned(), 0.3), ("zhejiang".to_owned(), 0.7)]);
+        assert_eq!(c.shares("s", &map), [0.7, 0.3]);
+        let bad = BTreeMap::from([("jilin".to_owned(), -0.1), ("mars".to_owned(), 0.5)]);
+        c.shares("t", &bad);
+        assert_eq!(
+            problems(&c),
+            [
+                "t.jilin: expected a share in [0, 1], found -0.1",
+                "t.mars: expected a region id (one of zhejiang, jilin), found `mars`",
+                "t: expected shares summing to 1, found a sum of 0.4",
+            ]
+        );
+    }
+}

@@ -1,0 +1,340 @@
+//! `[[sharing]]`: the sharing alternatives and their formulas (MODEL.md §7).
+
+use std::collections::BTreeMap;
+
+use super::super::Alternative;
+use super::super::file::{FormulaFile, SharingFile};
+use super::super::limits::MAX_FORMULA_DEPTH;
+use super::check::{Checker, Rule};
+use crate::sharing::{Formula, Period, Tranche};
+
+/// `[[sharing]]`: at least one alternative, each with a unique non-empty name and
+/// a valid formula per pool (land and GDP default to equity).
+pub(super) fn alternatives(c: &mut Checker, sharing: &[SharingFile]) -> Vec<Alternative> {
+    if sharing.is_empty() {
+        c.problem("sharing", "expected at least one [[sharing]] alternative");
+    }
+    let mut alternatives = Vec::new();
+    for (i, s) in sharing.iter().enumerate() {
+        let f = format!("sharing[{i}]");
+        if s.name.is_empty() {
+            c.problem(format!("{f}.name"), "expected a non-empty name");
+        }
+        if sharing[..i].iter().any(|o| o.name == s.name) {
+            c.problem(
+                format!("{f}.name"),
+                format!("expected a unique name, found `{}` twice", s.name),
+            );
+        }
+        alternatives.push(Alternative {
+            name: s.name.clone(),
+            description: s.description.clone(),
+            tax: c.formula(&format!("{f}.tax"), &s.tax, 0),
+            land: s
+                .land
+                .as_ref()
+                .map_or(Formula::Equity, |l| c.formula(&format!("{f}.land"), l, 0)),
+            gdp: s
+                .gdp
+                .as_ref()
+                .map_or(Formula::Equity, |g| c.formula(&format!("{f}.gdp"), g, 0)),
+        });
+    }
+    alternatives
+}
+
+impl Checker {
+    /// A formula nested `depth` levels below the top formula of its pool.
+    fn formula(&mut self, field: &str, f: &FormulaFile, depth: usize) -> Formula {
+        if depth > MAX_FORMULA_DEPTH {
+            self.problem(
+                field,
+                format!("expected formulas nested at most {MAX_FORMULA_DEPTH} deep"),
+            );
+            return Formula::Equity;
+        }
+        match f {
+            FormulaFile::Fixed { shares } => Formula::Fixed {
+                shares: self.shares(&format!("{field}.shares"), shares),
+            },
+            FormulaFile::Equity {} => Formula::Equity,
+            FormulaFile::Contribution {} => Formula::Contribution,
+            FormulaFile::Schedule { periods } => {
+                let mut out = Vec::new();
+                let mut next = 1i64;
+                if periods.is_empty() {
+                    self.problem(format!("{field}.periods"), "expected at least one period");
+                }
+                for (j, p) in periods.iter().enumerate() {
+                    let pf = format!("{field}.periods[{j}]");
+                    let [first, last] = p.years;
+                    if first != next || last < first {
+                        self.problem(
+                            format!("{pf}.years"),
+                            format!("expected [{next}, n] with n ≥ {next} (periods contiguous from year 1), found [{first}, {last}]"),
+                        );
+                    }
+                    next = last + 1;
+                    let formula =
+                        self.shares_or_formula(&pf, p.shares.as_ref(), p.formula.as_deref(), depth);
+                    out.push(Period {
+                        first: first.max(1) as u32,
+                        last: last.max(first).max(1) as u32,
+                        formula,
+                    });
+                }
+                Formula::Schedule { periods: out }
+            }
+            FormulaFile::Incremental {
+                owner,
+                base,
+                base_growth,
+                inner,
+            } => Formula::Incremental {
+                owner: self.region(&format!("{field}.owner"), owner),
+                base: self.check_fixed(&format!("{field}.base"), *base, Rule::NonNegative),
+                base_growth: self.check_fixed(
+                    &format!("{field}.base_growth"),
+                    *base_growth,
+                    Rule::Between(-1.0, 10.0),
+                ),
+                inner: Box::new(self.formula(&format!("{field}.inner"), inner, depth + 1)),
+            },
+            FormulaFile::Tiered { tranches } => {
+                let mut out = Vec::new();
+                let mut prev = 0.0;
+                if tranches.is_empty() {
+                    self.problem(format!("{field}.tranches"), "expected at least one tranche");
+                }
+                for (j, t) in tranches.iter().enumerate() {
+                    let tf = format!("{field}.tranches[{j}]");
+                    let last = j + 1 == tranches.len();
+                    let upper = match (t.up_to, last) {
+                        (None, true) => f64::INFINITY,
+                        (Some(_), true) => {
+                            self.problem(format!("{tf}.up_to"), "expected no `up_to` on the last tranche (it takes the rest of the pool)");
+                            f64::INFINITY
+                        }
+                        (None, false) => {
+                            self.problem(
+                                format!("{tf}.up_to"),
+                                "expected an upper threshold on every tranche but the last",
+                            );
+                            f64::INFINITY
+                        }
+                        (Some(u), false) => {
+                            if !(u.is_finite() && u > prev) {
+                                self.problem(
+                                    format!("{tf}.up_to"),
+                                    format!("expected a threshold above {prev}, found {u}"),
+                                );
+                            }
+                            u
+                        }
+                    };
+                    prev = upper;
+                    let formula =
+                        self.shares_or_formula(&tf, t.shares.as_ref(), t.formula.as_deref(), depth);
+                    out.push(Tranche { upper, formula });
+                }
+                Formula::Tiered { tranches: out }
+            }
+            FormulaFile::GuaranteedReturn {
+                beneficiary,
+                guarantor,
+                rate,
+                inner,
+            } => {
+                let b = self.region(&format!("{field}.beneficiary"), beneficiary);
+                let g = self.region(&format!("{field}.guarantor"), guarantor);
+                if beneficiary == guarantor {
+                    self.problem(
+                        format!("{field}.guarantor"),
+                        "expected a guarantor other than the beneficiary",
+                    );
+                }
+                Formula::GuaranteedReturn {
+                    beneficiary: b,
+                    guarantor: g,
+                    rate: self.check_fixed(
+                        &format!("{field}.rate"),
+                        *rate,
+                        Rule::Between(0.0, 1.0),
+                    ),
+                    inner: Box::new(self.formula(&format!("{field}.inner"), inner, depth + 1)),
+                }
+            }
+        }
+    }
+
+    /// A period or tranche's split: exactly one of fixed `shares` or a `formula`.
+    fn shares_or_formula(
+        &mut self,
+        field: &str,
+        shares: Option<&BTreeMap<String, f64>>,
+        formula: Option<&FormulaFile>,
+        depth: usize,
+    ) -> Formula {
+        match (shares, formula) {
+            (Some(s), None) => Formula::Fixed {
+                shares: self.shares(&format!("{field}.shares"), s),
+            },
+            (None, Some(f)) => self.formula(&format!("{field}.formula"), f, depth + 1),
+            _ => {
+                self.problem(field, "expected exactly one of `shares` or `formula`");
+                Formula::Equity
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{checker, problems, table};
+    use super::*;
+
+    /// The `[[sharing]]` array of a TOML text.
+    fn sharing_list(toml: &str) -> Vec<SharingFile> {
+        #[derive(serde::Deserialize)]
+        struct List {
+            sharing: Vec<SharingFile>,
+        }
+        table::<List>(toml).sharing
+    }
+
+    /// One alternative whose tax formula is `tax`.
+    fn with_tax(tax: &str) -> Vec<SharingFile> {
+        sharing_list(&format!("[[sharing]]\nname = \"a\"\ntax = {tax}"))
+    }
+
+    /// `equity` inside `levels` nested `incremental` formulas.
+    fn nested(levels: usize) -> String {
+        let mut f = r#"{ kind = "equity" }"#.to_owned();
+        for _ in 0..levels {
+            f = format!(r#"{{ kind = "incremental", owner = "jilin", base = 1, inner = {f} }}"#);
+        }
+        f
+    }
+
+    #[test]
+    fn alternatives_need_unique_non_empty_names() {
+        let mut c = checker();
+        alternatives(&mut c, &[]);
+        alternatives(
+            &mut c,
+            &sharing_list(
+                r#"sharing = [
+                    { name = "", tax = { kind = "equity" } },
+                    { name = "", tax = { kind = "equity" } },
+                ]"#,
+            ),
+        );
+        assert_eq!(
+            problems(&c),
+            [
+                "sharing: expected at least one [[sharing]] alternative",
+                "sharing[0].name: expected a non-empty name",
+                "sharing[1].name: expected a non-empty name",
+                "sharing[1].name: expected a unique name, found `` twice",
+            ]
+        );
+    }
+
+    #[test]
+    fn formulas_nest_at_most_the_limit() {
+        let mut c = checker();
+        let alts = alternatives(&mut c, &with_tax(&nested(MAX_FORMULA_DEPTH)));
+        assert_eq!(problems(&c), [] as [String; 0]);
+        assert!(matches!(alts[0].tax, Formula::Incremental { .. }));
+        alternatives(&mut c, &with_tax(&nested(MAX_FORMULA_DEPTH + 1)));
+        let field = format!("sharing[0].tax{}", ".inner".repeat(MAX_FORMULA_DEPTH + 1));
+        assert_eq!(
+            problems(&c),
+            [format!(
+                "{field}: expected formulas nested at most {MAX_FORMULA_DEPTH} deep"
+            )]
+        );
+    }
+
+    #[test]
+    fn schedule_periods_must_be_contiguous_from_year_one() {
+        let mut c = checker();
+        alternatives(
+            &mut c,
+            &with_tax(
+                r#"{ kind = "schedule", periods = [
+                    { years = [2, 5], shares = { zhejiang = 0.5, jilin = 0.5 } },
+                    { years = [6, 4], formula = { kind = "equity" } },
+                    { years = [5, 9] },
+                ] }"#,
+            ),
+        );
+        assert_eq!(
+            problems(&c),
+            [
+                "sharing[0].tax.periods[0].years: expected [1, n] with n ≥ 1 (periods contiguous from year 1), found [2, 5]",
+                "sharing[0].tax.periods[1].years: expected [6, n] with n ≥ 6 (periods contiguous from year 1), found [6, 4]",
+                "sharing[0].tax.periods[2]: expected exactly one of `shares` or `formula`",
+            ]
+        );
+    }
+
+    #[test]
+    fn tiered_tranches_need_increasing_thresholds_but_the_last() {
+        let mut c = checker();
+        alternatives(
+            &mut c,
+            &with_tax(
+                r#"{ kind = "tiered", tranches = [
+                    { up_to = 10, formula = { kind = "equity" } },
+                    { up_to = 5, formula = { kind = "equity" } },
+                    { formula = { kind = "equity" } },
+                    { up_to = 20, shares = { zhejiang = 1.0, atlantis = 0.0 } },
+                ] }"#,
+            ),
+        );
+        assert_eq!(
+            problems(&c),
+            [
+                "sharing[0].tax.tranches[1].up_to: expected a threshold above 10, found 5",
+                "sharing[0].tax.tranches[2].up_to: expected an upper threshold on every tranche but the last",
+                "sharing[0].tax.tranches[3].up_to: expected no `up_to` on the last tranche (it takes the rest of the pool)",
+                "sharing[0].tax.tranches[3].shares.atlantis: expected a region id (one of zhejiang, jilin), found `atlantis`",
+            ]
+        );
+    }
+
+    #[test]
+    fn guaranteed_return_needs_two_regions_and_a_rate_in_range() {
+        let mut c = checker();
+        alternatives(
+            &mut c,
+            &with_tax(
+                r#"{ kind = "guaranteed_return", beneficiary = "jilin", guarantor = "jilin",
+                     rate = 2, inner = { kind = "contribution" } }"#,
+            ),
+        );
+        assert_eq!(
+            problems(&c),
+            [
+                "sharing[0].tax.guarantor: expected a guarantor other than the beneficiary",
+                "sharing[0].tax.rate: expected a number in [0, 1], found 2",
+            ]
+        );
+    }
+
+    #[test]
+    fn alternatives_default_land_and_gdp_to_equity() {
+        let mut c = checker();
+        let alts = alternatives(
+            &mut c,
+            &with_tax(
+                r#"{ kind = "incremental", owner = "jilin", base = 10, base_growth = 0.05,
+                     inner = { kind = "fixed", shares = { zhejiang = 0.4, jilin = 0.6 } } }"#,
+            ),
+        );
+        assert_eq!(problems(&c), [] as [String; 0]);
+        assert_eq!(alts[0].land, Formula::Equity);
+        assert_eq!(alts[0].gdp, Formula::Equity);
+    }
+}

@@ -1,0 +1,137 @@
+//! Second stage of input: checks a [`ScenarioFile`] and builds the typed [`Scenario`]
+//! (the first stage, text to `ScenarioFile`, is in `read`).
+//!
+//! A [`Checker`] walks the file, records every problem with its field path and
+//! keeps going, so a user sees all of them at once. Uncertain inputs are checked
+//! by their distribution's support (a rate drawn from an untruncated normal could
+//! leave [0, 1], so it is rejected with advice to truncate) and registered in the
+//! scenario's [`ParamSet`](crate::sampling::ParamSet).
+//!
+//! One function per scenario table, in one file per MODEL.md section:
+//! `actors` (`[scenario]`, `[simulation]`, `[[regions]]`, `[park]`), `company`
+//! (`[[contributions]]`, `[costs]`, `[company]`), `firms` (`[firms]`, `[macro]`),
+//! `taxes` and `formulas` (`[[sharing]]`); the checks they share are in `check`.
+//! [`validate`] runs them in file order: the order in which uncertain inputs are
+//! registered is part of the results (their field paths key their random streams).
+
+mod actors;
+mod check;
+mod company;
+mod firms;
+mod formulas;
+mod taxes;
+
+use super::file::ScenarioFile;
+use super::{Problem, Scenario};
+use check::Checker;
+
+/// Second stage: every check, all problems together.
+pub fn validate(raw: ScenarioFile) -> Result<Scenario, Vec<Problem>> {
+    let meta = &raw.scenario;
+    let mut c = Checker::new(meta.start_year);
+    actors::meta(&mut c, meta);
+    let simulation = actors::simulation(&mut c, &raw.simulation);
+    let actors::Regions {
+        regions,
+        host,
+        sources,
+    } = actors::regions(&mut c, &raw.regions);
+    let park = actors::park(&mut c, &raw.park);
+    let contributions = company::contributions(&mut c, &raw.contributions);
+    let costs = company::costs(&mut c, &raw.costs, host);
+    let company = company::company(&mut c, &raw.company, !raw.contributions.is_empty());
+    let firms = firms::firms(&mut c, &raw.firms, &sources);
+    let macro_shock = firms::macro_shock(&mut c, &raw.macro_shock);
+    let taxes = taxes::taxes(&mut c, &raw.taxes);
+    let alternatives = formulas::alternatives(&mut c, &raw.sharing);
+
+    if !c.problems.is_empty() {
+        return Err(c.problems);
+    }
+    Ok(Scenario {
+        id: meta.id.clone(),
+        name: meta.name.clone(),
+        description: meta.description.clone(),
+        start_year: meta.start_year,
+        money_unit: meta.money_unit.clone(),
+        yuan_per_unit: meta.yuan_per_unit,
+        simulation,
+        regions,
+        host,
+        park,
+        contributions,
+        costs,
+        company,
+        firms,
+        macro_shock,
+        taxes,
+        alternatives,
+        params: c.params,
+        sha256: String::new(),
+        source: String::new(),
+    })
+}
+
+/// What the section tests share: a checker over two regions and the problems it
+/// recorded, as `FIELD: MESSAGE` lines.
+#[cfg(test)]
+mod testing {
+    use serde::de::DeserializeOwned;
+
+    use super::check::Checker;
+
+    /// The start year the section tests use.
+    pub const START: i32 = 2018;
+
+    /// A checker whose regions are `zhejiang` (0) and `jilin` (1).
+    pub fn checker() -> Checker {
+        let mut c = Checker::new(START);
+        c.region_ids = vec!["zhejiang".to_owned(), "jilin".to_owned()];
+        c
+    }
+
+    /// A table of the scenario file, read from TOML.
+    pub fn table<T: DeserializeOwned>(toml: &str) -> T {
+        toml::from_str(toml).expect("test TOML is valid")
+    }
+
+    /// The problems recorded, as `FIELD: MESSAGE`.
+    pub fn problems(c: &Checker) -> Vec<String> {
+        c.problems
+            .iter()
+            .map(|p| format!("{}: {}", p.field, p.message))
+            .collect()
+    }
+
+    /// The names of the registered uncertain inputs, in order.
+    pub fn params(c: &Checker) -> Vec<&str> {
+        c.params.params().iter().map(|p| p.name.as_str()).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::scenario::Scenario;
+
+    /// The reference scenario's uncertain inputs, in registration order: these
+    /// names key their random streams, so a rename or reordering changes results.
+    #[test]
+    fn reference_registers_inputs_by_field_path_in_file_order() {
+        let s = Scenario::reference().expect("the reference scenario loads");
+        let names: Vec<&str> = s.params.params().iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, REFERENCE_INPUTS);
+    }
+
+    const REFERENCE_INPUTS: &[&str] = &[
+        "park.saleable_share",
+        "contributions[1].value",
+        "contributions[3].value",
+        "costs.land_acquisition.per_mu",
+        "costs.infrastructure.per_mu",
+        "company.land_price_per_mu",
+        "firms.sectors[1].revenue_per_mu",
+        "firms.sectors[2].revenue_per_mu",
+        "firms.arrival_rate",
+        "firms.displacement",
+    ];
+}
