@@ -13,7 +13,7 @@ use enclave::chart::Formats;
 use enclave::engine::{self, Observe, RunConfig, RunState};
 use enclave::output::{self, PathsWriter, RunRecord};
 use enclave::scenario::Scenario;
-const MAX_HORIZON: u32 = 200; // TEMP until scenario::limits lands
+use enclave::scenario::limits::MAX_HORIZON;
 use enclave::schema::RegionMetric;
 
 /// Flags of `enclave run`.
