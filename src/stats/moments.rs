@@ -80,7 +80,7 @@ impl Batch {
 }
 
 /// Exact moments of one position over all folded batches.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(into = "MomentsRepr", try_from = "MomentsRepr")]
 pub(crate) struct Moments {
     /// Number of finite values.
@@ -99,21 +99,6 @@ pub(crate) struct Moments {
     /// Whether a batch's terms overflowed the double range (values beyond ~1e154):
     /// then the sums are incomplete and the mean and sd are NaN.
     pub overflow: bool,
-}
-
-impl Default for Moments {
-    fn default() -> Self {
-        Moments {
-            n: 0,
-            undefined: 0,
-            non_finite: 0,
-            min: None,
-            max: None,
-            sum: ExactSum::new(),
-            sum_sq: ExactSum::new(),
-            overflow: false,
-        }
-    }
 }
 
 /// Smaller of two optional values by total order (so −0 < +0, independent of order).
@@ -385,7 +370,7 @@ mod tests {
         let forward = merged(&parts);
         let backward = merged(parts.iter().rev());
         // A tree: pairs merged, then the pairs merged in a scrambled order.
-        let pairs: Vec<Moments> = parts.chunks(2).map(|c| merged(c)).collect();
+        let pairs: Vec<Moments> = parts.chunks(2).map(merged).collect();
         let mut order: Vec<usize> = (0..pairs.len()).collect();
         order.sort_by_key(|&i| (i * 37) % pairs.len());
         let tree = merged(order.iter().map(|&i| &pairs[i]));
@@ -404,7 +389,16 @@ mod tests {
     #[test]
     fn counts_extremes_and_degenerate_cases() {
         let mut batch = Batch::EMPTY;
-        for x in [f64::NAN, 2.0, f64::INFINITY, -0.0, f64::NEG_INFINITY, 0.0, f64::NAN, 5.0] {
+        for x in [
+            f64::NAN,
+            2.0,
+            f64::INFINITY,
+            -0.0,
+            f64::NEG_INFINITY,
+            0.0,
+            f64::NAN,
+            5.0,
+        ] {
             batch.push(x);
         }
         let mut m = Moments::default();
@@ -417,7 +411,11 @@ mod tests {
 
         let empty = Moments::default().summary();
         assert_eq!(empty.n, 0);
-        assert!([empty.mean, empty.sd, empty.se, empty.min, empty.max].iter().all(|v| v.is_nan()));
+        assert!(
+            [empty.mean, empty.sd, empty.se, empty.min, empty.max]
+                .iter()
+                .all(|v| v.is_nan())
+        );
         let mut only_nan = Batch::EMPTY;
         only_nan.push(f64::NAN);
         let mut m = Moments::default();
@@ -426,7 +424,15 @@ mod tests {
         assert!(m.summary().mean.is_nan());
 
         let one = merged(&batches(&[42.5], 1)).summary();
-        assert_eq!((one.n, one.mean.to_bits(), one.sd.to_bits(), one.se.to_bits()), (1, 42.5f64.to_bits(), 0, 0));
+        assert_eq!(
+            (
+                one.n,
+                one.mean.to_bits(),
+                one.sd.to_bits(),
+                one.se.to_bits()
+            ),
+            (1, 42.5f64.to_bits(), 0, 0)
+        );
         // Constant values: sd exactly 0.
         let c = merged(&batches(&[0.1; 999], 10)).summary();
         assert_eq!(c.mean.to_bits(), 0.1f64.to_bits());
