@@ -80,7 +80,7 @@ impl Batch {
 }
 
 /// Exact moments of one position over all folded batches.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(into = "MomentsRepr", try_from = "MomentsRepr")]
 pub(crate) struct Moments {
     /// Number of finite values.
@@ -99,21 +99,6 @@ pub(crate) struct Moments {
     /// Whether a batch's terms overflowed the double range (values beyond ~1e154):
     /// then the sums are incomplete and the mean and sd are NaN.
     pub overflow: bool,
-}
-
-impl Default for Moments {
-    fn default() -> Self {
-        Moments {
-            n: 0,
-            undefined: 0,
-            non_finite: 0,
-            min: None,
-            max: None,
-            sum: ExactSum::new(),
-            sum_sq: ExactSum::new(),
-            overflow: false,
-        }
-    }
 }
 
 /// Smaller of two optional values by total order (so −0 < +0, independent of order).
@@ -293,5 +278,168 @@ impl TryFrom<MomentsRepr> for Moments {
             sum_sq: r.sum_sq,
             overflow: r.overflow,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A deterministic, irregular test sequence.
+    fn wiggly(i: usize) -> f64 {
+        let x = i as f64;
+        1000.0 * (x * 0.7).sin() + 0.01 * x + 50.0
+    }
+
+    /// Mean and sd by two passes, the mean from an exact sum.
+    fn two_pass(values: &[f64]) -> (f64, f64) {
+        let n = values.len() as f64;
+        let mut s = ExactSum::new();
+        values.iter().for_each(|&v| s.add(v));
+        let mean = s.to_f64() / n;
+        let ss: f64 = values.iter().map(|v| (v - mean) * (v - mean)).sum();
+        (mean, (ss / (n - 1.0)).sqrt())
+    }
+
+    /// Moments of `values` in batches of `b`, one `Moments` per batch.
+    fn batches(values: &[f64], b: usize) -> Vec<Moments> {
+        values
+            .chunks(b)
+            .map(|chunk| {
+                let mut batch = Batch::EMPTY;
+                chunk.iter().for_each(|&x| batch.push(x));
+                let mut m = Moments::default();
+                m.fold(&batch);
+                m
+            })
+            .collect()
+    }
+
+    fn merged<'a>(parts: impl IntoIterator<Item = &'a Moments>) -> Moments {
+        let mut total = Moments::default();
+        parts.into_iter().for_each(|p| total.merge(p));
+        total
+    }
+
+    fn rel_close(a: f64, b: f64, rel: f64) {
+        assert!((a - b).abs() <= rel * b.abs(), "{a} vs {b} (rel {rel})");
+    }
+
+    #[test]
+    fn mean_and_sd_match_two_pass() {
+        for n in [2, 10, 1000, 5000] {
+            let values: Vec<f64> = (0..n).map(wiggly).collect();
+            let (mean, sd) = two_pass(&values);
+            for b in [1, 7, 64, 10_000] {
+                let s = merged(&batches(&values, b)).summary();
+                assert_eq!(s.n, n as u64);
+                rel_close(s.mean, mean, 1e-12);
+                rel_close(s.sd, sd, 1e-12);
+                rel_close(s.se, sd / (n as f64).sqrt(), 1e-12);
+            }
+        }
+    }
+
+    #[test]
+    fn large_level_small_noise() {
+        // 1e9 + noise of sd ~1e-3: the hard case for Σx² − (Σx)²/n.
+        let values: Vec<f64> = (0..100_000)
+            .map(|i| 1e9 + 1.4e-3 * ((i as f64) * 0.618_033_988_7).sin())
+            .collect();
+        let (mean, sd) = two_pass(&values);
+        assert!((sd - 1e-3).abs() < 1e-4, "reference sd {sd}");
+        for b in [1, 64, 1000] {
+            let s = merged(&batches(&values, b)).summary();
+            rel_close(s.mean, mean, 1e-15);
+            rel_close(s.sd, sd, 1e-6);
+        }
+        // Batches whose shift is far from the global mean.
+        let values: Vec<f64> = (0..10_000)
+            .map(|i| 1e9 + if i % 100 == 0 { 1.0 } else { 0.0 } + 1e-3 * (i as f64).cos())
+            .collect();
+        let (mean, sd) = two_pass(&values);
+        let s = merged(&batches(&values, 100)).summary();
+        rel_close(s.mean, mean, 1e-15);
+        rel_close(s.sd, sd, 1e-9);
+    }
+
+    #[test]
+    fn any_grouping_is_bit_identical() {
+        let values: Vec<f64> = (0..6400).map(|i| wiggly(i) * 1e6 + 1e9).collect();
+        let parts = batches(&values, 64);
+        let forward = merged(&parts);
+        let backward = merged(parts.iter().rev());
+        // A tree: pairs merged, then the pairs merged in a scrambled order.
+        let pairs: Vec<Moments> = parts.chunks(2).map(merged).collect();
+        let mut order: Vec<usize> = (0..pairs.len()).collect();
+        order.sort_by_key(|&i| (i * 37) % pairs.len());
+        let tree = merged(order.iter().map(|&i| &pairs[i]));
+        for m in [&backward, &tree] {
+            assert_eq!(m, &forward);
+            let (a, b) = (m.summary(), forward.summary());
+            assert_eq!(a.mean.to_bits(), b.mean.to_bits());
+            assert_eq!(a.sd.to_bits(), b.sd.to_bits());
+            assert_eq!(
+                serde_json::to_string(m).expect("serialise"),
+                serde_json::to_string(&forward).expect("serialise")
+            );
+        }
+    }
+
+    #[test]
+    fn counts_extremes_and_degenerate_cases() {
+        let mut batch = Batch::EMPTY;
+        for x in [
+            f64::NAN,
+            2.0,
+            f64::INFINITY,
+            -0.0,
+            f64::NEG_INFINITY,
+            0.0,
+            f64::NAN,
+            5.0,
+        ] {
+            batch.push(x);
+        }
+        let mut m = Moments::default();
+        m.fold(&batch);
+        let s = m.summary();
+        assert_eq!((s.n, s.undefined, s.non_finite), (4, 2, 2));
+        assert_eq!(s.min.to_bits(), (-0.0f64).to_bits());
+        assert_eq!(s.max.to_bits(), 5.0f64.to_bits());
+        assert_eq!(s.mean.to_bits(), 1.75f64.to_bits());
+
+        let empty = Moments::default().summary();
+        assert_eq!(empty.n, 0);
+        assert!(
+            [empty.mean, empty.sd, empty.se, empty.min, empty.max]
+                .iter()
+                .all(|v| v.is_nan())
+        );
+        let mut only_nan = Batch::EMPTY;
+        only_nan.push(f64::NAN);
+        let mut m = Moments::default();
+        m.fold(&only_nan);
+        assert_eq!((m.summary().n, m.summary().undefined), (0, 1));
+        assert!(m.summary().mean.is_nan());
+
+        let one = merged(&batches(&[42.5], 1)).summary();
+        assert_eq!(
+            (
+                one.n,
+                one.mean.to_bits(),
+                one.sd.to_bits(),
+                one.se.to_bits()
+            ),
+            (1, 42.5f64.to_bits(), 0, 0)
+        );
+        // Constant values: sd exactly 0.
+        let c = merged(&batches(&[0.1; 999], 10)).summary();
+        assert_eq!(c.mean.to_bits(), 0.1f64.to_bits());
+        assert_eq!(c.sd.to_bits(), 0);
+        // Squares beyond the double range: mean and sd undefined, extremes kept.
+        let huge = merged(&batches(&[1e200, -1e200], 2)).summary();
+        assert!(huge.mean.is_nan() && huge.sd.is_nan());
+        assert_eq!(huge.max.to_bits(), 1e200f64.to_bits());
     }
 }

@@ -180,8 +180,11 @@ impl TryFrom<GridRepr> for Grid {
     fn try_from(r: GridRepr) -> Result<Self, String> {
         let lo = float_from_text(&r.lo)?;
         let width = float_from_text(&r.width)?;
-        if !(width > 0.0) || r.bins == 0 {
-            return Err(format!("grid needs width > 0 and bins ≥ 1, got {width} and {}", r.bins));
+        if width <= 0.0 || r.bins == 0 {
+            return Err(format!(
+                "grid needs width > 0 and bins ≥ 1, got {width} and {}",
+                r.bins
+            ));
         }
         if r.integer && width.fract() != 0.0 {
             return Err(format!("integer grid needs a whole width, got {width}"));
@@ -228,7 +231,10 @@ impl Histogram {
         } else if t < 0.0 {
             *self.below.entry(tail_key(-t)).or_insert(0) += 1;
         } else {
-            *self.above.entry(tail_key(t - grid.bins as f64)).or_insert(0) += 1;
+            *self
+                .above
+                .entry(tail_key(t - grid.bins as f64))
+                .or_insert(0) += 1;
         }
     }
 
@@ -247,7 +253,9 @@ impl Histogram {
 
     /// Number of values counted.
     fn total(&self) -> u64 {
-        self.core.iter().sum::<u64>() + self.below.values().sum::<u64>() + self.above.values().sum::<u64>()
+        self.core.iter().sum::<u64>()
+            + self.below.values().sum::<u64>()
+            + self.above.values().sum::<u64>()
     }
 
     /// Non-empty bins in ascending order of value: `(count, low edge, high edge)`.
@@ -307,7 +315,10 @@ impl QuantileState {
                     h.add(x, grid);
                     *self = QuantileState::Histogram(h);
                 } else {
-                    debug_assert!(false, "more than {EXACT_CAP} quantile values without a grid");
+                    debug_assert!(
+                        false,
+                        "more than {EXACT_CAP} quantile values without a grid"
+                    );
                     values.push(x);
                 }
             }
@@ -370,17 +381,31 @@ impl QuantileState {
     /// Type 7, `h = (n − 1) q`: exactly `x[⌊h⌋] + (h − ⌊h⌋)(x[⌊h⌋+1] − x[⌊h⌋])`
     /// on the sorted values; on a histogram the bin holding rank `h`, with
     /// `C` values before it and `k` in it over `[a, b)`, gives
-    /// `a + (h − C + ½)(b − a) / k`, clamped into `[min, max]`.
+    /// `a + (h − C + ½)(b − a) / k` (kept inside `[a, b]`), clamped into `[min, max]`.
     /// Integer measures use the lower rank `r = ⌊h⌋`: exactly `x[r]`; on a
     /// histogram the same interpolation at `r`, rounded to the nearest integer
-    /// inside the bin (exact when the bin width is 1).
-    pub fn quantiles(&self, qs: &[f64], integer: bool, grid: Option<&Grid>, min: f64, max: f64) -> Vec<f64> {
+    /// inside the bin (exact when the bin width is 1). The extreme ranks give `min`
+    /// and `max` exactly.
+    pub fn quantiles(
+        &self,
+        qs: &[f64],
+        integer: bool,
+        grid: Option<&Grid>,
+        min: f64,
+        max: f64,
+    ) -> Vec<f64> {
         match self {
             QuantileState::Exact(values) => {
                 let mut sorted = values.clone();
                 sorted.sort_by(f64::total_cmp);
                 qs.iter()
-                    .map(|&q| if integer { lower(&sorted, q) } else { type7(&sorted, q) })
+                    .map(|&q| {
+                        if integer {
+                            lower(&sorted, q)
+                        } else {
+                            type7(&sorted, q)
+                        }
+                    })
                     .collect()
             }
             QuantileState::Histogram(h) => {
@@ -405,7 +430,14 @@ impl QuantileState {
 }
 
 /// One quantile from ascending bins; see [`QuantileState::quantiles`].
-fn histogram_quantile(bins: &[(u64, f64, f64)], n: u64, q: f64, integer: bool, min: f64, max: f64) -> f64 {
+fn histogram_quantile(
+    bins: &[(u64, f64, f64)],
+    n: u64,
+    q: f64,
+    integer: bool,
+    min: f64,
+    max: f64,
+) -> f64 {
     if n == 0 || q.is_nan() {
         return f64::NAN;
     }
@@ -413,12 +445,20 @@ fn histogram_quantile(bins: &[(u64, f64, f64)], n: u64, q: f64, integer: bool, m
     if integer {
         h = h.floor();
     }
+    // The extreme ranks are known exactly.
+    if h <= 0.0 {
+        return min;
+    }
+    if h >= (n - 1) as f64 {
+        return max;
+    }
     let mut before = 0u64;
     for &(k, a, b) in bins {
         if h < (before + k) as f64 {
-            let x = a + (h - before as f64 + 0.5) / k as f64 * (b - a);
+            let x = (a + (h - before as f64 + 0.5) / k as f64 * (b - a)).clamp(a, b);
             let x = if integer {
-                x.round().clamp((a + 0.5).ceil(), (b - 0.5).floor().max((a + 0.5).ceil()))
+                x.round()
+                    .clamp((a + 0.5).ceil(), (b - 0.5).floor().max((a + 0.5).ceil()))
             } else {
                 x
             };
@@ -482,7 +522,13 @@ impl QuantileRepr {
                 QuantileRepr::Exact(v.into_iter().map(float_text).collect())
             }
             QuantileState::Histogram(h) => QuantileRepr::Histogram {
-                core: h.core.iter().copied().enumerate().filter(|p| p.1 > 0).collect(),
+                core: h
+                    .core
+                    .iter()
+                    .copied()
+                    .enumerate()
+                    .filter(|p| p.1 > 0)
+                    .collect(),
                 below: h.below.iter().map(|(k, c)| (*k, *c)).collect(),
                 above: h.above.iter().map(|(k, c)| (*k, *c)).collect(),
             },
@@ -493,7 +539,10 @@ impl QuantileRepr {
     pub(crate) fn into_state(self, grid: Option<&Grid>) -> Result<QuantileState, String> {
         match self {
             QuantileRepr::Exact(text) => {
-                let values = text.iter().map(|t| float_from_text(t)).collect::<Result<Vec<f64>, _>>()?;
+                let values = text
+                    .iter()
+                    .map(|t| float_from_text(t))
+                    .collect::<Result<Vec<f64>, _>>()?;
                 if !values.is_sorted_by(|a, b| a.total_cmp(b).is_le()) {
                     return Err("exact values must be sorted".into());
                 }
@@ -523,5 +572,208 @@ impl QuantileRepr {
                 Ok(QuantileState::Histogram(h))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use statrs::distribution::{ContinuousCDF, Normal};
+
+    /// SplitMix64: a tiny portable generator for test data.
+    struct SplitMix(u64);
+
+    impl SplitMix {
+        fn uniform(&mut self) -> f64 {
+            self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            z ^= z >> 31;
+            ((z >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+        }
+    }
+
+    /// `n` standard normal draws (inverse CDF of SplitMix uniforms, seed fixed).
+    fn normals(n: usize, seed: u64) -> Vec<f64> {
+        let z = Normal::standard();
+        let mut g = SplitMix(seed);
+        (0..n).map(|_| z.inverse_cdf(g.uniform())).collect()
+    }
+
+    fn state_of(values: &[f64], grid: Option<&Grid>) -> QuantileState {
+        let mut s = QuantileState::default();
+        values.iter().for_each(|&v| s.push(v, grid));
+        s
+    }
+
+    fn extremes(values: &[f64]) -> (f64, f64) {
+        let min = values.iter().copied().fold(f64::INFINITY, f64::min);
+        let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        (min, max)
+    }
+
+    const LEVELS: [f64; 5] = [0.01, 0.05, 0.5, 0.95, 0.99];
+
+    /// Largest error of the histogram quantiles at [`LEVELS`] in units of `sd`,
+    /// with the pilot the first 1024 values.
+    fn max_error_in_sd(values: &[f64], bins: usize, sd: f64) -> f64 {
+        let grid = Grid::from_pilot(&values[..1024], bins, false);
+        let state = state_of(values, Some(&grid));
+        assert!(matches!(state, QuantileState::Histogram(_)));
+        let (min, max) = extremes(values);
+        let got = state.quantiles(&LEVELS, false, Some(&grid), min, max);
+        let mut sorted = values.to_vec();
+        sorted.sort_by(f64::total_cmp);
+        LEVELS
+            .iter()
+            .zip(&got)
+            .map(|(&q, &g)| (g - type7(&sorted, q)).abs() / sd)
+            .fold(0.0, f64::max)
+    }
+
+    #[test]
+    fn exact_mode_is_type7() {
+        let s = state_of(&[3.0, 1.0, 5.0, 2.0, 4.0], None);
+        let got = s.quantiles(
+            &[0.0, 0.05, 0.1, 0.25, 0.5, 0.95, 1.0],
+            false,
+            None,
+            1.0,
+            5.0,
+        );
+        let want = [1.0, 1.2, 1.4, 2.0, 3.0, 4.8, 5.0];
+        for (g, w) in got.iter().zip(want) {
+            assert!((g - w).abs() < 1e-15, "{got:?}");
+        }
+        // sorted [-2, 4, 7, 10]: q = 0.5 → 5.5, q = 0.9 → 7 + 0.7·3.
+        let s = state_of(&[10.0, -2.0, 4.0, 7.0], None);
+        let got = s.quantiles(&[0.5, 0.9], false, None, -2.0, 10.0);
+        assert!(
+            (got[0] - 5.5).abs() < 1e-15 && (got[1] - 9.1).abs() < 1e-14,
+            "{got:?}"
+        );
+        // Integer measures: the lower rank, an order statistic.
+        let got = s.quantiles(&[0.5, 0.9, 1.0], true, None, -2.0, 10.0);
+        assert_eq!(got, vec![4.0, 7.0, 10.0]);
+        assert!(QuantileState::default().quantiles(&[0.5], false, None, 0.0, 0.0)[0].is_nan());
+    }
+
+    #[test]
+    fn same_state_from_any_grouping_or_order() {
+        let values: Vec<f64> = normals(5000, 7)
+            .iter()
+            .map(|z| 100.0 + 10.0 * z.powi(3))
+            .collect();
+        let grid = Grid::from_pilot(&values[..1024], 512, false);
+        let g = Some(&grid);
+        let whole = state_of(&values, g);
+        let mut reversed = values.clone();
+        reversed.reverse();
+        // Small exact parts merged (unions, then the switch to a histogram) ...
+        let mut parts: Vec<QuantileState> = values.chunks(300).map(|c| state_of(c, g)).collect();
+        parts.reverse();
+        let mut merged = QuantileState::default();
+        for p in &parts {
+            merged.merge(p, g);
+        }
+        // ... and a histogram merged into an exact state.
+        let mut small = state_of(&values[..10], g);
+        small.merge(&state_of(&values[10..], g), g);
+        for other in [state_of(&reversed, g), merged, small] {
+            assert_eq!(other, whole);
+            let (min, max) = extremes(&values);
+            let a = other.quantiles(&LEVELS, false, g, min, max);
+            let b = whole.quantiles(&LEVELS, false, g, min, max);
+            assert_eq!(
+                a.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+                b.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+            );
+        }
+        // Exact unions: the same sorted multiset.
+        let mut a = state_of(&values[..500], g);
+        a.merge(&state_of(&values[500..1000], g), g);
+        let mut b = state_of(&values[500..1000], g);
+        b.merge(&state_of(&values[..500], g), g);
+        a.canonicalise();
+        b.canonicalise();
+        assert_eq!(a, b);
+        assert!(matches!(a, QuantileState::Exact(ref v) if v.len() == 1000));
+        assert!(!a.merge_needs_grid(&state_of(&values[..24], g)));
+        assert!(a.merge_needs_grid(&state_of(&values[..25], g)));
+    }
+
+    #[test]
+    fn histogram_error_is_a_small_fraction_of_the_spread() {
+        const N: usize = 1_000_000;
+        let z = normals(N, 2024);
+        let normal: Vec<f64> = z.iter().map(|z| 1e9 + 1e7 * z).collect();
+        let lognormal: Vec<f64> = z.iter().map(|z| z.exp()).collect();
+        let tiny: Vec<f64> = z.iter().map(|z| 1e-12 * (1.0 + 0.1 * z)).collect();
+        let lognormal_sd = ((1f64.exp() - 1.0) * 1f64.exp()).sqrt();
+        let errors = [
+            ("N(1e9, 1e7)", max_error_in_sd(&normal, 2048, 1e7)),
+            (
+                "lognormal(0, 1)",
+                max_error_in_sd(&lognormal, 2048, lognormal_sd),
+            ),
+            ("1e-12 (1 + 0.1 z)", max_error_in_sd(&tiny, 2048, 1e-13)),
+            ("N(1e9, 1e7), 512 bins", max_error_in_sd(&normal, 512, 1e7)),
+        ];
+        for (name, e) in errors {
+            println!("{name}: max error at P1, P5, P50, P95, P99 = {e:.2e} sd");
+            assert!(e < 0.02, "{name}: {e} sd");
+        }
+    }
+
+    #[test]
+    fn integer_measures_give_integers() {
+        let z = normals(20_000, 3);
+        for (scale, bins) in [(3.0, 2048), (30.0, 512), (1e5, 512)] {
+            let values: Vec<f64> = z.iter().map(|z| (500.0 + scale * z).round()).collect();
+            let grid = Grid::from_pilot(&values[..1024], bins, true);
+            assert!(grid.width() >= 1.0 && grid.width().fract() == 0.0);
+            let state = state_of(&values, Some(&grid));
+            let (min, max) = extremes(&values);
+            let qs = [0.0, 0.01, 0.25, 0.5, 0.9, 0.99, 1.0];
+            let got = state.quantiles(&qs, true, Some(&grid), min, max);
+            let mut sorted = values.clone();
+            sorted.sort_by(f64::total_cmp);
+            for (q, g) in qs.iter().zip(&got) {
+                assert!(g.fract() == 0.0, "{g}");
+                let want = lower(&sorted, *q);
+                if grid.width().to_bits() == 1f64.to_bits() {
+                    assert_eq!(g.to_bits(), want.to_bits(), "q {q}");
+                } else {
+                    assert!((g - want).abs() <= grid.width(), "q {q}: {g} vs {want}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn pilot_fallbacks_and_tails() {
+        // IQR 0: the sd is used; sd 0: a tiny relative spread.
+        let mostly_zero: Vec<f64> = (0..1000)
+            .map(|i| if i % 10 == 0 { 5.0 } else { 0.0 })
+            .collect();
+        let g = Grid::from_pilot(&mostly_zero, 100, false);
+        assert!(g.width() > 0.05, "{g:?}");
+        let g = Grid::from_pilot(&[7.0; 50], 100, false);
+        assert!((g.width() - 7.0 * 40e-9 / 100.0).abs() < 1e-20);
+        let g = Grid::from_pilot(&[f64::NAN], 0, false);
+        assert_eq!(g.bins(), 1);
+        // Values far outside the core land in tail bins within ~1.1 % of their distance.
+        let grid = Grid::from_pilot(&normals(1024, 1), 64, false);
+        let far = [-1e6, -3e3, -50.0, 40.0, 1e4, 1e300];
+        let mut state = state_of(&normals(2000, 9), Some(&grid));
+        far.iter().for_each(|&v| state.push(v, Some(&grid)));
+        let n = state.count() as f64;
+        let qs = [0.0, 1.5 / (n - 1.0), 2.5 / (n - 1.0), 1.0];
+        let got = state.quantiles(&qs, false, Some(&grid), -1e6, 1e300);
+        assert_eq!(got[0].to_bits(), (-1e6f64).to_bits());
+        assert!((got[1] + 3e3).abs() < 0.012 * 3e3, "{got:?}");
+        assert!((got[2] + 50.0).abs() < 0.012 * 50.0, "{got:?}");
+        assert_eq!(got[3].to_bits(), 1e300f64.to_bits());
     }
 }

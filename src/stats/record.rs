@@ -115,7 +115,11 @@ impl RecordStats {
     /// If `record` does not have one value per position.
     #[inline]
     pub fn push(&mut self, record: &[f64]) {
-        assert_eq!(record.len(), self.batch.len(), "one value per record position");
+        assert_eq!(
+            record.len(),
+            self.batch.len(),
+            "one value per record position"
+        );
         for (b, &x) in self.batch.iter_mut().zip(record) {
             b.push(x);
         }
@@ -217,7 +221,10 @@ impl RecordStats {
             (Some(a), Some(b)) => (a, b),
             _ => (f64::NEG_INFINITY, f64::INFINITY),
         };
-        Some(slot.state.quantiles(qs, slot.integer, slot.grid.as_ref(), min, max))
+        Some(
+            slot.state
+                .quantiles(qs, slot.integer, slot.grid.as_ref(), min, max),
+        )
     }
 
     /// The quantile state of position `j` (for tests and diagnostics).
@@ -298,17 +305,26 @@ impl TryFrom<RecordRepr> for RecordStats {
                 .quantile_spec(s.position)
                 .ok_or_else(|| format!("position {} keeps no quantiles", s.position))?;
             if let Some(g) = &s.grid {
-                if g.integer() != spec.integer {
-                    return Err(format!("grid of position {} disagrees with the plan", s.position));
+                if g.integer() != spec.integer || g.bins() != spec.bins.max(1) {
+                    return Err(format!(
+                        "grid of position {} disagrees with the plan",
+                        s.position
+                    ));
                 }
             }
             let state = s.state.into_state(s.grid.as_ref())?;
             if let QuantileState::Exact(v) = &state {
                 if v.len() > EXACT_CAP && s.grid.is_some() {
-                    return Err(format!("position {} holds too many exact values", s.position));
+                    return Err(format!(
+                        "position {} holds too many exact values",
+                        s.position
+                    ));
                 }
                 if v.len() > EXACT_CAP {
-                    return Err(StatsError::NoGrid { position: s.position }.to_string());
+                    return Err(StatsError::NoGrid {
+                        position: s.position,
+                    }
+                    .to_string());
                 }
             }
             if state.count() != r.moments[s.position].n {
@@ -329,5 +345,201 @@ impl TryFrom<RecordRepr> for RecordStats {
         }
         stats.moments = r.moments;
         Ok(stats)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::QuantileSpec;
+
+    const BATCH: usize = 50;
+    const BATCHES: usize = 40;
+
+    fn plan() -> Plan {
+        Plan::new(vec![
+            None,
+            Some(QuantileSpec {
+                bins: 256,
+                integer: false,
+            }),
+            Some(QuantileSpec {
+                bins: 64,
+                integer: true,
+            }),
+            None,
+        ])
+    }
+
+    /// The record of path `p`: irregular values, some undefined or infinite.
+    fn record(p: usize) -> [f64; 4] {
+        let x = p as f64;
+        [
+            1e9 + 1e-3 * (x * 0.7).sin(),
+            if p % 17 == 3 {
+                f64::NAN
+            } else {
+                100.0 * (x * 1.3).cos().powi(3) + 0.01 * x
+            },
+            ((x * 0.31).sin() * 20.0 + 40.0).round(),
+            if p % 29 == 5 {
+                f64::INFINITY
+            } else if p % 2 == 0 {
+                -0.0
+            } else {
+                0.0
+            },
+        ]
+    }
+
+    fn grids(plan: &Plan) -> Vec<Option<Grid>> {
+        let pilot: Vec<[f64; 4]> = (0..1024).map(record).collect();
+        (0..plan.len())
+            .map(|j| {
+                plan.quantile_spec(j).map(|s| {
+                    let values: Vec<f64> = pilot.iter().map(|r| r[j]).collect();
+                    Grid::from_pilot(&values, s.bins, s.integer)
+                })
+            })
+            .collect()
+    }
+
+    /// Statistics of the given batches, each run in its absolute path range.
+    fn run(batches: impl IntoIterator<Item = usize>) -> RecordStats {
+        let plan = plan();
+        let mut stats = RecordStats::new(&plan, Some(grids(&plan)));
+        for k in batches {
+            for p in k * BATCH..(k + 1) * BATCH {
+                stats.push(&record(p));
+            }
+            stats.end_batch();
+        }
+        stats
+    }
+
+    fn fingerprint(s: &RecordStats) -> Vec<u64> {
+        let mut out = Vec::new();
+        for j in 0..s.len() {
+            let m = s.summary(j);
+            out.extend([m.n, m.undefined, m.non_finite]);
+            out.extend([m.mean, m.sd, m.se, m.min, m.max].map(f64::to_bits));
+            if let Some(q) = s.quantiles(j, &[0.0, 0.05, 0.5, 0.95, 1.0]) {
+                out.extend(q.iter().map(|v| v.to_bits()));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn one_run_halves_and_workers_agree_to_the_byte() {
+        let whole = run(0..BATCHES);
+        assert!(matches!(
+            whole.quantile_state(1),
+            Some(QuantileState::Histogram(_))
+        ));
+        let mut halves = run(BATCHES / 2..BATCHES);
+        halves.merge(&run(0..BATCHES / 2)).expect("same plan");
+        // Three workers taking batches round-robin, merged in a scrambled order,
+        // and single-batch states merged one by one (exact unions first).
+        let workers: Vec<RecordStats> = (0..3)
+            .map(|w| run((0..BATCHES).filter(|k| k % 3 == w)))
+            .collect();
+        let mut threads = workers[2].clone();
+        threads.merge(&workers[0]).expect("same plan");
+        threads.merge(&workers[1]).expect("same plan");
+        let mut singles = run([]);
+        for k in (0..BATCHES).rev() {
+            singles.merge(&run([k])).expect("same plan");
+        }
+        let json = whole.to_json();
+        for other in [&halves, &threads, &singles] {
+            assert_eq!(other.to_json(), json);
+            assert_eq!(fingerprint(other), fingerprint(&whole));
+        }
+        let s = whole.summary(3);
+        assert_eq!((s.n, s.non_finite), (2000 - 69, 69));
+        assert_eq!(s.min.to_bits(), (-0.0f64).to_bits());
+        assert_eq!(s.max.to_bits(), 0.0f64.to_bits());
+        assert_eq!(whole.summary(1).undefined, 118);
+        assert_eq!(whole.quantiles(0, &[0.5]), None);
+        let q = whole
+            .quantiles(2, &[0.01, 0.5, 0.99])
+            .expect("quantile position");
+        assert!(q.iter().all(|v| v.fract() == 0.0), "{q:?}");
+    }
+
+    #[test]
+    fn json_round_trip_is_exact_and_checked() {
+        for stats in [run(0..BATCHES), run(0..3), run([])] {
+            let json = stats.to_json();
+            let back = RecordStats::from_json(&json).expect("valid state");
+            assert_eq!(back.to_json(), json);
+            assert_eq!(fingerprint(&back), fingerprint(&stats));
+        }
+        let json = run(0..3).to_json();
+        // Position 2 (all values defined) has the last n of 150: its count must
+        // agree with its quantile state.
+        let at = json.rfind(r#""n":150"#).expect("position 2 count");
+        let miscounted = format!("{}\"n\":151{}", &json[..at], &json[at + 7..]);
+        let unknown = json.replacen(r#""quantiles":["#, r#""quantiles":[],"x":["#, 1);
+        let no_bins = json.replacen(r#""bins":64"#, r#""bins":0"#, 1);
+        let no_width = json.replacen(r#""width":"13.0""#, r#""width":"0.0""#, 1);
+        assert_ne!(no_width, json);
+        for bad in [miscounted, unknown, no_bins, no_width] {
+            assert!(
+                matches!(RecordStats::from_json(&bad), Err(StatsError::Json(_))),
+                "{bad}"
+            );
+        }
+        assert!(RecordStats::from_json("{}").is_err());
+    }
+
+    #[test]
+    fn merge_refuses_what_cannot_be_exact() {
+        let plan = plan();
+        let mut a = run(0..2);
+        let other_plan = RecordStats::new(&Plan::moments_only(4), None);
+        assert!(matches!(
+            a.merge(&other_plan),
+            Err(StatsError::PlanMismatch)
+        ));
+        let no_grids = RecordStats::new(&plan, None);
+        assert!(matches!(
+            a.merge(&no_grids),
+            Err(StatsError::GridMismatch { position: 1 })
+        ));
+        let mut open = run(0..1);
+        open.push(&record(0));
+        assert!(matches!(a.merge(&open), Err(StatsError::OpenBatch)));
+        // Without grids, exact states merge up to EXACT_CAP values and no further.
+        let exact = |range: std::ops::Range<usize>| {
+            let mut s = RecordStats::new(&plan, None);
+            range.for_each(|p| s.push(&record(p)));
+            s.end_batch();
+            s
+        };
+        let mut x = exact(0..1000);
+        x.merge(&exact(1000..1024)).expect("1024 values stay exact");
+        let before = x.to_json();
+        let err = x
+            .merge(&exact(1024..1025))
+            .expect_err("1025 values need a grid");
+        assert!(matches!(err, StatsError::NoGrid { position: 2 }));
+        assert_eq!(
+            err.to_string(),
+            "position 2 has more than 1024 quantile values but no grid"
+        );
+        assert_eq!(x.to_json(), before, "a failed merge changes nothing");
+    }
+
+    #[test]
+    fn end_batch_is_idempotent() {
+        let mut a = run(0..2);
+        let json = a.to_json();
+        a.end_batch();
+        a.end_batch();
+        assert_eq!(a.to_json(), json);
+        assert_eq!(a.len(), 4);
+        assert!(!a.is_empty());
     }
 }
