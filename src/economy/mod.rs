@@ -12,6 +12,8 @@
 use rand::RngExt;
 use rand_distr::{Distribution, Poisson, StandardNormal};
 
+mod poisson;
+
 use crate::finance;
 use crate::scenario::{Bearer, ContributionKind, FirmLand, LandRevenue, Scenario, Terminal};
 
