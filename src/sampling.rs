@@ -98,5 +98,6 @@ impl ParamSet {
 #[inline]
 pub fn open_unit<R: rand::Rng + ?Sized>(rng: &mut R) -> f64 {
     const SCALE: f64 = 1.0 / (1u64 << 53) as f64;
-    ((rng.next_u64() >> 11) as f64 + 0.5) * SCALE
+    // The top cell's midpoint 1 − 2^-54 would round to 1; it takes the largest f64 below 1.
+    (((rng.next_u64() >> 11) as f64 + 0.5) * SCALE).min(1.0 - f64::EPSILON / 2.0)
 }

@@ -124,7 +124,8 @@ pub fn firm_shock_rng(seed_word: u64) -> Xoshiro256PlusPlus {
 #[inline]
 pub fn unit_from_u64(x: u64) -> f64 {
     const SCALE: f64 = 1.0 / (1u64 << 53) as f64;
-    ((x >> 11) as f64 + 0.5) * SCALE
+    // The top cell's midpoint 1 − 2^-54 would round to 1; it takes the largest f64 below 1.
+    (((x >> 11) as f64 + 0.5) * SCALE).min(1.0 - f64::EPSILON / 2.0)
 }
 
 #[cfg(test)]

@@ -83,6 +83,9 @@ pub(super) fn bear_costs(scn: &Scenario, d: &[f64], cost_mult: &[f64], ledger: &
 }
 
 #[cfg(test)]
+// The expected values are worked by hand so that each is the exactly rounded result
+// of the same one or two operations.
+#[allow(clippy::float_cmp)]
 mod tests {
     use super::*;
     use crate::economy::testing::{parse, scenario};

@@ -80,6 +80,9 @@ pub(super) fn equity(fixed: Option<&[f64]>, values: &[f64], equity: &mut [f64]) 
 }
 
 #[cfg(test)]
+// The expected values are worked by hand so that each is the exactly rounded result
+// of the same one or two operations.
+#[allow(clippy::float_cmp)]
 mod tests {
     use super::*;
     use crate::economy::testing::{parse, scenario};

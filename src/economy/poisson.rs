@@ -45,7 +45,7 @@ fn sequential(lambda: f64, u: f64) -> u64 {
         let next = cdf + p;
         // Past the mode the terms shrink; once adding one no longer moves the sum,
         // the CDF has reached 1 in floating point and u lies within rounding of it.
-        if next == cdf && k as f64 > lambda {
+        if next <= cdf && k as f64 > lambda {
             break;
         }
         cdf = next;

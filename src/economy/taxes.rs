@@ -178,6 +178,9 @@ impl TaxParams {
 }
 
 #[cfg(test)]
+// The expected values are worked by hand so that each is the exactly rounded result
+// of the same one or two operations.
+#[allow(clippy::float_cmp)]
 mod tests {
     use super::*;
     use crate::economy::testing::{parse, scenario};
