@@ -1,0 +1,512 @@
+//! The stochastic economy of firms (MODEL.md §5): sector parameters resolved for the
+//! path, the pool of firms, the year's exits and arrivals, and the firm-years with
+//! their revenue and taxes.
+//!
+//! Each prospective firm reads its own block of the `firms` stream
+//! ([`streams::firm_word_pos`]) and carries its own generator of yearly shocks, so
+//! its whole life depends only on the path, its arrival year and its order among
+//! that year's arrivals (MODEL.md §10).
+
+use rand::Rng;
+use rand::rngs::{ChaCha8Rng, Xoshiro256PlusPlus};
+use rand_distr::{Distribution, StandardNormal};
+
+use super::taxes::{self, LossRing, TaxBase, TaxParams};
+use super::{MAX_LOSS_CARRY, NEVER, ramp};
+use crate::scenario::{FirmLand, LandRevenue, Scenario, Sector};
+use crate::streams::{self, FIRM_WORDS, firm_slot, unit_from_u64};
+
+/// A sector's parameters resolved for one path.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct SectorParams {
+    pub(super) revenue_per_mu: f64,
+    /// g − σ²/2.
+    pub(super) drift: f64,
+    /// σβ: loading of the macro innovation.
+    pub(super) macro_load: f64,
+    /// σ sqrt(1 − β²): loading of the firm's own innovation.
+    pub(super) own_load: f64,
+    pub(super) exit_hazard: f64,
+    pub(super) value_added_ratio: f64,
+    pub(super) profit_margin: f64,
+    pub(super) fixed_cost_per_mu: f64,
+    pub(super) wage_share: f64,
+    pub(super) property_tax_per_mu: f64,
+    pub(super) vat_rate: f64,
+    pub(super) cit_rate: f64,
+    pub(super) ramp_years: u32,
+    pub(super) cit_free_years: u32,
+    pub(super) cit_half_years: u32,
+    pub(super) loss_carry_years: u32,
+    /// drift + macro_load × ε^macro of the current year.
+    pub(super) year_shift: f64,
+}
+
+impl SectorParams {
+    /// The path's values of sector `s`, with property tax at `property_rate` of its
+    /// building value.
+    pub(super) fn resolve(s: &Sector, d: &[f64], property_rate: f64) -> SectorParams {
+        let sigma = s.volatility.get(d);
+        let beta = s.macro_beta.get(d);
+        SectorParams {
+            revenue_per_mu: s.revenue_per_mu.get(d),
+            drift: s.growth.get(d) - 0.5 * sigma * sigma,
+            macro_load: sigma * beta,
+            own_load: sigma * (1.0 - beta * beta).max(0.0).sqrt(),
+            exit_hazard: s.exit_hazard.get(d),
+            value_added_ratio: s.value_added_ratio.get(d),
+            profit_margin: s.profit_margin.get(d),
+            fixed_cost_per_mu: s.fixed_cost_per_mu.get(d),
+            wage_share: s.wage_share.get(d),
+            property_tax_per_mu: property_rate * s.building_value_per_mu.get(d),
+            vat_rate: s.vat_rate.get(d),
+            cit_rate: s.cit_rate.get(d),
+            ramp_years: s.ramp_years,
+            cit_free_years: s.cit_free_years,
+            cit_half_years: s.cit_half_years,
+            loss_carry_years: s.loss_carry_years,
+            year_shift: 0.0,
+        }
+    }
+}
+
+/// Firms of the path, stored column by column.
+#[derive(Debug, Clone, Default)]
+pub(super) struct FirmPool {
+    pub(super) land: Vec<f64>,
+    /// land × revenue_per_mu.
+    pub(super) base_revenue: Vec<f64>,
+    /// X_{i,t}: the log of the firm's revenue shock.
+    pub(super) log_shock: Vec<f64>,
+    pub(super) arrival: Vec<u32>,
+    pub(super) exit_year: Vec<u32>,
+    pub(super) sector: Vec<u32>,
+    /// Year taxable profit first appeared (start of the CIT holiday).
+    pub(super) holiday_start: Vec<u32>,
+    pub(super) displaced: Vec<bool>,
+    /// The firm's own generator of yearly shocks ε_{i,t}.
+    pub(super) shocks: Vec<Xoshiro256PlusPlus>,
+    pub(super) losses: Vec<LossRing>,
+    pub(super) loss_total: Vec<f64>,
+}
+
+impl FirmPool {
+    pub(super) fn clear(&mut self) {
+        self.land.clear();
+        self.base_revenue.clear();
+        self.log_shock.clear();
+        self.arrival.clear();
+        self.exit_year.clear();
+        self.sector.clear();
+        self.holiday_start.clear();
+        self.displaced.clear();
+        self.shocks.clear();
+        self.losses.clear();
+        self.loss_total.clear();
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.land.len()
+    }
+
+    fn swap_remove(&mut self, i: usize) {
+        self.land.swap_remove(i);
+        self.base_revenue.swap_remove(i);
+        self.log_shock.swap_remove(i);
+        self.arrival.swap_remove(i);
+        self.exit_year.swap_remove(i);
+        self.sector.swap_remove(i);
+        self.holiday_start.swap_remove(i);
+        self.displaced.swap_remove(i);
+        self.shocks.swap_remove(i);
+        self.losses.swap_remove(i);
+        self.loss_total.swap_remove(i);
+    }
+
+    /// Removes the firms that exit at the start of year `t`; returns the land they free.
+    pub(super) fn remove_exits(&mut self, t: u32) -> f64 {
+        let mut freed = 0.0;
+        let mut i = 0;
+        while i < self.len() {
+            if self.exit_year[i] <= t {
+                freed += self.land[i];
+                self.swap_remove(i);
+            } else {
+                i += 1;
+            }
+        }
+        freed
+    }
+}
+
+/// The park's saleable land that is open, and the part of it that is free.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Land {
+    pub(super) open: f64,
+    pub(super) free: f64,
+}
+
+/// The path's values of what governs arrivals and where land sales go.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Market {
+    /// Base arrival rate, times the rebate's attractiveness.
+    pub(super) arrival_rate: f64,
+    pub(super) crowding: f64,
+    pub(super) relocated_share: f64,
+    pub(super) displacement: f64,
+    pub(super) origin: Option<usize>,
+    pub(super) land_price: f64,
+    pub(super) land_to_company: bool,
+}
+
+impl Market {
+    pub(super) fn resolve(scn: &Scenario, d: &[f64], rebate_attractiveness: f64) -> Market {
+        let firms = &scn.firms;
+        Market {
+            arrival_rate: firms.arrival_rate.get(d) * rebate_attractiveness,
+            crowding: firms.crowding,
+            relocated_share: firms.relocated_share.get(d),
+            displacement: firms.displacement.get(d),
+            origin: firms.origin,
+            land_price: scn.company.land_price_per_mu.get(d),
+            land_to_company: scn.company.land_revenue == LandRevenue::Company,
+        }
+    }
+
+    /// The year's arrival rate.
+    ///
+    /// # Formula
+    /// λ_t = rate × A_t × exp(m_t) × (free / open)^crowding; 0 while no land is open.
+    pub(super) fn lambda(&self, attractiveness: f64, macro_level: f64, land: Land) -> f64 {
+        let base = self.arrival_rate * attractiveness;
+        if !(land.open > 0.0 && base > 0.0) {
+            return 0.0;
+        }
+        let free_factor = if self.crowding == 0.0 {
+            1.0
+        } else {
+            (land.free / land.open).max(0.0).powf(self.crowding)
+        };
+        base * macro_level.exp() * free_factor
+    }
+}
+
+/// Year of exit of a firm arriving in year `t` with exit uniform `u`.
+///
+/// # Formula
+/// Years survived after arrival G ~ Geometric(hazard), P(G = g) = (1 − h)^g h, by
+/// inversion G = ⌊ln(1 − u) / ln(1 − h)⌋; the firm exits at the start of year
+/// t + 1 + G. Never for h = 0 (or beyond `u32`), the year after arrival for h = 1.
+pub(super) fn exit_year(u: f64, hazard: f64, t: u32) -> u32 {
+    if hazard <= 0.0 {
+        NEVER
+    } else if hazard >= 1.0 {
+        t + 1
+    } else {
+        let g = ((1.0 - u).ln() / (1.0 - hazard).ln()).floor();
+        if g >= (NEVER - t - 2) as f64 {
+            NEVER
+        } else {
+            t + 1 + g as u32
+        }
+    }
+}
+
+/// Where the year's land sales went.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct LandSales {
+    /// All sales.
+    pub(super) total: f64,
+    /// The part received by the PDC (the rest goes to the governments' land pool).
+    pub(super) to_company: f64,
+    /// Prospective firms turned away for lack of land.
+    pub(super) turned_away: u64,
+}
+
+/// Everything a year's arrivals need that does not change during the path.
+pub(super) struct Arrivals<'a> {
+    pub(super) defs: &'a [Sector],
+    pub(super) sectors: &'a [SectorParams],
+    /// Cumulative sector weights.
+    pub(super) cdf: &'a [f64],
+    pub(super) market: Market,
+}
+
+impl Arrivals<'_> {
+    /// Lets `n` prospective firms arrive in year `t`, each reading its own
+    /// [`FIRM_WORDS`] words of the `firms` stream in order (turned away or not).
+    pub(super) fn arrive(
+        &self,
+        n: u64,
+        t: u32,
+        rng: &mut ChaCha8Rng,
+        land: &mut Land,
+        pool: &mut FirmPool,
+    ) -> LandSales {
+        let mut sales = LandSales::default();
+        if n == 0 {
+            return sales;
+        }
+        rng.set_word_pos(streams::firm_word_pos(t, 0));
+        for _ in 0..n {
+            let mut words = [0u64; FIRM_WORDS as usize];
+            for w in &mut words {
+                *w = rng.next_u64();
+            }
+            match self.admit(t, &words, land, pool) {
+                Some(taken) => {
+                    let sale = taken * self.market.land_price;
+                    sales.total += sale;
+                    if self.market.land_to_company {
+                        sales.to_company += sale;
+                    }
+                }
+                None => sales.turned_away += 1,
+            }
+        }
+        sales
+    }
+
+    /// One prospective firm of year `t` with its words: sector, land, origin, exit
+    /// year and shock generator. Returns the land it takes, or `None` when no free
+    /// land fits it.
+    fn admit(
+        &self,
+        t: u32,
+        words: &[u64; FIRM_WORDS as usize],
+        land: &mut Land,
+        pool: &mut FirmPool,
+    ) -> Option<f64> {
+        let unit = |slot: usize| unit_from_u64(words[slot]);
+        let total_weight = self.cdf.last().copied().unwrap_or(1.0);
+        let u = unit(firm_slot::SECTOR) * total_weight;
+        let k = self
+            .cdf
+            .partition_point(|&c| c < u)
+            .min(self.sectors.len() - 1);
+        let taken = match &self.defs[k].land_per_firm_mu {
+            FirmLand::Fixed(x) => *x,
+            FirmLand::PerFirm(dist) => dist.quantile(unit(firm_slot::LAND)),
+        };
+        if taken > land.free {
+            return None;
+        }
+        land.free -= taken;
+        let sp = &self.sectors[k];
+        let m = &self.market;
+        let relocated = m.origin.is_some() && unit(firm_slot::RELOCATED) < m.relocated_share;
+        pool.land.push(taken);
+        pool.base_revenue.push(taken * sp.revenue_per_mu);
+        pool.log_shock.push(0.0);
+        pool.arrival.push(t);
+        pool.exit_year
+            .push(exit_year(unit(firm_slot::EXIT), sp.exit_hazard, t));
+        pool.sector.push(k as u32);
+        pool.holiday_start.push(NEVER);
+        pool.displaced
+            .push(relocated && unit(firm_slot::DISPLACES) < m.displacement);
+        pool.shocks
+            .push(streams::firm_shock_rng(words[firm_slot::SHOCKS]));
+        pool.losses.push([0.0; MAX_LOSS_CARRY + 1]);
+        pool.loss_total.push(0.0);
+        Some(taken)
+    }
+}
+
+/// The park's sums over one year's firm-years.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct YearTotals {
+    /// Local retained taxes net of rebates (the pool LR_t).
+    pub(super) pool: f64,
+    pub(super) total: f64,
+    pub(super) local: f64,
+    pub(super) rebates: f64,
+    pub(super) gdp: f64,
+    pub(super) wages: f64,
+    pub(super) revenue: f64,
+    pub(super) occupied: f64,
+    /// Retained taxes of the firms displaced from the origin.
+    pub(super) displaced_tax: f64,
+}
+
+/// Runs year `t` of every firm in the pool: its own shock, revenue, profit, taxes.
+///
+/// # Formula
+/// X_{i,t} = X_{i,t−1} + (g − σ²/2) + σβ ε^macro_t + σ sqrt(1 − β²) ε_{i,t} for
+/// age > 0 (X = 0 in the arrival year); R = land × revenue_per_mu × revenue effect ×
+/// ramp(age) × exp(X); value added = ratio × R; VAT = rate × value added; profit =
+/// margin × R − fixed cost × land; CIT = rate × holiday factor × taxable profit after
+/// the loss carry-forward; wages = share × R.
+pub(super) fn firm_years(
+    pool: &mut FirmPool,
+    sectors: &[SectorParams],
+    tax: &TaxParams,
+    t: u32,
+    revenue_mult: f64,
+) -> YearTotals {
+    let mut y = YearTotals::default();
+    for i in 0..pool.len() {
+        let sp = &sectors[pool.sector[i] as usize];
+        let age = t - pool.arrival[i];
+        if age > 0 {
+            let eps: f64 = StandardNormal.sample(&mut pool.shocks[i]);
+            pool.log_shock[i] += sp.year_shift + sp.own_load * eps;
+        }
+        let land = pool.land[i];
+        let revenue = pool.base_revenue[i]
+            * revenue_mult
+            * ramp(age, sp.ramp_years)
+            * pool.log_shock[i].exp();
+        let value_added = sp.value_added_ratio * revenue;
+        let vat = sp.vat_rate * value_added;
+        let profit = sp.profit_margin * revenue - sp.fixed_cost_per_mu * land;
+        let taxable = taxes::carry_losses(
+            &mut pool.losses[i],
+            &mut pool.loss_total[i],
+            age,
+            sp.loss_carry_years,
+            profit,
+        );
+        let mut cit = 0.0;
+        if taxable > 0.0 {
+            if pool.holiday_start[i] == NEVER {
+                pool.holiday_start[i] = t;
+            }
+            let since = t - pool.holiday_start[i];
+            let factor = taxes::holiday_factor(since, sp.cit_free_years, sp.cit_half_years);
+            cit = sp.cit_rate * factor * taxable;
+        }
+        let wage_bill = sp.wage_share * revenue;
+        let f = tax.firm_year(&TaxBase {
+            vat,
+            cit,
+            wage_bill,
+            land,
+            property_tax_per_mu: sp.property_tax_per_mu,
+            age,
+        });
+        y.pool += f.retained - f.rebate;
+        y.total += f.total;
+        y.local += f.local;
+        y.rebates += f.rebate;
+        y.gdp += value_added;
+        y.wages += wage_bill;
+        y.revenue += revenue;
+        y.occupied += land;
+        if pool.displaced[i] {
+            y.displaced_tax += f.retained;
+        }
+    }
+    y
+}
+
+#[cfg(test)]
+// The expected values are worked by hand so that each is the exactly rounded result
+// of the same one or two operations.
+#[allow(clippy::float_cmp)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    #[test]
+    fn exit_year_inverts_the_geometric_law() {
+        assert_eq!(exit_year(0.99, 0.0, 3), NEVER);
+        assert_eq!(exit_year(0.01, 1.0, 3), 4);
+        // h = ½: G = ⌊ln(1 − u) / ln ½⌋ is 0 for u < ½, 1 for u in [½, ¾), ...
+        assert_eq!(exit_year(0.4, 0.5, 3), 4);
+        assert_eq!(exit_year(0.6, 0.5, 3), 5);
+        assert_eq!(exit_year(0.8, 0.5, 3), 6);
+    }
+
+    #[test]
+    fn arrival_rate_by_hand() {
+        let m = Market {
+            arrival_rate: 10.0,
+            crowding: 2.0,
+            relocated_share: 0.0,
+            displacement: 0.0,
+            origin: None,
+            land_price: 0.0,
+            land_to_company: false,
+        };
+        let land = Land {
+            open: 100.0,
+            free: 50.0,
+        };
+        assert!((m.lambda(1.5, 0.0, land) - 10.0 * 1.5 * 0.25).abs() < 1e-12);
+        assert!((m.lambda(1.0, 1.0, land) - 10.0 * 1f64.exp() * 0.25).abs() < 1e-12);
+        assert_eq!(m.lambda(1.0, 0.0, Land::default()), 0.0);
+    }
+
+    #[test]
+    fn exits_free_their_land() {
+        let mut pool = FirmPool::default();
+        for (land, exit) in [(1.0, 3), (2.0, 5), (4.0, 3)] {
+            pool.land.push(land);
+            pool.base_revenue.push(0.0);
+            pool.log_shock.push(0.0);
+            pool.arrival.push(0);
+            pool.exit_year.push(exit);
+            pool.sector.push(0);
+            pool.holiday_start.push(NEVER);
+            pool.displaced.push(false);
+            pool.shocks.push(Xoshiro256PlusPlus::seed_from_u64(0));
+            pool.losses.push([0.0; MAX_LOSS_CARRY + 1]);
+            pool.loss_total.push(0.0);
+        }
+        assert_eq!(pool.remove_exits(2), 0.0);
+        assert_eq!(pool.remove_exits(3), 5.0);
+        assert_eq!(pool.land, [2.0]);
+    }
+
+    #[test]
+    fn one_firm_year_by_hand() {
+        // A firm of 10 mu at 2/mu, age 1 of a 4-year ramp, no volatility: revenue
+        // 20 × ½ = 10, VAT 10% of VA 5 = 0.5, profit 2 − 0.5 = 1.5 → CIT 25% = 0.375,
+        // wages 1.
+        let sp = SectorParams {
+            revenue_per_mu: 2.0,
+            value_added_ratio: 0.5,
+            profit_margin: 0.2,
+            fixed_cost_per_mu: 0.05,
+            wage_share: 0.1,
+            vat_rate: 0.1,
+            cit_rate: 0.25,
+            ramp_years: 4,
+            ..SectorParams::default()
+        };
+        let mut pool = FirmPool::default();
+        pool.land.push(10.0);
+        pool.base_revenue.push(20.0);
+        pool.log_shock.push(0.0);
+        pool.arrival.push(0);
+        pool.exit_year.push(NEVER);
+        pool.sector.push(0);
+        pool.holiday_start.push(NEVER);
+        pool.displaced.push(true);
+        pool.shocks.push(Xoshiro256PlusPlus::seed_from_u64(0));
+        pool.losses.push([0.0; MAX_LOSS_CARRY + 1]);
+        pool.loss_total.push(0.0);
+        let tax = TaxParams {
+            vat_local: 0.5,
+            cit_local: 0.4,
+            iit_rate: 0.0,
+            iit_local: 0.0,
+            surcharge_rate: 0.0,
+            land_use_per_mu: 0.0,
+            property_rate: 0.0,
+            keep: 1.0,
+            rebate_share: 0.0,
+            rebate_years: 0,
+            rebate_attractiveness: 1.0,
+        };
+        let y = firm_years(&mut pool, &[sp], &tax, 1, 1.0);
+        assert!((y.revenue - 10.0).abs() < 1e-12);
+        assert!((y.gdp - 5.0).abs() < 1e-12);
+        assert!((y.total - 0.875).abs() < 1e-12);
+        assert!((y.local - (0.25 + 0.15)).abs() < 1e-12);
+        assert!((y.displaced_tax - 0.4).abs() < 1e-12);
+        assert_eq!((y.wages, y.occupied), (1.0, 10.0));
+        assert_eq!(pool.holiday_start, [1]);
+    }
+}

@@ -1,0 +1,593 @@
+//! One simulated future of the park (MODEL.md §2–§6): equity, costs and their
+//! bearers, the park development company, stochastic firms and their taxes.
+//!
+//! [`simulate_path`] fills an [`EconomyPath`] — the yearly series every sharing
+//! alternative is then evaluated on — from the scenario, the path's parameter
+//! draws and its random stream. Nothing here depends on the sharing formulas, which
+//! is what makes all alternatives see the same futures (common random numbers).
+//!
+//! All buffers live in a [`Workspace`] that is reused from path to path: after the
+//! first few paths nothing in here allocates.
+
+mod company;
+mod costs;
+mod effects;
+mod firms;
+mod poisson;
+mod taxes;
+
+use rand::Rng;
+use rand_distr::{Distribution, StandardNormal};
+
+use crate::scenario::Scenario;
+use crate::streams::{self, Streams, unit_from_u64};
+use company::{Books, Company};
+use costs::CostLedger;
+use effects::Effects;
+use firms::{Arrivals, FirmPool, Land, Market, SectorParams};
+use taxes::TaxParams;
+
+/// Longest loss carry-forward a sector may have.
+pub const MAX_LOSS_CARRY: usize = 10;
+
+/// Square metres per mu.
+pub const M2_PER_MU: f64 = 10_000.0 / 15.0;
+
+/// Year-index sentinel for "never".
+const NEVER: u32 = u32::MAX;
+
+/// The yearly results of one path, indexed `[t]` for park series and `[r * H + t]`
+/// for region series (H = horizon, r = region index).
+#[derive(Debug, Clone, Default)]
+pub struct EconomyPath {
+    /// Horizon H.
+    pub horizon: usize,
+    /// Number of regions.
+    pub regions: usize,
+    /// Equity share of each region.
+    pub equity: Vec<f64>,
+    /// Discount rate of each region on this path.
+    pub discount_rate: Vec<f64>,
+    /// Outside option of each region on this path.
+    pub outside_option: Vec<f64>,
+
+    /// Cash contributions paid (region × year).
+    pub cash_contributions: Vec<f64>,
+    /// In-kind contribution values credited (region × year).
+    pub in_kind: Vec<f64>,
+    /// Opportunity costs of in-kind contributions (region × year).
+    pub opportunity_costs: Vec<f64>,
+    /// Costs borne directly (region × year).
+    pub costs_borne: Vec<f64>,
+    /// Capital calls paid (region × year).
+    pub capital_calls: Vec<f64>,
+    /// Dividends received (region × year).
+    pub dividends: Vec<f64>,
+    /// Terminal value received (region × year; only the last year is non-zero).
+    pub terminal: Vec<f64>,
+    /// Local taxes lost to displacement (region × year).
+    pub displaced: Vec<f64>,
+    /// Cumulative contributions to date, for the `contribution` formula (region × year).
+    pub cumulative_contributions: Vec<f64>,
+    /// Cash contributions plus capital calls to date (region × year).
+    pub invested_capital: Vec<f64>,
+
+    /// Local retained tax pool LR_t.
+    pub tax_pool: Vec<f64>,
+    /// Land revenue going to governments.
+    pub land_pool: Vec<f64>,
+    /// Park value added (GDP).
+    pub gdp: Vec<f64>,
+    /// Firms in the park at year end.
+    pub firms: Vec<f64>,
+    /// Occupied share of the open saleable land.
+    pub occupancy: Vec<f64>,
+    /// Total tax, all levels.
+    pub tax_total: Vec<f64>,
+    /// Central government's part.
+    pub tax_central: Vec<f64>,
+    /// Local part, before the provincial take and rebates.
+    pub tax_local: Vec<f64>,
+    /// Rebates paid to firms.
+    pub rebates: Vec<f64>,
+    /// Jobs (wage bill / average wage).
+    pub jobs: Vec<f64>,
+    /// Land sales, whoever receives them.
+    pub land_sales: Vec<f64>,
+    /// Shareholders' net cash flow with the PDC (dividends + terminal − cash contributions − calls).
+    pub pdc_flow: Vec<f64>,
+    /// Prospective firms turned away for lack of land, whole path.
+    pub turned_away: u64,
+    /// Firm-years simulated on this path.
+    pub firm_years: u64,
+}
+
+impl EconomyPath {
+    fn reset(&mut self, regions: usize, horizon: usize) {
+        self.horizon = horizon;
+        self.regions = regions;
+        for v in [
+            &mut self.equity,
+            &mut self.discount_rate,
+            &mut self.outside_option,
+        ] {
+            v.clear();
+            v.resize(regions, 0.0);
+        }
+        for v in [
+            &mut self.cash_contributions,
+            &mut self.in_kind,
+            &mut self.opportunity_costs,
+            &mut self.costs_borne,
+            &mut self.capital_calls,
+            &mut self.dividends,
+            &mut self.terminal,
+            &mut self.displaced,
+            &mut self.cumulative_contributions,
+            &mut self.invested_capital,
+        ] {
+            v.clear();
+            v.resize(regions * horizon, 0.0);
+        }
+        for v in [
+            &mut self.tax_pool,
+            &mut self.land_pool,
+            &mut self.gdp,
+            &mut self.firms,
+            &mut self.occupancy,
+            &mut self.tax_total,
+            &mut self.tax_central,
+            &mut self.tax_local,
+            &mut self.rebates,
+            &mut self.jobs,
+            &mut self.land_sales,
+            &mut self.pdc_flow,
+        ] {
+            v.clear();
+            v.resize(horizon, 0.0);
+        }
+        self.turned_away = 0;
+        self.firm_years = 0;
+    }
+
+    /// Region series `r` of a region × year vector.
+    #[inline]
+    pub fn row<'a>(&self, v: &'a [f64], r: usize) -> &'a [f64] {
+        &v[r * self.horizon..(r + 1) * self.horizon]
+    }
+}
+
+/// Reusable buffers for simulating paths; one per worker thread.
+#[derive(Debug, Clone, Default)]
+pub struct Workspace {
+    /// The path's draws of the scenario's uncertain inputs.
+    pub draws: Vec<f64>,
+    sectors: Vec<SectorParams>,
+    /// Cumulative sector weights.
+    sector_cdf: Vec<f64>,
+    firms: FirmPool,
+    books: Books,
+    /// Saleable land opening each year.
+    open_saleable_added: Vec<f64>,
+    effects: Effects,
+    /// The path's results.
+    pub out: EconomyPath,
+}
+
+/// Ramp-up factor of a firm of age `age` (0 in its arrival year).
+///
+/// # Formula
+/// ramp(a) = min(1, (a + 1) / ramp_years); 1 when ramp_years = 0.
+#[inline]
+pub fn ramp(age: u32, ramp_years: u32) -> f64 {
+    if ramp_years == 0 {
+        1.0
+    } else {
+        ((age + 1) as f64 / ramp_years as f64).min(1.0)
+    }
+}
+
+/// Simulates path `p` into `ws.out`: draws the uncertain inputs into `ws.draws`
+/// from their named streams, then the park's future from the process streams
+/// `macro`, `arrivals` and `firms` (MODEL.md §10, [`crate::streams`]).
+pub fn simulate_path(scn: &Scenario, horizon: u32, streams: &Streams, p: u64, ws: &mut Workspace) {
+    ws.draws.clear();
+    ws.draws.resize(scn.params.len(), 0.0);
+    scn.params.draw_into(&streams.inputs, p, &mut ws.draws);
+    let h = horizon as usize;
+    let n = scn.regions.len();
+    let d = &ws.draws;
+    let out = &mut ws.out;
+    out.reset(n, h);
+    for (r, region) in scn.regions.iter().enumerate() {
+        out.discount_rate[r] = region.discount_rate.get(d);
+        out.outside_option[r] = region.outside_option.get(d);
+    }
+
+    // §2 equity and contribution effects.
+    let values = effects::contributions(scn, d, h, &mut ws.effects, out);
+    effects::equity(scn.company.equity.as_deref(), &values, &mut out.equity);
+
+    // §3 costs by bearer; §4 loans on the PDC's capex.
+    ws.books.reset(h);
+    costs::bear_costs(
+        scn,
+        d,
+        &ws.effects.cost_mult,
+        &mut CostLedger {
+            horizon: h,
+            equity: &out.equity,
+            costs_borne: &mut out.costs_borne,
+            pdc_capex: &mut ws.books.capex,
+            pdc_opex: &mut ws.books.opex,
+        },
+    );
+    let company = &scn.company;
+    let mut pdc = Company {
+        fee_rate: company.service_fee_rate.get(d),
+        rent: company.rent_per_mu.get(d),
+        payout: company.payout_ratio.get(d),
+        terminal: company.terminal,
+        debt_outstanding: company::schedule_loans(
+            company.debt_share.get(d),
+            company.interest_rate.get(d),
+            company.loan_years,
+            &mut ws.books,
+        ),
+        cash: 0.0,
+    };
+
+    // §6 tax parameters; §5 sectors, land and arrivals.
+    let tax = TaxParams::resolve(scn, d);
+    ws.sectors.clear();
+    ws.sector_cdf.clear();
+    let mut cum = 0.0;
+    for s in &scn.firms.sectors {
+        ws.sectors
+            .push(SectorParams::resolve(s, d, tax.property_rate));
+        cum += s.weight;
+        ws.sector_cdf.push(cum);
+    }
+    let saleable_share = scn.park.saleable_share.get(d);
+    saleable_openings(scn, saleable_share, h, &mut ws.open_saleable_added);
+    let market = Market::resolve(scn, d, tax.rebate_attractiveness);
+    let average_wage = scn.firms.average_wage.get(d);
+    let phi = scn.macro_shock.persistence.get(d);
+    let sigma_m = scn.macro_shock.volatility.get(d);
+
+    let mut macro_rng = streams::open(&streams.macro_shock, p);
+    let mut arrivals_rng = streams::open(&streams.arrivals, p);
+    let mut firms_rng = streams::open(&streams.firms, p);
+    let firms = &mut ws.firms;
+    firms.clear();
+    let mut land = Land::default();
+    let mut macro_level = 0.0;
+    for t in 0..h {
+        let tu = t as u32;
+        // Macro shock m_t = φ m_{t−1} + σ_m ε_t, drawn every year.
+        let eps_m: f64 = StandardNormal.sample(&mut macro_rng);
+        macro_level = phi * macro_level + sigma_m * eps_m;
+        for s in ws.sectors.iter_mut() {
+            s.year_shift = s.drift + s.macro_load * eps_m;
+        }
+        land.open += ws.open_saleable_added[t];
+        land.free += ws.open_saleable_added[t];
+        // Exits free their land at the start of the year.
+        land.free += firms.remove_exits(tu);
+
+        // N_t = the Poisson(λ_t) quantile at the year's uniform, drawn every year.
+        let u = unit_from_u64(arrivals_rng.next_u64());
+        let lambda = market.lambda(ws.effects.attractiveness[t], macro_level, land);
+        let arrivals = Arrivals {
+            defs: &scn.firms.sectors,
+            sectors: &ws.sectors,
+            cdf: &ws.sector_cdf,
+            market,
+        };
+        let n_t = poisson::quantile(lambda, u);
+        let sales = arrivals.arrive(n_t, tu, &mut firms_rng, &mut land, firms);
+        out.turned_away += sales.turned_away;
+        out.land_sales[t] = sales.total;
+        out.land_pool[t] = sales.total - sales.to_company;
+        ws.books.land_sales[t] = sales.to_company;
+
+        let y = firms::firm_years(firms, &ws.sectors, &tax, tu, ws.effects.revenue_mult[t]);
+        out.firm_years += firms.len() as u64;
+        out.tax_pool[t] = y.pool;
+        out.tax_total[t] = y.total;
+        out.tax_local[t] = y.local;
+        out.tax_central[t] = y.total - y.local;
+        out.rebates[t] = y.rebates;
+        out.gdp[t] = y.gdp;
+        out.jobs[t] = y.wages / average_wage;
+        out.firms[t] = firms.len() as f64;
+        out.occupancy[t] = if land.open > 0.0 {
+            (y.occupied / land.open).min(1.0)
+        } else {
+            0.0
+        };
+        if let Some(o) = market.origin {
+            out.displaced[o * h + t] += y.displaced_tax;
+        }
+
+        // §4 the PDC's year, shared by equity.
+        let contributions: f64 = (0..n).map(|r| out.cash_contributions[r * h + t]).sum();
+        let c = pdc.year(t, &ws.books, contributions, y.revenue, y.occupied);
+        for r in 0..n {
+            let e = out.equity[r];
+            out.capital_calls[r * h + t] += e * c.call;
+            out.dividends[r * h + t] += e * c.dividend;
+            out.terminal[r * h + t] += e * c.terminal;
+        }
+        out.pdc_flow[t] = c.dividend + c.terminal - contributions - c.call;
+    }
+    running_totals(out);
+}
+
+/// Saleable land opening each year: a phase's area × saleable share, in the year after
+/// its last build year (none beyond the horizon).
+fn saleable_openings(scn: &Scenario, saleable_share: f64, h: usize, added: &mut Vec<f64>) {
+    added.clear();
+    added.resize(h, 0.0);
+    for phase in &scn.park.phases {
+        let open = (phase.start + phase.build_years) as usize;
+        if open < h {
+            added[open] += phase.area_mu * saleable_share;
+        }
+    }
+}
+
+/// The running totals the sharing formulas look at: cumulative contributions (cash,
+/// in kind, costs borne, capital calls) and invested capital (cash and calls) to date.
+fn running_totals(out: &mut EconomyPath) {
+    let h = out.horizon;
+    for r in 0..out.regions {
+        let mut cumulative = 0.0;
+        let mut invested = 0.0;
+        for t in 0..h {
+            let i = r * h + t;
+            cumulative += out.cash_contributions[i]
+                + out.in_kind[i]
+                + out.costs_borne[i]
+                + out.capital_calls[i];
+            invested += out.cash_contributions[i] + out.capital_calls[i];
+            out.cumulative_contributions[i] = cumulative;
+            out.invested_capital[i] = invested;
+        }
+    }
+}
+
+/// Scenarios for the unit tests of the economy.
+#[cfg(test)]
+pub(crate) mod testing {
+    use crate::scenario::Scenario;
+
+    /// Parses a test scenario, panicking with its problems.
+    pub(crate) fn parse(text: &str) -> Scenario {
+        Scenario::parse(text, "test.toml").unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// A two-region park of two phases (100 mu built 2020–2021, 50 mu in 2021), land
+    /// acquisition 0.1/mu borne by b, infrastructure 0.2/mu by the company, one sector;
+    /// `extra` and `more` are appended.
+    pub(crate) fn scenario(extra: &str, more: &str) -> String {
+        format!(
+            r#"
+[scenario]
+id = "unit"
+name = "unit"
+start_year = 2020
+[simulation]
+paths = 1
+seed = 1
+horizon = 4
+[[regions]]
+id = "a"
+name = "A"
+role = "source"
+[[regions]]
+id = "b"
+name = "B"
+role = "host"
+[park]
+area_mu = 150
+saleable_share = 1.0
+[[park.phases]]
+area_mu = 100
+start_year = 2020
+build_years = 2
+[[park.phases]]
+area_mu = 50
+start_year = 2021
+build_years = 1
+[costs.land_acquisition]
+per_mu = 0.1
+bearer = "b"
+[costs.infrastructure]
+per_mu = 0.2
+bearer = "company"
+[company]
+equity = {{ a = 0.6, b = 0.4 }}
+[firms]
+arrival_rate = 5
+average_wage = 1
+[[firms.sectors]]
+name = "s"
+weight = 1
+land_per_firm_mu = 1
+revenue_per_mu = 2
+value_added_ratio = 1
+profit_margin = 0.1
+wage_share = 0.1
+[[sharing]]
+name = "equity"
+tax = {{ kind = "equity" }}
+{extra}
+{more}
+"#
+        )
+    }
+
+    /// An open park of 1e6 mu from year 1 with lognormal land per firm (so a firm's
+    /// land identifies it), exits, volatile revenue and macro shocks, a source region
+    /// firms relocate from; `firms` and `taxes` are inserted in their sections.
+    pub(crate) fn variant(firms: &str, taxes: &str) -> Scenario {
+        parse(&format!(
+            r#"
+[scenario]
+id = "crn"
+name = "crn"
+start_year = 2000
+[simulation]
+paths = 1
+horizon = 12
+seed = 11
+[[regions]]
+id = "a"
+name = "A"
+role = "source"
+[[regions]]
+id = "b"
+name = "B"
+role = "host"
+[park]
+area_mu = 1000000
+saleable_share = 1.0
+[[park.phases]]
+area_mu = 1000000
+start_year = 2000
+build_years = 1
+[company]
+equity = {{ a = 0.5, b = 0.5 }}
+[firms]
+average_wage = 1
+origin = "a"
+relocated_share = 0.5
+{firms}
+[[firms.sectors]]
+name = "s"
+weight = 1
+land_per_firm_mu = {{ dist = "lognormal", mean = 10, sd = 5 }}
+revenue_per_mu = 2
+value_added_ratio = 1
+profit_margin = 0.1
+wage_share = 0.1
+exit_hazard = 0.15
+volatility = 0.3
+macro_beta = 0.5
+[[firms.sectors]]
+name = "t"
+weight = 2
+land_per_firm_mu = {{ dist = "lognormal", mean = 20, sd = 5 }}
+revenue_per_mu = 1
+value_added_ratio = 1
+profit_margin = 0.1
+wage_share = 0.1
+exit_hazard = 0.05
+volatility = 0.2
+[macro]
+volatility = 0.3
+persistence = 0.5
+[taxes]
+{taxes}
+[[sharing]]
+name = "equity"
+tax = {{ kind = "equity" }}
+"#
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::variant;
+    use super::*;
+
+    /// Every firm in the pool at the end of `horizon` years of path `p`, as
+    /// (arrival, land bits) → (sector, exit year, log shock bits, displaced).
+    fn survivors(
+        scn: &Scenario,
+        horizon: u32,
+        p: u64,
+    ) -> std::collections::BTreeMap<(u32, u64), (u32, u32, u64, bool)> {
+        let streams = Streams::new(scn.simulation.seed, &scn.params);
+        let mut ws = Workspace::default();
+        simulate_path(scn, horizon, &streams, p, &mut ws);
+        let f = &ws.firms;
+        (0..f.len())
+            .map(|i| {
+                let key = (f.arrival[i], f.land[i].to_bits());
+                let draws = (
+                    f.sector[i],
+                    f.exit_year[i],
+                    f.log_shock[i].to_bits(),
+                    f.displaced[i],
+                );
+                (key, draws)
+            })
+            .collect()
+    }
+
+    /// Firms arriving in year t = horizon − 1 of path p: all are still in the pool.
+    fn arrivals_in_last_year(scn: &Scenario, horizon: u32, p: u64) -> usize {
+        survivors(scn, horizon, p)
+            .keys()
+            .filter(|(a, _)| *a + 1 == horizon)
+            .count()
+    }
+
+    #[test]
+    fn unrelated_parameters_leave_every_firm_draw_unchanged() {
+        // Displacement and tax rates do not touch arrivals: same firms, same lives.
+        let base = variant("arrival_rate = 6\ndisplacement = 0.0", "");
+        let other = variant(
+            "arrival_rate = 6\ndisplacement = 1.0",
+            "vat_local_share = 0.3\nprovincial_take = 0.4",
+        );
+        for p in 0..4 {
+            let mut displaced_seen = false;
+            for horizon in 1..=12 {
+                let a = survivors(&base, horizon, p);
+                let b = survivors(&other, horizon, p);
+                assert_eq!(a.len(), b.len(), "path {p} horizon {horizon}");
+                for ((ka, va), (kb, vb)) in a.iter().zip(&b) {
+                    assert_eq!(ka, kb);
+                    assert_eq!((va.0, va.1, va.2), (vb.0, vb.1, vb.2));
+                    assert!(!va.3, "nothing is displaced at displacement 0");
+                    displaced_seen |= vb.3;
+                }
+            }
+            assert!(displaced_seen, "path {p}: displacement 1 displaces someone");
+        }
+    }
+
+    #[test]
+    fn a_higher_arrival_rate_adds_firms_and_keeps_each_firms_draws() {
+        let low = variant("arrival_rate = 4", "");
+        let high = variant("arrival_rate = 6", "");
+        for p in 0..4 {
+            let mut more = 0;
+            for horizon in 1..=12 {
+                let (nl, nh) = (
+                    arrivals_in_last_year(&low, horizon, p),
+                    arrivals_in_last_year(&high, horizon, p),
+                );
+                assert!(nh >= nl, "path {p} year {}: {nh} < {nl}", horizon - 1);
+                more += nh - nl;
+            }
+            assert!(more > 0, "path {p}: the higher rate brings more firms");
+        }
+        // Firm (t, i) of the low variant is firm (t, i) of the high one, with the same
+        // land, sector, exit year and shocks; the high variant's extra firms arrive
+        // after them, so the low variant's firms are a subset.
+        for p in 0..4 {
+            for horizon in 1..=12 {
+                let a = survivors(&low, horizon, p);
+                let b = survivors(&high, horizon, p);
+                for (k, v) in &a {
+                    assert_eq!(b.get(k), Some(v), "path {p} horizon {horizon} firm {k:?}");
+                }
+            }
+        }
+    }
+}
