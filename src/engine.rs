@@ -366,30 +366,47 @@ pub fn run(
     run_range(scn, cfg, 0..cfg.paths, what, observe)
 }
 
-/// Simulates the pilot paths and fixes the quantile grid of every position that has
-/// quantiles; `None` when the run is small enough for exact quantiles throughout.
+/// Fixes the quantile grid of every position that has quantiles from the pilot's
+/// records, on `threads` threads (positions are independent); `None` when the run
+/// is small enough for exact quantiles throughout.
 fn pilot_grids(
     scn: &Scenario,
     cfg: &RunConfig,
     plan: &Plan,
     records: &[f64],
-) -> Option<Vec<Option<Grid>>> {
+    threads: usize,
+) -> Result<Option<Vec<Option<Grid>>>, EngineError> {
     if cfg.paths <= PILOT_PATHS {
-        return None;
+        return Ok(None);
     }
     let len = Layout::new(scn, cfg.horizon).len();
-    let mut values = Vec::with_capacity(records.len() / len);
-    Some(
-        (0..len)
-            .map(|j| {
-                plan.quantile_spec(j).map(|spec| {
-                    values.clear();
-                    values.extend(records.chunks_exact(len).map(|r| r[j]));
-                    Grid::from_pilot(&values, spec.bins, spec.integer)
-                })
-            })
-            .collect(),
-    )
+    let mut grids: Vec<Option<Grid>> = vec![None; len];
+    let per = len.div_ceil(threads.max(1)).max(1);
+    std::thread::scope(|s| -> Result<(), EngineError> {
+        for (w, part) in grids.chunks_mut(per).enumerate() {
+            let work = move || {
+                let mut values = Vec::with_capacity(records.len() / len.max(1));
+                for (i, grid) in part.iter_mut().enumerate() {
+                    let j = w * per + i;
+                    *grid = plan.quantile_spec(j).map(|spec| {
+                        values.clear();
+                        values.extend(records.chunks_exact(len).map(|r| r[j]));
+                        Grid::from_pilot(&values, spec.bins, spec.integer)
+                    });
+                }
+            };
+            std::thread::Builder::new()
+                .name(format!("enclave-grid-{w}"))
+                .spawn_scoped(s, work)
+                .map_err(|source| EngineError::Thread {
+                    index: w,
+                    threads,
+                    source,
+                })?;
+        }
+        Ok(())
+    })?;
+    Ok(Some(grids))
 }
 
 /// Records of paths `0..min(PILOT_PATHS, N)`, simulated on `threads` threads.
@@ -496,7 +513,7 @@ pub fn run_range(
     } else {
         Default::default()
     };
-    let grids = pilot_grids(scn, cfg, &plan, &pilot);
+    let grids = pilot_grids(scn, cfg, &plan, &pilot, threads)?;
     let mut state = RunState {
         layout,
         // The thread count changes nothing in the state.

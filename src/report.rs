@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 
 use crate::chart::{Chart, FONT, FONT_FAMILY, region_colour};
 use crate::output::{OutputError, write_atomic};
-use crate::results::Results;
+use crate::results::{Results, SummaryRow};
 use crate::schema::RegionMetric;
 use crate::sampling::Value;
 use crate::scenario::{Bearer, ContributionKind, LandRevenue, Role, Scenario, Terminal};
@@ -133,6 +133,7 @@ table { border-collapse: collapse; margin: .5rem 0 1rem; font-size: .92rem; }
 th, td { border-bottom: 1px solid #e3e3e3; padding: .25rem .6rem; text-align: left; vertical-align: top; }
 th { background: #f6f6f6; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+span.few { color: #666; font-size: 85%; }
 .swatch { display: inline-block; width: .8em; height: .8em; margin-right: .35em; vertical-align: -0.05em; }
 figure { margin: 1rem 0 2rem; }
 figure svg { width: 100%; height: auto; display: block; }
@@ -229,6 +230,31 @@ pub fn html(res: &Results, charts: &[(Chart, String)]) -> String {
     h
 }
 
+/// `cell`, followed by the number of paths it was computed over when that is fewer
+/// than the run's (a statistic over part of the futures says so).
+fn over_paths(cell: String, row: Option<&SummaryRow>, paths: u64) -> String {
+    match row {
+        Some(r) if r.n < paths => format!(
+            "{cell} <span class=\"few\">({} of {paths} futures)</span>",
+            group_digits(r.n)
+        ),
+        _ => cell,
+    }
+}
+
+/// `n` with thousands separated by commas.
+fn group_digits(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// The table comparing alternatives, region by region.
 fn comparison(h: &mut String, res: &Results) {
     let scn = &res.scenario;
@@ -238,7 +264,7 @@ fn comparison(h: &mut String, res: &Results) {
         "<h2>Alternatives compared</h2>\n<p>Mean NPV with the range in which 90% of futures fall (P5 to \
          P95), in {unit}; the chance of a loss (NPV below 0); the chance the region does at least as \
          well as its outside option; the median internal rate of return over the futures where it is \
-         defined; the median \
+         defined (with how many futures those are, when not all); the median \
          number of years until the region's cumulative cash flow turns positive for good.</p>\n\
          <table>\n<tr><th>alternative</th><th>region</th><th>mean NPV</th><th>P5</th><th>P95</th>\
          <th>P(NPV&lt;0)</th><th>P(NPV ≥ outside option)</th><th>median IRR</th><th>payback (years)</th></tr>\n"
@@ -267,8 +293,16 @@ fn comparison(h: &mut String, res: &Results) {
                 num(npv.and_then(|s| s.p95), 1),
                 percent(s(RegionMetric::NpvNegative).and_then(|s| s.mean)),
                 percent(s(RegionMetric::Participates).and_then(|s| s.mean)),
-                percent(s(RegionMetric::Irr).and_then(|s| s.p50)),
-                num(s(RegionMetric::PaybackYears).and_then(|s| s.p50), 0),
+                over_paths(
+                    percent(s(RegionMetric::Irr).and_then(|s| s.p50)),
+                    s(RegionMetric::Irr),
+                    res.run.paths
+                ),
+                over_paths(
+                    num(s(RegionMetric::PaybackYears).and_then(|s| s.p50), 0),
+                    s(RegionMetric::PaybackYears),
+                    res.run.paths
+                ),
             );
         }
     }

@@ -4,13 +4,16 @@
 //! Charts and the report are built from this, never from the in-memory run, so
 //! `enclave report DIR` redraws exactly what `enclave run` drew.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use crate::output::{ALL_ALTERNATIVES, PARK, RunRecord};
-use crate::schema::{ParkMetric, ParkSeries, RegionMetric, RegionSeries};
+use crate::schema::{
+    ParkMetric, ParkSeries, Quantiles, RegionMetric, RegionSeries, distribution_levels,
+};
 use crate::scenario::{Scenario, ScenarioError};
 
 /// Why an output folder could not be read.
@@ -52,6 +55,16 @@ pub enum ResultsError {
         kind: &'static str,
         /// The name found.
         name: String,
+    },
+    /// A file lacks rows that the schema and the scenario call for.
+    #[error("{path}: {missing} rows missing, e.g. {example} (the folder is incomplete or from another version)")]
+    MissingRows {
+        /// The file.
+        path: String,
+        /// How many rows are missing.
+        missing: usize,
+        /// One of them.
+        example: String,
     },
     /// The scenario copy does not load.
     #[error("the scenario copy in the output folder does not load")]
@@ -193,6 +206,7 @@ impl Results {
             distribution: read_csv(&dir.join("distribution.csv"))?,
         };
         results.check_measures()?;
+        results.check_complete()?;
         Ok(results)
     }
 
@@ -234,6 +248,84 @@ impl Results {
             .filter(|r| r.alternative == alternative && r.region == region && r.metric == m.name())
             .filter_map(|r| r.value.map(|v| (r.q, v)))
             .collect()
+    }
+
+    /// Every row the schema calls for is there: each declared measure for each
+    /// alternative, region and year of the scenario.
+    fn check_complete(&self) -> Result<(), ResultsError> {
+        let scn = &self.scenario;
+        let horizon = self.run.horizon;
+        let missing = |file: &str, expected: Vec<String>, found: HashSet<String>| {
+            let absent: Vec<&String> = expected.iter().filter(|k| !found.contains(*k)).collect();
+            match absent.first() {
+                None => Ok(()),
+                Some(example) => Err(ResultsError::MissingRows {
+                    path: self.dir.join(file).display().to_string(),
+                    missing: absent.len(),
+                    example: (*example).clone(),
+                }),
+            }
+        };
+        let key = |a: &str, r: &str, m: &str| format!("{a},{r},{m}");
+        let mut expected = Vec::new();
+        for alt in &scn.alternatives {
+            for region in &scn.regions {
+                for m in RegionMetric::ALL {
+                    expected.push(key(&alt.name, &region.id, m.name()));
+                }
+            }
+        }
+        for m in ParkMetric::ALL {
+            expected.push(key(ALL_ALTERNATIVES, PARK, m.name()));
+        }
+        let found = self
+            .summary
+            .iter()
+            .map(|r| key(&r.alternative, &r.region, &r.metric))
+            .collect();
+        missing("summary.csv", expected, found)?;
+
+        let year = |t: u32| scn.year(t).to_string();
+        let mut expected = Vec::new();
+        for alt in &scn.alternatives {
+            for region in &scn.regions {
+                for s in RegionSeries::ALL {
+                    for t in 0..horizon {
+                        expected.push(key(&alt.name, &region.id, &format!("{},{}", s.name(), year(t))));
+                    }
+                }
+            }
+        }
+        for s in ParkSeries::ALL {
+            for t in 0..horizon {
+                expected.push(key(ALL_ALTERNATIVES, PARK, &format!("{},{}", s.name(), year(t))));
+            }
+        }
+        let found = self
+            .timeseries
+            .iter()
+            .map(|r| key(&r.alternative, &r.region, &format!("{},{}", r.metric, r.year)))
+            .collect();
+        missing("timeseries.csv", expected, found)?;
+
+        let mut expected = Vec::new();
+        for alt in &scn.alternatives {
+            for region in &scn.regions {
+                for m in RegionMetric::ALL {
+                    if m.def().quantiles == Quantiles::Distribution {
+                        for q in distribution_levels() {
+                            expected.push(key(&alt.name, &region.id, &format!("{},{q}", m.name())));
+                        }
+                    }
+                }
+            }
+        }
+        let found = self
+            .distribution
+            .iter()
+            .map(|r| key(&r.alternative, &r.region, &format!("{},{}", r.metric, r.q)))
+            .collect();
+        missing("distribution.csv", expected, found)
     }
 
     /// Every row names a declared measure of the right kind.
