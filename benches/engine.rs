@@ -25,7 +25,7 @@ use enclave::output;
 use enclave::scenario::Scenario;
 use enclave::streams::{self, Streams};
 
-const KERNEL_PATHS: u64 = 64;
+const KERNEL_PATHS: u64 = 1024;
 const RUN_PATHS: u64 = 4096;
 
 fn kernel_once(scn: &Scenario, cfg: &RunConfig, paths: u64) -> u64 {

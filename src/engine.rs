@@ -490,7 +490,10 @@ pub fn run_range(
     observe: &mut dyn FnMut(Batch<'_>),
 ) -> Result<RunState, EngineError> {
     let aligned = |x: u64| x % BATCH_PATHS == 0 || x == cfg.paths;
-    if range.start > range.end || range.end > cfg.paths || !aligned(range.start) || !aligned(range.end)
+    if range.start > range.end
+        || range.end > cfg.paths
+        || !aligned(range.start)
+        || !aligned(range.end)
     {
         return Err(EngineError::Range {
             start: range.start,
@@ -543,8 +546,16 @@ pub fn run_range(
         observe(Batch {
             first_path: start,
             paths: e - s,
-            records: if what.records { &pilot[s * len..e * len] } else { &[] },
-            inputs: if what.records { &pilot_inputs[s * k..e * k] } else { &[] },
+            records: if what.records {
+                &pilot[s * len..e * len]
+            } else {
+                &[]
+            },
+            inputs: if what.records {
+                &pilot_inputs[s * k..e * k]
+            } else {
+                &[]
+            },
             layout,
         });
         next_batch += 1;

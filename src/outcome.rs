@@ -159,7 +159,10 @@ pub fn evaluate(
         for (m, value) in [
             (M::Npv, npv),
             (M::NpvNegative, f64::from(u8::from(npv < 0.0))),
-            (M::Participates, f64::from(u8::from(npv >= econ.outside_option[r]))),
+            (
+                M::Participates,
+                f64::from(u8::from(npv >= econ.outside_option[r])),
+            ),
             (M::PvTax, pv_tax),
             (M::PvLand, pv_land),
             (M::PvGuarantee, pv_guarantee),
@@ -240,7 +243,13 @@ mod tests {
         let n = econ.regions;
         let mut metrics = vec![f64::INFINITY; n * RegionMetric::COUNT];
         let mut series = vec![f64::INFINITY; n * RegionSeries::COUNT * 30];
-        evaluate(econ, &scn.alternatives[0], &mut OutcomeScratch::default(), &mut metrics, &mut series);
+        evaluate(
+            econ,
+            &scn.alternatives[0],
+            &mut OutcomeScratch::default(),
+            &mut metrics,
+            &mut series,
+        );
         assert!(metrics.iter().all(|x| !x.is_infinite()));
         assert!(series.iter().all(|x| x.is_finite()));
         let mut park = vec![f64::INFINITY; ParkMetric::COUNT];

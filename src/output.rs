@@ -144,18 +144,30 @@ fn summary_cells(stats: &RecordStats, j: usize) -> Vec<String> {
     let q = stats
         .quantiles(j, &SUMMARY_QUANTILES)
         .unwrap_or_else(|| vec![f64::NAN; SUMMARY_QUANTILES.len()]);
-    let mut cells: Vec<String> = [s.mean, s.sd, s.se].into_iter().chain(q).map(cell).collect();
+    let mut cells: Vec<String> = [s.mean, s.sd, s.se]
+        .into_iter()
+        .chain(q)
+        .map(cell)
+        .collect();
     cells.push(s.n.to_string());
     cells
 }
 
 /// Header of `summary.csv`, derived from the schema's summary statistics.
 pub fn summary_header() -> Vec<&'static str> {
-    ["scenario", "alternative", "region", "metric", "mean", "sd", "se"]
-        .into_iter()
-        .chain(SUMMARY_QUANTILE_COLUMNS)
-        .chain(["n"])
-        .collect()
+    [
+        "scenario",
+        "alternative",
+        "region",
+        "metric",
+        "mean",
+        "sd",
+        "se",
+    ]
+    .into_iter()
+    .chain(SUMMARY_QUANTILE_COLUMNS)
+    .chain(["n"])
+    .collect()
 }
 
 /// Header of `distribution.csv`.
@@ -209,11 +221,19 @@ pub fn distribution_csv(
 
 /// Header of `timeseries.csv`.
 pub fn timeseries_header() -> Vec<&'static str> {
-    ["scenario", "alternative", "region", "year", "metric", "mean", "sd"]
-        .into_iter()
-        .chain(SUMMARY_QUANTILE_COLUMNS)
-        .chain(["n"])
-        .collect()
+    [
+        "scenario",
+        "alternative",
+        "region",
+        "year",
+        "metric",
+        "mean",
+        "sd",
+    ]
+    .into_iter()
+    .chain(SUMMARY_QUANTILE_COLUMNS)
+    .chain(["n"])
+    .collect()
 }
 
 /// `summary.csv` as bytes: one row per alternative, region and region metric, then
@@ -221,11 +241,7 @@ pub fn timeseries_header() -> Vec<&'static str> {
 ///
 /// # Errors
 /// Never in practice (writes to memory); typed for the CSV writer.
-pub fn summary_csv(
-    scn: &Scenario,
-    state: &RunState,
-    path: &Path,
-) -> Result<Vec<u8>, OutputError> {
+pub fn summary_csv(scn: &Scenario, state: &RunState, path: &Path) -> Result<Vec<u8>, OutputError> {
     let layout = state.layout;
     csv_bytes(
         |w| {
@@ -233,8 +249,12 @@ pub fn summary_csv(
             for (a, alt) in scn.alternatives.iter().enumerate() {
                 for (r, region) in scn.regions.iter().enumerate() {
                     for &m in RegionMetric::ALL {
-                        let mut row =
-                            vec![scn.id.clone(), alt.name.clone(), region.id.clone(), m.name().to_owned()];
+                        let mut row = vec![
+                            scn.id.clone(),
+                            alt.name.clone(),
+                            region.id.clone(),
+                            m.name().to_owned(),
+                        ];
                         row.extend(summary_cells(&state.stats, layout.region_metric(a, r, m)));
                         w.write_record(&row)?;
                     }
@@ -501,7 +521,11 @@ impl RunRecord {
             horizon: cfg.horizon,
             threads,
             batch_paths: BATCH_PATHS,
-            pilot_paths: if cfg.paths > PILOT_PATHS { PILOT_PATHS } else { 0 },
+            pilot_paths: if cfg.paths > PILOT_PATHS {
+                PILOT_PATHS
+            } else {
+                0
+            },
             ranges: state.ranges.iter().map(|r| [r.start, r.end]).collect(),
             prng: crate::engine::PRNG_NAME.to_owned(),
             sampler: "plain Monte Carlo (inverse CDF of one uniform per uncertain input per path)"
@@ -536,10 +560,7 @@ pub fn write_results(
     let timeseries = dir.join("timeseries.csv");
     write_atomic(&timeseries, &timeseries_csv(scn, state, &timeseries)?)?;
     let distribution = dir.join("distribution.csv");
-    write_atomic(
-        &distribution,
-        &distribution_csv(scn, state, &distribution)?,
-    )?;
+    write_atomic(&distribution, &distribution_csv(scn, state, &distribution)?)?;
     write_atomic(&dir.join("scenario.toml"), scn.source.as_bytes())?;
     let json = serde_json::to_string_pretty(record)
         .unwrap_or_else(|_| unreachable!("plain struct serialises"));

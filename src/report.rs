@@ -12,9 +12,9 @@ use std::fmt::Write as _;
 use crate::chart::{Chart, FONT, FONT_FAMILY, region_colour};
 use crate::output::{OutputError, write_atomic};
 use crate::results::{Results, SummaryRow};
-use crate::schema::RegionMetric;
 use crate::sampling::Value;
 use crate::scenario::{Bearer, ContributionKind, LandRevenue, Role, Scenario, Terminal};
+use crate::schema::RegionMetric;
 
 /// File name of the report in a results folder.
 pub const REPORT_FILE: &str = "report.html";

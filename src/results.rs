@@ -11,10 +11,10 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use crate::output::{ALL_ALTERNATIVES, PARK, RunRecord};
+use crate::scenario::{Scenario, ScenarioError};
 use crate::schema::{
     ParkMetric, ParkSeries, Quantiles, RegionMetric, RegionSeries, distribution_levels,
 };
-use crate::scenario::{Scenario, ScenarioError};
 
 /// Why an output folder could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -57,7 +57,9 @@ pub enum ResultsError {
         name: String,
     },
     /// A file lacks rows that the schema and the scenario call for.
-    #[error("{path}: {missing} rows missing, e.g. {example} (the folder is incomplete or from another version)")]
+    #[error(
+        "{path}: {missing} rows missing, e.g. {example} (the folder is incomplete or from another version)"
+    )]
     MissingRows {
         /// The file.
         path: String,
@@ -219,9 +221,9 @@ impl Results {
 
     /// The summary row of park metric `m`.
     pub fn park_summary(&self, m: ParkMetric) -> Option<&SummaryRow> {
-        self.summary.iter().find(|r| {
-            r.alternative == ALL_ALTERNATIVES && r.region == PARK && r.metric == m.name()
-        })
+        self.summary
+            .iter()
+            .find(|r| r.alternative == ALL_ALTERNATIVES && r.region == PARK && r.metric == m.name())
     }
 
     /// The yearly rows of region series `s` of one alternative and region, in year order.
@@ -291,20 +293,34 @@ impl Results {
             for region in &scn.regions {
                 for s in RegionSeries::ALL {
                     for t in 0..horizon {
-                        expected.push(key(&alt.name, &region.id, &format!("{},{}", s.name(), year(t))));
+                        expected.push(key(
+                            &alt.name,
+                            &region.id,
+                            &format!("{},{}", s.name(), year(t)),
+                        ));
                     }
                 }
             }
         }
         for s in ParkSeries::ALL {
             for t in 0..horizon {
-                expected.push(key(ALL_ALTERNATIVES, PARK, &format!("{},{}", s.name(), year(t))));
+                expected.push(key(
+                    ALL_ALTERNATIVES,
+                    PARK,
+                    &format!("{},{}", s.name(), year(t)),
+                ));
             }
         }
         let found = self
             .timeseries
             .iter()
-            .map(|r| key(&r.alternative, &r.region, &format!("{},{}", r.metric, r.year)))
+            .map(|r| {
+                key(
+                    &r.alternative,
+                    &r.region,
+                    &format!("{},{}", r.metric, r.year),
+                )
+            })
             .collect();
         missing("timeseries.csv", expected, found)?;
 

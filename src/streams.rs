@@ -13,7 +13,7 @@
 //! | `arrivals` | the number of prospective firms N_t | one uniform per year, in year order (inverse CDF of the Poisson law) |
 //! | `firms` | each prospective firm's own draws | firm i of year t: the 8 `u64` words at [`firm_word_pos`]`(t, i)` |
 //!
-//! Consequences (tested in `tests/crn.rs`): comments, formatting, key order and
+//! Consequences (tested in `tests/crn.rs` and in `economy`'s unit tests): comments, formatting, key order and
 //! unrelated fields change no draw; changing one input leaves every other input's
 //! draw unchanged; a firm that arrives in the same year and order in two variants
 //! gets the same lifetime draws.

@@ -13,8 +13,8 @@ use common::{
     REFERENCE, REFERENCE_PATH, TestDir, assert_problem, bad_input, line_starting, problem_lines,
     replace_line,
 };
-use enclave::schema::{ParkMetric, ParkSeries, RegionMetric, RegionSeries};
 use enclave::scenario::Scenario;
+use enclave::schema::{ParkMetric, ParkSeries, RegionMetric, RegionSeries};
 use sha2::{Digest, Sha256};
 
 const ID: &str = "jilin-zhejiang";

@@ -96,7 +96,10 @@ fn comments_formatting_key_order_and_unrelated_fields_change_no_draw() {
         );
     }
     // The scenario copy and its hash are the only things that may differ.
-    assert_ne!(read(&t, "a", "scenario.toml"), read(&t, "b", "scenario.toml"));
+    assert_ne!(
+        read(&t, "a", "scenario.toml"),
+        read(&t, "b", "scenario.toml")
+    );
 }
 
 #[test]
@@ -164,6 +167,19 @@ fn adding_removing_or_editing_an_alternative_leaves_the_others_alone() {
     );
     assert!(copy.contains("an added one"));
     let added = format!("{REFERENCE}\n{copy}");
+    // The first alternative's tax split edited in place.
+    let split = "tax = { kind = \"fixed\", shares = { zhejiang = 0.5, jilin = 0.5 } }";
+    assert!(REFERENCE[first..second].contains(split));
+    let edited = format!(
+        "{}{}{}",
+        &REFERENCE[..first],
+        REFERENCE[first..second].replacen(
+            split,
+            "tax = { kind = \"fixed\", shares = { zhejiang = 0.7, jilin = 0.3 } }",
+            1
+        ),
+        &REFERENCE[second..]
+    );
     let t = TestDir::new();
     // More paths than the exact cap, so the binned quantiles are compared too.
     run_all(
@@ -172,23 +188,33 @@ fn adding_removing_or_editing_an_alternative_leaves_the_others_alone() {
             ("a", REFERENCE.to_owned()),
             ("removed", removed),
             ("added", added),
+            ("edited", edited),
         ],
         &["--paths", "1500", "--horizon", "12"],
     );
     for file in ["summary.csv", "timeseries.csv", "distribution.csv"] {
         let base = read(&t, "a", file);
-        for other in ["removed", "added"] {
+        for other in ["removed", "added", "edited"] {
             let text = read(&t, other, file);
             for alt in &names[1..] {
                 let rows = rows_of(&base, alt);
                 assert!(!rows.is_empty(), "{file} has rows of {alt}");
                 assert_eq!(rows, rows_of(&text, alt), "{file}: {alt} moved in {other}");
             }
-            assert_eq!(rows_of(&base, "all"), rows_of(&text, "all"), "{file}: park rows");
+            assert_eq!(
+                rows_of(&base, "all"),
+                rows_of(&text, "all"),
+                "{file}: park rows"
+            );
         }
     }
     assert!(rows_of(&read(&t, "added", "summary.csv"), "an added one").len() > 10);
     assert!(rows_of(&read(&t, "removed", "summary.csv"), &names[0]).is_empty());
+    assert_ne!(
+        rows_of(&read(&t, "edited", "summary.csv"), &names[0]),
+        rows_of(&read(&t, "a", "summary.csv"), &names[0]),
+        "the edited alternative's own results change"
+    );
 }
 
 fn sd(v: &[f64]) -> f64 {
@@ -211,12 +237,17 @@ fn variants_share_their_futures_so_differences_are_sharp() {
     // Two variants whose arrival-rate modes differ by 5%: the per-path difference of
     // Jilin's NPV varies far less than Jilin's NPV itself.
     let scn = parse(REFERENCE);
-    let jilin = scn.regions.iter().position(|r| r.id == "jilin").expect("jilin");
+    let jilin = scn
+        .regions
+        .iter()
+        .position(|r| r.id == "jilin")
+        .expect("jilin");
     let paths = 2000;
     let base = per_path(&with_arrival_mode(9.0), 0, jilin, RegionMetric::Npv, paths);
     let up = per_path(&with_arrival_mode(9.45), 0, jilin, RegionMetric::Npv, paths);
     let diff: Vec<f64> = up.iter().zip(&base).map(|(u, b)| u - b).collect();
     let (sd_diff, sd_npv) = (sd(&diff), sd(&base));
+    println!("sd of the per-path difference {sd_diff:.2}, sd of Jilin's NPV {sd_npv:.2}");
     assert!(
         sd_diff <= sd_npv / 5.0,
         "sd of the per-path difference {sd_diff:.2} vs sd of the NPV {sd_npv:.2}"
@@ -226,7 +257,11 @@ fn variants_share_their_futures_so_differences_are_sharp() {
 #[test]
 fn a_sweep_of_arrival_rates_gives_a_monotone_host_npv() {
     let scn = parse(REFERENCE);
-    let jilin = scn.regions.iter().position(|r| r.id == "jilin").expect("jilin");
+    let jilin = scn
+        .regions
+        .iter()
+        .position(|r| r.id == "jilin")
+        .expect("jilin");
     let fixed = scn
         .alternatives
         .iter()
@@ -235,10 +270,17 @@ fn a_sweep_of_arrival_rates_gives_a_monotone_host_npv() {
     let means: Vec<f64> = (0..10)
         .map(|i| {
             let mode = 5.0 + f64::from(i);
-            let v = per_path(&with_arrival_mode(mode), fixed, jilin, RegionMetric::Npv, 2000);
+            let v = per_path(
+                &with_arrival_mode(mode),
+                fixed,
+                jilin,
+                RegionMetric::Npv,
+                2000,
+            );
             v.iter().sum::<f64>() / v.len() as f64
         })
         .collect();
+    println!("host's mean NPV over arrival-rate modes 5..14: {means:.1?}");
     assert!(
         means.windows(2).all(|w| w[1] > w[0]),
         "mean NPV of the host over arrival-rate modes 5..14: {means:?}"

@@ -7,8 +7,8 @@
 use enclave::economy::{EconomyPath, Workspace, simulate_path};
 use enclave::engine::{self, Layout, PathScratch, RunConfig};
 use enclave::outcome::evaluate;
-use enclave::schema::RegionMetric;
 use enclave::scenario::Scenario;
+use enclave::schema::RegionMetric;
 use enclave::streams::Streams;
 
 fn close(a: f64, b: f64) -> bool {
@@ -45,9 +45,7 @@ fn metrics(scn: &Scenario, econ: &EconomyPath) -> Vec<Vec<Vec<f64>>> {
             let mut m = vec![0.0; n * RegionMetric::COUNT];
             let mut s = vec![0.0; n * 3 * h];
             evaluate(econ, alt, &mut scratch, &mut m, &mut s);
-            m.chunks(RegionMetric::COUNT)
-                .map(<[f64]>::to_vec)
-                .collect()
+            m.chunks(RegionMetric::COUNT).map(<[f64]>::to_vec).collect()
         })
         .collect()
 }

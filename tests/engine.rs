@@ -39,14 +39,28 @@ fn the_same_bytes_on_one_two_and_four_threads() {
     let scn = Scenario::reference().expect("bundled scenario");
     let states: Vec<RunState> = [1, 2, 4]
         .into_iter()
-        .map(|threads| engine::run(&scn, &config(&scn, threads), Observe::default(), &mut |_| {}).expect("run"))
+        .map(|threads| {
+            engine::run(
+                &scn,
+                &config(&scn, threads),
+                Observe::default(),
+                &mut |_| {},
+            )
+            .expect("run")
+        })
         .collect();
     let reference = csv_files(&scn, &states[0]);
     let json = states[0].to_json().expect("json");
     for s in &states[1..] {
         assert_eq!(s.firm_years, states[0].firm_years);
-        assert!(csv_files(&scn, s) == reference, "outputs differ by thread count");
-        assert!(s.to_json().expect("json") == json, "states differ by thread count");
+        assert!(
+            csv_files(&scn, s) == reference,
+            "outputs differ by thread count"
+        );
+        assert!(
+            s.to_json().expect("json") == json,
+            "states differ by thread count"
+        );
     }
 }
 
@@ -57,7 +71,10 @@ fn two_halves_merged_equal_one_run_byte_for_byte() {
     let whole = run_range(&scn, &cfg, 0..PATHS);
     let cut = 3 * BATCH_PATHS;
     // Merged in either order, and with the second half itself split in two.
-    let (a, b) = (run_range(&scn, &cfg, 0..cut), run_range(&scn, &cfg, cut..PATHS));
+    let (a, b) = (
+        run_range(&scn, &cfg, 0..cut),
+        run_range(&scn, &cfg, cut..PATHS),
+    );
     let mut ab = a.clone();
     ab.merge(&b).expect("merge");
     let mut ba = b.clone();
@@ -74,7 +91,10 @@ fn two_halves_merged_equal_one_run_byte_for_byte() {
         assert_eq!(merged.paths, PATHS, "{name}");
         assert_eq!(merged.firm_years, whole.firm_years, "{name}");
         assert_eq!(merged.ranges, vec![0..PATHS], "{name}");
-        assert!(csv_files(&scn, merged) == reference, "{name} differs from one run");
+        assert!(
+            csv_files(&scn, merged) == reference,
+            "{name} differs from one run"
+        );
     }
     // Overlapping ranges do not merge.
     let mut again = a.clone();
@@ -88,7 +108,10 @@ fn a_state_survives_serialisation_exactly() {
     let state = run_range(&scn, &cfg, BATCH_PATHS..PATHS);
     let json = state.to_json().expect("json");
     let back = RunState::from_json(&json).expect("reads back");
-    assert!(back.to_json().expect("json") == json, "the round trip changed the state");
+    assert!(
+        back.to_json().expect("json") == json,
+        "the round trip changed the state"
+    );
     // And the round-tripped state merges like the original.
     let head = run_range(&scn, &cfg, 0..BATCH_PATHS);
     let (mut x, mut y) = (head.clone(), head);

@@ -75,7 +75,18 @@ fn charts_and_the_report_look_measures_up_only_by_typed_identifier() {
 }
 
 fn run_folder(t: &TestDir) -> String {
-    let o = t.cmd(&["run", "--out", "out", "--paths", "60", "--horizon", "5", "--quiet", "--charts", "none"]);
+    let o = t.cmd(&[
+        "run",
+        "--out",
+        "out",
+        "--paths",
+        "60",
+        "--horizon",
+        "5",
+        "--quiet",
+        "--charts",
+        "none",
+    ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     "out/jilin-zhejiang".to_owned()
 }

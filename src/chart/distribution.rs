@@ -219,8 +219,9 @@ pub fn alternatives<DB: DrawingBackend>(
 ) -> DrawResult {
     let scn = &res.scenario;
     let (n_alt, n_reg) = (scn.alternatives.len(), scn.regions.len());
-    let get =
-        |a: usize, r: usize, m: RegionMetric| res.summary(&scn.alternatives[a].name, &scn.regions[r].id, m);
+    let get = |a: usize, r: usize, m: RegionMetric| {
+        res.summary(&scn.alternatives[a].name, &scn.regions[r].id, m)
+    };
     let mut lo = 0.0f64;
     let mut hi = 0.0f64;
     for a in 0..n_alt {

@@ -153,7 +153,12 @@ pub fn park<DB: DrawingBackend>(
     let colour = RGBColor(60, 60, 60);
     let unit = money_label(scn);
     let specs = [
-        (ParkSeries::Firms, "firms in the park", "firms".to_owned(), false),
+        (
+            ParkSeries::Firms,
+            "firms in the park",
+            "firms".to_owned(),
+            false,
+        ),
         (
             ParkSeries::Occupancy,
             "occupied share of open land",
