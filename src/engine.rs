@@ -415,7 +415,7 @@ fn pilot_records(
     cfg: &RunConfig,
     streams: &Streams,
     threads: usize,
-) -> Result<(Vec<f64>, Vec<f64>, Vec<u64>), EngineError> {
+) -> Result<Pilot, EngineError> {
     let layout = Layout::new(scn, cfg.horizon);
     let len = layout.len();
     let k = scn.params.len();
@@ -456,7 +456,19 @@ fn pilot_records(
         }
         Ok(())
     })?;
-    Ok((records, inputs, firm_years))
+    Ok(Pilot {
+        records,
+        inputs,
+        firm_years,
+    })
+}
+
+/// The pilot paths' records, input draws and firm-years, path by path.
+#[derive(Debug, Default)]
+struct Pilot {
+    records: Vec<f64>,
+    inputs: Vec<f64>,
+    firm_years: Vec<u64>,
 }
 
 /// What a worker reports at the end of a batch.
@@ -511,7 +523,11 @@ pub fn run_range(
 
     // The pilot fixes the grids; its paths count in the run when the range holds them.
     let needs_pilot = cfg.paths > PILOT_PATHS;
-    let (pilot, pilot_inputs, pilot_fy) = if needs_pilot || range.start == 0 {
+    let Pilot {
+        records: pilot,
+        inputs: pilot_inputs,
+        firm_years: pilot_fy,
+    } = if needs_pilot || range.start == 0 {
         pilot_records(scn, cfg, &streams, threads)?
     } else {
         Default::default()

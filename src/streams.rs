@@ -4,7 +4,7 @@
 //!
 //! A [`Streams`] holds one 256-bit ChaCha8 key per name, derived once per run as
 //! SHA-256(`"enclave/streams/v1"`, seed, name). Path p reads the name's stream number
-//! p ([`Streams::open`]). The names are:
+//! p ([`open`]). The names are:
 //!
 //! | name | what it draws | layout inside path p's stream |
 //! |---|---|---|
@@ -13,10 +13,10 @@
 //! | `arrivals` | the number of prospective firms N_t | one uniform per year, in year order (inverse CDF of the Poisson law) |
 //! | `firms` | each prospective firm's own draws | firm i of year t: the 8 `u64` words at [`firm_word_pos`]`(t, i)` |
 //!
-//! Consequences (tested in `tests/crn.rs` and in `economy`'s unit tests): comments, formatting, key order and
-//! unrelated fields change no draw; changing one input leaves every other input's
-//! draw unchanged; a firm that arrives in the same year and order in two variants
-//! gets the same lifetime draws.
+//! Consequences (tested in `tests/crn.rs` and in `economy`'s unit tests): comments,
+//! formatting, key order and unrelated fields change no draw; changing one input
+//! leaves every other input's draw unchanged; a firm that arrives in the same year
+//! and order in two variants gets the same lifetime draws.
 
 use rand::SeedableRng;
 use rand::rngs::{ChaCha8Rng, Xoshiro256PlusPlus};
@@ -169,8 +169,13 @@ mod tests {
     fn unit_is_open() {
         assert!(unit_from_u64(0) > 0.0);
         assert!(unit_from_u64(u64::MAX) < 1.0);
-        assert_eq!(unit_from_u64(u64::MAX), 1.0 - 0.5 / (1u64 << 52) as f64);
-        assert_eq!(unit_from_u64(0), 0.5 / (1u64 << 52) as f64);
+        // Bit-exact: the first and last cell midpoints.
+        let half_cell = 0.5 / (1u64 << 52) as f64;
+        assert_eq!(
+            unit_from_u64(u64::MAX).to_bits(),
+            (1.0 - half_cell).to_bits()
+        );
+        assert_eq!(unit_from_u64(0).to_bits(), half_cell.to_bits());
     }
 
     /// Pins the derivation: a change here changes every result of every scenario.
