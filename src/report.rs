@@ -235,8 +235,9 @@ pub fn html(res: &Results, charts: &[(Chart, String)]) -> String {
 fn over_paths(cell: String, row: Option<&SummaryRow>, paths: u64) -> String {
     match row {
         Some(r) if r.n < paths => format!(
-            "{cell} <span class=\"few\">({} of {paths} futures)</span>",
-            group_digits(r.n)
+            "{cell} <span class=\"few\">({} of {} futures)</span>",
+            group_digits(r.n),
+            group_digits(paths)
         ),
         _ => cell,
     }
@@ -544,5 +545,30 @@ mod tests {
         assert_eq!(value(&scn, Value::Fixed(0.045)), "0.045");
         assert_eq!(value(&scn, Value::Fixed(1500.5)), "1\u{2009}500.5");
         assert_eq!(value(&scn, scn.park.saleable_share), "uniform(0.6 to 0.7)");
+    }
+
+    #[test]
+    fn a_statistic_over_fewer_futures_says_so() {
+        let row = |n| SummaryRow {
+            alternative: "a".into(),
+            region: "r".into(),
+            metric: "irr".into(),
+            mean: None,
+            sd: None,
+            se: None,
+            p05: None,
+            p25: None,
+            p50: None,
+            p75: None,
+            p95: None,
+            n,
+        };
+        assert_eq!(
+            over_paths("7.0%".into(), Some(&row(5722)), 10_000),
+            "7.0% <span class=\"few\">(5,722 of 10,000 futures)</span>"
+        );
+        assert_eq!(over_paths("12".into(), Some(&row(10_000)), 10_000), "12");
+        assert_eq!(group_digits(1_234_567), "1,234,567");
+        assert_eq!(group_digits(999), "999");
     }
 }
