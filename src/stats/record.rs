@@ -261,7 +261,7 @@ impl RecordStats {
                 slot.exact.push(x);
             } else if slot.grid.is_some() {
                 slot.exact.push(x);
-                self.to_histogram(i);
+                self.switch_to_histogram(i);
                 switched = true;
             } else {
                 debug_assert!(
@@ -278,7 +278,7 @@ impl RecordStats {
 
     /// Switches slot `i` (with a grid, in exact mode) to its histogram, counting
     /// its exact values (at most `EXACT_CAP + 1`) in it; the caller reindexes.
-    fn to_histogram(&mut self, i: usize) {
+    fn switch_to_histogram(&mut self, i: usize) {
         if self.narrow.is_empty() {
             self.narrow = vec![0; self.total_bins];
         }
@@ -388,7 +388,7 @@ impl RecordStats {
                 continue;
             }
             if !self.slots[i].histogram {
-                self.to_histogram(i);
+                self.switch_to_histogram(i);
             }
             if !b.histogram {
                 for &v in &b.exact {
