@@ -12,20 +12,19 @@
 //! - [`quantile`]: exact values up to [`EXACT_CAP`], then a histogram on a
 //!   [`Grid`] fixed by a pilot, with error bounded relative to the spread.
 //!
-//! The legacy [`Accumulator`] (Welford + DDSketch) stays until the engine switches.
+//! The hot path of [`RecordStats::push`] runs over struct-of-arrays batch sums
+//! and one flat array of histogram counts (see the `record` module).
 //!
 //! Architecture invariant: nothing here reads a clock, allocates per value (except
-//! the exact-mode value lists and one histogram per position when it is created),
-//! or depends on thread scheduling.
+//! the exact-mode value lists, the flat histogram counts when the first position
+//! switches to its histogram, and new tail bins), or depends on thread scheduling.
 
 pub mod exact;
-mod legacy;
 mod moments;
 pub mod quantile;
 mod record;
 
 pub use exact::ExactSum;
-pub use legacy::{Accumulator, EXACT_LIMIT, RELATIVE_ACCURACY, Summary};
 pub use quantile::{EXACT_CAP, Grid};
 pub use record::RecordStats;
 

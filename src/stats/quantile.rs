@@ -116,6 +116,11 @@ impl Grid {
         }
     }
 
+    /// Lower edge of the core and `1 / width` (the binning parameters).
+    pub(crate) fn binning(&self) -> (f64, f64) {
+        (self.lo, self.inv_width)
+    }
+
     /// Width of a core bin.
     pub fn width(&self) -> f64 {
         self.width
@@ -193,6 +198,24 @@ impl TryFrom<GridRepr> for Grid {
     }
 }
 
+/// Where a finite value falls on a grid: `Ok(core bin)` or `Err((above, tail key))`.
+///
+/// The one binning rule, shared by [`Histogram`] and the flat tables of
+/// [`super::RecordStats`]: `t = (x − lo) / width` (as a product with the
+/// reciprocal), core bin `⌊t⌋` for `0 ≤ t < bins`, else a tail.
+#[inline]
+pub(crate) fn locate(x: f64, lo: f64, inv_width: f64, bins: f64) -> Result<usize, (bool, i32)> {
+    let t = (x - lo) * inv_width;
+    if t >= 0.0 && t < bins {
+        // t ≥ 0, so the truncation is the floor.
+        Ok(t as usize)
+    } else if t < 0.0 {
+        Err((false, tail_key(-t)))
+    } else {
+        Err((true, tail_key(t - bins)))
+    }
+}
+
 /// Tail key of a value `u = d / w ≥ 0` core-bin widths beyond the core edge.
 #[inline]
 fn tail_key(u: f64) -> i32 {
@@ -224,18 +247,25 @@ impl Histogram {
     /// Counts the finite value `x`.
     #[inline]
     fn add(&mut self, x: f64, grid: &Grid) {
-        let t = (x - grid.lo) * grid.inv_width;
-        if t >= 0.0 && t < grid.bins as f64 {
-            // t ≥ 0, so the truncation is the floor.
-            self.core[t as usize] += 1;
-        } else if t < 0.0 {
-            *self.below.entry(tail_key(-t)).or_insert(0) += 1;
-        } else {
-            *self
-                .above
-                .entry(tail_key(t - grid.bins as f64))
-                .or_insert(0) += 1;
+        match locate(x, grid.lo, grid.inv_width, grid.bins as f64) {
+            Ok(i) => self.core[i] += 1,
+            Err((false, key)) => *self.below.entry(key).or_insert(0) += 1,
+            Err((true, key)) => *self.above.entry(key).or_insert(0) += 1,
         }
+    }
+
+    /// A histogram from its parts: core counts (one per core bin) and tails.
+    pub(crate) fn from_parts(
+        core: Vec<u64>,
+        below: BTreeMap<i32, u64>,
+        above: BTreeMap<i32, u64>,
+    ) -> Self {
+        Histogram { core, below, above }
+    }
+
+    /// Core counts and tails.
+    pub(crate) fn parts(&self) -> (&[u64], &BTreeMap<i32, u64>, &BTreeMap<i32, u64>) {
+        (&self.core, &self.below, &self.above)
     }
 
     /// Adds the counts of `other` (on the same grid).
@@ -385,7 +415,7 @@ impl QuantileState {
     /// Integer measures use the lower rank `r = ⌊h⌋`: exactly `x[r]`; on a
     /// histogram the same interpolation at `r`, rounded to the nearest integer
     /// inside the bin (exact when the bin width is 1). The extreme ranks give `min`
-    /// and `max` exactly.
+    /// and `max` exactly. Integer results are never `−0` (`+0` instead).
     pub fn quantiles(
         &self,
         qs: &[f64],
@@ -401,7 +431,8 @@ impl QuantileState {
                 qs.iter()
                     .map(|&q| {
                         if integer {
-                            lower(&sorted, q)
+                            // + 0.0 turns −0 into +0 (and changes nothing else).
+                            lower(&sorted, q) + 0.0
                         } else {
                             type7(&sorted, q)
                         }
@@ -415,7 +446,11 @@ impl QuantileState {
                 let bins = h.ascending(grid);
                 let n = h.total();
                 qs.iter()
-                    .map(|&q| histogram_quantile(&bins, n, q, integer, min, max))
+                    .map(|&q| {
+                        let x = histogram_quantile(&bins, n, q, integer, min, max);
+                        // Integer results are never −0 (+ 0.0 changes nothing else).
+                        if integer { x + 0.0 } else { x }
+                    })
                     .collect()
             }
         }

@@ -1,13 +1,38 @@
 //! [`RecordStats`]: the statistics of every position of a path record.
+//!
+//! # Layout (for the hot path)
+//!
+//! - Moments of the open batch: struct of arrays over positions ([`Batches`]),
+//!   one branch-light loop per path.
+//! - Quantiles of positions in histogram mode: a compact table of [`Hot`]
+//!   entries (position, grid parameters, offset), sorted by position, and ONE
+//!   flat array of core counts for all positions with a grid (each owns
+//!   `bins` consecutive counts from its offset). Counts are `u32`; before any
+//!   could exceed `u32::MAX` they are folded into a parallel `u64` array (`wide`,
+//!   allocated on the first fold only), so a bin's count is always
+//!   `wide[i] + narrow[i]`, exact. The bound that triggers the fold
+//!   ([`RecordStats::bound`]) is an upper bound of every narrow count.
+//! - Cold path: tail bins (sparse maps per position), exact-mode value lists
+//!   (at most [`EXACT_CAP`] values, or more without a grid), and the switch of a
+//!   position to its histogram.
+//!
+//! The state is the same function of the batches as a [`QuantileState`] per
+//! position: [`RecordStats::quantile_state`] rebuilds it, and quantiles, merge
+//! and JSON go through that same definition.
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::moments::{Batch, Moments};
-use super::quantile::{EXACT_CAP, Grid, QuantileRepr, QuantileState};
+use super::moments::{Batches, Moments};
+use super::quantile::{EXACT_CAP, Grid, Histogram, QuantileRepr, QuantileState, locate};
 use super::{Plan, PositionSummary, StatsError};
 
-/// Quantile state of one position that keeps quantiles.
-#[derive(Clone, Debug, PartialEq)]
+/// Largest count a narrow (`u32`) bin may reach before the fold into `u64`.
+const NARROW_LIMIT: u64 = u32::MAX as u64;
+
+/// Quantile state of one position that keeps quantiles (cold data).
+#[derive(Clone, Debug)]
 struct Slot {
     /// Record position.
     position: usize,
@@ -15,8 +40,34 @@ struct Slot {
     integer: bool,
     /// Histogram grid (`None` when the run has at most [`EXACT_CAP`] paths).
     grid: Option<Grid>,
-    /// Values or counts.
-    state: QuantileState,
+    /// First core count of this position in the flat arrays (with a grid).
+    offset: usize,
+    /// Whether the position counts in its histogram; otherwise `exact` holds
+    /// its values.
+    histogram: bool,
+    /// Exact-mode values (empty in histogram mode).
+    exact: Vec<f64>,
+    /// Tail counts below the core by tail key (histogram mode).
+    below: BTreeMap<i32, u64>,
+    /// Tail counts above the core by tail key (histogram mode).
+    above: BTreeMap<i32, u64>,
+}
+
+/// Hot-table entry of a position in histogram mode.
+#[derive(Clone, Copy, Debug)]
+struct Hot {
+    /// Lower edge of the core.
+    lo: f64,
+    /// `1 / width`.
+    inv_width: f64,
+    /// Number of core bins, as a double (for the range test).
+    bins: f64,
+    /// Record position.
+    position: usize,
+    /// First core count in the flat arrays.
+    offset: usize,
+    /// Slot index (for the cold tail path).
+    slot: usize,
 }
 
 /// Statistics of a whole record (one value per position per path), as struct of
@@ -60,8 +111,21 @@ pub struct RecordStats {
     slots: Vec<Slot>,
     /// Slot index per position.
     slot_of: Vec<Option<usize>>,
+    /// Positions in histogram mode, in position order.
+    hot: Vec<Hot>,
+    /// Slots in exact mode, in position order.
+    exact_slots: Vec<usize>,
+    /// Narrow core counts of every position with a grid (empty until the
+    /// first switch to a histogram).
+    narrow: Vec<u32>,
+    /// Wide core counts (empty until the first fold of `narrow`).
+    wide: Vec<u64>,
+    /// Upper bound of every narrow count (at most [`NARROW_LIMIT`]).
+    bound: u64,
+    /// Total core bins of the positions with a grid.
+    total_bins: usize,
     /// Shifted sums of the open batch, per position.
-    batch: Vec<Batch>,
+    batch: Batches,
     /// Paths pushed in the open batch.
     batch_paths: u64,
 }
@@ -82,24 +146,62 @@ impl RecordStats {
         let mut grids = grids.unwrap_or_default();
         let mut slots = Vec::new();
         let mut slot_of = vec![None; len];
+        let mut total_bins = 0;
         for (j, slot) in slot_of.iter_mut().enumerate() {
             if let Some(spec) = plan.quantile_spec(j) {
                 *slot = Some(slots.len());
+                let grid = grids.get_mut(j).and_then(Option::take);
+                let offset = total_bins;
+                total_bins += grid.as_ref().map_or(0, Grid::bins);
                 slots.push(Slot {
                     position: j,
                     integer: spec.integer,
-                    grid: grids.get_mut(j).and_then(Option::take),
-                    state: QuantileState::default(),
+                    grid,
+                    offset,
+                    histogram: false,
+                    exact: Vec::new(),
+                    below: BTreeMap::new(),
+                    above: BTreeMap::new(),
                 });
             }
         }
-        RecordStats {
+        let mut stats = RecordStats {
             plan: plan.clone(),
             moments: vec![Moments::default(); len],
             slots,
             slot_of,
-            batch: vec![Batch::EMPTY; len],
+            hot: Vec::new(),
+            exact_slots: Vec::new(),
+            narrow: Vec::new(),
+            wide: Vec::new(),
+            bound: 0,
+            total_bins,
+            batch: Batches::new(len),
             batch_paths: 0,
+        };
+        stats.reindex();
+        stats
+    }
+
+    /// Rebuilds the hot table and the exact-mode list from the slots.
+    fn reindex(&mut self) {
+        self.hot.clear();
+        self.exact_slots.clear();
+        for (i, s) in self.slots.iter().enumerate() {
+            match (&s.grid, s.histogram) {
+                (Some(g), true) => {
+                    let (lo, inv_width) = g.binning();
+                    self.hot.push(Hot {
+                        lo,
+                        inv_width,
+                        bins: g.bins() as f64,
+                        position: s.position,
+                        offset: s.offset,
+                        slot: i,
+                    });
+                }
+                _ => self.exact_slots.push(i),
+            }
         }
     }
 
@@ -107,8 +209,9 @@ impl RecordStats {
     /// undefined and ±inf as non-finite; neither is used.
     ///
     /// Hot path: no division, and no allocation except exact-mode value lists
-    /// (at most [`EXACT_CAP`] values each), the one-time switch of a position to a
-    /// histogram, and a new tail bin.
+    /// (at most [`EXACT_CAP`] values each), the one-time switch of positions to
+    /// histograms (and the flat counts, at the first), a new tail bin, and the
+    /// wide counts at the first fold (after 2³² − 1 values).
     ///
     /// # Panics
     ///
@@ -120,16 +223,103 @@ impl RecordStats {
             self.batch.len(),
             "one value per record position"
         );
-        for (b, &x) in self.batch.iter_mut().zip(record) {
-            b.push(x);
+        self.batch.push(record);
+        if self.bound >= NARROW_LIMIT {
+            self.fold_narrow();
         }
-        for slot in &mut self.slots {
-            let x = record[slot.position];
-            if x.is_finite() {
-                slot.state.push(x, slot.grid.as_ref());
+        self.bound += 1;
+        let narrow = &mut self.narrow[..];
+        let slots = &mut self.slots;
+        for h in &self.hot {
+            let x = record[h.position];
+            let t = (x - h.lo) * h.inv_width;
+            if t >= 0.0 && t < h.bins {
+                // t ≥ 0, so the truncation is the floor (as in `locate`).
+                narrow[h.offset + t as usize] += 1;
+            } else if x.is_finite() {
+                add_tail(&mut slots[h.slot], x, h);
             }
         }
+        if !self.exact_slots.is_empty() {
+            self.push_exact(record);
+        }
         self.batch_paths += 1;
+    }
+
+    /// The exact-mode positions of [`push`](Self::push) (cold path).
+    #[inline(never)]
+    fn push_exact(&mut self, record: &[f64]) {
+        let mut switched = false;
+        for k in 0..self.exact_slots.len() {
+            let i = self.exact_slots[k];
+            let x = record[self.slots[i].position];
+            if !x.is_finite() {
+                continue;
+            }
+            let slot = &mut self.slots[i];
+            if slot.exact.len() < EXACT_CAP {
+                slot.exact.push(x);
+            } else if slot.grid.is_some() {
+                slot.exact.push(x);
+                self.switch_to_histogram(i);
+                switched = true;
+            } else {
+                debug_assert!(
+                    false,
+                    "more than {EXACT_CAP} quantile values without a grid"
+                );
+                slot.exact.push(x);
+            }
+        }
+        if switched {
+            self.reindex();
+        }
+    }
+
+    /// Switches slot `i` (with a grid, in exact mode) to its histogram, counting
+    /// its exact values (at most `EXACT_CAP + 1`) in it; the caller reindexes.
+    fn switch_to_histogram(&mut self, i: usize) {
+        if self.narrow.is_empty() {
+            self.narrow = vec![0; self.total_bins];
+        }
+        let values = std::mem::take(&mut self.slots[i].exact);
+        self.slots[i].histogram = true;
+        self.bound = self.bound.max(EXACT_CAP as u64 + 1);
+        for v in values {
+            self.add_value(i, v);
+        }
+    }
+
+    /// Counts the finite value `x` in the histogram of slot `i`.
+    fn add_value(&mut self, i: usize, x: f64) {
+        let slot = &mut self.slots[i];
+        let Some(grid) = &slot.grid else {
+            unreachable!("a histogram exists only with a grid");
+        };
+        let (lo, inv_width) = grid.binning();
+        match locate(x, lo, inv_width, grid.bins() as f64) {
+            Ok(b) => self.narrow[slot.offset + b] += 1,
+            Err((false, key)) => *slot.below.entry(key).or_insert(0) += 1,
+            Err((true, key)) => *slot.above.entry(key).or_insert(0) += 1,
+        }
+    }
+
+    /// Moves the narrow counts into the wide ones.
+    fn fold_narrow(&mut self) {
+        if self.wide.is_empty() {
+            self.wide = vec![0; self.total_bins];
+        }
+        for (w, n) in self.wide.iter_mut().zip(&mut self.narrow) {
+            *w += u64::from(*n);
+            *n = 0;
+        }
+        self.bound = 0;
+    }
+
+    /// Core count `b` of slot `slot`.
+    fn core_count(&self, slot: &Slot, b: usize) -> u64 {
+        let i = slot.offset + b;
+        self.wide.get(i).copied().unwrap_or(0) + u64::from(self.narrow[i])
     }
 
     /// Closes the batch: folds its shifted sums into the exact sums. Does
@@ -138,12 +328,13 @@ impl RecordStats {
         if self.batch_paths == 0 {
             return;
         }
-        for (m, b) in self.moments.iter_mut().zip(&mut self.batch) {
+        for (j, m) in self.moments.iter_mut().enumerate() {
+            let b = self.batch.get(j);
             if !b.is_empty() {
-                m.fold(b);
-                *b = Batch::EMPTY;
+                m.fold(&b);
             }
         }
+        self.batch.clear();
         self.batch_paths = 0;
     }
 
@@ -168,7 +359,9 @@ impl RecordStats {
                     position: a.position,
                 });
             }
-            if a.grid.is_none() && a.state.merge_needs_grid(&b.state) {
+            let needs_grid =
+                a.histogram || b.histogram || a.exact.len() + b.exact.len() > EXACT_CAP;
+            if a.grid.is_none() && needs_grid {
                 return Err(StatsError::NoGrid {
                     position: a.position,
                 });
@@ -177,9 +370,67 @@ impl RecordStats {
         for (a, b) in self.moments.iter_mut().zip(&other.moments) {
             a.merge(b);
         }
-        for (a, b) in self.slots.iter_mut().zip(&other.slots) {
-            a.state.merge(&b.state, a.grid.as_ref());
+        // Narrow counts grow by at most other.bound (its narrow counts) plus
+        // EXACT_CAP (its exact values) plus EXACT_CAP (ours, on a switch).
+        let extra = 2 * EXACT_CAP as u64;
+        let narrow_into_wide = self.bound + other.bound + extra > NARROW_LIMIT;
+        if narrow_into_wide {
+            self.fold_narrow();
+            self.bound = extra;
+        } else {
+            self.bound += other.bound + extra;
         }
+        for i in 0..self.slots.len() {
+            let b = &other.slots[i];
+            let a = &mut self.slots[i];
+            if !a.histogram && !b.histogram && a.exact.len() + b.exact.len() <= EXACT_CAP {
+                a.exact.extend_from_slice(&b.exact);
+                continue;
+            }
+            if !self.slots[i].histogram {
+                self.switch_to_histogram(i);
+            }
+            if !b.histogram {
+                for &v in &b.exact {
+                    self.add_value(i, v);
+                }
+                continue;
+            }
+            let bins = b.grid.as_ref().map_or(0, Grid::bins);
+            let range = b.offset..b.offset + bins;
+            if !other.wide.is_empty() || narrow_into_wide {
+                if self.wide.is_empty() {
+                    self.wide = vec![0; self.total_bins];
+                }
+                let wide = &mut self.wide[range.clone()];
+                if !other.wide.is_empty() {
+                    for (w, o) in wide.iter_mut().zip(&other.wide[range.clone()]) {
+                        *w += o;
+                    }
+                }
+                if narrow_into_wide {
+                    for (w, o) in wide.iter_mut().zip(&other.narrow[range.clone()]) {
+                        *w += u64::from(*o);
+                    }
+                }
+            }
+            if !narrow_into_wide {
+                for (n, o) in self.narrow[range.clone()]
+                    .iter_mut()
+                    .zip(&other.narrow[range])
+                {
+                    *n += o;
+                }
+            }
+            let a = &mut self.slots[i];
+            for (k, c) in &b.below {
+                *a.below.entry(*k).or_insert(0) += c;
+            }
+            for (k, c) in &b.above {
+                *a.above.entry(*k).or_insert(0) += c;
+            }
+        }
+        self.reindex();
         Ok(())
     }
 
@@ -222,14 +473,63 @@ impl RecordStats {
             _ => (f64::NEG_INFINITY, f64::INFINITY),
         };
         Some(
-            slot.state
+            self.state_of(slot)
                 .quantiles(qs, slot.integer, slot.grid.as_ref(), min, max),
         )
     }
 
-    /// The quantile state of position `j` (for tests and diagnostics).
-    pub fn quantile_state(&self, j: usize) -> Option<&QuantileState> {
-        Some(&self.slots[self.slot_of[j]?].state)
+    /// The quantile state of position `j`, rebuilt from the flat tables (for
+    /// tests and diagnostics).
+    pub fn quantile_state(&self, j: usize) -> Option<QuantileState> {
+        Some(self.state_of(&self.slots[self.slot_of[j]?]))
+    }
+
+    /// The [`QuantileState`] a slot stands for.
+    fn state_of(&self, slot: &Slot) -> QuantileState {
+        if !slot.histogram {
+            return QuantileState::Exact(slot.exact.clone());
+        }
+        let bins = slot.grid.as_ref().map_or(0, Grid::bins);
+        let core = (0..bins).map(|b| self.core_count(slot, b)).collect();
+        QuantileState::Histogram(Histogram::from_parts(
+            core,
+            slot.below.clone(),
+            slot.above.clone(),
+        ))
+    }
+
+    /// Loads `state` (checked by the caller) into slot `i`.
+    fn load(&mut self, i: usize, state: QuantileState) {
+        match state {
+            QuantileState::Exact(values) => {
+                let slot = &mut self.slots[i];
+                slot.histogram = false;
+                slot.exact = values;
+            }
+            QuantileState::Histogram(h) => {
+                if self.narrow.is_empty() {
+                    self.narrow = vec![0; self.total_bins];
+                }
+                let (core, below, above) = h.parts();
+                let offset = self.slots[i].offset;
+                for (b, &c) in core.iter().enumerate() {
+                    if c <= NARROW_LIMIT {
+                        self.narrow[offset + b] = c as u32;
+                        self.bound = self.bound.max(c);
+                    } else {
+                        if self.wide.is_empty() {
+                            self.wide = vec![0; self.total_bins];
+                        }
+                        self.wide[offset + b] = c;
+                    }
+                }
+                let slot = &mut self.slots[i];
+                slot.histogram = true;
+                slot.exact = Vec::new();
+                slot.below = below.clone();
+                slot.above = above.clone();
+            }
+        }
     }
 
     /// Canonical JSON: equal states give equal strings. Covers folded batches
@@ -247,6 +547,17 @@ impl RecordStats {
     /// [`StatsError::Json`] when the text is not JSON of a consistent state.
     pub fn from_json(text: &str) -> Result<Self, StatsError> {
         Ok(serde_json::from_str(text)?)
+    }
+}
+
+/// Counts the finite value `x` of hot entry `h` outside the core (cold path).
+#[cold]
+#[inline(never)]
+fn add_tail(slot: &mut Slot, x: f64, h: &Hot) {
+    match locate(x, h.lo, h.inv_width, h.bins) {
+        Ok(_) => unreachable!("the caller checked the core"),
+        Err((false, key)) => *slot.below.entry(key).or_insert(0) += 1,
+        Err((true, key)) => *slot.above.entry(key).or_insert(0) += 1,
     }
 }
 
@@ -270,18 +581,19 @@ struct RecordRepr {
 
 impl From<RecordStats> for RecordRepr {
     fn from(r: RecordStats) -> Self {
+        let quantiles = r
+            .slots
+            .iter()
+            .map(|s| SlotRepr {
+                position: s.position,
+                grid: s.grid.clone(),
+                state: QuantileRepr::of(&r.state_of(s)),
+            })
+            .collect();
         RecordRepr {
             plan: r.plan,
             moments: r.moments,
-            quantiles: r
-                .slots
-                .iter()
-                .map(|s| SlotRepr {
-                    position: s.position,
-                    grid: s.grid.clone(),
-                    state: QuantileRepr::of(&s.state),
-                })
-                .collect(),
+            quantiles,
         }
     }
 }
@@ -337,12 +649,13 @@ impl TryFrom<RecordRepr> for RecordStats {
         if states.len() != stats.slots.len() {
             return Err("one quantile state per quantile position".into());
         }
-        for (slot, (position, state)) in stats.slots.iter_mut().zip(states) {
-            if slot.position != position {
+        for (i, (position, state)) in states.into_iter().enumerate() {
+            if stats.slots[i].position != position {
                 return Err("quantile states out of position order".into());
             }
-            slot.state = state;
+            stats.load(i, state);
         }
+        stats.reindex();
         stats.moments = r.moments;
         Ok(stats)
     }
@@ -530,6 +843,39 @@ mod tests {
             "position 2 has more than 1024 quantile values but no grid"
         );
         assert_eq!(x.to_json(), before, "a failed merge changes nothing");
+    }
+
+    #[test]
+    fn narrow_counts_fold_into_wide_ones_exactly() {
+        let whole = run(0..BATCHES);
+        // The same run with a fold forced mid-way (the bound pretends the u32
+        // counts are full), and merges that must add narrow counts into wide ones.
+        let plan = plan();
+        let mut folded = RecordStats::new(&plan, Some(grids(&plan)));
+        for k in 0..BATCHES {
+            if k == BATCHES / 2 {
+                folded.bound = NARROW_LIMIT - 1;
+            }
+            for p in k * BATCH..(k + 1) * BATCH {
+                folded.push(&record(p));
+            }
+            folded.end_batch();
+        }
+        assert!(!folded.wide.is_empty() && folded.bound < NARROW_LIMIT);
+        assert_eq!(folded.to_json(), whole.to_json());
+        assert_eq!(fingerprint(&folded), fingerprint(&whole));
+        let mut a = run(0..BATCHES / 2);
+        let mut b = run(BATCHES / 2..BATCHES);
+        b.bound = NARROW_LIMIT - 10;
+        a.merge(&b).expect("same plan");
+        assert!(!a.wide.is_empty());
+        assert_eq!(a.to_json(), whole.to_json());
+        let mut c = run(BATCHES / 2..BATCHES);
+        c.merge(&folded).expect("same plan");
+        c.merge(&run(0..BATCHES / 2)).expect("same plan");
+        let mut twice = run(0..BATCHES);
+        twice.merge(&run(0..BATCHES)).expect("same plan");
+        assert_eq!(c.to_json(), twice.to_json());
     }
 
     #[test]
