@@ -5,11 +5,12 @@
 //!   statistics);
 //! - `kernel/rng_floor`: drawing the same number of standard normals alone — the
 //!   floor no simulation of this model can beat;
-//! - `run/one_thread`, `run/two_threads`: the full run — pilot, statistics and the
+//! - `run/one_thread`, `run/two_threads`: the full run of the scenario's default 10,000
+//!   paths — pilot, statistics and the
 //!   three CSV files — on one and two worker threads;
-//! - `ratios`: kernel and full run on one thread timed alternately in the same
-//!   process, and the two-thread run, printed as ratios (the machine is shared and
-//!   noisy, so only ratios measured together mean much).
+//! - `ratios`: kernel, full run on one thread and on two, timed back to back in each
+//!   of 7 rounds; prints the median of the rounds' ratios and their range (the
+//!   machine is shared and noisy, so only ratios measured together mean much).
 //!
 //! Run with `cargo bench --bench engine`.
 
@@ -26,7 +27,8 @@ use enclave::scenario::Scenario;
 use enclave::streams::{self, Streams};
 
 const KERNEL_PATHS: u64 = 1024;
-const RUN_PATHS: u64 = 4096;
+const RUN_PATHS: u64 = 10_000;
+const ROUNDS: usize = 7;
 
 fn kernel_once(scn: &Scenario, cfg: &RunConfig, paths: u64) -> u64 {
     let key = Streams::new(cfg.seed, &scn.params);
@@ -103,22 +105,29 @@ fn ratios(_: &mut Criterion) {
         let fy = f();
         fy as f64 / t.elapsed().as_secs_f64()
     };
-    let (mut k, mut f1, mut f2) = (Vec::new(), Vec::new(), Vec::new());
-    for _ in 0..5 {
-        k.push(rate(&|| kernel_once(&scn, &one, RUN_PATHS)));
-        f1.push(rate(&|| full_once(&scn, &one)));
-        f2.push(rate(&|| full_once(&scn, &two)));
+    // Each round times the three back to back, so a round's ratios share the
+    // machine's state; the median over rounds resists the noise of a shared host.
+    let mut rounds = Vec::new();
+    for _ in 0..ROUNDS {
+        let k = rate(&|| kernel_once(&scn, &one, RUN_PATHS));
+        let f1 = rate(&|| full_once(&scn, &one));
+        let f2 = rate(&|| full_once(&scn, &two));
+        rounds.push((k, f1, f2));
     }
-    let best = |v: &[f64]| v.iter().copied().fold(0.0, f64::max);
-    let (k, f1, f2) = (best(&k), best(&f1), best(&f2));
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        (v[v.len() / 2], v[0], v[v.len() - 1])
+    };
+    let (k, _, _) = median(rounds.iter().map(|r| r.0).collect());
+    let (f1, _, _) = median(rounds.iter().map(|r| r.1).collect());
+    let (full_vs_kernel, fk_lo, fk_hi) = median(rounds.iter().map(|r| r.1 / r.0).collect());
+    let (two_vs_one, t_lo, t_hi) = median(rounds.iter().map(|r| r.2 / r.1).collect());
     println!(
-        "ratios ({RUN_PATHS} paths, best of 5 in turns): kernel {:.1} M firm-years/s, \
-         full run 1 thread {:.1} M/s ({:.2}× the kernel), 2 threads {:.1} M/s ({:.2}× one thread)",
+        "ratios ({RUN_PATHS} paths, median of {ROUNDS} rounds, range in brackets): kernel \
+         {:.1} M firm-years/s; full run on 1 thread {:.1} M/s = {full_vs_kernel:.2}× the kernel \
+         [{fk_lo:.2}, {fk_hi:.2}]; 2 threads {two_vs_one:.2}× 1 thread [{t_lo:.2}, {t_hi:.2}]",
         k / 1e6,
         f1 / 1e6,
-        f1 / k,
-        f2 / 1e6,
-        f2 / f1
     );
 }
 

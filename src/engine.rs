@@ -385,14 +385,26 @@ fn pilot_grids(
     std::thread::scope(|s| -> Result<(), EngineError> {
         for (w, part) in grids.chunks_mut(per).enumerate() {
             let work = move || {
-                let mut values = Vec::with_capacity(records.len() / len.max(1));
-                for (i, grid) in part.iter_mut().enumerate() {
-                    let j = w * per + i;
-                    *grid = plan.quantile_spec(j).map(|spec| {
-                        values.clear();
-                        values.extend(records.chunks_exact(len).map(|r| r[j]));
-                        Grid::from_pilot(&values, spec.bins, spec.integer)
-                    });
+                // Neighbouring positions are gathered together, so each record is
+                // read a cache line at a time rather than one number per line.
+                const BLOCK: usize = 64;
+                let paths = records.len() / len.max(1);
+                let mut columns = vec![Vec::with_capacity(paths); BLOCK];
+                for (b, block) in part.chunks_mut(BLOCK).enumerate() {
+                    let j0 = w * per + b * BLOCK;
+                    for c in columns.iter_mut() {
+                        c.clear();
+                    }
+                    for record in records.chunks_exact(len) {
+                        for (c, &x) in columns.iter_mut().zip(&record[j0..j0 + block.len()]) {
+                            c.push(x);
+                        }
+                    }
+                    for (i, grid) in block.iter_mut().enumerate() {
+                        *grid = plan
+                            .quantile_spec(j0 + i)
+                            .map(|spec| Grid::from_pilot(&columns[i], spec.bins, spec.integer));
+                    }
                 }
             };
             std::thread::Builder::new()
@@ -545,39 +557,10 @@ pub fn run_range(
     let pilot_paths = pilot.len() / len.max(1);
     let first_batch = range.start / BATCH_PATHS;
     let end_batch = range.end.div_ceil(BATCH_PATHS);
-    // Batches wholly inside the pilot come from its records.
-    let mut next_batch = first_batch;
-    while next_batch < end_batch {
-        let start = next_batch * BATCH_PATHS;
-        let end = (start + BATCH_PATHS).min(range.end);
-        if end as usize > pilot_paths {
-            break;
-        }
-        let (s, e) = (start as usize, end as usize);
-        for record in pilot[s * len..e * len].chunks_exact(len) {
-            state.stats.push(record);
-        }
-        state.stats.end_batch();
-        state.firm_years += pilot_fy[s..e].iter().sum::<u64>();
-        observe(Batch {
-            first_path: start,
-            paths: e - s,
-            records: if what.records {
-                &pilot[s * len..e * len]
-            } else {
-                &[]
-            },
-            inputs: if what.records {
-                &pilot_inputs[s * k..e * k]
-            } else {
-                &[]
-            },
-            layout,
-        });
-        next_batch += 1;
-    }
-    drop(pilot);
-
+    // Batches wholly inside the pilot are not simulated again: the workers take
+    // their records from it.
+    let next_batch = first_batch;
+    let (pilot, pilot_inputs, pilot_fy) = (&pilot, &pilot_inputs, &pilot_fy);
     let counter = AtomicU64::new(next_batch);
     let (tx, rx) = mpsc::channel::<Done>();
     let workers = threads.min((end_batch - next_batch) as usize).max(1);
@@ -608,12 +591,29 @@ pub fn run_range(
                             inputs.reserve_exact(paths * k);
                         }
                         for p in start..end {
-                            firm_years +=
-                                run_path(scn, cfg.horizon, streams, p, &mut scratch, &mut record);
-                            stats.push(&record);
+                            let i = p as usize;
+                            let (record, draws) = if i < pilot_paths && end as usize <= pilot_paths
+                            {
+                                firm_years += pilot_fy[i];
+                                (
+                                    &pilot[i * len..(i + 1) * len],
+                                    &pilot_inputs[i * k..(i + 1) * k],
+                                )
+                            } else {
+                                firm_years += run_path(
+                                    scn,
+                                    cfg.horizon,
+                                    streams,
+                                    p,
+                                    &mut scratch,
+                                    &mut record,
+                                );
+                                (&record[..], &scratch.economy.draws[..])
+                            };
+                            stats.push(record);
                             if what.records {
-                                records.extend_from_slice(&record);
-                                inputs.extend_from_slice(&scratch.economy.draws);
+                                records.extend_from_slice(record);
+                                inputs.extend_from_slice(draws);
                             }
                         }
                         stats.end_batch();

@@ -75,20 +75,25 @@ impl Grid {
     /// ⌊bins / 2⌋ width − ½`.
     pub fn from_pilot(values: &[f64], bins: usize, integer: bool) -> Grid {
         let bins = bins.max(1);
-        let mut sorted: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
-        sorted.sort_by(f64::total_cmp);
-        let center = if sorted.is_empty() {
+        let mut finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+        // Three order-statistic selections (linear time) give the same type-7 values as
+        // a sort would.
+        let center = if finite.is_empty() {
             0.0
         } else {
-            type7(&sorted, 0.5)
+            type7_by_selection(&mut finite, 0.5)
         };
-        let mut s = if sorted.is_empty() {
+        let mut s = if finite.is_empty() {
             0.0
         } else {
-            (type7(&sorted, 0.75) - type7(&sorted, 0.25)) / IQR_PER_SD
+            (type7_by_selection(&mut finite, 0.75) - type7_by_selection(&mut finite, 0.25))
+                / IQR_PER_SD
         };
         if !(s > 0.0 && s.is_finite()) {
-            s = sample_sd(&sorted);
+            // Rare (a pilot with no spread between its quartiles): sorted first, so the
+            // sum runs in one order whatever the selections left.
+            finite.sort_unstable_by(f64::total_cmp);
+            s = sample_sd(&finite);
         }
         if !(s > 0.0 && s.is_finite()) {
             s = center.abs().max(1.0) * 1e-9;
@@ -427,7 +432,7 @@ impl QuantileState {
         match self {
             QuantileState::Exact(values) => {
                 let mut sorted = values.clone();
-                sorted.sort_by(f64::total_cmp);
+                sorted.sort_unstable_by(f64::total_cmp);
                 qs.iter()
                     .map(|&q| {
                         if integer {
@@ -459,7 +464,7 @@ impl QuantileState {
     /// Canonical form: exact values sorted (by total order).
     pub fn canonicalise(&mut self) {
         if let QuantileState::Exact(v) = self {
-            v.sort_by(f64::total_cmp);
+            v.sort_unstable_by(f64::total_cmp);
         }
     }
 }
@@ -502,6 +507,17 @@ fn histogram_quantile(
         before += k;
     }
     max
+}
+
+/// [`type7`] of `values` (in any order, reordered in place) without sorting them:
+/// the two order statistics it needs, by selection.
+fn type7_by_selection(values: &mut [f64], q: f64) -> f64 {
+    let n = values.len();
+    let h = (n - 1) as f64 * q.clamp(0.0, 1.0);
+    let lo = (h.floor() as usize).min(n - 1);
+    let (_, &mut a, rest) = values.select_nth_unstable_by(lo, f64::total_cmp);
+    let b = rest.iter().copied().min_by(f64::total_cmp).unwrap_or(a);
+    a + (h - lo as f64) * (b - a)
 }
 
 /// Exact quantile of sorted values by linear interpolation (Hyndman–Fan type 7).
@@ -553,7 +569,7 @@ impl QuantileRepr {
         match state {
             QuantileState::Exact(v) => {
                 let mut v = v.clone();
-                v.sort_by(f64::total_cmp);
+                v.sort_unstable_by(f64::total_cmp);
                 QuantileRepr::Exact(v.into_iter().map(float_text).collect())
             }
             QuantileState::Histogram(h) => QuantileRepr::Histogram {
@@ -659,7 +675,7 @@ mod tests {
         let (min, max) = extremes(values);
         let got = state.quantiles(&LEVELS, false, Some(&grid), min, max);
         let mut sorted = values.to_vec();
-        sorted.sort_by(f64::total_cmp);
+        sorted.sort_unstable_by(f64::total_cmp);
         LEVELS
             .iter()
             .zip(&got)
@@ -773,7 +789,7 @@ mod tests {
             let qs = [0.0, 0.01, 0.25, 0.5, 0.9, 0.99, 1.0];
             let got = state.quantiles(&qs, true, Some(&grid), min, max);
             let mut sorted = values.clone();
-            sorted.sort_by(f64::total_cmp);
+            sorted.sort_unstable_by(f64::total_cmp);
             for (q, g) in qs.iter().zip(&got) {
                 assert!(g.fract() == 0.0, "{g}");
                 let want = lower(&sorted, *q);

@@ -7,8 +7,8 @@
 //! - Quantiles of positions in histogram mode: a compact table of [`Hot`]
 //!   entries (position, grid parameters, offset), sorted by position, and ONE
 //!   flat array of core counts for all positions with a grid (each owns
-//!   `bins` consecutive counts from its offset). Counts are `u32`; before any
-//!   could exceed `u32::MAX` they are folded into a parallel `u64` array (`wide`,
+//!   `bins` consecutive counts from its offset). Counts are `u16`; before any
+//!   could exceed `u16::MAX` they are folded into a parallel `u64` array (`wide`,
 //!   allocated on the first fold only), so a bin's count is always
 //!   `wide[i] + narrow[i]`, exact. The bound that triggers the fold
 //!   ([`RecordStats::bound`]) is an upper bound of every narrow count.
@@ -28,8 +28,12 @@ use super::moments::{Batches, Moments};
 use super::quantile::{EXACT_CAP, Grid, Histogram, QuantileRepr, QuantileState, locate};
 use super::{Plan, PositionSummary, StatsError};
 
-/// Largest count a narrow (`u32`) bin may reach before the fold into `u64`.
-const NARROW_LIMIT: u64 = u32::MAX as u64;
+/// A worker's narrow bin count: small, so the counts of a whole record stay in
+/// the core's cache (1,700 positions × 512–2,048 bins ≈ 2.5 MB).
+type Narrow = u16;
+
+/// Largest count a narrow bin may reach before the fold into `u64`.
+const NARROW_LIMIT: u64 = Narrow::MAX as u64;
 
 /// Quantile state of one position that keeps quantiles (cold data).
 #[derive(Clone, Debug)]
@@ -117,7 +121,7 @@ pub struct RecordStats {
     exact_slots: Vec<usize>,
     /// Narrow core counts of every position with a grid (empty until the
     /// first switch to a histogram).
-    narrow: Vec<u32>,
+    narrow: Vec<Narrow>,
     /// Wide core counts (empty until the first fold of `narrow`).
     wide: Vec<u64>,
     /// Upper bound of every narrow count (at most [`NARROW_LIMIT`]).
@@ -514,7 +518,7 @@ impl RecordStats {
                 let offset = self.slots[i].offset;
                 for (b, &c) in core.iter().enumerate() {
                     if c <= NARROW_LIMIT {
-                        self.narrow[offset + b] = c as u32;
+                        self.narrow[offset + b] = c as Narrow;
                         self.bound = self.bound.max(c);
                     } else {
                         if self.wide.is_empty() {
@@ -848,7 +852,7 @@ mod tests {
     #[test]
     fn narrow_counts_fold_into_wide_ones_exactly() {
         let whole = run(0..BATCHES);
-        // The same run with a fold forced mid-way (the bound pretends the u32
+        // The same run with a fold forced mid-way (the bound pretends the u16
         // counts are full), and merges that must add narrow counts into wide ones.
         let plan = plan();
         let mut folded = RecordStats::new(&plan, Some(grids(&plan)));
