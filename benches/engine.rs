@@ -9,7 +9,7 @@
 //!   paths — pilot, statistics and the
 //!   three CSV files — on one and two worker threads;
 //! - `ratios`: kernel, full run on one thread and on two, timed back to back in each
-//!   of 7 rounds; prints the median of the rounds' ratios and their range (the
+//!   of 11 rounds; prints the median of the rounds' ratios and their range (the
 //!   machine is shared and noisy, so only ratios measured together mean much).
 //!
 //! Run with `cargo bench --bench engine`.
@@ -28,7 +28,7 @@ use enclave::streams::{self, Streams};
 
 const KERNEL_PATHS: u64 = 1024;
 const RUN_PATHS: u64 = 10_000;
-const ROUNDS: usize = 7;
+const ROUNDS: usize = 11;
 
 fn kernel_once(scn: &Scenario, cfg: &RunConfig, paths: u64) -> u64 {
     let key = Streams::new(cfg.seed, &scn.params);

@@ -86,134 +86,89 @@ impl Batch {
     }
 }
 
-/// Shifted sums of every position of a record over the current batch, as struct
-/// of arrays (one entry per position), for a branch-light loop the compiler can
-/// vectorise. Entry `j` follows exactly the semantics of [`Batch`]: the same
-/// floating-point operations in the same order, so the same bits.
-///
-/// The counts are kept as doubles (exact below 2⁵³ values per batch), so that
-/// the whole loop is double lanes and masks, which plain SSE2 vectorises.
+/// One position's sums in the open batch (one cache line).
+#[derive(Clone, Copy, Debug, Default)]
+struct Lane {
+    c: f64,
+    s1: f64,
+    s2: f64,
+    min: f64,
+    max: f64,
+    nb: u64,
+    undefined: u32,
+    non_finite: u32,
+}
+
+/// The open batch of every position of a record, one [`Lane`] per position in
+/// position order, so a path's update streams through memory once. Entry `j`
+/// follows exactly the semantics of [`Batch`]: the same floating-point operations
+/// in the same order, so the same bits.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Batches {
-    c: Vec<f64>,
-    s1: Vec<f64>,
-    s2: Vec<f64>,
-    min: Vec<f64>,
-    max: Vec<f64>,
-    nb: Vec<f64>,
-    undefined: Vec<f64>,
-    non_finite: Vec<f64>,
+    lanes: Vec<Lane>,
 }
 
 impl Batches {
-    /// `len` empty batches.
+    /// Empty sums for `len` positions.
     pub fn new(len: usize) -> Self {
         Batches {
-            c: vec![0.0; len],
-            s1: vec![0.0; len],
-            s2: vec![0.0; len],
-            min: vec![0.0; len],
-            max: vec![0.0; len],
-            nb: vec![0.0; len],
-            undefined: vec![0.0; len],
-            non_finite: vec![0.0; len],
+            lanes: vec![Lane::default(); len],
         }
     }
 
     /// Number of positions.
     pub fn len(&self) -> usize {
-        self.c.len()
+        self.lanes.len()
     }
 
-    /// Records one value per position (`record.len()` must equal [`len`](Self::len);
-    /// fewer than 2⁵³ values per batch).
-    ///
-    /// Selects instead of branches: a non-finite value adds `+0.0` to `s1` and
-    /// `s2`, which changes no bit (both start at `+0.0` and can never become
-    /// `−0.0`: a sum is `−0.0` only when both terms are), and leaves min/max as they are.
+    /// Adds one path's record.
     #[inline]
     pub fn push(&mut self, record: &[f64]) {
-        let n = record.len();
-        push_lanes(
-            record,
-            [
-                &mut self.c[..n],
-                &mut self.s1[..n],
-                &mut self.s2[..n],
-                &mut self.min[..n],
-                &mut self.max[..n],
-                &mut self.nb[..n],
-                &mut self.undefined[..n],
-                &mut self.non_finite[..n],
-            ],
-        );
+        for (l, &x) in self.lanes.iter_mut().zip(record) {
+            if x.is_finite() {
+                if l.nb == 0 {
+                    l.c = x;
+                    l.min = x;
+                    l.max = x;
+                }
+                let d = x - l.c;
+                l.s1 += d;
+                l.s2 += d * d;
+                l.nb += 1;
+                // Explicit comparisons, not f64::min/max (whose choice between −0
+                // and +0 is unspecified): a tie keeps the earlier value.
+                if x < l.min {
+                    l.min = x;
+                }
+                if x > l.max {
+                    l.max = x;
+                }
+            } else if x.is_nan() {
+                l.undefined += 1;
+            } else {
+                l.non_finite += 1;
+            }
+        }
     }
 
-    /// The batch of position `j`.
+    /// The open batch of position `j`.
     pub fn get(&self, j: usize) -> Batch {
+        let l = &self.lanes[j];
         Batch {
-            c: self.c[j],
-            s1: self.s1[j],
-            s2: self.s2[j],
-            min: self.min[j],
-            max: self.max[j],
-            nb: self.nb[j] as u64,
-            undefined: self.undefined[j] as u64,
-            non_finite: self.non_finite[j] as u64,
+            c: l.c,
+            s1: l.s1,
+            s2: l.s2,
+            min: l.min,
+            max: l.max,
+            nb: l.nb,
+            undefined: u64::from(l.undefined),
+            non_finite: u64::from(l.non_finite),
         }
     }
 
-    /// Empties every batch.
+    /// Empties every position.
     pub fn clear(&mut self) {
-        for v in [
-            &mut self.c,
-            &mut self.s1,
-            &mut self.s2,
-            &mut self.min,
-            &mut self.max,
-            &mut self.nb,
-            &mut self.undefined,
-            &mut self.non_finite,
-        ] {
-            v.fill(0.0);
-        }
-    }
-}
-
-/// The loop of [`Batches::push`]. The arrays arrive as separate slices (function
-/// arguments the compiler knows do not alias), so it vectorises without
-/// run-time overlap checks.
-#[inline(never)]
-fn push_lanes(record: &[f64], lanes: [&mut [f64]; 8]) {
-    let [c, s1, s2, min, max, nb, undefined, non_finite] = lanes;
-    let n = record.len();
-    let (c, s1, s2) = (&mut c[..n], &mut s1[..n], &mut s2[..n]);
-    let (min, max, nb) = (&mut min[..n], &mut max[..n], &mut nb[..n]);
-    let (undefined, non_finite) = (&mut undefined[..n], &mut non_finite[..n]);
-    for j in 0..n {
-        let x = record[j];
-        // x − x is 0 for finite x and NaN for NaN and ±inf (a plain double
-        // comparison, which SSE2 vectorises; `is_finite` becomes integer tests).
-        #[allow(clippy::eq_op)] // x − x is the test, not a mistake.
-        let finite = (x - x) == 0.0;
-        let first = finite & (nb[j] == 0.0);
-        let cj = if first { x } else { c[j] };
-        let lo = if first { x } else { min[j] };
-        let hi = if first { x } else { max[j] };
-        c[j] = cj;
-        let d = x - cj;
-        s1[j] += if finite { d } else { 0.0 };
-        s2[j] += if finite { d * d } else { 0.0 };
-        // A tie (−0 vs +0) keeps the earlier value, as the code that made the
-        // reference outputs did (`minsd`/`maxsd` keeping the old value on
-        // equality); never f64::min/max, whose choice is unspecified.
-        min[j] = if finite && x < lo { x } else { lo };
-        max[j] = if finite && x > hi { x } else { hi };
-        nb[j] += if finite { 1.0 } else { 0.0 };
-        // NaN is the only value unequal to itself; ±inf is neither NaN nor finite.
-        let nan = x.is_nan();
-        undefined[j] += if nan { 1.0 } else { 0.0 };
-        non_finite[j] += if !finite && !nan { 1.0 } else { 0.0 };
+        self.lanes.fill(Lane::default());
     }
 }
 
