@@ -389,7 +389,8 @@ fn pilot_grids(
                 // read a cache line at a time rather than one number per line.
                 const BLOCK: usize = 64;
                 let paths = records.len() / len.max(1);
-                let mut columns = vec![Vec::with_capacity(paths); BLOCK];
+                let mut columns: Vec<Vec<f64>> =
+                    (0..BLOCK).map(|_| Vec::with_capacity(paths)).collect();
                 for (b, block) in part.chunks_mut(BLOCK).enumerate() {
                     let j0 = w * per + b * BLOCK;
                     for c in columns.iter_mut() {

@@ -8,12 +8,13 @@
 //! threads give byte-identical summaries and JSON.
 //!
 //! - [`exact`]: [`ExactSum`], an exact superaccumulator of doubles;
-//! - [`moments`]: per-batch shifted sums folded into exact power sums;
+//! - `moments`: per-batch shifted sums folded into exact power sums;
 //! - [`quantile`]: exact values up to [`EXACT_CAP`], then a histogram on a
 //!   [`Grid`] fixed by a pilot, with error bounded relative to the spread.
 //!
-//! The hot path of [`RecordStats::push`] runs over struct-of-arrays batch sums
-//! and one flat array of histogram counts (see the `record` module).
+//! The hot path of [`RecordStats::push`] runs over the open batch's sums (one cache
+//! line per position) and one flat array of 16-bit histogram counts (see the
+//! `record` module).
 //!
 //! Architecture invariant: nothing here reads a clock, allocates per value (except
 //! the exact-mode value lists, the flat histogram counts when the first position

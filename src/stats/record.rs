@@ -2,8 +2,8 @@
 //!
 //! # Layout (for the hot path)
 //!
-//! - Moments of the open batch: struct of arrays over positions ([`Batches`]),
-//!   one branch-light loop per path.
+//! - Moments of the open batch: one cache line of sums per position
+//!   ([`Batches`]), updated in one pass over the record.
 //! - Quantiles of positions in histogram mode: a compact table of [`Hot`]
 //!   entries (position, grid parameters, offset), sorted by position, and ONE
 //!   flat array of core counts for all positions with a grid (each owns
