@@ -560,11 +560,10 @@ pub fn run_range(
     let end_batch = range.end.div_ceil(BATCH_PATHS);
     // Batches wholly inside the pilot are not simulated again: the workers take
     // their records from it.
-    let next_batch = first_batch;
     let (pilot, pilot_inputs, pilot_fy) = (&pilot, &pilot_inputs, &pilot_fy);
-    let counter = AtomicU64::new(next_batch);
+    let counter = AtomicU64::new(first_batch);
     let (tx, rx) = mpsc::channel::<Done>();
-    let workers = threads.min((end_batch - next_batch) as usize).max(1);
+    let workers = threads.min((end_batch - first_batch) as usize).max(1);
     let results = std::thread::scope(|s| -> Result<Vec<(RecordStats, u64)>, EngineError> {
         let mut handles = Vec::with_capacity(workers);
         for w in 0..workers {
@@ -638,7 +637,7 @@ pub fn run_range(
         drop(tx);
         // Hand batches to the observer in path order as they complete.
         let mut pending = BTreeMap::new();
-        let mut due = next_batch;
+        let mut due = first_batch;
         for done in rx.iter() {
             pending.insert(done.batch, done);
             while let Some(d) = pending.remove(&due) {
