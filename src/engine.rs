@@ -42,10 +42,10 @@ pub const BATCH_PATHS: u64 = 256;
 pub const PILOT_PATHS: u64 = EXACT_CAP as u64;
 
 /// Histogram bins of a scalar metric's quantile grid.
-pub const METRIC_BINS: usize = 2048;
+pub const METRIC_BINS: usize = 1024;
 
 /// Histogram bins of a yearly series' quantile grid.
-pub const SERIES_BINS: usize = 512;
+pub const SERIES_BINS: usize = 256;
 
 /// Settings of one run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

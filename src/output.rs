@@ -456,8 +456,8 @@ impl PathsWriter {
 
 /// How quantiles are computed, as recorded in run.json (docs/model.md §10).
 pub const QUANTILE_METHOD: &str = "exact (type 7; whole-number measures: nearest value at or below) \
-     up to 1024 values, then a histogram on a grid fixed by the pilot paths 0..1023 (median ± 20 \
-     robust sd in 2048 bins for metrics, 512 for yearly series; tails 1.1% of the distance wide), \
+     up to 1024 values, then a histogram on a grid fixed by the pilot paths 0..1023 (median ± 10 \
+     robust sd in 1024 bins for metrics, 256 for yearly series; tails 1.1% of the distance wide), \
      interpolated within a bin";
 
 /// The reproducibility record, `run.json`.

@@ -35,7 +35,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct QuantileSpec {
-    /// Number of core histogram bins (e.g. 2048 for scalar metrics, 512 for
+    /// Number of core histogram bins (e.g. 1024 for scalar metrics, 256 for
     /// yearly series); 0 is taken as 1.
     pub bins: usize,
     /// Whether the measure is integer-valued (counts of firms, years): bins are

@@ -4,7 +4,7 @@
 //! [`EXACT_CAP`] of them (quantiles are then exact); beyond that it counts them in
 //! a histogram on a [`Grid`] fixed before the run from a deterministic pilot:
 //!
-//! - the *core*: `K` equal bins covering `center ± 20 s`, where `center` is the
+//! - the *core*: `K` equal bins covering `center ± 10 s`, where `center` is the
 //!   pilot median and `s` the pilot's robust spread (IQR / 1.349);
 //! - the *tails*: sparse bins beyond the core edges keyed by
 //!   `⌊64 log2(1 + d / w)⌋`, `d` the distance beyond the edge and `w` the core bin
@@ -12,7 +12,7 @@
 //!
 //! A quantile is the type-7 rank `h = (n − 1) q` located in its bin and
 //! interpolated linearly inside it, then clamped into `[min, max]`; so its error
-//! is at most one bin: `40 s / K` in the core. Counts are integers, so merging
+//! is at most one bin: `20 s / K` in the core. Counts are integers, so merging
 //! adds them exactly and the state depends only on the multiset of values.
 
 use serde::{Deserialize, Serialize};
@@ -24,7 +24,7 @@ use super::{float_from_text, float_text};
 pub const EXACT_CAP: usize = 1024;
 
 /// Half-width of the histogram core in units of the pilot's robust spread.
-pub const CORE_HALF_WIDTH: f64 = 20.0;
+pub const CORE_HALF_WIDTH: f64 = 10.0;
 
 /// Tail bins per doubling of the distance beyond the core (resolution `2^(1/64) − 1 ≈ 1.1 %`).
 pub const TAIL_STEPS_PER_OCTAVE: f64 = 64.0;
@@ -70,8 +70,8 @@ impl Grid {
     ///
     /// `center` = pilot median (type 7); `s = IQR / 1.349`, or the pilot standard
     /// deviation if the IQR is 0, or `max(|center|, 1) · 10⁻⁹` if that is 0 too;
-    /// core `center ± 20 s` in `bins` equal bins (`bins` at least 1). Integer
-    /// measures: `width = max(1, ⌈40 s / bins⌉)` and `lo = round(center) −
+    /// core `center ± 10 s` in `bins` equal bins (`bins` at least 1). Integer
+    /// measures: `width = max(1, ⌈20 s / bins⌉)` and `lo = round(center) −
     /// ⌊bins / 2⌋ width − ½`.
     pub fn from_pilot(values: &[f64], bins: usize, integer: bool) -> Grid {
         let bins = bins.max(1);
@@ -763,13 +763,13 @@ mod tests {
         let tiny: Vec<f64> = z.iter().map(|z| 1e-12 * (1.0 + 0.1 * z)).collect();
         let lognormal_sd = ((1f64.exp() - 1.0) * 1f64.exp()).sqrt();
         let errors = [
-            ("N(1e9, 1e7)", max_error_in_sd(&normal, 2048, 1e7)),
+            ("N(1e9, 1e7)", max_error_in_sd(&normal, 1024, 1e7)),
             (
                 "lognormal(0, 1)",
-                max_error_in_sd(&lognormal, 2048, lognormal_sd),
+                max_error_in_sd(&lognormal, 1024, lognormal_sd),
             ),
-            ("1e-12 (1 + 0.1 z)", max_error_in_sd(&tiny, 2048, 1e-13)),
-            ("N(1e9, 1e7), 512 bins", max_error_in_sd(&normal, 512, 1e7)),
+            ("1e-12 (1 + 0.1 z)", max_error_in_sd(&tiny, 1024, 1e-13)),
+            ("N(1e9, 1e7), 256 bins", max_error_in_sd(&normal, 256, 1e7)),
         ];
         for (name, e) in errors {
             println!("{name}: max error at P1, P5, P50, P95, P99 = {e:.2e} sd");
@@ -811,7 +811,7 @@ mod tests {
         let g = Grid::from_pilot(&mostly_zero, 100, false);
         assert!(g.width() > 0.05, "{g:?}");
         let g = Grid::from_pilot(&[7.0; 50], 100, false);
-        assert!((g.width() - 7.0 * 40e-9 / 100.0).abs() < 1e-20);
+        assert!((g.width() - 7.0 * 2.0 * CORE_HALF_WIDTH * 1e-9 / 100.0).abs() < 1e-20);
         let g = Grid::from_pilot(&[f64::NAN], 0, false);
         assert_eq!(g.bins(), 1);
         // Values far outside the core land in tail bins within ~1.1 % of their distance.

@@ -29,7 +29,8 @@ use super::quantile::{EXACT_CAP, Grid, Histogram, QuantileRepr, QuantileState, l
 use super::{Plan, PositionSummary, StatsError};
 
 /// A worker's narrow bin count: small, so the counts of a whole record stay in
-/// the core's cache (1,700 positions × 512–2,048 bins ≈ 2.5 MB).
+/// the core's cache (1,700 positions × 256–1,024 bins ≈ 1.2 MB in the reference
+/// scenario).
 type Narrow = u16;
 
 /// Largest count a narrow bin may reach before the fold into `u64`.
@@ -57,21 +58,27 @@ struct Slot {
     above: BTreeMap<i32, u64>,
 }
 
-/// Hot-table entry of a position in histogram mode.
+/// Hot-table entry of a position in histogram mode (32 bytes, two to a cache line).
 #[derive(Clone, Copy, Debug)]
 struct Hot {
     /// Lower edge of the core.
     lo: f64,
     /// `1 / width`.
     inv_width: f64,
-    /// Number of core bins, as a double (for the range test).
-    bins: f64,
+    /// Number of core bins.
+    bins: u32,
     /// Record position.
-    position: usize,
+    position: u32,
     /// First core count in the flat arrays.
-    offset: usize,
+    offset: u32,
     /// Slot index (for the cold tail path).
-    slot: usize,
+    slot: u32,
+}
+
+/// `x` as a hot-table field. Record positions and histogram bins number far fewer
+/// than 2³² (the scenario's limits bound them), so this never fails in practice.
+fn hot_index(x: usize) -> u32 {
+    u32::try_from(x).unwrap_or_else(|_| panic!("record index {x} beyond the hot table's range"))
 }
 
 /// Statistics of a whole record (one value per position per path), as struct of
@@ -198,10 +205,10 @@ impl RecordStats {
                     self.hot.push(Hot {
                         lo,
                         inv_width,
-                        bins: g.bins() as f64,
-                        position: s.position,
-                        offset: s.offset,
-                        slot: i,
+                        bins: hot_index(g.bins()),
+                        position: hot_index(s.position),
+                        offset: hot_index(s.offset),
+                        slot: hot_index(i),
                     });
                 }
                 _ => self.exact_slots.push(i),
@@ -235,13 +242,13 @@ impl RecordStats {
         let narrow = &mut self.narrow[..];
         let slots = &mut self.slots;
         for h in &self.hot {
-            let x = record[h.position];
+            let x = record[h.position as usize];
             let t = (x - h.lo) * h.inv_width;
-            if t >= 0.0 && t < h.bins {
+            if t >= 0.0 && t < f64::from(h.bins) {
                 // t ≥ 0, so the truncation is the floor (as in `locate`).
-                narrow[h.offset + t as usize] += 1;
+                narrow[h.offset as usize + t as usize] += 1;
             } else if x.is_finite() {
-                add_tail(&mut slots[h.slot], x, h);
+                add_tail(&mut slots[h.slot as usize], x, h);
             }
         }
         if !self.exact_slots.is_empty() {
@@ -558,7 +565,7 @@ impl RecordStats {
 #[cold]
 #[inline(never)]
 fn add_tail(slot: &mut Slot, x: f64, h: &Hot) {
-    match locate(x, h.lo, h.inv_width, h.bins) {
+    match locate(x, h.lo, h.inv_width, f64::from(h.bins)) {
         Ok(_) => unreachable!("the caller checked the core"),
         Err((false, key)) => *slot.below.entry(key).or_insert(0) += 1,
         Err((true, key)) => *slot.above.entry(key).or_insert(0) += 1,
@@ -800,7 +807,9 @@ mod tests {
         let miscounted = format!("{}\"n\":151{}", &json[..at], &json[at + 7..]);
         let unknown = json.replacen(r#""quantiles":["#, r#""quantiles":[],"x":["#, 1);
         let no_bins = json.replacen(r#""bins":64"#, r#""bins":0"#, 1);
-        let no_width = json.replacen(r#""width":"13.0""#, r#""width":"0.0""#, 1);
+        let w = json.find(r#""width":""#).expect("a grid width") + r#""width":""#.len();
+        let w_end = w + json[w..].find('"').expect("the width's closing quote");
+        let no_width = format!("{}0.0{}", &json[..w], &json[w_end..]);
         assert_ne!(no_width, json);
         for bad in [miscounted, unknown, no_bins, no_width] {
             assert!(
