@@ -436,23 +436,39 @@ fn pilot_records(
     let mut records = vec![0.0; n * len];
     let mut inputs = vec![0.0; n * k];
     let mut firm_years = vec![0u64; n];
-    let per = n.div_ceil(threads.max(1)).max(1);
+    // Pieces of a few paths, taken by whichever worker is free, keep the workers
+    // busy alike; each piece owns its slices of the three buffers.
+    const PIECE: usize = 16;
+    let mut pieces: Vec<(usize, &mut [f64], &mut [f64], &mut [u64])> = Vec::new();
+    let mut rest = (&mut records[..], &mut inputs[..], &mut firm_years[..]);
+    let mut first = 0;
+    while first < n {
+        let m = PIECE.min(n - first);
+        let (r, r_rest) = std::mem::take(&mut rest.0).split_at_mut(m * len);
+        let (i, i_rest) = std::mem::take(&mut rest.1).split_at_mut(m * k);
+        let (f, f_rest) = std::mem::take(&mut rest.2).split_at_mut(m);
+        pieces.push((first, r, i, f));
+        rest = (r_rest, i_rest, f_rest);
+        first += m;
+    }
+    pieces.reverse();
+    let queue = std::sync::Mutex::new(pieces);
+    let workers = threads.clamp(1, n.div_ceil(PIECE).max(1));
     std::thread::scope(|s| -> Result<(), EngineError> {
         let mut handles = Vec::new();
-        for (w, ((rec, inp), fy)) in records
-            .chunks_mut(per * len)
-            .zip(inputs.chunks_mut((per * k).max(1)))
-            .zip(firm_years.chunks_mut(per))
-            .enumerate()
-        {
+        for w in 0..workers {
+            let queue = &queue;
             let handle = std::thread::Builder::new()
                 .name(format!("enclave-pilot-{w}"))
                 .spawn_scoped(s, move || {
                     let mut scratch = PathScratch::default();
-                    for (i, (record, fy)) in rec.chunks_exact_mut(len).zip(fy).enumerate() {
-                        let p = (w * per + i) as u64;
-                        *fy = run_path(scn, cfg.horizon, streams, p, &mut scratch, record);
-                        if k > 0 {
+                    // A poisoned lock means another worker panicked; its join reports it.
+                    while let Some((first, rec, inp, fy)) =
+                        queue.lock().ok().and_then(|mut q| q.pop())
+                    {
+                        for (i, (record, fy)) in rec.chunks_exact_mut(len).zip(fy).enumerate() {
+                            let p = (first + i) as u64;
+                            *fy = run_path(scn, cfg.horizon, streams, p, &mut scratch, record);
                             inp[i * k..(i + 1) * k].copy_from_slice(&scratch.economy.draws);
                         }
                     }

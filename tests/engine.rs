@@ -159,3 +159,57 @@ fn batches_reach_the_observer_in_path_order_with_their_records() {
     assert_eq!(next, PATHS);
     assert_eq!(state.paths, PATHS);
 }
+
+/// The reference scenario with every distribution replaced by a number (its mode,
+/// mean or lower bound): a scenario without uncertain inputs.
+fn without_uncertain_inputs() -> Scenario {
+    let mut text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/jilin-zhejiang.toml"
+    ))
+    .expect("reference scenario");
+    while let Some(start) = text.find("{ dist") {
+        let end = start + text[start..].find('}').expect("closing brace");
+        let table = &text[start..end];
+        let value = ["mode = ", "mean = ", "min = "]
+            .iter()
+            .find_map(|key| {
+                table.find(key).map(|at| {
+                    table[at + key.len()..]
+                        .split([',', ' '])
+                        .next()
+                        .unwrap_or("1")
+                        .to_owned()
+                })
+            })
+            .unwrap_or_else(|| "1".to_owned());
+        text.replace_range(start..=end, &value);
+    }
+    Scenario::parse(&text, "fixed.toml").unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn a_scenario_without_uncertain_inputs_runs_every_path() {
+    // Regression: with no uncertain inputs the pilot's paths were never simulated
+    // and the whole run came out as zeros.
+    let scn = without_uncertain_inputs();
+    assert!(scn.params.is_empty());
+    let streams = enclave::streams::Streams::new(scn.simulation.seed, &scn.params);
+    for paths in [300, 1300] {
+        let cfg = RunConfig {
+            paths,
+            horizon: 10,
+            threads: 2,
+            ..RunConfig::from_scenario(&scn)
+        };
+        let state = engine::run(&scn, &cfg, Observe::default(), &mut |_| {}).expect("run");
+        let layout = engine::Layout::new(&scn, cfg.horizon);
+        let mut scratch = engine::PathScratch::default();
+        let mut record = vec![0.0; layout.len()];
+        let direct: u64 = (0..paths)
+            .map(|p| engine::run_path(&scn, cfg.horizon, &streams, p, &mut scratch, &mut record))
+            .sum();
+        assert!(direct > 0);
+        assert_eq!(state.firm_years, direct, "{paths} paths");
+    }
+}
