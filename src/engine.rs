@@ -439,7 +439,7 @@ fn pilot_records(
     // Pieces of a few paths, taken by whichever worker is free, keep the workers
     // busy alike; each piece owns its slices of the three buffers.
     const PIECE: usize = 16;
-    let mut pieces: Vec<(usize, &mut [f64], &mut [f64], &mut [u64])> = Vec::new();
+    let mut pieces: Vec<PilotPiece<'_>> = Vec::new();
     let mut rest = (&mut records[..], &mut inputs[..], &mut firm_years[..]);
     let mut first = 0;
     while first < n {
@@ -491,6 +491,10 @@ fn pilot_records(
         firm_years,
     })
 }
+
+/// A piece of the pilot: its first path, and its slices of the records, input
+/// draws and firm-years.
+type PilotPiece<'a> = (usize, &'a mut [f64], &'a mut [f64], &'a mut [u64]);
 
 /// The pilot paths' records, input draws and firm-years, path by path.
 #[derive(Debug, Default)]
