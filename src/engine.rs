@@ -233,8 +233,6 @@ pub struct RunState {
     pub config: RunConfig,
     /// The path ranges covered, sorted and disjoint.
     pub ranges: Vec<Range<u64>>,
-    /// Paths simulated.
-    pub paths: u64,
     /// Firm-years simulated over those paths.
     pub firm_years: u64,
     /// Statistics per record position.
@@ -242,6 +240,11 @@ pub struct RunState {
 }
 
 impl RunState {
+    /// Paths covered: the total length of [`RunState::ranges`].
+    pub fn paths(&self) -> u64 {
+        self.ranges.iter().map(|r| r.end - r.start).sum()
+    }
+
     /// Adds the paths of `other`, a state of another range of the same run.
     ///
     /// # Errors
@@ -270,7 +273,6 @@ impl RunState {
         }
         self.stats.merge(&other.stats)?;
         self.ranges = joined;
-        self.paths += other.paths;
         self.firm_years += other.firm_years;
         Ok(())
     }
@@ -571,7 +573,6 @@ pub fn run_range(
         // The thread count changes nothing in the state.
         config: RunConfig { threads: 0, ..*cfg },
         ranges: vec![range.clone()],
-        paths: range.end - range.start,
         firm_years: 0,
         stats: RecordStats::new(&plan, grids.clone()),
     };
@@ -610,10 +611,10 @@ pub fn run_range(
                             records.reserve_exact(paths * len);
                             inputs.reserve_exact(paths * k);
                         }
+                        let from_pilot = end as usize <= pilot_paths;
                         for p in start..end {
                             let i = p as usize;
-                            let (record, draws) = if i < pilot_paths && end as usize <= pilot_paths
-                            {
+                            let (record, draws) = if from_pilot {
                                 firm_years += pilot_fy[i];
                                 (
                                     &pilot[i * len..(i + 1) * len],

@@ -137,15 +137,18 @@ fn csv_bytes(
     Ok(buf)
 }
 
-/// The cells `mean, sd, se, p05, p25, p50, p75, p95, n` of record position `j`
-/// (quantile cells empty for measures declared without quantiles).
-fn summary_cells(stats: &RecordStats, j: usize) -> Vec<String> {
+/// The cells `mean, sd, [se,] p05, p25, p50, p75, p95, n` of record position `j`
+/// (quantile cells empty for measures declared without quantiles; `se` only when
+/// `with_se`, as summary.csv has it and timeseries.csv does not).
+fn stat_cells(stats: &RecordStats, j: usize, with_se: bool) -> Vec<String> {
     let s = stats.summary(j);
     let q = stats
         .quantiles(j, &SUMMARY_QUANTILES)
         .unwrap_or_else(|| vec![f64::NAN; SUMMARY_QUANTILES.len()]);
-    let mut cells: Vec<String> = [s.mean, s.sd, s.se]
+    let se = with_se.then_some(s.se);
+    let mut cells: Vec<String> = [s.mean, s.sd]
         .into_iter()
+        .chain(se)
         .chain(q)
         .map(cell)
         .collect();
@@ -255,7 +258,11 @@ pub fn summary_csv(scn: &Scenario, state: &RunState, path: &Path) -> Result<Vec<
                             region.id.clone(),
                             m.name().to_owned(),
                         ];
-                        row.extend(summary_cells(&state.stats, layout.region_metric(a, r, m)));
+                        row.extend(stat_cells(
+                            &state.stats,
+                            layout.region_metric(a, r, m),
+                            true,
+                        ));
                         w.write_record(&row)?;
                     }
                 }
@@ -267,7 +274,7 @@ pub fn summary_csv(scn: &Scenario, state: &RunState, path: &Path) -> Result<Vec<
                     PARK.to_owned(),
                     m.name().to_owned(),
                 ];
-                row.extend(summary_cells(&state.stats, layout.park_metric(m)));
+                row.extend(stat_cells(&state.stats, layout.park_metric(m), true));
                 w.write_record(&row)?;
             }
             Ok(())
@@ -294,9 +301,7 @@ pub fn timeseries_csv(
             scn.year(t as u32).to_string(),
             metric.to_owned(),
         ];
-        let mut cells = summary_cells(&state.stats, j);
-        cells.remove(2); // the standard error of a yearly mean is not written
-        row.extend(cells);
+        row.extend(stat_cells(&state.stats, j, false));
         row
     };
     csv_bytes(
@@ -517,7 +522,7 @@ impl RunRecord {
             scenario_file: file.to_owned(),
             scenario_sha256: scn.sha256.clone(),
             seed: cfg.seed,
-            paths: state.paths,
+            paths: state.paths(),
             horizon: cfg.horizon,
             threads,
             batch_paths: BATCH_PATHS,

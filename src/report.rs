@@ -236,24 +236,11 @@ fn over_paths(cell: String, row: Option<&SummaryRow>, paths: u64) -> String {
     match row {
         Some(r) if r.n < paths => format!(
             "{cell} <span class=\"few\">({} of {} futures)</span>",
-            group_digits(r.n),
-            group_digits(paths)
+            num(Some(r.n as f64), 0),
+            num(Some(paths as f64), 0)
         ),
         _ => cell,
     }
-}
-
-/// `n` with thousands separated by commas.
-fn group_digits(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// The table comparing alternatives, region by region.
@@ -565,10 +552,8 @@ mod tests {
         };
         assert_eq!(
             over_paths("7.0%".into(), Some(&row(5722)), 10_000),
-            "7.0% <span class=\"few\">(5,722 of 10,000 futures)</span>"
+            "7.0% <span class=\"few\">(5\u{2009}722 of 10\u{2009}000 futures)</span>"
         );
         assert_eq!(over_paths("12".into(), Some(&row(10_000)), 10_000), "12");
-        assert_eq!(group_digits(1_234_567), "1,234,567");
-        assert_eq!(group_digits(999), "999");
     }
 }

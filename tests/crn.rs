@@ -223,6 +223,14 @@ fn sd(v: &[f64]) -> f64 {
     (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt()
 }
 
+/// Index of region `id`.
+fn region(scn: &Scenario, id: &str) -> usize {
+    scn.regions
+        .iter()
+        .position(|r| r.id == id)
+        .unwrap_or_else(|| panic!("no region {id}"))
+}
+
 fn with_arrival_mode(mode: f64) -> Scenario {
     let line = "arrival_rate = { dist = \"triangular\", min = 5, mode = 9, max = 14 }";
     assert!(REFERENCE.contains(line));
@@ -237,11 +245,7 @@ fn variants_share_their_futures_so_differences_are_sharp() {
     // Two variants whose arrival-rate modes differ by 5%: the per-path difference of
     // Jilin's NPV varies far less than Jilin's NPV itself.
     let scn = parse(REFERENCE);
-    let jilin = scn
-        .regions
-        .iter()
-        .position(|r| r.id == "jilin")
-        .expect("jilin");
+    let jilin = region(&scn, "jilin");
     let paths = 2000;
     let base = per_path(&with_arrival_mode(9.0), 0, jilin, RegionMetric::Npv, paths);
     let up = per_path(&with_arrival_mode(9.45), 0, jilin, RegionMetric::Npv, paths);
@@ -257,11 +261,7 @@ fn variants_share_their_futures_so_differences_are_sharp() {
 #[test]
 fn a_sweep_of_arrival_rates_gives_a_monotone_host_npv() {
     let scn = parse(REFERENCE);
-    let jilin = scn
-        .regions
-        .iter()
-        .position(|r| r.id == "jilin")
-        .expect("jilin");
+    let jilin = region(&scn, "jilin");
     let fixed = scn
         .alternatives
         .iter()

@@ -88,7 +88,7 @@ fn two_halves_merged_equal_one_run_byte_for_byte() {
     three.merge(&b1).expect("merge");
     let reference = csv_files(&scn, &whole);
     for (name, merged) in [("a+b", &ab), ("b+a", &ba), ("b2+a+b1", &three)] {
-        assert_eq!(merged.paths, PATHS, "{name}");
+        assert_eq!(merged.paths(), PATHS, "{name}");
         assert_eq!(merged.firm_years, whole.firm_years, "{name}");
         assert_eq!(merged.ranges, vec![0..PATHS], "{name}");
         assert!(
@@ -134,7 +134,7 @@ fn ranges_must_be_whole_batches() {
     assert_eq!(
         e.to_string(),
         format!(
-            "path range 1..256 of a {PATHS}-path run must start at a multiple of 256 and end at one or at {PATHS}"
+            "path range 1..{BATCH_PATHS} of a {PATHS}-path run must start at a multiple of {BATCH_PATHS} and end at one or at {PATHS}"
         )
     );
 }
@@ -157,7 +157,7 @@ fn batches_reach_the_observer_in_path_order_with_their_records() {
         next += *n as u64;
     }
     assert_eq!(next, PATHS);
-    assert_eq!(state.paths, PATHS);
+    assert_eq!(state.paths(), PATHS);
 }
 
 /// The reference scenario with every distribution replaced by a number (its mode,

@@ -49,7 +49,7 @@ proptest! {
                 // A file that loads also simulates without panicking.
                 let cfg = RunConfig { paths: 3, ..RunConfig::from_scenario(&s) };
                 let result = engine::run(&s, &cfg, Default::default(), &mut |_| {}).expect("run");
-                prop_assert_eq!(result.paths, 3);
+                prop_assert_eq!(result.paths(), 3);
             }
             Err(ScenarioError::Invalid { problems, .. }) => {
                 prop_assert!(!problems.is_empty());

@@ -156,7 +156,7 @@ fn print_summary(scn: &Scenario, state: &RunState, dir: &std::path::Path, elapse
     println!(
         "{} — {} paths, {} years, {:.1} s, {:.1} M firm-years/s; NPV in {} at each region's discount rate",
         scn.name,
-        state.paths,
+        state.paths(),
         layout.horizon,
         elapsed,
         state.firm_years as f64 / elapsed.max(1e-9) / 1e6,

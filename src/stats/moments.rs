@@ -39,8 +39,6 @@ pub(crate) struct Batch {
     pub non_finite: u64,
 }
 
-// The one-position reference of [`Batches::push`] (tests compare them bit for bit).
-#[cfg(test)]
 impl Batch {
     /// An empty batch.
     pub const EMPTY: Batch = Batch {
@@ -69,50 +67,37 @@ impl Batch {
             self.nb += 1;
             // Explicit comparisons, not f64::min/max (whose choice between −0
             // and +0 is unspecified): a tie keeps the earlier value.
-            self.min = if x < self.min { x } else { self.min };
-            self.max = if x > self.max { x } else { self.max };
+            if x < self.min {
+                self.min = x;
+            }
+            if x > self.max {
+                self.max = x;
+            }
         } else if x.is_nan() {
             self.undefined += 1;
         } else {
             self.non_finite += 1;
         }
     }
-}
 
-impl Batch {
     /// Whether nothing was recorded.
     pub fn is_empty(&self) -> bool {
         self.nb == 0 && self.undefined == 0 && self.non_finite == 0
     }
 }
 
-/// One position's sums in the open batch (one cache line).
-#[derive(Clone, Copy, Debug, Default)]
-struct Lane {
-    c: f64,
-    s1: f64,
-    s2: f64,
-    min: f64,
-    max: f64,
-    nb: u64,
-    undefined: u32,
-    non_finite: u32,
-}
-
-/// The open batch of every position of a record, one [`Lane`] per position in
-/// position order, so a path's update streams through memory once. Entry `j`
-/// follows exactly the semantics of [`Batch`]: the same floating-point operations
-/// in the same order, so the same bits.
+/// The open batch of every position of a record, one [`Batch`] (one cache line)
+/// per position in position order, so a path's update streams through memory once.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Batches {
-    lanes: Vec<Lane>,
+    lanes: Vec<Batch>,
 }
 
 impl Batches {
     /// Empty sums for `len` positions.
     pub fn new(len: usize) -> Self {
         Batches {
-            lanes: vec![Lane::default(); len],
+            lanes: vec![Batch::EMPTY; len],
         }
     }
 
@@ -121,54 +106,22 @@ impl Batches {
         self.lanes.len()
     }
 
-    /// Adds one path's record.
+    /// Adds one path's record: value `j` to position `j`.
     #[inline]
     pub fn push(&mut self, record: &[f64]) {
-        for (l, &x) in self.lanes.iter_mut().zip(record) {
-            if x.is_finite() {
-                if l.nb == 0 {
-                    l.c = x;
-                    l.min = x;
-                    l.max = x;
-                }
-                let d = x - l.c;
-                l.s1 += d;
-                l.s2 += d * d;
-                l.nb += 1;
-                // Explicit comparisons, not f64::min/max (whose choice between −0
-                // and +0 is unspecified): a tie keeps the earlier value.
-                if x < l.min {
-                    l.min = x;
-                }
-                if x > l.max {
-                    l.max = x;
-                }
-            } else if x.is_nan() {
-                l.undefined += 1;
-            } else {
-                l.non_finite += 1;
-            }
+        for (lane, &x) in self.lanes.iter_mut().zip(record) {
+            lane.push(x);
         }
     }
 
     /// The open batch of position `j`.
     pub fn get(&self, j: usize) -> Batch {
-        let l = &self.lanes[j];
-        Batch {
-            c: l.c,
-            s1: l.s1,
-            s2: l.s2,
-            min: l.min,
-            max: l.max,
-            nb: l.nb,
-            undefined: u64::from(l.undefined),
-            non_finite: u64::from(l.non_finite),
-        }
+        self.lanes[j]
     }
 
     /// Empties every position.
     pub fn clear(&mut self) {
-        self.lanes.fill(Lane::default());
+        self.lanes.fill(Batch::EMPTY);
     }
 }
 
@@ -480,61 +433,43 @@ mod tests {
     }
 
     #[test]
-    fn struct_of_arrays_matches_one_position_batches_to_the_bit() {
-        let specials = [
-            f64::NAN,
-            -0.0,
-            0.0,
-            f64::INFINITY,
-            f64::NEG_INFINITY,
-            1e300,
-            -1e300,
-            5e-324,
-        ];
-        // Position j sees specials and wiggly values in a pattern of its own.
-        let value = |p: usize, j: usize| {
-            if (p * 7 + j * 3) % 5 == 0 {
-                specials[(p + j) % specials.len()]
-            } else {
-                wiggly(p * 31 + j) * 10f64.powi(j as i32 % 7 - 3)
-            }
-        };
-        let len = 37;
-        let mut soa = Batches::new(len);
-        for round in 0..3 {
-            let mut one = vec![Batch::EMPTY; len];
-            for p in 0..(50 + round) {
-                let record: Vec<f64> = (0..len).map(|j| value(p + 100 * round, j)).collect();
-                soa.push(&record);
-                one.iter_mut().zip(&record).for_each(|(b, &x)| b.push(x));
-            }
-            for (j, b) in one.iter().enumerate() {
-                let s = soa.get(j);
-                let bits = |b: &Batch| {
-                    (
-                        [b.c, b.s1, b.s2, b.min, b.max].map(f64::to_bits),
-                        [b.nb, b.undefined, b.non_finite],
-                    )
-                };
-                if b.nb > 0 {
-                    assert_eq!(bits(&s), bits(b), "position {j}");
-                } else {
-                    assert_eq!(bits(&s).1, bits(b).1, "position {j}");
-                }
-            }
-            soa.clear();
+    fn a_record_updates_each_position_on_its_own() {
+        // Three records over three positions, values worked out by hand: position 0
+        // shifts by its first value 10, position 1 by 1e300 after a NaN, position 2
+        // holds only non-finite values.
+        let mut b = Batches::new(3);
+        for record in [
+            [10.0, f64::NAN, f64::INFINITY],
+            [12.0, 1e300, f64::NAN],
+            [7.0, -1e300, f64::NEG_INFINITY],
+        ] {
+            b.push(&record);
         }
+        let p0 = b.get(0);
+        assert_eq!(p0.c.to_bits(), 10f64.to_bits());
+        assert_eq!(p0.s1.to_bits(), (-1f64).to_bits()); // 0 + 2 − 3
+        assert_eq!(p0.s2.to_bits(), 13f64.to_bits()); // 0 + 4 + 9
+        assert_eq!((p0.min, p0.max, p0.nb), (7.0f64, 12.0f64, 3));
+        let p1 = b.get(1);
+        assert_eq!(
+            (p1.c.to_bits(), p1.nb, p1.undefined),
+            (1e300f64.to_bits(), 2, 1)
+        );
+        assert_eq!(
+            (p1.min.to_bits(), p1.max.to_bits()),
+            ((-1e300f64).to_bits(), 1e300f64.to_bits())
+        );
+        let p2 = b.get(2);
+        assert_eq!((p2.nb, p2.undefined, p2.non_finite), (0, 1, 2));
+        b.clear();
+        assert!((0..3).all(|j| b.get(j).is_empty()));
         // Alternating zeros: a tie keeps the zero seen first (here −0).
-        let mut soa = Batches::new(1);
-        let mut one = Batch::EMPTY;
+        let mut b = Batches::new(1);
         for x in [-0.0, 0.0, -0.0, 0.0, f64::NAN, 0.0] {
-            soa.push(&[x]);
-            one.push(x);
+            b.push(&[x]);
         }
-        assert_eq!(soa.get(0).min.to_bits(), one.min.to_bits());
-        assert_eq!(soa.get(0).max.to_bits(), one.max.to_bits());
-        assert_eq!(one.min.to_bits(), (-0.0f64).to_bits());
-        assert_eq!(one.max.to_bits(), (-0.0f64).to_bits());
+        assert_eq!(b.get(0).min.to_bits(), (-0.0f64).to_bits());
+        assert_eq!(b.get(0).max.to_bits(), (-0.0f64).to_bits());
     }
 
     #[test]
