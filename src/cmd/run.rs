@@ -121,6 +121,7 @@ fn run_one(args: &Args, file: &str, scn: &Scenario) -> anyhow::Result<()> {
     let started = Instant::now();
     let what = Observe {
         records: args.keep_paths,
+        stop: None,
     };
     let state = engine::run(scn, &cfg, what, &mut |batch| {
         bar.inc(batch.paths as u64);
