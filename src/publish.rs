@@ -215,15 +215,12 @@ fn check(dir: &Path, data_only: bool) -> Result<Manifest, PublishError> {
         Err(e) => return Err(io("read", &path)(e)),
     };
     let manifest: Manifest = serde_json::from_str(&text).map_err(PublishError::Manifest)?;
+    let ignored = |name: &str| data_only && is_redrawn(name);
     let damaged = |file: &str, problem: String| PublishError::Damaged {
         file: file.to_owned(),
         problem,
     };
-    for f in manifest
-        .files
-        .iter()
-        .filter(|f| !(data_only && is_redrawn(&f.name)))
-    {
+    for f in manifest.files.iter().filter(|f| !ignored(&f.name)) {
         let file = dir.join(&f.name);
         if !file.is_file() {
             return Err(damaged(
@@ -249,7 +246,7 @@ fn check(dir: &Path, data_only: bool) -> Result<Manifest, PublishError> {
         }
     }
     for name in list_files(dir)? {
-        if !manifest.contains(&name) && !(data_only && is_redrawn(&name)) {
+        if !(manifest.contains(&name) || ignored(&name)) {
             return Err(damaged(
                 &name,
                 format!("is not listed in {MANIFEST_FILE}: it is not part of the run"),
