@@ -53,6 +53,9 @@ pub enum PublishError {
         "no {MANIFEST_FILE}, so the folder is incomplete (the run that wrote it was interrupted or failed, or is older than manifests); run it again"
     )]
     NoManifest,
+    /// The manifest could not be written.
+    #[error(transparent)]
+    Output(#[from] crate::output::OutputError),
     /// The manifest does not parse.
     #[error("{MANIFEST_FILE} is not a manifest of this version of enclave")]
     Manifest(#[source] serde_json::Error),
@@ -173,10 +176,7 @@ pub fn write_manifest(dir: &Path) -> Result<Manifest, PublishError> {
     let json = serde_json::to_string_pretty(&manifest)
         .unwrap_or_else(|_| unreachable!("plain struct serialises"));
     let path = dir.join(MANIFEST_FILE);
-    write_atomic(&path, format!("{json}\n").as_bytes()).map_err(|e| match e {
-        crate::output::OutputError::Io { source, .. } => io("write", &path)(source),
-        crate::output::OutputError::Csv { .. } => unreachable!("no CSV here"),
-    })?;
+    write_atomic(&path, format!("{json}\n").as_bytes())?;
     Ok(manifest)
 }
 

@@ -311,6 +311,89 @@ fn an_interrupted_run_leaves_nothing_and_its_rerun_is_byte_identical() {
 }
 
 #[test]
+fn an_interrupted_set_says_what_was_completed_and_its_rerun_skips_it() {
+    let t = TestDir::new();
+    let scenario = |id: &str, paths: &str| {
+        let mut text = REFERENCE.to_owned();
+        replace_line(
+            &mut text,
+            "id = \"jilin-zhejiang\"",
+            &format!("id = \"{id}\""),
+        );
+        replace_line(&mut text, "paths = 10_000", &format!("paths = {paths}"));
+        t.create(&format!("{id}.toml"), &text);
+    };
+    scenario("first", "300");
+    scenario("second", "30000");
+    scenario("third", "300");
+    let args = [
+        "run",
+        "first.toml",
+        "second.toml",
+        "third.toml",
+        "--horizon",
+        "10",
+        "--charts",
+        "none",
+        "--threads",
+        "1",
+        "--quiet",
+        "--out",
+        "out",
+    ];
+    let child = Command::new(env!("CARGO_BIN_EXE_enclave"))
+        .args(args)
+        .current_dir(t.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start enclave");
+    let start = Instant::now();
+    while !t.exists("out/first") {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "first not published"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    kill("-INT", child.id());
+    let out = child.wait_with_output().expect("wait for enclave");
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    let err = stderr(&out);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 4, "{err}");
+    assert!(
+        lines[0].starts_with("interrupted by SIGINT: second stopped after ")
+            && lines[0].ends_with(" of 30000 paths; its results were not written"),
+        "{err}"
+    );
+    assert_eq!(
+        &lines[1..],
+        [
+            "completed: first",
+            "not started: third",
+            "run the same command again to finish (completed scenarios are skipped)"
+        ]
+    );
+    assert!(!t.exists("out/second") && !t.exists("out/third"));
+    assert!(
+        hidden(&t.join("out")).is_empty(),
+        "{:?}",
+        hidden(&t.join("out"))
+    );
+
+    let out = t.ok(&args);
+    assert_eq!(
+        stderr(&out),
+        "skipped first: out/first holds its complete results (same scenario, seed, paths, horizon and engine version); --force runs it again\n"
+    );
+    for id in ["first", "second", "third"] {
+        publish::verify(&t.join("out").join(id)).expect("complete");
+    }
+}
+
+#[test]
 fn sigterm_during_keep_paths_leaves_no_temporary_files_and_the_old_folder_intact() {
     let t = TestDir::new();
     small_run(&t);

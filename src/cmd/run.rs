@@ -170,10 +170,14 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     }
 
     let mut out = super::Stdout::default();
+    let ids: Vec<&str> = loaded.iter().map(|l| l.scenario.id.as_str()).collect();
     let mut done: Vec<&str> = Vec::new();
-    let mut plans = plans.into_iter();
-    for (l, plan) in loaded.iter().zip(plans.by_ref()) {
-        let id = l.scenario.id.as_str();
+    // On return, the plans not reached are dropped, which removes their staging folders.
+    for (i, (l, plan)) in loaded.iter().zip(plans).enumerate() {
+        let id = ids[i];
+        if signals.stopped() {
+            return Ok(interrupted(&signals, None, &done, &ids[i..]));
+        }
         let staging = match plan {
             Plan::Skip => {
                 super::note(format_args!(
@@ -188,44 +192,50 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         match run_one(args, &l.file, &l.scenario, staging, &signals, &mut out)? {
             None => done.push(id),
             Some(stopped) => {
-                // Dropping the remaining plans removes their staging folders.
-                let rest: Vec<&str> = loaded[done.len() + 1..]
-                    .iter()
-                    .map(|l| l.scenario.id.as_str())
-                    .collect();
-                drop(plans);
-                let (signal, status) = signals.status();
-                let paths = config(args, &l.scenario).paths;
                 let what = match stopped {
                     Stopped::Simulating(n) => format!(
-                        "{id} stopped after {n} of {paths} paths; its results were not written"
+                        "{id} stopped after {n} of {} paths; its results were not written",
+                        config(args, &l.scenario).paths
                     ),
-                    Stopped::Writing => {
-                        format!(
-                            "{id} stopped while its results were being written; they were not kept"
-                        )
-                    }
+                    Stopped::Writing => format!(
+                        "{id} stopped while its results were being written; they were not kept"
+                    ),
                 };
-                let list = |ids: &[&str]| {
-                    if ids.is_empty() {
-                        "none".to_owned()
-                    } else {
-                        ids.join(", ")
-                    }
-                };
-                super::note(format_args!("interrupted by {signal}: {what}"));
-                super::note(format_args!("completed: {}", list(&done)));
-                if !rest.is_empty() {
-                    super::note(format_args!("not started: {}", list(&rest)));
-                }
-                super::note(format_args!(
-                    "run the same command again to finish (completed scenarios are skipped)"
-                ));
-                return Ok(ExitCode::from(status));
+                return Ok(interrupted(&signals, Some(&what), &done, &ids[i + 1..]));
             }
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Says on stderr what an interrupted run did (`stopped`: the scenario it was
+/// running and how far it got) and returns the exit status for the signal.
+fn interrupted(
+    signals: &Signals,
+    stopped: Option<&str>,
+    done: &[&str],
+    not_started: &[&str],
+) -> ExitCode {
+    let (signal, status) = signals.status();
+    let list = |ids: &[&str]| {
+        if ids.is_empty() {
+            "none".to_owned()
+        } else {
+            ids.join(", ")
+        }
+    };
+    match stopped {
+        Some(what) => super::note(format_args!("interrupted by {signal}: {what}")),
+        None => super::note(format_args!("interrupted by {signal}")),
+    }
+    super::note(format_args!("completed: {}", list(done)));
+    if !not_started.is_empty() {
+        super::note(format_args!("not started: {}", list(not_started)));
+    }
+    super::note(format_args!(
+        "run the same command again to finish (completed scenarios are skipped)"
+    ));
+    ExitCode::from(status)
 }
 
 /// The run configuration of `scn` under the flags.
