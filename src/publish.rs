@@ -309,16 +309,15 @@ impl Staging {
     /// # Errors
     /// If the folder cannot be created or a file cannot be linked or copied.
     pub fn redraw(dir: &Path, manifest: &Manifest) -> Result<Staging, PublishError> {
-        let id = dir
+        // Absolute, so that `.` or `..` still name the folder and its parent.
+        let target = dir.canonicalize().map_err(io("read", dir))?;
+        let id = target
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "results".into());
-        let out = match dir.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        };
+        let out = target.parent().unwrap_or(Path::new("/"));
         let mut staging = Staging::create(out, &id)?;
-        staging.target = dir.to_owned();
+        staging.target = target.clone();
         for f in manifest.files.iter().filter(|f| !is_redrawn(&f.name)) {
             let from = dir.join(&f.name);
             let to = staging.temp.join(&f.name);
@@ -359,7 +358,8 @@ impl Staging {
             .unwrap_or_default();
         let old = if self.target.exists() {
             let old = sibling(out, &id, OLD)?;
-            // `sibling` made an empty folder to claim the name; rename replaces it.
+            // `sibling` made an empty folder to claim the name (the pid keeps it ours).
+            std::fs::remove_dir(&old).map_err(io("rename", &self.target))?;
             std::fs::rename(&self.target, &old).map_err(io("rename", &self.target))?;
             Some(old)
         } else {

@@ -122,6 +122,16 @@ fn a_run_lists_every_file_in_its_manifest_and_report_keeps_it_consistent() {
     assert!(manifest.contains("charts/park.png") && !manifest.contains("charts/park.svg"));
     assert!(!dir.join("charts/park.svg").exists());
     assert!(hidden(&t.join("out")).is_empty());
+
+    // From inside the folder, as `enclave report .`.
+    let out = Command::new(env!("CARGO_BIN_EXE_enclave"))
+        .args(["report", "."])
+        .current_dir(&dir)
+        .output()
+        .expect("run enclave");
+    assert!(out.status.success(), "{}", stderr(&out));
+    publish::verify(&dir).expect("redrawn in place of itself");
+    assert!(hidden(&t.join("out")).is_empty());
 }
 
 #[test]
