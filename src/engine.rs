@@ -21,7 +21,7 @@
 
 use std::collections::BTreeMap;
 use std::ops::Range;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc;
 
 use serde::{Deserialize, Serialize};
@@ -346,13 +346,22 @@ pub enum EngineError {
     /// A worker panicked (a bug: the core never panics on a valid scenario).
     #[error("a worker thread panicked")]
     Panicked,
+    /// [`Observe::stop`] was set before the run finished.
+    #[error("interrupted after {completed_paths} paths")]
+    Interrupted {
+        /// Paths of the range, from its start, that the observer was handed.
+        completed_paths: u64,
+    },
 }
 
-/// What the engine should hand to the observer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Observe {
+/// What the engine should hand to the observer, and when to stop early.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Observe<'a> {
     /// Each batch's records and input draws (for `--keep-paths`).
     pub records: bool,
+    /// Set (by a signal handler, say) to stop the run: workers finish the batch
+    /// they hold, take no other, and the run ends in [`EngineError::Interrupted`].
+    pub stop: Option<&'a AtomicBool>,
 }
 
 /// Runs every path of `scn` under `cfg`, calling `observe` after each batch in order.
@@ -362,7 +371,7 @@ pub struct Observe {
 pub fn run(
     scn: &Scenario,
     cfg: &RunConfig,
-    what: Observe,
+    what: Observe<'_>,
     observe: &mut dyn FnMut(Batch<'_>),
 ) -> Result<RunState, EngineError> {
     run_range(scn, cfg, 0..cfg.paths, what, observe)
@@ -533,7 +542,7 @@ pub fn run_range(
     scn: &Scenario,
     cfg: &RunConfig,
     range: Range<u64>,
-    what: Observe,
+    what: Observe<'_>,
     observe: &mut dyn FnMut(Batch<'_>),
 ) -> Result<RunState, EngineError> {
     let aligned = |x: u64| x % BATCH_PATHS == 0 || x == cfg.paths;
@@ -599,7 +608,7 @@ pub fn run_range(
                     let mut firm_years = 0;
                     loop {
                         let b = counter.fetch_add(1, Ordering::Relaxed);
-                        if b >= end_batch {
+                        if b >= end_batch || what.stop.is_some_and(|s| s.load(Ordering::Relaxed)) {
                             break;
                         }
                         let start = b * BATCH_PATHS;
@@ -659,6 +668,7 @@ pub fn run_range(
         // Hand batches to the observer in path order as they complete.
         let mut pending = BTreeMap::new();
         let mut due = first_batch;
+        let mut observed = 0;
         for done in rx.iter() {
             pending.insert(done.batch, done);
             while let Some(d) = pending.remove(&due) {
@@ -669,13 +679,22 @@ pub fn run_range(
                     inputs: &d.inputs,
                     layout,
                 });
+                observed += d.paths as u64;
                 due += 1;
             }
         }
         handles
             .into_iter()
             .map(|h| h.join().map_err(|_| EngineError::Panicked))
-            .collect()
+            .collect::<Result<Vec<_>, _>>()
+            .and_then(|results| match what.stop {
+                Some(s) if s.load(Ordering::Relaxed) && due < end_batch => {
+                    Err(EngineError::Interrupted {
+                        completed_paths: observed,
+                    })
+                }
+                _ => Ok(results),
+            })
     })?;
     // Exact merges: the order of the workers does not matter.
     for (stats, firm_years) in results {

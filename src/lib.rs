@@ -26,6 +26,7 @@ pub mod engine;
 pub mod finance;
 pub mod outcome;
 pub mod output;
+pub mod publish;
 pub mod report;
 pub mod results;
 pub mod sampling;

@@ -507,6 +507,11 @@ pub struct RunRecord {
 }
 
 impl RunRecord {
+    /// The engine name and version, as [`RunRecord::engine`] records it.
+    pub fn engine_name() -> String {
+        format!("enclave {}", env!("CARGO_PKG_VERSION"))
+    }
+
     /// The record of a finished run.
     pub fn new(
         scn: &Scenario,
@@ -517,7 +522,7 @@ impl RunRecord {
         elapsed_seconds: f64,
     ) -> RunRecord {
         RunRecord {
-            engine: format!("enclave {}", env!("CARGO_PKG_VERSION")),
+            engine: RunRecord::engine_name(),
             scenario_id: scn.id.clone(),
             scenario_file: file.to_owned(),
             scenario_sha256: scn.sha256.clone(),

@@ -68,6 +68,18 @@ pub enum ResultsError {
         /// One of them.
         example: String,
     },
+    /// The scenario copy is not the file the results were computed from.
+    #[error(
+        "{path} is not the scenario these results were computed from: its SHA-256 is {found}, run.json records {recorded}"
+    )]
+    ScenarioMismatch {
+        /// The scenario copy.
+        path: String,
+        /// Its hash.
+        found: String,
+        /// The hash in run.json.
+        recorded: String,
+    },
     /// The scenario copy does not load.
     #[error("the scenario copy in the output folder does not load")]
     Scenario(#[from] ScenarioError),
@@ -179,7 +191,9 @@ impl Results {
     /// Reads an output folder (`DIR/<scenario id>/`).
     ///
     /// # Errors
-    /// If a file is missing, does not parse, or the scenario copy does not load.
+    /// If a file is missing or does not parse, a CSV file lacks rows, or the
+    /// scenario copy does not load or is not the one run.json records (by hash).
+    /// The folder's manifest is checked apart, by [`crate::publish::verify`].
     pub fn load(dir: &Path) -> Result<Results, ResultsError> {
         let read = |name: &str| {
             let path = dir.join(name);
@@ -194,11 +208,18 @@ impl Results {
             &scenario_path.display().to_string(),
         )?;
         let run_path = dir.join("run.json");
-        let run =
+        let run: RunRecord =
             serde_json::from_str(&read("run.json")?).map_err(|source| ResultsError::Json {
                 path: run_path.display().to_string(),
                 source,
             })?;
+        if scenario.sha256 != run.scenario_sha256 {
+            return Err(ResultsError::ScenarioMismatch {
+                path: scenario_path.display().to_string(),
+                found: scenario.sha256,
+                recorded: run.scenario_sha256,
+            });
+        }
         let results = Results {
             dir: dir.to_owned(),
             scenario,

@@ -634,6 +634,7 @@ fn enclave_report_redraws_the_same_bytes() {
         assert!(!dir.join("charts").exists() && !dir.join("report.html").exists());
 
         tmp.ok(&["report", &format!("out/{id}")]);
+        enclave::publish::verify(&dir).expect("report leaves a folder that matches its manifest");
 
         let before = file_names(&saved.join("charts"));
         let after = file_names(&dir.join("charts"));

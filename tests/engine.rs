@@ -144,7 +144,10 @@ fn batches_reach_the_observer_in_path_order_with_their_records() {
     let scn = Scenario::reference().expect("bundled scenario");
     let cfg = config(&scn, 2);
     let mut seen = Vec::new();
-    let what = Observe { records: true };
+    let what = Observe {
+        records: true,
+        stop: None,
+    };
     let state = engine::run(&scn, &cfg, what, &mut |b| {
         assert_eq!(b.records.len(), b.paths * b.layout.len());
         assert_eq!(b.inputs.len(), b.paths * scn.params.len());
@@ -158,6 +161,44 @@ fn batches_reach_the_observer_in_path_order_with_their_records() {
     }
     assert_eq!(next, PATHS);
     assert_eq!(state.paths(), PATHS);
+}
+
+#[test]
+fn a_stop_flag_ends_the_run_after_whole_batches() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let scn = Scenario::reference().expect("bundled scenario");
+    // Many batches on one worker: the observer sets the flag long before the last.
+    let cfg = RunConfig {
+        paths: 64 * BATCH_PATHS,
+        ..config(&scn, 1)
+    };
+    let stop = AtomicBool::new(false);
+    let what = Observe {
+        records: false,
+        stop: Some(&stop),
+    };
+    let mut seen = 0;
+    let err = engine::run(&scn, &cfg, what, &mut |b| {
+        seen += b.paths as u64;
+        stop.store(true, Ordering::Relaxed);
+    })
+    .expect_err("stopped");
+    let EngineError::Interrupted { completed_paths } = err else {
+        panic!("expected an interruption, got {err}");
+    };
+    assert_eq!(completed_paths, seen);
+    assert!(completed_paths % BATCH_PATHS == 0 && completed_paths < cfg.paths);
+    assert_eq!(
+        err.to_string(),
+        format!("interrupted after {completed_paths} paths")
+    );
+
+    // Set before the run: no batch is handed over.
+    let err = engine::run(&scn, &cfg, what, &mut |_| {}).expect_err("stopped");
+    assert!(matches!(
+        err,
+        EngineError::Interrupted { completed_paths: 0 }
+    ));
 }
 
 /// The reference scenario with every distribution replaced by a number (its mode,

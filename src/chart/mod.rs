@@ -169,10 +169,18 @@ pub fn charts(res: &Results) -> Vec<Chart> {
     out
 }
 
-/// An ASCII file-name fragment for a name that may be Chinese.
+/// Longest slug in a chart's file name, so that any alternative name gives a
+/// file name far below the usual 255-byte limit.
+const MAX_SLUG: usize = 48;
+
+/// An ASCII file-name fragment for a name that may be Chinese, at most
+/// [`MAX_SLUG`] bytes (the chart's number keeps truncated names apart).
 fn slug(name: &str) -> String {
     let mut s = String::new();
     for c in name.chars() {
+        if s.len() >= MAX_SLUG {
+            break;
+        }
         if c.is_ascii_alphanumeric() {
             s.push(c.to_ascii_lowercase());
         } else if !s.ends_with('-') && !s.is_empty() {
@@ -358,6 +366,11 @@ mod tests {
         assert_eq!(slug("fixed 50:50"), "fixed-50-50");
         assert_eq!(slug("京津冀 50:50 then host"), "50-50-then-host");
         assert_eq!(slug("基数返还"), "alternative");
+        assert_eq!(
+            slug(&"ab ".repeat(200)),
+            "ab-".repeat(16).trim_end_matches('-')
+        );
+        assert!(slug(&"x".repeat(300)).len() == MAX_SLUG);
     }
 
     #[test]

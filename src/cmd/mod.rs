@@ -4,8 +4,11 @@ pub mod report;
 pub mod run;
 pub mod validate;
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+
+use anyhow::Context;
 
 use enclave::scenario::{REFERENCE_SCENARIO_NAME, Scenario};
 
@@ -31,7 +34,7 @@ pub fn load_all(files: &[PathBuf], unique_ids: bool) -> Result<Vec<Loaded>, Exit
                 scenario,
             }),
             Err(e) => {
-                eprintln!("error: {:#}", anyhow::Error::new(e));
+                note(format_args!("error: {:#}", anyhow::Error::new(e)));
                 failed = true;
             }
         }
@@ -43,7 +46,7 @@ pub fn load_all(files: &[PathBuf], unique_ids: bool) -> Result<Vec<Loaded>, Exit
                 scenario,
             }),
             Err(e) => {
-                eprintln!("error: {:#}", anyhow::Error::new(e));
+                note(format_args!("error: {:#}", anyhow::Error::new(e)));
                 failed = true;
             }
         }
@@ -51,10 +54,10 @@ pub fn load_all(files: &[PathBuf], unique_ids: bool) -> Result<Vec<Loaded>, Exit
     // Results go to DIR/<scenario id>/: two scenarios with one id would overwrite each other.
     for (i, l) in loaded.iter().enumerate().filter(|_| unique_ids) {
         if let Some(first) = loaded[..i].iter().find(|o| o.scenario.id == l.scenario.id) {
-            eprintln!(
+            note(format_args!(
                 "error: {} and {} both have scenario id `{}`; their results would overwrite each other",
                 first.file, l.file, l.scenario.id
-            );
+            ));
             failed = true;
         }
     }
@@ -62,5 +65,41 @@ pub fn load_all(files: &[PathBuf], unique_ids: bool) -> Result<Vec<Loaded>, Exit
         Err(ExitCode::from(EXIT_BAD_INPUT))
     } else {
         Ok(loaded)
+    }
+}
+
+/// Writes a line to standard error; a closed or full standard error is ignored
+/// (there is nowhere left to report it, and `eprintln!` would panic).
+pub fn note(line: std::fmt::Arguments<'_>) {
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_fmt(line).and_then(|()| err.write_all(b"\n"));
+}
+
+/// Standard output that reports write errors instead of panicking like
+/// `println!`. Once the reader has gone (a broken pipe, as in `enclave run |
+/// head`), further output is dropped and the command goes on and ends with its
+/// own status; any other failure (a full device) is an error.
+#[derive(Debug, Default)]
+pub struct Stdout {
+    closed: bool,
+}
+
+impl Stdout {
+    /// Writes `text` and flushes it.
+    ///
+    /// # Errors
+    /// If standard output cannot be written, except for a broken pipe.
+    pub fn print(&mut self, text: &str) -> anyhow::Result<()> {
+        if self.closed {
+            return Ok(());
+        }
+        let mut out = std::io::stdout().lock();
+        match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(())
+            }
+            result => result.context("cannot write to standard output"),
+        }
     }
 }

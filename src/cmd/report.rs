@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 
 use enclave::chart::{self, Formats};
+use enclave::publish::{self, Staging};
 use enclave::report;
 use enclave::results::Results;
 
@@ -22,16 +23,30 @@ pub struct Args {
     pub charts: ChartFormats,
 }
 
-/// Rebuilds charts and report.html of each folder from its CSV files.
+/// Rebuilds charts and report.html of each folder from its CSV files, after
+/// checking the folder against its manifest; the redrawn folder gets a new
+/// manifest and replaces the old one whole (see `enclave::publish`).
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    let mut out = super::Stdout::default();
     for dir in &args.folders {
-        write(dir, args.charts.into())?;
-        println!("{}", dir.join(report::REPORT_FILE).display());
+        let context = || format!("cannot read the results in {}", dir.display());
+        // Charts and report.html are drawn again: only the computed files must match.
+        let manifest = publish::verify_data(dir).with_context(context)?;
+        // Rows and scenario hash are checked before anything is written.
+        Results::load(dir).with_context(context)?;
+        let staging = Staging::redraw(dir, &manifest)
+            .with_context(|| format!("cannot redraw {}", dir.display()))?;
+        write(staging.path(), args.charts.into())?;
+        staging
+            .publish()
+            .with_context(|| format!("cannot redraw {}", dir.display()))?;
+        out.print(&format!("{}\n", dir.join(report::REPORT_FILE).display()))?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
-/// Charts and report of one results folder, read back from its files.
+/// Charts and report of one results folder, read back from its files and
+/// written into it (a staging folder: the manifest is written afterwards).
 pub fn write(dir: &Path, formats: Formats) -> anyhow::Result<()> {
     let results = Results::load(dir)
         .with_context(|| format!("cannot read the results in {}", dir.display()))?;

@@ -1,17 +1,23 @@
 //! `enclave run`: simulate scenarios and write their results.
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Instant;
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use signal_hook::consts::{SIGINT, SIGTERM};
+use signal_hook::flag;
 use unicode_width::UnicodeWidthStr;
 
 use enclave::chart::Formats;
-use enclave::engine::{self, Observe, RunConfig, RunState};
-use enclave::output::{self, PathsWriter, RunRecord};
+use enclave::engine::{self, EngineError, Observe, RunConfig, RunState};
+use enclave::output::{self, PATHS_FILES, PathsWriter, RunRecord};
+use enclave::publish::{self, Staging};
+use enclave::results::Results;
 use enclave::scenario::Scenario;
 use enclave::scenario::limits::MAX_HORIZON;
 use enclave::schema::RegionMetric;
@@ -46,6 +52,10 @@ pub struct Args {
     /// No progress bar and no summary on the terminal.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Run scenarios whose complete results are already in DIR (by default they
+    /// are skipped when their scenario, seed, paths, horizon and engine version match).
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Chart formats, as the `--charts` flag spells them.
@@ -72,30 +82,203 @@ impl From<ChartFormats> for Formats {
     }
 }
 
-/// Runs every scenario in turn.
+/// Why a scenario was not run to the end.
+enum Stopped {
+    /// During the simulation, after this many paths.
+    Simulating(u64),
+    /// After the simulation, while its files were written.
+    Writing,
+}
+
+/// The signal flags: set by SIGINT or SIGTERM, read between batches and steps.
+struct Signals {
+    stop: Arc<AtomicBool>,
+    which: Arc<AtomicUsize>,
+}
+
+impl Signals {
+    /// Installs the handlers. A first SIGINT or SIGTERM sets the flags; a second
+    /// one has its default effect and ends the process at once (a later run
+    /// removes what it leaves).
+    fn install() -> anyhow::Result<Signals> {
+        let stop = Arc::new(AtomicBool::new(false));
+        let which = Arc::new(AtomicUsize::new(0));
+        for sig in [SIGINT, SIGTERM] {
+            // Registered first, so it sees the flag as the previous signal left it.
+            flag::register_conditional_default(sig, Arc::clone(&stop))
+                .and_then(|_| flag::register_usize(sig, Arc::clone(&which), sig as usize))
+                .and_then(|_| flag::register(sig, Arc::clone(&stop)))
+                .context("cannot install the signal handlers")?;
+        }
+        Ok(Signals { stop, which })
+    }
+
+    fn stopped(&self) -> bool {
+        self.stop.load(Ordering::Relaxed)
+    }
+
+    /// The signal's name and the exit status for it, 128 + its number, as a
+    /// shell reports a process killed by it (130 for SIGINT, 143 for SIGTERM).
+    fn status(&self) -> (&'static str, u8) {
+        if self.which.load(Ordering::Relaxed) == SIGTERM as usize {
+            ("SIGTERM", 128 + SIGTERM as u8)
+        } else {
+            ("SIGINT", 128 + SIGINT as u8)
+        }
+    }
+}
+
+/// What is to be done with one scenario.
+enum Plan {
+    /// Its complete results are already in its folder.
+    Skip,
+    /// Run it into this staging folder.
+    Run(Staging),
+}
+
+/// Runs every scenario in turn. Everything that can be checked without
+/// simulating is checked for all of them first: the output folder (made, and
+/// written to), leftovers of dead runs (removed), and which scenarios already
+/// have their complete results (skipped unless `--force`).
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let loaded = match super::load_all(&args.scenarios, true) {
         Ok(l) => l,
         Err(code) => return Ok(code),
     };
+    let signals = Signals::install()?;
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("cannot create output folder {}", args.out.display()))?;
+    for stale in publish::remove_stale(&args.out)? {
+        if !args.quiet {
+            super::note(format_args!(
+                "removed {}, left by a run that did not finish",
+                stale.display()
+            ));
+        }
+    }
+    let mut plans = Vec::new();
     for l in &loaded {
-        run_one(args, &l.file, &l.scenario)?;
+        let cfg = config(args, &l.scenario);
+        let dir = args.out.join(&l.scenario.id);
+        if !args.force && complete(&dir, &l.scenario, &cfg, args.keep_paths) {
+            plans.push(Plan::Skip);
+        } else {
+            let staging = Staging::create(&args.out, &l.scenario.id)
+                .with_context(|| format!("cannot write results into {}", args.out.display()))?;
+            plans.push(Plan::Run(staging));
+        }
+    }
+
+    let mut out = super::Stdout::default();
+    let ids: Vec<&str> = loaded.iter().map(|l| l.scenario.id.as_str()).collect();
+    let mut done: Vec<&str> = Vec::new();
+    // On return, the plans not reached are dropped, which removes their staging folders.
+    for (i, (l, plan)) in loaded.iter().zip(plans).enumerate() {
+        let id = ids[i];
+        if signals.stopped() {
+            return Ok(interrupted(&signals, None, &done, &ids[i..]));
+        }
+        let staging = match plan {
+            Plan::Skip => {
+                super::note(format_args!(
+                    "skipped {id}: {} holds its complete results (same scenario, seed, paths, horizon and engine version); --force runs it again",
+                    args.out.join(id).display()
+                ));
+                done.push(id);
+                continue;
+            }
+            Plan::Run(staging) => staging,
+        };
+        match run_one(args, &l.file, &l.scenario, staging, &signals, &mut out)? {
+            None => done.push(id),
+            Some(stopped) => {
+                let what = match stopped {
+                    Stopped::Simulating(n) => format!(
+                        "{id} stopped after {n} of {} paths; its results were not written",
+                        config(args, &l.scenario).paths
+                    ),
+                    Stopped::Writing => format!(
+                        "{id} stopped while its results were being written; they were not kept"
+                    ),
+                };
+                return Ok(interrupted(&signals, Some(&what), &done, &ids[i + 1..]));
+            }
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn run_one(args: &Args, file: &str, scn: &Scenario) -> anyhow::Result<()> {
+/// Says on stderr what an interrupted run did (`stopped`: the scenario it was
+/// running and how far it got) and returns the exit status for the signal.
+fn interrupted(
+    signals: &Signals,
+    stopped: Option<&str>,
+    done: &[&str],
+    not_started: &[&str],
+) -> ExitCode {
+    let (signal, status) = signals.status();
+    let list = |ids: &[&str]| {
+        if ids.is_empty() {
+            "none".to_owned()
+        } else {
+            ids.join(", ")
+        }
+    };
+    match stopped {
+        Some(what) => super::note(format_args!("interrupted by {signal}: {what}")),
+        None => super::note(format_args!("interrupted by {signal}")),
+    }
+    super::note(format_args!("completed: {}", list(done)));
+    if !not_started.is_empty() {
+        super::note(format_args!("not started: {}", list(not_started)));
+    }
+    super::note(format_args!(
+        "run the same command again to finish (completed scenarios are skipped)"
+    ));
+    ExitCode::from(status)
+}
+
+/// The run configuration of `scn` under the flags.
+fn config(args: &Args, scn: &Scenario) -> RunConfig {
     let mut cfg = RunConfig::from_scenario(scn);
     cfg.paths = args.paths.unwrap_or(cfg.paths);
     cfg.seed = args.seed.unwrap_or(cfg.seed);
     cfg.horizon = args.horizon.unwrap_or(cfg.horizon);
     cfg.threads = args.threads;
-    let dir = args.out.join(&scn.id);
-    // The folder is made only once there is something to put in it.
-    let create_dir = || {
-        std::fs::create_dir_all(&dir)
-            .with_context(|| format!("cannot create output folder {}", dir.display()))
+    cfg
+}
+
+/// Whether `dir` holds the complete results of this very run: it matches its
+/// manifest, its files load, and run.json records the same scenario (by hash),
+/// seed, paths, horizon and engine version (and the per-path files, if asked for).
+fn complete(dir: &Path, scn: &Scenario, cfg: &RunConfig, keep_paths: bool) -> bool {
+    let Ok(manifest) = publish::verify(dir) else {
+        return false;
     };
+    let Ok(results) = Results::load(dir) else {
+        return false;
+    };
+    let run = &results.run;
+    run.scenario_sha256 == scn.sha256
+        && run.seed == cfg.seed
+        && run.paths == cfg.paths
+        && run.horizon == cfg.horizon
+        && run.engine == RunRecord::engine_name()
+        && (!keep_paths || PATHS_FILES.iter().all(|f| manifest.contains(f)))
+}
+
+/// Runs one scenario into its staging folder and publishes it; `Some` if a
+/// signal stopped it (the staging folder is then removed, the old folder kept).
+fn run_one(
+    args: &Args,
+    file: &str,
+    scn: &Scenario,
+    staging: Staging,
+    signals: &Signals,
+    out: &mut super::Stdout,
+) -> anyhow::Result<Option<Stopped>> {
+    let cfg = config(args, scn);
+    let dir = staging.path().to_owned();
 
     let bar = if args.quiet || !std::io::stderr().is_terminal() {
         ProgressBar::hidden()
@@ -112,7 +295,6 @@ fn run_one(args: &Args, file: &str, scn: &Scenario) -> anyhow::Result<()> {
         bar
     };
     let mut paths_writer = if args.keep_paths {
-        create_dir()?;
         Some(PathsWriter::create(&dir, scn)?)
     } else {
         None
@@ -121,8 +303,9 @@ fn run_one(args: &Args, file: &str, scn: &Scenario) -> anyhow::Result<()> {
     let started = Instant::now();
     let what = Observe {
         records: args.keep_paths,
+        stop: Some(&signals.stop),
     };
-    let state = engine::run(scn, &cfg, what, &mut |batch| {
+    let result = engine::run(scn, &cfg, what, &mut |batch| {
         bar.inc(batch.paths as u64);
         if let Some(w) = paths_writer.as_mut()
             && write_error.is_none()
@@ -130,9 +313,15 @@ fn run_one(args: &Args, file: &str, scn: &Scenario) -> anyhow::Result<()> {
         {
             write_error = Some(e);
         }
-    })?;
+    });
     let elapsed = started.elapsed().as_secs_f64();
     bar.finish_and_clear();
+    let state = match result {
+        Err(EngineError::Interrupted { completed_paths }) => {
+            return Ok(Some(Stopped::Simulating(completed_paths)));
+        }
+        result => result?,
+    };
     if let Some(e) = write_error {
         return Err(e.into());
     }
@@ -141,19 +330,32 @@ fn run_one(args: &Args, file: &str, scn: &Scenario) -> anyhow::Result<()> {
     }
     let threads = engine::resolve_threads(cfg.threads);
     let record = RunRecord::new(scn, file, &cfg, &state, threads, elapsed);
-    create_dir()?;
     output::write_results(&dir, scn, &state, &record)?;
-    super::report::write(&dir, args.charts.into())?;
-    if !args.quiet {
-        print_summary(scn, &state, &dir, elapsed);
+    if signals.stopped() {
+        return Ok(Some(Stopped::Writing));
     }
-    Ok(())
+    super::report::write(&dir, args.charts.into())?;
+    if signals.stopped() {
+        return Ok(Some(Stopped::Writing));
+    }
+    let target = staging.target().to_owned();
+    staging
+        .publish()
+        .with_context(|| format!("cannot publish the results in {}", target.display()))?;
+    if !args.quiet {
+        out.print(&summary(scn, &state, &target, elapsed))?;
+    }
+    Ok(None)
 }
 
 /// The one-screen summary: per alternative and region, mean NPV, its 90% interval and P(NPV < 0).
-fn print_summary(scn: &Scenario, state: &RunState, dir: &std::path::Path, elapsed: f64) {
+fn summary(scn: &Scenario, state: &RunState, dir: &Path, elapsed: f64) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
     let layout = state.layout;
-    println!(
+    // Writing into a String cannot fail.
+    let _ = writeln!(
+        s,
         "{} — {} paths, {} years, {:.1} s, {:.1} M firm-years/s; NPV in {} at each region's discount rate",
         scn.name,
         state.paths(),
@@ -176,7 +378,8 @@ fn print_summary(scn: &Scenario, state: &RunState, dir: &std::path::Path, elapse
         .max()
         .unwrap_or(6)
         .max(6);
-    println!(
+    let _ = writeln!(
+        s,
         "{}  {}  {:>10}  {:>24}  {:>9}",
         pad("alternative", alt_width),
         pad("region", region_width),
@@ -196,7 +399,8 @@ fn print_summary(scn: &Scenario, state: &RunState, dir: &std::path::Path, elapse
                 .stats
                 .summary(layout.region_metric(a, r, RegionMetric::NpvNegative))
                 .mean;
-            println!(
+            let _ = writeln!(
+                s,
                 "{}  {}  {:>10.1}  [{:>10.1}, {:>10.1}]  {:>8.1}%",
                 pad(&alt.name, alt_width),
                 pad(&region.id, region_width),
@@ -207,11 +411,13 @@ fn print_summary(scn: &Scenario, state: &RunState, dir: &std::path::Path, elapse
             );
         }
     }
-    println!(
+    let _ = writeln!(
+        s,
         "results: {}  (report: {})",
         dir.display(),
         dir.join(enclave::report::REPORT_FILE).display()
     );
+    s
 }
 
 /// `text` left-aligned in `width` terminal columns (Chinese characters take two).

@@ -15,17 +15,18 @@ pub struct Args {
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     match super::load_all(&args.scenarios, false) {
         Ok(loaded) => {
+            let mut out = super::Stdout::default();
             for l in loaded {
                 let s = &l.scenario;
-                println!(
-                    "{}: ok — {} ({}), {} regions, {} alternatives, {} uncertain inputs",
+                out.print(&format!(
+                    "{}: ok — {} ({}), {} regions, {} alternatives, {} uncertain inputs\n",
                     l.file,
                     s.id,
                     s.name,
                     s.regions.len(),
                     s.alternatives.len(),
                     s.params.len()
-                );
+                ))?;
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -90,7 +90,8 @@ impl TestDir {
         self.join(name).exists()
     }
 
-    /// Panics if any file under `name` is a leftover temporary of an atomic write.
+    /// Panics if any file under `name` is a leftover temporary of an atomic write,
+    /// or a staging or replaced folder (`.<id>.tmp-<pid>-<n>`, `.<id>.old-<pid>-<n>`).
     pub fn assert_no_temp_files(&self, name: &str) {
         let mut stack = vec![self.join(name)];
         while let Some(dir) = stack.pop() {
@@ -98,7 +99,10 @@ impl TestDir {
                 let entry = entry.expect("folder entry");
                 let file_name = entry.file_name().to_string_lossy().into_owned();
                 assert!(
-                    !(file_name.starts_with(".enclave-") || file_name.ends_with(".tmp")),
+                    !(file_name.starts_with(".enclave-")
+                        || file_name.ends_with(".tmp")
+                        || file_name.contains(".tmp-")
+                        || file_name.contains(".old-")),
                     "leftover temporary file {}",
                     entry.path().display()
                 );

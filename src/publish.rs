@@ -1,0 +1,493 @@
+//! An output folder as one unit: it holds the files of one run, or it is
+//! recognisably incomplete.
+//!
+//! A run writes everything (CSV files, `run.json`, the scenario copy, charts,
+//! `report.html`, `paths*.csv`) into a temporary sibling of its folder,
+//! `DIR/.<id>.tmp-<pid>-<nonce>`, that belongs to this process. The last file
+//! written is [`MANIFEST_FILE`]: every other file's name, size and SHA-256. Then
+//! [`Staging::publish`] swaps the folder in: the old `DIR/<id>` is renamed to
+//! `DIR/.<id>.old-<pid>-<nonce>`, the temporary folder to `DIR/<id>`, and the old
+//! one is removed. Between the two renames (two system calls) `DIR/<id>` does not
+//! exist; a crash there leaves both hidden folders, recognisable by their names,
+//! and a later run removes them ([`remove_stale`]).
+//!
+//! [`verify`] checks a folder against its manifest: a folder without one is
+//! incomplete (a run from before the manifest, or one that stopped before the
+//! end), and a missing, extra, resized or changed file is named.
+
+use std::collections::BTreeSet;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::output::write_atomic;
+
+/// The manifest's file name, in the output folder.
+pub const MANIFEST_FILE: &str = "manifest.json";
+
+/// Files a run writes from its statistics; `enclave report` redraws the others
+/// (charts and `report.html`) and keeps these.
+fn is_redrawn(name: &str) -> bool {
+    name == crate::report::REPORT_FILE || name.starts_with("charts/")
+}
+
+/// Why a folder could not be published or verified.
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    /// A file or folder could not be read, written or renamed.
+    #[error("cannot {action} {path}")]
+    Io {
+        /// What was being done (`create`, `read`, `rename`, ...).
+        action: &'static str,
+        /// The path.
+        path: String,
+        /// Cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The folder has no manifest: the run that wrote it did not finish.
+    #[error(
+        "no {MANIFEST_FILE}, so the folder is incomplete (the run that wrote it was interrupted or failed, or is older than manifests); run it again"
+    )]
+    NoManifest,
+    /// The manifest could not be written.
+    #[error(transparent)]
+    Output(#[from] crate::output::OutputError),
+    /// The manifest does not parse.
+    #[error("{MANIFEST_FILE} is not a manifest of this version of enclave")]
+    Manifest(#[source] serde_json::Error),
+    /// A file differs from what the manifest records.
+    #[error("{file} {problem}")]
+    Damaged {
+        /// The file, relative to the folder.
+        file: String,
+        /// How it differs.
+        problem: String,
+    },
+}
+
+fn io<'a>(
+    action: &'static str,
+    path: &'a Path,
+) -> impl FnOnce(std::io::Error) -> PublishError + 'a {
+    move |source| PublishError::Io {
+        action,
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+/// One file of a published folder.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManifestEntry {
+    /// Path relative to the folder, `/`-separated (`charts/park.svg`).
+    pub name: String,
+    /// Size in bytes.
+    pub bytes: u64,
+    /// SHA-256 of the contents, lower-case hex.
+    pub sha256: String,
+}
+
+/// The list of a folder's files, written last: a folder with a manifest that
+/// matches its files is one complete run. It has no timestamp, so the same run
+/// gives the same manifest except for `run.json`'s elapsed time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// Every file but the manifest, sorted by name.
+    pub files: Vec<ManifestEntry>,
+}
+
+/// The files under `dir` (relative, `/`-separated, sorted), without the manifest.
+fn list_files(dir: &Path) -> Result<Vec<String>, PublishError> {
+    let mut names = BTreeSet::new();
+    let mut stack = vec![(dir.to_owned(), String::new())];
+    while let Some((path, prefix)) = stack.pop() {
+        for entry in std::fs::read_dir(&path).map_err(io("read", &path))? {
+            let entry = entry.map_err(io("read", &path))?;
+            let name = format!("{prefix}{}", entry.file_name().to_string_lossy());
+            let kind = entry.file_type().map_err(io("read", &entry.path()))?;
+            if kind.is_dir() {
+                stack.push((entry.path(), format!("{name}/")));
+            } else if name != MANIFEST_FILE {
+                names.insert(name);
+            }
+        }
+    }
+    Ok(names.into_iter().collect())
+}
+
+/// Size and SHA-256 of a file, read in pieces (paths.csv can be large).
+fn hash_file(path: &Path) -> Result<(u64, String), PublishError> {
+    let mut file = std::fs::File::open(path).map_err(io("read", path))?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0; 1 << 16];
+    let mut bytes = 0;
+    loop {
+        let n = file.read(&mut buf).map_err(io("read", path))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        bytes += n as u64;
+    }
+    let hex = hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    Ok((bytes, hex))
+}
+
+impl Manifest {
+    /// The manifest of the files now in `dir`.
+    ///
+    /// # Errors
+    /// If a file cannot be read.
+    pub fn of(dir: &Path) -> Result<Manifest, PublishError> {
+        let files = list_files(dir)?
+            .into_iter()
+            .map(|name| {
+                let (bytes, sha256) = hash_file(&dir.join(&name))?;
+                Ok(ManifestEntry {
+                    name,
+                    bytes,
+                    sha256,
+                })
+            })
+            .collect::<Result<_, PublishError>>()?;
+        Ok(Manifest { files })
+    }
+
+    /// Whether the manifest lists `name`.
+    pub fn contains(&self, name: &str) -> bool {
+        self.files.iter().any(|f| f.name == name)
+    }
+}
+
+/// Writes the manifest of the files now in `dir` as `dir/manifest.json`.
+///
+/// # Errors
+/// If a file cannot be read or the manifest cannot be written.
+pub fn write_manifest(dir: &Path) -> Result<Manifest, PublishError> {
+    let manifest = Manifest::of(dir)?;
+    let json = serde_json::to_string_pretty(&manifest)
+        .unwrap_or_else(|_| unreachable!("plain struct serialises"));
+    let path = dir.join(MANIFEST_FILE);
+    write_atomic(&path, format!("{json}\n").as_bytes())?;
+    Ok(manifest)
+}
+
+/// Checks `dir` against its manifest: every file listed is there with its size
+/// and hash, and no other file is.
+///
+/// # Errors
+/// [`PublishError::NoManifest`] if there is none, [`PublishError::Damaged`]
+/// naming the first file that differs.
+pub fn verify(dir: &Path) -> Result<Manifest, PublishError> {
+    check(dir, false)
+}
+
+/// As [`verify`], but for the files a run computes: the charts and
+/// `report.html`, which `enclave report` draws again, may be missing or differ.
+///
+/// # Errors
+/// As [`verify`].
+pub fn verify_data(dir: &Path) -> Result<Manifest, PublishError> {
+    check(dir, true)
+}
+
+fn check(dir: &Path, data_only: bool) -> Result<Manifest, PublishError> {
+    if !dir.is_dir() {
+        return Err(io("read", dir)(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            "no such folder",
+        )));
+    }
+    let path = dir.join(MANIFEST_FILE);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(PublishError::NoManifest);
+        }
+        Err(e) => return Err(io("read", &path)(e)),
+    };
+    let manifest: Manifest = serde_json::from_str(&text).map_err(PublishError::Manifest)?;
+    let ignored = |name: &str| data_only && is_redrawn(name);
+    let damaged = |file: &str, problem: String| PublishError::Damaged {
+        file: file.to_owned(),
+        problem,
+    };
+    for f in manifest.files.iter().filter(|f| !ignored(&f.name)) {
+        let file = dir.join(&f.name);
+        if !file.is_file() {
+            return Err(damaged(
+                &f.name,
+                format!("is listed in {MANIFEST_FILE} but missing"),
+            ));
+        }
+        let (bytes, sha256) = hash_file(&file)?;
+        if bytes != f.bytes {
+            return Err(damaged(
+                &f.name,
+                format!(
+                    "has {bytes} bytes where {MANIFEST_FILE} records {}: the folder is damaged",
+                    f.bytes
+                ),
+            ));
+        }
+        if sha256 != f.sha256 {
+            return Err(damaged(
+                &f.name,
+                format!("does not match its SHA-256 in {MANIFEST_FILE}: the folder is damaged"),
+            ));
+        }
+    }
+    for name in list_files(dir)? {
+        if !(manifest.contains(&name) || ignored(&name)) {
+            return Err(damaged(
+                &name,
+                format!("is not listed in {MANIFEST_FILE}: it is not part of the run"),
+            ));
+        }
+    }
+    Ok(manifest)
+}
+
+/// Marks the temporary folders of this process: `.<id>.tmp-<pid>-<nonce>`.
+const TMP: &str = ".tmp-";
+/// Marks a replaced folder waiting to be removed: `.<id>.old-<pid>-<nonce>`.
+const OLD: &str = ".old-";
+
+/// A fresh hidden sibling of `DIR/<id>` for this process, created (so that the
+/// folder is known to be writable) and returned.
+fn sibling(out: &Path, id: &str, kind: &str) -> Result<PathBuf, PublishError> {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let pid = std::process::id();
+    loop {
+        // Unique within the process by the counter, across processes by the pid.
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let path = out.join(format!(".{id}{kind}{pid}-{n}"));
+        match std::fs::create_dir(&path) {
+            Ok(()) => return Ok(path),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(io("create a folder in", out)(e)),
+        }
+    }
+}
+
+/// The temporary folder a run writes into, swapped in place of `DIR/<id>` by
+/// [`Staging::publish`]; removed when dropped unpublished (an error or an
+/// interruption), so the old folder stays as it was.
+#[derive(Debug)]
+pub struct Staging {
+    temp: PathBuf,
+    target: PathBuf,
+    published: bool,
+}
+
+impl Staging {
+    /// Creates the temporary folder for `out/<id>`.
+    ///
+    /// # Errors
+    /// If `out` is not a writable folder.
+    pub fn create(out: &Path, id: &str) -> Result<Staging, PublishError> {
+        let temp = sibling(out, id, TMP)?;
+        Ok(Staging {
+            temp,
+            target: out.join(id),
+            published: false,
+        })
+    }
+
+    /// A staging folder for redrawing `dir`: it starts with `dir`'s files except
+    /// the charts and the report (hard links where possible, else copies). `dir`
+    /// should have been verified.
+    ///
+    /// # Errors
+    /// If the folder cannot be created or a file cannot be linked or copied.
+    pub fn redraw(dir: &Path, manifest: &Manifest) -> Result<Staging, PublishError> {
+        // Absolute, so that `.` or `..` still name the folder and its parent.
+        let target = dir.canonicalize().map_err(io("read", dir))?;
+        let id = target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "results".into());
+        let out = target.parent().unwrap_or(Path::new("/"));
+        let mut staging = Staging::create(out, &id)?;
+        staging.target = target.clone();
+        for f in manifest.files.iter().filter(|f| !is_redrawn(&f.name)) {
+            let from = dir.join(&f.name);
+            let to = staging.temp.join(&f.name);
+            if let Some(parent) = to.parent() {
+                std::fs::create_dir_all(parent).map_err(io("create", parent))?;
+            }
+            // Files are never changed in place (each write is a new file renamed
+            // over the old), so a link shares nothing that could change.
+            if std::fs::hard_link(&from, &to).is_err() {
+                std::fs::copy(&from, &to).map_err(io("copy", &from))?;
+            }
+        }
+        Ok(staging)
+    }
+
+    /// The folder to write into.
+    pub fn path(&self) -> &Path {
+        &self.temp
+    }
+
+    /// The folder it will become.
+    pub fn target(&self) -> &Path {
+        &self.target
+    }
+
+    /// Writes the manifest and swaps the folder in place of the target.
+    ///
+    /// # Errors
+    /// If the manifest cannot be written or a rename fails (the old folder is
+    /// put back when the second rename fails).
+    pub fn publish(mut self) -> Result<(), PublishError> {
+        write_manifest(&self.temp)?;
+        let out = self.target.parent().unwrap_or(Path::new("."));
+        let id = self
+            .target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let old = if self.target.exists() {
+            let old = sibling(out, &id, OLD)?;
+            // `sibling` made an empty folder to claim the name (the pid keeps it ours).
+            std::fs::remove_dir(&old).map_err(io("rename", &self.target))?;
+            std::fs::rename(&self.target, &old).map_err(io("rename", &self.target))?;
+            Some(old)
+        } else {
+            None
+        };
+        if let Err(e) = std::fs::rename(&self.temp, &self.target) {
+            if let Some(old) = &old {
+                let _ = std::fs::rename(old, &self.target);
+            }
+            return Err(io("rename", &self.temp)(e));
+        }
+        self.published = true;
+        if let Some(old) = old {
+            std::fs::remove_dir_all(&old).map_err(io("remove", &old))?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.published {
+            // Best effort: a leftover is removed by a later run (`remove_stale`).
+            let _ = std::fs::remove_dir_all(&self.temp);
+        }
+    }
+}
+
+/// The process id in a temporary or replaced folder's name, if it is one.
+fn owner(name: &str) -> Option<u32> {
+    if !name.starts_with('.') {
+        return None;
+    }
+    // The last marker counts: the id before it may hold either.
+    let rest = [TMP, OLD]
+        .into_iter()
+        .filter_map(|k| name.rfind(k).map(|i| (i, &name[i + k.len()..])))
+        .max_by_key(|&(i, _)| i)?
+        .1;
+    let (pid, nonce) = rest.split_once('-')?;
+    nonce.parse::<u64>().ok()?;
+    pid.parse().ok()
+}
+
+/// Seconds since the epoch at which process `pid` started, if it is alive
+/// (Linux: `/proc`); `Some(None)` when it is alive but its start is unknown.
+fn started(pid: u32) -> Option<Option<f64>> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Field 22 (start time in clock ticks after boot) counts from after the
+    // command name, which is in parentheses and may hold spaces.
+    let after = &stat[stat.rfind(')').map_or(0, |i| i + 1)..];
+    let ticks: Option<f64> = after
+        .split_whitespace()
+        .nth(19)
+        .and_then(|t| t.parse().ok());
+    let boot: Option<f64> = std::fs::read_to_string("/proc/stat").ok().and_then(|s| {
+        s.lines()
+            .find_map(|l| l.strip_prefix("btime "))
+            .and_then(|t| t.trim().parse().ok())
+    });
+    // /proc reports times in USER_HZ, which is 100 on Linux.
+    Some(ticks.zip(boot).map(|(t, b)| b + t / 100.0))
+}
+
+/// Removes the temporary and replaced folders in `out` whose process is gone:
+/// its pid is not alive, or the live process with that pid started after the
+/// folder was last changed (the pid was reused). Folders of live runs are kept;
+/// without `/proc` every owner counts as alive and nothing is removed.
+///
+/// # Errors
+/// If `out` cannot be listed; folders that cannot be removed are skipped.
+pub fn remove_stale(out: &Path) -> Result<Vec<PathBuf>, PublishError> {
+    let entries = match std::fs::read_dir(out) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(io("read", out)(e)),
+    };
+    let has_proc = Path::new("/proc/self/stat").exists();
+    let mut removed = Vec::new();
+    for entry in entries.flatten() {
+        let Some(pid) = owner(&entry.file_name().to_string_lossy()) else {
+            continue;
+        };
+        if !has_proc || !entry.file_type().is_ok_and(|t| t.is_dir()) {
+            continue;
+        }
+        let stale = match started(pid) {
+            None => true,
+            Some(None) => false,
+            Some(Some(start)) => entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .is_some_and(|changed| start > changed.as_secs_f64() + 1.0),
+        };
+        if stale && std::fs::remove_dir_all(entry.path()).is_ok() {
+            removed.push(entry.path());
+        }
+    }
+    Ok(removed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn owners_are_read_from_hidden_folder_names() {
+        assert_eq!(owner(".jilin-zhejiang.tmp-1234-0"), Some(1234));
+        assert_eq!(owner(".a.tmp-b.old-77-3"), Some(77));
+        assert_eq!(owner("jilin-zhejiang.tmp-1234-0"), None);
+        assert_eq!(owner(".a.tmp-x-0"), None);
+        assert_eq!(owner(".a.tmp-12-x"), None);
+        assert_eq!(owner(".enclave-abc.tmp"), None);
+    }
+
+    #[test]
+    fn this_process_is_alive_and_started_before_now() {
+        if Path::new("/proc/self/stat").exists() {
+            let start = started(std::process::id())
+                .expect("alive")
+                .expect("start time");
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .expect("after 1970")
+                .as_secs_f64();
+            assert!(start <= now + 1.0 && start > now - 86_400.0 * 365.0);
+        }
+    }
+}

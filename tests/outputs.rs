@@ -1,0 +1,672 @@
+//! Output folders hold one run or are refused: the manifest, interruption by a
+//! signal, skipping complete results on a rerun, failing before simulating, and
+//! closed or full standard output.
+//!
+//! Every test runs the real binary in a fresh temporary folder (see `common`).
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{REFERENCE, REFERENCE_PATH, TestDir, replace_line};
+use enclave::publish;
+use enclave::scenario::Scenario;
+use enclave::schema::{ParkMetric, RegionMetric};
+
+const ID: &str = "jilin-zhejiang";
+const DIR: &str = "out/jilin-zhejiang";
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// A small complete run of the reference scenario into `out/`.
+fn small_run(t: &TestDir) {
+    t.ok(&[
+        "run",
+        REFERENCE_PATH,
+        "--paths",
+        "300",
+        "--horizon",
+        "8",
+        "--charts",
+        "svg",
+        "--quiet",
+        "--out",
+        "out",
+    ]);
+}
+
+/// `enclave report DIR` fails with exit status 1 and exactly `message` on stderr.
+fn assert_report_refuses(t: &TestDir, message: &str) {
+    let out = t.cmd(&["report", DIR]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out),
+        format!("error: cannot read the results in {DIR}: {message}\n")
+    );
+    assert!(out.stdout.is_empty());
+}
+
+/// The hidden entries (temporary or replaced folders) in `dir`.
+fn hidden(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.starts_with('.'))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Sends `signal` (`-INT`, `-TERM`) to `pid` with kill(1).
+fn kill(signal: &str, pid: u32) {
+    let status = Command::new("kill")
+        .args([signal, &pid.to_string()])
+        .status()
+        .expect("run kill");
+    assert!(status.success(), "kill {signal} {pid}");
+}
+
+/// Waits until `dir` holds a staging folder (the run has started simulating).
+fn wait_for_staging(dir: &Path) {
+    let start = Instant::now();
+    while !hidden(dir).iter().any(|n| n.contains(".tmp-")) {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "no staging folder"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// The manifest, and what `report` refuses
+// ---------------------------------------------------------------------------------
+
+#[test]
+fn a_run_lists_every_file_in_its_manifest_and_report_keeps_it_consistent() {
+    let t = TestDir::new();
+    small_run(&t);
+    let dir = t.join(DIR);
+    let manifest = publish::verify(&dir).expect("a fresh run verifies");
+    let names: Vec<&str> = manifest.files.iter().map(|f| f.name.as_str()).collect();
+    for f in [
+        "distribution.csv",
+        "report.html",
+        "run.json",
+        "scenario.toml",
+        "summary.csv",
+        "timeseries.csv",
+        "charts/park.svg",
+    ] {
+        assert!(names.contains(&f), "{f} not in the manifest: {names:?}");
+    }
+    assert!(!names.contains(&"manifest.json"));
+    let mut sorted = names.clone();
+    sorted.sort_unstable();
+    assert_eq!(names, sorted, "manifest in name order");
+    assert!(hidden(&t.join("out")).is_empty());
+
+    // report redraws in formats of its own and leaves a folder that verifies.
+    let out = t.ok(&["report", DIR, "--charts", "png"]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("{DIR}/report.html\n")
+    );
+    let manifest = publish::verify(&dir).expect("a redrawn folder verifies");
+    assert!(manifest.contains("charts/park.png") && !manifest.contains("charts/park.svg"));
+    assert!(!dir.join("charts/park.svg").exists());
+    assert!(hidden(&t.join("out")).is_empty());
+
+    // From inside the folder, as `enclave report .`.
+    let out = Command::new(env!("CARGO_BIN_EXE_enclave"))
+        .args(["report", "."])
+        .current_dir(&dir)
+        .output()
+        .expect("run enclave");
+    assert!(out.status.success(), "{}", stderr(&out));
+    publish::verify(&dir).expect("redrawn in place of itself");
+    assert!(hidden(&t.join("out")).is_empty());
+}
+
+#[test]
+fn report_refuses_a_folder_without_manifest() {
+    let t = TestDir::new();
+    small_run(&t);
+    std::fs::remove_file(t.join(DIR).join("manifest.json")).expect("remove manifest");
+    assert_report_refuses(
+        &t,
+        "no manifest.json, so the folder is incomplete (the run that wrote it was interrupted or failed, or is older than manifests); run it again",
+    );
+}
+
+#[test]
+fn report_refuses_a_truncated_or_header_only_summary() {
+    let t = TestDir::new();
+    small_run(&t);
+    let path = t.join(DIR).join("summary.csv");
+    let full = std::fs::read_to_string(&path).expect("summary.csv");
+    let recorded = full.len();
+
+    // Cut in half, at a line break.
+    let half = &full[..=full[..full.len() / 2].rfind('\n').expect("lines")];
+    std::fs::write(&path, half).expect("cut summary.csv");
+    assert_report_refuses(
+        &t,
+        &format!(
+            "summary.csv has {} bytes where manifest.json records {recorded}: the folder is damaged",
+            half.len()
+        ),
+    );
+
+    // Only the header.
+    let header = &full[..=full.find('\n').expect("header")];
+    std::fs::write(&path, header).expect("header-only summary.csv");
+    assert_report_refuses(
+        &t,
+        &format!(
+            "summary.csv has {} bytes where manifest.json records {recorded}: the folder is damaged",
+            header.len()
+        ),
+    );
+
+    // Even with a manifest that agrees (a folder put together by hand), the rows
+    // the scenario calls for must be there.
+    publish::write_manifest(&t.join(DIR)).expect("reseal");
+    let scn = Scenario::reference().expect("bundled scenario");
+    let missing = scn.alternatives.len() * scn.regions.len() * RegionMetric::ALL.len()
+        + ParkMetric::ALL.len();
+    assert_report_refuses(
+        &t,
+        &format!(
+            "{DIR}/summary.csv: {missing} rows missing, e.g. {},{},{} (the folder is incomplete or from another version)",
+            scn.alternatives[0].name,
+            scn.regions[0].id,
+            RegionMetric::ALL[0].name()
+        ),
+    );
+}
+
+#[test]
+fn report_refuses_a_scenario_copy_that_does_not_match_the_results() {
+    let t = TestDir::new();
+    small_run(&t);
+    let path = t.join(DIR).join("scenario.toml");
+    let copy = std::fs::read_to_string(&path).expect("scenario copy");
+    // Same size, one value changed.
+    let edited = copy.replacen("name = \"fixed 50:50\"", "name = \"fixed 50:51\"", 1);
+    assert_ne!(edited, copy);
+    std::fs::write(&path, &edited).expect("edit the copy");
+    assert_report_refuses(
+        &t,
+        "scenario.toml does not match its SHA-256 in manifest.json: the folder is damaged",
+    );
+
+    publish::write_manifest(&t.join(DIR)).expect("reseal");
+    assert_report_refuses(
+        &t,
+        &format!(
+            "{DIR}/scenario.toml is not the scenario these results were computed from: its SHA-256 is {}, run.json records {}",
+            enclave::scenario::sha256_hex(edited.as_bytes()),
+            enclave::scenario::sha256_hex(REFERENCE.as_bytes())
+        ),
+    );
+}
+
+#[test]
+fn report_refuses_missing_and_extra_files() {
+    let t = TestDir::new();
+    small_run(&t);
+    let dir = t.join(DIR);
+    std::fs::write(dir.join("notes.txt"), "mine").expect("extra file");
+    assert_report_refuses(
+        &t,
+        "notes.txt is not listed in manifest.json: it is not part of the run",
+    );
+    std::fs::remove_file(dir.join("notes.txt")).expect("remove extra file");
+    std::fs::remove_file(dir.join("timeseries.csv")).expect("remove timeseries.csv");
+    assert_report_refuses(&t, "timeseries.csv is listed in manifest.json but missing");
+}
+
+// ---------------------------------------------------------------------------------
+// Interruption, skipping, clean-up
+// ---------------------------------------------------------------------------------
+
+/// The arguments of a run long enough to interrupt (about 8 s on one thread).
+const LONG: [&str; 8] = [
+    "run",
+    REFERENCE_PATH,
+    "--paths",
+    "60000",
+    "--horizon",
+    "10",
+    "--charts",
+    "none",
+];
+
+#[test]
+fn an_interrupted_run_leaves_nothing_and_its_rerun_is_byte_identical() {
+    let t = TestDir::new();
+    let child = Command::new(env!("CARGO_BIN_EXE_enclave"))
+        .args(LONG)
+        .args(["--out", "out", "--threads", "1"])
+        .current_dir(t.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start enclave");
+    wait_for_staging(&t.join("out"));
+    std::thread::sleep(Duration::from_millis(300));
+    let asked = Instant::now();
+    kill("-INT", child.id());
+    let out = child.wait_with_output().expect("wait for enclave");
+    assert!(
+        asked.elapsed() < Duration::from_secs(5),
+        "slow to stop: {:?}",
+        asked.elapsed()
+    );
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    assert!(out.stdout.is_empty());
+    let err = stderr(&out);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 3, "{err}");
+    let done: u64 = lines[0]
+        .strip_prefix(&format!("interrupted by SIGINT: {ID} stopped after "))
+        .and_then(|rest| rest.strip_suffix(" of 60000 paths; its results were not written"))
+        .unwrap_or_else(|| panic!("{err}"))
+        .parse()
+        .expect("a number of paths");
+    assert!(
+        done < 60_000 && done % enclave::engine::BATCH_PATHS == 0,
+        "{done}"
+    );
+    assert_eq!(lines[1], "completed: none");
+    assert_eq!(
+        lines[2],
+        "run the same command again to finish (completed scenarios are skipped)"
+    );
+    // No results folder, and no temporary left behind.
+    assert!(!t.exists(DIR));
+    assert!(
+        hidden(&t.join("out")).is_empty(),
+        "{:?}",
+        hidden(&t.join("out"))
+    );
+    assert_report_refuses(&t, &format!("cannot read {DIR}: no such folder"));
+
+    // The same command again completes, with the bytes of an uninterrupted run.
+    let mut again = LONG.to_vec();
+    again.extend(["--out", "out", "--threads", "1", "--quiet"]);
+    t.ok(&again);
+    let mut reference = LONG.to_vec();
+    reference.extend(["--out", "ref", "--quiet", "--threads", "2"]);
+    t.ok(&reference);
+    for f in [
+        "summary.csv",
+        "timeseries.csv",
+        "distribution.csv",
+        "scenario.toml",
+    ] {
+        assert!(
+            t.read_bytes(&format!("{DIR}/{f}")) == t.read_bytes(&format!("ref/{ID}/{f}")),
+            "{f} differs from an uninterrupted run"
+        );
+    }
+    publish::verify(&t.join(DIR)).expect("the rerun's folder verifies");
+}
+
+#[test]
+fn an_interrupted_set_says_what_was_completed_and_its_rerun_skips_it() {
+    let t = TestDir::new();
+    let scenario = |id: &str, paths: &str| {
+        let mut text = REFERENCE.to_owned();
+        replace_line(
+            &mut text,
+            "id = \"jilin-zhejiang\"",
+            &format!("id = \"{id}\""),
+        );
+        replace_line(&mut text, "paths = 10_000", &format!("paths = {paths}"));
+        t.create(&format!("{id}.toml"), &text);
+    };
+    scenario("first", "300");
+    scenario("second", "30000");
+    scenario("third", "300");
+    let args = [
+        "run",
+        "first.toml",
+        "second.toml",
+        "third.toml",
+        "--horizon",
+        "10",
+        "--charts",
+        "none",
+        "--threads",
+        "1",
+        "--quiet",
+        "--out",
+        "out",
+    ];
+    let child = Command::new(env!("CARGO_BIN_EXE_enclave"))
+        .args(args)
+        .current_dir(t.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start enclave");
+    let start = Instant::now();
+    while !t.exists("out/first") {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "first not published"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    kill("-INT", child.id());
+    let out = child.wait_with_output().expect("wait for enclave");
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    let err = stderr(&out);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 4, "{err}");
+    assert!(
+        lines[0].starts_with("interrupted by SIGINT: second stopped after ")
+            && lines[0].ends_with(" of 30000 paths; its results were not written"),
+        "{err}"
+    );
+    assert_eq!(
+        &lines[1..],
+        [
+            "completed: first",
+            "not started: third",
+            "run the same command again to finish (completed scenarios are skipped)"
+        ]
+    );
+    assert!(!t.exists("out/second") && !t.exists("out/third"));
+    assert!(
+        hidden(&t.join("out")).is_empty(),
+        "{:?}",
+        hidden(&t.join("out"))
+    );
+
+    let out = t.ok(&args);
+    assert_eq!(
+        stderr(&out),
+        "skipped first: out/first holds its complete results (same scenario, seed, paths, horizon and engine version); --force runs it again\n"
+    );
+    for id in ["first", "second", "third"] {
+        publish::verify(&t.join("out").join(id)).expect("complete");
+    }
+}
+
+#[test]
+fn sigterm_during_keep_paths_leaves_no_temporary_files_and_the_old_folder_intact() {
+    let t = TestDir::new();
+    small_run(&t);
+    let before = t.read_bytes(&format!("{DIR}/manifest.json"));
+    let child = Command::new(env!("CARGO_BIN_EXE_enclave"))
+        .args(LONG)
+        .args(["--out", "out", "--threads", "1", "--keep-paths"])
+        .current_dir(t.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start enclave");
+    wait_for_staging(&t.join("out"));
+    std::thread::sleep(Duration::from_millis(300));
+    kill("-TERM", child.id());
+    let out = child.wait_with_output().expect("wait for enclave");
+    assert_eq!(out.status.code(), Some(143), "{}", stderr(&out));
+    assert!(
+        stderr(&out).starts_with(&format!("interrupted by SIGTERM: {ID} stopped after ")),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        hidden(&t.join("out")).is_empty(),
+        "{:?}",
+        hidden(&t.join("out"))
+    );
+    assert!(t.read_bytes(&format!("{DIR}/manifest.json")) == before);
+    publish::verify(&t.join(DIR)).expect("the earlier run is untouched");
+}
+
+#[test]
+fn a_rerun_skips_complete_results_unless_forced_or_changed() {
+    let t = TestDir::new();
+    let mut other = REFERENCE.to_owned();
+    replace_line(&mut other, "id = \"jilin-zhejiang\"", "id = \"other\"");
+    t.create("other.toml", &other);
+    let args = |extra: &[&'static str]| {
+        let mut a = vec![
+            "run",
+            REFERENCE_PATH,
+            "other.toml",
+            "--paths",
+            "300",
+            "--horizon",
+            "8",
+            "--charts",
+            "none",
+            "--quiet",
+            "--out",
+            "out",
+        ];
+        a.extend_from_slice(extra);
+        a
+    };
+    t.ok(&args(&[]));
+    let run_json = t.read_bytes(&format!("{DIR}/run.json"));
+    std::fs::remove_dir_all(t.join("out/other")).expect("remove one folder");
+
+    let skipped = format!(
+        "skipped {ID}: {DIR} holds its complete results (same scenario, seed, paths, horizon and engine version); --force runs it again\n"
+    );
+    let out = t.ok(&args(&[]));
+    assert_eq!(stderr(&out), skipped);
+    assert!(
+        t.read_bytes(&format!("{DIR}/run.json")) == run_json,
+        "rewritten"
+    );
+    publish::verify(&t.join("out/other")).expect("the missing one was run");
+
+    // Other settings are another run.
+    let out = t.ok(&args(&["--seed", "5"]));
+    assert_eq!(stderr(&out), "");
+    // --keep-paths needs the per-path files.
+    let out = t.ok(&args(&["--seed", "5", "--keep-paths"]));
+    assert_eq!(stderr(&out), "");
+    let out = t.ok(&args(&["--seed", "5", "--keep-paths"]));
+    assert_eq!(stderr(&out).lines().count(), 2);
+    // A damaged folder is run again.
+    std::fs::write(t.join(DIR).join("summary.csv"), "cut").expect("damage");
+    let out = t.ok(&args(&["--seed", "5", "--keep-paths"]));
+    assert_eq!(
+        stderr(&out),
+        "skipped other: out/other holds its complete results (same scenario, seed, paths, horizon and engine version); --force runs it again\n"
+    );
+    publish::verify(&t.join(DIR)).expect("repaired");
+    // --force runs everything.
+    let out = t.ok(&args(&["--seed", "5", "--keep-paths", "--force"]));
+    assert_eq!(stderr(&out), "");
+    assert!(hidden(&t.join("out")).is_empty());
+}
+
+#[test]
+fn a_run_removes_temporary_folders_of_dead_runs_only() {
+    let t = TestDir::new();
+    std::fs::create_dir(t.join("out")).expect("out");
+    // A process that has ended: its pid is (almost surely) not reused at once.
+    let mut dead = Command::new("true").spawn().expect("run true");
+    let dead_pid = dead.id();
+    dead.wait().expect("wait");
+    let stale = format!(".{ID}.tmp-{dead_pid}-0");
+    let old = format!(".other.old-{dead_pid}-3");
+    // This test process is alive and started before the folder was made.
+    let live = format!(".{ID}.tmp-{}-0", std::process::id());
+    for name in [&stale, &old, &live] {
+        std::fs::create_dir(t.join("out").join(name)).expect("fake folder");
+        std::fs::write(t.join("out").join(name).join("paths.csv"), "x").expect("file");
+    }
+    let out = t.ok(&[
+        "run",
+        "--paths",
+        "200",
+        "--horizon",
+        "5",
+        "--charts",
+        "none",
+        "--out",
+        "out",
+    ]);
+    let err = stderr(&out);
+    for name in [&stale, &old] {
+        assert!(
+            err.contains(&format!(
+                "removed out/{name}, left by a run that did not finish\n"
+            )),
+            "{err}"
+        );
+    }
+    let mut left = hidden(&t.join("out"));
+    left.sort();
+    assert_eq!(left, vec![live]);
+}
+
+// ---------------------------------------------------------------------------------
+// Fail fast
+// ---------------------------------------------------------------------------------
+
+#[test]
+fn an_unusable_out_fails_before_simulating() {
+    let t = TestDir::new();
+    t.create("file", "not a folder");
+    let started = Instant::now();
+    // A run this long would take hours: the error must come first.
+    let out = t.cmd(&["run", "--paths", "100000000", "--out", "file"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        "error: cannot create output folder file: File exists (os error 17)\n"
+    );
+    let out = t.cmd(&["run", "--paths", "100000000", "--out", "file/sub"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        "error: cannot create output folder file/sub: Not a directory (os error 20)\n"
+    );
+    assert!(started.elapsed() < Duration::from_secs(20));
+
+    // A read-only folder (not read-only for root, who may write anywhere).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let ro = t.join("ro");
+        std::fs::create_dir(&ro).expect("ro");
+        std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o555)).expect("chmod");
+        if std::fs::create_dir(ro.join("probe")).is_err() {
+            let out = t.cmd(&["run", "--paths", "100000000", "--out", "ro"]);
+            assert_eq!(out.status.code(), Some(1));
+            assert_eq!(
+                stderr(&out),
+                "error: cannot write results into ro: cannot create a folder in ro: Permission denied (os error 13)\n"
+            );
+            assert!(started.elapsed() < Duration::from_secs(20));
+        }
+        std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+}
+
+#[test]
+fn a_300_character_alternative_name_gives_bounded_chart_file_names() {
+    let t = TestDir::new();
+    let mut text = REFERENCE.to_owned();
+    let long = "x".repeat(300);
+    replace_line(
+        &mut text,
+        "name = \"fixed 50:50\"",
+        &format!("name = \"{long}\""),
+    );
+    t.create("long.toml", &text);
+    t.ok(&[
+        "run",
+        "long.toml",
+        "--paths",
+        "200",
+        "--horizon",
+        "5",
+        "--charts",
+        "both",
+        "--quiet",
+        "--out",
+        "out",
+    ]);
+    let stem = format!("cash-flow-01-{}", "x".repeat(48));
+    for ext in ["png", "svg"] {
+        assert!(
+            t.exists(&format!("{DIR}/charts/{stem}.{ext}")),
+            "{stem}.{ext}"
+        );
+    }
+    t.ok(&["report", DIR]);
+}
+
+// ---------------------------------------------------------------------------------
+// Closed and full standard output
+// ---------------------------------------------------------------------------------
+
+#[test]
+fn a_closed_stdout_ends_quietly() {
+    let t = TestDir::new();
+    for args in [
+        vec![
+            "run",
+            "--paths",
+            "200",
+            "--horizon",
+            "5",
+            "--charts",
+            "none",
+            "--out",
+            "out",
+        ],
+        vec!["validate", REFERENCE_PATH, REFERENCE_PATH],
+    ] {
+        // As `enclave ... | head -0`: the reader is gone before anything is written.
+        let mut child = Command::new(env!("CARGO_BIN_EXE_enclave"))
+            .args(&args)
+            .current_dir(t.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start enclave");
+        drop(child.stdout.take());
+        let out = child.wait_with_output().expect("wait");
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        assert_eq!(stderr(&out), "", "{args:?}");
+    }
+    publish::verify(&t.join(DIR)).expect("the run still published its results");
+}
+
+#[test]
+fn a_full_stdout_is_an_error_not_a_panic() {
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        return; // not on Linux
+    };
+    let t = TestDir::new();
+    let out = Command::new(env!("CARGO_BIN_EXE_enclave"))
+        .args(["validate", REFERENCE_PATH])
+        .current_dir(t.path())
+        .stdout(full)
+        .output()
+        .expect("run enclave");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        "error: cannot write to standard output: No space left on device (os error 28)\n"
+    );
+}
