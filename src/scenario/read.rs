@@ -27,6 +27,8 @@ pub fn deserialize(text: &str) -> Result<ScenarioFile, Vec<Problem>> {
     let mut seen: Vec<String> = Vec::new();
     let mut attempts: Vec<(String, usize)> = Vec::new();
     let mut quiet: Vec<String> = Vec::new();
+    // Parsed for positions once, on the first problem.
+    let mut locator: Option<locate::Locator<'_>> = None;
     for _ in 0..MAX_READ_PASSES {
         let err = match serde_path_to_error::deserialize::<_, ScenarioFile>(toml::Value::Table(
             table.clone(),
@@ -39,7 +41,7 @@ pub fn deserialize(text: &str) -> Result<ScenarioFile, Vec<Problem>> {
         if path == "." {
             path.clear();
         }
-        let message = err.inner().message().trim().to_owned();
+        let (path, message) = inside_formula(&mut table, path, err.inner().message().trim());
         let join = |a: &str, b: &str| {
             if a.is_empty() {
                 b.to_owned()
@@ -87,7 +89,9 @@ pub fn deserialize(text: &str) -> Result<ScenarioFile, Vec<Problem>> {
                 field.clone()
             };
             problems.push(Problem {
-                line: locate::line_of(text, &field),
+                line: locator
+                    .get_or_insert_with(|| locate::Locator::new(text))
+                    .line_of(&field),
                 field: field_name,
                 message,
             });
@@ -150,6 +154,60 @@ pub fn deserialize(text: &str) -> Result<ScenarioFile, Vec<Problem>> {
         }
     }
     Err(problems)
+}
+
+/// The exact path and message of an error serde reported at a formula's table.
+///
+/// serde reads a formula (tagged by `kind`) through a buffer that loses the path
+/// below it, so an error in a tranche, period or inner formula comes back at the
+/// formula. Its body is read again on its own, as the struct of its kind, which
+/// names the key; nested formulas are followed down the same way.
+fn inside_formula(table: &mut toml::Table, mut path: String, message: &str) -> (String, String) {
+    let mut message = message.to_owned();
+    // Each step goes one formula deeper, so the depth of the file bounds the loop.
+    loop {
+        let Some(toml::Value::Table(formula)) = get_at(table, &path).map(|v| v.clone()) else {
+            return (path, message);
+        };
+        let Some(toml::Value::String(kind)) = formula.get("kind").cloned() else {
+            return (path, message);
+        };
+        let mut body = formula;
+        body.remove("kind");
+        let Some((inner, inner_message)) = body_error(&kind, body) else {
+            return (path, message);
+        };
+        let inner = if inner == "." { String::new() } else { inner };
+        if inner.is_empty() {
+            // An error at the body itself (an unknown or missing key): its message
+            // names the key, and the path stays the formula's.
+            return (path, inner_message);
+        }
+        path = format!("{path}.{inner}");
+        message = inner_message;
+    }
+}
+
+/// The path and message of the first error reading a formula's `body` (without its
+/// `kind`) as the struct of `kind`; `None` for an unknown kind or a body that reads.
+fn body_error(kind: &str, body: toml::Table) -> Option<(String, String)> {
+    use super::file::{
+        FixedFile, GuaranteedReturnFile, IncrementalFile, NoFieldsFile, ScheduleFile, TieredFile,
+    };
+    fn read<T: serde::de::DeserializeOwned>(body: toml::Table) -> Option<(String, String)> {
+        serde_path_to_error::deserialize::<_, T>(toml::Value::Table(body))
+            .err()
+            .map(|e| (e.path().to_string(), e.inner().message().trim().to_owned()))
+    }
+    match kind {
+        "fixed" => read::<FixedFile>(body),
+        "equity" | "contribution" => read::<NoFieldsFile>(body),
+        "schedule" => read::<ScheduleFile>(body),
+        "incremental" => read::<IncrementalFile>(body),
+        "tiered" => read::<TieredFile>(body),
+        "guaranteed_return" => read::<GuaranteedReturnFile>(body),
+        _ => None,
+    }
 }
 
 /// The text between `prefix` and the next backtick.
