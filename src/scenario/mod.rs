@@ -8,11 +8,14 @@
 //! input ([`Value`]). All problems found are reported together, each with the file,
 //! line, field path and what was expected ([`Problem`]).
 
+pub mod bounds;
 pub mod file;
 pub mod limits;
 mod locate;
 mod read;
 mod validate;
+
+pub use validate::arrivals_problem;
 
 use std::fmt;
 use std::path::Path;
