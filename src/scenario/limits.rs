@@ -47,6 +47,11 @@ pub const MAX_FORMULA_DEPTH: usize = 8;
 /// wrong type; it bounds how many such problems one run can report.
 pub const MAX_READ_PASSES: usize = 200;
 
+/// Most bytes the first stage re-reads in all (a file's size × its passes): a
+/// file larger than `MAX_REREAD_BYTES / MAX_READ_PASSES` gets fewer passes, so
+/// reading stays linear in the file's size.
+pub const MAX_REREAD_BYTES: u64 = 256 << 20;
+
 /// Earliest `scenario.start_year`.
 pub const MIN_START_YEAR: i32 = 1900;
 
@@ -77,8 +82,10 @@ pub const MAX_CONTRIBUTIONS: usize = 1000;
 /// Most periods of a `schedule` or tranches of a `tiered` formula.
 pub const MAX_FORMULA_PARTS: usize = 100;
 
-/// Largest scenario file in bytes (16 MiB); checked before the file is read.
-pub const MAX_FILE_BYTES: u64 = 16 << 20;
+/// Largest scenario file in bytes (4 MiB); checked before the file is read. A
+/// real scenario is tens of kilobytes; parsing a file of dense tables takes about
+/// 80 bytes of memory per byte, so this bounds validation to a few hundred MB.
+pub const MAX_FILE_BYTES: u64 = 4 << 20;
 
 /// Most prospective firms a year may expect at the top of the arrival rate's
 /// range: `firms.arrival_rate` × every contribution's `attractiveness` ×
@@ -114,6 +121,7 @@ mod tests {
             format!("| `MAX_REBATE_YEARS` | {MAX_REBATE_YEARS} |"),
             format!("| `MAX_FORMULA_DEPTH` | {MAX_FORMULA_DEPTH} |"),
             format!("| `MAX_READ_PASSES` | {MAX_READ_PASSES} |"),
+            format!("| `MAX_REREAD_BYTES` | {MAX_REREAD_BYTES} |"),
             format!("| `MIN_START_YEAR` | {MIN_START_YEAR} |"),
             format!("| `MAX_START_YEAR` | {MAX_START_YEAR} |"),
             format!("| `MAX_SCHEDULE_YEAR` | {MAX_SCHEDULE_YEAR} |"),

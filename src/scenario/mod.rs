@@ -572,7 +572,7 @@ fn decode_utf8(bytes: &[u8]) -> Result<&str, Problem> {
             line: Some(line),
             field: "(encoding)".to_owned(),
             message: format!(
-                "byte {offset} (0x{:02X}, line {line}, column {column}) is not valid UTF-8; the file must be UTF-8 (convert a GBK file with e.g. `iconv -f GBK -t UTF-8`)",
+                "the byte at offset {offset} (0x{:02X}, line {line}, column {column}) is not valid UTF-8; the file must be UTF-8 (convert a GBK file with e.g. `iconv -f GBK -t UTF-8`)",
                 bytes[offset]
             ),
         }

@@ -8,7 +8,9 @@
 
 use super::Problem;
 use super::file::ScenarioFile;
-use super::limits::MAX_READ_PASSES;
+use super::limits::{
+    MAX_ALTERNATIVES, MAX_CONTRIBUTIONS, MAX_PHASES, MAX_READ_PASSES, MAX_REREAD_BYTES, MAX_SECTORS,
+};
 use super::locate::{self, Step, steps};
 
 /// First stage: TOML text → [`ScenarioFile`].
@@ -23,13 +25,18 @@ pub fn deserialize(text: &str) -> Result<ScenarioFile, Vec<Problem>> {
         Ok(t) => t,
         Err(e) => return Err(vec![toml_problem(text, &e)]),
     };
-    let mut problems: Vec<Problem> = Vec::new();
+    // Parsed for positions once, on the first problem.
+    let mut locator: Option<locate::Locator<'_>> = None;
+    let mut problems = truncate_long_arrays(&mut table, text, &mut locator);
+    // Each pass reads the whole table again: a large file gets fewer passes, so the
+    // passes together read at most MAX_REREAD_BYTES (and at least two are made).
+    let passes = usize::try_from(MAX_REREAD_BYTES / text.len().max(1) as u64)
+        .unwrap_or(MAX_READ_PASSES)
+        .clamp(2, MAX_READ_PASSES);
     let mut seen: Vec<String> = Vec::new();
     let mut attempts: Vec<(String, usize)> = Vec::new();
     let mut quiet: Vec<String> = Vec::new();
-    // Parsed for positions once, on the first problem.
-    let mut locator: Option<locate::Locator<'_>> = None;
-    for _ in 0..MAX_READ_PASSES {
+    for _ in 0..passes {
         let err = match serde_path_to_error::deserialize::<_, ScenarioFile>(toml::Value::Table(
             table.clone(),
         )) {
@@ -154,6 +161,40 @@ pub fn deserialize(text: &str) -> Result<ScenarioFile, Vec<Problem>> {
         }
     }
     Err(problems)
+}
+
+/// Cuts the arrays of tables that have a count limit down to it, with a problem
+/// for each, before anything else reads them: a file far over a limit then costs
+/// no more memory or time to refuse than one at it. (Validation checks the same
+/// limits for scenarios built otherwise.)
+fn truncate_long_arrays<'t>(
+    table: &mut toml::Table,
+    text: &'t str,
+    locator: &mut Option<locate::Locator<'t>>,
+) -> Vec<Problem> {
+    let limits: [(&str, usize, &str); 4] = [
+        ("park.phases", MAX_PHASES, "phases"),
+        ("contributions", MAX_CONTRIBUTIONS, "contributions"),
+        ("firms.sectors", MAX_SECTORS, "sectors"),
+        ("sharing", MAX_ALTERNATIVES, "alternatives"),
+    ];
+    let mut problems = Vec::new();
+    for (field, max, what) in limits {
+        if let Some(toml::Value::Array(items)) = get_at(table, field)
+            && items.len() > max
+        {
+            let found = items.len();
+            items.truncate(max);
+            problems.push(Problem {
+                line: locator
+                    .get_or_insert_with(|| locate::Locator::new(text))
+                    .line_of(field),
+                field: field.to_owned(),
+                message: format!("expected at most {max} {what}, found {found}"),
+            });
+        }
+    }
+    problems
 }
 
 /// The exact path and message of an error serde reported at a formula's table.
