@@ -154,6 +154,8 @@ mod tests {
             format!("| `loss_carry_years` | integer | `5` | 0 – {MAX_LOSS_CARRY_YEARS} |"),
             format!("| `years` | integer | `0` | 0 – {MAX_REBATE_YEARS} |"),
             format!("at most {MAX_FORMULA_DEPTH} levels below the top formula"),
+            format!("| `start_year` | integer | required | {MIN_START_YEAR} – {MAX_START_YEAR} |"),
+            format!("with `last ≥ first`, each 1 – {MAX_SCHEDULE_YEAR}."),
         ];
         let missing: Vec<&String> = expected
             .iter()
