@@ -138,3 +138,40 @@ impl Scenario {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::Scenario;
+
+    /// The reference's bound by hand: triangular arrival rate up to 14, the
+    /// contributions' attractiveness and the rebate's, and m_t with φ = 0.5,
+    /// σ = 0.06: Var(m_H) = σ² (1 − φ^{2H}) / (1 − φ²).
+    #[test]
+    fn reference_arrival_bound_by_hand() {
+        let s = Scenario::reference().expect("the reference scenario loads");
+        let b = s.arrival_bound(30);
+        assert!((b.rate - 14.0).abs() < 1e-12, "{b:?}");
+        let sd = 0.06 * ((1.0 - 0.25f64.powi(30)) / (1.0 - 0.25)).sqrt();
+        assert!((b.macro_sd - sd).abs() < 1e-12, "{} vs {sd}", b.macro_sd);
+        assert!(
+            (b.tail_rate() - b.base_rate() * (MACRO_TAIL_SD * sd).exp()).abs() < 1e-9,
+            "{b:?}"
+        );
+        assert!(b.within_limit());
+    }
+
+    /// A unit root: Var(m_H) = σ² H, and the bound is refused past the limit.
+    #[test]
+    fn unit_root_macro_sd_grows_with_the_square_root_of_the_horizon() {
+        let mut s = Scenario::reference().expect("the reference scenario loads");
+        s.macro_shock.persistence = Value::Fixed(1.0);
+        s.macro_shock.volatility = Value::Fixed(1.0);
+        let b = s.arrival_bound(100);
+        assert!((b.macro_sd - 10.0).abs() < 1e-12, "{b:?}");
+        assert!(!b.within_limit());
+        // A non-finite bound is never within the limit.
+        s.firms.arrival_rate = Value::Fixed(f64::INFINITY);
+        assert!(!s.arrival_bound(1).within_limit());
+    }
+}

@@ -30,7 +30,8 @@ pub fn deserialize(text: &str) -> Result<ScenarioFile, Vec<Problem>> {
     let mut problems = truncate_long_arrays(&mut table, text, &mut locator);
     // Each pass reads the whole table again: a large file gets fewer passes, so the
     // passes together read at most MAX_REREAD_BYTES (and at least two are made).
-    let passes = usize::try_from(MAX_REREAD_BYTES / text.len().max(1) as u64)
+    let len = u64::try_from(text.len()).unwrap_or(u64::MAX).max(1);
+    let passes = usize::try_from(MAX_REREAD_BYTES / len)
         .unwrap_or(MAX_READ_PASSES)
         .clamp(2, MAX_READ_PASSES);
     let mut seen: Vec<String> = Vec::new();

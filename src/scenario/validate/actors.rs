@@ -366,7 +366,7 @@ mod tests {
                        {{ area_mu = 150, start_year = 2017, build_years = 0 }},
                        {{ area_mu = 50, start_year = {}, build_years = {} }},
                    ]"#,
-                START as u32 + MAX_YEARS_AFTER_START + 1,
+                i64::from(START) + i64::from(MAX_YEARS_AFTER_START) + 1,
                 MAX_BUILD_YEARS + 1
             )),
         );
