@@ -356,6 +356,22 @@ fn expected_memory_over_the_budget_is_refused() {
 }
 
 #[test]
+fn bad_work_budgets_are_rejected_by_the_parser() {
+    let t = TestDir::new();
+    for bad in ["nan", "-1", "inf"] {
+        let out = t.cmd(&["run", &format!("--max-work={bad}")]);
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains(&format!(
+                "invalid value '{bad}' for '--max-work <UNITS>': expected a finite number > 0, such as 5e10"
+            )),
+            "{stderr}"
+        );
+    }
+}
+
+#[test]
 fn bad_memory_sizes_are_rejected_by_the_parser() {
     let t = TestDir::new();
     let out = t.cmd(&["run", "--max-memory", "lots"]);

@@ -41,7 +41,7 @@ pub struct Args {
     pub max_threads: Option<usize>,
     /// Most work a run may be expected to take, in firm-years (paths × horizon ×
     /// (arrivals + firms + alternatives × regions) a year); refused before it starts.
-    #[arg(long, value_name = "UNITS", default_value_t = DEFAULT_MAX_WORK)]
+    #[arg(long, value_name = "UNITS", default_value_t = DEFAULT_MAX_WORK, value_parser = parse_budget)]
     pub max_work: f64,
     /// Most memory a run's statistics may be expected to take, e.g. 4G or 512M;
     /// refused before it starts.
@@ -66,6 +66,14 @@ pub const DEFAULT_MAX_WORK: f64 = 5e10;
 
 /// Worker threads allowed per core unless `--max-threads` says otherwise.
 pub const THREADS_PER_CORE: usize = 4;
+
+/// A work budget: a finite number > 0, such as `5e10`.
+fn parse_budget(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(x) if x.is_finite() && x > 0.0 => Ok(x),
+        _ => Err("expected a finite number > 0, such as 5e10".to_owned()),
+    }
+}
 
 /// A size such as `512M`, `4G` or `1T` (binary units), in bytes.
 fn parse_size(text: &str) -> Result<u64, String> {
