@@ -174,6 +174,65 @@ impl Layout {
     }
 }
 
+/// Bytes a firm of a path takes in a worker's pool at most (its columns, with room
+/// for the vectors' doubling): the estimate [`estimate`] counts per firm.
+pub const FIRM_BYTES: f64 = 384.0;
+
+/// What a run is expected to cost, estimated before it starts from the scenario's
+/// bounds ([`Scenario::arrival_bound`], [`Scenario::capacity_bound`]) and the
+/// statistics' plan ([`RecordStats::bytes_estimate`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Estimate {
+    /// Paths × horizon.
+    pub path_years: f64,
+    /// Expected prospective firms a year at the top of the inputs' ranges (macro
+    /// multiplier at its mean).
+    pub arrivals_per_year: f64,
+    /// Firms a path can hold in a year: the arrivals of every year so far, at most
+    /// the park's capacity.
+    pub firms_per_year: f64,
+    /// Alternatives × regions evaluated per path-year.
+    pub evaluations_per_year: f64,
+    /// Work units: path-years × (arrivals + firms + evaluations) a year; one unit
+    /// is about one firm-year.
+    pub work: f64,
+    /// Worker threads the run would start.
+    pub workers: usize,
+    /// Bytes of statistics, pilot records and firm pools at their largest.
+    pub memory_bytes: f64,
+}
+
+/// The expected cost of running `cfg` on `scn`.
+///
+/// # Formula
+/// work = paths × H × (a + min(a H, capacity) + alternatives × regions), with a
+/// the mean-macro arrival bound; memory = (workers + 1) × statistics +
+/// pilot records (min(paths, PILOT_PATHS) × record length × 8 bytes) + workers ×
+/// firms × [`FIRM_BYTES`].
+pub fn estimate(scn: &Scenario, cfg: &RunConfig) -> Estimate {
+    let layout = Layout::new(scn, cfg.horizon);
+    let horizon = f64::from(cfg.horizon);
+    let paths = cfg.paths as f64;
+    let arrivals = scn.arrival_bound(cfg.horizon).mean_rate();
+    let firms = (arrivals * horizon).min(scn.capacity_bound());
+    let evaluations = (layout.alternatives * layout.regions) as f64;
+    let batches = cfg.paths.div_ceil(BATCH_PATHS);
+    let workers = resolve_threads(cfg.threads)
+        .min(usize::try_from(batches).unwrap_or(usize::MAX))
+        .max(1);
+    let stats = RecordStats::bytes_estimate(&layout.plan(), cfg.paths);
+    let pilot = cfg.paths.min(PILOT_PATHS) as f64 * layout.len() as f64 * 8.0;
+    Estimate {
+        path_years: paths * horizon,
+        arrivals_per_year: arrivals,
+        firms_per_year: firms,
+        evaluations_per_year: evaluations,
+        work: paths * horizon * (arrivals + firms + evaluations),
+        workers,
+        memory_bytes: (workers as f64 + 1.0) * stats + pilot + workers as f64 * firms * FIRM_BYTES,
+    }
+}
+
 /// One worker's reusable buffers.
 #[derive(Debug, Clone, Default)]
 pub struct PathScratch {

@@ -101,6 +101,25 @@ impl Checker {
         x
     }
 
+    /// The first `max` of `items`, with a problem at `field` when there are more
+    /// (the rest is not checked: a file far over a limit costs no more to refuse).
+    pub(super) fn at_most<'a, T>(
+        &mut self,
+        field: &str,
+        items: &'a [T],
+        max: usize,
+        what: &str,
+    ) -> &'a [T] {
+        if items.len() > max {
+            self.problem(
+                field,
+                format!("expected at most {max} {what}, found {}", items.len()),
+            );
+            return &items[..max];
+        }
+        items
+    }
+
     /// A whole number in [lo, hi] (lo on a problem).
     pub(super) fn int(&mut self, field: &str, x: i64, lo: u32, hi: u32) -> u32 {
         if x < i64::from(lo) || x > i64::from(hi) {
@@ -110,8 +129,8 @@ impl Checker {
             );
             return lo;
         }
-        // In [lo, hi] ⊂ u32, so the cast is exact.
-        x as u32
+        // In [lo, hi] ⊂ u32, so the conversion cannot fail.
+        u32::try_from(x).unwrap_or(lo)
     }
 
     /// A calendar year from the start year to [`MAX_YEARS_AFTER_START`] years after
@@ -139,8 +158,8 @@ impl Checker {
             );
             return 0;
         }
-        // In [0, MAX_YEARS_AFTER_START], so the cast is exact.
-        (y - start) as u32
+        // In [0, MAX_YEARS_AFTER_START], so the conversion cannot fail.
+        u32::try_from(y - start).unwrap_or(0)
     }
 
     /// A distribution table checked and built (None, with problems, when invalid).
