@@ -119,6 +119,10 @@ impl Tail {
     }
 }
 
+/// Largest share of a lognormal's mean that may lie beyond its largest draw (at
+/// probability `1 − NORMAL_P_MIN`): it refuses sd/mean above about 2,300.
+const LOGNORMAL_MAX_CUT_MEAN: f64 = 1e-3;
+
 /// Largest shape parameter of a `beta` distribution. statrs's beta quantile does
 /// not return for some shapes ≥ 1e7; a beta with shapes of 1e6 already has a
 /// standard deviation below 0.1% of its range, so larger shapes add nothing a
@@ -500,7 +504,10 @@ fn validate_kind(dist: &Dist, errors: &mut Vec<DistError>) -> Option<Kind> {
                 ok = false;
             }
             ok &= check_non_negative(errors, "sd", *sd);
-            ok.then(|| {
+            if !ok {
+                return None;
+            }
+            {
                 let cv = sd / mean;
                 // ln(1 + cv²), written as 2 ln cv + ln(1 + cv⁻²) once cv² overflows.
                 let sigma2 = if (cv * cv).is_finite() {
@@ -508,15 +515,31 @@ fn validate_kind(dist: &Dist, errors: &mut Vec<DistError>) -> Option<Kind> {
                 } else {
                     2.0 * cv.ln() + (cv * cv).recip().ln_1p()
                 };
-                if sigma2 > 0.0 {
+                // Draws are cut at probability 1 − NORMAL_P_MIN; past some σ the
+                // cut-off tail carries much of the mean and the draws misstate it.
+                let z_max = Normal::standard().inverse_cdf(1.0 - NORMAL_P_MIN);
+                let cut = Normal::standard().cdf(sigma2.sqrt() - z_max);
+                if cut > LOGNORMAL_MAX_CUT_MEAN {
+                    errors.push(DistError::new(
+                        "sd",
+                        "an sd whose draws keep the mean (the largest draw is at probability 1 − 1e-12)",
+                        format!(
+                            "sd = {sd:e}, {:.2e} × the mean, whose draws would miss {:.1}% of the mean",
+                            sd / mean,
+                            100.0 * cut
+                        ),
+                    ));
+                    return None;
+                }
+                Some(if sigma2 > 0.0 {
                     Kind::LogNormal {
                         mu: mean.ln() - 0.5 * sigma2,
                         sigma: sigma2.sqrt(),
                     }
                 } else {
                     Kind::Point(*mean)
-                }
-            })
+                })
+            }
         }
         Dist::Uniform { min, max } => {
             let mut ok = check_finite(errors, "min", *min) & check_finite(errors, "max", *max);
@@ -1542,26 +1565,62 @@ mod tests {
     }
 
     #[test]
-    fn lognormal_with_a_huge_sd_has_finite_quantiles() {
+    fn lognormal_with_a_huge_sd_is_refused_and_its_kind_stays_finite() {
         // Regression: with sd/mean above ~1e154, σ² = ln(1 + cv²) overflowed and
-        // every quantile was NaN. scipy: lognorm(s=30.348542587702926,
-        // scale=exp(-460.51701859880916)).ppf(p).
+        // every quantile was NaN. Its log-scale parameters are now finite
+        // (scipy: lognorm(s=30.348542587702926, scale=exp(-460.51701859880916))),
+        // but its draws, cut at probability 1 − 1e-12, lie far below its mean of 1:
+        // such a lognormal is refused.
+        let e = Uncertain::new(
+            Dist::LogNormal {
+                mean: 1.0,
+                sd: 1e200,
+            },
+            None,
+            None,
+        )
+        .expect_err("refused");
+        assert_eq!(
+            e,
+            vec![DistError::new(
+                "sd",
+                "an sd whose draws keep the mean (the largest draw is at probability 1 − 1e-12)",
+                "sd = 1e200, 1.00e200 × the mean, whose draws would miss 100.0% of the mean"
+                    .to_owned()
+            )]
+        );
+        let mut errors = Vec::new();
+        let cv: f64 = 1e200;
+        let sigma2 = 2.0 * cv.ln() + (cv * cv).recip().ln_1p();
+        assert_close(sigma2.sqrt(), 30.348542587702926, 1e-14);
+        assert_close(-0.5 * sigma2, -460.51701859880916, 1e-14);
+        // Up to about 2,300 × the mean the draws keep the mean; beyond, refused.
+        assert!(
+            validate_kind(
+                &Dist::LogNormal {
+                    mean: 1.0,
+                    sd: 2000.0
+                },
+                &mut errors
+            )
+            .is_some()
+        );
+        assert!(
+            validate_kind(
+                &Dist::LogNormal {
+                    mean: 1.0,
+                    sd: 3000.0
+                },
+                &mut errors
+            )
+            .is_none()
+        );
         let d = make(Dist::LogNormal {
             mean: 1.0,
-            sd: 1e200,
+            sd: 100.0,
         });
-        for (p, expected) in [
-            (0.5, 9.99999999999978e-201),
-            (0.9, 7.782368897337156e-184),
-            (1.0 - 1e-12, 5.1996796440351204e-108),
-        ] {
-            let x = d.quantile(p);
-            assert!(
-                ((x - expected) / expected).abs() < 1e-9,
-                "{p}: {x} vs {expected}"
-            );
-        }
-        assert_close(d.mean(), 1.0, 1e-12);
+        // scipy: lognorm(s=sqrt(ln(10001)), scale=exp(-ln(10001)/2)).ppf(0.9)
+        assert_close(d.quantile(0.9), 0.48876335454204795, 1e-12);
     }
 
     #[test]

@@ -47,6 +47,20 @@ pub const MAX_FORMULA_DEPTH: usize = 8;
 /// wrong type; it bounds how many such problems one run can report.
 pub const MAX_READ_PASSES: usize = 200;
 
+/// Largest magnitude of any number in a scenario file, and of any value a
+/// distribution can draw (its quantiles at 0 and 1, the unbounded tails of a
+/// normal or lognormal taken at probabilities 1e-12 and 1 − 1e-12). Money amounts
+/// in the money unit, rates, counts and areas all stay far below it; it keeps every
+/// product the economy forms far from the double range.
+pub const MAX_INPUT_MAGNITUDE: f64 = 1e12;
+
+/// Largest shape parameter of a `beta` distribution.
+pub const MAX_BETA_SHAPE: f64 = crate::dist::MAX_BETA_SHAPE;
+
+/// Largest magnitude of a path's result; a run stops at the first path beyond it
+/// (or not finite), as the statistics could not hold it exactly.
+pub const MAX_RESULT_MAGNITUDE: f64 = crate::engine::MAX_RESULT_MAGNITUDE;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -70,6 +84,9 @@ mod tests {
             format!("| `MAX_REBATE_YEARS` | {MAX_REBATE_YEARS} |"),
             format!("| `MAX_FORMULA_DEPTH` | {MAX_FORMULA_DEPTH} |"),
             format!("| `MAX_READ_PASSES` | {MAX_READ_PASSES} |"),
+            format!("| `MAX_INPUT_MAGNITUDE` | {MAX_INPUT_MAGNITUDE:e} |"),
+            format!("| `MAX_BETA_SHAPE` | {MAX_BETA_SHAPE:e} |"),
+            format!("| `MAX_RESULT_MAGNITUDE` | {MAX_RESULT_MAGNITUDE:e} |"),
             format!("| `horizon` | integer | `30` | 1 – {MAX_HORIZON} |"),
             format!("`--horizon YEARS` (1 – {MAX_HORIZON})"),
             format!("the\n{MIN_REGIONS}–{MAX_REGIONS} regions"),
