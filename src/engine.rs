@@ -253,8 +253,14 @@ pub fn first_bad_value(record: &[f64], undefined_allowed: &[bool]) -> Option<usi
     record
         .iter()
         .zip(undefined_allowed)
-        // `!(|x| ≤ M)` holds for NaN and ±inf as well as for |x| > M.
-        .position(|(&x, &nan_ok)| !(x.abs() <= MAX_RESULT_MAGNITUDE) && !(nan_ok && x.is_nan()))
+        // |±inf| > M, so infinities fail with the values too large.
+        .position(|(&x, &nan_ok)| {
+            if x.is_nan() {
+                !nan_ok
+            } else {
+                x.abs() > MAX_RESULT_MAGNITUDE
+            }
+        })
 }
 
 /// A path's result the statistics cannot take, and how to replay the path.

@@ -109,7 +109,7 @@ pub fn money_label(scn: &Scenario) -> String {
 /// axis overflows, so such files (edited, or not from a run) are refused.
 pub fn axis_range(lo: f64, hi: f64, min_span: f64, pad: f64) -> Result<(f64, f64), String> {
     let widest = if lo.abs() > hi.abs() { lo } else { hi };
-    if !(widest.abs() <= MAX_RESULT_MAGNITUDE) {
+    if widest.is_nan() || widest.abs() > MAX_RESULT_MAGNITUDE {
         return Err(format!(
             "a value of {widest:e} is beyond ±{MAX_RESULT_MAGNITUDE:e}, the largest result a run writes"
         ));
