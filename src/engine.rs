@@ -242,7 +242,7 @@ pub struct Position {
 /// Largest magnitude a path's result may have. The statistics add squares of the
 /// results over up to 2⁶⁴ paths in doubles, which stays finite below about 3e144;
 /// this bound leaves a wide margin, and no result of a scenario within the input
-/// limits ([`crate::scenario::limits::MAX_MONEY_MAGNITUDE`]) comes near it.
+/// limits ([`crate::scenario::limits::MAX_INPUT_MAGNITUDE`]) comes near it.
 pub const MAX_RESULT_MAGNITUDE: f64 = 1e100;
 
 /// The first position of `record` the statistics cannot take: a value that is NaN
