@@ -97,6 +97,19 @@ pub const MAX_ARRIVALS_PER_YEAR: f64 = 1e6;
 /// Standard deviations of the macro level m_t at which its multiplier e^m_t is
 /// taken when bounding the arrival rate (a 1-in-10^9 draw).
 pub const MACRO_TAIL_SD: f64 = 6.0;
+/// Largest magnitude of any number in a scenario file, and of any value a
+/// distribution can draw (its quantiles at 0 and 1, the unbounded tails of a
+/// normal or lognormal taken at probabilities 1e-12 and 1 − 1e-12). Money amounts
+/// in the money unit, rates, counts and areas all stay far below it; it keeps every
+/// product the economy forms far from the double range.
+pub const MAX_INPUT_MAGNITUDE: f64 = 1e12;
+
+/// Largest shape parameter of a `beta` distribution.
+pub const MAX_BETA_SHAPE: f64 = crate::dist::MAX_BETA_SHAPE;
+
+/// Largest magnitude of a path's result; a run stops at the first path beyond it
+/// (or not finite), as the statistics could not hold it exactly.
+pub const MAX_RESULT_MAGNITUDE: f64 = crate::engine::MAX_RESULT_MAGNITUDE;
 
 #[cfg(test)]
 mod tests {
@@ -134,6 +147,9 @@ mod tests {
             format!("| `MAX_FILE_BYTES` | {MAX_FILE_BYTES} |"),
             format!("| `MAX_ARRIVALS_PER_YEAR` | {MAX_ARRIVALS_PER_YEAR} |"),
             format!("| `MACRO_TAIL_SD` | {MACRO_TAIL_SD} |"),
+            format!("| `MAX_INPUT_MAGNITUDE` | {MAX_INPUT_MAGNITUDE:e} |"),
+            format!("| `MAX_BETA_SHAPE` | {MAX_BETA_SHAPE:e} |"),
+            format!("| `MAX_RESULT_MAGNITUDE` | {MAX_RESULT_MAGNITUDE:e} |"),
             format!("| `horizon` | integer | `30` | 1 – {MAX_HORIZON} |"),
             format!("`--horizon YEARS` (1 – {MAX_HORIZON})"),
             format!("the\n{MIN_REGIONS}–{MAX_REGIONS} regions"),
