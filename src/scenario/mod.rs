@@ -471,15 +471,25 @@ impl Scenario {
         std::fs::File::open(path)
             .and_then(|f| f.take(limits::MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
             .map_err(io)?;
+        Scenario::from_bytes(&bytes, &name)
+    }
+
+    /// Checks the bytes of a scenario file, as [`Scenario::load`] does once it has
+    /// read them (size, encoding, then [`Scenario::parse`]); `file` names them in
+    /// error messages.
+    ///
+    /// # Errors
+    /// [`ScenarioError::Invalid`] with every problem found.
+    pub fn from_bytes(bytes: &[u8], file: &str) -> Result<Scenario, ScenarioError> {
         let invalid = |problem: Problem| ScenarioError::Invalid {
-            file: name.clone(),
+            file: file.to_owned(),
             problems: vec![problem],
         };
         if let Some(p) = too_large(bytes.len()) {
             return Err(invalid(p));
         }
-        let text = decode_utf8(&bytes).map_err(invalid)?;
-        Scenario::parse(text, &name)
+        let text = decode_utf8(bytes).map_err(invalid)?;
+        Scenario::parse(text, file)
     }
 
     /// The bundled reference scenario.
