@@ -13,6 +13,122 @@ use statrs::distribution::{Beta, ContinuousCDF, Normal};
 /// unbounded normal and lognormal tails so that quantiles stay finite.
 const NORMAL_P_MIN: f64 = 1e-12;
 
+/// Standardised bound from which a normal truncated to one tail (or a lognormal
+/// whose logarithm is) is sampled by [`tail_quantile`]: beyond it `F(lower)` is so
+/// close to 1 that `F⁻¹(F(lower) + u (1 − F(lower)))` loses its digits, and beyond
+/// about 7 sd every draw collapsed onto the bound.
+const TAIL_Z: f64 = 5.0;
+
+/// Depth of the continued fraction of the Mills ratio in [`ln_survival`]: enough
+/// for double precision from [`TAIL_Z`] on.
+const MILLS_TERMS: u32 = 40;
+
+/// Newton steps of [`tail_quantile`] (from its start, three reach double precision).
+const TAIL_NEWTON_STEPS: usize = 4;
+
+/// `ln Q(x)` and the Mills ratio `R(x) = Q(x) / φ(x)`, where `Q = 1 − Φ` is the
+/// standard normal survival function, for `x ≥ TAIL_Z` (finite in log space far
+/// beyond the point where `Q(x)` underflows, x ≈ 38).
+///
+/// # Formula
+///
+/// `R(x) = 1/(x + 1/(x + 2/(x + 3/(x + …))))`, evaluated backward from depth
+/// [`MILLS_TERMS`]; `ln Q(x) = −x²/2 − ln √(2π) + ln R(x)`.
+fn ln_survival(x: f64) -> (f64, f64) {
+    let mut t = x;
+    for k in (1..=MILLS_TERMS).rev() {
+        t = x + f64::from(k) / t;
+    }
+    let mills = t.recip();
+    (
+        -0.5 * x * x - 0.5 * std::f64::consts::TAU.ln() + mills.ln(),
+        mills,
+    )
+}
+
+/// Quantile at `u` of the standard normal truncated to `[za, zb]`, with
+/// `TAIL_Z ≤ za < zb ≤ ∞`, computed in log space.
+///
+/// # Formula
+///
+/// The quantile x solves `Q(x) = Q(za) − u (Q(za) − Q(zb))`, i.e.
+/// `ln Q(x) = t = ln Q(za) + ln(1 − u (1 − Q(zb)/Q(za)))`. Start from
+/// `x₀ = √(za² − 2 (t − ln Q(za)))` (exact for the tail `x e^(−x²/2)`), then take
+/// [`TAIL_NEWTON_STEPS`] Newton steps on `ln Q(x) − t`, whose derivative is
+/// `−1/R(x)`: `x ← x + (ln Q(x) − t) R(x)`; clamped into `[za, zb]`.
+fn tail_quantile(za: f64, zb: f64, u: f64) -> f64 {
+    let (la, _) = ln_survival(za);
+    let ratio = if zb.is_finite() {
+        (ln_survival(zb).0 - la).exp()
+    } else {
+        0.0
+    };
+    let t = la + (-u * (1.0 - ratio)).ln_1p();
+    let mut x = (za * za - 2.0 * (t - la)).sqrt();
+    for _ in 0..TAIL_NEWTON_STEPS {
+        let (l, r) = ln_survival(x);
+        x += (l - t) * r;
+    }
+    x.clamp(za, zb)
+}
+
+/// A normal (or a lognormal's logarithm) truncated to one far tail: the standard
+/// normal on `[za, zb]`, reflected (`x ↦ −x`) for a lower tail.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Tail {
+    za: f64,
+    zb: f64,
+    reflect: bool,
+}
+
+impl Tail {
+    /// The tail of a normal(`mean`, `sd`) truncated to `[lo, hi]`, if the range
+    /// lies beyond [`TAIL_Z`] standard deviations on one side.
+    fn of(mean: f64, sd: f64, lo: f64, hi: f64) -> Option<Tail> {
+        let (za, zb) = ((lo - mean) / sd, (hi - mean) / sd);
+        if za >= TAIL_Z && za < zb {
+            Some(Tail {
+                za,
+                zb,
+                reflect: false,
+            })
+        } else if zb <= -TAIL_Z && za < zb {
+            Some(Tail {
+                za: -zb,
+                zb: -za,
+                reflect: true,
+            })
+        } else {
+            None
+        }
+    }
+
+    /// The standardised quantile at `u` in `[0, 1]` (finite: `u` stays below
+    /// `1 − NORMAL_P_MIN` on an unbounded side).
+    fn quantile(&self, u: f64) -> f64 {
+        let top = if self.zb.is_finite() {
+            1.0
+        } else {
+            1.0 - NORMAL_P_MIN
+        };
+        if self.reflect {
+            -tail_quantile(self.za, self.zb, (1.0 - u).min(top))
+        } else {
+            tail_quantile(self.za, self.zb, u.min(top))
+        }
+    }
+}
+
+/// Largest share of a lognormal's mean that may lie beyond its largest draw (at
+/// probability `1 − NORMAL_P_MIN`): it refuses sd/mean above about 2,300.
+const LOGNORMAL_MAX_CUT_MEAN: f64 = 1e-3;
+
+/// Largest shape parameter of a `beta` distribution. statrs's beta quantile does
+/// not return for some shapes ≥ 1e7; a beta with shapes of 1e6 already has a
+/// standard deviation below 0.1% of its range, so larger shapes add nothing a
+/// plain number would not.
+pub const MAX_BETA_SHAPE: f64 = 1e6;
+
 /// Number of midpoints used to compute the mean of a truncated continuous distribution.
 const MEAN_GRID: usize = 20_000;
 
@@ -223,7 +339,9 @@ impl Kind {
             Kind::LogNormal { mu, sigma } => (mu
                 + sigma * std_normal.inverse_cdf(p.clamp(NORMAL_P_MIN, 1.0 - NORMAL_P_MIN)))
             .exp(),
-            Kind::Uniform { min, max } => min + p * (max - min),
+            // The width overflows beyond ±~9e307; then each end is weighted apart.
+            Kind::Uniform { min, max } if (max - min).is_finite() => min + p * (max - min),
+            Kind::Uniform { min, max } => (1.0 - p) * min + p * max,
             Kind::Triangular { min, mode, max } => {
                 let width = max - min;
                 let f_mode = (mode - min) / width;
@@ -291,6 +409,8 @@ pub struct Uncertain {
     /// `F(lower)` and `F(upper)` of the untruncated continuous distribution.
     f_lower: f64,
     f_upper: f64,
+    /// The far tail a normal or lognormal is truncated to, sampled in log space.
+    tail: Option<Tail>,
     /// Support after truncation.
     support: (f64, f64),
     /// Mean after truncation.
@@ -384,18 +504,42 @@ fn validate_kind(dist: &Dist, errors: &mut Vec<DistError>) -> Option<Kind> {
                 ok = false;
             }
             ok &= check_non_negative(errors, "sd", *sd);
-            ok.then(|| {
+            if !ok {
+                return None;
+            }
+            {
                 let cv = sd / mean;
-                let sigma2 = (cv * cv).ln_1p();
-                if sigma2 > 0.0 {
+                // ln(1 + cv²), written as 2 ln cv + ln(1 + cv⁻²) once cv² overflows.
+                let sigma2 = if (cv * cv).is_finite() {
+                    (cv * cv).ln_1p()
+                } else {
+                    2.0 * cv.ln() + (cv * cv).recip().ln_1p()
+                };
+                // Draws are cut at probability 1 − NORMAL_P_MIN; past some σ the
+                // cut-off tail carries much of the mean and the draws misstate it.
+                let z_max = Normal::standard().inverse_cdf(1.0 - NORMAL_P_MIN);
+                let cut = Normal::standard().cdf(sigma2.sqrt() - z_max);
+                if cut > LOGNORMAL_MAX_CUT_MEAN {
+                    errors.push(DistError::new(
+                        "sd",
+                        "an sd whose draws keep the mean (the largest draw is at probability 1 − 1e-12)",
+                        format!(
+                            "sd = {sd:e}, {:.2e} × the mean, whose draws would miss {:.1}% of the mean",
+                            sd / mean,
+                            100.0 * cut
+                        ),
+                    ));
+                    return None;
+                }
+                Some(if sigma2 > 0.0 {
                     Kind::LogNormal {
                         mu: mean.ln() - 0.5 * sigma2,
                         sigma: sigma2.sqrt(),
                     }
                 } else {
                     Kind::Point(*mean)
-                }
-            })
+                })
+            }
         }
         Dist::Uniform { min, max } => {
             let mut ok = check_finite(errors, "min", *min) & check_finite(errors, "max", *max);
@@ -467,6 +611,18 @@ fn validate_kind(dist: &Dist, errors: &mut Vec<DistError>) -> Option<Kind> {
         } => {
             let mut ok =
                 check_positive(errors, "alpha", *alpha) & check_positive(errors, "beta", *beta);
+            for (field, shape) in [("alpha", *alpha), ("beta", *beta)] {
+                if shape > MAX_BETA_SHAPE {
+                    errors.push(DistError::new(
+                        field,
+                        &format!(
+                            "a shape of at most {MAX_BETA_SHAPE:e} (a larger one is nearly a constant; write the number instead)"
+                        ),
+                        shape.to_string(),
+                    ));
+                    ok = false;
+                }
+            }
             let range_ok = check_finite(errors, "min", *min) & check_finite(errors, "max", *max);
             if range_ok && min >= max {
                 errors.push(DistError::new(
@@ -623,8 +779,18 @@ impl Uncertain {
             _ => kind,
         };
 
+        let tail = match kind {
+            Kind::Normal { mean, sd } => Tail::of(mean, sd, lo, hi),
+            // lo > 0 for a lower tail (za ≥ TAIL_Z needs ln lo > −∞).
+            Kind::LogNormal { mu, sigma } if lo > 0.0 || hi > 0.0 => {
+                Tail::of(mu, sigma, lo.max(0.0).ln(), hi.ln())
+            }
+            _ => None,
+        };
         let (f_lower, f_upper, truncated) = match kind {
             Kind::Point(_) | Kind::Discrete { .. } => (0.0, 1.0, false),
+            // A range beyond TAIL_Z sd holds probability, though F may round it away.
+            _ if tail.is_some() => (0.0, 1.0, true),
             _ => {
                 let f_lower = if lo.is_finite() { kind.cdf(lo) } else { 0.0 };
                 let f_upper = if hi.is_finite() { kind.cdf(hi) } else { 1.0 };
@@ -644,9 +810,25 @@ impl Uncertain {
             upper: hi,
             f_lower,
             f_upper,
+            tail,
             support,
             mean: f64::NAN,
         };
+        // Parameters near the end of the double range (normal(1e308, 1e308),
+        // uniform(−1e308, 1e308)) give draws that overflow to ±inf or NaN.
+        let ends = [result.quantile(0.0), result.quantile(1.0)];
+        let inside = [1e-12, 0.5, 1.0 - 1e-12].map(|u| result.quantile(u));
+        if !ends.iter().chain(&inside).all(|x| x.is_finite()) {
+            let field = match result.dist {
+                Dist::Normal { .. } | Dist::LogNormal { .. } => "sd",
+                _ => "max",
+            };
+            return Err(vec![DistError::new(
+                field,
+                "parameters whose draws stay finite",
+                format!("draws from {} to {}", ends[0], ends[1]),
+            )]);
+        }
         result.mean = if truncated {
             // Midpoint rule over the quantile function: E[X] = ∫₀¹ Q(u) du.
             let n = MEAN_GRID as f64;
@@ -657,6 +839,13 @@ impl Uncertain {
         } else {
             result.kind.mean()
         };
+        if !result.mean.is_finite() {
+            return Err(vec![DistError::new(
+                "max",
+                "parameters whose mean is finite",
+                result.mean.to_string(),
+            )]);
+        }
         Ok(result)
     }
 
@@ -687,6 +876,15 @@ impl Uncertain {
                 }
                 if u >= 1.0 && hi.is_finite() {
                     return hi;
+                }
+                if let Some(tail) = &self.tail {
+                    let z = tail.quantile(u);
+                    let x = match kind {
+                        Kind::Normal { mean, sd } => mean + sd * z,
+                        Kind::LogNormal { mu, sigma } => (mu + sigma * z).exp(),
+                        _ => unreachable!("only normal and lognormal kinds have a tail"),
+                    };
+                    return x.clamp(lo, hi);
                 }
                 let p = self.f_lower + u * (self.f_upper - self.f_lower);
                 kind.inverse_cdf(p).clamp(lo, hi)
@@ -1258,6 +1456,241 @@ mod tests {
         .expect_err("invalid");
         assert_eq!(err.len(), 1);
         assert_eq!(err[0].field, "mode");
+    }
+
+    // Reference values from scipy 1.x (scipy.stats.truncnorm.ppf, lognorm.ppf),
+    // computed for this test. Tolerance: 1e-12 of the distance from the truncation
+    // bound plus 1e-14 of the value (a few ulps); scipy's own truncnorm is
+    // less accurate than this far out (at 300 sd), so that case is checked against
+    // the asymptote instead.
+    #[test]
+    fn normal_truncated_to_a_far_tail_is_sampled_in_the_tail() {
+        // Regression: beyond about 7 sd every draw collapsed onto the bound.
+        // (lower, upper, [(u, scipy's quantile)]) of the standard normal.
+        type Case = (Option<f64>, Option<f64>, [(f64, f64); 5]);
+        let cases: [Case; 4] = [
+            (
+                Some(8.0),
+                None,
+                [
+                    (0.001, 8.00012319264935),
+                    (0.3, 8.043801652928057),
+                    (0.5, 8.084911007391545),
+                    (0.9, 8.2788033416912),
+                    (0.999999, 9.554302468572283),
+                ],
+            ),
+            (
+                Some(10.0),
+                Some(12.0),
+                [
+                    (0.001, 10.000099077662322),
+                    (0.3, 10.03526003958893),
+                    (0.5, 10.068411836058495),
+                    (0.9, 10.225526810998913),
+                    (0.999999, 11.286831795334999),
+                ],
+            ),
+            (
+                Some(40.0),
+                None,
+                [
+                    (0.001, 40.00002499689695),
+                    (0.3, 40.00891031978352),
+                    (0.5, 40.01731412676465),
+                    (0.9, 40.05748745803603),
+                    (0.999999, 40.343697534941796),
+                ],
+            ),
+            (
+                None,
+                Some(-9.0),
+                [
+                    (0.001, -9.729491851967575),
+                    (0.3, -9.131246119806457),
+                    (0.5, -9.075787065491834),
+                    (0.9, -9.011559993479183),
+                    (0.999999, -9.000000109787338),
+                ],
+            ),
+        ];
+        for (lower, upper, points) in cases {
+            let d = Uncertain::new(Dist::Normal { mean: 0.0, sd: 1.0 }, lower, upper)
+                .expect("a far tail holds probability");
+            let bound = lower.or(upper).expect("one bound");
+            for (u, expected) in points {
+                let x = d.quantile(u);
+                assert!(
+                    (x - expected).abs()
+                        <= 1e-12 * (expected - bound).abs() + 1e-14 * expected.abs(),
+                    "{lower:?}..{upper:?} at {u}: {x} vs scipy {expected}"
+                );
+            }
+            // The mean lies inside, above the bound (not on it).
+            assert!((d.mean() - bound).abs() > 1e-3);
+            assert!((d.support().0..=d.support().1).contains(&d.mean()));
+        }
+        // Scaled: normal(100, 10) truncated below at 180 is 100 + 10 × the standard one at 8.
+        let d = Uncertain::new(
+            Dist::Normal {
+                mean: 100.0,
+                sd: 10.0,
+            },
+            Some(180.0),
+            None,
+        )
+        .expect("valid");
+        assert_close(d.quantile(0.5), 100.0 + 10.0 * 8.084911007391545, 1e-14);
+        // At 300 sd: the excess e over the bound is Exp(rate 300), up to the terms
+        // e²/2 + ln(1 + e/300) beside 300 e in −ln Q(300 + e)/Q(300) (below 1e-4).
+        let d =
+            Uncertain::new(Dist::Normal { mean: 0.0, sd: 1.0 }, Some(300.0), None).expect("valid");
+        for u in [1e-3f64, 0.5, 0.9] {
+            let excess = -(-u).ln_1p() / 300.0;
+            let x = d.quantile(u);
+            assert!(((x - 300.0) / excess - 1.0).abs() < 1e-4, "{u}: {x}");
+        }
+        // A lognormal whose logarithm is truncated to a far tail: lognormal(1, 0.1)
+        // has σ² = ln 1.01, μ = −σ²/2; above exp(μ + 8σ) it is exp(μ + σ × the normal's).
+        let sigma2 = 0.01f64.ln_1p();
+        let (mu, sigma) = (-0.5 * sigma2, sigma2.sqrt());
+        let d = Uncertain::new(
+            Dist::LogNormal { mean: 1.0, sd: 0.1 },
+            Some((mu + 8.0 * sigma).exp()),
+            None,
+        )
+        .expect("valid");
+        assert_close(
+            d.quantile(0.5),
+            (mu + sigma * 8.084911007391545).exp(),
+            1e-13,
+        );
+    }
+
+    #[test]
+    fn lognormal_with_a_huge_sd_is_refused_and_its_kind_stays_finite() {
+        // Regression: with sd/mean above ~1e154, σ² = ln(1 + cv²) overflowed and
+        // every quantile was NaN. Its log-scale parameters are now finite
+        // (scipy: lognorm(s=30.348542587702926, scale=exp(-460.51701859880916))),
+        // but its draws, cut at probability 1 − 1e-12, lie far below its mean of 1:
+        // such a lognormal is refused.
+        let e = Uncertain::new(
+            Dist::LogNormal {
+                mean: 1.0,
+                sd: 1e200,
+            },
+            None,
+            None,
+        )
+        .expect_err("refused");
+        assert_eq!(
+            e,
+            vec![DistError::new(
+                "sd",
+                "an sd whose draws keep the mean (the largest draw is at probability 1 − 1e-12)",
+                "sd = 1e200, 1.00e200 × the mean, whose draws would miss 100.0% of the mean"
+                    .to_owned()
+            )]
+        );
+        let mut errors = Vec::new();
+        let cv: f64 = 1e200;
+        let sigma2 = 2.0 * cv.ln() + (cv * cv).recip().ln_1p();
+        assert_close(sigma2.sqrt(), 30.348542587702926, 1e-14);
+        assert_close(-0.5 * sigma2, -460.51701859880916, 1e-14);
+        // Up to about 2,300 × the mean the draws keep the mean; beyond, refused.
+        assert!(
+            validate_kind(
+                &Dist::LogNormal {
+                    mean: 1.0,
+                    sd: 2000.0
+                },
+                &mut errors
+            )
+            .is_some()
+        );
+        assert!(
+            validate_kind(
+                &Dist::LogNormal {
+                    mean: 1.0,
+                    sd: 3000.0
+                },
+                &mut errors
+            )
+            .is_none()
+        );
+        let d = make(Dist::LogNormal {
+            mean: 1.0,
+            sd: 100.0,
+        });
+        // scipy: lognorm(s=sqrt(ln(10001)), scale=exp(-ln(10001)/2)).ppf(0.9)
+        assert_close(d.quantile(0.9), 0.48876335454204795, 1e-12);
+    }
+
+    #[test]
+    fn draws_beyond_the_double_range_are_refused() {
+        // Regression: normal(1e308, 1e308) drew ±inf (as scipy's ppf does).
+        let e = Uncertain::new(
+            Dist::Normal {
+                mean: 1e308,
+                sd: 1e308,
+            },
+            None,
+            None,
+        )
+        .expect_err("refused");
+        assert_eq!(
+            e,
+            vec![DistError::new(
+                "sd",
+                "parameters whose draws stay finite",
+                "draws from -inf to inf".to_owned()
+            )]
+        );
+        // A uniform whose width overflows still draws inside its range, correctly.
+        let d = make(Dist::Uniform {
+            min: -1e308,
+            max: 1e308,
+        });
+        assert_eq!(d.quantile(0.5).to_bits(), 0f64.to_bits());
+        assert_eq!(d.quantile(0.75).to_bits(), 5e307f64.to_bits());
+    }
+
+    #[test]
+    fn beta_shapes_are_bounded() {
+        // Regression: statrs's beta quantile never returned for alpha = 2e7, beta = 5
+        // truncated near its top.
+        let e = Uncertain::new(
+            Dist::Beta {
+                alpha: 2e7,
+                beta: 5.0,
+                min: 3.0,
+                max: 7.0,
+            },
+            Some(6.99999),
+            None,
+        )
+        .expect_err("refused");
+        assert_eq!(
+            e,
+            vec![DistError::new(
+                "alpha",
+                "a shape of at most 1e6 (a larger one is nearly a constant; write the number instead)",
+                "20000000".to_owned()
+            )]
+        );
+        // At the limit it validates and samples.
+        let d = Uncertain::new(
+            Dist::Beta {
+                alpha: MAX_BETA_SHAPE,
+                beta: 5.0,
+                min: 3.0,
+                max: 7.0,
+            },
+            Some(6.99999),
+            None,
+        )
+        .expect("valid");
+        assert!((6.99999..=7.0).contains(&d.quantile(0.5)));
     }
 
     #[test]

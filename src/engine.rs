@@ -29,7 +29,7 @@ use serde::{Deserialize, Serialize};
 use crate::economy::{Workspace, simulate_path};
 use crate::outcome::{self, OutcomeScratch};
 use crate::scenario::Scenario;
-use crate::schema::{ParkMetric, ParkSeries, Quantiles, RegionMetric, RegionSeries};
+use crate::schema::{Measure, ParkMetric, ParkSeries, Quantiles, RegionMetric, RegionSeries};
 use crate::stats::{EXACT_CAP, Grid, Plan, QuantileSpec, RecordStats, StatsError};
 use crate::streams::Streams;
 
@@ -136,6 +136,57 @@ impl Layout {
             + t
     }
 
+    /// What record position `j` holds (`j < self.len()`).
+    pub fn locate(&self, j: usize) -> Position {
+        let rm = self.region_metrics_len();
+        let rs = self.region_series_len();
+        let h = self.horizon.max(1);
+        if j < rm {
+            let (ar, m) = (j / RegionMetric::COUNT, j % RegionMetric::COUNT);
+            return Position {
+                alternative: Some(ar / self.regions),
+                region: Some(ar % self.regions),
+                measure: Measure::Region(RegionMetric::ALL[m]),
+                year: None,
+            };
+        }
+        let j = j - rm;
+        if j < ParkMetric::COUNT {
+            return Position {
+                alternative: None,
+                region: None,
+                measure: Measure::Park(ParkMetric::ALL[j]),
+                year: None,
+            };
+        }
+        let j = j - ParkMetric::COUNT;
+        if j < rs {
+            let (ars, t) = (j / h, j % h);
+            let (ar, s) = (ars / RegionSeries::COUNT, ars % RegionSeries::COUNT);
+            return Position {
+                alternative: Some(ar / self.regions),
+                region: Some(ar % self.regions),
+                measure: Measure::RegionSeries(RegionSeries::ALL[s]),
+                year: Some(t),
+            };
+        }
+        let j = j - rs;
+        Position {
+            alternative: None,
+            region: None,
+            measure: Measure::ParkSeries(ParkSeries::ALL[j / h]),
+            year: Some(j % h),
+        }
+    }
+
+    /// For each record position, whether a path may leave it undefined (NaN); see
+    /// [`Measure::may_be_undefined`].
+    pub fn undefined_allowed(&self) -> Vec<bool> {
+        (0..self.len())
+            .map(|j| self.locate(j).measure.may_be_undefined())
+            .collect()
+    }
+
     /// What the statistics keep for each record position, from the declared schema.
     pub fn plan(&self) -> Plan {
         let spec = |q: Quantiles, integer: bool, bins: usize| match q {
@@ -171,6 +222,188 @@ impl Layout {
             }
         }
         Plan::new(positions)
+    }
+}
+
+/// Bytes a firm of a path takes in a worker's pool at most (its columns, with room
+/// for the vectors' doubling): the estimate [`estimate`] counts per firm.
+pub const FIRM_BYTES: f64 = 384.0;
+
+/// What a run is expected to cost, estimated before it starts from the scenario's
+/// bounds ([`Scenario::arrival_bound`], [`Scenario::capacity_bound`]) and the
+/// statistics' plan ([`RecordStats::bytes_estimate`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Estimate {
+    /// Paths × horizon.
+    pub path_years: f64,
+    /// Expected prospective firms a year at the top of the inputs' ranges (macro
+    /// multiplier at its mean).
+    pub arrivals_per_year: f64,
+    /// Firms a path can hold in a year: the arrivals of every year so far, at most
+    /// the park's capacity.
+    pub firms_per_year: f64,
+    /// Alternatives × regions evaluated per path-year.
+    pub evaluations_per_year: f64,
+    /// Work units: path-years × (arrivals + firms + evaluations) a year; one unit
+    /// is about one firm-year.
+    pub work: f64,
+    /// Worker threads the run would start.
+    pub workers: usize,
+    /// Bytes of statistics, pilot records and firm pools at their largest.
+    pub memory_bytes: f64,
+}
+
+/// The expected cost of running `cfg` on `scn`.
+///
+/// # Formula
+/// work = paths × H × (a + min(a H, capacity) + alternatives × regions), with a
+/// the mean-macro arrival bound; memory = (workers + 1) × statistics +
+/// pilot records (min(paths, PILOT_PATHS) × record length × 8 bytes) + workers ×
+/// firms × [`FIRM_BYTES`].
+pub fn estimate(scn: &Scenario, cfg: &RunConfig) -> Estimate {
+    let layout = Layout::new(scn, cfg.horizon);
+    let horizon = f64::from(cfg.horizon);
+    let paths = cfg.paths as f64;
+    let arrivals = scn.arrival_bound(cfg.horizon).mean_rate();
+    let firms = (arrivals * horizon).min(scn.capacity_bound());
+    let evaluations = (layout.alternatives * layout.regions) as f64;
+    let batches = cfg.paths.div_ceil(BATCH_PATHS);
+    let workers = resolve_threads(cfg.threads)
+        .min(usize::try_from(batches).unwrap_or(usize::MAX))
+        .max(1);
+    let stats = RecordStats::bytes_estimate(&layout.plan(), cfg.paths);
+    let pilot = cfg.paths.min(PILOT_PATHS) as f64 * layout.len() as f64 * 8.0;
+    Estimate {
+        path_years: paths * horizon,
+        arrivals_per_year: arrivals,
+        firms_per_year: firms,
+        evaluations_per_year: evaluations,
+        work: paths * horizon * (arrivals + firms + evaluations),
+        workers,
+        memory_bytes: (workers as f64 + 1.0) * stats + pilot + workers as f64 * firms * FIRM_BYTES,
+    }
+}
+
+/// What a record position holds: a measure, for an alternative and region (none
+/// for the park), in a year (none for a metric).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Position {
+    /// Alternative index (region measures only).
+    pub alternative: Option<usize>,
+    /// Region index (region measures only).
+    pub region: Option<usize>,
+    /// The measure.
+    pub measure: Measure,
+    /// Year index `t` (series only).
+    pub year: Option<usize>,
+}
+
+/// Largest magnitude a path's result may have. The statistics add squares of the
+/// results over up to 2⁶⁴ paths in doubles, which stays finite below about 3e144;
+/// this bound leaves a wide margin, and no result of a scenario within the input
+/// limits ([`crate::scenario::limits::MAX_INPUT_MAGNITUDE`]) comes near it.
+pub const MAX_RESULT_MAGNITUDE: f64 = 1e100;
+
+/// The first position of `record` the statistics cannot take: a value that is NaN
+/// where the measure may not be undefined, infinite, or beyond
+/// [`MAX_RESULT_MAGNITUDE`]. One pass, no allocation.
+#[inline]
+pub fn first_bad_value(record: &[f64], undefined_allowed: &[bool]) -> Option<usize> {
+    record
+        .iter()
+        .zip(undefined_allowed)
+        // |±inf| > M, so infinities fail with the values too large.
+        .position(|(&x, &nan_ok)| {
+            if x.is_nan() {
+                !nan_ok
+            } else {
+                x.abs() > MAX_RESULT_MAGNITUDE
+            }
+        })
+}
+
+/// A path's result the statistics cannot take, and how to replay the path.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BadResult {
+    /// Scenario id.
+    pub scenario: String,
+    /// Seed of the run.
+    pub seed: u64,
+    /// Horizon of the run.
+    pub horizon: u32,
+    /// Path index (the lowest failing one of the run).
+    pub path: u64,
+    /// Alternative name (region measures only).
+    pub alternative: Option<String>,
+    /// Region id (region measures only).
+    pub region: Option<String>,
+    /// Measure name, as in the CSV files.
+    pub measure: &'static str,
+    /// Calendar year (series only).
+    pub year: Option<i64>,
+    /// The value.
+    pub value: f64,
+}
+
+impl BadResult {
+    /// Describes `value` at record position `j` of path `path`.
+    fn new(
+        scn: &Scenario,
+        cfg: &RunConfig,
+        layout: &Layout,
+        path: u64,
+        j: usize,
+        value: f64,
+    ) -> Self {
+        let at = layout.locate(j);
+        BadResult {
+            scenario: scn.id.clone(),
+            seed: cfg.seed,
+            horizon: cfg.horizon,
+            path,
+            alternative: at.alternative.map(|a| scn.alternatives[a].name.clone()),
+            region: at.region.map(|r| scn.regions[r].id.clone()),
+            measure: at.measure.def().name,
+            // Year indices are below the horizon, far below u32::MAX.
+            year: at.year.map(|t| i64::from(scn.year(t as u32))),
+            value,
+        }
+    }
+}
+
+impl std::fmt::Display for BadResult {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "path {} of scenario `{}`: {}",
+            self.path, self.scenario, self.measure
+        )?;
+        if let Some(year) = self.year {
+            write!(f, " in {year}")?;
+        }
+        match (&self.alternative, &self.region) {
+            (Some(a), Some(r)) => write!(f, " of region `{r}` under alternative `{a}`")?,
+            _ => write!(f, " of the park")?,
+        }
+        let x = self.value;
+        if x.is_nan() {
+            write!(f, " is NaN (not a number)")?;
+        } else if x.is_infinite() {
+            write!(f, " is {x} (not a finite number)")?;
+        } else {
+            write!(
+                f,
+                " is {x:e}, beyond ±{MAX_RESULT_MAGNITUDE:e}, the largest result the statistics can hold"
+            )?;
+        }
+        write!(
+            f,
+            "; the run stops rather than leave the path out of the statistics \
+             (to replay the path: --seed {} --horizon {} --paths {}, whose last path it is)",
+            self.seed,
+            self.horizon,
+            self.path + 1
+        )
     }
 }
 
@@ -343,6 +576,9 @@ pub enum EngineError {
     /// Two states cannot be merged, or a state does not read.
     #[error("cannot merge run states: {0}")]
     Merge(String),
+    /// A path gave a result the statistics cannot take (not finite, or too large).
+    #[error("{0}")]
+    BadResult(Box<BadResult>),
     /// A worker panicked (a bug: the core never panics on a valid scenario).
     #[error("a worker thread panicked")]
     Panicked,
@@ -523,6 +759,14 @@ struct Done {
     inputs: Vec<f64>,
 }
 
+/// What a worker returns: its statistics and firm-years, or its first failing
+/// path (path, record position, value), after which its statistics are incomplete.
+struct WorkerResult {
+    stats: RecordStats,
+    firm_years: u64,
+    bad: Option<(u64, usize, f64)>,
+}
+
 /// The worker threads to use: `cfg.threads`, or one per core.
 pub fn resolve_threads(requested: usize) -> usize {
     if requested > 0 {
@@ -537,7 +781,10 @@ pub fn resolve_threads(requested: usize) -> usize {
 ///
 /// # Errors
 /// [`EngineError::Range`] if `range` is not made of whole batches of the run,
-/// [`EngineError::Thread`] if a worker thread cannot be started.
+/// [`EngineError::Thread`] if a worker thread cannot be started,
+/// [`EngineError::BadResult`] for the lowest path of the range (or of the pilot,
+/// paths `0..min(PILOT_PATHS, N)`) whose record holds a value the statistics
+/// cannot take (see [`first_bad_value`]): the same error on any thread count.
 pub fn run_range(
     scn: &Scenario,
     cfg: &RunConfig,
@@ -576,6 +823,17 @@ pub fn run_range(
     } else {
         Default::default()
     };
+    // Every result is checked before the statistics see it; the pilot's paths are
+    // the lowest of the run, so a failing one is the run's first failing path.
+    let undefined_allowed = layout.undefined_allowed();
+    let bad = |path: u64, j: usize, value: f64| {
+        EngineError::BadResult(Box::new(BadResult::new(scn, cfg, &layout, path, j, value)))
+    };
+    for (i, record) in pilot.chunks_exact(len.max(1)).enumerate() {
+        if let Some(j) = first_bad_value(record, &undefined_allowed) {
+            return Err(bad(i as u64, j, record[j]));
+        }
+    }
     let grids = pilot_grids(scn, cfg, &plan, &pilot, threads)?;
     let mut state = RunState {
         layout,
@@ -592,13 +850,19 @@ pub fn run_range(
     // their records from it.
     let (pilot, pilot_inputs, pilot_fy) = (&pilot, &pilot_inputs, &pilot_fy);
     let counter = AtomicU64::new(first_batch);
+    // The lowest failing path found so far: batches beyond it are not started.
+    // Every batch that starts below it is still run, up to its own first failing
+    // path, so the smallest path the workers report is the lowest failing path of
+    // the range, whatever the thread count.
+    let first_bad = AtomicU64::new(u64::MAX);
     let (tx, rx) = mpsc::channel::<Done>();
     let workers = threads.min((end_batch - first_batch) as usize).max(1);
-    let results = std::thread::scope(|s| -> Result<Vec<(RecordStats, u64)>, EngineError> {
+    let results = std::thread::scope(|s| -> Result<Vec<WorkerResult>, EngineError> {
         let mut handles = Vec::with_capacity(workers);
         for w in 0..workers {
             let tx = tx.clone();
             let (counter, streams, plan, grids) = (&counter, &streams, &plan, &grids);
+            let (first_bad, undefined_allowed) = (&first_bad, &undefined_allowed);
             let handle = std::thread::Builder::new()
                 .name(format!("enclave-worker-{w}"))
                 .spawn_scoped(s, move || {
@@ -606,9 +870,15 @@ pub fn run_range(
                     let mut record = vec![0.0; len];
                     let mut stats = RecordStats::new(plan, grids.clone());
                     let mut firm_years = 0;
-                    loop {
+                    // A worker's batches come in increasing order, so its first
+                    // failing path is its lowest.
+                    let mut bad = None;
+                    'batches: loop {
                         let b = counter.fetch_add(1, Ordering::Relaxed);
-                        if b >= end_batch || what.stop.is_some_and(|s| s.load(Ordering::Relaxed)) {
+                        if b >= end_batch
+                            || b * BATCH_PATHS > first_bad.load(Ordering::Relaxed)
+                            || what.stop.is_some_and(|s| s.load(Ordering::Relaxed))
+                        {
                             break;
                         }
                         let start = b * BATCH_PATHS;
@@ -638,6 +908,11 @@ pub fn run_range(
                                     &mut scratch,
                                     &mut record,
                                 );
+                                if let Some(j) = first_bad_value(&record, undefined_allowed) {
+                                    first_bad.fetch_min(p, Ordering::Relaxed);
+                                    bad = Some((p, j, record[j]));
+                                    break 'batches;
+                                }
                                 (&record[..], &scratch.economy.draws[..])
                             };
                             stats.push(record);
@@ -655,7 +930,11 @@ pub fn run_range(
                             inputs,
                         });
                     }
-                    (stats, firm_years)
+                    WorkerResult {
+                        stats,
+                        firm_years,
+                        bad,
+                    }
                 })
                 .map_err(|source| EngineError::Thread {
                     index: w,
@@ -696,10 +975,13 @@ pub fn run_range(
                 _ => Ok(results),
             })
     })?;
+    if let Some((path, j, value)) = results.iter().filter_map(|r| r.bad).min_by_key(|b| b.0) {
+        return Err(bad(path, j, value));
+    }
     // Exact merges: the order of the workers does not matter.
-    for (stats, firm_years) in results {
-        state.stats.merge(&stats)?;
-        state.firm_years += firm_years;
+    for r in results {
+        state.stats.merge(&r.stats)?;
+        state.firm_years += r.firm_years;
     }
     Ok(state)
 }

@@ -218,6 +218,18 @@ impl Measure {
             .chain(ParkSeries::ALL.iter().map(|&m| Measure::ParkSeries(m)))
     }
 
+    /// Whether a path may leave this measure undefined (NaN, an empty cell): an IRR
+    /// where the cash flows do not change sign exactly once, a payback that never
+    /// happens. Any other measure must be a finite number on every path; the engine
+    /// stops the run otherwise.
+    pub fn may_be_undefined(self) -> bool {
+        matches!(
+            self,
+            Measure::Region(RegionMetric::Irr | RegionMetric::PaybackYears)
+                | Measure::Park(ParkMetric::PdcIrr)
+        )
+    }
+
     /// The declaration.
     pub fn def(self) -> &'static MeasureDef {
         match self {

@@ -773,3 +773,112 @@ fn no_system_font_library_is_a_dependency() {
         "plotters features {features:?} include ttf (font-kit and the system font libraries)"
     );
 }
+
+// ---------------------------------------------------------------------------
+// Huge values
+
+/// `res` with every statistic scaled so the largest magnitude becomes `top`.
+fn scaled_to(res: &Results, top: f64) -> Results {
+    let mut res = res.clone();
+    let mut largest = 0.0f64;
+    for s in &res.summary {
+        for v in [s.mean, s.p05, s.p95].into_iter().flatten() {
+            largest = largest.max(v.abs());
+        }
+    }
+    for s in &res.timeseries {
+        for v in [s.p05, s.p50, s.p95].into_iter().flatten() {
+            largest = largest.max(v.abs());
+        }
+    }
+    for q in &res.distribution {
+        largest = largest.max(q.value.map_or(0.0, f64::abs));
+    }
+    let k = top / largest;
+    let scale = |v: &mut Option<f64>| *v = v.map(|x| (x * k).clamp(-top, top));
+    for s in &mut res.summary {
+        for v in [
+            &mut s.mean,
+            &mut s.p05,
+            &mut s.p25,
+            &mut s.p50,
+            &mut s.p75,
+            &mut s.p95,
+        ] {
+            scale(v);
+        }
+    }
+    for s in &mut res.timeseries {
+        for v in [
+            &mut s.mean,
+            &mut s.p05,
+            &mut s.p25,
+            &mut s.p50,
+            &mut s.p75,
+            &mut s.p95,
+        ] {
+            scale(v);
+        }
+    }
+    for q in &mut res.distribution {
+        scale(&mut q.value);
+    }
+    res
+}
+
+#[test]
+fn charts_of_values_near_the_double_range_end_with_an_error_instead_of_looping() {
+    // Regression: with values ≥ about 1e307 the axis span overflowed to inf and
+    // plotters' tick search never returned (in `run`, even with `--charts none`,
+    // and in `report`). This test would hang before the fix.
+    let tmp = run(&[REFERENCE_PATH], "none");
+    let res = load(&results_dir(&tmp, REFERENCE_ID));
+    let huge = scaled_to(&res, 1.7e308);
+    for c in chart::charts(&huge) {
+        let svg = chart::render_svg(&c, &huge).expect_err("refused");
+        let png = chart::render_png(&c, &huge).expect_err("refused");
+        assert_eq!(svg.to_string(), png.to_string());
+        let message = svg.to_string();
+        let expected = format!("cannot draw chart {}: a value of ", c.stem);
+        assert!(
+            message.starts_with(&expected)
+                && message.ends_with("is beyond ±1e100, the largest result a run writes"),
+            "{message}"
+        );
+    }
+    // Up to the largest result a run writes, every chart draws (ticks in e-notation).
+    let big = scaled_to(&res, 1e100);
+    for c in chart::charts(&big) {
+        let svg = chart::render_svg(&c, &big).unwrap_or_else(|e| panic!("{e}"));
+        let e_ticks = ["e98", "e99", "e100"];
+        assert!(e_ticks.iter().any(|t| svg.contains(t)), "{}: {svg}", c.stem);
+    }
+}
+
+#[test]
+fn enclave_report_refuses_a_folder_with_values_beyond_the_largest_result() {
+    let tmp = run(&[REFERENCE_PATH], "none");
+    let dir = results_dir(&tmp, REFERENCE_ID);
+    // The NPV quantiles of distribution.csv, edited to 1.5e308 in magnitude.
+    let path = dir.join("distribution.csv");
+    let text = String::from_utf8(read(&path)).expect("utf-8");
+    let mut lines: Vec<String> = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if i == 1 {
+            let (head, _) = line.rsplit_once(',').expect("a value cell");
+            lines.push(format!("{head},1.5e308"));
+        } else {
+            lines.push(line.to_owned());
+        }
+    }
+    std::fs::write(&path, lines.join("\n") + "\n").expect("write");
+    // The manifest is rewritten to match, so the check that is reached is the chart's.
+    enclave::publish::write_manifest(&dir).expect("rewrite the manifest");
+    let out = tmp.cmd(&["report", "out/jilin-zhejiang", "--charts", "none"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: cannot draw chart npv-distribution: a value of 1.5e308 is beyond ±1e100, the \
+         largest result a run writes\n"
+    );
+}

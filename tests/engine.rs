@@ -254,3 +254,203 @@ fn a_scenario_without_uncertain_inputs_runs_every_path() {
         assert_eq!(state.firm_years, direct, "{paths} paths");
     }
 }
+
+/// The reference scenario with `firms.sectors[1].revenue_per_mu` drawn from
+/// `dist` (set in the library: the scenario checks would refuse such inputs).
+fn with_revenue(dist: enclave::dist::Dist) -> Scenario {
+    let mut scn = Scenario::reference().expect("bundled scenario");
+    let name = "firms.sectors[1].revenue_per_mu";
+    let dist = enclave::dist::Uncertain::new(dist, None, None).expect("valid distribution");
+    let mut params = enclave::sampling::ParamSet::default();
+    let mut found = false;
+    for p in scn.params.params() {
+        let d = if p.name == name {
+            found = true;
+            dist.clone()
+        } else {
+            p.dist.clone()
+        };
+        params.register(p.name.clone(), d);
+    }
+    assert!(
+        found,
+        "{name} is an uncertain input of the reference scenario"
+    );
+    scn.params = params;
+    scn
+}
+
+/// Revenue per mu of 1 on most paths and `huge` on one path in fifty.
+fn rare_huge_revenue(huge: f64) -> Scenario {
+    with_revenue(enclave::dist::Dist::Discrete {
+        values: vec![1.0, huge],
+        weights: vec![49.0, 1.0],
+    })
+}
+
+/// The lowest path whose record the statistics cannot take, found path by path.
+fn first_bad_path(scn: &Scenario, cfg: &RunConfig) -> (u64, usize, f64) {
+    let streams = enclave::streams::Streams::new(cfg.seed, &scn.params);
+    let layout = engine::Layout::new(scn, cfg.horizon);
+    let allowed = layout.undefined_allowed();
+    let mut scratch = engine::PathScratch::default();
+    let mut record = vec![0.0; layout.len()];
+    (0..cfg.paths)
+        .find_map(|p| {
+            engine::run_path(scn, cfg.horizon, &streams, p, &mut scratch, &mut record);
+            engine::first_bad_value(&record, &allowed).map(|j| (p, j, record[j]))
+        })
+        .expect("some path fails")
+}
+
+fn bad_result(scn: &Scenario, cfg: &RunConfig, range: std::ops::Range<u64>) -> engine::BadResult {
+    match engine::run_range(scn, cfg, range, Observe::default(), &mut |_| {}) {
+        Err(EngineError::BadResult(bad)) => *bad,
+        Err(e) => panic!("expected a bad result, got {e}"),
+        Ok(_) => panic!("expected a bad result, the run succeeded"),
+    }
+}
+
+#[test]
+fn a_non_finite_result_stops_the_run_at_the_lowest_failing_path_on_any_thread_count() {
+    // Regression: a non-finite value was counted apart and left out of every
+    // statistic, so the mean NPV came from the other paths and looked normal.
+    let scn = rare_huge_revenue(f64::MAX);
+    for paths in [600, PATHS] {
+        let cfg = RunConfig {
+            paths,
+            ..config(&scn, 1)
+        };
+        let (path, j, value) = first_bad_path(&scn, &cfg);
+        assert!(
+            path > 0,
+            "path 0 should pass, so the lowest index is tested"
+        );
+        assert!(!value.is_finite(), "{value}");
+        for threads in [1, 2, 4] {
+            let bad = bad_result(&scn, &RunConfig { threads, ..cfg }, 0..paths);
+            assert_eq!((bad.path, bad.value.to_bits()), (path, value.to_bits()));
+            let at = engine::Layout::new(&scn, cfg.horizon).locate(j);
+            assert_eq!(bad.measure, at.measure.def().name);
+        }
+    }
+    // The first failing path beyond the pilot, in a range that excludes the pilot.
+    let cfg = config(&scn, 2);
+    let start = 4 * BATCH_PATHS;
+    let streams = enclave::streams::Streams::new(cfg.seed, &scn.params);
+    let layout = engine::Layout::new(&scn, cfg.horizon);
+    let allowed = layout.undefined_allowed();
+    let mut scratch = engine::PathScratch::default();
+    let mut record = vec![0.0; layout.len()];
+    let pilot_fails = (0..engine::PILOT_PATHS).any(|p| {
+        engine::run_path(&scn, cfg.horizon, &streams, p, &mut scratch, &mut record);
+        engine::first_bad_value(&record, &allowed).is_some()
+    });
+    assert!(pilot_fails, "the pilot holds a failing path");
+    // The pilot fixes every range's grids, so its failing path stops any range.
+    let (first, _, _) = first_bad_path(&scn, &cfg);
+    assert_eq!(bad_result(&scn, &cfg, start..PATHS).path, first);
+}
+
+#[test]
+fn a_bad_result_names_the_path_measure_alternative_region_and_how_to_replay_it() {
+    let scn = rare_huge_revenue(f64::MAX);
+    let cfg = RunConfig {
+        paths: 300,
+        ..config(&scn, 2)
+    };
+    let bad = bad_result(&scn, &cfg, 0..cfg.paths);
+    let text = EngineError::BadResult(Box::new(bad.clone())).to_string();
+    // Pinned for this seed: the path and quantity are a function of the scenario and seed.
+    let expected = "path 52 of scenario `jilin-zhejiang`: npv of region `zhejiang` under alternative \
+                    `fixed 50:50` is NaN (not a number); the run stops rather than leave the path \
+                    out of the statistics (to replay the path: --seed 20180330 --horizon 10 \
+                    --paths 53, whose last path it is)";
+    assert_eq!(text, expected);
+    // Replaying with the suggested settings stops at the same path with the same error.
+    let replay = RunConfig {
+        paths: bad.path + 1,
+        ..cfg
+    };
+    let again = bad_result(&scn, &replay, 0..replay.paths);
+    assert_eq!(again.to_string(), bad.to_string());
+
+    // Hand-made errors: a finite value beyond the limit, and a park series.
+    let park = engine::BadResult {
+        scenario: "s".into(),
+        seed: 7,
+        horizon: 30,
+        path: 12,
+        alternative: None,
+        region: None,
+        measure: "tax_pool",
+        year: Some(2031),
+        value: 2.5e120,
+    };
+    assert_eq!(
+        park.to_string(),
+        "path 12 of scenario `s`: tax_pool in 2031 of the park is 2.5e120, beyond ±1e100, the \
+         largest result the statistics can hold; the run stops rather than leave the path out of \
+         the statistics (to replay the path: --seed 7 --horizon 30 --paths 13, whose last path it is)"
+    );
+}
+
+#[test]
+fn a_finite_result_beyond_the_statistics_range_stops_the_run() {
+    // Regression: values beyond ~1e154 overflowed the sums of squares, and sd and se
+    // came out blank, which means "undefined".
+    let scn = rare_huge_revenue(1e120);
+    let cfg = RunConfig {
+        paths: 300,
+        ..config(&scn, 2)
+    };
+    let bad = bad_result(&scn, &cfg, 0..cfg.paths);
+    assert!(bad.value.is_finite() && bad.value.abs() > engine::MAX_RESULT_MAGNITUDE);
+    assert_eq!(bad.path, first_bad_path(&scn, &cfg).0);
+}
+
+#[test]
+fn undefined_is_allowed_only_for_irr_and_payback() {
+    let scn = Scenario::reference().expect("bundled scenario");
+    let layout = engine::Layout::new(&scn, 10);
+    let allowed = layout.undefined_allowed();
+    for (j, &ok) in allowed.iter().enumerate() {
+        let name = layout.locate(j).measure.def().name;
+        assert_eq!(
+            ok,
+            ["irr", "payback_years", "pdc_irr"].contains(&name),
+            "{name}"
+        );
+    }
+    // locate inverts the index functions.
+    use enclave::schema::{ParkMetric, ParkSeries, RegionMetric, RegionSeries};
+    let j = layout.region_series(1, 1, RegionSeries::TaxAllocation, 7);
+    let at = layout.locate(j);
+    assert_eq!(
+        (at.alternative, at.region, at.year),
+        (Some(1), Some(1), Some(7))
+    );
+    assert_eq!(
+        at.measure,
+        enclave::schema::Measure::RegionSeries(RegionSeries::TaxAllocation)
+    );
+    let at = layout.locate(layout.park_series(ParkSeries::LandPool, 9));
+    assert_eq!((at.alternative, at.year), (None, Some(9)));
+    let at = layout.locate(layout.park_metric(ParkMetric::PdcIrr));
+    assert_eq!(
+        at.measure,
+        enclave::schema::Measure::Park(ParkMetric::PdcIrr)
+    );
+    let at = layout.locate(layout.region_metric(2, 0, RegionMetric::GdpCredit));
+    assert_eq!(
+        (at.alternative, at.region, at.year),
+        (Some(2), Some(0), None)
+    );
+    // NaN where allowed passes; inf never does.
+    let mut record = vec![0.0; layout.len()];
+    let irr = layout.region_metric(0, 0, RegionMetric::Irr);
+    record[irr] = f64::NAN;
+    assert_eq!(engine::first_bad_value(&record, &allowed), None);
+    record[irr] = f64::INFINITY;
+    assert_eq!(engine::first_bad_value(&record, &allowed), Some(irr));
+}

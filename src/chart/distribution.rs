@@ -10,7 +10,9 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::Chart;
-use super::style::{DrawResult, GREY, err, header, money_label, region_colour, text, tick};
+use super::style::{
+    DrawResult, GREY, axis_range, err, header, money_label, region_colour, text, tick,
+};
 use crate::results::Results;
 use crate::schema::RegionMetric;
 
@@ -140,8 +142,7 @@ pub fn npv_distribution<DB: DrawingBackend>(
         .collect();
     let values = quantiles.iter().flatten().flatten().map(|&(_, v)| v);
     let (lo, hi) = values.fold((0.0f64, 0.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
-    let pad = (hi - lo).max(1.0) * 0.04;
-    let (x0, x1) = (lo - pad, hi + pad);
+    let (x0, x1) = axis_range(lo, hi, 1.0, 0.04)?;
 
     let area = header(root, &chart_def.title, scn)?;
     let mut chart = row_axes(
@@ -234,8 +235,7 @@ pub fn alternatives<DB: DrawingBackend>(
             }
         }
     }
-    let pad = (hi - lo).max(1.0) * 0.04;
-    let (x0, x1) = (lo - pad, hi + pad);
+    let (x0, x1) = axis_range(lo, hi, 1.0, 0.04)?;
 
     let area = header(root, &chart_def.title, scn)?;
     let (w, _) = area.dim_in_pixel();

@@ -7,7 +7,9 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::Chart;
-use super::style::{DrawResult, GREY, err, header, money_label, region_colour, text, tick};
+use super::style::{
+    DrawResult, GREY, axis_range, err, header, money_label, region_colour, text, tick,
+};
 use crate::results::{Results, SeriesRow};
 use crate::schema::{ParkSeries, RegionSeries};
 
@@ -39,14 +41,14 @@ fn fan_panel<DB: DrawingBackend>(
     );
     let all = p05.iter().chain(&p95).chain(&p50).map(|p| p.1);
     let (lo, hi) = all.fold((0.0f64, 0.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
-    let pad = (hi - lo).max(if percent { 0.01 } else { 1.0 }) * 0.05;
+    let (lo, hi) = axis_range(lo, hi, if percent { 0.01 } else { 1.0 }, 0.05)?;
     let mut chart = ChartBuilder::on(area)
         .margin(12)
         .margin_right(28)
         .margin_top(36)
         .x_label_area_size(36)
         .y_label_area_size(72)
-        .build_cartesian_2d(y0..y1.max(y0 + 1.0), (lo - pad)..(hi + pad))
+        .build_cartesian_2d(y0..y1.max(y0 + 1.0), lo..hi)
         .map_err(err)?;
     let y_fmt = |v: &f64| {
         if percent {

@@ -9,6 +9,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use crate::engine::MAX_RESULT_MAGNITUDE;
 use crate::scenario::Scenario;
 
 /// The font family the bundled font is registered under, written as a CSS list so
@@ -99,10 +100,30 @@ pub fn money_label(scn: &Scenario) -> String {
     scn.money_unit.clone()
 }
 
+/// The padded axis range around `[lo, hi]` (which includes 0): the span is at
+/// least `min_span`, and `pad` of it is added on each side.
+///
+/// # Errors
+/// When a value is not finite or beyond ±[`MAX_RESULT_MAGNITUDE`], the largest
+/// result a run writes: plotters' tick search loops forever once the span of an
+/// axis overflows, so such files (edited, or not from a run) are refused.
+pub fn axis_range(lo: f64, hi: f64, min_span: f64, pad: f64) -> Result<(f64, f64), String> {
+    let widest = if lo.abs() > hi.abs() { lo } else { hi };
+    if widest.is_nan() || widest.abs() > MAX_RESULT_MAGNITUDE {
+        return Err(format!(
+            "a value of {widest:e} is beyond ±{MAX_RESULT_MAGNITUDE:e}, the largest result a run writes"
+        ));
+    }
+    let pad = (hi - lo).max(min_span) * pad;
+    Ok((lo - pad, hi + pad))
+}
+
 /// A compact number for axis ticks: 1 234, 12.5, 0.25, −3 000.
 pub fn tick(v: f64) -> String {
     let a = v.abs();
-    let s = if a >= 100.0 || v.fract() == 0.0 {
+    let s = if a >= 1e15 {
+        format!("{v:.2e}")
+    } else if a >= 100.0 || v.fract() == 0.0 {
         format!("{:.0}", v)
     } else if a >= 1.0 {
         format!("{:.1}", v)

@@ -42,6 +42,17 @@ pub struct Args {
     /// Worker threads (default: one per core).
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub threads: usize,
+    /// Most worker threads `--threads` may ask for (default: 4 per core).
+    #[arg(long, value_name = "N")]
+    pub max_threads: Option<usize>,
+    /// Most work a run may be expected to take, in firm-years (paths × horizon ×
+    /// (arrivals + firms + alternatives × regions) a year); refused before it starts.
+    #[arg(long, value_name = "UNITS", default_value_t = DEFAULT_MAX_WORK, value_parser = parse_budget)]
+    pub max_work: f64,
+    /// Most memory a run's statistics may be expected to take, e.g. 4G or 512M;
+    /// refused before it starts.
+    #[arg(long, value_name = "SIZE", default_value = "4G", value_parser = parse_size)]
+    pub max_memory: u64,
     /// Also write every path's results and input draws (paths.csv, paths_park.csv,
     /// paths_inputs.csv).
     #[arg(long)]
@@ -56,6 +67,38 @@ pub struct Args {
     /// are skipped when their scenario, seed, paths, horizon and engine version match).
     #[arg(long)]
     pub force: bool,
+}
+
+/// Default `--max-work`: 250 times the reference scenario's 10,000 paths, which
+/// are estimated at 2·10^8 units (the estimate is an upper bound: they simulate
+/// 2·10^7 firm-years, in 2.5 s on two cores).
+pub const DEFAULT_MAX_WORK: f64 = 5e10;
+
+/// Worker threads allowed per core unless `--max-threads` says otherwise.
+pub const THREADS_PER_CORE: usize = 4;
+
+/// A work budget: a finite number > 0, such as `5e10`.
+fn parse_budget(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(x) if x.is_finite() && x > 0.0 => Ok(x),
+        _ => Err("expected a finite number > 0, such as 5e10".to_owned()),
+    }
+}
+
+/// A size such as `512M`, `4G` or `1T` (binary units), in bytes.
+fn parse_size(text: &str) -> Result<u64, String> {
+    let (digits, shift) = match text.char_indices().last() {
+        Some((i, 'K' | 'k')) => (&text[..i], 10),
+        Some((i, 'M' | 'm')) => (&text[..i], 20),
+        Some((i, 'G' | 'g')) => (&text[..i], 30),
+        Some((i, 'T' | 't')) => (&text[..i], 40),
+        _ => return Err("expected a size such as 512M, 4G or 1T".to_owned()),
+    };
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| "expected a whole number before the unit, such as 512M or 4G".to_owned())?;
+    n.checked_mul(1 << shift)
+        .ok_or_else(|| format!("expected a size below 2^64 bytes, found {text}"))
 }
 
 /// Chart formats, as the `--charts` flag spells them.
@@ -145,6 +188,14 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         Ok(l) => l,
         Err(code) => return Ok(code),
     };
+    // Every limit is checked for every scenario before any of them runs.
+    let refusals = refusals(args, &loaded);
+    if !refusals.is_empty() {
+        for r in refusals {
+            super::note(format_args!("error: {r}"));
+        }
+        return Ok(ExitCode::from(super::EXIT_BAD_INPUT));
+    }
     let signals = Signals::install()?;
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create output folder {}", args.out.display()))?;
@@ -246,6 +297,69 @@ fn config(args: &Args, scn: &Scenario) -> RunConfig {
     cfg.horizon = args.horizon.unwrap_or(cfg.horizon);
     cfg.threads = args.threads;
     cfg
+}
+
+/// Why each run would be refused, before any starts: too many threads, arrivals
+/// beyond their limit over a `--horizon` longer than the file's, or expected work
+/// or memory over their budgets. Each message says the limit and how to change it.
+fn refusals(args: &Args, loaded: &[super::Loaded]) -> Vec<String> {
+    let mut out = Vec::new();
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let max_threads = args
+        .max_threads
+        .unwrap_or(THREADS_PER_CORE.saturating_mul(cores));
+    if args.threads > max_threads {
+        let why = match args.max_threads {
+            Some(_) => "--max-threads".to_owned(),
+            None => format!("{THREADS_PER_CORE} per core on {cores} cores"),
+        };
+        out.push(format!(
+            "--threads {} is above the limit of {max_threads} worker threads ({why}); raise the limit with --max-threads {}",
+            args.threads, args.threads
+        ));
+        return out;
+    }
+    for l in loaded {
+        let scn = &l.scenario;
+        let cfg = config(args, scn);
+        if let Some(p) = enclave::scenario::arrivals_problem(scn, cfg.horizon) {
+            out.push(format!(
+                "{}: {}: with --horizon {}: {}",
+                l.file, p.field, cfg.horizon, p.message
+            ));
+            continue;
+        }
+        let e = engine::estimate(scn, &cfg);
+        if e.work.is_nan() || e.work > args.max_work {
+            out.push(format!(
+                "{}: expected work of about {:.2e} firm-years ({} paths × {} years × ({:.1} arrivals + {:.0} firms + {} alternative-region evaluations) a year) is above the budget of {:.2e}; lower --paths or --horizon, or raise the budget with --max-work {:.1e}",
+                l.file,
+                e.work,
+                cfg.paths,
+                cfg.horizon,
+                e.arrivals_per_year,
+                e.firms_per_year,
+                e.evaluations_per_year,
+                args.max_work,
+                e.work * 1.01
+            ));
+        }
+        let mib = |bytes: f64| (bytes / f64::from(1u32 << 20)).ceil();
+        if e.memory_bytes.is_nan() || e.memory_bytes > args.max_memory as f64 {
+            out.push(format!(
+                "{}: the run needs about {:.0} MiB of memory ({} alternatives × {} regions × {} years of statistics on {} workers), above the budget of {:.0} MiB; use fewer alternatives, a shorter --horizon or fewer --threads, or raise the budget with --max-memory {:.0}M",
+                l.file,
+                mib(e.memory_bytes),
+                scn.alternatives.len(),
+                scn.regions.len(),
+                cfg.horizon,
+                e.workers,
+                mib(args.max_memory as f64),
+                mib(e.memory_bytes)
+            ));
+        }
+    }
+    out
 }
 
 /// Whether `dir` holds the complete results of this very run: it matches its

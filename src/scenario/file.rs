@@ -10,6 +10,8 @@ use std::fmt;
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
+use super::limits::MAX_EXACT_INTEGER;
+
 /// The whole scenario file.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -613,51 +615,85 @@ pub struct SharingFile {
 }
 
 /// A sharing formula as written, tagged by `kind`.
+///
+/// Each kind's fields are a struct of their own, so that the first stage can read
+/// a formula's body again on its own and name the exact key of an error inside it
+/// (serde reads a tagged formula through a buffer that loses the path).
 #[derive(Debug, Clone, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum FormulaFile {
     /// Constant shares.
-    Fixed {
-        /// Share per region id.
-        shares: BTreeMap<String, f64>,
-    },
+    Fixed(FixedFile),
     /// Shares = equity shares.
-    Equity {},
+    Equity(NoFieldsFile),
     /// Shares ∝ cumulative contributions.
-    Contribution {},
+    Contribution(NoFieldsFile),
     /// Formulas by period of years of cooperation.
-    Schedule {
-        /// Periods, contiguous from year 1.
-        periods: Vec<PeriodFile>,
-    },
+    Schedule(ScheduleFile),
     /// A growing base kept by its owner; the excess split by `inner`.
-    Incremental {
-        /// Region keeping the base.
-        owner: String,
-        /// Base in year 1.
-        base: f64,
-        /// Yearly growth of the base.
-        #[serde(default)]
-        base_growth: f64,
-        /// Formula for the excess.
-        inner: Box<FormulaFile>,
-    },
+    Incremental(IncrementalFile),
     /// Tranches of the pool, each split its own way.
-    Tiered {
-        /// Tranches in increasing order.
-        tranches: Vec<TrancheFile>,
-    },
+    Tiered(TieredFile),
     /// A minimum return on invested capital, guaranteed by another region.
-    GuaranteedReturn {
-        /// Region guaranteed the return.
-        beneficiary: String,
-        /// Region paying any shortfall.
-        guarantor: String,
-        /// Yearly return on the beneficiary's invested capital.
-        rate: f64,
-        /// Formula before the guarantee.
-        inner: Box<FormulaFile>,
-    },
+    GuaranteedReturn(GuaranteedReturnFile),
+}
+
+/// `kind = "fixed"`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FixedFile {
+    /// Share per region id.
+    pub shares: BTreeMap<String, f64>,
+}
+
+/// `kind = "equity"` and `kind = "contribution"`: no other field.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoFieldsFile {}
+
+/// `kind = "schedule"`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleFile {
+    /// Periods, contiguous from year 1.
+    pub periods: Vec<PeriodFile>,
+}
+
+/// `kind = "incremental"`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IncrementalFile {
+    /// Region keeping the base.
+    pub owner: String,
+    /// Base in year 1.
+    pub base: f64,
+    /// Yearly growth of the base.
+    #[serde(default)]
+    pub base_growth: f64,
+    /// Formula for the excess.
+    pub inner: Box<FormulaFile>,
+}
+
+/// `kind = "tiered"`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TieredFile {
+    /// Tranches in increasing order.
+    pub tranches: Vec<TrancheFile>,
+}
+
+/// `kind = "guaranteed_return"`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GuaranteedReturnFile {
+    /// Region guaranteed the return.
+    pub beneficiary: String,
+    /// Region paying any shortfall.
+    pub guarantor: String,
+    /// Yearly return on the beneficiary's invested capital.
+    pub rate: f64,
+    /// Formula before the guarantee.
+    pub inner: Box<FormulaFile>,
 }
 
 /// One period of a `schedule`.
@@ -728,6 +764,21 @@ pub struct DistFile {
     pub upper: Option<f64>,
 }
 
+/// An integer written for a number, refused when an `f64` cannot hold it exactly.
+fn exact_integer<E: de::Error>(magnitude: u64, negative: bool) -> Result<Num, E> {
+    let limit = MAX_EXACT_INTEGER.unsigned_abs();
+    if magnitude > limit {
+        let sign = if negative { "-" } else { "" };
+        return Err(E::custom(format!(
+            "expected a number of magnitude at most {limit} (2^53, above which it would be rounded), found {sign}{magnitude}"
+        )));
+    }
+    // At most 2^53, so the conversion is exact (and so is the u64 → f64 step).
+    let x = f64::from(u32::try_from(magnitude >> 32).unwrap_or(u32::MAX)) * 4_294_967_296.0
+        + f64::from(u32::try_from(magnitude & 0xffff_ffff).unwrap_or(u32::MAX));
+    Ok(Num::Number(if negative { -x } else { x }))
+}
+
 impl<'de> Deserialize<'de> for Num {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct NumVisitor;
@@ -737,10 +788,10 @@ impl<'de> Deserialize<'de> for Num {
                 f.write_str("a number or a distribution table such as { dist = \"normal\", mean = 1.0, sd = 0.1 }")
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<Num, E> {
-                Ok(Num::Number(v as f64))
+                exact_integer(v.unsigned_abs(), v < 0)
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Num, E> {
-                Ok(Num::Number(v as f64))
+                exact_integer(v, false)
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<Num, E> {
                 Ok(Num::Number(v))

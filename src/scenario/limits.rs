@@ -47,6 +47,70 @@ pub const MAX_FORMULA_DEPTH: usize = 8;
 /// wrong type; it bounds how many such problems one run can report.
 pub const MAX_READ_PASSES: usize = 200;
 
+/// Most bytes the first stage re-reads in all (a file's size × its passes): a
+/// file larger than `MAX_REREAD_BYTES / MAX_READ_PASSES` gets fewer passes, so
+/// reading stays linear in the file's size.
+pub const MAX_REREAD_BYTES: u64 = 256 << 20;
+
+/// Earliest `scenario.start_year`.
+pub const MIN_START_YEAR: i32 = 1900;
+
+/// Latest `scenario.start_year`; with [`MAX_YEARS_AFTER_START`] and
+/// [`MAX_HORIZON`] every calendar year the model names fits an `i32` exactly.
+pub const MAX_START_YEAR: i32 = 2200;
+
+/// Latest year of cooperation a `schedule` period may name
+/// (`sharing[].*.periods[].years`); years beyond the horizon are never reached, so
+/// `[11, 9999]` reads as "from year 11 on".
+pub const MAX_SCHEDULE_YEAR: u32 = 9999;
+
+/// Largest integer a number field takes exactly (2^53): beyond it an `f64` rounds.
+pub const MAX_EXACT_INTEGER: i64 = 1 << 53;
+
+/// Most sharing alternatives (`[[sharing]]`); each multiplies the statistics kept.
+pub const MAX_ALTERNATIVES: usize = 100;
+
+/// Most sectors (`[[firms.sectors]]`).
+pub const MAX_SECTORS: usize = 100;
+
+/// Most build phases (`[[park.phases]]`).
+pub const MAX_PHASES: usize = 100;
+
+/// Most contributions (`[[contributions]]`).
+pub const MAX_CONTRIBUTIONS: usize = 1000;
+
+/// Most periods of a `schedule` or tranches of a `tiered` formula.
+pub const MAX_FORMULA_PARTS: usize = 100;
+
+/// Largest scenario file in bytes (4 MiB); checked before the file is read. A
+/// real scenario is tens of kilobytes; parsing a file of dense tables takes about
+/// 80 bytes of memory per byte, so this bounds validation to a few hundred MB.
+pub const MAX_FILE_BYTES: u64 = 4 << 20;
+
+/// Most prospective firms a year may expect at the top of the arrival rate's
+/// range: `firms.arrival_rate` × every contribution's `attractiveness` ×
+/// `taxes.rebate.attractiveness` × the macro shock's multiplier at
+/// [`MACRO_TAIL_SD`] standard deviations. Each prospective firm is drawn one by
+/// one, so the rate bounds the work of a year.
+pub const MAX_ARRIVALS_PER_YEAR: f64 = 1e6;
+
+/// Standard deviations of the macro level m_t at which its multiplier e^m_t is
+/// taken when bounding the arrival rate (a 1-in-10^9 draw).
+pub const MACRO_TAIL_SD: f64 = 6.0;
+/// Largest magnitude of any number in a scenario file, and of any value a
+/// distribution can draw (its quantiles at 0 and 1, the unbounded tails of a
+/// normal or lognormal taken at probabilities 1e-12 and 1 − 1e-12). Money amounts
+/// in the money unit, rates, counts and areas all stay far below it; it keeps every
+/// product the economy forms far from the double range.
+pub const MAX_INPUT_MAGNITUDE: f64 = 1e12;
+
+/// Largest shape parameter of a `beta` distribution.
+pub const MAX_BETA_SHAPE: f64 = crate::dist::MAX_BETA_SHAPE;
+
+/// Largest magnitude of a path's result; a run stops at the first path beyond it
+/// (or not finite), as the statistics could not hold it exactly.
+pub const MAX_RESULT_MAGNITUDE: f64 = crate::engine::MAX_RESULT_MAGNITUDE;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -70,6 +134,22 @@ mod tests {
             format!("| `MAX_REBATE_YEARS` | {MAX_REBATE_YEARS} |"),
             format!("| `MAX_FORMULA_DEPTH` | {MAX_FORMULA_DEPTH} |"),
             format!("| `MAX_READ_PASSES` | {MAX_READ_PASSES} |"),
+            format!("| `MAX_REREAD_BYTES` | {MAX_REREAD_BYTES} |"),
+            format!("| `MIN_START_YEAR` | {MIN_START_YEAR} |"),
+            format!("| `MAX_START_YEAR` | {MAX_START_YEAR} |"),
+            format!("| `MAX_SCHEDULE_YEAR` | {MAX_SCHEDULE_YEAR} |"),
+            format!("| `MAX_EXACT_INTEGER` | {MAX_EXACT_INTEGER} |"),
+            format!("| `MAX_ALTERNATIVES` | {MAX_ALTERNATIVES} |"),
+            format!("| `MAX_SECTORS` | {MAX_SECTORS} |"),
+            format!("| `MAX_PHASES` | {MAX_PHASES} |"),
+            format!("| `MAX_CONTRIBUTIONS` | {MAX_CONTRIBUTIONS} |"),
+            format!("| `MAX_FORMULA_PARTS` | {MAX_FORMULA_PARTS} |"),
+            format!("| `MAX_FILE_BYTES` | {MAX_FILE_BYTES} |"),
+            format!("| `MAX_ARRIVALS_PER_YEAR` | {MAX_ARRIVALS_PER_YEAR} |"),
+            format!("| `MACRO_TAIL_SD` | {MACRO_TAIL_SD} |"),
+            format!("| `MAX_INPUT_MAGNITUDE` | {MAX_INPUT_MAGNITUDE:e} |"),
+            format!("| `MAX_BETA_SHAPE` | {MAX_BETA_SHAPE:e} |"),
+            format!("| `MAX_RESULT_MAGNITUDE` | {MAX_RESULT_MAGNITUDE:e} |"),
             format!("| `horizon` | integer | `30` | 1 – {MAX_HORIZON} |"),
             format!("`--horizon YEARS` (1 – {MAX_HORIZON})"),
             format!("the\n{MIN_REGIONS}–{MAX_REGIONS} regions"),
@@ -90,6 +170,8 @@ mod tests {
             format!("| `loss_carry_years` | integer | `5` | 0 – {MAX_LOSS_CARRY_YEARS} |"),
             format!("| `years` | integer | `0` | 0 – {MAX_REBATE_YEARS} |"),
             format!("at most {MAX_FORMULA_DEPTH} levels below the top formula"),
+            format!("| `start_year` | integer | required | {MIN_START_YEAR} – {MAX_START_YEAR} |"),
+            format!("with `last ≥ first`, each 1 – {MAX_SCHEDULE_YEAR}."),
         ];
         let missing: Vec<&String> = expected
             .iter()

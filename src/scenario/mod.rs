@@ -8,11 +8,14 @@
 //! input ([`Value`]). All problems found are reported together, each with the file,
 //! line, field path and what was expected ([`Problem`]).
 
+pub mod bounds;
 pub mod file;
 pub mod limits;
 mod locate;
 mod read;
 mod validate;
+
+pub use validate::arrivals_problem;
 
 use std::fmt;
 use std::path::Path;
@@ -457,11 +460,36 @@ impl Scenario {
     /// [`ScenarioError::Io`] if the file cannot be read, [`ScenarioError::Invalid`]
     /// with every problem found otherwise.
     pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
-            path: path.display().to_string(),
+        use std::io::Read;
+        let name = path.display().to_string();
+        let io = |source| ScenarioError::Io {
+            path: name.clone(),
             source,
-        })?;
-        Scenario::parse(&text, &path.display().to_string())
+        };
+        // Never more than one byte past the limit is read, whatever the file's size.
+        let mut bytes = Vec::new();
+        std::fs::File::open(path)
+            .and_then(|f| f.take(limits::MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
+            .map_err(io)?;
+        Scenario::from_bytes(&bytes, &name)
+    }
+
+    /// Checks the bytes of a scenario file, as [`Scenario::load`] does once it has
+    /// read them (size, encoding, then [`Scenario::parse`]); `file` names them in
+    /// error messages.
+    ///
+    /// # Errors
+    /// [`ScenarioError::Invalid`] with every problem found.
+    pub fn from_bytes(bytes: &[u8], file: &str) -> Result<Scenario, ScenarioError> {
+        let invalid = |problem: Problem| ScenarioError::Invalid {
+            file: file.to_owned(),
+            problems: vec![problem],
+        };
+        if let Some(p) = too_large(bytes.len()) {
+            return Err(invalid(p));
+        }
+        let text = decode_utf8(bytes).map_err(invalid)?;
+        Scenario::parse(text, file)
     }
 
     /// The bundled reference scenario.
@@ -481,10 +509,14 @@ impl Scenario {
             file: file.to_owned(),
             problems,
         };
+        if let Some(p) = too_large(text.len()) {
+            return Err(invalid(vec![p]));
+        }
         let raw = read::deserialize(text).map_err(invalid)?;
         let mut scenario = validate::validate(raw).map_err(|mut problems| {
+            let lines = locate::Locator::new(text);
             for p in &mut problems {
-                p.line = locate::line_of(text, &p.field);
+                p.line = lines.line_of(&p.field);
             }
             invalid(problems)
         })?;
@@ -499,9 +531,62 @@ impl Scenario {
     }
 
     /// Calendar year of year index `t`.
+    ///
+    /// Validation bounds `start_year` to [`limits::MAX_START_YEAR`] and every year
+    /// index the model uses stays below [`limits::MAX_YEARS_AFTER_START`] +
+    /// [`limits::MAX_HORIZON`], so the sum is exact; the saturation is never reached.
     pub fn year(&self, t: u32) -> i32 {
-        self.start_year + t as i32
+        i32::try_from(t).map_or(i32::MAX, |t| self.start_year.saturating_add(t))
     }
+}
+
+/// The problem of a file of `len` bytes, when it is over [`limits::MAX_FILE_BYTES`].
+fn too_large(len: usize) -> Option<Problem> {
+    let max = limits::MAX_FILE_BYTES;
+    (u64::try_from(len).unwrap_or(u64::MAX) > max).then(|| Problem {
+        line: None,
+        field: "(file)".to_owned(),
+        message: format!(
+            "expected a scenario file of at most {max} bytes ({} MiB), found a larger one",
+            max >> 20
+        ),
+    })
+}
+
+/// The text of a scenario file, which must be UTF-8 (with or without a byte order
+/// mark). A UTF-16 file is named as such; otherwise the first byte that is not
+/// UTF-8 is located by byte offset, line and column (in characters).
+fn decode_utf8(bytes: &[u8]) -> Result<&str, Problem> {
+    let utf16 = match bytes {
+        [0xFF, 0xFE, ..] => Some("UTF-16LE"),
+        [0xFE, 0xFF, ..] => Some("UTF-16BE"),
+        _ => None,
+    };
+    if let Some(encoding) = utf16 {
+        return Err(Problem {
+            line: Some(1),
+            field: "(encoding)".to_owned(),
+            message: format!(
+                "the file is {encoding} (it starts with a {encoding} byte order mark); save it as UTF-8"
+            ),
+        });
+    }
+    std::str::from_utf8(bytes).map_err(|e| {
+        let offset = e.valid_up_to();
+        // Valid up to `offset`, so this prefix decodes.
+        let before = std::str::from_utf8(&bytes[..offset]).unwrap_or_default();
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let line = before.matches('\n').count() + 1;
+        let column = before[line_start..].chars().count() + 1;
+        Problem {
+            line: Some(line),
+            field: "(encoding)".to_owned(),
+            message: format!(
+                "the byte at offset {offset} (0x{:02X}, line {line}, column {column}) is not valid UTF-8; the file must be UTF-8 (convert a GBK file with e.g. `iconv -f GBK -t UTF-8`)",
+                bytes[offset]
+            ),
+        }
+    })
 }
 
 /// SHA-256 of bytes as lower-case hex.

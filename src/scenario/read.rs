@@ -8,7 +8,9 @@
 
 use super::Problem;
 use super::file::ScenarioFile;
-use super::limits::MAX_READ_PASSES;
+use super::limits::{
+    MAX_ALTERNATIVES, MAX_CONTRIBUTIONS, MAX_PHASES, MAX_READ_PASSES, MAX_REREAD_BYTES, MAX_SECTORS,
+};
 use super::locate::{self, Step, steps};
 
 /// First stage: TOML text → [`ScenarioFile`].
@@ -23,11 +25,19 @@ pub fn deserialize(text: &str) -> Result<ScenarioFile, Vec<Problem>> {
         Ok(t) => t,
         Err(e) => return Err(vec![toml_problem(text, &e)]),
     };
-    let mut problems: Vec<Problem> = Vec::new();
+    // Parsed for positions once, on the first problem.
+    let mut locator: Option<locate::Locator<'_>> = None;
+    let mut problems = truncate_long_arrays(&mut table, text, &mut locator);
+    // Each pass reads the whole table again: a large file gets fewer passes, so the
+    // passes together read at most MAX_REREAD_BYTES (and at least two are made).
+    let len = u64::try_from(text.len()).unwrap_or(u64::MAX).max(1);
+    let passes = usize::try_from(MAX_REREAD_BYTES / len)
+        .unwrap_or(MAX_READ_PASSES)
+        .clamp(2, MAX_READ_PASSES);
     let mut seen: Vec<String> = Vec::new();
     let mut attempts: Vec<(String, usize)> = Vec::new();
     let mut quiet: Vec<String> = Vec::new();
-    for _ in 0..MAX_READ_PASSES {
+    for _ in 0..passes {
         let err = match serde_path_to_error::deserialize::<_, ScenarioFile>(toml::Value::Table(
             table.clone(),
         )) {
@@ -39,7 +49,7 @@ pub fn deserialize(text: &str) -> Result<ScenarioFile, Vec<Problem>> {
         if path == "." {
             path.clear();
         }
-        let message = err.inner().message().trim().to_owned();
+        let (path, message) = inside_formula(&mut table, path, err.inner().message().trim());
         let join = |a: &str, b: &str| {
             if a.is_empty() {
                 b.to_owned()
@@ -87,7 +97,9 @@ pub fn deserialize(text: &str) -> Result<ScenarioFile, Vec<Problem>> {
                 field.clone()
             };
             problems.push(Problem {
-                line: locate::line_of(text, &field),
+                line: locator
+                    .get_or_insert_with(|| locate::Locator::new(text))
+                    .line_of(&field),
                 field: field_name,
                 message,
             });
@@ -150,6 +162,94 @@ pub fn deserialize(text: &str) -> Result<ScenarioFile, Vec<Problem>> {
         }
     }
     Err(problems)
+}
+
+/// Cuts the arrays of tables that have a count limit down to it, with a problem
+/// for each, before anything else reads them: a file far over a limit then costs
+/// no more memory or time to refuse than one at it. (Validation checks the same
+/// limits for scenarios built otherwise.)
+fn truncate_long_arrays<'t>(
+    table: &mut toml::Table,
+    text: &'t str,
+    locator: &mut Option<locate::Locator<'t>>,
+) -> Vec<Problem> {
+    let limits: [(&str, usize, &str); 4] = [
+        ("park.phases", MAX_PHASES, "phases"),
+        ("contributions", MAX_CONTRIBUTIONS, "contributions"),
+        ("firms.sectors", MAX_SECTORS, "sectors"),
+        ("sharing", MAX_ALTERNATIVES, "alternatives"),
+    ];
+    let mut problems = Vec::new();
+    for (field, max, what) in limits {
+        if let Some(toml::Value::Array(items)) = get_at(table, field)
+            && items.len() > max
+        {
+            let found = items.len();
+            items.truncate(max);
+            problems.push(Problem {
+                line: locator
+                    .get_or_insert_with(|| locate::Locator::new(text))
+                    .line_of(field),
+                field: field.to_owned(),
+                message: format!("expected at most {max} {what}, found {found}"),
+            });
+        }
+    }
+    problems
+}
+
+/// The exact path and message of an error serde reported at a formula's table.
+///
+/// serde reads a formula (tagged by `kind`) through a buffer that loses the path
+/// below it, so an error in a tranche, period or inner formula comes back at the
+/// formula. Its body is read again on its own, as the struct of its kind, which
+/// names the key; nested formulas are followed down the same way.
+fn inside_formula(table: &mut toml::Table, mut path: String, message: &str) -> (String, String) {
+    let mut message = message.to_owned();
+    // Each step goes one formula deeper, so the depth of the file bounds the loop.
+    loop {
+        let Some(toml::Value::Table(formula)) = get_at(table, &path).map(|v| v.clone()) else {
+            return (path, message);
+        };
+        let Some(toml::Value::String(kind)) = formula.get("kind").cloned() else {
+            return (path, message);
+        };
+        let mut body = formula;
+        body.remove("kind");
+        let Some((inner, inner_message)) = body_error(&kind, body) else {
+            return (path, message);
+        };
+        let inner = if inner == "." { String::new() } else { inner };
+        if inner.is_empty() {
+            // An error at the body itself (an unknown or missing key): its message
+            // names the key, and the path stays the formula's.
+            return (path, inner_message);
+        }
+        path = format!("{path}.{inner}");
+        message = inner_message;
+    }
+}
+
+/// The path and message of the first error reading a formula's `body` (without its
+/// `kind`) as the struct of `kind`; `None` for an unknown kind or a body that reads.
+fn body_error(kind: &str, body: toml::Table) -> Option<(String, String)> {
+    use super::file::{
+        FixedFile, GuaranteedReturnFile, IncrementalFile, NoFieldsFile, ScheduleFile, TieredFile,
+    };
+    fn read<T: serde::de::DeserializeOwned>(body: toml::Table) -> Option<(String, String)> {
+        serde_path_to_error::deserialize::<_, T>(toml::Value::Table(body))
+            .err()
+            .map(|e| (e.path().to_string(), e.inner().message().trim().to_owned()))
+    }
+    match kind {
+        "fixed" => read::<FixedFile>(body),
+        "equity" | "contribution" => read::<NoFieldsFile>(body),
+        "schedule" => read::<ScheduleFile>(body),
+        "incremental" => read::<IncrementalFile>(body),
+        "tiered" => read::<TieredFile>(body),
+        "guaranteed_return" => read::<GuaranteedReturnFile>(body),
+        _ => None,
+    }
 }
 
 /// The text between `prefix` and the next backtick.

@@ -86,7 +86,7 @@ pub struct PositionSummary {
     pub n: u64,
     /// Number of NaN values (undefined on that path, e.g. no IRR), not used.
     pub undefined: u64,
-    /// Number of ±inf values, not used (the engine should refuse them).
+    /// Number of ±inf values, not used (the engine refuses them before they get here).
     pub non_finite: u64,
     /// Sample mean.
     pub mean: f64,

@@ -523,9 +523,39 @@ mod tests {
         let c = merged(&batches(&[0.1; 999], 10)).summary();
         assert_eq!(c.mean.to_bits(), 0.1f64.to_bits());
         assert_eq!(c.sd.to_bits(), 0);
-        // Squares beyond the double range: mean and sd undefined, extremes kept.
+        // Squares beyond the double range: mean and sd undefined, extremes kept
+        // (the engine never lets such values through: see the next test).
         let huge = merged(&batches(&[1e200, -1e200], 2)).summary();
         assert!(huge.mean.is_nan() && huge.sd.is_nan());
         assert_eq!(huge.max.to_bits(), 1e200f64.to_bits());
+    }
+
+    #[test]
+    fn values_up_to_the_engines_result_limit_keep_their_mean_and_sd() {
+        // The engine refuses results beyond ±1e100 (MAX_RESULT_MAGNITUDE) so that the
+        // sums of squares never overflow: batches of 256 values of ±1e100 (the worst
+        // case), 4,096 batches merged, give a finite mean and sd, exactly.
+        let limit = crate::engine::MAX_RESULT_MAGNITUDE;
+        let values: Vec<f64> = (0..256)
+            .map(|i| if i % 2 == 0 { limit } else { -limit })
+            .collect();
+        let one = merged(&batches(&values, 256));
+        let mut total = Moments::default();
+        for _ in 0..4096 {
+            total.merge(&one);
+        }
+        let s = total.summary();
+        assert!(!total.overflow);
+        // Within a batch, sums are in floating point: the mean is 0 to rounding.
+        assert!(s.mean.abs() <= 1e-15 * limit, "{}", s.mean);
+        // n/(n − 1) · 1e200, n = 2²⁰.
+        let n = (256 * 4096) as f64;
+        rel_close(s.sd, limit * (n / (n - 1.0)).sqrt(), 1e-15);
+        // All of one sign: the largest sums.
+        let same = merged(&batches(&[limit; 256], 256)).summary();
+        assert_eq!(
+            (same.mean.to_bits(), same.sd.to_bits()),
+            (limit.to_bits(), 0f64.to_bits())
+        );
     }
 }

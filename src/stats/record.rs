@@ -445,6 +445,31 @@ impl RecordStats {
         Ok(())
     }
 
+    /// An upper estimate of the bytes statistics for `plan` hold once they have
+    /// seen `paths` paths: per position its moments and open batch sums, and per
+    /// quantile position its exact values (up to [`EXACT_CAP`]; a vector that
+    /// grows to it by doubling ends at it) or, beyond, its histogram's counts. Used
+    /// to refuse a run that would not fit in memory before it starts.
+    pub fn bytes_estimate(plan: &Plan, paths: u64) -> f64 {
+        use std::mem::size_of;
+        let per_position =
+            size_of::<Moments>() + size_of::<super::moments::Batch>() + size_of::<Option<usize>>();
+        let exact = paths.min(EXACT_CAP as u64) as f64 * size_of::<f64>() as f64;
+        let mut bytes = 0.0;
+        for j in 0..plan.len() {
+            bytes += per_position as f64;
+            if let Some(spec) = plan.quantile_spec(j) {
+                let histogram = if paths > EXACT_CAP as u64 {
+                    spec.bins as f64 * (size_of::<Narrow>() + size_of::<u64>()) as f64
+                } else {
+                    0.0
+                };
+                bytes += (size_of::<Slot>() + size_of::<Hot>()) as f64 + exact.max(histogram);
+            }
+        }
+        bytes
+    }
+
     /// Number of record positions.
     pub fn len(&self) -> usize {
         self.plan.len()

@@ -2,7 +2,10 @@
 //! on what land, and for how long it is simulated (MODEL.md §1, §10).
 
 use super::super::file::{MetaFile, ParkFile, RegionFile, RoleFile, SimulationFile};
-use super::super::limits::{MAX_BUILD_YEARS, MAX_HORIZON, MAX_REGIONS, MIN_REGIONS};
+use super::super::limits::{
+    MAX_BUILD_YEARS, MAX_HORIZON, MAX_PHASES, MAX_REGIONS, MAX_START_YEAR, MIN_REGIONS,
+    MIN_START_YEAR,
+};
 use super::super::{Park, Phase, Region, Role, Simulation};
 use super::check::{Checker, Rule};
 
@@ -17,6 +20,15 @@ pub(super) fn meta(c: &mut Checker, meta: &MetaFile) {
         c.problem("scenario.id", format!("expected a non-empty id of ASCII letters, digits, '-' or '_' (it names the output folder), found `{}`", meta.id));
     }
     c.check_fixed("scenario.yuan_per_unit", meta.yuan_per_unit, Rule::Positive);
+    if !(MIN_START_YEAR..=MAX_START_YEAR).contains(&meta.start_year) {
+        c.problem(
+            "scenario.start_year",
+            format!(
+                "expected a calendar year in [{MIN_START_YEAR}, {MAX_START_YEAR}], found {}",
+                meta.start_year
+            ),
+        );
+    }
 }
 
 /// `[simulation]`: at least one path, a seed ≥ 0, a horizon of 1 to [`MAX_HORIZON`].
@@ -35,8 +47,9 @@ pub(super) fn simulation(c: &mut Checker, sim: &SimulationFile) -> Simulation {
     }
     let horizon = c.int("simulation.horizon", sim.horizon, 1, MAX_HORIZON);
     Simulation {
-        paths: sim.paths.max(1) as u64,
-        seed: sim.seed.max(0) as u64,
+        // Refused above when it does not fit; the fallback only keeps checking going.
+        paths: u64::try_from(sim.paths.max(1)).unwrap_or(1),
+        seed: u64::try_from(sim.seed).unwrap_or(0),
         horizon,
     }
 }
@@ -55,7 +68,6 @@ pub(super) struct Regions {
 /// are not bearer keywords, exactly one host. Sets the checker's region ids, so it
 /// runs before any section that names a region.
 pub(super) fn regions(c: &mut Checker, raw: &[RegionFile]) -> Regions {
-    c.region_ids = raw.iter().map(|r| r.id.clone()).collect();
     if !(MIN_REGIONS..=MAX_REGIONS).contains(&raw.len()) {
         c.problem(
             "regions",
@@ -65,6 +77,9 @@ pub(super) fn regions(c: &mut Checker, raw: &[RegionFile]) -> Regions {
             ),
         );
     }
+    // Beyond the limit the rest is not checked (nor looked up by id).
+    let raw = &raw[..raw.len().min(MAX_REGIONS)];
+    c.region_ids = raw.iter().map(|r| r.id.clone()).collect();
     let mut regions = Vec::new();
     for (i, r) in raw.iter().enumerate() {
         let f = format!("regions[{i}]");
@@ -141,7 +156,8 @@ pub(super) fn park(c: &mut Checker, raw: &ParkFile) -> Park {
         c.problem("park.phases", "expected at least one phase");
     }
     let mut phases = Vec::new();
-    for (i, p) in raw.phases.iter().enumerate() {
+    let raw_phases = c.at_most("park.phases", &raw.phases, MAX_PHASES, "phases");
+    for (i, p) in raw_phases.iter().enumerate() {
         let f = format!("park.phases[{i}]");
         let a = c.check_fixed(&format!("{f}.area_mu"), p.area_mu, Rule::Positive);
         if a > area_mu {
@@ -350,7 +366,7 @@ mod tests {
                        {{ area_mu = 150, start_year = 2017, build_years = 0 }},
                        {{ area_mu = 50, start_year = {}, build_years = {} }},
                    ]"#,
-                START as u32 + MAX_YEARS_AFTER_START + 1,
+                i64::from(START) + i64::from(MAX_YEARS_AFTER_START) + 1,
                 MAX_BUILD_YEARS + 1
             )),
         );

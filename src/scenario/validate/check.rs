@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::super::file::{DistFile, Num};
-use super::super::limits::MAX_YEARS_AFTER_START;
+use super::super::limits::{MAX_INPUT_MAGNITUDE, MAX_YEARS_AFTER_START};
 use super::super::{Bearer, Problem};
 use crate::dist::{Dist, Uncertain};
 use crate::sampling::{ParamSet, Value};
@@ -47,6 +47,15 @@ impl Rule {
             Rule::Share => "a share in [0, 1]".into(),
             Rule::Between(a, b) => format!("a number in [{a}, {b}]"),
         }
+    }
+}
+
+/// `x` as written in messages: plainly, or in e-notation from 1e6 on.
+fn short(x: f64) -> String {
+    if x.abs() >= 1e6 {
+        format!("{x:.4e}")
+    } else {
+        x.to_string()
     }
 }
 
@@ -97,8 +106,34 @@ impl Checker {
     pub(super) fn check_fixed(&mut self, field: &str, x: f64, rule: Rule) -> f64 {
         if !x.is_finite() || !rule.holds(x, x) {
             self.problem(field, format!("expected {}, found {x}", rule.describe()));
+        } else if x.abs() > MAX_INPUT_MAGNITUDE {
+            self.problem(
+                field,
+                format!(
+                    "expected a number within ±{MAX_INPUT_MAGNITUDE:e} (MAX_INPUT_MAGNITUDE), found {x:e}"
+                ),
+            );
         }
         x
+    }
+
+    /// The first `max` of `items`, with a problem at `field` when there are more
+    /// (the rest is not checked: a file far over a limit costs no more to refuse).
+    pub(super) fn at_most<'a, T>(
+        &mut self,
+        field: &str,
+        items: &'a [T],
+        max: usize,
+        what: &str,
+    ) -> &'a [T] {
+        if items.len() > max {
+            self.problem(
+                field,
+                format!("expected at most {max} {what}, found {}", items.len()),
+            );
+            return &items[..max];
+        }
+        items
     }
 
     /// A whole number in [lo, hi] (lo on a problem).
@@ -110,8 +145,8 @@ impl Checker {
             );
             return lo;
         }
-        // In [lo, hi] ⊂ u32, so the cast is exact.
-        x as u32
+        // In [lo, hi] ⊂ u32, so the conversion cannot fail.
+        u32::try_from(x).unwrap_or(lo)
     }
 
     /// A calendar year from the start year to [`MAX_YEARS_AFTER_START`] years after
@@ -139,8 +174,8 @@ impl Checker {
             );
             return 0;
         }
-        // In [0, MAX_YEARS_AFTER_START], so the cast is exact.
-        (y - start) as u32
+        // In [0, MAX_YEARS_AFTER_START], so the conversion cannot fail.
+        u32::try_from(y - start).unwrap_or(0)
     }
 
     /// A distribution table checked and built (None, with problems, when invalid).
@@ -271,6 +306,18 @@ impl Checker {
                             rule.describe()
                         ),
                     );
+                } else {
+                    // What is drawn: an unbounded tail is cut at probability 1e-12.
+                    let (first, last) = (u.quantile(0.0), u.quantile(1.0));
+                    if first.abs().max(last.abs()) > MAX_INPUT_MAGNITUDE {
+                        let (first, last) = (short(first), short(last));
+                        self.problem(
+                            field,
+                            format!(
+                                "expected a distribution whose draws stay within ±{MAX_INPUT_MAGNITUDE:e} (MAX_INPUT_MAGNITUDE), but they range over [{first}, {last}]; truncate it with `lower`/`upper`"
+                            ),
+                        );
+                    }
                 }
                 self.params.register(field.to_owned(), u)
             }

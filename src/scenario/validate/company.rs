@@ -4,7 +4,7 @@
 use super::super::file::{
     CompanyFile, ContributionFile, ContributionKindFile, CostsFile, LandRevenueFile, TerminalFile,
 };
-use super::super::limits::MAX_LOAN_YEARS;
+use super::super::limits::{MAX_CONTRIBUTIONS, MAX_LOAN_YEARS};
 use super::super::{
     Bearer, Capex, Company, Contribution, ContributionKind, Costs, LandRevenue, Operations,
     Terminal,
@@ -15,6 +15,7 @@ use super::check::{Checker, Rule};
 /// range.
 pub(super) fn contributions(c: &mut Checker, raw: &[ContributionFile]) -> Vec<Contribution> {
     let mut contributions = Vec::new();
+    let raw = c.at_most("contributions", raw, MAX_CONTRIBUTIONS, "contributions");
     for (i, k) in raw.iter().enumerate() {
         let f = format!("contributions[{i}]");
         let kind = match k.kind {

@@ -2,7 +2,9 @@
 //! the macro shock they share (MODEL.md §5).
 
 use super::super::file::{FirmsFile, MacroFile, Num, SectorFile};
-use super::super::limits::{MAX_CIT_HOLIDAY_YEARS, MAX_LOSS_CARRY_YEARS, MAX_RAMP_YEARS};
+use super::super::limits::{
+    MAX_CIT_HOLIDAY_YEARS, MAX_LOSS_CARRY_YEARS, MAX_RAMP_YEARS, MAX_SECTORS,
+};
 use super::super::{FirmLand, Firms, MacroShock, Sector};
 use super::check::{Checker, Rule, positive_support};
 use crate::sampling::Value;
@@ -35,9 +37,9 @@ pub(super) fn firms(c: &mut Checker, fi: &FirmsFile, sources: &[usize]) -> Firms
     if fi.sectors.is_empty() {
         c.problem("firms.sectors", "expected at least one sector");
     }
-    let weight_sum: f64 = fi.sectors.iter().map(|s| s.weight.max(0.0)).sum();
-    let sectors = fi
-        .sectors
+    let raw_sectors = c.at_most("firms.sectors", &fi.sectors, MAX_SECTORS, "sectors");
+    let weight_sum: f64 = raw_sectors.iter().map(|s| s.weight.max(0.0)).sum();
+    let sectors = raw_sectors
         .iter()
         .enumerate()
         .map(|(i, s)| sector(c, i, s, weight_sum))

@@ -3,8 +3,13 @@
 use std::collections::BTreeMap;
 
 use super::super::Alternative;
-use super::super::file::{FormulaFile, SharingFile};
-use super::super::limits::MAX_FORMULA_DEPTH;
+use super::super::file::{
+    FixedFile, FormulaFile, GuaranteedReturnFile, IncrementalFile, ScheduleFile, SharingFile,
+    TieredFile,
+};
+use super::super::limits::{
+    MAX_ALTERNATIVES, MAX_FORMULA_DEPTH, MAX_FORMULA_PARTS, MAX_SCHEDULE_YEAR,
+};
 use super::check::{Checker, Rule};
 use crate::sharing::{Formula, Period, Tranche};
 
@@ -15,6 +20,7 @@ pub(super) fn alternatives(c: &mut Checker, sharing: &[SharingFile]) -> Vec<Alte
         c.problem("sharing", "expected at least one [[sharing]] alternative");
     }
     let mut alternatives = Vec::new();
+    let sharing = c.at_most("sharing", sharing, MAX_ALTERNATIVES, "alternatives");
     for (i, s) in sharing.iter().enumerate() {
         let f = format!("sharing[{i}]");
         if s.name.is_empty() {
@@ -54,17 +60,23 @@ impl Checker {
             return Formula::Equity;
         }
         match f {
-            FormulaFile::Fixed { shares } => Formula::Fixed {
+            FormulaFile::Fixed(FixedFile { shares }) => Formula::Fixed {
                 shares: self.shares(&format!("{field}.shares"), shares),
             },
-            FormulaFile::Equity {} => Formula::Equity,
-            FormulaFile::Contribution {} => Formula::Contribution,
-            FormulaFile::Schedule { periods } => {
+            FormulaFile::Equity(_) => Formula::Equity,
+            FormulaFile::Contribution(_) => Formula::Contribution,
+            FormulaFile::Schedule(ScheduleFile { periods }) => {
                 let mut out = Vec::new();
                 let mut next = 1i64;
                 if periods.is_empty() {
                     self.problem(format!("{field}.periods"), "expected at least one period");
                 }
+                let periods = self.at_most(
+                    &format!("{field}.periods"),
+                    periods,
+                    MAX_FORMULA_PARTS,
+                    "periods",
+                );
                 for (j, p) in periods.iter().enumerate() {
                     let pf = format!("{field}.periods[{j}]");
                     let [first, last] = p.years;
@@ -74,23 +86,26 @@ impl Checker {
                             format!("expected [{next}, n] with n ≥ {next} (periods contiguous from year 1), found [{first}, {last}]"),
                         );
                     }
-                    next = last + 1;
+                    // Checked in the type it is read into: a year past u32 must not wrap.
+                    let first = self.int(&format!("{pf}.years[0]"), first, 1, MAX_SCHEDULE_YEAR);
+                    let last = self.int(&format!("{pf}.years[1]"), last, 1, MAX_SCHEDULE_YEAR);
+                    next = p.years[1].saturating_add(1);
                     let formula =
                         self.shares_or_formula(&pf, p.shares.as_ref(), p.formula.as_deref(), depth);
                     out.push(Period {
-                        first: first.max(1) as u32,
-                        last: last.max(first).max(1) as u32,
+                        first,
+                        last: last.max(first),
                         formula,
                     });
                 }
                 Formula::Schedule { periods: out }
             }
-            FormulaFile::Incremental {
+            FormulaFile::Incremental(IncrementalFile {
                 owner,
                 base,
                 base_growth,
                 inner,
-            } => Formula::Incremental {
+            }) => Formula::Incremental {
                 owner: self.region(&format!("{field}.owner"), owner),
                 base: self.check_fixed(&format!("{field}.base"), *base, Rule::NonNegative),
                 base_growth: self.check_fixed(
@@ -100,12 +115,18 @@ impl Checker {
                 ),
                 inner: Box::new(self.formula(&format!("{field}.inner"), inner, depth + 1)),
             },
-            FormulaFile::Tiered { tranches } => {
+            FormulaFile::Tiered(TieredFile { tranches }) => {
                 let mut out = Vec::new();
                 let mut prev = 0.0;
                 if tranches.is_empty() {
                     self.problem(format!("{field}.tranches"), "expected at least one tranche");
                 }
+                let tranches = self.at_most(
+                    &format!("{field}.tranches"),
+                    tranches,
+                    MAX_FORMULA_PARTS,
+                    "tranches",
+                );
                 for (j, t) in tranches.iter().enumerate() {
                     let tf = format!("{field}.tranches[{j}]");
                     let last = j + 1 == tranches.len();
@@ -139,12 +160,12 @@ impl Checker {
                 }
                 Formula::Tiered { tranches: out }
             }
-            FormulaFile::GuaranteedReturn {
+            FormulaFile::GuaranteedReturn(GuaranteedReturnFile {
                 beneficiary,
                 guarantor,
                 rate,
                 inner,
-            } => {
+            }) => {
                 let b = self.region(&format!("{field}.beneficiary"), beneficiary);
                 let g = self.region(&format!("{field}.guarantor"), guarantor);
                 if beneficiary == guarantor {

@@ -22,6 +22,7 @@ mod formulas;
 mod taxes;
 
 use super::file::ScenarioFile;
+use super::limits::MAX_ARRIVALS_PER_YEAR;
 use super::{Problem, Scenario};
 use check::Checker;
 
@@ -48,7 +49,7 @@ pub fn validate(raw: ScenarioFile) -> Result<Scenario, Vec<Problem>> {
     if !c.problems.is_empty() {
         return Err(c.problems);
     }
-    Ok(Scenario {
+    let scenario = Scenario {
         id: meta.id.clone(),
         name: meta.name.clone(),
         description: meta.description.clone(),
@@ -69,6 +70,43 @@ pub fn validate(raw: ScenarioFile) -> Result<Scenario, Vec<Problem>> {
         params: c.params,
         sha256: String::new(),
         source: String::new(),
+    };
+    if let Some(p) = arrivals_problem(&scenario, scenario.simulation.horizon) {
+        return Err(vec![p]);
+    }
+    Ok(scenario)
+}
+
+/// The problem of a scenario whose yearly arrivals can exceed
+/// [`MAX_ARRIVALS_PER_YEAR`] over `horizon` years: each prospective firm is drawn
+/// one by one, so such a rate never finishes. Put at `firms.arrival_rate` unless
+/// the macro multiplier alone takes it over the limit.
+pub fn arrivals_problem(scn: &Scenario, horizon: u32) -> Option<Problem> {
+    let bound = scn.arrival_bound(horizon);
+    if bound.within_limit() {
+        return None;
+    }
+    let (field, advice) = if bound.base_rate() <= MAX_ARRIVALS_PER_YEAR {
+        (
+            "macro.volatility",
+            format!(
+                "a macro shock this persistent and volatile over {horizon} years makes the arrival rate explode; lower macro.persistence or macro.volatility"
+            ),
+        )
+    } else {
+        (
+            "firms.arrival_rate",
+            "lower firms.arrival_rate or the attractiveness effects".to_owned(),
+        )
+    };
+    Some(Problem {
+        line: None,
+        field: field.to_owned(),
+        message: format!(
+            "expected at most {MAX_ARRIVALS_PER_YEAR:.0} prospective firms a year (each is simulated one by one), found up to {:.3e} ({}); {advice}",
+            bound.tail_rate(),
+            bound.describe()
+        ),
     })
 }
 

@@ -1,0 +1,426 @@
+//! Hostile input refused up front, with the exact message a user sees: integers
+//! checked in the type they are read into, limits on counts, rates, threads, work
+//! and memory (each message names the limit and how to change it), file size and
+//! encoding, and errors inside formulas put at the line of their key (issue 7).
+//!
+//! Bad scenarios are the reference scenario with single lines replaced, so the line
+//! numbers in the messages are known exactly.
+
+mod common;
+
+use common::{REFERENCE, TestDir, bad_input, problem_lines, replace_line};
+
+/// The reference with each `(prefix, new line)` replaced, and the new lines' numbers.
+fn edited(edits: &[(&str, &str)]) -> (String, Vec<usize>) {
+    let mut text = REFERENCE.to_owned();
+    let lines = edits
+        .iter()
+        .map(|(prefix, new)| replace_line(&mut text, prefix, new))
+        .collect();
+    (text, lines)
+}
+
+/// The problem lines `validate` prints for `text`, saved as `name`.
+fn validate(name: &str, text: &str) -> Vec<String> {
+    let t = TestDir::new();
+    t.create(name, text);
+    let stderr = bad_input(&t.cmd(&["validate", name]));
+    problem_lines(&stderr, name)
+}
+
+/// `enclave ARGS` in a fresh folder, checked to be refused as bad input; its stderr.
+fn refused(args: &[&str], files: &[(&str, &str)]) -> String {
+    let t = TestDir::new();
+    for (name, text) in files {
+        t.create(name, text);
+    }
+    let out = t.cmd(args);
+    let stderr = bad_input(&out);
+    assert!(
+        !t.exists("out"),
+        "a refused run must not create its output folder"
+    );
+    stderr
+}
+
+// ---- exact integers ----------------------------------------------------------------
+
+#[test]
+fn schedule_year_past_u32_is_refused_not_wrapped() {
+    let (text, lines) = edited(&[("years = [11, 30]", "years = [11, 4294967297]")]);
+    assert_eq!(
+        validate("years.toml", &text),
+        [format!(
+            "  years.toml:{}: sharing[3].tax.periods[1].years[1]: expected a whole number in [1, 9999], found 4294967297",
+            lines[0]
+        )]
+    );
+}
+
+#[test]
+fn first_schedule_year_past_u32_is_refused() {
+    let (text, lines) = edited(&[("years = [1, 10]", "years = [1, 4294967297]")]);
+    // The next period is checked against the year as written, not a wrapped one.
+    let problems = validate("years.toml", &text);
+    assert_eq!(
+        problems[0],
+        format!(
+            "  years.toml:{}: sharing[3].tax.periods[0].years[1]: expected a whole number in [1, 9999], found 4294967297",
+            lines[0]
+        )
+    );
+    assert_eq!(
+        problems[1],
+        format!(
+            "  years.toml:{}: sharing[3].tax.periods[1].years: expected [4294967298, n] with n ≥ 4294967298 (periods contiguous from year 1), found [11, 30]",
+            lines[0] + 3
+        )
+    );
+}
+
+#[test]
+fn start_year_outside_the_calendar_range_is_refused() {
+    let mut text = REFERENCE.to_owned();
+    // The first `start_year` line is the scenario's.
+    let at = text.find("start_year = 2026").expect("scenario start_year");
+    text.replace_range(
+        at..at + "start_year = 2026".len(),
+        "start_year = 2147483000",
+    );
+    let line = text[..at].matches('\n').count() + 1;
+    let problems = validate("start.toml", &text);
+    assert_eq!(
+        problems[0],
+        format!(
+            "  start.toml:{line}: scenario.start_year: expected a calendar year in [1900, 2200], found 2147483000"
+        )
+    );
+}
+
+#[test]
+fn integer_too_large_for_an_exact_number_is_refused() {
+    let (text, lines) = edited(&[("arrival_rate = ", "arrival_rate = 9007199254740993")]);
+    assert_eq!(
+        validate("big.toml", &text),
+        [format!(
+            "  big.toml:{}: firms.arrival_rate: expected a number of magnitude at most 9007199254740992 (2^53, above which it would be rounded), found 9007199254740993",
+            lines[0]
+        )]
+    );
+}
+
+// ---- arrival rates and the macro shock ---------------------------------------------
+
+#[test]
+fn huge_arrival_rate_is_refused() {
+    // Within the input magnitude limit, the arrival bound refuses it.
+    let (text, lines) = edited(&[("arrival_rate = ", "arrival_rate = 1e12")]);
+    assert_eq!(
+        validate("rate.toml", &text),
+        [format!(
+            "  rate.toml:{}: firms.arrival_rate: expected at most 1000000 prospective firms a year (each is simulated one by one), found up to 2.292e12 (firms.arrival_rate up to 1.000e12 × attractiveness up to 1.375 × rebate attractiveness up to 1.1 × macro multiplier e^(6 × 0.069)); lower firms.arrival_rate or the attractiveness effects",
+            lines[0]
+        )]
+    );
+    // Beyond it (1e300 once silently gave no firms), the magnitude limit does.
+    let (text, lines) = edited(&[("arrival_rate = ", "arrival_rate = 1e300")]);
+    assert_eq!(
+        validate("rate.toml", &text),
+        [format!(
+            "  rate.toml:{}: firms.arrival_rate: expected a number within ±1e12 (MAX_INPUT_MAGNITUDE), found 1e300",
+            lines[0]
+        )]
+    );
+}
+
+#[test]
+fn unit_root_macro_shock_is_refused() {
+    let (text, lines) = edited(&[
+        ("horizon = 30", "horizon = 100"),
+        ("persistence = 0.5", "persistence = 1"),
+        ("volatility = 0.06", "volatility = 1"),
+    ]);
+    assert_eq!(
+        validate("macro.toml", &text),
+        [format!(
+            "  macro.toml:{}: macro.volatility: expected at most 1000000 prospective firms a year (each is simulated one by one), found up to 2.418e27 (firms.arrival_rate up to 14 × attractiveness up to 1.375 × rebate attractiveness up to 1.1 × macro multiplier e^(6 × 10.000)); a macro shock this persistent and volatile over 100 years makes the arrival rate explode; lower macro.persistence or macro.volatility",
+            lines[2]
+        )]
+    );
+}
+
+#[test]
+fn longer_horizon_on_the_command_line_is_checked_too() {
+    let (text, _) = edited(&[
+        ("persistence = 0.5", "persistence = 1"),
+        ("volatility = 0.06", "volatility = 0.3"),
+    ]);
+    let stderr = refused(
+        &["run", "m.toml", "--horizon", "200", "--out", "out"],
+        &[("m.toml", &text)],
+    );
+    assert_eq!(
+        stderr,
+        "error: m.toml: macro.volatility: with --horizon 200: expected at most 1000000 prospective firms a year (each is simulated one by one), found up to 2.405e12 (firms.arrival_rate up to 14 × attractiveness up to 1.375 × rebate attractiveness up to 1.1 × macro multiplier e^(6 × 4.243)); a macro shock this persistent and volatile over 200 years makes the arrival rate explode; lower macro.persistence or macro.volatility\n"
+    );
+}
+
+// ---- counts, file size and encoding ------------------------------------------------
+
+#[test]
+fn too_many_alternatives_are_refused_at_the_array() {
+    let mut text = REFERENCE.to_owned();
+    for i in 0..100 {
+        text.push_str(&format!(
+            "\n[[sharing]]\nname = \"more {i}\"\ntax = {{ kind = \"equity\" }}\n"
+        ));
+    }
+    let line = text
+        .lines()
+        .position(|l| l == "[[sharing]]")
+        .expect("a [[sharing]] table")
+        + 1;
+    assert_eq!(
+        validate("many.toml", &text),
+        [format!(
+            "  many.toml:{line}: sharing: expected at most 100 alternatives, found 107"
+        )]
+    );
+}
+
+#[test]
+fn file_over_the_size_limit_is_refused_unread() {
+    let mut text = REFERENCE.to_owned();
+    let pad = "# padding\n".repeat((4 << 20) / 10 + 1);
+    text.push_str(&pad);
+    assert_eq!(
+        validate("huge.toml", &text),
+        [
+            "  huge.toml: (file): expected a scenario file of at most 4194304 bytes (4 MiB), found a larger one"
+        ]
+    );
+}
+
+#[test]
+fn utf16_file_is_named_as_such() {
+    let t = TestDir::new();
+    let mut bytes = vec![0xFF, 0xFE];
+    for unit in REFERENCE.encode_utf16() {
+        bytes.extend_from_slice(&unit.to_le_bytes());
+    }
+    std::fs::write(t.join("utf16.toml"), bytes).expect("write");
+    let stderr = bad_input(&t.cmd(&["validate", "utf16.toml"]));
+    assert_eq!(
+        problem_lines(&stderr, "utf16.toml"),
+        [
+            "  utf16.toml:1: (encoding): the file is UTF-16LE (it starts with a UTF-16LE byte order mark); save it as UTF-8"
+        ]
+    );
+}
+
+#[test]
+fn non_utf8_byte_is_located_by_offset_line_and_column() {
+    let t = TestDir::new();
+    // `name = "浙江"` in GBK: 0xD5 0xE3 0xBD 0xAD is not UTF-8.
+    let mut bytes = b"[scenario]\nid = \"x\"\nname = \"".to_vec();
+    bytes.extend_from_slice(&[0xD5, 0xE3, 0xBD, 0xAD]);
+    bytes.extend_from_slice(b"\"\n");
+    std::fs::write(t.join("gbk.toml"), bytes).expect("write");
+    let stderr = bad_input(&t.cmd(&["validate", "gbk.toml"]));
+    assert_eq!(
+        problem_lines(&stderr, "gbk.toml"),
+        [
+            "  gbk.toml:3: (encoding): the byte at offset 28 (0xD5, line 3, column 9) is not valid UTF-8; the file must be UTF-8 (convert a GBK file with e.g. `iconv -f GBK -t UTF-8`)"
+        ]
+    );
+}
+
+// ---- errors inside formulas --------------------------------------------------------
+
+#[test]
+fn typo_in_a_tranche_is_reported_at_its_key() {
+    let (text, lines) = edited(&[(
+        "shares = { zhejiang = 0.7, jilin = 0.3 }",
+        "shraes = { zhejiang = 0.7, jilin = 0.3 }",
+    )]);
+    assert_eq!(
+        validate("tranche.toml", &text),
+        [format!(
+            "  tranche.toml:{}: sharing[5].tax.tranches[2].shraes: unknown field `shraes`, expected one of `up_to`, `shares`, `formula`; did you mean `shares`?",
+            lines[0]
+        )]
+    );
+}
+
+#[test]
+fn wrong_type_in_a_tranche_names_the_key() {
+    let (text, lines) = edited(&[("up_to = 20", "up_to = \"twenty\"")]);
+    assert_eq!(
+        validate("tranche.toml", &text),
+        [format!(
+            "  tranche.toml:{}: sharing[5].tax.tranches[0].up_to: invalid type: string \"twenty\", expected f64",
+            lines[0]
+        )]
+    );
+}
+
+#[test]
+fn wrong_type_in_a_period_names_the_key() {
+    let (text, lines) = edited(&[("years = [11, 30]", "years = [11, \"end\"]")]);
+    assert_eq!(
+        validate("period.toml", &text),
+        [format!(
+            "  period.toml:{}: sharing[3].tax.periods[1].years[1]: invalid type: string \"end\", expected i64",
+            lines[0]
+        )]
+    );
+}
+
+#[test]
+fn unknown_key_in_an_inner_formula_is_reported_at_its_line() {
+    let (text, lines) = edited(&[(
+        "inner = { kind = \"fixed\", shares = { zhejiang = 0.6, jilin = 0.4 } }",
+        "inner = { kind = \"fixed\", shares = { zhejiang = 0.6, jilin = 0.4 }, extra = 1 }",
+    )]);
+    assert_eq!(
+        validate("inner.toml", &text),
+        [format!(
+            "  inner.toml:{}: sharing[4].tax.inner.extra: unknown field `extra`, expected `shares`",
+            lines[0]
+        )]
+    );
+}
+
+// ---- limits of a run ---------------------------------------------------------------
+
+#[test]
+fn absurd_thread_counts_are_refused_before_any_work() {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    for threads in ["18446744073709551615", "100000"] {
+        let started = std::time::Instant::now();
+        let stderr = refused(&["run", "--threads", threads, "--out", "out"], &[]);
+        assert_eq!(
+            stderr,
+            format!(
+                "error: --threads {threads} is above the limit of {} worker threads (4 per core on {cores} cores); raise the limit with --max-threads {threads}\n",
+                4 * cores
+            )
+        );
+        assert!(started.elapsed().as_secs() < 10, "refused late");
+    }
+}
+
+#[test]
+fn max_threads_raises_the_thread_limit() {
+    let t = TestDir::new();
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let threads = (4 * cores + 1).to_string();
+    t.ok(&[
+        "run",
+        "--threads",
+        &threads,
+        "--max-threads",
+        &threads,
+        "--paths",
+        "300",
+        "--charts",
+        "none",
+        "--quiet",
+        "--out",
+        "out",
+    ]);
+}
+
+#[test]
+fn expected_work_over_the_budget_is_refused() {
+    let stderr = refused(&["run", "--paths", "100000000", "--out", "out"], &[]);
+    assert_eq!(
+        stderr,
+        "error: scenarios/jilin-zhejiang.toml: expected work of about 2.02e12 firm-years (100000000 paths × 30 years × (21.2 arrivals + 637 firms + 14 alternative-region evaluations) a year) is above the budget of 5.00e10; lower --paths or --horizon, or raise the budget with --max-work 2.0e12\n"
+    );
+}
+
+#[test]
+fn expected_memory_over_the_budget_is_refused() {
+    let stderr = refused(
+        &[
+            "run",
+            "--threads",
+            "2",
+            "--max-memory",
+            "16M",
+            "--out",
+            "out",
+        ],
+        &[],
+    );
+    assert_eq!(
+        stderr,
+        "error: scenarios/jilin-zhejiang.toml: the run needs about 62 MiB of memory (7 alternatives × 2 regions × 30 years of statistics on 2 workers), above the budget of 16 MiB; use fewer alternatives, a shorter --horizon or fewer --threads, or raise the budget with --max-memory 62M\n"
+    );
+}
+
+#[test]
+fn bad_work_budgets_are_rejected_by_the_parser() {
+    let t = TestDir::new();
+    for bad in ["nan", "-1", "inf"] {
+        let out = t.cmd(&["run", &format!("--max-work={bad}")]);
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains(&format!(
+                "invalid value '{bad}' for '--max-work <UNITS>': expected a finite number > 0, such as 5e10"
+            )),
+            "{stderr}"
+        );
+    }
+}
+
+#[test]
+fn bad_memory_sizes_are_rejected_by_the_parser() {
+    let t = TestDir::new();
+    let out = t.cmd(&["run", "--max-memory", "lots"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(
+            "invalid value 'lots' for '--max-memory <SIZE>': expected a size such as 512M, 4G or 1T"
+        ),
+        "{stderr}"
+    );
+}
+
+/// Validation time grows linearly with the file: doubling a file of many
+/// (refused) sectors with unknown keys, the worst case found, about doubles the
+/// time. Timed, so not run by default: `cargo test --release --test limits --
+/// --ignored --nocapture`.
+#[test]
+#[ignore = "timing measurement"]
+fn validation_time_grows_linearly_with_file_size() {
+    use enclave::scenario::Scenario;
+    let sector = "\n[[firms.sectors]]\nname = \"s\"\nweight = 1\nland_per_firm_mu = 10\nrevenue_per_mu = 1\nvalue_added_ratio = 0.3\nprofit_margin = 0.1\nwage_share = 0.1\nbogus = 1\n";
+    let file = |bytes: usize| {
+        let mut text = REFERENCE.to_owned();
+        while text.len() < bytes {
+            text.push_str(sector);
+        }
+        text
+    };
+    let time = |text: &str| {
+        let started = std::time::Instant::now();
+        assert!(Scenario::parse(text, "big.toml").is_err());
+        started.elapsed().as_secs_f64()
+    };
+    let mut times = Vec::new();
+    // Doubling up to just under the file size limit (4 MiB).
+    for kib in [512, 1024, 2048, 4000] {
+        let text = file(kib << 10);
+        assert!(text.len() < 4 << 20, "{kib} KiB is over the file limit");
+        let t = (0..3).map(|_| time(&text)).fold(f64::INFINITY, f64::min);
+        println!("{kib} KiB: {t:.3} s");
+        times.push(t);
+    }
+    for w in times.windows(2) {
+        assert!(w[1] < 3.0 * w[0], "doubling the file took {times:?}");
+    }
+}
