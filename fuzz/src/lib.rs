@@ -358,14 +358,11 @@ pub fn check(case: &Case) {
     use enclave::engine::{self, RunConfig};
     use enclave::scenario::{Scenario, ScenarioError};
 
-    let text = match case {
-        Case::Text(t) => t.as_str(),
-        Case::Raw(b) => match std::str::from_utf8(b) {
-            Ok(t) => t,
-            Err(_) => return,
-        },
+    let loaded = match case {
+        Case::Text(t) => Scenario::from_bytes(t.as_bytes(), "fuzz.toml"),
+        Case::Raw(b) => Scenario::from_bytes(b, "fuzz.toml"),
     };
-    match Scenario::parse(text, "fuzz.toml") {
+    match loaded {
         Ok(s) => {
             let cfg = RunConfig {
                 paths: 2,
@@ -373,8 +370,12 @@ pub fn check(case: &Case) {
                 horizon: s.simulation.horizon.min(12),
                 ..RunConfig::from_scenario(&s)
             };
-            // An error is a fine outcome; a panic or a hang is not.
-            let _ = engine::run(&s, &cfg, Default::default(), &mut |_| {});
+            // An error is a fine outcome; a panic (here or in a worker) or a hang is not.
+            if let Err(e @ engine::EngineError::Panicked) =
+                engine::run(&s, &cfg, Default::default(), &mut |_| {})
+            {
+                panic!("{e}");
+            }
         }
         Err(ScenarioError::Invalid { problems, .. }) => {
             assert!(!problems.is_empty(), "invalid without a problem");
