@@ -524,8 +524,13 @@ fn validate_kind(dist: &Dist, errors: &mut Vec<DistError>) -> Option<Kind> {
                         "sd",
                         "an sd whose draws keep the mean (the largest draw is at probability 1 − 1e-12)",
                         format!(
-                            "sd = {sd:e}, {:.2e} × the mean, whose draws would miss {:.1}% of the mean",
-                            sd / mean,
+                            "sd = {sd:e}, {}, whose draws would miss {:.1}% of the mean",
+                            if cv.is_finite() {
+                                format!("{cv:.2e} × the mean")
+                            } else {
+                                // A mean near zero (e.g. 5e-310) makes the ratio overflow.
+                                format!("for a mean of {mean:e}")
+                            },
                             100.0 * cut
                         ),
                     ));
