@@ -29,7 +29,7 @@ pub enum ResultsError {
         source: std::io::Error,
     },
     /// A CSV file does not have the expected columns or values.
-    #[error("{path} is not a results file of this version of enclave")]
+    #[error("{path} is damaged or not a results file of this version of enclave")]
     Csv {
         /// The file.
         path: String,
@@ -85,6 +85,27 @@ pub enum ResultsError {
     Scenario(#[from] ScenarioError),
 }
 
+/// A cell that is blank (undefined) or a finite number: a run never writes `inf`
+/// or `NaN`, so such a cell means a damaged file.
+fn finite_cell<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    match Option::<f64>::deserialize(d)? {
+        Some(x) if !x.is_finite() => Err(serde::de::Error::custom(format!(
+            "expected a finite number or a blank cell (undefined), found {x}"
+        ))),
+        cell => Ok(cell),
+    }
+}
+
+/// A cell that holds a finite number.
+fn finite_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    match f64::deserialize(d)? {
+        x if x.is_finite() => Ok(x),
+        x => Err(serde::de::Error::custom(format!(
+            "expected a finite number, found {x}"
+        ))),
+    }
+}
+
 /// One row of `summary.csv`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct SummaryRow {
@@ -95,20 +116,28 @@ pub struct SummaryRow {
     /// Metric name.
     pub metric: String,
     /// Mean (None when undefined on every path).
+    #[serde(deserialize_with = "finite_cell")]
     pub mean: Option<f64>,
     /// Standard deviation.
+    #[serde(deserialize_with = "finite_cell")]
     pub sd: Option<f64>,
     /// Standard error of the mean.
+    #[serde(deserialize_with = "finite_cell")]
     pub se: Option<f64>,
     /// 5th percentile.
+    #[serde(deserialize_with = "finite_cell")]
     pub p05: Option<f64>,
     /// 25th percentile.
+    #[serde(deserialize_with = "finite_cell")]
     pub p25: Option<f64>,
     /// Median.
+    #[serde(deserialize_with = "finite_cell")]
     pub p50: Option<f64>,
     /// 75th percentile.
+    #[serde(deserialize_with = "finite_cell")]
     pub p75: Option<f64>,
     /// 95th percentile.
+    #[serde(deserialize_with = "finite_cell")]
     pub p95: Option<f64>,
     /// Paths where the metric is defined.
     pub n: u64,
@@ -126,18 +155,25 @@ pub struct SeriesRow {
     /// Series name.
     pub metric: String,
     /// Mean.
+    #[serde(deserialize_with = "finite_cell")]
     pub mean: Option<f64>,
     /// Standard deviation.
+    #[serde(deserialize_with = "finite_cell")]
     pub sd: Option<f64>,
     /// 5th percentile.
+    #[serde(deserialize_with = "finite_cell")]
     pub p05: Option<f64>,
     /// 25th percentile.
+    #[serde(deserialize_with = "finite_cell")]
     pub p25: Option<f64>,
     /// Median.
+    #[serde(deserialize_with = "finite_cell")]
     pub p50: Option<f64>,
     /// 75th percentile.
+    #[serde(deserialize_with = "finite_cell")]
     pub p75: Option<f64>,
     /// 95th percentile.
+    #[serde(deserialize_with = "finite_cell")]
     pub p95: Option<f64>,
     /// Paths where the value is defined.
     pub n: u64,
@@ -153,8 +189,10 @@ pub struct QuantileRow {
     /// Metric name.
     pub metric: String,
     /// Probability level.
+    #[serde(deserialize_with = "finite_number")]
     pub q: f64,
     /// Value at that level.
+    #[serde(deserialize_with = "finite_cell")]
     pub value: Option<f64>,
 }
 

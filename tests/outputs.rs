@@ -193,6 +193,33 @@ fn report_refuses_a_truncated_or_header_only_summary() {
 }
 
 #[test]
+fn report_refuses_a_cell_that_is_not_a_finite_number() {
+    // A run writes a number or a blank (undefined), never inf or NaN: such a cell,
+    // even under a manifest that agrees, means the file was put together by hand.
+    let t = TestDir::new();
+    small_run(&t);
+    let path = t.join(DIR).join("summary.csv");
+    let full = std::fs::read_to_string(&path).expect("summary.csv");
+    let mut lines: Vec<String> = full.lines().map(str::to_owned).collect();
+    let mut cells: Vec<&str> = lines[1].split(',').collect();
+    assert_eq!(
+        full.lines().next().map(|h| h.split(',').nth(4)),
+        Some(Some("mean"))
+    );
+    cells[4] = "inf";
+    lines[1] = cells.join(",");
+    std::fs::write(&path, lines.join("\n") + "\n").expect("edit summary.csv");
+    publish::write_manifest(&t.join(DIR)).expect("reseal");
+    assert_report_refuses(
+        &t,
+        &format!(
+            "{DIR}/summary.csv is damaged or not a results file of this version of enclave: CSV deserialize error: record 1 (line: 2, byte: {}): expected a finite number or a blank cell (undefined), found inf",
+            full.find('\n').expect("header") + 1
+        ),
+    );
+}
+
+#[test]
 fn report_refuses_a_scenario_copy_that_does_not_match_the_results() {
     let t = TestDir::new();
     small_run(&t);
