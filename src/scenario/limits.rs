@@ -67,6 +67,10 @@ pub const MAX_SCHEDULE_YEAR: u32 = 9999;
 /// Largest integer a number field takes exactly (2^53): beyond it an `f64` rounds.
 pub const MAX_EXACT_INTEGER: i64 = 1 << 53;
 
+/// Longest `scenario.id` in characters: it names the output folder, and file
+/// systems allow 255 bytes for a name (a run's temporary folder adds about 30).
+pub const MAX_ID_CHARS: usize = 100;
+
 /// Most sharing alternatives (`[[sharing]]`); each multiplies the statistics kept.
 pub const MAX_ALTERNATIVES: usize = 100;
 
@@ -139,6 +143,8 @@ mod tests {
             format!("| `MAX_START_YEAR` | {MAX_START_YEAR} |"),
             format!("| `MAX_SCHEDULE_YEAR` | {MAX_SCHEDULE_YEAR} |"),
             format!("| `MAX_EXACT_INTEGER` | {MAX_EXACT_INTEGER} |"),
+            format!("| `MAX_ID_CHARS` | {MAX_ID_CHARS} |"),
+            format!("| Non-empty, at most {MAX_ID_CHARS} characters. ASCII letters"),
             format!("| `MAX_ALTERNATIVES` | {MAX_ALTERNATIVES} |"),
             format!("| `MAX_SECTORS` | {MAX_SECTORS} |"),
             format!("| `MAX_PHASES` | {MAX_PHASES} |"),

@@ -3,8 +3,8 @@
 
 use super::super::file::{MetaFile, ParkFile, RegionFile, RoleFile, SimulationFile};
 use super::super::limits::{
-    MAX_BUILD_YEARS, MAX_HORIZON, MAX_PHASES, MAX_REGIONS, MAX_START_YEAR, MIN_REGIONS,
-    MIN_START_YEAR,
+    MAX_BUILD_YEARS, MAX_HORIZON, MAX_ID_CHARS, MAX_PHASES, MAX_REGIONS, MAX_START_YEAR,
+    MIN_REGIONS, MIN_START_YEAR,
 };
 use super::super::{Park, Phase, Region, Role, Simulation};
 use super::check::{Checker, Rule};
@@ -18,6 +18,14 @@ pub(super) fn meta(c: &mut Checker, meta: &MetaFile) {
             .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_')
     {
         c.problem("scenario.id", format!("expected a non-empty id of ASCII letters, digits, '-' or '_' (it names the output folder), found `{}`", meta.id));
+    } else if meta.id.len() > MAX_ID_CHARS {
+        c.problem(
+            "scenario.id",
+            format!(
+                "expected an id of at most {MAX_ID_CHARS} characters (it names the output folder), found one of {}",
+                meta.id.len()
+            ),
+        );
     }
     c.check_fixed("scenario.yuan_per_unit", meta.yuan_per_unit, Rule::Positive);
     if !(MIN_START_YEAR..=MAX_START_YEAR).contains(&meta.start_year) {
@@ -234,6 +242,27 @@ mod tests {
             [
                 "scenario.id: expected a non-empty id of ASCII letters, digits, '-' or '_' (it names the output folder), found `my park`",
                 "scenario.yuan_per_unit: expected a number > 0, found 0",
+            ]
+        );
+    }
+
+    #[test]
+    fn meta_refuses_an_id_too_long_for_a_folder_name() {
+        let mut c = checker();
+        let id = "a".repeat(MAX_ID_CHARS + 1);
+        meta(
+            &mut c,
+            &table(&format!(
+                r#"id = "{id}"
+                      name = "x"
+                      start_year = 2018
+                      yuan_per_unit = 1"#
+            )),
+        );
+        assert_eq!(
+            problems(&c),
+            [
+                "scenario.id: expected an id of at most 100 characters (it names the output folder), found one of 101"
             ]
         );
     }
