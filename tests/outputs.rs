@@ -607,6 +607,20 @@ fn an_unusable_out_fails_before_simulating() {
         }
         std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o755)).expect("chmod");
     }
+    // A folder nobody may write into, root included: sysfs refuses new folders.
+    let sys = Path::new("/sys/fs");
+    if sys.is_dir() && std::fs::create_dir(sys.join("enclave-probe")).is_err() {
+        let out = t.cmd(&["run", "--paths", "2000000", "--out", "/sys/fs"]);
+        assert_eq!(out.status.code(), Some(1));
+        let err = stderr(&out);
+        assert!(
+            err.starts_with(
+                "error: cannot write results into /sys/fs: cannot create a folder in /sys/fs: "
+            ),
+            "{err}"
+        );
+        assert!(started.elapsed() < Duration::from_secs(20));
+    }
 }
 
 #[test]
