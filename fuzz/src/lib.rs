@@ -325,10 +325,15 @@ fn edit(table: &mut Table, input: &mut Bytes<'_>) {
         }
         10 => {
             // An unknown key, or a known key in the wrong table.
-            let keys = ["x", "mean", "sd", "dist", "kind", "shares", "rate", "years", "id", "inner"];
+            let keys = [
+                "x", "mean", "sd", "dist", "kind", "shares", "rate", "years", "id", "inner",
+            ];
             if let Some(Value::Table(t)) = get_mut(table, &path) {
                 let k = keys[input.below(keys.len())];
-                t.insert(k.to_owned(), Value::Integer(INTEGERS[input.below(INTEGERS.len())]));
+                t.insert(
+                    k.to_owned(),
+                    Value::Integer(INTEGERS[input.below(INTEGERS.len())]),
+                );
             }
             return;
         }
