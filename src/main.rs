@@ -28,7 +28,21 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // Help, version or a bad flag: clap's text, then its status (0 or 2), unless
+        // the text could not be written (a full device; a closed pipe is fine).
+        Err(e) => {
+            use std::io::ErrorKind::BrokenPipe;
+            return match e.print().and_then(|()| std::io::stdout().flush()) {
+                Err(io) if io.kind() != BrokenPipe => {
+                    cmd::note(format_args!("error: cannot write to standard output: {io}"));
+                    ExitCode::FAILURE
+                }
+                _ => ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2)),
+            };
+        }
+    };
     let result = match cli.command {
         Command::Run(args) => cmd::run::run(&args),
         Command::Validate(args) => cmd::validate::run(&args),

@@ -700,15 +700,20 @@ fn a_full_stdout_is_an_error_not_a_panic() {
         return; // not on Linux
     };
     let t = TestDir::new();
-    let out = Command::new(env!("CARGO_BIN_EXE_enclave"))
-        .args(["validate", REFERENCE_PATH])
-        .current_dir(t.path())
-        .stdout(full)
-        .output()
-        .expect("run enclave");
-    assert_eq!(out.status.code(), Some(1));
-    assert_eq!(
-        stderr(&out),
-        "error: cannot write to standard output: No space left on device (os error 28)\n"
-    );
+    // `validate`'s report, and clap's help text.
+    for args in [vec!["validate", REFERENCE_PATH], vec!["--help"]] {
+        let full = full.try_clone().expect("/dev/full");
+        let out = Command::new(env!("CARGO_BIN_EXE_enclave"))
+            .args(&args)
+            .current_dir(t.path())
+            .stdout(full)
+            .output()
+            .expect("run enclave");
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert_eq!(
+            stderr(&out),
+            "error: cannot write to standard output: No space left on device (os error 28)\n",
+            "{args:?}"
+        );
+    }
 }
