@@ -161,6 +161,18 @@ fn batches_reach_the_observer_in_path_order_with_their_records() {
     }
     assert_eq!(next, PATHS);
     assert_eq!(state.paths(), PATHS);
+    // Observed batches go in path order, unobserved ones take the pilot's batches
+    // last: the same state either way, on one worker and on two.
+    for threads in [1, 2] {
+        let plain = engine::run(
+            &scn,
+            &config(&scn, threads),
+            Observe::default(),
+            &mut |_| {},
+        )
+        .expect("run");
+        assert!(plain.to_json().expect("json") == state.to_json().expect("json"));
+    }
 }
 
 #[test]
