@@ -930,10 +930,9 @@ pub fn run_range(
                     // its first failing path is its lowest (batches taken from the
                     // pilot were checked before).
                     let mut bad = None;
-                    'batches: loop {
-                        let Some(b) = order.batch(counter.fetch_add(1, Ordering::Relaxed)) else {
-                            break;
-                        };
+                    'batches: while let Some(b) =
+                        order.batch(counter.fetch_add(1, Ordering::Relaxed))
+                    {
                         if b * BATCH_PATHS > first_bad.load(Ordering::Relaxed)
                             || what.stop.is_some_and(|s| s.load(Ordering::Relaxed))
                         {
