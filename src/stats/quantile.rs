@@ -76,18 +76,11 @@ impl Grid {
     pub fn from_pilot(values: &[f64], bins: usize, integer: bool) -> Grid {
         let bins = bins.max(1);
         let mut finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
-        // Three order-statistic selections (linear time) give the same type-7 values as
-        // a sort would.
-        let center = if finite.is_empty() {
-            0.0
-        } else {
-            type7_by_selection(&mut finite, 0.5)
-        };
-        let mut s = if finite.is_empty() {
-            0.0
-        } else {
-            (type7_by_selection(&mut finite, 0.75) - type7_by_selection(&mut finite, 0.25))
-                / IQR_PER_SD
+        // Order-statistic selections (linear time) give the same type-7 values as a
+        // sort would.
+        let (center, mut s) = match quartiles_by_selection(&mut finite) {
+            Some([q25, q50, q75]) => (q50, (q75 - q25) / IQR_PER_SD),
+            None => (0.0, 0.0),
         };
         if !(s > 0.0 && s.is_finite()) {
             // Rare (a pilot with no spread between its quartiles): sorted first, so the
@@ -520,6 +513,37 @@ fn type7_by_selection(values: &mut [f64], q: f64) -> f64 {
     a + (h - lo as f64) * (b - a)
 }
 
+/// The type-7 quartiles (P25, P50, P75) of `values` (reordered in place) by
+/// selection, `None` if empty: the median's selection splits the values, and each
+/// outer quartile is selected within its half only. The same numbers, to the bit,
+/// as [`type7`] of the sorted values.
+fn quartiles_by_selection(values: &mut [f64]) -> Option<[f64; 3]> {
+    let n = values.len();
+    if n < 4 {
+        return (n > 0).then(|| [0.25, 0.5, 0.75].map(|q| type7_by_selection(values, q)));
+    }
+    let rank = |q: f64| {
+        let h = (n - 1) as f64 * q;
+        (h.floor() as usize, h - h.floor())
+    };
+    let interpolate = |a: f64, b: f64, frac: f64| a + frac * (b - a);
+    let smallest = |v: &[f64]| v.iter().copied().min_by(f64::total_cmp);
+    let ((l25, f25), (m, f50), (l75, f75)) = (rank(0.25), rank(0.5), rank(0.75));
+    // For n ≥ 4, l25 < m ≤ l75.
+    let (left, &mut median, right) = values.select_nth_unstable_by(m, f64::total_cmp);
+    let next = smallest(right).unwrap_or(median);
+    let q50 = interpolate(median, next, f50);
+    let (_, &mut a, rest) = left.select_nth_unstable_by(l25, f64::total_cmp);
+    let q25 = interpolate(a, smallest(rest).unwrap_or(median), f25);
+    let q75 = if l75 == m {
+        interpolate(median, next, f75)
+    } else {
+        let (_, &mut a, rest) = right.select_nth_unstable_by(l75 - m - 1, f64::total_cmp);
+        interpolate(a, smallest(rest).unwrap_or(a), f75)
+    };
+    Some([q25, q50, q75])
+}
+
 /// Exact quantile of sorted values by linear interpolation (Hyndman–Fan type 7).
 ///
 /// # Formula
@@ -630,6 +654,41 @@ impl QuantileRepr {
 mod tests {
     use super::*;
     use statrs::distribution::{ContinuousCDF, Normal};
+
+    #[test]
+    fn quartiles_by_selection_are_type7_of_the_sorted_values_to_the_bit() {
+        // Sizes around the small-n fallback and odd/even splits, values with ties,
+        // ±0 and a wide range, each against a full sort.
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for n in (0..40).chain([255, 256, 1023, 1024]) {
+            for _ in 0..20 {
+                let mut values: Vec<f64> = (0..n)
+                    .map(|_| match next() % 7 {
+                        0 => 0.0,
+                        1 => -0.0,
+                        2 => 1.0,
+                        3 => -1e300,
+                        _ => (next() % 1000) as f64 / 7.0 - 50.0,
+                    })
+                    .collect();
+                let mut sorted = values.clone();
+                sorted.sort_by(f64::total_cmp);
+                let got = quartiles_by_selection(&mut values);
+                let want = (n > 0).then(|| [0.25, 0.5, 0.75].map(|q| type7(&sorted, q)));
+                assert_eq!(
+                    got.map(|q| q.map(f64::to_bits)),
+                    want.map(|q| q.map(f64::to_bits)),
+                    "n = {n}: {got:?} against {want:?}"
+                );
+            }
+        }
+    }
 
     /// SplitMix64: a tiny portable generator for test data.
     struct SplitMix(u64);

@@ -269,6 +269,11 @@ impl RecordStats {
             }
             let slot = &mut self.slots[i];
             if slot.exact.len() < EXACT_CAP {
+                if slot.exact.capacity() == 0 && slot.grid.is_some() {
+                    // It will hold EXACT_CAP + 1 values before switching: one
+                    // allocation instead of a doubling's copies.
+                    slot.exact.reserve_exact(EXACT_CAP + 1);
+                }
                 slot.exact.push(x);
             } else if slot.grid.is_some() {
                 slot.exact.push(x);
@@ -294,10 +299,21 @@ impl RecordStats {
             self.narrow = vec![0; self.total_bins];
         }
         let values = std::mem::take(&mut self.slots[i].exact);
-        self.slots[i].histogram = true;
+        let slot = &mut self.slots[i];
+        slot.histogram = true;
         self.bound = self.bound.max(EXACT_CAP as u64 + 1);
-        for v in values {
-            self.add_value(i, v);
+        let Some(grid) = &slot.grid else {
+            unreachable!("only a slot with a grid switches to its histogram");
+        };
+        let (lo, inv_width) = grid.binning();
+        let bins = grid.bins() as f64;
+        let core = &mut self.narrow[slot.offset..slot.offset + grid.bins()];
+        for x in values {
+            match locate(x, lo, inv_width, bins) {
+                Ok(b) => core[b] += 1,
+                Err((false, key)) => *slot.below.entry(key).or_insert(0) += 1,
+                Err((true, key)) => *slot.above.entry(key).or_insert(0) += 1,
+            }
         }
     }
 
