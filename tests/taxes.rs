@@ -7,9 +7,12 @@ mod common;
 use std::path::Path;
 
 use common::{REFERENCE, TestDir, bad_input, line_starting, problem_lines, replace_line};
+use enclave::economy::{Workspace, simulate_path};
 use enclave::engine::{self, RunConfig};
+use enclave::outcome::{OutcomeScratch, evaluate};
 use enclave::scenario::{Role, Scenario};
-use enclave::schema::{ParkMetric, RegionMetric};
+use enclave::schema::{ParkMetric, RegionMetric, RegionSeries};
+use enclave::streams::Streams;
 
 /// The problem lines `validate` prints for `text`, saved as `name`.
 fn validate(name: &str, text: &str) -> Vec<String> {
@@ -94,4 +97,47 @@ fn a_province_region_receives_its_take_under_every_alternative() {
             assert!(other.abs() < 1e-12, "alternative {a} region {r}: {other}");
         }
     }
+}
+
+#[test]
+fn totals_are_conserved_on_each_path_with_a_province_region() {
+    // Equal discount rates in Shenzhen–Shanwei: Σ_r NPV_r is the same under every
+    // alternative on every path, the province's take included, and the alternatives
+    // do move money between the other regions.
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/shenzhen-shanwei.toml");
+    let scn = Scenario::load(&file).unwrap_or_else(|e| panic!("{e}"));
+    let h = scn.simulation.horizon;
+    let n = scn.regions.len();
+    let streams = Streams::new(scn.simulation.seed, &scn.params);
+    let (mut ws, mut scratch) = (Workspace::default(), OutcomeScratch::default());
+    let npv = RegionMetric::Npv.index();
+    let mut spread = 0.0f64;
+    for p in 0..40 {
+        simulate_path(&scn, h, &streams, p, &mut ws);
+        let totals: Vec<(f64, f64)> = scn
+            .alternatives
+            .iter()
+            .map(|alt| {
+                let mut m = vec![0.0; n * RegionMetric::COUNT];
+                let mut s = vec![0.0; n * RegionSeries::COUNT * h as usize];
+                evaluate(&ws.out, alt, &mut scratch, &mut m, &mut s);
+                let total = (0..n).map(|r| m[r * RegionMetric::COUNT + npv]).sum();
+                (total, m[npv])
+            })
+            .collect();
+        for (a, (t, _)) in totals.iter().enumerate() {
+            let t0 = totals[0].0;
+            assert!(
+                (t - t0).abs() <= 1e-9 * t0.abs().max(1.0),
+                "path {p} alternative {a}: {t} vs {t0}"
+            );
+        }
+        for (_, first) in &totals {
+            spread = spread.max((first - totals[0].1).abs());
+        }
+    }
+    assert!(
+        spread > 1.0,
+        "the alternatives differ for Shenzhen: {spread}"
+    );
 }
