@@ -199,10 +199,19 @@ fn one_firm_taxes_company_and_npv_by_hand() {
 
 #[test]
 fn npv_is_the_sum_of_its_components() {
-    let scn = Scenario::reference().expect("bundled scenario");
-    for p in 0..20 {
-        let e = economy(&scn, p);
-        for (a, alt) in metrics(&scn, &e).iter().enumerate() {
+    // The reference, and Shenzhen–Shanwei, where a province region has pv_provincial.
+    let shenzhen = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/shenzhen-shanwei.toml"
+    );
+    let shenzhen = Scenario::load(std::path::Path::new(shenzhen)).expect("bundled scenario");
+    let reference = Scenario::reference().expect("bundled scenario");
+    for (scn, p) in [&reference, &shenzhen]
+        .into_iter()
+        .flat_map(|s| (0..20).map(move |p| (s, p)))
+    {
+        let e = economy(scn, p);
+        for (a, alt) in metrics(scn, &e).iter().enumerate() {
             for (r, m) in alt.iter().enumerate() {
                 let pv = |name: &str| m[metric(name)];
                 let sum = pv("pv_tax")
@@ -218,7 +227,8 @@ fn npv_is_the_sum_of_its_components() {
                     - pv("pv_opportunity_costs");
                 assert!(
                     close(m[metric("npv")], sum),
-                    "path {p} alternative {a} region {r}: {} vs {sum}",
+                    "{} path {p} alternative {a} region {r}: {} vs {sum}",
+                    scn.id,
                     m[metric("npv")]
                 );
             }
