@@ -9,7 +9,7 @@
 //!
 //! # Formula
 //! CF_r,t = tax_r,t + land_r,t + guarantee_r,t + dividends_r,t + terminal_r,t
-//!        − cash contributions_r,t − capital calls_r,t − costs borne_r,t
+//!        + provincial take received_r,t − cash contributions_r,t − capital calls_r,t − costs borne_r,t
 //!        − displaced taxes_r,t − opportunity costs_r,t,
 //! with cash flows at year end: NPV_r = Σ_t CF_r,t (1 + δ_r)^−(t+1).
 //! `tax` and `land` are the formulas' shares before guarantee transfers; the
@@ -118,6 +118,7 @@ pub fn evaluate(
         let pv_guarantee = pv(&scratch.guarantee);
         let pv_dividends = pv(&econ.dividends);
         let pv_terminal = pv(&econ.terminal);
+        let pv_provincial = pv(&econ.provincial);
         let pv_cash = pv(&econ.cash_contributions);
         let pv_calls = pv(&econ.capital_calls);
         let pv_costs = pv(&econ.costs_borne);
@@ -133,6 +134,7 @@ pub fn evaluate(
                 + scratch.guarantee[i]
                 + econ.dividends[i]
                 + econ.terminal[i]
+                + econ.provincial[i]
                 - econ.cash_contributions[i]
                 - econ.capital_calls[i]
                 - econ.costs_borne[i]
@@ -168,6 +170,7 @@ pub fn evaluate(
             (M::PvGuarantee, pv_guarantee),
             (M::PvDividends, pv_dividends),
             (M::PvTerminal, pv_terminal),
+            (M::PvProvincial, pv_provincial),
             (M::PvCashContributions, pv_cash),
             (M::PvCapitalCalls, pv_calls),
             (M::PvCosts, pv_costs),
@@ -199,6 +202,7 @@ pub fn park_metrics(econ: &EconomyPath, out: &mut [f64]) {
         (M::TaxLocal, sum(&econ.tax_local)),
         (M::TaxPool, sum(&econ.tax_pool)),
         (M::Rebates, sum(&econ.rebates)),
+        (M::TaxProvincial, sum(&econ.tax_provincial)),
         (M::LandSales, sum(&econ.land_sales)),
         (M::Gdp, sum(&econ.gdp)),
         (M::JobsFinal, last(&econ.jobs).round()),

@@ -452,12 +452,22 @@ fn inputs(h: &mut String, scn: &Scenario) {
     let t = &scn.taxes;
     let _ = writeln!(
         h,
-        "<p>Local shares: VAT {}, CIT {}, IIT {}; provincial take {}; rebates to firms {} of retained \
+        "<p>Local shares: VAT {}, CIT {}, IIT {}; provincial take of their local parts {}, {}, {}, \
+         of surcharges {}, land use tax {}, property tax {}, to {}; rebates to firms {} of retained \
          local taxes for {} years.</p>",
         v(t.vat_local_share),
         v(t.cit_local_share),
         v(t.iit_local_share),
-        v(t.provincial_take),
+        v(t.provincial.vat),
+        v(t.provincial.cit),
+        v(t.provincial.iit),
+        v(t.provincial.surcharges),
+        v(t.provincial.land_use),
+        v(t.provincial.property),
+        t.provincial.to.map_or_else(
+            || "the province, outside the modelled regions".to_owned(),
+            |r| escape(&scn.regions[r].name)
+        ),
         v(t.rebate_share),
         t.rebate_years
     );

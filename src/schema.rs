@@ -142,6 +142,7 @@ measures! {
         PvGuarantee => "pv_guarantee", Money, Summary, "PV of guarantee transfers (receipts positive)";
         PvDividends => "pv_dividends", Money, Summary, "PV of the park company's dividends";
         PvTerminal => "pv_terminal", Money, Summary, "PV of the terminal value of the region's stake";
+        PvProvincial => "pv_provincial", Money, Summary, "PV of the provincial take received (by the `[taxes.province] to` region)";
         PvCashContributions => "pv_cash_contributions", Money, Summary, "PV of cash contributions paid";
         PvCapitalCalls => "pv_capital_calls", Money, Summary, "PV of capital calls paid";
         PvCosts => "pv_costs", Money, Summary, "PV of costs borne directly";
@@ -164,6 +165,7 @@ measures! {
         TaxLocal => "tax_local", Money, Summary, "the local part, before the provincial take and rebates";
         TaxPool => "tax_pool", Money, Summary, "the local retained pool that the formulas share";
         Rebates => "rebates", Money, Summary, "tax rebates paid to firms";
+        TaxProvincial => "tax_provincial", Money, Summary, "the provincial take out of the local part (to the `to` region, else out of the modelled regions)";
         LandSales => "land_sales", Money, Summary, "land sales, whoever receives them";
         Gdp => "gdp", Money, Summary, "the park's value added over the horizon";
         JobsFinal => "jobs_final", Count, Summary, "jobs in the last year (wage bill / average wage, rounded)";
@@ -270,7 +272,7 @@ mod tests {
         assert_eq!(RegionMetric::Npv.name(), "npv");
         assert_eq!(ParkSeries::LandPool.to_string(), "land_pool");
         assert_eq!(RegionMetric::from_name("nothing"), None);
-        assert_eq!(Measure::all().count(), 16 + 13 + 3 + 7);
+        assert_eq!(Measure::all().count(), 17 + 14 + 3 + 7);
     }
 
     #[test]

@@ -144,9 +144,12 @@ fn one_firm_taxes_company_and_npv_by_hand() {
     let scn = parse(ONE_FIRM);
     let e = economy(&scn, 0);
     // Revenue 100 a year from year 1: VA 50, VAT 5, surcharges 12% of VAT = 0.6,
-    // profit 20 → CIT 5, wages 10 → IIT 0.3 (3%).
-    let total = 5.0 + 0.6 + 5.0 + 0.3;
-    let local = 0.5 * 5.0 + 0.6 + 0.4 * 5.0 + 0.4 * 0.3;
+    // profit 20 less the surcharges paid 0.6 → CIT 25% of 19.4 = 4.85. Wages 10 at
+    // 0.1 million (100 000 yuan) a worker: 100 jobs, each taxed on 100 000 × 0.895
+    // − 60 000 = 29 500 yuan at 3% = 885 yuan → IIT 0.0885 million.
+    let (cit, iit) = (0.25 * 19.4, 100.0 * 885.0 / 1e6);
+    let total = 5.0 + 0.6 + cit + iit;
+    let local = 0.5 * 5.0 + 0.6 + 0.4 * cit + 0.4 * iit;
     assert_eq!(e.firms, vec![0.0, 1.0, 1.0]);
     assert!(e.turned_away > 0, "the other arrivals find no land");
     for t in 1..3 {
@@ -196,10 +199,19 @@ fn one_firm_taxes_company_and_npv_by_hand() {
 
 #[test]
 fn npv_is_the_sum_of_its_components() {
-    let scn = Scenario::reference().expect("bundled scenario");
-    for p in 0..20 {
-        let e = economy(&scn, p);
-        for (a, alt) in metrics(&scn, &e).iter().enumerate() {
+    // The reference, and Shenzhen–Shanwei, where a province region has pv_provincial.
+    let shenzhen = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/shenzhen-shanwei.toml"
+    );
+    let shenzhen = Scenario::load(std::path::Path::new(shenzhen)).expect("bundled scenario");
+    let reference = Scenario::reference().expect("bundled scenario");
+    for (scn, p) in [&reference, &shenzhen]
+        .into_iter()
+        .flat_map(|s| (0..20).map(move |p| (s, p)))
+    {
+        let e = economy(scn, p);
+        for (a, alt) in metrics(scn, &e).iter().enumerate() {
             for (r, m) in alt.iter().enumerate() {
                 let pv = |name: &str| m[metric(name)];
                 let sum = pv("pv_tax")
@@ -207,6 +219,7 @@ fn npv_is_the_sum_of_its_components() {
                     + pv("pv_guarantee")
                     + pv("pv_dividends")
                     + pv("pv_terminal")
+                    + pv("pv_provincial")
                     - pv("pv_cash_contributions")
                     - pv("pv_capital_calls")
                     - pv("pv_costs")
@@ -214,7 +227,8 @@ fn npv_is_the_sum_of_its_components() {
                     - pv("pv_opportunity_costs");
                 assert!(
                     close(m[metric("npv")], sum),
-                    "path {p} alternative {a} region {r}: {} vs {sum}",
+                    "{} path {p} alternative {a} region {r}: {} vs {sum}",
+                    scn.id,
                     m[metric("npv")]
                 );
             }
@@ -397,6 +411,88 @@ fn loss_carry_forward_and_cit_holiday_by_hand() {
 }
 
 #[test]
+fn taxes_paid_are_deducted_before_losses_are_carried_forward() {
+    // The carry-forward case above with a land use tax of 30 yuan/m²: 100 mu × 666.67
+    // m² × 30 = 2 million a year from arrival, deductible in the CIT base. Profit
+    // −17.5, −5, 7.5, 20, 20, 20 becomes −19.5, −7, 5.5, 18, 18, 18: losses of 26.5
+    // absorb 5.5, 18 and 3 of age 4's 18 → taxable 0, 0, 0, 0, 15, 18. A [1, 1]
+    // holiday starts at age 4 (free) and halves the rate at age 5: 12.5% × 18.
+    // (Without the deduction the holiday would start at age 3, on taxable 5.)
+    let text = ONE_FIRM
+        .replace("horizon = 3", "horizon = 7")
+        .replace(
+            "profit_margin = 0.2",
+            "profit_margin = 0.5\nfixed_cost_per_mu = 0.3\nramp_years = 4\ncit_holiday = [1, 1]",
+        )
+        .replace("vat_rate = 0.1", "vat_rate = 0.0")
+        .replace("[taxes]", "[taxes]\niit_rate = 0.0")
+        .replace("land_use_tax_per_m2 = 0", "land_use_tax_per_m2 = 30");
+    let e = economy(&parse(&text), 0);
+    let cit = [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.125 * 18.0];
+    for t in 0..7 {
+        let land_use = if t == 0 { 0.0 } else { 2.0 };
+        assert_close!(e.tax_total[t], cit[t] + land_use);
+    }
+}
+
+#[test]
+fn a_high_tech_firm_pays_half_the_statutory_rate_in_its_half_years() {
+    // Profit 20 from year 1 (no VAT, no surcharges), a 15% rate and 两免三减半 ([2, 3]):
+    // 0, 0 (free), then 12.5% (half of the statutory 25%, not half of 15%) for three
+    // years, then 15%.
+    let text = ONE_FIRM
+        .replace("horizon = 3", "horizon = 8")
+        .replace("cit_rate = 0.25", "cit_rate = 0.15\ncit_holiday = [2, 3]")
+        .replace("vat_rate = 0.1", "vat_rate = 0.0")
+        .replace("[taxes]", "[taxes]\niit_rate = 0.0");
+    let e = economy(&parse(&text), 0);
+    let rate = [0.0, 0.0, 0.0, 0.125, 0.125, 0.125, 0.15, 0.15];
+    for t in 0..8 {
+        assert_close!(e.tax_total[t], rate[t] * 20.0);
+    }
+}
+
+#[test]
+fn the_provincial_take_goes_to_its_region_under_every_alternative() {
+    // A third region `p` (role other, no contribution, no equity) receives 30% of
+    // the local VAT and CIT and half the surcharges; IIT is flat 3%, its take 0.
+    let text = ONE_FIRM
+        .replace(
+            "[park]",
+            "[[regions]]\nid = \"p\"\nname = \"Province\"\nrole = \"other\"\ndiscount_rate = 0.1\n\n[park]",
+        )
+        .replace(
+            "provincial_take = 0",
+            "provincial_take = 0.3\niit_rate = 0.03\n[taxes.province]\niit = 0\nsurcharges = 0.5\nto = \"p\"",
+        );
+    let scn = parse(&text);
+    let e = economy(&scn, 0);
+    // As above, with IIT 0.3: local VAT 2.5, CIT 0.4 × 4.85, IIT 0.12, surcharges 0.6.
+    let take = 0.3 * (2.5 + 0.4 * 4.85) + 0.5 * 0.6;
+    let local = 2.5 + 0.4 * 4.85 + 0.12 + 0.6;
+    let d = |t: i32| 1.1f64.powi(-(t + 1));
+    for t in 1..3 {
+        assert_close!(e.tax_local[t], local);
+        assert_close!(e.tax_pool[t], local - take);
+        assert_close!(e.tax_provincial[t], take);
+        assert_close!(e.provincial[2 * 3 + t], take);
+        assert_close!(e.provincial[t], 0.0);
+    }
+    let m = metrics(&scn, &e);
+    let (npv, pv) = (metric("npv"), metric("pv_provincial"));
+    for alt in &m {
+        assert_close!(alt[2][pv], take * (d(1) + d(2)));
+        assert_close!(alt[2][npv], take * (d(1) + d(2)));
+        assert_close!(alt[0][pv], 0.0);
+        assert_close!(alt[1][pv], 0.0);
+    }
+    // Without a recipient the take still leaves the pool, and is reported.
+    let e = economy(&parse(&text.replace("to = \"p\"", "")), 0);
+    assert_close!(e.tax_provincial[1], take);
+    assert_close!(e.provincial[2 * 3 + 1], 0.0);
+}
+
+#[test]
 fn a_path_depends_only_on_seed_scenario_and_index() {
     let scn = Scenario::reference().expect("bundled scenario");
     let cfg = RunConfig::from_scenario(&scn);
@@ -457,4 +553,8 @@ fn value_stability_of_the_reference_scenario() {
 }
 
 const PINNED_FIRM_YEARS: u64 = 92_733;
-const PINNED_MEAN_NPV: f64 = 857.4586304988379;
+// Moved from 857.4586304988379 by issue 8's tax rules (MODEL.md §6): CIT holidays
+// that do not stack, taxes deductible in the CIT base, IIT by the 2019 schedule at the
+// average wage, and the provincial take on the shared taxes only. Firm-years are
+// unchanged: taxes do not feed back into arrivals or exits.
+const PINNED_MEAN_NPV: f64 = 890.0571104832957;

@@ -327,6 +327,8 @@ pub(super) struct YearTotals {
     pub(super) occupied: f64,
     /// Retained taxes of the firms displaced from the origin.
     pub(super) displaced_tax: f64,
+    /// The provincial take.
+    pub(super) provincial: f64,
 }
 
 /// Runs year `t` of every firm in the pool: its own shock, revenue, profit, taxes.
@@ -335,8 +337,8 @@ pub(super) struct YearTotals {
 /// X_{i,t} = X_{i,t−1} + (g − σ²/2) + σβ ε^macro_t + σ sqrt(1 − β²) ε_{i,t} for
 /// age > 0 (X = 0 in the arrival year); R = land × revenue_per_mu × revenue effect ×
 /// ramp(age) × exp(X); value added = ratio × R; VAT = rate × value added; profit =
-/// margin × R − fixed cost × land; CIT = rate × holiday factor × taxable profit after
-/// the loss carry-forward; wages = share × R.
+/// margin × R − fixed cost × land − deductible taxes (surcharges, land use, property);
+/// CIT = holiday rate × taxable profit after the loss carry-forward; wages = share × R.
 pub(super) fn firm_years(
     pool: &mut FirmPool,
     sectors: &[SectorParams],
@@ -359,7 +361,9 @@ pub(super) fn firm_years(
             * pool.log_shock[i].exp();
         let value_added = sp.value_added_ratio * revenue;
         let vat = sp.vat_rate * value_added;
-        let profit = sp.profit_margin * revenue - sp.fixed_cost_per_mu * land;
+        let profit = sp.profit_margin * revenue
+            - sp.fixed_cost_per_mu * land
+            - tax.deductible(vat, land, sp.property_tax_per_mu);
         let taxable = taxes::carry_losses(
             &mut pool.losses[i],
             &mut pool.loss_total[i],
@@ -373,8 +377,8 @@ pub(super) fn firm_years(
                 pool.holiday_start[i] = t;
             }
             let since = t - pool.holiday_start[i];
-            let factor = taxes::holiday_factor(since, sp.cit_free_years, sp.cit_half_years);
-            cit = sp.cit_rate * factor * taxable;
+            let (free, half) = (sp.cit_free_years, sp.cit_half_years);
+            cit = taxes::holiday_rate(since, free, half, sp.cit_rate, tax.cit_statutory) * taxable;
         }
         let wage_bill = sp.wage_share * revenue;
         let f = tax.firm_year(&TaxBase {
@@ -396,6 +400,7 @@ pub(super) fn firm_years(
         if pool.displaced[i] {
             y.displaced_tax += f.retained;
         }
+        y.provincial += f.provincial;
     }
     y
 }
@@ -495,10 +500,11 @@ mod tests {
             surcharge_rate: 0.0,
             land_use_per_mu: 0.0,
             property_rate: 0.0,
-            keep: 1.0,
             rebate_share: 0.0,
             rebate_years: 0,
             rebate_attractiveness: 1.0,
+            cit_statutory: 0.25,
+            take: taxes::Take::default(),
         };
         let y = firm_years(&mut pool, &[sp], &tax, 1, 1.0);
         assert!((y.revenue - 10.0).abs() < 1e-12);

@@ -100,6 +100,11 @@ pub struct EconomyPath {
     pub turned_away: u64,
     /// Firm-years simulated on this path.
     pub firm_years: u64,
+    /// The provincial take received by `[taxes.province] to` (region × year; all 0
+    /// without a recipient).
+    pub provincial: Vec<f64>,
+    /// The provincial take, whoever receives it.
+    pub tax_provincial: Vec<f64>,
 }
 
 impl EconomyPath {
@@ -125,6 +130,7 @@ impl EconomyPath {
             &mut self.displaced,
             &mut self.cumulative_contributions,
             &mut self.invested_capital,
+            &mut self.provincial,
         ] {
             v.clear();
             v.resize(regions * horizon, 0.0);
@@ -142,6 +148,7 @@ impl EconomyPath {
             &mut self.jobs,
             &mut self.land_sales,
             &mut self.pdc_flow,
+            &mut self.tax_provincial,
         ] {
             v.clear();
             v.resize(horizon, 0.0);
@@ -308,6 +315,10 @@ pub fn simulate_path(scn: &Scenario, horizon: u32, streams: &Streams, p: u64, ws
         };
         if let Some(o) = market.origin {
             out.displaced[o * h + t] += y.displaced_tax;
+        }
+        out.tax_provincial[t] = y.provincial;
+        if let Some(to) = scn.taxes.provincial.to {
+            out.provincial[to * h + t] += y.provincial;
         }
 
         // §4 the PDC's year, shared by equity.

@@ -10,6 +10,8 @@ use crate::scenario::Scenario;
 pub(super) struct TaxParams {
     pub(super) vat_local: f64,
     pub(super) cit_local: f64,
+    /// Effective IIT rate on the wage bill: the flat rate, or the schedule's tax at
+    /// the average wage over that wage.
     pub(super) iit_rate: f64,
     pub(super) iit_local: f64,
     /// Urban maintenance + education + local education, as a rate on VAT.
@@ -18,12 +20,60 @@ pub(super) struct TaxParams {
     pub(super) land_use_per_mu: f64,
     /// Property tax rate on building value, after the deduction.
     pub(super) property_rate: f64,
-    /// 1 − provincial take.
-    pub(super) keep: f64,
     pub(super) rebate_share: f64,
     pub(super) rebate_years: u32,
     /// Multiplier on the arrival rate (1 when no rebate is offered).
     pub(super) rebate_attractiveness: f64,
+    /// Statutory CIT rate: a holiday's half rate is at most half of it.
+    pub(super) cit_statutory: f64,
+    /// The province's share of each tax's local part.
+    pub(super) take: Take,
+}
+
+/// The province's share of the local part of each tax kind.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Take {
+    pub(super) vat: f64,
+    pub(super) cit: f64,
+    pub(super) iit: f64,
+    pub(super) surcharges: f64,
+    pub(super) land_use: f64,
+    pub(super) property: f64,
+}
+
+/// Standard deduction of the IIT on comprehensive income since 2019, yuan a year.
+pub const IIT_STANDARD_DEDUCTION: f64 = 60_000.0;
+
+/// The annual IIT schedule on comprehensive income (综合所得) since 2019: (upper bound
+/// of taxable income, rate, quick deduction), in yuan.
+const IIT_BRACKETS: [(f64, f64, f64); 7] = [
+    (36_000.0, 0.03, 0.0),
+    (144_000.0, 0.10, 2_520.0),
+    (300_000.0, 0.20, 16_920.0),
+    (420_000.0, 0.25, 31_920.0),
+    (660_000.0, 0.30, 52_920.0),
+    (960_000.0, 0.35, 85_920.0),
+    (f64::INFINITY, 0.45, 181_920.0),
+];
+
+/// IIT of one worker with `wage` yuan a year, paying `social_insurance` of it in
+/// social insurance contributions.
+///
+/// # Formula
+/// taxable = wage × (1 − social insurance) − 60 000; IIT = taxable × rate − quick
+/// deduction of taxable's bracket (3% … 45%), 0 when taxable ≤ 0.
+pub fn iit_yuan(wage: f64, social_insurance: f64) -> f64 {
+    let taxable = wage * (1.0 - social_insurance) - IIT_STANDARD_DEDUCTION;
+    if taxable <= 0.0 {
+        return 0.0;
+    }
+    let last = IIT_BRACKETS[IIT_BRACKETS.len() - 1];
+    let (_, rate, quick) = IIT_BRACKETS
+        .iter()
+        .copied()
+        .find(|&(upper, _, _)| taxable <= upper)
+        .unwrap_or(last);
+    taxable * rate - quick
 }
 
 impl TaxParams {
@@ -32,15 +82,24 @@ impl TaxParams {
     /// # Formula
     /// surcharges = urban maintenance + education + local education rates;
     /// land use per mu = rate per m² × 10 000/15 m² / yuan per money unit;
-    /// property rate = rate × (1 − deduction); keep = 1 − provincial take.
+    /// property rate = rate × (1 − deduction); IIT rate = the flat rate, or
+    /// IIT(w) / w at the average wage w in yuan ([`iit_yuan`]).
     pub(super) fn resolve(scn: &Scenario, d: &[f64]) -> TaxParams {
         let taxes = &scn.taxes;
         let rebate_share = taxes.rebate_share.get(d);
         let rebate_years = taxes.rebate_years;
+        let iit_rate = match taxes.iit_rate {
+            Some(flat) => flat.get(d),
+            None => {
+                let wage = scn.firms.average_wage.get(d) * scn.yuan_per_unit;
+                iit_yuan(wage, taxes.iit_social_insurance_share.get(d)) / wage
+            }
+        };
+        let p = &taxes.provincial;
         TaxParams {
             vat_local: taxes.vat_local_share.get(d),
             cit_local: taxes.cit_local_share.get(d),
-            iit_rate: taxes.iit_rate.get(d),
+            iit_rate,
             iit_local: taxes.iit_local_share.get(d),
             surcharge_rate: taxes.urban_maintenance_rate.get(d)
                 + taxes.education_rate.get(d)
@@ -48,7 +107,6 @@ impl TaxParams {
             land_use_per_mu: taxes.land_use_tax_per_m2.get(d) * M2_PER_MU / scn.yuan_per_unit,
             property_rate: taxes.property_tax_rate.get(d)
                 * (1.0 - taxes.property_tax_deduction.get(d)),
-            keep: 1.0 - taxes.provincial_take.get(d),
             rebate_share,
             rebate_years,
             rebate_attractiveness: if rebate_share > 0.0 && rebate_years > 0 {
@@ -56,7 +114,24 @@ impl TaxParams {
             } else {
                 1.0
             },
+            cit_statutory: taxes.cit_statutory_rate.get(d),
+            take: Take {
+                vat: p.vat.get(d),
+                cit: p.cit.get(d),
+                iit: p.iit.get(d),
+                surcharges: p.surcharges.get(d),
+                land_use: p.land_use.get(d),
+                property: p.property.get(d),
+            },
         }
+    }
+
+    /// Taxes deductible in the CIT base (企业所得税法实施条例 第31条): the VAT
+    /// surcharges, land use tax and property tax of a firm-year with `vat` due on
+    /// `land` mu.
+    #[inline]
+    pub(super) fn deductible(&self, vat: f64, land: f64, property_tax_per_mu: f64) -> f64 {
+        self.surcharge_rate * vat + (self.land_use_per_mu + property_tax_per_mu) * land
     }
 }
 
@@ -102,16 +177,28 @@ pub(super) fn carry_losses(
     taxable
 }
 
-/// CIT rate multiplier `years_since` years after the holiday began (the first year of
-/// taxable profit): 0 for `free` years, ½ for `half` years, then 1.
+/// CIT rate `years_since` years after the holiday began (the first year of taxable
+/// profit), for a firm whose rate is `rate` (preferential or not) where the
+/// statutory rate is `statutory`.
+///
+/// # Formula
+/// 0 for `free` years; min(rate, statutory / 2) for `half` years; then `rate`.
+/// Incentives do not stack (国发〔2007〕39号, 国税函〔2010〕157号): a 15% high-tech
+/// firm pays 12.5% in its half years, never 7.5%.
 #[inline]
-pub(super) fn holiday_factor(years_since: u32, free: u32, half: u32) -> f64 {
+pub(super) fn holiday_rate(
+    years_since: u32,
+    free: u32,
+    half: u32,
+    rate: f64,
+    statutory: f64,
+) -> f64 {
     if years_since < free {
         0.0
     } else if years_since < free + half {
-        0.5
+        rate.min(0.5 * statutory)
     } else {
-        1.0
+        rate
     }
 }
 
@@ -126,6 +213,8 @@ pub(super) struct FirmTaxes {
     pub(super) retained: f64,
     /// Rebated to the firm out of `retained`.
     pub(super) rebate: f64,
+    /// The provincial take: local − retained.
+    pub(super) provincial: f64,
 }
 
 /// One firm-year's base: what its taxes are levied on.
@@ -147,7 +236,8 @@ impl TaxParams {
     /// # Formula
     /// total = VAT + CIT + IIT + surcharges + land use + property, with IIT = rate ×
     /// wages and surcharges = rate × VAT; local = shares of VAT, CIT and IIT plus the
-    /// rest in full; retained = keep × local; rebate = rebate share × retained in the
+    /// rest in full; provincial = Σ over kinds of the take × the kind's local part;
+    /// retained = local − provincial; rebate = rebate share × retained in the
     /// firm's first `rebate_years`.
     #[inline]
     pub(super) fn firm_year(&self, b: &TaxBase) -> FirmTaxes {
@@ -156,13 +246,20 @@ impl TaxParams {
         let land_use = self.land_use_per_mu * b.land;
         let property = b.property_tax_per_mu * b.land;
         let total = b.vat + b.cit + iit + surcharges + land_use + property;
-        let local = self.vat_local * b.vat
-            + self.cit_local * b.cit
-            + self.iit_local * iit
-            + surcharges
-            + land_use
-            + property;
-        let retained = self.keep * local;
+        let (vat_local, cit_local, iit_local) = (
+            self.vat_local * b.vat,
+            self.cit_local * b.cit,
+            self.iit_local * iit,
+        );
+        let local = vat_local + cit_local + iit_local + surcharges + land_use + property;
+        let t = &self.take;
+        let provincial = t.vat * vat_local
+            + t.cit * cit_local
+            + t.iit * iit_local
+            + t.surcharges * surcharges
+            + t.land_use * land_use
+            + t.property * property;
+        let retained = local - provincial;
         let rebate = if b.age < self.rebate_years {
             self.rebate_share * retained
         } else {
@@ -173,6 +270,7 @@ impl TaxParams {
             local,
             retained,
             rebate,
+            provincial,
         }
     }
 }
@@ -195,24 +293,69 @@ land_use_tax_per_m2 = 3
 provincial_take = 0.2
 property_tax_rate = 0.012
 property_tax_deduction = 0.3
+cit_statutory_rate = 0.3
 [taxes.rebate]
 share = 0.5
 years = 3
 attractiveness = 1.4
+[taxes.province]
+cit = 0.1
+land_use = 0.5
+to = "a"
 "#,
         ));
         let t = TaxParams::resolve(&scn, &[]);
         assert!((t.surcharge_rate - 0.12).abs() < 1e-15);
         assert!((t.land_use_per_mu - 3.0 * M2_PER_MU / scn.yuan_per_unit).abs() < 1e-12);
         assert!((t.property_rate - 0.012 * 0.7).abs() < 1e-15);
-        assert!((t.keep - 0.8).abs() < 1e-15);
         assert_eq!((t.rebate_share, t.rebate_years), (0.5, 3));
         assert_eq!(t.rebate_attractiveness, 1.4);
+        assert_eq!(t.cit_statutory, 0.3);
+        // `provincial_take` is the default of the shared taxes only; a kind given in
+        // [taxes.province] replaces it; the others take nothing.
+        let k = t.take;
+        assert_eq!((k.vat, k.cit, k.iit), (0.2, 0.1, 0.2));
+        assert_eq!((k.surcharges, k.land_use, k.property), (0.0, 0.5, 0.0));
+        assert_eq!(scn.taxes.provincial.to, Some(0));
+        // The schedule at the test's average wage of 1 million yuan: taxable
+        // 1e6 × 0.895 − 60 000 = 835 000, in the 35% bracket: 292 250 − 85 920.
+        assert!((t.iit_rate - 206_330.0 / 1e6).abs() < 1e-15);
+        // A flat rate replaces the schedule.
+        let flat = parse(&scenario("", "[taxes]\niit_rate = 0.03"));
+        assert_eq!(TaxParams::resolve(&flat, &[]).iit_rate, 0.03);
+        // Defaults: the statutory rate is 25%, no take, no recipient.
+        let plain = parse(&scenario("", ""));
+        let t = TaxParams::resolve(&plain, &[]);
+        assert_eq!(t.cit_statutory, 0.25);
+        let k = t.take;
+        let all = [k.vat, k.cit, k.iit, k.surcharges, k.land_use, k.property];
+        assert_eq!(all, [0.0; 6]);
+        assert_eq!(plain.taxes.provincial.to, None);
     }
 
     #[test]
-    fn one_firm_year_by_hand() {
-        let t = TaxParams {
+    fn iit_follows_the_2019_schedule() {
+        // 70 000 yuan with 10.5% social insurance: taxable 62 650 − 60 000 = 2 650 at 3%.
+        assert!((iit_yuan(70_000.0, 0.105) - 79.5).abs() < 1e-9);
+        // Effective 0.11% of the wage, against the old flat 3%.
+        assert!(iit_yuan(70_000.0, 0.105) / 70_000.0 < 0.0012);
+        // 300 000 yuan: taxable 268 500 − 60 000 = 208 500, in the 20% bracket.
+        assert!((iit_yuan(300_000.0, 0.105) - (208_500.0 * 0.2 - 16_920.0)).abs() < 1e-9);
+        // At or below the deduction nothing is due; the brackets join continuously
+        // (the quick deductions are the official ones); the top rate is 45%.
+        assert_eq!(iit_yuan(60_000.0, 0.0), 0.0);
+        assert_eq!(iit_yuan(50_000.0, 0.105), 0.0);
+        for (upper, _, _) in &IIT_BRACKETS[..6] {
+            let below = iit_yuan(IIT_STANDARD_DEDUCTION + upper, 0.0);
+            let above = iit_yuan(IIT_STANDARD_DEDUCTION + upper + 1e-6, 0.0);
+            assert!((above - below).abs() < 1e-3, "{upper}: {below} vs {above}");
+        }
+        let top = iit_yuan(2_060_000.0, 0.0);
+        assert!((top - (2_000_000.0 * 0.45 - 181_920.0)).abs() < 1e-9);
+    }
+
+    fn params(take: Take) -> TaxParams {
+        TaxParams {
             vat_local: 0.5,
             cit_local: 0.4,
             iit_rate: 0.03,
@@ -220,11 +363,23 @@ attractiveness = 1.4
             surcharge_rate: 0.12,
             land_use_per_mu: 0.01,
             property_rate: 0.0,
-            keep: 0.8,
             rebate_share: 0.5,
             rebate_years: 2,
             rebate_attractiveness: 1.0,
-        };
+            cit_statutory: 0.25,
+            take,
+        }
+    }
+
+    #[test]
+    fn one_firm_year_by_hand() {
+        // A take of 20% on the shared taxes' local parts only.
+        let t = params(Take {
+            vat: 0.2,
+            cit: 0.2,
+            iit: 0.2,
+            ..Take::default()
+        });
         let mut b = TaxBase {
             vat: 5.0,
             cit: 5.0,
@@ -233,15 +388,91 @@ attractiveness = 1.4
             property_tax_per_mu: 0.02,
             age: 1,
         };
-        // IIT 0.3, surcharges 0.6, land use 1, property 2.
+        // IIT 0.3, surcharges 0.6, land use 1, property 2; local shares of VAT, CIT
+        // and IIT 2.5, 2 and 0.12, of which the province takes 20% = 0.924.
         let local = 2.5 + 2.0 + 0.12 + 0.6 + 1.0 + 2.0;
+        let provincial = 0.2 * (2.5 + 2.0 + 0.12);
         let f = t.firm_year(&b);
         assert!((f.total - (5.0 + 5.0 + 0.3 + 0.6 + 1.0 + 2.0)).abs() < 1e-12);
         assert!((f.local - local).abs() < 1e-12);
-        assert!((f.retained - 0.8 * local).abs() < 1e-12);
-        assert!((f.rebate - 0.4 * local).abs() < 1e-12);
+        assert!((f.provincial - provincial).abs() < 1e-12);
+        assert!((f.retained - (local - provincial)).abs() < 1e-12);
+        assert!((f.rebate - 0.5 * (local - provincial)).abs() < 1e-12);
         b.age = 2;
         assert_eq!(t.firm_year(&b).rebate, 0.0);
+    }
+
+    #[test]
+    fn the_take_applies_per_tax_kind() {
+        let b = TaxBase {
+            vat: 5.0,
+            cit: 5.0,
+            wage_bill: 10.0,
+            land: 100.0,
+            property_tax_per_mu: 0.02,
+            age: 5,
+        };
+        // Local parts: VAT 2.5, CIT 2, IIT 0.12, surcharges 0.6, land use 1, property 2.
+        for (take, expected) in [
+            (
+                Take {
+                    vat: 1.0,
+                    ..Take::default()
+                },
+                2.5,
+            ),
+            (
+                Take {
+                    cit: 1.0,
+                    ..Take::default()
+                },
+                2.0,
+            ),
+            (
+                Take {
+                    iit: 1.0,
+                    ..Take::default()
+                },
+                0.12,
+            ),
+            (
+                Take {
+                    surcharges: 1.0,
+                    ..Take::default()
+                },
+                0.6,
+            ),
+            (
+                Take {
+                    land_use: 1.0,
+                    ..Take::default()
+                },
+                1.0,
+            ),
+            (
+                Take {
+                    property: 0.5,
+                    ..Take::default()
+                },
+                1.0,
+            ),
+            (Take::default(), 0.0),
+        ] {
+            let f = params(take).firm_year(&b);
+            assert!(
+                (f.provincial - expected).abs() < 1e-12,
+                "{take:?}: {}",
+                f.provincial
+            );
+            assert!((f.retained + f.provincial - f.local).abs() < 1e-12);
+        }
+    }
+
+    #[test]
+    fn taxes_paid_are_deductible_in_the_cit_base() {
+        // VAT 5 → surcharges 0.6; 100 mu → land use 1 and property 2.
+        let t = params(Take::default());
+        assert!((t.deductible(5.0, 100.0, 0.02) - 3.6).abs() < 1e-12);
     }
 
     #[test]
@@ -264,7 +495,17 @@ attractiveness = 1.4
 
     #[test]
     fn holiday_two_free_three_half() {
-        let f: Vec<f64> = (0..7).map(|y| holiday_factor(y, 2, 3)).collect();
-        assert_eq!(f, [0.0, 0.0, 0.5, 0.5, 0.5, 1.0, 1.0]);
+        let f: Vec<f64> = (0..7).map(|y| holiday_rate(y, 2, 3, 0.25, 0.25)).collect();
+        assert_eq!(f, [0.0, 0.0, 0.125, 0.125, 0.125, 0.25, 0.25]);
+    }
+
+    #[test]
+    fn holiday_and_preferential_rate_do_not_stack() {
+        // A 15% high-tech firm in 两免三减半 pays half the statutory 25%, 12.5%, in its
+        // half years (not 7.5%), then its own 15%.
+        let f: Vec<f64> = (0..7).map(|y| holiday_rate(y, 2, 3, 0.15, 0.25)).collect();
+        assert_eq!(f, [0.0, 0.0, 0.125, 0.125, 0.125, 0.15, 0.15]);
+        // A rate below half the statutory one is kept in the half years: 10% < 12.5%.
+        assert_eq!(holiday_rate(2, 2, 3, 0.10, 0.25), 0.10);
     }
 }

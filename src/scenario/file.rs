@@ -496,9 +496,10 @@ pub struct TaxesFile {
     /// Local share of CIT.
     #[serde(default = "d_cit_local")]
     pub cit_local_share: Num,
-    /// Effective IIT rate on the wage bill.
-    #[serde(default = "d_iit_rate")]
-    pub iit_rate: Num,
+    /// A flat effective IIT rate on the wage bill, instead of the progressive
+    /// schedule applied at the average wage.
+    #[serde(default)]
+    pub iit_rate: Option<Num>,
     /// Local share of IIT.
     #[serde(default = "d_cit_local")]
     pub iit_local_share: Num,
@@ -520,19 +521,30 @@ pub struct TaxesFile {
     /// Deduction from the building value before property tax.
     #[serde(default = "d_property_deduction")]
     pub property_tax_deduction: Num,
-    /// Share of local taxes taken by the province.
+    /// Share of the local part of the shared taxes (VAT, CIT, IIT) taken by the
+    /// province, unless `[taxes.province]` sets a kind.
     #[serde(default)]
     pub provincial_take: Num,
     /// 先征后返 rebates to firms.
     #[serde(default)]
     pub rebate: RebateFile,
+    /// Statutory CIT rate: the half rate of a holiday is half of it at most.
+    #[serde(default = "d_cit_statutory")]
+    pub cit_statutory_rate: Num,
+    /// Employee's social insurance contributions / wage, deducted before IIT
+    /// (progressive schedule only; default [`D_IIT_SOCIAL_INSURANCE`]).
+    #[serde(default)]
+    pub iit_social_insurance_share: Option<Num>,
+    /// The provincial take per tax kind and who receives it.
+    #[serde(default)]
+    pub province: ProvinceFile,
 }
 impl Default for TaxesFile {
     fn default() -> Self {
         Self {
             vat_local_share: d_vat_local(),
             cit_local_share: d_cit_local(),
-            iit_rate: d_iit_rate(),
+            iit_rate: None,
             iit_local_share: d_cit_local(),
             urban_maintenance_rate: d_urban(),
             education_rate: d_edu(),
@@ -542,6 +554,9 @@ impl Default for TaxesFile {
             property_tax_deduction: d_property_deduction(),
             provincial_take: Num::default(),
             rebate: RebateFile::default(),
+            cit_statutory_rate: d_cit_statutory(),
+            iit_social_insurance_share: None,
+            province: ProvinceFile::default(),
         }
     }
 }
@@ -551,9 +566,12 @@ fn d_vat_local() -> Num {
 fn d_cit_local() -> Num {
     Num::Number(0.4)
 }
-fn d_iit_rate() -> Num {
-    Num::Number(0.03)
+fn d_cit_statutory() -> Num {
+    Num::Number(0.25)
 }
+/// Default employee social insurance share of the wage (pension 8% + medical 2% +
+/// unemployment 0.5%; an assumption: the base is taken to be the whole wage).
+pub const D_IIT_SOCIAL_INSURANCE: f64 = 0.105;
 fn d_urban() -> Num {
     Num::Number(0.07)
 }
@@ -571,6 +589,28 @@ fn d_property() -> Num {
 }
 fn d_property_deduction() -> Num {
     Num::Number(0.3)
+}
+
+/// `[taxes.province]`: the share of each tax's local part that the province takes,
+/// and the region that receives it. A kind left out takes `taxes.provincial_take`
+/// (VAT, CIT, IIT) or 0 (surcharges, land use tax, property tax).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProvinceFile {
+    /// Share of the local part of VAT.
+    pub vat: Option<Num>,
+    /// Share of the local part of CIT.
+    pub cit: Option<Num>,
+    /// Share of the local part of IIT.
+    pub iit: Option<Num>,
+    /// Share of the VAT surcharges.
+    pub surcharges: Option<Num>,
+    /// Share of the urban land use tax.
+    pub land_use: Option<Num>,
+    /// Share of the property tax.
+    pub property: Option<Num>,
+    /// Region receiving the take (else the province outside the modelled regions).
+    pub to: Option<String>,
 }
 
 /// `[taxes.rebate]`.

@@ -354,8 +354,8 @@ pub struct Taxes {
     pub vat_local_share: Value,
     /// Local share of CIT.
     pub cit_local_share: Value,
-    /// Effective IIT rate on the wage bill.
-    pub iit_rate: Value,
+    /// A flat effective IIT rate on the wage bill (None: the progressive schedule).
+    pub iit_rate: Option<Value>,
     /// Local share of IIT.
     pub iit_local_share: Value,
     /// 城建税 rate.
@@ -370,7 +370,8 @@ pub struct Taxes {
     pub property_tax_rate: Value,
     /// Property tax deduction.
     pub property_tax_deduction: Value,
-    /// Provincial take of local taxes.
+    /// Provincial take of the local part of the shared taxes (the default of
+    /// [`ProvincialTake`]'s VAT, CIT and IIT shares).
     pub provincial_take: Value,
     /// Rebate share of retained local taxes.
     pub rebate_share: Value,
@@ -378,6 +379,44 @@ pub struct Taxes {
     pub rebate_years: u32,
     /// Arrival multiplier while rebates are offered.
     pub rebate_attractiveness: Value,
+    /// Statutory CIT rate (caps the half rate of a holiday).
+    pub cit_statutory_rate: Value,
+    /// Employee social insurance share of the wage, deducted before IIT.
+    pub iit_social_insurance_share: Value,
+    /// The provincial take per tax kind and its recipient.
+    pub provincial: ProvincialTake,
+}
+
+/// The share of each tax's local part taken by the province (MODEL.md §6).
+#[derive(Debug, Clone)]
+pub struct ProvincialTake {
+    /// Local part of VAT.
+    pub vat: Value,
+    /// Local part of CIT.
+    pub cit: Value,
+    /// Local part of IIT.
+    pub iit: Value,
+    /// VAT surcharges.
+    pub surcharges: Value,
+    /// Urban land use tax.
+    pub land_use: Value,
+    /// Property tax.
+    pub property: Value,
+    /// Region receiving the take; None: the province outside the modelled regions.
+    pub to: Option<usize>,
+}
+
+impl ProvincialTake {
+    /// No take at all.
+    pub const NONE: ProvincialTake = ProvincialTake {
+        vat: Value::Fixed(0.0),
+        cit: Value::Fixed(0.0),
+        iit: Value::Fixed(0.0),
+        surcharges: Value::Fixed(0.0),
+        land_use: Value::Fixed(0.0),
+        property: Value::Fixed(0.0),
+        to: None,
+    };
 }
 
 /// A sharing alternative: one formula per pool.
