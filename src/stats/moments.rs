@@ -1,8 +1,8 @@
 //! Count, mean, variance and extremes of one position, exact across batches.
 //!
-//! While a batch runs, [`Batch`] keeps shifted sums: with `c` the first finite
-//! value of the batch, `s1 = Σ (x − c)`, `s2 = Σ (x − c)²` and `nb` the count (no
-//! division per value). At the end of the batch [`Moments::fold`] adds the
+//! While a batch runs, [`Batch`] keeps shifted sums: with `c` the first value of
+//! the batch (0 if that is not finite), `s1 = Σ (x − c)`, `s2 = Σ (x − c)²` over
+//! the finite values and `nb` their count (no division per value). At the end of the batch [`Moments::fold`] adds the
 //! batch's power sums to exact accumulators,
 //!
 //! `Σ x = nb c + s1`, `Σ x² = nb c² + 2 c s1 + s2`,
@@ -21,14 +21,14 @@ use super::{PositionSummary, float_from_text, float_text};
 /// Shifted sums of one position over the current batch.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Batch {
-    /// Shift: the first finite value of the batch.
+    /// Shift: the batch's first value, or 0 if that value is not finite.
     pub c: f64,
-    /// `Σ (x − c)`.
+    /// `Σ (x − c)` over the finite values.
     pub s1: f64,
-    /// `Σ (x − c)²`.
+    /// `Σ (x − c)²` over the finite values.
     pub s2: f64,
-    /// Smallest and largest finite value of the batch (meaningful when `nb > 0`);
-    /// between −0 and +0 the one seen first.
+    /// Smallest and largest finite value of the batch (+inf and −inf while
+    /// `nb = 0`); between −0 and +0 the one seen first.
     pub min: f64,
     pub max: f64,
     /// Number of finite values.
@@ -45,22 +45,31 @@ impl Batch {
         c: 0.0,
         s1: 0.0,
         s2: 0.0,
-        min: 0.0,
-        max: 0.0,
+        min: f64::INFINITY,
+        max: f64::NEG_INFINITY,
         nb: 0,
         undefined: 0,
         non_finite: 0,
     };
 
-    /// Records one value.
-    #[inline(always)]
+    /// Records one value; the batch's first value fixes the shift.
     pub fn push(&mut self, x: f64) {
+        if self.is_empty() {
+            self.start(x);
+        }
+        self.add(x);
+    }
+
+    /// Sets the shift from the batch's first value `x` (0 if `x` is not finite).
+    #[inline(always)]
+    fn start(&mut self, x: f64) {
+        self.c = if x.is_finite() { x } else { 0.0 };
+    }
+
+    /// Records one value of a batch whose shift is set.
+    #[inline(always)]
+    fn add(&mut self, x: f64) {
         if x.is_finite() {
-            if self.nb == 0 {
-                self.c = x;
-                self.min = x;
-                self.max = x;
-            }
             let d = x - self.c;
             self.s1 += d;
             self.s2 += d * d;
@@ -91,6 +100,8 @@ impl Batch {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Batches {
     lanes: Vec<Batch>,
+    /// Whether a record was added since the last [`clear`](Batches::clear).
+    started: bool,
 }
 
 impl Batches {
@@ -98,6 +109,7 @@ impl Batches {
     pub fn new(len: usize) -> Self {
         Batches {
             lanes: vec![Batch::EMPTY; len],
+            started: false,
         }
     }
 
@@ -106,11 +118,19 @@ impl Batches {
         self.lanes.len()
     }
 
-    /// Adds one path's record: value `j` to position `j`.
+    /// Adds one path's record: value `j` to position `j`. The batch's first
+    /// record sets every position's shift in a pass of its own, so the pass of
+    /// every record has no first-value test.
     #[inline]
     pub fn push(&mut self, record: &[f64]) {
+        if !self.started {
+            self.started = true;
+            for (lane, &x) in self.lanes.iter_mut().zip(record) {
+                lane.start(x);
+            }
+        }
         for (lane, &x) in self.lanes.iter_mut().zip(record) {
-            lane.push(x);
+            lane.add(x);
         }
     }
 
@@ -122,6 +142,7 @@ impl Batches {
     /// Empties every position.
     pub fn clear(&mut self) {
         self.lanes.fill(Batch::EMPTY);
+        self.started = false;
     }
 }
 
@@ -435,8 +456,8 @@ mod tests {
     #[test]
     fn a_record_updates_each_position_on_its_own() {
         // Three records over three positions, values worked out by hand: position 0
-        // shifts by its first value 10, position 1 by 1e300 after a NaN, position 2
-        // holds only non-finite values.
+        // shifts by its first value 10, position 1 by 0 (its first value is NaN),
+        // position 2 holds only non-finite values.
         let mut b = Batches::new(3);
         for record in [
             [10.0, f64::NAN, f64::INFINITY],
@@ -453,8 +474,9 @@ mod tests {
         let p1 = b.get(1);
         assert_eq!(
             (p1.c.to_bits(), p1.nb, p1.undefined),
-            (1e300f64.to_bits(), 2, 1)
+            (0f64.to_bits(), 2, 1)
         );
+        assert_eq!(p1.s1.to_bits(), 0f64.to_bits()); // 1e300 − 1e300
         assert_eq!(
             (p1.min.to_bits(), p1.max.to_bits()),
             ((-1e300f64).to_bits(), 1e300f64.to_bits())
