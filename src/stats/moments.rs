@@ -52,7 +52,9 @@ impl Batch {
         non_finite: 0,
     };
 
-    /// Records one value; the batch's first value fixes the shift.
+    /// Records one value; the batch's first value fixes the shift (as
+    /// [`Batches::push`] does for a whole record).
+    #[cfg(test)]
     pub fn push(&mut self, x: f64) {
         if self.is_empty() {
             self.start(x);
