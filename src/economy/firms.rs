@@ -200,13 +200,15 @@ pub(super) struct Market {
     pub(super) land_to_company: bool,
     pub(super) land_term_years: u32,
     pub(super) land_on_exit: LandOnExit,
+    /// Value per mu of the land a displaced firm frees at home.
+    pub(super) freed_land_value: f64,
 }
 
 impl Market {
     pub(super) fn resolve(scn: &Scenario, d: &[f64], rebate_attractiveness: f64) -> Market {
         let firms = &scn.firms;
         Market {
-            arrival_rate: firms.arrival_rate.get(d) * rebate_attractiveness,
+            arrival_rate: firms.arrival_rate.get(d) * firms.outlook.get(d) * rebate_attractiveness,
             crowding: firms.crowding,
             relocated_share: firms.relocated_share.get(d),
             displacement: firms.displacement.get(d),
@@ -215,6 +217,7 @@ impl Market {
             land_to_company: scn.company.land_revenue == LandRevenue::Company,
             land_term_years: scn.company.land_term_years,
             land_on_exit: scn.company.land_on_exit,
+            freed_land_value: firms.freed_land_value_per_mu.get(d),
         }
     }
 
@@ -280,6 +283,8 @@ pub(super) struct LandSales {
     pub(super) turned_away: u64,
     /// Mu sold by the park (land taken over from a departed firm is not).
     pub(super) sold_mu: f64,
+    /// Mu the year's displaced arrivals freed at home.
+    pub(super) freed_at_home_mu: f64,
 }
 
 /// Everything a year's arrivals need that does not change during the path.
@@ -313,7 +318,11 @@ impl Arrivals<'_> {
                 *w = rng.next_u64();
             }
             match self.admit(t, &words, land, pool) {
-                Some(sold) => {
+                Some(Admitted {
+                    sold,
+                    freed_at_home,
+                }) => {
+                    sales.freed_at_home_mu += freed_at_home;
                     sales.sold_mu += sold;
                     let sale = sold * self.market.land_price;
                     sales.total += sale;
@@ -329,14 +338,15 @@ impl Arrivals<'_> {
 
     /// One prospective firm of year `t` with its words: sector, land, origin, exit
     /// year and shock generator. Returns the land the park sells it (vacated land it
-    /// takes over is not sold), or `None` when no free land fits it.
+    /// takes over is not sold) and the land it freed at home, or `None` when no free
+    /// land fits it.
     fn admit(
         &self,
         t: u32,
         words: &[u64; FIRM_WORDS as usize],
         land: &mut Land,
         pool: &mut FirmPool,
-    ) -> Option<f64> {
+    ) -> Option<Admitted> {
         let unit = |slot: usize| unit_from_u64(words[slot]);
         let total_weight = self.cdf.last().copied().unwrap_or(1.0);
         let u = unit(firm_slot::SECTOR) * total_weight;
@@ -363,14 +373,26 @@ impl Arrivals<'_> {
             .push(exit_year(unit(firm_slot::EXIT), sp.exit_hazard, t));
         pool.sector.push(k as u32);
         pool.holiday_start.push(NEVER);
-        pool.displaced
-            .push(relocated && unit(firm_slot::DISPLACES) < m.displacement);
+        let displaced = relocated && unit(firm_slot::DISPLACES) < m.displacement;
+        pool.displaced.push(displaced);
         pool.shocks
             .push(streams::firm_shock_rng(words[firm_slot::SHOCKS]));
         pool.losses.push([0.0; MAX_LOSS_CARRY + 1]);
         pool.loss_total.push(0.0);
-        Some(sold)
+        Some(Admitted {
+            sold,
+            freed_at_home: if displaced { taken } else { 0.0 },
+        })
     }
+}
+
+/// What a firm that settles buys from the park and frees at home.
+struct Admitted {
+    /// Mu the park sells it.
+    sold: f64,
+    /// Mu it freed at home: its land in the park when displaced (it is taken to have
+    /// used as much at home), else 0.
+    freed_at_home: f64,
 }
 
 /// The park's sums over one year's firm-years.
@@ -385,7 +407,7 @@ pub(super) struct YearTotals {
     pub(super) wages: f64,
     pub(super) revenue: f64,
     pub(super) occupied: f64,
-    /// Retained taxes of the firms displaced from the origin.
+    /// Retained taxes the firms displaced from the origin would have paid at home.
     pub(super) displaced_tax: f64,
 }
 
@@ -454,10 +476,40 @@ pub(super) fn firm_years(
         y.revenue += revenue;
         y.occupied += land;
         if pool.displaced[i] {
-            y.displaced_tax += f.retained;
+            y.displaced_tax +=
+                home_retained(sp, tax, land, pool.base_revenue[i], pool.log_shock[i]);
         }
     }
     y
+}
+
+/// The retained local taxes a displaced firm would have paid at home in the year:
+/// it was mature there, so at full scale, with its own shocks but none of the
+/// park's revenue effects, no CIT holiday and no losses to carry (MODEL.md §6).
+///
+/// # Formula
+/// R = land × revenue_per_mu × exp(X); VAT = rate × ratio × R; CIT = rate ×
+/// max(0, margin × R − fixed cost × land); retained = keep × local taxes of the
+/// origin, taken to have the park's tax system.
+fn home_retained(
+    sp: &SectorParams,
+    tax: &TaxParams,
+    land: f64,
+    base_revenue: f64,
+    log_shock: f64,
+) -> f64 {
+    let revenue = base_revenue * log_shock.exp();
+    let vat = sp.vat_rate * sp.value_added_ratio * revenue;
+    let profit = sp.profit_margin * revenue - sp.fixed_cost_per_mu * land;
+    let f = tax.firm_year(&TaxBase {
+        vat,
+        cit: sp.cit_rate * profit.max(0.0),
+        wage_bill: sp.wage_share * revenue,
+        land,
+        property_tax_per_mu: sp.property_tax_per_mu,
+        age: NEVER,
+    });
+    f.retained
 }
 
 #[cfg(test)]
@@ -490,6 +542,7 @@ mod tests {
             land_to_company: false,
             land_term_years: 50,
             land_on_exit: LandOnExit::Transfer,
+            freed_land_value: 0.0,
         };
         let land = Land {
             open: 100.0,
@@ -577,6 +630,7 @@ mod tests {
             land_to_company: true,
             land_term_years: 50,
             land_on_exit: LandOnExit::Buyback,
+            freed_land_value: 0.0,
         };
         // 40 mu held 10 of 50 years: 0.2 × 40 × 40/50 = 6.4.
         let mut pool = FirmPool::default();
@@ -644,7 +698,9 @@ mod tests {
         assert!((y.gdp - 5.0).abs() < 1e-12);
         assert!((y.total - 0.875).abs() < 1e-12);
         assert!((y.local - (0.25 + 0.15)).abs() < 1e-12);
-        assert!((y.displaced_tax - 0.4).abs() < 1e-12);
+        // At home the firm was mature: revenue 20, VAT 1, profit 4 − 0.5 = 3.5 → CIT
+        // 0.875, local 0.5 + 0.35 = 0.85 (not the ramping park firm's 0.4).
+        assert!((y.displaced_tax - 0.85).abs() < 1e-12);
         assert_eq!((y.wages, y.occupied), (1.0, 10.0));
         assert_eq!(pool.holiday_start, [1]);
     }

@@ -333,8 +333,11 @@ pub fn simulate_path(scn: &Scenario, horizon: u32, streams: &Streams, p: u64, ws
         } else {
             0.0
         };
+        // The origin loses the displaced firms' home taxes and regains, once, the
+        // land the year's displaced arrivals freed at home.
         if let Some(o) = market.origin {
-            out.displaced[o * h + t] += y.displaced_tax;
+            out.displaced[o * h + t] +=
+                y.displaced_tax - market.freed_land_value * sales.freed_at_home_mu;
         }
 
         // §4 the PDC's year, shared by equity.

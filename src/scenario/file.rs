@@ -418,6 +418,12 @@ pub struct FirmsFile {
     pub average_wage: Num,
     /// Sectors.
     pub sectors: Vec<SectorFile>,
+    /// Value per mu, credited once to the origin, of the land a displaced firm frees
+    /// at home (default: `company.land_price_per_mu`).
+    pub freed_land_value_per_mu: Option<Num>,
+    /// The park's fortune on the path: a multiplier in [0, 1] on the arrival rate.
+    #[serde(default = "one")]
+    pub outlook: Num,
 }
 
 /// `[[firms.sectors]]`.

@@ -298,6 +298,12 @@ pub struct Firms {
     pub average_wage: Value,
     /// Sectors.
     pub sectors: Vec<Sector>,
+    /// Value per mu of the land a displaced firm frees at home, credited once to
+    /// the origin in the year the firm arrives in the park.
+    pub freed_land_value_per_mu: Value,
+    /// Multiplier in [0, 1] on the arrival rate for the whole path: whether the
+    /// park takes off, fills slowly or fails.
+    pub outlook: Value,
 }
 
 /// Land per firm: a number, or a distribution drawn per firm.
