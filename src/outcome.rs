@@ -208,6 +208,7 @@ pub fn park_metrics(econ: &EconomyPath, out: &mut [f64]) {
         (M::JobsFinal, last(&econ.jobs).round()),
         (M::TurnedAway, econ.turned_away as f64),
         (M::PdcIrr, finance::irr(&econ.pdc_flow).unwrap_or(f64::NAN)),
+        (M::LandBuybacks, sum(&econ.land_buybacks)),
     ] {
         out[m.index()] = value;
     }

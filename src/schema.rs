@@ -171,6 +171,7 @@ measures! {
         JobsFinal => "jobs_final", Count, Summary, "jobs in the last year (wage bill / average wage, rounded)";
         TurnedAway => "turned_away", Count, Summary, "prospective firms turned away for lack of land";
         PdcIrr => "pdc_irr", Rate, Summary, "the park company's IRR to its shareholders";
+        LandBuybacks => "land_buybacks", Money, Summary, "paid to buy back leaving firms' land (收储), by whoever receives land sales";
     }
 }
 
@@ -272,7 +273,7 @@ mod tests {
         assert_eq!(RegionMetric::Npv.name(), "npv");
         assert_eq!(ParkSeries::LandPool.to_string(), "land_pool");
         assert_eq!(RegionMetric::from_name("nothing"), None);
-        assert_eq!(Measure::all().count(), 17 + 14 + 3 + 7);
+        assert_eq!(Measure::all().count(), 17 + 15 + 3 + 7);
     }
 
     #[test]

@@ -552,9 +552,181 @@ fn value_stability_of_the_reference_scenario() {
     );
 }
 
-const PINNED_FIRM_YEARS: u64 = 92_733;
-// Moved from 857.4586304988379 by issue 8's tax rules (MODEL.md §6): CIT holidays
-// that do not stack, taxes deductible in the CIT base, IIT by the 2019 schedule at the
-// average wage, and the provincial take on the shared taxes only. Firm-years are
-// unchanged: taxes do not feed back into arrivals or exits.
-const PINNED_MEAN_NPV: f64 = 890.0571104832957;
+// 55,884 (was 92,733) since the reference park's outlook can be slow or failing.
+const PINNED_FIRM_YEARS: u64 = 55_884;
+// Was 857.46 before issue 8. Moved by its tax rules (MODEL.md §6: CIT holidays that
+// do not stack, taxes deductible in the CIT base, IIT by the 2019 schedule, the
+// provincial take on the shared taxes only), by land freed by an exit being
+// transferred rather than sold a second time, by the park's outlook, and by
+// displacement charged at home (full scale, less the land freed).
+const PINNED_MEAN_NPV: f64 = 42.91581060079125;
+
+/// ONE_FIRM with a horizon of 5 years, land rights of 4 years, and firms that stay
+/// one year each (exit hazard 1): the firm of year t leaves at the start of year
+/// t + 1 and the next arrival takes its 100 mu.
+fn one_year_firms(on_exit: &str, revenue: &str) -> Scenario {
+    parse(
+        &ONE_FIRM
+            .replace("horizon = 3", "horizon = 5")
+            .replace("vat_rate = 0.1", "vat_rate = 0.1\nexit_hazard = 1.0")
+            .replace(
+                "terminal = \"book\"",
+                &format!(
+                    "terminal = \"book\"\nland_term_years = 4\nland_on_exit = \"{on_exit}\"\nland_revenue = \"{revenue}\""
+                ),
+            ),
+    )
+}
+
+#[test]
+fn an_exiting_firms_land_is_transferred_or_bought_back_by_hand() {
+    // Years 1–4 each hold one firm of 100 mu at 0.05/mu. A leaver has held its
+    // 4-year right k = 1 year: the buyback pays 0.05 × 100 × 3/4 = 3.75.
+    let transfer = economy(&one_year_firms("transfer", "company"), 0);
+    assert_eq!(transfer.firms, vec![0.0, 1.0, 1.0, 1.0, 1.0]);
+    // Only the first sale brings money: later firms take the right over from the leaver.
+    assert_eq!(transfer.land_sales, vec![0.0, 5.0, 0.0, 0.0, 0.0]);
+    assert_eq!(transfer.land_sold_mu, vec![0.0, 100.0, 0.0, 0.0, 0.0]);
+    assert_eq!(transfer.land_buybacks, vec![0.0; 5]);
+    // Company: year 0 cash 30 − 20 = 10; year 1 land sale 5 → dividend 5; then nothing.
+    assert_eq!(transfer.pdc_flow, vec![-30.0, 5.0, 0.0, 0.0, 10.0]);
+
+    let buyback = economy(&one_year_firms("buyback", "company"), 0);
+    assert_eq!(buyback.land_sales, vec![0.0, 5.0, 5.0, 5.0, 5.0]);
+    assert_eq!(buyback.land_sold_mu, vec![0.0, 100.0, 100.0, 100.0, 100.0]);
+    assert_eq!(
+        buyback.land_bought_back_mu,
+        vec![0.0, 0.0, 100.0, 100.0, 100.0]
+    );
+    assert_eq!(buyback.land_buybacks, vec![0.0, 0.0, 3.75, 3.75, 3.75]);
+    // The company keeps 5 − 3.75 = 1.25 a year and pays it out.
+    assert_eq!(buyback.pdc_flow, vec![-30.0, 5.0, 1.25, 1.25, 11.25]);
+    assert_eq!(buyback.land_pool, vec![0.0; 5]);
+
+    // With land_revenue = "governments" the land pool is net of the buyback.
+    let pool = economy(&one_year_firms("buyback", "governments"), 0);
+    assert_eq!(pool.land_pool, vec![0.0, 5.0, 1.25, 1.25, 1.25]);
+    assert_eq!(pool.pdc_flow, vec![-30.0, 0.0, 0.0, 0.0, 10.0]);
+    let pool = economy(&one_year_firms("transfer", "governments"), 0);
+    assert_eq!(pool.land_pool, vec![0.0, 5.0, 0.0, 0.0, 0.0]);
+}
+
+/// The path's economy and its draw of `field`.
+fn economy_and_draw(scn: &Scenario, p: u64, field: &str) -> (EconomyPath, f64) {
+    let streams = Streams::new(scn.simulation.seed, &scn.params);
+    let mut ws = Workspace::default();
+    simulate_path(scn, scn.simulation.horizon, &streams, p, &mut ws);
+    let i = scn
+        .params
+        .params()
+        .iter()
+        .position(|q| q.name == field)
+        .unwrap_or_else(|| panic!("{field} is an uncertain input"));
+    (ws.out, ws.draws[i])
+}
+
+#[test]
+fn land_sales_are_explained_by_saleable_land_and_buybacks() {
+    // Land is sold once unless it is bought back: on every path and up to every
+    // year, mu sold ≤ saleable mu open + mu bought back, and sales = price × mu sold.
+    let reference = Scenario::reference().expect("bundled scenario");
+    let text = include_str!("../scenarios/jilin-zhejiang.toml");
+    assert!(text.contains("land_on_exit = \"transfer\""));
+    let buyback = parse(&text.replace("land_on_exit = \"transfer\"", "land_on_exit = \"buyback\""));
+    let mut resold_paths = 0;
+    for (scn, buys_back) in [(&reference, false), (&buyback, true)] {
+        for p in 0..200 {
+            let (e, price) = economy_and_draw(scn, p, "company.land_price_per_mu");
+            let (mut sold, mut bought) = (0.0, 0.0);
+            for t in 0..e.horizon {
+                sold += e.land_sold_mu[t];
+                bought += e.land_bought_back_mu[t];
+                assert!(
+                    sold <= e.land_open_mu[t] + bought + 1e-9,
+                    "path {p} year {t}: {sold} mu sold on {} open and {bought} bought back",
+                    e.land_open_mu[t]
+                );
+                assert_close!(e.land_sales[t], price * e.land_sold_mu[t]);
+            }
+            if buys_back {
+                resold_paths += usize::from(sold > e.land_open_mu[e.horizon - 1]);
+            } else {
+                assert!(e.land_bought_back_mu.iter().all(|&b| b == 0.0));
+                assert!(e.land_buybacks.iter().all(|&b| b == 0.0));
+            }
+        }
+    }
+    // Firms do leave and their land is sold again after a buyback, so the bound
+    // without buybacks is a real constraint.
+    assert!(
+        resold_paths > 100,
+        "{resold_paths} of 200 paths resell land"
+    );
+}
+
+#[test]
+fn displacement_charges_home_taxes_at_full_scale_and_credits_the_freed_land() {
+    // The one firm (100 mu) relocates from a and is displaced. In the park it ramps
+    // over 2 years and starts a one-year CIT holiday; at home it was mature: revenue
+    // 100, VAT 5, surcharges 0.6, CIT 25% of (20 − 0.6 deductible surcharges) =
+    // 4.85, IIT on a wage bill of 10 at the 2019 schedule's rate for a 100,000-yuan
+    // wage ((100,000 × (1 − 10.5%) − 60,000) × 3% = 885 yuan, 0.885%), so a loses
+    // 2.5 + 0.6 + 0.4 × 4.85 + 0.4 × 0.0885 a year. In year 1 it regains the 100 mu
+    // it freed, valued at 0.3 a mu.
+    let text = ONE_FIRM
+        .replace(
+            "average_wage = 0.1",
+            "average_wage = 0.1\nrelocated_share = 1\ndisplacement = 1\nfreed_land_value_per_mu = 0.3",
+        )
+        .replace(
+            "cit_rate = 0.25",
+            "cit_rate = 0.25\nramp_years = 2\ncit_holiday = [1, 0]",
+        );
+    let scn = parse(&text);
+    let e = economy(&scn, 0);
+    let home = 2.5 + 0.6 + 0.4 * 4.85 + 0.4 * 0.0885;
+    assert_close!(e.displaced[0], 0.0);
+    assert_close!(e.displaced[1], home - 0.3 * 100.0);
+    assert_close!(e.displaced[2], home);
+    assert_eq!(e.displaced[3..], [0.0; 3]);
+    // The park's own pool in year 1 is the ramping firm's: VAT 2.5 → 1.25 + 0.3
+    // surcharges, CIT 0 (holiday), IIT 0.885% of a wage bill of 5 → 40% local.
+    assert_close!(e.tax_pool[1], 1.25 + 0.3 + 0.4 * 0.04425);
+    let d = |t: i32| 1.1f64.powi(-(t + 1));
+    let m = metrics(&scn, &e);
+    assert_close!(
+        m[0][0][metric("pv_displaced")],
+        (home - 30.0) * d(1) + home * d(2)
+    );
+    // Without a value given, freed land is worth the park's land price (0.05 a mu).
+    let e = economy(
+        &parse(&text.replace("freed_land_value_per_mu = 0.3", "")),
+        0,
+    );
+    assert_close!(e.displaced[1], home - 0.05 * 100.0);
+}
+
+#[test]
+fn the_reference_park_can_fail_p5_of_final_firms_at_most_half_the_mean() {
+    // Of 45 Jiangsu co-built parks only 7 became top performers (REFERENCES.md §2):
+    // futures must include parks that fill slowly or fail, not only a band around
+    // success. `firms.outlook` draws the park's state per path.
+    let scn = Scenario::reference().expect("bundled scenario");
+    let n = 2000;
+    let mut firms: Vec<f64> = (0..n)
+        .map(|p| {
+            let e = economy(&scn, p);
+            e.firms[e.horizon - 1]
+        })
+        .collect();
+    let mean = firms.iter().sum::<f64>() / n as f64;
+    firms.sort_by(f64::total_cmp);
+    // Type 7 quantile at 5%: rank 0.05 (n − 1).
+    let h = 0.05 * (n - 1) as f64;
+    let (lo, frac) = (h.floor() as usize, h - h.floor());
+    let p5 = firms[lo] + frac * (firms[lo + 1] - firms[lo]);
+    println!("final firms: P5 {p5}, mean {mean:.1}");
+    assert!(p5 <= 0.5 * mean, "P5 {p5} > half the mean {mean}");
+    // Successful parks still fill: the top decile is at least twice the P5.
+    assert!(firms[n as usize * 9 / 10] >= 2.0 * p5.max(1.0));
+}

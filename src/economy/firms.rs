@@ -13,7 +13,7 @@ use rand_distr::{Distribution, StandardNormal};
 
 use super::taxes::{self, LossRing, TaxBase, TaxParams};
 use super::{MAX_LOSS_CARRY, NEVER, ramp};
-use crate::scenario::{FirmLand, LandRevenue, Scenario, Sector};
+use crate::scenario::{FirmLand, LandOnExit, LandRevenue, Scenario, Sector};
 use crate::streams::{self, FIRM_WORDS, firm_slot, unit_from_u64};
 
 /// A sector's parameters resolved for one path.
@@ -123,13 +123,21 @@ impl FirmPool {
         self.loss_total.swap_remove(i);
     }
 
-    /// Removes the firms that exit at the start of year `t`; returns the land they free.
-    pub(super) fn remove_exits(&mut self, t: u32) -> f64 {
-        let mut freed = 0.0;
+    /// Removes the firms that exit at the start of year `t`; returns the land they
+    /// free and its residual term for rights of `term` years.
+    ///
+    /// # Formula
+    /// A firm that arrived in year a has held its right t − a years; its residual
+    /// is land × max(0, term − (t − a)) / term mu-equivalents.
+    pub(super) fn remove_exits(&mut self, t: u32, term: u32) -> Freed {
+        let mut freed = Freed::default();
         let mut i = 0;
         while i < self.len() {
             if self.exit_year[i] <= t {
-                freed += self.land[i];
+                let held = t - self.arrival[i];
+                let left = term.saturating_sub(held);
+                freed.mu += self.land[i];
+                freed.residual_mu += self.land[i] * f64::from(left) / f64::from(term.max(1));
                 self.swap_remove(i);
             } else {
                 i += 1;
@@ -139,11 +147,44 @@ impl FirmPool {
     }
 }
 
-/// The park's saleable land that is open, and the part of it that is free.
+/// Land freed by the year's exits.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(super) struct Freed {
+    /// Mu freed.
+    pub(super) mu: f64,
+    /// Σ land × remaining term / term: the mu a buyback pays the full price for.
+    pub(super) residual_mu: f64,
+}
+
+/// The park's saleable land that is open, the part of it that is free, and the part
+/// of the free land whose right a departed firm still holds (to be transferred).
 #[derive(Debug, Clone, Copy, Default)]
 pub(super) struct Land {
     pub(super) open: f64,
     pub(super) free: f64,
+    /// Free mu whose right was not bought back: the next firm to take land takes it
+    /// first, from its holder, and pays the park nothing for it.
+    pub(super) vacated: f64,
+}
+
+impl Land {
+    /// Frees the land of the year's exits under rule `on_exit`: transferred land
+    /// stays in private hands (vacated), bought-back land is the park's to sell again.
+    pub(super) fn free_exits(&mut self, freed: Freed, on_exit: LandOnExit) {
+        self.free += freed.mu;
+        if on_exit == LandOnExit::Transfer {
+            self.vacated += freed.mu;
+        }
+    }
+
+    /// A firm takes `taken` mu of free land (`taken` ≤ free): vacated land first.
+    /// Returns the mu the park sells it (the rest it takes over from a departed firm).
+    pub(super) fn take(&mut self, taken: f64) -> f64 {
+        let transferred = taken.min(self.vacated);
+        self.vacated -= transferred;
+        self.free -= taken;
+        taken - transferred
+    }
 }
 
 /// The path's values of what governs arrivals and where land sales go.
@@ -157,19 +198,38 @@ pub(super) struct Market {
     pub(super) origin: Option<usize>,
     pub(super) land_price: f64,
     pub(super) land_to_company: bool,
+    pub(super) land_term_years: u32,
+    pub(super) land_on_exit: LandOnExit,
+    /// Value per mu of the land a displaced firm frees at home.
+    pub(super) freed_land_value: f64,
 }
 
 impl Market {
     pub(super) fn resolve(scn: &Scenario, d: &[f64], rebate_attractiveness: f64) -> Market {
         let firms = &scn.firms;
         Market {
-            arrival_rate: firms.arrival_rate.get(d) * rebate_attractiveness,
+            arrival_rate: firms.arrival_rate.get(d) * firms.outlook.get(d) * rebate_attractiveness,
             crowding: firms.crowding,
             relocated_share: firms.relocated_share.get(d),
             displacement: firms.displacement.get(d),
             origin: firms.origin,
             land_price: scn.company.land_price_per_mu.get(d),
             land_to_company: scn.company.land_revenue == LandRevenue::Company,
+            land_term_years: scn.company.land_term_years,
+            land_on_exit: scn.company.land_on_exit,
+            freed_land_value: firms.freed_land_value_per_mu.get(d),
+        }
+    }
+
+    /// What the recipient of land sales pays to buy back the land of the year's
+    /// exits: nothing under `transfer`.
+    ///
+    /// # Formula
+    /// buyback = land_price × Σ land × max(0, term − years held) / term.
+    pub(super) fn buyback(&self, freed: Freed) -> f64 {
+        match self.land_on_exit {
+            LandOnExit::Transfer => 0.0,
+            LandOnExit::Buyback => self.land_price * freed.residual_mu,
         }
     }
 
@@ -221,6 +281,10 @@ pub(super) struct LandSales {
     pub(super) to_company: f64,
     /// Prospective firms turned away for lack of land.
     pub(super) turned_away: u64,
+    /// Mu sold by the park (land taken over from a departed firm is not).
+    pub(super) sold_mu: f64,
+    /// Mu the year's displaced arrivals freed at home.
+    pub(super) freed_at_home_mu: f64,
 }
 
 /// Everything a year's arrivals need that does not change during the path.
@@ -254,8 +318,13 @@ impl Arrivals<'_> {
                 *w = rng.next_u64();
             }
             match self.admit(t, &words, land, pool) {
-                Some(taken) => {
-                    let sale = taken * self.market.land_price;
+                Some(Admitted {
+                    sold,
+                    freed_at_home,
+                }) => {
+                    sales.freed_at_home_mu += freed_at_home;
+                    sales.sold_mu += sold;
+                    let sale = sold * self.market.land_price;
                     sales.total += sale;
                     if self.market.land_to_company {
                         sales.to_company += sale;
@@ -268,7 +337,8 @@ impl Arrivals<'_> {
     }
 
     /// One prospective firm of year `t` with its words: sector, land, origin, exit
-    /// year and shock generator. Returns the land it takes, or `None` when no free
+    /// year and shock generator. Returns the land the park sells it (vacated land it
+    /// takes over is not sold) and the land it freed at home, or `None` when no free
     /// land fits it.
     fn admit(
         &self,
@@ -276,7 +346,7 @@ impl Arrivals<'_> {
         words: &[u64; FIRM_WORDS as usize],
         land: &mut Land,
         pool: &mut FirmPool,
-    ) -> Option<f64> {
+    ) -> Option<Admitted> {
         let unit = |slot: usize| unit_from_u64(words[slot]);
         let total_weight = self.cdf.last().copied().unwrap_or(1.0);
         let u = unit(firm_slot::SECTOR) * total_weight;
@@ -291,7 +361,7 @@ impl Arrivals<'_> {
         if taken > land.free {
             return None;
         }
-        land.free -= taken;
+        let sold = land.take(taken);
         let sp = &self.sectors[k];
         let m = &self.market;
         let relocated = m.origin.is_some() && unit(firm_slot::RELOCATED) < m.relocated_share;
@@ -303,14 +373,26 @@ impl Arrivals<'_> {
             .push(exit_year(unit(firm_slot::EXIT), sp.exit_hazard, t));
         pool.sector.push(k as u32);
         pool.holiday_start.push(NEVER);
-        pool.displaced
-            .push(relocated && unit(firm_slot::DISPLACES) < m.displacement);
+        let displaced = relocated && unit(firm_slot::DISPLACES) < m.displacement;
+        pool.displaced.push(displaced);
         pool.shocks
             .push(streams::firm_shock_rng(words[firm_slot::SHOCKS]));
         pool.losses.push([0.0; MAX_LOSS_CARRY + 1]);
         pool.loss_total.push(0.0);
-        Some(taken)
+        Some(Admitted {
+            sold,
+            freed_at_home: if displaced { taken } else { 0.0 },
+        })
     }
+}
+
+/// What a firm that settles buys from the park and frees at home.
+struct Admitted {
+    /// Mu the park sells it.
+    sold: f64,
+    /// Mu it freed at home: its land in the park when displaced (it is taken to have
+    /// used as much at home), else 0.
+    freed_at_home: f64,
 }
 
 /// The park's sums over one year's firm-years.
@@ -325,7 +407,7 @@ pub(super) struct YearTotals {
     pub(super) wages: f64,
     pub(super) revenue: f64,
     pub(super) occupied: f64,
-    /// Retained taxes of the firms displaced from the origin.
+    /// Retained taxes the firms displaced from the origin would have paid at home.
     pub(super) displaced_tax: f64,
     /// The provincial take.
     pub(super) provincial: f64,
@@ -398,11 +480,44 @@ pub(super) fn firm_years(
         y.revenue += revenue;
         y.occupied += land;
         if pool.displaced[i] {
-            y.displaced_tax += f.retained;
+            y.displaced_tax +=
+                home_retained(sp, tax, land, pool.base_revenue[i], pool.log_shock[i]);
         }
         y.provincial += f.provincial;
     }
     y
+}
+
+/// The retained local taxes a displaced firm would have paid at home in the year:
+/// it was mature there, so at full scale, with its own shocks but none of the
+/// park's revenue effects, no CIT holiday and no losses to carry (MODEL.md §6).
+///
+/// # Formula
+/// R = land × revenue_per_mu × exp(X); VAT = rate × ratio × R; CIT = rate ×
+/// max(0, margin × R − fixed cost × land − deductible taxes (surcharges, land
+/// use, property)); retained = local taxes less the provincial take, the origin
+/// taken to have the park's tax system.
+fn home_retained(
+    sp: &SectorParams,
+    tax: &TaxParams,
+    land: f64,
+    base_revenue: f64,
+    log_shock: f64,
+) -> f64 {
+    let revenue = base_revenue * log_shock.exp();
+    let vat = sp.vat_rate * sp.value_added_ratio * revenue;
+    let profit = sp.profit_margin * revenue
+        - sp.fixed_cost_per_mu * land
+        - tax.deductible(vat, land, sp.property_tax_per_mu);
+    let f = tax.firm_year(&TaxBase {
+        vat,
+        cit: sp.cit_rate * profit.max(0.0),
+        wage_bill: sp.wage_share * revenue,
+        land,
+        property_tax_per_mu: sp.property_tax_per_mu,
+        age: NEVER,
+    });
+    f.retained
 }
 
 #[cfg(test)]
@@ -433,10 +548,14 @@ mod tests {
             origin: None,
             land_price: 0.0,
             land_to_company: false,
+            land_term_years: 50,
+            land_on_exit: LandOnExit::Transfer,
+            freed_land_value: 0.0,
         };
         let land = Land {
             open: 100.0,
             free: 50.0,
+            vacated: 0.0,
         };
         assert!((m.lambda(1.5, 0.0, land) - 10.0 * 1.5 * 0.25).abs() < 1e-12);
         assert!((m.lambda(1.0, 1.0, land) - 10.0 * 1f64.exp() * 0.25).abs() < 1e-12);
@@ -459,9 +578,86 @@ mod tests {
             pool.losses.push([0.0; MAX_LOSS_CARRY + 1]);
             pool.loss_total.push(0.0);
         }
-        assert_eq!(pool.remove_exits(2), 0.0);
-        assert_eq!(pool.remove_exits(3), 5.0);
+        assert_eq!(pool.remove_exits(2, 10), Freed::default());
+        // Both leavers arrived in year 0 and held their 10-year rights 3 years.
+        assert_eq!(
+            pool.remove_exits(3, 10),
+            Freed {
+                mu: 5.0,
+                residual_mu: 1.0 * 0.7 + 4.0 * 0.7
+            }
+        );
         assert_eq!(pool.land, [2.0]);
+        // A right held past its term has no residual value.
+        assert_eq!(
+            pool.remove_exits(5, 4),
+            Freed {
+                mu: 2.0,
+                residual_mu: 0.0
+            }
+        );
+    }
+
+    #[test]
+    fn transferred_land_is_taken_first_and_not_sold_again() {
+        let freed = Freed {
+            mu: 30.0,
+            residual_mu: 18.0,
+        };
+        let mut land = Land {
+            open: 100.0,
+            free: 10.0,
+            vacated: 0.0,
+        };
+        land.free_exits(freed, LandOnExit::Transfer);
+        assert_eq!((land.free, land.vacated), (40.0, 30.0));
+        // 35 mu: 30 taken over from the departed firm, 5 sold by the park.
+        assert_eq!(land.take(35.0), 5.0);
+        assert_eq!((land.free, land.vacated), (5.0, 0.0));
+        assert_eq!(land.take(5.0), 5.0);
+
+        let mut land = Land {
+            open: 100.0,
+            free: 10.0,
+            vacated: 0.0,
+        };
+        land.free_exits(freed, LandOnExit::Buyback);
+        assert_eq!((land.free, land.vacated), (40.0, 0.0));
+        assert_eq!(land.take(35.0), 35.0);
+    }
+
+    #[test]
+    fn a_buyback_pays_the_residual_term_at_the_land_price() {
+        let mut m = Market {
+            arrival_rate: 0.0,
+            crowding: 0.0,
+            relocated_share: 0.0,
+            displacement: 0.0,
+            origin: None,
+            land_price: 0.2,
+            land_to_company: true,
+            land_term_years: 50,
+            land_on_exit: LandOnExit::Buyback,
+            freed_land_value: 0.0,
+        };
+        // 40 mu held 10 of 50 years: 0.2 × 40 × 40/50 = 6.4.
+        let mut pool = FirmPool::default();
+        pool.land.push(40.0);
+        pool.base_revenue.push(0.0);
+        pool.log_shock.push(0.0);
+        pool.arrival.push(2);
+        pool.exit_year.push(12);
+        pool.sector.push(0);
+        pool.holiday_start.push(NEVER);
+        pool.displaced.push(false);
+        pool.shocks.push(Xoshiro256PlusPlus::seed_from_u64(0));
+        pool.losses.push([0.0; MAX_LOSS_CARRY + 1]);
+        pool.loss_total.push(0.0);
+        let freed = pool.remove_exits(12, m.land_term_years);
+        assert_eq!(freed.mu, 40.0);
+        assert!((m.buyback(freed) - 6.4).abs() < 1e-12);
+        m.land_on_exit = LandOnExit::Transfer;
+        assert_eq!(m.buyback(freed), 0.0);
     }
 
     #[test]
@@ -511,7 +707,9 @@ mod tests {
         assert!((y.gdp - 5.0).abs() < 1e-12);
         assert!((y.total - 0.875).abs() < 1e-12);
         assert!((y.local - (0.25 + 0.15)).abs() < 1e-12);
-        assert!((y.displaced_tax - 0.4).abs() < 1e-12);
+        // At home the firm was mature: revenue 20, VAT 1, profit 4 − 0.5 = 3.5 → CIT
+        // 0.875, local 0.5 + 0.35 = 0.85 (not the ramping park firm's 0.4).
+        assert!((y.displaced_tax - 0.85).abs() < 1e-12);
         assert_eq!((y.wages, y.occupied), (1.0, 10.0));
         assert_eq!(pool.holiday_start, [1]);
     }

@@ -19,7 +19,7 @@ mod taxes;
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 
-use crate::scenario::Scenario;
+use crate::scenario::{LandOnExit, Scenario};
 use crate::streams::{self, Streams, unit_from_u64};
 use company::{Books, Company};
 use costs::CostLedger;
@@ -105,6 +105,14 @@ pub struct EconomyPath {
     pub provincial: Vec<f64>,
     /// The provincial take, whoever receives it.
     pub tax_provincial: Vec<f64>,
+    /// Paid to buy back exiting firms' land (收储), by whoever receives land sales.
+    pub land_buybacks: Vec<f64>,
+    /// Mu of land the park sold (land transferred between firms is not).
+    pub land_sold_mu: Vec<f64>,
+    /// Mu of land bought back from exiting firms.
+    pub land_bought_back_mu: Vec<f64>,
+    /// Saleable mu open to firms (all phases opened so far).
+    pub land_open_mu: Vec<f64>,
 }
 
 impl EconomyPath {
@@ -149,6 +157,10 @@ impl EconomyPath {
             &mut self.land_sales,
             &mut self.pdc_flow,
             &mut self.tax_provincial,
+            &mut self.land_buybacks,
+            &mut self.land_sold_mu,
+            &mut self.land_bought_back_mu,
+            &mut self.land_open_mu,
         ] {
             v.clear();
             v.resize(horizon, 0.0);
@@ -279,8 +291,15 @@ pub fn simulate_path(scn: &Scenario, horizon: u32, streams: &Streams, p: u64, ws
         }
         land.open += ws.open_saleable_added[t];
         land.free += ws.open_saleable_added[t];
-        // Exits free their land at the start of the year.
-        land.free += firms.remove_exits(tu);
+        // Exits free their land at the start of the year; under `buyback` the
+        // recipient of land sales buys the rights back at their residual value.
+        let freed = firms.remove_exits(tu, market.land_term_years);
+        land.free_exits(freed, market.land_on_exit);
+        let buyback = market.buyback(freed);
+        out.land_buybacks[t] = buyback;
+        if market.land_on_exit == LandOnExit::Buyback {
+            out.land_bought_back_mu[t] = freed.mu;
+        }
 
         // N_t = the Poisson(λ_t) quantile at the year's uniform, drawn every year.
         let u = unit_from_u64(arrivals_rng.next_u64());
@@ -295,8 +314,16 @@ pub fn simulate_path(scn: &Scenario, horizon: u32, streams: &Streams, p: u64, ws
         let sales = arrivals.arrive(n_t, tu, &mut firms_rng, &mut land, firms);
         out.turned_away += sales.turned_away;
         out.land_sales[t] = sales.total;
-        out.land_pool[t] = sales.total - sales.to_company;
-        ws.books.land_sales[t] = sales.to_company;
+        out.land_sold_mu[t] = sales.sold_mu;
+        out.land_open_mu[t] = land.open;
+        // Net of the buyback, which whoever receives land sales pays.
+        if market.land_to_company {
+            out.land_pool[t] = sales.total - sales.to_company;
+            ws.books.land_sales[t] = sales.to_company - buyback;
+        } else {
+            out.land_pool[t] = sales.total - sales.to_company - buyback;
+            ws.books.land_sales[t] = sales.to_company;
+        }
 
         let y = firms::firm_years(firms, &ws.sectors, &tax, tu, ws.effects.revenue_mult[t]);
         out.firm_years += firms.len() as u64;
@@ -313,8 +340,11 @@ pub fn simulate_path(scn: &Scenario, horizon: u32, streams: &Streams, p: u64, ws
         } else {
             0.0
         };
+        // The origin loses the displaced firms' home taxes and regains, once, the
+        // land the year's displaced arrivals freed at home.
         if let Some(o) = market.origin {
-            out.displaced[o * h + t] += y.displaced_tax;
+            out.displaced[o * h + t] +=
+                y.displaced_tax - market.freed_land_value * sales.freed_at_home_mu;
         }
         out.tax_provincial[t] = y.provincial;
         if let Some(to) = scn.taxes.provincial.to {

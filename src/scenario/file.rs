@@ -322,6 +322,12 @@ pub struct CompanyFile {
     /// Discount rate of the perpetuity.
     #[serde(default = "default_terminal_rate")]
     pub terminal_discount_rate: f64,
+    /// Term of an industrial land-use right in years (the buyback's residual value).
+    #[serde(default = "default_land_term_years")]
+    pub land_term_years: i64,
+    /// What happens to an exiting firm's land-use right: `transfer` or `buyback`.
+    #[serde(default)]
+    pub land_on_exit: LandOnExitFile,
 }
 impl Default for CompanyFile {
     fn default() -> Self {
@@ -338,8 +344,13 @@ impl Default for CompanyFile {
             terminal: TerminalFile::default(),
             terminal_growth: 0.0,
             terminal_discount_rate: default_terminal_rate(),
+            land_term_years: default_land_term_years(),
+            land_on_exit: LandOnExitFile::default(),
         }
     }
+}
+fn default_land_term_years() -> i64 {
+    50
 }
 fn default_interest_rate() -> Num {
     Num::Number(0.045)
@@ -360,6 +371,17 @@ pub enum LandRevenueFile {
     Company,
     /// The governments, split by the land formula.
     Governments,
+}
+
+/// What happens to an exiting firm's land-use right.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LandOnExitFile {
+    /// Passed to the next firm, which pays the departing one: nothing to the park.
+    #[default]
+    Transfer,
+    /// Bought back (收储) at its residual value by whoever receives land sales.
+    Buyback,
 }
 
 /// Terminal value of the PDC.
@@ -396,6 +418,12 @@ pub struct FirmsFile {
     pub average_wage: Num,
     /// Sectors.
     pub sectors: Vec<SectorFile>,
+    /// Value per mu, credited once to the origin, of the land a displaced firm frees
+    /// at home (default: `company.land_price_per_mu`).
+    pub freed_land_value_per_mu: Option<Num>,
+    /// The park's fortune on the path: a multiplier in [0, 1] on the arrival rate.
+    #[serde(default = "one")]
+    pub outlook: Num,
 }
 
 /// `[[firms.sectors]]`.

@@ -115,6 +115,10 @@ pub const MAX_BETA_SHAPE: f64 = crate::dist::MAX_BETA_SHAPE;
 /// (or not finite), as the statistics could not hold it exactly.
 pub const MAX_RESULT_MAGNITUDE: f64 = crate::engine::MAX_RESULT_MAGNITUDE;
 
+/// Longest term of a land-use right in years (`company.land_term_years`): Chinese
+/// terms are at most 70 years (residential), 50 for industrial land.
+pub const MAX_LAND_TERM_YEARS: u32 = 100;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -156,6 +160,8 @@ mod tests {
             format!("| `MAX_INPUT_MAGNITUDE` | {MAX_INPUT_MAGNITUDE:e} |"),
             format!("| `MAX_BETA_SHAPE` | {MAX_BETA_SHAPE:e} |"),
             format!("| `MAX_RESULT_MAGNITUDE` | {MAX_RESULT_MAGNITUDE:e} |"),
+            format!("| `MAX_LAND_TERM_YEARS` | {MAX_LAND_TERM_YEARS} |"),
+            format!("| `land_term_years` | integer | `50` | 1 – {MAX_LAND_TERM_YEARS} |"),
             format!("| `horizon` | integer | `30` | 1 – {MAX_HORIZON} |"),
             format!("`--horizon YEARS` (1 – {MAX_HORIZON})"),
             format!("the\n{MIN_REGIONS}–{MAX_REGIONS} regions"),

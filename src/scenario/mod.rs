@@ -265,6 +265,20 @@ pub struct Company {
     pub payout_ratio: Value,
     /// Terminal value.
     pub terminal: Terminal,
+    /// Term of an industrial land-use right in years.
+    pub land_term_years: u32,
+    /// What happens to an exiting firm's land-use right.
+    pub land_on_exit: LandOnExit,
+}
+
+/// What happens to an exiting firm's land-use right (MODEL.md §5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LandOnExit {
+    /// Transferred to the next firm that takes the land; the park receives nothing.
+    Transfer,
+    /// Bought back (收储) at price × remaining term / term by whoever receives land
+    /// sales, and sold again at full price.
+    Buyback,
 }
 
 /// Firms.
@@ -284,6 +298,12 @@ pub struct Firms {
     pub average_wage: Value,
     /// Sectors.
     pub sectors: Vec<Sector>,
+    /// Value per mu of the land a displaced firm frees at home, credited once to
+    /// the origin in the year the firm arrives in the park.
+    pub freed_land_value_per_mu: Value,
+    /// Multiplier in [0, 1] on the arrival rate for the whole path: whether the
+    /// park takes off, fills slowly or fails.
+    pub outlook: Value,
 }
 
 /// Land per firm: a number, or a distribution drawn per firm.

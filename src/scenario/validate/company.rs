@@ -2,12 +2,13 @@
 //! pays which cost, and the park development company (MODEL.md §2, §3, §4).
 
 use super::super::file::{
-    CompanyFile, ContributionFile, ContributionKindFile, CostsFile, LandRevenueFile, TerminalFile,
+    CompanyFile, ContributionFile, ContributionKindFile, CostsFile, LandOnExitFile,
+    LandRevenueFile, TerminalFile,
 };
-use super::super::limits::{MAX_CONTRIBUTIONS, MAX_LOAN_YEARS};
+use super::super::limits::{MAX_CONTRIBUTIONS, MAX_LAND_TERM_YEARS, MAX_LOAN_YEARS};
 use super::super::{
-    Bearer, Capex, Company, Contribution, ContributionKind, Costs, LandRevenue, Operations,
-    Terminal,
+    Bearer, Capex, Company, Contribution, ContributionKind, Costs, LandOnExit, LandRevenue,
+    Operations, Terminal,
 };
 use super::check::{Checker, Rule};
 
@@ -144,6 +145,16 @@ pub(super) fn company(c: &mut Checker, co: &CompanyFile, has_contributions: bool
         loan_years: c.int("company.loan_years", co.loan_years, 1, MAX_LOAN_YEARS),
         payout_ratio: c.num("company.payout_ratio", &co.payout_ratio, Rule::Share),
         terminal,
+        land_term_years: c.int(
+            "company.land_term_years",
+            co.land_term_years,
+            1,
+            MAX_LAND_TERM_YEARS,
+        ),
+        land_on_exit: match co.land_on_exit {
+            LandOnExitFile::Transfer => LandOnExit::Transfer,
+            LandOnExitFile::Buyback => LandOnExit::Buyback,
+        },
     }
 }
 
@@ -336,5 +347,42 @@ mod tests {
                 discount_rate: 0.08
             }
         );
+    }
+
+    #[test]
+    fn company_land_rights_default_to_a_50_year_transfer() {
+        let mut c = checker();
+        let co = company(&mut c, &table(""), true);
+        assert_eq!(problems(&c), [] as [String; 0]);
+        assert_eq!(
+            (co.land_term_years, co.land_on_exit),
+            (50, LandOnExit::Transfer)
+        );
+        let co = company(
+            &mut c,
+            &table(&format!(
+                "land_term_years = {MAX_LAND_TERM_YEARS}\nland_on_exit = \"buyback\""
+            )),
+            true,
+        );
+        assert_eq!(problems(&c), [] as [String; 0]);
+        assert_eq!(
+            (co.land_term_years, co.land_on_exit),
+            (MAX_LAND_TERM_YEARS, LandOnExit::Buyback)
+        );
+    }
+
+    #[test]
+    fn company_reports_a_land_term_out_of_range() {
+        for term in [0, i64::from(MAX_LAND_TERM_YEARS) + 1] {
+            let mut c = checker();
+            company(&mut c, &table(&format!("land_term_years = {term}")), true);
+            assert_eq!(
+                problems(&c),
+                [format!(
+                    "company.land_term_years: expected a whole number in [1, {MAX_LAND_TERM_YEARS}], found {term}"
+                )]
+            );
+        }
     }
 }

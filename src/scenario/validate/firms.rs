@@ -13,9 +13,16 @@ use crate::sampling::Value;
 /// sector, rates in range. `sources` are the indices of the source regions.
 ///
 /// Uncertain inputs are registered in this order: `relocated_share`, the sectors',
-/// then `arrival_rate`, `displacement` and `average_wage` (their field paths key
-/// their random streams, so the order is kept as it always was).
-pub(super) fn firms(c: &mut Checker, fi: &FirmsFile, sources: &[usize]) -> Firms {
+/// then `arrival_rate`, `displacement`, `average_wage`, `freed_land_value_per_mu`
+/// and `outlook` (their field paths key their random streams, so the order is kept
+/// as it always was and new inputs come last). `land_price` is
+/// `company.land_price_per_mu`, the default value of freed land.
+pub(super) fn firms(
+    c: &mut Checker,
+    fi: &FirmsFile,
+    sources: &[usize],
+    land_price: Value,
+) -> Firms {
     let relocated_share = c.num("firms.relocated_share", &fi.relocated_share, Rule::Share);
     let origin = match &fi.origin {
         Some(id) => Some(c.region("firms.origin", id)),
@@ -52,6 +59,11 @@ pub(super) fn firms(c: &mut Checker, fi: &FirmsFile, sources: &[usize]) -> Firms
         origin,
         average_wage: c.num("firms.average_wage", &fi.average_wage, Rule::Positive),
         sectors,
+        freed_land_value_per_mu: match &fi.freed_land_value_per_mu {
+            Some(v) => c.num("firms.freed_land_value_per_mu", v, Rule::NonNegative),
+            None => land_price,
+        },
+        outlook: c.num("firms.outlook", &fi.outlook, Rule::Share),
     }
 }
 
@@ -154,6 +166,7 @@ mod tests {
             &mut c,
             &table("arrival_rate = 5\naverage_wage = 0\nsectors = []"),
             &[0, 1],
+            Value::Fixed(0.0),
         );
         assert_eq!(
             problems(&c),
@@ -175,6 +188,7 @@ mod tests {
                 sector_toml("")
             )),
             &[],
+            Value::Fixed(0.0),
         );
         assert_eq!(
             problems(&c),
@@ -197,6 +211,7 @@ mod tests {
                 sector_toml(&format!("growth = {normal}"))
             )),
             &[0],
+            Value::Fixed(0.0),
         );
         assert_eq!(problems(&c), [] as [String; 0]);
         assert_eq!(f.origin, Some(0));
@@ -210,6 +225,49 @@ mod tests {
                 "firms.average_wage",
             ]
         );
+    }
+
+    #[test]
+    fn firms_report_an_outlook_beyond_one_and_a_negative_freed_land_value() {
+        let mut c = checker();
+        firms(
+            &mut c,
+            &table(&format!(
+                "arrival_rate = 5\naverage_wage = 1\noutlook = 1.5\n\
+                 freed_land_value_per_mu = -1\n[[sectors]]\n{}",
+                sector_toml("")
+            )),
+            &[0],
+            Value::Fixed(0.2),
+        );
+        assert_eq!(
+            problems(&c),
+            [
+                "firms.freed_land_value_per_mu: expected a number ≥ 0, found -1",
+                "firms.outlook: expected a share in [0, 1], found 1.5",
+            ]
+        );
+    }
+
+    #[test]
+    fn freed_land_is_valued_at_the_land_price_unless_given() {
+        let mut c = checker();
+        let text = format!(
+            "arrival_rate = 5\naverage_wage = 1\n[[sectors]]\n{}",
+            sector_toml("")
+        );
+        let f = firms(&mut c, &table(&text), &[0], Value::Drawn(3));
+        assert_eq!(problems(&c), [] as [String; 0]);
+        assert_eq!(f.freed_land_value_per_mu, Value::Drawn(3));
+        assert_eq!(f.outlook, Value::Fixed(1.0));
+        let f = firms(
+            &mut c,
+            &table(&format!("freed_land_value_per_mu = 0.5\n{text}")),
+            &[0],
+            Value::Drawn(3),
+        );
+        assert_eq!(problems(&c), [] as [String; 0]);
+        assert_eq!(f.freed_land_value_per_mu, Value::Fixed(0.5));
     }
 
     #[test]

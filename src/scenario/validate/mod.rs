@@ -41,7 +41,7 @@ pub fn validate(raw: ScenarioFile) -> Result<Scenario, Vec<Problem>> {
     let contributions = company::contributions(&mut c, &raw.contributions);
     let costs = company::costs(&mut c, &raw.costs, host);
     let company = company::company(&mut c, &raw.company, !raw.contributions.is_empty());
-    let firms = firms::firms(&mut c, &raw.firms, &sources);
+    let firms = firms::firms(&mut c, &raw.firms, &sources, company.land_price_per_mu);
     let macro_shock = firms::macro_shock(&mut c, &raw.macro_shock);
     let taxes = taxes::taxes(&mut c, &raw.taxes);
     let alternatives = formulas::alternatives(&mut c, &raw.sharing);
@@ -171,5 +171,6 @@ mod tests {
         "firms.sectors[2].revenue_per_mu",
         "firms.arrival_rate",
         "firms.displacement",
+        "firms.outlook",
     ];
 }
