@@ -13,13 +13,15 @@
 //!        − displaced taxes_r,t − opportunity costs_r,t,
 //! with cash flows at year end: NPV_r = Σ_t CF_r,t (1 + δ_r)^−(t+1).
 //! `tax` and `land` are the formulas' shares before guarantee transfers; the
-//! transfers (receipts positive, payments negative) are the `guarantee` term.
+//! transfers (receipts positive, payments negative) are the `guarantee` term,
+//! which also holds a guarantee contract's principal repaid and the stake income
+//! it hands to the guarantor ([`crate::sharing::Formula::contract_flows`]).
 
 use crate::economy::EconomyPath;
 use crate::finance;
 use crate::scenario::Alternative;
 use crate::schema::{ParkMetric, ParkSeries, RegionMetric, RegionSeries};
-use crate::sharing::{MAX_REGIONS, ShareContext};
+use crate::sharing::{MAX_REGIONS, ShareContext, Stake};
 
 /// Reusable buffers for [`evaluate`].
 #[derive(Debug, Clone, Default)]
@@ -63,10 +65,18 @@ pub fn evaluate(
 
     let mut cumulative = [0.0; MAX_REGIONS];
     let mut invested = [0.0; MAX_REGIONS];
+    let mut invested_to_date = [0.0; MAX_REGIONS];
+    let mut income = [0.0; MAX_REGIONS];
+    let mut calls = [0.0; MAX_REGIONS];
     for t in 0..h {
         for r in 0..n {
-            cumulative[r] = econ.cumulative_contributions[r * h + t];
-            invested[r] = econ.invested_capital[r * h + t];
+            let i = r * h + t;
+            cumulative[r] = econ.cumulative_contributions[i];
+            // Capital paid in at the end of year t earns from year t + 1.
+            invested[r] = invested_to_date[r];
+            invested_to_date[r] = econ.invested_capital[i];
+            income[r] = econ.dividends[i] + econ.terminal[i];
+            calls[r] = econ.capital_calls[i];
         }
         let ctx = ShareContext {
             equity: &econ.equity,
@@ -84,6 +94,16 @@ pub fn evaluate(
             .allocate(k, econ.tax_pool[t], &ctx, &mut tax[..n], &mut g_tax[..n]);
         alt.land
             .allocate(k, econ.land_pool[t], &ctx, &mut land[..n], &mut g_land[..n]);
+        // Principal repaid and stake income handed over (validation allows them
+        // in one of the two cash formulas only).
+        let stake = Stake {
+            invested_to_date: &invested_to_date[..n],
+            income: &income[..n],
+            calls: &calls[..n],
+        };
+        let mut contract = [0.0; MAX_REGIONS];
+        alt.tax.contract_flows(k, &stake, &mut contract[..n]);
+        alt.land.contract_flows(k, &stake, &mut contract[..n]);
         // GDP credit is statistics, not cash: a guarantee on it moves credit only.
         alt.gdp
             .allocate(k, econ.gdp[t], &ctx, &mut gdp[..n], &mut g_gdp[..n]);
@@ -91,7 +111,7 @@ pub fn evaluate(
             let i = r * h + t;
             scratch.tax[i] = tax[r] - g_tax[r];
             scratch.land[i] = land[r] - g_land[r];
-            scratch.guarantee[i] = g_tax[r] + g_land[r];
+            scratch.guarantee[i] = g_tax[r] + g_land[r] + contract[r];
             scratch.gdp[i] = gdp[r];
         }
     }

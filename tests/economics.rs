@@ -179,9 +179,10 @@ fn one_firm_taxes_company_and_npv_by_hand() {
     assert_close!(m[0][1][npv], npv_b);
     // Under equity the tax pool splits 60:40.
     assert_close!(m[1][0][metric("pv_tax")], 0.6 * local * (d(1) + d(2)));
-    // Guarantee: a is owed 50% of its invested capital 30 = 15 a year; the 50:50 split
-    // gives it `half` (0 in year 0), b pays the rest.
-    let shortfall = |t: i32| 15.0 - if t == 0 { 0.0 } else { half };
+    // Guarantee: a is owed 50% of its invested capital 30 = 15 a year from the year
+    // after it paid it in (capital paid at the end of year 0 earns from year 1); the
+    // 50:50 split gives it `half`, b pays the rest.
+    let shortfall = |t: i32| if t == 0 { 0.0 } else { 15.0 - half };
     let pv_guarantee = shortfall(0) * d(0) + shortfall(1) * d(1) + shortfall(2) * d(2);
     assert_close!(m[2][0][metric("pv_guarantee")], pv_guarantee);
     assert_close!(m[2][1][metric("pv_guarantee")], -pv_guarantee);
@@ -192,6 +193,97 @@ fn one_firm_taxes_company_and_npv_by_hand() {
         + (half + 3.0) / (1.0 + irr).powi(2)
         + (half + 6.0) / (1.0 + irr).powi(3);
     assert!(at_irr.abs() < 1e-8, "NPV at the IRR {irr} is {at_irr}");
+}
+
+/// 平湖–青田 消薄飞地 (REFERENCES.md §2): a village invests 100 in year 1, the host
+/// city pays it a fixed 10% a year in years 2–6 and returns the 100 at the end of
+/// year 6, keeping the park company's income on the village's stake. The park has
+/// a firm, land sales, dividends and a terminal value, all of which go to the city.
+const XIAOBAO: &str = r#"
+[scenario]
+id = "xiaobao"
+name = "消薄飞地"
+start_year = 2020
+[simulation]
+paths = 4
+seed = 3
+horizon = 8
+[[regions]]
+id = "village"
+name = "village"
+role = "source"
+discount_rate = 0.1
+[[regions]]
+id = "city"
+name = "city"
+role = "host"
+discount_rate = 0.1
+[park]
+area_mu = 100
+saleable_share = 1.0
+[[park.phases]]
+area_mu = 100
+start_year = 2020
+build_years = 1
+[[contributions]]
+region = "village"
+kind = "cash"
+value = 100
+year = 2020
+[company]
+equity = { village = 1.0, city = 0.0 }
+land_price_per_mu = 0.5
+[firms]
+arrival_rate = 5
+average_wage = 0.1
+relocated_share = 0
+[[firms.sectors]]
+name = "only"
+weight = 1
+land_per_firm_mu = 20
+revenue_per_mu = 1.0
+value_added_ratio = 0.5
+profit_margin = 0.2
+wage_share = 0.1
+[[sharing]]
+name = "消薄 fixed 10% with principal"
+tax = { kind = "guaranteed_return", beneficiary = "village", guarantor = "city", rate = 0.1, inner = { kind = "fixed", shares = { village = 0, city = 1 } }, last_year = 6, repay_principal = true, dividends = "guarantor" }
+[[sharing]]
+name = "tax 50:50"
+tax = { kind = "fixed", shares = { village = 0.5, city = 0.5 } }
+"#;
+
+#[test]
+fn a_fixed_return_with_principal_repaid_earns_exactly_its_rate() {
+    let scn = parse(XIAOBAO);
+    for p in 0..4 {
+        let e = economy(&scn, p);
+        // The check is not vacuous: the village's stake earns dividends and a
+        // terminal value, and there are taxes, all of which the city takes.
+        assert!(e.dividends[..8].iter().sum::<f64>() > 0.0 && e.terminal[7] > 0.0);
+        assert!(e.tax_pool.iter().sum::<f64>() > 0.0);
+        let m = metrics(&scn, &e);
+        let village = &m[0][0];
+        assert!(
+            (village[metric("irr")] - 0.1).abs() <= 1e-9,
+            "path {p}: IRR {}",
+            village[metric("irr")]
+        );
+        assert!(
+            village[metric("npv")].abs() <= 1e-9 * 100.0,
+            "path {p}: NPV {}",
+            village[metric("npv")]
+        );
+        // −100, then 10 a year for 5 years and 100 back: PV of the guarantee flows at
+        // 10% is the PV of a 10% bond bought for 100 at the end of year 1.
+        let d = |t: i32| 1.1f64.powi(-(t + 1));
+        let bond: f64 = (1..=5).map(|t| 10.0 * d(t)).sum::<f64>() + 100.0 * d(5);
+        let handed_over = village[metric("pv_dividends")] + village[metric("pv_terminal")];
+        assert_close!(village[metric("pv_guarantee")], bond - handed_over);
+        // The city pays what the village receives: total NPV as under a plain split.
+        let total = |a: usize| m[a][0][metric("npv")] + m[a][1][metric("npv")];
+        assert_close!(total(0), total(1));
+    }
 }
 
 #[test]

@@ -694,6 +694,32 @@ pub struct GuaranteedReturnFile {
     pub rate: f64,
     /// Formula before the guarantee.
     pub inner: Box<FormulaFile>,
+    /// First year of cooperation of the guarantee.
+    #[serde(default = "default_first_year")]
+    pub first_year: i64,
+    /// Last year of cooperation of the guarantee (none: no end).
+    pub last_year: Option<i64>,
+    /// Whether the guarantor repays the invested capital at the end of `last_year`.
+    #[serde(default)]
+    pub repay_principal: bool,
+    /// Who receives the guaranteed capital's dividends and terminal value.
+    #[serde(default)]
+    pub dividends: StakeIncomeFile,
+}
+
+fn default_first_year() -> i64 {
+    1
+}
+
+/// Who receives the equity income of guaranteed capital.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StakeIncomeFile {
+    /// The beneficiary keeps it.
+    #[default]
+    Beneficiary,
+    /// The guarantor receives it.
+    Guarantor,
 }
 
 /// One period of a `schedule`.
