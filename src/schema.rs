@@ -150,6 +150,7 @@ measures! {
         Irr => "irr", Rate, Summary, "internal rate of return, where the cash flows change sign exactly once";
         PaybackYears => "payback_years", Years, Summary, "years of cooperation until the cumulative cash flow stays non-negative";
         GdpCredit => "gdp_credit", Money, Summary, "GDP credited to the region over the horizon (statistics, not cash)";
+        PvContinuation => "pv_continuation", Money, Summary, "PV of the continuation value of the region's tax share after the horizon";
     }
 }
 
@@ -270,7 +271,7 @@ mod tests {
         assert_eq!(RegionMetric::Npv.name(), "npv");
         assert_eq!(ParkSeries::LandPool.to_string(), "land_pool");
         assert_eq!(RegionMetric::from_name("nothing"), None);
-        assert_eq!(Measure::all().count(), 16 + 13 + 3 + 7);
+        assert_eq!(Measure::all().count(), 17 + 13 + 3 + 7);
     }
 
     #[test]

@@ -376,6 +376,32 @@ impl Formula {
         flows[g] -= to_beneficiary;
     }
 
+    /// The first year of cooperation from which the formula's rule no longer
+    /// changes with the year: 1 for `fixed`, `equity` and `contribution`; a
+    /// schedule's last period's start (or later, if its formula settles later);
+    /// a guarantee's first year and the year after its last. The continuation
+    /// after the horizon (MODEL.md §8) evaluates the years before this one and
+    /// values the rest as a perpetuity. (An incremental base growing with the
+    /// year is taken as settled: its excess then grows with the pool.)
+    pub fn settles_at(&self) -> u32 {
+        match self {
+            Formula::Fixed { .. } | Formula::Equity | Formula::Contribution => 1,
+            Formula::Schedule { periods } => periods
+                .last()
+                .map_or(1, |p| p.first.max(p.formula.settles_at())),
+            Formula::Incremental { inner, .. } => inner.settles_at(),
+            Formula::Tiered { tranches } => tranches
+                .iter()
+                .map(|t| t.formula.settles_at())
+                .max()
+                .unwrap_or(1),
+            Formula::GuaranteedReturn { inner, term, .. } => inner
+                .settles_at()
+                .max(term.first_year)
+                .max(term.last_year.map_or(1, |l| l.saturating_add(1))),
+        }
+    }
+
     /// Whether every allocation this formula can produce lies in
     /// `[0, pool]` for each region (false iff it contains a
     /// [`Formula::GuaranteedReturn`] anywhere).

@@ -7,7 +7,7 @@
 use enclave::economy::{EconomyPath, Workspace, simulate_path};
 use enclave::engine::{self, Layout, PathScratch, RunConfig};
 use enclave::outcome::evaluate;
-use enclave::scenario::Scenario;
+use enclave::scenario::{Continuation, Scenario};
 use enclave::schema::RegionMetric;
 use enclave::streams::Streams;
 
@@ -286,10 +286,26 @@ fn a_fixed_return_with_principal_repaid_earns_exactly_its_rate() {
     }
 }
 
+/// The reference scenario valued with a perpetuity of the last year's pool at the
+/// regions' own 5% and no growth after the horizon.
+fn reference_with_continuation() -> Scenario {
+    let mut scn = Scenario::reference().expect("bundled scenario");
+    scn.outcome.continuation = Continuation::Perpetuity {
+        growth: 0.0,
+        discount_rate: 0.05,
+    };
+    scn
+}
+
 #[test]
 fn npv_is_the_sum_of_its_components() {
-    let scn = Scenario::reference().expect("bundled scenario");
-    for p in 0..20 {
+    let plain = Scenario::reference().expect("bundled scenario");
+    let continued = reference_with_continuation();
+    for (scn, p) in (0..20)
+        .map(|p| (&plain, p))
+        .chain((0..5).map(|p| (&continued, p)))
+    {
+        let scn = scn.clone();
         let e = economy(&scn, p);
         for (a, alt) in metrics(&scn, &e).iter().enumerate() {
             for (r, m) in alt.iter().enumerate() {
@@ -303,7 +319,8 @@ fn npv_is_the_sum_of_its_components() {
                     - pv("pv_capital_calls")
                     - pv("pv_costs")
                     - pv("pv_displaced")
-                    - pv("pv_opportunity_costs");
+                    - pv("pv_opportunity_costs")
+                    + pv("pv_continuation");
                 assert!(
                     close(m[metric("npv")], sum),
                     "path {p} alternative {a} region {r}: {} vs {sum}",
@@ -339,6 +356,79 @@ fn formulas_only_move_money_between_regions() {
         spread_seen = spread_seen.max((m[0][0][npv] - m[3][0][npv]).abs());
     }
     assert!(spread_seen > 1.0);
+}
+
+/// Mean NPV of every (alternative, region) of `scn` at `horizon` over `paths` paths;
+/// checks on every path that Σ_r NPV_r is the same under every alternative.
+fn mean_npvs(scn: &Scenario, horizon: u32, paths: u64) -> Vec<f64> {
+    let mut scn = scn.clone();
+    scn.simulation.horizon = horizon;
+    let npv = metric("npv");
+    let mut sums = Vec::new();
+    for p in 0..paths {
+        let m = metrics(&scn, &economy(&scn, p));
+        let totals: Vec<f64> = m.iter().map(|a| a.iter().map(|r| r[npv]).sum()).collect();
+        for t in &totals {
+            assert!(
+                close(*t, totals[0]),
+                "path {p} horizon {horizon}: {totals:?}"
+            );
+        }
+        let flat: Vec<f64> = m.iter().flatten().map(|r| r[npv]).collect();
+        sums.resize(flat.len(), 0.0);
+        sums.iter_mut().zip(&flat).for_each(|(s, x)| *s += x);
+    }
+    sums.iter().map(|s| s / paths as f64).collect()
+}
+
+#[test]
+fn a_continuation_makes_results_depend_less_on_the_horizon() {
+    // The table of docs/model.md §8 ("How results move with the horizon") comes from
+    // `ENCLAVE_HORIZON_PATHS=1000 cargo test --release --test economics horizon -- --nocapture`.
+    let paths = std::env::var("ENCLAVE_HORIZON_PATHS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100);
+    let plain = Scenario::reference().expect("bundled scenario");
+    let continued = reference_with_continuation();
+    let horizons = [20, 30, 40];
+    let mut spread = [0.0; 2];
+    for (c, scn) in [&plain, &continued].into_iter().enumerate() {
+        let means: Vec<Vec<f64>> = horizons.iter().map(|&h| mean_npvs(scn, h, paths)).collect();
+        let n = scn.regions.len();
+        for (a, alt) in scn.alternatives.iter().enumerate() {
+            for (r, region) in scn.regions.iter().enumerate() {
+                let row: Vec<f64> = means.iter().map(|m| m[a * n + r]).collect();
+                let (lo, hi) = row
+                    .iter()
+                    .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), x| {
+                        (l.min(*x), h.max(*x))
+                    });
+                spread[c] += hi - lo;
+                println!(
+                    "{:<12} {:<24} {:<9} H=20 {:>8.1}  H=30 {:>8.1}  H=40 {:>8.1}",
+                    if c == 0 { "none" } else { "perpetuity" },
+                    alt.name,
+                    region.id,
+                    row[0],
+                    row[1],
+                    row[2]
+                );
+            }
+        }
+    }
+    println!(
+        "total spread over horizons: none {:.1}, perpetuity {:.1}",
+        spread[0], spread[1]
+    );
+    // Without a continuation every region's NPV grows with the horizon by the
+    // taxes of the added years; with it, those years were already valued.
+    assert!(
+        spread[1] < 0.5 * spread[0],
+        "spread with continuation {} vs without {}",
+        spread[1],
+        spread[0]
+    );
 }
 
 /// A park far larger than its firms need, with arrivals from year 1 on.

@@ -19,7 +19,7 @@ mod taxes;
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 
-use crate::scenario::Scenario;
+use crate::scenario::{Continuation, Scenario};
 use crate::streams::{self, Streams, unit_from_u64};
 use company::{Books, Company};
 use costs::CostLedger;
@@ -100,6 +100,8 @@ pub struct EconomyPath {
     pub turned_away: u64,
     /// Firm-years simulated on this path.
     pub firm_years: u64,
+    /// How each region's share of the pool after the horizon is valued.
+    pub continuation: Continuation,
 }
 
 impl EconomyPath {
@@ -199,6 +201,7 @@ pub fn simulate_path(scn: &Scenario, horizon: u32, streams: &Streams, p: u64, ws
     let d = &ws.draws;
     let out = &mut ws.out;
     out.reset(n, h);
+    out.continuation = scn.outcome.continuation;
     for (r, region) in scn.regions.iter().enumerate() {
         out.discount_rate[r] = region.discount_rate.get(d);
         out.outside_option[r] = region.outside_option.get(d);

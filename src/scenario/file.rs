@@ -44,6 +44,45 @@ pub struct ScenarioFile {
     pub taxes: TaxesFile,
     /// The sharing alternatives to compare.
     pub sharing: Vec<SharingFile>,
+    /// How outcomes are valued: the continuation after the horizon.
+    #[serde(default)]
+    pub outcome: OutcomeFile,
+}
+
+/// `[outcome]`: how the regions' outcomes are valued.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutcomeFile {
+    /// Value of each region's tax share after the horizon: `none` or `perpetuity`.
+    #[serde(default)]
+    pub continuation: ContinuationFile,
+    /// Yearly growth of the tax pool after the horizon.
+    #[serde(default)]
+    pub continuation_growth: f64,
+    /// Discount rate of the continuation.
+    #[serde(default = "default_terminal_rate")]
+    pub continuation_discount_rate: f64,
+}
+
+impl Default for OutcomeFile {
+    fn default() -> Self {
+        Self {
+            continuation: ContinuationFile::default(),
+            continuation_growth: 0.0,
+            continuation_discount_rate: default_terminal_rate(),
+        }
+    }
+}
+
+/// Value of the regions' shares of the pool after the horizon.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContinuationFile {
+    /// Nothing after the horizon.
+    #[default]
+    None,
+    /// The last year's pool, growing, shared by the rule in force.
+    Perpetuity,
 }
 
 /// `[scenario]`: identity and units.

@@ -74,6 +74,31 @@ pub struct Scenario {
     pub sha256: String,
     /// The scenario file's text, as read (copied next to the results).
     pub source: String,
+    /// How outcomes are valued.
+    pub outcome: Outcome,
+}
+
+/// `[outcome]`: how the regions' outcomes are valued (MODEL.md §8).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Outcome {
+    /// Value of each region's share of the tax pool after the horizon.
+    pub continuation: Continuation,
+}
+
+/// Value of each region's share of the tax pool after the horizon (MODEL.md §8).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub enum Continuation {
+    /// Nothing: money after the horizon is cut off.
+    #[default]
+    None,
+    /// The last year's pool growing at g forever, shared by the alternative's rule
+    /// as it stands after the horizon, discounted at ρ > g to the horizon.
+    Perpetuity {
+        /// Growth g.
+        growth: f64,
+        /// Discount rate ρ > g.
+        discount_rate: f64,
+    },
 }
 
 /// Run settings.

@@ -19,6 +19,7 @@ mod check;
 mod company;
 mod firms;
 mod formulas;
+mod outcome;
 mod taxes;
 
 use super::file::ScenarioFile;
@@ -45,6 +46,7 @@ pub fn validate(raw: ScenarioFile) -> Result<Scenario, Vec<Problem>> {
     let macro_shock = firms::macro_shock(&mut c, &raw.macro_shock);
     let taxes = taxes::taxes(&mut c, &raw.taxes);
     let alternatives = formulas::alternatives(&mut c, &raw.sharing);
+    let outcome = outcome::outcome(&mut c, &raw.outcome);
 
     if !c.problems.is_empty() {
         return Err(c.problems);
@@ -70,6 +72,7 @@ pub fn validate(raw: ScenarioFile) -> Result<Scenario, Vec<Problem>> {
         params: c.params,
         sha256: String::new(),
         source: String::new(),
+        outcome,
     };
     if let Some(p) = arrivals_problem(&scenario, scenario.simulation.horizon) {
         return Err(vec![p]);
