@@ -23,7 +23,7 @@ use crate::economy::EconomyPath;
 use crate::finance;
 use crate::scenario::{Alternative, Continuation};
 use crate::schema::{ParkMetric, ParkSeries, RegionMetric, RegionSeries};
-use crate::sharing::{MAX_REGIONS, ShareContext, Stake};
+use crate::sharing::{Formula, MAX_REGIONS, ShareContext, Stake};
 
 /// Reusable buffers for [`evaluate`].
 #[derive(Debug, Clone, Default)]
@@ -127,6 +127,21 @@ pub fn evaluate(
         &mut continued[..n],
     );
 
+    // The last year's C_r as shares (equity shares if nothing was contributed, as
+    // the contribution formula falls back to).
+    let mut contribution_share = [0.0; MAX_REGIONS];
+    Formula::Contribution.allocate(
+        u32::try_from(h).unwrap_or(u32::MAX),
+        1.0,
+        &ShareContext {
+            equity: &econ.equity,
+            cumulative_contributions: &cumulative[..n],
+            invested_capital: &invested_to_date[..n],
+        },
+        &mut contribution_share[..n],
+        &mut [0.0; MAX_REGIONS][..n],
+    );
+
     let m_len = RegionMetric::COUNT;
     let s_len = RegionSeries::COUNT;
     for r in 0..n {
@@ -154,6 +169,7 @@ pub fn evaluate(
         let pv_costs = pv(&econ.costs_borne);
         let pv_displaced = pv(&econ.displaced);
         let pv_opportunity = pv(&econ.opportunity_costs);
+        let pv_in_kind = pv(&econ.in_kind);
         // The continuation falls at the end of the last year, like the terminal value.
         let pv_continuation = continued[r] * scratch.discount.last().copied().unwrap_or(1.0);
 
@@ -211,6 +227,8 @@ pub fn evaluate(
             (M::PaybackYears, payback),
             (M::GdpCredit, gdp_credit),
             (M::PvContinuation, pv_continuation),
+            (M::PvInKind, pv_in_kind),
+            (M::ContributionShare, contribution_share[r]),
         ] {
             out[m.index()] = value;
         }

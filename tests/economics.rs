@@ -168,6 +168,12 @@ fn one_firm_taxes_company_and_npv_by_hand() {
         assert_close!(e.terminal[r * 3 + 2], 10.0 * share);
     }
     assert_eq!(e.pdc_flow, vec![-30.0, 5.0, 10.0]);
+    // Contributions, carried at the default 8%: a's cash 30, b's land acquisition 10
+    // (b puts no land in kind, so its acquisition spending is its land).
+    for (t, carry) in [1.0, 1.08, 1.08 * 1.08].into_iter().enumerate() {
+        assert_close!(e.cumulative_contributions[t], 30.0 * carry);
+        assert_close!(e.cumulative_contributions[3 + t], 10.0 * carry);
+    }
 
     let m = metrics(&scn, &e);
     let npv = metric("npv");
@@ -616,6 +622,29 @@ fn effects_start_in_their_contributions_year() {
     assert_close!(e.gdp[3], 100.0);
     assert_close!(e.costs_borne[4], 10.0);
     assert_close!(e.in_kind[4 + 2], 10.0);
+}
+
+#[test]
+fn land_in_kind_replaces_the_land_acquisition_in_contributions() {
+    // b puts its land in kind (value 25) in 2020: its acquisition spending of 10 no
+    // longer counts, and its contribution is the land's value, carried at 8%.
+    let text = ONE_FIRM.replace(
+        "[costs.land_acquisition]",
+        "[[contributions]]\nregion = \"b\"\nkind = \"land\"\nvalue = 25\nyear = 2020\n\n[costs.land_acquisition]",
+    );
+    let scn = parse(&text);
+    let e = economy(&scn, 0);
+    assert_close!(e.costs_borne[3], 10.0);
+    for (t, carry) in [1.0, 1.08, 1.08 * 1.08].into_iter().enumerate() {
+        assert_close!(e.cumulative_contributions[3 + t], 25.0 * carry);
+    }
+    // The in-kind value is reported at b's 10% discount rate, outside the NPV.
+    let m = metrics(&scn, &e);
+    assert_close!(m[0][1][metric("pv_in_kind")], 25.0 / 1.1);
+    assert_close!(m[0][0][metric("pv_in_kind")], 0.0);
+    // Last-year contribution shares: a 30, b 25, carried alike.
+    assert_close!(m[0][0][metric("contribution_share")], 30.0 / 55.0);
+    assert_close!(m[0][1][metric("contribution_share")], 25.0 / 55.0);
 }
 
 #[test]

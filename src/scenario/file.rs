@@ -62,6 +62,19 @@ pub struct OutcomeFile {
     /// Discount rate of the continuation.
     #[serde(default = "default_terminal_rate")]
     pub continuation_discount_rate: f64,
+    /// What counts in a region's contribution C_r: `cash`, `in_kind`, `costs`,
+    /// `capital_calls`, `opportunity_costs`.
+    #[serde(default = "default_contribution_counts")]
+    pub contribution_counts: Vec<String>,
+    /// Rate at which each contribution is carried to the year the formula reads it.
+    #[serde(default = "default_terminal_rate")]
+    pub contribution_rate: f64,
+}
+
+fn default_contribution_counts() -> Vec<String> {
+    ["cash", "in_kind", "costs", "opportunity_costs"]
+        .map(str::to_owned)
+        .to_vec()
 }
 
 impl Default for OutcomeFile {
@@ -70,6 +83,8 @@ impl Default for OutcomeFile {
             continuation: ContinuationFile::default(),
             continuation_growth: 0.0,
             continuation_discount_rate: default_terminal_rate(),
+            contribution_counts: default_contribution_counts(),
+            contribution_rate: default_terminal_rate(),
         }
     }
 }

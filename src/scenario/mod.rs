@@ -83,6 +83,40 @@ pub struct Scenario {
 pub struct Outcome {
     /// Value of each region's share of the tax pool after the horizon.
     pub continuation: Continuation,
+    /// What a region's contribution C_r counts, and the rate carrying it over time.
+    pub contribution: ContributionMeasure,
+}
+
+/// What a region's contribution C_r counts (MODEL.md §7), each amount carried
+/// to the year the formula reads it at `rate`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ContributionMeasure {
+    /// Cash contributions.
+    pub cash: bool,
+    /// In-kind contributions at their agreed value.
+    pub in_kind: bool,
+    /// Costs borne directly (a region's land acquisition only if it puts no land in kind).
+    pub costs: bool,
+    /// Capital calls.
+    pub capital_calls: bool,
+    /// Opportunity costs of contributions.
+    pub opportunity_costs: bool,
+    /// Yearly rate: an amount of year s counts (1 + rate)^(t − s) in year t.
+    pub rate: f64,
+}
+
+impl Default for ContributionMeasure {
+    /// Cash, in-kind values, costs and opportunity costs, at 8%.
+    fn default() -> Self {
+        Self {
+            cash: true,
+            in_kind: true,
+            costs: true,
+            capital_calls: false,
+            opportunity_costs: true,
+            rate: 0.08,
+        }
+    }
 }
 
 /// Value of each region's share of the tax pool after the horizon (MODEL.md §8).

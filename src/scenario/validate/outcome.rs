@@ -1,7 +1,7 @@
 //! `[outcome]`: how the regions' outcomes are valued (MODEL.md §8).
 
 use super::super::file::{ContinuationFile, OutcomeFile};
-use super::super::{Continuation, Outcome};
+use super::super::{Continuation, ContributionMeasure, Outcome};
 use super::check::{Checker, Rule};
 
 /// `[outcome]`; the continuation's growth and rate are checked only for a
@@ -34,13 +34,110 @@ pub(super) fn outcome(c: &mut Checker, o: &OutcomeFile) -> Outcome {
             }
         }
     };
-    Outcome { continuation }
+    Outcome {
+        continuation,
+        contribution: contribution(c, o),
+    }
+}
+
+/// The names `contribution_counts` may list.
+const COUNTS: [&str; 5] = [
+    "cash",
+    "in_kind",
+    "costs",
+    "capital_calls",
+    "opportunity_costs",
+];
+
+/// What C_r counts: known names, at least one, and a rate in [0, 1].
+fn contribution(c: &mut Checker, o: &OutcomeFile) -> ContributionMeasure {
+    let mut m = ContributionMeasure {
+        cash: false,
+        in_kind: false,
+        costs: false,
+        capital_calls: false,
+        opportunity_costs: false,
+        rate: c.check_fixed(
+            "outcome.contribution_rate",
+            o.contribution_rate,
+            Rule::Between(0.0, 1.0),
+        ),
+    };
+    if o.contribution_counts.is_empty() {
+        c.problem(
+            "outcome.contribution_counts",
+            format!("expected at least one of {}", COUNTS.join(", ")),
+        );
+    }
+    for (i, name) in o.contribution_counts.iter().enumerate() {
+        let slot = match name.as_str() {
+            "cash" => &mut m.cash,
+            "in_kind" => &mut m.in_kind,
+            "costs" => &mut m.costs,
+            "capital_calls" => &mut m.capital_calls,
+            "opportunity_costs" => &mut m.opportunity_costs,
+            _ => {
+                c.problem(
+                    format!("outcome.contribution_counts[{i}]"),
+                    format!("expected one of {}, found `{name}`", COUNTS.join(", ")),
+                );
+                continue;
+            }
+        };
+        *slot = true;
+    }
+    m
 }
 
 #[cfg(test)]
 mod tests {
     use super::super::testing::{checker, problems, table};
     use super::*;
+
+    #[test]
+    fn contribution_measure_defaults_and_names() {
+        let mut c = checker();
+        assert_eq!(
+            outcome(&mut c, &OutcomeFile::default()).contribution,
+            ContributionMeasure::default()
+        );
+        let m = outcome(
+            &mut c,
+            &table(
+                r#"contribution_counts = ["cash", "capital_calls"]
+contribution_rate = 0"#,
+            ),
+        )
+        .contribution;
+        assert_eq!(
+            m,
+            ContributionMeasure {
+                cash: true,
+                in_kind: false,
+                costs: false,
+                capital_calls: true,
+                opportunity_costs: false,
+                rate: 0.0,
+            }
+        );
+        assert_eq!(problems(&c), [] as [String; 0]);
+        outcome(
+            &mut c,
+            &table(
+                r#"contribution_counts = ["cash", "land"]
+contribution_rate = 1.5"#,
+            ),
+        );
+        outcome(&mut c, &table("contribution_counts = []"));
+        assert_eq!(
+            problems(&c),
+            [
+                "outcome.contribution_rate: expected a number in [0, 1], found 1.5",
+                "outcome.contribution_counts[1]: expected one of cash, in_kind, costs, capital_calls, opportunity_costs, found `land`",
+                "outcome.contribution_counts: expected at least one of cash, in_kind, costs, capital_calls, opportunity_costs",
+            ]
+        );
+    }
 
     #[test]
     fn continuation_defaults_to_none_and_a_perpetuity_needs_rate_above_growth() {
