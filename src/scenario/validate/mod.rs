@@ -10,7 +10,8 @@
 //! One function per scenario table, in one file per MODEL.md section:
 //! `actors` (`[scenario]`, `[simulation]`, `[[regions]]`, `[park]`), `company`
 //! (`[[contributions]]`, `[costs]`, `[company]`), `firms` (`[firms]`, `[macro]`),
-//! `taxes` and `formulas` (`[[sharing]]`); the checks they share are in `check`.
+//! `taxes`, `formulas` (`[[sharing]]`) and `outcome` (`[outcome]`); the checks they
+//! share are in `check`.
 //! [`validate`] runs them in file order: the order in which uncertain inputs are
 //! registered is part of the results (their field paths key their random streams).
 
