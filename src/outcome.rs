@@ -10,16 +10,20 @@
 //! # Formula
 //! CF_r,t = tax_r,t + land_r,t + guarantee_r,t + dividends_r,t + terminal_r,t
 //!        + provincial take received_r,t − cash contributions_r,t − capital calls_r,t − costs borne_r,t
-//!        − displaced taxes_r,t − opportunity costs_r,t,
+//!        − displaced taxes_r,t − opportunity costs_r,t (+ continuation_r at t = H−1),
 //! with cash flows at year end: NPV_r = Σ_t CF_r,t (1 + δ_r)^−(t+1).
+//! With `[outcome] continuation = "perpetuity"` the last year's cash flow also
+//! holds the region's continuation value (see [`continuation`]).
 //! `tax` and `land` are the formulas' shares before guarantee transfers; the
-//! transfers (receipts positive, payments negative) are the `guarantee` term.
+//! transfers (receipts positive, payments negative) are the `guarantee` term,
+//! which also holds a guarantee contract's principal repaid and the stake income
+//! it hands to the guarantor ([`crate::sharing::Formula::contract_flows`]).
 
 use crate::economy::EconomyPath;
 use crate::finance;
-use crate::scenario::Alternative;
+use crate::scenario::{Alternative, Continuation};
 use crate::schema::{ParkMetric, ParkSeries, RegionMetric, RegionSeries};
-use crate::sharing::{MAX_REGIONS, ShareContext};
+use crate::sharing::{Formula, MAX_REGIONS, ShareContext, Stake};
 
 /// Reusable buffers for [`evaluate`].
 #[derive(Debug, Clone, Default)]
@@ -63,10 +67,18 @@ pub fn evaluate(
 
     let mut cumulative = [0.0; MAX_REGIONS];
     let mut invested = [0.0; MAX_REGIONS];
+    let mut invested_to_date = [0.0; MAX_REGIONS];
+    let mut income = [0.0; MAX_REGIONS];
+    let mut calls = [0.0; MAX_REGIONS];
     for t in 0..h {
         for r in 0..n {
-            cumulative[r] = econ.cumulative_contributions[r * h + t];
-            invested[r] = econ.invested_capital[r * h + t];
+            let i = r * h + t;
+            cumulative[r] = econ.cumulative_contributions[i];
+            // Capital paid in at the end of year t earns from year t + 1.
+            invested[r] = invested_to_date[r];
+            invested_to_date[r] = econ.invested_capital[i];
+            income[r] = econ.dividends[i] + econ.terminal[i];
+            calls[r] = econ.capital_calls[i];
         }
         let ctx = ShareContext {
             equity: &econ.equity,
@@ -84,6 +96,16 @@ pub fn evaluate(
             .allocate(k, econ.tax_pool[t], &ctx, &mut tax[..n], &mut g_tax[..n]);
         alt.land
             .allocate(k, econ.land_pool[t], &ctx, &mut land[..n], &mut g_land[..n]);
+        // Principal repaid and stake income handed over (validation allows them
+        // in one of the two cash formulas only).
+        let stake = Stake {
+            invested_to_date: &invested_to_date[..n],
+            income: &income[..n],
+            calls: &calls[..n],
+        };
+        let mut contract = [0.0; MAX_REGIONS];
+        alt.tax.contract_flows(k, &stake, &mut contract[..n]);
+        alt.land.contract_flows(k, &stake, &mut contract[..n]);
         // GDP credit is statistics, not cash: a guarantee on it moves credit only.
         alt.gdp
             .allocate(k, econ.gdp[t], &ctx, &mut gdp[..n], &mut g_gdp[..n]);
@@ -91,10 +113,34 @@ pub fn evaluate(
             let i = r * h + t;
             scratch.tax[i] = tax[r] - g_tax[r];
             scratch.land[i] = land[r] - g_land[r];
-            scratch.guarantee[i] = g_tax[r] + g_land[r];
+            scratch.guarantee[i] = g_tax[r] + g_land[r] + contract[r];
             scratch.gdp[i] = gdp[r];
         }
     }
+
+    let mut continued = [0.0; MAX_REGIONS];
+    continuation(
+        econ,
+        alt,
+        &cumulative[..n],
+        &invested_to_date[..n],
+        &mut continued[..n],
+    );
+
+    // The last year's C_r as shares (equity shares if nothing was contributed, as
+    // the contribution formula falls back to).
+    let mut contribution_share = [0.0; MAX_REGIONS];
+    Formula::Contribution.allocate(
+        u32::try_from(h).unwrap_or(u32::MAX),
+        1.0,
+        &ShareContext {
+            equity: &econ.equity,
+            cumulative_contributions: &cumulative[..n],
+            invested_capital: &invested_to_date[..n],
+        },
+        &mut contribution_share[..n],
+        &mut [0.0; MAX_REGIONS][..n],
+    );
 
     let m_len = RegionMetric::COUNT;
     let s_len = RegionSeries::COUNT;
@@ -124,6 +170,9 @@ pub fn evaluate(
         let pv_costs = pv(&econ.costs_borne);
         let pv_displaced = pv(&econ.displaced);
         let pv_opportunity = pv(&econ.opportunity_costs);
+        let pv_in_kind = pv(&econ.in_kind);
+        // The continuation falls at the end of the last year, like the terminal value.
+        let pv_continuation = continued[r] * scratch.discount.last().copied().unwrap_or(1.0);
 
         let mut cum = 0.0;
         let base = r * s_len * h;
@@ -139,7 +188,8 @@ pub fn evaluate(
                 - econ.capital_calls[i]
                 - econ.costs_borne[i]
                 - econ.displaced[i]
-                - econ.opportunity_costs[i];
+                - econ.opportunity_costs[i]
+                + if t + 1 == h { continued[r] } else { 0.0 };
             scratch.cash_flow[t] = cf;
             cum += cf;
             series[base + RegionSeries::CashFlow.index() * h + t] = cf;
@@ -179,8 +229,78 @@ pub fn evaluate(
             (M::Irr, irr),
             (M::PaybackYears, payback),
             (M::GdpCredit, gdp_credit),
+            (M::PvContinuation, pv_continuation),
+            (M::PvInKind, pv_in_kind),
+            (M::ContributionShare, contribution_share[r]),
         ] {
             out[m.index()] = value;
+        }
+    }
+}
+
+/// Adds each region's continuation value at the end of the last year into `out`
+/// (nothing unless the path's continuation is a perpetuity).
+///
+/// # Formula
+/// With P the last year's tax pool, g and ρ the continuation's growth and rate,
+/// and K = max(H + 1, the year the tax formula settles,
+/// [`crate::sharing::Formula::settles_at`]): the years k = H + j < K are
+/// evaluated one by one, `Σ_j (a_r(H + j, P (1 + g)^j) + contract flows_r) / (1 + ρ)^j`,
+/// and from K = H + J on the allocation is taken to grow with the pool,
+/// `a_r(K, P (1 + g)^J) / (1 + ρ)^J × (1 + ρ) / (ρ − g)`. The formulas read
+/// the last year's equity, contributions and invested capital. Σ_r = the pool's
+/// own perpetuity, so conservation across alternatives holds.
+fn continuation(
+    econ: &EconomyPath,
+    alt: &Alternative,
+    cumulative: &[f64],
+    invested: &[f64],
+    out: &mut [f64],
+) {
+    let Continuation::Perpetuity {
+        growth,
+        discount_rate,
+    } = econ.continuation
+    else {
+        return;
+    };
+    let Some(&last_pool) = econ.tax_pool.last() else {
+        return;
+    };
+    let n = out.len();
+    let ctx = ShareContext {
+        equity: &econ.equity,
+        cumulative_contributions: cumulative,
+        invested_capital: invested,
+    };
+    let zero = [0.0; MAX_REGIONS];
+    let stake = Stake {
+        invested_to_date: invested,
+        income: &zero[..n],
+        calls: &zero[..n],
+    };
+    // The horizon is at most a few hundred years: k fits in u32.
+    let horizon = u32::try_from(econ.horizon).unwrap_or(u32::MAX);
+    let settled = alt.tax.settles_at().max(horizon.saturating_add(1));
+    let (mut pool, mut discount) = (last_pool, 1.0);
+    for k in horizon.saturating_add(1)..=settled {
+        pool *= 1.0 + growth;
+        discount /= 1.0 + discount_rate;
+        let mut alloc = [0.0; MAX_REGIONS];
+        let mut transfers = [0.0; MAX_REGIONS];
+        alt.tax
+            .allocate(k, pool, &ctx, &mut alloc[..n], &mut transfers[..n]);
+        if k < settled {
+            alt.tax.contract_flows(k, &stake, &mut alloc[..n]);
+            alt.land.contract_flows(k, &stake, &mut alloc[..n]);
+            for (o, a) in out.iter_mut().zip(&alloc) {
+                *o += a * discount;
+            }
+        } else {
+            let perpetuity = (1.0 + discount_rate) / (discount_rate - growth);
+            for (o, a) in out.iter_mut().zip(&alloc) {
+                *o += a * discount * perpetuity;
+            }
         }
     }
 }
@@ -235,6 +355,149 @@ pub fn park_series(econ: &EconomyPath, out: &mut [f64]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sharing::{Formula, Period};
+
+    /// Two regions, `h` years, nothing but a constant tax pool `pool`, discount
+    /// rates 10%, and the continuation `continuation`.
+    fn constant_pool(h: usize, pool: f64, continuation: Continuation) -> EconomyPath {
+        let zeros = vec![0.0; 2 * h];
+        EconomyPath {
+            horizon: h,
+            regions: 2,
+            equity: vec![0.5, 0.5],
+            discount_rate: vec![0.1, 0.1],
+            outside_option: vec![0.0, 0.0],
+            cash_contributions: zeros.clone(),
+            in_kind: zeros.clone(),
+            opportunity_costs: zeros.clone(),
+            costs_borne: zeros.clone(),
+            capital_calls: zeros.clone(),
+            dividends: zeros.clone(),
+            terminal: zeros.clone(),
+            displaced: zeros.clone(),
+            cumulative_contributions: zeros.clone(),
+            invested_capital: zeros.clone(),
+            provincial: zeros,
+            tax_pool: vec![pool; h],
+            land_pool: vec![0.0; h],
+            gdp: vec![0.0; h],
+            continuation,
+            ..EconomyPath::default()
+        }
+    }
+
+    /// "50:50 for ten years, then the host (region 1) keeps all".
+    fn fifty_fifty_then_host() -> Alternative {
+        let fixed = |shares: [f64; 2]| Formula::Fixed {
+            shares: shares.to_vec(),
+        };
+        Alternative {
+            name: "switch".to_owned(),
+            description: String::new(),
+            tax: Formula::Schedule {
+                periods: vec![
+                    Period {
+                        first: 1,
+                        last: 10,
+                        formula: fixed([0.5, 0.5]),
+                    },
+                    Period {
+                        first: 11,
+                        last: 30,
+                        formula: fixed([0.0, 1.0]),
+                    },
+                ],
+            },
+            land: Formula::Equity,
+            gdp: Formula::Equity,
+        }
+    }
+
+    /// (npv, pv_continuation) of both regions.
+    fn npv_and_continuation(econ: &EconomyPath, alt: &Alternative) -> [(f64, f64); 2] {
+        let h = econ.horizon;
+        let mut metrics = vec![0.0; 2 * RegionMetric::COUNT];
+        let mut series = vec![0.0; 2 * RegionSeries::COUNT * h];
+        evaluate(
+            econ,
+            alt,
+            &mut OutcomeScratch::default(),
+            &mut metrics,
+            &mut series,
+        );
+        let at = |r: usize, m: RegionMetric| metrics[r * RegionMetric::COUNT + m.index()];
+        [0, 1].map(|r| {
+            (
+                at(r, RegionMetric::Npv),
+                at(r, RegionMetric::PvContinuation),
+            )
+        })
+    }
+
+    fn assert_close(got: f64, want: f64) {
+        assert!(
+            (got - want).abs() <= 1e-9 * want.abs().max(1.0),
+            "got {got}, want {want}"
+        );
+    }
+
+    #[test]
+    fn continuation_of_a_switching_schedule_is_the_closed_form_perpetuity() {
+        // Pool 10 a year, ρ = δ = 10%, g = 0. Horizon 5: the source still gets 5 a
+        // year in years 6–10, the host 5 a year then 10 a year forever.
+        let perpetuity = Continuation::Perpetuity {
+            growth: 0.0,
+            discount_rate: 0.1,
+        };
+        let alt = fifty_fifty_then_host();
+        let annuity5: f64 = (1..=5).map(|j| 1.1f64.powi(-j)).sum();
+        let at_5 = 1.1f64.powi(-5);
+        let [source, host] = npv_and_continuation(&constant_pool(5, 10.0, perpetuity), &alt);
+        let source_cv = 5.0 * annuity5;
+        let host_cv = 5.0 * annuity5 + 10.0 / 0.1 * at_5;
+        assert_close(source.1, source_cv * at_5);
+        assert_close(host.1, host_cv * at_5);
+        // Σ = the pool's perpetuity 10 / 0.1, at the horizon.
+        assert_close(source_cv + host_cv, 100.0);
+        // With the continuation the NPVs are those of the infinite schedule: the
+        // source 5 a year for 10 years, the host the rest.
+        let annuity10: f64 = (1..=10).map(|j| 1.1f64.powi(-j)).sum();
+        assert_close(source.0, 5.0 * annuity10);
+        assert_close(host.0, 100.0 - 5.0 * annuity10);
+        // Horizon 12, past the switch: the host alone, P / ρ; the NPVs do not move.
+        let [source12, host12] = npv_and_continuation(&constant_pool(12, 10.0, perpetuity), &alt);
+        assert_close(source12.1, 0.0);
+        assert_close(host12.1, 100.0 * 1.1f64.powi(-12));
+        assert_close(source12.0, source.0);
+        assert_close(host12.0, host.0);
+        // Without a continuation the horizon cuts money off.
+        let [cut, _] = npv_and_continuation(&constant_pool(5, 10.0, Continuation::None), &alt);
+        assert_close(cut.0, 5.0 * annuity5);
+        assert_close(cut.1, 0.0);
+    }
+
+    #[test]
+    fn continuation_grows_with_the_pool() {
+        // g = 2%, ρ = 10%: P (1 + g) / (ρ − g) = 10 × 1.02 / 0.08 = 127.5 at the
+        // horizon, shared 50:50 under a settled fixed split.
+        let growing = Continuation::Perpetuity {
+            growth: 0.02,
+            discount_rate: 0.1,
+        };
+        let alt = Alternative {
+            tax: Formula::Fixed {
+                shares: vec![0.5, 0.5],
+            },
+            ..fifty_fifty_then_host()
+        };
+        let [a, b] = npv_and_continuation(&constant_pool(3, 10.0, growing), &alt);
+        assert_close(a.1, 63.75 * 1.1f64.powi(-3));
+        assert_close(b.1, a.1);
+        // Under the schedule the total is the same (conservation).
+        let [s, h] =
+            npv_and_continuation(&constant_pool(3, 10.0, growing), &fifty_fifty_then_host());
+        assert_close(s.1 + h.1, 127.5 * 1.1f64.powi(-3));
+    }
 
     /// Every declared measure is written: a measure added to the schema without the
     /// code that computes it leaves its NaN sentinel here.

@@ -151,6 +151,9 @@ measures! {
         Irr => "irr", Rate, Summary, "internal rate of return, where the cash flows change sign exactly once";
         PaybackYears => "payback_years", Years, Summary, "years of cooperation until the cumulative cash flow stays non-negative";
         GdpCredit => "gdp_credit", Money, Summary, "GDP credited to the region over the horizon (statistics, not cash)";
+        PvContinuation => "pv_continuation", Money, Summary, "PV of the continuation value of the region's tax share after the horizon";
+        PvInKind => "pv_in_kind", Money, Summary, "PV of the agreed values of the region's in-kind contributions (not cash: not part of the NPV)";
+        ContributionShare => "contribution_share", Share, Summary, "the region's share of all contributions C in the last year, as the contribution formula reads it";
     }
 }
 
@@ -273,7 +276,7 @@ mod tests {
         assert_eq!(RegionMetric::Npv.name(), "npv");
         assert_eq!(ParkSeries::LandPool.to_string(), "land_pool");
         assert_eq!(RegionMetric::from_name("nothing"), None);
-        assert_eq!(Measure::all().count(), 17 + 15 + 3 + 7);
+        assert_eq!(Measure::all().count(), 20 + 15 + 3 + 7);
     }
 
     #[test]

@@ -104,6 +104,11 @@ pub enum Formula {
     /// the beneficiary and `−s` for the guarantor. If
     /// `beneficiary == guarantor` (or either is out of range) there is no
     /// transfer and the result is just `inner`'s.
+    ///
+    /// The guarantee runs only in the years its `term` covers
+    /// ([`GuaranteeTerm::covers`]); outside them the result is `inner`'s. The
+    /// term's flows outside the pool (principal repaid, the stake's income
+    /// handed over) are [`Formula::contract_flows`].
     GuaranteedReturn {
         /// Region whose return is guaranteed.
         beneficiary: usize,
@@ -113,7 +118,89 @@ pub enum Formula {
         rate: f64,
         /// Formula producing the allocation before the guarantee.
         inner: Box<Formula>,
+        /// When the guarantee runs, whether the principal is repaid and who
+        /// receives the guaranteed capital's equity income.
+        term: GuaranteeTerm,
     },
+}
+
+/// Who receives the equity income (dividends, terminal value) of the capital a
+/// [`Formula::GuaranteedReturn`] covers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum StakeIncome {
+    /// The beneficiary keeps its stake's income: the guarantee is a floor under
+    /// its pool share, on top of its dividends.
+    #[default]
+    Beneficiary,
+    /// The guarantor receives the beneficiary's dividends and terminal value
+    /// while it guarantees the return (the 消薄飞地 contracts: the fixed return
+    /// replaces the income of the capital), and for good once it has repaid the
+    /// principal, when it also pays the beneficiary's capital calls.
+    Guarantor,
+}
+
+/// When a [`Formula::GuaranteedReturn`] runs and how it ends (MODEL.md §7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GuaranteeTerm {
+    /// First year of cooperation in which the return is guaranteed (≥ 1).
+    pub first_year: u32,
+    /// Last year of cooperation in which it is guaranteed; `None`: no end.
+    pub last_year: Option<u32>,
+    /// Whether the guarantor repays the beneficiary's invested capital at the
+    /// end of `last_year` (validated: only with a `last_year` and
+    /// [`StakeIncome::Guarantor`], since repaying the capital buys the stake).
+    pub repay_principal: bool,
+    /// Who receives the guaranteed capital's equity income.
+    pub dividends: StakeIncome,
+}
+
+impl Default for GuaranteeTerm {
+    /// From year 1, without end, no principal repaid, dividends kept.
+    fn default() -> Self {
+        Self {
+            first_year: 1,
+            last_year: None,
+            repay_principal: false,
+            dividends: StakeIncome::Beneficiary,
+        }
+    }
+}
+
+impl GuaranteeTerm {
+    /// Whether the return is guaranteed in year of cooperation `k`:
+    /// `first_year ≤ k ≤ last_year`.
+    pub fn covers(&self, k: u32) -> bool {
+        k >= self.first_year && self.last_year.is_none_or(|last| k <= last)
+    }
+
+    /// Whether the principal has been repaid before year `k`.
+    fn repaid_before(&self, k: u32) -> bool {
+        self.repay_principal && self.last_year.is_some_and(|last| k > last)
+    }
+
+    /// Whether the guarantor receives the beneficiary's stake income in year `k`.
+    fn holds_income(&self, k: u32) -> bool {
+        self.dividends == StakeIncome::Guarantor && (self.covers(k) || self.repaid_before(k))
+    }
+
+    /// Whether the term differs from [`GuaranteeTerm::default`] in anything but
+    /// what [`Formula::contract_flows`] ignores.
+    fn has_contract_flows(&self) -> bool {
+        self.repay_principal || self.dividends == StakeIncome::Guarantor
+    }
+}
+
+/// One year of the park company's flows with each region (indexed by region),
+/// which a guarantee contract may hand from one region to another.
+#[derive(Debug, Clone, Copy)]
+pub struct Stake<'a> {
+    /// Invested capital to the end of the year (cash contributions + capital
+    /// calls): the principal repaid if the term ends this year.
+    pub invested_to_date: &'a [f64],
+    /// Dividends and terminal value received in the year.
+    pub income: &'a [f64],
+    /// Capital calls paid in the year.
+    pub calls: &'a [f64],
 }
 
 /// One period of a [`Formula::Schedule`].
@@ -144,7 +231,10 @@ pub struct ShareContext<'a> {
     pub equity: &'a [f64],
     /// Cumulative contributions to date, each ≥ 0.
     pub cumulative_contributions: &'a [f64],
-    /// Invested capital to date (cash contributions + capital calls), each ≥ 0.
+    /// Invested capital (cash contributions + capital calls), each ≥ 0, as it
+    /// earns the year's guaranteed return: the engine passes the capital paid
+    /// in by the end of the previous year (money paid at the end of year t
+    /// earns from year t + 1).
     pub invested_capital: &'a [f64],
 }
 
@@ -221,10 +311,11 @@ impl Formula {
                 guarantor,
                 rate,
                 inner,
+                term,
             } => {
                 let (b, g) = (*beneficiary, *guarantor);
                 let n = alloc.len();
-                let active = b < n && g < n && b != g;
+                let active = b < n && g < n && b != g && term.covers(k);
                 // The beneficiary's inner share is what the inner formula adds to
                 // its slot (the buffers are additive, so no temporary is needed).
                 let before = alloc.get(b).copied().unwrap_or(0.0);
@@ -235,6 +326,79 @@ impl Formula {
                     transfer(b, g, shortfall, alloc, guarantee);
                 }
             }
+        }
+    }
+
+    /// ADDS into `flows` (len n, sums to 0) the year's flows of a guarantee
+    /// contract outside the pool: in year `k` of a top-level
+    /// [`Formula::GuaranteedReturn`] whose [`GuaranteeTerm`] says so,
+    ///
+    /// - the beneficiary's stake income `D_b` moves to the guarantor while the
+    ///   guarantor holds it ([`StakeIncome::Guarantor`]; after the principal
+    ///   is repaid, net of the beneficiary's capital calls, which the
+    ///   guarantor then pays);
+    /// - in `last_year`, with `repay_principal`, the guarantor pays the
+    ///   beneficiary its invested capital to date.
+    ///
+    /// Only the top level is looked at: validation allows these terms on no
+    /// nested guarantee, so that each is paid once a year whatever the nesting.
+    /// Performs no heap allocation.
+    ///
+    /// # Formula
+    /// `x = D_b − [repaid before k] · calls_b`: flows_b −= x, flows_g += x;
+    /// in year `last` with repayment, flows_b += I_b, flows_g −= I_b.
+    pub fn contract_flows(&self, k: u32, stake: &Stake<'_>, flows: &mut [f64]) {
+        let Formula::GuaranteedReturn {
+            beneficiary,
+            guarantor,
+            term,
+            ..
+        } = self
+        else {
+            return;
+        };
+        let (b, g) = (*beneficiary, *guarantor);
+        if b >= flows.len() || g >= flows.len() || b == g || !term.has_contract_flows() {
+            return;
+        }
+        let read = |v: &[f64]| v.get(b).copied().unwrap_or(0.0);
+        let mut to_beneficiary = 0.0;
+        if term.holds_income(k) {
+            to_beneficiary -= read(stake.income);
+            if term.repaid_before(k) {
+                to_beneficiary += read(stake.calls);
+            }
+        }
+        if term.repay_principal && term.last_year == Some(k) {
+            to_beneficiary += read(stake.invested_to_date);
+        }
+        flows[b] += to_beneficiary;
+        flows[g] -= to_beneficiary;
+    }
+
+    /// The first year of cooperation from which the formula's rule no longer
+    /// changes with the year: 1 for `fixed`, `equity` and `contribution`; a
+    /// schedule's last period's start (or later, if its formula settles later);
+    /// a guarantee's first year and the year after its last. The continuation
+    /// after the horizon (MODEL.md §8) evaluates the years before this one and
+    /// values the rest as a perpetuity. (An incremental base growing with the
+    /// year is taken as settled: its excess then grows with the pool.)
+    pub fn settles_at(&self) -> u32 {
+        match self {
+            Formula::Fixed { .. } | Formula::Equity | Formula::Contribution => 1,
+            Formula::Schedule { periods } => periods
+                .last()
+                .map_or(1, |p| p.first.max(p.formula.settles_at())),
+            Formula::Incremental { inner, .. } => inner.settles_at(),
+            Formula::Tiered { tranches } => tranches
+                .iter()
+                .map(|t| t.formula.settles_at())
+                .max()
+                .unwrap_or(1),
+            Formula::GuaranteedReturn { inner, term, .. } => inner
+                .settles_at()
+                .max(term.first_year)
+                .max(term.last_year.map_or(1, |l| l.saturating_add(1))),
         }
     }
 
@@ -285,13 +449,30 @@ impl Formula {
                 guarantor,
                 rate,
                 inner,
-            } => format!(
-                "{} with {}% return on {}'s capital guaranteed by {}",
-                inner.describe(region_ids),
-                fmt_num(rate * 100.0),
-                region_name(region_ids, *beneficiary),
-                region_name(region_ids, *guarantor)
-            ),
+                term,
+            } => {
+                let mut text = format!(
+                    "{} with {}% return on {}'s capital guaranteed by {}",
+                    inner.describe(region_ids),
+                    fmt_num(rate * 100.0),
+                    region_name(region_ids, *beneficiary),
+                    region_name(region_ids, *guarantor)
+                );
+                match (term.first_year, term.last_year) {
+                    (1, None) => {}
+                    (first, None) => text.push_str(&format!(" from year {first}")),
+                    (first, Some(last)) => {
+                        text.push_str(&format!(" in years {first}–{last}"));
+                    }
+                }
+                if term.repay_principal {
+                    text.push_str(", principal repaid");
+                }
+                if term.dividends == StakeIncome::Guarantor {
+                    text.push_str(", dividends to the guarantor");
+                }
+                text
+            }
         }
     }
 }
@@ -551,6 +732,7 @@ mod tests {
             guarantor: 1,
             rate: 0.1,
             inner: Box::new(inner),
+            term: GuaranteeTerm::default(),
         }
     }
 
@@ -588,6 +770,7 @@ mod tests {
             guarantor: 0,
             rate: 0.1,
             inner: Box::new(fixed(&[0.4, 0.6])),
+            term: GuaranteeTerm::default(),
         };
         let (a, g) = run(&f, 1, 100.0, &ctx2(&ZERO2, &[1000.0, 0.0]), 2);
         assert_all_close(&a, &[40.0, 60.0]);
@@ -601,6 +784,7 @@ mod tests {
             guarantor: 0,
             rate: 0.1,
             inner: Box::new(Formula::Equity),
+            term: GuaranteeTerm::default(),
         };
         let ctx = ShareContext {
             equity: &[0.5, 0.3, 0.2],
@@ -611,6 +795,109 @@ mod tests {
         let (a, g) = run(&f, 1, 200.0, &ctx, 3);
         assert_all_close(&a, &[90.0, 60.0, 50.0]);
         assert_all_close(&g, &[-10.0, 0.0, 10.0]);
+    }
+
+    /// 消薄飞地: region 0 invests, region 1 pays a fixed 10% in years 2–5,
+    /// repays the principal at the end of year 5 and takes the stake's income.
+    fn xiaobao() -> Formula {
+        Formula::GuaranteedReturn {
+            beneficiary: 0,
+            guarantor: 1,
+            rate: 0.1,
+            inner: Box::new(fixed(&[0.0, 1.0])),
+            term: GuaranteeTerm {
+                first_year: 2,
+                last_year: Some(5),
+                repay_principal: true,
+                dividends: StakeIncome::Guarantor,
+            },
+        }
+    }
+
+    #[test]
+    fn guarantee_runs_only_in_its_term() {
+        let f = xiaobao();
+        let ctx = ctx2(&ZERO2, &[1000.0, 0.0]);
+        for (k, to_beneficiary) in [(1, 0.0), (2, 100.0), (5, 100.0), (6, 0.0)] {
+            let (a, g) = run(&f, k, 30.0, &ctx, 2);
+            assert_all_close(&a, &[to_beneficiary, 30.0 - to_beneficiary]);
+            assert_all_close(&g, &[to_beneficiary, -to_beneficiary]);
+        }
+    }
+
+    /// Contract flows of `f` in year `k` for a stake of 1000 invested, income
+    /// 7 (beneficiary) and 3 (guarantor), calls 2 and 1.
+    fn flows(f: &Formula, k: u32) -> Vec<f64> {
+        let stake = Stake {
+            invested_to_date: &[1000.0, 50.0],
+            income: &[7.0, 3.0],
+            calls: &[2.0, 1.0],
+        };
+        let mut out = vec![0.0; 2];
+        f.contract_flows(k, &stake, &mut out);
+        out
+    }
+
+    #[test]
+    fn contract_flows_hand_over_income_and_repay_principal() {
+        let f = xiaobao();
+        // Year 1: before the term, the beneficiary keeps its income.
+        assert_all_close(&flows(&f, 1), &[0.0, 0.0]);
+        // Years 2–4: the income 7 goes to the guarantor.
+        assert_all_close(&flows(&f, 3), &[-7.0, 7.0]);
+        // Year 5: income handed over, principal 1000 repaid.
+        assert_all_close(&flows(&f, 5), &[993.0, -993.0]);
+        // After repayment the guarantor holds the stake: income 7 less the calls 2
+        // it now pays.
+        assert_all_close(&flows(&f, 9), &[-5.0, 5.0]);
+        // Without repayment the stake's income returns to the beneficiary after
+        // the term.
+        let Formula::GuaranteedReturn {
+            beneficiary,
+            guarantor,
+            rate,
+            inner,
+            term,
+        } = xiaobao()
+        else {
+            unreachable!("xiaobao is a guaranteed return");
+        };
+        let unpaid = Formula::GuaranteedReturn {
+            beneficiary,
+            guarantor,
+            rate,
+            inner,
+            term: GuaranteeTerm {
+                repay_principal: false,
+                ..term
+            },
+        };
+        assert_all_close(&flows(&unpaid, 5), &[-7.0, 7.0]);
+        assert_all_close(&flows(&unpaid, 6), &[0.0, 0.0]);
+        // The default term and other kinds have no contract flows.
+        assert_all_close(&flows(&guaranteed(Formula::Equity), 3), &[0.0, 0.0]);
+        assert_all_close(&flows(&fixed(&[0.5, 0.5]), 3), &[0.0, 0.0]);
+    }
+
+    #[test]
+    fn a_fixed_return_with_principal_is_a_bond() {
+        // Invest 1000 at the end of year 1; 10% in years 2–5 and the principal
+        // at the end of year 5: the flows of a 10% bond, whatever the pool.
+        let f = xiaobao();
+        let mut cash = vec![-1000.0];
+        for (k, pool) in [(2, 0.0), (3, 40.0), (4, 400.0), (5, 10.0)] {
+            let ctx = ctx2(&ZERO2, &[1000.0, 0.0]);
+            let (a, _) = run(&f, k, pool, &ctx, 2);
+            let stake = Stake {
+                invested_to_date: &[1000.0, 0.0],
+                income: &[0.0, 0.0],
+                calls: &[0.0, 0.0],
+            };
+            let mut extra = vec![0.0; 2];
+            f.contract_flows(k, &stake, &mut extra);
+            cash.push(a[0] + extra[0]);
+        }
+        assert_all_close(&cash, &[-1000.0, 100.0, 100.0, 100.0, 1100.0]);
     }
 
     fn nested() -> Formula {
@@ -819,16 +1106,46 @@ mod tests {
     /// A top-level guaranteed return with distinct regions over an inner
     /// formula of depth ≤ `inner_depth`.
     fn guaranteed_return(n: usize, inner_depth: u32) -> BoxedStrategy<Formula> {
-        (0..n, 1..n, 0.0..0.2_f64, formula(n, inner_depth))
+        (
+            (0..n, 1..n, 0.0..0.2_f64, formula(n, inner_depth)),
+            guarantee_term(),
+        )
             .prop_map(
-                move |(beneficiary, offset, rate, inner)| Formula::GuaranteedReturn {
+                move |((beneficiary, offset, rate, inner), term)| Formula::GuaranteedReturn {
                     beneficiary,
                     guarantor: (beneficiary + offset) % n,
                     rate,
                     inner: Box::new(inner),
+                    term,
                 },
             )
             .boxed()
+    }
+
+    /// Valid terms: half the time the default, else a start, maybe an end
+    /// with or without repayment, and either holder of the stake's income.
+    fn guarantee_term() -> impl Strategy<Value = GuaranteeTerm> {
+        let custom = (
+            1u32..8,
+            prop::option::of(0u32..10),
+            any::<bool>(),
+            any::<bool>(),
+        )
+            .prop_map(|(first_year, length, repay, to_guarantor)| {
+                let last_year = length.map(|l| first_year + l);
+                let repay_principal = repay && last_year.is_some();
+                GuaranteeTerm {
+                    first_year,
+                    last_year,
+                    repay_principal,
+                    dividends: if to_guarantor || repay_principal {
+                        StakeIncome::Guarantor
+                    } else {
+                        StakeIncome::Beneficiary
+                    },
+                }
+            });
+        prop_oneof![Just(GuaranteeTerm::default()), custom]
     }
 
     #[derive(Debug, Clone)]
@@ -901,6 +1218,28 @@ mod tests {
         }
 
         #[test]
+        fn contract_flows_only_move_money_between_regions(
+            (n, f, ctx, _pool, k) in case(|n| guaranteed_return(n, 0)),
+            income in prop::collection::vec(-1e5..1e6_f64, MAX_REGIONS),
+            calls in prop::collection::vec(0.0..1e5_f64, MAX_REGIONS),
+        ) {
+            let stake = Stake {
+                invested_to_date: &ctx.invested,
+                income: &income[..n],
+                calls: &calls[..n],
+            };
+            let mut flows = vec![0.0; n];
+            f.contract_flows(k, &stake, &mut flows);
+            prop_assert!(flows.iter().sum::<f64>().abs() <= 1e-9 * 1e6);
+            let Formula::GuaranteedReturn { beneficiary, guarantor, .. } = &f else {
+                unreachable!("strategy yields guaranteed returns only");
+            };
+            for (r, x) in flows.iter().enumerate() {
+                prop_assert!(r == *beneficiary || r == *guarantor || *x == 0.0);
+            }
+        }
+
+        #[test]
         fn guaranteed_return_meets_required_return(
             (n, f, ctx, pool, k) in case(|n| guaranteed_return(n, 2))
         ) {
@@ -912,9 +1251,14 @@ mod tests {
             let Formula::GuaranteedReturn { beneficiary, guarantor, rate, .. } = &f else {
                 unreachable!("strategy yields guaranteed returns only");
             };
-            let required = rate * ctx.invested[*beneficiary];
-            prop_assert!(alloc[*beneficiary] >= required - tol,
-                "beneficiary {} < required {}", alloc[*beneficiary], required);
+            let Formula::GuaranteedReturn { term, .. } = &f else {
+                unreachable!("strategy yields guaranteed returns only");
+            };
+            if term.covers(k) {
+                let required = rate * ctx.invested[*beneficiary];
+                prop_assert!(alloc[*beneficiary] >= required - tol,
+                    "beneficiary {} < required {}", alloc[*beneficiary], required);
+            }
             // The top-level transfer never takes from the beneficiary.
             prop_assert!(beneficiary != guarantor);
         }

@@ -7,7 +7,7 @@
 use enclave::economy::{EconomyPath, Workspace, simulate_path};
 use enclave::engine::{self, Layout, PathScratch, RunConfig};
 use enclave::outcome::evaluate;
-use enclave::scenario::Scenario;
+use enclave::scenario::{Continuation, Scenario};
 use enclave::schema::RegionMetric;
 use enclave::streams::Streams;
 
@@ -171,6 +171,12 @@ fn one_firm_taxes_company_and_npv_by_hand() {
         assert_close!(e.terminal[r * 3 + 2], 10.0 * share);
     }
     assert_eq!(e.pdc_flow, vec![-30.0, 5.0, 10.0]);
+    // Contributions, carried at the default 8%: a's cash 30, b's land acquisition 10
+    // (b puts no land in kind, so its acquisition spending is its land).
+    for (t, carry) in [1.0, 1.08, 1.08 * 1.08].into_iter().enumerate() {
+        assert_close!(e.cumulative_contributions[t], 30.0 * carry);
+        assert_close!(e.cumulative_contributions[3 + t], 10.0 * carry);
+    }
 
     let m = metrics(&scn, &e);
     let npv = metric("npv");
@@ -182,9 +188,10 @@ fn one_firm_taxes_company_and_npv_by_hand() {
     assert_close!(m[0][1][npv], npv_b);
     // Under equity the tax pool splits 60:40.
     assert_close!(m[1][0][metric("pv_tax")], 0.6 * local * (d(1) + d(2)));
-    // Guarantee: a is owed 50% of its invested capital 30 = 15 a year; the 50:50 split
-    // gives it `half` (0 in year 0), b pays the rest.
-    let shortfall = |t: i32| 15.0 - if t == 0 { 0.0 } else { half };
+    // Guarantee: a is owed 50% of its invested capital 30 = 15 a year from the year
+    // after it paid it in (capital paid at the end of year 0 earns from year 1); the
+    // 50:50 split gives it `half`, b pays the rest.
+    let shortfall = |t: i32| if t == 0 { 0.0 } else { 15.0 - half };
     let pv_guarantee = shortfall(0) * d(0) + shortfall(1) * d(1) + shortfall(2) * d(2);
     assert_close!(m[2][0][metric("pv_guarantee")], pv_guarantee);
     assert_close!(m[2][1][metric("pv_guarantee")], -pv_guarantee);
@@ -197,18 +204,123 @@ fn one_firm_taxes_company_and_npv_by_hand() {
     assert!(at_irr.abs() < 1e-8, "NPV at the IRR {irr} is {at_irr}");
 }
 
+/// 平湖–青田 消薄飞地 (REFERENCES.md §2): a village invests 100 in year 1, the host
+/// city pays it a fixed 10% a year in years 2–6 and returns the 100 at the end of
+/// year 6, keeping the park company's income on the village's stake. The park has
+/// a firm, land sales, dividends and a terminal value, all of which go to the city.
+const XIAOBAO: &str = r#"
+[scenario]
+id = "xiaobao"
+name = "消薄飞地"
+start_year = 2020
+[simulation]
+paths = 4
+seed = 3
+horizon = 8
+[[regions]]
+id = "village"
+name = "village"
+role = "source"
+discount_rate = 0.1
+[[regions]]
+id = "city"
+name = "city"
+role = "host"
+discount_rate = 0.1
+[park]
+area_mu = 100
+saleable_share = 1.0
+[[park.phases]]
+area_mu = 100
+start_year = 2020
+build_years = 1
+[[contributions]]
+region = "village"
+kind = "cash"
+value = 100
+year = 2020
+[company]
+equity = { village = 1.0, city = 0.0 }
+land_price_per_mu = 0.5
+[firms]
+arrival_rate = 5
+average_wage = 0.1
+relocated_share = 0
+[[firms.sectors]]
+name = "only"
+weight = 1
+land_per_firm_mu = 20
+revenue_per_mu = 1.0
+value_added_ratio = 0.5
+profit_margin = 0.2
+wage_share = 0.1
+[[sharing]]
+name = "消薄 fixed 10% with principal"
+tax = { kind = "guaranteed_return", beneficiary = "village", guarantor = "city", rate = 0.1, inner = { kind = "fixed", shares = { village = 0, city = 1 } }, last_year = 6, repay_principal = true, dividends = "guarantor" }
+[[sharing]]
+name = "tax 50:50"
+tax = { kind = "fixed", shares = { village = 0.5, city = 0.5 } }
+"#;
+
+#[test]
+fn a_fixed_return_with_principal_repaid_earns_exactly_its_rate() {
+    let scn = parse(XIAOBAO);
+    for p in 0..4 {
+        let e = economy(&scn, p);
+        // The check is not vacuous: the village's stake earns dividends and a
+        // terminal value, and there are taxes, all of which the city takes.
+        assert!(e.dividends[..8].iter().sum::<f64>() > 0.0 && e.terminal[7] > 0.0);
+        assert!(e.tax_pool.iter().sum::<f64>() > 0.0);
+        let m = metrics(&scn, &e);
+        let village = &m[0][0];
+        assert!(
+            (village[metric("irr")] - 0.1).abs() <= 1e-9,
+            "path {p}: IRR {}",
+            village[metric("irr")]
+        );
+        assert!(
+            village[metric("npv")].abs() <= 1e-9 * 100.0,
+            "path {p}: NPV {}",
+            village[metric("npv")]
+        );
+        // −100, then 10 a year for 5 years and 100 back: PV of the guarantee flows at
+        // 10% is the PV of a 10% bond bought for 100 at the end of year 1.
+        let d = |t: i32| 1.1f64.powi(-(t + 1));
+        let bond: f64 = (1..=5).map(|t| 10.0 * d(t)).sum::<f64>() + 100.0 * d(5);
+        let handed_over = village[metric("pv_dividends")] + village[metric("pv_terminal")];
+        assert_close!(village[metric("pv_guarantee")], bond - handed_over);
+        // The city pays what the village receives: total NPV as under a plain split.
+        let total = |a: usize| m[a][0][metric("npv")] + m[a][1][metric("npv")];
+        assert_close!(total(0), total(1));
+    }
+}
+
+/// The reference scenario valued with a perpetuity of the last year's pool at the
+/// regions' own 5% and no growth after the horizon.
+fn reference_with_continuation() -> Scenario {
+    let mut scn = Scenario::reference().expect("bundled scenario");
+    scn.outcome.continuation = Continuation::Perpetuity {
+        growth: 0.0,
+        discount_rate: 0.05,
+    };
+    scn
+}
+
 #[test]
 fn npv_is_the_sum_of_its_components() {
-    // The reference, and Shenzhen–Shanwei, where a province region has pv_provincial.
+    // The reference (also with a continuation value), and Shenzhen–Shanwei, where a
+    // province region has pv_provincial.
     let shenzhen = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/scenarios/shenzhen-shanwei.toml"
     );
     let shenzhen = Scenario::load(std::path::Path::new(shenzhen)).expect("bundled scenario");
     let reference = Scenario::reference().expect("bundled scenario");
+    let continued = reference_with_continuation();
     for (scn, p) in [&reference, &shenzhen]
         .into_iter()
         .flat_map(|s| (0..20).map(move |p| (s, p)))
+        .chain((0..5).map(|p| (&continued, p)))
     {
         let e = economy(scn, p);
         for (a, alt) in metrics(scn, &e).iter().enumerate() {
@@ -224,7 +336,8 @@ fn npv_is_the_sum_of_its_components() {
                     - pv("pv_capital_calls")
                     - pv("pv_costs")
                     - pv("pv_displaced")
-                    - pv("pv_opportunity_costs");
+                    - pv("pv_opportunity_costs")
+                    + pv("pv_continuation");
                 assert!(
                     close(m[metric("npv")], sum),
                     "{} path {p} alternative {a} region {r}: {} vs {sum}",
@@ -261,6 +374,79 @@ fn formulas_only_move_money_between_regions() {
         spread_seen = spread_seen.max((m[0][0][npv] - m[3][0][npv]).abs());
     }
     assert!(spread_seen > 1.0);
+}
+
+/// Mean NPV of every (alternative, region) of `scn` at `horizon` over `paths` paths;
+/// checks on every path that Σ_r NPV_r is the same under every alternative.
+fn mean_npvs(scn: &Scenario, horizon: u32, paths: u64) -> Vec<f64> {
+    let mut scn = scn.clone();
+    scn.simulation.horizon = horizon;
+    let npv = metric("npv");
+    let mut sums = Vec::new();
+    for p in 0..paths {
+        let m = metrics(&scn, &economy(&scn, p));
+        let totals: Vec<f64> = m.iter().map(|a| a.iter().map(|r| r[npv]).sum()).collect();
+        for t in &totals {
+            assert!(
+                close(*t, totals[0]),
+                "path {p} horizon {horizon}: {totals:?}"
+            );
+        }
+        let flat: Vec<f64> = m.iter().flatten().map(|r| r[npv]).collect();
+        sums.resize(flat.len(), 0.0);
+        sums.iter_mut().zip(&flat).for_each(|(s, x)| *s += x);
+    }
+    sums.iter().map(|s| s / paths as f64).collect()
+}
+
+#[test]
+fn a_continuation_makes_results_depend_less_on_the_horizon() {
+    // The table of docs/model.md §8 ("How results move with the horizon") comes from
+    // `ENCLAVE_HORIZON_PATHS=1000 cargo test --release --test economics horizon -- --nocapture`.
+    let paths = std::env::var("ENCLAVE_HORIZON_PATHS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100);
+    let plain = Scenario::reference().expect("bundled scenario");
+    let continued = reference_with_continuation();
+    let horizons = [20, 30, 40];
+    let mut spread = [0.0; 2];
+    for (c, scn) in [&plain, &continued].into_iter().enumerate() {
+        let means: Vec<Vec<f64>> = horizons.iter().map(|&h| mean_npvs(scn, h, paths)).collect();
+        let n = scn.regions.len();
+        for (a, alt) in scn.alternatives.iter().enumerate() {
+            for (r, region) in scn.regions.iter().enumerate() {
+                let row: Vec<f64> = means.iter().map(|m| m[a * n + r]).collect();
+                let (lo, hi) = row
+                    .iter()
+                    .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), x| {
+                        (l.min(*x), h.max(*x))
+                    });
+                spread[c] += hi - lo;
+                println!(
+                    "{:<12} {:<24} {:<9} H=20 {:>8.1}  H=30 {:>8.1}  H=40 {:>8.1}",
+                    if c == 0 { "none" } else { "perpetuity" },
+                    alt.name,
+                    region.id,
+                    row[0],
+                    row[1],
+                    row[2]
+                );
+            }
+        }
+    }
+    println!(
+        "total spread over horizons: none {:.1}, perpetuity {:.1}",
+        spread[0], spread[1]
+    );
+    // Without a continuation every region's NPV grows with the horizon by the
+    // taxes of the added years; with it, those years were already valued.
+    assert!(
+        spread[1] < 0.5 * spread[0],
+        "spread with continuation {} vs without {}",
+        spread[1],
+        spread[0]
+    );
 }
 
 /// A park far larger than its firms need, with arrivals from year 1 on.
@@ -530,6 +716,29 @@ fn effects_start_in_their_contributions_year() {
     assert_close!(e.gdp[3], 100.0);
     assert_close!(e.costs_borne[4], 10.0);
     assert_close!(e.in_kind[4 + 2], 10.0);
+}
+
+#[test]
+fn land_in_kind_replaces_the_land_acquisition_in_contributions() {
+    // b puts its land in kind (value 25) in 2020: its acquisition spending of 10 no
+    // longer counts, and its contribution is the land's value, carried at 8%.
+    let text = ONE_FIRM.replace(
+        "[costs.land_acquisition]",
+        "[[contributions]]\nregion = \"b\"\nkind = \"land\"\nvalue = 25\nyear = 2020\n\n[costs.land_acquisition]",
+    );
+    let scn = parse(&text);
+    let e = economy(&scn, 0);
+    assert_close!(e.costs_borne[3], 10.0);
+    for (t, carry) in [1.0, 1.08, 1.08 * 1.08].into_iter().enumerate() {
+        assert_close!(e.cumulative_contributions[3 + t], 25.0 * carry);
+    }
+    // The in-kind value is reported at b's 10% discount rate, outside the NPV.
+    let m = metrics(&scn, &e);
+    assert_close!(m[0][1][metric("pv_in_kind")], 25.0 / 1.1);
+    assert_close!(m[0][0][metric("pv_in_kind")], 0.0);
+    // Last-year contribution shares: a 30, b 25, carried alike.
+    assert_close!(m[0][0][metric("contribution_share")], 30.0 / 55.0);
+    assert_close!(m[0][1][metric("contribution_share")], 25.0 / 55.0);
 }
 
 #[test]

@@ -354,9 +354,11 @@ fn expected_memory_over_the_budget_is_refused() {
         ],
         &[],
     );
+    // 64 MiB since each region reports pv_continuation, pv_in_kind and
+    // contribution_share (three more statistics per alternative and region).
     assert_eq!(
         stderr,
-        "error: scenarios/jilin-zhejiang.toml: the run needs about 62 MiB of memory (7 alternatives × 2 regions × 30 years of statistics on 2 workers), above the budget of 16 MiB; use fewer alternatives, a shorter --horizon or fewer --threads, or raise the budget with --max-memory 62M\n"
+        "error: scenarios/jilin-zhejiang.toml: the run needs about 64 MiB of memory (7 alternatives × 2 regions × 30 years of statistics on 2 workers), above the budget of 16 MiB; use fewer alternatives, a shorter --horizon or fewer --threads, or raise the budget with --max-memory 64M\n"
     );
 }
 

@@ -21,26 +21,45 @@ pub(super) struct CostLedger<'a> {
     pub(super) pdc_capex: &'a mut [f64],
     /// The PDC's operating spending by year.
     pub(super) pdc_opex: &'a mut [f64],
+    /// The part of `costs_borne` that is land acquisition (region × year).
+    pub(super) land_costs_borne: &'a mut [f64],
 }
 
 impl CostLedger<'_> {
     /// Books `amount` of year `t` to `bearer`.
     pub(super) fn bear(&mut self, bearer: &Bearer, t: usize, amount: f64, spend: Spend) {
+        self.book(bearer, t, amount, spend, false);
+    }
+
+    /// Books land acquisition like [`CostLedger::bear`], the regions' part also into
+    /// `land_costs_borne` (the contribution measure counts a region's land once).
+    pub(super) fn bear_land(&mut self, bearer: &Bearer, t: usize, amount: f64) {
+        self.book(bearer, t, amount, Spend::Capex, true);
+    }
+
+    fn book(&mut self, bearer: &Bearer, t: usize, amount: f64, spend: Spend, land: bool) {
         let h = self.horizon;
         match bearer {
             Bearer::Company if spend == Spend::Capex => self.pdc_capex[t] += amount,
             Bearer::Company => self.pdc_opex[t] += amount,
             Bearer::Equity => {
-                for (r, e) in self.equity.iter().enumerate() {
-                    self.costs_borne[r * h + t] += e * amount;
+                for r in 0..self.equity.len() {
+                    self.regional(r * h + t, self.equity[r] * amount, land);
                 }
             }
             Bearer::Shares(shares) => {
                 for (r, s) in shares.iter().enumerate() {
-                    self.costs_borne[r * h + t] += s * amount;
+                    self.regional(r * h + t, s * amount, land);
                 }
             }
-            Bearer::Region(r) => self.costs_borne[r * h + t] += amount,
+            Bearer::Region(r) => self.regional(r * h + t, amount, land),
+        }
+    }
+
+    fn regional(&mut self, i: usize, amount: f64, land: bool) {
+        self.costs_borne[i] += amount;
+        if land {
+            self.land_costs_borne[i] += amount;
         }
     }
 }
@@ -65,7 +84,7 @@ pub(super) fn bear_costs(scn: &Scenario, d: &[f64], cost_mult: &[f64], ledger: &
         for t in build.filter(|&t| t < h) {
             let k = cost_mult[t];
             let acquisition = land_acq * per_year * k;
-            ledger.bear(&costs.land_acquisition.bearer, t, acquisition, Spend::Capex);
+            ledger.bear_land(&costs.land_acquisition.bearer, t, acquisition);
             let works = infra * per_year * k;
             ledger.bear(&costs.infrastructure.bearer, t, works, Spend::Capex);
         }
@@ -93,21 +112,25 @@ mod tests {
     #[test]
     fn bearers_split_as_written() {
         let (mut borne, mut capex, mut opex) = ([0.0; 4], [0.0; 2], [0.0; 2]);
+        let mut land = [0.0; 4];
         let mut ledger = CostLedger {
             horizon: 2,
             equity: &[0.75, 0.25],
             costs_borne: &mut borne,
             pdc_capex: &mut capex,
             pdc_opex: &mut opex,
+            land_costs_borne: &mut land,
         };
         ledger.bear(&Bearer::Company, 0, 4.0, Spend::Capex);
         ledger.bear(&Bearer::Company, 1, 3.0, Spend::Opex);
         ledger.bear(&Bearer::Equity, 1, 8.0, Spend::Opex);
         ledger.bear(&Bearer::Shares(vec![0.5, 0.5]), 0, 2.0, Spend::Capex);
         ledger.bear(&Bearer::Region(1), 0, 1.0, Spend::Capex);
+        ledger.bear_land(&Bearer::Equity, 0, 4.0);
         assert_eq!(capex, [4.0, 0.0]);
         assert_eq!(opex, [0.0, 3.0]);
-        assert_eq!(borne, [1.0, 6.0, 2.0, 2.0]);
+        assert_eq!(borne, [4.0, 6.0, 3.0, 2.0]);
+        assert_eq!(land, [3.0, 0.0, 1.0, 0.0]);
     }
 
     #[test]
@@ -125,12 +148,14 @@ bearer = "equity"
         ));
         let h = 4;
         let (mut borne, mut capex, mut opex) = ([0.0; 8], [0.0; 4], [0.0; 4]);
+        let mut land = [0.0; 8];
         let mut ledger = CostLedger {
             horizon: h,
             equity: &[0.6, 0.4],
             costs_borne: &mut borne,
             pdc_capex: &mut capex,
             pdc_opex: &mut opex,
+            land_costs_borne: &mut land,
         };
         bear_costs(&scn, &[], &[1.0, 1.0, 2.0, 1.0], &mut ledger);
         // Capex: 2020 100/2 × 0.2 = 10; 2021 (50 + 50) × 0.2 = 20.
@@ -144,5 +169,6 @@ bearer = "equity"
             let land = [5.0, 10.0, 0.0, 0.0][t];
             assert!((borne[h + t] - land - 0.4 * ops[t]).abs() < 1e-12);
         }
+        assert_eq!(land, [0.0, 0.0, 0.0, 0.0, 5.0, 10.0, 0.0, 0.0]);
     }
 }

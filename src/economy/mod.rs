@@ -19,7 +19,8 @@ mod taxes;
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 
-use crate::scenario::{LandOnExit, Scenario};
+use crate::scenario::{Continuation, ContributionKind, ContributionMeasure, LandOnExit, Scenario};
+use crate::sharing::MAX_REGIONS;
 use crate::streams::{self, Streams, unit_from_u64};
 use company::{Books, Company};
 use costs::CostLedger;
@@ -67,7 +68,8 @@ pub struct EconomyPath {
     pub terminal: Vec<f64>,
     /// Local taxes lost to displacement (region × year).
     pub displaced: Vec<f64>,
-    /// Cumulative contributions to date, for the `contribution` formula (region × year).
+    /// Each region's contribution C_r to date, for the `contribution` formula
+    /// (region × year; MODEL.md §7).
     pub cumulative_contributions: Vec<f64>,
     /// Cash contributions plus capital calls to date (region × year).
     pub invested_capital: Vec<f64>,
@@ -113,6 +115,10 @@ pub struct EconomyPath {
     pub land_bought_back_mu: Vec<f64>,
     /// Saleable mu open to firms (all phases opened so far).
     pub land_open_mu: Vec<f64>,
+    /// How each region's share of the pool after the horizon is valued.
+    pub continuation: Continuation,
+    /// The part of `costs_borne` that is land acquisition (region × year).
+    pub land_costs_borne: Vec<f64>,
 }
 
 impl EconomyPath {
@@ -139,6 +145,7 @@ impl EconomyPath {
             &mut self.cumulative_contributions,
             &mut self.invested_capital,
             &mut self.provincial,
+            &mut self.land_costs_borne,
         ] {
             v.clear();
             v.resize(regions * horizon, 0.0);
@@ -218,6 +225,7 @@ pub fn simulate_path(scn: &Scenario, horizon: u32, streams: &Streams, p: u64, ws
     let d = &ws.draws;
     let out = &mut ws.out;
     out.reset(n, h);
+    out.continuation = scn.outcome.continuation;
     for (r, region) in scn.regions.iter().enumerate() {
         out.discount_rate[r] = region.discount_rate.get(d);
         out.outside_option[r] = region.outside_option.get(d);
@@ -239,6 +247,7 @@ pub fn simulate_path(scn: &Scenario, horizon: u32, streams: &Streams, p: u64, ws
             costs_borne: &mut out.costs_borne,
             pdc_capex: &mut ws.books.capex,
             pdc_opex: &mut ws.books.opex,
+            land_costs_borne: &mut out.land_costs_borne,
         },
     );
     let company = &scn.company;
@@ -362,7 +371,11 @@ pub fn simulate_path(scn: &Scenario, horizon: u32, streams: &Streams, p: u64, ws
         }
         out.pdc_flow[t] = c.dividend + c.terminal - contributions - c.call;
     }
-    running_totals(out);
+    let mut land_in_kind = [false; MAX_REGIONS];
+    for c in &scn.contributions {
+        land_in_kind[c.region] |= c.kind == ContributionKind::Land;
+    }
+    running_totals(out, &scn.outcome.contribution, &land_in_kind);
 }
 
 /// Saleable land opening each year: a phase's area × saleable share, in the year after
@@ -378,19 +391,33 @@ fn saleable_openings(scn: &Scenario, saleable_share: f64, h: usize, added: &mut 
     }
 }
 
-/// The running totals the sharing formulas look at: cumulative contributions (cash,
-/// in kind, costs borne, capital calls) and invested capital (cash and calls) to date.
-fn running_totals(out: &mut EconomyPath) {
+/// The running totals the sharing formulas look at: each region's contribution C_r
+/// as `measure` defines it, and invested capital (cash and calls) to date.
+///
+/// # Formula
+/// C_r,t = (1 + ρ) C_r,t−1 + c_r,t (MODEL.md §7), with c_r,t the sum of the counted
+/// amounts of year t: cash contributions, in-kind values, costs borne (less land
+/// acquisition for a region in `land_in_kind`, whose land counts by its in-kind
+/// value), capital calls, opportunity costs.
+fn running_totals(
+    out: &mut EconomyPath,
+    measure: &ContributionMeasure,
+    land_in_kind: &[bool; MAX_REGIONS],
+) {
     let h = out.horizon;
+    let counted = |on: bool, x: f64| if on { x } else { 0.0 };
     for r in 0..out.regions {
         let mut cumulative = 0.0;
         let mut invested = 0.0;
         for t in 0..h {
             let i = r * h + t;
-            cumulative += out.cash_contributions[i]
-                + out.in_kind[i]
-                + out.costs_borne[i]
-                + out.capital_calls[i];
+            let land = counted(land_in_kind[r], out.land_costs_borne[i]);
+            cumulative = cumulative * (1.0 + measure.rate)
+                + counted(measure.cash, out.cash_contributions[i])
+                + counted(measure.in_kind, out.in_kind[i])
+                + counted(measure.costs, out.costs_borne[i] - land)
+                + counted(measure.capital_calls, out.capital_calls[i])
+                + counted(measure.opportunity_costs, out.opportunity_costs[i]);
             invested += out.cash_contributions[i] + out.capital_calls[i];
             out.cumulative_contributions[i] = cumulative;
             out.invested_capital[i] = invested;
@@ -575,6 +602,76 @@ mod tests {
             .keys()
             .filter(|(a, _)| *a + 1 == horizon)
             .count()
+    }
+
+    /// Two regions over 3 years: a pays 100 in cash in year 0 and a call of 5 in
+    /// year 1; b puts land in kind worth 50 in year 0 if `land`, bears costs 10, 20, 4
+    /// of which land acquisition 10, 20, 0, and an opportunity cost of 8 in year 2.
+    fn contributions(measure: &ContributionMeasure, land: bool) -> Vec<f64> {
+        let mut out = EconomyPath::default();
+        out.reset(2, 3);
+        out.cash_contributions[0] = 100.0;
+        out.capital_calls[1] = 5.0;
+        if land {
+            out.in_kind[3] = 50.0;
+        }
+        out.costs_borne[3..].copy_from_slice(&[10.0, 20.0, 4.0]);
+        out.land_costs_borne[3..].copy_from_slice(&[10.0, 20.0, 0.0]);
+        out.opportunity_costs[5] = 8.0;
+        let mut land_in_kind = [false; MAX_REGIONS];
+        land_in_kind[1] = land;
+        running_totals(&mut out, measure, &land_in_kind);
+        out.cumulative_contributions
+    }
+
+    fn assert_all_close(got: &[f64], want: &[f64]) {
+        assert!(
+            got.iter().zip(want).all(|(g, w)| (g - w).abs() < 1e-12),
+            "got {got:?}, want {want:?}"
+        );
+    }
+
+    #[test]
+    fn contributions_count_land_once_and_carry_amounts_at_the_rate() {
+        let measure = ContributionMeasure {
+            rate: 0.1,
+            ..ContributionMeasure::default()
+        };
+        // a: 100, carried at 10% (its call is rewarded by dividends, not counted).
+        // b with land in kind: 50; 55; 60.5 + other costs 4 + opportunity cost 8.
+        assert_all_close(
+            &contributions(&measure, true),
+            &[100.0, 110.0, 121.0, 50.0, 55.0, 72.5],
+        );
+        // b without land in kind: its land acquisition counts instead.
+        // 10; 11 + 20 = 31; 34.1 + 4 + 8 = 46.1.
+        assert_all_close(
+            &contributions(&measure, false),
+            &[100.0, 110.0, 121.0, 10.0, 31.0, 46.1],
+        );
+        // Everything, undiscounted (the rule before this change, plus calls and
+        // opportunity costs): a 100, 105, 105; b 10, 30, 42.
+        let all = ContributionMeasure {
+            capital_calls: true,
+            rate: 0.0,
+            ..ContributionMeasure::default()
+        };
+        assert_all_close(
+            &contributions(&all, false),
+            &[100.0, 105.0, 105.0, 10.0, 30.0, 42.0],
+        );
+        let cash_only = ContributionMeasure {
+            cash: false,
+            in_kind: false,
+            costs: false,
+            capital_calls: true,
+            opportunity_costs: false,
+            rate: 0.0,
+        };
+        assert_all_close(
+            &contributions(&cash_only, true),
+            &[0.0, 5.0, 5.0, 0.0, 0.0, 0.0],
+        );
     }
 
     #[test]

@@ -44,6 +44,60 @@ pub struct ScenarioFile {
     pub taxes: TaxesFile,
     /// The sharing alternatives to compare.
     pub sharing: Vec<SharingFile>,
+    /// How outcomes are valued: the continuation after the horizon.
+    #[serde(default)]
+    pub outcome: OutcomeFile,
+}
+
+/// `[outcome]`: how the regions' outcomes are valued.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutcomeFile {
+    /// Value of each region's tax share after the horizon: `none` or `perpetuity`.
+    #[serde(default)]
+    pub continuation: ContinuationFile,
+    /// Yearly growth of the tax pool after the horizon.
+    #[serde(default)]
+    pub continuation_growth: f64,
+    /// Discount rate of the continuation.
+    #[serde(default = "default_terminal_rate")]
+    pub continuation_discount_rate: f64,
+    /// What counts in a region's contribution C_r: `cash`, `in_kind`, `costs`,
+    /// `capital_calls`, `opportunity_costs`.
+    #[serde(default = "default_contribution_counts")]
+    pub contribution_counts: Vec<String>,
+    /// Rate at which each contribution is carried to the year the formula reads it.
+    #[serde(default = "default_terminal_rate")]
+    pub contribution_rate: f64,
+}
+
+fn default_contribution_counts() -> Vec<String> {
+    ["cash", "in_kind", "costs", "opportunity_costs"]
+        .map(str::to_owned)
+        .to_vec()
+}
+
+impl Default for OutcomeFile {
+    fn default() -> Self {
+        Self {
+            continuation: ContinuationFile::default(),
+            continuation_growth: 0.0,
+            continuation_discount_rate: default_terminal_rate(),
+            contribution_counts: default_contribution_counts(),
+            contribution_rate: default_terminal_rate(),
+        }
+    }
+}
+
+/// Value of the regions' shares of the pool after the horizon.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContinuationFile {
+    /// Nothing after the horizon.
+    #[default]
+    None,
+    /// The last year's pool, growing, shared by the rule in force.
+    Perpetuity,
 }
 
 /// `[scenario]`: identity and units.
@@ -762,6 +816,32 @@ pub struct GuaranteedReturnFile {
     pub rate: f64,
     /// Formula before the guarantee.
     pub inner: Box<FormulaFile>,
+    /// First year of cooperation of the guarantee.
+    #[serde(default = "default_first_year")]
+    pub first_year: i64,
+    /// Last year of cooperation of the guarantee (none: no end).
+    pub last_year: Option<i64>,
+    /// Whether the guarantor repays the invested capital at the end of `last_year`.
+    #[serde(default)]
+    pub repay_principal: bool,
+    /// Who receives the guaranteed capital's dividends and terminal value.
+    #[serde(default)]
+    pub dividends: StakeIncomeFile,
+}
+
+fn default_first_year() -> i64 {
+    1
+}
+
+/// Who receives the equity income of guaranteed capital.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StakeIncomeFile {
+    /// The beneficiary keeps it.
+    #[default]
+    Beneficiary,
+    /// The guarantor receives it.
+    Guarantor,
 }
 
 /// One period of a `schedule`.

@@ -74,6 +74,65 @@ pub struct Scenario {
     pub sha256: String,
     /// The scenario file's text, as read (copied next to the results).
     pub source: String,
+    /// How outcomes are valued.
+    pub outcome: Outcome,
+}
+
+/// `[outcome]`: how the regions' outcomes are valued (MODEL.md §8).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Outcome {
+    /// Value of each region's share of the tax pool after the horizon.
+    pub continuation: Continuation,
+    /// What a region's contribution C_r counts, and the rate carrying it over time.
+    pub contribution: ContributionMeasure,
+}
+
+/// What a region's contribution C_r counts (MODEL.md §7), each amount carried
+/// to the year the formula reads it at `rate`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ContributionMeasure {
+    /// Cash contributions.
+    pub cash: bool,
+    /// In-kind contributions at their agreed value.
+    pub in_kind: bool,
+    /// Costs borne directly (a region's land acquisition only if it puts no land in kind).
+    pub costs: bool,
+    /// Capital calls.
+    pub capital_calls: bool,
+    /// Opportunity costs of contributions.
+    pub opportunity_costs: bool,
+    /// Yearly rate: an amount of year s counts (1 + rate)^(t − s) in year t.
+    pub rate: f64,
+}
+
+impl Default for ContributionMeasure {
+    /// Cash, in-kind values, costs and opportunity costs, at 8%.
+    fn default() -> Self {
+        Self {
+            cash: true,
+            in_kind: true,
+            costs: true,
+            capital_calls: false,
+            opportunity_costs: true,
+            rate: 0.08,
+        }
+    }
+}
+
+/// Value of each region's share of the tax pool after the horizon (MODEL.md §8).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub enum Continuation {
+    /// Nothing: money after the horizon is cut off.
+    #[default]
+    None,
+    /// The last year's pool growing at g forever, shared by the alternative's rule
+    /// as it stands after the horizon, discounted at ρ > g to the horizon.
+    Perpetuity {
+        /// Growth g.
+        growth: f64,
+        /// Discount rate ρ > g.
+        discount_rate: f64,
+    },
 }
 
 /// Run settings.

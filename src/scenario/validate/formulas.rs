@@ -5,13 +5,13 @@ use std::collections::BTreeMap;
 use super::super::Alternative;
 use super::super::file::{
     FixedFile, FormulaFile, GuaranteedReturnFile, IncrementalFile, ScheduleFile, SharingFile,
-    TieredFile,
+    StakeIncomeFile, TieredFile,
 };
 use super::super::limits::{
     MAX_ALTERNATIVES, MAX_FORMULA_DEPTH, MAX_FORMULA_PARTS, MAX_SCHEDULE_YEAR,
 };
 use super::check::{Checker, Rule};
-use crate::sharing::{Formula, Period, Tranche};
+use crate::sharing::{Formula, GuaranteeTerm, Period, StakeIncome, Tranche};
 
 /// `[[sharing]]`: at least one alternative, each with a unique non-empty name and
 /// a valid formula per pool (land and GDP default to equity).
@@ -32,7 +32,7 @@ pub(super) fn alternatives(c: &mut Checker, sharing: &[SharingFile]) -> Vec<Alte
                 format!("expected a unique name, found `{}` twice", s.name),
             );
         }
-        alternatives.push(Alternative {
+        let alternative = Alternative {
             name: s.name.clone(),
             description: s.description.clone(),
             tax: c.formula(&format!("{f}.tax"), &s.tax, 0),
@@ -44,9 +44,58 @@ pub(super) fn alternatives(c: &mut Checker, sharing: &[SharingFile]) -> Vec<Alte
                 .gdp
                 .as_ref()
                 .map_or(Formula::Equity, |g| c.formula(&format!("{f}.gdp"), g, 0)),
-        });
+        };
+        contract_terms(c, &f, &alternative);
+        alternatives.push(alternative);
     }
     alternatives
+}
+
+/// A guarantee's principal repayment and income handover are paid once a year
+/// per alternative: only on a `guaranteed_return` at the top of the `tax` or
+/// the `land` formula (a nested one would be paid once per tranche or only in
+/// its period), not in both, and never in `gdp`, which is not cash.
+fn contract_terms(c: &mut Checker, field: &str, alt: &Alternative) {
+    const TERMS: &str = "`repay_principal` or `dividends = \"guarantor\"`";
+    for (pool, formula) in [("tax", &alt.tax), ("land", &alt.land)] {
+        if has_contract_term(formula, true) {
+            c.problem(
+                format!("{field}.{pool}"),
+                format!("expected {TERMS} only on a guaranteed_return at the top of the formula (each is paid once a year), found one nested inside"),
+            );
+        }
+    }
+    if has_contract_term(&alt.gdp, false) {
+        c.problem(
+            format!("{field}.gdp"),
+            format!("expected no {TERMS} in the gdp formula (GDP credit is not cash)"),
+        );
+    }
+    if has_contract_term(&alt.tax, false) && has_contract_term(&alt.land, false) {
+        c.problem(
+            format!("{field}.land"),
+            format!("expected {TERMS} in at most one of the tax and land formulas (the contract is paid once)"),
+        );
+    }
+}
+
+/// Whether `f`, or a formula inside it, is a guaranteed return with a principal
+/// repayment or an income handover; `below_top`: look only inside `f`.
+fn has_contract_term(f: &Formula, below_top: bool) -> bool {
+    let own = matches!(f, Formula::GuaranteedReturn { term, .. }
+        if !below_top && (term.repay_principal || term.dividends == StakeIncome::Guarantor));
+    own || match f {
+        Formula::Fixed { .. } | Formula::Equity | Formula::Contribution => false,
+        Formula::Schedule { periods } => {
+            periods.iter().any(|p| has_contract_term(&p.formula, false))
+        }
+        Formula::Tiered { tranches } => tranches
+            .iter()
+            .any(|t| has_contract_term(&t.formula, false)),
+        Formula::Incremental { inner, .. } | Formula::GuaranteedReturn { inner, .. } => {
+            has_contract_term(inner, false)
+        }
+    }
 }
 
 impl Checker {
@@ -165,6 +214,10 @@ impl Checker {
                 guarantor,
                 rate,
                 inner,
+                first_year,
+                last_year,
+                repay_principal,
+                dividends,
             }) => {
                 let b = self.region(&format!("{field}.beneficiary"), beneficiary);
                 let g = self.region(&format!("{field}.guarantor"), guarantor);
@@ -183,8 +236,62 @@ impl Checker {
                         Rule::Between(0.0, 1.0),
                     ),
                     inner: Box::new(self.formula(&format!("{field}.inner"), inner, depth + 1)),
+                    term: self.guarantee_term(
+                        field,
+                        *first_year,
+                        *last_year,
+                        *repay_principal,
+                        *dividends,
+                    ),
                 }
             }
+        }
+    }
+
+    /// A guarantee's term: years within the schedule limit, an end no earlier
+    /// than its start, and principal repaid only at a given end by a guarantor
+    /// that takes the stake's income (repaying the capital buys the stake back;
+    /// the beneficiary keeping its dividends too would be paid twice).
+    fn guarantee_term(
+        &mut self,
+        field: &str,
+        first: i64,
+        last: Option<i64>,
+        repay_principal: bool,
+        dividends: StakeIncomeFile,
+    ) -> GuaranteeTerm {
+        let first_year = self.int(&format!("{field}.first_year"), first, 1, MAX_SCHEDULE_YEAR);
+        let last_year = last.map(|l| {
+            if l < first {
+                self.problem(
+                    format!("{field}.last_year"),
+                    format!("expected a last year no earlier than first_year {first}, found {l}"),
+                );
+            }
+            self.int(&format!("{field}.last_year"), l, 1, MAX_SCHEDULE_YEAR)
+                .max(first_year)
+        });
+        let dividends = match dividends {
+            StakeIncomeFile::Beneficiary => StakeIncome::Beneficiary,
+            StakeIncomeFile::Guarantor => StakeIncome::Guarantor,
+        };
+        if repay_principal && last_year.is_none() {
+            self.problem(
+                format!("{field}.repay_principal"),
+                "expected a `last_year` to repay the principal at the end of",
+            );
+        }
+        if repay_principal && dividends != StakeIncome::Guarantor {
+            self.problem(
+                format!("{field}.dividends"),
+                "expected `dividends = \"guarantor\"` with `repay_principal = true` (repaying the capital buys the stake back; a beneficiary keeping its dividends would be paid twice)",
+            );
+        }
+        GuaranteeTerm {
+            first_year,
+            last_year,
+            repay_principal: repay_principal && last_year.is_some(),
+            dividends,
         }
     }
 
@@ -342,6 +449,105 @@ mod tests {
                 "sharing[0].tax.rate: expected a number in [0, 1], found 2",
             ]
         );
+    }
+
+    #[test]
+    fn guarantee_terms_are_checked() {
+        let mut c = checker();
+        let alts = alternatives(
+            &mut c,
+            &with_tax(
+                r#"{ kind = "guaranteed_return", beneficiary = "zhejiang", guarantor = "jilin",
+                     rate = 0.1, inner = { kind = "equity" }, first_year = 2, last_year = 11,
+                     repay_principal = true, dividends = "guarantor" }"#,
+            ),
+        );
+        assert_eq!(problems(&c), [] as [String; 0]);
+        let Formula::GuaranteedReturn { term, .. } = &alts[0].tax else {
+            panic!("a guaranteed return: {:?}", alts[0].tax);
+        };
+        assert_eq!(
+            *term,
+            GuaranteeTerm {
+                first_year: 2,
+                last_year: Some(11),
+                repay_principal: true,
+                dividends: StakeIncome::Guarantor,
+            }
+        );
+        alternatives(
+            &mut c,
+            &with_tax(
+                r#"{ kind = "guaranteed_return", beneficiary = "zhejiang", guarantor = "jilin",
+                     rate = 0.1, inner = { kind = "equity" }, first_year = 0, last_year = 5,
+                     repay_principal = true }"#,
+            ),
+        );
+        alternatives(
+            &mut c,
+            &with_tax(
+                r#"{ kind = "guaranteed_return", beneficiary = "zhejiang", guarantor = "jilin",
+                     rate = 0.1, inner = { kind = "equity" }, first_year = 6, last_year = 5,
+                     dividends = "guarantor" }"#,
+            ),
+        );
+        alternatives(
+            &mut c,
+            &with_tax(
+                r#"{ kind = "guaranteed_return", beneficiary = "zhejiang", guarantor = "jilin",
+                     rate = 0.1, inner = { kind = "equity" }, repay_principal = true,
+                     dividends = "guarantor" }"#,
+            ),
+        );
+        assert_eq!(
+            problems(&c),
+            [
+                "sharing[0].tax.first_year: expected a whole number in [1, 9999], found 0",
+                "sharing[0].tax.dividends: expected `dividends = \"guarantor\"` with `repay_principal = true` (repaying the capital buys the stake back; a beneficiary keeping its dividends would be paid twice)",
+                "sharing[0].tax.last_year: expected a last year no earlier than first_year 6, found 5",
+                "sharing[0].tax.repay_principal: expected a `last_year` to repay the principal at the end of",
+            ]
+        );
+    }
+
+    #[test]
+    fn contract_terms_are_paid_once_a_year_in_cash_pools() {
+        let contract = r#"{ kind = "guaranteed_return", beneficiary = "zhejiang", guarantor = "jilin",
+                            rate = 0.1, inner = { kind = "equity" }, dividends = "guarantor" }"#;
+        let mut c = checker();
+        // Nested in a tiered tax formula, at the top of both tax and land, and in gdp.
+        alternatives(
+            &mut c,
+            &sharing_list(&format!(
+                r#"[[sharing]]
+                name = "nested"
+                tax = {{ kind = "tiered", tranches = [ {{ up_to = 5, formula = {contract} }}, {{ shares = {{ zhejiang = 1, jilin = 0 }} }} ] }}
+                [[sharing]]
+                name = "twice"
+                tax = {contract}
+                land = {contract}
+                gdp = {contract}"#
+            )),
+        );
+        assert_eq!(
+            problems(&c),
+            [
+                "sharing[0].tax: expected `repay_principal` or `dividends = \"guarantor\"` only on a guaranteed_return at the top of the formula (each is paid once a year), found one nested inside",
+                "sharing[1].gdp: expected no `repay_principal` or `dividends = \"guarantor\"` in the gdp formula (GDP credit is not cash)",
+                "sharing[1].land: expected `repay_principal` or `dividends = \"guarantor\"` in at most one of the tax and land formulas (the contract is paid once)",
+            ]
+        );
+        // A plain guarantee may sit anywhere.
+        let mut c = checker();
+        alternatives(
+            &mut c,
+            &with_tax(
+                r#"{ kind = "tiered", tranches = [ { up_to = 5, formula = { kind = "guaranteed_return",
+                     beneficiary = "zhejiang", guarantor = "jilin", rate = 0.1, inner = { kind = "equity" } } },
+                     { shares = { zhejiang = 1, jilin = 0 } } ] }"#,
+            ),
+        );
+        assert_eq!(problems(&c), [] as [String; 0]);
     }
 
     #[test]

@@ -10,7 +10,8 @@
 //! One function per scenario table, in one file per MODEL.md section:
 //! `actors` (`[scenario]`, `[simulation]`, `[[regions]]`, `[park]`), `company`
 //! (`[[contributions]]`, `[costs]`, `[company]`), `firms` (`[firms]`, `[macro]`),
-//! `taxes` and `formulas` (`[[sharing]]`); the checks they share are in `check`.
+//! `taxes`, `formulas` (`[[sharing]]`) and `outcome` (`[outcome]`); the checks they
+//! share are in `check`.
 //! [`validate`] runs them in file order: the order in which uncertain inputs are
 //! registered is part of the results (their field paths key their random streams).
 
@@ -19,6 +20,7 @@ mod check;
 mod company;
 mod firms;
 mod formulas;
+mod outcome;
 mod taxes;
 
 use super::file::ScenarioFile;
@@ -45,6 +47,7 @@ pub fn validate(raw: ScenarioFile) -> Result<Scenario, Vec<Problem>> {
     let macro_shock = firms::macro_shock(&mut c, &raw.macro_shock);
     let taxes = taxes::taxes(&mut c, &raw.taxes);
     let alternatives = formulas::alternatives(&mut c, &raw.sharing);
+    let outcome = outcome::outcome(&mut c, &raw.outcome);
 
     if !c.problems.is_empty() {
         return Err(c.problems);
@@ -70,6 +73,7 @@ pub fn validate(raw: ScenarioFile) -> Result<Scenario, Vec<Problem>> {
         params: c.params,
         sha256: String::new(),
         source: String::new(),
+        outcome,
     };
     if let Some(p) = arrivals_problem(&scenario, scenario.simulation.horizon) {
         return Err(vec![p]);

@@ -1,0 +1,200 @@
+//! `[outcome]`: how the regions' outcomes are valued (MODEL.md §8).
+
+use super::super::file::{ContinuationFile, OutcomeFile};
+use super::super::{Continuation, ContributionMeasure, Outcome};
+use super::check::{Checker, Rule};
+
+/// `[outcome]`; the continuation's growth and rate are checked only for a
+/// perpetuity, which needs ρ > g to be finite.
+pub(super) fn outcome(c: &mut Checker, o: &OutcomeFile) -> Outcome {
+    let continuation = match o.continuation {
+        ContinuationFile::None => Continuation::None,
+        ContinuationFile::Perpetuity => {
+            let growth = c.check_fixed(
+                "outcome.continuation_growth",
+                o.continuation_growth,
+                Rule::Between(-0.5, 0.5),
+            );
+            let rate = c.check_fixed(
+                "outcome.continuation_discount_rate",
+                o.continuation_discount_rate,
+                Rule::Between(-0.5, 1.0),
+            );
+            if rate <= growth {
+                c.problem(
+                    "outcome.continuation_discount_rate",
+                    format!(
+                        "expected a discount rate above the continuation growth {growth}, found {rate}"
+                    ),
+                );
+            }
+            Continuation::Perpetuity {
+                growth,
+                discount_rate: rate,
+            }
+        }
+    };
+    Outcome {
+        continuation,
+        contribution: contribution(c, o),
+    }
+}
+
+/// The names `contribution_counts` may list.
+const COUNTS: [&str; 5] = [
+    "cash",
+    "in_kind",
+    "costs",
+    "capital_calls",
+    "opportunity_costs",
+];
+
+/// What C_r counts: known names, at least one, and a rate in [0, 1].
+fn contribution(c: &mut Checker, o: &OutcomeFile) -> ContributionMeasure {
+    let mut m = ContributionMeasure {
+        cash: false,
+        in_kind: false,
+        costs: false,
+        capital_calls: false,
+        opportunity_costs: false,
+        rate: c.check_fixed(
+            "outcome.contribution_rate",
+            o.contribution_rate,
+            Rule::Between(0.0, 1.0),
+        ),
+    };
+    if o.contribution_counts.is_empty() {
+        c.problem(
+            "outcome.contribution_counts",
+            format!("expected at least one of {}", COUNTS.join(", ")),
+        );
+    }
+    for (i, name) in o.contribution_counts.iter().enumerate() {
+        let slot = match name.as_str() {
+            "cash" => &mut m.cash,
+            "in_kind" => &mut m.in_kind,
+            "costs" => &mut m.costs,
+            "capital_calls" => &mut m.capital_calls,
+            "opportunity_costs" => &mut m.opportunity_costs,
+            _ => {
+                c.problem(
+                    format!("outcome.contribution_counts[{i}]"),
+                    format!("expected one of {}, found `{name}`", COUNTS.join(", ")),
+                );
+                continue;
+            }
+        };
+        *slot = true;
+    }
+    m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{checker, problems, table};
+    use super::*;
+
+    #[test]
+    fn contribution_measure_defaults_and_names() {
+        let mut c = checker();
+        assert_eq!(
+            outcome(&mut c, &OutcomeFile::default()).contribution,
+            ContributionMeasure::default()
+        );
+        let m = outcome(
+            &mut c,
+            &table(
+                r#"contribution_counts = ["cash", "capital_calls"]
+contribution_rate = 0"#,
+            ),
+        )
+        .contribution;
+        assert_eq!(
+            m,
+            ContributionMeasure {
+                cash: true,
+                in_kind: false,
+                costs: false,
+                capital_calls: true,
+                opportunity_costs: false,
+                rate: 0.0,
+            }
+        );
+        assert_eq!(problems(&c), [] as [String; 0]);
+        outcome(
+            &mut c,
+            &table(
+                r#"contribution_counts = ["cash", "land"]
+contribution_rate = 1.5"#,
+            ),
+        );
+        outcome(&mut c, &table("contribution_counts = []"));
+        assert_eq!(
+            problems(&c),
+            [
+                "outcome.contribution_rate: expected a number in [0, 1], found 1.5",
+                "outcome.contribution_counts[1]: expected one of cash, in_kind, costs, capital_calls, opportunity_costs, found `land`",
+                "outcome.contribution_counts: expected at least one of cash, in_kind, costs, capital_calls, opportunity_costs",
+            ]
+        );
+    }
+
+    #[test]
+    fn continuation_defaults_to_none_and_a_perpetuity_needs_rate_above_growth() {
+        let mut c = checker();
+        assert_eq!(
+            outcome(&mut c, &OutcomeFile::default()).continuation,
+            Continuation::None
+        );
+        let ok = outcome(
+            &mut c,
+            &table(
+                r#"continuation = "perpetuity"
+continuation_growth = 0.02
+continuation_discount_rate = 0.06"#,
+            ),
+        );
+        assert_eq!(
+            ok.continuation,
+            Continuation::Perpetuity {
+                growth: 0.02,
+                discount_rate: 0.06
+            }
+        );
+        assert_eq!(problems(&c), [] as [String; 0]);
+        // The default rate is 0.08.
+        let default_rate = outcome(&mut c, &table(r#"continuation = "perpetuity""#));
+        assert_eq!(
+            default_rate.continuation,
+            Continuation::Perpetuity {
+                growth: 0.0,
+                discount_rate: 0.08
+            }
+        );
+        outcome(
+            &mut c,
+            &table(
+                r#"continuation = "perpetuity"
+continuation_growth = 0.05
+continuation_discount_rate = 0.05"#,
+            ),
+        );
+        outcome(
+            &mut c,
+            &table(
+                r#"continuation = "perpetuity"
+continuation_growth = 0.7"#,
+            ),
+        );
+        // Growth and rate are not looked at without a perpetuity.
+        outcome(&mut c, &table("continuation_growth = 9.0"));
+        assert_eq!(
+            problems(&c),
+            [
+                "outcome.continuation_discount_rate: expected a discount rate above the continuation growth 0.05, found 0.05",
+                "outcome.continuation_growth: expected a number in [-0.5, 0.5], found 0.7",
+                "outcome.continuation_discount_rate: expected a discount rate above the continuation growth 0.7, found 0.08",
+            ]
+        );
+    }
+}
