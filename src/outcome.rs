@@ -13,7 +13,7 @@
 //!        − displaced taxes_r,t − opportunity costs_r,t (+ continuation_r at t = H−1),
 //! with cash flows at year end: NPV_r = Σ_t CF_r,t (1 + δ_r)^−(t+1).
 //! With `[outcome] continuation = "perpetuity"` the last year's cash flow also
-//! holds the region's continuation value (see [`continuation`]).
+//! holds the region's continuation value (see the private `continuation` function).
 //! `tax` and `land` are the formulas' shares before guarantee transfers; the
 //! transfers (receipts positive, payments negative) are the `guarantee` term,
 //! which also holds a guarantee contract's principal repaid and the stake income
