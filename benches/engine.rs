@@ -8,11 +8,12 @@
 //! - `run/one_thread`, `run/two_threads`: the full run of the scenario's default 10,000
 //!   paths — pilot, statistics and the
 //!   three CSV files — on one and two worker threads;
-//! - `ratios`: kernel, full run on one thread and on two, timed back to back in each
-//!   of 21 rounds (their order rotating from round to round, so none is always
-//!   first); prints the median of the rounds' ratios and their range, and the
-//!   ratios of each one's fastest round (the machine is shared and noisy, so only
-//!   ratios measured together mean much).
+//! - `ratios`: kernel, full run on one thread and on two, and the kernel on two
+//!   threads that share nothing (the most any two-thread run can get from the
+//!   host), timed back to back in each of 21 rounds (their order rotating from
+//!   round to round, so none is always first); prints the median of the rounds'
+//!   ratios and their range, and the ratios of each one's fastest round (the
+//!   machine is shared and noisy, so only ratios measured together mean much).
 //!
 //! Run with `cargo bench --bench engine`.
 
@@ -33,13 +34,27 @@ const RUN_PATHS: u64 = 10_000;
 const ROUNDS: usize = 21;
 
 fn kernel_once(scn: &Scenario, cfg: &RunConfig, paths: u64) -> u64 {
+    kernel_range(scn, cfg, 0..paths)
+}
+
+fn kernel_range(scn: &Scenario, cfg: &RunConfig, paths: std::ops::Range<u64>) -> u64 {
     let key = Streams::new(cfg.seed, &scn.params);
     let layout = Layout::new(scn, cfg.horizon);
     let mut scratch = PathScratch::default();
     let mut record = vec![0.0; layout.len()];
-    (0..paths)
+    paths
         .map(|p| engine::run_path(scn, cfg.horizon, &key, p, &mut scratch, &mut record))
         .sum()
+}
+
+/// The kernel on two threads that share nothing (each half of the paths): what
+/// the host gives two busy threads, the ceiling of any two-thread run on it.
+fn kernel_two_threads(scn: &Scenario, cfg: &RunConfig, paths: u64) -> u64 {
+    std::thread::scope(|s| {
+        let low = s.spawn(|| kernel_range(scn, cfg, 0..paths / 2));
+        let high = kernel_range(scn, cfg, paths / 2..paths);
+        low.join().expect("kernel thread") + high
+    })
 }
 
 /// The full run and its outputs (in memory); returns the firm-years.
@@ -110,17 +125,20 @@ fn ratios(_: &mut Criterion) {
     // Each round times the three back to back, so a round's ratios share the
     // machine's state; the median over rounds resists the noise of a shared host.
     let mut rounds = Vec::new();
+    let mut ceiling = Vec::new();
     for round in 0..ROUNDS {
-        let mut r = [0.0; 3];
-        for i in 0..3 {
-            let which = (round + i) % 3;
+        let mut r = [0.0; 4];
+        for i in 0..4 {
+            let which = (round + i) % 4;
             r[which] = match which {
                 0 => rate(&|| kernel_once(&scn, &one, RUN_PATHS)),
                 1 => rate(&|| full_once(&scn, &one)),
-                _ => rate(&|| full_once(&scn, &two)),
+                2 => rate(&|| full_once(&scn, &two)),
+                _ => rate(&|| kernel_two_threads(&scn, &one, RUN_PATHS)),
             };
         }
         rounds.push((r[0], r[1], r[2]));
+        ceiling.push(r[3] / r[0]);
     }
     let median = |mut v: Vec<f64>| {
         v.sort_by(f64::total_cmp);
@@ -130,6 +148,7 @@ fn ratios(_: &mut Criterion) {
     let (f1, _, _) = median(rounds.iter().map(|r| r.1).collect());
     let (full_vs_kernel, fk_lo, fk_hi) = median(rounds.iter().map(|r| r.1 / r.0).collect());
     let (two_vs_one, t_lo, t_hi) = median(rounds.iter().map(|r| r.2 / r.1).collect());
+    let (host, h_lo, h_hi) = median(ceiling.clone());
     // Noise on a shared host only ever adds time, so each one's fastest round is
     // the other estimate of its own cost.
     let best = |f: fn(&(f64, f64, f64)) -> f64| rounds.iter().map(f).fold(0.0, f64::max);
@@ -138,7 +157,8 @@ fn ratios(_: &mut Criterion) {
         "ratios ({RUN_PATHS} paths, median of {ROUNDS} rounds, range in brackets): kernel \
          {:.1} M firm-years/s; full run on 1 thread {:.1} M/s = {full_vs_kernel:.2}× the kernel \
          [{fk_lo:.2}, {fk_hi:.2}]; 2 threads {two_vs_one:.2}× 1 thread [{t_lo:.2}, {t_hi:.2}]; \
-         fastest rounds: full run {:.2}× the kernel, 2 threads {:.2}× 1 thread",
+         fastest rounds: full run {:.2}× the kernel, 2 threads {:.2}× 1 thread; \
+         the host's ceiling, two kernels sharing nothing: {host:.2}× one [{h_lo:.2}, {h_hi:.2}]",
         k / 1e6,
         f1 / 1e6,
         b1 / bk,
