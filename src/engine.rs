@@ -7,10 +7,7 @@
 //! from its named streams, [`crate::streams`]) and pushes each path's record into
 //! its statistics; at the end of a batch it folds the batch into exact sums. No
 //! barrier, no buffer of batch × record numbers (except for `--keep-paths`, which
-//! hands each batch's records to the observer in path order). Batches whose
-//! records the pilot already holds are taken last (unless the observer wants
-//! records): they cost only their statistics and fill the end of the run, when
-//! one worker would otherwise wait for the other's last batch.
+//! hands each batch's records to the observer in path order).
 //!
 //! Statistics merge exactly ([`crate::stats`]): the state of a run does not depend
 //! on which worker ran which batch, nor on how a range of paths was split, so one
@@ -770,52 +767,6 @@ struct WorkerResult {
     bad: Option<(u64, usize, f64)>,
 }
 
-/// The order in which the workers take the batches of a range.
-///
-/// Batches whose records the pilot already holds cost only their statistics, a
-/// small fraction of a simulated batch. Taken last, they fill the time in which
-/// one worker finishes its last simulated batch while the other has nothing left,
-/// which would otherwise be idle. When the observer wants the records, batches
-/// go in path order instead, so that completed batches never wait in memory for
-/// an earlier one. The statistics do not depend on the order (they merge exactly).
-#[derive(Debug, Clone, Copy)]
-struct BatchOrder {
-    first: u64,
-    end: u64,
-    /// Batches from `first` whose paths all lie in the pilot (a prefix of the range).
-    reused: u64,
-    /// Whether the reused batches go last.
-    reused_last: bool,
-}
-
-impl BatchOrder {
-    fn new(first: u64, end: u64, range_end: u64, pilot_paths: u64, in_path_order: bool) -> Self {
-        let reused = (first..end)
-            .take_while(|b| ((b + 1) * BATCH_PATHS).min(range_end) <= pilot_paths)
-            .count() as u64;
-        BatchOrder {
-            first,
-            end,
-            reused,
-            reused_last: !in_path_order,
-        }
-    }
-
-    /// The batch taken `i`-th, or `None` once every batch was taken.
-    fn batch(&self, i: u64) -> Option<u64> {
-        let total = self.end - self.first;
-        if i >= total {
-            None
-        } else if !self.reused_last {
-            Some(self.first + i)
-        } else if i < total - self.reused {
-            Some(self.first + self.reused + i)
-        } else {
-            Some(self.first + i - (total - self.reused))
-        }
-    }
-}
-
 /// The worker threads to use: `cfg.threads`, or one per core.
 pub fn resolve_threads(requested: usize) -> usize {
     if requested > 0 {
@@ -898,14 +849,7 @@ pub fn run_range(
     // Batches wholly inside the pilot are not simulated again: the workers take
     // their records from it.
     let (pilot, pilot_inputs, pilot_fy) = (&pilot, &pilot_inputs, &pilot_fy);
-    let order = BatchOrder::new(
-        first_batch,
-        end_batch,
-        range.end,
-        pilot_paths as u64,
-        what.records,
-    );
-    let counter = AtomicU64::new(0);
+    let counter = AtomicU64::new(first_batch);
     // The lowest failing path found so far: batches beyond it are not started.
     // Every batch that starts below it is still run, up to its own first failing
     // path, so the smallest path the workers report is the lowest failing path of
@@ -918,7 +862,7 @@ pub fn run_range(
         for w in 0..workers {
             let tx = tx.clone();
             let (counter, streams, plan, grids) = (&counter, &streams, &plan, &grids);
-            let (first_bad, undefined_allowed, order) = (&first_bad, &undefined_allowed, &order);
+            let (first_bad, undefined_allowed) = (&first_bad, &undefined_allowed);
             let handle = std::thread::Builder::new()
                 .name(format!("enclave-worker-{w}"))
                 .spawn_scoped(s, move || {
@@ -926,14 +870,13 @@ pub fn run_range(
                     let mut record = vec![0.0; len];
                     let mut stats = RecordStats::new(plan, grids.clone());
                     let mut firm_years = 0;
-                    // A worker's simulated batches come in increasing order, so
-                    // its first failing path is its lowest (batches taken from the
-                    // pilot were checked before).
+                    // A worker's batches come in increasing order, so its first
+                    // failing path is its lowest.
                     let mut bad = None;
-                    'batches: while let Some(b) =
-                        order.batch(counter.fetch_add(1, Ordering::Relaxed))
-                    {
-                        if b * BATCH_PATHS > first_bad.load(Ordering::Relaxed)
+                    'batches: loop {
+                        let b = counter.fetch_add(1, Ordering::Relaxed);
+                        if b >= end_batch
+                            || b * BATCH_PATHS > first_bad.load(Ordering::Relaxed)
                             || what.stop.is_some_and(|s| s.load(Ordering::Relaxed))
                         {
                             break;
@@ -1041,34 +984,4 @@ pub fn run_range(
         state.firm_years += r.firm_years;
     }
     Ok(state)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn taken(order: &BatchOrder) -> Vec<u64> {
-        (0..).map_while(|i| order.batch(i)).collect()
-    }
-
-    #[test]
-    fn batches_from_the_pilot_go_last_unless_observed_in_path_order() {
-        let b = BATCH_PATHS;
-        // Batches 2..9 of a 2,000-path run whose pilot holds paths 0..1,024:
-        // batches 2 and 3 lie in the pilot.
-        let order = BatchOrder::new(2, 8, 2_000, 4 * b, false);
-        assert_eq!(taken(&order), [4, 5, 6, 7, 2, 3]);
-        let order = BatchOrder::new(2, 8, 2_000, 4 * b, true);
-        assert_eq!(taken(&order), [2, 3, 4, 5, 6, 7]);
-        // A run within the pilot (every batch reused, the last one partial) and a
-        // range beyond it keep path order.
-        assert_eq!(taken(&BatchOrder::new(0, 3, 600, 600, false)), [0, 1, 2]);
-        assert_eq!(taken(&BatchOrder::new(5, 7, 1_792, 4 * b, false)), [5, 6]);
-        // A partial batch that ends past the pilot is simulated, so it is not reused.
-        assert_eq!(taken(&BatchOrder::new(3, 5, 1_100, 4 * b, false)), [4, 3]);
-        assert_eq!(
-            taken(&BatchOrder::new(0, 0, 0, 0, false)),
-            Vec::<u64>::new()
-        );
-    }
 }

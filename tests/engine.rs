@@ -146,7 +146,7 @@ fn batches_reach_the_observer_in_path_order_with_their_records() {
     let mut seen = Vec::new();
     let what = Observe {
         records: true,
-        stop: None,
+        ..Observe::default()
     };
     let state = engine::run(&scn, &cfg, what, &mut |b| {
         assert_eq!(b.records.len(), b.paths * b.layout.len());
@@ -161,8 +161,8 @@ fn batches_reach_the_observer_in_path_order_with_their_records() {
     }
     assert_eq!(next, PATHS);
     assert_eq!(state.paths(), PATHS);
-    // Observed batches go in path order, unobserved ones take the pilot's batches
-    // last: the same state either way, on one worker and on two.
+    // Handing records to the observer changes nothing in the state, on one worker
+    // and on two.
     for threads in [1, 2] {
         let plain = engine::run(
             &scn,
@@ -186,8 +186,8 @@ fn a_stop_flag_ends_the_run_after_whole_batches() {
     };
     let stop = AtomicBool::new(false);
     let what = Observe {
-        records: false,
         stop: Some(&stop),
+        ..Observe::default()
     };
     let mut seen = 0;
     let err = engine::run(&scn, &cfg, what, &mut |b| {
