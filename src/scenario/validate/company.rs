@@ -158,30 +158,38 @@ pub(super) fn company(c: &mut Checker, co: &CompanyFile, has_contributions: bool
     }
 }
 
+/// A growing perpetuity's growth g in [−0.5, 0.5] and discount rate ρ in
+/// [−0.5, 1], with ρ > g so that its value is finite; each given as (field, value),
+/// `what` naming the growth in the message.
+pub(super) fn perpetuity(
+    c: &mut Checker,
+    growth: (&str, f64),
+    rate: (&str, f64),
+    what: &str,
+) -> (f64, f64) {
+    let g = c.check_fixed(growth.0, growth.1, Rule::Between(-0.5, 0.5));
+    let r = c.check_fixed(rate.0, rate.1, Rule::Between(-0.5, 1.0));
+    if r <= g {
+        c.problem(
+            rate.0,
+            format!("expected a discount rate above the {what} growth {g}, found {r}"),
+        );
+    }
+    (g, r)
+}
+
 /// The company's terminal value; growth and rate are checked only for a perpetuity.
 fn terminal(c: &mut Checker, co: &CompanyFile) -> Terminal {
     match co.terminal {
         TerminalFile::None => Terminal::None,
         TerminalFile::Book => Terminal::Book,
         TerminalFile::Perpetuity => {
-            let growth = c.check_fixed(
-                "company.terminal_growth",
-                co.terminal_growth,
-                Rule::Between(-0.5, 0.5),
+            let (growth, rate) = perpetuity(
+                c,
+                ("company.terminal_growth", co.terminal_growth),
+                ("company.terminal_discount_rate", co.terminal_discount_rate),
+                "terminal",
             );
-            let rate = c.check_fixed(
-                "company.terminal_discount_rate",
-                co.terminal_discount_rate,
-                Rule::Between(-0.5, 1.0),
-            );
-            if rate <= growth {
-                c.problem(
-                    "company.terminal_discount_rate",
-                    format!(
-                        "expected a discount rate above the terminal growth {growth}, found {rate}"
-                    ),
-                );
-            }
             Terminal::Perpetuity {
                 growth,
                 discount_rate: rate,

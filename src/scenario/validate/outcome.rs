@@ -10,24 +10,15 @@ pub(super) fn outcome(c: &mut Checker, o: &OutcomeFile) -> Outcome {
     let continuation = match o.continuation {
         ContinuationFile::None => Continuation::None,
         ContinuationFile::Perpetuity => {
-            let growth = c.check_fixed(
-                "outcome.continuation_growth",
-                o.continuation_growth,
-                Rule::Between(-0.5, 0.5),
-            );
-            let rate = c.check_fixed(
-                "outcome.continuation_discount_rate",
-                o.continuation_discount_rate,
-                Rule::Between(-0.5, 1.0),
-            );
-            if rate <= growth {
-                c.problem(
+            let (growth, rate) = super::company::perpetuity(
+                c,
+                ("outcome.continuation_growth", o.continuation_growth),
+                (
                     "outcome.continuation_discount_rate",
-                    format!(
-                        "expected a discount rate above the continuation growth {growth}, found {rate}"
-                    ),
-                );
-            }
+                    o.continuation_discount_rate,
+                ),
+                "continuation",
+            );
             Continuation::Perpetuity {
                 growth,
                 discount_rate: rate,
