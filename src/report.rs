@@ -13,7 +13,9 @@ use crate::chart::{Chart, FONT, FONT_FAMILY, region_colour};
 use crate::output::{OutputError, write_atomic};
 use crate::results::{Results, SummaryRow};
 use crate::sampling::Value;
-use crate::scenario::{Bearer, ContributionKind, LandRevenue, Role, Scenario, Terminal};
+use crate::scenario::{
+    Bearer, Continuation, ContributionKind, LandOnExit, LandRevenue, Role, Scenario, Terminal,
+};
 use crate::schema::RegionMetric;
 
 /// File name of the report in a results folder.
@@ -377,6 +379,15 @@ fn inputs(h: &mut String, scn: &Scenario) {
 
     let co = &scn.company;
     let costs = &scn.costs;
+    let continuation = match scn.outcome.continuation {
+        Continuation::None => "nothing (taxes after the horizon are not counted)".to_owned(),
+        Continuation::Perpetuity {
+            growth,
+            discount_rate,
+        } => format!(
+            "each region's share of the tax pool as a perpetuity growing {growth} discounted at {discount_rate}"
+        ),
+    };
     let terminal = match co.terminal {
         Terminal::None => "none".to_owned(),
         Terminal::Book => "book value (cash less debt)".to_owned(),
@@ -397,7 +408,9 @@ fn inputs(h: &mut String, scn: &Scenario) {
          <tr><th>land price per mu</th><td>{} (to {})</td></tr>\n\
          <tr><th>service fee</th><td>{} of firm revenue</td></tr>\n\
          <tr><th>debt</th><td>{} of capex at {} over {} years</td></tr>\n\
-         <tr><th>payout ratio</th><td>{}</td></tr>\n<tr><th>terminal value</th><td>{}</td></tr>\n</table>\n</div>\n</div>\n",
+         <tr><th>payout ratio</th><td>{}</td></tr>\n<tr><th>terminal value</th><td>{}</td></tr>\n\
+         <tr><th>land of a firm that leaves</th><td>{}; land-use rights of {} years</td></tr>\n\
+         <tr><th>after the horizon</th><td>{}</td></tr>\n</table>\n</div>\n</div>\n",
         v(costs.land_acquisition.per_mu),
         escape(&bearer(scn, &costs.land_acquisition.bearer)),
         v(costs.infrastructure.per_mu),
@@ -416,18 +429,28 @@ fn inputs(h: &mut String, scn: &Scenario) {
         v(co.interest_rate),
         co.loan_years,
         v(co.payout_ratio),
-        escape(&terminal)
+        escape(&terminal),
+        match co.land_on_exit {
+            LandOnExit::Transfer => "its right passes to the next firm (no revenue to the park)",
+            LandOnExit::Buyback =>
+                "bought back at the value of its remaining term (收储), then sold again",
+        },
+        co.land_term_years,
+        escape(&continuation),
     );
 
     let f = &scn.firms;
     let _ = write!(
         h,
-        "<h3>Firms</h3>\n<p>Prospective firms a year: {}; relocated from the source region: {}, of which \
-         a tax loss to it: {}.</p>\n<table>\n<tr><th>sector</th><th>weight</th><th>land per firm (mu)</th>\
+        "<h3>Firms</h3>\n<p>Prospective firms a year: {}, times the park's outlook {}; relocated from \
+         the source region: {}, of which a tax loss to it: {} (the land they free at home valued at {} \
+         per mu).</p>\n<table>\n<tr><th>sector</th><th>weight</th><th>land per firm (mu)</th>\
          <th>revenue per mu</th><th>growth</th><th>volatility</th><th>exit hazard</th><th>VAT</th><th>CIT</th></tr>\n",
         v(f.arrival_rate),
+        v(f.outlook),
         v(f.relocated_share),
-        v(f.displacement)
+        v(f.displacement),
+        v(f.freed_land_value_per_mu)
     );
     for s in &f.sectors {
         let land = match &s.land_per_firm_mu {
@@ -542,6 +565,25 @@ mod tests {
         assert_eq!(value(&scn, Value::Fixed(0.045)), "0.045");
         assert_eq!(value(&scn, Value::Fixed(1500.5)), "1\u{2009}500.5");
         assert_eq!(value(&scn, scn.park.saleable_share), "uniform(0.6 to 0.7)");
+    }
+
+    #[test]
+    fn key_inputs_say_what_happens_to_a_leavers_land_and_after_the_horizon() {
+        let mut scn = Scenario::reference().expect("bundled scenario");
+        let mut h = String::new();
+        inputs(&mut h, &scn);
+        assert!(h.contains("its right passes to the next firm (no revenue to the park); land-use rights of 50 years"));
+        assert!(h.contains("nothing (taxes after the horizon are not counted)"));
+        assert!(h.contains("times the park's outlook discrete("));
+        scn.company.land_on_exit = LandOnExit::Buyback;
+        scn.outcome.continuation = Continuation::Perpetuity {
+            growth: 0.01,
+            discount_rate: 0.06,
+        };
+        let mut h = String::new();
+        inputs(&mut h, &scn);
+        assert!(h.contains("bought back at the value of its remaining term (收储)"));
+        assert!(h.contains("a perpetuity growing 0.01 discounted at 0.06"));
     }
 
     #[test]
