@@ -354,11 +354,23 @@ fn expected_memory_over_the_budget_is_refused() {
         ],
         &[],
     );
-    // 64 MiB since each region reports pv_continuation, pv_in_kind and
-    // contribution_share (three more statistics per alternative and region).
+    // The size is the engine's own estimate (it grows with every declared measure),
+    // rounded up to whole MiB as the message does.
+    let scn = enclave::scenario::Scenario::reference().expect("bundled scenario");
+    let cfg = enclave::engine::RunConfig {
+        threads: 2,
+        ..enclave::engine::RunConfig::from_scenario(&scn)
+    };
+    let mib = (enclave::engine::estimate(&scn, &cfg).memory_bytes / f64::from(1u32 << 20)).ceil();
+    assert!(
+        mib > 16.0,
+        "the reference run needs {mib} MiB, within the test's budget"
+    );
     assert_eq!(
         stderr,
-        "error: scenarios/jilin-zhejiang.toml: the run needs about 64 MiB of memory (7 alternatives × 2 regions × 30 years of statistics on 2 workers), above the budget of 16 MiB; use fewer alternatives, a shorter --horizon or fewer --threads, or raise the budget with --max-memory 64M\n"
+        format!(
+            "error: scenarios/jilin-zhejiang.toml: the run needs about {mib:.0} MiB of memory (7 alternatives × 2 regions × 30 years of statistics on 2 workers), above the budget of 16 MiB; use fewer alternatives, a shorter --horizon or fewer --threads, or raise the budget with --max-memory {mib:.0}M\n"
+        )
     );
 }
 
