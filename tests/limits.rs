@@ -438,3 +438,33 @@ fn validation_time_grows_linearly_with_file_size() {
         assert!(w[1] < 3.0 * w[0], "doubling the file took {times:?}");
     }
 }
+
+#[test]
+fn a_continuation_needs_formulas_that_settle_within_its_limit() {
+    // A guarantee running to year 5,000 would be valued year by year, its pool grown
+    // beyond the double range: refused, at the formula's line. Up to the limit it runs.
+    let (text, lines) = edited(&[
+        ("continuation = \"none\"", "continuation = \"perpetuity\""),
+        (
+            "inner = { kind = \"fixed\", shares = { zhejiang = 0.4, jilin = 0.6 } }",
+            "inner = { kind = \"fixed\", shares = { zhejiang = 0.4, jilin = 0.6 } }\nlast_year = 5000",
+        ),
+    ]);
+    let problems = validate("long.toml", &text);
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0].starts_with(&format!("  long.toml:{}: ", lines[1] - 5))
+            && problems[0].contains("sharing[6].tax: expected a formula that stays the same from year 1000 of cooperation at the latest")
+            && problems[0].contains("changes until year 5001"),
+        "{problems:?} (edited lines {lines:?})"
+    );
+    let (text, _) = edited(&[
+        ("continuation = \"none\"", "continuation = \"perpetuity\""),
+        (
+            "inner = { kind = \"fixed\", shares = { zhejiang = 0.4, jilin = 0.6 } }",
+            "inner = { kind = \"fixed\", shares = { zhejiang = 0.4, jilin = 0.6 } }\nlast_year = 999",
+        ),
+    ]);
+    enclave::scenario::Scenario::from_bytes(text.as_bytes(), "ok.toml")
+        .expect("settles in year 1000");
+}

@@ -119,6 +119,12 @@ pub const MAX_RESULT_MAGNITUDE: f64 = crate::engine::MAX_RESULT_MAGNITUDE;
 /// terms are at most 70 years (residential), 50 for industrial land.
 pub const MAX_LAND_TERM_YEARS: u32 = 100;
 
+/// Latest year of cooperation from which a `tax` formula must stay the same when
+/// `[outcome] continuation = "perpetuity"`: the years up to it are valued one by
+/// one, and the pool grown at g ≤ 0.5 and discounted at ρ ≤ 1 over at most this many
+/// years stays well inside the double range (1.5^1000 ≈ 10^176, 2^−1000 ≈ 10^−301).
+pub const MAX_CONTINUATION_SETTLE_YEAR: u32 = 1000;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -161,6 +167,7 @@ mod tests {
             format!("| `MAX_BETA_SHAPE` | {MAX_BETA_SHAPE:e} |"),
             format!("| `MAX_RESULT_MAGNITUDE` | {MAX_RESULT_MAGNITUDE:e} |"),
             format!("| `MAX_LAND_TERM_YEARS` | {MAX_LAND_TERM_YEARS} |"),
+            format!("| `MAX_CONTINUATION_SETTLE_YEAR` | {MAX_CONTINUATION_SETTLE_YEAR} |"),
             format!("| `land_term_years` | integer | `50` | 1 – {MAX_LAND_TERM_YEARS} |"),
             format!("| `horizon` | integer | `30` | 1 – {MAX_HORIZON} |"),
             format!("`--horizon YEARS` (1 – {MAX_HORIZON})"),

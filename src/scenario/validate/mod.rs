@@ -48,6 +48,7 @@ pub fn validate(raw: ScenarioFile) -> Result<Scenario, Vec<Problem>> {
     let taxes = taxes::taxes(&mut c, &raw.taxes);
     let alternatives = formulas::alternatives(&mut c, &raw.sharing);
     let outcome = outcome::outcome(&mut c, &raw.outcome);
+    outcome::continuation_settles(&mut c, &outcome, &alternatives);
 
     if !c.problems.is_empty() {
         return Err(c.problems);

@@ -1,7 +1,8 @@
 //! `[outcome]`: how the regions' outcomes are valued (MODEL.md §8).
 
 use super::super::file::{ContinuationFile, OutcomeFile};
-use super::super::{Continuation, ContributionMeasure, Outcome};
+use super::super::limits::MAX_CONTINUATION_SETTLE_YEAR;
+use super::super::{Alternative, Continuation, ContributionMeasure, Outcome};
 use super::check::{Checker, Rule};
 
 /// `[outcome]`; the continuation's growth and rate are checked only for a
@@ -28,6 +29,28 @@ pub(super) fn outcome(c: &mut Checker, o: &OutcomeFile) -> Outcome {
     Outcome {
         continuation,
         contribution: contribution(c, o),
+    }
+}
+
+/// With a continuation, every alternative's `tax` formula must settle by
+/// [`MAX_CONTINUATION_SETTLE_YEAR`]: the years before it are valued one by one.
+pub(super) fn continuation_settles(c: &mut Checker, o: &Outcome, alternatives: &[Alternative]) {
+    if o.continuation == Continuation::None {
+        return;
+    }
+    for (i, alt) in alternatives.iter().enumerate() {
+        let settles = alt.tax.settles_at();
+        if settles > MAX_CONTINUATION_SETTLE_YEAR {
+            c.problem(
+                format!("sharing[{i}].tax"),
+                format!(
+                    "expected a formula that stays the same from year {MAX_CONTINUATION_SETTLE_YEAR} \
+                     of cooperation at the latest, as `[outcome] continuation` values each year \
+                     before that one by one; this one changes until year {settles} (end a \
+                     guarantee's term or a schedule's periods earlier)"
+                ),
+            );
+        }
     }
 }
 
