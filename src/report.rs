@@ -14,7 +14,8 @@ use crate::output::{OutputError, write_atomic};
 use crate::results::{Results, SummaryRow};
 use crate::sampling::Value;
 use crate::scenario::{
-    Bearer, Continuation, ContributionKind, LandOnExit, LandRevenue, Role, Scenario, Terminal,
+    Bearer, Continuation, ContributionKind, LandOnExit, LandRevenue, Prices, Role, Scenario,
+    Terminal,
 };
 use crate::schema::RegionMetric;
 
@@ -388,6 +389,13 @@ fn inputs(h: &mut String, scn: &Scenario) {
             "each region's share of the tax pool as a perpetuity growing {growth} discounted at {discount_rate}"
         ),
     };
+    let prices = match &scn.prices {
+        Prices::Real => format!("constant prices of {}", scn.start_year),
+        Prices::Nominal { inflation } => format!(
+            "current prices: start-year prices × (1 + {})^t, inflation a year",
+            value(scn, *inflation)
+        ),
+    };
     let terminal = match co.terminal {
         Terminal::None => "none".to_owned(),
         Terminal::Book => "book value (cash less debt)".to_owned(),
@@ -410,7 +418,8 @@ fn inputs(h: &mut String, scn: &Scenario) {
          <tr><th>debt</th><td>{} of capex at {} over {} years</td></tr>\n\
          <tr><th>payout ratio</th><td>{}</td></tr>\n<tr><th>terminal value</th><td>{}</td></tr>\n\
          <tr><th>land of a firm that leaves</th><td>{}; land-use rights of {} years</td></tr>\n\
-         <tr><th>after the horizon</th><td>{}</td></tr>\n</table>\n</div>\n</div>\n",
+         <tr><th>after the horizon</th><td>{}</td></tr>\n\
+         <tr><th>money</th><td>{}</td></tr>\n</table>\n</div>\n</div>\n",
         v(costs.land_acquisition.per_mu),
         escape(&bearer(scn, &costs.land_acquisition.bearer)),
         v(costs.infrastructure.per_mu),
@@ -437,6 +446,7 @@ fn inputs(h: &mut String, scn: &Scenario) {
         },
         co.land_term_years,
         escape(&continuation),
+        escape(&prices),
     );
 
     let f = &scn.firms;
@@ -575,6 +585,7 @@ mod tests {
         assert!(h.contains("its right passes to the next firm (no revenue to the park); land-use rights of 50 years"));
         assert!(h.contains("nothing (taxes after the horizon are not counted)"));
         assert!(h.contains("times the park's outlook discrete("));
+        assert!(h.contains("<th>money</th><td>constant prices of 2026</td>"));
         scn.company.land_on_exit = LandOnExit::Buyback;
         scn.outcome.continuation = Continuation::Perpetuity {
             growth: 0.01,
@@ -584,6 +595,12 @@ mod tests {
         inputs(&mut h, &scn);
         assert!(h.contains("bought back at the value of its remaining term (收储)"));
         assert!(h.contains("a perpetuity growing 0.01 discounted at 0.06"));
+        scn.prices = Prices::Nominal {
+            inflation: Value::Fixed(0.02),
+        };
+        let mut h = String::new();
+        inputs(&mut h, &scn);
+        assert!(h.contains("current prices: start-year prices × (1 + 0.02)^t, inflation a year"));
     }
 
     #[test]

@@ -95,9 +95,9 @@ pub fn header<DB: DrawingBackend>(
     Ok(root.margin(80, 0, 0, 0))
 }
 
-/// Axis label for money amounts.
+/// Axis label for money amounts: the unit and its price basis.
 pub fn money_label(scn: &Scenario) -> String {
-    scn.money_unit.clone()
+    scn.money_label()
 }
 
 /// The padded axis range around `[lo, hi]` (which includes 0): the span is at

@@ -476,7 +476,7 @@ fn summary(scn: &Scenario, state: &RunState, dir: &Path, elapsed: f64) -> String
         layout.horizon,
         elapsed,
         state.firm_years as f64 / elapsed.max(1e-9) / 1e6,
-        scn.money_unit
+        scn.money_label()
     );
     let alt_width = scn
         .alternatives

@@ -5,7 +5,7 @@
 //! Each prospective firm reads its own block of the `firms` stream
 //! ([`streams::firm_word_pos`]) and carries its own generator of yearly shocks, so
 //! its whole life depends only on the path, its arrival year and its order among
-//! that year's arrivals (MODEL.md §10).
+//! that year's arrivals (docs/model.md §11).
 
 use rand::Rng;
 use rand::rngs::{ChaCha8Rng, Xoshiro256PlusPlus};
@@ -221,6 +221,16 @@ impl Market {
         }
     }
 
+    /// The market of a year whose price level is `price`: land sells, is bought
+    /// back and is freed at home at inflated prices (docs/model.md §11).
+    pub(super) fn at_price(self, price: f64) -> Market {
+        Market {
+            land_price: self.land_price * price,
+            freed_land_value: self.freed_land_value * price,
+            ..self
+        }
+    }
+
     /// What the recipient of land sales pays to buy back the land of the year's
     /// exits: nothing under `transfer`.
     ///
@@ -421,13 +431,18 @@ pub(super) struct YearTotals {
 /// ramp(age) × exp(X); value added = ratio × R; VAT = rate × value added; profit =
 /// margin × R − fixed cost × land − deductible taxes (surcharges, land use, property);
 /// CIT = holiday rate × taxable profit after the loss carry-forward; wages = share × R.
+/// In current prices R and the fixed cost carry the year's price level P_t and the
+/// property tax the price level of the firm's arrival year (its building's original
+/// value); `price` holds P by year, all 1 in constant prices (docs/model.md §11).
 pub(super) fn firm_years(
     pool: &mut FirmPool,
     sectors: &[SectorParams],
     tax: &TaxParams,
     t: u32,
     revenue_mult: f64,
+    price: &[f64],
 ) -> YearTotals {
+    let p_t = price[t as usize];
     let mut y = YearTotals::default();
     for i in 0..pool.len() {
         let sp = &sectors[pool.sector[i] as usize];
@@ -440,12 +455,14 @@ pub(super) fn firm_years(
         let revenue = pool.base_revenue[i]
             * revenue_mult
             * ramp(age, sp.ramp_years)
-            * pool.log_shock[i].exp();
+            * pool.log_shock[i].exp()
+            * p_t;
+        let property_tax_per_mu = sp.property_tax_per_mu * price[pool.arrival[i] as usize];
         let value_added = sp.value_added_ratio * revenue;
         let vat = sp.vat_rate * value_added;
         let profit = sp.profit_margin * revenue
-            - sp.fixed_cost_per_mu * land
-            - tax.deductible(vat, land, sp.property_tax_per_mu);
+            - sp.fixed_cost_per_mu * p_t * land
+            - tax.deductible(vat, land, property_tax_per_mu);
         let taxable = taxes::carry_losses(
             &mut pool.losses[i],
             &mut pool.loss_total[i],
@@ -468,7 +485,7 @@ pub(super) fn firm_years(
             cit,
             wage_bill,
             land,
-            property_tax_per_mu: sp.property_tax_per_mu,
+            property_tax_per_mu,
             age,
         });
         y.pool += f.retained - f.rebate;
@@ -480,8 +497,14 @@ pub(super) fn firm_years(
         y.revenue += revenue;
         y.occupied += land;
         if pool.displaced[i] {
-            y.displaced_tax +=
-                home_retained(sp, tax, land, pool.base_revenue[i], pool.log_shock[i]);
+            y.displaced_tax += home_retained(
+                sp,
+                tax,
+                land,
+                pool.base_revenue[i] * p_t,
+                pool.log_shock[i],
+                p_t,
+            );
         }
         y.provincial += f.provincial;
     }
@@ -496,25 +519,28 @@ pub(super) fn firm_years(
 /// R = land × revenue_per_mu × exp(X); VAT = rate × ratio × R; CIT = rate ×
 /// max(0, margin × R − fixed cost × land − deductible taxes (surcharges, land
 /// use, property)); retained = local taxes less the provincial take, the origin
-/// taken to have the park's tax system.
+/// taken to have the park's tax system. In current prices `base_revenue`, the fixed
+/// cost and the property tax carry the year's price level `price`.
 fn home_retained(
     sp: &SectorParams,
     tax: &TaxParams,
     land: f64,
     base_revenue: f64,
     log_shock: f64,
+    price: f64,
 ) -> f64 {
     let revenue = base_revenue * log_shock.exp();
+    let property_tax_per_mu = sp.property_tax_per_mu * price;
     let vat = sp.vat_rate * sp.value_added_ratio * revenue;
     let profit = sp.profit_margin * revenue
-        - sp.fixed_cost_per_mu * land
-        - tax.deductible(vat, land, sp.property_tax_per_mu);
+        - sp.fixed_cost_per_mu * price * land
+        - tax.deductible(vat, land, property_tax_per_mu);
     let f = tax.firm_year(&TaxBase {
         vat,
         cit: sp.cit_rate * profit.max(0.0),
         wage_bill: sp.wage_share * revenue,
         land,
-        property_tax_per_mu: sp.property_tax_per_mu,
+        property_tax_per_mu,
         age: NEVER,
     });
     f.retained
@@ -701,8 +727,9 @@ mod tests {
             rebate_attractiveness: 1.0,
             cit_statutory: 0.25,
             take: taxes::Take::default(),
+            iit_schedule: None,
         };
-        let y = firm_years(&mut pool, &[sp], &tax, 1, 1.0);
+        let y = firm_years(&mut pool, &[sp], &tax, 1, 1.0, &[1.0, 1.0]);
         assert!((y.revenue - 10.0).abs() < 1e-12);
         assert!((y.gdp - 5.0).abs() < 1e-12);
         assert!((y.total - 0.875).abs() < 1e-12);
@@ -712,5 +739,67 @@ mod tests {
         assert!((y.displaced_tax - 0.85).abs() < 1e-12);
         assert_eq!((y.wages, y.occupied), (1.0, 10.0));
         assert_eq!(pool.holiday_start, [1]);
+    }
+
+    #[test]
+    fn one_firm_year_in_current_prices_by_hand() {
+        // The firm above, arrived in year 0 at price level 1, in year 1 at price level
+        // 1.5, with a building taxed 0.01/mu at its original value. Revenue 20 × ½ ×
+        // 1.5 = 15, VA 7.5, VAT 0.75; fixed cost 0.05 × 1.5 × 10 = 0.75; property tax
+        // 0.01 × 1 × 10 = 0.1 (the arrival year's prices); profit 3 − 0.75 − 0.1 =
+        // 2.15 → CIT 0.5375; total 0.75 + 0.5375 + 0.1 = 1.3875; local 0.375 + 0.215
+        // + 0.1 = 0.69; wages 1.5.
+        let sp = SectorParams {
+            revenue_per_mu: 2.0,
+            value_added_ratio: 0.5,
+            profit_margin: 0.2,
+            fixed_cost_per_mu: 0.05,
+            wage_share: 0.1,
+            vat_rate: 0.1,
+            cit_rate: 0.25,
+            ramp_years: 4,
+            property_tax_per_mu: 0.01,
+            ..SectorParams::default()
+        };
+        let mut pool = FirmPool::default();
+        pool.land.push(10.0);
+        pool.base_revenue.push(20.0);
+        pool.log_shock.push(0.0);
+        pool.arrival.push(0);
+        pool.exit_year.push(NEVER);
+        pool.sector.push(0);
+        pool.holiday_start.push(NEVER);
+        pool.displaced.push(true);
+        pool.shocks.push(Xoshiro256PlusPlus::seed_from_u64(0));
+        pool.losses.push([0.0; MAX_LOSS_CARRY + 1]);
+        pool.loss_total.push(0.0);
+        let tax = TaxParams {
+            vat_local: 0.5,
+            cit_local: 0.4,
+            iit_rate: 0.0,
+            iit_local: 0.0,
+            surcharge_rate: 0.0,
+            land_use_per_mu: 0.0,
+            property_rate: 0.0,
+            rebate_share: 0.0,
+            rebate_years: 0,
+            rebate_attractiveness: 1.0,
+            cit_statutory: 0.25,
+            take: taxes::Take::default(),
+            iit_schedule: None,
+        };
+        let y = firm_years(&mut pool, &[sp], &tax, 1, 1.0, &[1.0, 1.5]);
+        assert!((y.revenue - 15.0).abs() < 1e-12);
+        assert!((y.gdp - 7.5).abs() < 1e-12);
+        assert!((y.total - 1.3875).abs() < 1e-12, "{}", y.total);
+        assert!((y.local - 0.69).abs() < 1e-12, "{}", y.local);
+        assert!((y.wages - 1.5).abs() < 1e-12);
+        // At home, mature, all at this year's prices: revenue 30, VAT 1.5, property
+        // 0.15, profit 6 − 0.75 − 0.15 = 5.1 → CIT 1.275; retained 0.75 + 0.51 + 0.15.
+        assert!(
+            (y.displaced_tax - 1.41).abs() < 1e-12,
+            "{}",
+            y.displaced_tax
+        );
     }
 }

@@ -19,7 +19,9 @@ mod taxes;
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 
-use crate::scenario::{Continuation, ContributionKind, ContributionMeasure, LandOnExit, Scenario};
+use crate::scenario::{
+    Continuation, ContributionKind, ContributionMeasure, LandOnExit, Prices, Scenario,
+};
 use crate::sharing::MAX_REGIONS;
 use crate::streams::{self, Streams, unit_from_u64};
 use company::{Books, Company};
@@ -195,6 +197,9 @@ pub struct Workspace {
     books: Books,
     /// Saleable land opening each year.
     open_saleable_added: Vec<f64>,
+    /// Price level P_t of each year relative to the start year (all 1 in constant
+    /// prices).
+    price: Vec<f64>,
     effects: Effects,
     /// The path's results.
     pub out: EconomyPath,
@@ -231,9 +236,15 @@ pub fn simulate_path(scn: &Scenario, horizon: u32, streams: &Streams, p: u64, ws
         out.outside_option[r] = region.outside_option.get(d);
     }
 
-    // §2 equity and contribution effects.
+    // §11 the price level; §2 equity and contribution effects.
+    let inflation = match &scn.prices {
+        Prices::Real => None,
+        Prices::Nominal { inflation } => Some(inflation.get(d)),
+    };
+    price_index(inflation, h, &mut ws.price);
     let values = effects::contributions(scn, d, h, &mut ws.effects, out);
     effects::equity(scn.company.equity.as_deref(), &values, &mut out.equity);
+    at_prices(&ws.price, &mut ws.effects, out);
 
     // §3 costs by bearer; §4 loans on the PDC's capex.
     ws.books.reset(h);
@@ -251,9 +262,10 @@ pub fn simulate_path(scn: &Scenario, horizon: u32, streams: &Streams, p: u64, ws
         },
     );
     let company = &scn.company;
+    let rent = company.rent_per_mu.get(d);
     let mut pdc = Company {
         fee_rate: company.service_fee_rate.get(d),
-        rent: company.rent_per_mu.get(d),
+        rent,
         payout: company.payout_ratio.get(d),
         terminal: company.terminal,
         debt_outstanding: company::schedule_loans(
@@ -292,6 +304,10 @@ pub fn simulate_path(scn: &Scenario, horizon: u32, streams: &Streams, p: u64, ws
     let mut macro_level = 0.0;
     for t in 0..h {
         let tu = t as u32;
+        let p_t = ws.price[t];
+        let market = market.at_price(p_t);
+        let tax = tax.at_price(p_t);
+        pdc.rent = rent * p_t;
         // Macro shock m_t = φ m_{t−1} + σ_m ε_t, drawn every year.
         let eps_m: f64 = StandardNormal.sample(&mut macro_rng);
         macro_level = phi * macro_level + sigma_m * eps_m;
@@ -334,7 +350,14 @@ pub fn simulate_path(scn: &Scenario, horizon: u32, streams: &Streams, p: u64, ws
             ws.books.land_sales[t] = sales.to_company;
         }
 
-        let y = firms::firm_years(firms, &ws.sectors, &tax, tu, ws.effects.revenue_mult[t]);
+        let y = firms::firm_years(
+            firms,
+            &ws.sectors,
+            &tax,
+            tu,
+            ws.effects.revenue_mult[t],
+            &ws.price,
+        );
         out.firm_years += firms.len() as u64;
         out.tax_pool[t] = y.pool;
         out.tax_total[t] = y.total;
@@ -342,7 +365,7 @@ pub fn simulate_path(scn: &Scenario, horizon: u32, streams: &Streams, p: u64, ws
         out.tax_central[t] = y.total - y.local;
         out.rebates[t] = y.rebates;
         out.gdp[t] = y.gdp;
-        out.jobs[t] = y.wages / average_wage;
+        out.jobs[t] = y.wages / (average_wage * p_t);
         out.firms[t] = firms.len() as f64;
         out.occupancy[t] = if land.open > 0.0 {
             (y.occupied / land.open).min(1.0)
@@ -376,6 +399,37 @@ pub fn simulate_path(scn: &Scenario, horizon: u32, streams: &Streams, p: u64, ws
         land_in_kind[c.region] |= c.kind == ContributionKind::Land;
     }
     running_totals(out, &scn.outcome.contribution, &land_in_kind);
+}
+
+/// The price level of each year relative to the start year: all 1 in constant
+/// prices (`inflation` = None), else P_t = (1 + π)^t, built by repeated
+/// multiplication so that every path and thread gets the same bits.
+fn price_index(inflation: Option<f64>, h: usize, price: &mut Vec<f64>) {
+    price.clear();
+    price.resize(h, 1.0);
+    if let Some(pi) = inflation {
+        for t in 1..h {
+            price[t] = price[t - 1] * (1.0 + pi);
+        }
+    }
+}
+
+/// Puts the amounts booked in start-year prices at the prices of their year: the
+/// contributions' cash, in-kind values and opportunity costs, and (through the
+/// cost multiplier, which only the costs read) every cost of the park.
+fn at_prices(price: &[f64], effects: &mut Effects, out: &mut EconomyPath) {
+    let h = out.horizon;
+    for (t, k) in effects.cost_mult.iter_mut().enumerate() {
+        *k *= price[t];
+    }
+    for r in 0..out.regions {
+        for t in 0..h {
+            let i = r * h + t;
+            out.cash_contributions[i] *= price[t];
+            out.in_kind[i] *= price[t];
+            out.opportunity_costs[i] *= price[t];
+        }
+    }
 }
 
 /// Saleable land opening each year: a phase's area × saleable share, in the year after
@@ -672,6 +726,59 @@ mod tests {
             &contributions(&cash_only, true),
             &[0.0, 5.0, 5.0, 0.0, 0.0, 0.0],
         );
+    }
+
+    /// The reference test park over 4 years, path `p`, with `prices` as its
+    /// `[prices]` table and taxes that are all proportional to money (a flat IIT, no
+    /// land use or property tax).
+    fn priced(prices: &str, p: u64) -> EconomyPath {
+        let scn = testing::parse(&testing::scenario(
+            "[taxes]\nland_use_tax_per_m2 = 0\niit_rate = 0.01",
+            prices,
+        ));
+        let streams = Streams::new(scn.simulation.seed, &scn.params);
+        let mut ws = Workspace::default();
+        simulate_path(&scn, 4, &streams, p, &mut ws);
+        ws.out
+    }
+
+    #[test]
+    fn current_prices_inflate_every_amount_by_the_price_level() {
+        let nominal_zero = "[prices]\nbasis = \"nominal\"\ninflation = 0";
+        for p in 0..3 {
+            let real = priced("", p);
+            // No inflation: the same bits as constant prices.
+            let zero = priced(nominal_zero, p);
+            assert_eq!(format!("{real:?}"), format!("{zero:?}"));
+            // 10% a year: P = 1, 1.1, 1.21, 1.331; same firms, every flow × P_t.
+            let nominal = priced("[prices]\nbasis = \"nominal\"\ninflation = 0.1", p);
+            let level = [1.0, 1.1, 1.21, 1.331];
+            let scaled = |name: &str, got: &[f64], want: &[f64]| {
+                for (i, (g, w)) in got.iter().zip(want).enumerate() {
+                    let expected = w * level[i % 4];
+                    assert!(
+                        (g - expected).abs() <= 1e-12 * expected.abs().max(1.0),
+                        "path {p} {name}[{i}]: {g} vs {expected}"
+                    );
+                }
+            };
+            scaled("tax_total", &nominal.tax_total, &real.tax_total);
+            scaled("tax_pool", &nominal.tax_pool, &real.tax_pool);
+            scaled("gdp", &nominal.gdp, &real.gdp);
+            scaled("land_sales", &nominal.land_sales, &real.land_sales);
+            scaled("costs_borne", &nominal.costs_borne, &real.costs_borne);
+            assert_eq!(nominal.firms, real.firms, "path {p}: the same firms");
+            for (n, r) in nominal.jobs.iter().zip(&real.jobs) {
+                assert!(
+                    (n - r).abs() <= 1e-12 * r.max(1.0),
+                    "jobs are people, not money"
+                );
+            }
+            assert!(
+                real.tax_total[3] > 0.0,
+                "path {p}: the test park pays taxes"
+            );
+        }
     }
 
     #[test]

@@ -28,6 +28,9 @@ pub(super) struct TaxParams {
     pub(super) cit_statutory: f64,
     /// The province's share of each tax's local part.
     pub(super) take: Take,
+    /// The average wage in yuan and the social insurance share the IIT schedule
+    /// is applied to; `None` with a flat rate.
+    pub(super) iit_schedule: Option<(f64, f64)>,
 }
 
 /// The province's share of the local part of each tax kind.
@@ -88,11 +91,15 @@ impl TaxParams {
         let taxes = &scn.taxes;
         let rebate_share = taxes.rebate_share.get(d);
         let rebate_years = taxes.rebate_years;
-        let iit_rate = match taxes.iit_rate {
-            Some(flat) => flat.get(d),
+        let (iit_rate, iit_schedule) = match taxes.iit_rate {
+            Some(flat) => (flat.get(d), None),
             None => {
                 let wage = scn.firms.average_wage.get(d) * scn.yuan_per_unit;
-                iit_yuan(wage, taxes.iit_social_insurance_share.get(d)) / wage
+                let social_insurance = taxes.iit_social_insurance_share.get(d);
+                (
+                    iit_yuan(wage, social_insurance) / wage,
+                    Some((wage, social_insurance)),
+                )
             }
         };
         let p = &taxes.provincial;
@@ -123,6 +130,24 @@ impl TaxParams {
                 land_use: p.land_use.get(d),
                 property: p.property.get(d),
             },
+            iit_schedule,
+        }
+    }
+
+    /// The parameters of a year whose price level is `price` (docs/model.md §11): the
+    /// schedule's IIT rate at the inflated wage, whose deduction and brackets stay
+    /// in statutory yuan; everything else is a rate or a statutory amount and
+    /// does not move. At `price` = 1 the parameters come back bit for bit.
+    pub(super) fn at_price(&self, price: f64) -> TaxParams {
+        match self.iit_schedule {
+            Some((wage, social_insurance)) => {
+                let wage = wage * price;
+                TaxParams {
+                    iit_rate: iit_yuan(wage, social_insurance) / wage,
+                    ..*self
+                }
+            }
+            _ => *self,
         }
     }
 
@@ -334,6 +359,22 @@ to = "a"
     }
 
     #[test]
+    fn inflation_moves_the_wage_through_fixed_brackets() {
+        // 100 000 yuan, no social insurance: taxable 40 000 → 4 000 − 2 520 = 1 480,
+        // 1.48%. At price level 1.5 the wage is 150 000: taxable 90 000 → 9 000 −
+        // 2 520 = 6 480, 4.32% (the deduction and brackets are statutory yuan).
+        let base = TaxParams {
+            iit_rate: 0.0148,
+            iit_schedule: Some((100_000.0, 0.0)),
+            ..params(Take::default())
+        };
+        assert!((base.at_price(1.0).iit_rate - 0.0148).abs() < 1e-15);
+        assert!((base.at_price(1.5).iit_rate - 0.0432).abs() < 1e-15);
+        // A flat rate does not move.
+        assert!((params(Take::default()).at_price(1.5).iit_rate - 0.03).abs() < 1e-15);
+    }
+
+    #[test]
     fn iit_follows_the_2019_schedule() {
         // 70 000 yuan with 10.5% social insurance: taxable 62 650 − 60 000 = 2 650 at 3%.
         assert!((iit_yuan(70_000.0, 0.105) - 79.5).abs() < 1e-9);
@@ -368,6 +409,7 @@ to = "a"
             rebate_attractiveness: 1.0,
             cit_statutory: 0.25,
             take,
+            iit_schedule: None,
         }
     }
 

@@ -47,6 +47,33 @@ pub struct ScenarioFile {
     /// How outcomes are valued: the continuation after the horizon.
     #[serde(default)]
     pub outcome: OutcomeFile,
+    /// Whether money is in constant or current prices.
+    #[serde(default)]
+    pub prices: PricesFile,
+}
+
+/// `[prices]`: whether the file's money is in constant prices of the start year
+/// (`real`) or the run inflates it to the prices of each year (`nominal`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PricesFile {
+    /// `real` (the default) or `nominal`.
+    #[serde(default)]
+    pub basis: PriceBasisFile,
+    /// Yearly inflation of the price level; only with `basis = "nominal"`.
+    #[serde(default)]
+    pub inflation: Option<Num>,
+}
+
+/// The price basis as written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PriceBasisFile {
+    /// Constant prices of the start year.
+    #[default]
+    Real,
+    /// Current prices of each year.
+    Nominal,
 }
 
 /// `[outcome]`: how the regions' outcomes are valued.

@@ -76,6 +76,25 @@ pub struct Scenario {
     pub source: String,
     /// How outcomes are valued.
     pub outcome: Outcome,
+    /// Whether money is in constant or current prices.
+    pub prices: Prices,
+}
+
+/// `[prices]`: the price basis of every amount of money (docs/model.md §11).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Prices {
+    /// Constant prices of the start year: growth rates, wages and prices are real,
+    /// and so are the discount rates.
+    Real,
+    /// Current prices: an amount the file states in start-year prices is paid at
+    /// the price level `(1 + inflation)^t` of year `t`; contract terms (loans,
+    /// guaranteed returns, bases, thresholds, caps) and statutory yuan amounts
+    /// (land use tax, the IIT deduction) stay as written, and discount rates are
+    /// nominal.
+    Nominal {
+        /// Yearly inflation of the price level, drawn once per path.
+        inflation: Value,
+    },
 }
 
 /// `[outcome]`: how the regions' outcomes are valued (MODEL.md §8).
@@ -641,6 +660,15 @@ impl Scenario {
         scenario.sha256 = sha256_hex(text.as_bytes());
         scenario.source = text.to_owned();
         Ok(scenario)
+    }
+
+    /// The money unit with its price basis, e.g. `million CNY, 2026 prices` or
+    /// `million CNY, current prices` (docs/model.md §11).
+    pub fn money_label(&self) -> String {
+        match self.prices {
+            Prices::Real => format!("{}, {} prices", self.money_unit, self.start_year),
+            Prices::Nominal { .. } => format!("{}, current prices", self.money_unit),
+        }
     }
 
     /// Number of regions.

@@ -49,6 +49,7 @@ pub fn validate(raw: ScenarioFile) -> Result<Scenario, Vec<Problem>> {
     let alternatives = formulas::alternatives(&mut c, &raw.sharing);
     let outcome = outcome::outcome(&mut c, &raw.outcome);
     outcome::continuation_settles(&mut c, &outcome, &alternatives);
+    let prices = outcome::prices(&mut c, &raw.prices);
 
     if !c.problems.is_empty() {
         return Err(c.problems);
@@ -75,6 +76,7 @@ pub fn validate(raw: ScenarioFile) -> Result<Scenario, Vec<Problem>> {
         sha256: String::new(),
         source: String::new(),
         outcome,
+        prices,
     };
     if let Some(p) = arrivals_problem(&scenario, scenario.simulation.horizon) {
         return Err(vec![p]);

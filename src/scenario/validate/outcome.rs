@@ -1,8 +1,8 @@
 //! `[outcome]`: how the regions' outcomes are valued (MODEL.md §8).
 
-use super::super::file::{ContinuationFile, OutcomeFile};
+use super::super::file::{ContinuationFile, Num, OutcomeFile, PriceBasisFile, PricesFile};
 use super::super::limits::MAX_CONTINUATION_SETTLE_YEAR;
-use super::super::{Alternative, Continuation, ContributionMeasure, Outcome};
+use super::super::{Alternative, Continuation, ContributionMeasure, Outcome, Prices};
 use super::check::{Checker, Rule};
 
 /// `[outcome]`; the continuation's growth and rate are checked only for a
@@ -50,6 +50,36 @@ pub(super) fn continuation_settles(c: &mut Checker, o: &Outcome, alternatives: &
                      guarantee's term or a schedule's periods earlier)"
                 ),
             );
+        }
+    }
+}
+
+/// Most yearly inflation a scenario may set, and the least (deflation).
+const INFLATION_RANGE: (f64, f64) = (-0.5, 1.0);
+
+/// `[prices]`: inflation in [−0.5, 1] (a distribution's support too), and only with
+/// `basis = "nominal"`: constant prices have no inflation to apply.
+pub(super) fn prices(c: &mut Checker, p: &PricesFile) -> Prices {
+    let (lo, hi) = INFLATION_RANGE;
+    match (p.basis, &p.inflation) {
+        (PriceBasisFile::Real, None) => Prices::Real,
+        (PriceBasisFile::Real, Some(_)) => {
+            c.problem(
+                "prices.inflation",
+                "expected no inflation with `basis = \"real\"` (money in constant prices of the \
+                 start year is not inflated); set `basis = \"nominal\"` to inflate it",
+            );
+            Prices::Real
+        }
+        (PriceBasisFile::Nominal, inflation) => {
+            let none = Num::Number(0.0);
+            Prices::Nominal {
+                inflation: c.num(
+                    "prices.inflation",
+                    inflation.as_ref().unwrap_or(&none),
+                    Rule::Between(lo, hi),
+                ),
+            }
         }
     }
 }
@@ -105,8 +135,9 @@ fn contribution(c: &mut Checker, o: &OutcomeFile) -> ContributionMeasure {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::{checker, problems, table};
+    use super::super::testing::{checker, params, problems, table};
     use super::*;
+    use crate::sampling::Value;
 
     #[test]
     fn contribution_measure_defaults_and_names() {
@@ -208,6 +239,42 @@ continuation_growth = 0.7"#,
                 "outcome.continuation_discount_rate: expected a discount rate above the continuation growth 0.05, found 0.05",
                 "outcome.continuation_growth: expected a number in [-0.5, 0.5], found 0.7",
                 "outcome.continuation_discount_rate: expected a discount rate above the continuation growth 0.7, found 0.08",
+            ]
+        );
+    }
+
+    #[test]
+    fn prices_are_real_by_default_and_inflation_needs_nominal() {
+        let mut c = checker();
+        assert_eq!(prices(&mut c, &PricesFile::default()), Prices::Real);
+        assert_eq!(
+            prices(&mut c, &table("basis = \"nominal\"\ninflation = 0.02")),
+            Prices::Nominal {
+                inflation: Value::Fixed(0.02)
+            }
+        );
+        assert_eq!(
+            prices(&mut c, &table("basis = \"nominal\"")),
+            Prices::Nominal {
+                inflation: Value::Fixed(0.0)
+            }
+        );
+        assert_eq!(problems(&c), [] as [String; 0]);
+        // A distribution registers an uncertain input named by its field path.
+        prices(
+            &mut c,
+            &table(
+                "basis = \"nominal\"\ninflation = { dist = \"uniform\", min = 0.0, max = 0.04 }",
+            ),
+        );
+        assert_eq!(params(&c), ["prices.inflation"]);
+        prices(&mut c, &table("inflation = 0.02"));
+        prices(&mut c, &table("basis = \"nominal\"\ninflation = 1.5"));
+        assert_eq!(
+            problems(&c),
+            [
+                "prices.inflation: expected no inflation with `basis = \"real\"` (money in constant prices of the start year is not inflated); set `basis = \"nominal\"` to inflate it",
+                "prices.inflation: expected a number in [-0.5, 1], found 1.5",
             ]
         );
     }
