@@ -8,7 +8,8 @@
 //! [`scenario`] reads and checks input; [`sampling`] and [`dist`] draw uncertain
 //! inputs; [`economy`] simulates one future of the park (firms, taxes, the park
 //! company); [`sharing`] holds the formulas that split the pools; [`outcome`] turns a
-//! path into each region's cash flows and metrics; [`engine`] runs many paths in
+//! path into each region's cash flows and metrics; [`fairness`] has the regions'
+//! cooperative game (Shapley values, the Nash product); [`engine`] runs many paths in
 //! parallel, reproducibly; [`stats`] summarises them as they stream; [`finance`] has
 //! the present-value arithmetic; [`output`] writes the results.
 //!
@@ -23,6 +24,7 @@ pub mod chart;
 pub mod dist;
 pub mod economy;
 pub mod engine;
+pub mod fairness;
 pub mod finance;
 pub mod outcome;
 pub mod output;

@@ -1,0 +1,224 @@
+//! The regions' cooperative game (MODEL.md §8): Shapley values from the values of
+//! coalitions, and the Nash bargaining product with outside options as the
+//! disagreement point.
+//!
+//! A game of n ≤ [`MAX_REGIONS`] players is given by its coalition values `v`,
+//! indexed by coalition as a bit mask (bit r set when region r is in it), so `v` has
+//! 2^n entries and `v[0]` is the empty coalition's. Everything here is evaluated
+//! once per path and alternative, so nothing allocates.
+
+use crate::sharing::MAX_REGIONS;
+
+/// The Shapley weights of an n-player game.
+///
+/// # Formula
+/// φ_i = Σ_{S ⊆ N∖{i}} w_|S| (v(S ∪ {i}) − v(S)) with w_s = s! (n − s − 1)! / n!,
+/// the probability that, in a uniformly random order of the players, exactly the
+/// members of S come before i.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Shapley {
+    n: usize,
+    /// w_s for s = 0 … n − 1.
+    weights: [f64; MAX_REGIONS],
+}
+
+impl Shapley {
+    /// The weights of an `n`-player game.
+    ///
+    /// # Errors
+    /// [`GameError::Players`] unless 1 ≤ n ≤ [`MAX_REGIONS`].
+    pub fn new(n: usize) -> Result<Shapley, GameError> {
+        if !(1..=MAX_REGIONS).contains(&n) {
+            return Err(GameError::Players(n));
+        }
+        // w_s = s! (n − s − 1)! / n! = 1 / (n · C(n − 1, s)), built from the binomial
+        // row, exact in f64 for n ≤ 8.
+        let mut weights = [0.0; MAX_REGIONS];
+        let mut binomial = 1.0;
+        for (s, w) in weights.iter_mut().enumerate().take(n) {
+            *w = 1.0 / (n as f64 * binomial);
+            binomial = binomial * (n - 1 - s) as f64 / (s + 1) as f64;
+        }
+        Ok(Shapley { n, weights })
+    }
+
+    /// Number of players.
+    pub fn players(&self) -> usize {
+        self.n
+    }
+
+    /// Each player's Shapley value of the game `v` (2^n coalition values by bit mask)
+    /// into `phi` (n values). The values add up to v(N) − v(∅) (efficiency).
+    ///
+    /// # Panics
+    /// If `v` does not have 2^n entries or `phi` n: a caller's bug, not input.
+    pub fn values(&self, v: &[f64], phi: &mut [f64]) {
+        let n = self.n;
+        assert_eq!(
+            v.len(),
+            1 << n,
+            "a game of {n} players has 2^{n} coalitions"
+        );
+        assert_eq!(phi.len(), n, "one value per player");
+        for (i, p) in phi.iter_mut().enumerate() {
+            let bit = 1usize << i;
+            let mut sum = 0.0;
+            for s in 0..v.len() {
+                if s & bit == 0 {
+                    let size = s.count_ones() as usize;
+                    sum += self.weights[size] * (v[s | bit] - v[s]);
+                }
+            }
+            *p = sum;
+        }
+    }
+}
+
+/// Why a game cannot be set up.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GameError {
+    /// Too few or too many players.
+    #[error("expected a game of 1 to {MAX_REGIONS} players, found {0}")]
+    Players(usize),
+}
+
+/// The Nash bargaining product of the players' gains over their disagreement
+/// points, or `None` when a player gets less than its disagreement point (it would
+/// not agree, so there is no bargain to rate).
+///
+/// # Formula
+/// Π_r (x_r − d_r), defined when x_r ≥ d_r for every r.
+pub fn nash_product(outcomes: &[f64], disagreement: &[f64]) -> Option<f64> {
+    debug_assert_eq!(outcomes.len(), disagreement.len());
+    let mut product = 1.0;
+    for (x, d) in outcomes.iter().zip(disagreement) {
+        let gain = x - d;
+        if gain.is_nan() || gain < 0.0 {
+            return None;
+        }
+        product *= gain;
+    }
+    Some(product)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn shapley(v: &[f64]) -> Vec<f64> {
+        let n = v.len().trailing_zeros() as usize;
+        let mut phi = vec![0.0; n];
+        Shapley::new(n).expect("n in range").values(v, &mut phi);
+        phi
+    }
+
+    fn close(got: &[f64], want: &[f64]) {
+        assert_eq!(got.len(), want.len());
+        for (g, w) in got.iter().zip(want) {
+            assert!((g - w).abs() < 1e-12, "got {got:?}, want {want:?}");
+        }
+    }
+
+    #[test]
+    fn weights_are_the_orders_in_which_a_coalition_precedes_a_player() {
+        // n = 3: 1/3 (no one before), 1/6 (one given player), 1/3 (both).
+        let s = Shapley::new(3).expect("3 players");
+        close(&s.weights[..3], &[1.0 / 3.0, 1.0 / 6.0, 1.0 / 3.0]);
+        // Each size's weights over its C(n − 1, s) coalitions add to 1/n.
+        for n in 1..=MAX_REGIONS {
+            let s = Shapley::new(n).expect("in range");
+            let mut binomial = 1.0;
+            let mut total = 0.0;
+            for size in 0..n {
+                total += s.weights[size] * binomial;
+                binomial = binomial * (n - 1 - size) as f64 / (size + 1) as f64;
+            }
+            assert!((total - 1.0).abs() < 1e-12, "n = {n}: {total}");
+        }
+        assert_eq!(Shapley::new(0), Err(GameError::Players(0)));
+        assert_eq!(Shapley::new(9), Err(GameError::Players(9)));
+        assert_eq!(
+            GameError::Players(9).to_string(),
+            "expected a game of 1 to 8 players, found 9"
+        );
+    }
+
+    #[test]
+    fn two_players_split_the_surplus_evenly() {
+        // v(1) = 2, v(2) = 5, v(12) = 13: each gets its own value plus half of 6.
+        close(&shapley(&[0.0, 2.0, 5.0, 13.0]), &[5.0, 8.0]);
+    }
+
+    #[test]
+    fn symmetric_players_get_equal_values() {
+        // The three-player majority game: any two win 1.
+        let v: Vec<f64> = (0..8u32)
+            .map(|s| if s.count_ones() >= 2 { 1.0 } else { 0.0 })
+            .collect();
+        close(&shapley(&v), &[1.0 / 3.0; 3]);
+    }
+
+    #[test]
+    fn the_glove_game() {
+        // Player 0 holds the only left glove, players 1 and 2 a right glove each; a
+        // pair is worth 1. φ = (2/3, 1/6, 1/6).
+        let v: Vec<f64> = (0..8usize)
+            .map(|s| if s & 1 == 1 && s & 6 != 0 { 1.0 } else { 0.0 })
+            .collect();
+        close(&shapley(&v), &[2.0 / 3.0, 1.0 / 6.0, 1.0 / 6.0]);
+    }
+
+    #[test]
+    fn a_dummy_player_gets_its_standalone_value() {
+        // Players 0–2 play the glove game; player 3 adds 0.25 to any coalition.
+        let v: Vec<f64> = (0..16usize)
+            .map(|s| {
+                let gloves = if s & 1 == 1 && s & 6 != 0 { 1.0 } else { 0.0 };
+                gloves + if s & 8 != 0 { 0.25 } else { 0.0 }
+            })
+            .collect();
+        close(&shapley(&v), &[2.0 / 3.0, 1.0 / 6.0, 1.0 / 6.0, 0.25]);
+    }
+
+    #[test]
+    fn nash_product_is_empty_when_someone_is_below_its_outside_option() {
+        assert_eq!(nash_product(&[3.0, 5.0], &[1.0, 1.0]), Some(8.0));
+        assert_eq!(nash_product(&[1.0, 5.0], &[1.0, 1.0]), Some(0.0));
+        assert_eq!(nash_product(&[0.5, 5.0], &[1.0, 1.0]), None);
+        assert_eq!(nash_product(&[f64::NAN, 5.0], &[1.0, 1.0]), None);
+    }
+
+    proptest! {
+        /// Efficiency Σ φ = v(N) − v(∅), additivity over games, and an additive
+        /// game's values are the players' own.
+        #[test]
+        fn efficiency_and_additivity(
+            n in 1usize..=MAX_REGIONS,
+            seed in proptest::collection::vec(-1e3f64..1e3, 1 << MAX_REGIONS),
+            other in proptest::collection::vec(-1e3f64..1e3, 1 << MAX_REGIONS),
+        ) {
+            let m = 1usize << n;
+            let v = &seed[..m];
+            let phi = shapley(v);
+            let total: f64 = phi.iter().sum();
+            prop_assert!((total - (v[m - 1] - v[0])).abs() < 1e-9 * (1.0 + v[m - 1].abs()));
+
+            let w = &other[..m];
+            let sum: Vec<f64> = v.iter().zip(w).map(|(a, b)| a + b).collect();
+            let (pv, pw, ps) = (phi, shapley(w), shapley(&sum));
+            for i in 0..n {
+                prop_assert!((ps[i] - pv[i] - pw[i]).abs() < 1e-9);
+            }
+
+            let own = &seed[..n];
+            let additive: Vec<f64> = (0..m)
+                .map(|s| (0..n).filter(|i| s >> i & 1 == 1).map(|i| own[i]).sum())
+                .collect();
+            let pa = shapley(&additive);
+            for i in 0..n {
+                prop_assert!((pa[i] - own[i]).abs() < 1e-9);
+            }
+        }
+    }
+}
