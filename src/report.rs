@@ -233,15 +233,27 @@ pub fn html(res: &Results, charts: &[(Chart, String)]) -> String {
     h
 }
 
-/// `cell`, followed by the number of paths it was computed over when that is fewer
-/// than the run's (a statistic over part of the futures says so).
+/// `cell`, followed by the share and number of paths it was computed over when
+/// that is fewer than the run's. Over fewer than half the paths the statistic
+/// describes a minority of futures, not the alternative, so the cell is not shown:
+/// only how rarely it is defined.
 fn over_paths(cell: String, row: Option<&SummaryRow>, paths: u64) -> String {
     match row {
-        Some(r) if r.n < paths => format!(
-            "{cell} <span class=\"few\">({} of {} futures)</span>",
-            num(Some(r.n as f64), 0),
-            num(Some(paths as f64), 0)
-        ),
+        Some(r) if r.n < paths => {
+            let share = percent(Some(r.n as f64 / paths.max(1) as f64));
+            let counts = format!(
+                "{} of {}",
+                num(Some(r.n as f64), 0),
+                num(Some(paths as f64), 0)
+            );
+            if 2 * r.n < paths {
+                format!(
+                    "– <span class=\"few\">(defined in only {share} of futures: {counts})</span>"
+                )
+            } else {
+                format!("{cell} <span class=\"few\">({share} of futures: {counts})</span>")
+            }
+        }
         _ => cell,
     }
 }
@@ -255,8 +267,9 @@ fn comparison(h: &mut String, res: &Results) {
         "<h2>Alternatives compared</h2>\n<p>Mean NPV with the range in which 90% of futures fall (P5 to \
          P95), in {unit}; the chance of a loss (NPV below 0); the chance the region does at least as \
          well as its outside option; the median internal rate of return over the futures where it is \
-         defined (with how many futures those are, when not all); the median \
-         number of years until the region's cumulative cash flow turns positive for good.</p>\n\
+         defined and the median number of years until the region's cumulative cash flow turns \
+         positive for good, each with the share of futures it covers when not all (and not shown \
+         when it covers fewer than half: it would describe a minority of futures).</p>\n\
          <table>\n<tr><th>alternative</th><th>region</th><th>mean NPV</th><th>P5</th><th>P95</th>\
          <th>P(NPV&lt;0)</th><th>P(NPV ≥ outside option)</th><th>median IRR</th><th>payback (years)</th></tr>\n"
     );
@@ -621,7 +634,16 @@ mod tests {
         };
         assert_eq!(
             over_paths("7.0%".into(), Some(&row(5722)), 10_000),
-            "7.0% <span class=\"few\">(5\u{2009}722 of 10\u{2009}000 futures)</span>"
+            "7.0% <span class=\"few\">(57.2% of futures: 5\u{2009}722 of 10\u{2009}000)</span>"
+        );
+        // The 京津冀 case: a median IRR over 65 of 10,000 futures is not shown.
+        assert_eq!(
+            over_paths("10.4%".into(), Some(&row(65)), 10_000),
+            "– <span class=\"few\">(defined in only 0.7% of futures: 65 of 10\u{2009}000)</span>"
+        );
+        assert_eq!(
+            over_paths("9.0%".into(), Some(&row(5000)), 10_000),
+            "9.0% <span class=\"few\">(50.0% of futures: 5\u{2009}000 of 10\u{2009}000)</span>"
         );
         assert_eq!(over_paths("12".into(), Some(&row(10_000)), 10_000), "12");
     }
