@@ -16,6 +16,7 @@
 //! registered is part of the results (their field paths key their random streams).
 
 mod actors;
+mod changes;
 mod check;
 mod company;
 mod firms;
@@ -49,6 +50,16 @@ pub fn validate(raw: ScenarioFile) -> Result<Scenario, Vec<Problem>> {
     let alternatives = formulas::alternatives(&mut c, &raw.sharing);
     let outcome = outcome::outcome(&mut c, &raw.outcome);
     outcome::continuation_settles(&mut c, &outcome, &alternatives);
+    // Last, so that the base tables' inputs keep their registration order.
+    let changes = changes::changes(
+        &mut c,
+        &raw.changes,
+        &changes::Base {
+            taxes: &taxes,
+            sectors: &firms.sectors,
+            costs: &costs,
+        },
+    );
 
     if !c.problems.is_empty() {
         return Err(c.problems);
@@ -75,6 +86,7 @@ pub fn validate(raw: ScenarioFile) -> Result<Scenario, Vec<Problem>> {
         sha256: String::new(),
         source: String::new(),
         outcome,
+        changes,
     };
     if let Some(p) = arrivals_problem(&scenario, scenario.simulation.horizon) {
         return Err(vec![p]);
