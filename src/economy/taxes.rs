@@ -404,6 +404,28 @@ to = "a"
         assert!((top - (2_000_000.0 * 0.45 - 181_920.0)).abs() < 1e-9);
     }
 
+    #[test]
+    fn iit_follows_the_2011_schedule() {
+        // 100 000 yuan with 10.5% social insurance: 7 458.33 a month − 3 500 =
+        // 3 958.33 at 10% less 105 = 290.83 a month, 3 490 a year.
+        assert!((iit_yuan_2011(100_000.0, 0.105) - 3_490.0).abs() < 1e-9);
+        // At or below 3 500 a month nothing is due.
+        assert_eq!(iit_yuan_2011(42_000.0, 0.0), 0.0);
+        // The brackets join continuously (the quick deductions are the official ones).
+        for (upper, _, _) in &IIT_2011_BRACKETS[..6] {
+            let wage = 12.0 * (IIT_2011_MONTHLY_DEDUCTION + upper);
+            let (below, above) = (iit_yuan_2011(wage, 0.0), iit_yuan_2011(wage + 1e-6, 0.0));
+            assert!((above - below).abs() < 1e-3, "{upper}: {below} vs {above}");
+        }
+        // The schedule is chosen by name.
+        let w = 300_000.0;
+        assert_eq!(
+            iit_yuan_under(IitSchedule::Y2011, w, 0.1),
+            iit_yuan_2011(w, 0.1)
+        );
+        assert_eq!(iit_yuan_under(IitSchedule::Y2019, w, 0.1), iit_yuan(w, 0.1));
+    }
+
     fn params(take: Take) -> TaxParams {
         TaxParams {
             vat_local: 0.5,
