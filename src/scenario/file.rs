@@ -968,8 +968,11 @@ pub enum StakeIncomeFile {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PeriodFile {
-    /// `[first, last]` year of cooperation.
-    pub years: [i64; 2],
+    /// `[first, last]` year of cooperation (or give `calendar_years`).
+    pub years: Option<[i64; 2]>,
+    /// `[first, last]` calendar year (or give `years`): year y is year of
+    /// cooperation y − start_year + 1.
+    pub calendar_years: Option<[i64; 2]>,
     /// Fixed shares for the period (or give `formula`).
     pub shares: Option<BTreeMap<String, f64>>,
     /// Formula for the period (or give `shares`).
