@@ -156,7 +156,7 @@ impl Checker {
                         let (n, f, l) = (next + shift, first + shift, last + shift);
                         self.problem(
                             format!("{pf}.{key}"),
-                            format!("expected [{n}, n] with n ≥ {n} (periods contiguous from year 1 of cooperation, {}), found [{f}, {l}]", self.start_year),
+                            format!("expected [{n}, n] with n ≥ {n} (periods contiguous from year 1 of cooperation, which is {}), found [{f}, {l}]", self.start_year),
                         );
                     }
                     next = last.saturating_add(1);
@@ -440,7 +440,7 @@ mod tests {
         assert_eq!(
             problems(&c),
             [
-                "sharing[0].tax.periods[0].calendar_years: expected [2018, n] with n ≥ 2018 (periods contiguous from year 1 of cooperation, 2018), found [2019, 2020]",
+                "sharing[0].tax.periods[0].calendar_years: expected [2018, n] with n ≥ 2018 (periods contiguous from year 1 of cooperation, which is 2018), found [2019, 2020]",
                 "sharing[0].tax.periods[1].calendar_years: expected either `years` (of cooperation) or `calendar_years`, not both",
                 "sharing[0].tax.periods[2].years: expected `years = [first, last]` (years of cooperation) or `calendar_years = [first, last]`",
             ]
@@ -463,8 +463,8 @@ mod tests {
         assert_eq!(
             problems(&c),
             [
-                "sharing[0].tax.periods[0].years: expected [1, n] with n ≥ 1 (periods contiguous from year 1 of cooperation, 2018), found [2, 5]",
-                "sharing[0].tax.periods[1].years: expected [6, n] with n ≥ 6 (periods contiguous from year 1 of cooperation, 2018), found [6, 4]",
+                "sharing[0].tax.periods[0].years: expected [1, n] with n ≥ 1 (periods contiguous from year 1 of cooperation, which is 2018), found [2, 5]",
+                "sharing[0].tax.periods[1].years: expected [6, n] with n ≥ 6 (periods contiguous from year 1 of cooperation, which is 2018), found [6, 4]",
                 "sharing[0].tax.periods[2]: expected exactly one of `shares` or `formula`",
             ]
         );
