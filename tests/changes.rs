@@ -386,3 +386,38 @@ fn unknown_fields_of_a_change_are_rejected_with_their_lines() {
         assert!(got.contains(&want), "{want}\nnot in\n{got}");
     }
 }
+
+#[test]
+fn a_later_change_keeps_what_an_earlier_one_set() {
+    let scn = parse(&one_firm(
+        "[[changes]]\nyear = 2021\n[changes.taxes]\nvat_local_share = 0.25\n\
+         [changes.company]\nequity = { a = 1.0, b = 0.0 }\n\
+         [changes.costs]\noperations = { bearer = \"a\" }\n\
+         [[changes]]\nyear = 2023\nnote = \"only the VAT rate\"\n\
+         [changes.sectors.only]\nvat_rate = 0.05",
+    ));
+    let c = &scn.changes[1];
+    assert_eq!((c.year, c.note.as_str()), (3, "only the VAT rate"));
+    assert_eq!(c.equity.as_deref(), Some(&[1.0, 0.0][..]));
+    let e = economy(&scn, 0);
+    // 2023: VAT 2.5 of which 25% local (the 2021 share still holds), CIT 4.925.
+    assert_close!(
+        e.tax_pool[3],
+        0.25 * 2.5 + 0.3 + 0.4 * 0.25 * 19.7 + 0.4 * IIT
+    );
+    assert_close!(e.tax_pool[2], 0.25 * 5.0 + 0.6 + 0.4 * CIT + 0.4 * IIT);
+    assert_eq!(e.terminal, vec![0.0, 0.0, 0.0, 10.0, 0.0, 0.0, 0.0, 0.0]);
+    assert_eq!(e.costs_borne, vec![0.0, 1.0, 1.0, 1.0, 10.0, 0.0, 0.0, 0.0]);
+}
+
+#[test]
+fn a_change_after_the_horizon_is_accepted_and_changes_nothing() {
+    let base = economy(&parse(&one_firm("")), 0);
+    let late = economy(
+        &parse(&one_firm(
+            "[[changes]]\nyear = 2030\n[changes.taxes]\nvat_local_share = 0.25",
+        )),
+        0,
+    );
+    assert_eq!(base.tax_pool, late.tax_pool);
+}
