@@ -421,3 +421,20 @@ fn a_change_after_the_horizon_is_accepted_and_changes_nothing() {
     );
     assert_eq!(base.tax_pool, late.tax_pool);
 }
+
+#[test]
+fn a_change_must_name_one_sector() {
+    let text = one_firm("[[changes]]\nyear = 2022\n[changes.sectors.only]\nvat_rate = 0.05")
+        .replace(
+            "[macro]",
+            "[[firms.sectors]]\nname = \"only\"\nweight = 1\nland_per_firm_mu = 1\n\
+             revenue_per_mu = 1\nvalue_added_ratio = 0.5\nprofit_margin = 0.1\nwage_share = 0.1\n[macro]",
+        );
+    assert_eq!(
+        problems(&text),
+        format!(
+            "{}: changes[0].sectors.only: expected a sector name that names one sector, but several sectors are named `only`; rename them apart",
+            line(&text, "[changes.sectors.only]")
+        )
+    );
+}

@@ -61,6 +61,14 @@ pub(super) fn changes(c: &mut Checker, raw: &[ChangeFile], base: &Base<'_>) -> V
         };
         for (name, s) in &ch.sectors {
             let field = format!("{f}.sectors.{name}");
+            let mut same = base.sectors.iter().filter(|x| &x.name == name);
+            if let (Some(_), Some(_)) = (same.next(), same.next()) {
+                c.problem(
+                    &field,
+                    format!("expected a sector name that names one sector, but several sectors are named `{name}`; rename them apart"),
+                );
+                continue;
+            }
             let Some(k) = base.sectors.iter().position(|x| &x.name == name) else {
                 let names: Vec<&str> = base.sectors.iter().map(|x| x.name.as_str()).collect();
                 c.problem(
