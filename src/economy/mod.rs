@@ -734,6 +734,27 @@ mod tests {
     }
 
     #[test]
+    fn dated_changes_leave_every_firm_draw_unchanged() {
+        // Taxes, sector rates, equity and bearers that change from 2005 do not touch
+        // arrivals or any firm's life (common random numbers).
+        let base = variant("arrival_rate = 6", "");
+        let changed = variant(
+            "arrival_rate = 6",
+            "[[changes]]\nyear = 2005\n[changes.taxes]\nvat_local_share = 0.25\n\
+             [changes.sectors.s]\nvat_rate = 0.06\n[changes.company]\n\
+             equity = { a = 1.0, b = 0.0 }\n[changes.costs]\noperations = { bearer = \"a\" }",
+        );
+        assert_eq!(changed.changes.len(), 1);
+        for p in 0..4 {
+            assert_eq!(
+                survivors(&base, 12, p),
+                survivors(&changed, 12, p),
+                "path {p}"
+            );
+        }
+    }
+
+    #[test]
     fn a_higher_arrival_rate_adds_firms_and_keeps_each_firms_draws() {
         let low = variant("arrival_rate = 4", "");
         let high = variant("arrival_rate = 6", "");
