@@ -710,11 +710,6 @@ impl Scenario {
         k.checked_sub(1).map(|i| &self.changes[i])
     }
 
-    /// The taxes in force in year index `t`.
-    pub fn taxes_at(&self, t: u32) -> &Taxes {
-        self.change_at(t).map_or(&self.taxes, |c| &c.taxes)
-    }
-
     /// The cost bearers in force in year index `t`: land acquisition,
     /// infrastructure, operations.
     pub fn bearers_at(&self, t: u32) -> [&Bearer; 3] {
