@@ -81,7 +81,7 @@ pub fn evaluate(
             calls[r] = econ.capital_calls[i];
         }
         let ctx = ShareContext {
-            equity: &econ.equity,
+            equity: econ.equity_at(t),
             cumulative_contributions: &cumulative[..n],
             invested_capital: &invested[..n],
         };
@@ -127,14 +127,14 @@ pub fn evaluate(
         &mut continued[..n],
     );
 
-    // The last year's C_r as shares (equity shares if nothing was contributed, as
-    // the contribution formula falls back to).
+    // The last year's C_r as shares (the last year's equity shares if nothing was
+    // contributed, as the contribution formula falls back to).
     let mut contribution_share = [0.0; MAX_REGIONS];
     Formula::Contribution.allocate(
         u32::try_from(h).unwrap_or(u32::MAX),
         1.0,
         &ShareContext {
-            equity: &econ.equity,
+            equity: econ.equity_at(h.saturating_sub(1)),
             cumulative_contributions: &cumulative[..n],
             invested_capital: &invested_to_date[..n],
         },
@@ -269,7 +269,7 @@ fn continuation(
     };
     let n = out.len();
     let ctx = ShareContext {
-        equity: &econ.equity,
+        equity: econ.equity_at(econ.horizon.saturating_sub(1)),
         cumulative_contributions: cumulative,
         invested_capital: invested,
     };

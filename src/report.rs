@@ -517,6 +517,7 @@ fn inputs(h: &mut String, scn: &Scenario) {
         v(t.rebate_share),
         t.rebate_years
     );
+    dated_changes(h, scn);
 
     let ids: Vec<&str> = scn.regions.iter().map(|r| r.id.as_str()).collect();
     h.push_str("<h3>Sharing alternatives (税收分成)</h3>\n<table>\n<tr><th>alternative</th><th>tax pool</th>\
@@ -533,6 +534,26 @@ fn inputs(h: &mut String, scn: &Scenario) {
         );
     }
     h.push_str("</table>\n");
+}
+
+/// The scenario's dated changes (`[[changes]]`), one line each with its year and
+/// note: the tables above are those of the start year.
+fn dated_changes(h: &mut String, scn: &Scenario) {
+    if scn.changes.is_empty() {
+        return;
+    }
+    h.push_str(
+        "<p>The tables above hold from the start year; these dated changes apply from their year on:</p>\n<ul>\n",
+    );
+    for c in &scn.changes {
+        let note = if c.note.is_empty() {
+            "(no note)"
+        } else {
+            &c.note
+        };
+        let _ = writeln!(h, "<li>{}: {}</li>", scn.year(c.year), escape(note));
+    }
+    h.push_str("</ul>\n");
 }
 
 /// Writes `report.html` into the results folder.
@@ -614,6 +635,22 @@ mod tests {
         let mut h = String::new();
         inputs(&mut h, &scn);
         assert!(h.contains("current prices: start-year prices × (1 + 0.02)^t, inflation a year"));
+    }
+
+    #[test]
+    fn key_inputs_list_the_dated_changes() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/scenarios/shenzhen-shanwei.toml"
+        );
+        let scn = Scenario::load(std::path::Path::new(path)).expect("bundled scenario");
+        let mut h = String::new();
+        inputs(&mut h, &scn);
+        assert!(h.contains("these dated changes apply from their year on"));
+        assert!(h.contains("<li>2016: 营改增: VAT local share 25% -&gt; 50%"));
+        let mut h = String::new();
+        inputs(&mut h, &Scenario::reference().expect("bundled scenario"));
+        assert!(!h.contains("dated changes"));
     }
 
     #[test]

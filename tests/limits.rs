@@ -72,7 +72,7 @@ fn first_schedule_year_past_u32_is_refused() {
     assert_eq!(
         problems[1],
         format!(
-            "  years.toml:{}: sharing[3].tax.periods[1].years: expected [4294967298, n] with n ≥ 4294967298 (periods contiguous from year 1), found [11, 30]",
+            "  years.toml:{}: sharing[3].tax.periods[1].years: expected [4294967298, n] with n ≥ 4294967298 (periods contiguous from year 1 of cooperation, which is 2026), found [11, 30]",
             lines[0] + 3
         )
     );

@@ -36,8 +36,15 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
+/// The count is global: the tests of this file take turns, so that one's warm-up
+/// is not counted in another's window.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 #[test]
 fn paths_after_warm_up_allocate_nothing() {
+    let _turn = SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let scn = Scenario::reference().expect("bundled scenario");
     let cfg = RunConfig::from_scenario(&scn);
     let key = Streams::new(cfg.seed, &scn.params);
@@ -58,5 +65,33 @@ fn paths_after_warm_up_allocate_nothing() {
         firm_years > 100_000,
         "the paths did real work: {firm_years} firm-years"
     );
+    assert_eq!(allocations, 0, "allocations in 100 warm paths");
+}
+
+#[test]
+fn paths_with_dated_changes_allocate_nothing_after_warm_up() {
+    let _turn = SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    // Shenzhen–Shanwei changes taxes, sector rates, equity and a bearer by year.
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/shenzhen-shanwei.toml"
+    );
+    let scn = Scenario::load(std::path::Path::new(path)).expect("bundled scenario");
+    assert!(scn.changes.len() >= 4);
+    let cfg = RunConfig::from_scenario(&scn);
+    let key = Streams::new(cfg.seed, &scn.params);
+    let layout = Layout::new(&scn, cfg.horizon);
+    let mut scratch = PathScratch::default();
+    let mut record = vec![0.0; layout.len()];
+    for p in 0..200 {
+        engine::run_path(&scn, cfg.horizon, &key, p, &mut scratch, &mut record);
+    }
+    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    for p in 0..100 {
+        engine::run_path(&scn, cfg.horizon, &key, p, &mut scratch, &mut record);
+    }
+    let allocations = ALLOCATIONS.load(Ordering::Relaxed) - before;
     assert_eq!(allocations, 0, "allocations in 100 warm paths");
 }

@@ -282,7 +282,12 @@ pub fn alternatives<DB: DrawingBackend>(
                         .map_err(err)?;
                 }
             }
-            if let Some(p) = get(a, r, RegionMetric::NpvNegative).and_then(|s| s.mean) {
+            // A probability; clamped so that no value, however it was edited in a CSV
+            // file, maps outside the drawing (plotters' pixel arithmetic overflows).
+            if let Some(p) = get(a, r, RegionMetric::NpvNegative)
+                .and_then(|s| s.mean)
+                .map(|p| p.clamp(0.0, 1.0))
+            {
                 risk.draw_series(std::iter::once(Rectangle::new(
                     [(0.0, y - half), (100.0 * p, y + half)],
                     colour.mix(0.8).filled(),

@@ -13,7 +13,9 @@ pub(super) enum Spend {
 /// Where the year's costs go, by bearer rule.
 pub(super) struct CostLedger<'a> {
     pub(super) horizon: usize,
-    /// Equity share of each region.
+    /// Number of regions.
+    pub(super) regions: usize,
+    /// Equity share of each region in force each year, year-major (`[t * regions + r]`).
     pub(super) equity: &'a [f64],
     /// Costs borne directly (region × year).
     pub(super) costs_borne: &'a mut [f64],
@@ -43,8 +45,9 @@ impl CostLedger<'_> {
             Bearer::Company if spend == Spend::Capex => self.pdc_capex[t] += amount,
             Bearer::Company => self.pdc_opex[t] += amount,
             Bearer::Equity => {
-                for r in 0..self.equity.len() {
-                    self.regional(r * h + t, self.equity[r] * amount, land);
+                let n = self.regions;
+                for r in 0..n {
+                    self.regional(r * h + t, self.equity[t * n + r] * amount, land);
                 }
             }
             Bearer::Shares(shares) => {
@@ -64,7 +67,8 @@ impl CostLedger<'_> {
     }
 }
 
-/// Books every cost of the park over the horizon.
+/// Books every cost of the park over the horizon, each year's to the bearer in
+/// force that year (a dated change moves it from its year on).
 ///
 /// # Formula
 /// In each build year of a phase: land acquisition and infrastructure per mu × area /
@@ -83,21 +87,22 @@ pub(super) fn bear_costs(scn: &Scenario, d: &[f64], cost_mult: &[f64], ledger: &
         let build = phase.start as usize..(phase.start + phase.build_years) as usize;
         for t in build.filter(|&t| t < h) {
             let k = cost_mult[t];
+            let [land, works_bearer, _] = scn.bearers_at(t as u32);
             let acquisition = land_acq * per_year * k;
-            ledger.bear_land(&costs.land_acquisition.bearer, t, acquisition);
+            ledger.bear_land(land, t, acquisition);
             let works = infra * per_year * k;
-            ledger.bear(&costs.infrastructure.bearer, t, works, Spend::Capex);
+            ledger.bear(works_bearer, t, works, Spend::Capex);
         }
         let open = (phase.start + phase.build_years) as usize;
         first_open = first_open.min(open);
         for t in open..h {
             let amount = ops_per_mu * phase.area_mu * cost_mult[t];
-            ledger.bear(&costs.operations.bearer, t, amount, Spend::Opex);
+            ledger.bear(scn.bearers_at(t as u32)[2], t, amount, Spend::Opex);
         }
     }
     for t in first_open..h {
         let amount = ops_per_year * cost_mult[t];
-        ledger.bear(&costs.operations.bearer, t, amount, Spend::Opex);
+        ledger.bear(scn.bearers_at(t as u32)[2], t, amount, Spend::Opex);
     }
 }
 
@@ -115,7 +120,8 @@ mod tests {
         let mut land = [0.0; 4];
         let mut ledger = CostLedger {
             horizon: 2,
-            equity: &[0.75, 0.25],
+            regions: 2,
+            equity: &[0.75, 0.25, 0.75, 0.25],
             costs_borne: &mut borne,
             pdc_capex: &mut capex,
             pdc_opex: &mut opex,
@@ -151,7 +157,8 @@ bearer = "equity"
         let mut land = [0.0; 8];
         let mut ledger = CostLedger {
             horizon: h,
-            equity: &[0.6, 0.4],
+            regions: 2,
+            equity: &[0.6, 0.4, 0.6, 0.4, 0.6, 0.4, 0.6, 0.4],
             costs_borne: &mut borne,
             pdc_capex: &mut capex,
             pdc_opex: &mut opex,

@@ -5,7 +5,7 @@
 //! Each prospective firm reads its own block of the `firms` stream
 //! ([`streams::firm_word_pos`]) and carries its own generator of yearly shocks, so
 //! its whole life depends only on the path, its arrival year and its order among
-//! that year's arrivals (docs/model.md §11).
+//! that year's arrivals (docs/model.md §10).
 
 use rand::Rng;
 use rand::rngs::{ChaCha8Rng, Xoshiro256PlusPlus};

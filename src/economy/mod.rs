@@ -12,6 +12,7 @@
 mod company;
 mod costs;
 mod effects;
+mod eras;
 mod firms;
 mod poisson;
 mod taxes;
@@ -27,6 +28,7 @@ use crate::streams::{self, Streams, unit_from_u64};
 use company::{Books, Company};
 use costs::CostLedger;
 use effects::Effects;
+use eras::Eras;
 use firms::{Arrivals, FirmPool, Land, Market, SectorParams};
 use taxes::TaxParams;
 
@@ -47,8 +49,12 @@ pub struct EconomyPath {
     pub horizon: usize,
     /// Number of regions.
     pub regions: usize,
-    /// Equity share of each region.
+    /// Equity share of each region before any dated change (the `[company]`
+    /// equity, fixed or from contributions); see [`EconomyPath::equity_at`].
     pub equity: Vec<f64>,
+    /// Equity share of each region in force each year, year-major (`[t * regions
+    /// + r]`): the last dated change's equity, else `equity`.
+    pub equity_by_year: Vec<f64>,
     /// Discount rate of each region on this path.
     pub discount_rate: Vec<f64>,
     /// Outside option of each region on this path.
@@ -152,6 +158,8 @@ impl EconomyPath {
             v.clear();
             v.resize(regions * horizon, 0.0);
         }
+        self.equity_by_year.clear();
+        self.equity_by_year.resize(regions * horizon, 0.0);
         for v in [
             &mut self.tax_pool,
             &mut self.land_pool,
@@ -178,6 +186,16 @@ impl EconomyPath {
         self.firm_years = 0;
     }
 
+    /// Equity shares in force in year `t` (the base `equity` when the yearly
+    /// shares are not filled in, as in a path built by hand).
+    #[inline]
+    pub fn equity_at(&self, t: usize) -> &[f64] {
+        let n = self.regions;
+        self.equity_by_year
+            .get(t * n..(t + 1) * n)
+            .unwrap_or(&self.equity)
+    }
+
     /// Region series `r` of a region × year vector.
     #[inline]
     pub fn row<'a>(&self, v: &'a [f64], r: usize) -> &'a [f64] {
@@ -201,6 +219,8 @@ pub struct Workspace {
     /// prices).
     price: Vec<f64>,
     effects: Effects,
+    /// The tax parameters and sector rates of each era of dated changes.
+    eras: Eras,
     /// The path's results.
     pub out: EconomyPath,
 }
@@ -245,6 +265,13 @@ pub fn simulate_path(scn: &Scenario, horizon: u32, streams: &Streams, p: u64, ws
     let values = effects::contributions(scn, d, h, &mut ws.effects, out);
     effects::equity(scn.company.equity.as_deref(), &values, &mut out.equity);
     at_prices(&ws.price, &mut ws.effects, out);
+    for t in 0..h {
+        let e = scn
+            .change_at(t as u32)
+            .and_then(|c| c.equity.as_deref())
+            .unwrap_or(&out.equity);
+        out.equity_by_year[t * n..(t + 1) * n].copy_from_slice(e);
+    }
 
     // §3 costs by bearer; §4 loans on the PDC's capex.
     ws.books.reset(h);
@@ -254,7 +281,8 @@ pub fn simulate_path(scn: &Scenario, horizon: u32, streams: &Streams, p: u64, ws
         &ws.effects.cost_mult,
         &mut CostLedger {
             horizon: h,
-            equity: &out.equity,
+            regions: n,
+            equity: &out.equity_by_year,
             costs_borne: &mut out.costs_borne,
             pdc_capex: &mut ws.books.capex,
             pdc_opex: &mut ws.books.opex,
@@ -279,6 +307,8 @@ pub fn simulate_path(scn: &Scenario, horizon: u32, streams: &Streams, p: u64, ws
 
     // §6 tax parameters; §5 sectors, land and arrivals.
     let tax = TaxParams::resolve(scn, d);
+    ws.eras.resolve(scn, d, tax);
+    let mut era = 0;
     ws.sectors.clear();
     ws.sector_cdf.clear();
     let mut cum = 0.0;
@@ -306,8 +336,12 @@ pub fn simulate_path(scn: &Scenario, horizon: u32, streams: &Streams, p: u64, ws
         let tu = t as u32;
         let p_t = ws.price[t];
         let market = market.at_price(p_t);
-        let tax = tax.at_price(p_t);
         pdc.rent = rent * p_t;
+        // The taxes of the era in force (MODEL.md §6, dated changes), at the year's
+        // price level.
+        ws.eras.advance(&mut era, tu, &mut ws.sectors);
+        let era_now = ws.eras.get(era);
+        let tax = era_now.tax.at_price(p_t);
         // Macro shock m_t = φ m_{t−1} + σ_m ε_t, drawn every year.
         let eps_m: f64 = StandardNormal.sample(&mut macro_rng);
         macro_level = phi * macro_level + sigma_m * eps_m;
@@ -379,7 +413,7 @@ pub fn simulate_path(scn: &Scenario, horizon: u32, streams: &Streams, p: u64, ws
                 y.displaced_tax - market.freed_land_value * sales.freed_at_home_mu;
         }
         out.tax_provincial[t] = y.provincial;
-        if let Some(to) = scn.taxes.provincial.to {
+        if let Some(to) = era_now.to {
             out.provincial[to * h + t] += y.provincial;
         }
 
@@ -387,7 +421,7 @@ pub fn simulate_path(scn: &Scenario, horizon: u32, streams: &Streams, p: u64, ws
         let contributions: f64 = (0..n).map(|r| out.cash_contributions[r * h + t]).sum();
         let c = pdc.year(t, &ws.books, contributions, y.revenue, y.occupied);
         for r in 0..n {
-            let e = out.equity[r];
+            let e = out.equity_by_year[t * n + r];
             out.capital_calls[r * h + t] += e * c.call;
             out.dividends[r * h + t] += e * c.dividend;
             out.terminal[r * h + t] += e * c.terminal;
@@ -803,6 +837,27 @@ mod tests {
                 }
             }
             assert!(displaced_seen, "path {p}: displacement 1 displaces someone");
+        }
+    }
+
+    #[test]
+    fn dated_changes_leave_every_firm_draw_unchanged() {
+        // Taxes, sector rates, equity and bearers that change from 2005 do not touch
+        // arrivals or any firm's life (common random numbers).
+        let base = variant("arrival_rate = 6", "");
+        let changed = variant(
+            "arrival_rate = 6",
+            "[[changes]]\nyear = 2005\n[changes.taxes]\nvat_local_share = 0.25\n\
+             [changes.sectors.s]\nvat_rate = 0.06\n[changes.company]\n\
+             equity = { a = 1.0, b = 0.0 }\n[changes.costs]\noperations = { bearer = \"a\" }",
+        );
+        assert_eq!(changed.changes.len(), 1);
+        for p in 0..4 {
+            assert_eq!(
+                survivors(&base, 12, p),
+                survivors(&changed, 12, p),
+                "path {p}"
+            );
         }
     }
 

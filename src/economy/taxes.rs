@@ -3,7 +3,7 @@
 //! firm-year's taxes split into total, local, retained and rebated.
 
 use super::{M2_PER_MU, MAX_LOSS_CARRY};
-use crate::scenario::Scenario;
+use crate::scenario::{IitSchedule, Scenario, Taxes};
 
 /// The tax parameters resolved for one path.
 #[derive(Debug, Clone, Copy)]
@@ -28,9 +28,9 @@ pub(super) struct TaxParams {
     pub(super) cit_statutory: f64,
     /// The province's share of each tax's local part.
     pub(super) take: Take,
-    /// The average wage in yuan and the social insurance share the IIT schedule
-    /// is applied to; `None` with a flat rate.
-    pub(super) iit_schedule: Option<(f64, f64)>,
+    /// The IIT schedule, the average wage in yuan and the social insurance share
+    /// the schedule is applied to; `None` with a flat rate.
+    pub(super) iit_schedule: Option<(IitSchedule, f64, f64)>,
 }
 
 /// The province's share of the local part of each tax kind.
@@ -67,11 +67,34 @@ const IIT_BRACKETS: [(f64, f64, f64); 7] = [
 /// deduction of taxable's bracket (3% … 45%), 0 when taxable ≤ 0.
 pub fn iit_yuan(wage: f64, social_insurance: f64) -> f64 {
     let taxable = wage * (1.0 - social_insurance) - IIT_STANDARD_DEDUCTION;
+    bracket_tax(taxable, &IIT_BRACKETS)
+}
+
+/// Monthly standard deduction of the IIT on wages from 1 September 2011 to 2018,
+/// yuan.
+pub const IIT_2011_MONTHLY_DEDUCTION: f64 = 3_500.0;
+
+/// The monthly IIT schedule on wages of 1 September 2011 – 2018 (个人所得税法 as
+/// amended 30 June 2011): (upper bound of monthly taxable income, rate, quick
+/// deduction), in yuan.
+const IIT_2011_BRACKETS: [(f64, f64, f64); 7] = [
+    (1_500.0, 0.03, 0.0),
+    (4_500.0, 0.10, 105.0),
+    (9_000.0, 0.20, 555.0),
+    (35_000.0, 0.25, 1_005.0),
+    (55_000.0, 0.30, 2_755.0),
+    (80_000.0, 0.35, 5_505.0),
+    (f64::INFINITY, 0.45, 13_505.0),
+];
+
+/// The tax of `taxable` income under `brackets` (upper bound, rate, quick
+/// deduction): 0 when taxable ≤ 0.
+fn bracket_tax(taxable: f64, brackets: &[(f64, f64, f64); 7]) -> f64 {
     if taxable <= 0.0 {
         return 0.0;
     }
-    let last = IIT_BRACKETS[IIT_BRACKETS.len() - 1];
-    let (_, rate, quick) = IIT_BRACKETS
+    let last = brackets[brackets.len() - 1];
+    let (_, rate, quick) = brackets
         .iter()
         .copied()
         .find(|&(upper, _, _)| taxable <= upper)
@@ -79,16 +102,42 @@ pub fn iit_yuan(wage: f64, social_insurance: f64) -> f64 {
     taxable * rate - quick
 }
 
+/// Yearly IIT of one worker with `wage` yuan a year, paying `social_insurance` of
+/// it in social insurance contributions, under the 2011 schedule (the wage paid
+/// evenly over 12 months).
+///
+/// # Formula
+/// monthly taxable = wage × (1 − social insurance) / 12 − 3 500; IIT = 12 ×
+/// (monthly taxable × rate − quick deduction of its bracket), 0 when taxable ≤ 0.
+pub fn iit_yuan_2011(wage: f64, social_insurance: f64) -> f64 {
+    let monthly = wage * (1.0 - social_insurance) / 12.0 - IIT_2011_MONTHLY_DEDUCTION;
+    12.0 * bracket_tax(monthly, &IIT_2011_BRACKETS)
+}
+
+/// Yearly IIT of one worker under `schedule` ([`iit_yuan_2011`], [`iit_yuan`]).
+pub fn iit_yuan_under(schedule: IitSchedule, wage: f64, social_insurance: f64) -> f64 {
+    match schedule {
+        IitSchedule::Y2011 => iit_yuan_2011(wage, social_insurance),
+        IitSchedule::Y2019 => iit_yuan(wage, social_insurance),
+    }
+}
+
 impl TaxParams {
-    /// Reads the path's values of the scenario's tax parameters.
+    /// Reads the path's values of the scenario's base tax parameters (`[taxes]`).
+    pub(super) fn resolve(scn: &Scenario, d: &[f64]) -> TaxParams {
+        TaxParams::resolve_taxes(scn, &scn.taxes, d)
+    }
+
+    /// Reads the path's values of the tax parameters `taxes` (the base ones or
+    /// those of a dated change).
     ///
     /// # Formula
     /// surcharges = urban maintenance + education + local education rates;
     /// land use per mu = rate per m² × 10 000/15 m² / yuan per money unit;
     /// property rate = rate × (1 − deduction); IIT rate = the flat rate, or
-    /// IIT(w) / w at the average wage w in yuan ([`iit_yuan`]).
-    pub(super) fn resolve(scn: &Scenario, d: &[f64]) -> TaxParams {
-        let taxes = &scn.taxes;
+    /// IIT(w) / w at the average wage w in yuan under the schedule in force
+    /// ([`iit_yuan_under`]).
+    pub(super) fn resolve_taxes(scn: &Scenario, taxes: &Taxes, d: &[f64]) -> TaxParams {
         let rebate_share = taxes.rebate_share.get(d);
         let rebate_years = taxes.rebate_years;
         let (iit_rate, iit_schedule) = match taxes.iit_rate {
@@ -97,8 +146,8 @@ impl TaxParams {
                 let wage = scn.firms.average_wage.get(d) * scn.yuan_per_unit;
                 let social_insurance = taxes.iit_social_insurance_share.get(d);
                 (
-                    iit_yuan(wage, social_insurance) / wage,
-                    Some((wage, social_insurance)),
+                    iit_yuan_under(taxes.iit_schedule, wage, social_insurance) / wage,
+                    Some((taxes.iit_schedule, wage, social_insurance)),
                 )
             }
         };
@@ -140,10 +189,10 @@ impl TaxParams {
     /// does not move. At `price` = 1 the parameters come back bit for bit.
     pub(super) fn at_price(&self, price: f64) -> TaxParams {
         match self.iit_schedule {
-            Some((wage, social_insurance)) => {
+            Some((schedule, wage, social_insurance)) => {
                 let wage = wage * price;
                 TaxParams {
-                    iit_rate: iit_yuan(wage, social_insurance) / wage,
+                    iit_rate: iit_yuan_under(schedule, wage, social_insurance) / wage,
                     ..*self
                 }
             }
@@ -365,7 +414,7 @@ to = "a"
         // 2 520 = 6 480, 4.32% (the deduction and brackets are statutory yuan).
         let base = TaxParams {
             iit_rate: 0.0148,
-            iit_schedule: Some((100_000.0, 0.0)),
+            iit_schedule: Some((IitSchedule::Y2019, 100_000.0, 0.0)),
             ..params(Take::default())
         };
         assert!((base.at_price(1.0).iit_rate - 0.0148).abs() < 1e-15);
@@ -393,6 +442,28 @@ to = "a"
         }
         let top = iit_yuan(2_060_000.0, 0.0);
         assert!((top - (2_000_000.0 * 0.45 - 181_920.0)).abs() < 1e-9);
+    }
+
+    #[test]
+    fn iit_follows_the_2011_schedule() {
+        // 100 000 yuan with 10.5% social insurance: 7 458.33 a month − 3 500 =
+        // 3 958.33 at 10% less 105 = 290.83 a month, 3 490 a year.
+        assert!((iit_yuan_2011(100_000.0, 0.105) - 3_490.0).abs() < 1e-9);
+        // At or below 3 500 a month nothing is due.
+        assert_eq!(iit_yuan_2011(42_000.0, 0.0), 0.0);
+        // The brackets join continuously (the quick deductions are the official ones).
+        for (upper, _, _) in &IIT_2011_BRACKETS[..6] {
+            let wage = 12.0 * (IIT_2011_MONTHLY_DEDUCTION + upper);
+            let (below, above) = (iit_yuan_2011(wage, 0.0), iit_yuan_2011(wage + 1e-6, 0.0));
+            assert!((above - below).abs() < 1e-3, "{upper}: {below} vs {above}");
+        }
+        // The schedule is chosen by name.
+        let w = 300_000.0;
+        assert_eq!(
+            iit_yuan_under(IitSchedule::Y2011, w, 0.1),
+            iit_yuan_2011(w, 0.1)
+        );
+        assert_eq!(iit_yuan_under(IitSchedule::Y2019, w, 0.1), iit_yuan(w, 0.1));
     }
 
     fn params(take: Take) -> TaxParams {

@@ -50,6 +50,9 @@ pub struct ScenarioFile {
     /// Whether money is in constant or current prices.
     #[serde(default)]
     pub prices: PricesFile,
+    /// Dated changes of taxes, equity and cost bearers, in increasing years.
+    #[serde(default)]
+    pub changes: Vec<ChangeFile>,
 }
 
 /// `[prices]`: whether the file's money is in constant prices of the start year
@@ -74,6 +77,120 @@ pub enum PriceBasisFile {
     Real,
     /// Current prices of each year.
     Nominal,
+}
+
+/// `[[changes]]`: what changes from a calendar year on (inclusive). A field left
+/// out keeps the value in force before the change.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChangeFile {
+    /// Calendar year from which the change holds.
+    pub year: i64,
+    /// Free text (what changed and the source).
+    #[serde(default)]
+    pub note: String,
+    /// Fields of `[taxes]` (and `[taxes.province]`) that change.
+    #[serde(default)]
+    pub taxes: ChangeTaxesFile,
+    /// Per-sector tax rates that change, by sector name.
+    #[serde(default)]
+    pub sectors: BTreeMap<String, ChangeSectorFile>,
+    /// The company's equity from the year on.
+    #[serde(default)]
+    pub company: ChangeCompanyFile,
+    /// Cost bearers from the year on.
+    #[serde(default)]
+    pub costs: ChangeCostsFile,
+}
+
+/// `[changes.taxes]`: the fields of `[taxes]` that can change (rebates cannot).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChangeTaxesFile {
+    /// Local share of VAT.
+    pub vat_local_share: Option<Num>,
+    /// Local share of CIT.
+    pub cit_local_share: Option<Num>,
+    /// A flat effective IIT rate on the wage bill from the year on.
+    pub iit_rate: Option<Num>,
+    /// Local share of IIT.
+    pub iit_local_share: Option<Num>,
+    /// 城建税 rate on VAT.
+    pub urban_maintenance_rate: Option<Num>,
+    /// Education surcharge rate on VAT.
+    pub education_rate: Option<Num>,
+    /// Local education surcharge rate on VAT.
+    pub local_education_rate: Option<Num>,
+    /// Urban land use tax, yuan per m² per year.
+    pub land_use_tax_per_m2: Option<Num>,
+    /// Property tax rate.
+    pub property_tax_rate: Option<Num>,
+    /// Deduction from the building value before property tax.
+    pub property_tax_deduction: Option<Num>,
+    /// The province's take of VAT, CIT and IIT (unless this change's
+    /// `[changes.taxes.province]` sets a kind).
+    pub provincial_take: Option<Num>,
+    /// Statutory CIT rate.
+    pub cit_statutory_rate: Option<Num>,
+    /// Employee social insurance share of the wage, deducted before IIT.
+    pub iit_social_insurance_share: Option<Num>,
+    /// The IIT schedule from the year on (replaces a flat `iit_rate` in force).
+    pub iit_schedule: Option<IitScheduleFile>,
+    /// The provincial take per kind and its recipient.
+    #[serde(default)]
+    pub province: ProvinceFile,
+}
+
+/// `[changes.sectors.<name>]`: a sector's tax rates from the year on.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChangeSectorFile {
+    /// VAT rate on value added.
+    pub vat_rate: Option<Num>,
+    /// Corporate income tax rate.
+    pub cit_rate: Option<Num>,
+}
+
+/// `[changes.company]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChangeCompanyFile {
+    /// Equity shares per region id from the year on.
+    pub equity: Option<BTreeMap<String, f64>>,
+}
+
+/// `[changes.costs]`: who bears each cost from the year on (amounts do not change).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChangeCostsFile {
+    /// Bearer of 征地拆迁.
+    pub land_acquisition: Option<BearerFile>,
+    /// Bearer of 七通一平.
+    pub infrastructure: Option<BearerFile>,
+    /// Bearer of operations.
+    pub operations: Option<BearerFile>,
+}
+
+/// A cost's bearer, as in `[costs]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BearerFile {
+    /// `company`, `equity`, `shares` or a region id.
+    pub bearer: String,
+    /// Shares per region id when `bearer = "shares"`.
+    pub shares: Option<BTreeMap<String, f64>>,
+}
+
+/// The progressive IIT schedule on wages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum IitScheduleFile {
+    /// 3,500 yuan a month deducted, 7 monthly brackets 3%–45% (1 September 2011 –
+    /// 2018).
+    #[serde(rename = "2011")]
+    Y2011,
+    /// 60,000 yuan a year deducted, 7 annual brackets 3%–45% (since 2019).
+    #[serde(rename = "2019")]
+    Y2019,
 }
 
 /// `[outcome]`: how the regions' outcomes are valued.
@@ -647,6 +764,8 @@ pub struct TaxesFile {
     /// The provincial take per tax kind and who receives it.
     #[serde(default)]
     pub province: ProvinceFile,
+    /// The progressive IIT schedule: `"2011"` or `"2019"` (default).
+    pub iit_schedule: Option<IitScheduleFile>,
 }
 impl Default for TaxesFile {
     fn default() -> Self {
@@ -666,6 +785,7 @@ impl Default for TaxesFile {
             cit_statutory_rate: d_cit_statutory(),
             iit_social_insurance_share: None,
             province: ProvinceFile::default(),
+            iit_schedule: None,
         }
     }
 }
@@ -875,8 +995,11 @@ pub enum StakeIncomeFile {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PeriodFile {
-    /// `[first, last]` year of cooperation.
-    pub years: [i64; 2],
+    /// `[first, last]` year of cooperation (or give `calendar_years`).
+    pub years: Option<[i64; 2]>,
+    /// `[first, last]` calendar year (or give `years`): year y is year of
+    /// cooperation y − start_year + 1.
+    pub calendar_years: Option<[i64; 2]>,
     /// Fixed shares for the period (or give `formula`).
     pub shares: Option<BTreeMap<String, f64>>,
     /// Formula for the period (or give `shares`).

@@ -125,6 +125,9 @@ pub const MAX_LAND_TERM_YEARS: u32 = 100;
 /// years stays well inside the double range (1.5^1000 ≈ 10^176, 2^−1000 ≈ 10^−301).
 pub const MAX_CONTINUATION_SETTLE_YEAR: u32 = 1000;
 
+/// Most dated changes (`[[changes]]`) in a scenario.
+pub const MAX_CHANGES: usize = 100;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -168,6 +171,7 @@ mod tests {
             format!("| `MAX_RESULT_MAGNITUDE` | {MAX_RESULT_MAGNITUDE:e} |"),
             format!("| `MAX_LAND_TERM_YEARS` | {MAX_LAND_TERM_YEARS} |"),
             format!("| `MAX_CONTINUATION_SETTLE_YEAR` | {MAX_CONTINUATION_SETTLE_YEAR} |"),
+            format!("| `MAX_CHANGES` | {MAX_CHANGES} |"),
             format!("| `land_term_years` | integer | `50` | 1 – {MAX_LAND_TERM_YEARS} |"),
             format!("| `horizon` | integer | `30` | 1 – {MAX_HORIZON} |"),
             format!("`--horizon YEARS` (1 – {MAX_HORIZON})"),

@@ -78,6 +78,8 @@ pub struct Scenario {
     pub outcome: Outcome,
     /// Whether money is in constant or current prices.
     pub prices: Prices,
+    /// Dated changes, in strictly increasing years (empty: nothing changes).
+    pub changes: Vec<Change>,
 }
 
 /// `[prices]`: the price basis of every amount of money (docs/model.md §11).
@@ -95,6 +97,46 @@ pub enum Prices {
         /// Yearly inflation of the price level, drawn once per path.
         inflation: Value,
     },
+}
+
+/// A dated change (`[[changes]]`): the tax parameters, sector tax rates, equity
+/// and cost bearers in force from `year` on, each complete (a field the change
+/// does not name keeps the value in force before it).
+#[derive(Debug, Clone)]
+pub struct Change {
+    /// Year index (from the start year) from which the change holds.
+    pub year: u32,
+    /// Free text.
+    pub note: String,
+    /// The taxes in force.
+    pub taxes: Taxes,
+    /// Each sector's tax rates in force, in sector order.
+    pub sectors: Vec<SectorTaxes>,
+    /// Fixed equity shares in force (None: the equity of `[company]`, fixed or
+    /// derived from contributions, still holds).
+    pub equity: Option<Vec<f64>>,
+    /// The cost bearers in force.
+    pub bearers: Bearers,
+}
+
+/// A sector's tax rates, which a dated change may set.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SectorTaxes {
+    /// VAT rate.
+    pub vat_rate: Value,
+    /// CIT rate.
+    pub cit_rate: Value,
+}
+
+/// Who bears each cost category.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bearers {
+    /// 征地拆迁.
+    pub land_acquisition: Bearer,
+    /// 七通一平.
+    pub infrastructure: Bearer,
+    /// 建设运营.
+    pub operations: Bearer,
 }
 
 /// `[outcome]`: how the regions' outcomes are valued (MODEL.md §8).
@@ -483,6 +525,19 @@ pub struct Taxes {
     pub iit_social_insurance_share: Value,
     /// The provincial take per tax kind and its recipient.
     pub provincial: ProvincialTake,
+    /// The progressive IIT schedule (unless `iit_rate` is flat).
+    pub iit_schedule: IitSchedule,
+}
+
+/// The progressive IIT schedule on wages (MODEL.md §6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum IitSchedule {
+    /// 1 September 2011 – 2018: 3,500 yuan a month deducted, 7 monthly brackets
+    /// 3%–45%.
+    Y2011,
+    /// Since 2019: 60,000 yuan a year deducted, 7 annual brackets 3%–45%.
+    #[default]
+    Y2019,
 }
 
 /// The share of each tax's local part taken by the province (MODEL.md §6).
@@ -674,6 +729,32 @@ impl Scenario {
     /// Number of regions.
     pub fn n_regions(&self) -> usize {
         self.regions.len()
+    }
+
+    /// The dated change in force in year index `t`: the last one whose year is
+    /// ≤ t (None: the base tables hold).
+    pub fn change_at(&self, t: u32) -> Option<&Change> {
+        let k = self.changes.partition_point(|c| c.year <= t);
+        k.checked_sub(1).map(|i| &self.changes[i])
+    }
+
+    /// The cost bearers in force in year index `t`: land acquisition,
+    /// infrastructure, operations.
+    pub fn bearers_at(&self, t: u32) -> [&Bearer; 3] {
+        match self.change_at(t) {
+            Some(c) => {
+                let b = &c.bearers;
+                [&b.land_acquisition, &b.infrastructure, &b.operations]
+            }
+            None => {
+                let c = &self.costs;
+                [
+                    &c.land_acquisition.bearer,
+                    &c.infrastructure.bearer,
+                    &c.operations.bearer,
+                ]
+            }
+        }
     }
 
     /// Calendar year of year index `t`.

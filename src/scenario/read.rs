@@ -9,7 +9,8 @@
 use super::Problem;
 use super::file::ScenarioFile;
 use super::limits::{
-    MAX_ALTERNATIVES, MAX_CONTRIBUTIONS, MAX_PHASES, MAX_READ_PASSES, MAX_REREAD_BYTES, MAX_SECTORS,
+    MAX_ALTERNATIVES, MAX_CHANGES, MAX_CONTRIBUTIONS, MAX_PHASES, MAX_READ_PASSES,
+    MAX_REREAD_BYTES, MAX_SECTORS,
 };
 use super::locate::{self, Step, steps};
 
@@ -173,11 +174,12 @@ fn truncate_long_arrays<'t>(
     text: &'t str,
     locator: &mut Option<locate::Locator<'t>>,
 ) -> Vec<Problem> {
-    let limits: [(&str, usize, &str); 4] = [
+    let limits: [(&str, usize, &str); 5] = [
         ("park.phases", MAX_PHASES, "phases"),
         ("contributions", MAX_CONTRIBUTIONS, "contributions"),
         ("firms.sectors", MAX_SECTORS, "sectors"),
         ("sharing", MAX_ALTERNATIVES, "alternatives"),
+        ("changes", MAX_CHANGES, "changes"),
     ];
     let mut problems = Vec::new();
     for (field, max, what) in limits {

@@ -128,17 +128,41 @@ impl Checker {
                 );
                 for (j, p) in periods.iter().enumerate() {
                     let pf = format!("{field}.periods[{j}]");
-                    let [first, last] = p.years;
+                    // Calendar years are years of cooperation counted from the start year.
+                    let offset = i64::from(self.start_year) - 1;
+                    let (key, [first, last], shift) = match (p.years, p.calendar_years) {
+                        (Some(y), None) => ("years", y, 0),
+                        (None, Some([a, b])) => (
+                            "calendar_years",
+                            [a.saturating_sub(offset), b.saturating_sub(offset)],
+                            offset,
+                        ),
+                        (Some(y), Some(_)) => {
+                            self.problem(
+                                format!("{pf}.calendar_years"),
+                                "expected either `years` (of cooperation) or `calendar_years`, not both",
+                            );
+                            ("years", y, 0)
+                        }
+                        (None, None) => {
+                            self.problem(
+                                format!("{pf}.years"),
+                                "expected `years = [first, last]` (years of cooperation) or `calendar_years = [first, last]`",
+                            );
+                            ("years", [next, next], 0)
+                        }
+                    };
                     if first != next || last < first {
+                        let (n, f, l) = (next + shift, first + shift, last + shift);
                         self.problem(
-                            format!("{pf}.years"),
-                            format!("expected [{next}, n] with n ≥ {next} (periods contiguous from year 1), found [{first}, {last}]"),
+                            format!("{pf}.{key}"),
+                            format!("expected [{n}, n] with n ≥ {n} (periods contiguous from year 1 of cooperation, which is {}), found [{f}, {l}]", self.start_year),
                         );
                     }
+                    next = last.saturating_add(1);
                     // Checked in the type it is read into: a year past u32 must not wrap.
-                    let first = self.int(&format!("{pf}.years[0]"), first, 1, MAX_SCHEDULE_YEAR);
-                    let last = self.int(&format!("{pf}.years[1]"), last, 1, MAX_SCHEDULE_YEAR);
-                    next = p.years[1].saturating_add(1);
+                    let first = self.int(&format!("{pf}.{key}[0]"), first, 1, MAX_SCHEDULE_YEAR);
+                    let last = self.int(&format!("{pf}.{key}[1]"), last, 1, MAX_SCHEDULE_YEAR);
                     let formula =
                         self.shares_or_formula(&pf, p.shares.as_ref(), p.formula.as_deref(), depth);
                     out.push(Period {
@@ -385,6 +409,45 @@ mod tests {
     }
 
     #[test]
+    fn schedule_periods_may_be_given_in_calendar_years() {
+        let mut c = checker();
+        // Start year 2018: 2018–2020 are years 1–3 of cooperation.
+        let alts = alternatives(
+            &mut c,
+            &with_tax(
+                r#"{ kind = "schedule", periods = [
+                    { calendar_years = [2018, 2020], shares = { zhejiang = 0.5, jilin = 0.5 } },
+                    { calendar_years = [2021, 9999], formula = { kind = "equity" } },
+                ] }"#,
+            ),
+        );
+        assert_eq!(problems(&c), [] as [String; 0]);
+        let Formula::Schedule { periods } = &alts[0].tax else {
+            panic!("a schedule")
+        };
+        let years: Vec<_> = periods.iter().map(|p| (p.first, p.last)).collect();
+        assert_eq!(years, [(1, 3), (4, 9999 - 2017)]);
+        alternatives(
+            &mut c,
+            &with_tax(
+                r#"{ kind = "schedule", periods = [
+                    { calendar_years = [2019, 2020], shares = { zhejiang = 0.5, jilin = 0.5 } },
+                    { years = [4, 5], calendar_years = [2021, 2022], formula = { kind = "equity" } },
+                    { shares = { zhejiang = 0.5, jilin = 0.5 } },
+                ] }"#,
+            ),
+        );
+        assert_eq!(
+            problems(&c),
+            [
+                "sharing[0].tax.periods[0].calendar_years: expected [2018, n] with n ≥ 2018 (periods contiguous from year 1 of cooperation, which is 2018), found [2019, 2020]",
+                "sharing[0].tax.periods[1].calendar_years: expected either `years` (of cooperation) or `calendar_years`, not both",
+                "sharing[0].tax.periods[2].years: expected `years = [first, last]` (years of cooperation) or `calendar_years = [first, last]`",
+            ]
+        );
+    }
+
+    #[test]
     fn schedule_periods_must_be_contiguous_from_year_one() {
         let mut c = checker();
         alternatives(
@@ -400,8 +463,8 @@ mod tests {
         assert_eq!(
             problems(&c),
             [
-                "sharing[0].tax.periods[0].years: expected [1, n] with n ≥ 1 (periods contiguous from year 1), found [2, 5]",
-                "sharing[0].tax.periods[1].years: expected [6, n] with n ≥ 6 (periods contiguous from year 1), found [6, 4]",
+                "sharing[0].tax.periods[0].years: expected [1, n] with n ≥ 1 (periods contiguous from year 1 of cooperation, which is 2018), found [2, 5]",
+                "sharing[0].tax.periods[1].years: expected [6, n] with n ≥ 6 (periods contiguous from year 1 of cooperation, which is 2018), found [6, 4]",
                 "sharing[0].tax.periods[2]: expected exactly one of `shares` or `formula`",
             ]
         );

@@ -16,6 +16,7 @@
 //! registered is part of the results (their field paths key their random streams).
 
 mod actors;
+mod changes;
 mod check;
 mod company;
 mod firms;
@@ -50,6 +51,16 @@ pub fn validate(raw: ScenarioFile) -> Result<Scenario, Vec<Problem>> {
     let outcome = outcome::outcome(&mut c, &raw.outcome);
     outcome::continuation_settles(&mut c, &outcome, &alternatives);
     let prices = outcome::prices(&mut c, &raw.prices);
+    // Last, so that the base tables' inputs keep their registration order.
+    let changes = changes::changes(
+        &mut c,
+        &raw.changes,
+        &changes::Base {
+            taxes: &taxes,
+            sectors: &firms.sectors,
+            costs: &costs,
+        },
+    );
 
     if !c.problems.is_empty() {
         return Err(c.problems);
@@ -77,6 +88,7 @@ pub fn validate(raw: ScenarioFile) -> Result<Scenario, Vec<Problem>> {
         source: String::new(),
         outcome,
         prices,
+        changes,
     };
     if let Some(p) = arrivals_problem(&scenario, scenario.simulation.horizon) {
         return Err(vec![p]);

@@ -3,7 +3,7 @@
 
 use super::super::file::{D_IIT_SOCIAL_INSURANCE, Num, ProvinceFile, TaxesFile};
 use super::super::limits::MAX_REBATE_YEARS;
-use super::super::{ProvincialTake, Taxes};
+use super::super::{IitSchedule, ProvincialTake, Taxes};
 use super::check::{Checker, Rule};
 use crate::sampling::Value;
 
@@ -61,7 +61,17 @@ pub(super) fn taxes(c: &mut Checker, tx: &TaxesFile) -> Taxes {
         ),
         iit_social_insurance_share: Value::Fixed(D_IIT_SOCIAL_INSURANCE),
         provincial: ProvincialTake::NONE,
+        iit_schedule: tx
+            .iit_schedule
+            .map_or(IitSchedule::Y2019, super::changes::schedule),
     };
+    if tx.iit_schedule.is_some() && taxes.iit_rate.is_some() {
+        c.problem(
+            "taxes.iit_schedule",
+            "expected no IIT schedule with a flat `iit_rate` (the flat rate replaces the \
+             schedule); remove one of them",
+        );
+    }
     if let Some(n) = &tx.iit_social_insurance_share {
         if taxes.iit_rate.is_some() {
             c.problem(
