@@ -21,7 +21,7 @@
 
 use crate::economy::EconomyPath;
 use crate::finance;
-use crate::scenario::{Alternative, Continuation};
+use crate::scenario::{Alternative, CapAmount, Continuation, TaxPool};
 use crate::schema::{ParkMetric, ParkSeries, RegionMetric, RegionSeries};
 use crate::sharing::{Formula, MAX_REGIONS, ShareContext, Stake};
 
@@ -70,6 +70,7 @@ pub fn evaluate(
     let mut invested_to_date = [0.0; MAX_REGIONS];
     let mut income = [0.0; MAX_REGIONS];
     let mut calls = [0.0; MAX_REGIONS];
+    let mut cap = CapState::default();
     for t in 0..h {
         for r in 0..n {
             let i = r * h + t;
@@ -92,8 +93,18 @@ pub fn evaluate(
         let mut g_tax = [0.0; MAX_REGIONS];
         let mut g_land = [0.0; MAX_REGIONS];
         let mut g_gdp = [0.0; MAX_REGIONS];
-        alt.tax
-            .allocate(k, econ.tax_pool[t], &ctx, &mut tax[..n], &mut g_tax[..n]);
+        match &alt.pool {
+            None => alt
+                .tax
+                .allocate(k, econ.tax_pool[t], &ctx, &mut tax[..n], &mut g_tax[..n]),
+            Some(rule) => {
+                let restricted = econ.restricted_pool(rule, t);
+                alt.tax
+                    .allocate(k, restricted, &ctx, &mut tax[..n], &mut g_tax[..n]);
+                cap.year(econ, rule, t, &mut tax[..n]);
+                tax[rule.rest_to] += econ.tax_pool[t] - restricted;
+            }
+        }
         alt.land
             .allocate(k, econ.land_pool[t], &ctx, &mut land[..n], &mut g_land[..n]);
         // Principal repaid and stake income handed over (validation allows them
@@ -232,9 +243,68 @@ pub fn evaluate(
             (M::PvContinuation, pv_continuation),
             (M::PvInKind, pv_in_kind),
             (M::ContributionShare, contribution_share[r]),
+            (
+                M::CapReached,
+                f64::from(u8::from(cap.first_bound(r).is_some())),
+            ),
+            (
+                M::CapReachedYear,
+                cap.first_bound(r).map_or(f64::NAN, f64::from),
+            ),
         ] {
             out[m.index()] = value;
         }
+    }
+}
+
+/// The running state of an alternative's cap on one region's cumulative take of
+/// its restricted pool (MODEL.md §7, docs/model.md "Restricted pools and caps").
+#[derive(Debug, Clone, Copy, Default)]
+struct CapState {
+    /// The cap to date.
+    cap: f64,
+    /// What the capped region has taken of the restricted pool to date.
+    taken: f64,
+    /// The capped region and the first year of cooperation the cap bound.
+    bound: Option<(usize, u32)>,
+}
+
+impl CapState {
+    /// Applies the cap of `rule` to year t's allocation of the restricted pool
+    /// (`alloc`, by region): the capped region keeps what fits under the cap, the
+    /// excess goes to `rule.rest_to`.
+    ///
+    /// # Formula
+    /// cap_t = amount, or pre-move years × Σ_{s ≤ t} pre-move taxes of the kinds
+    /// held of the relocated firms arriving in year s; with a_c the capped region's
+    /// allocation, excess = max(0, a_c − max(0, cap_t − taken_{t−1})); the region
+    /// keeps a_c − excess, rest_to receives the excess; taken_t = taken_{t−1} +
+    /// a_c − excess. The cap binds in the first year with excess > 0.
+    fn year(&mut self, econ: &EconomyPath, rule: &TaxPool, t: usize, alloc: &mut [f64]) {
+        let Some(cap) = rule.cap else {
+            return;
+        };
+        self.cap = match cap.amount {
+            CapAmount::Money(x) => x,
+            CapAmount::PreMoveYears(years) => self.cap + years * econ.pre_move(rule, t),
+        };
+        let c = cap.region;
+        let headroom = (self.cap - self.taken).max(0.0);
+        let excess = (alloc[c] - headroom).max(0.0);
+        if excess > 0.0 {
+            alloc[c] -= excess;
+            alloc[rule.rest_to] += excess;
+            if self.bound.is_none() {
+                // The horizon is at most a few hundred years: t + 1 fits in u32.
+                self.bound = Some((c, u32::try_from(t + 1).unwrap_or(u32::MAX)));
+            }
+        }
+        self.taken += alloc[c];
+    }
+
+    /// The first year of cooperation the cap bound, if region `r` is the capped one.
+    fn first_bound(&self, r: usize) -> Option<u32> {
+        self.bound.filter(|&(c, _)| c == r).map(|(_, k)| k)
     }
 }
 
@@ -248,8 +318,10 @@ pub fn evaluate(
 /// evaluated one by one, `Σ_j (a_r(H + j, P (1 + g)^j) + contract flows_r) / (1 + ρ)^j`,
 /// and from K = H + J on the allocation is taken to grow with the pool,
 /// `a_r(K, P (1 + g)^J) / (1 + ρ)^J × (1 + ρ) / (ρ − g)`. The formulas read
-/// the last year's equity, contributions and invested capital. Σ_r = the pool's
-/// own perpetuity, so conservation across alternatives holds.
+/// the last year's equity, contributions and invested capital. Under a restricted
+/// pool the formula splits the restricted part and `rest_to` receives the rest,
+/// both growing from their last-year values. Σ_r = the pool's own perpetuity, so
+/// conservation across alternatives holds.
 fn continuation(
     econ: &EconomyPath,
     alt: &Alternative,
@@ -282,14 +354,27 @@ fn continuation(
     // The horizon is at most a few hundred years: k fits in u32.
     let horizon = u32::try_from(econ.horizon).unwrap_or(u32::MAX);
     let settled = alt.tax.settles_at().max(horizon.saturating_add(1));
-    let (mut pool, mut discount) = (last_pool, 1.0);
+    // A restricted pool and its rest keep the last year's proportions (a cap is
+    // refused with a continuation by validation).
+    let (last_restricted, rest_to) = match &alt.pool {
+        None => (last_pool, None),
+        Some(rule) => (
+            econ.restricted_pool(rule, econ.horizon - 1),
+            Some(rule.rest_to),
+        ),
+    };
+    let (mut pool, mut restricted, mut discount) = (last_pool, last_restricted, 1.0);
     for k in horizon.saturating_add(1)..=settled {
         pool *= 1.0 + growth;
+        restricted *= 1.0 + growth;
         discount /= 1.0 + discount_rate;
         let mut alloc = [0.0; MAX_REGIONS];
         let mut transfers = [0.0; MAX_REGIONS];
         alt.tax
-            .allocate(k, pool, &ctx, &mut alloc[..n], &mut transfers[..n]);
+            .allocate(k, restricted, &ctx, &mut alloc[..n], &mut transfers[..n]);
+        if let Some(r) = rest_to {
+            alloc[r] += pool - restricted;
+        }
         if k < settled {
             alt.tax.contract_flows(k, &stake, &mut alloc[..n]);
             alt.land.contract_flows(k, &stake, &mut alloc[..n]);
@@ -410,6 +495,7 @@ mod tests {
             },
             land: Formula::Equity,
             gdp: Formula::Equity,
+            pool: None,
         }
     }
 

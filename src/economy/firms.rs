@@ -13,7 +13,7 @@ use rand_distr::{Distribution, StandardNormal};
 
 use super::taxes::{self, LossRing, TaxBase, TaxParams};
 use super::{MAX_LOSS_CARRY, NEVER, ramp};
-use crate::scenario::{FirmLand, LandOnExit, LandRevenue, Scenario, Sector};
+use crate::scenario::{FirmLand, LandOnExit, LandRevenue, Scenario, Sector, TaxKind};
 use crate::streams::{self, FIRM_WORDS, firm_slot, unit_from_u64};
 
 /// A sector's parameters resolved for one path.
@@ -84,6 +84,8 @@ pub(super) struct FirmPool {
     /// Year taxable profit first appeared (start of the CIT holiday).
     pub(super) holiday_start: Vec<u32>,
     pub(super) displaced: Vec<bool>,
+    /// Relocated from the origin region (displaced firms are relocated ones).
+    pub(super) relocated: Vec<bool>,
     /// The firm's own generator of yearly shocks ε_{i,t}.
     pub(super) shocks: Vec<Xoshiro256PlusPlus>,
     pub(super) losses: Vec<LossRing>,
@@ -100,6 +102,7 @@ impl FirmPool {
         self.sector.clear();
         self.holiday_start.clear();
         self.displaced.clear();
+        self.relocated.clear();
         self.shocks.clear();
         self.losses.clear();
         self.loss_total.clear();
@@ -118,6 +121,7 @@ impl FirmPool {
         self.sector.swap_remove(i);
         self.holiday_start.swap_remove(i);
         self.displaced.swap_remove(i);
+        self.relocated.swap_remove(i);
         self.shocks.swap_remove(i);
         self.losses.swap_remove(i);
         self.loss_total.swap_remove(i);
@@ -375,6 +379,7 @@ impl Arrivals<'_> {
         pool.holiday_start.push(NEVER);
         let displaced = relocated && unit(firm_slot::DISPLACES) < m.displacement;
         pool.displaced.push(displaced);
+        pool.relocated.push(relocated);
         pool.shocks
             .push(streams::firm_shock_rng(words[firm_slot::SHOCKS]));
         pool.losses.push([0.0; MAX_LOSS_CARRY + 1]);
@@ -411,6 +416,12 @@ pub(super) struct YearTotals {
     pub(super) displaced_tax: f64,
     /// The provincial take.
     pub(super) provincial: f64,
+    /// The pool by firm group (0: the other firms, 1: relocated firms) and tax
+    /// kind ([`TaxKind::index`]), each kind net of its part of the rebates.
+    pub(super) by_kind: [[f64; TaxKind::COUNT]; 2],
+    /// The retained taxes by kind that the year's relocated arrivals paid at home
+    /// in a year before their move.
+    pub(super) pre_move: [f64; TaxKind::COUNT],
 }
 
 /// Runs year `t` of every firm in the pool: its own shock, revenue, profit, taxes.
@@ -472,6 +483,24 @@ pub(super) fn firm_years(
             age,
         });
         y.pool += f.retained - f.rebate;
+        // The rebate is a share of the retained taxes: each kind keeps 1 − share.
+        let kept = if age < tax.rebate_years {
+            1.0 - tax.rebate_share
+        } else {
+            1.0
+        };
+        let group = &mut y.by_kind[usize::from(pool.relocated[i])];
+        for (g, r) in group.iter_mut().zip(&f.retained_by_kind) {
+            *g += kept * r;
+        }
+        // A relocated firm's arrival year: its shock is still 0, so its home taxes
+        // are those of its last years at home.
+        if pool.relocated[i] && age == 0 {
+            let home = home_taxes(sp, tax, land, pool.base_revenue[i], 0.0);
+            for (p, r) in y.pre_move.iter_mut().zip(&home.retained_by_kind) {
+                *p += r;
+            }
+        }
         y.total += f.total;
         y.local += f.local;
         y.rebates += f.rebate;
@@ -481,43 +510,44 @@ pub(super) fn firm_years(
         y.occupied += land;
         if pool.displaced[i] {
             y.displaced_tax +=
-                home_retained(sp, tax, land, pool.base_revenue[i], pool.log_shock[i]);
+                home_taxes(sp, tax, land, pool.base_revenue[i], pool.log_shock[i]).retained;
         }
         y.provincial += f.provincial;
     }
     y
 }
 
-/// The retained local taxes a displaced firm would have paid at home in the year:
-/// it was mature there, so at full scale, with its own shocks but none of the
-/// park's revenue effects, no CIT holiday and no losses to carry (MODEL.md §6).
+/// The taxes a displaced firm would have paid at home in the year (of which the
+/// origin loses the retained local part): it was mature there, so at full scale,
+/// with its own shocks but none of the park's revenue effects, no CIT holiday, no
+/// rebate and no losses to carry (MODEL.md §6). At `log_shock` 0 these are a
+/// relocated firm's pre-move taxes, the base of a pre-move cap.
 ///
 /// # Formula
 /// R = land × revenue_per_mu × exp(X); VAT = rate × ratio × R; CIT = rate ×
 /// max(0, margin × R − fixed cost × land − deductible taxes (surcharges, land
 /// use, property)); retained = local taxes less the provincial take, the origin
 /// taken to have the park's tax system.
-fn home_retained(
+fn home_taxes(
     sp: &SectorParams,
     tax: &TaxParams,
     land: f64,
     base_revenue: f64,
     log_shock: f64,
-) -> f64 {
+) -> taxes::FirmTaxes {
     let revenue = base_revenue * log_shock.exp();
     let vat = sp.vat_rate * sp.value_added_ratio * revenue;
     let profit = sp.profit_margin * revenue
         - sp.fixed_cost_per_mu * land
         - tax.deductible(vat, land, sp.property_tax_per_mu);
-    let f = tax.firm_year(&TaxBase {
+    tax.firm_year(&TaxBase {
         vat,
         cit: sp.cit_rate * profit.max(0.0),
         wage_bill: sp.wage_share * revenue,
         land,
         property_tax_per_mu: sp.property_tax_per_mu,
         age: NEVER,
-    });
-    f.retained
+    })
 }
 
 #[cfg(test)]
@@ -574,6 +604,7 @@ mod tests {
             pool.sector.push(0);
             pool.holiday_start.push(NEVER);
             pool.displaced.push(false);
+            pool.relocated.push(false);
             pool.shocks.push(Xoshiro256PlusPlus::seed_from_u64(0));
             pool.losses.push([0.0; MAX_LOSS_CARRY + 1]);
             pool.loss_total.push(0.0);
@@ -650,6 +681,7 @@ mod tests {
         pool.sector.push(0);
         pool.holiday_start.push(NEVER);
         pool.displaced.push(false);
+        pool.relocated.push(false);
         pool.shocks.push(Xoshiro256PlusPlus::seed_from_u64(0));
         pool.losses.push([0.0; MAX_LOSS_CARRY + 1]);
         pool.loss_total.push(0.0);
@@ -685,6 +717,7 @@ mod tests {
         pool.sector.push(0);
         pool.holiday_start.push(NEVER);
         pool.displaced.push(true);
+        pool.relocated.push(true);
         pool.shocks.push(Xoshiro256PlusPlus::seed_from_u64(0));
         pool.losses.push([0.0; MAX_LOSS_CARRY + 1]);
         pool.loss_total.push(0.0);

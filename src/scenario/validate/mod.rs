@@ -21,6 +21,7 @@ mod company;
 mod firms;
 mod formulas;
 mod outcome;
+mod pool;
 mod taxes;
 
 use super::file::ScenarioFile;
@@ -46,9 +47,10 @@ pub fn validate(raw: ScenarioFile) -> Result<Scenario, Vec<Problem>> {
     let firms = firms::firms(&mut c, &raw.firms, &sources, company.land_price_per_mu);
     let macro_shock = firms::macro_shock(&mut c, &raw.macro_shock);
     let taxes = taxes::taxes(&mut c, &raw.taxes);
-    let alternatives = formulas::alternatives(&mut c, &raw.sharing);
+    let alternatives = formulas::alternatives(&mut c, &raw.sharing, host, firms.origin);
     let outcome = outcome::outcome(&mut c, &raw.outcome);
     outcome::continuation_settles(&mut c, &outcome, &alternatives);
+    pool::caps_and_continuation(&mut c, &outcome, &alternatives);
 
     if !c.problems.is_empty() {
         return Err(c.problems);
