@@ -440,6 +440,7 @@ pub fn park_series(econ: &EconomyPath, out: &mut [f64]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scenario::{FirmGroup, PoolCap, TaxKind};
     use crate::sharing::{Formula, Period};
 
     /// Two regions, `h` years, nothing but a constant tax pool `pool`, discount
@@ -583,6 +584,207 @@ mod tests {
         let [s, h] =
             npv_and_continuation(&constant_pool(3, 10.0, growing), &fifty_fifty_then_host());
         assert_close(s.1 + h.1, 127.5 * 1.1f64.powi(-3));
+    }
+
+    /// A two-region path of 4 years whose pool is given by firm group and kind:
+    /// relocated firms pay VAT 10 and CIT 4 and IIT 1 each year, the others VAT 20
+    /// and property 5; relocated firms arriving in year 0 paid VAT 2 and CIT 1 at
+    /// home in a year before their move, those of year 2 VAT 1.
+    fn kinds_path() -> EconomyPath {
+        let h = 4;
+        let mut econ = constant_pool(h, 40.0, Continuation::None);
+        econ.pool_by_kind = vec![0.0; 2 * TaxKind::COUNT * h];
+        econ.pre_move_by_kind = vec![0.0; TaxKind::COUNT * h];
+        let mut set = |g: usize, k: TaxKind, x: f64| {
+            for t in 0..h {
+                econ.pool_by_kind[(g * TaxKind::COUNT + k.index()) * h + t] = x;
+            }
+        };
+        set(1, TaxKind::Vat, 10.0);
+        set(1, TaxKind::Cit, 4.0);
+        set(1, TaxKind::Iit, 1.0);
+        set(0, TaxKind::Vat, 20.0);
+        set(0, TaxKind::Property, 5.0);
+        econ.pre_move_by_kind[TaxKind::Vat.index() * h] = 2.0;
+        econ.pre_move_by_kind[TaxKind::Cit.index() * h] = 1.0;
+        econ.pre_move_by_kind[TaxKind::Vat.index() * h + 2] = 1.0;
+        econ
+    }
+
+    /// The relocated firms' VAT and CIT split 50:50 between the origin (0) and the
+    /// host (1), the rest to the host, capped by `cap`.
+    fn relocation_rule(cap: Option<CapAmount>) -> Alternative {
+        let mut taxes = [false; TaxKind::COUNT];
+        taxes[TaxKind::Vat.index()] = true;
+        taxes[TaxKind::Cit.index()] = true;
+        Alternative {
+            tax: Formula::Fixed {
+                shares: vec![0.5, 0.5],
+            },
+            pool: Some(TaxPool {
+                firms: FirmGroup::Relocated,
+                taxes,
+                rest_to: 1,
+                cap: cap.map(|amount| PoolCap { region: 0, amount }),
+            }),
+            ..fifty_fifty_then_host()
+        }
+    }
+
+    /// (tax allocation series of both regions, cap_reached and cap_reached_year of
+    /// the origin).
+    fn run(econ: &EconomyPath, alt: &Alternative) -> ([Vec<f64>; 2], f64, f64) {
+        let h = econ.horizon;
+        let mut metrics = vec![0.0; 2 * RegionMetric::COUNT];
+        let mut series = vec![0.0; 2 * RegionSeries::COUNT * h];
+        evaluate(
+            econ,
+            alt,
+            &mut OutcomeScratch::default(),
+            &mut metrics,
+            &mut series,
+        );
+        let tax = |r: usize| {
+            let at = (r * RegionSeries::COUNT + RegionSeries::TaxAllocation.index()) * h;
+            series[at..at + h].to_vec()
+        };
+        // The host is never capped.
+        assert_eq!(
+            metrics[RegionMetric::COUNT + RegionMetric::CapReached.index()],
+            0.0
+        );
+        assert!(metrics[RegionMetric::COUNT + RegionMetric::CapReachedYear.index()].is_nan());
+        (
+            [tax(0), tax(1)],
+            metrics[RegionMetric::CapReached.index()],
+            metrics[RegionMetric::CapReachedYear.index()],
+        )
+    }
+
+    #[test]
+    fn a_restricted_pool_of_two_kinds_by_hand() {
+        // Restricted: relocated VAT 10 + CIT 4 = 14 a year, 7 each; the rest of the
+        // pool, 40 − 14 = 26 (relocated IIT 1, others' VAT 20 and property 5), to the
+        // host: 7 and 33.
+        let ([origin, host], reached, year) = run(&kinds_path(), &relocation_rule(None));
+        assert_eq!(origin, [7.0; 4]);
+        assert_eq!(host, [33.0; 4]);
+        assert_eq!(reached, 0.0);
+        assert!(year.is_nan());
+    }
+
+    #[test]
+    fn a_cap_reached_mid_run_sends_the_excess_to_rest_to() {
+        // Cap 16: the origin takes 7, 7 (14), then 2 of its 7 in year 3, the excess
+        // 5 going to the host, then nothing.
+        let ([origin, host], reached, year) = run(
+            &kinds_path(),
+            &relocation_rule(Some(CapAmount::Money(16.0))),
+        );
+        assert_eq!(origin, [7.0, 7.0, 2.0, 0.0]);
+        assert_eq!(host, [33.0, 33.0, 38.0, 40.0]);
+        assert_eq!((reached, year), (1.0, 3.0));
+        // Pre-move years: 3 × (VAT 2 + CIT 1) = 9 in year 1: the origin takes 7; in
+        // year 2 it keeps 2 (the cap binds); year 3 adds 3 × VAT 1 = 3 of headroom,
+        // which it takes; nothing in year 4. IIT is not a shared kind.
+        let ([origin, host], reached, year) = run(
+            &kinds_path(),
+            &relocation_rule(Some(CapAmount::PreMoveYears(3.0))),
+        );
+        assert_eq!(origin, [7.0, 2.0, 3.0, 0.0]);
+        assert_eq!(host, [33.0, 38.0, 37.0, 40.0]);
+        assert_eq!((reached, year), (1.0, 2.0));
+    }
+
+    #[test]
+    fn a_cap_never_reached_changes_nothing() {
+        let (uncapped, _, _) = run(&kinds_path(), &relocation_rule(None));
+        // 4 × 7 = 28 ≤ 28: the cap is met exactly but never exceeded.
+        let (capped, reached, year) = run(
+            &kinds_path(),
+            &relocation_rule(Some(CapAmount::Money(28.0))),
+        );
+        assert_eq!(capped, uncapped);
+        assert_eq!(reached, 0.0);
+        assert!(year.is_nan());
+    }
+
+    #[test]
+    fn a_restriction_to_everything_is_the_whole_pool() {
+        // Every firm and kind: the pool itself, not the sum of its parts.
+        let mut alt = relocation_rule(None);
+        if let Some(rule) = &mut alt.pool {
+            rule.firms = FirmGroup::All;
+            rule.taxes = [true; TaxKind::COUNT];
+        }
+        let mut econ = kinds_path();
+        econ.tax_pool = vec![41.0; 4];
+        let ([origin, host], _, _) = run(&econ, &alt);
+        assert_eq!(origin, [20.5; 4]);
+        assert_eq!(host, [20.5; 4]);
+    }
+
+    #[test]
+    fn a_restricted_continuation_sends_the_rest_to_rest_to() {
+        // Perpetuity at ρ = 10%, g = 0 of the last year: the origin's 7 / 0.1 = 70,
+        // the host's 33 / 0.1 = 330, at the horizon.
+        let mut econ = kinds_path();
+        econ.continuation = Continuation::Perpetuity {
+            growth: 0.0,
+            discount_rate: 0.1,
+        };
+        let [origin, host] = npv_and_continuation(&econ, &relocation_rule(None));
+        assert_close(origin.1, 70.0 * 1.1f64.powi(-4));
+        assert_close(host.1, 330.0 * 1.1f64.powi(-4));
+    }
+
+    proptest::proptest! {
+        /// Under any restriction and cap, the year's allocations add up to the pool.
+        #[test]
+        fn restricted_allocations_sum_to_the_pool(
+            parts in proptest::collection::vec(0.0f64..100.0, 2 * TaxKind::COUNT),
+            pre_move in proptest::collection::vec(0.0f64..10.0, TaxKind::COUNT),
+            taxes in proptest::collection::vec(proptest::bool::ANY, TaxKind::COUNT),
+            relocated in proptest::bool::ANY,
+            share in 0.0f64..=1.0,
+            cap in proptest::option::of((0usize..2, 0.0f64..200.0, proptest::bool::ANY)),
+            growth in proptest::collection::vec(0.5f64..1.5, 4),
+        ) {
+            let h = growth.len();
+            let mut econ = constant_pool(h, 0.0, Continuation::None);
+            econ.pool_by_kind = vec![0.0; 2 * TaxKind::COUNT * h];
+            econ.pre_move_by_kind = vec![0.0; TaxKind::COUNT * h];
+            for t in 0..h {
+                for (j, x) in parts.iter().enumerate() {
+                    econ.pool_by_kind[j * h + t] = x * growth[t];
+                }
+                for (k, x) in pre_move.iter().enumerate() {
+                    econ.pre_move_by_kind[k * h + t] = x * growth[t];
+                }
+                econ.tax_pool[t] = parts.iter().map(|x| x * growth[t]).sum();
+            }
+            let mut kinds = [false; TaxKind::COUNT];
+            kinds.copy_from_slice(&taxes);
+            let alt = Alternative {
+                tax: Formula::Fixed { shares: vec![share, 1.0 - share] },
+                pool: Some(TaxPool {
+                    firms: if relocated { FirmGroup::Relocated } else { FirmGroup::All },
+                    taxes: kinds,
+                    rest_to: 1,
+                    cap: cap.map(|(_, x, years)| PoolCap {
+                        region: 0,
+                        amount: if years { CapAmount::PreMoveYears(x / 20.0) } else { CapAmount::Money(x) },
+                    }),
+                }),
+                ..fifty_fifty_then_host()
+            };
+            let ([a, b], _, _) = run(&econ, &alt);
+            for t in 0..h {
+                let pool = econ.tax_pool[t];
+                proptest::prop_assert!((a[t] + b[t] - pool).abs() <= 1e-9 * pool.max(1.0));
+                proptest::prop_assert!(a[t] >= -1e-9 && b[t] >= -1e-9);
+            }
+        }
     }
 
     /// Every declared measure is written: a measure added to the schema without the

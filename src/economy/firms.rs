@@ -746,4 +746,71 @@ mod tests {
         assert_eq!((y.wages, y.occupied), (1.0, 10.0));
         assert_eq!(pool.holiday_start, [1]);
     }
+
+    #[test]
+    fn a_relocated_arrival_by_kind_with_its_pre_move_taxes() {
+        // A relocated firm of 10 mu at 2/mu arriving this year (age 0) of a 2-year
+        // ramp: revenue 10, VAT 10% of 10 = 1, surcharges 10% of VAT = 0.1, profit
+        // 3 − 0.1 = 2.9 → CIT 25% = 0.725. Local: VAT 0.5, CIT 0.29, surcharges 0.1;
+        // the province takes 20% of the VAT's: retained VAT 0.4. A rebate of half
+        // in its first year leaves each kind half: VAT 0.2, CIT 0.145, surcharges 0.05.
+        let sp = SectorParams {
+            revenue_per_mu: 2.0,
+            value_added_ratio: 1.0,
+            profit_margin: 0.3,
+            vat_rate: 0.1,
+            cit_rate: 0.25,
+            ramp_years: 2,
+            ..SectorParams::default()
+        };
+        let mut pool = FirmPool::default();
+        pool.land.push(10.0);
+        pool.base_revenue.push(20.0);
+        pool.log_shock.push(0.0);
+        pool.arrival.push(3);
+        pool.exit_year.push(NEVER);
+        pool.sector.push(0);
+        pool.holiday_start.push(NEVER);
+        pool.displaced.push(false);
+        pool.relocated.push(true);
+        pool.shocks.push(Xoshiro256PlusPlus::seed_from_u64(0));
+        pool.losses.push([0.0; MAX_LOSS_CARRY + 1]);
+        pool.loss_total.push(0.0);
+        let tax = TaxParams {
+            vat_local: 0.5,
+            cit_local: 0.4,
+            iit_rate: 0.0,
+            iit_local: 0.0,
+            surcharge_rate: 0.1,
+            land_use_per_mu: 0.0,
+            property_rate: 0.0,
+            rebate_share: 0.5,
+            rebate_years: 1,
+            rebate_attractiveness: 1.0,
+            cit_statutory: 0.25,
+            take: taxes::Take {
+                vat: 0.2,
+                ..taxes::Take::default()
+            },
+        };
+        let y = firm_years(&mut pool, &[sp], &tax, 3, 1.0);
+        let want = [0.2, 0.145, 0.0, 0.05, 0.0, 0.0];
+        for (k, (got, want)) in y.by_kind[1].iter().zip(want).enumerate() {
+            assert!((got - want).abs() < 1e-12, "kind {k}: {got} vs {want}");
+        }
+        assert_eq!(y.by_kind[0], [0.0; TaxKind::COUNT]);
+        let parts: f64 = y.by_kind[1].iter().sum();
+        assert!((parts - y.pool).abs() < 1e-12, "{parts} vs {}", y.pool);
+        // At home it was mature: revenue 20, VAT 2 (local 1, retained 0.8),
+        // surcharges 0.2, profit 6 − 0.2 = 5.8 → CIT 1.45 (local 0.58), no rebate.
+        let want = [0.8, 0.58, 0.0, 0.2, 0.0, 0.0];
+        for (k, (got, want)) in y.pre_move.iter().zip(want).enumerate() {
+            assert!((got - want).abs() < 1e-12, "kind {k}: {got} vs {want}");
+        }
+        // The next year it is no longer an arrival: no pre-move taxes; no rebate.
+        let y = firm_years(&mut pool, &[sp], &tax, 4, 1.0);
+        assert_eq!(y.pre_move, [0.0; TaxKind::COUNT]);
+        let parts: f64 = y.by_kind[1].iter().sum();
+        assert!((parts - y.pool).abs() < 1e-12, "{parts} vs {}", y.pool);
+    }
 }

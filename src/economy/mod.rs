@@ -757,6 +757,39 @@ mod tests {
     }
 
     #[test]
+    fn the_pool_by_group_and_kind_adds_up_to_the_pool() {
+        // Rebates, a provincial take and relocated firms: on every path and year
+        // the parts add up to LR_t; relocated firms pay and arrive with pre-move taxes.
+        let scn = variant(
+            "arrival_rate = 6",
+            "provincial_take = 0.3\n[taxes.rebate]\nshare = 0.4\nyears = 3",
+        );
+        let streams = Streams::new(scn.simulation.seed, &scn.params);
+        let mut ws = Workspace::default();
+        let k = TaxKind::COUNT;
+        for p in 0..4 {
+            simulate_path(&scn, 12, &streams, p, &mut ws);
+            let out = &ws.out;
+            let h = out.horizon;
+            for t in 0..h {
+                let parts: f64 = (0..2 * k).map(|j| out.pool_by_kind[j * h + t]).sum();
+                let pool = out.tax_pool[t];
+                assert!(
+                    (parts - pool).abs() <= 1e-9 * pool.max(1.0),
+                    "{parts} vs {pool}"
+                );
+            }
+            let relocated: f64 = out.pool_by_kind[k * h..].iter().sum();
+            let others: f64 = out.pool_by_kind[..k * h].iter().sum();
+            let pre_move: f64 = out.pre_move_by_kind.iter().sum();
+            assert!(
+                relocated > 0.0 && others > 0.0 && pre_move > 0.0,
+                "path {p}"
+            );
+        }
+    }
+
+    #[test]
     fn a_higher_arrival_rate_adds_firms_and_keeps_each_firms_draws() {
         let low = variant("arrival_rate = 4", "");
         let high = variant("arrival_rate = 6", "");

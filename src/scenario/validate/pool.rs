@@ -146,3 +146,156 @@ pub(super) fn caps_and_continuation(c: &mut Checker, outcome: &Outcome, alts: &[
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{checker, problems, table};
+    use super::*;
+
+    /// The checked `[sharing.tax_pool]` of `toml` at `sharing[0].tax_pool`, with the
+    /// host `jilin` (1) and relocated firms from `zhejiang` (0) unless `no_origin`.
+    fn check(c: &mut Checker, toml: &str, no_origin: bool) -> TaxPool {
+        let origin = (!no_origin).then_some(0);
+        tax_pool(c, "sharing[0].tax_pool", &table(toml), 1, origin)
+    }
+
+    #[test]
+    fn defaults_hold_the_whole_pool_and_send_the_rest_to_the_host() {
+        let mut c = checker();
+        let p = check(&mut c, "", false);
+        assert_eq!(
+            p,
+            TaxPool {
+                firms: FirmGroup::All,
+                taxes: [true; TaxKind::COUNT],
+                rest_to: 1,
+                cap: None,
+            }
+        );
+        assert!(p.is_whole());
+        assert_eq!(problems(&c), [] as [String; 0]);
+    }
+
+    #[test]
+    fn the_relocation_rule_reads_as_written() {
+        let mut c = checker();
+        let p = check(
+            &mut c,
+            r#"firms = "relocated"
+taxes = ["vat", "cit"]
+rest_to = "jilin"
+cap = { region = "zhejiang", pre_move_years = 3 }"#,
+            false,
+        );
+        assert_eq!(problems(&c), [] as [String; 0]);
+        assert_eq!(p.firms, FirmGroup::Relocated);
+        assert_eq!(p.taxes, [true, true, false, false, false, false]);
+        assert_eq!(
+            p.cap,
+            Some(PoolCap {
+                region: 0,
+                amount: CapAmount::PreMoveYears(3.0)
+            })
+        );
+        assert!(!p.is_whole());
+        let money = check(
+            &mut c,
+            r#"cap = { region = "zhejiang", amount = 12.5 }"#,
+            false,
+        );
+        assert_eq!(money.cap.map(|c| c.amount), Some(CapAmount::Money(12.5)));
+        assert_eq!(problems(&c), [] as [String; 0]);
+    }
+
+    #[test]
+    fn problems_name_the_field_and_what_was_expected() {
+        let mut c = checker();
+        check(
+            &mut c,
+            r#"firms = "relocated"
+taxes = ["vat", "gst", "vat"]
+rest_to = "hebei"
+cap = { region = "tianjin", amount = -1 }"#,
+            true,
+        );
+        check(&mut c, "taxes = []", false);
+        check(
+            &mut c,
+            r#"cap = { region = "jilin", pre_move_years = 3 }"#,
+            false,
+        );
+        check(
+            &mut c,
+            r#"firms = "relocated"
+cap = { region = "zhejiang", amount = 1, pre_move_years = 200 }"#,
+            false,
+        );
+        check(&mut c, r#"cap = { region = "zhejiang" }"#, false);
+        check(
+            &mut c,
+            r#"firms = "relocated"
+cap = { region = "zhejiang", pre_move_years = 200 }"#,
+            false,
+        );
+        assert_eq!(
+            problems(&c),
+            [
+                "sharing[0].tax_pool.firms: expected \"all\": no firm is relocated without an origin region ([firms] origin or a source region)",
+                "sharing[0].tax_pool.taxes[1]: expected a tax kind (vat, cit, iit, surcharges, land_use, property), found `gst`",
+                "sharing[0].tax_pool.taxes[2]: expected each tax kind once, found `vat` again",
+                "sharing[0].tax_pool.rest_to: expected a region id (one of zhejiang, jilin), found `hebei`",
+                "sharing[0].tax_pool.cap.region: expected a region id (one of zhejiang, jilin), found `tianjin`",
+                "sharing[0].tax_pool.cap.amount: expected a number ≥ 0, found -1",
+                "sharing[0].tax_pool.taxes: expected at least one tax kind (vat, cit, iit, surcharges, land_use, property)",
+                "sharing[0].tax_pool.cap.region: expected a region other than rest_to `jilin` (the excess over the cap goes to rest_to)",
+                "sharing[0].tax_pool.cap.pre_move_years: expected `firms = \"relocated\"` in the tax_pool: a cap in pre-move years counts the relocated firms' taxes before their move",
+                "sharing[0].tax_pool.cap: expected one of `amount` and `pre_move_years`, found both",
+                "sharing[0].tax_pool.cap: expected `amount` (money) or `pre_move_years` (years of pre-move taxes)",
+                "sharing[0].tax_pool.cap.pre_move_years: expected a number in [0, 100], found 200",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_cap_is_refused_with_a_perpetuity_and_located_in_the_file() {
+        use crate::economy::testing::scenario;
+        use crate::scenario::Scenario;
+        let text = scenario(
+            "[sharing.tax_pool]\nfirms = \"relocated\"\ncap = { region = \"a\", pre_move_years = 3 }",
+            "[outcome]\ncontinuation = \"perpetuity\"",
+        );
+        let err = Scenario::parse(&text, "t.toml")
+            .expect_err("refused")
+            .to_string();
+        let line = text
+            .lines()
+            .position(|l| l.starts_with("cap = "))
+            .map(|i| i + 1);
+        assert!(
+            err.contains(&format!(
+                "t.toml:{}: sharing[0].tax_pool.cap: expected no cap with `[outcome] continuation = \"perpetuity\"`",
+                line.unwrap_or(0)
+            )),
+            "{err}"
+        );
+        // Without the continuation it loads, the rest going to the host b.
+        let ok = Scenario::parse(
+            &scenario(
+                "[sharing.tax_pool]\nfirms = \"relocated\"\ntaxes = [\"vat\", \"cit\"]\ncap = { region = \"a\", pre_move_years = 3 }",
+                "",
+            ),
+            "t.toml",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let pool = ok.alternatives[0].pool.as_ref().expect("a restricted pool");
+        assert_eq!(pool.rest_to, 1);
+        // An unknown firm group is a first-stage error naming the key.
+        let bad = Scenario::parse(
+            &scenario("[sharing.tax_pool]\nfirms = \"moved\"", ""),
+            "t.toml",
+        )
+        .expect_err("refused")
+        .to_string();
+        assert!(bad.contains("firms"), "{bad}");
+    }
+}
