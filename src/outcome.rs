@@ -633,6 +633,8 @@ mod tests {
 
     /// (tax allocation series of both regions, cap_reached and cap_reached_year of
     /// the origin).
+    // Exact: the expected values are sums and halves of small whole numbers.
+    #[allow(clippy::float_cmp)]
     fn run(econ: &EconomyPath, alt: &Alternative) -> ([Vec<f64>; 2], f64, f64) {
         let h = econ.horizon;
         let mut metrics = vec![0.0; 2 * RegionMetric::COUNT];
@@ -662,6 +664,8 @@ mod tests {
     }
 
     #[test]
+    // Exact: the expected values are sums and halves of small whole numbers.
+    #[allow(clippy::float_cmp)]
     fn a_restricted_pool_of_two_kinds_by_hand() {
         // Restricted: relocated VAT 10 + CIT 4 = 14 a year, 7 each; the rest of the
         // pool, 40 − 14 = 26 (relocated IIT 1, others' VAT 20 and property 5), to the
@@ -674,6 +678,8 @@ mod tests {
     }
 
     #[test]
+    // Exact: the expected values are sums and halves of small whole numbers.
+    #[allow(clippy::float_cmp)]
     fn a_cap_reached_mid_run_sends_the_excess_to_rest_to() {
         // Cap 16: the origin takes 7, 7 (14), then 2 of its 7 in year 3, the excess
         // 5 going to the host, then nothing.
@@ -697,6 +703,8 @@ mod tests {
     }
 
     #[test]
+    // Exact: the expected values are sums and halves of small whole numbers.
+    #[allow(clippy::float_cmp)]
     fn a_cap_never_reached_changes_nothing() {
         let (uncapped, _, _) = run(&kinds_path(), &relocation_rule(None));
         // 4 × 7 = 28 ≤ 28: the cap is met exactly but never exceeded.
@@ -710,6 +718,8 @@ mod tests {
     }
 
     #[test]
+    // Exact: the expected values are sums and halves of small whole numbers.
+    #[allow(clippy::float_cmp)]
     fn a_restriction_to_everything_is_the_whole_pool() {
         // Every firm and kind: the pool itself, not the sum of its parts.
         let mut alt = relocation_rule(None);

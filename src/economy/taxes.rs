@@ -240,8 +240,9 @@ impl TaxParams {
     /// total = VAT + CIT + IIT + surcharges + land use + property, with IIT = rate ×
     /// wages and surcharges = rate × VAT; local = shares of VAT, CIT and IIT plus the
     /// rest in full; provincial = Σ over kinds of the take × the kind's local part;
-    /// retained = local − provincial; rebate = rebate share × retained in the
-    /// firm's first `rebate_years`.
+    /// retained = local − provincial, and by kind the kind's local part × (1 −
+    /// its take); rebate = rebate share × retained in the firm's first
+    /// `rebate_years`.
     #[inline]
     pub(super) fn firm_year(&self, b: &TaxBase) -> FirmTaxes {
         let surcharges = self.surcharge_rate * b.vat;

@@ -81,7 +81,7 @@ fn pool_cap(
     firms: FirmGroup,
     rest_to: Option<usize>,
 ) -> PoolCap {
-    let known = c.region_ids.iter().any(|r| *r == cap.region);
+    let known = c.region_ids.contains(&cap.region);
     let region = c.region(&format!("{field}.region"), &cap.region);
     if let Some(rest_to) = rest_to.filter(|&r| known && r == region) {
         c.problem(
