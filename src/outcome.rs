@@ -257,6 +257,9 @@ pub fn evaluate(
     }
 }
 
+/// Relative excess over a cap that is taken as rounding, not as the cap binding.
+const CAP_ROUNDING: f64 = 1e-12;
+
 /// The running state of an alternative's cap on one region's cumulative take of
 /// its restricted pool (MODEL.md §7, docs/model.md "Restricted pools and caps").
 #[derive(Debug, Clone, Copy, Default)]
@@ -279,7 +282,8 @@ impl CapState {
     /// held of the relocated firms arriving in year s; with a_c the capped region's
     /// allocation, excess = max(0, a_c − max(0, cap_t − taken_{t−1})); the region
     /// keeps a_c − excess, rest_to receives the excess; taken_t = taken_{t−1} +
-    /// a_c − excess. The cap binds in the first year with excess > 0.
+    /// a_c − excess. The cap binds in the first year with excess > 0 (beyond
+    /// rounding: more than 1e-12 of the cap).
     fn year(&mut self, econ: &EconomyPath, rule: &TaxPool, t: usize, alloc: &mut [f64]) {
         let Some(cap) = rule.cap else {
             return;
@@ -290,8 +294,10 @@ impl CapState {
         };
         let c = cap.region;
         let headroom = (self.cap - self.taken).max(0.0);
-        let excess = (alloc[c] - headroom).max(0.0);
-        if excess > 0.0 {
+        let excess = alloc[c] - headroom;
+        // A take that meets the cap up to rounding (sums of the same amounts in
+        // another order) does not bind it.
+        if excess > CAP_ROUNDING * self.cap {
             alloc[c] -= excess;
             alloc[rule.rest_to] += excess;
             if self.bound.is_none() {
