@@ -21,6 +21,7 @@
 
 use crate::economy::EconomyPath;
 use crate::finance;
+use crate::scenario::limits::MAX_CONTINUATION_SETTLE_YEAR;
 use crate::scenario::{Alternative, CapAmount, Continuation, TaxPool};
 use crate::schema::{ParkMetric, ParkSeries, RegionMetric, RegionSeries};
 use crate::sharing::{Formula, MAX_REGIONS, ShareContext, Stake};
@@ -133,6 +134,7 @@ pub fn evaluate(
     continuation(
         econ,
         alt,
+        &cap,
         &cumulative[..n],
         &invested_to_date[..n],
         &mut continued[..n],
@@ -326,11 +328,17 @@ impl CapState {
 /// `a_r(K, P (1 + g)^J) / (1 + ρ)^J × (1 + ρ) / (ρ − g)`. The formulas read
 /// the last year's equity, contributions and invested capital. Under a restricted
 /// pool the formula splits the restricted part and `rest_to` receives the rest,
-/// both growing from their last-year values. Σ_r = the pool's own perpetuity, so
-/// conservation across alternatives holds.
+/// both growing from their last-year values. A cap with room left at the horizon
+/// keeps that room (no arrival after the horizon adds to it): the years are
+/// evaluated one by one, the cap applied as within the horizon, until it is spent
+/// and the formula has settled, and from then on the capped region's allocation
+/// goes to `rest_to` (up to year [`MAX_CONTINUATION_SETTLE_YEAR`] of
+/// cooperation, after which a cap still open is taken not to bind). Σ_r = the
+/// pool's own perpetuity, so conservation across alternatives holds.
 fn continuation(
     econ: &EconomyPath,
     alt: &Alternative,
+    cap: &CapState,
     cumulative: &[f64],
     invested: &[f64],
     out: &mut [f64],
@@ -360,8 +368,7 @@ fn continuation(
     // The horizon is at most a few hundred years: k fits in u32.
     let horizon = u32::try_from(econ.horizon).unwrap_or(u32::MAX);
     let settled = alt.tax.settles_at().max(horizon.saturating_add(1));
-    // A restricted pool and its rest keep the last year's proportions (a cap is
-    // refused with a continuation by validation).
+    // A restricted pool and its rest keep the last year's proportions.
     let (last_restricted, rest_to) = match &alt.pool {
         None => (last_pool, None),
         Some(rule) => (
@@ -369,8 +376,18 @@ fn continuation(
             Some(rule.rest_to),
         ),
     };
+    // The capped region, who receives its excess, and the cap's room left.
+    let capped = alt
+        .pool
+        .as_ref()
+        .and_then(|rule| rule.cap.map(|c| (c.region, rule.rest_to)));
+    let mut headroom = (cap.cap - cap.taken).max(0.0);
+    let mut cap_open = capped.is_some() && headroom > CAP_ROUNDING * cap.cap;
+    let limit = MAX_CONTINUATION_SETTLE_YEAR.max(settled);
     let (mut pool, mut restricted, mut discount) = (last_pool, last_restricted, 1.0);
-    for k in horizon.saturating_add(1)..=settled {
+    let mut k = horizon;
+    loop {
+        k = k.saturating_add(1);
         pool *= 1.0 + growth;
         restricted *= 1.0 + growth;
         discount /= 1.0 + discount_rate;
@@ -378,10 +395,21 @@ fn continuation(
         let mut transfers = [0.0; MAX_REGIONS];
         alt.tax
             .allocate(k, restricted, &ctx, &mut alloc[..n], &mut transfers[..n]);
+        // Settled: the formula no longer changes and no cap has room left.
+        let settled_now = (k >= settled && !cap_open) || k >= limit;
+        if let Some((c, to)) = capped {
+            let excess = alloc[c] - headroom;
+            if excess > CAP_ROUNDING * cap.cap {
+                alloc[c] -= excess;
+                alloc[to] += excess;
+            }
+            headroom = (headroom - alloc[c]).max(0.0);
+            cap_open &= headroom > CAP_ROUNDING * cap.cap;
+        }
         if let Some(r) = rest_to {
             alloc[r] += pool - restricted;
         }
-        if k < settled {
+        if !settled_now {
             alt.tax.contract_flows(k, &stake, &mut alloc[..n]);
             alt.land.contract_flows(k, &stake, &mut alloc[..n]);
             for (o, a) in out.iter_mut().zip(&alloc) {
@@ -392,6 +420,7 @@ fn continuation(
             for (o, a) in out.iter_mut().zip(&alloc) {
                 *o += a * discount * perpetuity;
             }
+            break;
         }
     }
 }
@@ -754,6 +783,38 @@ mod tests {
         assert_close(host.1, 330.0 * 1.1f64.powi(-4));
     }
 
+    #[test]
+    fn a_cap_with_room_at_the_horizon_is_spent_in_the_continuation() {
+        // Perpetuity at ρ = 10%, g = 0 after 4 years in which the origin took 28.
+        // Cap 35: room 7, taken in year 5 (7 of 7); from year 6 the host has all 40:
+        // at the horizon the origin 7 / 1.1, the host (33 + 40 / 0.1) / 1.1.
+        // Cap 30: room 2; year 5 the origin keeps 2, the host 38; then 40 forever.
+        // Cap 20, bound within the horizon: the host has all 40 from year 5.
+        let mut econ = kinds_path();
+        econ.continuation = Continuation::Perpetuity {
+            growth: 0.0,
+            discount_rate: 0.1,
+        };
+        let at_4 = 1.1f64.powi(-4);
+        for (cap, origin_cv, host_cv) in [
+            (35.0, 7.0 / 1.1, (33.0 + 400.0) / 1.1),
+            (30.0, 2.0 / 1.1, (38.0 + 400.0) / 1.1),
+            (20.0, 0.0, 400.0),
+        ] {
+            let alt = relocation_rule(Some(CapAmount::Money(cap)));
+            let [origin, host] = npv_and_continuation(&econ, &alt);
+            assert_close(origin.1, origin_cv * at_4);
+            assert_close(host.1, host_cv * at_4);
+            assert_close(origin.1 + host.1, 400.0 * at_4);
+        }
+        // A cap far beyond reach: the origin's 7 a year forever, up to year 1,000 of
+        // cooperation taken one by one, then a perpetuity: 7 / 0.1 in all.
+        let alt = relocation_rule(Some(CapAmount::Money(1e9)));
+        let [origin, host] = npv_and_continuation(&econ, &alt);
+        assert_close(origin.1, 70.0 * at_4);
+        assert_close(host.1, 330.0 * at_4);
+    }
+
     proptest::proptest! {
         /// Under any restriction and cap, the year's allocations add up to the pool.
         #[test]
@@ -800,6 +861,11 @@ mod tests {
                 proptest::prop_assert!((a[t] + b[t] - pool).abs() <= 1e-9 * pool.max(1.0));
                 proptest::prop_assert!(a[t] >= -1e-9 && b[t] >= -1e-9);
             }
+            // After the horizon too: the continuations add up to the pool's perpetuity.
+            econ.continuation = Continuation::Perpetuity { growth: 0.02, discount_rate: 0.08 };
+            let [x, y] = npv_and_continuation(&econ, &alt);
+            let whole = econ.tax_pool[h - 1] * 1.02 / 0.06 * 1.1f64.powi(-(h as i32));
+            proptest::prop_assert!((x.1 + y.1 - whole).abs() <= 1e-9 * whole.max(1.0));
         }
     }
 

@@ -50,7 +50,6 @@ pub fn validate(raw: ScenarioFile) -> Result<Scenario, Vec<Problem>> {
     let alternatives = formulas::alternatives(&mut c, &raw.sharing, host, firms.origin);
     let outcome = outcome::outcome(&mut c, &raw.outcome);
     outcome::continuation_settles(&mut c, &outcome, &alternatives);
-    pool::caps_and_continuation(&mut c, &outcome, &alternatives);
 
     if !c.problems.is_empty() {
         return Err(c.problems);

@@ -1,9 +1,8 @@
 //! `[sharing.tax_pool]`: a restricted tax pool, who receives the rest, and a cap on
 //! one region's cumulative take (MODEL.md §7).
 
-use super::super::Alternative;
 use super::super::file::{FirmGroupFile, PoolCapFile, TaxPoolFile};
-use super::super::{CapAmount, Continuation, FirmGroup, Outcome, PoolCap, TaxKind, TaxPool};
+use super::super::{CapAmount, FirmGroup, PoolCap, TaxKind, TaxPool};
 use super::check::{Checker, Rule};
 
 /// Most years of pre-move taxes a cap may count.
@@ -132,21 +131,6 @@ fn kind_names() -> String {
         .join(", ")
 }
 
-/// A cap is not valued after the horizon: refused with a perpetuity continuation.
-pub(super) fn caps_and_continuation(c: &mut Checker, outcome: &Outcome, alts: &[Alternative]) {
-    if outcome.continuation == Continuation::None {
-        return;
-    }
-    for (i, alt) in alts.iter().enumerate() {
-        if alt.pool.as_ref().is_some_and(|p| p.cap.is_some()) {
-            c.problem(
-                format!("sharing[{i}].tax_pool.cap"),
-                "expected no cap with `[outcome] continuation = \"perpetuity\"` (the years of a cap after the horizon are not valued); drop the cap or the continuation",
-            );
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::super::testing::{checker, problems, table};
@@ -257,12 +241,12 @@ cap = { region = "zhejiang", pre_move_years = 200 }"#,
     }
 
     #[test]
-    fn a_cap_is_refused_with_a_perpetuity_and_located_in_the_file() {
+    fn problems_are_located_in_the_file_and_a_good_pool_loads() {
         use crate::economy::testing::scenario;
         use crate::scenario::Scenario;
         let text = scenario(
-            "[sharing.tax_pool]\nfirms = \"relocated\"\ncap = { region = \"a\", pre_move_years = 3 }",
-            "[outcome]\ncontinuation = \"perpetuity\"",
+            "[sharing.tax_pool]\nfirms = \"relocated\"\ncap = { region = \"b\", pre_move_years = 3 }",
+            "",
         );
         let err = Scenario::parse(&text, "t.toml")
             .expect_err("refused")
@@ -270,19 +254,18 @@ cap = { region = "zhejiang", pre_move_years = 200 }"#,
         let line = text
             .lines()
             .position(|l| l.starts_with("cap = "))
-            .map(|i| i + 1);
+            .map_or(0, |i| i + 1);
         assert!(
             err.contains(&format!(
-                "t.toml:{}: sharing[0].tax_pool.cap: expected no cap with `[outcome] continuation = \"perpetuity\"`",
-                line.unwrap_or(0)
+                "t.toml:{line}: sharing[0].tax_pool.cap.region: expected a region other than rest_to `b`"
             )),
             "{err}"
         );
-        // Without the continuation it loads, the rest going to the host b.
+        // A cap on the source loads, the rest going to the host b, with a perpetuity.
         let ok = Scenario::parse(
             &scenario(
                 "[sharing.tax_pool]\nfirms = \"relocated\"\ntaxes = [\"vat\", \"cit\"]\ncap = { region = \"a\", pre_move_years = 3 }",
-                "",
+                "[outcome]\ncontinuation = \"perpetuity\"",
             ),
             "t.toml",
         )
