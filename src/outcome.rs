@@ -21,7 +21,8 @@
 
 use crate::economy::EconomyPath;
 use crate::finance;
-use crate::scenario::{Alternative, Continuation};
+use crate::scenario::limits::MAX_CONTINUATION_SETTLE_YEAR;
+use crate::scenario::{Alternative, CapAmount, Continuation, TaxPool};
 use crate::schema::{ParkMetric, ParkSeries, RegionMetric, RegionSeries};
 use crate::sharing::{Formula, MAX_REGIONS, ShareContext, Stake};
 
@@ -70,6 +71,7 @@ pub fn evaluate(
     let mut invested_to_date = [0.0; MAX_REGIONS];
     let mut income = [0.0; MAX_REGIONS];
     let mut calls = [0.0; MAX_REGIONS];
+    let mut cap = CapState::default();
     for t in 0..h {
         for r in 0..n {
             let i = r * h + t;
@@ -92,8 +94,18 @@ pub fn evaluate(
         let mut g_tax = [0.0; MAX_REGIONS];
         let mut g_land = [0.0; MAX_REGIONS];
         let mut g_gdp = [0.0; MAX_REGIONS];
-        alt.tax
-            .allocate(k, econ.tax_pool[t], &ctx, &mut tax[..n], &mut g_tax[..n]);
+        match &alt.pool {
+            None => alt
+                .tax
+                .allocate(k, econ.tax_pool[t], &ctx, &mut tax[..n], &mut g_tax[..n]),
+            Some(rule) => {
+                let restricted = econ.restricted_pool(rule, t);
+                alt.tax
+                    .allocate(k, restricted, &ctx, &mut tax[..n], &mut g_tax[..n]);
+                cap.year(econ, rule, t, &mut tax[..n]);
+                tax[rule.rest_to] += econ.tax_pool[t] - restricted;
+            }
+        }
         alt.land
             .allocate(k, econ.land_pool[t], &ctx, &mut land[..n], &mut g_land[..n]);
         // Principal repaid and stake income handed over (validation allows them
@@ -122,6 +134,7 @@ pub fn evaluate(
     continuation(
         econ,
         alt,
+        &cap,
         &cumulative[..n],
         &invested_to_date[..n],
         &mut continued[..n],
@@ -232,9 +245,74 @@ pub fn evaluate(
             (M::PvContinuation, pv_continuation),
             (M::PvInKind, pv_in_kind),
             (M::ContributionShare, contribution_share[r]),
+            (
+                M::CapReached,
+                f64::from(u8::from(cap.first_bound(r).is_some())),
+            ),
+            (
+                M::CapReachedYear,
+                cap.first_bound(r).map_or(f64::NAN, f64::from),
+            ),
         ] {
             out[m.index()] = value;
         }
+    }
+}
+
+/// Relative excess over a cap that is taken as rounding, not as the cap binding.
+const CAP_ROUNDING: f64 = 1e-12;
+
+/// The running state of an alternative's cap on one region's cumulative take of
+/// its restricted pool (MODEL.md §7, docs/model.md "Restricted pools and caps").
+#[derive(Debug, Clone, Copy, Default)]
+struct CapState {
+    /// The cap to date.
+    cap: f64,
+    /// What the capped region has taken of the restricted pool to date.
+    taken: f64,
+    /// The capped region and the first year of cooperation the cap bound.
+    bound: Option<(usize, u32)>,
+}
+
+impl CapState {
+    /// Applies the cap of `rule` to year t's allocation of the restricted pool
+    /// (`alloc`, by region): the capped region keeps what fits under the cap, the
+    /// excess goes to `rule.rest_to`.
+    ///
+    /// # Formula
+    /// cap_t = amount, or pre-move years × Σ_{s ≤ t} pre-move taxes of the kinds
+    /// held of the relocated firms arriving in year s; with a_c the capped region's
+    /// allocation, excess = max(0, a_c − max(0, cap_t − taken_{t−1})); the region
+    /// keeps a_c − excess, rest_to receives the excess; taken_t = taken_{t−1} +
+    /// a_c − excess. The cap binds in the first year with excess > 0 (beyond
+    /// rounding: more than 1e-12 of the cap).
+    fn year(&mut self, econ: &EconomyPath, rule: &TaxPool, t: usize, alloc: &mut [f64]) {
+        let Some(cap) = rule.cap else {
+            return;
+        };
+        self.cap = match cap.amount {
+            CapAmount::Money(x) => x,
+            CapAmount::PreMoveYears(years) => self.cap + years * econ.pre_move(rule, t),
+        };
+        let c = cap.region;
+        let headroom = (self.cap - self.taken).max(0.0);
+        let excess = alloc[c] - headroom;
+        // A take that meets the cap up to rounding (sums of the same amounts in
+        // another order) does not bind it.
+        if excess > CAP_ROUNDING * self.cap {
+            alloc[c] -= excess;
+            alloc[rule.rest_to] += excess;
+            if self.bound.is_none() {
+                // The horizon is at most a few hundred years: t + 1 fits in u32.
+                self.bound = Some((c, u32::try_from(t + 1).unwrap_or(u32::MAX)));
+            }
+        }
+        self.taken += alloc[c];
+    }
+
+    /// The first year of cooperation the cap bound, if region `r` is the capped one.
+    fn first_bound(&self, r: usize) -> Option<u32> {
+        self.bound.filter(|&(c, _)| c == r).map(|(_, k)| k)
     }
 }
 
@@ -248,11 +326,19 @@ pub fn evaluate(
 /// evaluated one by one, `Σ_j (a_r(H + j, P (1 + g)^j) + contract flows_r) / (1 + ρ)^j`,
 /// and from K = H + J on the allocation is taken to grow with the pool,
 /// `a_r(K, P (1 + g)^J) / (1 + ρ)^J × (1 + ρ) / (ρ − g)`. The formulas read
-/// the last year's equity, contributions and invested capital. Σ_r = the pool's
-/// own perpetuity, so conservation across alternatives holds.
+/// the last year's equity, contributions and invested capital. Under a restricted
+/// pool the formula splits the restricted part and `rest_to` receives the rest,
+/// both growing from their last-year values. A cap with room left at the horizon
+/// keeps that room (no arrival after the horizon adds to it): the years are
+/// evaluated one by one, the cap applied as within the horizon, until it is spent
+/// and the formula has settled, and from then on the capped region's allocation
+/// goes to `rest_to` (up to year [`MAX_CONTINUATION_SETTLE_YEAR`] of
+/// cooperation, after which a cap still open is taken not to bind). Σ_r = the
+/// pool's own perpetuity, so conservation across alternatives holds.
 fn continuation(
     econ: &EconomyPath,
     alt: &Alternative,
+    cap: &CapState,
     cumulative: &[f64],
     invested: &[f64],
     out: &mut [f64],
@@ -282,15 +368,48 @@ fn continuation(
     // The horizon is at most a few hundred years: k fits in u32.
     let horizon = u32::try_from(econ.horizon).unwrap_or(u32::MAX);
     let settled = alt.tax.settles_at().max(horizon.saturating_add(1));
-    let (mut pool, mut discount) = (last_pool, 1.0);
-    for k in horizon.saturating_add(1)..=settled {
+    // A restricted pool and its rest keep the last year's proportions.
+    let (last_restricted, rest_to) = match &alt.pool {
+        None => (last_pool, None),
+        Some(rule) => (
+            econ.restricted_pool(rule, econ.horizon - 1),
+            Some(rule.rest_to),
+        ),
+    };
+    // The capped region, who receives its excess, and the cap's room left.
+    let capped = alt
+        .pool
+        .as_ref()
+        .and_then(|rule| rule.cap.map(|c| (c.region, rule.rest_to)));
+    let mut headroom = (cap.cap - cap.taken).max(0.0);
+    let mut cap_open = capped.is_some() && headroom > CAP_ROUNDING * cap.cap;
+    let limit = MAX_CONTINUATION_SETTLE_YEAR.max(settled);
+    let (mut pool, mut restricted, mut discount) = (last_pool, last_restricted, 1.0);
+    let mut k = horizon;
+    loop {
+        k = k.saturating_add(1);
         pool *= 1.0 + growth;
+        restricted *= 1.0 + growth;
         discount /= 1.0 + discount_rate;
         let mut alloc = [0.0; MAX_REGIONS];
         let mut transfers = [0.0; MAX_REGIONS];
         alt.tax
-            .allocate(k, pool, &ctx, &mut alloc[..n], &mut transfers[..n]);
-        if k < settled {
+            .allocate(k, restricted, &ctx, &mut alloc[..n], &mut transfers[..n]);
+        // Settled: the formula no longer changes and no cap has room left.
+        let settled_now = (k >= settled && !cap_open) || k >= limit;
+        if let Some((c, to)) = capped {
+            let excess = alloc[c] - headroom;
+            if excess > CAP_ROUNDING * cap.cap {
+                alloc[c] -= excess;
+                alloc[to] += excess;
+            }
+            headroom = (headroom - alloc[c]).max(0.0);
+            cap_open &= headroom > CAP_ROUNDING * cap.cap;
+        }
+        if let Some(r) = rest_to {
+            alloc[r] += pool - restricted;
+        }
+        if !settled_now {
             alt.tax.contract_flows(k, &stake, &mut alloc[..n]);
             alt.land.contract_flows(k, &stake, &mut alloc[..n]);
             for (o, a) in out.iter_mut().zip(&alloc) {
@@ -301,6 +420,7 @@ fn continuation(
             for (o, a) in out.iter_mut().zip(&alloc) {
                 *o += a * discount * perpetuity;
             }
+            break;
         }
     }
 }
@@ -355,6 +475,7 @@ pub fn park_series(econ: &EconomyPath, out: &mut [f64]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scenario::{FirmGroup, PoolCap, TaxKind};
     use crate::sharing::{Formula, Period};
 
     /// Two regions, `h` years, nothing but a constant tax pool `pool`, discount
@@ -410,6 +531,7 @@ mod tests {
             },
             land: Formula::Equity,
             gdp: Formula::Equity,
+            pool: None,
         }
     }
 
@@ -497,6 +619,254 @@ mod tests {
         let [s, h] =
             npv_and_continuation(&constant_pool(3, 10.0, growing), &fifty_fifty_then_host());
         assert_close(s.1 + h.1, 127.5 * 1.1f64.powi(-3));
+    }
+
+    /// A two-region path of 4 years whose pool is given by firm group and kind:
+    /// relocated firms pay VAT 10 and CIT 4 and IIT 1 each year, the others VAT 20
+    /// and property 5; relocated firms arriving in year 0 paid VAT 2 and CIT 1 at
+    /// home in a year before their move, those of year 2 VAT 1.
+    fn kinds_path() -> EconomyPath {
+        let h = 4;
+        let mut econ = constant_pool(h, 40.0, Continuation::None);
+        econ.pool_by_kind = vec![0.0; 2 * TaxKind::COUNT * h];
+        econ.pre_move_by_kind = vec![0.0; TaxKind::COUNT * h];
+        let mut set = |g: usize, k: TaxKind, x: f64| {
+            for t in 0..h {
+                econ.pool_by_kind[(g * TaxKind::COUNT + k.index()) * h + t] = x;
+            }
+        };
+        set(1, TaxKind::Vat, 10.0);
+        set(1, TaxKind::Cit, 4.0);
+        set(1, TaxKind::Iit, 1.0);
+        set(0, TaxKind::Vat, 20.0);
+        set(0, TaxKind::Property, 5.0);
+        econ.pre_move_by_kind[TaxKind::Vat.index() * h] = 2.0;
+        econ.pre_move_by_kind[TaxKind::Cit.index() * h] = 1.0;
+        econ.pre_move_by_kind[TaxKind::Vat.index() * h + 2] = 1.0;
+        econ
+    }
+
+    /// The relocated firms' VAT and CIT split 50:50 between the origin (0) and the
+    /// host (1), the rest to the host, capped by `cap`.
+    fn relocation_rule(cap: Option<CapAmount>) -> Alternative {
+        let mut taxes = [false; TaxKind::COUNT];
+        taxes[TaxKind::Vat.index()] = true;
+        taxes[TaxKind::Cit.index()] = true;
+        Alternative {
+            tax: Formula::Fixed {
+                shares: vec![0.5, 0.5],
+            },
+            pool: Some(TaxPool {
+                firms: FirmGroup::Relocated,
+                taxes,
+                rest_to: 1,
+                cap: cap.map(|amount| PoolCap { region: 0, amount }),
+            }),
+            ..fifty_fifty_then_host()
+        }
+    }
+
+    /// (tax allocation series of both regions, cap_reached and cap_reached_year of
+    /// the origin).
+    // Exact: the expected values are sums and halves of small whole numbers.
+    #[allow(clippy::float_cmp)]
+    fn run(econ: &EconomyPath, alt: &Alternative) -> ([Vec<f64>; 2], f64, f64) {
+        let h = econ.horizon;
+        let mut metrics = vec![0.0; 2 * RegionMetric::COUNT];
+        let mut series = vec![0.0; 2 * RegionSeries::COUNT * h];
+        evaluate(
+            econ,
+            alt,
+            &mut OutcomeScratch::default(),
+            &mut metrics,
+            &mut series,
+        );
+        let tax = |r: usize| {
+            let at = (r * RegionSeries::COUNT + RegionSeries::TaxAllocation.index()) * h;
+            series[at..at + h].to_vec()
+        };
+        // The host is never capped.
+        assert_eq!(
+            metrics[RegionMetric::COUNT + RegionMetric::CapReached.index()],
+            0.0
+        );
+        assert!(metrics[RegionMetric::COUNT + RegionMetric::CapReachedYear.index()].is_nan());
+        (
+            [tax(0), tax(1)],
+            metrics[RegionMetric::CapReached.index()],
+            metrics[RegionMetric::CapReachedYear.index()],
+        )
+    }
+
+    #[test]
+    // Exact: the expected values are sums and halves of small whole numbers.
+    #[allow(clippy::float_cmp)]
+    fn a_restricted_pool_of_two_kinds_by_hand() {
+        // Restricted: relocated VAT 10 + CIT 4 = 14 a year, 7 each; the rest of the
+        // pool, 40 − 14 = 26 (relocated IIT 1, others' VAT 20 and property 5), to the
+        // host: 7 and 33.
+        let ([origin, host], reached, year) = run(&kinds_path(), &relocation_rule(None));
+        assert_eq!(origin, [7.0; 4]);
+        assert_eq!(host, [33.0; 4]);
+        assert_eq!(reached, 0.0);
+        assert!(year.is_nan());
+    }
+
+    #[test]
+    // Exact: the expected values are sums and halves of small whole numbers.
+    #[allow(clippy::float_cmp)]
+    fn a_cap_reached_mid_run_sends_the_excess_to_rest_to() {
+        // Cap 16: the origin takes 7, 7 (14), then 2 of its 7 in year 3, the excess
+        // 5 going to the host, then nothing.
+        let ([origin, host], reached, year) = run(
+            &kinds_path(),
+            &relocation_rule(Some(CapAmount::Money(16.0))),
+        );
+        assert_eq!(origin, [7.0, 7.0, 2.0, 0.0]);
+        assert_eq!(host, [33.0, 33.0, 38.0, 40.0]);
+        assert_eq!((reached, year), (1.0, 3.0));
+        // Pre-move years: 3 × (VAT 2 + CIT 1) = 9 in year 1: the origin takes 7; in
+        // year 2 it keeps 2 (the cap binds); year 3 adds 3 × VAT 1 = 3 of headroom,
+        // which it takes; nothing in year 4. IIT is not a shared kind.
+        let ([origin, host], reached, year) = run(
+            &kinds_path(),
+            &relocation_rule(Some(CapAmount::PreMoveYears(3.0))),
+        );
+        assert_eq!(origin, [7.0, 2.0, 3.0, 0.0]);
+        assert_eq!(host, [33.0, 38.0, 37.0, 40.0]);
+        assert_eq!((reached, year), (1.0, 2.0));
+    }
+
+    #[test]
+    // Exact: the expected values are sums and halves of small whole numbers.
+    #[allow(clippy::float_cmp)]
+    fn a_cap_never_reached_changes_nothing() {
+        let (uncapped, _, _) = run(&kinds_path(), &relocation_rule(None));
+        // 4 × 7 = 28 ≤ 28: the cap is met exactly but never exceeded.
+        let (capped, reached, year) = run(
+            &kinds_path(),
+            &relocation_rule(Some(CapAmount::Money(28.0))),
+        );
+        assert_eq!(capped, uncapped);
+        assert_eq!(reached, 0.0);
+        assert!(year.is_nan());
+    }
+
+    #[test]
+    // Exact: the expected values are sums and halves of small whole numbers.
+    #[allow(clippy::float_cmp)]
+    fn a_restriction_to_everything_is_the_whole_pool() {
+        // Every firm and kind: the pool itself, not the sum of its parts.
+        let mut alt = relocation_rule(None);
+        if let Some(rule) = &mut alt.pool {
+            rule.firms = FirmGroup::All;
+            rule.taxes = [true; TaxKind::COUNT];
+        }
+        let mut econ = kinds_path();
+        econ.tax_pool = vec![41.0; 4];
+        let ([origin, host], _, _) = run(&econ, &alt);
+        assert_eq!(origin, [20.5; 4]);
+        assert_eq!(host, [20.5; 4]);
+    }
+
+    #[test]
+    fn a_restricted_continuation_sends_the_rest_to_rest_to() {
+        // Perpetuity at ρ = 10%, g = 0 of the last year: the origin's 7 / 0.1 = 70,
+        // the host's 33 / 0.1 = 330, at the horizon.
+        let mut econ = kinds_path();
+        econ.continuation = Continuation::Perpetuity {
+            growth: 0.0,
+            discount_rate: 0.1,
+        };
+        let [origin, host] = npv_and_continuation(&econ, &relocation_rule(None));
+        assert_close(origin.1, 70.0 * 1.1f64.powi(-4));
+        assert_close(host.1, 330.0 * 1.1f64.powi(-4));
+    }
+
+    #[test]
+    fn a_cap_with_room_at_the_horizon_is_spent_in_the_continuation() {
+        // Perpetuity at ρ = 10%, g = 0 after 4 years in which the origin took 28.
+        // Cap 35: room 7, taken in year 5 (7 of 7); from year 6 the host has all 40:
+        // at the horizon the origin 7 / 1.1, the host (33 + 40 / 0.1) / 1.1.
+        // Cap 30: room 2; year 5 the origin keeps 2, the host 38; then 40 forever.
+        // Cap 20, bound within the horizon: the host has all 40 from year 5.
+        let mut econ = kinds_path();
+        econ.continuation = Continuation::Perpetuity {
+            growth: 0.0,
+            discount_rate: 0.1,
+        };
+        let at_4 = 1.1f64.powi(-4);
+        for (cap, origin_cv, host_cv) in [
+            (35.0, 7.0 / 1.1, (33.0 + 400.0) / 1.1),
+            (30.0, 2.0 / 1.1, (38.0 + 400.0) / 1.1),
+            (20.0, 0.0, 400.0),
+        ] {
+            let alt = relocation_rule(Some(CapAmount::Money(cap)));
+            let [origin, host] = npv_and_continuation(&econ, &alt);
+            assert_close(origin.1, origin_cv * at_4);
+            assert_close(host.1, host_cv * at_4);
+            assert_close(origin.1 + host.1, 400.0 * at_4);
+        }
+        // A cap far beyond reach: the origin's 7 a year forever, up to year 1,000 of
+        // cooperation taken one by one, then a perpetuity: 7 / 0.1 in all.
+        let alt = relocation_rule(Some(CapAmount::Money(1e9)));
+        let [origin, host] = npv_and_continuation(&econ, &alt);
+        assert_close(origin.1, 70.0 * at_4);
+        assert_close(host.1, 330.0 * at_4);
+    }
+
+    proptest::proptest! {
+        /// Under any restriction and cap, the year's allocations add up to the pool.
+        #[test]
+        fn restricted_allocations_sum_to_the_pool(
+            parts in proptest::collection::vec(0.0f64..100.0, 2 * TaxKind::COUNT),
+            pre_move in proptest::collection::vec(0.0f64..10.0, TaxKind::COUNT),
+            taxes in proptest::collection::vec(proptest::bool::ANY, TaxKind::COUNT),
+            relocated in proptest::bool::ANY,
+            share in 0.0f64..=1.0,
+            cap in proptest::option::of((0usize..2, 0.0f64..200.0, proptest::bool::ANY)),
+            growth in proptest::collection::vec(0.5f64..1.5, 4),
+        ) {
+            let h = growth.len();
+            let mut econ = constant_pool(h, 0.0, Continuation::None);
+            econ.pool_by_kind = vec![0.0; 2 * TaxKind::COUNT * h];
+            econ.pre_move_by_kind = vec![0.0; TaxKind::COUNT * h];
+            for t in 0..h {
+                for (j, x) in parts.iter().enumerate() {
+                    econ.pool_by_kind[j * h + t] = x * growth[t];
+                }
+                for (k, x) in pre_move.iter().enumerate() {
+                    econ.pre_move_by_kind[k * h + t] = x * growth[t];
+                }
+                econ.tax_pool[t] = parts.iter().map(|x| x * growth[t]).sum();
+            }
+            let mut kinds = [false; TaxKind::COUNT];
+            kinds.copy_from_slice(&taxes);
+            let alt = Alternative {
+                tax: Formula::Fixed { shares: vec![share, 1.0 - share] },
+                pool: Some(TaxPool {
+                    firms: if relocated { FirmGroup::Relocated } else { FirmGroup::All },
+                    taxes: kinds,
+                    rest_to: 1,
+                    cap: cap.map(|(_, x, years)| PoolCap {
+                        region: 0,
+                        amount: if years { CapAmount::PreMoveYears(x / 20.0) } else { CapAmount::Money(x) },
+                    }),
+                }),
+                ..fifty_fifty_then_host()
+            };
+            let ([a, b], _, _) = run(&econ, &alt);
+            for t in 0..h {
+                let pool = econ.tax_pool[t];
+                proptest::prop_assert!((a[t] + b[t] - pool).abs() <= 1e-9 * pool.max(1.0));
+                proptest::prop_assert!(a[t] >= -1e-9 && b[t] >= -1e-9);
+            }
+            // After the horizon too: the continuations add up to the pool's perpetuity.
+            econ.continuation = Continuation::Perpetuity { growth: 0.02, discount_rate: 0.08 };
+            let [x, y] = npv_and_continuation(&econ, &alt);
+            let whole = econ.tax_pool[h - 1] * 1.02 / 0.06 * 1.1f64.powi(-(h as i32));
+            proptest::prop_assert!((x.1 + y.1 - whole).abs() <= 1e-9 * whole.max(1.0));
+        }
     }
 
     /// Every declared measure is written: a measure added to the schema without the

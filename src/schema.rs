@@ -154,6 +154,8 @@ measures! {
         PvContinuation => "pv_continuation", Money, Summary, "PV of the continuation value of the region's tax share after the horizon";
         PvInKind => "pv_in_kind", Money, Summary, "PV of the agreed values of the region's in-kind contributions (not cash: not part of the NPV)";
         ContributionShare => "contribution_share", Share, Summary, "the region's share of all contributions C in the last year, as the contribution formula reads it";
+        CapReached => "cap_reached", Probability, None, "1 when the alternative's cap on this region's cumulative take of its restricted tax pool bound: the mean is P(cap binds)";
+        CapReachedYear => "cap_reached_year", Years, Summary, "the first year of cooperation in which the cap on this region's take bound (undefined when it never did, or the region is not capped)";
     }
 }
 
@@ -226,13 +228,14 @@ impl Measure {
 
     /// Whether a path may leave this measure undefined (NaN, an empty cell): an IRR
     /// where the cash flows do not change sign exactly once, a payback that never
-    /// happens. Any other measure must be a finite number on every path; the engine
+    /// happens, a cap that never binds. Any other measure must be a finite number on every path; the engine
     /// stops the run otherwise.
     pub fn may_be_undefined(self) -> bool {
         matches!(
             self,
-            Measure::Region(RegionMetric::Irr | RegionMetric::PaybackYears)
-                | Measure::Park(ParkMetric::PdcIrr)
+            Measure::Region(
+                RegionMetric::Irr | RegionMetric::PaybackYears | RegionMetric::CapReachedYear
+            ) | Measure::Park(ParkMetric::PdcIrr)
         )
     }
 
@@ -276,7 +279,7 @@ mod tests {
         assert_eq!(RegionMetric::Npv.name(), "npv");
         assert_eq!(ParkSeries::LandPool.to_string(), "land_pool");
         assert_eq!(RegionMetric::from_name("nothing"), None);
-        assert_eq!(Measure::all().count(), 20 + 15 + 3 + 7);
+        assert_eq!(Measure::all().count(), 22 + 15 + 3 + 7);
     }
 
     #[test]

@@ -204,6 +204,83 @@ fn one_firm_taxes_company_and_npv_by_hand() {
     assert!(at_irr.abs() < 1e-8, "NPV at the IRR {irr} is {at_irr}");
 }
 
+/// [`ONE_FIRM`] with its firm relocated from `a` (not displaced) and the
+/// alternatives `sharing`.
+fn one_relocated_firm(sharing: &str) -> Scenario {
+    let head = &ONE_FIRM[..ONE_FIRM.find("[[sharing]]").expect("sharing")];
+    let head = head.replacen(
+        "average_wage = 0.1\n",
+        "average_wage = 0.1\nrelocated_share = 1\ndisplacement = 0\n",
+        1,
+    );
+    parse(&format!("{head}{sharing}"))
+}
+
+#[test]
+fn a_relocated_firms_vat_and_cit_shared_until_the_cap_by_hand() {
+    // The firm of `one_firm_taxes_company_and_npv_by_hand`, relocated from a: local
+    // VAT 2.5 and CIT 0.4 × 4.85 = 1.94 a year from year 1 (t = 1), so the restricted
+    // pool is 4.44 and a's half 2.22. At home it was as large (no ramp, no holiday):
+    // pre-move VAT and CIT 4.44 a year; 0.75 years of it cap a's take at 3.33. Year 1:
+    // a takes 2.22; year 2: 1.11 more, the excess 1.11 to b; the cap binds in year 3
+    // of cooperation. The rest (surcharges, IIT) goes to b.
+    let scn = one_relocated_firm(
+        r#"
+[[sharing]]
+name = "capped"
+tax = { kind = "fixed", shares = { a = 0.5, b = 0.5 } }
+tax_pool = { firms = "relocated", taxes = ["vat", "cit"], cap = { region = "a", pre_move_years = 0.75 } }
+[[sharing]]
+name = "no cap"
+tax = { kind = "fixed", shares = { a = 0.5, b = 0.5 } }
+tax_pool = { firms = "relocated", taxes = ["vat", "cit"] }
+[[sharing]]
+name = "cap never reached"
+tax = { kind = "fixed", shares = { a = 0.5, b = 0.5 } }
+tax_pool = { firms = "relocated", taxes = ["vat", "cit"], rest_to = "b", cap = { region = "a", amount = 4.44 } }
+"#,
+    );
+    let e = economy(&scn, 0);
+    assert_eq!(e.firms, vec![0.0, 1.0, 1.0]);
+    let h = e.horizon;
+    let restricted = 2.5 + 0.4 * 0.25 * 19.4;
+    for t in 1..3 {
+        let rule = scn.alternatives[0].pool.as_ref().expect("restricted");
+        assert_close!(e.restricted_pool(rule, t), restricted);
+    }
+    let pre_move: f64 = e.pre_move_by_kind.iter().sum::<f64>();
+    // VAT + CIT + surcharges 0.6 + IIT 0.4 × 0.0885, all in the arrival year.
+    assert_close!(pre_move, restricted + 0.6 + 0.4 * 0.0885);
+    assert_close!(e.pre_move_by_kind[h + 1], 0.4 * 0.25 * 19.4);
+    let m = metrics(&scn, &e);
+    let d = |t: i32| 1.1f64.powi(-(t + 1));
+    let pool = e.tax_pool[1];
+    let (pv_tax, reached, year) = (
+        metric("pv_tax"),
+        metric("cap_reached"),
+        metric("cap_reached_year"),
+    );
+    let half = restricted / 2.0;
+    assert_close!(
+        m[0][0][pv_tax],
+        half * d(1) + (0.75 * restricted - half) * d(2)
+    );
+    assert_close!(m[0][0][reached], 1.0);
+    assert_close!(m[0][0][year], 3.0);
+    assert_close!(m[1][0][pv_tax], half * (d(1) + d(2)));
+    assert_close!(m[1][0][reached], 0.0);
+    // A cap of 4.44 = 2 × 2.22 is met exactly, never exceeded.
+    assert_close!(m[2][0][pv_tax], m[1][0][pv_tax]);
+    assert_close!(m[2][0][reached], 0.0);
+    for alt in &m {
+        // b is never capped; the allocations add up to the pool.
+        assert_close!(alt[1][reached], 0.0);
+        assert!(alt[0][year].is_nan() || close(alt[0][reached], 1.0));
+        assert!(alt[1][year].is_nan());
+        assert_close!(alt[0][pv_tax] + alt[1][pv_tax], pool * (d(1) + d(2)));
+    }
+}
+
 /// 平湖–青田 消薄飞地 (REFERENCES.md §2): a village invests 100 in year 1, the host
 /// city pays it a fixed 10% a year in years 2–6 and returns the 100 at the end of
 /// year 6, keeping the park company's income on the village's stake. The park has

@@ -54,3 +54,31 @@ fn every_bundled_scenario_validates_and_runs() {
         }
     }
 }
+
+/// `jingjin-relocation.toml`: the cap on Beijing's take of its relocated firms' VAT and
+/// CIT binds on some paths and not on others, and only under the capped alternatives.
+#[test]
+fn the_relocation_cap_binds_on_some_paths_but_not_all() {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/jingjin-relocation.toml");
+    let scn = Scenario::load(&file).unwrap_or_else(|e| panic!("{e}"));
+    let cfg = RunConfig {
+        paths: 200,
+        ..RunConfig::from_scenario(&scn)
+    };
+    let result = engine::run(&scn, &cfg, Default::default(), &mut |_| {}).expect("run");
+    let beijing = scn
+        .regions
+        .iter()
+        .position(|r| r.id == "beijing")
+        .expect("beijing");
+    let bound = |a: usize, r: usize| {
+        let j = result.layout.region_metric(a, r, RegionMetric::CapReached);
+        result.stats.summary(j).mean
+    };
+    let rule = bound(0, beijing);
+    assert!(rule > 0.0 && rule < 1.0, "P(cap binds) = {rule}");
+    // No sharing and sharing without a cap have no cap to bind; Hebei is never capped.
+    assert_eq!(scn.alternatives[1].name, "no sharing: Hebei keeps all");
+    assert!(bound(1, beijing) == 0.0 && bound(2, beijing) == 0.0);
+    assert!((0..scn.alternatives.len()).all(|a| bound(a, 1 - beijing) == 0.0));
+}

@@ -13,7 +13,7 @@ use rand_distr::{Distribution, StandardNormal};
 
 use super::taxes::{self, LossRing, TaxBase, TaxParams};
 use super::{MAX_LOSS_CARRY, NEVER, ramp};
-use crate::scenario::{FirmLand, LandOnExit, LandRevenue, Scenario, Sector};
+use crate::scenario::{FirmLand, LandOnExit, LandRevenue, Scenario, Sector, TaxKind};
 use crate::streams::{self, FIRM_WORDS, firm_slot, unit_from_u64};
 
 /// A sector's parameters resolved for one path.
@@ -84,6 +84,8 @@ pub(super) struct FirmPool {
     /// Year taxable profit first appeared (start of the CIT holiday).
     pub(super) holiday_start: Vec<u32>,
     pub(super) displaced: Vec<bool>,
+    /// Relocated from the origin region (displaced firms are relocated ones).
+    pub(super) relocated: Vec<bool>,
     /// The firm's own generator of yearly shocks ε_{i,t}.
     pub(super) shocks: Vec<Xoshiro256PlusPlus>,
     pub(super) losses: Vec<LossRing>,
@@ -100,6 +102,7 @@ impl FirmPool {
         self.sector.clear();
         self.holiday_start.clear();
         self.displaced.clear();
+        self.relocated.clear();
         self.shocks.clear();
         self.losses.clear();
         self.loss_total.clear();
@@ -118,6 +121,7 @@ impl FirmPool {
         self.sector.swap_remove(i);
         self.holiday_start.swap_remove(i);
         self.displaced.swap_remove(i);
+        self.relocated.swap_remove(i);
         self.shocks.swap_remove(i);
         self.losses.swap_remove(i);
         self.loss_total.swap_remove(i);
@@ -385,6 +389,7 @@ impl Arrivals<'_> {
         pool.holiday_start.push(NEVER);
         let displaced = relocated && unit(firm_slot::DISPLACES) < m.displacement;
         pool.displaced.push(displaced);
+        pool.relocated.push(relocated);
         pool.shocks
             .push(streams::firm_shock_rng(words[firm_slot::SHOCKS]));
         pool.losses.push([0.0; MAX_LOSS_CARRY + 1]);
@@ -421,6 +426,12 @@ pub(super) struct YearTotals {
     pub(super) displaced_tax: f64,
     /// The provincial take.
     pub(super) provincial: f64,
+    /// The pool by firm group (0: the other firms, 1: relocated firms) and tax
+    /// kind ([`TaxKind::index`]), each kind net of its part of the rebates.
+    pub(super) by_kind: [[f64; TaxKind::COUNT]; 2],
+    /// The retained taxes by kind that the year's relocated arrivals paid at home
+    /// in a year before their move.
+    pub(super) pre_move: [f64; TaxKind::COUNT],
 }
 
 /// Runs year `t` of every firm in the pool: its own shock, revenue, profit, taxes.
@@ -489,6 +500,24 @@ pub(super) fn firm_years(
             age,
         });
         y.pool += f.retained - f.rebate;
+        // The rebate is a share of the retained taxes: each kind keeps 1 − share.
+        let kept = if age < tax.rebate_years {
+            1.0 - tax.rebate_share
+        } else {
+            1.0
+        };
+        let group = &mut y.by_kind[usize::from(pool.relocated[i])];
+        for (g, r) in group.iter_mut().zip(&f.retained_by_kind) {
+            *g += kept * r;
+        }
+        // A relocated firm's arrival year: its shock is still 0, so its home taxes
+        // are those of its last years at home.
+        if pool.relocated[i] && age == 0 {
+            let home = home_taxes(sp, tax, land, pool.base_revenue[i] * p_t, 0.0, p_t);
+            for (p, r) in y.pre_move.iter_mut().zip(&home.retained_by_kind) {
+                *p += r;
+            }
+        }
         y.total += f.total;
         y.local += f.local;
         y.rebates += f.rebate;
@@ -497,23 +526,26 @@ pub(super) fn firm_years(
         y.revenue += revenue;
         y.occupied += land;
         if pool.displaced[i] {
-            y.displaced_tax += home_retained(
+            y.displaced_tax += home_taxes(
                 sp,
                 tax,
                 land,
                 pool.base_revenue[i] * p_t,
                 pool.log_shock[i],
                 p_t,
-            );
+            )
+            .retained;
         }
         y.provincial += f.provincial;
     }
     y
 }
 
-/// The retained local taxes a displaced firm would have paid at home in the year:
-/// it was mature there, so at full scale, with its own shocks but none of the
-/// park's revenue effects, no CIT holiday and no losses to carry (MODEL.md §6).
+/// The taxes a displaced firm would have paid at home in the year (of which the
+/// origin loses the retained local part): it was mature there, so at full scale,
+/// with its own shocks but none of the park's revenue effects, no CIT holiday, no
+/// rebate and no losses to carry (MODEL.md §6). At `log_shock` 0 these are a
+/// relocated firm's pre-move taxes, the base of a pre-move cap.
 ///
 /// # Formula
 /// R = land × revenue_per_mu × exp(X); VAT = rate × ratio × R; CIT = rate ×
@@ -521,29 +553,28 @@ pub(super) fn firm_years(
 /// use, property)); retained = local taxes less the provincial take, the origin
 /// taken to have the park's tax system. In current prices `base_revenue`, the fixed
 /// cost and the property tax carry the year's price level `price`.
-fn home_retained(
+fn home_taxes(
     sp: &SectorParams,
     tax: &TaxParams,
     land: f64,
     base_revenue: f64,
     log_shock: f64,
     price: f64,
-) -> f64 {
+) -> taxes::FirmTaxes {
     let revenue = base_revenue * log_shock.exp();
     let property_tax_per_mu = sp.property_tax_per_mu * price;
     let vat = sp.vat_rate * sp.value_added_ratio * revenue;
     let profit = sp.profit_margin * revenue
         - sp.fixed_cost_per_mu * price * land
         - tax.deductible(vat, land, property_tax_per_mu);
-    let f = tax.firm_year(&TaxBase {
+    tax.firm_year(&TaxBase {
         vat,
         cit: sp.cit_rate * profit.max(0.0),
         wage_bill: sp.wage_share * revenue,
         land,
         property_tax_per_mu,
         age: NEVER,
-    });
-    f.retained
+    })
 }
 
 #[cfg(test)]
@@ -600,6 +631,7 @@ mod tests {
             pool.sector.push(0);
             pool.holiday_start.push(NEVER);
             pool.displaced.push(false);
+            pool.relocated.push(false);
             pool.shocks.push(Xoshiro256PlusPlus::seed_from_u64(0));
             pool.losses.push([0.0; MAX_LOSS_CARRY + 1]);
             pool.loss_total.push(0.0);
@@ -676,6 +708,7 @@ mod tests {
         pool.sector.push(0);
         pool.holiday_start.push(NEVER);
         pool.displaced.push(false);
+        pool.relocated.push(false);
         pool.shocks.push(Xoshiro256PlusPlus::seed_from_u64(0));
         pool.losses.push([0.0; MAX_LOSS_CARRY + 1]);
         pool.loss_total.push(0.0);
@@ -711,6 +744,7 @@ mod tests {
         pool.sector.push(0);
         pool.holiday_start.push(NEVER);
         pool.displaced.push(true);
+        pool.relocated.push(true);
         pool.shocks.push(Xoshiro256PlusPlus::seed_from_u64(0));
         pool.losses.push([0.0; MAX_LOSS_CARRY + 1]);
         pool.loss_total.push(0.0);
@@ -770,6 +804,7 @@ mod tests {
         pool.sector.push(0);
         pool.holiday_start.push(NEVER);
         pool.displaced.push(true);
+        pool.relocated.push(false);
         pool.shocks.push(Xoshiro256PlusPlus::seed_from_u64(0));
         pool.losses.push([0.0; MAX_LOSS_CARRY + 1]);
         pool.loss_total.push(0.0);
@@ -801,5 +836,73 @@ mod tests {
             "{}",
             y.displaced_tax
         );
+    }
+
+    #[test]
+    fn a_relocated_arrival_by_kind_with_its_pre_move_taxes() {
+        // A relocated firm of 10 mu at 2/mu arriving this year (age 0) of a 2-year
+        // ramp: revenue 10, VAT 10% of 10 = 1, surcharges 10% of VAT = 0.1, profit
+        // 3 − 0.1 = 2.9 → CIT 25% = 0.725. Local: VAT 0.5, CIT 0.29, surcharges 0.1;
+        // the province takes 20% of the VAT's: retained VAT 0.4. A rebate of half
+        // in its first year leaves each kind half: VAT 0.2, CIT 0.145, surcharges 0.05.
+        let sp = SectorParams {
+            revenue_per_mu: 2.0,
+            value_added_ratio: 1.0,
+            profit_margin: 0.3,
+            vat_rate: 0.1,
+            cit_rate: 0.25,
+            ramp_years: 2,
+            ..SectorParams::default()
+        };
+        let mut pool = FirmPool::default();
+        pool.land.push(10.0);
+        pool.base_revenue.push(20.0);
+        pool.log_shock.push(0.0);
+        pool.arrival.push(3);
+        pool.exit_year.push(NEVER);
+        pool.sector.push(0);
+        pool.holiday_start.push(NEVER);
+        pool.displaced.push(false);
+        pool.relocated.push(true);
+        pool.shocks.push(Xoshiro256PlusPlus::seed_from_u64(0));
+        pool.losses.push([0.0; MAX_LOSS_CARRY + 1]);
+        pool.loss_total.push(0.0);
+        let tax = TaxParams {
+            vat_local: 0.5,
+            cit_local: 0.4,
+            iit_rate: 0.0,
+            iit_local: 0.0,
+            surcharge_rate: 0.1,
+            land_use_per_mu: 0.0,
+            property_rate: 0.0,
+            rebate_share: 0.5,
+            rebate_years: 1,
+            rebate_attractiveness: 1.0,
+            cit_statutory: 0.25,
+            take: taxes::Take {
+                vat: 0.2,
+                ..taxes::Take::default()
+            },
+            iit_schedule: None,
+        };
+        let y = firm_years(&mut pool, &[sp], &tax, 3, 1.0, &[1.0; 5]);
+        let want = [0.2, 0.145, 0.0, 0.05, 0.0, 0.0];
+        for (k, (got, want)) in y.by_kind[1].iter().zip(want).enumerate() {
+            assert!((got - want).abs() < 1e-12, "kind {k}: {got} vs {want}");
+        }
+        assert_eq!(y.by_kind[0], [0.0; TaxKind::COUNT]);
+        let parts: f64 = y.by_kind[1].iter().sum();
+        assert!((parts - y.pool).abs() < 1e-12, "{parts} vs {}", y.pool);
+        // At home it was mature: revenue 20, VAT 2 (local 1, retained 0.8),
+        // surcharges 0.2, profit 6 − 0.2 = 5.8 → CIT 1.45 (local 0.58), no rebate.
+        let want = [0.8, 0.58, 0.0, 0.2, 0.0, 0.0];
+        for (k, (got, want)) in y.pre_move.iter().zip(want).enumerate() {
+            assert!((got - want).abs() < 1e-12, "kind {k}: {got} vs {want}");
+        }
+        // The next year it is no longer an arrival: no pre-move taxes; no rebate.
+        let y = firm_years(&mut pool, &[sp], &tax, 4, 1.0, &[1.0; 5]);
+        assert_eq!(y.pre_move, [0.0; TaxKind::COUNT]);
+        let parts: f64 = y.by_kind[1].iter().sum();
+        assert!((parts - y.pool).abs() < 1e-12, "{parts} vs {}", y.pool);
     }
 }

@@ -21,7 +21,8 @@ use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 
 use crate::scenario::{
-    Continuation, ContributionKind, ContributionMeasure, LandOnExit, Prices, Scenario,
+    Continuation, ContributionKind, ContributionMeasure, LandOnExit, Prices, Scenario, TaxKind,
+    TaxPool,
 };
 use crate::sharing::MAX_REGIONS;
 use crate::streams::{self, Streams, unit_from_u64};
@@ -127,6 +128,14 @@ pub struct EconomyPath {
     pub continuation: Continuation,
     /// The part of `costs_borne` that is land acquisition (region × year).
     pub land_costs_borne: Vec<f64>,
+    /// The pool LR_t by firm group and tax kind, each net of its part of the
+    /// rebates: `[(g × KINDS + k) × H + t]` with g = 0 for the firms not relocated,
+    /// 1 for the relocated ones, k = [`TaxKind::index`]. Σ over g, k = `tax_pool`
+    /// up to rounding.
+    pub pool_by_kind: Vec<f64>,
+    /// The retained taxes by kind that the relocated firms arriving in year t paid
+    /// at home in one year before their move: `[k × H + t]`.
+    pub pre_move_by_kind: Vec<f64>,
 }
 
 impl EconomyPath {
@@ -182,6 +191,10 @@ impl EconomyPath {
             v.clear();
             v.resize(horizon, 0.0);
         }
+        self.pool_by_kind.clear();
+        self.pool_by_kind.resize(2 * TaxKind::COUNT * horizon, 0.0);
+        self.pre_move_by_kind.clear();
+        self.pre_move_by_kind.resize(TaxKind::COUNT * horizon, 0.0);
         self.turned_away = 0;
         self.firm_years = 0;
     }
@@ -194,6 +207,41 @@ impl EconomyPath {
         self.equity_by_year
             .get(t * n..(t + 1) * n)
             .unwrap_or(&self.equity)
+    }
+
+    /// The part of year t's pool that `rule` restricts the formula to; the whole
+    /// pool, exactly, when the rule holds every firm and kind.
+    ///
+    /// # Formula
+    /// restricted_t = Σ over the rule's firm groups g and kinds k of pool_g,k,t.
+    pub fn restricted_pool(&self, rule: &TaxPool, t: usize) -> f64 {
+        if rule.is_whole() {
+            return self.tax_pool[t];
+        }
+        let h = self.horizon;
+        let mut sum = 0.0;
+        for g in 0..2 {
+            if !rule.holds_group(g == 1) {
+                continue;
+            }
+            for k in TaxKind::ALL {
+                if rule.taxes[k.index()] {
+                    sum += self.pool_by_kind[(g * TaxKind::COUNT + k.index()) * h + t];
+                }
+            }
+        }
+        sum
+    }
+
+    /// The relocated firms' pre-move taxes of the kinds `rule` holds, of the firms
+    /// arriving in year t.
+    pub fn pre_move(&self, rule: &TaxPool, t: usize) -> f64 {
+        let h = self.horizon;
+        TaxKind::ALL
+            .iter()
+            .filter(|k| rule.taxes[k.index()])
+            .map(|k| self.pre_move_by_kind[k.index() * h + t])
+            .sum()
     }
 
     /// Region series `r` of a region × year vector.
@@ -398,6 +446,14 @@ pub fn simulate_path(scn: &Scenario, horizon: u32, streams: &Streams, p: u64, ws
         out.tax_local[t] = y.local;
         out.tax_central[t] = y.total - y.local;
         out.rebates[t] = y.rebates;
+        for (g, kinds) in y.by_kind.iter().enumerate() {
+            for (k, x) in kinds.iter().enumerate() {
+                out.pool_by_kind[(g * TaxKind::COUNT + k) * h + t] = *x;
+            }
+        }
+        for (k, x) in y.pre_move.iter().enumerate() {
+            out.pre_move_by_kind[k * h + t] = *x;
+        }
         out.gdp[t] = y.gdp;
         out.jobs[t] = y.wages / (average_wage * p_t);
         out.firms[t] = firms.len() as f64;
@@ -856,6 +912,39 @@ mod tests {
             assert_eq!(
                 survivors(&base, 12, p),
                 survivors(&changed, 12, p),
+                "path {p}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_pool_by_group_and_kind_adds_up_to_the_pool() {
+        // Rebates, a provincial take and relocated firms: on every path and year
+        // the parts add up to LR_t; relocated firms pay and arrive with pre-move taxes.
+        let scn = variant(
+            "arrival_rate = 6",
+            "provincial_take = 0.3\n[taxes.rebate]\nshare = 0.4\nyears = 3",
+        );
+        let streams = Streams::new(scn.simulation.seed, &scn.params);
+        let mut ws = Workspace::default();
+        let k = TaxKind::COUNT;
+        for p in 0..4 {
+            simulate_path(&scn, 12, &streams, p, &mut ws);
+            let out = &ws.out;
+            let h = out.horizon;
+            for t in 0..h {
+                let parts: f64 = (0..2 * k).map(|j| out.pool_by_kind[j * h + t]).sum();
+                let pool = out.tax_pool[t];
+                assert!(
+                    (parts - pool).abs() <= 1e-9 * pool.max(1.0),
+                    "{parts} vs {pool}"
+                );
+            }
+            let relocated: f64 = out.pool_by_kind[k * h..].iter().sum();
+            let others: f64 = out.pool_by_kind[..k * h].iter().sum();
+            let pre_move: f64 = out.pre_move_by_kind.iter().sum();
+            assert!(
+                relocated > 0.0 && others > 0.0 && pre_move > 0.0,
                 "path {p}"
             );
         }

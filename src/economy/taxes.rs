@@ -3,7 +3,7 @@
 //! firm-year's taxes split into total, local, retained and rebated.
 
 use super::{M2_PER_MU, MAX_LOSS_CARRY};
-use crate::scenario::{IitSchedule, Scenario, Taxes};
+use crate::scenario::{IitSchedule, Scenario, TaxKind, Taxes};
 
 /// The tax parameters resolved for one path.
 #[derive(Debug, Clone, Copy)]
@@ -289,6 +289,9 @@ pub(super) struct FirmTaxes {
     pub(super) rebate: f64,
     /// The provincial take: local − retained.
     pub(super) provincial: f64,
+    /// `retained` by kind ([`TaxKind::index`]): each kind's local part less the
+    /// take on it, before rebates (their sum is `retained` up to rounding).
+    pub(super) retained_by_kind: [f64; TaxKind::COUNT],
 }
 
 /// One firm-year's base: what its taxes are levied on.
@@ -311,8 +314,9 @@ impl TaxParams {
     /// total = VAT + CIT + IIT + surcharges + land use + property, with IIT = rate ×
     /// wages and surcharges = rate × VAT; local = shares of VAT, CIT and IIT plus the
     /// rest in full; provincial = Σ over kinds of the take × the kind's local part;
-    /// retained = local − provincial; rebate = rebate share × retained in the
-    /// firm's first `rebate_years`.
+    /// retained = local − provincial, and by kind the kind's local part × (1 −
+    /// its take); rebate = rebate share × retained in the firm's first
+    /// `rebate_years`.
     #[inline]
     pub(super) fn firm_year(&self, b: &TaxBase) -> FirmTaxes {
         let surcharges = self.surcharge_rate * b.vat;
@@ -334,6 +338,14 @@ impl TaxParams {
             + t.land_use * land_use
             + t.property * property;
         let retained = local - provincial;
+        let retained_by_kind = [
+            vat_local - t.vat * vat_local,
+            cit_local - t.cit * cit_local,
+            iit_local - t.iit * iit_local,
+            surcharges - t.surcharges * surcharges,
+            land_use - t.land_use * land_use,
+            property - t.property * property,
+        ];
         let rebate = if b.age < self.rebate_years {
             self.rebate_share * retained
         } else {
@@ -345,6 +357,7 @@ impl TaxParams {
             retained,
             rebate,
             provincial,
+            retained_by_kind,
         }
     }
 }

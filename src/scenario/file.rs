@@ -881,6 +881,47 @@ pub struct SharingFile {
     pub land: Option<FormulaFile>,
     /// Formula for GDP statistics credit (default: equity).
     pub gdp: Option<FormulaFile>,
+    /// `[sharing.tax_pool]`: the part of the tax pool `tax` splits (default: all).
+    pub tax_pool: Option<TaxPoolFile>,
+}
+
+/// `[sharing.tax_pool]`: which firms' and taxes' retained taxes the tax formula
+/// splits, who receives the rest, and a cap on one region's cumulative take.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaxPoolFile {
+    /// `"all"` (default) or `"relocated"`.
+    #[serde(default)]
+    pub firms: FirmGroupFile,
+    /// Tax kinds (default: all of vat, cit, iit, surcharges, land_use, property).
+    pub taxes: Option<Vec<String>>,
+    /// Region receiving the rest of the pool (default: the host).
+    pub rest_to: Option<String>,
+    /// Cap on one region's cumulative take of the restricted pool.
+    pub cap: Option<PoolCapFile>,
+}
+
+/// Whose taxes a restricted pool holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FirmGroupFile {
+    /// Every firm.
+    #[default]
+    All,
+    /// Firms relocated from the origin region.
+    Relocated,
+}
+
+/// `cap = { region = ..., amount = ... }` or `{ region = ..., pre_move_years = ... }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PoolCapFile {
+    /// The capped region.
+    pub region: String,
+    /// Cumulative cap in money.
+    pub amount: Option<f64>,
+    /// Cumulative cap as years of the relocated firms' pre-move taxes.
+    pub pre_move_years: Option<f64>,
 }
 
 /// A sharing formula as written, tagged by `kind`.

@@ -12,9 +12,11 @@ pub mod bounds;
 pub mod file;
 pub mod limits;
 mod locate;
+mod pool;
 mod read;
 mod validate;
 
+pub use pool::{CapAmount, FirmGroup, PoolCap, TaxKind, TaxPool};
 pub use validate::arrivals_problem;
 
 use std::fmt;
@@ -585,6 +587,9 @@ pub struct Alternative {
     pub land: Formula,
     /// GDP statistics credit.
     pub gdp: Formula,
+    /// The part of the tax pool `tax` splits, with who receives the rest and an
+    /// optional cap (`[sharing.tax_pool]`); `None`: the whole pool, no cap.
+    pub pool: Option<TaxPool>,
 }
 
 /// One thing wrong with a scenario file.

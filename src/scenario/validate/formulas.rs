@@ -15,7 +15,14 @@ use crate::sharing::{Formula, GuaranteeTerm, Period, StakeIncome, Tranche};
 
 /// `[[sharing]]`: at least one alternative, each with a unique non-empty name and
 /// a valid formula per pool (land and GDP default to equity).
-pub(super) fn alternatives(c: &mut Checker, sharing: &[SharingFile]) -> Vec<Alternative> {
+/// `host` receives the rest of a restricted pool unless told otherwise; `origin` is
+/// where relocated firms come from, if anywhere.
+pub(super) fn alternatives(
+    c: &mut Checker,
+    sharing: &[SharingFile],
+    host: usize,
+    origin: Option<usize>,
+) -> Vec<Alternative> {
     if sharing.is_empty() {
         c.problem("sharing", "expected at least one [[sharing]] alternative");
     }
@@ -44,6 +51,10 @@ pub(super) fn alternatives(c: &mut Checker, sharing: &[SharingFile]) -> Vec<Alte
                 .gdp
                 .as_ref()
                 .map_or(Formula::Equity, |g| c.formula(&format!("{f}.gdp"), g, 0)),
+            pool: s
+                .tax_pool
+                .as_ref()
+                .map(|p| super::pool::tax_pool(c, &format!("{f}.tax_pool"), p, host, origin)),
         };
         contract_terms(c, &f, &alternative);
         alternatives.push(alternative);
@@ -352,6 +363,12 @@ mod tests {
             sharing: Vec<SharingFile>,
         }
         table::<List>(toml).sharing
+    }
+
+    /// The alternatives of a park whose host is `jilin` and whose relocated firms
+    /// come from `zhejiang`.
+    fn alternatives(c: &mut Checker, sharing: &[SharingFile]) -> Vec<Alternative> {
+        super::alternatives(c, sharing, 1, Some(0))
     }
 
     /// One alternative whose tax formula is `tax`.

@@ -22,6 +22,7 @@ mod company;
 mod firms;
 mod formulas;
 mod outcome;
+mod pool;
 mod taxes;
 
 use super::file::ScenarioFile;
@@ -47,7 +48,7 @@ pub fn validate(raw: ScenarioFile) -> Result<Scenario, Vec<Problem>> {
     let firms = firms::firms(&mut c, &raw.firms, &sources, company.land_price_per_mu);
     let macro_shock = firms::macro_shock(&mut c, &raw.macro_shock);
     let taxes = taxes::taxes(&mut c, &raw.taxes);
-    let alternatives = formulas::alternatives(&mut c, &raw.sharing);
+    let alternatives = formulas::alternatives(&mut c, &raw.sharing, host, firms.origin);
     let outcome = outcome::outcome(&mut c, &raw.outcome);
     outcome::continuation_settles(&mut c, &outcome, &alternatives);
     let prices = outcome::prices(&mut c, &raw.prices);
