@@ -251,6 +251,7 @@ pub fn simulate_path(scn: &Scenario, horizon: u32, streams: &Streams, p: u64, ws
         },
     );
     let company = &scn.company;
+    let initial = &scn.initial;
     let mut pdc = Company {
         fee_rate: company.service_fee_rate.get(d),
         rent: company.rent_per_mu.get(d),
@@ -261,8 +262,13 @@ pub fn simulate_path(scn: &Scenario, horizon: u32, streams: &Streams, p: u64, ws
             company.interest_rate.get(d),
             company.loan_years,
             &mut ws.books,
+        ) + company::schedule_initial_debt(
+            initial.debt,
+            company.interest_rate.get(d),
+            initial.debt_years,
+            &mut ws.books,
         ),
-        cash: 0.0,
+        cash: initial.cash,
     };
 
     // §6 tax parameters; §5 sectors, land and arrivals.
@@ -289,6 +295,20 @@ pub fn simulate_path(scn: &Scenario, horizon: u32, streams: &Streams, p: u64, ws
     let firms = &mut ws.firms;
     firms.clear();
     let mut land = Land::default();
+    if initial.developed_mu > 0.0 || !initial.firms.is_empty() {
+        // docs/model.md §11: the land developed before the start is open in year 0;
+        // the land sold (at least the initial firms') is not free.
+        let arrivals = Arrivals {
+            defs: &scn.firms.sectors,
+            sectors: &ws.sectors,
+            cdf: &ws.sector_cdf,
+            market,
+        };
+        let mut initial_rng = streams::open(&streams.initial_firms, p);
+        let held = firms::settle_initial(&initial.firms, &arrivals, &mut initial_rng, firms);
+        land.open = initial.developed_mu * saleable_share;
+        land.free = (land.open - held.max(initial.land_sold_mu)).max(0.0);
+    }
     let mut macro_level = 0.0;
     for t in 0..h {
         let tu = t as u32;
@@ -375,7 +395,12 @@ pub fn simulate_path(scn: &Scenario, horizon: u32, streams: &Streams, p: u64, ws
     for c in &scn.contributions {
         land_in_kind[c.region] |= c.kind == ContributionKind::Land;
     }
-    running_totals(out, &scn.outcome.contribution, &land_in_kind);
+    running_totals(
+        out,
+        &scn.outcome.contribution,
+        &land_in_kind,
+        &scn.initial.contributions,
+    );
 }
 
 /// Saleable land opening each year: a phase's area × saleable share, in the year after
@@ -398,16 +423,18 @@ fn saleable_openings(scn: &Scenario, saleable_share: f64, h: usize, added: &mut 
 /// C_r,t = (1 + ρ) C_r,t−1 + c_r,t (MODEL.md §7), with c_r,t the sum of the counted
 /// amounts of year t: cash contributions, in-kind values, costs borne (less land
 /// acquisition for a region in `land_in_kind`, whose land counts by its in-kind
-/// value), capital calls, opportunity costs.
+/// value), capital calls, opportunity costs; C_r,−1 is the region's `[initial]`
+/// contribution to date (0 when `initial` is empty).
 fn running_totals(
     out: &mut EconomyPath,
     measure: &ContributionMeasure,
     land_in_kind: &[bool; MAX_REGIONS],
+    initial: &[f64],
 ) {
     let h = out.horizon;
     let counted = |on: bool, x: f64| if on { x } else { 0.0 };
     for r in 0..out.regions {
-        let mut cumulative = 0.0;
+        let mut cumulative = initial.get(r).copied().unwrap_or(0.0);
         let mut invested = 0.0;
         for t in 0..h {
             let i = r * h + t;
@@ -620,7 +647,7 @@ mod tests {
         out.opportunity_costs[5] = 8.0;
         let mut land_in_kind = [false; MAX_REGIONS];
         land_in_kind[1] = land;
-        running_totals(&mut out, measure, &land_in_kind);
+        running_totals(&mut out, measure, &land_in_kind, &[]);
         out.cumulative_contributions
     }
 

@@ -199,3 +199,9 @@ mod tests {
         assert!(missing.is_empty(), "docs/scenario.md lacks {missing:#?}");
     }
 }
+
+/// Most firms `[initial]` may list, all groups together.
+pub const MAX_INITIAL_FIRMS: u32 = 1_000_000;
+
+/// Most years an initial firm may have been in the park before the start year.
+pub const MAX_INITIAL_AGE: u32 = 200;

@@ -20,6 +20,7 @@ mod check;
 mod company;
 mod firms;
 mod formulas;
+mod initial;
 mod outcome;
 mod taxes;
 
@@ -49,6 +50,13 @@ pub fn validate(raw: ScenarioFile) -> Result<Scenario, Vec<Problem>> {
     let alternatives = formulas::alternatives(&mut c, &raw.sharing);
     let outcome = outcome::outcome(&mut c, &raw.outcome);
     outcome::continuation_settles(&mut c, &outcome, &alternatives);
+    let initial = initial::initial(
+        &mut c,
+        &raw.initial,
+        &park,
+        &firms.sectors,
+        company.loan_years,
+    );
 
     if !c.problems.is_empty() {
         return Err(c.problems);
@@ -75,6 +83,7 @@ pub fn validate(raw: ScenarioFile) -> Result<Scenario, Vec<Problem>> {
         sha256: String::new(),
         source: String::new(),
         outcome,
+        initial,
     };
     if let Some(p) = arrivals_problem(&scenario, scenario.simulation.horizon) {
         return Err(vec![p]);
