@@ -727,6 +727,42 @@ mod tests {
     }
 
     #[test]
+    fn initial_firms_keep_their_draws_whatever_the_new_firms_do() {
+        // 30 old firms of sector s (land drawn per firm, exits, shocks; no land
+        // developed before, so they fill nothing the new firms need) under two
+        // arrival rates: each old firm alive in both has the same land, exit year and
+        // shock history, as its draws come from `initial_firms`, not `firms`.
+        let initial = "[initial]\n[[initial.firms]]\nsector = \"s\"\ncount = 30\nage = 3";
+        let low = variant("arrival_rate = 2", initial);
+        let high = variant("arrival_rate = 9", initial);
+        let old = |scn: &Scenario, horizon: u32, p: u64| {
+            let streams = Streams::new(scn.simulation.seed, &scn.params);
+            let mut ws = Workspace::default();
+            simulate_path(scn, horizon, &streams, p, &mut ws);
+            let f = &ws.firms;
+            let mut v: Vec<(u64, u32, u64)> = (0..f.len())
+                .filter(|&i| f.age0[i] == 3)
+                .map(|i| {
+                    (
+                        f.land[i].to_bits(),
+                        f.exit_year[i],
+                        f.log_shock[i].to_bits(),
+                    )
+                })
+                .collect();
+            v.sort_unstable();
+            v
+        };
+        for p in 0..3 {
+            assert_eq!(old(&low, 1, p).len(), 30);
+            for horizon in 1..=12 {
+                let (a, b) = (old(&low, horizon, p), old(&high, horizon, p));
+                assert_eq!(a, b, "path {p} horizon {horizon}");
+            }
+        }
+    }
+
+    #[test]
     fn a_higher_arrival_rate_adds_firms_and_keeps_each_firms_draws() {
         let low = variant("arrival_rate = 4", "");
         let high = variant("arrival_rate = 6", "");
