@@ -195,7 +195,7 @@ age = 5
     let none = economy(&parse(&text.replace("ARR", "0")), 2);
     let some = economy(&parse(&text.replace("ARR", "5")), 2);
     // Year 0: the 50 old firms (nobody exits before year 1) on the same land.
-    assert_eq!(none.firms[0], 50.0);
+    assert_eq!(none.firms, vec![50.0]);
     let old_land = none.occupancy[0] * 100.0;
     assert!(old_land > 25.0 && old_land < 75.0, "{old_land}");
     assert!(some.firms[0] > 50.0);
