@@ -17,7 +17,8 @@ pub(super) fn initial(
 ) -> Initial {
     let developed_mu = c.check_fixed("initial.developed_mu", raw.developed_mu, Rule::NonNegative);
     let phases: f64 = park.phases.iter().map(|p| p.area_mu).sum();
-    if developed_mu + phases > park.area_mu * (1.0 + 1e-12) {
+    // Without land developed before, the phases alone are checked by `[park]`.
+    if developed_mu > 0.0 && developed_mu + phases > park.area_mu * (1.0 + 1e-12) {
         c.problem(
             "initial.developed_mu",
             format!(
