@@ -227,3 +227,55 @@ count = 1
         assert!(err.contains(field), "{field} not in\n{err}");
     }
 }
+
+#[test]
+fn a_relocated_existing_firm_costs_the_origin_its_home_taxes_and_no_land_credit() {
+    // The old firm relocated from a and is displaced (displacement 1). At home it was
+    // mature: revenue 40 (not the park's ramped 30), VAT 2, surcharges 0.24, profit
+    // 8 − 0.24 = 7.76 at the full 25% (no holiday at home) = 1.94; retained locally
+    // 0.5 × 2 + 0.24 + 0.4 × 1.94 = 2.016 a year. The land it freed at home was
+    // credited before the start: the 7 per mu below never appears.
+    let text = park(
+        "0",
+        &ONE_OLD_FIRM.replace(
+            "land_per_firm_mu = 40",
+            "land_per_firm_mu = 40\nrelocated = true",
+        ),
+    )
+    .replace(
+        "relocated_share = 0",
+        "relocated_share = 0\ndisplacement = 1\nfreed_land_value_per_mu = 7",
+    );
+    let e = economy(&parse(&text), 0);
+    for t in 0..3 {
+        assert_close!(e.displaced[t], 2.016);
+        assert_close!(e.displaced[3 + t], 0.0);
+    }
+    // Not relocated: nothing is charged.
+    let e = economy(
+        &parse(&park("0", ONE_OLD_FIRM).replace(
+            "relocated_share = 0",
+            "relocated_share = 0\ndisplacement = 1",
+        )),
+        0,
+    );
+    assert_eq!(e.displaced, vec![0.0; 6]);
+}
+
+#[test]
+fn an_existing_firms_land_right_runs_on_from_its_arrival() {
+    // Exit hazard 1: the old firm leaves at the start of year 1, having held its
+    // 50-year right 2 years before the start and 1 in the run: the buyback pays
+    // 0.5 × 40 × (50 − 3)/50 = 18.8.
+    let text = park("0", ONE_OLD_FIRM)
+        .replace("cit_rate = 0.25", "cit_rate = 0.25\nexit_hazard = 1")
+        .replace(
+            "land_revenue = \"governments\"",
+            "land_revenue = \"governments\"\nland_on_exit = \"buyback\"",
+        );
+    let e = economy(&parse(&text), 0);
+    assert_eq!(e.firms, vec![1.0, 0.0, 0.0]);
+    assert_close!(e.land_buybacks[1], 0.5 * 40.0 * 47.0 / 50.0);
+    assert_close!(e.land_bought_back_mu[1], 40.0);
+    assert_close!(e.land_pool[1], -18.8);
+}
