@@ -240,7 +240,7 @@ pub struct Estimate {
     /// multiplier at its mean).
     pub arrivals_per_year: f64,
     /// Firms a path can hold in a year: the arrivals of every year so far, at most
-    /// the park's capacity.
+    /// the park's capacity, and the firms already there (`[initial]`).
     pub firms_per_year: f64,
     /// Alternatives × regions evaluated per path-year.
     pub evaluations_per_year: f64,
@@ -256,8 +256,8 @@ pub struct Estimate {
 /// The expected cost of running `cfg` on `scn`.
 ///
 /// # Formula
-/// work = paths × H × (a + min(a H, capacity) + alternatives × regions), with a
-/// the mean-macro arrival bound; memory = (workers + 1) × statistics +
+/// work = paths × H × (a + firms + alternatives × regions), with a the mean-macro
+/// arrival bound and firms = min(a H, capacity) + the `[initial]` firms; memory = (workers + 1) × statistics +
 /// pilot records (min(paths, PILOT_PATHS) × record length × 8 bytes) + workers ×
 /// firms × [`FIRM_BYTES`].
 pub fn estimate(scn: &Scenario, cfg: &RunConfig) -> Estimate {
@@ -265,7 +265,8 @@ pub fn estimate(scn: &Scenario, cfg: &RunConfig) -> Estimate {
     let horizon = f64::from(cfg.horizon);
     let paths = cfg.paths as f64;
     let arrivals = scn.arrival_bound(cfg.horizon).mean_rate();
-    let firms = (arrivals * horizon).min(scn.capacity_bound());
+    let initial: f64 = scn.initial.firms.iter().map(|g| f64::from(g.count)).sum();
+    let firms = (arrivals * horizon).min(scn.capacity_bound()) + initial;
     let evaluations = (layout.alternatives * layout.regions) as f64;
     let batches = cfg.paths.div_ceil(BATCH_PATHS);
     let workers = resolve_threads(cfg.threads)

@@ -495,6 +495,7 @@ fn inputs(h: &mut String, scn: &Scenario) {
         );
     }
     h.push_str("</table>\n");
+    initial_state(h, scn);
     let t = &scn.taxes;
     let _ = writeln!(
         h,
@@ -562,6 +563,44 @@ fn dated_changes(h: &mut String, scn: &Scenario) {
 /// If the file cannot be written.
 pub fn write(res: &Results, charts: &[(Chart, String)]) -> Result<(), OutputError> {
     write_atomic(&res.dir.join(REPORT_FILE), html(res, charts).as_bytes())
+}
+
+/// The park as it stands at the start (`[initial]`), when the run does not start
+/// from an empty park; nothing otherwise.
+fn initial_state(h: &mut String, scn: &Scenario) {
+    let i = &scn.initial;
+    if i.firms.is_empty() && i.developed_mu == 0.0 && i.debt == 0.0 && i.cash == 0.0 {
+        return;
+    }
+    let groups: Vec<String> = i
+        .firms
+        .iter()
+        .map(|g| {
+            format!(
+                "{} × {} (in the park {} years{})",
+                g.count,
+                escape(&scn.firms.sectors[g.sector].name),
+                g.age,
+                if g.relocated { ", relocated" } else { "" }
+            )
+        })
+        .collect();
+    let _ = writeln!(
+        h,
+        "<p>Starts from the park as it stands in {}: {} mu developed before, {} saleable mu sold; \
+         firms already there: {}; the company owes {} (repaid over {} years) and holds {} in cash.</p>",
+        scn.start_year,
+        num(Some(i.developed_mu), 0),
+        num(Some(i.land_sold_mu), 0),
+        if groups.is_empty() {
+            "none".to_owned()
+        } else {
+            groups.join(", ")
+        },
+        num(Some(i.debt), 0),
+        i.debt_years,
+        num(Some(i.cash), 0),
+    );
 }
 
 #[cfg(test)]
@@ -651,6 +690,26 @@ mod tests {
         let mut h = String::new();
         inputs(&mut h, &Scenario::reference().expect("bundled scenario"));
         assert!(!h.contains("dated changes"));
+    }
+
+    #[test]
+    fn key_inputs_state_an_existing_parks_start_only_when_there_is_one() {
+        let scn = Scenario::reference().expect("bundled scenario");
+        let mut h = String::new();
+        inputs(&mut h, &scn);
+        assert!(!h.contains("Starts from the park as it stands"));
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/scenarios/suzhou-suqian-2026.toml"
+        );
+        let scn = Scenario::load(std::path::Path::new(path)).expect("library scenario");
+        let mut h = String::new();
+        inputs(&mut h, &scn);
+        assert!(
+            h.contains("Starts from the park as it stands in 2026: 15"),
+            "{h}"
+        );
+        assert!(h.contains("(in the park 12 years, relocated)"));
     }
 
     #[test]

@@ -12,6 +12,7 @@
 //! | `macro` | the macro shock ε_t | one standard normal per year, in year order |
 //! | `arrivals` | the number of prospective firms N_t | one uniform per year, in year order (inverse CDF of the Poisson law) |
 //! | `firms` | each prospective firm's own draws | firm i of year t: the 8 `u64` words at [`firm_word_pos`]`(t, i)` |
+//! | `initial_firms` | each firm already in the park at the start (`[initial]`) | firm i of group g of `[[initial.firms]]`: the 8 words at [`firm_word_pos`]`(g, i)` |
 //!
 //! Consequences (tested in `tests/crn.rs` and in `economy`'s unit tests): comments,
 //! formatting, key order and unrelated fields change no draw; changing one input
@@ -78,6 +79,8 @@ pub struct Streams {
     pub arrivals: Key,
     /// Key of the `firms` stream.
     pub firms: Key,
+    /// Key of the `initial_firms` stream.
+    pub initial_firms: Key,
 }
 
 impl Streams {
@@ -93,6 +96,7 @@ impl Streams {
             macro_shock: key(seed, "macro"),
             arrivals: key(seed, "arrivals"),
             firms: key(seed, "firms"),
+            initial_firms: key(seed, "initial_firms"),
         }
     }
 }

@@ -62,6 +62,25 @@ pub(super) fn schedule_loans(debt_share: f64, rate: f64, years: u32, books: &mut
     outstanding
 }
 
+/// Schedules the repayment of the debt the PDC owes at the start (`[initial] debt`)
+/// and returns what is still owed at the end of the last year.
+///
+/// # Formula
+/// payment(D, rate, years) in years 0 ..= years − 1 (within the horizon H); the
+/// balance after min(H, years) payments is outstanding at the horizon.
+pub(super) fn schedule_initial_debt(debt: f64, rate: f64, years: u32, books: &mut Books) -> f64 {
+    if debt <= 0.0 {
+        return 0.0;
+    }
+    let h = books.debt_service.len();
+    let payment = finance::annuity_payment(debt, rate, years);
+    let paid = (years as usize).min(h);
+    for s in &mut books.debt_service[..paid] {
+        *s += payment;
+    }
+    finance::annuity_balance(debt, rate, years, paid as u32)
+}
+
 /// The PDC's terms for the path and its running cash.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Company {
@@ -171,6 +190,23 @@ mod tests {
         let mut none = books(&[40.0, 0.0, 0.0]);
         assert_eq!(schedule_loans(0.0, 0.05, 4, &mut none), 0.0);
         assert_eq!(none.debt_service, [0.0; 3]);
+    }
+
+    #[test]
+    fn initial_debt_is_repaid_from_year_zero() {
+        // 30 owed over 3 years at 0%: 10 a year in years 0–1 of a 2-year horizon, 10 left.
+        let mut b = books(&[0.0, 0.0]);
+        let left = schedule_initial_debt(30.0, 0.0, 3, &mut b);
+        assert_eq!(b.debt_service, [10.0, 10.0]);
+        assert!((left - 10.0).abs() < 1e-12);
+        // 100 over 2 years at 10%: payment 100 × 0.1 / (1 − 1.1^−2) = 121 / 2.1 =
+        // 57.619…; paid off within a 3-year horizon, nothing in year 2.
+        let mut b = books(&[0.0, 0.0, 0.0]);
+        let left = schedule_initial_debt(100.0, 0.1, 2, &mut b);
+        assert!((b.debt_service[0] - 121.0 / 2.1).abs() < 1e-9);
+        assert!((b.debt_service[1] - 121.0 / 2.1).abs() < 1e-9);
+        assert_eq!(b.debt_service[2], 0.0);
+        assert_eq!(left, 0.0);
     }
 
     fn company(terminal: Terminal) -> Company {

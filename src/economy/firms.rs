@@ -13,7 +13,7 @@ use rand_distr::{Distribution, StandardNormal};
 
 use super::taxes::{self, LossRing, TaxBase, TaxParams};
 use super::{MAX_LOSS_CARRY, NEVER, ramp};
-use crate::scenario::{FirmLand, LandOnExit, LandRevenue, Scenario, Sector, TaxKind};
+use crate::scenario::{FirmLand, InitialFirms, LandOnExit, LandRevenue, Scenario, Sector, TaxKind};
 use crate::streams::{self, FIRM_WORDS, firm_slot, unit_from_u64};
 
 /// A sector's parameters resolved for one path.
@@ -79,6 +79,9 @@ pub(super) struct FirmPool {
     /// X_{i,t}: the log of the firm's revenue shock.
     pub(super) log_shock: Vec<f64>,
     pub(super) arrival: Vec<u32>,
+    /// Years the firm was in the park before year 0 (`[initial]` firms; 0 for the
+    /// others): its age in year t is t − arrival + age0.
+    pub(super) age0: Vec<u32>,
     pub(super) exit_year: Vec<u32>,
     pub(super) sector: Vec<u32>,
     /// Year taxable profit first appeared (start of the CIT holiday).
@@ -98,6 +101,7 @@ impl FirmPool {
         self.base_revenue.clear();
         self.log_shock.clear();
         self.arrival.clear();
+        self.age0.clear();
         self.exit_year.clear();
         self.sector.clear();
         self.holiday_start.clear();
@@ -117,6 +121,7 @@ impl FirmPool {
         self.base_revenue.swap_remove(i);
         self.log_shock.swap_remove(i);
         self.arrival.swap_remove(i);
+        self.age0.swap_remove(i);
         self.exit_year.swap_remove(i);
         self.sector.swap_remove(i);
         self.holiday_start.swap_remove(i);
@@ -131,14 +136,15 @@ impl FirmPool {
     /// free and its residual term for rights of `term` years.
     ///
     /// # Formula
-    /// A firm that arrived in year a has held its right t − a years; its residual
-    /// is land × max(0, term − (t − a)) / term mu-equivalents.
+    /// A firm that arrived in year a has held its right t − a years (plus its years
+    /// before year 0 for an `[initial]` firm); its residual is land × max(0, term −
+    /// held) / term mu-equivalents.
     pub(super) fn remove_exits(&mut self, t: u32, term: u32) -> Freed {
         let mut freed = Freed::default();
         let mut i = 0;
         while i < self.len() {
             if self.exit_year[i] <= t {
-                let held = t - self.arrival[i];
+                let held = t - self.arrival[i] + self.age0[i];
                 let left = term.saturating_sub(held);
                 freed.mu += self.land[i];
                 freed.residual_mu += self.land[i] * f64::from(left) / f64::from(term.max(1));
@@ -383,6 +389,7 @@ impl Arrivals<'_> {
         pool.base_revenue.push(taken * sp.revenue_per_mu);
         pool.log_shock.push(0.0);
         pool.arrival.push(t);
+        pool.age0.push(0);
         pool.exit_year
             .push(exit_year(unit(firm_slot::EXIT), sp.exit_hazard, t));
         pool.sector.push(k as u32);
@@ -399,6 +406,68 @@ impl Arrivals<'_> {
             freed_at_home: if displaced { taken } else { 0.0 },
         })
     }
+}
+
+/// Puts the `[initial]` firms in the pool at year 0 and returns the land they hold.
+///
+/// Firm i of group g reads its own [`FIRM_WORDS`] words at
+/// [`streams::firm_word_pos`]`(g, i)` of the `initial_firms` stream, in the slots
+/// arrivals use (land, displacement, exit, shocks; its sector and whether it
+/// relocated are given), so each firm's draws depend only on (path, g, i).
+///
+/// # Formula
+/// A firm of age a in year 0 has arrival 0 and age0 = a: its age in year t is t + a
+/// (ramp-up, rebates and the land right's term run on); its CIT holiday is taken to
+/// run from its arrival when a ≥ 1; it leaves at the start of year 1 + G, G ~
+/// Geometric(hazard) (survival is memoryless, so its past does not matter); its
+/// revenue shock X is 0 in year 0.
+pub(super) fn settle_initial(
+    groups: &[InitialFirms],
+    arrivals: &Arrivals<'_>,
+    rng: &mut ChaCha8Rng,
+    pool: &mut FirmPool,
+) -> f64 {
+    let mut held = 0.0;
+    let m = &arrivals.market;
+    for (g, group) in groups.iter().enumerate() {
+        let k = group.sector;
+        let sp = &arrivals.sectors[k];
+        let g = u32::try_from(g).unwrap_or(u32::MAX);
+        rng.set_word_pos(streams::firm_word_pos(g, 0));
+        for _ in 0..group.count {
+            let mut words = [0u64; FIRM_WORDS as usize];
+            for w in &mut words {
+                *w = rng.next_u64();
+            }
+            let unit = |slot: usize| unit_from_u64(words[slot]);
+            let land = match (group.land_per_firm_mu, &arrivals.defs[k].land_per_firm_mu) {
+                (Some(x), _) => x,
+                (None, FirmLand::Fixed(x)) => *x,
+                (None, FirmLand::PerFirm(dist)) => dist.quantile(unit(firm_slot::LAND)),
+            };
+            held += land;
+            pool.land.push(land);
+            pool.base_revenue.push(land * sp.revenue_per_mu);
+            pool.log_shock.push(0.0);
+            pool.arrival.push(0);
+            pool.age0.push(group.age);
+            pool.exit_year
+                .push(exit_year(unit(firm_slot::EXIT), sp.exit_hazard, 0));
+            pool.sector.push(k as u32);
+            pool.holiday_start
+                .push(if group.age > 0 { 0 } else { NEVER });
+            let displaced = group.relocated
+                && m.origin.is_some()
+                && unit(firm_slot::DISPLACES) < m.displacement;
+            pool.displaced.push(displaced);
+            pool.relocated.push(group.relocated);
+            pool.shocks
+                .push(streams::firm_shock_rng(words[firm_slot::SHOCKS]));
+            pool.losses.push([0.0; MAX_LOSS_CARRY + 1]);
+            pool.loss_total.push(0.0);
+        }
+    }
+    held
 }
 
 /// What a firm that settles buys from the park and frees at home.
@@ -437,8 +506,10 @@ pub(super) struct YearTotals {
 /// Runs year `t` of every firm in the pool: its own shock, revenue, profit, taxes.
 ///
 /// # Formula
-/// X_{i,t} = X_{i,t−1} + (g − σ²/2) + σβ ε^macro_t + σ sqrt(1 − β²) ε_{i,t} for
-/// age > 0 (X = 0 in the arrival year); R = land × revenue_per_mu × revenue effect ×
+/// X_{i,t} = X_{i,t−1} + (g − σ²/2) + σβ ε^macro_t + σ sqrt(1 − β²) ε_{i,t} after
+/// the firm's first year in the pool (X = 0 in its arrival year, or in year 0 for an
+/// `[initial]` firm, whose revenue is known then); age = t − arrival + age0;
+/// R = land × revenue_per_mu × revenue effect ×
 /// ramp(age) × exp(X); value added = ratio × R; VAT = rate × value added; profit =
 /// margin × R − fixed cost × land − deductible taxes (surcharges, land use, property);
 /// CIT = holiday rate × taxable profit after the loss carry-forward; wages = share × R.
@@ -457,8 +528,8 @@ pub(super) fn firm_years(
     let mut y = YearTotals::default();
     for i in 0..pool.len() {
         let sp = &sectors[pool.sector[i] as usize];
-        let age = t - pool.arrival[i];
-        if age > 0 {
+        let age = t - pool.arrival[i] + pool.age0[i];
+        if t > pool.arrival[i] {
             let eps: f64 = StandardNormal.sample(&mut pool.shocks[i]);
             pool.log_shock[i] += sp.year_shift + sp.own_load * eps;
         }
@@ -486,7 +557,9 @@ pub(super) fn firm_years(
             if pool.holiday_start[i] == NEVER {
                 pool.holiday_start[i] = t;
             }
-            let since = t - pool.holiday_start[i];
+            // An `[initial]` firm's holiday runs from its arrival: it starts at 0
+            // with its years before year 0 added.
+            let since = t - pool.holiday_start[i] + pool.age0[i];
             let (free, half) = (sp.cit_free_years, sp.cit_half_years);
             cit = taxes::holiday_rate(since, free, half, sp.cit_rate, tax.cit_statutory) * taxable;
         }
@@ -627,6 +700,7 @@ mod tests {
             pool.base_revenue.push(0.0);
             pool.log_shock.push(0.0);
             pool.arrival.push(0);
+            pool.age0.push(0);
             pool.exit_year.push(exit);
             pool.sector.push(0);
             pool.holiday_start.push(NEVER);
@@ -704,6 +778,7 @@ mod tests {
         pool.base_revenue.push(0.0);
         pool.log_shock.push(0.0);
         pool.arrival.push(2);
+        pool.age0.push(0);
         pool.exit_year.push(12);
         pool.sector.push(0);
         pool.holiday_start.push(NEVER);
@@ -740,6 +815,7 @@ mod tests {
         pool.base_revenue.push(20.0);
         pool.log_shock.push(0.0);
         pool.arrival.push(0);
+        pool.age0.push(0);
         pool.exit_year.push(NEVER);
         pool.sector.push(0);
         pool.holiday_start.push(NEVER);
@@ -800,6 +876,7 @@ mod tests {
         pool.base_revenue.push(20.0);
         pool.log_shock.push(0.0);
         pool.arrival.push(0);
+        pool.age0.push(0);
         pool.exit_year.push(NEVER);
         pool.sector.push(0);
         pool.holiday_start.push(NEVER);
@@ -859,6 +936,7 @@ mod tests {
         pool.base_revenue.push(20.0);
         pool.log_shock.push(0.0);
         pool.arrival.push(3);
+        pool.age0.push(0);
         pool.exit_year.push(NEVER);
         pool.sector.push(0);
         pool.holiday_start.push(NEVER);

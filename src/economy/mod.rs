@@ -339,6 +339,7 @@ pub fn simulate_path(scn: &Scenario, horizon: u32, streams: &Streams, p: u64, ws
     );
     let company = &scn.company;
     let rent = company.rent_per_mu.get(d);
+    let initial = &scn.initial;
     let mut pdc = Company {
         fee_rate: company.service_fee_rate.get(d),
         rent,
@@ -349,8 +350,13 @@ pub fn simulate_path(scn: &Scenario, horizon: u32, streams: &Streams, p: u64, ws
             company.interest_rate.get(d),
             company.loan_years,
             &mut ws.books,
+        ) + company::schedule_initial_debt(
+            initial.debt,
+            company.interest_rate.get(d),
+            initial.debt_years,
+            &mut ws.books,
         ),
-        cash: 0.0,
+        cash: initial.cash,
     };
 
     // §6 tax parameters; §5 sectors, land and arrivals.
@@ -379,6 +385,20 @@ pub fn simulate_path(scn: &Scenario, horizon: u32, streams: &Streams, p: u64, ws
     let firms = &mut ws.firms;
     firms.clear();
     let mut land = Land::default();
+    if initial.developed_mu > 0.0 || !initial.firms.is_empty() {
+        // docs/model.md §12: the land developed before the start is open in year 0;
+        // the land sold (at least the initial firms') is not free.
+        let arrivals = Arrivals {
+            defs: &scn.firms.sectors,
+            sectors: &ws.sectors,
+            cdf: &ws.sector_cdf,
+            market,
+        };
+        let mut initial_rng = streams::open(&streams.initial_firms, p);
+        let held = firms::settle_initial(&initial.firms, &arrivals, &mut initial_rng, firms);
+        land.open = initial.developed_mu * saleable_share;
+        land.free = (land.open - held.max(initial.land_sold_mu)).max(0.0);
+    }
     let mut macro_level = 0.0;
     for t in 0..h {
         let tu = t as u32;
@@ -488,7 +508,12 @@ pub fn simulate_path(scn: &Scenario, horizon: u32, streams: &Streams, p: u64, ws
     for c in &scn.contributions {
         land_in_kind[c.region] |= c.kind == ContributionKind::Land;
     }
-    running_totals(out, &scn.outcome.contribution, &land_in_kind);
+    running_totals(
+        out,
+        &scn.outcome.contribution,
+        &land_in_kind,
+        &scn.initial.contributions,
+    );
 }
 
 /// The price level of each year relative to the start year: all 1 in constant
@@ -542,16 +567,18 @@ fn saleable_openings(scn: &Scenario, saleable_share: f64, h: usize, added: &mut 
 /// C_r,t = (1 + ρ) C_r,t−1 + c_r,t (MODEL.md §7), with c_r,t the sum of the counted
 /// amounts of year t: cash contributions, in-kind values, costs borne (less land
 /// acquisition for a region in `land_in_kind`, whose land counts by its in-kind
-/// value), capital calls, opportunity costs.
+/// value), capital calls, opportunity costs; C_r,−1 is the region's `[initial]`
+/// contribution to date (0 when `initial` is empty).
 fn running_totals(
     out: &mut EconomyPath,
     measure: &ContributionMeasure,
     land_in_kind: &[bool; MAX_REGIONS],
+    initial: &[f64],
 ) {
     let h = out.horizon;
     let counted = |on: bool, x: f64| if on { x } else { 0.0 };
     for r in 0..out.regions {
-        let mut cumulative = 0.0;
+        let mut cumulative = initial.get(r).copied().unwrap_or(0.0);
         let mut invested = 0.0;
         for t in 0..h {
             let i = r * h + t;
@@ -764,7 +791,7 @@ mod tests {
         out.opportunity_costs[5] = 8.0;
         let mut land_in_kind = [false; MAX_REGIONS];
         land_in_kind[1] = land;
-        running_totals(&mut out, measure, &land_in_kind);
+        running_totals(&mut out, measure, &land_in_kind, &[]);
         out.cumulative_contributions
     }
 
@@ -919,11 +946,13 @@ mod tests {
 
     #[test]
     fn the_pool_by_group_and_kind_adds_up_to_the_pool() {
-        // Rebates, a provincial take and relocated firms: on every path and year
-        // the parts add up to LR_t; relocated firms pay and arrive with pre-move taxes.
+        // Rebates, a provincial take, relocated firms and relocated firms already in
+        // the park: on every path and year the parts add up to LR_t; relocated firms
+        // pay and arrive with pre-move taxes.
         let scn = variant(
             "arrival_rate = 6",
-            "provincial_take = 0.3\n[taxes.rebate]\nshare = 0.4\nyears = 3",
+            "provincial_take = 0.3\n[taxes.rebate]\nshare = 0.4\nyears = 3\n\
+             [initial]\n[[initial.firms]]\nsector = \"s\"\ncount = 5\nage = 2\nrelocated = true",
         );
         let streams = Streams::new(scn.simulation.seed, &scn.params);
         let mut ws = Workspace::default();
@@ -947,6 +976,42 @@ mod tests {
                 relocated > 0.0 && others > 0.0 && pre_move > 0.0,
                 "path {p}"
             );
+        }
+    }
+
+    #[test]
+    fn initial_firms_keep_their_draws_whatever_the_new_firms_do() {
+        // 30 old firms of sector s (land drawn per firm, exits, shocks; no land
+        // developed before, so they fill nothing the new firms need) under two
+        // arrival rates: each old firm alive in both has the same land, exit year and
+        // shock history, as its draws come from `initial_firms`, not `firms`.
+        let initial = "[initial]\n[[initial.firms]]\nsector = \"s\"\ncount = 30\nage = 3";
+        let low = variant("arrival_rate = 2", initial);
+        let high = variant("arrival_rate = 9", initial);
+        let old = |scn: &Scenario, horizon: u32, p: u64| {
+            let streams = Streams::new(scn.simulation.seed, &scn.params);
+            let mut ws = Workspace::default();
+            simulate_path(scn, horizon, &streams, p, &mut ws);
+            let f = &ws.firms;
+            let mut v: Vec<(u64, u32, u64)> = (0..f.len())
+                .filter(|&i| f.age0[i] == 3)
+                .map(|i| {
+                    (
+                        f.land[i].to_bits(),
+                        f.exit_year[i],
+                        f.log_shock[i].to_bits(),
+                    )
+                })
+                .collect();
+            v.sort_unstable();
+            v
+        };
+        for p in 0..3 {
+            assert_eq!(old(&low, 1, p).len(), 30);
+            for horizon in 1..=12 {
+                let (a, b) = (old(&low, horizon, p), old(&high, horizon, p));
+                assert_eq!(a, b, "path {p} horizon {horizon}");
+            }
         }
     }
 

@@ -53,6 +53,9 @@ pub struct ScenarioFile {
     /// Dated changes of taxes, equity and cost bearers, in increasing years.
     #[serde(default)]
     pub changes: Vec<ChangeFile>,
+    /// The park's state at the start year, for a park that already exists.
+    #[serde(default)]
+    pub initial: InitialFile,
 }
 
 /// `[prices]`: whether the file's money is in constant prices of the start year
@@ -191,6 +194,52 @@ pub enum IitScheduleFile {
     /// 60,000 yuan a year deducted, 7 annual brackets 3%–45% (since 2019).
     #[serde(rename = "2019")]
     Y2019,
+}
+
+/// `[initial]`: an existing park's state at the start year (all zero: an empty park).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InitialFile {
+    /// Gross mu developed before the start year (open at year 0; the phases add to it).
+    #[serde(default)]
+    pub developed_mu: f64,
+    /// Saleable mu already sold, the listed firms' land included.
+    #[serde(default)]
+    pub land_sold_mu: f64,
+    /// The PDC's debt outstanding at the start.
+    #[serde(default)]
+    pub debt: f64,
+    /// Years over which that debt is repaid (default: `company.loan_years`).
+    #[serde(default)]
+    pub debt_years: Option<i64>,
+    /// The PDC's cash at the start.
+    #[serde(default)]
+    pub cash: f64,
+    /// Each region's contribution C_r to date, valued at the end of the year before the start.
+    #[serde(default)]
+    pub contributions: BTreeMap<String, f64>,
+    /// Firms already in the park, by sector.
+    #[serde(default)]
+    pub firms: Vec<InitialFirmsFile>,
+}
+
+/// `[[initial.firms]]`: a group of firms of one sector already in the park.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InitialFirmsFile {
+    /// Sector name.
+    pub sector: String,
+    /// Number of firms.
+    pub count: i64,
+    /// Years in the park before the start year (their age in year 0).
+    #[serde(default)]
+    pub age: i64,
+    /// Land per firm (default: the sector's).
+    #[serde(default)]
+    pub land_per_firm_mu: Option<f64>,
+    /// Whether they relocated from the origin region.
+    #[serde(default)]
+    pub relocated: bool,
 }
 
 /// `[outcome]`: how the regions' outcomes are valued.

@@ -128,6 +128,12 @@ pub const MAX_CONTINUATION_SETTLE_YEAR: u32 = 1000;
 /// Most dated changes (`[[changes]]`) in a scenario.
 pub const MAX_CHANGES: usize = 100;
 
+/// Most firms `[initial]` may list, all groups together.
+pub const MAX_INITIAL_FIRMS: u32 = 1_000_000;
+
+/// Most years an initial firm may have been in the park before the start year.
+pub const MAX_INITIAL_AGE: u32 = 200;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -172,6 +178,11 @@ mod tests {
             format!("| `MAX_LAND_TERM_YEARS` | {MAX_LAND_TERM_YEARS} |"),
             format!("| `MAX_CONTINUATION_SETTLE_YEAR` | {MAX_CONTINUATION_SETTLE_YEAR} |"),
             format!("| `MAX_CHANGES` | {MAX_CHANGES} |"),
+            format!("| `MAX_INITIAL_FIRMS` | {MAX_INITIAL_FIRMS} |"),
+            format!("| `MAX_INITIAL_AGE` | {MAX_INITIAL_AGE} |"),
+            format!("| `count` | integer | required | 0 – {MAX_INITIAL_FIRMS} |"),
+            format!("| `age` | integer | `0` | 0 – {MAX_INITIAL_AGE} |"),
+            format!("| `debt_years` | integer | `company.loan_years` | 1 – {MAX_LOAN_YEARS} |"),
             format!("| `land_term_years` | integer | `50` | 1 – {MAX_LAND_TERM_YEARS} |"),
             format!("| `horizon` | integer | `30` | 1 – {MAX_HORIZON} |"),
             format!("`--horizon YEARS` (1 – {MAX_HORIZON})"),

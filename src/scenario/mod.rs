@@ -82,6 +82,8 @@ pub struct Scenario {
     pub prices: Prices,
     /// Dated changes, in strictly increasing years (empty: nothing changes).
     pub changes: Vec<Change>,
+    /// The park's state at the start year (an empty park by default).
+    pub initial: Initial,
 }
 
 /// `[prices]`: the price basis of every amount of money (docs/model.md §11).
@@ -139,6 +141,41 @@ pub struct Bearers {
     pub infrastructure: Bearer,
     /// 建设运营.
     pub operations: Bearer,
+}
+
+/// `[initial]`: an existing park's state at the start year (docs/model.md §12).
+/// The default is an empty park, which changes nothing.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Initial {
+    /// Gross mu developed before the start year; × saleable share is open in year 0.
+    pub developed_mu: f64,
+    /// Saleable mu already sold (never less than the listed firms' land).
+    pub land_sold_mu: f64,
+    /// The PDC's debt outstanding at the start.
+    pub debt: f64,
+    /// Years over which it is repaid, as an annuity from year 0.
+    pub debt_years: u32,
+    /// The PDC's cash at the start.
+    pub cash: f64,
+    /// Each region's contribution C_r to date (by region index; empty: none).
+    pub contributions: Vec<f64>,
+    /// Firms already in the park.
+    pub firms: Vec<InitialFirms>,
+}
+
+/// A group of firms of one sector already in the park at the start year.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InitialFirms {
+    /// Sector index.
+    pub sector: usize,
+    /// Number of firms.
+    pub count: u32,
+    /// Years in the park before the start year: their age in year 0.
+    pub age: u32,
+    /// Land per firm (None: the sector's, drawn per firm if it is a distribution).
+    pub land_per_firm_mu: Option<f64>,
+    /// Whether they relocated from the origin region.
+    pub relocated: bool,
 }
 
 /// `[outcome]`: how the regions' outcomes are valued (MODEL.md §8).

@@ -21,6 +21,7 @@ mod check;
 mod company;
 mod firms;
 mod formulas;
+mod initial;
 mod outcome;
 mod pool;
 mod taxes;
@@ -51,6 +52,13 @@ pub fn validate(raw: ScenarioFile) -> Result<Scenario, Vec<Problem>> {
     let alternatives = formulas::alternatives(&mut c, &raw.sharing, host, firms.origin);
     let outcome = outcome::outcome(&mut c, &raw.outcome);
     outcome::continuation_settles(&mut c, &outcome, &alternatives);
+    let initial = initial::initial(
+        &mut c,
+        &raw.initial,
+        &park,
+        &firms.sectors,
+        company.loan_years,
+    );
     let prices = outcome::prices(&mut c, &raw.prices);
     // Last, so that the base tables' inputs keep their registration order.
     let changes = changes::changes(
@@ -90,6 +98,7 @@ pub fn validate(raw: ScenarioFile) -> Result<Scenario, Vec<Problem>> {
         outcome,
         prices,
         changes,
+        initial,
     };
     if let Some(p) = arrivals_problem(&scenario, scenario.simulation.horizon) {
         return Err(vec![p]);
