@@ -516,6 +516,9 @@ pub(super) struct YearTotals {
 /// In current prices R and the fixed cost carry the year's price level P_t and the
 /// property tax the price level of the firm's arrival year (its building's original
 /// value); `price` holds P by year, all 1 in constant prices (docs/model.md §11).
+/// The pool by firm group and kind and the pre-move taxes are summed only when
+/// `by_kind` (some alternative restricts its pool; they are 0 otherwise), which
+/// keeps their cost out of the runs that never read them.
 pub(super) fn firm_years(
     pool: &mut FirmPool,
     sectors: &[SectorParams],
@@ -523,6 +526,7 @@ pub(super) fn firm_years(
     t: u32,
     revenue_mult: f64,
     price: &[f64],
+    by_kind: bool,
 ) -> YearTotals {
     let p_t = price[t as usize];
     let mut y = YearTotals::default();
@@ -573,22 +577,24 @@ pub(super) fn firm_years(
             age,
         });
         y.pool += f.retained - f.rebate;
-        // The rebate is a share of the retained taxes: each kind keeps 1 − share.
-        let kept = if age < tax.rebate_years {
-            1.0 - tax.rebate_share
-        } else {
-            1.0
-        };
-        let group = &mut y.by_kind[usize::from(pool.relocated[i])];
-        for (g, r) in group.iter_mut().zip(&f.retained_by_kind) {
-            *g += kept * r;
-        }
-        // A relocated firm's arrival year: its shock is still 0, so its home taxes
-        // are those of its last years at home.
-        if pool.relocated[i] && age == 0 {
-            let home = home_taxes(sp, tax, land, pool.base_revenue[i] * p_t, 0.0, p_t);
-            for (p, r) in y.pre_move.iter_mut().zip(&home.retained_by_kind) {
-                *p += r;
+        if by_kind {
+            // The rebate is a share of the retained taxes: each kind keeps 1 − share.
+            let kept = if age < tax.rebate_years {
+                1.0 - tax.rebate_share
+            } else {
+                1.0
+            };
+            let group = &mut y.by_kind[usize::from(pool.relocated[i])];
+            for (g, r) in group.iter_mut().zip(&f.retained_by_kind) {
+                *g += kept * r;
+            }
+            // A relocated firm's arrival year: its shock is still 0, so its home
+            // taxes are those of its last years at home.
+            if pool.relocated[i] && age == 0 {
+                let home = home_taxes(sp, tax, land, pool.base_revenue[i] * p_t, 0.0, p_t);
+                for (p, r) in y.pre_move.iter_mut().zip(&home.retained_by_kind) {
+                    *p += r;
+                }
             }
         }
         y.total += f.total;
@@ -839,7 +845,7 @@ mod tests {
             take: taxes::Take::default(),
             iit_schedule: None,
         };
-        let y = firm_years(&mut pool, &[sp], &tax, 1, 1.0, &[1.0, 1.0]);
+        let y = firm_years(&mut pool, &[sp], &tax, 1, 1.0, &[1.0, 1.0], false);
         assert!((y.revenue - 10.0).abs() < 1e-12);
         assert!((y.gdp - 5.0).abs() < 1e-12);
         assert!((y.total - 0.875).abs() < 1e-12);
@@ -900,7 +906,7 @@ mod tests {
             take: taxes::Take::default(),
             iit_schedule: None,
         };
-        let y = firm_years(&mut pool, &[sp], &tax, 1, 1.0, &[1.0, 1.5]);
+        let y = firm_years(&mut pool, &[sp], &tax, 1, 1.0, &[1.0, 1.5], false);
         assert!((y.revenue - 15.0).abs() < 1e-12);
         assert!((y.gdp - 7.5).abs() < 1e-12);
         assert!((y.total - 1.3875).abs() < 1e-12, "{}", y.total);
@@ -963,7 +969,7 @@ mod tests {
             },
             iit_schedule: None,
         };
-        let y = firm_years(&mut pool, &[sp], &tax, 3, 1.0, &[1.0; 5]);
+        let y = firm_years(&mut pool, &[sp], &tax, 3, 1.0, &[1.0; 5], true);
         let want = [0.2, 0.145, 0.0, 0.05, 0.0, 0.0];
         for (k, (got, want)) in y.by_kind[1].iter().zip(want).enumerate() {
             assert!((got - want).abs() < 1e-12, "kind {k}: {got} vs {want}");
@@ -978,7 +984,7 @@ mod tests {
             assert!((got - want).abs() < 1e-12, "kind {k}: {got} vs {want}");
         }
         // The next year it is no longer an arrival: no pre-move taxes; no rebate.
-        let y = firm_years(&mut pool, &[sp], &tax, 4, 1.0, &[1.0; 5]);
+        let y = firm_years(&mut pool, &[sp], &tax, 4, 1.0, &[1.0; 5], true);
         assert_eq!(y.pre_move, [0.0; TaxKind::COUNT]);
         let parts: f64 = y.by_kind[1].iter().sum();
         assert!((parts - y.pool).abs() < 1e-12, "{parts} vs {}", y.pool);

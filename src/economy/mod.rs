@@ -131,7 +131,8 @@ pub struct EconomyPath {
     /// The pool LR_t by firm group and tax kind, each net of its part of the
     /// rebates: `[(g × KINDS + k) × H + t]` with g = 0 for the firms not relocated,
     /// 1 for the relocated ones, k = [`TaxKind::index`]. Σ over g, k = `tax_pool`
-    /// up to rounding.
+    /// up to rounding. Summed only when some alternative restricts its pool (all 0
+    /// otherwise, as is `pre_move_by_kind`).
     pub pool_by_kind: Vec<f64>,
     /// The retained taxes by kind that the relocated firms arriving in year t paid
     /// at home in one year before their move: `[k × H + t]`.
@@ -379,6 +380,8 @@ pub fn simulate_path(scn: &Scenario, horizon: u32, streams: &Streams, p: u64, ws
     let phi = scn.macro_shock.persistence.get(d);
     let sigma_m = scn.macro_shock.volatility.get(d);
 
+    // The pool by firm group and kind is read only by restricted pools.
+    let by_kind = scn.alternatives.iter().any(|a| a.pool.is_some());
     let mut macro_rng = streams::open(&streams.macro_shock, p);
     let mut arrivals_rng = streams::open(&streams.arrivals, p);
     let mut firms_rng = streams::open(&streams.firms, p);
@@ -459,6 +462,7 @@ pub fn simulate_path(scn: &Scenario, horizon: u32, streams: &Streams, p: u64, ws
             tu,
             ws.effects.revenue_mult[t],
             &ws.price,
+            by_kind,
         );
         out.firm_years += firms.len() as u64;
         out.tax_pool[t] = y.pool;
@@ -947,12 +951,15 @@ mod tests {
     #[test]
     fn the_pool_by_group_and_kind_adds_up_to_the_pool() {
         // Rebates, a provincial take, relocated firms and relocated firms already in
-        // the park: on every path and year the parts add up to LR_t; relocated firms
-        // pay and arrive with pre-move taxes.
+        // the park, and an alternative that restricts its pool (without one the
+        // parts are not summed): on every path and year the parts add up to LR_t;
+        // relocated firms pay and arrive with pre-move taxes.
         let scn = variant(
             "arrival_rate = 6",
             "provincial_take = 0.3\n[taxes.rebate]\nshare = 0.4\nyears = 3\n\
-             [initial]\n[[initial.firms]]\nsector = \"s\"\ncount = 5\nage = 2\nrelocated = true",
+             [initial]\n[[initial.firms]]\nsector = \"s\"\ncount = 5\nage = 2\nrelocated = true\n\
+             [[sharing]]\nname = \"relocated VAT\"\ntax = { kind = \"equity\" }\n\
+             [sharing.tax_pool]\nfirms = \"relocated\"\ntaxes = [\"vat\"]",
         );
         let streams = Streams::new(scn.simulation.seed, &scn.params);
         let mut ws = Workspace::default();
