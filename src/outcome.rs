@@ -157,6 +157,7 @@ pub fn evaluate(
 
     let m_len = RegionMetric::COUNT;
     let s_len = RegionSeries::COUNT;
+    let mut benefit = [0.0; MAX_REGIONS];
     for r in 0..n {
         let rr = r * h..(r + 1) * h;
         let delta = econ.discount_rate[r];
@@ -186,6 +187,14 @@ pub fn evaluate(
         let pv_in_kind = pv(&econ.in_kind);
         // The continuation falls at the end of the last year, like the terminal value.
         let pv_continuation = continued[r] * scratch.discount.last().copied().unwrap_or(1.0);
+        // MODEL.md §8: what the region gets from the park (GDP credit is not cash).
+        benefit[r] = pv_tax
+            + pv_land
+            + pv_guarantee
+            + pv_provincial
+            + pv_dividends
+            + pv_terminal
+            + pv_continuation;
 
         let mut cum = 0.0;
         let base = r * s_len * h;
@@ -256,6 +265,29 @@ pub fn evaluate(
         ] {
             out[m.index()] = value;
         }
+    }
+    benefit_shares(
+        &benefit[..n],
+        &contribution_share[..n],
+        &mut metrics[..n * m_len],
+    );
+}
+
+/// Each region's benefit share and its ratio to the contribution share (MODEL.md
+/// §8), into the regions' metrics.
+///
+/// # Formula
+/// benefit_share_r = B_r / Σ_q B_q, undefined when Σ_q B_q ≤ 0;
+/// benefit_to_contribution_r = benefit_share_r / contribution_share_r, undefined
+/// when the contribution share is 0 (or the benefit share undefined).
+fn benefit_shares(benefit: &[f64], contribution_share: &[f64], metrics: &mut [f64]) {
+    let total: f64 = benefit.iter().sum();
+    for (r, (b, c)) in benefit.iter().zip(contribution_share).enumerate() {
+        let share = if total > 0.0 { b / total } else { f64::NAN };
+        let ratio = if *c > 0.0 { share / c } else { f64::NAN };
+        let out = &mut metrics[r * RegionMetric::COUNT..(r + 1) * RegionMetric::COUNT];
+        out[RegionMetric::BenefitShare.index()] = share;
+        out[RegionMetric::BenefitToContribution.index()] = ratio;
     }
 }
 
@@ -561,6 +593,63 @@ mod tests {
             (got - want).abs() <= 1e-9 * want.abs().max(1.0),
             "got {got}, want {want}"
         );
+    }
+
+    /// Every metric of both regions under `alt`.
+    fn all_metrics(econ: &EconomyPath, alt: &Alternative) -> Vec<f64> {
+        let mut metrics = vec![0.0; econ.regions * RegionMetric::COUNT];
+        let mut series = vec![0.0; econ.regions * RegionSeries::COUNT * econ.horizon];
+        evaluate(
+            econ,
+            alt,
+            &mut OutcomeScratch::default(),
+            &mut metrics,
+            &mut series,
+        );
+        metrics
+    }
+
+    #[test]
+    fn benefit_shares_against_contribution_shares_by_hand() {
+        // Two years, pool 10 a year split 30:70, no discounting; region 0 also gets a
+        // dividend of 1. Benefits 3 + 3 + 1 = 7 and 14: shares 1/3 and 2/3. Its
+        // contributions C are 3 and 1 in the last year: shares 3/4 and 1/4, so the
+        // ratios are (1/3)/(3/4) = 4/9 and (2/3)/(1/4) = 8/3.
+        let mut econ = constant_pool(2, 10.0, Continuation::None);
+        econ.discount_rate = vec![0.0, 0.0];
+        econ.dividends[0] = 1.0;
+        econ.cumulative_contributions = vec![3.0, 3.0, 1.0, 1.0];
+        let alt = Alternative {
+            tax: Formula::Fixed {
+                shares: vec![0.3, 0.7],
+            },
+            pool: None,
+            ..fifty_fifty_then_host()
+        };
+        let m = all_metrics(&econ, &alt);
+        let at = |r: usize, x: RegionMetric| m[r * RegionMetric::COUNT + x.index()];
+        assert_close(at(0, RegionMetric::BenefitShare), 1.0 / 3.0);
+        assert_close(at(1, RegionMetric::BenefitShare), 2.0 / 3.0);
+        assert_close(at(0, RegionMetric::ContributionShare), 0.75);
+        assert_close(at(0, RegionMetric::BenefitToContribution), 4.0 / 9.0);
+        assert_close(at(1, RegionMetric::BenefitToContribution), 8.0 / 3.0);
+
+        // Region 1 put nothing in: its ratio is undefined, region 0's is its share.
+        econ.cumulative_contributions = vec![3.0, 3.0, 0.0, 0.0];
+        let m = all_metrics(&econ, &alt);
+        let at = |r: usize, x: RegionMetric| m[r * RegionMetric::COUNT + x.index()];
+        assert_close(at(0, RegionMetric::BenefitToContribution), 1.0 / 3.0);
+        assert!(at(1, RegionMetric::BenefitToContribution).is_nan());
+
+        // Nothing to share: benefit shares are undefined.
+        let empty = constant_pool(2, 0.0, Continuation::None);
+        let m = all_metrics(&empty, &alt);
+        for r in 0..2 {
+            assert!(m[r * RegionMetric::COUNT + RegionMetric::BenefitShare.index()].is_nan());
+            assert!(
+                m[r * RegionMetric::COUNT + RegionMetric::BenefitToContribution.index()].is_nan()
+            );
+        }
     }
 
     #[test]

@@ -30,6 +30,9 @@ pub enum Unit {
     Count,
     /// A share between 0 and 1.
     Share,
+    /// A ratio of amounts that may leave [0, 1] (a share of a total with negative
+    /// parts, a quotient of shares).
+    Ratio,
 }
 
 impl Unit {
@@ -156,6 +159,8 @@ measures! {
         ContributionShare => "contribution_share", Share, Summary, "the region's share of all contributions C in the last year, as the contribution formula reads it";
         CapReached => "cap_reached", Probability, None, "1 when the alternative's cap on this region's cumulative take of its restricted tax pool bound: the mean is P(cap binds)";
         CapReachedYear => "cap_reached_year", Years, Summary, "the first year of cooperation in which the cap on this region's take bound (undefined when it never did, or the region is not capped)";
+        BenefitShare => "benefit_share", Ratio, Summary, "the region's share of all regions' benefits B: PV of its tax and land allocations, guarantee transfers, provincial take, dividends, terminal value and continuation (undefined when the regions' B add to 0 or less)";
+        BenefitToContribution => "benefit_to_contribution", Ratio, Summary, "benefit_share ÷ contribution_share: above 1, the region gets a larger share of the benefits than it put in (undefined when its contribution share is 0)";
     }
 }
 
@@ -228,13 +233,18 @@ impl Measure {
 
     /// Whether a path may leave this measure undefined (NaN, an empty cell): an IRR
     /// where the cash flows do not change sign exactly once, a payback that never
-    /// happens, a cap that never binds. Any other measure must be a finite number on every path; the engine
+    /// happens, a cap that never binds, a share of benefits that add to 0 or less or
+    /// of a contribution share of 0. Any other measure must be a finite number on every path; the engine
     /// stops the run otherwise.
     pub fn may_be_undefined(self) -> bool {
         matches!(
             self,
             Measure::Region(
-                RegionMetric::Irr | RegionMetric::PaybackYears | RegionMetric::CapReachedYear
+                RegionMetric::Irr
+                    | RegionMetric::PaybackYears
+                    | RegionMetric::CapReachedYear
+                    | RegionMetric::BenefitShare
+                    | RegionMetric::BenefitToContribution
             ) | Measure::Park(ParkMetric::PdcIrr)
         )
     }
@@ -279,7 +289,7 @@ mod tests {
         assert_eq!(RegionMetric::Npv.name(), "npv");
         assert_eq!(ParkSeries::LandPool.to_string(), "land_pool");
         assert_eq!(RegionMetric::from_name("nothing"), None);
-        assert_eq!(Measure::all().count(), 22 + 15 + 3 + 7);
+        assert_eq!(Measure::all().count(), 24 + 15 + 3 + 7);
     }
 
     #[test]

@@ -422,7 +422,7 @@ fn a_finite_result_beyond_the_statistics_range_stops_the_run() {
 }
 
 #[test]
-fn undefined_is_allowed_only_for_irr_payback_and_a_cap_year() {
+fn undefined_is_allowed_only_for_irr_payback_a_cap_year_and_benefit_shares() {
     let scn = Scenario::reference().expect("bundled scenario");
     let layout = engine::Layout::new(&scn, 10);
     let allowed = layout.undefined_allowed();
@@ -430,7 +430,15 @@ fn undefined_is_allowed_only_for_irr_payback_and_a_cap_year() {
         let name = layout.locate(j).measure.def().name;
         assert_eq!(
             ok,
-            ["irr", "payback_years", "pdc_irr", "cap_reached_year"].contains(&name),
+            [
+                "irr",
+                "payback_years",
+                "pdc_irr",
+                "cap_reached_year",
+                "benefit_share",
+                "benefit_to_contribution"
+            ]
+            .contains(&name),
             "{name}"
         );
     }
