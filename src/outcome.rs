@@ -33,6 +33,9 @@ pub struct OutcomeScratch {
     land: Vec<f64>,
     guarantee: Vec<f64>,
     gdp: Vec<f64>,
+    /// Owed by the collector but not paid (negative for the regions owed, positive
+    /// for the collector).
+    withheld: Vec<f64>,
     cash_flow: Vec<f64>,
     discount: Vec<f64>,
 }
@@ -60,9 +63,18 @@ pub fn evaluate(
         &mut scratch.land,
         &mut scratch.guarantee,
         &mut scratch.gdp,
+        &mut scratch.withheld,
     ] {
         reset(v, n * h);
     }
+    let delivery = alt
+        .delivery
+        .as_ref()
+        .and_then(|rule| econ.delivery.get(rule.slot));
+    debug_assert!(
+        alt.delivery.is_none() || delivery.is_some(),
+        "a path without the draws of the alternative's delivery risk"
+    );
     reset(&mut scratch.cash_flow, h);
     reset(&mut scratch.discount, h);
 
@@ -128,6 +140,19 @@ pub fn evaluate(
             scratch.guarantee[i] = g_tax[r] + g_land[r] + contract[r];
             scratch.gdp[i] = gdp[r];
         }
+        if let Some(rule) = delivery {
+            let u = econ.delivery_uniform.get(t).copied().unwrap_or(1.0);
+            let unpaid = 1.0 - rule.paid_share(t, u);
+            let owed: [f64; MAX_REGIONS] = std::array::from_fn(|r| tax[r] + land[r]);
+            withhold(
+                &mut scratch.withheld,
+                h,
+                t,
+                rule.collector,
+                unpaid,
+                &owed[..n],
+            );
+        }
     }
 
     let mut continued = [0.0; MAX_REGIONS];
@@ -139,6 +164,19 @@ pub fn evaluate(
         &invested_to_date[..n],
         &mut continued[..n],
     );
+    // After the horizon the collector pays, on average, (1 − p)(1 − haircut) of
+    // what it owes (validation rules out a renegotiation with a continuation).
+    if let (Some(rule), Some(last)) = (delivery, h.checked_sub(1)) {
+        let unpaid = 1.0 - (1.0 - rule.default_probability) * (1.0 - rule.haircut);
+        withhold(
+            &mut scratch.withheld,
+            h,
+            last,
+            rule.collector,
+            unpaid,
+            &continued[..n],
+        );
+    }
 
     // The last year's C_r as shares (the last year's equity shares if nothing was
     // contributed, as the contribution formula falls back to).
@@ -185,12 +223,14 @@ pub fn evaluate(
         let pv_displaced = pv(&econ.displaced);
         let pv_opportunity = pv(&econ.opportunity_costs);
         let pv_in_kind = pv(&econ.in_kind);
+        let pv_withheld = pv(&scratch.withheld);
         // The continuation falls at the end of the last year, like the terminal value.
         let pv_continuation = continued[r] * scratch.discount.last().copied().unwrap_or(1.0);
         // MODEL.md §8: what the region gets from the park (GDP credit is not cash).
         benefit[r] = pv_tax
             + pv_land
             + pv_guarantee
+            + pv_withheld
             + pv_provincial
             + pv_dividends
             + pv_terminal
@@ -206,6 +246,7 @@ pub fn evaluate(
                 + econ.dividends[i]
                 + econ.terminal[i]
                 + econ.provincial[i]
+                + scratch.withheld[i]
                 - econ.cash_contributions[i]
                 - econ.capital_calls[i]
                 - econ.costs_borne[i]
@@ -254,6 +295,7 @@ pub fn evaluate(
             (M::PvContinuation, pv_continuation),
             (M::PvInKind, pv_in_kind),
             (M::ContributionShare, contribution_share[r]),
+            (M::PvWithheld, pv_withheld),
             (
                 M::CapReached,
                 f64::from(u8::from(cap.first_bound(r).is_some())),
@@ -271,6 +313,25 @@ pub fn evaluate(
         &contribution_share[..n],
         &mut metrics[..n * m_len],
     );
+}
+
+/// Moves what the collector `c` does not pay in year t from the regions it owes to
+/// itself: `unpaid` of each positive amount owed (a region that owes the
+/// collector, as a guarantor can, is taken to pay).
+///
+/// # Formula
+/// w_r = unpaid × max(0, owed_r) for r ≠ c; withheld_r,t −= w_r, withheld_c,t += Σ w_r.
+fn withhold(withheld: &mut [f64], h: usize, t: usize, c: usize, unpaid: f64, owed: &[f64]) {
+    if unpaid <= 0.0 {
+        return;
+    }
+    for (r, x) in owed.iter().enumerate() {
+        if r != c && *x > 0.0 {
+            let w = unpaid * x;
+            withheld[r * h + t] -= w;
+            withheld[c * h + t] += w;
+        }
+    }
 }
 
 /// Each region's benefit share and its ratio to the contribution share (MODEL.md
@@ -507,7 +568,9 @@ pub fn park_series(econ: &EconomyPath, out: &mut [f64]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::{FirmGroup, PoolCap, TaxKind};
+    use crate::economy::DeliveryDraw;
+    use crate::sampling::Value;
+    use crate::scenario::{Delivery, FirmGroup, PoolCap, TaxKind};
     use crate::sharing::{Formula, Period};
 
     /// Two regions, `h` years, nothing but a constant tax pool `pool`, discount
@@ -564,6 +627,7 @@ mod tests {
             land: Formula::Equity,
             gdp: Formula::Equity,
             pool: None,
+            delivery: None,
         }
     }
 
@@ -609,6 +673,115 @@ mod tests {
         metrics
     }
 
+    fn fifty_fifty(delivery: Option<Delivery>) -> Alternative {
+        Alternative {
+            tax: Formula::Fixed {
+                shares: vec![0.5, 0.5],
+            },
+            delivery,
+            ..fifty_fifty_then_host()
+        }
+    }
+
+    fn rule() -> Delivery {
+        Delivery {
+            collector: 1,
+            default_probability: Value::Fixed(0.0),
+            haircut: Value::Fixed(0.0),
+            renegotiation_year: None,
+            slot: 0,
+        }
+    }
+
+    #[test]
+    fn transfers_that_are_not_paid_by_hand() {
+        // Pool 10 a year split 50:50, collected by region 1, no discounting. The path
+        // draws p = 0.5, a haircut of 20% and a renegotiation in year 2; the year's
+        // uniforms are 0.9, 0.1, 0.9. Year 0 is paid less the haircut (1 of 5
+        // withheld), year 1 is a default year (5 withheld), year 2 is renegotiated
+        // (5 withheld): region 0 gets 4 in all, region 1 26.
+        let mut econ = constant_pool(3, 10.0, Continuation::None);
+        econ.discount_rate = vec![0.0, 0.0];
+        econ.delivery = vec![DeliveryDraw {
+            collector: 1,
+            default_probability: 0.5,
+            haircut: 0.2,
+            renegotiation: 2,
+        }];
+        econ.delivery_uniform = vec![0.9, 0.1, 0.9];
+        let m = all_metrics(&econ, &fifty_fifty(Some(rule())));
+        let at = |r: usize, x: RegionMetric| m[r * RegionMetric::COUNT + x.index()];
+        assert_close(at(0, RegionMetric::PvWithheld), -11.0);
+        assert_close(at(1, RegionMetric::PvWithheld), 11.0);
+        assert_close(at(0, RegionMetric::Npv), 4.0);
+        assert_close(at(1, RegionMetric::Npv), 26.0);
+        // The formula's shares are still reported as allocated.
+        assert_close(at(0, RegionMetric::PvTax), 15.0);
+    }
+
+    #[test]
+    fn a_sure_default_is_the_collector_keeping_the_pools_and_none_is_the_formula() {
+        // Tax 10 and land 4 a year, both split 50:50, collected by region 1.
+        let mut econ = constant_pool(4, 10.0, Continuation::None);
+        econ.land_pool = vec![4.0; 4];
+        econ.delivery_uniform = vec![0.3, 0.7, 0.0, 0.999];
+        let host_keeps = Alternative {
+            tax: Formula::Fixed {
+                shares: vec![0.0, 1.0],
+            },
+            land: Formula::Fixed {
+                shares: vec![0.0, 1.0],
+            },
+            ..fifty_fifty(None)
+        };
+        let draw = |p: f64| DeliveryDraw {
+            collector: 1,
+            default_probability: p,
+            haircut: 0.0,
+            renegotiation: u32::MAX,
+        };
+        econ.delivery = vec![draw(1.0)];
+        let sure = all_metrics(&econ, &fifty_fifty(Some(rule())));
+        let kept = all_metrics(&econ, &host_keeps);
+        let npv = RegionMetric::Npv.index();
+        for r in 0..2 {
+            let i = r * RegionMetric::COUNT + npv;
+            assert_close(sure[i], kept[i]);
+        }
+        econ.delivery = vec![draw(0.0)];
+        let never = all_metrics(&econ, &fifty_fifty(Some(rule())));
+        let plain = all_metrics(&econ, &fifty_fifty(None));
+        assert_eq!(
+            never.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+            plain.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+        );
+    }
+
+    #[test]
+    fn after_the_horizon_the_collector_pays_what_it_pays_on_average() {
+        // Pool 10 a year forever at ρ = δ = 10%, 50:50: region 0's continuation is
+        // 5 / 0.1 = 50 at the horizon. With p = 0.5 and no haircut the collector
+        // pays it half on average: 25 withheld at the horizon; every year within it is
+        // paid (uniforms above p).
+        let perpetuity = Continuation::Perpetuity {
+            growth: 0.0,
+            discount_rate: 0.1,
+        };
+        let mut econ = constant_pool(2, 10.0, perpetuity);
+        econ.delivery = vec![DeliveryDraw {
+            collector: 1,
+            default_probability: 0.5,
+            haircut: 0.0,
+            renegotiation: u32::MAX,
+        }];
+        econ.delivery_uniform = vec![0.9, 0.9];
+        let m = all_metrics(&econ, &fifty_fifty(Some(rule())));
+        let at = |r: usize, x: RegionMetric| m[r * RegionMetric::COUNT + x.index()];
+        assert_close(at(0, RegionMetric::PvWithheld), -25.0 / 1.21);
+        assert_close(at(1, RegionMetric::PvWithheld), 25.0 / 1.21);
+        assert_close(at(0, RegionMetric::PvContinuation), 50.0 / 1.21);
+    }
+
     #[test]
     fn benefit_shares_against_contribution_shares_by_hand() {
         // Two years, pool 10 a year split 30:70, no discounting; region 0 also gets a
@@ -624,6 +797,7 @@ mod tests {
                 shares: vec![0.3, 0.7],
             },
             pool: None,
+            delivery: None,
             ..fifty_fifty_then_host()
         };
         let m = all_metrics(&econ, &alt);

@@ -159,7 +159,8 @@ measures! {
         ContributionShare => "contribution_share", Share, Summary, "the region's share of all contributions C in the last year, as the contribution formula reads it";
         CapReached => "cap_reached", Probability, None, "1 when the alternative's cap on this region's cumulative take of its restricted tax pool bound: the mean is P(cap binds)";
         CapReachedYear => "cap_reached_year", Years, Summary, "the first year of cooperation in which the cap on this region's take bound (undefined when it never did, or the region is not capped)";
-        BenefitShare => "benefit_share", Ratio, Summary, "the region's share of all regions' benefits B: PV of its tax and land allocations, guarantee transfers, provincial take, dividends, terminal value and continuation (undefined when the regions' B add to 0 or less)";
+        PvWithheld => "pv_withheld", Money, Summary, "PV of what the collector owed but did not pay under `[sharing.delivery]` (negative for the regions owed, positive for the collector)";
+        BenefitShare => "benefit_share", Ratio, Summary, "the region's share of all regions' benefits B: PV of its tax and land allocations (less what was withheld), guarantee transfers, provincial take, dividends, terminal value and continuation (undefined when the regions' B add to 0 or less)";
         BenefitToContribution => "benefit_to_contribution", Ratio, Summary, "benefit_share ÷ contribution_share: above 1, the region gets a larger share of the benefits than it put in (undefined when its contribution share is 0)";
     }
 }
@@ -289,7 +290,7 @@ mod tests {
         assert_eq!(RegionMetric::Npv.name(), "npv");
         assert_eq!(ParkSeries::LandPool.to_string(), "land_pool");
         assert_eq!(RegionMetric::from_name("nothing"), None);
-        assert_eq!(Measure::all().count(), 24 + 15 + 3 + 7);
+        assert_eq!(Measure::all().count(), 25 + 15 + 3 + 7);
     }
 
     #[test]

@@ -13,6 +13,7 @@
 //! | `arrivals` | the number of prospective firms N_t | one uniform per year, in year order (inverse CDF of the Poisson law) |
 //! | `firms` | each prospective firm's own draws | firm i of year t: the 8 `u64` words at [`firm_word_pos`]`(t, i)` |
 //! | `initial_firms` | each firm already in the park at the start (`[initial]`) | firm i of group g of `[[initial.firms]]`: the 8 words at [`firm_word_pos`]`(g, i)` |
+//! | `delivery` | whether the collector defaults on what it owes (`[sharing.delivery]`) | one uniform per year, in year order, shared by every alternative (drawn only when one has a delivery risk) |
 //!
 //! Consequences (tested in `tests/crn.rs` and in `economy`'s unit tests): comments,
 //! formatting, key order and unrelated fields change no draw; changing one input
@@ -81,6 +82,8 @@ pub struct Streams {
     pub firms: Key,
     /// Key of the `initial_firms` stream.
     pub initial_firms: Key,
+    /// Key of the `delivery` stream.
+    pub delivery: Key,
 }
 
 impl Streams {
@@ -97,6 +100,7 @@ impl Streams {
             arrivals: key(seed, "arrivals"),
             firms: key(seed, "firms"),
             initial_firms: key(seed, "initial_firms"),
+            delivery: key(seed, "delivery"),
         }
     }
 }

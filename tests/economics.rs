@@ -1016,3 +1016,69 @@ fn the_reference_park_can_fail_p5_of_final_firms_at_most_half_the_mean() {
     // Successful parks still fill: the top decile is at least twice the P5.
     assert!(firms[n as usize * 9 / 10] >= 2.0 * p5.max(1.0));
 }
+
+#[test]
+fn a_sure_default_is_the_collector_keeping_the_pools_and_none_is_the_plain_formula() {
+    // The reference park with three more alternatives: 50:50 that Jilin (the host,
+    // which collects) never pays, 50:50 that it always pays, and Jilin keeping both
+    // pools. On every path the first has the NPVs of the third, and the second the
+    // bits of the plain 50:50 (the scenario's first alternative).
+    let text = format!(
+        "{}\n{}",
+        include_str!("../scenarios/jilin-zhejiang.toml"),
+        r#"
+[[sharing]]
+name = "50:50, never paid"
+tax = { kind = "fixed", shares = { zhejiang = 0.5, jilin = 0.5 } }
+[sharing.delivery]
+default_probability = 1.0
+
+[[sharing]]
+name = "50:50, always paid"
+tax = { kind = "fixed", shares = { zhejiang = 0.5, jilin = 0.5 } }
+gdp = { kind = "fixed", shares = { zhejiang = 0.5, jilin = 0.5 } }
+[sharing.delivery]
+collector = "jilin"
+default_probability = 0.0
+haircut = 0.0
+
+[[sharing]]
+name = "Jilin keeps the pools"
+tax = { kind = "fixed", shares = { zhejiang = 0.0, jilin = 1.0 } }
+land = { kind = "fixed", shares = { zhejiang = 0.0, jilin = 1.0 } }
+"#
+    );
+    let scn = parse(&text);
+    let k = scn.alternatives.len();
+    let npv = metric("npv");
+    let mut withheld_seen = false;
+    for p in 0..6 {
+        let m = metrics(&scn, &economy(&scn, p));
+        for r in 0..2 {
+            assert_close!(m[k - 3][r][npv], m[k - 1][r][npv]);
+            let bits = |a: &[f64]| a.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&m[k - 2][r]), bits(&m[0][r]), "path {p} region {r}");
+        }
+        withheld_seen |= m[k - 3][0][metric("pv_withheld")] < 0.0;
+    }
+    assert!(withheld_seen, "Zhejiang is owed something on some path");
+}
+
+#[test]
+fn a_renegotiation_cannot_be_valued_after_the_horizon() {
+    let text = include_str!("../scenarios/jilin-zhejiang.toml")
+        .replace("continuation = \"none\"", "continuation = \"perpetuity\"")
+        + "\n[[sharing]]\nname = \"renegotiated\"\ntax = { kind = \"equity\" }\n\
+           [sharing.delivery]\nrenegotiation_year = 2040\n";
+    let err = Scenario::parse(&text, "r.toml")
+        .expect_err("refused")
+        .to_string();
+    let k = text.matches("[[sharing]]").count() - 1;
+    let line = text.lines().count();
+    assert!(
+        err.contains(&format!(
+            "r.toml:{line}: sharing[{k}].delivery.renegotiation_year: expected no renegotiation year with `[outcome] continuation = \"perpetuity\"`"
+        )),
+        "{err}"
+    );
+}

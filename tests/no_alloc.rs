@@ -69,6 +69,34 @@ fn paths_after_warm_up_allocate_nothing() {
 }
 
 #[test]
+fn paths_with_a_delivery_risk_allocate_nothing_after_warm_up() {
+    let _turn = SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    // The Zhejiang 消薄 enclave has an alternative whose transfers may go unpaid.
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/zhejiang-mountain-sea.toml"
+    );
+    let scn = Scenario::load(std::path::Path::new(path)).expect("bundled scenario");
+    assert!(scn.alternatives.iter().any(|a| a.delivery.is_some()));
+    let cfg = RunConfig::from_scenario(&scn);
+    let key = Streams::new(cfg.seed, &scn.params);
+    let layout = Layout::new(&scn, cfg.horizon);
+    let mut scratch = PathScratch::default();
+    let mut record = vec![0.0; layout.len()];
+    for p in 0..200 {
+        engine::run_path(&scn, cfg.horizon, &key, p, &mut scratch, &mut record);
+    }
+    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    for p in 0..100 {
+        engine::run_path(&scn, cfg.horizon, &key, p, &mut scratch, &mut record);
+    }
+    let allocations = ALLOCATIONS.load(Ordering::Relaxed) - before;
+    assert_eq!(allocations, 0, "allocations in 100 warm paths");
+}
+
+#[test]
 fn paths_with_dated_changes_allocate_nothing_after_warm_up() {
     let _turn = SERIAL
         .lock()

@@ -128,6 +128,13 @@ pub struct EconomyPath {
     pub continuation: Continuation,
     /// The part of `costs_borne` that is land acquisition (region × year).
     pub land_costs_borne: Vec<f64>,
+    /// The path's draws of each alternative's delivery risk, by
+    /// [`crate::scenario::Delivery::slot`].
+    pub delivery: Vec<DeliveryDraw>,
+    /// One uniform per year from the `delivery` stream (empty when no alternative
+    /// has a delivery risk): year t is a default year under a rule whose
+    /// probability exceeds it, so every alternative sees the same bad years.
+    pub delivery_uniform: Vec<f64>,
     /// The pool LR_t by firm group and tax kind, each net of its part of the
     /// rebates: `[(g × KINDS + k) × H + t]` with g = 0 for the firms not relocated,
     /// 1 for the relocated ones, k = [`TaxKind::index`]. Σ over g, k = `tax_pool`
@@ -252,6 +259,35 @@ impl EconomyPath {
     }
 }
 
+/// One path's draws of an alternative's delivery risk (`[sharing.delivery]`).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct DeliveryDraw {
+    /// The region that collects the pools.
+    pub collector: usize,
+    /// Each year's probability that nothing owed is paid.
+    pub default_probability: f64,
+    /// Share of what is owed that is not paid in the other years.
+    pub haircut: f64,
+    /// Year index from which the collector keeps everything (`u32::MAX`: never).
+    pub renegotiation: u32,
+}
+
+impl DeliveryDraw {
+    /// The share of what the collector owes in year t that it pays, given the
+    /// year's uniform `u`.
+    ///
+    /// # Formula
+    /// 0 from the renegotiation year on or when u < default probability, else
+    /// 1 − haircut.
+    pub fn paid_share(&self, t: usize, u: f64) -> f64 {
+        if t >= self.renegotiation as usize || u < self.default_probability {
+            0.0
+        } else {
+            1.0 - self.haircut
+        }
+    }
+}
+
 /// Reusable buffers for simulating paths; one per worker thread.
 #[derive(Debug, Clone, Default)]
 pub struct Workspace {
@@ -300,6 +336,7 @@ pub fn simulate_path(scn: &Scenario, horizon: u32, streams: &Streams, p: u64, ws
     let out = &mut ws.out;
     out.reset(n, h);
     out.continuation = scn.outcome.continuation;
+    delivery_draws(scn, d, streams, p, h, out);
     for (r, region) in scn.regions.iter().enumerate() {
         out.discount_rate[r] = region.discount_rate.get(d);
         out.outside_option[r] = region.outside_option.get(d);
@@ -518,6 +555,41 @@ pub fn simulate_path(scn: &Scenario, horizon: u32, streams: &Streams, p: u64, ws
         &land_in_kind,
         &scn.initial.contributions,
     );
+}
+
+/// Each alternative's delivery risk on the path, and the year's uniforms of the
+/// `delivery` stream when some alternative has one. A renegotiation year is the
+/// calendar year drawn, rounded down.
+fn delivery_draws(
+    scn: &Scenario,
+    d: &[f64],
+    streams: &Streams,
+    p: u64,
+    h: usize,
+    out: &mut EconomyPath,
+) {
+    out.delivery.clear();
+    out.delivery_uniform.clear();
+    for alt in &scn.alternatives {
+        if let Some(rule) = &alt.delivery {
+            let renegotiation = rule.renegotiation_year.map_or(u32::MAX, |y| {
+                // Validated within [start_year, start_year + 1000].
+                let years = (y.get(d).floor() - f64::from(scn.start_year)).max(0.0);
+                years as u32
+            });
+            out.delivery.push(DeliveryDraw {
+                collector: rule.collector,
+                default_probability: rule.default_probability.get(d),
+                haircut: rule.haircut.get(d),
+                renegotiation,
+            });
+        }
+    }
+    if !out.delivery.is_empty() {
+        let mut rng = streams::open(&streams.delivery, p);
+        out.delivery_uniform
+            .extend((0..h).map(|_| unit_from_u64(rng.next_u64())));
+    }
 }
 
 /// The price level of each year relative to the start year: all 1 in constant

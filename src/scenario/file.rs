@@ -932,6 +932,25 @@ pub struct SharingFile {
     pub gdp: Option<FormulaFile>,
     /// `[sharing.tax_pool]`: the part of the tax pool `tax` splits (default: all).
     pub tax_pool: Option<TaxPoolFile>,
+    /// `[sharing.delivery]`: the risk that the collector does not pay what it owes.
+    pub delivery: Option<DeliveryFile>,
+}
+
+/// `[sharing.delivery]`: the risk that the region collecting the pools does not pay
+/// the other regions their shares (REFERENCES.md §1: agreed splits often go unpaid).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeliveryFile {
+    /// Region that collects the pools (default: the host).
+    pub collector: Option<String>,
+    /// Each year's probability that the collector pays none of what it owes.
+    #[serde(default)]
+    pub default_probability: Num,
+    /// Share of what it owes that the collector does not pay in the years it pays.
+    #[serde(default)]
+    pub haircut: Num,
+    /// Calendar year from which the collector keeps everything (renegotiation).
+    pub renegotiation_year: Option<Num>,
 }
 
 /// `[sharing.tax_pool]`: which firms' and taxes' retained taxes the tax formula

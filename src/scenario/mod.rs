@@ -627,6 +627,27 @@ pub struct Alternative {
     /// The part of the tax pool `tax` splits, with who receives the rest and an
     /// optional cap (`[sharing.tax_pool]`); `None`: the whole pool, no cap.
     pub pool: Option<TaxPool>,
+    /// The risk that the collector does not pay what it owes
+    /// (`[sharing.delivery]`); `None`: everything owed is paid.
+    pub delivery: Option<Delivery>,
+}
+
+/// `[sharing.delivery]`: the risk that the region collecting the pools does not pay
+/// the others what the formulas give them (docs/model.md §8, "Transfers that are
+/// not paid").
+#[derive(Debug, Clone, PartialEq)]
+pub struct Delivery {
+    /// The region that collects the pools.
+    pub collector: usize,
+    /// Each year's probability that nothing owed is paid.
+    pub default_probability: Value,
+    /// Share of what is owed that is not paid in the other years.
+    pub haircut: Value,
+    /// Calendar year from which the collector keeps everything (None: never).
+    pub renegotiation_year: Option<Value>,
+    /// Position of this rule's draws in [`crate::economy::EconomyPath::delivery`]
+    /// (the alternatives with a delivery risk, in file order).
+    pub slot: usize,
 }
 
 /// One thing wrong with a scenario file.

@@ -2,14 +2,15 @@
 
 use std::collections::BTreeMap;
 
-use super::super::Alternative;
 use super::super::file::{
-    FixedFile, FormulaFile, GuaranteedReturnFile, IncrementalFile, ScheduleFile, SharingFile,
-    StakeIncomeFile, TieredFile,
+    DeliveryFile, FixedFile, FormulaFile, GuaranteedReturnFile, IncrementalFile, ScheduleFile,
+    SharingFile, StakeIncomeFile, TieredFile,
 };
 use super::super::limits::{
     MAX_ALTERNATIVES, MAX_FORMULA_DEPTH, MAX_FORMULA_PARTS, MAX_SCHEDULE_YEAR,
+    MAX_YEARS_AFTER_START,
 };
+use super::super::{Alternative, Delivery};
 use super::check::{Checker, Rule};
 use crate::sharing::{Formula, GuaranteeTerm, Period, StakeIncome, Tranche};
 
@@ -28,6 +29,7 @@ pub(super) fn alternatives(
     }
     let mut alternatives = Vec::new();
     let sharing = c.at_most("sharing", sharing, MAX_ALTERNATIVES, "alternatives");
+    let mut slots = 0;
     for (i, s) in sharing.iter().enumerate() {
         let f = format!("sharing[{i}]");
         if s.name.is_empty() {
@@ -55,11 +57,45 @@ pub(super) fn alternatives(
                 .tax_pool
                 .as_ref()
                 .map(|p| super::pool::tax_pool(c, &format!("{f}.tax_pool"), p, host, origin)),
+            delivery: s.delivery.as_ref().map(|d| {
+                let rule = delivery(c, &format!("{f}.delivery"), d, host, slots);
+                slots += 1;
+                rule
+            }),
         };
         contract_terms(c, &f, &alternative);
         alternatives.push(alternative);
     }
     alternatives
+}
+
+/// `[sharing.delivery]`: the collector is a region (default: the host); the
+/// default probability and the haircut are shares; a renegotiation year is a
+/// calendar year from the start year to [`MAX_YEARS_AFTER_START`] years after it.
+fn delivery(c: &mut Checker, f: &str, d: &DeliveryFile, host: usize, slot: usize) -> Delivery {
+    let collector = d
+        .collector
+        .as_deref()
+        .map_or(host, |id| c.region(&format!("{f}.collector"), id));
+    let start = f64::from(c.start_year);
+    let last = start + f64::from(MAX_YEARS_AFTER_START);
+    Delivery {
+        collector,
+        default_probability: c.num(
+            &format!("{f}.default_probability"),
+            &d.default_probability,
+            Rule::Share,
+        ),
+        haircut: c.num(&format!("{f}.haircut"), &d.haircut, Rule::Share),
+        renegotiation_year: d.renegotiation_year.as_ref().map(|y| {
+            c.num(
+                &format!("{f}.renegotiation_year"),
+                y,
+                Rule::Between(start, last),
+            )
+        }),
+        slot,
+    }
 }
 
 /// A guarantee's principal repayment and income handover are paid once a year
@@ -355,6 +391,7 @@ impl Checker {
 mod tests {
     use super::super::testing::{checker, problems, table};
     use super::*;
+    use crate::sampling::Value;
 
     /// The `[[sharing]]` array of a TOML text.
     fn sharing_list(toml: &str) -> Vec<SharingFile> {
@@ -643,5 +680,58 @@ mod tests {
         assert_eq!(problems(&c), [] as [String; 0]);
         assert_eq!(alts[0].land, Formula::Equity);
         assert_eq!(alts[0].gdp, Formula::Equity);
+    }
+
+    #[test]
+    fn a_delivery_risk_names_its_collector_and_checks_its_numbers() {
+        let mut c = checker();
+        let list = sharing_list(
+            r#"
+[[sharing]]
+name = "a"
+tax = { kind = "equity" }
+[sharing.delivery]
+default_probability = { dist = "uniform", min = 0.0, max = 0.3 }
+haircut = 0.1
+renegotiation_year = 2030
+
+[[sharing]]
+name = "b"
+tax = { kind = "equity" }
+[sharing.delivery]
+collector = "zhejiang"
+
+[[sharing]]
+name = "c"
+tax = { kind = "equity" }
+[sharing.delivery]
+collector = "hebei"
+default_probability = 1.5
+haircut = -0.1
+renegotiation_year = 2017
+"#,
+        );
+        let alts = alternatives(&mut c, &list);
+        let a = alts[0].delivery.as_ref().expect("a delivery risk");
+        assert_eq!(
+            (a.collector, a.slot),
+            (1, 0),
+            "the host collects by default"
+        );
+        assert_eq!(a.haircut, Value::Fixed(0.1));
+        assert_eq!(a.renegotiation_year, Some(Value::Fixed(2030.0)));
+        let b = alts[1].delivery.as_ref().expect("a delivery risk");
+        assert_eq!((b.collector, b.slot), (0, 1));
+        assert_eq!(b.default_probability, Value::Fixed(0.0));
+        assert_eq!(b.renegotiation_year, None);
+        assert_eq!(
+            problems(&c),
+            [
+                "sharing[2].delivery.collector: expected a region id (one of zhejiang, jilin), found `hebei`",
+                "sharing[2].delivery.default_probability: expected a share in [0, 1], found 1.5",
+                "sharing[2].delivery.haircut: expected a share in [0, 1], found -0.1",
+                "sharing[2].delivery.renegotiation_year: expected a number in [2018, 3018], found 2017",
+            ]
+        );
     }
 }

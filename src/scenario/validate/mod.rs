@@ -52,6 +52,7 @@ pub fn validate(raw: ScenarioFile) -> Result<Scenario, Vec<Problem>> {
     let alternatives = formulas::alternatives(&mut c, &raw.sharing, host, firms.origin);
     let outcome = outcome::outcome(&mut c, &raw.outcome);
     outcome::continuation_settles(&mut c, &outcome, &alternatives);
+    outcome::delivery_after_horizon(&mut c, &outcome, &alternatives);
     let initial = initial::initial(
         &mut c,
         &raw.initial,

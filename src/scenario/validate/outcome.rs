@@ -84,6 +84,29 @@ pub(super) fn prices(c: &mut Checker, p: &PricesFile) -> Prices {
     }
 }
 
+/// With a continuation, no alternative may have a renegotiation year: the years
+/// after the horizon are valued at the share the collector pays on average, which
+/// a renegotiation (a year drawn per path, possibly after the horizon) would end.
+pub(super) fn delivery_after_horizon(c: &mut Checker, o: &Outcome, alternatives: &[Alternative]) {
+    if o.continuation == Continuation::None {
+        return;
+    }
+    for (i, alt) in alternatives.iter().enumerate() {
+        if alt
+            .delivery
+            .as_ref()
+            .is_some_and(|d| d.renegotiation_year.is_some())
+        {
+            c.problem(
+                format!("sharing[{i}].delivery.renegotiation_year"),
+                "expected no renegotiation year with `[outcome] continuation = \"perpetuity\"` \
+                 (the years after the horizon are valued at the share the collector pays on \
+                 average, which a renegotiation would end); remove one of them",
+            );
+        }
+    }
+}
+
 /// The names `contribution_counts` may list.
 const COUNTS: [&str; 5] = [
     "cash",
