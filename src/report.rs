@@ -14,8 +14,8 @@ use crate::output::{OutputError, write_atomic};
 use crate::results::{Results, SummaryRow};
 use crate::sampling::Value;
 use crate::scenario::{
-    Bearer, Continuation, ContributionKind, LandOnExit, LandRevenue, Prices, Role, Scenario,
-    Terminal,
+    Alternative, Bearer, CapAmount, Continuation, ContributionKind, FirmGroup, LandOnExit,
+    LandRevenue, Prices, Role, Scenario, TaxKind, Terminal,
 };
 use crate::schema::RegionMetric;
 
@@ -528,13 +528,58 @@ fn inputs(h: &mut String, scn: &Scenario) {
             h,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             escape(&alt.name),
-            escape(&alt.tax.describe(&ids)),
+            escape(&tax_pool_terms(scn, alt, &ids)),
             escape(&alt.land.describe(&ids)),
             escape(&alt.gdp.describe(&ids)),
             escape(&alt.description)
         );
     }
     h.push_str("</table>\n");
+}
+
+/// The tax formula in words, with what restricts its pool (`[sharing.tax_pool]`)
+/// and the risk that the collector does not pay (`[sharing.delivery]`).
+fn tax_pool_terms(scn: &Scenario, alt: &Alternative, ids: &[&str]) -> String {
+    let mut s = alt.tax.describe(ids);
+    if let Some(pool) = &alt.pool {
+        let kinds: Vec<&str> = TaxKind::ALL
+            .iter()
+            .filter(|k| pool.taxes[k.index()])
+            .map(|k| k.name())
+            .collect();
+        let firms = match pool.firms {
+            FirmGroup::All => "all firms",
+            FirmGroup::Relocated => "relocated firms",
+        };
+        let _ = write!(
+            s,
+            "; of {firms}' {} only, the rest to {}",
+            kinds.join(", "),
+            ids[pool.rest_to]
+        );
+        if let Some(cap) = pool.cap {
+            let amount = match cap.amount {
+                CapAmount::Money(x) => format!("{x} in all"),
+                CapAmount::PreMoveYears(y) => {
+                    format!("{y} years of the relocated firms' pre-move taxes")
+                }
+            };
+            let _ = write!(s, "; {}'s take capped at {amount}", ids[cap.region]);
+        }
+    }
+    if let Some(d) = &alt.delivery {
+        let _ = write!(
+            s,
+            "; {} collects and may not pay: default probability {} a year, haircut {}",
+            ids[d.collector],
+            value(scn, d.default_probability),
+            value(scn, d.haircut)
+        );
+        if let Some(y) = d.renegotiation_year {
+            let _ = write!(s, ", keeps everything from {}", value(scn, y));
+        }
+    }
+    s
 }
 
 /// The scenario's dated changes (`[[changes]]`), one line each with its year and
@@ -648,6 +693,28 @@ mod tests {
         assert_eq!(value(&scn, Value::Fixed(0.045)), "0.045");
         assert_eq!(value(&scn, Value::Fixed(1500.5)), "1\u{2009}500.5");
         assert_eq!(value(&scn, scn.park.saleable_share), "uniform(0.6 to 0.7)");
+    }
+
+    #[test]
+    fn key_inputs_say_what_a_pool_holds_and_who_may_not_pay() {
+        let load = |name: &str| {
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("scenarios")
+                .join(name);
+            Scenario::load(&path).expect("bundled scenario")
+        };
+        let mut h = String::new();
+        inputs(&mut h, &load("jingjin-relocation.toml"));
+        assert!(
+            h.contains("of relocated firms&#39; vat, cit only, the rest to hebei; beijing&#39;s take capped at 3 years of the relocated firms&#39; pre-move taxes"),
+            "{h}"
+        );
+        let mut h = String::new();
+        inputs(&mut h, &load("zhejiang-mountain-sea.toml"));
+        assert!(
+            h.contains("pinghu collects and may not pay: default probability uniform(0 to 0.3) a year, haircut 0"),
+            "{h}"
+        );
     }
 
     #[test]
