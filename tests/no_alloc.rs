@@ -40,27 +40,46 @@ static GLOBAL: Counting = Counting;
 /// is not counted in another's window.
 static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
-#[test]
-fn paths_after_warm_up_allocate_nothing() {
-    let _turn = SERIAL
+/// This test's turn: held from before anything is loaded, so that no other test
+/// allocates within its counting window.
+fn turn() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL
         .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let scn = Scenario::reference().expect("bundled scenario");
-    let cfg = RunConfig::from_scenario(&scn);
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The allocations, and firm-years, of 100 paths of `scn` after 200 warm-up paths
+/// (the buffers grow to the largest park seen so far); call it in the test's turn.
+fn warm_allocations(scn: &Scenario) -> (usize, u64) {
+    let cfg = RunConfig::from_scenario(scn);
     let key = Streams::new(cfg.seed, &scn.params);
-    let layout = Layout::new(&scn, cfg.horizon);
+    let layout = Layout::new(scn, cfg.horizon);
     let mut scratch = PathScratch::default();
     let mut record = vec![0.0; layout.len()];
-    // Warm-up: the buffers grow to the largest park seen so far.
     for p in 0..200 {
-        engine::run_path(&scn, cfg.horizon, &key, p, &mut scratch, &mut record);
+        engine::run_path(scn, cfg.horizon, &key, p, &mut scratch, &mut record);
     }
     let before = ALLOCATIONS.load(Ordering::Relaxed);
     let mut firm_years = 0;
     for p in 0..100 {
-        firm_years += engine::run_path(&scn, cfg.horizon, &key, p, &mut scratch, &mut record);
+        firm_years += engine::run_path(scn, cfg.horizon, &key, p, &mut scratch, &mut record);
     }
-    let allocations = ALLOCATIONS.load(Ordering::Relaxed) - before;
+    (ALLOCATIONS.load(Ordering::Relaxed) - before, firm_years)
+}
+
+/// A bundled scenario of the library.
+fn library(name: &str) -> Scenario {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios")
+        .join(name);
+    Scenario::load(&path).expect("bundled scenario")
+}
+
+#[test]
+fn paths_after_warm_up_allocate_nothing() {
+    let _turn = turn();
+    let scn = Scenario::reference().expect("bundled scenario");
+    let (allocations, firm_years) = warm_allocations(&scn);
     assert!(
         firm_years > 100_000,
         "the paths did real work: {firm_years} firm-years"
@@ -70,56 +89,18 @@ fn paths_after_warm_up_allocate_nothing() {
 
 #[test]
 fn paths_with_a_delivery_risk_allocate_nothing_after_warm_up() {
-    let _turn = SERIAL
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let _turn = turn();
     // The Zhejiang 消薄 enclave has an alternative whose transfers may go unpaid.
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/scenarios/zhejiang-mountain-sea.toml"
-    );
-    let scn = Scenario::load(std::path::Path::new(path)).expect("bundled scenario");
+    let scn = library("zhejiang-mountain-sea.toml");
     assert!(scn.alternatives.iter().any(|a| a.delivery.is_some()));
-    let cfg = RunConfig::from_scenario(&scn);
-    let key = Streams::new(cfg.seed, &scn.params);
-    let layout = Layout::new(&scn, cfg.horizon);
-    let mut scratch = PathScratch::default();
-    let mut record = vec![0.0; layout.len()];
-    for p in 0..200 {
-        engine::run_path(&scn, cfg.horizon, &key, p, &mut scratch, &mut record);
-    }
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
-    for p in 0..100 {
-        engine::run_path(&scn, cfg.horizon, &key, p, &mut scratch, &mut record);
-    }
-    let allocations = ALLOCATIONS.load(Ordering::Relaxed) - before;
-    assert_eq!(allocations, 0, "allocations in 100 warm paths");
+    assert_eq!(warm_allocations(&scn).0, 0, "allocations in 100 warm paths");
 }
 
 #[test]
 fn paths_with_dated_changes_allocate_nothing_after_warm_up() {
-    let _turn = SERIAL
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let _turn = turn();
     // Shenzhen–Shanwei changes taxes, sector rates, equity and a bearer by year.
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/scenarios/shenzhen-shanwei.toml"
-    );
-    let scn = Scenario::load(std::path::Path::new(path)).expect("bundled scenario");
+    let scn = library("shenzhen-shanwei.toml");
     assert!(scn.changes.len() >= 4);
-    let cfg = RunConfig::from_scenario(&scn);
-    let key = Streams::new(cfg.seed, &scn.params);
-    let layout = Layout::new(&scn, cfg.horizon);
-    let mut scratch = PathScratch::default();
-    let mut record = vec![0.0; layout.len()];
-    for p in 0..200 {
-        engine::run_path(&scn, cfg.horizon, &key, p, &mut scratch, &mut record);
-    }
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
-    for p in 0..100 {
-        engine::run_path(&scn, cfg.horizon, &key, p, &mut scratch, &mut record);
-    }
-    let allocations = ALLOCATIONS.load(Ordering::Relaxed) - before;
-    assert_eq!(allocations, 0, "allocations in 100 warm paths");
+    assert_eq!(warm_allocations(&scn).0, 0, "allocations in 100 warm paths");
 }

@@ -664,6 +664,65 @@ mod tests {
     use super::*;
     use rand::SeedableRng;
 
+    /// A firm put into a pool by hand (sector 0, no shock, no losses, no holiday yet).
+    struct Hand {
+        land: f64,
+        base_revenue: f64,
+        arrival: u32,
+        exit_year: u32,
+        displaced: bool,
+        relocated: bool,
+    }
+
+    impl Default for Hand {
+        fn default() -> Self {
+            Hand {
+                land: 1.0,
+                base_revenue: 0.0,
+                arrival: 0,
+                exit_year: NEVER,
+                displaced: false,
+                relocated: false,
+            }
+        }
+    }
+
+    fn push_firm(pool: &mut FirmPool, f: Hand) {
+        pool.land.push(f.land);
+        pool.base_revenue.push(f.base_revenue);
+        pool.log_shock.push(0.0);
+        pool.arrival.push(f.arrival);
+        pool.age0.push(0);
+        pool.exit_year.push(f.exit_year);
+        pool.sector.push(0);
+        pool.holiday_start.push(NEVER);
+        pool.displaced.push(f.displaced);
+        pool.relocated.push(f.relocated);
+        pool.shocks.push(Xoshiro256PlusPlus::seed_from_u64(0));
+        pool.losses.push([0.0; MAX_LOSS_CARRY + 1]);
+        pool.loss_total.push(0.0);
+    }
+
+    /// VAT half local, CIT 40% local, nothing else: no IIT, surcharges, land use or
+    /// property tax, rebate or take.
+    fn plain_tax() -> TaxParams {
+        TaxParams {
+            vat_local: 0.5,
+            cit_local: 0.4,
+            iit_rate: 0.0,
+            iit_local: 0.0,
+            surcharge_rate: 0.0,
+            land_use_per_mu: 0.0,
+            property_rate: 0.0,
+            rebate_share: 0.0,
+            rebate_years: 0,
+            rebate_attractiveness: 1.0,
+            cit_statutory: 0.25,
+            take: taxes::Take::default(),
+            iit_schedule: None,
+        }
+    }
+
     #[test]
     fn exit_year_inverts_the_geometric_law() {
         assert_eq!(exit_year(0.99, 0.0, 3), NEVER);
@@ -701,20 +760,15 @@ mod tests {
     #[test]
     fn exits_free_their_land() {
         let mut pool = FirmPool::default();
-        for (land, exit) in [(1.0, 3), (2.0, 5), (4.0, 3)] {
-            pool.land.push(land);
-            pool.base_revenue.push(0.0);
-            pool.log_shock.push(0.0);
-            pool.arrival.push(0);
-            pool.age0.push(0);
-            pool.exit_year.push(exit);
-            pool.sector.push(0);
-            pool.holiday_start.push(NEVER);
-            pool.displaced.push(false);
-            pool.relocated.push(false);
-            pool.shocks.push(Xoshiro256PlusPlus::seed_from_u64(0));
-            pool.losses.push([0.0; MAX_LOSS_CARRY + 1]);
-            pool.loss_total.push(0.0);
+        for (land, exit_year) in [(1.0, 3), (2.0, 5), (4.0, 3)] {
+            push_firm(
+                &mut pool,
+                Hand {
+                    land,
+                    exit_year,
+                    ..Hand::default()
+                },
+            );
         }
         assert_eq!(pool.remove_exits(2, 10), Freed::default());
         // Both leavers arrived in year 0 and held their 10-year rights 3 years.
@@ -780,19 +834,17 @@ mod tests {
         };
         // 40 mu held 10 of 50 years: 0.2 × 40 × 40/50 = 6.4.
         let mut pool = FirmPool::default();
-        pool.land.push(40.0);
-        pool.base_revenue.push(0.0);
-        pool.log_shock.push(0.0);
-        pool.arrival.push(2);
-        pool.age0.push(0);
-        pool.exit_year.push(12);
-        pool.sector.push(0);
-        pool.holiday_start.push(NEVER);
-        pool.displaced.push(false);
-        pool.relocated.push(false);
-        pool.shocks.push(Xoshiro256PlusPlus::seed_from_u64(0));
-        pool.losses.push([0.0; MAX_LOSS_CARRY + 1]);
-        pool.loss_total.push(0.0);
+        push_firm(
+            &mut pool,
+            Hand {
+                land: 40.0,
+                base_revenue: 0.0,
+                arrival: 2,
+                exit_year: 12,
+                displaced: false,
+                relocated: false,
+            },
+        );
         let freed = pool.remove_exits(12, m.land_term_years);
         assert_eq!(freed.mu, 40.0);
         assert!((m.buyback(freed) - 6.4).abs() < 1e-12);
@@ -817,34 +869,18 @@ mod tests {
             ..SectorParams::default()
         };
         let mut pool = FirmPool::default();
-        pool.land.push(10.0);
-        pool.base_revenue.push(20.0);
-        pool.log_shock.push(0.0);
-        pool.arrival.push(0);
-        pool.age0.push(0);
-        pool.exit_year.push(NEVER);
-        pool.sector.push(0);
-        pool.holiday_start.push(NEVER);
-        pool.displaced.push(true);
-        pool.relocated.push(true);
-        pool.shocks.push(Xoshiro256PlusPlus::seed_from_u64(0));
-        pool.losses.push([0.0; MAX_LOSS_CARRY + 1]);
-        pool.loss_total.push(0.0);
-        let tax = TaxParams {
-            vat_local: 0.5,
-            cit_local: 0.4,
-            iit_rate: 0.0,
-            iit_local: 0.0,
-            surcharge_rate: 0.0,
-            land_use_per_mu: 0.0,
-            property_rate: 0.0,
-            rebate_share: 0.0,
-            rebate_years: 0,
-            rebate_attractiveness: 1.0,
-            cit_statutory: 0.25,
-            take: taxes::Take::default(),
-            iit_schedule: None,
-        };
+        push_firm(
+            &mut pool,
+            Hand {
+                land: 10.0,
+                base_revenue: 20.0,
+                arrival: 0,
+                exit_year: NEVER,
+                displaced: true,
+                relocated: true,
+            },
+        );
+        let tax = plain_tax();
         let y = firm_years(&mut pool, &[sp], &tax, 1, 1.0, &[1.0, 1.0], false);
         assert!((y.revenue - 10.0).abs() < 1e-12);
         assert!((y.gdp - 5.0).abs() < 1e-12);
@@ -878,34 +914,18 @@ mod tests {
             ..SectorParams::default()
         };
         let mut pool = FirmPool::default();
-        pool.land.push(10.0);
-        pool.base_revenue.push(20.0);
-        pool.log_shock.push(0.0);
-        pool.arrival.push(0);
-        pool.age0.push(0);
-        pool.exit_year.push(NEVER);
-        pool.sector.push(0);
-        pool.holiday_start.push(NEVER);
-        pool.displaced.push(true);
-        pool.relocated.push(false);
-        pool.shocks.push(Xoshiro256PlusPlus::seed_from_u64(0));
-        pool.losses.push([0.0; MAX_LOSS_CARRY + 1]);
-        pool.loss_total.push(0.0);
-        let tax = TaxParams {
-            vat_local: 0.5,
-            cit_local: 0.4,
-            iit_rate: 0.0,
-            iit_local: 0.0,
-            surcharge_rate: 0.0,
-            land_use_per_mu: 0.0,
-            property_rate: 0.0,
-            rebate_share: 0.0,
-            rebate_years: 0,
-            rebate_attractiveness: 1.0,
-            cit_statutory: 0.25,
-            take: taxes::Take::default(),
-            iit_schedule: None,
-        };
+        push_firm(
+            &mut pool,
+            Hand {
+                land: 10.0,
+                base_revenue: 20.0,
+                arrival: 0,
+                exit_year: NEVER,
+                displaced: true,
+                relocated: false,
+            },
+        );
+        let tax = plain_tax();
         let y = firm_years(&mut pool, &[sp], &tax, 1, 1.0, &[1.0, 1.5], false);
         assert!((y.revenue - 15.0).abs() < 1e-12);
         assert!((y.gdp - 7.5).abs() < 1e-12);
@@ -938,19 +958,17 @@ mod tests {
             ..SectorParams::default()
         };
         let mut pool = FirmPool::default();
-        pool.land.push(10.0);
-        pool.base_revenue.push(20.0);
-        pool.log_shock.push(0.0);
-        pool.arrival.push(3);
-        pool.age0.push(0);
-        pool.exit_year.push(NEVER);
-        pool.sector.push(0);
-        pool.holiday_start.push(NEVER);
-        pool.displaced.push(false);
-        pool.relocated.push(true);
-        pool.shocks.push(Xoshiro256PlusPlus::seed_from_u64(0));
-        pool.losses.push([0.0; MAX_LOSS_CARRY + 1]);
-        pool.loss_total.push(0.0);
+        push_firm(
+            &mut pool,
+            Hand {
+                land: 10.0,
+                base_revenue: 20.0,
+                arrival: 3,
+                exit_year: NEVER,
+                displaced: false,
+                relocated: true,
+            },
+        );
         let tax = TaxParams {
             vat_local: 0.5,
             cit_local: 0.4,
