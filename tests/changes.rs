@@ -4,33 +4,19 @@
 //! force changes nothing.
 //!
 //! Tolerance policy: as tests/economics.rs, 1e-9 relative.
+mod common;
 
-use enclave::economy::{EconomyPath, Workspace, simulate_path};
 use enclave::outcome::evaluate;
 use enclave::scenario::{Scenario, ScenarioError};
 use enclave::schema::RegionMetric;
-use enclave::streams::Streams;
 
-fn close(a: f64, b: f64) -> bool {
-    (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
-}
+use common::paths::{close, economy, parse};
 
 macro_rules! assert_close {
     ($a:expr, $b:expr) => {{
         let (a, b): (f64, f64) = ($a, $b);
         assert!(close(a, b), "{} = {a}, expected {b}", stringify!($a));
     }};
-}
-
-fn parse(text: &str) -> Scenario {
-    Scenario::parse(text, "test.toml").unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn economy(scn: &Scenario, p: u64) -> EconomyPath {
-    let streams = Streams::new(scn.simulation.seed, &scn.params);
-    let mut ws = Workspace::default();
-    simulate_path(scn, scn.simulation.horizon, &streams, p, &mut ws);
-    ws.out
 }
 
 /// One firm takes the whole park (100 mu) in 2021 and stays; 2020–2023, nothing

@@ -3,6 +3,7 @@
 //!
 //! Tolerance policy: deterministic cases compare to 1e-9 relative; statistical
 //! cases allow 4 standard errors, the standard error computed from the sample.
+mod common;
 
 use enclave::economy::{EconomyPath, Workspace, simulate_path};
 use enclave::engine::{self, Layout, PathScratch, RunConfig};
@@ -11,27 +12,13 @@ use enclave::scenario::{Continuation, Scenario};
 use enclave::schema::RegionMetric;
 use enclave::streams::Streams;
 
-fn close(a: f64, b: f64) -> bool {
-    (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
-}
+use common::paths::{close, economy, parse};
 
 macro_rules! assert_close {
     ($a:expr, $b:expr) => {{
         let (a, b): (f64, f64) = ($a, $b);
         assert!(close(a, b), "{} = {a}, expected {b}", stringify!($a));
     }};
-}
-
-fn parse(text: &str) -> Scenario {
-    Scenario::parse(text, "test.toml").unwrap_or_else(|e| panic!("{e}"))
-}
-
-/// Simulates path `p` of `scn` and returns its economy.
-fn economy(scn: &Scenario, p: u64) -> EconomyPath {
-    let streams = Streams::new(scn.simulation.seed, &scn.params);
-    let mut ws = Workspace::default();
-    simulate_path(scn, scn.simulation.horizon, &streams, p, &mut ws);
-    ws.out
 }
 
 /// Region metrics (npv, pv_*, ...) of every alternative on one path: `[alt][region][metric]`.

@@ -1,30 +1,17 @@
 //! `[initial]`: a park that already exists at the start year (docs/model.md §12),
 //! checked against numbers worked out by hand.
 
-use enclave::economy::{EconomyPath, Workspace, simulate_path};
-use enclave::scenario::Scenario;
-use enclave::streams::Streams;
+mod common;
 
-fn close(a: f64, b: f64) -> bool {
-    (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
-}
+use enclave::scenario::Scenario;
+
+use common::paths::{close, economy, parse};
 
 macro_rules! assert_close {
     ($a:expr, $b:expr) => {{
         let (a, b): (f64, f64) = ($a, $b);
         assert!(close(a, b), "{} = {a}, expected {b}", stringify!($a));
     }};
-}
-
-fn parse(text: &str) -> Scenario {
-    Scenario::parse(text, "test.toml").unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn economy(scn: &Scenario, p: u64) -> EconomyPath {
-    let streams = Streams::new(scn.simulation.seed, &scn.params);
-    let mut ws = Workspace::default();
-    simulate_path(scn, scn.simulation.horizon, &streams, p, &mut ws);
-    ws.out
 }
 
 /// A 200-mu park: 100 mu developed before 2020 (all saleable), a 100-mu phase

@@ -5,6 +5,8 @@
 // Each test binary uses its own part of the harness.
 #![allow(dead_code)]
 
+pub mod paths;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
