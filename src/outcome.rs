@@ -631,11 +631,10 @@ mod tests {
         }
     }
 
-    /// (npv, pv_continuation) of both regions.
-    fn npv_and_continuation(econ: &EconomyPath, alt: &Alternative) -> [(f64, f64); 2] {
-        let h = econ.horizon;
-        let mut metrics = vec![0.0; 2 * RegionMetric::COUNT];
-        let mut series = vec![0.0; 2 * RegionSeries::COUNT * h];
+    /// Every region metric and series of `econ` under `alt`, in fresh buffers.
+    fn evaluated(econ: &EconomyPath, alt: &Alternative) -> (Vec<f64>, Vec<f64>) {
+        let mut metrics = vec![0.0; econ.regions * RegionMetric::COUNT];
+        let mut series = vec![0.0; econ.regions * RegionSeries::COUNT * econ.horizon];
         evaluate(
             econ,
             alt,
@@ -643,6 +642,12 @@ mod tests {
             &mut metrics,
             &mut series,
         );
+        (metrics, series)
+    }
+
+    /// (npv, pv_continuation) of both regions.
+    fn npv_and_continuation(econ: &EconomyPath, alt: &Alternative) -> [(f64, f64); 2] {
+        let (metrics, _) = evaluated(econ, alt);
         let at = |r: usize, m: RegionMetric| metrics[r * RegionMetric::COUNT + m.index()];
         [0, 1].map(|r| {
             (
@@ -661,16 +666,7 @@ mod tests {
 
     /// Every metric of both regions under `alt`.
     fn all_metrics(econ: &EconomyPath, alt: &Alternative) -> Vec<f64> {
-        let mut metrics = vec![0.0; econ.regions * RegionMetric::COUNT];
-        let mut series = vec![0.0; econ.regions * RegionSeries::COUNT * econ.horizon];
-        evaluate(
-            econ,
-            alt,
-            &mut OutcomeScratch::default(),
-            &mut metrics,
-            &mut series,
-        );
-        metrics
+        evaluated(econ, alt).0
     }
 
     fn fifty_fifty(delivery: Option<Delivery>) -> Alternative {
@@ -935,15 +931,7 @@ mod tests {
     #[allow(clippy::float_cmp)]
     fn run(econ: &EconomyPath, alt: &Alternative) -> ([Vec<f64>; 2], f64, f64) {
         let h = econ.horizon;
-        let mut metrics = vec![0.0; 2 * RegionMetric::COUNT];
-        let mut series = vec![0.0; 2 * RegionSeries::COUNT * h];
-        evaluate(
-            econ,
-            alt,
-            &mut OutcomeScratch::default(),
-            &mut metrics,
-            &mut series,
-        );
+        let (metrics, series) = evaluated(econ, alt);
         let tax = |r: usize| {
             let at = (r * RegionSeries::COUNT + RegionSeries::TaxAllocation.index()) * h;
             series[at..at + h].to_vec()

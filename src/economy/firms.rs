@@ -852,11 +852,9 @@ mod tests {
         assert_eq!(m.buyback(freed), 0.0);
     }
 
-    #[test]
-    fn one_firm_year_by_hand() {
-        // A firm of 10 mu at 2/mu, age 1 of a 4-year ramp, no volatility: revenue
-        // 20 × ½ = 10, VAT 10% of VA 5 = 0.5, profit 2 − 0.5 = 1.5 → CIT 25% = 0.375,
-        // wages 1.
+    /// A displaced firm of 10 mu at 2/mu arrived in year 0, in a sector on a
+    /// 4-year ramp without volatility, and the pool holding it.
+    fn ramping_firm() -> (SectorParams, FirmPool) {
         let sp = SectorParams {
             revenue_per_mu: 2.0,
             value_added_ratio: 0.5,
@@ -874,12 +872,19 @@ mod tests {
             Hand {
                 land: 10.0,
                 base_revenue: 20.0,
-                arrival: 0,
-                exit_year: NEVER,
                 displaced: true,
-                relocated: true,
+                ..Hand::default()
             },
         );
+        (sp, pool)
+    }
+
+    #[test]
+    fn one_firm_year_by_hand() {
+        // A firm of 10 mu at 2/mu, age 1 of a 4-year ramp, no volatility: revenue
+        // 20 × ½ = 10, VAT 10% of VA 5 = 0.5, profit 2 − 0.5 = 1.5 → CIT 25% = 0.375,
+        // wages 1.
+        let (sp, mut pool) = ramping_firm();
         let tax = plain_tax();
         let y = firm_years(&mut pool, &[sp], &tax, 1, 1.0, &[1.0, 1.0], false);
         assert!((y.revenue - 10.0).abs() < 1e-12);
@@ -901,30 +906,11 @@ mod tests {
         // 0.01 × 1 × 10 = 0.1 (the arrival year's prices); profit 3 − 0.75 − 0.1 =
         // 2.15 → CIT 0.5375; total 0.75 + 0.5375 + 0.1 = 1.3875; local 0.375 + 0.215
         // + 0.1 = 0.69; wages 1.5.
+        let (sp, mut pool) = ramping_firm();
         let sp = SectorParams {
-            revenue_per_mu: 2.0,
-            value_added_ratio: 0.5,
-            profit_margin: 0.2,
-            fixed_cost_per_mu: 0.05,
-            wage_share: 0.1,
-            vat_rate: 0.1,
-            cit_rate: 0.25,
-            ramp_years: 4,
             property_tax_per_mu: 0.01,
-            ..SectorParams::default()
+            ..sp
         };
-        let mut pool = FirmPool::default();
-        push_firm(
-            &mut pool,
-            Hand {
-                land: 10.0,
-                base_revenue: 20.0,
-                arrival: 0,
-                exit_year: NEVER,
-                displaced: true,
-                relocated: false,
-            },
-        );
         let tax = plain_tax();
         let y = firm_years(&mut pool, &[sp], &tax, 1, 1.0, &[1.0, 1.5], false);
         assert!((y.revenue - 15.0).abs() < 1e-12);
