@@ -35,5 +35,6 @@ pub mod sampling;
 pub mod scenario;
 pub mod schema;
 pub mod sharing;
+pub mod solve;
 pub mod stats;
 pub mod streams;

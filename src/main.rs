@@ -23,6 +23,8 @@ enum Command {
     Run(cmd::run::Args),
     /// Check scenario files and report every problem, without simulating.
     Validate(cmd::validate::Args),
+    /// Find the parameters of one alternative's tax formula that meet a fairness target.
+    Solve(cmd::solve::Args),
     /// Redraw the charts and report.html of earlier runs from their CSV files.
     Report(cmd::report::Args),
 }
@@ -47,6 +49,7 @@ fn main() -> ExitCode {
         Command::Run(args) => cmd::run::run(&args),
         Command::Validate(args) => cmd::validate::run(&args),
         Command::Report(args) => cmd::report::run(&args),
+        Command::Solve(args) => cmd::solve::run(&args),
     };
     match result {
         Ok(code) => code,

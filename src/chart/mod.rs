@@ -13,6 +13,7 @@
 mod distribution;
 mod fan;
 mod style;
+pub mod zone;
 
 use std::path::Path;
 use std::sync::Once;

@@ -2,6 +2,7 @@
 
 pub mod report;
 pub mod run;
+pub mod solve;
 pub mod validate;
 
 use std::io::Write;
@@ -10,6 +11,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
+use enclave::engine::RunConfig;
 use enclave::scenario::{REFERENCE_SCENARIO_NAME, Scenario};
 
 /// Exit status for bad input (a scenario that does not load).
@@ -66,6 +68,23 @@ pub fn load_all(files: &[PathBuf], unique_ids: bool) -> Result<Vec<Loaded>, Exit
     } else {
         Ok(loaded)
     }
+}
+
+/// The run configuration of `scn` with the `--paths`, `--seed`, `--horizon` and
+/// `--threads` flags that were given (shared by `run` and `solve`).
+pub fn run_config(
+    scn: &Scenario,
+    paths: Option<u64>,
+    seed: Option<u64>,
+    horizon: Option<u32>,
+    threads: usize,
+) -> RunConfig {
+    let mut cfg = RunConfig::from_scenario(scn);
+    cfg.paths = paths.unwrap_or(cfg.paths);
+    cfg.seed = seed.unwrap_or(cfg.seed);
+    cfg.horizon = horizon.unwrap_or(cfg.horizon);
+    cfg.threads = threads;
+    cfg
 }
 
 /// Writes a line to standard error; a closed or full standard error is ignored

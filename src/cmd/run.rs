@@ -291,12 +291,7 @@ fn interrupted(
 
 /// The run configuration of `scn` under the flags.
 fn config(args: &Args, scn: &Scenario) -> RunConfig {
-    let mut cfg = RunConfig::from_scenario(scn);
-    cfg.paths = args.paths.unwrap_or(cfg.paths);
-    cfg.seed = args.seed.unwrap_or(cfg.seed);
-    cfg.horizon = args.horizon.unwrap_or(cfg.horizon);
-    cfg.threads = args.threads;
-    cfg
+    super::run_config(scn, args.paths, args.seed, args.horizon, args.threads)
 }
 
 /// Why each run would be refused, before any starts: too many threads, arrivals

@@ -14,6 +14,7 @@ pub mod limits;
 mod locate;
 mod pool;
 mod read;
+pub mod snippet;
 mod validate;
 
 pub use pool::{CapAmount, FirmGroup, PoolCap, TaxKind, TaxPool};

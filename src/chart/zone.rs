@@ -1,0 +1,155 @@
+//! The zone of agreement of `enclave solve`: each region's participation
+//! probability P(NPV ≥ outside option), and the joint one, against the one free
+//! parameter of a formula, with the range where every region's probability is at
+//! least P shaded.
+//!
+//! Unlike the other charts, it is drawn from a solve's candidates rather than
+//! from a results folder.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::style::{DrawResult, GREY, err, header, region_colour, text, tick};
+use super::{ChartError, WIDTH, register_font, scale_font_sizes, svg_font_scale};
+use crate::scenario::Scenario;
+
+/// File name of the chart.
+pub const ZONE_FILE: &str = "zone.svg";
+
+/// What the zone of agreement shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Zone {
+    /// Chart title.
+    pub title: String,
+    /// What the x axis is.
+    pub x_label: String,
+    /// The parameter values, increasing.
+    pub xs: Vec<f64>,
+    /// Each region's participation probability at each x (`[region][i]`).
+    pub participation: Vec<Vec<f64>>,
+    /// The joint participation probability at each x, when known.
+    pub joint: Option<Vec<f64>>,
+    /// The probability every region must reach for the range to be shaded.
+    pub threshold: f64,
+    /// The solution's x.
+    pub solution: f64,
+}
+
+impl Zone {
+    /// Whether every region reaches the threshold at point `i`.
+    pub fn feasible(&self, i: usize) -> bool {
+        self.participation.iter().all(|p| p[i] >= self.threshold)
+    }
+}
+
+/// Chart height in pixels.
+const HEIGHT: u32 = 640;
+
+/// The zone of agreement as an SVG document.
+///
+/// # Errors
+/// If plotters fails to draw.
+pub fn render_svg(zone: &Zone, scn: &Scenario) -> Result<String, ChartError> {
+    register_font();
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        draw(zone, scn, &root).map_err(|message| ChartError::Draw {
+            chart: "zone".into(),
+            message,
+        })?;
+    }
+    Ok(scale_font_sizes(&svg, svg_font_scale()))
+}
+
+fn draw<DB: DrawingBackend>(
+    zone: &Zone,
+    scn: &Scenario,
+    root: &DrawingArea<DB, Shift>,
+) -> DrawResult {
+    root.fill(&WHITE).map_err(err)?;
+    let area = header(root, &zone.title, scn)?;
+    let (w, h) = area.dim_in_pixel();
+    let n = zone.xs.len();
+    if n == 0 {
+        return Err("no candidates to draw".into());
+    }
+    let (x0, x1) = (zone.xs[0], zone.xs[n - 1]);
+    if !(x0.is_finite() && x1.is_finite()) {
+        return Err("a parameter value is not finite".into());
+    }
+    let x1 = if x1 > x0 { x1 } else { x0 + 1.0 };
+    let mut chart = ChartBuilder::on(&area.margin(0, 40, 0, 0))
+        .margin(12)
+        .margin_right(28)
+        .x_label_area_size(48)
+        .y_label_area_size(72)
+        .build_cartesian_2d(x0..x1, 0.0..1.0)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_labels(10)
+        .x_label_formatter(&|v| tick(*v))
+        .y_labels(6)
+        .y_label_formatter(&|v: &f64| tick((100.0 * v).round()) + "%")
+        .x_desc(zone.x_label.as_str())
+        .y_desc("P(NPV ≥ outside option)")
+        .label_style(text(14))
+        .axis_desc_style(text(15))
+        .light_line_style(RGBColor(250, 250, 250))
+        .draw()
+        .map_err(err)?;
+    // Shade around each feasible point, to the midpoints with its neighbours.
+    let mid = |i: usize, j: usize| 0.5 * (zone.xs[i] + zone.xs[j]);
+    for i in (0..n).filter(|&i| zone.feasible(i)) {
+        let lo = if i == 0 { x0 } else { mid(i - 1, i) };
+        let hi = if i + 1 == n { x1 } else { mid(i, i + 1) };
+        chart
+            .draw_series(std::iter::once(Rectangle::new(
+                [(lo, 0.0), (hi, 1.0)],
+                RGBColor(0, 158, 115).mix(0.15).filled(),
+            )))
+            .map_err(err)?;
+    }
+    chart
+        .draw_series(std::iter::once(PathElement::new(
+            vec![(x0, zone.threshold), (x1, zone.threshold)],
+            GREY.stroke_width(1),
+        )))
+        .map_err(err)?;
+    for (r, p) in zone.participation.iter().enumerate() {
+        let pts: Vec<(f64, f64)> = zone.xs.iter().copied().zip(p.iter().copied()).collect();
+        chart
+            .draw_series(LineSeries::new(pts, region_colour(r).stroke_width(3)))
+            .map_err(err)?;
+    }
+    if let Some(joint) = &zone.joint {
+        let pts: Vec<(f64, f64)> = zone.xs.iter().copied().zip(joint.iter().copied()).collect();
+        chart
+            .draw_series(LineSeries::new(pts, BLACK.stroke_width(2)))
+            .map_err(err)?;
+    }
+    chart
+        .draw_series(std::iter::once(PathElement::new(
+            vec![(zone.solution, 0.0), (zone.solution, 1.0)],
+            BLACK.stroke_width(1),
+        )))
+        .map_err(err)?;
+    let note = format!(
+        "shaded: every region accepts with probability ≥ {}%{}; vertical line: the solution",
+        tick(100.0 * zone.threshold),
+        if zone.joint.is_some() {
+            "; black: all regions together"
+        } else {
+            ""
+        }
+    );
+    area.draw(&Text::new(
+        note,
+        (w as i32 / 2, h as i32 - 16),
+        text(15).pos(Pos::new(HPos::Center, VPos::Center)),
+    ))
+    .map_err(err)?;
+    root.present().map_err(err)
+}

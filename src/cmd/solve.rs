@@ -1,0 +1,382 @@
+//! `enclave solve`: the parameters of one alternative's tax formula that meet a
+//! fairness target (docs/solve.md).
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use unicode_width::UnicodeWidthStr;
+
+use enclave::chart::zone::{self, ZONE_FILE, Zone};
+use enclave::engine::RunConfig;
+use enclave::output::{cell, write_atomic};
+use enclave::scenario::Scenario;
+use enclave::scenario::limits::MAX_HORIZON;
+use enclave::scenario::snippet;
+use enclave::solve::{
+    self, EngineEvaluator, Estimate, MAX_CANDIDATES, Metrics, Solution, SolveError, Space, Target,
+};
+
+/// Flags of `enclave solve`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Scenario file (TOML).
+    pub scenario: PathBuf,
+    /// The alternative (`[[sharing]]` name) whose tax formula is varied.
+    #[arg(long, value_name = "NAME")]
+    pub alternative: String,
+    /// What to meet: nash, shapley, proportional or participation:P (0 < P ≤ 1).
+    #[arg(long, value_name = "T")]
+    pub target: String,
+    /// Output folder; files go to DIR/<scenario id>-solve/.
+    #[arg(long, value_name = "DIR", default_value = "out")]
+    pub out: PathBuf,
+    /// Number of paths (overrides [simulation] paths).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub paths: Option<u64>,
+    /// Seed (overrides [simulation] seed).
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
+    /// Years simulated (overrides [simulation] horizon).
+    #[arg(long, value_name = "YEARS", value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_HORIZON)))]
+    pub horizon: Option<u32>,
+    /// Worker threads (default: one per core).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub threads: usize,
+}
+
+/// File name of the candidates' table.
+pub const SOLVE_CSV: &str = "solve.csv";
+/// File name of the solved alternative.
+pub const SOLVED_TOML: &str = "solved.toml";
+
+/// Runs the solve and prints the solved formula and what it achieves.
+pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    let loaded = match super::load_all(std::slice::from_ref(&args.scenario), false) {
+        Ok(mut l) => l.remove(0),
+        Err(code) => return Ok(code),
+    };
+    let scn = &loaded.scenario;
+    let bad = |e: SolveError| {
+        super::note(format_args!("error: {e}"));
+        ExitCode::from(super::EXIT_BAD_INPUT)
+    };
+    let target = match Target::parse(&args.target) {
+        Ok(t) => t,
+        Err(e) => return Ok(bad(e)),
+    };
+    let a = match solve::find_alternative(scn, &args.alternative) {
+        Ok(a) => a,
+        Err(e) => return Ok(bad(e)),
+    };
+    let cfg = super::run_config(scn, args.paths, args.seed, args.horizon, args.threads);
+    if let Some(p) = enclave::scenario::arrivals_problem(scn, cfg.horizon) {
+        super::note(format_args!(
+            "error: {}: {}: with --horizon {}: {}",
+            loaded.file, p.field, cfg.horizon, p.message
+        ));
+        return Ok(ExitCode::from(super::EXIT_BAD_INPUT));
+    }
+    let alt = &scn.alternatives[a];
+    let mut eval = EngineEvaluator::new(scn, a, cfg);
+    let solution = match solve::solve(&alt.name, &alt.tax, target, cfg.horizon, &mut eval) {
+        Ok(s) => s,
+        Err(e) if e.is_bad_input() => return Ok(bad(e)),
+        Err(e) => return Err(e.into()),
+    };
+
+    let name = unique_name(scn, &format!("{} (solved: {})", alt.name, target.name()));
+    let description = format!(
+        "enclave solve --target {} on {} paths, seed {}, horizon {}: {} varied",
+        target.name(),
+        cfg.paths,
+        cfg.seed,
+        cfg.horizon,
+        solution.space.describe()
+    );
+    let snippet =
+        snippet::alternative_with_tax(scn, a, &name, &description, &solution.best().formula)?;
+    check_snippet(scn, &snippet, &solution)?;
+
+    let dir = args.out.join(format!("{}-solve", scn.id));
+    std::fs::create_dir_all(&dir)
+        .with_context(|| format!("cannot create output folder {}", dir.display()))?;
+    write_atomic(&dir.join(SOLVE_CSV), &solve_csv(scn, &solution)?)?;
+    write_atomic(&dir.join(SOLVED_TOML), snippet.as_bytes())?;
+    let zone = zone_of(scn, &alt.name, &solution);
+    if let Some(z) = &zone {
+        write_atomic(&dir.join(ZONE_FILE), zone::render_svg(z, scn)?.as_bytes())?;
+    }
+    let mut out = super::Stdout::default();
+    out.print(&report(
+        scn,
+        &solution,
+        &cfg,
+        &snippet,
+        &dir,
+        zone.is_some(),
+    ))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `wanted`, or `wanted 2`, `wanted 3`, … if an alternative already has that name.
+fn unique_name(scn: &Scenario, wanted: &str) -> String {
+    let taken = |n: &str| scn.alternatives.iter().any(|a| a.name == n);
+    let mut name = wanted.to_owned();
+    let mut k = 2;
+    while taken(&name) {
+        name = format!("{wanted} {k}");
+        k += 1;
+    }
+    name
+}
+
+/// Checks that the snippet appended to the scenario file validates and gives back
+/// the solved formula: what is printed is what was evaluated.
+fn check_snippet(scn: &Scenario, snippet: &str, solution: &Solution) -> anyhow::Result<()> {
+    let text = format!("{}\n{snippet}", scn.source);
+    let back = Scenario::parse(&text, "the scenario with the solved alternative")
+        .context("the solved alternative does not validate when appended to the scenario")?;
+    let parsed = back
+        .alternatives
+        .last()
+        .map(|a| &a.tax)
+        .context("the solved alternative is missing when appended to the scenario")?;
+    anyhow::ensure!(
+        *parsed == solution.best().formula,
+        "the printed formula reads back as {parsed:?}, not as the solved {:?}",
+        solution.best().formula
+    );
+    Ok(())
+}
+
+/// The zone of agreement of a one-parameter formula; None for several parameters.
+fn zone_of(scn: &Scenario, alternative: &str, s: &Solution) -> Option<Zone> {
+    if s.space.dims() != 1 {
+        return None;
+    }
+    let mut order: Vec<usize> = (0..s.candidates.len()).collect();
+    order.sort_by(|&i, &j| s.candidates[i].point[0].total_cmp(&s.candidates[j].point[0]));
+    let n = scn.regions.len();
+    let x_label = match s.space {
+        Space::Shares { .. } => format!("{}'s share of the tax pool", scn.regions[0].name),
+        Space::Rate => "guaranteed yearly rate".into(),
+        Space::Base => format!("base kept by the owner ({} a year)", scn.money_unit),
+        Space::Switch { .. } => "year of cooperation in which the last period starts".into(),
+        Space::Bounds { .. } => format!("tranche threshold ({} a year)", scn.money_unit),
+    };
+    let has_joint = s.candidates.iter().all(|c| c.metrics.joint.is_some());
+    Some(Zone {
+        title: format!(
+            "Zone of agreement: {alternative} (target {})",
+            s.target.name()
+        ),
+        x_label,
+        xs: order.iter().map(|&i| s.candidates[i].point[0]).collect(),
+        participation: (0..n)
+            .map(|r| {
+                order
+                    .iter()
+                    .map(|&i| s.candidates[i].metrics.regions[r].participation.mean)
+                    .collect()
+            })
+            .collect(),
+        joint: has_joint.then(|| {
+            order
+                .iter()
+                .map(|&i| s.candidates[i].metrics.joint.map_or(f64::NAN, |j| j.mean))
+                .collect()
+        }),
+        threshold: s.target.zone_probability(),
+        solution: s.best().point[0],
+    })
+}
+
+/// solve.csv: one row per candidate evaluated.
+fn solve_csv(scn: &Scenario, s: &Solution) -> anyhow::Result<Vec<u8>> {
+    let ids: Vec<String> = scn.regions.iter().map(|r| r.id.clone()).collect();
+    let mut header: Vec<String> = vec!["pass".into(), "candidate".into()];
+    header.extend(s.space.columns(&ids));
+    for id in &ids {
+        for m in ["npv", "participation", "shapley", "benefit_to_contribution"] {
+            header.push(format!("{m}_{id}"));
+            header.push(format!("{m}_se_{id}"));
+        }
+    }
+    header.extend(
+        [
+            "joint_participation",
+            "joint_participation_se",
+            "nash_product",
+            "feasible",
+            "solution",
+            "current",
+        ]
+        .map(String::from),
+    );
+    let mut buf = Vec::new();
+    {
+        let mut w = csv::Writer::from_writer(&mut buf);
+        w.write_record(&header)?;
+        for (i, c) in s.candidates.iter().enumerate() {
+            let mut row: Vec<String> = vec![c.pass.to_string(), (i + 1).to_string()];
+            row.extend(c.point.iter().map(|x| cell(*x)));
+            let est = |e: Option<Estimate>| match e {
+                Some(e) => [cell(e.mean), cell(e.se)],
+                None => [String::new(), String::new()],
+            };
+            for r in &c.metrics.regions {
+                row.extend(est(Some(r.npv)));
+                row.extend(est(Some(r.participation)));
+                row.extend(est(r.shapley));
+                row.extend(est(Some(r.benefit_to_contribution)));
+            }
+            row.extend(est(c.metrics.joint));
+            row.push(c.metrics.nash_product().map_or(String::new(), cell));
+            row.push(c.score.feasible.to_string());
+            row.push((i == s.best).to_string());
+            row.push((i == s.current).to_string());
+            w.write_record(&row)?;
+        }
+        w.flush()?;
+    }
+    Ok(buf)
+}
+
+/// `x ± se` with `digits` decimals.
+fn pm(e: Estimate, digits: usize) -> String {
+    if e.se.is_finite() {
+        format!("{:.digits$} ± {:.digits$}", e.mean, e.se)
+    } else {
+        format!("{:.digits$}", e.mean)
+    }
+}
+
+/// A probability and its standard error in percent.
+fn pct(e: Estimate) -> String {
+    if e.se.is_finite() {
+        format!("{:.1}% ± {:.1}%", 100.0 * e.mean, 100.0 * e.se)
+    } else {
+        format!("{:.1}%", 100.0 * e.mean)
+    }
+}
+
+/// `text` left-aligned in `width` terminal columns.
+fn pad(text: &str, width: usize) -> String {
+    format!("{text}{}", " ".repeat(width.saturating_sub(text.width())))
+}
+
+/// The metrics of one candidate, a line per region and the alternative's.
+fn metrics_table(scn: &Scenario, m: &Metrics) -> String {
+    let mut s = String::new();
+    let w = scn
+        .regions
+        .iter()
+        .map(|r| r.id.width())
+        .max()
+        .unwrap_or(6)
+        .max(6);
+    let _ = writeln!(
+        s,
+        "  {}  {:>20}  {:>16}  {:>20}  {:>15}  {:>20}",
+        pad("region", w),
+        "mean NPV",
+        "outside option",
+        "P(participates)",
+        "Shapley value",
+        "benefit/contribution"
+    );
+    for (r, region) in scn.regions.iter().enumerate() {
+        let x = &m.regions[r];
+        let _ = writeln!(
+            s,
+            "  {}  {:>20}  {:>16}  {:>20}  {:>15}  {:>20}",
+            pad(&region.id, w),
+            pm(x.npv, 2),
+            format!("{:.2}", x.outside.mean),
+            pct(x.participation),
+            x.shapley.map_or("n/a".into(), |e| pm(e, 2)),
+            pm(x.benefit_to_contribution, 3)
+        );
+    }
+    let _ = writeln!(
+        s,
+        "  joint participation (every region): {}",
+        m.joint
+            .map_or("n/a (needs the fairness metrics)".into(), pct)
+    );
+    let _ = writeln!(
+        s,
+        "  Nash product Π(E[NPV] − E[outside option]): {}",
+        m.nash_product().map_or(
+            "none: some region expects no more than its outside option".into(),
+            |p| format!("{p:.4e}")
+        )
+    );
+    s
+}
+
+/// What the command prints: deterministic (no times, no thread counts), so the
+/// same on any number of threads.
+fn report(
+    scn: &Scenario,
+    s: &Solution,
+    cfg: &RunConfig,
+    snippet: &str,
+    dir: &Path,
+    zone: bool,
+) -> String {
+    let mut out = String::new();
+    let alt = s.best();
+    let _ = writeln!(
+        out,
+        "{}: target {}; varied {}",
+        scn.name,
+        s.target.name(),
+        s.space.describe()
+    );
+    let _ = writeln!(
+        out,
+        "{} candidates in {} passes of at most {MAX_CANDIDATES}, all on the same {} paths (seed {}, {} years); NPV in {}",
+        s.candidates.len(),
+        s.passes,
+        cfg.paths,
+        cfg.seed,
+        cfg.horizon,
+        scn.money_label()
+    );
+    if !s.feasible() {
+        let why = match s.target {
+            Target::Participation(p) => format!(
+                "NO split meets the target: no candidate lets every region accept with probability ≥ {:.0}%. Shown: the split with the largest {} participation probability",
+                100.0 * p,
+                if alt.metrics.joint.is_some() { "joint" } else { "smallest" }
+            ),
+            Target::Nash => "NO split gives every region more than its outside option: the Nash product is undefined. Shown: the split whose smallest gain over the outside option is largest".into(),
+            _ => "NO candidate has every metric the target needs".into(),
+        };
+        let _ = writeln!(out, "{why}");
+    }
+    let _ = writeln!(
+        out,
+        "\nsolved formula (append to the scenario file; also in {}):\n",
+        dir.join(SOLVED_TOML).display()
+    );
+    let _ = writeln!(out, "{snippet}");
+    let _ = writeln!(out, "achieved (mean ± standard error over the paths):");
+    out.push_str(&metrics_table(scn, &alt.metrics));
+    let _ = writeln!(out, "\nthe alternative as written, on the same paths:");
+    out.push_str(&metrics_table(scn, &s.candidates[s.current].metrics));
+    let _ = writeln!(out, "\ncandidates: {}", dir.join(SOLVE_CSV).display());
+    if zone {
+        let _ = writeln!(out, "zone of agreement: {}", dir.join(ZONE_FILE).display());
+    } else {
+        let _ = writeln!(
+            out,
+            "zone of agreement: not drawn, the formula has {} free parameters (it is drawn for one)",
+            s.space.dims()
+        );
+    }
+    out
+}
