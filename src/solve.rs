@@ -1014,3 +1014,316 @@ fn simplex_grid(n: usize, steps: usize) -> Vec<Vec<f64>> {
     fill(n, steps, steps, &mut Vec::new(), &mut out);
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sharing::{Period, Tranche};
+
+    /// A game without an engine: region r's NPV is `base[r] + slope[r] · x_r`,
+    /// with x_r the region's share (or the one parameter for other kinds), all
+    /// exact; a region participates when its NPV is ≥ its outside option.
+    struct Linear {
+        base: Vec<f64>,
+        slope: Vec<f64>,
+        outside: Vec<f64>,
+        calls: usize,
+        largest: usize,
+    }
+
+    impl Evaluate for Linear {
+        fn evaluate(&mut self, formulas: &[Formula]) -> Result<Vec<Metrics>, SolveError> {
+            self.calls += 1;
+            self.largest = self.largest.max(formulas.len());
+            Ok(formulas
+                .iter()
+                .map(|f| {
+                    let x: Vec<f64> = match f {
+                        Formula::Fixed { shares } => shares.clone(),
+                        Formula::GuaranteedReturn { rate, .. } => vec![*rate, 1.0 - *rate],
+                        _ => unreachable!("the tests use fixed and guaranteed_return"),
+                    };
+                    let regions = (0..self.base.len())
+                        .map(|r| {
+                            let npv = self.base[r] + self.slope[r] * x[r];
+                            RegionMetrics {
+                                npv: Estimate::exact(npv),
+                                participation: Estimate::exact(f64::from(u8::from(
+                                    npv >= self.outside[r],
+                                ))),
+                                benefit_to_contribution: Estimate::exact(x[r] * 2.0),
+                                shapley: None,
+                                outside: Estimate::exact(self.outside[r]),
+                            }
+                        })
+                        .collect();
+                    Metrics {
+                        regions,
+                        joint: None,
+                    }
+                })
+                .collect())
+        }
+
+        fn has_game(&self) -> bool {
+            false
+        }
+    }
+
+    fn linear(base: &[f64], slope: &[f64], outside: &[f64]) -> Linear {
+        Linear {
+            base: base.to_vec(),
+            slope: slope.to_vec(),
+            outside: outside.to_vec(),
+            calls: 0,
+            largest: 0,
+        }
+    }
+
+    fn fixed(shares: &[f64]) -> Formula {
+        Formula::Fixed {
+            shares: shares.to_vec(),
+        }
+    }
+
+    #[test]
+    fn targets_parse_and_bad_ones_say_what_is_expected() {
+        assert_eq!(Target::parse("nash").ok(), Some(Target::Nash));
+        assert_eq!(Target::parse("shapley").ok(), Some(Target::Shapley));
+        assert_eq!(
+            Target::parse("proportional").ok(),
+            Some(Target::Proportional)
+        );
+        assert_eq!(
+            Target::parse("participation:0.9").ok(),
+            Some(Target::Participation(0.9))
+        );
+        assert_eq!(Target::Participation(0.9).name(), "participation:0.9");
+        for bad in [
+            "nsh",
+            "participation:1.5",
+            "participation:0",
+            "participation:x",
+            "",
+        ] {
+            let e = Target::parse(bad).expect_err(bad).to_string();
+            assert!(e.starts_with("bad target: "), "{e}");
+            assert!(
+                e.contains("expected nash, shapley, proportional or participation:P"),
+                "{e}"
+            );
+        }
+    }
+
+    #[test]
+    fn rounding_keeps_shares_on_the_simplex() {
+        let r = round_shares(&[1.0 / 3.0, 1.0 / 3.0, 1.0 / 3.0]);
+        assert_eq!(r, vec![0.3334, 0.3333, 0.3333]);
+        assert_eq!(round_shares(&[0.0, 0.0]), vec![0.5, 0.5]);
+        assert_eq!(round_shares(&[0.25, -0.1, 0.75]), vec![0.25, 0.0, 0.75]);
+        assert!((significant(123_456.0) - 123_500.0).abs() < 1e-9);
+        assert!((significant(0.012_345_6) - 0.012_35).abs() < 1e-15);
+        // n = 3 in steps of 1/9: C(11, 2) points; n = 4 in fifths: C(8, 3).
+        assert_eq!(simplex_grid(3, 9).len(), 55);
+        assert_eq!(simplex_grid(4, 5).len(), 56);
+        assert!(
+            simplex_grid(4, 5)
+                .iter()
+                .all(|p| (p.iter().sum::<f64>() - 1.0).abs() < 1e-12)
+        );
+    }
+
+    #[test]
+    fn each_kind_has_its_outermost_parameters() {
+        let inner = Box::new(fixed(&[0.5, 0.5]));
+        let schedule = Formula::Schedule {
+            periods: vec![
+                Period {
+                    first: 1,
+                    last: 10,
+                    formula: fixed(&[0.5, 0.5]),
+                },
+                Period {
+                    first: 11,
+                    last: 30,
+                    formula: fixed(&[0.0, 1.0]),
+                },
+            ],
+        };
+        let space = Space::of("s", &schedule, 30).expect("free");
+        assert_eq!(space, Space::Switch { lo: 2, hi: 30 });
+        assert_eq!(space.point_of(&schedule), vec![11.0]);
+        let Formula::Schedule { periods } = space.apply(&schedule, &[5.0]) else {
+            unreachable!()
+        };
+        assert_eq!(
+            (periods[0].last, periods[1].first, periods[1].last),
+            (4, 5, 30)
+        );
+
+        let tiered = Formula::Tiered {
+            tranches: vec![
+                Tranche {
+                    upper: 20.0,
+                    formula: fixed(&[0.3, 0.7]),
+                },
+                Tranche {
+                    upper: 60.0,
+                    formula: fixed(&[0.5, 0.5]),
+                },
+                Tranche {
+                    upper: f64::INFINITY,
+                    formula: fixed(&[0.7, 0.3]),
+                },
+            ],
+        };
+        let space = Space::of("t", &tiered, 30).expect("free");
+        assert_eq!(space, Space::Bounds { m: 2 });
+        assert_eq!(space.point_of(&tiered), vec![20.0, 60.0]);
+        assert!(!space.valid(&[60.0, 20.0]));
+        assert_eq!(
+            space.point_of(&space.apply(&tiered, &[10.0, 90.0])),
+            vec![10.0, 90.0]
+        );
+
+        let incremental = Formula::Incremental {
+            owner: 1,
+            base: 10.0,
+            base_growth: 0.0,
+            inner: inner.clone(),
+        };
+        assert_eq!(Space::of("i", &incremental, 30).ok(), Some(Space::Base));
+        let guaranteed = Formula::GuaranteedReturn {
+            beneficiary: 0,
+            guarantor: 1,
+            rate: 0.1,
+            inner,
+            term: Default::default(),
+        };
+        assert_eq!(Space::of("g", &guaranteed, 30).ok(), Some(Space::Rate));
+        assert_eq!(
+            Space::of("f", &fixed(&[0.2, 0.3, 0.5]), 30).ok(),
+            Some(Space::Shares { n: 3 })
+        );
+
+        for (f, why) in [
+            (Formula::Equity, "is `equity`, which has no parameter"),
+            (
+                Formula::Contribution,
+                "is `contribution`, which has no parameter",
+            ),
+        ] {
+            let e = Space::of("x", &f, 30).expect_err("none").to_string();
+            assert!(
+                e.starts_with(&format!(
+                    "alternative `x`: its tax formula {why}; solve varies"
+                )),
+                "{e}"
+            );
+        }
+        // A schedule whose last period can start no later than the horizon allows.
+        let e = Space::of("s", &schedule, 2)
+            .expect_err("no room")
+            .to_string();
+        assert!(e.contains("cannot start anywhere but year 2"), "{e}");
+    }
+
+    #[test]
+    fn scores_order_feasible_first_then_value_then_tie() {
+        let s = |feasible, value, tie| Score {
+            feasible,
+            value,
+            tie,
+        };
+        assert!(s(true, 0.0, 0.0).better_than(&s(false, 9.0, 9.0)));
+        assert!(s(true, 2.0, 0.0).better_than(&s(true, 1.0, 9.0)));
+        assert!(s(true, 1.0, 2.0).better_than(&s(true, 1.0, 1.0)));
+        assert!(!s(true, 1.0, 1.0).better_than(&s(true, 1.0, 1.0)));
+        assert!(s(true, 0.0, 0.0).better_than(&s(true, f64::NAN, 0.0)));
+    }
+
+    #[test]
+    fn nash_with_two_regions_gives_each_half_the_surplus() {
+        // NPV_a = −20 + 200 s, NPV_b = −10 + 200 (1 − s): a transferable surplus of
+        // 170 less the outside options, split in half by the Nash bargain.
+        for (outside, want) in [([5.0, 15.0], 0.5), ([5.0, 35.0], 0.45)] {
+            // Equal gains: −20 + 200 s − o_a = −10 + 200 (1 − s) − o_b
+            // ⇒ s* = (210 + o_a − o_b) / 400: 0.5 and 0.45.
+            let mut eval = linear(&[-20.0, -10.0], &[200.0, 200.0], &outside);
+            let sol = solve("x", &fixed(&[0.5, 0.5]), Target::Nash, 30, &mut eval).expect("solves");
+            let s = sol.best().point[0];
+            assert!((s - want).abs() <= 1e-4, "{s} vs {want}");
+            assert!(sol.feasible());
+            assert!(eval.largest <= MAX_CANDIDATES && eval.calls == sol.passes);
+        }
+    }
+
+    #[test]
+    fn participation_picks_the_most_balanced_feasible_split() {
+        // Region a accepts from s ≥ 0.1 (−20 + 200 s ≥ 0), b up to s ≤ 0.95: every
+        // split in between is feasible with probability 1; the balanced one equalises
+        // the gains, s* = 210 / 400 = 0.525.
+        let mut eval = linear(&[-20.0, -10.0], &[200.0, 200.0], &[0.0, 0.0]);
+        let sol = solve(
+            "x",
+            &fixed(&[0.5, 0.5]),
+            Target::Participation(0.9),
+            30,
+            &mut eval,
+        )
+        .expect("solves");
+        assert!(sol.feasible());
+        assert!(
+            (sol.best().point[0] - 0.525).abs() <= 1e-4,
+            "{:?}",
+            sol.best().point
+        );
+        // Outside options no split can meet: none is feasible, and it says so.
+        let mut eval = linear(&[-20.0, -10.0], &[200.0, 200.0], &[150.0, 150.0]);
+        let sol = solve(
+            "x",
+            &fixed(&[0.5, 0.5]),
+            Target::Participation(0.9),
+            30,
+            &mut eval,
+        )
+        .expect("solves");
+        assert!(!sol.feasible());
+        assert!(sol.candidates.iter().all(|c| !c.score.feasible));
+    }
+
+    #[test]
+    fn three_shares_are_found_by_the_compass_search() {
+        // Gains 100 x_r − 10 r: Nash product maximal where the gains are equal (the
+        // product of numbers with a fixed sum 100 − 30 is largest when they are
+        // equal): 100 x_r − 10 r = 70 / 3 ⇒ x = (0.2333, 0.3333, 0.4333).
+        let mut eval = linear(&[0.0, -10.0, -20.0], &[100.0; 3], &[0.0; 3]);
+        let sol =
+            solve("x", &fixed(&[0.2, 0.3, 0.5]), Target::Nash, 30, &mut eval).expect("solves");
+        let want = [0.7 / 3.0, 1.0 / 3.0, 1.3 / 3.0];
+        for (got, want) in sol.best().point.iter().zip(want) {
+            assert!((got - want).abs() <= 2e-4, "{:?}", sol.best().point);
+        }
+        assert!(eval.largest <= MAX_CANDIDATES && sol.passes <= MAX_PASSES);
+    }
+
+    #[test]
+    fn proportional_equalises_the_ratios_and_shapley_needs_the_game() {
+        // benefit/contribution = 2 x_r in the fake: equal at x = 0.5.
+        let mut eval = linear(&[0.0, 0.0], &[1.0, 1.0], &[0.0, 0.0]);
+        let sol = solve(
+            "x",
+            &fixed(&[0.2, 0.8]),
+            Target::Proportional,
+            30,
+            &mut eval,
+        )
+        .expect("solves");
+        assert_eq!(sol.best().point, vec![0.5, 0.5]);
+        assert_eq!(sol.candidates[sol.current].point, vec![0.2, 0.8]);
+        let e =
+            solve("x", &fixed(&[0.2, 0.8]), Target::Shapley, 30, &mut eval).expect_err("no game");
+        assert!(matches!(e, SolveError::NeedsFairness(_)), "{e}");
+        assert!(e.is_bad_input());
+    }
+}
