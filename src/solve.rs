@@ -87,7 +87,8 @@ pub enum Target {
     /// participation probability is largest, ties broken by the largest smallest
     /// expected gain E[NPV_r] − E[outside_r]. When no split qualifies, the one with
     /// the largest joint participation probability (or, without joint
-    /// probabilities, the largest smallest one).
+    /// probabilities, the largest smallest one), ties broken by the largest mean
+    /// participation probability.
     Participation(f64),
 }
 
@@ -554,10 +555,12 @@ pub fn score(target: Target, m: &Metrics) -> Score {
                     tie: min_gain,
                 }
             } else {
+                let mean = m.regions.iter().map(|r| r.participation.mean).sum::<f64>()
+                    / m.regions.len() as f64;
                 Score {
                     feasible: false,
                     value: m.joint.map_or(m.min_participation(), |j| j.mean),
-                    tie: m.min_participation(),
+                    tie: mean,
                 }
             }
         }

@@ -1,0 +1,503 @@
+//! `enclave solve`: the fair split of one alternative, found on common random
+//! numbers, checked against answers derived by hand.
+
+mod common;
+
+use std::collections::HashMap;
+
+use common::{TestDir, bad_input};
+
+/// One firm on 100 mu, every year the same (no volatility, one firm fits): a
+/// deterministic park over 8 years. Region a pays 30 in cash, b acquires the land
+/// (10); outside options `OUT_A` and `OUT_B`. The alternatives: a 50:50 split
+/// (solved) and the two extremes, which fix the straight lines the NPVs follow.
+const PARK: &str = r#"
+[scenario]
+id = "one-firm"
+name = "one firm"
+start_year = 2020
+
+[simulation]
+paths = 4
+seed = 1
+horizon = 8
+
+[[regions]]
+id = "a"
+name = "A"
+role = "source"
+discount_rate = 0.1
+outside_option = OUT_A
+
+[[regions]]
+id = "b"
+name = "B"
+role = "host"
+discount_rate = 0.1
+outside_option = OUT_B
+
+[park]
+area_mu = 100
+saleable_share = 1.0
+[[park.phases]]
+area_mu = 100
+start_year = 2020
+build_years = 1
+
+[[contributions]]
+region = "a"
+kind = "cash"
+value = 30
+year = 2020
+
+[costs.land_acquisition]
+per_mu = 0.1
+bearer = "b"
+[costs.infrastructure]
+per_mu = 0.2
+bearer = "company"
+
+[company]
+equity = { a = 0.6, b = 0.4 }
+land_price_per_mu = 0.05
+payout_ratio = 1.0
+terminal = "book"
+
+[firms]
+arrival_rate = 60
+average_wage = 0.1
+[[firms.sectors]]
+name = "only"
+weight = 1
+land_per_firm_mu = 100
+revenue_per_mu = 10.0
+value_added_ratio = 0.5
+profit_margin = 0.2
+wage_share = 0.1
+vat_rate = 0.1
+cit_rate = 0.25
+volatility = VOLATILITY
+
+[macro]
+volatility = 0.0
+
+[taxes]
+land_use_tax_per_m2 = 0
+provincial_take = 0
+
+[[sharing]]
+name = "half"
+tax = { kind = "fixed", shares = { a = 0.5, b = 0.5 } }
+
+[[sharing]]
+name = "all to a"
+tax = { kind = "fixed", shares = { a = 1.0, b = 0.0 } }
+
+[[sharing]]
+name = "all to b"
+tax = { kind = "fixed", shares = { a = 0.0, b = 1.0 } }
+
+[[sharing]]
+name = "by equity"
+tax = { kind = "equity" }
+"#;
+
+/// The park with outside options `out_a`, `out_b` and revenue volatility `sigma`.
+fn park(out_a: f64, out_b: f64, sigma: f64) -> String {
+    PARK.replace("OUT_A", &out_a.to_string())
+        .replace("OUT_B", &out_b.to_string())
+        .replace("VOLATILITY", &sigma.to_string())
+}
+
+/// The rows of a CSV file as maps from column to cell.
+fn rows(text: &str) -> Vec<HashMap<String, String>> {
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let header: Vec<String> = r
+        .headers()
+        .expect("header")
+        .iter()
+        .map(String::from)
+        .collect();
+    r.records()
+        .map(|rec| {
+            let rec = rec.expect("row");
+            header
+                .iter()
+                .cloned()
+                .zip(rec.iter().map(String::from))
+                .collect()
+        })
+        .collect()
+}
+
+fn num(row: &HashMap<String, String>, col: &str) -> f64 {
+    row.get(col)
+        .unwrap_or_else(|| panic!("no column {col}"))
+        .parse()
+        .unwrap_or_else(|e| panic!("{col}: {e}"))
+}
+
+/// The solution row of `DIR/one-firm-solve/solve.csv`, checking there is one.
+fn solution(t: &TestDir) -> HashMap<String, String> {
+    let all = rows(&t.read("out/one-firm-solve/solve.csv"));
+    let sol: Vec<_> = all
+        .into_iter()
+        .filter(|r| r["solution"] == "true")
+        .collect();
+    assert_eq!(sol.len(), 1, "one solution row");
+    sol.into_iter().next().expect("one")
+}
+
+/// Mean and standard error of metric `metric` of region `region` under
+/// alternative `alt` in a run's summary.csv.
+fn summary(t: &TestDir, alt: &str, region: &str, metric: &str) -> (f64, f64) {
+    let all = rows(&t.read("out/one-firm/summary.csv"));
+    let row = all
+        .iter()
+        .find(|r| r["alternative"] == alt && r["region"] == region && r["metric"] == metric)
+        .unwrap_or_else(|| panic!("no {alt}/{region}/{metric} in summary.csv"));
+    (num(row, "mean"), num(row, "se"))
+}
+
+/// The lines a and b of the tax share s: NPV_a(s) = A0 + s·T and NPV_b(s) =
+/// B0 + (1 − s)·T. A fixed split moves only the tax allocation (and its
+/// continuation), both linear in s, and both regions discount at 10%, so the
+/// PV T of the pool is the same for both; read from the extreme alternatives
+/// (s = 1 and s = 0) of a run: (A0, B0, T, and the standard errors of A0 and B0).
+fn lines(t: &TestDir) -> (f64, f64, f64, f64) {
+    let (a1, _) = summary(t, "all to a", "a", "npv");
+    let (a0, se_a) = summary(t, "all to b", "a", "npv");
+    let (b0, se_b) = summary(t, "all to a", "b", "npv");
+    (a0, b0, a1 - a0, se_a + se_b)
+}
+
+#[test]
+fn nash_and_participation_recover_the_hand_derived_split_of_a_deterministic_park() {
+    let t = TestDir::new();
+    t.create("park.toml", &park(20.0, 40.0, 0.0));
+    t.ok(&[
+        "run",
+        "park.toml",
+        "--paths",
+        "200",
+        "--charts",
+        "none",
+        "-q",
+    ]);
+    let (a0, b0, total, se) = lines(&t);
+    assert!(se.abs() < 1e-12, "the park is deterministic");
+    // Nash: maximise (A0 + sT − 20)(B0 + (1 − s)T − 40), a parabola in s whose top
+    // equalises the gains: A0 + sT − 20 = B0 + (1 − s)T − 40
+    // ⇒ s* = (B0 − A0 + T + 20 − 40) / (2T).
+    let nash = (b0 - a0 + total - 20.0) / (2.0 * total);
+    assert!(nash > 0.1 && nash < 0.9, "an interior optimum: {nash}");
+    // participation:0.9 on a deterministic park: every split with both gains ≥ 0 is
+    // feasible with probability 1; the balanced one (largest smallest gain) is again
+    // where the gains are equal.
+    for target in ["nash", "participation:0.9"] {
+        t.ok(&[
+            "solve",
+            "park.toml",
+            "--alternative",
+            "half",
+            "--target",
+            target,
+            "--paths",
+            "200",
+        ]);
+        let sol = solution(&t);
+        let s = num(&sol, "share_a");
+        // Shares are rounded to 1e-4; the last grid is finer.
+        assert!((s - nash).abs() <= 1e-4, "{target}: {s} vs {nash}");
+        assert!((s + num(&sol, "share_b") - 1.0).abs() < 1e-12);
+        assert_eq!(sol["feasible"], "true");
+        // Each region gets its outside option plus half the surplus.
+        let half = (a0 + b0 + total - 60.0) / 2.0;
+        assert!(
+            (num(&sol, "npv_a") - 20.0 - half).abs() <= 1e-4 * total,
+            "{target}"
+        );
+        assert!(
+            (num(&sol, "npv_b") - 40.0 - half).abs() <= 1e-4 * total,
+            "{target}"
+        );
+        assert!(t.exists("out/one-firm-solve/zone.svg"));
+        let svg = t.read("out/one-firm-solve/zone.svg");
+        roxmltree::Document::parse(&svg).expect("zone.svg is XML");
+        assert!(svg.contains("Zone of agreement"));
+    }
+}
+
+#[test]
+fn proportional_recovers_the_split_that_matches_benefit_shares_to_contribution_shares() {
+    let t = TestDir::new();
+    t.create("park.toml", &park(0.0, 0.0, 0.0));
+    t.ok(&[
+        "run",
+        "park.toml",
+        "--paths",
+        "200",
+        "--charts",
+        "none",
+        "-q",
+    ]);
+    // benefit_to_contribution = benefit share ÷ contribution share. The contribution
+    // shares do not depend on the split (a: 0.75 here, cash 30 against b's land 10);
+    // a's benefit share is linear in s, since the regions' benefits add up to the
+    // same total under any fixed split: β(s) = β(0) + s (β(1) − β(0)), with β(1)
+    // and β(0) read from the extreme alternatives. The ratios are equal when the
+    // benefit shares equal the contribution shares: β(s*) = 0.75.
+    let (c, _) = summary(&t, "half", "a", "contribution_share");
+    assert!((c - 0.75).abs() < 1e-12);
+    let (q1, _) = summary(&t, "all to a", "a", "benefit_to_contribution");
+    let (q0, _) = summary(&t, "all to b", "a", "benefit_to_contribution");
+    let (beta1, beta0) = (q1 * c, q0 * c);
+    let want = (c - beta0) / (beta1 - beta0);
+    t.ok(&[
+        "solve",
+        "park.toml",
+        "--alternative",
+        "half",
+        "--target",
+        "proportional",
+        "--paths",
+        "200",
+    ]);
+    let sol = solution(&t);
+    assert!(
+        (num(&sol, "share_a") - want).abs() <= 1e-4,
+        "{} vs {want}",
+        num(&sol, "share_a")
+    );
+    let (qa, qb) = (
+        num(&sol, "benefit_to_contribution_a"),
+        num(&sol, "benefit_to_contribution_b"),
+    );
+    assert!(
+        (qa - 1.0).abs() < 1e-3 && (qb - 1.0).abs() < 1e-3,
+        "{qa} {qb}"
+    );
+}
+
+#[test]
+fn nash_with_a_random_park_gives_each_its_outside_option_plus_half_the_surplus() {
+    // Revenue volatility 0.3: the NPVs are random, but still linear in the share s
+    // on every path, so E[NPV_a](s) = E[A0] + s E[T] and the Nash split of the
+    // expectations is s* = (E[B0] − E[A0] + E[T] + o_a − o_b) / (2 E[T]).
+    let t = TestDir::new();
+    t.create("park.toml", &park(5.0, 15.0, 0.3));
+    t.ok(&[
+        "solve",
+        "park.toml",
+        "--alternative",
+        "half",
+        "--target",
+        "nash",
+        "--paths",
+        "600",
+    ]);
+    let sol = solution(&t);
+    let s = num(&sol, "share_a");
+    // On its own paths the solve halves the surplus up to the grid's resolution.
+    let (ga, gb) = (num(&sol, "npv_a") - 5.0, num(&sol, "npv_b") - 15.0);
+    // The closed form from an independent run (another seed, more paths), within
+    // Monte Carlo error: the solve's split moves by se/(2T) per unit of error in
+    // the expected NPVs, from both runs.
+    t.ok(&[
+        "run",
+        "park.toml",
+        "--paths",
+        "2000",
+        "--seed",
+        "7",
+        "--charts",
+        "none",
+        "-q",
+    ]);
+    let (a0, b0, total, se_run) = lines(&t);
+    let closed = (b0 - a0 + total + 5.0 - 15.0) / (2.0 * total);
+    let se_solve = num(&sol, "npv_se_a") + num(&sol, "npv_se_b");
+    let tolerance = 4.0 * (se_run + se_solve) / (2.0 * total) + 1e-4;
+    assert!(
+        (s - closed).abs() <= tolerance,
+        "{s} vs {closed} ± {tolerance}"
+    );
+    assert!((ga - gb).abs() <= 2e-4 * total, "gains {ga} and {gb}");
+}
+
+#[test]
+fn solve_gives_the_same_bytes_on_one_and_two_threads() {
+    let (one, two) = (TestDir::new(), TestDir::new());
+    let mut outs = Vec::new();
+    for (t, threads) in [(&one, "1"), (&two, "2")] {
+        t.create("park.toml", &park(5.0, 15.0, 0.3));
+        let out = t.ok(&[
+            "solve",
+            "park.toml",
+            "--alternative",
+            "half",
+            "--target",
+            "participation:0.6",
+            "--paths",
+            "600",
+            "--threads",
+            threads,
+        ]);
+        outs.push(out.stdout);
+    }
+    assert_eq!(outs[0], outs[1], "stdout");
+    for f in ["solve.csv", "zone.svg", "solved.toml"] {
+        let name = format!("out/one-firm-solve/{f}");
+        assert!(
+            one.read_bytes(&name) == two.read_bytes(&name),
+            "{f} differs"
+        );
+    }
+}
+
+#[test]
+fn the_printed_alternative_parses_back_and_gives_the_same_numbers() {
+    let t = TestDir::new();
+    let text = park(5.0, 15.0, 0.3);
+    t.create("park.toml", &text);
+    let out = t.ok(&[
+        "solve",
+        "park.toml",
+        "--alternative",
+        "half",
+        "--target",
+        "nash",
+        "--paths",
+        "300",
+    ]);
+    let stdout = String::from_utf8(out.stdout).expect("UTF-8");
+    let snippet = t.read("out/one-firm-solve/solved.toml");
+    assert!(stdout.contains(&snippet), "the snippet is printed");
+    assert!(snippet.starts_with("[[sharing]]\n"), "{snippet}");
+    let sol = solution(&t);
+    // Appended to the file, the solved alternative runs on the same paths.
+    t.create("solved.toml", &format!("{text}\n{snippet}"));
+    t.ok(&["validate", "solved.toml"]);
+    t.ok(&[
+        "run",
+        "solved.toml",
+        "--paths",
+        "300",
+        "--charts",
+        "none",
+        "-q",
+    ]);
+    for region in ["a", "b"] {
+        let (npv, se) = summary(&t, "half (solved: nash)", region, "npv");
+        let want = num(&sol, &format!("npv_{region}"));
+        assert!(
+            (npv - want).abs() <= 1e-9 * want.abs().max(1.0),
+            "{region}: {npv} vs {want}"
+        );
+        assert!((se - num(&sol, &format!("npv_se_{region}"))).abs() <= 1e-9 * se.max(1.0));
+    }
+}
+
+#[test]
+fn an_infeasible_participation_target_says_so_and_shows_the_best_split() {
+    let t = TestDir::new();
+    // Outside options of 150 each, more than the park's whole surplus: no split lets
+    // both accept.
+    t.create("park.toml", &park(150.0, 150.0, 0.0));
+    let out = t.ok(&[
+        "solve",
+        "park.toml",
+        "--alternative",
+        "half",
+        "--target",
+        "participation:0.9",
+        "--paths",
+        "200",
+    ]);
+    let stdout = String::from_utf8(out.stdout).expect("UTF-8");
+    assert!(
+        stdout.contains("NO split meets the target: no candidate lets every region accept with probability ≥ 90%"),
+        "{stdout}"
+    );
+    let all = rows(&t.read("out/one-firm-solve/solve.csv"));
+    assert!(all.iter().all(|r| r["feasible"] == "false"));
+    let sol = solution(&t);
+    // The split shown lets one region accept (there is one: the whole pool to a).
+    let best = num(&sol, "participation_a").max(num(&sol, "participation_b"));
+    assert!((best - 1.0).abs() < 1e-12);
+}
+
+#[test]
+fn a_schedule_switch_year_is_searched_over_whole_years() {
+    let t = TestDir::new();
+    let text = park(0.0, 0.0, 0.0).replace(
+        "[[sharing]]\nname = \"by equity\"",
+        "[[sharing]]\nname = \"switch\"\n[sharing.tax]\nkind = \"schedule\"\n[[sharing.tax.periods]]\nyears = [1, 3]\nshares = { a = 1.0, b = 0.0 }\n[[sharing.tax.periods]]\ncalendar_years = [2023, 2040]\nshares = { a = 0.0, b = 1.0 }\n\n[[sharing]]\nname = \"by equity\"",
+    );
+    t.create("park.toml", &text);
+    let out = t.ok(&[
+        "solve",
+        "park.toml",
+        "--alternative",
+        "switch",
+        "--target",
+        "nash",
+        "--paths",
+        "100",
+    ]);
+    let stdout = String::from_utf8(out.stdout).expect("UTF-8");
+    let all = rows(&t.read("out/one-firm-solve/solve.csv"));
+    // Years 2 to 8 of the horizon, each once.
+    let mut years: Vec<f64> = all.iter().map(|r| num(r, "switch_year")).collect();
+    years.sort_by(f64::total_cmp);
+    assert_eq!(years, vec![2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]);
+    assert!(stdout.contains("calendar_years = ["), "{stdout}");
+}
+
+#[test]
+fn bad_input_is_refused_with_exit_status_2() {
+    let t = TestDir::new();
+    t.create("park.toml", &park(0.0, 0.0, 0.0));
+    let solve = |alt: &str, target: &str| {
+        t.cmd(&[
+            "solve",
+            "park.toml",
+            "--alternative",
+            alt,
+            "--target",
+            target,
+            "--paths",
+            "10",
+        ])
+    };
+    let e = bad_input(&solve("nope", "nash"));
+    assert!(
+        e.contains("error: no alternative named `nope`; the scenario has `half`, `all to a`, `all to b`, `by equity`"),
+        "{e}"
+    );
+    let e = bad_input(&solve("by equity", "nash"));
+    assert!(
+        e.contains("alternative `by equity`: its tax formula is `equity`, which has no parameter"),
+        "{e}"
+    );
+    let e = bad_input(&solve("half", "nsh"));
+    assert!(
+        e.contains("error: bad target: unknown target `nsh`; expected nash, shapley"),
+        "{e}"
+    );
+    let e = bad_input(&solve("half", "participation:1.5"));
+    assert!(e.contains("`1.5` is not a probability in (0, 1]"), "{e}");
+    let e = bad_input(&t.cmd(&[
+        "solve",
+        "missing.toml",
+        "--alternative",
+        "half",
+        "--target",
+        "nash",
+    ]));
+    assert!(e.contains("missing.toml"), "{e}");
+    assert!(
+        !t.exists("out/one-firm-solve"),
+        "nothing written on bad input"
+    );
+}
