@@ -293,16 +293,21 @@ pub fn render_png(chart: &Chart, res: &Results) -> Result<Vec<u8>, ChartError> {
             message,
         })?;
     }
+    encode_png(&rgb, chart.size, &chart.stem)
+}
+
+/// RGB pixels of a `size` chart named `stem` as PNG bytes.
+fn encode_png(rgb: &[u8], size: (u32, u32), stem: &str) -> Result<Vec<u8>, ChartError> {
     let mut png = Vec::new();
     image::ImageEncoder::write_image(
         image::codecs::png::PngEncoder::new(&mut png),
-        &rgb,
-        w,
-        h,
+        rgb,
+        size.0,
+        size.1,
         image::ColorType::Rgb8,
     )
     .map_err(|source| ChartError::Png {
-        chart: chart.stem.clone(),
+        chart: stem.to_owned(),
         source,
     })?;
     Ok(png)

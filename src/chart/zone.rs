@@ -11,11 +11,13 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::style::{DrawResult, GREY, err, header, region_colour, text, tick};
-use super::{ChartError, WIDTH, register_font, scale_font_sizes, svg_font_scale};
+use super::{ChartError, WIDTH, encode_png, register_font, scale_font_sizes, svg_font_scale};
 use crate::scenario::Scenario;
 
-/// File name of the chart.
+/// File name of the chart (SVG).
 pub const ZONE_FILE: &str = "zone.svg";
+/// File name of the chart as PNG.
+pub const ZONE_PNG: &str = "zone.png";
 
 /// What the zone of agreement shows.
 #[derive(Debug, Clone, PartialEq)]
@@ -61,6 +63,23 @@ pub fn render_svg(zone: &Zone, scn: &Scenario) -> Result<String, ChartError> {
         })?;
     }
     Ok(scale_font_sizes(&svg, svg_font_scale()))
+}
+
+/// The zone of agreement as PNG bytes.
+///
+/// # Errors
+/// If plotters fails to draw or the PNG cannot be encoded.
+pub fn render_png(zone: &Zone, scn: &Scenario) -> Result<Vec<u8>, ChartError> {
+    register_font();
+    let mut rgb = vec![0u8; (WIDTH * HEIGHT * 3) as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut rgb, (WIDTH, HEIGHT)).into_drawing_area();
+        draw(zone, scn, &root).map_err(|message| ChartError::Draw {
+            chart: "zone".into(),
+            message,
+        })?;
+    }
+    encode_png(&rgb, (WIDTH, HEIGHT), "zone")
 }
 
 fn draw<DB: DrawingBackend>(

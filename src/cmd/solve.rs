@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use unicode_width::UnicodeWidthStr;
 
-use enclave::chart::zone::{self, ZONE_FILE, Zone};
+use enclave::chart::zone::{self, ZONE_FILE, ZONE_PNG, Zone};
 use enclave::engine::RunConfig;
 use enclave::output::{cell, write_atomic};
 use enclave::scenario::Scenario;
@@ -107,6 +107,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let zone = zone_of(scn, &alt.name, &solution);
     if let Some(z) = &zone {
         write_atomic(&dir.join(ZONE_FILE), zone::render_svg(z, scn)?.as_bytes())?;
+        write_atomic(&dir.join(ZONE_PNG), &zone::render_png(z, scn)?)?;
     }
     let mut out = super::Stdout::default();
     out.print(&report(
@@ -370,7 +371,11 @@ fn report(
     out.push_str(&metrics_table(scn, &s.candidates[s.current].metrics));
     let _ = writeln!(out, "\ncandidates: {}", dir.join(SOLVE_CSV).display());
     if zone {
-        let _ = writeln!(out, "zone of agreement: {}", dir.join(ZONE_FILE).display());
+        let _ = writeln!(
+            out,
+            "zone of agreement: {} (and .png)",
+            dir.join(ZONE_FILE).display()
+        );
     } else {
         let _ = writeln!(
             out,
