@@ -294,7 +294,7 @@ fn nash_with_a_random_park_gives_each_its_outside_option_plus_half_the_surplus()
         "--target",
         "nash",
         "--paths",
-        "600",
+        "400",
     ]);
     let sol = solution(&t);
     let s = num(&sol, "share_a");
@@ -307,7 +307,7 @@ fn nash_with_a_random_park_gives_each_its_outside_option_plus_half_the_surplus()
         "run",
         "park.toml",
         "--paths",
-        "2000",
+        "1000",
         "--seed",
         "7",
         "--charts",
@@ -339,7 +339,7 @@ fn solve_gives_the_same_bytes_on_one_and_two_threads() {
             "--target",
             "participation:0.6",
             "--paths",
-            "600",
+            "300",
             "--threads",
             threads,
         ]);
@@ -500,4 +500,98 @@ fn bad_input_is_refused_with_exit_status_2() {
         !t.exists("out/one-firm-solve"),
         "nothing written on bad input"
     );
+}
+
+/// The park with one more alternative, `entry` (a `[[sharing]]` table's body),
+/// named `name`, before the equity one.
+fn park_with(name: &str, entry: &str) -> String {
+    park(0.0, 0.0, 0.0).replace(
+        "[[sharing]]\nname = \"by equity\"",
+        &format!("[[sharing]]\nname = \"{name}\"\n{entry}\n\n[[sharing]]\nname = \"by equity\""),
+    )
+}
+
+#[test]
+fn an_incremental_base_is_solved_by_hand() {
+    // Region b keeps a base B of the pool P each year, a gets 80% of the excess and
+    // b 20%. The pool is the same in years 1–7 (year 0 has no firm), above B, so
+    // with D = Σ_{t=1..7} 1.1^−(t+1) the PV of the pool is T = P·D and of the base
+    // B·D. The Nash bargain (outside options 0) equalises the NPVs:
+    //   A0 + 0.8 (T − B·D) = B0 + B·D + 0.2 (T − B·D)
+    //   ⇒ B* = (A0 − B0 + 0.6 T) / (1.6 D),
+    // with A0, B0 and T read from the extreme fixed splits of a run.
+    let t = TestDir::new();
+    let text = park_with(
+        "base",
+        "tax = { kind = \"incremental\", owner = \"b\", base = 10, inner = { kind = \"fixed\", shares = { a = 0.8, b = 0.2 } } }",
+    );
+    t.create("park.toml", &text);
+    t.ok(&[
+        "run",
+        "park.toml",
+        "--paths",
+        "100",
+        "--charts",
+        "none",
+        "-q",
+    ]);
+    let (a0, b0, total, _) = lines(&t);
+    let d: f64 = (1..8).map(|t| 1.1f64.powi(-(t + 1))).sum();
+    let want = (a0 - b0 + 0.6 * total) / (1.6 * d);
+    assert!(
+        want > 1.0 && want < total / d,
+        "an interior base below the pool: {want}"
+    );
+    let out = t.ok(&[
+        "solve",
+        "park.toml",
+        "--alternative",
+        "base",
+        "--target",
+        "nash",
+        "--paths",
+        "100",
+    ]);
+    let sol = solution(&t);
+    // The base is written to 4 significant digits.
+    let got = num(&sol, "base");
+    assert!((got - want).abs() <= 1e-3 * want, "{got} vs {want}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("base = {got}")));
+}
+
+#[test]
+fn tranche_thresholds_are_solved_together_and_no_zone_is_drawn() {
+    // Three tranches: the first all to a, the middle 50:50, the rest all to b. Any
+    // pair of thresholds that equalises the NPVs is a Nash bargain (outside options
+    // 0); the compass search must reach one, up to its resolution.
+    let t = TestDir::new();
+    let text = park_with(
+        "tiers",
+        "[sharing.tax]\nkind = \"tiered\"\n[[sharing.tax.tranches]]\nup_to = 5\nshares = { a = 1.0, b = 0.0 }\n[[sharing.tax.tranches]]\nup_to = 10\nshares = { a = 0.5, b = 0.5 }\n[[sharing.tax.tranches]]\nshares = { a = 0.0, b = 1.0 }",
+    );
+    t.create("park.toml", &text);
+    let out = t.ok(&[
+        "solve",
+        "park.toml",
+        "--alternative",
+        "tiers",
+        "--target",
+        "nash",
+        "--paths",
+        "100",
+    ]);
+    let stdout = String::from_utf8(out.stdout).expect("UTF-8");
+    assert!(
+        stdout.contains("zone of agreement: not drawn, the formula has 2 free parameters"),
+        "{stdout}"
+    );
+    assert!(!t.exists("out/one-firm-solve/zone.svg"));
+    let sol = solution(&t);
+    let (u1, u2) = (num(&sol, "up_to_1"), num(&sol, "up_to_2"));
+    assert!(0.0 < u1 && u1 < u2, "{u1} {u2}");
+    let (a, b) = (num(&sol, "npv_a"), num(&sol, "npv_b"));
+    assert!((a - b).abs() <= 0.01 * (a + b), "NPVs {a} and {b}");
+    let all = rows(&t.read("out/one-firm-solve/solve.csv"));
+    let passes = all.iter().map(|r| num(r, "pass")).fold(0.0, f64::max);
+    assert!(passes <= 12.0 && passes >= 2.0, "{passes} passes");
 }

@@ -118,3 +118,63 @@ fn set_parameters(scn: &Scenario, raw: &mut toml::Table, f: &Formula) -> Result<
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::solve::Space;
+
+    /// Every library scenario's every alternative with a free parameter: moved to
+    /// another point, written as an entry, appended to its file, validated and read
+    /// back as the same formula.
+    #[test]
+    fn every_library_alternative_reads_back_with_new_parameters() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+        let mut kinds = std::collections::BTreeSet::new();
+        for entry in std::fs::read_dir(&dir).expect("scenarios/") {
+            let path = entry.expect("entry").path();
+            let scn = Scenario::load(&path).expect("library scenario loads");
+            for (a, alt) in scn.alternatives.iter().enumerate() {
+                let Ok(space) = Space::of(&alt.name, &alt.tax, scn.simulation.horizon) else {
+                    continue;
+                };
+                let moved: Vec<f64> = match space {
+                    Space::Shares { n } => (0..n).map(|r| (r + 1) as f64).collect(),
+                    Space::Switch { lo, .. } => vec![f64::from(lo)],
+                    _ => space
+                        .point_of(&alt.tax)
+                        .iter()
+                        .map(|x| x * 1.37 + 0.01)
+                        .collect(),
+                };
+                let formula = space.apply(&alt.tax, &space.round(&moved));
+                assert_ne!(formula, alt.tax, "{}: {}", path.display(), alt.name);
+                let name = format!("{} (moved)", alt.name);
+                let text = alternative_with_tax(&scn, a, &name, "a test", &formula)
+                    .expect("entry written");
+                assert!(text.starts_with("[[sharing]]\n"), "{text}");
+                let back = Scenario::parse(&format!("{}\n{text}", scn.source), "moved.toml")
+                    .unwrap_or_else(|e| panic!("{}: {}: {e}\n{text}", path.display(), alt.name));
+                let last = back.alternatives.last().expect("appended");
+                assert_eq!(last.name, name);
+                assert_eq!(
+                    last.tax,
+                    formula,
+                    "{}: {}\n{text}",
+                    path.display(),
+                    alt.name
+                );
+                assert_eq!(last.land, alt.land);
+                assert_eq!(last.gdp, alt.gdp);
+                kinds.insert(
+                    format!("{space:?}")
+                        .split([' ', '{'])
+                        .next()
+                        .map(String::from),
+                );
+            }
+        }
+        // The library has every kind with a free parameter.
+        assert_eq!(kinds.len(), 5, "{kinds:?}");
+    }
+}
