@@ -72,12 +72,12 @@ impl Estimate {
 /// What the solved split should achieve.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Target {
-    /// Maximise the Nash product Π_r (E[NPV_r] − E[outside_r]); only splits where
+    /// Maximise the Nash product Π_r (E(NPV_r) − E(outside_r)); only splits where
     /// every factor is > 0 qualify (among the others, the one whose smallest
     /// factor is largest is shown).
     Nash,
     /// Expected NPVs closest to the Shapley values: minimise
-    /// Σ_r (E[NPV_r] − φ_r)².
+    /// Σ_r (E(NPV_r) − φ_r)².
     Shapley,
     /// Equal benefit ÷ contribution ratios: minimise Σ_r (q_r − q̄)², with q_r the
     /// mean of the region's `benefit_to_contribution` and q̄ their average.
@@ -85,7 +85,7 @@ pub enum Target {
     /// Every region accepts with probability ≥ P: P(NPV_r ≥ outside_r) ≥ P for
     /// every r. Among those splits, the most balanced: the one whose smallest
     /// participation probability is largest, ties broken by the largest smallest
-    /// expected gain E[NPV_r] − E[outside_r]. When no split qualifies, the one with
+    /// expected gain E(NPV_r) − E(outside_r). When no split qualifies, the one with
     /// the largest joint participation probability (or, without joint
     /// probabilities, the largest smallest one), ties broken by the largest mean
     /// participation probability.
@@ -428,7 +428,7 @@ pub struct RegionMetrics {
 }
 
 impl RegionMetrics {
-    /// E[NPV] − E[outside option].
+    /// E(NPV) − E(outside option).
     pub fn gain(&self) -> f64 {
         self.npv.mean - self.outside.mean
     }
@@ -444,7 +444,7 @@ pub struct Metrics {
 }
 
 impl Metrics {
-    /// Π_r (E[NPV_r] − E[outside_r]), or None when a factor is ≤ 0.
+    /// Π_r (E(NPV_r) − E(outside_r)), or None when a factor is ≤ 0.
     pub fn nash_product(&self) -> Option<f64> {
         let mut p = 1.0;
         for r in &self.regions {

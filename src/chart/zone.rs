@@ -41,7 +41,45 @@ pub struct Zone {
 impl Zone {
     /// Whether every region reaches the threshold at point `i`.
     pub fn feasible(&self, i: usize) -> bool {
-        self.participation.iter().all(|p| p[i] >= self.threshold)
+        self.margin(i) >= 0.0
+    }
+
+    /// The smallest participation probability at point `i` less the threshold.
+    fn margin(&self, i: usize) -> f64 {
+        self.participation
+            .iter()
+            .map(|p| p[i])
+            .fold(f64::INFINITY, f64::min)
+            - self.threshold
+    }
+
+    /// The ranges of x where every region reaches the threshold: between two
+    /// feasible points the whole segment, between a feasible and an infeasible one
+    /// up to where the smallest probability, interpolated linearly, crosses it.
+    pub fn feasible_ranges(&self) -> Vec<(f64, f64)> {
+        let mut out: Vec<(f64, f64)> = Vec::new();
+        let mut add = |lo: f64, hi: f64| match out.last_mut() {
+            Some(last) if last.1 >= lo => last.1 = last.1.max(hi),
+            _ => out.push((lo, hi)),
+        };
+        let n = self.xs.len();
+        for i in 0..n {
+            if self.feasible(i) {
+                add(self.xs[i], self.xs[i]);
+            }
+            if i + 1 < n {
+                let (a, b) = (self.xs[i], self.xs[i + 1]);
+                let (fa, fb) = (self.margin(i), self.margin(i + 1));
+                let cross = || a + (b - a) * fa / (fa - fb);
+                match (fa >= 0.0, fb >= 0.0) {
+                    (true, true) => add(a, b),
+                    (true, false) => add(a, cross()),
+                    (false, true) => add(cross(), b),
+                    (false, false) => {}
+                }
+            }
+        }
+        out
     }
 }
 
@@ -119,11 +157,7 @@ fn draw<DB: DrawingBackend>(
         .light_line_style(RGBColor(250, 250, 250))
         .draw()
         .map_err(err)?;
-    // Shade around each feasible point, to the midpoints with its neighbours.
-    let mid = |i: usize, j: usize| 0.5 * (zone.xs[i] + zone.xs[j]);
-    for i in (0..n).filter(|&i| zone.feasible(i)) {
-        let lo = if i == 0 { x0 } else { mid(i - 1, i) };
-        let hi = if i + 1 == n { x1 } else { mid(i, i + 1) };
+    for (lo, hi) in zone.feasible_ranges() {
         chart
             .draw_series(std::iter::once(Rectangle::new(
                 [(lo, 0.0), (hi, 1.0)],
@@ -171,4 +205,36 @@ fn draw<DB: DrawingBackend>(
     ))
     .map_err(err)?;
     root.present().map_err(err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_feasible_range_ends_where_the_smallest_probability_crosses_the_threshold() {
+        // a rises 0 → 1 over x = 0 … 1, b falls 1 → 0 from x = 1 to 2: with a
+        // threshold of 0.5, both reach it from x = 0.5 (a) to 1.5 (b).
+        let zone = Zone {
+            title: String::new(),
+            x_label: String::new(),
+            xs: vec![0.0, 1.0, 2.0],
+            participation: vec![vec![0.0, 1.0, 1.0], vec![1.0, 1.0, 0.0]],
+            joint: None,
+            threshold: 0.5,
+            solution: 1.0,
+        };
+        assert_eq!(zone.feasible_ranges(), vec![(0.5, 1.5)]);
+        let nowhere = Zone {
+            threshold: 1.5,
+            ..zone.clone()
+        };
+        assert!(nowhere.feasible_ranges().is_empty());
+        let single = Zone {
+            xs: vec![3.0],
+            participation: vec![vec![1.0], vec![1.0]],
+            ..zone
+        };
+        assert_eq!(single.feasible_ranges(), vec![(3.0, 3.0)]);
+    }
 }
