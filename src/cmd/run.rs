@@ -299,19 +299,8 @@ fn config(args: &Args, scn: &Scenario) -> RunConfig {
 /// or memory over their budgets. Each message says the limit and how to change it.
 fn refusals(args: &Args, loaded: &[super::Loaded]) -> Vec<String> {
     let mut out = Vec::new();
-    let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    let max_threads = args
-        .max_threads
-        .unwrap_or(THREADS_PER_CORE.saturating_mul(cores));
-    if args.threads > max_threads {
-        let why = match args.max_threads {
-            Some(_) => "--max-threads".to_owned(),
-            None => format!("{THREADS_PER_CORE} per core on {cores} cores"),
-        };
-        out.push(format!(
-            "--threads {} is above the limit of {max_threads} worker threads ({why}); raise the limit with --max-threads {}",
-            args.threads, args.threads
-        ));
+    if let Some(refusal) = threads_refusal(args.threads, args.max_threads) {
+        out.push(refusal);
         return out;
     }
     for l in loaded {
@@ -355,6 +344,22 @@ fn refusals(args: &Args, loaded: &[super::Loaded]) -> Vec<String> {
         }
     }
     out
+}
+
+/// Why `--threads` is refused: above `--max-threads`, or by default above
+/// [`THREADS_PER_CORE`] per core (shared by `run` and `solve`).
+pub fn threads_refusal(threads: usize, max_threads: Option<usize>) -> Option<String> {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let limit = max_threads.unwrap_or(THREADS_PER_CORE.saturating_mul(cores));
+    (threads > limit).then(|| {
+        let why = match max_threads {
+            Some(_) => "--max-threads".to_owned(),
+            None => format!("{THREADS_PER_CORE} per core on {cores} cores"),
+        };
+        format!(
+            "--threads {threads} is above the limit of {limit} worker threads ({why}); raise the limit with --max-threads {threads}"
+        )
+    })
 }
 
 /// Whether `dir` holds the complete results of this very run: it matches its

@@ -44,6 +44,9 @@ pub struct Args {
     /// Worker threads (default: one per core).
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub threads: usize,
+    /// Most worker threads `--threads` may ask for (default: 4 per core).
+    #[arg(long, value_name = "N")]
+    pub max_threads: Option<usize>,
 }
 
 /// File name of the candidates' table.
@@ -62,6 +65,10 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         super::note(format_args!("error: {e}"));
         ExitCode::from(super::EXIT_BAD_INPUT)
     };
+    if let Some(refusal) = super::run::threads_refusal(args.threads, args.max_threads) {
+        super::note(format_args!("error: {refusal}"));
+        return Ok(ExitCode::from(super::EXIT_BAD_INPUT));
+    }
     let target = match Target::parse(&args.target) {
         Ok(t) => t,
         Err(e) => return Ok(bad(e)),
