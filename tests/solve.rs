@@ -496,6 +496,17 @@ fn bad_input_is_refused_with_exit_status_2() {
         "nash",
     ]));
     assert!(e.contains("missing.toml"), "{e}");
+    let e = bad_input(&t.cmd(&[
+        "solve",
+        "park.toml",
+        "--alternative",
+        "half",
+        "--target",
+        "nash",
+        "--threads",
+        "100000",
+    ]));
+    assert!(e.contains("--threads 100000 is above the limit of"), "{e}");
     assert!(
         !t.exists("out/one-firm-solve"),
         "nothing written on bad input"
