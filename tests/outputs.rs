@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use common::{REFERENCE, REFERENCE_PATH, TestDir, replace_line};
 use enclave::publish;
 use enclave::scenario::Scenario;
-use enclave::schema::{ParkMetric, RegionMetric};
+use enclave::schema::{AltMetric, ParkMetric, RegionMetric};
 
 const ID: &str = "jilin-zhejiang";
 const DIR: &str = "out/jilin-zhejiang";
@@ -180,6 +180,7 @@ fn report_refuses_a_truncated_or_header_only_summary() {
     publish::write_manifest(&t.join(DIR)).expect("reseal");
     let scn = Scenario::reference().expect("bundled scenario");
     let missing = scn.alternatives.len() * scn.regions.len() * RegionMetric::ALL.len()
+        + scn.alternatives.len() * AltMetric::ALL.len()
         + ParkMetric::ALL.len();
     assert_report_refuses(
         &t,

@@ -454,6 +454,61 @@ impl QuantileState {
         }
     }
 
+    /// The mean of the lowest share `alpha` of the values (the expected shortfall,
+    /// CVaR) and its standard error; `None` when no value was recorded or `alpha`
+    /// is not in (0, 1].
+    ///
+    /// # Formula
+    /// With the values sorted, k = α n of them form the tail (the last one with
+    /// weight k − ⌊k⌋): CVaR = Σ w_i x_i / k. Its standard error is the
+    /// asymptotic one of the estimator, √((V + (1 − α)(q − CVaR)²) / (α n)), with
+    /// V the variance of the tail values and q the α-quantile (the tail's largest
+    /// value). On a histogram each bin stands for its midpoint (clamped into
+    /// `[min, max]`), so the error is at most one bin width, as for quantiles.
+    pub fn lower_tail(
+        &self,
+        alpha: f64,
+        grid: Option<&Grid>,
+        min: f64,
+        max: f64,
+    ) -> Option<(f64, f64)> {
+        let n = self.count();
+        if n == 0 || !(alpha > 0.0 && alpha <= 1.0) {
+            return None;
+        }
+        // Ascending (count, value) pieces.
+        let pieces: Vec<(f64, f64)> = match self {
+            QuantileState::Exact(values) => {
+                let mut sorted = values.clone();
+                sorted.sort_unstable_by(f64::total_cmp);
+                sorted.into_iter().map(|x| (1.0, x)).collect()
+            }
+            QuantileState::Histogram(h) => {
+                let grid = grid?;
+                h.ascending(grid)
+                    .into_iter()
+                    .map(|(c, a, b)| (c as f64, (0.5 * (a + b)).clamp(min, max)))
+                    .collect()
+            }
+        };
+        let k = alpha * n as f64;
+        let (mut taken, mut sum, mut sum_sq, mut q) = (0.0, 0.0, 0.0, f64::NAN);
+        for (c, x) in pieces {
+            let w = c.min(k - taken);
+            if w <= 0.0 {
+                break;
+            }
+            taken += w;
+            sum += w * x;
+            sum_sq += w * x * x;
+            q = x;
+        }
+        let cvar = sum / taken;
+        let variance = (sum_sq / taken - cvar * cvar).max(0.0);
+        let se = ((variance + (1.0 - alpha) * (q - cvar).powi(2)) / k).sqrt();
+        Some((cvar, se))
+    }
+
     /// Canonical form: exact values sorted (by total order).
     pub fn canonicalise(&mut self) {
         if let QuantileState::Exact(v) = self {
