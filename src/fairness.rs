@@ -131,13 +131,13 @@ impl Estimate {
 /// The fairness measures of `fairness.csv` (MODEL.md §8, docs/model.md §13).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Metric {
-    /// E[NPV_r].
+    /// The mean NPV of the region.
     Npv,
-    /// E[NPV_r − outside option_r].
+    /// The mean of NPV − outside option.
     Surplus,
     /// The expected Shapley value.
     Shapley,
-    /// E[NPV_r] − Shapley value.
+    /// The mean NPV less the mean Shapley value.
     ShapleyGap,
     /// P(NPV_r ≥ outside option_r).
     Participation,
@@ -153,10 +153,10 @@ pub enum Metric {
     Cvar5,
     /// P(every region participates) (the alternative as a whole).
     JointParticipation,
-    /// Π_r E[NPV_r − outside option_r], when every factor is ≥ 0 (the alternative
-    /// as a whole).
+    /// The product over regions of the mean NPV − outside option, when every
+    /// factor is ≥ 0 (the alternative as a whole).
     NashProduct,
-    /// Σ_r E[NPV_r] = v(N) (the alternative as a whole).
+    /// The sum of the regions' mean NPVs, v(N) (the alternative as a whole).
     NpvTotal,
 }
 
