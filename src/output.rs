@@ -558,6 +558,9 @@ pub struct RunRecord {
     pub paths: u64,
     /// Horizon in years.
     pub horizon: u32,
+    /// Whether the run computed the regions' coalitions (Shapley values).
+    #[serde(default)]
+    pub coalitions: bool,
     /// Worker threads (they do not change any result).
     pub threads: usize,
     /// Paths per batch: the unit of work and of the statistics' exact merge.
@@ -605,6 +608,7 @@ impl RunRecord {
             seed: cfg.seed,
             paths: state.paths(),
             horizon: cfg.horizon,
+            coalitions: scn.fairness(),
             threads,
             batch_paths: BATCH_PATHS,
             pilot_paths: if cfg.paths > PILOT_PATHS {
