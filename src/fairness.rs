@@ -371,6 +371,56 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    #[test]
+    fn the_nash_product_s_error_counts_the_covariance_of_the_surpluses() {
+        use crate::engine::RunConfig;
+        // Two regions whose surpluses move against each other: 10 + e and 20 − e
+        // with e = ±1 in turn over 100 paths. N = 10 · 20 = 200; the gradient is
+        // (20, 10), so Var = (400 + 100 − 2 · 200) s² / n = 100 s² / n with
+        // s² = 100 / 99: se = 10 s / 10 = √(100 / 99). Without the covariance it
+        // would be √5 times that.
+        let layout = Layout {
+            alternatives: 1,
+            regions: 2,
+            horizon: 1,
+        };
+        let mut stats = RecordStats::new(&layout.plan(), None);
+        let mut record = vec![0.0; layout.len()];
+        for p in 0..100 {
+            let e = if p % 2 == 0 { 1.0 } else { -1.0 };
+            let (a, b) = (10.0 + e, 20.0 - e);
+            record[layout.region_metric(0, 0, RegionMetric::Surplus)] = a;
+            record[layout.region_metric(0, 1, RegionMetric::Surplus)] = b;
+            record[layout.pair_metric(0, 0, 1, PairMetric::SurplusPairSum)] = a + b;
+            stats.push(&record);
+        }
+        stats.end_batch();
+        let state = RunState {
+            layout,
+            config: RunConfig {
+                paths: 100,
+                seed: 0,
+                horizon: 1,
+                threads: 0,
+            },
+            ranges: std::iter::once(0..100).collect(),
+            firm_years: 0,
+            stats,
+        };
+        let e = nash(&state.layout, &state.stats, 0);
+        assert!((e.mean - 200.0).abs() < 1e-9, "{e:?}");
+        assert!((e.se - (100.0f64 / 99.0).sqrt()).abs() < 1e-9, "{e:?}");
+        assert_eq!(e.n, 100);
+
+        // A region below its outside option: no product, no error.
+        let mut stats = RecordStats::new(&state.layout.plan(), None);
+        record[state.layout.region_metric(0, 0, RegionMetric::Surplus)] = -1.0;
+        stats.push(&record);
+        stats.end_batch();
+        let e = nash(&state.layout, &stats, 0);
+        assert!(e.mean.is_nan() && e.se.is_nan());
+    }
+
     fn shapley(v: &[f64]) -> Vec<f64> {
         let n = v.len().trailing_zeros() as usize;
         let mut phi = vec![0.0; n];

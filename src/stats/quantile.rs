@@ -798,6 +798,45 @@ mod tests {
     }
 
     #[test]
+    fn lower_tail_is_the_mean_of_the_worst_share_with_the_asymptotic_error() {
+        // 1 … 100: the worst 5 % are 1 … 5 (mean 3); 5.5 % takes half of the 6.
+        let values: Vec<f64> = (1..=100).rev().map(f64::from).collect();
+        let s = state_of(&values, None);
+        let (cvar, se) = s.lower_tail(0.05, None, 1.0, 100.0).expect("values");
+        assert!((cvar - 3.0).abs() < 1e-12);
+        // Tail variance 2 (of 1 … 5), q = 5: √((2 + 0.95 · 4) / 5).
+        assert!((se - ((2.0 + 0.95 * 4.0) / 5.0_f64).sqrt()).abs() < 1e-12);
+        let (cvar, _) = s.lower_tail(0.055, None, 1.0, 100.0).expect("values");
+        assert!((cvar - 18.0 / 5.5).abs() < 1e-12);
+        assert_eq!(s.lower_tail(0.0, None, 1.0, 100.0), None);
+        assert_eq!(
+            QuantileState::default().lower_tail(0.05, None, 0.0, 0.0),
+            None
+        );
+
+        // A normal sample: the histogram agrees with the exact tail within a bin,
+        // and both with the normal's CVaR, −φ(z_0.05) / 0.05 = −2.0627, within 4 se.
+        let z = normals(200_000, 11);
+        let grid = Grid::from_pilot(&z[..1024], 1024, false);
+        let (min, max) = extremes(&z);
+        let exact = QuantileState::Exact(z.clone())
+            .lower_tail(0.05, None, min, max)
+            .expect("values");
+        let binned = state_of(&z, Some(&grid));
+        assert!(matches!(binned, QuantileState::Histogram(_)));
+        let (cvar, se) = binned
+            .lower_tail(0.05, Some(&grid), min, max)
+            .expect("values");
+        assert!(
+            (cvar - exact.0).abs() <= grid.width(),
+            "{cvar} vs {}",
+            exact.0
+        );
+        assert!((se - exact.1).abs() <= 0.01 * exact.1);
+        assert!((exact.0 + 2.062_713).abs() <= 4.0 * exact.1, "{exact:?}");
+    }
+
+    #[test]
     fn exact_mode_is_type7() {
         let s = state_of(&[3.0, 1.0, 5.0, 2.0, 4.0], None);
         let got = s.quantiles(
