@@ -26,10 +26,14 @@ use std::sync::mpsc;
 
 use serde::{Deserialize, Serialize};
 
+use crate::coalition::{self, CoalitionScratch, Coalitions};
 use crate::economy::{Workspace, simulate_path};
+use crate::fairness::Shapley;
 use crate::outcome::{self, OutcomeScratch};
 use crate::scenario::Scenario;
-use crate::schema::{Measure, ParkMetric, ParkSeries, Quantiles, RegionMetric, RegionSeries};
+use crate::schema::{
+    AltMetric, Measure, PairMetric, ParkMetric, ParkSeries, Quantiles, RegionMetric, RegionSeries,
+};
 use crate::stats::{EXACT_CAP, Grid, Plan, QuantileSpec, RecordStats, StatsError};
 use crate::streams::Streams;
 
@@ -75,7 +79,10 @@ impl RunConfig {
 /// Where each number sits in a path's record; derived from [`crate::schema`].
 ///
 /// Record = region metrics `[alt][region][metric]`, then park metrics `[metric]`,
-/// then region series `[alt][region][series][year]`, then park series `[series][year]`.
+/// then region series `[alt][region][series][year]`, then park series
+/// `[series][year]`, then alternative metrics `[alt][metric]`, then pair metrics
+/// `[alt][pair][metric]` over the pairs of regions r < s in order (0,1), (0,2), …,
+/// (1,2), ….
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Layout {
     /// Alternatives.
@@ -101,12 +108,36 @@ impl Layout {
     fn region_series_len(&self) -> usize {
         self.alternatives * self.regions * RegionSeries::COUNT * self.horizon
     }
-    /// Numbers per path.
-    pub fn len(&self) -> usize {
+    /// Pairs of regions r < s.
+    pub fn pairs(&self) -> usize {
+        self.regions * self.regions.saturating_sub(1) / 2
+    }
+    /// Where the alternative metrics begin.
+    fn alt_start(&self) -> usize {
         self.region_metrics_len()
             + ParkMetric::COUNT
             + self.region_series_len()
             + ParkSeries::COUNT * self.horizon
+    }
+    /// Where the pair metrics begin.
+    fn pair_start(&self) -> usize {
+        self.alt_start() + self.alternatives * AltMetric::COUNT
+    }
+    /// Numbers per path.
+    pub fn len(&self) -> usize {
+        self.pair_start() + self.alternatives * self.pairs() * PairMetric::COUNT
+    }
+    /// Index of alternative metric `m` of alternative `a`.
+    pub fn alt_metric(&self, a: usize, m: AltMetric) -> usize {
+        self.alt_start() + a * AltMetric::COUNT + m.index()
+    }
+    /// Index of pair metric `m` of regions `r < s` under alternative `a`.
+    pub fn pair_metric(&self, a: usize, r: usize, s: usize, m: PairMetric) -> usize {
+        debug_assert!(r < s && s < self.regions, "a pair is two regions r < s");
+        // Pairs (q, ·) for q < r come first: Σ_{q<r} (n − 1 − q) of them.
+        let n = self.regions;
+        let pair = r * (2 * n - r - 1) / 2 + (s - r - 1);
+        self.pair_start() + (a * self.pairs() + pair) * PairMetric::COUNT + m.index()
     }
     /// Whether a record is empty (never, for a valid scenario).
     pub fn is_empty(&self) -> bool {
@@ -146,6 +177,7 @@ impl Layout {
             return Position {
                 alternative: Some(ar / self.regions),
                 region: Some(ar % self.regions),
+                partner: None,
                 measure: Measure::Region(RegionMetric::ALL[m]),
                 year: None,
             };
@@ -155,6 +187,7 @@ impl Layout {
             return Position {
                 alternative: None,
                 region: None,
+                partner: None,
                 measure: Measure::Park(ParkMetric::ALL[j]),
                 year: None,
             };
@@ -166,16 +199,47 @@ impl Layout {
             return Position {
                 alternative: Some(ar / self.regions),
                 region: Some(ar % self.regions),
+                partner: None,
                 measure: Measure::RegionSeries(RegionSeries::ALL[s]),
                 year: Some(t),
             };
         }
         let j = j - rs;
+        if j < ParkSeries::COUNT * self.horizon {
+            return Position {
+                alternative: None,
+                region: None,
+                partner: None,
+                measure: Measure::ParkSeries(ParkSeries::ALL[j / h]),
+                year: Some(j % h),
+            };
+        }
+        let j = j - ParkSeries::COUNT * self.horizon;
+        if j < self.alternatives * AltMetric::COUNT {
+            return Position {
+                alternative: Some(j / AltMetric::COUNT),
+                region: None,
+                partner: None,
+                measure: Measure::Alt(AltMetric::ALL[j % AltMetric::COUNT]),
+                year: None,
+            };
+        }
+        let j = j - self.alternatives * AltMetric::COUNT;
+        // One pair metric today; the layout is written for any number.
+        #[allow(clippy::modulo_one)]
+        let (ap, m) = (j / PairMetric::COUNT, j % PairMetric::COUNT);
+        let (a, mut pair) = (ap / self.pairs(), ap % self.pairs());
+        let mut r = 0;
+        while pair >= self.regions - 1 - r {
+            pair -= self.regions - 1 - r;
+            r += 1;
+        }
         Position {
-            alternative: None,
-            region: None,
-            measure: Measure::ParkSeries(ParkSeries::ALL[j / h]),
-            year: Some(j % h),
+            alternative: Some(a),
+            region: Some(r),
+            partner: Some(r + 1 + pair),
+            measure: Measure::Pair(PairMetric::ALL[m]),
+            year: None,
         }
     }
 
@@ -219,6 +283,22 @@ impl Layout {
             for t in 0..self.horizon {
                 positions[self.park_series(s, t)] =
                     spec(d.quantiles, d.unit.is_integer(), SERIES_BINS);
+            }
+        }
+        for a in 0..self.alternatives {
+            for &m in AltMetric::ALL {
+                let d = m.def();
+                positions[self.alt_metric(a, m)] =
+                    spec(d.quantiles, d.unit.is_integer(), METRIC_BINS);
+            }
+            for r in 0..self.regions {
+                for s in r + 1..self.regions {
+                    for &m in PairMetric::ALL {
+                        let d = m.def();
+                        positions[self.pair_metric(a, r, s, m)] =
+                            spec(d.quantiles, d.unit.is_integer(), METRIC_BINS);
+                    }
+                }
             }
         }
         Plan::new(positions)
@@ -291,8 +371,10 @@ pub fn estimate(scn: &Scenario, cfg: &RunConfig) -> Estimate {
 pub struct Position {
     /// Alternative index (region measures only).
     pub alternative: Option<usize>,
-    /// Region index (region measures only).
+    /// Region index (region and pair measures only).
     pub region: Option<usize>,
+    /// The pair's second region (pair measures only).
+    pub partner: Option<usize>,
     /// The measure.
     pub measure: Measure,
     /// Year index `t` (series only).
@@ -363,7 +445,10 @@ impl BadResult {
             horizon: cfg.horizon,
             path,
             alternative: at.alternative.map(|a| scn.alternatives[a].name.clone()),
-            region: at.region.map(|r| scn.regions[r].id.clone()),
+            region: at.region.map(|r| match at.partner {
+                Some(q) => format!("{}+{}", scn.regions[r].id, scn.regions[q].id),
+                None => scn.regions[r].id.clone(),
+            }),
             measure: at.measure.def().name,
             // Year indices are below the horizon, far below u32::MAX.
             year: at.year.map(|t| i64::from(scn.year(t as u32))),
@@ -384,6 +469,7 @@ impl std::fmt::Display for BadResult {
         }
         match (&self.alternative, &self.region) {
             (Some(a), Some(r)) => write!(f, " of region `{r}` under alternative `{a}`")?,
+            (Some(a), None) => write!(f, " under alternative `{a}`")?,
             _ => write!(f, " of the park")?,
         }
         let x = self.value;
@@ -414,9 +500,16 @@ pub struct PathScratch {
     /// The economy's buffers.
     pub economy: Workspace,
     outcome: OutcomeScratch,
+    /// The coalitions' parks of the scenario last run (built on its first path).
+    coalitions: Option<Coalitions>,
+    coalition: CoalitionScratch,
+    /// Coalition values v(S) by mask, and Shapley values, of the current path.
+    values: Vec<f64>,
+    shapley: Vec<f64>,
 }
 
-/// Simulates path `p` and writes its record. Returns the firm-years simulated.
+/// Simulates path `p` and writes its record. Returns the firm-years simulated (in
+/// the park itself; the coalitions' parks are not counted).
 /// The path's draws of the uncertain inputs are left in `scratch.economy.draws`.
 pub fn run_path(
     scn: &Scenario,
@@ -454,7 +547,63 @@ pub fn run_path(
         econ,
         &mut record[ps..ps + ParkSeries::COUNT * layout.horizon],
     );
-    econ.firm_years
+    let firm_years = econ.firm_years;
+
+    // §8 the regions' game: coalition values on this path's draws and streams.
+    let game = if scn.fairness() {
+        if !scratch
+            .coalitions
+            .as_ref()
+            .is_some_and(|c| c.built_for(scn))
+        {
+            scratch.coalitions = Some(Coalitions::new(scn));
+        }
+        scratch.values.resize(1 << n, 0.0);
+        scratch.shapley.resize(n, 0.0);
+        if let Some(coalitions) = &scratch.coalitions {
+            coalition::values(
+                coalitions,
+                horizon,
+                streams,
+                p,
+                &scratch.economy.out.outside_option,
+                &mut scratch.coalition,
+                &mut scratch.values,
+            );
+        }
+        Shapley::new(n).ok()
+    } else {
+        None
+    };
+    for a in 0..layout.alternatives {
+        let at = |r: usize, m: RegionMetric| record[layout.region_metric(a, r, m)];
+        let total: f64 = (0..n).map(|r| at(r, RegionMetric::Npv)).sum();
+        let joint = (0..n).all(|r| at(r, RegionMetric::Participates) > 0.5);
+        record[layout.alt_metric(a, AltMetric::NpvTotal)] = total;
+        record[layout.alt_metric(a, AltMetric::JointParticipation)] = f64::from(u8::from(joint));
+        for r in 0..n {
+            for q in r + 1..n {
+                record[layout.pair_metric(a, r, q, PairMetric::SurplusPairSum)] = record
+                    [layout.region_metric(a, r, RegionMetric::Surplus)]
+                    + record[layout.region_metric(a, q, RegionMetric::Surplus)];
+            }
+        }
+        if let Some(game) = &game {
+            scratch.values[(1 << n) - 1] = total;
+            game.values(&scratch.values, &mut scratch.shapley);
+        }
+        for r in 0..n {
+            let phi = if game.is_some() {
+                scratch.shapley[r]
+            } else {
+                f64::NAN
+            };
+            let npv = record[layout.region_metric(a, r, RegionMetric::Npv)];
+            record[layout.region_metric(a, r, RegionMetric::Shapley)] = phi;
+            record[layout.region_metric(a, r, RegionMetric::ShapleyGap)] = npv - phi;
+        }
+    }
+    firm_years
 }
 
 /// The mergeable state of a run over some paths: statistics and counts.

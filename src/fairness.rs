@@ -7,7 +7,11 @@
 //! 2^n entries and `v[0]` is the empty coalition's. Everything here is evaluated
 //! once per path and alternative, so nothing allocates.
 
+use crate::engine::{Layout, RunState};
+use crate::scenario::Scenario;
+use crate::schema::{AltMetric, Measure, PairMetric, RegionMetric};
 use crate::sharing::MAX_REGIONS;
+use crate::stats::RecordStats;
 
 /// The Shapley weights of an n-player game.
 ///
@@ -101,10 +105,321 @@ pub fn nash_product(outcomes: &[f64], disagreement: &[f64]) -> Option<f64> {
     Some(product)
 }
 
+/// CVaR's tail: the worst 5 % of the paths.
+pub const CVAR_ALPHA: f64 = 0.05;
+
+/// A mean and its standard error over the paths where the quantity is defined.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Estimate {
+    /// The mean (NaN when undefined on every path, or undefined as a whole, like a
+    /// Nash product when a region is below its outside option).
+    pub mean: f64,
+    /// Its standard error (NaN when it cannot be computed).
+    pub se: f64,
+    /// Paths it covers.
+    pub n: u64,
+}
+
+impl Estimate {
+    const UNDEFINED: Estimate = Estimate {
+        mean: f64::NAN,
+        se: f64::NAN,
+        n: 0,
+    };
+}
+
+/// The fairness measures of `fairness.csv` (MODEL.md §8, docs/model.md §13).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Metric {
+    /// The mean NPV of the region.
+    Npv,
+    /// The mean of NPV − outside option.
+    Surplus,
+    /// The expected Shapley value.
+    Shapley,
+    /// The mean NPV less the mean Shapley value.
+    ShapleyGap,
+    /// P(NPV_r ≥ outside option_r).
+    Participation,
+    /// Contribution share (of all contributions C).
+    ContributionShare,
+    /// Benefit share.
+    BenefitShare,
+    /// Benefit share ÷ contribution share.
+    BenefitToContribution,
+    /// P(NPV_r < 0).
+    NpvNegative,
+    /// Mean NPV over the worst 5 % of the paths.
+    Cvar5,
+    /// P(every region participates) (the alternative as a whole).
+    JointParticipation,
+    /// The product over regions of the mean NPV − outside option, when every
+    /// factor is ≥ 0 (the alternative as a whole).
+    NashProduct,
+    /// The sum of the regions' mean NPVs, v(N) (the alternative as a whole).
+    NpvTotal,
+}
+
+impl Metric {
+    /// Per region, in `fairness.csv` order.
+    pub const REGION: [Metric; 10] = [
+        Metric::Npv,
+        Metric::Surplus,
+        Metric::Shapley,
+        Metric::ShapleyGap,
+        Metric::Participation,
+        Metric::ContributionShare,
+        Metric::BenefitShare,
+        Metric::BenefitToContribution,
+        Metric::NpvNegative,
+        Metric::Cvar5,
+    ];
+    /// Per alternative, in `fairness.csv` order.
+    pub const ALTERNATIVE: [Metric; 3] = [
+        Metric::JointParticipation,
+        Metric::NashProduct,
+        Metric::NpvTotal,
+    ];
+
+    /// Name in `fairness.csv`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Metric::Npv => "npv",
+            Metric::Surplus => "surplus",
+            Metric::Shapley => "shapley",
+            Metric::ShapleyGap => "shapley_gap",
+            Metric::Participation => "participation",
+            Metric::ContributionShare => "contribution_share",
+            Metric::BenefitShare => "benefit_share",
+            Metric::BenefitToContribution => "benefit_to_contribution",
+            Metric::NpvNegative => "npv_negative",
+            Metric::Cvar5 => "cvar_5",
+            Metric::JointParticipation => "joint_participation",
+            Metric::NashProduct => "nash_product",
+            Metric::NpvTotal => "npv_total",
+        }
+    }
+
+    /// The record measure it is the mean of (`None` for CVaR and the Nash
+    /// product, which are computed from the statistics).
+    fn source(self) -> Option<Measure> {
+        use RegionMetric as R;
+        Some(match self {
+            Metric::Npv => Measure::Region(R::Npv),
+            Metric::Surplus => Measure::Region(R::Surplus),
+            Metric::Shapley => Measure::Region(R::Shapley),
+            Metric::ShapleyGap => Measure::Region(R::ShapleyGap),
+            Metric::Participation => Measure::Region(R::Participates),
+            Metric::ContributionShare => Measure::Region(R::ContributionShare),
+            Metric::BenefitShare => Measure::Region(R::BenefitShare),
+            Metric::BenefitToContribution => Measure::Region(R::BenefitToContribution),
+            Metric::NpvNegative => Measure::Region(R::NpvNegative),
+            Metric::JointParticipation => Measure::Alt(AltMetric::JointParticipation),
+            Metric::NpvTotal => Measure::Alt(AltMetric::NpvTotal),
+            Metric::Cvar5 | Metric::NashProduct => return None,
+        })
+    }
+}
+
+/// Every fairness measure of a run, per alternative and region (and per
+/// alternative as a whole), computed from its mergeable statistics.
+#[derive(Debug, Clone)]
+pub struct Table {
+    regions: usize,
+    /// `[alternative][region][Metric::REGION]`.
+    by_region: Vec<Estimate>,
+    /// `[alternative][Metric::ALTERNATIVE]`.
+    by_alternative: Vec<Estimate>,
+    /// Whether the run computed the coalitions (else Shapley values are undefined).
+    pub coalitions: bool,
+}
+
+impl Table {
+    /// The measures of a run of `scn` from its state.
+    pub fn from_run(scn: &Scenario, state: &RunState) -> Table {
+        let layout = state.layout;
+        let stats = &state.stats;
+        let n = layout.regions;
+        let mean_of = |j: usize| {
+            let s = stats.summary(j);
+            if s.n == 0 {
+                Estimate::UNDEFINED
+            } else {
+                Estimate {
+                    mean: s.mean,
+                    se: s.se,
+                    n: s.n,
+                }
+            }
+        };
+        let mut by_region = Vec::with_capacity(layout.alternatives * n * Metric::REGION.len());
+        let mut by_alternative =
+            Vec::with_capacity(layout.alternatives * Metric::ALTERNATIVE.len());
+        for a in 0..layout.alternatives {
+            for r in 0..n {
+                for m in Metric::REGION {
+                    by_region.push(match m.source() {
+                        Some(Measure::Region(rm)) => mean_of(layout.region_metric(a, r, rm)),
+                        _ => {
+                            let j = layout.region_metric(a, r, RegionMetric::Npv);
+                            stats.lower_tail(j, CVAR_ALPHA).map_or(
+                                Estimate::UNDEFINED,
+                                |(mean, se)| Estimate {
+                                    mean,
+                                    se,
+                                    n: stats.summary(j).n,
+                                },
+                            )
+                        }
+                    });
+                }
+            }
+            for m in Metric::ALTERNATIVE {
+                by_alternative.push(match m.source() {
+                    Some(Measure::Alt(am)) => mean_of(layout.alt_metric(a, am)),
+                    _ => nash(&layout, stats, a),
+                });
+            }
+        }
+        Table {
+            regions: n,
+            by_region,
+            by_alternative,
+            coalitions: scn.fairness(),
+        }
+    }
+
+    /// The estimate of `metric` for alternative `alternative` and region `region`
+    /// (`None`: the alternative as a whole); `None` when the metric is not of that
+    /// scope or the indices are out of range.
+    pub fn get(
+        &self,
+        alternative: usize,
+        region: Option<usize>,
+        metric: Metric,
+    ) -> Option<Estimate> {
+        match region {
+            Some(r) if r < self.regions => {
+                let m = Metric::REGION.iter().position(|&x| x == metric)?;
+                let k = Metric::REGION.len();
+                self.by_region
+                    .get((alternative * self.regions + r) * k + m)
+                    .copied()
+            }
+            Some(_) => None,
+            None => {
+                let m = Metric::ALTERNATIVE.iter().position(|&x| x == metric)?;
+                self.by_alternative
+                    .get(alternative * Metric::ALTERNATIVE.len() + m)
+                    .copied()
+            }
+        }
+    }
+}
+
+/// The Nash product of alternative `a` from the means of the regions' surpluses,
+/// with its delta-method standard error.
+///
+/// # Formula
+/// N = Π_r ḡ_r with ḡ_r the mean surplus (NPV − outside option) of region r,
+/// undefined when some ḡ_r < 0. Var(N) ≈ Σ_r Σ_s ∂_r ∂_s Cov(ḡ_r, ḡ_s) with
+/// ∂_r = Π_{q≠r} ḡ_q, Cov(ḡ_r, ḡ_r) = se_r², and for r ≠ s
+/// Cov(ḡ_r, ḡ_s) = (Var(g_r + g_s) − Var g_r − Var g_s) / (2 n) from the recorded
+/// pair sums.
+fn nash(layout: &Layout, stats: &RecordStats, a: usize) -> Estimate {
+    let n = layout.regions;
+    let surplus: Vec<_> = (0..n)
+        .map(|r| stats.summary(layout.region_metric(a, r, RegionMetric::Surplus)))
+        .collect();
+    let gains: Vec<f64> = surplus.iter().map(|s| s.mean).collect();
+    let paths = surplus.iter().map(|s| s.n).min().unwrap_or(0);
+    let Some(product) = nash_product(&gains, &vec![0.0; n]).filter(|_| paths > 0) else {
+        return Estimate {
+            n: paths,
+            ..Estimate::UNDEFINED
+        };
+    };
+    let partial = |r: usize| -> f64 {
+        (0..n)
+            .filter(|&q| q != r)
+            .map(|q| gains[q])
+            .product::<f64>()
+    };
+    let mut variance = 0.0;
+    for r in 0..n {
+        for s in 0..n {
+            let cov = if r == s {
+                surplus[r].se * surplus[r].se
+            } else {
+                let (lo, hi) = (r.min(s), r.max(s));
+                let pair = stats.summary(layout.pair_metric(a, lo, hi, PairMetric::SurplusPairSum));
+                let var = |sd: f64| sd * sd;
+                (var(pair.sd) - var(surplus[r].sd) - var(surplus[s].sd)) / (2.0 * paths as f64)
+            };
+            variance += partial(r) * partial(s) * cov;
+        }
+    }
+    Estimate {
+        mean: product,
+        se: variance.max(0.0).sqrt(),
+        n: paths,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn the_nash_product_s_error_counts_the_covariance_of_the_surpluses() {
+        use crate::engine::RunConfig;
+        // Two regions whose surpluses move against each other: 10 + e and 20 − e
+        // with e = ±1 in turn over 100 paths. N = 10 · 20 = 200; the gradient is
+        // (20, 10), so Var = (400 + 100 − 2 · 200) s² / n = 100 s² / n with
+        // s² = 100 / 99: se = 10 s / 10 = √(100 / 99). Without the covariance it
+        // would be √5 times that.
+        let layout = Layout {
+            alternatives: 1,
+            regions: 2,
+            horizon: 1,
+        };
+        let mut stats = RecordStats::new(&layout.plan(), None);
+        let mut record = vec![0.0; layout.len()];
+        for p in 0..100 {
+            let e = if p % 2 == 0 { 1.0 } else { -1.0 };
+            let (a, b) = (10.0 + e, 20.0 - e);
+            record[layout.region_metric(0, 0, RegionMetric::Surplus)] = a;
+            record[layout.region_metric(0, 1, RegionMetric::Surplus)] = b;
+            record[layout.pair_metric(0, 0, 1, PairMetric::SurplusPairSum)] = a + b;
+            stats.push(&record);
+        }
+        stats.end_batch();
+        let state = RunState {
+            layout,
+            config: RunConfig {
+                paths: 100,
+                seed: 0,
+                horizon: 1,
+                threads: 0,
+            },
+            ranges: std::iter::once(0..100).collect(),
+            firm_years: 0,
+            stats,
+        };
+        let e = nash(&state.layout, &state.stats, 0);
+        assert!((e.mean - 200.0).abs() < 1e-9, "{e:?}");
+        assert!((e.se - (100.0f64 / 99.0).sqrt()).abs() < 1e-9, "{e:?}");
+        assert_eq!(e.n, 100);
+
+        // A region below its outside option: no product, no error.
+        let mut stats = RecordStats::new(&state.layout.plan(), None);
+        record[state.layout.region_metric(0, 0, RegionMetric::Surplus)] = -1.0;
+        stats.push(&record);
+        stats.end_batch();
+        let e = nash(&state.layout, &stats, 0);
+        assert!(e.mean.is_nan() && e.se.is_nan());
+    }
 
     fn shapley(v: &[f64]) -> Vec<f64> {
         let n = v.len().trailing_zeros() as usize;

@@ -21,6 +21,7 @@
 #![forbid(unsafe_code)]
 
 pub mod chart;
+pub mod coalition;
 pub mod dist;
 pub mod economy;
 pub mod engine;

@@ -278,6 +278,11 @@ pub fn evaluate(
                 M::Participates,
                 f64::from(u8::from(npv >= econ.outside_option[r])),
             ),
+            (M::Surplus, npv - econ.outside_option[r]),
+            // The regions' game needs every coalition's park: the engine fills
+            // these in (crate::engine::run_path).
+            (M::Shapley, f64::NAN),
+            (M::ShapleyGap, f64::NAN),
             (M::PvTax, pv_tax),
             (M::PvLand, pv_land),
             (M::PvGuarantee, pv_guarantee),
@@ -1147,5 +1152,13 @@ mod tests {
         let mut ps = vec![f64::INFINITY; ParkSeries::COUNT * 30];
         park_series(econ, &mut ps);
         assert!(ps.iter().all(|x| x.is_finite()));
+        // The engine writes the rest of the record (the regions' game, the
+        // alternatives' own metrics): every position, and a Shapley value is a number.
+        let layout = crate::engine::Layout::new(&scn, 30);
+        let mut record = vec![f64::INFINITY; layout.len()];
+        let mut scratch = crate::engine::PathScratch::default();
+        crate::engine::run_path(&scn, 30, &streams, 0, &mut scratch, &mut record);
+        assert!(record.iter().all(|x| !x.is_infinite()));
+        assert!(record[layout.region_metric(0, 0, RegionMetric::Shapley)].is_finite());
     }
 }

@@ -15,10 +15,11 @@ use serde::{Deserialize, Serialize};
 use tempfile::NamedTempFile;
 
 use crate::engine::{BATCH_PATHS, Batch, PILOT_PATHS, RunConfig, RunState};
+use crate::fairness;
 use crate::scenario::Scenario;
 use crate::schema::{
-    ParkMetric, ParkSeries, Quantiles, RegionMetric, RegionSeries, SUMMARY_QUANTILE_COLUMNS,
-    SUMMARY_QUANTILES, distribution_levels,
+    AltMetric, ParkMetric, ParkSeries, Quantiles, RegionMetric, RegionSeries,
+    SUMMARY_QUANTILE_COLUMNS, SUMMARY_QUANTILES, distribution_levels,
 };
 use crate::stats::RecordStats;
 
@@ -26,6 +27,8 @@ use crate::stats::RecordStats;
 pub const ALL_ALTERNATIVES: &str = "all";
 /// Region label of park-level rows.
 pub const PARK: &str = "park";
+/// Region column of the rows of an alternative as a whole (not a region's).
+pub const ALL_REGIONS: &str = "all";
 
 /// Why output could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -222,6 +225,66 @@ pub fn distribution_csv(
     )
 }
 
+/// Header of `fairness.csv`.
+pub const FAIRNESS_HEADER: [&str; 7] = [
+    "scenario",
+    "alternative",
+    "region",
+    "metric",
+    "mean",
+    "se",
+    "n",
+];
+
+/// `fairness.csv` as bytes: per alternative, each region's fairness measures, then
+/// the alternative's own (region `all`); see [`crate::fairness::Metric`]. A
+/// measure undefined as a whole (a Nash product when a region is below its
+/// outside option, Shapley values in a run without coalitions) has empty cells.
+///
+/// # Errors
+/// Never in practice (writes to memory); typed for the CSV writer.
+pub fn fairness_csv(
+    scn: &Scenario,
+    table: &fairness::Table,
+    path: &Path,
+) -> Result<Vec<u8>, OutputError> {
+    csv_bytes(
+        |w| {
+            w.write_record(FAIRNESS_HEADER)?;
+            let row = |alt: &str, region: &str, m: fairness::Metric, e: fairness::Estimate| {
+                [
+                    scn.id.clone(),
+                    alt.to_owned(),
+                    region.to_owned(),
+                    m.name().to_owned(),
+                    cell(e.mean),
+                    cell(e.se),
+                    e.n.to_string(),
+                ]
+            };
+            let missing = fairness::Estimate {
+                mean: f64::NAN,
+                se: f64::NAN,
+                n: 0,
+            };
+            for (a, alt) in scn.alternatives.iter().enumerate() {
+                for (r, region) in scn.regions.iter().enumerate() {
+                    for m in fairness::Metric::REGION {
+                        let e = table.get(a, Some(r), m).unwrap_or(missing);
+                        w.write_record(row(&alt.name, &region.id, m, e))?;
+                    }
+                }
+                for m in fairness::Metric::ALTERNATIVE {
+                    let e = table.get(a, None, m).unwrap_or(missing);
+                    w.write_record(row(&alt.name, ALL_REGIONS, m, e))?;
+                }
+            }
+            Ok(())
+        },
+        path,
+    )
+}
+
 /// Header of `timeseries.csv`.
 pub fn timeseries_header() -> Vec<&'static str> {
     [
@@ -240,7 +303,8 @@ pub fn timeseries_header() -> Vec<&'static str> {
 }
 
 /// `summary.csv` as bytes: one row per alternative, region and region metric, then
-/// one per park metric.
+/// one per alternative and alternative metric (region `all`), then one per park
+/// metric.
 ///
 /// # Errors
 /// Never in practice (writes to memory); typed for the CSV writer.
@@ -265,6 +329,18 @@ pub fn summary_csv(scn: &Scenario, state: &RunState, path: &Path) -> Result<Vec<
                         ));
                         w.write_record(&row)?;
                     }
+                }
+            }
+            for (a, alt) in scn.alternatives.iter().enumerate() {
+                for &m in AltMetric::ALL {
+                    let mut row = vec![
+                        scn.id.clone(),
+                        alt.name.clone(),
+                        ALL_REGIONS.to_owned(),
+                        m.name().to_owned(),
+                    ];
+                    row.extend(stat_cells(&state.stats, layout.alt_metric(a, m), true));
+                    w.write_record(&row)?;
                 }
             }
             for &m in ParkMetric::ALL {
@@ -482,6 +558,9 @@ pub struct RunRecord {
     pub paths: u64,
     /// Horizon in years.
     pub horizon: u32,
+    /// Whether the run computed the regions' coalitions (Shapley values).
+    #[serde(default)]
+    pub coalitions: bool,
     /// Worker threads (they do not change any result).
     pub threads: usize,
     /// Paths per batch: the unit of work and of the statistics' exact merge.
@@ -529,6 +608,7 @@ impl RunRecord {
             seed: cfg.seed,
             paths: state.paths(),
             horizon: cfg.horizon,
+            coalitions: scn.fairness(),
             threads,
             batch_paths: BATCH_PATHS,
             pilot_paths: if cfg.paths > PILOT_PATHS {
@@ -553,7 +633,7 @@ impl RunRecord {
     }
 }
 
-/// Writes `summary.csv`, `timeseries.csv`, `distribution.csv`, `run.json` and a copy
+/// Writes `summary.csv`, `timeseries.csv`, `distribution.csv`, `fairness.csv`, `run.json` and a copy
 /// of the scenario (`scenario.toml`, what the results were computed from) into `dir`.
 ///
 /// # Errors
@@ -571,6 +651,9 @@ pub fn write_results(
     write_atomic(&timeseries, &timeseries_csv(scn, state, &timeseries)?)?;
     let distribution = dir.join("distribution.csv");
     write_atomic(&distribution, &distribution_csv(scn, state, &distribution)?)?;
+    let fairness = dir.join("fairness.csv");
+    let table = fairness::Table::from_run(scn, state);
+    write_atomic(&fairness, &fairness_csv(scn, &table, &fairness)?)?;
     write_atomic(&dir.join("scenario.toml"), scn.source.as_bytes())?;
     let json = serde_json::to_string_pretty(record)
         .unwrap_or_else(|_| unreachable!("plain struct serialises"));

@@ -10,10 +10,10 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use crate::output::{ALL_ALTERNATIVES, PARK, RunRecord};
+use crate::output::{ALL_ALTERNATIVES, ALL_REGIONS, PARK, RunRecord};
 use crate::scenario::{Scenario, ScenarioError};
 use crate::schema::{
-    ParkMetric, ParkSeries, Quantiles, RegionMetric, RegionSeries, distribution_levels,
+    AltMetric, ParkMetric, ParkSeries, Quantiles, RegionMetric, RegionSeries, distribution_levels,
 };
 
 /// Why an output folder could not be read.
@@ -278,6 +278,13 @@ impl Results {
             .find(|r| r.alternative == alternative && r.region == region && r.metric == m.name())
     }
 
+    /// The summary row of alternative metric `m` of one alternative.
+    pub fn alt_summary(&self, alternative: &str, m: AltMetric) -> Option<&SummaryRow> {
+        self.summary.iter().find(|r| {
+            r.alternative == alternative && r.region == ALL_REGIONS && r.metric == m.name()
+        })
+    }
+
     /// The summary row of park metric `m`.
     pub fn park_summary(&self, m: ParkMetric) -> Option<&SummaryRow> {
         self.summary
@@ -334,6 +341,11 @@ impl Results {
                 for m in RegionMetric::ALL {
                     expected.push(key(&alt.name, &region.id, m.name()));
                 }
+            }
+        }
+        for alt in &scn.alternatives {
+            for m in AltMetric::ALL {
+                expected.push(key(&alt.name, ALL_REGIONS, m.name()));
             }
         }
         for m in ParkMetric::ALL {
@@ -414,6 +426,8 @@ impl Results {
             let park = r.region == PARK && r.alternative == ALL_ALTERNATIVES;
             let known = if park {
                 ParkMetric::from_name(&r.metric).is_some()
+            } else if r.region == ALL_REGIONS {
+                AltMetric::from_name(&r.metric).is_some()
             } else {
                 RegionMetric::from_name(&r.metric).is_some()
             };

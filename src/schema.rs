@@ -162,6 +162,26 @@ measures! {
         PvWithheld => "pv_withheld", Money, Summary, "PV of what the collector owed but did not pay under `[sharing.delivery]` (negative for the regions owed, positive for the collector)";
         BenefitShare => "benefit_share", Ratio, Summary, "the region's share of all regions' benefits B: PV of its tax and land allocations (less what was withheld), guarantee transfers, provincial take, dividends, terminal value and continuation (undefined when the regions' B add to 0 or less)";
         BenefitToContribution => "benefit_to_contribution", Ratio, Summary, "benefit_share ÷ contribution_share: above 1, the region gets a larger share of the benefits than it put in (undefined when its contribution share is 0)";
+        Surplus => "surplus", Money, Summary, "NPV − outside option: what the region gains by taking part (its factor of the Nash product is the mean)";
+        Shapley => "shapley", Money, Summary, "the region's Shapley value of the regions' game on the path, whose grand coalition is worth the regions' NPVs under this alternative (undefined when the run computes no coalitions)";
+        ShapleyGap => "shapley_gap", Money, Summary, "NPV − Shapley value: above 0, the alternative gives the region more than its fair share (undefined when the run computes no coalitions)";
+    }
+}
+
+measures! {
+    /// Per alternative (region `all` in the CSV files), one number per path.
+    AltMetric, ALT_METRICS {
+        JointParticipation => "joint_participation", Probability, None, "1 when every region's NPV is at least its outside option: the mean is P(all participate)";
+        NpvTotal => "npv_total", Money, Summary, "the regions' NPVs added up: the grand coalition's value v(N) under this alternative";
+    }
+}
+
+measures! {
+    /// Per alternative and pair of regions r < s, one number per path; kept for the
+    /// covariances behind the Nash product's standard error (fairness.csv), not
+    /// written to summary.csv.
+    PairMetric, PAIR_METRICS {
+        SurplusPairSum => "surplus_pair_sum", Money, None, "surplus of region r plus surplus of region s: with their variances, its variance gives their covariance";
     }
 }
 
@@ -219,6 +239,10 @@ pub enum Measure {
     RegionSeries(RegionSeries),
     /// A park series.
     ParkSeries(ParkSeries),
+    /// A per-alternative metric.
+    Alt(AltMetric),
+    /// A metric of a pair of regions.
+    Pair(PairMetric),
 }
 
 impl Measure {
@@ -230,13 +254,16 @@ impl Measure {
             .chain(ParkMetric::ALL.iter().map(|&m| Measure::Park(m)))
             .chain(RegionSeries::ALL.iter().map(|&m| Measure::RegionSeries(m)))
             .chain(ParkSeries::ALL.iter().map(|&m| Measure::ParkSeries(m)))
+            .chain(AltMetric::ALL.iter().map(|&m| Measure::Alt(m)))
+            .chain(PairMetric::ALL.iter().map(|&m| Measure::Pair(m)))
     }
 
     /// Whether a path may leave this measure undefined (NaN, an empty cell): an IRR
     /// where the cash flows do not change sign exactly once, a payback that never
     /// happens, a cap that never binds, a share of benefits that add to 0 or less or
-    /// of a contribution share of 0. Any other measure must be a finite number on every path; the engine
-    /// stops the run otherwise.
+    /// of a contribution share of 0, a Shapley value in a run without coalitions.
+    /// Any other measure must be a finite number on every path; the engine stops
+    /// the run otherwise.
     pub fn may_be_undefined(self) -> bool {
         matches!(
             self,
@@ -246,6 +273,8 @@ impl Measure {
                     | RegionMetric::CapReachedYear
                     | RegionMetric::BenefitShare
                     | RegionMetric::BenefitToContribution
+                    | RegionMetric::Shapley
+                    | RegionMetric::ShapleyGap
             ) | Measure::Park(ParkMetric::PdcIrr)
         )
     }
@@ -257,6 +286,8 @@ impl Measure {
             Measure::Park(m) => m.def(),
             Measure::RegionSeries(m) => m.def(),
             Measure::ParkSeries(m) => m.def(),
+            Measure::Alt(m) => m.def(),
+            Measure::Pair(m) => m.def(),
         }
     }
 }
@@ -279,6 +310,7 @@ mod tests {
             ParkMetric::ALL.iter().map(|m| m.name()).collect(),
             RegionSeries::ALL.iter().map(|m| m.name()).collect(),
             ParkSeries::ALL.iter().map(|m| m.name()).collect(),
+            AltMetric::ALL.iter().map(|m| m.name()).collect(),
         ] {
             let set: HashSet<_> = names.iter().collect();
             assert_eq!(set.len(), names.len(), "{names:?}");
@@ -290,7 +322,7 @@ mod tests {
         assert_eq!(RegionMetric::Npv.name(), "npv");
         assert_eq!(ParkSeries::LandPool.to_string(), "land_pool");
         assert_eq!(RegionMetric::from_name("nothing"), None);
-        assert_eq!(Measure::all().count(), 25 + 15 + 3 + 7);
+        assert_eq!(Measure::all().count(), 28 + 15 + 3 + 7 + 2 + 1);
     }
 
     #[test]

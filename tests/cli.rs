@@ -14,7 +14,7 @@ use common::{
     replace_line,
 };
 use enclave::scenario::Scenario;
-use enclave::schema::{ParkMetric, ParkSeries, RegionMetric, RegionSeries};
+use enclave::schema::{AltMetric, ParkMetric, ParkSeries, RegionMetric, RegionSeries};
 use sha2::{Digest, Sha256};
 
 const ID: &str = "jilin-zhejiang";
@@ -91,7 +91,7 @@ fn default_run_uses_bundled_scenario_from_any_directory() {
     ]);
     assert!(out.stdout.is_empty(), "--quiet printed to stdout");
     let dir = format!("out/{ID}");
-    for f in ["summary.csv", "timeseries.csv", "run.json"] {
+    for f in ["summary.csv", "timeseries.csv", "fairness.csv", "run.json"] {
         assert!(t.exists(&format!("{dir}/{f}")), "{f} not written");
     }
     assert!(
@@ -113,6 +113,11 @@ fn default_run_uses_bundled_scenario_from_any_directory() {
             for m in RegionMetric::ALL {
                 expected.insert((a.clone(), r.clone(), m.name().to_owned()));
             }
+        }
+    }
+    for a in &alternatives {
+        for m in AltMetric::ALL {
+            expected.insert((a.clone(), "all".to_owned(), m.name().to_owned()));
         }
     }
     for m in ParkMetric::ALL {
@@ -362,7 +367,7 @@ fn run_several_scenarios_and_print_summary() {
         "out",
     ]);
     for id in [ID, "copy_2"] {
-        for f in ["summary.csv", "timeseries.csv", "run.json"] {
+        for f in ["summary.csv", "timeseries.csv", "fairness.csv", "run.json"] {
             assert!(t.exists(&format!("out/{id}/{f}")), "{id}/{f}");
         }
     }

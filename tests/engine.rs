@@ -422,7 +422,7 @@ fn a_finite_result_beyond_the_statistics_range_stops_the_run() {
 }
 
 #[test]
-fn undefined_is_allowed_only_for_irr_payback_a_cap_year_and_benefit_shares() {
+fn undefined_is_allowed_only_for_irr_payback_a_cap_year_benefit_shares_and_shapley_values() {
     let scn = Scenario::reference().expect("bundled scenario");
     let layout = engine::Layout::new(&scn, 10);
     let allowed = layout.undefined_allowed();
@@ -436,7 +436,9 @@ fn undefined_is_allowed_only_for_irr_payback_a_cap_year_and_benefit_shares() {
                 "pdc_irr",
                 "cap_reached_year",
                 "benefit_share",
-                "benefit_to_contribution"
+                "benefit_to_contribution",
+                "shapley",
+                "shapley_gap"
             ]
             .contains(&name),
             "{name}"
@@ -465,6 +467,44 @@ fn undefined_is_allowed_only_for_irr_payback_a_cap_year_and_benefit_shares() {
     assert_eq!(
         (at.alternative, at.region, at.year),
         (Some(2), Some(0), None)
+    );
+    // Every position of a four-region record, the alternatives' own metrics and
+    // the pairs of regions among them, is located where the index functions put it.
+    use enclave::schema::{AltMetric, Measure, PairMetric};
+    let wide = engine::Layout {
+        alternatives: 2,
+        regions: 4,
+        horizon: 3,
+    };
+    let mut seen = vec![false; wide.len()];
+    for a in 0..2 {
+        for m in AltMetric::ALL {
+            let j = wide.alt_metric(a, *m);
+            let at = wide.locate(j);
+            assert_eq!(
+                (at.alternative, at.region, at.measure),
+                (Some(a), None, Measure::Alt(*m))
+            );
+            seen[j] = true;
+        }
+        for r in 0..4 {
+            for q in r + 1..4 {
+                let j = wide.pair_metric(a, r, q, PairMetric::SurplusPairSum);
+                let at = wide.locate(j);
+                assert_eq!(
+                    (at.alternative, at.region, at.partner),
+                    (Some(a), Some(r), Some(q))
+                );
+                assert!(!seen[j], "two pairs at {j}");
+                seen[j] = true;
+            }
+        }
+    }
+    let own = seen.iter().filter(|&&x| x).count();
+    assert_eq!(own, 2 * (AltMetric::COUNT + 6 * PairMetric::COUNT));
+    assert!(
+        seen[wide.len() - own..].iter().all(|&x| x),
+        "they close the record"
     );
     // NaN where allowed passes; inf never does.
     let mut record = vec![0.0; layout.len()];

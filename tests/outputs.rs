@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use common::{REFERENCE, REFERENCE_PATH, TestDir, replace_line};
 use enclave::publish;
 use enclave::scenario::Scenario;
-use enclave::schema::{ParkMetric, RegionMetric};
+use enclave::schema::{AltMetric, ParkMetric, RegionMetric};
 
 const ID: &str = "jilin-zhejiang";
 const DIR: &str = "out/jilin-zhejiang";
@@ -180,6 +180,7 @@ fn report_refuses_a_truncated_or_header_only_summary() {
     publish::write_manifest(&t.join(DIR)).expect("reseal");
     let scn = Scenario::reference().expect("bundled scenario");
     let missing = scn.alternatives.len() * scn.regions.len() * RegionMetric::ALL.len()
+        + scn.alternatives.len() * AltMetric::ALL.len()
         + ParkMetric::ALL.len();
     assert_report_refuses(
         &t,
@@ -423,7 +424,7 @@ fn an_interrupted_set_says_what_was_completed_and_its_rerun_skips_it() {
     let out = t.ok(&args);
     assert_eq!(
         stderr(&out),
-        "skipped first: out/first holds its complete results (same scenario, seed, paths, horizon and engine version); --force runs it again\n"
+        "skipped first: out/first holds its complete results (same scenario, seed, paths, horizon, fairness and engine version); --force runs it again\n"
     );
     for id in ["first", "second", "third"] {
         publish::verify(&t.join("out").join(id)).expect("complete");
@@ -491,7 +492,7 @@ fn a_rerun_skips_complete_results_unless_forced_or_changed() {
     std::fs::remove_dir_all(t.join("out/other")).expect("remove one folder");
 
     let skipped = format!(
-        "skipped {ID}: {DIR} holds its complete results (same scenario, seed, paths, horizon and engine version); --force runs it again\n"
+        "skipped {ID}: {DIR} holds its complete results (same scenario, seed, paths, horizon, fairness and engine version); --force runs it again\n"
     );
     let out = t.ok(&args(&[]));
     assert_eq!(stderr(&out), skipped);
@@ -514,7 +515,7 @@ fn a_rerun_skips_complete_results_unless_forced_or_changed() {
     let out = t.ok(&args(&["--seed", "5", "--keep-paths"]));
     assert_eq!(
         stderr(&out),
-        "skipped other: out/other holds its complete results (same scenario, seed, paths, horizon and engine version); --force runs it again\n"
+        "skipped other: out/other holds its complete results (same scenario, seed, paths, horizon, fairness and engine version); --force runs it again\n"
     );
     publish::verify(&t.join(DIR)).expect("repaired");
     // --force runs everything.

@@ -63,6 +63,11 @@ pub struct Args {
     /// No progress bar and no summary on the terminal.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Compute the regions' coalitions, their values and Shapley values (overrides
+    /// [simulation] fairness; default: on with at most 4 regions). Each coalition
+    /// that holds the host is one more park simulated a path.
+    #[arg(long, value_enum, value_name = "on|off")]
+    pub fairness: Option<Switch>,
     /// Run scenarios whose complete results are already in DIR (by default they
     /// are skipped when their scenario, seed, paths, horizon and engine version match).
     #[arg(long)]
@@ -99,6 +104,15 @@ fn parse_size(text: &str) -> Result<u64, String> {
         .map_err(|_| "expected a whole number before the unit, such as 512M or 4G".to_owned())?;
     n.checked_mul(1 << shift)
         .ok_or_else(|| format!("expected a size below 2^64 bytes, found {text}"))
+}
+
+/// A setting turned on or off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Switch {
+    /// On.
+    On,
+    /// Off.
+    Off,
 }
 
 /// Chart formats, as the `--charts` flag spells them.
@@ -184,10 +198,15 @@ enum Plan {
 /// written to), leftovers of dead runs (removed), and which scenarios already
 /// have their complete results (skipped unless `--force`).
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
-    let loaded = match super::load_all(&args.scenarios, true) {
+    let mut loaded = match super::load_all(&args.scenarios, true) {
         Ok(l) => l,
         Err(code) => return Ok(code),
     };
+    if let Some(switch) = args.fairness {
+        for l in &mut loaded {
+            l.scenario.simulation.fairness = Some(switch == Switch::On);
+        }
+    }
     // Every limit is checked for every scenario before any of them runs.
     let refusals = refusals(args, &loaded);
     if !refusals.is_empty() {
@@ -232,7 +251,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         let staging = match plan {
             Plan::Skip => {
                 super::note(format_args!(
-                    "skipped {id}: {} holds its complete results (same scenario, seed, paths, horizon and engine version); --force runs it again",
+                    "skipped {id}: {} holds its complete results (same scenario, seed, paths, horizon, fairness and engine version); --force runs it again",
                     args.out.join(id).display()
                 ));
                 done.push(id);
@@ -364,7 +383,8 @@ pub fn threads_refusal(threads: usize, max_threads: Option<usize>) -> Option<Str
 
 /// Whether `dir` holds the complete results of this very run: it matches its
 /// manifest, its files load, and run.json records the same scenario (by hash),
-/// seed, paths, horizon and engine version (and the per-path files, if asked for).
+/// seed, paths, horizon, engine version and fairness setting (and the per-path
+/// files, if asked for).
 fn complete(dir: &Path, scn: &Scenario, cfg: &RunConfig, keep_paths: bool) -> bool {
     let Ok(manifest) = publish::verify(dir) else {
         return false;
@@ -377,6 +397,7 @@ fn complete(dir: &Path, scn: &Scenario, cfg: &RunConfig, keep_paths: bool) -> bo
         && run.seed == cfg.seed
         && run.paths == cfg.paths
         && run.horizon == cfg.horizon
+        && run.coalitions == scn.fairness()
         && run.engine == RunRecord::engine_name()
         && (!keep_paths || PATHS_FILES.iter().all(|f| manifest.contains(f)))
 }
@@ -525,12 +546,106 @@ fn summary(scn: &Scenario, state: &RunState, dir: &Path, elapsed: f64) -> String
             );
         }
     }
+    s.push_str(&fairness_ranking(scn, state, alt_width, region_width));
     let _ = writeln!(
         s,
         "results: {}  (report: {})",
         dir.display(),
         dir.join(enclave::report::REPORT_FILE).display()
     );
+    s
+}
+
+/// The alternatives ranked by the probability that every region participates,
+/// then by the Nash product, each with its regions' mean NPV, gap to the Shapley
+/// value and participation probability (fairness.csv has them all, with standard
+/// errors).
+fn fairness_ranking(
+    scn: &Scenario,
+    state: &RunState,
+    alt_width: usize,
+    region_width: usize,
+) -> String {
+    use enclave::fairness::{Metric, Table};
+    use std::fmt::Write;
+    let table = Table::from_run(scn, state);
+    let get =
+        |a: usize, r: Option<usize>, m: Metric| table.get(a, r, m).map_or(f64::NAN, |e| e.mean);
+    let mut order: Vec<usize> = (0..scn.alternatives.len()).collect();
+    // Higher first; an undefined Nash product (someone below its outside option)
+    // ranks below every defined one.
+    let key = |x: f64| if x.is_nan() { f64::NEG_INFINITY } else { x };
+    order.sort_by(|&a, &b| {
+        key(get(b, None, Metric::JointParticipation))
+            .total_cmp(&key(get(a, None, Metric::JointParticipation)))
+            .then(key(get(b, None, Metric::NashProduct)).total_cmp(&key(get(
+                a,
+                None,
+                Metric::NashProduct,
+            ))))
+            .then(a.cmp(&b))
+    });
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "\nfairness: alternatives ranked by P(every region participates), then the Nash product (participate: NPV ≥ outside option; Shapley gap: mean NPV − Shapley value)"
+    );
+    let _ = writeln!(
+        s,
+        "{:>2}  {}  {:>7}  {:>12}  {}  {:>10}  {:>11}  {:>11}",
+        "#",
+        pad("alternative", alt_width),
+        "P(all)",
+        "Nash product",
+        pad("region", region_width),
+        "mean NPV",
+        "Shapley gap",
+        "participate"
+    );
+    let number = |x: f64, width: usize, digits: usize| {
+        if x.is_nan() {
+            format!("{:>width$}", "–")
+        } else {
+            format!("{x:>width$.digits$}")
+        }
+    };
+    // The Nash product is in money^n: powers of ten read better.
+    let product = |x: f64| {
+        if x.is_nan() {
+            format!("{:>12}", "–")
+        } else {
+            format!("{x:>12.3e}")
+        }
+    };
+    for (rank, &a) in order.iter().enumerate() {
+        for (r, region) in scn.regions.iter().enumerate() {
+            let head = if r == 0 {
+                format!(
+                    "{:>2}  {}  {:>6.1}%  {}",
+                    rank + 1,
+                    pad(&scn.alternatives[a].name, alt_width),
+                    100.0 * get(a, None, Metric::JointParticipation),
+                    product(get(a, None, Metric::NashProduct))
+                )
+            } else {
+                " ".repeat(2 + 2 + alt_width + 2 + 7 + 2 + 12)
+            };
+            let _ = writeln!(
+                s,
+                "{head}  {}  {}  {}  {:>10.1}%",
+                pad(&region.id, region_width),
+                number(get(a, Some(r), Metric::Npv), 10, 1),
+                number(get(a, Some(r), Metric::ShapleyGap), 11, 1),
+                100.0 * get(a, Some(r), Metric::Participation)
+            );
+        }
+    }
+    if !table.coalitions {
+        let _ = writeln!(
+            s,
+            "(no Shapley values: this run computed no coalitions; --fairness on computes them)"
+        );
+    }
     s
 }
 

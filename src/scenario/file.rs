@@ -334,6 +334,9 @@ pub struct SimulationFile {
     /// Years simulated.
     #[serde(default = "default_horizon")]
     pub horizon: i64,
+    /// Whether runs compute the regions' coalitions (default: with at most 4 regions).
+    #[serde(default)]
+    pub fairness: Option<bool>,
 }
 
 impl Default for SimulationFile {
@@ -342,6 +345,7 @@ impl Default for SimulationFile {
             paths: default_paths(),
             seed: default_seed(),
             horizon: default_horizon(),
+            fairness: None,
         }
     }
 }

@@ -245,7 +245,15 @@ pub struct Simulation {
     pub seed: u64,
     /// Years simulated.
     pub horizon: u32,
+    /// Whether runs compute the regions' coalitions (Shapley values); `None`: when
+    /// there are at most [`FAIRNESS_DEFAULT_MAX_REGIONS`] regions. See
+    /// [`Scenario::fairness`].
+    pub fairness: Option<bool>,
 }
+
+/// Most regions for which runs compute the coalitions unless told otherwise: 2^n
+/// coalitions cost up to 2^(n−1) − 1 extra parks a path.
+pub const FAIRNESS_DEFAULT_MAX_REGIONS: usize = 4;
 
 /// Role of a region.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -793,6 +801,15 @@ impl Scenario {
     /// Number of regions.
     pub fn n_regions(&self) -> usize {
         self.regions.len()
+    }
+
+    /// Whether runs compute the regions' coalitions, their values and Shapley
+    /// values (`[simulation] fairness`, or `run --fairness`; by default when there
+    /// are at most [`FAIRNESS_DEFAULT_MAX_REGIONS`] regions).
+    pub fn fairness(&self) -> bool {
+        self.simulation
+            .fairness
+            .unwrap_or(self.regions.len() <= FAIRNESS_DEFAULT_MAX_REGIONS)
     }
 
     /// The dated change in force in year index `t`: the last one whose year is

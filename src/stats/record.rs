@@ -532,6 +532,17 @@ impl RecordStats {
         )
     }
 
+    /// The mean of the lowest share `alpha` of position `j`'s values and its
+    /// standard error ([`QuantileState::lower_tail`]); `None` when the position
+    /// keeps no quantiles or has no finite value.
+    pub fn lower_tail(&self, j: usize, alpha: f64) -> Option<(f64, f64)> {
+        let slot = &self.slots[self.slot_of[j]?];
+        let m = &self.moments[j];
+        let (min, max) = (m.min?, m.max?);
+        self.state_of(slot)
+            .lower_tail(alpha, slot.grid.as_ref(), min, max)
+    }
+
     /// The quantile state of position `j`, rebuilt from the flat tables (for
     /// tests and diagnostics).
     pub fn quantile_state(&self, j: usize) -> Option<QuantileState> {

@@ -59,6 +59,7 @@ pub(super) fn simulation(c: &mut Checker, sim: &SimulationFile) -> Simulation {
         paths: u64::try_from(sim.paths.max(1)).unwrap_or(1),
         seed: u64::try_from(sim.seed).unwrap_or(0),
         horizon,
+        fairness: sim.fairness,
     }
 }
 
@@ -97,6 +98,16 @@ pub(super) fn regions(c: &mut Checker, raw: &[RegionFile]) -> Regions {
                 format!(
                     "expected an id other than `{}`, which is a bearer keyword in [costs]",
                     r.id
+                ),
+            );
+        }
+        if ["all", "park"].contains(&r.id.as_str()) {
+            c.problem(
+                format!("{f}.id"),
+                format!(
+                    "expected an id other than `{}`, which the output files use in their region column for the {}",
+                    r.id,
+                    if r.id == "all" { "alternative as a whole" } else { "park" }
                 ),
             );
         }
@@ -307,7 +318,8 @@ mod tests {
             Simulation {
                 paths: 1,
                 seed: 0,
-                horizon: 1
+                horizon: 1,
+                fairness: None
             }
         );
     }
@@ -325,7 +337,8 @@ mod tests {
             Simulation {
                 paths: 5,
                 seed: 7,
-                horizon: MAX_HORIZON
+                horizon: MAX_HORIZON,
+                fairness: None
             }
         );
     }
