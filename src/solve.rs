@@ -34,10 +34,10 @@
 
 use std::collections::HashMap;
 
-use crate::engine::{self, EngineError, Layout, Observe, RunConfig};
-use crate::sampling::Value;
+use crate::engine::{self, EngineError, Observe, RunConfig};
+pub use crate::fairness::Estimate;
+use crate::fairness::{Metric, Table};
 use crate::scenario::Scenario;
-use crate::schema::RegionMetric;
 use crate::sharing::Formula;
 
 /// Points of a one-parameter grid, and of each finer grid around the best point.
@@ -52,22 +52,6 @@ pub const MAX_PASSES: usize = 12;
 /// Participation probability whose feasible range the zone of agreement shades
 /// when the target does not name one.
 pub const DEFAULT_PARTICIPATION: f64 = 0.9;
-
-/// A mean over the paths and its standard error (NaN when it cannot be computed).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Estimate {
-    /// The mean.
-    pub mean: f64,
-    /// Its standard error.
-    pub se: f64,
-}
-
-impl Estimate {
-    /// A number known exactly.
-    pub fn exact(x: f64) -> Estimate {
-        Estimate { mean: x, se: 0.0 }
-    }
-}
 
 /// What the solved split should achieve.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -423,14 +407,14 @@ pub struct RegionMetrics {
     pub benefit_to_contribution: Estimate,
     /// The region's Shapley value (None: not computed).
     pub shapley: Option<Estimate>,
-    /// Its expected outside option.
-    pub outside: Estimate,
+    /// Its expected outside option, E(NPV) − E(NPV − outside option) on the paths.
+    pub outside: f64,
 }
 
 impl RegionMetrics {
     /// E(NPV) − E(outside option).
     pub fn gain(&self) -> f64 {
-        self.npv.mean - self.outside.mean
+        self.npv.mean - self.outside
     }
 }
 
@@ -441,6 +425,9 @@ pub struct Metrics {
     pub regions: Vec<RegionMetrics>,
     /// P(every region participates) (None: not computed).
     pub joint: Option<Estimate>,
+    /// The Nash product with its (delta-method) standard error, as
+    /// [`crate::fairness`] computes it (None: not computed).
+    pub nash: Option<Estimate>,
 }
 
 impl Metrics {
@@ -585,33 +572,25 @@ pub trait Evaluate {
 const MEMORY_BUDGET: f64 = 2.0 * (1u64 << 30) as f64;
 
 /// Evaluates candidates with the engine: one run per pass, the candidates as the
-/// alternatives of a copy of the scenario.
+/// alternatives of a copy of the scenario, their metrics from its
+/// [`crate::fairness::Table`].
 #[derive(Debug)]
 pub struct EngineEvaluator<'a> {
     scn: &'a Scenario,
     alternative: usize,
     cfg: RunConfig,
-    outside: Vec<Estimate>,
     /// Engine runs so far.
     pub runs: usize,
 }
 
 impl<'a> EngineEvaluator<'a> {
-    /// Evaluates variants of alternative `alternative` of `scn` under `cfg`.
+    /// Evaluates variants of alternative `alternative` of `scn` under `cfg` (with
+    /// the coalitions, and so Shapley values, when `scn.fairness()`).
     pub fn new(scn: &'a Scenario, alternative: usize, cfg: RunConfig) -> EngineEvaluator<'a> {
-        let outside = scn
-            .regions
-            .iter()
-            .map(|r| match r.outside_option {
-                Value::Fixed(x) => Estimate::exact(x),
-                Value::Drawn(i) => Estimate::exact(scn.params.params()[i].dist.mean()),
-            })
-            .collect();
         EngineEvaluator {
             scn,
             alternative,
             cfg,
-            outside,
             runs: 0,
         }
     }
@@ -642,26 +621,29 @@ impl<'a> EngineEvaluator<'a> {
         let s = self.candidates_scenario(formulas);
         let state = engine::run(&s, &self.cfg, Observe::default(), &mut |_| {})?;
         self.runs += 1;
-        let layout: Layout = state.layout;
-        let get = |a: usize, r: usize, m: RegionMetric| {
-            let x = state.stats.summary(layout.region_metric(a, r, m));
-            Estimate {
-                mean: x.mean,
-                se: x.se,
-            }
+        let table = Table::from_run(&s, &state);
+        let undefined = Estimate {
+            mean: f64::NAN,
+            se: f64::NAN,
+            n: 0,
         };
+        let get = |a: usize, r: Option<usize>, m: Metric| table.get(a, r, m).unwrap_or(undefined);
         Ok((0..formulas.len())
             .map(|a| Metrics {
-                regions: (0..layout.regions)
-                    .map(|r| RegionMetrics {
-                        npv: get(a, r, RegionMetric::Npv),
-                        participation: get(a, r, RegionMetric::Participates),
-                        benefit_to_contribution: get(a, r, RegionMetric::BenefitToContribution),
-                        shapley: None,
-                        outside: self.outside[r],
+                regions: (0..s.regions.len())
+                    .map(|r| {
+                        let npv = get(a, Some(r), Metric::Npv);
+                        RegionMetrics {
+                            npv,
+                            participation: get(a, Some(r), Metric::Participation),
+                            benefit_to_contribution: get(a, Some(r), Metric::BenefitToContribution),
+                            shapley: table.coalitions.then(|| get(a, Some(r), Metric::Shapley)),
+                            outside: npv.mean - get(a, Some(r), Metric::Surplus).mean,
+                        }
                     })
                     .collect(),
-                joint: None,
+                joint: table.get(a, None, Metric::JointParticipation),
+                nash: table.get(a, None, Metric::NashProduct),
             })
             .collect())
     }
@@ -686,7 +668,7 @@ impl Evaluate for EngineEvaluator<'_> {
     }
 
     fn has_game(&self) -> bool {
-        false
+        self.scn.fairness()
     }
 }
 
@@ -1023,6 +1005,14 @@ mod tests {
     use super::*;
     use crate::sharing::{Period, Tranche};
 
+    fn exact(x: f64) -> Estimate {
+        Estimate {
+            mean: x,
+            se: 0.0,
+            n: 1,
+        }
+    }
+
     /// A game without an engine: region r's NPV is `base[r] + slope[r] · x_r`,
     /// with x_r the region's share (or the one parameter for other kinds), all
     /// exact; a region participates when its NPV is ≥ its outside option.
@@ -1050,19 +1040,18 @@ mod tests {
                         .map(|r| {
                             let npv = self.base[r] + self.slope[r] * x[r];
                             RegionMetrics {
-                                npv: Estimate::exact(npv),
-                                participation: Estimate::exact(f64::from(u8::from(
-                                    npv >= self.outside[r],
-                                ))),
-                                benefit_to_contribution: Estimate::exact(x[r] * 2.0),
+                                npv: exact(npv),
+                                participation: exact(f64::from(u8::from(npv >= self.outside[r]))),
+                                benefit_to_contribution: exact(x[r] * 2.0),
                                 shapley: None,
-                                outside: Estimate::exact(self.outside[r]),
+                                outside: self.outside[r],
                             }
                         })
                         .collect();
                     Metrics {
                         regions,
                         joint: None,
+                        nash: None,
                     }
                 })
                 .collect())

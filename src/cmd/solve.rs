@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use unicode_width::UnicodeWidthStr;
 
+use super::run::Switch;
 use enclave::chart::zone::{self, ZONE_FILE, ZONE_PNG, Zone};
 use enclave::engine::RunConfig;
 use enclave::output::{cell, write_atomic};
@@ -47,6 +48,10 @@ pub struct Args {
     /// Most worker threads `--threads` may ask for (default: 4 per core).
     #[arg(long, value_name = "N")]
     pub max_threads: Option<usize>,
+    /// Compute the coalitions and Shapley values (overrides [simulation] fairness;
+    /// default: on with at most 4 regions, and always for `--target shapley`).
+    #[arg(long, value_enum, value_name = "on|off")]
+    pub fairness: Option<Switch>,
 }
 
 /// File name of the candidates' table.
@@ -56,11 +61,10 @@ pub const SOLVED_TOML: &str = "solved.toml";
 
 /// Runs the solve and prints the solved formula and what it achieves.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
-    let loaded = match super::load_all(std::slice::from_ref(&args.scenario), false) {
+    let mut loaded = match super::load_all(std::slice::from_ref(&args.scenario), false) {
         Ok(mut l) => l.remove(0),
         Err(code) => return Ok(code),
     };
-    let scn = &loaded.scenario;
     let bad = |e: SolveError| {
         super::note(format_args!("error: {e}"));
         ExitCode::from(super::EXIT_BAD_INPUT)
@@ -73,6 +77,13 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         Ok(t) => t,
         Err(e) => return Ok(bad(e)),
     };
+    // The Shapley values need the coalitions: on for that target unless asked off.
+    match args.fairness {
+        Some(switch) => loaded.scenario.simulation.fairness = Some(switch == Switch::On),
+        None if target.needs_game() => loaded.scenario.simulation.fairness = Some(true),
+        None => {}
+    }
+    let scn = &loaded.scenario;
     let a = match solve::find_alternative(scn, &args.alternative) {
         Ok(a) => a,
         Err(e) => return Ok(bad(e)),
@@ -217,6 +228,7 @@ fn solve_csv(scn: &Scenario, s: &Solution) -> anyhow::Result<Vec<u8>> {
             "joint_participation",
             "joint_participation_se",
             "nash_product",
+            "nash_product_se",
             "feasible",
             "solution",
             "current",
@@ -242,6 +254,10 @@ fn solve_csv(scn: &Scenario, s: &Solution) -> anyhow::Result<Vec<u8>> {
             }
             row.extend(est(c.metrics.joint));
             row.push(c.metrics.nash_product().map_or(String::new(), cell));
+            row.push(match (c.metrics.nash_product(), c.metrics.nash) {
+                (Some(_), Some(e)) => cell(e.se),
+                _ => String::new(),
+            });
             row.push(c.score.feasible.to_string());
             row.push((i == s.best).to_string());
             row.push((i == s.current).to_string());
@@ -302,7 +318,7 @@ fn metrics_table(scn: &Scenario, m: &Metrics) -> String {
             "  {}  {:>20}  {:>16}  {:>20}  {:>15}  {:>20}",
             pad(&region.id, w),
             pm(x.npv, 2),
-            format!("{:.2}", x.outside.mean),
+            format!("{:.2}", x.outside),
             pct(x.participation),
             x.shapley.map_or("n/a".into(), |e| pm(e, 2)),
             pm(x.benefit_to_contribution, 3)
@@ -314,14 +330,12 @@ fn metrics_table(scn: &Scenario, m: &Metrics) -> String {
         m.joint
             .map_or("n/a (needs the fairness metrics)".into(), pct)
     );
-    let _ = writeln!(
-        s,
-        "  Nash product Π(E[NPV] − E[outside option]): {}",
-        m.nash_product().map_or(
-            "none: some region expects no more than its outside option".into(),
-            |p| format!("{p:.4e}")
-        )
-    );
+    let nash = match (m.nash_product(), m.nash) {
+        (None, _) => "none: some region expects no more than its outside option".into(),
+        (Some(p), Some(e)) if e.se.is_finite() => format!("{p:.4e} ± {:.4e}", e.se),
+        (Some(p), _) => format!("{p:.4e}"),
+    };
+    let _ = writeln!(s, "  Nash product Π(E[NPV] − E[outside option]): {nash}");
     s
 }
 
