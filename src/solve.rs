@@ -150,9 +150,9 @@ pub enum SolveError {
     /// A target that cannot be parsed.
     #[error("bad target: {0}")]
     Target(String),
-    /// The target needs metrics the evaluator does not compute.
+    /// The target needs the coalitions, which the run does not compute.
     #[error(
-        "the {0} target needs fairness metrics (Shapley values), which this build does not compute"
+        "the {0} target needs the regions' Shapley values, which need the coalitions: solve it with fairness on (--fairness on, or [simulation] fairness = true)"
     )]
     NeedsFairness(String),
     /// The engine failed.

@@ -606,3 +606,93 @@ fn tranche_thresholds_are_solved_together_and_no_zone_is_drawn() {
     let passes = all.iter().map(|r| num(r, "pass")).fold(0.0, f64::max);
     assert!((2.0..=12.0).contains(&passes), "{passes} passes");
 }
+
+#[test]
+fn shapley_gives_each_region_its_shapley_value() {
+    // Equal discount rates: the regions' NPVs add up to the same v(N) on every path
+    // under any fixed split, so the coalitions' values and the Shapley values do not
+    // depend on the split, and E(NPV_a) is linear in it: the solve must reach
+    // E(NPV_r) = φ_r for both regions (efficiency: Σ φ_r = v(N)), up to the grid.
+    let t = TestDir::new();
+    t.create("park.toml", &park(5.0, 15.0, 0.3));
+    let out = t.ok(&[
+        "solve",
+        "park.toml",
+        "--alternative",
+        "half",
+        "--target",
+        "shapley",
+        "--paths",
+        "300",
+    ]);
+    let all = rows(&t.read("out/one-firm-solve/solve.csv"));
+    let sol = solution(&t);
+    let total = num(&sol, "npv_a") + num(&sol, "npv_b");
+    for region in ["a", "b"] {
+        let phi = num(&sol, &format!("shapley_{region}"));
+        let npv = num(&sol, &format!("npv_{region}"));
+        assert!(
+            (npv - phi).abs() <= 2e-4 * total,
+            "{region}: {npv} vs {phi}"
+        );
+        for r in &all {
+            let other = num(r, &format!("shapley_{region}"));
+            assert!(
+                (other - phi).abs() <= 1e-9 * total,
+                "φ moved with the split"
+            );
+        }
+    }
+    assert!(String::from_utf8_lossy(&out.stdout).contains("target shapley"));
+    // Without the coalitions there are no Shapley values to aim at.
+    let e = bad_input(&t.cmd(&[
+        "solve",
+        "park.toml",
+        "--alternative",
+        "half",
+        "--target",
+        "shapley",
+        "--fairness",
+        "off",
+        "--paths",
+        "10",
+    ]));
+    assert!(
+        e.contains(
+            "error: the shapley target needs the regions' Shapley values, which need the coalitions"
+        ),
+        "{e}"
+    );
+}
+
+#[test]
+fn an_infeasible_target_shows_the_split_most_likely_to_be_accepted_by_all() {
+    // Outside options of 80 each against a random surplus of about 190: both accept
+    // together in about half the futures at best, below the 90% asked for.
+    let t = TestDir::new();
+    t.create("park.toml", &park(80.0, 80.0, 0.3));
+    let out = t.ok(&[
+        "solve",
+        "park.toml",
+        "--alternative",
+        "half",
+        "--target",
+        "participation:0.9",
+        "--paths",
+        "300",
+    ]);
+    let stdout = String::from_utf8(out.stdout).expect("UTF-8");
+    assert!(
+        stdout.contains("Shown: the split with the largest joint participation probability"),
+        "{stdout}"
+    );
+    let all = rows(&t.read("out/one-firm-solve/solve.csv"));
+    let best = all
+        .iter()
+        .map(|r| num(r, "joint_participation"))
+        .fold(0.0, f64::max);
+    let sol = solution(&t);
+    assert!(best > 0.1 && best < 0.9, "{best}");
+    assert!((num(&sol, "joint_participation") - best).abs() < 1e-12);
+    assert!(all.iter().all(|r| r["feasible"] == "false"));
+}
