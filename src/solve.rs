@@ -206,7 +206,8 @@ pub enum Space {
     /// `incremental`: the base, ≥ 0.
     Base,
     /// `schedule`: the year of cooperation in which the last period starts, in
-    /// `lo..=hi` (after the previous period's first year, within the horizon).
+    /// `lo..=hi` (after the previous period's first year, within the horizon or
+    /// up to where it starts now, if later).
     Switch {
         /// Earliest.
         lo: u32,
@@ -247,12 +248,14 @@ impl Space {
             )),
             Formula::Schedule { periods } if periods.len() >= 2 => {
                 let lo = periods[periods.len() - 2].first + 1;
-                if lo >= horizon {
+                // Up to the horizon, or to where the last period starts now.
+                let hi = horizon.max(periods[periods.len() - 1].first);
+                if lo >= hi {
                     return Err(none(&format!(
                         "is a `schedule` whose last period cannot start anywhere but year {lo} within the {horizon}-year horizon"
                     )));
                 }
-                Ok(Space::Switch { lo, hi: horizon })
+                Ok(Space::Switch { lo, hi })
             }
             Formula::Schedule { .. } => Err(none(
                 "is a `schedule` of one period, which has no switch year",
@@ -296,10 +299,7 @@ impl Space {
     /// The point `formula` is at (it must be of this space's kind).
     pub fn point_of(&self, formula: &Formula) -> Vec<f64> {
         match formula {
-            Formula::Fixed { shares } => {
-                let total: f64 = shares.iter().sum();
-                shares.iter().map(|s| s / total).collect()
-            }
+            Formula::Fixed { shares } => shares.clone(),
             Formula::GuaranteedReturn { rate, .. } => vec![*rate],
             Formula::Incremental { base, .. } => vec![*base],
             Formula::Schedule { periods } => {
@@ -717,9 +717,16 @@ impl Solution {
     }
 }
 
-/// The search: the candidates evaluated so far, keyed by their rounded point.
+/// A point's key: its coordinates' bits.
+fn key_of(p: &[f64]) -> Vec<u64> {
+    p.iter().map(|x| x.to_bits()).collect()
+}
+
+/// The search: the candidates evaluated so far, keyed by their point.
 struct Search<'e> {
     space: Space,
+    /// The formula's own point, evaluated as written (not rounded).
+    start: Vec<f64>,
     formula: Formula,
     target: Target,
     eval: &'e mut dyn Evaluate,
@@ -731,15 +738,20 @@ struct Search<'e> {
 impl Search<'_> {
     /// Evaluates the new ones among `points` (rounded, valid, not seen) in one
     /// pass; returns the indices of all of `points` that are valid.
-    fn pass(&mut self, points: &[Vec<f64>]) -> Result<Vec<usize>, SolveError> {
+    fn pass(&mut self, points: &[Vec<f64>]) -> Result<(), SolveError> {
         let mut fresh: Vec<Vec<f64>> = Vec::new();
         let mut keys = Vec::new();
         for p in points {
-            let p = self.space.round(p);
+            // The formula as written is evaluated as written; the others rounded.
+            let p = if key_of(p) == key_of(&self.start) {
+                p.clone()
+            } else {
+                self.space.round(p)
+            };
             if !self.space.valid(&p) {
                 continue;
             }
-            let key: Vec<u64> = p.iter().map(|x| x.to_bits()).collect();
+            let key = key_of(&p);
             if !self.seen.contains_key(&key) && !keys.contains(&key) {
                 fresh.push(p);
                 keys.push(key.clone());
@@ -768,13 +780,7 @@ impl Search<'_> {
                 });
             }
         }
-        Ok(points
-            .iter()
-            .filter_map(|p| {
-                let key: Vec<u64> = self.space.round(p).iter().map(|x| x.to_bits()).collect();
-                self.seen.get(&key).copied()
-            })
-            .collect())
+        Ok(())
     }
 
     /// The best candidate so far (the first of equals).
@@ -808,8 +814,10 @@ pub fn solve(
     if target.needs_game() && !eval.has_game() {
         return Err(SolveError::NeedsFairness(target.name()));
     }
+    let start = space.point_of(formula);
     let mut s = Search {
         space,
+        start: start.clone(),
         formula: formula.clone(),
         target,
         eval,
@@ -817,15 +825,13 @@ pub fn solve(
         seen: HashMap::new(),
         passes: 0,
     };
-    let start = space.round(&space.point_of(formula));
     if space.dims() == 1 {
         search_line(&mut s, &start)?;
     } else {
         search_compass(&mut s, &start)?;
     }
-    let current_key: Vec<u64> = start.iter().map(|x| x.to_bits()).collect();
     let best = s.best();
-    let current = s.seen.get(&current_key).copied().unwrap_or(best);
+    let current = s.seen.get(&key_of(&start)).copied().unwrap_or(best);
     Ok(Solution {
         space,
         target,
@@ -1213,10 +1219,27 @@ mod tests {
                 "{e}"
             );
         }
-        // A schedule whose last period can start no later than the horizon allows.
-        let e = Space::of("s", &schedule, 2)
-            .expect_err("no room")
-            .to_string();
+        // A last period that starts after the horizon may move back to it.
+        assert_eq!(
+            Space::of("s", &schedule, 8).ok(),
+            Some(Space::Switch { lo: 2, hi: 11 })
+        );
+        // One that starts in year 2 of a 2-year horizon has nowhere to go.
+        let early = Formula::Schedule {
+            periods: vec![
+                Period {
+                    first: 1,
+                    last: 1,
+                    formula: fixed(&[0.5, 0.5]),
+                },
+                Period {
+                    first: 2,
+                    last: 30,
+                    formula: fixed(&[0.0, 1.0]),
+                },
+            ],
+        };
+        let e = Space::of("s", &early, 2).expect_err("no room").to_string();
         assert!(e.contains("cannot start anywhere but year 2"), "{e}");
     }
 

@@ -387,7 +387,17 @@ fn the_printed_alternative_parses_back_and_gives_the_same_numbers() {
         "none",
         "-q",
     ]);
+    let all = rows(&t.read("out/one-firm-solve/solve.csv"));
+    let current: Vec<_> = all.iter().filter(|r| r["current"] == "true").collect();
+    assert_eq!(current.len(), 1, "one row is the formula as written");
     for region in ["a", "b"] {
+        // The formula as written gives what run gives for it.
+        let (npv, _) = summary(&t, "half", region, "npv");
+        let want = num(current[0], &format!("npv_{region}"));
+        assert!(
+            (npv - want).abs() <= 1e-9 * want.abs().max(1.0),
+            "{region}: {npv} vs {want}"
+        );
         let (npv, se) = summary(&t, "half (solved: nash)", region, "npv");
         let want = num(&sol, &format!("npv_{region}"));
         assert!(

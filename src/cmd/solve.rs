@@ -368,6 +368,13 @@ fn report(
         cfg.horizon,
         scn.money_label()
     );
+    if s.passes >= solve::MAX_PASSES {
+        let _ = writeln!(
+            out,
+            "the search stopped at its limit of {} passes: a finer split may do a little better",
+            solve::MAX_PASSES
+        );
+    }
     if !s.feasible() {
         let why = match s.target {
             Target::Participation(p) => format!(
