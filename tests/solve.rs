@@ -225,6 +225,19 @@ fn nash_and_participation_recover_the_hand_derived_split_of_a_deterministic_park
         let svg = t.read("out/one-firm-solve/zone.svg");
         roxmltree::Document::parse(&svg).expect("zone.svg is XML");
         assert!(svg.contains("Zone of agreement"));
+        let png = image::load_from_memory(&t.read_bytes("out/one-firm-solve/zone.png"))
+            .expect("zone.png decodes")
+            .to_rgb8();
+        assert_eq!(png.dimensions(), (1200, 640));
+        // The feasible range is shaded: many pixels of the shading's green tint.
+        let tinted = png
+            .pixels()
+            .filter(|p| {
+                let (r, g) = (i32::from(p[0]), i32::from(p[1]));
+                g > r + 10 && g > 200 && r > 180
+            })
+            .count();
+        assert!(tinted > 50_000, "{tinted} shaded pixels");
     }
 }
 
