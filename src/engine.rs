@@ -324,6 +324,9 @@ pub struct Estimate {
     pub firms_per_year: f64,
     /// Alternatives × regions evaluated per path-year.
     pub evaluations_per_year: f64,
+    /// Parks simulated a path: the park and, with fairness on, each coalition's
+    /// that holds the host.
+    pub parks: f64,
     /// Work units: path-years × (arrivals + firms + evaluations) a year; one unit
     /// is about one firm-year.
     pub work: f64,
@@ -347,7 +350,14 @@ pub fn estimate(scn: &Scenario, cfg: &RunConfig) -> Estimate {
     let arrivals = scn.arrival_bound(cfg.horizon).mean_rate();
     let initial: f64 = scn.initial.firms.iter().map(|g| f64::from(g.count)).sum();
     let firms = (arrivals * horizon).min(scn.capacity_bound()) + initial;
-    let evaluations = (layout.alternatives * layout.regions) as f64;
+    // Each coalition holding the host is one more park a path (docs/model.md §13).
+    let parks = if scn.fairness() {
+        (1u64 << (layout.regions - 1)) as f64
+    } else {
+        1.0
+    };
+    let evaluations =
+        (layout.alternatives * layout.regions) as f64 + (parks - 1.0) * layout.regions as f64;
     let batches = cfg.paths.div_ceil(BATCH_PATHS);
     let workers = resolve_threads(cfg.threads)
         .min(usize::try_from(batches).unwrap_or(usize::MAX))
@@ -359,7 +369,8 @@ pub fn estimate(scn: &Scenario, cfg: &RunConfig) -> Estimate {
         arrivals_per_year: arrivals,
         firms_per_year: firms,
         evaluations_per_year: evaluations,
-        work: paths * horizon * (arrivals + firms + evaluations),
+        parks,
+        work: paths * horizon * (parks * (arrivals + firms) + evaluations),
         workers,
         memory_bytes: (workers as f64 + 1.0) * stats + pilot + workers as f64 * firms * FIRM_BYTES,
     }

@@ -317,6 +317,25 @@ impl Table {
     }
 }
 
+/// The alternatives `0 … count − 1` best first: by the probability that every region
+/// participates, then by the Nash product (an undefined one, NaN, ranks below
+/// every defined one), then in file order.
+pub fn ranking(
+    count: usize,
+    joint: impl Fn(usize) -> f64,
+    nash: impl Fn(usize) -> f64,
+) -> Vec<usize> {
+    let key = |x: f64| if x.is_nan() { f64::NEG_INFINITY } else { x };
+    let mut order: Vec<usize> = (0..count).collect();
+    order.sort_by(|&a, &b| {
+        key(joint(b))
+            .total_cmp(&key(joint(a)))
+            .then(key(nash(b)).total_cmp(&key(nash(a))))
+            .then(a.cmp(&b))
+    });
+    order
+}
+
 /// The Nash product of alternative `a` from the means of the regions' surpluses,
 /// with its delta-method standard error.
 ///
@@ -370,6 +389,13 @@ fn nash(layout: &Layout, stats: &RecordStats, a: usize) -> Estimate {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn ranking_puts_joint_participation_first_then_the_nash_product() {
+        let joint = [0.3, 0.5, 0.5, 0.1, 0.5];
+        let nash = [9.0, f64::NAN, 2.0, 100.0, 3.0];
+        assert_eq!(ranking(5, |a| joint[a], |a| nash[a]), [4, 2, 1, 0, 3]);
+    }
 
     #[test]
     fn the_nash_product_s_error_counts_the_covariance_of_the_surpluses() {

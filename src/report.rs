@@ -189,6 +189,7 @@ pub fn html(res: &Results, charts: &[(Chart, String)]) -> String {
     );
 
     comparison(&mut h, res);
+    fairness(&mut h, res);
     for (chart, svg) in charts {
         let _ = write!(
             h,
@@ -307,6 +308,89 @@ fn comparison(h: &mut String, res: &Results) {
                     s(RegionMetric::PaybackYears),
                     res.run.paths
                 ),
+            );
+        }
+    }
+    h.push_str("</table>\n");
+}
+
+/// The fairness table: the alternatives best first by the chance that every region
+/// signs, then the Nash product, with each region's fair share and what it risks.
+fn fairness(h: &mut String, res: &Results) {
+    use crate::fairness::{Metric, ranking};
+    use crate::output::ALL_REGIONS;
+    let scn = &res.scenario;
+    let unit = escape(&scn.money_unit);
+    let get =
+        |a: usize, region: &str, m: Metric| res.fairness(&scn.alternatives[a].name, region, m);
+    let mean = |a: usize, region: &str, m: Metric| get(a, region, m).and_then(|r| r.mean);
+    let order = ranking(
+        scn.alternatives.len(),
+        |a| mean(a, ALL_REGIONS, Metric::JointParticipation).unwrap_or(f64::NAN),
+        |a| mean(a, ALL_REGIONS, Metric::NashProduct).unwrap_or(f64::NAN),
+    );
+    let _ = write!(
+        h,
+        "<h2>Which split is fair, and which would each side sign</h2>\n<p>Alternatives best first: by \
+         the chance that <b>every</b> region does at least as well as its outside option (then each \
+         would sign), then by the <b>Nash product</b> — the product of the regions' expected gains over \
+         their outside options, the bargain that splits the gains of cooperation evenly in the sense \
+         of Nash (empty when a region expects less than its outside option). The <b>Shapley value</b> \
+         is the average of what a region adds to each coalition of the others, on the same futures: \
+         the park of a coalition has only its members' contributions, and a coalition without the \
+         host has no land and gets its outside options (docs/model.md §13). The gap is the mean NPV \
+         less the Shapley value: above 0, the alternative gives the region more than its fair share. \
+         Benefit ÷ contribution compares the region's share of the benefits with its share of what \
+         was put in; CVaR 5% is the mean NPV over the worst 5% of futures. Money in {unit}; \
+         fairness.csv has every figure with its standard error.</p>\n"
+    );
+    if !res.run.coalitions {
+        h.push_str(
+            "<p class=\"few\">This run computed no coalitions (<code>--fairness off</code>, or more \
+             than four regions by default): the Shapley values and gaps are not shown.</p>\n",
+        );
+    }
+    h.push_str(
+        "<table>\n<tr><th>#</th><th>alternative</th><th>P(every region signs)</th><th>Nash product</th>\
+         <th>region</th><th>mean NPV</th><th>Shapley value</th><th>gap</th><th>P(signs)</th>\
+         <th>benefit ÷ contribution</th><th>CVaR 5%</th></tr>\n",
+    );
+    let paths = res.run.paths;
+    for (rank, &a) in order.iter().enumerate() {
+        for (r, region) in scn.regions.iter().enumerate() {
+            let m = |metric: Metric| mean(a, &region.id, metric);
+            // A ratio defined on fewer than half the futures describes a minority.
+            let ratio = get(a, &region.id, Metric::BenefitToContribution)
+                .filter(|row| 2 * row.n >= paths)
+                .and_then(|row| row.mean);
+            let c = region_colour(r);
+            let head = if r == 0 {
+                format!(
+                    "<td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>",
+                    rank + 1,
+                    escape(&scn.alternatives[a].name),
+                    percent(mean(a, ALL_REGIONS, Metric::JointParticipation)),
+                    mean(a, ALL_REGIONS, Metric::NashProduct)
+                        .map_or("–".into(), |x| format!("{x:.3e}"))
+                )
+            } else {
+                "<td></td><td></td><td></td><td></td>".to_owned()
+            };
+            let _ = writeln!(
+                h,
+                "<tr>{head}<td><span class=\"swatch\" style=\"background:rgb({},{},{})\"></span>{}</td>\
+                 <td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
+                 <td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                c.0,
+                c.1,
+                c.2,
+                escape(&region.name),
+                num(m(Metric::Npv), 1),
+                num(m(Metric::Shapley), 1),
+                num(m(Metric::ShapleyGap), 1),
+                percent(m(Metric::Participation)),
+                num(ratio, 2),
+                num(m(Metric::Cvar5), 1),
             );
         }
     }

@@ -196,6 +196,25 @@ pub struct QuantileRow {
     pub value: Option<f64>,
 }
 
+/// One row of `fairness.csv`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct FairnessRow {
+    /// Alternative name.
+    pub alternative: String,
+    /// Region id (`all` for the alternative as a whole).
+    pub region: String,
+    /// Metric name ([`crate::fairness::Metric::name`]).
+    pub metric: String,
+    /// Mean (None when undefined).
+    #[serde(deserialize_with = "finite_cell")]
+    pub mean: Option<f64>,
+    /// Standard error.
+    #[serde(deserialize_with = "finite_cell")]
+    pub se: Option<f64>,
+    /// Paths covered.
+    pub n: u64,
+}
+
 /// Everything a run left in its output folder.
 #[derive(Debug, Clone)]
 pub struct Results {
@@ -211,6 +230,8 @@ pub struct Results {
     pub timeseries: Vec<SeriesRow>,
     /// `distribution.csv`.
     pub distribution: Vec<QuantileRow>,
+    /// `fairness.csv`.
+    pub fairness: Vec<FairnessRow>,
 }
 
 fn read_csv<T: DeserializeOwned>(path: &Path) -> Result<Vec<T>, ResultsError> {
@@ -265,6 +286,7 @@ impl Results {
             summary: read_csv(&dir.join("summary.csv"))?,
             timeseries: read_csv(&dir.join("timeseries.csv"))?,
             distribution: read_csv(&dir.join("distribution.csv"))?,
+            fairness: read_csv(&dir.join("fairness.csv"))?,
         };
         results.check_measures()?;
         results.check_complete()?;
@@ -276,6 +298,19 @@ impl Results {
         self.summary
             .iter()
             .find(|r| r.alternative == alternative && r.region == region && r.metric == m.name())
+    }
+
+    /// The `fairness.csv` row of `metric` for one alternative and region (`all`:
+    /// the alternative as a whole).
+    pub fn fairness(
+        &self,
+        alternative: &str,
+        region: &str,
+        metric: crate::fairness::Metric,
+    ) -> Option<&FairnessRow> {
+        self.fairness.iter().find(|r| {
+            r.alternative == alternative && r.region == region && r.metric == metric.name()
+        })
     }
 
     /// The summary row of alternative metric `m` of one alternative.
@@ -412,7 +447,25 @@ impl Results {
             .iter()
             .map(|r| key(&r.alternative, &r.region, &format!("{},{}", r.metric, r.q)))
             .collect();
-        missing("distribution.csv", expected, found)
+        missing("distribution.csv", expected, found)?;
+
+        let mut expected = Vec::new();
+        for alt in &scn.alternatives {
+            for region in &scn.regions {
+                for m in crate::fairness::Metric::REGION {
+                    expected.push(key(&alt.name, &region.id, m.name()));
+                }
+            }
+            for m in crate::fairness::Metric::ALTERNATIVE {
+                expected.push(key(&alt.name, ALL_REGIONS, m.name()));
+            }
+        }
+        let found = self
+            .fairness
+            .iter()
+            .map(|r| key(&r.alternative, &r.region, &r.metric))
+            .collect();
+        missing("fairness.csv", expected, found)
     }
 
     /// Every row names a declared measure of the right kind.
@@ -449,6 +502,16 @@ impl Results {
         for r in &self.distribution {
             if RegionMetric::from_name(&r.metric).is_none() {
                 return Err(unknown("distribution.csv", "metric", &r.metric));
+            }
+        }
+        for r in &self.fairness {
+            let known = if r.region == ALL_REGIONS {
+                &crate::fairness::Metric::ALTERNATIVE[..]
+            } else {
+                &crate::fairness::Metric::REGION[..]
+            };
+            if !known.iter().any(|m| m.name() == r.metric) {
+                return Err(unknown("fairness.csv", "metric", &r.metric));
             }
         }
         Ok(())

@@ -336,7 +336,7 @@ fn expected_work_over_the_budget_is_refused() {
     let stderr = refused(&["run", "--paths", "100000000", "--out", "out"], &[]);
     assert_eq!(
         stderr,
-        "error: scenarios/jilin-zhejiang.toml: expected work of about 2.02e12 firm-years (100000000 paths × 30 years × (21.2 arrivals + 637 firms + 14 alternative-region evaluations) a year) is above the budget of 5.00e10; lower --paths or --horizon, or raise the budget with --max-work 2.0e12\n"
+        "error: scenarios/jilin-zhejiang.toml: expected work of about 4.00e12 firm-years (100000000 paths × 30 years × (2 parks (the park and its coalitions') × (21.2 arrivals + 637 firms) + 16 evaluations) a year) is above the budget of 5.00e10; lower --paths or --horizon, or raise the budget with --max-work 4.0e12\n"
     );
 }
 

@@ -576,13 +576,13 @@ fn an_unusable_out_fails_before_simulating() {
     let started = Instant::now();
     // A run this long would take minutes (and is within the work budget): the
     // error must come first.
-    let out = t.cmd(&["run", "--paths", "2000000", "--out", "file"]);
+    let out = t.cmd(&["run", "--paths", "1000000", "--out", "file"]);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         stderr(&out),
         "error: cannot create output folder file: File exists (os error 17)\n"
     );
-    let out = t.cmd(&["run", "--paths", "2000000", "--out", "file/sub"]);
+    let out = t.cmd(&["run", "--paths", "1000000", "--out", "file/sub"]);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         stderr(&out),
@@ -598,7 +598,7 @@ fn an_unusable_out_fails_before_simulating() {
         std::fs::create_dir(&ro).expect("ro");
         std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o555)).expect("chmod");
         if std::fs::create_dir(ro.join("probe")).is_err() {
-            let out = t.cmd(&["run", "--paths", "2000000", "--out", "ro"]);
+            let out = t.cmd(&["run", "--paths", "1000000", "--out", "ro"]);
             assert_eq!(out.status.code(), Some(1));
             assert_eq!(
                 stderr(&out),
@@ -611,7 +611,7 @@ fn an_unusable_out_fails_before_simulating() {
     // A folder nobody may write into, root included: sysfs refuses new folders.
     let sys = Path::new("/sys/fs");
     if sys.is_dir() && std::fs::create_dir(sys.join("enclave-probe")).is_err() {
-        let out = t.cmd(&["run", "--paths", "2000000", "--out", "/sys/fs"]);
+        let out = t.cmd(&["run", "--paths", "1000000", "--out", "/sys/fs"]);
         assert_eq!(out.status.code(), Some(1));
         let err = stderr(&out);
         assert!(

@@ -304,3 +304,114 @@ pub fn alternatives<DB: DrawingBackend>(
     }
     row_names(root, &npv, res, x0)
 }
+
+/// Each region's expected NPV (filled dot) against its Shapley value (ring), joined
+/// by the gap, and the probability that it participates (bars) with the
+/// probability that every region does (a black mark across the row).
+pub fn fairness<DB: DrawingBackend>(
+    chart_def: &Chart,
+    res: &Results,
+    root: &DrawingArea<DB, Shift>,
+) -> DrawResult {
+    use crate::fairness::Metric;
+    let scn = &res.scenario;
+    let (n_alt, n_reg) = (scn.alternatives.len(), scn.regions.len());
+    let get = |a: usize, region: &str, m: Metric| {
+        res.fairness(&scn.alternatives[a].name, region, m)
+            .and_then(|row| row.mean)
+    };
+    let mut lo = 0.0f64;
+    let mut hi = 0.0f64;
+    for a in 0..n_alt {
+        for region in &scn.regions {
+            for m in [Metric::Npv, Metric::Shapley] {
+                if let Some(v) = get(a, &region.id, m) {
+                    lo = lo.min(v);
+                    hi = hi.max(v);
+                }
+            }
+        }
+    }
+    let (x0, x1) = axis_range(lo, hi, 1.0, 0.06)?;
+
+    let area = header(root, &chart_def.title, scn)?;
+    let (w, _) = area.dim_in_pixel();
+    let (left, right) = area.split_horizontally(w * 68 / 100);
+    let mut values = row_axes(
+        &left,
+        (x0, x1),
+        n_alt,
+        (NAMES, 20),
+        8,
+        &|v| tick(*v),
+        &format!(
+            "expected NPV (dot) and Shapley value (ring) ({})",
+            money_label(scn)
+        ),
+    )?;
+    let mut sign = row_axes(
+        &right,
+        (0.0, 100.0),
+        n_alt,
+        (10, 30),
+        6,
+        &|v| format!("{v:.0}%"),
+        "P(NPV ≥ outside option); black: every region",
+    )?;
+    for a in 0..n_alt {
+        for (r, region) in scn.regions.iter().enumerate() {
+            let colour = region_colour(r);
+            let (y, half) = lane(a, r, n_alt, n_reg);
+            let npv = get(a, &region.id, Metric::Npv);
+            let shapley = get(a, &region.id, Metric::Shapley);
+            if let (Some(x), Some(phi)) = (npv, shapley) {
+                values
+                    .draw_series(std::iter::once(PathElement::new(
+                        vec![(x, y), (phi, y)],
+                        colour.stroke_width(3),
+                    )))
+                    .map_err(err)?;
+            }
+            if let Some(phi) = shapley {
+                values
+                    .draw_series(std::iter::once(Circle::new(
+                        (phi, y),
+                        7,
+                        colour.stroke_width(2),
+                    )))
+                    .map_err(err)?;
+            }
+            if let Some(x) = npv {
+                values
+                    .draw_series(std::iter::once(Circle::new((x, y), 6, colour.filled())))
+                    .map_err(err)?;
+            }
+            // Clamped, as every probability drawn (an edited CSV cannot push it out).
+            if let Some(p) = get(a, &region.id, Metric::Participation).map(|p| p.clamp(0.0, 1.0)) {
+                sign.draw_series(std::iter::once(Rectangle::new(
+                    [(0.0, y - half), (100.0 * p, y + half)],
+                    colour.mix(0.8).filled(),
+                )))
+                .map_err(err)?;
+                sign.draw_series(std::iter::once(Text::new(
+                    format!("{:.0}%", 100.0 * p),
+                    ((100.0 * p + 1.5).min(88.0), y),
+                    text(14).pos(Pos::new(HPos::Left, VPos::Center)),
+                )))
+                .map_err(err)?;
+            }
+        }
+        if let Some(p) = get(a, crate::output::ALL_REGIONS, Metric::JointParticipation)
+            .map(|p| p.clamp(0.0, 1.0))
+        {
+            let top = (n_alt - a) as f64 - 0.08;
+            let bottom = (n_alt - a - 1) as f64 + 0.08;
+            sign.draw_series(std::iter::once(PathElement::new(
+                vec![(100.0 * p, bottom), (100.0 * p, top)],
+                BLACK.stroke_width(3),
+            )))
+            .map_err(err)?;
+        }
+    }
+    row_names(root, &values, res, x0)
+}

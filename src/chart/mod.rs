@@ -89,6 +89,9 @@ pub enum ChartKind {
     NpvDistribution,
     /// Expected NPV with 90% intervals, and P(NPV < 0), per alternative and region.
     Alternatives,
+    /// Expected NPV against the Shapley value, and participation, per alternative
+    /// and region.
+    Fairness,
     /// Cumulative cash flow fans of every region under one alternative (its index).
     CashFlowFan(usize),
     /// The park: firms, occupancy and the local retained tax pool over the years.
@@ -137,6 +140,21 @@ pub fn charts(res: &Results) -> Vec<Chart> {
                 90% interval of its futures (P5 to P95). Right: the share of futures in which the \
                 region's NPV is negative. An alternative every region would sign has dots right \
                 of zero and short bars on the right."
+                .into(),
+            size: (WIDTH, 160 + n_alt * band),
+        },
+        Chart {
+            kind: ChartKind::Fairness,
+            stem: "fairness".into(),
+            title: format!("Fair shares: expected NPV against the Shapley value ({unit}), and who would sign"),
+            how_to_read: "Left: each region's expected NPV under the alternative (dot) and its \
+                Shapley value (ring): the average of what the region adds to every coalition of the \
+                other regions, what a fair split would give it. A dot right of its ring means \
+                the alternative gives the region more than its fair share; the line between them \
+                is the gap. Right: the share of futures in which the region does at least as well \
+                as its outside option (it would sign), and, as a black mark, the share in which \
+                every region does. Without coalitions in the run (--fairness off) only the dots \
+                are drawn."
                 .into(),
             size: (WIDTH, 160 + n_alt * band),
         },
@@ -214,6 +232,7 @@ fn draw<DB: DrawingBackend>(
     match chart.kind {
         ChartKind::NpvDistribution => distribution::npv_distribution(chart, res, root),
         ChartKind::Alternatives => distribution::alternatives(chart, res, root),
+        ChartKind::Fairness => distribution::fairness(chart, res, root),
         ChartKind::CashFlowFan(a) => fan::cash_flow(chart, res, a, root),
         ChartKind::Park => fan::park(chart, res, root),
     }

@@ -46,7 +46,8 @@ pub struct Args {
     #[arg(long, value_name = "N")]
     pub max_threads: Option<usize>,
     /// Most work a run may be expected to take, in firm-years (paths × horizon ×
-    /// (arrivals + firms + alternatives × regions) a year); refused before it starts.
+    /// (parks × (arrivals + firms) + evaluations) a year, with one park per
+    /// coalition holding the host when fairness is on); refused before it starts.
     #[arg(long, value_name = "UNITS", default_value_t = DEFAULT_MAX_WORK, value_parser = parse_budget)]
     pub max_work: f64,
     /// Most memory a run's statistics may be expected to take, e.g. 4G or 512M;
@@ -74,9 +75,9 @@ pub struct Args {
     pub force: bool,
 }
 
-/// Default `--max-work`: 250 times the reference scenario's 10,000 paths, which
-/// are estimated at 2·10^8 units (the estimate is an upper bound: they simulate
-/// 2·10^7 firm-years, in 2.5 s on two cores).
+/// Default `--max-work`: 125 times the reference scenario's 10,000 paths with its
+/// coalition (two parks a path), which are estimated at 4·10^8 units (the estimate
+/// is an upper bound: each park simulates 2·10^7 firm-years).
 pub const DEFAULT_MAX_WORK: f64 = 5e10;
 
 /// Worker threads allowed per core unless `--max-threads` says otherwise.
@@ -335,11 +336,16 @@ fn refusals(args: &Args, loaded: &[super::Loaded]) -> Vec<String> {
         let e = engine::estimate(scn, &cfg);
         if e.work.is_nan() || e.work > args.max_work {
             out.push(format!(
-                "{}: expected work of about {:.2e} firm-years ({} paths × {} years × ({:.1} arrivals + {:.0} firms + {} alternative-region evaluations) a year) is above the budget of {:.2e}; lower --paths or --horizon, or raise the budget with --max-work {:.1e}",
+                "{}: expected work of about {:.2e} firm-years ({} paths × {} years × ({} × ({:.1} arrivals + {:.0} firms) + {} evaluations) a year) is above the budget of {:.2e}; lower --paths or --horizon, or raise the budget with --max-work {:.1e}",
                 l.file,
                 e.work,
                 cfg.paths,
                 cfg.horizon,
+                if e.parks > 1.0 {
+                    format!("{} parks (the park and its coalitions')", e.parks)
+                } else {
+                    "1 park".to_owned()
+                },
                 e.arrivals_per_year,
                 e.firms_per_year,
                 e.evaluations_per_year,
@@ -571,20 +577,11 @@ fn fairness_ranking(
     let table = Table::from_run(scn, state);
     let get =
         |a: usize, r: Option<usize>, m: Metric| table.get(a, r, m).map_or(f64::NAN, |e| e.mean);
-    let mut order: Vec<usize> = (0..scn.alternatives.len()).collect();
-    // Higher first; an undefined Nash product (someone below its outside option)
-    // ranks below every defined one.
-    let key = |x: f64| if x.is_nan() { f64::NEG_INFINITY } else { x };
-    order.sort_by(|&a, &b| {
-        key(get(b, None, Metric::JointParticipation))
-            .total_cmp(&key(get(a, None, Metric::JointParticipation)))
-            .then(key(get(b, None, Metric::NashProduct)).total_cmp(&key(get(
-                a,
-                None,
-                Metric::NashProduct,
-            ))))
-            .then(a.cmp(&b))
-    });
+    let order = enclave::fairness::ranking(
+        scn.alternatives.len(),
+        |a| get(a, None, Metric::JointParticipation),
+        |a| get(a, None, Metric::NashProduct),
+    );
     let mut s = String::new();
     let _ = writeln!(
         s,
