@@ -154,7 +154,7 @@ fn check_all_charts(dir: &Path) {
     let res = load(dir);
     let scn = &res.scenario;
     let charts = chart::charts(&res);
-    assert_eq!(charts.len(), 3 + scn.alternatives.len(), "{}", scn.id);
+    assert_eq!(charts.len(), 4 + scn.alternatives.len(), "{}", scn.id);
     let charts_dir = dir.join("charts");
     let mut expected_files = BTreeSet::new();
     for c in &charts {
@@ -226,7 +226,10 @@ fn check_all_charts(dir: &Path) {
                 );
             }
         }
-        if matches!(c.kind, ChartKind::NpvDistribution | ChartKind::Alternatives) {
+        if matches!(
+            c.kind,
+            ChartKind::NpvDistribution | ChartKind::Alternatives | ChartKind::Fairness
+        ) {
             for alt in &scn.alternatives {
                 assert!(
                     texts.contains(&alt.name),
@@ -307,6 +310,7 @@ fn charts_without_data_fail_the_ink_threshold() {
     res.summary.clear();
     res.timeseries.clear();
     res.distribution.clear();
+    res.fairness.clear();
     for c in chart::charts(&res) {
         let img = decode(
             &chart::render_png(&c, &res).unwrap_or_else(|e| panic!("{}: {e}", c.stem)),
@@ -822,6 +826,10 @@ fn scaled_to(res: &Results, top: f64) -> Results {
     }
     for q in &mut res.distribution {
         scale(&mut q.value);
+    }
+    // Probabilities among them too: charts clamp those into [0, 1].
+    for f in &mut res.fairness {
+        scale(&mut f.mean);
     }
     res
 }
