@@ -506,6 +506,11 @@ impl std::fmt::Display for BadResult {
 }
 
 /// One worker's reusable buffers.
+///
+/// The coalitions' parks are built on the first path of a scenario and kept while
+/// the scenario has the same hash and id: a caller that changes a scenario in place
+/// (other than its alternatives, which the coalitions do not use) and runs it again
+/// takes a new scratch. The engine takes one per worker and run.
 #[derive(Debug, Clone, Default)]
 pub struct PathScratch {
     /// The economy's buffers.

@@ -211,6 +211,72 @@ pub fn npv_distribution<DB: DrawingBackend>(
     row_names(root, &chart, res, x0)
 }
 
+/// The axes of a comparison panel: alternatives as rows.
+type RowAxes<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// A comparison chart: under the title and legend, a money panel (`x`, 68% of the
+/// width, alternatives named on its left) and a percentage panel, which `draw`
+/// fills.
+fn money_and_percent<DB: DrawingBackend>(
+    chart_def: &Chart,
+    res: &Results,
+    root: &DrawingArea<DB, Shift>,
+    x: (f64, f64),
+    descriptions: (&str, &str),
+    draw: impl FnOnce(&mut RowAxes<'_, DB>, &mut RowAxes<'_, DB>) -> DrawResult,
+) -> DrawResult {
+    let n_alt = res.scenario.alternatives.len();
+    let area = header(root, &chart_def.title, &res.scenario)?;
+    let (w, _) = area.dim_in_pixel();
+    let (left, right) = area.split_horizontally(w * 68 / 100);
+    let mut money = row_axes(
+        &left,
+        x,
+        n_alt,
+        (NAMES, 20),
+        8,
+        &|v| tick(*v),
+        descriptions.0,
+    )?;
+    let mut percent = row_axes(
+        &right,
+        (0.0, 100.0),
+        n_alt,
+        (10, 30),
+        6,
+        &|v| format!("{v:.0}%"),
+        descriptions.1,
+    )?;
+    draw(&mut money, &mut percent)?;
+    row_names(root, &money, res, x.0)
+}
+
+/// A region's bar of probability `p` in its lane (`y` ± `half`), labelled. The
+/// probability is clamped into [0, 1] so that no value, however it was edited in a
+/// CSV file, maps outside the drawing (plotters' pixel arithmetic overflows).
+fn probability_bar<DB: DrawingBackend>(
+    chart: &mut RowAxes<'_, DB>,
+    (y, half): (f64, f64),
+    p: f64,
+    colour: RGBColor,
+) -> DrawResult {
+    let p = p.clamp(0.0, 1.0);
+    chart
+        .draw_series(std::iter::once(Rectangle::new(
+            [(0.0, y - half), (100.0 * p, y + half)],
+            colour.mix(0.8).filled(),
+        )))
+        .map_err(err)?;
+    chart
+        .draw_series(std::iter::once(Text::new(
+            format!("{:.0}%", 100.0 * p),
+            ((100.0 * p + 1.5).min(88.0), y),
+            text(14).pos(Pos::new(HPos::Left, VPos::Center)),
+        )))
+        .map_err(err)?;
+    Ok(())
+}
+
 /// Expected NPV with its 90% interval (left) and P(NPV < 0) (right), per
 /// alternative and region.
 pub fn alternatives<DB: DrawingBackend>(
@@ -235,74 +301,51 @@ pub fn alternatives<DB: DrawingBackend>(
             }
         }
     }
-    let (x0, x1) = axis_range(lo, hi, 1.0, 0.04)?;
-
-    let area = header(root, &chart_def.title, scn)?;
-    let (w, _) = area.dim_in_pixel();
-    let (left, right) = area.split_horizontally(w * 68 / 100);
-    let mut npv = row_axes(
-        &left,
-        (x0, x1),
-        n_alt,
-        (NAMES, 20),
-        8,
-        &|v| tick(*v),
-        &format!("expected NPV and 90% interval ({})", money_label(scn)),
-    )?;
-    let mut risk = row_axes(
-        &right,
-        (0.0, 100.0),
-        n_alt,
-        (10, 30),
-        6,
-        &|v| format!("{v:.0}%"),
-        "P(NPV < 0)",
-    )?;
-    for a in 0..n_alt {
-        for r in 0..n_reg {
-            let colour = region_colour(r);
-            let (y, half) = lane(a, r, n_alt, n_reg);
-            if let Some(s) = get(a, r, RegionMetric::Npv) {
-                if let (Some(p05), Some(p95)) = (s.p05, s.p95) {
-                    npv.draw_series(std::iter::once(PathElement::new(
-                        vec![(p05, y), (p95, y)],
-                        colour.stroke_width(3),
-                    )))
-                    .map_err(err)?;
-                    for v in [p05, p95] {
-                        npv.draw_series(std::iter::once(PathElement::new(
-                            vec![(v, y - half * 0.6), (v, y + half * 0.6)],
-                            colour.stroke_width(2),
-                        )))
-                        .map_err(err)?;
+    let x = axis_range(lo, hi, 1.0, 0.04)?;
+    let npv_desc = format!("expected NPV and 90% interval ({})", money_label(scn));
+    money_and_percent(
+        chart_def,
+        res,
+        root,
+        x,
+        (&npv_desc, "P(NPV < 0)"),
+        |npv, risk| {
+            for a in 0..n_alt {
+                for r in 0..n_reg {
+                    let colour = region_colour(r);
+                    let (y, half) = lane(a, r, n_alt, n_reg);
+                    if let Some(s) = get(a, r, RegionMetric::Npv) {
+                        if let (Some(p05), Some(p95)) = (s.p05, s.p95) {
+                            npv.draw_series(std::iter::once(PathElement::new(
+                                vec![(p05, y), (p95, y)],
+                                colour.stroke_width(3),
+                            )))
+                            .map_err(err)?;
+                            for v in [p05, p95] {
+                                npv.draw_series(std::iter::once(PathElement::new(
+                                    vec![(v, y - half * 0.6), (v, y + half * 0.6)],
+                                    colour.stroke_width(2),
+                                )))
+                                .map_err(err)?;
+                            }
+                        }
+                        if let Some(mean) = s.mean {
+                            npv.draw_series(std::iter::once(Circle::new(
+                                (mean, y),
+                                6,
+                                colour.filled(),
+                            )))
+                            .map_err(err)?;
+                        }
+                    }
+                    if let Some(p) = get(a, r, RegionMetric::NpvNegative).and_then(|s| s.mean) {
+                        probability_bar(risk, (y, half), p, colour)?;
                     }
                 }
-                if let Some(mean) = s.mean {
-                    npv.draw_series(std::iter::once(Circle::new((mean, y), 6, colour.filled())))
-                        .map_err(err)?;
-                }
             }
-            // A probability; clamped so that no value, however it was edited in a CSV
-            // file, maps outside the drawing (plotters' pixel arithmetic overflows).
-            if let Some(p) = get(a, r, RegionMetric::NpvNegative)
-                .and_then(|s| s.mean)
-                .map(|p| p.clamp(0.0, 1.0))
-            {
-                risk.draw_series(std::iter::once(Rectangle::new(
-                    [(0.0, y - half), (100.0 * p, y + half)],
-                    colour.mix(0.8).filled(),
-                )))
-                .map_err(err)?;
-                risk.draw_series(std::iter::once(Text::new(
-                    format!("{:.0}%", 100.0 * p),
-                    ((100.0 * p + 1.5).min(88.0), y),
-                    text(14).pos(Pos::new(HPos::Left, VPos::Center)),
-                )))
-                .map_err(err)?;
-            }
-        }
-    }
-    row_names(root, &npv, res, x0)
+            Ok(())
+        },
+    )
 }
 
 /// Each region's expected NPV (filled dot) against its Shapley value (ring), joined
@@ -332,86 +375,59 @@ pub fn fairness<DB: DrawingBackend>(
             }
         }
     }
-    let (x0, x1) = axis_range(lo, hi, 1.0, 0.06)?;
-
-    let area = header(root, &chart_def.title, scn)?;
-    let (w, _) = area.dim_in_pixel();
-    let (left, right) = area.split_horizontally(w * 68 / 100);
-    let mut values = row_axes(
-        &left,
-        (x0, x1),
-        n_alt,
-        (NAMES, 20),
-        8,
-        &|v| tick(*v),
-        &format!(
-            "expected NPV (dot) and Shapley value (ring) ({})",
-            money_label(scn)
-        ),
-    )?;
-    let mut sign = row_axes(
-        &right,
-        (0.0, 100.0),
-        n_alt,
-        (10, 30),
-        6,
-        &|v| format!("{v:.0}%"),
+    let x = axis_range(lo, hi, 1.0, 0.06)?;
+    let values_desc = format!(
+        "expected NPV (dot) and Shapley value (ring) ({})",
+        money_label(scn)
+    );
+    let descriptions = (
+        values_desc.as_str(),
         "P(NPV ≥ outside option); black: every region",
-    )?;
-    for a in 0..n_alt {
-        for (r, region) in scn.regions.iter().enumerate() {
-            let colour = region_colour(r);
-            let (y, half) = lane(a, r, n_alt, n_reg);
-            let npv = get(a, &region.id, Metric::Npv);
-            let shapley = get(a, &region.id, Metric::Shapley);
-            if let (Some(x), Some(phi)) = (npv, shapley) {
-                values
-                    .draw_series(std::iter::once(PathElement::new(
-                        vec![(x, y), (phi, y)],
-                        colour.stroke_width(3),
-                    )))
-                    .map_err(err)?;
+    );
+    money_and_percent(chart_def, res, root, x, descriptions, |values, sign| {
+        for a in 0..n_alt {
+            for (r, region) in scn.regions.iter().enumerate() {
+                let colour = region_colour(r);
+                let (y, half) = lane(a, r, n_alt, n_reg);
+                let npv = get(a, &region.id, Metric::Npv);
+                let shapley = get(a, &region.id, Metric::Shapley);
+                if let (Some(x), Some(phi)) = (npv, shapley) {
+                    values
+                        .draw_series(std::iter::once(PathElement::new(
+                            vec![(x, y), (phi, y)],
+                            colour.stroke_width(3),
+                        )))
+                        .map_err(err)?;
+                }
+                if let Some(phi) = shapley {
+                    values
+                        .draw_series(std::iter::once(Circle::new(
+                            (phi, y),
+                            7,
+                            colour.stroke_width(2),
+                        )))
+                        .map_err(err)?;
+                }
+                if let Some(x) = npv {
+                    values
+                        .draw_series(std::iter::once(Circle::new((x, y), 6, colour.filled())))
+                        .map_err(err)?;
+                }
+                if let Some(p) = get(a, &region.id, Metric::Participation) {
+                    probability_bar(sign, (y, half), p, colour)?;
+                }
             }
-            if let Some(phi) = shapley {
-                values
-                    .draw_series(std::iter::once(Circle::new(
-                        (phi, y),
-                        7,
-                        colour.stroke_width(2),
-                    )))
-                    .map_err(err)?;
-            }
-            if let Some(x) = npv {
-                values
-                    .draw_series(std::iter::once(Circle::new((x, y), 6, colour.filled())))
-                    .map_err(err)?;
-            }
-            // Clamped, as every probability drawn (an edited CSV cannot push it out).
-            if let Some(p) = get(a, &region.id, Metric::Participation).map(|p| p.clamp(0.0, 1.0)) {
-                sign.draw_series(std::iter::once(Rectangle::new(
-                    [(0.0, y - half), (100.0 * p, y + half)],
-                    colour.mix(0.8).filled(),
-                )))
-                .map_err(err)?;
-                sign.draw_series(std::iter::once(Text::new(
-                    format!("{:.0}%", 100.0 * p),
-                    ((100.0 * p + 1.5).min(88.0), y),
-                    text(14).pos(Pos::new(HPos::Left, VPos::Center)),
+            let joint = get(a, crate::output::ALL_REGIONS, Metric::JointParticipation);
+            if let Some(p) = joint.map(|p| p.clamp(0.0, 1.0)) {
+                let top = (n_alt - a) as f64 - 0.08;
+                let bottom = (n_alt - a - 1) as f64 + 0.08;
+                sign.draw_series(std::iter::once(PathElement::new(
+                    vec![(100.0 * p, bottom), (100.0 * p, top)],
+                    BLACK.stroke_width(3),
                 )))
                 .map_err(err)?;
             }
         }
-        if let Some(p) = get(a, crate::output::ALL_REGIONS, Metric::JointParticipation)
-            .map(|p| p.clamp(0.0, 1.0))
-        {
-            let top = (n_alt - a) as f64 - 0.08;
-            let bottom = (n_alt - a - 1) as f64 + 0.08;
-            sign.draw_series(std::iter::once(PathElement::new(
-                vec![(100.0 * p, bottom), (100.0 * p, top)],
-                BLACK.stroke_width(3),
-            )))
-            .map_err(err)?;
-        }
-    }
-    row_names(root, &values, res, x0)
+        Ok(())
+    })
 }
