@@ -109,6 +109,21 @@ fn park(out_a: f64, out_b: f64, sigma: f64) -> String {
         .replace("VOLATILITY", &sigma.to_string())
 }
 
+/// `enclave solve park.toml --alternative ALTERNATIVE --target TARGET --paths PATHS`
+/// in `t`, which must succeed.
+fn solve(t: &TestDir, alternative: &str, target: &str, paths: &str) -> std::process::Output {
+    t.ok(&[
+        "solve",
+        "park.toml",
+        "--alternative",
+        alternative,
+        "--target",
+        target,
+        "--paths",
+        paths,
+    ])
+}
+
 /// The rows of a CSV file as maps from column to cell.
 fn rows(text: &str) -> Vec<HashMap<String, String>> {
     let mut r = csv::Reader::from_reader(text.as_bytes());
@@ -195,16 +210,7 @@ fn nash_and_participation_recover_the_hand_derived_split_of_a_deterministic_park
     // feasible with probability 1; the balanced one (largest smallest gain) is again
     // where the gains are equal.
     for target in ["nash", "participation:0.9"] {
-        t.ok(&[
-            "solve",
-            "park.toml",
-            "--alternative",
-            "half",
-            "--target",
-            target,
-            "--paths",
-            "200",
-        ]);
+        solve(&t, "half", target, "200");
         let sol = solution(&t);
         let s = num(&sol, "share_a");
         // Shares are rounded to 1e-4; the last grid is finer.
@@ -266,16 +272,7 @@ fn proportional_recovers_the_split_that_matches_benefit_shares_to_contribution_s
     let (q0, _) = summary(&t, "all to b", "a", "benefit_to_contribution");
     let (beta1, beta0) = (q1 * c, q0 * c);
     let want = (c - beta0) / (beta1 - beta0);
-    t.ok(&[
-        "solve",
-        "park.toml",
-        "--alternative",
-        "half",
-        "--target",
-        "proportional",
-        "--paths",
-        "200",
-    ]);
+    solve(&t, "half", "proportional", "200");
     let sol = solution(&t);
     assert!(
         (num(&sol, "share_a") - want).abs() <= 1e-4,
@@ -299,16 +296,7 @@ fn nash_with_a_random_park_gives_each_its_outside_option_plus_half_the_surplus()
     // expectations is s* = (E[B0] − E[A0] + E[T] + o_a − o_b) / (2 E[T]).
     let t = TestDir::new();
     t.create("park.toml", &park(5.0, 15.0, 0.3));
-    t.ok(&[
-        "solve",
-        "park.toml",
-        "--alternative",
-        "half",
-        "--target",
-        "nash",
-        "--paths",
-        "400",
-    ]);
+    solve(&t, "half", "nash", "400");
     let sol = solution(&t);
     let s = num(&sol, "share_a");
     // On its own paths the solve halves the surplus up to the grid's resolution.
@@ -373,16 +361,7 @@ fn the_printed_alternative_parses_back_and_gives_the_same_numbers() {
     let t = TestDir::new();
     let text = park(5.0, 15.0, 0.3);
     t.create("park.toml", &text);
-    let out = t.ok(&[
-        "solve",
-        "park.toml",
-        "--alternative",
-        "half",
-        "--target",
-        "nash",
-        "--paths",
-        "300",
-    ]);
+    let out = solve(&t, "half", "nash", "300");
     let stdout = String::from_utf8(out.stdout).expect("UTF-8");
     let snippet = t.read("out/one-firm-solve/solved.toml");
     assert!(stdout.contains(&snippet), "the snippet is printed");
@@ -429,16 +408,7 @@ fn a_schedule_switch_year_is_searched_over_whole_years() {
         "[[sharing]]\nname = \"switch\"\n[sharing.tax]\nkind = \"schedule\"\n[[sharing.tax.periods]]\nyears = [1, 3]\nshares = { a = 1.0, b = 0.0 }\n[[sharing.tax.periods]]\ncalendar_years = [2023, 2040]\nshares = { a = 0.0, b = 1.0 }\n\n[[sharing]]\nname = \"by equity\"",
     );
     t.create("park.toml", &text);
-    let out = t.ok(&[
-        "solve",
-        "park.toml",
-        "--alternative",
-        "switch",
-        "--target",
-        "nash",
-        "--paths",
-        "100",
-    ]);
+    let out = solve(&t, "switch", "nash", "100");
     let stdout = String::from_utf8(out.stdout).expect("UTF-8");
     let all = rows(&t.read("out/one-firm-solve/solve.csv"));
     // Years 2 to 8 of the horizon, each once.
@@ -547,16 +517,7 @@ fn an_incremental_base_is_solved_by_hand() {
         want > 1.0 && want < total / d,
         "an interior base below the pool: {want}"
     );
-    let out = t.ok(&[
-        "solve",
-        "park.toml",
-        "--alternative",
-        "base",
-        "--target",
-        "nash",
-        "--paths",
-        "100",
-    ]);
+    let out = solve(&t, "base", "nash", "100");
     let sol = solution(&t);
     // The base is written to 4 significant digits.
     let got = num(&sol, "base");
@@ -575,16 +536,7 @@ fn tranche_thresholds_are_solved_together_and_no_zone_is_drawn() {
         "[sharing.tax]\nkind = \"tiered\"\n[[sharing.tax.tranches]]\nup_to = 5\nshares = { a = 1.0, b = 0.0 }\n[[sharing.tax.tranches]]\nup_to = 10\nshares = { a = 0.5, b = 0.5 }\n[[sharing.tax.tranches]]\nshares = { a = 0.0, b = 1.0 }",
     );
     t.create("park.toml", &text);
-    let out = t.ok(&[
-        "solve",
-        "park.toml",
-        "--alternative",
-        "tiers",
-        "--target",
-        "nash",
-        "--paths",
-        "100",
-    ]);
+    let out = solve(&t, "tiers", "nash", "100");
     let stdout = String::from_utf8(out.stdout).expect("UTF-8");
     assert!(
         stdout.contains("zone of agreement: not drawn, the formula has 2 free parameters"),
@@ -609,16 +561,7 @@ fn shapley_gives_each_region_its_shapley_value() {
     // E(NPV_r) = φ_r for both regions (efficiency: Σ φ_r = v(N)), up to the grid.
     let t = TestDir::new();
     t.create("park.toml", &park(5.0, 15.0, 0.3));
-    let out = t.ok(&[
-        "solve",
-        "park.toml",
-        "--alternative",
-        "half",
-        "--target",
-        "shapley",
-        "--paths",
-        "300",
-    ]);
+    let out = solve(&t, "half", "shapley", "300");
     let all = rows(&t.read("out/one-firm-solve/solve.csv"));
     let sol = solution(&t);
     let total = num(&sol, "npv_a") + num(&sol, "npv_b");
@@ -665,16 +608,7 @@ fn shapley_gives_each_region_its_shapley_value() {
 fn infeasible(outside: f64, spread: f64, paths: &str) -> HashMap<String, String> {
     let t = TestDir::new();
     t.create("park.toml", &park(outside, outside, spread));
-    let out = t.ok(&[
-        "solve",
-        "park.toml",
-        "--alternative",
-        "half",
-        "--target",
-        "participation:0.9",
-        "--paths",
-        paths,
-    ]);
+    let out = solve(&t, "half", "participation:0.9", paths);
     let stdout = String::from_utf8(out.stdout).expect("UTF-8");
     assert!(
         stdout.contains("NO split meets the target: no candidate lets every region accept with probability ≥ 90%. Shown: the split with the largest joint participation probability"),
