@@ -23,6 +23,8 @@ enum Command {
     Run(cmd::run::Args),
     /// Check scenario files and report every problem, without simulating.
     Validate(cmd::validate::Args),
+    /// Merge the partial results of `run --shard K/N` into the outputs of the single run.
+    Merge(cmd::merge::Args),
     /// Redraw the charts and report.html of earlier runs from their CSV files.
     Report(cmd::report::Args),
 }
@@ -47,6 +49,7 @@ fn main() -> ExitCode {
         Command::Run(args) => cmd::run::run(&args),
         Command::Validate(args) => cmd::validate::run(&args),
         Command::Report(args) => cmd::report::run(&args),
+        Command::Merge(args) => cmd::merge::run(&args),
     };
     match result {
         Ok(code) => code,
