@@ -214,8 +214,8 @@ fn slurm(number: &dyn Fn(&str) -> Result<Option<u64>, String>) -> Result<Option<
 }
 
 /// The paths of each scenario that fall to `shard`, given every scenario's path
-/// count in order (see the module documentation); empty ranges for scenarios it
-/// has no path of.
+/// count in order (see the module documentation); `0..0` for scenarios it has no
+/// path of.
 pub fn split(paths: &[u64], shard: Shard) -> Vec<Range<u64>> {
     let batches: Vec<u64> = paths.iter().map(|p| p.div_ceil(BATCH_PATHS)).collect();
     let total: u64 = batches.iter().sum();
@@ -225,26 +225,30 @@ pub fn split(paths: &[u64], shard: Shard) -> Vec<Range<u64>> {
     for (&b, &p) in batches.iter().zip(paths) {
         let start = bounds.start.clamp(offset, offset + b) - offset;
         let end = bounds.end.clamp(offset, offset + b) - offset;
-        out.push((start * BATCH_PATHS).min(p)..(end * BATCH_PATHS).min(p));
+        out.push(if start < end {
+            (start * BATCH_PATHS).min(p)..(end * BATCH_PATHS).min(p)
+        } else {
+            0..0
+        });
         offset += b;
     }
     out
 }
 
-/// The shards, first and last, holding paths of scenario `i` under [`split`]
-/// (`None` if it has no path).
-pub fn holders(paths: &[u64], i: usize, count: u32) -> Option<(u32, u32)> {
+/// The shards holding paths of scenario `i` under [`split`], in order: consecutive
+/// when there are at least as many batches as shards, else some shards hold no
+/// batch at all.
+pub fn holders(paths: &[u64], i: usize, count: u32) -> Vec<u32> {
     let batches = |p: &u64| p.div_ceil(BATCH_PATHS);
     let total: u64 = paths.iter().map(batches).sum();
     let offset: u64 = paths[..i].iter().map(batches).sum();
     let mine = offset..offset + batches(&paths[i]);
-    let holds = |k: u32| {
-        let g = global(total, Shard { index: k, count });
-        g.start.max(mine.start) < g.end.min(mine.end)
-    };
-    let first = (1..=count).find(|&k| holds(k))?;
-    let last = (first..=count).take_while(|&k| holds(k)).last()?;
-    Some((first, last))
+    (1..=count)
+        .filter(|&k| {
+            let g = global(total, Shard { index: k, count });
+            g.start.max(mine.start) < g.end.min(mine.end)
+        })
+        .collect()
 }
 
 /// The global batches of `shard` out of `total`.
@@ -279,8 +283,8 @@ pub struct Partial {
     pub fairness: bool,
     /// Which shard this is.
     pub shard: Shard,
-    /// The first and last shard holding paths of this scenario.
-    pub holders: (u32, u32),
+    /// The shards holding paths of this scenario (see [`holders`]).
+    pub holders: Vec<u32>,
     /// The paths of this part, `[start, end)`.
     pub range: [u64; 2],
     /// Worker threads of the shard.
@@ -299,7 +303,7 @@ impl Partial {
         file: &str,
         cfg: &RunConfig,
         shard: Shard,
-        holders: (u32, u32),
+        holders: Vec<u32>,
         state: RunState,
         threads: usize,
         elapsed_seconds: f64,
@@ -397,8 +401,9 @@ impl Partial {
                 "shard {} of {} does not exist",
                 self.shard.index, self.shard.count
             ))
-        } else if !(self.holders.0 <= self.shard.index && self.shard.index <= self.holders.1)
-            || self.holders.1 > self.shard.count
+        } else if !self.holders.contains(&self.shard.index)
+            || !self.holders.windows(2).all(|w| w[0] < w[1])
+            || self.holders.iter().any(|&k| k == 0 || k > self.shard.count)
         {
             Some("its shard is not among those recorded to hold the scenario".to_owned())
         } else if !(start < end && end <= self.paths && whole(start) && whole(end)) {
@@ -417,6 +422,15 @@ impl Partial {
         };
         problem.map_or(Ok(()), Err)
     }
+}
+
+/// Shard numbers as `1, 2, 4`.
+fn list(shards: &[u32]) -> String {
+    shards
+        .iter()
+        .map(u32::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A scenario error with its causes, as one line.
@@ -523,13 +537,12 @@ fn merge_one(id: &str, group: &[(PathBuf, Partial)]) -> Result<Merged, Vec<Strin
         }
     }
     let count = first.shard.count;
-    let (lo, hi) = first.holders;
-    for k in lo..=hi {
+    for &k in &first.holders {
         if !group.iter().any(|(_, p)| p.shard.index == k) {
             problems.push(format!(
                 "shard {k} of {count} of scenario `{id}` is missing{}",
-                if lo > 1 || hi < count {
-                    format!(" (shards {lo} to {hi} hold its paths)")
+                if first.holders.len() < count as usize {
+                    format!(" (shards {} hold its paths)", list(&first.holders))
                 } else {
                     String::new()
                 }
@@ -607,8 +620,9 @@ fn difference(a: &Partial, b: &Partial) -> Option<String> {
         ))
     } else if a.holders != b.holders {
         Some(format!(
-            "split differently (shards {} to {} and shards {} to {} hold its paths: the shards were given different scenario lists)",
-            a.holders.0, a.holders.1, b.holders.0, b.holders.1
+            "split differently (shards {} and shards {} hold its paths: the shards were given different scenario lists)",
+            list(&a.holders),
+            list(&b.holders)
         ))
     } else {
         None
@@ -669,4 +683,183 @@ pub fn find(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
         out.extend(found);
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |name| {
+            vars.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| (*v).to_owned())
+        }
+    }
+
+    fn shard(index: u32, count: u32) -> Shard {
+        Shard::new(index, count).unwrap()
+    }
+
+    #[test]
+    fn shards_read_as_k_of_n_from_one() {
+        assert_eq!("3/4".parse::<Shard>(), Ok(shard(3, 4)));
+        assert_eq!(shard(3, 4).to_string(), "shard 3 of 4");
+        assert_eq!(shard(3, 4).file_name(), "part-3-of-4.json");
+        let zero = "0/4".parse::<Shard>().unwrap_err();
+        assert!(
+            zero.contains("numbered from 1 (the first of 4 is 1/4)"),
+            "{zero}"
+        );
+        for bad in ["5/4", "1/0", "4", "a/b", "-1/4", ""] {
+            assert!(bad.parse::<Shard>().is_err(), "{bad}");
+        }
+    }
+
+    /// 1500 paths are 6 batches (5 of 256 and one of 220): 4 shards take batches
+    /// ⌊6k/4⌋..⌊6(k+1)/4⌋ = 0..1, 1..3, 3..4, 4..6.
+    #[test]
+    fn the_split_is_contiguous_balanced_and_covers_every_path() {
+        let ranges: Vec<_> = (1..=4)
+            .map(|k| split(&[1500], shard(k, 4))[0].clone())
+            .collect();
+        assert_eq!(ranges, [0..256, 256..768, 768..1024, 1024..1500]);
+        // Two scenarios of 600 paths (3 batches each) in 3 shards: 2 batches a
+        // shard, and shard 2 holds the end of the first and the start of the second.
+        let paths = [600, 600];
+        assert_eq!(split(&paths, shard(1, 3)), [0..512, 0..0]);
+        assert_eq!(split(&paths, shard(2, 3)), [512..600, 0..256]);
+        assert_eq!(split(&paths, shard(3, 3)), [0..0, 256..600]);
+        assert_eq!(holders(&paths, 0, 3), [1, 2]);
+        assert_eq!(holders(&paths, 1, 3), [2, 3]);
+        // More shards than batches: some hold nothing, and are not expected. Two
+        // batches in 4 shards: ⌊2k/4⌋ = 0, 0, 1, 1, 2 gives 0..0, 0..1, 1..1, 1..2.
+        assert_eq!(split(&[300], shard(1, 4)), [0..0]);
+        assert_eq!(split(&[300], shard(3, 4)), [0..0]);
+        assert_eq!(holders(&[300], 0, 4), [2, 4]);
+        // Every path falls to exactly one shard, whatever the sizes.
+        for n in 1..=7 {
+            let paths = [1, 256, 257, 1000, 5000];
+            let mut covered = vec![Vec::new(); paths.len()];
+            let mut sizes = Vec::new();
+            for k in 1..=n {
+                let parts = split(&paths, shard(k, n));
+                sizes.push(
+                    parts
+                        .iter()
+                        .map(|r| r.end.div_ceil(256) - r.start / 256)
+                        .sum::<u64>(),
+                );
+                for (i, r) in parts.into_iter().enumerate() {
+                    assert_eq!(!r.is_empty(), holders(&paths, i, n).contains(&k));
+                    if !r.is_empty() {
+                        covered[i].push(r);
+                    }
+                }
+            }
+            for (c, &p) in covered.iter_mut().zip(&paths) {
+                c.sort_by_key(|r| r.start);
+                assert_eq!(c.first().unwrap().start, 0);
+                assert_eq!(c.last().unwrap().end, p);
+                assert!(c.windows(2).all(|w| w[0].end == w[1].start));
+            }
+            let (lo, hi) = (sizes.iter().min().unwrap(), sizes.iter().max().unwrap());
+            assert!(hi - lo <= 1, "{n} shards: {sizes:?}");
+        }
+    }
+
+    #[test]
+    fn slurm_arrays_from_zero_or_one_give_the_same_shards() {
+        let from = |vars: &[(&str, &str)]| from_env(env(vars), None).unwrap().unwrap().shard;
+        // --array=0-3
+        let zero = [
+            ("SLURM_ARRAY_TASK_ID", "1"),
+            ("SLURM_ARRAY_TASK_MIN", "0"),
+            ("SLURM_ARRAY_TASK_MAX", "3"),
+            ("SLURM_ARRAY_TASK_COUNT", "4"),
+        ];
+        assert_eq!(from(&zero), shard(2, 4));
+        // --array=1-4
+        let one = [
+            ("SLURM_ARRAY_TASK_ID", "2"),
+            ("SLURM_ARRAY_TASK_MIN", "1"),
+            ("SLURM_ARRAY_TASK_MAX", "4"),
+        ];
+        assert_eq!(from(&one), shard(2, 4));
+        // ID and COUNT alone: ids from 0.
+        assert_eq!(
+            from(&[
+                ("SLURM_ARRAY_TASK_ID", "3"),
+                ("SLURM_ARRAY_TASK_COUNT", "4")
+            ]),
+            shard(4, 4)
+        );
+        // --array=10-16:2
+        let step = [
+            ("SLURM_ARRAY_TASK_ID", "14"),
+            ("SLURM_ARRAY_TASK_MIN", "10"),
+            ("SLURM_ARRAY_TASK_MAX", "16"),
+            ("SLURM_ARRAY_TASK_STEP", "2"),
+            ("SLURM_ARRAY_TASK_COUNT", "4"),
+        ];
+        assert_eq!(from(&step), shard(3, 4));
+        // No variable: no shard.
+        assert_eq!(from_env(env(&[]), None), Ok(None));
+    }
+
+    #[test]
+    fn kubernetes_indexes_need_the_shard_count() {
+        let k8s = [("JOB_COMPLETION_INDEX", "1")];
+        // The index alone says nothing (every Indexed Job has one).
+        assert_eq!(from_env(env(&k8s), None), Ok(None));
+        let found = from_env(env(&k8s), Some(4)).unwrap().unwrap();
+        assert_eq!(found.shard, shard(2, 4));
+        assert_eq!(found.source, "JOB_COMPLETION_INDEX=1 with --shards 4");
+        let e = from_env(env(&[("JOB_COMPLETION_INDEX", "4")]), Some(4)).unwrap_err();
+        assert_eq!(
+            e,
+            "JOB_COMPLETION_INDEX is 4, expected 0..3 with --shards 4"
+        );
+        let e = from_env(env(&[]), Some(4)).unwrap_err();
+        assert!(
+            e.starts_with("--shards 4 takes the shard from JOB_COMPLETION_INDEX"),
+            "{e}"
+        );
+        // A Slurm array of another size is refused.
+        let slurm = [
+            ("SLURM_ARRAY_TASK_ID", "0"),
+            ("SLURM_ARRAY_TASK_COUNT", "3"),
+        ];
+        let e = from_env(env(&slurm), Some(4)).unwrap_err();
+        assert!(
+            e.starts_with("--shards 4 does not match the Slurm job array of 3 tasks"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn bad_scheduler_variables_are_named() {
+        let err = |vars: &[(&str, &str)]| from_env(env(vars), None).unwrap_err();
+        assert_eq!(
+            err(&[
+                ("SLURM_ARRAY_TASK_ID", "x"),
+                ("SLURM_ARRAY_TASK_COUNT", "4")
+            ]),
+            "SLURM_ARRAY_TASK_ID is `x`, expected a whole number"
+        );
+        assert!(err(&[("SLURM_ARRAY_TASK_ID", "1")]).contains("the number of shards is unknown"));
+        // --array=1,3,7: not one range.
+        let list = [
+            ("SLURM_ARRAY_TASK_ID", "3"),
+            ("SLURM_ARRAY_TASK_MIN", "1"),
+            ("SLURM_ARRAY_TASK_MAX", "7"),
+            ("SLURM_ARRAY_TASK_COUNT", "3"),
+        ];
+        assert!(err(&list).contains("not one range"), "{}", err(&list));
+        let outside = [
+            ("SLURM_ARRAY_TASK_ID", "4"),
+            ("SLURM_ARRAY_TASK_COUNT", "4"),
+        ];
+        assert!(err(&outside).ends_with("the task id is not one of the array's"));
+    }
 }
