@@ -72,7 +72,7 @@ pub fn run(
         if signals.stopped() {
             return Ok(interrupted(&signals, shard, &written));
         }
-        let holders = shard::holders(&paths, i, shard.count).unwrap_or((shard.index, shard.index));
+        let holders = shard::holders(&paths, i, shard.count);
         let threads = engine::resolve_threads(cfg.threads);
         let partial = Partial::new(scn, &l.file, &cfg, shard, holders, state, threads, elapsed);
         let path = Partial::path_in(&args.out, &scn.id, shard);
