@@ -453,8 +453,36 @@ fn missing_duplicated_and_mismatched_partials_are_refused_by_name() {
         "{e}"
     );
 
+    // The same scenario split with another list of scenarios: shard 2 of the set
+    // [other id, reference] holds all of the reference's paths.
+    let before = variant(&dir, "before");
+    let args = [
+        "run",
+        &before,
+        REFERENCE_PATH,
+        "--out",
+        "set",
+        "--shard",
+        "2/2",
+    ];
+    ok(&dir, &with(&args, &SMALL), &[]);
+    let e = merge(&[&p1, "set/jilin-zhejiang.partial/part-2-of-2.json"]);
+    assert!(
+        e.contains("split differently (shards 1, 2 and shards 2 hold its paths: the shards were given different scenario lists)"),
+        "{e}"
+    );
+
     // A damaged or foreign file is named, without a panic.
-    dir.create("broken.json", &dir.read(&p2)[..1000]);
+    let text = dir.read(&p2);
+    let seed = "\"seed\":20180330";
+    assert!(text.contains(seed));
+    dir.create("edited.json", &text.replacen(seed, "\"seed\":1", 1));
+    let e = merge(&[&p1, "edited.json"]);
+    assert!(
+        e.contains("error: edited.json: its statistics are of another seed, path count or horizon"),
+        "{e}"
+    );
+    dir.create("broken.json", &text[..1000]);
     let e = merge(&[&p1, "broken.json"]);
     assert!(
         e.contains("error: broken.json: not a partial result of `enclave run --shard`"),
