@@ -374,6 +374,14 @@ impl Partial {
         Ok(scn)
     }
 
+    /// Drops what is large — the statistics and the scenario text — keeping what
+    /// identifies the partial, so that the partials of a large set can all be
+    /// checked before any is merged ([`Group::merge`] reads them again).
+    pub fn drop_bulk(&mut self) {
+        self.state = empty_state(&self.state);
+        self.scenario_source = String::new();
+    }
+
     /// The run settings the shard used (threads aside).
     pub fn config(&self) -> RunConfig {
         RunConfig {
@@ -478,15 +486,26 @@ pub struct MergedShard {
     pub file: String,
 }
 
-/// The partials, each with the file it was read from, grouped by scenario id
-/// (in id order) and merged.
+/// The partials of one scenario id that make one whole run, sorted by shard.
+#[derive(Debug)]
+pub struct Group {
+    /// The scenario id.
+    pub id: String,
+    /// Each partial with the file it was read from. Their statistics and scenario
+    /// text may have been dropped ([`Partial::drop_bulk`]): [`Group::merge`]
+    /// reads the files again.
+    pub parts: Vec<(PathBuf, Partial)>,
+}
+
+/// Groups the partials, each with the file it was read from, by scenario id (in
+/// id order) and checks that each group makes one whole run.
 ///
 /// # Errors
 /// Every problem found, each a message naming the scenario and the files or the
 /// shard concerned: partials of one scenario id from different runs (scenario
 /// hash, seed, paths, horizon, fairness, engine or shard count), split
 /// differently, a shard given twice, or a shard missing.
-pub fn merge(parts: Vec<(PathBuf, Partial)>) -> Result<Vec<Merged>, Vec<String>> {
+pub fn plan(parts: Vec<(PathBuf, Partial)>) -> Result<Vec<Group>, Vec<String>> {
     let mut groups: BTreeMap<String, Vec<(PathBuf, Partial)>> = BTreeMap::new();
     for (path, p) in parts {
         groups
@@ -494,24 +513,25 @@ pub fn merge(parts: Vec<(PathBuf, Partial)>) -> Result<Vec<Merged>, Vec<String>>
             .or_default()
             .push((path, p));
     }
-    let mut merged = Vec::new();
+    let mut out = Vec::new();
     let mut problems = Vec::new();
-    for (id, mut group) in groups {
-        group.sort_by_key(|(_, p)| p.shard.index);
-        match merge_one(&id, &group) {
-            Ok(m) => merged.push(m),
+    for (id, mut parts) in groups {
+        parts.sort_by_key(|(_, p)| p.shard.index);
+        match check_group(&id, &parts) {
+            Ok(()) => out.push(Group { id, parts }),
             Err(mut e) => problems.append(&mut e),
         }
     }
     if problems.is_empty() {
-        Ok(merged)
+        Ok(out)
     } else {
         Err(problems)
     }
 }
 
-/// Merges the partials of scenario `id`, sorted by shard.
-fn merge_one(id: &str, group: &[(PathBuf, Partial)]) -> Result<Merged, Vec<String>> {
+/// Checks that the partials of scenario `id`, sorted by shard, are one run's,
+/// each shard that holds its paths once.
+fn check_group(id: &str, group: &[(PathBuf, Partial)]) -> Result<(), Vec<String>> {
     let (first_path, first) = &group[0];
     let mut problems = Vec::new();
     for (path, p) in &group[1..] {
@@ -549,46 +569,88 @@ fn merge_one(id: &str, group: &[(PathBuf, Partial)]) -> Result<Merged, Vec<Strin
             ));
         }
     }
-    if !problems.is_empty() {
-        return Err(problems);
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems)
     }
-    let fail = |what: String| {
-        vec![format!(
-            "cannot merge the partials of scenario `{id}`: {what}"
-        )]
-    };
-    let mut state = first.state.clone();
-    for (_, p) in &group[1..] {
-        state.merge(&p.state).map_err(|e| fail(e.to_string()))?;
+}
+
+impl Group {
+    /// Reads the group's partials again, one at a time, and merges their
+    /// statistics: memory holds the merged state and one partial, whatever the
+    /// number of shards and scenarios.
+    ///
+    /// # Errors
+    /// A message naming the scenario (and the file) if a file no longer reads
+    /// as it did when the group was planned, or the states do not merge into
+    /// the whole run.
+    pub fn merge(&self) -> Result<Merged, String> {
+        let id = &self.id;
+        let fail = |what: String| format!("cannot merge the partials of scenario `{id}`: {what}");
+        let mut merged: Option<(Partial, RunState)> = None;
+        for (path, planned) in &self.parts {
+            let mut p =
+                Partial::read(path).map_err(|e| fail(format!("{}: {e}", path.display())))?;
+            if difference(planned, &p).is_some()
+                || p.shard != planned.shard
+                || p.range != planned.range
+                || p.scenario_id != planned.scenario_id
+            {
+                return Err(fail(format!("{} changed during the merge", path.display())));
+            }
+            let empty = empty_state(&p.state);
+            let state = std::mem::replace(&mut p.state, empty);
+            merged = Some(match merged {
+                None => (p, state),
+                Some((first, mut acc)) => {
+                    acc.merge(&state).map_err(|e| fail(e.to_string()))?;
+                    (first, acc)
+                }
+            });
+        }
+        let (first, state) = merged.ok_or_else(|| fail("no partial".to_owned()))?;
+        if state.ranges.as_slice() != std::slice::from_ref(&(0..first.paths)) {
+            return Err(fail(format!(
+                "together they cover paths {:?}, not 0..{}",
+                state.ranges, first.paths
+            )));
+        }
+        let scenario = first.scenario().map_err(fail)?;
+        let config = RunConfig {
+            threads: self.parts.iter().map(|(_, p)| p.threads).max().unwrap_or(0),
+            ..first.config()
+        };
+        Ok(Merged {
+            scenario,
+            file: first.scenario_file.clone(),
+            config,
+            state,
+            count: first.shard.count,
+            shards: self
+                .parts
+                .iter()
+                .map(|(path, p)| MergedShard {
+                    shard: p.shard.index,
+                    paths: p.range,
+                    threads: p.threads,
+                    elapsed_seconds: p.elapsed_seconds,
+                    file: path.display().to_string(),
+                })
+                .collect(),
+        })
     }
-    if state.ranges.as_slice() != std::slice::from_ref(&(0..first.paths)) {
-        return Err(fail(format!(
-            "together they cover paths {:?}, not 0..{}",
-            state.ranges, first.paths
-        )));
+}
+
+/// A state with `state`'s settings and no statistics (cheap to make).
+fn empty_state(state: &RunState) -> RunState {
+    RunState {
+        layout: state.layout,
+        config: state.config,
+        ranges: Vec::new(),
+        firm_years: 0,
+        stats: crate::stats::RecordStats::new(&crate::stats::Plan::moments_only(0), None),
     }
-    let scenario = first.scenario().map_err(fail)?;
-    let config = RunConfig {
-        threads: group.iter().map(|(_, p)| p.threads).max().unwrap_or(0),
-        ..first.config()
-    };
-    Ok(Merged {
-        scenario,
-        file: first.scenario_file.clone(),
-        config,
-        state,
-        count,
-        shards: group
-            .iter()
-            .map(|(path, p)| MergedShard {
-                shard: p.shard.index,
-                paths: p.range,
-                threads: p.threads,
-                elapsed_seconds: p.elapsed_seconds,
-                file: path.display().to_string(),
-            })
-            .collect(),
-    })
 }
 
 /// How two partials of one scenario id belong to different runs, if they do.

@@ -63,15 +63,20 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let mut problems = Vec::new();
     for f in files {
         match Partial::read(&f) {
-            Ok(p) => parts.push((f, p)),
+            // Checked whole, then only what identifies it is kept: memory stays
+            // flat in the number of partials; each group reads its files again.
+            Ok(mut p) => {
+                p.drop_bulk();
+                parts.push((f, p));
+            }
             Err(e) => problems.push(format!("{}: {e}", f.display())),
         }
     }
     if !problems.is_empty() {
         return bad(&problems);
     }
-    let merged = match shard::merge(parts) {
-        Ok(m) => m,
+    let groups = match shard::plan(parts) {
+        Ok(g) => g,
         Err(problems) => return bad(&problems),
     };
     std::fs::create_dir_all(&args.out)
@@ -85,7 +90,11 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         }
     }
     let mut out = super::Stdout::default();
-    for m in merged {
+    for group in groups {
+        let m = match group.merge() {
+            Ok(m) => m,
+            Err(e) => return bad(&[e]),
+        };
         let scn = &m.scenario;
         let staging = Staging::create(&args.out, &scn.id)
             .with_context(|| format!("cannot write results into {}", args.out.display()))?;
