@@ -11,7 +11,8 @@
 //! path into each region's cash flows and metrics; [`fairness`] has the regions'
 //! cooperative game (Shapley values, the Nash product); [`engine`] runs many paths in
 //! parallel, reproducibly; [`stats`] summarises them as they stream; [`finance`] has
-//! the present-value arithmetic; [`output`] writes the results.
+//! the present-value arithmetic; [`output`] writes the results; [`shard`] splits a
+//! run across machines and merges the parts back exactly.
 //!
 //! Only [`scenario`] knows TOML and only [`output`] writes files: the simulation core
 //! does no I/O, reads no clock and creates no unseeded random generator.
@@ -35,6 +36,7 @@ pub mod results;
 pub mod sampling;
 pub mod scenario;
 pub mod schema;
+pub mod shard;
 pub mod sharing;
 pub mod solve;
 pub mod stats;

@@ -25,6 +25,8 @@ enum Command {
     Validate(cmd::validate::Args),
     /// Find the parameters of one alternative's tax formula that meet a fairness target.
     Solve(cmd::solve::Args),
+    /// Merge the partial results of `run --shard K/N` into the outputs of the single run.
+    Merge(cmd::merge::Args),
     /// Redraw the charts and report.html of earlier runs from their CSV files.
     Report(cmd::report::Args),
 }
@@ -50,6 +52,7 @@ fn main() -> ExitCode {
         Command::Validate(args) => cmd::validate::run(&args),
         Command::Report(args) => cmd::report::run(&args),
         Command::Solve(args) => cmd::solve::run(&args),
+        Command::Merge(args) => cmd::merge::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -1,7 +1,9 @@
 //! One module per subcommand.
 
+pub mod merge;
 pub mod report;
 pub mod run;
+pub mod shard;
 pub mod solve;
 pub mod validate;
 

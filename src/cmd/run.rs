@@ -21,6 +21,7 @@ use enclave::results::Results;
 use enclave::scenario::Scenario;
 use enclave::scenario::limits::MAX_HORIZON;
 use enclave::schema::RegionMetric;
+use enclave::shard::{self, Shard};
 
 /// Flags of `enclave run`.
 #[derive(Debug, clap::Args)]
@@ -73,6 +74,45 @@ pub struct Args {
     /// are skipped when their scenario, seed, paths, horizon and engine version match).
     #[arg(long)]
     pub force: bool,
+    /// Compute only shard K of N (numbered from 1) and write its partial results
+    /// to DIR/<scenario id>.partial/part-K-of-N.json, for `enclave merge`. When
+    /// absent, a Slurm job array's SLURM_ARRAY_TASK_ID gives it; `none` runs
+    /// everything even in a job array.
+    #[arg(long, value_name = "K/N|none", value_parser = parse_shard)]
+    pub shard: Option<ShardFlag>,
+    /// Compute shard JOB_COMPLETION_INDEX + 1 of N (a Kubernetes Indexed Job with
+    /// N completions; or a Slurm job array of N tasks).
+    #[arg(long, value_name = "N", conflicts_with = "shard", value_parser = clap::value_parser!(u32).range(1..))]
+    pub shards: Option<u32>,
+}
+
+/// The `--shard` flag: a shard, or `none` (no sharding, whatever the environment says).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShardFlag {
+    /// `none`.
+    None,
+    /// `K/N`.
+    Of(Shard),
+}
+
+fn parse_shard(text: &str) -> Result<ShardFlag, String> {
+    if text == "none" {
+        Ok(ShardFlag::None)
+    } else {
+        text.parse().map(ShardFlag::Of)
+    }
+}
+
+/// The shard to compute, if any, and where it came from when not from `--shard`.
+fn shard_of(args: &Args) -> Result<Option<(Shard, Option<String>)>, String> {
+    match args.shard {
+        Some(ShardFlag::None) => Ok(None),
+        Some(ShardFlag::Of(s)) => Ok(Some((s, None))),
+        None => Ok(
+            shard::from_env(|name| std::env::var(name).ok(), args.shards)?
+                .map(|e| (e.shard, Some(e.source))),
+        ),
+    }
 }
 
 /// Default `--max-work`: 125 times the reference scenario's 10,000 paths with its
@@ -149,8 +189,8 @@ enum Stopped {
 }
 
 /// The signal flags: set by SIGINT or SIGTERM, read between batches and steps.
-struct Signals {
-    stop: Arc<AtomicBool>,
+pub(super) struct Signals {
+    pub(super) stop: Arc<AtomicBool>,
     which: Arc<AtomicUsize>,
 }
 
@@ -158,7 +198,7 @@ impl Signals {
     /// Installs the handlers. A first SIGINT or SIGTERM sets the flags; a second
     /// one has its default effect and ends the process at once (a later run
     /// removes what it leaves).
-    fn install() -> anyhow::Result<Signals> {
+    pub(super) fn install() -> anyhow::Result<Signals> {
         let stop = Arc::new(AtomicBool::new(false));
         let which = Arc::new(AtomicUsize::new(0));
         for sig in [SIGINT, SIGTERM] {
@@ -171,13 +211,13 @@ impl Signals {
         Ok(Signals { stop, which })
     }
 
-    fn stopped(&self) -> bool {
+    pub(super) fn stopped(&self) -> bool {
         self.stop.load(Ordering::Relaxed)
     }
 
     /// The signal's name and the exit status for it, 128 + its number, as a
     /// shell reports a process killed by it (130 for SIGINT, 143 for SIGTERM).
-    fn status(&self) -> (&'static str, u8) {
+    pub(super) fn status(&self) -> (&'static str, u8) {
         if self.which.load(Ordering::Relaxed) == SIGTERM as usize {
             ("SIGTERM", 128 + SIGTERM as u8)
         } else {
@@ -215,6 +255,16 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             super::note(format_args!("error: {r}"));
         }
         return Ok(ExitCode::from(super::EXIT_BAD_INPUT));
+    }
+    match shard_of(args) {
+        Ok(Some((shard, source))) => {
+            return super::shard::run(args, &loaded, shard, source.as_deref());
+        }
+        Ok(None) => {}
+        Err(e) => {
+            super::note(format_args!("error: {e}"));
+            return Ok(ExitCode::from(super::EXIT_BAD_INPUT));
+        }
     }
     let signals = Signals::install()?;
     std::fs::create_dir_all(&args.out)
@@ -310,7 +360,7 @@ fn interrupted(
 }
 
 /// The run configuration of `scn` under the flags.
-fn config(args: &Args, scn: &Scenario) -> RunConfig {
+pub(super) fn config(args: &Args, scn: &Scenario) -> RunConfig {
     super::run_config(scn, args.paths, args.seed, args.horizon, args.threads)
 }
 
@@ -490,7 +540,7 @@ fn run_one(
 }
 
 /// The one-screen summary: per alternative and region, mean NPV, its 90% interval and P(NPV < 0).
-fn summary(scn: &Scenario, state: &RunState, dir: &Path, elapsed: f64) -> String {
+pub(super) fn summary(scn: &Scenario, state: &RunState, dir: &Path, elapsed: f64) -> String {
     use std::fmt::Write;
     let mut s = String::new();
     let layout = state.layout;

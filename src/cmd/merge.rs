@@ -1,0 +1,124 @@
+//! `enclave merge`: the partial results of every shard of a run, merged into the
+//! outputs of the single run.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use serde::Serialize;
+
+use enclave::output::{self, RunRecord};
+use enclave::publish::{self, Staging};
+use enclave::shard::{self, MergedShard, Partial};
+
+use super::run::ChartFormats;
+
+/// Flags of `enclave merge`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Partial results (part-K-of-N.json) or folders holding them (the --out
+    /// folder of `enclave run --shard`, or its <scenario id>.partial folders).
+    #[arg(required = true)]
+    pub parts: Vec<PathBuf>,
+    /// Output folder; results go to DIR/<scenario id>/, as `enclave run` writes them.
+    #[arg(long, value_name = "DIR", default_value = "out")]
+    pub out: PathBuf,
+    /// Charts to draw into DIR/<scenario id>/charts/ (and show in report.html).
+    #[arg(long, value_enum, default_value_t = ChartFormats::Both)]
+    pub charts: ChartFormats,
+    /// No summary on the terminal.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// run.json of a merged run: the single run's record, and the shards merged.
+#[derive(Serialize)]
+struct MergedRecord<'a> {
+    #[serde(flatten)]
+    record: &'a RunRecord,
+    /// The shards merged; `elapsed_seconds` above is their sum, `threads` their most.
+    shards: Shards<'a>,
+}
+
+#[derive(Serialize)]
+struct Shards<'a> {
+    count: u32,
+    merged: &'a [MergedShard],
+}
+
+/// Reads every partial, checks that they make whole runs, and writes each
+/// scenario's results as `enclave run` does (staging folder, manifest, swap).
+pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    let bad = |lines: &[String]| {
+        for l in lines {
+            super::note(format_args!("error: {l}"));
+        }
+        Ok(ExitCode::from(super::EXIT_BAD_INPUT))
+    };
+    let files = match shard::find(&args.parts) {
+        Ok(f) => f,
+        Err(e) => return bad(&[e]),
+    };
+    let mut parts = Vec::new();
+    let mut problems = Vec::new();
+    for f in files {
+        match Partial::read(&f) {
+            // Checked whole, then only what identifies it is kept: memory stays
+            // flat in the number of partials; each group reads its files again.
+            Ok(mut p) => {
+                p.drop_bulk();
+                parts.push((f, p));
+            }
+            Err(e) => problems.push(format!("{}: {e}", f.display())),
+        }
+    }
+    if !problems.is_empty() {
+        return bad(&problems);
+    }
+    let groups = match shard::plan(parts) {
+        Ok(g) => g,
+        Err(problems) => return bad(&problems),
+    };
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("cannot create output folder {}", args.out.display()))?;
+    for stale in publish::remove_stale(&args.out)? {
+        if !args.quiet {
+            super::note(format_args!(
+                "removed {}, left by a run that did not finish",
+                stale.display()
+            ));
+        }
+    }
+    let mut out = super::Stdout::default();
+    for group in groups {
+        let m = match group.merge() {
+            Ok(m) => m,
+            Err(e) => return bad(&[e]),
+        };
+        let scn = &m.scenario;
+        let staging = Staging::create(&args.out, &scn.id)
+            .with_context(|| format!("cannot write results into {}", args.out.display()))?;
+        let dir = staging.path().to_owned();
+        let elapsed: f64 = m.shards.iter().map(|s| s.elapsed_seconds).sum();
+        let record = RunRecord::new(scn, &m.file, &m.config, &m.state, m.config.threads, elapsed);
+        output::write_results(&dir, scn, &m.state, &record)?;
+        let merged = MergedRecord {
+            record: &record,
+            shards: Shards {
+                count: m.count,
+                merged: &m.shards,
+            },
+        };
+        let json = serde_json::to_string_pretty(&merged).context("cannot write run.json")?;
+        output::write_atomic(&dir.join("run.json"), format!("{json}\n").as_bytes())?;
+        super::report::write(&dir, args.charts.into())?;
+        let target = staging.target().to_owned();
+        staging
+            .publish()
+            .with_context(|| format!("cannot publish the results in {}", target.display()))?;
+        if !args.quiet {
+            out.print(&super::run::summary(scn, &m.state, &target, elapsed))?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,927 @@
+//! Shards: one run split across machines, and merged back exactly.
+//!
+//! `enclave run --shard K/N` computes shard K of N of a list of scenarios and
+//! writes one *partial* per scenario it touches, `DIR/<id>.partial/part-K-of-N.json`;
+//! `enclave merge` reads the partials of every shard and writes what a single run
+//! writes. Shards are numbered from 1, as in "shard 3 of 4" (a Slurm array
+//! `--array=0-3` or `--array=1-4` and a Kubernetes Indexed Job's
+//! `JOB_COMPLETION_INDEX` 0..3 all map onto 1..=4, see [`from_env`]).
+//!
+//! **The split.** The scenarios' batches of [`BATCH_PATHS`] paths are laid end to
+//! end in the order the scenarios are given, and shard k (1-based) takes the
+//! contiguous global batches `⌊(k−1)·T/N⌋ .. ⌊k·T/N⌋` of the T batches: every
+//! shard gets ⌊T/N⌋ or ⌈T/N⌉ batches, a scenario's paths fall to consecutive
+//! shards, and a shard boundary may fall inside a scenario. The split is a
+//! function of the scenario list, their path counts and N only.
+//!
+//! **Why the merge is exact.** A range's statistics depend only on its paths
+//! (each path has its own named random streams), the quantile grids come from the
+//! pilot paths `0..min(1024, paths)`, which every shard computes alike, and
+//! [`RunState::merge`] is exact: shards merged give the single run's state to the
+//! bit, so the CSV files are byte-identical (docs/model.md §10).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::{BATCH_PATHS, Layout, RunConfig, RunState};
+use crate::output::RunRecord;
+use crate::scenario::Scenario;
+
+/// The `format` field of a partial file.
+pub const PARTIAL_FORMAT: &str = "enclave partial result 1";
+
+/// Suffix of the folder next to `DIR/<id>` that holds a scenario's partials
+/// (scenario ids have no dots, so it cannot be another scenario's folder).
+pub const PARTIAL_DIR_SUFFIX: &str = ".partial";
+
+/// Shard `index` of `count`, numbered from 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Shard {
+    /// Which shard, 1..=count.
+    pub index: u32,
+    /// How many shards.
+    pub count: u32,
+}
+
+impl Shard {
+    /// Shard `index` of `count`, if 1 ≤ index ≤ count.
+    pub fn new(index: u32, count: u32) -> Option<Shard> {
+        (1..=count)
+            .contains(&index)
+            .then_some(Shard { index, count })
+    }
+
+    /// The partial's file name, `part-K-of-N.json`.
+    pub fn file_name(&self) -> String {
+        format!("part-{}-of-{}.json", self.index, self.count)
+    }
+}
+
+impl fmt::Display for Shard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "shard {} of {}", self.index, self.count)
+    }
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+
+    /// Reads `K/N`, such as `1/4`.
+    fn from_str(text: &str) -> Result<Shard, String> {
+        let parsed = text.split_once('/').and_then(|(k, n)| {
+            Some((k.trim().parse::<u32>().ok()?, n.trim().parse::<u32>().ok()?))
+        });
+        match parsed {
+            Some((k, n)) => Shard::new(k, n).ok_or_else(|| {
+                if k == 0 && n > 0 {
+                    format!("expected K/N with 1 ≤ K ≤ N, found `{text}`: shards are numbered from 1 (the first of {n} is 1/{n})")
+                } else {
+                    format!("expected K/N with 1 ≤ K ≤ N, such as 1/4, found `{text}`")
+                }
+            }),
+            None => Err(format!(
+                "expected K/N with 1 ≤ K ≤ N, such as 1/4, found `{text}`"
+            )),
+        }
+    }
+}
+
+/// A shard taken from the environment, and where it was found (for messages).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FromEnv {
+    /// The shard.
+    pub shard: Shard,
+    /// The variables it was read from, e.g. `SLURM_ARRAY_TASK_ID=5 (ids 4..7)`.
+    pub source: String,
+}
+
+/// The shard given by a scheduler's variables, read through `get`; `None` when
+/// there is none to take.
+///
+/// - With `shards = Some(N)` (`--shards N`): `JOB_COMPLETION_INDEX` (a Kubernetes
+///   Indexed Job, 0..N−1) gives shard index + 1; failing that, a Slurm array as
+///   below, whose task count must be N. One of them must be set.
+/// - Otherwise, a Slurm job array if `SLURM_ARRAY_TASK_ID` is set: the shard is
+///   `(ID − MIN) / STEP + 1` of `SLURM_ARRAY_TASK_COUNT` (or `(MAX − MIN) / STEP + 1`),
+///   with `SLURM_ARRAY_TASK_MIN` (0 if unset) and `SLURM_ARRAY_TASK_STEP` (1 if
+///   unset); so `--array=0-3` and `--array=1-4` both give shards 1..=4.
+///
+/// # Errors
+/// A message naming the variable if a value is not a whole number or the values
+/// do not make a shard.
+pub fn from_env(
+    get: impl Fn(&str) -> Option<String>,
+    shards: Option<u32>,
+) -> Result<Option<FromEnv>, String> {
+    let get = |name: &str| get(name).filter(|v| !v.trim().is_empty());
+    let number = |name: &str| -> Result<Option<u64>, String> {
+        get(name)
+            .map(|v| {
+                v.trim()
+                    .parse::<u64>()
+                    .map_err(|_| format!("{name} is `{v}`, expected a whole number"))
+            })
+            .transpose()
+    };
+    if let Some(n) = shards {
+        if n == 0 {
+            return Err("--shards must be at least 1".to_owned());
+        }
+        if let Some(i) = number("JOB_COMPLETION_INDEX")? {
+            let shard = u32::try_from(i + 1)
+                .ok()
+                .and_then(|k| Shard::new(k, n))
+                .ok_or_else(|| {
+                    format!(
+                        "JOB_COMPLETION_INDEX is {i}, expected 0..{} with --shards {n}",
+                        n - 1
+                    )
+                })?;
+            return Ok(Some(FromEnv {
+                shard,
+                source: format!("JOB_COMPLETION_INDEX={i} with --shards {n}"),
+            }));
+        }
+        return match slurm(&number)? {
+            Some(found) if found.shard.count == n => Ok(Some(found)),
+            Some(found) => Err(format!(
+                "--shards {n} does not match the Slurm job array of {} tasks ({})",
+                found.shard.count, found.source
+            )),
+            None => Err(format!(
+                "--shards {n} takes the shard from JOB_COMPLETION_INDEX (a Kubernetes Indexed Job) or SLURM_ARRAY_TASK_ID (a Slurm job array), and neither is set; --shard K/{n} names it"
+            )),
+        };
+    }
+    slurm(&number)
+}
+
+/// The shard of a Slurm job array task, if `SLURM_ARRAY_TASK_ID` is set.
+fn slurm(number: &dyn Fn(&str) -> Result<Option<u64>, String>) -> Result<Option<FromEnv>, String> {
+    let Some(id) = number("SLURM_ARRAY_TASK_ID")? else {
+        return Ok(None);
+    };
+    let min = number("SLURM_ARRAY_TASK_MIN")?.unwrap_or(0);
+    let step = number("SLURM_ARRAY_TASK_STEP")?.unwrap_or(1);
+    let max = number("SLURM_ARRAY_TASK_MAX")?;
+    if step == 0 {
+        return Err("SLURM_ARRAY_TASK_STEP is 0, expected at least 1".to_owned());
+    }
+    let from_max = match max {
+        Some(max) if max >= min => Some((max - min) / step + 1),
+        Some(max) => {
+            return Err(format!(
+                "SLURM_ARRAY_TASK_MAX ({max}) is below SLURM_ARRAY_TASK_MIN ({min})"
+            ));
+        }
+        None => None,
+    };
+    let count = match (number("SLURM_ARRAY_TASK_COUNT")?, from_max) {
+        (Some(c), Some(m)) if c != m => {
+            return Err(format!(
+                "the Slurm job array's task ids are not one range (SLURM_ARRAY_TASK_COUNT={c}, but ids {min}..={} by {step} make {m}); use --array=0-{} to shard",
+                max.unwrap_or(min),
+                c.saturating_sub(1)
+            ));
+        }
+        (Some(c), _) => c,
+        (None, Some(m)) => m,
+        (None, None) => {
+            return Err(
+                "SLURM_ARRAY_TASK_ID is set but neither SLURM_ARRAY_TASK_COUNT nor SLURM_ARRAY_TASK_MAX is: the number of shards is unknown".to_owned(),
+            );
+        }
+    };
+    let source = format!(
+        "SLURM_ARRAY_TASK_ID={id} of a job array of {count} tasks from {min}{}",
+        if step > 1 {
+            format!(" by {step}")
+        } else {
+            String::new()
+        }
+    );
+    let shard = id
+        .checked_sub(min)
+        .filter(|d| d % step == 0)
+        .map(|d| d / step + 1)
+        .and_then(|k| Shard::new(u32::try_from(k).ok()?, u32::try_from(count).ok()?))
+        .ok_or_else(|| format!("{source}: the task id is not one of the array's"))?;
+    Ok(Some(FromEnv { shard, source }))
+}
+
+/// The paths of each scenario that fall to `shard`, given every scenario's path
+/// count in order (see the module documentation); `0..0` for scenarios it has no
+/// path of.
+pub fn split(paths: &[u64], shard: Shard) -> Vec<Range<u64>> {
+    let batches: Vec<u64> = paths.iter().map(|p| p.div_ceil(BATCH_PATHS)).collect();
+    let total: u64 = batches.iter().sum();
+    let bounds = global(total, shard);
+    let mut offset = 0;
+    let mut out = Vec::with_capacity(paths.len());
+    for (&b, &p) in batches.iter().zip(paths) {
+        let start = bounds.start.clamp(offset, offset + b) - offset;
+        let end = bounds.end.clamp(offset, offset + b) - offset;
+        out.push(if start < end {
+            (start * BATCH_PATHS).min(p)..(end * BATCH_PATHS).min(p)
+        } else {
+            0..0
+        });
+        offset += b;
+    }
+    out
+}
+
+/// The shards holding paths of scenario `i` under [`split`], in order: consecutive
+/// when there are at least as many batches as shards, else some shards hold no
+/// batch at all.
+pub fn holders(paths: &[u64], i: usize, count: u32) -> Vec<u32> {
+    let batches = |p: &u64| p.div_ceil(BATCH_PATHS);
+    let total: u64 = paths.iter().map(batches).sum();
+    let offset: u64 = paths[..i].iter().map(batches).sum();
+    let mine = offset..offset + batches(&paths[i]);
+    (1..=count)
+        .filter(|&k| {
+            let g = global(total, Shard { index: k, count });
+            g.start.max(mine.start) < g.end.min(mine.end)
+        })
+        .collect()
+}
+
+/// The global batches of `shard` out of `total`.
+fn global(total: u64, shard: Shard) -> Range<u64> {
+    let at = |k: u32| (u128::from(total) * u128::from(k) / u128::from(shard.count)) as u64;
+    at(shard.index - 1)..at(shard.index)
+}
+
+/// One scenario's part of one shard: what it was run from, and its statistics.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Partial {
+    /// [`PARTIAL_FORMAT`].
+    pub format: String,
+    /// Engine name and version ([`RunRecord::engine_name`]).
+    pub engine: String,
+    /// Scenario id.
+    pub scenario_id: String,
+    /// Scenario file as given to the shard.
+    pub scenario_file: String,
+    /// SHA-256 of the scenario file.
+    pub scenario_sha256: String,
+    /// The scenario file's text (the merge writes the results from it).
+    pub scenario_source: String,
+    /// Seed.
+    pub seed: u64,
+    /// Paths of the whole run.
+    pub paths: u64,
+    /// Years simulated.
+    pub horizon: u32,
+    /// Whether the run computes the regions' coalitions.
+    pub fairness: bool,
+    /// Which shard this is.
+    pub shard: Shard,
+    /// The shards holding paths of this scenario (see [`holders`]).
+    pub holders: Vec<u32>,
+    /// The paths of this part, `[start, end)`.
+    pub range: [u64; 2],
+    /// Worker threads of the shard.
+    pub threads: usize,
+    /// Wall-clock seconds of the shard's simulation of this scenario.
+    pub elapsed_seconds: f64,
+    /// The mergeable statistics.
+    pub state: RunState,
+}
+
+impl Partial {
+    /// The partial of `state`, part `shard` of the run `cfg` of `scn`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        scn: &Scenario,
+        file: &str,
+        cfg: &RunConfig,
+        shard: Shard,
+        holders: Vec<u32>,
+        state: RunState,
+        threads: usize,
+        elapsed_seconds: f64,
+    ) -> Partial {
+        let range = state.ranges.first().map_or([0, 0], |r| [r.start, r.end]);
+        Partial {
+            format: PARTIAL_FORMAT.to_owned(),
+            engine: RunRecord::engine_name(),
+            scenario_id: scn.id.clone(),
+            scenario_file: file.to_owned(),
+            scenario_sha256: scn.sha256.clone(),
+            scenario_source: scn.source.clone(),
+            seed: cfg.seed,
+            paths: cfg.paths,
+            horizon: cfg.horizon,
+            fairness: scn.fairness(),
+            shard,
+            holders,
+            range,
+            threads,
+            elapsed_seconds,
+            state,
+        }
+    }
+
+    /// Where the partial goes under the output folder `out`.
+    pub fn path_in(out: &Path, scenario_id: &str, shard: Shard) -> PathBuf {
+        out.join(format!("{scenario_id}{PARTIAL_DIR_SUFFIX}"))
+            .join(shard.file_name())
+    }
+
+    /// The partial as JSON text.
+    ///
+    /// # Errors
+    /// Never in practice (the state holds only finite numbers).
+    pub fn to_json(&self) -> Result<String, serde_json::Error> {
+        serde_json::to_string(self)
+    }
+
+    /// Reads a partial file and checks it is whole: its scenario loads and has
+    /// the recorded hash, and its statistics are of that scenario and range.
+    ///
+    /// # Errors
+    /// A message (without the file name) saying what is wrong.
+    pub fn read(path: &Path) -> Result<Partial, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read it: {e}"))?;
+        let partial: Partial = serde_json::from_str(&text).map_err(|e| {
+            format!("not a partial result of `enclave run --shard` (part-K-of-N.json): {e}")
+        })?;
+        if partial.format != PARTIAL_FORMAT {
+            return Err(format!(
+                "its format is `{}`, expected `{PARTIAL_FORMAT}`",
+                partial.format
+            ));
+        }
+        partial.check()?;
+        Ok(partial)
+    }
+
+    /// The scenario, with the partial's fairness setting.
+    ///
+    /// # Errors
+    /// If the recorded text does not load.
+    pub fn scenario(&self) -> Result<Scenario, String> {
+        let mut scn = Scenario::parse(&self.scenario_source, &self.scenario_file)
+            .map_err(|e| format!("its scenario does not load: {:#}", anyhow_like(&e)))?;
+        scn.simulation.fairness = Some(self.fairness);
+        Ok(scn)
+    }
+
+    /// Drops what is large — the statistics and the scenario text — keeping what
+    /// identifies the partial, so that the partials of a large set can all be
+    /// checked before any is merged ([`Group::merge`] reads them again).
+    pub fn drop_bulk(&mut self) {
+        self.state = empty_state(&self.state);
+        self.scenario_source = String::new();
+    }
+
+    /// The run settings the shard used (threads aside).
+    pub fn config(&self) -> RunConfig {
+        RunConfig {
+            paths: self.paths,
+            seed: self.seed,
+            horizon: self.horizon,
+            threads: 0,
+        }
+    }
+
+    /// Internal consistency: what the statistics say against what is recorded.
+    fn check(&self) -> Result<(), String> {
+        let scn = self.scenario()?;
+        if scn.sha256 != self.scenario_sha256 || scn.id != self.scenario_id {
+            return Err(format!(
+                "its scenario text is not the one recorded (id `{}`, SHA-256 {})",
+                self.scenario_id, self.scenario_sha256
+            ));
+        }
+        let [start, end] = self.range;
+        let whole = |x: u64| x % BATCH_PATHS == 0 || x == self.paths;
+        let layout = Layout::new(&scn, self.horizon);
+        let problem = if self.shard.index == 0 || self.shard.index > self.shard.count {
+            Some(format!(
+                "shard {} of {} does not exist",
+                self.shard.index, self.shard.count
+            ))
+        } else if !self.holders.contains(&self.shard.index)
+            || !self.holders.windows(2).all(|w| w[0] < w[1])
+            || self.holders.iter().any(|&k| k == 0 || k > self.shard.count)
+        {
+            Some("its shard is not among those recorded to hold the scenario".to_owned())
+        } else if !(start < end && end <= self.paths && whole(start) && whole(end)) {
+            Some(format!(
+                "its path range {start}..{end} is not whole batches of {} paths",
+                self.paths
+            ))
+        } else if self.state.ranges.as_slice() != std::slice::from_ref(&(start..end)) {
+            Some("its statistics cover other paths than its range".to_owned())
+        } else if self.state.config != self.config() {
+            Some("its statistics are of another seed, path count or horizon".to_owned())
+        } else if self.state.layout != layout || self.state.stats.plan() != &layout.plan() {
+            Some("its statistics do not have the scenario's shape".to_owned())
+        } else {
+            None
+        };
+        problem.map_or(Ok(()), Err)
+    }
+}
+
+/// Shard numbers as `1, 2, 4`.
+fn list(shards: &[u32]) -> String {
+    shards
+        .iter()
+        .map(u32::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A scenario error with its causes, as one line.
+fn anyhow_like(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        s.push_str(": ");
+        s.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    s
+}
+
+/// A scenario's partials merged: the single run's state.
+#[derive(Debug)]
+pub struct Merged {
+    /// The scenario (with the shards' fairness setting).
+    pub scenario: Scenario,
+    /// The scenario file as the shards were given it.
+    pub file: String,
+    /// The run settings (threads: the most any shard used).
+    pub config: RunConfig,
+    /// The merged statistics, over every path.
+    pub state: RunState,
+    /// How many shards the run was split into.
+    pub count: u32,
+    /// Shards merged (those holding paths of the scenario), with their paths,
+    /// threads and seconds.
+    pub shards: Vec<MergedShard>,
+}
+
+/// One shard's part in a merge, as run.json records it.
+#[derive(Debug, Clone, Serialize)]
+pub struct MergedShard {
+    /// Which shard (1-based).
+    pub shard: u32,
+    /// Its paths, `[start, end)`.
+    pub paths: [u64; 2],
+    /// Its worker threads.
+    pub threads: usize,
+    /// Its seconds of simulation.
+    pub elapsed_seconds: f64,
+    /// The partial file.
+    pub file: String,
+}
+
+/// The partials of one scenario id that make one whole run, sorted by shard.
+#[derive(Debug)]
+pub struct Group {
+    /// The scenario id.
+    pub id: String,
+    /// Each partial with the file it was read from. Their statistics and scenario
+    /// text may have been dropped ([`Partial::drop_bulk`]): [`Group::merge`]
+    /// reads the files again.
+    pub parts: Vec<(PathBuf, Partial)>,
+}
+
+/// Groups the partials, each with the file it was read from, by scenario id (in
+/// id order) and checks that each group makes one whole run.
+///
+/// # Errors
+/// Every problem found, each a message naming the scenario and the files or the
+/// shard concerned: partials of one scenario id from different runs (scenario
+/// hash, seed, paths, horizon, fairness, engine or shard count), split
+/// differently, a shard given twice, or a shard missing.
+pub fn plan(parts: Vec<(PathBuf, Partial)>) -> Result<Vec<Group>, Vec<String>> {
+    let mut groups: BTreeMap<String, Vec<(PathBuf, Partial)>> = BTreeMap::new();
+    for (path, p) in parts {
+        groups
+            .entry(p.scenario_id.clone())
+            .or_default()
+            .push((path, p));
+    }
+    let mut out = Vec::new();
+    let mut problems = Vec::new();
+    for (id, mut parts) in groups {
+        parts.sort_by_key(|(_, p)| p.shard.index);
+        match check_group(&id, &parts) {
+            Ok(()) => out.push(Group { id, parts }),
+            Err(mut e) => problems.append(&mut e),
+        }
+    }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(problems)
+    }
+}
+
+/// Checks that the partials of scenario `id`, sorted by shard, are one run's,
+/// each shard that holds its paths once.
+fn check_group(id: &str, group: &[(PathBuf, Partial)]) -> Result<(), Vec<String>> {
+    let (first_path, first) = &group[0];
+    let mut problems = Vec::new();
+    for (path, p) in &group[1..] {
+        if let Some(what) = difference(first, p) {
+            problems.push(format!(
+                "{} and {} are partials of different runs of scenario `{id}`: {what}",
+                first_path.display(),
+                path.display()
+            ));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    for pair in group.windows(2) {
+        if pair[0].1.shard == pair[1].1.shard {
+            problems.push(format!(
+                "{} of scenario `{id}` is given twice: {} and {}",
+                pair[0].1.shard,
+                pair[0].0.display(),
+                pair[1].0.display()
+            ));
+        }
+    }
+    let count = first.shard.count;
+    for &k in &first.holders {
+        if !group.iter().any(|(_, p)| p.shard.index == k) {
+            problems.push(format!(
+                "shard {k} of {count} of scenario `{id}` is missing{}",
+                if first.holders.len() < count as usize {
+                    format!(" (shards {} hold its paths)", list(&first.holders))
+                } else {
+                    String::new()
+                }
+            ));
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems)
+    }
+}
+
+impl Group {
+    /// Reads the group's partials again, one at a time, and merges their
+    /// statistics: memory holds the merged state and one partial, whatever the
+    /// number of shards and scenarios.
+    ///
+    /// # Errors
+    /// A message naming the scenario (and the file) if a file no longer reads
+    /// as it did when the group was planned, or the states do not merge into
+    /// the whole run.
+    pub fn merge(&self) -> Result<Merged, String> {
+        let id = &self.id;
+        let fail = |what: String| format!("cannot merge the partials of scenario `{id}`: {what}");
+        let mut merged: Option<(Partial, RunState)> = None;
+        for (path, planned) in &self.parts {
+            let mut p =
+                Partial::read(path).map_err(|e| fail(format!("{}: {e}", path.display())))?;
+            if difference(planned, &p).is_some()
+                || p.shard != planned.shard
+                || p.range != planned.range
+                || p.scenario_id != planned.scenario_id
+            {
+                return Err(fail(format!("{} changed during the merge", path.display())));
+            }
+            let empty = empty_state(&p.state);
+            let state = std::mem::replace(&mut p.state, empty);
+            merged = Some(match merged {
+                None => (p, state),
+                Some((first, mut acc)) => {
+                    acc.merge(&state).map_err(|e| fail(e.to_string()))?;
+                    (first, acc)
+                }
+            });
+        }
+        let (first, state) = merged.ok_or_else(|| fail("no partial".to_owned()))?;
+        if state.ranges.as_slice() != std::slice::from_ref(&(0..first.paths)) {
+            return Err(fail(format!(
+                "together they cover paths {:?}, not 0..{}",
+                state.ranges, first.paths
+            )));
+        }
+        let scenario = first.scenario().map_err(fail)?;
+        let config = RunConfig {
+            threads: self.parts.iter().map(|(_, p)| p.threads).max().unwrap_or(0),
+            ..first.config()
+        };
+        Ok(Merged {
+            scenario,
+            file: first.scenario_file.clone(),
+            config,
+            state,
+            count: first.shard.count,
+            shards: self
+                .parts
+                .iter()
+                .map(|(path, p)| MergedShard {
+                    shard: p.shard.index,
+                    paths: p.range,
+                    threads: p.threads,
+                    elapsed_seconds: p.elapsed_seconds,
+                    file: path.display().to_string(),
+                })
+                .collect(),
+        })
+    }
+}
+
+/// A state with `state`'s settings and no statistics (cheap to make).
+fn empty_state(state: &RunState) -> RunState {
+    RunState {
+        layout: state.layout,
+        config: state.config,
+        ranges: Vec::new(),
+        firm_years: 0,
+        stats: crate::stats::RecordStats::new(&crate::stats::Plan::moments_only(0), None),
+    }
+}
+
+/// How two partials of one scenario id belong to different runs, if they do.
+fn difference(a: &Partial, b: &Partial) -> Option<String> {
+    let onoff = |x: bool| if x { "on" } else { "off" };
+    if a.engine != b.engine {
+        Some(format!("engine `{}` and `{}`", a.engine, b.engine))
+    } else if a.scenario_sha256 != b.scenario_sha256 {
+        Some(format!(
+            "scenario files with SHA-256 {} and {}",
+            a.scenario_sha256, b.scenario_sha256
+        ))
+    } else if a.seed != b.seed {
+        Some(format!("seed {} and seed {}", a.seed, b.seed))
+    } else if a.paths != b.paths {
+        Some(format!("{} paths and {} paths", a.paths, b.paths))
+    } else if a.horizon != b.horizon {
+        Some(format!("horizon {} and horizon {}", a.horizon, b.horizon))
+    } else if a.fairness != b.fairness {
+        Some(format!(
+            "fairness {} and fairness {}",
+            onoff(a.fairness),
+            onoff(b.fairness)
+        ))
+    } else if a.shard.count != b.shard.count {
+        Some(format!(
+            "{} shards and {} shards",
+            a.shard.count, b.shard.count
+        ))
+    } else if a.holders != b.holders {
+        Some(format!(
+            "split differently (shards {} and shards {} hold its paths: the shards were given different scenario lists)",
+            list(&a.holders),
+            list(&b.holders)
+        ))
+    } else {
+        None
+    }
+}
+
+/// The partial files under each of `inputs`: a file is taken as it is; a folder
+/// is searched for `part-K-of-N.json` in it and in its `*.partial` folders (as
+/// `enclave run --shard` writes them under its `--out`), sorted by path.
+///
+/// # Errors
+/// A message naming an input that does not exist, or a folder holding no partial.
+pub fn find(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let is_part = |p: &Path| {
+        p.file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with("part-") && n.ends_with(".json"))
+    };
+    let mut out = Vec::new();
+    for input in inputs {
+        let meta = std::fs::metadata(input)
+            .map_err(|e| format!("cannot read {}: {e}", input.display()))?;
+        if !meta.is_dir() {
+            out.push(input.clone());
+            continue;
+        }
+        let list = |dir: &Path| -> Result<Vec<PathBuf>, String> {
+            let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+                .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .collect();
+            v.sort();
+            Ok(v)
+        };
+        let mut found = Vec::new();
+        for entry in list(input)? {
+            if entry.is_dir()
+                && entry
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.ends_with(PARTIAL_DIR_SUFFIX))
+            {
+                found.extend(
+                    list(&entry)?
+                        .into_iter()
+                        .filter(|p| is_part(p) && p.is_file()),
+                );
+            } else if is_part(&entry) && entry.is_file() {
+                found.push(entry);
+            }
+        }
+        if found.is_empty() {
+            return Err(format!(
+                "{} holds no partial results (part-K-of-N.json, written by `enclave run --shard`)",
+                input.display()
+            ));
+        }
+        out.extend(found);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |name| {
+            vars.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| (*v).to_owned())
+        }
+    }
+
+    fn shard(index: u32, count: u32) -> Shard {
+        Shard::new(index, count).unwrap()
+    }
+
+    #[test]
+    fn shards_read_as_k_of_n_from_one() {
+        assert_eq!("3/4".parse::<Shard>(), Ok(shard(3, 4)));
+        assert_eq!(shard(3, 4).to_string(), "shard 3 of 4");
+        assert_eq!(shard(3, 4).file_name(), "part-3-of-4.json");
+        let zero = "0/4".parse::<Shard>().unwrap_err();
+        assert!(
+            zero.contains("numbered from 1 (the first of 4 is 1/4)"),
+            "{zero}"
+        );
+        for bad in ["5/4", "1/0", "4", "a/b", "-1/4", ""] {
+            assert!(bad.parse::<Shard>().is_err(), "{bad}");
+        }
+    }
+
+    /// 1500 paths are 6 batches (5 of 256 and one of 220): 4 shards take batches
+    /// ⌊6k/4⌋..⌊6(k+1)/4⌋ = 0..1, 1..3, 3..4, 4..6.
+    #[test]
+    fn the_split_is_contiguous_balanced_and_covers_every_path() {
+        let ranges: Vec<_> = (1..=4)
+            .map(|k| split(&[1500], shard(k, 4))[0].clone())
+            .collect();
+        assert_eq!(ranges, [0..256, 256..768, 768..1024, 1024..1500]);
+        // Two scenarios of 600 paths (3 batches each) in 3 shards: 2 batches a
+        // shard, and shard 2 holds the end of the first and the start of the second.
+        let paths = [600, 600];
+        assert_eq!(split(&paths, shard(1, 3)), [0..512, 0..0]);
+        assert_eq!(split(&paths, shard(2, 3)), [512..600, 0..256]);
+        assert_eq!(split(&paths, shard(3, 3)), [0..0, 256..600]);
+        assert_eq!(holders(&paths, 0, 3), [1, 2]);
+        assert_eq!(holders(&paths, 1, 3), [2, 3]);
+        // More shards than batches: some hold nothing, and are not expected. Two
+        // batches in 4 shards: ⌊2k/4⌋ = 0, 0, 1, 1, 2 gives 0..0, 0..1, 1..1, 1..2.
+        assert_eq!(split(&[300], shard(1, 4))[0], 0..0);
+        assert_eq!(split(&[300], shard(3, 4))[0], 0..0);
+        assert_eq!(holders(&[300], 0, 4), [2, 4]);
+        // Every path falls to exactly one shard, whatever the sizes.
+        for n in 1..=7 {
+            let paths = [1, 256, 257, 1000, 5000];
+            let mut covered = vec![Vec::new(); paths.len()];
+            let mut sizes = Vec::new();
+            for k in 1..=n {
+                let parts = split(&paths, shard(k, n));
+                sizes.push(
+                    parts
+                        .iter()
+                        .map(|r| r.end.div_ceil(256) - r.start / 256)
+                        .sum::<u64>(),
+                );
+                for (i, r) in parts.into_iter().enumerate() {
+                    assert_eq!(!r.is_empty(), holders(&paths, i, n).contains(&k));
+                    if !r.is_empty() {
+                        covered[i].push(r);
+                    }
+                }
+            }
+            for (c, &p) in covered.iter_mut().zip(&paths) {
+                c.sort_by_key(|r| r.start);
+                assert_eq!(c.first().unwrap().start, 0);
+                assert_eq!(c.last().unwrap().end, p);
+                assert!(c.windows(2).all(|w| w[0].end == w[1].start));
+            }
+            let (lo, hi) = (sizes.iter().min().unwrap(), sizes.iter().max().unwrap());
+            assert!(hi - lo <= 1, "{n} shards: {sizes:?}");
+        }
+    }
+
+    #[test]
+    fn slurm_arrays_from_zero_or_one_give_the_same_shards() {
+        let from = |vars: &[(&str, &str)]| from_env(env(vars), None).unwrap().unwrap().shard;
+        // --array=0-3
+        let zero = [
+            ("SLURM_ARRAY_TASK_ID", "1"),
+            ("SLURM_ARRAY_TASK_MIN", "0"),
+            ("SLURM_ARRAY_TASK_MAX", "3"),
+            ("SLURM_ARRAY_TASK_COUNT", "4"),
+        ];
+        assert_eq!(from(&zero), shard(2, 4));
+        // --array=1-4
+        let one = [
+            ("SLURM_ARRAY_TASK_ID", "2"),
+            ("SLURM_ARRAY_TASK_MIN", "1"),
+            ("SLURM_ARRAY_TASK_MAX", "4"),
+        ];
+        assert_eq!(from(&one), shard(2, 4));
+        // ID and COUNT alone: ids from 0.
+        assert_eq!(
+            from(&[
+                ("SLURM_ARRAY_TASK_ID", "3"),
+                ("SLURM_ARRAY_TASK_COUNT", "4")
+            ]),
+            shard(4, 4)
+        );
+        // --array=10-16:2
+        let step = [
+            ("SLURM_ARRAY_TASK_ID", "14"),
+            ("SLURM_ARRAY_TASK_MIN", "10"),
+            ("SLURM_ARRAY_TASK_MAX", "16"),
+            ("SLURM_ARRAY_TASK_STEP", "2"),
+            ("SLURM_ARRAY_TASK_COUNT", "4"),
+        ];
+        assert_eq!(from(&step), shard(3, 4));
+        // No variable: no shard.
+        assert_eq!(from_env(env(&[]), None), Ok(None));
+    }
+
+    #[test]
+    fn kubernetes_indexes_need_the_shard_count() {
+        let k8s = [("JOB_COMPLETION_INDEX", "1")];
+        // The index alone says nothing (every Indexed Job has one).
+        assert_eq!(from_env(env(&k8s), None), Ok(None));
+        let found = from_env(env(&k8s), Some(4)).unwrap().unwrap();
+        assert_eq!(found.shard, shard(2, 4));
+        assert_eq!(found.source, "JOB_COMPLETION_INDEX=1 with --shards 4");
+        let e = from_env(env(&[("JOB_COMPLETION_INDEX", "4")]), Some(4)).unwrap_err();
+        assert_eq!(
+            e,
+            "JOB_COMPLETION_INDEX is 4, expected 0..3 with --shards 4"
+        );
+        let e = from_env(env(&[]), Some(4)).unwrap_err();
+        assert!(
+            e.starts_with("--shards 4 takes the shard from JOB_COMPLETION_INDEX"),
+            "{e}"
+        );
+        // A Slurm array of another size is refused.
+        let slurm = [
+            ("SLURM_ARRAY_TASK_ID", "0"),
+            ("SLURM_ARRAY_TASK_COUNT", "3"),
+        ];
+        let e = from_env(env(&slurm), Some(4)).unwrap_err();
+        assert!(
+            e.starts_with("--shards 4 does not match the Slurm job array of 3 tasks"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn bad_scheduler_variables_are_named() {
+        let err = |vars: &[(&str, &str)]| from_env(env(vars), None).unwrap_err();
+        assert_eq!(
+            err(&[
+                ("SLURM_ARRAY_TASK_ID", "x"),
+                ("SLURM_ARRAY_TASK_COUNT", "4")
+            ]),
+            "SLURM_ARRAY_TASK_ID is `x`, expected a whole number"
+        );
+        assert!(err(&[("SLURM_ARRAY_TASK_ID", "1")]).contains("the number of shards is unknown"));
+        // --array=1,3,7: not one range.
+        let list = [
+            ("SLURM_ARRAY_TASK_ID", "3"),
+            ("SLURM_ARRAY_TASK_MIN", "1"),
+            ("SLURM_ARRAY_TASK_MAX", "7"),
+            ("SLURM_ARRAY_TASK_COUNT", "3"),
+        ];
+        assert!(err(&list).contains("not one range"), "{}", err(&list));
+        let outside = [
+            ("SLURM_ARRAY_TASK_ID", "4"),
+            ("SLURM_ARRAY_TASK_COUNT", "4"),
+        ];
+        assert!(err(&outside).ends_with("the task id is not one of the array's"));
+    }
+}

@@ -1,0 +1,503 @@
+//! Shards: `enclave run --shard K/N` and `enclave merge` give the single run's
+//! files byte for byte, take the shard from Slurm's and Kubernetes' variables,
+//! and refuse partials that do not make one whole run.
+
+mod common;
+
+use std::process::{Command, Output};
+
+use common::{REFERENCE, REFERENCE_PATH, TestDir, bad_input, replace_line};
+
+/// The files a run computes, which a merge must give byte for byte.
+const CSV_FILES: [&str; 5] = [
+    "summary.csv",
+    "timeseries.csv",
+    "distribution.csv",
+    "fairness.csv",
+    "scenario.toml",
+];
+
+/// Variables that select a shard; removed from every command here, so that the
+/// tests behave alike inside a job array.
+const SCHEDULER_VARS: [&str; 7] = [
+    "SLURM_ARRAY_TASK_ID",
+    "SLURM_ARRAY_TASK_COUNT",
+    "SLURM_ARRAY_TASK_MIN",
+    "SLURM_ARRAY_TASK_MAX",
+    "SLURM_ARRAY_TASK_STEP",
+    "JOB_COMPLETION_INDEX",
+    "SLURM_ARRAY_JOB_ID",
+];
+
+/// Runs `enclave ARGS` in `dir` with exactly the scheduler variables `vars`.
+fn enclave(dir: &TestDir, args: &[&str], vars: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_enclave"));
+    cmd.args(args).current_dir(dir.path());
+    for v in SCHEDULER_VARS {
+        cmd.env_remove(v);
+    }
+    cmd.envs(vars.iter().copied());
+    cmd.output().expect("run enclave")
+}
+
+/// As [`enclave`], and checks it succeeded.
+fn ok(dir: &TestDir, args: &[&str], vars: &[(&str, &str)]) -> Output {
+    let out = enclave(dir, args, vars);
+    assert!(
+        out.status.success(),
+        "enclave {args:?} failed with {}\nstderr:\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// `base` followed by `more`.
+fn with<'a>(base: &[&'a str], more: &[&'a str]) -> Vec<&'a str> {
+    base.iter().chain(more).copied().collect()
+}
+
+/// Checks that `a/<id>/` and `b/<id>/` hold the same computed files, byte for byte.
+fn assert_same_results(dir: &TestDir, a: &str, b: &str, id: &str) {
+    for f in CSV_FILES {
+        let (x, y) = (format!("{a}/{id}/{f}"), format!("{b}/{id}/{f}"));
+        assert!(
+            dir.read_bytes(&x) == dir.read_bytes(&y),
+            "{x} and {y} differ"
+        );
+    }
+}
+
+/// The reference scenario under another id (and so another output folder).
+fn variant(dir: &TestDir, id: &str) -> String {
+    let mut text = REFERENCE.to_owned();
+    replace_line(
+        &mut text,
+        "id = \"jilin-zhejiang\"",
+        &format!("id = \"{id}\""),
+    );
+    let name = format!("{id}.toml");
+    dir.create(&name, &text);
+    name
+}
+
+/// 1,500 paths: more than the 1,024 pilot paths that fix the quantile grids, so
+/// the histograms and the shards' shared grids are exercised; 6 batches, which 4
+/// shards split as 1, 2, 1 and 2 batches.
+const RUN: [&str; 7] = [
+    "--paths",
+    "1500",
+    "--horizon",
+    "8",
+    "--charts",
+    "none",
+    "--quiet",
+];
+
+#[test]
+fn four_shards_merged_in_any_order_are_the_single_run_byte_for_byte() {
+    let dir = TestDir::new();
+    ok(
+        &dir,
+        &with(&["run", REFERENCE_PATH, "--out", "single"], &RUN),
+        &[],
+    );
+    for k in ["1/4", "2/4", "3/4", "4/4"] {
+        let args = [
+            "run",
+            REFERENCE_PATH,
+            "--out",
+            "parts",
+            "--shard",
+            k,
+            "--threads=2",
+        ];
+        ok(&dir, &with(&args, &RUN), &[]);
+    }
+    dir.assert_no_temp_files("parts");
+    let part = |k: u32| format!("parts/jilin-zhejiang.partial/part-{k}-of-4.json");
+    // Files in any order.
+    let (p1, p2, p3, p4) = (part(1), part(2), part(3), part(4));
+    ok(
+        &dir,
+        &[
+            "merge", &p3, &p1, &p4, &p2, "--out", "merged", "--charts", "none", "--quiet",
+        ],
+        &[],
+    );
+    assert_same_results(&dir, "single", "merged", "jilin-zhejiang");
+    // A folder, as `run --shard --out parts` left it.
+    ok(
+        &dir,
+        &[
+            "merge", "parts", "--out", "merged2", "--charts", "none", "--quiet",
+        ],
+        &[],
+    );
+    assert_same_results(&dir, "single", "merged2", "jilin-zhejiang");
+    assert!(dir.exists("merged2/jilin-zhejiang/report.html"));
+    assert!(dir.exists("merged2/jilin-zhejiang/manifest.json"));
+    // run.json is the single run's, with the shards merged recorded.
+    let run: serde_json::Value =
+        serde_json::from_str(&dir.read("merged/jilin-zhejiang/run.json")).unwrap();
+    assert_eq!(run["paths"], 1500);
+    assert_eq!(run["ranges"], serde_json::json!([[0, 1500]]));
+    assert_eq!(run["shards"]["count"], 4);
+    let merged: Vec<_> = run["shards"]["merged"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["shard"].as_u64().unwrap(), s["paths"].clone()))
+        .collect();
+    assert_eq!(
+        merged,
+        [
+            (1, serde_json::json!([0, 256])),
+            (2, serde_json::json!([256, 768])),
+            (3, serde_json::json!([768, 1024])),
+            (4, serde_json::json!([1024, 1500])),
+        ]
+    );
+    // The merged folder is a complete run: `run` skips it.
+    let out = ok(
+        &dir,
+        &with(&["run", REFERENCE_PATH, "--out", "merged"], &RUN),
+        &[],
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("skipped jilin-zhejiang"));
+
+    // A shard run again (a retried Kubernetes index, on other threads) replaces its
+    // partial whole, and the merge is unchanged.
+    let before = dir.read("parts/jilin-zhejiang.partial/part-3-of-4.json");
+    let again = [
+        "run",
+        REFERENCE_PATH,
+        "--out",
+        "parts",
+        "--shard",
+        "3/4",
+        "--threads=1",
+    ];
+    ok(&dir, &with(&again, &RUN), &[]);
+    dir.assert_no_temp_files("parts");
+    let after = dir.read("parts/jilin-zhejiang.partial/part-3-of-4.json");
+    assert_eq!(without_timing(&before), without_timing(&after));
+    ok(
+        &dir,
+        &["merge", "parts", "--out", "merged3", "--quiet"],
+        &[],
+    );
+    assert_same_results(&dir, "single", "merged3", "jilin-zhejiang");
+}
+
+/// A partial without what depends on the machine (seconds and threads).
+fn without_timing(text: &str) -> serde_json::Value {
+    let mut v: serde_json::Value = serde_json::from_str(text).unwrap();
+    let o = v.as_object_mut().unwrap();
+    o.remove("elapsed_seconds");
+    o.remove("threads");
+    v
+}
+
+/// Two scenarios of 600 paths (3 batches each) in 3 shards of 2 batches: shard 2
+/// holds the end of the first and the start of the second, so both are cut.
+#[test]
+fn three_shards_of_a_set_cut_inside_scenarios_merge_to_the_single_run() {
+    let dir = TestDir::new();
+    let (a, b) = (variant(&dir, "park-a"), variant(&dir, "park-b"));
+    let run = [
+        "run",
+        a.as_str(),
+        b.as_str(),
+        "--paths",
+        "600",
+        "--horizon",
+        "6",
+        "--charts",
+        "none",
+        "--quiet",
+    ];
+    ok(&dir, &with(&run, &["--out", "single"]), &[]);
+    for k in ["1/3", "2/3", "3/3"] {
+        ok(&dir, &with(&run, &["--out", "parts", "--shard", k]), &[]);
+    }
+    let parts = |id: &str| {
+        let mut v: Vec<String> = std::fs::read_dir(dir.join(&format!("parts/{id}.partial")))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(parts("park-a"), ["part-1-of-3.json", "part-2-of-3.json"]);
+    assert_eq!(parts("park-b"), ["part-2-of-3.json", "part-3-of-3.json"]);
+    ok(
+        &dir,
+        &[
+            "merge", "parts", "--out", "merged", "--charts", "none", "--quiet",
+        ],
+        &[],
+    );
+    assert_same_results(&dir, "single", "merged", "park-a");
+    assert_same_results(&dir, "single", "merged", "park-b");
+}
+
+/// Small runs for the selection and refusal tests: 3 batches.
+const SMALL: [&str; 7] = [
+    "--paths",
+    "600",
+    "--horizon",
+    "4",
+    "--charts",
+    "none",
+    "--quiet",
+];
+
+#[test]
+fn slurm_and_kubernetes_variables_select_the_same_shard_as_the_flag() {
+    let dir = TestDir::new();
+    let run = |out: &str, more: &[&str], vars: &[(&str, &str)]| {
+        let args = with(&with(&["run", REFERENCE_PATH, "--out", out], &SMALL), more);
+        ok(&dir, &args, vars);
+        without_timing(&dir.read(&format!("{out}/jilin-zhejiang.partial/part-2-of-4.json")))
+    };
+    let flag = run("flag", &["--shard", "2/4"], &[]);
+    // --array=0-3
+    let zero = run(
+        "slurm0",
+        &[],
+        &[
+            ("SLURM_ARRAY_TASK_ID", "1"),
+            ("SLURM_ARRAY_TASK_MIN", "0"),
+            ("SLURM_ARRAY_TASK_MAX", "3"),
+            ("SLURM_ARRAY_TASK_COUNT", "4"),
+        ],
+    );
+    // --array=1-4
+    let one = run(
+        "slurm1",
+        &[],
+        &[
+            ("SLURM_ARRAY_TASK_ID", "2"),
+            ("SLURM_ARRAY_TASK_MIN", "1"),
+            ("SLURM_ARRAY_TASK_MAX", "4"),
+            ("SLURM_ARRAY_TASK_COUNT", "4"),
+        ],
+    );
+    let count_only = run(
+        "slurm",
+        &[],
+        &[
+            ("SLURM_ARRAY_TASK_ID", "1"),
+            ("SLURM_ARRAY_TASK_COUNT", "4"),
+        ],
+    );
+    let k8s = run("k8s", &["--shards", "4"], &[("JOB_COMPLETION_INDEX", "1")]);
+    for other in [&zero, &one, &count_only, &k8s] {
+        assert_eq!(&flag, other);
+    }
+    // 3 batches in 4 shards: shard 1 holds none and writes nothing.
+    let out = ok(
+        &dir,
+        &with(
+            &["run", REFERENCE_PATH, "--out", "empty", "--shard", "1/4"],
+            &SMALL,
+        ),
+        &[],
+    );
+    assert!(out.status.success());
+    assert!(!dir.exists("empty/jilin-zhejiang.partial"));
+    // --shard overrides the variables; --shard none runs everything.
+    let slurm = [
+        ("SLURM_ARRAY_TASK_ID", "0"),
+        ("SLURM_ARRAY_TASK_COUNT", "4"),
+    ];
+    run("override", &["--shard", "2/4"], &slurm);
+    assert!(!dir.exists("override/jilin-zhejiang.partial/part-1-of-4.json"));
+    ok(
+        &dir,
+        &with(
+            &["run", REFERENCE_PATH, "--out", "whole", "--shard", "none"],
+            &SMALL,
+        ),
+        &slurm,
+    );
+    assert!(dir.exists("whole/jilin-zhejiang/summary.csv"));
+    assert!(!dir.exists("whole/jilin-zhejiang.partial"));
+    // Without a count, or an index out of range: refused, naming the variable.
+    let args = with(&["run", REFERENCE_PATH, "--out", "bad"], &SMALL);
+    let e = bad_input(&enclave(&dir, &with(&args, &["--shards", "4"]), &[]));
+    assert!(
+        e.contains("error: --shards 4 takes the shard from JOB_COMPLETION_INDEX"),
+        "{e}"
+    );
+    let e = bad_input(&enclave(
+        &dir,
+        &with(&args, &["--shards", "4"]),
+        &[("JOB_COMPLETION_INDEX", "4")],
+    ));
+    assert!(
+        e.contains("error: JOB_COMPLETION_INDEX is 4, expected 0..3 with --shards 4"),
+        "{e}"
+    );
+    let e = bad_input(&enclave(&dir, &with(&args, &["--shard", "0/4"]), &[]));
+    assert!(
+        e.contains("shards are numbered from 1 (the first of 4 is 1/4)"),
+        "{e}"
+    );
+    let e = bad_input(&enclave(
+        &dir,
+        &with(&args, &["--shard", "1/2", "--keep-paths"]),
+        &[],
+    ));
+    assert!(
+        e.contains("--keep-paths cannot be combined with shards"),
+        "{e}"
+    );
+}
+
+#[test]
+fn missing_duplicated_and_mismatched_partials_are_refused_by_name() {
+    let dir = TestDir::new();
+    let shard = |out: &str, k: &str, more: &[&str]| {
+        let args = with(
+            &with(&["run", REFERENCE_PATH, "--out", out, "--shard", k], &SMALL),
+            more,
+        );
+        ok(&dir, &args, &[]);
+        format!(
+            "{out}/jilin-zhejiang.partial/part-{}-of-{}.json",
+            &k[..1],
+            &k[2..]
+        )
+    };
+    let p1 = shard("parts", "1/2", &[]);
+    let p2 = shard("parts", "2/2", &[]);
+    let merge = |parts: &[&str]| {
+        let args = with(&with(&["merge"], parts), &["--out", "merged", "--quiet"]);
+        bad_input(&enclave(&dir, &args, &[]))
+    };
+
+    let e = merge(&[&p1]);
+    assert!(
+        e.contains("error: shard 2 of 2 of scenario `jilin-zhejiang` is missing\n"),
+        "{e}"
+    );
+    std::fs::create_dir(dir.join("copy")).unwrap();
+    std::fs::copy(dir.join(&p2), dir.join("copy/part-2-of-2.json")).unwrap();
+    let e = merge(&[&p1, &p2, "copy/part-2-of-2.json"]);
+    assert!(
+        e.contains(&format!(
+            "error: shard 2 of 2 of scenario `jilin-zhejiang` is given twice: copy/part-2-of-2.json and {p2}\n"
+        )) || e.contains(&format!(
+            "error: shard 2 of 2 of scenario `jilin-zhejiang` is given twice: {p2} and copy/part-2-of-2.json\n"
+        )),
+        "{e}"
+    );
+
+    let seed = shard("seed", "2/2", &["--seed", "7"]);
+    let e = merge(&[&p1, &seed]);
+    assert!(
+        e.contains(&format!(
+            "error: {p1} and {seed} are partials of different runs of scenario `jilin-zhejiang`: seed 20180330 and seed 7\n"
+        )),
+        "{e}"
+    );
+    let fairness = shard("fair", "2/2", &["--fairness", "off"]);
+    let e = merge(&[&p1, &fairness]);
+    assert!(e.contains("fairness on and fairness off"), "{e}");
+    let args = [
+        "run",
+        REFERENCE_PATH,
+        "--out",
+        "horizon",
+        "--shard",
+        "2/2",
+        "--paths",
+        "600",
+    ];
+    ok(
+        &dir,
+        &with(&args, &["--horizon", "5", "--charts", "none", "--quiet"]),
+        &[],
+    );
+    let horizon = "horizon/jilin-zhejiang.partial/part-2-of-2.json";
+    assert!(merge(&[&p1, horizon]).contains("horizon 4 and horizon 5"));
+    let three = shard("three", "2/3", &[]);
+    assert!(merge(&[&p1, &three]).contains("2 shards and 3 shards"));
+
+    // The same id from another scenario file.
+    let mut text = REFERENCE.to_owned();
+    text.push_str(
+        "# the same park in another file
+",
+    );
+    let other = dir.create("other.toml", &text);
+    let args = with(
+        &[
+            "run",
+            other.to_str().unwrap(),
+            "--out",
+            "other",
+            "--shard",
+            "2/2",
+        ],
+        &SMALL,
+    );
+    ok(&dir, &args, &[]);
+    let e = merge(&[&p1, "other/jilin-zhejiang.partial/part-2-of-2.json"]);
+    assert!(
+        e.contains(&format!(
+            "error: {p1} and other/jilin-zhejiang.partial/part-2-of-2.json are partials of different runs of scenario `jilin-zhejiang`: scenario files with SHA-256 "
+        )),
+        "{e}"
+    );
+
+    // The same scenario split with another list of scenarios: shard 2 of the set
+    // [other id, reference] holds all of the reference's paths.
+    let before = variant(&dir, "before");
+    let args = [
+        "run",
+        &before,
+        REFERENCE_PATH,
+        "--out",
+        "set",
+        "--shard",
+        "2/2",
+    ];
+    ok(&dir, &with(&args, &SMALL), &[]);
+    let e = merge(&[&p1, "set/jilin-zhejiang.partial/part-2-of-2.json"]);
+    assert!(
+        e.contains("split differently (shards 1, 2 and shards 2 hold its paths: the shards were given different scenario lists)"),
+        "{e}"
+    );
+
+    // A damaged or foreign file is named, without a panic.
+    let text = dir.read(&p2);
+    let seed = "\"seed\":20180330";
+    assert!(text.contains(seed));
+    dir.create("edited.json", &text.replacen(seed, "\"seed\":1", 1));
+    let e = merge(&[&p1, "edited.json"]);
+    assert!(
+        e.contains("error: edited.json: its statistics are of another seed, path count or horizon"),
+        "{e}"
+    );
+    dir.create("broken.json", &text[..1000]);
+    let e = merge(&[&p1, "broken.json"]);
+    assert!(
+        e.contains("error: broken.json: not a partial result of `enclave run --shard`"),
+        "{e}"
+    );
+    let e = merge(&[
+        "copy/../parts/jilin-zhejiang.partial/part-1-of-2.json",
+        "nowhere",
+    ]);
+    assert!(e.contains("error: cannot read nowhere"), "{e}");
+    std::fs::create_dir(dir.join("emptydir")).unwrap();
+    let e = merge(&["emptydir"]);
+    assert!(
+        e.contains("error: emptydir holds no partial results"),
+        "{e}"
+    );
+    assert!(!dir.exists("merged"));
+}
