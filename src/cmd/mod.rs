@@ -14,6 +14,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 
 use enclave::engine::RunConfig;
+use enclave::scenario::limits::MAX_HORIZON;
 use enclave::scenario::{REFERENCE_SCENARIO_NAME, Scenario};
 
 /// Exit status for bad input (a scenario that does not load).
@@ -72,21 +73,51 @@ pub fn load_all(files: &[PathBuf], unique_ids: bool) -> Result<Vec<Loaded>, Exit
     }
 }
 
-/// The run configuration of `scn` with the `--paths`, `--seed`, `--horizon` and
-/// `--threads` flags that were given (shared by `run` and `solve`).
-pub fn run_config(
-    scn: &Scenario,
-    paths: Option<u64>,
-    seed: Option<u64>,
-    horizon: Option<u32>,
-    threads: usize,
-) -> RunConfig {
-    let mut cfg = RunConfig::from_scenario(scn);
-    cfg.paths = paths.unwrap_or(cfg.paths);
-    cfg.seed = seed.unwrap_or(cfg.seed);
-    cfg.horizon = horizon.unwrap_or(cfg.horizon);
-    cfg.threads = threads;
-    cfg
+/// A setting turned on or off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Switch {
+    /// On.
+    On,
+    /// Off.
+    Off,
+}
+
+/// The simulation settings that `run` and `solve` share; each overrides the
+/// scenario's `[simulation]` table.
+#[derive(Debug, clap::Args)]
+pub struct Settings {
+    /// Number of paths (overrides [simulation] paths).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub paths: Option<u64>,
+    /// Seed (overrides [simulation] seed).
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
+    /// Years simulated (overrides [simulation] horizon).
+    #[arg(long, value_name = "YEARS", value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_HORIZON)))]
+    pub horizon: Option<u32>,
+    /// Worker threads (default: one per core).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub threads: usize,
+    /// Most worker threads `--threads` may ask for (default: 4 per core).
+    #[arg(long, value_name = "N")]
+    pub max_threads: Option<usize>,
+    /// Compute the regions' coalitions, their values and Shapley values (overrides
+    /// [simulation] fairness; default: on with at most 4 regions). Each coalition
+    /// that holds the host is one more park simulated a path.
+    #[arg(long, value_enum, value_name = "on|off")]
+    pub fairness: Option<Switch>,
+}
+
+impl Settings {
+    /// The run configuration of `scn` under these settings.
+    pub fn config(&self, scn: &Scenario) -> RunConfig {
+        let mut cfg = RunConfig::from_scenario(scn);
+        cfg.paths = self.paths.unwrap_or(cfg.paths);
+        cfg.seed = self.seed.unwrap_or(cfg.seed);
+        cfg.horizon = self.horizon.unwrap_or(cfg.horizon);
+        cfg.threads = self.threads;
+        cfg
+    }
 }
 
 /// Writes a line to standard error; a closed or full standard error is ignored

@@ -19,7 +19,6 @@ use enclave::output::{self, PATHS_FILES, PathsWriter, RunRecord};
 use enclave::publish::{self, Staging};
 use enclave::results::Results;
 use enclave::scenario::Scenario;
-use enclave::scenario::limits::MAX_HORIZON;
 use enclave::schema::RegionMetric;
 use enclave::shard::{self, Shard};
 
@@ -31,21 +30,9 @@ pub struct Args {
     /// Output folder; results go to DIR/<scenario id>/.
     #[arg(long, value_name = "DIR", default_value = "out")]
     pub out: PathBuf,
-    /// Number of paths (overrides [simulation] paths).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
-    pub paths: Option<u64>,
-    /// Seed (overrides [simulation] seed).
-    #[arg(long, value_name = "S")]
-    pub seed: Option<u64>,
-    /// Years simulated (overrides [simulation] horizon).
-    #[arg(long, value_name = "YEARS", value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_HORIZON)))]
-    pub horizon: Option<u32>,
-    /// Worker threads (default: one per core).
-    #[arg(long, value_name = "N", default_value_t = 0)]
-    pub threads: usize,
-    /// Most worker threads `--threads` may ask for (default: 4 per core).
-    #[arg(long, value_name = "N")]
-    pub max_threads: Option<usize>,
+    /// Paths, seed, horizon, threads and fairness.
+    #[command(flatten)]
+    pub settings: super::Settings,
     /// Most work a run may be expected to take, in firm-years (paths × horizon ×
     /// (parks × (arrivals + firms) + evaluations) a year, with one park per
     /// coalition holding the host when fairness is on); refused before it starts.
@@ -65,11 +52,6 @@ pub struct Args {
     /// No progress bar and no summary on the terminal.
     #[arg(long, short)]
     pub quiet: bool,
-    /// Compute the regions' coalitions, their values and Shapley values (overrides
-    /// [simulation] fairness; default: on with at most 4 regions). Each coalition
-    /// that holds the host is one more park simulated a path.
-    #[arg(long, value_enum, value_name = "on|off")]
-    pub fairness: Option<Switch>,
     /// Run scenarios whose complete results are already in DIR (by default they
     /// are skipped when their scenario, seed, paths, horizon and engine version match).
     #[arg(long)]
@@ -145,15 +127,6 @@ fn parse_size(text: &str) -> Result<u64, String> {
         .map_err(|_| "expected a whole number before the unit, such as 512M or 4G".to_owned())?;
     n.checked_mul(1 << shift)
         .ok_or_else(|| format!("expected a size below 2^64 bytes, found {text}"))
-}
-
-/// A setting turned on or off.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Switch {
-    /// On.
-    On,
-    /// Off.
-    Off,
 }
 
 /// Chart formats, as the `--charts` flag spells them.
@@ -243,9 +216,9 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         Ok(l) => l,
         Err(code) => return Ok(code),
     };
-    if let Some(switch) = args.fairness {
+    if let Some(switch) = args.settings.fairness {
         for l in &mut loaded {
-            l.scenario.simulation.fairness = Some(switch == Switch::On);
+            l.scenario.simulation.fairness = Some(switch == super::Switch::On);
         }
     }
     // Every limit is checked for every scenario before any of them runs.
@@ -361,7 +334,7 @@ fn interrupted(
 
 /// The run configuration of `scn` under the flags.
 pub(super) fn config(args: &Args, scn: &Scenario) -> RunConfig {
-    super::run_config(scn, args.paths, args.seed, args.horizon, args.threads)
+    args.settings.config(scn)
 }
 
 /// Why each run would be refused, before any starts: too many threads, arrivals
@@ -369,7 +342,7 @@ pub(super) fn config(args: &Args, scn: &Scenario) -> RunConfig {
 /// or memory over their budgets. Each message says the limit and how to change it.
 fn refusals(args: &Args, loaded: &[super::Loaded]) -> Vec<String> {
     let mut out = Vec::new();
-    if let Some(refusal) = threads_refusal(args.threads, args.max_threads) {
+    if let Some(refusal) = threads_refusal(args.settings.threads, args.settings.max_threads) {
         out.push(refusal);
         return out;
     }

@@ -8,12 +8,11 @@ use std::process::ExitCode;
 use anyhow::Context;
 use unicode_width::UnicodeWidthStr;
 
-use super::run::Switch;
+use super::Switch;
 use enclave::chart::zone::{self, ZONE_FILE, ZONE_PNG, Zone};
 use enclave::engine::RunConfig;
 use enclave::output::{cell, write_atomic};
 use enclave::scenario::Scenario;
-use enclave::scenario::limits::MAX_HORIZON;
 use enclave::scenario::snippet;
 use enclave::solve::{
     self, EngineEvaluator, Estimate, MAX_CANDIDATES, Metrics, Solution, SolveError, Space, Target,
@@ -33,25 +32,10 @@ pub struct Args {
     /// Output folder; files go to DIR/<scenario id>-solve/.
     #[arg(long, value_name = "DIR", default_value = "out")]
     pub out: PathBuf,
-    /// Number of paths (overrides [simulation] paths).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
-    pub paths: Option<u64>,
-    /// Seed (overrides [simulation] seed).
-    #[arg(long, value_name = "S")]
-    pub seed: Option<u64>,
-    /// Years simulated (overrides [simulation] horizon).
-    #[arg(long, value_name = "YEARS", value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_HORIZON)))]
-    pub horizon: Option<u32>,
-    /// Worker threads (default: one per core).
-    #[arg(long, value_name = "N", default_value_t = 0)]
-    pub threads: usize,
-    /// Most worker threads `--threads` may ask for (default: 4 per core).
-    #[arg(long, value_name = "N")]
-    pub max_threads: Option<usize>,
-    /// Compute the coalitions and Shapley values (overrides [simulation] fairness;
-    /// default: on with at most 4 regions, and always for `--target shapley`).
-    #[arg(long, value_enum, value_name = "on|off")]
-    pub fairness: Option<Switch>,
+    /// Paths, seed, horizon, threads and fairness (as for `run`; `--target
+    /// shapley` turns the coalitions on unless `--fairness off`).
+    #[command(flatten)]
+    pub settings: super::Settings,
 }
 
 /// File name of the candidates' table.
@@ -69,7 +53,9 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         super::note(format_args!("error: {e}"));
         ExitCode::from(super::EXIT_BAD_INPUT)
     };
-    if let Some(refusal) = super::run::threads_refusal(args.threads, args.max_threads) {
+    if let Some(refusal) =
+        super::run::threads_refusal(args.settings.threads, args.settings.max_threads)
+    {
         super::note(format_args!("error: {refusal}"));
         return Ok(ExitCode::from(super::EXIT_BAD_INPUT));
     }
@@ -78,7 +64,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         Err(e) => return Ok(bad(e)),
     };
     // The Shapley values need the coalitions: on for that target unless asked off.
-    match args.fairness {
+    match args.settings.fairness {
         Some(switch) => loaded.scenario.simulation.fairness = Some(switch == Switch::On),
         None if target.needs_game() => loaded.scenario.simulation.fairness = Some(true),
         None => {}
@@ -88,7 +74,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         Ok(a) => a,
         Err(e) => return Ok(bad(e)),
     };
-    let cfg = super::run_config(scn, args.paths, args.seed, args.horizon, args.threads);
+    let cfg = args.settings.config(scn);
     if let Some(p) = enclave::scenario::arrivals_problem(scn, cfg.horizon) {
         super::note(format_args!(
             "error: {}: {}: with --horizon {}: {}",
