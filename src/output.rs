@@ -285,6 +285,114 @@ pub fn fairness_csv(
     )
 }
 
+/// Folder of a set's outputs, `DIR/set/`, beside the scenarios' folders.
+pub const SET_DIR: &str = "set";
+
+/// Header of a set's `summary.csv`.
+pub const SET_SUMMARY_HEADER: [&str; 10] = [
+    "scenario",
+    "alternative",
+    "region",
+    "metric",
+    "mean",
+    "se",
+    "p05",
+    "p50",
+    "p95",
+    "n",
+];
+
+/// The headline measures a set's `summary.csv` compares across scenarios: per
+/// alternative and region, per alternative, and for the park.
+pub const SET_REGION_METRICS: [RegionMetric; 7] = [
+    RegionMetric::Npv,
+    RegionMetric::NpvNegative,
+    RegionMetric::Participates,
+    RegionMetric::Irr,
+    RegionMetric::BenefitToContribution,
+    RegionMetric::Shapley,
+    RegionMetric::ShapleyGap,
+];
+/// See [`SET_REGION_METRICS`].
+pub const SET_ALT_METRICS: [AltMetric; 2] = [AltMetric::JointParticipation, AltMetric::NpvTotal];
+/// See [`SET_REGION_METRICS`].
+pub const SET_PARK_METRICS: [ParkMetric; 5] = [
+    ParkMetric::TaxTotal,
+    ParkMetric::TaxPool,
+    ParkMetric::Gdp,
+    ParkMetric::FirmsFinal,
+    ParkMetric::JobsFinal,
+];
+
+/// A set's `summary.csv` as bytes: for each scenario in the order given, the rows
+/// of its own `summary.csv` for the headline measures ([`SET_REGION_METRICS`],
+/// [`SET_ALT_METRICS`], [`SET_PARK_METRICS`]), with the same numbers to the last
+/// digit, so that a set is compared in one table.
+///
+/// # Errors
+/// Never in practice (writes to memory); typed for the CSV writer.
+pub fn set_summary_csv(
+    sets: &[crate::results::Results],
+    path: &Path,
+) -> Result<Vec<u8>, OutputError> {
+    let cell = |x: Option<f64>| x.map_or(String::new(), self::cell);
+    csv_bytes(
+        |w| {
+            w.write_record(SET_SUMMARY_HEADER)?;
+            for res in sets {
+                let scn = &res.scenario;
+                let mut row = |alt: &str, region: &str, r: Option<&crate::results::SummaryRow>| {
+                    let Some(r) = r else {
+                        return Ok(());
+                    };
+                    w.write_record([
+                        scn.id.clone(),
+                        alt.to_owned(),
+                        region.to_owned(),
+                        r.metric.clone(),
+                        cell(r.mean),
+                        cell(r.se),
+                        cell(r.p05),
+                        cell(r.p50),
+                        cell(r.p95),
+                        r.n.to_string(),
+                    ])
+                };
+                for alt in &scn.alternatives {
+                    for region in &scn.regions {
+                        for m in SET_REGION_METRICS {
+                            row(&alt.name, &region.id, res.summary(&alt.name, &region.id, m))?;
+                        }
+                    }
+                    for m in SET_ALT_METRICS {
+                        row(&alt.name, ALL_REGIONS, res.alt_summary(&alt.name, m))?;
+                    }
+                }
+                for m in SET_PARK_METRICS {
+                    row(ALL_ALTERNATIVES, PARK, res.park_summary(m))?;
+                }
+            }
+            Ok(())
+        },
+        path,
+    )
+}
+
+/// Writes a set's `DIR/set/summary.csv` from the results folders of its scenarios.
+///
+/// # Errors
+/// If the folder or file cannot be written.
+pub fn write_set_summary(
+    out: &Path,
+    sets: &[crate::results::Results],
+) -> Result<std::path::PathBuf, OutputError> {
+    let dir = out.join(SET_DIR);
+    std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
+    let path = dir.join("summary.csv");
+    write_atomic(&path, &set_summary_csv(sets, &path)?)?;
+    Ok(path)
+}
+
 /// Header of `timeseries.csv`.
 pub fn timeseries_header() -> Vec<&'static str> {
     [

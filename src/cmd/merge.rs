@@ -90,6 +90,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         }
     }
     let mut out = super::Stdout::default();
+    let mut ids = Vec::new();
     for group in groups {
         let m = match group.merge() {
             Ok(m) => m,
@@ -118,6 +119,18 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("cannot publish the results in {}", target.display()))?;
         if !args.quiet {
             out.print(&super::run::summary(scn, &m.state, &target, elapsed))?;
+        }
+        ids.push(scn.id.clone());
+    }
+    if ids.len() > 1 {
+        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+        let path = super::run::set_summary(&args.out, &ids)?;
+        if !args.quiet {
+            out.print(&format!(
+                "set of {} scenarios: {}\n",
+                ids.len(),
+                path.display()
+            ))?;
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -26,7 +26,31 @@ pub struct Loaded {
     pub scenario: Scenario,
 }
 
-/// Loads each file (or the bundled reference scenario when `files` is empty),
+/// The scenario files a command-line argument names: the file itself, or a
+/// folder's `*.toml` files in name order.
+fn scenario_files(arg: &std::path::Path) -> Result<Vec<PathBuf>, String> {
+    if !arg.is_dir() {
+        return Ok(vec![arg.to_owned()]);
+    }
+    let entries = std::fs::read_dir(arg)
+        .map_err(|e| format!("cannot read the folder {}: {e}", arg.display()))?;
+    let mut list: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    list.sort();
+    if list.is_empty() {
+        return Err(format!(
+            "the folder {} holds no .toml scenario file",
+            arg.display()
+        ));
+    }
+    Ok(list)
+}
+
+/// Loads each file, or each folder's `*.toml` files in name order (or the bundled
+/// reference scenario when `files` is empty),
 /// printing every problem of every file; `Err(exit code)` if any failed. With
 /// `unique_ids`, two scenarios sharing an id (and so an output folder) also fail.
 pub fn load_all(files: &[PathBuf], unique_ids: bool) -> Result<Vec<Loaded>, ExitCode> {
@@ -44,7 +68,17 @@ pub fn load_all(files: &[PathBuf], unique_ids: bool) -> Result<Vec<Loaded>, Exit
             }
         }
     }
+    let mut expanded = Vec::new();
     for f in files {
+        match scenario_files(f) {
+            Ok(list) => expanded.extend(list),
+            Err(e) => {
+                note(format_args!("error: {e}"));
+                failed = true;
+            }
+        }
+    }
+    for f in &expanded {
         match Scenario::load(f) {
             Ok(scenario) => loaded.push(Loaded {
                 file: f.display().to_string(),

@@ -299,7 +299,27 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             }
         }
     }
+    if loaded.len() > 1 {
+        let path = set_summary(&args.out, &ids)?;
+        if !args.quiet {
+            out.print(&format!(
+                "set of {} scenarios: {}\n",
+                ids.len(),
+                path.display()
+            ))?;
+        }
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes the set's `DIR/set/summary.csv` from the published folders of `ids`.
+pub(super) fn set_summary(out: &Path, ids: &[&str]) -> anyhow::Result<PathBuf> {
+    let sets = ids
+        .iter()
+        .map(|id| Results::load(&out.join(id)))
+        .collect::<Result<Vec<_>, _>>()
+        .context("cannot read a scenario's results for the set summary")?;
+    Ok(output::write_set_summary(out, &sets)?)
 }
 
 /// Says on stderr what an interrupted run did (`stopped`: the scenario it was
@@ -345,6 +365,16 @@ fn refusals(args: &Args, loaded: &[super::Loaded]) -> Vec<String> {
     if let Some(refusal) = threads_refusal(args.settings.threads, args.settings.max_threads) {
         out.push(refusal);
         return out;
+    }
+    for l in loaded.iter().filter(|_| loaded.len() > 1) {
+        if l.scenario.id == output::SET_DIR {
+            out.push(format!(
+                "{}: scenario id `{}` would share DIR/{}/ with the set's summary; give it another id",
+                l.file,
+                l.scenario.id,
+                output::SET_DIR
+            ));
+        }
     }
     for l in loaded {
         let scn = &l.scenario;
