@@ -14,8 +14,9 @@
 # folder. Exit status 0 when the files are identical, 1 otherwise.
 #
 # Settings (environment): ENCLAVE (the binary; default target/release/enclave,
-# built when missing), PATHS (4000), HORIZON (10), TASKS (4), TIMEOUT (seconds to
-# wait for the jobs, 300), KEEP=1 keeps the temporary folder for inspection.
+# under CARGO_TARGET_DIR when set, built when missing), PATHS (4000), HORIZON (10),
+# TASKS (4), TIMEOUT (seconds to wait for the jobs, 300), KEEP=1 keeps the
+# temporary folder for inspection.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -48,7 +49,7 @@ if ! command -v slurmctld >/dev/null || ! command -v slurmd >/dev/null ||
   apt-get install -y -qq slurm-wlm munge >/dev/null
 fi
 
-enclave=${ENCLAVE:-$repo/target/release/enclave}
+enclave=${ENCLAVE:-${CARGO_TARGET_DIR:-$repo/target}/release/enclave}
 if [[ ! -x $enclave ]]; then
   say "building $enclave"
   (cd "$repo" && cargo build --release --quiet)
