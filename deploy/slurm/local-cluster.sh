@@ -44,9 +44,14 @@ done
 if ! command -v slurmctld >/dev/null || ! command -v slurmd >/dev/null ||
   ! command -v sbatch >/dev/null || ! command -v munged >/dev/null; then
   say "installing slurm-wlm and munge (Debian packages)"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >/dev/null
-  apt-get install -y -qq slurm-wlm munge >/dev/null
+  apt_log=$(mktemp /tmp/enclave-slurm-apt.XXXXXX)
+  if ! { DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slurm-wlm munge; } >"$apt_log" 2>&1; then
+    tail -n 20 "$apt_log" >&2
+    rm -f "$apt_log"
+    fail "could not install slurm-wlm and munge"
+  fi
+  rm -f "$apt_log"
 fi
 
 enclave=${ENCLAVE:-${CARGO_TARGET_DIR:-$repo/target}/release/enclave}
