@@ -194,8 +194,6 @@ SelectTypeParameters=CR_CPU
 # The node as configured here, whatever slurmd detects (no drain on a mismatch).
 SlurmdParameters=config_overrides
 ReturnToService=2
-# A merge whose shards failed is cancelled instead of pending forever.
-DependencyParameters=kill_invalid_depend
 # Finished jobs stay visible to scontrol for the checks below.
 MinJobAge=3600
 NodeName=$node NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$mem State=UNKNOWN

@@ -47,7 +47,9 @@ array=$(sbatch --parsable "${extra[@]}" --array="1-$tasks" \
   --output="$logs/enclave-shards-%A_%a.out" \
   "$here/shards.sbatch" "$parts" "$@")
 array=${array%%;*} # --parsable prints "id;cluster" on multi-cluster setups
-merge=$(sbatch --parsable "${extra[@]}" --dependency="afterok:$array" \
+# A merge whose shards did not all succeed can never start: cancel it rather than
+# leave it pending (clusters do not all set DependencyParameters=kill_invalid_depend).
+merge=$(sbatch --parsable "${extra[@]}" --dependency="afterok:$array" --kill-on-invalid-dep=yes \
   --output="$logs/enclave-merge-%j.out" \
   "$here/merge.sbatch" "$parts" "$out" --charts "$charts")
 merge=${merge%%;*}
