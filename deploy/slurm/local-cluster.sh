@@ -37,7 +37,7 @@ fail() {
 [[ $(id -u) -eq 0 ]] || fail "run as root (it starts munged, slurmctld and slurmd)"
 
 # Nothing from a surrounding job may steer the runs or the clients.
-for v in "${!SLURM_@}" "${!SBATCH_@}" "${!SQUEUE_@}" JOB_COMPLETION_INDEX; do
+for v in "${!SLURM_@}" "${!SBATCH_@}" "${!SQUEUE_@}" JOB_COMPLETION_INDEX ENCLAVE_SBATCH ENCLAVE_THREADS; do
   unset "$v"
 done
 
