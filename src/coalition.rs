@@ -18,6 +18,7 @@
 
 use crate::economy::{Workspace, simulate_path};
 use crate::outcome::{self, OutcomeScratch};
+use crate::sampling::Value;
 use crate::scenario::{Alternative, Bearer, Scenario};
 use crate::schema::{RegionMetric, RegionSeries};
 use crate::sharing::Formula;
@@ -121,7 +122,6 @@ fn members_bearer(b: &Bearer, s: usize) -> Bearer {
 /// alternative splitting every pool by equity. The uncertain inputs are untouched,
 /// so every draw on every path is the main run's.
 pub fn park(scn: &Scenario, s: usize) -> Scenario {
-    use crate::sampling::Value;
     let n = scn.regions.len();
     let member = |r: usize| s & (1 << r) != 0;
     let mut p = scn.clone();
@@ -216,5 +216,62 @@ pub fn values(
                     .sum()
             }
         };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_coalition_park_moves_the_outsiders_costs_and_equity_to_the_members() {
+        let mut scn = Scenario::reference().expect("bundled scenario");
+        let (z, j) = (0, 1);
+        assert_eq!((scn.regions[z].id.as_str(), scn.host), ("zhejiang", j));
+        scn.costs.land_acquisition.bearer = Bearer::Region(z);
+        scn.costs.infrastructure.bearer = Bearer::Shares(vec![0.25, 0.75]);
+        scn.costs.operations.bearer = Bearer::Shares(vec![1.0, 0.0]);
+        scn.company.equity = Some(vec![0.6, 0.4]);
+        let alone = park(&scn, 1 << j);
+        // Zhejiang's part falls on Jilin: by equity, or Jilin's renormalised share.
+        assert_eq!(alone.costs.land_acquisition.bearer, Bearer::Equity);
+        assert_eq!(
+            alone.costs.infrastructure.bearer,
+            Bearer::Shares(vec![0.0, 1.0])
+        );
+        assert_eq!(alone.costs.operations.bearer, Bearer::Equity);
+        assert_eq!(alone.company.equity, Some(vec![0.0, 1.0]));
+        // Zhejiang's contributions stay, worth nothing and without effect; Jilin's
+        // are untouched.
+        assert_eq!(alone.contributions.len(), scn.contributions.len());
+        for (c, original) in alone.contributions.iter().zip(&scn.contributions) {
+            if c.region == z {
+                assert_eq!(
+                    [
+                        c.value,
+                        c.opportunity_cost,
+                        c.attractiveness,
+                        c.cost,
+                        c.revenue
+                    ],
+                    [0.0, 0.0, 1.0, 1.0, 1.0].map(Value::Fixed)
+                );
+            } else {
+                assert_eq!(c.value, original.value);
+                assert_eq!(c.attractiveness, original.attractiveness);
+            }
+        }
+        assert_eq!(
+            alone.params.len(),
+            scn.params.len(),
+            "every input keeps its draw"
+        );
+        assert_eq!(alone.alternatives.len(), 1);
+        assert_eq!(alone.simulation.fairness, Some(false));
+
+        // The grand coalition and coalitions without the host have no park of their own.
+        let all = Coalitions::new(&scn);
+        assert!(all.park(0b11).is_none() && all.park(1 << z).is_none());
+        assert!(all.park(1 << j).is_some() && all.built_for(&scn));
     }
 }
