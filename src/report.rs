@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 
 use crate::chart::{Chart, FONT, FONT_FAMILY, region_colour};
 use crate::output::{OutputError, write_atomic};
-use crate::results::{Results, SummaryRow};
+use crate::results::Results;
 use crate::sampling::Value;
 use crate::scenario::{
     Alternative, Bearer, CapAmount, Continuation, ContributionKind, FirmGroup, LandOnExit,
@@ -238,16 +238,16 @@ pub fn html(res: &Results, charts: &[(Chart, String)]) -> String {
 /// that is fewer than the run's. Over fewer than half the paths the statistic
 /// describes a minority of futures, not the alternative, so the cell is not shown:
 /// only how rarely it is defined.
-fn over_paths(cell: String, row: Option<&SummaryRow>, paths: u64) -> String {
-    match row {
-        Some(r) if r.n < paths => {
-            let share = percent(Some(r.n as f64 / paths.max(1) as f64));
+fn over_paths(cell: String, covered: Option<u64>, paths: u64) -> String {
+    match covered {
+        Some(n) if n < paths => {
+            let share = percent(Some(n as f64 / paths.max(1) as f64));
             let counts = format!(
                 "{} of {}",
-                num(Some(r.n as f64), 0),
+                num(Some(n as f64), 0),
                 num(Some(paths as f64), 0)
             );
-            if 2 * r.n < paths {
+            if 2 * n < paths {
                 format!(
                     "– <span class=\"few\">(defined in only {share} of futures: {counts})</span>"
                 )
@@ -300,12 +300,12 @@ fn comparison(h: &mut String, res: &Results) {
                 percent(s(RegionMetric::Participates).and_then(|s| s.mean)),
                 over_paths(
                     percent(s(RegionMetric::Irr).and_then(|s| s.p50)),
-                    s(RegionMetric::Irr),
+                    s(RegionMetric::Irr).map(|r| r.n),
                     res.run.paths
                 ),
                 over_paths(
                     num(s(RegionMetric::PaybackYears).and_then(|s| s.p50), 0),
-                    s(RegionMetric::PaybackYears),
+                    s(RegionMetric::PaybackYears).map(|r| r.n),
                     res.run.paths
                 ),
             );
@@ -360,9 +360,7 @@ fn fairness(h: &mut String, res: &Results) {
         for (r, region) in scn.regions.iter().enumerate() {
             let m = |metric: Metric| mean(a, &region.id, metric);
             // A ratio defined on fewer than half the futures describes a minority.
-            let ratio = get(a, &region.id, Metric::BenefitToContribution)
-                .filter(|row| 2 * row.n >= paths)
-                .and_then(|row| row.mean);
+            let ratio = get(a, &region.id, Metric::BenefitToContribution);
             let c = region_colour(r);
             let head = if r == 0 {
                 format!(
@@ -389,7 +387,11 @@ fn fairness(h: &mut String, res: &Results) {
                 num(m(Metric::Shapley), 1),
                 num(m(Metric::ShapleyGap), 1),
                 percent(m(Metric::Participation)),
-                num(ratio, 2),
+                over_paths(
+                    num(ratio.and_then(|row| row.mean), 2),
+                    ratio.map(|row| row.n),
+                    paths
+                ),
                 num(m(Metric::Cvar5), 1),
             );
         }
@@ -865,33 +867,19 @@ mod tests {
 
     #[test]
     fn a_statistic_over_fewer_futures_says_so() {
-        let row = |n| SummaryRow {
-            alternative: "a".into(),
-            region: "r".into(),
-            metric: "irr".into(),
-            mean: None,
-            sd: None,
-            se: None,
-            p05: None,
-            p25: None,
-            p50: None,
-            p75: None,
-            p95: None,
-            n,
-        };
         assert_eq!(
-            over_paths("7.0%".into(), Some(&row(5722)), 10_000),
+            over_paths("7.0%".into(), Some(5722), 10_000),
             "7.0% <span class=\"few\">(57.2% of futures: 5\u{2009}722 of 10\u{2009}000)</span>"
         );
         // The 京津冀 case: a median IRR over 65 of 10,000 futures is not shown.
         assert_eq!(
-            over_paths("10.4%".into(), Some(&row(65)), 10_000),
+            over_paths("10.4%".into(), Some(65), 10_000),
             "– <span class=\"few\">(defined in only 0.7% of futures: 65 of 10\u{2009}000)</span>"
         );
         assert_eq!(
-            over_paths("9.0%".into(), Some(&row(5000)), 10_000),
+            over_paths("9.0%".into(), Some(5000), 10_000),
             "9.0% <span class=\"few\">(50.0% of futures: 5\u{2009}000 of 10\u{2009}000)</span>"
         );
-        assert_eq!(over_paths("12".into(), Some(&row(10_000)), 10_000), "12");
+        assert_eq!(over_paths("12".into(), Some(10_000), 10_000), "12");
     }
 }
