@@ -121,7 +121,8 @@ pub struct Estimate {
 }
 
 impl Estimate {
-    const UNDEFINED: Estimate = Estimate {
+    /// Undefined on every path, or as a whole.
+    pub const UNDEFINED: Estimate = Estimate {
         mean: f64::NAN,
         se: f64::NAN,
         n: 0,
@@ -341,7 +342,7 @@ pub fn ranking(
 ///
 /// # Formula
 /// N = Π_r ḡ_r with ḡ_r the mean surplus (NPV − outside option) of region r,
-/// undefined when some ḡ_r < 0. Var(N) ≈ Σ_r Σ_s ∂_r ∂_s Cov(ḡ_r, ḡ_s) with
+/// undefined when some ḡ_r < 0 (or the product overflows). Var(N) ≈ Σ_r Σ_s ∂_r ∂_s Cov(ḡ_r, ḡ_s) with
 /// ∂_r = Π_{q≠r} ḡ_q, Cov(ḡ_r, ḡ_r) = se_r², and for r ≠ s
 /// Cov(ḡ_r, ḡ_s) = (Var(g_r + g_s) − Var g_r − Var g_s) / (2 n) from the recorded
 /// pair sums.
@@ -352,7 +353,10 @@ fn nash(layout: &Layout, stats: &RecordStats, a: usize) -> Estimate {
         .collect();
     let gains: Vec<f64> = surplus.iter().map(|s| s.mean).collect();
     let paths = surplus.iter().map(|s| s.n).min().unwrap_or(0);
-    let Some(product) = nash_product(&gains, &vec![0.0; n]).filter(|_| paths > 0) else {
+    // A product beyond the doubles (regions' surpluses near the input limits) is
+    // left undefined like a negative factor, never written as a number.
+    let Some(product) = nash_product(&gains, &vec![0.0; n]).filter(|p| paths > 0 && p.is_finite())
+    else {
         return Estimate {
             n: paths,
             ..Estimate::UNDEFINED

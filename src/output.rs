@@ -262,20 +262,19 @@ pub fn fairness_csv(
                     e.n.to_string(),
                 ]
             };
-            let missing = fairness::Estimate {
-                mean: f64::NAN,
-                se: f64::NAN,
-                n: 0,
-            };
             for (a, alt) in scn.alternatives.iter().enumerate() {
                 for (r, region) in scn.regions.iter().enumerate() {
                     for m in fairness::Metric::REGION {
-                        let e = table.get(a, Some(r), m).unwrap_or(missing);
+                        let e = table
+                            .get(a, Some(r), m)
+                            .unwrap_or(fairness::Estimate::UNDEFINED);
                         w.write_record(row(&alt.name, &region.id, m, e))?;
                     }
                 }
                 for m in fairness::Metric::ALTERNATIVE {
-                    let e = table.get(a, None, m).unwrap_or(missing);
+                    let e = table
+                        .get(a, None, m)
+                        .unwrap_or(fairness::Estimate::UNDEFINED);
                     w.write_record(row(&alt.name, ALL_REGIONS, m, e))?;
                 }
             }

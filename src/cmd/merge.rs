@@ -122,16 +122,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         }
         ids.push(scn.id.clone());
     }
-    if ids.len() > 1 {
-        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
-        let path = super::run::set_summary(&args.out, &ids)?;
-        if !args.quiet {
-            out.print(&format!(
-                "set of {} scenarios: {}\n",
-                ids.len(),
-                path.display()
-            ))?;
-        }
-    }
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    super::run::set_summary(&args.out, &ids, args.quiet, &mut out)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -154,6 +154,23 @@ impl Settings {
     }
 }
 
+/// `text` left-aligned in `width` terminal columns (Chinese characters take two).
+pub fn pad(text: &str, width: usize) -> String {
+    use unicode_width::UnicodeWidthStr;
+    format!("{text}{}", " ".repeat(width.saturating_sub(text.width())))
+}
+
+/// The terminal columns of the widest of `names`, and at least `min`.
+pub fn column_width<'a>(names: impl IntoIterator<Item = &'a str>, min: usize) -> usize {
+    use unicode_width::UnicodeWidthStr;
+    names
+        .into_iter()
+        .map(str::width)
+        .max()
+        .unwrap_or(0)
+        .max(min)
+}
+
 /// Writes a line to standard error; a closed or full standard error is ignored
 /// (there is nowhere left to report it, and `eprintln!` would panic).
 pub fn note(line: std::fmt::Arguments<'_>) {

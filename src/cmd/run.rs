@@ -11,8 +11,8 @@ use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::flag;
-use unicode_width::UnicodeWidthStr;
 
+use super::pad;
 use enclave::chart::Formats;
 use enclave::engine::{self, EngineError, Observe, RunConfig, RunState};
 use enclave::output::{self, PATHS_FILES, PathsWriter, RunRecord};
@@ -299,27 +299,35 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    if loaded.len() > 1 {
-        let path = set_summary(&args.out, &ids)?;
-        if !args.quiet {
-            out.print(&format!(
-                "set of {} scenarios: {}\n",
-                ids.len(),
-                path.display()
-            ))?;
-        }
-    }
+    set_summary(&args.out, &ids, args.quiet, &mut out)?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// Writes the set's `DIR/set/summary.csv` from the published folders of `ids`.
-pub(super) fn set_summary(out: &Path, ids: &[&str]) -> anyhow::Result<PathBuf> {
+/// For a set (more than one scenario), writes `DIR/set/summary.csv` from the
+/// published folders of `ids` and, unless `quiet`, says where.
+pub(super) fn set_summary(
+    dir: &Path,
+    ids: &[&str],
+    quiet: bool,
+    out: &mut super::Stdout,
+) -> anyhow::Result<()> {
+    if ids.len() < 2 {
+        return Ok(());
+    }
     let sets = ids
         .iter()
-        .map(|id| Results::load(&out.join(id)))
+        .map(|id| Results::load(&dir.join(id)))
         .collect::<Result<Vec<_>, _>>()
         .context("cannot read a scenario's results for the set summary")?;
-    Ok(output::write_set_summary(out, &sets)?)
+    let path = output::write_set_summary(dir, &sets)?;
+    if !quiet {
+        out.print(&format!(
+            "set of {} scenarios: {}\n",
+            ids.len(),
+            path.display()
+        ))?;
+    }
+    Ok(())
 }
 
 /// Says on stderr what an interrupted run did (`stopped`: the scenario it was
@@ -558,20 +566,8 @@ pub(super) fn summary(scn: &Scenario, state: &RunState, dir: &Path, elapsed: f64
         state.firm_years as f64 / elapsed.max(1e-9) / 1e6,
         scn.money_label()
     );
-    let alt_width = scn
-        .alternatives
-        .iter()
-        .map(|a| a.name.width())
-        .max()
-        .unwrap_or(10)
-        .max(11);
-    let region_width = scn
-        .regions
-        .iter()
-        .map(|r| r.id.width())
-        .max()
-        .unwrap_or(6)
-        .max(6);
+    let alt_width = super::column_width(scn.alternatives.iter().map(|a| a.name.as_str()), 11);
+    let region_width = super::column_width(scn.regions.iter().map(|r| r.id.as_str()), 6);
     let _ = writeln!(
         s,
         "{}  {}  {:>10}  {:>24}  {:>9}",
@@ -697,9 +693,4 @@ fn fairness_ranking(
         );
     }
     s
-}
-
-/// `text` left-aligned in `width` terminal columns (Chinese characters take two).
-fn pad(text: &str, width: usize) -> String {
-    format!("{text}{}", " ".repeat(width.saturating_sub(text.width())))
 }

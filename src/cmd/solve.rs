@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use unicode_width::UnicodeWidthStr;
 
 use super::Switch;
+use super::pad;
 use enclave::chart::zone::{self, ZONE_FILE, ZONE_PNG, Zone};
 use enclave::engine::RunConfig;
 use enclave::output::{cell, write_atomic};
@@ -272,21 +272,10 @@ fn pct(e: Estimate) -> String {
     }
 }
 
-/// `text` left-aligned in `width` terminal columns.
-fn pad(text: &str, width: usize) -> String {
-    format!("{text}{}", " ".repeat(width.saturating_sub(text.width())))
-}
-
 /// The metrics of one candidate, a line per region and the alternative's.
 fn metrics_table(scn: &Scenario, m: &Metrics) -> String {
     let mut s = String::new();
-    let w = scn
-        .regions
-        .iter()
-        .map(|r| r.id.width())
-        .max()
-        .unwrap_or(6)
-        .max(6);
+    let w = super::column_width(scn.regions.iter().map(|r| r.id.as_str()), 6);
     let _ = writeln!(
         s,
         "  {}  {:>20}  {:>16}  {:>20}  {:>15}  {:>20}",

@@ -833,7 +833,13 @@ mod tests {
             exact.0
         );
         assert!((se - exact.1).abs() <= 0.01 * exact.1);
-        assert!((exact.0 + 2.062_713).abs() <= 4.0 * exact.1, "{exact:?}");
+        let normal = Normal::standard();
+        let want = -statrs::distribution::Continuous::pdf(&normal, normal.inverse_cdf(0.05)) / 0.05;
+        assert!((want + 2.0627).abs() < 1e-4, "{want}");
+        assert!(
+            (exact.0 - want).abs() <= 4.0 * exact.1,
+            "{exact:?} vs {want}"
+        );
     }
 
     #[test]
