@@ -523,6 +523,24 @@ mod tests {
         }
     }
 
+    /// 50:50 in years 1 … `switch` − 1, then all to the second region to year 30.
+    fn two_periods(switch: u32) -> Formula {
+        Formula::Schedule {
+            periods: vec![
+                Period {
+                    first: 1,
+                    last: switch - 1,
+                    formula: fixed(&[0.5, 0.5]),
+                },
+                Period {
+                    first: switch,
+                    last: 30,
+                    formula: fixed(&[0.0, 1.0]),
+                },
+            ],
+        }
+    }
+
     #[test]
     fn targets_parse_and_bad_ones_say_what_is_expected() {
         assert_eq!(Target::parse("nash").ok(), Some(Target::Nash));
@@ -573,20 +591,7 @@ mod tests {
     #[test]
     fn each_kind_has_its_outermost_parameters() {
         let inner = Box::new(fixed(&[0.5, 0.5]));
-        let schedule = Formula::Schedule {
-            periods: vec![
-                Period {
-                    first: 1,
-                    last: 10,
-                    formula: fixed(&[0.5, 0.5]),
-                },
-                Period {
-                    first: 11,
-                    last: 30,
-                    formula: fixed(&[0.0, 1.0]),
-                },
-            ],
-        };
+        let schedule = two_periods(11);
         let space = Space::of("s", &schedule, 30).expect("free");
         assert_eq!(space, Space::Switch { lo: 2, hi: 30 });
         assert_eq!(space.point_of(&schedule), vec![11.0]);
@@ -664,20 +669,7 @@ mod tests {
             Some(Space::Switch { lo: 2, hi: 11 })
         );
         // One that starts in year 2 of a 2-year horizon has nowhere to go.
-        let early = Formula::Schedule {
-            periods: vec![
-                Period {
-                    first: 1,
-                    last: 1,
-                    formula: fixed(&[0.5, 0.5]),
-                },
-                Period {
-                    first: 2,
-                    last: 30,
-                    formula: fixed(&[0.0, 1.0]),
-                },
-            ],
-        };
+        let early = two_periods(2);
         let e = Space::of("s", &early, 2).expect_err("no room").to_string();
         assert!(e.contains("cannot start anywhere but year 2"), "{e}");
     }
