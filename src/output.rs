@@ -284,6 +284,9 @@ pub fn fairness_csv(
     )
 }
 
+/// A results folder's (and a set's) summary file.
+pub const SUMMARY_FILE: &str = "summary.csv";
+
 /// Folder of a set's outputs, `DIR/set/`, beside the scenarios' folders.
 pub const SET_DIR: &str = "set";
 
@@ -323,73 +326,156 @@ pub const SET_PARK_METRICS: [ParkMetric; 5] = [
     ParkMetric::JobsFinal,
 ];
 
-/// A set's `summary.csv` as bytes: for each scenario in the order given, the rows
-/// of its own `summary.csv` for the headline measures ([`SET_REGION_METRICS`],
-/// [`SET_ALT_METRICS`], [`SET_PARK_METRICS`]), with the same numbers to the last
-/// digit, so that a set is compared in one table.
-///
-/// # Errors
-/// Never in practice (writes to memory); typed for the CSV writer.
-pub fn set_summary_csv(
-    sets: &[crate::results::Results],
-    path: &Path,
-) -> Result<Vec<u8>, OutputError> {
-    let cell = |x: Option<f64>| x.map_or(String::new(), self::cell);
-    csv_bytes(
-        |w| {
-            w.write_record(SET_SUMMARY_HEADER)?;
-            for res in sets {
-                let scn = &res.scenario;
-                let mut row = |alt: &str, region: &str, r: Option<&crate::results::SummaryRow>| {
-                    let Some(r) = r else {
-                        return Ok(());
-                    };
-                    w.write_record([
-                        scn.id.clone(),
-                        alt.to_owned(),
-                        region.to_owned(),
-                        r.metric.clone(),
-                        cell(r.mean),
-                        cell(r.se),
-                        cell(r.p05),
-                        cell(r.p50),
-                        cell(r.p95),
-                        r.n.to_string(),
-                    ])
-                };
-                for alt in &scn.alternatives {
-                    for region in &scn.regions {
-                        for m in SET_REGION_METRICS {
-                            row(&alt.name, &region.id, res.summary(&alt.name, &region.id, m))?;
-                        }
-                    }
-                    for m in SET_ALT_METRICS {
-                        row(&alt.name, ALL_REGIONS, res.alt_summary(&alt.name, m))?;
-                    }
-                }
-                for m in SET_PARK_METRICS {
-                    row(ALL_ALTERNATIVES, PARK, res.park_summary(m))?;
-                }
-            }
-            Ok(())
-        },
-        path,
-    )
+/// Header of a sweep's `DIR/set/sweep.csv`: the inputs each scenario carries.
+pub const SET_SWEEP_HEADER: [&str; 3] = ["scenario", "input", "value"];
+
+/// A set's `DIR/set/summary.csv` (and, for a sweep, `DIR/set/sweep.csv`),
+/// written as its scenarios finish, in the set's order: for each scenario, the
+/// rows of its own `summary.csv` for the headline measures
+/// ([`SET_REGION_METRICS`], [`SET_ALT_METRICS`], [`SET_PARK_METRICS`]), with the
+/// same numbers to the last digit, so that a set is compared in one table. Memory
+/// stays flat in the number of scenarios; the files appear under their names only
+/// on [`SetWriter::finish`] (a set stopped half way leaves none).
+pub struct SetWriter {
+    dir: PathBuf,
+    summary: (AtomicFile, csv::Writer<BufWriter<std::fs::File>>),
+    sweep: Option<(AtomicFile, csv::Writer<BufWriter<std::fs::File>>)>,
 }
 
-/// Writes a set's `DIR/set/summary.csv` from the results folders of its scenarios.
-///
-/// # Errors
-/// If the folder or file cannot be written.
-pub fn write_set_summary(
-    out: &Path,
-    sets: &[crate::results::Results],
-) -> Result<std::path::PathBuf, OutputError> {
-    let dir = out.join(SET_DIR);
-    std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
-    let path = dir.join("summary.csv");
-    write_atomic(&path, &set_summary_csv(sets, &path)?)?;
-    Ok(path)
+impl SetWriter {
+    /// Starts the set's files in `DIR/set/`.
+    ///
+    /// # Errors
+    /// If the folder or the temporary files cannot be made.
+    pub fn create(out: &Path) -> Result<SetWriter, OutputError> {
+        let dir = out.join(SET_DIR);
+        std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
+        let mut summary = Self::open(&dir.join(SUMMARY_FILE))?;
+        write_row(&mut summary.1, SET_SUMMARY_HEADER, &dir.join(SUMMARY_FILE))?;
+        Ok(SetWriter {
+            dir,
+            summary,
+            sweep: None,
+        })
+    }
+
+    fn open(
+        path: &Path,
+    ) -> Result<(AtomicFile, csv::Writer<BufWriter<std::fs::File>>), OutputError> {
+        let mut f = AtomicFile::create(path)?;
+        let clone = f.file().try_clone().map_err(io_err(path))?;
+        Ok((f, csv::Writer::from_writer(BufWriter::new(clone))))
+    }
+
+    /// Adds scenario `scn`'s headline rows, taken from the rows of its
+    /// `summary.csv`, and the inputs it carries (field path, value as written).
+    ///
+    /// # Errors
+    /// If a file cannot be written.
+    pub fn add(
+        &mut self,
+        scn: &Scenario,
+        summary: &[crate::results::SummaryRow],
+        inputs: &[(String, String)],
+    ) -> Result<(), OutputError> {
+        let path = self.dir.join(SUMMARY_FILE);
+        let w = &mut self.summary.1;
+        let cell = |x: Option<f64>| x.map_or(String::new(), self::cell);
+        let find = |alt: &str, region: &str, metric: &str| {
+            summary
+                .iter()
+                .find(|r| r.alternative == alt && r.region == region && r.metric == metric)
+        };
+        let mut row = |alt: &str, region: &str, metric: &str| {
+            let Some(r) = find(alt, region, metric) else {
+                return Ok(());
+            };
+            write_row(
+                w,
+                [
+                    scn.id.clone(),
+                    alt.to_owned(),
+                    region.to_owned(),
+                    r.metric.clone(),
+                    cell(r.mean),
+                    cell(r.se),
+                    cell(r.p05),
+                    cell(r.p50),
+                    cell(r.p95),
+                    r.n.to_string(),
+                ],
+                &path,
+            )
+        };
+        for alt in &scn.alternatives {
+            for region in &scn.regions {
+                for m in SET_REGION_METRICS {
+                    row(&alt.name, &region.id, m.name())?;
+                }
+            }
+            for m in SET_ALT_METRICS {
+                row(&alt.name, ALL_REGIONS, m.name())?;
+            }
+        }
+        for m in SET_PARK_METRICS {
+            row(ALL_ALTERNATIVES, PARK, m.name())?;
+        }
+        if !inputs.is_empty() {
+            let path = self.dir.join("sweep.csv");
+            if self.sweep.is_none() {
+                let mut f = Self::open(&path)?;
+                write_row(&mut f.1, SET_SWEEP_HEADER, &path)?;
+                self.sweep = Some(f);
+            }
+            if let Some((_, w)) = self.sweep.as_mut() {
+                for (input, value) in inputs {
+                    write_row(w, [scn.id.as_str(), input, value], &path)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Flushes the files and gives them their names; returns the summary's path.
+    ///
+    /// # Errors
+    /// If a file cannot be written.
+    pub fn finish(self) -> Result<PathBuf, OutputError> {
+        let path = self.dir.join(SUMMARY_FILE);
+        let stale_sweep = self.dir.join("sweep.csv");
+        let has_sweep = self.sweep.is_some();
+        for (f, w) in std::iter::once(self.summary).chain(self.sweep) {
+            let target = f.target.clone();
+            w.into_inner()
+                .map_err(|e| OutputError::Io {
+                    path: target.display().to_string(),
+                    source: e.into_error(),
+                })?
+                .flush()
+                .map_err(io_err(&target))?;
+            f.commit()?;
+        }
+        // A sweep file left by an earlier set in the same folder does not describe this one.
+        if !has_sweep && stale_sweep.exists() {
+            std::fs::remove_file(&stale_sweep).map_err(io_err(&stale_sweep))?;
+        }
+        Ok(path)
+    }
+}
+
+fn write_row<I, T>(
+    w: &mut csv::Writer<BufWriter<std::fs::File>>,
+    row: I,
+    path: &Path,
+) -> Result<(), OutputError>
+where
+    I: IntoIterator<Item = T>,
+    T: AsRef<[u8]>,
+{
+    w.write_record(row).map_err(|source| OutputError::Csv {
+        path: path.display().to_string(),
+        source,
+    })
 }
 
 /// Header of `timeseries.csv`.
@@ -752,7 +838,7 @@ pub fn write_results(
     record: &RunRecord,
 ) -> Result<(), OutputError> {
     std::fs::create_dir_all(dir).map_err(io_err(dir))?;
-    let summary = dir.join("summary.csv");
+    let summary = dir.join(SUMMARY_FILE);
     write_atomic(&summary, &summary_csv(scn, state, &summary)?)?;
     let timeseries = dir.join("timeseries.csv");
     write_atomic(&timeseries, &timeseries_csv(scn, state, &timeseries)?)?;

@@ -125,3 +125,171 @@ fn a_set_refuses_a_scenario_named_set_and_an_empty_folder() {
         "error: the folder empty holds no .toml scenario file\n"
     );
 }
+
+/// The reference scenario under another id and with other paths and seed.
+fn variant(id: &str, paths: u64, seed: u64) -> String {
+    let mut text = REFERENCE.to_owned();
+    common::replace_line(
+        &mut text,
+        "id = \"jilin-zhejiang\"",
+        &format!("id = \"{id}\""),
+    );
+    common::replace_line(&mut text, "paths = 10_000", &format!("paths = {paths}"));
+    common::replace_line(&mut text, "seed = ", &format!("seed = {seed}"));
+    text
+}
+
+#[test]
+fn a_large_set_runs_its_small_scenarios_side_by_side_to_the_bytes_of_single_runs() {
+    let t = TestDir::new();
+    std::fs::create_dir_all(t.join("many")).expect("a folder");
+    // Seven scenarios (more than a handful): six small ones, run side by side on
+    // two threads, and a large one (8 batches or more) in the middle, run alone.
+    let sizes = [300u64, 700, 2500, 256, 1, 513, 900];
+    for (i, &paths) in sizes.iter().enumerate() {
+        t.create(
+            &format!("many/s{i}.toml"),
+            &variant(&format!("s{i}"), paths, 11 + i as u64),
+        );
+    }
+    let args = |out: &str, extra: &[&'static str]| {
+        let mut a = vec!["run", "many", "--horizon", "6", "--threads", "2", "--out"];
+        a.push(Box::leak(out.to_owned().into_boxed_str()));
+        a.extend_from_slice(extra);
+        a
+    };
+    let out = t.ok(&args("set", &[]));
+    let stdout = String::from_utf8(out.stdout).expect("UTF-8");
+    // More than a handful: one line for the set, no summary per scenario.
+    assert_eq!(stdout, "set of 7 scenarios: set/set/summary.csv\n");
+    t.assert_no_temp_files("set");
+    for i in 0..sizes.len() {
+        let id = format!("s{i}");
+        // Data only, by default, for a set this large.
+        assert!(t.exists(&format!("set/{id}/summary.csv")));
+        assert!(!t.exists(&format!("set/{id}/report.html")), "{id}");
+        assert!(!t.exists(&format!("set/{id}/charts")), "{id}");
+        // Each scenario alone, on one thread and on two, gives the same bytes.
+        for threads in ["1", "2"] {
+            let alone = format!("alone-{threads}");
+            t.ok(&[
+                "run",
+                &format!("many/{id}.toml"),
+                "--horizon",
+                "6",
+                "--threads",
+                threads,
+                "--charts",
+                "none",
+                "--report",
+                "none",
+                "--quiet",
+                "--out",
+                &alone,
+            ]);
+            for f in [
+                "summary.csv",
+                "timeseries.csv",
+                "distribution.csv",
+                "fairness.csv",
+            ] {
+                assert!(
+                    t.read_bytes(&format!("set/{id}/{f}"))
+                        == t.read_bytes(&format!("{alone}/{id}/{f}")),
+                    "{id}/{f} differs between the set and a run alone on {threads} threads"
+                );
+            }
+        }
+    }
+    // The set's rows come in the set's order.
+    let set = t.read("set/set/summary.csv");
+    let order: Vec<String> =
+        rows(&set)
+            .into_iter()
+            .map(|r| r[0].clone())
+            .fold(Vec::new(), |mut v, id| {
+                if v.last() != Some(&id) {
+                    v.push(id);
+                }
+                v
+            });
+    assert_eq!(order, ["s0", "s1", "s2", "s3", "s4", "s5", "s6"]);
+
+    // --summary-only writes the same set summary and nothing else.
+    let out = t.ok(&args("only", &["--summary-only"]));
+    assert_eq!(
+        String::from_utf8(out.stdout).expect("UTF-8"),
+        "set of 7 scenarios: only/set/summary.csv\n"
+    );
+    assert_eq!(t.read("only/set/summary.csv"), set);
+    let entries: Vec<String> = std::fs::read_dir(t.join("only"))
+        .expect("the output folder")
+        .map(|e| {
+            e.expect("an entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    assert_eq!(entries, ["set"]);
+    assert!(
+        !t.exists("only/set/sweep.csv"),
+        "a set of files is no sweep"
+    );
+
+    // Asked for, a large set gets its reports and charts.
+    t.ok(&args(
+        "drawn",
+        &["--report", "html", "--charts", "svg", "--quiet"],
+    ));
+    assert!(t.exists("drawn/s3/report.html"));
+    assert!(t.exists("drawn/s3/charts"));
+}
+
+#[test]
+fn report_none_and_charts_none_write_only_the_data_files() {
+    let t = TestDir::new();
+    t.create("one.toml", &variant("one", 300, 5));
+    t.ok(&[
+        "run",
+        "one.toml",
+        "--horizon",
+        "5",
+        "--report",
+        "none",
+        "--charts",
+        "none",
+        "--quiet",
+        "--out",
+        "out",
+    ]);
+    let mut files: Vec<String> = std::fs::read_dir(t.join("out/one"))
+        .expect("the results folder")
+        .map(|e| {
+            e.expect("an entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    files.sort();
+    assert_eq!(
+        files,
+        [
+            "distribution.csv",
+            "fairness.csv",
+            "manifest.json",
+            "run.json",
+            "scenario.toml",
+            "summary.csv",
+            "timeseries.csv"
+        ]
+    );
+    // One scenario gets its report by default, and the terminal says where.
+    let out = t.ok(&["run", "one.toml", "--horizon", "5", "--out", "drawn"]);
+    assert!(t.exists("drawn/one/report.html"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("(report: drawn/one/report.html)"));
+    // --summary-only conflicts with what it would not write.
+    let out = t.cmd(&["run", "one.toml", "--summary-only", "--report", "html"]);
+    assert_eq!(out.status.code(), Some(2));
+}

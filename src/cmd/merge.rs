@@ -11,7 +11,7 @@ use enclave::output::{self, RunRecord};
 use enclave::publish::{self, Staging};
 use enclave::shard::{self, MergedShard, Partial};
 
-use super::run::ChartFormats;
+use super::run::{ChartFormats, HANDFUL, ReportFlag};
 
 /// Flags of `enclave merge`.
 #[derive(Debug, clap::Args)]
@@ -23,9 +23,15 @@ pub struct Args {
     /// Output folder; results go to DIR/<scenario id>/, as `enclave run` writes them.
     #[arg(long, value_name = "DIR", default_value = "out")]
     pub out: PathBuf,
-    /// Charts to draw into DIR/<scenario id>/charts/ (and show in report.html).
-    #[arg(long, value_enum, default_value_t = ChartFormats::Both)]
-    pub charts: ChartFormats,
+    /// Charts to draw into DIR/<scenario id>/charts/ (report.html shows them
+    /// either way); default: both for one scenario or a set of at most 5, none
+    /// for a larger set.
+    #[arg(long, value_enum)]
+    pub charts: Option<ChartFormats>,
+    /// Whether to write each scenario's report.html; default: html for one
+    /// scenario or a set of at most 5, none for a larger set.
+    #[arg(long, value_enum)]
+    pub report: Option<ReportFlag>,
     /// No summary on the terminal.
     #[arg(long, short)]
     pub quiet: bool,
@@ -91,6 +97,16 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     }
     let mut out = super::Stdout::default();
     let mut ids = Vec::new();
+    let small = groups.len() <= HANDFUL;
+    let html = args.report.map_or(small, |r| r == ReportFlag::Html);
+    let charts = args
+        .charts
+        .unwrap_or(if small {
+            ChartFormats::Both
+        } else {
+            ChartFormats::None
+        })
+        .into();
     for group in groups {
         let m = match group.merge() {
             Ok(m) => m,
@@ -112,13 +128,13 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         };
         let json = serde_json::to_string_pretty(&merged).context("cannot write run.json")?;
         output::write_atomic(&dir.join("run.json"), format!("{json}\n").as_bytes())?;
-        super::report::write(&dir, args.charts.into())?;
+        super::report::write(&dir, html, charts)?;
         let target = staging.target().to_owned();
         staging
             .publish()
             .with_context(|| format!("cannot publish the results in {}", target.display()))?;
-        if !args.quiet {
-            out.print(&super::run::summary(scn, &m.state, &target, elapsed))?;
+        if !args.quiet && small {
+            out.print(&super::run::summary(scn, &m.state, &target, elapsed, html))?;
         }
         ids.push(scn.id.clone());
     }

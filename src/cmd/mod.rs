@@ -21,9 +21,41 @@ use enclave::scenario::{REFERENCE_SCENARIO_NAME, Scenario};
 pub const EXIT_BAD_INPUT: u8 = 2;
 
 /// A scenario with the name it was loaded under.
+#[derive(Clone)]
 pub struct Loaded {
     pub file: String,
     pub scenario: Scenario,
+}
+
+/// The scenarios of a set, produced one at a time, so that a set's memory stays
+/// flat in the number of its scenarios (a sweep of 10,000 variants holds one at a
+/// time per worker).
+pub trait Source: Sync {
+    /// How many scenarios the set holds.
+    fn len(&self) -> usize;
+    /// Scenario `i` (`i < len()`), loaded and checked; `Err` is the message to print.
+    fn load(&self, i: usize) -> Result<Loaded, String>;
+    /// The inputs scenario `i` carries as (field path, value as written), for the
+    /// set's `sweep.csv`; none for a set of files.
+    fn inputs(&self, _i: usize) -> Vec<(String, String)> {
+        Vec::new()
+    }
+}
+
+/// A set of scenario files, all loaded and checked up front by [`load_all`].
+pub struct Files(pub Vec<Loaded>);
+
+impl Source for Files {
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn load(&self, i: usize) -> Result<Loaded, String> {
+        self.0
+            .get(i)
+            .cloned()
+            .ok_or_else(|| format!("the set holds no scenario {i}"))
+    }
 }
 
 /// The scenario files a command-line argument names: the file itself, or a

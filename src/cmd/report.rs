@@ -36,7 +36,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         Results::load(dir).with_context(context)?;
         let staging = Staging::redraw(dir, &manifest)
             .with_context(|| format!("cannot redraw {}", dir.display()))?;
-        write(staging.path(), args.charts.into())?;
+        write(staging.path(), true, args.charts.into())?;
         staging
             .publish()
             .with_context(|| format!("cannot redraw {}", dir.display()))?;
@@ -47,10 +47,15 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
 
 /// Charts and report of one results folder, read back from its files and
 /// written into it (a staging folder: the manifest is written afterwards).
-pub fn write(dir: &Path, formats: Formats) -> anyhow::Result<()> {
+pub fn write(dir: &Path, html: bool, formats: Formats) -> anyhow::Result<()> {
+    if !html && formats == Formats::None {
+        return Ok(());
+    }
     let results = Results::load(dir)
         .with_context(|| format!("cannot read the results in {}", dir.display()))?;
     let charts = chart::write_all(&results, dir, formats)?;
-    report::write(&results, &charts)?;
+    if html {
+        report::write(&results, &charts)?;
+    }
     Ok(())
 }

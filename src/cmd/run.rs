@@ -18,6 +18,7 @@ use enclave::engine::{self, EngineError, Observe, RunConfig, RunState};
 use enclave::output::{self, PATHS_FILES, PathsWriter, RunRecord};
 use enclave::publish::{self, Staging};
 use enclave::results::Results;
+use enclave::results::SummaryRow;
 use enclave::scenario::Scenario;
 use enclave::schema::RegionMetric;
 use enclave::shard::{self, Shard};
@@ -46,9 +47,18 @@ pub struct Args {
     /// paths_inputs.csv).
     #[arg(long)]
     pub keep_paths: bool,
-    /// Charts to draw into DIR/<scenario id>/charts/ (and show in report.html).
-    #[arg(long, value_enum, default_value_t = ChartFormats::Both)]
-    pub charts: ChartFormats,
+    /// Charts to draw into DIR/<scenario id>/charts/ (report.html shows them
+    /// either way); default: both for one scenario or a set of at most 5, none
+    /// for a larger set.
+    #[arg(long, value_enum)]
+    pub charts: Option<ChartFormats>,
+    /// Whether to write each scenario's report.html; default: html for one
+    /// scenario or a set of at most 5, none for a larger set.
+    #[arg(long, value_enum)]
+    pub report: Option<ReportFlag>,
+    /// Write only the set's outputs (DIR/set/), no folder per scenario.
+    #[arg(long, conflicts_with_all = ["keep_paths", "charts", "report"])]
+    pub summary_only: bool,
     /// No progress bar and no summary on the terminal.
     #[arg(long, short)]
     pub quiet: bool,
@@ -153,6 +163,61 @@ impl From<ChartFormats> for Formats {
     }
 }
 
+/// The `--report` flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFlag {
+    /// No report.html.
+    None,
+    /// report.html in each scenario's folder.
+    Html,
+}
+
+/// Sets of at most this many scenarios get a report and charts per scenario and
+/// a summary per scenario on the terminal by default.
+pub const HANDFUL: usize = 5;
+
+/// What a run writes for each scenario, resolved from the flags and the set's size.
+#[derive(Debug, Clone, Copy)]
+struct Outputs {
+    /// Each scenario's folder (not with `--summary-only`).
+    folders: bool,
+    /// report.html in it.
+    report: bool,
+    /// Chart files in it.
+    charts: Formats,
+    /// The set's files (a set of two or more, or `--summary-only`).
+    set: bool,
+    /// Each scenario's summary on the terminal.
+    verbose: bool,
+    /// A note for each scenario skipped (else their count, at the end).
+    small: bool,
+}
+
+impl Outputs {
+    fn of(args: &Args, scenarios: usize) -> Outputs {
+        let small = scenarios <= HANDFUL;
+        let folders = !args.summary_only;
+        Outputs {
+            folders,
+            report: folders && args.report.map_or(small, |r| r == ReportFlag::Html),
+            charts: if folders {
+                args.charts
+                    .unwrap_or(if small {
+                        ChartFormats::Both
+                    } else {
+                        ChartFormats::None
+                    })
+                    .into()
+            } else {
+                Formats::None
+            },
+            set: scenarios > 1 || args.summary_only,
+            verbose: small && !args.quiet,
+            small,
+        }
+    }
+}
+
 /// Why a scenario was not run to the end.
 enum Stopped {
     /// During the simulation, after this many paths.
@@ -199,46 +264,159 @@ impl Signals {
     }
 }
 
-/// What is to be done with one scenario.
-enum Plan {
-    /// Its complete results are already in its folder.
-    Skip,
-    /// Run it into this staging folder.
-    Run(Staging),
-}
-
-/// Runs every scenario in turn. Everything that can be checked without
-/// simulating is checked for all of them first: the output folder (made, and
-/// written to), leftovers of dead runs (removed), and which scenarios already
-/// have their complete results (skipped unless `--force`).
+/// Runs the scenario files (or folders of them) the command line names: all are
+/// loaded and checked first, then run as a set.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
-    let mut loaded = match super::load_all(&args.scenarios, true) {
+    let loaded = match super::load_all(&args.scenarios, true) {
         Ok(l) => l,
         Err(code) => return Ok(code),
     };
+    run_source(args, &super::Files(loaded))
+}
+
+/// Scenario `i` of `source` with the flags' overrides of its own settings.
+pub(super) fn load(
+    args: &Args,
+    source: &dyn super::Source,
+    i: usize,
+) -> Result<super::Loaded, String> {
+    let mut l = source.load(i)?;
     if let Some(switch) = args.settings.fairness {
-        for l in &mut loaded {
-            l.scenario.simulation.fairness = Some(switch == super::Switch::On);
+        l.scenario.simulation.fairness = Some(switch == super::Switch::On);
+    }
+    Ok(l)
+}
+
+/// Runs every scenario of `source` as a set (or computes its shard). Everything
+/// that can be checked without simulating is checked for all of them first,
+/// one scenario at a time: each loads, and every limit holds.
+pub fn run_source(args: &Args, source: &dyn super::Source) -> anyhow::Result<ExitCode> {
+    let n = source.len();
+    let mut problems = Vec::new();
+    let mut paths = Vec::with_capacity(n);
+    if let Some(refusal) = threads_refusal(args.settings.threads, args.settings.max_threads) {
+        problems.push(refusal);
+    } else {
+        for i in 0..n {
+            match load(args, source, i) {
+                Ok(l) => {
+                    problems.extend(refusals(args, &l, n));
+                    paths.push(config(args, &l.scenario).paths);
+                }
+                Err(e) => problems.push(e),
+            }
         }
     }
-    // Every limit is checked for every scenario before any of them runs.
-    let refusals = refusals(args, &loaded);
-    if !refusals.is_empty() {
-        for r in refusals {
-            super::note(format_args!("error: {r}"));
+    if !problems.is_empty() {
+        for p in problems {
+            super::note(format_args!("error: {p}"));
         }
         return Ok(ExitCode::from(super::EXIT_BAD_INPUT));
     }
     match shard_of(args) {
-        Ok(Some((shard, source))) => {
-            return super::shard::run(args, &loaded, shard, source.as_deref());
+        Ok(Some((shard, from))) => {
+            if args.summary_only {
+                super::note(format_args!(
+                    "error: --summary-only cannot be combined with shards: `enclave merge` writes the set's outputs from the partials"
+                ));
+                return Ok(ExitCode::from(super::EXIT_BAD_INPUT));
+            }
+            super::shard::run(args, source, &paths, shard, from.as_deref())
         }
-        Ok(None) => {}
+        Ok(None) => run_set(args, source, &paths),
         Err(e) => {
             super::note(format_args!("error: {e}"));
-            return Ok(ExitCode::from(super::EXIT_BAD_INPUT));
+            Ok(ExitCode::from(super::EXIT_BAD_INPUT))
         }
     }
+}
+
+/// A scenario is run alone on every worker thread when it has at least this
+/// many batches (or one per thread, if more); smaller ones run side by side,
+/// one a thread, so that a set of many small scenarios keeps every core busy.
+const SOLO_BATCHES: u64 = 8;
+
+/// What became of one scenario.
+enum Outcome {
+    /// Run and written (`text`: its terminal summary, when one is shown; `rows`:
+    /// its summary.csv rows, when the set needs them).
+    Ran {
+        loaded: super::Loaded,
+        text: Option<String>,
+        rows: Vec<SummaryRow>,
+    },
+    /// Its complete results were already in its folder.
+    Skipped {
+        loaded: super::Loaded,
+        rows: Vec<SummaryRow>,
+    },
+    /// Stopped by a signal.
+    Stopped {
+        id: String,
+        how: Stopped,
+        paths: u64,
+    },
+}
+
+/// The set's bookkeeping, fed the outcomes in the set's order.
+struct Tally<'a> {
+    args: &'a Args,
+    source: &'a dyn super::Source,
+    outputs: Outputs,
+    set: Option<output::SetWriter>,
+    out: super::Stdout,
+    bar: ProgressBar,
+    done: Vec<String>,
+    skipped: usize,
+    stopped: Option<String>,
+}
+
+impl Tally<'_> {
+    /// Records scenario `i`'s outcome: prints its summary or skip note, adds its
+    /// rows to the set's files.
+    fn add(&mut self, i: usize, outcome: Outcome) -> anyhow::Result<()> {
+        self.bar.inc(1);
+        let (loaded, rows) = match outcome {
+            Outcome::Ran { loaded, text, rows } => {
+                if let Some(text) = text {
+                    self.bar.suspend(|| self.out.print(&text))?;
+                }
+                (loaded, rows)
+            }
+            Outcome::Skipped { loaded, rows } => {
+                self.skipped += 1;
+                if self.outputs.small {
+                    super::note(format_args!(
+                        "skipped {}: {} holds its complete results (same scenario, seed, paths, horizon, fairness and engine version); --force runs it again",
+                        loaded.scenario.id,
+                        self.args.out.join(&loaded.scenario.id).display()
+                    ));
+                }
+                (loaded, rows)
+            }
+            Outcome::Stopped { id, how, paths } => {
+                self.stopped = Some(match how {
+                    Stopped::Simulating(n) => format!(
+                        "{id} stopped after {n} of {paths} paths; its results were not written"
+                    ),
+                    Stopped::Writing => format!(
+                        "{id} stopped while its results were being written; they were not kept"
+                    ),
+                });
+                return Ok(());
+            }
+        };
+        if let Some(set) = self.set.as_mut() {
+            set.add(&loaded.scenario, &rows, &self.source.inputs(i))?;
+        }
+        self.done.push(loaded.scenario.id);
+        Ok(())
+    }
+}
+
+/// Runs the scenarios of `source` (`paths[i]` paths each) in the set's order,
+/// small ones side by side, and writes the set's files.
+fn run_set(args: &Args, source: &dyn super::Source, paths: &[u64]) -> anyhow::Result<ExitCode> {
     let signals = Signals::install()?;
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create output folder {}", args.out.display()))?;
@@ -250,61 +428,239 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             ));
         }
     }
-    let mut plans = Vec::new();
-    for l in &loaded {
-        let cfg = config(args, &l.scenario);
-        let dir = args.out.join(&l.scenario.id);
-        if !args.force && complete(&dir, &l.scenario, &cfg, args.keep_paths) {
-            plans.push(Plan::Skip);
+    let n = paths.len();
+    let outputs = Outputs::of(args, n);
+    let threads = engine::resolve_threads(args.settings.threads);
+    let set =
+        if outputs.set {
+            Some(output::SetWriter::create(&args.out).with_context(|| {
+                format!("cannot write the set's files into {}", args.out.display())
+            })?)
         } else {
-            let staging = Staging::create(&args.out, &l.scenario.id)
-                .with_context(|| format!("cannot write results into {}", args.out.display()))?;
-            plans.push(Plan::Run(staging));
-        }
-    }
-
-    let mut out = super::Stdout::default();
-    let ids: Vec<&str> = loaded.iter().map(|l| l.scenario.id.as_str()).collect();
-    let mut done: Vec<&str> = Vec::new();
-    // On return, the plans not reached are dropped, which removes their staging folders.
-    for (i, (l, plan)) in loaded.iter().zip(plans).enumerate() {
-        let id = ids[i];
-        if signals.stopped() {
-            return Ok(interrupted(&signals, None, &done, &ids[i..]));
-        }
-        let staging = match plan {
-            Plan::Skip => {
-                super::note(format_args!(
-                    "skipped {id}: {} holds its complete results (same scenario, seed, paths, horizon, fairness and engine version); --force runs it again",
-                    args.out.join(id).display()
-                ));
-                done.push(id);
-                continue;
-            }
-            Plan::Run(staging) => staging,
+            None
         };
-        match run_one(args, &l.file, &l.scenario, staging, &signals, &mut out)? {
-            None => done.push(id),
-            Some(stopped) => {
-                let what = match stopped {
-                    Stopped::Simulating(n) => format!(
-                        "{id} stopped after {n} of {} paths; its results were not written",
-                        config(args, &l.scenario).paths
-                    ),
-                    Stopped::Writing => format!(
-                        "{id} stopped while its results were being written; they were not kept"
-                    ),
-                };
-                return Ok(interrupted(&signals, Some(&what), &done, &ids[i + 1..]));
-            }
+    let bar = if args.quiet || outputs.verbose || !std::io::stderr().is_terminal() {
+        ProgressBar::hidden()
+    } else {
+        let bar = ProgressBar::with_draw_target(Some(n as u64), ProgressDrawTarget::stderr());
+        bar.set_style(
+            ProgressStyle::with_template(
+                "set [{bar:40}] {pos}/{len} scenarios, {elapsed} (eta {eta})",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        bar
+    };
+    let mut tally = Tally {
+        args,
+        source,
+        outputs,
+        set,
+        out: super::Stdout::default(),
+        bar,
+        done: Vec::new(),
+        skipped: 0,
+        stopped: None,
+    };
+    let solo =
+        |i: usize| paths[i].div_ceil(engine::BATCH_PATHS) >= SOLO_BATCHES.max(threads as u64);
+    let mut i = 0;
+    while i < n && tally.stopped.is_none() && !signals.stopped() {
+        let end = (i..n).find(|&j| solo(j)).unwrap_or(n);
+        if threads == 1 || end - i < 2 {
+            let outcome = one(args, source, i, threads, outputs, &signals, outputs.small)?;
+            tally.add(i, outcome)?;
+            i += 1;
+        } else {
+            side_by_side(args, source, i..end, threads, outputs, &signals, &mut tally)?;
+            i = end;
         }
     }
-    set_summary(&args.out, &ids, args.quiet, &mut out)?;
+    tally.bar.finish_and_clear();
+    if tally.stopped.is_some() || signals.stopped() {
+        let ids = |range: std::ops::Range<usize>| -> Vec<String> {
+            range
+                .filter_map(|j| source.load(j).ok().map(|l| l.scenario.id))
+                .take(LISTED + 1)
+                .collect()
+        };
+        let not_started = ids(tally.done.len() + usize::from(tally.stopped.is_some())..n);
+        let remaining = n - tally.done.len() - usize::from(tally.stopped.is_some());
+        return Ok(interrupted(
+            &signals,
+            tally.stopped.as_deref(),
+            &tally.done,
+            (&not_started, remaining),
+        ));
+    }
+    if !outputs.small && tally.skipped > 0 {
+        super::note(format_args!(
+            "skipped {} of {n} scenarios whose complete results were already in {} (same scenario, seed, paths, horizon, fairness and engine version); --force runs them again",
+            tally.skipped,
+            args.out.display()
+        ));
+    }
+    if let Some(set) = tally.set.take() {
+        let path = set.finish()?;
+        if !args.quiet {
+            tally
+                .out
+                .print(&format!("set of {n} scenarios: {}\n", path.display()))?;
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 
+/// Runs scenarios `range` of `source` side by side, each on its share of the
+/// `threads` (one thread each when there are at least as many scenarios), and
+/// hands their outcomes to `tally` in order. A worker takes the next scenario
+/// only while it is at most a window ahead of the first unfinished one, so the
+/// outcomes waiting for their turn stay few.
+fn side_by_side(
+    args: &Args,
+    source: &dyn super::Source,
+    range: std::ops::Range<usize>,
+    threads: usize,
+    outputs: Outputs,
+    signals: &Signals,
+    tally: &mut Tally<'_>,
+) -> anyhow::Result<()> {
+    use std::collections::BTreeMap;
+    use std::sync::{Condvar, Mutex, mpsc};
+    struct Gate {
+        next: usize,
+        due: usize,
+        halt: bool,
+    }
+    let window = 4 * threads + 16;
+    let gate = Mutex::new(Gate {
+        next: range.start,
+        due: range.start,
+        halt: false,
+    });
+    let turn = Condvar::new();
+    let halt = |gate: &Mutex<Gate>| {
+        if let Ok(mut g) = gate.lock() {
+            g.halt = true;
+        }
+        turn.notify_all();
+    };
+    let (tx, rx) = mpsc::channel::<(usize, anyhow::Result<Outcome>)>();
+    let workers = threads.min(range.len());
+    let each = threads / workers;
+    std::thread::scope(|s| -> anyhow::Result<()> {
+        for w in 0..workers {
+            let (tx, gate, turn, end) = (tx.clone(), &gate, &turn, range.end);
+            std::thread::Builder::new()
+                .name(format!("enclave-set-{w}"))
+                .spawn_scoped(s, move || {
+                    loop {
+                        let i = {
+                            let Ok(mut g) = gate.lock() else { return };
+                            loop {
+                                if g.halt || g.next >= end || signals.stopped() {
+                                    return;
+                                }
+                                if g.next < g.due + window {
+                                    break;
+                                }
+                                g = match turn.wait(g) {
+                                    Ok(g) => g,
+                                    Err(_) => return,
+                                };
+                            }
+                            g.next += 1;
+                            g.next - 1
+                        };
+                        let outcome = one(args, source, i, each, outputs, signals, false);
+                        let last =
+                            !matches!(outcome, Ok(Outcome::Ran { .. } | Outcome::Skipped { .. }));
+                        // The receiver lives until every worker is joined.
+                        let _ = tx.send((i, outcome));
+                        if last {
+                            return;
+                        }
+                    }
+                })
+                .context("cannot start a worker thread")?;
+        }
+        drop(tx);
+        let mut pending = BTreeMap::new();
+        let mut due = range.start;
+        let mut first_error = None;
+        for (i, outcome) in rx.iter() {
+            if !matches!(outcome, Ok(Outcome::Ran { .. } | Outcome::Skipped { .. })) {
+                halt(&gate);
+            }
+            pending.insert(i, outcome);
+            while let Some(outcome) = pending.remove(&due) {
+                due += 1;
+                if first_error.is_some() || tally.stopped.is_some() {
+                    continue;
+                }
+                match outcome.and_then(|o| tally.add(due - 1, o)) {
+                    Ok(()) => {}
+                    Err(e) => {
+                        halt(&gate);
+                        first_error = Some(e);
+                    }
+                }
+            }
+            if let Ok(mut g) = gate.lock() {
+                g.due = due;
+            }
+            turn.notify_all();
+        }
+        first_error.map_or(Ok(()), Err)
+    })
+}
+
+/// Scenarios named in full in an interrupted set's report; the rest are counted.
+const LISTED: usize = 20;
+
+/// Says on stderr what an interrupted run did (`stopped`: the scenario it was
+/// running and how far it got) and returns the exit status for the signal.
+/// `not_started` holds the first ids of the scenarios not started and how many
+/// there are.
+fn interrupted(
+    signals: &Signals,
+    stopped: Option<&str>,
+    done: &[String],
+    not_started: (&[String], usize),
+) -> ExitCode {
+    let (signal, status) = signals.status();
+    let list = |ids: &[String], count: usize| {
+        if count == 0 {
+            "none".to_owned()
+        } else if count <= LISTED {
+            ids[..count.min(ids.len())].join(", ")
+        } else {
+            format!(
+                "{}, … ({count} in all)",
+                ids[..LISTED.min(ids.len())].join(", ")
+            )
+        }
+    };
+    match stopped {
+        Some(what) => super::note(format_args!("interrupted by {signal}: {what}")),
+        None => super::note(format_args!("interrupted by {signal}")),
+    }
+    super::note(format_args!("completed: {}", list(done, done.len())));
+    if not_started.1 > 0 {
+        super::note(format_args!(
+            "not started: {}",
+            list(not_started.0, not_started.1)
+        ));
+    }
+    super::note(format_args!(
+        "run the same command again to finish (completed scenarios are skipped)"
+    ));
+    ExitCode::from(status)
+}
+
 /// For a set (more than one scenario), writes `DIR/set/summary.csv` from the
-/// published folders of `ids` and, unless `quiet`, says where.
+/// published folders of `ids`, read one at a time, and, unless `quiet`, says where.
 pub(super) fn set_summary(
     dir: &Path,
     ids: &[&str],
@@ -314,12 +670,13 @@ pub(super) fn set_summary(
     if ids.len() < 2 {
         return Ok(());
     }
-    let sets = ids
-        .iter()
-        .map(|id| Results::load(&dir.join(id)))
-        .collect::<Result<Vec<_>, _>>()
-        .context("cannot read a scenario's results for the set summary")?;
-    let path = output::write_set_summary(dir, &sets)?;
+    let mut set = output::SetWriter::create(dir)?;
+    for id in ids {
+        let res = Results::load(&dir.join(id))
+            .context("cannot read a scenario's results for the set summary")?;
+        set.add(&res.scenario, &res.summary, &[])?;
+    }
+    let path = set.finish()?;
     if !quiet {
         out.print(&format!(
             "set of {} scenarios: {}\n",
@@ -330,104 +687,67 @@ pub(super) fn set_summary(
     Ok(())
 }
 
-/// Says on stderr what an interrupted run did (`stopped`: the scenario it was
-/// running and how far it got) and returns the exit status for the signal.
-fn interrupted(
-    signals: &Signals,
-    stopped: Option<&str>,
-    done: &[&str],
-    not_started: &[&str],
-) -> ExitCode {
-    let (signal, status) = signals.status();
-    let list = |ids: &[&str]| {
-        if ids.is_empty() {
-            "none".to_owned()
-        } else {
-            ids.join(", ")
-        }
-    };
-    match stopped {
-        Some(what) => super::note(format_args!("interrupted by {signal}: {what}")),
-        None => super::note(format_args!("interrupted by {signal}")),
-    }
-    super::note(format_args!("completed: {}", list(done)));
-    if !not_started.is_empty() {
-        super::note(format_args!("not started: {}", list(not_started)));
-    }
-    super::note(format_args!(
-        "run the same command again to finish (completed scenarios are skipped)"
-    ));
-    ExitCode::from(status)
-}
-
 /// The run configuration of `scn` under the flags.
 pub(super) fn config(args: &Args, scn: &Scenario) -> RunConfig {
     args.settings.config(scn)
 }
 
-/// Why each run would be refused, before any starts: too many threads, arrivals
-/// beyond their limit over a `--horizon` longer than the file's, or expected work
-/// or memory over their budgets. Each message says the limit and how to change it.
-fn refusals(args: &Args, loaded: &[super::Loaded]) -> Vec<String> {
+/// Why the run of `l` (one of a set of `scenarios`) would be refused, before
+/// any starts: an id that the set's folder uses, arrivals beyond their limit over
+/// a `--horizon` longer than the file's, or expected work or memory over their
+/// budgets. Each message says the limit and how to change it.
+fn refusals(args: &Args, l: &super::Loaded, scenarios: usize) -> Vec<String> {
     let mut out = Vec::new();
-    if let Some(refusal) = threads_refusal(args.settings.threads, args.settings.max_threads) {
-        out.push(refusal);
+    let scn = &l.scenario;
+    if scenarios > 1 && scn.id == output::SET_DIR {
+        out.push(format!(
+            "{}: scenario id `{}` would share DIR/{}/ with the set's summary; give it another id",
+            l.file,
+            scn.id,
+            output::SET_DIR
+        ));
+    }
+    let cfg = config(args, scn);
+    if let Some(p) = enclave::scenario::arrivals_problem(scn, cfg.horizon) {
+        out.push(format!(
+            "{}: {}: with --horizon {}: {}",
+            l.file, p.field, cfg.horizon, p.message
+        ));
         return out;
     }
-    for l in loaded.iter().filter(|_| loaded.len() > 1) {
-        if l.scenario.id == output::SET_DIR {
-            out.push(format!(
-                "{}: scenario id `{}` would share DIR/{}/ with the set's summary; give it another id",
-                l.file,
-                l.scenario.id,
-                output::SET_DIR
-            ));
-        }
+    let e = engine::estimate(scn, &cfg);
+    if e.work.is_nan() || e.work > args.max_work {
+        out.push(format!(
+            "{}: expected work of about {:.2e} firm-years ({} paths × {} years × ({} × ({:.1} arrivals + {:.0} firms) + {} evaluations) a year) is above the budget of {:.2e}; lower --paths or --horizon, or raise the budget with --max-work {:.1e}",
+            l.file,
+            e.work,
+            cfg.paths,
+            cfg.horizon,
+            if e.parks > 1.0 {
+                format!("{} parks (the park and its coalitions')", e.parks)
+            } else {
+                "1 park".to_owned()
+            },
+            e.arrivals_per_year,
+            e.firms_per_year,
+            e.evaluations_per_year,
+            args.max_work,
+            e.work * 1.01
+        ));
     }
-    for l in loaded {
-        let scn = &l.scenario;
-        let cfg = config(args, scn);
-        if let Some(p) = enclave::scenario::arrivals_problem(scn, cfg.horizon) {
-            out.push(format!(
-                "{}: {}: with --horizon {}: {}",
-                l.file, p.field, cfg.horizon, p.message
-            ));
-            continue;
-        }
-        let e = engine::estimate(scn, &cfg);
-        if e.work.is_nan() || e.work > args.max_work {
-            out.push(format!(
-                "{}: expected work of about {:.2e} firm-years ({} paths × {} years × ({} × ({:.1} arrivals + {:.0} firms) + {} evaluations) a year) is above the budget of {:.2e}; lower --paths or --horizon, or raise the budget with --max-work {:.1e}",
-                l.file,
-                e.work,
-                cfg.paths,
-                cfg.horizon,
-                if e.parks > 1.0 {
-                    format!("{} parks (the park and its coalitions')", e.parks)
-                } else {
-                    "1 park".to_owned()
-                },
-                e.arrivals_per_year,
-                e.firms_per_year,
-                e.evaluations_per_year,
-                args.max_work,
-                e.work * 1.01
-            ));
-        }
-        let mib = |bytes: f64| (bytes / f64::from(1u32 << 20)).ceil();
-        if e.memory_bytes.is_nan() || e.memory_bytes > args.max_memory as f64 {
-            out.push(format!(
-                "{}: the run needs about {:.0} MiB of memory ({} alternatives × {} regions × {} years of statistics on {} workers), above the budget of {:.0} MiB; use fewer alternatives, a shorter --horizon or fewer --threads, or raise the budget with --max-memory {:.0}M",
-                l.file,
-                mib(e.memory_bytes),
-                scn.alternatives.len(),
-                scn.regions.len(),
-                cfg.horizon,
-                e.workers,
-                mib(args.max_memory as f64),
-                mib(e.memory_bytes)
-            ));
-        }
+    let mib = |bytes: f64| (bytes / f64::from(1u32 << 20)).ceil();
+    if e.memory_bytes.is_nan() || e.memory_bytes > args.max_memory as f64 {
+        out.push(format!(
+            "{}: the run needs about {:.0} MiB of memory ({} alternatives × {} regions × {} years of statistics on {} workers), above the budget of {:.0} MiB; use fewer alternatives, a shorter --horizon or fewer --threads, or raise the budget with --max-memory {:.0}M",
+            l.file,
+            mib(e.memory_bytes),
+            scn.alternatives.len(),
+            scn.regions.len(),
+            cfg.horizon,
+            e.workers,
+            mib(args.max_memory as f64),
+            mib(e.memory_bytes)
+        ));
     }
     out
 }
@@ -469,20 +789,44 @@ fn complete(dir: &Path, scn: &Scenario, cfg: &RunConfig, keep_paths: bool) -> bo
         && (!keep_paths || PATHS_FILES.iter().all(|f| manifest.contains(f)))
 }
 
-/// Runs one scenario into its staging folder and publishes it; `Some` if a
-/// signal stopped it (the staging folder is then removed, the old folder kept).
-fn run_one(
+/// Runs scenario `i` of `source` on `threads` worker threads and writes what
+/// `outputs` asks: its folder (in a staging folder, published when complete) and
+/// the rows the set needs. A scenario whose complete results are already in its
+/// folder is skipped unless `--force`. With `bar`, a progress bar counts its paths.
+fn one(
     args: &Args,
-    file: &str,
-    scn: &Scenario,
-    staging: Staging,
+    source: &dyn super::Source,
+    i: usize,
+    threads: usize,
+    outputs: Outputs,
     signals: &Signals,
-    out: &mut super::Stdout,
-) -> anyhow::Result<Option<Stopped>> {
-    let cfg = config(args, scn);
-    let dir = staging.path().to_owned();
-
-    let bar = if args.quiet || !std::io::stderr().is_terminal() {
+    bar: bool,
+) -> anyhow::Result<Outcome> {
+    let loaded = load(args, source, i).map_err(anyhow::Error::msg)?;
+    let scn = &loaded.scenario;
+    let cfg = RunConfig {
+        threads,
+        ..config(args, scn)
+    };
+    let target = args.out.join(&scn.id);
+    if outputs.folders && !args.force && complete(&target, scn, &cfg, args.keep_paths) {
+        let rows = if outputs.set {
+            enclave::results::read_summary(&target.join(output::SUMMARY_FILE))
+                .with_context(|| format!("cannot read the results in {}", target.display()))?
+        } else {
+            Vec::new()
+        };
+        return Ok(Outcome::Skipped { loaded, rows });
+    }
+    let staging = if outputs.folders {
+        Some(
+            Staging::create(&args.out, &scn.id)
+                .with_context(|| format!("cannot write results into {}", args.out.display()))?,
+        )
+    } else {
+        None
+    };
+    let bar = if !bar || args.quiet || !std::io::stderr().is_terminal() {
         ProgressBar::hidden()
     } else {
         let bar = ProgressBar::with_draw_target(Some(cfg.paths), ProgressDrawTarget::stderr());
@@ -496,15 +840,14 @@ fn run_one(
         bar.set_message(scn.id.clone());
         bar
     };
-    let mut paths_writer = if args.keep_paths {
-        Some(PathsWriter::create(&dir, scn)?)
-    } else {
-        None
+    let mut paths_writer = match (&staging, args.keep_paths) {
+        (Some(staging), true) => Some(PathsWriter::create(staging.path(), scn)?),
+        _ => None,
     };
     let mut write_error = None;
     let started = Instant::now();
     let what = Observe {
-        records: args.keep_paths,
+        records: paths_writer.is_some(),
         stop: Some(&signals.stop),
     };
     let result = engine::run(scn, &cfg, what, &mut |batch| {
@@ -518,9 +861,16 @@ fn run_one(
     });
     let elapsed = started.elapsed().as_secs_f64();
     bar.finish_and_clear();
+    let stopped = |how| {
+        Ok(Outcome::Stopped {
+            id: scn.id.clone(),
+            how,
+            paths: cfg.paths,
+        })
+    };
     let state = match result {
         Err(EngineError::Interrupted { completed_paths }) => {
-            return Ok(Some(Stopped::Simulating(completed_paths)));
+            return stopped(Stopped::Simulating(completed_paths));
         }
         result => result?,
     };
@@ -530,28 +880,49 @@ fn run_one(
     if let Some(w) = paths_writer {
         w.finish()?;
     }
+    // The set's rows are read back from summary.csv's own bytes, so they hold
+    // its numbers to the last digit.
+    let rows = if outputs.set {
+        let name = target.join(output::SUMMARY_FILE);
+        enclave::results::parse_summary(&output::summary_csv(scn, &state, &name)?, &name)?
+    } else {
+        Vec::new()
+    };
+    let Some(staging) = staging else {
+        return Ok(Outcome::Ran {
+            text: None,
+            rows,
+            loaded,
+        });
+    };
+    let dir = staging.path().to_owned();
     let threads = engine::resolve_threads(cfg.threads);
-    let record = RunRecord::new(scn, file, &cfg, &state, threads, elapsed);
+    let record = RunRecord::new(scn, &loaded.file, &cfg, &state, threads, elapsed);
     output::write_results(&dir, scn, &state, &record)?;
     if signals.stopped() {
-        return Ok(Some(Stopped::Writing));
+        return stopped(Stopped::Writing);
     }
-    super::report::write(&dir, args.charts.into())?;
+    super::report::write(&dir, outputs.report, outputs.charts)?;
     if signals.stopped() {
-        return Ok(Some(Stopped::Writing));
+        return stopped(Stopped::Writing);
     }
-    let target = staging.target().to_owned();
     staging
         .publish()
         .with_context(|| format!("cannot publish the results in {}", target.display()))?;
-    if !args.quiet {
-        out.print(&summary(scn, &state, &target, elapsed))?;
-    }
-    Ok(None)
+    let text = outputs
+        .verbose
+        .then(|| summary(scn, &state, &target, elapsed, outputs.report));
+    Ok(Outcome::Ran { text, rows, loaded })
 }
 
 /// The one-screen summary: per alternative and region, mean NPV, its 90% interval and P(NPV < 0).
-pub(super) fn summary(scn: &Scenario, state: &RunState, dir: &Path, elapsed: f64) -> String {
+pub(super) fn summary(
+    scn: &Scenario,
+    state: &RunState,
+    dir: &Path,
+    elapsed: f64,
+    report: bool,
+) -> String {
     use std::fmt::Write;
     let mut s = String::new();
     let layout = state.layout;
@@ -602,12 +973,16 @@ pub(super) fn summary(scn: &Scenario, state: &RunState, dir: &Path, elapsed: f64
         }
     }
     s.push_str(&fairness_ranking(scn, state, alt_width, region_width));
-    let _ = writeln!(
-        s,
-        "results: {}  (report: {})",
-        dir.display(),
-        dir.join(enclave::report::REPORT_FILE).display()
-    );
+    if report {
+        let _ = writeln!(
+            s,
+            "results: {}  (report: {})",
+            dir.display(),
+            dir.join(enclave::report::REPORT_FILE).display()
+        );
+    } else {
+        let _ = writeln!(s, "results: {}", dir.display());
+    }
     s
 }
 

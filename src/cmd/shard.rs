@@ -12,12 +12,14 @@ use enclave::shard::{self, Partial, Shard};
 
 use super::run::{Args, Signals, config};
 
-/// Runs shard `shard` of the scenarios in `loaded` (already checked against the
-/// limits) and writes one partial per scenario it holds paths of; `source` says
-/// which variables gave the shard when `--shard` did not.
+/// Runs shard `shard` of the scenarios of `set` (already checked against the
+/// limits; `paths[i]` paths each) and writes one partial per scenario it holds
+/// paths of, loading only those; `source` says which variables gave the shard
+/// when `--shard` did not.
 pub fn run(
     args: &Args,
-    loaded: &[super::Loaded],
+    set: &dyn super::Source,
+    paths: &[u64],
     shard: Shard,
     source: Option<&str>,
 ) -> anyhow::Result<ExitCode> {
@@ -37,11 +39,7 @@ pub fn run(
     let signals = Signals::install()?;
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create output folder {}", args.out.display()))?;
-    let paths: Vec<u64> = loaded
-        .iter()
-        .map(|l| config(args, &l.scenario).paths)
-        .collect();
-    let ranges = shard::split(&paths, shard);
+    let ranges = shard::split(paths, shard);
     if ranges.iter().all(|r| r.is_empty()) && !args.quiet {
         super::note(format_args!(
             "{shard} holds no paths (the scenarios have fewer batches of {} paths than there are shards); nothing to do",
@@ -50,10 +48,11 @@ pub fn run(
     }
     let mut out = super::Stdout::default();
     let mut written: Vec<PathBuf> = Vec::new();
-    for (i, (l, range)) in loaded.iter().zip(ranges).enumerate() {
+    for (i, range) in ranges.into_iter().enumerate() {
         if range.is_empty() {
             continue;
         }
+        let l = super::run::load(args, set, i).map_err(anyhow::Error::msg)?;
         let scn = &l.scenario;
         let cfg = config(args, scn);
         let started = Instant::now();
@@ -72,7 +71,7 @@ pub fn run(
         if signals.stopped() {
             return Ok(interrupted(&signals, shard, &written));
         }
-        let holders = shard::holders(&paths, i, shard.count);
+        let holders = shard::holders(paths, i, shard.count);
         let threads = engine::resolve_threads(cfg.threads);
         let partial = Partial::new(scn, &l.file, &cfg, shard, holders, state, threads, elapsed);
         let path = Partial::path_in(&args.out, &scn.id, shard);
