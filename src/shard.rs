@@ -32,7 +32,7 @@ use crate::output::RunRecord;
 use crate::scenario::Scenario;
 
 /// The `format` field of a partial file.
-pub const PARTIAL_FORMAT: &str = "enclave partial result 1";
+pub const PARTIAL_FORMAT: &str = "enclave partial result 2";
 
 /// Suffix of the folder next to `DIR/<id>` that holds a scenario's partials
 /// (scenario ids have no dots, so it cannot be another scenario's folder).
@@ -291,8 +291,23 @@ pub struct Partial {
     pub threads: usize,
     /// Wall-clock seconds of the shard's simulation of this scenario.
     pub elapsed_seconds: f64,
+    /// The scenario's place in the set the shard was given.
+    pub set: SetPlace,
+    /// The inputs the scenario carries as (field path, value as written), when
+    /// it is a sweep's variant; for the merged set's `sweep.csv`.
+    pub inputs: Vec<(String, String)>,
     /// The mergeable statistics.
     pub state: RunState,
+}
+
+/// A scenario's place in its set: the merge writes the set's files in the
+/// set's order, and knows a scenario no partial holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct SetPlace {
+    /// Position, from 0.
+    pub index: u64,
+    /// Scenarios in the set.
+    pub size: u64,
 }
 
 impl Partial {
@@ -325,6 +340,8 @@ impl Partial {
             range,
             threads,
             elapsed_seconds,
+            set: SetPlace { index: 0, size: 1 },
+            inputs: Vec::new(),
             state,
         }
     }
@@ -466,6 +483,8 @@ pub struct Merged {
     pub state: RunState,
     /// How many shards the run was split into.
     pub count: u32,
+    /// The inputs the scenario carries, when it is a sweep's variant.
+    pub inputs: Vec<(String, String)>,
     /// Shards merged (those holding paths of the scenario), with their paths,
     /// threads and seconds.
     pub shards: Vec<MergedShard>,
@@ -497,8 +516,9 @@ pub struct Group {
     pub parts: Vec<(PathBuf, Partial)>,
 }
 
-/// Groups the partials, each with the file it was read from, by scenario id (in
-/// id order) and checks that each group makes one whole run.
+/// Groups the partials, each with the file it was read from, by scenario id, in
+/// their set's order, and checks that each group makes one whole run and the
+/// groups one whole set.
 ///
 /// # Errors
 /// Every problem found, each a message naming the scenario and the files or the
@@ -523,10 +543,69 @@ pub fn plan(parts: Vec<(PathBuf, Partial)>) -> Result<Vec<Group>, Vec<String>> {
         }
     }
     if problems.is_empty() {
+        problems = check_set(&mut out);
+    }
+    if problems.is_empty() {
         Ok(out)
     } else {
         Err(problems)
     }
+}
+
+/// Sorts the groups into their set's order and checks that they make one whole
+/// set: one size, each place once, none missing.
+fn check_set(groups: &mut [Group]) -> Vec<String> {
+    let place = |g: &Group| g.parts[0].1.set;
+    groups.sort_by_key(|g| place(g).index);
+    let mut problems = Vec::new();
+    let Some(first) = groups.first() else {
+        return problems;
+    };
+    let size = place(first).size;
+    for g in groups.iter() {
+        if place(g).size != size {
+            problems.push(format!(
+                "the partials come from different sets: scenario `{}` was one of {} scenarios and scenario `{}` one of {} (give the merge one set's partials)",
+                first.id,
+                size,
+                g.id,
+                place(g).size
+            ));
+            return problems;
+        }
+    }
+    for pair in groups.windows(2) {
+        if place(&pair[0]).index == place(&pair[1]).index {
+            problems.push(format!(
+                "scenarios `{}` and `{}` both claim place {} of the set",
+                pair[0].id,
+                pair[1].id,
+                place(&pair[0]).index + 1
+            ));
+        }
+    }
+    let missing: Vec<u64> = (0..size)
+        .filter(|&i| groups.binary_search_by_key(&i, |g| place(g).index).is_err())
+        .collect();
+    if !missing.is_empty() {
+        let shown: Vec<String> = missing
+            .iter()
+            .take(10)
+            .map(|i| (i + 1).to_string())
+            .collect();
+        problems.push(format!(
+            "the set has {size} scenarios but no partial holds scenario{} {}{} of them: the shards that computed {} are missing",
+            if missing.len() > 1 { "s" } else { "" },
+            shown.join(", "),
+            if missing.len() > 10 {
+                format!(", … ({} in all)", missing.len())
+            } else {
+                String::new()
+            },
+            if missing.len() > 1 { "them" } else { "it" }
+        ));
+    }
+    problems
 }
 
 /// Checks that the partials of scenario `id`, sorted by shard, are one run's,
@@ -627,6 +706,7 @@ impl Group {
             config,
             state,
             count: first.shard.count,
+            inputs: first.inputs.clone(),
             shards: self
                 .parts
                 .iter()
@@ -685,6 +765,14 @@ fn difference(a: &Partial, b: &Partial) -> Option<String> {
             "split differently (shards {} and shards {} hold its paths: the shards were given different scenario lists)",
             list(&a.holders),
             list(&b.holders)
+        ))
+    } else if a.set != b.set {
+        Some(format!(
+            "place {} of {} and place {} of {} in their sets",
+            a.set.index + 1,
+            a.set.size,
+            b.set.index + 1,
+            b.set.size
         ))
     } else {
         None

@@ -205,10 +205,11 @@ fn without_timing(text: &str) -> serde_json::Value {
 fn three_shards_of_a_set_cut_inside_scenarios_merge_to_the_single_run() {
     let dir = TestDir::new();
     let (a, b) = (variant(&dir, "park-a"), variant(&dir, "park-b"));
+    // The set's order (b before a) is not the ids' order: the merge keeps the set's.
     let run = [
         "run",
-        a.as_str(),
         b.as_str(),
+        a.as_str(),
         "--paths",
         "600",
         "--horizon",
@@ -229,8 +230,8 @@ fn three_shards_of_a_set_cut_inside_scenarios_merge_to_the_single_run() {
         v.sort();
         v
     };
-    assert_eq!(parts("park-a"), ["part-1-of-3.json", "part-2-of-3.json"]);
-    assert_eq!(parts("park-b"), ["part-2-of-3.json", "part-3-of-3.json"]);
+    assert_eq!(parts("park-b"), ["part-1-of-3.json", "part-2-of-3.json"]);
+    assert_eq!(parts("park-a"), ["part-2-of-3.json", "part-3-of-3.json"]);
     ok(
         &dir,
         &[
@@ -240,6 +241,48 @@ fn three_shards_of_a_set_cut_inside_scenarios_merge_to_the_single_run() {
     );
     assert_same_results(&dir, "single", "merged", "park-a");
     assert_same_results(&dir, "single", "merged", "park-b");
+    assert!(
+        dir.read_bytes("merged/set/summary.csv") == dir.read_bytes("single/set/summary.csv"),
+        "the merged set's summary differs from the single run's"
+    );
+}
+
+/// Three one-batch scenarios in three shards: each shard holds one scenario, so a
+/// missing shard leaves a scenario without any partial; the merge names it.
+#[test]
+fn a_scenario_no_partial_holds_is_missing_from_the_set() {
+    let dir = TestDir::new();
+    let files = [
+        variant(&dir, "park-a"),
+        variant(&dir, "park-b"),
+        variant(&dir, "park-c"),
+    ];
+    for k in ["1/3", "2/3", "3/3"] {
+        let mut args = vec!["run"];
+        args.extend(files.iter().map(String::as_str));
+        args.extend([
+            "--paths",
+            "200",
+            "--horizon",
+            "3",
+            "--quiet",
+            "--out",
+            "parts",
+            "--shard",
+            k,
+        ]);
+        ok(&dir, &args, &[]);
+    }
+    std::fs::remove_dir_all(dir.join("parts/park-b.partial")).unwrap();
+    let out = dir.cmd(&["merge", "parts", "--out", "merged", "--quiet"]);
+    assert_eq!(
+        bad_input(&out),
+        "error: the set has 3 scenarios but no partial holds scenario 2 of them: the shards that computed it are missing\n"
+    );
+    assert!(
+        !dir.exists("merged/park-a"),
+        "refused before anything is written"
+    );
 }
 
 /// Small runs for the selection and refusal tests: 3 batches.

@@ -96,8 +96,13 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         }
     }
     let mut out = super::Stdout::default();
-    let mut ids = Vec::new();
-    let small = groups.len() <= HANDFUL;
+    let mut set = if groups.len() > 1 {
+        Some(output::SetWriter::create(&args.out)?)
+    } else {
+        None
+    };
+    let groups_len = groups.len();
+    let small = groups_len <= HANDFUL;
     let html = args.report.map_or(small, |r| r == ReportFlag::Html);
     let charts = args
         .charts
@@ -136,9 +141,25 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         if !args.quiet && small {
             out.print(&super::run::summary(scn, &m.state, &target, elapsed, html))?;
         }
-        ids.push(scn.id.clone());
+        if let Some(set) = set.as_mut() {
+            // From summary.csv's own bytes, as `run` takes them.
+            let name = target.join(output::SUMMARY_FILE);
+            let rows = enclave::results::parse_summary(
+                &output::summary_csv(scn, &m.state, &name)?,
+                &name,
+            )?;
+            set.add(scn, &rows, &m.inputs)?;
+        }
     }
-    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
-    super::run::set_summary(&args.out, &ids, args.quiet, &mut out)?;
+    if let Some(set) = set {
+        let path = set.finish()?;
+        if !args.quiet {
+            out.print(&format!(
+                "set of {} scenarios: {}\n",
+                groups_len,
+                path.display()
+            ))?;
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -659,34 +659,6 @@ fn interrupted(
     ExitCode::from(status)
 }
 
-/// For a set (more than one scenario), writes `DIR/set/summary.csv` from the
-/// published folders of `ids`, read one at a time, and, unless `quiet`, says where.
-pub(super) fn set_summary(
-    dir: &Path,
-    ids: &[&str],
-    quiet: bool,
-    out: &mut super::Stdout,
-) -> anyhow::Result<()> {
-    if ids.len() < 2 {
-        return Ok(());
-    }
-    let mut set = output::SetWriter::create(dir)?;
-    for id in ids {
-        let res = Results::load(&dir.join(id))
-            .context("cannot read a scenario's results for the set summary")?;
-        set.add(&res.scenario, &res.summary, &[])?;
-    }
-    let path = set.finish()?;
-    if !quiet {
-        out.print(&format!(
-            "set of {} scenarios: {}\n",
-            ids.len(),
-            path.display()
-        ))?;
-    }
-    Ok(())
-}
-
 /// The run configuration of `scn` under the flags.
 pub(super) fn config(args: &Args, scn: &Scenario) -> RunConfig {
     args.settings.config(scn)

@@ -73,7 +73,12 @@ pub fn run(
         }
         let holders = shard::holders(paths, i, shard.count);
         let threads = engine::resolve_threads(cfg.threads);
-        let partial = Partial::new(scn, &l.file, &cfg, shard, holders, state, threads, elapsed);
+        let mut partial = Partial::new(scn, &l.file, &cfg, shard, holders, state, threads, elapsed);
+        partial.set = shard::SetPlace {
+            index: i as u64,
+            size: paths.len() as u64,
+        };
+        partial.inputs = set.inputs(i);
         let path = Partial::path_in(&args.out, &scn.id, shard);
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)
