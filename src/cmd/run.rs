@@ -344,6 +344,8 @@ enum Outcome {
         loaded: super::Loaded,
         text: Option<String>,
         rows: Vec<SummaryRow>,
+        /// Paths and firm-years simulated.
+        work: (u64, u64),
     },
     /// Its complete results were already in its folder.
     Skipped {
@@ -369,6 +371,8 @@ struct Tally<'a> {
     done: Vec<String>,
     skipped: usize,
     stopped: Option<String>,
+    /// Paths and firm-years simulated, over the scenarios run.
+    work: (u64, u64),
 }
 
 impl Tally<'_> {
@@ -377,7 +381,14 @@ impl Tally<'_> {
     fn add(&mut self, i: usize, outcome: Outcome) -> anyhow::Result<()> {
         self.bar.inc(1);
         let (loaded, rows) = match outcome {
-            Outcome::Ran { loaded, text, rows } => {
+            Outcome::Ran {
+                loaded,
+                text,
+                rows,
+                work,
+            } => {
+                self.work.0 += work.0;
+                self.work.1 += work.1;
                 if let Some(text) = text {
                     self.bar.suspend(|| self.out.print(&text))?;
                 }
@@ -462,7 +473,9 @@ fn run_set(args: &Args, source: &dyn super::Source, paths: &[u64]) -> anyhow::Re
         done: Vec::new(),
         skipped: 0,
         stopped: None,
+        work: (0, 0),
     };
+    let started = Instant::now();
     let solo =
         |i: usize| paths[i].div_ceil(engine::BATCH_PATHS) >= SOLO_BATCHES.max(threads as u64);
     let mut i = 0;
@@ -504,6 +517,13 @@ fn run_set(args: &Args, source: &dyn super::Source, paths: &[u64]) -> anyhow::Re
     if let Some(set) = tally.set.take() {
         let path = set.finish()?;
         if !args.quiet {
+            let elapsed = started.elapsed().as_secs_f64();
+            let (paths, firm_years) = tally.work;
+            tally.out.print(&format!(
+                "ran {} of {n} scenarios: {paths} paths, {firm_years} firm-years in {elapsed:.1} s ({:.2} M firm-years/s on {threads} threads)\n",
+                n - tally.skipped,
+                firm_years as f64 / elapsed.max(1e-9) / 1e6,
+            ))?;
             tally
                 .out
                 .print(&format!("set of {n} scenarios: {}\n", path.display()))?;
@@ -865,6 +885,7 @@ fn one(
             text: None,
             rows,
             loaded,
+            work: (state.paths(), state.firm_years),
         });
     };
     let dir = staging.path().to_owned();
@@ -884,7 +905,12 @@ fn one(
     let text = outputs
         .verbose
         .then(|| summary(scn, &state, &target, elapsed, outputs.report));
-    Ok(Outcome::Ran { text, rows, loaded })
+    Ok(Outcome::Ran {
+        text,
+        rows,
+        loaded,
+        work: (state.paths(), state.firm_years),
+    })
 }
 
 /// The one-screen summary: per alternative and region, mean NPV, its 90% interval and P(NPV < 0).
