@@ -320,6 +320,7 @@ pub(super) fn set_summary(
         .collect::<Result<Vec<_>, _>>()
         .context("cannot read a scenario's results for the set summary")?;
     let path = output::write_set_summary(dir, &sets)?;
+    enclave::set_report::write(dir)?;
     if !quiet {
         out.print(&format!(
             "set of {} scenarios: {}\n",
