@@ -861,6 +861,15 @@ fn measures(h: &mut String) {
     h.push_str("</table>\n");
 }
 
+/// When `dir` is a set's folder — named `set` and holding `summary.csv` — the
+/// output folder it belongs to (`DIR` of `DIR/set`), for [`write`].
+pub fn set_folder_of(dir: &Path) -> Option<&Path> {
+    if dir.file_name()? != SET_DIR || !dir.join(SET_SUMMARY_FILE).is_file() {
+        return None;
+    }
+    Some(dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")))
+}
+
 /// Writes the set page `out/set/report.html` from `out/set/summary.csv` and, for a
 /// sweep, `out/set/sweep.csv`; returns its path.
 ///

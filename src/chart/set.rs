@@ -47,7 +47,7 @@ pub struct SweepPanel {
     pub points: Vec<SweepPoint>,
 }
 
-/// A chart of one swept input: a grid of panels, two a row.
+/// A chart of one swept input: a grid of panels, up to three a row.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SweepChart {
     /// Identifier in the page (and file stem).
@@ -63,10 +63,15 @@ pub struct SweepChart {
 }
 
 impl SweepChart {
-    /// Size in pixels: two panels a row.
+    /// Panels a row: up to three.
+    pub fn columns(&self) -> usize {
+        self.panels.len().clamp(1, 3)
+    }
+
+    /// Size in pixels: [`SweepChart::columns`] panels a row, 340 pixels high.
     pub fn size(&self) -> (u32, u32) {
-        let rows = u32::try_from(self.panels.len().div_ceil(2)).unwrap_or(u32::MAX);
-        (WIDTH, 60 + 340 * rows.max(1))
+        let rows = self.panels.len().div_ceil(self.columns()).max(1);
+        (WIDTH, 60 + 340 * u32::try_from(rows).unwrap_or(u32::MAX / 400))
     }
 }
 
@@ -97,8 +102,9 @@ fn draw<DB: DrawingBackend>(chart: &SweepChart, root: &DrawingArea<DB, Shift>) -
     ))
     .map_err(err)?;
     let area = root.margin(50, 0, 0, 0);
-    let rows = chart.panels.len().div_ceil(2).max(1);
-    let cells = area.split_evenly((rows, 2));
+    let columns = chart.columns();
+    let rows = chart.panels.len().div_ceil(columns).max(1);
+    let cells = area.split_evenly((rows, columns));
     for (panel, cell) in chart.panels.iter().zip(&cells) {
         draw_panel(cell, panel, &chart.x_desc)?;
     }
@@ -142,7 +148,9 @@ fn draw_panel<DB: DrawingBackend>(
         .into_iter()
         .flatten()
     });
-    let (lo, hi) = ys.fold((0.0f64, 0.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    // Shares run from 0 to 100%, so that panels of probabilities compare at a glance.
+    let start = (0.0f64, if panel.percent { 1.0f64 } else { 0.0 });
+    let (lo, hi) = ys.fold(start, |(lo, hi), v| (lo.min(v), hi.max(v)));
     let (lo, hi) = axis_range(lo, hi, if panel.percent { 0.01 } else { 1.0 }, 0.05)?;
     let mut chart = ChartBuilder::on(area)
         .margin(12)
@@ -161,7 +169,7 @@ fn draw_panel<DB: DrawingBackend>(
     };
     chart
         .configure_mesh()
-        .x_labels(8)
+        .x_labels(6)
         .x_label_formatter(&|v| tick(*v))
         .x_desc(x_desc)
         .y_labels(6)
