@@ -27,9 +27,9 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use crate::chart::ChartError;
 use crate::chart::region_colour;
 use crate::chart::set::{SweepChart, SweepPanel, SweepPoint, sweep_svg};
-use crate::chart::ChartError;
 use crate::output::{
     ALL_ALTERNATIVES, ALL_REGIONS, OutputError, PARK, SET_DIR, SET_SUMMARY_HEADER, write_atomic,
 };
@@ -307,7 +307,18 @@ fn read(set_dir: &Path) -> Result<Set, SetReportError> {
     };
     let path = set_dir.join(SET_SUMMARY_FILE);
     let (mut reader, col) = open_csv(&path, SET_SUMMARY_HEADER)?;
-    let [c_scn, c_alt, c_region, c_metric, c_mean, c_se, c_p05, _, c_p95, c_n] = col;
+    let [
+        c_scn,
+        c_alt,
+        c_region,
+        c_metric,
+        c_mean,
+        c_se,
+        c_p05,
+        _,
+        c_p95,
+        c_n,
+    ] = col;
     for record in reader.records() {
         let record = record.map_err(|e| csv_err(&path, &e))?;
         let at = line(&record);
@@ -347,7 +358,8 @@ fn read(set_dir: &Path) -> Result<Set, SetReportError> {
             None => {
                 set.scenarios.push(id.to_owned());
                 set.paths.push(0);
-                set.scenario_index.insert(id.to_owned(), set.scenarios.len() - 1);
+                set.scenario_index
+                    .insert(id.to_owned(), set.scenarios.len() - 1);
                 set.scenarios.len() - 1
             }
         };
@@ -513,7 +525,10 @@ fn tables(h: &mut String, set: &Set) {
          <th>region</th><th>scenario</th>{}{}{}{}</tr>\n",
         heading("mean NPV", region(RegionMetric::Npv)),
         heading("P(NPV&lt;0)", region(RegionMetric::NpvNegative)),
-        heading("P(NPV ≥ outside option)", region(RegionMetric::Participates)),
+        heading(
+            "P(NPV ≥ outside option)",
+            region(RegionMetric::Participates)
+        ),
         heading("NPV − Shapley value", region(RegionMetric::ShapleyGap)),
     );
     for (a, alt) in set.alternatives.iter().enumerate() {
@@ -528,7 +543,11 @@ fn tables(h: &mut String, set: &Set) {
                     h,
                     "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td>\
                      <td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-                    if first_of_alt { escape(alt) } else { String::new() },
+                    if first_of_alt {
+                        escape(alt)
+                    } else {
+                        String::new()
+                    },
                     if i == 0 {
                         format!(
                             "<span class=\"swatch\" style=\"background:rgb({},{},{})\"></span>{}",
@@ -605,7 +624,11 @@ fn tables(h: &mut String, set: &Set) {
             num(Some(set.paths[s] as f64), 0)
         );
         for (_, m) in PARK_COLUMNS {
-            let _ = write!(h, "<td class=\"n\">{}</td>", set.cell(s, Key::Park(m), true));
+            let _ = write!(
+                h,
+                "<td class=\"n\">{}</td>",
+                set.cell(s, Key::Park(m), true)
+            );
         }
         h.push_str("</tr>\n");
     }
@@ -751,7 +774,10 @@ pub fn html(out: &Path) -> Result<String, SetReportError> {
     let set = read(&out.join(SET_DIR))?;
     let count = set.scenarios.len();
     let title = match &set.sweep {
-        Some(sweep) => format!("Sweep of {count} scenarios over {}", sweep.inputs.join(", ")),
+        Some(sweep) => format!(
+            "Sweep of {count} scenarios over {}",
+            sweep.inputs.join(", ")
+        ),
         None => format!("Set of {count} scenarios"),
     };
     let mut h = page_head(&title);
@@ -867,7 +893,11 @@ pub fn set_folder_of(dir: &Path) -> Option<&Path> {
     if dir.file_name()? != SET_DIR || !dir.join(SET_SUMMARY_FILE).is_file() {
         return None;
     }
-    Some(dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")))
+    Some(
+        dir.parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new(".")),
+    )
 }
 
 /// Writes the set page `out/set/report.html` from `out/set/summary.csv` and, for a

@@ -71,7 +71,10 @@ impl SweepChart {
     /// Size in pixels: [`SweepChart::columns`] panels a row, 340 pixels high.
     pub fn size(&self) -> (u32, u32) {
         let rows = self.panels.len().div_ceil(self.columns()).max(1);
-        (WIDTH, 60 + 340 * u32::try_from(rows).unwrap_or(u32::MAX / 400))
+        (
+            WIDTH,
+            60 + 340 * u32::try_from(rows).unwrap_or(u32::MAX / 400),
+        )
     }
 }
 
@@ -185,8 +188,10 @@ fn draw_panel<DB: DrawingBackend>(
         upper.into_iter().chain(lower.into_iter().rev()).collect()
     };
     // The 90% band of futures.
-    let banded: Vec<(f64, (f64, f64))> =
-        pts.iter().filter_map(|p| p.band.map(|b| (p.x, b))).collect();
+    let banded: Vec<(f64, (f64, f64))> = pts
+        .iter()
+        .filter_map(|p| p.band.map(|b| (p.x, b)))
+        .collect();
     if !banded.is_empty() {
         chart
             .draw_series(std::iter::once(Polygon::new(
@@ -241,7 +246,9 @@ fn draw_panel<DB: DrawingBackend>(
         .draw_series(
             pts.iter()
                 .filter_map(|p| p.spread.map(|s| (p.x, s)))
-                .flat_map(|(x, (a, b))| [a, b].map(|y| Circle::new((x, y), 3, GREY.stroke_width(1)))),
+                .flat_map(|(x, (a, b))| {
+                    [a, b].map(|y| Circle::new((x, y), 3, GREY.stroke_width(1)))
+                }),
         )
         .map_err(err)?;
     chart
