@@ -888,7 +888,7 @@ fn measures(h: &mut String) {
 }
 
 /// When `dir` is a set's folder — named `set` and holding `summary.csv` — the
-/// output folder it belongs to (`DIR` of `DIR/set`), for [`write`].
+/// output folder it belongs to (`DIR` of `DIR/set`), for [`write()`].
 pub fn set_folder_of(dir: &Path) -> Option<&Path> {
     if dir.file_name()? != SET_DIR || !dir.join(SET_SUMMARY_FILE).is_file() {
         return None;
