@@ -171,8 +171,8 @@ struct Set {
     scenario_index: HashMap<String, usize>,
     /// Paths of each scenario: the largest `n` of its rows.
     paths: Vec<u64>,
-    alternatives: Vec<String>,
-    regions: Vec<String>,
+    alternatives: Names,
+    regions: Names,
     /// Rows of the first [`TABLE_SCENARIOS`] scenarios.
     table: HashMap<(usize, Key), Stat>,
     sweep: Option<Sweep>,
@@ -182,7 +182,7 @@ struct Set {
 #[derive(Debug, Default)]
 struct Sweep {
     /// Inputs (field paths) in the order of `sweep.csv`.
-    inputs: Vec<String>,
+    inputs: Names,
     /// Per scenario id: (input, value as written).
     values: HashMap<String, Vec<(usize, String)>>,
     /// Inputs with a value that is not a number: not charted.
@@ -193,11 +193,23 @@ struct Sweep {
     unmatched: usize,
 }
 
-fn intern(names: &mut Vec<String>, name: &str) -> usize {
-    names.iter().position(|n| n == name).unwrap_or_else(|| {
-        names.push(name.to_owned());
-        names.len() - 1
-    })
+/// Names numbered in order of first appearance (a set of 10 000 different
+/// scenarios may name 30 000 alternatives: no linear search).
+#[derive(Debug, Default)]
+struct Names {
+    names: Vec<String>,
+    index: HashMap<String, usize>,
+}
+
+impl Names {
+    fn intern(&mut self, name: &str) -> usize {
+        if let Some(&i) = self.index.get(name) {
+            return i;
+        }
+        self.names.push(name.to_owned());
+        self.index.insert(name.to_owned(), self.names.len() - 1);
+        self.names.len() - 1
+    }
 }
 
 fn read_err(path: &Path) -> impl FnOnce(std::io::Error) -> SetReportError + '_ {
@@ -263,8 +275,8 @@ fn read_sweep(path: &Path) -> Result<Sweep, SetReportError> {
                 format!("line {}: empty scenario or input", line(&record)),
             ));
         }
-        let input = intern(&mut sweep.inputs, input);
-        if sweep.not_numeric.len() < sweep.inputs.len() {
+        let input = sweep.inputs.intern(input);
+        if sweep.not_numeric.len() < sweep.inputs.names.len() {
             sweep.not_numeric.push(false);
         }
         if number(value).is_none() {
@@ -378,14 +390,10 @@ fn read(set_dir: &Path) -> Result<Set, SetReportError> {
             Key::Park(ParkMetric::from_name(metric).ok_or_else(unknown)?)
         } else if region == ALL_REGIONS {
             let m = AltMetric::from_name(metric).ok_or_else(unknown)?;
-            Key::Alt(intern(&mut set.alternatives, alt), m)
+            Key::Alt(set.alternatives.intern(alt), m)
         } else {
             let m = RegionMetric::from_name(metric).ok_or_else(unknown)?;
-            Key::Region(
-                intern(&mut set.alternatives, alt),
-                intern(&mut set.regions, region),
-                m,
-            )
+            Key::Region(set.alternatives.intern(alt), set.regions.intern(region), m)
         };
         if s < TABLE_SCENARIOS {
             set.table.insert((s, key), stat);
@@ -474,7 +482,7 @@ impl Set {
         {
             let v: Vec<String> = values
                 .iter()
-                .map(|(i, v)| format!("{} = {}", escape(&sweep.inputs[*i]), escape(v)))
+                .map(|(i, v)| format!("{} = {}", escape(&sweep.inputs.names[*i]), escape(v)))
                 .collect();
             let _ = write!(c, "<br><span class=\"few\">{}</span>", v.join(", "));
         }
@@ -502,7 +510,7 @@ fn tables(h: &mut String, set: &Set) {
             h,
             "<p><b>The tables show the first {n} of the {} scenarios</b>, in the order of \
              <code>set/summary.csv</code>, which holds every one of them{}.</p>",
-            set.scenarios.len(),
+            num(Some(set.scenarios.len() as f64), 0),
             if set.sweep.is_some() {
                 "; the charts above use every scenario"
             } else {
@@ -531,43 +539,46 @@ fn tables(h: &mut String, set: &Set) {
         ),
         heading("NPV − Shapley value", region(RegionMetric::ShapleyGap)),
     );
-    for (a, alt) in set.alternatives.iter().enumerate() {
-        let mut first_of_alt = true;
-        for (r, region) in set.regions.iter().enumerate() {
-            let rows: Vec<usize> = (0..n)
-                .filter(|&s| set.stat(s, Key::Region(a, r, RegionMetric::Npv)).is_some())
-                .collect();
-            for (i, &s) in rows.iter().enumerate() {
-                let c = region_colour(r);
-                let _ = writeln!(
-                    h,
-                    "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td>\
-                     <td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-                    if first_of_alt {
-                        escape(alt)
-                    } else {
-                        String::new()
-                    },
-                    if i == 0 {
-                        format!(
-                            "<span class=\"swatch\" style=\"background:rgb({},{},{})\"></span>{}",
-                            c.0,
-                            c.1,
-                            c.2,
-                            escape(region)
-                        )
-                    } else {
-                        String::new()
-                    },
-                    set.scenario_cell(s),
-                    set.cell(s, Key::Region(a, r, RegionMetric::Npv), true),
-                    set.cell(s, Key::Region(a, r, RegionMetric::NpvNegative), false),
-                    set.cell(s, Key::Region(a, r, RegionMetric::Participates), false),
-                    set.cell(s, Key::Region(a, r, RegionMetric::ShapleyGap), true),
-                );
-                first_of_alt = false;
-            }
-        }
+    // Only the rows there are, in order of alternative, region and scenario.
+    let mut rows: Vec<(usize, usize, usize)> = set
+        .table
+        .keys()
+        .filter_map(|&(s, key)| match key {
+            Key::Region(a, r, RegionMetric::Npv) => Some((a, r, s)),
+            _ => None,
+        })
+        .collect();
+    rows.sort_unstable();
+    let mut last = None;
+    for (a, r, s) in rows {
+        let c = region_colour(r);
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td>\
+             <td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            if last.is_none_or(|(la, _)| la != a) {
+                escape(&set.alternatives.names[a])
+            } else {
+                String::new()
+            },
+            if last != Some((a, r)) {
+                format!(
+                    "<span class=\"swatch\" style=\"background:rgb({},{},{})\"></span>{}",
+                    c.0,
+                    c.1,
+                    c.2,
+                    escape(&set.regions.names[r])
+                )
+            } else {
+                String::new()
+            },
+            set.scenario_cell(s),
+            set.cell(s, Key::Region(a, r, RegionMetric::Npv), true),
+            set.cell(s, Key::Region(a, r, RegionMetric::NpvNegative), false),
+            set.cell(s, Key::Region(a, r, RegionMetric::Participates), false),
+            set.cell(s, Key::Region(a, r, RegionMetric::ShapleyGap), true),
+        );
+        last = Some((a, r));
     }
     h.push_str("</table>\n");
 
@@ -581,23 +592,30 @@ fn tables(h: &mut String, set: &Set) {
         ),
         heading("the regions' NPVs added up", alt_def(AltMetric::NpvTotal)),
     );
-    for (a, alt) in set.alternatives.iter().enumerate() {
-        let rows: Vec<usize> = (0..n)
-            .filter(|&s| {
-                set.stat(s, Key::Alt(a, AltMetric::JointParticipation))
-                    .is_some()
-            })
-            .collect();
-        for (i, &s) in rows.iter().enumerate() {
-            let _ = writeln!(
-                h,
-                "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-                if i == 0 { escape(alt) } else { String::new() },
-                set.scenario_cell(s),
-                set.cell(s, Key::Alt(a, AltMetric::JointParticipation), true),
-                set.cell(s, Key::Alt(a, AltMetric::NpvTotal), true),
-            );
-        }
+    let mut rows: Vec<(usize, usize)> = set
+        .table
+        .keys()
+        .filter_map(|&(s, key)| match key {
+            Key::Alt(a, AltMetric::JointParticipation) => Some((a, s)),
+            _ => None,
+        })
+        .collect();
+    rows.sort_unstable();
+    let mut last = None;
+    for (a, s) in rows {
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            if last == Some(a) {
+                String::new()
+            } else {
+                escape(&set.alternatives.names[a])
+            },
+            set.scenario_cell(s),
+            set.cell(s, Key::Alt(a, AltMetric::JointParticipation), true),
+            set.cell(s, Key::Alt(a, AltMetric::NpvTotal), true),
+        );
+        last = Some(a);
     }
     h.push_str("</table>\n");
 
@@ -680,9 +698,9 @@ fn points(sweep: &Sweep, i: usize, key: Key) -> Vec<SweepPoint> {
 
 /// The sweep's charts: per numeric input, one per alternative and one of the park.
 fn sweep_charts(set: &Set, sweep: &Sweep) -> Vec<SweepChart> {
-    let several = sweep.inputs.len() > 1;
+    let several = sweep.inputs.names.len() > 1;
     let mut out = Vec::new();
-    for (i, input) in sweep.inputs.iter().enumerate() {
+    for (i, input) in sweep.inputs.names.iter().enumerate() {
         if sweep.not_numeric[i] {
             continue;
         }
@@ -693,15 +711,28 @@ fn sweep_charts(set: &Set, sweep: &Sweep) -> Vec<SweepChart> {
             percent: matches!(key.def().unit, Unit::Probability | Unit::Share),
             points: points(sweep, i, key),
         };
-        for (a, alt) in set.alternatives.iter().enumerate() {
-            let mut panels: Vec<SweepPanel> = set
-                .regions
+        // The alternatives and regions with points for this input, in order.
+        let mut pairs: Vec<(usize, usize)> = sweep
+            .sums
+            .keys()
+            .filter_map(|&(j, key)| match key {
+                Key::Region(a, r, _) if j == i => Some((a, r)),
+                _ => None,
+            })
+            .collect();
+        pairs.sort_unstable();
+        pairs.dedup();
+        let mut alternatives: Vec<usize> = pairs.iter().map(|p| p.0).collect();
+        alternatives.dedup();
+        for a in alternatives {
+            let alt = &set.alternatives.names[a];
+            let mut panels: Vec<SweepPanel> = pairs
                 .iter()
-                .enumerate()
-                .map(|(r, region)| {
+                .filter(|p| p.0 == a)
+                .map(|&(_, r)| {
                     let key = Key::Region(a, r, RegionMetric::Npv);
                     panel(
-                        format!("{region}: NPV"),
+                        format!("{}: NPV", set.regions.names[r]),
                         format!("NPV ({})", unit(key.def())),
                         region_colour(r),
                         key,
@@ -772,11 +803,11 @@ fn first_run(out: &Path, set: &Set) -> Option<String> {
 /// read or is not what a set writes, or a chart cannot be drawn.
 pub fn html(out: &Path) -> Result<String, SetReportError> {
     let set = read(&out.join(SET_DIR))?;
-    let count = set.scenarios.len();
+    let count = num(Some(set.scenarios.len() as f64), 0);
     let title = match &set.sweep {
         Some(sweep) => format!(
             "Sweep of {count} scenarios over {}",
-            sweep.inputs.join(", ")
+            sweep.inputs.names.join(", ")
         ),
         None => format!("Set of {count} scenarios"),
     };
@@ -816,6 +847,7 @@ pub fn html(out: &Path) -> Result<String, SetReportError> {
              input, from every scenario of the set.</p>",
             sweep
                 .inputs
+                .names
                 .iter()
                 .map(|i| format!("<code>{}</code>", escape(i)))
                 .collect::<Vec<_>>()
@@ -823,6 +855,7 @@ pub fn html(out: &Path) -> Result<String, SetReportError> {
         );
         let skipped: Vec<String> = sweep
             .inputs
+            .names
             .iter()
             .zip(&sweep.not_numeric)
             .filter(|(_, n)| **n)
