@@ -382,7 +382,7 @@ fn read(set_dir: &Path) -> Result<Set, SetReportError> {
                 &path,
                 format!(
                     "line {at}: unknown measure `{metric}` for alternative `{alt}`, region \
-                     `{region}` (not a headline measure of this version of enclave)"
+                     `{region}` (not a measure of this version of enclave)"
                 ),
             )
         };
@@ -404,6 +404,8 @@ fn read(set_dir: &Path) -> Result<Set, SetReportError> {
         {
             for (input, text) in values {
                 if let Some(x) = number(text) {
+                    // + 0.0 makes −0 and 0 one value.
+                    let x = x + 0.0;
                     sweep
                         .sums
                         .entry((*input, key))
