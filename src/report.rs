@@ -61,7 +61,7 @@ fn base64(bytes: &[u8]) -> String {
 }
 
 /// A number for a table: thousands separated by thin spaces, `digits` decimals.
-fn num(x: Option<f64>, digits: usize) -> String {
+pub(crate) fn num(x: Option<f64>, digits: usize) -> String {
     let Some(x) = x.filter(|x| x.is_finite()) else {
         return "–".into();
     };
@@ -87,7 +87,7 @@ fn num(x: Option<f64>, digits: usize) -> String {
     }
 }
 
-fn percent(x: Option<f64>) -> String {
+pub(crate) fn percent(x: Option<f64>) -> String {
     x.filter(|x| x.is_finite()).map_or("–".into(), |p| {
         let s = format!("{:.1}%", 100.0 * p);
         if s == "-0.0%" {
@@ -150,23 +150,29 @@ code { font-size: .88rem; }
 }
 "#;
 
-/// The report's HTML for `res` and its drawn charts (with their SVG text).
-pub fn html(res: &Results, charts: &[(Chart, String)]) -> String {
-    let scn = &res.scenario;
-    let run = &res.run;
-    let unit = escape(&scn.money_unit);
-    let mut h = String::new();
-    let _ = write!(
-        h,
+/// The start of a report page titled `title` (plain text), up to and including
+/// `<body>`: the Content-Security-Policy that forbids any request, the embedded
+/// font and the style sheet. Shared by `report.html` and the set page
+/// ([`crate::set_report`]).
+pub(crate) fn page_head(title: &str) -> String {
+    format!(
         "<!doctype html>\n<html lang=\"zh-Hans\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:\">\n\
          <title>{} — enclave report</title>\n<style>@font-face {{ font-family: \"Noto Sans SC\"; \
          src: url(data:font/ttf;base64,{}) format(\"truetype\"); }}\n{}</style>\n</head>\n<body>\n",
-        escape(&scn.name),
+        escape(title),
         base64(FONT),
         STYLE.replace("FONTS", FONT_FAMILY)
-    );
+    )
+}
+
+/// The report's HTML for `res` and its drawn charts (with their SVG text).
+pub fn html(res: &Results, charts: &[(Chart, String)]) -> String {
+    let scn = &res.scenario;
+    let run = &res.run;
+    let unit = escape(&scn.money_unit);
+    let mut h = page_head(&scn.name);
     let _ = write!(
         h,
         "<h1>{}</h1>\n<p class=\"sub\">{} · scenario <code>{}</code> · {} paths · {} years from {} · money in {unit}</p>\n",
@@ -238,7 +244,7 @@ pub fn html(res: &Results, charts: &[(Chart, String)]) -> String {
 /// that is fewer than the run's. Over fewer than half the paths the statistic
 /// describes a minority of futures, not the alternative, so the cell is not shown:
 /// only how rarely it is defined.
-fn over_paths(cell: String, covered: Option<u64>, paths: u64) -> String {
+pub(crate) fn over_paths(cell: String, covered: Option<u64>, paths: u64) -> String {
     match covered {
         Some(n) if n < paths => {
             let share = percent(Some(n as f64 / paths.max(1) as f64));

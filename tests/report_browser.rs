@@ -1,6 +1,7 @@
 //! `report.html` opened in a real browser: headless Chromium (Debian's `chromium`
 //! package, `/usr/bin/chromium`) loads it without console errors or blocked
-//! loads, makes no network request, and paints a page that is not blank.
+//! loads, makes no network request, and paints a page that is not blank; so does
+//! a set's page, `DIR/set/report.html`.
 //!
 //! Without `/usr/bin/chromium` the tests print a message and pass, so the suite
 //! still runs on a developer machine without Chromium; when the `CI` environment
@@ -441,5 +442,101 @@ fn report_screenshot_is_not_blank() {
         variance > MIN_SCREENSHOT_VARIANCE,
         "the screenshot of report.html looks blank: luminance variance {variance:.1} ≤ \
          {MIN_SCREENSHOT_VARIANCE}"
+    );
+}
+
+/// A set's page, `DIR/set/report.html`, of a two-scenario sweep (the reference
+/// scenario at two arrival rates; sweep.csv written by hand), loads without
+/// problems or requests and shows its charts.
+#[test]
+fn set_page_loads_without_errors_or_requests() {
+    if !chromium_available() {
+        return;
+    }
+    let tmp = tempfile::Builder::new()
+        .prefix("enclave-browser-")
+        .tempdir()
+        .expect("create temporary folder");
+    let work = tmp.path();
+    let reference = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/jilin-zhejiang.toml"
+    ))
+    .expect("the reference scenario");
+    std::fs::create_dir_all(work.join("park")).expect("a folder");
+    let mut sweep = "scenario,input,value\n".to_owned();
+    for rate in [6, 12] {
+        let text = reference
+            .replacen(
+                &format!("id = \"{REFERENCE_ID}\""),
+                &format!("id = \"rate-{rate}\""),
+                1,
+            )
+            .lines()
+            .map(|l| {
+                if l.starts_with("arrival_rate = ") {
+                    format!("arrival_rate = {rate}")
+                } else {
+                    l.to_owned()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        std::fs::write(work.join(format!("park/rate-{rate}.toml")), text).expect("a scenario");
+        sweep.push_str(&format!("rate-{rate},firms.arrival_rate,{rate}\n"));
+    }
+    let enclave = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_enclave"))
+            .args(args)
+            .current_dir(work)
+            .output()
+            .expect("run enclave");
+        assert!(
+            out.status.success(),
+            "enclave {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    enclave(&[
+        "run",
+        "park",
+        "--out",
+        "out",
+        "--paths",
+        "200",
+        "--horizon",
+        "6",
+        "--threads",
+        "2",
+        "--charts",
+        "none",
+        "--quiet",
+    ]);
+    std::fs::write(work.join("out/set/sweep.csv"), sweep).expect("write sweep.csv");
+    enclave(&["report", "out/set"]);
+    let page = work.join("out/set/report.html");
+    let (run, net_log) = load_logged(work, "set", &file_url(&page));
+    let dom = &run.stdout;
+    assert!(
+        dom.contains("<h1>Sweep of 2 scenarios over firms.arrival_rate</h1>"),
+        "{}",
+        &dom[..dom.len().min(2000)]
+    );
+    // One chart per alternative of the reference scenario, and the park's.
+    let alternatives = enclave::scenario::Scenario::reference()
+        .expect("bundled scenario")
+        .alternatives
+        .len();
+    assert_eq!(dom.matches("<svg ").count(), alternatives + 1);
+    let problems = page_problems(&run.stderr);
+    assert!(
+        problems.is_empty(),
+        "Chromium reported problems loading the set page:\n{}",
+        problems.join("\n")
+    );
+    let (requests, _) = page_requests(&net_log);
+    assert!(
+        requests.is_empty(),
+        "the set page made network requests: {requests:?}"
     );
 }

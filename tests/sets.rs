@@ -52,7 +52,8 @@ fn a_folder_runs_as_a_set_whose_summary_holds_each_scenarios_headline_rows() {
     let out = run(false);
     let stdout = String::from_utf8(out.stdout).expect("UTF-8");
     assert!(
-        stdout.ends_with("set of 2 scenarios: out/set/summary.csv\n"),
+        stdout
+            .ends_with("set of 2 scenarios: out/set/summary.csv  (report: out/set/report.html)\n"),
         "{stdout}"
     );
     let set = t.read("out/set/summary.csv");
@@ -163,7 +164,7 @@ fn a_large_set_runs_its_small_scenarios_side_by_side_to_the_bytes_of_single_runs
     // More than a handful: one line for the set, no summary per scenario.
     assert!(
         stdout.starts_with("ran 7 of 7 scenarios: 5170 paths, ")
-            && stdout.ends_with(" threads)\nset of 7 scenarios: set/set/summary.csv\n")
+            && stdout.ends_with(" threads)\nset of 7 scenarios: set/set/summary.csv  (report: set/set/report.html)\n")
             && stdout.lines().count() == 2,
         "{stdout}"
     );
@@ -222,11 +223,9 @@ fn a_large_set_runs_its_small_scenarios_side_by_side_to_the_bytes_of_single_runs
 
     // --summary-only writes the same set summary and nothing else.
     let out = t.ok(&args("only", &["--summary-only"]));
-    assert!(
-        String::from_utf8(out.stdout)
-            .expect("UTF-8")
-            .ends_with(" threads)\nset of 7 scenarios: only/set/summary.csv\n")
-    );
+    assert!(String::from_utf8(out.stdout).expect("UTF-8").ends_with(
+        " threads)\nset of 7 scenarios: only/set/summary.csv  (report: only/set/report.html)\n"
+    ));
     assert_eq!(t.read("only/set/summary.csv"), set);
     let entries: Vec<String> = std::fs::read_dir(t.join("only"))
         .expect("the output folder")

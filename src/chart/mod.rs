@@ -12,6 +12,7 @@
 
 mod distribution;
 mod fan;
+pub mod set;
 mod style;
 pub mod zone;
 

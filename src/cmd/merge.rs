@@ -153,11 +153,13 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     }
     if let Some(set) = set {
         let path = set.finish()?;
+        let page = enclave::set_report::write(&args.out)?;
         if !args.quiet {
             out.print(&format!(
-                "set of {} scenarios: {}\n",
+                "set of {} scenarios: {}  (report: {})\n",
                 groups_len,
-                path.display()
+                path.display(),
+                page.display()
             ))?;
         }
     }

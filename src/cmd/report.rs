@@ -1,4 +1,5 @@
-//! `enclave report`: redraw the charts and report of an existing output folder.
+//! `enclave report`: redraw the charts and report of an existing output folder,
+//! or the page of a set (`DIR/set`).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -15,7 +16,7 @@ use super::run::ChartFormats;
 /// Flags of `enclave report`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Output folders of earlier runs (DIR/<scenario id>).
+    /// Output folders of earlier runs (DIR/<scenario id>), or a set's DIR/set.
     #[arg(required = true)]
     pub folders: Vec<PathBuf>,
     /// Chart files to write into each folder's charts/.
@@ -29,6 +30,13 @@ pub struct Args {
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let mut out = super::Stdout::default();
     for dir in &args.folders {
+        if let Some(out_dir) = enclave::set_report::set_folder_of(dir) {
+            // A set's folder, DIR/set: its page is drawn again from its own files.
+            let page = enclave::set_report::write(out_dir)
+                .with_context(|| format!("cannot redraw the set page in {}", dir.display()))?;
+            out.print(&format!("{}\n", page.display()))?;
+            continue;
+        }
         let context = || format!("cannot read the results in {}", dir.display());
         // Charts and report.html are drawn again: only the computed files must match.
         let manifest = publish::verify_data(dir).with_context(context)?;

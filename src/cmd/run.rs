@@ -516,6 +516,7 @@ fn run_set(args: &Args, source: &dyn super::Source, paths: &[u64]) -> anyhow::Re
     }
     if let Some(set) = tally.set.take() {
         let path = set.finish()?;
+        let page = enclave::set_report::write(&args.out)?;
         if !args.quiet {
             let elapsed = started.elapsed().as_secs_f64();
             let (paths, firm_years) = tally.work;
@@ -524,9 +525,11 @@ fn run_set(args: &Args, source: &dyn super::Source, paths: &[u64]) -> anyhow::Re
                 n - tally.skipped,
                 firm_years as f64 / elapsed.max(1e-9) / 1e6,
             ))?;
-            tally
-                .out
-                .print(&format!("set of {n} scenarios: {}\n", path.display()))?;
+            tally.out.print(&format!(
+                "set of {n} scenarios: {}  (report: {})\n",
+                path.display(),
+                page.display()
+            ))?;
         }
     }
     Ok(ExitCode::SUCCESS)

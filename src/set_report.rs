@@ -1,0 +1,984 @@
+//! `DIR/set/report.html`: the page of a scenario set — the scenarios side by side
+//! and, for a sweep, each headline measure against the swept input.
+//!
+//! The page is made from the set's own files only: `DIR/set/summary.csv` (one row
+//! per scenario, alternative, region and headline measure, see
+//! [`crate::output::set_summary_csv`]) and, for a sweep, `DIR/set/sweep.csv` (one
+//! row per scenario and varied input: `scenario,input,value`). The first
+//! scenario's `run.json` adds the seed and horizon to the header when it is there.
+//!
+//! Sets may hold 10 000 scenarios, so `summary.csv` is read once, row by row:
+//! the tables keep the rows of the first [`TABLE_SCENARIOS`] scenarios only (the
+//! page says so and points to `summary.csv` for the rest), while the charts add
+//! every scenario into one accumulator per value of each input. Memory grows with
+//! the number of distinct values swept, not with the rows.
+//!
+//! The charts: for each swept input, one chart per alternative (each region's NPV
+//! and the chance that every region signs) and one of the park (tax total, GDP,
+//! jobs), the input on the x axis. With several inputs, the scenarios that share a
+//! value of the charted input are averaged — the line is the input's effect
+//! averaged over the other inputs' values in the sweep — and grey rings mark the
+//! lowest and highest scenario mean at that value.
+//!
+//! Like `report.html` ([`crate::report`]), the page makes no request: inline SVG,
+//! inline styles, the embedded font, no script and a Content-Security-Policy.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use crate::chart::ChartError;
+use crate::chart::region_colour;
+use crate::chart::set::{SweepChart, SweepPanel, SweepPoint, sweep_svg};
+use crate::output::{
+    ALL_ALTERNATIVES, ALL_REGIONS, OutputError, PARK, SET_DIR, SET_SUMMARY_HEADER, write_atomic,
+};
+use crate::report::{escape, num, over_paths, page_head, percent};
+use crate::schema::{AltMetric, MeasureDef, ParkMetric, RegionMetric, Unit};
+
+/// File name of the set page in `DIR/set/`.
+pub const SET_REPORT_FILE: &str = "report.html";
+/// File name of the set's summary in `DIR/set/`.
+pub const SET_SUMMARY_FILE: &str = "summary.csv";
+/// File name of a sweep's inputs in `DIR/set/`.
+pub const SWEEP_FILE: &str = "sweep.csv";
+/// Header of `sweep.csv`.
+pub const SWEEP_HEADER: [&str; 3] = ["scenario", "input", "value"];
+/// How many scenarios the side-by-side tables show at most (the first ones in the
+/// order of `summary.csv`); the charts use every scenario.
+pub const TABLE_SCENARIOS: usize = 24;
+
+/// Why the set page could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum SetReportError {
+    /// A file could not be read.
+    #[error("cannot read {path}")]
+    Read {
+        /// The file.
+        path: String,
+        /// Cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A file is not what a set writes.
+    #[error("{path}: {message}")]
+    Invalid {
+        /// The file.
+        path: String,
+        /// What is wrong, and where.
+        message: String,
+    },
+    /// A chart could not be drawn.
+    #[error(transparent)]
+    Chart(#[from] ChartError),
+    /// The page could not be written.
+    #[error(transparent)]
+    Output(#[from] OutputError),
+}
+
+/// A headline measure of a row of `summary.csv`, by alternative and region
+/// (indices into [`Set::alternatives`] and [`Set::regions`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Key {
+    Region(usize, usize, RegionMetric),
+    Alt(usize, AltMetric),
+    Park(ParkMetric),
+}
+
+impl Key {
+    fn def(self) -> &'static MeasureDef {
+        match self {
+            Key::Region(_, _, m) => m.def(),
+            Key::Alt(_, m) => m.def(),
+            Key::Park(m) => m.def(),
+        }
+    }
+}
+
+/// The statistics of one row.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Stat {
+    mean: Option<f64>,
+    se: Option<f64>,
+    p05: Option<f64>,
+    p95: Option<f64>,
+    n: u64,
+}
+
+/// Sums over the scenarios that share one value of an input, for one measure.
+#[derive(Debug, Clone, Copy)]
+struct Acc {
+    k: u32,
+    mean: f64,
+    se2: f64,
+    band_k: u32,
+    p05: f64,
+    p95: f64,
+    min: f64,
+    max: f64,
+}
+
+impl Acc {
+    fn new() -> Acc {
+        Acc {
+            k: 0,
+            mean: 0.0,
+            se2: 0.0,
+            band_k: 0,
+            p05: 0.0,
+            p95: 0.0,
+            min: f64::INFINITY,
+            max: f64::NEG_INFINITY,
+        }
+    }
+
+    fn add(&mut self, s: &Stat, mean: f64) {
+        self.k += 1;
+        self.mean += mean;
+        self.se2 += s.se.unwrap_or(0.0).powi(2);
+        if let (Some(a), Some(b)) = (s.p05, s.p95) {
+            self.band_k += 1;
+            self.p05 += a;
+            self.p95 += b;
+        }
+        self.min = self.min.min(mean);
+        self.max = self.max.max(mean);
+    }
+
+    /// The averaged point: mean of the means, its standard error
+    /// sqrt(Σ se²) / k (the scenarios are independent runs), mean P5 and P95.
+    fn point(&self, x: f64) -> SweepPoint {
+        let k = f64::from(self.k.max(1));
+        let mean = self.mean / k;
+        let se = self.se2.sqrt() / k;
+        let bk = f64::from(self.band_k.max(1));
+        SweepPoint {
+            x,
+            mean,
+            ci: (mean - 1.96 * se, mean + 1.96 * se),
+            // A band only where every scenario at x has one.
+            band: (self.band_k == self.k).then(|| (self.p05 / bk, self.p95 / bk)),
+            spread: (self.k > 1).then_some((self.min, self.max)),
+        }
+    }
+}
+
+/// What the page shows, read from the set's files.
+#[derive(Debug, Default)]
+struct Set {
+    /// Scenario ids in the order of `summary.csv`.
+    scenarios: Vec<String>,
+    scenario_index: HashMap<String, usize>,
+    /// Paths of each scenario: the largest `n` of its rows.
+    paths: Vec<u64>,
+    alternatives: Names,
+    regions: Names,
+    /// Rows of the first [`TABLE_SCENARIOS`] scenarios.
+    table: HashMap<(usize, Key), Stat>,
+    sweep: Option<Sweep>,
+}
+
+/// A sweep's inputs and the charts' sums.
+#[derive(Debug, Default)]
+struct Sweep {
+    /// Inputs (field paths) in the order of `sweep.csv`.
+    inputs: Names,
+    /// Per scenario id: (input, value as written).
+    values: HashMap<String, Vec<(usize, String)>>,
+    /// Inputs with a value that is not a number: not charted.
+    not_numeric: Vec<bool>,
+    /// Per (input, charted measure): per value's bits, the sums.
+    sums: HashMap<(usize, Key), HashMap<u64, Acc>>,
+    /// Scenarios of sweep.csv with no rows in summary.csv.
+    unmatched: usize,
+}
+
+/// Names numbered in order of first appearance (a set of 10 000 different
+/// scenarios may name 30 000 alternatives: no linear search).
+#[derive(Debug, Default)]
+struct Names {
+    names: Vec<String>,
+    index: HashMap<String, usize>,
+}
+
+impl Names {
+    fn intern(&mut self, name: &str) -> usize {
+        if let Some(&i) = self.index.get(name) {
+            return i;
+        }
+        self.names.push(name.to_owned());
+        self.index.insert(name.to_owned(), self.names.len() - 1);
+        self.names.len() - 1
+    }
+}
+
+fn read_err(path: &Path) -> impl FnOnce(std::io::Error) -> SetReportError + '_ {
+    move |source| SetReportError::Read {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+fn invalid(path: &Path, message: String) -> SetReportError {
+    SetReportError::Invalid {
+        path: path.display().to_string(),
+        message,
+    }
+}
+
+/// A CSV reader of `path`, and the position of each of `columns` in its header.
+fn open_csv<const N: usize>(
+    path: &Path,
+    columns: [&str; N],
+) -> Result<(csv::Reader<std::fs::File>, [usize; N]), SetReportError> {
+    let file = std::fs::File::open(path).map_err(read_err(path))?;
+    let mut reader = csv::Reader::from_reader(file);
+    let header = reader
+        .headers()
+        .map_err(|e| invalid(path, format!("cannot read the header: {e}")))?
+        .clone();
+    let mut at = [0; N];
+    for (slot, column) in at.iter_mut().zip(columns) {
+        *slot = header.iter().position(|h| h == column).ok_or_else(|| {
+            invalid(
+                path,
+                format!(
+                    "no column `{column}` in the header `{}` (expected {})",
+                    header.iter().collect::<Vec<_>>().join(","),
+                    columns.join(",")
+                ),
+            )
+        })?;
+    }
+    Ok((reader, at))
+}
+
+/// A record's line number, for messages.
+fn line(record: &csv::StringRecord) -> u64 {
+    record.position().map_or(0, csv::Position::line)
+}
+
+fn csv_err(path: &Path, e: &csv::Error) -> SetReportError {
+    invalid(path, format!("not a well-formed CSV file: {e}"))
+}
+
+/// Reads `sweep.csv`.
+fn read_sweep(path: &Path) -> Result<Sweep, SetReportError> {
+    let (mut reader, [s, i, v]) = open_csv(path, SWEEP_HEADER)?;
+    let mut sweep = Sweep::default();
+    for record in reader.records() {
+        let record = record.map_err(|e| csv_err(path, &e))?;
+        let (scenario, input, value) = (&record[s], &record[i], &record[v]);
+        if scenario.is_empty() || input.is_empty() {
+            return Err(invalid(
+                path,
+                format!("line {}: empty scenario or input", line(&record)),
+            ));
+        }
+        let input = sweep.inputs.intern(input);
+        if sweep.not_numeric.len() < sweep.inputs.names.len() {
+            sweep.not_numeric.push(false);
+        }
+        if number(value).is_none() {
+            sweep.not_numeric[input] = true;
+        }
+        sweep
+            .values
+            .entry(scenario.to_owned())
+            .or_default()
+            .push((input, value.to_owned()));
+    }
+    Ok(sweep)
+}
+
+/// A finite number, or `None`.
+fn number(text: &str) -> Option<f64> {
+    text.trim().parse::<f64>().ok().filter(|x| x.is_finite())
+}
+
+/// The measures a sweep charts.
+fn charted(key: Key) -> bool {
+    matches!(
+        key,
+        Key::Region(_, _, RegionMetric::Npv)
+            | Key::Alt(_, AltMetric::JointParticipation)
+            | Key::Park(ParkMetric::TaxTotal | ParkMetric::Gdp | ParkMetric::JobsFinal)
+    )
+}
+
+/// Reads `summary.csv` (and `sweep.csv` when there is one) in `set_dir`.
+fn read(set_dir: &Path) -> Result<Set, SetReportError> {
+    let sweep_path = set_dir.join(SWEEP_FILE);
+    let mut set = Set {
+        sweep: if sweep_path.is_file() {
+            Some(read_sweep(&sweep_path)?)
+        } else {
+            None
+        },
+        ..Set::default()
+    };
+    let path = set_dir.join(SET_SUMMARY_FILE);
+    let (mut reader, col) = open_csv(&path, SET_SUMMARY_HEADER)?;
+    let [
+        c_scn,
+        c_alt,
+        c_region,
+        c_metric,
+        c_mean,
+        c_se,
+        c_p05,
+        _,
+        c_p95,
+        c_n,
+    ] = col;
+    for record in reader.records() {
+        let record = record.map_err(|e| csv_err(&path, &e))?;
+        let at = line(&record);
+        let value = |c: usize, name: &str| -> Result<Option<f64>, SetReportError> {
+            let text = record[c].trim();
+            if text.is_empty() {
+                return Ok(None);
+            }
+            number(text).map(Some).ok_or_else(|| {
+                invalid(
+                    &path,
+                    format!("line {at}: column `{name}`: `{text}` is not a number"),
+                )
+            })
+        };
+        let stat = Stat {
+            mean: value(c_mean, "mean")?,
+            se: value(c_se, "se")?,
+            p05: value(c_p05, "p05")?,
+            p95: value(c_p95, "p95")?,
+            n: record[c_n].trim().parse().map_err(|_| {
+                invalid(
+                    &path,
+                    format!(
+                        "line {at}: column `n`: `{}` is not a count of paths",
+                        &record[c_n]
+                    ),
+                )
+            })?,
+        };
+        let id = &record[c_scn];
+        if id.is_empty() {
+            return Err(invalid(&path, format!("line {at}: empty scenario")));
+        }
+        let s = match set.scenario_index.get(id) {
+            Some(&s) => s,
+            None => {
+                set.scenarios.push(id.to_owned());
+                set.paths.push(0);
+                set.scenario_index
+                    .insert(id.to_owned(), set.scenarios.len() - 1);
+                set.scenarios.len() - 1
+            }
+        };
+        set.paths[s] = set.paths[s].max(stat.n);
+        let (alt, region, metric) = (&record[c_alt], &record[c_region], &record[c_metric]);
+        let unknown = || {
+            invalid(
+                &path,
+                format!(
+                    "line {at}: unknown measure `{metric}` for alternative `{alt}`, region \
+                     `{region}` (not a measure of this version of enclave)"
+                ),
+            )
+        };
+        let key = if alt == ALL_ALTERNATIVES && region == PARK {
+            Key::Park(ParkMetric::from_name(metric).ok_or_else(unknown)?)
+        } else if region == ALL_REGIONS {
+            let m = AltMetric::from_name(metric).ok_or_else(unknown)?;
+            Key::Alt(set.alternatives.intern(alt), m)
+        } else {
+            let m = RegionMetric::from_name(metric).ok_or_else(unknown)?;
+            Key::Region(set.alternatives.intern(alt), set.regions.intern(region), m)
+        };
+        if s < TABLE_SCENARIOS {
+            set.table.insert((s, key), stat);
+        }
+        if let (Some(sweep), Some(mean)) = (set.sweep.as_mut(), stat.mean)
+            && charted(key)
+            && let Some(values) = sweep.values.get(id)
+        {
+            for (input, text) in values {
+                if let Some(x) = number(text) {
+                    // + 0.0 makes −0 and 0 one value.
+                    let x = x + 0.0;
+                    sweep
+                        .sums
+                        .entry((*input, key))
+                        .or_default()
+                        .entry(x.to_bits())
+                        .or_insert_with(Acc::new)
+                        .add(&stat, mean);
+                }
+            }
+        }
+    }
+    if set.scenarios.is_empty() {
+        return Err(invalid(&path, "no rows: the set has no scenario".into()));
+    }
+    if let Some(sweep) = set.sweep.as_mut() {
+        sweep.unmatched = sweep
+            .values
+            .keys()
+            .filter(|id| !set.scenario_index.contains_key(*id))
+            .count();
+    }
+    Ok(set)
+}
+
+/// The unit of a measure, for a column heading.
+fn unit(def: &MeasureDef) -> &'static str {
+    match def.unit {
+        Unit::Money => "money unit of the scenario",
+        Unit::Probability => "share of futures",
+        Unit::Rate => "a year",
+        Unit::Years => "years",
+        Unit::Count => "number",
+        Unit::Share => "share",
+        Unit::Ratio => "ratio",
+    }
+}
+
+/// A statistic's mean as its unit reads.
+fn shown(def: &MeasureDef, x: Option<f64>) -> String {
+    match def.unit {
+        Unit::Probability | Unit::Share | Unit::Rate => percent(x),
+        Unit::Money | Unit::Ratio => num(x, 1),
+        Unit::Years | Unit::Count => num(x, 0),
+    }
+}
+
+impl Set {
+    fn stat(&self, s: usize, key: Key) -> Option<&Stat> {
+        self.table.get(&(s, key))
+    }
+
+    /// The cell of `key` for scenario `s`: mean ± se (when `with_se`), and the
+    /// share of futures it is defined on when fewer than the scenario's paths.
+    fn cell(&self, s: usize, key: Key, with_se: bool) -> String {
+        let Some(st) = self.stat(s, key) else {
+            return "–".into();
+        };
+        let def = key.def();
+        let mut c = shown(def, st.mean);
+        if with_se && st.mean.is_some() {
+            let _ = write!(c, " <span class=\"few\">± {}</span>", shown(def, st.se));
+        }
+        over_paths(c, Some(st.n), self.paths[s])
+    }
+
+    fn shown_scenarios(&self) -> usize {
+        self.scenarios.len().min(TABLE_SCENARIOS)
+    }
+
+    /// The scenario's id and, for a sweep, its inputs' values.
+    fn scenario_cell(&self, s: usize) -> String {
+        let id = &self.scenarios[s];
+        let mut c = format!("<code>{}</code>", escape(id));
+        if let Some(sweep) = &self.sweep
+            && let Some(values) = sweep.values.get(id)
+        {
+            let v: Vec<String> = values
+                .iter()
+                .map(|(i, v)| format!("{} = {}", escape(&sweep.inputs.names[*i]), escape(v)))
+                .collect();
+            let _ = write!(c, "<br><span class=\"few\">{}</span>", v.join(", "));
+        }
+        c
+    }
+}
+
+/// The column heading of a measure: what it is, in which unit, with its description
+/// as a tooltip.
+fn heading(label: &str, def: &MeasureDef) -> String {
+    format!(
+        "<th title=\"{}\">{}<br><span class=\"few\">{}</span></th>",
+        escape(def.description),
+        label,
+        unit(def)
+    )
+}
+
+/// The tables: per alternative and region, per alternative, and the park.
+fn tables(h: &mut String, set: &Set) {
+    let n = set.shown_scenarios();
+    let _ = writeln!(h, "<h2>The scenarios side by side</h2>");
+    if set.scenarios.len() > n {
+        let _ = writeln!(
+            h,
+            "<p><b>The tables show the first {n} of the {} scenarios</b>, in the order of \
+             <code>set/summary.csv</code>, which holds every one of them{}.</p>",
+            num(Some(set.scenarios.len() as f64), 0),
+            if set.sweep.is_some() {
+                "; the charts above use every scenario"
+            } else {
+                ""
+            }
+        );
+    }
+    let _ = writeln!(
+        h,
+        "<p>Means over each scenario's simulated futures, ± their standard error (the Monte \
+         Carlo uncertainty of the mean: more paths shrink it). Money is in each scenario's own \
+         money unit. A figure computed over fewer futures than the scenario's paths says over \
+         how many, and is not shown when it covers fewer than half.</p>"
+    );
+
+    let region = |m| Key::Region(0, 0, m).def();
+    let _ = write!(
+        h,
+        "<h3>Each region under each alternative</h3>\n<table>\n<tr><th>alternative</th>\
+         <th>region</th><th>scenario</th>{}{}{}{}</tr>\n",
+        heading("mean NPV", region(RegionMetric::Npv)),
+        heading("P(NPV&lt;0)", region(RegionMetric::NpvNegative)),
+        heading(
+            "P(NPV ≥ outside option)",
+            region(RegionMetric::Participates)
+        ),
+        heading("NPV − Shapley value", region(RegionMetric::ShapleyGap)),
+    );
+    // Only the rows there are, in order of alternative, region and scenario.
+    let mut rows: Vec<(usize, usize, usize)> = set
+        .table
+        .keys()
+        .filter_map(|&(s, key)| match key {
+            Key::Region(a, r, RegionMetric::Npv) => Some((a, r, s)),
+            _ => None,
+        })
+        .collect();
+    rows.sort_unstable();
+    let mut last = None;
+    for (a, r, s) in rows {
+        let c = region_colour(r);
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td>\
+             <td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            if last.is_none_or(|(la, _)| la != a) {
+                escape(&set.alternatives.names[a])
+            } else {
+                String::new()
+            },
+            if last != Some((a, r)) {
+                format!(
+                    "<span class=\"swatch\" style=\"background:rgb({},{},{})\"></span>{}",
+                    c.0,
+                    c.1,
+                    c.2,
+                    escape(&set.regions.names[r])
+                )
+            } else {
+                String::new()
+            },
+            set.scenario_cell(s),
+            set.cell(s, Key::Region(a, r, RegionMetric::Npv), true),
+            set.cell(s, Key::Region(a, r, RegionMetric::NpvNegative), false),
+            set.cell(s, Key::Region(a, r, RegionMetric::Participates), false),
+            set.cell(s, Key::Region(a, r, RegionMetric::ShapleyGap), true),
+        );
+        last = Some((a, r));
+    }
+    h.push_str("</table>\n");
+
+    let alt_def = |m| Key::Alt(0, m).def();
+    let _ = write!(
+        h,
+        "<h3>Would every region sign</h3>\n<table>\n<tr><th>alternative</th><th>scenario</th>{}{}</tr>\n",
+        heading(
+            "P(every region ≥ its outside option)",
+            alt_def(AltMetric::JointParticipation)
+        ),
+        heading("the regions' NPVs added up", alt_def(AltMetric::NpvTotal)),
+    );
+    let mut rows: Vec<(usize, usize)> = set
+        .table
+        .keys()
+        .filter_map(|&(s, key)| match key {
+            Key::Alt(a, AltMetric::JointParticipation) => Some((a, s)),
+            _ => None,
+        })
+        .collect();
+    rows.sort_unstable();
+    let mut last = None;
+    for (a, s) in rows {
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            if last == Some(a) {
+                String::new()
+            } else {
+                escape(&set.alternatives.names[a])
+            },
+            set.scenario_cell(s),
+            set.cell(s, Key::Alt(a, AltMetric::JointParticipation), true),
+            set.cell(s, Key::Alt(a, AltMetric::NpvTotal), true),
+        );
+        last = Some(a);
+    }
+    h.push_str("</table>\n");
+
+    const PARK_COLUMNS: [(&str, ParkMetric); 5] = [
+        ("taxes, all levels", ParkMetric::TaxTotal),
+        ("local retained pool", ParkMetric::TaxPool),
+        ("GDP (value added)", ParkMetric::Gdp),
+        ("firms in the last year", ParkMetric::FirmsFinal),
+        ("jobs in the last year", ParkMetric::JobsFinal),
+    ];
+    let _ = write!(
+        h,
+        "<h3>The park (the same under every alternative)</h3>\n<table>\n<tr><th>scenario</th><th>paths</th>"
+    );
+    for (label, m) in PARK_COLUMNS {
+        h.push_str(&heading(label, m.def()));
+    }
+    h.push_str("</tr>\n");
+    for s in 0..n {
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td class=\"n\">{}</td>",
+            set.scenario_cell(s),
+            num(Some(set.paths[s] as f64), 0)
+        );
+        for (_, m) in PARK_COLUMNS {
+            let _ = write!(
+                h,
+                "<td class=\"n\">{}</td>",
+                set.cell(s, Key::Park(m), true)
+            );
+        }
+        h.push_str("</tr>\n");
+    }
+    h.push_str("</table>\n");
+}
+
+/// Reading notes of a sweep chart.
+fn how_to_read(input: &str, several_inputs: bool, park: bool) -> String {
+    let mut s = format!(
+        "Each panel follows one measure across the values of <code>{}</code> swept (x axis). \
+         The line joins the means over each scenario's simulated futures; the shaded band holds \
+         nine futures in ten (P5 to P95); the error bars — a thin dark band when there are more \
+         than {} values — span the mean ± 1.96 standard errors, the Monte Carlo uncertainty of \
+         the mean (more paths shrink it, the band of futures does not narrow).",
+        escape(input),
+        crate::chart::set::MARKED_POINTS
+    );
+    if park {
+        s.push_str(" The park is the same under every alternative.");
+    } else {
+        s.push_str(
+            " NPV is in the scenario's money unit; a region's line below zero means it loses \
+             money on average. P(every region signs) is the share of futures in which every \
+             region does at least as well as its outside option; it has no band.",
+        );
+    }
+    if several_inputs {
+        s.push_str(
+            " Other inputs vary in this sweep too: at each value, the line, band and error bars \
+             average the scenarios that share it (the effect of this input averaged over the \
+             others), and the grey rings mark the lowest and highest of their means.",
+        );
+    }
+    s
+}
+
+/// A chart's points of `key` against input `i`, in increasing x.
+fn points(sweep: &Sweep, i: usize, key: Key) -> Vec<SweepPoint> {
+    let Some(sums) = sweep.sums.get(&(i, key)) else {
+        return Vec::new();
+    };
+    let mut pts: Vec<SweepPoint> = sums
+        .iter()
+        .map(|(bits, acc)| acc.point(f64::from_bits(*bits)))
+        .collect();
+    pts.sort_by(|a, b| a.x.total_cmp(&b.x));
+    pts
+}
+
+/// The sweep's charts: per numeric input, one per alternative and one of the park.
+fn sweep_charts(set: &Set, sweep: &Sweep) -> Vec<SweepChart> {
+    let several = sweep.inputs.names.len() > 1;
+    let mut out = Vec::new();
+    for (i, input) in sweep.inputs.names.iter().enumerate() {
+        if sweep.not_numeric[i] {
+            continue;
+        }
+        let panel = |title: String, y_desc: String, colour, key: Key| SweepPanel {
+            title,
+            y_desc,
+            colour,
+            percent: matches!(key.def().unit, Unit::Probability | Unit::Share),
+            points: points(sweep, i, key),
+        };
+        // The alternatives and regions with points for this input, in order.
+        let mut pairs: Vec<(usize, usize)> = sweep
+            .sums
+            .keys()
+            .filter_map(|&(j, key)| match key {
+                Key::Region(a, r, _) if j == i => Some((a, r)),
+                _ => None,
+            })
+            .collect();
+        pairs.sort_unstable();
+        pairs.dedup();
+        let mut alternatives: Vec<usize> = pairs.iter().map(|p| p.0).collect();
+        alternatives.dedup();
+        for a in alternatives {
+            let alt = &set.alternatives.names[a];
+            let mut panels: Vec<SweepPanel> = pairs
+                .iter()
+                .filter(|p| p.0 == a)
+                .map(|&(_, r)| {
+                    let key = Key::Region(a, r, RegionMetric::Npv);
+                    panel(
+                        format!("{}: NPV", set.regions.names[r]),
+                        format!("NPV ({})", unit(key.def())),
+                        region_colour(r),
+                        key,
+                    )
+                })
+                .collect();
+            let key = Key::Alt(a, AltMetric::JointParticipation);
+            panels.push(panel(
+                "P(every region signs)".into(),
+                unit(key.def()).into(),
+                plotters::style::RGBColor(40, 40, 40),
+                key,
+            ));
+            panels.retain(|p| !p.points.is_empty());
+            if panels.is_empty() {
+                continue;
+            }
+            out.push(SweepChart {
+                stem: format!("sweep-{}-alt-{}", i + 1, a + 1),
+                title: format!("{alt}: against {input}"),
+                x_desc: input.clone(),
+                how_to_read: how_to_read(input, several, false),
+                panels,
+            });
+        }
+        let mut panels: Vec<SweepPanel> = [
+            (ParkMetric::TaxTotal, "taxes, all levels"),
+            (ParkMetric::Gdp, "GDP (value added)"),
+            (ParkMetric::JobsFinal, "jobs in the last year"),
+        ]
+        .into_iter()
+        .map(|(m, title)| {
+            panel(
+                format!("park: {title}"),
+                format!("{} ({})", m.name(), unit(m.def())),
+                plotters::style::RGBColor(60, 60, 60),
+                Key::Park(m),
+            )
+        })
+        .collect();
+        panels.retain(|p| !p.points.is_empty());
+        if !panels.is_empty() {
+            out.push(SweepChart {
+                stem: format!("sweep-{}-park", i + 1),
+                title: format!("The park: against {input}"),
+                x_desc: input.clone(),
+                how_to_read: how_to_read(input, several, true),
+                panels,
+            });
+        }
+    }
+    out
+}
+
+/// The seed, paths and horizon of the first scenario's `run.json`, when present.
+fn first_run(out: &Path, set: &Set) -> Option<String> {
+    let text = std::fs::read_to_string(out.join(&set.scenarios[0]).join("run.json")).ok()?;
+    let run: serde_json::Value = serde_json::from_str(&text).ok()?;
+    let seed = run.get("seed")?.as_u64()?;
+    let horizon = run.get("horizon")?.as_u64()?;
+    Some(format!("seed {seed}, {horizon} years"))
+}
+
+/// The page's HTML for the set whose outputs are in `out` (`out/set/`).
+///
+/// # Errors
+/// If `out/set/summary.csv` (or `out/set/sweep.csv`, when there is one) cannot be
+/// read or is not what a set writes, or a chart cannot be drawn.
+pub fn html(out: &Path) -> Result<String, SetReportError> {
+    let set = read(&out.join(SET_DIR))?;
+    let count = num(Some(set.scenarios.len() as f64), 0);
+    let title = match &set.sweep {
+        Some(sweep) => format!(
+            "Sweep of {count} scenarios over {}",
+            sweep.inputs.names.join(", ")
+        ),
+        None => format!("Set of {count} scenarios"),
+    };
+    let mut h = page_head(&title);
+    let lo = set.paths.iter().min().copied().unwrap_or(0);
+    let hi = set.paths.iter().max().copied().unwrap_or(0);
+    let paths = if lo == hi {
+        format!("{} paths each", num(Some(lo as f64), 0))
+    } else {
+        format!(
+            "{} to {} paths",
+            num(Some(lo as f64), 0),
+            num(Some(hi as f64), 0)
+        )
+    };
+    let first = first_run(out, &set).map_or(String::new(), |r| {
+        format!(" · first scenario: {}", escape(&r))
+    });
+    let _ = write!(
+        h,
+        "<h1>{}</h1>\n<p class=\"sub\">{} · {count} scenarios · {paths}{first}</p>\n\
+         <p>Every scenario of the set was run on its own, and its folder <code>{}/&lt;id&gt;/</code> \
+         holds its full results and report. This page compares them on the headline measures of \
+         <code>set/summary.csv</code>: each region's net present value (NPV), its chance of a loss, \
+         the chance it does at least as well as its outside option (and so would sign), the gap \
+         between its NPV and its fair (Shapley) share; the chance every region signs; and the park's \
+         taxes, GDP, firms and jobs.</p>\n",
+        escape(&title),
+        escape(&out.join(SET_DIR).display().to_string()),
+        escape(&out.display().to_string()),
+    );
+    if let Some(sweep) = &set.sweep {
+        let _ = writeln!(
+            h,
+            "<h2>The sweep</h2>\n<p>The scenarios differ in {}, as listed in \
+             <code>set/sweep.csv</code>. Each chart shows the headline measures against one \
+             input, from every scenario of the set.</p>",
+            sweep
+                .inputs
+                .names
+                .iter()
+                .map(|i| format!("<code>{}</code>", escape(i)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let skipped: Vec<String> = sweep
+            .inputs
+            .names
+            .iter()
+            .zip(&sweep.not_numeric)
+            .filter(|(_, n)| **n)
+            .map(|(i, _)| format!("<code>{}</code>", escape(i)))
+            .collect();
+        if !skipped.is_empty() {
+            let _ = writeln!(
+                h,
+                "<p class=\"few\">Not charted, as its values are not numbers: {}.</p>",
+                skipped.join(", ")
+            );
+        }
+        if sweep.unmatched > 0 {
+            let _ = writeln!(
+                h,
+                "<p class=\"few\">{} scenarios of sweep.csv have no rows in summary.csv and are \
+                 not shown.</p>",
+                sweep.unmatched
+            );
+        }
+        for chart in sweep_charts(&set, sweep) {
+            let svg = sweep_svg(&chart)?;
+            let _ = write!(
+                h,
+                "<figure id=\"{}\" aria-label=\"{}\">\n{}\n<figcaption>{}</figcaption>\n</figure>\n",
+                escape(&chart.stem),
+                escape(&chart.title),
+                svg.trim(),
+                chart.how_to_read
+            );
+        }
+    }
+    tables(&mut h, &set);
+    measures(&mut h);
+    h.push_str("</body>\n</html>\n");
+    Ok(h)
+}
+
+/// What each measure on the page is, from the schema.
+fn measures(h: &mut String) {
+    h.push_str("<h2>The measures</h2>\n<table>\n<tr><th>name in summary.csv</th><th>unit</th><th>what it is</th></tr>\n");
+    let defs = RegionMetric::ALL
+        .iter()
+        .map(|m| m.def())
+        .chain(AltMetric::ALL.iter().map(|m| m.def()))
+        .chain(ParkMetric::ALL.iter().map(|m| m.def()));
+    let shown: Vec<&MeasureDef> = crate::output::SET_REGION_METRICS
+        .iter()
+        .map(|m| m.def())
+        .chain(crate::output::SET_ALT_METRICS.iter().map(|m| m.def()))
+        .chain(crate::output::SET_PARK_METRICS.iter().map(|m| m.def()))
+        .collect();
+    for def in defs.filter(|d| shown.contains(d)) {
+        let _ = writeln!(
+            h,
+            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
+            escape(def.name),
+            unit(def),
+            escape(def.description)
+        );
+    }
+    h.push_str("</table>\n");
+}
+
+/// When `dir` is a set's folder — named `set` and holding `summary.csv` — the
+/// output folder it belongs to (`DIR` of `DIR/set`), for [`write()`].
+pub fn set_folder_of(dir: &Path) -> Option<&Path> {
+    if dir.file_name()? != SET_DIR || !dir.join(SET_SUMMARY_FILE).is_file() {
+        return None;
+    }
+    Some(
+        dir.parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new(".")),
+    )
+}
+
+/// Writes the set page `out/set/report.html` from `out/set/summary.csv` and, for a
+/// sweep, `out/set/sweep.csv`; returns its path.
+///
+/// # Errors
+/// See [`html`]; and if the page cannot be written.
+pub fn write(out: &Path) -> Result<PathBuf, SetReportError> {
+    let page = html(out)?;
+    let path = out.join(SET_DIR).join(SET_REPORT_FILE);
+    write_atomic(&path, page.as_bytes())?;
+    Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn averaged_points_combine_standard_errors() {
+        let s = |mean, se, p05, p95| Stat {
+            mean: Some(mean),
+            se: Some(se),
+            p05: Some(p05),
+            p95: Some(p95),
+            n: 100,
+        };
+        let mut acc = Acc::new();
+        acc.add(&s(10.0, 3.0, 0.0, 20.0), 10.0);
+        acc.add(&s(20.0, 4.0, 10.0, 40.0), 20.0);
+        let p = acc.point(1.5);
+        // mean (10 + 20) / 2 = 15; se sqrt(9 + 16) / 2 = 2.5; ± 1.96 × 2.5 = 4.9.
+        assert!((p.mean - 15.0).abs() < 1e-12);
+        assert!((p.ci.0 - 10.1).abs() < 1e-12 && (p.ci.1 - 19.9).abs() < 1e-12);
+        assert_eq!(p.band, Some((5.0, 30.0)));
+        assert_eq!(p.spread, Some((10.0, 20.0)));
+        let mut one = Acc::new();
+        one.add(
+            &Stat {
+                p05: None,
+                p95: None,
+                ..s(0.25, 0.01, 0.0, 0.0)
+            },
+            0.25,
+        );
+        let p = one.point(2.0);
+        assert_eq!((p.band, p.spread), (None, None));
+    }
+}

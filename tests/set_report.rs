@@ -1,0 +1,382 @@
+//! The set page `DIR/set/report.html` (issue 10): made from `DIR/set/summary.csv`
+//! and, for a sweep, `DIR/set/sweep.csv` alone; every scenario in it, each sweep
+//! point at its input's value, no request of any kind, big sets kept usable, and
+//! a clear error naming the file when a file is not what a set writes.
+
+mod common;
+
+use std::path::Path;
+
+use common::{REFERENCE, TestDir};
+use enclave::output::{ALL_ALTERNATIVES, ALL_REGIONS, PARK, SET_SUMMARY_HEADER};
+use enclave::schema::{AltMetric, ParkMetric, RegionMetric};
+use enclave::set_report::{self, SetReportError, TABLE_SCENARIOS};
+
+/// `DIR/set/summary.csv` rows of one scenario with one alternative `even` and
+/// regions `a` and `b`: region `a`'s mean NPV is `npv`, `b`'s is `-npv`; every
+/// statistic over `paths` paths except the Shapley gap (no coalitions: n = 0).
+fn scenario_rows(id: &str, npv: f64, paths: u64) -> String {
+    let mut s = String::new();
+    let mut row = |alt: &str, region: &str, metric: &str, stats: &str| {
+        s.push_str(&format!("{id},{alt},{region},{metric},{stats}\n"));
+    };
+    for (region, mean) in [("a", npv), ("b", -npv)] {
+        let band = format!("{mean},2,{},{mean},{},{paths}", mean - 100.0, mean + 100.0);
+        row("even", region, RegionMetric::Npv.name(), &band);
+        row(
+            "even",
+            region,
+            RegionMetric::NpvNegative.name(),
+            &format!("0.25,0.01,,,,{paths}"),
+        );
+        row(
+            "even",
+            region,
+            RegionMetric::Participates.name(),
+            &format!("0.5,0.01,,,,{paths}"),
+        );
+        row("even", region, RegionMetric::ShapleyGap.name(), ",,,,,0");
+    }
+    row(
+        "even",
+        ALL_REGIONS,
+        AltMetric::JointParticipation.name(),
+        &format!("0.125,0.01,,,,{paths}"),
+    );
+    row(
+        "even",
+        ALL_REGIONS,
+        AltMetric::NpvTotal.name(),
+        &format!("0,1,-50,0,50,{paths}"),
+    );
+    for m in [
+        ParkMetric::TaxTotal,
+        ParkMetric::TaxPool,
+        ParkMetric::Gdp,
+        ParkMetric::FirmsFinal,
+        ParkMetric::JobsFinal,
+    ] {
+        row(
+            ALL_ALTERNATIVES,
+            PARK,
+            m.name(),
+            &format!(
+                "{},3,{},{},{},{paths}",
+                2.0 * npv,
+                npv,
+                2.0 * npv,
+                3.0 * npv
+            ),
+        );
+    }
+    s
+}
+
+/// Writes `out/set/summary.csv` with `scenarios` (id, region a's mean NPV) and,
+/// when given, `out/set/sweep.csv`.
+fn write_set(t: &TestDir, scenarios: &[(String, f64)], sweep: Option<&str>) {
+    std::fs::create_dir_all(t.join("out/set")).expect("create out/set");
+    let mut summary = SET_SUMMARY_HEADER.join(",") + "\n";
+    for (id, npv) in scenarios {
+        summary.push_str(&scenario_rows(id, *npv, 500));
+    }
+    t.create("out/set/summary.csv", &summary);
+    if let Some(sweep) = sweep {
+        t.create("out/set/sweep.csv", sweep);
+    }
+}
+
+/// The `<svg>` element of the figure `id` in the page.
+fn figure_svg<'a>(page: &'a str, id: &str) -> &'a str {
+    let at = page
+        .find(&format!("<figure id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no figure {id}"));
+    let rest = &page[at..];
+    let start = rest.find("<svg").expect("an svg");
+    let end = rest.find("</svg>").expect("the end of the svg") + "</svg>".len();
+    &rest[start..end]
+}
+
+/// Centres (cx, cy) of the SVG's circles filled with `fill` and radius `r`.
+fn circles(svg: &str, fill: &str, r: &str) -> Vec<(f64, f64)> {
+    let doc = roxmltree::Document::parse(svg).expect("the chart is well-formed SVG");
+    doc.descendants()
+        .filter(|n| n.has_tag_name("circle"))
+        .filter(|n| n.attribute("fill") == Some(fill) && n.attribute("r") == Some(r))
+        .map(|n| {
+            let v = |a: &str| {
+                n.attribute(a)
+                    .expect("coordinate")
+                    .parse::<f64>()
+                    .expect("number")
+            };
+            (v("cx"), v("cy"))
+        })
+        .collect()
+}
+
+/// Region 0's colour (Okabe–Ito blue) as plotters writes it.
+const REGION_A: &str = "#0072B2";
+
+/// Checks the page names nothing outside itself, as tests/report_browser.rs does
+/// for report.html, and carries the Content-Security-Policy.
+fn assert_self_contained(page: &str) {
+    assert!(page.contains(
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src \
+         'unsafe-inline'; img-src data:; font-src data:\">"
+    ));
+    let lower = page.to_lowercase();
+    let rest = lower
+        .replace("xmlns=\"http://www.w3.org/2000/svg\"", "")
+        .replace("url(data:", "");
+    for needle in [
+        "http://", "https://", "src=", "href=", "url(", "@import", "<script",
+    ] {
+        assert!(!rest.contains(needle), "the page contains {needle:?}");
+    }
+}
+
+#[test]
+fn a_set_run_writes_a_page_with_every_scenario() {
+    let t = TestDir::new();
+    std::fs::create_dir_all(t.join("park")).expect("a folder");
+    t.create("park/a.toml", REFERENCE);
+    t.create(
+        "park/b.toml",
+        include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/scenarios/three-party.toml"
+        )),
+    );
+    t.ok(&[
+        "run",
+        "park",
+        "--paths",
+        "200",
+        "--horizon",
+        "6",
+        "--charts",
+        "none",
+        "--out",
+        "out",
+        "--quiet",
+    ]);
+    let page = t.read("out/set/report.html");
+    assert!(
+        page.contains("<h1>Set of 2 scenarios</h1>"),
+        "{}",
+        &page[..2000.min(page.len())]
+    );
+    for id in ["jilin-zhejiang", "three-party"] {
+        assert!(page.contains(&format!("<code>{id}</code>")), "no {id}");
+    }
+    // Settings from the first scenario's run.json, paths from summary.csv.
+    assert!(page.contains("200 paths each · first scenario: seed 20180330, 6 years"));
+    // No sweep.csv, no charts.
+    assert!(!page.contains("<svg"));
+    assert_self_contained(&page);
+    t.assert_no_temp_files("out");
+
+    // `enclave report DIR/set` draws it again, the same.
+    std::fs::remove_file(t.join("out/set/report.html")).expect("remove the page");
+    let o = t.ok(&["report", "out/set"]);
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "out/set/report.html\n");
+    assert_eq!(t.read("out/set/report.html"), page);
+}
+
+#[test]
+fn a_sweeps_points_sit_at_their_values() {
+    let t = TestDir::new();
+    // Uneven values, in no particular order: the chart sorts them and spaces them
+    // in proportion.
+    let xs = [4.0, 1.0, 16.0, 2.0, 8.0];
+    let scenarios: Vec<(String, f64)> = xs
+        .iter()
+        .map(|x| (format!("rate-{x}"), 100.0 * x))
+        .collect();
+    let sweep: String = std::iter::once("scenario,input,value\n".to_owned())
+        .chain(
+            xs.iter()
+                .map(|x| format!("rate-{x},firms.arrival_rate,{x}\n")),
+        )
+        .collect();
+    write_set(&t, &scenarios, Some(&sweep));
+    let path = set_report::write(&t.join("out")).expect("the set page");
+    assert_eq!(path, t.join("out/set/report.html"));
+    let page = t.read("out/set/report.html");
+    assert!(page.contains("<h1>Sweep of 5 scenarios over firms.arrival_rate</h1>"));
+    assert_self_contained(&page);
+    for (id, _) in &scenarios {
+        assert!(page.contains(&format!("<code>{id}</code>")), "no {id}");
+    }
+    assert!(page.contains("firms.arrival_rate = 16"));
+
+    let svg = figure_svg(&page, "sweep-1-alt-1");
+    let pts = circles(svg, REGION_A, "4");
+    assert_eq!(pts.len(), xs.len(), "one marker per value: {pts:?}");
+    let mut sorted = xs;
+    sorted.sort_by(f64::total_cmp);
+    let (first, last) = (pts[0].0, pts[pts.len() - 1].0);
+    for (p, x) in pts.iter().zip(sorted) {
+        // x at its share of the way from 1 to 16 (pixels are whole numbers).
+        let expected = first + (last - first) * (x - 1.0) / 15.0;
+        assert!(
+            (p.0 - expected).abs() <= 1.0,
+            "value {x} drawn at {} instead of {expected}",
+            p.0
+        );
+    }
+    // Means 100 x rise: each marker higher (smaller y) than the one before.
+    assert!(pts.windows(2).all(|w| w[1].1 < w[0].1), "{pts:?}");
+    // The 90% band is shaded and the error bars drawn.
+    let doc = roxmltree::Document::parse(svg).expect("SVG");
+    assert!(
+        doc.descendants().any(|n| n.has_tag_name("polygon")
+            && n.attribute("fill") == Some(REGION_A)
+            && n.attribute("opacity") == Some("0.16")),
+        "no P5–P95 band"
+    );
+    let bars = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("polyline") && n.attribute("stroke") == Some(REGION_A))
+        .count();
+    assert!(bars > xs.len(), "error bars and the line: {bars}");
+    // The park's chart too, and region b's NPV, and the chance every region signs.
+    figure_svg(&page, "sweep-1-park");
+    assert!(svg.contains("b: NPV") && svg.contains("P(every region signs)"));
+    // The Shapley gap is defined on none of the 500 paths: said, not shown.
+    assert!(page.contains("(defined in only 0.0% of futures: 0 of 500)"));
+}
+
+#[test]
+fn a_big_set_caps_its_tables_but_charts_every_scenario() {
+    let t = TestDir::new();
+    let count = TABLE_SCENARIOS + 6;
+    let scenarios: Vec<(String, f64)> =
+        (0..count).map(|i| (format!("s{i:03}"), i as f64)).collect();
+    // Two inputs on a grid: `a` takes 3 values, `b` the rest.
+    let mut sweep = "scenario,input,value\n".to_owned();
+    for i in 0..count {
+        sweep.push_str(&format!("s{i:03},a,{}\ns{i:03},b,{}\n", i % 3, i / 3));
+    }
+    write_set(&t, &scenarios, Some(&sweep));
+    set_report::write(&t.join("out")).expect("the set page");
+    let page = t.read("out/set/report.html");
+    assert!(page.contains(&format!(
+        "The tables show the first {TABLE_SCENARIOS} of the {count} scenarios"
+    )));
+    assert!(page.contains(&format!("<code>s{:03}</code>", TABLE_SCENARIOS - 1)));
+    assert!(!page.contains(&format!("<code>s{TABLE_SCENARIOS:03}</code>")));
+    // One chart per input: a's 3 values, each averaging 10 scenarios, with grey
+    // rings at their lowest and highest mean; b's 10 values of 3 scenarios each.
+    let a = figure_svg(&page, "sweep-1-alt-1");
+    assert_eq!(circles(a, REGION_A, "4").len(), 3);
+    let b = figure_svg(&page, "sweep-2-alt-1");
+    assert_eq!(circles(b, REGION_A, "4").len(), count / 3);
+    let rings = roxmltree::Document::parse(a)
+        .expect("SVG")
+        .descendants()
+        .filter(|n| n.has_tag_name("circle") && n.attribute("r") == Some("3"))
+        .count();
+    // Per value: lowest and highest, in each of the four panels with a mean
+    // (a's NPV, b's NPV, every region signs; the chart of the park is apart).
+    assert_eq!(rings, 3 * 2 * 3);
+    assert!(page.contains("average the scenarios that share it"));
+}
+
+/// The error of making the page of `out` in `t`.
+fn error(t: &TestDir) -> String {
+    let e: SetReportError = set_report::write(&t.join("out")).expect_err("a bad set file");
+    e.to_string()
+}
+
+#[test]
+fn a_file_that_is_not_what_a_set_writes_is_refused_naming_it() {
+    let t = TestDir::new();
+    let good = SET_SUMMARY_HEADER.join(",") + "\n" + &scenario_rows("one", 5.0, 100);
+    std::fs::create_dir_all(t.join("out/set")).expect("create out/set");
+    let summary = t.join("out/set/summary.csv");
+    let named = |e: &str| {
+        assert!(
+            e.starts_with(&summary.display().to_string()),
+            "the error names the file: {e}"
+        );
+    };
+
+    // No summary at all.
+    let e = error(&t);
+    assert!(
+        e.starts_with("cannot read ") && e.contains("summary.csv"),
+        "{e}"
+    );
+
+    // A missing column.
+    let text = good.replace(",se,", ",std_err,");
+    t.create("out/set/summary.csv", &text);
+    let e = error(&t);
+    named(&e);
+    assert!(e.contains("no column `se` in the header"), "{e}");
+
+    // A garbled number, on line 3.
+    let mut lines: Vec<&str> = good.lines().collect();
+    let garbled = lines[2].replacen(",0.25,", ",0.2x5,", 1);
+    lines[2] = &garbled;
+    t.create("out/set/summary.csv", &(lines.join("\n") + "\n"));
+    let e = error(&t);
+    named(&e);
+    assert!(
+        e.contains("line 3: column `mean`: `0.2x5` is not a number"),
+        "{e}"
+    );
+
+    // A row cut short.
+    t.create("out/set/summary.csv", &(good.clone() + "one,even,a\n"));
+    let e = error(&t);
+    named(&e);
+    assert!(e.contains("not a well-formed CSV file"), "{e}");
+
+    // A measure this version does not know.
+    t.create(
+        "out/set/summary.csv",
+        &good.replace(",npv_negative,", ",npv_negatives,"),
+    );
+    let e = error(&t);
+    named(&e);
+    assert!(e.contains("unknown measure `npv_negatives`"), "{e}");
+
+    // No rows.
+    t.create(
+        "out/set/summary.csv",
+        &(SET_SUMMARY_HEADER.join(",") + "\n"),
+    );
+    assert!(error(&t).contains("no rows"));
+
+    // A sweep.csv without its value column.
+    t.create("out/set/summary.csv", &good);
+    t.create("out/set/sweep.csv", "scenario,input\none,a\n");
+    let e = error(&t);
+    assert!(
+        e.starts_with(&t.join("out/set/sweep.csv").display().to_string())
+            && e.contains("no column `value`"),
+        "{e}"
+    );
+
+    // And from the command line: exit status 1 and the message, no page.
+    let o = t.cmd(&["report", "out/set"]);
+    assert_eq!(o.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.contains("no column `value`"), "{stderr}");
+    assert!(!Path::new(&t.join("out/set/report.html")).exists());
+
+    // A sweep value that is not a number is listed, not charted.
+    t.create(
+        "out/set/sweep.csv",
+        "scenario,input,value\none,firms.sectors,steel\n",
+    );
+    set_report::write(&t.join("out")).expect("the page");
+    let page = t.read("out/set/report.html");
+    assert!(
+        page.contains("Not charted, as its values are not numbers: <code>firms.sectors</code>")
+    );
+    assert!(!page.contains("<svg"));
+}
