@@ -42,8 +42,40 @@ pub trait Source: Sync {
     }
 }
 
-/// A set of scenario files, all loaded and checked up front by [`load_all`].
-pub struct Files(pub Vec<Loaded>);
+/// A set of scenario files (or the bundled reference scenario), checked up front
+/// by [`Files::check`] and read again one at a time when run, so that only the
+/// names stay in memory.
+pub struct Files(Vec<Option<PathBuf>>);
+
+impl Files {
+    /// The scenario files the arguments name (each file, or a folder's `*.toml`
+    /// files in name order; the bundled reference scenario when there are none),
+    /// not yet read.
+    ///
+    /// # Errors
+    /// The exit code, after every folder that holds no scenario file has been named.
+    pub fn new(files: &[PathBuf]) -> Result<Files, ExitCode> {
+        if files.is_empty() {
+            return Ok(Files(vec![None]));
+        }
+        let mut names = Vec::new();
+        let mut failed = false;
+        for f in files {
+            match scenario_files(f) {
+                Ok(list) => names.extend(list.into_iter().map(Some)),
+                Err(e) => {
+                    note(format_args!("error: {e}"));
+                    failed = true;
+                }
+            }
+        }
+        if failed {
+            Err(ExitCode::from(EXIT_BAD_INPUT))
+        } else {
+            Ok(Files(names))
+        }
+    }
+}
 
 impl Source for Files {
     fn len(&self) -> usize {
@@ -51,10 +83,18 @@ impl Source for Files {
     }
 
     fn load(&self, i: usize) -> Result<Loaded, String> {
-        self.0
-            .get(i)
-            .cloned()
-            .ok_or_else(|| format!("the set holds no scenario {i}"))
+        let loaded = match self.0.get(i) {
+            Some(None) => Scenario::reference().map(|scenario| Loaded {
+                file: REFERENCE_SCENARIO_NAME.to_owned(),
+                scenario,
+            }),
+            Some(Some(path)) => Scenario::load(path).map(|scenario| Loaded {
+                file: path.display().to_string(),
+                scenario,
+            }),
+            None => return Err(format!("the set holds no scenario {i}")),
+        };
+        loaded.map_err(|e| format!("{:#}", anyhow::Error::new(e)))
     }
 }
 
@@ -86,49 +126,21 @@ fn scenario_files(arg: &std::path::Path) -> Result<Vec<PathBuf>, String> {
 /// printing every problem of every file; `Err(exit code)` if any failed. With
 /// `unique_ids`, two scenarios sharing an id (and so an output folder) also fail.
 pub fn load_all(files: &[PathBuf], unique_ids: bool) -> Result<Vec<Loaded>, ExitCode> {
+    let set = Files::new(files)?;
     let mut loaded = Vec::new();
     let mut failed = false;
-    if files.is_empty() {
-        match Scenario::reference() {
-            Ok(scenario) => loaded.push(Loaded {
-                file: REFERENCE_SCENARIO_NAME.to_owned(),
-                scenario,
-            }),
-            Err(e) => {
-                note(format_args!("error: {:#}", anyhow::Error::new(e)));
-                failed = true;
-            }
-        }
-    }
-    let mut expanded = Vec::new();
-    for f in files {
-        match scenario_files(f) {
-            Ok(list) => expanded.extend(list),
+    for i in 0..set.len() {
+        match set.load(i) {
+            Ok(l) => loaded.push(l),
             Err(e) => {
                 note(format_args!("error: {e}"));
                 failed = true;
             }
         }
     }
-    for f in &expanded {
-        match Scenario::load(f) {
-            Ok(scenario) => loaded.push(Loaded {
-                file: f.display().to_string(),
-                scenario,
-            }),
-            Err(e) => {
-                note(format_args!("error: {:#}", anyhow::Error::new(e)));
-                failed = true;
-            }
-        }
-    }
-    // Results go to DIR/<scenario id>/: two scenarios with one id would overwrite each other.
-    for (i, l) in loaded.iter().enumerate().filter(|_| unique_ids) {
-        if let Some(first) = loaded[..i].iter().find(|o| o.scenario.id == l.scenario.id) {
-            note(format_args!(
-                "error: {} and {} both have scenario id `{}`; their results would overwrite each other",
-                first.file, l.file, l.scenario.id
-            ));
+    if unique_ids {
+        for problem in duplicate_ids(loaded.iter()) {
+            note(format_args!("error: {problem}"));
             failed = true;
         }
     }
@@ -137,6 +149,32 @@ pub fn load_all(files: &[PathBuf], unique_ids: bool) -> Result<Vec<Loaded>, Exit
     } else {
         Ok(loaded)
     }
+}
+
+/// Checks ids as scenarios come: results go to DIR/<scenario id>/, so two
+/// scenarios with one id would overwrite each other.
+#[derive(Default)]
+pub struct UniqueIds(std::collections::HashMap<String, String>);
+
+impl UniqueIds {
+    /// The problem if `l`'s id was seen before.
+    pub fn check(&mut self, l: &Loaded) -> Option<String> {
+        match self.0.get(&l.scenario.id) {
+            Some(first) => Some(format!(
+                "{first} and {} both have scenario id `{}`; their results would overwrite each other",
+                l.file, l.scenario.id
+            )),
+            None => {
+                self.0.insert(l.scenario.id.clone(), l.file.clone());
+                None
+            }
+        }
+    }
+}
+
+fn duplicate_ids<'a>(loaded: impl Iterator<Item = &'a Loaded>) -> Vec<String> {
+    let mut ids = UniqueIds::default();
+    loaded.filter_map(|l| ids.check(l)).collect()
 }
 
 /// A setting turned on or off.

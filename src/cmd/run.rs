@@ -267,11 +267,11 @@ impl Signals {
 /// Runs the scenario files (or folders of them) the command line names: all are
 /// loaded and checked first, then run as a set.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
-    let loaded = match super::load_all(&args.scenarios, true) {
-        Ok(l) => l,
+    let files = match super::Files::new(&args.scenarios) {
+        Ok(f) => f,
         Err(code) => return Ok(code),
     };
-    run_source(args, &super::Files(loaded))
+    run_source(args, &files)
 }
 
 /// Scenario `i` of `source` with the flags' overrides of its own settings.
@@ -297,9 +297,11 @@ pub fn run_source(args: &Args, source: &dyn super::Source) -> anyhow::Result<Exi
     if let Some(refusal) = threads_refusal(args.settings.threads, args.settings.max_threads) {
         problems.push(refusal);
     } else {
+        let mut ids = super::UniqueIds::default();
         for i in 0..n {
             match load(args, source, i) {
                 Ok(l) => {
+                    problems.extend(ids.check(&l));
                     problems.extend(refusals(args, &l, n));
                     paths.push(config(args, &l.scenario).paths);
                 }
