@@ -157,15 +157,14 @@ pub fn load_all(files: &[PathBuf], unique_ids: bool) -> Result<Vec<Loaded>, Exit
 pub struct UniqueIds(std::collections::HashMap<String, String>);
 
 impl UniqueIds {
-    /// The problem if `l`'s id was seen before.
-    pub fn check(&mut self, l: &Loaded) -> Option<String> {
-        match self.0.get(&l.scenario.id) {
+    /// The problem if scenario `id` (of `file`) has an id seen before.
+    pub fn check(&mut self, id: &str, file: &str) -> Option<String> {
+        match self.0.get(id) {
             Some(first) => Some(format!(
-                "{first} and {} both have scenario id `{}`; their results would overwrite each other",
-                l.file, l.scenario.id
+                "{first} and {file} both have scenario id `{id}`; their results would overwrite each other"
             )),
             None => {
-                self.0.insert(l.scenario.id.clone(), l.file.clone());
+                self.0.insert(id.to_owned(), file.to_owned());
                 None
             }
         }
@@ -174,7 +173,9 @@ impl UniqueIds {
 
 fn duplicate_ids<'a>(loaded: impl Iterator<Item = &'a Loaded>) -> Vec<String> {
     let mut ids = UniqueIds::default();
-    loaded.filter_map(|l| ids.check(l)).collect()
+    loaded
+        .filter_map(|l| ids.check(&l.scenario.id, &l.file))
+        .collect()
 }
 
 /// A setting turned on or off.

@@ -298,12 +298,12 @@ pub fn run_source(args: &Args, source: &dyn super::Source) -> anyhow::Result<Exi
         problems.push(refusal);
     } else {
         let mut ids = super::UniqueIds::default();
-        for i in 0..n {
-            match load(args, source, i) {
-                Ok(l) => {
-                    problems.extend(ids.check(&l));
-                    problems.extend(refusals(args, &l, n));
-                    paths.push(config(args, &l.scenario).paths);
+        for checked in check_all(args, source)? {
+            match checked {
+                Ok(c) => {
+                    problems.extend(ids.check(&c.id, &c.file));
+                    problems.extend(c.refusals);
+                    paths.push(c.paths);
                 }
                 Err(e) => problems.push(e),
             }
@@ -331,6 +331,64 @@ pub fn run_source(args: &Args, source: &dyn super::Source) -> anyhow::Result<Exi
             Ok(ExitCode::from(super::EXIT_BAD_INPUT))
         }
     }
+}
+
+/// What the check of one scenario of a set keeps.
+struct Checked {
+    id: String,
+    file: String,
+    paths: u64,
+    refusals: Vec<String>,
+}
+
+/// Loads and checks every scenario of `source` against the limits, on every
+/// worker thread (loading is most of a tiny scenario's cost), keeping only what
+/// the set needs; in the set's order.
+fn check_all(
+    args: &Args,
+    source: &dyn super::Source,
+) -> anyhow::Result<Vec<Result<Checked, String>>> {
+    let n = source.len();
+    let threads = engine::resolve_threads(args.settings.threads).clamp(1, n.max(1));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut all: Vec<(usize, Result<Checked, String>)> = Vec::with_capacity(n);
+    std::thread::scope(|s| -> anyhow::Result<()> {
+        let mut handles = Vec::new();
+        for w in 0..threads {
+            let next = &next;
+            let handle = std::thread::Builder::new()
+                .name(format!("enclave-check-{w}"))
+                .spawn_scoped(s, move || {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        if i >= n {
+                            return mine;
+                        }
+                        mine.push((
+                            i,
+                            load(args, source, i).map(|l| Checked {
+                                refusals: refusals(args, &l, n),
+                                paths: config(args, &l.scenario).paths,
+                                id: l.scenario.id,
+                                file: l.file,
+                            }),
+                        ));
+                    }
+                })
+                .context("cannot start a worker thread")?;
+            handles.push(handle);
+        }
+        for h in handles {
+            all.extend(
+                h.join()
+                    .map_err(|_| anyhow::anyhow!("a worker thread panicked"))?,
+            );
+        }
+        Ok(())
+    })?;
+    all.sort_by_key(|(i, _)| *i);
+    Ok(all.into_iter().map(|(_, c)| c).collect())
 }
 
 /// A scenario is run alone on every worker thread when it has at least this
