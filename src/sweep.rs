@@ -203,7 +203,11 @@ pub enum Step {
 /// # Errors
 /// What is wrong with the path.
 pub fn parse_path(path: &str) -> Result<Vec<Step>, String> {
-    let bad = |why: &str| Err(format!("expected a field path such as `firms.arrival_rate` or `sharing[0].tax.shares.zhejiang`; `{path}` {why}"));
+    let bad = |why: &str| {
+        Err(format!(
+            "expected a field path such as `firms.arrival_rate` or `sharing[0].tax.shares.zhejiang`; `{path}` {why}"
+        ))
+    };
     let mut out = Vec::new();
     if path.is_empty() {
         return bad("is empty");
@@ -278,7 +282,11 @@ fn item_at<'d>(doc: &'d DocumentMut, steps: &[Step]) -> Result<&'d Item, String>
 ///
 /// # Errors
 /// Where the path leaves the base.
-pub fn set_at(doc: &mut DocumentMut, steps: &[Step], value: toml_edit::Value) -> Result<(), String> {
+pub fn set_at(
+    doc: &mut DocumentMut,
+    steps: &[Step],
+    value: toml_edit::Value,
+) -> Result<(), String> {
     let mut item = doc.as_item_mut();
     for (k, step) in steps.iter().enumerate() {
         let exists = match step {
@@ -424,8 +432,8 @@ impl Sweep {
                 "expected a sweep file of at most {MAX_SWEEP_BYTES} bytes"
             )));
         }
-        let text = String::from_utf8(bytes)
-            .map_err(|e| invalid(format!("expected UTF-8 text: {e}")))?;
+        let text =
+            String::from_utf8(bytes).map_err(|e| invalid(format!("expected UTF-8 text: {e}")))?;
         let dir = path.parent().unwrap_or(Path::new(""));
         Sweep::parse(&text, &name, dir)
     }
@@ -727,6 +735,15 @@ impl Sweep {
         // their first value (or lower end), must make a valid scenario.
         let mut problems = Vec::new();
         let first = sweep.first_settings();
+        let first_id = sweep.id_of(&first, sweep.samples.map(|_| 0));
+        if let Err(e) = sweep.check_text(&first, &first_id) {
+            return Err(invalid(vec![problem(
+                "vary",
+                format!(
+                    "with every input at its first value (or the lower end of its range), variant {first_id} is not a valid scenario: {e}"
+                ),
+            )]));
+        }
         for (d, v) in sweep.vary.iter().enumerate() {
             let trials: Vec<(String, Setting)> = match &v.kind {
                 VaryKind::Values(list) => list
@@ -743,9 +760,9 @@ impl Sweep {
                 let mut settings = first.clone();
                 settings[d] = setting.clone();
                 let id = if matches!(v.kind, VaryKind::Values(_)) {
-                    sweep.id_with(&settings, None)
+                    sweep.id_of(&settings, None)
                 } else {
-                    sweep.id_with(&settings, Some(0))
+                    sweep.id_of(&settings, Some(0))
                 };
                 if let Err(e) = sweep.check_text(&settings, &id) {
                     problems.push(problem(
@@ -806,7 +823,7 @@ impl Sweep {
     /// Never for `i` in range; the sweep's paths were checked against the base.
     pub fn variant(&self, i: usize) -> Variant {
         let (settings, sample) = self.settings(i);
-        let id = self.id_with(&settings, sample);
+        let id = self.id_of(&settings, sample);
         let text = self.text_with(&settings, &id).unwrap_or_default();
         Variant {
             index: i,
@@ -824,7 +841,7 @@ impl Sweep {
     /// The id of variant `i`, without building its text.
     pub fn id(&self, i: usize) -> String {
         let (settings, sample) = self.settings(i);
-        self.id_with(&settings, sample)
+        self.id_of(&settings, sample)
     }
 
     /// Variant `i` as a checked scenario.
@@ -860,7 +877,7 @@ impl Sweep {
         w.write_record(SWEEP_CSV_HEADER)?;
         for i in 0..self.len() {
             let (settings, sample) = self.settings(i);
-            let id = self.id_with(&settings, sample);
+            let id = self.id_of(&settings, sample);
             for (v, s) in self.vary.iter().zip(&settings) {
                 w.write_record([id.as_str(), v.path.as_str(), &s.to_string()])?;
             }
@@ -879,7 +896,9 @@ impl Sweep {
             .collect()
     }
 
-    fn id_with(&self, settings: &[Setting], sample: Option<u64>) -> String {
+    /// The id of the variant with these values (in the order of [`Sweep::vary`])
+    /// and this sample number.
+    pub fn id_of(&self, settings: &[Setting], sample: Option<u64>) -> String {
         let mut id = self.prefix.clone();
         for (v, s) in self.vary.iter().zip(settings) {
             if let VaryKind::Values(list) = &v.kind {
@@ -1096,7 +1115,10 @@ mod tests {
         let text = set("sharing[0].tax.shares.zhejiang", 0.7).expect("set");
         assert!(text.contains("zhejiang = 0.7 # half"), "{text}");
         let parsed: toml::Table = text.parse().expect("TOML");
-        assert_eq!(parsed["sharing"][0]["tax"]["shares"]["zhejiang"].as_float(), Some(0.7));
+        assert_eq!(
+            parsed["sharing"][0]["tax"]["shares"]["zhejiang"].as_float(),
+            Some(0.7)
+        );
         assert_eq!(parsed["sharing"][1]["name"].as_str(), Some("b"));
 
         // A distribution (inline table) replaced by a number.

@@ -212,10 +212,15 @@ enum Plan {
 /// written to), leftovers of dead runs (removed), and which scenarios already
 /// have their complete results (skipped unless `--force`).
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
-    let mut loaded = match super::load_all(&args.scenarios, true) {
-        Ok(l) => l,
-        Err(code) => return Ok(code),
-    };
+    match super::load_all(&args.scenarios, true) {
+        Ok(loaded) => run_set(args, loaded),
+        Err(code) => Ok(code),
+    }
+}
+
+/// Runs scenarios already loaded, with unique ids, as [`run`] does (and `enclave
+/// sweep` with its variants).
+pub(super) fn run_set(args: &Args, mut loaded: Vec<super::Loaded>) -> anyhow::Result<ExitCode> {
     if let Some(switch) = args.settings.fairness {
         for l in &mut loaded {
             l.scenario.simulation.fairness = Some(switch == super::Switch::On);
