@@ -80,10 +80,11 @@ struct SweepFile {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct VaryFile {
-    path: String,
+    path: Option<String>,
+    paths: Option<Vec<String>>,
     name: Option<String>,
     values: Option<Vec<toml::Value>>,
-    range: Option<Vec<f64>>,
+    range: Option<Vec<toml::Value>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -328,14 +329,15 @@ pub fn set_at(
 // ---------------------------------------------------------------------------
 // The sweep.
 
-/// One varied input.
+/// One varied input, or several moving together.
 #[derive(Debug, Clone)]
 pub struct Vary {
-    /// Field path into the base scenario, e.g. `firms.arrival_rate`.
-    pub path: String,
+    /// Field paths into the base scenario, e.g. `firms.arrival_rate`: one, or
+    /// several (`paths`) that move together.
+    pub paths: Vec<String>,
     /// Short name used in ids.
     pub name: String,
-    steps: Vec<Step>,
+    steps: Vec<Vec<Step>>,
     /// The grid or the range.
     pub kind: VaryKind,
 }
@@ -343,17 +345,19 @@ pub struct Vary {
 /// What a [`Vary`] takes.
 #[derive(Debug, Clone)]
 pub enum VaryKind {
-    /// Each of these values in turn (with their id parts).
-    Values(Vec<(Setting, String)>),
-    /// Sampled uniformly in `[lo, hi]`; rounded to a whole number when the base
-    /// has an integer there.
+    /// Each of these points in turn: one value per path, and the point's part of
+    /// the ids.
+    Values(Vec<(Vec<Setting>, String)>),
+    /// Sampled: one uniform u per sample moves every path from its `lo` to its
+    /// `hi` (value = lo + u·(hi − lo)); rounded to a whole number where the base
+    /// has an integer.
     Range {
-        /// Lower end.
-        lo: f64,
-        /// Upper end.
-        hi: f64,
-        /// Whether samples are rounded to integers.
-        integer: bool,
+        /// Each path's value at u = 0.
+        lo: Vec<f64>,
+        /// Each path's value at u = 1.
+        hi: Vec<f64>,
+        /// Whether each path's samples are rounded to integers.
+        integer: Vec<bool>,
     },
 }
 
@@ -384,8 +388,23 @@ pub struct Sweep {
     base: DocumentMut,
     /// Number of grid points (product of the `values` lengths).
     grid_len: u64,
-    /// Digits of the sample index in ids.
+    /// Digits of the sample number in ids.
     sample_digits: usize,
+}
+
+/// Where a variant is: each [`Vary`]'s grid point or uniform, and its sample.
+#[derive(Debug, Clone)]
+struct Point {
+    choices: Vec<Choice>,
+    sample: Option<u64>,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Choice {
+    /// Grid point k.
+    Grid(usize),
+    /// Position u in [0, 1] along the range.
+    Unit(f64),
 }
 
 /// One expanded scenario of a sweep.
@@ -393,9 +412,9 @@ pub struct Sweep {
 pub struct Variant {
     /// Position in the sweep, from 0.
     pub index: usize,
-    /// Scenario id: the prefix, each grid value and the sample number.
+    /// Scenario id: the prefix, each grid point and the sample number.
     pub id: String,
-    /// The value of each varied input (field path, value), in file order.
+    /// The value of each varied field (path, value), in file order.
     pub values: Vec<(String, Setting)>,
     /// The base scenario's text with these values and this id.
     pub text: String,
@@ -493,11 +512,7 @@ impl Sweep {
 
         let mut problems = Vec::new();
         let prefix = raw.id.clone().unwrap_or_else(|| base_scenario.id.clone());
-        if prefix.is_empty()
-            || !prefix
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        {
+        if !is_id_text(&prefix) {
             problems.push(problem(
                 "id",
                 format!("expected a non-empty id prefix of ASCII letters, digits, '-' or '_', found `{prefix}`"),
@@ -519,134 +534,15 @@ impl Sweep {
             ));
         }
 
-        let mut vary = Vec::new();
+        let mut vary: Vec<Vary> = Vec::new();
         for (d, v) in raw.vary.iter().enumerate().take(MAX_VARY) {
-            let f = format!("vary[{d}]");
-            let steps = match parse_path(&v.path) {
-                Ok(s) => s,
-                Err(e) => {
-                    problems.push(problem(&format!("{f}.path"), e));
-                    continue;
-                }
-            };
-            let canonical = path_text(&steps);
-            if FIXED_FIELDS.contains(&canonical.as_str()) {
-                problems.push(problem(
-                    &format!("{f}.path"),
-                    format!("`{canonical}` cannot be varied: {}", if canonical == "scenario.id" {
-                        "each variant's id is made by the sweep (set its prefix with `id`)"
-                    } else {
-                        "the variants share the base's seed so that they run on common random numbers (use --seed to change it for all)"
-                    }),
-                ));
-                continue;
+            match check_vary(&format!("vary[{d}]"), v, &base, &vary) {
+                Ok(checked) => vary.push(checked),
+                Err(found) => problems.extend(found.into_iter().map(|(f, m)| problem(&f, m))),
             }
-            if vary.iter().any(|o: &Vary| o.path == canonical) {
-                problems.push(problem(
-                    &format!("{f}.path"),
-                    format!("`{canonical}` is varied twice; give it one [[vary]] table"),
-                ));
-                continue;
-            }
-            let target = match item_at(&base, &steps) {
-                Ok(item) => item,
-                Err(e) => {
-                    problems.push(problem(&format!("{f}.path"), e));
-                    continue;
-                }
-            };
-            if !target.is_value() {
-                problems.push(problem(
-                    &format!("{f}.path"),
-                    format!("`{canonical}` is a table in the base scenario; give the path of one of its fields"),
-                ));
-                continue;
-            }
-            let name = match &v.name {
-                Some(n) => n.clone(),
-                None => default_name(&steps),
-            };
-            if name.is_empty()
-                || !name
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-            {
-                problems.push(problem(
-                    &format!("{f}.name"),
-                    format!("expected a non-empty name of ASCII letters, digits, '-' or '_', found `{name}`"),
-                ));
-                continue;
-            }
-            let kind = match (&v.values, &v.range) {
-                (Some(values), None) => {
-                    if values.is_empty() {
-                        problems.push(problem(
-                            &format!("{f}.values"),
-                            "expected at least one value".to_owned(),
-                        ));
-                        continue;
-                    }
-                    let mut list: Vec<(Setting, String)> = Vec::new();
-                    let mut ok = true;
-                    for (k, value) in values.iter().enumerate() {
-                        let field = format!("{f}.values[{k}]");
-                        match Setting::from_toml(value) {
-                            Ok(s) => {
-                                let part = s.id_part();
-                                if let Some((first, _)) = list.iter().find(|(_, p)| *p == part) {
-                                    problems.push(problem(&field, format!(
-                                        "{s} and {first} would give the same id part `{part}`; their scenarios would share an id"
-                                    )));
-                                    ok = false;
-                                }
-                                list.push((s, part));
-                            }
-                            Err(e) => {
-                                problems.push(problem(&field, e));
-                                ok = false;
-                            }
-                        }
-                    }
-                    if !ok {
-                        continue;
-                    }
-                    VaryKind::Values(list)
-                }
-                (None, Some(range)) => {
-                    let field = format!("{f}.range");
-                    match range[..] {
-                        [lo, hi] if lo.is_finite() && hi.is_finite() && lo < hi => {
-                            let integer = target.as_integer().is_some();
-                            VaryKind::Range { lo, hi, integer }
-                        }
-                        _ => {
-                            problems.push(problem(
-                                &field,
-                                format!("expected [lo, hi], two finite numbers with lo < hi, found {range:?}"),
-                            ));
-                            continue;
-                        }
-                    }
-                }
-                _ => {
-                    problems.push(problem(
-                        &f,
-                        "expected exactly one of `values` (a grid) or `range` (sampled)".to_owned(),
-                    ));
-                    continue;
-                }
-            };
-            vary.push(Vary {
-                path: canonical,
-                name,
-                steps,
-                kind,
-            });
         }
 
-        let ranged = vary
-            .iter()
-            .any(|v| matches!(v.kind, VaryKind::Range { .. }));
+        let ranged = raw.vary.iter().any(|v| v.range.is_some());
         let samples = match (&raw.samples, ranged) {
             (Some(s), true) => {
                 if s.n == 0 || s.n > MAX_VARIANTS {
@@ -662,19 +558,17 @@ impl Sweep {
                 })
             }
             (Some(_), false) => {
-                if raw.vary.iter().all(|v| v.range.is_none()) {
-                    problems.push(problem(
-                        "samples",
-                        "expected [samples] only with a [[vary]] that has a `range`".to_owned(),
-                    ));
-                }
+                problems.push(problem(
+                    "samples",
+                    "expected [samples] only with a [[vary]] that has a `range`".to_owned(),
+                ));
                 None
             }
             (None, true) => {
+                let d = raw.vary.iter().position(|v| v.range.is_some()).unwrap_or(0);
                 problems.push(problem(
-                    "vary",
-                    "a [[vary]] has a `range`: expected a [samples] table with `n` and `seed`"
-                        .to_owned(),
+                    &format!("vary[{d}].range"),
+                    "a range is sampled: expected a [samples] table with `n` and `seed`".to_owned(),
                 ));
                 None
             }
@@ -731,45 +625,54 @@ impl Sweep {
                 ),
             )]));
         }
-        // Each grid value and each end of each range, with the other inputs at
-        // their first value (or lower end), must make a valid scenario.
-        let mut problems = Vec::new();
-        let first = sweep.first_settings();
-        let first_id = sweep.id_of(&first, sweep.samples.map(|_| 0));
-        if let Err(e) = sweep.check_text(&first, &first_id) {
+
+        // Every input at its first value (or the lower end of its range) must make
+        // a valid scenario; then so must each grid point and each end of each
+        // range with the other inputs there.
+        let first = Point {
+            choices: sweep
+                .vary
+                .iter()
+                .map(|v| match v.kind {
+                    VaryKind::Values(_) => Choice::Grid(0),
+                    VaryKind::Range { .. } => Choice::Unit(0.0),
+                })
+                .collect(),
+            sample: sweep.samples.map(|_| 0),
+        };
+        if let Err(e) = sweep.check_point(&first) {
             return Err(invalid(vec![problem(
                 "vary",
                 format!(
-                    "with every input at its first value (or the lower end of its range), variant {first_id} is not a valid scenario: {e}"
+                    "with every input at its first value (or the lower end of its range), variant {} is not a valid scenario: {e}",
+                    sweep.id_of(&first)
                 ),
             )]));
         }
+        let mut problems = Vec::new();
         for (d, v) in sweep.vary.iter().enumerate() {
-            let trials: Vec<(String, Setting)> = match &v.kind {
-                VaryKind::Values(list) => list
-                    .iter()
-                    .enumerate()
-                    .map(|(k, (s, _))| (format!("vary[{d}].values[{k}]"), s.clone()))
+            let trials: Vec<(String, Choice)> = match &v.kind {
+                VaryKind::Values(list) => (1..list.len())
+                    .map(|k| (format!("vary[{d}].values[{k}]"), Choice::Grid(k)))
                     .collect(),
-                VaryKind::Range { lo, hi, integer } => [lo, hi]
-                    .iter()
-                    .map(|&&x| (format!("vary[{d}].range"), range_setting(x, *integer)))
-                    .collect(),
+                VaryKind::Range { .. } => vec![(format!("vary[{d}].range"), Choice::Unit(1.0))],
             };
-            for (field, setting) in trials {
-                let mut settings = first.clone();
-                settings[d] = setting.clone();
-                let id = if matches!(v.kind, VaryKind::Values(_)) {
-                    sweep.id_of(&settings, None)
-                } else {
-                    sweep.id_of(&settings, Some(0))
-                };
-                if let Err(e) = sweep.check_text(&settings, &id) {
+            for (field, choice) in trials {
+                let mut point = first.clone();
+                point.choices[d] = choice;
+                if let Err(e) = sweep.check_point(&point) {
+                    let values = sweep
+                        .settings_of(&point)
+                        .into_iter()
+                        .filter(|(dim, _, _)| *dim == d)
+                        .map(|(_, path, s)| format!("{path} = {s}"))
+                        .collect::<Vec<_>>()
+                        .join(", ");
                     problems.push(problem(
                         &field,
                         format!(
-                            "with {} = {setting}, variant {id} is not a valid scenario: {e}",
-                            v.path
+                            "with {values}, variant {} is not a valid scenario: {e}",
+                            sweep.id_of(&point)
                         ),
                     ));
                 }
@@ -791,64 +694,111 @@ impl Sweep {
         self.len() == 0
     }
 
-    /// The values of variant `i` (in the order of [`Sweep::vary`]) and its sample
-    /// number, if sampled.
-    pub fn settings(&self, i: usize) -> (Vec<Setting>, Option<u64>) {
+    /// The varied field paths, in file order (several per [`Vary`] with `paths`).
+    pub fn inputs(&self) -> impl Iterator<Item = &str> {
+        self.vary
+            .iter()
+            .flat_map(|v| v.paths.iter().map(String::as_str))
+    }
+
+    /// Variant i's place: the first grid varies slowest, the sample fastest.
+    fn point(&self, i: usize) -> Point {
         let n = self.samples.map_or(1, |s| s.n);
         let i = i as u64;
         let (mut g, s) = (i / n, i % n);
-        let mut out = vec![Setting::Bool(false); self.vary.len()];
-        // The first grid varies slowest: peel the last one first.
+        let mut choices = vec![Choice::Grid(0); self.vary.len()];
         for (d, v) in self.vary.iter().enumerate().rev() {
-            if let VaryKind::Values(list) = &v.kind {
-                let len = list.len() as u64;
-                out[d] = list[(g % len) as usize].0.clone();
-                g /= len;
-            }
-        }
-        if let Some(samples) = self.samples {
-            for (d, v) in self.vary.iter().enumerate() {
-                if let VaryKind::Range { lo, hi, integer } = v.kind {
-                    let u = sample_unit(&samples, &v.path, s);
-                    out[d] = range_setting(lo + u * (hi - lo), integer);
+            choices[d] = match &v.kind {
+                VaryKind::Values(list) => {
+                    let len = list.len() as u64;
+                    let k = g % len;
+                    g /= len;
+                    Choice::Grid(k as usize)
                 }
+                VaryKind::Range { .. } => Choice::Unit(
+                    self.samples
+                        .map_or(0.0, |samples| sample_unit(&samples, &v.paths[0], s)),
+                ),
+            };
+        }
+        Point {
+            choices,
+            sample: self.samples.map(|_| s),
+        }
+    }
+
+    /// The values at `point`: (vary index, field path, value), in file order.
+    fn settings_of(&self, point: &Point) -> Vec<(usize, &str, Setting)> {
+        let mut out = Vec::new();
+        for (d, (v, choice)) in self.vary.iter().zip(&point.choices).enumerate() {
+            for (j, path) in v.paths.iter().enumerate() {
+                let s = match (&v.kind, *choice) {
+                    (VaryKind::Values(list), Choice::Grid(k)) => list[k].0[j].clone(),
+                    (VaryKind::Range { lo, hi, integer }, Choice::Unit(u)) => {
+                        range_setting(lo[j] + u * (hi[j] - lo[j]), integer[j])
+                    }
+                    // A point is made for its sweep: grids get grid points.
+                    _ => Setting::Bool(false),
+                };
+                out.push((d, path.as_str(), s));
             }
         }
-        (out, self.samples.map(|_| s))
+        out
+    }
+
+    fn id_of(&self, point: &Point) -> String {
+        let mut id = self.prefix.clone();
+        for (v, choice) in self.vary.iter().zip(&point.choices) {
+            if let (VaryKind::Values(list), Choice::Grid(k)) = (&v.kind, choice) {
+                id.push('_');
+                id.push_str(&v.name);
+                id.push('-');
+                id.push_str(&list[*k].1);
+            }
+        }
+        if let Some(s) = point.sample {
+            id.push_str(&format!("_s{s:0width$}", width = self.sample_digits));
+        }
+        id
+    }
+
+    /// The value of each varied field in variant `i` (field path, value), in the
+    /// order of [`Sweep::inputs`].
+    pub fn values(&self, i: usize) -> Vec<(String, Setting)> {
+        self.settings_of(&self.point(i))
+            .into_iter()
+            .map(|(_, path, s)| (path.to_owned(), s))
+            .collect()
+    }
+
+    /// The id of variant `i`, without building its text.
+    pub fn id(&self, i: usize) -> String {
+        self.id_of(&self.point(i))
     }
 
     /// Variant `i` (0 ≤ i < [`Sweep::len`]): its id, values and scenario text.
-    ///
-    /// # Panics
-    /// Never for `i` in range; the sweep's paths were checked against the base.
     pub fn variant(&self, i: usize) -> Variant {
-        let (settings, sample) = self.settings(i);
-        let id = self.id_of(&settings, sample);
-        let text = self.text_with(&settings, &id).unwrap_or_default();
+        let point = self.point(i);
+        let id = self.id_of(&point);
+        // The paths were checked against the base: setting them cannot fail.
+        let text = self.text_of(&point, &id).unwrap_or_default();
         Variant {
             index: i,
             id,
             values: self
-                .vary
-                .iter()
-                .map(|v| v.path.clone())
-                .zip(settings)
+                .settings_of(&point)
+                .into_iter()
+                .map(|(_, path, s)| (path.to_owned(), s))
                 .collect(),
             text,
         }
     }
 
-    /// The id of variant `i`, without building its text.
-    pub fn id(&self, i: usize) -> String {
-        let (settings, sample) = self.settings(i);
-        self.id_of(&settings, sample)
-    }
-
     /// Variant `i` as a checked scenario.
     ///
     /// # Errors
-    /// A message `SWEEP: variant ID: FIELD: MESSAGE` per problem (lines would
-    /// refer to the generated text, so none is given).
+    /// `SWEEP: variant ID: FIELD: MESSAGE; ...`, every problem of the variant
+    /// (without lines, which would refer to the generated text).
     pub fn scenario(&self, i: usize) -> Result<(Variant, Scenario), String> {
         let variant = self.variant(i);
         match Scenario::parse(&variant.text, &self.variant_file(&variant.id)) {
@@ -862,66 +812,17 @@ impl Sweep {
         }
     }
 
-    /// How a variant's scenario file is named in messages and run.json.
+    /// How a variant's scenario is named in messages and run.json.
     pub fn variant_file(&self, id: &str) -> String {
         format!("{} (variant {id})", self.file)
     }
 
-    /// Writes `sweep.csv` rows (`scenario,input,value`, header included) for every
-    /// variant, one variant at a time.
-    ///
-    /// # Errors
-    /// If `w` fails.
-    pub fn write_csv<W: std::io::Write>(&self, w: W) -> Result<(), csv::Error> {
-        let mut w = csv::Writer::from_writer(w);
-        w.write_record(SWEEP_CSV_HEADER)?;
-        for i in 0..self.len() {
-            let (settings, sample) = self.settings(i);
-            let id = self.id_of(&settings, sample);
-            for (v, s) in self.vary.iter().zip(&settings) {
-                w.write_record([id.as_str(), v.path.as_str(), &s.to_string()])?;
-            }
-        }
-        w.flush()?;
-        Ok(())
-    }
-
-    fn first_settings(&self) -> Vec<Setting> {
-        self.vary
-            .iter()
-            .map(|v| match &v.kind {
-                VaryKind::Values(list) => list[0].0.clone(),
-                VaryKind::Range { lo, integer, .. } => range_setting(*lo, *integer),
-            })
-            .collect()
-    }
-
-    /// The id of the variant with these values (in the order of [`Sweep::vary`])
-    /// and this sample number.
-    pub fn id_of(&self, settings: &[Setting], sample: Option<u64>) -> String {
-        let mut id = self.prefix.clone();
-        for (v, s) in self.vary.iter().zip(settings) {
-            if let VaryKind::Values(list) = &v.kind {
-                let part = list
-                    .iter()
-                    .find(|(x, _)| x == s)
-                    .map_or_else(|| s.id_part(), |(_, p)| p.clone());
-                id.push('_');
-                id.push_str(&v.name);
-                id.push('-');
-                id.push_str(&part);
-            }
-        }
-        if let Some(s) = sample {
-            id.push_str(&format!("_s{s:0width$}", width = self.sample_digits));
-        }
-        id
-    }
-
-    fn text_with(&self, settings: &[Setting], id: &str) -> Result<String, String> {
+    fn text_of(&self, point: &Point, id: &str) -> Result<String, String> {
         let mut doc = self.base.clone();
-        for (v, s) in self.vary.iter().zip(settings) {
-            set_at(&mut doc, &v.steps, s.to_toml_edit())?;
+        let settings = self.settings_of(point);
+        let steps = self.vary.iter().flat_map(|v| v.steps.iter());
+        for (steps, (_, _, s)) in steps.zip(settings) {
+            set_at(&mut doc, steps, s.to_toml_edit())?;
         }
         set_at(
             &mut doc,
@@ -931,12 +832,206 @@ impl Sweep {
         Ok(doc.to_string())
     }
 
-    fn check_text(&self, settings: &[Setting], id: &str) -> Result<(), String> {
-        let text = self.text_with(settings, id)?;
-        Scenario::parse(&text, id)
+    fn check_point(&self, point: &Point) -> Result<(), String> {
+        let id = self.id_of(point);
+        let text = self.text_of(point, &id)?;
+        Scenario::parse(&text, &id)
             .map(|_| ())
             .map_err(|e| problems_text(&e))
     }
+}
+
+/// Whether `text` is a non-empty run of ASCII letters, digits, '-' and '_'.
+fn is_id_text(text: &str) -> bool {
+    !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+/// Checks one `[[vary]]` table (`f` is its field path) against the base and the
+/// tables before it; every problem as (field, message).
+fn check_vary(
+    f: &str,
+    v: &VaryFile,
+    base: &DocumentMut,
+    before: &[Vary],
+) -> Result<Vary, Vec<(String, String)>> {
+    let mut problems = Vec::new();
+    let (paths, path_field): (Vec<&String>, String) = match (&v.path, &v.paths) {
+        (Some(p), None) => (vec![p], format!("{f}.path")),
+        (None, Some(ps)) if !ps.is_empty() => (ps.iter().collect(), format!("{f}.paths")),
+        _ => {
+            return Err(vec![(
+                f.to_owned(),
+                "expected exactly one of `path` (a field path) or `paths` (a non-empty list of field paths that move together)".to_owned(),
+            )]);
+        }
+    };
+    let linked = v.paths.is_some();
+    let mut steps = Vec::new();
+    let mut canonical = Vec::new();
+    let mut integer = Vec::new();
+    for (j, path) in paths.iter().enumerate() {
+        let field = if linked {
+            format!("{path_field}[{j}]")
+        } else {
+            path_field.clone()
+        };
+        let s = match parse_path(path) {
+            Ok(s) => s,
+            Err(e) => {
+                problems.push((field, e));
+                continue;
+            }
+        };
+        let text = path_text(&s);
+        if FIXED_FIELDS.contains(&text.as_str()) {
+            problems.push((field, format!("`{text}` cannot be varied: {}", if text == "scenario.id" {
+                "each variant's id is made by the sweep (set its prefix with `id`)"
+            } else {
+                "the variants share the base's seed so that they run on common random numbers (use --seed to change it for all)"
+            })));
+            continue;
+        }
+        if before
+            .iter()
+            .flat_map(|o| &o.paths)
+            .chain(&canonical)
+            .any(|o| *o == text)
+        {
+            problems.push((field, format!("`{text}` is varied twice; vary it once")));
+            continue;
+        }
+        match item_at(base, &s) {
+            Ok(item) if item.is_value() => integer.push(item.as_integer().is_some()),
+            Ok(_) => {
+                problems.push((field, format!("`{text}` is a table in the base scenario; give the path of one of its fields")));
+                continue;
+            }
+            Err(e) => {
+                problems.push((field, e));
+                continue;
+            }
+        }
+        steps.push(s);
+        canonical.push(text);
+    }
+    let name = match &v.name {
+        Some(n) => n.clone(),
+        None => steps.first().map_or_else(String::new, |s| default_name(s)),
+    };
+    if !is_id_text(&name) && (v.name.is_some() || problems.is_empty()) {
+        problems.push((
+            format!("{f}.name"),
+            format!(
+                "expected a non-empty name of ASCII letters, digits, '-' or '_', found `{name}`"
+            ),
+        ));
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let k = paths.len();
+    let kind = match (&v.values, &v.range) {
+        (Some(values), None) => {
+            if values.is_empty() {
+                return Err(vec![(
+                    format!("{f}.values"),
+                    "expected at least one value".to_owned(),
+                )]);
+            }
+            let mut list: Vec<(Vec<Setting>, String)> = Vec::new();
+            for (i, value) in values.iter().enumerate() {
+                let field = format!("{f}.values[{i}]");
+                let point: Result<Vec<Setting>, String> = if linked {
+                    match value.as_array() {
+                        Some(a) if a.len() == k => a.iter().map(Setting::from_toml).collect(),
+                        _ => Err(format!(
+                            "expected an array of {k} values, one for each of `paths`, found {value}"
+                        )),
+                    }
+                } else {
+                    Setting::from_toml(value).map(|s| vec![s])
+                };
+                match point {
+                    Ok(point) => {
+                        let part = point
+                            .iter()
+                            .map(Setting::id_part)
+                            .collect::<Vec<_>>()
+                            .join("-");
+                        if let Some(first) = list.iter().position(|(_, p)| *p == part) {
+                            problems.push((field, format!(
+                                "this value and values[{first}] would give the same id part `{part}`; their scenarios would share an id"
+                            )));
+                        }
+                        list.push((point, part));
+                    }
+                    Err(e) => problems.push((field, e)),
+                }
+            }
+            VaryKind::Values(list)
+        }
+        (None, Some(range)) => {
+            let field = format!("{f}.range");
+            let pair = |x: &toml::Value| -> Option<(f64, f64)> {
+                let a = x.as_array()?;
+                let num =
+                    |v: &toml::Value| v.as_float().or_else(|| v.as_integer().map(|i| i as f64));
+                match a.as_slice() {
+                    [lo, hi] => Some((num(lo)?, num(hi)?))
+                        .filter(|(lo, hi)| lo.is_finite() && hi.is_finite()),
+                    _ => None,
+                }
+            };
+            let ends: Option<Vec<(f64, f64)>> = if linked {
+                match range.as_slice() {
+                    r if r.len() == k => r.iter().map(pair).collect(),
+                    _ => None,
+                }
+            } else {
+                pair(&toml::Value::Array(range.clone()))
+                    .filter(|(lo, hi)| lo < hi)
+                    .map(|e| vec![e])
+            };
+            match ends {
+                Some(ends) => VaryKind::Range {
+                    lo: ends.iter().map(|e| e.0).collect(),
+                    hi: ends.iter().map(|e| e.1).collect(),
+                    integer,
+                },
+                None => {
+                    let expected = if linked {
+                        format!(
+                            "expected {k} ranges [from, to] of finite numbers, one for each of `paths` (they move together)"
+                        )
+                    } else {
+                        "expected [lo, hi], two finite numbers with lo < hi".to_owned()
+                    };
+                    return Err(vec![(
+                        field,
+                        format!("{expected}, found {}", toml::Value::Array(range.clone())),
+                    )]);
+                }
+            }
+        }
+        _ => {
+            return Err(vec![(
+                f.to_owned(),
+                "expected exactly one of `values` (a grid) or `range` (sampled)".to_owned(),
+            )]);
+        }
+    };
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    Ok(Vary {
+        paths: canonical,
+        name,
+        steps,
+        kind,
+    })
 }
 
 /// The problems of a scenario error as `field: message; field: message`.

@@ -61,12 +61,10 @@ impl Source for SweepSource {
     }
 
     fn inputs(&self, i: usize) -> Vec<(String, String)> {
-        let (settings, _) = self.sweep.settings(i);
         self.sweep
-            .vary
-            .iter()
-            .zip(settings)
-            .map(|(v, s)| (v.path.clone(), s.to_string()))
+            .values(i)
+            .into_iter()
+            .map(|(path, s)| (path, s.to_string()))
             .collect()
     }
 }
@@ -125,10 +123,9 @@ fn list(sweep: &Sweep) -> anyhow::Result<()> {
     let mut out = super::Stdout::default();
     let mut chunk = String::new();
     for i in 0..sweep.len() {
-        let (settings, sample) = sweep.settings(i);
-        let _ = write!(chunk, "{}", sweep.id_of(&settings, sample));
-        for (v, s) in sweep.vary.iter().zip(&settings) {
-            let _ = write!(chunk, "  {}={s}", v.path);
+        let _ = write!(chunk, "{}", sweep.id(i));
+        for (path, s) in sweep.values(i) {
+            let _ = write!(chunk, "  {path}={s}");
         }
         chunk.push('\n');
         if i % 1000 == 999 {
