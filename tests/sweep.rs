@@ -428,3 +428,23 @@ fn a_sharded_sweep_merges_into_the_single_run() {
         t.read("whole/sh_arrival_rate-9/summary.csv")
     );
 }
+
+#[test]
+fn the_bundled_sweeps_load() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/sweeps");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("scenarios/sweeps")
+        .map(|e| e.expect("an entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 2, "{files:?}");
+    for f in files {
+        let s = Sweep::load(&f).unwrap_or_else(|e| panic!("{e}"));
+        assert!(s.len() >= 2, "{}", f.display());
+        // The first and the last variant load as scenarios.
+        for i in [0, s.len() - 1] {
+            s.scenario(i).unwrap_or_else(|e| panic!("{e}"));
+        }
+    }
+}
