@@ -69,7 +69,11 @@ fn a_grid_expands_into_the_product_first_input_slowest() {
     assert!(v.text.contains("discount_rate = 0.05    # assumption"));
     assert!(v.text.contains("id = \"g_rate-9p5_discount_rate-0p05\""));
     // Every comment of the base is kept.
-    let comments = |t: &str| t.lines().filter(|l| l.trim_start().starts_with('#')).count();
+    let comments = |t: &str| {
+        t.lines()
+            .filter(|l| l.trim_start().starts_with('#'))
+            .count()
+    };
     assert_eq!(comments(&v.text), comments(common::REFERENCE));
     // The variants share the base's seed.
     let base = enclave::scenario::Scenario::reference().expect("reference");
@@ -109,7 +113,11 @@ fn samples_are_reproducible_inside_their_ranges_and_latin_hypercube_is_stratifie
                 .collect()
         };
         let a = values(&s);
-        assert_eq!(a, values(&sweep(&text)), "{method}: same seed, same samples");
+        assert_eq!(
+            a,
+            values(&sweep(&text)),
+            "{method}: same seed, same samples"
+        );
         assert_ne!(
             a,
             values(&sweep(&text.replace("seed = 7", "seed = 8"))),
@@ -133,11 +141,10 @@ fn samples_are_reproducible_inside_their_ranges_and_latin_hypercube_is_stratifie
     // An input's samples depend on its own path and the seed only: dropping the
     // other range leaves them unchanged.
     let both = sweep(&SAMPLED.replace("METHOD", "monte-carlo"));
-    let one = sweep(
-        &SAMPLED
-            .replace("METHOD", "monte-carlo")
-            .replace("[[vary]]\npath = \"firms.crowding\"\nrange = [0.2, 0.8]\n", ""),
-    );
+    let one = sweep(&SAMPLED.replace("METHOD", "monte-carlo").replace(
+        "[[vary]]\npath = \"firms.crowding\"\nrange = [0.2, 0.8]\n",
+        "",
+    ));
     assert_eq!(one.vary.len(), 1);
     for i in 0..12 {
         assert_eq!(both.values(i)[0], one.values(i)[0]);
@@ -194,19 +201,36 @@ values = [[0.4, 0.6], [0.5, 0.5]]
         lines[1],
         "r_arrival_rate-6_zj-0p5-0p5  firms.arrival_rate=6  sharing[0].tax.shares.zhejiang=0.5  sharing[0].tax.shares.jilin=0.5"
     );
-    assert!(lines[4].starts_with("4 scenarios from rates.toml"), "{list}");
+    assert!(
+        lines[4].starts_with("4 scenarios from rates.toml"),
+        "{list}"
+    );
     let listed: Vec<&str> = lines[..4]
         .iter()
         .map(|l| l.split_whitespace().next().expect("an id"))
         .collect();
 
     t.ok(&[
-        "sweep", "rates.toml", "--paths", "40", "--horizon", "3", "--charts", "none", "--out",
-        "out", "--quiet",
+        "sweep",
+        "rates.toml",
+        "--paths",
+        "40",
+        "--horizon",
+        "3",
+        "--charts",
+        "none",
+        "--out",
+        "out",
+        "--quiet",
     ]);
     let mut folders: Vec<String> = std::fs::read_dir(t.join("out"))
         .expect("the output folder")
-        .map(|e| e.expect("an entry").file_name().to_string_lossy().into_owned())
+        .map(|e| {
+            e.expect("an entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
         .filter(|n| n != "set")
         .collect();
     folders.sort();
@@ -257,7 +281,13 @@ fn bad_sweep_files_are_refused_with_file_line_and_field() {
         &t,
         "[[vary]]\npath = \"firms.arrival_rate\"\nvaluez = [1, 2]\n",
     );
-    assert_problem(&p, "bad.toml", 4, "vary[0].valuez", "unknown field `valuez`");
+    assert_problem(
+        &p,
+        "bad.toml",
+        4,
+        "vary[0].valuez",
+        "unknown field `valuez`",
+    );
 
     let p = refused(
         &t,
@@ -295,7 +325,10 @@ fn bad_sweep_files_are_refused_with_file_line_and_field() {
         "same id part `2`; their scenarios would share an id",
     );
 
-    let p = refused(&t, "[[vary]]\npath = \"simulation.seed\"\nvalues = [1, 2]\n");
+    let p = refused(
+        &t,
+        "[[vary]]\npath = \"simulation.seed\"\nvalues = [1, 2]\n",
+    );
     assert_problem(
         &p,
         "bad.toml",
@@ -304,7 +337,10 @@ fn bad_sweep_files_are_refused_with_file_line_and_field() {
         "`simulation.seed` cannot be varied",
     );
 
-    let p = refused(&t, "[[vary]]\npath = \"firms.crowding\"\nrange = [0.1, 0.5]\n");
+    let p = refused(
+        &t,
+        "[[vary]]\npath = \"firms.crowding\"\nrange = [0.1, 0.5]\n",
+    );
     assert_problem(
         &p,
         "bad.toml",
@@ -393,9 +429,7 @@ values = [8, 8.5, 9]
             .collect()
     };
     let [a, b, c] = ["mono_rate-8", "mono_rate-8p5", "mono_rate-9"].map(tax);
-    let ordered = (0..300)
-        .filter(|&p| a[p] <= b[p] && b[p] <= c[p])
-        .count();
+    let ordered = (0..300).filter(|&p| a[p] <= b[p] && b[p] <= c[p]).count();
     assert!(ordered >= 270, "only {ordered} of 300 paths in order");
 }
 
@@ -409,7 +443,13 @@ fn a_sharded_sweep_merges_into_the_single_run() {
         "base = \"reference\"\nid = \"sh\"\n[[vary]]\npath = \"firms.arrival_rate\"\nvalues = [6, 9]\n",
     );
     let common = [
-        "--paths", "600", "--horizon", "3", "--charts", "none", "--quiet",
+        "--paths",
+        "600",
+        "--horizon",
+        "3",
+        "--charts",
+        "none",
+        "--quiet",
     ];
     let run = |extra: &[&str]| {
         let mut args = vec!["sweep", "rates.toml"];
@@ -420,8 +460,13 @@ fn a_sharded_sweep_merges_into_the_single_run() {
     run(&["--out", "whole"]);
     run(&["--out", "parts", "--shard", "1/2"]);
     run(&["--out", "parts", "--shard", "2/2"]);
-    t.ok(&["merge", "parts", "--out", "parts", "--charts", "none", "--quiet"]);
-    assert_eq!(t.read("parts/set/summary.csv"), t.read("whole/set/summary.csv"));
+    t.ok(&[
+        "merge", "parts", "--out", "parts", "--charts", "none", "--quiet",
+    ]);
+    assert_eq!(
+        t.read("parts/set/summary.csv"),
+        t.read("whole/set/summary.csv")
+    );
     assert_eq!(t.read("parts/set/sweep.csv"), t.read("whole/set/sweep.csv"));
     assert_eq!(
         t.read("parts/sh_arrival_rate-9/summary.csv"),
