@@ -340,6 +340,9 @@ pub struct Vary {
     steps: Vec<Vec<Step>>,
     /// The grid or the range.
     pub kind: VaryKind,
+    /// For a range: the key of its sample stream and the round keys of its Latin
+    /// hypercube permutation ([`sample_keys`]), derived once.
+    keys: Option<SampleKeys>,
 }
 
 /// What a [`Vary`] takes.
@@ -590,6 +593,13 @@ impl Sweep {
             ));
         }
         let sample_digits = samples.map_or(0, |s| s.n.saturating_sub(1).to_string().len());
+        if let Some(samples) = samples {
+            for v in &mut vary {
+                if matches!(v.kind, VaryKind::Range { .. }) {
+                    v.keys = Some(sample_keys(samples.seed, &v.paths[0]));
+                }
+            }
+        }
         if !problems.is_empty() {
             return Err(invalid(problems));
         }
@@ -715,10 +725,10 @@ impl Sweep {
                     g /= len;
                     Choice::Grid(k as usize)
                 }
-                VaryKind::Range { .. } => Choice::Unit(
-                    self.samples
-                        .map_or(0.0, |samples| sample_unit(&samples, &v.paths[0], s)),
-                ),
+                VaryKind::Range { .. } => Choice::Unit(match (self.samples, &v.keys) {
+                    (Some(samples), Some(keys)) => sample_unit(&samples, keys, s),
+                    _ => 0.0,
+                }),
             };
         }
         Point {
@@ -1031,6 +1041,7 @@ fn check_vary(
         name,
         steps,
         kind,
+        keys: None,
     })
 }
 
@@ -1118,20 +1129,36 @@ fn read_file(text: &str) -> Result<SweepFile, Problem> {
     })
 }
 
-/// The uniform in (0, 1) of sample `s` for the range at `path`: independent draws
-/// for Monte Carlo; for a Latin hypercube, a random point of the stratum that a
-/// keyed permutation of 0..n gives sample `s`. Each input's draws come from its
-/// own stream, keyed by the sample seed and its path, so adding or removing
-/// another range changes none of them.
-fn sample_unit(samples: &Samples, path: &str, s: u64) -> f64 {
-    let key = streams::key(samples.seed, &format!("sweep:{path}"));
-    let u = streams::unit_from_u64(streams::open(&key, s).next_u64());
+/// The keys of one range's samples.
+#[derive(Debug, Clone)]
+struct SampleKeys {
+    stream: streams::Key,
+    rounds: [u64; 4],
+}
+
+/// The keys of the samples of the range at `path`: its stream's key,
+/// SHA-256(`enclave/streams/v1`, seed, `sweep:<path>`), and the round keys of its
+/// permutation, the first four words of that key's stream 2^64 − 1.
+fn sample_keys(seed: u64, path: &str) -> SampleKeys {
+    let stream = streams::key(seed, &format!("sweep:{path}"));
+    let mut rng = streams::open(&stream, u64::MAX);
+    SampleKeys {
+        stream,
+        rounds: std::array::from_fn(|_| rng.next_u64()),
+    }
+}
+
+/// The uniform in (0, 1) of sample `s` of a range: independent draws for Monte
+/// Carlo (the first word of stream `s`); for a Latin hypercube, a point of the
+/// stratum that a keyed permutation of 0..n gives sample `s`, placed by the same
+/// word. Each input's draws come from its own stream, keyed by the sample seed and
+/// its path, so adding or removing another range changes none of them.
+fn sample_unit(samples: &Samples, keys: &SampleKeys, s: u64) -> f64 {
+    let u = streams::unit_from_u64(streams::open(&keys.stream, s).next_u64());
     match samples.method {
         Method::MonteCarlo => u,
         Method::LatinHypercube => {
-            let mut rng = streams::open(&key, u64::MAX);
-            let round_keys: [u64; 4] = std::array::from_fn(|_| rng.next_u64());
-            let stratum = permute(s, samples.n, &round_keys);
+            let stratum = permute(s, samples.n, &keys.rounds);
             (stratum as f64 + u) / samples.n as f64
         }
     }
