@@ -264,6 +264,21 @@ values = [[0.4, 0.6], [0.5, 0.5]]
         t.read(&format!("out/{}/scenario.toml", listed[2])),
         s.variant(2).text
     );
+    // The variants' texts do not change between runs: a second run skips them all.
+    let again = t.ok(&[
+        "sweep",
+        "rates.toml",
+        "--paths",
+        "40",
+        "--horizon",
+        "3",
+        "--charts",
+        "none",
+        "--out",
+        "out",
+    ]);
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert_eq!(stderr.matches("skipped r_").count(), 4, "{stderr}");
 }
 
 /// A sweep file with `body` after `base = "reference"`, refused with exit 2; its
