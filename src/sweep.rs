@@ -1074,7 +1074,7 @@ fn default_name(steps: &[Step]) -> String {
 
 fn range_setting(x: f64, integer: bool) -> Setting {
     if integer {
-        // In range: the ends are finite and checked against i64 by the cast's saturation.
+        // x is finite (between two finite ends); beyond i64 the cast saturates.
         Setting::Integer(x.round() as i64)
     } else {
         Setting::Float(x)
