@@ -42,3 +42,4 @@ pub mod sharing;
 pub mod solve;
 pub mod stats;
 pub mod streams;
+pub mod sweep;

@@ -27,6 +27,8 @@ enum Command {
     Solve(cmd::solve::Args),
     /// Merge the partial results of `run --shard K/N` into the outputs of the single run.
     Merge(cmd::merge::Args),
+    /// Expand a sweep file (a base scenario and the inputs to vary) into scenarios and run them as a set.
+    Sweep(cmd::sweep::Args),
     /// Redraw the charts and report.html of earlier runs from their CSV files.
     Report(cmd::report::Args),
 }
@@ -53,6 +55,7 @@ fn main() -> ExitCode {
         Command::Report(args) => cmd::report::run(&args),
         Command::Solve(args) => cmd::solve::run(&args),
         Command::Merge(args) => cmd::merge::run(&args),
+        Command::Sweep(args) => cmd::sweep::run(&args),
     };
     match result {
         Ok(code) => code,

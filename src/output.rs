@@ -326,7 +326,10 @@ pub const SET_PARK_METRICS: [ParkMetric; 5] = [
     ParkMetric::JobsFinal,
 ];
 
-/// Header of a sweep's `DIR/set/sweep.csv`: the inputs each scenario carries.
+/// A sweep's table of the inputs each scenario carries, `DIR/set/sweep.csv`.
+pub const SET_SWEEP_FILE: &str = "sweep.csv";
+
+/// Header of a sweep's `DIR/set/sweep.csv`.
 pub const SET_SWEEP_HEADER: [&str; 3] = ["scenario", "input", "value"];
 
 /// A set's `DIR/set/summary.csv` (and, for a sweep, `DIR/set/sweep.csv`),
@@ -421,7 +424,7 @@ impl SetWriter {
             row(ALL_ALTERNATIVES, PARK, m.name())?;
         }
         if !inputs.is_empty() {
-            let path = self.dir.join("sweep.csv");
+            let path = self.dir.join(SET_SWEEP_FILE);
             if self.sweep.is_none() {
                 let mut f = Self::open(&path)?;
                 write_row(&mut f.1, SET_SWEEP_HEADER, &path)?;
@@ -442,7 +445,7 @@ impl SetWriter {
     /// If a file cannot be written.
     pub fn finish(self) -> Result<PathBuf, OutputError> {
         let path = self.dir.join(SUMMARY_FILE);
-        let stale_sweep = self.dir.join("sweep.csv");
+        let stale_sweep = self.dir.join(SET_SWEEP_FILE);
         let has_sweep = self.sweep.is_some();
         for (f, w) in std::iter::once(self.summary).chain(self.sweep) {
             let target = f.target.clone();

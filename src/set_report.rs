@@ -38,12 +38,6 @@ use crate::schema::{AltMetric, MeasureDef, ParkMetric, RegionMetric, Unit};
 
 /// File name of the set page in `DIR/set/`.
 pub const SET_REPORT_FILE: &str = "report.html";
-/// File name of the set's summary in `DIR/set/`.
-pub const SET_SUMMARY_FILE: &str = "summary.csv";
-/// File name of a sweep's inputs in `DIR/set/`.
-pub const SWEEP_FILE: &str = "sweep.csv";
-/// Header of `sweep.csv`.
-pub const SWEEP_HEADER: [&str; 3] = ["scenario", "input", "value"];
 /// How many scenarios the side-by-side tables show at most (the first ones in the
 /// order of `summary.csv`); the charts use every scenario.
 pub const TABLE_SCENARIOS: usize = 24;
@@ -264,7 +258,7 @@ fn csv_err(path: &Path, e: &csv::Error) -> SetReportError {
 
 /// Reads `sweep.csv`.
 fn read_sweep(path: &Path) -> Result<Sweep, SetReportError> {
-    let (mut reader, [s, i, v]) = open_csv(path, SWEEP_HEADER)?;
+    let (mut reader, [s, i, v]) = open_csv(path, crate::output::SET_SWEEP_HEADER)?;
     let mut sweep = Sweep::default();
     for record in reader.records() {
         let record = record.map_err(|e| csv_err(path, &e))?;
@@ -308,7 +302,7 @@ fn charted(key: Key) -> bool {
 
 /// Reads `summary.csv` (and `sweep.csv` when there is one) in `set_dir`.
 fn read(set_dir: &Path) -> Result<Set, SetReportError> {
-    let sweep_path = set_dir.join(SWEEP_FILE);
+    let sweep_path = set_dir.join(crate::output::SET_SWEEP_FILE);
     let mut set = Set {
         sweep: if sweep_path.is_file() {
             Some(read_sweep(&sweep_path)?)
@@ -317,7 +311,7 @@ fn read(set_dir: &Path) -> Result<Set, SetReportError> {
         },
         ..Set::default()
     };
-    let path = set_dir.join(SET_SUMMARY_FILE);
+    let path = set_dir.join(crate::output::SUMMARY_FILE);
     let (mut reader, col) = open_csv(&path, SET_SUMMARY_HEADER)?;
     let [
         c_scn,
@@ -925,7 +919,7 @@ fn measures(h: &mut String) {
 /// When `dir` is a set's folder — named `set` and holding `summary.csv` — the
 /// output folder it belongs to (`DIR` of `DIR/set`), for [`write()`].
 pub fn set_folder_of(dir: &Path) -> Option<&Path> {
-    if dir.file_name()? != SET_DIR || !dir.join(SET_SUMMARY_FILE).is_file() {
+    if dir.file_name()? != SET_DIR || !dir.join(crate::output::SUMMARY_FILE).is_file() {
         return None;
     }
     Some(

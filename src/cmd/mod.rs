@@ -5,6 +5,7 @@ pub mod report;
 pub mod run;
 pub mod shard;
 pub mod solve;
+pub mod sweep;
 pub mod validate;
 
 use std::io::Write;

@@ -194,7 +194,8 @@ struct Outputs {
 }
 
 impl Outputs {
-    fn of(args: &Args, scenarios: usize) -> Outputs {
+    /// `sweep`: the set is a sweep's, whose set files are written even for one variant.
+    fn of(args: &Args, scenarios: usize, sweep: bool) -> Outputs {
         let small = scenarios <= HANDFUL;
         let folders = !args.summary_only;
         Outputs {
@@ -211,7 +212,7 @@ impl Outputs {
             } else {
                 Formats::None
             },
-            set: scenarios > 1 || args.summary_only,
+            set: scenarios > 1 || args.summary_only || sweep,
             verbose: small && !args.quiet,
             small,
         }
@@ -500,7 +501,7 @@ fn run_set(args: &Args, source: &dyn super::Source, paths: &[u64]) -> anyhow::Re
         }
     }
     let n = paths.len();
-    let outputs = Outputs::of(args, n);
+    let outputs = Outputs::of(args, n, n > 0 && !source.inputs(0).is_empty());
     let threads = engine::resolve_threads(args.settings.threads);
     let set =
         if outputs.set {

@@ -11,7 +11,7 @@
 pub mod bounds;
 pub mod file;
 pub mod limits;
-mod locate;
+pub(crate) mod locate;
 mod pool;
 mod read;
 pub mod snippet;

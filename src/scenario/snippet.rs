@@ -133,6 +133,10 @@ mod tests {
         let mut kinds = std::collections::BTreeSet::new();
         for entry in std::fs::read_dir(&dir).expect("scenarios/") {
             let path = entry.expect("entry").path();
+            // Scenario files only (scenarios/sweeps/ holds sweep files).
+            if !path.is_file() || path.extension().is_none_or(|x| x != "toml") {
+                continue;
+            }
             let scn = Scenario::load(&path).expect("library scenario loads");
             for (a, alt) in scn.alternatives.iter().enumerate() {
                 let Ok(space) = Space::of(&alt.name, &alt.tax, scn.simulation.horizon) else {

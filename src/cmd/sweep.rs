@@ -1,0 +1,105 @@
+//! `enclave sweep`: expand a sweep file (docs/sweep.md) into scenarios and run
+//! them as a set on common random numbers, or list the expansion.
+
+use std::process::ExitCode;
+
+use enclave::sweep::Sweep;
+
+use super::Loaded;
+
+/// Flags of `enclave sweep`: the sweep file, `--list`, and every flag of `enclave run`.
+#[derive(Debug, clap::Args)]
+// Its own group id: `run::Args` has the default one.
+#[group(id = "SweepArgs")]
+#[command(mut_arg("scenarios", |a| a
+    .value_name("SWEEP.toml")
+    .help("The sweep file: a base scenario and the inputs to vary (docs/sweep.md)")
+    .required(true)
+    .num_args(1)
+    .action(clap::ArgAction::Set)))]
+pub struct Args {
+    /// Show the expansion, one line per scenario (its id and the values it
+    /// carries), without running it.
+    #[arg(long)]
+    pub list: bool,
+    /// The flags of `enclave run`.
+    #[command(flatten)]
+    pub run: super::run::Args,
+}
+
+/// A sweep's variants as a [`Source`].
+pub struct SweepSource {
+    /// The checked sweep.
+    pub sweep: Sweep,
+}
+
+impl super::Source for SweepSource {
+    fn len(&self) -> usize {
+        self.sweep.len()
+    }
+
+    fn load(&self, i: usize) -> Result<Loaded, String> {
+        let (variant, scenario) = self.sweep.scenario(i)?;
+        Ok(Loaded {
+            file: self.sweep.variant_file(&variant.id),
+            scenario,
+        })
+    }
+
+    fn inputs(&self, i: usize) -> Vec<(String, String)> {
+        self.sweep
+            .values(i)
+            .into_iter()
+            .map(|(path, s)| (path, s.to_string()))
+            .collect()
+    }
+}
+
+/// Reads the sweep; lists it, or runs its variants as `enclave run` runs a set
+/// (one variant at a time: memory flat in their number), with `DIR/set/sweep.csv`.
+pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    let bad = |message: String| {
+        super::note(format_args!("error: {message}"));
+        Ok(ExitCode::from(super::EXIT_BAD_INPUT))
+    };
+    let [file] = args.run.scenarios.as_slice() else {
+        return bad("expected one sweep file".to_owned());
+    };
+    let sweep = match Sweep::load(file) {
+        Ok(s) => s,
+        Err(e) => return bad(format!("{:#}", anyhow::Error::new(e))),
+    };
+    if args.list {
+        list(&sweep)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    super::run::run_source(&args.run, &SweepSource { sweep })
+}
+
+/// Prints one line per variant, `ID  PATH=VALUE ...`, then their count; a
+/// thousand lines at a time, never the whole expansion at once.
+fn list(sweep: &Sweep) -> anyhow::Result<()> {
+    use std::fmt::Write;
+    let mut out = super::Stdout::default();
+    let mut chunk = String::new();
+    for i in 0..sweep.len() {
+        let _ = write!(chunk, "{}", sweep.id(i));
+        for (path, s) in sweep.values(i) {
+            let _ = write!(chunk, "  {path}={s}");
+        }
+        chunk.push('\n');
+        if i % 1000 == 999 {
+            out.print(&chunk)?;
+            chunk.clear();
+        }
+    }
+    let _ = writeln!(
+        chunk,
+        "{} scenario{} from {} (base {})",
+        sweep.len(),
+        if sweep.len() == 1 { "" } else { "s" },
+        sweep.file,
+        sweep.base_file
+    );
+    out.print(&chunk)
+}
