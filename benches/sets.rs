@@ -4,9 +4,10 @@
 //! cost per firm-year as a multiple of the large run's (issue 10's goal: at most
 //! 1.25×).
 //!
-//! The set is `SCENARIOS` variants of the reference scenario (each its own id and
-//! seed, so each is its own work), of `PATHS` paths each; the large run is the
-//! reference scenario with `SCENARIOS × PATHS` paths. Both run back to back in
+//! The set is the benchmark sweep (`scenarios/sweeps/benchmark.toml`: variants of
+//! the reference park on a Latin hypercube over the tax split, the discount rate
+//! and output per mu) cut to its first `SCENARIOS` points, of `PATHS` paths each;
+//! the large run is the reference scenario with `SCENARIOS × PATHS` paths. Both run back to back in
 //! each of `ROUNDS` rounds (the order alternating), and the median of the rounds'
 //! ratios is printed with their range: the machine is shared and noisy, so only
 //! ratios measured together mean much.
@@ -14,7 +15,7 @@
 //! Run with `cargo bench --bench sets`; the sizes come from the environment:
 //! `ENCLAVE_BENCH_SCENARIOS` (default 100), `ENCLAVE_BENCH_PATHS` (1000),
 //! `ENCLAVE_BENCH_HORIZON` (10 years), `ENCLAVE_BENCH_ROUNDS` (3). Issue 10's
-//! figure is `ENCLAVE_BENCH_SCENARIOS=1000`.
+//! figure is `ENCLAVE_BENCH_SCENARIOS=1000` (the whole benchmark sweep).
 
 use std::path::Path;
 use std::process::Command;
@@ -22,9 +23,10 @@ use std::time::Instant;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 
-const REFERENCE: &str = include_str!(concat!(
+const REFERENCE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/jilin-zhejiang.toml");
+const BENCHMARK: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/scenarios/jilin-zhejiang.toml"
+    "/scenarios/sweeps/benchmark.toml"
 ));
 
 fn setting(name: &str, default: u64) -> u64 {
@@ -34,19 +36,16 @@ fn setting(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
-/// The reference scenario under another id, seed, paths and horizon.
-fn variant(id: &str, seed: u64, paths: u64, horizon: u64) -> String {
-    REFERENCE
+/// The benchmark sweep with its base given by absolute path and `n` points.
+fn benchmark_sweep(n: u64) -> String {
+    let base = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/jilin-zhejiang.toml");
+    BENCHMARK
         .lines()
         .map(|line| {
-            if line.starts_with("id = \"jilin-zhejiang\"") {
-                format!("id = \"{id}\"")
-            } else if line.starts_with("seed = ") {
-                format!("seed = {seed}")
-            } else if line.starts_with("paths = ") {
-                format!("paths = {paths}")
-            } else if line.starts_with("horizon = ") {
-                format!("horizon = {horizon}")
+            if line.starts_with("base = ") {
+                format!("base = {base:?}")
+            } else if line.starts_with("n = ") {
+                format!("n = {n}")
             } else {
                 line.to_owned()
             }
@@ -55,14 +54,13 @@ fn variant(id: &str, seed: u64, paths: u64, horizon: u64) -> String {
         .join("\n")
 }
 
-/// Runs `enclave run ARGS… --summary-only --out OUT` and returns (seconds,
-/// paths, firm-years), the last two from its "ran …" line.
-fn timed(target: &Path, out: &Path) -> (f64, u64, u64) {
+/// Runs `enclave ARGS… --summary-only --out OUT` and returns (seconds, paths,
+/// firm-years), the last two from its "ran …" line.
+fn timed(args: &[&str], out: &Path) -> (f64, u64, u64) {
     let _ = std::fs::remove_dir_all(out);
     let started = Instant::now();
     let output = Command::new(env!("CARGO_BIN_EXE_enclave"))
-        .arg("run")
-        .arg(target)
+        .args(args)
         .arg("--summary-only")
         .arg("--out")
         .arg(out)
@@ -102,18 +100,30 @@ fn sets(_: &mut Criterion) {
     let horizon = setting("ENCLAVE_BENCH_HORIZON", 10);
     let rounds = setting("ENCLAVE_BENCH_ROUNDS", 3) as usize;
     let dir = tempfile::tempdir().expect("a temporary folder");
-    let set = dir.path().join("set");
-    std::fs::create_dir_all(&set).expect("the set's folder");
-    for i in 0..scenarios {
-        std::fs::write(
-            set.join(format!("s{i:05}.toml")),
-            variant(&format!("s{i:05}"), 1000 + i, paths, horizon),
-        )
-        .expect("a scenario file");
-    }
-    let large = dir.path().join("large.toml");
-    std::fs::write(&large, variant("large", 1000, scenarios * paths, horizon))
-        .expect("the large scenario");
+    let sweep = dir.path().join("benchmark.toml");
+    std::fs::write(&sweep, benchmark_sweep(scenarios)).expect("the sweep file");
+    let sweep = sweep.display().to_string();
+    let (paths_flag, large_paths, horizon_flag) = (
+        paths.to_string(),
+        (scenarios * paths).to_string(),
+        horizon.to_string(),
+    );
+    let set_args = [
+        "sweep",
+        &sweep,
+        "--paths",
+        &paths_flag,
+        "--horizon",
+        &horizon_flag,
+    ];
+    let large_args = [
+        "run",
+        REFERENCE,
+        "--paths",
+        &large_paths,
+        "--horizon",
+        &horizon_flag,
+    ];
 
     let mut ratios = Vec::new();
     let mut rates = Vec::new();
@@ -122,9 +132,9 @@ fn sets(_: &mut Criterion) {
         let mut one = (0.0, 0, 0);
         for i in 0..2 {
             if (round + i) % 2 == 0 {
-                many = timed(&set, &dir.path().join("out-set"));
+                many = timed(&set_args, &dir.path().join("out-set"));
             } else {
-                one = timed(&large, &dir.path().join("out-large"));
+                one = timed(&large_args, &dir.path().join("out-large"));
             }
         }
         let per_firm_year = |(s, _, fy): (f64, u64, u64)| s / fy as f64;

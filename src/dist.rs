@@ -413,7 +413,8 @@ pub struct Uncertain {
     tail: Option<Tail>,
     /// Support after truncation.
     support: (f64, f64),
-    /// Mean after truncation.
+    /// Mean after truncation; NaN for a truncated continuous distribution whose
+    /// mean [`Uncertain::mean`] computes when asked.
     mean: f64,
 }
 
@@ -729,6 +730,16 @@ fn discrete_kind(values: &[f64], weights: &[f64], lower: f64, upper: f64) -> Opt
     })
 }
 
+/// Midpoint rule over a truncated distribution's quantile function:
+/// `E[X] = ∫₀¹ Q(u) du ≈ (1/N) Σ Q((i + ½)/N)` with `N` = [`MEAN_GRID`].
+fn truncated_mean(d: &Uncertain) -> f64 {
+    let n = MEAN_GRID as f64;
+    (0..MEAN_GRID)
+        .map(|i| d.quantile((i as f64 + 0.5) / n))
+        .sum::<f64>()
+        / n
+}
+
 impl Uncertain {
     /// Validates every parameter and returns all problems at once (not just the first).
     ///
@@ -834,17 +845,23 @@ impl Uncertain {
                 format!("draws from {} to {}", ends[0], ends[1]),
             )]);
         }
+        let limit = f64::MAX / MEAN_GRID as f64;
         result.mean = if truncated {
-            // Midpoint rule over the quantile function: E[X] = ∫₀¹ Q(u) du.
-            let n = MEAN_GRID as f64;
-            (0..MEAN_GRID)
-                .map(|i| result.quantile((i as f64 + 0.5) / n))
-                .sum::<f64>()
-                / n
+            // The midpoint rule's mean is computed when asked for (validation
+            // would otherwise spend 20,000 inverse CDFs on every truncated input
+            // of every scenario of a set). Its terms lie between the ends, which
+            // are finite, so the sum is finite unless the ends come within a
+            // factor MEAN_GRID of the largest double.
+            if ends.iter().any(|x| x.abs() > limit) {
+                truncated_mean(&result)
+            } else {
+                f64::NAN
+            }
         } else {
             result.kind.mean()
         };
-        if !result.mean.is_finite() {
+        let lazy = truncated && result.mean.is_nan() && ends.iter().all(|x| x.abs() <= limit);
+        if !lazy && !result.mean.is_finite() {
             return Err(vec![DistError::new(
                 "max",
                 "parameters whose mean is finite",
@@ -911,9 +928,14 @@ impl Uncertain {
     /// Untruncated: the analytic mean given on each [`Dist`] variant. Discrete
     /// (truncated or not): `Σ p_i v_i` over the values kept. Truncated continuous:
     /// midpoint rule on `E[X] = ∫₀¹ Q(u) du` with `N = 20 000` points,
-    /// `E[X] ≈ (1/N) Σ_{i=0}^{N−1} Q((i + ½)/N)`, computed once in [`Uncertain::new`].
+    /// `E[X] ≈ (1/N) Σ_{i=0}^{N−1} Q((i + ½)/N)`, computed at each call (it is not
+    /// needed to simulate).
     pub fn mean(&self) -> f64 {
-        self.mean
+        if self.mean.is_nan() {
+            truncated_mean(self)
+        } else {
+            self.mean
+        }
     }
 
     /// The distribution as described by the user.
