@@ -298,3 +298,34 @@ fn report_none_and_charts_none_write_only_the_data_files() {
     let out = t.cmd(&["run", "one.toml", "--summary-only", "--report", "html"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn a_quoted_pattern_runs_the_files_it_matches_in_name_order() {
+    let t = TestDir::new();
+    std::fs::create_dir_all(t.join("parks")).expect("a folder");
+    t.create("parks/b-two.toml", &variant("two", 50, 2));
+    t.create("parks/a-one.toml", &variant("one", 50, 1));
+    t.create("parks/c-three.toml.bak", &variant("three", 50, 3));
+    t.ok(&[
+        "run",
+        "parks/?-*.toml",
+        "--horizon",
+        "3",
+        "--summary-only",
+        "--quiet",
+        "--out",
+        "out",
+    ]);
+    let ids: Vec<String> = rows(&t.read("out/set/summary.csv"))
+        .into_iter()
+        .map(|r| r[0].clone())
+        .fold(Vec::new(), |mut v, id| {
+            if v.last() != Some(&id) {
+                v.push(id);
+            }
+            v
+        });
+    assert_eq!(ids, ["one", "two"]);
+    let out = t.cmd(&["run", "parks/*.json", "--out", "out"]);
+    assert_eq!(bad_input(&out), "error: no file matches parks/*.json\n");
+}

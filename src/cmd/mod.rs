@@ -99,9 +99,34 @@ impl Source for Files {
     }
 }
 
-/// The scenario files a command-line argument names: the file itself, or a
-/// folder's `*.toml` files in name order.
+/// The scenario files a command-line argument names: the file itself, a folder's
+/// `*.toml` files in name order, or, for a pattern whose last part holds `*` or
+/// `?` (quoted, so that the shell left it alone, as in a batch script), the files
+/// it matches in name order.
 fn scenario_files(arg: &std::path::Path) -> Result<Vec<PathBuf>, String> {
+    let pattern = arg
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .filter(|n| n.contains(['*', '?']) && !arg.exists());
+    if let Some(pattern) = pattern {
+        let folder = match arg.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => std::path::Path::new("."),
+        };
+        let entries = std::fs::read_dir(folder)
+            .map_err(|e| format!("cannot read the folder {}: {e}", folder.display()))?;
+        let mut list: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .filter(|e| wildcard(&pattern, &e.file_name().to_string_lossy()))
+            .map(|e| arg.with_file_name(e.file_name()))
+            .filter(|p| p.is_file())
+            .collect();
+        list.sort();
+        if list.is_empty() {
+            return Err(format!("no file matches {}", arg.display()));
+        }
+        return Ok(list);
+    }
     if !arg.is_dir() {
         return Ok(vec![arg.to_owned()]);
     }
@@ -120,6 +145,35 @@ fn scenario_files(arg: &std::path::Path) -> Result<Vec<PathBuf>, String> {
         ));
     }
     Ok(list)
+}
+
+/// Whether `name` matches `pattern`, where `*` stands for any run of characters
+/// and `?` for one.
+fn wildcard(pattern: &str, name: &str) -> bool {
+    let (p, n): (Vec<char>, Vec<char>) = (pattern.chars().collect(), name.chars().collect());
+    // The last `*` seen and the name position it was tried at, to backtrack to.
+    let (mut i, mut j, mut star) = (0, 0, None);
+    while j < n.len() {
+        match p.get(i) {
+            Some('*') => {
+                star = Some((i, j));
+                i += 1;
+            }
+            Some(&c) if c == '?' || c == n[j] => {
+                i += 1;
+                j += 1;
+            }
+            _ => match star {
+                Some((si, sj)) => {
+                    star = Some((si, sj + 1));
+                    i = si + 1;
+                    j = sj + 1;
+                }
+                None => return false,
+            },
+        }
+    }
+    p[i..].iter().all(|&c| c == '*')
 }
 
 /// Loads each file, or each folder's `*.toml` files in name order (or the bundled
@@ -275,6 +329,31 @@ impl Stdout {
                 Ok(())
             }
             result => result.context("cannot write to standard output"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wildcard;
+
+    #[test]
+    fn wildcards_match_as_a_shell_does_in_one_folder() {
+        for (pattern, name, matches) in [
+            ("*.toml", "a.toml", true),
+            ("*.toml", "a.toml.bak", false),
+            ("*.toml", ".toml", true),
+            ("s?.toml", "s1.toml", true),
+            ("s?.toml", "s12.toml", false),
+            ("s*-*.toml", "s1-2.toml", true),
+            ("s*-*.toml", "s12.toml", false),
+            ("*a*b", "xaybab", true),
+            ("*a*b", "xaybac", false),
+            ("**", "", true),
+            ("?", "", false),
+            ("吉*", "吉林.toml", true),
+        ] {
+            assert_eq!(wildcard(pattern, name), matches, "{pattern} {name}");
         }
     }
 }
