@@ -676,6 +676,12 @@ impl RunState {
         Ok(())
     }
 
+    /// The quantile grids of the run (`None` when it has at most [`PILOT_PATHS`]
+    /// paths and needs none), for [`run_range_with`].
+    pub fn grids(&self) -> Option<Vec<Option<Grid>>> {
+        self.stats.grids()
+    }
+
     /// The state as JSON; equal states give equal text.
     ///
     /// # Errors
@@ -958,6 +964,24 @@ pub fn run_range(
     what: Observe<'_>,
     observe: &mut dyn FnMut(Batch<'_>),
 ) -> Result<RunState, EngineError> {
+    run_range_with(scn, cfg, range, None, what, observe)
+}
+
+/// As [`run_range`], with the quantile grids of the run given (`Some`: as
+/// [`RunState::grids`] returns them from another part of the same run), so that
+/// the pilot paths are not simulated again to fix them; the state is the same.
+/// `Some(None)` says the run needs no grids (it has at most [`PILOT_PATHS`] paths).
+///
+/// # Errors
+/// As [`run_range`].
+pub fn run_range_with(
+    scn: &Scenario,
+    cfg: &RunConfig,
+    range: Range<u64>,
+    given: Option<Option<Vec<Option<Grid>>>>,
+    what: Observe<'_>,
+    observe: &mut dyn FnMut(Batch<'_>),
+) -> Result<RunState, EngineError> {
     let aligned = |x: u64| x % BATCH_PATHS == 0 || x == cfg.paths;
     if range.start > range.end
         || range.end > cfg.paths
@@ -979,12 +1003,12 @@ pub fn run_range(
     let plan = layout.plan();
 
     // The pilot fixes the grids; its paths count in the run when the range holds them.
-    let needs_pilot = cfg.paths > PILOT_PATHS;
+    let needs_pilot = cfg.paths > PILOT_PATHS && given.is_none();
     let Pilot {
         records: pilot,
         inputs: pilot_inputs,
         firm_years: pilot_fy,
-    } = if needs_pilot || range.start == 0 {
+    } = if needs_pilot || (range.start == 0 && given.is_none()) {
         pilot_records(scn, cfg, &streams, threads)?
     } else {
         Default::default()
@@ -1000,7 +1024,10 @@ pub fn run_range(
             return Err(bad(i as u64, j, record[j]));
         }
     }
-    let grids = pilot_grids(scn, cfg, &plan, &pilot, threads)?;
+    let grids = match given {
+        Some(grids) => grids,
+        None => pilot_grids(scn, cfg, &plan, &pilot, threads)?,
+    };
     let mut state = RunState {
         layout,
         // The thread count changes nothing in the state.

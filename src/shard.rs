@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::{BATCH_PATHS, Layout, RunConfig, RunState};
+use crate::engine::{BATCH_PATHS, Layout, PILOT_PATHS, RunConfig, RunState};
 use crate::output::RunRecord;
 use crate::scenario::Scenario;
 
@@ -1011,5 +1011,107 @@ mod tests {
             ("SLURM_ARRAY_TASK_COUNT", "4"),
         ];
         assert!(err(&outside).ends_with("the task id is not one of the array's"));
+    }
+}
+
+/// Format tag of a pilot file.
+pub const PILOT_FORMAT: &str = "enclave pilot 1";
+
+/// File name of a scenario's pilot in its partials' folder.
+pub const PILOT_FILE: &str = "pilot.json";
+
+/// A scenario's pilot, computed before its shards (`enclave run --pilot`): the
+/// state of its first [`PILOT_PATHS`] paths, whose records fix the quantile
+/// grids. A shard that finds it takes the grids from it instead of simulating
+/// those paths again, and the shard holding them takes their state, so that a
+/// sharded run simulates each path once.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Pilot {
+    /// [`PILOT_FORMAT`].
+    pub format: String,
+    /// Engine name and version ([`RunRecord::engine_name`]).
+    pub engine: String,
+    /// Scenario id.
+    pub scenario_id: String,
+    /// SHA-256 of the scenario file.
+    pub scenario_sha256: String,
+    /// Seed.
+    pub seed: u64,
+    /// Paths of the whole run.
+    pub paths: u64,
+    /// Years simulated.
+    pub horizon: u32,
+    /// Whether the run computes the regions' coalitions.
+    pub fairness: bool,
+    /// The state of paths `0..PILOT_PATHS`.
+    pub state: RunState,
+}
+
+impl Pilot {
+    /// The pilot of the run `cfg` of `scn`, from the state of its pilot paths.
+    pub fn new(scn: &Scenario, cfg: &RunConfig, state: RunState) -> Pilot {
+        Pilot {
+            format: PILOT_FORMAT.to_owned(),
+            engine: RunRecord::engine_name(),
+            scenario_id: scn.id.clone(),
+            scenario_sha256: scn.sha256.clone(),
+            seed: cfg.seed,
+            paths: cfg.paths,
+            horizon: cfg.horizon,
+            fairness: scn.fairness(),
+            state,
+        }
+    }
+
+    /// Where scenario `scenario_id`'s pilot goes under the output folder `out`.
+    pub fn path_in(out: &Path, scenario_id: &str) -> PathBuf {
+        out.join(format!("{scenario_id}{PARTIAL_DIR_SUFFIX}"))
+            .join(PILOT_FILE)
+    }
+
+    /// Reads a pilot file.
+    ///
+    /// # Errors
+    /// A message if it cannot be read or is not a pilot of this format.
+    pub fn read(path: &Path) -> Result<Pilot, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read it: {e}"))?;
+        let pilot: Pilot = serde_json::from_str(&text)
+            .map_err(|e| format!("not a pilot of `enclave run --pilot`: {e}"))?;
+        if pilot.format != PILOT_FORMAT {
+            return Err(format!(
+                "its format is `{}`, expected `{PILOT_FORMAT}`",
+                pilot.format
+            ));
+        }
+        Ok(pilot)
+    }
+
+    /// Why this pilot is not the run `cfg` of `scn`'s (`None`: it is).
+    pub fn mismatch(&self, scn: &Scenario, cfg: &RunConfig) -> Option<String> {
+        let pilot_range = vec![0..PILOT_PATHS.min(cfg.paths)];
+        if self.engine != RunRecord::engine_name() {
+            Some(format!("engine `{}`", self.engine))
+        } else if self.scenario_sha256 != scn.sha256 {
+            Some(format!(
+                "scenario file with SHA-256 {}",
+                self.scenario_sha256
+            ))
+        } else if self.seed != cfg.seed
+            || self.paths != cfg.paths
+            || self.horizon != cfg.horizon
+            || self.fairness != scn.fairness()
+        {
+            Some(format!(
+                "seed {}, {} paths, horizon {}, fairness {}",
+                self.seed,
+                self.paths,
+                self.horizon,
+                if self.fairness { "on" } else { "off" }
+            ))
+        } else if self.state.ranges != pilot_range || self.state.config.paths != cfg.paths {
+            Some("a state of other paths".to_owned())
+        } else {
+            None
+        }
     }
 }

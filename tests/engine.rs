@@ -101,6 +101,59 @@ fn two_halves_merged_equal_one_run_byte_for_byte() {
     assert!(matches!(again.merge(&a), Err(EngineError::Merge(_))));
 }
 
+/// The pilot's grids, taken from a state of the pilot's paths, spare another part
+/// of the run simulating the pilot again, and change nothing in its state.
+#[test]
+fn given_grids_give_the_state_of_a_run_that_fixed_them_itself() {
+    let scn = Scenario::reference().expect("bundled scenario");
+    let cfg = config(&scn, 2);
+    let pilot = engine::PILOT_PATHS;
+    let head = run_range(&scn, &cfg, 0..pilot);
+    let grids = head.grids();
+    assert!(
+        grids.is_some(),
+        "a run of more paths than the pilot has grids"
+    );
+    let tail_alone = run_range(&scn, &cfg, pilot..PATHS);
+    let tail = engine::run_range_with(
+        &scn,
+        &cfg,
+        pilot..PATHS,
+        Some(grids.clone()),
+        Observe::default(),
+        &mut |_| {},
+    )
+    .expect("run");
+    assert_eq!(
+        tail.to_json().expect("json"),
+        tail_alone.to_json().expect("json")
+    );
+    // A range that starts at 0 simulates its pilot paths with the grids given.
+    let head_given = engine::run_range_with(
+        &scn,
+        &cfg,
+        0..pilot,
+        Some(grids),
+        Observe::default(),
+        &mut |_| {},
+    )
+    .expect("run");
+    assert_eq!(
+        head_given.to_json().expect("json"),
+        head.to_json().expect("json")
+    );
+    let mut merged = head.clone();
+    merged.merge(&tail).expect("merge");
+    let whole = run_range(&scn, &cfg, 0..PATHS);
+    assert!(csv_files(&scn, &merged) == csv_files(&scn, &whole));
+    // A run no larger than the pilot has no grids, and needs none.
+    let small = RunConfig {
+        paths: pilot,
+        ..cfg
+    };
+    assert!(run_range(&scn, &small, 0..BATCH_PATHS).grids().is_none());
+}
+
 #[test]
 fn a_state_survives_serialisation_exactly() {
     let scn = Scenario::reference().expect("bundled scenario");

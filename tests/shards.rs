@@ -544,3 +544,88 @@ fn missing_duplicated_and_mismatched_partials_are_refused_by_name() {
     );
     assert!(!dir.exists("merged"));
 }
+
+/// `run --pilot` computes the pilot once; the shards then take its grids (and the
+/// first shard its state) instead of simulating its paths again, to the same bytes.
+#[test]
+fn shards_after_a_pilot_take_its_grids_and_merge_to_the_single_run() {
+    let dir = TestDir::new();
+    ok(
+        &dir,
+        &with(&["run", REFERENCE_PATH, "--out", "single"], &RUN),
+        &[],
+    );
+    let sizes = ["--paths", "1500", "--horizon", "8"];
+    let out = ok(
+        &dir,
+        &with(
+            &["run", REFERENCE_PATH, "--out", "parts", "--pilot"],
+            &sizes,
+        ),
+        &[],
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout)
+            .split(", ")
+            .next()
+            .unwrap_or(""),
+        "parts/jilin-zhejiang.partial/pilot.json: paths 0..1024 of 1500"
+    );
+    for k in ["1/4", "2/4", "3/4", "4/4"] {
+        let out = ok(
+            &dir,
+            &with(
+                &["run", REFERENCE_PATH, "--out", "parts", "--shard", k],
+                &sizes,
+            ),
+            &[],
+        );
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(stdout.ends_with(", with the pilot's grids\n"), "{stdout}");
+        assert!(
+            out.stderr.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    ok(
+        &dir,
+        &[
+            "merge", "parts", "--out", "merged", "--charts", "none", "--quiet",
+        ],
+        &[],
+    );
+    assert_same_results(&dir, "single", "merged", "jilin-zhejiang");
+
+    // The pilot of another run (another seed) is ignored, with a note, and the
+    // shard fixes the grids itself.
+    ok(
+        &dir,
+        &with(
+            &[
+                "run",
+                REFERENCE_PATH,
+                "--out",
+                "other",
+                "--pilot",
+                "--seed",
+                "9",
+            ],
+            &sizes,
+        ),
+        &[],
+    );
+    let out = ok(
+        &dir,
+        &with(
+            &["run", REFERENCE_PATH, "--out", "other", "--shard", "2/4"],
+            &sizes,
+        ),
+        &[],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with("ignoring other/jilin-zhejiang.partial/pilot.json: it is the pilot of another run (seed 9, 1500 paths, horizon 8, fairness on); this shard simulates the pilot paths itself"),
+        "{stderr}"
+    );
+}

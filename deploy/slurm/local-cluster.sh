@@ -228,13 +228,13 @@ done
 [[ $state == idle ]] || fail_with_logs "node $node is not idle after 60 s (state: ${state:-unknown})"
 say "one node $node ($cpus CPUs), up in $((SECONDS - started_at)) s"
 
-# The array of shards and the dependent merge, as a user would submit them.
+# The pilot, the array of shards and the dependent merge, as a user would submit them.
 cd "$work"
 ids=$(ENCLAVE=$enclave "$here/submit.sh" --tasks "$tasks" --charts none --logs "$work/logs" \
   "$work/parts" "$work/merged" "$scenario" --paths "$paths" --horizon "$horizon") ||
   fail_with_logs "submit.sh failed"
-read -r array merge <<<"$ids"
-say "submitted array $array ($tasks shards of $paths paths, horizon $horizon) and merge $merge (afterok:$array)"
+read -r pilot array merge <<<"$ids"
+say "submitted pilot $pilot, array $array ($tasks shards of $paths paths, horizon $horizon, afterok:$pilot) and merge $merge (afterok:$array)"
 
 submitted=$SECONDS
 while [[ -n $(timeout 5 squeue -h -o %i 2>/dev/null || echo busy) ]]; do
@@ -246,19 +246,20 @@ while [[ -n $(timeout 5 squeue -h -o %i 2>/dev/null || echo busy) ]]; do
 done
 
 # Every task and the merge must have completed with exit code 0.
-states=$(scontrol -o show job "$array" 2>/dev/null; scontrol -o show job "$merge" 2>/dev/null) || true
+states=$(scontrol -o show job "$pilot" 2>/dev/null; scontrol -o show job "$array" 2>/dev/null; scontrol -o show job "$merge" 2>/dev/null) || true
 completed=$(grep -c 'JobState=COMPLETED .*ExitCode=0:0' <<<"$states" || true)
-if ((completed != tasks + 1)); then
-  fail_with_logs "expected $((tasks + 1)) jobs completed with exit code 0, got $completed:
+if ((completed != tasks + 2)); then
+  fail_with_logs "expected $((tasks + 2)) jobs completed with exit code 0, got $completed:
 $(awk '{ printf " "; for (i = 1; i <= NF; i++) if ($i ~ /^(JobId|ArrayTaskId|JobState|ExitCode)=/) printf " %s", $i; print "" }' <<<"$states")"
 fi
-say "$tasks shards and the merge completed in $((SECONDS - submitted)) s"
+say "the pilot, $tasks shards and the merge completed in $((SECONDS - submitted)) s"
 
 # The same run, unsharded, on this machine.
 "$enclave" run "$scenario" --shard none --out "$work/single" --paths "$paths" \
   --horizon "$horizon" --charts none --quiet || fail "the unsharded run failed"
 id=$(basename "$scenario" .toml)
 [[ -d $work/merged/$id ]] || fail_with_logs "the merge wrote no $work/merged/$id"
+[[ -s $work/parts/$id.partial/pilot.json ]] || fail_with_logs "the pilot wrote no $work/parts/$id.partial/pilot.json"
 for f in summary.csv timeseries.csv distribution.csv fairness.csv; do
   [[ -s $work/single/$id/$f ]] || fail "the unsharded run wrote no $f"
   cmp "$work/single/$id/$f" "$work/merged/$id/$f" >&2 || fail "merged $f differs from the unsharded run's"

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Submits an enclave run to Slurm as a job array of shards (shards.sbatch) and a
-# merge job (merge.sbatch) that starts once every task has succeeded
-# (--dependency=afterok). Prints "ARRAY_JOB_ID MERGE_JOB_ID" on stdout.
+# Submits an enclave run to Slurm as a pilot job (pilot.sbatch: each scenario's
+# first 1,024 paths, which fix the quantile grids, computed once), a job array of
+# shards (shards.sbatch) that starts once the pilot has succeeded and takes its
+# grids, and a merge job (merge.sbatch) that starts once every task has succeeded
+# (--dependency=afterok). Prints "PILOT_JOB_ID ARRAY_JOB_ID MERGE_JOB_ID" on stdout.
 #
 #   submit.sh [--tasks N] [--charts none|png|svg|both] [--logs DIR] PARTS OUT [SCENARIO...] [enclave run flags...]
 #
@@ -43,7 +45,12 @@ mkdir -p "$logs" "$parts"
 # Extra sbatch options for both jobs (word-split on purpose), e.g. --time or --cpus-per-task.
 read -r -a extra <<<"${ENCLAVE_SBATCH:-}"
 
+pilot=$(sbatch --parsable "${extra[@]}" \
+  --output="$logs/enclave-pilot-%j.out" \
+  "$here/pilot.sbatch" "$parts" "$@")
+pilot=${pilot%%;*} # --parsable prints "id;cluster" on multi-cluster setups
 array=$(sbatch --parsable "${extra[@]}" --array="1-$tasks" \
+  --dependency="afterok:$pilot" --kill-on-invalid-dep=yes \
   --output="$logs/enclave-shards-%A_%a.out" \
   "$here/shards.sbatch" "$parts" "$@")
 array=${array%%;*} # --parsable prints "id;cluster" on multi-cluster setups
@@ -53,4 +60,4 @@ merge=$(sbatch --parsable "${extra[@]}" --dependency="afterok:$array" --kill-on-
   --output="$logs/enclave-merge-%j.out" \
   "$here/merge.sbatch" "$parts" "$out" --charts "$charts")
 merge=${merge%%;*}
-echo "$array $merge"
+echo "$pilot $array $merge"

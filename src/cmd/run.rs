@@ -72,6 +72,12 @@ pub struct Args {
     /// everything even in a job array.
     #[arg(long, value_name = "K/N|none", value_parser = parse_shard)]
     pub shard: Option<ShardFlag>,
+    /// Compute only each scenario's pilot (its first 1,024 paths, which fix the
+    /// quantile grids) into DIR/<scenario id>.partial/pilot.json; shards run
+    /// after it with the same --out take it instead of simulating those paths
+    /// again (the results are the same either way).
+    #[arg(long, conflicts_with_all = ["shard", "shards", "summary_only", "keep_paths"])]
+    pub pilot: bool,
     /// Compute shard JOB_COMPLETION_INDEX + 1 of N (a Kubernetes Indexed Job with
     /// N completions; or a Slurm job array of N tasks).
     #[arg(long, value_name = "N", conflicts_with = "shard", value_parser = clap::value_parser!(u32).range(1..))]
@@ -315,6 +321,9 @@ pub fn run_source(args: &Args, source: &dyn super::Source) -> anyhow::Result<Exi
             super::note(format_args!("error: {p}"));
         }
         return Ok(ExitCode::from(super::EXIT_BAD_INPUT));
+    }
+    if args.pilot {
+        return super::shard::pilot(args, source, &paths);
     }
     match shard_of(args) {
         Ok(Some((shard, from))) => {

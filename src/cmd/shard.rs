@@ -6,9 +6,10 @@ use std::time::Instant;
 
 use anyhow::Context;
 
-use enclave::engine::{self, EngineError, Observe};
+use enclave::engine::{self, EngineError, Observe, RunConfig, RunState};
 use enclave::output;
-use enclave::shard::{self, Partial, Shard};
+use enclave::scenario::Scenario;
+use enclave::shard::{self, Partial, Pilot, Shard};
 
 use super::run::{Args, Signals, config};
 
@@ -60,7 +61,12 @@ pub fn run(
             records: false,
             stop: Some(&signals.stop),
         };
-        let result = engine::run_range(scn, &cfg, range.clone(), what, &mut |_| {});
+        let pilot = pilot_of(args, scn, &cfg);
+        let reused = pilot.is_some();
+        let result = match pilot {
+            Some(p) => with_pilot(scn, &cfg, range.clone(), p, what),
+            None => engine::run_range(scn, &cfg, range.clone(), what, &mut |_| {}),
+        };
         let elapsed = started.elapsed().as_secs_f64();
         let state = match result {
             Err(EngineError::Interrupted { .. }) => {
@@ -92,15 +98,117 @@ pub fn run(
         output::write_atomic(&path, json.as_bytes())?;
         if !args.quiet {
             out.print(&format!(
-                "{}: paths {}..{} of {} ({shard}), {:.1} s\n",
+                "{}: paths {}..{} of {} ({shard}), {:.1} s{}\n",
                 path.display(),
                 range.start,
                 range.end,
                 cfg.paths,
-                elapsed
+                elapsed,
+                if reused {
+                    ", with the pilot's grids"
+                } else {
+                    ""
+                }
             ))?;
         }
         written.push(path);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The pilot of the run `cfg` of `scn` in the output folder, if `enclave run
+/// --pilot` left one there for this very run; one of another run is ignored
+/// with a note (the shard then fixes the grids itself, to the same result).
+fn pilot_of(args: &Args, scn: &Scenario, cfg: &RunConfig) -> Option<Pilot> {
+    let path = Pilot::path_in(&args.out, &scn.id);
+    if !path.exists() {
+        return None;
+    }
+    let why = match Pilot::read(&path) {
+        Ok(p) => match p.mismatch(scn, cfg) {
+            None => return Some(p),
+            Some(why) => format!("it is the pilot of another run ({why})"),
+        },
+        Err(e) => e,
+    };
+    super::note(format_args!(
+        "ignoring {}: {why}; this shard simulates the pilot paths itself",
+        path.display()
+    ));
+    None
+}
+
+/// The state of paths `range` with the pilot's grids: the pilot's own state for
+/// the pilot paths the range begins with, the rest simulated (the same state as
+/// [`engine::run_range`] gives, without simulating the pilot paths again).
+fn with_pilot(
+    scn: &Scenario,
+    cfg: &RunConfig,
+    range: std::ops::Range<u64>,
+    pilot: Pilot,
+    what: Observe<'_>,
+) -> Result<RunState, EngineError> {
+    let head = engine::PILOT_PATHS.min(cfg.paths);
+    let grids = pilot.state.grids();
+    if range.start == 0 && range.end >= head {
+        let mut state = pilot.state;
+        if range.end > head {
+            let rest =
+                engine::run_range_with(scn, cfg, head..range.end, Some(grids), what, &mut |_| {})?;
+            state.merge(&rest)?;
+        }
+        Ok(state)
+    } else {
+        engine::run_range_with(scn, cfg, range, Some(grids), what, &mut |_| {})
+    }
+}
+
+/// Computes the pilot of every scenario of `set` (`paths[i]` paths each) that
+/// has more paths than the pilot, into `DIR/<id>.partial/pilot.json`, for the
+/// shards run after it (`enclave run --pilot`).
+pub fn pilot(args: &Args, set: &dyn super::Source, paths: &[u64]) -> anyhow::Result<ExitCode> {
+    let signals = Signals::install()?;
+    let mut out = super::Stdout::default();
+    for (i, &n) in paths.iter().enumerate() {
+        if n <= engine::PILOT_PATHS {
+            continue;
+        }
+        let l = super::run::load(args, set, i).map_err(anyhow::Error::msg)?;
+        let scn = &l.scenario;
+        let cfg = config(args, scn);
+        let started = Instant::now();
+        let what = Observe {
+            records: false,
+            stop: Some(&signals.stop),
+        };
+        let state = match engine::run_range(scn, &cfg, 0..engine::PILOT_PATHS, what, &mut |_| {}) {
+            Err(EngineError::Interrupted { .. }) => {
+                let (signal, status) = signals.status();
+                super::note(format_args!(
+                    "interrupted by {signal}: the pilot of {} was not written",
+                    scn.id
+                ));
+                return Ok(ExitCode::from(status));
+            }
+            result => result?,
+        };
+        let path = Pilot::path_in(&args.out, &scn.id);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+        let json = serde_json::to_string(&Pilot::new(scn, &cfg, state))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        output::write_atomic(&path, json.as_bytes())?;
+        if !args.quiet {
+            out.print(&format!(
+                "{}: paths 0..{} of {}, {:.1} s\n",
+                path.display(),
+                engine::PILOT_PATHS,
+                cfg.paths,
+                started.elapsed().as_secs_f64()
+            ))?;
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -142,6 +142,20 @@ pub struct RecordStats {
 }
 
 impl RecordStats {
+    /// The histogram grid of every position (`None` where it has none), as
+    /// [`RecordStats::new`] takes them: statistics made with them merge with these.
+    pub fn grids(&self) -> Option<Vec<Option<Grid>>> {
+        if self.slots.iter().all(|s| s.grid.is_none()) {
+            return None;
+        }
+        Some(
+            self.slot_of
+                .iter()
+                .map(|slot| slot.and_then(|i| self.slots[i].grid.clone()))
+                .collect(),
+        )
+    }
+
     /// Empty statistics for `plan`. `grids` holds one entry per position (only
     /// those of quantile positions are used); it may be `None` when the run has
     /// at most [`EXACT_CAP`] paths in total, as no position then needs a histogram.
