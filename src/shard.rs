@@ -1088,7 +1088,7 @@ impl Pilot {
 
     /// Why this pilot is not the run `cfg` of `scn`'s (`None`: it is).
     pub fn mismatch(&self, scn: &Scenario, cfg: &RunConfig) -> Option<String> {
-        let pilot_range = vec![0..PILOT_PATHS.min(cfg.paths)];
+        let pilot_end = PILOT_PATHS.min(cfg.paths);
         if self.engine != RunRecord::engine_name() {
             Some(format!("engine `{}`", self.engine))
         } else if self.scenario_sha256 != scn.sha256 {
@@ -1108,7 +1108,9 @@ impl Pilot {
                 self.horizon,
                 if self.fairness { "on" } else { "off" }
             ))
-        } else if self.state.ranges != pilot_range || self.state.config.paths != cfg.paths {
+        } else if !matches!(self.state.ranges.as_slice(), [r] if r.start == 0 && r.end == pilot_end)
+            || self.state.config.paths != cfg.paths
+        {
             Some("a state of other paths".to_owned())
         } else {
             None
