@@ -27,6 +27,8 @@ pub(super) struct SectorParams {
     /// σ sqrt(1 − β²): loading of the firm's own innovation.
     pub(super) own_load: f64,
     pub(super) exit_hazard: f64,
+    /// ln(1 − exit_hazard), for [`exit_year`].
+    pub(super) ln_survival: f64,
     pub(super) value_added_ratio: f64,
     pub(super) profit_margin: f64,
     pub(super) fixed_cost_per_mu: f64,
@@ -48,12 +50,14 @@ impl SectorParams {
     pub(super) fn resolve(s: &Sector, d: &[f64], property_rate: f64) -> SectorParams {
         let sigma = s.volatility.get(d);
         let beta = s.macro_beta.get(d);
+        let exit_hazard = s.exit_hazard.get(d);
         SectorParams {
             revenue_per_mu: s.revenue_per_mu.get(d),
             drift: s.growth.get(d) - 0.5 * sigma * sigma,
             macro_load: sigma * beta,
             own_load: sigma * (1.0 - beta * beta).max(0.0).sqrt(),
-            exit_hazard: s.exit_hazard.get(d),
+            exit_hazard,
+            ln_survival: (1.0 - exit_hazard).ln(),
             value_added_ratio: s.value_added_ratio.get(d),
             profit_margin: s.profit_margin.get(d),
             fixed_cost_per_mu: s.fixed_cost_per_mu.get(d),
@@ -277,13 +281,16 @@ impl Market {
 /// Years survived after arrival G ~ Geometric(hazard), P(G = g) = (1 − h)^g h, by
 /// inversion G = ⌊ln(1 − u) / ln(1 − h)⌋; the firm exits at the start of year
 /// t + 1 + G. Never for h = 0 (or beyond `u32`), the year after arrival for h = 1.
-pub(super) fn exit_year(u: f64, hazard: f64, t: u32) -> u32 {
+/// `ln_survival` is ln(1 − hazard), which a sector computes once a path
+/// ([`SectorParams::ln_survival`]).
+#[inline]
+pub(super) fn exit_year(u: f64, hazard: f64, ln_survival: f64, t: u32) -> u32 {
     if hazard <= 0.0 {
         NEVER
     } else if hazard >= 1.0 {
         t + 1
     } else {
-        let g = ((1.0 - u).ln() / (1.0 - hazard).ln()).floor();
+        let g = ((1.0 - u).ln() / ln_survival).floor();
         if g >= (NEVER - t - 2) as f64 {
             NEVER
         } else {
@@ -391,7 +398,12 @@ impl Arrivals<'_> {
         pool.arrival.push(t);
         pool.age0.push(0);
         pool.exit_year
-            .push(exit_year(unit(firm_slot::EXIT), sp.exit_hazard, t));
+            .push(exit_year(
+            unit(firm_slot::EXIT),
+            sp.exit_hazard,
+            sp.ln_survival,
+            t,
+        ));
         pool.sector.push(k as u32);
         pool.holiday_start.push(NEVER);
         let displaced = relocated && unit(firm_slot::DISPLACES) < m.displacement;
@@ -452,7 +464,12 @@ pub(super) fn settle_initial(
             pool.arrival.push(0);
             pool.age0.push(group.age);
             pool.exit_year
-                .push(exit_year(unit(firm_slot::EXIT), sp.exit_hazard, 0));
+                .push(exit_year(
+                unit(firm_slot::EXIT),
+                sp.exit_hazard,
+                sp.ln_survival,
+                0,
+            ));
             pool.sector.push(k as u32);
             pool.holiday_start
                 .push(if group.age > 0 { 0 } else { NEVER });
@@ -530,40 +547,62 @@ pub(super) fn firm_years(
 ) -> YearTotals {
     let p_t = price[t as usize];
     let mut y = YearTotals::default();
-    for i in 0..pool.len() {
-        let sp = &sectors[pool.sector[i] as usize];
-        let age = t - pool.arrival[i] + pool.age0[i];
-        if t > pool.arrival[i] {
-            let eps: f64 = StandardNormal.sample(&mut pool.shocks[i]);
-            pool.log_shock[i] += sp.year_shift + sp.own_load * eps;
+    // Every column cut to the pool's length, so the loop indexes them unchecked.
+    let n = pool.len();
+    let FirmPool {
+        land,
+        base_revenue,
+        log_shock,
+        arrival,
+        age0,
+        sector,
+        holiday_start,
+        displaced,
+        relocated,
+        shocks,
+        losses,
+        loss_total,
+        ..
+    } = pool;
+    let (land, base_revenue, log_shock) = (&land[..n], &base_revenue[..n], &mut log_shock[..n]);
+    let (arrival, age0, sector) = (&arrival[..n], &age0[..n], &sector[..n]);
+    let (holiday_start, displaced, relocated) =
+        (&mut holiday_start[..n], &displaced[..n], &relocated[..n]);
+    let (shocks, losses, loss_total) = (&mut shocks[..n], &mut losses[..n], &mut loss_total[..n]);
+    for i in 0..n {
+        let sp = &sectors[sector[i] as usize];
+        let arrived = arrival[i];
+        let age = t - arrived + age0[i];
+        if t > arrived {
+            let eps: f64 = StandardNormal.sample(&mut shocks[i]);
+            log_shock[i] += sp.year_shift + sp.own_load * eps;
         }
-        let land = pool.land[i];
-        let revenue = pool.base_revenue[i]
-            * revenue_mult
-            * ramp(age, sp.ramp_years)
-            * pool.log_shock[i].exp()
-            * p_t;
-        let property_tax_per_mu = sp.property_tax_per_mu * price[pool.arrival[i] as usize];
+        let x = log_shock[i];
+        // exp(X) once: the home taxes of a displaced firm read the same factor.
+        let shock = x.exp();
+        let land = land[i];
+        let revenue = base_revenue[i] * revenue_mult * ramp(age, sp.ramp_years) * shock * p_t;
+        let property_tax_per_mu = sp.property_tax_per_mu * price[arrived as usize];
         let value_added = sp.value_added_ratio * revenue;
         let vat = sp.vat_rate * value_added;
         let profit = sp.profit_margin * revenue
             - sp.fixed_cost_per_mu * p_t * land
             - tax.deductible(vat, land, property_tax_per_mu);
         let taxable = taxes::carry_losses(
-            &mut pool.losses[i],
-            &mut pool.loss_total[i],
+            &mut losses[i],
+            &mut loss_total[i],
             age,
             sp.loss_carry_years,
             profit,
         );
         let mut cit = 0.0;
         if taxable > 0.0 {
-            if pool.holiday_start[i] == NEVER {
-                pool.holiday_start[i] = t;
+            if holiday_start[i] == NEVER {
+                holiday_start[i] = t;
             }
             // An `[initial]` firm's holiday runs from its arrival: it starts at 0
             // with its years before year 0 added.
-            let since = t - pool.holiday_start[i] + pool.age0[i];
+            let since = t - holiday_start[i] + age0[i];
             let (free, half) = (sp.cit_free_years, sp.cit_half_years);
             cit = taxes::holiday_rate(since, free, half, sp.cit_rate, tax.cit_statutory) * taxable;
         }
@@ -584,14 +623,14 @@ pub(super) fn firm_years(
             } else {
                 1.0
             };
-            let group = &mut y.by_kind[usize::from(pool.relocated[i])];
+            let group = &mut y.by_kind[usize::from(relocated[i])];
             for (g, r) in group.iter_mut().zip(&f.retained_by_kind) {
                 *g += kept * r;
             }
             // A relocated firm's arrival year: its shock is still 0, so its home
             // taxes are those of its last years at home.
-            if pool.relocated[i] && age == 0 {
-                let home = home_taxes(sp, tax, land, pool.base_revenue[i] * p_t, 0.0, p_t);
+            if relocated[i] && age == 0 {
+                let home = home_taxes(sp, tax, land, base_revenue[i] * p_t, 1.0, p_t);
                 for (p, r) in y.pre_move.iter_mut().zip(&home.retained_by_kind) {
                     *p += r;
                 }
@@ -604,16 +643,8 @@ pub(super) fn firm_years(
         y.wages += wage_bill;
         y.revenue += revenue;
         y.occupied += land;
-        if pool.displaced[i] {
-            y.displaced_tax += home_taxes(
-                sp,
-                tax,
-                land,
-                pool.base_revenue[i] * p_t,
-                pool.log_shock[i],
-                p_t,
-            )
-            .retained;
+        if displaced[i] {
+            y.displaced_tax += home_taxes(sp, tax, land, base_revenue[i] * p_t, shock, p_t).retained;
         }
         y.provincial += f.provincial;
     }
@@ -623,11 +654,11 @@ pub(super) fn firm_years(
 /// The taxes a displaced firm would have paid at home in the year (of which the
 /// origin loses the retained local part): it was mature there, so at full scale,
 /// with its own shocks but none of the park's revenue effects, no CIT holiday, no
-/// rebate and no losses to carry (MODEL.md §6). At `log_shock` 0 these are a
+/// rebate and no losses to carry (MODEL.md §6). At `shock` 1 (X = 0) these are a
 /// relocated firm's pre-move taxes, the base of a pre-move cap.
 ///
 /// # Formula
-/// R = land × revenue_per_mu × exp(X); VAT = rate × ratio × R; CIT = rate ×
+/// R = land × revenue_per_mu × shock, shock = exp(X); VAT = rate × ratio × R; CIT = rate ×
 /// max(0, margin × R − fixed cost × land − deductible taxes (surcharges, land
 /// use, property)); retained = local taxes less the provincial take, the origin
 /// taken to have the park's tax system. In current prices `base_revenue`, the fixed
@@ -637,10 +668,10 @@ fn home_taxes(
     tax: &TaxParams,
     land: f64,
     base_revenue: f64,
-    log_shock: f64,
+    shock: f64,
     price: f64,
 ) -> taxes::FirmTaxes {
-    let revenue = base_revenue * log_shock.exp();
+    let revenue = base_revenue * shock;
     let property_tax_per_mu = sp.property_tax_per_mu * price;
     let vat = sp.vat_rate * sp.value_added_ratio * revenue;
     let profit = sp.profit_margin * revenue
@@ -725,12 +756,12 @@ mod tests {
 
     #[test]
     fn exit_year_inverts_the_geometric_law() {
-        assert_eq!(exit_year(0.99, 0.0, 3), NEVER);
-        assert_eq!(exit_year(0.01, 1.0, 3), 4);
+        assert_eq!(exit_year(0.99, 0.0, (1.0 - 0.0).ln(), 3), NEVER);
+        assert_eq!(exit_year(0.01, 1.0, (1.0 - 1.0).ln(), 3), 4);
         // h = ½: G = ⌊ln(1 − u) / ln ½⌋ is 0 for u < ½, 1 for u in [½, ¾), ...
-        assert_eq!(exit_year(0.4, 0.5, 3), 4);
-        assert_eq!(exit_year(0.6, 0.5, 3), 5);
-        assert_eq!(exit_year(0.8, 0.5, 3), 6);
+        assert_eq!(exit_year(0.4, 0.5, (1.0 - 0.5).ln(), 3), 4);
+        assert_eq!(exit_year(0.6, 0.5, (1.0 - 0.5).ln(), 3), 5);
+        assert_eq!(exit_year(0.8, 0.5, (1.0 - 0.5).ln(), 3), 6);
     }
 
     #[test]

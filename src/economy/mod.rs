@@ -316,7 +316,10 @@ pub struct Workspace {
 /// ramp(a) = min(1, (a + 1) / ramp_years); 1 when ramp_years = 0.
 #[inline]
 pub fn ramp(age: u32, ramp_years: u32) -> f64 {
-    if ramp_years == 0 {
+    // (a + 1) / ramp_years ≥ 1 exactly when a + 1 ≥ ramp_years (both are small
+    // integers, exact in a double, and division rounds monotonically), so a mature
+    // firm skips the division and gets the same 1.
+    if age >= ramp_years.saturating_sub(1) {
         1.0
     } else {
         ((age + 1) as f64 / ramp_years as f64).min(1.0)
