@@ -16,7 +16,7 @@
 //! otherwise, v(∅) = 0, and v(N) = Σ_r NPV_r under the alternative evaluated (the
 //! only coalition value that depends on the alternative).
 
-use crate::economy::{Workspace, simulate_path};
+use crate::economy::{FirmLog, Share, Workspace, simulate_path_shared};
 use crate::outcome::{self, OutcomeScratch};
 use crate::sampling::Value;
 use crate::scenario::{Alternative, Bearer, Scenario};
@@ -190,6 +190,23 @@ pub fn values(
     scratch: &mut CoalitionScratch,
     v: &mut [f64],
 ) {
+    values_sharing(coalitions, horizon, streams, p, outside, None, scratch, v);
+}
+
+/// [`values`], the same numbers bit for bit, with `firms` the scenario's own park's
+/// firms on path `p` when given ([`Share::Record`]): every coalition's park takes
+/// them where they are its own instead of simulating them again (docs/model.md §13).
+#[allow(clippy::too_many_arguments)]
+pub fn values_sharing(
+    coalitions: &Coalitions,
+    horizon: u32,
+    streams: &Streams,
+    p: u64,
+    outside: &[f64],
+    firms: Option<&FirmLog>,
+    scratch: &mut CoalitionScratch,
+    v: &mut [f64],
+) {
     let n = coalitions.regions;
     let full = (1usize << n) - 1;
     let h = horizon as usize;
@@ -202,7 +219,8 @@ pub fn values(
         *value = match coalitions.park(s) {
             None => members.map(|r| outside[r]).sum(),
             Some(park) => {
-                simulate_path(park, horizon, streams, p, &mut scratch.economy);
+                let share = firms.map_or(Share::Off, Share::Replay);
+                simulate_path_shared(park, horizon, streams, p, &mut scratch.economy, share);
                 let econ = &scratch.economy.out;
                 outcome::evaluate(
                     econ,

@@ -11,6 +11,7 @@ use rand::Rng;
 use rand::rngs::{ChaCha8Rng, Xoshiro256PlusPlus};
 use rand_distr::{Distribution, StandardNormal};
 
+use super::firm_log::{FirmYear, Prospect, Share, UNLOGGED};
 use super::taxes::{self, LossRing, TaxBase, TaxParams};
 use super::{MAX_LOSS_CARRY, NEVER, ramp};
 use crate::scenario::{FirmLand, InitialFirms, LandOnExit, LandRevenue, Scenario, Sector, TaxKind};
@@ -97,6 +98,9 @@ pub(super) struct FirmPool {
     pub(super) shocks: Vec<Xoshiro256PlusPlus>,
     pub(super) losses: Vec<LossRing>,
     pub(super) loss_total: Vec<f64>,
+    /// Where the firm's firm-years start in the path's [`super::FirmLog`] (its
+    /// arrival year's), or [`UNLOGGED`].
+    pub(super) log_at: Vec<u32>,
 }
 
 impl FirmPool {
@@ -114,6 +118,7 @@ impl FirmPool {
         self.shocks.clear();
         self.losses.clear();
         self.loss_total.clear();
+        self.log_at.clear();
     }
 
     pub(super) fn len(&self) -> usize {
@@ -134,6 +139,7 @@ impl FirmPool {
         self.shocks.swap_remove(i);
         self.losses.swap_remove(i);
         self.loss_total.swap_remove(i);
+        self.log_at.swap_remove(i);
     }
 
     /// Removes the firms that exit at the start of year `t`; returns the land they
@@ -326,6 +332,8 @@ pub(super) struct Arrivals<'a> {
 impl Arrivals<'_> {
     /// Lets `n` prospective firms arrive in year `t`, each reading its own
     /// [`FIRM_WORDS`] words of the `firms` stream in order (turned away or not).
+    /// Under [`Share::Replay`] a prospective firm the log holds takes its draws from
+    /// the log instead; under [`Share::Record`] each goes into the log.
     pub(super) fn arrive(
         &self,
         n: u64,
@@ -333,18 +341,55 @@ impl Arrivals<'_> {
         rng: &mut ChaCha8Rng,
         land: &mut Land,
         pool: &mut FirmPool,
+        share: &mut Share<'_>,
     ) -> LandSales {
         let mut sales = LandSales::default();
+        let known = match *share {
+            Share::Replay(log) => log.prospects_of(t as usize),
+            Share::Record(ref mut log) => {
+                log.year_start.push(log.prospects.len());
+                &[]
+            }
+            Share::Off => &[],
+        };
         if n == 0 {
             return sales;
         }
-        rng.set_word_pos(streams::firm_word_pos(t, 0));
-        for _ in 0..n {
-            let mut words = [0u64; FIRM_WORDS as usize];
-            for w in &mut words {
-                *w = rng.next_u64();
+        // The prospective firm the generator's position is at, if any.
+        let mut next = None;
+        for i in 0..n {
+            let decided;
+            let prospect = match known.get(i as usize) {
+                Some(p) => p,
+                None => {
+                    if next != Some(i) {
+                        let i = u32::try_from(i).unwrap_or(u32::MAX);
+                        rng.set_word_pos(streams::firm_word_pos(t, i));
+                    }
+                    let mut words = [0u64; FIRM_WORDS as usize];
+                    for w in &mut words {
+                        *w = rng.next_u64();
+                    }
+                    next = Some(i + 1);
+                    decided = self.decide(t, &words);
+                    &decided
+                }
+            };
+            let admitted = self.admit(t, prospect, land, pool);
+            if let Share::Record(log) = share {
+                let mut at = UNLOGGED;
+                if admitted.is_some() {
+                    at = log.reserve(t, prospect.exit_year);
+                    if let Some(last) = pool.log_at.last_mut() {
+                        *last = at;
+                    }
+                }
+                log.prospects.push(Prospect {
+                    at,
+                    ..prospect.clone()
+                });
             }
-            match self.admit(t, &words, land, pool) {
+            match admitted {
                 Some(Admitted {
                     sold,
                     freed_at_home,
@@ -363,17 +408,9 @@ impl Arrivals<'_> {
         sales
     }
 
-    /// One prospective firm of year `t` with its words: sector, land, origin, exit
-    /// year and shock generator. Returns the land the park sells it (vacated land it
-    /// takes over is not sold) and the land it freed at home, or `None` when no free
-    /// land fits it.
-    fn admit(
-        &self,
-        t: u32,
-        words: &[u64; FIRM_WORDS as usize],
-        land: &mut Land,
-        pool: &mut FirmPool,
-    ) -> Option<Admitted> {
+    /// What the words of a prospective firm of year `t` decide: sector, land,
+    /// origin, exit year and shock generator.
+    fn decide(&self, t: u32, words: &[u64; FIRM_WORDS as usize]) -> Prospect {
         let unit = |slot: usize| unit_from_u64(words[slot]);
         let total_weight = self.cdf.last().copied().unwrap_or(1.0);
         let u = unit(firm_slot::SECTOR) * total_weight;
@@ -385,37 +422,53 @@ impl Arrivals<'_> {
             FirmLand::Fixed(x) => *x,
             FirmLand::PerFirm(dist) => dist.quantile(unit(firm_slot::LAND)),
         };
+        let sp = &self.sectors[k];
+        let m = &self.market;
+        let relocated = m.origin.is_some() && unit(firm_slot::RELOCATED) < m.relocated_share;
+        Prospect {
+            sector: k as u32,
+            taken,
+            relocated,
+            displaced: relocated && unit(firm_slot::DISPLACES) < m.displacement,
+            exit_year: exit_year(unit(firm_slot::EXIT), sp.exit_hazard, sp.ln_survival, t),
+            shocks: streams::firm_shock_rng(words[firm_slot::SHOCKS]),
+            at: UNLOGGED,
+        }
+    }
+
+    /// A prospective firm of year `t` settles if free land fits it. Returns the land
+    /// the park sells it (vacated land it takes over is not sold) and the land it
+    /// freed at home, or `None` when no free land fits it.
+    fn admit(
+        &self,
+        t: u32,
+        prospect: &Prospect,
+        land: &mut Land,
+        pool: &mut FirmPool,
+    ) -> Option<Admitted> {
+        let taken = prospect.taken;
         if taken > land.free {
             return None;
         }
         let sold = land.take(taken);
-        let sp = &self.sectors[k];
-        let m = &self.market;
-        let relocated = m.origin.is_some() && unit(firm_slot::RELOCATED) < m.relocated_share;
+        let sp = &self.sectors[prospect.sector as usize];
         pool.land.push(taken);
         pool.base_revenue.push(taken * sp.revenue_per_mu);
         pool.log_shock.push(0.0);
         pool.arrival.push(t);
         pool.age0.push(0);
-        pool.exit_year
-            .push(exit_year(
-            unit(firm_slot::EXIT),
-            sp.exit_hazard,
-            sp.ln_survival,
-            t,
-        ));
-        pool.sector.push(k as u32);
+        pool.exit_year.push(prospect.exit_year);
+        pool.sector.push(prospect.sector);
         pool.holiday_start.push(NEVER);
-        let displaced = relocated && unit(firm_slot::DISPLACES) < m.displacement;
-        pool.displaced.push(displaced);
-        pool.relocated.push(relocated);
-        pool.shocks
-            .push(streams::firm_shock_rng(words[firm_slot::SHOCKS]));
+        pool.displaced.push(prospect.displaced);
+        pool.relocated.push(prospect.relocated);
+        pool.shocks.push(prospect.shocks.clone());
         pool.losses.push([0.0; MAX_LOSS_CARRY + 1]);
         pool.loss_total.push(0.0);
+        pool.log_at.push(prospect.at);
         Some(Admitted {
             sold,
-            freed_at_home: if displaced { taken } else { 0.0 },
+            freed_at_home: if prospect.displaced { taken } else { 0.0 },
         })
     }
 }
@@ -463,8 +516,7 @@ pub(super) fn settle_initial(
             pool.log_shock.push(0.0);
             pool.arrival.push(0);
             pool.age0.push(group.age);
-            pool.exit_year
-                .push(exit_year(
+            pool.exit_year.push(exit_year(
                 unit(firm_slot::EXIT),
                 sp.exit_hazard,
                 sp.ln_survival,
@@ -482,6 +534,7 @@ pub(super) fn settle_initial(
                 .push(streams::firm_shock_rng(words[firm_slot::SHOCKS]));
             pool.losses.push([0.0; MAX_LOSS_CARRY + 1]);
             pool.loss_total.push(0.0);
+            pool.log_at.push(UNLOGGED);
         }
     }
     held
@@ -536,6 +589,7 @@ pub(super) struct YearTotals {
 /// The pool by firm group and kind and the pre-move taxes are summed only when
 /// `by_kind` (some alternative restricts its pool; they are 0 otherwise), which
 /// keeps their cost out of the runs that never read them.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn firm_years(
     pool: &mut FirmPool,
     sectors: &[SectorParams],
@@ -544,6 +598,7 @@ pub(super) fn firm_years(
     revenue_mult: f64,
     price: &[f64],
     by_kind: bool,
+    share: &mut Share<'_>,
 ) -> YearTotals {
     let p_t = price[t as usize];
     let mut y = YearTotals::default();
@@ -562,6 +617,7 @@ pub(super) fn firm_years(
         shocks,
         losses,
         loss_total,
+        log_at,
         ..
     } = pool;
     let (land, base_revenue, log_shock) = (&land[..n], &base_revenue[..n], &mut log_shock[..n]);
@@ -569,84 +625,115 @@ pub(super) fn firm_years(
     let (holiday_start, displaced, relocated) =
         (&mut holiday_start[..n], &displaced[..n], &relocated[..n]);
     let (shocks, losses, loss_total) = (&mut shocks[..n], &mut losses[..n], &mut loss_total[..n]);
+    let log_at = &log_at[..n];
+    // Firm-years written to the log, or taken from it (never with `by_kind`,
+    // whose sums the log does not hold).
+    let (mut record, replay) = match share {
+        Share::Record(log) => (Some(&mut log.years[..]), None),
+        Share::Replay(log) if !by_kind => (None, Some(&log.years[..])),
+        _ => (None, None),
+    };
     for i in 0..n {
         let sp = &sectors[sector[i] as usize];
         let arrived = arrival[i];
-        let age = t - arrived + age0[i];
-        if t > arrived {
-            let eps: f64 = StandardNormal.sample(&mut shocks[i]);
-            log_shock[i] += sp.year_shift + sp.own_load * eps;
-        }
-        let x = log_shock[i];
-        // exp(X) once: the home taxes of a displaced firm read the same factor.
-        let shock = x.exp();
         let land = land[i];
-        let revenue = base_revenue[i] * revenue_mult * ramp(age, sp.ramp_years) * shock * p_t;
-        let property_tax_per_mu = sp.property_tax_per_mu * price[arrived as usize];
-        let value_added = sp.value_added_ratio * revenue;
-        let vat = sp.vat_rate * value_added;
-        let profit = sp.profit_margin * revenue
-            - sp.fixed_cost_per_mu * p_t * land
-            - tax.deductible(vat, land, property_tax_per_mu);
-        let taxable = taxes::carry_losses(
-            &mut losses[i],
-            &mut loss_total[i],
-            age,
-            sp.loss_carry_years,
-            profit,
-        );
-        let mut cit = 0.0;
-        if taxable > 0.0 {
-            if holiday_start[i] == NEVER {
-                holiday_start[i] = t;
-            }
-            // An `[initial]` firm's holiday runs from its arrival: it starts at 0
-            // with its years before year 0 added.
-            let since = t - holiday_start[i] + age0[i];
-            let (free, half) = (sp.cit_free_years, sp.cit_half_years);
-            cit = taxes::holiday_rate(since, free, half, sp.cit_rate, tax.cit_statutory) * taxable;
-        }
-        let wage_bill = sp.wage_share * revenue;
-        let f = tax.firm_year(&TaxBase {
-            vat,
-            cit,
-            wage_bill,
-            land,
-            property_tax_per_mu,
-            age,
-        });
-        y.pool += f.retained - f.rebate;
-        if by_kind {
-            // The rebate is a share of the retained taxes: each kind keeps 1 − share.
-            let kept = if age < tax.rebate_years {
-                1.0 - tax.rebate_share
-            } else {
-                1.0
-            };
-            let group = &mut y.by_kind[usize::from(relocated[i])];
-            for (g, r) in group.iter_mut().zip(&f.retained_by_kind) {
-                *g += kept * r;
-            }
-            // A relocated firm's arrival year: its shock is still 0, so its home
-            // taxes are those of its last years at home.
-            if relocated[i] && age == 0 {
-                let home = home_taxes(sp, tax, land, base_revenue[i] * p_t, 1.0, p_t);
-                for (p, r) in y.pre_move.iter_mut().zip(&home.retained_by_kind) {
-                    *p += r;
+        let logged = (log_at[i] != UNLOGGED).then(|| (log_at[i] + (t - arrived)) as usize);
+        let fy = match (replay, logged) {
+            (Some(years), Some(j)) => years[j],
+            _ => {
+                let age = t - arrived + age0[i];
+                if t > arrived {
+                    let eps: f64 = StandardNormal.sample(&mut shocks[i]);
+                    log_shock[i] += sp.year_shift + sp.own_load * eps;
+                }
+                // exp(X) once: the home taxes of a displaced firm read the same factor.
+                let shock = log_shock[i].exp();
+                let revenue =
+                    base_revenue[i] * revenue_mult * ramp(age, sp.ramp_years) * shock * p_t;
+                let property_tax_per_mu = sp.property_tax_per_mu * price[arrived as usize];
+                let value_added = sp.value_added_ratio * revenue;
+                let vat = sp.vat_rate * value_added;
+                let profit = sp.profit_margin * revenue
+                    - sp.fixed_cost_per_mu * p_t * land
+                    - tax.deductible(vat, land, property_tax_per_mu);
+                let taxable = taxes::carry_losses(
+                    &mut losses[i],
+                    &mut loss_total[i],
+                    age,
+                    sp.loss_carry_years,
+                    profit,
+                );
+                let mut cit = 0.0;
+                if taxable > 0.0 {
+                    if holiday_start[i] == NEVER {
+                        holiday_start[i] = t;
+                    }
+                    // An `[initial]` firm's holiday runs from its arrival: it starts
+                    // at 0 with its years before year 0 added.
+                    let since = t - holiday_start[i] + age0[i];
+                    let (free, half) = (sp.cit_free_years, sp.cit_half_years);
+                    cit = taxes::holiday_rate(since, free, half, sp.cit_rate, tax.cit_statutory)
+                        * taxable;
+                }
+                let f = tax.firm_year(&TaxBase {
+                    vat,
+                    cit,
+                    wage_bill: sp.wage_share * revenue,
+                    land,
+                    property_tax_per_mu,
+                    age,
+                });
+                if by_kind {
+                    // The rebate is a share of the retained taxes: each kind keeps
+                    // 1 − share.
+                    let kept = if age < tax.rebate_years {
+                        1.0 - tax.rebate_share
+                    } else {
+                        1.0
+                    };
+                    let group = &mut y.by_kind[usize::from(relocated[i])];
+                    for (g, r) in group.iter_mut().zip(&f.retained_by_kind) {
+                        *g += kept * r;
+                    }
+                    // A relocated firm's arrival year: its shock is still 0, so its
+                    // home taxes are those of its last years at home.
+                    if relocated[i] && age == 0 {
+                        let home = home_taxes(sp, tax, land, base_revenue[i] * p_t, 1.0, p_t);
+                        for (p, r) in y.pre_move.iter_mut().zip(&home.retained_by_kind) {
+                            *p += r;
+                        }
+                    }
+                }
+                FirmYear {
+                    pool: f.retained - f.rebate,
+                    total: f.total,
+                    local: f.local,
+                    rebate: f.rebate,
+                    provincial: f.provincial,
+                    revenue,
+                    displaced_tax: if displaced[i] {
+                        home_taxes(sp, tax, land, base_revenue[i] * p_t, shock, p_t).retained
+                    } else {
+                        0.0
+                    },
                 }
             }
+        };
+        if let (Some(years), Some(j)) = (record.as_deref_mut(), logged) {
+            years[j] = fy;
         }
-        y.total += f.total;
-        y.local += f.local;
-        y.rebates += f.rebate;
-        y.gdp += value_added;
-        y.wages += wage_bill;
-        y.revenue += revenue;
+        y.pool += fy.pool;
+        y.total += fy.total;
+        y.local += fy.local;
+        y.rebates += fy.rebate;
+        y.gdp += sp.value_added_ratio * fy.revenue;
+        y.wages += sp.wage_share * fy.revenue;
+        y.revenue += fy.revenue;
         y.occupied += land;
         if displaced[i] {
-            y.displaced_tax += home_taxes(sp, tax, land, base_revenue[i] * p_t, shock, p_t).retained;
+            y.displaced_tax += fy.displaced_tax;
         }
-        y.provincial += f.provincial;
+        y.provincial += fy.provincial;
     }
     y
 }
@@ -732,6 +819,7 @@ mod tests {
         pool.shocks.push(Xoshiro256PlusPlus::seed_from_u64(0));
         pool.losses.push([0.0; MAX_LOSS_CARRY + 1]);
         pool.loss_total.push(0.0);
+        pool.log_at.push(UNLOGGED);
     }
 
     /// VAT half local, CIT 40% local, nothing else: no IIT, surcharges, land use or
@@ -917,7 +1005,16 @@ mod tests {
         // wages 1.
         let (sp, mut pool) = ramping_firm();
         let tax = plain_tax();
-        let y = firm_years(&mut pool, &[sp], &tax, 1, 1.0, &[1.0, 1.0], false);
+        let y = firm_years(
+            &mut pool,
+            &[sp],
+            &tax,
+            1,
+            1.0,
+            &[1.0, 1.0],
+            false,
+            &mut Share::Off,
+        );
         assert!((y.revenue - 10.0).abs() < 1e-12);
         assert!((y.gdp - 5.0).abs() < 1e-12);
         assert!((y.total - 0.875).abs() < 1e-12);
@@ -943,7 +1040,16 @@ mod tests {
             ..sp
         };
         let tax = plain_tax();
-        let y = firm_years(&mut pool, &[sp], &tax, 1, 1.0, &[1.0, 1.5], false);
+        let y = firm_years(
+            &mut pool,
+            &[sp],
+            &tax,
+            1,
+            1.0,
+            &[1.0, 1.5],
+            false,
+            &mut Share::Off,
+        );
         assert!((y.revenue - 15.0).abs() < 1e-12);
         assert!((y.gdp - 7.5).abs() < 1e-12);
         assert!((y.total - 1.3875).abs() < 1e-12, "{}", y.total);
@@ -1004,7 +1110,16 @@ mod tests {
             },
             iit_schedule: None,
         };
-        let y = firm_years(&mut pool, &[sp], &tax, 3, 1.0, &[1.0; 5], true);
+        let y = firm_years(
+            &mut pool,
+            &[sp],
+            &tax,
+            3,
+            1.0,
+            &[1.0; 5],
+            true,
+            &mut Share::Off,
+        );
         let want = [0.2, 0.145, 0.0, 0.05, 0.0, 0.0];
         for (k, (got, want)) in y.by_kind[1].iter().zip(want).enumerate() {
             assert!((got - want).abs() < 1e-12, "kind {k}: {got} vs {want}");
@@ -1019,7 +1134,16 @@ mod tests {
             assert!((got - want).abs() < 1e-12, "kind {k}: {got} vs {want}");
         }
         // The next year it is no longer an arrival: no pre-move taxes; no rebate.
-        let y = firm_years(&mut pool, &[sp], &tax, 4, 1.0, &[1.0; 5], true);
+        let y = firm_years(
+            &mut pool,
+            &[sp],
+            &tax,
+            4,
+            1.0,
+            &[1.0; 5],
+            true,
+            &mut Share::Off,
+        );
         assert_eq!(y.pre_move, [0.0; TaxKind::COUNT]);
         let parts: f64 = y.by_kind[1].iter().sum();
         assert!((parts - y.pool).abs() < 1e-12, "{parts} vs {}", y.pool);
