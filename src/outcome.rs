@@ -118,8 +118,13 @@ pub fn evaluate(
                 tax[rule.rest_to] += econ.tax_pool[t] - restricted;
             }
         }
-        alt.land
-            .allocate(k, econ.land_pool[t], &ctx, &mut land[..n], &mut g_land[..n]);
+        // A split by shares adds ±0 to each region's +0 when the pool is 0, which
+        // leaves +0: skipped (the land pool is 0 in every year when land sales
+        // go to the company).
+        if !(econ.land_pool[t] == 0.0 && splits_by_shares(&alt.land)) {
+            alt.land
+                .allocate(k, econ.land_pool[t], &ctx, &mut land[..n], &mut g_land[..n]);
+        }
         // Principal repaid and stake income handed over (validation allows them
         // in one of the two cash formulas only).
         let stake = Stake {
@@ -318,6 +323,12 @@ pub fn evaluate(
         &contribution_share[..n],
         &mut metrics[..n * m_len],
     );
+}
+
+/// Whether `formula` splits its pool by fixed or equity shares alone (finite
+/// shares, no guarantee), so that a pool of 0 gives every region ±0.
+fn splits_by_shares(formula: &Formula) -> bool {
+    matches!(formula, Formula::Fixed { .. } | Formula::Equity)
 }
 
 /// Moves what the collector `c` does not pay in year t from the regions it owes to
