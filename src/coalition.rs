@@ -240,6 +240,96 @@ pub fn values_sharing(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::economy::simulate_path;
+
+    /// The coalitions' values of `paths` paths of `scn`, simulated alone and taking
+    /// the park's firms, and the park's own series simulated alone and recording
+    /// them: each pair bit for bit the same.
+    fn check_sharing_changes_nothing(scn: &Scenario, paths: u64) {
+        let h = scn.simulation.horizon.min(12);
+        let n = scn.regions.len();
+        let streams = Streams::new(scn.simulation.seed, &scn.params);
+        let coalitions = Coalitions::new(scn);
+        let (mut alone_ws, mut recording_ws) = (Workspace::default(), Workspace::default());
+        let mut log = FirmLog::default();
+        let (mut alone, mut sharing) = (CoalitionScratch::default(), CoalitionScratch::default());
+        for p in 0..paths {
+            simulate_path(scn, h, &streams, p, &mut alone_ws);
+            simulate_path_shared(
+                scn,
+                h,
+                &streams,
+                p,
+                &mut recording_ws,
+                Share::Record(&mut log),
+            );
+            let (a, b) = (&alone_ws.out, &recording_ws.out);
+            for (x, y) in [
+                (&a.tax_pool, &b.tax_pool),
+                (&a.gdp, &b.gdp),
+                (&a.firms, &b.firms),
+                (&a.displaced, &b.displaced),
+                (&a.dividends, &b.dividends),
+            ] {
+                assert_eq!(bits(x), bits(y), "{} path {p}: the park's series", scn.id);
+            }
+            let outside = &a.outside_option;
+            let (mut v_alone, mut v_sharing) = (vec![0.0; 1 << n], vec![0.0; 1 << n]);
+            values(
+                &coalitions,
+                h,
+                &streams,
+                p,
+                outside,
+                &mut alone,
+                &mut v_alone,
+            );
+            values_sharing(
+                &coalitions,
+                h,
+                &streams,
+                p,
+                outside,
+                Some(&log),
+                &mut sharing,
+                &mut v_sharing,
+            );
+            assert_eq!(bits(&v_alone), bits(&v_sharing), "{} path {p}", scn.id);
+        }
+    }
+
+    fn bits(v: &[f64]) -> Vec<u64> {
+        v.iter().map(|x| x.to_bits()).collect()
+    }
+
+    #[test]
+    fn taking_the_parks_firms_changes_no_coalition_value() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .expect("the scenario library")
+            .map(|e| e.expect("a library entry").path())
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
+        files.sort();
+        assert!(files.len() >= 5, "the library's scenarios");
+        for file in files {
+            let scn = Scenario::load(&file).expect("a library scenario");
+            check_sharing_changes_nothing(&scn, 6);
+        }
+        // A source contribution raising revenue: the source-less coalition's firms
+        // earn less, so it takes none of the park's firm-years.
+        let mut scn = Scenario::reference().expect("bundled scenario");
+        let source = scn.contributions.iter_mut().find(|c| c.region == 0);
+        source.expect("a source contribution").revenue = Value::Fixed(1.2);
+        check_sharing_changes_nothing(&scn, 6);
+        // A source contribution deterring firms: the coalition without it sees more
+        // prospective firms than the park, beyond those recorded.
+        let mut scn = Scenario::reference().expect("bundled scenario");
+        for c in scn.contributions.iter_mut().filter(|c| c.region == 0) {
+            c.attractiveness = Value::Fixed(0.5);
+        }
+        check_sharing_changes_nothing(&scn, 6);
+    }
 
     #[test]
     fn a_coalition_park_moves_the_outsiders_costs_and_equity_to_the_members() {

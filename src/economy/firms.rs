@@ -844,12 +844,13 @@ mod tests {
 
     #[test]
     fn exit_year_inverts_the_geometric_law() {
-        assert_eq!(exit_year(0.99, 0.0, (1.0 - 0.0).ln(), 3), NEVER);
-        assert_eq!(exit_year(0.01, 1.0, (1.0 - 1.0).ln(), 3), 4);
+        let exit = |u: f64, h: f64, t: u32| exit_year(u, h, (1.0 - h).ln(), t);
+        assert_eq!(exit(0.99, 0.0, 3), NEVER);
+        assert_eq!(exit(0.01, 1.0, 3), 4);
         // h = ½: G = ⌊ln(1 − u) / ln ½⌋ is 0 for u < ½, 1 for u in [½, ¾), ...
-        assert_eq!(exit_year(0.4, 0.5, (1.0 - 0.5).ln(), 3), 4);
-        assert_eq!(exit_year(0.6, 0.5, (1.0 - 0.5).ln(), 3), 5);
-        assert_eq!(exit_year(0.8, 0.5, (1.0 - 0.5).ln(), 3), 6);
+        assert_eq!(exit(0.4, 0.5, 3), 4);
+        assert_eq!(exit(0.6, 0.5, 3), 5);
+        assert_eq!(exit(0.8, 0.5, 3), 6);
     }
 
     #[test]
