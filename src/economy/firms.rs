@@ -75,71 +75,83 @@ impl SectorParams {
     }
 }
 
-/// Firms of the path, stored column by column.
-#[derive(Debug, Clone, Default)]
-pub(super) struct FirmPool {
-    pub(super) land: Vec<f64>,
+/// One firm of the path.
+#[derive(Debug, Clone)]
+pub(super) struct Firm {
+    pub(super) land: f64,
     /// land × revenue_per_mu.
-    pub(super) base_revenue: Vec<f64>,
+    pub(super) base_revenue: f64,
     /// X_{i,t}: the log of the firm's revenue shock.
-    pub(super) log_shock: Vec<f64>,
-    pub(super) arrival: Vec<u32>,
+    pub(super) log_shock: f64,
+    pub(super) loss_total: f64,
+    pub(super) arrival: u32,
     /// Years the firm was in the park before year 0 (`[initial]` firms; 0 for the
     /// others): its age in year t is t − arrival + age0.
-    pub(super) age0: Vec<u32>,
-    pub(super) exit_year: Vec<u32>,
-    pub(super) sector: Vec<u32>,
+    pub(super) age0: u32,
+    pub(super) exit_year: u32,
+    pub(super) sector: u32,
     /// Year taxable profit first appeared (start of the CIT holiday).
-    pub(super) holiday_start: Vec<u32>,
-    pub(super) displaced: Vec<bool>,
-    /// Relocated from the origin region (displaced firms are relocated ones).
-    pub(super) relocated: Vec<bool>,
-    /// The firm's own generator of yearly shocks ε_{i,t}.
-    pub(super) shocks: Vec<Xoshiro256PlusPlus>,
-    pub(super) losses: Vec<LossRing>,
-    pub(super) loss_total: Vec<f64>,
+    pub(super) holiday_start: u32,
     /// Where the firm's firm-years start in the path's [`super::FirmLog`] (its
     /// arrival year's), or [`UNLOGGED`].
-    pub(super) log_at: Vec<u32>,
+    pub(super) log_at: u32,
+    pub(super) displaced: bool,
+    /// Relocated from the origin region (displaced firms are relocated ones).
+    pub(super) relocated: bool,
+    /// The firm's own generator of yearly shocks ε_{i,t}.
+    pub(super) shocks: Xoshiro256PlusPlus,
+    pub(super) losses: LossRing,
+}
+
+impl Firm {
+    /// A firm arriving in year `arrival` after `age0` years in the park, with no
+    /// shock, losses or holiday yet.
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        land: f64,
+        base_revenue: f64,
+        arrival: u32,
+        age0: u32,
+        exit_year: u32,
+        sector: u32,
+        relocated: bool,
+        displaced: bool,
+        shocks: Xoshiro256PlusPlus,
+    ) -> Firm {
+        Firm {
+            land,
+            base_revenue,
+            log_shock: 0.0,
+            loss_total: 0.0,
+            arrival,
+            age0,
+            exit_year,
+            sector,
+            holiday_start: NEVER,
+            log_at: UNLOGGED,
+            displaced,
+            relocated,
+            shocks,
+            losses: [0.0; MAX_LOSS_CARRY + 1],
+        }
+    }
+}
+
+/// Firms of the path, one record each: the year's loop reads nearly every field
+/// of a firm, so a firm's fields sit together (one pointer, one bounds check and
+/// one push or removal a firm rather than one per field).
+#[derive(Debug, Clone, Default)]
+pub(super) struct FirmPool {
+    pub(super) firms: Vec<Firm>,
 }
 
 impl FirmPool {
     pub(super) fn clear(&mut self) {
-        self.land.clear();
-        self.base_revenue.clear();
-        self.log_shock.clear();
-        self.arrival.clear();
-        self.age0.clear();
-        self.exit_year.clear();
-        self.sector.clear();
-        self.holiday_start.clear();
-        self.displaced.clear();
-        self.relocated.clear();
-        self.shocks.clear();
-        self.losses.clear();
-        self.loss_total.clear();
-        self.log_at.clear();
+        self.firms.clear();
     }
 
     pub(super) fn len(&self) -> usize {
-        self.land.len()
-    }
-
-    fn swap_remove(&mut self, i: usize) {
-        self.land.swap_remove(i);
-        self.base_revenue.swap_remove(i);
-        self.log_shock.swap_remove(i);
-        self.arrival.swap_remove(i);
-        self.age0.swap_remove(i);
-        self.exit_year.swap_remove(i);
-        self.sector.swap_remove(i);
-        self.holiday_start.swap_remove(i);
-        self.displaced.swap_remove(i);
-        self.relocated.swap_remove(i);
-        self.shocks.swap_remove(i);
-        self.losses.swap_remove(i);
-        self.loss_total.swap_remove(i);
-        self.log_at.swap_remove(i);
+        self.firms.len()
     }
 
     /// Removes the firms that exit at the start of year `t`; returns the land they
@@ -152,13 +164,13 @@ impl FirmPool {
     pub(super) fn remove_exits(&mut self, t: u32, term: u32) -> Freed {
         let mut freed = Freed::default();
         let mut i = 0;
-        while i < self.len() {
-            if self.exit_year[i] <= t {
-                let held = t - self.arrival[i] + self.age0[i];
+        while let Some(f) = self.firms.get(i) {
+            if f.exit_year <= t {
+                let held = t - f.arrival + f.age0;
                 let left = term.saturating_sub(held);
-                freed.mu += self.land[i];
-                freed.residual_mu += self.land[i] * f64::from(left) / f64::from(term.max(1));
-                self.swap_remove(i);
+                freed.mu += f.land;
+                freed.residual_mu += f.land * f64::from(left) / f64::from(term.max(1));
+                self.firms.swap_remove(i);
             } else {
                 i += 1;
             }
@@ -380,8 +392,8 @@ impl Arrivals<'_> {
                 let mut at = UNLOGGED;
                 if admitted.is_some() {
                     at = log.reserve(t, prospect.exit_year);
-                    if let Some(last) = pool.log_at.last_mut() {
-                        *last = at;
+                    if let Some(last) = pool.firms.last_mut() {
+                        last.log_at = at;
                     }
                 }
                 log.prospects.push(Prospect {
@@ -452,20 +464,20 @@ impl Arrivals<'_> {
         }
         let sold = land.take(taken);
         let sp = &self.sectors[prospect.sector as usize];
-        pool.land.push(taken);
-        pool.base_revenue.push(taken * sp.revenue_per_mu);
-        pool.log_shock.push(0.0);
-        pool.arrival.push(t);
-        pool.age0.push(0);
-        pool.exit_year.push(prospect.exit_year);
-        pool.sector.push(prospect.sector);
-        pool.holiday_start.push(NEVER);
-        pool.displaced.push(prospect.displaced);
-        pool.relocated.push(prospect.relocated);
-        pool.shocks.push(prospect.shocks.clone());
-        pool.losses.push([0.0; MAX_LOSS_CARRY + 1]);
-        pool.loss_total.push(0.0);
-        pool.log_at.push(prospect.at);
+        pool.firms.push(Firm {
+            log_at: prospect.at,
+            ..Firm::new(
+                taken,
+                taken * sp.revenue_per_mu,
+                t,
+                0,
+                prospect.exit_year,
+                prospect.sector,
+                prospect.relocated,
+                prospect.displaced,
+                prospect.shocks.clone(),
+            )
+        });
         Some(Admitted {
             sold,
             freed_at_home: if prospect.displaced { taken } else { 0.0 },
@@ -511,30 +523,24 @@ pub(super) fn settle_initial(
                 (None, FirmLand::PerFirm(dist)) => dist.quantile(unit(firm_slot::LAND)),
             };
             held += land;
-            pool.land.push(land);
-            pool.base_revenue.push(land * sp.revenue_per_mu);
-            pool.log_shock.push(0.0);
-            pool.arrival.push(0);
-            pool.age0.push(group.age);
-            pool.exit_year.push(exit_year(
-                unit(firm_slot::EXIT),
-                sp.exit_hazard,
-                sp.ln_survival,
-                0,
-            ));
-            pool.sector.push(k as u32);
-            pool.holiday_start
-                .push(if group.age > 0 { 0 } else { NEVER });
             let displaced = group.relocated
                 && m.origin.is_some()
                 && unit(firm_slot::DISPLACES) < m.displacement;
-            pool.displaced.push(displaced);
-            pool.relocated.push(group.relocated);
-            pool.shocks
-                .push(streams::firm_shock_rng(words[firm_slot::SHOCKS]));
-            pool.losses.push([0.0; MAX_LOSS_CARRY + 1]);
-            pool.loss_total.push(0.0);
-            pool.log_at.push(UNLOGGED);
+            let exit = exit_year(unit(firm_slot::EXIT), sp.exit_hazard, sp.ln_survival, 0);
+            pool.firms.push(Firm {
+                holiday_start: if group.age > 0 { 0 } else { NEVER },
+                ..Firm::new(
+                    land,
+                    land * sp.revenue_per_mu,
+                    0,
+                    group.age,
+                    exit,
+                    k as u32,
+                    group.relocated,
+                    displaced,
+                    streams::firm_shock_rng(words[firm_slot::SHOCKS]),
+                )
+            });
         }
     }
     held
@@ -602,30 +608,6 @@ pub(super) fn firm_years(
 ) -> YearTotals {
     let p_t = price[t as usize];
     let mut y = YearTotals::default();
-    // Every column cut to the pool's length, so the loop indexes them unchecked.
-    let n = pool.len();
-    let FirmPool {
-        land,
-        base_revenue,
-        log_shock,
-        arrival,
-        age0,
-        sector,
-        holiday_start,
-        displaced,
-        relocated,
-        shocks,
-        losses,
-        loss_total,
-        log_at,
-        ..
-    } = pool;
-    let (land, base_revenue, log_shock) = (&land[..n], &base_revenue[..n], &mut log_shock[..n]);
-    let (arrival, age0, sector) = (&arrival[..n], &age0[..n], &sector[..n]);
-    let (holiday_start, displaced, relocated) =
-        (&mut holiday_start[..n], &displaced[..n], &relocated[..n]);
-    let (shocks, losses, loss_total) = (&mut shocks[..n], &mut losses[..n], &mut loss_total[..n]);
-    let log_at = &log_at[..n];
     // Firm-years written to the log, or taken from it (never with `by_kind`,
     // whose sums the log does not hold).
     let (mut record, replay) = match share {
@@ -633,23 +615,23 @@ pub(super) fn firm_years(
         Share::Replay(log) if !by_kind => (None, Some(&log.years[..])),
         _ => (None, None),
     };
-    for i in 0..n {
-        let sp = &sectors[sector[i] as usize];
-        let arrived = arrival[i];
-        let land = land[i];
-        let logged = (log_at[i] != UNLOGGED).then(|| (log_at[i] + (t - arrived)) as usize);
+    for firm in &mut pool.firms {
+        let sp = &sectors[firm.sector as usize];
+        let arrived = firm.arrival;
+        let land = firm.land;
+        let logged = (firm.log_at != UNLOGGED).then(|| (firm.log_at + (t - arrived)) as usize);
         let fy = match (replay, logged) {
             (Some(years), Some(j)) => years[j],
             _ => {
-                let age = t - arrived + age0[i];
+                let age = t - arrived + firm.age0;
                 if t > arrived {
-                    let eps: f64 = StandardNormal.sample(&mut shocks[i]);
-                    log_shock[i] += sp.year_shift + sp.own_load * eps;
+                    let eps: f64 = StandardNormal.sample(&mut firm.shocks);
+                    firm.log_shock += sp.year_shift + sp.own_load * eps;
                 }
                 // exp(X) once: the home taxes of a displaced firm read the same factor.
-                let shock = log_shock[i].exp();
+                let shock = firm.log_shock.exp();
                 let revenue =
-                    base_revenue[i] * revenue_mult * ramp(age, sp.ramp_years) * shock * p_t;
+                    firm.base_revenue * revenue_mult * ramp(age, sp.ramp_years) * shock * p_t;
                 let property_tax_per_mu = sp.property_tax_per_mu * price[arrived as usize];
                 let value_added = sp.value_added_ratio * revenue;
                 let vat = sp.vat_rate * value_added;
@@ -657,20 +639,20 @@ pub(super) fn firm_years(
                     - sp.fixed_cost_per_mu * p_t * land
                     - tax.deductible(vat, land, property_tax_per_mu);
                 let taxable = taxes::carry_losses(
-                    &mut losses[i],
-                    &mut loss_total[i],
+                    &mut firm.losses,
+                    &mut firm.loss_total,
                     age,
                     sp.loss_carry_years,
                     profit,
                 );
                 let mut cit = 0.0;
                 if taxable > 0.0 {
-                    if holiday_start[i] == NEVER {
-                        holiday_start[i] = t;
+                    if firm.holiday_start == NEVER {
+                        firm.holiday_start = t;
                     }
                     // An `[initial]` firm's holiday runs from its arrival: it starts
                     // at 0 with its years before year 0 added.
-                    let since = t - holiday_start[i] + age0[i];
+                    let since = t - firm.holiday_start + firm.age0;
                     let (free, half) = (sp.cit_free_years, sp.cit_half_years);
                     cit = taxes::holiday_rate(since, free, half, sp.cit_rate, tax.cit_statutory)
                         * taxable;
@@ -691,14 +673,14 @@ pub(super) fn firm_years(
                     } else {
                         1.0
                     };
-                    let group = &mut y.by_kind[usize::from(relocated[i])];
+                    let group = &mut y.by_kind[usize::from(firm.relocated)];
                     for (g, r) in group.iter_mut().zip(&f.retained_by_kind) {
                         *g += kept * r;
                     }
                     // A relocated firm's arrival year: its shock is still 0, so its
                     // home taxes are those of its last years at home.
-                    if relocated[i] && age == 0 {
-                        let home = home_taxes(sp, tax, land, base_revenue[i] * p_t, 1.0, p_t);
+                    if firm.relocated && age == 0 {
+                        let home = home_taxes(sp, tax, land, firm.base_revenue * p_t, 1.0, p_t);
                         for (p, r) in y.pre_move.iter_mut().zip(&home.retained_by_kind) {
                             *p += r;
                         }
@@ -711,8 +693,8 @@ pub(super) fn firm_years(
                     rebate: f.rebate,
                     provincial: f.provincial,
                     revenue,
-                    displaced_tax: if displaced[i] {
-                        home_taxes(sp, tax, land, base_revenue[i] * p_t, shock, p_t).retained
+                    displaced_tax: if firm.displaced {
+                        home_taxes(sp, tax, land, firm.base_revenue * p_t, shock, p_t).retained
                     } else {
                         0.0
                     },
@@ -730,7 +712,7 @@ pub(super) fn firm_years(
         y.wages += sp.wage_share * fy.revenue;
         y.revenue += fy.revenue;
         y.occupied += land;
-        if displaced[i] {
+        if firm.displaced {
             y.displaced_tax += fy.displaced_tax;
         }
         y.provincial += fy.provincial;
@@ -806,20 +788,17 @@ mod tests {
     }
 
     fn push_firm(pool: &mut FirmPool, f: Hand) {
-        pool.land.push(f.land);
-        pool.base_revenue.push(f.base_revenue);
-        pool.log_shock.push(0.0);
-        pool.arrival.push(f.arrival);
-        pool.age0.push(0);
-        pool.exit_year.push(f.exit_year);
-        pool.sector.push(0);
-        pool.holiday_start.push(NEVER);
-        pool.displaced.push(f.displaced);
-        pool.relocated.push(f.relocated);
-        pool.shocks.push(Xoshiro256PlusPlus::seed_from_u64(0));
-        pool.losses.push([0.0; MAX_LOSS_CARRY + 1]);
-        pool.loss_total.push(0.0);
-        pool.log_at.push(UNLOGGED);
+        pool.firms.push(Firm::new(
+            f.land,
+            f.base_revenue,
+            f.arrival,
+            0,
+            f.exit_year,
+            0,
+            f.relocated,
+            f.displaced,
+            Xoshiro256PlusPlus::seed_from_u64(0),
+        ));
     }
 
     /// VAT half local, CIT 40% local, nothing else: no IIT, surcharges, land use or
@@ -899,7 +878,7 @@ mod tests {
                 residual_mu: 1.0 * 0.7 + 4.0 * 0.7
             }
         );
-        assert_eq!(pool.land, [2.0]);
+        assert_eq!(pool.firms.iter().map(|f| f.land).collect::<Vec<_>>(), [2.0]);
         // A right held past its term has no residual value.
         assert_eq!(
             pool.remove_exits(5, 4),
@@ -1024,7 +1003,7 @@ mod tests {
         // 0.875, local 0.5 + 0.35 = 0.85 (not the ramping park firm's 0.4).
         assert!((y.displaced_tax - 0.85).abs() < 1e-12);
         assert_eq!((y.wages, y.occupied), (1.0, 10.0));
-        assert_eq!(pool.holiday_start, [1]);
+        assert_eq!(pool.firms[0].holiday_start, 1);
     }
 
     #[test]
