@@ -860,16 +860,12 @@ mod tests {
         let streams = Streams::new(scn.simulation.seed, &scn.params);
         let mut ws = Workspace::default();
         simulate_path(scn, horizon, &streams, p, &mut ws);
-        let f = &ws.firms;
-        (0..f.len())
-            .map(|i| {
-                let key = (f.arrival[i], f.land[i].to_bits());
-                let draws = (
-                    f.sector[i],
-                    f.exit_year[i],
-                    f.log_shock[i].to_bits(),
-                    f.displaced[i],
-                );
+        ws.firms
+            .firms
+            .iter()
+            .map(|f| {
+                let key = (f.arrival, f.land.to_bits());
+                let draws = (f.sector, f.exit_year, f.log_shock.to_bits(), f.displaced);
                 (key, draws)
             })
             .collect()
@@ -1103,16 +1099,9 @@ mod tests {
             let streams = Streams::new(scn.simulation.seed, &scn.params);
             let mut ws = Workspace::default();
             simulate_path(scn, horizon, &streams, p, &mut ws);
-            let f = &ws.firms;
-            let mut v: Vec<(u64, u32, u64)> = (0..f.len())
-                .filter(|&i| f.age0[i] == 3)
-                .map(|i| {
-                    (
-                        f.land[i].to_bits(),
-                        f.exit_year[i],
-                        f.log_shock[i].to_bits(),
-                    )
-                })
+            let mut v: Vec<(u64, u32, u64)> = (ws.firms.firms.iter())
+                .filter(|f| f.age0 == 3)
+                .map(|f| (f.land.to_bits(), f.exit_year, f.log_shock.to_bits()))
                 .collect();
             v.sort_unstable();
             v
