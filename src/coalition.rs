@@ -20,7 +20,6 @@ use crate::economy::{FirmLog, Share, Workspace, simulate_path_shared};
 use crate::outcome::{self, OutcomeScratch};
 use crate::sampling::Value;
 use crate::scenario::{Alternative, Bearer, Scenario};
-use crate::schema::{RegionMetric, RegionSeries};
 use crate::sharing::Formula;
 use crate::streams::Streams;
 
@@ -173,8 +172,8 @@ pub fn park(scn: &Scenario, s: usize) -> Scenario {
 pub struct CoalitionScratch {
     economy: Workspace,
     outcome: OutcomeScratch,
-    metrics: Vec<f64>,
-    series: Vec<f64>,
+    /// The members' NPVs in a coalition's park.
+    npv: Vec<f64>,
 }
 
 /// Writes v(S) of every coalition but the grand one into `v` (2^n entries; `v[0]
@@ -209,10 +208,7 @@ pub fn values_sharing(
 ) {
     let n = coalitions.regions;
     let full = (1usize << n) - 1;
-    let h = horizon as usize;
-    let m_len = RegionMetric::COUNT;
-    scratch.metrics.resize(n * m_len, 0.0);
-    scratch.series.resize(n * RegionSeries::COUNT * h, 0.0);
+    scratch.npv.resize(n, 0.0);
     v[0] = 0.0;
     for (s, value) in v.iter_mut().enumerate().take(full).skip(1) {
         let members = (0..n).filter(|r| s & (1 << r) != 0);
@@ -222,16 +218,9 @@ pub fn values_sharing(
                 let share = firms.map_or(Share::Off, Share::Replay);
                 simulate_path_shared(park, horizon, streams, p, &mut scratch.economy, share);
                 let econ = &scratch.economy.out;
-                outcome::evaluate(
-                    econ,
-                    &park.alternatives[0],
-                    &mut scratch.outcome,
-                    &mut scratch.metrics,
-                    &mut scratch.series,
-                );
-                members
-                    .map(|r| scratch.metrics[r * m_len + RegionMetric::Npv.index()])
-                    .sum()
+                let alt = &park.alternatives[0];
+                outcome::npv(econ, alt, &mut scratch.outcome, &mut scratch.npv);
+                members.map(|r| scratch.npv[r]).sum()
             }
         };
     }

@@ -58,6 +58,157 @@ pub fn evaluate(
 ) {
     let n = econ.regions;
     let h = econ.horizon;
+    let Allocated {
+        cumulative,
+        invested_to_date,
+        cap,
+        continued,
+    } = allocate_years(econ, alt, scratch, true);
+
+    // The last year's C_r as shares (the last year's equity shares if nothing was
+    // contributed, as the contribution formula falls back to).
+    let mut contribution_share = [0.0; MAX_REGIONS];
+    Formula::Contribution.allocate(
+        u32::try_from(h).unwrap_or(u32::MAX),
+        1.0,
+        &ShareContext {
+            equity: econ.equity_at(h.saturating_sub(1)),
+            cumulative_contributions: &cumulative[..n],
+            invested_capital: &invested_to_date[..n],
+        },
+        &mut contribution_share[..n],
+        &mut [0.0; MAX_REGIONS][..n],
+    );
+
+    let m_len = RegionMetric::COUNT;
+    let s_len = RegionSeries::COUNT;
+    let mut benefit = [0.0; MAX_REGIONS];
+    for r in 0..n {
+        let rr = r * h..(r + 1) * h;
+        discount_factors(econ.discount_rate[r], &mut scratch.discount);
+        let pv = |v: &[f64]| -> f64 {
+            v[rr.clone()]
+                .iter()
+                .zip(&scratch.discount)
+                .map(|(x, d)| x * d)
+                .sum()
+        };
+        let pv_tax = pv(&scratch.tax);
+        let pv_land = pv(&scratch.land);
+        let pv_guarantee = pv(&scratch.guarantee);
+        let pv_dividends = pv(&econ.dividends);
+        let pv_terminal = pv(&econ.terminal);
+        let pv_provincial = pv(&econ.provincial);
+        let pv_cash = pv(&econ.cash_contributions);
+        let pv_calls = pv(&econ.capital_calls);
+        let pv_costs = pv(&econ.costs_borne);
+        let pv_displaced = pv(&econ.displaced);
+        let pv_opportunity = pv(&econ.opportunity_costs);
+        let pv_in_kind = pv(&econ.in_kind);
+        let pv_withheld = pv(&scratch.withheld);
+        // The continuation falls at the end of the last year, like the terminal value.
+        let pv_continuation = continued[r] * scratch.discount.last().copied().unwrap_or(1.0);
+        // MODEL.md §8: what the region gets from the park (GDP credit is not cash).
+        benefit[r] = pv_tax
+            + pv_land
+            + pv_guarantee
+            + pv_withheld
+            + pv_provincial
+            + pv_dividends
+            + pv_terminal
+            + pv_continuation;
+
+        let mut cum = 0.0;
+        let base = r * s_len * h;
+        for t in 0..h {
+            let i = r * h + t;
+            let cf = cash_flow(econ, scratch, r, t, continued[r]);
+            scratch.cash_flow[t] = cf;
+            cum += cf;
+            series[base + RegionSeries::CashFlow.index() * h + t] = cf;
+            series[base + RegionSeries::CumulativeCashFlow.index() * h + t] = cum;
+            series[base + RegionSeries::TaxAllocation.index() * h + t] = scratch.tax[i];
+        }
+        let npv: f64 = scratch
+            .cash_flow
+            .iter()
+            .zip(&scratch.discount)
+            .map(|(x, d)| x * d)
+            .sum();
+        let irr = finance::irr(&scratch.cash_flow).unwrap_or(f64::NAN);
+        let payback =
+            finance::payback_index(&scratch.cash_flow).map_or(f64::NAN, |i| (i + 1) as f64);
+        let gdp_credit: f64 = scratch.gdp[rr.clone()].iter().sum();
+        let out = &mut metrics[r * m_len..(r + 1) * m_len];
+        use RegionMetric as M;
+        for (m, value) in [
+            (M::Npv, npv),
+            (M::NpvNegative, f64::from(u8::from(npv < 0.0))),
+            (
+                M::Participates,
+                f64::from(u8::from(npv >= econ.outside_option[r])),
+            ),
+            (M::Surplus, npv - econ.outside_option[r]),
+            // The regions' game needs every coalition's park: the engine fills
+            // these in (crate::engine::run_path).
+            (M::Shapley, f64::NAN),
+            (M::ShapleyGap, f64::NAN),
+            (M::PvTax, pv_tax),
+            (M::PvLand, pv_land),
+            (M::PvGuarantee, pv_guarantee),
+            (M::PvDividends, pv_dividends),
+            (M::PvTerminal, pv_terminal),
+            (M::PvProvincial, pv_provincial),
+            (M::PvCashContributions, pv_cash),
+            (M::PvCapitalCalls, pv_calls),
+            (M::PvCosts, pv_costs),
+            (M::PvDisplaced, pv_displaced),
+            (M::PvOpportunityCosts, pv_opportunity),
+            (M::Irr, irr),
+            (M::PaybackYears, payback),
+            (M::GdpCredit, gdp_credit),
+            (M::PvContinuation, pv_continuation),
+            (M::PvInKind, pv_in_kind),
+            (M::ContributionShare, contribution_share[r]),
+            (M::PvWithheld, pv_withheld),
+            (
+                M::CapReached,
+                f64::from(u8::from(cap.first_bound(r).is_some())),
+            ),
+            (
+                M::CapReachedYear,
+                cap.first_bound(r).map_or(f64::NAN, f64::from),
+            ),
+        ] {
+            out[m.index()] = value;
+        }
+    }
+    benefit_shares(
+        &benefit[..n],
+        &contribution_share[..n],
+        &mut metrics[..n * m_len],
+    );
+}
+
+/// A path's pools allocated under an alternative, year by year, into the scratch
+/// buffers (`tax`, `land`, `guarantee`, `withheld`, and `gdp` when asked), with the
+/// running totals at the horizon and each region's continuation value.
+struct Allocated {
+    cumulative: [f64; MAX_REGIONS],
+    invested_to_date: [f64; MAX_REGIONS],
+    cap: CapState,
+    continued: [f64; MAX_REGIONS],
+}
+
+/// Allocates the path's pools under `alt` (the GDP credit too when `with_gdp`).
+fn allocate_years(
+    econ: &EconomyPath,
+    alt: &Alternative,
+    scratch: &mut OutcomeScratch,
+    with_gdp: bool,
+) -> Allocated {
+    let n = econ.regions;
+    let h = econ.horizon;
     for v in [
         &mut scratch.tax,
         &mut scratch.land,
@@ -136,8 +287,10 @@ pub fn evaluate(
         alt.tax.contract_flows(k, &stake, &mut contract[..n]);
         alt.land.contract_flows(k, &stake, &mut contract[..n]);
         // GDP credit is statistics, not cash: a guarantee on it moves credit only.
-        alt.gdp
-            .allocate(k, econ.gdp[t], &ctx, &mut gdp[..n], &mut g_gdp[..n]);
+        if with_gdp {
+            alt.gdp
+                .allocate(k, econ.gdp[t], &ctx, &mut gdp[..n], &mut g_gdp[..n]);
+        }
         for r in 0..n {
             let i = r * h + t;
             scratch.tax[i] = tax[r] - g_tax[r];
@@ -183,146 +336,67 @@ pub fn evaluate(
         );
     }
 
-    // The last year's C_r as shares (the last year's equity shares if nothing was
-    // contributed, as the contribution formula falls back to).
-    let mut contribution_share = [0.0; MAX_REGIONS];
-    Formula::Contribution.allocate(
-        u32::try_from(h).unwrap_or(u32::MAX),
-        1.0,
-        &ShareContext {
-            equity: econ.equity_at(h.saturating_sub(1)),
-            cumulative_contributions: &cumulative[..n],
-            invested_capital: &invested_to_date[..n],
-        },
-        &mut contribution_share[..n],
-        &mut [0.0; MAX_REGIONS][..n],
-    );
+    Allocated {
+        cumulative,
+        invested_to_date,
+        cap,
+        continued,
+    }
+}
 
-    let m_len = RegionMetric::COUNT;
-    let s_len = RegionSeries::COUNT;
-    let mut benefit = [0.0; MAX_REGIONS];
-    for r in 0..n {
-        let rr = r * h..(r + 1) * h;
-        let delta = econ.discount_rate[r];
-        let mut df = 1.0;
-        for t in 0..h {
-            df /= 1.0 + delta;
-            scratch.discount[t] = df;
-        }
-        let pv = |v: &[f64]| -> f64 {
-            v[rr.clone()]
-                .iter()
-                .zip(&scratch.discount)
-                .map(|(x, d)| x * d)
-                .sum()
-        };
-        let pv_tax = pv(&scratch.tax);
-        let pv_land = pv(&scratch.land);
-        let pv_guarantee = pv(&scratch.guarantee);
-        let pv_dividends = pv(&econ.dividends);
-        let pv_terminal = pv(&econ.terminal);
-        let pv_provincial = pv(&econ.provincial);
-        let pv_cash = pv(&econ.cash_contributions);
-        let pv_calls = pv(&econ.capital_calls);
-        let pv_costs = pv(&econ.costs_borne);
-        let pv_displaced = pv(&econ.displaced);
-        let pv_opportunity = pv(&econ.opportunity_costs);
-        let pv_in_kind = pv(&econ.in_kind);
-        let pv_withheld = pv(&scratch.withheld);
-        // The continuation falls at the end of the last year, like the terminal value.
-        let pv_continuation = continued[r] * scratch.discount.last().copied().unwrap_or(1.0);
-        // MODEL.md §8: what the region gets from the park (GDP credit is not cash).
-        benefit[r] = pv_tax
-            + pv_land
-            + pv_guarantee
-            + pv_withheld
-            + pv_provincial
-            + pv_dividends
-            + pv_terminal
-            + pv_continuation;
+/// Region r's cash flow in year t (`continued` is its continuation value, paid at
+/// the end of the last year).
+#[inline]
+fn cash_flow(
+    econ: &EconomyPath,
+    scratch: &OutcomeScratch,
+    r: usize,
+    t: usize,
+    continued: f64,
+) -> f64 {
+    let h = econ.horizon;
+    let i = r * h + t;
+    scratch.tax[i]
+        + scratch.land[i]
+        + scratch.guarantee[i]
+        + econ.dividends[i]
+        + econ.terminal[i]
+        + econ.provincial[i]
+        + scratch.withheld[i]
+        - econ.cash_contributions[i]
+        - econ.capital_calls[i]
+        - econ.costs_borne[i]
+        - econ.displaced[i]
+        - econ.opportunity_costs[i]
+        + if t + 1 == h { continued } else { 0.0 }
+}
 
-        let mut cum = 0.0;
-        let base = r * s_len * h;
+/// Discount factors 1 / (1 + δ)^(t + 1) of years t = 0 … H − 1 into `out`.
+fn discount_factors(delta: f64, out: &mut [f64]) {
+    let mut df = 1.0;
+    for d in out {
+        df /= 1.0 + delta;
+        *d = df;
+    }
+}
+
+/// Each region's NPV under `alt` into `npv` (len n): the [`RegionMetric::Npv`] that
+/// [`evaluate`] writes, bit for bit, without the other metrics and series.
+pub fn npv(econ: &EconomyPath, alt: &Alternative, scratch: &mut OutcomeScratch, npv: &mut [f64]) {
+    let h = econ.horizon;
+    let a = allocate_years(econ, alt, scratch, false);
+    for (r, out) in npv.iter_mut().enumerate().take(econ.regions) {
+        discount_factors(econ.discount_rate[r], &mut scratch.discount);
         for t in 0..h {
-            let i = r * h + t;
-            let cf = scratch.tax[i]
-                + scratch.land[i]
-                + scratch.guarantee[i]
-                + econ.dividends[i]
-                + econ.terminal[i]
-                + econ.provincial[i]
-                + scratch.withheld[i]
-                - econ.cash_contributions[i]
-                - econ.capital_calls[i]
-                - econ.costs_borne[i]
-                - econ.displaced[i]
-                - econ.opportunity_costs[i]
-                + if t + 1 == h { continued[r] } else { 0.0 };
-            scratch.cash_flow[t] = cf;
-            cum += cf;
-            series[base + RegionSeries::CashFlow.index() * h + t] = cf;
-            series[base + RegionSeries::CumulativeCashFlow.index() * h + t] = cum;
-            series[base + RegionSeries::TaxAllocation.index() * h + t] = scratch.tax[i];
+            scratch.cash_flow[t] = cash_flow(econ, scratch, r, t, a.continued[r]);
         }
-        let npv: f64 = scratch
+        *out = scratch
             .cash_flow
             .iter()
             .zip(&scratch.discount)
             .map(|(x, d)| x * d)
             .sum();
-        let irr = finance::irr(&scratch.cash_flow).unwrap_or(f64::NAN);
-        let payback =
-            finance::payback_index(&scratch.cash_flow).map_or(f64::NAN, |i| (i + 1) as f64);
-        let gdp_credit: f64 = scratch.gdp[rr.clone()].iter().sum();
-        let out = &mut metrics[r * m_len..(r + 1) * m_len];
-        use RegionMetric as M;
-        for (m, value) in [
-            (M::Npv, npv),
-            (M::NpvNegative, f64::from(u8::from(npv < 0.0))),
-            (
-                M::Participates,
-                f64::from(u8::from(npv >= econ.outside_option[r])),
-            ),
-            (M::Surplus, npv - econ.outside_option[r]),
-            // The regions' game needs every coalition's park: the engine fills
-            // these in (crate::engine::run_path).
-            (M::Shapley, f64::NAN),
-            (M::ShapleyGap, f64::NAN),
-            (M::PvTax, pv_tax),
-            (M::PvLand, pv_land),
-            (M::PvGuarantee, pv_guarantee),
-            (M::PvDividends, pv_dividends),
-            (M::PvTerminal, pv_terminal),
-            (M::PvProvincial, pv_provincial),
-            (M::PvCashContributions, pv_cash),
-            (M::PvCapitalCalls, pv_calls),
-            (M::PvCosts, pv_costs),
-            (M::PvDisplaced, pv_displaced),
-            (M::PvOpportunityCosts, pv_opportunity),
-            (M::Irr, irr),
-            (M::PaybackYears, payback),
-            (M::GdpCredit, gdp_credit),
-            (M::PvContinuation, pv_continuation),
-            (M::PvInKind, pv_in_kind),
-            (M::ContributionShare, contribution_share[r]),
-            (M::PvWithheld, pv_withheld),
-            (
-                M::CapReached,
-                f64::from(u8::from(cap.first_bound(r).is_some())),
-            ),
-            (
-                M::CapReachedYear,
-                cap.first_bound(r).map_or(f64::NAN, f64::from),
-            ),
-        ] {
-            out[m.index()] = value;
-        }
     }
-    benefit_shares(
-        &benefit[..n],
-        &contribution_share[..n],
-        &mut metrics[..n * m_len],
-    );
 }
 
 /// Whether `formula` splits its pool by fixed or equity shares alone (finite
@@ -585,6 +659,41 @@ pub fn park_series(econ: &EconomyPath, out: &mut [f64]) {
 mod tests {
     use super::*;
     use crate::economy::DeliveryDraw;
+
+    /// `npv` gives evaluate's NPVs bit for bit: every alternative of every library
+    /// scenario on a few paths.
+    #[test]
+    fn npv_alone_is_evaluates_npv() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+        let mut checked = 0;
+        for entry in std::fs::read_dir(&dir).expect("the scenario library") {
+            let file = entry.expect("a library entry").path();
+            if file.extension().is_none_or(|x| x != "toml") {
+                continue;
+            }
+            let scn = crate::scenario::Scenario::load(&file).expect("a library scenario");
+            let streams = crate::streams::Streams::new(scn.simulation.seed, &scn.params);
+            let mut ws = crate::economy::Workspace::default();
+            let h = scn.simulation.horizon;
+            let n = scn.regions.len();
+            let mut metrics = vec![0.0; n * RegionMetric::COUNT];
+            let mut series = vec![0.0; n * RegionSeries::COUNT * h as usize];
+            let (mut scratch, mut npvs) = (OutcomeScratch::default(), vec![0.0; n]);
+            for p in 0..4 {
+                crate::economy::simulate_path(&scn, h, &streams, p, &mut ws);
+                for alt in &scn.alternatives {
+                    evaluate(&ws.out, alt, &mut scratch, &mut metrics, &mut series);
+                    npv(&ws.out, alt, &mut scratch, &mut npvs);
+                    for (r, x) in npvs.iter().enumerate() {
+                        let m = metrics[r * RegionMetric::COUNT + RegionMetric::Npv.index()];
+                        assert_eq!(x.to_bits(), m.to_bits(), "{} {} path {p}", scn.id, alt.name);
+                    }
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 20, "the library's alternatives");
+    }
     use crate::sampling::Value;
     use crate::scenario::{Delivery, FirmGroup, PoolCap, TaxKind};
     use crate::sharing::{Formula, Period};
