@@ -8,12 +8,13 @@
 //! - `run/one_thread`, `run/two_threads`: the full run of the scenario's default 10,000
 //!   paths — pilot, statistics and the
 //!   three CSV files — on one and two worker threads;
-//! - `ratios`: kernel, full run on one thread and on two, and the kernel on two
+//! - `ratios`: kernel, full run on one thread and on two, the kernel on two
 //!   threads that share nothing (the most any two-thread run can get from the
-//!   host), timed back to back in each of 21 rounds (their order rotating from
-//!   round to round, so none is always first); prints the median of the rounds'
-//!   ratios and their range, and the ratios of each one's fastest round (the
-//!   machine is shared and noisy, so only ratios measured together mean much).
+//!   host) and the kernel's random-number floor (as many standard normals as it
+//!   simulates firm-years), timed back to back in each of 21 rounds (their order
+//!   rotating from round to round, so none is always first); prints the median of
+//!   the rounds' ratios and their range, and the ratios of each one's fastest round
+//!   (the machine is shared and noisy, so only ratios measured together mean much).
 //!
 //! Run with `cargo bench --bench engine`.
 
@@ -68,6 +69,18 @@ fn full_once(scn: &Scenario, cfg: &RunConfig) -> u64 {
     state.firm_years
 }
 
+/// Draws `n` standard normals from one named stream: the random-number floor of
+/// `n` firm-years.
+fn rng_floor(key: &Streams, n: u64) -> f64 {
+    let mut rng = streams::open(&key.firms, 0);
+    let mut sum = 0.0;
+    for _ in 0..n {
+        let x: f64 = rng.sample(StandardNormal);
+        sum += x;
+    }
+    std::hint::black_box(sum)
+}
+
 fn kernel(c: &mut Criterion) {
     let scn = Scenario::reference().expect("bundled scenario is valid");
     let cfg = RunConfig::from_scenario(&scn);
@@ -79,15 +92,7 @@ fn kernel(c: &mut Criterion) {
     });
     group.bench_function("rng_floor", |b| {
         let key = Streams::new(cfg.seed, &scn.params);
-        b.iter(|| {
-            let mut rng = streams::open(&key.firms, 0);
-            let mut sum = 0.0;
-            for _ in 0..firm_years {
-                let x: f64 = rng.sample(StandardNormal);
-                sum += x;
-            }
-            std::hint::black_box(sum)
-        })
+        b.iter(|| rng_floor(&key, firm_years))
     });
     group.finish();
 }
@@ -117,6 +122,8 @@ fn ratios(_: &mut Criterion) {
         ..RunConfig::from_scenario(&scn)
     };
     let two = RunConfig { threads: 2, ..one };
+    let key = Streams::new(one.seed, &scn.params);
+    let kernel_firm_years = kernel_once(&scn, &one, RUN_PATHS);
     let rate = |f: &dyn Fn() -> u64| {
         let t = Instant::now();
         let fy = f();
@@ -126,19 +133,25 @@ fn ratios(_: &mut Criterion) {
     // machine's state; the median over rounds resists the noise of a shared host.
     let mut rounds = Vec::new();
     let mut ceiling = Vec::new();
+    let mut floor = Vec::new();
     for round in 0..ROUNDS {
-        let mut r = [0.0; 4];
-        for i in 0..4 {
-            let which = (round + i) % 4;
+        let mut r = [0.0; 5];
+        for i in 0..5 {
+            let which = (round + i) % 5;
             r[which] = match which {
                 0 => rate(&|| kernel_once(&scn, &one, RUN_PATHS)),
                 1 => rate(&|| full_once(&scn, &one)),
                 2 => rate(&|| full_once(&scn, &two)),
-                _ => rate(&|| kernel_two_threads(&scn, &one, RUN_PATHS)),
+                3 => rate(&|| kernel_two_threads(&scn, &one, RUN_PATHS)),
+                _ => rate(&|| {
+                    rng_floor(&key, kernel_firm_years);
+                    kernel_firm_years
+                }),
             };
         }
         rounds.push((r[0], r[1], r[2]));
         ceiling.push(r[3] / r[0]);
+        floor.push(r[4] / r[0]);
     }
     let median = |mut v: Vec<f64>| {
         v.sort_by(f64::total_cmp);
@@ -149,6 +162,7 @@ fn ratios(_: &mut Criterion) {
     let (full_vs_kernel, fk_lo, fk_hi) = median(rounds.iter().map(|r| r.1 / r.0).collect());
     let (two_vs_one, t_lo, t_hi) = median(rounds.iter().map(|r| r.2 / r.1).collect());
     let (host, h_lo, h_hi) = median(ceiling.clone());
+    let (slower, s_lo, s_hi) = median(floor);
     // Noise on a shared host only ever adds time, so each one's fastest round is
     // the other estimate of its own cost.
     let best = |f: fn(&(f64, f64, f64)) -> f64| rounds.iter().map(f).fold(0.0, f64::max);
@@ -158,7 +172,8 @@ fn ratios(_: &mut Criterion) {
          {:.1} M firm-years/s; full run on 1 thread {:.1} M/s = {full_vs_kernel:.2}× the kernel \
          [{fk_lo:.2}, {fk_hi:.2}]; 2 threads {two_vs_one:.2}× 1 thread [{t_lo:.2}, {t_hi:.2}]; \
          fastest rounds: full run {:.2}× the kernel, 2 threads {:.2}× 1 thread; \
-         the host's ceiling, two kernels sharing nothing: {host:.2}× one [{h_lo:.2}, {h_hi:.2}]",
+         the host's ceiling, two kernels sharing nothing: {host:.2}× one [{h_lo:.2}, {h_hi:.2}]; \
+         the kernel takes {slower:.1}× its random-number floor [{s_lo:.1}, {s_hi:.1}]",
         k / 1e6,
         f1 / 1e6,
         b1 / bk,

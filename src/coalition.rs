@@ -16,11 +16,10 @@
 //! otherwise, v(∅) = 0, and v(N) = Σ_r NPV_r under the alternative evaluated (the
 //! only coalition value that depends on the alternative).
 
-use crate::economy::{Workspace, simulate_path};
+use crate::economy::{FirmLog, Share, Workspace, simulate_path_shared};
 use crate::outcome::{self, OutcomeScratch};
 use crate::sampling::Value;
 use crate::scenario::{Alternative, Bearer, Scenario};
-use crate::schema::{RegionMetric, RegionSeries};
 use crate::sharing::Formula;
 use crate::streams::Streams;
 
@@ -173,8 +172,8 @@ pub fn park(scn: &Scenario, s: usize) -> Scenario {
 pub struct CoalitionScratch {
     economy: Workspace,
     outcome: OutcomeScratch,
-    metrics: Vec<f64>,
-    series: Vec<f64>,
+    /// The members' NPVs in a coalition's park.
+    npv: Vec<f64>,
 }
 
 /// Writes v(S) of every coalition but the grand one into `v` (2^n entries; `v[0]
@@ -190,30 +189,38 @@ pub fn values(
     scratch: &mut CoalitionScratch,
     v: &mut [f64],
 ) {
+    values_sharing(coalitions, horizon, streams, p, outside, None, scratch, v);
+}
+
+/// [`values`], the same numbers bit for bit, with `firms` the scenario's own park's
+/// firms on path `p` when given ([`Share::Record`]): every coalition's park takes
+/// them where they are its own instead of simulating them again (docs/model.md §13).
+#[allow(clippy::too_many_arguments)]
+pub fn values_sharing(
+    coalitions: &Coalitions,
+    horizon: u32,
+    streams: &Streams,
+    p: u64,
+    outside: &[f64],
+    firms: Option<&FirmLog>,
+    scratch: &mut CoalitionScratch,
+    v: &mut [f64],
+) {
     let n = coalitions.regions;
     let full = (1usize << n) - 1;
-    let h = horizon as usize;
-    let m_len = RegionMetric::COUNT;
-    scratch.metrics.resize(n * m_len, 0.0);
-    scratch.series.resize(n * RegionSeries::COUNT * h, 0.0);
+    scratch.npv.resize(n, 0.0);
     v[0] = 0.0;
     for (s, value) in v.iter_mut().enumerate().take(full).skip(1) {
         let members = (0..n).filter(|r| s & (1 << r) != 0);
         *value = match coalitions.park(s) {
             None => members.map(|r| outside[r]).sum(),
             Some(park) => {
-                simulate_path(park, horizon, streams, p, &mut scratch.economy);
+                let share = firms.map_or(Share::Off, Share::Replay);
+                simulate_path_shared(park, horizon, streams, p, &mut scratch.economy, share);
                 let econ = &scratch.economy.out;
-                outcome::evaluate(
-                    econ,
-                    &park.alternatives[0],
-                    &mut scratch.outcome,
-                    &mut scratch.metrics,
-                    &mut scratch.series,
-                );
-                members
-                    .map(|r| scratch.metrics[r * m_len + RegionMetric::Npv.index()])
-                    .sum()
+                let alt = &park.alternatives[0];
+                outcome::npv(econ, alt, &mut scratch.outcome, &mut scratch.npv);
+                members.map(|r| scratch.npv[r]).sum()
             }
         };
     }
@@ -222,6 +229,96 @@ pub fn values(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::economy::simulate_path;
+
+    /// The coalitions' values of `paths` paths of `scn`, simulated alone and taking
+    /// the park's firms, and the park's own series simulated alone and recording
+    /// them: each pair bit for bit the same.
+    fn check_sharing_changes_nothing(scn: &Scenario, paths: u64) {
+        let h = scn.simulation.horizon.min(12);
+        let n = scn.regions.len();
+        let streams = Streams::new(scn.simulation.seed, &scn.params);
+        let coalitions = Coalitions::new(scn);
+        let (mut alone_ws, mut recording_ws) = (Workspace::default(), Workspace::default());
+        let mut log = FirmLog::default();
+        let (mut alone, mut sharing) = (CoalitionScratch::default(), CoalitionScratch::default());
+        for p in 0..paths {
+            simulate_path(scn, h, &streams, p, &mut alone_ws);
+            simulate_path_shared(
+                scn,
+                h,
+                &streams,
+                p,
+                &mut recording_ws,
+                Share::Record(&mut log),
+            );
+            let (a, b) = (&alone_ws.out, &recording_ws.out);
+            for (x, y) in [
+                (&a.tax_pool, &b.tax_pool),
+                (&a.gdp, &b.gdp),
+                (&a.firms, &b.firms),
+                (&a.displaced, &b.displaced),
+                (&a.dividends, &b.dividends),
+            ] {
+                assert_eq!(bits(x), bits(y), "{} path {p}: the park's series", scn.id);
+            }
+            let outside = &a.outside_option;
+            let (mut v_alone, mut v_sharing) = (vec![0.0; 1 << n], vec![0.0; 1 << n]);
+            values(
+                &coalitions,
+                h,
+                &streams,
+                p,
+                outside,
+                &mut alone,
+                &mut v_alone,
+            );
+            values_sharing(
+                &coalitions,
+                h,
+                &streams,
+                p,
+                outside,
+                Some(&log),
+                &mut sharing,
+                &mut v_sharing,
+            );
+            assert_eq!(bits(&v_alone), bits(&v_sharing), "{} path {p}", scn.id);
+        }
+    }
+
+    fn bits(v: &[f64]) -> Vec<u64> {
+        v.iter().map(|x| x.to_bits()).collect()
+    }
+
+    #[test]
+    fn taking_the_parks_firms_changes_no_coalition_value() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .expect("the scenario library")
+            .map(|e| e.expect("a library entry").path())
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
+        files.sort();
+        assert!(files.len() >= 5, "the library's scenarios");
+        for file in files {
+            let scn = Scenario::load(&file).expect("a library scenario");
+            check_sharing_changes_nothing(&scn, 6);
+        }
+        // A source contribution raising revenue: the source-less coalition's firms
+        // earn less, so it takes none of the park's firm-years.
+        let mut scn = Scenario::reference().expect("bundled scenario");
+        let source = scn.contributions.iter_mut().find(|c| c.region == 0);
+        source.expect("a source contribution").revenue = Value::Fixed(1.2);
+        check_sharing_changes_nothing(&scn, 6);
+        // A source contribution deterring firms: the coalition without it sees more
+        // prospective firms than the park, beyond those recorded.
+        let mut scn = Scenario::reference().expect("bundled scenario");
+        for c in scn.contributions.iter_mut().filter(|c| c.region == 0) {
+            c.attractiveness = Value::Fixed(0.5);
+        }
+        check_sharing_changes_nothing(&scn, 6);
+    }
 
     #[test]
     fn a_coalition_park_moves_the_outsiders_costs_and_equity_to_the_members() {

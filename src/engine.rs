@@ -27,7 +27,7 @@ use std::sync::mpsc;
 use serde::{Deserialize, Serialize};
 
 use crate::coalition::{self, CoalitionScratch, Coalitions};
-use crate::economy::{Workspace, simulate_path};
+use crate::economy::{FirmLog, Share, Workspace, simulate_path_shared};
 use crate::fairness::Shapley;
 use crate::outcome::{self, OutcomeScratch};
 use crate::scenario::Scenario;
@@ -516,6 +516,8 @@ pub struct PathScratch {
     /// The economy's buffers.
     pub economy: Workspace,
     outcome: OutcomeScratch,
+    /// The park's firms on the current path, for the coalitions' parks.
+    firms: FirmLog,
     /// The coalitions' parks of the scenario last run (built on its first path).
     coalitions: Option<Coalitions>,
     coalition: CoalitionScratch,
@@ -537,7 +539,14 @@ pub fn run_path(
 ) -> u64 {
     let layout = Layout::new(scn, horizon);
     let ws = &mut scratch.economy;
-    simulate_path(scn, horizon, streams, p, ws);
+    // With fairness on, the coalitions' parks take the park's firms where they are
+    // theirs (docs/model.md §13).
+    let share = if scn.fairness() {
+        Share::Record(&mut scratch.firms)
+    } else {
+        Share::Off
+    };
+    simulate_path_shared(scn, horizon, streams, p, ws, share);
     let econ = &ws.out;
     let n = layout.regions;
     let m_len = RegionMetric::COUNT;
@@ -577,12 +586,13 @@ pub fn run_path(
         scratch.values.resize(1 << n, 0.0);
         scratch.shapley.resize(n, 0.0);
         if let Some(coalitions) = &scratch.coalitions {
-            coalition::values(
+            coalition::values_sharing(
                 coalitions,
                 horizon,
                 streams,
                 p,
                 &scratch.economy.out.outside_option,
+                Some(&scratch.firms),
                 &mut scratch.coalition,
                 &mut scratch.values,
             );

@@ -58,125 +58,12 @@ pub fn evaluate(
 ) {
     let n = econ.regions;
     let h = econ.horizon;
-    for v in [
-        &mut scratch.tax,
-        &mut scratch.land,
-        &mut scratch.guarantee,
-        &mut scratch.gdp,
-        &mut scratch.withheld,
-    ] {
-        reset(v, n * h);
-    }
-    let delivery = alt
-        .delivery
-        .as_ref()
-        .and_then(|rule| econ.delivery.get(rule.slot));
-    debug_assert!(
-        alt.delivery.is_none() || delivery.is_some(),
-        "a path without the draws of the alternative's delivery risk"
-    );
-    reset(&mut scratch.cash_flow, h);
-    reset(&mut scratch.discount, h);
-
-    let mut cumulative = [0.0; MAX_REGIONS];
-    let mut invested = [0.0; MAX_REGIONS];
-    let mut invested_to_date = [0.0; MAX_REGIONS];
-    let mut income = [0.0; MAX_REGIONS];
-    let mut calls = [0.0; MAX_REGIONS];
-    let mut cap = CapState::default();
-    for t in 0..h {
-        for r in 0..n {
-            let i = r * h + t;
-            cumulative[r] = econ.cumulative_contributions[i];
-            // Capital paid in at the end of year t earns from year t + 1.
-            invested[r] = invested_to_date[r];
-            invested_to_date[r] = econ.invested_capital[i];
-            income[r] = econ.dividends[i] + econ.terminal[i];
-            calls[r] = econ.capital_calls[i];
-        }
-        let ctx = ShareContext {
-            equity: econ.equity_at(t),
-            cumulative_contributions: &cumulative[..n],
-            invested_capital: &invested[..n],
-        };
-        let k = t as u32 + 1;
-        let mut tax = [0.0; MAX_REGIONS];
-        let mut land = [0.0; MAX_REGIONS];
-        let mut gdp = [0.0; MAX_REGIONS];
-        let mut g_tax = [0.0; MAX_REGIONS];
-        let mut g_land = [0.0; MAX_REGIONS];
-        let mut g_gdp = [0.0; MAX_REGIONS];
-        match &alt.pool {
-            None => alt
-                .tax
-                .allocate(k, econ.tax_pool[t], &ctx, &mut tax[..n], &mut g_tax[..n]),
-            Some(rule) => {
-                let restricted = econ.restricted_pool(rule, t);
-                alt.tax
-                    .allocate(k, restricted, &ctx, &mut tax[..n], &mut g_tax[..n]);
-                cap.year(econ, rule, t, &mut tax[..n]);
-                tax[rule.rest_to] += econ.tax_pool[t] - restricted;
-            }
-        }
-        alt.land
-            .allocate(k, econ.land_pool[t], &ctx, &mut land[..n], &mut g_land[..n]);
-        // Principal repaid and stake income handed over (validation allows them
-        // in one of the two cash formulas only).
-        let stake = Stake {
-            invested_to_date: &invested_to_date[..n],
-            income: &income[..n],
-            calls: &calls[..n],
-        };
-        let mut contract = [0.0; MAX_REGIONS];
-        alt.tax.contract_flows(k, &stake, &mut contract[..n]);
-        alt.land.contract_flows(k, &stake, &mut contract[..n]);
-        // GDP credit is statistics, not cash: a guarantee on it moves credit only.
-        alt.gdp
-            .allocate(k, econ.gdp[t], &ctx, &mut gdp[..n], &mut g_gdp[..n]);
-        for r in 0..n {
-            let i = r * h + t;
-            scratch.tax[i] = tax[r] - g_tax[r];
-            scratch.land[i] = land[r] - g_land[r];
-            scratch.guarantee[i] = g_tax[r] + g_land[r] + contract[r];
-            scratch.gdp[i] = gdp[r];
-        }
-        if let Some(rule) = delivery {
-            let u = econ.delivery_uniform.get(t).copied().unwrap_or(1.0);
-            let unpaid = 1.0 - rule.paid_share(t, u);
-            let owed: [f64; MAX_REGIONS] = std::array::from_fn(|r| tax[r] + land[r]);
-            withhold(
-                &mut scratch.withheld,
-                h,
-                t,
-                rule.collector,
-                unpaid,
-                &owed[..n],
-            );
-        }
-    }
-
-    let mut continued = [0.0; MAX_REGIONS];
-    continuation(
-        econ,
-        alt,
-        &cap,
-        &cumulative[..n],
-        &invested_to_date[..n],
-        &mut continued[..n],
-    );
-    // After the horizon the collector pays, on average, (1 − p)(1 − haircut) of
-    // what it owes (validation rules out a renegotiation with a continuation).
-    if let (Some(rule), Some(last)) = (delivery, h.checked_sub(1)) {
-        let unpaid = 1.0 - (1.0 - rule.default_probability) * (1.0 - rule.haircut);
-        withhold(
-            &mut scratch.withheld,
-            h,
-            last,
-            rule.collector,
-            unpaid,
-            &continued[..n],
-        );
-    }
+    let Allocated {
+        cumulative,
+        invested_to_date,
+        cap,
+        continued,
+    } = allocate_years(econ, alt, scratch, true);
 
     // The last year's C_r as shares (the last year's equity shares if nothing was
     // contributed, as the contribution formula falls back to).
@@ -198,12 +85,7 @@ pub fn evaluate(
     let mut benefit = [0.0; MAX_REGIONS];
     for r in 0..n {
         let rr = r * h..(r + 1) * h;
-        let delta = econ.discount_rate[r];
-        let mut df = 1.0;
-        for t in 0..h {
-            df /= 1.0 + delta;
-            scratch.discount[t] = df;
-        }
+        discount_factors(econ.discount_rate[r], &mut scratch.discount);
         let pv = |v: &[f64]| -> f64 {
             v[rr.clone()]
                 .iter()
@@ -240,19 +122,7 @@ pub fn evaluate(
         let base = r * s_len * h;
         for t in 0..h {
             let i = r * h + t;
-            let cf = scratch.tax[i]
-                + scratch.land[i]
-                + scratch.guarantee[i]
-                + econ.dividends[i]
-                + econ.terminal[i]
-                + econ.provincial[i]
-                + scratch.withheld[i]
-                - econ.cash_contributions[i]
-                - econ.capital_calls[i]
-                - econ.costs_borne[i]
-                - econ.displaced[i]
-                - econ.opportunity_costs[i]
-                + if t + 1 == h { continued[r] } else { 0.0 };
+            let cf = cash_flow(econ, scratch, r, t, continued[r]);
             scratch.cash_flow[t] = cf;
             cum += cf;
             series[base + RegionSeries::CashFlow.index() * h + t] = cf;
@@ -318,6 +188,221 @@ pub fn evaluate(
         &contribution_share[..n],
         &mut metrics[..n * m_len],
     );
+}
+
+/// A path's pools allocated under an alternative, year by year, into the scratch
+/// buffers (`tax`, `land`, `guarantee`, `withheld`, and `gdp` when asked), with the
+/// running totals at the horizon and each region's continuation value.
+struct Allocated {
+    cumulative: [f64; MAX_REGIONS],
+    invested_to_date: [f64; MAX_REGIONS],
+    cap: CapState,
+    continued: [f64; MAX_REGIONS],
+}
+
+/// Allocates the path's pools under `alt` (the GDP credit too when `with_gdp`).
+fn allocate_years(
+    econ: &EconomyPath,
+    alt: &Alternative,
+    scratch: &mut OutcomeScratch,
+    with_gdp: bool,
+) -> Allocated {
+    let n = econ.regions;
+    let h = econ.horizon;
+    for v in [
+        &mut scratch.tax,
+        &mut scratch.land,
+        &mut scratch.guarantee,
+        &mut scratch.gdp,
+        &mut scratch.withheld,
+    ] {
+        reset(v, n * h);
+    }
+    let delivery = alt
+        .delivery
+        .as_ref()
+        .and_then(|rule| econ.delivery.get(rule.slot));
+    debug_assert!(
+        alt.delivery.is_none() || delivery.is_some(),
+        "a path without the draws of the alternative's delivery risk"
+    );
+    reset(&mut scratch.cash_flow, h);
+    reset(&mut scratch.discount, h);
+
+    let mut cumulative = [0.0; MAX_REGIONS];
+    let mut invested = [0.0; MAX_REGIONS];
+    let mut invested_to_date = [0.0; MAX_REGIONS];
+    let mut income = [0.0; MAX_REGIONS];
+    let mut calls = [0.0; MAX_REGIONS];
+    let mut cap = CapState::default();
+    for t in 0..h {
+        for r in 0..n {
+            let i = r * h + t;
+            cumulative[r] = econ.cumulative_contributions[i];
+            // Capital paid in at the end of year t earns from year t + 1.
+            invested[r] = invested_to_date[r];
+            invested_to_date[r] = econ.invested_capital[i];
+            income[r] = econ.dividends[i] + econ.terminal[i];
+            calls[r] = econ.capital_calls[i];
+        }
+        let ctx = ShareContext {
+            equity: econ.equity_at(t),
+            cumulative_contributions: &cumulative[..n],
+            invested_capital: &invested[..n],
+        };
+        let k = t as u32 + 1;
+        let mut tax = [0.0; MAX_REGIONS];
+        let mut land = [0.0; MAX_REGIONS];
+        let mut gdp = [0.0; MAX_REGIONS];
+        let mut g_tax = [0.0; MAX_REGIONS];
+        let mut g_land = [0.0; MAX_REGIONS];
+        let mut g_gdp = [0.0; MAX_REGIONS];
+        match &alt.pool {
+            None => alt
+                .tax
+                .allocate(k, econ.tax_pool[t], &ctx, &mut tax[..n], &mut g_tax[..n]),
+            Some(rule) => {
+                let restricted = econ.restricted_pool(rule, t);
+                alt.tax
+                    .allocate(k, restricted, &ctx, &mut tax[..n], &mut g_tax[..n]);
+                cap.year(econ, rule, t, &mut tax[..n]);
+                tax[rule.rest_to] += econ.tax_pool[t] - restricted;
+            }
+        }
+        // A split by shares adds ±0 to each region's +0 when the pool is 0, which
+        // leaves +0: skipped (the land pool is 0 in every year when land sales
+        // go to the company).
+        if !(econ.land_pool[t] == 0.0 && splits_by_shares(&alt.land)) {
+            alt.land
+                .allocate(k, econ.land_pool[t], &ctx, &mut land[..n], &mut g_land[..n]);
+        }
+        // Principal repaid and stake income handed over (validation allows them
+        // in one of the two cash formulas only).
+        let stake = Stake {
+            invested_to_date: &invested_to_date[..n],
+            income: &income[..n],
+            calls: &calls[..n],
+        };
+        let mut contract = [0.0; MAX_REGIONS];
+        alt.tax.contract_flows(k, &stake, &mut contract[..n]);
+        alt.land.contract_flows(k, &stake, &mut contract[..n]);
+        // GDP credit is statistics, not cash: a guarantee on it moves credit only.
+        if with_gdp {
+            alt.gdp
+                .allocate(k, econ.gdp[t], &ctx, &mut gdp[..n], &mut g_gdp[..n]);
+        }
+        for r in 0..n {
+            let i = r * h + t;
+            scratch.tax[i] = tax[r] - g_tax[r];
+            scratch.land[i] = land[r] - g_land[r];
+            scratch.guarantee[i] = g_tax[r] + g_land[r] + contract[r];
+            scratch.gdp[i] = gdp[r];
+        }
+        if let Some(rule) = delivery {
+            let u = econ.delivery_uniform.get(t).copied().unwrap_or(1.0);
+            let unpaid = 1.0 - rule.paid_share(t, u);
+            let owed: [f64; MAX_REGIONS] = std::array::from_fn(|r| tax[r] + land[r]);
+            withhold(
+                &mut scratch.withheld,
+                h,
+                t,
+                rule.collector,
+                unpaid,
+                &owed[..n],
+            );
+        }
+    }
+
+    let mut continued = [0.0; MAX_REGIONS];
+    continuation(
+        econ,
+        alt,
+        &cap,
+        &cumulative[..n],
+        &invested_to_date[..n],
+        &mut continued[..n],
+    );
+    // After the horizon the collector pays, on average, (1 − p)(1 − haircut) of
+    // what it owes (validation rules out a renegotiation with a continuation).
+    if let (Some(rule), Some(last)) = (delivery, h.checked_sub(1)) {
+        let unpaid = 1.0 - (1.0 - rule.default_probability) * (1.0 - rule.haircut);
+        withhold(
+            &mut scratch.withheld,
+            h,
+            last,
+            rule.collector,
+            unpaid,
+            &continued[..n],
+        );
+    }
+
+    Allocated {
+        cumulative,
+        invested_to_date,
+        cap,
+        continued,
+    }
+}
+
+/// Region r's cash flow in year t (`continued` is its continuation value, paid at
+/// the end of the last year).
+#[inline]
+fn cash_flow(
+    econ: &EconomyPath,
+    scratch: &OutcomeScratch,
+    r: usize,
+    t: usize,
+    continued: f64,
+) -> f64 {
+    let h = econ.horizon;
+    let i = r * h + t;
+    scratch.tax[i]
+        + scratch.land[i]
+        + scratch.guarantee[i]
+        + econ.dividends[i]
+        + econ.terminal[i]
+        + econ.provincial[i]
+        + scratch.withheld[i]
+        - econ.cash_contributions[i]
+        - econ.capital_calls[i]
+        - econ.costs_borne[i]
+        - econ.displaced[i]
+        - econ.opportunity_costs[i]
+        + if t + 1 == h { continued } else { 0.0 }
+}
+
+/// Discount factors 1 / (1 + δ)^(t + 1) of years t = 0 … H − 1 into `out`.
+fn discount_factors(delta: f64, out: &mut [f64]) {
+    let mut df = 1.0;
+    for d in out {
+        df /= 1.0 + delta;
+        *d = df;
+    }
+}
+
+/// Each region's NPV under `alt` into `npv` (len n): the [`RegionMetric::Npv`] that
+/// [`evaluate`] writes, bit for bit, without the other metrics and series.
+pub fn npv(econ: &EconomyPath, alt: &Alternative, scratch: &mut OutcomeScratch, npv: &mut [f64]) {
+    let h = econ.horizon;
+    let a = allocate_years(econ, alt, scratch, false);
+    for (r, out) in npv.iter_mut().enumerate().take(econ.regions) {
+        discount_factors(econ.discount_rate[r], &mut scratch.discount);
+        for t in 0..h {
+            scratch.cash_flow[t] = cash_flow(econ, scratch, r, t, a.continued[r]);
+        }
+        *out = scratch
+            .cash_flow
+            .iter()
+            .zip(&scratch.discount)
+            .map(|(x, d)| x * d)
+            .sum();
+    }
+}
+
+/// Whether `formula` splits its pool by fixed or equity shares alone (finite
+/// shares, no guarantee), so that a pool of 0 gives every region ±0.
+fn splits_by_shares(formula: &Formula) -> bool {
+    matches!(formula, Formula::Fixed { .. } | Formula::Equity)
 }
 
 /// Moves what the collector `c` does not pay in year t from the regions it owes to
@@ -574,6 +659,41 @@ pub fn park_series(econ: &EconomyPath, out: &mut [f64]) {
 mod tests {
     use super::*;
     use crate::economy::DeliveryDraw;
+
+    /// `npv` gives evaluate's NPVs bit for bit: every alternative of every library
+    /// scenario on a few paths.
+    #[test]
+    fn npv_alone_is_evaluates_npv() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+        let mut checked = 0;
+        for entry in std::fs::read_dir(&dir).expect("the scenario library") {
+            let file = entry.expect("a library entry").path();
+            if file.extension().is_none_or(|x| x != "toml") {
+                continue;
+            }
+            let scn = crate::scenario::Scenario::load(&file).expect("a library scenario");
+            let streams = crate::streams::Streams::new(scn.simulation.seed, &scn.params);
+            let mut ws = crate::economy::Workspace::default();
+            let h = scn.simulation.horizon;
+            let n = scn.regions.len();
+            let mut metrics = vec![0.0; n * RegionMetric::COUNT];
+            let mut series = vec![0.0; n * RegionSeries::COUNT * h as usize];
+            let (mut scratch, mut npvs) = (OutcomeScratch::default(), vec![0.0; n]);
+            for p in 0..4 {
+                crate::economy::simulate_path(&scn, h, &streams, p, &mut ws);
+                for alt in &scn.alternatives {
+                    evaluate(&ws.out, alt, &mut scratch, &mut metrics, &mut series);
+                    npv(&ws.out, alt, &mut scratch, &mut npvs);
+                    for (r, x) in npvs.iter().enumerate() {
+                        let m = metrics[r * RegionMetric::COUNT + RegionMetric::Npv.index()];
+                        assert_eq!(x.to_bits(), m.to_bits(), "{} {} path {p}", scn.id, alt.name);
+                    }
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 20, "the library's alternatives");
+    }
     use crate::sampling::Value;
     use crate::scenario::{Delivery, FirmGroup, PoolCap, TaxKind};
     use crate::sharing::{Formula, Period};

@@ -11,6 +11,7 @@ use rand::Rng;
 use rand::rngs::{ChaCha8Rng, Xoshiro256PlusPlus};
 use rand_distr::{Distribution, StandardNormal};
 
+use super::firm_log::{FirmYear, Prospect, Share, UNLOGGED};
 use super::taxes::{self, LossRing, TaxBase, TaxParams};
 use super::{MAX_LOSS_CARRY, NEVER, ramp};
 use crate::scenario::{FirmLand, InitialFirms, LandOnExit, LandRevenue, Scenario, Sector, TaxKind};
@@ -27,6 +28,8 @@ pub(super) struct SectorParams {
     /// σ sqrt(1 − β²): loading of the firm's own innovation.
     pub(super) own_load: f64,
     pub(super) exit_hazard: f64,
+    /// ln(1 − exit_hazard), for [`exit_year`].
+    pub(super) ln_survival: f64,
     pub(super) value_added_ratio: f64,
     pub(super) profit_margin: f64,
     pub(super) fixed_cost_per_mu: f64,
@@ -48,12 +51,14 @@ impl SectorParams {
     pub(super) fn resolve(s: &Sector, d: &[f64], property_rate: f64) -> SectorParams {
         let sigma = s.volatility.get(d);
         let beta = s.macro_beta.get(d);
+        let exit_hazard = s.exit_hazard.get(d);
         SectorParams {
             revenue_per_mu: s.revenue_per_mu.get(d),
             drift: s.growth.get(d) - 0.5 * sigma * sigma,
             macro_load: sigma * beta,
             own_load: sigma * (1.0 - beta * beta).max(0.0).sqrt(),
-            exit_hazard: s.exit_hazard.get(d),
+            exit_hazard,
+            ln_survival: (1.0 - exit_hazard).ln(),
             value_added_ratio: s.value_added_ratio.get(d),
             profit_margin: s.profit_margin.get(d),
             fixed_cost_per_mu: s.fixed_cost_per_mu.get(d),
@@ -70,66 +75,83 @@ impl SectorParams {
     }
 }
 
-/// Firms of the path, stored column by column.
-#[derive(Debug, Clone, Default)]
-pub(super) struct FirmPool {
-    pub(super) land: Vec<f64>,
+/// One firm of the path.
+#[derive(Debug, Clone)]
+pub(super) struct Firm {
+    pub(super) land: f64,
     /// land × revenue_per_mu.
-    pub(super) base_revenue: Vec<f64>,
+    pub(super) base_revenue: f64,
     /// X_{i,t}: the log of the firm's revenue shock.
-    pub(super) log_shock: Vec<f64>,
-    pub(super) arrival: Vec<u32>,
+    pub(super) log_shock: f64,
+    pub(super) loss_total: f64,
+    pub(super) arrival: u32,
     /// Years the firm was in the park before year 0 (`[initial]` firms; 0 for the
     /// others): its age in year t is t − arrival + age0.
-    pub(super) age0: Vec<u32>,
-    pub(super) exit_year: Vec<u32>,
-    pub(super) sector: Vec<u32>,
+    pub(super) age0: u32,
+    pub(super) exit_year: u32,
+    pub(super) sector: u32,
     /// Year taxable profit first appeared (start of the CIT holiday).
-    pub(super) holiday_start: Vec<u32>,
-    pub(super) displaced: Vec<bool>,
+    pub(super) holiday_start: u32,
+    /// Where the firm's firm-years start in the path's [`super::FirmLog`] (its
+    /// arrival year's), or [`UNLOGGED`].
+    pub(super) log_at: u32,
+    pub(super) displaced: bool,
     /// Relocated from the origin region (displaced firms are relocated ones).
-    pub(super) relocated: Vec<bool>,
+    pub(super) relocated: bool,
     /// The firm's own generator of yearly shocks ε_{i,t}.
-    pub(super) shocks: Vec<Xoshiro256PlusPlus>,
-    pub(super) losses: Vec<LossRing>,
-    pub(super) loss_total: Vec<f64>,
+    pub(super) shocks: Xoshiro256PlusPlus,
+    pub(super) losses: LossRing,
+}
+
+impl Firm {
+    /// A firm arriving in year `arrival` after `age0` years in the park, with no
+    /// shock, losses or holiday yet.
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        land: f64,
+        base_revenue: f64,
+        arrival: u32,
+        age0: u32,
+        exit_year: u32,
+        sector: u32,
+        relocated: bool,
+        displaced: bool,
+        shocks: Xoshiro256PlusPlus,
+    ) -> Firm {
+        Firm {
+            land,
+            base_revenue,
+            log_shock: 0.0,
+            loss_total: 0.0,
+            arrival,
+            age0,
+            exit_year,
+            sector,
+            holiday_start: NEVER,
+            log_at: UNLOGGED,
+            displaced,
+            relocated,
+            shocks,
+            losses: [0.0; MAX_LOSS_CARRY + 1],
+        }
+    }
+}
+
+/// Firms of the path, one record each: the year's loop reads nearly every field
+/// of a firm, so a firm's fields sit together (one pointer, one bounds check and
+/// one push or removal a firm rather than one per field).
+#[derive(Debug, Clone, Default)]
+pub(super) struct FirmPool {
+    pub(super) firms: Vec<Firm>,
 }
 
 impl FirmPool {
     pub(super) fn clear(&mut self) {
-        self.land.clear();
-        self.base_revenue.clear();
-        self.log_shock.clear();
-        self.arrival.clear();
-        self.age0.clear();
-        self.exit_year.clear();
-        self.sector.clear();
-        self.holiday_start.clear();
-        self.displaced.clear();
-        self.relocated.clear();
-        self.shocks.clear();
-        self.losses.clear();
-        self.loss_total.clear();
+        self.firms.clear();
     }
 
     pub(super) fn len(&self) -> usize {
-        self.land.len()
-    }
-
-    fn swap_remove(&mut self, i: usize) {
-        self.land.swap_remove(i);
-        self.base_revenue.swap_remove(i);
-        self.log_shock.swap_remove(i);
-        self.arrival.swap_remove(i);
-        self.age0.swap_remove(i);
-        self.exit_year.swap_remove(i);
-        self.sector.swap_remove(i);
-        self.holiday_start.swap_remove(i);
-        self.displaced.swap_remove(i);
-        self.relocated.swap_remove(i);
-        self.shocks.swap_remove(i);
-        self.losses.swap_remove(i);
-        self.loss_total.swap_remove(i);
+        self.firms.len()
     }
 
     /// Removes the firms that exit at the start of year `t`; returns the land they
@@ -142,13 +164,13 @@ impl FirmPool {
     pub(super) fn remove_exits(&mut self, t: u32, term: u32) -> Freed {
         let mut freed = Freed::default();
         let mut i = 0;
-        while i < self.len() {
-            if self.exit_year[i] <= t {
-                let held = t - self.arrival[i] + self.age0[i];
+        while let Some(f) = self.firms.get(i) {
+            if f.exit_year <= t {
+                let held = t - f.arrival + f.age0;
                 let left = term.saturating_sub(held);
-                freed.mu += self.land[i];
-                freed.residual_mu += self.land[i] * f64::from(left) / f64::from(term.max(1));
-                self.swap_remove(i);
+                freed.mu += f.land;
+                freed.residual_mu += f.land * f64::from(left) / f64::from(term.max(1));
+                self.firms.swap_remove(i);
             } else {
                 i += 1;
             }
@@ -277,13 +299,16 @@ impl Market {
 /// Years survived after arrival G ~ Geometric(hazard), P(G = g) = (1 − h)^g h, by
 /// inversion G = ⌊ln(1 − u) / ln(1 − h)⌋; the firm exits at the start of year
 /// t + 1 + G. Never for h = 0 (or beyond `u32`), the year after arrival for h = 1.
-pub(super) fn exit_year(u: f64, hazard: f64, t: u32) -> u32 {
+/// `ln_survival` is ln(1 − hazard), which a sector computes once a path
+/// ([`SectorParams::ln_survival`]).
+#[inline]
+pub(super) fn exit_year(u: f64, hazard: f64, ln_survival: f64, t: u32) -> u32 {
     if hazard <= 0.0 {
         NEVER
     } else if hazard >= 1.0 {
         t + 1
     } else {
-        let g = ((1.0 - u).ln() / (1.0 - hazard).ln()).floor();
+        let g = ((1.0 - u).ln() / ln_survival).floor();
         if g >= (NEVER - t - 2) as f64 {
             NEVER
         } else {
@@ -319,6 +344,8 @@ pub(super) struct Arrivals<'a> {
 impl Arrivals<'_> {
     /// Lets `n` prospective firms arrive in year `t`, each reading its own
     /// [`FIRM_WORDS`] words of the `firms` stream in order (turned away or not).
+    /// Under [`Share::Replay`] a prospective firm the log holds takes its draws from
+    /// the log instead; under [`Share::Record`] each goes into the log.
     pub(super) fn arrive(
         &self,
         n: u64,
@@ -326,18 +353,55 @@ impl Arrivals<'_> {
         rng: &mut ChaCha8Rng,
         land: &mut Land,
         pool: &mut FirmPool,
+        share: &mut Share<'_>,
     ) -> LandSales {
         let mut sales = LandSales::default();
+        let known = match *share {
+            Share::Replay(log) => log.prospects_of(t as usize),
+            Share::Record(ref mut log) => {
+                log.year_start.push(log.prospects.len());
+                &[]
+            }
+            Share::Off => &[],
+        };
         if n == 0 {
             return sales;
         }
-        rng.set_word_pos(streams::firm_word_pos(t, 0));
-        for _ in 0..n {
-            let mut words = [0u64; FIRM_WORDS as usize];
-            for w in &mut words {
-                *w = rng.next_u64();
+        // The prospective firm the generator's position is at, if any.
+        let mut next = None;
+        for i in 0..n {
+            let decided;
+            let prospect = match known.get(i as usize) {
+                Some(p) => p,
+                None => {
+                    if next != Some(i) {
+                        let i = u32::try_from(i).unwrap_or(u32::MAX);
+                        rng.set_word_pos(streams::firm_word_pos(t, i));
+                    }
+                    let mut words = [0u64; FIRM_WORDS as usize];
+                    for w in &mut words {
+                        *w = rng.next_u64();
+                    }
+                    next = Some(i + 1);
+                    decided = self.decide(t, &words);
+                    &decided
+                }
+            };
+            let admitted = self.admit(t, prospect, land, pool);
+            if let Share::Record(log) = share {
+                let mut at = UNLOGGED;
+                if admitted.is_some() {
+                    at = log.reserve(t, prospect.exit_year);
+                    if let Some(last) = pool.firms.last_mut() {
+                        last.log_at = at;
+                    }
+                }
+                log.prospects.push(Prospect {
+                    at,
+                    ..prospect.clone()
+                });
             }
-            match self.admit(t, &words, land, pool) {
+            match admitted {
                 Some(Admitted {
                     sold,
                     freed_at_home,
@@ -356,17 +420,9 @@ impl Arrivals<'_> {
         sales
     }
 
-    /// One prospective firm of year `t` with its words: sector, land, origin, exit
-    /// year and shock generator. Returns the land the park sells it (vacated land it
-    /// takes over is not sold) and the land it freed at home, or `None` when no free
-    /// land fits it.
-    fn admit(
-        &self,
-        t: u32,
-        words: &[u64; FIRM_WORDS as usize],
-        land: &mut Land,
-        pool: &mut FirmPool,
-    ) -> Option<Admitted> {
+    /// What the words of a prospective firm of year `t` decide: sector, land,
+    /// origin, exit year and shock generator.
+    fn decide(&self, t: u32, words: &[u64; FIRM_WORDS as usize]) -> Prospect {
         let unit = |slot: usize| unit_from_u64(words[slot]);
         let total_weight = self.cdf.last().copied().unwrap_or(1.0);
         let u = unit(firm_slot::SECTOR) * total_weight;
@@ -378,32 +434,53 @@ impl Arrivals<'_> {
             FirmLand::Fixed(x) => *x,
             FirmLand::PerFirm(dist) => dist.quantile(unit(firm_slot::LAND)),
         };
+        let sp = &self.sectors[k];
+        let m = &self.market;
+        let relocated = m.origin.is_some() && unit(firm_slot::RELOCATED) < m.relocated_share;
+        Prospect {
+            sector: k as u32,
+            taken,
+            relocated,
+            displaced: relocated && unit(firm_slot::DISPLACES) < m.displacement,
+            exit_year: exit_year(unit(firm_slot::EXIT), sp.exit_hazard, sp.ln_survival, t),
+            shocks: streams::firm_shock_rng(words[firm_slot::SHOCKS]),
+            at: UNLOGGED,
+        }
+    }
+
+    /// A prospective firm of year `t` settles if free land fits it. Returns the land
+    /// the park sells it (vacated land it takes over is not sold) and the land it
+    /// freed at home, or `None` when no free land fits it.
+    fn admit(
+        &self,
+        t: u32,
+        prospect: &Prospect,
+        land: &mut Land,
+        pool: &mut FirmPool,
+    ) -> Option<Admitted> {
+        let taken = prospect.taken;
         if taken > land.free {
             return None;
         }
         let sold = land.take(taken);
-        let sp = &self.sectors[k];
-        let m = &self.market;
-        let relocated = m.origin.is_some() && unit(firm_slot::RELOCATED) < m.relocated_share;
-        pool.land.push(taken);
-        pool.base_revenue.push(taken * sp.revenue_per_mu);
-        pool.log_shock.push(0.0);
-        pool.arrival.push(t);
-        pool.age0.push(0);
-        pool.exit_year
-            .push(exit_year(unit(firm_slot::EXIT), sp.exit_hazard, t));
-        pool.sector.push(k as u32);
-        pool.holiday_start.push(NEVER);
-        let displaced = relocated && unit(firm_slot::DISPLACES) < m.displacement;
-        pool.displaced.push(displaced);
-        pool.relocated.push(relocated);
-        pool.shocks
-            .push(streams::firm_shock_rng(words[firm_slot::SHOCKS]));
-        pool.losses.push([0.0; MAX_LOSS_CARRY + 1]);
-        pool.loss_total.push(0.0);
+        let sp = &self.sectors[prospect.sector as usize];
+        pool.firms.push(Firm {
+            log_at: prospect.at,
+            ..Firm::new(
+                taken,
+                taken * sp.revenue_per_mu,
+                t,
+                0,
+                prospect.exit_year,
+                prospect.sector,
+                prospect.relocated,
+                prospect.displaced,
+                prospect.shocks.clone(),
+            )
+        });
         Some(Admitted {
             sold,
-            freed_at_home: if displaced { taken } else { 0.0 },
+            freed_at_home: if prospect.displaced { taken } else { 0.0 },
         })
     }
 }
@@ -446,25 +523,24 @@ pub(super) fn settle_initial(
                 (None, FirmLand::PerFirm(dist)) => dist.quantile(unit(firm_slot::LAND)),
             };
             held += land;
-            pool.land.push(land);
-            pool.base_revenue.push(land * sp.revenue_per_mu);
-            pool.log_shock.push(0.0);
-            pool.arrival.push(0);
-            pool.age0.push(group.age);
-            pool.exit_year
-                .push(exit_year(unit(firm_slot::EXIT), sp.exit_hazard, 0));
-            pool.sector.push(k as u32);
-            pool.holiday_start
-                .push(if group.age > 0 { 0 } else { NEVER });
             let displaced = group.relocated
                 && m.origin.is_some()
                 && unit(firm_slot::DISPLACES) < m.displacement;
-            pool.displaced.push(displaced);
-            pool.relocated.push(group.relocated);
-            pool.shocks
-                .push(streams::firm_shock_rng(words[firm_slot::SHOCKS]));
-            pool.losses.push([0.0; MAX_LOSS_CARRY + 1]);
-            pool.loss_total.push(0.0);
+            let exit = exit_year(unit(firm_slot::EXIT), sp.exit_hazard, sp.ln_survival, 0);
+            pool.firms.push(Firm {
+                holiday_start: if group.age > 0 { 0 } else { NEVER },
+                ..Firm::new(
+                    land,
+                    land * sp.revenue_per_mu,
+                    0,
+                    group.age,
+                    exit,
+                    k as u32,
+                    group.relocated,
+                    displaced,
+                    streams::firm_shock_rng(words[firm_slot::SHOCKS]),
+                )
+            });
         }
     }
     held
@@ -519,6 +595,7 @@ pub(super) struct YearTotals {
 /// The pool by firm group and kind and the pre-move taxes are summed only when
 /// `by_kind` (some alternative restricts its pool; they are 0 otherwise), which
 /// keeps their cost out of the runs that never read them.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn firm_years(
     pool: &mut FirmPool,
     sectors: &[SectorParams],
@@ -527,95 +604,118 @@ pub(super) fn firm_years(
     revenue_mult: f64,
     price: &[f64],
     by_kind: bool,
+    share: &mut Share<'_>,
 ) -> YearTotals {
     let p_t = price[t as usize];
     let mut y = YearTotals::default();
-    for i in 0..pool.len() {
-        let sp = &sectors[pool.sector[i] as usize];
-        let age = t - pool.arrival[i] + pool.age0[i];
-        if t > pool.arrival[i] {
-            let eps: f64 = StandardNormal.sample(&mut pool.shocks[i]);
-            pool.log_shock[i] += sp.year_shift + sp.own_load * eps;
-        }
-        let land = pool.land[i];
-        let revenue = pool.base_revenue[i]
-            * revenue_mult
-            * ramp(age, sp.ramp_years)
-            * pool.log_shock[i].exp()
-            * p_t;
-        let property_tax_per_mu = sp.property_tax_per_mu * price[pool.arrival[i] as usize];
-        let value_added = sp.value_added_ratio * revenue;
-        let vat = sp.vat_rate * value_added;
-        let profit = sp.profit_margin * revenue
-            - sp.fixed_cost_per_mu * p_t * land
-            - tax.deductible(vat, land, property_tax_per_mu);
-        let taxable = taxes::carry_losses(
-            &mut pool.losses[i],
-            &mut pool.loss_total[i],
-            age,
-            sp.loss_carry_years,
-            profit,
-        );
-        let mut cit = 0.0;
-        if taxable > 0.0 {
-            if pool.holiday_start[i] == NEVER {
-                pool.holiday_start[i] = t;
-            }
-            // An `[initial]` firm's holiday runs from its arrival: it starts at 0
-            // with its years before year 0 added.
-            let since = t - pool.holiday_start[i] + pool.age0[i];
-            let (free, half) = (sp.cit_free_years, sp.cit_half_years);
-            cit = taxes::holiday_rate(since, free, half, sp.cit_rate, tax.cit_statutory) * taxable;
-        }
-        let wage_bill = sp.wage_share * revenue;
-        let f = tax.firm_year(&TaxBase {
-            vat,
-            cit,
-            wage_bill,
-            land,
-            property_tax_per_mu,
-            age,
-        });
-        y.pool += f.retained - f.rebate;
-        if by_kind {
-            // The rebate is a share of the retained taxes: each kind keeps 1 − share.
-            let kept = if age < tax.rebate_years {
-                1.0 - tax.rebate_share
-            } else {
-                1.0
-            };
-            let group = &mut y.by_kind[usize::from(pool.relocated[i])];
-            for (g, r) in group.iter_mut().zip(&f.retained_by_kind) {
-                *g += kept * r;
-            }
-            // A relocated firm's arrival year: its shock is still 0, so its home
-            // taxes are those of its last years at home.
-            if pool.relocated[i] && age == 0 {
-                let home = home_taxes(sp, tax, land, pool.base_revenue[i] * p_t, 0.0, p_t);
-                for (p, r) in y.pre_move.iter_mut().zip(&home.retained_by_kind) {
-                    *p += r;
+    // Firm-years written to the log, or taken from it (never with `by_kind`,
+    // whose sums the log does not hold).
+    let (mut record, replay) = match share {
+        Share::Record(log) => (Some(&mut log.years[..]), None),
+        Share::Replay(log) if !by_kind => (None, Some(&log.years[..])),
+        _ => (None, None),
+    };
+    for firm in &mut pool.firms {
+        let sp = &sectors[firm.sector as usize];
+        let arrived = firm.arrival;
+        let land = firm.land;
+        let logged = (firm.log_at != UNLOGGED).then(|| (firm.log_at + (t - arrived)) as usize);
+        let fy = match (replay, logged) {
+            (Some(years), Some(j)) => years[j],
+            _ => {
+                let age = t - arrived + firm.age0;
+                if t > arrived {
+                    let eps: f64 = StandardNormal.sample(&mut firm.shocks);
+                    firm.log_shock += sp.year_shift + sp.own_load * eps;
+                }
+                // exp(X) once: the home taxes of a displaced firm read the same factor.
+                let shock = firm.log_shock.exp();
+                let revenue =
+                    firm.base_revenue * revenue_mult * ramp(age, sp.ramp_years) * shock * p_t;
+                let property_tax_per_mu = sp.property_tax_per_mu * price[arrived as usize];
+                let value_added = sp.value_added_ratio * revenue;
+                let vat = sp.vat_rate * value_added;
+                let profit = sp.profit_margin * revenue
+                    - sp.fixed_cost_per_mu * p_t * land
+                    - tax.deductible(vat, land, property_tax_per_mu);
+                let taxable = taxes::carry_losses(
+                    &mut firm.losses,
+                    &mut firm.loss_total,
+                    age,
+                    sp.loss_carry_years,
+                    profit,
+                );
+                let mut cit = 0.0;
+                if taxable > 0.0 {
+                    if firm.holiday_start == NEVER {
+                        firm.holiday_start = t;
+                    }
+                    // An `[initial]` firm's holiday runs from its arrival: it starts
+                    // at 0 with its years before year 0 added.
+                    let since = t - firm.holiday_start + firm.age0;
+                    let (free, half) = (sp.cit_free_years, sp.cit_half_years);
+                    cit = taxes::holiday_rate(since, free, half, sp.cit_rate, tax.cit_statutory)
+                        * taxable;
+                }
+                let f = tax.firm_year(&TaxBase {
+                    vat,
+                    cit,
+                    wage_bill: sp.wage_share * revenue,
+                    land,
+                    property_tax_per_mu,
+                    age,
+                });
+                if by_kind {
+                    // The rebate is a share of the retained taxes: each kind keeps
+                    // 1 − share.
+                    let kept = if age < tax.rebate_years {
+                        1.0 - tax.rebate_share
+                    } else {
+                        1.0
+                    };
+                    let group = &mut y.by_kind[usize::from(firm.relocated)];
+                    for (g, r) in group.iter_mut().zip(&f.retained_by_kind) {
+                        *g += kept * r;
+                    }
+                    // A relocated firm's arrival year: its shock is still 0, so its
+                    // home taxes are those of its last years at home.
+                    if firm.relocated && age == 0 {
+                        let home = home_taxes(sp, tax, land, firm.base_revenue * p_t, 1.0, p_t);
+                        for (p, r) in y.pre_move.iter_mut().zip(&home.retained_by_kind) {
+                            *p += r;
+                        }
+                    }
+                }
+                FirmYear {
+                    pool: f.retained - f.rebate,
+                    total: f.total,
+                    local: f.local,
+                    rebate: f.rebate,
+                    provincial: f.provincial,
+                    revenue,
+                    displaced_tax: if firm.displaced {
+                        home_taxes(sp, tax, land, firm.base_revenue * p_t, shock, p_t).retained
+                    } else {
+                        0.0
+                    },
                 }
             }
+        };
+        if let (Some(years), Some(j)) = (record.as_deref_mut(), logged) {
+            years[j] = fy;
         }
-        y.total += f.total;
-        y.local += f.local;
-        y.rebates += f.rebate;
-        y.gdp += value_added;
-        y.wages += wage_bill;
-        y.revenue += revenue;
+        y.pool += fy.pool;
+        y.total += fy.total;
+        y.local += fy.local;
+        y.rebates += fy.rebate;
+        y.gdp += sp.value_added_ratio * fy.revenue;
+        y.wages += sp.wage_share * fy.revenue;
+        y.revenue += fy.revenue;
         y.occupied += land;
-        if pool.displaced[i] {
-            y.displaced_tax += home_taxes(
-                sp,
-                tax,
-                land,
-                pool.base_revenue[i] * p_t,
-                pool.log_shock[i],
-                p_t,
-            )
-            .retained;
+        if firm.displaced {
+            y.displaced_tax += fy.displaced_tax;
         }
-        y.provincial += f.provincial;
+        y.provincial += fy.provincial;
     }
     y
 }
@@ -623,11 +723,11 @@ pub(super) fn firm_years(
 /// The taxes a displaced firm would have paid at home in the year (of which the
 /// origin loses the retained local part): it was mature there, so at full scale,
 /// with its own shocks but none of the park's revenue effects, no CIT holiday, no
-/// rebate and no losses to carry (MODEL.md §6). At `log_shock` 0 these are a
+/// rebate and no losses to carry (MODEL.md §6). At `shock` 1 (X = 0) these are a
 /// relocated firm's pre-move taxes, the base of a pre-move cap.
 ///
 /// # Formula
-/// R = land × revenue_per_mu × exp(X); VAT = rate × ratio × R; CIT = rate ×
+/// R = land × revenue_per_mu × shock, shock = exp(X); VAT = rate × ratio × R; CIT = rate ×
 /// max(0, margin × R − fixed cost × land − deductible taxes (surcharges, land
 /// use, property)); retained = local taxes less the provincial take, the origin
 /// taken to have the park's tax system. In current prices `base_revenue`, the fixed
@@ -637,10 +737,10 @@ fn home_taxes(
     tax: &TaxParams,
     land: f64,
     base_revenue: f64,
-    log_shock: f64,
+    shock: f64,
     price: f64,
 ) -> taxes::FirmTaxes {
-    let revenue = base_revenue * log_shock.exp();
+    let revenue = base_revenue * shock;
     let property_tax_per_mu = sp.property_tax_per_mu * price;
     let vat = sp.vat_rate * sp.value_added_ratio * revenue;
     let profit = sp.profit_margin * revenue
@@ -688,19 +788,17 @@ mod tests {
     }
 
     fn push_firm(pool: &mut FirmPool, f: Hand) {
-        pool.land.push(f.land);
-        pool.base_revenue.push(f.base_revenue);
-        pool.log_shock.push(0.0);
-        pool.arrival.push(f.arrival);
-        pool.age0.push(0);
-        pool.exit_year.push(f.exit_year);
-        pool.sector.push(0);
-        pool.holiday_start.push(NEVER);
-        pool.displaced.push(f.displaced);
-        pool.relocated.push(f.relocated);
-        pool.shocks.push(Xoshiro256PlusPlus::seed_from_u64(0));
-        pool.losses.push([0.0; MAX_LOSS_CARRY + 1]);
-        pool.loss_total.push(0.0);
+        pool.firms.push(Firm::new(
+            f.land,
+            f.base_revenue,
+            f.arrival,
+            0,
+            f.exit_year,
+            0,
+            f.relocated,
+            f.displaced,
+            Xoshiro256PlusPlus::seed_from_u64(0),
+        ));
     }
 
     /// VAT half local, CIT 40% local, nothing else: no IIT, surcharges, land use or
@@ -725,12 +823,13 @@ mod tests {
 
     #[test]
     fn exit_year_inverts_the_geometric_law() {
-        assert_eq!(exit_year(0.99, 0.0, 3), NEVER);
-        assert_eq!(exit_year(0.01, 1.0, 3), 4);
+        let exit = |u: f64, h: f64, t: u32| exit_year(u, h, (1.0 - h).ln(), t);
+        assert_eq!(exit(0.99, 0.0, 3), NEVER);
+        assert_eq!(exit(0.01, 1.0, 3), 4);
         // h = ½: G = ⌊ln(1 − u) / ln ½⌋ is 0 for u < ½, 1 for u in [½, ¾), ...
-        assert_eq!(exit_year(0.4, 0.5, 3), 4);
-        assert_eq!(exit_year(0.6, 0.5, 3), 5);
-        assert_eq!(exit_year(0.8, 0.5, 3), 6);
+        assert_eq!(exit(0.4, 0.5, 3), 4);
+        assert_eq!(exit(0.6, 0.5, 3), 5);
+        assert_eq!(exit(0.8, 0.5, 3), 6);
     }
 
     #[test]
@@ -779,7 +878,7 @@ mod tests {
                 residual_mu: 1.0 * 0.7 + 4.0 * 0.7
             }
         );
-        assert_eq!(pool.land, [2.0]);
+        assert_eq!(pool.firms.iter().map(|f| f.land).collect::<Vec<_>>(), [2.0]);
         // A right held past its term has no residual value.
         assert_eq!(
             pool.remove_exits(5, 4),
@@ -886,7 +985,16 @@ mod tests {
         // wages 1.
         let (sp, mut pool) = ramping_firm();
         let tax = plain_tax();
-        let y = firm_years(&mut pool, &[sp], &tax, 1, 1.0, &[1.0, 1.0], false);
+        let y = firm_years(
+            &mut pool,
+            &[sp],
+            &tax,
+            1,
+            1.0,
+            &[1.0, 1.0],
+            false,
+            &mut Share::Off,
+        );
         assert!((y.revenue - 10.0).abs() < 1e-12);
         assert!((y.gdp - 5.0).abs() < 1e-12);
         assert!((y.total - 0.875).abs() < 1e-12);
@@ -895,7 +1003,7 @@ mod tests {
         // 0.875, local 0.5 + 0.35 = 0.85 (not the ramping park firm's 0.4).
         assert!((y.displaced_tax - 0.85).abs() < 1e-12);
         assert_eq!((y.wages, y.occupied), (1.0, 10.0));
-        assert_eq!(pool.holiday_start, [1]);
+        assert_eq!(pool.firms[0].holiday_start, 1);
     }
 
     #[test]
@@ -912,7 +1020,16 @@ mod tests {
             ..sp
         };
         let tax = plain_tax();
-        let y = firm_years(&mut pool, &[sp], &tax, 1, 1.0, &[1.0, 1.5], false);
+        let y = firm_years(
+            &mut pool,
+            &[sp],
+            &tax,
+            1,
+            1.0,
+            &[1.0, 1.5],
+            false,
+            &mut Share::Off,
+        );
         assert!((y.revenue - 15.0).abs() < 1e-12);
         assert!((y.gdp - 7.5).abs() < 1e-12);
         assert!((y.total - 1.3875).abs() < 1e-12, "{}", y.total);
@@ -973,7 +1090,16 @@ mod tests {
             },
             iit_schedule: None,
         };
-        let y = firm_years(&mut pool, &[sp], &tax, 3, 1.0, &[1.0; 5], true);
+        let y = firm_years(
+            &mut pool,
+            &[sp],
+            &tax,
+            3,
+            1.0,
+            &[1.0; 5],
+            true,
+            &mut Share::Off,
+        );
         let want = [0.2, 0.145, 0.0, 0.05, 0.0, 0.0];
         for (k, (got, want)) in y.by_kind[1].iter().zip(want).enumerate() {
             assert!((got - want).abs() < 1e-12, "kind {k}: {got} vs {want}");
@@ -988,7 +1114,16 @@ mod tests {
             assert!((got - want).abs() < 1e-12, "kind {k}: {got} vs {want}");
         }
         // The next year it is no longer an arrival: no pre-move taxes; no rebate.
-        let y = firm_years(&mut pool, &[sp], &tax, 4, 1.0, &[1.0; 5], true);
+        let y = firm_years(
+            &mut pool,
+            &[sp],
+            &tax,
+            4,
+            1.0,
+            &[1.0; 5],
+            true,
+            &mut Share::Off,
+        );
         assert_eq!(y.pre_move, [0.0; TaxKind::COUNT]);
         let parts: f64 = y.by_kind[1].iter().sum();
         assert!((parts - y.pool).abs() < 1e-12, "{parts} vs {}", y.pool);

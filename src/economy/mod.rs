@@ -13,6 +13,7 @@ mod company;
 mod costs;
 mod effects;
 mod eras;
+mod firm_log;
 mod firms;
 mod poisson;
 mod taxes;
@@ -30,6 +31,7 @@ use company::{Books, Company};
 use costs::CostLedger;
 use effects::Effects;
 use eras::Eras;
+pub use firm_log::{FirmLog, Share};
 use firms::{Arrivals, FirmPool, Land, Market, SectorParams};
 use taxes::TaxParams;
 
@@ -316,7 +318,10 @@ pub struct Workspace {
 /// ramp(a) = min(1, (a + 1) / ramp_years); 1 when ramp_years = 0.
 #[inline]
 pub fn ramp(age: u32, ramp_years: u32) -> f64 {
-    if ramp_years == 0 {
+    // (a + 1) / ramp_years ≥ 1 exactly when a + 1 ≥ ramp_years (both are small
+    // integers, exact in a double, and division rounds monotonically), so a mature
+    // firm skips the division and gets the same 1.
+    if age >= ramp_years.saturating_sub(1) {
         1.0
     } else {
         ((age + 1) as f64 / ramp_years as f64).min(1.0)
@@ -327,6 +332,21 @@ pub fn ramp(age: u32, ramp_years: u32) -> f64 {
 /// from their named streams, then the park's future from the process streams
 /// `macro`, `arrivals` and `firms` (MODEL.md §10, [`crate::streams`]).
 pub fn simulate_path(scn: &Scenario, horizon: u32, streams: &Streams, p: u64, ws: &mut Workspace) {
+    simulate_path_shared(scn, horizon, streams, p, ws, Share::Off);
+}
+
+/// [`simulate_path`], sharing the path's firms with another park's simulation of
+/// the same path: recording this park's ([`Share::Record`]) or taking the recorded
+/// park's ([`Share::Replay`]; see [`FirmLog`] for when that is exact). The results
+/// are bit for bit those of [`simulate_path`].
+pub fn simulate_path_shared(
+    scn: &Scenario,
+    horizon: u32,
+    streams: &Streams,
+    p: u64,
+    ws: &mut Workspace,
+    mut share: Share<'_>,
+) {
     ws.draws.clear();
     ws.draws.resize(scn.params.len(), 0.0);
     scn.params.draw_into(&streams.inputs, p, &mut ws.draws);
@@ -419,6 +439,14 @@ pub fn simulate_path(scn: &Scenario, horizon: u32, streams: &Streams, p: u64, ws
 
     // The pool by firm group and kind is read only by restricted pools.
     let by_kind = scn.alternatives.iter().any(|a| a.pool.is_some());
+    if let Share::Replay(log) = share {
+        if by_kind || !log.fits(p, &ws.effects.revenue_mult) {
+            share = Share::Off;
+        }
+    }
+    if let Share::Record(log) = &mut share {
+        log.start(&ws.effects.revenue_mult);
+    }
     let mut macro_rng = streams::open(&streams.macro_shock, p);
     let mut arrivals_rng = streams::open(&streams.arrivals, p);
     let mut firms_rng = streams::open(&streams.firms, p);
@@ -478,7 +506,7 @@ pub fn simulate_path(scn: &Scenario, horizon: u32, streams: &Streams, p: u64, ws
             market,
         };
         let n_t = poisson::quantile(lambda, u);
-        let sales = arrivals.arrive(n_t, tu, &mut firms_rng, &mut land, firms);
+        let sales = arrivals.arrive(n_t, tu, &mut firms_rng, &mut land, firms, &mut share);
         out.turned_away += sales.turned_away;
         out.land_sales[t] = sales.total;
         out.land_sold_mu[t] = sales.sold_mu;
@@ -500,6 +528,7 @@ pub fn simulate_path(scn: &Scenario, horizon: u32, streams: &Streams, p: u64, ws
             ws.effects.revenue_mult[t],
             &ws.price,
             by_kind,
+            &mut share,
         );
         out.firm_years += firms.len() as u64;
         out.tax_pool[t] = y.pool;
@@ -544,6 +573,9 @@ pub fn simulate_path(scn: &Scenario, horizon: u32, streams: &Streams, p: u64, ws
             out.terminal[r * h + t] += e * c.terminal;
         }
         out.pdc_flow[t] = c.dividend + c.terminal - contributions - c.call;
+    }
+    if let Share::Record(log) = share {
+        log.finish(p);
     }
     let mut land_in_kind = [false; MAX_REGIONS];
     for c in &scn.contributions {
@@ -828,16 +860,12 @@ mod tests {
         let streams = Streams::new(scn.simulation.seed, &scn.params);
         let mut ws = Workspace::default();
         simulate_path(scn, horizon, &streams, p, &mut ws);
-        let f = &ws.firms;
-        (0..f.len())
-            .map(|i| {
-                let key = (f.arrival[i], f.land[i].to_bits());
-                let draws = (
-                    f.sector[i],
-                    f.exit_year[i],
-                    f.log_shock[i].to_bits(),
-                    f.displaced[i],
-                );
+        ws.firms
+            .firms
+            .iter()
+            .map(|f| {
+                let key = (f.arrival, f.land.to_bits());
+                let draws = (f.sector, f.exit_year, f.log_shock.to_bits(), f.displaced);
                 (key, draws)
             })
             .collect()
@@ -1071,16 +1099,9 @@ mod tests {
             let streams = Streams::new(scn.simulation.seed, &scn.params);
             let mut ws = Workspace::default();
             simulate_path(scn, horizon, &streams, p, &mut ws);
-            let f = &ws.firms;
-            let mut v: Vec<(u64, u32, u64)> = (0..f.len())
-                .filter(|&i| f.age0[i] == 3)
-                .map(|i| {
-                    (
-                        f.land[i].to_bits(),
-                        f.exit_year[i],
-                        f.log_shock[i].to_bits(),
-                    )
-                })
+            let mut v: Vec<(u64, u32, u64)> = (ws.firms.firms.iter())
+                .filter(|f| f.age0 == 3)
+                .map(|f| (f.land.to_bits(), f.exit_year, f.log_shock.to_bits()))
                 .collect();
             v.sort_unstable();
             v

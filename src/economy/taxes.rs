@@ -230,8 +230,11 @@ pub(super) fn carry_losses(
     if carry == 0 {
         return taxable;
     }
-    let ring = carry as usize + 1;
-    let slot = age as usize % ring;
+    // One 32-bit remainder a firm-year; the older slots follow by wrapping, which
+    // visits them in the order (age + j) mod ring does.
+    let ring = (carry + 1) as usize;
+    let slot = (age % (carry + 1)) as usize;
+    let losses = &mut losses[..ring];
     *loss_total -= losses[slot];
     losses[slot] = 0.0;
     if profit < 0.0 {
@@ -239,10 +242,11 @@ pub(super) fn carry_losses(
         *loss_total += -profit;
     } else if *loss_total > 0.0 {
         let mut used_total = 0.0;
-        for j in 1..ring {
-            let idx = (age as usize + j) % ring;
-            let used = losses[idx].min(taxable);
-            losses[idx] -= used;
+        let (newer, older) = losses.split_at_mut(slot + 1);
+        // Oldest first: slots slot + 1 .. ring, then 0 .. slot.
+        for loss in older.iter_mut().chain(&mut newer[..slot]) {
+            let used = loss.min(taxable);
+            *loss -= used;
             taxable -= used;
             used_total += used;
         }
