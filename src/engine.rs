@@ -309,6 +309,12 @@ impl Layout {
 /// for the vectors' doubling): the estimate [`estimate`] counts per firm.
 pub const FIRM_BYTES: f64 = 384.0;
 
+/// Bytes of a worker's firm log (`economy::FirmLog`, kept for the coalitions'
+/// parks) per firm-year of the park, with room for the vectors' doubling.
+pub const LOG_FIRM_YEAR_BYTES: f64 = 112.0;
+/// Bytes of a worker's firm log per prospective firm (arrival), likewise.
+pub const LOG_PROSPECT_BYTES: f64 = 128.0;
+
 /// What a run is expected to cost, estimated before it starts from the scenario's
 /// bounds ([`Scenario::arrival_bound`], [`Scenario::capacity_bound`]) and the
 /// statistics' plan ([`RecordStats::bytes_estimate`]).
@@ -342,7 +348,8 @@ pub struct Estimate {
 /// work = paths × H × (a + firms + alternatives × regions), with a the mean-macro
 /// arrival bound and firms = min(a H, capacity) + the `[initial]` firms; memory = (workers + 1) × statistics +
 /// pilot records (min(paths, PILOT_PATHS) × record length × 8 bytes) + workers ×
-/// firms × [`FIRM_BYTES`].
+/// (firms × [`FIRM_BYTES`] + with coalitions H × (firms × [`LOG_FIRM_YEAR_BYTES`] +
+/// a × [`LOG_PROSPECT_BYTES`])).
 pub fn estimate(scn: &Scenario, cfg: &RunConfig) -> Estimate {
     let layout = Layout::new(scn, cfg.horizon);
     let horizon = f64::from(cfg.horizon);
@@ -364,6 +371,12 @@ pub fn estimate(scn: &Scenario, cfg: &RunConfig) -> Estimate {
         .max(1);
     let stats = RecordStats::bytes_estimate(&layout.plan(), cfg.paths);
     let pilot = cfg.paths.min(PILOT_PATHS) as f64 * layout.len() as f64 * 8.0;
+    // With coalitions, the park logs each path's firm-years and arrivals for them.
+    let log = if parks > 1.0 {
+        horizon * (firms * LOG_FIRM_YEAR_BYTES + arrivals * LOG_PROSPECT_BYTES)
+    } else {
+        0.0
+    };
     Estimate {
         path_years: paths * horizon,
         arrivals_per_year: arrivals,
@@ -372,7 +385,9 @@ pub fn estimate(scn: &Scenario, cfg: &RunConfig) -> Estimate {
         parks,
         work: paths * horizon * (parks * (arrivals + firms) + evaluations),
         workers,
-        memory_bytes: (workers as f64 + 1.0) * stats + pilot + workers as f64 * firms * FIRM_BYTES,
+        memory_bytes: (workers as f64 + 1.0) * stats
+            + pilot
+            + workers as f64 * (firms * FIRM_BYTES + log),
     }
 }
 
