@@ -810,6 +810,32 @@ pub fn run(
     run_range(scn, cfg, 0..cfg.paths, what, observe)
 }
 
+/// The quantile grids of the run `cfg` of `scn`, from its pilot paths (`None`
+/// when it has at most [`PILOT_PATHS`] paths and needs none), for
+/// [`run_range_with`]: what every part of a run would otherwise fix by
+/// simulating the pilot paths itself.
+///
+/// # Errors
+/// As [`run_range`] for the pilot paths.
+pub fn grids(scn: &Scenario, cfg: &RunConfig) -> Result<Option<Vec<Option<Grid>>>, EngineError> {
+    if cfg.paths <= PILOT_PATHS {
+        return Ok(None);
+    }
+    let threads = resolve_threads(cfg.threads);
+    let layout = Layout::new(scn, cfg.horizon);
+    let streams = Streams::new(cfg.seed, &scn.params);
+    let pilot = pilot_records(scn, cfg, &streams, threads)?;
+    let undefined_allowed = layout.undefined_allowed();
+    for (i, record) in pilot.records.chunks_exact(layout.len().max(1)).enumerate() {
+        if let Some(j) = first_bad_value(record, &undefined_allowed) {
+            return Err(EngineError::BadResult(Box::new(BadResult::new(
+                scn, cfg, &layout, i as u64, j, record[j],
+            ))));
+        }
+    }
+    pilot_grids(scn, cfg, &layout.plan(), &pilot.records, threads)
+}
+
 /// Fixes the quantile grid of every position that has quantiles from the pilot's
 /// records, on `threads` threads (positions are independent); `None` when the run
 /// is small enough for exact quantiles throughout.

@@ -27,9 +27,10 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::{BATCH_PATHS, Layout, PILOT_PATHS, RunConfig, RunState};
+use crate::engine::{BATCH_PATHS, Layout, RunConfig, RunState};
 use crate::output::RunRecord;
 use crate::scenario::Scenario;
+use crate::stats::Grid;
 
 /// The `format` field of a partial file.
 pub const PARTIAL_FORMAT: &str = "enclave partial result 2";
@@ -1021,10 +1022,9 @@ pub const PILOT_FORMAT: &str = "enclave pilot 1";
 pub const PILOT_FILE: &str = "pilot.json";
 
 /// A scenario's pilot, computed before its shards (`enclave run --pilot`): the
-/// state of its first [`PILOT_PATHS`] paths, whose records fix the quantile
-/// grids. A shard that finds it takes the grids from it instead of simulating
-/// those paths again, and the shard holding them takes their state, so that a
-/// sharded run simulates each path once.
+/// quantile grids its first [`crate::engine::PILOT_PATHS`] paths fix. A shard that finds it takes
+/// the grids from it instead of simulating those paths again (only the shard
+/// that holds them simulates them), to the same state.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Pilot {
     /// [`PILOT_FORMAT`].
@@ -1043,13 +1043,13 @@ pub struct Pilot {
     pub horizon: u32,
     /// Whether the run computes the regions' coalitions.
     pub fairness: bool,
-    /// The state of paths `0..PILOT_PATHS`.
-    pub state: RunState,
+    /// The grid of every record position (`None` where it has none).
+    pub grids: Vec<Option<Grid>>,
 }
 
 impl Pilot {
-    /// The pilot of the run `cfg` of `scn`, from the state of its pilot paths.
-    pub fn new(scn: &Scenario, cfg: &RunConfig, state: RunState) -> Pilot {
+    /// The pilot of the run `cfg` of `scn`, with the grids its pilot paths fix.
+    pub fn new(scn: &Scenario, cfg: &RunConfig, grids: Vec<Option<Grid>>) -> Pilot {
         Pilot {
             format: PILOT_FORMAT.to_owned(),
             engine: RunRecord::engine_name(),
@@ -1059,7 +1059,7 @@ impl Pilot {
             paths: cfg.paths,
             horizon: cfg.horizon,
             fairness: scn.fairness(),
-            state,
+            grids,
         }
     }
 
@@ -1088,7 +1088,6 @@ impl Pilot {
 
     /// Why this pilot is not the run `cfg` of `scn`'s (`None`: it is).
     pub fn mismatch(&self, scn: &Scenario, cfg: &RunConfig) -> Option<String> {
-        let pilot_end = PILOT_PATHS.min(cfg.paths);
         if self.engine != RunRecord::engine_name() {
             Some(format!("engine `{}`", self.engine))
         } else if self.scenario_sha256 != scn.sha256 {
@@ -1108,10 +1107,8 @@ impl Pilot {
                 self.horizon,
                 if self.fairness { "on" } else { "off" }
             ))
-        } else if !matches!(self.state.ranges.as_slice(), [r] if r.start == 0 && r.end == pilot_end)
-            || self.state.config.paths != cfg.paths
-        {
-            Some("a state of other paths".to_owned())
+        } else if self.grids.len() != Layout::new(scn, cfg.horizon).len() {
+            Some("grids of another record layout".to_owned())
         } else {
             None
         }

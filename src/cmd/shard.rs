@@ -138,9 +138,8 @@ fn pilot_of(args: &Args, scn: &Scenario, cfg: &RunConfig) -> Option<Pilot> {
     None
 }
 
-/// The state of paths `range` with the pilot's grids: the pilot's own state for
-/// the pilot paths the range begins with, the rest simulated (the same state as
-/// [`engine::run_range`] gives, without simulating the pilot paths again).
+/// The state of paths `range` with the pilot's grids: the state
+/// [`engine::run_range`] gives, without simulating the pilot paths to fix them.
 fn with_pilot(
     scn: &Scenario,
     cfg: &RunConfig,
@@ -148,19 +147,7 @@ fn with_pilot(
     pilot: Pilot,
     what: Observe<'_>,
 ) -> Result<RunState, EngineError> {
-    let head = engine::PILOT_PATHS.min(cfg.paths);
-    let grids = pilot.state.grids();
-    if range.start == 0 && range.end >= head {
-        let mut state = pilot.state;
-        if range.end > head {
-            let rest =
-                engine::run_range_with(scn, cfg, head..range.end, Some(grids), what, &mut |_| {})?;
-            state.merge(&rest)?;
-        }
-        Ok(state)
-    } else {
-        engine::run_range_with(scn, cfg, range, Some(grids), what, &mut |_| {})
-    }
+    engine::run_range_with(scn, cfg, range, Some(Some(pilot.grids)), what, &mut |_| {})
 }
 
 /// Computes the pilot of every scenario of `set` (`paths[i]` paths each) that
@@ -177,27 +164,25 @@ pub fn pilot(args: &Args, set: &dyn super::Source, paths: &[u64]) -> anyhow::Res
         let scn = &l.scenario;
         let cfg = config(args, scn);
         let started = Instant::now();
-        let what = Observe {
-            records: false,
-            stop: Some(&signals.stop),
+        let grids = match engine::grids(scn, &cfg) {
+            Ok(Some(g)) => g,
+            Ok(None) => continue,
+            Err(e) => return Err(e.into()),
         };
-        let state = match engine::run_range(scn, &cfg, 0..engine::PILOT_PATHS, what, &mut |_| {}) {
-            Err(EngineError::Interrupted { .. }) => {
-                let (signal, status) = signals.status();
-                super::note(format_args!(
-                    "interrupted by {signal}: the pilot of {} was not written",
-                    scn.id
-                ));
-                return Ok(ExitCode::from(status));
-            }
-            result => result?,
-        };
+        if signals.stopped() {
+            let (signal, status) = signals.status();
+            super::note(format_args!(
+                "interrupted by {signal}: the pilot of {} was not written",
+                scn.id
+            ));
+            return Ok(ExitCode::from(status));
+        }
         let path = Pilot::path_in(&args.out, &scn.id);
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)
                 .with_context(|| format!("cannot create {}", dir.display()))?;
         }
-        let json = serde_json::to_string(&Pilot::new(scn, &cfg, state))
+        let json = serde_json::to_string(&Pilot::new(scn, &cfg, grids))
             .with_context(|| format!("cannot write {}", path.display()))?;
         output::write_atomic(&path, json.as_bytes())?;
         if !args.quiet {
