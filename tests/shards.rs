@@ -545,8 +545,8 @@ fn missing_duplicated_and_mismatched_partials_are_refused_by_name() {
     assert!(!dir.exists("merged"));
 }
 
-/// `run --pilot` computes the pilot once; the shards then take its grids (and the
-/// first shard its state) instead of simulating its paths again, to the same bytes.
+/// `run --pilot` computes the pilot once; the shards then take its grids instead
+/// of simulating its paths again, to the same bytes.
 #[test]
 fn shards_after_a_pilot_take_its_grids_and_merge_to_the_single_run() {
     let dir = TestDir::new();
