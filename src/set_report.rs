@@ -3,7 +3,7 @@
 //!
 //! The page is made from the set's own files only: `DIR/set/summary.csv` (one row
 //! per scenario, alternative, region and headline measure, see
-//! [`crate::output::set_summary_csv`]) and, for a sweep, `DIR/set/sweep.csv` (one
+//! [`crate::output::SetWriter`]) and, for a sweep, `DIR/set/sweep.csv` (one
 //! row per scenario and varied input: `scenario,input,value`). The first
 //! scenario's `run.json` adds the seed and horizon to the header when it is there.
 //!

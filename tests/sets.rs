@@ -127,6 +127,32 @@ fn a_set_refuses_a_scenario_named_set_and_an_empty_folder() {
     );
 }
 
+/// The names in folder `dir` of `t`, sorted.
+fn names(t: &TestDir, dir: &str) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(t.join(dir))
+        .expect("a folder")
+        .map(|e| {
+            e.expect("an entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+/// The scenario ids of a set's summary.csv, in its order.
+fn scenario_ids(text: &str) -> Vec<String> {
+    let mut ids: Vec<String> = Vec::new();
+    for r in rows(text) {
+        if ids.last() != Some(&r[0]) {
+            ids.push(r[0].clone());
+        }
+    }
+    ids
+}
+
 /// The reference scenario under another id and with other paths and seed.
 fn variant(id: &str, paths: u64, seed: u64) -> String {
     let mut text = REFERENCE.to_owned();
@@ -209,16 +235,7 @@ fn a_large_set_runs_its_small_scenarios_side_by_side_to_the_bytes_of_single_runs
     }
     // The set's rows come in the set's order.
     let set = t.read("set/set/summary.csv");
-    let order: Vec<String> =
-        rows(&set)
-            .into_iter()
-            .map(|r| r[0].clone())
-            .fold(Vec::new(), |mut v, id| {
-                if v.last() != Some(&id) {
-                    v.push(id);
-                }
-                v
-            });
+    let order = scenario_ids(&set);
     assert_eq!(order, ["s0", "s1", "s2", "s3", "s4", "s5", "s6"]);
 
     // --summary-only writes the same set summary and nothing else.
@@ -227,15 +244,7 @@ fn a_large_set_runs_its_small_scenarios_side_by_side_to_the_bytes_of_single_runs
         " threads)\nset of 7 scenarios: only/set/summary.csv  (report: only/set/report.html)\n"
     ));
     assert_eq!(t.read("only/set/summary.csv"), set);
-    let entries: Vec<String> = std::fs::read_dir(t.join("only"))
-        .expect("the output folder")
-        .map(|e| {
-            e.expect("an entry")
-                .file_name()
-                .to_string_lossy()
-                .into_owned()
-        })
-        .collect();
+    let entries = names(&t, "only");
     assert_eq!(entries, ["set"]);
     assert!(
         !t.exists("only/set/sweep.csv"),
@@ -268,16 +277,7 @@ fn report_none_and_charts_none_write_only_the_data_files() {
         "--out",
         "out",
     ]);
-    let mut files: Vec<String> = std::fs::read_dir(t.join("out/one"))
-        .expect("the results folder")
-        .map(|e| {
-            e.expect("an entry")
-                .file_name()
-                .to_string_lossy()
-                .into_owned()
-        })
-        .collect();
-    files.sort();
+    let files = names(&t, "out/one");
     assert_eq!(
         files,
         [
@@ -316,15 +316,7 @@ fn a_quoted_pattern_runs_the_files_it_matches_in_name_order() {
         "--out",
         "out",
     ]);
-    let ids: Vec<String> = rows(&t.read("out/set/summary.csv"))
-        .into_iter()
-        .map(|r| r[0].clone())
-        .fold(Vec::new(), |mut v, id| {
-            if v.last() != Some(&id) {
-                v.push(id);
-            }
-            v
-        });
+    let ids = scenario_ids(&t.read("out/set/summary.csv"));
     assert_eq!(ids, ["one", "two"]);
     let out = t.cmd(&["run", "parks/*.json", "--out", "out"]);
     assert_eq!(bad_input(&out), "error: no file matches parks/*.json\n");
