@@ -347,7 +347,7 @@ pub struct Estimate {
 /// # Formula
 /// work = paths × H × (a + firms + alternatives × regions), with a the mean-macro
 /// arrival bound and firms = min(a H, capacity) + the `[initial]` firms; memory = (workers + 1) × statistics +
-/// pilot records (min(paths, PILOT_PATHS) × record length × 8 bytes) + workers ×
+/// pilot records (PILOT_PATHS × record length × 8 bytes, when paths > PILOT_PATHS) + workers ×
 /// (firms × [`FIRM_BYTES`] + with coalitions H × (firms × [`LOG_FIRM_YEAR_BYTES`] +
 /// a × [`LOG_PROSPECT_BYTES`])).
 pub fn estimate(scn: &Scenario, cfg: &RunConfig) -> Estimate {
@@ -370,7 +370,12 @@ pub fn estimate(scn: &Scenario, cfg: &RunConfig) -> Estimate {
         .min(usize::try_from(batches).unwrap_or(usize::MAX))
         .max(1);
     let stats = RecordStats::bytes_estimate(&layout.plan(), cfg.paths);
-    let pilot = cfg.paths.min(PILOT_PATHS) as f64 * layout.len() as f64 * 8.0;
+    // Only a run of more paths than the pilot holds the pilot's records.
+    let pilot = if cfg.paths > PILOT_PATHS {
+        PILOT_PATHS as f64 * layout.len() as f64 * 8.0
+    } else {
+        0.0
+    };
     // With coalitions, the park logs each path's firm-years and arrivals for them.
     let log = if parks > 1.0 {
         horizon * (firms * LOG_FIRM_YEAR_BYTES + arrivals * LOG_PROSPECT_BYTES)
@@ -1053,13 +1058,16 @@ pub fn run_range_with(
     let streams = Streams::new(cfg.seed, &scn.params);
     let plan = layout.plan();
 
-    // The pilot fixes the grids; its paths count in the run when the range holds them.
+    // The pilot fixes the grids; its paths count in the run when the range holds
+    // them. A run of at most PILOT_PATHS paths needs no grids and no pilot: its
+    // workers simulate every path (holding the pilot's records would only cost
+    // memory and copies, as for each small scenario of a set).
     let needs_pilot = cfg.paths > PILOT_PATHS && given.is_none();
     let Pilot {
         records: pilot,
         inputs: pilot_inputs,
         firm_years: pilot_fy,
-    } = if needs_pilot || (range.start == 0 && given.is_none()) {
+    } = if needs_pilot {
         pilot_records(scn, cfg, &streams, threads)?
     } else {
         Default::default()
