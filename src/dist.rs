@@ -413,9 +413,9 @@ pub struct Uncertain {
     tail: Option<Tail>,
     /// Support after truncation.
     support: (f64, f64),
-    /// Mean after truncation; NaN for a truncated continuous distribution whose
-    /// mean [`Uncertain::mean`] computes when asked.
-    mean: f64,
+    /// Whether a continuous distribution is truncated: its mean is then the
+    /// midpoint rule's, computed when asked ([`Uncertain::mean`]).
+    truncated: bool,
 }
 
 /// Pushes an error unless `x` is finite.
@@ -819,7 +819,7 @@ impl Uncertain {
 
         let natural = kind.support();
         let support = (natural.0.max(lo), natural.1.min(hi));
-        let mut result = Uncertain {
+        let result = Uncertain {
             dist,
             kind,
             lower: lo,
@@ -828,7 +828,7 @@ impl Uncertain {
             f_upper,
             tail,
             support,
-            mean: f64::NAN,
+            truncated,
         };
         // Parameters near the end of the double range (normal(1e308, 1e308),
         // uniform(−1e308, 1e308)) give draws that overflow to ±inf or NaN.
@@ -845,28 +845,21 @@ impl Uncertain {
                 format!("draws from {} to {}", ends[0], ends[1]),
             )]);
         }
-        let limit = f64::MAX / MEAN_GRID as f64;
-        result.mean = if truncated {
-            // The midpoint rule's mean is computed when asked for (validation
-            // would otherwise spend 20,000 inverse CDFs on every truncated input
-            // of every scenario of a set). Its terms lie between the ends, which
-            // are finite, so the sum is finite unless the ends come within a
-            // factor MEAN_GRID of the largest double.
-            if ends.iter().any(|x| x.abs() > limit) {
-                truncated_mean(&result)
-            } else {
-                f64::NAN
+        // A truncated mean's midpoint terms lie between the ends, which are
+        // finite, so their sum is finite unless the ends come within a factor
+        // MEAN_GRID of the largest double: only then is it computed here
+        // (validation would otherwise spend 20,000 inverse CDFs on every
+        // truncated input of every scenario of a set).
+        let near_overflow = ends.iter().any(|x| x.abs() > f64::MAX / MEAN_GRID as f64);
+        if !truncated || near_overflow {
+            let mean = result.mean();
+            if !mean.is_finite() {
+                return Err(vec![DistError::new(
+                    "max",
+                    "parameters whose mean is finite",
+                    mean.to_string(),
+                )]);
             }
-        } else {
-            result.kind.mean()
-        };
-        let lazy = truncated && result.mean.is_nan() && ends.iter().all(|x| x.abs() <= limit);
-        if !lazy && !result.mean.is_finite() {
-            return Err(vec![DistError::new(
-                "max",
-                "parameters whose mean is finite",
-                result.mean.to_string(),
-            )]);
         }
         Ok(result)
     }
@@ -931,10 +924,10 @@ impl Uncertain {
     /// `E[X] ≈ (1/N) Σ_{i=0}^{N−1} Q((i + ½)/N)`, computed at each call (it is not
     /// needed to simulate).
     pub fn mean(&self) -> f64 {
-        if self.mean.is_nan() {
+        if self.truncated {
             truncated_mean(self)
         } else {
-            self.mean
+            self.kind.mean()
         }
     }
 
