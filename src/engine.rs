@@ -708,7 +708,7 @@ impl RunState {
 
     /// The quantile grids of the run (`None` when it has at most [`PILOT_PATHS`]
     /// paths and needs none), for [`run_range_with`].
-    pub fn grids(&self) -> Option<Vec<Option<Grid>>> {
+    pub fn grids(&self) -> Option<Grids> {
         self.stats.grids()
     }
 
@@ -728,6 +728,10 @@ impl RunState {
         serde_json::from_str(text).map_err(|e| EngineError::Merge(e.to_string()))
     }
 }
+
+/// The quantile grid of every record position of a run (`None` where a position
+/// keeps no quantiles), as the pilot fixes them.
+pub type Grids = Vec<Option<Grid>>;
 
 /// A batch of finished paths, handed to the observer in path order.
 #[derive(Debug, Clone, Copy)]
@@ -822,7 +826,7 @@ pub fn run(
 ///
 /// # Errors
 /// As [`run_range`] for the pilot paths.
-pub fn grids(scn: &Scenario, cfg: &RunConfig) -> Result<Option<Vec<Option<Grid>>>, EngineError> {
+pub fn grids(scn: &Scenario, cfg: &RunConfig) -> Result<Option<Grids>, EngineError> {
     if cfg.paths <= PILOT_PATHS {
         return Ok(None);
     }
@@ -830,15 +834,28 @@ pub fn grids(scn: &Scenario, cfg: &RunConfig) -> Result<Option<Vec<Option<Grid>>
     let layout = Layout::new(scn, cfg.horizon);
     let streams = Streams::new(cfg.seed, &scn.params);
     let pilot = pilot_records(scn, cfg, &streams, threads)?;
+    check_pilot(scn, cfg, &layout, &pilot.records)?;
+    pilot_grids(scn, cfg, &layout.plan(), &pilot.records, threads)
+}
+
+/// The first pilot record (paths from 0) holding a value the statistics cannot
+/// take, as the run's error: the pilot's paths are the lowest of the run, so a
+/// failing one is the run's first failing path.
+fn check_pilot(
+    scn: &Scenario,
+    cfg: &RunConfig,
+    layout: &Layout,
+    records: &[f64],
+) -> Result<(), EngineError> {
     let undefined_allowed = layout.undefined_allowed();
-    for (i, record) in pilot.records.chunks_exact(layout.len().max(1)).enumerate() {
+    for (i, record) in records.chunks_exact(layout.len().max(1)).enumerate() {
         if let Some(j) = first_bad_value(record, &undefined_allowed) {
             return Err(EngineError::BadResult(Box::new(BadResult::new(
-                scn, cfg, &layout, i as u64, j, record[j],
+                scn, cfg, layout, i as u64, j, record[j],
             ))));
         }
     }
-    pilot_grids(scn, cfg, &layout.plan(), &pilot.records, threads)
+    Ok(())
 }
 
 /// Fixes the quantile grid of every position that has quantiles from the pilot's
@@ -850,7 +867,7 @@ fn pilot_grids(
     plan: &Plan,
     records: &[f64],
     threads: usize,
-) -> Result<Option<Vec<Option<Grid>>>, EngineError> {
+) -> Result<Option<Grids>, EngineError> {
     if cfg.paths <= PILOT_PATHS {
         return Ok(None);
     }
@@ -1034,7 +1051,7 @@ pub fn run_range_with(
     scn: &Scenario,
     cfg: &RunConfig,
     range: Range<u64>,
-    given: Option<Option<Vec<Option<Grid>>>>,
+    given: Option<Option<Grids>>,
     what: Observe<'_>,
     observe: &mut dyn FnMut(Batch<'_>),
 ) -> Result<RunState, EngineError> {
@@ -1072,17 +1089,12 @@ pub fn run_range_with(
     } else {
         Default::default()
     };
-    // Every result is checked before the statistics see it; the pilot's paths are
-    // the lowest of the run, so a failing one is the run's first failing path.
+    // Every result is checked before the statistics see it.
+    check_pilot(scn, cfg, &layout, &pilot)?;
     let undefined_allowed = layout.undefined_allowed();
     let bad = |path: u64, j: usize, value: f64| {
         EngineError::BadResult(Box::new(BadResult::new(scn, cfg, &layout, path, j, value)))
     };
-    for (i, record) in pilot.chunks_exact(len.max(1)).enumerate() {
-        if let Some(j) = first_bad_value(record, &undefined_allowed) {
-            return Err(bad(i as u64, j, record[j]));
-        }
-    }
     let grids = match given {
         Some(grids) => grids,
         None => pilot_grids(scn, cfg, &plan, &pilot, threads)?,

@@ -27,10 +27,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::{BATCH_PATHS, Layout, RunConfig, RunState};
+use crate::engine::{BATCH_PATHS, Grids, Layout, RunConfig, RunState};
 use crate::output::RunRecord;
 use crate::scenario::Scenario;
-use crate::stats::Grid;
 
 /// The `format` field of a partial file.
 pub const PARTIAL_FORMAT: &str = "enclave partial result 2";
@@ -1044,12 +1043,12 @@ pub struct Pilot {
     /// Whether the run computes the regions' coalitions.
     pub fairness: bool,
     /// The grid of every record position (`None` where it has none).
-    pub grids: Vec<Option<Grid>>,
+    pub grids: Grids,
 }
 
 impl Pilot {
     /// The pilot of the run `cfg` of `scn`, with the grids its pilot paths fix.
-    pub fn new(scn: &Scenario, cfg: &RunConfig, grids: Vec<Option<Grid>>) -> Pilot {
+    pub fn new(scn: &Scenario, cfg: &RunConfig, grids: Grids) -> Pilot {
         Pilot {
             format: PILOT_FORMAT.to_owned(),
             engine: RunRecord::engine_name(),
