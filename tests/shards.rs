@@ -569,7 +569,10 @@ fn shards_after_a_pilot_take_its_grids_and_merge_to_the_single_run() {
             .split(", ")
             .next()
             .unwrap_or(""),
-        "parts/jilin-zhejiang.partial/pilot.json: paths 0..1024 of 1500"
+        format!(
+            "parts/jilin-zhejiang.partial/pilot.json: paths 0..{} of 1500",
+            enclave::engine::PILOT_PATHS
+        )
     );
     for k in ["1/4", "2/4", "3/4", "4/4"] {
         let out = ok(
