@@ -830,7 +830,8 @@ impl RunRecord {
 }
 
 /// Writes `summary.csv`, `timeseries.csv`, `distribution.csv`, `fairness.csv`, `run.json` and a copy
-/// of the scenario (`scenario.toml`, what the results were computed from) into `dir`.
+/// of the scenario (`scenario.toml`, what the results were computed from) into `dir`;
+/// returns `summary.csv`'s bytes (a set takes its rows from them).
 ///
 /// # Errors
 /// If any file cannot be written.
@@ -839,10 +840,11 @@ pub fn write_results(
     scn: &Scenario,
     state: &RunState,
     record: &RunRecord,
-) -> Result<(), OutputError> {
+) -> Result<Vec<u8>, OutputError> {
     std::fs::create_dir_all(dir).map_err(io_err(dir))?;
     let summary = dir.join(SUMMARY_FILE);
-    write_atomic(&summary, &summary_csv(scn, state, &summary)?)?;
+    let summary_bytes = summary_csv(scn, state, &summary)?;
+    write_atomic(&summary, &summary_bytes)?;
     let timeseries = dir.join("timeseries.csv");
     write_atomic(&timeseries, &timeseries_csv(scn, state, &timeseries)?)?;
     let distribution = dir.join("distribution.csv");
@@ -853,5 +855,6 @@ pub fn write_results(
     write_atomic(&dir.join("scenario.toml"), scn.source.as_bytes())?;
     let json = serde_json::to_string_pretty(record)
         .unwrap_or_else(|_| unreachable!("plain struct serialises"));
-    write_atomic(&dir.join("run.json"), format!("{json}\n").as_bytes())
+    write_atomic(&dir.join("run.json"), format!("{json}\n").as_bytes())?;
+    Ok(summary_bytes)
 }

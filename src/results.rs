@@ -246,14 +246,6 @@ fn read_csv<T: DeserializeOwned>(path: &Path) -> Result<Vec<T>, ResultsError> {
         .map_err(csv_err)
 }
 
-/// The rows of a `summary.csv` file.
-///
-/// # Errors
-/// If the file cannot be read or a row does not parse.
-pub fn read_summary(path: &Path) -> Result<Vec<SummaryRow>, ResultsError> {
-    read_csv(path)
-}
-
 /// The rows of `summary.csv` bytes (as [`crate::output::summary_csv`] makes them);
 /// `path` names them in errors.
 ///

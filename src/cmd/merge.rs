@@ -8,7 +8,7 @@ use anyhow::Context;
 use serde::Serialize;
 
 use enclave::output::{self, RunRecord};
-use enclave::publish::{self, Staging};
+use enclave::publish::Staging;
 use enclave::shard::{self, MergedShard, Partial};
 
 use super::run::{ChartFormats, HANDFUL, ReportFlag};
@@ -85,16 +85,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         Ok(g) => g,
         Err(problems) => return bad(&problems),
     };
-    std::fs::create_dir_all(&args.out)
-        .with_context(|| format!("cannot create output folder {}", args.out.display()))?;
-    for stale in publish::remove_stale(&args.out)? {
-        if !args.quiet {
-            super::note(format_args!(
-                "removed {}, left by a run that did not finish",
-                stale.display()
-            ));
-        }
-    }
+    super::prepare_out(&args.out, args.quiet)?;
     let mut out = super::Stdout::default();
     let mut set = if groups.len() > 1 {
         Some(output::SetWriter::create(&args.out)?)
@@ -123,7 +114,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         let dir = staging.path().to_owned();
         let elapsed: f64 = m.shards.iter().map(|s| s.elapsed_seconds).sum();
         let record = RunRecord::new(scn, &m.file, &m.config, &m.state, m.config.threads, elapsed);
-        output::write_results(&dir, scn, &m.state, &record)?;
+        let summary = output::write_results(&dir, scn, &m.state, &record)?;
         let merged = MergedRecord {
             record: &record,
             shards: Shards {
@@ -144,10 +135,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         if let Some(set) = set.as_mut() {
             // From summary.csv's own bytes, as `run` takes them.
             let name = target.join(output::SUMMARY_FILE);
-            let rows = enclave::results::parse_summary(
-                &output::summary_csv(scn, &m.state, &name)?,
-                &name,
-            )?;
+            let rows = enclave::results::parse_summary(&summary, &name)?;
             set.add(scn, &rows, &m.inputs)?;
         }
     }

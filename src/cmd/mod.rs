@@ -22,7 +22,6 @@ use enclave::scenario::{REFERENCE_SCENARIO_NAME, Scenario};
 pub const EXIT_BAD_INPUT: u8 = 2;
 
 /// A scenario with the name it was loaded under.
-#[derive(Clone)]
 pub struct Loaded {
     pub file: String,
     pub scenario: Scenario,
@@ -295,6 +294,25 @@ pub fn column_width<'a>(names: impl IntoIterator<Item = &'a str>, min: usize) ->
         .max()
         .unwrap_or(0)
         .max(min)
+}
+
+/// Makes the output folder `out` (as `run` and `merge` write into it) and removes
+/// what runs that did not finish left in it, saying so unless `quiet`.
+///
+/// # Errors
+/// If the folder cannot be made or read.
+pub fn prepare_out(out: &std::path::Path, quiet: bool) -> anyhow::Result<()> {
+    std::fs::create_dir_all(out)
+        .with_context(|| format!("cannot create output folder {}", out.display()))?;
+    for stale in enclave::publish::remove_stale(out)? {
+        if !quiet {
+            note(format_args!(
+                "removed {}, left by a run that did not finish",
+                stale.display()
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Writes a line to standard error; a closed or full standard error is ignored

@@ -438,7 +438,9 @@ struct Tally<'a> {
     set: Option<output::SetWriter>,
     out: super::Stdout,
     bar: ProgressBar,
-    done: Vec<String>,
+    /// Scenarios done (run or skipped), and the first [`LISTED`] + 1 of their ids.
+    done: usize,
+    done_ids: Vec<String>,
     skipped: usize,
     stopped: Option<String>,
     /// Paths and firm-years simulated, over the scenarios run.
@@ -490,7 +492,10 @@ impl Tally<'_> {
         if let Some(set) = self.set.as_mut() {
             set.add(&loaded.scenario, &rows, &self.source.inputs(i))?;
         }
-        self.done.push(loaded.scenario.id);
+        self.done += 1;
+        if self.done_ids.len() <= LISTED {
+            self.done_ids.push(loaded.scenario.id);
+        }
         Ok(())
     }
 }
@@ -499,16 +504,7 @@ impl Tally<'_> {
 /// small ones side by side, and writes the set's files.
 fn run_set(args: &Args, source: &dyn super::Source, paths: &[u64]) -> anyhow::Result<ExitCode> {
     let signals = Signals::install()?;
-    std::fs::create_dir_all(&args.out)
-        .with_context(|| format!("cannot create output folder {}", args.out.display()))?;
-    for stale in publish::remove_stale(&args.out)? {
-        if !args.quiet {
-            super::note(format_args!(
-                "removed {}, left by a run that did not finish",
-                stale.display()
-            ));
-        }
-    }
+    super::prepare_out(&args.out, args.quiet)?;
     let n = paths.len();
     let outputs = Outputs::of(args, n, n > 0 && !source.inputs(0).is_empty());
     let threads = engine::resolve_threads(args.settings.threads);
@@ -540,7 +536,8 @@ fn run_set(args: &Args, source: &dyn super::Source, paths: &[u64]) -> anyhow::Re
         set,
         out: super::Stdout::default(),
         bar,
-        done: Vec::new(),
+        done: 0,
+        done_ids: Vec::new(),
         skipped: 0,
         stopped: None,
         work: (0, 0),
@@ -568,13 +565,13 @@ fn run_set(args: &Args, source: &dyn super::Source, paths: &[u64]) -> anyhow::Re
                 .take(LISTED + 1)
                 .collect()
         };
-        let not_started = ids(tally.done.len() + usize::from(tally.stopped.is_some())..n);
-        let remaining = n - tally.done.len() - usize::from(tally.stopped.is_some());
+        let first = tally.done + usize::from(tally.stopped.is_some());
+        let not_started = ids(first..n);
         return Ok(interrupted(
             &signals,
             tally.stopped.as_deref(),
-            &tally.done,
-            (&not_started, remaining),
+            (&tally.done_ids, tally.done),
+            (&not_started, n - first),
         ));
     }
     if !outputs.small && tally.skipped > 0 {
@@ -714,12 +711,12 @@ const LISTED: usize = 20;
 
 /// Says on stderr what an interrupted run did (`stopped`: the scenario it was
 /// running and how far it got) and returns the exit status for the signal.
-/// `not_started` holds the first ids of the scenarios not started and how many
-/// there are.
+/// `done` and `not_started` hold the first ids of the scenarios done and not
+/// started, and how many there are.
 fn interrupted(
     signals: &Signals,
     stopped: Option<&str>,
-    done: &[String],
+    done: (&[String], usize),
     not_started: (&[String], usize),
 ) -> ExitCode {
     let (signal, status) = signals.status();
@@ -739,7 +736,7 @@ fn interrupted(
         Some(what) => super::note(format_args!("interrupted by {signal}: {what}")),
         None => super::note(format_args!("interrupted by {signal}")),
     }
-    super::note(format_args!("completed: {}", list(done, done.len())));
+    super::note(format_args!("completed: {}", list(done.0, done.1)));
     if not_started.1 > 0 {
         super::note(format_args!(
             "not started: {}",
@@ -833,25 +830,22 @@ pub fn threads_refusal(threads: usize, max_threads: Option<usize>) -> Option<Str
     })
 }
 
-/// Whether `dir` holds the complete results of this very run: it matches its
-/// manifest, its files load, and run.json records the same scenario (by hash),
-/// seed, paths, horizon, engine version and fairness setting (and the per-path
-/// files, if asked for).
-fn complete(dir: &Path, scn: &Scenario, cfg: &RunConfig, keep_paths: bool) -> bool {
-    let Ok(manifest) = publish::verify(dir) else {
-        return false;
-    };
-    let Ok(results) = Results::load(dir) else {
-        return false;
-    };
+/// The results in `dir` if they are the complete results of this very run: it
+/// matches its manifest, its files load, and run.json records the same scenario
+/// (by hash), seed, paths, horizon, engine version and fairness setting (and the
+/// per-path files, if asked for).
+fn complete(dir: &Path, scn: &Scenario, cfg: &RunConfig, keep_paths: bool) -> Option<Results> {
+    let manifest = publish::verify(dir).ok()?;
+    let results = Results::load(dir).ok()?;
     let run = &results.run;
-    run.scenario_sha256 == scn.sha256
+    let same = run.scenario_sha256 == scn.sha256
         && run.seed == cfg.seed
         && run.paths == cfg.paths
         && run.horizon == cfg.horizon
         && run.coalitions == scn.fairness()
         && run.engine == RunRecord::engine_name()
-        && (!keep_paths || PATHS_FILES.iter().all(|f| manifest.contains(f)))
+        && (!keep_paths || PATHS_FILES.iter().all(|f| manifest.contains(f)));
+    same.then_some(results)
 }
 
 /// Runs scenario `i` of `source` on `threads` worker threads and writes what
@@ -874,10 +868,12 @@ fn one(
         ..config(args, scn)
     };
     let target = args.out.join(&scn.id);
-    if outputs.folders && !args.force && complete(&target, scn, &cfg, args.keep_paths) {
+    if outputs.folders
+        && !args.force
+        && let Some(results) = complete(&target, scn, &cfg, args.keep_paths)
+    {
         let rows = if outputs.set {
-            enclave::results::read_summary(&target.join(output::SUMMARY_FILE))
-                .with_context(|| format!("cannot read the results in {}", target.display()))?
+            results.summary
         } else {
             Vec::new()
         };
@@ -945,26 +941,29 @@ fn one(
     if let Some(w) = paths_writer {
         w.finish()?;
     }
+    let work = (state.paths(), state.firm_years);
     // The set's rows are read back from summary.csv's own bytes, so they hold
     // its numbers to the last digit.
-    let rows = if outputs.set {
-        let name = target.join(output::SUMMARY_FILE);
-        enclave::results::parse_summary(&output::summary_csv(scn, &state, &name)?, &name)?
-    } else {
-        Vec::new()
+    let name = target.join(output::SUMMARY_FILE);
+    let set_rows = |bytes: &[u8]| -> anyhow::Result<Vec<SummaryRow>> {
+        Ok(if outputs.set {
+            enclave::results::parse_summary(bytes, &name)?
+        } else {
+            Vec::new()
+        })
     };
     let Some(staging) = staging else {
         return Ok(Outcome::Ran {
             text: None,
-            rows,
+            rows: set_rows(&output::summary_csv(scn, &state, &name)?)?,
             loaded,
-            work: (state.paths(), state.firm_years),
+            work,
         });
     };
     let dir = staging.path().to_owned();
     let threads = engine::resolve_threads(cfg.threads);
     let record = RunRecord::new(scn, &loaded.file, &cfg, &state, threads, elapsed);
-    output::write_results(&dir, scn, &state, &record)?;
+    let rows = set_rows(&output::write_results(&dir, scn, &state, &record)?)?;
     if signals.stopped() {
         return stopped(Stopped::Writing);
     }
@@ -982,7 +981,7 @@ fn one(
         text,
         rows,
         loaded,
-        work: (state.paths(), state.firm_years),
+        work,
     })
 }
 

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 
-use enclave::engine::{self, EngineError, Observe, RunConfig, RunState};
+use enclave::engine::{self, EngineError, Observe, RunConfig};
 use enclave::output;
 use enclave::scenario::Scenario;
 use enclave::shard::{self, Partial, Pilot, Shard};
@@ -64,7 +64,15 @@ pub fn run(
         let pilot = pilot_of(args, scn, &cfg);
         let reused = pilot.is_some();
         let result = match pilot {
-            Some(p) => with_pilot(scn, &cfg, range.clone(), p, what),
+            // The state run_range gives, without simulating the pilot paths to fix the grids.
+            Some(p) => engine::run_range_with(
+                scn,
+                &cfg,
+                range.clone(),
+                Some(Some(p.grids)),
+                what,
+                &mut |_| {},
+            ),
             None => engine::run_range(scn, &cfg, range.clone(), what, &mut |_| {}),
         };
         let elapsed = started.elapsed().as_secs_f64();
@@ -86,16 +94,10 @@ pub fn run(
         };
         partial.inputs = set.inputs(i);
         let path = Partial::path_in(&args.out, &scn.id, shard);
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("cannot create {}", dir.display()))?;
-        }
         let json = partial
             .to_json()
             .with_context(|| format!("cannot write {}", path.display()))?;
-        // Written to a temporary and renamed: a shard run again replaces its
-        // partial whole, and a merge never reads half a file.
-        output::write_atomic(&path, json.as_bytes())?;
+        write_part(&path, &json)?;
         if !args.quiet {
             out.print(&format!(
                 "{}: paths {}..{} of {} ({shard}), {:.1} s{}\n",
@@ -138,18 +140,6 @@ fn pilot_of(args: &Args, scn: &Scenario, cfg: &RunConfig) -> Option<Pilot> {
     None
 }
 
-/// The state of paths `range` with the pilot's grids: the state
-/// [`engine::run_range`] gives, without simulating the pilot paths to fix them.
-fn with_pilot(
-    scn: &Scenario,
-    cfg: &RunConfig,
-    range: std::ops::Range<u64>,
-    pilot: Pilot,
-    what: Observe<'_>,
-) -> Result<RunState, EngineError> {
-    engine::run_range_with(scn, cfg, range, Some(Some(pilot.grids)), what, &mut |_| {})
-}
-
 /// Computes the pilot of every scenario of `set` (`paths[i]` paths each) that
 /// has more paths than the pilot, into `DIR/<id>.partial/pilot.json`, for the
 /// shards run after it (`enclave run --pilot`).
@@ -178,13 +168,9 @@ pub fn pilot(args: &Args, set: &dyn super::Source, paths: &[u64]) -> anyhow::Res
             return Ok(ExitCode::from(status));
         }
         let path = Pilot::path_in(&args.out, &scn.id);
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("cannot create {}", dir.display()))?;
-        }
         let json = serde_json::to_string(&Pilot::new(scn, &cfg, grids))
             .with_context(|| format!("cannot write {}", path.display()))?;
-        output::write_atomic(&path, json.as_bytes())?;
+        write_part(&path, &json)?;
         if !args.quiet {
             out.print(&format!(
                 "{}: paths 0..{} of {}, {:.1} s\n",
@@ -196,6 +182,17 @@ pub fn pilot(args: &Args, set: &dyn super::Source, paths: &[u64]) -> anyhow::Res
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes a partial or a pilot into its scenario's partials folder, made if
+/// needed. Written to a temporary and renamed: a shard run again replaces its
+/// file whole, and a merge never reads half a file.
+fn write_part(path: &std::path::Path, json: &str) -> anyhow::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    output::write_atomic(path, json.as_bytes())?;
+    Ok(())
 }
 
 /// Says what an interrupted shard wrote and returns the signal's exit status.
