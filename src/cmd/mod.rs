@@ -15,6 +15,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 
 use enclave::engine::RunConfig;
+use enclave::scenario::guardrails;
 use enclave::scenario::limits::MAX_HORIZON;
 use enclave::scenario::{REFERENCE_SCENARIO_NAME, Scenario};
 
@@ -313,6 +314,47 @@ pub fn prepare_out(out: &std::path::Path, quiet: bool) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The guardrail warnings of a loaded scenario (docs/scenario.md "Plausible
+/// ranges"), each as `FILE:LINE: warning: …`.
+pub fn warnings(l: &Loaded) -> Vec<String> {
+    guardrails::check(&l.scenario)
+        .into_iter()
+        .map(|w| match w.line {
+            Some(line) => format!("{}:{line}: warning: {w}", l.file),
+            None => format!("{}: warning: {w}", l.file),
+        })
+        .collect()
+}
+
+/// At most this many warnings are printed for a set; the rest are counted.
+pub const WARNINGS_SHOWN: usize = 20;
+
+/// Prints `warnings` (at most [`WARNINGS_SHOWN`], then their count) to stderr;
+/// with `strict`, they are errors and the exit code is returned.
+pub fn report_warnings(warnings: &[String], strict: bool) -> Option<ExitCode> {
+    let label = if strict { "error" } else { "warning" };
+    for w in warnings.iter().take(WARNINGS_SHOWN) {
+        note(format_args!(
+            "{}",
+            w.replacen(": warning: ", &format!(": {label}: "), 1)
+        ));
+    }
+    if warnings.len() > WARNINGS_SHOWN {
+        note(format_args!(
+            "… and {} more {label}s",
+            warnings.len() - WARNINGS_SHOWN
+        ));
+    }
+    if strict && !warnings.is_empty() {
+        note(format_args!(
+            "--strict: {} input(s) outside their plausible ranges (docs/scenario.md, \"Plausible ranges\")",
+            warnings.len()
+        ));
+        return Some(ExitCode::from(EXIT_BAD_INPUT));
+    }
+    None
 }
 
 /// Writes a line to standard error; a closed or full standard error is ignored

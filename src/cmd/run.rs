@@ -62,6 +62,10 @@ pub struct Args {
     /// No progress bar and no summary on the terminal.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Treat an input outside its plausible range (docs/scenario.md "Plausible
+    /// ranges") as an error: exit status 2 before anything runs.
+    #[arg(long)]
+    pub strict: bool,
     /// Run scenarios whose complete results are already in DIR (by default they
     /// are skipped when their scenario, seed, paths, horizon and engine version match).
     #[arg(long)]
@@ -301,6 +305,7 @@ pub fn run_source(args: &Args, source: &dyn super::Source) -> anyhow::Result<Exi
     let n = source.len();
     let mut problems = Vec::new();
     let mut paths = Vec::with_capacity(n);
+    let mut warnings = Vec::new();
     if let Some(refusal) = threads_refusal(args.settings.threads, args.settings.max_threads) {
         problems.push(refusal);
     } else {
@@ -310,6 +315,7 @@ pub fn run_source(args: &Args, source: &dyn super::Source) -> anyhow::Result<Exi
                 Ok(c) => {
                     problems.extend(ids.check(&c.id, &c.file));
                     problems.extend(c.refusals);
+                    warnings.extend(c.warnings);
                     paths.push(c.paths);
                 }
                 Err(e) => problems.push(e),
@@ -321,6 +327,9 @@ pub fn run_source(args: &Args, source: &dyn super::Source) -> anyhow::Result<Exi
             super::note(format_args!("error: {p}"));
         }
         return Ok(ExitCode::from(super::EXIT_BAD_INPUT));
+    }
+    if let Some(code) = super::report_warnings(&warnings, args.strict) {
+        return Ok(code);
     }
     if args.pilot {
         return super::shard::pilot(args, source, &paths);
@@ -349,6 +358,8 @@ struct Checked {
     file: String,
     paths: u64,
     refusals: Vec<String>,
+    /// Its guardrail warnings.
+    warnings: Vec<String>,
 }
 
 /// Loads and checks every scenario of `source` against the limits, on every
@@ -379,6 +390,7 @@ fn check_all(
                             i,
                             load(args, source, i).map(|l| Checked {
                                 refusals: refusals(args, &l, n),
+                                warnings: super::warnings(&l),
                                 paths: config(args, &l.scenario).paths,
                                 id: l.scenario.id,
                                 file: l.file,

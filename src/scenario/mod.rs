@@ -10,6 +10,7 @@
 
 pub mod bounds;
 pub mod file;
+pub mod guardrails;
 pub mod limits;
 pub(crate) mod locate;
 mod pool;

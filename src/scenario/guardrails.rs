@@ -1,0 +1,366 @@
+//! Guardrails: inputs that validate but lie far outside what real parks show.
+//!
+//! A scenario can be valid and still wrong by a unit: a revenue per mu typed 100×
+//! too high, or a wage in yuan where the file counts in million yuan, validates and
+//! runs, and the run reports trillions of tax and a handful of jobs. Each guardrail
+//! is a documented plausible range with its source (REFERENCES.md, cited in
+//! docs/scenario.md "Plausible ranges"); an input outside it is a [`Warning`], not an
+//! error (`--strict` makes it one), naming the field, its line, the value, the range
+//! and the source, and, when the value would fall inside the range in another money
+//! unit, which one.
+//!
+//! An uncertain input is judged by its mean. Amounts are compared in yuan, whatever
+//! the scenario's money unit (`scenario.yuan_per_unit`).
+
+use super::{FirmLand, Scenario};
+use crate::sampling::Value;
+
+/// One plausible range.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Guardrail {
+    /// What is checked, as docs/scenario.md names it.
+    pub what: &'static str,
+    /// Lower end, in `unit`.
+    pub low: f64,
+    /// Upper end, in `unit`.
+    pub high: f64,
+    /// Unit of the range (yuan-based for money, so any money unit compares).
+    pub unit: &'static str,
+    /// Whether the figure is an amount of money (compared in yuan).
+    pub money: bool,
+    /// The evidence, with its section of REFERENCES.md.
+    pub source: &'static str,
+}
+
+/// Revenue (output) per mu of a sector at maturity.
+pub const REVENUE_PER_MU: Guardrail = Guardrail {
+    what: "revenue per mu at maturity (亩均产值)",
+    low: 0.5e6,
+    high: 30e6,
+    unit: "yuan per mu per year",
+    money: true,
+    source: "national development zones average 8.4 M yuan of output per mu, high-tech zones 14.8 M; 隆昌 2.5–3.5 M, REFERENCES.md §4",
+};
+
+/// The average wage.
+pub const AVERAGE_WAGE: Guardrail = Guardrail {
+    what: "average wage",
+    low: 20e3,
+    high: 300e3,
+    unit: "yuan per worker-year",
+    money: true,
+    source: "factory wages of 60–90 k yuan a year, REFERENCES.md §3",
+};
+
+/// A sector's building value per mu (the property-tax base).
+pub const BUILDING_VALUE_PER_MU: Guardrail = Guardrail {
+    what: "building value per mu",
+    low: 0.1e6,
+    high: 10e6,
+    unit: "yuan per mu",
+    money: true,
+    source: "investment intensity 1.5–3 M yuan per mu, fixed investment about 3.2 M yuan per mu in national zones, REFERENCES.md §4",
+};
+
+/// Land acquisition and relocation per mu.
+pub const LAND_ACQUISITION_PER_MU: Guardrail = Guardrail {
+    what: "land acquisition and relocation per mu (征地拆迁)",
+    low: 10e3,
+    high: 1e6,
+    unit: "yuan per mu",
+    money: true,
+    source: "prior of 50–300 k yuan per mu, unsourced, REFERENCES.md §4",
+};
+
+/// Infrastructure (servicing) per mu.
+pub const INFRASTRUCTURE_PER_MU: Guardrail = Guardrail {
+    what: "infrastructure per mu (七通一平)",
+    low: 30e3,
+    high: 1.5e6,
+    unit: "yuan per mu",
+    money: true,
+    source: "0.2–0.5 bn yuan per km², about 130–330 k yuan per mu, REFERENCES.md §4",
+};
+
+/// Years the arrivals take to fill the saleable land.
+pub const FILL_YEARS: Guardrail = Guardrail {
+    what: "years arrivals take to fill the saleable land (saleable mu ÷ (arrival rate × outlook × mean land per firm))",
+    low: 1.0,
+    high: 40.0,
+    unit: "years to fill the park",
+    money: false,
+    source: "park fill targets of 5–8 years; about 37% of signed projects producing by year 5 in 苏滁, REFERENCES.md §4",
+};
+
+/// Every guardrail on inputs, in the order docs/scenario.md lists them.
+pub const INPUT_GUARDRAILS: [&Guardrail; 6] = [
+    &REVENUE_PER_MU,
+    &AVERAGE_WAGE,
+    &BUILDING_VALUE_PER_MU,
+    &LAND_ACQUISITION_PER_MU,
+    &INFRASTRUCTURE_PER_MU,
+    &FILL_YEARS,
+];
+
+/// Money units a value may have been typed in by mistake, in yuan per unit.
+const OTHER_UNITS: [(f64, &str); 4] = [
+    (1.0, "yuan"),
+    (1e4, "万元 (10,000 yuan)"),
+    (1e6, "million yuan"),
+    (1e8, "亿元 (100 million yuan)"),
+];
+
+/// An input outside its plausible range.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Warning {
+    /// Field path of the input, e.g. `firms.sectors[0].revenue_per_mu`.
+    pub field: String,
+    /// 1-based line of the field in the scenario file, when found.
+    pub line: Option<usize>,
+    /// The value as written (the mean of a distribution), in the file's unit.
+    pub value: f64,
+    /// Whether `value` is the mean of a distribution.
+    pub mean: bool,
+    /// The value in the range's unit (yuan for money).
+    pub converted: f64,
+    /// The range it lies outside.
+    pub rail: &'static Guardrail,
+    /// A money unit in which the value would lie inside the range.
+    pub other_unit: Option<&'static str>,
+    /// The scenario's money unit label.
+    pub money_unit: String,
+}
+
+impl std::fmt::Display for Warning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let r = self.rail;
+        write!(
+            f,
+            "{}{} = {}",
+            self.field,
+            if self.mean { " (mean)" } else { "" },
+            number(self.value)
+        )?;
+        if r.money {
+            write!(f, " {} ({} yuan)", self.money_unit, number(self.converted))?;
+        } else {
+            write!(f, " ({} {})", number(self.converted), r.unit)?;
+        }
+        write!(
+            f,
+            " is {} the plausible range {}–{} {} for the {} (source: {})",
+            if self.converted < r.low {
+                "below"
+            } else {
+                "above"
+            },
+            number(r.low),
+            number(r.high),
+            r.unit,
+            r.what,
+            r.source
+        )?;
+        if let Some(unit) = self.other_unit {
+            write!(
+                f,
+                "; it would be plausible in {unit}: is it in {unit} rather than {}?",
+                self.money_unit
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// `x` with at most 4 significant digits, grouped in thousands when large.
+fn number(x: f64) -> String {
+    if !x.is_finite() {
+        return format!("{x}");
+    }
+    let a = x.abs();
+    if a >= 1e15 || (a > 0.0 && a < 1e-3) {
+        return format!("{x:.3e}");
+    }
+    let digits = if a >= 1000.0 {
+        0
+    } else {
+        let mag = if a > 0.0 { a.log10().floor() as i32 } else { 0 };
+        usize::try_from((3 - mag).max(0)).unwrap_or(0)
+    };
+    let text = format!("{:.*}", digits, a);
+    let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
+    let mut grouped = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    let frac = frac.trim_end_matches('0');
+    format!(
+        "{}{grouped}{}{frac}",
+        if x < 0.0 { "-" } else { "" },
+        if frac.is_empty() { "" } else { "." }
+    )
+}
+
+/// The inputs of `scn` outside their plausible ranges, in file order.
+pub fn check(scn: &Scenario) -> Vec<Warning> {
+    let locator = super::locate::Locator::new(&scn.source);
+    let mut out = Vec::new();
+    let mut judge = |field: String, value: Value, rail: &'static Guardrail| {
+        let (v, mean) = mean_of(scn, value);
+        // Zero is how a file says "not modelled" for the costs and building values.
+        if v == 0.0 && rail.money {
+            return;
+        }
+        let unit = if rail.money { scn.yuan_per_unit } else { 1.0 };
+        if let Some(w) = outside(scn, field, v, mean, v * unit, rail, &locator) {
+            out.push(w);
+        }
+    };
+    for (i, s) in scn.firms.sectors.iter().enumerate() {
+        judge(
+            format!("firms.sectors[{i}].revenue_per_mu"),
+            s.revenue_per_mu,
+            &REVENUE_PER_MU,
+        );
+        judge(
+            format!("firms.sectors[{i}].building_value_per_mu"),
+            s.building_value_per_mu,
+            &BUILDING_VALUE_PER_MU,
+        );
+    }
+    judge(
+        "firms.average_wage".to_owned(),
+        scn.firms.average_wage,
+        &AVERAGE_WAGE,
+    );
+    judge(
+        "costs.land_acquisition.per_mu".to_owned(),
+        scn.costs.land_acquisition.per_mu,
+        &LAND_ACQUISITION_PER_MU,
+    );
+    judge(
+        "costs.infrastructure.per_mu".to_owned(),
+        scn.costs.infrastructure.per_mu,
+        &INFRASTRUCTURE_PER_MU,
+    );
+    if let Some(years) = fill_years(scn) {
+        let (rate, mean) = mean_of(scn, scn.firms.arrival_rate);
+        if let Some(w) = outside(
+            scn,
+            "firms.arrival_rate".to_owned(),
+            rate,
+            mean,
+            years,
+            &FILL_YEARS,
+            &locator,
+        ) {
+            out.push(w);
+        }
+    }
+    out.sort_by_key(|w| w.line.unwrap_or(usize::MAX));
+    out
+}
+
+/// Expected years for arrivals to fill the saleable land, when the park has
+/// arrivals and land.
+pub fn fill_years(scn: &Scenario) -> Option<f64> {
+    let (rate, _) = mean_of(scn, scn.firms.arrival_rate);
+    let (outlook, _) = mean_of(scn, scn.firms.outlook);
+    let (saleable, _) = mean_of(scn, scn.park.saleable_share);
+    let land_per_firm: f64 = scn
+        .firms
+        .sectors
+        .iter()
+        .map(|s| {
+            s.weight
+                * match &s.land_per_firm_mu {
+                    FirmLand::Fixed(x) => *x,
+                    FirmLand::PerFirm(d) => d.mean(),
+                }
+        })
+        .sum();
+    let demand = rate * outlook * land_per_firm;
+    let supply = scn.park.area_mu * saleable;
+    (demand > 0.0 && supply > 0.0).then(|| supply / demand)
+}
+
+/// The mean of a value, and whether it is uncertain.
+fn mean_of(scn: &Scenario, value: Value) -> (f64, bool) {
+    match value {
+        Value::Fixed(x) => (x, false),
+        Value::Drawn(i) => (scn.params.params()[i].dist.mean(), true),
+    }
+}
+
+/// The warning when `converted` lies outside `rail`'s range.
+fn outside(
+    scn: &Scenario,
+    field: String,
+    value: f64,
+    mean: bool,
+    converted: f64,
+    rail: &'static Guardrail,
+    locator: &super::locate::Locator<'_>,
+) -> Option<Warning> {
+    if !converted.is_finite() || (rail.low..=rail.high).contains(&converted) {
+        return None;
+    }
+    let other_unit = if rail.money {
+        OTHER_UNITS
+            .iter()
+            .filter(|(yuan, _)| (*yuan / scn.yuan_per_unit - 1.0).abs() > 1e-9)
+            .find(|(yuan, _)| (rail.low..=rail.high).contains(&(value * yuan)))
+            .map(|(_, name)| *name)
+    } else {
+        None
+    };
+    Some(Warning {
+        line: locator.line_of(&field),
+        field,
+        value,
+        mean,
+        converted,
+        rail,
+        other_unit,
+        money_unit: scn.money_unit.clone(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DOC: &str = include_str!("../../docs/scenario.md");
+
+    #[test]
+    fn docs_list_every_range_as_the_code_has_it() {
+        for rail in INPUT_GUARDRAILS {
+            let row = format!(
+                "| {}–{} | {} | ",
+                number(rail.low),
+                number(rail.high),
+                rail.unit.trim_end_matches(" to fill the park")
+            );
+            assert!(DOC.contains(&row), "docs/scenario.md lacks {row:?}");
+            // The source, less its section (the table has its own column).
+            let source = rail
+                .source
+                .rsplit_once(", REFERENCES.md")
+                .map_or("", |s| s.0);
+            assert!(DOC.contains(source), "docs/scenario.md lacks {source:?}");
+        }
+    }
+
+    #[test]
+    fn numbers_read_as_a_planner_writes_them() {
+        assert_eq!(number(80_000.0), "80,000");
+        assert_eq!(number(2.5), "2.5");
+        assert_eq!(number(0.07), "0.07");
+        assert_eq!(number(8.4e6), "8,400,000");
+        assert_eq!(number(-1234.4), "-1,234");
+        assert_eq!(number(2.56e15), "2.560e15");
+        assert_eq!(number(0.0), "0");
+    }
+}

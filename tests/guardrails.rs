@@ -1,0 +1,177 @@
+//! Guardrails (docs/scenario.md "Plausible ranges"): each fires on an input outside
+//! its range, naming file, line, field, value, range and source; none fires on the
+//! bundled scenarios; `--strict` makes them errors (exit status 2, nothing run).
+
+mod common;
+
+use common::{REFERENCE, TestDir, bad_input, replace_line};
+use enclave::scenario::Scenario;
+use enclave::scenario::guardrails::{self, Guardrail};
+
+/// The reference scenario with the line starting `prefix` replaced by `new`, and
+/// that line's number.
+fn variant(prefix: &str, new: &str) -> (String, usize) {
+    let mut text = REFERENCE.to_owned();
+    let line = replace_line(&mut text, prefix, new);
+    (text, line)
+}
+
+/// Checks the variant warns exactly once, on `field` at `line`, against `rail`.
+fn fires(prefix: &str, new: &str, field: &str, rail: &Guardrail, hint: Option<&str>) {
+    let (text, line) = variant(prefix, new);
+    let scn = Scenario::parse(&text, "variant.toml").unwrap_or_else(|e| panic!("{e}"));
+    let warnings = guardrails::check(&scn);
+    assert_eq!(warnings.len(), 1, "{warnings:#?}");
+    let w = &warnings[0];
+    assert_eq!(w.field, field);
+    assert_eq!(w.line, Some(line));
+    assert_eq!(w.rail, rail);
+    assert_eq!(w.other_unit, hint, "{w}");
+    let text = w.to_string();
+    assert!(text.contains("REFERENCES.md §"), "{text}");
+    assert!(text.contains(field), "{text}");
+}
+
+#[test]
+fn the_bundled_scenarios_are_inside_every_range() {
+    let mut files: Vec<_> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios"))
+        .expect("scenarios/")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 8, "{files:?}");
+    for file in files {
+        let scn = Scenario::load(&file).unwrap_or_else(|e| panic!("{e}"));
+        let warnings = guardrails::check(&scn);
+        assert!(warnings.is_empty(), "{}: {warnings:#?}", file.display());
+    }
+}
+
+#[test]
+fn a_revenue_per_mu_100_times_too_high_is_flagged() {
+    // 2.5 million CNY per mu is 隆昌's output; 250 is 250 M yuan per mu, above 30 M.
+    // In 万元, 250 would be 2.5 M yuan: the hint names that unit.
+    fires(
+        "revenue_per_mu = 2.5 ",
+        "revenue_per_mu = 250",
+        "firms.sectors[0].revenue_per_mu",
+        &guardrails::REVENUE_PER_MU,
+        Some("万元 (10,000 yuan)"),
+    );
+}
+
+#[test]
+fn a_wage_in_yuan_instead_of_million_yuan_is_flagged() {
+    fires(
+        "average_wage = 0.07",
+        "average_wage = 70000",
+        "firms.average_wage",
+        &guardrails::AVERAGE_WAGE,
+        Some("yuan"),
+    );
+    // Too low: 0.00001 million CNY is 10 yuan a year; no unit makes it plausible
+    // (in 亿元 it would be 1,000 yuan).
+    fires(
+        "average_wage = 0.07",
+        "average_wage = 0.00001",
+        "firms.average_wage",
+        &guardrails::AVERAGE_WAGE,
+        None,
+    );
+}
+
+#[test]
+fn building_value_and_costs_per_mu_are_flagged() {
+    fires(
+        "building_value_per_mu = 1.0 ",
+        "building_value_per_mu = 100.0",
+        "firms.sectors[0].building_value_per_mu",
+        &guardrails::BUILDING_VALUE_PER_MU,
+        Some("万元 (10,000 yuan)"),
+    );
+    // A distribution is judged by its mean: (5 + 12 + 30) / 3 = 15.67 million CNY per mu.
+    fires(
+        "per_mu = { dist = \"triangular\", min = 0.05, mode = 0.12",
+        "per_mu = { dist = \"triangular\", min = 5, mode = 12, max = 30 }",
+        "costs.land_acquisition.per_mu",
+        &guardrails::LAND_ACQUISITION_PER_MU,
+        Some("万元 (10,000 yuan)"),
+    );
+    fires(
+        "per_mu = { dist = \"triangular\", min = 0.13, mode = 0.20",
+        "per_mu = 0.00001",
+        "costs.infrastructure.per_mu",
+        &guardrails::INFRASTRUCTURE_PER_MU,
+        None,
+    );
+}
+
+#[test]
+fn a_park_that_fills_in_months_or_centuries_is_flagged() {
+    let scn = Scenario::parse(REFERENCE, "reference.toml").unwrap_or_else(|e| panic!("{e}"));
+    let base = guardrails::fill_years(&scn).expect("the reference park fills");
+    assert!((1.0..=40.0).contains(&base), "{base}");
+    // Fill time is inversely proportional to the arrival rate (a fixed rate of 9
+    // against the triangular's mean 28/3).
+    let (text, _) = variant(
+        "arrival_rate = { dist = \"triangular\", min = 5, mode = 9, max = 14 }",
+        "arrival_rate = 9",
+    );
+    let nine = Scenario::parse(&text, "v.toml").unwrap_or_else(|e| panic!("{e}"));
+    let at_nine = guardrails::fill_years(&nine).expect("fills");
+    assert!((at_nine / base - (28.0 / 3.0) / 9.0).abs() < 1e-9);
+    let slow = format!("arrival_rate = {}", 9.0 * at_nine / 60.0);
+    fires(
+        "arrival_rate = { dist = \"triangular\", min = 5, mode = 9, max = 14 }",
+        &slow,
+        "firms.arrival_rate",
+        &guardrails::FILL_YEARS,
+        None,
+    );
+    let fast = format!("arrival_rate = {}", 9.0 * at_nine / 0.5);
+    fires(
+        "arrival_rate = { dist = \"triangular\", min = 5, mode = 9, max = 14 }",
+        &fast,
+        "firms.arrival_rate",
+        &guardrails::FILL_YEARS,
+        None,
+    );
+}
+
+#[test]
+fn validate_and_run_warn_and_strict_refuses() {
+    let dir = TestDir::new();
+    let (text, line) = variant("average_wage = 0.07", "average_wage = 70000");
+    let file = dir.create("wage.toml", &text);
+    let file = file.to_str().expect("utf-8 path");
+
+    let out = dir.ok(&["validate", file]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "wage.toml:{line}: warning: firms.average_wage = 70,000"
+        )),
+        "{stderr}"
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains(": ok"));
+
+    let stderr = bad_input(&dir.cmd(&["validate", "--strict", file]));
+    assert!(
+        stderr.contains(&format!("wage.toml:{line}: error: firms.average_wage")),
+        "{stderr}"
+    );
+
+    let out_dir = dir.join("out");
+    let out_dir = out_dir.to_str().expect("utf-8 path");
+    let stderr = bad_input(&dir.cmd(&["run", file, "--strict", "--paths", "8", "--out", out_dir]));
+    assert!(stderr.contains("--strict: 1 input(s) outside"), "{stderr}");
+    assert!(!dir.exists("out"), "a strict refusal writes nothing");
+
+    let out = dir.ok(&[
+        "run", file, "--paths", "8", "--out", out_dir, "--charts", "none", "--quiet",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("warning: firms.average_wage"), "{stderr}");
+    assert!(dir.exists("out/jilin-zhejiang/summary.csv"));
+}
