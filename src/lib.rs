@@ -43,3 +43,4 @@ pub mod solve;
 pub mod stats;
 pub mod streams;
 pub mod sweep;
+pub mod xlsx;

@@ -29,9 +29,11 @@ use crate::output::write_atomic;
 pub const MANIFEST_FILE: &str = "manifest.json";
 
 /// Files a run writes from its statistics; `enclave report` redraws the others
-/// (charts and `report.html`) and keeps these.
+/// (charts, `report.html` and `summary.xlsx`) and keeps these.
 fn is_redrawn(name: &str) -> bool {
-    name == crate::report::REPORT_FILE || name.starts_with("charts/")
+    name == crate::report::REPORT_FILE
+        || name == crate::xlsx::XLSX_FILE
+        || name.starts_with("charts/")
 }
 
 /// Why a folder could not be published or verified.

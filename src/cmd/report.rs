@@ -64,6 +64,7 @@ pub fn write(dir: &Path, html: bool, formats: Formats) -> anyhow::Result<()> {
     let charts = chart::write_all(&results, dir, formats)?;
     if html {
         report::write(&results, &charts)?;
+        enclave::xlsx::write(&results)?;
     }
     Ok(())
 }

@@ -1,0 +1,213 @@
+//! summary.xlsx read back (calamine): its Summary and Yearly sheets hold
+//! summary.csv's and timeseries.csv's values cell for cell, the Comparison sheet
+//! the same means, every sheet has a frozen header row, and the same run gives the
+//! same bytes.
+
+mod common;
+
+use std::io::{Cursor, Read};
+
+use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
+use common::{REFERENCE_PATH, TestDir};
+use enclave::xlsx::{SHEETS, XLSX_FILE};
+
+const ID: &str = "jilin-zhejiang";
+
+fn run(dir: &TestDir, out: &str) -> Vec<u8> {
+    let out_dir = dir.join(out);
+    dir.ok(&[
+        "run",
+        REFERENCE_PATH,
+        "--paths",
+        "300",
+        "--charts",
+        "none",
+        "--quiet",
+        "--out",
+        out_dir.to_str().expect("utf-8 path"),
+    ]);
+    dir.read_bytes(&format!("{out}/{ID}/{XLSX_FILE}"))
+}
+
+fn book(bytes: &[u8]) -> Xlsx<Cursor<Vec<u8>>> {
+    open_workbook_from_rs(Cursor::new(bytes.to_vec())).expect("summary.xlsx opens")
+}
+
+/// The sheet's cells, row by row, from A1.
+fn cells(book: &mut Xlsx<Cursor<Vec<u8>>>, sheet: &str) -> Vec<Vec<Data>> {
+    let range = book.worksheet_range(sheet).expect("sheet");
+    assert_eq!(range.start(), Some((0, 0)), "{sheet} starts at A1");
+    range.rows().map(<[Data]>::to_vec).collect()
+}
+
+/// Checks a sheet equals a CSV file with a `unit` column inserted after `metric`.
+fn same_as_csv(sheet: &[Vec<Data>], csv_text: &str, name: &str) {
+    let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
+    let head: Vec<String> = reader
+        .headers()
+        .expect("header")
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    let metric = head.iter().position(|h| h == "metric").expect("metric");
+    let mut expected_head = head.clone();
+    expected_head.insert(metric + 1, "unit".to_owned());
+    let got_head: Vec<String> = sheet[0].iter().map(ToString::to_string).collect();
+    assert_eq!(got_head, expected_head, "{name}: header");
+    let records: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+    assert_eq!(sheet.len() - 1, records.len(), "{name}: rows");
+    let mut numbers = 0;
+    for (i, (record, row)) in records.iter().zip(&sheet[1..]).enumerate() {
+        assert!(
+            matches!(&row[metric + 1], Data::String(u) if !u.is_empty()),
+            "{name} row {i}: unit {:?}",
+            row[metric + 1]
+        );
+        for (c, cell) in record.iter().enumerate() {
+            let at = if c > metric { c + 1 } else { c };
+            let got = row.get(at).cloned().unwrap_or(Data::Empty);
+            match cell.parse::<f64>() {
+                _ if cell.is_empty() => assert_eq!(got, Data::Empty, "{name} row {i} col {c}"),
+                Ok(x)
+                    if !["scenario", "alternative", "region", "metric"]
+                        .contains(&head[c].as_str()) =>
+                {
+                    let y = match got {
+                        Data::Float(y) => y,
+                        Data::Int(y) => y as f64,
+                        other => panic!("{name} row {i} col {c}: {other:?} for {cell}"),
+                    };
+                    assert_eq!(
+                        x.to_bits(),
+                        y.to_bits(),
+                        "{name} row {i} col {c}: {x} vs {y}"
+                    );
+                    numbers += 1;
+                }
+                _ => assert_eq!(got, Data::String(cell.to_owned()), "{name} row {i} col {c}"),
+            }
+        }
+    }
+    assert!(numbers > 1000, "{name}: {numbers} numbers compared");
+}
+
+#[test]
+fn the_workbook_reads_back_as_the_csv_files() {
+    let dir = TestDir::new();
+    let bytes = run(&dir, "a");
+    let mut wb = book(&bytes);
+    assert_eq!(wb.sheet_names(), SHEETS.map(str::to_owned).to_vec());
+
+    let summary = dir.read(&format!("a/{ID}/summary.csv"));
+    same_as_csv(&cells(&mut wb, "Summary"), &summary, "Summary");
+    let yearly = dir.read(&format!("a/{ID}/timeseries.csv"));
+    same_as_csv(&cells(&mut wb, "Yearly"), &yearly, "Yearly");
+
+    // Comparison: each region's mean NPV under each alternative is summary.csv's.
+    let rows: Vec<enclave::results::SummaryRow> = csv::Reader::from_reader(summary.as_bytes())
+        .deserialize()
+        .map(|r| r.expect("row"))
+        .collect();
+    let cmp = cells(&mut wb, "Comparison");
+    let alternatives: Vec<String> = cmp[0][3..].iter().map(ToString::to_string).collect();
+    assert!(alternatives.len() >= 2, "{alternatives:?}");
+    let scn = enclave::scenario::Scenario::load(std::path::Path::new(REFERENCE_PATH))
+        .expect("reference loads");
+    let mut checked = 0;
+    for line in cmp
+        .iter()
+        .filter(|l| l[1] == Data::String("npv mean".to_owned()))
+    {
+        let region = scn
+            .regions
+            .iter()
+            .find(|r| line[0] == Data::String(r.name.clone()))
+            .expect("a region's name");
+        assert_eq!(line[2], Data::String(scn.money_unit.clone()));
+        for (a, alt) in alternatives.iter().enumerate() {
+            let want = rows
+                .iter()
+                .find(|r| &r.alternative == alt && r.region == region.id && r.metric == "npv")
+                .and_then(|r| r.mean)
+                .expect("npv row");
+            assert_eq!(line[3 + a], Data::Float(want), "{} under {alt}", region.id);
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, scn.regions.len() * alternatives.len());
+
+    // Park: one row per park measure with its unit.
+    let park = cells(&mut wb, "Park");
+    let tax = park
+        .iter()
+        .find(|l| l[0] == Data::String("tax_total".to_owned()))
+        .expect("tax_total row");
+    let want = rows
+        .iter()
+        .find(|r| r.region == "park" && r.metric == "tax_total")
+        .and_then(|r| r.mean)
+        .expect("tax_total");
+    assert_eq!(tax[2], Data::Float(want));
+
+    // Inputs: every uncertain input is listed.
+    let inputs = cells(&mut wb, "Inputs");
+    for p in scn.params.params() {
+        assert!(
+            inputs.iter().any(|l| l[0] == Data::String(p.name.clone())),
+            "{} missing",
+            p.name
+        );
+    }
+
+    // Every sheet freezes its header row.
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes.clone())).expect("a zip");
+    for i in 1..=SHEETS.len() {
+        let mut xml = String::new();
+        zip.by_name(&format!("xl/worksheets/sheet{i}.xml"))
+            .expect("sheet part")
+            .read_to_string(&mut xml)
+            .expect("xml");
+        assert!(
+            xml.contains("ySplit=\"1\"") && xml.contains("state=\"frozen\""),
+            "sheet {i}"
+        );
+    }
+
+    // The same run gives the same bytes (no clock time in the file).
+    assert_eq!(
+        run(&dir, "b"),
+        bytes,
+        "summary.xlsx differs between two runs"
+    );
+}
+
+#[test]
+fn report_none_writes_no_workbook_and_report_redraws_it() {
+    let dir = TestDir::new();
+    let out_dir = dir.join("out");
+    let out = out_dir.to_str().expect("utf-8 path");
+    dir.ok(&[
+        "run",
+        REFERENCE_PATH,
+        "--paths",
+        "40",
+        "--charts",
+        "none",
+        "--report",
+        "none",
+        "--quiet",
+        "--out",
+        out,
+    ]);
+    assert!(!dir.exists(&format!("out/{ID}/{XLSX_FILE}")));
+    assert!(!dir.exists(&format!("out/{ID}/report.html")));
+    let folder = out_dir.join(ID);
+    dir.ok(&[
+        "report",
+        folder.to_str().expect("utf-8"),
+        "--charts",
+        "none",
+    ]);
+    assert!(dir.exists(&format!("out/{ID}/{XLSX_FILE}")));
+    dir.assert_no_temp_files("out");
+}
