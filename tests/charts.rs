@@ -890,3 +890,57 @@ fn enclave_report_refuses_a_folder_with_values_beyond_the_largest_result() {
          largest result a run writes\n"
     );
 }
+
+/// The cash-flow fans of one run share each region's vertical scale across
+/// alternatives (their SVG texts differ only in the title), and each caption
+/// says what is specific to its alternative.
+#[test]
+fn cash_flow_fans_share_their_scales_and_have_their_own_captions() {
+    let tmp = run(&[REFERENCE_PATH], "svg");
+    let dir = results_dir(&tmp, REFERENCE_ID);
+    let res = load(&dir);
+    let charts = chart::charts(&res);
+    let fans: Vec<&chart::Chart> = charts
+        .iter()
+        .filter(|c| matches!(c.kind, chart::ChartKind::CashFlowFan(_)))
+        .collect();
+    assert!(fans.len() >= 2);
+    let ticks = |c: &chart::Chart| -> Vec<String> {
+        let svg = String::from_utf8(read(&dir.join("charts").join(format!("{}.svg", c.stem))))
+            .expect("utf-8 svg");
+        let (_, mut texts) = svg_texts(&svg, &c.stem);
+        texts.retain(|t| *t != c.title);
+        texts
+    };
+    let first = ticks(fans[0]);
+    for fan in &fans[1..] {
+        assert_eq!(
+            ticks(fan),
+            first,
+            "{} has other scales than {}",
+            fan.stem,
+            fans[0].stem
+        );
+    }
+    let mut captions = std::collections::BTreeSet::new();
+    for (a, fan) in fans.iter().enumerate() {
+        let alt = &res.scenario.alternatives[a].name;
+        assert!(
+            fan.how_to_read.contains(&format!("Under {alt}:")),
+            "{}",
+            fan.how_to_read
+        );
+        for region in &res.scenario.regions {
+            assert!(
+                fan.how_to_read.contains(&region.name),
+                "{}",
+                fan.how_to_read
+            );
+        }
+        assert!(
+            captions.insert(fan.how_to_read.clone()),
+            "caption repeated: {}",
+            fan.how_to_read
+        );
+    }
+}

@@ -13,7 +13,16 @@ use super::style::{
 use crate::results::{Results, SeriesRow};
 use crate::schema::{ParkSeries, RegionSeries};
 
-/// One panel: the fan of `rows` in `colour`, titled `title`, y axis `y_desc`.
+/// The range `[lo, hi]` (always including 0) of the P5, P50 and P95 of `rows`.
+fn data_range<'a>(rows: impl IntoIterator<Item = &'a SeriesRow>) -> (f64, f64) {
+    rows.into_iter()
+        .flat_map(|r| [r.p05, r.p50, r.p95])
+        .flatten()
+        .fold((0.0f64, 0.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)))
+}
+
+/// One panel: the fan of `rows` in `colour`, titled `title`, y axis `y_desc`;
+/// `range` fixes the vertical scale's data range (else the rows' own).
 fn fan_panel<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     rows: &[&SeriesRow],
@@ -21,6 +30,7 @@ fn fan_panel<DB: DrawingBackend>(
     title: &str,
     y_desc: &str,
     percent: bool,
+    range: Option<(f64, f64)>,
 ) -> DrawResult {
     let pts = |f: fn(&SeriesRow) -> Option<f64>| -> Vec<(f64, f64)> {
         rows.iter()
@@ -39,8 +49,7 @@ fn fan_panel<DB: DrawingBackend>(
         years.first().copied().unwrap_or(0.0),
         years.last().copied().unwrap_or(1.0),
     );
-    let all = p05.iter().chain(&p95).chain(&p50).map(|p| p.1);
-    let (lo, hi) = all.fold((0.0f64, 0.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    let (lo, hi) = range.unwrap_or_else(|| data_range(rows.iter().copied()));
     let (lo, hi) = axis_range(lo, hi, if percent { 0.01 } else { 1.0 }, 0.05)?;
     let mut chart = ChartBuilder::on(area)
         .margin(12)
@@ -110,6 +119,8 @@ fn fan_panel<DB: DrawingBackend>(
 }
 
 /// Each region's cumulative cash flow under alternative `a`, one panel per region.
+/// A region's panel has the same vertical scale in every alternative's chart (the
+/// range of its P5–P95 under all of them), so the charts compare by eye.
 pub fn cash_flow<DB: DrawingBackend>(
     chart_def: &Chart,
     res: &Results,
@@ -124,6 +135,9 @@ pub fn cash_flow<DB: DrawingBackend>(
     let unit = money_label(scn);
     for (r, region) in scn.regions.iter().enumerate() {
         let series = res.series(alt, &region.id, RegionSeries::CumulativeCashFlow);
+        let shared = data_range(scn.alternatives.iter().flat_map(|other| {
+            res.series(&other.name, &region.id, RegionSeries::CumulativeCashFlow)
+        }));
         fan_panel(
             &panels[r],
             &series,
@@ -131,6 +145,7 @@ pub fn cash_flow<DB: DrawingBackend>(
             &region.name,
             &format!("cumulative cash flow ({unit})"),
             false,
+            Some(shared),
         )?;
     }
     Ok(())
@@ -176,7 +191,7 @@ pub fn park<DB: DrawingBackend>(
     ];
     for (panel, (metric, title, y_desc, percent)) in panels.iter().zip(specs) {
         let series = res.park_series(metric);
-        fan_panel(panel, &series, colour, title, &y_desc, percent)?;
+        fan_panel(panel, &series, colour, title, &y_desc, percent, None)?;
     }
     Ok(())
 }

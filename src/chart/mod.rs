@@ -161,17 +161,23 @@ pub fn charts(res: &Results) -> Vec<Chart> {
         },
     ];
     for (a, alt) in scn.alternatives.iter().enumerate() {
+        // The reading note once, on the first fan; each fan says what is its own.
+        let how = if a == 0 {
+            "Each panel follows one region's running total of cash flows (taxes, land \
+             revenue, dividends and guarantees received, less contributions, costs, capital \
+             calls and displaced taxes), undiscounted. The line is the median future; the dark \
+             band holds the middle half of futures (P25–P75), the light band nine in ten \
+             (P5–P95). Where the band crosses zero the region has paid back its outlays. A \
+             region's panel has the same vertical scale in every alternative's chart, so the \
+             charts compare by eye. "
+        } else {
+            "Read as the first cash-flow chart, on the same vertical scales. "
+        };
         out.push(Chart {
             kind: ChartKind::CashFlowFan(a),
             stem: format!("cash-flow-{:02}-{}", a + 1, slug(&alt.name)),
             title: format!("Cumulative cash flow by region: {} ({unit})", alt.name),
-            how_to_read:
-                "Each panel follows one region's running total of cash flows (taxes, land \
-                revenue, dividends and guarantees received, less contributions, costs, capital \
-                calls and displaced taxes), undiscounted. The line is the median future; the dark \
-                band holds the middle half of futures (P25–P75), the light band nine in ten \
-                (P5–P95). Where the band crosses zero the region has paid back its outlays."
-                    .into(),
+            how_to_read: format!("{how}{}", fan_ending(res, a)),
             size: (WIDTH, 150 + 300 * n_reg.div_ceil(2)),
         });
     }
@@ -187,6 +193,39 @@ pub fn charts(res: &Results) -> Vec<Chart> {
         size: (WIDTH, 420),
     });
     out
+}
+
+/// What is specific to alternative `a`'s cash-flow fan: where each region's
+/// cumulative cash flow ends the horizon (median and P5–P95).
+fn fan_ending(res: &Results, a: usize) -> String {
+    let scn = &res.scenario;
+    let alt = &scn.alternatives[a].name;
+    let unit = &scn.money_unit;
+    let parts: Vec<String> = scn
+        .regions
+        .iter()
+        .filter_map(|region| {
+            let series = res.series(
+                alt,
+                &region.id,
+                crate::schema::RegionSeries::CumulativeCashFlow,
+            );
+            let last = series.last()?;
+            Some(format!(
+                "{} ends {} at a median of {} {unit} (P5 {}, P95 {})",
+                region.name,
+                last.year,
+                style::tick(last.p50?),
+                style::tick(last.p05?),
+                style::tick(last.p95?)
+            ))
+        })
+        .collect();
+    if parts.is_empty() {
+        format!("Under {alt}.")
+    } else {
+        format!("Under {alt}: {}.", parts.join("; "))
+    }
 }
 
 /// Longest slug in a chart's file name, so that any alternative name gives a
