@@ -514,11 +514,11 @@ fn inputs(h: &mut String, scn: &Scenario) {
     let _ = write!(
         h,
         "<div class=\"grid\">\n<div>\n<h3>Costs and who bears them</h3>\n<table>\n\
-         <tr><th>land acquisition 征地拆迁 (per mu)</th><td>{}, borne by {}</td></tr>\n\
-         <tr><th>infrastructure 基础设施 (per mu)</th><td>{}, borne by {}</td></tr>\n\
-         <tr><th>operations 建设运营</th><td>{} a year + {} per open mu, borne by {}</td></tr>\n</table>\n</div>\n\
+         <tr><th>land acquisition 征地拆迁 ({unit} per mu)</th><td>{}, borne by {}</td></tr>\n\
+         <tr><th>infrastructure 基础设施 ({unit} per mu)</th><td>{}, borne by {}</td></tr>\n\
+         <tr><th>operations 建设运营 ({unit})</th><td>{} a year + {} per open mu, borne by {}</td></tr>\n</table>\n</div>\n\
          <div>\n<h3>Park company</h3>\n<table>\n\
-         <tr><th>land price per mu</th><td>{} (to {})</td></tr>\n\
+         <tr><th>land price ({unit} per mu)</th><td>{} (to {})</td></tr>\n\
          <tr><th>service fee</th><td>{} of firm revenue</td></tr>\n\
          <tr><th>debt</th><td>{} of capex at {} over {} years</td></tr>\n\
          <tr><th>payout ratio</th><td>{}</td></tr>\n<tr><th>terminal value</th><td>{}</td></tr>\n\
@@ -552,6 +552,7 @@ fn inputs(h: &mut String, scn: &Scenario) {
         co.land_term_years,
         escape(&continuation),
         escape(&prices),
+        unit = escape(&scn.money_unit),
     );
 
     let f = &scn.firms;
@@ -560,12 +561,13 @@ fn inputs(h: &mut String, scn: &Scenario) {
         "<h3>Firms</h3>\n<p>Prospective firms a year: {}, times the park's outlook {}; relocated from \
          the source region: {}, of which a tax loss to it: {} (the land they free at home valued at {} \
          per mu).</p>\n<table>\n<tr><th>sector</th><th>weight</th><th>land per firm (mu)</th>\
-         <th>revenue per mu</th><th>growth</th><th>volatility</th><th>exit hazard</th><th>VAT</th><th>CIT</th></tr>\n",
+         <th>revenue per mu at maturity ({} a year)</th><th>growth</th><th>volatility</th><th>exit hazard</th><th>VAT</th><th>CIT</th></tr>\n",
         v(f.arrival_rate),
         v(f.outlook),
         v(f.relocated_share),
         v(f.displacement),
-        v(f.freed_land_value_per_mu)
+        v(f.freed_land_value_per_mu),
+        escape(&scn.money_unit)
     );
     for s in &f.sectors {
         let land = match &s.land_per_firm_mu {
@@ -818,6 +820,9 @@ mod tests {
         assert!(h.contains("nothing (taxes after the horizon are not counted)"));
         assert!(h.contains("times the park's outlook discrete("));
         assert!(h.contains("<th>money</th><td>constant prices of 2026</td>"));
+        // Every money input says its unit (the sector table had none for revenue per mu).
+        assert!(h.contains("<th>revenue per mu at maturity (million CNY a year)</th>"));
+        assert!(h.contains("<th>land price (million CNY per mu)</th>"));
         scn.company.land_on_exit = LandOnExit::Buyback;
         scn.outcome.continuation = Continuation::Perpetuity {
             growth: 0.01,
