@@ -220,6 +220,9 @@ pub struct FairnessRow {
 pub struct Results {
     /// The folder.
     pub dir: PathBuf,
+    /// Language of the report and charts drawn from it: the scenario's
+    /// `[scenario] lang`, unless a command's `--lang` sets another.
+    pub lang: crate::i18n::Lang,
     /// The scenario, from the folder's `scenario.toml`.
     pub scenario: Scenario,
     /// `run.json`.
@@ -296,6 +299,7 @@ impl Results {
         }
         let results = Results {
             dir: dir.to_owned(),
+            lang: scenario.lang,
             scenario,
             run,
             summary: read_csv(&dir.join("summary.csv"))?,

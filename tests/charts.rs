@@ -944,3 +944,90 @@ fn cash_flow_fans_share_their_scales_and_have_their_own_captions() {
         );
     }
 }
+
+/// Chart text in every language draws with the bundled font: it has a glyph for
+/// every character of every strings file.
+#[test]
+fn the_bundled_font_has_every_character_of_every_language() {
+    let font = BundledFont::parse();
+    for lang in enclave::i18n::Lang::ALL {
+        let texts = lang.texts();
+        for key in texts.keys() {
+            for ch in texts.t(key).chars().filter(|c| !c.is_ascii()) {
+                assert_ne!(
+                    font.0.glyph_id(ch).0,
+                    0,
+                    "{lang}: the bundled font has no glyph for {ch:?} in {key}"
+                );
+            }
+        }
+    }
+}
+
+/// A Chinese run's charts carry Chinese titles and axis labels, and no English
+/// label of the English charts.
+#[test]
+fn chinese_charts_have_no_english_label() {
+    let t = TestDir::new();
+    t.ok(&[
+        "run",
+        REFERENCE_PATH,
+        "--out",
+        "out",
+        "--paths",
+        "200",
+        "--horizon",
+        "15",
+        "--charts",
+        "svg",
+        "--lang",
+        "zh",
+        "--quiet",
+    ]);
+    let dir = results_dir(&t, REFERENCE_ID);
+    let res = load(&dir);
+    assert_eq!(
+        res.lang,
+        enclave::i18n::Lang::En,
+        "the scenario's own language"
+    );
+    let en = enclave::i18n::Lang::En.texts();
+    // English words of the English chart strings (placeholders removed).
+    let english: std::collections::BTreeSet<String> = en
+        .keys()
+        .filter(|k| k.starts_with("chart."))
+        .flat_map(|k| {
+            enclave::i18n::fill(en.t(k), &[])
+                .split(|c: char| !c.is_ascii_alphabetic())
+                .filter(|w| w.len() > 3)
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let scn = &res.scenario;
+    let mut names: Vec<&str> = vec![scn.name.as_str()];
+    names.extend(scn.regions.iter().map(|r| r.name.as_str()));
+    names.extend(scn.alternatives.iter().map(|a| a.name.as_str()));
+    let mut chinese = 0;
+    for entry in std::fs::read_dir(dir.join("charts")).expect("charts") {
+        let path = entry.expect("entry").path();
+        let svg = String::from_utf8(read(&path)).expect("utf-8");
+        let (_, texts) = svg_texts(&svg, &path.display().to_string());
+        for text in texts {
+            // The scenario's own names are as written; everything else is Chinese.
+            let mut rest = text.clone();
+            for n in &names {
+                rest = rest.replace(n, "");
+            }
+            for word in rest.split(|c: char| !c.is_ascii_alphabetic()) {
+                assert!(
+                    !english.contains(word),
+                    "{}: English word {word:?} in {text:?}",
+                    path.display()
+                );
+            }
+            chinese += usize::from(text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)));
+        }
+    }
+    assert!(chinese > 20, "{chinese} Chinese labels");
+}

@@ -152,7 +152,9 @@ pub fn npv_distribution<DB: DrawingBackend>(
         (NAMES, 30),
         10,
         &|v| tick(*v),
-        &format!("net present value ({})", money_label(scn)),
+        &res.lang
+            .texts()
+            .f("chart.npv.axis", &[("unit", &money_label(res))]),
     )?;
 
     for (a, per_region) in quantiles.iter().enumerate() {
@@ -302,13 +304,17 @@ pub fn alternatives<DB: DrawingBackend>(
         }
     }
     let x = axis_range(lo, hi, 1.0, 0.04)?;
-    let npv_desc = format!("expected NPV and 90% interval ({})", money_label(scn));
+    let tx = res.lang.texts();
+    let npv_desc = tx.f(
+        "chart.alternatives.axis_npv",
+        &[("unit", &money_label(res))],
+    );
     money_and_percent(
         chart_def,
         res,
         root,
         x,
-        (&npv_desc, "P(NPV < 0)"),
+        (&npv_desc, tx.t("chart.alternatives.axis_loss")),
         |npv, risk| {
             for a in 0..n_alt {
                 for r in 0..n_reg {
@@ -376,14 +382,9 @@ pub fn fairness<DB: DrawingBackend>(
         }
     }
     let x = axis_range(lo, hi, 1.0, 0.06)?;
-    let values_desc = format!(
-        "expected NPV (dot) and Shapley value (ring) ({})",
-        money_label(scn)
-    );
-    let descriptions = (
-        values_desc.as_str(),
-        "P(NPV ≥ outside option); black: every region",
-    );
+    let tx = res.lang.texts();
+    let values_desc = tx.f("chart.fairness.axis_values", &[("unit", &money_label(res))]);
+    let descriptions = (values_desc.as_str(), tx.t("chart.fairness.axis_sign"));
     money_and_percent(chart_def, res, root, x, descriptions, |values, sign| {
         for a in 0..n_alt {
             for (r, region) in scn.regions.iter().enumerate() {

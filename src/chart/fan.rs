@@ -132,7 +132,8 @@ pub fn cash_flow<DB: DrawingBackend>(
     let area = header(root, &chart_def.title, scn)?;
     let rows = scn.regions.len().div_ceil(2);
     let panels = area.split_evenly((rows, 2));
-    let unit = money_label(scn);
+    let unit = money_label(res);
+    let tx = res.lang.texts();
     for (r, region) in scn.regions.iter().enumerate() {
         let series = res.series(alt, &region.id, RegionSeries::CumulativeCashFlow);
         let shared = data_range(scn.alternatives.iter().flat_map(|other| {
@@ -143,7 +144,7 @@ pub fn cash_flow<DB: DrawingBackend>(
             &series,
             region_colour(r),
             &region.name,
-            &format!("cumulative cash flow ({unit})"),
+            &tx.f("chart.fan.axis", &[("unit", &unit)]),
             false,
             Some(shared),
         )?;
@@ -160,7 +161,10 @@ pub fn park<DB: DrawingBackend>(
     let scn = &res.scenario;
     let (w, _) = root.dim_in_pixel();
     root.draw(&Text::new(
-        format!("{}: {}", chart_def.title, scn.name),
+        res.lang.texts().f(
+            "chart.park.heading",
+            &[("title", &chart_def.title), ("scenario", &scn.name)],
+        ),
         (w as i32 / 2, 22),
         text(24).pos(Pos::new(HPos::Center, VPos::Center)),
     ))
@@ -168,24 +172,25 @@ pub fn park<DB: DrawingBackend>(
     let area = root.margin(44, 0, 0, 0);
     let panels = area.split_evenly((1, 3));
     let colour = RGBColor(60, 60, 60);
-    let unit = money_label(scn);
+    let unit = money_label(res);
+    let tx = res.lang.texts();
     let specs = [
         (
             ParkSeries::Firms,
-            "firms in the park",
-            "firms".to_owned(),
+            tx.t("chart.park.firms"),
+            tx.t("chart.park.firms_axis").to_owned(),
             false,
         ),
         (
             ParkSeries::Occupancy,
-            "occupied share of open land",
-            "share of open saleable land".to_owned(),
+            tx.t("chart.park.occupancy"),
+            tx.t("chart.park.occupancy_axis").to_owned(),
             true,
         ),
         (
             ParkSeries::TaxPool,
-            "local retained tax pool",
-            format!("{unit} a year"),
+            tx.t("chart.park.pool"),
+            tx.f("chart.park.pool_axis", &[("unit", &unit)]),
             false,
         ),
     ];

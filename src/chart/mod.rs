@@ -117,7 +117,8 @@ pub struct Chart {
 /// The charts of a results folder, in report order.
 pub fn charts(res: &Results) -> Vec<Chart> {
     let scn = &res.scenario;
-    let unit = &scn.money_unit;
+    let tx = res.lang.texts();
+    let unit = &money_unit(res);
     let n_alt = scn.alternatives.len() as u32;
     let n_reg = scn.regions.len() as u32;
     let band = 36 * n_reg.max(2);
@@ -125,58 +126,36 @@ pub fn charts(res: &Results) -> Vec<Chart> {
         Chart {
             kind: ChartKind::NpvDistribution,
             stem: "npv-distribution".into(),
-            title: format!("NPV of each region under each alternative ({unit})"),
-            how_to_read: "Each shape is the spread of one region's net present value over all \
-                simulated futures: wide where many futures end up, thin in the tails. The dot is \
-                the median (P50), the short bars the 5th and 95th percentiles (P5, P95). Shapes \
-                left of the zero line are futures in which the region loses money."
-                .into(),
+            title: tx.f("chart.npv.title", &[("unit", unit)]),
+            how_to_read: tx.t("chart.npv.read").into(),
             size: (WIDTH, 160 + n_alt * band),
         },
         Chart {
             kind: ChartKind::Alternatives,
             stem: "alternatives".into(),
-            title: format!("Alternatives side by side: expected NPV ({unit}) and risk of loss"),
-            how_to_read: "Left: the expected (mean) NPV of each region, with a bar spanning the \
-                90% interval of its futures (P5 to P95). Right: the share of futures in which the \
-                region's NPV is negative. An alternative every region would sign has dots right \
-                of zero and short bars on the right."
-                .into(),
+            title: tx.f("chart.alternatives.title", &[("unit", unit)]),
+            how_to_read: tx.t("chart.alternatives.read").into(),
             size: (WIDTH, 160 + n_alt * band),
         },
         Chart {
             kind: ChartKind::Fairness,
             stem: "fairness".into(),
-            title: format!("Fair shares: expected NPV against the Shapley value ({unit}), and who would sign"),
-            how_to_read: "Left: each region's expected NPV under the alternative (dot) and its \
-                Shapley value (ring): the average of what the region adds to every coalition of the \
-                other regions, what a fair split would give it. A dot right of its ring means \
-                the alternative gives the region more than its fair share; the line between them \
-                is the gap. Right: the share of futures in which the region does at least as well \
-                as its outside option (it would sign), and, as a black mark, the share in which \
-                every region does. Without coalitions in the run (--fairness off) only the dots \
-                are drawn."
-                .into(),
+            title: tx.f("chart.fairness.title", &[("unit", unit)]),
+            how_to_read: tx.t("chart.fairness.read").into(),
             size: (WIDTH, 160 + n_alt * band),
         },
     ];
     for (a, alt) in scn.alternatives.iter().enumerate() {
         // The reading note once, on the first fan; each fan says what is its own.
-        let how = if a == 0 {
-            "Each panel follows one region's running total of cash flows (taxes, land \
-             revenue, dividends and guarantees received, less contributions, costs, capital \
-             calls and displaced taxes), undiscounted. The line is the median future; the dark \
-             band holds the middle half of futures (P25–P75), the light band nine in ten \
-             (P5–P95). Where the band crosses zero the region has paid back its outlays. A \
-             region's panel has the same vertical scale in every alternative's chart, so the \
-             charts compare by eye. "
+        let how = tx.t(if a == 0 {
+            "chart.fan.read_first"
         } else {
-            "Read as the first cash-flow chart, on the same vertical scales. "
-        };
+            "chart.fan.read_other"
+        });
         out.push(Chart {
             kind: ChartKind::CashFlowFan(a),
             stem: format!("cash-flow-{:02}-{}", a + 1, slug(&alt.name)),
-            title: format!("Cumulative cash flow by region: {} ({unit})", alt.name),
+            title: tx.f("chart.fan.title", &[("alt", &alt.name), ("unit", unit)]),
             how_to_read: format!("{how}{}", fan_ending(res, a)),
             size: (WIDTH, 150 + 300 * n_reg.div_ceil(2)),
         });
@@ -184,23 +163,30 @@ pub fn charts(res: &Results) -> Vec<Chart> {
     out.push(Chart {
         kind: ChartKind::Park,
         stem: "park".into(),
-        title: "The park over the years".into(),
-        how_to_read: format!(
-            "The park itself, the same under every alternative: firms in the park, the occupied \
-             share of the land open to firms, and the local retained tax pool ({unit} a year) that \
-             the sharing formulas split. Line: median; bands: P25–P75 and P5–P95."
-        ),
+        title: tx.t("chart.park.title").into(),
+        how_to_read: tx.f("chart.park.read", &[("unit", unit)]),
         size: (WIDTH, 420),
     });
     out
+}
+
+/// The scenario's money unit in the results' language (百万元 for million yuan in
+/// Chinese).
+pub fn money_unit(res: &Results) -> String {
+    crate::i18n::money_unit(
+        res.lang,
+        &res.scenario.money_unit,
+        res.scenario.yuan_per_unit,
+    )
 }
 
 /// What is specific to alternative `a`'s cash-flow fan: where each region's
 /// cumulative cash flow ends the horizon (median and P5–P95).
 fn fan_ending(res: &Results, a: usize) -> String {
     let scn = &res.scenario;
+    let tx = res.lang.texts();
     let alt = &scn.alternatives[a].name;
-    let unit = &scn.money_unit;
+    let unit = &money_unit(res);
     let parts: Vec<String> = scn
         .regions
         .iter()
@@ -211,20 +197,24 @@ fn fan_ending(res: &Results, a: usize) -> String {
                 crate::schema::RegionSeries::CumulativeCashFlow,
             );
             let last = series.last()?;
-            Some(format!(
-                "{} ends {} at a median of {} {unit} (P5 {}, P95 {})",
-                region.name,
-                last.year,
-                style::tick(last.p50?),
-                style::tick(last.p05?),
-                style::tick(last.p95?)
+            Some(tx.f(
+                "chart.fan.ending",
+                &[
+                    ("region", &region.name),
+                    ("year", &last.year),
+                    ("p50", &style::tick(last.p50?)),
+                    ("unit", unit),
+                    ("p05", &style::tick(last.p05?)),
+                    ("p95", &style::tick(last.p95?)),
+                ],
             ))
         })
         .collect();
     if parts.is_empty() {
-        format!("Under {alt}.")
+        tx.f("chart.fan.under_empty", &[("alt", alt)])
     } else {
-        format!("Under {alt}: {}.", parts.join("; "))
+        let parts = parts.join(tx.t("chart.fan.separator"));
+        tx.f("chart.fan.under", &[("alt", alt), ("parts", &parts)])
     }
 }
 

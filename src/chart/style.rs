@@ -95,9 +95,20 @@ pub fn header<DB: DrawingBackend>(
     Ok(root.margin(80, 0, 0, 0))
 }
 
-/// Axis label for money amounts: the unit and its price basis.
-pub fn money_label(scn: &Scenario) -> String {
-    scn.money_label()
+/// Axis label for money amounts: the unit and its price basis, in the results'
+/// language.
+pub fn money_label(res: &crate::results::Results) -> String {
+    let unit = super::money_unit(res);
+    let tx = res.lang.texts();
+    match res.scenario.prices {
+        crate::scenario::Prices::Real => tx.f(
+            "chart.unit.money",
+            &[("unit", &unit), ("year", &res.scenario.start_year)],
+        ),
+        crate::scenario::Prices::Nominal { .. } => {
+            tx.f("chart.unit.money_nominal", &[("unit", &unit)])
+        }
+    }
 }
 
 /// The padded axis range around `[lo, hi]` (which includes 0): the span is at

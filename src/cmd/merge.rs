@@ -32,6 +32,10 @@ pub struct Args {
     /// scenario or a set of at most 5, none for a larger set.
     #[arg(long, value_enum)]
     pub report: Option<ReportFlag>,
+    /// Language of the reports, charts and terminal summary (default: each
+    /// scenario's `[scenario] lang`, else en).
+    #[arg(long, value_name = "en|zh")]
+    pub lang: Option<enclave::i18n::Lang>,
     /// No summary on the terminal.
     #[arg(long, short)]
     pub quiet: bool,
@@ -124,13 +128,16 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         };
         let json = serde_json::to_string_pretty(&merged).context("cannot write run.json")?;
         output::write_atomic(&dir.join("run.json"), format!("{json}\n").as_bytes())?;
-        super::report::write(&dir, html, charts)?;
+        super::report::write(&dir, html, charts, args.lang)?;
         let target = staging.target().to_owned();
         staging
             .publish()
             .with_context(|| format!("cannot publish the results in {}", target.display()))?;
         if !args.quiet && small {
-            out.print(&super::run::summary(scn, &m.state, &target, elapsed, html))?;
+            let lang = args.lang.unwrap_or(scn.lang);
+            out.print(&super::run::summary(
+                scn, &m.state, &target, elapsed, html, lang,
+            ))?;
         }
         if let Some(set) = set.as_mut() {
             // From summary.csv's own bytes, as `run` takes them.

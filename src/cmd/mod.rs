@@ -286,6 +286,12 @@ pub fn pad(text: &str, width: usize) -> String {
     format!("{text}{}", " ".repeat(width.saturating_sub(text.width())))
 }
 
+/// `text` right-aligned in `width` terminal columns (a Chinese character takes two).
+pub fn lpad(text: &str, width: usize) -> String {
+    use unicode_width::UnicodeWidthStr;
+    format!("{}{text}", " ".repeat(width.saturating_sub(text.width())))
+}
+
 /// The terminal columns of the widest of `names`, and at least `min`.
 pub fn column_width<'a>(names: impl IntoIterator<Item = &'a str>, min: usize) -> usize {
     use unicode_width::UnicodeWidthStr;

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 
 use enclave::chart::{self, Formats};
+use enclave::i18n::Lang;
 use enclave::publish::{self, Staging};
 use enclave::report;
 use enclave::results::Results;
@@ -22,6 +23,9 @@ pub struct Args {
     /// Chart files to write into each folder's charts/.
     #[arg(long, value_enum, default_value_t = ChartFormats::Both)]
     pub charts: ChartFormats,
+    /// Language of the report and charts (default: the scenario's `[scenario] lang`, else en).
+    #[arg(long, value_name = "en|zh")]
+    pub lang: Option<Lang>,
 }
 
 /// Rebuilds charts and report.html of each folder from its CSV files, after
@@ -44,7 +48,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         Results::load(dir).with_context(context)?;
         let staging = Staging::redraw(dir, &manifest)
             .with_context(|| format!("cannot redraw {}", dir.display()))?;
-        write(staging.path(), true, args.charts.into())?;
+        write(staging.path(), true, args.charts.into(), args.lang)?;
         staging
             .publish()
             .with_context(|| format!("cannot redraw {}", dir.display()))?;
@@ -55,12 +59,16 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
 
 /// Charts and report of one results folder, read back from its files and
 /// written into it (a staging folder: the manifest is written afterwards).
-pub fn write(dir: &Path, html: bool, formats: Formats) -> anyhow::Result<()> {
+/// `lang` overrides the scenario's language.
+pub fn write(dir: &Path, html: bool, formats: Formats, lang: Option<Lang>) -> anyhow::Result<()> {
     if !html && formats == Formats::None {
         return Ok(());
     }
-    let results = Results::load(dir)
+    let mut results = Results::load(dir)
         .with_context(|| format!("cannot read the results in {}", dir.display()))?;
+    if let Some(lang) = lang {
+        results.lang = lang;
+    }
     let charts = chart::write_all(&results, dir, formats)?;
     if html {
         report::write(&results, &charts)?;

@@ -12,7 +12,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::flag;
 
-use super::pad;
+use super::{lpad, pad};
 use enclave::chart::Formats;
 use enclave::engine::{self, EngineError, Observe, RunConfig, RunState};
 use enclave::output::{self, PATHS_FILES, PathsWriter, RunRecord};
@@ -62,6 +62,10 @@ pub struct Args {
     /// No progress bar and no summary on the terminal.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Language of the reports, charts and terminal summary (default: each
+    /// scenario's `[scenario] lang`, else en).
+    #[arg(long, value_name = "en|zh")]
+    pub lang: Option<enclave::i18n::Lang>,
     /// Treat an input outside its plausible range (docs/scenario.md "Plausible
     /// ranges") as an error: exit status 2 before anything runs.
     #[arg(long)]
@@ -979,16 +983,17 @@ fn one(
     if signals.stopped() {
         return stopped(Stopped::Writing);
     }
-    super::report::write(&dir, outputs.report, outputs.charts)?;
+    super::report::write(&dir, outputs.report, outputs.charts, args.lang)?;
     if signals.stopped() {
         return stopped(Stopped::Writing);
     }
     staging
         .publish()
         .with_context(|| format!("cannot publish the results in {}", target.display()))?;
-    let text = outputs
-        .verbose
-        .then(|| summary(scn, &state, &target, elapsed, outputs.report));
+    let text = outputs.verbose.then(|| {
+        let lang = args.lang.unwrap_or(scn.lang);
+        summary(scn, &state, &target, elapsed, outputs.report, lang)
+    });
     Ok(Outcome::Ran {
         text,
         rows,
@@ -1004,31 +1009,72 @@ pub(super) fn summary(
     dir: &Path,
     elapsed: f64,
     report: bool,
+    lang: enclave::i18n::Lang,
 ) -> String {
     use std::fmt::Write;
+    let tx = lang.texts();
     let mut s = String::new();
     let layout = state.layout;
+    let unit = match scn.prices {
+        enclave::scenario::Prices::Real => tx.f(
+            "chart.unit.money",
+            &[
+                (
+                    "unit",
+                    &enclave::i18n::money_unit(lang, &scn.money_unit, scn.yuan_per_unit),
+                ),
+                ("year", &scn.start_year),
+            ],
+        ),
+        enclave::scenario::Prices::Nominal { .. } => tx.f(
+            "chart.unit.money_nominal",
+            &[(
+                "unit",
+                &enclave::i18n::money_unit(lang, &scn.money_unit, scn.yuan_per_unit),
+            )],
+        ),
+    };
     // Writing into a String cannot fail.
     let _ = writeln!(
         s,
-        "{} — {} paths, {} years, {:.1} s, {:.1} M firm-years/s; NPV in {} at each region's discount rate",
-        scn.name,
-        state.paths(),
-        layout.horizon,
-        elapsed,
-        state.firm_years as f64 / elapsed.max(1e-9) / 1e6,
-        scn.money_label()
+        "{}",
+        tx.f(
+            "terminal.headline",
+            &[
+                ("scenario", &scn.name),
+                ("paths", &state.paths()),
+                ("years", &layout.horizon),
+                ("seconds", &format!("{elapsed:.1}")),
+                (
+                    "rate",
+                    &format!("{:.1}", state.firm_years as f64 / elapsed.max(1e-9) / 1e6)
+                ),
+                ("unit", &unit),
+            ]
+        )
     );
-    let alt_width = super::column_width(scn.alternatives.iter().map(|a| a.name.as_str()), 11);
-    let region_width = super::column_width(scn.regions.iter().map(|r| r.id.as_str()), 6);
+    let alt_width = super::column_width(
+        scn.alternatives
+            .iter()
+            .map(|a| a.name.as_str())
+            .chain([tx.t("terminal.alternative")]),
+        11,
+    );
+    let region_width = super::column_width(
+        scn.regions
+            .iter()
+            .map(|r| r.id.as_str())
+            .chain([tx.t("terminal.region")]),
+        6,
+    );
     let _ = writeln!(
         s,
-        "{}  {}  {:>10}  {:>24}  {:>9}",
-        pad("alternative", alt_width),
-        pad("region", region_width),
-        "mean NPV",
-        "90% interval",
-        "P(NPV<0)"
+        "{}  {}  {}  {}  {}",
+        pad(tx.t("terminal.alternative"), alt_width),
+        pad(tx.t("terminal.region"), region_width),
+        lpad(tx.t("terminal.mean_npv"), 10),
+        lpad(tx.t("terminal.interval"), 24),
+        lpad(tx.t("terminal.loss"), 9)
     );
     for (a, alt) in scn.alternatives.iter().enumerate() {
         for (r, region) in scn.regions.iter().enumerate() {
@@ -1054,16 +1100,20 @@ pub(super) fn summary(
             );
         }
     }
-    s.push_str(&fairness_ranking(scn, state, alt_width, region_width));
+    s.push_str(&fairness_ranking(scn, state, alt_width, region_width, lang));
+    let shown = dir.display().to_string();
     if report {
+        let page = dir.join(enclave::report::REPORT_FILE).display().to_string();
         let _ = writeln!(
             s,
-            "results: {}  (report: {})",
-            dir.display(),
-            dir.join(enclave::report::REPORT_FILE).display()
+            "{}",
+            tx.f(
+                "terminal.results_report",
+                &[("dir", &shown), ("report", &page)]
+            )
         );
     } else {
-        let _ = writeln!(s, "results: {}", dir.display());
+        let _ = writeln!(s, "{}", tx.f("terminal.results", &[("dir", &shown)]));
     }
     s
 }
@@ -1077,6 +1127,7 @@ fn fairness_ranking(
     state: &RunState,
     alt_width: usize,
     region_width: usize,
+    lang: enclave::i18n::Lang,
 ) -> String {
     use enclave::fairness::{Metric, Table};
     use std::fmt::Write;
@@ -1088,22 +1139,20 @@ fn fairness_ranking(
         |a| get(a, None, Metric::JointParticipation),
         |a| get(a, None, Metric::NashProduct),
     );
+    let tx = lang.texts();
     let mut s = String::new();
+    let _ = writeln!(s, "\n{}", tx.t("terminal.fairness"));
     let _ = writeln!(
         s,
-        "\nfairness: alternatives ranked by P(every region participates), then the Nash product (participate: NPV ≥ outside option; Shapley gap: mean NPV − Shapley value)"
-    );
-    let _ = writeln!(
-        s,
-        "{:>2}  {}  {:>7}  {:>12}  {}  {:>10}  {:>11}  {:>11}",
+        "{:>2}  {}  {}  {}  {}  {}  {}  {}",
         "#",
-        pad("alternative", alt_width),
-        "P(all)",
-        "Nash product",
-        pad("region", region_width),
-        "mean NPV",
-        "Shapley gap",
-        "participate"
+        pad(tx.t("terminal.alternative"), alt_width),
+        lpad(tx.t("terminal.all"), 7),
+        lpad(tx.t("terminal.nash"), 12),
+        pad(tx.t("terminal.region"), region_width),
+        lpad(tx.t("terminal.mean_npv"), 10),
+        lpad(tx.t("terminal.gap"), 11),
+        lpad(tx.t("terminal.participate"), 11)
     );
     let number = |x: f64, width: usize, digits: usize| {
         if x.is_nan() {
@@ -1144,10 +1193,7 @@ fn fairness_ranking(
         }
     }
     if !table.coalitions {
-        let _ = writeln!(
-            s,
-            "(no Shapley values: this run computed no coalitions; --fairness on computes them)"
-        );
+        let _ = writeln!(s, "{}", tx.t("terminal.no_coalitions"));
     }
     s
 }

@@ -312,6 +312,9 @@ pub struct MetaFile {
     /// Free text.
     #[serde(default)]
     pub description: String,
+    /// Language of the report, charts and terminal summary (`--lang` overrides it).
+    #[serde(default)]
+    pub lang: Option<crate::i18n::Lang>,
 }
 
 fn default_money_unit() -> String {

@@ -50,6 +50,9 @@ pub struct Scenario {
     pub money_unit: String,
     /// Yuan per money unit.
     pub yuan_per_unit: f64,
+    /// Language of the report, charts and terminal summary (`[scenario] lang`;
+    /// `--lang` overrides it).
+    pub lang: crate::i18n::Lang,
     /// Run settings from the file (the CLI may override them).
     pub simulation: Simulation,
     /// Regions, in file order; every region reference is an index into this.

@@ -82,6 +82,7 @@ pub fn validate(raw: ScenarioFile) -> Result<Scenario, Vec<Problem>> {
         start_year: meta.start_year,
         money_unit: meta.money_unit.clone(),
         yuan_per_unit: meta.yuan_per_unit,
+        lang: meta.lang.unwrap_or_default(),
         simulation,
         regions,
         host,
