@@ -155,13 +155,20 @@ code { font-size: .88rem; }
 /// font and the style sheet. Shared by `report.html` and the set page
 /// ([`crate::set_report`]).
 pub(crate) fn page_head(title: &str) -> String {
+    page_head_in(title, "zh-Hans", "enclave report")
+}
+
+/// [`page_head`] with the page's `lang` attribute and the title's suffix.
+pub(crate) fn page_head_in(title: &str, lang: &str, suffix: &str) -> String {
     format!(
-        "<!doctype html>\n<html lang=\"zh-Hans\">\n<head>\n<meta charset=\"utf-8\">\n\
+        "<!doctype html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:\">\n\
-         <title>{} — enclave report</title>\n<style>@font-face {{ font-family: \"Noto Sans SC\"; \
+         <title>{} — {}</title>\n<style>@font-face {{ font-family: \"Noto Sans SC\"; \
          src: url(data:font/ttf;base64,{}) format(\"truetype\"); }}\n{}</style>\n</head>\n<body>\n",
+        lang,
         escape(title),
+        escape(suffix),
         base64(FONT),
         STYLE.replace("FONTS", FONT_FAMILY)
     )
@@ -171,28 +178,28 @@ pub(crate) fn page_head(title: &str) -> String {
 pub fn html(res: &Results, charts: &[(Chart, String)]) -> String {
     let scn = &res.scenario;
     let run = &res.run;
-    let unit = escape(&scn.money_unit);
-    let mut h = page_head(&scn.name);
+    let tx = res.lang.texts();
+    let unit = escape(&crate::chart::money_unit(res));
+    let mut h = page_head_in(&scn.name, res.lang.html_tag(), tx.t("report.title_suffix"));
     let _ = write!(
         h,
-        "<h1>{}</h1>\n<p class=\"sub\">{} · scenario <code>{}</code> · {} paths · {} years from {} · money in {unit}</p>\n",
+        "<h1>{}</h1>\n<p class=\"sub\">{}</p>\n",
         escape(&scn.name),
-        escape(&scn.description),
-        escape(&scn.id),
-        run.paths,
-        run.horizon,
-        scn.start_year
+        tx.f(
+            "report.subtitle",
+            &[
+                ("description", &escape(&scn.description)),
+                ("id", &escape(&scn.id)),
+                ("paths", &run.paths),
+                ("years", &run.horizon),
+                ("start", &scn.start_year),
+                ("unit", &unit),
+            ]
+        )
     );
 
     // How to read the whole thing.
-    h.push_str(
-        "<p>Each region's <b>net present value</b> (NPV) sums what it receives from the park — its \
-         share of the local retained taxes and of land revenue, dividends and terminal value from the \
-         park company, guarantee payments — less what it puts in — cash contributions, capital calls, \
-         the costs it bears, taxes lost on firms that left it, and the opportunity cost of in-kind \
-         contributions — discounted at the region's own rate. Every alternative is evaluated on the \
-         same simulated futures, so differences between alternatives are the formulas', not chance.</p>\n",
-    );
+    let _ = writeln!(h, "<p>{}</p>", tx.t("report.intro"));
 
     comparison(&mut h, res);
     fairness(&mut h, res);
@@ -206,33 +213,36 @@ pub fn html(res: &Results, charts: &[(Chart, String)]) -> String {
             escape(&chart.how_to_read)
         );
     }
-    inputs(&mut h, scn);
+    inputs(&mut h, scn, res.lang);
     let _ = write!(
         h,
-        "<h2>Reproducibility</h2>\n<p>Running the same scenario file with the same seed gives \
-         byte-identical CSV files, whatever the number of threads. The scenario file used is saved next \
-         to this report as <code>scenario.toml</code>.</p>\n<table>\n"
+        "<h2>{}</h2>\n<p>{}</p>\n<table>\n",
+        tx.t("report.repro.heading"),
+        tx.t("report.repro.text")
     );
     let rows: [(&str, String); 13] = [
-        ("engine", run.engine.clone()),
-        ("scenario file", run.scenario_file.clone()),
-        ("scenario SHA-256", run.scenario_sha256.clone()),
-        ("seed", run.seed.to_string()),
-        ("paths", run.paths.to_string()),
-        ("horizon (years)", run.horizon.to_string()),
-        ("threads", run.threads.to_string()),
-        ("random number generator", run.prng.clone()),
-        ("sampler", run.sampler.clone()),
-        ("uncertain inputs", run.uncertain_inputs.to_string()),
-        ("firm-years simulated", run.firm_years.to_string()),
-        ("elapsed", format!("{:.2} s", run.elapsed_seconds)),
-        ("quantiles", run.quantiles.clone()),
+        ("report.repro.engine", run.engine.clone()),
+        ("report.repro.file", run.scenario_file.clone()),
+        ("report.repro.sha", run.scenario_sha256.clone()),
+        ("report.repro.seed", run.seed.to_string()),
+        ("report.repro.paths", run.paths.to_string()),
+        ("report.repro.horizon", run.horizon.to_string()),
+        ("report.repro.threads", run.threads.to_string()),
+        ("report.repro.prng", run.prng.clone()),
+        ("report.repro.sampler", run.sampler.clone()),
+        ("report.repro.inputs", run.uncertain_inputs.to_string()),
+        ("report.repro.firm_years", run.firm_years.to_string()),
+        (
+            "report.repro.elapsed",
+            format!("{:.2} s", run.elapsed_seconds),
+        ),
+        ("report.repro.quantiles", run.quantiles.clone()),
     ];
     for (k, v) in rows {
         let _ = writeln!(
             h,
             "<tr><th>{}</th><td><code>{}</code></td></tr>",
-            escape(k),
+            escape(tx.t(k)),
             escape(&v)
         );
     }
@@ -245,40 +255,55 @@ pub fn html(res: &Results, charts: &[(Chart, String)]) -> String {
 /// describes a minority of futures, not the alternative, so the cell is not shown:
 /// only how rarely it is defined.
 pub(crate) fn over_paths(cell: String, covered: Option<u64>, paths: u64) -> String {
+    over_paths_in(crate::i18n::Lang::En, cell, covered, paths)
+}
+
+/// [`over_paths`] in `lang`.
+pub(crate) fn over_paths_in(
+    lang: crate::i18n::Lang,
+    cell: String,
+    covered: Option<u64>,
+    paths: u64,
+) -> String {
+    let tx = lang.texts();
     match covered {
         Some(n) if n < paths => {
             let share = percent(Some(n as f64 / paths.max(1) as f64));
-            let counts = format!(
-                "{} of {}",
-                num(Some(n as f64), 0),
-                num(Some(paths as f64), 0)
-            );
+            let args: [(&str, &dyn std::fmt::Display); 4] = [
+                ("share", &share),
+                ("n", &num(Some(n as f64), 0)),
+                ("paths", &num(Some(paths as f64), 0)),
+                ("cell", &cell),
+            ];
             if 2 * n < paths {
-                format!(
-                    "– <span class=\"few\">(defined in only {share} of futures: {counts})</span>"
-                )
+                tx.f("report.few.minority", &args)
             } else {
-                format!("{cell} <span class=\"few\">({share} of futures: {counts})</span>")
+                tx.f("report.few.some", &args)
             }
         }
         _ => cell,
     }
 }
 
+/// Table header cells from a `|`-separated list of (already escaped) names.
+fn headers(names: &str) -> String {
+    names
+        .split('|')
+        .map(|n| format!("<th>{}</th>", n.trim()))
+        .collect()
+}
+
 /// The table comparing alternatives, region by region.
 fn comparison(h: &mut String, res: &Results) {
     let scn = &res.scenario;
-    let unit = escape(&scn.money_unit);
+    let tx = res.lang.texts();
+    let unit = escape(&crate::chart::money_unit(res));
     let _ = write!(
         h,
-        "<h2>Alternatives compared</h2>\n<p>Mean NPV with the range in which 90% of futures fall (P5 to \
-         P95), in {unit}; the chance of a loss (NPV below 0); the chance the region does at least as \
-         well as its outside option; the median internal rate of return over the futures where it is \
-         defined and the median number of years until the region's cumulative cash flow turns \
-         positive for good, each with the share of futures it covers when not all (and not shown \
-         when it covers fewer than half: it would describe a minority of futures).</p>\n\
-         <table>\n<tr><th>alternative</th><th>region</th><th>mean NPV</th><th>P5</th><th>P95</th>\
-         <th>P(NPV&lt;0)</th><th>P(NPV ≥ outside option)</th><th>median IRR</th><th>payback (years)</th></tr>\n"
+        "<h2>{}</h2>\n<p>{}</p>\n<table>\n<tr>{}</tr>\n",
+        tx.t("report.compare.heading"),
+        tx.f("report.compare.text", &[("unit", &unit)]),
+        headers(tx.t("report.compare.columns"))
     );
     for alt in &scn.alternatives {
         for (r, region) in scn.regions.iter().enumerate() {
@@ -304,12 +329,14 @@ fn comparison(h: &mut String, res: &Results) {
                 num(npv.and_then(|s| s.p95), 1),
                 percent(s(RegionMetric::NpvNegative).and_then(|s| s.mean)),
                 percent(s(RegionMetric::Participates).and_then(|s| s.mean)),
-                over_paths(
+                over_paths_in(
+                    res.lang,
                     percent(s(RegionMetric::Irr).and_then(|s| s.p50)),
                     s(RegionMetric::Irr).map(|r| r.n),
                     res.run.paths
                 ),
-                over_paths(
+                over_paths_in(
+                    res.lang,
                     num(s(RegionMetric::PaybackYears).and_then(|s| s.p50), 0),
                     s(RegionMetric::PaybackYears).map(|r| r.n),
                     res.run.paths
@@ -326,7 +353,8 @@ fn fairness(h: &mut String, res: &Results) {
     use crate::fairness::{Metric, ranking};
     use crate::output::ALL_REGIONS;
     let scn = &res.scenario;
-    let unit = escape(&scn.money_unit);
+    let tx = res.lang.texts();
+    let unit = escape(&crate::chart::money_unit(res));
     let get =
         |a: usize, region: &str, m: Metric| res.fairness(&scn.alternatives[a].name, region, m);
     let mean = |a: usize, region: &str, m: Metric| get(a, region, m).and_then(|r| r.mean);
@@ -337,29 +365,21 @@ fn fairness(h: &mut String, res: &Results) {
     );
     let _ = write!(
         h,
-        "<h2>Which split is fair, and which would each side sign</h2>\n<p>Alternatives best first: by \
-         the chance that <b>every</b> region does at least as well as its outside option (then each \
-         would sign), then by the <b>Nash product</b> — the product of the regions' expected gains over \
-         their outside options, the bargain that splits the gains of cooperation evenly in the sense \
-         of Nash (empty when a region expects less than its outside option). The <b>Shapley value</b> \
-         is the average of what a region adds to each coalition of the others, on the same futures: \
-         the park of a coalition has only its members' contributions, and a coalition without the \
-         host has no land and gets its outside options (docs/model.md §13). The gap is the mean NPV \
-         less the Shapley value: above 0, the alternative gives the region more than its fair share. \
-         Benefit ÷ contribution compares the region's share of the benefits with its share of what \
-         was put in; CVaR 5% is the mean NPV over the worst 5% of futures. Money in {unit}; \
-         fairness.csv has every figure with its standard error.</p>\n"
+        "<h2>{}</h2>\n<p>{}</p>\n",
+        tx.t("report.fair.heading"),
+        tx.f("report.fair.text", &[("unit", &unit)])
     );
     if !res.run.coalitions {
-        h.push_str(
-            "<p class=\"few\">This run computed no coalitions (<code>--fairness off</code>, or more \
-             than four regions by default): the Shapley values and gaps are not shown.</p>\n",
+        let _ = writeln!(
+            h,
+            "<p class=\"few\">{}</p>",
+            tx.t("report.fair.no_coalitions")
         );
     }
-    h.push_str(
-        "<table>\n<tr><th>#</th><th>alternative</th><th>P(every region signs)</th><th>Nash product</th>\
-         <th>region</th><th>mean NPV</th><th>Shapley value</th><th>gap</th><th>P(signs)</th>\
-         <th>benefit ÷ contribution</th><th>CVaR 5%</th></tr>\n",
+    let _ = writeln!(
+        h,
+        "<table>\n<tr>{}</tr>",
+        headers(tx.t("report.fair.columns"))
     );
     let paths = res.run.paths;
     for (rank, &a) in order.iter().enumerate() {
@@ -393,7 +413,8 @@ fn fairness(h: &mut String, res: &Results) {
                 num(m(Metric::Shapley), 1),
                 num(m(Metric::ShapleyGap), 1),
                 percent(m(Metric::Participation)),
-                over_paths(
+                over_paths_in(
+                    res.lang,
                     num(ratio.and_then(|row| row.mean), 2),
                     ratio.map(|row| row.n),
                     paths
@@ -406,19 +427,23 @@ fn fairness(h: &mut String, res: &Results) {
 }
 
 /// The scenario's key inputs.
-fn inputs(h: &mut String, scn: &Scenario) {
+fn inputs(h: &mut String, scn: &Scenario, lang: crate::i18n::Lang) {
+    let tx = lang.texts();
     let v = |x: Value| escape(&value(scn, x));
-    h.push_str(
-        "<h2>Key inputs</h2>\n<div class=\"grid\">\n<div>\n<h3>Regions</h3>\n<table>\n\
-        <tr><th>region</th><th>role</th><th>discount rate</th><th>outside option</th></tr>\n",
+    let _ = writeln!(
+        h,
+        "<h2>{}</h2>\n<div class=\"grid\">\n<div>\n<h3>{}</h3>\n<table>\n<tr>{}</tr>",
+        tx.t("report.inputs.heading"),
+        tx.t("report.inputs.regions"),
+        headers(tx.t("report.inputs.region_columns"))
     );
     for (r, region) in scn.regions.iter().enumerate() {
         let c = region_colour(r);
-        let role = match region.role {
-            Role::Source => "source 飞出地",
-            Role::Host => "host 飞入地",
-            Role::Other => "other",
-        };
+        let role = tx.t(match region.role {
+            Role::Source => "report.inputs.source",
+            Role::Host => "report.inputs.host",
+            Role::Other => "report.inputs.other",
+        });
         let _ = writeln!(
             h,
             "<tr><td><span class=\"swatch\" style=\"background:rgb({},{},{})\"></span>{} <code>{}</code></td>\
@@ -432,15 +457,24 @@ fn inputs(h: &mut String, scn: &Scenario) {
             v(region.outside_option)
         );
     }
-    h.push_str("</table>\n</div>\n<div>\n<h3>Park</h3>\n<table>\n");
     let _ = writeln!(
         h,
-        "<tr><th>planned area</th><td>{} mu</td></tr>",
-        num(Some(scn.park.area_mu), 0)
+        "</table>\n</div>\n<div>\n<h3>{}</h3>\n<table>",
+        tx.t("report.inputs.park")
     );
     let _ = writeln!(
         h,
-        "<tr><th>saleable share</th><td>{}</td></tr>",
+        "<tr><th>{}</th><td>{}</td></tr>",
+        tx.t("report.inputs.area"),
+        tx.f(
+            "report.inputs.mu",
+            &[("mu", &num(Some(scn.park.area_mu), 0))]
+        )
+    );
+    let _ = writeln!(
+        h,
+        "<tr><th>{}</th><td>{}</td></tr>",
+        tx.t("report.inputs.saleable"),
         v(scn.park.saleable_share)
     );
     for p in &scn.park.phases {
@@ -456,20 +490,30 @@ fn inputs(h: &mut String, scn: &Scenario) {
     }
     h.push_str("</table>\n</div>\n</div>\n");
 
-    let _ = write!(
+    let _ = writeln!(
         h,
-        "<h3>Contributions (作价入股)</h3>\n<table>\n<tr><th>region</th><th>kind</th><th>value ({})</th>\
-         <th>year</th><th>effects (× arrivals, costs, revenue)</th></tr>\n",
-        escape(&scn.money_unit)
+        "<h3>{}</h3>\n<table>\n<tr>{}</tr>",
+        tx.t("report.inputs.contributions"),
+        headers(&tx.f(
+            "report.inputs.contribution_columns",
+            &[(
+                "unit",
+                &escape(&crate::i18n::money_unit(
+                    lang,
+                    &scn.money_unit,
+                    scn.yuan_per_unit
+                ))
+            )]
+        ))
     );
     for c in &scn.contributions {
-        let kind = match c.kind {
-            ContributionKind::Cash => "cash 资金",
-            ContributionKind::Land => "land 土地",
-            ContributionKind::Technology => "technology 技术",
-            ContributionKind::Brand => "brand 品牌",
-            ContributionKind::Management => "management 管理",
-        };
+        let kind = tx.t(match c.kind {
+            ContributionKind::Cash => "report.inputs.cash",
+            ContributionKind::Land => "report.inputs.land",
+            ContributionKind::Technology => "report.inputs.technology",
+            ContributionKind::Brand => "report.inputs.brand",
+            ContributionKind::Management => "report.inputs.management",
+        });
         let _ = writeln!(
             h,
             "<tr><td>{}</td><td>{kind}</td><td>{}</td><td>{}</td><td>{}, {}, {}</td></tr>",
@@ -798,13 +842,21 @@ mod tests {
             Scenario::load(&path).expect("bundled scenario")
         };
         let mut h = String::new();
-        inputs(&mut h, &load("jingjin-relocation.toml"));
+        inputs(
+            &mut h,
+            &load("jingjin-relocation.toml"),
+            crate::i18n::Lang::En,
+        );
         assert!(
             h.contains("of relocated firms&#39; vat, cit only, the rest to hebei; beijing&#39;s take capped at 3 years of the relocated firms&#39; pre-move taxes"),
             "{h}"
         );
         let mut h = String::new();
-        inputs(&mut h, &load("zhejiang-mountain-sea.toml"));
+        inputs(
+            &mut h,
+            &load("zhejiang-mountain-sea.toml"),
+            crate::i18n::Lang::En,
+        );
         assert!(
             h.contains("pinghu collects and may not pay: default probability uniform(0 to 0.3) a year, haircut 0"),
             "{h}"
@@ -815,7 +867,7 @@ mod tests {
     fn key_inputs_say_what_happens_to_a_leavers_land_and_after_the_horizon() {
         let mut scn = Scenario::reference().expect("bundled scenario");
         let mut h = String::new();
-        inputs(&mut h, &scn);
+        inputs(&mut h, &scn, crate::i18n::Lang::En);
         assert!(h.contains("its right passes to the next firm (no revenue to the park); land-use rights of 50 years"));
         assert!(h.contains("nothing (taxes after the horizon are not counted)"));
         assert!(h.contains("times the park's outlook discrete("));
@@ -829,14 +881,14 @@ mod tests {
             discount_rate: 0.06,
         };
         let mut h = String::new();
-        inputs(&mut h, &scn);
+        inputs(&mut h, &scn, crate::i18n::Lang::En);
         assert!(h.contains("bought back at the value of its remaining term (收储)"));
         assert!(h.contains("a perpetuity growing 0.01 discounted at 0.06"));
         scn.prices = Prices::Nominal {
             inflation: Value::Fixed(0.02),
         };
         let mut h = String::new();
-        inputs(&mut h, &scn);
+        inputs(&mut h, &scn, crate::i18n::Lang::En);
         assert!(h.contains("current prices: start-year prices × (1 + 0.02)^t, inflation a year"));
     }
 
@@ -848,11 +900,15 @@ mod tests {
         );
         let scn = Scenario::load(std::path::Path::new(path)).expect("bundled scenario");
         let mut h = String::new();
-        inputs(&mut h, &scn);
+        inputs(&mut h, &scn, crate::i18n::Lang::En);
         assert!(h.contains("these dated changes apply from their year on"));
         assert!(h.contains("<li>2016: 营改增: VAT local share 25% -&gt; 50%"));
         let mut h = String::new();
-        inputs(&mut h, &Scenario::reference().expect("bundled scenario"));
+        inputs(
+            &mut h,
+            &Scenario::reference().expect("bundled scenario"),
+            crate::i18n::Lang::En,
+        );
         assert!(!h.contains("dated changes"));
     }
 
@@ -860,7 +916,7 @@ mod tests {
     fn key_inputs_state_an_existing_parks_start_only_when_there_is_one() {
         let scn = Scenario::reference().expect("bundled scenario");
         let mut h = String::new();
-        inputs(&mut h, &scn);
+        inputs(&mut h, &scn, crate::i18n::Lang::En);
         assert!(!h.contains("Starts from the park as it stands"));
         let path = concat!(
             env!("CARGO_MANIFEST_DIR"),
@@ -868,7 +924,7 @@ mod tests {
         );
         let scn = Scenario::load(std::path::Path::new(path)).expect("library scenario");
         let mut h = String::new();
-        inputs(&mut h, &scn);
+        inputs(&mut h, &scn, crate::i18n::Lang::En);
         assert!(
             h.contains("Starts from the park as it stands in 2026: 15"),
             "{h}"

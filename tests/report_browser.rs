@@ -72,6 +72,11 @@ struct Report {
 impl Report {
     /// A small run of the reference scenario.
     fn new() -> Report {
+        Report::in_lang("en")
+    }
+
+    /// A small run of the reference scenario, its report in `lang`.
+    fn in_lang(lang: &str) -> Report {
         let tmp = tempfile::Builder::new()
             .prefix("enclave-browser-")
             .tempdir()
@@ -89,6 +94,8 @@ impl Report {
                 "2",
                 "--charts",
                 "none",
+                "--lang",
+                lang,
                 "--quiet",
             ])
             .current_dir(tmp.path())
@@ -103,7 +110,8 @@ impl Report {
         let dir = tmp.path().join("out").join(REFERENCE_ID);
         let html = dir.join(enclave::report::REPORT_FILE);
         assert!(html.is_file(), "no {}", html.display());
-        let res = Results::load(&dir).expect("load the results");
+        let mut res = Results::load(&dir).expect("load the results");
+        res.lang = lang.parse().expect("a language");
         Report { tmp, html, res }
     }
 
@@ -300,7 +308,44 @@ fn report_loads_without_errors() {
     if !chromium_available() {
         return;
     }
-    let report = Report::new();
+    loads_without_errors(&Report::new());
+}
+
+/// The Chinese report loads as cleanly, in the terms of Chinese fiscal practice
+/// and without the English headings.
+#[test]
+fn chinese_report_loads_without_errors_in_chinese_terms() {
+    if !chromium_available() {
+        return;
+    }
+    let report = Report::in_lang("zh");
+    let dom = loads_without_errors(&report);
+    assert!(dom.contains("<html lang=\"zh-Hans\""), "lang attribute");
+    for term in [
+        "净现值",
+        "分成方案",
+        "地方留成",
+        "沙普利值",
+        "纳什积",
+        "外部选择",
+        "作价入股",
+        "可重复性",
+    ] {
+        assert!(dom.contains(term), "the Chinese report lacks {term}");
+    }
+    for english in [
+        "Alternatives compared",
+        "Key inputs",
+        "Reproducibility",
+        "net present value",
+        "Which split is fair",
+    ] {
+        assert!(!dom.contains(english), "the Chinese report has {english:?}");
+    }
+}
+
+/// Loads the report in Chromium, checks its DOM and the console, and returns the DOM.
+fn loads_without_errors(report: &Report) -> String {
     let work = report.tmp.path();
     let (run, _) = load_logged(work, "report", &report.url());
 
@@ -340,6 +385,7 @@ fn report_loads_without_errors() {
         "Chromium reported problems loading report.html:\n{}",
         problems.join("\n")
     );
+    run.stdout
 }
 
 #[test]
