@@ -632,8 +632,27 @@ pub fn park_metrics(econ: &EconomyPath, out: &mut [f64]) {
         (M::TurnedAway, econ.turned_away as f64),
         (M::PdcIrr, finance::irr(&econ.pdc_flow).unwrap_or(f64::NAN)),
         (M::LandBuybacks, sum(&econ.land_buybacks)),
+        (
+            M::TaxPerMu,
+            per_mu(sum(&econ.tax_total), sum(&econ.occupied_mu)),
+        ),
+        (
+            M::OutputPerMu,
+            per_mu(sum(&econ.revenue), sum(&econ.occupied_mu)),
+        ),
+        (M::LandSoldMu, sum(&econ.land_sold_mu)),
     ] {
         out[m.index()] = value;
+    }
+}
+
+/// An amount per occupied mu (and year, when both are summed over the same
+/// years); undefined (NaN) without occupied land.
+fn per_mu(amount: f64, occupied_mu: f64) -> f64 {
+    if occupied_mu > 0.0 {
+        amount / occupied_mu
+    } else {
+        f64::NAN
     }
 }
 
@@ -649,9 +668,23 @@ pub fn park_series(econ: &EconomyPath, out: &mut [f64]) {
         (S::TaxLocal, &econ.tax_local),
         (S::Gdp, &econ.gdp),
         (S::LandPool, &econ.land_pool),
+        (S::TaxCentral, &econ.tax_central),
+        (S::Rebates, &econ.rebates),
+        (S::Jobs, &econ.jobs),
+        (S::Output, &econ.revenue),
+        (S::LandSoldMu, &econ.land_sold_mu),
     ] {
         let i = s.index();
         out[i * h..(i + 1) * h].copy_from_slice(v);
+    }
+    for (s, amount) in [
+        (S::TaxPerMu, &econ.tax_total),
+        (S::OutputPerMu, &econ.revenue),
+    ] {
+        let i = s.index();
+        for (t, slot) in out[i * h..(i + 1) * h].iter_mut().enumerate() {
+            *slot = per_mu(amount[t], econ.occupied_mu[t]);
+        }
     }
 }
 
@@ -1245,6 +1278,36 @@ mod tests {
         }
     }
 
+    /// 亩均税收 and 亩均产值 by hand: over the horizon, the sum of the amounts over
+    /// the occupied mu-years; each year, the year's amount over its occupied mu;
+    /// undefined where nothing is occupied.
+    #[test]
+    fn per_mu_figures_by_hand() {
+        let scn = crate::scenario::Scenario::reference().expect("bundled scenario");
+        let streams = crate::streams::Streams::new(1, &scn.params);
+        let mut ws = crate::economy::Workspace::default();
+        crate::economy::simulate_path(&scn, 3, &streams, 0, &mut ws);
+        let econ = &mut ws.out;
+        econ.occupied_mu = vec![0.0, 100.0, 300.0];
+        econ.tax_total = vec![0.0, 5.0, 10.0];
+        econ.revenue = vec![0.0, 200.0, 400.0];
+        let mut park = vec![0.0; ParkMetric::COUNT];
+        park_metrics(econ, &mut park);
+        // (5 + 10) / (100 + 300) = 0.0375; (200 + 400) / 400 = 1.5.
+        assert!((park[ParkMetric::TaxPerMu.index()] - 0.0375).abs() < 1e-15);
+        assert!((park[ParkMetric::OutputPerMu.index()] - 1.5).abs() < 1e-15);
+        let mut ps = vec![0.0; ParkSeries::COUNT * 3];
+        park_series(econ, &mut ps);
+        let tax = &ps[ParkSeries::TaxPerMu.index() * 3..][..3];
+        assert!(tax[0].is_nan());
+        assert!((tax[1] - 0.05).abs() < 1e-15 && (tax[2] - 10.0 / 300.0).abs() < 1e-15);
+        let output = &ps[ParkSeries::OutputPerMu.index() * 3..][..3];
+        assert!(output[0].is_nan() && (output[1] - 2.0).abs() < 1e-15);
+        econ.occupied_mu = vec![0.0; 3];
+        park_metrics(econ, &mut park);
+        assert!(park[ParkMetric::TaxPerMu.index()].is_nan());
+    }
+
     /// Every declared measure is written: a measure added to the schema without the
     /// code that computes it leaves its NaN sentinel here.
     #[test]
@@ -1271,7 +1334,13 @@ mod tests {
         assert!(park.iter().all(|x| !x.is_infinite()));
         let mut ps = vec![f64::INFINITY; ParkSeries::COUNT * 30];
         park_series(econ, &mut ps);
-        assert!(ps.iter().all(|x| x.is_finite()));
+        // Per-mu figures are undefined (NaN) in years before any land is occupied.
+        assert!(ps.iter().all(|x| !x.is_infinite()));
+        for s in ParkSeries::ALL {
+            let allowed = crate::schema::Measure::ParkSeries(*s).may_be_undefined();
+            let yearly = &ps[s.index() * 30..(s.index() + 1) * 30];
+            assert!(allowed || yearly.iter().all(|x| x.is_finite()), "{s}");
+        }
         // The engine writes the rest of the record (the regions' game, the
         // alternatives' own metrics): every position, and a Shapley value is a number.
         let layout = crate::engine::Layout::new(&scn, 30);

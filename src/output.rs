@@ -318,12 +318,14 @@ pub const SET_REGION_METRICS: [RegionMetric; 7] = [
 /// See [`SET_REGION_METRICS`].
 pub const SET_ALT_METRICS: [AltMetric; 2] = [AltMetric::JointParticipation, AltMetric::NpvTotal];
 /// See [`SET_REGION_METRICS`].
-pub const SET_PARK_METRICS: [ParkMetric; 5] = [
+pub const SET_PARK_METRICS: [ParkMetric; 7] = [
     ParkMetric::TaxTotal,
     ParkMetric::TaxPool,
     ParkMetric::Gdp,
     ParkMetric::FirmsFinal,
     ParkMetric::JobsFinal,
+    ParkMetric::TaxPerMu,
+    ParkMetric::OutputPerMu,
 ];
 
 /// A sweep's table of the inputs each scenario carries, `DIR/set/sweep.csv`.

@@ -33,6 +33,11 @@ pub enum Unit {
     /// A ratio of amounts that may leave [0, 1] (a share of a total with negative
     /// parts, a quotient of shares).
     Ratio,
+    /// The scenario's money unit per mu of occupied land per year (亩均 figures;
+    /// reports show them in 万元 per mu).
+    MoneyPerMu,
+    /// Land, in mu.
+    Mu,
 }
 
 impl Unit {
@@ -203,6 +208,9 @@ measures! {
         TurnedAway => "turned_away", Count, Summary, "prospective firms turned away for lack of land";
         PdcIrr => "pdc_irr", Rate, Summary, "the park company's IRR to its shareholders";
         LandBuybacks => "land_buybacks", Money, Summary, "paid to buy back leaving firms' land (收储), by whoever receives land sales";
+        TaxPerMu => "tax_per_mu", MoneyPerMu, Summary, "亩均税收: all taxes per occupied mu and year over the horizon (the taxes' sum ÷ the occupied mu-years; undefined when no land is ever occupied)";
+        OutputPerMu => "output_per_mu", MoneyPerMu, Summary, "亩均产值: the firms' revenue per occupied mu and year over the horizon (undefined when no land is ever occupied)";
+        LandSoldMu => "land_sold_mu", Mu, Summary, "mu of land the park sold over the horizon";
     }
 }
 
@@ -225,6 +233,13 @@ measures! {
         TaxLocal => "tax_local", Money, Summary, "the local part of the taxes";
         Gdp => "gdp", Money, Summary, "value added";
         LandPool => "land_pool", Money, Summary, "land revenue going to governments";
+        TaxCentral => "tax_central", Money, Summary, "the central government's part of the taxes";
+        Rebates => "rebates", Money, Summary, "tax rebates paid to firms (先征后返)";
+        Jobs => "jobs", Count, Summary, "jobs (wage bill ÷ average wage)";
+        Output => "output", Money, Summary, "the firms' revenue (产值)";
+        LandSoldMu => "land_sold_mu", Mu, Summary, "mu of land sold in the year";
+        TaxPerMu => "tax_per_mu", MoneyPerMu, Summary, "亩均税收: all taxes of the year per occupied mu (undefined in a year with no occupied land)";
+        OutputPerMu => "output_per_mu", MoneyPerMu, Summary, "亩均产值: the firms' revenue of the year per occupied mu (undefined in a year with no occupied land)";
     }
 }
 
@@ -275,7 +290,8 @@ impl Measure {
                     | RegionMetric::BenefitToContribution
                     | RegionMetric::Shapley
                     | RegionMetric::ShapleyGap
-            ) | Measure::Park(ParkMetric::PdcIrr)
+            ) | Measure::Park(ParkMetric::PdcIrr | ParkMetric::TaxPerMu | ParkMetric::OutputPerMu)
+                | Measure::ParkSeries(ParkSeries::TaxPerMu | ParkSeries::OutputPerMu)
         )
     }
 
@@ -322,7 +338,7 @@ mod tests {
         assert_eq!(RegionMetric::Npv.name(), "npv");
         assert_eq!(ParkSeries::LandPool.to_string(), "land_pool");
         assert_eq!(RegionMetric::from_name("nothing"), None);
-        assert_eq!(Measure::all().count(), 28 + 15 + 3 + 7 + 2 + 1);
+        assert_eq!(Measure::all().count(), 28 + 18 + 3 + 14 + 2 + 1);
     }
 
     #[test]

@@ -296,7 +296,12 @@ fn charted(key: Key) -> bool {
         key,
         Key::Region(_, _, RegionMetric::Npv)
             | Key::Alt(_, AltMetric::JointParticipation)
-            | Key::Park(ParkMetric::TaxTotal | ParkMetric::Gdp | ParkMetric::JobsFinal)
+            | Key::Park(
+                ParkMetric::TaxTotal
+                    | ParkMetric::Gdp
+                    | ParkMetric::JobsFinal
+                    | ParkMetric::TaxPerMu
+            )
     )
 }
 
@@ -434,6 +439,8 @@ fn unit(def: &MeasureDef) -> &'static str {
         Unit::Count => "number",
         Unit::Share => "share",
         Unit::Ratio => "ratio",
+        Unit::MoneyPerMu => "money unit of the scenario per mu and year",
+        Unit::Mu => "mu",
     }
 }
 
@@ -442,6 +449,8 @@ fn shown(def: &MeasureDef, x: Option<f64>) -> String {
     match def.unit {
         Unit::Probability | Unit::Share | Unit::Rate => percent(x),
         Unit::Money | Unit::Ratio => num(x, 1),
+        Unit::MoneyPerMu => num(x, 3),
+        Unit::Mu => num(x, 0),
         Unit::Years | Unit::Count => num(x, 0),
     }
 }
@@ -615,12 +624,14 @@ fn tables(h: &mut String, set: &Set) {
     }
     h.push_str("</table>\n");
 
-    const PARK_COLUMNS: [(&str, ParkMetric); 5] = [
+    const PARK_COLUMNS: [(&str, ParkMetric); 7] = [
         ("taxes, all levels", ParkMetric::TaxTotal),
         ("local retained pool", ParkMetric::TaxPool),
         ("GDP (value added)", ParkMetric::Gdp),
         ("firms in the last year", ParkMetric::FirmsFinal),
         ("jobs in the last year", ParkMetric::JobsFinal),
+        ("tax per mu (亩均税收)", ParkMetric::TaxPerMu),
+        ("revenue per mu (亩均产值)", ParkMetric::OutputPerMu),
     ];
     let _ = write!(
         h,
@@ -758,6 +769,7 @@ fn sweep_charts(set: &Set, sweep: &Sweep) -> Vec<SweepChart> {
             (ParkMetric::TaxTotal, "taxes, all levels"),
             (ParkMetric::Gdp, "GDP (value added)"),
             (ParkMetric::JobsFinal, "jobs in the last year"),
+            (ParkMetric::TaxPerMu, "tax per occupied mu (亩均税收)"),
         ]
         .into_iter()
         .map(|(m, title)| {

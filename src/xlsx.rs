@@ -91,6 +91,8 @@ pub fn unit_label(unit: Unit, money: &str) -> String {
         Unit::Count => "count".to_owned(),
         Unit::Share => "share".to_owned(),
         Unit::Ratio => "ratio".to_owned(),
+        Unit::MoneyPerMu => format!("{money} per mu per year"),
+        Unit::Mu => "mu".to_owned(),
     }
 }
 
@@ -102,6 +104,8 @@ fn num_format(unit: Unit) -> &'static str {
         Unit::Rate => "0.00%",
         Unit::Years | Unit::Count => "#,##0.0",
         Unit::Ratio => "0.000",
+        Unit::MoneyPerMu => "#,##0.0000",
+        Unit::Mu => "#,##0",
     }
 }
 

@@ -175,3 +175,61 @@ fn validate_and_run_warn_and_strict_refuses() {
     assert!(stderr.contains("warning: firms.average_wage"), "{stderr}");
     assert!(dir.exists("out/jilin-zhejiang/summary.csv"));
 }
+
+#[test]
+fn a_headline_result_outside_its_range_warns_after_the_run_and_strict_exits_2() {
+    // Every sector at 29 million CNY of revenue per mu: each input is inside its
+    // range (up to 30 M), but the run's tax per mu is above 1 M yuan.
+    let text: String = REFERENCE
+        .lines()
+        .map(|l| {
+            if l.starts_with("revenue_per_mu = ") {
+                "revenue_per_mu = 29".to_owned()
+            } else {
+                l.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let scn = Scenario::parse(&text, "rich.toml").unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        guardrails::check(&scn).is_empty(),
+        "the inputs are plausible"
+    );
+    let dir = TestDir::new();
+    let file = dir.create("rich.toml", &text);
+    let file = file.to_str().expect("utf-8 path");
+    let args = [
+        "run", file, "--paths", "24", "--charts", "none", "--report", "none",
+    ];
+    let out = dir.ok(&[&args[..], &["--out", "a", "--quiet"]].concat());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("rich.toml: warning: result tax_per_mu (mean over the paths) = ")
+            && stderr
+                .contains("is above the plausible range 10,000–1,000,000 yuan per mu per year"),
+        "{stderr}"
+    );
+    let stderr = bad_input(&dir.cmd(&[&args[..], &["--out", "b", "--quiet", "--strict"]].concat()));
+    assert!(
+        stderr.contains("rich.toml: error: result tax_per_mu"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--strict: 1 result(s) outside"), "{stderr}");
+    assert!(
+        dir.exists("b/jilin-zhejiang/summary.csv"),
+        "the outputs are written"
+    );
+
+    // A result that is a number inside its range, or undefined, is not judged.
+    assert!(guardrails::check_result(&scn, "tax_per_mu", 0.2, &guardrails::TAX_PER_MU).is_none());
+    assert!(
+        guardrails::check_result(&scn, "tax_per_mu", f64::NAN, &guardrails::TAX_PER_MU).is_none()
+    );
+    let low = guardrails::check_result(&scn, "output_per_mu", 0.01, &guardrails::OUTPUT_PER_MU)
+        .expect("10,000 yuan of output per mu is implausible");
+    assert!(
+        low.to_string().contains("is below the plausible range"),
+        "{low}"
+    );
+}

@@ -430,6 +430,8 @@ enum Outcome {
         loaded: super::Loaded,
         text: Option<String>,
         rows: Vec<SummaryRow>,
+        /// Its headline results outside their plausible ranges.
+        warnings: Vec<String>,
         /// Paths and firm-years simulated.
         work: (u64, u64),
     },
@@ -461,6 +463,8 @@ struct Tally<'a> {
     stopped: Option<String>,
     /// Paths and firm-years simulated, over the scenarios run.
     work: (u64, u64),
+    /// Headline results outside their plausible ranges, over the scenarios run.
+    result_warnings: usize,
 }
 
 impl Tally<'_> {
@@ -473,10 +477,17 @@ impl Tally<'_> {
                 loaded,
                 text,
                 rows,
+                warnings,
                 work,
             } => {
                 self.work.0 += work.0;
                 self.work.1 += work.1;
+                for w in &warnings {
+                    let label = if self.args.strict { "error" } else { "warning" };
+                    self.bar
+                        .suspend(|| super::note(format_args!("{}: {label}: {w}", loaded.file)));
+                }
+                self.result_warnings += warnings.len();
                 if let Some(text) = text {
                     self.bar.suspend(|| self.out.print(&text))?;
                 }
@@ -557,6 +568,7 @@ fn run_set(args: &Args, source: &dyn super::Source, paths: &[u64]) -> anyhow::Re
         skipped: 0,
         stopped: None,
         work: (0, 0),
+        result_warnings: 0,
     };
     let started = Instant::now();
     let solo =
@@ -614,6 +626,13 @@ fn run_set(args: &Args, source: &dyn super::Source, paths: &[u64]) -> anyhow::Re
                 page.display()
             ))?;
         }
+    }
+    if args.strict && tally.result_warnings > 0 {
+        super::note(format_args!(
+            "--strict: {} result(s) outside their plausible ranges (docs/scenario.md, \"Plausible ranges\"); the outputs were written",
+            tally.result_warnings
+        ));
+        return Ok(ExitCode::from(super::EXIT_BAD_INPUT));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -958,6 +977,7 @@ fn one(
         w.finish()?;
     }
     let work = (state.paths(), state.firm_years);
+    let warnings = result_warnings(scn, &state);
     // The set's rows are read back from summary.csv's own bytes, so they hold
     // its numbers to the last digit.
     let name = target.join(output::SUMMARY_FILE);
@@ -971,6 +991,7 @@ fn one(
     let Some(staging) = staging else {
         return Ok(Outcome::Ran {
             text: None,
+            warnings,
             rows: set_rows(&output::summary_csv(scn, &state, &name)?)?,
             loaded,
             work,
@@ -997,9 +1018,27 @@ fn one(
     Ok(Outcome::Ran {
         text,
         rows,
+        warnings,
         loaded,
         work,
     })
+}
+
+/// The run's headline results outside their plausible ranges (docs/scenario.md
+/// "Plausible ranges"), as messages.
+fn result_warnings(scn: &Scenario, state: &RunState) -> Vec<String> {
+    use enclave::scenario::guardrails::{OUTPUT_PER_MU, TAX_PER_MU, check_result};
+    use enclave::schema::ParkMetric;
+    [
+        (ParkMetric::TaxPerMu, &TAX_PER_MU),
+        (ParkMetric::OutputPerMu, &OUTPUT_PER_MU),
+    ]
+    .into_iter()
+    .filter_map(|(m, rail)| {
+        let mean = state.stats.summary(state.layout.park_metric(m)).mean;
+        check_result(scn, m.name(), mean, rail).map(|w| w.to_string())
+    })
+    .collect()
 }
 
 /// The one-screen summary: per alternative and region, mean NPV, its 90% interval and P(NPV < 0).

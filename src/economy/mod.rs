@@ -105,6 +105,10 @@ pub struct EconomyPath {
     pub rebates: Vec<f64>,
     /// Jobs (wage bill / average wage).
     pub jobs: Vec<f64>,
+    /// The firms' revenue (产值).
+    pub revenue: Vec<f64>,
+    /// Mu of land occupied by firms.
+    pub occupied_mu: Vec<f64>,
     /// Land sales, whoever receives them.
     pub land_sales: Vec<f64>,
     /// Shareholders' net cash flow with the PDC (dividends + terminal − cash contributions − calls).
@@ -190,6 +194,8 @@ impl EconomyPath {
             &mut self.tax_local,
             &mut self.rebates,
             &mut self.jobs,
+            &mut self.revenue,
+            &mut self.occupied_mu,
             &mut self.land_sales,
             &mut self.pdc_flow,
             &mut self.tax_provincial,
@@ -546,6 +552,8 @@ pub fn simulate_path_shared(
         }
         out.gdp[t] = y.gdp;
         out.jobs[t] = y.wages / (average_wage * p_t);
+        out.revenue[t] = y.revenue;
+        out.occupied_mu[t] = y.occupied;
         out.firms[t] = firms.len() as f64;
         out.occupancy[t] = if land.open > 0.0 {
             (y.occupied / land.open).min(1.0)

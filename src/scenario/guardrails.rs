@@ -92,6 +92,29 @@ pub const FILL_YEARS: Guardrail = Guardrail {
     source: "park fill targets of 5–8 years; about 37% of signed projects producing by year 5 in 苏滁, REFERENCES.md §4",
 };
 
+/// The run's mean tax per occupied mu (亩均税收), a headline result.
+pub const TAX_PER_MU: Guardrail = Guardrail {
+    what: "mean tax per occupied mu (亩均税收) of the run",
+    low: 10e3,
+    high: 1e6,
+    unit: "yuan per mu per year",
+    money: true,
+    source: "entry thresholds from 20–50 k yuan (a small district) to 300 k yuan or more (a county zone); suggested 50–150 k in a lagging host region, 200–400 k in eastern parks, REFERENCES.md §4",
+};
+
+/// The run's mean revenue per occupied mu (亩均产值), a headline result.
+pub const OUTPUT_PER_MU: Guardrail = Guardrail {
+    what: "mean revenue per occupied mu (亩均产值) of the run",
+    low: 0.3e6,
+    high: 50e6,
+    unit: "yuan per mu per year",
+    money: true,
+    source: "national development zones average 8.4 M yuan of output per mu, high-tech zones 14.8 M; 隆昌 2.5–3.5 M, REFERENCES.md §4",
+};
+
+/// Every guardrail on headline results, in the order docs/scenario.md lists them.
+pub const RESULT_GUARDRAILS: [&Guardrail; 2] = [&TAX_PER_MU, &OUTPUT_PER_MU];
+
 /// Every guardrail on inputs, in the order docs/scenario.md lists them.
 pub const INPUT_GUARDRAILS: [&Guardrail; 6] = [
     &REVENUE_PER_MU,
@@ -129,6 +152,8 @@ pub struct Warning {
     pub other_unit: Option<&'static str>,
     /// The scenario's money unit label.
     pub money_unit: String,
+    /// Whether the value is a result of the run, not an input.
+    pub result: bool,
 }
 
 impl std::fmt::Display for Warning {
@@ -160,6 +185,9 @@ impl std::fmt::Display for Warning {
             r.what,
             r.source
         )?;
+        if self.result {
+            write!(f, "; check the inputs' units and values")?;
+        }
         if let Some(unit) = self.other_unit {
             write!(
                 f,
@@ -325,6 +353,37 @@ fn outside(
         rail,
         other_unit,
         money_unit: scn.money_unit.clone(),
+        result: false,
+    })
+}
+
+/// The warning when result `metric` of a run of `scn` (its mean over the paths,
+/// in the scenario's units) lies outside `rail`'s range; a result that is not a
+/// number (no land ever occupied) is not judged.
+pub fn check_result(
+    scn: &Scenario,
+    metric: &str,
+    mean: f64,
+    rail: &'static Guardrail,
+) -> Option<Warning> {
+    let converted = if rail.money {
+        mean * scn.yuan_per_unit
+    } else {
+        mean
+    };
+    if !converted.is_finite() || (rail.low..=rail.high).contains(&converted) {
+        return None;
+    }
+    Some(Warning {
+        field: format!("result {metric} (mean over the paths)"),
+        line: None,
+        value: mean,
+        mean: false,
+        converted,
+        rail,
+        other_unit: None,
+        money_unit: format!("{} per mu per year", scn.money_unit),
+        result: true,
     })
 }
 
@@ -336,7 +395,7 @@ mod tests {
 
     #[test]
     fn docs_list_every_range_as_the_code_has_it() {
-        for rail in INPUT_GUARDRAILS {
+        for rail in INPUT_GUARDRAILS.iter().chain(&RESULT_GUARDRAILS) {
             let row = format!(
                 "| {}–{} | {} | ",
                 number(rail.low),
