@@ -203,6 +203,7 @@ pub fn html(res: &Results, charts: &[(Chart, String)]) -> String {
 
     comparison(&mut h, res);
     fairness(&mut h, res);
+    park_performance(&mut h, res);
     for (chart, svg) in charts {
         let _ = write!(
             h,
@@ -343,6 +344,106 @@ fn comparison(h: &mut String, res: &Results) {
                 ),
             );
         }
+    }
+    h.push_str("</table>\n");
+}
+
+/// The park's figures as planners judge a park (the same under every
+/// alternative): per-mu figures in 万元 per mu, totals over the horizon in the
+/// money unit, with the mean and the P5–P95 band of the futures.
+fn park_performance(h: &mut String, res: &Results) {
+    use crate::schema::ParkMetric as M;
+    let scn = &res.scenario;
+    let tx = res.lang.texts();
+    let money = escape(&crate::chart::money_unit(res));
+    let wan = scn.yuan_per_unit / crate::chart::fan::YUAN_PER_WAN;
+    let _ = writeln!(
+        h,
+        "<h2>{}</h2>\n<p>{}</p>\n<table>\n<tr>{}</tr>",
+        tx.t("report.park.heading"),
+        tx.f("report.park.text", &[("unit", &money)]),
+        headers(tx.t("report.park.columns"))
+    );
+    let per_mu = tx.t("report.park.per_mu").to_owned();
+    let rows: [(&str, M, String, f64, usize); 13] = [
+        (
+            "report.park.tax_per_mu",
+            M::TaxPerMu,
+            per_mu.clone(),
+            wan,
+            2,
+        ),
+        ("report.park.output_per_mu", M::OutputPerMu, per_mu, wan, 1),
+        (
+            "report.park.jobs",
+            M::JobsFinal,
+            tx.t("report.park.people").into(),
+            1.0,
+            0,
+        ),
+        ("report.park.gdp", M::Gdp, money.clone(), 1.0, 1),
+        ("report.park.tax_total", M::TaxTotal, money.clone(), 1.0, 1),
+        (
+            "report.park.tax_central",
+            M::TaxCentral,
+            money.clone(),
+            1.0,
+            1,
+        ),
+        ("report.park.tax_local", M::TaxLocal, money.clone(), 1.0, 1),
+        (
+            "report.park.tax_provincial",
+            M::TaxProvincial,
+            money.clone(),
+            1.0,
+            1,
+        ),
+        ("report.park.tax_pool", M::TaxPool, money.clone(), 1.0, 1),
+        ("report.park.rebates", M::Rebates, money.clone(), 1.0, 1),
+        (
+            "report.park.land_sales",
+            M::LandSales,
+            money.clone(),
+            1.0,
+            1,
+        ),
+        (
+            "report.park.land_sold",
+            M::LandSoldMu,
+            tx.t("report.park.mu").into(),
+            1.0,
+            0,
+        ),
+        (
+            "report.park.occupancy",
+            M::OccupancyFinal,
+            "%".into(),
+            100.0,
+            1,
+        ),
+    ];
+    for (key, m, unit, scale, digits) in rows {
+        let row = res.park_summary(m);
+        let cell = |x: Option<f64>| num(x.map(|x| x * scale), digits);
+        let stat = |f: fn(&crate::results::SummaryRow) -> Option<f64>| {
+            over_paths_in(
+                res.lang,
+                cell(row.and_then(f)),
+                row.map(|r| r.n),
+                res.run.paths,
+            )
+        };
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
+             <td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            tx.t(key),
+            unit,
+            stat(|r| r.mean),
+            cell(row.and_then(|r| r.p05)),
+            cell(row.and_then(|r| r.p50)),
+            cell(row.and_then(|r| r.p95)),
+        );
     }
     h.push_str("</table>\n");
 }

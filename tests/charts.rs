@@ -154,7 +154,7 @@ fn check_all_charts(dir: &Path) {
     let res = load(dir);
     let scn = &res.scenario;
     let charts = chart::charts(&res);
-    assert_eq!(charts.len(), 4 + scn.alternatives.len(), "{}", scn.id);
+    assert_eq!(charts.len(), 5 + scn.alternatives.len(), "{}", scn.id);
     let charts_dir = dir.join("charts");
     let mut expected_files = BTreeSet::new();
     for c in &charts {
@@ -198,7 +198,7 @@ fn check_all_charts(dir: &Path) {
         );
         let (size, texts) = svg_texts(&svg, &what);
         assert_eq!(size, c.size, "{what}: <svg> width and height");
-        if c.kind == ChartKind::Park {
+        if matches!(c.kind, ChartKind::Park | ChartKind::ParkPerformance) {
             let title = format!("{}: {}", c.title, scn.name);
             assert!(
                 texts.contains(&title),

@@ -200,3 +200,86 @@ pub fn park<DB: DrawingBackend>(
     }
     Ok(())
 }
+
+/// Yuan in 万元 (10,000 yuan): per-mu figures are shown in 万元 per mu, the unit
+/// planners use.
+pub const YUAN_PER_WAN: f64 = 1e4;
+
+/// The park's performance: tax and output per occupied mu (in 万元 per mu), jobs
+/// and all taxes, one panel each.
+pub fn park_performance<DB: DrawingBackend>(
+    chart_def: &Chart,
+    res: &Results,
+    root: &DrawingArea<DB, Shift>,
+) -> DrawResult {
+    let scn = &res.scenario;
+    let tx = res.lang.texts();
+    let (w, _) = root.dim_in_pixel();
+    root.draw(&Text::new(
+        tx.f(
+            "chart.park.heading",
+            &[("title", &chart_def.title), ("scenario", &scn.name)],
+        ),
+        (w as i32 / 2, 22),
+        text(24).pos(Pos::new(HPos::Center, VPos::Center)),
+    ))
+    .map_err(err)?;
+    let area = root.margin(44, 0, 0, 0);
+    let panels = area.split_evenly((2, 2));
+    let colour = RGBColor(40, 90, 140);
+    let unit = money_label(res);
+    let wan = scn.yuan_per_unit / YUAN_PER_WAN;
+    let specs = [
+        (
+            ParkSeries::TaxPerMu,
+            tx.t("chart.performance.tax_per_mu"),
+            tx.t("chart.performance.per_mu_axis").to_owned(),
+            wan,
+        ),
+        (
+            ParkSeries::OutputPerMu,
+            tx.t("chart.performance.output_per_mu"),
+            tx.t("chart.performance.per_mu_axis").to_owned(),
+            wan,
+        ),
+        (
+            ParkSeries::Jobs,
+            tx.t("chart.performance.jobs"),
+            tx.t("chart.performance.jobs_axis").to_owned(),
+            1.0,
+        ),
+        (
+            ParkSeries::TaxTotal,
+            tx.t("chart.performance.tax"),
+            tx.f("chart.park.pool_axis", &[("unit", &unit)]),
+            1.0,
+        ),
+    ];
+    for (panel, (metric, title, y_desc, scale)) in panels.iter().zip(specs) {
+        // Years without occupied land have no per-mu figure: the fan starts later.
+        let rows: Vec<SeriesRow> = res
+            .park_series(metric)
+            .into_iter()
+            .filter(|r| r.p50.is_some())
+            .map(|r| scaled(r, scale))
+            .collect();
+        let refs: Vec<&SeriesRow> = rows.iter().collect();
+        fan_panel(panel, &refs, colour, title, &y_desc, false, None)?;
+    }
+    Ok(())
+}
+
+/// A yearly row with every statistic multiplied by `k`.
+fn scaled(r: &SeriesRow, k: f64) -> SeriesRow {
+    let m = |x: Option<f64>| x.map(|x| x * k);
+    SeriesRow {
+        mean: m(r.mean),
+        sd: m(r.sd),
+        p05: m(r.p05),
+        p25: m(r.p25),
+        p50: m(r.p50),
+        p75: m(r.p75),
+        p95: m(r.p95),
+        ..r.clone()
+    }
+}

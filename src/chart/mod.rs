@@ -11,7 +11,7 @@
 //! font-family list that the SVG files carry ([`FONT_FAMILY`]).
 
 mod distribution;
-mod fan;
+pub mod fan;
 pub mod set;
 mod style;
 pub mod zone;
@@ -97,6 +97,9 @@ pub enum ChartKind {
     CashFlowFan(usize),
     /// The park: firms, occupancy and the local retained tax pool over the years.
     Park,
+    /// The park's performance as planners judge it: tax and output per mu, jobs and
+    /// all taxes, over the years.
+    ParkPerformance,
 }
 
 /// One chart of a results folder.
@@ -166,6 +169,13 @@ pub fn charts(res: &Results) -> Vec<Chart> {
         title: tx.t("chart.park.title").into(),
         how_to_read: tx.f("chart.park.read", &[("unit", unit)]),
         size: (WIDTH, 420),
+    });
+    out.push(Chart {
+        kind: ChartKind::ParkPerformance,
+        stem: "park-performance".into(),
+        title: tx.t("chart.performance.title").into(),
+        how_to_read: tx.f("chart.performance.read", &[("unit", unit)]),
+        size: (WIDTH, 720),
     });
     out
 }
@@ -265,6 +275,7 @@ fn draw<DB: DrawingBackend>(
         ChartKind::Fairness => distribution::fairness(chart, res, root),
         ChartKind::CashFlowFan(a) => fan::cash_flow(chart, res, a, root),
         ChartKind::Park => fan::park(chart, res, root),
+        ChartKind::ParkPerformance => fan::park_performance(chart, res, root),
     }
     .map_err(|e| e.to_string())?;
     root.present().map_err(|e| e.to_string())
