@@ -748,3 +748,154 @@ fn a_sweep_over_a_scenario_with_empirical_data_reads_it_from_the_base_folder() {
     let list = t.ok(&["sweep", "sweeps/s.toml", "--list"]);
     assert!(String::from_utf8_lossy(&list.stdout).contains("2 scenarios"));
 }
+
+/// `n` draws of `dist` by inverse transform from the SplitMix64 stream `seed`.
+fn sample(dist: Dist, seed: u64, n: usize) -> Vec<f64> {
+    let u = Uncertain::new(dist, None, None).expect("valid");
+    uniforms(seed, n).iter().map(|p| u.quantile(*p)).collect()
+}
+
+#[test]
+fn fit_recovers_the_family_and_parameters_of_a_large_sample() {
+    // gamma(3, 2), 20,000 values: the MLE's standard errors are about 1% for the
+    // shape and 1% for the scale; 4% is four of them.
+    let x = sample(
+        Dist::Gamma {
+            shape: 3.0,
+            scale: 2.0,
+        },
+        11,
+        20_000,
+    );
+    let fits = enclave::fit::fit_all(&x).expect("fits");
+    assert_eq!(fits[0].family, "gamma", "{fits:?}");
+    let (shape, scale) = (fits[0].params[0].1, fits[0].params[1].1);
+    assert!((shape / 3.0 - 1.0).abs() < 0.04, "shape {shape}");
+    assert!((scale / 2.0 - 1.0).abs() < 0.04, "scale {scale}");
+    assert!(fits[0].ks < KS_C / 20_000f64.sqrt(), "KS {}", fits[0].ks);
+    // Lognormal by its logarithm's parameters, and a normal.
+    let x = sample(
+        Dist::LogNormalMuSigma {
+            mu: 1.0,
+            sigma: 0.5,
+        },
+        12,
+        20_000,
+    );
+    let fits = enclave::fit::fit_all(&x).expect("fits");
+    assert_eq!(fits[0].family, "lognormal", "{fits:?}");
+    assert!((fits[0].params[0].1 - 1.0).abs() < 0.02);
+    assert!((fits[0].params[1].1 / 0.5 - 1.0).abs() < 0.03);
+    let x = sample(
+        Dist::Normal {
+            mean: -3.0,
+            sd: 2.0,
+        },
+        13,
+        20_000,
+    );
+    let fits = enclave::fit::fit_all(&x).expect("fits");
+    assert_eq!(fits[0].family, "normal", "{fits:?}");
+    assert!((fits[0].params[0].1 + 3.0).abs() < 0.06);
+    assert!(
+        fits.iter()
+            .all(|f| f.family != "gamma" && f.family != "lognormal")
+    );
+    // A triangular sample: the triangular fit is best, its mode near 2.
+    let x = sample(
+        Dist::Triangular {
+            min: 1.0,
+            mode: 2.0,
+            max: 6.0,
+        },
+        14,
+        20_000,
+    );
+    let fits = enclave::fit::fit_all(&x).expect("fits");
+    assert_eq!(fits[0].family, "triangular", "{fits:?}");
+    assert!((fits[0].params[1].1 - 2.0).abs() < 0.1, "{fits:?}");
+}
+
+#[test]
+fn fit_prints_a_snippet_that_reads_back_as_a_scenario_input() {
+    let t = TestDir::new();
+    let x = sample(
+        Dist::Gamma {
+            shape: 3.0,
+            scale: 2.0,
+        },
+        21,
+        5_000,
+    );
+    let mut csv = String::from("id,revenue\n");
+    for (i, v) in x.iter().enumerate() {
+        csv.push_str(&format!("{i},{v}\n"));
+    }
+    t.create("data.csv", &csv);
+    let out = t.ok(&[
+        "fit",
+        "data.csv",
+        "--column",
+        "revenue",
+        "--field",
+        "firms.sectors[1].revenue_per_mu",
+    ]);
+    let stdout = String::from_utf8(out.stdout).expect("UTF-8");
+    let snippet = stdout.lines().last().expect("a snippet");
+    assert!(
+        snippet.starts_with("revenue_per_mu = { dist = \"gamma\", shape = "),
+        "{stdout}"
+    );
+    let mut text = REFERENCE.to_owned();
+    replace_line(&mut text, REVENUE, snippet);
+    let scn = Scenario::parse(&text, "fitted.toml").unwrap_or_else(|e| panic!("{e}"));
+    let p = scn
+        .params
+        .params()
+        .iter()
+        .find(|p| p.name == FIELD)
+        .expect("registered");
+    let Dist::Gamma { shape, .. } = p.dist.dist() else {
+        panic!("{:?}", p.dist.dist())
+    };
+    assert!((shape / 3.0 - 1.0).abs() < 0.08, "{shape}");
+    // The ranking lists every family that applies, best first.
+    for family in [
+        "gamma",
+        "lognormal",
+        "normal",
+        "uniform",
+        "triangular",
+        "pert",
+        "beta",
+    ] {
+        assert!(
+            stdout.contains(&format!("  {family} ")),
+            "{family}: {stdout}"
+        );
+    }
+}
+
+#[test]
+fn fit_refuses_bad_data_naming_file_line_and_column() {
+    let t = TestDir::new();
+    t.create("bad.csv", "a,b\n1,2\n3,4\n5,x\n");
+    let stderr = bad_input(&t.cmd(&["fit", "bad.csv", "--column", "b"]));
+    assert!(
+        stderr.contains("bad.csv:4: expected a number in column `b`, found `x`"),
+        "{stderr}"
+    );
+    let stderr = bad_input(&t.cmd(&["fit", "bad.csv", "--column", "c"]));
+    assert!(
+        stderr.contains("expected a column `c` in bad.csv, whose header has `a`, `b`"),
+        "{stderr}"
+    );
+    t.create("short.csv", "a\n1\n2\n");
+    let stderr = bad_input(&t.cmd(&["fit", "short.csv", "--column", "a"]));
+    assert!(
+        stderr.contains("short.csv: column `a`: expected at least 3 values to fit, found 2"),
+        "{stderr}"
+    );
+    let stderr = bad_input(&t.cmd(&["fit", "none.csv", "--column", "a"]));
+    assert!(stderr.contains("cannot read none.csv"), "{stderr}");
+}
