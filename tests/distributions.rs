@@ -899,3 +899,31 @@ fn fit_refuses_bad_data_naming_file_line_and_column() {
     let stderr = bad_input(&t.cmd(&["fit", "none.csv", "--column", "a"]));
     assert!(stderr.contains("cannot read none.csv"), "{stderr}");
 }
+
+#[test]
+fn a_run_with_empirical_data_records_its_hash_and_reports_again() {
+    let t = TestDir::new();
+    let path = empirical_scenario(&t, "a", DATA, "interpolate");
+    let scn = Scenario::load(&path).expect("loads");
+    t.ok(&[
+        "run",
+        "a/scn.toml",
+        "--paths",
+        "40",
+        "--horizon",
+        "3",
+        "--charts",
+        "none",
+        "--out",
+        "out",
+        "--quiet",
+    ]);
+    let run = t.read(&format!("out/{}/run.json", scn.id));
+    assert!(run.contains(&scn.sha256), "{run}");
+    // `report` reloads the copy, reading the data next to the scenario run.
+    t.ok(&["report", &format!("out/{}", scn.id)]);
+    // Changed data: the copy no longer matches what run.json records.
+    t.create("a/data.csv", &DATA.replace("5.5", "5.6"));
+    let out = t.cmd(&["report", &format!("out/{}", scn.id)]);
+    assert!(!out.status.success());
+}
