@@ -354,17 +354,22 @@ const GAMMA_MAX_STEPS: usize = 200;
 /// `z = Φ⁻¹(p)`, or `(p Γ(a + 1))^(1/a)` (the small-`x` limit) when that is not
 /// positive.
 pub fn gamma_std_quantile(a: f64, ln_gamma_a: f64, p: f64) -> f64 {
-    if p.is_nan() {
+    gamma_std_inverse(a, ln_gamma_a, p, 1.0 - p)
+}
+
+/// [`gamma_std_quantile`] given both `p` and `q = 1 − p`: above the median only
+/// `q` is used, so a tail probability far below 1e-16 keeps its digits.
+fn gamma_std_inverse(a: f64, ln_gamma_a: f64, p: f64, q: f64) -> f64 {
+    if p.is_nan() || q.is_nan() {
         return f64::NAN;
     }
     if p <= 0.0 {
         return 0.0;
     }
-    if p >= 1.0 {
+    if q <= 0.0 {
         return f64::INFINITY;
     }
-    let upper = p > 0.5;
-    let q = 1.0 - p;
+    let upper = q < 0.5;
     // statrs's incomplete gamma functions panic outside (0, ∞).
     let g = |x: f64| {
         if x <= 0.0 {
@@ -377,7 +382,11 @@ pub fn gamma_std_quantile(a: f64, ln_gamma_a: f64, p: f64) -> f64 {
             gamma_lr(a, x) - p
         }
     };
-    let z = Normal::standard().inverse_cdf(p);
+    let z = if upper {
+        -Normal::standard().inverse_cdf(q)
+    } else {
+        Normal::standard().inverse_cdf(p)
+    };
     let wh = a * (1.0 - 1.0 / (9.0 * a) + z / (3.0 * a.sqrt())).powi(3);
     let small = ((p.ln() + ln_gamma(a + 1.0)) / a).exp();
     let mut x = if wh.is_finite() && wh > 0.0 && (a >= 1.0 || p > 0.1) {
@@ -653,6 +662,11 @@ pub struct Uncertain {
     f_upper: f64,
     /// The far tail a normal or lognormal is truncated to, sampled in log space.
     tail: Option<Tail>,
+    /// For a gamma truncated above its median, `Q(lower)` and `Q(upper)` of the
+    /// upper regularised incomplete gamma function: it is sampled in survival
+    /// space, `Q⁻¹(Q(lower) − u (Q(lower) − Q(upper)))`, where `F(lower)` would
+    /// round to 1.
+    gamma_tail: Option<(f64, f64)>,
     /// Support after truncation.
     support: (f64, f64),
     /// Whether a continuous distribution is truncated: its mean is then the
@@ -1206,10 +1220,27 @@ impl Uncertain {
             }
             _ => None,
         };
+        let gamma_tail = match kind {
+            Kind::Gamma { shape, scale, .. }
+                if (lo / scale).is_finite() && lo > 0.0 && kind.cdf(lo) > 0.5 =>
+            {
+                let s_lo = gamma_ur(shape, lo / scale);
+                let s_hi = if (hi / scale).is_finite() {
+                    gamma_ur(shape, hi / scale)
+                } else {
+                    0.0
+                };
+                if s_lo <= s_hi {
+                    return Err(empty_range());
+                }
+                Some((s_lo, s_hi))
+            }
+            _ => None,
+        };
         let (f_lower, f_upper, truncated) = match kind {
             Kind::Point(_) | Kind::Discrete { .. } => (0.0, 1.0, false),
             // A range beyond TAIL_Z sd holds probability, though F may round it away.
-            _ if tail.is_some() => (0.0, 1.0, true),
+            _ if tail.is_some() || gamma_tail.is_some() => (0.0, 1.0, true),
             _ => {
                 let f_lower = if lo.is_finite() { kind.cdf(lo) } else { 0.0 };
                 let f_upper = if hi.is_finite() { kind.cdf(hi) } else { 1.0 };
@@ -1230,6 +1261,7 @@ impl Uncertain {
             f_lower,
             f_upper,
             tail,
+            gamma_tail,
             support,
             truncated,
         };
@@ -1307,6 +1339,25 @@ impl Uncertain {
                     };
                     return x.clamp(lo, hi);
                 }
+                if let (
+                    Some((s_lo, s_hi)),
+                    Kind::Gamma {
+                        shape,
+                        scale,
+                        ln_gamma_shape,
+                    },
+                ) = (self.gamma_tail, kind)
+                {
+                    // Unbounded above: cut at 1 − 1e-12 of the range, as elsewhere.
+                    let u = if hi.is_finite() {
+                        u
+                    } else {
+                        u.min(1.0 - NORMAL_P_MIN)
+                    };
+                    let q = s_lo - u * (s_lo - s_hi);
+                    let x = scale * gamma_std_inverse(*shape, *ln_gamma_shape, 1.0 - q, q);
+                    return x.clamp(lo, hi);
+                }
                 let p = self.f_lower + u * (self.f_upper - self.f_lower);
                 kind.inverse_cdf(p).clamp(lo, hi)
             }
@@ -1350,6 +1401,13 @@ impl Uncertain {
                         _ => unreachable!("only normal and lognormal kinds have a tail"),
                     };
                     return tail.cdf(z);
+                }
+                if let (Some((s_lo, s_hi)), Kind::Gamma { shape, scale, .. }) =
+                    (self.gamma_tail, kind)
+                {
+                    // lo > 0 ≤ x < hi, so x/scale is positive and finite.
+                    let s = gamma_ur(*shape, x / scale);
+                    return ((s_lo - s) / (s_lo - s_hi)).clamp(0.0, 1.0);
                 }
                 ((kind.cdf(x) - self.f_lower) / (self.f_upper - self.f_lower)).clamp(0.0, 1.0)
             }
@@ -2207,6 +2265,64 @@ mod tests {
         assert_close(d.quantile(0.95), 18.307038053275146, 1e-12);
         assert_close(d.mean(), 10.0, 0.0);
         assert_close(d.cdf(18.307038053275146), 0.95, 1e-12);
+    }
+
+    // Reference values from scipy 1.17.1: with s = gamma.sf(lower/2, 3) and
+    // t = gamma.sf(upper/2, 3) (0 when unbounded), 2 · gamma.isf(s − u (s − t), 3).
+    #[test]
+    fn gamma_truncated_to_its_upper_tail_is_sampled_in_survival_space() {
+        type Case = (f64, Option<f64>, [(f64, f64); 4]);
+        let cases: [Case; 3] = [
+            (
+                100.0,
+                None,
+                [
+                    (0.001, 100.00208264062758),
+                    (0.5, 101.44244323701709),
+                    (0.9, 104.78861689237408),
+                    (0.999999, 128.61999926542768),
+                ],
+            ),
+            (
+                60.0,
+                Some(80.0),
+                [
+                    (0.001, 60.002138674979356),
+                    (0.5, 61.48042883268203),
+                    (0.9, 64.90819638543738),
+                    (0.999999, 79.9736804844309),
+                ],
+            ),
+            (
+                20.0,
+                None,
+                [
+                    (0.001, 20.002441191507454),
+                    (0.5, 21.678081087777628),
+                    (0.9, 25.49045234739009),
+                    (0.999999, 51.14534262879855),
+                ],
+            ),
+        ];
+        for (lower, upper, points) in cases {
+            let d = Uncertain::new(
+                Dist::Gamma {
+                    shape: 3.0,
+                    scale: 2.0,
+                },
+                Some(lower),
+                upper,
+            )
+            .expect("a far tail holds probability");
+            for (u, expected) in points {
+                let x = d.quantile(u);
+                assert!(
+                    (x - expected).abs() <= 1e-9 * (expected - lower),
+                    "[{lower}, {upper:?}] at {u}: {x} vs scipy {expected}"
+                );
+                assert_close(d.cdf(x), u, 1e-9);
+            }
+        }
     }
 
     /// statrs 0.19's gamma quantile (safeguarded Newton on the lower CDF) against

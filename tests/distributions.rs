@@ -927,3 +927,36 @@ fn a_run_with_empirical_data_records_its_hash_and_reports_again() {
     let out = t.cmd(&["report", &format!("out/{}", scn.id)]);
     assert!(!out.status.success());
 }
+
+#[test]
+fn a_gamma_truncated_to_its_far_upper_tail_is_drawn_there() {
+    // gamma(3, 2) above 100: P(X > 100) = 2.5e-19, so F(100) rounds to 1; the
+    // gamma is then drawn in survival space. Above 20 (P = 2.8e-3) and in
+    // [60, 80] the same way; each draw set passes the KS test against the CDF.
+    let critical = KS_C / (N as f64).sqrt();
+    for (k, (lower, upper)) in [(100.0, None), (20.0, None), (60.0, Some(80.0))]
+        .into_iter()
+        .enumerate()
+    {
+        let u = Uncertain::new(
+            Dist::Gamma {
+                shape: 3.0,
+                scale: 2.0,
+            },
+            Some(lower),
+            upper,
+        )
+        .expect("valid");
+        let x = draws(&u, 300 + k as u64);
+        assert!(x[0] >= lower && x[N - 1] <= upper.unwrap_or(f64::INFINITY));
+        let d = ks(&x, |v| u.cdf(v));
+        assert!(d < critical, "above {lower}: D = {d}");
+        // Beyond the bound the excess is close to exponential with mean
+        // θ/(1 − (k − 1)θ/lower) (the hazard of a gamma tends to 1/θ).
+        if upper.is_none() {
+            let excess = x.iter().sum::<f64>() / N as f64 - lower;
+            let approx = 2.0 / (1.0 - 4.0 / lower);
+            assert!((excess / approx - 1.0).abs() < 0.1, "{excess} vs {approx}");
+        }
+    }
+}

@@ -553,7 +553,7 @@ mod tests {
         assert_eq!(
             problems(&c),
             [
-                "a.dist: expected one of normal, lognormal, uniform, triangular, pert, beta, discrete; found `gauss`",
+                "a.dist: expected one of normal, lognormal, uniform, triangular, pert, beta, discrete, gamma, empirical; found `gauss`",
                 "b.sd: expected a number: `normal` needs `sd`",
                 "b.min: `normal` takes mean, sd; `min` does not apply (truncate with `lower`/`upper`)",
                 "c.values: expected a non-empty list of numbers",
