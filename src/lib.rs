@@ -28,6 +28,7 @@ pub mod economy;
 pub mod engine;
 pub mod fairness;
 pub mod finance;
+pub mod fit;
 pub mod i18n;
 pub mod outcome;
 pub mod output;

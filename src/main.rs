@@ -31,6 +31,8 @@ enum Command {
     Sweep(cmd::sweep::Args),
     /// Redraw the charts and report.html of earlier runs from their CSV files.
     Report(cmd::report::Args),
+    /// Fit distributions to a CSV column by maximum likelihood, rank them (AIC, Kolmogorov–Smirnov) and print the best as a scenario table.
+    Fit(cmd::fit::Args),
 }
 
 fn main() -> ExitCode {
@@ -56,6 +58,7 @@ fn main() -> ExitCode {
         Command::Solve(args) => cmd::solve::run(&args),
         Command::Merge(args) => cmd::merge::run(&args),
         Command::Sweep(args) => cmd::sweep::run(&args),
+        Command::Fit(args) => cmd::fit::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -280,16 +280,20 @@ impl Results {
             })
         };
         let scenario_path = dir.join("scenario.toml");
-        let scenario = Scenario::parse(
-            &read("scenario.toml")?,
-            &scenario_path.display().to_string(),
-        )?;
         let run_path = dir.join("run.json");
         let run: RunRecord =
             serde_json::from_str(&read("run.json")?).map_err(|source| ResultsError::Json {
                 path: run_path.display().to_string(),
                 source,
             })?;
+        // The copy holds the text, not the data of `empirical` inputs: those are
+        // read relative to the scenario file that was run (no other scenario
+        // reads any file), and the hash below refuses data changed since.
+        let scenario = Scenario::parse_at(
+            &read("scenario.toml")?,
+            &scenario_path.display().to_string(),
+            Path::new(&run.scenario_file).parent(),
+        )?;
         if scenario.sha256 != run.scenario_sha256 {
             return Err(ResultsError::ScenarioMismatch {
                 path: scenario_path.display().to_string(),

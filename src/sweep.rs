@@ -808,7 +808,11 @@ impl Sweep {
     /// (without lines, which would refer to the generated text).
     pub fn scenario(&self, i: usize) -> Result<(Variant, Scenario), String> {
         let variant = self.variant(i);
-        match Scenario::parse(&variant.text, &self.variant_file(&variant.id)) {
+        match Scenario::parse_at(
+            &variant.text,
+            &self.variant_file(&variant.id),
+            self.base_dir(),
+        ) {
             Ok(s) => Ok((variant, s)),
             Err(e) => Err(format!(
                 "{}: variant {}: {}",
@@ -817,6 +821,12 @@ impl Sweep {
                 problems_text(&e)
             )),
         }
+    }
+
+    /// The folder a variant's `empirical` inputs read their files from: the base
+    /// scenario's (the variants are written from its text).
+    fn base_dir(&self) -> Option<&std::path::Path> {
+        std::path::Path::new(&self.base_file).parent()
     }
 
     /// How a variant's scenario is named in messages and run.json.
@@ -842,7 +852,7 @@ impl Sweep {
     fn check_point(&self, point: &Point) -> Result<(), String> {
         let id = self.id_of(point);
         let text = self.text_of(point, &id)?;
-        Scenario::parse(&text, &id)
+        Scenario::parse_at(&text, &id, self.base_dir())
             .map(|_| ())
             .map_err(|e| problems_text(&e))
     }

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod fit;
 pub mod merge;
 pub mod report;
 pub mod run;

@@ -1152,7 +1152,8 @@ impl Default for Num {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DistFile {
-    /// `normal`, `lognormal`, `uniform`, `triangular`, `pert`, `beta` or `discrete`.
+    /// `normal`, `lognormal`, `uniform`, `triangular`, `pert`, `beta`, `discrete`,
+    /// `gamma` or `empirical`.
     pub dist: String,
     /// Mean (normal, lognormal).
     pub mean: Option<f64>,
@@ -1176,6 +1177,27 @@ pub struct DistFile {
     pub lower: Option<f64>,
     /// Truncation above.
     pub upper: Option<f64>,
+    /// Mean of the logarithm (lognormal, instead of `mean` and `sd`).
+    #[serde(default)]
+    pub mu: Option<f64>,
+    /// Standard deviation of the logarithm (lognormal, with `mu`).
+    #[serde(default)]
+    pub sigma: Option<f64>,
+    /// Shape `k` (gamma).
+    #[serde(default)]
+    pub shape: Option<f64>,
+    /// Scale `θ` (gamma).
+    #[serde(default)]
+    pub scale: Option<f64>,
+    /// CSV file of observed values, relative to the scenario file's folder (empirical).
+    #[serde(default)]
+    pub file: Option<String>,
+    /// Column of `file` holding the values, by its header (empirical).
+    #[serde(default)]
+    pub column: Option<String>,
+    /// `resample` (the default) or `interpolate` (empirical).
+    #[serde(default)]
+    pub method: Option<String>,
 }
 
 /// An integer written for a number, refused when an `f64` cannot hold it exactly.

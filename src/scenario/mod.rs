@@ -9,6 +9,7 @@
 //! line, field path and what was expected ([`Problem`]).
 
 pub mod bounds;
+pub mod data;
 pub mod file;
 pub mod guardrails;
 pub mod limits;
@@ -77,7 +78,9 @@ pub struct Scenario {
     pub alternatives: Vec<Alternative>,
     /// Every uncertain input, drawn once per path.
     pub params: ParamSet,
-    /// SHA-256 of the scenario file's bytes, hex.
+    /// SHA-256 of the scenario file's bytes, hex; when `empirical` inputs read
+    /// data files, of the bytes and the files' SHA-256s
+    /// ([`data::scenario_sha256`]).
     pub sha256: String,
     /// The scenario file's text, as read (copied next to the results).
     pub source: String,
@@ -89,6 +92,9 @@ pub struct Scenario {
     pub changes: Vec<Change>,
     /// The park's state at the start year (an empty park by default).
     pub initial: Initial,
+    /// The CSV files read by `empirical` inputs, in reading order (empty for most
+    /// scenarios); their SHA-256s are part of [`Scenario::sha256`].
+    pub data: Vec<data::DataSource>,
 }
 
 /// `[prices]`: the price basis of every amount of money (docs/model.md §11).
@@ -768,11 +774,23 @@ impl Scenario {
         Scenario::parse(REFERENCE_SCENARIO, REFERENCE_SCENARIO_NAME)
     }
 
-    /// Checks scenario text; `file` names it in error messages.
+    /// Checks scenario text; `file` names it in error messages, and the data files
+    /// of `empirical` inputs are read relative to its folder (see
+    /// [`Scenario::parse_at`]).
     ///
     /// # Errors
     /// [`ScenarioError::Invalid`] with every problem found.
     pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
+        Scenario::parse_at(text, file, Path::new(file).parent())
+    }
+
+    /// Checks scenario text; `file` names it in error messages and the data files
+    /// of `empirical` inputs are read relative to `dir` (the current folder when
+    /// `dir` is empty; refused when `None`).
+    ///
+    /// # Errors
+    /// [`ScenarioError::Invalid`] with every problem found.
+    pub fn parse_at(text: &str, file: &str, dir: Option<&Path>) -> Result<Scenario, ScenarioError> {
         let invalid = |problems: Vec<Problem>| ScenarioError::Invalid {
             file: file.to_owned(),
             problems,
@@ -781,14 +799,14 @@ impl Scenario {
             return Err(invalid(vec![p]));
         }
         let raw = read::deserialize(text).map_err(invalid)?;
-        let mut scenario = validate::validate(raw).map_err(|mut problems| {
+        let mut scenario = validate::validate_at(raw, dir).map_err(|mut problems| {
             let lines = locate::Locator::new(text);
             for p in &mut problems {
                 p.line = lines.line_of(&p.field);
             }
             invalid(problems)
         })?;
-        scenario.sha256 = sha256_hex(text.as_bytes());
+        scenario.sha256 = data::scenario_sha256(text, &scenario.data);
         scenario.source = text.to_owned();
         Ok(scenario)
     }

@@ -4,10 +4,11 @@
 
 use std::collections::BTreeMap;
 
+use super::super::data::{self, DataError, DataSource};
 use super::super::file::{DistFile, Num};
 use super::super::limits::{MAX_INPUT_MAGNITUDE, MAX_YEARS_AFTER_START};
 use super::super::{Bearer, Problem};
-use crate::dist::{Dist, Uncertain};
+use crate::dist::{Dist, EmpiricalMethod, Uncertain};
 use crate::sampling::{ParamSet, Value};
 
 /// Tolerance for "shares sum to 1".
@@ -63,8 +64,14 @@ fn short(x: f64) -> String {
 /// drawn from the open interval (0, 1)) shown as the smallest positive number.
 pub(super) fn positive_support(u: &Uncertain) -> (f64, f64) {
     let (lo, hi) = u.support();
-    if lo == 0.0 && matches!(u.dist(), Dist::LogNormal { sd, .. } if *sd > 0.0) {
+    let lognormal = matches!(u.dist(), Dist::LogNormal { sd, .. } if *sd > 0.0)
+        || matches!(u.dist(), Dist::LogNormalMuSigma { sigma, .. } if *sigma > 0.0);
+    if lo == 0.0 && lognormal {
         (f64::MIN_POSITIVE, hi)
+    } else if lo == 0.0 && matches!(u.dist(), Dist::Gamma { .. } | Dist::GammaMeanSd { .. }) {
+        // A gamma's quantile at the smallest uniform drawn (2^-53, the first
+        // midpoint of streams::unit_from_u64's cells) is positive unless it underflows.
+        (u.quantile(f64::EPSILON / 2.0).max(lo), hi)
     } else {
         (lo, hi)
     }
@@ -80,6 +87,10 @@ pub(super) struct Checker {
     pub(super) region_ids: Vec<String>,
     /// `scenario.start_year`: dates become year indices from it.
     pub(super) start_year: i32,
+    /// The folder `empirical` inputs read their files from (None: refused).
+    pub(super) data_dir: Option<std::path::PathBuf>,
+    /// The data files read so far, in reading order.
+    pub(super) data: Vec<DataSource>,
 }
 
 impl Checker {
@@ -90,6 +101,8 @@ impl Checker {
             params: ParamSet::default(),
             region_ids: Vec::new(),
             start_year,
+            data_dir: None,
+            data: Vec::new(),
         }
     }
 
@@ -195,10 +208,56 @@ impl Checker {
                 mean: need(self, "mean", d.mean),
                 sd: need(self, "sd", d.sd),
             },
-            "lognormal" => Dist::LogNormal {
-                mean: need(self, "mean", d.mean),
-                sd: need(self, "sd", d.sd),
-            },
+            "lognormal" | "gamma" => {
+                // Two ways to give each: mean and sd, or the kind's own pair.
+                let (a, b) = if d.dist == "lognormal" {
+                    ("mu", "sigma")
+                } else {
+                    ("shape", "scale")
+                };
+                let (va, vb) = if d.dist == "lognormal" {
+                    (d.mu, d.sigma)
+                } else {
+                    (d.shape, d.scale)
+                };
+                let own = va.is_some() || vb.is_some();
+                let moments = d.mean.is_some() || d.sd.is_some();
+                let pairs = format!("`mean` and `sd`, or `{a}` and `{b}`");
+                if own && moments {
+                    let at = if va.is_some() { a } else { b };
+                    self.problem(
+                        format!("{field}.{at}"),
+                        format!("expected {pairs}, not both: `{}` takes one pair", d.dist),
+                    );
+                    return None;
+                }
+                if !own && !moments {
+                    self.problem(
+                        field,
+                        format!("expected {pairs}: `{}` needs one pair", d.dist),
+                    );
+                    return None;
+                }
+                match (d.dist.as_str(), own) {
+                    ("lognormal", false) => Dist::LogNormal {
+                        mean: need(self, "mean", d.mean),
+                        sd: need(self, "sd", d.sd),
+                    },
+                    ("lognormal", true) => Dist::LogNormalMuSigma {
+                        mu: need(self, "mu", d.mu),
+                        sigma: need(self, "sigma", d.sigma),
+                    },
+                    (_, false) => Dist::GammaMeanSd {
+                        mean: need(self, "mean", d.mean),
+                        sd: need(self, "sd", d.sd),
+                    },
+                    (_, true) => Dist::Gamma {
+                        shape: need(self, "shape", d.shape),
+                        scale: need(self, "scale", d.scale),
+                    },
+                }
+            }
+            "empirical" => self.empirical(field, d)?,
             "uniform" => Dist::Uniform {
                 min: need(self, "min", d.min),
                 max: need(self, "max", d.max),
@@ -235,7 +294,7 @@ impl Checker {
                 self.problem(
                     format!("{field}.dist"),
                     format!(
-                        "expected one of normal, lognormal, uniform, triangular, pert, beta, discrete; found `{other}`"
+                        "expected one of normal, lognormal, uniform, triangular, pert, beta, discrete, gamma, empirical; found `{other}`"
                     ),
                 );
                 return None;
@@ -243,7 +302,10 @@ impl Checker {
         };
         // Report fields that do not belong to this kind rather than ignoring them.
         let allowed: &[&str] = match d.dist.as_str() {
-            "normal" | "lognormal" => &["mean", "sd"],
+            "normal" => &["mean", "sd"],
+            "lognormal" => &["mean", "sd", "mu", "sigma"],
+            "gamma" => &["mean", "sd", "shape", "scale"],
+            "empirical" => &["file", "column", "method"],
             "uniform" => &["min", "max"],
             "triangular" | "pert" => &["min", "mode", "max"],
             "beta" => &["alpha", "beta", "min", "max"],
@@ -259,6 +321,13 @@ impl Checker {
             ("beta", d.beta.is_some()),
             ("values", d.values.is_some()),
             ("weights", d.weights.is_some()),
+            ("mu", d.mu.is_some()),
+            ("sigma", d.sigma.is_some()),
+            ("shape", d.shape.is_some()),
+            ("scale", d.scale.is_some()),
+            ("file", d.file.is_some()),
+            ("column", d.column.is_some()),
+            ("method", d.method.is_some()),
         ];
         for (name, present) in given {
             if present && !allowed.contains(&name) {
@@ -284,6 +353,73 @@ impl Checker {
                         format!("expected {}, found {}", e.expected, e.found),
                     );
                 }
+                None
+            }
+        }
+    }
+
+    /// An `empirical` distribution: its `file` (relative to [`Checker::data_dir`])
+    /// and `column` read, and the file recorded in [`Checker::data`] (None, with a
+    /// problem, when they cannot be read).
+    fn empirical(&mut self, field: &str, d: &DistFile) -> Option<Dist> {
+        let mut missing = false;
+        for (name, given) in [("file", &d.file), ("column", &d.column)] {
+            if given.is_none() {
+                self.problem(
+                    format!("{field}.{name}"),
+                    format!("expected a string: `empirical` needs `{name}`"),
+                );
+                missing = true;
+            }
+        }
+        let method = match d.method.as_deref() {
+            None | Some("resample") => EmpiricalMethod::Resample,
+            Some("interpolate") => EmpiricalMethod::Interpolate,
+            Some(other) => {
+                self.problem(
+                    format!("{field}.method"),
+                    format!("expected `resample` or `interpolate`, found `{other}`"),
+                );
+                return None;
+            }
+        };
+        let (Some(file), Some(column), false) = (&d.file, &d.column, missing) else {
+            return None;
+        };
+        let Some(dir) = &self.data_dir else {
+            self.problem(
+                format!("{field}.file"),
+                format!(
+                    "expected a scenario read from a file: `{file}` is read relative to the scenario file's folder, and this scenario text has none"
+                ),
+            );
+            return None;
+        };
+        let path = dir.join(file);
+        match data::read_column(&path, column) {
+            Ok((values, sha256)) => {
+                self.data.push(DataSource {
+                    field: field.to_owned(),
+                    file: file.clone(),
+                    path,
+                    column: column.clone(),
+                    sha256,
+                });
+                Some(Dist::Empirical {
+                    source: format!("column `{column}` of {file}"),
+                    method,
+                    values,
+                })
+            }
+            Err(DataError::File(m)) => {
+                self.problem(
+                    format!("{field}.file"),
+                    format!("expected a CSV file, relative to the scenario file's folder: {m}"),
+                );
+                None
+            }
+            Err(DataError::Column(m)) => {
+                self.problem(format!("{field}.column"), m);
                 None
             }
         }
@@ -417,7 +553,7 @@ mod tests {
         assert_eq!(
             problems(&c),
             [
-                "a.dist: expected one of normal, lognormal, uniform, triangular, pert, beta, discrete; found `gauss`",
+                "a.dist: expected one of normal, lognormal, uniform, triangular, pert, beta, discrete, gamma, empirical; found `gauss`",
                 "b.sd: expected a number: `normal` needs `sd`",
                 "b.min: `normal` takes mean, sd; `min` does not apply (truncate with `lower`/`upper`)",
                 "c.values: expected a non-empty list of numbers",

@@ -12,7 +12,7 @@
 //! (`[[contributions]]`, `[costs]`, `[company]`), `firms` (`[firms]`, `[macro]`),
 //! `taxes`, `formulas` (`[[sharing]]`) and `outcome` (`[outcome]`); the checks they
 //! share are in `check`.
-//! [`validate`] runs them in file order: the order in which uncertain inputs are
+//! [`validate_at`] runs them in file order: the order in which uncertain inputs are
 //! registered is part of the results (their field paths key their random streams).
 
 mod actors;
@@ -31,10 +31,15 @@ use super::limits::MAX_ARRIVALS_PER_YEAR;
 use super::{Problem, Scenario};
 use check::Checker;
 
-/// Second stage: every check, all problems together.
-pub fn validate(raw: ScenarioFile) -> Result<Scenario, Vec<Problem>> {
+/// Second stage: every check, all problems together; the data files of
+/// `empirical` inputs are read relative to `dir` (refused when `None`).
+pub fn validate_at(
+    raw: ScenarioFile,
+    dir: Option<&std::path::Path>,
+) -> Result<Scenario, Vec<Problem>> {
     let meta = &raw.scenario;
     let mut c = Checker::new(meta.start_year);
+    c.data_dir = dir.map(std::path::Path::to_path_buf);
     actors::meta(&mut c, meta);
     let simulation = actors::simulation(&mut c, &raw.simulation);
     let actors::Regions {
@@ -101,6 +106,7 @@ pub fn validate(raw: ScenarioFile) -> Result<Scenario, Vec<Problem>> {
         prices,
         changes,
         initial,
+        data: c.data,
     };
     if let Some(p) = arrivals_problem(&scenario, scenario.simulation.horizon) {
         return Err(vec![p]);

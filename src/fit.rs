@@ -1,0 +1,471 @@
+//! Fitting distributions to observed values (`enclave fit`): each candidate
+//! family a scenario input can take is fitted by maximum likelihood, the fits are
+//! ranked by AIC, each is tested by its Kolmogorov–Smirnov statistic, and the
+//! best is written as a scenario distribution table (docs/model.md §9).
+//!
+//! Estimators (n values `x_i`, sample mean `x̄`):
+//! - normal: `μ = x̄`, `σ² = Σ (x_i − x̄)²/n`;
+//! - lognormal (all `x > 0`): the normal's on `ln x`, written as `mu`/`sigma`;
+//! - gamma (all `x > 0`): `k` solves `ln k − ψ(k) = ln x̄ − mean(ln x)` (Newton,
+//!   from Minka's start), `θ = x̄/k`;
+//! - uniform: `[min x, max x]`;
+//! - triangular and PERT: ends `a = min x − r/(n − 1)`, `b = max x + r/(n − 1)`
+//!   (`r` the sample range: at the sample's own ends the density is 0), then the
+//!   mode by maximum likelihood (triangular: at an observation, Oliver 1972, by
+//!   prefix sums; PERT: golden-section search);
+//! - beta on the same ends: `α`, `β` solve
+//!   `ψ(α) − ψ(α + β) = mean ln y`, `ψ(β) − ψ(α + β) = mean ln(1 − y)` with
+//!   `y = (x − a)/(b − a)` (Newton from the method of moments).
+//!
+//! The ends of triangular, PERT and beta are fixed from the data, not fitted: each
+//! such fit counts them among its `k` parameters for AIC = `2k − 2 ln L` anyway
+//! (triangular and PERT `k = 3`, beta `k = 4`).
+
+use statrs::function::gamma::{digamma, ln_gamma};
+
+use crate::dist::{Dist, Uncertain};
+
+/// Fewest values `fit` accepts.
+pub const MIN_FIT_VALUES: usize = 3;
+
+/// One fitted family.
+#[derive(Debug, Clone)]
+pub struct Fit {
+    /// The family's name as written in a scenario (`normal`, `gamma`, …).
+    pub family: &'static str,
+    /// The fitted distribution.
+    pub dist: Dist,
+    /// Parameters as written in the scenario table, in order.
+    pub params: Vec<(&'static str, f64)>,
+    /// Number of parameters counted by AIC.
+    pub k: usize,
+    /// Maximised log-likelihood.
+    pub log_likelihood: f64,
+    /// Akaike information criterion, `2k − 2 ln L`.
+    pub aic: f64,
+    /// Kolmogorov–Smirnov statistic `sup |F_n − F|` against the fitted CDF.
+    pub ks: f64,
+}
+
+impl Fit {
+    /// The fit as a scenario line `name = { dist = "…", … }`; each parameter
+    /// written with 6 significant digits.
+    pub fn snippet(&self, name: &str) -> String {
+        let params: Vec<String> = self
+            .params
+            .iter()
+            .map(|(p, v)| format!("{p} = {}", significant(*v, 6)))
+            .collect();
+        format!(
+            "{name} = {{ dist = \"{}\", {} }}",
+            self.family,
+            params.join(", ")
+        )
+    }
+}
+
+/// `x` rounded to `digits` significant digits, in its shortest form (`3.01235`,
+/// `1e-7`), always with a decimal point or exponent so TOML reads a float.
+pub fn significant(x: f64, digits: usize) -> String {
+    let rounded: f64 = format!("{x:.*e}", digits.saturating_sub(1))
+        .parse()
+        .unwrap_or(x);
+    let s = format!("{rounded}");
+    if s.contains(['.', 'e', 'i', 'N']) {
+        s
+    } else {
+        format!("{s}.0")
+    }
+}
+
+/// Why the data cannot be fitted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FitError {
+    /// Fewer than [`MIN_FIT_VALUES`] values.
+    #[error("expected at least {MIN_FIT_VALUES} values to fit, found {0}")]
+    TooFew(usize),
+    /// Every value is the same.
+    #[error("expected values that differ, found {0} copies of {1}")]
+    Constant(usize, String),
+}
+
+/// Every family that applies to `data`, best (lowest AIC) first. Lognormal and
+/// gamma are left out unless every value is > 0.
+///
+/// # Errors
+/// Fewer than [`MIN_FIT_VALUES`] values, or all equal.
+pub fn fit_all(data: &[f64]) -> Result<Vec<Fit>, FitError> {
+    if data.len() < MIN_FIT_VALUES {
+        return Err(FitError::TooFew(data.len()));
+    }
+    let mut x = data.to_vec();
+    x.sort_by(f64::total_cmp);
+    let n = x.len();
+    if x[0] >= x[n - 1] {
+        return Err(FitError::Constant(n, x[0].to_string()));
+    }
+    let mut fits = Vec::new();
+    fits.extend(normal(&x));
+    if x[0] > 0.0 {
+        fits.extend(lognormal(&x));
+        fits.extend(gamma(&x));
+    }
+    fits.extend(uniform(&x));
+    fits.extend(triangular(&x));
+    fits.extend(pert(&x));
+    fits.extend(beta(&x));
+    fits.retain(|f| f.aic.is_finite());
+    fits.sort_by(|a, b| a.aic.total_cmp(&b.aic));
+    Ok(fits)
+}
+
+/// `sup |F_n − F|` of sorted values against `u`'s CDF.
+pub fn ks_statistic(sorted: &[f64], u: &Uncertain) -> f64 {
+    let n = sorted.len() as f64;
+    sorted
+        .iter()
+        .enumerate()
+        .map(|(i, x)| {
+            let f = u.cdf(*x);
+            (f - i as f64 / n).abs().max(((i + 1) as f64 / n - f).abs())
+        })
+        .fold(0.0, f64::max)
+}
+
+/// A fit from its family, parameters and log-likelihood, or None when the
+/// distribution does not validate.
+fn finish(
+    family: &'static str,
+    dist: Dist,
+    params: Vec<(&'static str, f64)>,
+    k: usize,
+    log_likelihood: f64,
+    x: &[f64],
+) -> Option<Fit> {
+    let u = Uncertain::new(dist.clone(), None, None).ok()?;
+    Some(Fit {
+        family,
+        dist,
+        params,
+        k,
+        log_likelihood,
+        aic: 2.0 * k as f64 - 2.0 * log_likelihood,
+        ks: ks_statistic(x, &u),
+    })
+}
+
+fn mean_sd(x: impl Iterator<Item = f64> + Clone) -> (f64, f64) {
+    let (mut n, mut sum) = (0.0, 0.0);
+    for v in x.clone() {
+        n += 1.0;
+        sum += v;
+    }
+    let mean = sum / n;
+    let var = x.map(|v| (v - mean).powi(2)).sum::<f64>() / n;
+    (mean, var.sqrt())
+}
+
+/// `ln φ` of the normal: `−ln σ − ½ ln 2π − (x − μ)²/(2σ²)`, summed.
+fn normal_ll(x: impl Iterator<Item = f64>, mu: f64, sd: f64) -> f64 {
+    let c = -sd.ln() - 0.5 * std::f64::consts::TAU.ln();
+    x.map(|v| c - 0.5 * ((v - mu) / sd).powi(2)).sum()
+}
+
+fn normal(x: &[f64]) -> Option<Fit> {
+    let (mean, sd) = mean_sd(x.iter().copied());
+    let ll = normal_ll(x.iter().copied(), mean, sd);
+    finish(
+        "normal",
+        Dist::Normal { mean, sd },
+        vec![("mean", mean), ("sd", sd)],
+        2,
+        ll,
+        x,
+    )
+}
+
+fn lognormal(x: &[f64]) -> Option<Fit> {
+    let (mu, sigma) = mean_sd(x.iter().map(|v| v.ln()));
+    // The density of X is that of ln X divided by x.
+    let ll = normal_ll(x.iter().map(|v| v.ln()), mu, sigma) - x.iter().map(|v| v.ln()).sum::<f64>();
+    finish(
+        "lognormal",
+        Dist::LogNormalMuSigma { mu, sigma },
+        vec![("mu", mu), ("sigma", sigma)],
+        2,
+        ll,
+        x,
+    )
+}
+
+/// Trigamma `ψ'(x)` for `x > 0`: the recurrence `ψ'(x) = ψ'(x + 1) + 1/x²` up to
+/// `x ≥ 20` (where the series' next term, `5/(66x¹¹)`, is below 1e-15), then the
+/// asymptotic series `1/x + 1/(2x²) + 1/(6x³) − 1/(30x⁵) + 1/(42x⁷) − 1/(30x⁹)`.
+pub fn trigamma(mut x: f64) -> f64 {
+    let mut acc = 0.0;
+    while x < 20.0 {
+        acc += 1.0 / (x * x);
+        x += 1.0;
+    }
+    let x2 = 1.0 / (x * x);
+    acc + 1.0 / x
+        + x2 / 2.0
+        + x2 / x * (1.0 / 6.0 - x2 * (1.0 / 30.0 - x2 * (1.0 / 42.0 - x2 / 30.0)))
+}
+
+/// Gamma log-likelihood: `Σ [(k − 1) ln x − x/θ] − n (ln Γ(k) + k ln θ)`.
+fn gamma_ll(x: &[f64], shape: f64, scale: f64) -> f64 {
+    let n = x.len() as f64;
+    let s: f64 = x.iter().map(|v| (shape - 1.0) * v.ln() - v / scale).sum();
+    s - n * (ln_gamma(shape) + shape * scale.ln())
+}
+
+fn gamma(x: &[f64]) -> Option<Fit> {
+    let n = x.len() as f64;
+    let mean = x.iter().sum::<f64>() / n;
+    let mean_ln = x.iter().map(|v| v.ln()).sum::<f64>() / n;
+    let s = mean.ln() - mean_ln;
+    if s.is_nan() || s <= 0.0 {
+        return None;
+    }
+    // Minka (2002) start, then Newton on ln k − ψ(k) − s = 0 (decreasing, convex).
+    let mut k = (3.0 - s + ((s - 3.0).powi(2) + 24.0 * s).sqrt()) / (12.0 * s);
+    for _ in 0..100 {
+        let g = k.ln() - digamma(k) - s;
+        let dg = 1.0 / k - trigamma(k);
+        let mut next = k - g / dg;
+        if !(next > 0.0 && next.is_finite()) {
+            next = k / 2.0;
+        }
+        let done = ((next - k) / k).abs() < 1e-14;
+        k = next;
+        if done {
+            break;
+        }
+    }
+    let scale = mean / k;
+    finish(
+        "gamma",
+        Dist::Gamma { shape: k, scale },
+        vec![("shape", k), ("scale", scale)],
+        2,
+        gamma_ll(x, k, scale),
+        x,
+    )
+}
+
+fn uniform(x: &[f64]) -> Option<Fit> {
+    let (min, max) = (x[0], x[x.len() - 1]);
+    let ll = -(x.len() as f64) * (max - min).ln();
+    finish(
+        "uniform",
+        Dist::Uniform { min, max },
+        vec![("min", min), ("max", max)],
+        2,
+        ll,
+        x,
+    )
+}
+
+/// The ends of the bounded families: the sample range widened by one average
+/// spacing `r/(n − 1)` on each side.
+fn ends(x: &[f64]) -> (f64, f64) {
+    let n = x.len();
+    let pad = (x[n - 1] - x[0]) / (n - 1) as f64;
+    (x[0] - pad, x[n - 1] + pad)
+}
+
+fn triangular(x: &[f64]) -> Option<Fit> {
+    let (a, b) = ends(x);
+    let n = x.len();
+    // ln L(c) = n ln 2 − n ln(b − a) + Σ_{x<c} ln(x − a) − m ln(c − a)
+    //         + Σ_{x≥c} ln(b − x) − (n − m) ln(b − c), m = #{x < c}; the maximum
+    // is at an observation (Oliver 1972): c = x_m, m = 0..n−1.
+    let mut below = vec![0.0; n + 1];
+    for i in 0..n {
+        below[i + 1] = below[i] + (x[i] - a).ln();
+    }
+    let mut above = vec![0.0; n + 1];
+    for i in (0..n).rev() {
+        above[i] = above[i + 1] + (b - x[i]).ln();
+    }
+    let base = n as f64 * (2f64.ln() - (b - a).ln());
+    let mut best = (f64::NEG_INFINITY, x[0]);
+    for m in 0..n {
+        let c = x[m];
+        let mut ll = base + below[m] + above[m] - (n - m) as f64 * (b - c).ln();
+        if m > 0 {
+            ll -= m as f64 * (c - a).ln();
+        }
+        if ll > best.0 {
+            best = (ll, c);
+        }
+    }
+    let (ll, mode) = best;
+    finish(
+        "triangular",
+        Dist::Triangular {
+            min: a,
+            mode,
+            max: b,
+        },
+        vec![("min", a), ("mode", mode), ("max", b)],
+        3,
+        ll,
+        x,
+    )
+}
+
+/// Beta log-likelihood of `x` on `[a, b]`:
+/// `Σ [(α − 1) ln y + (β − 1) ln(1 − y)] − n [ln B(α, β) + ln(b − a)]`.
+fn beta_ll(x: &[f64], alpha: f64, beta: f64, a: f64, b: f64) -> f64 {
+    let n = x.len() as f64;
+    let w = b - a;
+    let s: f64 = x
+        .iter()
+        .map(|v| {
+            let y = (v - a) / w;
+            (alpha - 1.0) * y.ln() + (beta - 1.0) * (1.0 - y).ln()
+        })
+        .sum();
+    s - n * (ln_gamma(alpha) + ln_gamma(beta) - ln_gamma(alpha + beta) + w.ln())
+}
+
+fn pert(x: &[f64]) -> Option<Fit> {
+    let (a, b) = ends(x);
+    let w = b - a;
+    let ll = |c: f64| beta_ll(x, 1.0 + 4.0 * (c - a) / w, 1.0 + 4.0 * (b - c) / w, a, b);
+    // Golden-section search for the mode on [a, b] (the log-likelihood is smooth
+    // in c; a local maximum is accepted).
+    let g = (5f64.sqrt() - 1.0) / 2.0;
+    let (mut lo, mut hi) = (a, b);
+    let (mut c1, mut c2) = (hi - g * (hi - lo), lo + g * (hi - lo));
+    let (mut f1, mut f2) = (ll(c1), ll(c2));
+    for _ in 0..100 {
+        if f1 < f2 {
+            lo = c1;
+            c1 = c2;
+            f1 = f2;
+            c2 = lo + g * (hi - lo);
+            f2 = ll(c2);
+        } else {
+            hi = c2;
+            c2 = c1;
+            f2 = f1;
+            c1 = hi - g * (hi - lo);
+            f1 = ll(c1);
+        }
+        if hi - lo <= 1e-12 * w {
+            break;
+        }
+    }
+    let mode = 0.5 * (lo + hi);
+    finish(
+        "pert",
+        Dist::Pert {
+            min: a,
+            mode,
+            max: b,
+        },
+        vec![("min", a), ("mode", mode), ("max", b)],
+        3,
+        ll(mode),
+        x,
+    )
+}
+
+fn beta(x: &[f64]) -> Option<Fit> {
+    let (a, b) = ends(x);
+    let w = b - a;
+    let n = x.len() as f64;
+    let ys = x.iter().map(|v| (v - a) / w);
+    let l1 = ys.clone().map(f64::ln).sum::<f64>() / n;
+    let l2 = ys.clone().map(|y| (1.0 - y).ln()).sum::<f64>() / n;
+    let (m, sd) = mean_sd(ys);
+    // Method of moments start: α + β = m(1 − m)/v − 1.
+    let common = (m * (1.0 - m) / (sd * sd) - 1.0).max(0.1);
+    let (mut al, mut be) = (m * common, (1.0 - m) * common);
+    for _ in 0..100 {
+        let (ps, ts) = (digamma(al + be), trigamma(al + be));
+        let g1 = digamma(al) - ps - l1;
+        let g2 = digamma(be) - ps - l2;
+        let (j11, j22, j12) = (trigamma(al) - ts, trigamma(be) - ts, -ts);
+        let det = j11 * j22 - j12 * j12;
+        let da = (g1 * j22 - g2 * j12) / det;
+        let db = (j11 * g2 - j12 * g1) / det;
+        // Damped so the shapes stay positive.
+        let mut t = 1.0;
+        while (al - t * da <= 0.0 || be - t * db <= 0.0) && t > 1e-10 {
+            t /= 2.0;
+        }
+        let (na, nb) = (al - t * da, be - t * db);
+        let done = ((na - al) / al).abs() < 1e-13 && ((nb - be) / be).abs() < 1e-13;
+        (al, be) = (na, nb);
+        if done || !(al.is_finite() && be.is_finite()) {
+            break;
+        }
+    }
+    finish(
+        "beta",
+        Dist::Beta {
+            alpha: al,
+            beta: be,
+            min: a,
+            max: b,
+        },
+        vec![("alpha", al), ("beta", be), ("min", a), ("max", b)],
+        4,
+        beta_ll(x, al, be, a, b),
+        x,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trigamma_matches_known_values() {
+        // ψ'(1) = π²/6, ψ'(1/2) = π²/2, ψ'(10) = 0.10516633568168575 (mpmath).
+        let pi2 = std::f64::consts::PI.powi(2);
+        assert!((trigamma(1.0) - pi2 / 6.0).abs() < 1e-13);
+        assert!((trigamma(0.5) - pi2 / 2.0).abs() < 1e-12);
+        assert!((trigamma(10.0) - 0.10516633568168575).abs() < 1e-14);
+    }
+
+    #[test]
+    fn closed_forms_on_a_tiny_sample() {
+        // 1, 2, 3, 6: normal mean 3, variance (4 + 1 + 0 + 9)/4 = 3.5.
+        let fits = fit_all(&[2.0, 1.0, 6.0, 3.0]).expect("fits");
+        let normal = fits.iter().find(|f| f.family == "normal").expect("normal");
+        assert!((normal.params[0].1 - 3.0).abs() < 1e-15);
+        assert!((normal.params[1].1 - 3.5f64.sqrt()).abs() < 1e-15);
+        // ln L = −4 ln σ − 2 ln 2π − 14/(2·3.5) = −2 ln 3.5 − 2 ln 2π − 2.
+        let ll = -2.0 * 3.5f64.ln() - 2.0 * std::f64::consts::TAU.ln() - 2.0;
+        assert!((normal.log_likelihood - ll).abs() < 1e-12);
+        assert!((normal.aic - (4.0 - 2.0 * ll)).abs() < 1e-12);
+        let uniform = fits
+            .iter()
+            .find(|f| f.family == "uniform")
+            .expect("uniform");
+        assert!((uniform.log_likelihood + 4.0 * 5f64.ln()).abs() < 1e-12);
+        // Sorted by AIC.
+        assert!(fits.windows(2).all(|w| w[0].aic <= w[1].aic));
+    }
+
+    #[test]
+    fn bad_data_is_refused() {
+        assert_eq!(fit_all(&[1.0, 2.0]).unwrap_err(), FitError::TooFew(2));
+        assert_eq!(
+            fit_all(&[2.0; 5]).unwrap_err().to_string(),
+            "expected values that differ, found 5 copies of 2"
+        );
+    }
+
+    #[test]
+    fn significant_digits_read_back_as_floats() {
+        assert_eq!(significant(3.0123456, 6), "3.01235");
+        assert_eq!(significant(2.0, 6), "2.0");
+        assert_eq!(significant(-1.5e-9, 3), "-0.0000000015");
+    }
+}
