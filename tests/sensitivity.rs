@@ -83,3 +83,286 @@ fn src_and_spearman_recover_a_linear_model() {
     assert!(rho[2].contains(0.0), "{:?}", rho[2]);
     assert!(rho[0].value > -rho[1].value);
 }
+
+/// One row of sensitivity.csv.
+#[derive(Debug, Clone)]
+struct CsvRow {
+    alternative: String,
+    region: String,
+    metric: String,
+    input: String,
+    method: String,
+    value: Option<f64>,
+    low: Option<f64>,
+    high: Option<f64>,
+    point: String,
+}
+
+fn read_csv(text: &str) -> (Vec<String>, Vec<CsvRow>) {
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let header: Vec<String> = r.headers().unwrap().iter().map(str::to_owned).collect();
+    let num = |s: &str| (!s.is_empty()).then(|| s.parse::<f64>().expect("a number"));
+    let rows = r
+        .records()
+        .map(|rec| {
+            let rec = rec.unwrap();
+            CsvRow {
+                alternative: rec[1].to_owned(),
+                region: rec[2].to_owned(),
+                metric: rec[3].to_owned(),
+                input: rec[4].to_owned(),
+                method: rec[5].to_owned(),
+                value: num(&rec[6]),
+                low: num(&rec[7]),
+                high: num(&rec[8]),
+                point: rec[9].to_owned(),
+            }
+        })
+        .collect();
+    (header, rows)
+}
+
+/// The reference scenario's path-level uncertain inputs (its per-firm
+/// `land_per_firm_mu` draws are not path inputs).
+const REFERENCE_INPUTS: [&str; 11] = [
+    "park.saleable_share",
+    "contributions[1].value",
+    "contributions[3].value",
+    "costs.land_acquisition.per_mu",
+    "costs.infrastructure.per_mu",
+    "company.land_price_per_mu",
+    "firms.arrival_rate",
+    "firms.displacement",
+    "firms.outlook",
+    "firms.sectors[1].revenue_per_mu",
+    "firms.sectors[2].revenue_per_mu",
+];
+
+#[test]
+fn cli_analyses_every_input_for_every_region_and_method_reproducibly() {
+    let dir = common::TestDir::new();
+    let mut outputs = Vec::new();
+    for threads in ["1", "2"] {
+        let out = format!("out-{threads}");
+        dir.ok(&[
+            "sensitivity",
+            common::REFERENCE_PATH,
+            "--paths",
+            "24",
+            "--resamples",
+            "200",
+            "--threads",
+            threads,
+            "--out",
+            &out,
+            "--quiet",
+        ]);
+        dir.assert_no_temp_files(&out);
+        let base = format!("out-{threads}/jilin-zhejiang-sensitivity");
+        let files = [
+            "charts/tornado-01.svg",
+            "charts/tornado-02.svg",
+            "report.html",
+            "sensitivity.csv",
+        ];
+        outputs.push(
+            files
+                .iter()
+                .map(|f| (*f, dir.read_bytes(&format!("{base}/{f}"))))
+                .collect::<Vec<_>>(),
+        );
+        for f in [
+            "charts/tornado-01.png",
+            "sensitivity.json",
+            "scenario.toml",
+            "manifest.json",
+        ] {
+            assert!(dir.exists(&format!("{base}/{f}")), "{f} missing");
+        }
+    }
+    for ((name, one), (_, two)) in outputs[0].iter().zip(&outputs[1]) {
+        assert!(one == two, "{name} differs between 1 and 2 threads");
+    }
+    let text = dir.read("out-1/jilin-zhejiang-sensitivity/sensitivity.csv");
+    let (header, rows) = read_csv(&text);
+    assert_eq!(
+        header[..9],
+        [
+            "scenario",
+            "alternative",
+            "region",
+            "metric",
+            "input",
+            "method",
+            "value",
+            "ci_low",
+            "ci_high"
+        ]
+    );
+
+    // Every input, for every region's NPV under every alternative, by every method.
+    let regions = ["浙江 Zhejiang", "吉林 Jilin (延边 Yanbian)"];
+    let alternatives: std::collections::BTreeSet<&str> = rows
+        .iter()
+        .filter(|r| r.metric == "npv")
+        .map(|r| r.alternative.as_str())
+        .collect();
+    assert!(alternatives.len() >= 2, "{alternatives:?}");
+    for alt in &alternatives {
+        for region in regions {
+            for input in REFERENCE_INPUTS {
+                for method in [
+                    "tornado",
+                    "spider",
+                    "spearman",
+                    "src",
+                    "sobol_first",
+                    "sobol_total",
+                ] {
+                    assert!(
+                        rows.iter().any(|r| r.alternative == *alt
+                            && r.region == region
+                            && r.metric == "npv"
+                            && r.input == input
+                            && r.method == method
+                            && r.value.is_some()),
+                        "no {method} row for {input} on {region}'s NPV under {alt}"
+                    );
+                }
+            }
+            assert!(rows.iter().any(|r| r.alternative == *alt
+                && r.region == region
+                && r.method == "src_r2"
+                && r.input == "(all)"));
+        }
+    }
+    // No other input is analysed (the per-firm draws are not path inputs).
+    for r in &rows {
+        assert!(
+            r.input == "(all)" || REFERENCE_INPUTS.contains(&r.input.as_str()),
+            "unexpected input {}",
+            r.input
+        );
+    }
+    // Every interval brackets its value.
+    for r in &rows {
+        if let (Some(v), Some(lo), Some(hi)) = (r.value, r.low, r.high) {
+            assert!(lo <= v && v <= hi, "{r:?}");
+        }
+    }
+    let find = |alt: &str, region: &str, metric: &str, input: &str, method: &str, point: &str| {
+        rows.iter()
+            .find(|r| {
+                r.alternative == alt
+                    && r.region == region
+                    && r.metric == metric
+                    && r.input == input
+                    && r.method == method
+                    && r.point == point
+            })
+            .and_then(|r| r.value)
+            .unwrap_or_else(|| panic!("no {method} {point} row of {input} for {region} {metric}"))
+    };
+    // Monotone inputs: more arrivals, more taxes (Poisson arrivals are monotone in
+    // the rate and the paths share their noise); dearer land acquisition, which
+    // Jilin bears, lowers Jilin's NPV under every alternative.
+    assert!(
+        find(
+            "all",
+            "park",
+            "tax_total",
+            "firms.arrival_rate",
+            "tornado",
+            "swing"
+        ) > 0.0
+    );
+    for alt in &alternatives {
+        let swing = find(
+            alt,
+            regions[1],
+            "npv",
+            "costs.land_acquisition.per_mu",
+            "tornado",
+            "swing",
+        );
+        assert!(swing < 0.0, "{alt}: {swing}");
+        let p10 = find(
+            alt,
+            regions[1],
+            "npv",
+            "costs.land_acquisition.per_mu",
+            "tornado",
+            "p10",
+        );
+        let p90 = find(
+            alt,
+            regions[1],
+            "npv",
+            "costs.land_acquisition.per_mu",
+            "tornado",
+            "p90",
+        );
+        assert!(p90 < p10, "{alt}: {p10} {p90}");
+    }
+    // Plausible drivers: the park's demand outlook, the arrival rate or the cost of
+    // land acquisition moves Jilin's NPV most, by the tornado and by the Sobol
+    // total index.
+    let alt = alternatives.iter().next().unwrap();
+    let plausible = [
+        "firms.outlook",
+        "firms.arrival_rate",
+        "costs.land_acquisition.per_mu",
+    ];
+    let top = |method: &str, point: &str| {
+        REFERENCE_INPUTS
+            .iter()
+            .max_by(|a, b| {
+                let v = |i: &str| find(alt, regions[1], "npv", i, method, point).abs();
+                v(a).total_cmp(&v(b))
+            })
+            .copied()
+            .unwrap()
+    };
+    assert!(
+        plausible.contains(&top("tornado", "swing")),
+        "{}",
+        top("tornado", "swing")
+    );
+    assert!(
+        plausible.contains(&top("sobol_total", "")),
+        "{}",
+        top("sobol_total", "")
+    );
+}
+
+#[test]
+fn a_scenario_without_path_inputs_is_refused_clearly() {
+    let dir = common::TestDir::new();
+    // Every path-level distribution made a fixed number (its first number); the
+    // per-firm land_per_firm_mu draws stay, and are not path inputs.
+    let text: String = common::REFERENCE
+        .lines()
+        .map(|line| match line.find("{ dist =") {
+            Some(i) if !line.trim_start().starts_with("land_per_firm_mu") => {
+                let rest = &line[i..];
+                let start = rest.find(|c: char| c.is_ascii_digit()).unwrap();
+                let number: String = rest[start..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_digit() || *c == '.')
+                    .collect();
+                format!("{}{number}", &line[..i])
+            }
+            _ => line.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let file = dir.create("fixed.toml", &text);
+    let out = dir.cmd(&["sensitivity", file.to_str().unwrap(), "--paths", "4"]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no uncertain input drawn per path") && err.contains("per-firm"),
+        "{err}"
+    );
+    assert!(!dir.exists("out/jilin-zhejiang-sensitivity"));
+}
