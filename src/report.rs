@@ -742,7 +742,7 @@ fn initial_state(h: &mut String, scn: &Scenario) {
 
 /// The page `enclave sensitivity` writes beside `sensitivity.csv`: its own
 /// `report.html` (the sensitivity folder holds no run's results, so the run's
-/// report has nothing to show there), with the page frame of [`page_head`] and the
+/// report has nothing to show there), with the page frame of `page_head` (as `report.html`) and the
 /// section of [`sensitivity_section`].
 pub fn sensitivity_html(
     scn: &Scenario,
