@@ -20,6 +20,10 @@ use enclave::sensitivity::{
 
 /// Flags of `enclave sensitivity`.
 #[derive(Debug, clap::Args)]
+#[command(
+    mut_arg("paths", |a| a.help("Paths of each evaluated point, rows of Saltelli's matrices and paths of the rank run [default: 256, not the scenario's paths]")),
+    mut_arg("fairness", |a| a.help("Compute the regions' coalitions too (no output of the analysis reads them) [default: off]"))
+)]
 pub struct Args {
     /// Scenario file (TOML).
     pub scenario: PathBuf,
