@@ -813,8 +813,8 @@ pub fn sensitivity_section(
          SRC standard deviations; R² says how much of the variance a linear fit explains). \
          <b>S</b> and <b>ST</b>: Sobol first-order and total indices, the share of the NPV's \
          variance due to the input alone and to the input with all its interactions; the \
-         process noise (which firms come, their shocks) is part of the variance, so the indices \
-         add up to less than 1. Brackets are 95% intervals.</p>\n",
+         process noise (which firms come, their shocks) is part of the variance and has its own \
+         indices, in the last row. Brackets are 95% intervals.</p>\n",
     );
     let fmt = |e: Option<Estimate>, digits: usize| -> String {
         match e {
@@ -890,6 +890,16 @@ pub fn sensitivity_section(
                     fmt(find(name, "src", ""), 2),
                     fmt(find(name, "sobol_first", ""), 2),
                     fmt(find(name, "sobol_total", ""), 2),
+                );
+            }
+            let noise = crate::sensitivity::NOISE_INPUT;
+            if let Some(st) = find(noise, "sobol_total", "") {
+                let _ = writeln!(
+                    h,
+                    "<tr><td><i>{}</i></td><td class=\"n\">–</td><td class=\"n\">–</td><td class=\"n\">–</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                    escape(noise),
+                    fmt(find(noise, "sobol_first", ""), 2),
+                    fmt(Some(st), 2),
                 );
             }
             h.push_str("</table>\n");

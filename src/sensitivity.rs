@@ -84,6 +84,9 @@ pub const CSV_FILE: &str = "sensitivity.csv";
 pub const RECORD_FILE: &str = "sensitivity.json";
 /// The `input` cell of rows about every input at once (the tornado's base, R²).
 pub const ALL_INPUTS: &str = "(all)";
+/// The `input` cell of the Sobol indices of the process noise (arrivals, firms'
+/// draws and shocks, the macro shock) taken as one more input.
+pub const NOISE_INPUT: &str = "(process noise)";
 
 /// An analysis method, as `--method` names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -867,20 +870,23 @@ pub fn analyse(scn: &Scenario, settings: &Settings) -> Result<Analysis, Sensitiv
                 };
                 let (fa, _) = runner.run(Some(a.clone()), n, cfg.seed)?;
                 let (fb, _) = runner.run(Some(b.clone()), n, noise_b)?;
-                let mut fab = Vec::with_capacity(k);
+                let mut fab = Vec::with_capacity(k + 1);
                 for i in 0..k {
                     fab.push(runner.run(Some(ab_matrix(&a, &b, k, i)), n, cfg.seed)?.0);
                 }
+                // The noise as input k + 1: A's inputs on B's noise shares the noise
+                // alone with B and everything but the noise with A.
+                fab.push(runner.run(Some(a.clone()), n, noise_b)?.0);
                 for (o, rows) in by_output.iter_mut().enumerate() {
                     let ab: Vec<Vec<f64>> = fab.iter().map(|f| f[o].clone()).collect();
                     let s = sobol_indices(&fa[o], &fb[o], &ab, settings.resamples, cfg.seed);
                     for (method, est) in [("sobol_first", &s.first), ("sobol_total", &s.total)] {
-                        for i in 0..k {
+                        for (i, e) in est.iter().enumerate() {
                             rows.push(Row {
                                 output: o,
-                                input: params[i].name.clone(),
+                                input: params.get(i).map_or(NOISE_INPUT, |p| &p.name).to_owned(),
                                 method,
-                                estimate: est[i],
+                                estimate: *e,
                                 point: String::new(),
                                 input_value: f64::NAN,
                                 n,

@@ -234,12 +234,20 @@ fn cli_analyses_every_input_for_every_region_and_method_reproducibly() {
                 && r.region == region
                 && r.method == "src_r2"
                 && r.input == "(all)"));
+            for method in ["sobol_first", "sobol_total"] {
+                assert!(rows.iter().any(|r| r.alternative == *alt
+                    && r.region == region
+                    && r.method == method
+                    && r.input == "(process noise)"));
+            }
         }
     }
     // No other input is analysed (the per-firm draws are not path inputs).
     for r in &rows {
         assert!(
-            r.input == "(all)" || REFERENCE_INPUTS.contains(&r.input.as_str()),
+            r.input == "(all)"
+                || REFERENCE_INPUTS.contains(&r.input.as_str())
+                || (r.input == "(process noise)" && r.method.starts_with("sobol_")),
             "unexpected input {}",
             r.input
         );
