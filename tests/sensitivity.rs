@@ -374,3 +374,77 @@ fn a_scenario_without_path_inputs_is_refused_clearly() {
     );
     assert!(!dir.exists("out/jilin-zhejiang-sensitivity"));
 }
+
+/// The tornado chart of a hand-made analysis: bars are each end less the base,
+/// the largest swing on top, and the chart renders as XML and PNG.
+#[test]
+fn the_tornado_orders_inputs_by_swing_and_measures_from_the_base() {
+    use enclave::chart::tornado::{self, Tornado};
+    use enclave::engine::Layout;
+    use enclave::sensitivity::{Analysis, Row};
+    let scn = enclave::scenario::Scenario::reference().unwrap();
+    let layout = Layout::new(&scn, scn.simulation.horizon);
+    let outputs = sensitivity::outputs(&scn, &layout);
+    let inputs = vec!["a".to_owned(), "b".to_owned()];
+    // Region 0 under every alternative: base 100; input a moves it 90 → 120
+    // (swing 30), input b 50 → 160 (swing 110), so b comes first.
+    let mut rows = Vec::new();
+    let row = |output: usize, input: &str, point: &str, value: f64| Row {
+        output,
+        input: input.to_owned(),
+        method: "tornado",
+        estimate: Estimate {
+            value,
+            low: value - 1.0,
+            high: value + 1.0,
+        },
+        point: point.to_owned(),
+        input_value: f64::NAN,
+        n: 8,
+    };
+    for (o, out) in outputs.iter().enumerate() {
+        if out.region_index != Some(0) {
+            continue;
+        }
+        rows.push(row(o, "(all)", "base", 100.0));
+        for (input, lo, hi) in [("a", 90.0, 120.0), ("b", 50.0, 160.0)] {
+            rows.push(row(o, input, "p10", lo));
+            rows.push(row(o, input, "p90", hi));
+            rows.push(row(o, input, "swing", hi - lo));
+        }
+    }
+    let analysis = Analysis {
+        outputs,
+        inputs,
+        rows,
+        runs: 0,
+        paths_simulated: 0,
+        firm_years: 0,
+    };
+    let t = Tornado::of_region(&analysis, &scn, 0).expect("a tornado for region 0");
+    assert_eq!(t.alternatives.len(), scn.alternatives.len());
+    assert_eq!(t.bars[0].input, "b");
+    assert_eq!(t.bars[1].input, "a");
+    for (lo, hi) in &t.bars[0].ends {
+        assert!(
+            (lo + 50.0).abs() < 1e-12 && (hi - 60.0).abs() < 1e-12,
+            "{lo} {hi}"
+        );
+    }
+    let svg = tornado::render_svg(&t).unwrap();
+    let doc = roxmltree::Document::parse(&svg).expect("the chart is well-formed SVG");
+    let texts: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .filter_map(|n| n.text())
+        .map(str::trim)
+        .collect();
+    assert!(
+        texts.contains(&"a") && texts.contains(&"b"),
+        "input names drawn: {texts:?}"
+    );
+    let png = tornado::render_png(&t).unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    // Region 1 has no tornado rows in this analysis.
+    assert!(Tornado::of_region(&analysis, &scn, 1).is_none());
+}
