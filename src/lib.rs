@@ -38,6 +38,7 @@ pub mod results;
 pub mod sampling;
 pub mod scenario;
 pub mod schema;
+pub mod sensitivity;
 pub mod set_report;
 pub mod shard;
 pub mod sharing;

@@ -29,6 +29,8 @@ enum Command {
     Merge(cmd::merge::Args),
     /// Expand a sweep file (a base scenario and the inputs to vary) into scenarios and run them as a set.
     Sweep(cmd::sweep::Args),
+    /// Which uncertain inputs drive each region's NPV: tornado, spider, rank correlations and Sobol indices.
+    Sensitivity(cmd::sensitivity::Args),
     /// Redraw the charts and report.html of earlier runs from their CSV files.
     Report(cmd::report::Args),
     /// Fit distributions to a CSV column by maximum likelihood, rank them (AIC, Kolmogorov–Smirnov) and print the best as a scenario table.
@@ -59,6 +61,7 @@ fn main() -> ExitCode {
         Command::Merge(args) => cmd::merge::run(&args),
         Command::Sweep(args) => cmd::sweep::run(&args),
         Command::Fit(args) => cmd::fit::run(&args),
+        Command::Sensitivity(args) => cmd::sensitivity::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -887,6 +887,184 @@ fn initial_state(h: &mut String, scn: &Scenario) {
     );
 }
 
+/// The page `enclave sensitivity` writes beside `sensitivity.csv`: its own
+/// `report.html` (the sensitivity folder holds no run's results, so the run's
+/// report has nothing to show there), with the page frame of `page_head` (as `report.html`) and the
+/// section of [`sensitivity_section`].
+pub fn sensitivity_html(
+    scn: &Scenario,
+    analysis: &crate::sensitivity::Analysis,
+    record: &crate::sensitivity::Record,
+    charts: &[(String, String)],
+) -> String {
+    let mut h = page_head(&format!("{}: sensitivity", scn.name));
+    let _ = write!(
+        h,
+        "<h1>{}: what drives each result</h1>\n<p class=\"sub\">scenario <code>{}</code> · {} paths a point · seed {} · {} years · money in {}</p>\n",
+        escape(&scn.name),
+        escape(&scn.id),
+        record.paths,
+        record.seed,
+        record.horizon,
+        escape(&scn.money_unit)
+    );
+    sensitivity_section(&mut h, scn, analysis, charts);
+    h.push_str("<h2>Reproducibility</h2>\n<table>\n");
+    let methods: Vec<&str> = record.methods.iter().map(|m| m.name()).collect();
+    let rows: [(&str, String); 10] = [
+        ("engine", record.engine.clone()),
+        ("scenario file", record.scenario_file.clone()),
+        ("scenario SHA-256", record.scenario_sha256.clone()),
+        ("seed", record.seed.to_string()),
+        ("paths a point", record.paths.to_string()),
+        ("methods", methods.join(", ")),
+        (
+            "bootstrap resamples",
+            record.bootstrap_resamples.to_string(),
+        ),
+        ("engine runs", record.runs.to_string()),
+        ("paths simulated", record.paths_simulated.to_string()),
+        ("streams", record.streams.clone()),
+    ];
+    for (k, v) in rows {
+        let _ = writeln!(
+            h,
+            "<tr><th>{}</th><td><code>{}</code></td></tr>",
+            escape(k),
+            escape(&v)
+        );
+    }
+    h.push_str("</table>\n</body>\n</html>\n");
+    h
+}
+
+/// The "Sensitivity" section: how to read the methods, then per region and
+/// alternative a table of every input's tornado swing, Spearman correlation,
+/// standardised regression coefficient and Sobol indices (those the analysis
+/// ran), inputs ranked by their total index (else their swing), and the tornado
+/// charts (title, SVG text).
+pub fn sensitivity_section(
+    h: &mut String,
+    scn: &Scenario,
+    analysis: &crate::sensitivity::Analysis,
+    charts: &[(String, String)],
+) {
+    use crate::sensitivity::Estimate;
+    h.push_str(
+        "<h2 id=\"sensitivity\">Sensitivity</h2>\n<p>Which uncertain input moves each \
+         region's NPV. <b>Swing</b>: the NPV with the input at its 90th percentile less the NPV \
+         with it at its 10th, every other input at its median, averaged over the same simulated \
+         futures (so the difference is the input's alone). <b>Spearman</b>: the rank correlation \
+         of the input with the NPV over a plain Monte Carlo run; <b>SRC</b>: its standardised \
+         regression coefficient (a change of one standard deviation in the input moves the NPV by \
+         SRC standard deviations; R² says how much of the variance a linear fit explains). \
+         <b>S</b> and <b>ST</b>: Sobol first-order and total indices, the share of the NPV's \
+         variance due to the input alone and to the input with all its interactions; the \
+         process noise (which firms come, their shocks) is part of the variance and has its own \
+         indices, in the last row. Brackets are 95% intervals.</p>\n",
+    );
+    let fmt = |e: Option<Estimate>, digits: usize| -> String {
+        match e {
+            Some(e) if e.value.is_finite() => {
+                let mut s = num(Some(e.value), digits);
+                if e.low.is_finite() && e.high.is_finite() {
+                    let _ = write!(
+                        s,
+                        " <span class=\"few\">[{}, {}]</span>",
+                        num(Some(e.low), digits),
+                        num(Some(e.high), digits)
+                    );
+                }
+                s
+            }
+            _ => "–".into(),
+        }
+    };
+    for (r, region) in scn.regions.iter().enumerate() {
+        let _ = writeln!(h, "<h3>{}</h3>", escape(&region.name));
+        for (a, alt) in scn.alternatives.iter().enumerate() {
+            let Some(o) = analysis
+                .outputs
+                .iter()
+                .position(|o| o.region_index == Some(r) && o.alternative_index == Some(a))
+            else {
+                continue;
+            };
+            let find = |input: &str, method: &str, point: &str| {
+                analysis
+                    .rows
+                    .iter()
+                    .find(|x| {
+                        x.output == o && x.input == input && x.method == method && x.point == point
+                    })
+                    .map(|x| x.estimate)
+            };
+            let mut order: Vec<usize> = (0..analysis.inputs.len()).collect();
+            let key = |i: usize| {
+                let name = &analysis.inputs[i];
+                find(name, "sobol_total", "")
+                    .or_else(|| {
+                        find(name, "tornado", "swing").map(|e| Estimate {
+                            value: e.value.abs(),
+                            ..e
+                        })
+                    })
+                    .or_else(|| {
+                        find(name, "src", "").map(|e| Estimate {
+                            value: e.value.abs(),
+                            ..e
+                        })
+                    })
+                    .map_or(f64::NEG_INFINITY, |e| e.value)
+            };
+            order.sort_by(|&x, &y| key(y).total_cmp(&key(x)));
+            let r2 = find(crate::sensitivity::ALL_INPUTS, "src_r2", "").map(|e| e.value);
+            let _ = writeln!(
+                h,
+                "<p>NPV under <b>{}</b>{}</p>\n<table>\n<tr><th>input</th><th>swing P10→P90</th><th>Spearman</th><th>SRC</th><th>S</th><th>ST</th></tr>",
+                escape(&alt.name),
+                r2.filter(|x| x.is_finite())
+                    .map_or(String::new(), |x| format!(" · linear fit R² = {x:.2}"))
+            );
+            for i in order {
+                let name = &analysis.inputs[i];
+                let _ = writeln!(
+                    h,
+                    "<tr><td><code>{}</code></td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                    escape(name),
+                    fmt(find(name, "tornado", "swing"), 1),
+                    fmt(find(name, "spearman", ""), 2),
+                    fmt(find(name, "src", ""), 2),
+                    fmt(find(name, "sobol_first", ""), 2),
+                    fmt(find(name, "sobol_total", ""), 2),
+                );
+            }
+            let noise = crate::sensitivity::NOISE_INPUT;
+            if let Some(st) = find(noise, "sobol_total", "") {
+                let _ = writeln!(
+                    h,
+                    "<tr><td><i>{}</i></td><td class=\"n\">–</td><td class=\"n\">–</td><td class=\"n\">–</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                    escape(noise),
+                    fmt(find(noise, "sobol_first", ""), 2),
+                    fmt(Some(st), 2),
+                );
+            }
+            h.push_str("</table>\n");
+        }
+    }
+    for (title, svg) in charts {
+        let _ = write!(
+            h,
+            "<figure aria-label=\"{}\">\n{}\n<figcaption>Each bar: the region's NPV with one \
+             input at its 10th (light) or 90th (dark) percentile, every other input at its \
+             median, less the NPV with every input at its median; one bar per alternative, the \
+             inputs with the largest swing on top.</figcaption>\n</figure>\n",
+            escape(title),
+            svg.trim()
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,6 +14,7 @@ mod distribution;
 pub mod fan;
 pub mod set;
 mod style;
+pub mod tornado;
 pub mod zone;
 
 use std::path::Path;

@@ -4,6 +4,7 @@ pub mod fit;
 pub mod merge;
 pub mod report;
 pub mod run;
+pub mod sensitivity;
 pub mod shard;
 pub mod solve;
 pub mod sweep;

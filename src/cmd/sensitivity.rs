@@ -1,0 +1,190 @@
+//! `enclave sensitivity`: which uncertain input drives each result
+//! (docs/sensitivity.md); the analysis is [`enclave::sensitivity`].
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+
+use super::{Switch, pad};
+use enclave::chart::tornado::{self, Tornado};
+use enclave::output::write_atomic;
+use enclave::publish::Staging;
+use enclave::report;
+use enclave::scenario::Scenario;
+use enclave::sensitivity::{
+    self, Analysis, BOOTSTRAP_RESAMPLES, CSV_FILE, DEFAULT_PATHS, Method, RECORD_FILE, Record,
+    SensitivityError, Settings,
+};
+
+/// Flags of `enclave sensitivity`.
+#[derive(Debug, clap::Args)]
+#[command(
+    mut_arg("paths", |a| a.help("Paths of each evaluated point, rows of Saltelli's matrices and paths of the rank run [default: 256, not the scenario's paths]")),
+    mut_arg("fairness", |a| a.help("Compute the regions' coalitions too (no output of the analysis reads them) [default: off]"))
+)]
+pub struct Args {
+    /// Scenario file (TOML).
+    pub scenario: PathBuf,
+    /// Methods, comma-separated: tornado, spider, rank, sobol, or all.
+    #[arg(long, value_name = "LIST", default_value = "all", value_parser = parse_methods)]
+    pub method: Methods,
+    /// Output folder; files go to DIR/<scenario id>-sensitivity/.
+    #[arg(long, value_name = "DIR", default_value = "out")]
+    pub out: PathBuf,
+    /// Seed, horizon, threads and fairness as for `run`; --paths is the paths of
+    /// each evaluated point, the rows of Saltelli's matrices and the paths of the
+    /// rank run (default 256, not the scenario's paths).
+    #[command(flatten)]
+    pub settings: super::Settings,
+    /// Bootstrap resamples of the Sobol indices' confidence intervals.
+    #[arg(long, value_name = "N", default_value_t = BOOTSTRAP_RESAMPLES as u64, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub resamples: u64,
+    /// Nothing on the terminal but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// The methods `--method` names, in table order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Methods(pub Vec<Method>);
+
+fn parse_methods(text: &str) -> Result<Methods, String> {
+    Method::parse_list(text).map(Methods)
+}
+
+/// Runs the analysis, writes its folder and prints the most influential inputs.
+pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    let mut loaded = match super::load_all(std::slice::from_ref(&args.scenario), false) {
+        Ok(mut l) => l.remove(0),
+        Err(code) => return Ok(code),
+    };
+    let bad = |message: String| {
+        super::note(format_args!("error: {message}"));
+        Ok(ExitCode::from(super::EXIT_BAD_INPUT))
+    };
+    if let Some(refusal) =
+        super::run::threads_refusal(args.settings.threads, args.settings.max_threads)
+    {
+        return bad(refusal);
+    }
+    // No output of the analysis reads the coalitions: off unless asked for.
+    loaded.scenario.simulation.fairness = Some(args.settings.fairness == Some(Switch::On));
+    let scn = &loaded.scenario;
+    let cfg = args.settings.config(scn);
+    if let Some(p) = enclave::scenario::arrivals_problem(scn, cfg.horizon) {
+        return bad(format!(
+            "{}: {}: with --horizon {}: {}",
+            loaded.file, p.field, cfg.horizon, p.message
+        ));
+    }
+    let settings = Settings {
+        paths: args.settings.paths.unwrap_or(DEFAULT_PATHS),
+        seed: cfg.seed,
+        horizon: cfg.horizon,
+        threads: cfg.threads,
+        methods: args.method.0.clone(),
+        resamples: args.resamples as usize,
+    };
+    let analysis = match sensitivity::analyse(scn, &settings) {
+        Ok(a) => a,
+        Err(SensitivityError::NoInputs) => {
+            return bad(format!("{}: {}", loaded.file, SensitivityError::NoInputs));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let record = Record::new(scn, &loaded.file, &settings, &analysis);
+
+    super::prepare_out(&args.out, args.quiet)?;
+    let id = format!("{}-sensitivity", scn.id);
+    let staging = Staging::create(&args.out, &id)
+        .with_context(|| format!("cannot write results into {}", args.out.display()))?;
+    let dir = staging.path().to_owned();
+    let csv = dir.join(CSV_FILE);
+    let bytes = sensitivity::csv_bytes(scn, &analysis)
+        .with_context(|| format!("cannot write {}", csv.display()))?;
+    write_atomic(&csv, &bytes)?;
+    let json = serde_json::to_string_pretty(&record).context("cannot serialise the record")?;
+    write_atomic(&dir.join(RECORD_FILE), format!("{json}\n").as_bytes())?;
+    write_atomic(&dir.join("scenario.toml"), scn.source.as_bytes())?;
+    let mut charts = Vec::new();
+    for r in 0..scn.regions.len() {
+        let Some(t) = Tornado::of_region(&analysis, scn, r) else {
+            continue;
+        };
+        let charts_dir = dir.join("charts");
+        std::fs::create_dir_all(&charts_dir)
+            .with_context(|| format!("cannot create {}", charts_dir.display()))?;
+        let stem = format!("tornado-{:02}", r + 1);
+        let svg = tornado::render_svg(&t)?;
+        write_atomic(&charts_dir.join(format!("{stem}.svg")), svg.as_bytes())?;
+        write_atomic(
+            &charts_dir.join(format!("{stem}.png")),
+            &tornado::render_png(&t)?,
+        )?;
+        charts.push((t.title.clone(), svg));
+    }
+    let html = report::sensitivity_html(scn, &analysis, &record, &charts);
+    write_atomic(&dir.join(report::REPORT_FILE), html.as_bytes())?;
+    let target = staging.target().to_owned();
+    staging
+        .publish()
+        .with_context(|| format!("cannot publish the results in {}", target.display()))?;
+    if !args.quiet {
+        super::Stdout::default().print(&summary(scn, &analysis, &record, &target))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Per region and alternative, the three inputs that move the NPV most (by Sobol
+/// total index when computed, else tornado swing, else |SRC|).
+fn summary(scn: &Scenario, analysis: &Analysis, record: &Record, dir: &std::path::Path) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{}: {} inputs, {} engine runs, {} paths simulated",
+        scn.id,
+        analysis.inputs.len(),
+        record.runs,
+        record.paths_simulated
+    );
+    let width = super::column_width(scn.regions.iter().map(|r| r.name.as_str()), 8);
+    for (o, out) in analysis.outputs.iter().enumerate() {
+        if out.region_index.is_none() {
+            continue;
+        }
+        let score = |method: &str, point: &str| -> Vec<(f64, &str)> {
+            analysis
+                .rows
+                .iter()
+                .filter(|r| r.output == o && r.method == method && r.point == point)
+                .filter(|r| r.estimate.value.is_finite())
+                .map(|r| (r.estimate.value.abs(), r.input.as_str()))
+                .collect()
+        };
+        let (label, mut ranked) = [
+            ("ST", score("sobol_total", "")),
+            ("swing", score("tornado", "swing")),
+            ("|SRC|", score("src", "")),
+        ]
+        .into_iter()
+        .find(|(_, v)| !v.is_empty())
+        .unwrap_or(("", Vec::new()));
+        ranked.sort_by(|x, y| y.0.total_cmp(&x.0));
+        let top: Vec<String> = ranked
+            .iter()
+            .take(3)
+            .map(|(v, name)| format!("{name} ({label} {v:.3})"))
+            .collect();
+        let _ = writeln!(
+            s,
+            "  {} {}: {}",
+            pad(&out.region, width),
+            out.alternative,
+            top.join(", ")
+        );
+    }
+    let _ = writeln!(s, "written to {}", dir.display());
+    s
+}

@@ -1,0 +1,450 @@
+//! Sensitivity analysis (issue 11 point 5): the estimators on functions with
+//! known answers, and `enclave sensitivity` end to end.
+
+mod common;
+
+use std::f64::consts::PI;
+
+use enclave::sensitivity::{self, Estimate};
+
+/// The Ishigami function (a = 7, b = 0.1) of three uniforms on (0, 1), each
+/// mapped to a uniform on [−π, π].
+fn ishigami_function(u: &[f64]) -> f64 {
+    let x: Vec<f64> = u.iter().map(|u| -PI + 2.0 * PI * u).collect();
+    x[0].sin() + 7.0 * x[1].sin().powi(2) + 0.1 * x[2].powi(4) * x[0].sin()
+}
+
+#[test]
+fn ishigami() {
+    // Analytic values (Ishigami & Homma 1990; Saltelli et al. 2008 §4.6):
+    // V = a²/8 + b π⁴/5 + b² π⁸/18 + 1/2 = 13.8446;
+    // V1 = (1 + b π⁴/5)²/2 = 4.3459, V2 = a²/8 = 6.125, V3 = 0,
+    // V13 = b² π⁸ (1/18 − 1/50) = 3.3737.
+    let first = [0.3139, 0.4424, 0.0];
+    let total = [0.5576, 0.4424, 0.2437];
+    let s = sensitivity::sobol_of(ishigami_function, 3, 20_000, 2026, 500);
+    let check = |what: &str, i: usize, e: &Estimate, want: f64| {
+        assert!(
+            e.contains(want),
+            "{what} of x{}: {} with 95% interval [{}, {}] misses {want}",
+            i + 1,
+            e.value,
+            e.low,
+            e.high
+        );
+        assert!(
+            e.width() <= 0.05,
+            "{what} of x{}: interval [{}, {}] wider than 0.05",
+            i + 1,
+            e.low,
+            e.high
+        );
+    };
+    for i in 0..3 {
+        check("S", i, &s.first[i], first[i]);
+        check("ST", i, &s.total[i], total[i]);
+    }
+}
+
+/// A linear model with known coefficients: y = 3 x1 − 2 x2 + 0 x3 + noise, inputs
+/// independent uniforms on (0, 1) (sd 1/√12 each), noise normal with sd 0.5.
+/// SRC_i = c_i sd(x_i) / sd(y), sd(y)² = (9 + 4)/12 + 0.25; R² = (13/12) / sd(y)².
+#[test]
+fn src_and_spearman_recover_a_linear_model() {
+    use rand::{RngExt, SeedableRng};
+    use rand_distr::{Distribution, Normal};
+    let n = 4000;
+    let mut rng = rand::rngs::ChaCha8Rng::seed_from_u64(7);
+    let noise = Normal::new(0.0, 0.5).unwrap();
+    let mut x: Vec<Vec<f64>> = (0..3).map(|_| Vec::with_capacity(n)).collect();
+    let mut y = Vec::with_capacity(n);
+    for _ in 0..n {
+        let u: Vec<f64> = (0..3).map(|_| rng.random::<f64>()).collect();
+        y.push(3.0 * u[0] - 2.0 * u[1] + noise.sample(&mut rng));
+        for (c, v) in x.iter_mut().zip(&u) {
+            c.push(*v);
+        }
+    }
+    let var_y: f64 = 13.0 / 12.0 + 0.25;
+    let sd_x = (1.0f64 / 12.0).sqrt();
+    let want = [3.0 * sd_x / var_y.sqrt(), -2.0 * sd_x / var_y.sqrt(), 0.0];
+    let fit = sensitivity::src(&x, &y).expect("a fit");
+    for (i, w) in want.iter().enumerate() {
+        let e = fit.coefficients[i];
+        assert!(e.contains(*w), "SRC {i}: {e:?} misses {w}");
+        assert!(e.width() < 0.05, "SRC {i}: {e:?} too wide");
+    }
+    let r2 = (13.0 / 12.0) / var_y;
+    assert!((fit.r2 - r2).abs() < 0.02, "R² {} against {r2}", fit.r2);
+    // Spearman: signs and order follow the coefficients; x3 is independent of y.
+    let rho: Vec<Estimate> = x.iter().map(|c| sensitivity::spearman(c, &y)).collect();
+    assert!(rho[0].low > 0.5, "{:?}", rho[0]);
+    assert!(rho[1].high < -0.3, "{:?}", rho[1]);
+    assert!(rho[2].contains(0.0), "{:?}", rho[2]);
+    assert!(rho[0].value > -rho[1].value);
+}
+
+/// One row of sensitivity.csv.
+#[derive(Debug, Clone)]
+struct CsvRow {
+    alternative: String,
+    region: String,
+    metric: String,
+    input: String,
+    method: String,
+    value: Option<f64>,
+    low: Option<f64>,
+    high: Option<f64>,
+    point: String,
+}
+
+fn read_csv(text: &str) -> (Vec<String>, Vec<CsvRow>) {
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let header: Vec<String> = r.headers().unwrap().iter().map(str::to_owned).collect();
+    let num = |s: &str| (!s.is_empty()).then(|| s.parse::<f64>().expect("a number"));
+    let rows = r
+        .records()
+        .map(|rec| {
+            let rec = rec.unwrap();
+            CsvRow {
+                alternative: rec[1].to_owned(),
+                region: rec[2].to_owned(),
+                metric: rec[3].to_owned(),
+                input: rec[4].to_owned(),
+                method: rec[5].to_owned(),
+                value: num(&rec[6]),
+                low: num(&rec[7]),
+                high: num(&rec[8]),
+                point: rec[9].to_owned(),
+            }
+        })
+        .collect();
+    (header, rows)
+}
+
+/// The reference scenario's path-level uncertain inputs (its per-firm
+/// `land_per_firm_mu` draws are not path inputs).
+const REFERENCE_INPUTS: [&str; 11] = [
+    "park.saleable_share",
+    "contributions[1].value",
+    "contributions[3].value",
+    "costs.land_acquisition.per_mu",
+    "costs.infrastructure.per_mu",
+    "company.land_price_per_mu",
+    "firms.arrival_rate",
+    "firms.displacement",
+    "firms.outlook",
+    "firms.sectors[1].revenue_per_mu",
+    "firms.sectors[2].revenue_per_mu",
+];
+
+#[test]
+fn cli_analyses_every_input_for_every_region_and_method_reproducibly() {
+    let dir = common::TestDir::new();
+    let mut outputs = Vec::new();
+    for threads in ["1", "2"] {
+        let out = format!("out-{threads}");
+        dir.ok(&[
+            "sensitivity",
+            common::REFERENCE_PATH,
+            "--paths",
+            "24",
+            "--resamples",
+            "200",
+            "--threads",
+            threads,
+            "--out",
+            &out,
+            "--quiet",
+        ]);
+        dir.assert_no_temp_files(&out);
+        let base = format!("out-{threads}/jilin-zhejiang-sensitivity");
+        let files = [
+            "charts/tornado-01.svg",
+            "charts/tornado-02.svg",
+            "report.html",
+            "sensitivity.csv",
+        ];
+        outputs.push(
+            files
+                .iter()
+                .map(|f| (*f, dir.read_bytes(&format!("{base}/{f}"))))
+                .collect::<Vec<_>>(),
+        );
+        for f in [
+            "charts/tornado-01.png",
+            "sensitivity.json",
+            "scenario.toml",
+            "manifest.json",
+        ] {
+            assert!(dir.exists(&format!("{base}/{f}")), "{f} missing");
+        }
+    }
+    for ((name, one), (_, two)) in outputs[0].iter().zip(&outputs[1]) {
+        assert!(one == two, "{name} differs between 1 and 2 threads");
+    }
+    let text = dir.read("out-1/jilin-zhejiang-sensitivity/sensitivity.csv");
+    let (header, rows) = read_csv(&text);
+    assert_eq!(
+        header[..9],
+        [
+            "scenario",
+            "alternative",
+            "region",
+            "metric",
+            "input",
+            "method",
+            "value",
+            "ci_low",
+            "ci_high"
+        ]
+    );
+
+    // Every input, for every region's NPV under every alternative, by every method.
+    let regions = ["浙江 Zhejiang", "吉林 Jilin (延边 Yanbian)"];
+    let alternatives: std::collections::BTreeSet<&str> = rows
+        .iter()
+        .filter(|r| r.metric == "npv")
+        .map(|r| r.alternative.as_str())
+        .collect();
+    assert!(alternatives.len() >= 2, "{alternatives:?}");
+    for alt in &alternatives {
+        for region in regions {
+            for input in REFERENCE_INPUTS {
+                for method in [
+                    "tornado",
+                    "spider",
+                    "spearman",
+                    "src",
+                    "sobol_first",
+                    "sobol_total",
+                ] {
+                    assert!(
+                        rows.iter().any(|r| r.alternative == *alt
+                            && r.region == region
+                            && r.metric == "npv"
+                            && r.input == input
+                            && r.method == method
+                            && r.value.is_some()),
+                        "no {method} row for {input} on {region}'s NPV under {alt}"
+                    );
+                }
+            }
+            assert!(rows.iter().any(|r| r.alternative == *alt
+                && r.region == region
+                && r.method == "src_r2"
+                && r.input == "(all)"));
+            for method in ["sobol_first", "sobol_total"] {
+                assert!(rows.iter().any(|r| r.alternative == *alt
+                    && r.region == region
+                    && r.method == method
+                    && r.input == "(process noise)"));
+            }
+        }
+    }
+    // No other input is analysed (the per-firm draws are not path inputs).
+    for r in &rows {
+        assert!(
+            r.input == "(all)"
+                || REFERENCE_INPUTS.contains(&r.input.as_str())
+                || (r.input == "(process noise)" && r.method.starts_with("sobol_")),
+            "unexpected input {}",
+            r.input
+        );
+    }
+    // Every interval brackets its value.
+    for r in &rows {
+        if let (Some(v), Some(lo), Some(hi)) = (r.value, r.low, r.high) {
+            assert!(lo <= v && v <= hi, "{r:?}");
+        }
+    }
+    let find = |alt: &str, region: &str, metric: &str, input: &str, method: &str, point: &str| {
+        rows.iter()
+            .find(|r| {
+                r.alternative == alt
+                    && r.region == region
+                    && r.metric == metric
+                    && r.input == input
+                    && r.method == method
+                    && r.point == point
+            })
+            .and_then(|r| r.value)
+            .unwrap_or_else(|| panic!("no {method} {point} row of {input} for {region} {metric}"))
+    };
+    // Monotone inputs: more arrivals, more taxes (Poisson arrivals are monotone in
+    // the rate and the paths share their noise); dearer land acquisition, which
+    // Jilin bears, lowers Jilin's NPV under every alternative.
+    assert!(
+        find(
+            "all",
+            "park",
+            "tax_total",
+            "firms.arrival_rate",
+            "tornado",
+            "swing"
+        ) > 0.0
+    );
+    for alt in &alternatives {
+        let swing = find(
+            alt,
+            regions[1],
+            "npv",
+            "costs.land_acquisition.per_mu",
+            "tornado",
+            "swing",
+        );
+        assert!(swing < 0.0, "{alt}: {swing}");
+        let p10 = find(
+            alt,
+            regions[1],
+            "npv",
+            "costs.land_acquisition.per_mu",
+            "tornado",
+            "p10",
+        );
+        let p90 = find(
+            alt,
+            regions[1],
+            "npv",
+            "costs.land_acquisition.per_mu",
+            "tornado",
+            "p90",
+        );
+        assert!(p90 < p10, "{alt}: {p10} {p90}");
+    }
+    // Plausible drivers: the park's demand outlook, the arrival rate or the cost of
+    // land acquisition moves Jilin's NPV most, by the tornado and by the Sobol
+    // total index.
+    let alt = alternatives.iter().next().unwrap();
+    let plausible = [
+        "firms.outlook",
+        "firms.arrival_rate",
+        "costs.land_acquisition.per_mu",
+    ];
+    let top = |method: &str, point: &str| {
+        REFERENCE_INPUTS
+            .iter()
+            .max_by(|a, b| {
+                let v = |i: &str| find(alt, regions[1], "npv", i, method, point).abs();
+                v(a).total_cmp(&v(b))
+            })
+            .copied()
+            .unwrap()
+    };
+    assert!(
+        plausible.contains(&top("tornado", "swing")),
+        "{}",
+        top("tornado", "swing")
+    );
+    assert!(
+        plausible.contains(&top("sobol_total", "")),
+        "{}",
+        top("sobol_total", "")
+    );
+}
+
+#[test]
+fn a_scenario_without_path_inputs_is_refused_clearly() {
+    let dir = common::TestDir::new();
+    // Every path-level distribution made a fixed number (its first number); the
+    // per-firm land_per_firm_mu draws stay, and are not path inputs.
+    let text: String = common::REFERENCE
+        .lines()
+        .map(|line| match line.find("{ dist =") {
+            Some(i) if !line.trim_start().starts_with("land_per_firm_mu") => {
+                let rest = &line[i..];
+                let start = rest.find(|c: char| c.is_ascii_digit()).unwrap();
+                let number: String = rest[start..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_digit() || *c == '.')
+                    .collect();
+                format!("{}{number}", &line[..i])
+            }
+            _ => line.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let file = dir.create("fixed.toml", &text);
+    let out = dir.cmd(&["sensitivity", file.to_str().unwrap(), "--paths", "4"]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no uncertain input drawn per path") && err.contains("per-firm"),
+        "{err}"
+    );
+    assert!(!dir.exists("out/jilin-zhejiang-sensitivity"));
+}
+
+/// The tornado chart of a hand-made analysis: bars are each end less the base,
+/// the largest swing on top, and the chart renders as XML and PNG.
+#[test]
+fn the_tornado_orders_inputs_by_swing_and_measures_from_the_base() {
+    use enclave::chart::tornado::{self, Tornado};
+    use enclave::engine::Layout;
+    use enclave::sensitivity::{Analysis, Row};
+    let scn = enclave::scenario::Scenario::reference().unwrap();
+    let layout = Layout::new(&scn, scn.simulation.horizon);
+    let outputs = sensitivity::outputs(&scn, &layout);
+    let inputs = vec!["a".to_owned(), "b".to_owned()];
+    // Region 0 under every alternative: base 100; input a moves it 90 → 120
+    // (swing 30), input b 50 → 160 (swing 110), so b comes first.
+    let mut rows = Vec::new();
+    let row = |output: usize, input: &str, point: &str, value: f64| Row {
+        output,
+        input: input.to_owned(),
+        method: "tornado",
+        estimate: Estimate {
+            value,
+            low: value - 1.0,
+            high: value + 1.0,
+        },
+        point: point.to_owned(),
+        input_value: f64::NAN,
+        n: 8,
+    };
+    for (o, out) in outputs.iter().enumerate() {
+        if out.region_index != Some(0) {
+            continue;
+        }
+        rows.push(row(o, "(all)", "base", 100.0));
+        for (input, lo, hi) in [("a", 90.0, 120.0), ("b", 50.0, 160.0)] {
+            rows.push(row(o, input, "p10", lo));
+            rows.push(row(o, input, "p90", hi));
+            rows.push(row(o, input, "swing", hi - lo));
+        }
+    }
+    let analysis = Analysis {
+        outputs,
+        inputs,
+        rows,
+        runs: 0,
+        paths_simulated: 0,
+        firm_years: 0,
+    };
+    let t = Tornado::of_region(&analysis, &scn, 0).expect("a tornado for region 0");
+    assert_eq!(t.alternatives.len(), scn.alternatives.len());
+    assert_eq!(t.bars[0].input, "b");
+    assert_eq!(t.bars[1].input, "a");
+    for (lo, hi) in &t.bars[0].ends {
+        assert!(
+            (lo + 50.0).abs() < 1e-12 && (hi - 60.0).abs() < 1e-12,
+            "{lo} {hi}"
+        );
+    }
+    let svg = tornado::render_svg(&t).unwrap();
+    let doc = roxmltree::Document::parse(&svg).expect("the chart is well-formed SVG");
+    let texts: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .filter_map(|n| n.text())
+        .map(str::trim)
+        .collect();
+    assert!(
+        texts.contains(&"a") && texts.contains(&"b"),
+        "input names drawn: {texts:?}"
+    );
+    let png = tornado::render_png(&t).unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    // Region 1 has no tornado rows in this analysis.
+    assert!(Tornado::of_region(&analysis, &scn, 1).is_none());
+}
