@@ -80,6 +80,9 @@ pub(super) struct Checker {
     pub(super) region_ids: Vec<String>,
     /// `scenario.start_year`: dates become year indices from it.
     pub(super) start_year: i32,
+    /// Field paths of the fixed numbers checked so far (a `[correlation]` naming
+    /// one is told it is not uncertain).
+    pub(super) numbers: std::collections::BTreeSet<String>,
 }
 
 impl Checker {
@@ -90,6 +93,7 @@ impl Checker {
             params: ParamSet::default(),
             region_ids: Vec::new(),
             start_year,
+            numbers: std::collections::BTreeSet::new(),
         }
     }
 
@@ -104,6 +108,7 @@ impl Checker {
 
     /// A plain number that must be finite and satisfy `rule`.
     pub(super) fn check_fixed(&mut self, field: &str, x: f64, rule: Rule) -> f64 {
+        self.numbers.insert(field.to_owned());
         if !x.is_finite() || !rule.holds(x, x) {
             self.problem(field, format!("expected {}, found {x}", rule.describe()));
         } else if x.abs() > MAX_INPUT_MAGNITUDE {

@@ -19,6 +19,7 @@ mod actors;
 mod changes;
 mod check;
 mod company;
+mod correlation;
 mod firms;
 mod formulas;
 mod initial;
@@ -71,6 +72,8 @@ pub fn validate(raw: ScenarioFile) -> Result<Scenario, Vec<Problem>> {
             costs: &costs,
         },
     );
+    // After every input is registered: it names them.
+    correlation::correlation(&mut c, raw.correlation.as_ref(), &firms.sectors);
 
     if !c.problems.is_empty() {
         return Err(c.problems);
