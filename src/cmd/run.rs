@@ -777,6 +777,11 @@ fn refusals(args: &Args, l: &super::Loaded, scenarios: usize) -> Vec<String> {
         ));
         return out;
     }
+    // A sampler that cannot take the run's paths (Sobol past 2^32 points).
+    if let Err(e) = engine::run_streams(scn, &cfg) {
+        out.push(format!("{}: {e}", l.file));
+        return out;
+    }
     let e = engine::estimate(scn, &cfg);
     if e.work.is_nan() || e.work > args.max_work {
         out.push(format!(
@@ -1007,6 +1012,16 @@ pub(super) fn summary(
         state.firm_years as f64 / elapsed.max(1e-9) / 1e6,
         scn.money_label()
     );
+    // The sampler and copula (with any repair), when not plain Monte Carlo.
+    if scn.simulation.sampler != enclave::sampling::Sampler::default()
+        || scn.params.correlation().is_some()
+    {
+        let _ = writeln!(
+            s,
+            "sampling: {}",
+            scn.params.describe(scn.simulation.sampler)
+        );
+    }
     let alt_width = super::column_width(scn.alternatives.iter().map(|a| a.name.as_str()), 11);
     let region_width = super::column_width(scn.regions.iter().map(|r| r.id.as_str()), 6);
     let _ = writeln!(

@@ -56,6 +56,12 @@ pub(super) fn simulation(c: &mut Checker, sim: &SimulationFile) -> Simulation {
         );
     }
     let horizon = c.int("simulation.horizon", sim.horizon, 1, MAX_HORIZON);
+    if sim.antithetic {
+        c.problem(
+            "simulation.antithetic",
+            "antithetic pairs are not available yet: the standard errors would count each pair as two independent paths; leave `antithetic = false` (or remove it)",
+        );
+    }
     Simulation {
         // Refused above when it does not fit; the fallback only keeps checking going.
         paths: u64::try_from(sim.paths.max(1)).unwrap_or(1),
