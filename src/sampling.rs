@@ -329,6 +329,48 @@ mod tests {
     }
 
     #[test]
+    fn plain_monte_carlo_draws_exactly_as_before_and_a_table_takes_precedence() {
+        let mut set = two_uniforms();
+        let plain = Streams::new(5, &set);
+        let (mut a, mut b) = ([0.0; 2], [0.0; 2]);
+        for p in [0, 1, 77, 1 << 40] {
+            set.draw_into(&plain.inputs, p, &mut a);
+            set.draw_path(&plain, p, &mut b);
+            assert_eq!(a.map(f64::to_bits), b.map(f64::to_bits));
+        }
+        let lhs = Sampler {
+            kind: SamplerKind::LatinHypercube,
+            antithetic: false,
+        };
+        let streams = Streams::for_run(5, 10, lhs, &set).unwrap();
+        set.draw_path(&streams, 3, &mut b);
+        assert!(!close(a, b));
+        set.set_table(Arc::from(vec![0.1, 0.2])).unwrap();
+        set.draw_path(&streams, 3, &mut b);
+        assert!(close(b, [1.0, 2.0]), "{b:?}");
+    }
+
+    #[test]
+    fn antithetic_pairs_mirror_the_even_paths_uniforms() {
+        // The pairing the streams hold (antithetic runs are refused by validation
+        // until their standard errors count pairs).
+        let set = two_uniforms();
+        let anti = Sampler {
+            kind: SamplerKind::MonteCarlo,
+            antithetic: true,
+        };
+        let streams = Streams::for_run(5, 10, anti, &set).unwrap();
+        let (mut even, mut odd) = ([0.0; 2], [0.0; 2]);
+        set.draw_path(&streams, 6, &mut even);
+        set.draw_path(&streams, 7, &mut odd);
+        // Uniform on [0, 10]: x = 10 u, so the mirror is 10 − x.
+        assert!(
+            close(odd, [10.0 - even[0], 10.0 - even[1]]),
+            "{even:?} {odd:?}"
+        );
+    }
+
+    #[test]
     fn a_table_must_be_whole_rows_of_open_uniforms() {
         let mut set = two_uniforms();
         assert_eq!(
