@@ -49,7 +49,7 @@ fn mix(mut x: u64) -> u64 {
 
 /// A keyed pseudo-random permutation of `0..n`, evaluated one point at a time: a
 /// balanced Feistel network on `2h` bits (`4^h ≥ n`, `h ≥ 1`) with
-/// [`ROUNDS`] rounds of a keyed mix, restricted to `0..n` by cycle walking
+/// six rounds of a keyed mix, restricted to `0..n` by cycle walking
 /// (apply again until the value falls below n; a bijection of `0..4^h`
 /// restricted this way is a bijection of `0..n`). Since `4^h < 4n`, a point
 /// takes fewer than 4 evaluations on average.
