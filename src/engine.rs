@@ -785,6 +785,9 @@ pub enum EngineError {
     /// A path gave a result the statistics cannot take (not finite, or too large).
     #[error("{0}")]
     BadResult(Box<BadResult>),
+    /// The sampler cannot take this run (too many paths or inputs for Sobol).
+    #[error(transparent)]
+    Sampler(#[from] crate::streams::SamplerError),
     /// A worker panicked (a bug: the core never panics on a valid scenario).
     #[error("a worker thread panicked")]
     Panicked,
@@ -819,6 +822,21 @@ pub fn run(
     run_range(scn, cfg, 0..cfg.paths, what, observe)
 }
 
+/// The named streams of the run `cfg` of `scn`, with its sampler's design
+/// ([`Streams::for_run`]: keyed by the seed and the run's whole path count, so
+/// every shard of a run shares them).
+///
+/// # Errors
+/// [`EngineError::Sampler`] when the sampler cannot take the run.
+pub fn run_streams(scn: &Scenario, cfg: &RunConfig) -> Result<Streams, EngineError> {
+    Ok(Streams::for_run(
+        cfg.seed,
+        cfg.paths,
+        scn.simulation.sampler,
+        &scn.params,
+    )?)
+}
+
 /// The quantile grids of the run `cfg` of `scn`, from its pilot paths (`None`
 /// when it has at most [`PILOT_PATHS`] paths and needs none), for
 /// [`run_range_with`]: what every part of a run would otherwise fix by
@@ -832,7 +850,7 @@ pub fn grids(scn: &Scenario, cfg: &RunConfig) -> Result<Option<Grids>, EngineErr
     }
     let threads = resolve_threads(cfg.threads);
     let layout = Layout::new(scn, cfg.horizon);
-    let streams = Streams::new(cfg.seed, &scn.params);
+    let streams = run_streams(scn, cfg)?;
     let pilot = pilot_records(scn, cfg, &streams, threads)?;
     check_pilot(scn, cfg, &layout, &pilot.records)?;
     pilot_grids(scn, cfg, &layout.plan(), &pilot.records, threads)
@@ -1072,7 +1090,7 @@ pub fn run_range_with(
     let layout = Layout::new(scn, cfg.horizon);
     let len = layout.len();
     let k = scn.params.len();
-    let streams = Streams::new(cfg.seed, &scn.params);
+    let streams = run_streams(scn, cfg)?;
     let plan = layout.plan();
 
     // The pilot fixes the grids; its paths count in the run when the range holds

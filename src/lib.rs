@@ -23,6 +23,7 @@
 
 pub mod chart;
 pub mod coalition;
+pub mod copula;
 pub mod dist;
 pub mod economy;
 pub mod engine;
@@ -33,6 +34,7 @@ pub mod i18n;
 pub mod outcome;
 pub mod output;
 pub mod publish;
+pub mod qmc;
 pub mod report;
 pub mod results;
 pub mod sampling;

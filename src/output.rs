@@ -816,8 +816,8 @@ impl RunRecord {
             },
             ranges: state.ranges.iter().map(|r| [r.start, r.end]).collect(),
             prng: crate::engine::PRNG_NAME.to_owned(),
-            sampler: "plain Monte Carlo (inverse CDF of one uniform per uncertain input per path)"
-                .to_owned(),
+            // The sampler, its options and the copula (with any repair).
+            sampler: scn.params.describe(scn.simulation.sampler),
             uncertain_inputs: scn.params.len(),
             firm_years: state.firm_years,
             elapsed_seconds,

@@ -14,8 +14,11 @@
 
 use std::sync::Arc;
 
+use rand::Rng;
+
+use crate::copula::Correlation;
 use crate::dist::Uncertain;
-use crate::streams::{self, Key};
+use crate::streams::{self, Key, Streams};
 
 /// A numeric input: fixed, or drawn once per path.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -60,6 +63,68 @@ pub struct ParamSet {
     params: Vec<Param>,
     /// Uniforms given in advance instead of drawn ([`ParamSet::set_table`]).
     table: Option<Arc<[f64]>>,
+    /// The Gaussian copula over some inputs (`[correlation]`).
+    correlation: Option<Arc<Correlation>>,
+}
+
+/// How a run spreads the inputs' uniforms over its paths (`[simulation] sampler`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SamplerKind {
+    /// Independent uniforms per path (today's draws).
+    #[default]
+    MonteCarlo,
+    /// A Latin hypercube over the run's paths.
+    LatinHypercube,
+    /// Owen-scrambled Sobol points, point p on path p.
+    Sobol,
+}
+
+/// The sampler of a run: its kind and whether paths come in antithetic pairs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Sampler {
+    /// Monte Carlo, Latin hypercube or Sobol.
+    pub kind: SamplerKind,
+    /// Paths in pairs (2k, 2k + 1), the odd one mirrored.
+    pub antithetic: bool,
+}
+
+impl Sampler {
+    /// The name used in files (`monte-carlo`, `latin-hypercube`, `sobol`).
+    pub fn name(self) -> &'static str {
+        match self.kind {
+            SamplerKind::MonteCarlo => "monte-carlo",
+            SamplerKind::LatinHypercube => "latin-hypercube",
+            SamplerKind::Sobol => "sobol",
+        }
+    }
+
+    /// Whether the design depends on the run's total path count, so that a run
+    /// cannot add paths later (a Latin hypercube's strata are 1/N wide).
+    pub fn needs_fixed_paths(self) -> bool {
+        self.kind == SamplerKind::LatinHypercube
+    }
+
+    /// What ran, as recorded in run.json's `sampler`.
+    pub fn describe(self) -> String {
+        let base = match self.kind {
+            SamplerKind::MonteCarlo => {
+                "plain Monte Carlo (inverse CDF of one uniform per uncertain input per path)"
+            }
+            SamplerKind::LatinHypercube => {
+                "Latin hypercube over the run's paths (input i on path p: (π_i(p) + v)/N, π_i a keyed Feistel permutation, v from the input's stream), inverse CDF"
+            }
+            SamplerKind::Sobol => {
+                "Owen-scrambled Sobol (Joe–Kuo new-joe-kuo-6, input i = dimension i, point p on path p, Burley's nested uniform scramble keyed by seed and input, low bits from the input's stream), inverse CDF"
+            }
+        };
+        if self.antithetic {
+            format!(
+                "{base}; antithetic pairs (2k, 2k+1): the odd path mirrors the even path's uniforms (u → 1 − u) and complements its process-noise words"
+            )
+        } else {
+            base.to_owned()
+        }
+    }
 }
 
 /// Why a table of uniforms was refused by [`ParamSet::set_table`].
@@ -142,6 +207,58 @@ impl ParamSet {
         self.table.is_some()
     }
 
+    /// Sets the Gaussian copula over some inputs (validation of `[correlation]`).
+    pub fn set_correlation(&mut self, c: Correlation) {
+        self.correlation = Some(Arc::new(c));
+    }
+
+    /// The Gaussian copula, if `[correlation]` gave one.
+    pub fn correlation(&self) -> Option<&Correlation> {
+        self.correlation.as_deref()
+    }
+
+    /// What the run's inputs are sampled by, as recorded in run.json: the sampler and
+    /// the copula (with any repair). Plain Monte Carlo without a copula is recorded
+    /// as before.
+    pub fn describe(&self, sampler: Sampler) -> String {
+        match &self.correlation {
+            None => sampler.describe(),
+            Some(c) => format!("{}; {}", sampler.describe(), c.describe()),
+        }
+    }
+
+    /// Draws path `path`'s value of every uncertain input into `draws` under the
+    /// run's sampler and copula (docs/model.md §9):
+    ///
+    /// 1. a table ([`Self::set_table`]), when given, supplies the uniforms as they
+    ///    are (no sampler, no copula: a sensitivity design fixes its own inputs);
+    /// 2. otherwise input i's uniform is made by the run's [`crate::qmc::Design`]
+    ///    from the first word of its stream `input:<field path>` (under antithetic
+    ///    sampling, odd path 2k + 1 takes path 2k's uniform u as 1 − u);
+    /// 3. the copula correlates the inputs of `[correlation]`;
+    /// 4. each uniform goes through its input's inverse CDF.
+    ///
+    /// With plain Monte Carlo, no antithetic pairs and no copula this is
+    /// [`Self::draw_into`] bit for bit. `draws` must have length [`Self::len`].
+    pub fn draw_path(&self, streams: &Streams, path: u64, draws: &mut [f64]) {
+        if self.table.is_some() {
+            self.draw_into(&streams.inputs, path, draws);
+            return;
+        }
+        let (point, base, mirror) = streams.point(path);
+        for (i, (slot, key)) in draws.iter_mut().zip(&streams.inputs).enumerate() {
+            let word = streams::open(key, base).next_u64();
+            let u = streams.design.unit(i, point, word);
+            *slot = if mirror { 1.0 - u } else { u };
+        }
+        if let Some(c) = &self.correlation {
+            c.apply(draws);
+        }
+        for (slot, p) in draws.iter_mut().zip(&self.params) {
+            *slot = p.dist.quantile(*slot);
+        }
+    }
+
     /// Draws path `path`'s value of every uncertain input into `draws` (plain Monte
     /// Carlo: the first `u64` of the input's own stream, made a uniform and mapped
     /// through the input's inverse CDF).
@@ -209,6 +326,48 @@ mod tests {
         assert!(close(draws, [3.0, 4.0]), "{draws:?}");
         set.draw_into(&keys, 0, &mut draws);
         assert!(close(draws, [1.0, 2.0]), "{draws:?}");
+    }
+
+    #[test]
+    fn plain_monte_carlo_draws_exactly_as_before_and_a_table_takes_precedence() {
+        let mut set = two_uniforms();
+        let plain = Streams::new(5, &set);
+        let (mut a, mut b) = ([0.0; 2], [0.0; 2]);
+        for p in [0, 1, 77, 1 << 40] {
+            set.draw_into(&plain.inputs, p, &mut a);
+            set.draw_path(&plain, p, &mut b);
+            assert_eq!(a.map(f64::to_bits), b.map(f64::to_bits));
+        }
+        let lhs = Sampler {
+            kind: SamplerKind::LatinHypercube,
+            antithetic: false,
+        };
+        let streams = Streams::for_run(5, 10, lhs, &set).unwrap();
+        set.draw_path(&streams, 3, &mut b);
+        assert!(!close(a, b));
+        set.set_table(Arc::from(vec![0.1, 0.2])).unwrap();
+        set.draw_path(&streams, 3, &mut b);
+        assert!(close(b, [1.0, 2.0]), "{b:?}");
+    }
+
+    #[test]
+    fn antithetic_pairs_mirror_the_even_paths_uniforms() {
+        // The pairing the streams hold (antithetic runs are refused by validation
+        // until their standard errors count pairs).
+        let set = two_uniforms();
+        let anti = Sampler {
+            kind: SamplerKind::MonteCarlo,
+            antithetic: true,
+        };
+        let streams = Streams::for_run(5, 10, anti, &set).unwrap();
+        let (mut even, mut odd) = ([0.0; 2], [0.0; 2]);
+        set.draw_path(&streams, 6, &mut even);
+        set.draw_path(&streams, 7, &mut odd);
+        // Uniform on [0, 10]: x = 10 u, so the mirror is 10 − x.
+        assert!(
+            close(odd, [10.0 - even[0], 10.0 - even[1]]),
+            "{even:?} {odd:?}"
+        );
     }
 
     #[test]

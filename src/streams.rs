@@ -24,7 +24,8 @@ use rand::SeedableRng;
 use rand::rngs::{ChaCha8Rng, Xoshiro256PlusPlus};
 use sha2::{Digest, Sha256};
 
-use crate::sampling::ParamSet;
+use crate::qmc::{self, Design};
+use crate::sampling::{ParamSet, Sampler, SamplerKind};
 
 /// Version tag hashed into every key: changing how streams are derived changes it.
 pub const STREAMS_VERSION: &str = "enclave/streams/v1";
@@ -84,7 +85,17 @@ pub struct Streams {
     pub initial_firms: Key,
     /// Key of the `delivery` stream.
     pub delivery: Key,
+    /// How the inputs' words become uniforms across the run's paths
+    /// ([`crate::qmc`]); plain Monte Carlo from [`Streams::new`].
+    pub design: Design,
+    /// The run's sampler ([`Streams::for_run`]).
+    pub sampler: Sampler,
 }
+
+/// Why a run's sampler cannot take its paths or inputs.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct SamplerError(pub String);
 
 impl Streams {
     /// The streams of a run with `seed` over the uncertain inputs `params`.
@@ -101,6 +112,73 @@ impl Streams {
             firms: key(seed, "firms"),
             initial_firms: key(seed, "initial_firms"),
             delivery: key(seed, "delivery"),
+            design: Design::MonteCarlo,
+            sampler: Sampler::default(),
+        }
+    }
+
+    /// The streams of a run of `paths` paths with `seed` under `sampler`: the
+    /// Latin hypercube's permutations are keyed by `lhs:<field path>`, the Sobol
+    /// scramble by `sobol:<field path>` (SHA-256 keys like the streams'), so a
+    /// design depends on the seed, the input's name and (Latin hypercube) the
+    /// run's path count only. Under antithetic pairs the design has
+    /// ⌈paths / 2⌉ points, one per pair.
+    ///
+    /// # Errors
+    /// A Sobol run of more than [`qmc::MAX_SOBOL_PATHS`] design points or more
+    /// than [`qmc::MAX_SOBOL_DIMS`] inputs.
+    pub fn for_run(
+        seed: u64,
+        paths: u64,
+        sampler: Sampler,
+        params: &ParamSet,
+    ) -> Result<Streams, SamplerError> {
+        let mut s = Streams::new(seed, params);
+        s.sampler = sampler;
+        let points = if sampler.antithetic {
+            paths.div_ceil(2)
+        } else {
+            paths
+        };
+        let names = || params.params().iter().map(|p| p.name.as_str());
+        s.design = match sampler.kind {
+            SamplerKind::MonteCarlo => Design::MonteCarlo,
+            SamplerKind::LatinHypercube => Design::LatinHypercube(
+                names()
+                    .map(|n| qmc::Permutation::new(points, &key(seed, &format!("lhs:{n}"))))
+                    .collect(),
+            ),
+            SamplerKind::Sobol => {
+                if points > qmc::MAX_SOBOL_PATHS {
+                    return Err(SamplerError(format!(
+                        "the Sobol sampler takes at most {} design points (a u32 index), found {points}",
+                        qmc::MAX_SOBOL_PATHS
+                    )));
+                }
+                let v = qmc::direction_numbers(params.len()).map_err(SamplerError)?;
+                Design::Sobol(
+                    v.into_iter()
+                        .zip(names())
+                        .map(|(v, n)| {
+                            let k = key(seed, &format!("sobol:{n}"));
+                            (v, u32::from_le_bytes([k[0], k[1], k[2], k[3]]))
+                        })
+                        .collect(),
+                )
+            }
+        };
+        Ok(s)
+    }
+
+    /// Path `path`'s design point, the path whose streams it reads and whether
+    /// its uniforms are mirrored: `(path, path, false)`, or under antithetic pairs
+    /// `(path / 2, path − path mod 2, path is odd)`.
+    #[inline]
+    pub fn point(&self, path: u64) -> (u64, u64, bool) {
+        if self.sampler.antithetic {
+            (path / 2, path & !1, path & 1 == 1)
+        } else {
+            (path, path, false)
         }
     }
 }

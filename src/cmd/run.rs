@@ -812,6 +812,11 @@ fn refusals(args: &Args, l: &super::Loaded, scenarios: usize) -> Vec<String> {
         ));
         return out;
     }
+    // A sampler that cannot take the run's paths (Sobol past 2^32 points).
+    if let Err(e) = engine::run_streams(scn, &cfg) {
+        out.push(format!("{}: {e}", l.file));
+        return out;
+    }
     let e = engine::estimate(scn, &cfg);
     if e.work.is_nan() || e.work > args.max_work {
         out.push(format!(
@@ -1106,6 +1111,13 @@ pub(super) fn summary(
             .chain([tx.t("terminal.region")]),
         6,
     );
+    // The sampler and copula (with any repair), when not plain Monte Carlo.
+    if scn.simulation.sampler != enclave::sampling::Sampler::default()
+        || scn.params.correlation().is_some()
+    {
+        let what = scn.params.describe(scn.simulation.sampler);
+        let _ = writeln!(s, "{}", tx.f("terminal.sampling", &[("what", &what)]));
+    }
     let _ = writeln!(
         s,
         "{}  {}  {}  {}  {}",

@@ -355,7 +355,7 @@ pub fn simulate_path_shared(
 ) {
     ws.draws.clear();
     ws.draws.resize(scn.params.len(), 0.0);
-    scn.params.draw_into(&streams.inputs, p, &mut ws.draws);
+    scn.params.draw_path(streams, p, &mut ws.draws);
     let h = horizon as usize;
     let n = scn.regions.len();
     let d = &ws.draws;

@@ -56,6 +56,52 @@ pub struct ScenarioFile {
     /// The park's state at the start year, for a park that already exists.
     #[serde(default)]
     pub initial: InitialFile,
+    /// Correlation among path-level uncertain inputs (a Gaussian copula).
+    #[serde(default)]
+    pub correlation: Option<CorrelationFile>,
+}
+
+/// `[correlation]`: a correlation matrix over named path-level uncertain inputs,
+/// applied through a Gaussian copula (docs/model.md §9).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CorrelationFile {
+    /// Field paths of the correlated inputs, e.g. `firms.arrival_rate`.
+    pub inputs: Vec<String>,
+    /// The correlation matrix, one row per input, in the order of `inputs`.
+    pub matrix: Vec<Vec<f64>>,
+    /// What the matrix's entries are: rank (`spearman`, the default) or the
+    /// copula's normals' linear correlation (`pearson`).
+    #[serde(default)]
+    pub kind: CorrelationKindFile,
+    /// Whether a matrix that is not a valid correlation matrix is repaired to the
+    /// nearest valid one (reported) instead of refused.
+    #[serde(default)]
+    pub repair: bool,
+}
+
+/// What a `[correlation]` matrix holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CorrelationKindFile {
+    /// Spearman rank correlations (converted to the copula's Pearson by 2 sin(π ρ / 6)).
+    #[default]
+    Spearman,
+    /// Pearson correlations of the copula's standard normals.
+    Pearson,
+}
+
+/// `[simulation] sampler`: how the uncertain inputs' uniforms are spread over a run's paths.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SamplerFile {
+    /// Independent draws (the default).
+    #[default]
+    MonteCarlo,
+    /// Latin hypercube over the run's paths.
+    LatinHypercube,
+    /// Owen-scrambled Sobol points.
+    Sobol,
 }
 
 /// `[prices]`: whether the file's money is in constant prices of the start year
@@ -340,6 +386,12 @@ pub struct SimulationFile {
     /// Whether runs compute the regions' coalitions (default: with at most 4 regions).
     #[serde(default)]
     pub fairness: Option<bool>,
+    /// How the uncertain inputs are sampled across paths (default `monte-carlo`).
+    #[serde(default)]
+    pub sampler: SamplerFile,
+    /// Whether paths come in antithetic pairs.
+    #[serde(default)]
+    pub antithetic: bool,
 }
 
 impl Default for SimulationFile {
@@ -349,6 +401,8 @@ impl Default for SimulationFile {
             seed: default_seed(),
             horizon: default_horizon(),
             fairness: None,
+            sampler: SamplerFile::default(),
+            antithetic: false,
         }
     }
 }

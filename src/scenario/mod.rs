@@ -259,6 +259,9 @@ pub struct Simulation {
     /// there are at most [`FAIRNESS_DEFAULT_MAX_REGIONS`] regions. See
     /// [`Scenario::fairness`].
     pub fairness: Option<bool>,
+    /// How the uncertain inputs are sampled across paths (`[simulation] sampler`,
+    /// `antithetic`).
+    pub sampler: crate::sampling::Sampler,
 }
 
 /// Most regions for which runs compute the coalitions unless told otherwise: 2^n

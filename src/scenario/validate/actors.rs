@@ -1,6 +1,7 @@
 //! `[scenario]`, `[simulation]`, `[[regions]]` and `[park]`: who builds the park,
 //! on what land, and for how long it is simulated (MODEL.md §1, §10).
 
+use super::super::file::SamplerFile;
 use super::super::file::{MetaFile, ParkFile, RegionFile, RoleFile, SimulationFile};
 use super::super::limits::{
     MAX_BUILD_YEARS, MAX_HORIZON, MAX_ID_CHARS, MAX_PHASES, MAX_REGIONS, MAX_START_YEAR,
@@ -8,6 +9,7 @@ use super::super::limits::{
 };
 use super::super::{Park, Phase, Region, Role, Simulation};
 use super::check::{Checker, Rule};
+use crate::sampling::{Sampler, SamplerKind};
 
 /// `[scenario]`: an id fit for a folder name and a positive money unit.
 pub(super) fn meta(c: &mut Checker, meta: &MetaFile) {
@@ -54,12 +56,32 @@ pub(super) fn simulation(c: &mut Checker, sim: &SimulationFile) -> Simulation {
         );
     }
     let horizon = c.int("simulation.horizon", sim.horizon, 1, MAX_HORIZON);
+    if sim.antithetic {
+        c.problem(
+            "simulation.antithetic",
+            "antithetic pairs are not available yet: the standard errors would count each pair as two independent paths; leave `antithetic = false` (or remove it)",
+        );
+    }
     Simulation {
         // Refused above when it does not fit; the fallback only keeps checking going.
         paths: u64::try_from(sim.paths.max(1)).unwrap_or(1),
         seed: u64::try_from(sim.seed).unwrap_or(0),
         horizon,
         fairness: sim.fairness,
+        sampler: sampler(sim),
+    }
+}
+
+/// `[simulation] sampler` and `antithetic` as the run's [`Sampler`].
+fn sampler(sim: &SimulationFile) -> Sampler {
+    let kind = match sim.sampler {
+        SamplerFile::MonteCarlo => SamplerKind::MonteCarlo,
+        SamplerFile::LatinHypercube => SamplerKind::LatinHypercube,
+        SamplerFile::Sobol => SamplerKind::Sobol,
+    };
+    Sampler {
+        kind,
+        antithetic: sim.antithetic,
     }
 }
 
@@ -319,7 +341,8 @@ mod tests {
                 paths: 1,
                 seed: 0,
                 horizon: 1,
-                fairness: None
+                fairness: None,
+                sampler: Sampler::default(),
             }
         );
     }
@@ -338,7 +361,8 @@ mod tests {
                 paths: 5,
                 seed: 7,
                 horizon: MAX_HORIZON,
-                fairness: None
+                fairness: None,
+                sampler: Sampler::default(),
             }
         );
     }

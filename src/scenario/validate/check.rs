@@ -91,6 +91,9 @@ pub(super) struct Checker {
     pub(super) data_dir: Option<std::path::PathBuf>,
     /// The data files read so far, in reading order.
     pub(super) data: Vec<DataSource>,
+    /// Field paths of the fixed numbers checked so far (a `[correlation]` naming
+    /// one is told it is not uncertain).
+    pub(super) numbers: std::collections::BTreeSet<String>,
 }
 
 impl Checker {
@@ -103,6 +106,7 @@ impl Checker {
             start_year,
             data_dir: None,
             data: Vec::new(),
+            numbers: std::collections::BTreeSet::new(),
         }
     }
 
@@ -117,6 +121,7 @@ impl Checker {
 
     /// A plain number that must be finite and satisfy `rule`.
     pub(super) fn check_fixed(&mut self, field: &str, x: f64, rule: Rule) -> f64 {
+        self.numbers.insert(field.to_owned());
         if !x.is_finite() || !rule.holds(x, x) {
             self.problem(field, format!("expected {}, found {x}", rule.describe()));
         } else if x.abs() > MAX_INPUT_MAGNITUDE {

@@ -19,6 +19,7 @@ mod actors;
 mod changes;
 mod check;
 mod company;
+mod correlation;
 mod firms;
 mod formulas;
 mod initial;
@@ -76,6 +77,8 @@ pub fn validate_at(
             costs: &costs,
         },
     );
+    // After every input is registered: it names them.
+    correlation::correlation(&mut c, raw.correlation.as_ref(), &firms.sectors);
 
     if !c.problems.is_empty() {
         return Err(c.problems);
