@@ -31,6 +31,7 @@ pub mod finance;
 pub mod outcome;
 pub mod output;
 pub mod publish;
+pub mod replay;
 pub mod report;
 pub mod results;
 pub mod sampling;

@@ -82,6 +82,22 @@ pub struct Args {
     /// N completions; or a Slurm job array of N tasks).
     #[arg(long, value_name = "N", conflicts_with = "shard", value_parser = clap::value_parser!(u32).range(1..))]
     pub shards: Option<u32>,
+    /// Re-simulate path P (numbered from 0) alone and write its full yearly detail
+    /// (every firm-year, tax, cash flow; docs/replay.md) to DIR/<scenario
+    /// id>.replay-P/; nothing else is run. P may be at or beyond the run's paths.
+    #[arg(long, value_name = "P", value_parser = parse_path_index,
+          conflicts_with_all = ["shard", "shards", "pilot", "summary_only", "keep_paths"])]
+    pub replay: Option<u64>,
+}
+
+/// A path index: a whole number from 0.
+fn parse_path_index(text: &str) -> Result<u64, String> {
+    text.trim().parse::<u64>().map_err(|_| {
+        format!(
+            "expected a path index: a whole number from 0 to {}, such as 17 (paths are numbered from 0)",
+            u64::MAX
+        )
+    })
 }
 
 /// The `--shard` flag: a shard, or `none` (no sharding, whatever the environment says).
@@ -321,6 +337,9 @@ pub fn run_source(args: &Args, source: &dyn super::Source) -> anyhow::Result<Exi
             super::note(format_args!("error: {p}"));
         }
         return Ok(ExitCode::from(super::EXIT_BAD_INPUT));
+    }
+    if let Some(p) = args.replay {
+        return replay(args, source, p);
     }
     if args.pilot {
         return super::shard::pilot(args, source, &paths);
@@ -1138,4 +1157,45 @@ fn fairness_ranking(
         );
     }
     s
+}
+
+/// `--replay P`: replays path P of each scenario of `source` and writes its
+/// detail to DIR/<scenario id>.replay-P/.
+fn replay(args: &Args, source: &dyn super::Source, p: u64) -> anyhow::Result<ExitCode> {
+    for i in 0..source.len() {
+        let loaded = load(args, source, i).map_err(anyhow::Error::msg)?;
+        let scn = &loaded.scenario;
+        let cfg = config(args, scn);
+        if p >= cfg.paths {
+            super::note(format_args!(
+                "note: path {p} is beyond {}'s {} paths (0 to {}); it is replayed all the same (a path is its index in the named streams: a run of more than {p} paths holds it)",
+                scn.id,
+                cfg.paths,
+                cfg.paths - 1
+            ));
+        }
+        let r = enclave::replay::replay(scn, &cfg, p)?;
+        let dir = args.out.join(enclave::replay::folder_name(&scn.id, p));
+        enclave::replay::write(&dir, scn, &r)
+            .with_context(|| format!("cannot write the replay into {}", dir.display()))?;
+        if !args.quiet {
+            let j =
+                |a: usize, reg: usize| r.record[r.layout.region_metric(a, reg, RegionMetric::Npv)];
+            let mut line = format!(
+                "replayed path {p} of {} (seed {}, {} years): {} firm-years",
+                scn.id, cfg.seed, cfg.horizon, r.economy.firm_years
+            );
+            for (a, alt) in scn.alternatives.iter().enumerate() {
+                let npvs: Vec<String> = scn
+                    .regions
+                    .iter()
+                    .enumerate()
+                    .map(|(reg, region)| format!("{} {:.1}", region.id, j(a, reg)))
+                    .collect();
+                line.push_str(&format!("; NPV under {}: {}", alt.name, npvs.join(", ")));
+            }
+            println!("{line}\nreplay: {}", dir.display());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
