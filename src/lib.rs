@@ -23,6 +23,7 @@
 
 pub mod chart;
 pub mod coalition;
+pub mod convergence;
 pub mod dist;
 pub mod economy;
 pub mod engine;

@@ -779,6 +779,10 @@ pub struct RunRecord {
     pub firm_years_per_second: f64,
     /// Quantile method.
     pub quantiles: String,
+    /// With `--precision`: its targets, blocks and whether they were met (absent
+    /// otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub precision: Option<crate::convergence::PrecisionRecord>,
 }
 
 impl RunRecord {
@@ -825,6 +829,7 @@ impl RunRecord {
                 0.0
             },
             quantiles: QUANTILE_METHOD.to_owned(),
+            precision: None,
         }
     }
 }

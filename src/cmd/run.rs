@@ -88,6 +88,73 @@ pub struct Args {
     #[arg(long, value_name = "P", value_parser = parse_path_index,
           conflicts_with_all = ["shard", "shards", "pilot", "summary_only", "keep_paths"])]
     pub replay: Option<u64>,
+    /// Add paths in fixed blocks until each region's mean METRIC under every
+    /// alternative is known within EPS of its magnitude (95% half-width, 1.96 ×
+    /// its standard error), e.g. npv:0.01, or within an absolute amount in the
+    /// metric's unit, npv:abs=2.5; several targets separated by commas. The run
+    /// decides its paths (at most --max-paths) and writes convergence.csv.
+    #[arg(long, value_name = "METRIC:EPS|METRIC:abs=A", value_parser = parse_precision)]
+    pub precision: Option<PrecisionFlag>,
+    /// With --precision: most paths to run (default 102400); reaching it without
+    /// meeting the targets is a warning, and the results of those paths are kept.
+    #[arg(long, value_name = "N")]
+    pub max_paths: Option<u64>,
+    /// With --precision: paths added at a time (a multiple of 256; default 1024).
+    #[arg(long, value_name = "PATHS")]
+    pub block: Option<u64>,
+}
+
+/// The `--precision` flag: its text and targets.
+#[derive(Debug, Clone)]
+pub struct PrecisionFlag {
+    /// As given.
+    pub text: String,
+    /// Parsed.
+    pub targets: Vec<enclave::convergence::Target>,
+}
+
+fn parse_precision(text: &str) -> Result<PrecisionFlag, String> {
+    Ok(PrecisionFlag {
+        text: text.to_owned(),
+        targets: enclave::convergence::parse(text)?,
+    })
+}
+
+/// With `--precision`: paths per block and most paths.
+fn precision_blocks(args: &Args) -> (u64, u64) {
+    (
+        args.block.unwrap_or(enclave::convergence::DEFAULT_BLOCK),
+        args.max_paths
+            .unwrap_or(enclave::convergence::DEFAULT_MAX_PATHS),
+    )
+}
+
+/// Why `--precision`, `--max-paths` or `--block` are refused with the other flags.
+fn precision_refusal(args: &Args) -> Option<String> {
+    let Some(p) = &args.precision else {
+        return (args.max_paths.is_some() || args.block.is_some()).then(|| {
+            "--max-paths and --block go with --precision (a run without it takes --paths)"
+                .to_owned()
+        });
+    };
+    if args.settings.paths.is_some() {
+        return Some(format!(
+            "--paths cannot be combined with --precision {}: the run adds paths until the precision is met; bound it with --max-paths",
+            p.text
+        ));
+    }
+    let sharded = args.pilot || args.shards.is_some() || matches!(shard_of(args), Ok(Some(_)));
+    if sharded {
+        return Some(format!(
+            "--precision {} cannot be combined with shards or --pilot: it adds paths block by block, each after the last is summed, which is sequential by nature; run it on one machine (--shard none inside a job array), or shard a run of a fixed --paths",
+            p.text
+        ));
+    }
+    if args.replay.is_some() {
+        return Some("--precision cannot be combined with --replay".to_owned());
+    }
+    let (block, max) = precision_blocks(args);
+    enclave::convergence::settings_problem(block, max)
 }
 
 /// A path index: a whole number from 0.
@@ -336,6 +403,10 @@ pub fn run_source(args: &Args, source: &dyn super::Source) -> anyhow::Result<Exi
         for p in problems {
             super::note(format_args!("error: {p}"));
         }
+        return Ok(ExitCode::from(super::EXIT_BAD_INPUT));
+    }
+    if let Some(refusal) = precision_refusal(args) {
+        super::note(format_args!("error: {refusal}"));
         return Ok(ExitCode::from(super::EXIT_BAD_INPUT));
     }
     if let Some(p) = args.replay {
@@ -770,7 +841,12 @@ fn interrupted(
 
 /// The run configuration of `scn` under the flags.
 pub(super) fn config(args: &Args, scn: &Scenario) -> RunConfig {
-    args.settings.config(scn)
+    let mut cfg = args.settings.config(scn);
+    if args.precision.is_some() {
+        // The most it may take: what its budgets are checked against.
+        cfg.paths = precision_blocks(args).1;
+    }
+    cfg
 }
 
 /// Why the run of `l` (one of a set of `scenarios`) would be refused, before
@@ -889,6 +965,7 @@ fn one(
     let target = args.out.join(&scn.id);
     if outputs.folders
         && !args.force
+        && args.precision.is_none()
         && let Some(results) = complete(&target, scn, &cfg, args.keep_paths)
     {
         let rows = if outputs.set {
@@ -930,7 +1007,7 @@ fn one(
         records: paths_writer.is_some(),
         stop: Some(&signals.stop),
     };
-    let result = engine::run(scn, &cfg, what, &mut |batch| {
+    let mut observe = |batch: engine::Batch<'_>| {
         bar.inc(batch.paths as u64);
         if let Some(w) = paths_writer.as_mut()
             && write_error.is_none()
@@ -938,7 +1015,20 @@ fn one(
         {
             write_error = Some(e);
         }
-    });
+    };
+    let mut converged = None;
+    let result = match &args.precision {
+        None => engine::run(scn, &cfg, what, &mut observe),
+        Some(p) => {
+            let (block, max) = precision_blocks(args);
+            enclave::convergence::run(scn, &cfg, &p.targets, block, max, what, &mut observe).map(
+                |c| {
+                    converged = Some((p, block, max, c.rows, c.met, c.blocks));
+                    c.state
+                },
+            )
+        }
+    };
     let elapsed = started.elapsed().as_secs_f64();
     bar.finish_and_clear();
     let stopped = |how| {
@@ -961,6 +1051,34 @@ fn one(
         w.finish()?;
     }
     let work = (state.paths(), state.firm_years);
+    // A --precision run is recorded as the plain run of the paths it took.
+    let cfg = RunConfig {
+        paths: state.paths(),
+        ..cfg
+    };
+    if let Some((p, _, max, rows, false, _)) = &converged {
+        let widest = rows
+            .iter()
+            .rev()
+            .take_while(|r| r.paths == cfg.paths)
+            .filter(|r| !r.met)
+            .max_by(|a, b| (a.half_width / a.target).total_cmp(&(b.half_width / b.target)));
+        let detail = widest.map_or(String::new(), |r| {
+            format!(
+                "; widest: {} of {} under {}, mean {:.3} ± {:.3} (target ± {:.3})",
+                r.metric.name(),
+                scn.regions[r.region].id,
+                scn.alternatives[r.alternative].name,
+                r.mean,
+                r.half_width,
+                r.target
+            )
+        });
+        super::note(format_args!(
+            "warning: {}: --precision {} not met after --max-paths {max} paths{detail}; the results of those {} paths are written, and run.json records precision.met = false",
+            scn.id, p.text, cfg.paths
+        ));
+    }
     // The set's rows are read back from summary.csv's own bytes, so they hold
     // its numbers to the last digit.
     let name = target.join(output::SUMMARY_FILE);
@@ -981,7 +1099,17 @@ fn one(
     };
     let dir = staging.path().to_owned();
     let threads = engine::resolve_threads(cfg.threads);
-    let record = RunRecord::new(scn, &loaded.file, &cfg, &state, threads, elapsed);
+    let mut record = RunRecord::new(scn, &loaded.file, &cfg, &state, threads, elapsed);
+    if let Some((p, block, max, rows, met, blocks)) = &converged {
+        record.precision = Some(enclave::convergence::PrecisionRecord {
+            targets: p.text.clone(),
+            block: *block,
+            max_paths: *max,
+            blocks: *blocks,
+            met: *met,
+        });
+        enclave::convergence::write(&dir, scn, rows)?;
+    }
     let rows = set_rows(&output::write_results(&dir, scn, &state, &record)?)?;
     if signals.stopped() {
         return stopped(Stopped::Writing);
@@ -993,9 +1121,20 @@ fn one(
     staging
         .publish()
         .with_context(|| format!("cannot publish the results in {}", target.display()))?;
-    let text = outputs
-        .verbose
-        .then(|| summary(scn, &state, &target, elapsed, outputs.report));
+    let text = outputs.verbose.then(|| {
+        let mut text = summary(scn, &state, &target, elapsed, outputs.report);
+        if let Some((p, block, _, _, true, blocks)) = &converged {
+            text.push_str(&format!(
+                "precision {} met after {} paths ({blocks} blocks of {block}); running estimates: {}\n",
+                p.text,
+                cfg.paths,
+                target
+                    .join(enclave::convergence::CONVERGENCE_FILE)
+                    .display()
+            ));
+        }
+        text
+    });
     Ok(Outcome::Ran {
         text,
         rows,
