@@ -1201,6 +1201,7 @@ pub(super) fn summary(
         }
     }
     s.push_str(&fairness_ranking(scn, state, alt_width, region_width));
+    s.push_str(&too_short(scn, state));
     if report {
         let _ = writeln!(
             s,
@@ -1337,4 +1338,88 @@ fn replay(args: &Args, source: &dyn super::Source, p: u64) -> anyhow::Result<Exi
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Paths below which the terminal's 90% interval (P5, P95) is flagged: fewer
+/// than 5 paths in each tail.
+pub const SHORT_FOR_PERCENTILES: u64 = 100;
+
+/// Paths on the rarer side of a probability below which it is flagged (when its
+/// exact 95% interval is also wider than [`SHORT_INTERVAL_WIDTH`]).
+pub const SHORT_FOR_PROBABILITY: u64 = 10;
+
+/// Width of a probability's 95% interval (2 percentage points) above which a
+/// probability resting on few paths is flagged.
+pub const SHORT_INTERVAL_WIDTH: f64 = 0.02;
+
+/// Notes on the statistics the terminal summary prints that the run is too short
+/// for: the 90% interval with fewer than [`SHORT_FOR_PERCENTILES`] paths, and each
+/// probability (P(NPV<0), P(all), participation) with fewer than
+/// [`SHORT_FOR_PROBABILITY`] paths on one side and a Clopper–Pearson 95% interval
+/// wider than [`SHORT_INTERVAL_WIDTH`], given with that interval.
+fn too_short(scn: &Scenario, state: &RunState) -> String {
+    use enclave::schema::AltMetric;
+    use enclave::stats::interval::{LEVEL, binomial_interval};
+    let layout = state.layout;
+    let paths = state.paths();
+    let mut notes = Vec::new();
+    if paths < SHORT_FOR_PERCENTILES {
+        notes.push(format!(
+            "only {paths} paths: the 90% intervals' ends (P5, P95) rest on fewer than 5 paths in each tail; use at least {SHORT_FOR_PERCENTILES} paths (summary.csv gives each percentile's 95% interval)"
+        ));
+    }
+    let mut rare = Vec::new();
+    let mut probability = |label: String, j: usize| {
+        let s = state.stats.summary(j);
+        if s.n == 0 || !s.mean.is_finite() {
+            return;
+        }
+        let k = (s.mean * s.n as f64).round() as u64;
+        let (lo, hi) = binomial_interval(k, s.n, LEVEL);
+        // Flagged when it is also uncertain at the printed scale: 10,000 paths
+        // with none on one side give an interval 0.04 pp wide, not worth a note.
+        if k.min(s.n - k) < SHORT_FOR_PROBABILITY && hi - lo > SHORT_INTERVAL_WIDTH {
+            rare.push(format!(
+                "{label} {:.1}% ({k} of {}; 95% interval {:.1}% to {:.1}%)",
+                100.0 * s.mean,
+                s.n,
+                100.0 * lo,
+                100.0 * hi
+            ));
+        }
+    };
+    for (a, alt) in scn.alternatives.iter().enumerate() {
+        for (r, region) in scn.regions.iter().enumerate() {
+            probability(
+                format!("P(NPV<0) of {} under {}", region.id, alt.name),
+                layout.region_metric(a, r, RegionMetric::NpvNegative),
+            );
+            probability(
+                format!("P(participates) of {} under {}", region.id, alt.name),
+                layout.region_metric(a, r, RegionMetric::Participates),
+            );
+        }
+        probability(
+            format!("P(all) under {}", alt.name),
+            layout.alt_metric(a, AltMetric::JointParticipation),
+        );
+    }
+    const SHOWN: usize = 3;
+    if !rare.is_empty() {
+        let more = rare.len().saturating_sub(SHOWN);
+        notes.push(format!(
+            "{} probabilit{} rest on fewer than {SHORT_FOR_PROBABILITY} paths on one side, so read {} with {} exact interval: {}{}",
+            rare.len(),
+            if rare.len() == 1 { "y" } else { "ies" },
+            if rare.len() == 1 { "it" } else { "them" },
+            if rare.len() == 1 { "its" } else { "their" },
+            rare[..rare.len().min(SHOWN)].join("; "),
+            if more > 0 {
+                format!("; and {more} more")
+            } else {
+                String::new()
+            }
+        ));
+    }
+    notes.into_iter().map(|n| format!("note: {n}\n")).collect()
 }
