@@ -718,32 +718,34 @@ pub(super) fn firm_years<O: Trace>(
                         0.0
                     },
                 };
-                // Empty, and gone, for the engine's `NoTrace`.
-                trace.firm_year(&FirmYearDetail {
-                    id: firm.id,
-                    sector: firm.sector,
-                    arrival: arrived,
-                    age0: firm.age0,
-                    exit_year: firm.exit_year,
-                    relocated: firm.relocated,
-                    displaced: firm.displaced,
-                    year: t,
-                    age,
-                    land,
-                    revenue,
-                    value_added,
-                    wage_bill: base.wage_bill,
-                    profit,
-                    taxable,
-                    by_kind: tax.by_kind(&base),
-                    total: f.total,
-                    local: f.local,
-                    provincial: f.provincial,
-                    retained: f.retained,
-                    rebate: f.rebate,
-                    pool: fy.pool,
-                    displaced_tax: fy.displaced_tax,
-                });
+                // Never built for the engine's `NoTrace`.
+                if O::ACTIVE {
+                    trace.firm_year(&FirmYearDetail {
+                        id: firm.id,
+                        sector: firm.sector,
+                        arrival: arrived,
+                        age0: firm.age0,
+                        exit_year: firm.exit_year,
+                        relocated: firm.relocated,
+                        displaced: firm.displaced,
+                        year: t,
+                        age,
+                        land,
+                        revenue,
+                        value_added,
+                        wage_bill: base.wage_bill,
+                        profit,
+                        taxable,
+                        by_kind: tax.by_kind(&base),
+                        total: f.total,
+                        local: f.local,
+                        provincial: f.provincial,
+                        retained: f.retained,
+                        rebate: f.rebate,
+                        pool: fy.pool,
+                        displaced_tax: fy.displaced_tax,
+                    });
+                }
                 fy
             }
         };

@@ -9,6 +9,9 @@ use crate::scenario::TaxKind;
 /// What a trace is told about a path, year by year and firm-year by firm-year.
 /// Every method does nothing unless implemented.
 pub trait Trace {
+    /// Whether the trace reads anything: the kernel builds a firm-year's detail
+    /// only when it does (a constant, so even an unoptimised build skips it).
+    const ACTIVE: bool = true;
     /// Year `t` begins; `wage_per_job` is the year's average wage (jobs = wage
     /// bill / `wage_per_job`), `revenue_mult` the park's revenue effect.
     #[inline(always)]
@@ -22,7 +25,9 @@ pub trait Trace {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NoTrace;
 
-impl Trace for NoTrace {}
+impl Trace for NoTrace {
+    const ACTIVE: bool = false;
+}
 
 /// Everything the economy computes for one firm in one year (money in the
 /// scenario's unit, at the year's prices).
