@@ -225,6 +225,9 @@ mod tests {
             }
             let coverage = covered as f64 / reps as f64;
             let tol = 3.0 * (exact * (1.0 - exact) / reps as f64).sqrt();
+            eprintln!(
+                "exact values, n = {n}, q = {q}: coverage {coverage} (exact {exact:.4} ± {tol:.4})"
+            );
             assert!(
                 (coverage - exact).abs() <= tol,
                 "q = {q}: coverage {coverage} vs {exact} ± {tol}"
@@ -254,6 +257,9 @@ mod tests {
             }
             let coverage = covered as f64 / reps as f64;
             let tol = 3.0 * (LEVEL * (1.0 - LEVEL) / reps as f64).sqrt();
+            eprintln!(
+                "histogram, n = {n}, q = {q}: coverage {coverage} (at least {LEVEL} − {tol:.4})"
+            );
             assert!(
                 coverage >= LEVEL - tol && coverage <= 0.99,
                 "histogram, q = {q}: coverage {coverage}"
