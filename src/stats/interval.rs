@@ -29,6 +29,34 @@ pub const LEVEL: f64 = 0.95;
 /// Ranks (from 1) `(l, u)` of the order statistics that bracket the q-quantile of
 /// `n` values with probability at least `level`; `None` for an end no rank gives.
 pub fn order_ranks(n: u64, q: f64, level: f64) -> (Option<u64>, Option<u64>) {
+    // summary.csv asks for the same few (n, q) at every position: remember them.
+    thread_local! {
+        static SEEN: std::cell::RefCell<Vec<(RankKey, Ranks)>> =
+            const { std::cell::RefCell::new(Vec::new()) };
+    }
+    let key = (n, q.to_bits(), level.to_bits());
+    if let Some(r) = SEEN.with(|s| s.borrow().iter().find(|(k, _)| *k == key).map(|(_, r)| *r)) {
+        return r;
+    }
+    let r = ranks(n, q, level);
+    SEEN.with(|s| {
+        let mut s = s.borrow_mut();
+        if s.len() >= 64 {
+            s.clear();
+        }
+        s.push((key, r));
+    });
+    r
+}
+
+/// Lower and upper ranks, as [`order_ranks`] gives them.
+type Ranks = (Option<u64>, Option<u64>);
+
+/// n and the bits of q and the level.
+type RankKey = (u64, u64, u64);
+
+/// [`order_ranks`], computed.
+fn ranks(n: u64, q: f64, level: f64) -> Ranks {
     if n == 0 || !(0.0..=1.0).contains(&q) || !(0.0..1.0).contains(&level) {
         return (None, None);
     }
@@ -80,24 +108,45 @@ impl QuantileState {
         min: f64,
         max: f64,
     ) -> (f64, f64) {
+        self.quantile_intervals(&[q], level, integer, grid, min, max)[0]
+    }
+
+    /// [`QuantileState::quantile_interval`] of each of `qs` (the values sorted once).
+    pub fn quantile_intervals(
+        &self,
+        qs: &[f64],
+        level: f64,
+        integer: bool,
+        grid: Option<&Grid>,
+        min: f64,
+        max: f64,
+    ) -> Vec<(f64, f64)> {
         match self {
             QuantileState::Exact(values) => {
                 let mut sorted = values.clone();
                 sorted.sort_unstable_by(f64::total_cmp);
-                let (l, u) = order_ranks(sorted.len() as u64, q, level);
                 let at = |r: Option<u64>| r.map_or(f64::NAN, |r| sorted[(r - 1) as usize] + 0.0);
-                (at(l), at(u))
+                qs.iter()
+                    .map(|&q| {
+                        let (l, u) = order_ranks(sorted.len() as u64, q, level);
+                        (at(l), at(u))
+                    })
+                    .collect()
             }
             QuantileState::Histogram(_) => {
                 let n = self.count();
-                let (l, u) = order_ranks(n, q, level);
                 let at = |r: Option<u64>| {
                     r.filter(|_| n > 1).map_or(f64::NAN, |r| {
                         let p = (r - 1) as f64 / (n - 1) as f64;
                         self.quantiles(&[p], integer, grid, min, max)[0]
                     })
                 };
-                (at(l), at(u))
+                qs.iter()
+                    .map(|&q| {
+                        let (l, u) = order_ranks(n, q, level);
+                        (at(l), at(u))
+                    })
+                    .collect()
             }
         }
     }

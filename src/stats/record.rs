@@ -556,14 +556,14 @@ impl RecordStats {
             (Some(a), Some(b)) => (a, b),
             _ => return Some(vec![(f64::NAN, f64::NAN); qs.len()]),
         };
-        let state = self.state_of(slot);
-        Some(
-            qs.iter()
-                .map(|&q| {
-                    state.quantile_interval(q, level, slot.integer, slot.grid.as_ref(), min, max)
-                })
-                .collect(),
-        )
+        Some(self.state_of(slot).quantile_intervals(
+            qs,
+            level,
+            slot.integer,
+            slot.grid.as_ref(),
+            min,
+            max,
+        ))
     }
 
     /// The mean of the lowest share `alpha` of position `j`'s values and its
