@@ -23,6 +23,7 @@
 
 pub mod chart;
 pub mod coalition;
+pub mod convergence;
 pub mod copula;
 pub mod dist;
 pub mod economy;
@@ -35,6 +36,7 @@ pub mod outcome;
 pub mod output;
 pub mod publish;
 pub mod qmc;
+pub mod replay;
 pub mod report;
 pub mod results;
 pub mod sampling;

@@ -40,6 +40,24 @@ pub struct OutcomeScratch {
     discount: Vec<f64>,
 }
 
+impl OutcomeScratch {
+    /// Region `r`'s allocations in year `t` of a path of `horizon` years under
+    /// the alternative [`evaluate`] last evaluated: tax share, land share,
+    /// guarantee transfer, withheld (negative when owed and not paid) and GDP
+    /// credit; for `enclave run --replay`.
+    pub fn allocations(&self, horizon: usize, r: usize, t: usize) -> [f64; 5] {
+        let i = r * horizon + t;
+        let at = |v: &[f64]| v.get(i).copied().unwrap_or(0.0);
+        [
+            at(&self.tax),
+            at(&self.land),
+            at(&self.guarantee),
+            at(&self.withheld),
+            at(&self.gdp),
+        ]
+    }
+}
+
 fn reset(v: &mut Vec<f64>, len: usize) {
     v.clear();
     v.resize(len, 0.0);

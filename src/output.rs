@@ -140,9 +140,10 @@ fn csv_bytes(
     Ok(buf)
 }
 
-/// The cells `mean, sd, [se,] p05, p25, p50, p75, p95, n` of record position `j`
-/// (quantile cells empty for measures declared without quantiles; `se` only when
-/// `with_se`, as summary.csv has it and timeseries.csv does not).
+/// The cells `mean, sd, [se,] p05, p25, p50, p75, p95, n[, p05_ci_low, …,
+/// p95_ci_high]` of record position `j` (quantile cells empty for measures
+/// declared without quantiles; `se` and the quantiles' 95% intervals only when
+/// `with_se`, as summary.csv has them and timeseries.csv does not).
 fn stat_cells(stats: &RecordStats, j: usize, with_se: bool) -> Vec<String> {
     let s = stats.summary(j);
     let q = stats
@@ -156,6 +157,13 @@ fn stat_cells(stats: &RecordStats, j: usize, with_se: bool) -> Vec<String> {
         .map(cell)
         .collect();
     cells.push(s.n.to_string());
+    if with_se {
+        // summary.csv's last columns: the quantiles' confidence intervals.
+        let ci = stats
+            .quantile_intervals(j, &SUMMARY_QUANTILES, crate::stats::interval::LEVEL)
+            .unwrap_or_else(|| vec![(f64::NAN, f64::NAN); SUMMARY_QUANTILES.len()]);
+        cells.extend(ci.into_iter().flat_map(|(lo, hi)| [cell(lo), cell(hi)]));
+    }
     cells
 }
 
@@ -173,6 +181,7 @@ pub fn summary_header() -> Vec<&'static str> {
     .into_iter()
     .chain(SUMMARY_QUANTILE_COLUMNS)
     .chain(["n"])
+    .chain(crate::schema::SUMMARY_INTERVAL_COLUMNS)
     .collect()
 }
 
@@ -781,6 +790,10 @@ pub struct RunRecord {
     pub firm_years_per_second: f64,
     /// Quantile method.
     pub quantiles: String,
+    /// With `--precision`: its targets, blocks and whether they were met (absent
+    /// otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub precision: Option<crate::convergence::PrecisionRecord>,
 }
 
 impl RunRecord {
@@ -827,6 +840,7 @@ impl RunRecord {
                 0.0
             },
             quantiles: QUANTILE_METHOD.to_owned(),
+            precision: None,
         }
     }
 }

@@ -87,6 +87,40 @@ pub(crate) fn num(x: Option<f64>, digits: usize) -> String {
     }
 }
 
+/// `shown` with its Monte Carlo margin: ± 1.96 × `se` × `scale`, in small type
+/// (`unit` after it); `shown` alone when the se is unknown.
+fn margin(shown: String, se: Option<f64>, scale: f64, unit: &str) -> String {
+    match se.filter(|x| x.is_finite()) {
+        Some(se) => format!(
+            "{shown} <span class=\"few\">± {}{unit}</span>",
+            num(Some(crate::convergence::Z95 * se * scale), 1)
+        ),
+        None => shown,
+    }
+}
+
+/// A probability (the mean of an indicator) with its margin in percentage points.
+fn probability(row: Option<&crate::results::SummaryRow>) -> String {
+    margin(
+        percent(row.and_then(|s| s.mean)),
+        row.and_then(|s| s.se),
+        100.0,
+        " pp",
+    )
+}
+
+/// `shown` with its 95% interval `[low, high]` in small type, ends it lacks as –.
+fn interval(shown: String, low: Option<f64>, high: Option<f64>) -> String {
+    if low.is_none() && high.is_none() {
+        return shown;
+    }
+    format!(
+        "{shown} <span class=\"few\">[{}, {}]</span>",
+        num(low, 1),
+        num(high, 1)
+    )
+}
+
 pub(crate) fn percent(x: Option<f64>) -> String {
     x.filter(|x| x.is_finite()).map_or("–".into(), |p| {
         let s = format!("{:.1}%", 100.0 * p);
@@ -325,11 +359,24 @@ fn comparison(h: &mut String, res: &Results) {
                 c.1,
                 c.2,
                 escape(&region.name),
-                num(npv.and_then(|s| s.mean), 1),
-                num(npv.and_then(|s| s.p05), 1),
-                num(npv.and_then(|s| s.p95), 1),
-                percent(s(RegionMetric::NpvNegative).and_then(|s| s.mean)),
-                percent(s(RegionMetric::Participates).and_then(|s| s.mean)),
+                margin(
+                    num(npv.and_then(|s| s.mean), 1),
+                    npv.and_then(|s| s.se),
+                    1.0,
+                    ""
+                ),
+                interval(
+                    num(npv.and_then(|s| s.p05), 1),
+                    npv.and_then(|s| s.p05_ci_low),
+                    npv.and_then(|s| s.p05_ci_high)
+                ),
+                interval(
+                    num(npv.and_then(|s| s.p95), 1),
+                    npv.and_then(|s| s.p95_ci_low),
+                    npv.and_then(|s| s.p95_ci_high)
+                ),
+                probability(s(RegionMetric::NpvNegative)),
+                probability(s(RegionMetric::Participates)),
                 over_paths_in(
                     res.lang,
                     percent(s(RegionMetric::Irr).and_then(|s| s.p50)),

@@ -141,6 +141,37 @@ pub struct SummaryRow {
     pub p95: Option<f64>,
     /// Paths where the metric is defined.
     pub n: u64,
+    /// 95% confidence interval of `p05` (absent in results from before the
+    /// intervals, and for measures without percentiles).
+    #[serde(default, deserialize_with = "finite_cell")]
+    pub p05_ci_low: Option<f64>,
+    /// Its high end.
+    #[serde(default, deserialize_with = "finite_cell")]
+    pub p05_ci_high: Option<f64>,
+    /// 95% confidence interval of `p25`.
+    #[serde(default, deserialize_with = "finite_cell")]
+    pub p25_ci_low: Option<f64>,
+    /// Its high end.
+    #[serde(default, deserialize_with = "finite_cell")]
+    pub p25_ci_high: Option<f64>,
+    /// 95% confidence interval of `p50`.
+    #[serde(default, deserialize_with = "finite_cell")]
+    pub p50_ci_low: Option<f64>,
+    /// Its high end.
+    #[serde(default, deserialize_with = "finite_cell")]
+    pub p50_ci_high: Option<f64>,
+    /// 95% confidence interval of `p75`.
+    #[serde(default, deserialize_with = "finite_cell")]
+    pub p75_ci_low: Option<f64>,
+    /// Its high end.
+    #[serde(default, deserialize_with = "finite_cell")]
+    pub p75_ci_high: Option<f64>,
+    /// 95% confidence interval of `p95`.
+    #[serde(default, deserialize_with = "finite_cell")]
+    pub p95_ci_low: Option<f64>,
+    /// Its high end.
+    #[serde(default, deserialize_with = "finite_cell")]
+    pub p95_ci_high: Option<f64>,
 }
 
 /// One row of `timeseries.csv`.

@@ -76,6 +76,22 @@ pub const SUMMARY_QUANTILES: [f64; 5] = [0.05, 0.25, 0.5, 0.75, 0.95];
 /// Names of the summary quantile columns.
 pub const SUMMARY_QUANTILE_COLUMNS: [&str; 5] = ["p05", "p25", "p50", "p75", "p95"];
 
+/// Columns of the 95% confidence intervals of the summary quantiles, at the end
+/// of summary.csv: low and high end of each of [`SUMMARY_QUANTILE_COLUMNS`] in
+/// turn (`crate::stats::interval`).
+pub const SUMMARY_INTERVAL_COLUMNS: [&str; 10] = [
+    "p05_ci_low",
+    "p05_ci_high",
+    "p25_ci_low",
+    "p25_ci_high",
+    "p50_ci_low",
+    "p50_ci_high",
+    "p75_ci_low",
+    "p75_ci_high",
+    "p95_ci_low",
+    "p95_ci_high",
+];
+
 /// Quantile levels of `distribution.csv`: 0.01, 0.02, …, 0.99.
 pub fn distribution_levels() -> Vec<f64> {
     (1..100).map(|i| f64::from(i) / 100.0).collect()

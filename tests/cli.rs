@@ -18,7 +18,8 @@ use enclave::schema::{AltMetric, ParkMetric, ParkSeries, RegionMetric, RegionSer
 use sha2::{Digest, Sha256};
 
 const ID: &str = "jilin-zhejiang";
-const SUMMARY_HEADER: &str = "scenario,alternative,region,metric,mean,sd,se,p05,p25,p50,p75,p95,n";
+const SUMMARY_HEADER: &str = "scenario,alternative,region,metric,mean,sd,se,p05,p25,p50,p75,p95,n,\
+p05_ci_low,p05_ci_high,p25_ci_low,p25_ci_high,p50_ci_low,p50_ci_high,p75_ci_low,p75_ci_high,p95_ci_low,p95_ci_high";
 const TIMESERIES_HEADER: &str =
     "scenario,alternative,region,year,metric,mean,sd,p05,p25,p50,p75,p95,n";
 
@@ -134,12 +135,17 @@ fn default_run_uses_bundled_scenario_from_any_directory() {
     );
     assert_eq!(found.iter().cloned().collect::<BTreeSet<_>>(), expected);
     for row in &rows {
-        assert_eq!(row.len(), 13, "{row:?}");
+        assert_eq!(row.len(), 23, "{row:?}");
         assert_eq!(row[0], ID);
         if row[3] == "npv" {
             assert_eq!(row[12], "300", "npv over every path: {row:?}");
             let (mean, p05, p50, p95) = (num(&row[4]), num(&row[7]), num(&row[9]), num(&row[11]));
             assert!(mean.is_finite() && p05 <= p50 && p50 <= p95, "{row:?}");
+            // Each quantile lies in its 95% interval (300 values: every end defined).
+            for (k, q) in (7..12).enumerate() {
+                let (lo, hi) = (num(&row[13 + 2 * k]), num(&row[14 + 2 * k]));
+                assert!(lo <= num(&row[q]) && num(&row[q]) <= hi, "{row:?}");
+            }
         }
     }
 

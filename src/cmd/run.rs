@@ -90,6 +90,89 @@ pub struct Args {
     /// N completions; or a Slurm job array of N tasks).
     #[arg(long, value_name = "N", conflicts_with = "shard", value_parser = clap::value_parser!(u32).range(1..))]
     pub shards: Option<u32>,
+    /// Re-simulate path P (numbered from 0) alone and write its full yearly detail
+    /// (every firm-year, tax, cash flow; docs/replay.md) to DIR/<scenario
+    /// id>.replay-P/; nothing else is run. P may be at or beyond the run's paths.
+    #[arg(long, value_name = "P", value_parser = parse_path_index,
+          conflicts_with_all = ["shard", "shards", "pilot", "summary_only", "keep_paths"])]
+    pub replay: Option<u64>,
+    /// Add paths in fixed blocks until each region's mean METRIC under every
+    /// alternative is known within EPS of its magnitude (95% half-width, 1.96 ×
+    /// its standard error), e.g. npv:0.01, or within an absolute amount in the
+    /// metric's unit, npv:abs=2.5; several targets separated by commas. The run
+    /// decides its paths (at most --max-paths) and writes convergence.csv.
+    #[arg(long, value_name = "METRIC:EPS|METRIC:abs=A", value_parser = parse_precision)]
+    pub precision: Option<PrecisionFlag>,
+    /// With --precision: most paths to run (default 102400); reaching it without
+    /// meeting the targets is a warning, and the results of those paths are kept.
+    #[arg(long, value_name = "N")]
+    pub max_paths: Option<u64>,
+    /// With --precision: paths added at a time (a multiple of 256; default 1024).
+    #[arg(long, value_name = "PATHS")]
+    pub block: Option<u64>,
+}
+
+/// The `--precision` flag: its text and targets.
+#[derive(Debug, Clone)]
+pub struct PrecisionFlag {
+    /// As given.
+    pub text: String,
+    /// Parsed.
+    pub targets: Vec<enclave::convergence::Target>,
+}
+
+fn parse_precision(text: &str) -> Result<PrecisionFlag, String> {
+    Ok(PrecisionFlag {
+        text: text.to_owned(),
+        targets: enclave::convergence::parse(text)?,
+    })
+}
+
+/// With `--precision`: paths per block and most paths.
+fn precision_blocks(args: &Args) -> (u64, u64) {
+    (
+        args.block.unwrap_or(enclave::convergence::DEFAULT_BLOCK),
+        args.max_paths
+            .unwrap_or(enclave::convergence::DEFAULT_MAX_PATHS),
+    )
+}
+
+/// Why `--precision`, `--max-paths` or `--block` are refused with the other flags.
+fn precision_refusal(args: &Args) -> Option<String> {
+    let Some(p) = &args.precision else {
+        return (args.max_paths.is_some() || args.block.is_some()).then(|| {
+            "--max-paths and --block go with --precision (a run without it takes --paths)"
+                .to_owned()
+        });
+    };
+    if args.settings.paths.is_some() {
+        return Some(format!(
+            "--paths cannot be combined with --precision {}: the run adds paths until the precision is met; bound it with --max-paths",
+            p.text
+        ));
+    }
+    let sharded = args.pilot || args.shards.is_some() || matches!(shard_of(args), Ok(Some(_)));
+    if sharded {
+        return Some(format!(
+            "--precision {} cannot be combined with shards or --pilot: it adds paths block by block, each after the last is summed, which is sequential by nature; run it on one machine (--shard none inside a job array), or shard a run of a fixed --paths",
+            p.text
+        ));
+    }
+    if args.replay.is_some() {
+        return Some("--precision cannot be combined with --replay".to_owned());
+    }
+    let (block, max) = precision_blocks(args);
+    enclave::convergence::settings_problem(block, max)
+}
+
+/// A path index: a whole number from 0.
+fn parse_path_index(text: &str) -> Result<u64, String> {
+    text.trim().parse::<u64>().map_err(|_| {
+        format!(
+            "expected a path index: a whole number from 0 to {}, such as 17 (paths are numbered from 0)",
+            u64::MAX
+        )
+    })
 }
 
 /// The `--shard` flag: a shard, or `none` (no sharding, whatever the environment says).
@@ -332,8 +415,15 @@ pub fn run_source(args: &Args, source: &dyn super::Source) -> anyhow::Result<Exi
         }
         return Ok(ExitCode::from(super::EXIT_BAD_INPUT));
     }
+    if let Some(refusal) = precision_refusal(args) {
+        super::note(format_args!("error: {refusal}"));
+        return Ok(ExitCode::from(super::EXIT_BAD_INPUT));
+    }
     if let Some(code) = super::report_warnings(&warnings, args.strict) {
         return Ok(code);
+    }
+    if let Some(p) = args.replay {
+        return replay(args, source, p);
     }
     if args.pilot {
         return super::shard::pilot(args, source, &paths);
@@ -786,7 +876,12 @@ fn interrupted(
 
 /// The run configuration of `scn` under the flags.
 pub(super) fn config(args: &Args, scn: &Scenario) -> RunConfig {
-    args.settings.config(scn)
+    let mut cfg = args.settings.config(scn);
+    if args.precision.is_some() {
+        // The most it may take: what its budgets are checked against.
+        cfg.paths = precision_blocks(args).1;
+    }
+    cfg
 }
 
 /// Why the run of `l` (one of a set of `scenarios`) would be refused, before
@@ -802,6 +897,14 @@ fn refusals(args: &Args, l: &super::Loaded, scenarios: usize) -> Vec<String> {
             l.file,
             scn.id,
             output::SET_DIR
+        ));
+    }
+    if let Some(p) = &args.precision
+        && scn.simulation.sampler.needs_fixed_paths()
+    {
+        out.push(format!(
+            "{}: --precision {} cannot be combined with sampler = \"latin-hypercube\": its strata are 1/N of the run's paths, fixed before the run, and --precision adds paths; use --paths, or the sobol or monte-carlo sampler",
+            l.file, p.text
         ));
     }
     let cfg = config(args, scn);
@@ -910,6 +1013,7 @@ fn one(
     let target = args.out.join(&scn.id);
     if outputs.folders
         && !args.force
+        && args.precision.is_none()
         && let Some(results) = complete(&target, scn, &cfg, args.keep_paths)
     {
         let rows = if outputs.set {
@@ -951,7 +1055,7 @@ fn one(
         records: paths_writer.is_some(),
         stop: Some(&signals.stop),
     };
-    let result = engine::run(scn, &cfg, what, &mut |batch| {
+    let mut observe = |batch: engine::Batch<'_>| {
         bar.inc(batch.paths as u64);
         if let Some(w) = paths_writer.as_mut()
             && write_error.is_none()
@@ -959,7 +1063,20 @@ fn one(
         {
             write_error = Some(e);
         }
-    });
+    };
+    let mut converged = None;
+    let result = match &args.precision {
+        None => engine::run(scn, &cfg, what, &mut observe),
+        Some(p) => {
+            let (block, max) = precision_blocks(args);
+            enclave::convergence::run(scn, &cfg, &p.targets, block, max, what, &mut observe).map(
+                |c| {
+                    converged = Some((p, block, max, c.rows, c.met, c.blocks));
+                    c.state
+                },
+            )
+        }
+    };
     let elapsed = started.elapsed().as_secs_f64();
     bar.finish_and_clear();
     let stopped = |how| {
@@ -983,6 +1100,34 @@ fn one(
     }
     let work = (state.paths(), state.firm_years);
     let warnings = result_warnings(scn, &state);
+    // A --precision run is recorded as the plain run of the paths it took.
+    let cfg = RunConfig {
+        paths: state.paths(),
+        ..cfg
+    };
+    if let Some((p, _, max, rows, false, _)) = &converged {
+        let widest = rows
+            .iter()
+            .rev()
+            .take_while(|r| r.paths == cfg.paths)
+            .filter(|r| !r.met)
+            .max_by(|a, b| (a.half_width / a.target).total_cmp(&(b.half_width / b.target)));
+        let detail = widest.map_or(String::new(), |r| {
+            format!(
+                "; widest: {} of {} under {}, mean {:.3} ± {:.3} (target ± {:.3})",
+                r.metric.name(),
+                scn.regions[r.region].id,
+                scn.alternatives[r.alternative].name,
+                r.mean,
+                r.half_width,
+                r.target
+            )
+        });
+        super::note(format_args!(
+            "warning: {}: --precision {} not met after --max-paths {max} paths{detail}; the results of those {} paths are written, and run.json records precision.met = false",
+            scn.id, p.text, cfg.paths
+        ));
+    }
     // The set's rows are read back from summary.csv's own bytes, so they hold
     // its numbers to the last digit.
     let name = target.join(output::SUMMARY_FILE);
@@ -1004,7 +1149,17 @@ fn one(
     };
     let dir = staging.path().to_owned();
     let threads = engine::resolve_threads(cfg.threads);
-    let record = RunRecord::new(scn, &loaded.file, &cfg, &state, threads, elapsed);
+    let mut record = RunRecord::new(scn, &loaded.file, &cfg, &state, threads, elapsed);
+    if let Some((p, block, max, rows, met, blocks)) = &converged {
+        record.precision = Some(enclave::convergence::PrecisionRecord {
+            targets: p.text.clone(),
+            block: *block,
+            max_paths: *max,
+            blocks: *blocks,
+            met: *met,
+        });
+        enclave::convergence::write(&dir, scn, rows)?;
+    }
     let rows = set_rows(&output::write_results(&dir, scn, &state, &record)?)?;
     if signals.stopped() {
         return stopped(Stopped::Writing);
@@ -1018,7 +1173,18 @@ fn one(
         .with_context(|| format!("cannot publish the results in {}", target.display()))?;
     let text = outputs.verbose.then(|| {
         let lang = args.lang.unwrap_or(scn.lang);
-        summary(scn, &state, &target, elapsed, outputs.report, lang)
+        let mut text = summary(scn, &state, &target, elapsed, outputs.report, lang);
+        if let Some((p, block, _, _, true, blocks)) = &converged {
+            text.push_str(&format!(
+                "precision {} met after {} paths ({blocks} blocks of {block}); running estimates: {}\n",
+                p.text,
+                cfg.paths,
+                target
+                    .join(enclave::convergence::CONVERGENCE_FILE)
+                    .display()
+            ));
+        }
+        text
     });
     Ok(Outcome::Ran {
         text,
@@ -1152,6 +1318,7 @@ pub(super) fn summary(
         }
     }
     s.push_str(&fairness_ranking(scn, state, alt_width, region_width, lang));
+    s.push_str(&too_short(scn, state));
     let shown = dir.display().to_string();
     if report {
         let page = dir.join(enclave::report::REPORT_FILE).display().to_string();
@@ -1247,4 +1414,129 @@ fn fairness_ranking(
         let _ = writeln!(s, "{}", tx.t("terminal.no_coalitions"));
     }
     s
+}
+
+/// `--replay P`: replays path P of each scenario of `source` and writes its
+/// detail to DIR/<scenario id>.replay-P/.
+fn replay(args: &Args, source: &dyn super::Source, p: u64) -> anyhow::Result<ExitCode> {
+    for i in 0..source.len() {
+        let loaded = load(args, source, i).map_err(anyhow::Error::msg)?;
+        let scn = &loaded.scenario;
+        let cfg = config(args, scn);
+        if p >= cfg.paths {
+            super::note(format_args!(
+                "note: path {p} is beyond {}'s {} paths (0 to {}); it is replayed all the same (a path is its index in the named streams: a run of more than {p} paths holds it)",
+                scn.id,
+                cfg.paths,
+                cfg.paths - 1
+            ));
+        }
+        let r = enclave::replay::replay(scn, &cfg, p)?;
+        let dir = args.out.join(enclave::replay::folder_name(&scn.id, p));
+        enclave::replay::write(&dir, scn, &r)
+            .with_context(|| format!("cannot write the replay into {}", dir.display()))?;
+        if !args.quiet {
+            let j =
+                |a: usize, reg: usize| r.record[r.layout.region_metric(a, reg, RegionMetric::Npv)];
+            let mut line = format!(
+                "replayed path {p} of {} (seed {}, {} years): {} firm-years",
+                scn.id, cfg.seed, cfg.horizon, r.economy.firm_years
+            );
+            for (a, alt) in scn.alternatives.iter().enumerate() {
+                let npvs: Vec<String> = scn
+                    .regions
+                    .iter()
+                    .enumerate()
+                    .map(|(reg, region)| format!("{} {:.1}", region.id, j(a, reg)))
+                    .collect();
+                line.push_str(&format!("; NPV under {}: {}", alt.name, npvs.join(", ")));
+            }
+            println!("{line}\nreplay: {}", dir.display());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Paths below which the terminal's 90% interval (P5, P95) is flagged: fewer
+/// than 5 paths in each tail.
+pub const SHORT_FOR_PERCENTILES: u64 = 100;
+
+/// Paths on the rarer side of a probability below which it is flagged (when its
+/// exact 95% interval is also wider than [`SHORT_INTERVAL_WIDTH`]).
+pub const SHORT_FOR_PROBABILITY: u64 = 10;
+
+/// Width of a probability's 95% interval (2 percentage points) above which a
+/// probability resting on few paths is flagged.
+pub const SHORT_INTERVAL_WIDTH: f64 = 0.02;
+
+/// Notes on the statistics the terminal summary prints that the run is too short
+/// for: the 90% interval with fewer than [`SHORT_FOR_PERCENTILES`] paths, and each
+/// probability (P(NPV<0), P(all), participation) with fewer than
+/// [`SHORT_FOR_PROBABILITY`] paths on one side and a Clopper–Pearson 95% interval
+/// wider than [`SHORT_INTERVAL_WIDTH`], given with that interval.
+fn too_short(scn: &Scenario, state: &RunState) -> String {
+    use enclave::schema::AltMetric;
+    use enclave::stats::interval::{LEVEL, binomial_interval};
+    let layout = state.layout;
+    let paths = state.paths();
+    let mut notes = Vec::new();
+    if paths < SHORT_FOR_PERCENTILES {
+        notes.push(format!(
+            "only {paths} paths: the 90% intervals' ends (P5, P95) rest on fewer than 5 paths in each tail; use at least {SHORT_FOR_PERCENTILES} paths (summary.csv gives each percentile's 95% interval)"
+        ));
+    }
+    let mut rare = Vec::new();
+    let mut probability = |label: String, j: usize| {
+        let s = state.stats.summary(j);
+        if s.n == 0 || !s.mean.is_finite() {
+            return;
+        }
+        let k = (s.mean * s.n as f64).round() as u64;
+        let (lo, hi) = binomial_interval(k, s.n, LEVEL);
+        // Flagged when it is also uncertain at the printed scale: 10,000 paths
+        // with none on one side give an interval 0.04 pp wide, not worth a note.
+        if k.min(s.n - k) < SHORT_FOR_PROBABILITY && hi - lo > SHORT_INTERVAL_WIDTH {
+            rare.push(format!(
+                "{label} {:.1}% ({k} of {}; 95% interval {:.1}% to {:.1}%)",
+                100.0 * s.mean,
+                s.n,
+                100.0 * lo,
+                100.0 * hi
+            ));
+        }
+    };
+    for (a, alt) in scn.alternatives.iter().enumerate() {
+        for (r, region) in scn.regions.iter().enumerate() {
+            probability(
+                format!("P(NPV<0) of {} under {}", region.id, alt.name),
+                layout.region_metric(a, r, RegionMetric::NpvNegative),
+            );
+            probability(
+                format!("P(participates) of {} under {}", region.id, alt.name),
+                layout.region_metric(a, r, RegionMetric::Participates),
+            );
+        }
+        probability(
+            format!("P(all) under {}", alt.name),
+            layout.alt_metric(a, AltMetric::JointParticipation),
+        );
+    }
+    const SHOWN: usize = 3;
+    if !rare.is_empty() {
+        let more = rare.len().saturating_sub(SHOWN);
+        notes.push(format!(
+            "{} probabilit{} rest on fewer than {SHORT_FOR_PROBABILITY} paths on one side, so read {} with {} exact interval: {}{}",
+            rare.len(),
+            if rare.len() == 1 { "y" } else { "ies" },
+            if rare.len() == 1 { "it" } else { "them" },
+            if rare.len() == 1 { "its" } else { "their" },
+            rare[..rare.len().min(SHOWN)].join("; "),
+            if more > 0 {
+                format!("; and {more} more")
+            } else {
+                String::new()
+            }
+        ));
+    }
+    notes.into_iter().map(|n| format!("note: {n}\n")).collect()
 }

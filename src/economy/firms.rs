@@ -13,6 +13,7 @@ use rand_distr::{Distribution, StandardNormal};
 
 use super::firm_log::{FirmYear, Prospect, Share, UNLOGGED};
 use super::taxes::{self, LossRing, TaxBase, TaxParams};
+use super::trace::{FirmYearDetail, Trace};
 use super::{MAX_LOSS_CARRY, NEVER, ramp};
 use crate::scenario::{FirmLand, InitialFirms, LandOnExit, LandRevenue, Scenario, Sector, TaxKind};
 use crate::streams::{self, FIRM_WORDS, firm_slot, unit_from_u64};
@@ -95,6 +96,8 @@ pub(super) struct Firm {
     /// Where the firm's firm-years start in the path's [`super::FirmLog`] (its
     /// arrival year's), or [`UNLOGGED`].
     pub(super) log_at: u32,
+    /// The firm's number on the path, in order of settling (for `--replay`).
+    pub(super) id: u32,
     pub(super) displaced: bool,
     /// Relocated from the origin region (displaced firms are relocated ones).
     pub(super) relocated: bool,
@@ -129,6 +132,7 @@ impl Firm {
             sector,
             holiday_start: NEVER,
             log_at: UNLOGGED,
+            id: 0,
             displaced,
             relocated,
             shocks,
@@ -143,11 +147,20 @@ impl Firm {
 #[derive(Debug, Clone, Default)]
 pub(super) struct FirmPool {
     pub(super) firms: Vec<Firm>,
+    /// Firms settled on the path so far: the next one's id.
+    pub(super) settled: u32,
 }
 
 impl FirmPool {
     pub(super) fn clear(&mut self) {
         self.firms.clear();
+        self.settled = 0;
+    }
+
+    /// The next firm's id.
+    fn next_id(&mut self) -> u32 {
+        self.settled += 1;
+        self.settled - 1
     }
 
     pub(super) fn len(&self) -> usize {
@@ -464,8 +477,10 @@ impl Arrivals<'_> {
         }
         let sold = land.take(taken);
         let sp = &self.sectors[prospect.sector as usize];
+        let id = pool.next_id();
         pool.firms.push(Firm {
             log_at: prospect.at,
+            id,
             ..Firm::new(
                 taken,
                 taken * sp.revenue_per_mu,
@@ -527,8 +542,10 @@ pub(super) fn settle_initial(
                 && m.origin.is_some()
                 && unit(firm_slot::DISPLACES) < m.displacement;
             let exit = exit_year(unit(firm_slot::EXIT), sp.exit_hazard, sp.ln_survival, 0);
+            let id = pool.next_id();
             pool.firms.push(Firm {
                 holiday_start: if group.age > 0 { 0 } else { NEVER },
+                id,
                 ..Firm::new(
                     land,
                     land * sp.revenue_per_mu,
@@ -596,7 +613,7 @@ pub(super) struct YearTotals {
 /// `by_kind` (some alternative restricts its pool; they are 0 otherwise), which
 /// keeps their cost out of the runs that never read them.
 #[allow(clippy::too_many_arguments)]
-pub(super) fn firm_years(
+pub(super) fn firm_years<O: Trace>(
     pool: &mut FirmPool,
     sectors: &[SectorParams],
     tax: &TaxParams,
@@ -605,6 +622,7 @@ pub(super) fn firm_years(
     price: &[f64],
     by_kind: bool,
     share: &mut Share<'_>,
+    trace: &mut O,
 ) -> YearTotals {
     let p_t = price[t as usize];
     let mut y = YearTotals::default();
@@ -657,14 +675,15 @@ pub(super) fn firm_years(
                     cit = taxes::holiday_rate(since, free, half, sp.cit_rate, tax.cit_statutory)
                         * taxable;
                 }
-                let f = tax.firm_year(&TaxBase {
+                let base = TaxBase {
                     vat,
                     cit,
                     wage_bill: sp.wage_share * revenue,
                     land,
                     property_tax_per_mu,
                     age,
-                });
+                };
+                let f = tax.firm_year(&base);
                 if by_kind {
                     // The rebate is a share of the retained taxes: each kind keeps
                     // 1 − share.
@@ -686,7 +705,7 @@ pub(super) fn firm_years(
                         }
                     }
                 }
-                FirmYear {
+                let fy = FirmYear {
                     pool: f.retained - f.rebate,
                     total: f.total,
                     local: f.local,
@@ -698,7 +717,36 @@ pub(super) fn firm_years(
                     } else {
                         0.0
                     },
+                };
+                // Never built for the engine's `NoTrace`.
+                if O::ACTIVE {
+                    trace.firm_year(&FirmYearDetail {
+                        id: firm.id,
+                        sector: firm.sector,
+                        arrival: arrived,
+                        age0: firm.age0,
+                        exit_year: firm.exit_year,
+                        relocated: firm.relocated,
+                        displaced: firm.displaced,
+                        year: t,
+                        age,
+                        land,
+                        revenue,
+                        value_added,
+                        wage_bill: base.wage_bill,
+                        profit,
+                        taxable,
+                        by_kind: tax.by_kind(&base),
+                        total: f.total,
+                        local: f.local,
+                        provincial: f.provincial,
+                        retained: f.retained,
+                        rebate: f.rebate,
+                        pool: fy.pool,
+                        displaced_tax: fy.displaced_tax,
+                    });
                 }
+                fy
             }
         };
         if let (Some(years), Some(j)) = (record.as_deref_mut(), logged) {
@@ -994,6 +1042,7 @@ mod tests {
             &[1.0, 1.0],
             false,
             &mut Share::Off,
+            &mut crate::economy::NoTrace,
         );
         assert!((y.revenue - 10.0).abs() < 1e-12);
         assert!((y.gdp - 5.0).abs() < 1e-12);
@@ -1029,6 +1078,7 @@ mod tests {
             &[1.0, 1.5],
             false,
             &mut Share::Off,
+            &mut crate::economy::NoTrace,
         );
         assert!((y.revenue - 15.0).abs() < 1e-12);
         assert!((y.gdp - 7.5).abs() < 1e-12);
@@ -1099,6 +1149,7 @@ mod tests {
             &[1.0; 5],
             true,
             &mut Share::Off,
+            &mut crate::economy::NoTrace,
         );
         let want = [0.2, 0.145, 0.0, 0.05, 0.0, 0.0];
         for (k, (got, want)) in y.by_kind[1].iter().zip(want).enumerate() {
@@ -1123,6 +1174,7 @@ mod tests {
             &[1.0; 5],
             true,
             &mut Share::Off,
+            &mut crate::economy::NoTrace,
         );
         assert_eq!(y.pre_move, [0.0; TaxKind::COUNT]);
         let parts: f64 = y.by_kind[1].iter().sum();

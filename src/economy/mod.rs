@@ -17,6 +17,7 @@ mod firm_log;
 mod firms;
 mod poisson;
 mod taxes;
+mod trace;
 
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
@@ -34,6 +35,7 @@ use eras::Eras;
 pub use firm_log::{FirmLog, Share};
 use firms::{Arrivals, FirmPool, Land, Market, SectorParams};
 use taxes::TaxParams;
+pub use trace::{FirmYearDetail, NoTrace, Trace};
 
 /// Longest loss carry-forward a sector may have.
 pub const MAX_LOSS_CARRY: usize = 10;
@@ -351,7 +353,21 @@ pub fn simulate_path_shared(
     streams: &Streams,
     p: u64,
     ws: &mut Workspace,
+    share: Share<'_>,
+) {
+    simulate_path_traced(scn, horizon, streams, p, ws, share, &mut NoTrace);
+}
+
+/// [`simulate_path_shared`], telling `trace` each year and each firm-year
+/// (`enclave run --replay`); with [`NoTrace`] it is the same code as without.
+pub fn simulate_path_traced<O: Trace>(
+    scn: &Scenario,
+    horizon: u32,
+    streams: &Streams,
+    p: u64,
+    ws: &mut Workspace,
     mut share: Share<'_>,
+    trace: &mut O,
 ) {
     ws.draws.clear();
     ws.draws.resize(scn.params.len(), 0.0);
@@ -526,6 +542,7 @@ pub fn simulate_path_shared(
             ws.books.land_sales[t] = sales.to_company;
         }
 
+        trace.year(tu, average_wage * p_t, ws.effects.revenue_mult[t]);
         let y = firms::firm_years(
             firms,
             &ws.sectors,
@@ -535,6 +552,7 @@ pub fn simulate_path_shared(
             &ws.price,
             by_kind,
             &mut share,
+            trace,
         );
         out.firm_years += firms.len() as u64;
         out.tax_pool[t] = y.pool;

@@ -366,6 +366,22 @@ impl TaxParams {
     }
 }
 
+impl TaxParams {
+    /// Each tax kind's amount of one firm-year, all levels ([`TaxKind::index`]
+    /// order), as [`TaxParams::firm_year`] computes them: for `--replay`'s trace.
+    #[inline]
+    pub(super) fn by_kind(&self, b: &TaxBase) -> [f64; TaxKind::COUNT] {
+        [
+            b.vat,
+            b.cit,
+            self.iit_rate * b.wage_bill,
+            self.surcharge_rate * b.vat,
+            self.land_use_per_mu * b.land,
+            b.property_tax_per_mu * b.land,
+        ]
+    }
+}
+
 #[cfg(test)]
 // The expected values are worked by hand so that each is the exactly rounded result
 // of the same one or two operations.

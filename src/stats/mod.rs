@@ -21,6 +21,7 @@
 //! switches to its histogram, and new tail bins), or depends on thread scheduling.
 
 pub mod exact;
+pub mod interval;
 mod moments;
 pub mod quantile;
 mod record;

@@ -546,6 +546,26 @@ impl RecordStats {
         )
     }
 
+    /// The `level` confidence intervals of quantiles `qs` of position `j`
+    /// ([`super::interval`]; NaN for an undefined end); `None` when the position
+    /// keeps no quantiles.
+    pub fn quantile_intervals(&self, j: usize, qs: &[f64], level: f64) -> Option<Vec<(f64, f64)>> {
+        let slot = &self.slots[self.slot_of[j]?];
+        let m = &self.moments[j];
+        let (min, max) = match (m.min, m.max) {
+            (Some(a), Some(b)) => (a, b),
+            _ => return Some(vec![(f64::NAN, f64::NAN); qs.len()]),
+        };
+        Some(self.state_of(slot).quantile_intervals(
+            qs,
+            level,
+            slot.integer,
+            slot.grid.as_ref(),
+            min,
+            max,
+        ))
+    }
+
     /// The mean of the lowest share `alpha` of position `j`'s values and its
     /// standard error ([`QuantileState::lower_tail`]); `None` when the position
     /// keeps no quantiles or has no finite value.

@@ -1,0 +1,242 @@
+//! `enclave run --precision`: stops at the same number of paths on any thread
+//! count, its results are those of a plain run of that many paths, and it says
+//! when `--max-paths` is reached first.
+
+mod common;
+
+use common::{REFERENCE_PATH, TestDir};
+
+const ID: &str = "jilin-zhejiang";
+const FILES: [&str; 7] = [
+    "summary.csv",
+    "timeseries.csv",
+    "distribution.csv",
+    "fairness.csv",
+    "paths.csv",
+    "paths_park.csv",
+    "paths_inputs.csv",
+];
+
+fn run(dir: &TestDir, out: &str, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "run",
+        REFERENCE_PATH,
+        "--horizon",
+        "12",
+        "--out",
+        out,
+        "--charts",
+        "none",
+        "--report",
+        "none",
+        "--keep-paths",
+    ];
+    args.extend(extra);
+    dir.cmd(&args)
+}
+
+fn ok(out: &std::process::Output) {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn read(dir: &TestDir, out: &str, file: &str) -> Vec<u8> {
+    let path = dir.join(out).join(ID).join(file);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
+}
+
+fn run_json(dir: &TestDir, out: &str) -> serde_json::Value {
+    serde_json::from_slice(&read(dir, out, "run.json")).expect("run.json")
+}
+
+/// A `--precision` run on 1 and 2 threads, and a plain run of the paths it took:
+/// every result file is the same, byte for byte. Returns the paths.
+fn stops_alike_and_equals_plain(precision: &str, extra: &[&str]) -> u64 {
+    let dir = TestDir::new();
+    let mut a = vec!["--precision", precision, "--threads", "1"];
+    a.extend(extra);
+    ok(&run(&dir, "t1", &a));
+    let mut b = vec!["--precision", precision, "--threads", "2"];
+    b.extend(extra);
+    ok(&run(&dir, "t2", &b));
+    let record = run_json(&dir, "t1");
+    let paths = record["paths"].as_u64().expect("paths");
+    assert_eq!(run_json(&dir, "t2")["paths"].as_u64(), Some(paths));
+    assert_eq!(record["precision"]["met"], serde_json::Value::Bool(true));
+    assert_eq!(record["precision"]["targets"].as_str(), Some(precision));
+    let n = paths.to_string();
+    ok(&run(&dir, "plain", &["--paths", &n]));
+    assert!(run_json(&dir, "plain").get("precision").is_none());
+    for file in FILES {
+        let plain = read(&dir, "plain", file);
+        assert!(read(&dir, "t1", file) == plain, "{file}: 1 thread vs plain");
+        assert!(
+            read(&dir, "t2", file) == plain,
+            "{file}: 2 threads vs plain"
+        );
+    }
+    assert_eq!(
+        read(&dir, "t1", "convergence.csv"),
+        read(&dir, "t2", "convergence.csv")
+    );
+    // The last block's rows all meet their targets, and only the last's.
+    let text = String::from_utf8(read(&dir, "t1", "convergence.csv")).expect("utf-8");
+    let mut rows = csv::Reader::from_reader(text.as_bytes());
+    assert_eq!(
+        rows.headers().expect("header").iter().collect::<Vec<_>>(),
+        enclave::convergence::CONVERGENCE_HEADER
+    );
+    let rows: Vec<csv::StringRecord> = rows.records().map(|r| r.expect("row")).collect();
+    let last: Vec<&csv::StringRecord> = rows.iter().filter(|r| r[1] == n).collect();
+    assert!(!last.is_empty());
+    assert!(last.iter().all(|r| &r[9] == "1"));
+    for r in &rows {
+        let (hw, se): (f64, f64) = (r[7].parse().expect("hw"), r[6].parse().expect("se"));
+        assert!((hw - 1.96 * se).abs() <= 1e-12 * hw.abs().max(1.0));
+    }
+    let earlier_met = rows
+        .iter()
+        .filter(|r| &r[1] != n.as_str())
+        .map(|r| r[0].to_owned())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .any(|block| rows.iter().filter(|r| r[0] == *block).all(|r| &r[9] == "1"));
+    assert!(!earlier_met, "the run stops at the first block that meets");
+    paths
+}
+
+#[test]
+fn precision_beyond_the_pilot_stops_alike_on_any_thread_count_and_equals_plain() {
+    // Blocks of 1024: the quantiles are binned on the pilot's grids.
+    let paths = stops_alike_and_equals_plain("npv:0.03", &[]);
+    assert!(paths > 1024 && paths % 1024 == 0, "{paths}");
+}
+
+#[test]
+fn precision_within_the_pilot_equals_plain() {
+    // Blocks of 256, stopping before 1024 paths: exact quantiles, as a plain run
+    // of that many paths keeps them.
+    let paths = stops_alike_and_equals_plain("npv:0.05,npv_negative:abs=0.05", &["--block", "256"]);
+    assert!(paths < 1024 && paths % 256 == 0, "{paths}");
+}
+
+#[test]
+fn reaching_max_paths_is_a_warning_and_recorded() {
+    let dir = TestDir::new();
+    let out = run(
+        &dir,
+        "max",
+        &["--precision", "npv:abs=0.001", "--max-paths", "1300", "-q"],
+    );
+    ok(&out);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("warning: jilin-zhejiang: --precision npv:abs=0.001 not met after --max-paths 1300 paths"),
+        "{err}"
+    );
+    let record = run_json(&dir, "max");
+    assert_eq!(record["paths"].as_u64(), Some(1300));
+    assert_eq!(record["precision"]["met"], serde_json::Value::Bool(false));
+    assert_eq!(record["precision"]["blocks"].as_u64(), Some(2));
+    let text = String::from_utf8(read(&dir, "max", "convergence.csv")).expect("utf-8");
+    let scn_alternatives = text
+        .lines()
+        .skip(1)
+        .filter(|l| l.starts_with("1,1024,"))
+        .count();
+    assert!(scn_alternatives > 0);
+    assert_eq!(
+        text.lines()
+            .skip(1)
+            .filter(|l| l.starts_with("2,1300,"))
+            .count(),
+        scn_alternatives,
+        "one row per alternative and region after each block"
+    );
+    assert_eq!(text.lines().count(), 1 + 2 * scn_alternatives);
+    // The manifest lists convergence.csv.
+    let manifest = String::from_utf8(read(&dir, "max", "manifest.json")).expect("utf-8");
+    assert!(manifest.contains("convergence.csv"));
+}
+
+#[test]
+fn bad_precision_settings_are_refused() {
+    let dir = TestDir::new();
+    for (args, message) in [
+        (
+            &["--precision", "npv:0.01", "--shard", "1/2"][..],
+            "sequential by nature",
+        ),
+        (
+            &["--precision", "npv:0.01", "--shards", "2"][..],
+            "sequential by nature",
+        ),
+        (
+            &["--precision", "npv:0.01", "--paths", "500"][..],
+            "--paths cannot be combined",
+        ),
+        (
+            &["--precision", "npv:0.01", "--max-paths", "512"][..],
+            "less than one block of 1024",
+        ),
+        (
+            &["--precision", "npv:0.01", "--block", "100"][..],
+            "multiple of 256",
+        ),
+        (&["--max-paths", "5000"][..], "go with --precision"),
+        (&["--precision", "irr:0.01"][..], "unknown metric `irr`"),
+        (
+            &["--precision", "npv:0.01,npz:0.1"][..],
+            "allowed: npv, npv_negative",
+        ),
+        (&["--precision", "npv:2"][..], "between 0 and 1"),
+        (
+            &["--precision", "npv:abs=-1"][..],
+            "absolute half-width > 0",
+        ),
+        (&["--precision", "npv"][..], "expected METRIC:EPS"),
+    ] {
+        let out = run(&dir, "bad", args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(message), "{args:?}: {err}");
+        assert!(!dir.join("bad").join(ID).exists(), "{args:?} wrote results");
+    }
+}
+
+/// A Latin hypercube fixes its strata from the run's path count before the run,
+/// so it cannot take paths added block by block: refused, naming the file.
+#[test]
+fn latin_hypercube_is_refused_with_precision() {
+    let t = TestDir::new();
+    let text = common::REFERENCE.replacen(
+        "[simulation]\n",
+        "[simulation]\nsampler = \"latin-hypercube\"\n",
+        1,
+    );
+    assert_ne!(
+        text,
+        common::REFERENCE,
+        "the reference has a [simulation] table"
+    );
+    let file = t.create("lhs.toml", &text);
+    let out = t.cmd(&[
+        "run",
+        file.to_str().expect("utf-8"),
+        "--precision",
+        "npv:0.05",
+        "--out",
+        "out",
+    ]);
+    let stderr = common::bad_input(&out);
+    assert!(
+        stderr.contains(
+            "lhs.toml: --precision npv:0.05 cannot be combined with sampler = \"latin-hypercube\""
+        ),
+        "{stderr}"
+    );
+    assert!(!t.exists("out/jilin-zhejiang"));
+}

@@ -1,0 +1,299 @@
+//! `enclave run --replay P`: the replayed path is the full run's path P, bit for
+//! bit, and its detail files add up to the path's yearly totals.
+
+mod common;
+
+use common::{REFERENCE_PATH, TestDir};
+
+const SMALL: [&str; 4] = ["--paths", "600", "--horizon", "12"];
+
+fn read(path: &std::path::Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
+}
+
+/// The lines of `text` (after the header) whose first cell is `p`.
+fn rows_of(text: &str, p: u64) -> Vec<String> {
+    let prefix = format!("{p},");
+    text.lines()
+        .skip(1)
+        .filter(|l| l.starts_with(&prefix))
+        .map(str::to_owned)
+        .collect()
+}
+
+fn run_ok(dir: &TestDir, args: &[&str]) -> String {
+    let out = dir.cmd(args);
+    assert!(
+        out.status.success(),
+        "enclave {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Runs `scenario` in full with `--keep-paths` and replays each of `ps`; every
+/// per-path file's rows of P must be the full run's, byte for byte.
+fn replay_matches_full_run(scenario: &str, id: &str, extra: &[&str], ps: &[u64]) {
+    let dir = TestDir::new();
+    let mut args = vec!["run", scenario, "--out", "full", "--keep-paths", "-q"];
+    args.extend(SMALL);
+    args.extend(extra);
+    args.extend(["--charts", "none", "--report", "none"]);
+    run_ok(&dir, &args);
+    for &p in ps {
+        let ptext = p.to_string();
+        let mut args = vec!["run", scenario, "--out", "rep", "--replay", &ptext];
+        args.extend(SMALL);
+        args.extend(extra);
+        let stdout = run_ok(&dir, &args);
+        assert!(
+            stdout.contains(&format!("replayed path {p} of {id}")),
+            "{stdout}"
+        );
+        let rep = dir.join("rep").join(format!("{id}.replay-{p}"));
+        for file in ["paths.csv", "paths_park.csv", "paths_inputs.csv"] {
+            let full = read(&dir.join("full").join(id).join(file));
+            let mine = read(&rep.join(file));
+            assert_eq!(
+                full.lines().next(),
+                mine.lines().next(),
+                "{file}: same header"
+            );
+            let want = rows_of(&full, p);
+            assert!(!want.is_empty(), "{file} of the full run holds path {p}");
+            assert_eq!(rows_of(&mine, p), want, "{file}: path {p} replayed exactly");
+            assert_eq!(
+                mine.lines().count(),
+                want.len() + 1,
+                "{file}: only path {p}"
+            );
+        }
+    }
+}
+
+#[test]
+fn replay_is_the_full_runs_path_in_every_batch() {
+    // Paths 0 and 17 (first batch, the pilot's), 257 (second batch) and 599 (the
+    // last path of the third, partial batch); the reference scenario's two
+    // regions run with coalitions on (Shapley values in paths.csv).
+    replay_matches_full_run(
+        REFERENCE_PATH,
+        "jilin-zhejiang",
+        &["--fairness", "on"],
+        &[0, 17, 257, 599],
+    );
+}
+
+#[test]
+fn replay_is_the_full_runs_path_with_three_regions_and_coalitions() {
+    let three = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/three-party.toml");
+    replay_matches_full_run(three, "three-party", &["--fairness", "on"], &[300]);
+}
+
+fn csv(text: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let header = r
+        .headers()
+        .expect("header")
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    let rows = r
+        .records()
+        .map(|row| row.expect("row").iter().map(str::to_owned).collect())
+        .collect();
+    (header, rows)
+}
+
+fn num(cell: &str) -> f64 {
+    cell.parse()
+        .unwrap_or_else(|_| panic!("a number: {cell:?}"))
+}
+
+fn col(header: &[String], name: &str) -> usize {
+    header
+        .iter()
+        .position(|h| h == name)
+        .unwrap_or_else(|| panic!("column {name} in {header:?}"))
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 * (1.0 + a.abs().max(b.abs()))
+}
+
+#[test]
+fn replay_files_have_their_columns_and_add_up() {
+    let dir = TestDir::new();
+    let mut args = vec!["run", REFERENCE_PATH, "--out", "rep", "--replay", "5"];
+    args.extend(SMALL);
+    run_ok(&dir, &args);
+    let rep = dir.join("rep").join("jilin-zhejiang.replay-5");
+    let mut names: Vec<String> = std::fs::read_dir(&rep)
+        .expect("replay folder")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "cash_flows.csv",
+            "firm_years.csv",
+            "firms.csv",
+            "park_years.csv",
+            "paths.csv",
+            "paths_inputs.csv",
+            "paths_park.csv",
+            "region_years.csv"
+        ]
+    );
+    let (fh, fy) = csv(&read(&rep.join("firm_years.csv")));
+    let (ph, py) = csv(&read(&rep.join("park_years.csv")));
+    assert_eq!(fh, enclave::replay::FIRM_YEARS_HEADER);
+    assert_eq!(ph, enclave::replay::PARK_YEARS_HEADER);
+    assert_eq!(py.len(), 12, "one row a year");
+    assert!(!fy.is_empty(), "the path has firm-years");
+    // Each year's firm-years add up to the park's totals; the firm count is the
+    // park's.
+    for (t, park) in py.iter().enumerate() {
+        let of_year: Vec<&Vec<String>> = fy
+            .iter()
+            .filter(|r| r[col(&fh, "t")] == t.to_string())
+            .collect();
+        assert_eq!(
+            park[col(&ph, "firms")],
+            of_year.len().to_string(),
+            "year {t}: firms"
+        );
+        for (firm_col, park_col) in [
+            ("tax_total", "tax_total"),
+            ("tax_central", "tax_central"),
+            ("tax_local", "tax_local"),
+            ("tax_provincial", "tax_provincial"),
+            ("rebate", "rebates"),
+            ("tax_pool", "tax_pool"),
+            ("value_added", "gdp"),
+            ("jobs", "jobs"),
+        ] {
+            let sum: f64 = of_year.iter().map(|r| num(&r[col(&fh, firm_col)])).sum();
+            let want = num(&park[col(&ph, park_col)]);
+            assert!(close(sum, want), "year {t}: Σ {firm_col} {sum} vs {want}");
+        }
+        // The kinds add up to the total.
+        for r in &of_year {
+            let kinds: f64 = [
+                "vat",
+                "cit",
+                "iit",
+                "surcharges",
+                "land_use_tax",
+                "property_tax",
+            ]
+            .iter()
+            .map(|k| num(&r[col(&fh, k)]))
+            .sum();
+            assert!(close(kinds, num(&r[col(&fh, "tax_total")])));
+        }
+    }
+    // firms.csv: one row per firm of firm_years.csv.
+    let (gh, firms) = csv(&read(&rep.join("firms.csv")));
+    assert_eq!(gh, enclave::replay::FIRMS_HEADER);
+    let mut ids: Vec<&str> = fy.iter().map(|r| r[col(&fh, "firm")].as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(firms.len(), ids.len());
+    // cash_flows.csv: the parts add up to the cash flow, and the record's NPV is
+    // the discounted sum (region_years.csv's discount factors).
+    let (ch, cf) = csv(&read(&rep.join("cash_flows.csv")));
+    assert_eq!(ch, enclave::replay::CASH_FLOWS_HEADER);
+    let (rh, ry) = csv(&read(&rep.join("region_years.csv")));
+    assert_eq!(rh, enclave::replay::REGION_YEARS_HEADER);
+    let (ah, paths) = csv(&read(&rep.join("paths.csv")));
+    for row in &cf {
+        let plus: f64 = [
+            "tax_allocation",
+            "land_allocation",
+            "guarantee",
+            "withheld",
+            "provincial",
+            "dividends",
+            "terminal",
+            "continuation",
+        ]
+        .iter()
+        .map(|c| num(&row[col(&ch, c)]))
+        .sum();
+        let minus: f64 = [
+            "cash_contributions",
+            "capital_calls",
+            "costs_borne",
+            "displaced",
+            "opportunity_costs",
+        ]
+        .iter()
+        .map(|c| num(&row[col(&ch, c)]))
+        .sum();
+        assert!(
+            close(plus - minus, num(&row[col(&ch, "cash_flow")])),
+            "{row:?}"
+        );
+    }
+    for p in &paths {
+        let (alt, region) = (&p[col(&ah, "alternative")], &p[col(&ah, "region")]);
+        let npv: f64 = cf
+            .iter()
+            .filter(|r| &r[0] == alt && &r[1] == region)
+            .map(|r| {
+                let t = &r[col(&ch, "t")];
+                let df = ry
+                    .iter()
+                    .find(|y| &y[0] == region && &y[col(&rh, "t")] == t)
+                    .map(|y| num(&y[col(&rh, "discount_factor")]))
+                    .expect("region year");
+                num(&r[col(&ch, "cash_flow")]) * df
+            })
+            .sum();
+        assert!(
+            close(npv, num(&p[col(&ah, "npv")])),
+            "{alt}/{region}: {npv} vs {}",
+            p[col(&ah, "npv")]
+        );
+    }
+}
+
+#[test]
+fn replay_beyond_the_runs_paths_is_said_and_bad_indices_are_refused() {
+    let dir = TestDir::new();
+    let out = dir.cmd(&[
+        "run",
+        REFERENCE_PATH,
+        "--paths",
+        "10",
+        "--horizon",
+        "6",
+        "--replay",
+        "12",
+        "--out",
+        "rep",
+    ]);
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("path 12 is beyond jilin-zhejiang's 10 paths"),
+        "{err}"
+    );
+    assert!(
+        dir.join("rep/jilin-zhejiang.replay-12/firm_years.csv")
+            .exists()
+    );
+    for bad in ["-1", "x", "1.5", ""] {
+        let flag = format!("--replay={bad}");
+        let out = dir.cmd(&["run", REFERENCE_PATH, &flag, "--out", "bad"]);
+        assert_eq!(out.status.code(), Some(2), "--replay {bad:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("expected a path index"), "{bad:?}: {err}");
+        assert!(!dir.join("bad").exists());
+    }
+    let out = dir.cmd(&["run", REFERENCE_PATH, "--replay", "3", "--keep-paths"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot be used with"));
+}
