@@ -475,7 +475,8 @@ fn a_finite_result_beyond_the_statistics_range_stops_the_run() {
 }
 
 #[test]
-fn undefined_is_allowed_only_for_irr_payback_a_cap_year_benefit_shares_and_shapley_values() {
+fn undefined_is_allowed_only_for_irr_payback_a_cap_year_benefit_shares_shapley_values_and_per_mu_figures()
+ {
     let scn = Scenario::reference().expect("bundled scenario");
     let layout = engine::Layout::new(&scn, 10);
     let allowed = layout.undefined_allowed();
@@ -491,7 +492,10 @@ fn undefined_is_allowed_only_for_irr_payback_a_cap_year_benefit_shares_and_shapl
                 "benefit_share",
                 "benefit_to_contribution",
                 "shapley",
-                "shapley_gap"
+                "shapley_gap",
+                // Per occupied mu: undefined while no land is occupied.
+                "tax_per_mu",
+                "output_per_mu"
             ]
             .contains(&name),
             "{name}"
