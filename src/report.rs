@@ -145,10 +145,12 @@ fn value(scn: &Scenario, v: Value) -> String {
     }
 }
 
-fn bearer(scn: &Scenario, b: &Bearer) -> String {
+/// Who bears a cost, in `lang`.
+fn bearer_in(scn: &Scenario, b: &Bearer, lang: crate::i18n::Lang) -> String {
+    let tx = lang.texts();
     match b {
-        Bearer::Company => "the park company".into(),
-        Bearer::Equity => "the regions, by equity".into(),
+        Bearer::Company => tx.t("report.inputs.bearer_company").into(),
+        Bearer::Equity => tx.t("report.inputs.bearer_equity").into(),
         Bearer::Shares(s) => s
             .iter()
             .zip(&scn.regions)
@@ -628,12 +630,17 @@ fn inputs(h: &mut String, scn: &Scenario, lang: crate::i18n::Lang) {
     for p in &scn.park.phases {
         let _ = writeln!(
             h,
-            "<tr><th>{}</th><td>{} mu, built {}–{}, open from {}</td></tr>",
+            "<tr><th>{}</th><td>{}</td></tr>",
             escape(&p.name),
-            num(Some(p.area_mu), 0),
-            scn.year(p.start),
-            scn.year(p.start + p.build_years - 1),
-            scn.year(p.start + p.build_years)
+            tx.f(
+                "report.inputs.phase",
+                &[
+                    ("mu", &num(Some(p.area_mu), 0)),
+                    ("from", &scn.year(p.start)),
+                    ("to", &scn.year(p.start + p.build_years - 1)),
+                    ("open", &scn.year(p.start + p.build_years)),
+                ]
+            )
         );
     }
     h.push_str("</table>\n</div>\n</div>\n");
@@ -677,89 +684,107 @@ fn inputs(h: &mut String, scn: &Scenario, lang: crate::i18n::Lang) {
 
     let co = &scn.company;
     let costs = &scn.costs;
+    let unit = escape(&crate::i18n::money_unit(
+        lang,
+        &scn.money_unit,
+        scn.yuan_per_unit,
+    ));
     let continuation = match scn.outcome.continuation {
-        Continuation::None => "nothing (taxes after the horizon are not counted)".to_owned(),
+        Continuation::None => tx.t("report.inputs.continuation_none").to_owned(),
         Continuation::Perpetuity {
             growth,
             discount_rate,
-        } => format!(
-            "each region's share of the tax pool as a perpetuity growing {growth} discounted at {discount_rate}"
+        } => tx.f(
+            "report.inputs.continuation",
+            &[("growth", &growth), ("rate", &discount_rate)],
         ),
     };
     let prices = match &scn.prices {
-        Prices::Real => format!("constant prices of {}", scn.start_year),
-        Prices::Nominal { inflation } => format!(
-            "current prices: start-year prices × (1 + {})^t, inflation a year",
-            value(scn, *inflation)
+        Prices::Real => tx.f("report.inputs.prices_real", &[("year", &scn.start_year)]),
+        Prices::Nominal { inflation } => tx.f(
+            "report.inputs.prices_nominal",
+            &[("inflation", &value(scn, *inflation))],
         ),
     };
     let terminal = match co.terminal {
-        Terminal::None => "none".to_owned(),
-        Terminal::Book => "book value (cash less debt)".to_owned(),
+        Terminal::None => tx.t("report.inputs.terminal_none").to_owned(),
+        Terminal::Book => tx.t("report.inputs.terminal_book").to_owned(),
         Terminal::Perpetuity {
             growth,
             discount_rate,
-        } => {
-            format!("book value plus a perpetuity growing {growth} discounted at {discount_rate}")
-        }
+        } => tx.f(
+            "report.inputs.terminal_perpetuity",
+            &[("growth", &growth), ("rate", &discount_rate)],
+        ),
     };
+    let bearer = |b: &Bearer| escape(&bearer_in(scn, b, lang));
     let _ = write!(
         h,
-        "<div class=\"grid\">\n<div>\n<h3>Costs and who bears them</h3>\n<table>\n\
-         <tr><th>land acquisition 征地拆迁 ({unit} per mu)</th><td>{}, borne by {}</td></tr>\n\
-         <tr><th>infrastructure 基础设施 ({unit} per mu)</th><td>{}, borne by {}</td></tr>\n\
-         <tr><th>operations 建设运营 ({unit})</th><td>{} a year + {} per open mu, borne by {}</td></tr>\n</table>\n</div>\n\
-         <div>\n<h3>Park company</h3>\n<table>\n\
-         <tr><th>land price ({unit} per mu)</th><td>{} (to {})</td></tr>\n\
-         <tr><th>service fee</th><td>{} of firm revenue</td></tr>\n\
-         <tr><th>debt</th><td>{} of capex at {} over {} years</td></tr>\n\
-         <tr><th>payout ratio</th><td>{}</td></tr>\n<tr><th>terminal value</th><td>{}</td></tr>\n\
-         <tr><th>land of a firm that leaves</th><td>{}; land-use rights of {} years</td></tr>\n\
-         <tr><th>after the horizon</th><td>{}</td></tr>\n\
-         <tr><th>money</th><td>{}</td></tr>\n</table>\n</div>\n</div>\n",
-        v(costs.land_acquisition.per_mu),
-        escape(&bearer(scn, &costs.land_acquisition.bearer)),
-        v(costs.infrastructure.per_mu),
-        escape(&bearer(scn, &costs.infrastructure.bearer)),
-        v(costs.operations.per_year),
-        v(costs.operations.per_mu),
-        escape(&bearer(scn, &costs.operations.bearer)),
-        v(co.land_price_per_mu),
-        if co.land_revenue == LandRevenue::Company {
-            "the company"
-        } else {
-            "the governments"
-        },
-        v(co.service_fee_rate),
-        v(co.debt_share),
-        v(co.interest_rate),
-        co.loan_years,
-        v(co.payout_ratio),
-        escape(&terminal),
-        match co.land_on_exit {
-            LandOnExit::Transfer => "its right passes to the next firm (no revenue to the park)",
-            LandOnExit::Buyback =>
-                "bought back at the value of its remaining term (收储), then sold again",
-        },
-        co.land_term_years,
-        escape(&continuation),
-        escape(&prices),
-        unit = escape(&scn.money_unit),
+        "<div class=\"grid\">\n<div>\n<h3>{}</h3>\n<table>\n{}</table>\n</div>\n<div>\n<h3>{}</h3>\n<table>\n{}</table>\n</div>\n</div>\n",
+        tx.t("report.inputs.costs"),
+        tx.f(
+            "report.inputs.costs_rows",
+            &[
+                ("unit", &unit),
+                ("land", &v(costs.land_acquisition.per_mu)),
+                ("land_bearer", &bearer(&costs.land_acquisition.bearer)),
+                ("infra", &v(costs.infrastructure.per_mu)),
+                ("infra_bearer", &bearer(&costs.infrastructure.bearer)),
+                ("ops_year", &v(costs.operations.per_year)),
+                ("ops_mu", &v(costs.operations.per_mu)),
+                ("ops_bearer", &bearer(&costs.operations.bearer)),
+            ]
+        ),
+        tx.t("report.inputs.company"),
+        tx.f(
+            "report.inputs.company_rows",
+            &[
+                ("unit", &unit),
+                ("price", &v(co.land_price_per_mu)),
+                (
+                    "to",
+                    &tx.t(if co.land_revenue == LandRevenue::Company {
+                        "report.inputs.to_company"
+                    } else {
+                        "report.inputs.to_governments"
+                    }),
+                ),
+                ("fee", &v(co.service_fee_rate)),
+                ("debt", &v(co.debt_share)),
+                ("interest", &v(co.interest_rate)),
+                ("loan_years", &co.loan_years),
+                ("payout", &v(co.payout_ratio)),
+                ("terminal", &escape(&terminal)),
+                (
+                    "exit",
+                    &tx.t(match co.land_on_exit {
+                        LandOnExit::Transfer => "report.inputs.exit_transfer",
+                        LandOnExit::Buyback => "report.inputs.exit_buyback",
+                    }),
+                ),
+                ("term", &co.land_term_years),
+                ("continuation", &escape(&continuation)),
+                ("prices", &escape(&prices)),
+            ]
+        ),
     );
 
     let f = &scn.firms;
     let _ = write!(
         h,
-        "<h3>Firms</h3>\n<p>Prospective firms a year: {}, times the park's outlook {}; relocated from \
-         the source region: {}, of which a tax loss to it: {} (the land they free at home valued at {} \
-         per mu).</p>\n<table>\n<tr><th>sector</th><th>weight</th><th>land per firm (mu)</th>\
-         <th>revenue per mu at maturity ({} a year)</th><th>growth</th><th>volatility</th><th>exit hazard</th><th>VAT</th><th>CIT</th></tr>\n",
-        v(f.arrival_rate),
-        v(f.outlook),
-        v(f.relocated_share),
-        v(f.displacement),
-        v(f.freed_land_value_per_mu),
-        escape(&scn.money_unit)
+        "<h3>{}</h3>\n<p>{}</p>\n<table>\n<tr>{}</tr>\n",
+        tx.t("report.inputs.firms"),
+        tx.f(
+            "report.inputs.firms_text",
+            &[
+                ("arrivals", &v(f.arrival_rate)),
+                ("outlook", &v(f.outlook)),
+                ("relocated", &v(f.relocated_share)),
+                ("displaced", &v(f.displacement)),
+                ("freed", &v(f.freed_land_value_per_mu)),
+            ]
+        ),
+        headers(&tx.f("report.inputs.sector_columns", &[("unit", &unit)]))
     );
     for s in &f.sectors {
         let land = match &s.land_per_firm_mu {
@@ -781,34 +806,42 @@ fn inputs(h: &mut String, scn: &Scenario, lang: crate::i18n::Lang) {
         );
     }
     h.push_str("</table>\n");
-    initial_state(h, scn);
+    initial_state(h, scn, lang);
     let t = &scn.taxes;
+    let to = t.provincial.to.map_or_else(
+        || tx.t("report.inputs.province_outside").to_owned(),
+        |r| escape(&scn.regions[r].name),
+    );
     let _ = writeln!(
         h,
-        "<p>Local shares: VAT {}, CIT {}, IIT {}; provincial take of their local parts {}, {}, {}, \
-         of surcharges {}, land use tax {}, property tax {}, to {}; rebates to firms {} of retained \
-         local taxes for {} years.</p>",
-        v(t.vat_local_share),
-        v(t.cit_local_share),
-        v(t.iit_local_share),
-        v(t.provincial.vat),
-        v(t.provincial.cit),
-        v(t.provincial.iit),
-        v(t.provincial.surcharges),
-        v(t.provincial.land_use),
-        v(t.provincial.property),
-        t.provincial.to.map_or_else(
-            || "the province, outside the modelled regions".to_owned(),
-            |r| escape(&scn.regions[r].name)
-        ),
-        v(t.rebate_share),
-        t.rebate_years
+        "<p>{}</p>",
+        tx.f(
+            "report.inputs.taxes_text",
+            &[
+                ("vat", &v(t.vat_local_share)),
+                ("cit", &v(t.cit_local_share)),
+                ("iit", &v(t.iit_local_share)),
+                ("p_vat", &v(t.provincial.vat)),
+                ("p_cit", &v(t.provincial.cit)),
+                ("p_iit", &v(t.provincial.iit)),
+                ("p_surcharges", &v(t.provincial.surcharges)),
+                ("p_land_use", &v(t.provincial.land_use)),
+                ("p_property", &v(t.provincial.property)),
+                ("to", &to),
+                ("rebate", &v(t.rebate_share)),
+                ("rebate_years", &t.rebate_years),
+            ]
+        )
     );
-    dated_changes(h, scn);
+    dated_changes(h, scn, lang);
 
     let ids: Vec<&str> = scn.regions.iter().map(|r| r.id.as_str()).collect();
-    h.push_str("<h3>Sharing alternatives (税收分成)</h3>\n<table>\n<tr><th>alternative</th><th>tax pool</th>\
-        <th>land revenue</th><th>GDP credit</th><th>notes</th></tr>\n");
+    let _ = writeln!(
+        h,
+        "<h3>{}</h3>\n<table>\n<tr>{}</tr>",
+        tx.t("report.inputs.sharing"),
+        headers(tx.t("report.inputs.sharing_columns"))
+    );
     for alt in &scn.alternatives {
         let _ = writeln!(
             h,
@@ -870,16 +903,15 @@ fn tax_pool_terms(scn: &Scenario, alt: &Alternative, ids: &[&str]) -> String {
 
 /// The scenario's dated changes (`[[changes]]`), one line each with its year and
 /// note: the tables above are those of the start year.
-fn dated_changes(h: &mut String, scn: &Scenario) {
+fn dated_changes(h: &mut String, scn: &Scenario, lang: crate::i18n::Lang) {
     if scn.changes.is_empty() {
         return;
     }
-    h.push_str(
-        "<p>The tables above hold from the start year; these dated changes apply from their year on:</p>\n<ul>\n",
-    );
+    let tx = lang.texts();
+    let _ = writeln!(h, "<p>{}</p>\n<ul>", tx.t("report.inputs.changes"));
     for c in &scn.changes {
         let note = if c.note.is_empty() {
-            "(no note)"
+            tx.t("report.inputs.no_note")
         } else {
             &c.note
         };
@@ -898,39 +930,50 @@ pub fn write(res: &Results, charts: &[(Chart, String)]) -> Result<(), OutputErro
 
 /// The park as it stands at the start (`[initial]`), when the run does not start
 /// from an empty park; nothing otherwise.
-fn initial_state(h: &mut String, scn: &Scenario) {
+fn initial_state(h: &mut String, scn: &Scenario, lang: crate::i18n::Lang) {
     let i = &scn.initial;
     if i.firms.is_empty() && i.developed_mu == 0.0 && i.debt == 0.0 && i.cash == 0.0 {
         return;
     }
+    let tx = lang.texts();
     let groups: Vec<String> = i
         .firms
         .iter()
         .map(|g| {
-            format!(
-                "{} × {} (in the park {} years{})",
-                g.count,
-                escape(&scn.firms.sectors[g.sector].name),
-                g.age,
-                if g.relocated { ", relocated" } else { "" }
+            tx.f(
+                if g.relocated {
+                    "report.inputs.initial_group_relocated"
+                } else {
+                    "report.inputs.initial_group"
+                },
+                &[
+                    ("count", &g.count),
+                    ("sector", &escape(&scn.firms.sectors[g.sector].name)),
+                    ("age", &g.age),
+                ],
             )
         })
         .collect();
+    let firms = if groups.is_empty() {
+        tx.t("report.inputs.initial_none").to_owned()
+    } else {
+        groups.join(tx.t("report.inputs.list_separator"))
+    };
     let _ = writeln!(
         h,
-        "<p>Starts from the park as it stands in {}: {} mu developed before, {} saleable mu sold; \
-         firms already there: {}; the company owes {} (repaid over {} years) and holds {} in cash.</p>",
-        scn.start_year,
-        num(Some(i.developed_mu), 0),
-        num(Some(i.land_sold_mu), 0),
-        if groups.is_empty() {
-            "none".to_owned()
-        } else {
-            groups.join(", ")
-        },
-        num(Some(i.debt), 0),
-        i.debt_years,
-        num(Some(i.cash), 0),
+        "<p>{}</p>",
+        tx.f(
+            "report.inputs.initial",
+            &[
+                ("year", &scn.start_year),
+                ("developed", &num(Some(i.developed_mu), 0)),
+                ("sold", &num(Some(i.land_sold_mu), 0)),
+                ("firms", &firms),
+                ("debt", &num(Some(i.debt), 0)),
+                ("debt_years", &i.debt_years),
+                ("cash", &num(Some(i.cash), 0)),
+            ]
+        )
     );
 }
 
