@@ -152,24 +152,36 @@ pub fn cash_flow<DB: DrawingBackend>(
     Ok(())
 }
 
+/// Draws a park chart's heading (its title and the scenario's name) and returns
+/// the area below it.
+fn park_heading<DB: DrawingBackend>(
+    chart_def: &Chart,
+    res: &Results,
+    root: &DrawingArea<DB, Shift>,
+) -> Result<DrawingArea<DB, Shift>, String> {
+    let (w, _) = root.dim_in_pixel();
+    root.draw(&Text::new(
+        res.lang.texts().f(
+            "chart.park.heading",
+            &[
+                ("title", &chart_def.title),
+                ("scenario", &res.scenario.name),
+            ],
+        ),
+        (w as i32 / 2, 22),
+        text(24).pos(Pos::new(HPos::Center, VPos::Center)),
+    ))
+    .map_err(err)?;
+    Ok(root.margin(44, 0, 0, 0))
+}
+
 /// The park: firms, occupancy and the local retained tax pool.
 pub fn park<DB: DrawingBackend>(
     chart_def: &Chart,
     res: &Results,
     root: &DrawingArea<DB, Shift>,
 ) -> DrawResult {
-    let scn = &res.scenario;
-    let (w, _) = root.dim_in_pixel();
-    root.draw(&Text::new(
-        res.lang.texts().f(
-            "chart.park.heading",
-            &[("title", &chart_def.title), ("scenario", &scn.name)],
-        ),
-        (w as i32 / 2, 22),
-        text(24).pos(Pos::new(HPos::Center, VPos::Center)),
-    ))
-    .map_err(err)?;
-    let area = root.margin(44, 0, 0, 0);
+    let area = park_heading(chart_def, res, root)?;
     let panels = area.split_evenly((1, 3));
     let colour = RGBColor(60, 60, 60);
     let unit = money_label(res);
@@ -214,17 +226,7 @@ pub fn park_performance<DB: DrawingBackend>(
 ) -> DrawResult {
     let scn = &res.scenario;
     let tx = res.lang.texts();
-    let (w, _) = root.dim_in_pixel();
-    root.draw(&Text::new(
-        tx.f(
-            "chart.park.heading",
-            &[("title", &chart_def.title), ("scenario", &scn.name)],
-        ),
-        (w as i32 / 2, 22),
-        text(24).pos(Pos::new(HPos::Center, VPos::Center)),
-    ))
-    .map_err(err)?;
-    let area = root.margin(44, 0, 0, 0);
+    let area = park_heading(chart_def, res, root)?;
     let panels = area.split_evenly((2, 2));
     let colour = RGBColor(40, 90, 140);
     let unit = money_label(res);
