@@ -572,8 +572,10 @@ impl Tally<'_> {
             } => {
                 self.work.0 += work.0;
                 self.work.1 += work.1;
-                for w in &warnings {
-                    let label = if self.args.strict { "error" } else { "warning" };
+                let label = if self.args.strict { "error" } else { "warning" };
+                // At most WARNINGS_SHOWN are printed; the rest are counted at the end.
+                let room = super::WARNINGS_SHOWN.saturating_sub(self.result_warnings);
+                for w in warnings.iter().take(room) {
                     self.bar
                         .suspend(|| super::note(format_args!("{}: {label}: {w}", loaded.file)));
                 }
@@ -716,6 +718,12 @@ fn run_set(args: &Args, source: &dyn super::Source, paths: &[u64]) -> anyhow::Re
                 page.display()
             ))?;
         }
+    }
+    if tally.result_warnings > super::WARNINGS_SHOWN {
+        super::note(format_args!(
+            "… and {} more results outside their plausible ranges",
+            tally.result_warnings - super::WARNINGS_SHOWN
+        ));
     }
     if args.strict && tally.result_warnings > 0 {
         super::note(format_args!(
