@@ -987,40 +987,57 @@ pub fn sensitivity_html(
     record: &crate::sensitivity::Record,
     charts: &[(String, String)],
 ) -> String {
-    let mut h = page_head(&format!("{}: sensitivity", scn.name));
-    let _ = write!(
+    let tx = scn.lang.texts();
+    let unit = crate::i18n::money_unit(scn.lang, &scn.money_unit, scn.yuan_per_unit);
+    let mut h = page_head_in(
+        &tx.f("sensitivity.page.title", &[("scenario", &scn.name)]),
+        scn.lang.html_tag(),
+        tx.t("report.title_suffix"),
+    );
+    let _ = writeln!(
         h,
-        "<h1>{}: what drives each result</h1>\n<p class=\"sub\">scenario <code>{}</code> · {} paths a point · seed {} · {} years · money in {}</p>\n",
-        escape(&scn.name),
-        escape(&scn.id),
-        record.paths,
-        record.seed,
-        record.horizon,
-        escape(&scn.money_unit)
+        "<h1>{}</h1>\n<p class=\"sub\">{}</p>",
+        tx.f(
+            "sensitivity.page.heading",
+            &[("scenario", &escape(&scn.name))]
+        ),
+        tx.f(
+            "sensitivity.page.subtitle",
+            &[
+                ("id", &escape(&scn.id)),
+                ("paths", &record.paths),
+                ("seed", &record.seed),
+                ("years", &record.horizon),
+                ("unit", &escape(&unit)),
+            ]
+        )
     );
     sensitivity_section(&mut h, scn, analysis, charts);
-    h.push_str("<h2>Reproducibility</h2>\n<table>\n");
+    let _ = writeln!(h, "<h2>{}</h2>\n<table>", tx.t("report.repro.heading"));
     let methods: Vec<&str> = record.methods.iter().map(|m| m.name()).collect();
     let rows: [(&str, String); 10] = [
-        ("engine", record.engine.clone()),
-        ("scenario file", record.scenario_file.clone()),
-        ("scenario SHA-256", record.scenario_sha256.clone()),
-        ("seed", record.seed.to_string()),
-        ("paths a point", record.paths.to_string()),
-        ("methods", methods.join(", ")),
+        ("report.repro.engine", record.engine.clone()),
+        ("report.repro.file", record.scenario_file.clone()),
+        ("report.repro.sha", record.scenario_sha256.clone()),
+        ("report.repro.seed", record.seed.to_string()),
+        ("sensitivity.page.paths", record.paths.to_string()),
+        ("sensitivity.page.methods", methods.join(", ")),
         (
-            "bootstrap resamples",
+            "sensitivity.page.resamples",
             record.bootstrap_resamples.to_string(),
         ),
-        ("engine runs", record.runs.to_string()),
-        ("paths simulated", record.paths_simulated.to_string()),
-        ("streams", record.streams.clone()),
+        ("sensitivity.page.runs", record.runs.to_string()),
+        (
+            "sensitivity.page.simulated",
+            record.paths_simulated.to_string(),
+        ),
+        ("sensitivity.page.streams", record.streams.clone()),
     ];
     for (k, v) in rows {
         let _ = writeln!(
             h,
             "<tr><th>{}</th><td><code>{}</code></td></tr>",
-            escape(k),
+            escape(tx.t(k)),
             escape(&v)
         );
     }
@@ -1040,18 +1057,12 @@ pub fn sensitivity_section(
     charts: &[(String, String)],
 ) {
     use crate::sensitivity::Estimate;
-    h.push_str(
-        "<h2 id=\"sensitivity\">Sensitivity</h2>\n<p>Which uncertain input moves each \
-         region's NPV. <b>Swing</b>: the NPV with the input at its 90th percentile less the NPV \
-         with it at its 10th, every other input at its median, averaged over the same simulated \
-         futures (so the difference is the input's alone). <b>Spearman</b>: the rank correlation \
-         of the input with the NPV over a plain Monte Carlo run; <b>SRC</b>: its standardised \
-         regression coefficient (a change of one standard deviation in the input moves the NPV by \
-         SRC standard deviations; R² says how much of the variance a linear fit explains). \
-         <b>S</b> and <b>ST</b>: Sobol first-order and total indices, the share of the NPV's \
-         variance due to the input alone and to the input with all its interactions; the \
-         process noise (which firms come, their shocks) is part of the variance and has its own \
-         indices, in the last row. Brackets are 95% intervals.</p>\n",
+    let tx = scn.lang.texts();
+    let _ = writeln!(
+        h,
+        "<h2 id=\"sensitivity\">{}</h2>\n<p>{}</p>",
+        tx.t("sensitivity.section.heading"),
+        tx.t("sensitivity.section.text")
     );
     let fmt = |e: Option<Estimate>, digits: usize| -> String {
         match e {
@@ -1109,12 +1120,17 @@ pub fn sensitivity_section(
             };
             order.sort_by(|&x, &y| key(y).total_cmp(&key(x)));
             let r2 = find(crate::sensitivity::ALL_INPUTS, "src_r2", "").map(|e| e.value);
+            let r2 = r2.filter(|x| x.is_finite()).map_or(String::new(), |x| {
+                tx.f("sensitivity.section.r2", &[("r2", &format!("{x:.2}"))])
+            });
             let _ = writeln!(
                 h,
-                "<p>NPV under <b>{}</b>{}</p>\n<table>\n<tr><th>input</th><th>swing P10→P90</th><th>Spearman</th><th>SRC</th><th>S</th><th>ST</th></tr>",
-                escape(&alt.name),
-                r2.filter(|x| x.is_finite())
-                    .map_or(String::new(), |x| format!(" · linear fit R² = {x:.2}"))
+                "<p>{}</p>\n<table>\n<tr>{}</tr>",
+                tx.f(
+                    "sensitivity.section.under",
+                    &[("alt", &escape(&alt.name)), ("r2", &r2)]
+                ),
+                headers(tx.t("sensitivity.section.columns"))
             );
             for i in order {
                 let name = &analysis.inputs[i];

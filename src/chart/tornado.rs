@@ -49,6 +49,8 @@ pub struct Tornado {
     pub title: String,
     /// The x axis's label.
     pub x_label: String,
+    /// How to read the bars, under the chart.
+    pub note: String,
     /// Alternative names.
     pub alternatives: Vec<String>,
     /// The inputs, the largest swing (over the alternatives) first.
@@ -109,12 +111,15 @@ impl Tornado {
         bars.sort_by(|x, y| swing(y).total_cmp(&swing(x)));
         bars.truncate(MAX_INPUTS);
         let region = &scn.regions[r].name;
+        let tx = scn.lang.texts();
+        let unit = crate::i18n::money_unit(scn.lang, &scn.money_unit, scn.yuan_per_unit);
         Some(Tornado {
-            title: format!("What moves {region}'s NPV: each input at its P10 and P90"),
-            x_label: format!(
-                "change in {region}'s NPV from the base ({})",
-                scn.money_unit
+            title: tx.f("sensitivity.tornado.title", &[("region", region)]),
+            x_label: tx.f(
+                "sensitivity.tornado.axis",
+                &[("region", region), ("unit", &unit)],
             ),
+            note: tx.t("sensitivity.tornado.note").to_owned(),
             alternatives: scn.alternatives.iter().map(|a| a.name.clone()).collect(),
             bars,
         })
@@ -263,9 +268,7 @@ fn draw<DB: DrawingBackend>(t: &Tornado, root: &DrawingArea<DB, Shift>) -> DrawR
         )))
         .map_err(err)?;
     root.draw(&Text::new(
-        "light: the input at its P10; dark: at its P90; the others at their medians; \
-         0 = every input at its median"
-            .to_owned(),
+        t.note.clone(),
         (w as i32 / 2, h as i32 - 16),
         text(15).pos(Pos::new(HPos::Center, VPos::Center)),
     ))

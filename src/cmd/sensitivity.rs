@@ -41,6 +41,9 @@ pub struct Args {
     /// Bootstrap resamples of the Sobol indices' confidence intervals.
     #[arg(long, value_name = "N", default_value_t = BOOTSTRAP_RESAMPLES as u64, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     pub resamples: u64,
+    /// Language of the report and charts (default: the scenario's `[scenario] lang`, else en).
+    #[arg(long, value_name = "en|zh")]
+    pub lang: Option<enclave::i18n::Lang>,
     /// Nothing on the terminal but errors.
     #[arg(long, short)]
     pub quiet: bool,
@@ -71,6 +74,10 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     }
     // No output of the analysis reads the coalitions: off unless asked for.
     loaded.scenario.simulation.fairness = Some(args.settings.fairness == Some(Switch::On));
+    if let Some(lang) = args.lang {
+        // The language shapes only what a person reads, not a number.
+        loaded.scenario.lang = lang;
+    }
     let scn = &loaded.scenario;
     let cfg = args.settings.config(scn);
     if let Some(p) = enclave::scenario::arrivals_problem(scn, cfg.horizon) {
