@@ -847,9 +847,9 @@ fn inputs(h: &mut String, scn: &Scenario, lang: crate::i18n::Lang) {
             h,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             escape(&alt.name),
-            escape(&tax_pool_terms(scn, alt, &ids)),
-            escape(&alt.land.describe(&ids)),
-            escape(&alt.gdp.describe(&ids)),
+            escape(&tax_pool_terms(scn, alt, &ids, lang)),
+            escape(&alt.land.describe_in(&ids, lang)),
+            escape(&alt.gdp.describe_in(&ids, lang)),
             escape(&alt.description)
         );
     }
@@ -858,44 +858,49 @@ fn inputs(h: &mut String, scn: &Scenario, lang: crate::i18n::Lang) {
 
 /// The tax formula in words, with what restricts its pool (`[sharing.tax_pool]`)
 /// and the risk that the collector does not pay (`[sharing.delivery]`).
-fn tax_pool_terms(scn: &Scenario, alt: &Alternative, ids: &[&str]) -> String {
-    let mut s = alt.tax.describe(ids);
+fn tax_pool_terms(
+    scn: &Scenario,
+    alt: &Alternative,
+    ids: &[&str],
+    lang: crate::i18n::Lang,
+) -> String {
+    let tx = lang.texts();
+    let mut s = alt.tax.describe_in(ids, lang);
     if let Some(pool) = &alt.pool {
         let kinds: Vec<&str> = TaxKind::ALL
             .iter()
             .filter(|k| pool.taxes[k.index()])
             .map(|k| k.name())
             .collect();
-        let firms = match pool.firms {
-            FirmGroup::All => "all firms",
-            FirmGroup::Relocated => "relocated firms",
-        };
-        let _ = write!(
-            s,
-            "; of {firms}' {} only, the rest to {}",
-            kinds.join(", "),
-            ids[pool.rest_to]
-        );
+        s.push_str(&tx.f(
+            match pool.firms {
+                FirmGroup::All => "formula.pool_all",
+                FirmGroup::Relocated => "formula.pool_relocated",
+            },
+            &[("kinds", &kinds.join(", ")), ("rest", &ids[pool.rest_to])],
+        ));
         if let Some(cap) = pool.cap {
             let amount = match cap.amount {
-                CapAmount::Money(x) => format!("{x} in all"),
-                CapAmount::PreMoveYears(y) => {
-                    format!("{y} years of the relocated firms' pre-move taxes")
-                }
+                CapAmount::Money(x) => tx.f("formula.cap_money", &[("x", &x)]),
+                CapAmount::PreMoveYears(y) => tx.f("formula.cap_years", &[("y", &y)]),
             };
-            let _ = write!(s, "; {}'s take capped at {amount}", ids[cap.region]);
+            s.push_str(&tx.f(
+                "formula.cap",
+                &[("region", &ids[cap.region]), ("amount", &amount)],
+            ));
         }
     }
     if let Some(d) = &alt.delivery {
-        let _ = write!(
-            s,
-            "; {} collects and may not pay: default probability {} a year, haircut {}",
-            ids[d.collector],
-            value(scn, d.default_probability),
-            value(scn, d.haircut)
-        );
+        s.push_str(&tx.f(
+            "formula.delivery",
+            &[
+                ("collector", &ids[d.collector]),
+                ("p", &value(scn, d.default_probability)),
+                ("haircut", &value(scn, d.haircut)),
+            ],
+        ));
         if let Some(y) = d.renegotiation_year {
-            let _ = write!(s, ", keeps everything from {}", value(scn, y));
+            s.push_str(&tx.f("formula.renegotiation", &[("year", &value(scn, y))]));
         }
     }
     s

@@ -419,31 +419,49 @@ impl Formula {
     /// used in reports. Regions are named by `region_ids` (falling back to
     /// "region i" for indices it does not cover).
     pub fn describe(&self, region_ids: &[&str]) -> String {
+        self.describe_in(region_ids, crate::i18n::Lang::En)
+    }
+
+    /// [`Formula::describe`] in `lang`.
+    pub fn describe_in(&self, region_ids: &[&str], lang: crate::i18n::Lang) -> String {
+        let tx = lang.texts();
         match self {
             Formula::Fixed { shares } => {
                 let parts: Vec<String> = shares.iter().map(|s| fmt_num(s * 100.0)).collect();
-                format!("fixed {}", parts.join("/"))
+                tx.f("formula.fixed", &[("shares", &parts.join("/"))])
             }
-            Formula::Equity => "equity shares".to_string(),
-            Formula::Contribution => "shares by cumulative contribution".to_string(),
-            Formula::Schedule { periods } => {
-                format!("schedule ({})", plural(periods.len(), "period"))
-            }
+            Formula::Equity => tx.t("formula.equity").to_string(),
+            Formula::Contribution => tx.t("formula.contribution").to_string(),
+            Formula::Schedule { periods } => tx.f(
+                if periods.len() == 1 {
+                    "formula.schedule_one"
+                } else {
+                    "formula.schedule"
+                },
+                &[("n", &periods.len())],
+            ),
             Formula::Incremental {
                 owner,
                 base,
                 base_growth,
                 inner,
-            } => format!(
-                "base {} kept by {} (growing {}%/yr), excess: {}",
-                fmt_num(*base),
-                region_name(region_ids, *owner),
-                fmt_num(base_growth * 100.0),
-                inner.describe(region_ids)
+            } => tx.f(
+                "formula.incremental",
+                &[
+                    ("base", &fmt_num(*base)),
+                    ("owner", &region_name(region_ids, *owner)),
+                    ("growth", &fmt_num(base_growth * 100.0)),
+                    ("excess", &inner.describe_in(region_ids, lang)),
+                ],
             ),
-            Formula::Tiered { tranches } => {
-                format!("tiered ({})", plural(tranches.len(), "tranche"))
-            }
+            Formula::Tiered { tranches } => tx.f(
+                if tranches.len() == 1 {
+                    "formula.tiered_one"
+                } else {
+                    "formula.tiered"
+                },
+                &[("n", &tranches.len())],
+            ),
             Formula::GuaranteedReturn {
                 beneficiary,
                 guarantor,
@@ -451,25 +469,31 @@ impl Formula {
                 inner,
                 term,
             } => {
-                let mut text = format!(
-                    "{} with {}% return on {}'s capital guaranteed by {}",
-                    inner.describe(region_ids),
-                    fmt_num(rate * 100.0),
-                    region_name(region_ids, *beneficiary),
-                    region_name(region_ids, *guarantor)
+                let mut text = tx.f(
+                    "formula.guaranteed",
+                    &[
+                        ("inner", &inner.describe_in(region_ids, lang)),
+                        ("rate", &fmt_num(rate * 100.0)),
+                        ("beneficiary", &region_name(region_ids, *beneficiary)),
+                        ("guarantor", &region_name(region_ids, *guarantor)),
+                    ],
                 );
                 match (term.first_year, term.last_year) {
                     (1, None) => {}
-                    (first, None) => text.push_str(&format!(" from year {first}")),
+                    (first, None) => {
+                        text.push_str(&tx.f("formula.from_year", &[("first", &first)]));
+                    }
                     (first, Some(last)) => {
-                        text.push_str(&format!(" in years {first}–{last}"));
+                        text.push_str(
+                            &tx.f("formula.in_years", &[("first", &first), ("last", &last)]),
+                        );
                     }
                 }
                 if term.repay_principal {
-                    text.push_str(", principal repaid");
+                    text.push_str(tx.t("formula.principal"));
                 }
                 if term.dividends == StakeIncome::Guarantor {
-                    text.push_str(", dividends to the guarantor");
+                    text.push_str(tx.t("formula.dividends"));
                 }
                 text
             }
@@ -524,15 +548,6 @@ fn region_name(region_ids: &[&str], r: usize) -> String {
     region_ids
         .get(r)
         .map_or_else(|| format!("region {r}"), |id| (*id).to_string())
-}
-
-/// `n` followed by `noun`, pluralised.
-fn plural(n: usize, noun: &str) -> String {
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{n} {noun}s")
-    }
 }
 
 /// A number with at most two decimals and no trailing zeros.
