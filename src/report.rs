@@ -275,16 +275,22 @@ pub fn html(res: &Results, charts: &[(Chart, String)]) -> String {
         ),
         ("report.repro.quantiles", run.quantiles.clone()),
     ];
+    record_rows(&mut h, tx, &rows);
+    h
+}
+
+/// The rows of a reproducibility record (label key, value) as table rows, then
+/// the end of the page: shared by `report.html` and the sensitivity page.
+fn record_rows(h: &mut String, tx: &crate::i18n::Texts, rows: &[(&str, String)]) {
     for (k, v) in rows {
         let _ = writeln!(
             h,
             "<tr><th>{}</th><td><code>{}</code></td></tr>",
             escape(tx.t(k)),
-            escape(&v)
+            escape(v)
         );
     }
     h.push_str("</table>\n</body>\n</html>\n");
-    h
 }
 
 /// `cell`, followed by the share and number of paths it was computed over when
@@ -1038,15 +1044,7 @@ pub fn sensitivity_html(
         ),
         ("sensitivity.page.streams", record.streams.clone()),
     ];
-    for (k, v) in rows {
-        let _ = writeln!(
-            h,
-            "<tr><th>{}</th><td><code>{}</code></td></tr>",
-            escape(tx.t(k)),
-            escape(&v)
-        );
-    }
-    h.push_str("</table>\n</body>\n</html>\n");
+    record_rows(&mut h, tx, &rows);
     h
 }
 
