@@ -305,7 +305,7 @@ pub fn fill_years(scn: &Scenario) -> Option<f64> {
             s.weight
                 * match &s.land_per_firm_mu {
                     FirmLand::Fixed(x) => *x,
-                    FirmLand::PerFirm(d) => d.mean(),
+                    FirmLand::PerFirm(d) => d.rough_mean(),
                 }
         })
         .sum();
@@ -314,11 +314,12 @@ pub fn fill_years(scn: &Scenario) -> Option<f64> {
     (demand > 0.0 && supply > 0.0).then(|| supply / demand)
 }
 
-/// The mean of a value, and whether it is uncertain.
+/// The mean of a value (to a few digits: [`crate::dist::Uncertain::rough_mean`]),
+/// and whether it is uncertain.
 fn mean_of(scn: &Scenario, value: Value) -> (f64, bool) {
     match value {
         Value::Fixed(x) => (x, false),
-        Value::Drawn(i) => (scn.params.params()[i].dist.mean(), true),
+        Value::Drawn(i) => (scn.params.params()[i].dist.rough_mean(), true),
     }
 }
 
