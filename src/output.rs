@@ -146,9 +146,14 @@ fn csv_bytes(
 /// `with_se`, as summary.csv has them and timeseries.csv does not).
 fn stat_cells(stats: &RecordStats, j: usize, with_se: bool) -> Vec<String> {
     let s = stats.summary(j);
-    let q = stats
-        .quantiles(j, &SUMMARY_QUANTILES)
-        .unwrap_or_else(|| vec![f64::NAN; SUMMARY_QUANTILES.len()]);
+    let (q, ci) = if with_se {
+        stats
+            .quantiles_with_intervals(j, &SUMMARY_QUANTILES, crate::stats::interval::LEVEL)
+            .map_or((None, None), |(q, ci)| (Some(q), Some(ci)))
+    } else {
+        (stats.quantiles(j, &SUMMARY_QUANTILES), None)
+    };
+    let q = q.unwrap_or_else(|| vec![f64::NAN; SUMMARY_QUANTILES.len()]);
     let se = with_se.then_some(s.se);
     let mut cells: Vec<String> = [s.mean, s.sd]
         .into_iter()
@@ -159,9 +164,7 @@ fn stat_cells(stats: &RecordStats, j: usize, with_se: bool) -> Vec<String> {
     cells.push(s.n.to_string());
     if with_se {
         // summary.csv's last columns: the quantiles' confidence intervals.
-        let ci = stats
-            .quantile_intervals(j, &SUMMARY_QUANTILES, crate::stats::interval::LEVEL)
-            .unwrap_or_else(|| vec![(f64::NAN, f64::NAN); SUMMARY_QUANTILES.len()]);
+        let ci = ci.unwrap_or_else(|| vec![(f64::NAN, f64::NAN); SUMMARY_QUANTILES.len()]);
         cells.extend(ci.into_iter().flat_map(|(lo, hi)| [cell(lo), cell(hi)]));
     }
     cells
