@@ -36,6 +36,10 @@ type Narrow = u16;
 /// Largest count a narrow bin may reach before the fold into `u64`.
 const NARROW_LIMIT: u64 = Narrow::MAX as u64;
 
+/// Quantiles of a position and their confidence intervals (low, high), as
+/// [`RecordStats::quantiles_with_intervals`] gives them.
+pub type QuantilesWithIntervals = (Vec<f64>, Vec<(f64, f64)>);
+
 /// Quantile state of one position that keeps quantiles (cold data).
 #[derive(Clone, Debug)]
 struct Slot {
@@ -574,7 +578,7 @@ impl RecordStats {
         j: usize,
         qs: &[f64],
         level: f64,
-    ) -> Option<(Vec<f64>, Vec<(f64, f64)>)> {
+    ) -> Option<QuantilesWithIntervals> {
         let slot = &self.slots[self.slot_of[j]?];
         let m = &self.moments[j];
         let mut state = self.state_of(slot);
