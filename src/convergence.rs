@@ -274,7 +274,7 @@ pub fn run(
         };
         let quiet = Observe {
             records: false,
-            stop: what.stop,
+            ..what
         };
         state = engine::run_range_with(scn, &plain, 0..done, Some(None), quiet, &mut |_| {})?;
     }

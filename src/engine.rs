@@ -253,50 +253,95 @@ impl Layout {
 
     /// What the statistics keep for each record position, from the declared schema.
     pub fn plan(&self) -> Plan {
-        let spec = |q: Quantiles, integer: bool, bins: usize| match q {
+        self.plan_keeping(|_| true)
+    }
+
+    /// [`Layout::plan`] with quantiles only for the headline measures a set's
+    /// `summary.csv` compares ([`Measure::is_headline`]); every other position
+    /// keeps its moments only. A `--summary-only` set reads nothing else, and the
+    /// quantiles of the yearly series are most of a small run's statistics.
+    pub fn headline_plan(&self) -> Plan {
+        let plan = self.plan_keeping(Measure::is_headline);
+        debug_assert!((0..self.len()).all(|j| {
+            plan.quantile_spec(j).is_some()
+                == (self.locate(j).measure.is_headline() && self.plan().quantile_spec(j).is_some())
+        }));
+        plan
+    }
+
+    /// The plan with quantiles where the schema declares them and `keep` holds.
+    fn plan_keeping(&self, keep: impl Fn(Measure) -> bool) -> Plan {
+        let spec = |m: Measure, q: Quantiles, integer: bool, bins: usize| match q {
             Quantiles::None => None,
-            Quantiles::Summary | Quantiles::Distribution => Some(QuantileSpec { bins, integer }),
+            Quantiles::Summary | Quantiles::Distribution => {
+                keep(m).then_some(QuantileSpec { bins, integer })
+            }
         };
         let mut positions = vec![None; self.len()];
         for a in 0..self.alternatives {
             for r in 0..self.regions {
                 for &m in RegionMetric::ALL {
                     let d = m.def();
-                    positions[self.region_metric(a, r, m)] =
-                        spec(d.quantiles, d.unit.is_integer(), METRIC_BINS);
+                    positions[self.region_metric(a, r, m)] = spec(
+                        Measure::Region(m),
+                        d.quantiles,
+                        d.unit.is_integer(),
+                        METRIC_BINS,
+                    );
                 }
                 for &s in RegionSeries::ALL {
                     let d = s.def();
                     for t in 0..self.horizon {
-                        positions[self.region_series(a, r, s, t)] =
-                            spec(d.quantiles, d.unit.is_integer(), SERIES_BINS);
+                        positions[self.region_series(a, r, s, t)] = spec(
+                            Measure::RegionSeries(s),
+                            d.quantiles,
+                            d.unit.is_integer(),
+                            SERIES_BINS,
+                        );
                     }
                 }
             }
         }
         for &m in ParkMetric::ALL {
             let d = m.def();
-            positions[self.park_metric(m)] = spec(d.quantiles, d.unit.is_integer(), METRIC_BINS);
+            positions[self.park_metric(m)] = spec(
+                Measure::Park(m),
+                d.quantiles,
+                d.unit.is_integer(),
+                METRIC_BINS,
+            );
         }
         for &s in ParkSeries::ALL {
             let d = s.def();
             for t in 0..self.horizon {
-                positions[self.park_series(s, t)] =
-                    spec(d.quantiles, d.unit.is_integer(), SERIES_BINS);
+                positions[self.park_series(s, t)] = spec(
+                    Measure::ParkSeries(s),
+                    d.quantiles,
+                    d.unit.is_integer(),
+                    SERIES_BINS,
+                );
             }
         }
         for a in 0..self.alternatives {
             for &m in AltMetric::ALL {
                 let d = m.def();
-                positions[self.alt_metric(a, m)] =
-                    spec(d.quantiles, d.unit.is_integer(), METRIC_BINS);
+                positions[self.alt_metric(a, m)] = spec(
+                    Measure::Alt(m),
+                    d.quantiles,
+                    d.unit.is_integer(),
+                    METRIC_BINS,
+                );
             }
             for r in 0..self.regions {
                 for s in r + 1..self.regions {
                     for &m in PairMetric::ALL {
                         let d = m.def();
-                        positions[self.pair_metric(a, r, s, m)] =
-                            spec(d.quantiles, d.unit.is_integer(), METRIC_BINS);
+                        positions[self.pair_metric(a, r, s, m)] = spec(
+                            Measure::Pair(m),
+                            d.quantiles,
+                            d.unit.is_integer(),
+                            METRIC_BINS,
+                        );
                     }
                 }
             }
@@ -804,6 +849,10 @@ pub enum EngineError {
 pub struct Observe<'a> {
     /// Each batch's records and input draws (for `--keep-paths`).
     pub records: bool,
+    /// Quantiles for the headline measures only ([`Layout::headline_plan`]): the
+    /// caller reads no other quantile (a `--summary-only` set). Means, standard
+    /// errors and every headline number are the same as with the whole plan.
+    pub headline: bool,
     /// Set (by a signal handler, say) to stop the run: workers finish the batch
     /// they hold, take no other, and the run ends in [`EngineError::Interrupted`].
     pub stop: Option<&'a AtomicBool>,
@@ -1091,7 +1140,11 @@ pub fn run_range_with(
     let len = layout.len();
     let k = scn.params.len();
     let streams = run_streams(scn, cfg)?;
-    let plan = layout.plan();
+    let plan = if what.headline {
+        layout.headline_plan()
+    } else {
+        layout.plan()
+    };
 
     // The pilot fixes the grids; its paths count in the run when the range holds
     // them. A run of at most PILOT_PATHS paths needs no grids and no pilot: its

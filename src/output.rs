@@ -316,29 +316,7 @@ pub const SET_SUMMARY_HEADER: [&str; 10] = [
     "n",
 ];
 
-/// The headline measures a set's `summary.csv` compares across scenarios: per
-/// alternative and region, per alternative, and for the park.
-pub const SET_REGION_METRICS: [RegionMetric; 7] = [
-    RegionMetric::Npv,
-    RegionMetric::NpvNegative,
-    RegionMetric::Participates,
-    RegionMetric::Irr,
-    RegionMetric::BenefitToContribution,
-    RegionMetric::Shapley,
-    RegionMetric::ShapleyGap,
-];
-/// See [`SET_REGION_METRICS`].
-pub const SET_ALT_METRICS: [AltMetric; 2] = [AltMetric::JointParticipation, AltMetric::NpvTotal];
-/// See [`SET_REGION_METRICS`].
-pub const SET_PARK_METRICS: [ParkMetric; 7] = [
-    ParkMetric::TaxTotal,
-    ParkMetric::TaxPool,
-    ParkMetric::Gdp,
-    ParkMetric::FirmsFinal,
-    ParkMetric::JobsFinal,
-    ParkMetric::TaxPerMu,
-    ParkMetric::OutputPerMu,
-];
+pub use crate::schema::{SET_ALT_METRICS, SET_PARK_METRICS, SET_REGION_METRICS};
 
 /// A sweep's table of the inputs each scenario carries, `DIR/set/sweep.csv`.
 pub const SET_SWEEP_FILE: &str = "sweep.csv";
@@ -519,49 +497,70 @@ pub fn timeseries_header() -> Vec<&'static str> {
 /// # Errors
 /// Never in practice (writes to memory); typed for the CSV writer.
 pub fn summary_csv(scn: &Scenario, state: &RunState, path: &Path) -> Result<Vec<u8>, OutputError> {
+    summary_rows(scn, state, path, |_| true)
+}
+
+/// The rows of [`summary_csv`] for the headline measures only
+/// ([`Measure::is_headline`](crate::schema::Measure::is_headline)), with its
+/// header: what a set's `summary.csv` takes from a scenario, the same bytes per
+/// row, without the cost of the other rows (a `--summary-only` set writes no
+/// scenario's own summary).
+///
+/// # Errors
+/// As [`summary_csv`].
+pub fn headline_summary_csv(
+    scn: &Scenario,
+    state: &RunState,
+    path: &Path,
+) -> Result<Vec<u8>, OutputError> {
+    summary_rows(scn, state, path, crate::schema::Measure::is_headline)
+}
+
+/// [`summary_csv`]'s rows of the measures `keep` holds, in its order.
+fn summary_rows(
+    scn: &Scenario,
+    state: &RunState,
+    path: &Path,
+    keep: impl Fn(crate::schema::Measure) -> bool,
+) -> Result<Vec<u8>, OutputError> {
+    use crate::schema::Measure;
     let layout = state.layout;
+    let row = |w: &mut csv::Writer<&mut Vec<u8>>, alt: &str, region: &str, name: &str, j| {
+        let mut row = vec![
+            scn.id.clone(),
+            alt.to_owned(),
+            region.to_owned(),
+            name.to_owned(),
+        ];
+        row.extend(stat_cells(&state.stats, j, true));
+        w.write_record(&row)
+    };
     csv_bytes(
         |w| {
             w.write_record(summary_header())?;
             for (a, alt) in scn.alternatives.iter().enumerate() {
                 for (r, region) in scn.regions.iter().enumerate() {
-                    for &m in RegionMetric::ALL {
-                        let mut row = vec![
-                            scn.id.clone(),
-                            alt.name.clone(),
-                            region.id.clone(),
-                            m.name().to_owned(),
-                        ];
-                        row.extend(stat_cells(
-                            &state.stats,
+                    for &m in RegionMetric::ALL
+                        .iter()
+                        .filter(|&&m| keep(Measure::Region(m)))
+                    {
+                        row(
+                            w,
+                            &alt.name,
+                            &region.id,
+                            m.name(),
                             layout.region_metric(a, r, m),
-                            true,
-                        ));
-                        w.write_record(&row)?;
+                        )?;
                     }
                 }
             }
             for (a, alt) in scn.alternatives.iter().enumerate() {
-                for &m in AltMetric::ALL {
-                    let mut row = vec![
-                        scn.id.clone(),
-                        alt.name.clone(),
-                        ALL_REGIONS.to_owned(),
-                        m.name().to_owned(),
-                    ];
-                    row.extend(stat_cells(&state.stats, layout.alt_metric(a, m), true));
-                    w.write_record(&row)?;
+                for &m in AltMetric::ALL.iter().filter(|&&m| keep(Measure::Alt(m))) {
+                    row(w, &alt.name, ALL_REGIONS, m.name(), layout.alt_metric(a, m))?;
                 }
             }
-            for &m in ParkMetric::ALL {
-                let mut row = vec![
-                    scn.id.clone(),
-                    ALL_ALTERNATIVES.to_owned(),
-                    PARK.to_owned(),
-                    m.name().to_owned(),
-                ];
-                row.extend(stat_cells(&state.stats, layout.park_metric(m), true));
-                w.write_record(&row)?;
+            for &m in ParkMetric::ALL.iter().filter(|&&m| keep(Measure::Park(m))) {
+                row(w, ALL_ALTERNATIVES, PARK, m.name(), layout.park_metric(m))?;
             }
             Ok(())
         },

@@ -92,6 +92,30 @@ pub const SUMMARY_INTERVAL_COLUMNS: [&str; 10] = [
     "p95_ci_high",
 ];
 
+/// The headline measures a set's `summary.csv` compares across scenarios: per
+/// alternative and region, per alternative, and for the park.
+pub const SET_REGION_METRICS: [RegionMetric; 7] = [
+    RegionMetric::Npv,
+    RegionMetric::NpvNegative,
+    RegionMetric::Participates,
+    RegionMetric::Irr,
+    RegionMetric::BenefitToContribution,
+    RegionMetric::Shapley,
+    RegionMetric::ShapleyGap,
+];
+/// See [`SET_REGION_METRICS`].
+pub const SET_ALT_METRICS: [AltMetric; 2] = [AltMetric::JointParticipation, AltMetric::NpvTotal];
+/// See [`SET_REGION_METRICS`].
+pub const SET_PARK_METRICS: [ParkMetric; 7] = [
+    ParkMetric::TaxTotal,
+    ParkMetric::TaxPool,
+    ParkMetric::Gdp,
+    ParkMetric::FirmsFinal,
+    ParkMetric::JobsFinal,
+    ParkMetric::TaxPerMu,
+    ParkMetric::OutputPerMu,
+];
+
 /// Quantile levels of `distribution.csv`: 0.01, 0.02, …, 0.99.
 pub fn distribution_levels() -> Vec<f64> {
     (1..100).map(|i| f64::from(i) / 100.0).collect()
@@ -287,6 +311,17 @@ impl Measure {
             .chain(ParkSeries::ALL.iter().map(|&m| Measure::ParkSeries(m)))
             .chain(AltMetric::ALL.iter().map(|&m| Measure::Alt(m)))
             .chain(PairMetric::ALL.iter().map(|&m| Measure::Pair(m)))
+    }
+
+    /// Whether a set's `summary.csv` compares this measure across scenarios
+    /// ([`SET_REGION_METRICS`], [`SET_ALT_METRICS`], [`SET_PARK_METRICS`]).
+    pub fn is_headline(self) -> bool {
+        match self {
+            Measure::Region(m) => SET_REGION_METRICS.contains(&m),
+            Measure::Alt(m) => SET_ALT_METRICS.contains(&m),
+            Measure::Park(m) => SET_PARK_METRICS.contains(&m),
+            Measure::RegionSeries(_) | Measure::ParkSeries(_) | Measure::Pair(_) => false,
+        }
     }
 
     /// Whether a path may leave this measure undefined (NaN, an empty cell): an IRR

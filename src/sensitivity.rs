@@ -667,7 +667,7 @@ impl Runner<'_> {
         let outputs = self.outputs;
         let what = Observe {
             records: true,
-            stop: None,
+            ..Observe::default()
         };
         let state = engine::run(&scn, &cfg, what, &mut |batch| {
             let len = batch.layout.len();

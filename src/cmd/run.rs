@@ -1062,6 +1062,8 @@ fn one(
     let what = Observe {
         records: paths_writer.is_some(),
         stop: Some(&signals.stop),
+        // A --summary-only set reads only the headline measures' quantiles.
+        headline: !outputs.folders,
     };
     let mut observe = |batch: engine::Batch<'_>| {
         bar.inc(batch.paths as u64);
@@ -1150,7 +1152,7 @@ fn one(
         return Ok(Outcome::Ran {
             text: None,
             warnings,
-            rows: set_rows(&output::summary_csv(scn, &state, &name)?)?,
+            rows: set_rows(&output::headline_summary_csv(scn, &state, &name)?)?,
             loaded,
             work,
         });

@@ -58,8 +58,8 @@ pub fn run(
         let cfg = config(args, scn);
         let started = Instant::now();
         let what = Observe {
-            records: false,
             stop: Some(&signals.stop),
+            ..Observe::default()
         };
         let pilot = pilot_of(args, scn, &cfg);
         let reused = pilot.is_some();
