@@ -123,8 +123,7 @@ impl QuantileState {
     ) -> Vec<(f64, f64)> {
         match self {
             QuantileState::Exact(values) => {
-                let mut sorted = values.clone();
-                sorted.sort_unstable_by(f64::total_cmp);
+                let sorted = super::quantile::sorted_total(values);
                 let at = |r: Option<u64>| r.map_or(f64::NAN, |r| sorted[(r - 1) as usize] + 0.0);
                 qs.iter()
                     .map(|&q| {

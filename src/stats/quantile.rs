@@ -424,8 +424,7 @@ impl QuantileState {
     ) -> Vec<f64> {
         match self {
             QuantileState::Exact(values) => {
-                let mut sorted = values.clone();
-                sorted.sort_unstable_by(f64::total_cmp);
+                let sorted = sorted_total(values);
                 qs.iter()
                     .map(|&q| {
                         if integer {
@@ -479,9 +478,7 @@ impl QuantileState {
         // Ascending (count, value) pieces.
         let pieces: Vec<(f64, f64)> = match self {
             QuantileState::Exact(values) => {
-                let mut sorted = values.clone();
-                sorted.sort_unstable_by(f64::total_cmp);
-                sorted.into_iter().map(|x| (1.0, x)).collect()
+                sorted_total(values).into_iter().map(|x| (1.0, x)).collect()
             }
             QuantileState::Histogram(h) => {
                 let grid = grid?;
@@ -512,7 +509,7 @@ impl QuantileState {
     /// Canonical form: exact values sorted (by total order).
     pub fn canonicalise(&mut self) {
         if let QuantileState::Exact(v) = self {
-            v.sort_unstable_by(f64::total_cmp);
+            *v = sorted_total(v);
         }
     }
 }
@@ -555,6 +552,20 @@ fn histogram_quantile(
         before += k;
     }
     max
+}
+
+/// `values` sorted in [`f64::total_cmp`]'s order, the same bits as
+/// `sort_unstable_by(f64::total_cmp)` in about half its time: each value's bits
+/// become the signed integer that `total_cmp` compares (its very definition), the
+/// integers are sorted, and turned back (the map is its own inverse).
+pub fn sorted_total(values: &[f64]) -> Vec<f64> {
+    // Negative values get every bit but the sign flipped; others stay.
+    let flip = |b: i64| b ^ ((((b >> 63) as u64) >> 1) as i64);
+    let mut keys: Vec<i64> = values.iter().map(|x| flip(x.to_bits() as i64)).collect();
+    keys.sort_unstable();
+    keys.into_iter()
+        .map(|k| f64::from_bits(flip(k) as u64))
+        .collect()
 }
 
 /// [`type7`] of `values` (in any order, reordered in place) without sorting them:
@@ -742,6 +753,47 @@ mod tests {
                     "n = {n}: {got:?} against {want:?}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn sorted_total_is_the_total_order_sort_to_the_bit() {
+        // Every class of double: ±0, subnormals, ±inf, NaNs of both signs and
+        // payloads, ties, and random bit patterns.
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let special = [
+            0.0,
+            -0.0,
+            f64::MIN_POSITIVE / 4.0,
+            -f64::MIN_POSITIVE / 4.0,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+            -f64::NAN,
+            f64::from_bits(0x7ff0_0000_0000_0001),
+            f64::MAX,
+            f64::MIN,
+            1.0,
+            -1.0,
+        ];
+        for n in [0, 1, 2, 3, 20, 257, 1000, 1025] {
+            let values: Vec<f64> = (0..n)
+                .map(|_| match next() % 3 {
+                    0 => special[(next() % special.len() as u64) as usize],
+                    1 => (next() % 100) as f64 - 50.0,
+                    _ => f64::from_bits(next()),
+                })
+                .collect();
+            let mut want = values.clone();
+            want.sort_unstable_by(f64::total_cmp);
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&sorted_total(&values)), bits(&want), "n = {n}");
         }
     }
 
