@@ -183,6 +183,47 @@ impl Streams {
     }
 }
 
+/// How a path reads its process noise (the `macro`, `arrivals`, `firms`,
+/// `initial_firms` and `delivery` streams; docs/model.md §9 "Antithetic variates").
+///
+/// Ordinary runs: `path` = p, `mask` = 0, `sign` = 1.0, so every draw is the
+/// stream's own, bit for bit. Under antithetic pairs the odd path 2k + 1 reads path
+/// 2k's streams with every word complemented (`mask` = `!0`: a uniform u made by
+/// [`unit_from_u64`] becomes exactly 1 − u, and any draw from the words keeps its
+/// law) and every standard normal negated (`sign` = −1.0: a ziggurat draw from
+/// complemented words is not −z, so normals are mirrored explicitly).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Noise {
+    /// The path whose streams are opened.
+    pub path: u64,
+    /// XORed into every word read from those streams.
+    pub mask: u64,
+    /// Multiplies every standard normal drawn.
+    pub sign: f64,
+}
+
+impl Streams {
+    /// Path `p`'s [`Noise`]: its own streams as they are, or under antithetic pairs
+    /// an odd path's mirror of the even path's.
+    #[inline]
+    pub fn noise(&self, p: u64) -> Noise {
+        let (_, path, mirror) = self.point(p);
+        if mirror {
+            Noise {
+                path,
+                mask: !0,
+                sign: -1.0,
+            }
+        } else {
+            Noise {
+                path,
+                mask: 0,
+                sign: 1.0,
+            }
+        }
+    }
+}
+
 /// Path `p`'s stream of the name whose key is `key`, at its start.
 #[inline]
 pub fn open(key: &Key, p: u64) -> ChaCha8Rng {
