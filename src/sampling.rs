@@ -352,8 +352,6 @@ mod tests {
 
     #[test]
     fn antithetic_pairs_mirror_the_even_paths_uniforms() {
-        // The pairing the streams hold (antithetic runs are refused by validation
-        // until their standard errors count pairs).
         let set = two_uniforms();
         let anti = Sampler {
             kind: SamplerKind::MonteCarlo,

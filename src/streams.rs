@@ -126,13 +126,19 @@ impl Streams {
     ///
     /// # Errors
     /// A Sobol run of more than [`qmc::MAX_SOBOL_PATHS`] design points or more
-    /// than [`qmc::MAX_SOBOL_DIMS`] inputs.
+    /// than [`qmc::MAX_SOBOL_DIMS`] inputs; an odd number of paths under
+    /// antithetic pairs.
     pub fn for_run(
         seed: u64,
         paths: u64,
         sampler: Sampler,
         params: &ParamSet,
     ) -> Result<Streams, SamplerError> {
+        if sampler.antithetic && paths % 2 == 1 {
+            return Err(SamplerError(format!(
+                "antithetic pairs need an even number of paths (paths 2k and 2k + 1 make pair k), found {paths}; set `[simulation] paths` (or --paths, or --max-paths with --precision) to an even number"
+            )));
+        }
         let mut s = Streams::new(seed, params);
         s.sampler = sampler;
         let points = if sampler.antithetic {
