@@ -119,7 +119,7 @@ impl Sampler {
         };
         if self.antithetic {
             format!(
-                "{base}; antithetic pairs (2k, 2k+1): the odd path mirrors the even path's uniforms (u → 1 − u) and complements its process-noise words"
+                "{base}; antithetic pairs (2k, 2k+1): the odd path mirrors the even path's uniforms (u → 1 − u), complements its process-noise words and negates its standard normals; standard errors from the pairs' averages, no percentile intervals"
             )
         } else {
             base.to_owned()
