@@ -126,7 +126,7 @@ fn ordinary_runs_read_their_own_process_noise_and_odd_paths_mirror_their_partner
             enclave::streams::unit_from_u64(w),
             enclave::streams::unit_from_u64(!w),
         );
-        assert_eq!(v, 1.0 - u, "word {w}");
+        assert_eq!(v.to_bits(), (1.0 - u).to_bits(), "word {w}");
     }
 }
 
@@ -353,4 +353,25 @@ fn an_odd_path_count_is_refused_with_the_flag_named() {
     ]);
     let stderr = bad_input(&out);
     assert!(stderr.contains("found 1001"), "{stderr}");
+}
+
+#[test]
+fn replay_gives_an_odd_path_as_the_run_mirrored_it() {
+    let scn = scenario(true);
+    let (_, records) = run(&scn, 3, 8, 6, 1);
+    let cfg = RunConfig {
+        paths: 8,
+        seed: 3,
+        horizon: 6,
+        threads: 1,
+    };
+    for p in [6, 7] {
+        let r = enclave::replay::replay(&scn, &cfg, p).expect("replay");
+        let same = r
+            .record
+            .iter()
+            .zip(&records[p as usize])
+            .all(|(a, b)| a.to_bits() == b.to_bits());
+        assert!(same, "path {p}: the replay differs from the run");
+    }
 }
