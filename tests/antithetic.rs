@@ -375,3 +375,43 @@ fn replay_gives_an_odd_path_as_the_run_mirrored_it() {
         assert!(same, "path {p}: the replay differs from the run");
     }
 }
+
+#[test]
+fn precision_blocks_stop_on_the_pairs_standard_error() {
+    // Two blocks of 256 paths: each block's rows carry the pairs' se of the
+    // paths so far, and the stopping rule reads it.
+    let scn = scenario(true);
+    let cfg = RunConfig {
+        horizon: 6,
+        threads: 2,
+        ..RunConfig::from_scenario(&scn)
+    };
+    let targets = enclave::convergence::parse("npv:0.000001").expect("targets");
+    let mut records: Vec<Vec<f64>> = Vec::new();
+    let what = Observe {
+        records: true,
+        ..Observe::default()
+    };
+    let done = enclave::convergence::run(
+        &scn,
+        &cfg,
+        &targets,
+        BATCH_PATHS,
+        2 * BATCH_PATHS,
+        what,
+        &mut |b| {
+            let len = b.layout.len();
+            records.extend(b.records.chunks_exact(len).map(<[f64]>::to_vec));
+        },
+    )
+    .expect("run");
+    assert!(!done.met);
+    assert_eq!(done.state.paths(), 2 * BATCH_PATHS);
+    let layout = done.state.layout;
+    for row in &done.rows {
+        let j = layout.region_metric(row.alternative, row.region, row.metric);
+        let x = column(&records[..row.paths as usize], j);
+        let se = pair_se(&x);
+        assert!((row.se - se).abs() <= 1e-9 * se, "{row:?} vs {se}");
+    }
+}
