@@ -15,6 +15,10 @@
 //! | `initial_firms` | each firm already in the park at the start (`[initial]`) | firm i of group g of `[[initial.firms]]`: the 8 words at [`firm_word_pos`]`(g, i)` |
 //! | `delivery` | whether the collector defaults on what it owes (`[sharing.delivery]`) | one uniform per year, in year order, shared by every alternative (drawn only when one has a delivery risk) |
 //!
+//! Under antithetic pairs (`[simulation] antithetic`) path 2k + 1 reads path 2k's
+//! streams mirrored ([`Noise`], [`Streams::point`]); every other run reads path p's
+//! own.
+//!
 //! Consequences (tested in `tests/crn.rs` and in `economy`'s unit tests): comments,
 //! formatting, key order and unrelated fields change no draw; changing one input
 //! leaves every other input's draw unchanged; a firm that arrives in the same year

@@ -649,7 +649,7 @@ pub(super) fn firm_years<O: Trace>(
                 let age = t - arrived + firm.age0;
                 if t > arrived {
                     // On an antithetic pair's odd path `own_load` carries the
-                    // sign −1 (ε → −ε; set per path in `economy::simulate_path`).
+                    // sign −1 (ε → −ε; set per path in `simulate_path_traced`).
                     let eps: f64 = StandardNormal.sample(&mut firm.shocks);
                     firm.log_shock += sp.year_shift + sp.own_load * eps;
                 }
