@@ -1170,13 +1170,25 @@ pub fn run_range_with(
         Some(grids) => grids,
         None => pilot_grids(scn, cfg, &plan, &pilot, threads)?,
     };
+    // Under antithetic sampling the statistics take paths in pairs (batches hold
+    // whole pairs: they start at multiples of BATCH_PATHS, and the path count is
+    // even, as `Streams::for_run` checks).
+    let antithetic = streams.sampler.antithetic;
+    let new_stats = |plan: &Plan, grids: &Option<Grids>| {
+        let stats = RecordStats::new(plan, grids.clone());
+        if antithetic {
+            stats.with_pairs()
+        } else {
+            stats
+        }
+    };
     let mut state = RunState {
         layout,
         // The thread count changes nothing in the state.
         config: RunConfig { threads: 0, ..*cfg },
         ranges: vec![range.clone()],
         firm_years: 0,
-        stats: RecordStats::new(&plan, grids.clone()),
+        stats: new_stats(&plan, &grids),
     };
     let pilot_paths = pilot.len() / len.max(1);
     let first_batch = range.start / BATCH_PATHS;
@@ -1197,13 +1209,14 @@ pub fn run_range_with(
         for w in 0..workers {
             let tx = tx.clone();
             let (counter, streams, plan, grids) = (&counter, &streams, &plan, &grids);
+            let new_stats = &new_stats;
             let (first_bad, undefined_allowed) = (&first_bad, &undefined_allowed);
             let handle = std::thread::Builder::new()
                 .name(format!("enclave-worker-{w}"))
                 .spawn_scoped(s, move || {
                     let mut scratch = PathScratch::default();
                     let mut record = vec![0.0; len];
-                    let mut stats = RecordStats::new(plan, grids.clone());
+                    let mut stats = new_stats(plan, grids);
                     let mut firm_years = 0;
                     // A worker's batches come in increasing order, so its first
                     // failing path is its lowest.

@@ -345,7 +345,8 @@ pub fn ranking(
 /// undefined when some ḡ_r < 0 (or the product overflows). Var(N) ≈ Σ_r Σ_s ∂_r ∂_s Cov(ḡ_r, ḡ_s) with
 /// ∂_r = Π_{q≠r} ḡ_q, Cov(ḡ_r, ḡ_r) = se_r², and for r ≠ s
 /// Cov(ḡ_r, ḡ_s) = (Var(g_r + g_s) − Var g_r − Var g_s) / (2 n) from the recorded
-/// pair sums.
+/// pair sums; under antithetic pairs of paths, (se²(g_r + g_s) − se_r² − se_s²) / 2
+/// with the pairs' standard errors.
 fn nash(layout: &Layout, stats: &RecordStats, a: usize) -> Estimate {
     let n = layout.regions;
     let surplus: Vec<_> = (0..n)
@@ -377,7 +378,13 @@ fn nash(layout: &Layout, stats: &RecordStats, a: usize) -> Estimate {
                 let (lo, hi) = (r.min(s), r.max(s));
                 let pair = stats.summary(layout.pair_metric(a, lo, hi, PairMetric::SurplusPairSum));
                 let var = |sd: f64| sd * sd;
-                (var(pair.sd) - var(surplus[r].sd) - var(surplus[s].sd)) / (2.0 * paths as f64)
+                if stats.has_pairs() {
+                    // Antithetic pairs: the same identity on the means' (pair)
+                    // variances, Var(ḡ_r + ḡ_s) = se² of the pair sums' mean.
+                    (var(pair.se) - var(surplus[r].se) - var(surplus[s].se)) / 2.0
+                } else {
+                    (var(pair.sd) - var(surplus[r].sd) - var(surplus[s].sd)) / (2.0 * paths as f64)
+                }
             };
             variance += partial(r) * partial(s) * cov;
         }

@@ -100,7 +100,9 @@ pub struct ReplayError {
 /// [`ReplayError`] if the traced simulation disagrees with the record's (a bug).
 pub fn replay(scn: &Scenario, cfg: &RunConfig, p: u64) -> Result<Replay, ReplayError> {
     let layout = Layout::new(scn, cfg.horizon);
-    let streams = Streams::new(cfg.seed, &scn.params);
+    let mut streams = Streams::new(cfg.seed, &scn.params);
+    // Under antithetic pairs an odd path mirrors its even partner (docs/model.md §9).
+    streams.sampler.antithetic = scn.simulation.sampler.antithetic;
     let mut scratch = PathScratch::default();
     let mut record = vec![0.0; layout.len()];
     engine::run_path(scn, cfg.horizon, &streams, p, &mut scratch, &mut record);

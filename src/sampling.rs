@@ -119,7 +119,7 @@ impl Sampler {
         };
         if self.antithetic {
             format!(
-                "{base}; antithetic pairs (2k, 2k+1): the odd path mirrors the even path's uniforms (u → 1 − u) and complements its process-noise words"
+                "{base}; antithetic pairs (2k, 2k+1): the odd path mirrors the even path's uniforms (u → 1 − u), complements its process-noise words and negates its standard normals; standard errors from the pairs' averages, no percentile intervals"
             )
         } else {
             base.to_owned()
@@ -352,8 +352,6 @@ mod tests {
 
     #[test]
     fn antithetic_pairs_mirror_the_even_paths_uniforms() {
-        // The pairing the streams hold (antithetic runs are refused by validation
-        // until their standard errors count pairs).
         let set = two_uniforms();
         let anti = Sampler {
             kind: SamplerKind::MonteCarlo,

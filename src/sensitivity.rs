@@ -713,6 +713,17 @@ pub fn analyse(scn: &Scenario, settings: &Settings) -> Result<Analysis, Sensitiv
     if k == 0 {
         return Err(SensitivityError::NoInputs);
     }
+    // Its estimators and bootstraps take independent paths: a scenario's
+    // antithetic pairs are switched off here (docs/model.md §9).
+    let plain;
+    let scn = if scn.simulation.sampler.antithetic {
+        let mut s = scn.clone();
+        s.simulation.sampler.antithetic = false;
+        plain = s;
+        &plain
+    } else {
+        scn
+    };
     let params = scn.params.params();
     let cfg = RunConfig {
         paths: settings.paths,

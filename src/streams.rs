@@ -15,6 +15,10 @@
 //! | `initial_firms` | each firm already in the park at the start (`[initial]`) | firm i of group g of `[[initial.firms]]`: the 8 words at [`firm_word_pos`]`(g, i)` |
 //! | `delivery` | whether the collector defaults on what it owes (`[sharing.delivery]`) | one uniform per year, in year order, shared by every alternative (drawn only when one has a delivery risk) |
 //!
+//! Under antithetic pairs (`[simulation] antithetic`) path 2k + 1 reads path 2k's
+//! streams mirrored ([`Noise`], [`Streams::point`]); every other run reads path p's
+//! own.
+//!
 //! Consequences (tested in `tests/crn.rs` and in `economy`'s unit tests): comments,
 //! formatting, key order and unrelated fields change no draw; changing one input
 //! leaves every other input's draw unchanged; a firm that arrives in the same year
@@ -126,13 +130,19 @@ impl Streams {
     ///
     /// # Errors
     /// A Sobol run of more than [`qmc::MAX_SOBOL_PATHS`] design points or more
-    /// than [`qmc::MAX_SOBOL_DIMS`] inputs.
+    /// than [`qmc::MAX_SOBOL_DIMS`] inputs; an odd number of paths under
+    /// antithetic pairs.
     pub fn for_run(
         seed: u64,
         paths: u64,
         sampler: Sampler,
         params: &ParamSet,
     ) -> Result<Streams, SamplerError> {
+        if sampler.antithetic && paths % 2 == 1 {
+            return Err(SamplerError(format!(
+                "antithetic pairs need an even number of paths (paths 2k and 2k + 1 make pair k), found {paths}; set `[simulation] paths` (or --paths, or --max-paths with --precision) to an even number"
+            )));
+        }
         let mut s = Streams::new(seed, params);
         s.sampler = sampler;
         let points = if sampler.antithetic {
@@ -179,6 +189,47 @@ impl Streams {
             (path / 2, path & !1, path & 1 == 1)
         } else {
             (path, path, false)
+        }
+    }
+}
+
+/// How a path reads its process noise (the `macro`, `arrivals`, `firms`,
+/// `initial_firms` and `delivery` streams; docs/model.md §9 "Antithetic variates").
+///
+/// Ordinary runs: `path` = p, `mask` = 0, `sign` = 1.0, so every draw is the
+/// stream's own, bit for bit. Under antithetic pairs the odd path 2k + 1 reads path
+/// 2k's streams with every word complemented (`mask` = `!0`: a uniform u made by
+/// [`unit_from_u64`] becomes exactly 1 − u, and any draw from the words keeps its
+/// law) and every standard normal negated (`sign` = −1.0: a ziggurat draw from
+/// complemented words is not −z, so normals are mirrored explicitly).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Noise {
+    /// The path whose streams are opened.
+    pub path: u64,
+    /// XORed into every word read from those streams.
+    pub mask: u64,
+    /// Multiplies every standard normal drawn.
+    pub sign: f64,
+}
+
+impl Streams {
+    /// Path `p`'s [`Noise`]: its own streams as they are, or under antithetic pairs
+    /// an odd path's mirror of the even path's.
+    #[inline]
+    pub fn noise(&self, p: u64) -> Noise {
+        let (_, path, mirror) = self.point(p);
+        if mirror {
+            Noise {
+                path,
+                mask: !0,
+                sign: -1.0,
+            }
+        } else {
+            Noise {
+                path,
+                mask: 0,
+                sign: 1.0,
+            }
         }
     }
 }

@@ -104,3 +104,34 @@ fn paths_with_dated_changes_allocate_nothing_after_warm_up() {
     assert!(scn.changes.len() >= 4);
     assert_eq!(warm_allocations(&scn).0, 0, "allocations in 100 warm paths");
 }
+
+#[test]
+fn antithetic_paths_and_their_pair_statistics_allocate_nothing_after_warm_up() {
+    let _turn = turn();
+    let scn = Scenario::reference().expect("bundled scenario");
+    let cfg = RunConfig::from_scenario(&scn);
+    let anti = enclave::sampling::Sampler {
+        kind: enclave::sampling::SamplerKind::MonteCarlo,
+        antithetic: true,
+    };
+    let streams = Streams::for_run(cfg.seed, 1000, anti, &scn.params).expect("streams");
+    let layout = Layout::new(&scn, cfg.horizon);
+    let mut scratch = PathScratch::default();
+    let mut record = vec![0.0; layout.len()];
+    let plan = enclave::stats::Plan::moments_only(layout.len());
+    let mut stats = enclave::stats::RecordStats::new(&plan, None).with_pairs();
+    let mut paths = |range: std::ops::Range<u64>, stats: &mut enclave::stats::RecordStats| {
+        for p in range {
+            engine::run_path(&scn, cfg.horizon, &streams, p, &mut scratch, &mut record);
+            stats.push(&record);
+        }
+        stats.end_batch();
+    };
+    paths(0..200, &mut stats);
+    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    // Odd paths mirror their partners; the pairs' averages go to their moments.
+    paths(200..300, &mut stats);
+    let allocations = ALLOCATIONS.load(Ordering::Relaxed) - before;
+    assert_eq!(allocations, 0, "allocations in 100 warm antithetic paths");
+    assert_eq!(stats.pairs(0), Some(150));
+}

@@ -397,10 +397,10 @@ fn invalid_matrices_are_refused_with_field_and_line() {
 }
 
 #[test]
-fn antithetic_pairs_are_refused_until_their_standard_errors_count_pairs() {
+fn antithetic_pairs_refuse_an_odd_number_of_paths() {
     let t = TestDir::new();
-    let text = text_with("antithetic = true", "");
-    let line = common::line_starting(&text, "antithetic = ");
+    let mut text = text_with("antithetic = true", "");
+    let line = replace_line(&mut text, "paths = ", "paths = 1001");
     t.create("anti.toml", &text);
     let stderr = bad_input(&t.cmd(&["validate", "anti.toml"]));
     let problems = problem_lines(&stderr, "anti.toml");
@@ -408,8 +408,8 @@ fn antithetic_pairs_are_refused_until_their_standard_errors_count_pairs() {
         &problems,
         "anti.toml",
         line,
-        "simulation.antithetic",
-        "antithetic pairs are not available yet: the standard errors would count each pair as two independent paths",
+        "simulation.paths",
+        "antithetic pairs need an even number of paths (paths 2k and 2k + 1 make pair k), found 1001; use 1000 or 1002, or set `antithetic = false`",
     );
 }
 

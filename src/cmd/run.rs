@@ -1505,7 +1505,15 @@ fn too_short(scn: &Scenario, state: &RunState) -> String {
         let (lo, hi) = binomial_interval(k, s.n, LEVEL);
         // Flagged when it is also uncertain at the printed scale: 10,000 paths
         // with none on one side give an interval 0.04 pp wide, not worth a note.
-        if k.min(s.n - k) < SHORT_FOR_PROBABILITY && hi - lo > SHORT_INTERVAL_WIDTH {
+        let flagged = k.min(s.n - k) < SHORT_FOR_PROBABILITY && hi - lo > SHORT_INTERVAL_WIDTH;
+        if flagged && state.stats.has_pairs() {
+            // The exact (Clopper–Pearson) interval takes independent paths.
+            rare.push(format!(
+                "{label} {:.1}% ({k} of {} paths in antithetic pairs; no exact interval, as the paths of a pair are not independent)",
+                100.0 * s.mean,
+                s.n
+            ));
+        } else if flagged {
             rare.push(format!(
                 "{label} {:.1}% ({k} of {}; 95% interval {:.1}% to {:.1}%)",
                 100.0 * s.mean,

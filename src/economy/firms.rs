@@ -352,6 +352,9 @@ pub(super) struct Arrivals<'a> {
     /// Cumulative sector weights.
     pub(super) cdf: &'a [f64],
     pub(super) market: Market,
+    /// XORed into every word of the `firms` and `initial_firms` streams
+    /// ([`streams::Noise::mask`]: 0, or `!0` on an antithetic pair's odd path).
+    pub(super) mask: u64,
 }
 
 impl Arrivals<'_> {
@@ -393,7 +396,7 @@ impl Arrivals<'_> {
                     }
                     let mut words = [0u64; FIRM_WORDS as usize];
                     for w in &mut words {
-                        *w = rng.next_u64();
+                        *w = rng.next_u64() ^ self.mask;
                     }
                     next = Some(i + 1);
                     decided = self.decide(t, &words);
@@ -456,7 +459,9 @@ impl Arrivals<'_> {
             relocated,
             displaced: relocated && unit(firm_slot::DISPLACES) < m.displacement,
             exit_year: exit_year(unit(firm_slot::EXIT), sp.exit_hazard, sp.ln_survival, t),
-            shocks: streams::firm_shock_rng(words[firm_slot::SHOCKS]),
+            // The partner's generator (mask undone): its normals are negated
+            // through the sector's own loading instead.
+            shocks: streams::firm_shock_rng(words[firm_slot::SHOCKS] ^ self.mask),
             at: UNLOGGED,
         }
     }
@@ -529,7 +534,7 @@ pub(super) fn settle_initial(
         for _ in 0..group.count {
             let mut words = [0u64; FIRM_WORDS as usize];
             for w in &mut words {
-                *w = rng.next_u64();
+                *w = rng.next_u64() ^ arrivals.mask;
             }
             let unit = |slot: usize| unit_from_u64(words[slot]);
             let land = match (group.land_per_firm_mu, &arrivals.defs[k].land_per_firm_mu) {
@@ -555,7 +560,7 @@ pub(super) fn settle_initial(
                     k as u32,
                     group.relocated,
                     displaced,
-                    streams::firm_shock_rng(words[firm_slot::SHOCKS]),
+                    streams::firm_shock_rng(words[firm_slot::SHOCKS] ^ arrivals.mask),
                 )
             });
         }
@@ -643,6 +648,8 @@ pub(super) fn firm_years<O: Trace>(
             _ => {
                 let age = t - arrived + firm.age0;
                 if t > arrived {
+                    // On an antithetic pair's odd path `own_load` carries the
+                    // sign −1 (ε → −ε; set per path in `simulate_path_traced`).
                     let eps: f64 = StandardNormal.sample(&mut firm.shocks);
                     firm.log_shock += sp.year_shift + sp.own_load * eps;
                 }

@@ -378,6 +378,8 @@ pub fn simulate_path_traced<O: Trace>(
     let out = &mut ws.out;
     out.reset(n, h);
     out.continuation = scn.outcome.continuation;
+    // Under antithetic pairs an odd path mirrors its even partner's process noise.
+    let noise = streams.noise(p);
     delivery_draws(scn, d, streams, p, h, out);
     for (r, region) in scn.regions.iter().enumerate() {
         out.discount_rate[r] = region.discount_rate.get(d);
@@ -469,9 +471,14 @@ pub fn simulate_path_traced<O: Trace>(
     if let Share::Record(log) = &mut share {
         log.start(&ws.effects.revenue_mult);
     }
-    let mut macro_rng = streams::open(&streams.macro_shock, p);
-    let mut arrivals_rng = streams::open(&streams.arrivals, p);
-    let mut firms_rng = streams::open(&streams.firms, p);
+    // The firm's own shocks ε → −ε on a mirrored path: the sign is folded into
+    // the loading σ√(1 − β²) once per path (exactly ×1 otherwise).
+    for s in ws.sectors.iter_mut() {
+        s.own_load *= noise.sign;
+    }
+    let mut macro_rng = streams::open(&streams.macro_shock, noise.path);
+    let mut arrivals_rng = streams::open(&streams.arrivals, noise.path);
+    let mut firms_rng = streams::open(&streams.firms, noise.path);
     let firms = &mut ws.firms;
     firms.clear();
     let mut land = Land::default();
@@ -483,8 +490,9 @@ pub fn simulate_path_traced<O: Trace>(
             sectors: &ws.sectors,
             cdf: &ws.sector_cdf,
             market,
+            mask: noise.mask,
         };
-        let mut initial_rng = streams::open(&streams.initial_firms, p);
+        let mut initial_rng = streams::open(&streams.initial_firms, noise.path);
         let held = firms::settle_initial(&initial.firms, &arrivals, &mut initial_rng, firms);
         land.open = initial.developed_mu * saleable_share;
         land.free = (land.open - held.max(initial.land_sold_mu)).max(0.0);
@@ -501,7 +509,8 @@ pub fn simulate_path_traced<O: Trace>(
         let era_now = ws.eras.get(era);
         let tax = era_now.tax.at_price(p_t);
         // Macro shock m_t = φ m_{t−1} + σ_m ε_t, drawn every year.
-        let eps_m: f64 = StandardNormal.sample(&mut macro_rng);
+        let z: f64 = StandardNormal.sample(&mut macro_rng);
+        let eps_m = noise.sign * z;
         macro_level = phi * macro_level + sigma_m * eps_m;
         for s in ws.sectors.iter_mut() {
             s.year_shift = s.drift + s.macro_load * eps_m;
@@ -519,13 +528,14 @@ pub fn simulate_path_traced<O: Trace>(
         }
 
         // N_t = the Poisson(λ_t) quantile at the year's uniform, drawn every year.
-        let u = unit_from_u64(arrivals_rng.next_u64());
+        let u = unit_from_u64(arrivals_rng.next_u64() ^ noise.mask);
         let lambda = market.lambda(ws.effects.attractiveness[t], macro_level, land);
         let arrivals = Arrivals {
             defs: &scn.firms.sectors,
             sectors: &ws.sectors,
             cdf: &ws.sector_cdf,
             market,
+            mask: noise.mask,
         };
         let n_t = poisson::quantile(lambda, u);
         let sales = arrivals.arrive(n_t, tu, &mut firms_rng, &mut land, firms, &mut share);
@@ -644,9 +654,10 @@ fn delivery_draws(
         }
     }
     if !out.delivery.is_empty() {
-        let mut rng = streams::open(&streams.delivery, p);
+        let noise = streams.noise(p);
+        let mut rng = streams::open(&streams.delivery, noise.path);
         out.delivery_uniform
-            .extend((0..h).map(|_| unit_from_u64(rng.next_u64())));
+            .extend((0..h).map(|_| unit_from_u64(rng.next_u64() ^ noise.mask)));
     }
 }
 

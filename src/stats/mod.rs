@@ -23,6 +23,7 @@
 pub mod exact;
 pub mod interval;
 mod moments;
+mod pairs;
 pub mod quantile;
 mod record;
 

@@ -25,6 +25,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::moments::{Batches, Moments};
+use super::pairs::{Pairs, PairsRepr};
 use super::quantile::{EXACT_CAP, Grid, Histogram, QuantileRepr, QuantileState, locate};
 use super::{Plan, PositionSummary, StatsError};
 
@@ -143,9 +144,28 @@ pub struct RecordStats {
     batch: Batches,
     /// Paths pushed in the open batch.
     batch_paths: u64,
+    /// The antithetic pairs' statistics ([`RecordStats::with_pairs`]), from which
+    /// standard errors come; `None` in ordinary runs (no cost there).
+    pairs: Option<Box<Pairs>>,
 }
 
 impl RecordStats {
+    /// These statistics for paths in antithetic pairs (2k, 2k + 1), pushed in path
+    /// order with every batch holding whole pairs: the standard error of each
+    /// mean is then that of the pairs' averages, `sd(pair averages) / √(pairs)`
+    /// (see the `pairs` module), and the distribution-free intervals that assume
+    /// independent paths ([`Self::quantile_intervals`], the tail's standard error
+    /// of [`Self::lower_tail`]) are not given.
+    pub fn with_pairs(mut self) -> Self {
+        self.pairs = Some(Box::new(Pairs::new(self.plan.len())));
+        self
+    }
+
+    /// Whether the paths come in antithetic pairs ([`Self::with_pairs`]).
+    pub fn has_pairs(&self) -> bool {
+        self.pairs.is_some()
+    }
+
     /// The histogram grid of every position (`None` where it has none), as
     /// [`RecordStats::new`] takes them: statistics made with them merge with these.
     pub fn grids(&self) -> Option<Vec<Option<Grid>>> {
@@ -207,6 +227,7 @@ impl RecordStats {
             total_bins,
             batch: Batches::new(len),
             batch_paths: 0,
+            pairs: None,
         };
         stats.reindex();
         stats
@@ -253,6 +274,9 @@ impl RecordStats {
             "one value per record position"
         );
         self.batch.push(record);
+        if let Some(pairs) = &mut self.pairs {
+            pairs.push(record);
+        }
         if self.bound >= NARROW_LIMIT {
             self.fold_narrow();
         }
@@ -372,6 +396,9 @@ impl RecordStats {
     /// Closes the batch: folds its shifted sums into the exact sums. Does
     /// nothing when no path was pushed since the last call.
     pub fn end_batch(&mut self) {
+        if let Some(pairs) = &mut self.pairs {
+            pairs.end_batch();
+        }
         if self.batch_paths == 0 {
             return;
         }
@@ -400,6 +427,15 @@ impl RecordStats {
         if self.batch_paths > 0 || other.batch_paths > 0 {
             return Err(StatsError::OpenBatch);
         }
+        if self.pairs.is_some() != other.pairs.is_some() {
+            return Err(StatsError::PlanMismatch);
+        }
+        if [&self.pairs, &other.pairs]
+            .iter()
+            .any(|p| p.as_ref().is_some_and(|p| p.is_open()))
+        {
+            return Err(StatsError::OpenBatch);
+        }
         for (a, b) in self.slots.iter().zip(&other.slots) {
             if a.grid != b.grid {
                 return Err(StatsError::GridMismatch {
@@ -415,6 +451,9 @@ impl RecordStats {
             }
         }
         for (a, b) in self.moments.iter_mut().zip(&other.moments) {
+            a.merge(b);
+        }
+        if let (Some(a), Some(b)) = (&mut self.pairs, &other.pairs) {
             a.merge(b);
         }
         // Narrow counts grow by at most other.bound (its narrow counts) plus
@@ -527,7 +566,18 @@ impl RecordStats {
     ///
     /// If `j ≥ len()`.
     pub fn summary(&self, j: usize) -> PositionSummary {
-        self.moments[j].summary()
+        let mut s = self.moments[j].summary();
+        if let Some(pairs) = &self.pairs {
+            // Antithetic pairs: the standard error of the pairs' averages.
+            s.se = pairs.moments[j].summary().se;
+        }
+        s
+    }
+
+    /// Number of pairs with a defined value at position `j` under antithetic
+    /// pairs ([`Self::with_pairs`]), `None` otherwise.
+    pub fn pairs(&self, j: usize) -> Option<u64> {
+        self.pairs.as_ref().map(|p| p.moments[j].n)
     }
 
     /// Quantiles `qs` of position `j` (see [`QuantileState::quantiles`] for the
@@ -553,11 +603,13 @@ impl RecordStats {
     /// The `level` confidence intervals of quantiles `qs` of position `j`
     /// ([`super::interval`]; NaN for an undefined end); `None` when the position
     /// keeps no quantiles.
+    /// Under antithetic pairs ([`Self::with_pairs`]) every end is NaN: the order
+    /// statistics' intervals assume independent paths.
     pub fn quantile_intervals(&self, j: usize, qs: &[f64], level: f64) -> Option<Vec<(f64, f64)>> {
         let slot = &self.slots[self.slot_of[j]?];
         let m = &self.moments[j];
         let (min, max) = match (m.min, m.max) {
-            (Some(a), Some(b)) => (a, b),
+            (Some(a), Some(b)) if self.pairs.is_none() => (a, b),
             _ => return Some(vec![(f64::NAN, f64::NAN); qs.len()]),
         };
         Some(self.state_of(slot).quantile_intervals(
@@ -599,13 +651,17 @@ impl RecordStats {
 
     /// The mean of the lowest share `alpha` of position `j`'s values and its
     /// standard error ([`QuantileState::lower_tail`]); `None` when the position
-    /// keeps no quantiles or has no finite value.
+    /// keeps no quantiles or has no finite value. Under antithetic pairs
+    /// ([`Self::with_pairs`]) the standard error is NaN: it assumes independent
+    /// paths.
     pub fn lower_tail(&self, j: usize, alpha: f64) -> Option<(f64, f64)> {
         let slot = &self.slots[self.slot_of[j]?];
         let m = &self.moments[j];
         let (min, max) = (m.min?, m.max?);
-        self.state_of(slot)
-            .lower_tail(alpha, slot.grid.as_ref(), min, max)
+        let (mean, se) = self
+            .state_of(slot)
+            .lower_tail(alpha, slot.grid.as_ref(), min, max)?;
+        Some((mean, if self.pairs.is_some() { f64::NAN } else { se }))
     }
 
     /// The quantile state of position `j`, rebuilt from the flat tables (for
@@ -707,6 +763,9 @@ struct RecordRepr {
     plan: Plan,
     moments: Vec<Moments>,
     quantiles: Vec<SlotRepr>,
+    /// The antithetic pairs' moments (absent in ordinary runs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pairs: Option<PairsRepr>,
 }
 
 impl From<RecordStats> for RecordRepr {
@@ -721,6 +780,7 @@ impl From<RecordStats> for RecordRepr {
             })
             .collect();
         RecordRepr {
+            pairs: r.pairs.as_deref().map(PairsRepr::from),
             plan: r.plan,
             moments: r.moments,
             quantiles,
@@ -787,6 +847,9 @@ impl TryFrom<RecordRepr> for RecordStats {
         }
         stats.reindex();
         stats.moments = r.moments;
+        if let Some(p) = r.pairs {
+            stats.pairs = Some(Box::new(p.into_pairs(stats.plan.len())?));
+        }
         Ok(stats)
     }
 }

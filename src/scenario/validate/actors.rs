@@ -41,7 +41,8 @@ pub(super) fn meta(c: &mut Checker, meta: &MetaFile) {
     }
 }
 
-/// `[simulation]`: at least one path, a seed ≥ 0, a horizon of 1 to [`MAX_HORIZON`].
+/// `[simulation]`: at least one path (an even number under antithetic pairs), a
+/// seed ≥ 0, a horizon of 1 to [`MAX_HORIZON`].
 pub(super) fn simulation(c: &mut Checker, sim: &SimulationFile) -> Simulation {
     if sim.paths < 1 {
         c.problem(
@@ -56,10 +57,15 @@ pub(super) fn simulation(c: &mut Checker, sim: &SimulationFile) -> Simulation {
         );
     }
     let horizon = c.int("simulation.horizon", sim.horizon, 1, MAX_HORIZON);
-    if sim.antithetic {
+    if sim.antithetic && sim.paths >= 1 && sim.paths % 2 == 1 {
         c.problem(
-            "simulation.antithetic",
-            "antithetic pairs are not available yet: the standard errors would count each pair as two independent paths; leave `antithetic = false` (or remove it)",
+            "simulation.paths",
+            format!(
+                "antithetic pairs need an even number of paths (paths 2k and 2k + 1 make pair k), found {}; use {} or {}, or set `antithetic = false`",
+                sim.paths,
+                sim.paths - 1,
+                sim.paths + 1
+            ),
         );
     }
     Simulation {
