@@ -82,27 +82,53 @@ pub struct Replay {
 }
 
 /// Why a replay failed: its trace disagrees with the path's record.
+/// Why a path cannot be replayed.
 #[derive(Debug, thiserror::Error)]
-#[error(
-    "the replay of path {path} disagrees with the path's record ({what}); this is a bug, please report it"
-)]
-pub struct ReplayError {
-    /// Path.
-    pub path: u64,
-    /// What differs.
-    pub what: String,
+pub enum ReplayError {
+    /// The traced simulation disagrees with the path's record (a bug).
+    #[error(
+        "the replay of path {path} disagrees with the path's record ({what}); this is a bug, please report it"
+    )]
+    Disagrees {
+        /// Path.
+        path: u64,
+        /// What differs.
+        what: String,
+    },
+    /// The run's sampler cannot take its paths (an odd count under antithetic pairs).
+    #[error(transparent)]
+    Sampler(#[from] crate::streams::SamplerError),
+    /// A Latin hypercube's path beyond the run's paths: its design depends on them.
+    #[error(
+        "path {path} is beyond the run's {paths} paths, and a Latin hypercube's design depends on the run's path count (its strata are 1/N wide): replay a path below {paths}, or give the run's --paths"
+    )]
+    BeyondDesign {
+        /// Path.
+        path: u64,
+        /// The run's paths.
+        paths: u64,
+    },
 }
 
-/// Replays path `p` of the run `cfg` of `scn` (any index: paths are stream
-/// indices, so `p` may be at or beyond `cfg.paths`).
+/// Replays path `p` of the run `cfg` of `scn`, with the run's streams and
+/// sampler (its Latin hypercube or Sobol points, its antithetic pairs). Paths
+/// are stream indices, so `p` may be at or beyond `cfg.paths`, except under a
+/// Latin hypercube, whose design is fixed by the run's path count.
 ///
 /// # Errors
-/// [`ReplayError`] if the traced simulation disagrees with the record's (a bug).
+/// [`ReplayError::Disagrees`] if the traced simulation disagrees with the
+/// record's (a bug); the others if the run's sampler cannot give path `p`.
 pub fn replay(scn: &Scenario, cfg: &RunConfig, p: u64) -> Result<Replay, ReplayError> {
     let layout = Layout::new(scn, cfg.horizon);
-    let mut streams = Streams::new(cfg.seed, &scn.params);
-    // Under antithetic pairs an odd path mirrors its even partner (docs/model.md §9).
-    streams.sampler.antithetic = scn.simulation.sampler.antithetic;
+    let sampler = scn.simulation.sampler;
+    if p >= cfg.paths && sampler.needs_fixed_paths() {
+        return Err(ReplayError::BeyondDesign {
+            path: p,
+            paths: cfg.paths,
+        });
+    }
+    // The run's own streams: the same inputs as path p of the full run.
+    let streams = Streams::for_run(cfg.seed, cfg.paths, sampler, &scn.params)?;
     let mut scratch = PathScratch::default();
     let mut record = vec![0.0; layout.len()];
     engine::run_path(scn, cfg.horizon, &streams, p, &mut scratch, &mut record);
@@ -117,7 +143,7 @@ pub fn replay(scn: &Scenario, cfg: &RunConfig, p: u64) -> Result<Replay, ReplayE
         Share::Off,
         &mut trace,
     );
-    let fail = |what: String| ReplayError { path: p, what };
+    let fail = |what: String| ReplayError::Disagrees { path: p, what };
     if let Some(what) = differs(&scratch.economy.out, &ws.out) {
         return Err(fail(format!("the traced path's {what}")));
     }

@@ -297,3 +297,54 @@ fn replay_beyond_the_runs_paths_is_said_and_bad_indices_are_refused() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot be used with"));
 }
+
+/// The reference scenario with `sampler` as its `[simulation] sampler`.
+fn with_sampler(dir: &TestDir, sampler: &str) -> std::path::PathBuf {
+    let text = std::fs::read_to_string(REFERENCE_PATH).expect("the reference scenario");
+    let text = text.replacen(
+        "[simulation]\n",
+        &format!("[simulation]\nsampler = \"{sampler}\"\n"),
+        1,
+    );
+    dir.create(&format!("{sampler}.toml"), &text)
+}
+
+#[test]
+fn replay_is_the_full_runs_path_under_latin_hypercube_and_sobol() {
+    // The replay draws the run's own design points: a Latin hypercube's strata
+    // (fixed by the run's 600 paths) and the Sobol sequence's points.
+    let files = TestDir::new();
+    for sampler in ["latin-hypercube", "sobol"] {
+        let path = with_sampler(&files, sampler);
+        let path = path.to_str().expect("a UTF-8 path");
+        replay_matches_full_run(path, "jilin-zhejiang", &[], &[5, 257, 599]);
+    }
+}
+
+#[test]
+fn replay_beyond_a_latin_hypercubes_paths_is_refused() {
+    let dir = TestDir::new();
+    let path = with_sampler(&dir, "latin-hypercube");
+    let path = path.to_str().expect("a UTF-8 path");
+    let out = dir.cmd(&[
+        "run",
+        path,
+        "--paths",
+        "10",
+        "--horizon",
+        "6",
+        "--replay",
+        "12",
+        "--out",
+        "rep",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(
+            "error: jilin-zhejiang: path 12 is beyond the run's 10 paths, and a Latin hypercube's design depends on the run's path count"
+        ),
+        "{err}"
+    );
+    assert!(!dir.join("rep/jilin-zhejiang.replay-12").exists());
+}

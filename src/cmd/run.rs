@@ -1433,6 +1433,14 @@ fn replay(args: &Args, source: &dyn super::Source, p: u64) -> anyhow::Result<Exi
         let loaded = load(args, source, i).map_err(anyhow::Error::msg)?;
         let scn = &loaded.scenario;
         let cfg = config(args, scn);
+        let r = match enclave::replay::replay(scn, &cfg, p) {
+            Ok(r) => r,
+            Err(e @ enclave::replay::ReplayError::Disagrees { .. }) => return Err(e.into()),
+            Err(e) => {
+                super::note(format_args!("error: {}: {e}", scn.id));
+                return Ok(ExitCode::from(super::EXIT_BAD_INPUT));
+            }
+        };
         if p >= cfg.paths {
             super::note(format_args!(
                 "note: path {p} is beyond {}'s {} paths (0 to {}); it is replayed all the same (a path is its index in the named streams: a run of more than {p} paths holds it)",
@@ -1441,7 +1449,6 @@ fn replay(args: &Args, source: &dyn super::Source, p: u64) -> anyhow::Result<Exi
                 cfg.paths - 1
             ));
         }
-        let r = enclave::replay::replay(scn, &cfg, p)?;
         let dir = args.out.join(enclave::replay::folder_name(&scn.id, p));
         enclave::replay::write(&dir, scn, &r)
             .with_context(|| format!("cannot write the replay into {}", dir.display()))?;
