@@ -1217,7 +1217,32 @@ fn result_warnings(scn: &Scenario, state: &RunState) -> Vec<String> {
         let mean = state.stats.summary(state.layout.park_metric(m)).mean;
         check_result(scn, m.name(), mean, rail).map(|w| w.to_string())
     })
+    .chain(tax_per_job_warning(scn, state))
     .collect()
+}
+
+/// The tax-per-job guardrail: the mean of all taxes over the horizon ÷ the mean
+/// job-years over the horizon (a ratio of means; not judged without jobs).
+fn tax_per_job_warning(scn: &Scenario, state: &RunState) -> Option<String> {
+    use enclave::scenario::guardrails::{TAX_PER_JOB, check_result};
+    use enclave::schema::{ParkMetric, ParkSeries};
+    let layout = &state.layout;
+    let tax = state
+        .stats
+        .summary(layout.park_metric(ParkMetric::TaxTotal))
+        .mean;
+    let job_years: f64 = (0..layout.horizon)
+        .map(|t| {
+            state
+                .stats
+                .summary(layout.park_series(ParkSeries::Jobs, t))
+                .mean
+        })
+        .sum();
+    if job_years.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
+        return None;
+    }
+    check_result(scn, "tax per job", tax / job_years, &TAX_PER_JOB).map(|w| w.to_string())
 }
 
 /// The one-screen summary: per alternative and region, mean NPV, its 90% interval and P(NPV < 0).
