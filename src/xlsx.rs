@@ -32,7 +32,7 @@ pub const XLSX_FILE: &str = "summary.xlsx";
 pub const SHEETS: [&str; 6] = ["About", "Comparison", "Park", "Inputs", "Summary", "Yearly"];
 
 /// The region measures the Comparison sheet shows, in order, when the run has them.
-const COMPARED: [RegionMetric; 11] = [
+pub(crate) const COMPARED: [RegionMetric; 11] = [
     RegionMetric::Npv,
     RegionMetric::NpvNegative,
     RegionMetric::Participates,
