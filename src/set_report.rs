@@ -1209,10 +1209,10 @@ pub fn write(out: &Path) -> Result<PathBuf, SetReportError> {
     write_in(out, Lang::En)
 }
 
-/// [`write`] in `lang`.
+/// [`write()`] in `lang`.
 ///
 /// # Errors
-/// As [`write`].
+/// As [`write()`].
 pub fn write_in(out: &Path, lang: Lang) -> Result<PathBuf, SetReportError> {
     let page = html_in(out, lang)?;
     let path = out.join(SET_DIR).join(SET_REPORT_FILE);

@@ -72,7 +72,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     if args.list {
         // Its count line in --lang, else the base scenario's language.
         let lang = args.run.lang.unwrap_or_else(|| {
-            if sweep.len() == 0 {
+            if sweep.is_empty() {
                 return enclave::i18n::Lang::En;
             }
             sweep
