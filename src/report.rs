@@ -187,14 +187,10 @@ code { font-size: .88rem; }
 "#;
 
 /// The start of a report page titled `title` (plain text), up to and including
-/// `<body>`: the Content-Security-Policy that forbids any request, the embedded
-/// font and the style sheet. Shared by `report.html` and the set page
+/// `<body>`, with the page's `lang` attribute and the title's suffix: the
+/// Content-Security-Policy that forbids any request, the embedded font and the
+/// style sheet. Shared by `report.html`, the sensitivity page and the set page
 /// ([`crate::set_report`]).
-pub(crate) fn page_head(title: &str) -> String {
-    page_head_in(title, "zh-Hans", "enclave report")
-}
-
-/// [`page_head`] with the page's `lang` attribute and the title's suffix.
 pub(crate) fn page_head_in(title: &str, lang: &str, suffix: &str) -> String {
     format!(
         "<!doctype html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n\
@@ -294,14 +290,9 @@ fn record_rows(h: &mut String, tx: &crate::i18n::Texts, rows: &[(&str, String)])
 }
 
 /// `cell`, followed by the share and number of paths it was computed over when
-/// that is fewer than the run's. Over fewer than half the paths the statistic
-/// describes a minority of futures, not the alternative, so the cell is not shown:
-/// only how rarely it is defined.
-pub(crate) fn over_paths(cell: String, covered: Option<u64>, paths: u64) -> String {
-    over_paths_in(crate::i18n::Lang::En, cell, covered, paths)
-}
-
-/// [`over_paths`] in `lang`.
+/// that is fewer than the run's, in `lang`. Over fewer than half the paths the
+/// statistic describes a minority of futures, not the alternative, so the cell is
+/// not shown: only how rarely it is defined.
 pub(crate) fn over_paths_in(
     lang: crate::i18n::Lang,
     cell: String,
@@ -990,7 +981,7 @@ fn initial_state(h: &mut String, scn: &Scenario, lang: crate::i18n::Lang) {
 
 /// The page `enclave sensitivity` writes beside `sensitivity.csv`: its own
 /// `report.html` (the sensitivity folder holds no run's results, so the run's
-/// report has nothing to show there), with the page frame of `page_head` (as `report.html`) and the
+/// report has nothing to show there), with the page frame of `page_head_in` (as `report.html`) and the
 /// section of [`sensitivity_section`].
 pub fn sensitivity_html(
     scn: &Scenario,
@@ -1172,6 +1163,12 @@ pub fn sensitivity_section(
             svg.trim()
         );
     }
+}
+
+/// [`over_paths_in`] in English.
+#[cfg(test)]
+fn over_paths(cell: String, covered: Option<u64>, paths: u64) -> String {
+    over_paths_in(crate::i18n::Lang::En, cell, covered, paths)
 }
 
 #[cfg(test)]

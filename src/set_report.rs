@@ -20,6 +20,20 @@
 //! averaged over the other inputs' values in the sweep — and grey rings mark the
 //! lowest and highest scenario mean at that value.
 //!
+//! An input with more than [`CHART_POINTS`] distinct values (a Latin-hypercube
+//! sweep of a thousand variants has a thousand) has its values grouped into that
+//! many bins of equal width: each point averages the scenarios of its bin, at
+//! their mean value of the input, and the page says so. The page's size and the
+//! charts' sums are then bounded by the number of inputs and alternatives, not of
+//! scenarios (what still grows with the scenarios is the id → values map of
+//! `sweep.csv`, some tens of bytes a scenario).
+//!
+//! The page is in English or Chinese ([`crate::i18n`]): `--lang`, else the
+//! language every scenario of the set has (`[scenario] lang`), else English
+//! ([`set_lang`]); `enclave report DIR/set` keeps the language the page was
+//! written in ([`page_lang`]) unless `--lang` says otherwise. Field paths,
+//! scenario, alternative and region names stay as written.
+//!
 //! Like `report.html` ([`crate::report`]), the page makes no request: inline SVG,
 //! inline styles, the embedded font, no script and a Content-Security-Policy.
 
@@ -30,10 +44,11 @@ use std::path::{Path, PathBuf};
 use crate::chart::ChartError;
 use crate::chart::region_colour;
 use crate::chart::set::{SweepChart, SweepPanel, SweepPoint, sweep_svg};
+use crate::i18n::Lang;
 use crate::output::{
     ALL_ALTERNATIVES, ALL_REGIONS, OutputError, PARK, SET_DIR, SET_SUMMARY_HEADER, write_atomic,
 };
-use crate::report::{escape, num, over_paths, page_head, percent};
+use crate::report::{escape, num, over_paths_in, page_head_in, percent};
 use crate::schema::{AltMetric, MeasureDef, ParkMetric, RegionMetric, Unit};
 
 /// File name of the set page in `DIR/set/`.
@@ -41,6 +56,11 @@ pub const SET_REPORT_FILE: &str = "report.html";
 /// How many scenarios the side-by-side tables show at most (the first ones in the
 /// order of `summary.csv`); the charts use every scenario.
 pub const TABLE_SCENARIOS: usize = 24;
+/// How many points a sweep chart draws at most per input: an input with more
+/// distinct values has them grouped into this many bins of equal width, each
+/// point averaging the scenarios of its bin, so that the page's size and the
+/// charts' sums stay bounded however many scenarios the sweep has.
+pub const CHART_POINTS: usize = 60;
 
 /// Why the set page could not be made.
 #[derive(Debug, thiserror::Error)]
@@ -103,6 +123,8 @@ struct Stat {
 #[derive(Debug, Clone, Copy)]
 struct Acc {
     k: u32,
+    /// Sum of the input's values (a bin's points sit at their mean value).
+    x: f64,
     mean: f64,
     se2: f64,
     band_k: u32,
@@ -116,6 +138,7 @@ impl Acc {
     fn new() -> Acc {
         Acc {
             k: 0,
+            x: 0.0,
             mean: 0.0,
             se2: 0.0,
             band_k: 0,
@@ -126,8 +149,9 @@ impl Acc {
         }
     }
 
-    fn add(&mut self, s: &Stat, mean: f64) {
+    fn add(&mut self, s: &Stat, mean: f64, x: f64) {
         self.k += 1;
+        self.x += x;
         self.mean += mean;
         self.se2 += s.se.unwrap_or(0.0).powi(2);
         if let (Some(a), Some(b)) = (s.p05, s.p95) {
@@ -139,7 +163,7 @@ impl Acc {
         self.max = self.max.max(mean);
     }
 
-    /// The averaged point: mean of the means, its standard error
+    /// The averaged point at `x`: mean of the means, its standard error
     /// sqrt(Σ se²) / k (the scenarios are independent runs), mean P5 and P95.
     fn point(&self, x: f64) -> SweepPoint {
         let k = f64::from(self.k.max(1));
@@ -170,6 +194,8 @@ struct Set {
     /// Rows of the first [`TABLE_SCENARIOS`] scenarios.
     table: HashMap<(usize, Key), Stat>,
     sweep: Option<Sweep>,
+    /// The page's language.
+    lang: Lang,
 }
 
 /// A sweep's inputs and the charts' sums.
@@ -185,6 +211,27 @@ struct Sweep {
     sums: HashMap<(usize, Key), HashMap<u64, Acc>>,
     /// Scenarios of sweep.csv with no rows in summary.csv.
     unmatched: usize,
+    /// Per input: its bins, when it has more than [`CHART_POINTS`] distinct
+    /// numeric values.
+    bins: Vec<Option<Bins>>,
+}
+
+/// [`CHART_POINTS`] bins of equal width over an input's values.
+#[derive(Debug, Clone, Copy)]
+struct Bins {
+    lo: f64,
+    width: f64,
+    /// The input's distinct numeric values.
+    values: usize,
+}
+
+impl Bins {
+    /// The bin of `x`, as the key of the charts' sums.
+    fn of(&self, x: f64) -> u64 {
+        let b = ((x - self.lo) / self.width).floor();
+        // Clamped: the highest value is the last bin's upper end.
+        b.clamp(0.0, (CHART_POINTS - 1) as f64) as u64
+    }
 }
 
 /// Names numbered in order of first appearance (a set of 10 000 different
@@ -260,6 +307,8 @@ fn csv_err(path: &Path, e: &csv::Error) -> SetReportError {
 fn read_sweep(path: &Path) -> Result<Sweep, SetReportError> {
     let (mut reader, [s, i, v]) = open_csv(path, crate::output::SET_SWEEP_HEADER)?;
     let mut sweep = Sweep::default();
+    // Per input: distinct values (up to one more than a chart shows), lowest, highest.
+    let mut seen: Vec<(std::collections::HashSet<u64>, f64, f64)> = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|e| csv_err(path, &e))?;
         let (scenario, input, value) = (&record[s], &record[i], &record[v]);
@@ -273,8 +322,22 @@ fn read_sweep(path: &Path) -> Result<Sweep, SetReportError> {
         if sweep.not_numeric.len() < sweep.inputs.names.len() {
             sweep.not_numeric.push(false);
         }
-        if number(value).is_none() {
-            sweep.not_numeric[input] = true;
+        if seen.len() < sweep.inputs.names.len() {
+            seen.push((
+                std::collections::HashSet::new(),
+                f64::INFINITY,
+                f64::NEG_INFINITY,
+            ));
+        }
+        match number(value) {
+            None => sweep.not_numeric[input] = true,
+            Some(x) => {
+                let (distinct, lo, hi) = &mut seen[input];
+                // + 0.0 makes −0 and 0 one value.
+                distinct.insert((x + 0.0).to_bits());
+                *lo = lo.min(x);
+                *hi = hi.max(x);
+            }
         }
         sweep
             .values
@@ -282,6 +345,16 @@ fn read_sweep(path: &Path) -> Result<Sweep, SetReportError> {
             .or_default()
             .push((input, value.to_owned()));
     }
+    sweep.bins = seen
+        .into_iter()
+        .map(|(distinct, lo, hi)| {
+            (distinct.len() > CHART_POINTS && hi > lo).then(|| Bins {
+                lo,
+                width: (hi - lo) / CHART_POINTS as f64,
+                values: distinct.len(),
+            })
+        })
+        .collect();
     Ok(sweep)
 }
 
@@ -405,13 +478,17 @@ fn read(set_dir: &Path) -> Result<Set, SetReportError> {
                 if let Some(x) = number(text) {
                     // + 0.0 makes −0 and 0 one value.
                     let x = x + 0.0;
+                    let slot = match sweep.bins.get(*input).copied().flatten() {
+                        Some(bins) => bins.of(x),
+                        None => x.to_bits(),
+                    };
                     sweep
                         .sums
                         .entry((*input, key))
                         .or_default()
-                        .entry(x.to_bits())
+                        .entry(slot)
                         .or_insert_with(Acc::new)
-                        .add(&stat, mean);
+                        .add(&stat, mean, x);
                 }
             }
         }
@@ -429,19 +506,31 @@ fn read(set_dir: &Path) -> Result<Set, SetReportError> {
     Ok(set)
 }
 
-/// The unit of a measure, for a column heading.
-fn unit(def: &MeasureDef) -> &'static str {
+/// The unit of a measure, for a column heading, in `lang`.
+fn unit(def: &MeasureDef, lang: Lang) -> &'static str {
+    let tx = lang.texts();
     match def.unit {
-        Unit::Money => "money unit of the scenario",
-        Unit::Probability => "share of futures",
-        Unit::Rate => "a year",
-        Unit::Years => "years",
-        Unit::Count => "number",
-        Unit::Share => "share",
-        Unit::Ratio => "ratio",
-        Unit::MoneyPerMu => "money unit of the scenario per mu and year",
-        Unit::Mu => "mu",
+        Unit::Money => tx.t("set.unit.money"),
+        Unit::Probability => tx.t("set.unit.probability"),
+        Unit::Rate => tx.t("set.unit.rate"),
+        Unit::Years => tx.t("set.unit.years"),
+        Unit::Count => tx.t("set.unit.count"),
+        Unit::Share => tx.t("set.unit.share"),
+        Unit::Ratio => tx.t("set.unit.ratio"),
+        Unit::MoneyPerMu => tx.t("set.unit.money_per_mu"),
+        Unit::Mu => tx.t("set.unit.mu"),
     }
+}
+
+/// What a measure is, in `lang`: `measure.<kind>.<name>.text` of the strings
+/// (in English, the schema's description).
+fn description(kind: &str, def: &MeasureDef, lang: Lang) -> String {
+    if lang == Lang::En {
+        return def.description.to_owned();
+    }
+    lang.texts()
+        .t(&format!("measure.{kind}.{}.text", def.name))
+        .to_owned()
 }
 
 /// A statistic's mean as its unit reads.
@@ -471,7 +560,7 @@ impl Set {
         if with_se && st.mean.is_some() {
             let _ = write!(c, " <span class=\"few\">± {}</span>", shown(def, st.se));
         }
-        over_paths(c, Some(st.n), self.paths[s])
+        over_paths_in(self.lang, c, Some(st.n), self.paths[s])
     }
 
     fn shown_scenarios(&self) -> usize {
@@ -496,53 +585,78 @@ impl Set {
 }
 
 /// The column heading of a measure: what it is, in which unit, with its description
-/// as a tooltip.
-fn heading(label: &str, def: &MeasureDef) -> String {
+/// as a tooltip (`kind`: `region`, `alt` or `park`, as the strings file groups them).
+fn heading(label: &str, kind: &str, def: &MeasureDef, lang: Lang) -> String {
     format!(
         "<th title=\"{}\">{}<br><span class=\"few\">{}</span></th>",
-        escape(def.description),
+        escape(&description(kind, def, lang)),
         label,
-        unit(def)
+        unit(def, lang)
     )
 }
 
 /// The tables: per alternative and region, per alternative, and the park.
 fn tables(h: &mut String, set: &Set) {
+    let lang = set.lang;
+    let tx = lang.texts();
     let n = set.shown_scenarios();
-    let _ = writeln!(h, "<h2>The scenarios side by side</h2>");
+    let _ = writeln!(h, "<h2>{}</h2>", tx.t("set.tables.heading"));
     if set.scenarios.len() > n {
         let _ = writeln!(
             h,
-            "<p><b>The tables show the first {n} of the {} scenarios</b>, in the order of \
-             <code>set/summary.csv</code>, which holds every one of them{}.</p>",
-            num(Some(set.scenarios.len() as f64), 0),
-            if set.sweep.is_some() {
-                "; the charts above use every scenario"
-            } else {
-                ""
-            }
+            "<p>{}</p>",
+            tx.f(
+                "set.tables.capped",
+                &[
+                    ("n", &n),
+                    ("total", &num(Some(set.scenarios.len() as f64), 0)),
+                    (
+                        "charts",
+                        &if set.sweep.is_some() {
+                            tx.t("set.tables.capped_charts")
+                        } else {
+                            ""
+                        }
+                    ),
+                ]
+            )
         );
     }
-    let _ = writeln!(
-        h,
-        "<p>Means over each scenario's simulated futures, ± their standard error (the Monte \
-         Carlo uncertainty of the mean: more paths shrink it). Money is in each scenario's own \
-         money unit. A figure computed over fewer futures than the scenario's paths says over \
-         how many, and is not shown when it covers fewer than half.</p>"
-    );
+    let _ = writeln!(h, "<p>{}</p>", tx.t("set.tables.text"));
 
     let region = |m| Key::Region(0, 0, m).def();
     let _ = write!(
         h,
-        "<h3>Each region under each alternative</h3>\n<table>\n<tr><th>alternative</th>\
-         <th>region</th><th>scenario</th>{}{}{}{}</tr>\n",
-        heading("mean NPV", region(RegionMetric::Npv)),
-        heading("P(NPV&lt;0)", region(RegionMetric::NpvNegative)),
+        "<h3>{}</h3>\n<table>\n<tr><th>{}</th>\
+         <th>{}</th><th>{}</th>{}{}{}{}</tr>\n",
+        tx.t("set.tables.regions"),
+        tx.t("set.tables.alternative"),
+        tx.t("set.tables.region"),
+        tx.t("set.tables.scenario"),
         heading(
-            "P(NPV ≥ outside option)",
-            region(RegionMetric::Participates)
+            tx.t("set.tables.mean_npv"),
+            "region",
+            region(RegionMetric::Npv),
+            lang
         ),
-        heading("NPV − Shapley value", region(RegionMetric::ShapleyGap)),
+        heading(
+            tx.t("set.tables.loss"),
+            "region",
+            region(RegionMetric::NpvNegative),
+            lang
+        ),
+        heading(
+            tx.t("set.tables.participates"),
+            "region",
+            region(RegionMetric::Participates),
+            lang
+        ),
+        heading(
+            tx.t("set.tables.gap"),
+            "region",
+            region(RegionMetric::ShapleyGap),
+            lang
+        ),
     );
     // Only the rows there are, in order of alternative, region and scenario.
     let mut rows: Vec<(usize, usize, usize)> = set
@@ -590,12 +704,22 @@ fn tables(h: &mut String, set: &Set) {
     let alt_def = |m| Key::Alt(0, m).def();
     let _ = write!(
         h,
-        "<h3>Would every region sign</h3>\n<table>\n<tr><th>alternative</th><th>scenario</th>{}{}</tr>\n",
+        "<h3>{}</h3>\n<table>\n<tr><th>{}</th><th>{}</th>{}{}</tr>\n",
+        tx.t("set.tables.sign"),
+        tx.t("set.tables.alternative"),
+        tx.t("set.tables.scenario"),
         heading(
-            "P(every region ≥ its outside option)",
-            alt_def(AltMetric::JointParticipation)
+            tx.t("set.tables.joint"),
+            "alt",
+            alt_def(AltMetric::JointParticipation),
+            lang
         ),
-        heading("the regions' NPVs added up", alt_def(AltMetric::NpvTotal)),
+        heading(
+            tx.t("set.tables.npv_total"),
+            "alt",
+            alt_def(AltMetric::NpvTotal),
+            lang
+        ),
     );
     let mut rows: Vec<(usize, usize)> = set
         .table
@@ -625,20 +749,23 @@ fn tables(h: &mut String, set: &Set) {
     h.push_str("</table>\n");
 
     const PARK_COLUMNS: [(&str, ParkMetric); 7] = [
-        ("taxes, all levels", ParkMetric::TaxTotal),
-        ("local retained pool", ParkMetric::TaxPool),
-        ("GDP (value added)", ParkMetric::Gdp),
-        ("firms in the last year", ParkMetric::FirmsFinal),
-        ("jobs in the last year", ParkMetric::JobsFinal),
-        ("tax per mu (亩均税收)", ParkMetric::TaxPerMu),
-        ("revenue per mu (亩均产值)", ParkMetric::OutputPerMu),
+        ("set.tables.tax_total", ParkMetric::TaxTotal),
+        ("set.tables.tax_pool", ParkMetric::TaxPool),
+        ("set.tables.gdp", ParkMetric::Gdp),
+        ("set.tables.firms", ParkMetric::FirmsFinal),
+        ("set.tables.jobs", ParkMetric::JobsFinal),
+        ("set.tables.tax_per_mu", ParkMetric::TaxPerMu),
+        ("set.tables.output_per_mu", ParkMetric::OutputPerMu),
     ];
     let _ = write!(
         h,
-        "<h3>The park (the same under every alternative)</h3>\n<table>\n<tr><th>scenario</th><th>paths</th>"
+        "<h3>{}</h3>\n<table>\n<tr><th>{}</th><th>{}</th>",
+        tx.t("set.tables.park"),
+        tx.t("set.tables.scenario"),
+        tx.t("set.tables.paths"),
     );
     for (label, m) in PARK_COLUMNS {
-        h.push_str(&heading(label, m.def()));
+        h.push_str(&heading(tx.t(label), "park", m.def(), lang));
     }
     h.push_str("</tr>\n");
     for s in 0..n {
@@ -660,32 +787,38 @@ fn tables(h: &mut String, set: &Set) {
     h.push_str("</table>\n");
 }
 
-/// Reading notes of a sweep chart.
-fn how_to_read(input: &str, several_inputs: bool, park: bool) -> String {
-    let mut s = format!(
-        "Each panel follows one measure across the values of <code>{}</code> swept (x axis). \
-         The line joins the means over each scenario's simulated futures; the shaded band holds \
-         nine futures in ten (P5 to P95); the error bars — a thin dark band when there are more \
-         than {} values — span the mean ± 1.96 standard errors, the Monte Carlo uncertainty of \
-         the mean (more paths shrink it, the band of futures does not narrow).",
-        escape(input),
-        crate::chart::set::MARKED_POINTS
+/// Reading notes of a sweep chart (`bins`: the input's, when its values are binned).
+fn how_to_read(
+    input: &str,
+    several_inputs: bool,
+    park: bool,
+    bins: Option<Bins>,
+    lang: Lang,
+) -> String {
+    let tx = lang.texts();
+    let mut s = tx.f(
+        "set.read.main",
+        &[
+            ("input", &escape(input)),
+            ("marked", &crate::chart::set::MARKED_POINTS),
+        ],
     );
-    if park {
-        s.push_str(" The park is the same under every alternative.");
+    s.push_str(tx.t(if park {
+        "set.read.park"
     } else {
-        s.push_str(
-            " NPV is in the scenario's money unit; a region's line below zero means it loses \
-             money on average. P(every region signs) is the share of futures in which every \
-             region does at least as well as its outside option; it has no band.",
-        );
-    }
+        "set.read.alt"
+    }));
     if several_inputs {
-        s.push_str(
-            " Other inputs vary in this sweep too: at each value, the line, band and error bars \
-             average the scenarios that share it (the effect of this input averaged over the \
-             others), and the grey rings mark the lowest and highest of their means.",
-        );
+        s.push_str(tx.t("set.read.several"));
+    }
+    if let Some(b) = bins {
+        s.push_str(&tx.f(
+            "set.read.binned",
+            &[
+                ("count", &num(Some(b.values as f64), 0)),
+                ("bins", &CHART_POINTS),
+            ],
+        ));
     }
     s
 }
@@ -695,9 +828,19 @@ fn points(sweep: &Sweep, i: usize, key: Key) -> Vec<SweepPoint> {
     let Some(sums) = sweep.sums.get(&(i, key)) else {
         return Vec::new();
     };
+    let binned = sweep.bins.get(i).copied().flatten().is_some();
     let mut pts: Vec<SweepPoint> = sums
         .iter()
-        .map(|(bits, acc)| acc.point(f64::from_bits(*bits)))
+        .map(|(slot, acc)| {
+            // A bin's point sits at its scenarios' mean value of the input; an
+            // unbinned value at itself, exactly.
+            let x = if binned {
+                acc.x / f64::from(acc.k.max(1))
+            } else {
+                f64::from_bits(*slot)
+            };
+            acc.point(x)
+        })
         .collect();
     pts.sort_by(|a, b| a.x.total_cmp(&b.x));
     pts
@@ -705,12 +848,15 @@ fn points(sweep: &Sweep, i: usize, key: Key) -> Vec<SweepPoint> {
 
 /// The sweep's charts: per numeric input, one per alternative and one of the park.
 fn sweep_charts(set: &Set, sweep: &Sweep) -> Vec<SweepChart> {
+    let lang = set.lang;
+    let tx = lang.texts();
     let several = sweep.inputs.names.len() > 1;
     let mut out = Vec::new();
     for (i, input) in sweep.inputs.names.iter().enumerate() {
         if sweep.not_numeric[i] {
             continue;
         }
+        let bins = sweep.bins.get(i).copied().flatten();
         let panel = |title: String, y_desc: String, colour, key: Key| SweepPanel {
             title,
             y_desc,
@@ -739,8 +885,8 @@ fn sweep_charts(set: &Set, sweep: &Sweep) -> Vec<SweepChart> {
                 .map(|&(_, r)| {
                     let key = Key::Region(a, r, RegionMetric::Npv);
                     panel(
-                        format!("{}: NPV", set.regions.names[r]),
-                        format!("NPV ({})", unit(key.def())),
+                        tx.f("set.chart.region_npv", &[("region", &set.regions.names[r])]),
+                        tx.f("set.chart.npv_axis", &[("unit", &unit(key.def(), lang))]),
                         region_colour(r),
                         key,
                     )
@@ -748,8 +894,8 @@ fn sweep_charts(set: &Set, sweep: &Sweep) -> Vec<SweepChart> {
                 .collect();
             let key = Key::Alt(a, AltMetric::JointParticipation);
             panels.push(panel(
-                "P(every region signs)".into(),
-                unit(key.def()).into(),
+                tx.t("set.chart.signs").into(),
+                unit(key.def(), lang).into(),
                 plotters::style::RGBColor(40, 40, 40),
                 key,
             ));
@@ -759,23 +905,32 @@ fn sweep_charts(set: &Set, sweep: &Sweep) -> Vec<SweepChart> {
             }
             out.push(SweepChart {
                 stem: format!("sweep-{}-alt-{}", i + 1, a + 1),
-                title: format!("{alt}: against {input}"),
+                title: tx.f("set.chart.alt_title", &[("alt", alt), ("input", input)]),
                 x_desc: input.clone(),
-                how_to_read: how_to_read(input, several, false),
+                how_to_read: how_to_read(input, several, false, bins, lang),
                 panels,
             });
         }
         let mut panels: Vec<SweepPanel> = [
-            (ParkMetric::TaxTotal, "taxes, all levels"),
-            (ParkMetric::Gdp, "GDP (value added)"),
-            (ParkMetric::JobsFinal, "jobs in the last year"),
-            (ParkMetric::TaxPerMu, "tax per occupied mu (亩均税收)"),
+            (ParkMetric::TaxTotal, "set.chart.tax_total"),
+            (ParkMetric::Gdp, "set.chart.gdp"),
+            (ParkMetric::JobsFinal, "set.chart.jobs"),
+            (ParkMetric::TaxPerMu, "set.chart.tax_per_mu"),
         ]
         .into_iter()
         .map(|(m, title)| {
+            // The measure's name: in English as summary.csv has it.
+            let name = if lang == Lang::En {
+                m.name()
+            } else {
+                tx.t(park_name_key(m))
+            };
             panel(
-                format!("park: {title}"),
-                format!("{} ({})", m.name(), unit(m.def())),
+                tx.f("set.chart.park_panel", &[("title", &tx.t(title))]),
+                tx.f(
+                    "set.chart.park_axis",
+                    &[("name", &name), ("unit", &unit(m.def(), lang))],
+                ),
                 plotters::style::RGBColor(60, 60, 60),
                 Key::Park(m),
             )
@@ -785,14 +940,25 @@ fn sweep_charts(set: &Set, sweep: &Sweep) -> Vec<SweepChart> {
         if !panels.is_empty() {
             out.push(SweepChart {
                 stem: format!("sweep-{}-park", i + 1),
-                title: format!("The park: against {input}"),
+                title: tx.f("set.chart.park_title", &[("input", input)]),
                 x_desc: input.clone(),
-                how_to_read: how_to_read(input, several, true),
+                how_to_read: how_to_read(input, several, true, bins, lang),
                 panels,
             });
         }
     }
     out
+}
+
+/// The key of a park measure's name in the strings (`measure.park.<name>.name`).
+fn park_name_key(m: ParkMetric) -> &'static str {
+    match m {
+        ParkMetric::TaxTotal => "measure.park.tax_total.name",
+        ParkMetric::Gdp => "measure.park.gdp.name",
+        ParkMetric::JobsFinal => "measure.park.jobs_final.name",
+        ParkMetric::TaxPerMu => "measure.park.tax_per_mu.name",
+        _ => "measure.park.tax_pool.name",
+    }
 }
 
 /// The seed, paths and horizon of the first scenario's `run.json`, when present.
@@ -801,87 +967,130 @@ fn first_run(out: &Path, set: &Set) -> Option<String> {
     let run: serde_json::Value = serde_json::from_str(&text).ok()?;
     let seed = run.get("seed")?.as_u64()?;
     let horizon = run.get("horizon")?.as_u64()?;
-    Some(format!("seed {seed}, {horizon} years"))
+    Some(set.lang.texts().f(
+        "set.page.first_run",
+        &[("seed", &seed), ("horizon", &horizon)],
+    ))
 }
 
-/// The page's HTML for the set whose outputs are in `out` (`out/set/`).
+/// The page's HTML for the set whose outputs are in `out` (`out/set/`), in English.
 ///
 /// # Errors
 /// If `out/set/summary.csv` (or `out/set/sweep.csv`, when there is one) cannot be
 /// read or is not what a set writes, or a chart cannot be drawn.
 pub fn html(out: &Path) -> Result<String, SetReportError> {
-    let set = read(&out.join(SET_DIR))?;
+    html_in(out, Lang::En)
+}
+
+/// The page's HTML in `lang`. See [`html`].
+///
+/// # Errors
+/// As [`html`].
+pub fn html_in(out: &Path, lang: Lang) -> Result<String, SetReportError> {
+    let tx = lang.texts();
+    let mut set = read(&out.join(SET_DIR))?;
+    set.lang = lang;
     let count = num(Some(set.scenarios.len() as f64), 0);
+    let sep = tx.t("set.page.list_separator");
     let title = match &set.sweep {
-        Some(sweep) => format!(
-            "Sweep of {count} scenarios over {}",
-            sweep.inputs.names.join(", ")
+        Some(sweep) => tx.f(
+            "set.page.title_sweep",
+            &[("count", &count), ("inputs", &sweep.inputs.names.join(sep))],
         ),
-        None => format!("Set of {count} scenarios"),
+        None => tx.f("set.page.title_set", &[("count", &count)]),
     };
-    let mut h = page_head(&title);
+    let mut h = page_head_in(&title, lang.html_tag(), tx.t("report.title_suffix"));
     let lo = set.paths.iter().min().copied().unwrap_or(0);
     let hi = set.paths.iter().max().copied().unwrap_or(0);
     let paths = if lo == hi {
-        format!("{} paths each", num(Some(lo as f64), 0))
+        tx.f("set.page.paths_each", &[("n", &num(Some(lo as f64), 0))])
     } else {
-        format!(
-            "{} to {} paths",
-            num(Some(lo as f64), 0),
-            num(Some(hi as f64), 0)
+        tx.f(
+            "set.page.paths_range",
+            &[
+                ("lo", &num(Some(lo as f64), 0)),
+                ("hi", &num(Some(hi as f64), 0)),
+            ],
         )
     };
     let first = first_run(out, &set).map_or(String::new(), |r| {
-        format!(" · first scenario: {}", escape(&r))
+        tx.f("set.page.first", &[("run", &escape(&r))])
     });
     let _ = write!(
         h,
-        "<h1>{}</h1>\n<p class=\"sub\">{} · {count} scenarios · {paths}{first}</p>\n\
-         <p>Every scenario of the set was run on its own, and its folder <code>{}/&lt;id&gt;/</code> \
-         holds its full results and report. This page compares them on the headline measures of \
-         <code>set/summary.csv</code>: each region's net present value (NPV), its chance of a loss, \
-         the chance it does at least as well as its outside option (and so would sign), the gap \
-         between its NPV and its fair (Shapley) share; the chance every region signs; and the park's \
-         taxes, GDP, firms and jobs.</p>\n",
+        "<h1>{}</h1>\n<p class=\"sub\">{}</p>\n<p>{}</p>\n",
         escape(&title),
-        escape(&out.join(SET_DIR).display().to_string()),
-        escape(&out.display().to_string()),
+        tx.f(
+            "set.page.sub",
+            &[
+                ("dir", &escape(&out.join(SET_DIR).display().to_string())),
+                ("count", &count),
+                ("paths", &paths),
+                ("first", &first),
+            ]
+        ),
+        tx.f(
+            "set.page.intro",
+            &[("out", &escape(&out.display().to_string()))]
+        ),
     );
     if let Some(sweep) = &set.sweep {
+        let codes = |names: &mut dyn Iterator<Item = &String>| {
+            names
+                .map(|i| format!("<code>{}</code>", escape(i)))
+                .collect::<Vec<_>>()
+                .join(sep)
+        };
         let _ = writeln!(
             h,
-            "<h2>The sweep</h2>\n<p>The scenarios differ in {}, as listed in \
-             <code>set/sweep.csv</code>. Each chart shows the headline measures against one \
-             input, from every scenario of the set.</p>",
-            sweep
+            "<h2>{}</h2>\n<p>{}</p>",
+            tx.t("set.page.sweep_heading"),
+            tx.f(
+                "set.page.sweep_text",
+                &[("inputs", &codes(&mut sweep.inputs.names.iter()))]
+            )
+        );
+        let skipped = codes(
+            &mut sweep
                 .inputs
                 .names
                 .iter()
-                .map(|i| format!("<code>{}</code>", escape(i)))
-                .collect::<Vec<_>>()
-                .join(", ")
+                .zip(&sweep.not_numeric)
+                .filter(|(_, n)| **n)
+                .map(|(i, _)| i),
         );
-        let skipped: Vec<String> = sweep
-            .inputs
-            .names
-            .iter()
-            .zip(&sweep.not_numeric)
-            .filter(|(_, n)| **n)
-            .map(|(i, _)| format!("<code>{}</code>", escape(i)))
-            .collect();
         if !skipped.is_empty() {
             let _ = writeln!(
                 h,
-                "<p class=\"few\">Not charted, as its values are not numbers: {}.</p>",
-                skipped.join(", ")
+                "<p class=\"few\">{}</p>",
+                tx.f("set.page.not_charted", &[("inputs", &skipped)])
             );
         }
         if sweep.unmatched > 0 {
             let _ = writeln!(
                 h,
-                "<p class=\"few\">{} scenarios of sweep.csv have no rows in summary.csv and are \
-                 not shown.</p>",
-                sweep.unmatched
+                "<p class=\"few\">{}</p>",
+                tx.f("set.page.unmatched", &[("n", &sweep.unmatched)])
+            );
+        }
+        let binned = codes(
+            &mut sweep
+                .inputs
+                .names
+                .iter()
+                .zip(&sweep.bins)
+                .zip(&sweep.not_numeric)
+                .filter(|((_, b), n)| b.is_some() && !**n)
+                .map(|((i, _), _)| i),
+        );
+        if !binned.is_empty() {
+            let _ = writeln!(
+                h,
+                "<p class=\"few\">{}</p>",
+                tx.f(
+                    "set.page.binned",
+                    &[("inputs", &binned), ("max", &CHART_POINTS)]
+                )
             );
         }
         for chart in sweep_charts(&set, sweep) {
@@ -897,35 +1106,85 @@ pub fn html(out: &Path) -> Result<String, SetReportError> {
         }
     }
     tables(&mut h, &set);
-    measures(&mut h);
+    measures(&mut h, lang);
     h.push_str("</body>\n</html>\n");
     Ok(h)
 }
 
 /// What each measure on the page is, from the schema.
-fn measures(h: &mut String) {
-    h.push_str("<h2>The measures</h2>\n<table>\n<tr><th>name in summary.csv</th><th>unit</th><th>what it is</th></tr>\n");
+fn measures(h: &mut String, lang: Lang) {
+    let tx = lang.texts();
+    let columns: Vec<&str> = tx.t("set.measures.columns").split('|').collect();
+    let _ = write!(
+        h,
+        "<h2>{}</h2>\n<table>\n<tr>{}</tr>\n",
+        tx.t("set.measures.heading"),
+        columns
+            .iter()
+            .map(|c| format!("<th>{c}</th>"))
+            .collect::<String>()
+    );
     let defs = RegionMetric::ALL
         .iter()
-        .map(|m| m.def())
-        .chain(AltMetric::ALL.iter().map(|m| m.def()))
-        .chain(ParkMetric::ALL.iter().map(|m| m.def()));
+        .map(|m| ("region", m.def()))
+        .chain(AltMetric::ALL.iter().map(|m| ("alt", m.def())))
+        .chain(ParkMetric::ALL.iter().map(|m| ("park", m.def())));
     let shown: Vec<&MeasureDef> = crate::output::SET_REGION_METRICS
         .iter()
         .map(|m| m.def())
         .chain(crate::output::SET_ALT_METRICS.iter().map(|m| m.def()))
         .chain(crate::output::SET_PARK_METRICS.iter().map(|m| m.def()))
         .collect();
-    for def in defs.filter(|d| shown.contains(d)) {
+    for (kind, def) in defs.filter(|(_, d)| shown.contains(d)) {
         let _ = writeln!(
             h,
             "<tr><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
             escape(def.name),
-            unit(def),
-            escape(def.description)
+            unit(def, lang),
+            escape(&description(kind, def, lang))
         );
     }
     h.push_str("</table>\n");
+}
+
+/// The language a set page at `out/set/report.html` was written in, from its
+/// title's suffix (`report.title_suffix` of each language); `None` without a page.
+/// `enclave report DIR/set` keeps it unless `--lang` says otherwise.
+pub fn page_lang(out: &Path) -> Option<Lang> {
+    use std::io::Read as _;
+    let mut head = Vec::with_capacity(4096);
+    std::fs::File::open(out.join(SET_DIR).join(SET_REPORT_FILE))
+        .ok()?
+        .take(4096)
+        .read_to_end(&mut head)
+        .ok()?;
+    let head = String::from_utf8_lossy(&head);
+    let title = &head[head.find("<title>")?..];
+    let title = &title[..title.find("</title>")?];
+    // Chinese first: its suffix is not a suffix of the English one.
+    [Lang::Zh, Lang::En].into_iter().find(|l| {
+        title.ends_with(&format!(
+            " — {}",
+            escape(l.texts().t("report.title_suffix"))
+        ))
+    })
+}
+
+/// The language of a set's page: `flag` when given, else the language every
+/// scenario agrees on (`langs`, one per scenario), else English.
+pub fn set_lang(flag: Option<Lang>, langs: impl IntoIterator<Item = Lang>) -> Lang {
+    if let Some(l) = flag {
+        return l;
+    }
+    let mut langs = langs.into_iter();
+    let Some(first) = langs.next() else {
+        return Lang::En;
+    };
+    if langs.all(|l| l == first) {
+        first
+    } else {
+        Lang::En
+    }
 }
 
 /// When `dir` is a set's folder — named `set` and holding `summary.csv` — the
@@ -942,12 +1201,20 @@ pub fn set_folder_of(dir: &Path) -> Option<&Path> {
 }
 
 /// Writes the set page `out/set/report.html` from `out/set/summary.csv` and, for a
-/// sweep, `out/set/sweep.csv`; returns its path.
+/// sweep, `out/set/sweep.csv`, in English; returns its path.
 ///
 /// # Errors
 /// See [`html`]; and if the page cannot be written.
 pub fn write(out: &Path) -> Result<PathBuf, SetReportError> {
-    let page = html(out)?;
+    write_in(out, Lang::En)
+}
+
+/// [`write()`] in `lang`.
+///
+/// # Errors
+/// As [`write()`].
+pub fn write_in(out: &Path, lang: Lang) -> Result<PathBuf, SetReportError> {
+    let page = html_in(out, lang)?;
     let path = out.join(SET_DIR).join(SET_REPORT_FILE);
     write_atomic(&path, page.as_bytes())?;
     Ok(path)
@@ -967,8 +1234,8 @@ mod tests {
             n: 100,
         };
         let mut acc = Acc::new();
-        acc.add(&s(10.0, 3.0, 0.0, 20.0), 10.0);
-        acc.add(&s(20.0, 4.0, 10.0, 40.0), 20.0);
+        acc.add(&s(10.0, 3.0, 0.0, 20.0), 10.0, 1.5);
+        acc.add(&s(20.0, 4.0, 10.0, 40.0), 20.0, 1.5);
         let p = acc.point(1.5);
         // mean (10 + 20) / 2 = 15; se sqrt(9 + 16) / 2 = 2.5; ± 1.96 × 2.5 = 4.9.
         assert!((p.mean - 15.0).abs() < 1e-12);
@@ -983,6 +1250,7 @@ mod tests {
                 ..s(0.25, 0.01, 0.0, 0.0)
             },
             0.25,
+            2.0,
         );
         let p = one.point(2.0);
         assert_eq!((p.band, p.spread), (None, None));

@@ -13,6 +13,12 @@
 //! - **Summary** and **Yearly**: summary.csv and timeseries.csv whole, with a unit
 //!   column, number formats and a filter.
 //!
+//! The workbook is in the run's language (`--lang`, else `[scenario] lang`):
+//! in Chinese, sheet names, headers, labels, units (the money unit as 元, 万元,
+//! 百万元 or 亿元 when it is one of them) and descriptions are Chinese
+//! ([`crate::i18n`]); the numbers, the CSV's text cells (ids, metric names) and
+//! the scenario's own names are the same in every language.
+//!
 //! Every sheet has a frozen header row. The file carries no clock time (its
 //! creation date is fixed), so the same results give the same bytes.
 
@@ -20,6 +26,7 @@ use std::path::Path;
 
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, Worksheet, XlsxError};
 
+use crate::i18n::Lang;
 use crate::output::{OutputError, write_atomic};
 use crate::results::Results;
 use crate::sampling::Value;
@@ -28,11 +35,11 @@ use crate::schema::{AltMetric, ParkMetric, ParkSeries, RegionMetric, RegionSerie
 /// File name of the workbook in a results folder.
 pub const XLSX_FILE: &str = "summary.xlsx";
 
-/// Sheet names, in order.
+/// Sheet names of an English workbook, in order ([`sheets`] in another language).
 pub const SHEETS: [&str; 6] = ["About", "Comparison", "Park", "Inputs", "Summary", "Yearly"];
 
 /// The region measures the Comparison sheet shows, in order, when the run has them.
-const COMPARED: [RegionMetric; 11] = [
+pub(crate) const COMPARED: [RegionMetric; 11] = [
     RegionMetric::Npv,
     RegionMetric::NpvNegative,
     RegionMetric::Participates,
@@ -81,19 +88,78 @@ pub fn unit_of(region: &str, metric: &str, series: bool) -> Option<Unit> {
     def.map(|d| d.unit)
 }
 
-/// How a unit is named in a sheet (`money` is the scenario's money unit).
+/// How a unit is named in an English sheet (`money` is the scenario's money unit).
 pub fn unit_label(unit: Unit, money: &str) -> String {
+    unit_label_in(Lang::En, unit, money)
+}
+
+/// How a unit is named in a sheet in `lang` (`money`: the money unit as `lang`
+/// names it).
+pub fn unit_label_in(lang: Lang, unit: Unit, money: &str) -> String {
+    let tx = lang.texts();
     match unit {
         Unit::Money => money.to_owned(),
-        Unit::Probability => "probability".to_owned(),
-        Unit::Rate => "rate per year".to_owned(),
-        Unit::Years => "years".to_owned(),
-        Unit::Count => "count".to_owned(),
-        Unit::Share => "share".to_owned(),
-        Unit::Ratio => "ratio".to_owned(),
-        Unit::MoneyPerMu => format!("{money} per mu per year"),
-        Unit::Mu => "mu".to_owned(),
+        Unit::Probability => tx.t("xlsx.unit.probability").to_owned(),
+        Unit::Rate => tx.t("xlsx.unit.rate").to_owned(),
+        Unit::Years => tx.t("xlsx.unit.years").to_owned(),
+        Unit::Count => tx.t("xlsx.unit.count").to_owned(),
+        Unit::Share => tx.t("xlsx.unit.share").to_owned(),
+        Unit::Ratio => tx.t("xlsx.unit.ratio").to_owned(),
+        Unit::MoneyPerMu => tx.f("xlsx.unit.money_per_mu", &[("money", &money)]),
+        Unit::Mu => tx.t("xlsx.unit.mu").to_owned(),
     }
+}
+
+/// The sheet names in `lang`, in order (in English, [`SHEETS`]).
+pub fn sheets(lang: Lang) -> [&'static str; 6] {
+    let mut out = SHEETS;
+    for (slot, name) in out.iter_mut().zip(lang.texts().t("xlsx.sheets").split('|')) {
+        *slot = name;
+    }
+    out
+}
+
+/// The heading of a column of summary.csv or timeseries.csv in `lang`
+/// (`xlsx.column.*`; a quantile's interval ends by `xlsx.column.ci_low` and
+/// `ci_high`; other columns, the quantiles among them, as the CSV names them).
+pub fn column_in(lang: Lang, name: &str) -> String {
+    let tx = lang.texts();
+    for (end, key) in [
+        ("_ci_low", "xlsx.column.ci_low"),
+        ("_ci_high", "xlsx.column.ci_high"),
+    ] {
+        if let Some(q) = name.strip_suffix(end) {
+            return tx.f(key, &[("q", &q)]);
+        }
+    }
+    let key = format!("xlsx.column.{name}");
+    if tx.keys().any(|k| k == key) {
+        tx.t(&key).to_owned()
+    } else {
+        name.to_owned()
+    }
+}
+
+/// The name of a measure in `lang` (`kind`: `region`, `alt` or `park`): in
+/// English as the CSV files name it, else `measure.<kind>.<name>.name`.
+fn measure_name(lang: Lang, kind: &str, name: &'static str) -> String {
+    if lang == Lang::En {
+        return name.to_owned();
+    }
+    lang.texts()
+        .t(&format!("measure.{kind}.{name}.name"))
+        .to_owned()
+}
+
+/// What a measure is in `lang` (`measure.<kind>.<name>.text`; in English the
+/// schema's description).
+fn measure_text(lang: Lang, kind: &str, def: &'static crate::schema::MeasureDef) -> String {
+    if lang == Lang::En {
+        return def.description.to_owned();
+    }
+    lang.texts()
+        .t(&format!("measure.{kind}.{}.text", def.name))
+        .to_owned()
 }
 
 /// Excel number format of a unit.
@@ -139,11 +205,13 @@ impl Formats {
 /// If a CSV file cannot be read again or the writer fails.
 pub fn workbook(res: &Results) -> Result<Vec<u8>, XlsxFileError> {
     let mut book = Workbook::new();
+    let lang = res.lang;
+    let tx = lang.texts();
     // A fixed creation date: the same results give the same bytes.
     let date = ExcelDateTime::from_ymd(2000, 1, 1)?;
     book.set_properties(
         &DocProperties::new()
-            .set_title(format!("{} — enclave results", res.scenario.name))
+            .set_title(tx.f("xlsx.title", &[("name", &res.scenario.name)]))
             .set_creation_datetime(&date),
     );
     let f = Formats::new();
@@ -151,21 +219,24 @@ pub fn workbook(res: &Results) -> Result<Vec<u8>, XlsxFileError> {
     comparison(book.add_worksheet(), res, &f)?;
     park(book.add_worksheet(), res, &f)?;
     inputs(book.add_worksheet(), res, &f)?;
-    let money = res.scenario.money_unit.clone();
+    let money = money_of(res);
+    let names = sheets(lang);
     table(
         book.add_worksheet(),
-        SHEETS[4],
+        names[4],
         &res.dir.join(crate::output::SUMMARY_FILE),
         false,
         &money,
+        lang,
         &f,
     )?;
     table(
         book.add_worksheet(),
-        SHEETS[5],
+        names[5],
         &res.dir.join("timeseries.csv"),
         true,
         &money,
+        lang,
         &f,
     )?;
     Ok(book.save_to_buffer()?)
@@ -179,6 +250,22 @@ pub fn write(res: &Results) -> Result<(), XlsxFileError> {
     let bytes = workbook(res)?;
     write_atomic(&res.dir.join(XLSX_FILE), &bytes)?;
     Ok(())
+}
+
+/// The money unit as the workbook's language names it (in English the
+/// scenario's own label; in Chinese 元, 万元, 百万元 or 亿元 when it is one of them).
+fn money_of(res: &Results) -> String {
+    crate::i18n::money_unit(
+        res.lang,
+        &res.scenario.money_unit,
+        res.scenario.yuan_per_unit,
+    )
+}
+
+/// A header row from `key`'s `|`-separated names.
+fn header_of(ws: &mut Worksheet, lang: Lang, key: &str, f: &Formats) -> Result<(), XlsxError> {
+    let names: Vec<&str> = lang.texts().t(key).split('|').collect();
+    header(ws, &names, f)
 }
 
 fn header(ws: &mut Worksheet, names: &[&str], f: &Formats) -> Result<(), XlsxError> {
@@ -217,27 +304,32 @@ fn number(
 }
 
 fn about(ws: &mut Worksheet, res: &Results, f: &Formats) -> Result<(), XlsxError> {
-    ws.set_name(SHEETS[0])?;
-    header(ws, &["Item", "Value"], f)?;
+    let lang = res.lang;
+    let tx = lang.texts();
+    ws.set_name(sheets(lang)[0])?;
+    header_of(ws, lang, "xlsx.about_columns", f)?;
     let s = &res.scenario;
     let r = &res.run;
     let rows: Vec<(&str, String)> = vec![
-        ("Scenario", format!("{} ({})", s.name, s.id)),
-        ("Description", s.description.clone()),
-        ("Scenario file", r.scenario_file.clone()),
-        ("Scenario SHA-256", r.scenario_sha256.clone()),
-        ("Engine", r.engine.clone()),
-        ("Seed", r.seed.to_string()),
-        ("Paths", r.paths.to_string()),
-        ("Horizon (years)", r.horizon.to_string()),
-        ("Start year", s.start_year.to_string()),
+        (tx.t("xlsx.scenario"), format!("{} ({})", s.name, s.id)),
+        (tx.t("xlsx.description"), s.description.clone()),
+        (tx.t("xlsx.file"), r.scenario_file.clone()),
+        (tx.t("xlsx.sha"), r.scenario_sha256.clone()),
+        (tx.t("xlsx.engine"), r.engine.clone()),
+        (tx.t("xlsx.seed"), r.seed.to_string()),
+        (tx.t("xlsx.paths"), r.paths.to_string()),
+        (tx.t("xlsx.horizon"), r.horizon.to_string()),
+        (tx.t("xlsx.start_year"), s.start_year.to_string()),
         (
-            "Money unit",
-            format!("{} ({} yuan)", s.money_unit, s.yuan_per_unit),
+            tx.t("xlsx.money_unit"),
+            tx.f(
+                "xlsx.money_value",
+                &[("unit", &money_of(res)), ("yuan", &s.yuan_per_unit)],
+            ),
         ),
-        ("Sampler", r.sampler.clone()),
-        ("Random numbers", r.prng.clone()),
-        ("Quantiles", r.quantiles.clone()),
+        (tx.t("xlsx.sampler"), r.sampler.clone()),
+        (tx.t("xlsx.prng"), r.prng.clone()),
+        (tx.t("xlsx.quantiles"), r.quantiles.clone()),
     ];
     for (i, (k, v)) in rows.iter().enumerate() {
         ws.write_string_with_format(row(i + 1), 0, *k, &f.title)?;
@@ -249,9 +341,12 @@ fn about(ws: &mut Worksheet, res: &Results, f: &Formats) -> Result<(), XlsxError
 }
 
 fn comparison(ws: &mut Worksheet, res: &Results, f: &Formats) -> Result<(), XlsxError> {
-    ws.set_name(SHEETS[1])?;
+    let lang = res.lang;
+    let tx = lang.texts();
+    let money = money_of(res);
+    ws.set_name(sheets(lang)[1])?;
     let s = &res.scenario;
-    let mut names = vec!["Region", "Measure", "Unit"];
+    let mut names: Vec<&str> = tx.t("xlsx.comparison_columns").split('|').collect();
     names.extend(s.alternatives.iter().map(|a| a.name.as_str()));
     header(ws, &names, f)?;
     ws.set_freeze_panes(1, 3)?;
@@ -266,13 +361,13 @@ fn comparison(ws: &mut Worksheet, res: &Results, f: &Formats) -> Result<(), Xlsx
             let unit = m.def().unit;
             let lines: &[(&str, Column)] = if m == RegionMetric::Npv {
                 &[
-                    ("mean", |x| x.mean),
+                    ("xlsx.mean", |x| x.mean),
                     ("P5", |x| x.p05),
                     ("P50", |x| x.p50),
                     ("P95", |x| x.p95),
                 ]
             } else {
-                &[("mean", |x| x.mean)]
+                &[("xlsx.mean", |x| x.mean)]
             };
             if s.alternatives.iter().all(|a| {
                 mean(&a.name, &region.id, m.name())
@@ -283,13 +378,20 @@ fn comparison(ws: &mut Worksheet, res: &Results, f: &Formats) -> Result<(), Xlsx
             }
             for (what, get) in lines {
                 ws.write_string(row(r), 0, &region.name)?;
+                let name = measure_name(lang, "region", m.name());
                 let label = if unit == Unit::Probability {
-                    format!("P({})", m.name())
+                    tx.f("xlsx.probability", &[("name", &name)])
                 } else {
-                    format!("{} {what}", m.name())
+                    // "mean" is a key; the quantiles are written as they are.
+                    let what = if what.starts_with("xlsx.") {
+                        tx.t(what)
+                    } else {
+                        what
+                    };
+                    tx.f("xlsx.line", &[("name", &name), ("what", &what)])
                 };
                 ws.write_string(row(r), 1, &label)?;
-                ws.write_string(row(r), 2, unit_label(unit, &s.money_unit))?;
+                ws.write_string(row(r), 2, unit_label_in(lang, unit, &money))?;
                 for (a, alt) in s.alternatives.iter().enumerate() {
                     let x = mean(&alt.name, &region.id, m.name()).and_then(get);
                     number(ws, r, 3 + a, x, &Formats::of(unit))?;
@@ -300,9 +402,9 @@ fn comparison(ws: &mut Worksheet, res: &Results, f: &Formats) -> Result<(), Xlsx
     }
     for m in AltMetric::ALL {
         let unit = m.def().unit;
-        ws.write_string(row(r), 0, "all regions")?;
-        ws.write_string(row(r), 1, m.name())?;
-        ws.write_string(row(r), 2, unit_label(unit, &s.money_unit))?;
+        ws.write_string(row(r), 0, tx.t("xlsx.all_regions"))?;
+        ws.write_string(row(r), 1, measure_name(lang, "alt", m.name()))?;
+        ws.write_string(row(r), 2, unit_label_in(lang, unit, &money))?;
         for (a, alt) in s.alternatives.iter().enumerate() {
             let x = mean(&alt.name, "all", m.name()).and_then(|x| x.mean);
             number(ws, r, 3 + a, x, &Formats::of(unit))?;
@@ -319,22 +421,10 @@ fn comparison(ws: &mut Worksheet, res: &Results, f: &Formats) -> Result<(), Xlsx
 }
 
 fn park(ws: &mut Worksheet, res: &Results, f: &Formats) -> Result<(), XlsxError> {
-    ws.set_name(SHEETS[2])?;
-    header(
-        ws,
-        &[
-            "Measure",
-            "Unit",
-            "mean",
-            "se",
-            "P5",
-            "P50",
-            "P95",
-            "paths",
-            "What it is",
-        ],
-        f,
-    )?;
+    let lang = res.lang;
+    let money = money_of(res);
+    ws.set_name(sheets(lang)[2])?;
+    header_of(ws, lang, "xlsx.park_columns", f)?;
     let mut r = 1;
     for m in ParkMetric::ALL {
         let Some(x) = res
@@ -346,13 +436,13 @@ fn park(ws: &mut Worksheet, res: &Results, f: &Formats) -> Result<(), XlsxError>
         };
         let unit = m.def().unit;
         let fmt = Formats::of(unit);
-        ws.write_string(row(r), 0, m.name())?;
-        ws.write_string(row(r), 1, unit_label(unit, &res.scenario.money_unit))?;
+        ws.write_string(row(r), 0, measure_name(lang, "park", m.name()))?;
+        ws.write_string(row(r), 1, unit_label_in(lang, unit, &money))?;
         for (c, v) in [x.mean, x.se, x.p05, x.p50, x.p95].into_iter().enumerate() {
             number(ws, r, 2 + c, v, &fmt)?;
         }
         ws.write_number_with_format(row(r), 7, x.n as f64, &f.count)?;
-        ws.write_string(row(r), 8, m.def().description)?;
+        ws.write_string(row(r), 8, measure_text(lang, "park", m.def()))?;
         r += 1;
     }
     ws.set_column_width(0, 18)?;
@@ -365,12 +455,8 @@ fn park(ws: &mut Worksheet, res: &Results, f: &Formats) -> Result<(), XlsxError>
 }
 
 fn inputs(ws: &mut Worksheet, res: &Results, f: &Formats) -> Result<(), XlsxError> {
-    ws.set_name(SHEETS[3])?;
-    header(
-        ws,
-        &["Input (field path)", "Value or distribution", "Mean"],
-        f,
-    )?;
+    ws.set_name(sheets(res.lang)[3])?;
+    header_of(ws, res.lang, "xlsx.inputs_columns", f)?;
     let s = &res.scenario;
     let mut r = 1;
     for p in s.params.params() {
@@ -426,6 +512,7 @@ fn table(
     path: &Path,
     series: bool,
     money: &str,
+    lang: Lang,
     f: &Formats,
 ) -> Result<(), XlsxFileError> {
     let err = |message: String| XlsxFileError::Csv {
@@ -439,10 +526,25 @@ fn table(
     let (Some(region), Some(metric)) = (find("region"), find("metric")) else {
         return Err(err("no region or metric column".to_owned()));
     };
-    // Sheet columns: the CSV's, with "unit" inserted after "metric".
+    // Sheet columns: the CSV's, with "unit" inserted after "metric"; in the
+    // workbook's language (the column widths follow the CSV's names).
     let mut names: Vec<&str> = head.iter().collect();
     names.insert(metric + 1, "unit");
-    header(ws, &names, f)?;
+    let headings: Vec<String> = names
+        .iter()
+        .map(|n| {
+            if *n == "unit" {
+                lang.texts().t("xlsx.unit_column").to_owned()
+            } else {
+                column_in(lang, n)
+            }
+        })
+        .collect();
+    header(
+        ws,
+        &headings.iter().map(String::as_str).collect::<Vec<_>>(),
+        f,
+    )?;
     let text_columns = ["scenario", "alternative", "region", "metric"];
     let mut r = 1;
     for record in reader.records() {
@@ -475,7 +577,7 @@ fn table(
             }
         }
         if let Some(u) = unit {
-            ws.write_string(row(r), col(metric + 1), unit_label(u, money))?;
+            ws.write_string(row(r), col(metric + 1), unit_label_in(lang, u, money))?;
         }
         r += 1;
     }

@@ -1031,3 +1031,121 @@ fn chinese_charts_have_no_english_label() {
     }
     assert!(chinese > 20, "{chinese} Chinese labels");
 }
+
+/// Checks the chart texts `texts` (of `what`) carry no English word of the
+/// English strings under `prefixes`, once the names as written (`names`) are
+/// removed; that the bundled font has every character; and returns how many
+/// texts are Chinese.
+fn no_english(texts: &[String], what: &str, prefixes: &[&str], names: &[String]) -> usize {
+    let en = enclave::i18n::Lang::En.texts();
+    let english: BTreeSet<String> = en
+        .keys()
+        .filter(|k| prefixes.iter().any(|p| k.starts_with(p)))
+        .flat_map(|k| {
+            enclave::i18n::fill(en.t(k), &[])
+                .split(|c: char| !c.is_ascii_alphabetic())
+                .filter(|w| w.len() > 3)
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(english.len() > 10, "{english:?}");
+    let font = BundledFont::parse();
+    let mut chinese = 0;
+    for text in texts {
+        for ch in text.chars() {
+            assert_ne!(
+                font.0.glyph_id(ch).0,
+                0,
+                "{what}: no glyph for {ch:?} in {text:?}"
+            );
+        }
+        let mut rest = text.clone();
+        for n in names {
+            rest = rest.replace(n.as_str(), "");
+        }
+        for word in rest.split(|c: char| !c.is_ascii_alphabetic()) {
+            assert!(
+                !english.contains(word),
+                "{what}: English word {word:?} in {text:?}"
+            );
+        }
+        chinese += usize::from(text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)));
+    }
+    chinese
+}
+
+/// A Chinese sweep's set page: its charts carry no English label (the field
+/// paths, scenario, alternative and region names stay as written), and the
+/// font draws every character; so does `enclave solve --lang zh`'s zone of
+/// agreement.
+#[test]
+fn chinese_set_and_solve_charts_have_no_english_label() {
+    let t = TestDir::new();
+    let sweep = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/sweeps/arrival-rate.toml"
+    );
+    t.ok(&[
+        "sweep",
+        sweep,
+        "--out",
+        "out",
+        "--paths",
+        "16",
+        "--horizon",
+        "10",
+        "--summary-only",
+        "--lang",
+        "zh",
+        "--quiet",
+    ]);
+    let scn = enclave::scenario::Scenario::load(Path::new(REFERENCE_PATH)).expect("reference");
+    let mut names: Vec<String> = vec![scn.name.clone(), "firms.arrival_rate".to_owned()];
+    names.extend(
+        scn.regions
+            .iter()
+            .flat_map(|r| [r.name.clone(), r.id.clone()]),
+    );
+    names.extend(scn.alternatives.iter().map(|a| a.name.clone()));
+    // Longest first, so that a name containing another is removed whole.
+    names.sort_by_key(|n| std::cmp::Reverse(n.len()));
+    let page = t.read("out/set/report.html");
+    let mut charts = 0;
+    let mut chinese = 0;
+    let mut rest = page.as_str();
+    while let Some(start) = rest.find("<svg") {
+        let end = rest[start..].find("</svg>").expect("the end of an svg") + start + 6;
+        let (_, texts) = svg_texts(&rest[start..end], "the set page");
+        chinese += no_english(&texts, "the set page", &["set.", "chart."], &names);
+        charts += 1;
+        rest = &rest[end..];
+    }
+    assert!(charts > scn.alternatives.len(), "{charts} charts");
+    assert!(
+        chinese > 5 * charts,
+        "{chinese} Chinese labels in {charts} charts"
+    );
+
+    t.ok(&[
+        "solve",
+        REFERENCE_PATH,
+        "--alternative",
+        &scn.alternatives[0].name,
+        "--target",
+        "participation:0.6",
+        "--paths",
+        "30",
+        "--horizon",
+        "12",
+        "--lang",
+        "zh",
+        "--out",
+        "solved",
+    ]);
+    let svg = t.read(&format!("solved/{REFERENCE_ID}-solve/zone.svg"));
+    let (_, texts) = svg_texts(&svg, "zone.svg");
+    names.push("participation".to_owned());
+    let chinese = no_english(&texts, "zone.svg", &["solve.zone."], &names);
+    assert!(chinese >= 4, "{chinese} Chinese labels: {texts:?}");
+}

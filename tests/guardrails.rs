@@ -233,3 +233,87 @@ fn a_headline_result_outside_its_range_warns_after_the_run_and_strict_exits_2() 
         "{low}"
     );
 }
+
+#[test]
+fn a_tax_per_job_outside_its_range_warns_and_the_bundled_scenarios_are_silent() {
+    // A wage share of 0.0005 where the file means 0.09: every input guardrail is
+    // satisfied (the wage share has none), the taxes are unchanged, but the jobs
+    // (wage bill ÷ wage) fall about 180-fold, so tax per job, about 34 k yuan on the
+    // reference, rises to about 6 M yuan, above 3 M.
+    let text: String = REFERENCE
+        .lines()
+        .map(|l| {
+            if l.starts_with("wage_share = ") {
+                "wage_share = 0.0005".to_owned()
+            } else {
+                l.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let scn = Scenario::parse(&text, "few-jobs.toml").unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        guardrails::check(&scn).is_empty(),
+        "the inputs are plausible"
+    );
+    let dir = TestDir::new();
+    let file = dir.create("few-jobs.toml", &text);
+    let args = [
+        "run",
+        file.to_str().expect("utf-8 path"),
+        "--paths",
+        "24",
+        "--charts",
+        "none",
+        "--report",
+        "none",
+        "--quiet",
+    ];
+    let out = dir.ok(&[&args[..], &["--out", "a"]].concat());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("few-jobs.toml: warning: result tax per job (mean over the paths) = ")
+            && stderr.contains("million CNY per job per year (")
+            && stderr.contains(
+                "is above the plausible range 2,000–3,000,000 yuan per job per year for the mean tax per job"
+            )
+            && stderr.contains("REFERENCES.md §4"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.matches("warning: result").count(), 1, "{stderr}");
+    let low = guardrails::check_result(&scn, "tax per job", 0.001, &guardrails::TAX_PER_JOB)
+        .expect("1,000 yuan of tax per job is implausible");
+    assert!(
+        low.to_string().contains("is below the plausible range"),
+        "{low}"
+    );
+
+    // Every bundled scenario and the base scenarios of the bundled sweeps run
+    // without a result warning (the sweeps vary shares, rates, arrivals and revenue
+    // per mu, none of which moves tax per job much: they were checked by running them).
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios");
+    let mut files: Vec<_> = std::fs::read_dir(root)
+        .expect("scenarios/")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 8, "{files:?}");
+    for f in &files {
+        let out = dir.ok(&[
+            "run",
+            f.to_str().expect("utf-8 path"),
+            "--paths",
+            "24",
+            "--charts",
+            "none",
+            "--report",
+            "none",
+            "--quiet",
+            "--out",
+            "bundled",
+        ]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("warning"), "{}: {stderr}", f.display());
+    }
+}

@@ -1,7 +1,7 @@
 //! `report.html` opened in a real browser: headless Chromium (Debian's `chromium`
 //! package, `/usr/bin/chromium`) loads it without console errors or blocked
 //! loads, makes no network request, and paints a page that is not blank; so does
-//! a set's page, `DIR/set/report.html`.
+//! a set's page, `DIR/set/report.html`, in English and in Chinese.
 //!
 //! Without `/usr/bin/chromium` the tests print a message and pass, so the suite
 //! still runs on a developer machine without Chromium; when the `CI` environment
@@ -584,5 +584,46 @@ fn set_page_loads_without_errors_or_requests() {
     assert!(
         requests.is_empty(),
         "the set page made network requests: {requests:?}"
+    );
+
+    // The same page in Chinese loads as cleanly, in Chinese terms.
+    enclave(&["report", "out/set", "--lang", "zh"]);
+    let (run, net_log) = load_logged(work, "set-zh", &file_url(&page));
+    let dom = &run.stdout;
+    assert!(dom.contains("<html lang=\"zh-Hans\""), "lang attribute");
+    for term in [
+        "2 个情景的参数扫描",
+        "各情景并列比较",
+        "平均净现值",
+        "分成方案",
+        "沙普利值",
+        "地方留成税收池",
+        "亩均税收",
+        "指标说明",
+    ] {
+        assert!(dom.contains(term), "the Chinese set page lacks {term}");
+    }
+    for english in [
+        "The scenarios side by side",
+        "Would every region sign",
+        "The measures",
+        "Each panel follows",
+    ] {
+        assert!(
+            !dom.contains(english),
+            "the Chinese set page has {english:?}"
+        );
+    }
+    assert_eq!(dom.matches("<svg ").count(), alternatives + 1);
+    let problems = page_problems(&run.stderr);
+    assert!(
+        problems.is_empty(),
+        "Chromium reported problems loading the Chinese set page:\n{}",
+        problems.join("\n")
+    );
+    let (requests, _) = page_requests(&net_log);
+    assert!(
+        requests.is_empty(),
+        "the Chinese set page made requests: {requests:?}"
     );
 }

@@ -380,3 +380,135 @@ fn a_file_that_is_not_what_a_set_writes_is_refused_naming_it() {
     );
     assert!(!page.contains("<svg"));
 }
+
+/// The page in Chinese: headings, prose, table headers, units, measure
+/// descriptions and chart text, with none of the English page's sentences; and
+/// `enclave report DIR/set` keeps the language the page was written in unless
+/// `--lang` says otherwise.
+#[test]
+fn a_chinese_page_has_chinese_text_and_report_keeps_its_language() {
+    use enclave::i18n::Lang;
+    let t = TestDir::new();
+    let xs = [1.0, 2.0, 4.0];
+    let scenarios: Vec<(String, f64)> = xs.iter().map(|x| (format!("r{x}"), 10.0 * x)).collect();
+    let sweep: String = std::iter::once("scenario,input,value\n".to_owned())
+        .chain(xs.iter().map(|x| format!("r{x},firms.arrival_rate,{x}\n")))
+        .collect();
+    write_set(&t, &scenarios, Some(&sweep));
+    let out = t.join("out");
+    let en = set_report::html(&out).expect("the English page");
+    let zh = set_report::html_in(&out, Lang::Zh).expect("the Chinese page");
+    assert!(zh.contains("<html lang=\"zh-Hans\">") && en.contains("<html lang=\"en\">"));
+    for term in [
+        "3 个情景的参数扫描：firms.arrival_rate",
+        "各情景并列比较",
+        "各地区在各分成方案下",
+        "平均净现值",
+        "亏损概率",
+        "沙普利值",
+        "园区（各分成方案下相同）",
+        "地方留成税收池",
+        "亩均税收",
+        "指标说明",
+        "按该地区贴现率计算的净现值",
+        "净现值（情景的金额单位）",
+        "所有地区都签约的概率",
+        "园区：随 firms.arrival_rate 的变化",
+        "每个小图给出一个指标",
+    ] {
+        assert!(zh.contains(term), "the Chinese page lacks {term:?}");
+    }
+    for english in [
+        "The scenarios side by side",
+        "Each region under each alternative",
+        "Would every region sign",
+        "The measures",
+        "Each panel follows",
+        "net present value at the region",
+        "money unit of the scenario",
+        "P(every region signs)",
+        "against firms.arrival_rate",
+        "paths each",
+    ] {
+        assert!(en.contains(english), "the English page lacks {english:?}");
+        assert!(!zh.contains(english), "the Chinese page has {english:?}");
+    }
+
+    // `enclave report DIR/set` keeps the page's language; --lang changes it.
+    set_report::write_in(&out, Lang::Zh).expect("the Chinese page");
+    assert_eq!(set_report::page_lang(&out), Some(Lang::Zh));
+    // (The pages below name the folder as given on the command line: compared by
+    // their language and a heading.)
+    let is_zh =
+        |page: &str| page.contains("<h2>各情景并列比较</h2>") && !page.contains("side by side");
+    t.ok(&["report", "out/set"]);
+    assert!(
+        is_zh(&t.read("out/set/report.html")),
+        "report keeps Chinese"
+    );
+    t.ok(&["report", "out/set", "--lang", "en"]);
+    assert!(
+        t.read("out/set/report.html")
+            .contains("<h2>The scenarios side by side</h2>")
+    );
+    assert_eq!(set_report::page_lang(&out), Some(Lang::En));
+    t.ok(&["report", "out/set"]);
+    assert_eq!(
+        set_report::page_lang(&out),
+        Some(Lang::En),
+        "report keeps English"
+    );
+    // A page of an earlier version (`lang="zh-Hans"` on an English page) reads as
+    // English: the title's suffix decides.
+    t.create(
+        "out/set/report.html",
+        &en.replacen("<html lang=\"en\">", "<html lang=\"zh-Hans\">", 1),
+    );
+    assert_eq!(set_report::page_lang(&out), Some(Lang::En));
+
+    // The language of a set: --lang, else the scenarios' own when they agree.
+    assert_eq!(set_report::set_lang(Some(Lang::Zh), [Lang::En]), Lang::Zh);
+    assert_eq!(set_report::set_lang(None, [Lang::Zh, Lang::Zh]), Lang::Zh);
+    assert_eq!(set_report::set_lang(None, [Lang::Zh, Lang::En]), Lang::En);
+    assert_eq!(set_report::set_lang(None, []), Lang::En);
+}
+
+/// A sweep with more distinct values of an input than a chart shows apart has
+/// them grouped into [`set_report::CHART_POINTS`] bins: the page says so, each
+/// panel draws at most that many points, and the points still rise with the
+/// input (each bin at its scenarios' mean value).
+#[test]
+fn a_sweep_of_many_values_is_charted_in_bins() {
+    let t = TestDir::new();
+    let count = 3 * set_report::CHART_POINTS + 7;
+    let scenarios: Vec<(String, f64)> = (0..count)
+        .map(|i| (format!("s{i:04}"), 5.0 * i as f64))
+        .collect();
+    let mut sweep = "scenario,input,value\n".to_owned();
+    for i in 0..count {
+        sweep.push_str(&format!("s{i:04},firms.arrival_rate,{}\n", i as f64 / 10.0));
+    }
+    write_set(&t, &scenarios, Some(&sweep));
+    set_report::write(&t.join("out")).expect("the set page");
+    let page = t.read("out/set/report.html");
+    assert!(page.contains(&format!(
+        "The sweep has more values of <code>firms.arrival_rate</code> than a chart can show \
+         apart: above {} values",
+        set_report::CHART_POINTS
+    )));
+    assert!(page.contains(&format!(
+        "The {count} values of this input are grouped into {} bins of equal width",
+        set_report::CHART_POINTS
+    )));
+    let svg = figure_svg(&page, "sweep-1-alt-1");
+    let pts = circles(svg, REGION_A, "4");
+    assert_eq!(pts.len(), set_report::CHART_POINTS, "one marker per bin");
+    assert!(
+        pts.windows(2).all(|w| w[1].0 > w[0].0 && w[1].1 < w[0].1),
+        "{pts:?}"
+    );
+    // The tables stay capped, pointing to summary.csv.
+    assert!(page.contains(&format!(
+        "The tables show the first {TABLE_SCENARIOS} of the {count} scenarios"
+    )));
+}

@@ -42,6 +42,11 @@ fn cells(book: &mut Xlsx<Cursor<Vec<u8>>>, sheet: &str) -> Vec<Vec<Data>> {
 
 /// Checks a sheet equals a CSV file with a `unit` column inserted after `metric`.
 fn same_as_csv(sheet: &[Vec<Data>], csv_text: &str, name: &str) {
+    same_as_csv_in(sheet, csv_text, name, enclave::i18n::Lang::En);
+}
+
+/// [`same_as_csv`] for a workbook in `lang`: the header row in that language.
+fn same_as_csv_in(sheet: &[Vec<Data>], csv_text: &str, name: &str, lang: enclave::i18n::Lang) {
     let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
     let head: Vec<String> = reader
         .headers()
@@ -50,8 +55,11 @@ fn same_as_csv(sheet: &[Vec<Data>], csv_text: &str, name: &str) {
         .map(str::to_owned)
         .collect();
     let metric = head.iter().position(|h| h == "metric").expect("metric");
-    let mut expected_head = head.clone();
-    expected_head.insert(metric + 1, "unit".to_owned());
+    let mut expected_head: Vec<String> = head
+        .iter()
+        .map(|h| enclave::xlsx::column_in(lang, h))
+        .collect();
+    expected_head.insert(metric + 1, lang.texts().t("xlsx.unit_column").to_owned());
     let got_head: Vec<String> = sheet[0].iter().map(ToString::to_string).collect();
     assert_eq!(got_head, expected_head, "{name}: header");
     let records: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
@@ -210,4 +218,138 @@ fn report_none_writes_no_workbook_and_report_redraws_it() {
     ]);
     assert!(dir.exists(&format!("out/{ID}/{XLSX_FILE}")));
     dir.assert_no_temp_files("out");
+}
+
+/// A Chinese workbook (`--lang zh`): sheet names, headers, labels and units in
+/// Chinese, and the same numbers, cell for cell, as the CSV files.
+#[test]
+fn a_chinese_workbook_has_chinese_headers_and_the_same_numbers() {
+    use enclave::i18n::Lang;
+    let dir = TestDir::new();
+    let out_dir = dir.join("zh");
+    dir.ok(&[
+        "run",
+        REFERENCE_PATH,
+        "--paths",
+        "300",
+        "--charts",
+        "none",
+        "--quiet",
+        "--lang",
+        "zh",
+        "--out",
+        out_dir.to_str().expect("utf-8 path"),
+    ]);
+    let bytes = dir.read_bytes(&format!("zh/{ID}/{XLSX_FILE}"));
+    let mut wb = book(&bytes);
+    let names = enclave::xlsx::sheets(Lang::Zh);
+    assert_eq!(
+        names,
+        ["说明", "方案比较", "园区", "关键输入", "汇总", "逐年"]
+    );
+    assert_eq!(wb.sheet_names(), names.map(str::to_owned).to_vec());
+    let cjk = |d: &Data| {
+        d.to_string()
+            .chars()
+            .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+    };
+
+    // Summary and Yearly: Chinese headers, the CSVs' numbers bit for bit.
+    let summary = dir.read(&format!("zh/{ID}/summary.csv"));
+    let sheet = cells(&mut wb, "汇总");
+    same_as_csv_in(&sheet, &summary, "汇总", Lang::Zh);
+    for h in [
+        "情景",
+        "分成方案",
+        "地区",
+        "指标",
+        "单位",
+        "均值",
+        "标准误",
+        "路径数",
+    ] {
+        assert!(
+            sheet[0].contains(&Data::String(h.to_owned())),
+            "汇总 lacks {h}"
+        );
+    }
+    assert!(sheet[0].contains(&Data::String("p05 的95%区间下限".to_owned())));
+    let yearly = dir.read(&format!("zh/{ID}/timeseries.csv"));
+    let sheet = cells(&mut wb, "逐年");
+    same_as_csv_in(&sheet, &yearly, "逐年", Lang::Zh);
+    assert!(sheet[0].contains(&Data::String("年份".to_owned())));
+
+    // Comparison: Chinese headers and measure names; the means are summary.csv's.
+    let rows: Vec<enclave::results::SummaryRow> = csv::Reader::from_reader(summary.as_bytes())
+        .deserialize()
+        .map(|r| r.expect("row"))
+        .collect();
+    let cmp = cells(&mut wb, "方案比较");
+    assert_eq!(
+        &cmp[0][..3],
+        &["地区", "指标", "单位"].map(|h| Data::String(h.to_owned()))
+    );
+    let scn = enclave::scenario::Scenario::load(std::path::Path::new(REFERENCE_PATH))
+        .expect("reference loads");
+    let alternatives: Vec<String> = cmp[0][3..].iter().map(ToString::to_string).collect();
+    let mut checked = 0;
+    for line in cmp
+        .iter()
+        .filter(|l| l[1] == Data::String("净现值（均值）".to_owned()))
+    {
+        assert_eq!(
+            line[2],
+            Data::String("百万元".to_owned()),
+            "million CNY in Chinese"
+        );
+        let region = scn
+            .regions
+            .iter()
+            .find(|r| line[0] == Data::String(r.name.clone()))
+            .expect("a region's name");
+        for (a, alt) in alternatives.iter().enumerate() {
+            let want = rows
+                .iter()
+                .find(|r| &r.alternative == alt && r.region == region.id && r.metric == "npv")
+                .and_then(|r| r.mean)
+                .expect("npv row");
+            assert_eq!(line[3 + a], Data::Float(want), "{} under {alt}", region.id);
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, scn.regions.len() * alternatives.len());
+    // Every label of the measure and unit columns is Chinese (money: 百万元).
+    for line in &cmp[1..] {
+        assert!(cjk(&line[1]) && cjk(&line[2]), "{line:?}");
+    }
+
+    // Park: Chinese names, units and descriptions; 亩均税收 equals summary.csv's.
+    let park = cells(&mut wb, "园区");
+    assert!(
+        park[0]
+            .iter()
+            .all(|h| cjk(h) || h.to_string().starts_with('P')),
+        "{:?}",
+        park[0]
+    );
+    let tax = park
+        .iter()
+        .find(|l| l[0] == Data::String("亩均税收".to_owned()))
+        .expect("亩均税收 row");
+    assert_eq!(tax[1], Data::String("百万元/亩·年".to_owned()));
+    let want = rows
+        .iter()
+        .find(|r| r.region == "park" && r.metric == "tax_per_mu")
+        .and_then(|r| r.mean)
+        .expect("tax_per_mu");
+    assert_eq!(tax[2], Data::Float(want));
+    for line in &park[1..] {
+        assert!(cjk(&line[0]) && cjk(&line[1]) && cjk(&line[8]), "{line:?}");
+    }
+
+    // About and Inputs: Chinese headers and labels.
+    let about = cells(&mut wb, "说明");
+    assert!(about.iter().all(|l| cjk(&l[0])), "{about:?}");
+    let inputs = cells(&mut wb, "关键输入");
+    assert!(inputs[0].iter().all(cjk), "{:?}", inputs[0]);
 }

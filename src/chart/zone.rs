@@ -36,6 +36,9 @@ pub struct Zone {
     pub threshold: f64,
     /// The solution's x.
     pub solution: f64,
+    /// The language of the axis label and note (the title and x label are
+    /// given in it).
+    pub lang: crate::i18n::Lang,
 }
 
 impl Zone {
@@ -151,7 +154,7 @@ fn draw<DB: DrawingBackend>(
         .y_labels(6)
         .y_label_formatter(&|v: &f64| tick((100.0 * v).round()) + "%")
         .x_desc(zone.x_label.as_str())
-        .y_desc("P(NPV ≥ outside option)")
+        .y_desc(zone.lang.texts().t("solve.zone.y"))
         .label_style(text(14))
         .axis_desc_style(text(15))
         .light_line_style(RGBColor(250, 250, 250))
@@ -189,14 +192,20 @@ fn draw<DB: DrawingBackend>(
             BLACK.stroke_width(1),
         )))
         .map_err(err)?;
-    let note = format!(
-        "shaded: every region accepts with probability ≥ {}%{}; vertical line: the solution",
-        tick(100.0 * zone.threshold),
-        if zone.joint.is_some() {
-            "; black: all regions together"
-        } else {
-            ""
-        }
+    let tx = zone.lang.texts();
+    let note = tx.f(
+        "solve.zone.note",
+        &[
+            ("p", &tick(100.0 * zone.threshold)),
+            (
+                "joint",
+                &if zone.joint.is_some() {
+                    tx.t("solve.zone.note_joint")
+                } else {
+                    ""
+                },
+            ),
+        ],
     );
     area.draw(&Text::new(
         note,
@@ -223,6 +232,7 @@ mod tests {
             joint: None,
             threshold: 0.5,
             solution: 1.0,
+            lang: crate::i18n::Lang::En,
         };
         assert_eq!(zone.feasible_ranges(), vec![(0.5, 1.5)]);
         let nowhere = Zone {

@@ -107,12 +107,15 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             ChartFormats::None
         })
         .into();
+    // The scenarios' languages, for the set's page and line.
+    let mut langs = Vec::with_capacity(groups_len);
     for group in groups {
         let m = match group.merge() {
             Ok(m) => m,
             Err(e) => return bad(&[e]),
         };
         let scn = &m.scenario;
+        langs.push(scn.lang);
         let staging = Staging::create(&args.out, &scn.id)
             .with_context(|| format!("cannot write results into {}", args.out.display()))?;
         let dir = staging.path().to_owned();
@@ -148,14 +151,18 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     }
     if let Some(set) = set {
         let path = set.finish()?;
-        let page = enclave::set_report::write(&args.out)?;
+        let lang = enclave::set_report::set_lang(args.lang, langs);
+        let page = enclave::set_report::write_in(&args.out, lang)?;
         if !args.quiet {
-            out.print(&format!(
-                "set of {} scenarios: {}  (report: {})\n",
-                groups_len,
-                path.display(),
-                page.display()
-            ))?;
+            let written = lang.texts().f(
+                "terminal.set.written",
+                &[
+                    ("n", &groups_len),
+                    ("summary", &path.display()),
+                    ("report", &page.display()),
+                ],
+            );
+            out.print(&format!("{written}\n"))?;
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -35,8 +35,13 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let mut out = super::Stdout::default();
     for dir in &args.folders {
         if let Some(out_dir) = enclave::set_report::set_folder_of(dir) {
-            // A set's folder, DIR/set: its page is drawn again from its own files.
-            let page = enclave::set_report::write(out_dir)
+            // A set's folder, DIR/set: its page is drawn again from its own files,
+            // in the language it was written in unless --lang says otherwise.
+            let lang = args
+                .lang
+                .or_else(|| enclave::set_report::page_lang(out_dir))
+                .unwrap_or_default();
+            let page = enclave::set_report::write_in(out_dir, lang)
                 .with_context(|| format!("cannot redraw the set page in {}", dir.display()))?;
             out.print(&format!("{}\n", page.display()))?;
             continue;

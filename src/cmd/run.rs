@@ -392,6 +392,7 @@ pub fn run_source(args: &Args, source: &dyn super::Source) -> anyhow::Result<Exi
     let n = source.len();
     let mut problems = Vec::new();
     let mut paths = Vec::with_capacity(n);
+    let mut langs = Vec::with_capacity(n);
     let mut warnings = Vec::new();
     if let Some(refusal) = threads_refusal(args.settings.threads, args.settings.max_threads) {
         problems.push(refusal);
@@ -404,6 +405,7 @@ pub fn run_source(args: &Args, source: &dyn super::Source) -> anyhow::Result<Exi
                     problems.extend(c.refusals);
                     warnings.extend(c.warnings);
                     paths.push(c.paths);
+                    langs.push(c.lang);
                 }
                 Err(e) => problems.push(e),
             }
@@ -438,7 +440,12 @@ pub fn run_source(args: &Args, source: &dyn super::Source) -> anyhow::Result<Exi
             }
             super::shard::run(args, source, &paths, shard, from.as_deref())
         }
-        Ok(None) => run_set(args, source, &paths),
+        Ok(None) => {
+            // The set's page and terminal lines: --lang, else the scenarios' own
+            // language when they all have the same, else English.
+            let lang = enclave::set_report::set_lang(args.lang, langs);
+            run_set(args, source, &paths, lang)
+        }
         Err(e) => {
             super::note(format_args!("error: {e}"));
             Ok(ExitCode::from(super::EXIT_BAD_INPUT))
@@ -454,6 +461,8 @@ struct Checked {
     refusals: Vec<String>,
     /// Its guardrail warnings.
     warnings: Vec<String>,
+    /// Its language (`[scenario] lang`).
+    lang: enclave::i18n::Lang,
 }
 
 /// Loads and checks every scenario of `source` against the limits, on every
@@ -486,6 +495,7 @@ fn check_all(
                                 refusals: refusals(args, &l, n),
                                 warnings: super::warnings(&l),
                                 paths: config(args, &l.scenario).paths,
+                                lang: l.scenario.lang,
                                 id: l.scenario.id,
                                 file: l.file,
                             }),
@@ -555,6 +565,8 @@ struct Tally<'a> {
     work: (u64, u64),
     /// Headline results outside their plausible ranges, over the scenarios run.
     result_warnings: usize,
+    /// The language of the set's terminal lines and page.
+    lang: enclave::i18n::Lang,
 }
 
 impl Tally<'_> {
@@ -588,22 +600,25 @@ impl Tally<'_> {
             Outcome::Skipped { loaded, rows } => {
                 self.skipped += 1;
                 if self.outputs.small {
+                    let dir = self.args.out.join(&loaded.scenario.id);
                     super::note(format_args!(
-                        "skipped {}: {} holds its complete results (same scenario, seed, paths, horizon, fairness and engine version); --force runs it again",
-                        loaded.scenario.id,
-                        self.args.out.join(&loaded.scenario.id).display()
+                        "{}",
+                        self.lang.texts().f(
+                            "terminal.set.skipped_one",
+                            &[("id", &loaded.scenario.id), ("dir", &dir.display())]
+                        )
                     ));
                 }
                 (loaded, rows)
             }
             Outcome::Stopped { id, how, paths } => {
+                let tx = self.lang.texts();
                 self.stopped = Some(match how {
-                    Stopped::Simulating(n) => format!(
-                        "{id} stopped after {n} of {paths} paths; its results were not written"
+                    Stopped::Simulating(n) => tx.f(
+                        "terminal.set.stopped_simulating",
+                        &[("id", &id), ("n", &n), ("paths", &paths)],
                     ),
-                    Stopped::Writing => format!(
-                        "{id} stopped while its results were being written; they were not kept"
-                    ),
+                    Stopped::Writing => tx.f("terminal.set.stopped_writing", &[("id", &id)]),
                 });
                 return Ok(());
             }
@@ -621,7 +636,13 @@ impl Tally<'_> {
 
 /// Runs the scenarios of `source` (`paths[i]` paths each) in the set's order,
 /// small ones side by side, and writes the set's files.
-fn run_set(args: &Args, source: &dyn super::Source, paths: &[u64]) -> anyhow::Result<ExitCode> {
+fn run_set(
+    args: &Args,
+    source: &dyn super::Source,
+    paths: &[u64],
+    lang: enclave::i18n::Lang,
+) -> anyhow::Result<ExitCode> {
+    let tx = lang.texts();
     let signals = Signals::install()?;
     super::prepare_out(&args.out, args.quiet)?;
     let n = paths.len();
@@ -640,11 +661,9 @@ fn run_set(args: &Args, source: &dyn super::Source, paths: &[u64]) -> anyhow::Re
     } else {
         let bar = ProgressBar::with_draw_target(Some(n as u64), ProgressDrawTarget::stderr());
         bar.set_style(
-            ProgressStyle::with_template(
-                "set [{bar:40}] {pos}/{len} scenarios, {elapsed} (eta {eta})",
-            )
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
+            ProgressStyle::with_template(tx.t("terminal.set.progress"))
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
         );
         bar
     };
@@ -661,6 +680,7 @@ fn run_set(args: &Args, source: &dyn super::Source, paths: &[u64]) -> anyhow::Re
         stopped: None,
         work: (0, 0),
         result_warnings: 0,
+        lang,
     };
     let started = Instant::now();
     let solo =
@@ -692,43 +712,68 @@ fn run_set(args: &Args, source: &dyn super::Source, paths: &[u64]) -> anyhow::Re
             tally.stopped.as_deref(),
             (&tally.done_ids, tally.done),
             (&not_started, n - first),
+            lang,
         ));
     }
     if !outputs.small && tally.skipped > 0 {
         super::note(format_args!(
-            "skipped {} of {n} scenarios whose complete results were already in {} (same scenario, seed, paths, horizon, fairness and engine version); --force runs them again",
-            tally.skipped,
-            args.out.display()
+            "{}",
+            tx.f(
+                "terminal.set.skipped",
+                &[
+                    ("skipped", &tally.skipped),
+                    ("n", &n),
+                    ("dir", &args.out.display())
+                ]
+            )
         ));
     }
     if let Some(set) = tally.set.take() {
         let path = set.finish()?;
-        let page = enclave::set_report::write(&args.out)?;
+        let page = enclave::set_report::write_in(&args.out, lang)?;
         if !args.quiet {
             let elapsed = started.elapsed().as_secs_f64();
             let (paths, firm_years) = tally.work;
-            tally.out.print(&format!(
-                "ran {} of {n} scenarios: {paths} paths, {firm_years} firm-years in {elapsed:.1} s ({:.2} M firm-years/s on {threads} threads)\n",
-                n - tally.skipped,
-                firm_years as f64 / elapsed.max(1e-9) / 1e6,
-            ))?;
-            tally.out.print(&format!(
-                "set of {n} scenarios: {}  (report: {})\n",
-                path.display(),
-                page.display()
-            ))?;
+            let ran = tx.f(
+                "terminal.set.ran",
+                &[
+                    ("done", &(n - tally.skipped)),
+                    ("n", &n),
+                    ("paths", &paths),
+                    ("firm_years", &firm_years),
+                    ("seconds", &format!("{elapsed:.1}")),
+                    (
+                        "rate",
+                        &format!("{:.2}", firm_years as f64 / elapsed.max(1e-9) / 1e6),
+                    ),
+                    ("threads", &threads),
+                ],
+            );
+            tally.out.print(&format!("{ran}\n"))?;
+            let written = tx.f(
+                "terminal.set.written",
+                &[
+                    ("n", &n),
+                    ("summary", &path.display()),
+                    ("report", &page.display()),
+                ],
+            );
+            tally.out.print(&format!("{written}\n"))?;
         }
     }
     if tally.result_warnings > super::WARNINGS_SHOWN {
         super::note(format_args!(
-            "… and {} more results outside their plausible ranges",
-            tally.result_warnings - super::WARNINGS_SHOWN
+            "{}",
+            tx.f(
+                "terminal.set.more_warnings",
+                &[("n", &(tally.result_warnings - super::WARNINGS_SHOWN))]
+            )
         ));
     }
     if args.strict && tally.result_warnings > 0 {
         super::note(format_args!(
-            "--strict: {} result(s) outside their plausible ranges (docs/scenario.md, \"Plausible ranges\"); the outputs were written",
-            tally.result_warnings
+            "{}",
+            tx.f("terminal.set.strict", &[("n", &tally.result_warnings)])
         ));
         return Ok(ExitCode::from(super::EXIT_BAD_INPUT));
     }
@@ -851,34 +896,47 @@ fn interrupted(
     stopped: Option<&str>,
     done: (&[String], usize),
     not_started: (&[String], usize),
+    lang: enclave::i18n::Lang,
 ) -> ExitCode {
+    let tx = lang.texts();
     let (signal, status) = signals.status();
     let list = |ids: &[String], count: usize| {
         if count == 0 {
-            "none".to_owned()
+            tx.t("terminal.set.none").to_owned()
         } else if count <= LISTED {
             ids[..count.min(ids.len())].join(", ")
         } else {
-            format!(
-                "{}, … ({count} in all)",
-                ids[..LISTED.min(ids.len())].join(", ")
+            tx.f(
+                "terminal.set.more",
+                &[
+                    ("ids", &ids[..LISTED.min(ids.len())].join(", ")),
+                    ("count", &count),
+                ],
             )
         }
     };
-    match stopped {
-        Some(what) => super::note(format_args!("interrupted by {signal}: {what}")),
-        None => super::note(format_args!("interrupted by {signal}")),
-    }
-    super::note(format_args!("completed: {}", list(done.0, done.1)));
+    let line = match stopped {
+        Some(what) => tx.f(
+            "terminal.set.interrupted_what",
+            &[("signal", &signal), ("what", &what)],
+        ),
+        None => tx.f("terminal.set.interrupted", &[("signal", &signal)]),
+    };
+    super::note(format_args!("{line}"));
+    super::note(format_args!(
+        "{}",
+        tx.f("terminal.set.completed", &[("list", &list(done.0, done.1))])
+    ));
     if not_started.1 > 0 {
         super::note(format_args!(
-            "not started: {}",
-            list(not_started.0, not_started.1)
+            "{}",
+            tx.f(
+                "terminal.set.not_started",
+                &[("list", &list(not_started.0, not_started.1))]
+            )
         ));
     }
-    super::note(format_args!(
-        "run the same command again to finish (completed scenarios are skipped)"
-    ));
+    super::note(format_args!("{}", tx.t("terminal.set.again")));
     ExitCode::from(status)
 }
 
@@ -1219,7 +1277,32 @@ fn result_warnings(scn: &Scenario, state: &RunState) -> Vec<String> {
         let mean = state.stats.summary(state.layout.park_metric(m)).mean;
         check_result(scn, m.name(), mean, rail).map(|w| w.to_string())
     })
+    .chain(tax_per_job_warning(scn, state))
     .collect()
+}
+
+/// The tax-per-job guardrail: the mean of all taxes over the horizon ÷ the mean
+/// job-years over the horizon (a ratio of means; not judged without jobs).
+fn tax_per_job_warning(scn: &Scenario, state: &RunState) -> Option<String> {
+    use enclave::scenario::guardrails::{TAX_PER_JOB, check_result};
+    use enclave::schema::{ParkMetric, ParkSeries};
+    let layout = &state.layout;
+    let tax = state
+        .stats
+        .summary(layout.park_metric(ParkMetric::TaxTotal))
+        .mean;
+    let job_years: f64 = (0..layout.horizon)
+        .map(|t| {
+            state
+                .stats
+                .summary(layout.park_series(ParkSeries::Jobs, t))
+                .mean
+        })
+        .sum();
+    if job_years.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
+        return None;
+    }
+    check_result(scn, "tax per job", tax / job_years, &TAX_PER_JOB).map(|w| w.to_string())
 }
 
 /// The one-screen summary: per alternative and region, mean NPV, its 90% interval and P(NPV < 0).

@@ -36,6 +36,10 @@ pub struct Args {
     /// shapley` turns the coalitions on unless `--fairness off`).
     #[command(flatten)]
     pub settings: super::Settings,
+    /// Language of the zone of agreement chart and the terminal summary (default:
+    /// the scenario's `[scenario] lang`, else en).
+    #[arg(long, value_name = "en|zh")]
+    pub lang: Option<enclave::i18n::Lang>,
 }
 
 /// File name of the candidates' table.
@@ -108,7 +112,8 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("cannot create output folder {}", dir.display()))?;
     write_atomic(&dir.join(SOLVE_CSV), &solve_csv(scn, &solution)?)?;
     write_atomic(&dir.join(SOLVED_TOML), snippet.as_bytes())?;
-    let zone = zone_of(scn, &alt.name, &solution);
+    let lang = args.lang.unwrap_or(scn.lang);
+    let zone = zone_of(scn, &alt.name, &solution, lang);
     if let Some(z) = &zone {
         write_atomic(&dir.join(ZONE_FILE), zone::render_svg(z, scn)?.as_bytes())?;
         write_atomic(&dir.join(ZONE_PNG), &zone::render_png(z, scn)?)?;
@@ -121,6 +126,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         &snippet,
         &dir,
         zone.is_some(),
+        lang,
     ))?;
     Ok(ExitCode::SUCCESS)
 }
@@ -157,25 +163,32 @@ fn check_snippet(scn: &Scenario, snippet: &str, solution: &Solution) -> anyhow::
 }
 
 /// The zone of agreement of a one-parameter formula; None for several parameters.
-fn zone_of(scn: &Scenario, alternative: &str, s: &Solution) -> Option<Zone> {
+fn zone_of(
+    scn: &Scenario,
+    alternative: &str,
+    s: &Solution,
+    lang: enclave::i18n::Lang,
+) -> Option<Zone> {
     if s.space.dims() != 1 {
         return None;
     }
+    let tx = lang.texts();
+    let money = enclave::i18n::money_unit(lang, &scn.money_unit, scn.yuan_per_unit);
     let mut order: Vec<usize> = (0..s.candidates.len()).collect();
     order.sort_by(|&i, &j| s.candidates[i].point[0].total_cmp(&s.candidates[j].point[0]));
     let n = scn.regions.len();
     let x_label = match s.space {
-        Space::Shares { .. } => format!("{}'s share of the tax pool", scn.regions[0].name),
-        Space::Rate => "guaranteed yearly rate".into(),
-        Space::Base => format!("base kept by the owner ({} a year)", scn.money_unit),
-        Space::Switch { .. } => "year of cooperation in which the last period starts".into(),
-        Space::Bounds { .. } => format!("tranche threshold ({} a year)", scn.money_unit),
+        Space::Shares { .. } => tx.f("solve.zone.x_shares", &[("region", &scn.regions[0].name)]),
+        Space::Rate => tx.t("solve.zone.x_rate").into(),
+        Space::Base => tx.f("solve.zone.x_base", &[("unit", &money)]),
+        Space::Switch { .. } => tx.t("solve.zone.x_switch").into(),
+        Space::Bounds { .. } => tx.f("solve.zone.x_bounds", &[("unit", &money)]),
     };
     let has_joint = s.candidates.iter().all(|c| c.metrics.joint.is_some());
     Some(Zone {
-        title: format!(
-            "Zone of agreement: {alternative} (target {})",
-            s.target.name()
+        title: tx.f(
+            "solve.zone.title",
+            &[("alt", &alternative), ("target", &s.target.name())],
         ),
         x_label,
         xs: order.iter().map(|&i| s.candidates[i].point[0]).collect(),
@@ -195,6 +208,7 @@ fn zone_of(scn: &Scenario, alternative: &str, s: &Solution) -> Option<Zone> {
         }),
         threshold: s.target.zone_probability(),
         solution: s.best().point[0],
+        lang,
     })
 }
 
@@ -273,18 +287,26 @@ fn pct(e: Estimate) -> String {
 }
 
 /// The metrics of one candidate, a line per region and the alternative's.
-fn metrics_table(scn: &Scenario, m: &Metrics) -> String {
+fn metrics_table(scn: &Scenario, m: &Metrics, lang: enclave::i18n::Lang) -> String {
+    use super::lpad;
+    let tx = lang.texts();
     let mut s = String::new();
-    let w = super::column_width(scn.regions.iter().map(|r| r.id.as_str()), 6);
+    let w = super::column_width(
+        scn.regions
+            .iter()
+            .map(|r| r.id.as_str())
+            .chain([tx.t("solve.terminal.region")]),
+        6,
+    );
     let _ = writeln!(
         s,
-        "  {}  {:>20}  {:>16}  {:>20}  {:>15}  {:>20}",
-        pad("region", w),
-        "mean NPV",
-        "outside option",
-        "P(participates)",
-        "Shapley value",
-        "benefit/contribution"
+        "  {}  {}  {}  {}  {}  {}",
+        pad(tx.t("solve.terminal.region"), w),
+        lpad(tx.t("solve.terminal.mean_npv"), 20),
+        lpad(tx.t("solve.terminal.outside"), 16),
+        lpad(tx.t("solve.terminal.participates"), 20),
+        lpad(tx.t("solve.terminal.shapley"), 15),
+        lpad(tx.t("solve.terminal.benefit"), 20)
     );
     for (r, region) in scn.regions.iter().enumerate() {
         let x = &m.regions[r];
@@ -295,27 +317,26 @@ fn metrics_table(scn: &Scenario, m: &Metrics) -> String {
             pm(x.npv, 2),
             format!("{:.2}", x.outside),
             pct(x.participation),
-            x.shapley.map_or("n/a".into(), |e| pm(e, 2)),
+            x.shapley
+                .map_or(tx.t("solve.terminal.none").into(), |e| pm(e, 2)),
             pm(x.benefit_to_contribution, 3)
         );
     }
-    let _ = writeln!(
-        s,
-        "  joint participation (every region): {}",
-        m.joint
-            .map_or("n/a (needs the fairness metrics)".into(), pct)
-    );
+    let joint = m
+        .joint
+        .map_or(tx.t("solve.terminal.joint_none").into(), pct);
+    let _ = writeln!(s, "  {}", tx.f("solve.terminal.joint", &[("p", &joint)]));
     let nash = match (m.nash_product(), m.nash) {
-        (None, _) => "none: some region expects no more than its outside option".into(),
+        (None, _) => tx.t("solve.terminal.nash_none").into(),
         (Some(p), Some(e)) if e.se.is_finite() => format!("{p:.4e} ± {:.4e}", e.se),
         (Some(p), _) => format!("{p:.4e}"),
     };
-    let _ = writeln!(s, "  Nash product Π(E[NPV] − E[outside option]): {nash}");
+    let _ = writeln!(s, "  {}", tx.f("solve.terminal.nash", &[("nash", &nash)]));
     s
 }
 
 /// What the command prints: deterministic (no times, no thread counts), so the
-/// same on any number of threads.
+/// same on any number of threads; in `lang`.
 fn report(
     scn: &Scenario,
     s: &Solution,
@@ -323,67 +344,107 @@ fn report(
     snippet: &str,
     dir: &Path,
     zone: bool,
+    lang: enclave::i18n::Lang,
 ) -> String {
+    let tx = lang.texts();
     let mut out = String::new();
     let alt = s.best();
     let _ = writeln!(
         out,
-        "{}: target {}; varied {}",
-        scn.name,
-        s.target.name(),
-        s.space.describe()
+        "{}",
+        tx.f(
+            "solve.terminal.head",
+            &[
+                ("name", &scn.name),
+                ("target", &s.target.name()),
+                ("varied", &tx.t(s.space.describe_key())),
+            ]
+        )
     );
+    let unit = if lang == enclave::i18n::Lang::En {
+        scn.money_label()
+    } else {
+        enclave::i18n::money_unit(lang, &scn.money_unit, scn.yuan_per_unit)
+    };
     let _ = writeln!(
         out,
-        "{} candidates in {} passes of at most {MAX_CANDIDATES}, all on the same {} paths (seed {}, {} years); NPV in {}",
-        s.candidates.len(),
-        s.passes,
-        cfg.paths,
-        cfg.seed,
-        cfg.horizon,
-        scn.money_label()
+        "{}",
+        tx.f(
+            "solve.terminal.candidates",
+            &[
+                ("n", &s.candidates.len()),
+                ("passes", &s.passes),
+                ("max", &MAX_CANDIDATES),
+                ("paths", &cfg.paths),
+                ("seed", &cfg.seed),
+                ("years", &cfg.horizon),
+                ("unit", &unit),
+            ]
+        )
     );
     if s.passes >= solve::MAX_PASSES {
         let _ = writeln!(
             out,
-            "the search stopped at its limit of {} passes: a finer split may do a little better",
-            solve::MAX_PASSES
+            "{}",
+            tx.f("solve.terminal.limit", &[("passes", &solve::MAX_PASSES)])
         );
     }
     if !s.feasible() {
         let why = match s.target {
-            Target::Participation(p) => format!(
-                "NO split meets the target: no candidate lets every region accept with probability ≥ {:.0}%. Shown: the split with the largest {} participation probability",
-                100.0 * p,
-                if alt.metrics.joint.is_some() { "joint" } else { "smallest" }
+            Target::Participation(p) => tx.f(
+                "solve.terminal.infeasible_participation",
+                &[
+                    ("p", &format!("{:.0}", 100.0 * p)),
+                    (
+                        "which",
+                        &tx.t(if alt.metrics.joint.is_some() {
+                            "solve.terminal.which_joint"
+                        } else {
+                            "solve.terminal.which_smallest"
+                        }),
+                    ),
+                ],
             ),
-            Target::Nash => "NO split gives every region more than its outside option: the Nash product is undefined. Shown: the split whose smallest gain over the outside option is largest".into(),
-            _ => "NO candidate has every metric the target needs".into(),
+            Target::Nash => tx.t("solve.terminal.infeasible_nash").into(),
+            _ => tx.t("solve.terminal.infeasible").into(),
         };
         let _ = writeln!(out, "{why}");
     }
     let _ = writeln!(
         out,
-        "\nsolved formula (append to the scenario file; also in {}):\n",
-        dir.join(SOLVED_TOML).display()
+        "\n{}\n",
+        tx.f(
+            "solve.terminal.solved",
+            &[("file", &dir.join(SOLVED_TOML).display())]
+        )
     );
     let _ = writeln!(out, "{snippet}");
-    let _ = writeln!(out, "achieved (mean ± standard error over the paths):");
-    out.push_str(&metrics_table(scn, &alt.metrics));
-    let _ = writeln!(out, "\nthe alternative as written, on the same paths:");
-    out.push_str(&metrics_table(scn, &s.candidates[s.current].metrics));
-    let _ = writeln!(out, "\ncandidates: {}", dir.join(SOLVE_CSV).display());
+    let _ = writeln!(out, "{}", tx.t("solve.terminal.achieved"));
+    out.push_str(&metrics_table(scn, &alt.metrics, lang));
+    let _ = writeln!(out, "\n{}", tx.t("solve.terminal.as_written"));
+    out.push_str(&metrics_table(scn, &s.candidates[s.current].metrics, lang));
+    let _ = writeln!(
+        out,
+        "\n{}",
+        tx.f(
+            "solve.terminal.candidates_file",
+            &[("file", &dir.join(SOLVE_CSV).display())]
+        )
+    );
     if zone {
         let _ = writeln!(
             out,
-            "zone of agreement: {} (and .png)",
-            dir.join(ZONE_FILE).display()
+            "{}",
+            tx.f(
+                "solve.terminal.zone",
+                &[("file", &dir.join(ZONE_FILE).display())]
+            )
         );
     } else {
         let _ = writeln!(
             out,
-            "zone of agreement: not drawn, the formula has {} free parameters (it is drawn for one)",
-            s.space.dims()
+            "{}",
+            tx.f("solve.terminal.no_zone", &[("n", &s.space.dims())])
         );
     }
     out

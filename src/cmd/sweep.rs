@@ -70,7 +70,16 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         Err(e) => return bad(format!("{:#}", anyhow::Error::new(e))),
     };
     if args.list {
-        list(&sweep)?;
+        // Its count line in --lang, else the base scenario's language.
+        let lang = args.run.lang.unwrap_or_else(|| {
+            if sweep.is_empty() {
+                return enclave::i18n::Lang::En;
+            }
+            sweep
+                .scenario(0)
+                .map_or(enclave::i18n::Lang::En, |(_, s)| s.lang)
+        });
+        list(&sweep, lang)?;
         return Ok(ExitCode::SUCCESS);
     }
     super::run::run_source(&args.run, &SweepSource { sweep })
@@ -78,7 +87,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
 
 /// Prints one line per variant, `ID  PATH=VALUE ...`, then their count; a
 /// thousand lines at a time, never the whole expansion at once.
-fn list(sweep: &Sweep) -> anyhow::Result<()> {
+fn list(sweep: &Sweep, lang: enclave::i18n::Lang) -> anyhow::Result<()> {
     use std::fmt::Write;
     let mut out = super::Stdout::default();
     let mut chunk = String::new();
@@ -95,11 +104,19 @@ fn list(sweep: &Sweep) -> anyhow::Result<()> {
     }
     let _ = writeln!(
         chunk,
-        "{} scenario{} from {} (base {})",
-        sweep.len(),
-        if sweep.len() == 1 { "" } else { "s" },
-        sweep.file,
-        sweep.base_file
+        "{}",
+        lang.texts().f(
+            if sweep.len() == 1 {
+                "terminal.set.listed"
+            } else {
+                "terminal.set.listed_many"
+            },
+            &[
+                ("n", &sweep.len()),
+                ("file", &sweep.file),
+                ("base", &sweep.base_file)
+            ]
+        )
     );
     out.print(&chunk)
 }

@@ -247,6 +247,37 @@ mod tests {
     }
 
     #[test]
+    fn every_measure_shown_has_its_name_and_text_and_english_is_the_schema() {
+        use crate::schema::{AltMetric, MeasureDef, ParkMetric, RegionMetric};
+        // The measures the set page and summary.xlsx name, with their group.
+        let shown: Vec<(&str, &MeasureDef)> = crate::output::SET_REGION_METRICS
+            .iter()
+            .map(|m| ("region", m.def()))
+            .chain(crate::xlsx::COMPARED.iter().map(|m| ("region", m.def())))
+            .chain(AltMetric::ALL.iter().map(|m| ("alt", m.def())))
+            .chain(ParkMetric::ALL.iter().map(|m| ("park", m.def())))
+            .collect();
+        let en = Lang::En.texts();
+        for (kind, def) in shown {
+            let key = |what: &str| format!("measure.{kind}.{}.{what}", def.name);
+            assert!(en.map.contains_key(&key("name")), "no {}", key("name"));
+            assert_eq!(en.t(&key("name")), def.name, "{}", key("name"));
+            assert_eq!(en.t(&key("text")), def.description, "{}", key("text"));
+        }
+        // No stale entries: every measure key names a measure of the schema.
+        for key in en.keys().filter(|k| k.starts_with("measure.")) {
+            let parts: Vec<&str> = key.split('.').collect();
+            let known = match parts[1] {
+                "region" => RegionMetric::from_name(parts[2]).is_some(),
+                "alt" => AltMetric::from_name(parts[2]).is_some(),
+                "park" => ParkMetric::from_name(parts[2]).is_some(),
+                _ => false,
+            };
+            assert!(known, "{key} names no measure");
+        }
+    }
+
+    #[test]
     fn placeholders_are_filled_by_name() {
         assert_eq!(
             fill("{a} and {b}, {a}", &[("a", &1), ("b", &"two")]),

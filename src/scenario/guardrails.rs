@@ -112,8 +112,26 @@ pub const OUTPUT_PER_MU: Guardrail = Guardrail {
     source: "national development zones average 8.4 M yuan of output per mu, high-tech zones 14.8 M; 隆昌 2.5–3.5 M, REFERENCES.md §4",
 };
 
+/// The run's tax per job (all taxes over the horizon ÷ job-years over the
+/// horizon, a ratio of the means over the paths), a headline result. It catches
+/// what the per-mu figures cannot: a wage or wage share in the wrong unit moves
+/// the jobs, not the taxes.
+///
+/// REFERENCES.md has no figure of jobs or tax per worker, so the range is derived
+/// from the sourced tax per mu (20–400 k yuan, §4) at a wide, unsourced 0.13–10
+/// jobs per mu: 20 k ÷ 10 = 2 k and 400 k ÷ 0.13 ≈ 3 M. The bundled scenarios give
+/// 21–48 k yuan per job-year.
+pub const TAX_PER_JOB: Guardrail = Guardrail {
+    what: "mean tax per job (all taxes ÷ job-years over the horizon) of the run",
+    low: 2e3,
+    high: 3e6,
+    unit: "yuan per job per year",
+    money: true,
+    source: "no direct figure; derived from tax per mu of 20–400 k yuan (a small district to eastern parks) at 0.13–10 jobs per mu [U: no sourced jobs per mu], REFERENCES.md §4",
+};
+
 /// Every guardrail on headline results, in the order docs/scenario.md lists them.
-pub const RESULT_GUARDRAILS: [&Guardrail; 2] = [&TAX_PER_MU, &OUTPUT_PER_MU];
+pub const RESULT_GUARDRAILS: [&Guardrail; 3] = [&TAX_PER_MU, &OUTPUT_PER_MU, &TAX_PER_JOB];
 
 /// Every guardrail on inputs, in the order docs/scenario.md lists them.
 pub const INPUT_GUARDRAILS: [&Guardrail; 6] = [
@@ -383,7 +401,12 @@ pub fn check_result(
         converted,
         rail,
         other_unit: None,
-        money_unit: format!("{} per mu per year", scn.money_unit),
+        // The range's unit with the scenario's money unit for yuan.
+        money_unit: format!(
+            "{} {}",
+            scn.money_unit,
+            rail.unit.strip_prefix("yuan ").unwrap_or(rail.unit)
+        ),
         result: true,
     })
 }

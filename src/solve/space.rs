@@ -94,7 +94,20 @@ impl Space {
         }
     }
 
-    /// A human description of what is varied.
+    /// The key of [`Space::describe`]'s text in the strings of a language
+    /// ([`crate::i18n`], `solve.space.*`).
+    pub fn describe_key(&self) -> &'static str {
+        match self {
+            Space::Shares { .. } => "solve.space.shares",
+            Space::Rate => "solve.space.rate",
+            Space::Base => "solve.space.base",
+            Space::Switch { .. } => "solve.space.switch",
+            Space::Bounds { .. } => "solve.space.bounds",
+        }
+    }
+
+    /// A human description of what is varied, in English (as the solved
+    /// alternative's description has it).
     pub fn describe(&self) -> &'static str {
         match self {
             Space::Shares { .. } => "the shares of the fixed formula",
