@@ -625,6 +625,7 @@ impl RecordStats {
     /// [`quantiles`](Self::quantiles) and [`quantile_intervals`](Self::quantile_intervals)
     /// of position `j` together, the same numbers for a fraction of the cost: the
     /// state is rebuilt and its exact values sorted once (each alone sorts a copy).
+    /// A test checks they agree, with and without antithetic pairs.
     pub fn quantiles_with_intervals(
         &self,
         j: usize,
@@ -637,16 +638,18 @@ impl RecordStats {
         // Sorted once: the sorts inside find it sorted in one pass.
         state.canonicalise();
         let grid = slot.grid.as_ref();
-        Some(match (m.min, m.max) {
-            (Some(min), Some(max)) => (
-                state.quantiles(qs, slot.integer, grid, min, max),
-                state.quantile_intervals(qs, level, slot.integer, grid, min, max),
-            ),
-            _ => (
-                state.quantiles(qs, slot.integer, grid, f64::NEG_INFINITY, f64::INFINITY),
-                vec![(f64::NAN, f64::NAN); qs.len()],
-            ),
-        })
+        let (min, max) = (
+            m.min.unwrap_or(f64::NEG_INFINITY),
+            m.max.unwrap_or(f64::INFINITY),
+        );
+        let quantiles = state.quantiles(qs, slot.integer, grid, min, max);
+        // As quantile_intervals: none without a finite value or under pairs.
+        let intervals = if m.min.is_some() && m.max.is_some() && self.pairs.is_none() {
+            state.quantile_intervals(qs, level, slot.integer, grid, min, max)
+        } else {
+            vec![(f64::NAN, f64::NAN); qs.len()]
+        };
+        Some((quantiles, intervals))
     }
 
     /// The mean of the lowest share `alpha` of position `j`'s values and its
@@ -921,6 +924,43 @@ mod tests {
             stats.end_batch();
         }
         stats
+    }
+
+    #[test]
+    fn quantiles_with_intervals_are_quantiles_and_quantile_intervals() {
+        // Exact mode (few paths), histogram mode (past the cap), with and without
+        // antithetic pairs, every position (with and without quantiles).
+        let plan = plan();
+        let qs = [0.05, 0.25, 0.5, 0.75, 0.95];
+        for (paths, pairs) in [(200, false), (200, true), (1400, false), (1400, true)] {
+            let mut stats = RecordStats::new(&plan, Some(grids(&plan)));
+            if pairs {
+                stats = stats.with_pairs();
+            }
+            for p in 0..paths {
+                stats.push(&record(p));
+                if (p + 1) % 100 == 0 {
+                    stats.end_batch();
+                }
+            }
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            let pair_bits = |v: &[(f64, f64)]| {
+                v.iter()
+                    .map(|(a, b)| (a.to_bits(), b.to_bits()))
+                    .collect::<Vec<_>>()
+            };
+            for j in 0..plan.len() {
+                let together = stats.quantiles_with_intervals(j, &qs, 0.95);
+                let apart = stats
+                    .quantiles(j, &qs)
+                    .zip(stats.quantile_intervals(j, &qs, 0.95));
+                assert_eq!(
+                    together.map(|(q, ci)| (bits(&q), pair_bits(&ci))),
+                    apart.map(|(q, ci)| (bits(&q), pair_bits(&ci))),
+                    "position {j}, {paths} paths, pairs {pairs}"
+                );
+            }
+        }
     }
 
     fn fingerprint(s: &RecordStats) -> Vec<u64> {
