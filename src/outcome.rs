@@ -136,16 +136,18 @@ pub fn evaluate(
             + pv_terminal
             + pv_continuation;
 
-        let mut cum = 0.0;
+        cash_flows(econ, scratch, r, continued[r]);
         let base = r * s_len * h;
-        for t in 0..h {
-            let i = r * h + t;
-            let cf = cash_flow(econ, scratch, r, t, continued[r]);
-            scratch.cash_flow[t] = cf;
+        let at = |s: RegionSeries| base + s.index() * h..base + (s.index() + 1) * h;
+        series[at(RegionSeries::CashFlow)].copy_from_slice(&scratch.cash_flow[..h]);
+        series[at(RegionSeries::TaxAllocation)].copy_from_slice(&scratch.tax[rr.clone()]);
+        let mut cum = 0.0;
+        for (c, cf) in series[at(RegionSeries::CumulativeCashFlow)]
+            .iter_mut()
+            .zip(&scratch.cash_flow)
+        {
             cum += cf;
-            series[base + RegionSeries::CashFlow.index() * h + t] = cf;
-            series[base + RegionSeries::CumulativeCashFlow.index() * h + t] = cum;
-            series[base + RegionSeries::TaxAllocation.index() * h + t] = scratch.tax[i];
+            *c = cum;
         }
         let npv: f64 = scratch
             .cash_flow
@@ -362,31 +364,55 @@ fn allocate_years(
     }
 }
 
-/// Region r's cash flow in year t (`continued` is its continuation value, paid at
-/// the end of the last year).
-#[inline]
-fn cash_flow(
-    econ: &EconomyPath,
-    scratch: &OutcomeScratch,
-    r: usize,
-    t: usize,
-    continued: f64,
-) -> f64 {
+/// Region r's cash flow of each year into `scratch.cash_flow` (`continued` is its
+/// continuation value, paid at the end of the last year).
+///
+/// # Formula
+/// CF_t = tax + land + guarantee + dividends + terminal + provincial + withheld −
+/// cash contributions − capital calls − costs borne − displaced − opportunity
+/// costs (+ continued in the last year), summed in this order. One pass over
+/// slices of the same length, which the compiler vectorises without bounds checks.
+fn cash_flows(econ: &EconomyPath, scratch: &mut OutcomeScratch, r: usize, continued: f64) {
     let h = econ.horizon;
-    let i = r * h + t;
-    scratch.tax[i]
-        + scratch.land[i]
-        + scratch.guarantee[i]
-        + econ.dividends[i]
-        + econ.terminal[i]
-        + econ.provincial[i]
-        + scratch.withheld[i]
-        - econ.cash_contributions[i]
-        - econ.capital_calls[i]
-        - econ.costs_borne[i]
-        - econ.displaced[i]
-        - econ.opportunity_costs[i]
-        + if t + 1 == h { continued } else { 0.0 }
+    let rr = r * h..(r + 1) * h;
+    let OutcomeScratch {
+        tax,
+        land,
+        guarantee,
+        withheld,
+        cash_flow,
+        ..
+    } = scratch;
+    let out = &mut cash_flow[..h];
+    fn part(v: &[f64], rr: std::ops::Range<usize>) -> &[f64] {
+        &v[rr]
+    }
+    let row = |v| part(v, rr.clone());
+    let (tax, land, guarantee, withheld) = (row(tax), row(land), row(guarantee), row(withheld));
+    let (dividends, terminal, provincial) = (
+        row(&econ.dividends),
+        row(&econ.terminal),
+        row(&econ.provincial),
+    );
+    let (cash, calls, costs, displaced, opportunity) = (
+        row(&econ.cash_contributions),
+        row(&econ.capital_calls),
+        row(&econ.costs_borne),
+        row(&econ.displaced),
+        row(&econ.opportunity_costs),
+    );
+    for t in 0..h {
+        // `+ 0.0` in the other years, as the sum always had (it turns −0 into +0).
+        let last = if t + 1 == h { continued } else { 0.0 };
+        out[t] = tax[t] + land[t] + guarantee[t] + dividends[t] + terminal[t] + provincial[t]
+            + withheld[t]
+            - cash[t]
+            - calls[t]
+            - costs[t]
+            - displaced[t]
+            - opportunity[t]
+            + last;
+    }
 }
 
 /// Discount factors 1 / (1 + δ)^(t + 1) of years t = 0 … H − 1 into `out`.
@@ -401,13 +427,10 @@ fn discount_factors(delta: f64, out: &mut [f64]) {
 /// Each region's NPV under `alt` into `npv` (len n): the [`RegionMetric::Npv`] that
 /// [`evaluate`] writes, bit for bit, without the other metrics and series.
 pub fn npv(econ: &EconomyPath, alt: &Alternative, scratch: &mut OutcomeScratch, npv: &mut [f64]) {
-    let h = econ.horizon;
     let a = allocate_years(econ, alt, scratch, false);
     for (r, out) in npv.iter_mut().enumerate().take(econ.regions) {
         discount_factors(econ.discount_rate[r], &mut scratch.discount);
-        for t in 0..h {
-            scratch.cash_flow[t] = cash_flow(econ, scratch, r, t, a.continued[r]);
-        }
+        cash_flows(econ, scratch, r, a.continued[r]);
         *out = scratch
             .cash_flow
             .iter()
