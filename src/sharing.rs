@@ -246,7 +246,26 @@ impl Formula {
     ///
     /// Performs no heap allocation. n is `alloc.len()`; context slices
     /// shorter than n read as 0 for the missing regions.
+    #[inline]
     pub fn allocate(
+        &self,
+        k: u32,
+        pool: f64,
+        ctx: &ShareContext<'_>,
+        alloc: &mut [f64],
+        guarantee: &mut [f64],
+    ) {
+        // The splits by shares, most formulas of most alternatives, inline at the
+        // caller (the engine calls this three times a year for each alternative).
+        match self {
+            Formula::Fixed { shares } => add_weighted(shares, pool, alloc),
+            Formula::Equity => add_weighted(ctx.equity, pool, alloc),
+            _ => self.allocate_nested(k, pool, ctx, alloc, guarantee),
+        }
+    }
+
+    /// [`Formula::allocate`] of every formula, out of line.
+    fn allocate_nested(
         &self,
         k: u32,
         pool: f64,
@@ -528,6 +547,7 @@ fn transfer(b: usize, g: usize, amount: f64, alloc: &mut [f64], guarantee: &mut 
 
 /// Adds `pool · w_r / Σ w` to each `alloc[r]` (missing weights read as 0);
 /// splits equally when the weights' sum is not positive and finite.
+#[inline]
 fn add_weighted(weights: &[f64], pool: f64, alloc: &mut [f64]) {
     let n = alloc.len();
     let total: f64 = weights.iter().take(n).sum();
