@@ -288,7 +288,14 @@ fn allocate_years(
             ),
             Some(rule) => {
                 let restricted = econ.restricted_pool(rule, t);
-                allocate_in(&alt.tax, k, restricted, &ctx, &mut tax[..n], &mut g_tax[..n]);
+                allocate_in(
+                    &alt.tax,
+                    k,
+                    restricted,
+                    &ctx,
+                    &mut tax[..n],
+                    &mut g_tax[..n],
+                );
                 cap.year(econ, rule, t, &mut tax[..n]);
                 tax[rule.rest_to] += econ.tax_pool[t] - restricted;
             }
@@ -312,7 +319,14 @@ fn allocate_years(
         alt.land.contract_flows(k, &stake, &mut contract[..n]);
         // GDP credit is statistics, not cash: a guarantee on it moves credit only.
         if with_gdp {
-            allocate_in(&alt.gdp, k, econ.gdp[t], &ctx, &mut gdp[..n], &mut g_gdp[..n]);
+            allocate_in(
+                &alt.gdp,
+                k,
+                econ.gdp[t],
+                &ctx,
+                &mut gdp[..n],
+                &mut g_gdp[..n],
+            );
         }
         for r in 0..n {
             let i = r * h + t;
@@ -424,7 +438,12 @@ fn cash_flows(econ: &EconomyPath, scratch: &mut OutcomeScratch, r: usize, contin
     for t in 0..h {
         // `+ 0.0` in the other years, as the sum always had (it turns −0 into +0).
         let last = if t + 1 == h { continued } else { 0.0 };
-        out[t] = tax[t] + land[t] + guarantee[t] + dividends[t] + terminal[t] + provincial[t]
+        out[t] = tax[t]
+            + land[t]
+            + guarantee[t]
+            + dividends[t]
+            + terminal[t]
+            + provincial[t]
             + withheld[t]
             - cash[t]
             - calls[t]
