@@ -38,6 +38,8 @@ pub struct OutcomeScratch {
     withheld: Vec<f64>,
     cash_flow: Vec<f64>,
     discount: Vec<f64>,
+    /// [`evaluate`]'s path values.
+    path_values: PathValues,
 }
 
 impl OutcomeScratch {
@@ -63,12 +65,76 @@ fn reset(v: &mut Vec<f64>, len: usize) {
     v.resize(len, 0.0);
 }
 
+/// What every alternative of a path reads alike: each region's discount factors
+/// and the present values of the path's own flows (dividends, terminal value,
+/// provincial take, contributions, calls, costs, displaced taxes, opportunity
+/// costs, in-kind values). [`evaluate_with`] takes them from here, so a path's
+/// alternatives compute them once.
+#[derive(Debug, Clone, Default)]
+pub struct PathValues {
+    /// Discount factors of region r in `[r * H .. (r + 1) * H]`.
+    discount: Vec<f64>,
+    /// The present values of region r, in the order of [`PathValues::fill`].
+    pv: Vec<[f64; PATH_PVS]>,
+}
+
+/// Number of present values of a region in [`PathValues`].
+const PATH_PVS: usize = 9;
+
+impl PathValues {
+    /// The values of path `econ` (reusing the buffers).
+    pub fn fill(&mut self, econ: &EconomyPath) {
+        let (n, h) = (econ.regions, econ.horizon);
+        reset(&mut self.discount, n * h);
+        self.pv.clear();
+        for r in 0..n {
+            let rr = r * h..(r + 1) * h;
+            let discount = &mut self.discount[rr.clone()];
+            discount_factors(econ.discount_rate[r], discount);
+            let pv = |v: &[f64]| -> f64 {
+                v[rr.clone()]
+                    .iter()
+                    .zip(&*discount)
+                    .map(|(x, d)| x * d)
+                    .sum()
+            };
+            self.pv.push([
+                pv(&econ.dividends),
+                pv(&econ.terminal),
+                pv(&econ.provincial),
+                pv(&econ.cash_contributions),
+                pv(&econ.capital_calls),
+                pv(&econ.costs_borne),
+                pv(&econ.displaced),
+                pv(&econ.opportunity_costs),
+                pv(&econ.in_kind),
+            ]);
+        }
+    }
+}
+
 /// Allocates the path's pools under `alt` and writes, for each region r,
 /// `metrics[r * RegionMetric::COUNT + m]` and
 /// `series[(r * RegionSeries::COUNT + s) * H + t]`. Undefined values (IRR,
 /// payback) are NaN.
 pub fn evaluate(
     econ: &EconomyPath,
+    alt: &Alternative,
+    scratch: &mut OutcomeScratch,
+    metrics: &mut [f64],
+    series: &mut [f64],
+) {
+    let mut values = std::mem::take(&mut scratch.path_values);
+    values.fill(econ);
+    evaluate_with(econ, &values, alt, scratch, metrics, series);
+    scratch.path_values = values;
+}
+
+/// [`evaluate`] with the path's [`PathValues`] (filled from `econ`) computed
+/// once for all its alternatives; the same numbers bit for bit.
+pub fn evaluate_with(
+    econ: &EconomyPath,
+    values: &PathValues,
     alt: &Alternative,
     scratch: &mut OutcomeScratch,
     metrics: &mut [f64],
@@ -103,29 +169,26 @@ pub fn evaluate(
     let mut benefit = [0.0; MAX_REGIONS];
     for r in 0..n {
         let rr = r * h..(r + 1) * h;
-        discount_factors(econ.discount_rate[r], &mut scratch.discount);
-        let pv = |v: &[f64]| -> f64 {
-            v[rr.clone()]
-                .iter()
-                .zip(&scratch.discount)
-                .map(|(x, d)| x * d)
-                .sum()
-        };
+        let discount = &values.discount[rr.clone()];
+        let pv =
+            |v: &[f64]| -> f64 { v[rr.clone()].iter().zip(discount).map(|(x, d)| x * d).sum() };
         let pv_tax = pv(&scratch.tax);
         let pv_land = pv(&scratch.land);
         let pv_guarantee = pv(&scratch.guarantee);
-        let pv_dividends = pv(&econ.dividends);
-        let pv_terminal = pv(&econ.terminal);
-        let pv_provincial = pv(&econ.provincial);
-        let pv_cash = pv(&econ.cash_contributions);
-        let pv_calls = pv(&econ.capital_calls);
-        let pv_costs = pv(&econ.costs_borne);
-        let pv_displaced = pv(&econ.displaced);
-        let pv_opportunity = pv(&econ.opportunity_costs);
-        let pv_in_kind = pv(&econ.in_kind);
+        let [
+            pv_dividends,
+            pv_terminal,
+            pv_provincial,
+            pv_cash,
+            pv_calls,
+            pv_costs,
+            pv_displaced,
+            pv_opportunity,
+            pv_in_kind,
+        ] = values.pv[r];
         let pv_withheld = pv(&scratch.withheld);
         // The continuation falls at the end of the last year, like the terminal value.
-        let pv_continuation = continued[r] * scratch.discount.last().copied().unwrap_or(1.0);
+        let pv_continuation = continued[r] * discount.last().copied().unwrap_or(1.0);
         // MODEL.md §8: what the region gets from the park (GDP credit is not cash).
         benefit[r] = pv_tax
             + pv_land
@@ -152,7 +215,7 @@ pub fn evaluate(
         let npv: f64 = scratch
             .cash_flow
             .iter()
-            .zip(&scratch.discount)
+            .zip(discount)
             .map(|(x, d)| x * d)
             .sum();
         let irr = finance::irr(&scratch.cash_flow).unwrap_or(f64::NAN);
