@@ -29,7 +29,7 @@ use serde::{Deserialize, Serialize};
 use crate::coalition::{self, CoalitionScratch, Coalitions};
 use crate::economy::{FirmLog, Share, Workspace, simulate_path_shared};
 use crate::fairness::Shapley;
-use crate::outcome::{self, OutcomeScratch};
+use crate::outcome::{self, OutcomeScratch, PathValues};
 use crate::scenario::Scenario;
 use crate::schema::{
     AltMetric, Measure, PairMetric, ParkMetric, ParkSeries, Quantiles, RegionMetric, RegionSeries,
@@ -581,6 +581,8 @@ pub struct PathScratch {
     /// The economy's buffers.
     pub economy: Workspace,
     outcome: OutcomeScratch,
+    /// The path's values that all its alternatives read alike.
+    path_values: PathValues,
     /// The park's firms on the current path, for the coalitions' parks.
     firms: FirmLog,
     /// The coalitions' parks of the scenario last run (built on its first path).
@@ -617,13 +619,15 @@ pub fn run_path(
     let m_len = RegionMetric::COUNT;
     let s_len = RegionSeries::COUNT * layout.horizon;
     let series_start = layout.region_series(0, 0, RegionSeries::ALL[0], 0);
+    scratch.path_values.fill(econ);
     for (a, alt) in scn.alternatives.iter().enumerate() {
         let m0 = layout.region_metric(a, 0, RegionMetric::ALL[0]);
         let s0 = a * n * s_len;
         // Split the record so metrics and series can be written at once.
         let (head, tail) = record.split_at_mut(series_start);
-        outcome::evaluate(
+        outcome::evaluate_with(
             econ,
+            &scratch.path_values,
             alt,
             &mut scratch.outcome,
             &mut head[m0..m0 + n * m_len],

@@ -24,7 +24,7 @@ use crate::finance;
 use crate::scenario::limits::MAX_CONTINUATION_SETTLE_YEAR;
 use crate::scenario::{Alternative, CapAmount, Continuation, TaxPool};
 use crate::schema::{ParkMetric, ParkSeries, RegionMetric, RegionSeries};
-use crate::sharing::{Formula, MAX_REGIONS, ShareContext, Stake};
+use crate::sharing::{self, Formula, MAX_REGIONS, ShareContext, Stake};
 
 /// Reusable buffers for [`evaluate`].
 #[derive(Debug, Clone, Default)]
@@ -38,6 +38,8 @@ pub struct OutcomeScratch {
     withheld: Vec<f64>,
     cash_flow: Vec<f64>,
     discount: Vec<f64>,
+    /// [`evaluate`]'s path values.
+    path_values: PathValues,
 }
 
 impl OutcomeScratch {
@@ -63,12 +65,76 @@ fn reset(v: &mut Vec<f64>, len: usize) {
     v.resize(len, 0.0);
 }
 
+/// What every alternative of a path reads alike: each region's discount factors
+/// and the present values of the path's own flows (dividends, terminal value,
+/// provincial take, contributions, calls, costs, displaced taxes, opportunity
+/// costs, in-kind values). [`evaluate_with`] takes them from here, so a path's
+/// alternatives compute them once.
+#[derive(Debug, Clone, Default)]
+pub struct PathValues {
+    /// Discount factors of region r in `[r * H .. (r + 1) * H]`.
+    discount: Vec<f64>,
+    /// The present values of region r, in the order of [`PathValues::fill`].
+    pv: Vec<[f64; PATH_PVS]>,
+}
+
+/// Number of present values of a region in [`PathValues`].
+const PATH_PVS: usize = 9;
+
+impl PathValues {
+    /// The values of path `econ` (reusing the buffers).
+    pub fn fill(&mut self, econ: &EconomyPath) {
+        let (n, h) = (econ.regions, econ.horizon);
+        reset(&mut self.discount, n * h);
+        self.pv.clear();
+        for r in 0..n {
+            let rr = r * h..(r + 1) * h;
+            let discount = &mut self.discount[rr.clone()];
+            discount_factors(econ.discount_rate[r], discount);
+            let pv = |v: &[f64]| -> f64 {
+                v[rr.clone()]
+                    .iter()
+                    .zip(&*discount)
+                    .map(|(x, d)| x * d)
+                    .sum()
+            };
+            self.pv.push([
+                pv(&econ.dividends),
+                pv(&econ.terminal),
+                pv(&econ.provincial),
+                pv(&econ.cash_contributions),
+                pv(&econ.capital_calls),
+                pv(&econ.costs_borne),
+                pv(&econ.displaced),
+                pv(&econ.opportunity_costs),
+                pv(&econ.in_kind),
+            ]);
+        }
+    }
+}
+
 /// Allocates the path's pools under `alt` and writes, for each region r,
 /// `metrics[r * RegionMetric::COUNT + m]` and
 /// `series[(r * RegionSeries::COUNT + s) * H + t]`. Undefined values (IRR,
 /// payback) are NaN.
 pub fn evaluate(
     econ: &EconomyPath,
+    alt: &Alternative,
+    scratch: &mut OutcomeScratch,
+    metrics: &mut [f64],
+    series: &mut [f64],
+) {
+    let mut values = std::mem::take(&mut scratch.path_values);
+    values.fill(econ);
+    evaluate_with(econ, &values, alt, scratch, metrics, series);
+    scratch.path_values = values;
+}
+
+/// [`evaluate`] with the path's [`PathValues`] (filled from `econ`) computed
+/// once for all its alternatives; the same numbers bit for bit.
+pub fn evaluate_with(
+    econ: &EconomyPath,
+    values: &PathValues,
     alt: &Alternative,
     scratch: &mut OutcomeScratch,
     metrics: &mut [f64],
@@ -103,29 +169,26 @@ pub fn evaluate(
     let mut benefit = [0.0; MAX_REGIONS];
     for r in 0..n {
         let rr = r * h..(r + 1) * h;
-        discount_factors(econ.discount_rate[r], &mut scratch.discount);
-        let pv = |v: &[f64]| -> f64 {
-            v[rr.clone()]
-                .iter()
-                .zip(&scratch.discount)
-                .map(|(x, d)| x * d)
-                .sum()
-        };
+        let discount = &values.discount[rr.clone()];
+        let pv =
+            |v: &[f64]| -> f64 { v[rr.clone()].iter().zip(discount).map(|(x, d)| x * d).sum() };
         let pv_tax = pv(&scratch.tax);
         let pv_land = pv(&scratch.land);
         let pv_guarantee = pv(&scratch.guarantee);
-        let pv_dividends = pv(&econ.dividends);
-        let pv_terminal = pv(&econ.terminal);
-        let pv_provincial = pv(&econ.provincial);
-        let pv_cash = pv(&econ.cash_contributions);
-        let pv_calls = pv(&econ.capital_calls);
-        let pv_costs = pv(&econ.costs_borne);
-        let pv_displaced = pv(&econ.displaced);
-        let pv_opportunity = pv(&econ.opportunity_costs);
-        let pv_in_kind = pv(&econ.in_kind);
+        let [
+            pv_dividends,
+            pv_terminal,
+            pv_provincial,
+            pv_cash,
+            pv_calls,
+            pv_costs,
+            pv_displaced,
+            pv_opportunity,
+            pv_in_kind,
+        ] = values.pv[r];
         let pv_withheld = pv(&scratch.withheld);
         // The continuation falls at the end of the last year, like the terminal value.
-        let pv_continuation = continued[r] * scratch.discount.last().copied().unwrap_or(1.0);
+        let pv_continuation = continued[r] * discount.last().copied().unwrap_or(1.0);
         // MODEL.md §8: what the region gets from the park (GDP credit is not cash).
         benefit[r] = pv_tax
             + pv_land
@@ -136,21 +199,23 @@ pub fn evaluate(
             + pv_terminal
             + pv_continuation;
 
-        let mut cum = 0.0;
+        cash_flows(econ, scratch, r, continued[r]);
         let base = r * s_len * h;
-        for t in 0..h {
-            let i = r * h + t;
-            let cf = cash_flow(econ, scratch, r, t, continued[r]);
-            scratch.cash_flow[t] = cf;
+        let at = |s: RegionSeries| base + s.index() * h..base + (s.index() + 1) * h;
+        series[at(RegionSeries::CashFlow)].copy_from_slice(&scratch.cash_flow[..h]);
+        series[at(RegionSeries::TaxAllocation)].copy_from_slice(&scratch.tax[rr.clone()]);
+        let mut cum = 0.0;
+        for (c, cf) in series[at(RegionSeries::CumulativeCashFlow)]
+            .iter_mut()
+            .zip(&scratch.cash_flow)
+        {
             cum += cf;
-            series[base + RegionSeries::CashFlow.index() * h + t] = cf;
-            series[base + RegionSeries::CumulativeCashFlow.index() * h + t] = cum;
-            series[base + RegionSeries::TaxAllocation.index() * h + t] = scratch.tax[i];
+            *c = cum;
         }
         let npv: f64 = scratch
             .cash_flow
             .iter()
-            .zip(&scratch.discount)
+            .zip(discount)
             .map(|(x, d)| x * d)
             .sum();
         let irr = finance::irr(&scratch.cash_flow).unwrap_or(f64::NAN);
@@ -276,13 +341,24 @@ fn allocate_years(
         let mut g_land = [0.0; MAX_REGIONS];
         let mut g_gdp = [0.0; MAX_REGIONS];
         match &alt.pool {
-            None => alt
-                .tax
-                .allocate(k, econ.tax_pool[t], &ctx, &mut tax[..n], &mut g_tax[..n]),
+            None => allocate_in(
+                &alt.tax,
+                k,
+                econ.tax_pool[t],
+                &ctx,
+                &mut tax[..n],
+                &mut g_tax[..n],
+            ),
             Some(rule) => {
                 let restricted = econ.restricted_pool(rule, t);
-                alt.tax
-                    .allocate(k, restricted, &ctx, &mut tax[..n], &mut g_tax[..n]);
+                allocate_in(
+                    &alt.tax,
+                    k,
+                    restricted,
+                    &ctx,
+                    &mut tax[..n],
+                    &mut g_tax[..n],
+                );
                 cap.year(econ, rule, t, &mut tax[..n]);
                 tax[rule.rest_to] += econ.tax_pool[t] - restricted;
             }
@@ -291,8 +367,8 @@ fn allocate_years(
         // leaves +0: skipped (the land pool is 0 in every year when land sales
         // go to the company).
         if !(econ.land_pool[t] == 0.0 && splits_by_shares(&alt.land)) {
-            alt.land
-                .allocate(k, econ.land_pool[t], &ctx, &mut land[..n], &mut g_land[..n]);
+            let pool = econ.land_pool[t];
+            allocate_in(&alt.land, k, pool, &ctx, &mut land[..n], &mut g_land[..n]);
         }
         // Principal repaid and stake income handed over (validation allows them
         // in one of the two cash formulas only).
@@ -306,8 +382,14 @@ fn allocate_years(
         alt.land.contract_flows(k, &stake, &mut contract[..n]);
         // GDP credit is statistics, not cash: a guarantee on it moves credit only.
         if with_gdp {
-            alt.gdp
-                .allocate(k, econ.gdp[t], &ctx, &mut gdp[..n], &mut g_gdp[..n]);
+            allocate_in(
+                &alt.gdp,
+                k,
+                econ.gdp[t],
+                &ctx,
+                &mut gdp[..n],
+                &mut g_gdp[..n],
+            );
         }
         for r in 0..n {
             let i = r * h + t;
@@ -362,31 +444,77 @@ fn allocate_years(
     }
 }
 
-/// Region r's cash flow in year t (`continued` is its continuation value, paid at
-/// the end of the last year).
-#[inline]
-fn cash_flow(
-    econ: &EconomyPath,
-    scratch: &OutcomeScratch,
-    r: usize,
-    t: usize,
-    continued: f64,
-) -> f64 {
+/// [`Formula::allocate`], with a split by shares inline here (the engine's three
+/// calls a year for each alternative).
+#[inline(always)]
+fn allocate_in(
+    formula: &Formula,
+    k: u32,
+    pool: f64,
+    ctx: &ShareContext<'_>,
+    alloc: &mut [f64],
+    guarantee: &mut [f64],
+) {
+    match formula.split_weights(ctx) {
+        Some(weights) => sharing::add_weighted(weights, pool, alloc),
+        None => formula.allocate(k, pool, ctx, alloc, guarantee),
+    }
+}
+
+/// Region r's cash flow of each year into `scratch.cash_flow` (`continued` is its
+/// continuation value, paid at the end of the last year).
+///
+/// # Formula
+/// CF_t = tax + land + guarantee + dividends + terminal + provincial + withheld −
+/// cash contributions − capital calls − costs borne − displaced − opportunity
+/// costs (+ continued in the last year), summed in this order. One pass over
+/// slices of the same length, which the compiler vectorises without bounds checks.
+fn cash_flows(econ: &EconomyPath, scratch: &mut OutcomeScratch, r: usize, continued: f64) {
     let h = econ.horizon;
-    let i = r * h + t;
-    scratch.tax[i]
-        + scratch.land[i]
-        + scratch.guarantee[i]
-        + econ.dividends[i]
-        + econ.terminal[i]
-        + econ.provincial[i]
-        + scratch.withheld[i]
-        - econ.cash_contributions[i]
-        - econ.capital_calls[i]
-        - econ.costs_borne[i]
-        - econ.displaced[i]
-        - econ.opportunity_costs[i]
-        + if t + 1 == h { continued } else { 0.0 }
+    let rr = r * h..(r + 1) * h;
+    let OutcomeScratch {
+        tax,
+        land,
+        guarantee,
+        withheld,
+        cash_flow,
+        ..
+    } = scratch;
+    let out = &mut cash_flow[..h];
+    fn part(v: &[f64], rr: std::ops::Range<usize>) -> &[f64] {
+        &v[rr]
+    }
+    let row = |v| part(v, rr.clone());
+    let (tax, land, guarantee, withheld) = (row(tax), row(land), row(guarantee), row(withheld));
+    let (dividends, terminal, provincial) = (
+        row(&econ.dividends),
+        row(&econ.terminal),
+        row(&econ.provincial),
+    );
+    let (cash, calls, costs, displaced, opportunity) = (
+        row(&econ.cash_contributions),
+        row(&econ.capital_calls),
+        row(&econ.costs_borne),
+        row(&econ.displaced),
+        row(&econ.opportunity_costs),
+    );
+    for t in 0..h {
+        // `+ 0.0` in the other years, as the sum always had (it turns −0 into +0).
+        let last = if t + 1 == h { continued } else { 0.0 };
+        out[t] = tax[t]
+            + land[t]
+            + guarantee[t]
+            + dividends[t]
+            + terminal[t]
+            + provincial[t]
+            + withheld[t]
+            - cash[t]
+            - calls[t]
+            - costs[t]
+            - displaced[t]
+            - opportunity[t]
+            + last;
+    }
 }
 
 /// Discount factors 1 / (1 + δ)^(t + 1) of years t = 0 … H − 1 into `out`.
@@ -401,13 +529,10 @@ fn discount_factors(delta: f64, out: &mut [f64]) {
 /// Each region's NPV under `alt` into `npv` (len n): the [`RegionMetric::Npv`] that
 /// [`evaluate`] writes, bit for bit, without the other metrics and series.
 pub fn npv(econ: &EconomyPath, alt: &Alternative, scratch: &mut OutcomeScratch, npv: &mut [f64]) {
-    let h = econ.horizon;
     let a = allocate_years(econ, alt, scratch, false);
     for (r, out) in npv.iter_mut().enumerate().take(econ.regions) {
         discount_factors(econ.discount_rate[r], &mut scratch.discount);
-        for t in 0..h {
-            scratch.cash_flow[t] = cash_flow(econ, scratch, r, t, a.continued[r]);
-        }
+        cash_flows(econ, scratch, r, a.continued[r]);
         *out = scratch
             .cash_flow
             .iter()

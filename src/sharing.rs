@@ -246,7 +246,37 @@ impl Formula {
     ///
     /// Performs no heap allocation. n is `alloc.len()`; context slices
     /// shorter than n read as 0 for the missing regions.
+    #[inline]
     pub fn allocate(
+        &self,
+        k: u32,
+        pool: f64,
+        ctx: &ShareContext<'_>,
+        alloc: &mut [f64],
+        guarantee: &mut [f64],
+    ) {
+        // The splits by shares, most formulas of most alternatives, inline at the
+        // caller (the engine calls this three times a year for each alternative).
+        match self.split_weights(ctx) {
+            Some(weights) => add_weighted(weights, pool, alloc),
+            None => self.allocate_nested(k, pool, ctx, alloc, guarantee),
+        }
+    }
+
+    /// The weights of a split by fixed or equity shares (`None` for the other
+    /// formulas): [`Formula::allocate`] adds `pool · w_r / Σ w` to each region, or
+    /// `pool / n` when Σ w is not positive and finite ([`add_weighted`]).
+    #[inline]
+    pub fn split_weights<'a>(&'a self, ctx: &ShareContext<'a>) -> Option<&'a [f64]> {
+        match self {
+            Formula::Fixed { shares } => Some(shares),
+            Formula::Equity => Some(ctx.equity),
+            _ => None,
+        }
+    }
+
+    /// [`Formula::allocate`] of every formula, out of line.
+    fn allocate_nested(
         &self,
         k: u32,
         pool: f64,
@@ -528,7 +558,8 @@ fn transfer(b: usize, g: usize, amount: f64, alloc: &mut [f64], guarantee: &mut 
 
 /// Adds `pool · w_r / Σ w` to each `alloc[r]` (missing weights read as 0);
 /// splits equally when the weights' sum is not positive and finite.
-fn add_weighted(weights: &[f64], pool: f64, alloc: &mut [f64]) {
+#[inline]
+pub fn add_weighted(weights: &[f64], pool: f64, alloc: &mut [f64]) {
     let n = alloc.len();
     let total: f64 = weights.iter().take(n).sum();
     if total > 0.0 && total.is_finite() {

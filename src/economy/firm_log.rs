@@ -82,6 +82,12 @@ pub struct FirmLog {
     /// Each admitted firm's firm-years, from its arrival year to its exit or the
     /// horizon, firm after firm.
     pub(super) years: Vec<FirmYear>,
+    /// The path whose draws of the uncertain inputs `draws` holds.
+    pub(super) draws_path: Option<u64>,
+    /// The recorded park's draws of the uncertain inputs on `draws_path`: a park on
+    /// the same path takes them instead of drawing them again (they are the same
+    /// numbers, as its inputs are the recorded park's).
+    pub(super) draws: Vec<f64>,
 }
 
 impl FirmLog {
@@ -94,6 +100,18 @@ impl FirmLog {
         self.prospects.clear();
         self.year_start.clear();
         self.years.clear();
+    }
+
+    /// Keeps the draws of the uncertain inputs of path `p`.
+    pub(super) fn keep_draws(&mut self, p: u64, draws: &[f64]) {
+        self.draws.clear();
+        self.draws.extend_from_slice(draws);
+        self.draws_path = Some(p);
+    }
+
+    /// The recorded park's draws on path `p`, if it kept `len` of them.
+    pub(super) fn draws_of(&self, p: u64, len: usize) -> Option<&[f64]> {
+        (self.draws_path == Some(p) && self.draws.len() == len).then_some(&self.draws[..])
     }
 
     /// Marks the recording of path `p` complete.

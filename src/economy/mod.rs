@@ -371,7 +371,19 @@ pub fn simulate_path_traced<O: Trace>(
 ) {
     ws.draws.clear();
     ws.draws.resize(scn.params.len(), 0.0);
-    scn.params.draw_path(streams, p, &mut ws.draws);
+    // A park replaying another's firms has its uncertain inputs ([`FirmLog`]): the
+    // same draws, taken rather than drawn again.
+    let kept = match share {
+        Share::Replay(log) => log.draws_of(p, ws.draws.len()),
+        _ => None,
+    };
+    match kept {
+        Some(d) => ws.draws.copy_from_slice(d),
+        None => scn.params.draw_path(streams, p, &mut ws.draws),
+    }
+    if let Share::Record(log) = &mut share {
+        log.keep_draws(p, &ws.draws);
+    }
     let h = horizon as usize;
     let n = scn.regions.len();
     let d = &ws.draws;
