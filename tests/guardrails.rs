@@ -180,17 +180,7 @@ fn validate_and_run_warn_and_strict_refuses() {
 fn a_headline_result_outside_its_range_warns_after_the_run_and_strict_exits_2() {
     // Every sector at 29 million CNY of revenue per mu: each input is inside its
     // range (up to 30 M), but the run's tax per mu is above 1 M yuan.
-    let text: String = REFERENCE
-        .lines()
-        .map(|l| {
-            if l.starts_with("revenue_per_mu = ") {
-                "revenue_per_mu = 29".to_owned()
-            } else {
-                l.to_owned()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("\n");
+    let text = every_line("revenue_per_mu = ", "revenue_per_mu = 29");
     let scn = Scenario::parse(&text, "rich.toml").unwrap_or_else(|e| panic!("{e}"));
     assert!(
         guardrails::check(&scn).is_empty(),
@@ -240,17 +230,7 @@ fn a_tax_per_job_outside_its_range_warns_and_the_bundled_scenarios_are_silent() 
     // satisfied (the wage share has none), the taxes are unchanged, but the jobs
     // (wage bill ÷ wage) fall about 180-fold, so tax per job, about 34 k yuan on the
     // reference, rises to about 6 M yuan, above 3 M.
-    let text: String = REFERENCE
-        .lines()
-        .map(|l| {
-            if l.starts_with("wage_share = ") {
-                "wage_share = 0.0005".to_owned()
-            } else {
-                l.to_owned()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("\n");
+    let text = every_line("wage_share = ", "wage_share = 0.0005");
     let scn = Scenario::parse(&text, "few-jobs.toml").unwrap_or_else(|e| panic!("{e}"));
     assert!(
         guardrails::check(&scn).is_empty(),
@@ -316,4 +296,14 @@ fn a_tax_per_job_outside_its_range_warns_and_the_bundled_scenarios_are_silent() 
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(!stderr.contains("warning"), "{}: {stderr}", f.display());
     }
+}
+
+/// The reference scenario with every line that starts with `prefix` (one per
+/// sector, say) replaced by `line`.
+fn every_line(prefix: &str, line: &str) -> String {
+    REFERENCE
+        .lines()
+        .map(|l| if l.starts_with(prefix) { line } else { l })
+        .collect::<Vec<_>>()
+        .join("\n")
 }

@@ -141,6 +141,18 @@ impl Batches {
         self.lanes[j]
     }
 
+    /// Folds every position's open batch into `moments` (one per position) and
+    /// clears the batch: how a closed batch joins the exact sums.
+    pub fn fold_into(&mut self, moments: &mut [Moments]) {
+        for (j, m) in moments.iter_mut().enumerate() {
+            let b = self.get(j);
+            if !b.is_empty() {
+                m.fold(&b);
+            }
+        }
+        self.clear();
+    }
+
     /// Empties every position.
     pub fn clear(&mut self) {
         self.lanes.fill(Batch::EMPTY);

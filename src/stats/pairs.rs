@@ -91,13 +91,7 @@ impl Pairs {
         if self.batch_pairs == 0 {
             return;
         }
-        for (j, m) in self.moments.iter_mut().enumerate() {
-            let b = self.batch.get(j);
-            if !b.is_empty() {
-                m.fold(&b);
-            }
-        }
-        self.batch.clear();
+        self.batch.fold_into(&mut self.moments);
         self.batch_pairs = 0;
     }
 
