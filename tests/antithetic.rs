@@ -5,14 +5,12 @@
 
 mod common;
 
-use std::path::Path;
-
-use common::{REFERENCE, TestDir, bad_input};
+use common::{REFERENCE, TestDir, bad_input, csv_files};
 use enclave::engine::{self, BATCH_PATHS, Observe, RunConfig, RunState};
-use enclave::output;
 use enclave::sampling::{Sampler, SamplerKind};
 use enclave::scenario::Scenario;
 use enclave::schema::{ParkMetric, RegionMetric};
+use enclave::sensitivity::pearson;
 use enclave::streams::{Noise, Streams};
 
 /// The reference scenario with `sim` added to `[simulation]`, fairness off (the
@@ -65,12 +63,6 @@ fn mean(x: &[f64]) -> f64 {
 fn sd(x: &[f64]) -> f64 {
     let m = mean(x);
     (x.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (x.len() - 1) as f64).sqrt()
-}
-
-fn pearson(x: &[f64], y: &[f64]) -> f64 {
-    let (mx, my) = (mean(x), mean(y));
-    let cov: f64 = x.iter().zip(y).map(|(a, b)| (a - mx) * (b - my)).sum();
-    cov / (sd(x) * sd(y) * (x.len() - 1) as f64)
 }
 
 /// Position `j` of every record.
@@ -211,16 +203,6 @@ fn antithetic_pairs_reduce_the_standard_error_and_report_it_honestly() {
         "spread / naive se = {}",
         spread / naive_se
     );
-}
-
-/// The three statistics files of a state, as bytes.
-fn csv_files(scn: &Scenario, state: &RunState) -> Vec<Vec<u8>> {
-    let p = Path::new("x.csv");
-    vec![
-        output::summary_csv(scn, state, p).expect("summary"),
-        output::timeseries_csv(scn, state, p).expect("timeseries"),
-        output::distribution_csv(scn, state, p).expect("distribution"),
-    ]
 }
 
 #[test]

@@ -1,10 +1,10 @@
 //! The run's state: the same bytes on any thread count, as one run or as ranges
 //! merged, and through a serialised round trip.
 
-use std::path::Path;
+mod common;
 
+use common::csv_files;
 use enclave::engine::{self, BATCH_PATHS, EngineError, Observe, RunConfig, RunState};
-use enclave::output;
 use enclave::scenario::Scenario;
 
 /// More paths than the pilot, so binned quantiles are in play, and not a multiple
@@ -18,16 +18,6 @@ fn config(scn: &Scenario, threads: usize) -> RunConfig {
         threads,
         ..RunConfig::from_scenario(scn)
     }
-}
-
-/// The three statistics files of a state, as bytes.
-fn csv_files(scn: &Scenario, state: &RunState) -> Vec<Vec<u8>> {
-    let p = Path::new("x.csv");
-    vec![
-        output::summary_csv(scn, state, p).expect("summary"),
-        output::timeseries_csv(scn, state, p).expect("timeseries"),
-        output::distribution_csv(scn, state, p).expect("distribution"),
-    ]
 }
 
 fn run_range(scn: &Scenario, cfg: &RunConfig, range: std::ops::Range<u64>) -> RunState {

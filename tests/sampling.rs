@@ -5,14 +5,14 @@
 
 mod common;
 
-use std::path::Path;
-
-use common::{REFERENCE, TestDir, assert_problem, bad_input, problem_lines, replace_line};
+use common::{
+    REFERENCE, TestDir, assert_problem, bad_input, csv_files, problem_lines, replace_line,
+};
 use enclave::dist::Dist;
-use enclave::engine::{self, BATCH_PATHS, Observe, RunConfig, RunState};
-use enclave::output;
+use enclave::engine::{self, BATCH_PATHS, Observe, RunConfig};
 use enclave::sampling::{Sampler, SamplerKind};
 use enclave::scenario::Scenario;
+use enclave::sensitivity::pearson;
 use enclave::streams::Streams;
 
 /// The reference scenario with `sim` added to `[simulation]` and `extra` appended.
@@ -137,16 +137,6 @@ fn latin_hypercube_and_sobol_reduce_the_standard_error_of_a_monotone_output() {
     assert!(sobol / mc < 0.5, "Sobol/MC = {}", sobol / mc);
 }
 
-/// The three statistics files of a state, as bytes.
-fn csv_files(scn: &Scenario, state: &RunState) -> Vec<Vec<u8>> {
-    let p = Path::new("x.csv");
-    vec![
-        output::summary_csv(scn, state, p).expect("summary"),
-        output::timeseries_csv(scn, state, p).expect("timeseries"),
-        output::distribution_csv(scn, state, p).expect("distribution"),
-    ]
-}
-
 #[test]
 fn samplers_give_the_same_bytes_on_any_thread_count_and_as_shards() {
     let plain = Scenario::reference().expect("reference");
@@ -201,18 +191,6 @@ fn ranks(x: &[f64]) -> Vec<f64> {
         r[i] = rank as f64;
     }
     r
-}
-
-fn pearson(x: &[f64], y: &[f64]) -> f64 {
-    let n = x.len() as f64;
-    let (mx, my) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
-    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
-    for (a, b) in x.iter().zip(y) {
-        sxy += (a - mx) * (b - my);
-        sxx += (a - mx).powi(2);
-        syy += (b - my).powi(2);
-    }
-    sxy / (sxx * syy).sqrt()
 }
 
 fn column(d: &[Vec<f64>], i: usize) -> Vec<f64> {

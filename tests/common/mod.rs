@@ -10,6 +10,9 @@ pub mod paths;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use enclave::engine::RunState;
+use enclave::output;
+use enclave::scenario::Scenario;
 use tempfile::TempDir;
 
 /// The reference scenario as shipped in the repository.
@@ -211,4 +214,14 @@ pub fn assert_problem(problems: &[String], file: &str, line: usize, field: &str,
         hits.len(),
         problems.join("\n")
     );
+}
+
+/// The three statistics files of a state, as bytes.
+pub fn csv_files(scn: &Scenario, state: &RunState) -> Vec<Vec<u8>> {
+    let p = Path::new("x.csv");
+    vec![
+        output::summary_csv(scn, state, p).expect("summary"),
+        output::timeseries_csv(scn, state, p).expect("timeseries"),
+        output::distribution_csv(scn, state, p).expect("distribution"),
+    ]
 }
