@@ -112,37 +112,9 @@ fn the_workbook_reads_back_as_the_csv_files() {
     same_as_csv(&cells(&mut wb, "Yearly"), &yearly, "Yearly");
 
     // Comparison: each region's mean NPV under each alternative is summary.csv's.
-    let rows: Vec<enclave::results::SummaryRow> = csv::Reader::from_reader(summary.as_bytes())
-        .deserialize()
-        .map(|r| r.expect("row"))
-        .collect();
+    let rows = summary_rows(&summary);
     let cmp = cells(&mut wb, "Comparison");
-    let alternatives: Vec<String> = cmp[0][3..].iter().map(ToString::to_string).collect();
-    assert!(alternatives.len() >= 2, "{alternatives:?}");
-    let scn = enclave::scenario::Scenario::load(std::path::Path::new(REFERENCE_PATH))
-        .expect("reference loads");
-    let mut checked = 0;
-    for line in cmp
-        .iter()
-        .filter(|l| l[1] == Data::String("npv mean".to_owned()))
-    {
-        let region = scn
-            .regions
-            .iter()
-            .find(|r| line[0] == Data::String(r.name.clone()))
-            .expect("a region's name");
-        assert_eq!(line[2], Data::String(scn.money_unit.clone()));
-        for (a, alt) in alternatives.iter().enumerate() {
-            let want = rows
-                .iter()
-                .find(|r| &r.alternative == alt && r.region == region.id && r.metric == "npv")
-                .and_then(|r| r.mean)
-                .expect("npv row");
-            assert_eq!(line[3 + a], Data::Float(want), "{} under {alt}", region.id);
-            checked += 1;
-        }
-    }
-    assert_eq!(checked, scn.regions.len() * alternatives.len());
+    let scn = comparison_npvs_are_summarys(&cmp, "npv mean", None, &rows);
 
     // Park: one row per park measure with its unit.
     let park = cells(&mut wb, "Park");
@@ -280,44 +252,13 @@ fn a_chinese_workbook_has_chinese_headers_and_the_same_numbers() {
     assert!(sheet[0].contains(&Data::String("年份".to_owned())));
 
     // Comparison: Chinese headers and measure names; the means are summary.csv's.
-    let rows: Vec<enclave::results::SummaryRow> = csv::Reader::from_reader(summary.as_bytes())
-        .deserialize()
-        .map(|r| r.expect("row"))
-        .collect();
     let cmp = cells(&mut wb, "方案比较");
     assert_eq!(
         &cmp[0][..3],
         &["地区", "指标", "单位"].map(|h| Data::String(h.to_owned()))
     );
-    let scn = enclave::scenario::Scenario::load(std::path::Path::new(REFERENCE_PATH))
-        .expect("reference loads");
-    let alternatives: Vec<String> = cmp[0][3..].iter().map(ToString::to_string).collect();
-    let mut checked = 0;
-    for line in cmp
-        .iter()
-        .filter(|l| l[1] == Data::String("净现值（均值）".to_owned()))
-    {
-        assert_eq!(
-            line[2],
-            Data::String("百万元".to_owned()),
-            "million CNY in Chinese"
-        );
-        let region = scn
-            .regions
-            .iter()
-            .find(|r| line[0] == Data::String(r.name.clone()))
-            .expect("a region's name");
-        for (a, alt) in alternatives.iter().enumerate() {
-            let want = rows
-                .iter()
-                .find(|r| &r.alternative == alt && r.region == region.id && r.metric == "npv")
-                .and_then(|r| r.mean)
-                .expect("npv row");
-            assert_eq!(line[3 + a], Data::Float(want), "{} under {alt}", region.id);
-            checked += 1;
-        }
-    }
-    assert_eq!(checked, scn.regions.len() * alternatives.len());
+    let rows = summary_rows(&summary);
+    comparison_npvs_are_summarys(&cmp, "净现值（均值）", Some("百万元"), &rows);
     // Every label of the measure and unit columns is Chinese (money: 百万元).
     for line in &cmp[1..] {
         assert!(cjk(&line[1]) && cjk(&line[2]), "{line:?}");
@@ -352,4 +293,53 @@ fn a_chinese_workbook_has_chinese_headers_and_the_same_numbers() {
     assert!(about.iter().all(|l| cjk(&l[0])), "{about:?}");
     let inputs = cells(&mut wb, "关键输入");
     assert!(inputs[0].iter().all(cjk), "{:?}", inputs[0]);
+}
+
+/// Checks the comparison sheet `cmp` of the reference run: on each row whose
+/// measure is `label`, the region's mean NPV under each alternative is
+/// summary.csv's (`rows`), to the bit, and the unit is `unit` (the
+/// scenario's money unit when `None`); every region and alternative is checked.
+/// Returns the reference scenario.
+fn comparison_npvs_are_summarys(
+    cmp: &[Vec<Data>],
+    label: &str,
+    unit: Option<&str>,
+    rows: &[enclave::results::SummaryRow],
+) -> enclave::scenario::Scenario {
+    let alternatives: Vec<String> = cmp[0][3..].iter().map(ToString::to_string).collect();
+    assert!(alternatives.len() >= 2, "{alternatives:?}");
+    let scn = enclave::scenario::Scenario::load(std::path::Path::new(REFERENCE_PATH))
+        .expect("reference loads");
+    let unit = unit.unwrap_or(&scn.money_unit);
+    let mut checked = 0;
+    for line in cmp
+        .iter()
+        .filter(|l| l[1] == Data::String(label.to_owned()))
+    {
+        assert_eq!(line[2], Data::String(unit.to_owned()), "the money unit");
+        let region = scn
+            .regions
+            .iter()
+            .find(|r| line[0] == Data::String(r.name.clone()))
+            .expect("a region's name");
+        for (a, alt) in alternatives.iter().enumerate() {
+            let want = rows
+                .iter()
+                .find(|r| &r.alternative == alt && r.region == region.id && r.metric == "npv")
+                .and_then(|r| r.mean)
+                .expect("npv row");
+            assert_eq!(line[3 + a], Data::Float(want), "{} under {alt}", region.id);
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, scn.regions.len() * alternatives.len());
+    scn
+}
+
+/// The rows of summary.csv's text.
+fn summary_rows(summary: &str) -> Vec<enclave::results::SummaryRow> {
+    csv::Reader::from_reader(summary.as_bytes())
+        .deserialize()
+        .map(|r| r.expect("row"))
+        .collect()
 }
