@@ -893,25 +893,6 @@ pub fn run_streams(scn: &Scenario, cfg: &RunConfig) -> Result<Streams, EngineErr
     )?)
 }
 
-/// The quantile grids of the run `cfg` of `scn`, from its pilot paths (`None`
-/// when it has at most [`PILOT_PATHS`] paths and needs none), for
-/// [`run_range_with`]: what every part of a run would otherwise fix by
-/// simulating the pilot paths itself.
-///
-/// # Errors
-/// As [`run_range`] for the pilot paths.
-pub fn grids(scn: &Scenario, cfg: &RunConfig) -> Result<Option<Grids>, EngineError> {
-    if cfg.paths <= PILOT_PATHS {
-        return Ok(None);
-    }
-    let threads = resolve_threads(cfg.threads);
-    let layout = Layout::new(scn, cfg.horizon);
-    let streams = run_streams(scn, cfg)?;
-    let pilot = pilot_records(scn, cfg, &streams, threads)?;
-    check_pilot(scn, cfg, &layout, &pilot.records)?;
-    pilot_grids(scn, cfg, &layout.plan(), &pilot.records, threads)
-}
-
 /// The first pilot record (paths from 0) holding a value the statistics cannot
 /// take, as the run's error: the pilot's paths are the lowest of the run, so a
 /// failing one is the run's first failing path.

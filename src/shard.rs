@@ -30,9 +30,10 @@ use serde::{Deserialize, Serialize};
 use crate::engine::{BATCH_PATHS, Grids, Layout, RunConfig, RunState};
 use crate::output::RunRecord;
 use crate::scenario::Scenario;
+use crate::stats::Plan;
 
 /// The `format` field of a partial file.
-pub const PARTIAL_FORMAT: &str = "enclave partial result 2";
+pub const PARTIAL_FORMAT: &str = "enclave partial result 3";
 
 /// Suffix of the folder next to `DIR/<id>` that holds a scenario's partials
 /// (scenario ids have no dots, so it cannot be another scenario's folder).
@@ -296,8 +297,146 @@ pub struct Partial {
     /// The inputs the scenario carries as (field path, value as written), when
     /// it is a sweep's variant; for the merged set's `sweep.csv`.
     pub inputs: Vec<(String, String)>,
-    /// The mergeable statistics.
-    pub state: RunState,
+    /// The mergeable statistics, encoded ([`Packed`]).
+    pub state: Packed,
+}
+
+/// A [`RunState`] encoded as in a partial or pilot file: the
+/// [postcard](https://postcard.jamesmunns.com/wire-format) bytes of the state,
+/// written into the file's JSON as base64 text. A partial's statistics are
+/// mostly integers (histogram bins and counts, exact sums' digits); as JSON
+/// numbers they took a merge about 130 instructions a byte to read (a
+/// 10,000-path partial was 2.5 MB), most of its time. The bytes are a function
+/// of the state, so equal states still give equal files. They are decoded only
+/// when needed: [`Packed::head`] reads what says which run, paths and shape the
+/// state is of, [`Packed::unpack`] the whole state.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Packed {
+    /// The base64 text, as in the file: decoded only when read.
+    text: String,
+}
+
+/// Base64 characters of a [`Packed`] text that [`Packed::head`] decodes first
+/// (12 KiB of bytes: the head of a state of a few thousand record positions).
+const HEAD_TEXT: usize = 16 * 1024;
+
+/// The start of an encoded [`RunState`]: its fields up to its statistics, and the
+/// statistics' plan (postcard writes a struct as its fields in order, nested
+/// structs inline, and [`crate::stats::RecordStats`] writes its plan first).
+#[derive(Debug, Deserialize)]
+pub struct StateHead {
+    /// As [`RunState::layout`].
+    pub layout: Layout,
+    /// As [`RunState::config`].
+    pub config: RunConfig,
+    /// As [`RunState::ranges`].
+    pub ranges: Vec<Range<u64>>,
+    /// As [`RunState::firm_years`].
+    pub firm_years: u64,
+    /// The statistics' plan.
+    pub plan: Plan,
+}
+
+impl Packed {
+    /// Encodes `state`.
+    ///
+    /// # Errors
+    /// If the state does not encode (never for a state the engine made).
+    pub fn pack(state: &RunState) -> Result<Packed, String> {
+        use base64::Engine as _;
+        postcard::to_stdvec(state)
+            .map(|bytes| Packed {
+                text: base64::engine::general_purpose::STANDARD.encode(bytes),
+            })
+            .map_err(|e| format!("the statistics do not encode: {e}"))
+    }
+
+    /// The bytes of the first `chars` characters of the text (a multiple of 4,
+    /// or all of it).
+    fn bytes(&self, chars: usize) -> Result<Vec<u8>, String> {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD
+            .decode(&self.text.as_bytes()[..chars.min(self.text.len())])
+            .map_err(|e| format!("its statistics are not base64 text: {e}"))
+    }
+
+    /// The state's run, paths and shape, without decoding its statistics.
+    ///
+    /// # Errors
+    /// If the text does not start as an encoded state does.
+    pub fn head(&self) -> Result<StateHead, String> {
+        let decode = |bytes: &[u8]| postcard::take_from_bytes::<StateHead>(bytes).map(|h| h.0);
+        match decode(&self.bytes(HEAD_TEXT)?) {
+            Ok(head) => Ok(head),
+            // A longer head than the first characters hold.
+            Err(postcard::Error::DeserializeUnexpectedEnd) if self.text.len() > HEAD_TEXT => {
+                decode(&self.bytes(self.text.len())?)
+                    .map_err(|e| format!("its statistics do not decode: {e}"))
+            }
+            Err(e) => Err(format!("its statistics do not decode: {e}")),
+        }
+    }
+
+    /// The whole state.
+    ///
+    /// # Errors
+    /// If the text is not one encoded state.
+    pub fn unpack(&self) -> Result<RunState, String> {
+        let bytes = self.bytes(self.text.len())?;
+        let (state, rest) = postcard::take_from_bytes::<RunState>(&bytes)
+            .map_err(|e| format!("its statistics do not decode: {e}"))?;
+        if rest.is_empty() {
+            Ok(state)
+        } else {
+            Err(format!(
+                "its statistics are followed by {} stray byte{}",
+                rest.len(),
+                if rest.len() == 1 { "" } else { "s" }
+            ))
+        }
+    }
+}
+
+impl Serialize for Packed {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.text)
+    }
+}
+
+impl<'de> Deserialize<'de> for Packed {
+    /// Takes the text as it is: [`Packed::head`] and [`Packed::unpack`] check it.
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Packed, D::Error> {
+        String::deserialize(d).map(|text| Packed { text })
+    }
+}
+
+/// A [`RunState`] field written as [`Packed`] text (`#[serde(with = "packed")]`).
+pub mod packed {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use super::Packed;
+    use crate::engine::RunState;
+
+    /// Writes `state` as [`Packed`] text.
+    ///
+    /// # Errors
+    /// If the state does not encode (never for a state the engine made).
+    pub fn serialize<S: Serializer>(state: &RunState, s: S) -> Result<S::Ok, S::Error> {
+        use serde::Serialize as _;
+        Packed::pack(state)
+            .map_err(serde::ser::Error::custom)?
+            .serialize(s)
+    }
+
+    /// Reads a state written by [`serialize`].
+    ///
+    /// # Errors
+    /// If the text is not a [`Packed`] state.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<RunState, D::Error> {
+        Packed::deserialize(d)?
+            .unpack()
+            .map_err(serde::de::Error::custom)
+    }
 }
 
 /// A scenario's place in its set: the merge writes the set's files in the
@@ -322,9 +461,9 @@ impl Partial {
         state: RunState,
         threads: usize,
         elapsed_seconds: f64,
-    ) -> Partial {
+    ) -> Result<Partial, String> {
         let range = state.ranges.first().map_or([0, 0], |r| [r.start, r.end]);
-        Partial {
+        Ok(Partial {
             format: PARTIAL_FORMAT.to_owned(),
             engine: RunRecord::engine_name(),
             scenario_id: scn.id.clone(),
@@ -342,8 +481,8 @@ impl Partial {
             elapsed_seconds,
             set: SetPlace { index: 0, size: 1 },
             inputs: Vec::new(),
-            state,
-        }
+            state: Packed::pack(&state)?,
+        })
     }
 
     /// Where the partial goes under the output folder `out`.
@@ -395,7 +534,7 @@ impl Partial {
     /// identifies the partial, so that the partials of a large set can all be
     /// checked before any is merged ([`Group::merge`] reads them again).
     pub fn drop_bulk(&mut self) {
-        self.state = empty_state(&self.state);
+        self.state = Packed::default();
         self.scenario_source = String::new();
     }
 
@@ -420,6 +559,7 @@ impl Partial {
         }
         let [start, end] = self.range;
         let whole = |x: u64| x % BATCH_PATHS == 0 || x == self.paths;
+        let state = self.state.head()?;
         let layout = Layout::new(&scn, self.horizon);
         let problem = if self.shard.index == 0 || self.shard.index > self.shard.count {
             Some(format!(
@@ -436,11 +576,11 @@ impl Partial {
                 "its path range {start}..{end} is not whole batches of {} paths",
                 self.paths
             ))
-        } else if self.state.ranges.as_slice() != std::slice::from_ref(&(start..end)) {
+        } else if state.ranges.as_slice() != std::slice::from_ref(&(start..end)) {
             Some("its statistics cover other paths than its range".to_owned())
-        } else if self.state.config != self.config() {
+        } else if state.config != self.config() {
             Some("its statistics are of another seed, path count or horizon".to_owned())
-        } else if self.state.layout != layout || self.state.stats.plan() != &layout.plan() {
+        } else if state.layout != layout || state.plan != layout.plan() {
             Some("its statistics do not have the scenario's shape".to_owned())
         } else {
             None
@@ -678,8 +818,11 @@ impl Group {
             {
                 return Err(fail(format!("{} changed during the merge", path.display())));
             }
-            let empty = empty_state(&p.state);
-            let state = std::mem::replace(&mut p.state, empty);
+            let state = p
+                .state
+                .unpack()
+                .map_err(|e| fail(format!("{}: {e}", path.display())))?;
+            p.state = Packed::default();
             merged = Some(match merged {
                 None => (p, state),
                 Some((first, mut acc)) => {
@@ -719,17 +862,6 @@ impl Group {
                 })
                 .collect(),
         })
-    }
-}
-
-/// A state with `state`'s settings and no statistics (cheap to make).
-fn empty_state(state: &RunState) -> RunState {
-    RunState {
-        layout: state.layout,
-        config: state.config,
-        ranges: Vec::new(),
-        firm_years: 0,
-        stats: crate::stats::RecordStats::new(&crate::stats::Plan::moments_only(0), None),
     }
 }
 
@@ -1015,16 +1147,19 @@ mod tests {
 }
 
 /// Format tag of a pilot file.
-pub const PILOT_FORMAT: &str = "enclave pilot 1";
+pub const PILOT_FORMAT: &str = "enclave pilot 2";
 
 /// File name of a scenario's pilot in its partials' folder.
 pub const PILOT_FILE: &str = "pilot.json";
 
 /// A scenario's pilot, computed before its shards (`enclave run --pilot`): the
-/// quantile grids its first [`crate::engine::PILOT_PATHS`] paths fix. A shard that finds it takes
-/// the grids from it instead of simulating those paths again (only the shard
-/// that holds them simulates them), to the same state.
+/// statistics of its first [`crate::engine::PILOT_PATHS`] paths, which also fix
+/// the quantile grids. A shard that finds it takes the grids from it instead of
+/// simulating those paths again, and the shard whose range holds all of them
+/// takes their statistics too, so that they are simulated once in the whole run
+/// (by the pilot); the state is the same either way.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Pilot {
     /// [`PILOT_FORMAT`].
     pub format: String,
@@ -1042,14 +1177,23 @@ pub struct Pilot {
     pub horizon: u32,
     /// Whether the run computes the regions' coalitions.
     pub fairness: bool,
-    /// The grid of every record position (`None` where it has none).
+    /// The grid of every record position (`None` where it has none): all a
+    /// shard that does not hold the pilot paths reads.
     pub grids: Grids,
+    /// The statistics of the pilot paths, encoded.
+    pub state: Packed,
 }
 
 impl Pilot {
-    /// The pilot of the run `cfg` of `scn`, with the grids its pilot paths fix.
-    pub fn new(scn: &Scenario, cfg: &RunConfig, grids: Grids) -> Pilot {
-        Pilot {
+    /// The pilot of the run `cfg` of `scn`: `state`, the state of its pilot
+    /// paths, with each position that has a value on every pilot path binned on
+    /// its grid ([`crate::stats::RecordStats::bin_full`]).
+    ///
+    /// # Errors
+    /// If the state does not encode (never for a state the engine made).
+    pub fn new(scn: &Scenario, cfg: &RunConfig, mut state: RunState) -> Result<Pilot, String> {
+        state.stats.bin_full();
+        Ok(Pilot {
             format: PILOT_FORMAT.to_owned(),
             engine: RunRecord::engine_name(),
             scenario_id: scn.id.clone(),
@@ -1058,7 +1202,26 @@ impl Pilot {
             paths: cfg.paths,
             horizon: cfg.horizon,
             fairness: scn.fairness(),
-            grids,
+            grids: state.grids().unwrap_or_default(),
+            state: Packed::pack(&state)?,
+        })
+    }
+
+    /// The pilot paths' statistics, if they are the first part of `range`
+    /// (which starts at path 0 and holds all of them and more) in the shape
+    /// `plan`: the state of those paths, and the rest of the range to simulate.
+    /// Merge the rest's state into it only if it
+    /// [feeds](crate::stats::RecordStats::histograms_fed_by) its histograms.
+    pub fn head_of(&self, range: &Range<u64>, plan: &Plan) -> Option<(RunState, Range<u64>)> {
+        let head = self.state.head().ok()?;
+        let end = match head.ranges.as_slice() {
+            [pilot] if pilot.start == 0 => pilot.end,
+            _ => return None,
+        };
+        if range.start == 0 && end < range.end && head.plan == *plan {
+            Some((self.state.unpack().ok()?, end..range.end))
+        } else {
+            None
         }
     }
 
@@ -1108,6 +1271,11 @@ impl Pilot {
             ))
         } else if self.grids.len() != Layout::new(scn, cfg.horizon).len() {
             Some("grids of another record layout".to_owned())
+        } else if self.state.head().is_ok_and(|head| {
+            head.layout != Layout::new(scn, cfg.horizon)
+                || head.config != (RunConfig { threads: 0, ..*cfg })
+        }) {
+            Some("statistics of another record layout or run".to_owned())
         } else {
             None
         }

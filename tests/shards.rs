@@ -632,3 +632,135 @@ fn shards_after_a_pilot_take_its_grids_and_merge_to_the_single_run() {
         "{stderr}"
     );
 }
+
+/// The shard whose range holds all the pilot paths and more takes their
+/// statistics from the pilot too, so the whole run simulates them once; the
+/// merge is still the single run, byte for byte.
+#[test]
+fn the_shard_holding_the_pilot_paths_takes_their_statistics_from_the_pilot() {
+    let dir = TestDir::new();
+    // 10 batches: shard 1 of 2 holds paths 0..1280, the pilot's 0..1024 and more.
+    let sizes = [
+        "--paths",
+        "2560",
+        "--horizon",
+        "8",
+        "--charts",
+        "none",
+        "--quiet",
+    ];
+    ok(
+        &dir,
+        &with(&["run", REFERENCE_PATH, "--out", "single"], &sizes),
+        &[],
+    );
+    let loud = &sizes[..sizes.len() - 1];
+    ok(
+        &dir,
+        &with(&["run", REFERENCE_PATH, "--out", "parts", "--pilot"], loud),
+        &[],
+    );
+    for (k, said) in [
+        ("1/2", ", with the pilot's grids and its paths 0..1024\n"),
+        ("2/2", ", with the pilot's grids\n"),
+    ] {
+        let out = ok(
+            &dir,
+            &with(
+                &["run", REFERENCE_PATH, "--out", "parts", "--shard", k],
+                loud,
+            ),
+            &[],
+        );
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(stdout.ends_with(said), "{stdout}");
+    }
+    ok(
+        &dir,
+        &[
+            "merge", "parts", "--out", "merged", "--charts", "none", "--quiet",
+        ],
+        &[],
+    );
+    assert_same_results(&dir, "single", "merged", "jilin-zhejiang");
+}
+
+/// A partial's statistics are stored as postcard bytes (base64 in the JSON):
+/// they read back to the same state, their head alone gives its run, paths and
+/// shape, and damaged bytes are refused.
+#[test]
+fn a_packed_state_reads_back_whole_and_its_head_alone() {
+    use enclave::engine::{self, Observe, RunConfig};
+    use enclave::shard::Packed;
+    let scn = enclave::scenario::Scenario::reference().expect("bundled scenario");
+    let cfg = RunConfig {
+        paths: 600,
+        horizon: 6,
+        threads: 1,
+        ..RunConfig::from_scenario(&scn)
+    };
+    let state =
+        engine::run_range(&scn, &cfg, 256..512, Observe::default(), &mut |_| {}).expect("run");
+    let packed = Packed::pack(&state).expect("encodes");
+    let head = packed.head().expect("head");
+    assert_eq!(head.layout, state.layout);
+    assert_eq!(head.config, state.config);
+    assert_eq!(head.ranges, vec![256..512]);
+    assert_eq!(head.firm_years, state.firm_years);
+    assert_eq!(&head.plan, state.stats.plan());
+    let back = packed.unpack().expect("whole state");
+    assert_eq!(back.to_json().unwrap(), state.to_json().unwrap());
+
+    let text = serde_json::to_string(&packed).unwrap();
+    assert!(text.len() > 100 && text.starts_with('"'), "{}", &text[..60]);
+    let again: Packed = serde_json::from_str(&text).unwrap();
+    assert_eq!(again, packed);
+    // Cut short, or with bytes after it, or not base64: refused.
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let mut bytes = b64.decode(text.trim_matches('"')).unwrap();
+    let json = |bytes: &[u8]| format!("\"{}\"", b64.encode(bytes));
+    let cut: Packed = serde_json::from_str(&json(&bytes[..bytes.len() / 2])).unwrap();
+    assert!(cut.unpack().unwrap_err().contains("do not decode"));
+    bytes.push(0);
+    let longer: Packed = serde_json::from_str(&json(&bytes)).unwrap();
+    assert!(
+        longer
+            .unpack()
+            .unwrap_err()
+            .contains("followed by 1 stray byte")
+    );
+    let bad: Packed = serde_json::from_str("\"not base64!\"").unwrap();
+    assert!(bad.unpack().unwrap_err().contains("not base64"));
+    assert!(bad.head().is_err());
+}
+
+/// A state whose head is longer than the text `Packed::head` decodes first (a
+/// long horizon has many record positions) still reads its head.
+#[test]
+fn a_long_head_reads_whole() {
+    use enclave::engine::{self, Observe, RunConfig};
+    use enclave::shard::Packed;
+    let scn = enclave::scenario::Scenario::reference().expect("bundled scenario");
+    let cfg = RunConfig {
+        paths: 256,
+        horizon: 60,
+        threads: 1,
+        ..RunConfig::from_scenario(&scn)
+    };
+    let state =
+        engine::run_range(&scn, &cfg, 0..256, Observe::default(), &mut |_| {}).expect("run");
+    let head_bytes = postcard::to_stdvec(&(
+        state.layout,
+        state.config,
+        &state.ranges,
+        state.firm_years,
+        state.stats.plan(),
+    ))
+    .unwrap();
+    let packed = Packed::pack(&state).expect("encodes");
+    assert!(head_bytes.len() > 12 * 1024, "{}", head_bytes.len());
+    let head = packed.head().expect("head");
+    assert_eq!(&head.plan, state.stats.plan());
+    assert_eq!(head.ranges, vec![0..256]);
+}

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 
-use enclave::engine::{self, EngineError, Observe, RunConfig};
+use enclave::engine::{self, EngineError, Layout, Observe, RunConfig};
 use enclave::output;
 use enclave::scenario::Scenario;
 use enclave::shard::{self, Partial, Pilot, Shard};
@@ -62,17 +62,54 @@ pub fn run(
             ..Observe::default()
         };
         let pilot = pilot_of(args, scn, &cfg);
-        let reused = pilot.is_some();
+        // What the shard took from the pilot, for its line.
+        let mut reused = None;
         let result = match pilot {
-            // The state run_range gives, without simulating the pilot paths to fix the grids.
-            Some(p) => engine::run_range_with(
-                scn,
-                &cfg,
-                range.clone(),
-                Some(Some(p.grids)),
-                what,
-                &mut |_| {},
-            ),
+            // The state run_range gives, without simulating the pilot paths to fix
+            // the grids, nor, when the range holds them all, to count them.
+            Some(p) => {
+                let grids = Some(Some(p.grids.clone()));
+                let plan = Layout::new(scn, cfg.horizon).plan();
+                match p.head_of(&range, &plan) {
+                    Some((head, rest)) => {
+                        let pilot_end = rest.start;
+                        reused = Some(format!(
+                            ", with the pilot's grids and its paths 0..{pilot_end}"
+                        ));
+                        let tail = engine::run_range_with(
+                            scn,
+                            &cfg,
+                            rest,
+                            grids.clone(),
+                            what,
+                            &mut |_| {},
+                        );
+                        tail.and_then(|tail| {
+                            // The pilot's binned positions must get values from
+                            // the rest of the range (they nearly always do);
+                            // otherwise its paths are simulated again.
+                            let mut head = if head.stats.histograms_fed_by(&tail.stats) {
+                                head
+                            } else {
+                                reused = Some(", with the pilot's grids".to_owned());
+                                engine::run_range_with(
+                                    scn,
+                                    &cfg,
+                                    0..pilot_end,
+                                    grids,
+                                    what,
+                                    &mut |_| {},
+                                )?
+                            };
+                            head.merge(&tail).map(|()| head)
+                        })
+                    }
+                    None => {
+                        reused = Some(", with the pilot's grids".to_owned());
+                        engine::run_range_with(scn, &cfg, range.clone(), grids, what, &mut |_| {})
+                    }
+                }
+            }
             None => engine::run_range(scn, &cfg, range.clone(), what, &mut |_| {}),
         };
         let elapsed = started.elapsed().as_secs_f64();
@@ -87,7 +124,8 @@ pub fn run(
         }
         let holders = shard::holders(paths, i, shard.count);
         let threads = engine::resolve_threads(cfg.threads);
-        let mut partial = Partial::new(scn, &l.file, &cfg, shard, holders, state, threads, elapsed);
+        let mut partial = Partial::new(scn, &l.file, &cfg, shard, holders, state, threads, elapsed)
+            .map_err(anyhow::Error::msg)?;
         partial.set = shard::SetPlace {
             index: i as u64,
             size: paths.len() as u64,
@@ -106,11 +144,7 @@ pub fn run(
                 range.end,
                 cfg.paths,
                 elapsed,
-                if reused {
-                    ", with the pilot's grids"
-                } else {
-                    ""
-                }
+                reused.as_deref().unwrap_or("")
             ))?;
         }
         written.push(path);
@@ -154,21 +188,29 @@ pub fn pilot(args: &Args, set: &dyn super::Source, paths: &[u64]) -> anyhow::Res
         let scn = &l.scenario;
         let cfg = config(args, scn);
         let started = Instant::now();
-        let grids = match engine::grids(scn, &cfg) {
-            Ok(Some(g)) => g,
-            Ok(None) => continue,
+        // The pilot paths' state, as a run of just those paths computes it: the
+        // pilot fixes the grids, and its records are folded without being
+        // simulated again.
+        let pilot_range = 0..engine::PILOT_PATHS;
+        let what = Observe {
+            stop: Some(&signals.stop),
+            ..Observe::default()
+        };
+        let state = match engine::run_range(scn, &cfg, pilot_range, what, &mut |_| {}) {
+            Ok(state) if !signals.stopped() => state,
+            Ok(_) | Err(EngineError::Interrupted { .. }) => {
+                let (signal, status) = signals.status();
+                super::note(format_args!(
+                    "interrupted by {signal}: the pilot of {} was not written",
+                    scn.id
+                ));
+                return Ok(ExitCode::from(status));
+            }
             Err(e) => return Err(e.into()),
         };
-        if signals.stopped() {
-            let (signal, status) = signals.status();
-            super::note(format_args!(
-                "interrupted by {signal}: the pilot of {} was not written",
-                scn.id
-            ));
-            return Ok(ExitCode::from(status));
-        }
         let path = Pilot::path_in(&args.out, &scn.id);
-        let json = serde_json::to_string(&Pilot::new(scn, &cfg, grids))
+        let pilot = Pilot::new(scn, &cfg, state).map_err(anyhow::Error::msg)?;
+        let json = serde_json::to_string(&pilot)
             .with_context(|| format!("cannot write {}", path.display()))?;
         write_part(&path, &json)?;
         if !args.quiet {
