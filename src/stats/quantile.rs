@@ -261,11 +261,6 @@ impl Histogram {
         Histogram { core, below, above }
     }
 
-    /// Core counts and tails.
-    pub(crate) fn parts(&self) -> (&[u64], &BTreeMap<i32, u64>, &BTreeMap<i32, u64>) {
-        (&self.core, &self.below, &self.above)
-    }
-
     /// Adds the counts of `other` (on the same grid).
     fn merge(&mut self, other: &Histogram) {
         for (a, b) in self.core.iter_mut().zip(&other.core) {
@@ -639,6 +634,60 @@ pub fn lower(sorted: &[f64], q: f64) -> f64 {
     sorted[(((n - 1) as f64 * q.clamp(0.0, 1.0)).floor() as usize).min(n - 1)]
 }
 
+/// A histogram's counts as [`QuantileRepr::Histogram`] holds them, checked
+/// against its grid: core bins inside the grid and ascending, tail keys
+/// non-negative and ascending, no zero count, a total that fits.
+pub(crate) struct Sparse {
+    /// Non-zero core bins `(index, count)`, ascending.
+    pub(crate) core: Vec<(usize, u64)>,
+    /// Tail counts below the core by key.
+    pub(crate) below: BTreeMap<i32, u64>,
+    /// Tail counts above the core by key.
+    pub(crate) above: BTreeMap<i32, u64>,
+    /// Sum of every count.
+    pub(crate) total: u64,
+}
+
+impl Sparse {
+    /// The counts of a serialised histogram on `grid`, checked.
+    pub(crate) fn checked(
+        core: Vec<(usize, u64)>,
+        below: Vec<(i32, u64)>,
+        above: Vec<(i32, u64)>,
+        grid: &Grid,
+    ) -> Result<Sparse, String> {
+        let overflow = || "histogram counts beyond 2^64".to_owned();
+        let mut total = 0u64;
+        let mut last = None;
+        for &(i, c) in &core {
+            if i >= grid.bins || c == 0 || last.is_some_and(|l| l >= i) {
+                return Err(format!("bad core bin {i} (count {c})"));
+            }
+            total = total.checked_add(c).ok_or_else(overflow)?;
+            last = Some(i);
+        }
+        let mut tails = [BTreeMap::new(), BTreeMap::new()];
+        for (side, pairs) in tails.iter_mut().zip([below, above]) {
+            let mut last = None;
+            for (k, c) in pairs {
+                if k < 0 || c == 0 || last.is_some_and(|l| l >= k) {
+                    return Err(format!("bad tail bin {k} (count {c})"));
+                }
+                total = total.checked_add(c).ok_or_else(overflow)?;
+                side.insert(k, c);
+                last = Some(k);
+            }
+        }
+        let [below, above] = tails;
+        Ok(Sparse {
+            core,
+            below,
+            above,
+            total,
+        })
+    }
+}
+
 /// Serialised quantile state: exact values as text, or sparse histogram counts.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "snake_case")]
@@ -676,42 +725,16 @@ impl QuantileRepr {
         }
     }
 
-    /// The state back, checked against its grid (canonical order, no zero counts).
-    pub(crate) fn into_state(self, grid: Option<&Grid>) -> Result<QuantileState, String> {
-        match self {
-            QuantileRepr::Exact(text) => {
-                let values = text
-                    .iter()
-                    .map(|t| float_from_text(t))
-                    .collect::<Result<Vec<f64>, _>>()?;
-                if !values.is_sorted_by(|a, b| a.total_cmp(b).is_le()) {
-                    return Err("exact values must be sorted".into());
-                }
-                Ok(QuantileState::Exact(values))
-            }
-            QuantileRepr::Histogram { core, below, above } => {
-                let grid = grid.ok_or("a histogram needs a grid")?;
-                let mut h = Histogram::new(grid);
-                let mut last = None;
-                for (i, c) in core {
-                    if i >= grid.bins || c == 0 || last.is_some_and(|l| l >= i) {
-                        return Err(format!("bad core bin {i} (count {c})"));
-                    }
-                    h.core[i] = c;
-                    last = Some(i);
-                }
-                for (side, pairs) in [(&mut h.below, below), (&mut h.above, above)] {
-                    let mut last = None;
-                    for (k, c) in pairs {
-                        if k < 0 || c == 0 || last.is_some_and(|l| l >= k) {
-                            return Err(format!("bad tail bin {k} (count {c})"));
-                        }
-                        side.insert(k, c);
-                        last = Some(k);
-                    }
-                }
-                Ok(QuantileState::Histogram(h))
-            }
+    /// Exact values read back from their text, checked to be sorted.
+    pub(crate) fn exact_values(text: &[String]) -> Result<Vec<f64>, String> {
+        let values = text
+            .iter()
+            .map(|t| float_from_text(t))
+            .collect::<Result<Vec<f64>, _>>()?;
+        if values.is_sorted_by(|a, b| a.total_cmp(b).is_le()) {
+            Ok(values)
+        } else {
+            Err("exact values must be sorted".into())
         }
     }
 }

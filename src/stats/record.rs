@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 
 use super::moments::{Batches, Moments};
 use super::pairs::{Pairs, PairsRepr};
-use super::quantile::{EXACT_CAP, Grid, Histogram, QuantileRepr, QuantileState, locate};
+use super::quantile::{EXACT_CAP, Grid, Histogram, QuantileRepr, QuantileState, Sparse, locate};
 use super::{Plan, PositionSummary, StatsError};
 
 /// A worker's narrow bin count: small, so the counts of a whole record stay in
@@ -714,38 +714,28 @@ impl RecordStats {
         ))
     }
 
-    /// Loads `state` (checked by the caller) into slot `i`.
-    fn load(&mut self, i: usize, state: QuantileState) {
-        match state {
-            QuantileState::Exact(values) => {
-                let slot = &mut self.slots[i];
-                slot.histogram = false;
-                slot.exact = values;
-            }
-            QuantileState::Histogram(h) => {
-                if self.narrow.is_empty() {
-                    self.narrow = vec![0; self.total_bins];
+    /// Loads histogram counts (checked by the caller) into slot `i`.
+    fn load_sparse(&mut self, i: usize, sparse: Sparse) {
+        if self.narrow.is_empty() {
+            self.narrow = vec![0; self.total_bins];
+        }
+        let offset = self.slots[i].offset;
+        for (b, c) in sparse.core {
+            if c <= NARROW_LIMIT {
+                self.narrow[offset + b] = c as Narrow;
+                self.bound = self.bound.max(c);
+            } else {
+                if self.wide.is_empty() {
+                    self.wide = vec![0; self.total_bins];
                 }
-                let (core, below, above) = h.parts();
-                let offset = self.slots[i].offset;
-                for (b, &c) in core.iter().enumerate() {
-                    if c <= NARROW_LIMIT {
-                        self.narrow[offset + b] = c as Narrow;
-                        self.bound = self.bound.max(c);
-                    } else {
-                        if self.wide.is_empty() {
-                            self.wide = vec![0; self.total_bins];
-                        }
-                        self.wide[offset + b] = c;
-                    }
-                }
-                let slot = &mut self.slots[i];
-                slot.histogram = true;
-                slot.exact = Vec::new();
-                slot.below = below.clone();
-                slot.above = above.clone();
+                self.wide[offset + b] = c;
             }
         }
+        let slot = &mut self.slots[i];
+        slot.histogram = true;
+        slot.exact = Vec::new();
+        slot.below = sparse.below;
+        slot.above = sparse.above;
     }
 
     /// Canonical JSON: equal states give equal strings. Covers folded batches
@@ -862,6 +852,14 @@ impl From<&RecordStats> for RecordRepr {
     }
 }
 
+/// A position's quantile state read back, to load into its slot.
+enum Loaded {
+    /// Exact values (a new slot is in exact mode).
+    Exact(Vec<f64>),
+    /// Histogram counts, loaded without a dense histogram in between.
+    Sparse(Sparse),
+}
+
 impl TryFrom<RecordRepr> for RecordStats {
     type Error = String;
 
@@ -888,24 +886,39 @@ impl TryFrom<RecordRepr> for RecordStats {
                     ));
                 }
             }
-            let state = s.state.into_state(s.grid.as_ref())?;
-            if let QuantileState::Exact(v) = &state {
-                if v.len() > EXACT_CAP && s.grid.is_some() {
-                    return Err(format!(
-                        "position {} holds too many exact values",
-                        s.position
-                    ));
-                }
-                if v.len() > EXACT_CAP {
-                    return Err(StatsError::NoGrid {
-                        position: s.position,
+            let n = r.moments[s.position].n;
+            let state = match (s.state, &s.grid) {
+                // A histogram's sparse counts go straight into the flat arrays.
+                (QuantileRepr::Histogram { core, below, above }, Some(grid)) => {
+                    let sparse = Sparse::checked(core, below, above, grid)?;
+                    if sparse.total != n {
+                        return Err(format!("position {} counts disagree", s.position));
                     }
-                    .to_string());
+                    Loaded::Sparse(sparse)
                 }
-            }
-            if state.count() != r.moments[s.position].n {
-                return Err(format!("position {} counts disagree", s.position));
-            }
+                (QuantileRepr::Histogram { .. }, None) => {
+                    return Err(format!("position {}: a histogram needs a grid", s.position));
+                }
+                (QuantileRepr::Exact(text), grid) => {
+                    let values = QuantileRepr::exact_values(&text)?;
+                    if values.len() > EXACT_CAP && grid.is_some() {
+                        return Err(format!(
+                            "position {} holds too many exact values",
+                            s.position
+                        ));
+                    }
+                    if values.len() > EXACT_CAP {
+                        return Err(StatsError::NoGrid {
+                            position: s.position,
+                        }
+                        .to_string());
+                    }
+                    if values.len() as u64 != n {
+                        return Err(format!("position {} counts disagree", s.position));
+                    }
+                    Loaded::Exact(values)
+                }
+            };
             grids[s.position] = s.grid;
             states.push((s.position, state));
         }
@@ -917,7 +930,10 @@ impl TryFrom<RecordRepr> for RecordStats {
             if stats.slots[i].position != position {
                 return Err("quantile states out of position order".into());
             }
-            stats.load(i, state);
+            match state {
+                Loaded::Exact(values) => stats.slots[i].exact = values,
+                Loaded::Sparse(sparse) => stats.load_sparse(i, sparse),
+            }
         }
         stats.reindex();
         stats.moments = r.moments;
