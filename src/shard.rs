@@ -305,8 +305,8 @@ pub struct Partial {
 /// [postcard](https://postcard.jamesmunns.com/wire-format) bytes of the state,
 /// written into the file's JSON as base64 text. A partial's statistics are
 /// mostly integers (histogram bins and counts, exact sums' digits); as JSON
-/// numbers they took a merge about 130 instructions a byte to read (a
-/// 10,000-path partial was 2.5 MB), most of its time. The bytes are a function
+/// numbers they took a merge about 65 instructions a byte to read, twice (a
+/// 10,000-path partial was 2.6 MB), most of its time. The bytes are a function
 /// of the state, so equal states still give equal files. They are decoded only
 /// when needed: [`Packed::head`] reads what says which run, paths and shape the
 /// state is of, [`Packed::unpack`] the whole state.

@@ -790,7 +790,7 @@ struct RecordRepr {
 }
 
 impl Serialize for RecordStats {
-    /// As its [`RecordRepr`], made from a reference (serde's `into` would clone
+    /// As its `RecordRepr`, made from a reference (serde's `into` would clone
     /// the whole state, histogram counts and all, first).
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         RecordRepr::from(self).serialize(s)
