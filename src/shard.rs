@@ -416,35 +416,6 @@ impl<'de> Deserialize<'de> for Packed {
     }
 }
 
-/// A [`RunState`] field written as [`Packed`] text (`#[serde(with = "packed")]`).
-pub mod packed {
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    use super::Packed;
-    use crate::engine::RunState;
-
-    /// Writes `state` as [`Packed`] text.
-    ///
-    /// # Errors
-    /// If the state does not encode (never for a state the engine made).
-    pub fn serialize<S: Serializer>(state: &RunState, s: S) -> Result<S::Ok, S::Error> {
-        use serde::Serialize as _;
-        Packed::pack(state)
-            .map_err(serde::ser::Error::custom)?
-            .serialize(s)
-    }
-
-    /// Reads a state written by [`serialize`].
-    ///
-    /// # Errors
-    /// If the text is not a [`Packed`] state.
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<RunState, D::Error> {
-        Packed::deserialize(d)?
-            .unpack()
-            .map_err(serde::de::Error::custom)
-    }
-}
-
 /// A scenario's place in its set: the merge writes the set's files in the
 /// set's order, and knows a scenario no partial holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]

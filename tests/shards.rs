@@ -685,22 +685,31 @@ fn the_shard_holding_the_pilot_paths_takes_their_statistics_from_the_pilot() {
     assert_same_results(&dir, "single", "merged", "jilin-zhejiang");
 }
 
+/// The state of paths `range` of a run of `paths` paths and `horizon` years of
+/// the reference scenario, on one thread.
+fn reference_state(
+    paths: u64,
+    horizon: u32,
+    range: std::ops::Range<u64>,
+) -> enclave::engine::RunState {
+    use enclave::engine::{self, Observe, RunConfig};
+    let scn = enclave::scenario::Scenario::reference().expect("bundled scenario");
+    let cfg = RunConfig {
+        paths,
+        horizon,
+        threads: 1,
+        ..RunConfig::from_scenario(&scn)
+    };
+    engine::run_range(&scn, &cfg, range, Observe::default(), &mut |_| {}).expect("run")
+}
+
 /// A partial's statistics are stored as postcard bytes (base64 in the JSON):
 /// they read back to the same state, their head alone gives its run, paths and
 /// shape, and damaged bytes are refused.
 #[test]
 fn a_packed_state_reads_back_whole_and_its_head_alone() {
-    use enclave::engine::{self, Observe, RunConfig};
     use enclave::shard::Packed;
-    let scn = enclave::scenario::Scenario::reference().expect("bundled scenario");
-    let cfg = RunConfig {
-        paths: 600,
-        horizon: 6,
-        threads: 1,
-        ..RunConfig::from_scenario(&scn)
-    };
-    let state =
-        engine::run_range(&scn, &cfg, 256..512, Observe::default(), &mut |_| {}).expect("run");
+    let state = reference_state(600, 6, 256..512);
     let packed = Packed::pack(&state).expect("encodes");
     let head = packed.head().expect("head");
     assert_eq!(head.layout, state.layout);
@@ -739,17 +748,8 @@ fn a_packed_state_reads_back_whole_and_its_head_alone() {
 /// long horizon has many record positions) still reads its head.
 #[test]
 fn a_long_head_reads_whole() {
-    use enclave::engine::{self, Observe, RunConfig};
     use enclave::shard::Packed;
-    let scn = enclave::scenario::Scenario::reference().expect("bundled scenario");
-    let cfg = RunConfig {
-        paths: 256,
-        horizon: 60,
-        threads: 1,
-        ..RunConfig::from_scenario(&scn)
-    };
-    let state =
-        engine::run_range(&scn, &cfg, 0..256, Observe::default(), &mut |_| {}).expect("run");
+    let state = reference_state(256, 60, 0..256);
     let head_bytes = postcard::to_stdvec(&(
         state.layout,
         state.config,

@@ -784,7 +784,7 @@ struct RecordRepr {
     moments: Vec<Moments>,
     quantiles: Vec<SlotRepr>,
     /// The antithetic pairs' moments (`None` in ordinary runs). Always written,
-    /// as the partials' binary encoding (`shard::packed`) reads fields by order.
+    /// as the partials' binary encoding (`shard::Packed`) reads fields by order.
     #[serde(default)]
     pairs: Option<PairsRepr>,
 }
