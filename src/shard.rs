@@ -440,6 +440,8 @@ impl Partial {
         elapsed_seconds: f64,
     ) -> Result<Partial, String> {
         let range = state.ranges.first().map_or([0, 0], |r| [r.start, r.end]);
+        let mut state = state;
+        state.bin_defined();
         Ok(Partial {
             format: PARTIAL_FORMAT.to_owned(),
             engine: RunRecord::engine_name(),
@@ -1163,13 +1165,12 @@ pub struct Pilot {
 
 impl Pilot {
     /// The pilot of the run `cfg` of `scn`: `state`, the state of its pilot
-    /// paths, with each position that has a value on every pilot path binned on
-    /// its grid ([`crate::stats::RecordStats::bin_full`]).
+    /// paths, binned where every path has a value ([`RunState::bin_defined`]).
     ///
     /// # Errors
     /// If the state does not encode (never for a state the engine made).
     pub fn new(scn: &Scenario, cfg: &RunConfig, mut state: RunState) -> Result<Pilot, String> {
-        state.stats.bin_full();
+        state.bin_defined();
         Ok(Pilot {
             format: PILOT_FORMAT.to_owned(),
             engine: RunRecord::engine_name(),
@@ -1187,8 +1188,6 @@ impl Pilot {
     /// The pilot paths' statistics, if they are the first part of `range`
     /// (which starts at path 0 and holds all of them and more) in the shape
     /// `plan`: the state of those paths, and the rest of the range to simulate.
-    /// Merge the rest's state into it only if it
-    /// [feeds](crate::stats::RecordStats::histograms_fed_by) its histograms.
     pub fn head_of(&self, range: &Range<u64>, plan: &Plan) -> Option<(RunState, Range<u64>)> {
         let head = self.state.head().ok()?;
         let end = match head.ranges.as_slice() {

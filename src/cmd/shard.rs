@@ -71,38 +71,13 @@ pub fn run(
                 let grids = Some(Some(p.grids.clone()));
                 let plan = Layout::new(scn, cfg.horizon).plan();
                 match p.head_of(&range, &plan) {
-                    Some((head, rest)) => {
-                        let pilot_end = rest.start;
+                    Some((mut head, rest)) => {
                         reused = Some(format!(
-                            ", with the pilot's grids and its paths 0..{pilot_end}"
+                            ", with the pilot's grids and its paths 0..{}",
+                            rest.start
                         ));
-                        let tail = engine::run_range_with(
-                            scn,
-                            &cfg,
-                            rest,
-                            grids.clone(),
-                            what,
-                            &mut |_| {},
-                        );
-                        tail.and_then(|tail| {
-                            // The pilot's binned positions must get values from
-                            // the rest of the range (they nearly always do);
-                            // otherwise its paths are simulated again.
-                            let mut head = if head.stats.histograms_fed_by(&tail.stats) {
-                                head
-                            } else {
-                                reused = Some(", with the pilot's grids".to_owned());
-                                engine::run_range_with(
-                                    scn,
-                                    &cfg,
-                                    0..pilot_end,
-                                    grids,
-                                    what,
-                                    &mut |_| {},
-                                )?
-                            };
-                            head.merge(&tail).map(|()| head)
-                        })
+                        engine::run_range_with(scn, &cfg, rest, grids, what, &mut |_| {})
+                            .and_then(|tail| head.merge(&tail).map(|()| head))
                     }
                     None => {
                         reused = Some(", with the pilot's grids".to_owned());

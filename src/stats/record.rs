@@ -233,19 +233,17 @@ impl RecordStats {
         stats
     }
 
-    /// Counts in its histogram the values of every position that holds
-    /// [`EXACT_CAP`] values exactly (and has a grid), as one more value would:
-    /// a state of a run's first EXACT_CAP paths (a shard's pilot) shrinks so from
-    /// its exact values (46 MB as text in the reference scenario) to about 1 MB.
-    /// Merged with a state that has a value at each of those positions
-    /// ([`RecordStats::histograms_fed_by`]), it gives the state its exact values
-    /// would have given; a position with fewer values keeps them exactly, as the
-    /// whole run may hold no more than EXACT_CAP there.
-    pub fn bin_full(&mut self) {
+    /// Counts in its histogram the exact values of every position with a grid for
+    /// which `bin(position)` holds. Merged with the rest of a run in which each
+    /// of those positions ends with more than [`EXACT_CAP`] values, the state is
+    /// the same as without binning (the run's state holds them in histograms
+    /// anyway; the counts are the same whenever they are counted); see
+    /// [`crate::engine::RunState::bin_defined`].
+    pub fn bin_where(&mut self, bin: impl Fn(usize) -> bool) {
         let mut switched = false;
         for i in 0..self.slots.len() {
             let slot = &self.slots[i];
-            if !slot.histogram && slot.grid.is_some() && slot.exact.len() == EXACT_CAP {
+            if !slot.histogram && slot.grid.is_some() && bin(slot.position) {
                 self.switch_to_histogram(i);
                 switched = true;
             }
@@ -253,17 +251,6 @@ impl RecordStats {
         if switched {
             self.reindex();
         }
-    }
-
-    /// Whether `other` has a value at every position this state keeps in a
-    /// histogram: then the two merged hold more than [`EXACT_CAP`] values at
-    /// each such position, the most kept exactly, and the merge is the
-    /// histogram any order of merging gives (see [`RecordStats::bin_full`]).
-    pub fn histograms_fed_by(&self, other: &RecordStats) -> bool {
-        self.slots
-            .iter()
-            .filter(|s| s.histogram)
-            .all(|s| other.moments.get(s.position).is_some_and(|m| m.n > 0))
     }
 
     /// Rebuilds the hot table and the exact-mode list from the slots.
@@ -899,8 +886,8 @@ impl TryFrom<RecordRepr> for RecordStats {
                 (QuantileRepr::Histogram { .. }, None) => {
                     return Err(format!("position {}: a histogram needs a grid", s.position));
                 }
-                (QuantileRepr::Exact(text), grid) => {
-                    let values = QuantileRepr::exact_values(&text)?;
+                (QuantileRepr::Exact(values), grid) => {
+                    let values = QuantileRepr::exact_values(values)?;
                     if values.len() > EXACT_CAP && grid.is_some() {
                         return Err(format!(
                             "position {} holds too many exact values",
@@ -1228,35 +1215,33 @@ mod tests {
     }
 
     #[test]
-    fn a_pilot_binned_where_full_merges_to_the_whole_run() {
+    fn a_part_binned_early_merges_to_the_whole_run() {
         let same = |_, x| x;
-        // The first 1,024 paths: position 2 has a value on each (binned),
-        // position 1 is undefined on some (kept exactly).
-        let mut head = pushed(0..EXACT_CAP, same);
+        // Position 2 has a value on every path (1,400 in all: binned in the whole
+        // run), position 1 is undefined on some. The parts end on the batches'
+        // ends (every 256 paths), as a run's parts do.
+        let whole = pushed(0..1400, same);
+        let mut head = pushed(0..512, same);
         let exact = head.clone();
-        head.bin_full();
+        head.bin_where(|position| position == 2);
         let binned = |s: &RecordStats| s.slots.iter().map(|x| x.histogram).collect::<Vec<_>>();
         assert_eq!(binned(&exact), [false, false]);
         assert_eq!(binned(&head), [false, true]);
-        assert!(head.to_json().len() < exact.to_json().len());
-        let tail = pushed(EXACT_CAP..1400, same);
-        assert!(head.histograms_fed_by(&tail));
+        assert_eq!(binned(&whole), [true, true]);
+        let tail = pushed(512..1400, same);
         head.merge(&tail).expect("same plan and grids");
-        let mut whole = pushed(0..EXACT_CAP, same);
-        whole.merge(&tail).expect("same plan and grids");
         assert_eq!(head.to_json(), whole.to_json());
 
-        // A rest with no value at the binned position: merged exactly, the
-        // position keeps its 1,024 values, which the binned head has lost, and
-        // the check says so.
-        let empty = pushed(EXACT_CAP..1400, |_, _| f64::NAN);
-        let mut head = exact.clone();
-        head.bin_full();
-        assert!(!head.histograms_fed_by(&empty));
-        let mut from_exact = exact;
-        from_exact.merge(&empty).expect("same plan and grids");
-        head.merge(&empty).expect("same plan and grids");
-        assert_ne!(head.to_json(), from_exact.to_json());
+        // Where the whole run has at most EXACT_CAP values, binning early would
+        // lose them: the run's own state keeps them exactly.
+        let small = pushed(0..768, same);
+        let mut early = pushed(0..512, same);
+        early.bin_where(|position| position == 2);
+        early
+            .merge(&pushed(512..768, same))
+            .expect("same plan and grids");
+        assert_eq!(binned(&small), [false, false]);
+        assert_ne!(early.to_json(), small.to_json());
     }
 
     #[test]
