@@ -297,6 +297,10 @@ pub struct Partial {
     /// The inputs the scenario carries as (field path, value as written), when
     /// it is a sweep's variant; for the merged set's `sweep.csv`.
     pub inputs: Vec<(String, String)>,
+    /// Whether the shard kept quantiles only for the headline measures (`run
+    /// --summary-only`): the merge then writes only the set's files, as `run
+    /// --summary-only` does.
+    pub summary_only: bool,
     /// The mergeable statistics, encoded ([`Packed`]).
     pub state: Packed,
 }
@@ -460,6 +464,7 @@ impl Partial {
             elapsed_seconds,
             set: SetPlace { index: 0, size: 1 },
             inputs: Vec::new(),
+            summary_only: false,
             state: Packed::pack(&state)?,
         })
     }
@@ -527,6 +532,16 @@ impl Partial {
         }
     }
 
+    /// What the shard's statistics keep for each position of `layout`: quantiles
+    /// for every measure, or for the headline ones under `--summary-only`.
+    pub fn plan(&self, layout: &Layout) -> Plan {
+        if self.summary_only {
+            layout.headline_plan()
+        } else {
+            layout.plan()
+        }
+    }
+
     /// Internal consistency: what the statistics say against what is recorded.
     fn check(&self) -> Result<(), String> {
         let scn = self.scenario()?;
@@ -559,7 +574,7 @@ impl Partial {
             Some("its statistics cover other paths than its range".to_owned())
         } else if state.config != self.config() {
             Some("its statistics are of another seed, path count or horizon".to_owned())
-        } else if state.layout != layout || state.plan != layout.plan() {
+        } else if state.layout != layout || state.plan != self.plan(&layout) {
             Some("its statistics do not have the scenario's shape".to_owned())
         } else {
             None
@@ -885,6 +900,8 @@ fn difference(a: &Partial, b: &Partial) -> Option<String> {
             b.set.index + 1,
             b.set.size
         ))
+    } else if a.summary_only != b.summary_only {
+        Some("one shard ran with --summary-only and the other without".to_owned())
     } else {
         None
     }
@@ -1224,8 +1241,9 @@ impl Pilot {
         Ok(pilot)
     }
 
-    /// Why this pilot is not the run `cfg` of `scn`'s (`None`: it is).
-    pub fn mismatch(&self, scn: &Scenario, cfg: &RunConfig) -> Option<String> {
+    /// Why this pilot is not the run `cfg` of `scn`'s, whose statistics keep
+    /// `plan` (`None`: it is).
+    pub fn mismatch(&self, scn: &Scenario, cfg: &RunConfig, plan: &Plan) -> Option<String> {
         if self.engine != RunRecord::engine_name() {
             Some(format!("engine `{}`", self.engine))
         } else if self.scenario_sha256 != scn.sha256 {
@@ -1247,6 +1265,10 @@ impl Pilot {
             ))
         } else if self.grids.len() != Layout::new(scn, cfg.horizon).len() {
             Some("grids of another record layout".to_owned())
+        } else if (0..plan.len())
+            .any(|j| plan.quantile_spec(j).is_some() && self.grids[j].is_none())
+        {
+            Some("grids of the headline measures only (`--pilot --summary-only`)".to_owned())
         } else if self.state.head().is_ok_and(|head| {
             head.layout != Layout::new(scn, cfg.horizon)
                 || head.config != (RunConfig { threads: 0, ..*cfg })

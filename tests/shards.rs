@@ -788,3 +788,88 @@ fn a_long_head_reads_whole() {
     assert_eq!(&head.plan, state.stats.plan());
     assert_eq!(head.ranges, vec![0..256]);
 }
+
+/// `--summary-only` shards keep quantiles for the headline measures only, like
+/// `run --summary-only`: their partials are a fraction of the size, the merge
+/// writes only the set's files, the same bytes as the single run's, and partials
+/// with and without the flag are not merged together.
+#[test]
+fn summary_only_shards_merge_to_the_summary_only_set() {
+    let dir = TestDir::new();
+    let (a, b) = (variant(&dir, "park-a"), variant(&dir, "park-b"));
+    // 1,300 paths each: more than the pilot's, so the grids and the pilot are in
+    // play; 3 shards cut the 12 batches inside both scenarios.
+    let run = [
+        "run",
+        a.as_str(),
+        b.as_str(),
+        "--paths",
+        "1300",
+        "--horizon",
+        "6",
+        "--quiet",
+    ];
+    let only = with(&run, &["--summary-only"]);
+    ok(&dir, &with(&only, &["--out", "single"]), &[]);
+    ok(&dir, &with(&only, &["--out", "parts", "--pilot"]), &[]);
+    for k in ["1/3", "2/3", "3/3"] {
+        ok(&dir, &with(&only, &["--out", "parts", "--shard", k]), &[]);
+        ok(
+            &dir,
+            &with(&run, &["--out", "full", "--shard", k, "--charts", "none"]),
+            &[],
+        );
+    }
+    ok(&dir, &["merge", "parts", "--out", "merged", "--quiet"], &[]);
+    assert!(
+        dir.read_bytes("merged/set/summary.csv") == dir.read_bytes("single/set/summary.csv"),
+        "the merged set's summary differs from the single run's"
+    );
+    assert!(!dir.exists("merged/park-a") && !dir.exists("merged/park-b"));
+    // A run of at most 1,024 paths keeps every value where it keeps quantiles:
+    // the headline measures' alone are a small part of them.
+    let size = |p: &str| std::fs::metadata(dir.join(p)).unwrap().len();
+    let one = [
+        "run",
+        a.as_str(),
+        "--paths",
+        "600",
+        "--horizon",
+        "6",
+        "--quiet",
+    ];
+    for (out, more) in [("small", &["--summary-only"][..]), ("whole", &[][..])] {
+        let args = with(&with(&one, &["--out", out, "--shard", "1/1"]), more);
+        ok(&dir, &args, &[]);
+    }
+    let (small, whole) = (
+        size("small/park-a.partial/part-1-of-1.json"),
+        size("whole/park-a.partial/part-1-of-1.json"),
+    );
+    assert!(small * 5 < whole, "{small} vs {whole} bytes");
+
+    let merge = |args: &[&str]| bad_input(&enclave(&dir, args, &[]));
+    let e = merge(&[
+        "merge",
+        "parts/park-a.partial",
+        "full/park-b.partial",
+        "--out",
+        "mixed",
+    ]);
+    assert!(
+        e.contains(
+            "scenario `park-a` was computed with --summary-only and scenario `park-b` without it"
+        ),
+        "{e}"
+    );
+    std::fs::copy(
+        dir.join("full/park-a.partial/part-1-of-3.json"),
+        dir.join("parts/park-a.partial/part-1-of-3.json"),
+    )
+    .unwrap();
+    let e = merge(&["merge", "parts", "--out", "mixed"]);
+    assert!(
+        e.contains("one shard ran with --summary-only and the other without"),
+        "{e}"
+    );
+}

@@ -89,9 +89,25 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         Ok(g) => g,
         Err(problems) => return bad(&problems),
     };
+    // Shards run with --summary-only kept quantiles for the headline measures
+    // only: the merge writes the set's files alone, as `run --summary-only` does.
+    let summary_only = groups.first().is_some_and(|g| g.parts[0].1.summary_only);
+    if let Some(g) = groups
+        .iter()
+        .find(|g| g.parts[0].1.summary_only != summary_only)
+    {
+        let with = |b: bool| if b { "with" } else { "without" };
+        return bad(&[format!(
+            "scenario `{}` was computed {} --summary-only and scenario `{}` {} it: run every shard of the set with the same flags",
+            groups[0].id,
+            with(summary_only),
+            g.id,
+            with(!summary_only)
+        )]);
+    }
     super::prepare_out(&args.out, args.quiet)?;
     let mut out = super::Stdout::default();
-    let mut set = if groups.len() > 1 {
+    let mut set = if groups.len() > 1 || summary_only {
         Some(output::SetWriter::create(&args.out)?)
     } else {
         None
@@ -116,6 +132,16 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         };
         let scn = &m.scenario;
         langs.push(scn.lang);
+        if summary_only {
+            // The rows `run --summary-only` takes, from the same bytes.
+            let name = args.out.join(&scn.id).join(output::SUMMARY_FILE);
+            let csv = output::headline_summary_csv(scn, &m.state, &name)?;
+            let rows = enclave::results::parse_summary(&csv, &name)?;
+            if let Some(set) = set.as_mut() {
+                set.add(scn, &rows, &m.inputs)?;
+            }
+            continue;
+        }
         let staging = Staging::create(&args.out, &scn.id)
             .with_context(|| format!("cannot write results into {}", args.out.display()))?;
         let dir = staging.path().to_owned();

@@ -56,7 +56,9 @@ pub struct Args {
     /// scenario or a set of at most 5, none for a larger set.
     #[arg(long, value_enum)]
     pub report: Option<ReportFlag>,
-    /// Write only the set's outputs (DIR/set/), no folder per scenario.
+    /// Write only the set's outputs (DIR/set/), no folder per scenario. With
+    /// --shard or --pilot: partials that keep only what DIR/set/ needs, which
+    /// `enclave merge` turns into the set's outputs alone.
     #[arg(long, conflicts_with_all = ["keep_paths", "charts", "report"])]
     pub summary_only: bool,
     /// No progress bar and no summary on the terminal.
@@ -84,7 +86,7 @@ pub struct Args {
     /// quantile grids) into DIR/<scenario id>.partial/pilot.json; shards run
     /// after it with the same --out take it instead of simulating those paths
     /// again (the results are the same either way).
-    #[arg(long, conflicts_with_all = ["shard", "shards", "summary_only", "keep_paths"])]
+    #[arg(long, conflicts_with_all = ["shard", "shards", "keep_paths"])]
     pub pilot: bool,
     /// Compute shard JOB_COMPLETION_INDEX + 1 of N (a Kubernetes Indexed Job with
     /// N completions; or a Slurm job array of N tasks).
@@ -431,15 +433,7 @@ pub fn run_source(args: &Args, source: &dyn super::Source) -> anyhow::Result<Exi
         return super::shard::pilot(args, source, &paths);
     }
     match shard_of(args) {
-        Ok(Some((shard, from))) => {
-            if args.summary_only {
-                super::note(format_args!(
-                    "error: --summary-only cannot be combined with shards: `enclave merge` writes the set's outputs from the partials"
-                ));
-                return Ok(ExitCode::from(super::EXIT_BAD_INPUT));
-            }
-            super::shard::run(args, source, &paths, shard, from.as_deref())
-        }
+        Ok(Some((shard, from))) => super::shard::run(args, source, &paths, shard, from.as_deref()),
         Ok(None) => {
             // The set's page and terminal lines: --lang, else the scenarios' own
             // language when they all have the same, else English.

@@ -10,6 +10,7 @@ use enclave::engine::{self, EngineError, Layout, Observe, RunConfig};
 use enclave::output;
 use enclave::scenario::Scenario;
 use enclave::shard::{self, Partial, Pilot, Shard};
+use enclave::stats::Plan;
 
 use super::run::{Args, Signals, config};
 
@@ -57,11 +58,19 @@ pub fn run(
         let scn = &l.scenario;
         let cfg = config(args, scn);
         let started = Instant::now();
+        // A --summary-only set keeps quantiles for the headline measures only.
         let what = Observe {
             stop: Some(&signals.stop),
+            headline: args.summary_only,
             ..Observe::default()
         };
-        let pilot = pilot_of(args, scn, &cfg);
+        let layout = Layout::new(scn, cfg.horizon);
+        let plan = if args.summary_only {
+            layout.headline_plan()
+        } else {
+            layout.plan()
+        };
+        let pilot = pilot_of(args, scn, &cfg, &plan);
         // What the shard took from the pilot, for its line.
         let mut reused = None;
         let result = match pilot {
@@ -69,7 +78,6 @@ pub fn run(
             // the grids, nor, when the range holds them all, to count them.
             Some(p) => {
                 let grids = Some(Some(p.grids.clone()));
-                let plan = Layout::new(scn, cfg.horizon).plan();
                 match p.head_of(&range, &plan) {
                     Some((mut head, rest)) => {
                         reused = Some(format!(
@@ -106,6 +114,7 @@ pub fn run(
             size: paths.len() as u64,
         };
         partial.inputs = set.inputs(i);
+        partial.summary_only = args.summary_only;
         let path = Partial::path_in(&args.out, &scn.id, shard);
         let json = partial
             .to_json()
@@ -130,13 +139,13 @@ pub fn run(
 /// The pilot of the run `cfg` of `scn` in the output folder, if `enclave run
 /// --pilot` left one there for this very run; one of another run is ignored
 /// with a note (the shard then fixes the grids itself, to the same result).
-fn pilot_of(args: &Args, scn: &Scenario, cfg: &RunConfig) -> Option<Pilot> {
+fn pilot_of(args: &Args, scn: &Scenario, cfg: &RunConfig, plan: &Plan) -> Option<Pilot> {
     let path = Pilot::path_in(&args.out, &scn.id);
     if !path.exists() {
         return None;
     }
     let why = match Pilot::read(&path) {
-        Ok(p) => match p.mismatch(scn, cfg) {
+        Ok(p) => match p.mismatch(scn, cfg, plan) {
             None => return Some(p),
             Some(why) => format!("it is the pilot of another run ({why})"),
         },
@@ -169,6 +178,7 @@ pub fn pilot(args: &Args, set: &dyn super::Source, paths: &[u64]) -> anyhow::Res
         let pilot_range = 0..engine::PILOT_PATHS;
         let what = Observe {
             stop: Some(&signals.stop),
+            headline: args.summary_only,
             ..Observe::default()
         };
         let state = match engine::run_range(scn, &cfg, pilot_range, what, &mut |_| {}) {
