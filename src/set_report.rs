@@ -1016,6 +1016,13 @@ pub fn html_in(out: &Path, lang: Lang) -> Result<String, SetReportError> {
     let first = first_run(out, &set).map_or(String::new(), |r| {
         tx.f("set.page.first", &[("run", &escape(&r))])
     });
+    // A `--summary-only` set has no folder per scenario.
+    let out_text = escape(&out.display().to_string());
+    let folders = if out.join(&set.scenarios[0]).is_dir() {
+        tx.f("set.page.folders", &[("out", &out_text)])
+    } else {
+        tx.f("set.page.no_folders", &[("out", &out_text)])
+    };
     let _ = write!(
         h,
         "<h1>{}</h1>\n<p class=\"sub\">{}</p>\n<p>{}</p>\n",
@@ -1029,10 +1036,7 @@ pub fn html_in(out: &Path, lang: Lang) -> Result<String, SetReportError> {
                 ("first", &first),
             ]
         ),
-        tx.f(
-            "set.page.intro",
-            &[("out", &escape(&out.display().to_string()))]
-        ),
+        tx.f("set.page.intro", &[("where", &folders)]),
     );
     if let Some(sweep) = &set.sweep {
         let codes = |names: &mut dyn Iterator<Item = &String>| {

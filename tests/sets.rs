@@ -253,6 +253,13 @@ fn a_large_set_runs_its_small_scenarios_side_by_side_to_the_bytes_of_single_runs
         !t.exists("only/set/sweep.csv"),
         "a set of files is no sweep"
     );
+    // Its page says there is no folder per scenario; the full set's, where they are.
+    let no_folders = "only <code>only/set/</code> was written, no folder per scenario.";
+    assert!(t.read("only/set/report.html").contains(no_folders));
+    assert!(
+        t.read("set/set/report.html")
+            .contains("its folder <code>set/&lt;id&gt;/</code> holds")
+    );
 
     // Asked for, a large set gets its reports and charts.
     t.ok(&args(
