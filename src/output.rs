@@ -324,6 +324,16 @@ pub const SET_SWEEP_FILE: &str = "sweep.csv";
 /// Header of a sweep's `DIR/set/sweep.csv`.
 pub const SET_SWEEP_HEADER: [&str; 3] = ["scenario", "input", "value"];
 
+/// What each scenario of a set was run from, `DIR/set/runs.csv`: the set's own
+/// record of engine, scenario files and settings (a `--summary-only` set has no
+/// folder per scenario, and so no `run.json`, to say them).
+pub const SET_RUNS_FILE: &str = "runs.csv";
+
+/// Header of `DIR/set/runs.csv`.
+pub const SET_RUNS_HEADER: [&str; 8] = [
+    "scenario", "file", "sha256", "seed", "paths", "horizon", "fairness", "engine",
+];
+
 /// A set's `DIR/set/summary.csv` (and, for a sweep, `DIR/set/sweep.csv`),
 /// written as its scenarios finish, in the set's order: for each scenario, the
 /// rows of its own `summary.csv` for the headline measures
@@ -334,6 +344,7 @@ pub const SET_SWEEP_HEADER: [&str; 3] = ["scenario", "input", "value"];
 pub struct SetWriter {
     dir: PathBuf,
     summary: (AtomicFile, csv::Writer<BufWriter<std::fs::File>>),
+    runs: (AtomicFile, csv::Writer<BufWriter<std::fs::File>>),
     sweep: Option<(AtomicFile, csv::Writer<BufWriter<std::fs::File>>)>,
 }
 
@@ -347,9 +358,12 @@ impl SetWriter {
         std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
         let mut summary = Self::open(&dir.join(SUMMARY_FILE))?;
         write_row(&mut summary.1, SET_SUMMARY_HEADER, &dir.join(SUMMARY_FILE))?;
+        let mut runs = Self::open(&dir.join(SET_RUNS_FILE))?;
+        write_row(&mut runs.1, SET_RUNS_HEADER, &dir.join(SET_RUNS_FILE))?;
         Ok(SetWriter {
             dir,
             summary,
+            runs,
             sweep: None,
         })
     }
@@ -363,16 +377,34 @@ impl SetWriter {
     }
 
     /// Adds scenario `scn`'s headline rows, taken from the rows of its
-    /// `summary.csv`, and the inputs it carries (field path, value as written).
+    /// `summary.csv`, the inputs it carries (field path, value as written), and
+    /// what it was run from: scenario `file`, and `cfg` with the paths `paths`
+    /// it covers.
     ///
     /// # Errors
     /// If a file cannot be written.
     pub fn add(
         &mut self,
         scn: &Scenario,
+        (file, cfg, paths): (&str, &crate::engine::RunConfig, u64),
         summary: &[crate::results::SummaryRow],
         inputs: &[(String, String)],
     ) -> Result<(), OutputError> {
+        let runs = self.dir.join(SET_RUNS_FILE);
+        write_row(
+            &mut self.runs.1,
+            [
+                scn.id.clone(),
+                file.to_owned(),
+                scn.sha256.clone(),
+                cfg.seed.to_string(),
+                paths.to_string(),
+                cfg.horizon.to_string(),
+                (if scn.fairness() { "on" } else { "off" }).to_owned(),
+                RunRecord::engine_name(),
+            ],
+            &runs,
+        )?;
         let path = self.dir.join(SUMMARY_FILE);
         let w = &mut self.summary.1;
         let cell = |x: Option<f64>| x.map_or(String::new(), self::cell);
@@ -439,7 +471,7 @@ impl SetWriter {
         let path = self.dir.join(SUMMARY_FILE);
         let stale_sweep = self.dir.join(SET_SWEEP_FILE);
         let has_sweep = self.sweep.is_some();
-        for (f, w) in std::iter::once(self.summary).chain(self.sweep) {
+        for (f, w) in [self.summary, self.runs].into_iter().chain(self.sweep) {
             let target = f.target.clone();
             w.into_inner()
                 .map_err(|e| OutputError::Io {

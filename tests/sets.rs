@@ -253,6 +253,16 @@ fn a_large_set_runs_its_small_scenarios_side_by_side_to_the_bytes_of_single_runs
         !t.exists("only/set/sweep.csv"),
         "a set of files is no sweep"
     );
+    // Its record of what each scenario was run from, the same as the full set's.
+    let runs = t.read("only/set/runs.csv");
+    assert_eq!(runs, t.read("set/set/runs.csv"));
+    let lines: Vec<&str> = runs.lines().collect();
+    assert_eq!(
+        lines[0],
+        "scenario,file,sha256,seed,paths,horizon,fairness,engine"
+    );
+    assert_eq!(lines.len(), 8, "{runs}");
+    assert!(lines[1].starts_with("s0,"), "{runs}");
     // Its page says there is no folder per scenario; the full set's, where they are.
     let no_folders = "only <code>only/set/</code> was written, no folder per scenario.";
     assert!(t.read("only/set/report.html").contains(no_folders));

@@ -821,10 +821,13 @@ fn summary_only_shards_merge_to_the_summary_only_set() {
         );
     }
     ok(&dir, &["merge", "parts", "--out", "merged", "--quiet"], &[]);
-    assert!(
-        dir.read_bytes("merged/set/summary.csv") == dir.read_bytes("single/set/summary.csv"),
-        "the merged set's summary differs from the single run's"
-    );
+    for f in ["summary.csv", "runs.csv"] {
+        assert!(
+            dir.read_bytes(&format!("merged/set/{f}"))
+                == dir.read_bytes(&format!("single/set/{f}")),
+            "the merged set's {f} differs from the single run's"
+        );
+    }
     assert!(!dir.exists("merged/park-a") && !dir.exists("merged/park-b"));
     // A run of at most 1,024 paths keeps every value where it keeps quantiles:
     // the headline measures' alone are a small part of them.

@@ -138,7 +138,8 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             let csv = output::headline_summary_csv(scn, &m.state, &name)?;
             let rows = enclave::results::parse_summary(&csv, &name)?;
             if let Some(set) = set.as_mut() {
-                set.add(scn, &rows, &m.inputs)?;
+                let run = (m.file.as_str(), &m.config, m.state.paths());
+                set.add(scn, run, &rows, &m.inputs)?;
             }
             continue;
         }
@@ -172,7 +173,8 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             // From summary.csv's own bytes, as `run` takes them.
             let name = target.join(output::SUMMARY_FILE);
             let rows = enclave::results::parse_summary(&summary, &name)?;
-            set.add(scn, &rows, &m.inputs)?;
+            let run = (m.file.as_str(), &m.config, m.state.paths());
+            set.add(scn, run, &rows, &m.inputs)?;
         }
     }
     if let Some(set) = set {

@@ -568,7 +568,7 @@ impl Tally<'_> {
     /// rows to the set's files.
     fn add(&mut self, i: usize, outcome: Outcome) -> anyhow::Result<()> {
         self.bar.inc(1);
-        let (loaded, rows) = match outcome {
+        let (loaded, rows, paths) = match outcome {
             Outcome::Ran {
                 loaded,
                 text,
@@ -589,7 +589,7 @@ impl Tally<'_> {
                 if let Some(text) = text {
                     self.bar.suspend(|| self.out.print(&text))?;
                 }
-                (loaded, rows)
+                (loaded, rows, work.0)
             }
             Outcome::Skipped { loaded, rows } => {
                 self.skipped += 1;
@@ -603,7 +603,9 @@ impl Tally<'_> {
                         )
                     ));
                 }
-                (loaded, rows)
+                // Complete with these settings: their paths.
+                let paths = config(self.args, &loaded.scenario).paths;
+                (loaded, rows, paths)
             }
             Outcome::Stopped { id, how, paths } => {
                 let tx = self.lang.texts();
@@ -618,7 +620,9 @@ impl Tally<'_> {
             }
         };
         if let Some(set) = self.set.as_mut() {
-            set.add(&loaded.scenario, &rows, &self.source.inputs(i))?;
+            let cfg = config(self.args, &loaded.scenario);
+            let run = (loaded.file.as_str(), &cfg, paths);
+            set.add(&loaded.scenario, run, &rows, &self.source.inputs(i))?;
         }
         self.done += 1;
         if self.done_ids.len() <= LISTED {
