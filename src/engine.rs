@@ -256,6 +256,16 @@ impl Layout {
         self.plan_keeping(|_| true)
     }
 
+    /// [`Layout::headline_plan`] when `headline` (a `--summary-only` set's
+    /// statistics), else [`Layout::plan`].
+    pub fn plan_for(&self, headline: bool) -> Plan {
+        if headline {
+            self.headline_plan()
+        } else {
+            self.plan()
+        }
+    }
+
     /// [`Layout::plan`] with quantiles only for the headline measures a set's
     /// `summary.csv` compares ([`Measure::is_headline`]); every other position
     /// keeps its moments only. A `--summary-only` set reads nothing else, and the
@@ -1143,11 +1153,7 @@ pub fn run_range_with(
     let len = layout.len();
     let k = scn.params.len();
     let streams = run_streams(scn, cfg)?;
-    let plan = if what.headline {
-        layout.headline_plan()
-    } else {
-        layout.plan()
-    };
+    let plan = layout.plan_for(what.headline);
 
     // The pilot fixes the grids; its paths count in the run when the range holds
     // them. A run of at most PILOT_PATHS paths needs no grids and no pilot: its

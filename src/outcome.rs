@@ -24,7 +24,7 @@ use crate::finance;
 use crate::scenario::limits::MAX_CONTINUATION_SETTLE_YEAR;
 use crate::scenario::{Alternative, CapAmount, Continuation, TaxPool};
 use crate::schema::{ParkMetric, ParkSeries, RegionMetric, RegionSeries};
-use crate::sharing::{self, Formula, MAX_REGIONS, ShareContext, Stake};
+use crate::sharing::{Formula, MAX_REGIONS, ShareContext, Stake};
 
 /// Reusable buffers for [`evaluate`].
 #[derive(Debug, Clone, Default)]
@@ -341,24 +341,13 @@ fn allocate_years(
         let mut g_land = [0.0; MAX_REGIONS];
         let mut g_gdp = [0.0; MAX_REGIONS];
         match &alt.pool {
-            None => allocate_in(
-                &alt.tax,
-                k,
-                econ.tax_pool[t],
-                &ctx,
-                &mut tax[..n],
-                &mut g_tax[..n],
-            ),
+            None => alt
+                .tax
+                .allocate(k, econ.tax_pool[t], &ctx, &mut tax[..n], &mut g_tax[..n]),
             Some(rule) => {
                 let restricted = econ.restricted_pool(rule, t);
-                allocate_in(
-                    &alt.tax,
-                    k,
-                    restricted,
-                    &ctx,
-                    &mut tax[..n],
-                    &mut g_tax[..n],
-                );
+                alt.tax
+                    .allocate(k, restricted, &ctx, &mut tax[..n], &mut g_tax[..n]);
                 cap.year(econ, rule, t, &mut tax[..n]);
                 tax[rule.rest_to] += econ.tax_pool[t] - restricted;
             }
@@ -368,7 +357,8 @@ fn allocate_years(
         // go to the company).
         if !(econ.land_pool[t] == 0.0 && splits_by_shares(&alt.land)) {
             let pool = econ.land_pool[t];
-            allocate_in(&alt.land, k, pool, &ctx, &mut land[..n], &mut g_land[..n]);
+            alt.land
+                .allocate(k, pool, &ctx, &mut land[..n], &mut g_land[..n]);
         }
         // Principal repaid and stake income handed over (validation allows them
         // in one of the two cash formulas only).
@@ -382,14 +372,8 @@ fn allocate_years(
         alt.land.contract_flows(k, &stake, &mut contract[..n]);
         // GDP credit is statistics, not cash: a guarantee on it moves credit only.
         if with_gdp {
-            allocate_in(
-                &alt.gdp,
-                k,
-                econ.gdp[t],
-                &ctx,
-                &mut gdp[..n],
-                &mut g_gdp[..n],
-            );
+            alt.gdp
+                .allocate(k, econ.gdp[t], &ctx, &mut gdp[..n], &mut g_gdp[..n]);
         }
         for r in 0..n {
             let i = r * h + t;
@@ -441,23 +425,6 @@ fn allocate_years(
         invested_to_date,
         cap,
         continued,
-    }
-}
-
-/// [`Formula::allocate`], with a split by shares inline here (the engine's three
-/// calls a year for each alternative).
-#[inline(always)]
-fn allocate_in(
-    formula: &Formula,
-    k: u32,
-    pool: f64,
-    ctx: &ShareContext<'_>,
-    alloc: &mut [f64],
-    guarantee: &mut [f64],
-) {
-    match formula.split_weights(ctx) {
-        Some(weights) => sharing::add_weighted(weights, pool, alloc),
-        None => formula.allocate(k, pool, ctx, alloc, guarantee),
     }
 }
 

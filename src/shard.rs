@@ -322,7 +322,7 @@ pub struct Packed {
 
 /// Base64 characters of a [`Packed`] text that [`Packed::head`] decodes first
 /// (12 KiB of bytes: the head of a state of a few thousand record positions).
-const HEAD_TEXT: usize = 16 * 1024;
+pub const HEAD_TEXT: usize = 16 * 1024;
 
 /// The start of an encoded [`RunState`]: its fields up to its statistics, and the
 /// statistics' plan (postcard writes a struct as its fields in order, nested
@@ -532,16 +532,6 @@ impl Partial {
         }
     }
 
-    /// What the shard's statistics keep for each position of `layout`: quantiles
-    /// for every measure, or for the headline ones under `--summary-only`.
-    pub fn plan(&self, layout: &Layout) -> Plan {
-        if self.summary_only {
-            layout.headline_plan()
-        } else {
-            layout.plan()
-        }
-    }
-
     /// Internal consistency: what the statistics say against what is recorded.
     fn check(&self) -> Result<(), String> {
         let scn = self.scenario()?;
@@ -574,7 +564,7 @@ impl Partial {
             Some("its statistics cover other paths than its range".to_owned())
         } else if state.config != self.config() {
             Some("its statistics are of another seed, path count or horizon".to_owned())
-        } else if state.layout != layout || state.plan != self.plan(&layout) {
+        } else if state.layout != layout || state.plan != layout.plan_for(self.summary_only) {
             Some("its statistics do not have the scenario's shape".to_owned())
         } else {
             None

@@ -260,12 +260,11 @@ fn replay_files_have_their_columns_and_add_up() {
     }
 }
 
-#[test]
-fn replay_beyond_the_runs_paths_is_said_and_bad_indices_are_refused() {
-    let dir = TestDir::new();
-    let out = dir.cmd(&[
+/// `run SCENARIO --paths 10 --horizon 6 --replay 12 --out rep`: a path beyond the run's.
+fn replay_12_of_10(dir: &TestDir, scenario: &str) -> std::process::Output {
+    dir.cmd(&[
         "run",
-        REFERENCE_PATH,
+        scenario,
         "--paths",
         "10",
         "--horizon",
@@ -274,7 +273,13 @@ fn replay_beyond_the_runs_paths_is_said_and_bad_indices_are_refused() {
         "12",
         "--out",
         "rep",
-    ]);
+    ])
+}
+
+#[test]
+fn replay_beyond_the_runs_paths_is_said_and_bad_indices_are_refused() {
+    let dir = TestDir::new();
+    let out = replay_12_of_10(&dir, REFERENCE_PATH);
     assert!(out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -325,19 +330,7 @@ fn replay_is_the_full_runs_path_under_latin_hypercube_and_sobol() {
 fn replay_beyond_a_latin_hypercubes_paths_is_refused() {
     let dir = TestDir::new();
     let path = with_sampler(&dir, "latin-hypercube");
-    let path = path.to_str().expect("a UTF-8 path");
-    let out = dir.cmd(&[
-        "run",
-        path,
-        "--paths",
-        "10",
-        "--horizon",
-        "6",
-        "--replay",
-        "12",
-        "--out",
-        "rep",
-    ]);
+    let out = replay_12_of_10(&dir, path.to_str().expect("a UTF-8 path"));
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(

@@ -132,13 +132,14 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         };
         let scn = &m.scenario;
         langs.push(scn.lang);
+        // What the set's runs.csv records of it.
+        let run = (m.file.as_str(), &m.config, m.state.paths());
         if summary_only {
             // The rows `run --summary-only` takes, from the same bytes.
             let name = args.out.join(&scn.id).join(output::SUMMARY_FILE);
             let csv = output::headline_summary_csv(scn, &m.state, &name)?;
             let rows = enclave::results::parse_summary(&csv, &name)?;
             if let Some(set) = set.as_mut() {
-                let run = (m.file.as_str(), &m.config, m.state.paths());
                 set.add(scn, run, &rows, &m.inputs)?;
             }
             continue;
@@ -173,7 +174,6 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             // From summary.csv's own bytes, as `run` takes them.
             let name = target.join(output::SUMMARY_FILE);
             let rows = enclave::results::parse_summary(&summary, &name)?;
-            let run = (m.file.as_str(), &m.config, m.state.paths());
             set.add(scn, run, &rows, &m.inputs)?;
         }
     }

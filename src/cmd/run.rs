@@ -589,7 +589,7 @@ impl Tally<'_> {
                 if let Some(text) = text {
                     self.bar.suspend(|| self.out.print(&text))?;
                 }
-                (loaded, rows, work.0)
+                (loaded, rows, Some(work.0))
             }
             Outcome::Skipped { loaded, rows } => {
                 self.skipped += 1;
@@ -603,9 +603,8 @@ impl Tally<'_> {
                         )
                     ));
                 }
-                // Complete with these settings: their paths.
-                let paths = config(self.args, &loaded.scenario).paths;
-                (loaded, rows, paths)
+                // Complete with these settings: their paths (below).
+                (loaded, rows, None)
             }
             Outcome::Stopped { id, how, paths } => {
                 let tx = self.lang.texts();
@@ -621,7 +620,7 @@ impl Tally<'_> {
         };
         if let Some(set) = self.set.as_mut() {
             let cfg = config(self.args, &loaded.scenario);
-            let run = (loaded.file.as_str(), &cfg, paths);
+            let run = (loaded.file.as_str(), &cfg, paths.unwrap_or(cfg.paths));
             set.add(&loaded.scenario, run, &rows, &self.source.inputs(i))?;
         }
         self.done += 1;

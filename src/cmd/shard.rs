@@ -64,12 +64,7 @@ pub fn run(
             headline: args.summary_only,
             ..Observe::default()
         };
-        let layout = Layout::new(scn, cfg.horizon);
-        let plan = if args.summary_only {
-            layout.headline_plan()
-        } else {
-            layout.plan()
-        };
+        let plan = Layout::new(scn, cfg.horizon).plan_for(args.summary_only);
         let pilot = pilot_of(args, scn, &cfg, &plan);
         // What the shard took from the pilot, for its line.
         let mut reused = None;

@@ -780,17 +780,21 @@ mod tests {
     use super::*;
     use statrs::distribution::{ContinuousCDF, Normal};
 
-    #[test]
-    fn quartiles_by_selection_are_type7_of_the_sorted_values_to_the_bit() {
-        // Sizes around the small-n fallback and odd/even splits, values with ties,
-        // ±0 and a wide range, each against a full sort.
-        let mut state = 0x2545_f491_4f6c_dd1d_u64;
-        let mut next = || {
+    /// A xorshift64 sequence from `state` (test data, not the engine's streams).
+    fn xorshift(mut state: u64) -> impl FnMut() -> u64 {
+        move || {
             state ^= state << 13;
             state ^= state >> 7;
             state ^= state << 17;
             state
-        };
+        }
+    }
+
+    #[test]
+    fn quartiles_by_selection_are_type7_of_the_sorted_values_to_the_bit() {
+        // Sizes around the small-n fallback and odd/even splits, values with ties,
+        // ±0 and a wide range, each against a full sort.
+        let mut next = xorshift(0x2545_f491_4f6c_dd1d);
         for n in (0..40).chain([255, 256, 1023, 1024]) {
             for _ in 0..20 {
                 let mut values: Vec<f64> = (0..n)
@@ -819,13 +823,7 @@ mod tests {
     fn sorted_total_is_the_total_order_sort_to_the_bit() {
         // Every class of double: ±0, subnormals, ±inf, NaNs of both signs and
         // payloads, ties, and random bit patterns.
-        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = xorshift(0x9e37_79b9_7f4a_7c15);
         let special = [
             0.0,
             -0.0,

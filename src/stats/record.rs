@@ -793,26 +793,13 @@ impl RecordStats {
             return QuantileRepr::of(&self.state_of(slot));
         }
         let bins = slot.grid.as_ref().map_or(0, Grid::bins);
-        let span = slot.offset..slot.offset + bins;
-        let narrow = &self.narrow[span.clone()];
-        let mut core = Vec::with_capacity(narrow.iter().filter(|&&c| c > 0).count());
-        // The counts are core_count's: narrow, plus wide once narrow was folded.
-        if self.wide.is_empty() {
-            for (b, &c) in narrow.iter().enumerate() {
-                if c > 0 {
-                    core.push((b, u64::from(c)));
-                }
-            }
-        } else {
-            for (b, (&n, &w)) in narrow.iter().zip(&self.wide[span]).enumerate() {
-                let c = w + u64::from(n);
-                if c > 0 {
-                    core.push((b, c));
-                }
-            }
-        }
         QuantileRepr::Histogram {
-            core,
+            core: (0..bins)
+                .filter_map(|b| {
+                    let c = self.core_count(slot, b);
+                    (c > 0).then_some((b, c))
+                })
+                .collect(),
             below: slot.below.iter().map(|(k, c)| (*k, *c)).collect(),
             above: slot.above.iter().map(|(k, c)| (*k, *c)).collect(),
         }
