@@ -13,8 +13,10 @@
 //! them instead of reading the words and computing the firm-years again
 //! ([`Share::Replay`]), and computes only its own firms (those the park turned away,
 //! those beyond the park's arrivals of the year, its `[initial]` firms). It adds
-//! every firm-year in its own order, so its results are bit for bit those of
-//! simulating it alone.
+//! every firm-year in its own order, so what its NPV reads is bit for bit what
+//! simulating it alone gives; it sums only that (the yearly tax pool, revenue,
+//! occupied land, displaced firms' home taxes and provincial take) and leaves the
+//! park's other yearly totals 0.
 
 use rand::rngs::Xoshiro256PlusPlus;
 
@@ -51,15 +53,12 @@ pub(super) struct Prospect {
     pub(super) at: u32,
 }
 
-/// One firm-year's part of the park's year totals: what a park replaying it adds
-/// (value added and wages follow from the revenue).
+/// One firm-year's part of the park's year totals that a park replaying it adds:
+/// those its NPV reads (see [`super::firms::YearTotals`]).
 #[derive(Debug, Clone, Copy, Default)]
 pub(super) struct FirmYear {
     /// Retained taxes net of the rebate.
     pub(super) pool: f64,
-    pub(super) total: f64,
-    pub(super) local: f64,
-    pub(super) rebate: f64,
     pub(super) provincial: f64,
     pub(super) revenue: f64,
     /// Retained taxes it would have paid at home (displaced firms only).

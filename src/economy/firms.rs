@@ -577,7 +577,10 @@ struct Admitted {
     freed_at_home: f64,
 }
 
-/// The park's sums over one year's firm-years.
+/// The park's sums over one year's firm-years. A park taking logged firm-years
+/// ([`Share::Replay`]: a coalition's, whose value is its NPV) sums only what the
+/// NPV reads, `pool`, `revenue`, `occupied`, `displaced_tax` and `provincial`, and
+/// leaves the others 0.
 #[derive(Debug, Clone, Copy, Default)]
 pub(super) struct YearTotals {
     /// Local retained taxes net of rebates (the pool LR_t).
@@ -617,6 +620,10 @@ pub(super) struct YearTotals {
 /// The pool by firm group and kind and the pre-move taxes are summed only when
 /// `by_kind` (some alternative restricts its pool; they are 0 otherwise), which
 /// keeps their cost out of the runs that never read them.
+///
+/// Under [`Share::Replay`] only the totals a coalition's value reads are summed
+/// (see [`YearTotals`]); the loop is compiled once for each way of sharing, so none
+/// tests the way in each firm-year.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn firm_years<O: Trace>(
     pool: &mut FirmPool,
@@ -629,23 +636,72 @@ pub(super) fn firm_years<O: Trace>(
     share: &mut Share<'_>,
     trace: &mut O,
 ) -> YearTotals {
-    let p_t = price[t as usize];
-    let mut y = YearTotals::default();
+    let year = Year {
+        sectors,
+        tax,
+        t,
+        revenue_mult,
+        price,
+        by_kind,
+    };
     // Firm-years written to the log, or taken from it (never with `by_kind`,
     // whose sums the log does not hold).
-    let (mut record, replay) = match share {
-        Share::Record(log) => (Some(&mut log.years[..]), None),
-        Share::Replay(log) if !by_kind => (None, Some(&log.years[..])),
-        _ => (None, None),
-    };
-    for firm in &mut pool.firms {
-        let sp = &sectors[firm.sector as usize];
-        let arrived = firm.arrival;
-        let land = firm.land;
-        let logged = (firm.log_at != UNLOGGED).then(|| (firm.log_at + (t - arrived)) as usize);
-        let fy = match (replay, logged) {
-            (Some(years), Some(j)) => years[j],
-            _ => {
+    match share {
+        Share::Record(log) => year.run::<O, RECORD>(pool, &mut log.years, &[], trace),
+        Share::Replay(log) if !by_kind => year.run::<O, REPLAY>(pool, &mut [], &log.years, trace),
+        _ => year.run::<O, ALONE>(pool, &mut [], &[], trace),
+    }
+}
+
+/// How [`firm_years`] shares a year's firm-years: simulating them alone, recording
+/// them in the log, or taking the logged ones from it.
+const ALONE: u8 = 0;
+const RECORD: u8 = 1;
+const REPLAY: u8 = 2;
+
+/// What every firm-year of year `t` reads.
+struct Year<'a> {
+    sectors: &'a [SectorParams],
+    tax: &'a TaxParams,
+    t: u32,
+    revenue_mult: f64,
+    price: &'a [f64],
+    by_kind: bool,
+}
+
+impl Year<'_> {
+    /// [`firm_years`] for one way of sharing, `SHARE`: under [`RECORD`] every
+    /// logged firm's firm-year goes into `record`, under [`REPLAY`] a logged
+    /// firm's firm-year is taken from `replay`.
+    fn run<O: Trace, const SHARE: u8>(
+        &self,
+        pool: &mut FirmPool,
+        record: &mut [FirmYear],
+        replay: &[FirmYear],
+        trace: &mut O,
+    ) -> YearTotals {
+        let &Year {
+            sectors,
+            tax,
+            t,
+            revenue_mult,
+            price,
+            by_kind,
+        } = self;
+        let p_t = price[t as usize];
+        let mut y = YearTotals::default();
+        for firm in &mut pool.firms {
+            let arrived = firm.arrival;
+            let land = firm.land;
+            let logged = (firm.log_at != UNLOGGED).then(|| (firm.log_at + (t - arrived)) as usize);
+            if SHARE == REPLAY {
+                if let Some(j) = logged {
+                    y.add_replayed(&replay[j], land, firm.displaced);
+                    continue;
+                }
+            }
+            let sp = &sectors[firm.sector as usize];
+            let (fy, f) = {
                 let age = t - arrived + firm.age0;
                 if t > arrived {
                     // On an antithetic pair's odd path `own_load` carries the
@@ -714,9 +770,6 @@ pub(super) fn firm_years<O: Trace>(
                 }
                 let fy = FirmYear {
                     pool: f.retained - f.rebate,
-                    total: f.total,
-                    local: f.local,
-                    rebate: f.rebate,
                     provincial: f.provincial,
                     revenue,
                     displaced_tax: if firm.displaced {
@@ -753,26 +806,46 @@ pub(super) fn firm_years<O: Trace>(
                         displaced_tax: fy.displaced_tax,
                     });
                 }
-                fy
+                (fy, f)
+            };
+            if SHARE == RECORD {
+                if let Some(j) = logged {
+                    record[j] = fy;
+                }
             }
-        };
-        if let (Some(years), Some(j)) = (record.as_deref_mut(), logged) {
-            years[j] = fy;
+            if SHARE == REPLAY {
+                y.add_replayed(&fy, land, firm.displaced);
+                continue;
+            }
+            y.pool += fy.pool;
+            y.total += f.total;
+            y.local += f.local;
+            y.rebates += f.rebate;
+            y.gdp += sp.value_added_ratio * fy.revenue;
+            y.wages += sp.wage_share * fy.revenue;
+            y.revenue += fy.revenue;
+            y.occupied += land;
+            if firm.displaced {
+                y.displaced_tax += fy.displaced_tax;
+            }
+            y.provincial += fy.provincial;
         }
-        y.pool += fy.pool;
-        y.total += fy.total;
-        y.local += fy.local;
-        y.rebates += fy.rebate;
-        y.gdp += sp.value_added_ratio * fy.revenue;
-        y.wages += sp.wage_share * fy.revenue;
-        y.revenue += fy.revenue;
-        y.occupied += land;
-        if firm.displaced {
-            y.displaced_tax += fy.displaced_tax;
-        }
-        y.provincial += fy.provincial;
+        y
     }
-    y
+}
+
+impl YearTotals {
+    /// Adds a firm-year of a park replaying the log (see the type's documentation).
+    #[inline]
+    fn add_replayed(&mut self, fy: &FirmYear, land: f64, displaced: bool) {
+        self.pool += fy.pool;
+        self.revenue += fy.revenue;
+        self.occupied += land;
+        if displaced {
+            self.displaced_tax += fy.displaced_tax;
+        }
+        self.provincial += fy.provincial;
+    }
 }
 
 /// The taxes a displaced firm would have paid at home in the year (of which the

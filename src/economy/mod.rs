@@ -346,7 +346,9 @@ pub fn simulate_path(scn: &Scenario, horizon: u32, streams: &Streams, p: u64, ws
 /// [`simulate_path`], sharing the path's firms with another park's simulation of
 /// the same path: recording this park's ([`Share::Record`]) or taking the recorded
 /// park's ([`Share::Replay`]; see [`FirmLog`] for when that is exact). The results
-/// are bit for bit those of [`simulate_path`].
+/// are bit for bit those of [`simulate_path`], except that a park replaying the log
+/// (a coalition's, whose value is its NPV) leaves 0 the yearly totals no NPV reads:
+/// all taxes, local and central taxes, rebates, GDP and jobs.
 pub fn simulate_path_shared(
     scn: &Scenario,
     horizon: u32,
