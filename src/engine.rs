@@ -368,8 +368,8 @@ impl Layout {
 pub const FIRM_BYTES: f64 = 384.0;
 
 /// Bytes of a worker's firm log (`economy::FirmLog`, kept for the coalitions'
-/// parks) per firm-year of the park, with room for the vectors' doubling.
-pub const LOG_FIRM_YEAR_BYTES: f64 = 112.0;
+/// parks) per firm-year of the park (32), with room for the vectors' doubling.
+pub const LOG_FIRM_YEAR_BYTES: f64 = 64.0;
 /// Bytes of a worker's firm log per prospective firm (arrival), likewise.
 pub const LOG_PROSPECT_BYTES: f64 = 128.0;
 

@@ -146,3 +146,18 @@ impl FirmLog {
         u32::try_from(at).unwrap_or(UNLOGGED)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{LOG_FIRM_YEAR_BYTES, LOG_PROSPECT_BYTES};
+
+    /// The run's memory estimate counts each firm-year and prospective firm of the
+    /// log at twice its size (room for the vectors' doubling), at least.
+    #[test]
+    fn the_memory_estimate_covers_the_log() {
+        let bytes = |n: usize| (2 * n) as f64;
+        assert!(bytes(size_of::<FirmYear>()) <= LOG_FIRM_YEAR_BYTES);
+        assert!(bytes(size_of::<Prospect>()) <= LOG_PROSPECT_BYTES);
+    }
+}
