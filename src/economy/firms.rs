@@ -622,8 +622,8 @@ pub(super) struct YearTotals {
 /// keeps their cost out of the runs that never read them.
 ///
 /// Under [`Share::Replay`] only the totals a coalition's value reads are summed
-/// (see [`YearTotals`]); the loop is compiled once for each way of sharing, so none
-/// tests the way in each firm-year.
+/// (see [`YearTotals`]); the loop is compiled once for each way of sharing, so no
+/// firm-year tests which way it is.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn firm_years<O: Trace>(
     pool: &mut FirmPool,
