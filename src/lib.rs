@@ -32,6 +32,7 @@ pub mod fairness;
 pub mod finance;
 pub mod fit;
 pub mod i18n;
+pub mod mathlib;
 pub mod outcome;
 pub mod output;
 pub mod publish;

@@ -330,8 +330,8 @@ pub const SET_SWEEP_HEADER: [&str; 3] = ["scenario", "input", "value"];
 pub const SET_RUNS_FILE: &str = "runs.csv";
 
 /// Header of `DIR/set/runs.csv`.
-pub const SET_RUNS_HEADER: [&str; 8] = [
-    "scenario", "file", "sha256", "seed", "paths", "horizon", "fairness", "engine",
+pub const SET_RUNS_HEADER: [&str; 9] = [
+    "scenario", "file", "sha256", "seed", "paths", "horizon", "fairness", "engine", "math",
 ];
 
 /// A set's `DIR/set/summary.csv` (and, for a sweep, `DIR/set/sweep.csv`),
@@ -378,15 +378,16 @@ impl SetWriter {
 
     /// Adds scenario `scn`'s headline rows, taken from the rows of its
     /// `summary.csv`, the inputs it carries (field path, value as written), and
-    /// what it was run from: scenario `file`, and `cfg` with the paths `paths`
-    /// it covers.
+    /// what it was run from: scenario `file`, `cfg` with the paths `paths` it
+    /// covers, and the [`crate::mathlib::fingerprint`] of the machines that
+    /// simulated it.
     ///
     /// # Errors
     /// If a file cannot be written.
     pub fn add(
         &mut self,
         scn: &Scenario,
-        (file, cfg, paths): (&str, &crate::engine::RunConfig, u64),
+        (file, cfg, paths, math): (&str, &crate::engine::RunConfig, u64, &str),
         summary: &[crate::results::SummaryRow],
         inputs: &[(String, String)],
     ) -> Result<(), OutputError> {
@@ -402,6 +403,7 @@ impl SetWriter {
                 cfg.horizon.to_string(),
                 (if scn.fairness() { "on" } else { "off" }).to_owned(),
                 RunRecord::engine_name(),
+                math.to_owned(),
             ],
             &runs,
         )?;
@@ -802,6 +804,10 @@ pub struct RunRecord {
     /// Whether the run computed the regions' coalitions (Shapley values).
     #[serde(default)]
     pub coalitions: bool,
+    /// The [`crate::mathlib::fingerprint`] of the machines that simulated the
+    /// paths: results are byte-identical between machines with the same one.
+    #[serde(default)]
+    pub math: String,
     /// Worker threads (they do not change any result).
     pub threads: usize,
     /// Paths per batch: the unit of work and of the statistics' exact merge.
@@ -854,6 +860,7 @@ impl RunRecord {
             paths: state.paths(),
             horizon: cfg.horizon,
             coalitions: scn.fairness(),
+            math: crate::mathlib::fingerprint().to_owned(),
             threads,
             batch_paths: BATCH_PATHS,
             pilot_paths: if cfg.paths > PILOT_PATHS {

@@ -33,7 +33,7 @@ use crate::scenario::Scenario;
 use crate::stats::Plan;
 
 /// The `format` field of a partial file.
-pub const PARTIAL_FORMAT: &str = "enclave partial result 3";
+pub const PARTIAL_FORMAT: &str = "enclave partial result 4";
 
 /// Suffix of the folder next to `DIR/<id>` that holds a scenario's partials
 /// (scenario ids have no dots, so it cannot be another scenario's folder).
@@ -266,6 +266,8 @@ pub struct Partial {
     pub format: String,
     /// Engine name and version ([`RunRecord::engine_name`]).
     pub engine: String,
+    /// The shard machine's [`crate::mathlib::fingerprint`].
+    pub math: String,
     /// Scenario id.
     pub scenario_id: String,
     /// Scenario file as given to the shard.
@@ -449,6 +451,7 @@ impl Partial {
         Ok(Partial {
             format: PARTIAL_FORMAT.to_owned(),
             engine: RunRecord::engine_name(),
+            math: crate::mathlib::fingerprint().to_owned(),
             scenario_id: scn.id.clone(),
             scenario_file: file.to_owned(),
             scenario_sha256: scn.sha256.clone(),
@@ -601,6 +604,8 @@ pub struct Merged {
     pub scenario: Scenario,
     /// The scenario file as the shards were given it.
     pub file: String,
+    /// The shard machines' [`crate::mathlib::fingerprint`] (one for all).
+    pub math: String,
     /// The run settings (threads: the most any shard used).
     pub config: RunConfig,
     /// The merged statistics, over every path.
@@ -830,6 +835,7 @@ impl Group {
         Ok(Merged {
             scenario,
             file: first.scenario_file.clone(),
+            math: first.math.clone(),
             config,
             state,
             count: first.shard.count,
@@ -854,6 +860,13 @@ fn difference(a: &Partial, b: &Partial) -> Option<String> {
     let onoff = |x: bool| if x { "on" } else { "off" };
     if a.engine != b.engine {
         Some(format!("engine `{}` and `{}`", a.engine, b.engine))
+    } else if a.math != b.math {
+        Some(format!(
+            "machines whose math libraries round differently (fingerprints {} and {}): \
+             their merge would not be the bytes one machine computes; run every shard on \
+             one kind of CPU and C library (README, \"Running on a cluster\")",
+            a.math, b.math
+        ))
     } else if a.scenario_sha256 != b.scenario_sha256 {
         Some(format!(
             "scenario files with SHA-256 {} and {}",
@@ -1133,7 +1146,7 @@ mod tests {
 }
 
 /// Format tag of a pilot file.
-pub const PILOT_FORMAT: &str = "enclave pilot 2";
+pub const PILOT_FORMAT: &str = "enclave pilot 3";
 
 /// File name of a scenario's pilot in its partials' folder.
 pub const PILOT_FILE: &str = "pilot.json";
@@ -1151,6 +1164,8 @@ pub struct Pilot {
     pub format: String,
     /// Engine name and version ([`RunRecord::engine_name`]).
     pub engine: String,
+    /// The pilot machine's [`crate::mathlib::fingerprint`].
+    pub math: String,
     /// Scenario id.
     pub scenario_id: String,
     /// SHA-256 of the scenario file.
@@ -1181,6 +1196,7 @@ impl Pilot {
         Ok(Pilot {
             format: PILOT_FORMAT.to_owned(),
             engine: RunRecord::engine_name(),
+            math: crate::mathlib::fingerprint().to_owned(),
             scenario_id: scn.id.clone(),
             scenario_sha256: scn.sha256.clone(),
             seed: cfg.seed,
@@ -1236,6 +1252,11 @@ impl Pilot {
     pub fn mismatch(&self, scn: &Scenario, cfg: &RunConfig, plan: &Plan) -> Option<String> {
         if self.engine != RunRecord::engine_name() {
             Some(format!("engine `{}`", self.engine))
+        } else if self.math != crate::mathlib::fingerprint() {
+            Some(format!(
+                "a machine whose math library rounds differently, fingerprint {}",
+                self.math
+            ))
         } else if self.scenario_sha256 != scn.sha256 {
             Some(format!(
                 "scenario file with SHA-256 {}",

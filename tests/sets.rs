@@ -259,10 +259,15 @@ fn a_large_set_runs_its_small_scenarios_side_by_side_to_the_bytes_of_single_runs
     let lines: Vec<&str> = runs.lines().collect();
     assert_eq!(
         lines[0],
-        "scenario,file,sha256,seed,paths,horizon,fairness,engine"
+        "scenario,file,sha256,seed,paths,horizon,fairness,engine,math"
     );
     assert_eq!(lines.len(), 8, "{runs}");
     assert!(lines[1].starts_with("s0,"), "{runs}");
+    let math = enclave::mathlib::fingerprint();
+    assert!(
+        lines[1..].iter().all(|l| l.ends_with(&format!(",{math}"))),
+        "{runs}"
+    );
     // Its page says there is no folder per scenario; the full set's, where they are.
     let no_folders = "only <code>only/set/</code> was written, no folder per scenario.";
     assert!(t.read("only/set/report.html").contains(no_folders));

@@ -878,3 +878,90 @@ fn summary_only_shards_merge_to_the_summary_only_set() {
         "{e}"
     );
 }
+
+/// Hides FMA from glibc's choice of its `exp`, `log` and `pow` builds: the math
+/// library of a CPU without FMA (other C libraries ignore the variable).
+const PLAIN_MATH: (&str, &str) = ("GLIBC_TUNABLES", "glibc.cpu.hwcaps=-FMA,-AVX2,-FMA4");
+
+/// The `math` fingerprint a run's `run.json` records.
+fn math_of(dir: &TestDir, run_json: &str) -> String {
+    let run: serde_json::Value = serde_json::from_str(&dir.read(run_json)).expect("run.json");
+    run["math"].as_str().expect("a math fingerprint").to_owned()
+}
+
+#[test]
+fn machines_that_round_differently_are_told_apart_and_not_merged() {
+    let dir = TestDir::new();
+    let id = "jilin-zhejiang";
+    // The same run with this machine's math library and with the plain one.
+    let run = |out: &str, vars: &[(&str, &str)]| {
+        ok(
+            &dir,
+            &with(&["run", REFERENCE_PATH, "--out", out], &SMALL),
+            vars,
+        );
+        math_of(&dir, &format!("{out}/{id}/run.json"))
+    };
+    let here = run("here", &[]);
+    let plain = run("plain", &[PLAIN_MATH]);
+    assert_eq!(here, enclave::mathlib::fingerprint());
+    // Equal fingerprints, equal bytes; different fingerprints, different bytes
+    // (on a CPU with FMA and glibc the two differ; elsewhere they are equal).
+    let summary = |out: &str| dir.read_bytes(&format!("{out}/{id}/summary.csv"));
+    let same = summary("here") == summary("plain");
+    assert_eq!(here == plain, same, "fingerprints {here} and {plain}");
+
+    // Shards of the two kinds of machine are refused by name; of one kind, merged
+    // on either, they are the single run.
+    let shard = |k: &str, vars: &[(&str, &str)]| {
+        let args = with(
+            &["run", REFERENCE_PATH, "--out", "parts", "--shard", k],
+            &SMALL,
+        );
+        ok(&dir, &args, vars);
+        format!("parts/{id}.partial/part-{}-of-2.json", &k[..1])
+    };
+    let (p1, p2) = (shard("1/2", &[]), shard("2/2", &[PLAIN_MATH]));
+    let merge = |out: &str, vars: &[(&str, &str)]| {
+        enclave(&dir, &["merge", &p1, &p2, "--out", out, "--quiet"], vars)
+    };
+    if here == plain {
+        ok(&dir, &["merge", &p1, &p2, "--out", "mixed", "--quiet"], &[]);
+    } else {
+        let e = bad_input(&merge("mixed", &[]));
+        assert!(
+            e.contains(&format!(
+                "are partials of different runs of scenario `{id}`: machines whose math libraries round differently (fingerprints {here} and {plain})"
+            )),
+            "{e}"
+        );
+    }
+    shard("2/2", &[]);
+    ok(
+        &dir,
+        &["merge", &p1, &p2, "--out", "merged", "--quiet"],
+        &[],
+    );
+    ok(
+        &dir,
+        &["merge", &p1, &p2, "--out", "merged-plain", "--quiet"],
+        &[PLAIN_MATH],
+    );
+    assert_same_results(&dir, "here", "merged", id);
+    assert_same_results(&dir, "here", "merged-plain", id);
+    assert_eq!(math_of(&dir, &format!("merged-plain/{id}/run.json")), here);
+
+    // Whatever the machine: a partial claiming another fingerprint is refused.
+    let text = dir.read(&p2);
+    let claimed = text.replace(
+        &format!("\"math\":\"{here}\""),
+        "\"math\":\"0000000000000000\"",
+    );
+    assert_ne!(text, claimed, "the partial names its fingerprint");
+    dir.create(&p2, &claimed);
+    let e = bad_input(&merge("claimed", &[]));
+    assert!(
+        e.contains(&format!("(fingerprints {here} and 0000000000000000)")),
+        "{e}"
+    );
+}

@@ -133,7 +133,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         let scn = &m.scenario;
         langs.push(scn.lang);
         // What the set's runs.csv records of it.
-        let run = (m.file.as_str(), &m.config, m.state.paths());
+        let run = (m.file.as_str(), &m.config, m.state.paths(), m.math.as_str());
         if summary_only {
             // The rows `run --summary-only` takes, from the same bytes.
             let name = args.out.join(&scn.id).join(output::SUMMARY_FILE);
@@ -148,7 +148,10 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("cannot write results into {}", args.out.display()))?;
         let dir = staging.path().to_owned();
         let elapsed: f64 = m.shards.iter().map(|s| s.elapsed_seconds).sum();
-        let record = RunRecord::new(scn, &m.file, &m.config, &m.state, m.config.threads, elapsed);
+        let mut record =
+            RunRecord::new(scn, &m.file, &m.config, &m.state, m.config.threads, elapsed);
+        // The paths were simulated on the shards' machines.
+        record.math.clone_from(&m.math);
         let summary = output::write_results(&dir, scn, &m.state, &record)?;
         let merged = MergedRecord {
             record: &record,

@@ -620,7 +620,12 @@ impl Tally<'_> {
         };
         if let Some(set) = self.set.as_mut() {
             let cfg = config(self.args, &loaded.scenario);
-            let run = (loaded.file.as_str(), &cfg, paths.unwrap_or(cfg.paths));
+            let run = (
+                loaded.file.as_str(),
+                &cfg,
+                paths.unwrap_or(cfg.paths),
+                enclave::mathlib::fingerprint(),
+            );
             set.add(&loaded.scenario, run, &rows, &self.source.inputs(i))?;
         }
         self.done += 1;
@@ -1050,6 +1055,7 @@ fn complete(dir: &Path, scn: &Scenario, cfg: &RunConfig, keep_paths: bool) -> Op
         && run.horizon == cfg.horizon
         && run.coalitions == scn.fairness()
         && run.engine == RunRecord::engine_name()
+        && run.math == enclave::mathlib::fingerprint()
         && (!keep_paths || PATHS_FILES.iter().all(|f| manifest.contains(f)));
     same.then_some(results)
 }
