@@ -494,7 +494,9 @@ impl Partial {
     pub fn read(path: &Path) -> Result<Partial, String> {
         let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read it: {e}"))?;
         let partial: Partial = serde_json::from_str(&text).map_err(|e| {
-            format!("not a partial result of `enclave run --shard` (part-K-of-N.json): {e}")
+            other_format(&text, PARTIAL_FORMAT).unwrap_or_else(|| {
+                format!("not a partial result of `enclave run --shard` (part-K-of-N.json): {e}")
+            })
         })?;
         if partial.format != PARTIAL_FORMAT {
             return Err(format!(
@@ -856,6 +858,18 @@ impl Group {
 }
 
 /// How two partials of one scenario id belong to different runs, if they do.
+/// For a file that does not read as the current format: the message naming its
+/// own format, when it names one other than `expected` (an older engine's file,
+/// whose fields differ).
+fn other_format(text: &str, expected: &str) -> Option<String> {
+    #[derive(Deserialize)]
+    struct Format {
+        format: String,
+    }
+    let found = serde_json::from_str::<Format>(text).ok()?.format;
+    (found != expected).then(|| format!("its format is `{found}`, expected `{expected}`"))
+}
+
 fn difference(a: &Partial, b: &Partial) -> Option<String> {
     let onoff = |x: bool| if x { "on" } else { "off" };
     if a.engine != b.engine {
@@ -1236,8 +1250,10 @@ impl Pilot {
     /// A message if it cannot be read or is not a pilot of this format.
     pub fn read(path: &Path) -> Result<Pilot, String> {
         let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read it: {e}"))?;
-        let pilot: Pilot = serde_json::from_str(&text)
-            .map_err(|e| format!("not a pilot of `enclave run --pilot`: {e}"))?;
+        let pilot: Pilot = serde_json::from_str(&text).map_err(|e| {
+            other_format(&text, PILOT_FORMAT)
+                .unwrap_or_else(|| format!("not a pilot of `enclave run --pilot`: {e}"))
+        })?;
         if pilot.format != PILOT_FORMAT {
             return Err(format!(
                 "its format is `{}`, expected `{PILOT_FORMAT}`",
