@@ -857,7 +857,6 @@ impl Group {
     }
 }
 
-/// How two partials of one scenario id belong to different runs, if they do.
 /// For a file that does not read as the current format: the message naming its
 /// own format, when it names one other than `expected` (an older engine's file,
 /// whose fields differ).
@@ -870,6 +869,7 @@ fn other_format(text: &str, expected: &str) -> Option<String> {
     (found != expected).then(|| format!("its format is `{found}`, expected `{expected}`"))
 }
 
+/// How two partials of one scenario id belong to different runs, if they do.
 fn difference(a: &Partial, b: &Partial) -> Option<String> {
     let onoff = |x: bool| if x { "on" } else { "off" };
     if a.engine != b.engine {

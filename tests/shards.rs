@@ -951,6 +951,23 @@ fn machines_that_round_differently_are_told_apart_and_not_merged() {
     assert_same_results(&dir, "here", "merged-plain", id);
     assert_eq!(math_of(&dir, &format!("merged-plain/{id}/run.json")), here);
 
+    // A pilot of a machine that rounds otherwise is ignored, with a note.
+    let sizes = ["--paths", "1500", "--horizon", "4", "--quiet"];
+    let pilot = with(
+        &["run", REFERENCE_PATH, "--out", "piloted", "--pilot"],
+        &sizes,
+    );
+    ok(&dir, &pilot, &[PLAIN_MATH]);
+    let shard = with(
+        &["run", REFERENCE_PATH, "--out", "piloted", "--shard", "2/2"],
+        &sizes,
+    );
+    let stderr = String::from_utf8_lossy(&ok(&dir, &shard, &[]).stderr).into_owned();
+    let note = format!(
+        "it is the pilot of another run (a machine whose math library rounds differently, fingerprint {plain})"
+    );
+    assert_eq!(here != plain, stderr.contains(&note), "{stderr}");
+
     // Whatever the machine: a partial claiming another fingerprint is refused.
     let text = dir.read(&p2);
     let claimed = text.replace(
