@@ -2,13 +2,13 @@
 //!
 //! `f64::exp`, `ln`, `powf` (and statrs's special functions, which call them) come
 //! from the platform's C math library, and their last bit is not the same
-//! everywhere: glibc ≥ 2.28 picks, by CPU, a build of `exp`, `log` and `pow` that
-//! fuses multiply-adds (FMA) or one that does not, and the two round differently
-//! for about 1 input in 1,400. The reference scenario's `summary.csv` of 600 paths
-//! then differs in the last digits of 41 of its 425 lines between a CPU with FMA
-//! and one without (the same binary, the same seed; checked by
-//! `tests/shards.rs`, which masks FMA from glibc with `GLIBC_TUNABLES`). musl and
-//! macOS have libraries of their own again.
+//! everywhere: glibc (2.36 here) picks, by CPU, a build of `exp`, `log` and `pow`
+//! that fuses multiply-adds (FMA) or one that does not, and the two round
+//! differently (`exp` on about 1 input in 1,400). The reference scenario's
+//! `summary.csv` of 600 paths then differs in the last digits of 41 of its 425
+//! lines between the two (the same binary and seed, FMA hidden from glibc with
+//! `GLIBC_TUNABLES`, as `tests/shards.rs` also does). musl and macOS have libraries
+//! of their own again.
 //!
 //! So "the same scenario and seed give the same bytes" holds on machines whose
 //! math library rounds alike. [`fingerprint`] names that: a hash of the bits of
@@ -22,13 +22,13 @@ use std::sync::OnceLock;
 use statrs::distribution::{ContinuousCDF, Normal};
 
 /// Inputs of each function hashed: enough that the FMA and plain builds of
-/// glibc's `exp`, `log` and `pow` differ on several of them (each on about 1 in
-/// 1,400 inputs).
+/// glibc's `exp` differ on about 14 of them (1 in 1,400), and `log` and `pow` on
+/// their own share.
 const PROBES: usize = 20_000;
 
-/// The math library's fingerprint: 16 hex digits, a 64-bit FNV-1a hash (a word
-/// at a time) of the bits of `exp`, `ln`, `powf` and the standard normal's quantile (statrs) on
-/// fixed inputs. Computed once a process.
+/// The math library's fingerprint: 16 hex digits, a 64-bit FNV-1a hash (a word at
+/// a time) of the bits of `exp`, `ln`, `powf` and the standard normal's quantile
+/// (statrs) on fixed inputs. Computed once a process (about 1 ms).
 pub fn fingerprint() -> &'static str {
     static PRINT: OnceLock<String> = OnceLock::new();
     PRINT.get_or_init(|| {
