@@ -441,12 +441,11 @@ impl Partial {
         cfg: &RunConfig,
         shard: Shard,
         holders: Vec<u32>,
-        state: RunState,
+        mut state: RunState,
         threads: usize,
         elapsed_seconds: f64,
     ) -> Result<Partial, String> {
         let range = state.ranges.first().map_or([0, 0], |r| [r.start, r.end]);
-        let mut state = state;
         state.bin_defined();
         Ok(Partial {
             format: PARTIAL_FORMAT.to_owned(),

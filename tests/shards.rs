@@ -982,16 +982,18 @@ fn machines_that_round_differently_are_told_apart_and_not_merged() {
         "{e}"
     );
     // A partial of the engine before fingerprints is refused by its format.
+    let format = enclave::shard::PARTIAL_FORMAT;
     let older = text.replace(&format!("\"math\":\"{here}\","), "").replace(
-        "\"format\":\"enclave partial result 4\"",
+        &format!("\"format\":\"{format}\""),
         "\"format\":\"enclave partial result 3\"",
     );
+    assert_ne!(format, "enclave partial result 3");
     assert!(!older.contains("\"math\""), "the field is gone");
     dir.create(&p2, &older);
     let e = bad_input(&merge("older", &[]));
     assert!(
         e.contains(&format!(
-            "{p2}: its format is `enclave partial result 3`, expected `enclave partial result 4`"
+            "{p2}: its format is `enclave partial result 3`, expected `{format}`"
         )),
         "{e}"
     );

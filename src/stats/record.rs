@@ -782,8 +782,9 @@ const MAX_RESERVED: usize = 1 << 16;
 
 /// A sequence read into a vector that reserves its announced length up front (up
 /// to [`MAX_RESERVED`] elements): serde's own reserves at most 1 MiB and then
-/// doubles, which for the moments (over 1 KB a position) was a sixth of a merge's
-/// instructions in copies.
+/// doubles, copying the moments (over 1 KB a position) each time; reserving saved
+/// about 1% of the merge of 4 shards of 10,000 paths (460.7 → 455.0 M
+/// instructions).
 fn reserved_seq<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
 where
     D: serde::Deserializer<'de>,
