@@ -775,7 +775,9 @@ impl RunState {
     /// binned merges to the same state, and a shard's or pilot's file holds their
     /// counts instead of every value (a 768-path shard of the reference scenario:
     /// 1.9 MB instead of 17, or 30 as JSON text). Positions that may be undefined
-    /// keep their values.
+    /// keep their values. The workers of such a run count those positions so from
+    /// the start ([`run_range_with`]); what is left to bin is the values of the
+    /// pilot's paths, which are kept to make the grids.
     pub fn bin_defined(&mut self) {
         if self.config.paths > EXACT_CAP as u64 {
             let allowed = self.layout.undefined_allowed();
@@ -1183,8 +1185,17 @@ pub fn run_range_with(
     // whole pairs: they start at multiples of BATCH_PATHS, and the path count is
     // even, as `Streams::for_run` checks).
     let antithetic = streams.sampler.antithetic;
+    // Positions that every path gives a value count in their histograms from the
+    // start when the run has more than EXACT_CAP paths: the whole run's state holds
+    // them there anyway (see `RunState::bin_defined`), so a worker neither keeps
+    // EXACT_CAP values a position (17 MB in the reference scenario) nor bins them
+    // all at once when it fills.
+    let bin_from_start = cfg.paths > EXACT_CAP as u64;
     let new_stats = |plan: &Plan, grids: &Option<Grids>| {
-        let stats = RecordStats::new(plan, grids.clone());
+        let mut stats = RecordStats::new(plan, grids.clone());
+        if bin_from_start {
+            stats.bin_where(|j| !undefined_allowed[j]);
+        }
         if antithetic {
             stats.with_pairs()
         } else {

@@ -1252,6 +1252,23 @@ mod tests {
         head.merge(&tail).expect("same plan and grids");
         assert_eq!(head.to_json(), whole.to_json());
 
+        // Binned from the start, as the engine's workers are in a run of more
+        // than EXACT_CAP paths: no value of position 2 is kept, and the state is
+        // the same.
+        let plan = plan();
+        let mut fresh = RecordStats::new(&plan, Some(grids(&plan)));
+        fresh.bin_where(|position| position == 2);
+        assert_eq!(binned(&fresh), [false, true]);
+        for p in 0..1400 {
+            fresh.push(&record(p));
+            if (p + 1) % 256 == 0 {
+                fresh.end_batch();
+            }
+            assert!(fresh.slots[1].exact.is_empty(), "path {p}");
+        }
+        fresh.end_batch();
+        assert_eq!(fresh.to_json(), whole.to_json());
+
         // Where the whole run has at most EXACT_CAP values, binning early would
         // lose them: the run's own state keeps them exactly.
         let small = pushed(0..768, same);
