@@ -1202,14 +1202,6 @@ pub fn run_range_with(
             stats
         }
     };
-    let mut state = RunState {
-        layout,
-        // The thread count changes nothing in the state.
-        config: RunConfig { threads: 0, ..*cfg },
-        ranges: vec![range.clone()],
-        firm_years: 0,
-        stats: new_stats(&plan, &grids),
-    };
     let pilot_paths = pilot.len() / len.max(1);
     let first_batch = range.start / BATCH_PATHS;
     let end_batch = range.end.div_ceil(BATCH_PATHS);
@@ -1346,7 +1338,22 @@ pub fn run_range_with(
     if let Some((path, j, value)) = results.iter().filter_map(|r| r.bad).min_by_key(|b| b.0) {
         return Err(bad(path, j, value));
     }
-    // Exact merges: the order of the workers does not matter.
+    // Exact merges: the order of the workers does not matter. The first worker's
+    // statistics are the state's to start with (a copy of a record's statistics
+    // less in memory and no merge into empty ones; the same state).
+    let mut results = results.into_iter();
+    let (stats, firm_years) = match results.next() {
+        Some(first) => (first.stats, first.firm_years),
+        None => (new_stats(&plan, &grids), 0),
+    };
+    let mut state = RunState {
+        layout,
+        // The thread count changes nothing in the state.
+        config: RunConfig { threads: 0, ..*cfg },
+        ranges: vec![range.clone()],
+        firm_years,
+        stats,
+    };
     for r in results {
         state.stats.merge(&r.stats)?;
         state.firm_years += r.firm_years;
