@@ -188,7 +188,15 @@ impl RecordStats {
     ///
     /// If `grids` does not have one entry per position (a programming error).
     pub fn new(plan: &Plan, grids: Option<Vec<Option<Grid>>>) -> Self {
+        Self::with_moments(plan, grids, vec![Moments::default(); plan.len()])
+    }
+
+    /// [`RecordStats::new`] with the moments given (one per position), as read
+    /// back: a record's empty moments (over 1 KB a position) are not made only to
+    /// be replaced.
+    fn with_moments(plan: &Plan, grids: Option<Vec<Option<Grid>>>, moments: Vec<Moments>) -> Self {
         let len = plan.len();
+        debug_assert_eq!(moments.len(), len, "one moments entry per record position");
         if let Some(g) = &grids {
             assert_eq!(g.len(), len, "one grid entry per record position");
         }
@@ -216,7 +224,7 @@ impl RecordStats {
         }
         let mut stats = RecordStats {
             plan: plan.clone(),
-            moments: vec![Moments::default(); len],
+            moments,
             slots,
             slot_of,
             hot: Vec::new(),
@@ -929,7 +937,7 @@ impl TryFrom<RecordRepr> for RecordStats {
             grids[s.position] = s.grid;
             states.push((s.position, state));
         }
-        let mut stats = RecordStats::new(&r.plan, Some(grids));
+        let mut stats = RecordStats::with_moments(&r.plan, Some(grids), r.moments);
         if states.len() != stats.slots.len() {
             return Err("one quantile state per quantile position".into());
         }
@@ -943,7 +951,6 @@ impl TryFrom<RecordRepr> for RecordStats {
             }
         }
         stats.reindex();
-        stats.moments = r.moments;
         if let Some(p) = r.pairs {
             stats.pairs = Some(Box::new(p.into_pairs(stats.plan.len())?));
         }
