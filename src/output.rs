@@ -348,6 +348,19 @@ pub struct SetWriter {
     sweep: Option<(AtomicFile, csv::Writer<BufWriter<std::fs::File>>)>,
 }
 
+/// What a set's `runs.csv` records of how one of its scenarios was run.
+#[derive(Debug, Clone, Copy)]
+pub struct SetRun<'a> {
+    /// The scenario file as given.
+    pub file: &'a str,
+    /// The run settings (seed and horizon are recorded).
+    pub config: &'a crate::engine::RunConfig,
+    /// The paths its results cover.
+    pub paths: u64,
+    /// The [`crate::mathlib::fingerprint`] of the machines that simulated it.
+    pub math: &'a str,
+}
+
 impl SetWriter {
     /// Starts the set's files in `DIR/set/`.
     ///
@@ -378,16 +391,14 @@ impl SetWriter {
 
     /// Adds scenario `scn`'s headline rows, taken from the rows of its
     /// `summary.csv`, the inputs it carries (field path, value as written), and
-    /// what it was run from: scenario `file`, `cfg` with the paths `paths` it
-    /// covers, and the [`crate::mathlib::fingerprint`] of the machines that
-    /// simulated it.
+    /// what it was run from (`run`, its row of `runs.csv`).
     ///
     /// # Errors
     /// If a file cannot be written.
     pub fn add(
         &mut self,
         scn: &Scenario,
-        (file, cfg, paths, math): (&str, &crate::engine::RunConfig, u64, &str),
+        run: SetRun<'_>,
         summary: &[crate::results::SummaryRow],
         inputs: &[(String, String)],
     ) -> Result<(), OutputError> {
@@ -396,14 +407,14 @@ impl SetWriter {
             &mut self.runs.1,
             [
                 scn.id.clone(),
-                file.to_owned(),
+                run.file.to_owned(),
                 scn.sha256.clone(),
-                cfg.seed.to_string(),
-                paths.to_string(),
-                cfg.horizon.to_string(),
+                run.config.seed.to_string(),
+                run.paths.to_string(),
+                run.config.horizon.to_string(),
                 (if scn.fairness() { "on" } else { "off" }).to_owned(),
                 RunRecord::engine_name(),
-                math.to_owned(),
+                run.math.to_owned(),
             ],
             &runs,
         )?;
@@ -842,12 +853,15 @@ impl RunRecord {
         format!("enclave {}", env!("CARGO_PKG_VERSION"))
     }
 
-    /// The record of a finished run.
+    /// The record of a finished run, whose paths machines of math fingerprint
+    /// `math` simulated ([`crate::mathlib::fingerprint`]: this machine's, or the
+    /// shards' for a merge).
     pub fn new(
         scn: &Scenario,
         file: &str,
         cfg: &RunConfig,
         state: &RunState,
+        math: &str,
         threads: usize,
         elapsed_seconds: f64,
     ) -> RunRecord {
@@ -860,7 +874,7 @@ impl RunRecord {
             paths: state.paths(),
             horizon: cfg.horizon,
             coalitions: scn.fairness(),
-            math: crate::mathlib::fingerprint().to_owned(),
+            math: math.to_owned(),
             threads,
             batch_paths: BATCH_PATHS,
             pilot_paths: if cfg.paths > PILOT_PATHS {

@@ -497,11 +497,8 @@ impl Partial {
                 format!("not a partial result of `enclave run --shard` (part-K-of-N.json): {e}")
             })
         })?;
-        if partial.format != PARTIAL_FORMAT {
-            return Err(format!(
-                "its format is `{}`, expected `{PARTIAL_FORMAT}`",
-                partial.format
-            ));
+        if let Some(e) = wrong_format(&partial.format, PARTIAL_FORMAT) {
+            return Err(e);
         }
         partial.check()?;
         Ok(partial)
@@ -864,7 +861,12 @@ fn other_format(text: &str, expected: &str) -> Option<String> {
     struct Format {
         format: String,
     }
-    let found = serde_json::from_str::<Format>(text).ok()?.format;
+    wrong_format(&serde_json::from_str::<Format>(text).ok()?.format, expected)
+}
+
+/// The message for a file of format `found` where `expected` was (`None` when
+/// they are the same).
+fn wrong_format(found: &str, expected: &str) -> Option<String> {
     (found != expected).then(|| format!("its format is `{found}`, expected `{expected}`"))
 }
 
@@ -1253,11 +1255,8 @@ impl Pilot {
             other_format(&text, PILOT_FORMAT)
                 .unwrap_or_else(|| format!("not a pilot of `enclave run --pilot`: {e}"))
         })?;
-        if pilot.format != PILOT_FORMAT {
-            return Err(format!(
-                "its format is `{}`, expected `{PILOT_FORMAT}`",
-                pilot.format
-            ));
+        if let Some(e) = wrong_format(&pilot.format, PILOT_FORMAT) {
+            return Err(e);
         }
         Ok(pilot)
     }

@@ -924,11 +924,10 @@ fn machines_that_round_differently_are_told_apart_and_not_merged() {
         format!("parts/{id}.partial/part-{}-of-2.json", &k[..1])
     };
     let (p1, p2) = (shard("1/2", &[]), shard("2/2", &[PLAIN_MATH]));
-    let merge = |out: &str, vars: &[(&str, &str)]| {
-        enclave(&dir, &["merge", &p1, &p2, "--out", out, "--quiet"], vars)
-    };
+    let merge_args = |out: &'static str| ["merge", &p1, &p2, "--out", out, "--quiet"];
+    let merge = |out: &'static str, vars: &[(&str, &str)]| enclave(&dir, &merge_args(out), vars);
     if here == plain {
-        ok(&dir, &["merge", &p1, &p2, "--out", "mixed", "--quiet"], &[]);
+        ok(&dir, &merge_args("mixed"), &[]);
     } else {
         let e = bad_input(&merge("mixed", &[]));
         assert!(
@@ -939,16 +938,8 @@ fn machines_that_round_differently_are_told_apart_and_not_merged() {
         );
     }
     shard("2/2", &[]);
-    ok(
-        &dir,
-        &["merge", &p1, &p2, "--out", "merged", "--quiet"],
-        &[],
-    );
-    ok(
-        &dir,
-        &["merge", &p1, &p2, "--out", "merged-plain", "--quiet"],
-        &[PLAIN_MATH],
-    );
+    ok(&dir, &merge_args("merged"), &[]);
+    ok(&dir, &merge_args("merged-plain"), &[PLAIN_MATH]);
     assert_same_results(&dir, "here", "merged", id);
     assert_same_results(&dir, "here", "merged-plain", id);
     assert_eq!(math_of(&dir, &format!("merged-plain/{id}/run.json")), here);

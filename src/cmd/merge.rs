@@ -133,7 +133,12 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         let scn = &m.scenario;
         langs.push(scn.lang);
         // What the set's runs.csv records of it.
-        let run = (m.file.as_str(), &m.config, m.state.paths(), m.math.as_str());
+        let run = output::SetRun {
+            file: &m.file,
+            config: &m.config,
+            paths: m.state.paths(),
+            math: &m.math,
+        };
         if summary_only {
             // The rows `run --summary-only` takes, from the same bytes.
             let name = args.out.join(&scn.id).join(output::SUMMARY_FILE);
@@ -148,10 +153,16 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("cannot write results into {}", args.out.display()))?;
         let dir = staging.path().to_owned();
         let elapsed: f64 = m.shards.iter().map(|s| s.elapsed_seconds).sum();
-        let mut record =
-            RunRecord::new(scn, &m.file, &m.config, &m.state, m.config.threads, elapsed);
-        // The paths were simulated on the shards' machines.
-        record.math.clone_from(&m.math);
+        // The paths were simulated on the shards' machines: their fingerprint.
+        let record = RunRecord::new(
+            scn,
+            &m.file,
+            &m.config,
+            &m.state,
+            &m.math,
+            m.config.threads,
+            elapsed,
+        );
         let summary = output::write_results(&dir, scn, &m.state, &record)?;
         let merged = MergedRecord {
             record: &record,

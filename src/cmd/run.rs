@@ -620,12 +620,12 @@ impl Tally<'_> {
         };
         if let Some(set) = self.set.as_mut() {
             let cfg = config(self.args, &loaded.scenario);
-            let run = (
-                loaded.file.as_str(),
-                &cfg,
-                paths.unwrap_or(cfg.paths),
-                enclave::mathlib::fingerprint(),
-            );
+            let run = output::SetRun {
+                file: &loaded.file,
+                config: &cfg,
+                paths: paths.unwrap_or(cfg.paths),
+                math: enclave::mathlib::fingerprint(),
+            };
             set.add(&loaded.scenario, run, &rows, &self.source.inputs(i))?;
         }
         self.done += 1;
@@ -1220,7 +1220,15 @@ fn one(
     };
     let dir = staging.path().to_owned();
     let threads = engine::resolve_threads(cfg.threads);
-    let mut record = RunRecord::new(scn, &loaded.file, &cfg, &state, threads, elapsed);
+    let mut record = RunRecord::new(
+        scn,
+        &loaded.file,
+        &cfg,
+        &state,
+        enclave::mathlib::fingerprint(),
+        threads,
+        elapsed,
+    );
     if let Some((p, block, max, rows, met, blocks)) = &converged {
         record.precision = Some(enclave::convergence::PrecisionRecord {
             targets: p.text.clone(),
