@@ -33,7 +33,7 @@ use crate::scenario::Scenario;
 use crate::stats::Plan;
 
 /// The `format` field of a partial file.
-pub const PARTIAL_FORMAT: &str = "enclave partial result 4";
+pub const PARTIAL_FORMAT: &str = "enclave partial result 5";
 
 /// Suffix of the folder next to `DIR/<id>` that holds a scenario's partials
 /// (scenario ids have no dots, so it cannot be another scenario's folder).
@@ -477,12 +477,12 @@ impl Partial {
             .join(shard.file_name())
     }
 
-    /// The partial as JSON text.
+    /// The partial as JSON text, sealed with its SHA-256 (see [`seal`]).
     ///
     /// # Errors
     /// Never in practice (the state holds only finite numbers).
     pub fn to_json(&self) -> Result<String, serde_json::Error> {
-        serde_json::to_string(self)
+        serde_json::to_string(self).map(|json| seal(&json))
     }
 
     /// Reads a partial file and checks it is whole: its scenario loads and has
@@ -492,6 +492,10 @@ impl Partial {
     /// A message (without the file name) saying what is wrong.
     pub fn read(path: &Path) -> Result<Partial, String> {
         let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read it: {e}"))?;
+        let (text, sealed) = unseal(text).map_err(|(json, e)| {
+            other_format(&json, PARTIAL_FORMAT)
+                .unwrap_or_else(|| format!("{e}; run its shard again"))
+        })?;
         let partial: Partial = serde_json::from_str(&text).map_err(|e| {
             other_format(&text, PARTIAL_FORMAT).unwrap_or_else(|| {
                 format!("not a partial result of `enclave run --shard` (part-K-of-N.json): {e}")
@@ -499,6 +503,9 @@ impl Partial {
         })?;
         if let Some(e) = wrong_format(&partial.format, PARTIAL_FORMAT) {
             return Err(e);
+        }
+        if !sealed {
+            return Err(unsealed());
         }
         partial.check()?;
         Ok(partial)
@@ -853,6 +860,68 @@ impl Group {
     }
 }
 
+/// How a partial or pilot file starts: the SHA-256 of the rest of its JSON object,
+/// so that a file changed or damaged after it was written is refused instead of
+/// merged (a changed digit of a statistic or a grid would otherwise decode and
+/// give other numbers without a word).
+const SEAL_START: &str = "{\"sha256\":\"";
+
+/// Hex digits of a SHA-256.
+const SEAL_HEX: usize = 64;
+
+/// `json`, one JSON object, with the SHA-256 of its text as a first field
+/// `sha256`: `{"sha256":"…",` followed by the object's fields as they were.
+fn seal(json: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let fields = json.strip_prefix('{').unwrap_or(json);
+    let digest = Sha256::digest(json.as_bytes());
+    let mut out = String::with_capacity(json.len() + SEAL_START.len() + SEAL_HEX + 2);
+    out.push_str(SEAL_START);
+    for byte in digest {
+        out.push_str(&format!("{byte:02x}"));
+    }
+    out.push_str("\",");
+    out.push_str(fields);
+    out
+}
+
+/// The JSON object a sealed file holds (see [`seal`]), and whether it was
+/// sealed: a file that does not start as a sealed one is returned as it is, for
+/// the reader to say what it is (another format, or not a partial at all) or to
+/// refuse it unsealed.
+///
+/// # Errors
+/// If the text is not the one whose SHA-256 it carries: the object, for the
+/// reader to name its format if it is another, and the message.
+fn unseal(text: String) -> Result<(String, bool), (String, String)> {
+    use sha2::{Digest, Sha256};
+    let Some(rest) = text.strip_prefix(SEAL_START) else {
+        return Ok((text, false));
+    };
+    let sealed = rest
+        .get(..SEAL_HEX)
+        .zip(rest.get(SEAL_HEX..).and_then(|r| r.strip_prefix("\",")));
+    let Some((hex, fields)) = sealed else {
+        let e =
+            "its SHA-256 field is malformed: the file was changed or damaged after it was written";
+        return Err((text.clone(), e.to_owned()));
+    };
+    let json = format!("{{{fields}");
+    let digest = Sha256::digest(json.as_bytes());
+    let actual: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    if actual == hex {
+        Ok((json, true))
+    } else {
+        let e = "its contents do not match the SHA-256 written in it: the file was changed or damaged after it was written";
+        Err((json, e.to_owned()))
+    }
+}
+
+/// The error for a file of the current format that carries no SHA-256.
+fn unsealed() -> String {
+    "it carries no SHA-256 of its contents, as every file `enclave run` writes does (was it edited or made by hand?)".to_owned()
+}
+
 /// For a file that does not read as the current format: the message naming its
 /// own format, when it names one other than `expected` (an older engine's file,
 /// whose fields differ).
@@ -1161,7 +1230,7 @@ mod tests {
 }
 
 /// Format tag of a pilot file.
-pub const PILOT_FORMAT: &str = "enclave pilot 3";
+pub const PILOT_FORMAT: &str = "enclave pilot 4";
 
 /// File name of a scenario's pilot in its partials' folder.
 pub const PILOT_FILE: &str = "pilot.json";
@@ -1239,6 +1308,14 @@ impl Pilot {
         }
     }
 
+    /// The pilot as JSON text, sealed with its SHA-256 as a partial is.
+    ///
+    /// # Errors
+    /// Never in practice (the state holds only finite numbers).
+    pub fn to_json(&self) -> Result<String, serde_json::Error> {
+        serde_json::to_string(self).map(|json| seal(&json))
+    }
+
     /// Where scenario `scenario_id`'s pilot goes under the output folder `out`.
     pub fn path_in(out: &Path, scenario_id: &str) -> PathBuf {
         out.join(format!("{scenario_id}{PARTIAL_DIR_SUFFIX}"))
@@ -1251,12 +1328,19 @@ impl Pilot {
     /// A message if it cannot be read or is not a pilot of this format.
     pub fn read(path: &Path) -> Result<Pilot, String> {
         let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read it: {e}"))?;
+        let (text, sealed) = unseal(text).map_err(|(json, e)| {
+            other_format(&json, PILOT_FORMAT)
+                .unwrap_or_else(|| format!("{e}; run `enclave run --pilot` again"))
+        })?;
         let pilot: Pilot = serde_json::from_str(&text).map_err(|e| {
             other_format(&text, PILOT_FORMAT)
                 .unwrap_or_else(|| format!("not a pilot of `enclave run --pilot`: {e}"))
         })?;
         if let Some(e) = wrong_format(&pilot.format, PILOT_FORMAT) {
             return Err(e);
+        }
+        if !sealed {
+            return Err(unsealed());
         }
         Ok(pilot)
     }

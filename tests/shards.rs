@@ -57,6 +57,20 @@ fn with<'a>(base: &[&'a str], more: &[&'a str]) -> Vec<&'a str> {
     base.iter().chain(more).copied().collect()
 }
 
+/// A partial or pilot file's text with its first field, the SHA-256 of the
+/// rest, computed again: what a file edited by someone who also fixed the seal
+/// looks like.
+fn reseal(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let (_, fields) = text.split_once("\",").expect("a sealed file");
+    let json = format!("{{{fields}");
+    let hex: String = Sha256::digest(json.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("{{\"sha256\":\"{hex}\",{fields}")
+}
+
 /// Checks that `a/<id>/` and `b/<id>/` hold the same computed files, byte for byte.
 fn assert_same_results(dir: &TestDir, a: &str, b: &str, id: &str) {
     for f in CSV_FILES {
@@ -190,12 +204,15 @@ fn four_shards_merged_in_any_order_are_the_single_run_byte_for_byte() {
     assert_same_results(&dir, "single", "merged3", "jilin-zhejiang");
 }
 
-/// A partial without what depends on the machine (seconds and threads).
+/// A partial without what depends on the machine (seconds and threads, and the
+/// SHA-256 of the whole).
 fn without_timing(text: &str) -> serde_json::Value {
     let mut v: serde_json::Value = serde_json::from_str(text).unwrap();
     let o = v.as_object_mut().unwrap();
     o.remove("elapsed_seconds");
     o.remove("threads");
+    // The SHA-256 of the whole, timing included.
+    o.remove("sha256");
     v
 }
 
@@ -515,20 +532,67 @@ fn missing_duplicated_and_mismatched_partials_are_refused_by_name() {
         "{e}"
     );
 
-    // A damaged or foreign file is named, without a panic.
+    // A damaged or foreign file is named, without a panic. A partial carries
+    // the SHA-256 of its contents: one changed character of its statistics,
+    // which could still decode to other numbers, is refused.
     let text = dir.read(&p2);
+    let damaged = "SHA-256 written in it: the file was changed or damaged after it was written; run its shard again";
+    let at = text.find("\"state\":\"").unwrap() + 5_000;
+    let flipped = if text.as_bytes()[at] == b'A' {
+        "B"
+    } else {
+        "A"
+    };
+    let mut bytes = text.clone().into_bytes();
+    bytes[at] = flipped.as_bytes()[0];
+    dir.create("flipped.json", &String::from_utf8(bytes).unwrap());
+    let e = merge(&[&p1, "flipped.json"]);
+    assert!(
+        e.contains(&format!(
+            "error: flipped.json: its contents do not match the {damaged}"
+        )),
+        "{e}"
+    );
     let seed = "\"seed\":20180330";
     assert!(text.contains(seed));
-    dir.create("edited.json", &text.replacen(seed, "\"seed\":1", 1));
+    let edited = text.replacen(seed, "\"seed\":1", 1);
+    dir.create("edited.json", &edited);
     let e = merge(&[&p1, "edited.json"]);
     assert!(
-        e.contains("error: edited.json: its statistics are of another seed, path count or horizon"),
+        e.contains(&format!(
+            "error: edited.json: its contents do not match the {damaged}"
+        )),
+        "{e}"
+    );
+    // Sealed again, the edit is caught by the partial's own consistency check.
+    dir.create("resealed.json", &reseal(&edited));
+    let e = merge(&[&p1, "resealed.json"]);
+    assert!(
+        e.contains(
+            "error: resealed.json: its statistics are of another seed, path count or horizon"
+        ),
+        "{e}"
+    );
+    // Without its SHA-256 it is refused too.
+    let (_, fields) = edited.split_once("\",\"format\"").unwrap();
+    dir.create("unsealed.json", &format!("{{\"format\"{fields}"));
+    let e = merge(&[&p1, "unsealed.json"]);
+    assert!(
+        e.contains("error: unsealed.json: it carries no SHA-256 of its contents"),
         "{e}"
     );
     dir.create("broken.json", &text[..1000]);
     let e = merge(&[&p1, "broken.json"]);
     assert!(
-        e.contains("error: broken.json: not a partial result of `enclave run --shard`"),
+        e.contains(&format!(
+            "error: broken.json: its contents do not match the {damaged}"
+        )),
+        "{e}"
+    );
+    dir.create("foreign.json", "{\"name\": \"something else\"}");
+    let e = merge(&[&p1, "foreign.json"]);
+    assert!(
+        e.contains("error: foreign.json: not a partial result of `enclave run --shard`"),
         "{e}"
     );
     let e = merge(&[
@@ -631,6 +695,38 @@ fn shards_after_a_pilot_take_its_grids_and_merge_to_the_single_run() {
         stderr.starts_with("ignoring other/jilin-zhejiang.partial/pilot.json: it is the pilot of another run (seed 9, 1500 paths, horizon 8, fairness on); this shard simulates the pilot paths itself"),
         "{stderr}"
     );
+
+    // A pilot whose grids were changed after it was written (one digit) is
+    // ignored the same way: its grids would give other quantiles without a word.
+    let pilot = "parts/jilin-zhejiang.partial/pilot.json";
+    let text = dir.read(pilot);
+    let at = text.find("\"lo\":\"").expect("a grid") + 7;
+    let digit = text.as_bytes()[at];
+    assert!(digit.is_ascii_digit(), "{}", &text[at - 7..at + 5]);
+    let mut bytes = text.into_bytes();
+    bytes[at] = if digit == b'1' { b'2' } else { b'1' };
+    dir.create(pilot, &String::from_utf8(bytes).unwrap());
+    let out = ok(
+        &dir,
+        &with(
+            &["run", REFERENCE_PATH, "--out", "parts", "--shard", "3/4"],
+            &sizes,
+        ),
+        &[],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with("ignoring parts/jilin-zhejiang.partial/pilot.json: its contents do not match the SHA-256 written in it"),
+        "{stderr}"
+    );
+    ok(
+        &dir,
+        &[
+            "merge", "parts", "--out", "merged2", "--charts", "none", "--quiet",
+        ],
+        &[],
+    );
+    assert_same_results(&dir, "single", "merged2", "jilin-zhejiang");
 }
 
 /// The shard whose range holds all the pilot paths and more takes their
@@ -968,7 +1064,7 @@ fn machines_that_round_differently_are_told_apart_and_not_merged() {
         "\"math\":\"0000000000000000\"",
     );
     assert_ne!(text, claimed, "the partial names its fingerprint");
-    dir.create(&p2, &claimed);
+    dir.create(&p2, &reseal(&claimed));
     let e = bad_input(&merge("claimed", &[]));
     assert!(
         e.contains(&format!("(fingerprints {here} and 0000000000000000)")),

@@ -190,7 +190,8 @@ pub fn pilot(args: &Args, set: &dyn super::Source, paths: &[u64]) -> anyhow::Res
         };
         let path = Pilot::path_in(&args.out, &scn.id);
         let pilot = Pilot::new(scn, &cfg, state).map_err(anyhow::Error::msg)?;
-        let json = serde_json::to_string(&pilot)
+        let json = pilot
+            .to_json()
             .with_context(|| format!("cannot write {}", path.display()))?;
         write_part(&path, &json)?;
         if !args.quiet {
