@@ -340,6 +340,68 @@ fn expected_work_over_the_budget_is_refused() {
     );
 }
 
+/// The work budget applies to what the process simulates: a shard's paths, or
+/// the pilot's, of a run too large for one machine.
+#[test]
+fn the_work_budget_counts_the_paths_of_the_shard_or_the_pilot() {
+    let stderr = refused(
+        &[
+            "run",
+            "--paths",
+            "100000000",
+            "--shard",
+            "1/2",
+            "--out",
+            "out",
+        ],
+        &[],
+    );
+    assert_eq!(
+        stderr,
+        "error: scenarios/jilin-zhejiang.toml: expected work of about 2.00e12 firm-years for shard 1 of 2's 49999872 of its 100000000 paths (49999872 paths × 30 years × (2 parks (the park and its coalitions') × (21.2 arrivals + 637 firms) + 16 evaluations) a year) is above the budget of 5.00e10; use more shards, lower --paths or --horizon, or raise the budget with --max-work 2.0e12\n"
+    );
+    let stderr = refused(
+        &[
+            "run",
+            "--paths",
+            "100000000",
+            "--pilot",
+            "--max-work",
+            "1e7",
+            "--out",
+            "out",
+        ],
+        &[],
+    );
+    assert!(
+        stderr.contains(
+            "firm-years for the pilot's 1024 of its 100000000 paths (1024 paths × 30 years"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("; lower --horizon, or raise the budget with --max-work"),
+        "{stderr}"
+    );
+    // 100,000 shards of the same run: shard 1 holds 1,024 paths, well within.
+    let t = TestDir::new();
+    let args = [
+        "run",
+        "--paths",
+        "100000000",
+        "--horizon",
+        "4",
+        "--quiet",
+        "--out",
+        "out",
+    ];
+    let shard = [&args[..], &["--shard", "1/100000"]].concat();
+    t.ok(&shard);
+    assert!(t.exists("out/jilin-zhejiang.partial/part-1-of-100000.json"));
+    t.ok(&[&args[..], &["--pilot"]].concat());
+    assert!(t.exists("out/jilin-zhejiang.partial/pilot.json"));
+}
+
 #[test]
 fn expected_memory_over_the_budget_is_refused() {
     let stderr = refused(

@@ -36,7 +36,8 @@ pub struct Args {
     pub settings: super::Settings,
     /// Most work a run may be expected to take, in firm-years (paths × horizon ×
     /// (parks × (arrivals + firms) + evaluations) a year, with one park per
-    /// coalition holding the host when fairness is on); refused before it starts.
+    /// coalition holding the host when fairness is on), counting the paths this
+    /// process simulates (a shard's, the pilot's); refused before it starts.
     #[arg(long, value_name = "UNITS", default_value_t = DEFAULT_MAX_WORK, value_parser = parse_budget)]
     pub max_work: f64,
     /// Most memory a run's statistics may be expected to take, e.g. 4G or 512M;
@@ -393,20 +394,29 @@ pub(super) fn load(
 pub fn run_source(args: &Args, source: &dyn super::Source) -> anyhow::Result<ExitCode> {
     let n = source.len();
     let mut problems = Vec::new();
-    let mut paths = Vec::with_capacity(n);
+    let mut paths = Vec::new();
     let mut langs = Vec::with_capacity(n);
     let mut warnings = Vec::new();
     if let Some(refusal) = threads_refusal(args.settings.threads, args.settings.max_threads) {
         problems.push(refusal);
     } else {
         let mut ids = super::UniqueIds::default();
-        for checked in check_all(args, source)? {
+        let all = check_all(args, source)?;
+        paths = all.iter().flatten().map(|c| c.paths).collect();
+        // The paths of each scenario this process simulates: a shard's or the
+        // pilot's, which the work budget applies to.
+        let part = Part::of(args, &paths);
+        let mut k = 0;
+        for checked in all {
             match checked {
                 Ok(c) => {
                     problems.extend(ids.check(&c.id, &c.file));
                     problems.extend(c.refusals);
+                    if let Some(e) = &c.estimate {
+                        problems.extend(work_refusal(args, &c.file, e, c.paths, &part, k));
+                    }
+                    k += 1;
                     warnings.extend(c.warnings);
-                    paths.push(c.paths);
                     langs.push(c.lang);
                 }
                 Err(e) => problems.push(e),
@@ -453,6 +463,8 @@ struct Checked {
     file: String,
     paths: u64,
     refusals: Vec<String>,
+    /// Its run's expected cost, for the work budget (`None` if refused before).
+    estimate: Option<engine::Estimate>,
     /// Its guardrail warnings.
     warnings: Vec<String>,
     /// Its language (`[scenario] lang`).
@@ -485,13 +497,17 @@ fn check_all(
                         }
                         mine.push((
                             i,
-                            load(args, source, i).map(|l| Checked {
-                                refusals: refusals(args, &l, n),
-                                warnings: super::warnings(&l),
-                                paths: config(args, &l.scenario).paths,
-                                lang: l.scenario.lang,
-                                id: l.scenario.id,
-                                file: l.file,
+                            load(args, source, i).map(|l| {
+                                let mut estimate = None;
+                                Checked {
+                                    refusals: refusals(args, &l, n, &mut estimate),
+                                    estimate,
+                                    warnings: super::warnings(&l),
+                                    paths: config(args, &l.scenario).paths,
+                                    lang: l.scenario.lang,
+                                    id: l.scenario.id,
+                                    file: l.file,
+                                }
                             }),
                         ));
                     }
@@ -952,11 +968,109 @@ pub(super) fn config(args: &Args, scn: &Scenario) -> RunConfig {
     cfg
 }
 
+/// What part of each scenario's paths this process simulates.
+enum Part {
+    /// All of them.
+    All,
+    /// The pilot's (`--pilot`): the first [`engine::PILOT_PATHS`] of a scenario
+    /// with more, none of the others.
+    Pilot,
+    /// A shard's: its range of each scenario.
+    Shard(Shard, Vec<std::ops::Range<u64>>),
+}
+
+impl Part {
+    /// The part this run's flags (or the scheduler's variables) select of
+    /// scenarios of `paths` paths each; all of them when the shard is not
+    /// understood (that is refused later, with its own message).
+    fn of(args: &Args, paths: &[u64]) -> Part {
+        if args.pilot {
+            return Part::Pilot;
+        }
+        match shard_of(args) {
+            Ok(Some((s, _))) => Part::Shard(s, shard::split(paths, s)),
+            _ => Part::All,
+        }
+    }
+
+    /// Paths of scenario `i` (of `paths` paths) simulated, and how to say whose
+    /// they are (`None`: the whole run's).
+    fn paths(&self, i: usize, paths: u64) -> (u64, Option<String>) {
+        match self {
+            Part::All => (paths, None),
+            Part::Pilot => (
+                if paths > engine::PILOT_PATHS {
+                    engine::PILOT_PATHS
+                } else {
+                    0
+                },
+                Some("the pilot's".to_owned()),
+            ),
+            Part::Shard(s, ranges) => (
+                ranges.get(i).map_or(0, |r| r.end - r.start),
+                Some(format!("{s}'s")),
+            ),
+        }
+    }
+}
+
+/// Why the run of scenario `i` of the set (from `file`, of `paths` paths with
+/// expected cost `e`) is over the work budget, for the part of its paths that
+/// this process simulates (a shard's, the pilot's, or all).
+fn work_refusal(
+    args: &Args,
+    file: &str,
+    e: &engine::Estimate,
+    paths: u64,
+    part: &Part,
+    i: usize,
+) -> Option<String> {
+    let (ran, whose) = part.paths(i, paths);
+    // The estimate is linear in paths.
+    let work = if paths == 0 {
+        0.0
+    } else {
+        e.work / paths as f64 * ran as f64
+    };
+    if !(work.is_nan() || work > args.max_work) {
+        return None;
+    }
+    let advice = match part {
+        Part::All => "lower --paths or --horizon",
+        Part::Pilot => "lower --horizon",
+        Part::Shard(..) => "use more shards, lower --paths or --horizon",
+    };
+    let counted = whose.map_or_else(String::new, |whose| {
+        format!(" for {whose} {ran} of its {paths} paths")
+    });
+    Some(format!(
+        "{file}: expected work of about {work:.2e} firm-years{counted} ({ran} paths × {} years × ({} × ({:.1} arrivals + {:.0} firms) + {} evaluations) a year) is above the budget of {:.2e}; {advice}, or raise the budget with --max-work {:.1e}",
+        e.path_years / paths.max(1) as f64,
+        if e.parks > 1.0 {
+            format!("{} parks (the park and its coalitions')", e.parks)
+        } else {
+            "1 park".to_owned()
+        },
+        e.arrivals_per_year,
+        e.firms_per_year,
+        e.evaluations_per_year,
+        args.max_work,
+        work * 1.01
+    ))
+}
+
 /// Why the run of `l` (one of a set of `scenarios`) would be refused, before
 /// any starts: an id that the set's folder uses, arrivals beyond their limit over
-/// a `--horizon` longer than the file's, or expected work or memory over their
-/// budgets. Each message says the limit and how to change it.
-fn refusals(args: &Args, l: &super::Loaded, scenarios: usize) -> Vec<String> {
+/// a `--horizon` longer than the file's, or expected memory over its budget.
+/// Each message says the limit and how to change it. The run's expected cost
+/// goes into `estimate` (when it gets that far), for [`work_refusal`], which
+/// needs the paths this process simulates of it.
+fn refusals(
+    args: &Args,
+    l: &super::Loaded,
+    scenarios: usize,
+    estimate: &mut Option<engine::Estimate>,
+) -> Vec<String> {
     let mut out = Vec::new();
     let scn = &l.scenario;
     if scenarios > 1 && scn.id == output::SET_DIR {
@@ -989,25 +1103,7 @@ fn refusals(args: &Args, l: &super::Loaded, scenarios: usize) -> Vec<String> {
         return out;
     }
     let e = engine::estimate(scn, &cfg);
-    if e.work.is_nan() || e.work > args.max_work {
-        out.push(format!(
-            "{}: expected work of about {:.2e} firm-years ({} paths × {} years × ({} × ({:.1} arrivals + {:.0} firms) + {} evaluations) a year) is above the budget of {:.2e}; lower --paths or --horizon, or raise the budget with --max-work {:.1e}",
-            l.file,
-            e.work,
-            cfg.paths,
-            cfg.horizon,
-            if e.parks > 1.0 {
-                format!("{} parks (the park and its coalitions')", e.parks)
-            } else {
-                "1 park".to_owned()
-            },
-            e.arrivals_per_year,
-            e.firms_per_year,
-            e.evaluations_per_year,
-            args.max_work,
-            e.work * 1.01
-        ));
-    }
+    *estimate = Some(e);
     let mib = |bytes: f64| (bytes / f64::from(1u32 << 20)).ceil();
     if e.memory_bytes.is_nan() || e.memory_bytes > args.max_memory as f64 {
         out.push(format!(
