@@ -194,6 +194,15 @@ pub enum Step {
     Index(usize),
 }
 
+/// Whether the field path `inner` (canonical text, see `path_text`) lies inside
+/// the field `outer`: `firms.arrival_rate.max` inside `firms.arrival_rate`,
+/// `sharing[0].tax` inside `sharing[0]` or `sharing`.
+fn inside(inner: &str, outer: &str) -> bool {
+    inner
+        .strip_prefix(outer)
+        .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['))
+}
+
 /// The steps of a field path such as `sharing[0].tax.shares.zhejiang`: keys of
 /// ASCII letters, digits, '-' and '_' separated by '.', each followed by any
 /// number of `[index]`.
@@ -918,6 +927,26 @@ fn check_vary(
             .any(|o| *o == text)
         {
             problems.push((field, format!("`{text}` is varied twice; vary it once")));
+            continue;
+        }
+        // A field inside another varied field: whichever is set last would undo
+        // the other (a value set inside a table the other replaces, or a table
+        // replaced around it), and the set would show an input with no effect.
+        let mut varied = before.iter().flat_map(|o| &o.paths).chain(&canonical);
+        if let Some(problem) = varied.find_map(|o| {
+            if inside(&text, o) {
+                Some(format!(
+                    "`{text}` lies inside `{o}`, which is also varied; vary one of them"
+                ))
+            } else if inside(o, &text) {
+                Some(format!(
+                    "`{o}`, which is also varied, lies inside `{text}`; vary one of them"
+                ))
+            } else {
+                None
+            }
+        }) {
+            problems.push((field, problem));
             continue;
         }
         match item_at(base, &s) {

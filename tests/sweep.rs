@@ -364,6 +364,31 @@ fn bad_sweep_files_are_refused_with_file_line_and_field() {
         "expected a [samples] table",
     );
 
+    // A field inside another varied field, in either order: the one set last
+    // would undo the other, which would show in the set with no effect.
+    let p = refused(
+        &t,
+        "[[vary]]\npath = \"firms.arrival_rate.max\"\nvalues = [14, 20]\n[[vary]]\npath = \"firms.arrival_rate\"\nvalues = [9, 10]\n",
+    );
+    assert_problem(
+        &p,
+        "bad.toml",
+        6,
+        "vary[1].path",
+        "`firms.arrival_rate.max`, which is also varied, lies inside `firms.arrival_rate`; vary one of them",
+    );
+    let p = refused(
+        &t,
+        "[[vary]]\npath = \"firms.arrival_rate\"\nvalues = [9, 10]\n[[vary]]\npaths = [\"firms.crowding\", \"firms.arrival_rate.max\"]\nvalues = [1, 2]\n",
+    );
+    assert_problem(
+        &p,
+        "bad.toml",
+        6,
+        "vary[1].paths[1]",
+        "`firms.arrival_rate.max` lies inside `firms.arrival_rate`, which is also varied; vary one of them",
+    );
+
     // A base that cannot be read.
     t.create(
         "bad.toml",
