@@ -369,6 +369,23 @@ impl SetWriter {
     pub fn create(out: &Path) -> Result<SetWriter, OutputError> {
         let dir = out.join(SET_DIR);
         std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
+        // The files of an earlier set in this folder go now: they would describe
+        // the scenario folders as they were before this set started rewriting
+        // them, and look complete if it stops half way.
+        for name in [
+            SUMMARY_FILE,
+            SET_RUNS_FILE,
+            SET_SWEEP_FILE,
+            crate::set_report::SET_REPORT_FILE,
+        ] {
+            let stale = dir.join(name);
+            match std::fs::remove_file(&stale) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(io_err(&stale)(e));
+                }
+                _ => {}
+            }
+        }
         let mut summary = Self::open(&dir.join(SUMMARY_FILE))?;
         write_row(&mut summary.1, SET_SUMMARY_HEADER, &dir.join(SUMMARY_FILE))?;
         let mut runs = Self::open(&dir.join(SET_RUNS_FILE))?;
@@ -482,8 +499,6 @@ impl SetWriter {
     /// If a file cannot be written.
     pub fn finish(self) -> Result<PathBuf, OutputError> {
         let path = self.dir.join(SUMMARY_FILE);
-        let stale_sweep = self.dir.join(SET_SWEEP_FILE);
-        let has_sweep = self.sweep.is_some();
         for (f, w) in [self.summary, self.runs].into_iter().chain(self.sweep) {
             let target = f.target.clone();
             w.into_inner()
@@ -494,10 +509,6 @@ impl SetWriter {
                 .flush()
                 .map_err(io_err(&target))?;
             f.commit()?;
-        }
-        // A sweep file left by an earlier set in the same folder does not describe this one.
-        if !has_sweep && stale_sweep.exists() {
-            std::fs::remove_file(&stale_sweep).map_err(io_err(&stale_sweep))?;
         }
         Ok(path)
     }

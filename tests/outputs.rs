@@ -379,6 +379,12 @@ fn an_interrupted_set_says_what_was_completed_and_its_rerun_skips_it() {
         "--out",
         "out",
     ];
+    // The set files of an earlier set in the folder: they go when this set
+    // starts, not to describe scenario folders this one has begun to rewrite.
+    std::fs::create_dir_all(t.join("out/set")).expect("a folder");
+    for f in ["summary.csv", "runs.csv", "report.html", "sweep.csv"] {
+        t.create(&format!("out/set/{f}"), "an earlier set's\n");
+    }
     let child = Command::new(env!("CARGO_BIN_EXE_enclave"))
         .args(args)
         .current_dir(t.path())
@@ -419,6 +425,45 @@ fn an_interrupted_set_says_what_was_completed_and_its_rerun_skips_it() {
         hidden(&t.join("out")).is_empty(),
         "{:?}",
         hidden(&t.join("out"))
+    );
+    for f in ["summary.csv", "runs.csv", "report.html", "sweep.csv"] {
+        assert!(!t.exists(&format!("out/set/{f}")), "a stale out/set/{f}");
+    }
+
+    // With --summary-only nothing of a scenario is kept: the note says a run
+    // again starts over.
+    scenario("long", "300000");
+    let summary_only = [
+        "run",
+        "first.toml",
+        "long.toml",
+        "--horizon",
+        "10",
+        "--threads",
+        "1",
+        "--quiet",
+        "--summary-only",
+        "--out",
+        "only",
+    ];
+    let child = Command::new(env!("CARGO_BIN_EXE_enclave"))
+        .args(summary_only)
+        .current_dir(t.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start enclave");
+    std::thread::sleep(Duration::from_millis(1000));
+    kill("-INT", child.id());
+    let out = child.wait_with_output().expect("wait for enclave");
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out).lines().last(),
+        Some(
+            "with --summary-only no scenario's own results are kept: the same command run again starts over"
+        ),
+        "{}",
+        stderr(&out)
     );
 
     let out = t.ok(&args);

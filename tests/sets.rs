@@ -113,10 +113,12 @@ fn a_set_refuses_a_scenario_named_set_and_an_empty_folder() {
         &REFERENCE.replacen("id = \"jilin-zhejiang\"", "id = \"set\"", 1),
     );
     let out = t.cmd(&["run", "a.toml", "b.toml", "--paths", "10", "--out", "out"]);
-    assert_eq!(
-        bad_input(&out),
-        "error: b.toml: scenario id `set` would share DIR/set/ with the set's summary; give it another id\n"
-    );
+    let refusal = "error: b.toml: scenario id `set` is kept for the folder DIR/set/ of a set's summary; give it another id\n";
+    assert_eq!(bad_input(&out), refusal);
+    assert!(!t.exists("out"), "refused before anything is written");
+    // Alone too: a set run into the same folder later would write over it.
+    let out = t.cmd(&["run", "b.toml", "--paths", "10", "--out", "out"]);
+    assert_eq!(bad_input(&out), refusal);
     assert!(!t.exists("out"), "refused before anything is written");
 
     std::fs::create_dir_all(t.join("empty")).expect("a folder");

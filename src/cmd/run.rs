@@ -500,7 +500,7 @@ fn check_all(
                             load(args, source, i).map(|l| {
                                 let mut estimate = None;
                                 Checked {
-                                    refusals: refusals(args, &l, n, &mut estimate),
+                                    refusals: refusals(args, &l, &mut estimate),
                                     estimate,
                                     warnings: super::warnings(&l),
                                     paths: config(args, &l.scenario).paths,
@@ -730,6 +730,7 @@ fn run_set(
             tally.stopped.as_deref(),
             (&tally.done_ids, tally.done),
             (&not_started, n - first),
+            args.summary_only,
             lang,
         ));
     }
@@ -908,12 +909,14 @@ const LISTED: usize = 20;
 /// Says on stderr what an interrupted run did (`stopped`: the scenario it was
 /// running and how far it got) and returns the exit status for the signal.
 /// `done` and `not_started` hold the first ids of the scenarios done and not
-/// started, and how many there are.
+/// started, and how many there are. Under `--summary-only` (`summary_only`)
+/// the completed scenarios were not kept, and a run again starts over.
 fn interrupted(
     signals: &Signals,
     stopped: Option<&str>,
     done: (&[String], usize),
     not_started: (&[String], usize),
+    summary_only: bool,
     lang: enclave::i18n::Lang,
 ) -> ExitCode {
     let tx = lang.texts();
@@ -954,7 +957,12 @@ fn interrupted(
             )
         ));
     }
-    super::note(format_args!("{}", tx.t("terminal.set.again")));
+    let again = if summary_only {
+        "terminal.set.again_summary_only"
+    } else {
+        "terminal.set.again"
+    };
+    super::note(format_args!("{}", tx.t(again)));
     ExitCode::from(status)
 }
 
@@ -1059,8 +1067,8 @@ fn work_refusal(
     ))
 }
 
-/// Why the run of `l` (one of a set of `scenarios`) would be refused, before
-/// any starts: an id that the set's folder uses, arrivals beyond their limit over
+/// Why the run of `l` would be refused, before any starts: the id of a set's
+/// folder, arrivals beyond their limit over
 /// a `--horizon` longer than the file's, or expected memory over its budget.
 /// Each message says the limit and how to change it. The run's expected cost
 /// goes into `estimate` (when it gets that far), for [`work_refusal`], which
@@ -1068,14 +1076,15 @@ fn work_refusal(
 fn refusals(
     args: &Args,
     l: &super::Loaded,
-    scenarios: usize,
     estimate: &mut Option<engine::Estimate>,
 ) -> Vec<String> {
     let mut out = Vec::new();
     let scn = &l.scenario;
-    if scenarios > 1 && scn.id == output::SET_DIR {
+    // Even alone: a set run into the same folder later would write its summary
+    // over the scenario's files (and one alone over a set's).
+    if scn.id == output::SET_DIR {
         out.push(format!(
-            "{}: scenario id `{}` would share DIR/{}/ with the set's summary; give it another id",
+            "{}: scenario id `{}` is kept for the folder DIR/{}/ of a set's summary; give it another id",
             l.file,
             scn.id,
             output::SET_DIR
