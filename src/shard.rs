@@ -711,9 +711,11 @@ fn check_set(groups: &mut [Group]) -> Vec<String> {
     for pair in groups.windows(2) {
         if place(&pair[0]).index == place(&pair[1]).index {
             problems.push(format!(
-                "scenarios `{}` and `{}` both claim place {} of the set",
+                "scenarios `{}` ({}) and `{}` ({}) both claim place {} of the set: are these the partials of two sets? merge each set's partials on its own",
                 pair[0].id,
+                pair[0].parts[0].0.display(),
                 pair[1].id,
+                pair[1].parts[0].0.display(),
                 place(&pair[0]).index + 1
             ));
         }
@@ -749,8 +751,14 @@ fn check_group(id: &str, group: &[(PathBuf, Partial)]) -> Result<(), Vec<String>
     let mut problems = Vec::new();
     for (path, p) in &group[1..] {
         if let Some(what) = difference(first, p) {
+            // Unless the machines differ (whose message says what to do).
+            let hint = if first.math == p.math {
+                " (partials of an earlier run left in the folder? remove them, or give each run its own --out)"
+            } else {
+                ""
+            };
             problems.push(format!(
-                "{} and {} are partials of different runs of scenario `{id}`: {what}",
+                "{} and {} are partials of different runs of scenario `{id}`: {what}{hint}",
                 first_path.display(),
                 path.display()
             ));
@@ -820,7 +828,13 @@ impl Group {
             merged = Some(match merged {
                 None => (p, state),
                 Some((first, mut acc)) => {
-                    acc.merge(&state).map_err(|e| fail(e.to_string()))?;
+                    acc.merge(&state).map_err(|e| {
+                        let first = self.parts[0].0.display();
+                        fail(format!(
+                            "{} and the partials before it ({first} first): {e}; were they computed with different pilots (a pilot written, changed or removed between the shards)? run every shard again after the pilot",
+                            path.display()
+                        ))
+                    })?;
                     (first, acc)
                 }
             });
@@ -1239,8 +1253,9 @@ pub const PILOT_FILE: &str = "pilot.json";
 /// statistics of its first [`crate::engine::PILOT_PATHS`] paths, which also fix
 /// the quantile grids. A shard that finds it takes the grids from it instead of
 /// simulating those paths again, and the shard whose range holds all of them
-/// takes their statistics too, so that they are simulated once in the whole run
-/// (by the pilot); the state is the same either way.
+/// and more takes their statistics too, so that they are simulated once in the
+/// whole run (by the pilot) unless the first shard ends within them; the state
+/// is the same either way.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Pilot {

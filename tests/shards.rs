@@ -374,7 +374,26 @@ fn slurm_and_kubernetes_variables_select_the_same_shard_as_the_flag() {
     ];
     run("override", &["--shard", "2/4"], &slurm);
     assert!(!dir.exists("override/jilin-zhejiang.partial/part-1-of-4.json"));
-    ok(
+    let out = ok(
+        &dir,
+        &with(
+            &[
+                "run",
+                REFERENCE_PATH,
+                "--out",
+                "override2",
+                "--shard",
+                "2/4",
+            ],
+            &SMALL,
+        ),
+        &slurm,
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "note: shard 2 of 4 is given by --shard, so SLURM_ARRAY_TASK_ID is not read\n"
+    );
+    let out = ok(
         &dir,
         &with(
             &["run", REFERENCE_PATH, "--out", "whole", "--shard", "none"],
@@ -382,8 +401,27 @@ fn slurm_and_kubernetes_variables_select_the_same_shard_as_the_flag() {
         ),
         &slurm,
     );
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(dir.exists("whole/jilin-zhejiang/summary.csv"));
     assert!(!dir.exists("whole/jilin-zhejiang.partial"));
+    // An Indexed Job's index without --shards: every path, with a note.
+    let out = ok(
+        &dir,
+        &with(&["run", REFERENCE_PATH, "--out", "index"], &SMALL),
+        &[("JOB_COMPLETION_INDEX", "2")],
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).starts_with(
+            "note: JOB_COMPLETION_INDEX is set but --shards is not, so this runs every path"
+        ),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(dir.exists("index/jilin-zhejiang/summary.csv"));
     // Without a count, or an index out of range: refused, naming the variable.
     let args = with(&["run", REFERENCE_PATH, "--out", "bad"], &SMALL);
     let e = bad_input(&enclave(&dir, &with(&args, &["--shards", "4"]), &[]));
@@ -459,7 +497,7 @@ fn missing_duplicated_and_mismatched_partials_are_refused_by_name() {
     let e = merge(&[&p1, &seed]);
     assert!(
         e.contains(&format!(
-            "error: {p1} and {seed} are partials of different runs of scenario `jilin-zhejiang`: seed 20180330 and seed 7\n"
+            "error: {p1} and {seed} are partials of different runs of scenario `jilin-zhejiang`: seed 20180330 and seed 7 (partials of an earlier run left in the folder? remove them, or give each run its own --out)\n"
         )),
         "{e}"
     );
@@ -529,6 +567,30 @@ fn missing_duplicated_and_mismatched_partials_are_refused_by_name() {
     let e = merge(&[&p1, "set/jilin-zhejiang.partial/part-2-of-2.json"]);
     assert!(
         e.contains("split differently (shards 1, 2 and shards 2 hold its paths: the shards were given different scenario lists)"),
+        "{e}"
+    );
+
+    // Two sets' partials: both of their first scenarios claim place 1.
+    let second = variant(&dir, "second");
+    ok(
+        &dir,
+        &with(
+            &["run", &second, &before, "--out", "setb", "--shard", "1/1"],
+            &SMALL,
+        ),
+        &[],
+    );
+    ok(
+        &dir,
+        &with(
+            &["run", &before, &second, "--out", "seta", "--shard", "1/1"],
+            &SMALL,
+        ),
+        &[],
+    );
+    let e = merge(&["seta/before.partial", "setb/second.partial"]);
+    assert!(
+        e.contains("error: scenarios `before` (seta/before.partial/part-1-of-1.json) and `second` (setb/second.partial/part-1-of-1.json) both claim place 1 of the set: are these the partials of two sets? merge each set's partials on its own\n"),
         "{e}"
     );
 
@@ -727,6 +789,26 @@ fn shards_after_a_pilot_take_its_grids_and_merge_to_the_single_run() {
         &[],
     );
     assert_same_results(&dir, "single", "merged2", "jilin-zhejiang");
+
+    // A scenario of at most the pilot's paths needs no pilot: said, nothing written.
+    let out = ok(
+        &dir,
+        &[
+            "run",
+            REFERENCE_PATH,
+            "--out",
+            "small",
+            "--pilot",
+            "--paths",
+            "600",
+        ],
+        &[],
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "no pilot for 1 of 1 scenario: a scenario of at most 1024 paths needs none (its pilot paths are all its paths)\n"
+    );
+    assert!(!dir.exists("small"));
 }
 
 /// The shard whose range holds all the pilot paths and more takes their

@@ -442,6 +442,22 @@ pub fn run_source(args: &Args, source: &dyn super::Source) -> anyhow::Result<Exi
     if args.pilot {
         return super::shard::pilot(args, source, &paths);
     }
+    // A scheduler's variable that this run does not follow: said, as the run
+    // may well be one of many computing the same thing.
+    let set_var = |name: &str| std::env::var(name).is_ok_and(|v| !v.trim().is_empty());
+    match (&args.shard, args.shards) {
+        (Some(ShardFlag::Of(s)), _) if set_var("SLURM_ARRAY_TASK_ID") => {
+            super::note(format_args!(
+                "note: {s} is given by --shard, so SLURM_ARRAY_TASK_ID is not read"
+            ));
+        }
+        (None, None) if set_var("JOB_COMPLETION_INDEX") && !set_var("SLURM_ARRAY_TASK_ID") => {
+            super::note(format_args!(
+                "note: JOB_COMPLETION_INDEX is set but --shards is not, so this runs every path; --shards N computes shard index + 1 of N (--shard none silences this)"
+            ));
+        }
+        _ => {}
+    }
     match shard_of(args) {
         Ok(Some((shard, from))) => super::shard::run(args, source, &paths, shard, from.as_deref()),
         Ok(None) => {

@@ -159,6 +159,15 @@ fn pilot_of(args: &Args, scn: &Scenario, cfg: &RunConfig, plan: &Plan) -> Option
 pub fn pilot(args: &Args, set: &dyn super::Source, paths: &[u64]) -> anyhow::Result<ExitCode> {
     let signals = Signals::install()?;
     let mut out = super::Stdout::default();
+    let small = paths.iter().filter(|&&n| n <= engine::PILOT_PATHS).count();
+    if small > 0 && !args.quiet {
+        super::note(format_args!(
+            "no pilot for {small} of {} scenario{}: a scenario of at most {} paths needs none (its pilot paths are all its paths)",
+            paths.len(),
+            if paths.len() == 1 { "" } else { "s" },
+            engine::PILOT_PATHS
+        ));
+    }
     for (i, &n) in paths.iter().enumerate() {
         if n <= engine::PILOT_PATHS {
             continue;
