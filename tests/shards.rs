@@ -725,6 +725,33 @@ fn shards_after_a_pilot_take_its_grids_and_merge_to_the_single_run() {
         &[],
     );
     assert_same_results(&dir, "single", "merged", "jilin-zhejiang");
+    // The folder's files one by one, as a glob `*.json` gives them, the pilot
+    // among them: it is skipped with a note.
+    let folder = "parts/jilin-zhejiang.partial";
+    let files: Vec<String> = [
+        "part-1-of-4.json",
+        "part-2-of-4.json",
+        "part-3-of-4.json",
+        "part-4-of-4.json",
+        "pilot.json",
+    ]
+    .iter()
+    .map(|f| format!("{folder}/{f}"))
+    .collect();
+    let args: Vec<&str> = ["merge"]
+        .into_iter()
+        .chain(files.iter().map(String::as_str))
+        .chain(["--out", "globbed", "--charts", "none"])
+        .collect();
+    let out = ok(&dir, &args, &[]);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains(&format!(
+            "skipped {folder}/pilot.json: a pilot, which the merge does not read"
+        )),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_same_results(&dir, "single", "globbed", "jilin-zhejiang");
 
     // The pilot of another run (another seed) is ignored, with a note, and the
     // shard fixes the grids itself.

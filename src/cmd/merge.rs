@@ -72,6 +72,17 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let mut parts = Vec::new();
     let mut problems = Vec::new();
     for f in files {
+        // A pilot given by a glob over a partials folder (`X.partial/*.json`):
+        // the shards took what they needed of it.
+        if f.file_name().is_some_and(|n| n == shard::PILOT_FILE) {
+            if !args.quiet {
+                super::note(format_args!(
+                    "skipped {}: a pilot, which the merge does not read",
+                    f.display()
+                ));
+            }
+            continue;
+        }
         match Partial::read(&f) {
             // Checked whole, then only what identifies it is kept: memory stays
             // flat in the number of partials; each group reads its files again.

@@ -57,6 +57,13 @@ pub fn run(
         let l = super::run::load(args, set, i).map_err(anyhow::Error::msg)?;
         let scn = &l.scenario;
         let cfg = config(args, scn);
+        // The partial's folder first: a file in its place fails the shard now,
+        // not after the simulation.
+        let path = Partial::path_in(&args.out, &scn.id, shard);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+        }
         let started = Instant::now();
         // A --summary-only set keeps quantiles for the headline measures only.
         let what = Observe {
@@ -110,7 +117,6 @@ pub fn run(
         };
         partial.inputs = set.inputs(i);
         partial.summary_only = args.summary_only;
-        let path = Partial::path_in(&args.out, &scn.id, shard);
         let json = partial
             .to_json()
             .with_context(|| format!("cannot write {}", path.display()))?;
