@@ -51,6 +51,15 @@ pub enum OutputError {
         #[source]
         source: csv::Error,
     },
+    /// A folder's manifest could not be written.
+    #[error("cannot write the manifest of {path}")]
+    Manifest {
+        /// The folder.
+        path: String,
+        /// Cause.
+        #[source]
+        source: Box<crate::publish::PublishError>,
+    },
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
@@ -377,6 +386,7 @@ impl SetWriter {
             SET_RUNS_FILE,
             SET_SWEEP_FILE,
             crate::set_report::SET_REPORT_FILE,
+            crate::publish::MANIFEST_FILE,
         ] {
             let stale = dir.join(name);
             match std::fs::remove_file(&stale) {
@@ -493,7 +503,9 @@ impl SetWriter {
         Ok(())
     }
 
-    /// Flushes the files and gives them their names; returns the summary's path.
+    /// Flushes the files and gives them their names, then writes the folder's
+    /// manifest (each file's size and SHA-256, as a scenario's folder has), which
+    /// `enclave report DIR/set` checks; returns the summary's path.
     ///
     /// # Errors
     /// If a file cannot be written.
@@ -510,6 +522,10 @@ impl SetWriter {
                 .map_err(io_err(&target))?;
             f.commit()?;
         }
+        crate::publish::write_manifest(&self.dir).map_err(|e| OutputError::Manifest {
+            path: self.dir.display().to_string(),
+            source: Box::new(e),
+        })?;
         Ok(path)
     }
 }

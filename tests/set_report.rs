@@ -84,6 +84,8 @@ fn write_set(t: &TestDir, scenarios: &[(String, f64)], sweep: Option<&str>) {
     if let Some(sweep) = sweep {
         t.create("out/set/sweep.csv", sweep);
     }
+    // As a set run leaves it: `enclave report DIR/set` checks it.
+    enclave::publish::write_manifest(&t.join("out/set")).expect("the manifest");
 }
 
 /// The `<svg>` element of the figure `id` in the page.
@@ -362,6 +364,7 @@ fn a_file_that_is_not_what_a_set_writes_is_refused_naming_it() {
     );
 
     // And from the command line: exit status 1 and the message, no page.
+    enclave::publish::write_manifest(&t.join("out/set")).expect("the manifest");
     let o = t.cmd(&["report", "out/set"]);
     assert_eq!(o.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&o.stderr);
@@ -379,6 +382,26 @@ fn a_file_that_is_not_what_a_set_writes_is_refused_naming_it() {
         page.contains("Not charted, as its values are not numbers: <code>firms.sectors</code>")
     );
     assert!(!page.contains("<svg"));
+
+    // A summary cut at the end of a line still reads, as a smaller set: the
+    // command checks the folder against the manifest the set wrote first.
+    t.create("out/set/summary.csv", &good);
+    enclave::publish::write_manifest(&t.join("out/set")).expect("the manifest");
+    t.ok(&["report", "out/set"]);
+    let lines = good.lines().count();
+    let cut: String = good
+        .lines()
+        .take(lines - 3)
+        .map(|l| format!("{l}\n"))
+        .collect();
+    t.create("out/set/summary.csv", &cut);
+    let o = t.cmd(&["report", "out/set"]);
+    assert_eq!(o.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains("summary.csv has ") && stderr.contains("the folder is damaged"),
+        "{stderr}"
+    );
 }
 
 /// The page in Chinese: headings, prose, table headers, units, measure

@@ -37,6 +37,10 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         if let Some(out_dir) = enclave::set_report::set_folder_of(dir) {
             // A set's folder, DIR/set: its page is drawn again from its own files,
             // in the language it was written in unless --lang says otherwise.
+            // Its files as the set wrote them (the page itself is drawn again): a
+            // summary cut at a line's end would still read, as a smaller set.
+            publish::verify_data(dir)
+                .with_context(|| format!("cannot read the set in {}", dir.display()))?;
             let lang = args
                 .lang
                 .or_else(|| enclave::set_report::page_lang(out_dir))
