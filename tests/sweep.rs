@@ -533,3 +533,33 @@ fn the_bundled_sweeps_load() {
         }
     }
 }
+
+/// A set of 1,000 scenarios or more says, before its long check, that it is
+/// checking them (here every one is then refused, which the check finds).
+#[test]
+fn a_large_sweep_says_it_checks_its_scenarios_first() {
+    let t = TestDir::new();
+    let values: Vec<String> = (0..1000)
+        .map(|i| format!("{}", 1.0 + f64::from(i) / 1000.0))
+        .collect();
+    t.create(
+        "big.toml",
+        &format!(
+            "base = \"reference\"\nid = \"big\"\n[[vary]]\npath = \"firms.crowding\"\nvalues = [{}]\n",
+            values.join(", ")
+        ),
+    );
+    let out = t.cmd(&["sweep", "big.toml", "--max-work", "1", "--out", "out"]);
+    let stderr = bad_input(&out);
+    assert!(
+        stderr.starts_with(
+            "checking the 1000 scenarios before any runs (each loads and is held to the limits)…\n"
+        ),
+        "{}",
+        &stderr[..stderr.len().min(300)]
+    );
+    assert_eq!(
+        stderr.matches("is above the budget of 1.00e0").count(),
+        1000
+    );
+}

@@ -498,10 +498,33 @@ fn check_all(
     let threads = engine::resolve_threads(args.settings.threads).clamp(1, n.max(1));
     let next = std::sync::atomic::AtomicUsize::new(0);
     let mut all: Vec<(usize, Result<Checked, String>)> = Vec::with_capacity(n);
+    // A large set takes a while to check (a sweep of 10,000 variants about 10 s
+    // on one thread): said, with a bar on a terminal.
+    let bar = if args.quiet || n < CHECK_NOTE {
+        ProgressBar::hidden()
+    } else {
+        let tx = args.lang.unwrap_or_default().texts();
+        super::note(format_args!(
+            "{}",
+            tx.f("terminal.set.checking", &[("n", &n)])
+        ));
+        if std::io::stderr().is_terminal() {
+            let bar = ProgressBar::with_draw_target(Some(n as u64), ProgressDrawTarget::stderr());
+            bar.set_style(
+                ProgressStyle::with_template(tx.t("terminal.set.check_progress"))
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+                    .progress_chars("=> "),
+            );
+            bar
+        } else {
+            ProgressBar::hidden()
+        }
+    };
     std::thread::scope(|s| -> anyhow::Result<()> {
         let mut handles = Vec::new();
         for w in 0..threads {
             let next = &next;
+            let bar = &bar;
             let handle = std::thread::Builder::new()
                 .name(format!("enclave-check-{w}"))
                 .spawn_scoped(s, move || {
@@ -526,6 +549,7 @@ fn check_all(
                                 }
                             }),
                         ));
+                        bar.inc(1);
                     }
                 })
                 .context("cannot start a worker thread")?;
@@ -539,9 +563,13 @@ fn check_all(
         }
         Ok(())
     })?;
+    bar.finish_and_clear();
     all.sort_by_key(|(i, _)| *i);
     Ok(all.into_iter().map(|(_, c)| c).collect())
 }
+
+/// Sets of at least this many scenarios say that they are being checked.
+const CHECK_NOTE: usize = 1_000;
 
 /// A scenario is run alone on every worker thread when it has at least this
 /// many batches (or one per thread, if more); smaller ones run side by side,
