@@ -563,3 +563,19 @@ fn a_large_sweep_says_it_checks_its_scenarios_first() {
         1000
     );
 }
+
+/// A sweep file given to `run` is named for what it is, not listed as a
+/// scenario's missing fields.
+#[test]
+fn a_sweep_file_given_to_run_says_to_sweep_it() {
+    let t = TestDir::new();
+    t.create(
+        "rates.toml",
+        "base = \"reference\"\n[[vary]]\npath = \"firms.arrival_rate\"\nvalues = [8, 9]\n",
+    );
+    let stderr = bad_input(&t.cmd(&["run", "rates.toml", "--out", "out"]));
+    assert_eq!(
+        stderr,
+        "error: rates.toml: a sweep file (`base` and `[[vary]]`), not a scenario: run it with `enclave sweep rates.toml`\n"
+    );
+}

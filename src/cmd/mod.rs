@@ -91,14 +91,38 @@ impl Source for Files {
                 file: REFERENCE_SCENARIO_NAME.to_owned(),
                 scenario,
             }),
-            Some(Some(path)) => Scenario::load(path).map(|scenario| Loaded {
-                file: path.display().to_string(),
-                scenario,
-            }),
+            Some(Some(path)) => {
+                return Scenario::load(path)
+                    .map(|scenario| Loaded {
+                        file: path.display().to_string(),
+                        scenario,
+                    })
+                    .map_err(|e| {
+                        // Its problems as a scenario would only be noise.
+                        if looks_like_a_sweep(path) {
+                            format!(
+                                "{}: a sweep file (`base` and `[[vary]]`), not a scenario: run it with `enclave sweep {}`",
+                                path.display(),
+                                path.display()
+                            )
+                        } else {
+                            format!("{:#}", anyhow::Error::new(e))
+                        }
+                    });
+            }
             None => return Err(format!("the set holds no scenario {i}")),
         };
         loaded.map_err(|e| format!("{:#}", anyhow::Error::new(e)))
     }
+}
+
+/// Whether the file at `path` reads as a sweep file: a TOML table with a `base`
+/// and a `vary` (what `enclave sweep` takes), which `run` was given instead.
+fn looks_like_a_sweep(path: &std::path::Path) -> bool {
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|text| text.parse::<toml::Table>().ok())
+        .is_some_and(|t| t.contains_key("base") && t.contains_key("vary"))
 }
 
 /// The scenario files a command-line argument names: the file itself, a folder's
