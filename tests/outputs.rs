@@ -763,3 +763,76 @@ fn a_full_stdout_is_an_error_not_a_panic() {
         );
     }
 }
+
+/// Ctrl-C during a merge stops it between scenarios: the note says which were
+/// written, the set's files are not, no temporary file is left, and the same
+/// merge run again completes.
+#[test]
+fn an_interrupted_merge_says_what_it_wrote_and_leaves_no_temporary_files() {
+    let t = TestDir::new();
+    let ids = ["first", "second", "third"];
+    for id in ids {
+        let mut text = REFERENCE.to_owned();
+        replace_line(
+            &mut text,
+            "id = \"jilin-zhejiang\"",
+            &format!("id = \"{id}\""),
+        );
+        t.create(&format!("{id}.toml"), &text);
+    }
+    let files: Vec<String> = ids.iter().map(|id| format!("{id}.toml")).collect();
+    let mut args: Vec<&str> = vec!["run"];
+    args.extend(files.iter().map(String::as_str));
+    args.extend([
+        "--paths",
+        "2000",
+        "--horizon",
+        "10",
+        "--shard",
+        "1/1",
+        "--out",
+        "parts",
+        "--quiet",
+    ]);
+    t.ok(&args);
+    let merge = ["merge", "parts", "--out", "out", "--quiet"];
+    let child = Command::new(env!("CARGO_BIN_EXE_enclave"))
+        .args(merge)
+        .current_dir(t.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start enclave");
+    let start = Instant::now();
+    while !t.exists("out/first") {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "first not published"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    kill("-INT", child.id());
+    let out = child.wait_with_output().expect("wait for enclave");
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.starts_with(
+            "interrupted by SIGINT: the merge stopped; scenarios merged and written: first"
+        ) && err.ends_with("; the set's files were not written; run the same merge again\n"),
+        "{err}"
+    );
+    assert!(!t.exists("out/set/summary.csv") && !t.exists("out/set/manifest.json"));
+    assert!(
+        hidden(&t.join("out")).is_empty(),
+        "{:?}",
+        hidden(&t.join("out"))
+    );
+    assert!(
+        hidden(&t.join("out/set")).is_empty(),
+        "{:?}",
+        hidden(&t.join("out/set"))
+    );
+    t.ok(&merge);
+    // Its data files (the page is drawn after them, and again by `report`).
+    publish::verify_data(&t.join("out/set")).expect("the set's folder verifies");
+}

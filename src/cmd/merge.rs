@@ -117,6 +117,22 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         )]);
     }
     super::prepare_out(&args.out, args.quiet)?;
+    // Ctrl-C or SIGTERM stops the merge between scenarios: the unpublished
+    // folder and the set's temporary files go, and the note says what was kept.
+    let signals = super::run::Signals::install()?;
+    let mut merged_ids: Vec<String> = Vec::new();
+    let stop = |merged_ids: &[String]| {
+        let (signal, status) = signals.status();
+        super::note(format_args!(
+            "interrupted by {signal}: the merge stopped; scenarios merged and written: {}; the set's files were not written; run the same merge again",
+            if merged_ids.is_empty() {
+                "none".to_owned()
+            } else {
+                merged_ids.join(", ")
+            }
+        ));
+        Ok(ExitCode::from(status))
+    };
     let mut out = super::Stdout::default();
     let mut set = if groups.len() > 1 || summary_only {
         Some(output::SetWriter::create(&args.out)?)
@@ -137,6 +153,9 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     // The scenarios' languages, for the set's page and line.
     let mut langs = Vec::with_capacity(groups_len);
     for group in groups {
+        if signals.stopped() {
+            return stop(&merged_ids);
+        }
         let m = match group.merge() {
             Ok(m) => m,
             Err(e) => return bad(&[e]),
@@ -185,10 +204,14 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         let json = serde_json::to_string_pretty(&merged).context("cannot write run.json")?;
         output::write_atomic(&dir.join("run.json"), format!("{json}\n").as_bytes())?;
         super::report::write(&dir, html, charts, args.lang)?;
+        if signals.stopped() {
+            return stop(&merged_ids);
+        }
         let target = staging.target().to_owned();
         staging
             .publish()
             .with_context(|| format!("cannot publish the results in {}", target.display()))?;
+        merged_ids.push(scn.id.clone());
         if !args.quiet && small {
             let lang = args.lang.unwrap_or(scn.lang);
             out.print(&super::run::summary(
@@ -201,6 +224,9 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             let rows = enclave::results::parse_summary(&summary, &name)?;
             set.add(scn, run, &rows, &m.inputs)?;
         }
+    }
+    if signals.stopped() {
+        return stop(&merged_ids);
     }
     if let Some(set) = set {
         let path = set.finish()?;
