@@ -559,6 +559,8 @@ fn set_page_loads_without_errors_or_requests() {
         "--quiet",
     ]);
     std::fs::write(work.join("out/set/sweep.csv"), sweep).expect("write sweep.csv");
+    // Its manifest again, as a sweep's set writes it with its sweep.csv.
+    enclave::publish::write_manifest(&work.join("out/set")).expect("the manifest");
     enclave(&["report", "out/set"]);
     let page = work.join("out/set/report.html");
     let (run, net_log) = load_logged(work, "set", &file_url(&page));
