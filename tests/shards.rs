@@ -356,7 +356,24 @@ fn slurm_and_kubernetes_variables_select_the_same_shard_as_the_flag() {
     for other in [&zero, &one, &count_only, &k8s] {
         assert_eq!(&flag, other);
     }
-    // 3 batches in 4 shards: shard 1 holds none and writes nothing.
+    // 3 batches in 4 shards: shard 1 holds none and writes nothing; its partial
+    // of an earlier run of more paths in the same folder goes, with a note.
+    let earlier = [
+        "run",
+        REFERENCE_PATH,
+        "--out",
+        "empty",
+        "--shard",
+        "1/4",
+        "--paths",
+        "1500",
+        "--horizon",
+        "4",
+        "--quiet",
+    ];
+    ok(&dir, &earlier, &[]);
+    let stale = "empty/jilin-zhejiang.partial/part-1-of-4.json";
+    assert!(dir.exists(stale));
     let out = ok(
         &dir,
         &with(
@@ -365,8 +382,11 @@ fn slurm_and_kubernetes_variables_select_the_same_shard_as_the_flag() {
         ),
         &[],
     );
-    assert!(out.status.success());
-    assert!(!dir.exists("empty/jilin-zhejiang.partial"));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!("removed {stale}: shard 1 of 4 holds none of jilin-zhejiang's paths in this run\n")
+    );
+    assert!(!dir.exists(stale));
     // --shard overrides the variables; --shard none runs everything.
     let slurm = [
         ("SLURM_ARRAY_TASK_ID", "0"),

@@ -395,6 +395,7 @@ pub fn run_source(args: &Args, source: &dyn super::Source) -> anyhow::Result<Exi
     let n = source.len();
     let mut problems = Vec::new();
     let mut paths = Vec::new();
+    let mut scenario_ids: Vec<String> = Vec::new();
     let mut langs = Vec::with_capacity(n);
     let mut warnings = Vec::new();
     if let Some(refusal) = threads_refusal(args.settings.threads, args.settings.max_threads) {
@@ -403,6 +404,7 @@ pub fn run_source(args: &Args, source: &dyn super::Source) -> anyhow::Result<Exi
         let mut ids = super::UniqueIds::default();
         let all = check_all(args, source)?;
         paths = all.iter().flatten().map(|c| c.paths).collect();
+        scenario_ids = all.iter().flatten().map(|c| c.id.clone()).collect();
         // The paths of each scenario this process simulates: a shard's or the
         // pilot's, which the work budget applies to.
         let part = Part::of(args, &paths);
@@ -459,7 +461,9 @@ pub fn run_source(args: &Args, source: &dyn super::Source) -> anyhow::Result<Exi
         _ => {}
     }
     match shard_of(args) {
-        Ok(Some((shard, from))) => super::shard::run(args, source, &paths, shard, from.as_deref()),
+        Ok(Some((shard, from))) => {
+            super::shard::run(args, source, &paths, &scenario_ids, shard, from.as_deref())
+        }
         Ok(None) => {
             // The set's page and terminal lines: --lang, else the scenarios' own
             // language when they all have the same, else English.

@@ -15,13 +15,14 @@ use enclave::stats::Plan;
 use super::run::{Args, Signals, config};
 
 /// Runs shard `shard` of the scenarios of `set` (already checked against the
-/// limits; `paths[i]` paths each) and writes one partial per scenario it holds
-/// paths of, loading only those; `source` says which variables gave the shard
-/// when `--shard` did not.
+/// limits; `paths[i]` paths each, with ids `ids[i]`) and writes one partial per
+/// scenario it holds paths of, loading only those; `source` says which
+/// variables gave the shard when `--shard` did not.
 pub fn run(
     args: &Args,
     set: &dyn super::Source,
     paths: &[u64],
+    ids: &[String],
     shard: Shard,
     source: Option<&str>,
 ) -> anyhow::Result<ExitCode> {
@@ -52,6 +53,20 @@ pub fn run(
     let mut written: Vec<PathBuf> = Vec::new();
     for (i, range) in ranges.into_iter().enumerate() {
         if range.is_empty() {
+            // This shard's partial of the scenario from an earlier run (of more
+            // paths, or fewer shards' worth of batches) would be merged with the
+            // others and refused: it goes, as a partial written again would.
+            if let Some(id) = ids.get(i) {
+                let stale = Partial::path_in(&args.out, id, shard);
+                if stale.is_file() {
+                    std::fs::remove_file(&stale)
+                        .with_context(|| format!("cannot remove {}", stale.display()))?;
+                    super::note(format_args!(
+                        "removed {}: {shard} holds none of {id}'s paths in this run",
+                        stale.display()
+                    ));
+                }
+            }
             continue;
         }
         let l = super::run::load(args, set, i).map_err(anyhow::Error::msg)?;
