@@ -273,14 +273,31 @@ fn item_at<'d>(doc: &'d DocumentMut, steps: &[Step]) -> Result<&'d Item, String>
         item = match next {
             Some(next) if !next.is_none() => next,
             _ => {
+                let hint = match step {
+                    Step::Key(key) => closest_key(item, key)
+                        .map(|k| format!("; did you mean `{k}`?"))
+                        .unwrap_or_default(),
+                    Step::Index(_) => String::new(),
+                };
                 return Err(format!(
-                    "the base scenario has no `{}`",
+                    "the base scenario has no `{}`{hint}",
                     path_text(&steps[..=k])
                 ));
             }
         };
     }
     Ok(item)
+}
+
+/// The key of the table `item` closest to `key` (a misspelling), if one is
+/// close (the measure and threshold of scenario files' "did you mean").
+fn closest_key<'i>(item: &'i Item, key: &str) -> Option<&'i str> {
+    item.as_table_like()?
+        .iter()
+        .map(|(k, _)| (strsim::jaro_winkler(key, k), k))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, k)| k)
 }
 
 /// Replaces the value at `steps` in `doc` by `value`, keeping the comments around

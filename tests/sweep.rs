@@ -313,7 +313,7 @@ fn bad_sweep_files_are_refused_with_file_line_and_field() {
         "bad.toml",
         3,
         "vary[0].path",
-        "the base scenario has no `firms.arrival_rat`",
+        "the base scenario has no `firms.arrival_rat`; did you mean `arrival_rate`?",
     );
 
     let p = refused(
