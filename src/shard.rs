@@ -477,7 +477,8 @@ impl Partial {
             .join(shard.file_name())
     }
 
-    /// The partial as JSON text, sealed with its SHA-256 (see [`seal`]).
+    /// The partial as JSON text, sealed with the SHA-256 of its contents (its
+    /// first field, checked on reading).
     ///
     /// # Errors
     /// Never in practice (the state holds only finite numbers).
