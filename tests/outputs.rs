@@ -63,6 +63,29 @@ fn hidden(dir: &Path) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// Starts `enclave ARGS` in `t`'s folder, its output piped.
+fn spawn(t: &TestDir, args: &[&str]) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_enclave"))
+        .args(args)
+        .current_dir(t.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start enclave")
+}
+
+/// Waits (at most a minute) until `path` exists in `t`'s folder.
+fn wait_for(t: &TestDir, path: &str) {
+    let start = Instant::now();
+    while !t.exists(path) {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "{path} never appeared"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
 /// Sends `signal` (`-INT`, `-TERM`) to `pid` with kill(1).
 fn kill(signal: &str, pid: u32) {
     let status = Command::new("kill")
@@ -385,21 +408,8 @@ fn an_interrupted_set_says_what_was_completed_and_its_rerun_skips_it() {
     for f in ["summary.csv", "runs.csv", "report.html", "sweep.csv"] {
         t.create(&format!("out/set/{f}"), "an earlier set's\n");
     }
-    let child = Command::new(env!("CARGO_BIN_EXE_enclave"))
-        .args(args)
-        .current_dir(t.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start enclave");
-    let start = Instant::now();
-    while !t.exists("out/first") {
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "first not published"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let child = spawn(&t, &args);
+    wait_for(&t, "out/first");
     std::thread::sleep(Duration::from_millis(300));
     kill("-INT", child.id());
     let out = child.wait_with_output().expect("wait for enclave");
@@ -446,13 +456,7 @@ fn an_interrupted_set_says_what_was_completed_and_its_rerun_skips_it() {
         "--out",
         "only",
     ];
-    let child = Command::new(env!("CARGO_BIN_EXE_enclave"))
-        .args(summary_only)
-        .current_dir(t.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start enclave");
+    let child = spawn(&t, &summary_only);
     std::thread::sleep(Duration::from_millis(1000));
     kill("-INT", child.id());
     let out = child.wait_with_output().expect("wait for enclave");
@@ -796,21 +800,8 @@ fn an_interrupted_merge_says_what_it_wrote_and_leaves_no_temporary_files() {
     ]);
     t.ok(&args);
     let merge = ["merge", "parts", "--out", "out", "--quiet"];
-    let child = Command::new(env!("CARGO_BIN_EXE_enclave"))
-        .args(merge)
-        .current_dir(t.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start enclave");
-    let start = Instant::now();
-    while !t.exists("out/first") {
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "first not published"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    let child = spawn(&t, &merge);
+    wait_for(&t, "out/first");
     kill("-INT", child.id());
     let out = child.wait_with_output().expect("wait for enclave");
     assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));

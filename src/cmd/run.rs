@@ -513,13 +513,7 @@ fn check_all(
             tx.f("terminal.set.checking", &[("n", &n)])
         ));
         if std::io::stderr().is_terminal() {
-            let bar = ProgressBar::with_draw_target(Some(n as u64), ProgressDrawTarget::stderr());
-            bar.set_style(
-                ProgressStyle::with_template(tx.t("terminal.set.check_progress"))
-                    .unwrap_or_else(|_| ProgressStyle::default_bar())
-                    .progress_chars("=> "),
-            );
-            bar
+            set_bar(n, tx.t("terminal.set.check_progress"))
         } else {
             ProgressBar::hidden()
         }
@@ -570,6 +564,17 @@ fn check_all(
     bar.finish_and_clear();
     all.sort_by_key(|(i, _)| *i);
     Ok(all.into_iter().map(|(_, c)| c).collect())
+}
+
+/// A bar on stderr over the `n` scenarios of a set, drawn with `template`.
+fn set_bar(n: usize, template: &str) -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(Some(n as u64), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template(template)
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar
 }
 
 /// Sets of at least this many scenarios say that they are being checked.
@@ -725,13 +730,7 @@ fn run_set(
     let bar = if args.quiet || outputs.verbose || !std::io::stderr().is_terminal() {
         ProgressBar::hidden()
     } else {
-        let bar = ProgressBar::with_draw_target(Some(n as u64), ProgressDrawTarget::stderr());
-        bar.set_style(
-            ProgressStyle::with_template(tx.t("terminal.set.progress"))
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .progress_chars("=> "),
-        );
-        bar
+        set_bar(n, tx.t("terminal.set.progress"))
     };
     let mut tally = Tally {
         args,
