@@ -887,14 +887,11 @@ const SEAL_HEX: usize = 64;
 /// `json`, one JSON object, with the SHA-256 of its text as a first field
 /// `sha256`: `{"sha256":"…",` followed by the object's fields as they were.
 fn seal(json: &str) -> String {
-    use sha2::{Digest, Sha256};
     let fields = json.strip_prefix('{').unwrap_or(json);
-    let digest = Sha256::digest(json.as_bytes());
+    let hex = crate::scenario::sha256_hex(json.as_bytes());
     let mut out = String::with_capacity(json.len() + SEAL_START.len() + SEAL_HEX + 2);
     out.push_str(SEAL_START);
-    for byte in digest {
-        out.push_str(&format!("{byte:02x}"));
-    }
+    out.push_str(&hex);
     out.push_str("\",");
     out.push_str(fields);
     out
@@ -909,7 +906,6 @@ fn seal(json: &str) -> String {
 /// If the text is not the one whose SHA-256 it carries: the object, for the
 /// reader to name its format if it is another, and the message.
 fn unseal(text: String) -> Result<(String, bool), (String, String)> {
-    use sha2::{Digest, Sha256};
     let Some(rest) = text.strip_prefix(SEAL_START) else {
         return Ok((text, false));
     };
@@ -922,9 +918,7 @@ fn unseal(text: String) -> Result<(String, bool), (String, String)> {
         return Err((text.clone(), e.to_owned()));
     };
     let json = format!("{{{fields}");
-    let digest = Sha256::digest(json.as_bytes());
-    let actual: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    if actual == hex {
+    if crate::scenario::sha256_hex(json.as_bytes()) == hex {
         Ok((json, true))
     } else {
         let e = "its contents do not match the SHA-256 written in it: the file was changed or damaged after it was written";

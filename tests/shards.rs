@@ -61,13 +61,8 @@ fn with<'a>(base: &[&'a str], more: &[&'a str]) -> Vec<&'a str> {
 /// rest, computed again: what a file edited by someone who also fixed the seal
 /// looks like.
 fn reseal(text: &str) -> String {
-    use sha2::{Digest, Sha256};
     let (_, fields) = text.split_once("\",").expect("a sealed file");
-    let json = format!("{{{fields}");
-    let hex: String = Sha256::digest(json.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let hex = enclave::scenario::sha256_hex(format!("{{{fields}").as_bytes());
     format!("{{\"sha256\":\"{hex}\",{fields}")
 }
 

@@ -72,13 +72,7 @@ pub fn read_column(path: &Path, column: &str) -> Result<(Vec<f64>, String), Data
             MAX_DATA_BYTES >> 20
         )));
     }
-    let sha256 = {
-        let digest = Sha256::digest(&bytes);
-        digest
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()
-    };
+    let sha256 = super::sha256_hex(&bytes);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)
