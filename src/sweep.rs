@@ -502,9 +502,16 @@ impl Sweep {
                 problems,
             })
         };
-        let raw = read_file(text).map_err(|p| {
-            let line = p.line.or_else(|| lines.line_of(&p.field));
-            invalid(vec![Problem { line, ..p }])
+        let raw = read_file(text).map_err(|problems| {
+            invalid(
+                problems
+                    .into_iter()
+                    .map(|p| Problem {
+                        line: p.line.or_else(|| lines.line_of(&p.field)),
+                        ..p
+                    })
+                    .collect(),
+            )
         })?;
 
         // The base.
@@ -1134,52 +1141,10 @@ fn range_setting(x: f64, integer: bool) -> Setting {
     }
 }
 
-/// Parses the sweep file's TOML and reads it into [`SweepFile`]; the first problem.
-fn read_file(text: &str) -> Result<SweepFile, Problem> {
-    let value: toml::Value = match text.parse::<toml::Table>() {
-        Ok(t) => toml::Value::Table(t),
-        Err(e) => {
-            let line = e
-                .span()
-                .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
-            return Err(Problem {
-                line,
-                field: "(syntax)".to_owned(),
-                message: e.message().trim().to_owned(),
-            });
-        }
-    };
-    serde_path_to_error::deserialize::<_, SweepFile>(value).map_err(|e| {
-        let mut path = e.path().to_string();
-        if path == "." {
-            path.clear();
-        }
-        let message = e.inner().message().trim().to_owned();
-        let join = |a: &str, b: &str| {
-            if a.is_empty() {
-                b.to_owned()
-            } else {
-                format!("{a}.{b}")
-            }
-        };
-        let field = match message
-            .strip_prefix("unknown field `")
-            .or_else(|| message.strip_prefix("missing field `"))
-            .and_then(|r| r.split('`').next())
-        {
-            Some(key) if !path.ends_with(key) => join(&path, key),
-            _ => path,
-        };
-        Problem {
-            line: None,
-            field: if field.is_empty() {
-                "(file)".to_owned()
-            } else {
-                field
-            },
-            message,
-        }
-    })
+/// The sweep file's fields, every unknown key, wrong type and missing field
+/// reported (as for scenario files).
+fn read_file(text: &str) -> Result<SweepFile, Vec<Problem>> {
+    crate::scenario::deserialize_as(text)
 }
 
 /// The keys of one range's samples.

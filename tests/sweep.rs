@@ -304,6 +304,21 @@ fn bad_sweep_files_are_refused_with_file_line_and_field() {
         "unknown field `valuez`",
     );
 
+    // Every unknown key, not only the first, with a suggestion where one is close.
+    let p = refused(
+        &t,
+        "bogus = 1\n[[vary]]\npath = \"firms.arrival_rate\"\nvalue = [1, 2]\n",
+    );
+    assert_eq!(p.len(), 2, "{p:?}");
+    assert_problem(&p, "bad.toml", 2, "bogus", "unknown field `bogus`");
+    assert_problem(
+        &p,
+        "bad.toml",
+        5,
+        "vary[0].value",
+        "unknown field `value`, expected one of `path`, `paths`, `name`, `values`, `range`; did you mean `values`?",
+    );
+
     let p = refused(
         &t,
         "[[vary]]\npath = \"firms.arrival_rat\"\nvalues = [1, 2]\n",

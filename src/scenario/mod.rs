@@ -16,6 +16,7 @@ pub mod limits;
 pub(crate) mod locate;
 mod pool;
 mod read;
+pub(crate) use read::deserialize_as;
 pub mod snippet;
 mod validate;
 

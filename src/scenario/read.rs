@@ -1,5 +1,6 @@
-//! First stage of input: TOML text to a [`ScenarioFile`], reporting every unknown
-//! key, wrong type and missing field rather than only the first.
+//! First stage of input: TOML text to a [`ScenarioFile`] (or a sweep file, through
+//! [`deserialize_as`]), reporting every unknown key, wrong type and missing field
+//! rather than only the first.
 //!
 //! serde stops at the first error. To find the next one, the offending entry is
 //! removed (an unknown key), set to a valid choice (an unknown variant) or replaced
@@ -22,6 +23,12 @@ use super::locate::{self, Step, steps};
 /// placeholder so the next error can be found, and every error is reported, each
 /// with its field path and line.
 pub fn deserialize(text: &str) -> Result<ScenarioFile, Vec<Problem>> {
+    deserialize_as(text)
+}
+
+/// As [`deserialize`], into any type read from TOML (a sweep file too): every
+/// unknown key, wrong type and missing field reported.
+pub fn deserialize_as<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, Vec<Problem>> {
     let mut table: toml::Table = match text.parse() {
         Ok(t) => t,
         Err(e) => return Err(vec![toml_problem(text, &e)]),
@@ -39,9 +46,8 @@ pub fn deserialize(text: &str) -> Result<ScenarioFile, Vec<Problem>> {
     let mut attempts: Vec<(String, usize)> = Vec::new();
     let mut quiet: Vec<String> = Vec::new();
     for _ in 0..passes {
-        let err = match serde_path_to_error::deserialize::<_, ScenarioFile>(toml::Value::Table(
-            table.clone(),
-        )) {
+        let err = match serde_path_to_error::deserialize::<_, T>(toml::Value::Table(table.clone()))
+        {
             Ok(file) if problems.is_empty() => return Ok(file),
             Ok(_) => break,
             Err(e) => e,
