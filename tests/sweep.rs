@@ -594,3 +594,18 @@ fn a_sweep_file_given_to_run_says_to_sweep_it() {
         "error: rates.toml: a sweep file (`base` and `[[vary]]`), not a scenario: run it with `enclave sweep rates.toml`\n"
     );
 }
+
+/// `--list` keeps one line a variant: a string value's newline is escaped.
+#[test]
+fn list_escapes_a_newline_in_a_value() {
+    let t = TestDir::new();
+    t.create(
+        "names.toml",
+        "base = \"reference\"\n[[vary]]\npath = \"scenario.name\"\nvalues = [\"a\\nb\", \"c\"]\n",
+    );
+    let out = t.ok(&["sweep", "names.toml", "--list"]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "jilin-zhejiang_name-a-b  scenario.name=a\\nb\njilin-zhejiang_name-c  scenario.name=c\n2 scenarios from names.toml (base scenarios/jilin-zhejiang.toml)\n"
+    );
+}

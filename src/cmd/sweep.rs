@@ -94,7 +94,15 @@ fn list(sweep: &Sweep, lang: enclave::i18n::Lang) -> anyhow::Result<()> {
     for i in 0..sweep.len() {
         let _ = write!(chunk, "{}", sweep.id(i));
         for (path, s) in sweep.values(i) {
-            let _ = write!(chunk, "  {path}={s}");
+            // One line a variant: a control character (a string's newline) escaped.
+            let _ = write!(chunk, "  {path}=");
+            for c in s.to_string().chars() {
+                if c.is_control() {
+                    let _ = write!(chunk, "{}", c.escape_default());
+                } else {
+                    chunk.push(c);
+                }
+            }
         }
         chunk.push('\n');
         if i % 1000 == 999 {
