@@ -296,6 +296,9 @@ pub struct Partial {
     pub elapsed_seconds: f64,
     /// The scenario's place in the set the shard was given.
     pub set: SetPlace,
+    /// Which set that is ([`set_id`]): partials of different sets are not
+    /// merged into one set's files.
+    pub set_id: String,
     /// The inputs the scenario carries as (field path, value as written), when
     /// it is a sweep's variant; for the merged set's `sweep.csv`.
     pub inputs: Vec<(String, String)>,
@@ -422,6 +425,16 @@ impl<'de> Deserialize<'de> for Packed {
     }
 }
 
+/// The identity of a set of scenarios with `ids` and `paths` paths each, in
+/// order: the first 16 hex digits of the SHA-256 of them.
+pub fn set_id(ids: &[String], paths: &[u64]) -> String {
+    let mut text = String::new();
+    for (id, n) in ids.iter().zip(paths) {
+        text.push_str(&format!("{id}\u{0}{n}\n"));
+    }
+    crate::scenario::sha256_hex(text.as_bytes())[..16].to_owned()
+}
+
 /// A scenario's place in its set: the merge writes the set's files in the
 /// set's order, and knows a scenario no partial holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -465,6 +478,7 @@ impl Partial {
             threads,
             elapsed_seconds,
             set: SetPlace { index: 0, size: 1 },
+            set_id: String::new(),
             inputs: Vec::new(),
             summary_only: false,
             state: Packed::pack(&state)?,
@@ -697,6 +711,21 @@ fn check_set(groups: &mut [Group]) -> Vec<String> {
         return problems;
     };
     let size = place(first).size;
+    fn id(g: &Group) -> &str {
+        &g.parts[0].1.set_id
+    }
+    if let Some(g) = groups.iter().find(|g| id(g) != id(first)) {
+        problems.push(format!(
+            "the partials come from different sets: scenario `{}` ({}) was computed in set {} and scenario `{}` ({}) in set {} (give the merge one set's partials)",
+            first.id,
+            first.parts[0].0.display(),
+            id(first),
+            g.id,
+            g.parts[0].0.display(),
+            id(g)
+        ));
+        return problems;
+    }
     for g in groups.iter() {
         if place(g).size != size {
             problems.push(format!(
@@ -987,6 +1016,11 @@ fn difference(a: &Partial, b: &Partial) -> Option<String> {
             "split differently (shards {} and shards {} hold its paths: the shards were given different scenario lists)",
             list(&a.holders),
             list(&b.holders)
+        ))
+    } else if a.set_id != b.set_id {
+        Some(format!(
+            "shards of different sets of scenarios (sets {} and {})",
+            a.set_id, b.set_id
         ))
     } else if a.set != b.set {
         Some(format!(

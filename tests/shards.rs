@@ -585,7 +585,8 @@ fn missing_duplicated_and_mismatched_partials_are_refused_by_name() {
         "{e}"
     );
 
-    // Two sets' partials: both of their first scenarios claim place 1.
+    // Two sets' partials (of the same size, their first scenarios both in place
+    // 1): refused as partials of different sets, naming a file of each.
     let second = variant(&dir, "second");
     ok(
         &dir,
@@ -605,7 +606,9 @@ fn missing_duplicated_and_mismatched_partials_are_refused_by_name() {
     );
     let e = merge(&["seta/before.partial", "setb/second.partial"]);
     assert!(
-        e.contains("error: scenarios `before` (seta/before.partial/part-1-of-1.json) and `second` (setb/second.partial/part-1-of-1.json) both claim place 1 of the set: are these the partials of two sets? merge each set's partials on its own\n"),
+        e.contains("error: the partials come from different sets: scenario `before` (seta/before.partial/part-1-of-1.json) was computed in set ")
+            && e.contains(" and scenario `second` (setb/second.partial/part-1-of-1.json) in set ")
+            && e.ends_with(" (give the merge one set's partials)\n"),
         "{e}"
     );
 

@@ -43,6 +43,7 @@ pub fn run(
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create output folder {}", args.out.display()))?;
     let ranges = shard::split(paths, shard);
+    let set_id = shard::set_id(ids, paths);
     if ranges.iter().all(|r| r.is_empty()) && !args.quiet {
         super::note(format_args!(
             "{shard} holds no paths (the scenarios have fewer batches of {} paths than there are shards); nothing to do",
@@ -130,6 +131,7 @@ pub fn run(
             index: i as u64,
             size: paths.len() as u64,
         };
+        partial.set_id.clone_from(&set_id);
         partial.inputs = set.inputs(i);
         partial.summary_only = args.summary_only;
         let json = partial
