@@ -233,14 +233,8 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         let lang = enclave::set_report::set_lang(args.lang, langs);
         let page = enclave::set_report::write_in(&args.out, lang)?;
         if !args.quiet {
-            let written = lang.texts().f(
-                "terminal.set.written",
-                &[
-                    ("n", &groups_len),
-                    ("summary", &path.display()),
-                    ("report", &page.display()),
-                ],
-            );
+            let written =
+                super::set_written(lang.texts(), groups_len, &path.display(), &page.display());
             out.print(&format!("{written}\n"))?;
         }
     }

@@ -116,6 +116,24 @@ impl Source for Files {
     }
 }
 
+/// The terminal's line for the files of a set of `n` scenarios: its summary and
+/// its page.
+pub fn set_written(
+    tx: &enclave::i18n::Texts,
+    n: usize,
+    summary: &dyn std::fmt::Display,
+    report: &dyn std::fmt::Display,
+) -> String {
+    tx.f(
+        if n == 1 {
+            "terminal.set.written_one"
+        } else {
+            "terminal.set.written"
+        },
+        &[("n", &n), ("summary", summary), ("report", report)],
+    )
+}
+
 /// Whether the file at `path` reads as a sweep file: a TOML table with a `base`
 /// and a `vary` (what `enclave sweep` takes), which `run` was given instead.
 fn looks_like_a_sweep(path: &std::path::Path) -> bool {

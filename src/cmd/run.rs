@@ -800,8 +800,17 @@ fn run_set(
         if !args.quiet {
             let elapsed = started.elapsed().as_secs_f64();
             let (paths, firm_years) = tally.work;
+            let threads_text = if threads == 1 {
+                tx.t("terminal.set.threads_one").to_owned()
+            } else {
+                tx.f("terminal.set.threads", &[("threads", &threads)])
+            };
             let ran = tx.f(
-                "terminal.set.ran",
+                if n == 1 {
+                    "terminal.set.ran_one"
+                } else {
+                    "terminal.set.ran"
+                },
                 &[
                     ("done", &(n - tally.skipped)),
                     ("n", &n),
@@ -812,18 +821,11 @@ fn run_set(
                         "rate",
                         &format!("{:.2}", firm_years as f64 / elapsed.max(1e-9) / 1e6),
                     ),
-                    ("threads", &threads),
+                    ("threads_text", &threads_text),
                 ],
             );
             tally.out.print(&format!("{ran}\n"))?;
-            let written = tx.f(
-                "terminal.set.written",
-                &[
-                    ("n", &n),
-                    ("summary", &path.display()),
-                    ("report", &page.display()),
-                ],
-            );
+            let written = super::set_written(tx, n, &path.display(), &page.display());
             tally.out.print(&format!("{written}\n"))?;
         }
     }
