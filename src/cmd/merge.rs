@@ -125,11 +125,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         let (signal, status) = signals.status();
         super::note(format_args!(
             "interrupted by {signal}: the merge stopped; scenarios merged and written: {}; the set's files were not written; run the same merge again",
-            if merged_ids.is_empty() {
-                "none".to_owned()
-            } else {
-                merged_ids.join(", ")
-            }
+            super::list_or_none(merged_ids.iter())
         ));
         Ok(ExitCode::from(status))
     };

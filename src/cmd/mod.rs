@@ -116,6 +116,16 @@ impl Source for Files {
     }
 }
 
+/// `items` joined by ", ", or "none" (for the notes of an interrupted command).
+pub fn list_or_none<T: std::fmt::Display>(items: impl Iterator<Item = T>) -> String {
+    let list: Vec<String> = items.map(|x| x.to_string()).collect();
+    if list.is_empty() {
+        "none".to_owned()
+    } else {
+        list.join(", ")
+    }
+}
+
 /// The terminal's line for the files of a set of `n` scenarios: its summary and
 /// its page.
 pub fn set_written(

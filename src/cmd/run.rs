@@ -413,10 +413,11 @@ pub fn run_source(args: &Args, source: &dyn super::Source) -> anyhow::Result<Exi
             match checked {
                 Ok(c) => {
                     problems.extend(ids.check(&c.id, &c.file));
+                    let work = c
+                        .estimate
+                        .and_then(|e| work_refusal(args, &c, &e, &part, k));
                     problems.extend(c.refusals);
-                    if let Some(e) = &c.estimate {
-                        problems.extend(work_refusal(args, &c.file, e, c.paths, &part, k));
-                    }
+                    problems.extend(work);
                     k += 1;
                     warnings.extend(c.warnings);
                     langs.push(c.lang);
@@ -482,6 +483,8 @@ struct Checked {
     id: String,
     file: String,
     paths: u64,
+    /// Years simulated.
+    horizon: u32,
     refusals: Vec<String>,
     /// Its run's expected cost, for the work budget (`None` if refused before).
     estimate: Option<engine::Estimate>,
@@ -536,11 +539,13 @@ fn check_all(
                             i,
                             load(args, source, i).map(|l| {
                                 let mut estimate = None;
+                                let cfg = config(args, &l.scenario);
                                 Checked {
                                     refusals: refusals(args, &l, &mut estimate),
                                     estimate,
                                     warnings: super::warnings(&l),
-                                    paths: config(args, &l.scenario).paths,
+                                    paths: cfg.paths,
+                                    horizon: cfg.horizon,
                                     lang: l.scenario.lang,
                                     id: l.scenario.id,
                                     file: l.file,
@@ -1050,39 +1055,29 @@ impl Part {
         }
     }
 
-    /// Paths of scenario `i` (of `paths` paths) simulated, and how to say whose
-    /// they are (`None`: the whole run's).
-    fn paths(&self, i: usize, paths: u64) -> (u64, Option<String>) {
+    /// Paths of scenario `i` (of `paths` paths) simulated.
+    fn paths(&self, i: usize, paths: u64) -> u64 {
         match self {
-            Part::All => (paths, None),
-            Part::Pilot => (
-                if paths > engine::PILOT_PATHS {
-                    engine::PILOT_PATHS
-                } else {
-                    0
-                },
-                Some("the pilot's".to_owned()),
-            ),
-            Part::Shard(s, ranges) => (
-                ranges.get(i).map_or(0, |r| r.end - r.start),
-                Some(format!("{s}'s")),
-            ),
+            Part::All => paths,
+            Part::Pilot if paths > engine::PILOT_PATHS => engine::PILOT_PATHS,
+            Part::Pilot => 0,
+            Part::Shard(_, ranges) => ranges.get(i).map_or(0, |r| r.end - r.start),
         }
     }
 }
 
-/// Why the run of scenario `i` of the set (from `file`, of `paths` paths with
-/// expected cost `e`) is over the work budget, for the part of its paths that
-/// this process simulates (a shard's, the pilot's, or all).
+/// Why the run of scenario `i` of the set (`c`, with expected cost `e`) is over
+/// the work budget, for the part of its paths that this process simulates (a
+/// shard's, the pilot's, or all).
 fn work_refusal(
     args: &Args,
-    file: &str,
+    c: &Checked,
     e: &engine::Estimate,
-    paths: u64,
     part: &Part,
     i: usize,
 ) -> Option<String> {
-    let (ran, whose) = part.paths(i, paths);
+    let (file, paths) = (&c.file, c.paths);
+    let ran = part.paths(i, paths);
     // The estimate is linear in paths.
     let work = if paths == 0 {
         0.0
@@ -1092,17 +1087,20 @@ fn work_refusal(
     if !(work.is_nan() || work > args.max_work) {
         return None;
     }
-    let advice = match part {
-        Part::All => "lower --paths or --horizon",
-        Part::Pilot => "lower --horizon",
-        Part::Shard(..) => "use more shards, lower --paths or --horizon",
+    let (counted, advice) = match part {
+        Part::All => (String::new(), "lower --paths or --horizon"),
+        Part::Pilot => (
+            format!(" for the pilot's {ran} of its {paths} paths"),
+            "lower --horizon",
+        ),
+        Part::Shard(s, _) => (
+            format!(" for {s}'s {ran} of its {paths} paths"),
+            "use more shards, lower --paths or --horizon",
+        ),
     };
-    let counted = whose.map_or_else(String::new, |whose| {
-        format!(" for {whose} {ran} of its {paths} paths")
-    });
     Some(format!(
         "{file}: expected work of about {work:.2e} firm-years{counted} ({ran} paths × {} years × ({} × ({:.1} arrivals + {:.0} firms) + {} evaluations) a year) is above the budget of {:.2e}; {advice}, or raise the budget with --max-work {:.1e}",
-        e.path_years / paths.max(1) as f64,
+        c.horizon,
         if e.parks > 1.0 {
             format!("{} parks (the park and its coalitions')", e.parks)
         } else {

@@ -255,15 +255,7 @@ fn interrupted(signals: &Signals, shard: Shard, written: &[PathBuf]) -> ExitCode
     let (signal, status) = signals.status();
     super::note(format_args!(
         "interrupted by {signal}: {shard} is not finished; partials written: {}",
-        if written.is_empty() {
-            "none".to_owned()
-        } else {
-            written
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        }
+        super::list_or_none(written.iter().map(|p| p.display()))
     ));
     super::note(format_args!(
         "run the same command again to compute the shard (its partials are replaced)"
