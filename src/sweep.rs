@@ -121,13 +121,25 @@ pub enum Setting {
     String(String),
 }
 
+/// `x` in the fewest digits that read back exactly, with an exponent where
+/// plain digits would run long (|x| ≥ 10^21 or below 10^-6, as JavaScript writes
+/// numbers): `2.5`, `0.001`, `1e308` rather than 309 digits, `1e-7`.
+fn float_text(x: f64) -> String {
+    let a = x.abs();
+    if a == 0.0 || !a.is_finite() || (1e-6..1e21).contains(&a) {
+        x.to_string()
+    } else {
+        format!("{x:e}")
+    }
+}
+
 impl fmt::Display for Setting {
     /// The value as `sweep.csv` and `--list` write it: numbers in their shortest
-    /// form that reads back exactly, strings unquoted.
+    /// form that reads back exactly ([`float_text`]), strings unquoted.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Setting::Integer(x) => write!(f, "{x}"),
-            Setting::Float(x) => write!(f, "{x}"),
+            Setting::Float(x) => f.write_str(&float_text(*x)),
             Setting::Bool(x) => write!(f, "{x}"),
             Setting::String(x) => f.write_str(x),
         }
@@ -172,7 +184,7 @@ impl Setting {
         };
         match self {
             Setting::Integer(x) => number(x.to_string()),
-            Setting::Float(x) => number(x.to_string()),
+            Setting::Float(x) => number(float_text(*x)),
             Setting::Bool(x) => x.to_string(),
             Setting::String(x) => x
                 .chars()
@@ -1306,7 +1318,12 @@ mod tests {
         assert_eq!(Setting::Integer(-3).id_part(), "m3");
         assert_eq!(Setting::Bool(true).id_part(), "true");
         assert_eq!(Setting::String("a b/c".into()).id_part(), "a-b-c");
-        assert_eq!(Setting::Float(1e-7).id_part(), "0p0000001");
+        assert_eq!(Setting::Float(1e-6).id_part(), "0p000001");
+        // Very large and very small numbers with an exponent, not hundreds of digits.
+        assert_eq!(Setting::Float(1e-7).id_part(), "1e-7");
+        assert_eq!(Setting::Float(-1.5e308).id_part(), "m1p5e308");
+        assert_eq!(Setting::Float(1e21).to_string(), "1e21");
+        assert_eq!(Setting::Float(123456.0).to_string(), "123456");
     }
 
     #[test]
