@@ -153,6 +153,30 @@ fn new_firms_find_only_the_land_not_yet_sold() {
 }
 
 #[test]
+fn the_land_developed_before_the_start_runs_its_operations_from_year_0() {
+    // 100 mu developed before 2020 and a 100-mu phase opening in 2021 (year 1);
+    // operations 0.01 a mu and 1 a year, borne by b: year 0 the developed land's 1
+    // plus 1 = 2, then 0.01 × 200 + 1 = 3. Its development costs are history: no
+    // land acquisition or infrastructure for it.
+    let costs = "[costs.operations]\nper_mu = 0.01\nper_year = 1\nbearer = \"b\"\n";
+    let text = park("0", ONE_OLD_FIRM).replace("[[sharing]]", &format!("{costs}[[sharing]]"));
+    let e = economy(&parse(&text), 0);
+    let h = 3;
+    for (t, want) in [2.0, 3.0, 3.0].into_iter().enumerate() {
+        assert_close!(e.costs_borne[h + t], want);
+        assert_close!(e.costs_borne[t], 0.0);
+    }
+    // Without `[initial]` the park opens with its phase in year 1: nothing in year 0.
+    let e = economy(
+        &parse(&park("0", "").replace("[[sharing]]", &format!("{costs}[[sharing]]"))),
+        0,
+    );
+    for (t, want) in [0.0, 2.0, 2.0].into_iter().enumerate() {
+        assert_close!(e.costs_borne[h + t], want);
+    }
+}
+
+#[test]
 fn an_empty_initial_table_changes_nothing() {
     let a = economy(&parse(&park("3", "")), 1);
     let b = economy(&parse(&park("3", "[initial]\n")), 1);
@@ -213,6 +237,39 @@ count = 1
     ] {
         assert!(err.contains(field), "{field} not in\n{err}");
     }
+}
+
+#[test]
+fn initial_firms_must_fit_on_the_saleable_land_developed_before_the_start() {
+    let refused = |park_text: String, want: &str| {
+        let err = Scenario::parse(&park_text, "big.toml")
+            .expect_err("firms on land the park does not have")
+            .to_string();
+        assert!(err.contains(want), "{want} not in\n{err}");
+    };
+    // 3 firms of 40 mu on 100 mu.
+    refused(
+        park("0", &ONE_OLD_FIRM.replace("count = 1", "count = 3")),
+        "initial.firms: expected firms holding at most the saleable land developed before the start year (initial.developed_mu = 100 mu), found 120 mu of fixed land",
+    );
+    // 2 firms of 40 mu fit 100 mu, but not the 70 of them that are saleable.
+    refused(
+        park("0", &ONE_OLD_FIRM.replace("count = 1", "count = 2"))
+            .replace("saleable_share = 1.0", "saleable_share = 0.7"),
+        "(initial.developed_mu × park.saleable_share = 100 × 0.7 = 70 mu), found 80 mu of fixed land",
+    );
+    // Drawn land counts at its mean: 30 firms of 10 mu on average on 100 mu.
+    let drawn = ONE_OLD_FIRM
+        .replace("count = 1", "count = 30")
+        .replace("land_per_firm_mu = 40\n", "");
+    let text = park("0", &drawn).replace(
+        "land_per_firm_mu = 10",
+        "land_per_firm_mu = { dist = \"uniform\", min = 5, max = 15 }",
+    );
+    refused(text.clone(), "found 300 mu of drawn land on average");
+    // 9 of them fit, on average, and run.
+    let fits = text.replace("count = 30", "count = 9");
+    assert!(Scenario::parse(&fits, "fits.toml").is_ok());
 }
 
 #[test]

@@ -74,6 +74,8 @@ impl CostLedger<'_> {
 /// In each build year of a phase: land acquisition and infrastructure per mu × area /
 /// build years × cost multiplier; from its opening year: operations per mu × area ×
 /// cost multiplier; from the first opening on: operations per year × cost multiplier.
+/// The land of a park that exists at the start (`[initial]`) is open from year 0:
+/// its development costs are history, its operations are not.
 pub(super) fn bear_costs(scn: &Scenario, d: &[f64], cost_mult: &[f64], ledger: &mut CostLedger) {
     let h = ledger.horizon;
     let costs = &scn.costs;
@@ -81,7 +83,15 @@ pub(super) fn bear_costs(scn: &Scenario, d: &[f64], cost_mult: &[f64], ledger: &
     let infra = costs.infrastructure.per_mu.get(d);
     let ops_per_mu = costs.operations.per_mu.get(d);
     let ops_per_year = costs.operations.per_year.get(d);
+    let initial = &scn.initial;
     let mut first_open = h;
+    if initial.developed_mu > 0.0 || !initial.firms.is_empty() {
+        first_open = 0;
+        for t in 0..h {
+            let amount = ops_per_mu * initial.developed_mu * cost_mult[t];
+            ledger.bear(scn.bearers_at(t as u32)[2], t, amount, Spend::Opex);
+        }
+    }
     for phase in &scn.park.phases {
         let per_year = phase.area_mu / phase.build_years as f64;
         let build = phase.start as usize..(phase.start + phase.build_years) as usize;

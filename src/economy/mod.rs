@@ -826,8 +826,9 @@ tax = {{ kind = "equity" }}
         )
     }
 
-    /// An open park of 1e6 mu from year 1 with lognormal land per firm (so a firm's
-    /// land identifies it), exits, volatile revenue and macro shocks, a source region
+    /// An open park of 1e6 mu from year 1 (and room for 1,000 mu developed before,
+    /// for `[initial]` firms) with lognormal land per firm (so a firm's land
+    /// identifies it), exits, volatile revenue and macro shocks, a source region
     /// firms relocate from; `firms` and `taxes` are inserted in their sections.
     pub(crate) fn variant(firms: &str, taxes: &str) -> Scenario {
         parse(&format!(
@@ -849,7 +850,7 @@ id = "b"
 name = "B"
 role = "host"
 [park]
-area_mu = 1000000
+area_mu = 1001000
 saleable_share = 1.0
 [[park.phases]]
 area_mu = 1000000
@@ -1108,7 +1109,7 @@ mod tests {
         let scn = variant(
             "arrival_rate = 6",
             "provincial_take = 0.3\n[taxes.rebate]\nshare = 0.4\nyears = 3\n\
-             [initial]\n[[initial.firms]]\nsector = \"s\"\ncount = 5\nage = 2\nrelocated = true\n\
+             [initial]\ndeveloped_mu = 1000\n[[initial.firms]]\nsector = \"s\"\ncount = 5\nage = 2\nrelocated = true\n\
              [[sharing]]\nname = \"relocated VAT\"\ntax = { kind = \"equity\" }\n\
              [sharing.tax_pool]\nfirms = \"relocated\"\ntaxes = [\"vat\"]",
         );
@@ -1139,11 +1140,11 @@ mod tests {
 
     #[test]
     fn initial_firms_keep_their_draws_whatever_the_new_firms_do() {
-        // 30 old firms of sector s (land drawn per firm, exits, shocks; no land
-        // developed before, so they fill nothing the new firms need) under two
-        // arrival rates: each old firm alive in both has the same land, exit year and
-        // shock history, as its draws come from `initial_firms`, not `firms`.
-        let initial = "[initial]\n[[initial.firms]]\nsector = \"s\"\ncount = 30\nage = 3";
+        // 30 old firms of sector s (land drawn per firm, exits, shocks) on 1,000 mu
+        // developed before under two arrival rates: each old firm alive in both has
+        // the same land, exit year and shock history, as its draws come from
+        // `initial_firms`, not `firms`.
+        let initial = "[initial]\ndeveloped_mu = 1000\n[[initial.firms]]\nsector = \"s\"\ncount = 30\nage = 3";
         let low = variant("arrival_rate = 2", initial);
         let high = variant("arrival_rate = 9", initial);
         let old = |scn: &Scenario, horizon: u32, p: u64| {

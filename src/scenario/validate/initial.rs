@@ -4,6 +4,12 @@ use super::super::file::InitialFile;
 use super::super::limits::{MAX_INITIAL_AGE, MAX_INITIAL_FIRMS, MAX_LOAN_YEARS};
 use super::super::{FirmLand, Initial, InitialFirms, Park, Sector};
 use super::check::{Checker, Rule};
+use crate::sampling::Value;
+
+/// `x` mu to one decimal, for messages.
+fn round_mu(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
+}
 
 /// `[initial]`: amounts finite and ≥ 0, developed land within the park beside its
 /// phases, land sold within the land developed, sectors that exist, counts and ages
@@ -59,6 +65,8 @@ pub(super) fn initial(
     let mut firms = Vec::new();
     let mut total: u64 = 0;
     let mut listed_land = 0.0;
+    // The mean land of the firms whose land is drawn, firm by firm.
+    let mut drawn_land = 0.0;
     for (i, g) in raw.firms.iter().enumerate() {
         let f = format!("initial.firms[{i}]");
         let sector = sectors.iter().position(|s| s.name == g.sector);
@@ -85,8 +93,12 @@ pub(super) fn initial(
                 (None, FirmLand::Fixed(x)) => Some(*x),
                 (None, FirmLand::PerFirm(_)) => None,
             };
-            if let Some(x) = per_firm {
-                listed_land += x * f64::from(count);
+            match (per_firm, &sectors[k].land_per_firm_mu) {
+                (Some(x), _) => listed_land += x * f64::from(count),
+                (None, FirmLand::PerFirm(dist)) => {
+                    drawn_land += dist.rough_mean() * f64::from(count);
+                }
+                (None, FirmLand::Fixed(_)) => {}
             }
             firms.push(InitialFirms {
                 sector: k,
@@ -103,11 +115,37 @@ pub(super) fn initial(
             format!("expected at most {MAX_INITIAL_FIRMS} firms in all, found {total}"),
         );
     }
-    if !raw.firms.is_empty() && listed_land > developed_mu * (1.0 + 1e-12) {
+    // The firms stand on saleable land: developed_mu × saleable_share, taken at its
+    // largest (1) when the share is uncertain. Drawn land counts at its mean: on a
+    // path where it does not fit, no land is free (docs/scenario.md), but firms
+    // expected to hold more land than there is are a scenario that cannot be.
+    let saleable_share = match park.saleable_share {
+        Value::Fixed(x) => x,
+        Value::Drawn(_) => 1.0,
+    };
+    let saleable = developed_mu * saleable_share;
+    let held = listed_land + drawn_land;
+    if !raw.firms.is_empty() && held > saleable * (1.0 + 1e-12) {
+        let found = match (listed_land > 0.0, drawn_land > 0.0) {
+            (true, false) => format!("{listed_land} mu of fixed land"),
+            (false, _) => format!("{} mu of drawn land on average", round_mu(drawn_land)),
+            (true, true) => format!(
+                "{listed_land} mu of fixed land and {} mu of drawn land on average",
+                round_mu(drawn_land)
+            ),
+        };
+        let of = if saleable_share == 1.0 {
+            format!("initial.developed_mu = {developed_mu} mu")
+        } else {
+            format!(
+                "initial.developed_mu × park.saleable_share = {developed_mu} × {saleable_share} = {} mu",
+                round_mu(saleable)
+            )
+        };
         c.problem(
             "initial.firms",
             format!(
-                "expected firms holding at most the land developed before the start year (initial.developed_mu = {developed_mu} mu), found {listed_land} mu of fixed land"
+                "expected firms holding at most the saleable land developed before the start year ({of}), found {found}"
             ),
         );
     }
