@@ -134,7 +134,7 @@ pub(super) fn initial(
                 round_mu(drawn_land)
             ),
         };
-        let of = if saleable_share == 1.0 {
+        let of = if saleable_share >= 1.0 {
             format!("initial.developed_mu = {developed_mu} mu")
         } else {
             format!(
