@@ -73,7 +73,9 @@ pub enum Target {
     /// Every region accepts with probability ≥ P: P(NPV_r ≥ outside_r) ≥ P for
     /// every r. Among those splits, the most balanced: the one whose smallest
     /// participation probability is largest, ties broken by the largest smallest
-    /// expected gain E(NPV_r) − E(outside_r). When no split qualifies, the one with
+    /// expected gain E(NPV_r) − E(outside_r) — where a tie is any smallest
+    /// probability within the largest one's 95% interval ([`solve`]), as a path
+    /// more or less is sampling noise, not balance. When no split qualifies, the one with
     /// the largest joint participation probability (or, without joint
     /// probabilities, the largest smallest one), ties broken by the largest mean
     /// participation probability.
@@ -432,7 +434,10 @@ pub fn solve(
     if target.needs_game() && !eval.has_game() {
         return Err(SolveError::NeedsFairness(target.name()));
     }
-    let (candidates, best, current, passes) = search::run(space, formula, target, eval)?;
+    let (candidates, mut best, current, passes) = search::run(space, formula, target, eval)?;
+    if let Target::Participation(_) = target {
+        best = most_balanced(&candidates, best);
+    }
     Ok(Solution {
         space,
         target,
@@ -441,6 +446,49 @@ pub fn solve(
         passes,
         candidates,
     })
+}
+
+/// For `participation:P`, the most balanced feasible candidate once sampling
+/// noise is allowed for: among the feasible candidates whose smallest
+/// participation probability is at least the low end of the Clopper–Pearson 95%
+/// interval of `best`'s (the largest), the one with the largest smallest expected
+/// gain (the first of equals). Without that allowance the pick is decided by a
+/// single path whenever a range of splits all reach about 100%: 1,999 of 2,000
+/// paths loses to 2,000 of 2,000, and the split at the edge of the worst path wins
+/// over the one that shares the gains equally.
+fn most_balanced(candidates: &[Candidate], best: usize) -> usize {
+    let top = &candidates[best];
+    if !top.score.feasible {
+        return best;
+    }
+    let Some(weakest) = top
+        .metrics
+        .regions
+        .iter()
+        .map(|r| r.participation)
+        .min_by(|a, b| a.mean.total_cmp(&b.mean))
+    else {
+        return best;
+    };
+    let k = (weakest.mean * weakest.n as f64).round() as u64;
+    let (low, _) = crate::stats::interval::binomial_interval(k, weakest.n, 0.95);
+    if !low.is_finite() {
+        return best;
+    }
+    let gain = |c: &Candidate| {
+        let g = c.score.tie;
+        if g.is_nan() { f64::NEG_INFINITY } else { g }
+    };
+    let mut pick = best;
+    for (i, c) in candidates.iter().enumerate() {
+        if c.score.feasible
+            && c.metrics.min_participation() >= low
+            && gain(c) > gain(&candidates[pick])
+        {
+            pick = i;
+        }
+    }
+    pick
 }
 
 #[cfg(test)]
@@ -736,6 +784,74 @@ mod tests {
         .expect("solves");
         assert!(!sol.feasible());
         assert!(sol.candidates.iter().all(|c| !c.score.feasible));
+    }
+
+    /// Two regions with gains 400 x_r − 100 (equal at 50:50); on 2,000 paths a
+    /// accepts from x_a ≥ 0.3 on every path, b on every path up to x_a = 0.42 and
+    /// on all but one up to 0.7.
+    struct OnePathEdge;
+
+    impl Evaluate for OnePathEdge {
+        fn evaluate(&mut self, formulas: &[Formula]) -> Result<Vec<Metrics>, SolveError> {
+            let on = |p: f64| Estimate {
+                mean: p,
+                se: (p * (1.0 - p) / 2000.0).sqrt(),
+                n: 2000,
+            };
+            Ok(formulas
+                .iter()
+                .map(|f| {
+                    let Formula::Fixed { shares } = f else {
+                        unreachable!("a fixed split")
+                    };
+                    let a = shares[0];
+                    let b_accepts = if a <= 0.42 {
+                        1.0
+                    } else if a <= 0.7 {
+                        0.9995
+                    } else {
+                        0.0
+                    };
+                    let region = |x: f64, p: f64| RegionMetrics {
+                        npv: exact(400.0 * x - 100.0),
+                        participation: on(p),
+                        benefit_to_contribution: exact(x),
+                        shapley: None,
+                        outside: 0.0,
+                    };
+                    Metrics {
+                        regions: vec![
+                            region(a, if a >= 0.3 { 1.0 } else { 0.0 }),
+                            region(1.0 - a, b_accepts),
+                        ],
+                        joint: None,
+                        nash: None,
+                    }
+                })
+                .collect())
+        }
+
+        fn has_game(&self) -> bool {
+            false
+        }
+    }
+
+    #[test]
+    fn participation_is_not_decided_by_one_path() {
+        // 1,999 of 2,000 paths is within 2,000 of 2,000's 95% interval: the splits
+        // from 0.3 to 0.7 are equally balanced, and the equal gains at 50:50 win
+        // over 0.42, the edge of the one path where b would refuse.
+        let sol = solve(
+            "x",
+            &fixed(&[0.35, 0.65]),
+            Target::Participation(0.9),
+            30,
+            &mut OnePathEdge,
+        )
+        .expect("solves");
+        assert!(sol.feasible());
+        let a = sol.best().point[0];
+        assert!((a - 0.5).abs() <= 0.01, "{a}");
     }
 
     #[test]
