@@ -74,7 +74,7 @@ pub enum Target {
     /// every r. Among those splits, the most balanced: the one whose smallest
     /// participation probability is largest, ties broken by the largest smallest
     /// expected gain E(NPV_r) − E(outside_r) — where a tie is any smallest
-    /// probability within the largest one's 95% interval ([`solve`]), as a path
+    /// probability within the largest one's 95% interval (Clopper–Pearson), as a path
     /// more or less is sampling noise, not balance. When no split qualifies, the one with
     /// the largest joint participation probability (or, without joint
     /// probabilities, the largest smallest one), ties broken by the largest mean
@@ -434,10 +434,7 @@ pub fn solve(
     if target.needs_game() && !eval.has_game() {
         return Err(SolveError::NeedsFairness(target.name()));
     }
-    let (candidates, mut best, current, passes) = search::run(space, formula, target, eval)?;
-    if let Target::Participation(_) = target {
-        best = most_balanced(&candidates, best);
-    }
+    let (candidates, best, current, passes) = search::run(space, formula, target, eval)?;
     Ok(Solution {
         space,
         target,

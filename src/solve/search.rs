@@ -104,13 +104,18 @@ impl Search<'_> {
         Ok(())
     }
 
-    /// The best candidate so far (the first of equals).
+    /// The best candidate so far (the first of equals); for `participation:P`,
+    /// the most balanced within sampling noise ([`super::most_balanced`]), so the
+    /// finer grids refine around it.
     fn best(&self) -> usize {
         let mut best = 0;
         for (i, c) in self.candidates.iter().enumerate() {
             if c.score.better_than(&self.candidates[best].score) {
                 best = i;
             }
+        }
+        if let Target::Participation(_) = self.target {
+            best = super::most_balanced(&self.candidates, best);
         }
         best
     }
