@@ -357,6 +357,16 @@ pub fn column_width<'a>(names: impl IntoIterator<Item = &'a str>, min: usize) ->
         .max(min)
 }
 
+/// Why the results folder `out/<id>` cannot be written: something enclave did
+/// not write is in its place (a file, or a folder without a manifest or run
+/// record), which publishing the results would delete. Checked before anything
+/// is computed, whatever `--force` says: it only reruns enclave's own results.
+pub fn place_refusal(out: &std::path::Path, id: &str) -> Option<String> {
+    enclave::publish::check_place(&out.join(id))
+        .err()
+        .map(|e| e.to_string())
+}
+
 /// Makes the output folder `out` (as `run` and `merge` write into it) and removes
 /// what runs that did not finish left in it, saying so unless `quiet`.
 ///

@@ -408,11 +408,23 @@ pub fn run_source(args: &Args, source: &dyn super::Source) -> anyhow::Result<Exi
         // The paths of each scenario this process simulates: a shard's or the
         // pilot's, which the work budget applies to.
         let part = Part::of(args, &paths);
+        // Whether each scenario's results go to `DIR/<id>` (a shard's and the
+        // pilot's go to `DIR/<id>.partial/`, a replay's to its own folder).
+        let folders = !args.summary_only
+            && args.replay.is_none()
+            && !args.pilot
+            && matches!(shard_of(args), Ok(None));
         let mut k = 0;
         for checked in all {
             match checked {
                 Ok(c) => {
                     problems.extend(ids.check(&c.id, &c.file));
+                    if folders {
+                        problems.extend(
+                            super::place_refusal(&args.out, &c.id)
+                                .map(|p| format!("{}: {p}", c.file)),
+                        );
+                    }
                     let work = c
                         .estimate
                         .and_then(|e| work_refusal(args, &c, &e, &part, k));
