@@ -311,8 +311,9 @@ pub const SUMMARY_FILE: &str = "summary.csv";
 /// A results folder's record of the run that wrote it.
 pub const RUN_FILE: &str = "run.json";
 
-/// Folder of a set's outputs, `DIR/set/`, beside the scenarios' folders.
-pub const SET_DIR: &str = "set";
+/// Folder of a set's outputs, `DIR/set/`, beside the scenarios' folders: the
+/// one id validation refuses a scenario.
+pub const SET_DIR: &str = crate::scenario::limits::RESERVED_ID;
 
 /// Header of a set's `summary.csv`.
 pub const SET_SUMMARY_HEADER: [&str; 10] = [

@@ -1139,16 +1139,6 @@ fn refusals(
 ) -> Vec<String> {
     let mut out = Vec::new();
     let scn = &l.scenario;
-    // Even alone: a set run into the same folder later would write its summary
-    // over the scenario's files (and one alone over a set's).
-    if scn.id == output::SET_DIR {
-        out.push(format!(
-            "{}: scenario id `{}` is kept for the folder DIR/{}/ of a set's summary; give it another id",
-            l.file,
-            scn.id,
-            output::SET_DIR
-        ));
-    }
     if let Some(p) = &args.precision
         && scn.simulation.sampler.needs_fixed_paths()
     {

@@ -5,13 +5,14 @@ use super::super::file::SamplerFile;
 use super::super::file::{MetaFile, ParkFile, RegionFile, RoleFile, SimulationFile};
 use super::super::limits::{
     MAX_BUILD_YEARS, MAX_HORIZON, MAX_ID_CHARS, MAX_PHASES, MAX_REGIONS, MAX_START_YEAR,
-    MIN_REGIONS, MIN_START_YEAR,
+    MIN_REGIONS, MIN_START_YEAR, RESERVED_ID,
 };
 use super::super::{Park, Phase, Region, Role, Simulation};
 use super::check::{Checker, Rule};
 use crate::sampling::{Sampler, SamplerKind};
 
-/// `[scenario]`: an id fit for a folder name and a positive money unit.
+/// `[scenario]`: an id fit for a folder name (not the set's, [`RESERVED_ID`])
+/// and a positive money unit.
 pub(super) fn meta(c: &mut Checker, meta: &MetaFile) {
     if meta.id.is_empty()
         || !meta
@@ -26,6 +27,15 @@ pub(super) fn meta(c: &mut Checker, meta: &MetaFile) {
             format!(
                 "expected an id of at most {MAX_ID_CHARS} characters (it names the output folder), found one of {}",
                 meta.id.len()
+            ),
+        );
+    } else if meta.id == RESERVED_ID {
+        // Even alone: a set run into the same folder later would write its
+        // summary over the scenario's files (and one alone over a set's).
+        c.problem(
+            "scenario.id",
+            format!(
+                "expected another id than `{RESERVED_ID}`, which is kept for the folder DIR/{RESERVED_ID}/ of a set's summary"
             ),
         );
     }
@@ -302,6 +312,25 @@ mod tests {
             problems(&c),
             [
                 "scenario.id: expected an id of at most 100 characters (it names the output folder), found one of 101"
+            ]
+        );
+    }
+
+    #[test]
+    fn meta_refuses_the_id_of_a_sets_folder() {
+        let mut c = checker();
+        meta(
+            &mut c,
+            &table(
+                r#"id = "set"
+                      name = "x"
+                      start_year = 2018"#,
+            ),
+        );
+        assert_eq!(
+            problems(&c),
+            [
+                "scenario.id: expected another id than `set`, which is kept for the folder DIR/set/ of a set's summary"
             ]
         );
     }
