@@ -134,6 +134,25 @@ fn huge_arrival_rate_is_refused() {
 }
 
 #[test]
+fn an_arrival_rate_over_the_limit_with_the_default_macro_shock_is_put_at_its_line() {
+    // Within the limit but for the macro multiplier, which is the default one
+    // (no [macro] table): the rate, which has a line, is the one to lower.
+    let (text, lines) = edited(&[
+        ("arrival_rate = ", "arrival_rate = 600000"),
+        ("[macro]", "# no macro table"),
+        ("persistence = 0.5", "#"),
+        ("volatility = 0.06", "#"),
+    ]);
+    assert_eq!(
+        validate("rate.toml", &text),
+        [format!(
+            "  rate.toml:{}: firms.arrival_rate: expected at most 1000000 prospective firms a year (each is simulated one by one), found up to 1.283e6 (firms.arrival_rate up to 600000 × attractiveness up to 1.375 × rebate attractiveness up to 1.1 × macro multiplier e^(6 × 0.058)); lower firms.arrival_rate or the attractiveness effects, or the macro shock's macro.persistence or macro.volatility (without a [macro] table, 0.5 and 0.05), whose multiplier grows over the 30 years",
+            lines[0]
+        )]
+    );
+}
+
+#[test]
 fn unit_root_macro_shock_is_refused() {
     let (text, lines) = edited(&[
         ("horizon = 30", "horizon = 100"),

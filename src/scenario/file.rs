@@ -815,11 +815,15 @@ impl Default for MacroFile {
         }
     }
 }
+/// `macro.persistence` without a `[macro]` table (or the key).
+pub const DEFAULT_MACRO_PERSISTENCE: f64 = 0.5;
+/// `macro.volatility` without a `[macro]` table (or the key).
+pub const DEFAULT_MACRO_VOLATILITY: f64 = 0.05;
 fn default_persistence() -> Num {
-    Num::Number(0.5)
+    Num::Number(DEFAULT_MACRO_PERSISTENCE)
 }
 fn default_macro_vol() -> Num {
-    Num::Number(0.05)
+    Num::Number(DEFAULT_MACRO_VOLATILITY)
 }
 
 /// `[taxes]`.

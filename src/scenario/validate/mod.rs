@@ -119,14 +119,27 @@ pub fn validate_at(
 
 /// The problem of a scenario whose yearly arrivals can exceed
 /// [`MAX_ARRIVALS_PER_YEAR`] over `horizon` years: each prospective firm is drawn
-/// one by one, so such a rate never finishes. Put at `firms.arrival_rate` unless
-/// the macro multiplier alone takes it over the limit.
+/// one by one, so such a rate never finishes. Put at `macro.volatility` when the
+/// macro shock is what takes it over the limit (the rest would be within it under
+/// the default shock), else at `firms.arrival_rate`, the line a planner wrote:
+/// the default shock has none, and blaming it alone hid the rate.
 pub fn arrivals_problem(scn: &Scenario, horizon: u32) -> Option<Problem> {
+    use super::bounds::{ArrivalBound, macro_sd};
+    use super::file::{DEFAULT_MACRO_PERSISTENCE, DEFAULT_MACRO_VOLATILITY};
     let bound = scn.arrival_bound(horizon);
     if bound.within_limit() {
         return None;
     }
-    let (field, advice) = if bound.base_rate() <= MAX_ARRIVALS_PER_YEAR {
+    let ordinary = ArrivalBound {
+        macro_sd: macro_sd(DEFAULT_MACRO_PERSISTENCE, DEFAULT_MACRO_VOLATILITY, horizon),
+        ..bound
+    };
+    let (field, advice) = if bound.base_rate() > MAX_ARRIVALS_PER_YEAR {
+        (
+            "firms.arrival_rate",
+            "lower firms.arrival_rate or the attractiveness effects".to_owned(),
+        )
+    } else if ordinary.within_limit() {
         (
             "macro.volatility",
             format!(
@@ -136,7 +149,9 @@ pub fn arrivals_problem(scn: &Scenario, horizon: u32) -> Option<Problem> {
     } else {
         (
             "firms.arrival_rate",
-            "lower firms.arrival_rate or the attractiveness effects".to_owned(),
+            format!(
+                "lower firms.arrival_rate or the attractiveness effects, or the macro shock's macro.persistence or macro.volatility (without a [macro] table, {DEFAULT_MACRO_PERSISTENCE} and {DEFAULT_MACRO_VOLATILITY}), whose multiplier grows over the {horizon} years"
+            ),
         )
     };
     Some(Problem {
