@@ -347,8 +347,9 @@ pub struct MetaFile {
     pub id: String,
     /// Display name (may be Chinese).
     pub name: String,
-    /// Calendar year of simulation year 0.
-    pub start_year: i32,
+    /// Calendar year of simulation year 0 (read wide, so that any integer
+    /// gets validation's range in its message).
+    pub start_year: i64,
     /// Label of the money unit used by every amount in the file.
     #[serde(default = "default_money_unit")]
     pub money_unit: String,

@@ -40,13 +40,13 @@ pub(super) fn meta(c: &mut Checker, meta: &MetaFile) {
         );
     }
     c.check_fixed("scenario.yuan_per_unit", meta.yuan_per_unit, Rule::Positive);
-    if !(MIN_START_YEAR..=MAX_START_YEAR).contains(&meta.start_year) {
+    let years = format!("a calendar year in [{MIN_START_YEAR}, {MAX_START_YEAR}]");
+    if let Some(n) = c.take_not_whole("scenario.start_year") {
+        c.problem("scenario.start_year", n.message(&years));
+    } else if !(i64::from(MIN_START_YEAR)..=i64::from(MAX_START_YEAR)).contains(&meta.start_year) {
         c.problem(
             "scenario.start_year",
-            format!(
-                "expected a calendar year in [{MIN_START_YEAR}, {MAX_START_YEAR}], found {}",
-                meta.start_year
-            ),
+            format!("expected {years}, found {}", meta.start_year),
         );
     }
 }
@@ -54,7 +54,9 @@ pub(super) fn meta(c: &mut Checker, meta: &MetaFile) {
 /// `[simulation]`: at least one path (an even number under antithetic pairs), a
 /// seed ≥ 0, a horizon of 1 to [`MAX_HORIZON`].
 pub(super) fn simulation(c: &mut Checker, sim: &SimulationFile) -> Simulation {
-    if sim.paths < 1 {
+    if let Some(n) = c.take_not_whole("simulation.paths") {
+        c.problem("simulation.paths", n.message("a whole number of paths ≥ 1"));
+    } else if sim.paths < 1 {
         c.problem(
             "simulation.paths",
             format!("expected at least 1 path, found {}", sim.paths),

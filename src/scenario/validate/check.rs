@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use super::super::data::{self, DataError, DataSource};
 use super::super::file::{DistFile, Num};
 use super::super::limits::{MAX_INPUT_MAGNITUDE, MAX_YEARS_AFTER_START};
+use super::super::read::NotWhole;
 use super::super::{Bearer, Problem};
 use crate::dist::{Dist, EmpiricalMethod, Uncertain};
 use crate::sampling::{ParamSet, Value};
@@ -94,6 +95,9 @@ pub(super) struct Checker {
     /// Field paths of the fixed numbers checked so far (a `[correlation]` naming
     /// one is told it is not uncertain).
     pub(super) numbers: std::collections::BTreeSet<String>,
+    /// Numbers that are not whole where the file takes a whole number, read as
+    /// their whole part: each check of such a field reports it with its range.
+    pub(super) not_whole: Vec<NotWhole>,
 }
 
 impl Checker {
@@ -107,6 +111,7 @@ impl Checker {
             data_dir: None,
             data: Vec::new(),
             numbers: std::collections::BTreeSet::new(),
+            not_whole: Vec::new(),
         }
     }
 
@@ -154,8 +159,28 @@ impl Checker {
         items
     }
 
+    /// The number that is not whole the file holds at `field`, if any; taken,
+    /// so that it is reported once (what is left is reported by
+    /// [`Checker::report_not_whole`]).
+    pub(super) fn take_not_whole(&mut self, field: &str) -> Option<NotWhole> {
+        let i = self.not_whole.iter().position(|n| n.field == field)?;
+        Some(self.not_whole.remove(i))
+    }
+
+    /// Reports the numbers that are not whole that no check with a range took.
+    pub(super) fn report_not_whole(&mut self) {
+        for n in std::mem::take(&mut self.not_whole) {
+            let message = n.message("a whole number");
+            self.problem(n.field, message);
+        }
+    }
+
     /// A whole number in [lo, hi] (lo on a problem).
     pub(super) fn int(&mut self, field: &str, x: i64, lo: u32, hi: u32) -> u32 {
+        if let Some(n) = self.take_not_whole(field) {
+            self.problem(field, n.message(&format!("a whole number in [{lo}, {hi}]")));
+            return lo;
+        }
         if x < i64::from(lo) || x > i64::from(hi) {
             self.problem(
                 field,
@@ -172,6 +197,13 @@ impl Checker {
     pub(super) fn year(&mut self, field: &str, y: i64) -> u32 {
         let start = i64::from(self.start_year);
         let last = start + i64::from(MAX_YEARS_AFTER_START);
+        if let Some(n) = self.take_not_whole(field) {
+            self.problem(
+                field,
+                n.message(&format!("a calendar year in [{start}, {last}]")),
+            );
+            return 0;
+        }
         if y < start {
             self.problem(
                 field,
