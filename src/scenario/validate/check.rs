@@ -523,13 +523,47 @@ impl Checker {
             shares[i] = self.check_fixed(&path, s, Rule::Share);
         }
         let sum: f64 = map.values().sum();
-        if (sum - 1.0).abs() > SHARE_SUM_TOL {
+        if map.is_empty() {
+            // Said as such: an empty sum of floats is -0, which read "a sum of -0".
+            let example = match self.share_example() {
+                Some(e) => format!(", such as {{ {e} }}"),
+                None => String::new(),
+            };
+            self.problem(
+                field,
+                format!(
+                    "expected shares summing to 1, found an empty table (sum 0); give each region's share{example}"
+                ),
+            );
+        } else if (sum - 1.0).abs() > SHARE_SUM_TOL {
             self.problem(
                 field,
                 format!("expected shares summing to 1, found a sum of {sum}"),
             );
         }
         shares
+    }
+
+    /// A share table over the regions, equal shares, as a file writes it
+    /// (`zhejiang = 0.5, jilin = 0.5`).
+    fn share_example(&self) -> Option<String> {
+        let n = self.region_ids.len();
+        if n == 0 {
+            return None;
+        }
+        // Rounded to 2 places, the last region taking the rest, so the example sums to 1.
+        let each = (100 / n) as f64 / 100.0;
+        let last = (100 - (100 / n) * (n - 1)) as f64 / 100.0;
+        self.region_ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| {
+                let share = if i + 1 == n { last } else { each };
+                format!("{id} = {share}")
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+            .into()
     }
 
     /// Who pays a cost: `bearer` and `shares` as written, `default` when omitted.
@@ -654,6 +688,18 @@ mod tests {
                 "t.jilin: expected a share in [0, 1], found -0.1",
                 "t.mars: expected a region id (one of zhejiang, jilin), found `mars`",
                 "t: expected shares summing to 1, found a sum of 0.4",
+            ]
+        );
+    }
+
+    #[test]
+    fn an_empty_share_table_is_said_to_be_empty() {
+        let mut c = checker();
+        c.shares("u", &BTreeMap::new());
+        assert_eq!(
+            problems(&c),
+            [
+                "u: expected shares summing to 1, found an empty table (sum 0); give each region's share, such as { zhejiang = 0.5, jilin = 0.5 }"
             ]
         );
     }
