@@ -164,6 +164,38 @@ fn integer_too_large_for_an_exact_number_is_refused() {
     );
 }
 
+#[test]
+fn an_integer_beyond_tomls_range_names_its_field_and_the_range() {
+    // The largest u64, which --seed takes: TOML's integers stop at 2^63 − 1.
+    // (Once `(syntax): u64 value was too large`.)
+    let (text, lines) = edited(&[("seed = ", "seed = 18446744073709551615")]);
+    assert_eq!(
+        validate("seed.toml", &text),
+        [format!(
+            "  seed.toml:{}: simulation.seed: expected a seed in [0, 9223372036854775807] (the largest integer a TOML file holds), found 18446744073709551615; --seed takes seeds up to 18446744073709551615",
+            lines[0]
+        )]
+    );
+    let (text, lines) = edited(&[("seed = ", "seed = -1")]);
+    assert_eq!(
+        validate("seed.toml", &text),
+        [format!(
+            "  seed.toml:{}: simulation.seed: expected a seed in [0, 9223372036854775807], found -1",
+            lines[0]
+        )]
+    );
+    // In an array of tables, counted to its index. (Once `invalid type: integer
+    // `…` as i128, expected any valid TOML value`.)
+    let (text, lines) = edited(&[("ramp_years = 2", "ramp_years = 99999999999999999999")]);
+    assert_eq!(
+        validate("big.toml", &text),
+        [format!(
+            "  big.toml:{}: firms.sectors[3].ramp_years: expected an integer in [-9223372036854775808, 9223372036854775807], the range of TOML's integers, found 99999999999999999999",
+            lines[0]
+        )]
+    );
+}
+
 // ---- arrival rates and the macro shock ---------------------------------------------
 
 #[test]

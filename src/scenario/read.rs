@@ -445,11 +445,90 @@ fn toml_problem(text: &str, e: &toml::de::Error) -> Problem {
     let line = e
         .span()
         .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+    if let Some(p) = integer_beyond_toml(text, line, e.message().trim()) {
+        return p;
+    }
     Problem {
         line,
         field: "(syntax)".to_owned(),
         message: e.message().trim().to_owned(),
     }
+}
+
+/// The problem of an integer beyond TOML's (a 64-bit signed integer), which the
+/// parser reports as `u64 value was too large` or `invalid type: integer `X` as
+/// i128, expected any valid TOML value`: put at its field when the line is a
+/// plain `key = value` (under the table header above it), with the range. A
+/// seed is the usual one (`--seed` takes any u64, the file cannot): it is told so.
+fn integer_beyond_toml(text: &str, line: Option<usize>, message: &str) -> Option<Problem> {
+    let in_message = message
+        .strip_prefix("invalid type: integer `")
+        .and_then(|rest| rest.split_once("` as i128"))
+        .map(|(x, _)| x.to_owned());
+    if in_message.is_none() && message != "u64 value was too large" {
+        return None;
+    }
+    let n = line?;
+    let lines: Vec<&str> = text.lines().collect();
+    let (key, value) = lines.get(n - 1)?.split_once('=')?;
+    let key = key.trim();
+    let value = value.split('#').next().unwrap_or("").trim();
+    let plain = |s: &str| {
+        !s.is_empty()
+            && s.trim_start_matches(['+', '-'])
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    let found = in_message.or_else(|| plain(value).then(|| value.to_owned()));
+    let field = plain(key).then(|| {
+        // The table header above the line: `[a.b]`, or `[[a.b]]` counted to an index.
+        let header = lines[..n - 1]
+            .iter()
+            .rev()
+            .map(|l| l.trim())
+            .find(|l| l.starts_with('['));
+        match header {
+            None => key.to_owned(),
+            Some(h) if h.starts_with("[[") => {
+                let name = h
+                    .trim_start_matches('[')
+                    .split(']')
+                    .next()
+                    .unwrap_or("")
+                    .trim();
+                let index = lines[..n - 1].iter().filter(|l| l.trim() == h).count();
+                format!("{name}[{}].{key}", index.saturating_sub(1))
+            }
+            Some(h) => {
+                let name = h
+                    .trim_start_matches('[')
+                    .split(']')
+                    .next()
+                    .unwrap_or("")
+                    .trim();
+                format!("{name}.{key}")
+            }
+        }
+    });
+    let found = found.map(|x| format!(", found {x}")).unwrap_or_default();
+    let message = if field.as_deref() == Some("simulation.seed") {
+        format!(
+            "expected a seed in [0, {}] (the largest integer a TOML file holds){found}; --seed takes seeds up to {}",
+            i64::MAX,
+            u64::MAX
+        )
+    } else {
+        format!(
+            "expected an integer in [{}, {}], the range of TOML's integers{found}",
+            i64::MIN,
+            i64::MAX
+        )
+    };
+    Some(Problem {
+        line,
+        field: field.unwrap_or_else(|| "(syntax)".to_owned()),
+        message,
+    })
 }
 
 /// "did you mean" for serde's `unknown field `x`, expected one of `a`, `b``.

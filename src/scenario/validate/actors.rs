@@ -62,10 +62,13 @@ pub(super) fn simulation(c: &mut Checker, sim: &SimulationFile) -> Simulation {
             format!("expected at least 1 path, found {}", sim.paths),
         );
     }
-    if sim.seed < 0 {
+    let seeds = format!("a seed in [0, {}]", i64::MAX);
+    if let Some(n) = c.take_not_whole("simulation.seed") {
+        c.problem("simulation.seed", n.message(&seeds));
+    } else if sim.seed < 0 {
         c.problem(
             "simulation.seed",
-            format!("expected a seed ≥ 0, found {}", sim.seed),
+            format!("expected {seeds}, found {}", sim.seed),
         );
     }
     let horizon = c.int("simulation.horizon", sim.horizon, 1, MAX_HORIZON);
@@ -365,7 +368,7 @@ mod tests {
             problems(&c),
             [
                 "simulation.paths: expected at least 1 path, found 0".to_owned(),
-                "simulation.seed: expected a seed ≥ 0, found -1".to_owned(),
+                "simulation.seed: expected a seed in [0, 9223372036854775807], found -1".to_owned(),
                 format!(
                     "simulation.horizon: expected a whole number in [1, {MAX_HORIZON}], found {}",
                     MAX_HORIZON + 1
