@@ -253,6 +253,23 @@ pub fn write_manifest(dir: &Path) -> Result<Manifest, PublishError> {
     Ok(manifest)
 }
 
+/// The folders directly in `dir` that hold a manifest (each scenario's results,
+/// and a set's `set/`), by name; hidden ones (a run's staging folders) left out.
+/// What `enclave report` takes, when it is given the output folder they are in.
+pub fn results_inside(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut found: Vec<PathBuf> = entries
+        .flatten()
+        .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+        .map(|e| e.path())
+        .filter(|p| p.join(MANIFEST_FILE).is_file())
+        .collect();
+    found.sort();
+    found
+}
+
 /// Checks `dir` against its manifest: every file listed is there with its size
 /// and hash, and no other file is.
 ///

@@ -169,6 +169,45 @@ fn report_refuses_a_folder_without_manifest() {
 }
 
 #[test]
+fn report_given_an_output_folder_or_a_file_names_the_folders_to_give() {
+    let t = TestDir::new();
+    small_run(&t);
+    let refusal = |target: &str| {
+        let out = t.cmd(&["report", target]);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        stderr(&out)
+    };
+    // Once "no manifest.json, so the folder is incomplete ... run it again".
+    assert_eq!(
+        refusal("out"),
+        format!(
+            "error: cannot read the results in out: it is an output folder (a run's --out), which holds each scenario's results in a folder of its own; give those: enclave report {DIR}\n"
+        )
+    );
+    // Once "no such folder".
+    assert_eq!(
+        refusal(&format!("{DIR}/summary.csv")),
+        format!(
+            "error: cannot read the results in {DIR}/summary.csv: it is a file; give the folder of the results it belongs to: enclave report {DIR}\n"
+        )
+    );
+    t.create("notes.txt", "mine");
+    assert_eq!(
+        refusal("notes.txt"),
+        "error: cannot read the results in notes.txt: it is a file; give the folder of a run's results, DIR/<scenario id>\n"
+    );
+    // Many: the first few, then their count.
+    for id in ["a", "b", "c", "d", "e", "f"] {
+        std::fs::create_dir(t.join("out").join(id)).expect("folder");
+        t.create(&format!("out/{id}/manifest.json"), "{}");
+    }
+    assert_eq!(
+        refusal("out"),
+        "error: cannot read the results in out: it is an output folder (a run's --out), which holds each scenario's results in a folder of its own; give those: enclave report out/a out/b out/c out/d out/e (and 2 more)\n"
+    );
+}
+
+#[test]
 fn report_refuses_a_truncated_or_header_only_summary() {
     let t = TestDir::new();
     small_run(&t);
