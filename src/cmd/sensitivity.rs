@@ -191,7 +191,7 @@ fn summary(scn: &Scenario, analysis: &Analysis, record: &Record, dir: &std::path
             s,
             "  {} {}: {}",
             pad(&out.region, width),
-            out.alternative,
+            super::escape_control(&out.alternative),
             top.join(", ")
         );
     }
