@@ -372,14 +372,23 @@ fn report(
     } else {
         enclave::i18n::money_unit(lang, &scn.money_unit, scn.yuan_per_unit)
     };
+    // Counted in words that agree with the count (1 pass, 29 candidates).
+    let candidates_text = match s.candidates.len() {
+        1 => tx.t("solve.terminal.candidate_count_one").to_owned(),
+        n => tx.f("solve.terminal.candidate_count", &[("n", &n)]),
+    };
+    let passes_text = match s.passes {
+        1 => tx.t("solve.terminal.pass_count_one").to_owned(),
+        n => tx.f("solve.terminal.pass_count", &[("passes", &n)]),
+    };
     let _ = writeln!(
         out,
         "{}",
         tx.f(
             "solve.terminal.candidates",
             &[
-                ("n", &s.candidates.len()),
-                ("passes", &s.passes),
+                ("candidates_text", &candidates_text),
+                ("passes_text", &passes_text),
                 ("max", &MAX_CANDIDATES),
                 ("paths", &cfg.paths),
                 ("seed", &cfg.seed),
@@ -396,10 +405,13 @@ fn report(
         );
     }
     if !s.feasible() {
+        // What was varied: a split, a guaranteed rate, ...
+        let choice = tx.t(s.space.choice_key());
         let why = match s.target {
             Target::Participation(p) => tx.f(
                 "solve.terminal.infeasible_participation",
                 &[
+                    ("choice", &choice),
                     ("p", &format!("{:.0}", 100.0 * p)),
                     (
                         "which",
@@ -411,7 +423,7 @@ fn report(
                     ),
                 ],
             ),
-            Target::Nash => tx.t("solve.terminal.infeasible_nash").into(),
+            Target::Nash => tx.f("solve.terminal.infeasible_nash", &[("choice", &choice)]),
             _ => tx.t("solve.terminal.infeasible").into(),
         };
         let _ = writeln!(out, "{why}");
