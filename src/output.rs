@@ -308,8 +308,12 @@ pub fn fairness_csv(
 /// A results folder's (and a set's) summary file.
 pub const SUMMARY_FILE: &str = "summary.csv";
 
-/// Folder of a set's outputs, `DIR/set/`, beside the scenarios' folders.
-pub const SET_DIR: &str = "set";
+/// A results folder's record of the run that wrote it.
+pub const RUN_FILE: &str = "run.json";
+
+/// Folder of a set's outputs, `DIR/set/`, beside the scenarios' folders: the
+/// one id validation refuses a scenario.
+pub const SET_DIR: &str = crate::scenario::limits::RESERVED_ID;
 
 /// Header of a set's `summary.csv`.
 pub const SET_SUMMARY_HEADER: [&str; 10] = [
@@ -953,6 +957,6 @@ pub fn write_results(
     write_atomic(&dir.join("scenario.toml"), scn.source.as_bytes())?;
     let json = serde_json::to_string_pretty(record)
         .unwrap_or_else(|_| unreachable!("plain struct serialises"));
-    write_atomic(&dir.join("run.json"), format!("{json}\n").as_bytes())?;
+    write_atomic(&dir.join(RUN_FILE), format!("{json}\n").as_bytes())?;
     Ok(summary_bytes)
 }

@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::output::write_atomic;
+use crate::output::{RUN_FILE, write_atomic};
 
 /// The manifest's file name, in the output folder.
 pub const MANIFEST_FILE: &str = "manifest.json";
@@ -69,6 +69,77 @@ pub enum PublishError {
         /// How it differs.
         problem: String,
     },
+    /// Something enclave did not write is where the results folder goes, and
+    /// publishing would delete it.
+    #[error("{path} is {what}, and the results would replace it; move it, or choose another --out")]
+    Occupied {
+        /// The results folder's place, `DIR/<id>`.
+        path: String,
+        /// What is there.
+        what: Occupant,
+    },
+}
+
+/// What is at the place of a results folder that a run may not replace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Occupant {
+    /// A file (or anything else that is not a folder).
+    File,
+    /// A symbolic link to nothing.
+    BrokenLink,
+    /// A folder with files but neither a manifest nor a run record: not one
+    /// enclave wrote.
+    Foreign,
+}
+
+impl std::fmt::Display for Occupant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Occupant::File => "a file",
+            Occupant::BrokenLink => "a symbolic link to nothing",
+            Occupant::Foreign => {
+                "a folder that enclave did not write (it holds no manifest.json or run.json)"
+            }
+        })
+    }
+}
+
+/// What stands at `target`, if a run's folder may not take its place: a
+/// results folder replaces only nothing, an empty folder, or a folder enclave
+/// wrote (it has [`MANIFEST_FILE`], or `run.json` as runs from before
+/// manifests have). Anything else is the user's, and the swap in
+/// [`Staging::publish`] would delete it.
+pub fn occupant(target: &Path) -> Option<Occupant> {
+    let Ok(link) = std::fs::symlink_metadata(target) else {
+        return None;
+    };
+    // Followed: a link to a results folder is replaced as the folder would be
+    // (the link, not what it points to, is removed).
+    let meta = match std::fs::metadata(target) {
+        Ok(m) => m,
+        Err(_) if link.file_type().is_symlink() => return Some(Occupant::BrokenLink),
+        Err(_) => return Some(Occupant::File),
+    };
+    if !meta.is_dir() {
+        return Some(Occupant::File);
+    }
+    let empty = std::fs::read_dir(target).is_ok_and(|mut e| e.next().is_none());
+    let ours = target.join(MANIFEST_FILE).is_file() || target.join(RUN_FILE).is_file();
+    (!(empty || ours)).then_some(Occupant::Foreign)
+}
+
+/// [`occupant`] as an error naming `target`.
+///
+/// # Errors
+/// [`PublishError::Occupied`] if something a run may not replace is there.
+pub fn check_place(target: &Path) -> Result<(), PublishError> {
+    match occupant(target) {
+        None => Ok(()),
+        Some(what) => Err(PublishError::Occupied {
+            path: target.display().to_string(),
+            what,
+        }),
+    }
 }
 
 fn io<'a>(
@@ -180,6 +251,23 @@ pub fn write_manifest(dir: &Path) -> Result<Manifest, PublishError> {
     let path = dir.join(MANIFEST_FILE);
     write_atomic(&path, format!("{json}\n").as_bytes())?;
     Ok(manifest)
+}
+
+/// The folders directly in `dir` that hold a manifest (each scenario's results,
+/// and a set's `set/`), by name; hidden ones (a run's staging folders) left out.
+/// What `enclave report` takes, when it is given the output folder they are in.
+pub fn results_inside(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut found: Vec<PathBuf> = entries
+        .flatten()
+        .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+        .map(|e| e.path())
+        .filter(|p| p.join(MANIFEST_FILE).is_file())
+        .collect();
+    found.sort();
+    found
 }
 
 /// Checks `dir` against its manifest: every file listed is there with its size
@@ -348,9 +436,14 @@ impl Staging {
     /// Writes the manifest and swaps the folder in place of the target.
     ///
     /// # Errors
-    /// If the manifest cannot be written or a rename fails (the old folder is
-    /// put back when the second rename fails).
+    /// [`PublishError::Occupied`] if the target is something a run may not
+    /// replace ([`occupant`]; nothing is touched), or if the manifest cannot
+    /// be written or a rename fails (the old folder is put back when the second
+    /// rename fails).
     pub fn publish(mut self) -> Result<(), PublishError> {
+        // Checked here too, not only before the run: the place may have been
+        // taken while it ran.
+        check_place(&self.target)?;
         write_manifest(&self.temp)?;
         let out = self.target.parent().unwrap_or(Path::new("."));
         let id = self
@@ -477,6 +570,96 @@ mod tests {
         assert_eq!(owner(".a.tmp-x-0"), None);
         assert_eq!(owner(".a.tmp-12-x"), None);
         assert_eq!(owner(".enclave-abc.tmp"), None);
+    }
+
+    /// A staging folder for `out/x` holding one file, ready to publish.
+    fn staged(out: &Path) -> Staging {
+        let staging = Staging::create(out, "x").expect("staging");
+        std::fs::write(staging.path().join("summary.csv"), "new").expect("write");
+        staging
+    }
+
+    /// The names in `dir`, sorted.
+    fn names(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .expect("list")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn publishing_refuses_to_replace_what_enclave_did_not_write() {
+        let tmp = tempfile::tempdir().expect("temporary folder");
+        let out = tmp.path();
+        let target = out.join("x");
+        // Taken while the run ran: a file, then a folder of the user's files.
+        let staging = staged(out);
+        std::fs::write(&target, "mine").expect("file");
+        let e = staging.publish().expect_err("a file is not replaced");
+        assert!(matches!(
+            e,
+            PublishError::Occupied {
+                what: Occupant::File,
+                ..
+            }
+        ));
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "{} is a file, and the results would replace it; move it, or choose another --out",
+                target.display()
+            )
+        );
+        assert_eq!(names(out), ["x"]);
+        assert_eq!(std::fs::read_to_string(&target).expect("kept"), "mine");
+
+        std::fs::remove_file(&target).expect("remove");
+        std::fs::create_dir(&target).expect("folder");
+        std::fs::write(target.join("notes.txt"), "mine").expect("notes");
+        let e = staged(out)
+            .publish()
+            .expect_err("a foreign folder is not replaced");
+        assert!(matches!(
+            e,
+            PublishError::Occupied {
+                what: Occupant::Foreign,
+                ..
+            }
+        ));
+        assert_eq!(names(out), ["x"]);
+        assert_eq!(names(&target), ["notes.txt"]);
+
+        // A run record marks a folder of enclave's (from before manifests).
+        std::fs::write(target.join(RUN_FILE), "{}").expect("run.json");
+        staged(out).publish().expect("replaced");
+        assert_eq!(names(out), ["x"]);
+        assert_eq!(names(&target), [MANIFEST_FILE, "summary.csv"]);
+        // So does a manifest; and an empty folder may be replaced.
+        staged(out).publish().expect("replaced");
+        std::fs::remove_dir_all(&target).expect("remove");
+        std::fs::create_dir(&target).expect("empty folder");
+        staged(out).publish().expect("replaced");
+        assert_eq!(names(&target), [MANIFEST_FILE, "summary.csv"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_broken_link_is_refused_and_a_link_to_results_is_replaced() {
+        let tmp = tempfile::tempdir().expect("temporary folder");
+        let out = tmp.path();
+        let target = out.join("x");
+        std::os::unix::fs::symlink(out.join("nowhere"), &target).expect("link");
+        assert_eq!(occupant(&target), Some(Occupant::BrokenLink));
+        std::fs::create_dir(out.join("nowhere")).expect("folder");
+        std::fs::write(out.join("nowhere").join("notes.txt"), "mine").expect("notes");
+        assert_eq!(occupant(&target), Some(Occupant::Foreign));
+        std::fs::write(out.join("nowhere").join(MANIFEST_FILE), "{}").expect("manifest");
+        staged(out).publish().expect("the link is replaced");
+        // What it pointed to is left as it was.
+        assert_eq!(names(&out.join("nowhere")), [MANIFEST_FILE, "notes.txt"]);
+        assert!(target.is_dir() && !target.is_symlink());
     }
 
     #[test]

@@ -311,11 +311,13 @@ impl Results {
             })
         };
         let scenario_path = dir.join("scenario.toml");
-        let run_path = dir.join("run.json");
+        let run_path = dir.join(crate::output::RUN_FILE);
         let run: RunRecord =
-            serde_json::from_str(&read("run.json")?).map_err(|source| ResultsError::Json {
-                path: run_path.display().to_string(),
-                source,
+            serde_json::from_str(&read(crate::output::RUN_FILE)?).map_err(|source| {
+                ResultsError::Json {
+                    path: run_path.display().to_string(),
+                    source,
+                }
             })?;
         // The copy holds the text, not the data of `empirical` inputs: those are
         // read relative to the scenario file that was run (no other scenario

@@ -387,6 +387,70 @@ fn run_several_scenarios_and_print_summary() {
     assert_eq!(stdout.matches("results: ").count(), 2, "{stdout}");
 }
 
+/// The display widths (a Chinese character takes two columns) of the lines of
+/// the table whose header starts with `header`, up to the next blank line or
+/// line of text (a note, the results folder: `结果：…`).
+fn table_widths(stdout: &str, header: &str) -> Vec<(usize, String)> {
+    use unicode_width::UnicodeWidthStr;
+    stdout
+        .lines()
+        .skip_while(|l| !l.starts_with(header))
+        .take_while(|l| !(l.trim().is_empty() || l.starts_with('（') || l.starts_with("结果")))
+        .map(|l| (l.width(), l.to_owned()))
+        .collect()
+}
+
+#[test]
+fn terminal_tables_keep_their_columns_in_chinese_and_with_a_newline_in_a_name() {
+    let t = TestDir::new();
+    let mut text = REFERENCE.to_owned();
+    replace_line(
+        &mut text,
+        "name = \"fixed 50:50\"",
+        "name = \"fixed\\n50:50\"",
+    );
+    t.create("park.toml", &text);
+    let out = t.ok(&[
+        "run",
+        "park.toml",
+        "--paths",
+        "200",
+        "--horizon",
+        "6",
+        "--charts",
+        "none",
+        "--report",
+        "none",
+        "--lang",
+        "zh",
+        "--out",
+        "out",
+    ]);
+    let stdout = String::from_utf8(out.stdout).expect("UTF-8");
+    // The name's newline is shown escaped, on its row.
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("fixed\\n50:50 ") && l.contains(" zhejiang ")),
+        "{stdout}"
+    );
+    // Every row of each table is as wide as its header: the last column is
+    // right-aligned, so a wide header (全体参与) or a broken row would show.
+    for header in ["分成方案", " #"] {
+        let rows = table_widths(&stdout, header);
+        assert!(rows.len() > 4, "{header}: {rows:?}\n{stdout}");
+        let widest = rows.iter().map(|r| r.0).max();
+        assert!(
+            rows.iter().all(|r| Some(r.0) == widest),
+            "{header}: rows of unequal width:\n{}",
+            rows.iter()
+                .map(|(w, l)| format!("{w:>4} {l}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+    }
+}
+
 // ---------------------------------------------------------------------------------
 // enclave validate
 // ---------------------------------------------------------------------------------

@@ -78,22 +78,77 @@ fn first_schedule_year_past_u32_is_refused() {
     );
 }
 
-#[test]
-fn start_year_outside_the_calendar_range_is_refused() {
+/// The reference with its scenario's `start_year = 2026` (the first) replaced by
+/// `start_year = NEW`, and that line's number.
+fn start_year(new: &str) -> (String, usize) {
     let mut text = REFERENCE.to_owned();
-    // The first `start_year` line is the scenario's.
     let at = text.find("start_year = 2026").expect("scenario start_year");
     text.replace_range(
         at..at + "start_year = 2026".len(),
-        "start_year = 2147483000",
+        &format!("start_year = {new}"),
     );
     let line = text[..at].matches('\n').count() + 1;
-    let problems = validate("start.toml", &text);
+    (text, line)
+}
+
+#[test]
+fn start_year_outside_the_calendar_range_is_refused() {
+    // Within i32 and beyond it (which once said `expected i32`).
+    for year in ["2147483000", "99999999999"] {
+        let (text, line) = start_year(year);
+        let problems = validate("start.toml", &text);
+        assert_eq!(
+            problems[0],
+            format!(
+                "  start.toml:{line}: scenario.start_year: expected a calendar year in [1900, 2200], found {year}"
+            )
+        );
+    }
+}
+
+#[test]
+fn a_number_that_is_not_whole_where_a_whole_number_goes_gets_the_fields_range() {
+    // Each once said `invalid type: floating point `2.5`, expected i64` (or i32).
+    let (mut text, start) = start_year("2026.5");
+    let horizon = replace_line(&mut text, "horizon = 30", "horizon = 30.5");
+    let phase = replace_line(&mut text, "start_year = 2029", "start_year = 2029.5");
+    let ramp = replace_line(&mut text, "ramp_years = 2", "ramp_years = 2.0");
+    let period = replace_line(&mut text, "years = [11, 30]", "years = [11, 30.5]");
     assert_eq!(
-        problems[0],
-        format!(
-            "  start.toml:{line}: scenario.start_year: expected a calendar year in [1900, 2200], found 2147483000"
-        )
+        validate("whole.toml", &text),
+        [
+            format!(
+                "  whole.toml:{start}: scenario.start_year: expected a calendar year in [1900, 2200], found 2026.5"
+            ),
+            format!(
+                "  whole.toml:{horizon}: simulation.horizon: expected a whole number in [1, 200], found 30.5"
+            ),
+            format!(
+                "  whole.toml:{phase}: park.phases[1].start_year: expected a calendar year in [2026, 3026], found 2029.5"
+            ),
+            format!(
+                "  whole.toml:{ramp}: firms.sectors[3].ramp_years: expected a whole number in [0, 50], written without a decimal point or exponent, found 2.0"
+            ),
+            format!(
+                "  whole.toml:{period}: sharing[3].tax.periods[1].years[1]: expected a year of cooperation (a whole number), found 30.5"
+            ),
+        ]
+    );
+    // With a problem the first stage reports (an unknown key), validation does
+    // not run: the number is still said to be not whole, without its range.
+    let mut text = REFERENCE.to_owned();
+    let horizon = replace_line(&mut text, "horizon = 30", "horizon = 30.5");
+    let unknown = replace_line(&mut text, "seed = 20180330", "sead = 20180330");
+    assert_eq!(
+        validate("whole.toml", &text),
+        [
+            format!(
+                "  whole.toml:{horizon}: simulation.horizon: expected a whole number, found 30.5"
+            ),
+            format!(
+                "  whole.toml:{unknown}: simulation.sead: unknown field `sead`, expected one of `paths`, `seed`, `horizon`, `fairness`, `sampler`, `antithetic`; did you mean `seed`?"
+            ),
+        ]
     );
 }
 
@@ -104,6 +159,38 @@ fn integer_too_large_for_an_exact_number_is_refused() {
         validate("big.toml", &text),
         [format!(
             "  big.toml:{}: firms.arrival_rate: expected a number of magnitude at most 9007199254740992 (2^53, above which it would be rounded), found 9007199254740993",
+            lines[0]
+        )]
+    );
+}
+
+#[test]
+fn an_integer_beyond_tomls_range_names_its_field_and_the_range() {
+    // The largest u64, which --seed takes: TOML's integers stop at 2^63 − 1.
+    // (Once `(syntax): u64 value was too large`.)
+    let (text, lines) = edited(&[("seed = ", "seed = 18446744073709551615")]);
+    assert_eq!(
+        validate("seed.toml", &text),
+        [format!(
+            "  seed.toml:{}: simulation.seed: expected a seed in [0, 9223372036854775807] (the largest integer a TOML file holds), found 18446744073709551615; --seed takes seeds up to 18446744073709551615",
+            lines[0]
+        )]
+    );
+    let (text, lines) = edited(&[("seed = ", "seed = -1")]);
+    assert_eq!(
+        validate("seed.toml", &text),
+        [format!(
+            "  seed.toml:{}: simulation.seed: expected a seed in [0, 9223372036854775807], found -1",
+            lines[0]
+        )]
+    );
+    // In an array of tables, counted to its index. (Once `invalid type: integer
+    // `…` as i128, expected any valid TOML value`.)
+    let (text, lines) = edited(&[("ramp_years = 2", "ramp_years = 99999999999999999999")]);
+    assert_eq!(
+        validate("big.toml", &text),
+        [format!(
+            "  big.toml:{}: firms.sectors[3].ramp_years: expected an integer in [-9223372036854775808, 9223372036854775807], the range of TOML's integers, found 99999999999999999999",
             lines[0]
         )]
     );
@@ -128,6 +215,25 @@ fn huge_arrival_rate_is_refused() {
         validate("rate.toml", &text),
         [format!(
             "  rate.toml:{}: firms.arrival_rate: expected a number within ±1e12 (MAX_INPUT_MAGNITUDE), found 1e300",
+            lines[0]
+        )]
+    );
+}
+
+#[test]
+fn an_arrival_rate_over_the_limit_with_the_default_macro_shock_is_put_at_its_line() {
+    // Within the limit but for the macro multiplier, which is the default one
+    // (no [macro] table): the rate, which has a line, is the one to lower.
+    let (text, lines) = edited(&[
+        ("arrival_rate = ", "arrival_rate = 600000"),
+        ("[macro]", "# no macro table"),
+        ("persistence = 0.5", "#"),
+        ("volatility = 0.06", "#"),
+    ]);
+    assert_eq!(
+        validate("rate.toml", &text),
+        [format!(
+            "  rate.toml:{}: firms.arrival_rate: expected at most 1000000 prospective firms a year (each is simulated one by one), found up to 1.283e6 (firms.arrival_rate up to 600000 × attractiveness up to 1.375 × rebate attractiveness up to 1.1 × macro multiplier e^(6 × 0.058)); lower firms.arrival_rate or the attractiveness effects, or the macro shock's macro.persistence or macro.volatility (without a [macro] table, 0.5 and 0.05), whose multiplier grows over the 30 years",
             lines[0]
         )]
     );
@@ -258,7 +364,7 @@ fn wrong_type_in_a_tranche_names_the_key() {
     assert_eq!(
         validate("tranche.toml", &text),
         [format!(
-            "  tranche.toml:{}: sharing[5].tax.tranches[0].up_to: invalid type: string \"twenty\", expected f64",
+            "  tranche.toml:{}: sharing[5].tax.tranches[0].up_to: invalid type: string \"twenty\", expected a number",
             lines[0]
         )]
     );
@@ -270,7 +376,7 @@ fn wrong_type_in_a_period_names_the_key() {
     assert_eq!(
         validate("period.toml", &text),
         [format!(
-            "  period.toml:{}: sharing[3].tax.periods[1].years[1]: invalid type: string \"end\", expected i64",
+            "  period.toml:{}: sharing[3].tax.periods[1].years[1]: invalid type: string \"end\", expected a whole number",
             lines[0]
         )]
     );

@@ -169,6 +169,45 @@ fn report_refuses_a_folder_without_manifest() {
 }
 
 #[test]
+fn report_given_an_output_folder_or_a_file_names_the_folders_to_give() {
+    let t = TestDir::new();
+    small_run(&t);
+    let refusal = |target: &str| {
+        let out = t.cmd(&["report", target]);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        stderr(&out)
+    };
+    // Once "no manifest.json, so the folder is incomplete ... run it again".
+    assert_eq!(
+        refusal("out"),
+        format!(
+            "error: cannot read the results in out: it is an output folder (a run's --out), which holds each scenario's results in a folder of its own; give those: enclave report {DIR}\n"
+        )
+    );
+    // Once "no such folder".
+    assert_eq!(
+        refusal(&format!("{DIR}/summary.csv")),
+        format!(
+            "error: cannot read the results in {DIR}/summary.csv: it is a file; give the folder of the results it belongs to: enclave report {DIR}\n"
+        )
+    );
+    t.create("notes.txt", "mine");
+    assert_eq!(
+        refusal("notes.txt"),
+        "error: cannot read the results in notes.txt: it is a file; give the folder of a run's results, DIR/<scenario id>\n"
+    );
+    // Many: the first few, then their count.
+    for id in ["a", "b", "c", "d", "e", "f"] {
+        std::fs::create_dir(t.join("out").join(id)).expect("folder");
+        t.create(&format!("out/{id}/manifest.json"), "{}");
+    }
+    assert_eq!(
+        refusal("out"),
+        "error: cannot read the results in out: it is an output folder (a run's --out), which holds each scenario's results in a folder of its own; give those: enclave report out/a out/b out/c out/d out/e (and 2 more)\n"
+    );
+}
+
+#[test]
 fn report_refuses_a_truncated_or_header_only_summary() {
     let t = TestDir::new();
     small_run(&t);
@@ -671,6 +710,86 @@ fn an_unusable_out_fails_before_simulating() {
         );
         assert!(started.elapsed() < Duration::from_secs(20));
     }
+}
+
+#[test]
+fn a_run_refuses_to_replace_what_enclave_did_not_write_before_simulating() {
+    let t = TestDir::new();
+    std::fs::create_dir_all(t.join(DIR)).expect("folder");
+    t.create(&format!("{DIR}/notes.txt"), "notes");
+    let started = Instant::now();
+    // A run this long would take minutes: the refusal must come first, and
+    // --force (which reruns enclave's own results) does not override it.
+    for force in [&[][..], &["--force"]] {
+        let mut args = vec!["run", REFERENCE_PATH, "--paths", "1000000", "--out", "out"];
+        args.extend_from_slice(force);
+        let out = t.cmd(&args);
+        assert_eq!(
+            common::bad_input(&out),
+            format!(
+                "error: {REFERENCE_PATH}: {DIR} is a folder that enclave did not write (it holds no manifest.json or run.json), and the results would replace it; move it, or choose another --out\n"
+            )
+        );
+    }
+    assert_eq!(t.read(&format!("{DIR}/notes.txt")), "notes");
+    assert!(hidden(&t.join("out")).is_empty());
+
+    // A file where the folder goes: refused, and left where it is.
+    std::fs::remove_dir_all(t.join(DIR)).expect("remove");
+    t.create(DIR, "mine");
+    let out = t.cmd(&["run", REFERENCE_PATH, "--paths", "1000000", "--out", "out"]);
+    assert_eq!(
+        common::bad_input(&out),
+        format!(
+            "error: {REFERENCE_PATH}: {DIR} is a file, and the results would replace it; move it, or choose another --out\n"
+        )
+    );
+    assert_eq!(t.read(DIR), "mine");
+    assert!(hidden(&t.join("out")).is_empty());
+    assert!(started.elapsed() < Duration::from_secs(20));
+
+    // The same for the merge of shards and for a sensitivity analysis.
+    let small = ["--paths", "200", "--horizon", "5", "--quiet"];
+    let mut shard = vec!["run", REFERENCE_PATH, "--shard", "1/1", "--out", "parts"];
+    shard.extend_from_slice(&small);
+    t.ok(&shard);
+    let out = t.cmd(&["merge", "parts", "--out", "out", "--quiet"]);
+    assert_eq!(
+        common::bad_input(&out),
+        format!(
+            "error: {DIR} is a file, and the results would replace it; move it, or choose another --out\n"
+        )
+    );
+    assert_eq!(t.read(DIR), "mine");
+    t.create(&format!("{DIR}-sensitivity"), "mine");
+    let mut sens = vec![
+        "sensitivity",
+        REFERENCE_PATH,
+        "--method",
+        "tornado",
+        "--out",
+        "out",
+    ];
+    sens.extend_from_slice(&small);
+    let out = t.cmd(&sens);
+    assert_eq!(
+        common::bad_input(&out),
+        format!(
+            "error: {REFERENCE_PATH}: {DIR}-sensitivity is a file, and the results would replace it; move it, or choose another --out\n"
+        )
+    );
+    assert!(hidden(&t.join("out")).is_empty());
+
+    // An empty folder is replaced, and so, as before, is enclave's own.
+    std::fs::remove_file(t.join(DIR)).expect("remove");
+    std::fs::create_dir(t.join(DIR)).expect("empty folder");
+    let mut run = vec!["run", REFERENCE_PATH, "--charts", "none", "--out", "out"];
+    run.extend_from_slice(&small);
+    t.ok(&run);
+    publish::verify(&t.join(DIR)).expect("published");
+    run.push("--force");
+    t.ok(&run);
+    publish::verify(&t.join(DIR)).expect("published again");
 }
 
 #[test]

@@ -113,13 +113,23 @@ fn a_set_refuses_a_scenario_named_set_and_an_empty_folder() {
         &REFERENCE.replacen("id = \"jilin-zhejiang\"", "id = \"set\"", 1),
     );
     let out = t.cmd(&["run", "a.toml", "b.toml", "--paths", "10", "--out", "out"]);
-    let refusal = "error: b.toml: scenario id `set` is kept for the folder DIR/set/ of a set's summary; give it another id\n";
+    // Refused by validation, with the line and field as any bad id is.
+    let line = common::line_starting(REFERENCE, "id = \"jilin-zhejiang\"");
+    let refusal = format!(
+        "error: b.toml: 1 problem found\n  b.toml:{line}: scenario.id: expected another id than `set`, which is kept for the folder DIR/set/ of a set's summary\n"
+    );
     assert_eq!(bad_input(&out), refusal);
     assert!(!t.exists("out"), "refused before anything is written");
     // Alone too: a set run into the same folder later would write over it.
     let out = t.cmd(&["run", "b.toml", "--paths", "10", "--out", "out"]);
     assert_eq!(bad_input(&out), refusal);
     assert!(!t.exists("out"), "refused before anything is written");
+    // And by validate, --strict or not.
+    for strict in [&[][..], &["--strict"]] {
+        let mut args = vec!["validate", "b.toml"];
+        args.extend_from_slice(strict);
+        assert_eq!(bad_input(&t.cmd(&args)), refusal);
+    }
 
     std::fs::create_dir_all(t.join("empty")).expect("a folder");
     let out = t.cmd(&["run", "empty", "--paths", "10", "--out", "out"]);

@@ -638,3 +638,41 @@ fn an_infeasible_participation_target_says_so_and_shows_the_split_most_likely_ac
     let joint = num(&sol, "joint_participation");
     assert!(joint > 0.1 && joint < 0.9, "{joint}");
 }
+
+/// `enclave solve` of the reference scenario's `alternative` for `target` on
+/// `paths` paths; its standard output.
+fn solve_reference(alternative: &str, target: &str, paths: &str) -> String {
+    let t = TestDir::new();
+    let out = t.ok(&[
+        "solve",
+        common::REFERENCE_PATH,
+        "--alternative",
+        alternative,
+        "--target",
+        target,
+        "--paths",
+        paths,
+    ]);
+    String::from_utf8(out.stdout).expect("UTF-8")
+}
+
+#[test]
+fn one_pass_is_counted_in_the_singular() {
+    // A switch year: one grid of every year holds the best (once "in 1 passes").
+    let stdout = solve_reference("京津冀 50:50 then host", "nash", "100");
+    assert!(
+        stdout.contains(" candidates in 1 pass of at most 64, all on the same 100 paths"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn an_infeasible_guaranteed_rate_says_a_rate_was_varied_not_a_split() {
+    // Once "NO split gives every region ...", though a rate was varied.
+    let stdout = solve_reference("guaranteed 10% return", "nash", "200");
+    assert!(
+        stdout.contains("NO guaranteed rate gives every region more than its outside option: the Nash product is undefined. Shown: the guaranteed rate whose smallest gain over the outside option is largest\n"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("NO split"), "{stdout}");
+}

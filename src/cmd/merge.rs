@@ -116,6 +116,15 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             with(!summary_only)
         )]);
     }
+    if !summary_only {
+        let taken: Vec<String> = groups
+            .iter()
+            .filter_map(|g| super::place_refusal(&args.out, &g.id))
+            .collect();
+        if !taken.is_empty() {
+            return bad(&taken);
+        }
+    }
     super::prepare_out(&args.out, args.quiet)?;
     // Ctrl-C or SIGTERM stops the merge between scenarios: the unpublished
     // folder and the set's temporary files go, and the note says what was kept.
@@ -198,7 +207,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             },
         };
         let json = serde_json::to_string_pretty(&merged).context("cannot write run.json")?;
-        output::write_atomic(&dir.join("run.json"), format!("{json}\n").as_bytes())?;
+        output::write_atomic(&dir.join(output::RUN_FILE), format!("{json}\n").as_bytes())?;
         super::report::write(&dir, html, charts, args.lang)?;
         if signals.stopped() {
             return stop(&merged_ids);

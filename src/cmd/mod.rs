@@ -334,27 +334,69 @@ impl Settings {
     }
 }
 
-/// `text` left-aligned in `width` terminal columns (Chinese characters take two).
+/// `text` with its control characters escaped (a newline as `\n`), so that it
+/// keeps to one line of the terminal and its width is what it shows.
+pub fn escape_control(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// The terminal columns `text` takes once its control characters are escaped
+/// (a Chinese character takes two).
+pub fn text_width(text: &str) -> usize {
+    use unicode_width::UnicodeWidthStr;
+    escape_control(text).width()
+}
+
+/// `text` left-aligned in `width` terminal columns (Chinese characters take
+/// two), its control characters escaped.
 pub fn pad(text: &str, width: usize) -> String {
-    use unicode_width::UnicodeWidthStr;
-    format!("{text}{}", " ".repeat(width.saturating_sub(text.width())))
+    let shown = escape_control(text);
+    format!(
+        "{shown}{}",
+        " ".repeat(width.saturating_sub(text_width(text)))
+    )
 }
 
-/// `text` right-aligned in `width` terminal columns (a Chinese character takes two).
+/// `text` right-aligned in `width` terminal columns (a Chinese character takes
+/// two), its control characters escaped.
 pub fn lpad(text: &str, width: usize) -> String {
-    use unicode_width::UnicodeWidthStr;
-    format!("{}{text}", " ".repeat(width.saturating_sub(text.width())))
+    let shown = escape_control(text);
+    format!(
+        "{}{shown}",
+        " ".repeat(width.saturating_sub(text_width(text)))
+    )
 }
 
-/// The terminal columns of the widest of `names`, and at least `min`.
+/// The terminal columns of the widest of `names` (escaped as [`pad`] shows
+/// them), and at least `min`: a column as wide as its header in any language.
 pub fn column_width<'a>(names: impl IntoIterator<Item = &'a str>, min: usize) -> usize {
-    use unicode_width::UnicodeWidthStr;
     names
         .into_iter()
-        .map(str::width)
+        .map(text_width)
         .max()
         .unwrap_or(0)
         .max(min)
+}
+
+/// Why the results folder `out/<id>` cannot be written: something enclave did
+/// not write is in its place (a file, or a folder without a manifest or run
+/// record), which publishing the results would delete. Checked before anything
+/// is computed, whatever `--force` says: it only reruns enclave's own results.
+pub fn place_refusal(out: &std::path::Path, id: &str) -> Option<String> {
+    enclave::publish::check_place(&out.join(id))
+        .err()
+        .map(|e| e.to_string())
 }
 
 /// Makes the output folder `out` (as `run` and `merge` write into it) and removes

@@ -51,6 +51,9 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             continue;
         }
         let context = || format!("cannot read the results in {}", dir.display());
+        if let Some(why) = not_results(dir) {
+            return Err(anyhow::anyhow!(why)).with_context(context);
+        }
         // Charts and report.html are drawn again: only the computed files must match.
         let manifest = publish::verify_data(dir).with_context(context)?;
         // Rows and scenario hash are checked before anything is written.
@@ -64,6 +67,48 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         out.print(&format!("{}\n", dir.join(report::REPORT_FILE).display()))?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Folders of results listed in a message before the rest are counted.
+const LISTED: usize = 5;
+
+/// Why `dir` is not a folder of one run's results, when it is something else a
+/// user may well give: a file in such a folder, or the output folder (`--out`)
+/// the results folders are in. Said with the folders to give instead.
+fn not_results(dir: &Path) -> Option<String> {
+    if dir.is_file() {
+        let parent = dir
+            .parent()
+            .filter(|p| p.join(publish::MANIFEST_FILE).is_file());
+        return Some(match parent {
+            Some(p) => format!(
+                "it is a file; give the folder of the results it belongs to: enclave report {}",
+                p.display()
+            ),
+            None => {
+                "it is a file; give the folder of a run's results, DIR/<scenario id>".to_owned()
+            }
+        });
+    }
+    if !dir.is_dir() || dir.join(publish::MANIFEST_FILE).exists() {
+        return None;
+    }
+    let inside = publish::results_inside(dir);
+    if inside.is_empty() {
+        return None;
+    }
+    let mut listed: Vec<String> = inside
+        .iter()
+        .take(LISTED)
+        .map(|p| p.display().to_string())
+        .collect();
+    if inside.len() > LISTED {
+        listed.push(format!("(and {} more)", inside.len() - LISTED));
+    }
+    Some(format!(
+        "it is an output folder (a run's --out), which holds each scenario's results in a folder of its own; give those: enclave report {}",
+        listed.join(" ")
+    ))
 }
 
 /// Charts and report of one results folder, read back from its files and

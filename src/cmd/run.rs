@@ -408,11 +408,23 @@ pub fn run_source(args: &Args, source: &dyn super::Source) -> anyhow::Result<Exi
         // The paths of each scenario this process simulates: a shard's or the
         // pilot's, which the work budget applies to.
         let part = Part::of(args, &paths);
+        // Whether each scenario's results go to `DIR/<id>` (a shard's and the
+        // pilot's go to `DIR/<id>.partial/`, a replay's to its own folder).
+        let folders = !args.summary_only
+            && args.replay.is_none()
+            && !args.pilot
+            && matches!(shard_of(args), Ok(None));
         let mut k = 0;
         for checked in all {
             match checked {
                 Ok(c) => {
                     problems.extend(ids.check(&c.id, &c.file));
+                    if folders {
+                        problems.extend(
+                            super::place_refusal(&args.out, &c.id)
+                                .map(|p| format!("{}: {p}", c.file)),
+                        );
+                    }
                     let work = c
                         .estimate
                         .and_then(|e| work_refusal(args, &c, &e, &part, k));
@@ -1127,16 +1139,6 @@ fn refusals(
 ) -> Vec<String> {
     let mut out = Vec::new();
     let scn = &l.scenario;
-    // Even alone: a set run into the same folder later would write its summary
-    // over the scenario's files (and one alone over a set's).
-    if scn.id == output::SET_DIR {
-        out.push(format!(
-            "{}: scenario id `{}` is kept for the folder DIR/{}/ of a set's summary; give it another id",
-            l.file,
-            scn.id,
-            output::SET_DIR
-        ));
-    }
     if let Some(p) = &args.precision
         && scn.simulation.sampler.needs_fixed_paths()
     {
@@ -1540,14 +1542,21 @@ pub(super) fn summary(
         let what = scn.params.describe(scn.simulation.sampler);
         let _ = writeln!(s, "{}", tx.f("terminal.sampling", &[("what", &what)]));
     }
+    // Each column as wide as its header in the language shown, at least its numbers.
+    let width = |key: &str, numbers: usize| super::column_width([tx.t(key)], numbers);
+    let (w_mean, w_interval, w_loss) = (
+        width("terminal.mean_npv", 10),
+        width("terminal.interval", 24),
+        width("terminal.loss", 9),
+    );
     let _ = writeln!(
         s,
         "{}  {}  {}  {}  {}",
         pad(tx.t("terminal.alternative"), alt_width),
         pad(tx.t("terminal.region"), region_width),
-        lpad(tx.t("terminal.mean_npv"), 10),
-        lpad(tx.t("terminal.interval"), 24),
-        lpad(tx.t("terminal.loss"), 9)
+        lpad(tx.t("terminal.mean_npv"), w_mean),
+        lpad(tx.t("terminal.interval"), w_interval),
+        lpad(tx.t("terminal.loss"), w_loss)
     );
     for (a, alt) in scn.alternatives.iter().enumerate() {
         for (r, region) in scn.regions.iter().enumerate() {
@@ -1563,13 +1572,12 @@ pub(super) fn summary(
                 .mean;
             let _ = writeln!(
                 s,
-                "{}  {}  {:>10.1}  [{:>10.1}, {:>10.1}]  {:>8.1}%",
+                "{}  {}  {}  {}  {}",
                 pad(&alt.name, alt_width),
                 pad(&region.id, region_width),
-                npv.mean,
-                q[0],
-                q[1],
-                100.0 * p_neg
+                lpad(&format!("{:.1}", npv.mean), w_mean),
+                lpad(&format!("[{:>10.1}, {:>10.1}]", q[0], q[1]), w_interval),
+                lpad(&format!("{:.1}%", 100.0 * p_neg), w_loss)
             );
         }
     }
@@ -1616,53 +1624,68 @@ fn fairness_ranking(
     let tx = lang.texts();
     let mut s = String::new();
     let _ = writeln!(s, "\n{}", tx.t("terminal.fairness"));
+    // Each column as wide as its header in the language shown, at least its numbers.
+    let width = |key: &str, numbers: usize| super::column_width([tx.t(key)], numbers);
+    let (w_all, w_nash, w_mean, w_gap, w_part) = (
+        width("terminal.all", 7),
+        width("terminal.nash", 12),
+        width("terminal.mean_npv", 10),
+        width("terminal.gap", 11),
+        width("terminal.participate", 11),
+    );
     let _ = writeln!(
         s,
         "{:>2}  {}  {}  {}  {}  {}  {}  {}",
         "#",
         pad(tx.t("terminal.alternative"), alt_width),
-        lpad(tx.t("terminal.all"), 7),
-        lpad(tx.t("terminal.nash"), 12),
+        lpad(tx.t("terminal.all"), w_all),
+        lpad(tx.t("terminal.nash"), w_nash),
         pad(tx.t("terminal.region"), region_width),
-        lpad(tx.t("terminal.mean_npv"), 10),
-        lpad(tx.t("terminal.gap"), 11),
-        lpad(tx.t("terminal.participate"), 11)
+        lpad(tx.t("terminal.mean_npv"), w_mean),
+        lpad(tx.t("terminal.gap"), w_gap),
+        lpad(tx.t("terminal.participate"), w_part)
     );
-    let number = |x: f64, width: usize, digits: usize| {
+    let number = |x: f64, width: usize| {
         if x.is_nan() {
-            format!("{:>width$}", "–")
+            lpad("–", width)
         } else {
-            format!("{x:>width$.digits$}")
+            lpad(&format!("{x:.1}"), width)
         }
     };
     // The Nash product is in money^n: powers of ten read better.
     let product = |x: f64| {
         if x.is_nan() {
-            format!("{:>12}", "–")
+            lpad("–", w_nash)
         } else {
-            format!("{x:>12.3e}")
+            lpad(&format!("{x:.3e}"), w_nash)
         }
     };
     for (rank, &a) in order.iter().enumerate() {
         for (r, region) in scn.regions.iter().enumerate() {
             let head = if r == 0 {
                 format!(
-                    "{:>2}  {}  {:>6.1}%  {}",
+                    "{:>2}  {}  {}  {}",
                     rank + 1,
                     pad(&scn.alternatives[a].name, alt_width),
-                    100.0 * get(a, None, Metric::JointParticipation),
+                    lpad(
+                        &format!("{:.1}%", 100.0 * get(a, None, Metric::JointParticipation)),
+                        w_all
+                    ),
                     product(get(a, None, Metric::NashProduct))
                 )
             } else {
-                " ".repeat(2 + 2 + alt_width + 2 + 7 + 2 + 12)
+                " ".repeat(2 + 2 + alt_width + 2 + w_all + 2 + w_nash)
             };
             let _ = writeln!(
                 s,
-                "{head}  {}  {}  {}  {:>10.1}%",
+                "{head}  {}  {}  {}  {}",
                 pad(&region.id, region_width),
-                number(get(a, Some(r), Metric::Npv), 10, 1),
-                number(get(a, Some(r), Metric::ShapleyGap), 11, 1),
-                100.0 * get(a, Some(r), Metric::Participation)
+                number(get(a, Some(r), Metric::Npv), w_mean),
+                number(get(a, Some(r), Metric::ShapleyGap), w_gap),
+                lpad(
+                    &format!("{:.1}%", 100.0 * get(a, Some(r), Metric::Participation)),
+                    w_part
+                )
             );
         }
     }

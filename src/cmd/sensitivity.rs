@@ -86,6 +86,10 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             loaded.file, p.field, cfg.horizon, p.message
         ));
     }
+    let id = format!("{}-sensitivity", scn.id);
+    if let Some(p) = super::place_refusal(&args.out, &id) {
+        return bad(format!("{}: {p}", loaded.file));
+    }
     let settings = Settings {
         paths: args.settings.paths.unwrap_or(DEFAULT_PATHS),
         seed: cfg.seed,
@@ -104,7 +108,6 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let record = Record::new(scn, &loaded.file, &settings, &analysis);
 
     super::prepare_out(&args.out, args.quiet)?;
-    let id = format!("{}-sensitivity", scn.id);
     let staging = Staging::create(&args.out, &id)
         .with_context(|| format!("cannot write results into {}", args.out.display()))?;
     let dir = staging.path().to_owned();
@@ -188,7 +191,7 @@ fn summary(scn: &Scenario, analysis: &Analysis, record: &Record, dir: &std::path
             s,
             "  {} {}: {}",
             pad(&out.region, width),
-            out.alternative,
+            super::escape_control(&out.alternative),
             top.join(", ")
         );
     }

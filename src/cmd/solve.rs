@@ -298,29 +298,35 @@ fn metrics_table(scn: &Scenario, m: &Metrics, lang: enclave::i18n::Lang) -> Stri
             .chain([tx.t("solve.terminal.region")]),
         6,
     );
-    let _ = writeln!(
-        s,
-        "  {}  {}  {}  {}  {}  {}",
-        pad(tx.t("solve.terminal.region"), w),
-        lpad(tx.t("solve.terminal.mean_npv"), 20),
-        lpad(tx.t("solve.terminal.outside"), 16),
-        lpad(tx.t("solve.terminal.participates"), 20),
-        lpad(tx.t("solve.terminal.shapley"), 15),
-        lpad(tx.t("solve.terminal.benefit"), 20)
-    );
+    // Each column as wide as its header in the language shown, at least its numbers.
+    let keys = [
+        ("solve.terminal.mean_npv", 20),
+        ("solve.terminal.outside", 16),
+        ("solve.terminal.participates", 20),
+        ("solve.terminal.shapley", 15),
+        ("solve.terminal.benefit", 20),
+    ];
+    let widths = keys.map(|(key, numbers)| super::column_width([tx.t(key)], numbers));
+    let mut head = format!("  {}", pad(tx.t("solve.terminal.region"), w));
+    for ((key, _), width) in keys.iter().zip(widths) {
+        head.push_str(&format!("  {}", lpad(tx.t(key), width)));
+    }
+    let _ = writeln!(s, "{head}");
     for (r, region) in scn.regions.iter().enumerate() {
         let x = &m.regions[r];
-        let _ = writeln!(
-            s,
-            "  {}  {:>20}  {:>16}  {:>20}  {:>15}  {:>20}",
-            pad(&region.id, w),
+        let cells = [
             pm(x.npv, 2),
             format!("{:.2}", x.outside),
             pct(x.participation),
             x.shapley
                 .map_or(tx.t("solve.terminal.none").into(), |e| pm(e, 2)),
-            pm(x.benefit_to_contribution, 3)
-        );
+            pm(x.benefit_to_contribution, 3),
+        ];
+        let mut line = format!("  {}", pad(&region.id, w));
+        for (cell, width) in cells.iter().zip(widths) {
+            line.push_str(&format!("  {}", lpad(cell, width)));
+        }
+        let _ = writeln!(s, "{line}");
     }
     let joint = m
         .joint
@@ -366,14 +372,23 @@ fn report(
     } else {
         enclave::i18n::money_unit(lang, &scn.money_unit, scn.yuan_per_unit)
     };
+    // Counted in words that agree with the count (1 pass, 29 candidates).
+    let candidates_text = match s.candidates.len() {
+        1 => tx.t("solve.terminal.candidate_count_one").to_owned(),
+        n => tx.f("solve.terminal.candidate_count", &[("n", &n)]),
+    };
+    let passes_text = match s.passes {
+        1 => tx.t("solve.terminal.pass_count_one").to_owned(),
+        n => tx.f("solve.terminal.pass_count", &[("passes", &n)]),
+    };
     let _ = writeln!(
         out,
         "{}",
         tx.f(
             "solve.terminal.candidates",
             &[
-                ("n", &s.candidates.len()),
-                ("passes", &s.passes),
+                ("candidates_text", &candidates_text),
+                ("passes_text", &passes_text),
                 ("max", &MAX_CANDIDATES),
                 ("paths", &cfg.paths),
                 ("seed", &cfg.seed),
@@ -390,10 +405,13 @@ fn report(
         );
     }
     if !s.feasible() {
+        // What was varied: a split, a guaranteed rate, ...
+        let choice = tx.t(s.space.choice_key());
         let why = match s.target {
             Target::Participation(p) => tx.f(
                 "solve.terminal.infeasible_participation",
                 &[
+                    ("choice", &choice),
                     ("p", &format!("{:.0}", 100.0 * p)),
                     (
                         "which",
@@ -405,7 +423,7 @@ fn report(
                     ),
                 ],
             ),
-            Target::Nash => tx.t("solve.terminal.infeasible_nash").into(),
+            Target::Nash => tx.f("solve.terminal.infeasible_nash", &[("choice", &choice)]),
             _ => tx.t("solve.terminal.infeasible").into(),
         };
         let _ = writeln!(out, "{why}");

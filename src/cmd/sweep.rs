@@ -95,14 +95,7 @@ fn list(sweep: &Sweep, lang: enclave::i18n::Lang) -> anyhow::Result<()> {
         let _ = write!(chunk, "{}", sweep.id(i));
         for (path, s) in sweep.values(i) {
             // One line a variant: a control character (a string's newline) escaped.
-            let _ = write!(chunk, "  {path}=");
-            for c in s.to_string().chars() {
-                if c.is_control() {
-                    let _ = write!(chunk, "{}", c.escape_default());
-                } else {
-                    chunk.push(c);
-                }
-            }
+            let _ = write!(chunk, "  {path}={}", super::escape_control(&s.to_string()));
         }
         chunk.push('\n');
         if i % 1000 == 999 {

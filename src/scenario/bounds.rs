@@ -57,6 +57,22 @@ impl ArrivalBound {
     }
 }
 
+/// The standard deviation of the macro level m_t after `horizon` years, for
+/// persistence ±`phi` and volatility `sigma`.
+///
+/// # Formula
+/// m_t = φ m_{t−1} + σ ε_t from m = 0, so Var(m_t) = σ² Σ_{k<t} φ^{2k}.
+pub fn macro_sd(phi: f64, sigma: f64, horizon: u32) -> f64 {
+    let phi2 = phi * phi;
+    let mut variance_sum = 0.0;
+    let mut power = 1.0;
+    for _ in 0..horizon {
+        variance_sum += power;
+        power *= phi2;
+    }
+    sigma * variance_sum.sqrt()
+}
+
 /// `x` as written when short, else in scientific notation.
 fn short(x: f64) -> String {
     if x.abs() < 1e9 {
@@ -96,14 +112,8 @@ impl Scenario {
     /// m_t = φ m_{t−1} + σ ε_t from m = 0, so Var(m_t) = σ² Σ_{k<t} φ^{2k}; the
     /// bound takes the largest |φ| and σ and t = `horizon`.
     pub fn arrival_bound(&self, horizon: u32) -> ArrivalBound {
-        let phi2 = self.magnitude(self.macro_shock.persistence).powi(2);
+        let phi = self.magnitude(self.macro_shock.persistence);
         let sigma = self.upper(self.macro_shock.volatility).max(0.0);
-        let mut variance_sum = 0.0;
-        let mut power = 1.0;
-        for _ in 0..horizon {
-            variance_sum += power;
-            power *= phi2;
-        }
         ArrivalBound {
             rate: self.upper(self.firms.arrival_rate).max(0.0),
             attractiveness: self
@@ -112,7 +122,7 @@ impl Scenario {
                 .map(|c| self.upper(c.attractiveness).max(0.0))
                 .product(),
             rebate: self.upper(self.taxes.rebate_attractiveness).max(0.0),
-            macro_sd: sigma * variance_sum.sqrt(),
+            macro_sd: macro_sd(phi, sigma, horizon),
         }
     }
 

@@ -347,8 +347,9 @@ pub struct MetaFile {
     pub id: String,
     /// Display name (may be Chinese).
     pub name: String,
-    /// Calendar year of simulation year 0.
-    pub start_year: i32,
+    /// Calendar year of simulation year 0 (read wide, so that any integer
+    /// gets validation's range in its message).
+    pub start_year: i64,
     /// Label of the money unit used by every amount in the file.
     #[serde(default = "default_money_unit")]
     pub money_unit: String,
@@ -815,11 +816,15 @@ impl Default for MacroFile {
         }
     }
 }
+/// `macro.persistence` without a `[macro]` table (or the key).
+pub const DEFAULT_MACRO_PERSISTENCE: f64 = 0.5;
+/// `macro.volatility` without a `[macro]` table (or the key).
+pub const DEFAULT_MACRO_VOLATILITY: f64 = 0.05;
 fn default_persistence() -> Num {
-    Num::Number(0.5)
+    Num::Number(DEFAULT_MACRO_PERSISTENCE)
 }
 fn default_macro_vol() -> Num {
-    Num::Number(0.05)
+    Num::Number(DEFAULT_MACRO_VOLATILITY)
 }
 
 /// `[taxes]`.

@@ -71,6 +71,11 @@ pub const MAX_EXACT_INTEGER: i64 = 1 << 53;
 /// systems allow 255 bytes for a name (a run's temporary folder adds about 30).
 pub const MAX_ID_CHARS: usize = 100;
 
+/// The `scenario.id` no scenario may have: it names a set's folder, `DIR/set/`,
+/// beside the scenarios' folders (`crate::output::SET_DIR`), and a scenario of
+/// that id would write over a set's files (or a set over its).
+pub const RESERVED_ID: &str = "set";
+
 /// Most sharing alternatives (`[[sharing]]`); each multiplies the statistics kept.
 pub const MAX_ALTERNATIVES: usize = 100;
 

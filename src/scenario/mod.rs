@@ -802,8 +802,8 @@ impl Scenario {
         if let Some(p) = too_large(text.len()) {
             return Err(invalid(vec![p]));
         }
-        let raw = read::deserialize(text).map_err(invalid)?;
-        let mut scenario = validate::validate_at(raw, dir).map_err(|mut problems| {
+        let (raw, not_whole) = read::deserialize(text).map_err(invalid)?;
+        let mut scenario = validate::validate_at(raw, not_whole, dir).map_err(|mut problems| {
             let lines = locate::Locator::new(text);
             for p in &mut problems {
                 p.line = lines.line_of(&p.field);

@@ -6,6 +6,11 @@
 //! removed (an unknown key), set to a valid choice (an unknown variant) or replaced
 //! by placeholders of each TOML type (a wrong type, a missing field), and the file is
 //! read again; errors that only echo an entry already reported are dropped.
+//!
+//! A number with a decimal point or exponent where a whole number goes
+//! (`count = 2.5`) is handed on to validation ([`NotWhole`]), which knows the
+//! field's range and says it (`expected a whole number in [0, 100000], found
+//! 2.5`); serde's type names (`expected i64`) never reach the reader.
 
 use super::Problem;
 use super::file::ScenarioFile;
@@ -15,20 +20,66 @@ use super::limits::{
 };
 use super::locate::{self, Step, steps};
 
-/// First stage: TOML text → [`ScenarioFile`].
+/// A number written with a decimal point or exponent where the file takes a
+/// whole number (`count = 2.5`, `horizon = 25.0`): read as its whole part so
+/// that the rest of the file can be checked, and reported by validation, which
+/// gives the field's range.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NotWhole {
+    /// Field path, as validation names the field.
+    pub field: String,
+    /// The number as written.
+    pub value: f64,
+}
+
+impl NotWhole {
+    /// The problem's message: `expected WHAT, found VALUE`, where `what` says
+    /// what the field takes (`a whole number in [0, 100]`); a number that is
+    /// whole but written as a float (`25.0`, `1e3`) is told how to write it.
+    pub fn message(&self, what: &str) -> String {
+        let v = self.value;
+        if v.is_finite() && v.fract() == 0.0 {
+            format!("expected {what}, written without a decimal point or exponent, found {v:?}")
+        } else {
+            format!("expected {what}, found {v}")
+        }
+    }
+}
+
+/// First stage: TOML text → [`ScenarioFile`], with the fields that hold a number
+/// that is not whole where a whole number goes, for validation to report.
 ///
 /// A syntax error stops at once (one problem, with its exact line). Otherwise the
 /// file is deserialized again and again: after each error (an unknown key, a wrong
 /// type, a missing field) the offending entry is removed or replaced by a
 /// placeholder so the next error can be found, and every error is reported, each
 /// with its field path and line.
-pub fn deserialize(text: &str) -> Result<ScenarioFile, Vec<Problem>> {
-    deserialize_as(text)
+pub fn deserialize(text: &str) -> Result<(ScenarioFile, Vec<NotWhole>), Vec<Problem>> {
+    read_all(text).map(|(file, not_whole)| (file, not_whole.into_iter().map(|(n, _)| n).collect()))
 }
 
 /// As [`deserialize`], into any type read from TOML (a sweep file too): every
-/// unknown key, wrong type and missing field reported.
+/// unknown key, wrong type and missing field reported, and a number that is not
+/// whole where a whole number goes too (without its range, which only a
+/// scenario's validation knows).
 pub fn deserialize_as<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, Vec<Problem>> {
+    match read_all(text)? {
+        (file, not_whole) if not_whole.is_empty() => Ok(file),
+        (_, not_whole) => Err(not_whole.into_iter().map(|(_, p)| p).collect()),
+    }
+}
+
+/// What a whole-number field takes, for its problem when only the read stage
+/// reports it.
+const A_WHOLE_NUMBER: &str = "a whole number";
+
+/// Each number that is not whole where a whole number goes, with the problem
+/// the read stage reports for it when the file has other problems too.
+type NotWholes = Vec<(NotWhole, Problem)>;
+
+/// Reads `text` as a `T`, reporting every problem; on success, with its
+/// numbers that are not whole where a whole number goes.
+fn read_all<T: serde::de::DeserializeOwned>(text: &str) -> Result<(T, NotWholes), Vec<Problem>> {
     let mut table: toml::Table = match text.parse() {
         Ok(t) => t,
         Err(e) => return Err(vec![toml_problem(text, &e)]),
@@ -45,10 +96,13 @@ pub fn deserialize_as<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, V
     let mut seen: Vec<String> = Vec::new();
     let mut attempts: Vec<(String, usize)> = Vec::new();
     let mut quiet: Vec<String> = Vec::new();
+    // Numbers that are not whole, also among `problems` (dropped if they are
+    // the only ones: validation reports them with their ranges).
+    let mut not_whole: NotWholes = Vec::new();
     for _ in 0..passes {
         let err = match serde_path_to_error::deserialize::<_, T>(toml::Value::Table(table.clone()))
         {
-            Ok(file) if problems.is_empty() => return Ok(file),
+            Ok(file) if problems.len() == not_whole.len() => return Ok((file, not_whole)),
             Ok(_) => break,
             Err(e) => e,
         };
@@ -87,6 +141,36 @@ pub fn deserialize_as<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, V
             .iter()
             .any(|(r, _)| field.len() > r.len() && inside(r))
             || quiet.iter().any(|r| inside(r));
+        if !echo
+            && !seen.contains(&field)
+            && let Some(value) = float_for_integer(&message)
+        {
+            // Read as its whole part (within every integer type the file has),
+            // so that the rest is read and validation can give the range.
+            seen.push(field.clone());
+            let n = NotWhole {
+                field: field.clone(),
+                value,
+            };
+            let problem = Problem {
+                line: locator
+                    .get_or_insert_with(|| locate::Locator::new(text))
+                    .line_of(&field),
+                field: field.clone(),
+                message: n.message(A_WHOLE_NUMBER),
+            };
+            problems.push(problem.clone());
+            not_whole.push((n, problem));
+            let whole = value
+                .trunc()
+                .clamp(f64::from(i32::MIN), f64::from(i32::MAX));
+            // In i32's range, so the conversion is exact (NaN gives 0).
+            if set_at(&mut table, &field, toml::Value::Integer(whole as i64)) {
+                continue;
+            }
+            break;
+        }
+        let message = plain_types(&message);
         if !seen.contains(&field) && !echo {
             seen.push(field.clone());
             let mut message = message.clone();
@@ -260,6 +344,40 @@ fn body_error(kind: &str, body: toml::Table) -> Option<(String, String)> {
     }
 }
 
+/// The number in serde's `invalid type: floating point `2.5`, expected i64`: a
+/// float where an integer type goes.
+fn float_for_integer(message: &str) -> Option<f64> {
+    let rest = message.strip_prefix("invalid type: floating point `")?;
+    let (value, expected) = rest.split_once('`')?;
+    let ty = expected.strip_prefix(", expected ")?;
+    INTEGER_TYPES
+        .contains(&ty)
+        .then(|| value.parse().ok())
+        .flatten()
+}
+
+/// Rust's integer types, as serde names them in its messages.
+const INTEGER_TYPES: [&str; 12] = [
+    "i8", "i16", "i32", "i64", "i128", "isize", "u8", "u16", "u32", "u64", "u128", "usize",
+];
+
+/// `message` with serde's name of an expected Rust type (`, expected i64`) put
+/// in words a planner reads.
+fn plain_types(message: &str) -> String {
+    if let Some((head, ty)) = message.rsplit_once(", expected ") {
+        let words = match ty {
+            "f32" | "f64" => Some("a number"),
+            t if t.starts_with('u') && INTEGER_TYPES.contains(&t) => Some("a whole number ≥ 0"),
+            t if INTEGER_TYPES.contains(&t) => Some("a whole number"),
+            _ => None,
+        };
+        if let Some(words) = words {
+            return format!("{head}, expected {words}");
+        }
+    }
+    message.to_owned()
+}
+
 /// The text between `prefix` and the next backtick.
 fn backticked<'a>(message: &'a str, prefix: &str) -> Option<&'a str> {
     let rest = &message[message.find(prefix)? + prefix.len()..];
@@ -302,6 +420,18 @@ fn remove_at(table: &mut toml::Table, path: &str) -> bool {
 }
 
 fn set_at(table: &mut toml::Table, path: &str, value: toml::Value) -> bool {
+    // An element of an array (`years[1]`): set in the array at the path before it.
+    if let Some(&Step::Index(i)) = steps(path).last()
+        && let Some(open) = path.rfind('[')
+    {
+        return match get_at(table, &path[..open]) {
+            Some(toml::Value::Array(items)) if i < items.len() => {
+                items[i] = value;
+                true
+            }
+            _ => false,
+        };
+    }
     match parent_of(table, path) {
         Some((t, key)) => {
             t.insert(key, value);
@@ -315,11 +445,90 @@ fn toml_problem(text: &str, e: &toml::de::Error) -> Problem {
     let line = e
         .span()
         .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+    if let Some(p) = integer_beyond_toml(text, line, e.message().trim()) {
+        return p;
+    }
     Problem {
         line,
         field: "(syntax)".to_owned(),
         message: e.message().trim().to_owned(),
     }
+}
+
+/// The problem of an integer beyond TOML's (a 64-bit signed integer), which the
+/// parser reports as `u64 value was too large` or `invalid type: integer `X` as
+/// i128, expected any valid TOML value`: put at its field when the line is a
+/// plain `key = value` (under the table header above it), with the range. A
+/// seed is the usual one (`--seed` takes any u64, the file cannot): it is told so.
+fn integer_beyond_toml(text: &str, line: Option<usize>, message: &str) -> Option<Problem> {
+    let in_message = message
+        .strip_prefix("invalid type: integer `")
+        .and_then(|rest| rest.split_once("` as i128"))
+        .map(|(x, _)| x.to_owned());
+    if in_message.is_none() && message != "u64 value was too large" {
+        return None;
+    }
+    let n = line?;
+    let lines: Vec<&str> = text.lines().collect();
+    let (key, value) = lines.get(n - 1)?.split_once('=')?;
+    let key = key.trim();
+    let value = value.split('#').next().unwrap_or("").trim();
+    let plain = |s: &str| {
+        !s.is_empty()
+            && s.trim_start_matches(['+', '-'])
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    let found = in_message.or_else(|| plain(value).then(|| value.to_owned()));
+    let field = plain(key).then(|| {
+        // The table header above the line: `[a.b]`, or `[[a.b]]` counted to an index.
+        let header = lines[..n - 1]
+            .iter()
+            .rev()
+            .map(|l| l.trim())
+            .find(|l| l.starts_with('['));
+        match header {
+            None => key.to_owned(),
+            Some(h) if h.starts_with("[[") => {
+                let name = h
+                    .trim_start_matches('[')
+                    .split(']')
+                    .next()
+                    .unwrap_or("")
+                    .trim();
+                let index = lines[..n - 1].iter().filter(|l| l.trim() == h).count();
+                format!("{name}[{}].{key}", index.saturating_sub(1))
+            }
+            Some(h) => {
+                let name = h
+                    .trim_start_matches('[')
+                    .split(']')
+                    .next()
+                    .unwrap_or("")
+                    .trim();
+                format!("{name}.{key}")
+            }
+        }
+    });
+    let found = found.map(|x| format!(", found {x}")).unwrap_or_default();
+    let message = if field.as_deref() == Some("simulation.seed") {
+        format!(
+            "expected a seed in [0, {}] (the largest integer a TOML file holds){found}; --seed takes seeds up to {}",
+            i64::MAX,
+            u64::MAX
+        )
+    } else {
+        format!(
+            "expected an integer in [{}, {}], the range of TOML's integers{found}",
+            i64::MIN,
+            i64::MAX
+        )
+    };
+    Some(Problem {
+        line,
+        field: field.unwrap_or_else(|| "(syntax)".to_owned()),
+        message,
+    })
 }
 
 /// "did you mean" for serde's `unknown field `x`, expected one of `a`, `b``.

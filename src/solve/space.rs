@@ -106,6 +106,18 @@ impl Space {
         }
     }
 
+    /// The i18n key of what one candidate of this space is called (a split, a
+    /// guaranteed rate, ...), as the terminal names it when none meets the target.
+    pub fn choice_key(&self) -> &'static str {
+        match self {
+            Space::Shares { .. } => "solve.choice.shares",
+            Space::Rate => "solve.choice.rate",
+            Space::Base => "solve.choice.base",
+            Space::Switch { .. } => "solve.choice.switch",
+            Space::Bounds { .. } => "solve.choice.bounds",
+        }
+    }
+
     /// A human description of what is varied, in English (as the solved
     /// alternative's description has it).
     pub fn describe(&self) -> &'static str {

@@ -5,13 +5,14 @@ use super::super::file::SamplerFile;
 use super::super::file::{MetaFile, ParkFile, RegionFile, RoleFile, SimulationFile};
 use super::super::limits::{
     MAX_BUILD_YEARS, MAX_HORIZON, MAX_ID_CHARS, MAX_PHASES, MAX_REGIONS, MAX_START_YEAR,
-    MIN_REGIONS, MIN_START_YEAR,
+    MIN_REGIONS, MIN_START_YEAR, RESERVED_ID,
 };
 use super::super::{Park, Phase, Region, Role, Simulation};
 use super::check::{Checker, Rule};
 use crate::sampling::{Sampler, SamplerKind};
 
-/// `[scenario]`: an id fit for a folder name and a positive money unit.
+/// `[scenario]`: an id fit for a folder name (not the set's, [`RESERVED_ID`])
+/// and a positive money unit.
 pub(super) fn meta(c: &mut Checker, meta: &MetaFile) {
     if meta.id.is_empty()
         || !meta
@@ -28,15 +29,24 @@ pub(super) fn meta(c: &mut Checker, meta: &MetaFile) {
                 meta.id.len()
             ),
         );
+    } else if meta.id == RESERVED_ID {
+        // Even alone: a set run into the same folder later would write its
+        // summary over the scenario's files (and one alone over a set's).
+        c.problem(
+            "scenario.id",
+            format!(
+                "expected another id than `{RESERVED_ID}`, which is kept for the folder DIR/{RESERVED_ID}/ of a set's summary"
+            ),
+        );
     }
     c.check_fixed("scenario.yuan_per_unit", meta.yuan_per_unit, Rule::Positive);
-    if !(MIN_START_YEAR..=MAX_START_YEAR).contains(&meta.start_year) {
+    let years = format!("a calendar year in [{MIN_START_YEAR}, {MAX_START_YEAR}]");
+    if let Some(n) = c.take_not_whole("scenario.start_year") {
+        c.problem("scenario.start_year", n.message(&years));
+    } else if !(i64::from(MIN_START_YEAR)..=i64::from(MAX_START_YEAR)).contains(&meta.start_year) {
         c.problem(
             "scenario.start_year",
-            format!(
-                "expected a calendar year in [{MIN_START_YEAR}, {MAX_START_YEAR}], found {}",
-                meta.start_year
-            ),
+            format!("expected {years}, found {}", meta.start_year),
         );
     }
 }
@@ -44,16 +54,21 @@ pub(super) fn meta(c: &mut Checker, meta: &MetaFile) {
 /// `[simulation]`: at least one path (an even number under antithetic pairs), a
 /// seed ≥ 0, a horizon of 1 to [`MAX_HORIZON`].
 pub(super) fn simulation(c: &mut Checker, sim: &SimulationFile) -> Simulation {
-    if sim.paths < 1 {
+    if let Some(n) = c.take_not_whole("simulation.paths") {
+        c.problem("simulation.paths", n.message("a whole number of paths ≥ 1"));
+    } else if sim.paths < 1 {
         c.problem(
             "simulation.paths",
             format!("expected at least 1 path, found {}", sim.paths),
         );
     }
-    if sim.seed < 0 {
+    let seeds = format!("a seed in [0, {}]", i64::MAX);
+    if let Some(n) = c.take_not_whole("simulation.seed") {
+        c.problem("simulation.seed", n.message(&seeds));
+    } else if sim.seed < 0 {
         c.problem(
             "simulation.seed",
-            format!("expected a seed ≥ 0, found {}", sim.seed),
+            format!("expected {seeds}, found {}", sim.seed),
         );
     }
     let horizon = c.int("simulation.horizon", sim.horizon, 1, MAX_HORIZON);
@@ -307,6 +322,25 @@ mod tests {
     }
 
     #[test]
+    fn meta_refuses_the_id_of_a_sets_folder() {
+        let mut c = checker();
+        meta(
+            &mut c,
+            &table(
+                r#"id = "set"
+                      name = "x"
+                      start_year = 2018"#,
+            ),
+        );
+        assert_eq!(
+            problems(&c),
+            [
+                "scenario.id: expected another id than `set`, which is kept for the folder DIR/set/ of a set's summary"
+            ]
+        );
+    }
+
+    #[test]
     fn meta_accepts_a_folder_name() {
         let mut c = checker();
         meta(
@@ -334,7 +368,7 @@ mod tests {
             problems(&c),
             [
                 "simulation.paths: expected at least 1 path, found 0".to_owned(),
-                "simulation.seed: expected a seed ≥ 0, found -1".to_owned(),
+                "simulation.seed: expected a seed in [0, 9223372036854775807], found -1".to_owned(),
                 format!(
                     "simulation.horizon: expected a whole number in [1, {MAX_HORIZON}], found {}",
                     MAX_HORIZON + 1

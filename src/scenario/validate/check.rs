@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use super::super::data::{self, DataError, DataSource};
 use super::super::file::{DistFile, Num};
 use super::super::limits::{MAX_INPUT_MAGNITUDE, MAX_YEARS_AFTER_START};
+use super::super::read::NotWhole;
 use super::super::{Bearer, Problem};
 use crate::dist::{Dist, EmpiricalMethod, Uncertain};
 use crate::sampling::{ParamSet, Value};
@@ -94,6 +95,9 @@ pub(super) struct Checker {
     /// Field paths of the fixed numbers checked so far (a `[correlation]` naming
     /// one is told it is not uncertain).
     pub(super) numbers: std::collections::BTreeSet<String>,
+    /// Numbers that are not whole where the file takes a whole number, read as
+    /// their whole part: each check of such a field reports it with its range.
+    pub(super) not_whole: Vec<NotWhole>,
 }
 
 impl Checker {
@@ -107,6 +111,7 @@ impl Checker {
             data_dir: None,
             data: Vec::new(),
             numbers: std::collections::BTreeSet::new(),
+            not_whole: Vec::new(),
         }
     }
 
@@ -154,8 +159,28 @@ impl Checker {
         items
     }
 
+    /// The number that is not whole the file holds at `field`, if any; taken,
+    /// so that it is reported once (what is left is reported by
+    /// [`Checker::report_not_whole`]).
+    pub(super) fn take_not_whole(&mut self, field: &str) -> Option<NotWhole> {
+        let i = self.not_whole.iter().position(|n| n.field == field)?;
+        Some(self.not_whole.remove(i))
+    }
+
+    /// Reports the numbers that are not whole that no check with a range took.
+    pub(super) fn report_not_whole(&mut self) {
+        for n in std::mem::take(&mut self.not_whole) {
+            let message = n.message("a whole number");
+            self.problem(n.field, message);
+        }
+    }
+
     /// A whole number in [lo, hi] (lo on a problem).
     pub(super) fn int(&mut self, field: &str, x: i64, lo: u32, hi: u32) -> u32 {
+        if let Some(n) = self.take_not_whole(field) {
+            self.problem(field, n.message(&format!("a whole number in [{lo}, {hi}]")));
+            return lo;
+        }
         if x < i64::from(lo) || x > i64::from(hi) {
             self.problem(
                 field,
@@ -172,6 +197,13 @@ impl Checker {
     pub(super) fn year(&mut self, field: &str, y: i64) -> u32 {
         let start = i64::from(self.start_year);
         let last = start + i64::from(MAX_YEARS_AFTER_START);
+        if let Some(n) = self.take_not_whole(field) {
+            self.problem(
+                field,
+                n.message(&format!("a calendar year in [{start}, {last}]")),
+            );
+            return 0;
+        }
         if y < start {
             self.problem(
                 field,
@@ -491,13 +523,47 @@ impl Checker {
             shares[i] = self.check_fixed(&path, s, Rule::Share);
         }
         let sum: f64 = map.values().sum();
-        if (sum - 1.0).abs() > SHARE_SUM_TOL {
+        if map.is_empty() {
+            // Said as such: an empty sum of floats is -0, which read "a sum of -0".
+            let example = match self.share_example() {
+                Some(e) => format!(", such as {{ {e} }}"),
+                None => String::new(),
+            };
+            self.problem(
+                field,
+                format!(
+                    "expected shares summing to 1, found an empty table (sum 0); give each region's share{example}"
+                ),
+            );
+        } else if (sum - 1.0).abs() > SHARE_SUM_TOL {
             self.problem(
                 field,
                 format!("expected shares summing to 1, found a sum of {sum}"),
             );
         }
         shares
+    }
+
+    /// A share table over the regions, equal shares, as a file writes it
+    /// (`zhejiang = 0.5, jilin = 0.5`).
+    fn share_example(&self) -> Option<String> {
+        let n = self.region_ids.len();
+        if n == 0 {
+            return None;
+        }
+        // Rounded to 2 places, the last region taking the rest, so the example sums to 1.
+        let each = (100 / n) as f64 / 100.0;
+        let last = (100 - (100 / n) * (n - 1)) as f64 / 100.0;
+        self.region_ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| {
+                let share = if i + 1 == n { last } else { each };
+                format!("{id} = {share}")
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+            .into()
     }
 
     /// Who pays a cost: `bearer` and `shares` as written, `default` when omitted.
@@ -622,6 +688,18 @@ mod tests {
                 "t.jilin: expected a share in [0, 1], found -0.1",
                 "t.mars: expected a region id (one of zhejiang, jilin), found `mars`",
                 "t: expected shares summing to 1, found a sum of 0.4",
+            ]
+        );
+    }
+
+    #[test]
+    fn an_empty_share_table_is_said_to_be_empty() {
+        let mut c = checker();
+        c.shares("u", &BTreeMap::new());
+        assert_eq!(
+            problems(&c),
+            [
+                "u: expected shares summing to 1, found an empty table (sum 0); give each region's share, such as { zhejiang = 0.5, jilin = 0.5 }"
             ]
         );
     }

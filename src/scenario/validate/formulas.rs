@@ -175,6 +175,18 @@ impl Checker {
                 );
                 for (j, p) in periods.iter().enumerate() {
                     let pf = format!("{field}.periods[{j}]");
+                    // A year that is not whole, said as such (its whole part is read on).
+                    for (key, what) in [
+                        ("years", "a year of cooperation (a whole number)"),
+                        ("calendar_years", "a calendar year (a whole number)"),
+                    ] {
+                        for k in 0..2 {
+                            let f = format!("{pf}.{key}[{k}]");
+                            if let Some(n) = self.take_not_whole(&f) {
+                                self.problem(f, n.message(what));
+                            }
+                        }
+                    }
                     // Calendar years are years of cooperation counted from the start year.
                     let offset = i64::from(self.start_year) - 1;
                     let (key, [first, last], shift) = match (p.years, p.calendar_years) {

@@ -29,17 +29,28 @@ mod taxes;
 
 use super::file::ScenarioFile;
 use super::limits::MAX_ARRIVALS_PER_YEAR;
+use super::read::NotWhole;
 use super::{Problem, Scenario};
 use check::Checker;
 
 /// Second stage: every check, all problems together; the data files of
 /// `empirical` inputs are read relative to `dir` (refused when `None`).
+/// `not_whole` are the fields the first stage read as the whole part of a number
+/// that is not whole: each is reported, with its range where one is checked.
 pub fn validate_at(
     raw: ScenarioFile,
+    not_whole: Vec<NotWhole>,
     dir: Option<&std::path::Path>,
 ) -> Result<Scenario, Vec<Problem>> {
     let meta = &raw.scenario;
-    let mut c = Checker::new(meta.start_year);
+    // Out of range (a problem below), the start year still dates the rest.
+    let start_year = i32::try_from(meta.start_year).unwrap_or(if meta.start_year < 0 {
+        i32::MIN
+    } else {
+        i32::MAX
+    });
+    let mut c = Checker::new(start_year);
+    c.not_whole = not_whole;
     c.data_dir = dir.map(std::path::Path::to_path_buf);
     actors::meta(&mut c, meta);
     let simulation = actors::simulation(&mut c, &raw.simulation);
@@ -79,6 +90,7 @@ pub fn validate_at(
     );
     // After every input is registered: it names them.
     correlation::correlation(&mut c, raw.correlation.as_ref(), &firms.sectors);
+    c.report_not_whole();
 
     if !c.problems.is_empty() {
         return Err(c.problems);
@@ -87,7 +99,7 @@ pub fn validate_at(
         id: meta.id.clone(),
         name: meta.name.clone(),
         description: meta.description.clone(),
-        start_year: meta.start_year,
+        start_year,
         money_unit: meta.money_unit.clone(),
         yuan_per_unit: meta.yuan_per_unit,
         lang: meta.lang.unwrap_or_default(),
@@ -119,14 +131,27 @@ pub fn validate_at(
 
 /// The problem of a scenario whose yearly arrivals can exceed
 /// [`MAX_ARRIVALS_PER_YEAR`] over `horizon` years: each prospective firm is drawn
-/// one by one, so such a rate never finishes. Put at `firms.arrival_rate` unless
-/// the macro multiplier alone takes it over the limit.
+/// one by one, so such a rate never finishes. Put at `macro.volatility` when the
+/// macro shock is what takes it over the limit (the rest would be within it under
+/// the default shock), else at `firms.arrival_rate`, the line a planner wrote:
+/// the default shock has none, and blaming it alone hid the rate.
 pub fn arrivals_problem(scn: &Scenario, horizon: u32) -> Option<Problem> {
+    use super::bounds::{ArrivalBound, macro_sd};
+    use super::file::{DEFAULT_MACRO_PERSISTENCE, DEFAULT_MACRO_VOLATILITY};
     let bound = scn.arrival_bound(horizon);
     if bound.within_limit() {
         return None;
     }
-    let (field, advice) = if bound.base_rate() <= MAX_ARRIVALS_PER_YEAR {
+    let ordinary = ArrivalBound {
+        macro_sd: macro_sd(DEFAULT_MACRO_PERSISTENCE, DEFAULT_MACRO_VOLATILITY, horizon),
+        ..bound
+    };
+    let (field, advice) = if bound.base_rate() > MAX_ARRIVALS_PER_YEAR {
+        (
+            "firms.arrival_rate",
+            "lower firms.arrival_rate or the attractiveness effects".to_owned(),
+        )
+    } else if ordinary.within_limit() {
         (
             "macro.volatility",
             format!(
@@ -136,7 +161,9 @@ pub fn arrivals_problem(scn: &Scenario, horizon: u32) -> Option<Problem> {
     } else {
         (
             "firms.arrival_rate",
-            "lower firms.arrival_rate or the attractiveness effects".to_owned(),
+            format!(
+                "lower firms.arrival_rate or the attractiveness effects, or the macro shock's macro.persistence or macro.volatility (without a [macro] table, {DEFAULT_MACRO_PERSISTENCE} and {DEFAULT_MACRO_VOLATILITY}), whose multiplier grows over the {horizon} years"
+            ),
         )
     };
     Some(Problem {
