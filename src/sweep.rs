@@ -135,7 +135,8 @@ fn float_text(x: f64) -> String {
 
 impl fmt::Display for Setting {
     /// The value as `sweep.csv` and `--list` write it: numbers in their shortest
-    /// form that reads back exactly ([`float_text`]), strings unquoted.
+    /// form that reads back exactly (with an exponent when very large or
+    /// small), strings unquoted.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Setting::Integer(x) => write!(f, "{x}"),
