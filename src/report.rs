@@ -88,25 +88,43 @@ pub(crate) fn num(x: Option<f64>, digits: usize) -> String {
 }
 
 /// `shown` with its Monte Carlo margin: ± 1.96 × `se` × `scale`, in small type
-/// (`unit` after it); `shown` alone when the se is unknown.
-fn margin(shown: String, se: Option<f64>, scale: f64, unit: &str) -> String {
+/// (`unit` after it). A value that is `defined` without an se (a single path:
+/// no spread to estimate) gets `± –`, which the page explains, rather than
+/// passing for a value known exactly; an undefined value stays alone.
+fn margin(shown: String, defined: bool, se: Option<f64>, scale: f64, unit: &str) -> String {
     match se.filter(|x| x.is_finite()) {
         Some(se) => format!(
             "{shown} <span class=\"few\">± {}{unit}</span>",
             num(Some(crate::convergence::Z95 * se * scale), 1)
         ),
+        None if defined => format!("{shown} <span class=\"few\">± –</span>"),
         None => shown,
     }
 }
 
-/// A probability (the mean of an indicator) with its margin in percentage points.
-fn probability(row: Option<&crate::results::SummaryRow>) -> String {
-    margin(
-        percent(row.and_then(|s| s.mean)),
-        row.and_then(|s| s.se),
-        100.0,
-        " pp",
-    )
+/// A probability, the mean of an indicator over `n` paths, with its exact 95%
+/// interval in brackets ([`Proportion`](crate::stats::interval::Proportion), as
+/// the terminal's notes give it): at 0% or 100% a margin of ± 1.96 se is ± 0,
+/// while the interval says how far the paths leave it open. Under antithetic
+/// `pairs`, whose paths are not independent, the margin of the pairs' se instead.
+fn probability(mean: Option<f64>, se: Option<f64>, n: u64, pairs: bool) -> String {
+    let shown = percent(mean);
+    if pairs {
+        return margin(shown, mean.is_some(), se, 100.0, " pp");
+    }
+    match mean.and_then(|m| crate::stats::interval::Proportion::of_mean(m, n)) {
+        Some(p) => format!(
+            "{shown} <span class=\"few\">[{}, {}]</span>",
+            percent(Some(p.low)),
+            percent(Some(p.high))
+        ),
+        None => shown,
+    }
+}
+
+/// [`probability`] of a summary.csv row.
+fn probability_row(row: Option<&crate::results::SummaryRow>, pairs: bool) -> String {
+    row.map_or_else(|| "–".into(), |r| probability(r.mean, r.se, r.n, pairs))
 }
 
 /// `shown` with its 95% interval `[low, high]` in small type, ends it lacks as –.
@@ -339,10 +357,14 @@ fn comparison(h: &mut String, res: &Results) {
         tx.f("report.compare.text", &[("unit", &unit)]),
         headers(tx.t("report.compare.columns"))
     );
+    let pairs = scn.simulation.sampler.antithetic;
+    // Whether some mean is shown without its se (`± –`), which a note explains.
+    let mut no_se = false;
     for alt in &scn.alternatives {
         for (r, region) in scn.regions.iter().enumerate() {
             let s = |m: RegionMetric| res.summary(&alt.name, &region.id, m);
             let npv = s(RegionMetric::Npv);
+            no_se |= npv.is_some_and(|s| s.mean.is_some() && s.se.is_none());
             let c = region_colour(r);
             let _ = writeln!(
                 h,
@@ -360,6 +382,7 @@ fn comparison(h: &mut String, res: &Results) {
                 escape(&region.name),
                 margin(
                     num(npv.and_then(|s| s.mean), 1),
+                    npv.and_then(|s| s.mean).is_some(),
                     npv.and_then(|s| s.se),
                     1.0,
                     ""
@@ -374,8 +397,8 @@ fn comparison(h: &mut String, res: &Results) {
                     npv.and_then(|s| s.p95_ci_low),
                     npv.and_then(|s| s.p95_ci_high)
                 ),
-                probability(s(RegionMetric::NpvNegative)),
-                probability(s(RegionMetric::Participates)),
+                probability_row(s(RegionMetric::NpvNegative), pairs),
+                probability_row(s(RegionMetric::Participates), pairs),
                 over_paths_in(
                     res.lang,
                     percent(s(RegionMetric::Irr).and_then(|s| s.p50)),
@@ -392,6 +415,9 @@ fn comparison(h: &mut String, res: &Results) {
         }
     }
     h.push_str("</table>\n");
+    if no_se {
+        let _ = writeln!(h, "<p class=\"few\">{}</p>", tx.t("report.compare.no_se"));
+    }
 }
 
 /// The park's figures as planners judge a park (the same under every

@@ -1733,17 +1733,22 @@ pub const SHORT_FOR_PROBABILITY: u64 = 10;
 pub const SHORT_INTERVAL_WIDTH: f64 = 0.02;
 
 /// Notes on the statistics the terminal summary prints that the run is too short
-/// for: the 90% interval with fewer than [`SHORT_FOR_PERCENTILES`] paths, and each
+/// for: with one path, that no sd or se is defined; the 90% interval with fewer
+/// than [`SHORT_FOR_PERCENTILES`] paths; and each
 /// probability (P(NPV<0), P(all), participation) with fewer than
 /// [`SHORT_FOR_PROBABILITY`] paths on one side and a Clopper–Pearson 95% interval
 /// wider than [`SHORT_INTERVAL_WIDTH`], given with that interval.
 fn too_short(scn: &Scenario, state: &RunState) -> String {
     use enclave::schema::AltMetric;
-    use enclave::stats::interval::{LEVEL, binomial_interval};
+    use enclave::stats::interval::Proportion;
     let layout = state.layout;
     let paths = state.paths();
     let mut notes = Vec::new();
-    if paths < SHORT_FOR_PERCENTILES {
+    if paths == 1 {
+        notes.push(format!(
+            "only 1 path: the standard deviations and standard errors are undefined, as one value has no spread (empty cells in summary.csv, timeseries.csv and fairness.csv, ± – in the report), and the 90% interval is that path's value; use at least {SHORT_FOR_PERCENTILES} paths"
+        ));
+    } else if paths < SHORT_FOR_PERCENTILES {
         notes.push(format!(
             "only {paths} paths: the 90% intervals' ends (P5, P95) rest on fewer than 5 paths in each tail; use at least {SHORT_FOR_PERCENTILES} paths (summary.csv gives each percentile's 95% interval)"
         ));
@@ -1751,26 +1756,28 @@ fn too_short(scn: &Scenario, state: &RunState) -> String {
     let mut rare = Vec::new();
     let mut probability = |label: String, j: usize| {
         let s = state.stats.summary(j);
-        if s.n == 0 || !s.mean.is_finite() {
+        let Some(Proportion {
+            k,
+            n,
+            low: lo,
+            high: hi,
+        }) = Proportion::of_mean(s.mean, s.n)
+        else {
             return;
-        }
-        let k = (s.mean * s.n as f64).round() as u64;
-        let (lo, hi) = binomial_interval(k, s.n, LEVEL);
+        };
         // Flagged when it is also uncertain at the printed scale: 10,000 paths
         // with none on one side give an interval 0.04 pp wide, not worth a note.
-        let flagged = k.min(s.n - k) < SHORT_FOR_PROBABILITY && hi - lo > SHORT_INTERVAL_WIDTH;
+        let flagged = k.min(n - k) < SHORT_FOR_PROBABILITY && hi - lo > SHORT_INTERVAL_WIDTH;
         if flagged && state.stats.has_pairs() {
             // The exact (Clopper–Pearson) interval takes independent paths.
             rare.push(format!(
-                "{label} {:.1}% ({k} of {} paths in antithetic pairs; no exact interval, as the paths of a pair are not independent)",
+                "{label} {:.1}% ({k} of {n} paths in antithetic pairs; no exact interval, as the paths of a pair are not independent)",
                 100.0 * s.mean,
-                s.n
             ));
         } else if flagged {
             rare.push(format!(
-                "{label} {:.1}% ({k} of {}; 95% interval {:.1}% to {:.1}%)",
+                "{label} {:.1}% ({k} of {n}; 95% interval {:.1}% to {:.1}%)",
                 100.0 * s.mean,
-                s.n,
                 100.0 * lo,
                 100.0 * hi
             ));
