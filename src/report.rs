@@ -337,6 +337,57 @@ pub(crate) fn over_paths_in(
     }
 }
 
+/// The median payback, over the `paths` futures: where it is undefined, how many
+/// futures never needed paying back (the cumulative cash flow never went below
+/// 0, `payback_needed` = 0) and how many had not paid back by `last_year`. Both
+/// leave `payback_years` empty, and "defined in only 12% of futures" read as
+/// "does not pay back in 88%" where most had nothing to pay back. The median is
+/// not shown over fewer than half the futures, as in [`over_paths_in`].
+fn payback(
+    lang: crate::i18n::Lang,
+    years: Option<&crate::results::SummaryRow>,
+    needed: Option<&crate::results::SummaryRow>,
+    paths: u64,
+    last_year: i32,
+) -> String {
+    let tx = lang.texts();
+    let paid = years.map_or(0, |r| r.n);
+    let median = num(years.and_then(|r| r.p50), 0);
+    if paid >= paths {
+        return median;
+    }
+    let Some(needed) = needed
+        .and_then(|r| r.mean)
+        .and_then(|m| crate::stats::interval::Proportion::of_mean(m, paths))
+        .map(|p| p.k.max(paid))
+    else {
+        return over_paths_in(lang, median, Some(paid), paths);
+    };
+    let count = |k: u64| num(Some(k as f64), 0);
+    let mut parts = vec![tx.f(
+        "report.payback.paid",
+        &[("n", &count(paid)), ("paths", &count(paths))],
+    )];
+    if paths > needed {
+        parts.push(tx.f("report.payback.never", &[("n", &count(paths - needed))]));
+    }
+    if needed > paid {
+        parts.push(tx.f(
+            "report.payback.unpaid",
+            &[("n", &count(needed - paid)), ("year", &last_year)],
+        ));
+    }
+    let cell = if 2 * paid < paths {
+        "–".into()
+    } else {
+        median
+    };
+    format!(
+        "{cell} <span class=\"few\">({})</span>",
+        parts.join(tx.t("report.payback.separator"))
+    )
+}
+
 /// Table header cells from a `|`-separated list of (already escaped) names.
 fn headers(names: &str) -> String {
     names
@@ -405,11 +456,12 @@ fn comparison(h: &mut String, res: &Results) {
                     s(RegionMetric::Irr).map(|r| r.n),
                     res.run.paths
                 ),
-                over_paths_in(
+                payback(
                     res.lang,
-                    num(s(RegionMetric::PaybackYears).and_then(|s| s.p50), 0),
-                    s(RegionMetric::PaybackYears).map(|r| r.n),
-                    res.run.paths
+                    s(RegionMetric::PaybackYears),
+                    s(RegionMetric::PaybackNeeded),
+                    res.run.paths,
+                    scn.year(res.run.horizon.saturating_sub(1)),
                 ),
             );
         }
@@ -1341,6 +1393,40 @@ mod tests {
             "{h}"
         );
         assert!(h.contains("(in the park 12 years, relocated)"));
+    }
+
+    #[test]
+    fn an_empty_payback_says_whether_there_was_anything_to_pay_back() {
+        use crate::results::SummaryRow;
+        let en = crate::i18n::Lang::En;
+        let row = |mean: Option<f64>, p50: Option<f64>, n: u64| SummaryRow {
+            mean,
+            p50,
+            n,
+            ..SummaryRow::default()
+        };
+        // The tester's case: 231 of 2,000 paid back and the rest never went below
+        // 0; it read "defined in only 11.6% of futures", as if 88% never paid back.
+        let years = row(Some(7.0), Some(7.0), 231);
+        let needed = row(Some(0.1155), None, 2000);
+        assert_eq!(
+            payback(en, Some(&years), Some(&needed), 2000, 2050),
+            "– <span class=\"few\">(231 of 2\u{2009}000 futures paid back; 1\u{2009}769 never \
+             needed to: their cumulative cash flow never went below 0)</span>"
+        );
+        // Most paid back; some never needed to, some had not by the last year.
+        let years = row(Some(8.0), Some(8.0), 1942);
+        let needed = row(Some(0.992), None, 2000);
+        assert_eq!(
+            payback(en, Some(&years), Some(&needed), 2000, 2050),
+            "8 <span class=\"few\">(1\u{2009}942 of 2\u{2009}000 futures paid back; 16 never \
+             needed to: their cumulative cash flow never went below 0; 42 had not paid back by \
+             2050)</span>"
+        );
+        // Every future paid back: the median alone.
+        let years = row(Some(6.0), Some(6.0), 50);
+        let needed = row(Some(1.0), None, 50);
+        assert_eq!(payback(en, Some(&years), Some(&needed), 50, 2050), "6");
     }
 
     #[test]

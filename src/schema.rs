@@ -197,7 +197,8 @@ measures! {
         PvDisplaced => "pv_displaced", Money, Summary, "PV of local taxes lost to displaced firms";
         PvOpportunityCosts => "pv_opportunity_costs", Money, Summary, "PV of the opportunity costs of in-kind contributions";
         Irr => "irr", Rate, Summary, "internal rate of return, where the cash flows change sign exactly once";
-        PaybackYears => "payback_years", Years, Summary, "years of cooperation until the cumulative cash flow stays non-negative";
+        PaybackYears => "payback_years", Years, Summary, "years of cooperation until the cumulative cash flow stays non-negative (undefined where it never went below 0, nothing to pay back, or was still below 0 at the horizon: payback_needed tells them apart)";
+        PaybackNeeded => "payback_needed", Probability, None, "1 when the cumulative cash flow went below 0 in some year, so there was something to pay back: the mean is P(payback needed); where it is 1 and payback_years is undefined, the region had not paid back by the horizon";
         GdpCredit => "gdp_credit", Money, Summary, "GDP credited to the region over the horizon (statistics, not cash)";
         PvContinuation => "pv_continuation", Money, Summary, "PV of the continuation value of the region's tax share after the horizon";
         PvInKind => "pv_in_kind", Money, Summary, "PV of the agreed values of the region's in-kind contributions (not cash: not part of the NPV)";
@@ -389,7 +390,7 @@ mod tests {
         assert_eq!(RegionMetric::Npv.name(), "npv");
         assert_eq!(ParkSeries::LandPool.to_string(), "land_pool");
         assert_eq!(RegionMetric::from_name("nothing"), None);
-        assert_eq!(Measure::all().count(), 28 + 18 + 3 + 14 + 2 + 1);
+        assert_eq!(Measure::all().count(), 29 + 18 + 3 + 14 + 2 + 1);
     }
 
     #[test]
