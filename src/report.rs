@@ -981,23 +981,212 @@ fn tax_pool_terms(
     s
 }
 
-/// The scenario's dated changes (`[[changes]]`), one line each with its year and
-/// note: the tables above are those of the start year.
+/// The scenario's dated changes (`[[changes]]`), one line each with its year,
+/// its note and what it sets ([`change_terms`]): the tables above are those of
+/// the start year, and a note alone ("province takes less", or none at all) did
+/// not say which values a change sets.
 fn dated_changes(h: &mut String, scn: &Scenario, lang: crate::i18n::Lang) {
     if scn.changes.is_empty() {
         return;
     }
     let tx = lang.texts();
     let _ = writeln!(h, "<p>{}</p>\n<ul>", tx.t("report.inputs.changes"));
-    for c in &scn.changes {
-        let note = if c.note.is_empty() {
-            tx.t("report.inputs.no_note")
+    for (i, c) in scn.changes.iter().enumerate() {
+        let terms = change_terms(scn, i, lang);
+        let terms = if terms.is_empty() {
+            tx.t("report.inputs.no_change").to_owned()
         } else {
-            &c.note
+            terms.join(tx.t("report.inputs.term_separator"))
         };
-        let _ = writeln!(h, "<li>{}: {}</li>", scn.year(c.year), escape(note));
+        if c.note.is_empty() {
+            let _ = writeln!(h, "<li>{}: {}</li>", scn.year(c.year), escape(&terms));
+        } else {
+            let _ = writeln!(
+                h,
+                "<li>{}: {} <span class=\"few\">({})</span></li>",
+                scn.year(c.year),
+                escape(&c.note),
+                escape(&terms)
+            );
+        }
     }
     h.push_str("</ul>\n");
+}
+
+/// What change `i` sets, as `field old → new` by the field paths of a
+/// `[[changes]]` entry: every value in force from its year that differs from the
+/// one in force before it (the previous change's, else the base tables'). A
+/// change is stored complete (docs/model.md §6), so the difference is what it
+/// changes; the take of VAT, CIT and IIT that a changed `provincial_take` sets
+/// is listed under `provincial_take` alone.
+fn change_terms(scn: &Scenario, i: usize, lang: crate::i18n::Lang) -> Vec<String> {
+    use crate::scenario::{IitSchedule, SectorTaxes, Taxes};
+    let tx = lang.texts();
+    let c = &scn.changes[i];
+    let before = i.checked_sub(1).map(|k| &scn.changes[k]);
+    let mut terms = Vec::new();
+    let mut term = |field: String, old: String, new: String| {
+        if old != new {
+            terms.push(format!("{field} {old} → {new}"));
+        }
+    };
+    let v = |x: Value| value(scn, x);
+
+    let (old, new): (&Taxes, &Taxes) = (before.map_or(&scn.taxes, |b| &b.taxes), &c.taxes);
+    let take_changed = old.provincial_take != new.provincial_take;
+    let values = [
+        ("vat_local_share", old.vat_local_share, new.vat_local_share),
+        ("cit_local_share", old.cit_local_share, new.cit_local_share),
+        ("iit_local_share", old.iit_local_share, new.iit_local_share),
+        (
+            "urban_maintenance_rate",
+            old.urban_maintenance_rate,
+            new.urban_maintenance_rate,
+        ),
+        ("education_rate", old.education_rate, new.education_rate),
+        (
+            "local_education_rate",
+            old.local_education_rate,
+            new.local_education_rate,
+        ),
+        (
+            "land_use_tax_per_m2",
+            old.land_use_tax_per_m2,
+            new.land_use_tax_per_m2,
+        ),
+        (
+            "property_tax_rate",
+            old.property_tax_rate,
+            new.property_tax_rate,
+        ),
+        (
+            "property_tax_deduction",
+            old.property_tax_deduction,
+            new.property_tax_deduction,
+        ),
+        ("provincial_take", old.provincial_take, new.provincial_take),
+        (
+            "cit_statutory_rate",
+            old.cit_statutory_rate,
+            new.cit_statutory_rate,
+        ),
+        (
+            "iit_social_insurance_share",
+            old.iit_social_insurance_share,
+            new.iit_social_insurance_share,
+        ),
+    ];
+    for (name, a, b) in values {
+        term(format!("taxes.{name}"), v(a), v(b));
+    }
+    let flat = |x: Option<Value>| x.map_or_else(|| tx.t("report.inputs.iit_by_schedule").into(), v);
+    term(
+        "taxes.iit_rate".into(),
+        flat(old.iit_rate),
+        flat(new.iit_rate),
+    );
+    let schedule = |s: IitSchedule| match s {
+        IitSchedule::Y2011 => "2011",
+        IitSchedule::Y2019 => "2019",
+    };
+    term(
+        "taxes.iit_schedule".into(),
+        schedule(old.iit_schedule).into(),
+        schedule(new.iit_schedule).into(),
+    );
+    let (op, np) = (&old.provincial, &new.provincial);
+    for (name, a, b, follows_take) in [
+        ("vat", op.vat, np.vat, true),
+        ("cit", op.cit, np.cit, true),
+        ("iit", op.iit, np.iit, true),
+        ("surcharges", op.surcharges, np.surcharges, false),
+        ("land_use", op.land_use, np.land_use, false),
+        ("property", op.property, np.property, false),
+    ] {
+        if follows_take && take_changed && b == new.provincial_take {
+            continue;
+        }
+        term(format!("taxes.province.{name}"), v(a), v(b));
+    }
+    let to = |r: Option<usize>| {
+        r.map_or_else(
+            || tx.t("report.inputs.province_outside").into(),
+            |r| scn.regions[r].id.clone(),
+        )
+    };
+    term("taxes.province.to".into(), to(op.to), to(np.to));
+
+    let base: Vec<SectorTaxes> = scn
+        .firms
+        .sectors
+        .iter()
+        .map(|s| SectorTaxes {
+            vat_rate: s.vat_rate,
+            cit_rate: s.cit_rate,
+        })
+        .collect();
+    let old_sectors = before.map_or(&base[..], |b| &b.sectors[..]);
+    for ((sector, a), b) in scn.firms.sectors.iter().zip(old_sectors).zip(&c.sectors) {
+        for (name, x, y) in [
+            ("vat_rate", a.vat_rate, b.vat_rate),
+            ("cit_rate", a.cit_rate, b.cit_rate),
+        ] {
+            term(format!("sectors.\"{}\".{name}", sector.name), v(x), v(y));
+        }
+    }
+
+    // The equity in force: a change's, else the company's (fixed or from
+    // contributions).
+    let equity = |e: Option<&Vec<f64>>| match e.or(scn.company.equity.as_ref()) {
+        Some(shares) => shares
+            .iter()
+            .zip(&scn.regions)
+            .map(|(s, r)| {
+                format!(
+                    "{} {}%",
+                    r.id,
+                    num(Some(100.0 * s), 1).trim_end_matches(".0")
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+        None => tx.t("report.inputs.equity_contributions").into(),
+    };
+    term(
+        "company.equity".into(),
+        equity(before.and_then(|b| b.equity.as_ref())),
+        equity(c.equity.as_ref()),
+    );
+
+    let costs = &scn.costs;
+    let old_bearers = before.map(|b| &b.bearers);
+    for (name, base, b, a) in [
+        (
+            "land_acquisition",
+            &costs.land_acquisition.bearer,
+            &c.bearers.land_acquisition,
+            old_bearers.map(|x| &x.land_acquisition),
+        ),
+        (
+            "infrastructure",
+            &costs.infrastructure.bearer,
+            &c.bearers.infrastructure,
+            old_bearers.map(|x| &x.infrastructure),
+        ),
+        (
+            "operations",
+            &costs.operations.bearer,
+            &c.bearers.operations,
+            old_bearers.map(|x| &x.operations),
+        ),
+    ] {
+        term(
+            format!("costs.{name}.bearer"),
+            bearer_in(scn, a.unwrap_or(base), lang),
+            bearer_in(scn, b, lang),
+        );
+    }
+    terms
 }
 
 /// Writes `report.html` into the results folder.
@@ -1012,7 +1201,9 @@ pub fn write(res: &Results, charts: &[(Chart, String)]) -> Result<(), OutputErro
 /// from an empty park; nothing otherwise.
 fn initial_state(h: &mut String, scn: &Scenario, lang: crate::i18n::Lang) {
     let i = &scn.initial;
-    if i.firms.is_empty() && i.developed_mu == 0.0 && i.debt == 0.0 && i.cash == 0.0 {
+    let contributed = i.contributions.iter().any(|&c| c != 0.0);
+    if i.firms.is_empty() && i.developed_mu == 0.0 && i.debt == 0.0 && i.cash == 0.0 && !contributed
+    {
         return;
     }
     let tx = lang.texts();
@@ -1055,6 +1246,28 @@ fn initial_state(h: &mut String, scn: &Scenario, lang: crate::i18n::Lang) {
             ]
         )
     );
+    // The regions' contributions to date, C⁰ (docs/model.md §12): they weigh in
+    // the contribution formula from the start, so a split "by contribution"
+    // cannot be read without them.
+    if contributed {
+        let list: Vec<String> = i
+            .contributions
+            .iter()
+            .zip(&scn.regions)
+            .map(|(c, r)| format!("{} {}", escape(&r.name), value(scn, Value::Fixed(*c))))
+            .collect();
+        let _ = writeln!(
+            h,
+            "<p>{}</p>",
+            tx.f(
+                "report.inputs.initial_contributions",
+                &[
+                    ("year", &scn.start_year),
+                    ("list", &list.join(tx.t("report.inputs.list_separator"))),
+                ]
+            )
+        );
+    }
 }
 
 /// The page `enclave sensitivity` writes beside `sensitivity.csv`: its own
@@ -1373,6 +1586,74 @@ mod tests {
             crate::i18n::Lang::En,
         );
         assert!(!h.contains("dated changes"));
+    }
+
+    #[test]
+    fn key_inputs_say_what_each_dated_change_sets() {
+        // A change without a note read "2030: (no note)", and one with a note only
+        // its note: each now lists the values it sets, as `field old → new`.
+        let text = crate::scenario::REFERENCE_SCENARIO.to_owned()
+            + "\n[[changes]]\nyear = 2030\n[changes.taxes]\nprovincial_take = 0.1\n\
+               [changes.sectors.\"new materials (长春应化所 partners)\"]\ncit_rate = 0.25\n\
+               \n[[changes]]\nyear = 2035\nnote = \"Zhejiang takes over\"\n\
+               [changes.company]\nequity = { zhejiang = 0.7, jilin = 0.3 }\n\
+               [changes.costs]\noperations = { bearer = \"zhejiang\" }\n\
+               \n[[changes]]\nyear = 2040\n[changes.taxes]\nprovincial_take = 0.1\n";
+        let scn = Scenario::parse(&text, "changes.toml").expect("valid scenario");
+        let mut h = String::new();
+        dated_changes(&mut h, &scn, crate::i18n::Lang::En);
+        assert!(!h.contains("no note"), "{h}");
+        assert!(
+            h.contains(
+                "<li>2030: taxes.provincial_take 0.25 → 0.1; \
+                 sectors.&quot;new materials (长春应化所 partners)&quot;.cit_rate 0.15 → 0.25</li>"
+            ),
+            "{h}"
+        );
+        // The take of VAT, CIT and IIT follows provincial_take: not listed again.
+        assert!(!h.contains("taxes.province.vat"), "{h}");
+        assert!(
+            h.contains(
+                "<li>2035: Zhejiang takes over <span class=\"few\">(company.equity from \
+                 contributions → zhejiang 70%, jilin 30%; costs.operations.bearer the park \
+                 company → 浙江 Zhejiang)</span></li>"
+            ),
+            "{h}"
+        );
+        assert!(
+            h.contains(
+                "<li>2040: sets nothing new: every value it gives is the one already in force</li>"
+            ),
+            "{h}"
+        );
+    }
+
+    #[test]
+    fn key_inputs_show_the_regions_contributions_to_date() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/scenarios/suzhou-suqian-2026.toml"
+        );
+        let scn = Scenario::load(std::path::Path::new(path)).expect("library scenario");
+        let mut h = String::new();
+        inputs(&mut h, &scn, crate::i18n::Lang::En);
+        assert!(
+            h.contains("Contributions to date before 2026 (C⁰, which the contribution formula and benefit ÷ contribution count from the start): "),
+            "{h}"
+        );
+        assert!(
+            h.contains("1\u{2009}080") && h.contains("1\u{2009}270"),
+            "{h}"
+        );
+        // Contributions alone make an existing park worth stating.
+        let mut scn = Scenario::reference().expect("bundled scenario");
+        scn.initial.contributions = vec![400.0, 0.0];
+        let mut h = String::new();
+        inputs(&mut h, &scn, crate::i18n::Lang::En);
+        assert!(
+            h.contains("浙江 Zhejiang 400, 吉林 Jilin (延边 Yanbian) 0."),
+            "{h}"
+        );
     }
 
     #[test]
