@@ -1366,6 +1366,60 @@ pub fn sensitivity_section(
             _ => "–".into(),
         }
     };
+    // A Sobol index is a share of the variance, in [0, 1], but its estimate can
+    // leave that range by sampling error (S_i of an input that cannot matter came
+    // out −0.08 [−0.17, −0.003] at 512 paths): shown clipped, with the raw
+    // estimate beside it (sensitivity.csv keeps it), and intervals cut at 0 and 1.
+    let sobol_rows = || {
+        analysis
+            .rows
+            .iter()
+            .filter(|x| x.method == "sobol_first" || x.method == "sobol_total")
+    };
+    // S's intervals are the wide ones (ST's are a fraction as wide).
+    let half_widths: Vec<f64> = sobol_rows()
+        .filter(|x| x.method == "sobol_first")
+        .map(|x| (x.estimate.high - x.estimate.low) / 2.0)
+        .filter(|w| w.is_finite())
+        .collect();
+    let error = sobol_error(&half_widths);
+    let share = |e: Option<Estimate>| -> String {
+        match e {
+            // Outside [0, 1] by more than the rounding of the shown digits.
+            Some(e)
+                if e.value.is_finite()
+                    && num(Some(e.value), 2) != num(Some(e.value.clamp(0.0, 1.0)), 2) =>
+            {
+                format!(
+                    "{} <span class=\"few\">({})</span>",
+                    num(Some(e.value.clamp(0.0, 1.0)), 2),
+                    tx.f(
+                        "sensitivity.section.outside",
+                        &[("value", &num(Some(e.value), 2))]
+                    )
+                )
+            }
+            Some(e) => fmt(
+                Some(Estimate {
+                    low: e.low.clamp(0.0, 1.0),
+                    high: e.high.clamp(0.0, 1.0),
+                    ..e
+                }),
+                2,
+            ),
+            None => fmt(None, 2),
+        }
+    };
+    if let (Some(error), Some(n)) = (error, sobol_rows().map(|x| x.n).max()) {
+        let _ = writeln!(
+            h,
+            "<p class=\"few\">{}</p>",
+            tx.f(
+                "sensitivity.section.clipped",
+                &[("paths", &n), ("error", &num(Some(error), 2))]
+            )
+        );
+    }
     for (r, region) in scn.regions.iter().enumerate() {
         let _ = writeln!(h, "<h3>{}</h3>", escape(&region.name));
         for (a, alt) in scn.alternatives.iter().enumerate() {
@@ -1426,8 +1480,8 @@ pub fn sensitivity_section(
                     fmt(find(name, "tornado", "swing"), 1),
                     fmt(find(name, "spearman", ""), 2),
                     fmt(find(name, "src", ""), 2),
-                    fmt(find(name, "sobol_first", ""), 2),
-                    fmt(find(name, "sobol_total", ""), 2),
+                    share(find(name, "sobol_first", "")),
+                    share(find(name, "sobol_total", "")),
                 );
             }
             let noise = crate::sensitivity::NOISE_INPUT;
@@ -1436,8 +1490,8 @@ pub fn sensitivity_section(
                     h,
                     "<tr><td><i>{}</i></td><td class=\"n\">–</td><td class=\"n\">–</td><td class=\"n\">–</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
                     escape(noise),
-                    fmt(find(noise, "sobol_first", ""), 2),
-                    fmt(Some(st), 2),
+                    share(find(noise, "sobol_first", "")),
+                    share(Some(st)),
                 );
             }
             h.push_str("</table>\n");
@@ -1453,6 +1507,19 @@ pub fn sensitivity_section(
             escape(title),
             svg.trim()
         );
+    }
+}
+
+/// The typical sampling error of the Sobol indices of an analysis, for the note
+/// under the table: the median half-width of their 95% intervals (`None`
+/// without any).
+fn sobol_error(half_widths: &[f64]) -> Option<f64> {
+    let mut w = half_widths.to_vec();
+    w.sort_by(f64::total_cmp);
+    match w.len() {
+        0 => None,
+        n if n % 2 == 1 => Some(w[n / 2]),
+        n => Some((w[n / 2 - 1] + w[n / 2]) / 2.0),
     }
 }
 
