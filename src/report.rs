@@ -574,12 +574,17 @@ fn park_performance(h: &mut String, res: &Results) {
 
 /// The fairness table: the alternatives best first by the chance that every region
 /// signs, then the Nash product, with each region's fair share and what it risks.
+/// Each figure has its Monte Carlo margin (probabilities their exact interval),
+/// and each alternative its lead on the next in the ranking, the difference
+/// taken on the same futures, marked when it is within noise: two alternatives
+/// 0.25 ± 0.38 pp apart were ranked 4 and 5 as if their order were known.
 fn fairness(h: &mut String, res: &Results) {
-    use crate::fairness::{Metric, ranking};
+    use crate::fairness::{Metric, ranking, within_noise};
     use crate::output::ALL_REGIONS;
     let scn = &res.scenario;
     let tx = res.lang.texts();
     let unit = escape(&crate::chart::money_unit(res));
+    let pairs = scn.simulation.sampler.antithetic;
     let get =
         |a: usize, region: &str, m: Metric| res.fairness(&scn.alternatives[a].name, region, m);
     let mean = |a: usize, region: &str, m: Metric| get(a, region, m).and_then(|r| r.mean);
@@ -607,23 +612,70 @@ fn fairness(h: &mut String, res: &Results) {
         headers(tx.t("report.fair.columns"))
     );
     let paths = res.run.paths;
+    // A mean with its ± 1.96 se margin, `digits` decimals.
+    let money = |row: Option<&crate::results::FairnessRow>, digits: usize| {
+        let m = row.and_then(|r| r.mean);
+        margin(num(m, digits), m.is_some(), row.and_then(|r| r.se), 1.0, "")
+    };
+    let chance = |row: Option<&crate::results::FairnessRow>| {
+        row.map_or_else(|| "–".into(), |r| probability(r.mean, r.se, r.n, pairs))
+    };
+    let mut noise = false;
     for (rank, &a) in order.iter().enumerate() {
         for (r, region) in scn.regions.iter().enumerate() {
-            let m = |metric: Metric| mean(a, &region.id, metric);
+            let row = |metric: Metric| get(a, &region.id, metric);
             // A ratio defined on fewer than half the futures describes a minority.
-            let ratio = get(a, &region.id, Metric::BenefitToContribution);
+            let ratio = row(Metric::BenefitToContribution);
             let c = region_colour(r);
             let head = if r == 0 {
+                let lead = get(a, ALL_REGIONS, Metric::JointParticipationOverNext);
+                let lead_cell = match lead.and_then(|l| l.mean) {
+                    None => "–".to_owned(),
+                    Some(d) => {
+                        // In pp with two decimals: leads of a fraction of a point
+                        // are the ones whose noise matters.
+                        let se = lead.and_then(|l| l.se);
+                        let sign = if d < 0.0 { "−" } else { "+" };
+                        let shown = format!(
+                            "{sign}{} pp <span class=\"few\">± {}</span>",
+                            num(Some(100.0 * d.abs()), 2),
+                            se.map_or("–".into(), |se| format!(
+                                "{} pp",
+                                num(Some(crate::convergence::Z95 * se * 100.0), 2)
+                            ))
+                        );
+                        if within_noise(d, se.unwrap_or(f64::NAN)) == Some(true) {
+                            noise = true;
+                            format!(
+                                "{shown} <span class=\"few\">≈ {}</span>",
+                                tx.t("report.fair.within_noise")
+                            )
+                        } else {
+                            shown
+                        }
+                    }
+                };
+                let nash = get(a, ALL_REGIONS, Metric::NashProduct);
+                let nash_cell = match nash.and_then(|n| n.mean) {
+                    None => "–".to_owned(),
+                    Some(x) => match nash.and_then(|n| n.se) {
+                        Some(se) => format!(
+                            "{x:.3e} <span class=\"few\">± {:.1e}</span>",
+                            crate::convergence::Z95 * se
+                        ),
+                        None => format!("{x:.3e} <span class=\"few\">± –</span>"),
+                    },
+                };
                 format!(
-                    "<td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>",
+                    "<td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>",
                     rank + 1,
                     escape(&scn.alternatives[a].name),
-                    percent(mean(a, ALL_REGIONS, Metric::JointParticipation)),
-                    mean(a, ALL_REGIONS, Metric::NashProduct)
-                        .map_or("–".into(), |x| format!("{x:.3e}"))
+                    chance(get(a, ALL_REGIONS, Metric::JointParticipation)),
+                    lead_cell,
+                    nash_cell
                 )
             } else {
-                "<td></td><td></td><td></td><td></td>".to_owned()
+                "<td></td><td></td><td></td><td></td><td></td>".to_owned()
             };
             let _ = writeln!(
                 h,
@@ -634,21 +686,24 @@ fn fairness(h: &mut String, res: &Results) {
                 c.1,
                 c.2,
                 escape(&region.name),
-                num(m(Metric::Npv), 1),
-                num(m(Metric::Shapley), 1),
-                num(m(Metric::ShapleyGap), 1),
-                percent(m(Metric::Participation)),
+                money(row(Metric::Npv), 1),
+                money(row(Metric::Shapley), 1),
+                money(row(Metric::ShapleyGap), 1),
+                chance(row(Metric::Participation)),
                 over_paths_in(
                     res.lang,
                     num(ratio.and_then(|row| row.mean), 2),
                     ratio.map(|row| row.n),
                     paths
                 ),
-                num(m(Metric::Cvar5), 1),
+                money(row(Metric::Cvar5), 1),
             );
         }
     }
     h.push_str("</table>\n");
+    if noise {
+        let _ = writeln!(h, "<p class=\"few\">{}</p>", tx.t("report.fair.noise_note"));
+    }
 }
 
 /// The scenario's key inputs.

@@ -20,7 +20,9 @@ use std::fmt;
 pub enum Unit {
     /// The scenario's money unit (e.g. million CNY).
     Money,
-    /// An indicator, 1 or 0 on each path: its mean is a probability.
+    /// An indicator, 1 or 0 on each path: its mean is a probability (or the
+    /// difference of two indicators, −1, 0 or 1: its mean is a difference of
+    /// probabilities).
     Probability,
     /// A rate per year (IRR).
     Rate,
@@ -232,6 +234,16 @@ measures! {
 }
 
 measures! {
+    /// Per pair of alternatives a < b, one number per path; kept for the
+    /// standard error of their difference on the same paths (fairness.csv's
+    /// `joint_participation_over_next`, the ranking's "within noise"), not
+    /// written to summary.csv.
+    AltPairMetric, ALT_PAIR_METRICS {
+        JointParticipationDiff => "joint_participation_diff", Probability, None, "joint participation under alternative a less under alternative b (−1, 0 or 1): the mean is the difference of P(all participate), its standard error that of the difference on the same paths";
+    }
+}
+
+measures! {
     /// The park, one number per path (the same under every alternative).
     ParkMetric, PARK_METRICS {
         FirmsFinal => "firms_final", Count, Summary, "firms in the park in the last year";
@@ -299,6 +311,8 @@ pub enum Measure {
     Alt(AltMetric),
     /// A metric of a pair of regions.
     Pair(PairMetric),
+    /// A metric of a pair of alternatives.
+    AltPair(AltPairMetric),
 }
 
 impl Measure {
@@ -312,6 +326,7 @@ impl Measure {
             .chain(ParkSeries::ALL.iter().map(|&m| Measure::ParkSeries(m)))
             .chain(AltMetric::ALL.iter().map(|&m| Measure::Alt(m)))
             .chain(PairMetric::ALL.iter().map(|&m| Measure::Pair(m)))
+            .chain(AltPairMetric::ALL.iter().map(|&m| Measure::AltPair(m)))
     }
 
     /// Whether a set's `summary.csv` compares this measure across scenarios
@@ -321,7 +336,10 @@ impl Measure {
             Measure::Region(m) => SET_REGION_METRICS.contains(&m),
             Measure::Alt(m) => SET_ALT_METRICS.contains(&m),
             Measure::Park(m) => SET_PARK_METRICS.contains(&m),
-            Measure::RegionSeries(_) | Measure::ParkSeries(_) | Measure::Pair(_) => false,
+            Measure::RegionSeries(_)
+            | Measure::ParkSeries(_)
+            | Measure::Pair(_)
+            | Measure::AltPair(_) => false,
         }
     }
 
@@ -356,6 +374,7 @@ impl Measure {
             Measure::ParkSeries(m) => m.def(),
             Measure::Alt(m) => m.def(),
             Measure::Pair(m) => m.def(),
+            Measure::AltPair(m) => m.def(),
         }
     }
 }
@@ -390,7 +409,7 @@ mod tests {
         assert_eq!(RegionMetric::Npv.name(), "npv");
         assert_eq!(ParkSeries::LandPool.to_string(), "land_pool");
         assert_eq!(RegionMetric::from_name("nothing"), None);
-        assert_eq!(Measure::all().count(), 29 + 18 + 3 + 14 + 2 + 1);
+        assert_eq!(Measure::all().count(), 29 + 18 + 3 + 14 + 2 + 1 + 1);
     }
 
     #[test]

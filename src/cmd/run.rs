@@ -1593,8 +1593,10 @@ pub(super) fn summary(
 }
 
 /// The alternatives ranked by the probability that every region participates,
-/// then by the Nash product, each with its regions' mean NPV, gap to the Shapley
-/// value and participation probability (fairness.csv has them all, with standard
+/// then by the Nash product, each with its lead on the next (the difference on
+/// the same paths, ± its 95% margin, marked ≈ when within it: the order is then
+/// noise) and its regions' mean NPV, gap to the Shapley value (± its 95% margin)
+/// and participation probability (fairness.csv has them all, with standard
 /// errors).
 fn fairness_ranking(
     scn: &Scenario,
@@ -1603,11 +1605,13 @@ fn fairness_ranking(
     region_width: usize,
     lang: enclave::i18n::Lang,
 ) -> String {
-    use enclave::fairness::{Metric, Table};
+    use enclave::convergence::Z95;
+    use enclave::fairness::{Estimate, Metric, Table, within_noise};
     use std::fmt::Write;
     let table = Table::from_run(scn, state);
-    let get =
-        |a: usize, r: Option<usize>, m: Metric| table.get(a, r, m).map_or(f64::NAN, |e| e.mean);
+    let est =
+        |a: usize, r: Option<usize>, m: Metric| table.get(a, r, m).unwrap_or(Estimate::UNDEFINED);
+    let get = |a: usize, r: Option<usize>, m: Metric| est(a, r, m).mean;
     let order = enclave::fairness::ranking(
         scn.alternatives.len(),
         |a| get(a, None, Metric::JointParticipation),
@@ -1616,18 +1620,33 @@ fn fairness_ranking(
     let tx = lang.texts();
     let mut s = String::new();
     let _ = writeln!(s, "\n{}", tx.t("terminal.fairness"));
+    const LEAD: usize = 19;
+    const NASH: usize = 19;
+    const GAP: usize = 17;
     let _ = writeln!(
         s,
-        "{:>2}  {}  {}  {}  {}  {}  {}  {}",
+        "{:>2}  {}  {}  {}  {}  {}  {}  {}  {}",
         "#",
         pad(tx.t("terminal.alternative"), alt_width),
         lpad(tx.t("terminal.all"), 7),
-        lpad(tx.t("terminal.nash"), 12),
+        lpad(tx.t("terminal.lead"), LEAD),
+        lpad(tx.t("terminal.nash"), NASH),
         pad(tx.t("terminal.region"), region_width),
         lpad(tx.t("terminal.mean_npv"), 10),
-        lpad(tx.t("terminal.gap"), 11),
+        lpad(tx.t("terminal.gap"), GAP),
         lpad(tx.t("terminal.participate"), 11)
     );
+    // `x ± 1.96 se`, right-aligned in `width`; `± –` without an se, `–` without x.
+    let margin = |e: Estimate, width: usize, digits: usize| {
+        let text = if e.mean.is_nan() {
+            "–".to_owned()
+        } else if e.se.is_finite() {
+            format!("{:.digits$} ± {:.digits$}", e.mean, Z95 * e.se)
+        } else {
+            format!("{:.digits$} ± –", e.mean)
+        };
+        format!("{text:>width$}")
+    };
     let number = |x: f64, width: usize, digits: usize| {
         if x.is_nan() {
             format!("{:>width$}", "–")
@@ -1636,35 +1655,60 @@ fn fairness_ranking(
         }
     };
     // The Nash product is in money^n: powers of ten read better.
-    let product = |x: f64| {
-        if x.is_nan() {
-            format!("{:>12}", "–")
+    let product = |e: Estimate| {
+        let text = if e.mean.is_nan() {
+            "–".to_owned()
+        } else if e.se.is_finite() {
+            format!("{:.3e} ± {:.1e}", e.mean, Z95 * e.se)
         } else {
-            format!("{x:>12.3e}")
-        }
+            format!("{:.3e} ± –", e.mean)
+        };
+        format!("{text:>NASH$}")
     };
+    let mut noise = false;
     for (rank, &a) in order.iter().enumerate() {
         for (r, region) in scn.regions.iter().enumerate() {
             let head = if r == 0 {
+                let lead = est(a, None, Metric::JointParticipationOverNext);
+                let lead_text = if lead.mean.is_nan() {
+                    "–".to_owned()
+                } else {
+                    let se = if lead.se.is_finite() {
+                        format!("{:.2}", 100.0 * Z95 * lead.se)
+                    } else {
+                        "–".to_owned()
+                    };
+                    let mark = if within_noise(lead.mean, lead.se) == Some(true) {
+                        noise = true;
+                        " ≈"
+                    } else {
+                        "  "
+                    };
+                    format!("{:+.2} ± {se} pp{mark}", 100.0 * lead.mean)
+                };
                 format!(
-                    "{:>2}  {}  {:>6.1}%  {}",
+                    "{:>2}  {}  {:>6.1}%  {:>LEAD$}  {}",
                     rank + 1,
                     pad(&scn.alternatives[a].name, alt_width),
                     100.0 * get(a, None, Metric::JointParticipation),
-                    product(get(a, None, Metric::NashProduct))
+                    lead_text,
+                    product(est(a, None, Metric::NashProduct))
                 )
             } else {
-                " ".repeat(2 + 2 + alt_width + 2 + 7 + 2 + 12)
+                " ".repeat(2 + 2 + alt_width + 2 + 7 + 2 + LEAD + 2 + NASH)
             };
             let _ = writeln!(
                 s,
                 "{head}  {}  {}  {}  {:>10.1}%",
                 pad(&region.id, region_width),
                 number(get(a, Some(r), Metric::Npv), 10, 1),
-                number(get(a, Some(r), Metric::ShapleyGap), 11, 1),
+                margin(est(a, Some(r), Metric::ShapleyGap), GAP, 1),
                 100.0 * get(a, Some(r), Metric::Participation)
             );
         }
+    }
+    if noise {
+        let _ = writeln!(s, "{}", tx.t("terminal.noise_note"));
     }
     if !table.coalitions {
         let _ = writeln!(s, "{}", tx.t("terminal.no_coalitions"));
