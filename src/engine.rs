@@ -32,7 +32,8 @@ use crate::fairness::Shapley;
 use crate::outcome::{self, OutcomeScratch, PathValues};
 use crate::scenario::Scenario;
 use crate::schema::{
-    AltMetric, Measure, PairMetric, ParkMetric, ParkSeries, Quantiles, RegionMetric, RegionSeries,
+    AltMetric, AltPairMetric, Measure, PairMetric, ParkMetric, ParkSeries, Quantiles, RegionMetric,
+    RegionSeries,
 };
 use crate::stats::{EXACT_CAP, Grid, Plan, QuantileSpec, RecordStats, StatsError};
 use crate::streams::Streams;
@@ -82,7 +83,8 @@ impl RunConfig {
 /// then region series `[alt][region][series][year]`, then park series
 /// `[series][year]`, then alternative metrics `[alt][metric]`, then pair metrics
 /// `[alt][pair][metric]` over the pairs of regions r < s in order (0,1), (0,2), …,
-/// (1,2), ….
+/// (1,2), …, then alternative pair metrics `[pair][metric]` over the pairs of
+/// alternatives a < b in the same order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Layout {
     /// Alternatives.
@@ -123,9 +125,27 @@ impl Layout {
     fn pair_start(&self) -> usize {
         self.alt_start() + self.alternatives * AltMetric::COUNT
     }
+    /// Where the alternative pair metrics begin.
+    fn alt_pair_start(&self) -> usize {
+        self.pair_start() + self.alternatives * self.pairs() * PairMetric::COUNT
+    }
+    /// Pairs of alternatives a < b.
+    pub fn alt_pairs(&self) -> usize {
+        self.alternatives * self.alternatives.saturating_sub(1) / 2
+    }
     /// Numbers per path.
     pub fn len(&self) -> usize {
-        self.pair_start() + self.alternatives * self.pairs() * PairMetric::COUNT
+        self.alt_pair_start() + self.alt_pairs() * AltPairMetric::COUNT
+    }
+    /// Index of alternative pair metric `m` of alternatives `a < b`.
+    pub fn alt_pair_metric(&self, a: usize, b: usize, m: AltPairMetric) -> usize {
+        debug_assert!(
+            a < b && b < self.alternatives,
+            "a pair is two alternatives a < b"
+        );
+        let n = self.alternatives;
+        let pair = a * (2 * n - a - 1) / 2 + (b - a - 1);
+        self.alt_pair_start() + pair * AltPairMetric::COUNT + m.index()
     }
     /// Index of alternative metric `m` of alternative `a`.
     pub fn alt_metric(&self, a: usize, m: AltMetric) -> usize {
@@ -178,6 +198,7 @@ impl Layout {
                 alternative: Some(ar / self.regions),
                 region: Some(ar % self.regions),
                 partner: None,
+                rival: None,
                 measure: Measure::Region(RegionMetric::ALL[m]),
                 year: None,
             };
@@ -188,6 +209,7 @@ impl Layout {
                 alternative: None,
                 region: None,
                 partner: None,
+                rival: None,
                 measure: Measure::Park(ParkMetric::ALL[j]),
                 year: None,
             };
@@ -200,6 +222,7 @@ impl Layout {
                 alternative: Some(ar / self.regions),
                 region: Some(ar % self.regions),
                 partner: None,
+                rival: None,
                 measure: Measure::RegionSeries(RegionSeries::ALL[s]),
                 year: Some(t),
             };
@@ -210,6 +233,7 @@ impl Layout {
                 alternative: None,
                 region: None,
                 partner: None,
+                rival: None,
                 measure: Measure::ParkSeries(ParkSeries::ALL[j / h]),
                 year: Some(j % h),
             };
@@ -220,11 +244,34 @@ impl Layout {
                 alternative: Some(j / AltMetric::COUNT),
                 region: None,
                 partner: None,
+                rival: None,
                 measure: Measure::Alt(AltMetric::ALL[j % AltMetric::COUNT]),
                 year: None,
             };
         }
         let j = j - self.alternatives * AltMetric::COUNT;
+        let region_pairs = self.alternatives * self.pairs() * PairMetric::COUNT;
+        if j >= region_pairs {
+            // One metric of a pair of alternatives today; written for any number.
+            #[allow(clippy::modulo_one)]
+            let (mut pair, m) = (
+                (j - region_pairs) / AltPairMetric::COUNT,
+                (j - region_pairs) % AltPairMetric::COUNT,
+            );
+            let mut a = 0;
+            while pair >= self.alternatives - 1 - a {
+                pair -= self.alternatives - 1 - a;
+                a += 1;
+            }
+            return Position {
+                alternative: Some(a),
+                region: None,
+                partner: None,
+                rival: Some(a + 1 + pair),
+                measure: Measure::AltPair(AltPairMetric::ALL[m]),
+                year: None,
+            };
+        }
         // One pair metric today; the layout is written for any number.
         #[allow(clippy::modulo_one)]
         let (ap, m) = (j / PairMetric::COUNT, j % PairMetric::COUNT);
@@ -238,6 +285,7 @@ impl Layout {
             alternative: Some(a),
             region: Some(r),
             partner: Some(r + 1 + pair),
+            rival: None,
             measure: Measure::Pair(PairMetric::ALL[m]),
             year: None,
         }
@@ -358,6 +406,17 @@ impl Layout {
                     }
                 }
             }
+            for b in a + 1..self.alternatives {
+                for &m in AltPairMetric::ALL {
+                    let d = m.def();
+                    positions[self.alt_pair_metric(a, b, m)] = spec(
+                        Measure::AltPair(m),
+                        d.quantiles,
+                        d.unit.is_integer(),
+                        METRIC_BINS,
+                    );
+                }
+            }
         }
         Plan::new(positions)
     }
@@ -464,6 +523,8 @@ pub struct Position {
     pub region: Option<usize>,
     /// The pair's second region (pair measures only).
     pub partner: Option<usize>,
+    /// The pair's second alternative (alternative pair measures only).
+    pub rival: Option<usize>,
     /// The measure.
     pub measure: Measure,
     /// Year index `t` (series only).
@@ -533,7 +594,13 @@ impl BadResult {
             seed: cfg.seed,
             horizon: cfg.horizon,
             path,
-            alternative: at.alternative.map(|a| scn.alternatives[a].name.clone()),
+            alternative: at.alternative.map(|a| match at.rival {
+                Some(b) => format!(
+                    "{} − {}",
+                    scn.alternatives[a].name, scn.alternatives[b].name
+                ),
+                None => scn.alternatives[a].name.clone(),
+            }),
             region: at.region.map(|r| match at.partner {
                 Some(q) => format!("{}+{}", scn.regions[r].id, scn.regions[q].id),
                 None => scn.regions[r].id.clone(),
@@ -709,6 +776,15 @@ pub fn run_path(
             let npv = record[layout.region_metric(a, r, RegionMetric::Npv)];
             record[layout.region_metric(a, r, RegionMetric::Shapley)] = phi;
             record[layout.region_metric(a, r, RegionMetric::ShapleyGap)] = npv - phi;
+        }
+    }
+    // Every pair of alternatives' difference in joint participation on this path:
+    // its standard error says whether two alternatives' order is noise.
+    for a in 0..layout.alternatives {
+        let joint_a = record[layout.alt_metric(a, AltMetric::JointParticipation)];
+        for b in a + 1..layout.alternatives {
+            record[layout.alt_pair_metric(a, b, AltPairMetric::JointParticipationDiff)] =
+                joint_a - record[layout.alt_metric(b, AltMetric::JointParticipation)];
         }
     }
     firm_years

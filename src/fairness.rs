@@ -159,6 +159,11 @@ pub enum Metric {
     NashProduct,
     /// The sum of the regions' mean NPVs, v(N) (the alternative as a whole).
     NpvTotal,
+    /// P(every region participates) under the alternative less under the one
+    /// ranked next below it ([`ranking`]), the difference taken on the same
+    /// paths, so that its standard error says whether their order is noise;
+    /// undefined for the last (the alternative as a whole).
+    JointParticipationOverNext,
 }
 
 impl Metric {
@@ -176,10 +181,11 @@ impl Metric {
         Metric::Cvar5,
     ];
     /// Per alternative, in `fairness.csv` order.
-    pub const ALTERNATIVE: [Metric; 3] = [
+    pub const ALTERNATIVE: [Metric; 4] = [
         Metric::JointParticipation,
         Metric::NashProduct,
         Metric::NpvTotal,
+        Metric::JointParticipationOverNext,
     ];
 
     /// Name in `fairness.csv`.
@@ -198,11 +204,13 @@ impl Metric {
             Metric::JointParticipation => "joint_participation",
             Metric::NashProduct => "nash_product",
             Metric::NpvTotal => "npv_total",
+            Metric::JointParticipationOverNext => "joint_participation_over_next",
         }
     }
 
-    /// The record measure it is the mean of (`None` for CVaR and the Nash
-    /// product, which are computed from the statistics).
+    /// The record measure it is the mean of (`None` for CVaR, the Nash product
+    /// and the lead over the next alternative, which are computed from the
+    /// statistics).
     fn source(self) -> Option<Measure> {
         use RegionMetric as R;
         Some(match self {
@@ -217,7 +225,9 @@ impl Metric {
             Metric::NpvNegative => Measure::Region(R::NpvNegative),
             Metric::JointParticipation => Measure::Alt(AltMetric::JointParticipation),
             Metric::NpvTotal => Measure::Alt(AltMetric::NpvTotal),
-            Metric::Cvar5 | Metric::NashProduct => return None,
+            Metric::Cvar5 | Metric::NashProduct | Metric::JointParticipationOverNext => {
+                return None;
+            }
         })
     }
 }
@@ -278,16 +288,33 @@ impl Table {
             for m in Metric::ALTERNATIVE {
                 by_alternative.push(match m.source() {
                     Some(Measure::Alt(am)) => mean_of(layout.alt_metric(a, am)),
-                    _ => nash(&layout, stats, a),
+                    _ if m == Metric::NashProduct => nash(&layout, stats, a),
+                    // Set below, once the ranking is known.
+                    _ => Estimate::UNDEFINED,
                 });
             }
         }
-        Table {
+        let mut table = Table {
             regions: n,
             by_region,
             by_alternative,
             coalitions: scn.fairness(),
+        };
+        let mean = |a: usize, m: Metric| table.get(a, None, m).map_or(f64::NAN, |e| e.mean);
+        let order = ranking(
+            layout.alternatives,
+            |a| mean(a, Metric::JointParticipation),
+            |a| mean(a, Metric::NashProduct),
+        );
+        let k = Metric::ALTERNATIVE.len();
+        let lead = Metric::ALTERNATIVE
+            .iter()
+            .position(|&m| m == Metric::JointParticipationOverNext)
+            .unwrap_or(k - 1);
+        for w in order.windows(2) {
+            table.by_alternative[w[0] * k + lead] = joint_difference(&layout, stats, w[0], w[1]);
         }
+        table
     }
 
     /// The estimate of `metric` for alternative `alternative` and region `region`
@@ -335,6 +362,43 @@ pub fn ranking(
             .then(a.cmp(&b))
     });
     order
+}
+
+/// Whether an alternative's lead on the next in the ranking
+/// ([`Metric::JointParticipationOverNext`]) is within noise: |lead| ≤ 1.96 se
+/// of the difference on the same paths (a lead of 0 on every path, se 0,
+/// included), so that these paths do not establish the two alternatives'
+/// order. `None` when the lead or its se is undefined (the last alternative,
+/// or a single path).
+pub fn within_noise(mean: f64, se: f64) -> Option<bool> {
+    (mean.is_finite() && se.is_finite()).then(|| mean.abs() <= crate::convergence::Z95 * se)
+}
+
+/// P(every region participates) under alternative `a` less under `b`, from the
+/// recorded per-path differences (`joint_participation_diff`): the mean of the
+/// differences on the same paths, with their standard error, which is what says
+/// whether the two alternatives' order is noise (two means' own standard errors
+/// ignore that the paths are shared, and overstate it).
+///
+/// # Formula
+/// d_p = J_a,p − J_b,p; mean d̄ = P̂_a − P̂_b, se = sd(d)/√n (under antithetic
+/// pairs, the pairs' se). For a > b, the a < b position negated.
+pub fn joint_difference(layout: &Layout, stats: &RecordStats, a: usize, b: usize) -> Estimate {
+    use crate::schema::AltPairMetric;
+    if a == b || a.max(b) >= layout.alternatives {
+        return Estimate::UNDEFINED;
+    }
+    let (lo, hi) = (a.min(b), a.max(b));
+    let s = stats.summary(layout.alt_pair_metric(lo, hi, AltPairMetric::JointParticipationDiff));
+    if s.n == 0 {
+        return Estimate::UNDEFINED;
+    }
+    Estimate {
+        // 0 − x, not −x: an equal pair is +0 (a CSV "-0" would read oddly).
+        mean: if a < b { s.mean } else { 0.0 - s.mean },
+        se: s.se,
+        n: s.n,
+    }
 }
 
 /// The Nash product of alternative `a` from the means of the regions' surpluses,
@@ -456,6 +520,74 @@ mod tests {
         stats.end_batch();
         let e = nash(&state.layout, &stats, 0);
         assert!(e.mean.is_nan() && e.se.is_nan());
+    }
+
+    #[test]
+    // Exact values: means of whole numbers over 100 paths.
+    #[allow(clippy::float_cmp)]
+    fn the_lead_on_the_next_is_paired_on_the_same_paths() {
+        // Three alternatives over 100 paths. Alternative 0 signs on paths 0..40;
+        // 1 on paths 0..40 and 99, so it leads 0 by one path, 0.01, whose paired
+        // se is √((1 − 0.01²·100)/99)/10 = 0.01 (one path of 100 differs): within
+        // noise, although their own se are 0.049 each. Alternative 2 signs on
+        // paths 50..60 only, far behind.
+        use crate::engine::RunConfig;
+        use crate::schema::AltPairMetric;
+        let layout = Layout {
+            alternatives: 3,
+            regions: 1,
+            horizon: 1,
+        };
+        let mut stats = RecordStats::new(&layout.plan(), None);
+        let mut record = vec![0.0; layout.len()];
+        for p in 0..100 {
+            let joint =
+                [p < 40, p < 40 || p == 99, (50..60).contains(&p)].map(|x| f64::from(u8::from(x)));
+            for (a, j) in joint.iter().enumerate() {
+                record[layout.alt_metric(a, AltMetric::JointParticipation)] = *j;
+                for b in a + 1..3 {
+                    record[layout.alt_pair_metric(a, b, AltPairMetric::JointParticipationDiff)] =
+                        j - joint[b];
+                }
+            }
+            stats.push(&record);
+        }
+        stats.end_batch();
+        let d = joint_difference(&layout, &stats, 1, 0);
+        assert_eq!((d.mean, d.n), (0.01, 100));
+        assert!((d.se - 0.01).abs() < 1e-12, "{d:?}");
+        assert_eq!(within_noise(d.mean, d.se), Some(true));
+        // The other way round, negated; an equal pair is +0, not −0.
+        assert_eq!(joint_difference(&layout, &stats, 0, 1).mean, -0.01);
+        let d = joint_difference(&layout, &stats, 0, 2);
+        assert_eq!(d.mean, 0.3);
+        assert_eq!(within_noise(d.mean, d.se), Some(false));
+        assert_eq!(within_noise(0.0, 0.0), Some(true));
+        assert_eq!(within_noise(0.01, f64::NAN), None);
+
+        // The table: ranked 1, 0, 2; each leads the next, the last has no lead.
+        let state = RunState {
+            layout,
+            config: RunConfig {
+                paths: 100,
+                seed: 0,
+                horizon: 1,
+                threads: 0,
+            },
+            ranges: std::iter::once(0..100).collect(),
+            firm_years: 0,
+            stats,
+        };
+        let scn = crate::scenario::Scenario::reference().expect("bundled scenario");
+        let table = Table::from_run(&scn, &state);
+        let lead = |a: usize| {
+            table
+                .get(a, None, Metric::JointParticipationOverNext)
+                .expect("an alternative metric")
+        };
+        assert_eq!(lead(1).mean, 0.01);
+        assert_eq!(lead(0).mean, 0.3);
+        assert!(lead(2).mean.is_nan());
     }
 
     fn shapley(v: &[f64]) -> Vec<f64> {

@@ -205,12 +205,16 @@ pub fn evaluate_with(
         series[at(RegionSeries::CashFlow)].copy_from_slice(&scratch.cash_flow[..h]);
         series[at(RegionSeries::TaxAllocation)].copy_from_slice(&scratch.tax[rr.clone()]);
         let mut cum = 0.0;
+        // Whether there was anything to pay back: payback_years is undefined both
+        // where there was not and where it was not paid back by the horizon.
+        let mut payback_needed = false;
         for (c, cf) in series[at(RegionSeries::CumulativeCashFlow)]
             .iter_mut()
             .zip(&scratch.cash_flow)
         {
             cum += cf;
             *c = cum;
+            payback_needed |= cum < 0.0;
         }
         let npv: f64 = scratch
             .cash_flow
@@ -249,6 +253,7 @@ pub fn evaluate_with(
             (M::PvOpportunityCosts, pv_opportunity),
             (M::Irr, irr),
             (M::PaybackYears, payback),
+            (M::PaybackNeeded, f64::from(u8::from(payback_needed))),
             (M::GdpCredit, gdp_credit),
             (M::PvContinuation, pv_continuation),
             (M::PvInKind, pv_in_kind),

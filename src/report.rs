@@ -88,25 +88,43 @@ pub(crate) fn num(x: Option<f64>, digits: usize) -> String {
 }
 
 /// `shown` with its Monte Carlo margin: ± 1.96 × `se` × `scale`, in small type
-/// (`unit` after it); `shown` alone when the se is unknown.
-fn margin(shown: String, se: Option<f64>, scale: f64, unit: &str) -> String {
+/// (`unit` after it). A value that is `defined` without an se (a single path:
+/// no spread to estimate) gets `± –`, which the page explains, rather than
+/// passing for a value known exactly; an undefined value stays alone.
+fn margin(shown: String, defined: bool, se: Option<f64>, scale: f64, unit: &str) -> String {
     match se.filter(|x| x.is_finite()) {
         Some(se) => format!(
             "{shown} <span class=\"few\">± {}{unit}</span>",
             num(Some(crate::convergence::Z95 * se * scale), 1)
         ),
+        None if defined => format!("{shown} <span class=\"few\">± –</span>"),
         None => shown,
     }
 }
 
-/// A probability (the mean of an indicator) with its margin in percentage points.
-fn probability(row: Option<&crate::results::SummaryRow>) -> String {
-    margin(
-        percent(row.and_then(|s| s.mean)),
-        row.and_then(|s| s.se),
-        100.0,
-        " pp",
-    )
+/// A probability, the mean of an indicator over `n` paths, with its exact 95%
+/// interval in brackets ([`Proportion`](crate::stats::interval::Proportion), as
+/// the terminal's notes give it): at 0% or 100% a margin of ± 1.96 se is ± 0,
+/// while the interval says how far the paths leave it open. Under antithetic
+/// `pairs`, whose paths are not independent, the margin of the pairs' se instead.
+fn probability(mean: Option<f64>, se: Option<f64>, n: u64, pairs: bool) -> String {
+    let shown = percent(mean);
+    if pairs {
+        return margin(shown, mean.is_some(), se, 100.0, " pp");
+    }
+    match mean.and_then(|m| crate::stats::interval::Proportion::of_mean(m, n)) {
+        Some(p) => format!(
+            "{shown} <span class=\"few\">[{}, {}]</span>",
+            percent(Some(p.low)),
+            percent(Some(p.high))
+        ),
+        None => shown,
+    }
+}
+
+/// [`probability`] of a summary.csv row.
+fn probability_row(row: Option<&crate::results::SummaryRow>, pairs: bool) -> String {
+    row.map_or_else(|| "–".into(), |r| probability(r.mean, r.se, r.n, pairs))
 }
 
 /// `shown` with its 95% interval `[low, high]` in small type, ends it lacks as –.
@@ -319,6 +337,57 @@ pub(crate) fn over_paths_in(
     }
 }
 
+/// The median payback, over the `paths` futures: where it is undefined, how many
+/// futures never needed paying back (the cumulative cash flow never went below
+/// 0, `payback_needed` = 0) and how many had not paid back by `last_year`. Both
+/// leave `payback_years` empty, and "defined in only 12% of futures" read as
+/// "does not pay back in 88%" where most had nothing to pay back. The median is
+/// not shown over fewer than half the futures, as in [`over_paths_in`].
+fn payback(
+    lang: crate::i18n::Lang,
+    years: Option<&crate::results::SummaryRow>,
+    needed: Option<&crate::results::SummaryRow>,
+    paths: u64,
+    last_year: i32,
+) -> String {
+    let tx = lang.texts();
+    let paid = years.map_or(0, |r| r.n);
+    let median = num(years.and_then(|r| r.p50), 0);
+    if paid >= paths {
+        return median;
+    }
+    let Some(needed) = needed
+        .and_then(|r| r.mean)
+        .and_then(|m| crate::stats::interval::Proportion::of_mean(m, paths))
+        .map(|p| p.k.max(paid))
+    else {
+        return over_paths_in(lang, median, Some(paid), paths);
+    };
+    let count = |k: u64| num(Some(k as f64), 0);
+    let mut parts = vec![tx.f(
+        "report.payback.paid",
+        &[("n", &count(paid)), ("paths", &count(paths))],
+    )];
+    if paths > needed {
+        parts.push(tx.f("report.payback.never", &[("n", &count(paths - needed))]));
+    }
+    if needed > paid {
+        parts.push(tx.f(
+            "report.payback.unpaid",
+            &[("n", &count(needed - paid)), ("year", &last_year)],
+        ));
+    }
+    let cell = if 2 * paid < paths {
+        "–".into()
+    } else {
+        median
+    };
+    format!(
+        "{cell} <span class=\"few\">({})</span>",
+        parts.join(tx.t("report.payback.separator"))
+    )
+}
+
 /// Table header cells from a `|`-separated list of (already escaped) names.
 fn headers(names: &str) -> String {
     names
@@ -339,10 +408,14 @@ fn comparison(h: &mut String, res: &Results) {
         tx.f("report.compare.text", &[("unit", &unit)]),
         headers(tx.t("report.compare.columns"))
     );
+    let pairs = scn.simulation.sampler.antithetic;
+    // Whether some mean is shown without its se (`± –`), which a note explains.
+    let mut no_se = false;
     for alt in &scn.alternatives {
         for (r, region) in scn.regions.iter().enumerate() {
             let s = |m: RegionMetric| res.summary(&alt.name, &region.id, m);
             let npv = s(RegionMetric::Npv);
+            no_se |= npv.is_some_and(|s| s.mean.is_some() && s.se.is_none());
             let c = region_colour(r);
             let _ = writeln!(
                 h,
@@ -360,6 +433,7 @@ fn comparison(h: &mut String, res: &Results) {
                 escape(&region.name),
                 margin(
                     num(npv.and_then(|s| s.mean), 1),
+                    npv.and_then(|s| s.mean).is_some(),
                     npv.and_then(|s| s.se),
                     1.0,
                     ""
@@ -374,24 +448,28 @@ fn comparison(h: &mut String, res: &Results) {
                     npv.and_then(|s| s.p95_ci_low),
                     npv.and_then(|s| s.p95_ci_high)
                 ),
-                probability(s(RegionMetric::NpvNegative)),
-                probability(s(RegionMetric::Participates)),
+                probability_row(s(RegionMetric::NpvNegative), pairs),
+                probability_row(s(RegionMetric::Participates), pairs),
                 over_paths_in(
                     res.lang,
                     percent(s(RegionMetric::Irr).and_then(|s| s.p50)),
                     s(RegionMetric::Irr).map(|r| r.n),
                     res.run.paths
                 ),
-                over_paths_in(
+                payback(
                     res.lang,
-                    num(s(RegionMetric::PaybackYears).and_then(|s| s.p50), 0),
-                    s(RegionMetric::PaybackYears).map(|r| r.n),
-                    res.run.paths
+                    s(RegionMetric::PaybackYears),
+                    s(RegionMetric::PaybackNeeded),
+                    res.run.paths,
+                    scn.year(res.run.horizon.saturating_sub(1)),
                 ),
             );
         }
     }
     h.push_str("</table>\n");
+    if no_se {
+        let _ = writeln!(h, "<p class=\"few\">{}</p>", tx.t("report.compare.no_se"));
+    }
 }
 
 /// The park's figures as planners judge a park (the same under every
@@ -496,12 +574,17 @@ fn park_performance(h: &mut String, res: &Results) {
 
 /// The fairness table: the alternatives best first by the chance that every region
 /// signs, then the Nash product, with each region's fair share and what it risks.
+/// Each figure has its Monte Carlo margin (probabilities their exact interval),
+/// and each alternative its lead on the next in the ranking, the difference
+/// taken on the same futures, marked when it is within noise: two alternatives
+/// 0.25 ± 0.38 pp apart were ranked 4 and 5 as if their order were known.
 fn fairness(h: &mut String, res: &Results) {
-    use crate::fairness::{Metric, ranking};
+    use crate::fairness::{Metric, ranking, within_noise};
     use crate::output::ALL_REGIONS;
     let scn = &res.scenario;
     let tx = res.lang.texts();
     let unit = escape(&crate::chart::money_unit(res));
+    let pairs = scn.simulation.sampler.antithetic;
     let get =
         |a: usize, region: &str, m: Metric| res.fairness(&scn.alternatives[a].name, region, m);
     let mean = |a: usize, region: &str, m: Metric| get(a, region, m).and_then(|r| r.mean);
@@ -529,23 +612,70 @@ fn fairness(h: &mut String, res: &Results) {
         headers(tx.t("report.fair.columns"))
     );
     let paths = res.run.paths;
+    // A mean with its ± 1.96 se margin, `digits` decimals.
+    let money = |row: Option<&crate::results::FairnessRow>, digits: usize| {
+        let m = row.and_then(|r| r.mean);
+        margin(num(m, digits), m.is_some(), row.and_then(|r| r.se), 1.0, "")
+    };
+    let chance = |row: Option<&crate::results::FairnessRow>| {
+        row.map_or_else(|| "–".into(), |r| probability(r.mean, r.se, r.n, pairs))
+    };
+    let mut noise = false;
     for (rank, &a) in order.iter().enumerate() {
         for (r, region) in scn.regions.iter().enumerate() {
-            let m = |metric: Metric| mean(a, &region.id, metric);
+            let row = |metric: Metric| get(a, &region.id, metric);
             // A ratio defined on fewer than half the futures describes a minority.
-            let ratio = get(a, &region.id, Metric::BenefitToContribution);
+            let ratio = row(Metric::BenefitToContribution);
             let c = region_colour(r);
             let head = if r == 0 {
+                let lead = get(a, ALL_REGIONS, Metric::JointParticipationOverNext);
+                let lead_cell = match lead.and_then(|l| l.mean) {
+                    None => "–".to_owned(),
+                    Some(d) => {
+                        // In pp with two decimals: leads of a fraction of a point
+                        // are the ones whose noise matters.
+                        let se = lead.and_then(|l| l.se);
+                        let sign = if d < 0.0 { "−" } else { "+" };
+                        let shown = format!(
+                            "{sign}{} pp <span class=\"few\">± {}</span>",
+                            num(Some(100.0 * d.abs()), 2),
+                            se.map_or("–".into(), |se| format!(
+                                "{} pp",
+                                num(Some(crate::convergence::Z95 * se * 100.0), 2)
+                            ))
+                        );
+                        if within_noise(d, se.unwrap_or(f64::NAN)) == Some(true) {
+                            noise = true;
+                            format!(
+                                "{shown} <span class=\"few\">≈ {}</span>",
+                                tx.t("report.fair.within_noise")
+                            )
+                        } else {
+                            shown
+                        }
+                    }
+                };
+                let nash = get(a, ALL_REGIONS, Metric::NashProduct);
+                let nash_cell = match nash.and_then(|n| n.mean) {
+                    None => "–".to_owned(),
+                    Some(x) => match nash.and_then(|n| n.se) {
+                        Some(se) => format!(
+                            "{x:.3e} <span class=\"few\">± {:.1e}</span>",
+                            crate::convergence::Z95 * se
+                        ),
+                        None => format!("{x:.3e} <span class=\"few\">± –</span>"),
+                    },
+                };
                 format!(
-                    "<td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>",
+                    "<td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>",
                     rank + 1,
                     escape(&scn.alternatives[a].name),
-                    percent(mean(a, ALL_REGIONS, Metric::JointParticipation)),
-                    mean(a, ALL_REGIONS, Metric::NashProduct)
-                        .map_or("–".into(), |x| format!("{x:.3e}"))
+                    chance(get(a, ALL_REGIONS, Metric::JointParticipation)),
+                    lead_cell,
+                    nash_cell
                 )
             } else {
-                "<td></td><td></td><td></td><td></td>".to_owned()
+                "<td></td><td></td><td></td><td></td><td></td>".to_owned()
             };
             let _ = writeln!(
                 h,
@@ -556,21 +686,24 @@ fn fairness(h: &mut String, res: &Results) {
                 c.1,
                 c.2,
                 escape(&region.name),
-                num(m(Metric::Npv), 1),
-                num(m(Metric::Shapley), 1),
-                num(m(Metric::ShapleyGap), 1),
-                percent(m(Metric::Participation)),
+                money(row(Metric::Npv), 1),
+                money(row(Metric::Shapley), 1),
+                money(row(Metric::ShapleyGap), 1),
+                chance(row(Metric::Participation)),
                 over_paths_in(
                     res.lang,
                     num(ratio.and_then(|row| row.mean), 2),
                     ratio.map(|row| row.n),
                     paths
                 ),
-                num(m(Metric::Cvar5), 1),
+                money(row(Metric::Cvar5), 1),
             );
         }
     }
     h.push_str("</table>\n");
+    if noise {
+        let _ = writeln!(h, "<p class=\"few\">{}</p>", tx.t("report.fair.noise_note"));
+    }
 }
 
 /// The scenario's key inputs.
@@ -903,23 +1036,212 @@ fn tax_pool_terms(
     s
 }
 
-/// The scenario's dated changes (`[[changes]]`), one line each with its year and
-/// note: the tables above are those of the start year.
+/// The scenario's dated changes (`[[changes]]`), one line each with its year,
+/// its note and what it sets ([`change_terms`]): the tables above are those of
+/// the start year, and a note alone ("province takes less", or none at all) did
+/// not say which values a change sets.
 fn dated_changes(h: &mut String, scn: &Scenario, lang: crate::i18n::Lang) {
     if scn.changes.is_empty() {
         return;
     }
     let tx = lang.texts();
     let _ = writeln!(h, "<p>{}</p>\n<ul>", tx.t("report.inputs.changes"));
-    for c in &scn.changes {
-        let note = if c.note.is_empty() {
-            tx.t("report.inputs.no_note")
+    for (i, c) in scn.changes.iter().enumerate() {
+        let terms = change_terms(scn, i, lang);
+        let terms = if terms.is_empty() {
+            tx.t("report.inputs.no_change").to_owned()
         } else {
-            &c.note
+            terms.join(tx.t("report.inputs.term_separator"))
         };
-        let _ = writeln!(h, "<li>{}: {}</li>", scn.year(c.year), escape(note));
+        if c.note.is_empty() {
+            let _ = writeln!(h, "<li>{}: {}</li>", scn.year(c.year), escape(&terms));
+        } else {
+            let _ = writeln!(
+                h,
+                "<li>{}: {} <span class=\"few\">({})</span></li>",
+                scn.year(c.year),
+                escape(&c.note),
+                escape(&terms)
+            );
+        }
     }
     h.push_str("</ul>\n");
+}
+
+/// What change `i` sets, as `field old → new` by the field paths of a
+/// `[[changes]]` entry: every value in force from its year that differs from the
+/// one in force before it (the previous change's, else the base tables'). A
+/// change is stored complete (docs/model.md §6), so the difference is what it
+/// changes; the take of VAT, CIT and IIT that a changed `provincial_take` sets
+/// is listed under `provincial_take` alone.
+fn change_terms(scn: &Scenario, i: usize, lang: crate::i18n::Lang) -> Vec<String> {
+    use crate::scenario::{IitSchedule, SectorTaxes, Taxes};
+    let tx = lang.texts();
+    let c = &scn.changes[i];
+    let before = i.checked_sub(1).map(|k| &scn.changes[k]);
+    let mut terms = Vec::new();
+    let mut term = |field: String, old: String, new: String| {
+        if old != new {
+            terms.push(format!("{field} {old} → {new}"));
+        }
+    };
+    let v = |x: Value| value(scn, x);
+
+    let (old, new): (&Taxes, &Taxes) = (before.map_or(&scn.taxes, |b| &b.taxes), &c.taxes);
+    let take_changed = old.provincial_take != new.provincial_take;
+    let values = [
+        ("vat_local_share", old.vat_local_share, new.vat_local_share),
+        ("cit_local_share", old.cit_local_share, new.cit_local_share),
+        ("iit_local_share", old.iit_local_share, new.iit_local_share),
+        (
+            "urban_maintenance_rate",
+            old.urban_maintenance_rate,
+            new.urban_maintenance_rate,
+        ),
+        ("education_rate", old.education_rate, new.education_rate),
+        (
+            "local_education_rate",
+            old.local_education_rate,
+            new.local_education_rate,
+        ),
+        (
+            "land_use_tax_per_m2",
+            old.land_use_tax_per_m2,
+            new.land_use_tax_per_m2,
+        ),
+        (
+            "property_tax_rate",
+            old.property_tax_rate,
+            new.property_tax_rate,
+        ),
+        (
+            "property_tax_deduction",
+            old.property_tax_deduction,
+            new.property_tax_deduction,
+        ),
+        ("provincial_take", old.provincial_take, new.provincial_take),
+        (
+            "cit_statutory_rate",
+            old.cit_statutory_rate,
+            new.cit_statutory_rate,
+        ),
+        (
+            "iit_social_insurance_share",
+            old.iit_social_insurance_share,
+            new.iit_social_insurance_share,
+        ),
+    ];
+    for (name, a, b) in values {
+        term(format!("taxes.{name}"), v(a), v(b));
+    }
+    let flat = |x: Option<Value>| x.map_or_else(|| tx.t("report.inputs.iit_by_schedule").into(), v);
+    term(
+        "taxes.iit_rate".into(),
+        flat(old.iit_rate),
+        flat(new.iit_rate),
+    );
+    let schedule = |s: IitSchedule| match s {
+        IitSchedule::Y2011 => "2011",
+        IitSchedule::Y2019 => "2019",
+    };
+    term(
+        "taxes.iit_schedule".into(),
+        schedule(old.iit_schedule).into(),
+        schedule(new.iit_schedule).into(),
+    );
+    let (op, np) = (&old.provincial, &new.provincial);
+    for (name, a, b, follows_take) in [
+        ("vat", op.vat, np.vat, true),
+        ("cit", op.cit, np.cit, true),
+        ("iit", op.iit, np.iit, true),
+        ("surcharges", op.surcharges, np.surcharges, false),
+        ("land_use", op.land_use, np.land_use, false),
+        ("property", op.property, np.property, false),
+    ] {
+        if follows_take && take_changed && b == new.provincial_take {
+            continue;
+        }
+        term(format!("taxes.province.{name}"), v(a), v(b));
+    }
+    let to = |r: Option<usize>| {
+        r.map_or_else(
+            || tx.t("report.inputs.province_outside").into(),
+            |r| scn.regions[r].id.clone(),
+        )
+    };
+    term("taxes.province.to".into(), to(op.to), to(np.to));
+
+    let base: Vec<SectorTaxes> = scn
+        .firms
+        .sectors
+        .iter()
+        .map(|s| SectorTaxes {
+            vat_rate: s.vat_rate,
+            cit_rate: s.cit_rate,
+        })
+        .collect();
+    let old_sectors = before.map_or(&base[..], |b| &b.sectors[..]);
+    for ((sector, a), b) in scn.firms.sectors.iter().zip(old_sectors).zip(&c.sectors) {
+        for (name, x, y) in [
+            ("vat_rate", a.vat_rate, b.vat_rate),
+            ("cit_rate", a.cit_rate, b.cit_rate),
+        ] {
+            term(format!("sectors.\"{}\".{name}", sector.name), v(x), v(y));
+        }
+    }
+
+    // The equity in force: a change's, else the company's (fixed or from
+    // contributions).
+    let equity = |e: Option<&Vec<f64>>| match e.or(scn.company.equity.as_ref()) {
+        Some(shares) => shares
+            .iter()
+            .zip(&scn.regions)
+            .map(|(s, r)| {
+                format!(
+                    "{} {}%",
+                    r.id,
+                    num(Some(100.0 * s), 1).trim_end_matches(".0")
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+        None => tx.t("report.inputs.equity_contributions").into(),
+    };
+    term(
+        "company.equity".into(),
+        equity(before.and_then(|b| b.equity.as_ref())),
+        equity(c.equity.as_ref()),
+    );
+
+    let costs = &scn.costs;
+    let old_bearers = before.map(|b| &b.bearers);
+    for (name, base, b, a) in [
+        (
+            "land_acquisition",
+            &costs.land_acquisition.bearer,
+            &c.bearers.land_acquisition,
+            old_bearers.map(|x| &x.land_acquisition),
+        ),
+        (
+            "infrastructure",
+            &costs.infrastructure.bearer,
+            &c.bearers.infrastructure,
+            old_bearers.map(|x| &x.infrastructure),
+        ),
+        (
+            "operations",
+            &costs.operations.bearer,
+            &c.bearers.operations,
+            old_bearers.map(|x| &x.operations),
+        ),
+    ] {
+        term(
+            format!("costs.{name}.bearer"),
+            bearer_in(scn, a.unwrap_or(base), lang),
+            bearer_in(scn, b, lang),
+        );
+    }
+    terms
 }
 
 /// Writes `report.html` into the results folder.
@@ -934,7 +1256,9 @@ pub fn write(res: &Results, charts: &[(Chart, String)]) -> Result<(), OutputErro
 /// from an empty park; nothing otherwise.
 fn initial_state(h: &mut String, scn: &Scenario, lang: crate::i18n::Lang) {
     let i = &scn.initial;
-    if i.firms.is_empty() && i.developed_mu == 0.0 && i.debt == 0.0 && i.cash == 0.0 {
+    let contributed = i.contributions.iter().any(|&c| c != 0.0);
+    if i.firms.is_empty() && i.developed_mu == 0.0 && i.debt == 0.0 && i.cash == 0.0 && !contributed
+    {
         return;
     }
     let tx = lang.texts();
@@ -977,6 +1301,28 @@ fn initial_state(h: &mut String, scn: &Scenario, lang: crate::i18n::Lang) {
             ]
         )
     );
+    // The regions' contributions to date, C⁰ (docs/model.md §12): they weigh in
+    // the contribution formula from the start, so a split "by contribution"
+    // cannot be read without them.
+    if contributed {
+        let list: Vec<String> = i
+            .contributions
+            .iter()
+            .zip(&scn.regions)
+            .map(|(c, r)| format!("{} {}", escape(&r.name), value(scn, Value::Fixed(*c))))
+            .collect();
+        let _ = writeln!(
+            h,
+            "<p>{}</p>",
+            tx.f(
+                "report.inputs.initial_contributions",
+                &[
+                    ("year", &scn.start_year),
+                    ("list", &list.join(tx.t("report.inputs.list_separator"))),
+                ]
+            )
+        );
+    }
 }
 
 /// The page `enclave sensitivity` writes beside `sensitivity.csv`: its own
@@ -1075,6 +1421,60 @@ pub fn sensitivity_section(
             _ => "–".into(),
         }
     };
+    // A Sobol index is a share of the variance, in [0, 1], but its estimate can
+    // leave that range by sampling error (S_i of an input that cannot matter came
+    // out −0.08 [−0.17, −0.003] at 512 paths): shown clipped, with the raw
+    // estimate beside it (sensitivity.csv keeps it), and intervals cut at 0 and 1.
+    let sobol_rows = || {
+        analysis
+            .rows
+            .iter()
+            .filter(|x| x.method == "sobol_first" || x.method == "sobol_total")
+    };
+    // S's intervals are the wide ones (ST's are a fraction as wide).
+    let half_widths: Vec<f64> = sobol_rows()
+        .filter(|x| x.method == "sobol_first")
+        .map(|x| (x.estimate.high - x.estimate.low) / 2.0)
+        .filter(|w| w.is_finite())
+        .collect();
+    let error = sobol_error(&half_widths);
+    let share = |e: Option<Estimate>| -> String {
+        match e {
+            // Outside [0, 1] by more than the rounding of the shown digits.
+            Some(e)
+                if e.value.is_finite()
+                    && num(Some(e.value), 2) != num(Some(e.value.clamp(0.0, 1.0)), 2) =>
+            {
+                format!(
+                    "{} <span class=\"few\">({})</span>",
+                    num(Some(e.value.clamp(0.0, 1.0)), 2),
+                    tx.f(
+                        "sensitivity.section.outside",
+                        &[("value", &num(Some(e.value), 2))]
+                    )
+                )
+            }
+            Some(e) => fmt(
+                Some(Estimate {
+                    low: e.low.clamp(0.0, 1.0),
+                    high: e.high.clamp(0.0, 1.0),
+                    ..e
+                }),
+                2,
+            ),
+            None => fmt(None, 2),
+        }
+    };
+    if let (Some(error), Some(n)) = (error, sobol_rows().map(|x| x.n).max()) {
+        let _ = writeln!(
+            h,
+            "<p class=\"few\">{}</p>",
+            tx.f(
+                "sensitivity.section.clipped",
+                &[("paths", &n), ("error", &num(Some(error), 2))]
+            )
+        );
+    }
     for (r, region) in scn.regions.iter().enumerate() {
         let _ = writeln!(h, "<h3>{}</h3>", escape(&region.name));
         for (a, alt) in scn.alternatives.iter().enumerate() {
@@ -1135,8 +1535,8 @@ pub fn sensitivity_section(
                     fmt(find(name, "tornado", "swing"), 1),
                     fmt(find(name, "spearman", ""), 2),
                     fmt(find(name, "src", ""), 2),
-                    fmt(find(name, "sobol_first", ""), 2),
-                    fmt(find(name, "sobol_total", ""), 2),
+                    share(find(name, "sobol_first", "")),
+                    share(find(name, "sobol_total", "")),
                 );
             }
             let noise = crate::sensitivity::NOISE_INPUT;
@@ -1145,8 +1545,8 @@ pub fn sensitivity_section(
                     h,
                     "<tr><td><i>{}</i></td><td class=\"n\">–</td><td class=\"n\">–</td><td class=\"n\">–</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
                     escape(noise),
-                    fmt(find(noise, "sobol_first", ""), 2),
-                    fmt(Some(st), 2),
+                    share(find(noise, "sobol_first", "")),
+                    share(Some(st)),
                 );
             }
             h.push_str("</table>\n");
@@ -1162,6 +1562,19 @@ pub fn sensitivity_section(
             escape(title),
             svg.trim()
         );
+    }
+}
+
+/// The typical sampling error of the Sobol indices of an analysis, for the note
+/// under the table: the median half-width of their 95% intervals (`None`
+/// without any).
+fn sobol_error(half_widths: &[f64]) -> Option<f64> {
+    let mut w = half_widths.to_vec();
+    w.sort_by(f64::total_cmp);
+    match w.len() {
+        0 => None,
+        n if n % 2 == 1 => Some(w[n / 2]),
+        n => Some((w[n / 2 - 1] + w[n / 2]) / 2.0),
     }
 }
 
@@ -1298,6 +1711,74 @@ mod tests {
     }
 
     #[test]
+    fn key_inputs_say_what_each_dated_change_sets() {
+        // A change without a note read "2030: (no note)", and one with a note only
+        // its note: each now lists the values it sets, as `field old → new`.
+        let text = crate::scenario::REFERENCE_SCENARIO.to_owned()
+            + "\n[[changes]]\nyear = 2030\n[changes.taxes]\nprovincial_take = 0.1\n\
+               [changes.sectors.\"new materials (长春应化所 partners)\"]\ncit_rate = 0.25\n\
+               \n[[changes]]\nyear = 2035\nnote = \"Zhejiang takes over\"\n\
+               [changes.company]\nequity = { zhejiang = 0.7, jilin = 0.3 }\n\
+               [changes.costs]\noperations = { bearer = \"zhejiang\" }\n\
+               \n[[changes]]\nyear = 2040\n[changes.taxes]\nprovincial_take = 0.1\n";
+        let scn = Scenario::parse(&text, "changes.toml").expect("valid scenario");
+        let mut h = String::new();
+        dated_changes(&mut h, &scn, crate::i18n::Lang::En);
+        assert!(!h.contains("no note"), "{h}");
+        assert!(
+            h.contains(
+                "<li>2030: taxes.provincial_take 0.25 → 0.1; \
+                 sectors.&quot;new materials (长春应化所 partners)&quot;.cit_rate 0.15 → 0.25</li>"
+            ),
+            "{h}"
+        );
+        // The take of VAT, CIT and IIT follows provincial_take: not listed again.
+        assert!(!h.contains("taxes.province.vat"), "{h}");
+        assert!(
+            h.contains(
+                "<li>2035: Zhejiang takes over <span class=\"few\">(company.equity from \
+                 contributions → zhejiang 70%, jilin 30%; costs.operations.bearer the park \
+                 company → 浙江 Zhejiang)</span></li>"
+            ),
+            "{h}"
+        );
+        assert!(
+            h.contains(
+                "<li>2040: sets nothing new: every value it gives is the one already in force</li>"
+            ),
+            "{h}"
+        );
+    }
+
+    #[test]
+    fn key_inputs_show_the_regions_contributions_to_date() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/scenarios/suzhou-suqian-2026.toml"
+        );
+        let scn = Scenario::load(std::path::Path::new(path)).expect("library scenario");
+        let mut h = String::new();
+        inputs(&mut h, &scn, crate::i18n::Lang::En);
+        assert!(
+            h.contains("Contributions to date before 2026 (C⁰, which the contribution formula and benefit ÷ contribution count from the start): "),
+            "{h}"
+        );
+        assert!(
+            h.contains("1\u{2009}080") && h.contains("1\u{2009}270"),
+            "{h}"
+        );
+        // Contributions alone make an existing park worth stating.
+        let mut scn = Scenario::reference().expect("bundled scenario");
+        scn.initial.contributions = vec![400.0, 0.0];
+        let mut h = String::new();
+        inputs(&mut h, &scn, crate::i18n::Lang::En);
+        assert!(
+            h.contains("浙江 Zhejiang 400, 吉林 Jilin (延边 Yanbian) 0."),
+            "{h}"
+        );
+    }
+
+    #[test]
     fn key_inputs_state_an_existing_parks_start_only_when_there_is_one() {
         let scn = Scenario::reference().expect("bundled scenario");
         let mut h = String::new();
@@ -1315,6 +1796,40 @@ mod tests {
             "{h}"
         );
         assert!(h.contains("(in the park 12 years, relocated)"));
+    }
+
+    #[test]
+    fn an_empty_payback_says_whether_there_was_anything_to_pay_back() {
+        use crate::results::SummaryRow;
+        let en = crate::i18n::Lang::En;
+        let row = |mean: Option<f64>, p50: Option<f64>, n: u64| SummaryRow {
+            mean,
+            p50,
+            n,
+            ..SummaryRow::default()
+        };
+        // The tester's case: 231 of 2,000 paid back and the rest never went below
+        // 0; it read "defined in only 11.6% of futures", as if 88% never paid back.
+        let years = row(Some(7.0), Some(7.0), 231);
+        let needed = row(Some(0.1155), None, 2000);
+        assert_eq!(
+            payback(en, Some(&years), Some(&needed), 2000, 2050),
+            "– <span class=\"few\">(231 of 2\u{2009}000 futures paid back; 1\u{2009}769 never \
+             needed to: their cumulative cash flow never went below 0)</span>"
+        );
+        // Most paid back; some never needed to, some had not by the last year.
+        let years = row(Some(8.0), Some(8.0), 1942);
+        let needed = row(Some(0.992), None, 2000);
+        assert_eq!(
+            payback(en, Some(&years), Some(&needed), 2000, 2050),
+            "8 <span class=\"few\">(1\u{2009}942 of 2\u{2009}000 futures paid back; 16 never \
+             needed to: their cumulative cash flow never went below 0; 42 had not paid back by \
+             2050)</span>"
+        );
+        // Every future paid back: the median alone.
+        let years = row(Some(6.0), Some(6.0), 50);
+        let needed = row(Some(1.0), None, 50);
+        assert_eq!(payback(en, Some(&years), Some(&needed), 50, 2050), "6");
     }
 
     #[test]

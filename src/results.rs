@@ -106,8 +106,8 @@ fn finite_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error
     }
 }
 
-/// One row of `summary.csv`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+/// One row of `summary.csv` (the default: an empty row, for tests).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 pub struct SummaryRow {
     /// Alternative name (`all` for park rows).
     pub alternative: String,

@@ -20,7 +20,9 @@ use std::fmt;
 pub enum Unit {
     /// The scenario's money unit (e.g. million CNY).
     Money,
-    /// An indicator, 1 or 0 on each path: its mean is a probability.
+    /// An indicator, 1 or 0 on each path: its mean is a probability (or the
+    /// difference of two indicators, −1, 0 or 1: its mean is a difference of
+    /// probabilities).
     Probability,
     /// A rate per year (IRR).
     Rate,
@@ -197,7 +199,8 @@ measures! {
         PvDisplaced => "pv_displaced", Money, Summary, "PV of local taxes lost to displaced firms";
         PvOpportunityCosts => "pv_opportunity_costs", Money, Summary, "PV of the opportunity costs of in-kind contributions";
         Irr => "irr", Rate, Summary, "internal rate of return, where the cash flows change sign exactly once";
-        PaybackYears => "payback_years", Years, Summary, "years of cooperation until the cumulative cash flow stays non-negative";
+        PaybackYears => "payback_years", Years, Summary, "years of cooperation until the cumulative cash flow stays non-negative (undefined where it never went below 0, nothing to pay back, or was still below 0 at the horizon: payback_needed tells them apart)";
+        PaybackNeeded => "payback_needed", Probability, None, "1 when the cumulative cash flow went below 0 in some year, so there was something to pay back: the mean is P(payback needed); where it is 1 and payback_years is undefined, the region had not paid back by the horizon";
         GdpCredit => "gdp_credit", Money, Summary, "GDP credited to the region over the horizon (statistics, not cash)";
         PvContinuation => "pv_continuation", Money, Summary, "PV of the continuation value of the region's tax share after the horizon";
         PvInKind => "pv_in_kind", Money, Summary, "PV of the agreed values of the region's in-kind contributions (not cash: not part of the NPV)";
@@ -227,6 +230,16 @@ measures! {
     /// written to summary.csv.
     PairMetric, PAIR_METRICS {
         SurplusPairSum => "surplus_pair_sum", Money, None, "surplus of region r plus surplus of region s: with their variances, its variance gives their covariance";
+    }
+}
+
+measures! {
+    /// Per pair of alternatives a < b, one number per path; kept for the
+    /// standard error of their difference on the same paths (fairness.csv's
+    /// `joint_participation_over_next`, the ranking's "within noise"), not
+    /// written to summary.csv.
+    AltPairMetric, ALT_PAIR_METRICS {
+        JointParticipationDiff => "joint_participation_diff", Probability, None, "joint participation under alternative a less under alternative b (−1, 0 or 1): the mean is the difference of P(all participate), its standard error that of the difference on the same paths";
     }
 }
 
@@ -298,6 +311,8 @@ pub enum Measure {
     Alt(AltMetric),
     /// A metric of a pair of regions.
     Pair(PairMetric),
+    /// A metric of a pair of alternatives.
+    AltPair(AltPairMetric),
 }
 
 impl Measure {
@@ -311,6 +326,7 @@ impl Measure {
             .chain(ParkSeries::ALL.iter().map(|&m| Measure::ParkSeries(m)))
             .chain(AltMetric::ALL.iter().map(|&m| Measure::Alt(m)))
             .chain(PairMetric::ALL.iter().map(|&m| Measure::Pair(m)))
+            .chain(AltPairMetric::ALL.iter().map(|&m| Measure::AltPair(m)))
     }
 
     /// Whether a set's `summary.csv` compares this measure across scenarios
@@ -320,7 +336,10 @@ impl Measure {
             Measure::Region(m) => SET_REGION_METRICS.contains(&m),
             Measure::Alt(m) => SET_ALT_METRICS.contains(&m),
             Measure::Park(m) => SET_PARK_METRICS.contains(&m),
-            Measure::RegionSeries(_) | Measure::ParkSeries(_) | Measure::Pair(_) => false,
+            Measure::RegionSeries(_)
+            | Measure::ParkSeries(_)
+            | Measure::Pair(_)
+            | Measure::AltPair(_) => false,
         }
     }
 
@@ -355,6 +374,7 @@ impl Measure {
             Measure::ParkSeries(m) => m.def(),
             Measure::Alt(m) => m.def(),
             Measure::Pair(m) => m.def(),
+            Measure::AltPair(m) => m.def(),
         }
     }
 }
@@ -389,7 +409,7 @@ mod tests {
         assert_eq!(RegionMetric::Npv.name(), "npv");
         assert_eq!(ParkSeries::LandPool.to_string(), "land_pool");
         assert_eq!(RegionMetric::from_name("nothing"), None);
-        assert_eq!(Measure::all().count(), 28 + 18 + 3 + 14 + 2 + 1);
+        assert_eq!(Measure::all().count(), 29 + 18 + 3 + 14 + 2 + 1 + 1);
     }
 
     #[test]

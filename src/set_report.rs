@@ -127,6 +127,8 @@ struct Acc {
     x: f64,
     mean: f64,
     se2: f64,
+    /// Whether some scenario's mean has no se (one path), so the average has none.
+    se_missing: bool,
     band_k: u32,
     p05: f64,
     p95: f64,
@@ -141,6 +143,7 @@ impl Acc {
             x: 0.0,
             mean: 0.0,
             se2: 0.0,
+            se_missing: false,
             band_k: 0,
             p05: 0.0,
             p95: 0.0,
@@ -153,7 +156,10 @@ impl Acc {
         self.k += 1;
         self.x += x;
         self.mean += mean;
-        self.se2 += s.se.unwrap_or(0.0).powi(2);
+        match s.se {
+            Some(se) => self.se2 += se * se,
+            None => self.se_missing = true,
+        }
         if let (Some(a), Some(b)) = (s.p05, s.p95) {
             self.band_k += 1;
             self.p05 += a;
@@ -164,7 +170,8 @@ impl Acc {
     }
 
     /// The averaged point at `x`: mean of the means, its standard error
-    /// sqrt(Σ se²) / k (the scenarios are independent runs), mean P5 and P95.
+    /// sqrt(Σ se²) / k (the scenarios are independent runs; none when a
+    /// scenario's se is undefined, rather than counting it as 0), mean P5 and P95.
     fn point(&self, x: f64) -> SweepPoint {
         let k = f64::from(self.k.max(1));
         let mean = self.mean / k;
@@ -173,7 +180,7 @@ impl Acc {
         SweepPoint {
             x,
             mean,
-            ci: (mean - 1.96 * se, mean + 1.96 * se),
+            ci: (!self.se_missing).then_some((mean - 1.96 * se, mean + 1.96 * se)),
             // A band only where every scenario at x has one.
             band: (self.band_k == self.k).then(|| (self.p05 / bk, self.p95 / bk)),
             spread: (self.k > 1).then_some((self.min, self.max)),
@@ -1243,9 +1250,21 @@ mod tests {
         let p = acc.point(1.5);
         // mean (10 + 20) / 2 = 15; se sqrt(9 + 16) / 2 = 2.5; ± 1.96 × 2.5 = 4.9.
         assert!((p.mean - 15.0).abs() < 1e-12);
-        assert!((p.ci.0 - 10.1).abs() < 1e-12 && (p.ci.1 - 19.9).abs() < 1e-12);
+        let ci = p.ci.expect("both have an se");
+        assert!((ci.0 - 10.1).abs() < 1e-12 && (ci.1 - 19.9).abs() < 1e-12);
         assert_eq!(p.band, Some((5.0, 30.0)));
         assert_eq!(p.spread, Some((10.0, 20.0)));
+        // A scenario of one path has no se: the average has none either, rather
+        // than an error bar that counts it as known exactly.
+        acc.add(
+            &Stat {
+                se: None,
+                ..s(30.0, 0.0, 30.0, 30.0)
+            },
+            30.0,
+            1.5,
+        );
+        assert_eq!(acc.point(1.5).ci, None);
         let mut one = Acc::new();
         one.add(
             &Stat {

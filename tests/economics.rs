@@ -1069,3 +1069,56 @@ fn a_renegotiation_cannot_be_valued_after_the_horizon() {
         "{err}"
     );
 }
+
+#[test]
+fn payback_needed_tells_the_two_empty_paybacks_apart() {
+    // payback_years is empty both where the cumulative cash flow never went below 0
+    // (nothing to pay back) and where it was still below 0 at the horizon;
+    // payback_needed is 1 exactly when it went below 0, so with payback_years it
+    // tells the three cases apart. Checked against each path's cumulative series.
+    let mut seen = [0; 3];
+    for file in ["jilin-zhejiang.toml", "suzhou-suqian-2026.toml"] {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("scenarios")
+            .join(file);
+        let scn = Scenario::load(&path).expect("library scenario");
+        payback_cases(&scn, &mut seen);
+    }
+    // The library has all three on these paths.
+    assert!(seen.iter().all(|&k| k > 0), "{seen:?}");
+}
+
+/// Counts, over 20 paths of `scn`, the regions and alternatives with nothing to
+/// pay back, paid back, and not paid back by the horizon, checking each.
+fn payback_cases(scn: &Scenario, seen: &mut [u32; 3]) {
+    use enclave::schema::RegionSeries;
+    let n = scn.regions.len();
+    let mut scratch = Default::default();
+    for p in 0..20 {
+        let econ = economy(scn, p);
+        let h = econ.horizon;
+        for alt in &scn.alternatives {
+            let mut m = vec![0.0; n * RegionMetric::COUNT];
+            let mut s = vec![0.0; n * RegionSeries::COUNT * h];
+            evaluate(&econ, alt, &mut scratch, &mut m, &mut s);
+            for r in 0..n {
+                let at = |x: &str| m[r * RegionMetric::COUNT + metric(x)];
+                let c = (r * RegionSeries::COUNT + RegionSeries::CumulativeCashFlow.index()) * h;
+                let cum = &s[c..c + h];
+                let went_below = cum.iter().any(|&x| x < 0.0);
+                assert_eq!(at("payback_needed") > 0.5, went_below);
+                let paid = at("payback_years");
+                let case = match (went_below, paid.is_nan()) {
+                    (false, true) => 0,
+                    (true, false) => 1,
+                    (true, true) => {
+                        assert!(cum[h - 1] < 0.0, "unpaid ends below 0");
+                        2
+                    }
+                    (false, false) => panic!("a payback without anything to pay back"),
+                };
+                seen[case] += 1;
+            }
+        }
+    }
+}

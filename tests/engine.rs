@@ -515,9 +515,10 @@ fn undefined_is_allowed_only_for_irr_payback_a_cap_year_benefit_shares_shapley_v
         (at.alternative, at.region, at.year),
         (Some(2), Some(0), None)
     );
-    // Every position of a four-region record, the alternatives' own metrics and
-    // the pairs of regions among them, is located where the index functions put it.
-    use enclave::schema::{AltMetric, Measure, PairMetric};
+    // Every position of a four-region record, the alternatives' own metrics, the
+    // pairs of regions among them and the pairs of alternatives, is located where
+    // the index functions put it.
+    use enclave::schema::{AltMetric, AltPairMetric, Measure, PairMetric};
     let wide = engine::Layout {
         alternatives: 2,
         regions: 4,
@@ -547,12 +548,44 @@ fn undefined_is_allowed_only_for_irr_payback_a_cap_year_benefit_shares_shapley_v
             }
         }
     }
+    let j = wide.alt_pair_metric(0, 1, AltPairMetric::JointParticipationDiff);
+    let at = wide.locate(j);
+    assert_eq!(
+        (at.alternative, at.rival, at.region, at.measure),
+        (
+            Some(0),
+            Some(1),
+            None,
+            Measure::AltPair(AltPairMetric::JointParticipationDiff)
+        )
+    );
+    assert!(!seen[j]);
+    seen[j] = true;
     let own = seen.iter().filter(|&&x| x).count();
-    assert_eq!(own, 2 * (AltMetric::COUNT + 6 * PairMetric::COUNT));
+    assert_eq!(
+        own,
+        2 * (AltMetric::COUNT + 6 * PairMetric::COUNT) + AltPairMetric::COUNT
+    );
     assert!(
         seen[wide.len() - own..].iter().all(|&x| x),
         "they close the record"
     );
+    // Four alternatives make six pairs a < b, in order, closing the record.
+    let many = engine::Layout {
+        alternatives: 4,
+        regions: 2,
+        horizon: 1,
+    };
+    let mut at_end = Vec::new();
+    for a in 0..4 {
+        for b in a + 1..4 {
+            let j = many.alt_pair_metric(a, b, AltPairMetric::JointParticipationDiff);
+            let at = many.locate(j);
+            assert_eq!((at.alternative, at.rival), (Some(a), Some(b)));
+            at_end.push(j);
+        }
+    }
+    assert_eq!(at_end, (many.len() - 6..many.len()).collect::<Vec<_>>());
     // NaN where allowed passes; inf never does.
     let mut record = vec![0.0; layout.len()];
     let irr = layout.region_metric(0, 0, RegionMetric::Irr);

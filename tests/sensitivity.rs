@@ -448,3 +448,50 @@ fn the_tornado_orders_inputs_by_swing_and_measures_from_the_base() {
     // Region 1 has no tornado rows in this analysis.
     assert!(Tornado::of_region(&analysis, &scn, 1).is_none());
 }
+
+#[test]
+fn a_first_order_index_below_0_is_kept_raw_in_the_csv_and_shown_as_0_in_the_report() {
+    // The testers' run: at 512 paths, inputs that cannot matter (ST exactly 0)
+    // came out S = −0.084 [−0.169, −0.003], read as a significant negative share
+    // of the variance. The CSV keeps the raw estimate; the report shows 0 with
+    // the raw estimate as sampling error, and how large that error is.
+    let dir = common::TestDir::new();
+    dir.ok(&[
+        "sensitivity",
+        common::REFERENCE_PATH,
+        "--method",
+        "sobol",
+        "--paths",
+        "512",
+        "--threads",
+        "1",
+        "--out",
+        "out",
+        "--quiet",
+    ]);
+    let base = "out/jilin-zhejiang-sensitivity";
+    let (_, rows) = read_csv(&dir.read(&format!("{base}/sensitivity.csv")));
+    let negative: Vec<&CsvRow> = rows
+        .iter()
+        .filter(|r| r.method == "sobol_first" && r.value.is_some_and(|v| v < -0.005))
+        .collect();
+    assert!(
+        negative.iter().any(|r| r.high.is_some_and(|h| h < 0.0)),
+        "the test wants an interval below 0, as the testers saw"
+    );
+    let report = dir.read(&format!("{base}/report.html"));
+    for r in &negative {
+        let raw = format!("{:.2}", r.value.expect("value")).replace('-', "−");
+        let cell = format!(
+            "<td class=\"n\">0.00 <span class=\"few\">(estimate {raw}: outside 0–1 by sampling error)</span></td>"
+        );
+        assert!(report.contains(&cell), "no {cell}");
+    }
+    // Only the Sobol method ran, so every interval shown is an index's: none is
+    // shown reaching below 0.
+    assert!(!report.contains("[−0."), "an interval end below 0 is shown");
+    assert!(
+        report.contains("at 512 paths a point its 95% intervals here are about ±0."),
+        "no note on the sampling error"
+    );
+}

@@ -22,8 +22,9 @@ pub struct SweepPoint {
     pub x: f64,
     /// The mean over the futures (averaged over the scenarios at `x`).
     pub mean: f64,
-    /// The mean less and plus 1.96 standard errors.
-    pub ci: (f64, f64),
+    /// The mean less and plus 1.96 standard errors (`None` when a standard error
+    /// is undefined: a scenario of one path).
+    pub ci: Option<(f64, f64)>,
     /// P5 and P95 over the futures (averaged over the scenarios at `x`), for
     /// measures with quantiles.
     pub band: Option<(f64, f64)>,
@@ -141,8 +142,8 @@ fn draw_panel<DB: DrawingBackend>(
     let ys = pts.iter().flat_map(|p| {
         [
             Some(p.mean),
-            Some(p.ci.0),
-            Some(p.ci.1),
+            p.ci.map(|c| c.0),
+            p.ci.map(|c| c.1),
             p.band.map(|b| b.0),
             p.band.map(|b| b.1),
             p.spread.map(|s| s.0),
@@ -216,26 +217,28 @@ fn draw_panel<DB: DrawingBackend>(
     if marked {
         let cap = (x1 - x0) * 0.006;
         chart
-            .draw_series(pts.iter().map(|p| {
-                PathElement::new(
+            .draw_series(pts.iter().filter_map(|p| {
+                let (lo, hi) = p.ci?;
+                Some(PathElement::new(
                     vec![
-                        (p.x - cap, p.ci.0),
-                        (p.x + cap, p.ci.0),
-                        (p.x, p.ci.0),
-                        (p.x, p.ci.1),
-                        (p.x - cap, p.ci.1),
-                        (p.x + cap, p.ci.1),
+                        (p.x - cap, lo),
+                        (p.x + cap, lo),
+                        (p.x, lo),
+                        (p.x, hi),
+                        (p.x - cap, hi),
+                        (p.x + cap, hi),
                     ],
                     colour.stroke_width(1),
-                )
+                ))
             }))
             .map_err(err)?;
-    } else {
+    } else if let Some(ci) = pts.iter().map(|p| p.ci).collect::<Option<Vec<_>>>() {
+        // A band only where every point has its interval.
         chart
             .draw_series(std::iter::once(Polygon::new(
                 polygon(
-                    pts.iter().map(|p| (p.x, p.ci.0)).collect(),
-                    pts.iter().map(|p| (p.x, p.ci.1)).collect(),
+                    pts.iter().zip(&ci).map(|(p, c)| (p.x, c.0)).collect(),
+                    pts.iter().zip(&ci).map(|(p, c)| (p.x, c.1)).collect(),
                 ),
                 colour.mix(0.45).filled(),
             )))
@@ -284,7 +287,7 @@ mod tests {
         let p = |x| SweepPoint {
             x,
             mean: 0.0,
-            ci: (0.0, 0.0),
+            ci: Some((0.0, 0.0)),
             band: None,
             spread: None,
         };

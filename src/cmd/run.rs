@@ -1601,8 +1601,10 @@ pub(super) fn summary(
 }
 
 /// The alternatives ranked by the probability that every region participates,
-/// then by the Nash product, each with its regions' mean NPV, gap to the Shapley
-/// value and participation probability (fairness.csv has them all, with standard
+/// then by the Nash product, each with its lead on the next (the difference on
+/// the same paths, ± its 95% margin, marked ≈ when within it: the order is then
+/// noise) and its regions' mean NPV, gap to the Shapley value (± its 95% margin)
+/// and participation probability (fairness.csv has them all, with standard
 /// errors).
 fn fairness_ranking(
     scn: &Scenario,
@@ -1611,11 +1613,13 @@ fn fairness_ranking(
     region_width: usize,
     lang: enclave::i18n::Lang,
 ) -> String {
-    use enclave::fairness::{Metric, Table};
+    use enclave::convergence::Z95;
+    use enclave::fairness::{Estimate, Metric, Table, within_noise};
     use std::fmt::Write;
     let table = Table::from_run(scn, state);
-    let get =
-        |a: usize, r: Option<usize>, m: Metric| table.get(a, r, m).map_or(f64::NAN, |e| e.mean);
+    let est =
+        |a: usize, r: Option<usize>, m: Metric| table.get(a, r, m).unwrap_or(Estimate::UNDEFINED);
+    let get = |a: usize, r: Option<usize>, m: Metric| est(a, r, m).mean;
     let order = enclave::fairness::ranking(
         scn.alternatives.len(),
         |a| get(a, None, Metric::JointParticipation),
@@ -1626,68 +1630,101 @@ fn fairness_ranking(
     let _ = writeln!(s, "\n{}", tx.t("terminal.fairness"));
     // Each column as wide as its header in the language shown, at least its numbers.
     let width = |key: &str, numbers: usize| super::column_width([tx.t(key)], numbers);
-    let (w_all, w_nash, w_mean, w_gap, w_part) = (
+    let (w_all, w_lead, w_nash, w_mean, w_gap, w_part) = (
         width("terminal.all", 7),
-        width("terminal.nash", 12),
+        width("terminal.lead", 19),
+        width("terminal.nash", 19),
         width("terminal.mean_npv", 10),
-        width("terminal.gap", 11),
+        width("terminal.gap", 17),
         width("terminal.participate", 11),
     );
     let _ = writeln!(
         s,
-        "{:>2}  {}  {}  {}  {}  {}  {}  {}",
+        "{:>2}  {}  {}  {}  {}  {}  {}  {}  {}",
         "#",
         pad(tx.t("terminal.alternative"), alt_width),
         lpad(tx.t("terminal.all"), w_all),
+        lpad(tx.t("terminal.lead"), w_lead),
         lpad(tx.t("terminal.nash"), w_nash),
         pad(tx.t("terminal.region"), region_width),
         lpad(tx.t("terminal.mean_npv"), w_mean),
         lpad(tx.t("terminal.gap"), w_gap),
         lpad(tx.t("terminal.participate"), w_part)
     );
-    let number = |x: f64, width: usize| {
+    // `x ± 1.96 se`, right-aligned in `width`; `± –` without an se, `–` without x.
+    let margin = |e: Estimate, width: usize, digits: usize| {
+        let text = if e.mean.is_nan() {
+            "–".to_owned()
+        } else if e.se.is_finite() {
+            format!("{:.digits$} ± {:.digits$}", e.mean, Z95 * e.se)
+        } else {
+            format!("{:.digits$} ± –", e.mean)
+        };
+        lpad(&text, width)
+    };
+    let number = |x: f64, width: usize, digits: usize| {
         if x.is_nan() {
             lpad("–", width)
         } else {
-            lpad(&format!("{x:.1}"), width)
+            lpad(&format!("{x:.digits$}"), width)
         }
     };
     // The Nash product is in money^n: powers of ten read better.
-    let product = |x: f64| {
-        if x.is_nan() {
-            lpad("–", w_nash)
+    let product = |e: Estimate| {
+        let text = if e.mean.is_nan() {
+            "–".to_owned()
+        } else if e.se.is_finite() {
+            format!("{:.3e} ± {:.1e}", e.mean, Z95 * e.se)
         } else {
-            lpad(&format!("{x:.3e}"), w_nash)
-        }
+            format!("{:.3e} ± –", e.mean)
+        };
+        lpad(&text, w_nash)
     };
+    let percent = |x: f64, width: usize| lpad(&format!("{:.1}%", 100.0 * x), width);
+    let mut noise = false;
     for (rank, &a) in order.iter().enumerate() {
         for (r, region) in scn.regions.iter().enumerate() {
             let head = if r == 0 {
+                let lead = est(a, None, Metric::JointParticipationOverNext);
+                let lead_text = if lead.mean.is_nan() {
+                    "–".to_owned()
+                } else {
+                    let se = if lead.se.is_finite() {
+                        format!("{:.2}", 100.0 * Z95 * lead.se)
+                    } else {
+                        "–".to_owned()
+                    };
+                    let mark = if within_noise(lead.mean, lead.se) == Some(true) {
+                        noise = true;
+                        " ≈"
+                    } else {
+                        "  "
+                    };
+                    format!("{:+.2} ± {se} pp{mark}", 100.0 * lead.mean)
+                };
                 format!(
-                    "{:>2}  {}  {}  {}",
+                    "{:>2}  {}  {}  {}  {}",
                     rank + 1,
                     pad(&scn.alternatives[a].name, alt_width),
-                    lpad(
-                        &format!("{:.1}%", 100.0 * get(a, None, Metric::JointParticipation)),
-                        w_all
-                    ),
-                    product(get(a, None, Metric::NashProduct))
+                    percent(get(a, None, Metric::JointParticipation), w_all),
+                    lpad(&lead_text, w_lead),
+                    product(est(a, None, Metric::NashProduct))
                 )
             } else {
-                " ".repeat(2 + 2 + alt_width + 2 + w_all + 2 + w_nash)
+                " ".repeat(2 + 2 + alt_width + 2 + w_all + 2 + w_lead + 2 + w_nash)
             };
             let _ = writeln!(
                 s,
                 "{head}  {}  {}  {}  {}",
                 pad(&region.id, region_width),
-                number(get(a, Some(r), Metric::Npv), w_mean),
-                number(get(a, Some(r), Metric::ShapleyGap), w_gap),
-                lpad(
-                    &format!("{:.1}%", 100.0 * get(a, Some(r), Metric::Participation)),
-                    w_part
-                )
+                number(get(a, Some(r), Metric::Npv), w_mean, 1),
+                margin(est(a, Some(r), Metric::ShapleyGap), w_gap, 1),
+                percent(get(a, Some(r), Metric::Participation), w_part)
             );
         }
+    }
+    if noise {
+        let _ = writeln!(s, "{}", tx.t("terminal.noise_note"));
     }
     if !table.coalitions {
         let _ = writeln!(s, "{}", tx.t("terminal.no_coalitions"));
@@ -1756,17 +1793,22 @@ pub const SHORT_FOR_PROBABILITY: u64 = 10;
 pub const SHORT_INTERVAL_WIDTH: f64 = 0.02;
 
 /// Notes on the statistics the terminal summary prints that the run is too short
-/// for: the 90% interval with fewer than [`SHORT_FOR_PERCENTILES`] paths, and each
+/// for: with one path, that no sd or se is defined; the 90% interval with fewer
+/// than [`SHORT_FOR_PERCENTILES`] paths; and each
 /// probability (P(NPV<0), P(all), participation) with fewer than
 /// [`SHORT_FOR_PROBABILITY`] paths on one side and a Clopper–Pearson 95% interval
 /// wider than [`SHORT_INTERVAL_WIDTH`], given with that interval.
 fn too_short(scn: &Scenario, state: &RunState) -> String {
     use enclave::schema::AltMetric;
-    use enclave::stats::interval::{LEVEL, binomial_interval};
+    use enclave::stats::interval::Proportion;
     let layout = state.layout;
     let paths = state.paths();
     let mut notes = Vec::new();
-    if paths < SHORT_FOR_PERCENTILES {
+    if paths == 1 {
+        notes.push(format!(
+            "only 1 path: the standard deviations and standard errors are undefined, as one value has no spread (empty cells in summary.csv, timeseries.csv and fairness.csv, ± – in the report), and the 90% interval is that path's value; use at least {SHORT_FOR_PERCENTILES} paths"
+        ));
+    } else if paths < SHORT_FOR_PERCENTILES {
         notes.push(format!(
             "only {paths} paths: the 90% intervals' ends (P5, P95) rest on fewer than 5 paths in each tail; use at least {SHORT_FOR_PERCENTILES} paths (summary.csv gives each percentile's 95% interval)"
         ));
@@ -1774,26 +1816,28 @@ fn too_short(scn: &Scenario, state: &RunState) -> String {
     let mut rare = Vec::new();
     let mut probability = |label: String, j: usize| {
         let s = state.stats.summary(j);
-        if s.n == 0 || !s.mean.is_finite() {
+        let Some(Proportion {
+            k,
+            n,
+            low: lo,
+            high: hi,
+        }) = Proportion::of_mean(s.mean, s.n)
+        else {
             return;
-        }
-        let k = (s.mean * s.n as f64).round() as u64;
-        let (lo, hi) = binomial_interval(k, s.n, LEVEL);
+        };
         // Flagged when it is also uncertain at the printed scale: 10,000 paths
         // with none on one side give an interval 0.04 pp wide, not worth a note.
-        let flagged = k.min(s.n - k) < SHORT_FOR_PROBABILITY && hi - lo > SHORT_INTERVAL_WIDTH;
+        let flagged = k.min(n - k) < SHORT_FOR_PROBABILITY && hi - lo > SHORT_INTERVAL_WIDTH;
         if flagged && state.stats.has_pairs() {
             // The exact (Clopper–Pearson) interval takes independent paths.
             rare.push(format!(
-                "{label} {:.1}% ({k} of {} paths in antithetic pairs; no exact interval, as the paths of a pair are not independent)",
+                "{label} {:.1}% ({k} of {n} paths in antithetic pairs; no exact interval, as the paths of a pair are not independent)",
                 100.0 * s.mean,
-                s.n
             ));
         } else if flagged {
             rare.push(format!(
-                "{label} {:.1}% ({k} of {}; 95% interval {:.1}% to {:.1}%)",
+                "{label} {:.1}% ({k} of {n}; 95% interval {:.1}% to {:.1}%)",
                 100.0 * s.mean,
-                s.n,
                 100.0 * lo,
                 100.0 * hi
             ));

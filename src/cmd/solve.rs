@@ -268,19 +268,24 @@ fn solve_csv(scn: &Scenario, s: &Solution) -> anyhow::Result<Vec<u8>> {
     Ok(buf)
 }
 
-/// `x ± se` with `digits` decimals.
+/// `x ± se` with `digits` decimals; `x ± –` when the se is undefined (one path:
+/// no spread to estimate), rather than a bare `x` that reads as exact.
 fn pm(e: Estimate, digits: usize) -> String {
     if e.se.is_finite() {
         format!("{:.digits$} ± {:.digits$}", e.mean, e.se)
+    } else if e.mean.is_finite() {
+        format!("{:.digits$} ± –", e.mean)
     } else {
         format!("{:.digits$}", e.mean)
     }
 }
 
-/// A probability and its standard error in percent.
+/// A probability and its standard error in percent (`± –` as [`pm`]).
 fn pct(e: Estimate) -> String {
     if e.se.is_finite() {
         format!("{:.1}% ± {:.1}%", 100.0 * e.mean, 100.0 * e.se)
+    } else if e.mean.is_finite() {
+        format!("{:.1}% ± –", 100.0 * e.mean)
     } else {
         format!("{:.1}%", 100.0 * e.mean)
     }
@@ -335,7 +340,7 @@ fn metrics_table(scn: &Scenario, m: &Metrics, lang: enclave::i18n::Lang) -> Stri
     let nash = match (m.nash_product(), m.nash) {
         (None, _) => tx.t("solve.terminal.nash_none").into(),
         (Some(p), Some(e)) if e.se.is_finite() => format!("{p:.4e} ± {:.4e}", e.se),
-        (Some(p), _) => format!("{p:.4e}"),
+        (Some(p), _) => format!("{p:.4e} ± –"),
     };
     let _ = writeln!(s, "  {}", tx.f("solve.terminal.nash", &[("nash", &nash)]));
     s

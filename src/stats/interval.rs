@@ -190,6 +190,43 @@ pub fn binomial_interval(k: u64, n: u64, level: f64) -> (f64, f64) {
     (low, high)
 }
 
+/// A probability as the paths saw it: `k` of `n` independent paths, with its
+/// Clopper–Pearson interval at [`LEVEL`]. The one way the terminal's notes and
+/// `report.html` say how sure a probability is: at 0 or 1 (no path on one side)
+/// ± 1.96 standard errors is ± 0, while this interval still says how far the
+/// paths leave it open (0 of 50: up to 7.1%).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Proportion {
+    /// Paths where the event happened.
+    pub k: u64,
+    /// Paths.
+    pub n: u64,
+    /// Low end of the interval.
+    pub low: f64,
+    /// High end of the interval.
+    pub high: f64,
+}
+
+impl Proportion {
+    /// The proportion whose mean over `n` paths is `mean` (an indicator's mean,
+    /// so `mean · n` is a whole number up to rounding); `None` without paths or
+    /// a finite mean in [0, 1].
+    pub fn of_mean(mean: f64, n: u64) -> Option<Proportion> {
+        if n == 0 || !(0.0..=1.0).contains(&mean) {
+            return None;
+        }
+        // mean · n is within rounding of a whole number of at most n.
+        let k = ((mean * n as f64).round() as u64).min(n);
+        let (low, high) = binomial_interval(k, n, LEVEL);
+        Some(Proportion { k, n, low, high })
+    }
+
+    /// `k / n`.
+    pub fn share(&self) -> f64 {
+        self.k as f64 / self.n as f64
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -235,6 +272,26 @@ mod tests {
             (lo - 0.187_086).abs() < 1e-5 && (hi - 0.812_914).abs() < 1e-5,
             "{lo} {hi}"
         );
+    }
+
+    #[test]
+    // The ends at k = 0 and k = n are set, exactly 0 and 1.
+    #[allow(clippy::float_cmp)]
+    fn a_proportion_is_counted_from_its_mean_with_the_exact_interval() {
+        // 0 of 50: the terminal's "95% interval 0.0% to 7.1%".
+        let p = Proportion::of_mean(0.0, 50).expect("defined");
+        assert_eq!((p.k, p.n, p.low), (0, 50, 0.0));
+        assert!((p.high - 0.071_12).abs() < 1e-4, "{p:?}");
+        // 6 of 50 as a mean that is not exactly 0.12 in binary.
+        let p = Proportion::of_mean(6.0 / 50.0, 50).expect("defined");
+        assert_eq!((p.k, p.share()), (6, 0.12));
+        assert_eq!((p.low, p.high), binomial_interval(6, 50, LEVEL));
+        assert_eq!(
+            Proportion::of_mean(1.0, 1).map(|p| (p.k, p.high)),
+            Some((1, 1.0))
+        );
+        assert_eq!(Proportion::of_mean(0.5, 0), None);
+        assert_eq!(Proportion::of_mean(f64::NAN, 10), None);
     }
 
     /// Coverage of the true quantile of a standard normal by the intervals of

@@ -92,9 +92,10 @@ pub struct PositionSummary {
     pub non_finite: u64,
     /// Sample mean.
     pub mean: f64,
-    /// Sample standard deviation `√(M2 / (n − 1))`; 0 when `n = 1`.
+    /// Sample standard deviation `√(M2 / (n − 1))`; NaN (undefined) when
+    /// `n = 1`: one value has no spread to estimate.
     pub sd: f64,
-    /// Standard error of the mean `sd / √n`.
+    /// Standard error of the mean `sd / √n`; NaN when `n = 1`, as `sd`.
     pub se: f64,
     /// Smallest value.
     pub min: f64,

@@ -252,8 +252,15 @@ impl Moments {
     /// `D = A − n m₀` and `Q' = Q − 2 m₀ A + n m₀² = Σ (x − m₀)²` are formed
     /// exactly (A enters through its three-term expansion, which leaves less than
     /// `2⁻¹⁵⁹ |A|` out); then `mean = m₀ + D / n`, `M2 = max(0, Q' − D² / n)`,
-    /// `sd = √(M2 / (n − 1))` (0 when `n = 1`), `se = sd / √n`. This evaluates
-    /// `M2 = Q − A² / n` without cancellation: `Q'` is already centred.
+    /// `sd = √(M2 / (n − 1))`, `se = sd / √n`. This evaluates `M2 = Q − A² / n`
+    /// without cancellation: `Q'` is already centred.
+    ///
+    /// With `n = 1`, `sd` and `se` are NaN (undefined), not 0: one value says
+    /// nothing about the spread, and a 0 would read as a mean known exactly. The
+    /// files write them as empty cells (summary.csv, timeseries.csv,
+    /// fairness.csv, a set's summary.csv), the report and terminal say why, and a
+    /// `--precision` target is not met by them (a NaN half-width is never within
+    /// it). A merge gives the same, as it merges the sums before this is taken.
     pub fn summary(&self) -> PositionSummary {
         let mut s = PositionSummary {
             n: self.n,
@@ -297,10 +304,7 @@ impl Moments {
         }
         let d = d.to_f64();
         s.mean = m0 + d / n;
-        if self.n == 1 {
-            s.sd = 0.0;
-            s.se = 0.0;
-        } else {
+        if self.n > 1 {
             let m2 = (centred.to_f64() - d * d / n).max(0.0);
             s.sd = (m2 / (n - 1.0)).sqrt();
             s.se = s.sd / n.sqrt();
@@ -419,6 +423,23 @@ mod tests {
                 rel_close(s.se, sd / (n as f64).sqrt(), 1e-12);
             }
         }
+    }
+
+    #[test]
+    // Exact values: one value's mean is itself, and √2/√2 is 1.
+    #[allow(clippy::float_cmp)]
+    fn one_value_has_a_mean_but_no_spread() {
+        // sd and se of one value are undefined (NaN), not 0: a 0 would read as a
+        // mean known exactly. Merged from an empty part, the same.
+        let one = merged(&batches(&[163.5], 1));
+        let s = one.summary();
+        assert_eq!((s.n, s.mean), (1, 163.5));
+        assert!(s.sd.is_nan() && s.se.is_nan(), "{s:?}");
+        let s = merged([&Moments::default(), &one]).summary();
+        assert!(s.mean == 163.5 && s.sd.is_nan() && s.se.is_nan(), "{s:?}");
+        // Two values have both.
+        let s = merged(&batches(&[1.0, 3.0], 1)).summary();
+        assert_eq!((s.sd, s.se), (2f64.sqrt(), 1.0));
     }
 
     #[test]
@@ -545,16 +566,10 @@ mod tests {
         assert_eq!((m.summary().n, m.summary().undefined), (0, 1));
         assert!(m.summary().mean.is_nan());
 
+        // One value: a mean, but sd and se undefined (one_value_has_…).
         let one = merged(&batches(&[42.5], 1)).summary();
-        assert_eq!(
-            (
-                one.n,
-                one.mean.to_bits(),
-                one.sd.to_bits(),
-                one.se.to_bits()
-            ),
-            (1, 42.5f64.to_bits(), 0, 0)
-        );
+        assert_eq!((one.n, one.mean.to_bits()), (1, 42.5f64.to_bits()));
+        assert!(one.sd.is_nan() && one.se.is_nan());
         // Constant values: sd exactly 0.
         let c = merged(&batches(&[0.1; 999], 10)).summary();
         assert_eq!(c.mean.to_bits(), 0.1f64.to_bits());

@@ -459,6 +459,9 @@ impl QuantileState {
     /// V the variance of the tail values and q the α-quantile (the tail's largest
     /// value). On a histogram each bin stands for its midpoint (clamped into
     /// `[min, max]`), so the error is at most one bin width, as for quantiles.
+    /// With at most 1/α values (k ≤ 1: 20 paths for the 5% tail) the tail is
+    /// one value or a part of one, whose spread the formula reads as 0: the
+    /// standard error is then NaN (undefined), as a mean's is with one value.
     pub fn lower_tail(
         &self,
         alpha: f64,
@@ -497,7 +500,11 @@ impl QuantileState {
         }
         let cvar = sum / taken;
         let variance = (sum_sq / taken - cvar * cvar).max(0.0);
-        let se = ((variance + (1.0 - alpha) * (q - cvar).powi(2)) / k).sqrt();
+        let se = if k <= 1.0 {
+            f64::NAN
+        } else {
+            ((variance + (1.0 - alpha) * (q - cvar).powi(2)) / k).sqrt()
+        };
         Some((cvar, se))
     }
 
@@ -922,6 +929,23 @@ mod tests {
             QuantileState::default().lower_tail(0.05, None, 0.0, 0.0),
             None
         );
+        // At most 20 values: the worst 5% is one value or a part of one, with no
+        // spread to estimate (the formula would give 0).
+        for n in [1, 19, 20] {
+            let few: Vec<f64> = (1..=n).map(f64::from).collect();
+            let (cvar, se) = state_of(&few, None)
+                .lower_tail(0.05, None, 1.0, f64::from(n))
+                .expect("values");
+            assert!(
+                (cvar - 1.0).abs() < 1e-12 && se.is_nan(),
+                "{n}: {cvar} {se}"
+            );
+        }
+        let more: Vec<f64> = (1..=21).map(f64::from).collect();
+        let (_, se) = state_of(&more, None)
+            .lower_tail(0.05, None, 1.0, 21.0)
+            .expect("values");
+        assert!(se.is_finite(), "{se}");
 
         // A normal sample: the histogram agrees with the exact tail within a bin,
         // and both with the normal's CVaR, −φ(z_0.05) / 0.05 = −2.0627, within 4 se.

@@ -1,0 +1,139 @@
+//! The ranking of alternatives says which orders are noise, through the binary:
+//! each alternative's lead on the next in joint participation is the difference
+//! on the same paths (checked against paths.csv), with its standard error, and
+//! the terminal and report.html mark a lead within its 95% margin; Shapley gaps
+//! and the Nash product carry their margins.
+
+mod common;
+
+use std::collections::HashMap;
+
+use common::{REFERENCE_PATH, TestDir};
+
+/// The rows of a CSV file as maps from column to cell.
+fn rows(text: &str) -> Vec<HashMap<String, String>> {
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let header: Vec<String> = r
+        .headers()
+        .expect("header")
+        .iter()
+        .map(String::from)
+        .collect();
+    r.records()
+        .map(|rec| {
+            let rec = rec.expect("row");
+            header
+                .iter()
+                .cloned()
+                .zip(rec.iter().map(String::from))
+                .collect()
+        })
+        .collect()
+}
+
+fn number(cell: &str) -> f64 {
+    cell.parse().unwrap_or(f64::NAN)
+}
+
+#[test]
+fn each_lead_is_the_paired_difference_and_a_lead_within_noise_is_marked() {
+    let t = TestDir::new();
+    let out = t.ok(&[
+        "run",
+        REFERENCE_PATH,
+        "--paths",
+        "600",
+        "--threads",
+        "2",
+        "--charts",
+        "none",
+        "--keep-paths",
+        "--out",
+        "out",
+    ]);
+    let stdout = String::from_utf8(out.stdout).expect("UTF-8");
+    let fairness = rows(&t.read("out/jilin-zhejiang/fairness.csv"));
+    let at = |alt: &str, region: &str, metric: &str| {
+        fairness
+            .iter()
+            .find(|r| r["alternative"] == alt && r["region"] == region && r["metric"] == metric)
+            .unwrap_or_else(|| panic!("no {alt} {region} {metric}"))
+    };
+    // Joint participation path by path, from paths.csv: every region participates.
+    let mut joint: HashMap<(String, u64), bool> = HashMap::new();
+    for r in rows(&t.read("out/jilin-zhejiang/paths.csv")) {
+        let key = (r["alternative"].clone(), r["path"].parse().expect("path"));
+        let signs = r["participates"] == "1";
+        joint
+            .entry(key)
+            .and_modify(|j| *j &= signs)
+            .or_insert(signs);
+    }
+    let alternatives: Vec<String> = fairness
+        .iter()
+        .filter(|r| r["metric"] == "joint_participation")
+        .map(|r| r["alternative"].clone())
+        .collect();
+    let p = |alt: &str| number(&at(alt, "all", "joint_participation")["mean"]);
+    let mut ranked = alternatives.clone();
+    // The ranking's first key (the reference's Nash products are all undefined).
+    ranked.sort_by(|a, b| p(b).total_cmp(&p(a)));
+    let report = t.read("out/jilin-zhejiang/report.html");
+    let mut marked = 0;
+    for w in ranked.windows(2) {
+        let lead = at(&w[0], "all", "joint_participation_over_next");
+        let d: Vec<f64> = (0..600u64)
+            .map(|path| {
+                let j = |alt: &String| f64::from(u8::from(joint[&(alt.clone(), path)]));
+                j(&w[0]) - j(&w[1])
+            })
+            .collect();
+        let mean = d.iter().sum::<f64>() / 600.0;
+        let sd = (d.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / 599.0).sqrt();
+        let (got_mean, got_se) = (number(&lead["mean"]), number(&lead["se"]));
+        assert!(
+            (got_mean - mean).abs() < 1e-12,
+            "{}: {got_mean} vs {mean}",
+            w[0]
+        );
+        assert!(
+            (got_se - sd / 600f64.sqrt()).abs() < 1e-12,
+            "{}: {got_se} vs {}",
+            w[0],
+            sd / 600f64.sqrt()
+        );
+        // Much narrower than the two chances' own errors, as the paths are shared.
+        let own = |alt: &str| number(&at(alt, "all", "joint_participation")["se"]);
+        assert!(got_se < (own(&w[0]).powi(2) + own(&w[1]).powi(2)).sqrt());
+        let noise = mean.abs() <= 1.96 * got_se;
+        let shown = format!("{:+.2} ± {:.2} pp", 100.0 * mean, 100.0 * 1.96 * got_se);
+        let line = stdout
+            .lines()
+            .find(|l| l.contains(w[0].as_str()) && l.contains(" pp"))
+            .unwrap_or_else(|| panic!("no ranking line of {} in {stdout}", w[0]));
+        assert!(line.contains(&shown), "{line} lacks {shown}");
+        assert_eq!(line.contains(" pp ≈"), noise, "{line}");
+        marked += usize::from(noise);
+    }
+    let last = at(
+        ranked.last().expect("alternatives"),
+        "all",
+        "joint_participation_over_next",
+    );
+    assert_eq!((last["mean"].as_str(), last["se"].as_str()), ("", ""));
+    assert_eq!(
+        report.matches("≈ within noise of the next</span>").count(),
+        marked,
+        "the report marks the same leads"
+    );
+    assert_eq!(stdout.contains("≈ within noise of the next:"), marked > 0);
+    // Shapley gaps with their margins, in both.
+    let gap = at(&alternatives[0], "zhejiang", "shapley_gap");
+    let margin = 1.96 * number(&gap["se"]);
+    let terminal_gap = format!("{:.1} ± {:.1}", number(&gap["mean"]), margin);
+    assert!(
+        stdout.contains(&terminal_gap),
+        "no {terminal_gap} in {stdout}"
+    );
+    assert!(report.contains(&format!("<span class=\"few\">± {:.1}</span>", margin)));
+}
