@@ -395,7 +395,13 @@ fn table_widths(stdout: &str, header: &str) -> Vec<(usize, String)> {
     stdout
         .lines()
         .skip_while(|l| !l.starts_with(header))
-        .take_while(|l| !(l.trim().is_empty() || l.starts_with('（') || l.starts_with("结果")))
+        // The table ends at a blank line or the notes under it.
+        .take_while(|l| {
+            !(l.trim().is_empty()
+                || l.starts_with('（')
+                || l.starts_with('≈')
+                || l.starts_with("结果"))
+        })
         .map(|l| (l.width(), l.to_owned()))
         .collect()
 }
