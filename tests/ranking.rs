@@ -8,28 +8,7 @@ mod common;
 
 use std::collections::HashMap;
 
-use common::{REFERENCE_PATH, TestDir};
-
-/// The rows of a CSV file as maps from column to cell.
-fn rows(text: &str) -> Vec<HashMap<String, String>> {
-    let mut r = csv::Reader::from_reader(text.as_bytes());
-    let header: Vec<String> = r
-        .headers()
-        .expect("header")
-        .iter()
-        .map(String::from)
-        .collect();
-    r.records()
-        .map(|rec| {
-            let rec = rec.expect("row");
-            header
-                .iter()
-                .cloned()
-                .zip(rec.iter().map(String::from))
-                .collect()
-        })
-        .collect()
-}
+use common::{REFERENCE_PATH, TestDir, csv_rows};
 
 fn number(cell: &str) -> f64 {
     cell.parse().unwrap_or(f64::NAN)
@@ -52,7 +31,7 @@ fn each_lead_is_the_paired_difference_and_a_lead_within_noise_is_marked() {
         "out",
     ]);
     let stdout = String::from_utf8(out.stdout).expect("UTF-8");
-    let fairness = rows(&t.read("out/jilin-zhejiang/fairness.csv"));
+    let fairness = csv_rows(&t.read("out/jilin-zhejiang/fairness.csv"));
     let at = |alt: &str, region: &str, metric: &str| {
         fairness
             .iter()
@@ -61,7 +40,7 @@ fn each_lead_is_the_paired_difference_and_a_lead_within_noise_is_marked() {
     };
     // Joint participation path by path, from paths.csv: every region participates.
     let mut joint: HashMap<(String, u64), bool> = HashMap::new();
-    for r in rows(&t.read("out/jilin-zhejiang/paths.csv")) {
+    for r in csv_rows(&t.read("out/jilin-zhejiang/paths.csv")) {
         let key = (r["alternative"].clone(), r["path"].parse().expect("path"));
         let signs = r["participates"] == "1";
         joint

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{REFERENCE_PATH, TestDir};
+use common::{REFERENCE_PATH, TestDir, csv_rows};
 use enclave::stats::interval::Proportion;
 
 /// Runs the reference scenario on `paths` paths into `out/` and returns the
@@ -26,27 +26,6 @@ fn run(t: &TestDir, paths: &str) -> String {
     String::from_utf8(out.stdout).expect("UTF-8")
 }
 
-/// The rows of a CSV file with its header, as maps from column to cell.
-fn rows(text: &str) -> Vec<std::collections::HashMap<String, String>> {
-    let mut r = csv::Reader::from_reader(text.as_bytes());
-    let header: Vec<String> = r
-        .headers()
-        .expect("header")
-        .iter()
-        .map(String::from)
-        .collect();
-    r.records()
-        .map(|rec| {
-            let rec = rec.expect("row");
-            header
-                .iter()
-                .cloned()
-                .zip(rec.iter().map(String::from))
-                .collect()
-        })
-        .collect()
-}
-
 fn percent(x: f64) -> String {
     format!("{:.1}%", 100.0 * x)
 }
@@ -64,7 +43,7 @@ fn probabilities_in_the_report_carry_the_terminals_exact_interval() {
     );
     let summary = t.read("out/jilin-zhejiang/summary.csv");
     let mut zero = false;
-    for row in rows(&summary) {
+    for row in csv_rows(&summary) {
         if !["npv_negative", "participates"].contains(&row["metric"].as_str()) {
             continue;
         }
@@ -106,17 +85,17 @@ fn one_path_has_no_standard_deviation_or_error() {
         ),
         "{stdout}"
     );
-    for row in rows(&t.read("out/jilin-zhejiang/summary.csv")) {
+    for row in csv_rows(&t.read("out/jilin-zhejiang/summary.csv")) {
         assert_eq!(
             (row["sd"].as_str(), row["se"].as_str()),
             ("", ""),
             "{row:?}"
         );
     }
-    for row in rows(&t.read("out/jilin-zhejiang/timeseries.csv")) {
+    for row in csv_rows(&t.read("out/jilin-zhejiang/timeseries.csv")) {
         assert_eq!(row["sd"], "", "{row:?}");
     }
-    for row in rows(&t.read("out/jilin-zhejiang/fairness.csv")) {
+    for row in csv_rows(&t.read("out/jilin-zhejiang/fairness.csv")) {
         assert_eq!(row["se"], "", "{row:?}");
     }
     let report = t.read("out/jilin-zhejiang/report.html");

@@ -5,7 +5,7 @@ mod common;
 
 use std::collections::HashMap;
 
-use common::{TestDir, bad_input};
+use common::{TestDir, bad_input, csv_rows};
 
 /// One firm on 100 mu, every year the same (no volatility, one firm fits): a
 /// deterministic park over 8 years. Region a pays 30 in cash, b acquires the land
@@ -124,27 +124,6 @@ fn solve(t: &TestDir, alternative: &str, target: &str, paths: &str) -> std::proc
     ])
 }
 
-/// The rows of a CSV file as maps from column to cell.
-fn rows(text: &str) -> Vec<HashMap<String, String>> {
-    let mut r = csv::Reader::from_reader(text.as_bytes());
-    let header: Vec<String> = r
-        .headers()
-        .expect("header")
-        .iter()
-        .map(String::from)
-        .collect();
-    r.records()
-        .map(|rec| {
-            let rec = rec.expect("row");
-            header
-                .iter()
-                .cloned()
-                .zip(rec.iter().map(String::from))
-                .collect()
-        })
-        .collect()
-}
-
 fn num(row: &HashMap<String, String>, col: &str) -> f64 {
     row.get(col)
         .unwrap_or_else(|| panic!("no column {col}"))
@@ -154,7 +133,7 @@ fn num(row: &HashMap<String, String>, col: &str) -> f64 {
 
 /// The solution row of `DIR/one-firm-solve/solve.csv`, checking there is one.
 fn solution(t: &TestDir) -> HashMap<String, String> {
-    let all = rows(&t.read("out/one-firm-solve/solve.csv"));
+    let all = csv_rows(&t.read("out/one-firm-solve/solve.csv"));
     let sol: Vec<_> = all
         .into_iter()
         .filter(|r| r["solution"] == "true")
@@ -166,7 +145,7 @@ fn solution(t: &TestDir) -> HashMap<String, String> {
 /// Mean and standard error of metric `metric` of region `region` under
 /// alternative `alt` in a run's summary.csv.
 fn summary(t: &TestDir, alt: &str, region: &str, metric: &str) -> (f64, f64) {
-    let all = rows(&t.read("out/one-firm/summary.csv"));
+    let all = csv_rows(&t.read("out/one-firm/summary.csv"));
     let row = all
         .iter()
         .find(|r| r["alternative"] == alt && r["region"] == region && r["metric"] == metric)
@@ -379,7 +358,7 @@ fn the_printed_alternative_parses_back_and_gives_the_same_numbers() {
         "none",
         "-q",
     ]);
-    let all = rows(&t.read("out/one-firm-solve/solve.csv"));
+    let all = csv_rows(&t.read("out/one-firm-solve/solve.csv"));
     let current: Vec<_> = all.iter().filter(|r| r["current"] == "true").collect();
     assert_eq!(current.len(), 1, "one row is the formula as written");
     for region in ["a", "b"] {
@@ -410,7 +389,7 @@ fn a_schedule_switch_year_is_searched_over_whole_years() {
     t.create("park.toml", &text);
     let out = solve(&t, "switch", "nash", "100");
     let stdout = String::from_utf8(out.stdout).expect("UTF-8");
-    let all = rows(&t.read("out/one-firm-solve/solve.csv"));
+    let all = csv_rows(&t.read("out/one-firm-solve/solve.csv"));
     // Years 2 to 8 of the horizon, each once.
     let mut years: Vec<f64> = all.iter().map(|r| num(r, "switch_year")).collect();
     years.sort_by(f64::total_cmp);
@@ -548,7 +527,7 @@ fn tranche_thresholds_are_solved_together_and_no_zone_is_drawn() {
     assert!(0.0 < u1 && u1 < u2, "{u1} {u2}");
     let (a, b) = (num(&sol, "npv_a"), num(&sol, "npv_b"));
     assert!((a - b).abs() <= 0.01 * (a + b), "NPVs {a} and {b}");
-    let all = rows(&t.read("out/one-firm-solve/solve.csv"));
+    let all = csv_rows(&t.read("out/one-firm-solve/solve.csv"));
     let passes = all.iter().map(|r| num(r, "pass")).fold(0.0, f64::max);
     assert!((2.0..=12.0).contains(&passes), "{passes} passes");
 }
@@ -562,7 +541,7 @@ fn shapley_gives_each_region_its_shapley_value() {
     let t = TestDir::new();
     t.create("park.toml", &park(5.0, 15.0, 0.3));
     let out = solve(&t, "half", "shapley", "300");
-    let all = rows(&t.read("out/one-firm-solve/solve.csv"));
+    let all = csv_rows(&t.read("out/one-firm-solve/solve.csv"));
     let sol = solution(&t);
     let total = num(&sol, "npv_a") + num(&sol, "npv_b");
     for region in ["a", "b"] {
@@ -614,7 +593,7 @@ fn infeasible(outside: f64, spread: f64, paths: &str) -> HashMap<String, String>
         stdout.contains("NO split meets the target: no candidate lets every region accept with probability ≥ 90%. Shown: the split with the largest joint participation probability"),
         "{stdout}"
     );
-    let all = rows(&t.read("out/one-firm-solve/solve.csv"));
+    let all = csv_rows(&t.read("out/one-firm-solve/solve.csv"));
     assert!(all.iter().all(|r| r["feasible"] == "false"));
     let best = all
         .iter()

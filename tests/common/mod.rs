@@ -225,3 +225,24 @@ pub fn csv_files(scn: &Scenario, state: &RunState) -> Vec<Vec<u8>> {
         output::distribution_csv(scn, state, p).expect("distribution"),
     ]
 }
+
+/// The rows of a CSV file as maps from column to cell.
+pub fn csv_rows(text: &str) -> Vec<std::collections::HashMap<String, String>> {
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let header: Vec<String> = r
+        .headers()
+        .expect("header")
+        .iter()
+        .map(String::from)
+        .collect();
+    r.records()
+        .map(|rec| {
+            let rec = rec.expect("row");
+            header
+                .iter()
+                .cloned()
+                .zip(rec.iter().map(String::from))
+                .collect()
+        })
+        .collect()
+}
