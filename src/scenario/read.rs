@@ -487,27 +487,20 @@ fn integer_beyond_toml(text: &str, line: Option<usize>, message: &str) -> Option
             .rev()
             .map(|l| l.trim())
             .find(|l| l.starts_with('['));
-        match header {
-            None => key.to_owned(),
-            Some(h) if h.starts_with("[[") => {
-                let name = h
-                    .trim_start_matches('[')
-                    .split(']')
-                    .next()
-                    .unwrap_or("")
-                    .trim();
-                let index = lines[..n - 1].iter().filter(|l| l.trim() == h).count();
-                format!("{name}[{}].{key}", index.saturating_sub(1))
-            }
-            Some(h) => {
-                let name = h
-                    .trim_start_matches('[')
-                    .split(']')
-                    .next()
-                    .unwrap_or("")
-                    .trim();
-                format!("{name}.{key}")
-            }
+        let Some(h) = header else {
+            return key.to_owned();
+        };
+        let name = h
+            .trim_start_matches('[')
+            .split(']')
+            .next()
+            .unwrap_or("")
+            .trim();
+        if h.starts_with("[[") {
+            let index = lines[..n - 1].iter().filter(|l| l.trim() == h).count();
+            format!("{name}[{}].{key}", index.saturating_sub(1))
+        } else {
+            format!("{name}.{key}")
         }
     });
     let found = found.map(|x| format!(", found {x}")).unwrap_or_default();
