@@ -513,7 +513,7 @@ pub fn src(x: &[Vec<f64>], y: &[f64]) -> Option<Regression> {
 pub struct Output {
     /// Alternative name (`all` for a park metric).
     pub alternative: String,
-    /// Region name (`park` for a park metric).
+    /// Region id, as in `summary.csv` (`park` for a park metric).
     pub region: String,
     /// Region index, for a region metric.
     pub region_index: Option<usize>,
@@ -533,7 +533,7 @@ pub fn outputs(scn: &Scenario, layout: &Layout) -> Vec<Output> {
         for (r, region) in scn.regions.iter().enumerate() {
             out.push(Output {
                 alternative: alt.name.clone(),
-                region: region.name.clone(),
+                region: region.id.clone(),
                 region_index: Some(r),
                 alternative_index: Some(a),
                 metric: RegionMetric::Npv.name(),

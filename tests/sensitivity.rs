@@ -201,7 +201,8 @@ fn cli_analyses_every_input_for_every_region_and_method_reproducibly() {
     );
 
     // Every input, for every region's NPV under every alternative, by every method.
-    let regions = ["浙江 Zhejiang", "吉林 Jilin (延边 Yanbian)"];
+    // By id, as in summary.csv, so the two files join.
+    let regions = ["zhejiang", "jilin"];
     let alternatives: std::collections::BTreeSet<&str> = rows
         .iter()
         .filter(|r| r.metric == "npv")
