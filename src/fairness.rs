@@ -472,9 +472,24 @@ mod tests {
         assert_eq!(ranking(5, |a| joint[a], |a| nash[a]), [4, 2, 1, 0, 3]);
     }
 
+    /// A run of 100 paths of one year whose statistics are `stats`.
+    fn hundred_paths(layout: Layout, stats: RecordStats) -> RunState {
+        RunState {
+            layout,
+            config: crate::engine::RunConfig {
+                paths: 100,
+                seed: 0,
+                horizon: 1,
+                threads: 0,
+            },
+            ranges: std::iter::once(0..100).collect(),
+            firm_years: 0,
+            stats,
+        }
+    }
+
     #[test]
     fn the_nash_product_s_error_counts_the_covariance_of_the_surpluses() {
-        use crate::engine::RunConfig;
         // Two regions whose surpluses move against each other: 10 + e and 20 − e
         // with e = ±1 in turn over 100 paths. N = 10 · 20 = 200; the gradient is
         // (20, 10), so Var = (400 + 100 − 2 · 200) s² / n = 100 s² / n with
@@ -496,18 +511,7 @@ mod tests {
             stats.push(&record);
         }
         stats.end_batch();
-        let state = RunState {
-            layout,
-            config: RunConfig {
-                paths: 100,
-                seed: 0,
-                horizon: 1,
-                threads: 0,
-            },
-            ranges: std::iter::once(0..100).collect(),
-            firm_years: 0,
-            stats,
-        };
+        let state = hundred_paths(layout, stats);
         let e = nash(&state.layout, &state.stats, 0);
         assert!((e.mean - 200.0).abs() < 1e-9, "{e:?}");
         assert!((e.se - (100.0f64 / 99.0).sqrt()).abs() < 1e-9, "{e:?}");
@@ -531,7 +535,6 @@ mod tests {
         // se is √((1 − 0.01²·100)/99)/10 = 0.01 (one path of 100 differs): within
         // noise, although their own se are 0.049 each. Alternative 2 signs on
         // paths 50..60 only, far behind.
-        use crate::engine::RunConfig;
         use crate::schema::AltPairMetric;
         let layout = Layout {
             alternatives: 3,
@@ -566,18 +569,7 @@ mod tests {
         assert_eq!(within_noise(0.01, f64::NAN), None);
 
         // The table: ranked 1, 0, 2; each leads the next, the last has no lead.
-        let state = RunState {
-            layout,
-            config: RunConfig {
-                paths: 100,
-                seed: 0,
-                horizon: 1,
-                threads: 0,
-            },
-            ranges: std::iter::once(0..100).collect(),
-            firm_years: 0,
-            stats,
-        };
+        let state = hundred_paths(layout, stats);
         let scn = crate::scenario::Scenario::reference().expect("bundled scenario");
         let table = Table::from_run(&scn, &state);
         let lead = |a: usize| {

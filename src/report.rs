@@ -1631,18 +1631,20 @@ mod tests {
         assert_eq!(value(&scn, scn.park.saleable_share), "uniform(0.6 to 0.7)");
     }
 
+    /// A scenario of the library in `scenarios/`.
+    fn library(name: &str) -> Scenario {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("scenarios")
+            .join(name);
+        Scenario::load(&path).expect("library scenario")
+    }
+
     #[test]
     fn key_inputs_say_what_a_pool_holds_and_who_may_not_pay() {
-        let load = |name: &str| {
-            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("scenarios")
-                .join(name);
-            Scenario::load(&path).expect("bundled scenario")
-        };
         let mut h = String::new();
         inputs(
             &mut h,
-            &load("jingjin-relocation.toml"),
+            &library("jingjin-relocation.toml"),
             crate::i18n::Lang::En,
         );
         assert!(
@@ -1652,7 +1654,7 @@ mod tests {
         let mut h = String::new();
         inputs(
             &mut h,
-            &load("zhejiang-mountain-sea.toml"),
+            &library("zhejiang-mountain-sea.toml"),
             crate::i18n::Lang::En,
         );
         assert!(
@@ -1692,11 +1694,7 @@ mod tests {
 
     #[test]
     fn key_inputs_list_the_dated_changes() {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/scenarios/shenzhen-shanwei.toml"
-        );
-        let scn = Scenario::load(std::path::Path::new(path)).expect("bundled scenario");
+        let scn = library("shenzhen-shanwei.toml");
         let mut h = String::new();
         inputs(&mut h, &scn, crate::i18n::Lang::En);
         assert!(h.contains("these dated changes apply from their year on"));
@@ -1752,11 +1750,7 @@ mod tests {
 
     #[test]
     fn key_inputs_show_the_regions_contributions_to_date() {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/scenarios/suzhou-suqian-2026.toml"
-        );
-        let scn = Scenario::load(std::path::Path::new(path)).expect("library scenario");
+        let scn = library("suzhou-suqian-2026.toml");
         let mut h = String::new();
         inputs(&mut h, &scn, crate::i18n::Lang::En);
         assert!(
@@ -1784,11 +1778,7 @@ mod tests {
         let mut h = String::new();
         inputs(&mut h, &scn, crate::i18n::Lang::En);
         assert!(!h.contains("Starts from the park as it stands"));
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/scenarios/suzhou-suqian-2026.toml"
-        );
-        let scn = Scenario::load(std::path::Path::new(path)).expect("library scenario");
+        let scn = library("suzhou-suqian-2026.toml");
         let mut h = String::new();
         inputs(&mut h, &scn, crate::i18n::Lang::En);
         assert!(

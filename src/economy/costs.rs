@@ -85,7 +85,7 @@ pub(super) fn bear_costs(scn: &Scenario, d: &[f64], cost_mult: &[f64], ledger: &
     let ops_per_year = costs.operations.per_year.get(d);
     let initial = &scn.initial;
     let mut first_open = h;
-    if initial.developed_mu > 0.0 || !initial.firms.is_empty() {
+    if initial.is_open() {
         first_open = 0;
         for t in 0..h {
             let amount = ops_per_mu * initial.developed_mu * cost_mult[t];

@@ -496,7 +496,7 @@ pub fn simulate_path_traced<O: Trace>(
     let firms = &mut ws.firms;
     firms.clear();
     let mut land = Land::default();
-    if initial.developed_mu > 0.0 || !initial.firms.is_empty() {
+    if initial.is_open() {
         // docs/model.md §12: the land developed before the start is open in year 0;
         // the land sold (at least the initial firms') is not free.
         let arrivals = Arrivals {

@@ -175,6 +175,15 @@ pub struct Initial {
     pub firms: Vec<InitialFirms>,
 }
 
+impl Initial {
+    /// Whether the park is open at the start: land developed before it or firms
+    /// already in it. Its land is open in year 0 and its operations run from
+    /// year 0 (docs/model.md §3, §12).
+    pub fn is_open(&self) -> bool {
+        self.developed_mu > 0.0 || !self.firms.is_empty()
+    }
+}
+
 /// A group of firms of one sector already in the park at the start year.
 #[derive(Debug, Clone, PartialEq)]
 pub struct InitialFirms {

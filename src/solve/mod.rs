@@ -43,6 +43,7 @@ pub use space::Space;
 use crate::engine::EngineError;
 use crate::scenario::Scenario;
 use crate::sharing::Formula;
+use crate::stats::interval::Proportion;
 
 /// Points of a one-parameter grid, and of each finer grid around the best point.
 pub const GRID: usize = 33;
@@ -448,7 +449,7 @@ pub fn solve(
 /// For `participation:P`, the most balanced feasible candidate once sampling
 /// noise is allowed for: among the feasible candidates whose smallest
 /// participation probability is at least the low end of the Clopper–Pearson 95%
-/// interval of `best`'s (the largest), the one with the largest smallest expected
+/// interval ([`Proportion`]) of `best`'s (the largest), the one with the largest smallest expected
 /// gain (the first of equals). Without that allowance the pick is decided by a
 /// single path whenever a range of splits all reach about 100%: 1,999 of 2,000
 /// paths loses to 2,000 of 2,000, and the split at the edge of the worst path wins
@@ -467,11 +468,12 @@ fn most_balanced(candidates: &[Candidate], best: usize) -> usize {
     else {
         return best;
     };
-    let k = (weakest.mean * weakest.n as f64).round() as u64;
-    let (low, _) = crate::stats::interval::binomial_interval(k, weakest.n, 0.95);
-    if !low.is_finite() {
+    let Some(low) = Proportion::of_mean(weakest.mean, weakest.n)
+        .map(|p| p.low)
+        .filter(|low| low.is_finite())
+    else {
         return best;
-    }
+    };
     let gain = |c: &Candidate| {
         let g = c.score.tie;
         if g.is_nan() { f64::NEG_INFINITY } else { g }
