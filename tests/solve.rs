@@ -454,6 +454,25 @@ fn bad_input_is_refused_with_exit_status_2() {
         !t.exists("out/one-firm-solve"),
         "nothing written on bad input"
     );
+    // A file where the results go is refused before the solve runs (it would
+    // otherwise fail only after computing), and left as it was.
+    std::fs::create_dir_all(t.join("out")).expect("out");
+    t.create("out/one-firm-solve", "mine");
+    let e = bad_input(&t.cmd(&[
+        "solve",
+        "park.toml",
+        "--alternative",
+        "half",
+        "--target",
+        "nash",
+        "--paths",
+        "10",
+    ]));
+    assert!(
+        e.contains("out/one-firm-solve is a file, not a folder"),
+        "{e}"
+    );
+    assert_eq!(t.read("out/one-firm-solve"), "mine");
 }
 
 /// The park with one more alternative, `entry` (a `[[sharing]]` table's body),

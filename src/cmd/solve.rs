@@ -86,6 +86,16 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         ));
         return Ok(ExitCode::from(super::EXIT_BAD_INPUT));
     }
+    // Refused before computing: what the solve writes could not be written.
+    let dir = args.out.join(format!("{}-solve", scn.id));
+    if dir.exists() && !dir.is_dir() {
+        super::note(format_args!(
+            "error: {}: {} is a file, not a folder: the solve writes its results there; move it or choose another --out",
+            loaded.file,
+            dir.display()
+        ));
+        return Ok(ExitCode::from(super::EXIT_BAD_INPUT));
+    }
     let alt = &scn.alternatives[a];
     let mut eval = EngineEvaluator::new(scn, a, cfg);
     let solution = match solve::solve(&alt.name, &alt.tax, target, cfg.horizon, &mut eval) {
@@ -107,7 +117,6 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         snippet::alternative_with_tax(scn, a, &name, &description, &solution.best().formula)?;
     check_snippet(scn, &snippet, &solution)?;
 
-    let dir = args.out.join(format!("{}-solve", scn.id));
     std::fs::create_dir_all(&dir)
         .with_context(|| format!("cannot create output folder {}", dir.display()))?;
     write_atomic(&dir.join(SOLVE_CSV), &solve_csv(scn, &solution)?)?;
