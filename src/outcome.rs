@@ -560,6 +560,34 @@ fn benefit_shares(benefit: &[f64], contribution_share: &[f64], metrics: &mut [f6
 /// Relative excess over a cap that is taken as rounding, not as the cap binding.
 const CAP_ROUNDING: f64 = 1e-12;
 
+/// The part of the pool's perpetuity after the horizon that a continuation valued
+/// year by year may leave to the closed form ([`continuation`]).
+const CONTINUATION_TAIL: f64 = 1e-12;
+
+/// Most years after the horizon a continuation values one by one.
+const MAX_CONTINUATION_YEARS: u32 = 100_000;
+
+/// A grown pool or a discount factor beyond this (or below its inverse) ends a
+/// continuation valued year by year, before the double's range does.
+const CONTINUATION_RANGE: f64 = 1e250;
+
+/// Years after the horizon J from which the rest of a pool growing at `growth`,
+/// discounted at `rate`, is at most [`CONTINUATION_TAIL`] of the whole (and so is
+/// a constant amount, such as a guaranteed return): q^(J−1) ≤ tail with
+/// q = max(1 + g, 1) / (1 + ρ); at most [`MAX_CONTINUATION_YEARS`].
+fn tail_years(growth: f64, rate: f64) -> u32 {
+    let q = (1.0 + growth).max(1.0) / (1.0 + rate);
+    if !(q > 0.0 && q < 1.0) {
+        return MAX_CONTINUATION_YEARS;
+    }
+    let years = 1.0 + (CONTINUATION_TAIL.ln() / q.ln()).ceil();
+    if years < f64::from(MAX_CONTINUATION_YEARS) {
+        years as u32
+    } else {
+        MAX_CONTINUATION_YEARS
+    }
+}
+
 /// The running state of an alternative's cap on one region's cumulative take of
 /// its restricted pool (MODEL.md §7, docs/model.md "Restricted pools and caps").
 #[derive(Debug, Clone, Copy, Default)]
@@ -622,8 +650,11 @@ impl CapState {
 /// and K = max(H + 1, the year the tax formula settles,
 /// [`crate::sharing::Formula::settles_at`]): the years k = H + j < K are
 /// evaluated one by one, `Σ_j (a_r(H + j, P (1 + g)^j) + contract flows_r) / (1 + ρ)^j`,
-/// and from K = H + J on the allocation is taken to grow with the pool,
-/// `a_r(K, P (1 + g)^J) / (1 + ρ)^J × (1 + ρ) / (ρ − g)`. The formulas read
+/// and from K = H + J on an allocation that grows with the pool
+/// ([`crate::sharing::Formula::grows_with_pool`]) is valued in closed form,
+/// `a_r(K, P (1 + g)^J) / (1 + ρ)^J × (1 + ρ) / (ρ − g)`; any other is evaluated
+/// one by one up to the year where the rest is negligible ([`tail_years`]), and
+/// the closed form values that rest. The formulas read
 /// the last year's equity, contributions and invested capital. Under a restricted
 /// pool the formula splits the restricted part and `rest_to` receives the rest,
 /// both growing from their last-year values. A cap with room left at the horizon
@@ -682,6 +713,13 @@ fn continuation(
     let mut headroom = (cap.cap - cap.taken).max(0.0);
     let mut cap_open = capped.is_some() && headroom > CAP_ROUNDING * cap.cap;
     let limit = MAX_CONTINUATION_SETTLE_YEAR.max(settled);
+    // A formula whose allocation does not grow with the pool is valued year by
+    // year until what is left is negligible.
+    let tail_end = if alt.tax.grows_with_pool(growth) {
+        0
+    } else {
+        horizon.saturating_add(tail_years(growth, discount_rate))
+    };
     let (mut pool, mut restricted, mut discount) = (last_pool, last_restricted, 1.0);
     let mut k = horizon;
     loop {
@@ -689,12 +727,16 @@ fn continuation(
         pool *= 1.0 + growth;
         restricted *= 1.0 + growth;
         discount /= 1.0 + discount_rate;
+        // Beyond the double's range the rest is valued in closed form.
+        let in_range = pool.abs() < CONTINUATION_RANGE && discount > 1.0 / CONTINUATION_RANGE;
         let mut alloc = [0.0; MAX_REGIONS];
         let mut transfers = [0.0; MAX_REGIONS];
         alt.tax
             .allocate(k, restricted, &ctx, &mut alloc[..n], &mut transfers[..n]);
-        // Settled: the formula no longer changes and no cap has room left.
-        let settled_now = (k >= settled && !cap_open) || k >= limit;
+        // Settled: the formula no longer changes, no cap has room left and the
+        // allocation grows with the pool or what is left of it is negligible.
+        let settled_now =
+            (k >= settled && !cap_open && k >= tail_end) || k >= limit.max(tail_end) || !in_range;
         if let Some((c, to)) = capped {
             let excess = alloc[c] - headroom;
             if excess > CAP_ROUNDING * cap.cap {
@@ -844,7 +886,7 @@ mod tests {
     }
     use crate::sampling::Value;
     use crate::scenario::{Delivery, FirmGroup, PoolCap, TaxKind};
-    use crate::sharing::{Formula, Period};
+    use crate::sharing::{Formula, GuaranteeTerm, Period, Tranche};
 
     /// Two regions, `h` years, nothing but a constant tax pool `pool`, discount
     /// rates 10%, and the continuation `continuation`.
@@ -1151,6 +1193,116 @@ mod tests {
         let [s, h] =
             npv_and_continuation(&constant_pool(3, 10.0, growing), &fifty_fifty_then_host());
         assert_close(s.1 + h.1, 127.5 * 1.1f64.powi(-3));
+    }
+
+    /// `alt` with tax formula `tax`.
+    fn with_tax(tax: Formula) -> Alternative {
+        Alternative {
+            tax,
+            ..fifty_fifty_then_host()
+        }
+    }
+
+    fn fixed2(a: f64, b: f64) -> Formula {
+        Formula::Fixed { shares: vec![a, b] }
+    }
+
+    #[test]
+    fn continuation_of_tiers_follows_the_pool_across_the_threshold() {
+        // Pool 10 at the horizon (3 years) growing at g = 2%, ρ = δ = 10%: the first
+        // 12 a year to a, the rest to b. 10 × 1.02^j passes 12 at j = 10, after
+        // which a keeps 12 a year; before it a takes the whole pool. Nothing grows
+        // at g throughout, so no single year's split valued as a perpetuity is right.
+        let growing = Continuation::Perpetuity {
+            growth: 0.02,
+            discount_rate: 0.1,
+        };
+        let alt = with_tax(Formula::Tiered {
+            tranches: vec![
+                Tranche {
+                    upper: 12.0,
+                    formula: fixed2(1.0, 0.0),
+                },
+                Tranche {
+                    upper: f64::INFINITY,
+                    formula: fixed2(0.0, 1.0),
+                },
+            ],
+        });
+        let q: f64 = 1.02 / 1.1;
+        let a_cv = (1..=9).map(|j| 10.0 * q.powi(j)).sum::<f64>() + 12.0 * 11.0 * 1.1f64.powi(-10);
+        let b_cv = 10.0 * q.powi(10) / (1.0 - q) - 12.0 * 11.0 * 1.1f64.powi(-10);
+        assert_close(a_cv + b_cv, 127.5);
+        let [a, b] = npv_and_continuation(&constant_pool(3, 10.0, growing), &alt);
+        let at_3 = 1.1f64.powi(-3);
+        assert_close(a.1, a_cv * at_3);
+        assert_close(b.1, b_cv * at_3);
+    }
+
+    #[test]
+    fn continuation_of_a_base_growing_faster_than_the_pool() {
+        // Constant pool 10 (g = 0), ρ = δ = 10%, horizon 3: a keeps the base
+        // 5 × 1.05^(k−1) of year k = 3 + j, b the rest, until the base passes the
+        // pool at k = 16 (j = 13) and a keeps all of it.
+        let flat = Continuation::Perpetuity {
+            growth: 0.0,
+            discount_rate: 0.1,
+        };
+        let alt = with_tax(Formula::Incremental {
+            owner: 0,
+            base: 5.0,
+            base_growth: 0.05,
+            inner: Box::new(fixed2(0.0, 1.0)),
+        });
+        let base = |j: i32| 5.0 * 1.05f64.powi(2 + j);
+        assert!(base(12) < 10.0 && base(13) > 10.0);
+        let a_cv = (1..=12).map(|j| base(j) * 1.1f64.powi(-j)).sum::<f64>()
+            + 10.0 * 11.0 * 1.1f64.powi(-13);
+        let [a, b] = npv_and_continuation(&constant_pool(3, 10.0, flat), &alt);
+        let at_3 = 1.1f64.powi(-3);
+        assert_close(a.1, a_cv * at_3);
+        assert_close(b.1, (100.0 - a_cv) * at_3);
+    }
+
+    #[test]
+    fn continuation_of_a_guarantee_without_end_pays_a_constant_return() {
+        // a's invested capital 50 at 10%: 5 a year guaranteed by b, while a's 30%
+        // of a pool of 10 growing at 2% falls short, i.e. until 3 × 1.02^j ≥ 5 at
+        // j = 26; ρ = δ = 10%, horizon 3.
+        let growing = Continuation::Perpetuity {
+            growth: 0.02,
+            discount_rate: 0.1,
+        };
+        let alt = with_tax(Formula::GuaranteedReturn {
+            beneficiary: 0,
+            guarantor: 1,
+            rate: 0.1,
+            inner: Box::new(fixed2(0.3, 0.7)),
+            term: GuaranteeTerm::default(),
+        });
+        let mut econ = constant_pool(3, 10.0, growing);
+        econ.invested_capital = vec![50.0, 50.0, 50.0, 0.0, 0.0, 0.0];
+        let q: f64 = 1.02 / 1.1;
+        assert!(3.0 * 1.02f64.powi(25) < 5.0 && 3.0 * 1.02f64.powi(26) > 5.0);
+        let a_cv = 5.0 * (1.0 - 1.1f64.powi(-25)) / 0.1 + 3.0 * q.powi(26) / (1.0 - q);
+        let [a, b] = npv_and_continuation(&econ, &alt);
+        let at_3 = 1.1f64.powi(-3);
+        assert_close(a.1, a_cv * at_3);
+        assert_close(b.1, (127.5 - a_cv) * at_3);
+    }
+
+    #[test]
+    fn a_year_by_year_continuation_stops_where_the_rest_is_negligible() {
+        // q^(J−1) ≤ 1e-12 < q^(J−2), q = max(1 + g, 1) / (1 + ρ).
+        for (g, rho) in [(0.02, 0.05), (0.0, 0.1), (-0.1, 0.05), (0.3, 0.31)] {
+            let q: f64 = (1.0f64 + g).max(1.0) / (1.0 + rho);
+            let j = tail_years(g, rho);
+            assert!(q.powi(j as i32 - 1) <= CONTINUATION_TAIL, "{g} {rho}: {j}");
+            assert!(q.powi(j as i32 - 2) > CONTINUATION_TAIL, "{g} {rho}: {j}");
+        }
+        // A rate that never shrinks a constant amount, or too close to g, is capped.
+        assert_eq!(tail_years(-0.1, -0.05), MAX_CONTINUATION_YEARS);
+        assert_eq!(tail_years(0.0, 1e-9), MAX_CONTINUATION_YEARS);
     }
 
     /// A two-region path of 4 years whose pool is given by firm group and kind:

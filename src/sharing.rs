@@ -411,8 +411,8 @@ impl Formula {
     /// schedule's last period's start (or later, if its formula settles later);
     /// a guarantee's first year and the year after its last. The continuation
     /// after the horizon (MODEL.md §8) evaluates the years before this one and
-    /// values the rest as a perpetuity. (An incremental base growing with the
-    /// year is taken as settled: its excess then grows with the pool.)
+    /// values the rest ([`Formula::grows_with_pool`] says when in closed form).
+    /// An incremental base growing with the year counts as settled.
     pub fn settles_at(&self) -> u32 {
         match self {
             Formula::Fixed { .. } | Formula::Equity | Formula::Contribution => 1,
@@ -429,6 +429,49 @@ impl Formula {
                 .settles_at()
                 .max(term.first_year)
                 .max(term.last_year.map_or(1, |l| l.saturating_add(1))),
+        }
+    }
+
+    /// Whether, from the year it settles ([`Formula::settles_at`]) on, the
+    /// formula's allocation of a pool growing at `growth` a year grows at `growth`
+    /// too, the last year's equity, contributions and invested capital held: then a
+    /// perpetuity values it exactly (MODEL.md §8). True for shares (`fixed`,
+    /// `equity`, `contribution`, a schedule whose last period is one); an incremental
+    /// base growing at `growth` itself over such a formula; with a constant pool
+    /// (`growth` 0) also tiers and guarantees over such formulas, whose thresholds
+    /// and guaranteed returns are constant; a guarantee whose term has ended is its
+    /// inner formula. False otherwise: a fixed threshold or return does not grow
+    /// with the pool, nor a base growing at another rate.
+    pub fn grows_with_pool(&self, growth: f64) -> bool {
+        match self {
+            Formula::Fixed { .. } | Formula::Equity | Formula::Contribution => true,
+            Formula::Schedule { periods } => periods
+                .last()
+                .is_none_or(|p| p.formula.grows_with_pool(growth)),
+            Formula::Incremental {
+                base_growth, inner, ..
+            } => base_growth - growth == 0.0 && inner.grows_with_pool(growth),
+            Formula::Tiered { tranches } => {
+                growth == 0.0 && tranches.iter().all(|t| t.formula.grows_with_pool(0.0))
+            }
+            Formula::GuaranteedReturn { inner, term, .. } => {
+                (term.last_year.is_some() || growth == 0.0) && inner.grows_with_pool(growth)
+            }
+        }
+    }
+
+    /// Whether the formula holds a guarantee that never ends.
+    pub fn guarantees_forever(&self) -> bool {
+        match self {
+            Formula::Fixed { .. } | Formula::Equity | Formula::Contribution => false,
+            Formula::Schedule { periods } => periods
+                .last()
+                .is_some_and(|p| p.formula.guarantees_forever()),
+            Formula::Incremental { inner, .. } => inner.guarantees_forever(),
+            Formula::Tiered { tranches } => tranches.iter().any(|t| t.formula.guarantees_forever()),
+            Formula::GuaranteedReturn { inner, term, .. } => {
+                term.last_year.is_none() || inner.guarantees_forever()
+            }
         }
     }
 

@@ -636,3 +636,27 @@ fn a_continuation_needs_formulas_that_settle_within_its_limit() {
     enclave::scenario::Scenario::from_bytes(text.as_bytes(), "ok.toml")
         .expect("settles in year 1000");
 }
+
+#[test]
+fn a_guarantee_without_end_needs_a_continuation_rate_above_0() {
+    // The reference's guarantee (sharing[6]) has no last year: paid forever, its
+    // return has no finite value at a rate of 0, even with a shrinking pool.
+    let perpetuity = |rate: &str| {
+        edited(&[(
+            "continuation = \"none\"",
+            &format!(
+                "continuation = \"perpetuity\"\ncontinuation_growth = -0.1\ncontinuation_discount_rate = {rate}"
+            ),
+        )])
+        .0
+    };
+    let problems = validate("forever.toml", &perpetuity("0.0"));
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0].contains("outcome.continuation_discount_rate: expected a rate above 0")
+            && problems[0].contains("sharing[6].tax guarantees a return that never ends"),
+        "{problems:?}"
+    );
+    enclave::scenario::Scenario::from_bytes(perpetuity("0.01").as_bytes(), "ok.toml")
+        .expect("a rate above 0");
+}

@@ -34,11 +34,25 @@ pub(super) fn outcome(c: &mut Checker, o: &OutcomeFile) -> Outcome {
 
 /// With a continuation, every alternative's `tax` formula must settle by
 /// [`MAX_CONTINUATION_SETTLE_YEAR`]: the years before it are valued one by one.
+///
+/// A guarantee that never ends pays its return forever, whatever the pool: its
+/// value is finite only at a continuation discount rate above 0.
 pub(super) fn continuation_settles(c: &mut Checker, o: &Outcome, alternatives: &[Alternative]) {
-    if o.continuation == Continuation::None {
+    let Continuation::Perpetuity { discount_rate, .. } = o.continuation else {
         return;
-    }
+    };
     for (i, alt) in alternatives.iter().enumerate() {
+        if discount_rate <= 0.0 && alt.tax.guarantees_forever() {
+            c.problem(
+                "outcome.continuation_discount_rate",
+                format!(
+                    "expected a rate above 0 with `continuation = \"perpetuity\"`: \
+                     sharing[{i}].tax guarantees a return that never ends (no `last_year`), \
+                     which paid forever has no finite value at {discount_rate}; set a rate above \
+                     0 or end the guarantee"
+                ),
+            );
+        }
         let settles = alt.tax.settles_at();
         if settles > MAX_CONTINUATION_SETTLE_YEAR {
             c.problem(
