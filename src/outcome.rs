@@ -24,7 +24,7 @@ use crate::finance;
 use crate::scenario::limits::MAX_CONTINUATION_SETTLE_YEAR;
 use crate::scenario::{Alternative, CapAmount, Continuation, TaxPool};
 use crate::schema::{ParkMetric, ParkSeries, RegionMetric, RegionSeries};
-use crate::sharing::{Formula, MAX_REGIONS, ShareContext, Stake};
+use crate::sharing::{Ahead, Formula, MAX_REGIONS, ShareContext, Stake};
 
 /// Reusable buffers for [`evaluate`].
 #[derive(Debug, Clone, Default)]
@@ -720,6 +720,26 @@ fn continuation(
     } else {
         horizon.saturating_add(tail_years(growth, discount_rate))
     };
+    // Year k's allocation of a restricted part and pool, with the cap's room
+    // `headroom` (and the capped region's excess to `rest_to`).
+    let year = |k: u32, restricted: f64, pool: f64, headroom: f64| {
+        let mut alloc = [0.0; MAX_REGIONS];
+        let mut transfers = [0.0; MAX_REGIONS];
+        alt.tax
+            .allocate(k, restricted, &ctx, &mut alloc[..n], &mut transfers[..n]);
+        if let Some((c, to)) = capped {
+            let excess = alloc[c] - headroom;
+            if excess > CAP_ROUNDING * cap.cap {
+                alloc[c] -= excess;
+                alloc[to] += excess;
+            }
+        }
+        if let Some(r) = rest_to {
+            alloc[r] += pool - restricted;
+        }
+        alloc
+    };
+    let perpetuity = |rate: f64| (1.0 + discount_rate) / (discount_rate - rate);
     let (mut pool, mut restricted, mut discount) = (last_pool, last_restricted, 1.0);
     let mut k = horizon;
     loop {
@@ -729,39 +749,51 @@ fn continuation(
         discount /= 1.0 + discount_rate;
         // Beyond the double's range the rest is valued in closed form.
         let in_range = pool.abs() < CONTINUATION_RANGE && discount > 1.0 / CONTINUATION_RANGE;
-        let mut alloc = [0.0; MAX_REGIONS];
-        let mut transfers = [0.0; MAX_REGIONS];
-        alt.tax
-            .allocate(k, restricted, &ctx, &mut alloc[..n], &mut transfers[..n]);
+        let settled_rule = k >= settled && !cap_open;
         // Settled: the formula no longer changes, no cap has room left and the
         // allocation grows with the pool or what is left of it is negligible.
-        let settled_now =
-            (k >= settled && !cap_open && k >= tail_end) || k >= limit.max(tail_end) || !in_range;
-        if let Some((c, to)) = capped {
-            let excess = alloc[c] - headroom;
-            if excess > CAP_ROUNDING * cap.cap {
-                alloc[c] -= excess;
-                alloc[to] += excess;
-            }
+        let settled_now = (settled_rule && k >= tail_end) || k >= limit.max(tail_end) || !in_range;
+        // Or it is shares of the pool plus amounts growing at their own rate
+        // from now on: valued in closed form, the two parts apart.
+        let ahead = if settled_rule && !settled_now {
+            alt.tax.ahead(k, restricted, growth, &ctx)
+        } else {
+            None
+        };
+        let alloc = year(k, restricted, pool, headroom);
+        if let Some((c, _)) = capped {
             headroom = (headroom - alloc[c]).max(0.0);
             cap_open &= headroom > CAP_ROUNDING * cap.cap;
         }
-        if let Some(r) = rest_to {
-            alloc[r] += pool - restricted;
-        }
-        if !settled_now {
-            alt.tax.contract_flows(k, &stake, &mut alloc[..n]);
-            alt.land.contract_flows(k, &stake, &mut alloc[..n]);
-            for (o, a) in out.iter_mut().zip(&alloc) {
-                *o += a * discount;
+        match ahead {
+            Some(Ahead::Plus(rate)) if rate < discount_rate => {
+                // a = s P + c: the shares' part s P from the allocation of a pool
+                // scaled by `scale` (still ahead of every threshold).
+                let scale = if growth > 0.0 { 2.0 } else { 0.5 };
+                let scaled = year(k, restricted * scale, pool * scale, headroom);
+                for ((o, a), b) in out.iter_mut().zip(&alloc).zip(&scaled) {
+                    let shares = (b - a) / (scale - 1.0);
+                    *o +=
+                        discount * (shares * perpetuity(growth) + (a - shares) * perpetuity(rate));
+                }
+                break;
             }
-        } else {
-            let perpetuity = (1.0 + discount_rate) / (discount_rate - growth);
-            for (o, a) in out.iter_mut().zip(&alloc) {
-                *o += a * discount * perpetuity;
+            Some(Ahead::Shares) => {}
+            _ if !settled_now => {
+                let mut alloc = alloc;
+                alt.tax.contract_flows(k, &stake, &mut alloc[..n]);
+                alt.land.contract_flows(k, &stake, &mut alloc[..n]);
+                for (o, a) in out.iter_mut().zip(&alloc) {
+                    *o += a * discount;
+                }
+                continue;
             }
-            break;
+            _ => {}
         }
+        for (o, a) in out.iter_mut().zip(&alloc) {
+            *o += a * discount * perpetuity(growth);
+        }
+        break;
     }
 }
 
@@ -1289,6 +1321,64 @@ mod tests {
         let at_3 = 1.1f64.powi(-3);
         assert_close(a.1, a_cv * at_3);
         assert_close(b.1, (127.5 - a_cv) * at_3);
+    }
+
+    #[test]
+    fn continuation_of_rules_settled_ahead_of_the_pool() {
+        // ρ = δ = 10%, horizon 3, pool 10 at the horizon.
+        let perpetuity = |growth: f64| Continuation::Perpetuity {
+            growth,
+            discount_rate: 0.1,
+        };
+        let at_3 = 1.1f64.powi(-3);
+        // A base 4 × 1.01^(k−1) kept by a, the excess split 50:50, under a pool
+        // growing at 3%, which stays above it: a gets half the pool's perpetuity
+        // and half the base's, Σ_j 1.01^(2+j) / 1.1^j = 1.01² x / (1 − x), x = 1.01 / 1.1.
+        let alt = with_tax(Formula::Incremental {
+            owner: 0,
+            base: 4.0,
+            base_growth: 0.01,
+            inner: Box::new(fixed2(0.5, 0.5)),
+        });
+        let x: f64 = 1.01 / 1.1;
+        let base_cv = 4.0 * 1.01f64.powi(2) * x / (1.0 - x);
+        let pool_cv = 10.0 * 1.03 / 0.07;
+        let [a, b] = npv_and_continuation(&constant_pool(3, 10.0, perpetuity(0.03)), &alt);
+        assert_close(a.1, (0.5 * pool_cv + 0.5 * base_cv) * at_3);
+        assert_close(b.1, (0.5 * pool_cv - 0.5 * base_cv) * at_3);
+        // A pool shrinking at 5% (its perpetuity 10 × 0.95 / 0.15): a's 30% never
+        // covers its return of 5 a year on 50, so b pays a constant 5 forever less
+        // a's share.
+        let alt = with_tax(Formula::GuaranteedReturn {
+            beneficiary: 0,
+            guarantor: 1,
+            rate: 0.1,
+            inner: Box::new(fixed2(0.3, 0.7)),
+            term: GuaranteeTerm::default(),
+        });
+        let mut econ = constant_pool(3, 10.0, perpetuity(-0.05));
+        econ.invested_capital = vec![50.0, 50.0, 50.0, 0.0, 0.0, 0.0];
+        let shrinking_cv = 10.0 * 0.95 / 0.15;
+        let [a, b] = npv_and_continuation(&econ, &alt);
+        assert_close(a.1, 50.0 * at_3);
+        assert_close(b.1, (shrinking_cv - 50.0) * at_3);
+        // The same pool under tiers whose first holds all of it: the first's
+        // formula's shares.
+        let alt = with_tax(Formula::Tiered {
+            tranches: vec![
+                Tranche {
+                    upper: 12.0,
+                    formula: fixed2(0.8, 0.2),
+                },
+                Tranche {
+                    upper: f64::INFINITY,
+                    formula: fixed2(0.0, 1.0),
+                },
+            ],
+        });
+        let [a, b] = npv_and_continuation(&constant_pool(3, 10.0, perpetuity(-0.05)), &alt);
+        assert_close(a.1, 0.8 * shrinking_cv * at_3);
+        assert_close(b.1, 0.2 * shrinking_cv * at_3);
     }
 
     #[test]

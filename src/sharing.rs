@@ -124,6 +124,16 @@ pub enum Formula {
     },
 }
 
+/// How a settled formula's allocation goes on as the pool grows
+/// ([`Formula::ahead`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Ahead {
+    /// Shares of the pool alone.
+    Shares,
+    /// Shares of the pool plus amounts growing at this rate a year.
+    Plus(f64),
+}
+
 /// Who receives the equity income (dividends, terminal value) of the capital a
 /// [`Formula::GuaranteedReturn`] covers.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -456,6 +466,107 @@ impl Formula {
             }
             Formula::GuaranteedReturn { inner, term, .. } => {
                 (term.last_year.is_some() || growth == 0.0) && inner.grows_with_pool(growth)
+            }
+        }
+    }
+
+    /// Whether the formula's allocation in year `k` is shares of the pool alone
+    /// (`fixed`, `equity`, `contribution`, or a schedule whose period of year k is
+    /// one of them).
+    fn is_shares(&self, k: u32) -> bool {
+        match self {
+            Formula::Fixed { .. } | Formula::Equity | Formula::Contribution => true,
+            Formula::Schedule { periods } => periods
+                .iter()
+                .find(|p| k <= p.last)
+                .or(periods.last())
+                .is_none_or(|p| p.formula.is_shares(k)),
+            _ => false,
+        }
+    }
+
+    /// How the allocation goes on from year `k`, when the formula has settled
+    /// ([`Formula::settles_at`]) and the pool, at `pool` in year k, grows at
+    /// `growth` (≠ 0) a year, the context held: [`Ahead::Shares`] when every
+    /// later year's allocation is shares of the pool, [`Ahead::Plus`] when it is
+    /// shares plus amounts growing at a rate of their own, `None` when a threshold,
+    /// base or guaranteed return may still be crossed (or the formula nests one
+    /// such rule in another). Covers tiers over shares (past the last threshold of
+    /// a growing pool, a constant amount each; within the first of a shrinking
+    /// one, shares), an incremental base over shares (kept for good, growing at
+    /// its own rate, once a faster-growing pool passes it; the whole pool once a
+    /// faster-growing base passes the pool) and a guarantee without end over shares
+    /// (no top-up once a growing pool's share covers the return; the constant
+    /// return once a shrinking pool's share no longer does).
+    pub fn ahead(&self, k: u32, pool: f64, growth: f64, ctx: &ShareContext<'_>) -> Option<Ahead> {
+        let n = ctx.equity.len().min(MAX_REGIONS);
+        match self {
+            _ if self.is_shares(k) => Some(Ahead::Shares),
+            Formula::Fixed { .. } | Formula::Equity | Formula::Contribution => Some(Ahead::Shares),
+            Formula::Schedule { periods } => periods
+                .iter()
+                .find(|p| k <= p.last)
+                .or(periods.last())
+                .and_then(|p| p.formula.ahead(k, pool, growth, ctx)),
+            Formula::Tiered { tranches } => {
+                let (first, _) = tranches.split_first()?;
+                if !tranches.iter().all(|t| t.formula.is_shares(k)) {
+                    return None;
+                }
+                // The last tranche starts at the running maximum of the others'
+                // thresholds (as `allocate` cuts the pool).
+                let (_, rest) = tranches.split_last()?;
+                let last_cut = rest.iter().fold(0.0_f64, |c, t| c.max(t.upper));
+                if growth > 0.0 && pool >= last_cut {
+                    Some(Ahead::Plus(0.0))
+                } else if growth < 0.0 && pool <= first.upper.max(0.0) {
+                    Some(Ahead::Shares)
+                } else {
+                    None
+                }
+            }
+            Formula::Incremental {
+                base,
+                base_growth,
+                inner,
+                ..
+            } => {
+                let kept = base_at(*base, *base_growth, k).max(0.0);
+                if !inner.is_shares(k) || !kept.is_finite() {
+                    None
+                } else if growth > *base_growth && pool >= kept {
+                    Some(Ahead::Plus(*base_growth))
+                } else if growth < *base_growth && pool <= kept {
+                    Some(Ahead::Shares)
+                } else {
+                    None
+                }
+            }
+            Formula::GuaranteedReturn {
+                beneficiary,
+                guarantor,
+                rate,
+                inner,
+                term,
+            } => {
+                let b = *beneficiary;
+                if term.last_year.is_some_and(|last| k > last) || b >= n || *guarantor >= n {
+                    return inner.ahead(k, pool, growth, ctx);
+                }
+                if !inner.is_shares(k) || b == *guarantor {
+                    return None;
+                }
+                let required = rate * ctx.invested_capital.get(b).copied().unwrap_or(0.0);
+                let (mut unit, mut none) = ([0.0; MAX_REGIONS], [0.0; MAX_REGIONS]);
+                inner.allocate(k, 1.0, ctx, &mut unit[..n], &mut none[..n]);
+                let received = unit[b] * pool;
+                if required <= 0.0 || (growth > 0.0 && received >= required) {
+                    Some(Ahead::Shares)
+                } else if growth < 0.0 && received <= required {
+                    Some(Ahead::Plus(0.0))
+                } else {
+                    None
+                }
             }
         }
     }
