@@ -91,11 +91,18 @@ pub(crate) fn num(x: Option<f64>, digits: usize) -> String {
 /// (`unit` after it). A value that is `defined` without an se (a single path:
 /// no spread to estimate) gets `± –`, which the page explains, rather than
 /// passing for a value known exactly; an undefined value stays alone.
-fn margin(shown: String, defined: bool, se: Option<f64>, scale: f64, unit: &str) -> String {
+fn margin(
+    shown: String,
+    defined: bool,
+    se: Option<f64>,
+    scale: f64,
+    unit: &str,
+    digits: usize,
+) -> String {
     match se.filter(|x| x.is_finite()) {
         Some(se) => format!(
             "{shown} <span class=\"few\">± {}{unit}</span>",
-            num(Some(crate::convergence::Z95 * se * scale), 1)
+            num(Some(crate::convergence::Z95 * se * scale), digits)
         ),
         None if defined => format!("{shown} <span class=\"few\">± –</span>"),
         None => shown,
@@ -110,7 +117,7 @@ fn margin(shown: String, defined: bool, se: Option<f64>, scale: f64, unit: &str)
 fn probability(mean: Option<f64>, se: Option<f64>, n: u64, pairs: bool) -> String {
     let shown = percent(mean);
     if pairs {
-        return margin(shown, mean.is_some(), se, 100.0, " pp");
+        return margin(shown, mean.is_some(), se, 100.0, " pp", 1);
     }
     match mean.and_then(|m| crate::stats::interval::Proportion::of_mean(m, n)) {
         Some(p) => format!(
@@ -127,16 +134,53 @@ fn probability_row(row: Option<&crate::results::SummaryRow>, pairs: bool) -> Str
     row.map_or_else(|| "–".into(), |r| probability(r.mean, r.se, r.n, pairs))
 }
 
-/// `shown` with its 95% interval `[low, high]` in small type, ends it lacks as –.
-fn interval(shown: String, low: Option<f64>, high: Option<f64>) -> String {
+/// `shown` with its 95% interval `[low, high]` in small type, ends it lacks as –,
+/// `digits` decimals.
+fn interval(shown: String, low: Option<f64>, high: Option<f64>, digits: usize) -> String {
     if low.is_none() && high.is_none() {
         return shown;
     }
     format!(
         "{shown} <span class=\"few\">[{}, {}]</span>",
-        num(low, 1),
-        num(high, 1)
+        num(low, digits),
+        num(high, digits)
     )
+}
+
+/// Decimals for the money of a run whose largest mean NPV in absolute value is
+/// `largest`: three significant digits of it, at least 1 (as for sums in the
+/// hundreds and more) and at most 6. A park counted in 亿元 has NPVs such as
+/// −0.0378, which one decimal showed as 0.0, its sign lost.
+pub fn money_decimals(largest: f64) -> usize {
+    if !(largest.is_finite() && largest > 0.0) {
+        return 1;
+    }
+    let lead = largest.log10().floor();
+    if lead >= 1.0 {
+        1
+    } else if lead <= -4.0 {
+        6
+    } else {
+        // lead is −3 … 0 here.
+        (2 - lead as i32) as usize
+    }
+}
+
+/// [`money_decimals`] of the run's mean NPVs.
+fn npv_decimals(res: &Results) -> usize {
+    let scn = &res.scenario;
+    let largest = scn
+        .alternatives
+        .iter()
+        .flat_map(|alt| {
+            scn.regions.iter().filter_map(|region| {
+                res.summary(&alt.name, &region.id, RegionMetric::Npv)
+                    .and_then(|s| s.mean)
+            })
+        })
+        .filter(|x| x.is_finite())
+        .fold(0.0_f64, |m, x| m.max(x.abs()));
+    money_decimals(largest)
 }
 
 pub(crate) fn percent(x: Option<f64>) -> String {
@@ -409,6 +453,7 @@ fn comparison(h: &mut String, res: &Results) {
         headers(tx.t("report.compare.columns"))
     );
     let pairs = scn.simulation.sampler.antithetic;
+    let digits = npv_decimals(res);
     // Whether some mean is shown without its se (`± –`), which a note explains.
     let mut no_se = false;
     for alt in &scn.alternatives {
@@ -432,21 +477,24 @@ fn comparison(h: &mut String, res: &Results) {
                 c.2,
                 escape(&region.name),
                 margin(
-                    num(npv.and_then(|s| s.mean), 1),
+                    num(npv.and_then(|s| s.mean), digits),
                     npv.and_then(|s| s.mean).is_some(),
                     npv.and_then(|s| s.se),
                     1.0,
-                    ""
+                    "",
+                    digits
                 ),
                 interval(
-                    num(npv.and_then(|s| s.p05), 1),
+                    num(npv.and_then(|s| s.p05), digits),
                     npv.and_then(|s| s.p05_ci_low),
-                    npv.and_then(|s| s.p05_ci_high)
+                    npv.and_then(|s| s.p05_ci_high),
+                    digits
                 ),
                 interval(
-                    num(npv.and_then(|s| s.p95), 1),
+                    num(npv.and_then(|s| s.p95), digits),
                     npv.and_then(|s| s.p95_ci_low),
-                    npv.and_then(|s| s.p95_ci_high)
+                    npv.and_then(|s| s.p95_ci_high),
+                    digits
                 ),
                 probability_row(s(RegionMetric::NpvNegative), pairs),
                 probability_row(s(RegionMetric::Participates), pairs),
@@ -548,6 +596,19 @@ fn park_performance(h: &mut String, res: &Results) {
     ];
     for (key, m, unit, scale, digits) in rows {
         let row = res.park_summary(m);
+        // Money to three significant digits of its largest figure (a park
+        // counted in 亿元 has totals such as 0.14).
+        let digits = if unit == money {
+            let largest = row
+                .into_iter()
+                .flat_map(|r| [r.mean, r.p05, r.p50, r.p95])
+                .flatten()
+                .filter(|x| x.is_finite())
+                .fold(0.0_f64, |a, x| a.max(x.abs()));
+            money_decimals(largest)
+        } else {
+            digits
+        };
         let cell = |x: Option<f64>| num(x.map(|x| x * scale), digits);
         let stat = |f: fn(&crate::results::SummaryRow) -> Option<f64>| {
             over_paths_in(
@@ -612,10 +673,18 @@ fn fairness(h: &mut String, res: &Results) {
         headers(tx.t("report.fair.columns"))
     );
     let paths = res.run.paths;
+    let digits = npv_decimals(res);
     // A mean with its ± 1.96 se margin, `digits` decimals.
     let money = |row: Option<&crate::results::FairnessRow>, digits: usize| {
         let m = row.and_then(|r| r.mean);
-        margin(num(m, digits), m.is_some(), row.and_then(|r| r.se), 1.0, "")
+        margin(
+            num(m, digits),
+            m.is_some(),
+            row.and_then(|r| r.se),
+            1.0,
+            "",
+            digits,
+        )
     };
     let chance = |row: Option<&crate::results::FairnessRow>| {
         row.map_or_else(|| "–".into(), |r| probability(r.mean, r.se, r.n, pairs))
@@ -686,9 +755,9 @@ fn fairness(h: &mut String, res: &Results) {
                 c.1,
                 c.2,
                 escape(&region.name),
-                money(row(Metric::Npv), 1),
-                money(row(Metric::Shapley), 1),
-                money(row(Metric::ShapleyGap), 1),
+                money(row(Metric::Npv), digits),
+                money(row(Metric::Shapley), digits),
+                money(row(Metric::ShapleyGap), digits),
                 chance(row(Metric::Participation)),
                 over_paths_in(
                     res.lang,
@@ -696,7 +765,7 @@ fn fairness(h: &mut String, res: &Results) {
                     ratio.map(|row| row.n),
                     paths
                 ),
-                money(row(Metric::Cvar5), 1),
+                money(row(Metric::Cvar5), digits),
             );
         }
     }
@@ -1617,6 +1686,21 @@ mod tests {
         assert_eq!(num(Some(-1500.0), 0), "−1\u{2009}500");
         assert_eq!(num(Some(-0.01), 1), "0.0");
         assert_eq!(num(None, 1), "–");
+        // Three significant digits of the largest, at least one decimal.
+        for (largest, digits) in [
+            (196.78, 1),
+            (12.0, 1),
+            (9.99, 2),
+            (1.0, 2),
+            (0.0378, 4),
+            (0.001, 5),
+            (1e-9, 6),
+            (0.0, 1),
+            (f64::NAN, 1),
+        ] {
+            assert_eq!(money_decimals(largest), digits, "{largest}");
+        }
+        assert_eq!(num(Some(-0.0378), money_decimals(0.0378)), "−0.0378");
         assert_eq!(percent(Some(0.256)), "25.6%");
         assert_eq!(percent(Some(-0.019)), "−1.9%");
         assert_eq!(percent(Some(-0.0001)), "0.0%");

@@ -1558,6 +1558,7 @@ pub(super) fn summary(
         lpad(tx.t("terminal.interval"), w_interval),
         lpad(tx.t("terminal.loss"), w_loss)
     );
+    let digits = npv_decimals(scn, state);
     for (a, alt) in scn.alternatives.iter().enumerate() {
         for (r, region) in scn.regions.iter().enumerate() {
             let j = layout.region_metric(a, r, RegionMetric::Npv);
@@ -1575,8 +1576,11 @@ pub(super) fn summary(
                 "{}  {}  {}  {}  {}",
                 pad(&alt.name, alt_width),
                 pad(&region.id, region_width),
-                lpad(&format!("{:.1}", npv.mean), w_mean),
-                lpad(&format!("[{:>10.1}, {:>10.1}]", q[0], q[1]), w_interval),
+                lpad(&format!("{:.digits$}", npv.mean), w_mean),
+                lpad(
+                    &format!("[{:>10.digits$}, {:>10.digits$}]", q[0], q[1]),
+                    w_interval
+                ),
                 lpad(&format!("{:.1}%", 100.0 * p_neg), w_loss)
             );
         }
@@ -1598,6 +1602,22 @@ pub(super) fn summary(
         let _ = writeln!(s, "{}", tx.f("terminal.results", &[("dir", &shown)]));
     }
     s
+}
+
+/// [`enclave::report::money_decimals`] of the run's mean NPVs.
+fn npv_decimals(scn: &Scenario, state: &RunState) -> usize {
+    let layout = &state.layout;
+    let largest = (0..scn.alternatives.len())
+        .flat_map(|a| (0..scn.regions.len()).map(move |r| (a, r)))
+        .map(|(a, r)| {
+            state
+                .stats
+                .summary(layout.region_metric(a, r, RegionMetric::Npv))
+                .mean
+        })
+        .filter(|x| x.is_finite())
+        .fold(0.0_f64, |m, x| m.max(x.abs()));
+    enclave::report::money_decimals(largest)
 }
 
 /// The alternatives ranked by the probability that every region participates,
@@ -1626,6 +1646,7 @@ fn fairness_ranking(
         |a| get(a, None, Metric::NashProduct),
     );
     let tx = lang.texts();
+    let digits = npv_decimals(scn, state);
     let mut s = String::new();
     let _ = writeln!(s, "\n{}", tx.t("terminal.fairness"));
     // Each column as wide as its header in the language shown, at least its numbers.
@@ -1717,8 +1738,8 @@ fn fairness_ranking(
                 s,
                 "{head}  {}  {}  {}  {}",
                 pad(&region.id, region_width),
-                number(get(a, Some(r), Metric::Npv), w_mean, 1),
-                margin(est(a, Some(r), Metric::ShapleyGap), w_gap, 1),
+                number(get(a, Some(r), Metric::Npv), w_mean, digits),
+                margin(est(a, Some(r), Metric::ShapleyGap), w_gap, digits),
                 percent(get(a, Some(r), Metric::Participation), w_part)
             );
         }
@@ -1765,12 +1786,18 @@ fn replay(args: &Args, source: &dyn super::Source, p: u64) -> anyhow::Result<Exi
                 "replayed path {p} of {} (seed {}, {} years): {} firm-years",
                 scn.id, cfg.seed, cfg.horizon, r.economy.firm_years
             );
+            let largest = (0..scn.alternatives.len())
+                .flat_map(|a| (0..scn.regions.len()).map(move |reg| (a, reg)))
+                .map(|(a, reg)| j(a, reg).abs())
+                .filter(|x| x.is_finite())
+                .fold(0.0_f64, f64::max);
+            let digits = enclave::report::money_decimals(largest);
             for (a, alt) in scn.alternatives.iter().enumerate() {
                 let npvs: Vec<String> = scn
                     .regions
                     .iter()
                     .enumerate()
-                    .map(|(reg, region)| format!("{} {:.1}", region.id, j(a, reg)))
+                    .map(|(reg, region)| format!("{} {:.digits$}", region.id, j(a, reg)))
                     .collect();
                 line.push_str(&format!("; NPV under {}: {}", alt.name, npvs.join(", ")));
             }
