@@ -356,10 +356,10 @@ const TMP: &str = ".tmp-";
 /// Marks a replaced folder waiting to be removed: `.<id>.old-<key>-<pid>-<nonce>`.
 const OLD: &str = ".old-";
 /// Hexadecimal digits in an owner key.
-const KEY_LEN: usize = 8;
+pub const KEY_LEN: usize = 8;
 
 /// Where this process runs, as its hidden folders' names carry it: the first
-/// [`KEY_LEN`] hexadecimal digits of the SHA-256 of the host name
+/// 8 ([`KEY_LEN`]) hexadecimal digits of the SHA-256 of the host name
 /// (`/proc/sys/kernel/hostname`, else `$HOSTNAME`), the PID namespace (the
 /// target of `/proc/self/ns/pid`, such as `pid:[4026531836]`) and the machine id
 /// (`/etc/machine-id`), each what is readable. Two processes with the same key
