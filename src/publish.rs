@@ -3,13 +3,16 @@
 //!
 //! A run writes everything (CSV files, `run.json`, the scenario copy, charts,
 //! `report.html`, `paths*.csv`) into a temporary sibling of its folder,
-//! `DIR/.<id>.tmp-<pid>-<nonce>`, that belongs to this process. The last file
-//! written is [`MANIFEST_FILE`]: every other file's name, size and SHA-256. Then
-//! [`Staging::publish`] swaps the folder in: the old `DIR/<id>` is renamed to
-//! `DIR/.<id>.old-<pid>-<nonce>`, the temporary folder to `DIR/<id>`, and the old
-//! one is removed. Between the two renames (two system calls) `DIR/<id>` does not
-//! exist; a crash there leaves both hidden folders, recognisable by their names,
-//! and a later run removes them ([`remove_stale`]).
+//! `DIR/.<id>.tmp-<key>-<pid>-<nonce>`, that belongs to this process: `<key>`
+//! ([`owner_key`]) says where the process runs (host and PID namespace), since
+//! `DIR` may be shared by machines and containers whose pids mean nothing here.
+//! The last file written is [`MANIFEST_FILE`]: every other file's name, size and
+//! SHA-256. Then [`Staging::publish`] swaps the folder in: the old `DIR/<id>` is
+//! renamed to `DIR/.<id>.old-<key>-<pid>-<nonce>`, the temporary folder to
+//! `DIR/<id>`, and the old one is removed. Between the two renames (two system
+//! calls) `DIR/<id>` does not exist; a crash there leaves both hidden folders,
+//! recognisable by their names, and a later run where the owner ran removes them
+//! ([`remove_stale`]).
 //!
 //! [`verify`] checks a folder against its manifest: a folder without one is
 //! incomplete (a run from before the manifest, or one that stopped before the
@@ -18,7 +21,9 @@
 use std::collections::BTreeSet;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -346,20 +351,67 @@ fn check(dir: &Path, data_only: bool) -> Result<Manifest, PublishError> {
     Ok(manifest)
 }
 
-/// Marks the temporary folders of this process: `.<id>.tmp-<pid>-<nonce>`.
+/// Marks the temporary folders of a process: `.<id>.tmp-<key>-<pid>-<nonce>`.
 const TMP: &str = ".tmp-";
-/// Marks a replaced folder waiting to be removed: `.<id>.old-<pid>-<nonce>`.
+/// Marks a replaced folder waiting to be removed: `.<id>.old-<key>-<pid>-<nonce>`.
 const OLD: &str = ".old-";
+/// Hexadecimal digits in an owner key.
+pub const KEY_LEN: usize = 8;
+
+/// Where this process runs, as its hidden folders' names carry it: the first
+/// 8 ([`KEY_LEN`]) hexadecimal digits of the SHA-256 of the host name
+/// (`/proc/sys/kernel/hostname`, else `$HOSTNAME`), the PID namespace (the
+/// target of `/proc/self/ns/pid`, such as `pid:[4026531836]`) and the machine id
+/// (`/etc/machine-id`), each what is readable. Two processes with the same key
+/// see each other's pids in `/proc`; a process on another node of a cluster, in
+/// another container, or under `unshare -p` has another key. The machine id
+/// keeps apart nodes that share a host name (`localhost` on cloned machines) and
+/// both run in their first PID namespace, whose id is the same on every Linux.
+pub fn owner_key() -> &'static str {
+    static KEY: OnceLock<String> = OnceLock::new();
+    KEY.get_or_init(|| {
+        let read = |path: &str| std::fs::read_to_string(path).map(|s| s.trim().to_owned());
+        let host = read("/proc/sys/kernel/hostname")
+            .ok()
+            .filter(|h| !h.is_empty())
+            .or_else(|| std::env::var("HOSTNAME").ok())
+            .unwrap_or_default();
+        let namespace = pid_namespace().unwrap_or_default();
+        let machine = read("/etc/machine-id")
+            .or_else(|_| read("/var/lib/dbus/machine-id"))
+            .unwrap_or_default();
+        let mut hasher = Sha256::new();
+        for part in [host, namespace, machine] {
+            hasher.update(part.as_bytes());
+            hasher.update([0]);
+        }
+        hasher
+            .finalize()
+            .iter()
+            .take(KEY_LEN / 2)
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    })
+}
+
+/// This process's PID namespace (`pid:[4026531836]`), if `/proc` shows it.
+fn pid_namespace() -> Option<String> {
+    std::fs::read_link("/proc/self/ns/pid")
+        .ok()
+        .map(|p| p.to_string_lossy().into_owned())
+}
 
 /// A fresh hidden sibling of `DIR/<id>` for this process, created (so that the
 /// folder is known to be writable) and returned.
 fn sibling(out: &Path, id: &str, kind: &str) -> Result<PathBuf, PublishError> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let pid = std::process::id();
+    let key = owner_key();
     loop {
-        // Unique within the process by the counter, across processes by the pid.
+        // Unique within the process by the counter, across processes by the
+        // pid, across machines and PID namespaces by the key.
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let path = out.join(format!(".{id}{kind}{pid}-{n}"));
+        let path = out.join(format!(".{id}{kind}{key}-{pid}-{n}"));
         match std::fs::create_dir(&path) {
             Ok(()) => return Ok(path),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
@@ -453,7 +505,7 @@ impl Staging {
             .unwrap_or_default();
         let old = if self.target.exists() {
             let old = sibling(out, &id, OLD)?;
-            // `sibling` made an empty folder to claim the name (the pid keeps it ours).
+            // `sibling` made an empty folder to claim the name (the key and pid keep it ours).
             std::fs::remove_dir(&old).map_err(io("rename", &self.target))?;
             std::fs::rename(&self.target, &old).map_err(io("rename", &self.target))?;
             Some(old)
@@ -477,14 +529,25 @@ impl Staging {
 impl Drop for Staging {
     fn drop(&mut self) {
         if !self.published {
-            // Best effort: a leftover is removed by a later run (`remove_stale`).
+            // Best effort: a leftover is removed by a later run where this one
+            // ran (`remove_stale`).
             let _ = std::fs::remove_dir_all(&self.temp);
         }
     }
 }
 
-/// The process id in a temporary or replaced folder's name, if it is one.
-fn owner(name: &str) -> Option<u32> {
+/// Who left a temporary or replaced folder, read from its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Owner<'a> {
+    /// Where the process ran ([`owner_key`]); `None` in the names of versions
+    /// before the key (`.<id>.tmp-<pid>-<nonce>`), which do not say.
+    key: Option<&'a str>,
+    /// The process id, meaningful only where the key is this process's.
+    pid: u32,
+}
+
+/// The owner in a temporary or replaced folder's name, if it is one.
+fn owner(name: &str) -> Option<Owner<'_>> {
     if !name.starts_with('.') {
         return None;
     }
@@ -494,9 +557,25 @@ fn owner(name: &str) -> Option<u32> {
         .filter_map(|k| name.rfind(k).map(|i| (i, &name[i + k.len()..])))
         .max_by_key(|&(i, _)| i)?
         .1;
-    let (pid, nonce) = rest.split_once('-')?;
+    let parts: Vec<&str> = rest.split('-').collect();
+    let (key, pid, nonce) = match parts[..] {
+        [key, pid, nonce] => (Some(key), pid, nonce),
+        [pid, nonce] => (None, pid, nonce),
+        _ => return None,
+    };
+    let is_key = |k: &str| {
+        k.len() == KEY_LEN
+            && k.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    };
+    if !key.is_none_or(is_key) {
+        return None;
+    }
     nonce.parse::<u64>().ok()?;
-    pid.parse().ok()
+    Some(Owner {
+        key,
+        pid: pid.parse().ok()?,
+    })
 }
 
 /// Seconds since the epoch at which process `pid` started, if it is alive
@@ -519,29 +598,81 @@ fn started(pid: u32) -> Option<Option<f64>> {
     Some(ticks.zip(boot).map(|(t, b)| b + t / 100.0))
 }
 
+/// A folder whose owner this process cannot check is named by
+/// [`remove_stale`] once nothing in it has changed for this long.
+pub const UNCHECKED_AFTER: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// What [`remove_stale`] found in an output folder.
+#[derive(Debug, Default)]
+pub struct Leftovers {
+    /// Folders of processes that ran where this one runs and are gone: removed.
+    pub removed: Vec<PathBuf>,
+    /// Folders this process cannot tell from a live run's, unchanged for at
+    /// least [`UNCHECKED_AFTER`], with how long: kept. Their owners ran on
+    /// another machine or in another PID namespace (a container, a pod), or were
+    /// earlier versions of enclave, whose names do not say where they ran.
+    pub unchecked: Vec<(PathBuf, Duration)>,
+}
+
+/// The latest modification time of `path` and anything under it: a live run
+/// writing into its folder keeps it recent.
+fn last_change(path: &Path) -> Option<SystemTime> {
+    let mut latest = std::fs::symlink_metadata(path).ok()?.modified().ok()?;
+    let mut stack = vec![path.to_owned()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let Ok(meta) = entry.metadata() else {
+                continue;
+            };
+            if let Ok(t) = meta.modified() {
+                latest = latest.max(t);
+            }
+            if meta.is_dir() {
+                stack.push(entry.path());
+            }
+        }
+    }
+    Some(latest)
+}
+
 /// Removes the temporary and replaced folders in `out` whose process is gone:
-/// its pid is not alive, or the live process with that pid started after the
-/// folder was last changed (the pid was reused). Folders of live runs are kept;
-/// without `/proc` every owner counts as alive and nothing is removed.
+/// it ran where this process runs (same [`owner_key`]: host and PID namespace),
+/// and its pid is not alive, or the live process with that pid started after
+/// the folder was last changed (the pid was reused). Folders of live runs are
+/// kept. So is every folder whose owner cannot be checked here: one with another
+/// key (its pid means nothing in this `/proc`: `out` may be shared by cluster
+/// nodes or containers), one named by a version before keys, and any folder
+/// without `/proc`; those unchanged for [`UNCHECKED_AFTER`] are returned for
+/// the user to judge.
 ///
 /// # Errors
 /// If `out` cannot be listed; folders that cannot be removed are skipped.
-pub fn remove_stale(out: &Path) -> Result<Vec<PathBuf>, PublishError> {
+pub fn remove_stale(out: &Path) -> Result<Leftovers, PublishError> {
     let entries = match std::fs::read_dir(out) {
         Ok(e) => e,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Leftovers::default()),
         Err(e) => return Err(io("read", out)(e)),
     };
-    let has_proc = Path::new("/proc/self/stat").exists();
-    let mut removed = Vec::new();
+    // Without its PID namespace a process cannot know whose pids it sees.
+    let can_check = Path::new("/proc/self/stat").exists() && pid_namespace().is_some();
+    let now = SystemTime::now();
+    let mut found = Leftovers::default();
     for entry in entries.flatten() {
-        let Some(pid) = owner(&entry.file_name().to_string_lossy()) else {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(owner) = owner(&name) else {
             continue;
         };
-        if !has_proc || !entry.file_type().is_ok_and(|t| t.is_dir()) {
+        if !entry.file_type().is_ok_and(|t| t.is_dir()) {
             continue;
         }
-        let stale = match started(pid) {
+        if !(can_check && owner.key == Some(owner_key())) {
+            let age = last_change(&entry.path()).and_then(|t| now.duration_since(t).ok());
+            if let Some(age) = age.filter(|a| *a >= UNCHECKED_AFTER) {
+                found.unchecked.push((entry.path(), age));
+            }
+            continue;
+        }
+        let stale = match started(owner.pid) {
             None => true,
             Some(None) => false,
             Some(Some(start)) => entry
@@ -552,10 +683,12 @@ pub fn remove_stale(out: &Path) -> Result<Vec<PathBuf>, PublishError> {
                 .is_some_and(|changed| start > changed.as_secs_f64() + 1.0),
         };
         if stale && std::fs::remove_dir_all(entry.path()).is_ok() {
-            removed.push(entry.path());
+            found.removed.push(entry.path());
         }
     }
-    Ok(removed)
+    found.removed.sort();
+    found.unchecked.sort();
+    Ok(found)
 }
 
 #[cfg(test)]
@@ -564,12 +697,142 @@ mod tests {
 
     #[test]
     fn owners_are_read_from_hidden_folder_names() {
-        assert_eq!(owner(".jilin-zhejiang.tmp-1234-0"), Some(1234));
-        assert_eq!(owner(".a.tmp-b.old-77-3"), Some(77));
-        assert_eq!(owner("jilin-zhejiang.tmp-1234-0"), None);
+        let keyed = |key, pid| {
+            Some(Owner {
+                key: Some(key),
+                pid,
+            })
+        };
+        assert_eq!(
+            owner(".jilin-zhejiang.tmp-0a1b2c3d-1234-0"),
+            keyed("0a1b2c3d", 1234)
+        );
+        assert_eq!(owner(".a.tmp-b.old-12345678-77-3"), keyed("12345678", 77));
+        assert_eq!(owner(".a-b.tmp-ffffffff-9-12"), keyed("ffffffff", 9));
+        // Names of versions before the key.
+        assert_eq!(
+            owner(".jilin-zhejiang.tmp-1234-0"),
+            Some(Owner {
+                key: None,
+                pid: 1234
+            })
+        );
+        assert_eq!(owner("jilin-zhejiang.tmp-0a1b2c3d-1234-0"), None);
         assert_eq!(owner(".a.tmp-x-0"), None);
         assert_eq!(owner(".a.tmp-12-x"), None);
+        assert_eq!(owner(".a.tmp-0A1B2C3D-12-0"), None);
+        assert_eq!(owner(".a.tmp-0a1b2c3-12-0"), None);
+        assert_eq!(owner(".a.tmp-0a1b2c3d-12-0-1"), None);
         assert_eq!(owner(".enclave-abc.tmp"), None);
+    }
+
+    #[test]
+    fn this_process_names_its_folders_with_its_key() {
+        let key = owner_key();
+        assert_eq!(key.len(), KEY_LEN);
+        let tmp = tempfile::tempdir().expect("temporary folder");
+        let staging = Staging::create(tmp.path(), "a-b").expect("staging");
+        let name = staging.path().file_name().expect("name").to_string_lossy();
+        assert_eq!(
+            owner(&name),
+            Some(Owner {
+                key: Some(key),
+                pid: std::process::id()
+            })
+        );
+    }
+
+    /// A process id that has ended (its pid is, almost surely, not reused at once).
+    fn dead_pid() -> u32 {
+        let mut child = std::process::Command::new("true")
+            .spawn()
+            .expect("run true");
+        let pid = child.id();
+        child.wait().expect("wait");
+        pid
+    }
+
+    /// Makes `out/name` holding one file, last changed `age` ago.
+    fn leftover(out: &Path, name: &str, age: Duration) {
+        let dir = out.join(name);
+        std::fs::create_dir(&dir).expect("folder");
+        std::fs::write(dir.join("paths.csv"), "x").expect("file");
+        let then = SystemTime::now() - age;
+        for path in [dir.join("paths.csv"), dir] {
+            std::fs::File::open(&path)
+                .and_then(|f| f.set_modified(then))
+                .expect("set the time");
+        }
+    }
+
+    #[test]
+    fn only_folders_of_dead_processes_with_this_key_are_removed() {
+        if pid_namespace().is_none() || !Path::new("/proc/self/stat").exists() {
+            return;
+        }
+        let tmp = tempfile::tempdir().expect("temporary folder");
+        let out = tmp.path();
+        let key = owner_key();
+        let other = if key == "00000000" {
+            "ffffffff"
+        } else {
+            "00000000"
+        };
+        let dead = dead_pid();
+        let live = std::process::id();
+        // Now: a folder changed before this process started would be taken
+        // for one of an earlier process with the same pid.
+        let recent = Duration::ZERO;
+        let old = UNCHECKED_AFTER + Duration::from_secs(3600);
+        let ours_dead = format!(".x.tmp-{key}-{dead}-0");
+        let ours_replaced = format!(".y.old-{key}-{dead}-4");
+        let ours_live = format!(".x.tmp-{key}-{live}-1");
+        // Another host's or namespace's: its pid is dead here, and may be alive there.
+        let foreign = format!(".x.tmp-{other}-{dead}-0");
+        let foreign_old = format!(".y.old-{other}-{dead}-2");
+        // An earlier version's, which did not say where it ran.
+        let unkeyed_old = format!(".z.tmp-{dead}-0");
+        leftover(out, &ours_dead, old);
+        leftover(out, &ours_replaced, recent);
+        leftover(out, &ours_live, recent);
+        leftover(out, &foreign, recent);
+        leftover(out, &foreign_old, old);
+        leftover(out, &unkeyed_old, old);
+
+        let found = remove_stale(out).expect("listed");
+        assert_eq!(
+            found.removed,
+            [out.join(&ours_dead), out.join(&ours_replaced)]
+        );
+        let unchecked: Vec<&PathBuf> = found.unchecked.iter().map(|(p, _)| p).collect();
+        assert_eq!(
+            unchecked,
+            [&out.join(&foreign_old), &out.join(&unkeyed_old)]
+        );
+        for (_, age) in &found.unchecked {
+            assert!(
+                *age >= old && *age < old + Duration::from_secs(600),
+                "{age:?}"
+            );
+        }
+        let mut kept = vec![ours_live, foreign, foreign_old, unkeyed_old];
+        kept.sort();
+        assert_eq!(names(out), kept);
+        // Kept folders are left whole.
+        assert_eq!(names(&out.join(&kept[0])), ["paths.csv"]);
+    }
+
+    #[test]
+    fn a_recent_file_makes_an_unchecked_folder_recent() {
+        let tmp = tempfile::tempdir().expect("temporary folder");
+        let out = tmp.path();
+        let name = format!(".x.tmp-{}-0", dead_pid());
+        leftover(out, &name, UNCHECKED_AFTER * 2);
+        assert_eq!(remove_stale(out).expect("listed").unchecked.len(), 1);
+        std::fs::write(out.join(&name).join("paths.csv"), "more").expect("write");
+        let found = remove_stale(out).expect("listed");
+        assert!(found.removed.is_empty() && found.unchecked.is_empty());
+        assert_eq!(names(out), [name]);
     }
 
     /// A staging folder for `out/x` holding one file, ready to publish.

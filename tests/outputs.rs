@@ -612,23 +612,59 @@ fn a_rerun_skips_complete_results_unless_forced_or_changed() {
     assert!(hidden(&t.join("out")).is_empty());
 }
 
+/// A process id that has ended (its pid is, almost surely, not reused at once).
+fn dead_pid() -> u32 {
+    let mut dead = Command::new("true").spawn().expect("run true");
+    let pid = dead.id();
+    dead.wait().expect("wait");
+    pid
+}
+
+/// Makes `out/NAME` as a run's leftover folder holding a `paths.csv`, last
+/// changed `age` ago.
+fn leftover(t: &TestDir, name: &str, age: Duration) {
+    let dir = t.join("out").join(name);
+    std::fs::create_dir(&dir).expect("fake folder");
+    std::fs::write(dir.join("paths.csv"), "x").expect("file");
+    let then = std::time::SystemTime::now() - age;
+    for path in [dir.join("paths.csv"), dir] {
+        std::fs::File::open(&path)
+            .and_then(|f| f.set_modified(then))
+            .expect("set the time");
+    }
+}
+
 #[test]
-fn a_run_removes_temporary_folders_of_dead_runs_only() {
+fn a_run_removes_temporary_folders_of_dead_runs_on_this_machine_only() {
     let t = TestDir::new();
     std::fs::create_dir(t.join("out")).expect("out");
-    // A process that has ended: its pid is (almost surely) not reused at once.
-    let mut dead = Command::new("true").spawn().expect("run true");
-    let dead_pid = dead.id();
-    dead.wait().expect("wait");
-    let stale = format!(".{ID}.tmp-{dead_pid}-0");
-    let old = format!(".other.old-{dead_pid}-3");
+    let dead = dead_pid();
+    let key = publish::owner_key();
+    let other = if key == "00000000" {
+        "ffffffff"
+    } else {
+        "00000000"
+    };
+    let stale = format!(".{ID}.tmp-{key}-{dead}-0");
+    let old = format!(".other.old-{key}-{dead}-3");
     // This test process is alive and started before the folder was made.
-    let live = format!(".{ID}.tmp-{}-0", std::process::id());
-    for name in [&stale, &old, &live] {
-        std::fs::create_dir(t.join("out").join(name)).expect("fake folder");
-        std::fs::write(t.join("out").join(name).join("paths.csv"), "x").expect("file");
+    let live = format!(".{ID}.tmp-{key}-{}-0", std::process::id());
+    // A run on another node of a cluster or in another container: its pid is
+    // not alive here, but may be there (such a folder was once removed under a
+    // live run, which then failed).
+    let foreign = format!(".{ID}.tmp-{other}-{dead}-0");
+    // The same, unchanged for two days: kept, and named.
+    let abandoned = format!(".other.tmp-{other}-{dead}-1");
+    // An earlier version's name, which does not say where it ran.
+    let unkeyed = format!(".{ID}.tmp-{dead}-0");
+    let two_days = Duration::from_secs(2 * 86_400 + 60);
+    for name in [&stale, &old, &live, &foreign] {
+        leftover(&t, name, Duration::ZERO);
     }
-    let out = t.ok(&[
+    for name in [&abandoned, &unkeyed] {
+        leftover(&t, name, two_days);
+    }
+    let args = [
         "run",
         "--paths",
         "200",
@@ -638,7 +674,14 @@ fn a_run_removes_temporary_folders_of_dead_runs_only() {
         "none",
         "--out",
         "out",
-    ]);
+        "--force",
+    ];
+    let kept_note = |name: &str| {
+        format!(
+            "kept out/{name}, unchanged for 2 days: left by a run on another machine or in another container, or by an earlier version of enclave, which this run cannot tell from a live one; remove it if that run has ended\n"
+        )
+    };
+    let out = t.ok(&args);
     let err = stderr(&out);
     for name in [&stale, &old] {
         assert!(
@@ -648,9 +691,72 @@ fn a_run_removes_temporary_folders_of_dead_runs_only() {
             "{err}"
         );
     }
+    for name in [&abandoned, &unkeyed] {
+        assert!(err.contains(&kept_note(name)), "{err}");
+    }
+    assert_eq!(err.matches("kept ").count(), 2, "{err}");
+    let mut expected = vec![abandoned.clone(), foreign, live, unkeyed.clone()];
+    expected.sort();
     let mut left = hidden(&t.join("out"));
     left.sort();
-    assert_eq!(left, vec![live]);
+    assert_eq!(left, expected);
+
+    // --quiet leaves out what was removed, not what the user has to judge.
+    let out = t.ok(&[&args[..], &["--quiet"]].concat());
+    let mut notes = [kept_note(&abandoned), kept_note(&unkeyed)];
+    notes.sort();
+    assert_eq!(stderr(&out), notes.concat());
+    let mut left = hidden(&t.join("out"));
+    left.sort();
+    assert_eq!(left, expected);
+}
+
+/// The report from a cluster: a run in another PID namespace (`unshare -p`, as a
+/// container or another node) sharing the output folder kept a live run's
+/// staging folder. Needs root (or user namespaces) for `unshare`; skipped
+/// without.
+#[test]
+fn a_run_in_another_pid_namespace_keeps_a_live_runs_folder() {
+    let probe = Command::new("unshare")
+        .args(["-p", "-f", "--mount-proc", "true"])
+        .stderr(Stdio::null())
+        .status();
+    if !probe.is_ok_and(|s| s.success()) {
+        return;
+    }
+    let t = TestDir::new();
+    // Minutes of work: interrupted below.
+    let child = spawn(
+        &t,
+        &[
+            "run", "--paths", "1000000", "--charts", "none", "-q", "--out", "out",
+        ],
+    );
+    wait_for_staging(&t.join("out"));
+    let staging = hidden(&t.join("out"));
+    // The same scenario into the same folder, from a namespace where the live
+    // run's pid is not alive.
+    let out = Command::new("unshare")
+        .args(["-p", "-f", "--mount-proc", env!("CARGO_BIN_EXE_enclave")])
+        .args([
+            "run",
+            "--paths",
+            "200",
+            "--horizon",
+            "5",
+            "--charts",
+            "none",
+        ])
+        .args(["--out", "out"])
+        .current_dir(t.path())
+        .output()
+        .expect("run unshare");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("removed"), "{}", stderr(&out));
+    assert_eq!(hidden(&t.join("out")), staging);
+    kill("-INT", child.id());
+    let out = child.wait_with_output().expect("wait for enclave");
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
 }
 
 // ---------------------------------------------------------------------------------

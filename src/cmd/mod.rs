@@ -400,20 +400,33 @@ pub fn place_refusal(out: &std::path::Path, id: &str) -> Option<String> {
 }
 
 /// Makes the output folder `out` (as `run` and `merge` write into it) and removes
-/// what runs that did not finish left in it, saying so unless `quiet`.
+/// what runs that did not finish on this machine left in it, saying so unless
+/// `quiet`. Hidden folders this run cannot tell from a live run's (left on
+/// another machine or in another container, or by an earlier version) are kept,
+/// and named once unchanged for a day, even with `quiet`: only the user can
+/// tell whether their run has ended, and they may hold large `paths.csv` files.
 ///
 /// # Errors
 /// If the folder cannot be made or read.
 pub fn prepare_out(out: &std::path::Path, quiet: bool) -> anyhow::Result<()> {
     std::fs::create_dir_all(out)
         .with_context(|| format!("cannot create output folder {}", out.display()))?;
-    for stale in enclave::publish::remove_stale(out)? {
+    let found = enclave::publish::remove_stale(out)?;
+    for stale in &found.removed {
         if !quiet {
             note(format_args!(
                 "removed {}, left by a run that did not finish",
                 stale.display()
             ));
         }
+    }
+    for (kept, age) in &found.unchecked {
+        let days = age.as_secs() / 86_400;
+        note(format_args!(
+            "kept {}, unchanged for {days} day{}: left by a run on another machine or in another container, or by an earlier version of enclave, which this run cannot tell from a live one; remove it if that run has ended",
+            kept.display(),
+            if days == 1 { "" } else { "s" }
+        ));
     }
     Ok(())
 }

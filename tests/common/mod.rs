@@ -96,7 +96,7 @@ impl TestDir {
     }
 
     /// Panics if any file under `name` is a leftover temporary of an atomic write,
-    /// or a staging or replaced folder (`.<id>.tmp-<pid>-<n>`, `.<id>.old-<pid>-<n>`).
+    /// or a staging or replaced folder (`.<id>.tmp-<key>-<pid>-<n>`, `.<id>.old-<key>-<pid>-<n>`).
     pub fn assert_no_temp_files(&self, name: &str) {
         let mut stack = vec![self.join(name)];
         while let Some(dir) = stack.pop() {
