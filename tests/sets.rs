@@ -358,3 +358,51 @@ fn a_quoted_pattern_runs_the_files_it_matches_in_name_order() {
     let out = t.cmd(&["run", "parks/*.json", "--out", "out"]);
     assert_eq!(bad_input(&out), "error: no file matches parks/*.json\n");
 }
+
+#[test]
+fn a_skipped_precision_scenario_keeps_the_paths_it_took_in_the_sets_runs_csv() {
+    let t = TestDir::new();
+    t.create("a.toml", &variant("a", 300, 5));
+    t.create("b.toml", &variant("b", 300, 6));
+    let args = [
+        "run",
+        "a.toml",
+        "b.toml",
+        "--horizon",
+        "5",
+        "--precision",
+        "npv:0.2",
+        "--block",
+        "256",
+        "--max-paths",
+        "1024",
+        "--report",
+        "none",
+        "--charts",
+        "none",
+        "--quiet",
+        "--out",
+        "out",
+    ];
+    t.ok(&args);
+    let runs = t.read("out/set/runs.csv");
+    let out = t.ok(&args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("skipped a: ") && stderr.contains("skipped b: "),
+        "{stderr}"
+    );
+    assert_eq!(t.read("out/set/runs.csv"), runs);
+    for id in ["a", "b"] {
+        let record: serde_json::Value =
+            serde_json::from_str(&t.read(&format!("out/{id}/run.json"))).expect("run.json");
+        let paths = record["paths"].as_u64().expect("paths");
+        assert!(paths < 1024, "{id}: {paths}");
+        assert!(runs.contains(&format!("{id},{id}.toml,")));
+        assert!(
+            runs.lines()
+                .any(|l| l.starts_with(&format!("{id},")) && l.contains(&format!(",{paths},5,"))),
+            "{runs}"
+        );
+    }
+}

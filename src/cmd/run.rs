@@ -74,7 +74,8 @@ pub struct Args {
     #[arg(long)]
     pub strict: bool,
     /// Run scenarios whose complete results are already in DIR (by default they
-    /// are skipped when their scenario, seed, paths, horizon and engine version match).
+    /// are skipped when their scenario, seed, paths (or --precision targets,
+    /// --max-paths and --block), horizon, fairness and engine version match).
     #[arg(long)]
     pub force: bool,
     /// Compute only shard K of N (numbered from 1) and write its partial results
@@ -615,10 +616,12 @@ enum Outcome {
         /// Paths and firm-years simulated.
         work: (u64, u64),
     },
-    /// Its complete results were already in its folder.
+    /// Its complete results were already in its folder (`paths`: the paths
+    /// they cover, which a `--precision` run decided).
     Skipped {
         loaded: super::Loaded,
         rows: Vec<SummaryRow>,
+        paths: u64,
     },
     /// Stopped by a signal.
     Stopped {
@@ -675,9 +678,13 @@ impl Tally<'_> {
                 if let Some(text) = text {
                     self.bar.suspend(|| self.out.print(&text))?;
                 }
-                (loaded, rows, Some(work.0))
+                (loaded, rows, work.0)
             }
-            Outcome::Skipped { loaded, rows } => {
+            Outcome::Skipped {
+                loaded,
+                rows,
+                paths,
+            } => {
                 self.skipped += 1;
                 if self.outputs.small {
                     let dir = self.args.out.join(&loaded.scenario.id);
@@ -685,12 +692,15 @@ impl Tally<'_> {
                         "{}",
                         self.lang.texts().f(
                             "terminal.set.skipped_one",
-                            &[("id", &loaded.scenario.id), ("dir", &dir.display())]
+                            &[
+                                ("id", &loaded.scenario.id),
+                                ("dir", &dir.display()),
+                                ("settings", &skip_settings(self.args, self.lang))
+                            ]
                         )
                     ));
                 }
-                // Complete with these settings: their paths (below).
-                (loaded, rows, None)
+                (loaded, rows, paths)
             }
             Outcome::Stopped { id, how, paths } => {
                 let tx = self.lang.texts();
@@ -709,7 +719,7 @@ impl Tally<'_> {
             let run = output::SetRun {
                 file: &loaded.file,
                 config: &cfg,
-                paths: paths.unwrap_or(cfg.paths),
+                paths,
                 math: enclave::mathlib::fingerprint(),
             };
             set.add(&loaded.scenario, run, &rows, &self.source.inputs(i))?;
@@ -806,7 +816,8 @@ fn run_set(
                 &[
                     ("skipped", &tally.skipped),
                     ("n", &n),
-                    ("dir", &args.out.display())
+                    ("dir", &args.out.display()),
+                    ("settings", &skip_settings(args, lang))
                 ]
             )
         ));
@@ -1197,21 +1208,72 @@ pub fn threads_refusal(threads: usize, max_threads: Option<usize>) -> Option<Str
 
 /// The results in `dir` if they are the complete results of this very run: it
 /// matches its manifest, its files load, and run.json records the same scenario
-/// (by hash), seed, paths, horizon, engine version and fairness setting (and the
-/// per-path files, if asked for).
-fn complete(dir: &Path, scn: &Scenario, cfg: &RunConfig, keep_paths: bool) -> Option<Results> {
+/// (by hash), seed, horizon, engine version and fairness setting (and the
+/// per-path files, if asked for), and the same paths, or with `--precision`
+/// (`precision`) the same targets, block and most paths: the paths a precision
+/// run took are a function of those ([`enclave::convergence`]), not a setting.
+fn complete(
+    dir: &Path,
+    scn: &Scenario,
+    cfg: &RunConfig,
+    precision: Option<Precision<'_>>,
+    keep_paths: bool,
+) -> Option<Results> {
     let manifest = publish::verify(dir).ok()?;
     let results = Results::load(dir).ok()?;
     let run = &results.run;
-    let same = run.scenario_sha256 == scn.sha256
+    let paths = match (precision, &run.precision) {
+        (None, None) => run.paths == cfg.paths,
+        (Some(p), Some(r)) => {
+            // Compared as parsed: `npv:0.02` and `npv: 0.020` are one target.
+            enclave::convergence::parse(&r.targets).is_ok_and(|t| t == p.targets)
+                && r.block == p.block
+                && r.max_paths == p.max_paths
+                && run.paths <= p.max_paths
+        }
+        // A plain run's folder for a --precision run, or the other way round:
+        // not what this command writes (convergence.csv, run.json's record).
+        _ => false,
+    };
+    let same = paths
+        && run.scenario_sha256 == scn.sha256
         && run.seed == cfg.seed
-        && run.paths == cfg.paths
         && run.horizon == cfg.horizon
         && run.coalitions == scn.fairness()
         && run.engine == RunRecord::engine_name()
         && run.math == enclave::mathlib::fingerprint()
         && (!keep_paths || PATHS_FILES.iter().all(|f| manifest.contains(f)));
     same.then_some(results)
+}
+
+/// What `--precision` asks of a run, as its run.json records it.
+#[derive(Debug, Clone, Copy)]
+struct Precision<'a> {
+    targets: &'a [enclave::convergence::Target],
+    block: u64,
+    max_paths: u64,
+}
+
+impl Precision<'_> {
+    fn of(args: &Args) -> Option<Precision<'_>> {
+        let p = args.precision.as_ref()?;
+        let (block, max_paths) = precision_blocks(args);
+        Some(Precision {
+            targets: &p.targets,
+            block,
+            max_paths,
+        })
+    }
+}
+
+/// The settings a skipped scenario's results share with this run, as the skip
+/// notes say them: its paths, or with `--precision` the targets and bounds.
+fn skip_settings(args: &Args, lang: enclave::i18n::Lang) -> &'static str {
+    lang.texts().t(if args.precision.is_some() {
+        "terminal.set.same_precision"
+    } else {
+        "terminal.set.same_paths"
+    })
 }
 
 /// Runs scenario `i` of `source` on `threads` worker threads and writes what
@@ -1236,15 +1298,19 @@ fn one(
     let target = args.out.join(&scn.id);
     if outputs.folders
         && !args.force
-        && args.precision.is_none()
-        && let Some(results) = complete(&target, scn, &cfg, args.keep_paths)
+        && let Some(results) = complete(&target, scn, &cfg, Precision::of(args), args.keep_paths)
     {
+        let paths = results.run.paths;
         let rows = if outputs.set {
             results.summary
         } else {
             Vec::new()
         };
-        return Ok(Outcome::Skipped { loaded, rows });
+        return Ok(Outcome::Skipped {
+            loaded,
+            rows,
+            paths,
+        });
     }
     let staging = if outputs.folders {
         Some(
