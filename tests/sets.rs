@@ -6,6 +6,7 @@ mod common;
 
 use common::{REFERENCE, TestDir, bad_input};
 use enclave::output::{SET_ALT_METRICS, SET_PARK_METRICS, SET_REGION_METRICS, SET_SUMMARY_HEADER};
+use enclave::publish;
 use enclave::scenario::Scenario;
 
 fn three_party() -> &'static str {
@@ -405,4 +406,76 @@ fn a_skipped_precision_scenario_keeps_the_paths_it_took_in_the_sets_runs_csv() {
             "{runs}"
         );
     }
+}
+
+/// `enclave run FILES --horizon 5 --quiet --out DIR` with `extra`.
+fn run_into(t: &TestDir, files: &[&str], dir: &str, extra: &[&str]) -> std::process::Output {
+    let mut args = vec!["run"];
+    args.extend(files);
+    args.extend(["--horizon", "5", "--quiet", "--out", dir]);
+    args.extend(extra);
+    t.ok(&args)
+}
+
+#[test]
+fn a_skipped_scenario_gets_the_report_and_charts_it_lacks_drawn_from_its_results() {
+    let t = TestDir::new();
+    t.create("one.toml", &variant("one", 300, 5));
+    run_into(
+        &t,
+        &["one.toml"],
+        "out",
+        &["--report", "none", "--charts", "none"],
+    );
+    let data = t.read("out/one/summary.csv");
+    assert!(!t.exists("out/one/report.html") && !t.exists("out/one/charts"));
+
+    let out = run_into(
+        &t,
+        &["one.toml"],
+        "out",
+        &["--report", "html", "--charts", "png"],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("skipped one: "), "{stderr}");
+    assert!(
+        stderr.contains(
+            "drew report.html, charts/*.png into out/one from those results, as `enclave report` does"
+        ),
+        "{stderr}"
+    );
+    publish::verify(&t.join("out/one")).expect("a complete folder");
+    assert_eq!(t.read("out/one/summary.csv"), data);
+    let charts = names(&t, "out/one/charts");
+    assert!(!charts.is_empty() && charts.iter().all(|c| c.ends_with(".png")));
+    // The same bytes a run asking for them from the start draws.
+    run_into(
+        &t,
+        &["one.toml"],
+        "fresh",
+        &["--report", "html", "--charts", "png"],
+    );
+    assert_eq!(names(&t, "fresh/one/charts"), charts);
+    for c in &charts {
+        let name = format!("one/charts/{c}");
+        assert!(t.read_bytes(&format!("out/{name}")) == t.read_bytes(&format!("fresh/{name}")));
+    }
+
+    // Asking for less keeps what is there; asking for svg adds them to the png.
+    let out = run_into(
+        &t,
+        &["one.toml"],
+        "out",
+        &["--report", "none", "--charts", "svg"],
+    );
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("report.html,"));
+    assert!(t.exists("out/one/report.html"));
+    let charts = names(&t, "out/one/charts");
+    assert_eq!(
+        charts.iter().filter(|c| c.ends_with(".svg")).count() * 2,
+        charts.len()
+    );
+    let out = run_into(&t, &["one.toml"], "out", &[]);
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("drew"));
+    publish::verify(&t.join("out/one")).expect("a complete folder");
 }

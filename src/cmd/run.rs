@@ -75,7 +75,8 @@ pub struct Args {
     pub strict: bool,
     /// Run scenarios whose complete results are already in DIR (by default they
     /// are skipped when their scenario, seed, paths (or --precision targets,
-    /// --max-paths and --block), horizon, fairness and engine version match).
+    /// --max-paths and --block), horizon, fairness and engine version match; the
+    /// report and charts asked for that they lack are drawn from them).
     #[arg(long)]
     pub force: bool,
     /// Compute only shard K of N (numbered from 1) and write its partial results
@@ -617,11 +618,13 @@ enum Outcome {
         work: (u64, u64),
     },
     /// Its complete results were already in its folder (`paths`: the paths
-    /// they cover, which a `--precision` run decided).
+    /// they cover, which a `--precision` run decided; `drawn`: the report and
+    /// chart files asked for that it lacked, drawn from them).
     Skipped {
         loaded: super::Loaded,
         rows: Vec<SummaryRow>,
         paths: u64,
+        drawn: Vec<&'static str>,
     },
     /// Stopped by a signal.
     Stopped {
@@ -684,6 +687,7 @@ impl Tally<'_> {
                 loaded,
                 rows,
                 paths,
+                drawn,
             } => {
                 self.skipped += 1;
                 if self.outputs.small {
@@ -699,6 +703,15 @@ impl Tally<'_> {
                             ]
                         )
                     ));
+                    if !drawn.is_empty() {
+                        super::note(format_args!(
+                            "{}",
+                            self.lang.texts().f(
+                                "terminal.set.drawn",
+                                &[("files", &drawn.join(", ")), ("dir", &dir.display())]
+                            )
+                        ));
+                    }
                 }
                 (loaded, rows, paths)
             }
@@ -1218,7 +1231,7 @@ fn complete(
     cfg: &RunConfig,
     precision: Option<Precision<'_>>,
     keep_paths: bool,
-) -> Option<Results> {
+) -> Option<(publish::Manifest, Results)> {
     let manifest = publish::verify(dir).ok()?;
     let results = Results::load(dir).ok()?;
     let run = &results.run;
@@ -1243,7 +1256,7 @@ fn complete(
         && run.engine == RunRecord::engine_name()
         && run.math == enclave::mathlib::fingerprint()
         && (!keep_paths || PATHS_FILES.iter().all(|f| manifest.contains(f)));
-    same.then_some(results)
+    same.then_some((manifest, results))
 }
 
 /// What `--precision` asks of a run, as its run.json records it.
@@ -1276,6 +1289,55 @@ fn skip_settings(args: &Args, lang: enclave::i18n::Lang) -> &'static str {
     })
 }
 
+/// The report and chart files `outputs` asks for that the complete results in
+/// `dir` (of manifest `manifest`) lack, drawn from those results as `enclave
+/// report` draws them, in `lang` (else the scenario's language), and published
+/// the same way; the report or charts it had are drawn again with them (a
+/// redraw replaces all of them). Returns the files that were missing, as
+/// patterns such as `charts/*.png`; none drawn when nothing was.
+fn draw_missing(
+    dir: &Path,
+    manifest: &publish::Manifest,
+    outputs: Outputs,
+    lang: Option<enclave::i18n::Lang>,
+) -> anyhow::Result<Vec<&'static str>> {
+    let has = |ext: &str| {
+        manifest
+            .files
+            .iter()
+            .any(|f| f.name.starts_with("charts/") && f.name.ends_with(ext))
+    };
+    let (report, png, svg) = (
+        manifest.contains(enclave::report::REPORT_FILE),
+        has(".png"),
+        has(".svg"),
+    );
+    let missing: Vec<&'static str> = [
+        (outputs.report && !report, enclave::report::REPORT_FILE),
+        (outputs.charts.png() && !png, "charts/*.png"),
+        (outputs.charts.svg() && !svg, "charts/*.svg"),
+    ]
+    .into_iter()
+    .filter_map(|(missing, name)| missing.then_some(name))
+    .collect();
+    if missing.is_empty() {
+        return Ok(missing);
+    }
+    let formats = match (png || outputs.charts.png(), svg || outputs.charts.svg()) {
+        (true, true) => Formats::Both,
+        (true, false) => Formats::Png,
+        (false, true) => Formats::Svg,
+        (false, false) => Formats::None,
+    };
+    let staging = Staging::redraw(dir, manifest)
+        .with_context(|| format!("cannot draw the report and charts of {}", dir.display()))?;
+    super::report::write(staging.path(), report || outputs.report, formats, lang)?;
+    staging
+        .publish()
+        .with_context(|| format!("cannot draw the report and charts of {}", dir.display()))?;
+    Ok(missing)
+}
+
 /// Runs scenario `i` of `source` on `threads` worker threads and writes what
 /// `outputs` asks: its folder (in a staging folder, published when complete) and
 /// the rows the set needs. A scenario whose complete results are already in its
@@ -1298,8 +1360,10 @@ fn one(
     let target = args.out.join(&scn.id);
     if outputs.folders
         && !args.force
-        && let Some(results) = complete(&target, scn, &cfg, Precision::of(args), args.keep_paths)
+        && let Some((manifest, results)) =
+            complete(&target, scn, &cfg, Precision::of(args), args.keep_paths)
     {
+        let drawn = draw_missing(&target, &manifest, outputs, args.lang)?;
         let paths = results.run.paths;
         let rows = if outputs.set {
             results.summary
@@ -1310,6 +1374,7 @@ fn one(
             loaded,
             rows,
             paths,
+            drawn,
         });
     }
     let staging = if outputs.folders {
