@@ -479,3 +479,106 @@ fn a_skipped_scenario_gets_the_report_and_charts_it_lacks_drawn_from_its_results
     assert!(!String::from_utf8_lossy(&out.stderr).contains("drew"));
     publish::verify(&t.join("out/one")).expect("a complete folder");
 }
+
+#[test]
+fn a_scenario_of_a_set_rerun_alone_with_other_settings_retires_the_sets_files() {
+    let t = TestDir::new();
+    t.create("a.toml", &variant("a", 300, 5));
+    t.create("b.toml", &variant("b", 300, 6));
+    let quiet = ["--report", "none", "--charts", "none"];
+    run_into(&t, &["a.toml", "b.toml"], "out", &quiet);
+    let set = t.read("out/set/summary.csv");
+
+    // Alone with the same settings (skipped, or forced: the same bytes): the set stays.
+    run_into(&t, &["a.toml"], "out", &quiet);
+    run_into(
+        &t,
+        &["a.toml"],
+        "out",
+        &["--report", "none", "--charts", "none", "--force"],
+    );
+    assert_eq!(t.read("out/set/summary.csv"), set);
+    t.ok(&["report", "out/set"]);
+
+    // Alone with another seed: the set's files go, with a note saying why.
+    let out = run_into(
+        &t,
+        &["a.toml"],
+        "out",
+        &["--report", "none", "--charts", "none", "--seed", "7"],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("note: out/set listed a with other settings (seed 5 in set/runs.csv, 7 in its run.json): the set's files were removed (out/set/stale.txt says why)"),
+        "{stderr}"
+    );
+    assert_eq!(names(&t, "out/set"), ["stale.txt"]);
+    let out = t.cmd(&["report", "out/set"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("cannot read the set in out/set: the set's files were removed from out/set: a was written into out/a with other settings than the set lists for it (seed 5 in set/runs.csv, 7 in its run.json)"),
+        "{stderr}"
+    );
+    // The set's command rebuilds it: b is skipped, a runs again with its seed.
+    let out = run_into(&t, &["a.toml", "b.toml"], "out", &quiet);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("skipped b: ") && !stderr.contains("skipped a: "),
+        "{stderr}"
+    );
+    assert_eq!(t.read("out/set/summary.csv"), set);
+    assert!(!t.exists("out/set/stale.txt"));
+    t.ok(&["report", "out/set"]);
+
+    // A folder changed some other way (here copied from another run): `report`
+    // refuses the set, naming the scenario and what differs.
+    run_into(
+        &t,
+        &["b.toml"],
+        "other",
+        &["--report", "none", "--charts", "none", "--paths", "256"],
+    );
+    std::fs::remove_dir_all(t.join("out/b")).expect("remove");
+    std::fs::rename(t.join("other/b"), t.join("out/b")).expect("move");
+    let out = t.cmd(&["report", "out/set"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("which now hold other runs than set/runs.csv lists: b (paths 300 in set/runs.csv, 256 in its run.json); run the set's own command again to rebuild it"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_scenario_of_a_set_merged_alone_with_other_settings_retires_the_sets_files() {
+    let t = TestDir::new();
+    t.create("a.toml", &variant("a", 300, 5));
+    t.create("b.toml", &variant("b", 300, 6));
+    let quiet = ["--report", "none", "--charts", "none"];
+    // The set built by a merge of shards, then `a` merged alone from shards of
+    // another seed into the same folder.
+    for k in ["1/2", "2/2"] {
+        run_into(&t, &["a.toml", "b.toml"], "parts", &["--shard", k]);
+        run_into(&t, &["a.toml"], "parts7", &["--shard", k, "--seed", "7"]);
+    }
+    t.ok(&[
+        "merge", "parts", "--out", "out", "--report", "none", "--charts", "none", "--quiet",
+    ]);
+    t.ok(&["report", "out/set"]);
+    let out = t.ok(&[
+        "merge", "parts7", "--out", "out", "--report", "none", "--charts", "none", "--quiet",
+    ]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains(
+        "note: out/set listed a with other settings (seed 5 in set/runs.csv, 7 in its run.json)"
+    ));
+    assert_eq!(names(&t, "out/set"), ["stale.txt"]);
+    // A run of the set rebuilds it, running `a` again with the set's settings.
+    let out = run_into(&t, &["a.toml", "b.toml"], "out", &quiet);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("skipped b: ") && !stderr.contains("skipped a: "),
+        "{stderr}"
+    );
+    t.ok(&["report", "out/set"]);
+}

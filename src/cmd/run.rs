@@ -1364,6 +1364,9 @@ fn one(
             complete(&target, scn, &cfg, Precision::of(args), args.keep_paths)
     {
         let drawn = draw_missing(&target, &manifest, outputs, args.lang)?;
+        if !outputs.set {
+            super::retire_stale_set(&args.out, &results.run)?;
+        }
         let paths = results.run.paths;
         let rows = if outputs.set {
             results.summary
@@ -1535,6 +1538,9 @@ fn one(
     staging
         .publish()
         .with_context(|| format!("cannot publish the results in {}", target.display()))?;
+    if !outputs.set {
+        super::retire_stale_set(&args.out, &record)?;
+    }
     let text = outputs.verbose.then(|| {
         let lang = args.lang.unwrap_or(scn.lang);
         let mut text = summary(scn, &state, &target, elapsed, outputs.report, lang);
