@@ -45,6 +45,7 @@ pub mod scenario;
 pub mod schema;
 pub mod sensitivity;
 pub mod set_report;
+pub mod set_stale;
 pub mod shard;
 pub mod sharing;
 pub mod solve;

@@ -385,13 +385,9 @@ impl SetWriter {
         // The files of an earlier set in this folder go now: they would describe
         // the scenario folders as they were before this set started rewriting
         // them, and look complete if it stops half way.
-        for name in [
-            SUMMARY_FILE,
-            SET_RUNS_FILE,
-            SET_SWEEP_FILE,
-            crate::set_report::SET_REPORT_FILE,
-            crate::publish::MANIFEST_FILE,
-        ] {
+        // So goes the note of a set whose files were removed as stale.
+        let files = crate::set_stale::SET_FILES;
+        for name in files.iter().chain([&crate::set_stale::STALE_FILE]) {
             let stale = dir.join(name);
             match std::fs::remove_file(&stale) {
                 Err(e) if e.kind() != std::io::ErrorKind::NotFound => {

@@ -240,3 +240,111 @@ fn latin_hypercube_is_refused_with_precision() {
     );
     assert!(!t.exists("out/jilin-zhejiang"));
 }
+
+/// Whether a run's stderr says it skipped the reference scenario as complete.
+fn skipped(out: &std::process::Output) -> bool {
+    String::from_utf8_lossy(&out.stderr).contains(&format!("skipped {ID}: "))
+}
+
+#[test]
+fn a_completed_precision_run_is_skipped_by_the_same_command_only() {
+    let dir = TestDir::new();
+    let same = [
+        "--precision",
+        "npv:0.05",
+        "--block",
+        "256",
+        "--max-paths",
+        "1024",
+    ];
+    let out = run(&dir, "out", &same);
+    ok(&out);
+    assert!(!skipped(&out));
+    let record = read(&dir, "out", "run.json");
+    let paths = run_json(&dir, "out")["paths"].as_u64().expect("paths");
+
+    // The same command: skipped, its folder untouched, the note naming what matched.
+    let out = run(&dir, "out", &same);
+    ok(&out);
+    assert!(skipped(&out), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains(
+            "(same scenario, seed, --precision targets, --max-paths and --block, horizon,"
+        )
+    );
+    assert_eq!(read(&dir, "out", "run.json"), record);
+    // The targets are compared as they parse, not as they are spelled.
+    let out = run(
+        &dir,
+        "out",
+        &[
+            "--precision",
+            " npv:0.050",
+            "--block",
+            "256",
+            "--max-paths",
+            "1024",
+        ],
+    );
+    assert!(skipped(&out));
+
+    // Another target, --max-paths or --block, or a plain run of the paths it took
+    // (which writes no convergence.csv): run again.
+    let n = paths.to_string();
+    for other in [
+        &[
+            "--precision",
+            "npv:0.06",
+            "--block",
+            "256",
+            "--max-paths",
+            "1024",
+        ][..],
+        &[
+            "--precision",
+            "npv:0.05,npv_negative:abs=0.2",
+            "--block",
+            "256",
+            "--max-paths",
+            "1024",
+        ],
+        &[
+            "--precision",
+            "npv:0.05",
+            "--block",
+            "256",
+            "--max-paths",
+            "1280",
+        ],
+        &[
+            "--precision",
+            "npv:0.05",
+            "--block",
+            "512",
+            "--max-paths",
+            "1024",
+        ],
+        &[
+            "--precision",
+            "npv:0.05",
+            "--block",
+            "256",
+            "--max-paths",
+            "1024",
+            "--seed",
+            "9",
+        ],
+        &["--paths", &n],
+        &same,
+    ] {
+        let out = run(&dir, "out", other);
+        ok(&out);
+        assert!(!skipped(&out), "{other:?} was skipped");
+    }
+    // The folder now holds `same` again: skipped; nor is a plain run's folder
+    // taken for it.
+    assert!(skipped(&run(&dir, "out", &same)));
+    ok(&run(&dir, "out", &["--paths", &n]));
+    assert!(skipped(&run(&dir, "out", &["--paths", &n])));
+    assert!(!skipped(&run(&dir, "out", &same)));
+}

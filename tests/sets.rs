@@ -6,6 +6,7 @@ mod common;
 
 use common::{REFERENCE, TestDir, bad_input};
 use enclave::output::{SET_ALT_METRICS, SET_PARK_METRICS, SET_REGION_METRICS, SET_SUMMARY_HEADER};
+use enclave::publish;
 use enclave::scenario::Scenario;
 
 fn three_party() -> &'static str {
@@ -357,4 +358,227 @@ fn a_quoted_pattern_runs_the_files_it_matches_in_name_order() {
     assert_eq!(ids, ["one", "two"]);
     let out = t.cmd(&["run", "parks/*.json", "--out", "out"]);
     assert_eq!(bad_input(&out), "error: no file matches parks/*.json\n");
+}
+
+#[test]
+fn a_skipped_precision_scenario_keeps_the_paths_it_took_in_the_sets_runs_csv() {
+    let t = TestDir::new();
+    t.create("a.toml", &variant("a", 300, 5));
+    t.create("b.toml", &variant("b", 300, 6));
+    let args = [
+        "run",
+        "a.toml",
+        "b.toml",
+        "--horizon",
+        "5",
+        "--precision",
+        "npv:0.2",
+        "--block",
+        "256",
+        "--max-paths",
+        "1024",
+        "--report",
+        "none",
+        "--charts",
+        "none",
+        "--quiet",
+        "--out",
+        "out",
+    ];
+    t.ok(&args);
+    let runs = t.read("out/set/runs.csv");
+    let out = t.ok(&args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("skipped a: ") && stderr.contains("skipped b: "),
+        "{stderr}"
+    );
+    assert_eq!(t.read("out/set/runs.csv"), runs);
+    for id in ["a", "b"] {
+        let record: serde_json::Value =
+            serde_json::from_str(&t.read(&format!("out/{id}/run.json"))).expect("run.json");
+        let paths = record["paths"].as_u64().expect("paths");
+        assert!(paths < 1024, "{id}: {paths}");
+        assert!(runs.contains(&format!("{id},{id}.toml,")));
+        assert!(
+            runs.lines()
+                .any(|l| l.starts_with(&format!("{id},")) && l.contains(&format!(",{paths},5,"))),
+            "{runs}"
+        );
+    }
+}
+
+/// `enclave run FILES --horizon 5 --quiet --out DIR` with `extra`.
+fn run_into(t: &TestDir, files: &[&str], dir: &str, extra: &[&str]) -> std::process::Output {
+    let mut args = vec!["run"];
+    args.extend(files);
+    args.extend(["--horizon", "5", "--quiet", "--out", dir]);
+    args.extend(extra);
+    t.ok(&args)
+}
+
+#[test]
+fn a_skipped_scenario_gets_the_report_and_charts_it_lacks_drawn_from_its_results() {
+    let t = TestDir::new();
+    t.create("one.toml", &variant("one", 300, 5));
+    run_into(
+        &t,
+        &["one.toml"],
+        "out",
+        &["--report", "none", "--charts", "none"],
+    );
+    let data = t.read("out/one/summary.csv");
+    assert!(!t.exists("out/one/report.html") && !t.exists("out/one/charts"));
+
+    let out = run_into(
+        &t,
+        &["one.toml"],
+        "out",
+        &["--report", "html", "--charts", "png"],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("skipped one: "), "{stderr}");
+    assert!(
+        stderr.contains(
+            "drew report.html, charts/*.png into out/one from those results, as `enclave report` does"
+        ),
+        "{stderr}"
+    );
+    publish::verify(&t.join("out/one")).expect("a complete folder");
+    assert_eq!(t.read("out/one/summary.csv"), data);
+    let charts = names(&t, "out/one/charts");
+    assert!(!charts.is_empty() && charts.iter().all(|c| c.ends_with(".png")));
+    // The same bytes a run asking for them from the start draws.
+    run_into(
+        &t,
+        &["one.toml"],
+        "fresh",
+        &["--report", "html", "--charts", "png"],
+    );
+    assert_eq!(names(&t, "fresh/one/charts"), charts);
+    for c in &charts {
+        let name = format!("one/charts/{c}");
+        assert!(t.read_bytes(&format!("out/{name}")) == t.read_bytes(&format!("fresh/{name}")));
+    }
+
+    // Asking for less keeps what is there; asking for svg adds them to the png.
+    let out = run_into(
+        &t,
+        &["one.toml"],
+        "out",
+        &["--report", "none", "--charts", "svg"],
+    );
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("report.html,"));
+    assert!(t.exists("out/one/report.html"));
+    let charts = names(&t, "out/one/charts");
+    assert_eq!(
+        charts.iter().filter(|c| c.ends_with(".svg")).count() * 2,
+        charts.len()
+    );
+    let out = run_into(&t, &["one.toml"], "out", &[]);
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("drew"));
+    publish::verify(&t.join("out/one")).expect("a complete folder");
+}
+
+#[test]
+fn a_scenario_of_a_set_rerun_alone_with_other_settings_retires_the_sets_files() {
+    let t = TestDir::new();
+    t.create("a.toml", &variant("a", 300, 5));
+    t.create("b.toml", &variant("b", 300, 6));
+    let quiet = ["--report", "none", "--charts", "none"];
+    run_into(&t, &["a.toml", "b.toml"], "out", &quiet);
+    let set = t.read("out/set/summary.csv");
+
+    // Alone with the same settings (skipped, or forced: the same bytes): the set stays.
+    run_into(&t, &["a.toml"], "out", &quiet);
+    run_into(
+        &t,
+        &["a.toml"],
+        "out",
+        &["--report", "none", "--charts", "none", "--force"],
+    );
+    assert_eq!(t.read("out/set/summary.csv"), set);
+    t.ok(&["report", "out/set"]);
+
+    // Alone with another seed: the set's files go, with a note saying why.
+    let out = run_into(
+        &t,
+        &["a.toml"],
+        "out",
+        &["--report", "none", "--charts", "none", "--seed", "7"],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("note: out/set listed a with other settings (seed 5 in set/runs.csv, 7 in its run.json): the set's files were removed (out/set/stale.txt says why)"),
+        "{stderr}"
+    );
+    assert_eq!(names(&t, "out/set"), ["stale.txt"]);
+    let out = t.cmd(&["report", "out/set"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("cannot read the set in out/set: the set's files were removed from out/set: a was written into out/a with other settings than the set lists for it (seed 5 in set/runs.csv, 7 in its run.json)"),
+        "{stderr}"
+    );
+    // The set's command rebuilds it: b is skipped, a runs again with its seed.
+    let out = run_into(&t, &["a.toml", "b.toml"], "out", &quiet);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("skipped b: ") && !stderr.contains("skipped a: "),
+        "{stderr}"
+    );
+    assert_eq!(t.read("out/set/summary.csv"), set);
+    assert!(!t.exists("out/set/stale.txt"));
+    t.ok(&["report", "out/set"]);
+
+    // A folder changed some other way (here copied from another run): `report`
+    // refuses the set, naming the scenario and what differs.
+    run_into(
+        &t,
+        &["b.toml"],
+        "other",
+        &["--report", "none", "--charts", "none", "--paths", "256"],
+    );
+    std::fs::remove_dir_all(t.join("out/b")).expect("remove");
+    std::fs::rename(t.join("other/b"), t.join("out/b")).expect("move");
+    let out = t.cmd(&["report", "out/set"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("which now hold other runs than set/runs.csv lists: b (paths 300 in set/runs.csv, 256 in its run.json); run the set's own command again to rebuild it"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_scenario_of_a_set_merged_alone_with_other_settings_retires_the_sets_files() {
+    let t = TestDir::new();
+    t.create("a.toml", &variant("a", 300, 5));
+    t.create("b.toml", &variant("b", 300, 6));
+    let quiet = ["--report", "none", "--charts", "none"];
+    // The set built by a merge of shards, then `a` merged alone from shards of
+    // another seed into the same folder.
+    for k in ["1/2", "2/2"] {
+        run_into(&t, &["a.toml", "b.toml"], "parts", &["--shard", k]);
+        run_into(&t, &["a.toml"], "parts7", &["--shard", k, "--seed", "7"]);
+    }
+    t.ok(&[
+        "merge", "parts", "--out", "out", "--report", "none", "--charts", "none", "--quiet",
+    ]);
+    t.ok(&["report", "out/set"]);
+    let out = t.ok(&[
+        "merge", "parts7", "--out", "out", "--report", "none", "--charts", "none", "--quiet",
+    ]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains(
+        "note: out/set listed a with other settings (seed 5 in set/runs.csv, 7 in its run.json)"
+    ));
+    assert_eq!(names(&t, "out/set"), ["stale.txt"]);
+    // A run of the set rebuilds it, running `a` again with the set's settings.
+    let out = run_into(&t, &["a.toml", "b.toml"], "out", &quiet);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("skipped b: ") && !stderr.contains("skipped a: "),
+        "{stderr}"
+    );
+    t.ok(&["report", "out/set"]);
 }

@@ -217,6 +217,9 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             .publish()
             .with_context(|| format!("cannot publish the results in {}", target.display()))?;
         merged_ids.push(scn.id.clone());
+        if set.is_none() {
+            super::retire_stale_set(&args.out, &record)?;
+        }
         if !args.quiet && small {
             let lang = args.lang.unwrap_or(scn.lang);
             out.print(&super::run::summary(

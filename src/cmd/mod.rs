@@ -399,6 +399,44 @@ pub fn place_refusal(out: &std::path::Path, id: &str) -> Option<String> {
         .map(|e| e.to_string())
 }
 
+/// After a command that does not write the set put `run` into `out/<its id>/`
+/// (or found it there complete): when `out/set/` lists that scenario with
+/// another run, the set no longer describes the folders beside it, and its files
+/// go, with a note in `out/set/` and on stderr saying why and how to rebuild them
+/// (`enclave::set_stale`).
+///
+/// # Errors
+/// If the set's files cannot be read or removed.
+pub fn retire_stale_set(
+    out: &std::path::Path,
+    run: &enclave::output::RunRecord,
+) -> anyhow::Result<()> {
+    let Some(differences) = enclave::set_stale::differences(out, run)? else {
+        return Ok(());
+    };
+    let id = &run.scenario_id;
+    let set = out.join(enclave::output::SET_DIR);
+    let folder = out.join(id);
+    let why = format!(
+        "the set's files were removed from {set}: {id} was written into {folder} with \
+         other settings than the set lists for it ({differences}), so the set's summary \
+         no longer matched the scenario folders beside it; to rebuild the set, run its \
+         own command again (its complete scenarios are skipped, and {id} runs again \
+         with the set's settings, replacing {folder}); to keep a variant of a scenario \
+         beside its set, give the variant another --out",
+        set = set.display(),
+        folder = folder.display(),
+    );
+    let note_path = enclave::set_stale::retire(out, &why)
+        .with_context(|| format!("cannot remove the stale set in {}", set.display()))?;
+    note(format_args!(
+        "note: {} listed {id} with other settings ({differences}): the set's files were removed ({} says why); run the set's own command again to rebuild them (complete scenarios are skipped; {id} runs again with the set's settings)",
+        set.display(),
+        note_path.display()
+    ));
+    Ok(())
+}
+
 /// Makes the output folder `out` (as `run` and `merge` write into it) and removes
 /// what runs that did not finish on this machine left in it, saying so unless
 /// `quiet`. Hidden folders this run cannot tell from a live run's (left on

@@ -34,6 +34,14 @@ pub struct Args {
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let mut out = super::Stdout::default();
     for dir in &args.folders {
+        if dir
+            .file_name()
+            .is_some_and(|n| n == enclave::output::SET_DIR)
+            && let Some(why) = enclave::set_stale::retired(dir)
+        {
+            return Err(anyhow::anyhow!("{why}"))
+                .with_context(|| format!("cannot read the set in {}", dir.display()));
+        }
         if let Some(out_dir) = enclave::set_report::set_folder_of(dir) {
             // A set's folder, DIR/set: its page is drawn again from its own files,
             // in the language it was written in unless --lang says otherwise.
@@ -41,6 +49,14 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             // summary cut at a line's end would still read, as a smaller set.
             publish::verify_data(dir)
                 .with_context(|| format!("cannot read the set in {}", dir.display()))?;
+            // Its rows are those of the scenario folders beside it, as long as
+            // those hold the runs it lists.
+            let stale = enclave::set_stale::mismatches(out_dir)
+                .with_context(|| format!("cannot read the set in {}", dir.display()))?;
+            if !stale.is_empty() {
+                return Err(anyhow::anyhow!(stale_set(out_dir, &stale)))
+                    .with_context(|| format!("cannot read the set in {}", dir.display()));
+            }
             let lang = args
                 .lang
                 .or_else(|| enclave::set_report::page_lang(out_dir))
@@ -67,6 +83,24 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         out.print(&format!("{}\n", dir.join(report::REPORT_FILE).display()))?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Why the set in `out/set` is refused: the scenarios whose folders hold other
+/// runs than it lists (`stale`, at least one), and how to rebuild it.
+fn stale_set(out: &Path, stale: &[enclave::set_stale::Mismatch]) -> String {
+    let mut listed: Vec<String> = stale
+        .iter()
+        .take(LISTED)
+        .map(|m| format!("{} ({})", m.id, m.differences))
+        .collect();
+    if stale.len() > LISTED {
+        listed.push(format!("and {} more", stale.len() - LISTED));
+    }
+    format!(
+        "its files no longer describe the scenario folders in {}, which now hold other runs than set/runs.csv lists: {}; run the set's own command again to rebuild it (its complete scenarios are skipped, these run again with the set's settings)",
+        out.display(),
+        listed.join(", ")
+    )
 }
 
 /// Folders of results listed in a message before the rest are counted.

@@ -74,7 +74,9 @@ pub struct Args {
     #[arg(long)]
     pub strict: bool,
     /// Run scenarios whose complete results are already in DIR (by default they
-    /// are skipped when their scenario, seed, paths, horizon and engine version match).
+    /// are skipped when their scenario, seed, paths (or --precision targets,
+    /// --max-paths and --block), horizon, fairness and engine version match; the
+    /// report and charts asked for that they lack are drawn from them).
     #[arg(long)]
     pub force: bool,
     /// Compute only shard K of N (numbered from 1) and write its partial results
@@ -615,10 +617,14 @@ enum Outcome {
         /// Paths and firm-years simulated.
         work: (u64, u64),
     },
-    /// Its complete results were already in its folder.
+    /// Its complete results were already in its folder (`paths`: the paths
+    /// they cover, which a `--precision` run decided; `drawn`: the report and
+    /// chart files asked for that it lacked, drawn from them).
     Skipped {
         loaded: super::Loaded,
         rows: Vec<SummaryRow>,
+        paths: u64,
+        drawn: Vec<&'static str>,
     },
     /// Stopped by a signal.
     Stopped {
@@ -675,9 +681,14 @@ impl Tally<'_> {
                 if let Some(text) = text {
                     self.bar.suspend(|| self.out.print(&text))?;
                 }
-                (loaded, rows, Some(work.0))
+                (loaded, rows, work.0)
             }
-            Outcome::Skipped { loaded, rows } => {
+            Outcome::Skipped {
+                loaded,
+                rows,
+                paths,
+                drawn,
+            } => {
                 self.skipped += 1;
                 if self.outputs.small {
                     let dir = self.args.out.join(&loaded.scenario.id);
@@ -685,12 +696,24 @@ impl Tally<'_> {
                         "{}",
                         self.lang.texts().f(
                             "terminal.set.skipped_one",
-                            &[("id", &loaded.scenario.id), ("dir", &dir.display())]
+                            &[
+                                ("id", &loaded.scenario.id),
+                                ("dir", &dir.display()),
+                                ("settings", &skip_settings(self.args, self.lang))
+                            ]
                         )
                     ));
+                    if !drawn.is_empty() {
+                        super::note(format_args!(
+                            "{}",
+                            self.lang.texts().f(
+                                "terminal.set.drawn",
+                                &[("files", &drawn.join(", ")), ("dir", &dir.display())]
+                            )
+                        ));
+                    }
                 }
-                // Complete with these settings: their paths (below).
-                (loaded, rows, None)
+                (loaded, rows, paths)
             }
             Outcome::Stopped { id, how, paths } => {
                 let tx = self.lang.texts();
@@ -709,7 +732,7 @@ impl Tally<'_> {
             let run = output::SetRun {
                 file: &loaded.file,
                 config: &cfg,
-                paths: paths.unwrap_or(cfg.paths),
+                paths,
                 math: enclave::mathlib::fingerprint(),
             };
             set.add(&loaded.scenario, run, &rows, &self.source.inputs(i))?;
@@ -806,7 +829,8 @@ fn run_set(
                 &[
                     ("skipped", &tally.skipped),
                     ("n", &n),
-                    ("dir", &args.out.display())
+                    ("dir", &args.out.display()),
+                    ("settings", &skip_settings(args, lang))
                 ]
             )
         ));
@@ -1197,21 +1221,121 @@ pub fn threads_refusal(threads: usize, max_threads: Option<usize>) -> Option<Str
 
 /// The results in `dir` if they are the complete results of this very run: it
 /// matches its manifest, its files load, and run.json records the same scenario
-/// (by hash), seed, paths, horizon, engine version and fairness setting (and the
-/// per-path files, if asked for).
-fn complete(dir: &Path, scn: &Scenario, cfg: &RunConfig, keep_paths: bool) -> Option<Results> {
+/// (by hash), seed, horizon, engine version and fairness setting (and the
+/// per-path files, if asked for), and the same paths, or with `--precision`
+/// (`precision`) the same targets, block and most paths: the paths a precision
+/// run took are a function of those ([`enclave::convergence`]), not a setting.
+fn complete(
+    dir: &Path,
+    scn: &Scenario,
+    cfg: &RunConfig,
+    precision: Option<Precision<'_>>,
+    keep_paths: bool,
+) -> Option<(publish::Manifest, Results)> {
     let manifest = publish::verify(dir).ok()?;
     let results = Results::load(dir).ok()?;
     let run = &results.run;
-    let same = run.scenario_sha256 == scn.sha256
+    let paths = match (precision, &run.precision) {
+        (None, None) => run.paths == cfg.paths,
+        (Some(p), Some(r)) => {
+            // Compared as parsed: `npv:0.02` and `npv: 0.020` are one target.
+            enclave::convergence::parse(&r.targets).is_ok_and(|t| t == p.targets)
+                && r.block == p.block
+                && r.max_paths == p.max_paths
+                && run.paths <= p.max_paths
+        }
+        // A plain run's folder for a --precision run, or the other way round:
+        // not what this command writes (convergence.csv, run.json's record).
+        _ => false,
+    };
+    let same = paths
+        && run.scenario_sha256 == scn.sha256
         && run.seed == cfg.seed
-        && run.paths == cfg.paths
         && run.horizon == cfg.horizon
         && run.coalitions == scn.fairness()
         && run.engine == RunRecord::engine_name()
         && run.math == enclave::mathlib::fingerprint()
         && (!keep_paths || PATHS_FILES.iter().all(|f| manifest.contains(f)));
-    same.then_some(results)
+    same.then_some((manifest, results))
+}
+
+/// What `--precision` asks of a run, as its run.json records it.
+#[derive(Debug, Clone, Copy)]
+struct Precision<'a> {
+    targets: &'a [enclave::convergence::Target],
+    block: u64,
+    max_paths: u64,
+}
+
+impl Precision<'_> {
+    fn of(args: &Args) -> Option<Precision<'_>> {
+        let p = args.precision.as_ref()?;
+        let (block, max_paths) = precision_blocks(args);
+        Some(Precision {
+            targets: &p.targets,
+            block,
+            max_paths,
+        })
+    }
+}
+
+/// The settings a skipped scenario's results share with this run, as the skip
+/// notes say them: its paths, or with `--precision` the targets and bounds.
+fn skip_settings(args: &Args, lang: enclave::i18n::Lang) -> &'static str {
+    lang.texts().t(if args.precision.is_some() {
+        "terminal.set.same_precision"
+    } else {
+        "terminal.set.same_paths"
+    })
+}
+
+/// The report and chart files `outputs` asks for that the complete results in
+/// `dir` (of manifest `manifest`) lack, drawn from those results as `enclave
+/// report` draws them, in `lang` (else the scenario's language), and published
+/// the same way; the report or charts it had are drawn again with them (a
+/// redraw replaces all of them). Returns the files that were missing, as
+/// patterns such as `charts/*.png`; none drawn when nothing was.
+fn draw_missing(
+    dir: &Path,
+    manifest: &publish::Manifest,
+    outputs: Outputs,
+    lang: Option<enclave::i18n::Lang>,
+) -> anyhow::Result<Vec<&'static str>> {
+    let has = |ext: &str| {
+        manifest
+            .files
+            .iter()
+            .any(|f| f.name.starts_with("charts/") && f.name.ends_with(ext))
+    };
+    let (report, png, svg) = (
+        manifest.contains(enclave::report::REPORT_FILE),
+        has(".png"),
+        has(".svg"),
+    );
+    let missing: Vec<&'static str> = [
+        (outputs.report && !report, enclave::report::REPORT_FILE),
+        (outputs.charts.png() && !png, "charts/*.png"),
+        (outputs.charts.svg() && !svg, "charts/*.svg"),
+    ]
+    .into_iter()
+    .filter_map(|(missing, name)| missing.then_some(name))
+    .collect();
+    if missing.is_empty() {
+        return Ok(missing);
+    }
+    let formats = match (png || outputs.charts.png(), svg || outputs.charts.svg()) {
+        (true, true) => Formats::Both,
+        (true, false) => Formats::Png,
+        (false, true) => Formats::Svg,
+        (false, false) => Formats::None,
+    };
+    let staging = Staging::redraw(dir, manifest)
+        .with_context(|| format!("cannot draw the report and charts of {}", dir.display()))?;
+    super::report::write(staging.path(), report || outputs.report, formats, lang)?;
+    staging
+        .publish()
+        .with_context(|| format!("cannot draw the report and charts of {}", dir.display()))?;
+    Ok(missing)
 }
 
 /// Runs scenario `i` of `source` on `threads` worker threads and writes what
@@ -1236,15 +1360,25 @@ fn one(
     let target = args.out.join(&scn.id);
     if outputs.folders
         && !args.force
-        && args.precision.is_none()
-        && let Some(results) = complete(&target, scn, &cfg, args.keep_paths)
+        && let Some((manifest, results)) =
+            complete(&target, scn, &cfg, Precision::of(args), args.keep_paths)
     {
+        let drawn = draw_missing(&target, &manifest, outputs, args.lang)?;
+        if !outputs.set {
+            super::retire_stale_set(&args.out, &results.run)?;
+        }
+        let paths = results.run.paths;
         let rows = if outputs.set {
             results.summary
         } else {
             Vec::new()
         };
-        return Ok(Outcome::Skipped { loaded, rows });
+        return Ok(Outcome::Skipped {
+            loaded,
+            rows,
+            paths,
+            drawn,
+        });
     }
     let staging = if outputs.folders {
         Some(
@@ -1404,6 +1538,9 @@ fn one(
     staging
         .publish()
         .with_context(|| format!("cannot publish the results in {}", target.display()))?;
+    if !outputs.set {
+        super::retire_stale_set(&args.out, &record)?;
+    }
     let text = outputs.verbose.then(|| {
         let lang = args.lang.unwrap_or(scn.lang);
         let mut text = summary(scn, &state, &target, elapsed, outputs.report, lang);

@@ -1,0 +1,253 @@
+//! Whether a set's files (`DIR/set/`) still describe the scenario folders beside
+//! them.
+//!
+//! A set's `summary.csv` holds each scenario's headline rows to the last digit of
+//! `DIR/<id>/summary.csv`, and its `runs.csv` says how each was run. A scenario of
+//! the set run again alone into the same `DIR` (or merged alone from shards) with
+//! other settings replaces `DIR/<id>/` but leaves the set as it was: the set would
+//! then show numbers that no folder holds. The commands that publish a scenario's
+//! folder without writing the set compare the folder's `run.json` with the set's
+//! row for it ([`differences`]) and, when they differ, remove the set's files,
+//! leaving [`STALE_FILE`] to say why and how to rebuild them ([`retire`]);
+//! `enclave report DIR/set` checks every row the same way ([`mismatches`]), for
+//! a set whose folders were changed by other means.
+//!
+//! Two runs of one scenario with the same scenario hash, seed, paths, horizon,
+//! fairness, engine version and math fingerprint give the same bytes, so a row
+//! that agrees on all of them still describes the folder.
+
+use std::path::{Path, PathBuf};
+
+use crate::output::{
+    OutputError, RUN_FILE, RunRecord, SET_DIR, SET_RUNS_FILE, SET_SWEEP_FILE, SUMMARY_FILE,
+};
+
+/// The note left in `DIR/set/` when the set's files were removed as stale.
+pub const STALE_FILE: &str = "stale.txt";
+
+/// The files a set writes into `DIR/set/` (its page and manifest included).
+pub const SET_FILES: [&str; 5] = [
+    SUMMARY_FILE,
+    SET_RUNS_FILE,
+    SET_SWEEP_FILE,
+    crate::set_report::SET_REPORT_FILE,
+    crate::publish::MANIFEST_FILE,
+];
+
+/// A scenario of a set whose folder holds another run than the set lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mismatch {
+    /// The scenario id.
+    pub id: String,
+    /// What differs, such as `seed 20180330 in set/runs.csv, 5 in its run.json`.
+    pub differences: String,
+}
+
+/// One row of `runs.csv`, as written (a column the file lacks reads as `None`
+/// and is not compared).
+#[derive(Debug, Default)]
+struct Row {
+    scenario: String,
+    sha256: Option<String>,
+    seed: Option<String>,
+    paths: Option<String>,
+    horizon: Option<String>,
+    fairness: Option<String>,
+    engine: Option<String>,
+    math: Option<String>,
+}
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
+    move |source| OutputError::Io {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+fn csv_err(path: &Path) -> impl FnOnce(csv::Error) -> OutputError + '_ {
+    move |source| OutputError::Csv {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+/// Calls `each` on every row of `out/set/runs.csv` until it returns `false`;
+/// nothing when the file is absent.
+fn rows(out: &Path, mut each: impl FnMut(Row) -> bool) -> Result<(), OutputError> {
+    let path = out.join(SET_DIR).join(SET_RUNS_FILE);
+    let file = match std::fs::File::open(&path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(io_err(&path)(e)),
+    };
+    let mut reader = csv::Reader::from_reader(std::io::BufReader::new(file));
+    let header = reader.headers().map_err(csv_err(&path))?.clone();
+    let column = |name: &str| header.iter().position(|h| h == name);
+    let columns = [
+        "sha256", "seed", "paths", "horizon", "fairness", "engine", "math",
+    ]
+    .map(column);
+    let Some(id) = column("scenario") else {
+        return Ok(());
+    };
+    for record in reader.records() {
+        let record = record.map_err(csv_err(&path))?;
+        let cell = |i: Option<usize>| i.and_then(|i| record.get(i)).map(str::to_owned);
+        let [sha256, seed, paths, horizon, fairness, engine, math] = columns.map(cell);
+        let row = Row {
+            scenario: record.get(id).unwrap_or_default().to_owned(),
+            sha256,
+            seed,
+            paths,
+            horizon,
+            fairness,
+            engine,
+            math,
+        };
+        if !each(row) {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// What of `run` differs from `row`, one phrase a field; empty when nothing does.
+fn compare(row: &Row, run: &RunRecord) -> Vec<String> {
+    let fairness = if run.coalitions { "on" } else { "off" };
+    let mut out = Vec::new();
+    if row
+        .sha256
+        .as_ref()
+        .is_some_and(|h| *h != run.scenario_sha256)
+    {
+        out.push("scenario file (SHA-256) changed".to_owned());
+    }
+    let fields = [
+        ("seed", &row.seed, run.seed.to_string()),
+        ("paths", &row.paths, run.paths.to_string()),
+        ("horizon", &row.horizon, run.horizon.to_string()),
+        ("fairness", &row.fairness, fairness.to_owned()),
+        ("engine", &row.engine, run.engine.clone()),
+        ("math", &row.math, run.math.clone()),
+    ];
+    for (name, set, now) in fields {
+        if let Some(set) = set
+            && *set != now
+        {
+            out.push(format!(
+                "{name} {set} in set/runs.csv, {now} in its run.json"
+            ));
+        }
+    }
+    out
+}
+
+/// What of `run` (the run now in `out/<its id>/`) differs from the row
+/// `out/set/runs.csv` has for its scenario: `None` when the set does not list it
+/// (or there is no set) or lists the same run.
+///
+/// # Errors
+/// If `runs.csv` cannot be read.
+pub fn differences(out: &Path, run: &RunRecord) -> Result<Option<String>, OutputError> {
+    let mut found = None;
+    rows(out, |row| {
+        if row.scenario != run.scenario_id {
+            return true;
+        }
+        let d = compare(&row, run);
+        if !d.is_empty() {
+            found = Some(d.join("; "));
+        }
+        false
+    })?;
+    Ok(found)
+}
+
+/// Every scenario `out/set/runs.csv` lists whose folder `out/<id>/` holds a
+/// `run.json` of another run, in the set's order. A scenario without a folder
+/// (a `--summary-only` set has none) or whose `run.json` does not read is not
+/// compared: `enclave report` on the folder says what is wrong with it.
+///
+/// # Errors
+/// If `runs.csv` cannot be read.
+pub fn mismatches(out: &Path) -> Result<Vec<Mismatch>, OutputError> {
+    let mut found = Vec::new();
+    rows(out, |row| {
+        let path = out.join(&row.scenario).join(RUN_FILE);
+        let run = std::fs::read_to_string(&path)
+            .ok()
+            .and_then(|text| serde_json::from_str::<RunRecord>(&text).ok());
+        if let Some(run) = run {
+            let d = compare(&row, &run);
+            if !d.is_empty() {
+                found.push(Mismatch {
+                    id: row.scenario,
+                    differences: d.join("; "),
+                });
+            }
+        }
+        true
+    })?;
+    Ok(found)
+}
+
+/// Removes the set's files from `out/set/` and writes [`STALE_FILE`] there with
+/// `why` (a line or a few); returns the note's path. The set's own command run
+/// again writes the set anew and removes the note.
+///
+/// # Errors
+/// If a file cannot be removed or the note cannot be written.
+pub fn retire(out: &Path, why: &str) -> Result<PathBuf, OutputError> {
+    let dir = out.join(SET_DIR);
+    for name in SET_FILES {
+        let path = dir.join(name);
+        match std::fs::remove_file(&path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io_err(&path)(e)),
+            _ => {}
+        }
+    }
+    let note = dir.join(STALE_FILE);
+    crate::output::write_atomic(&note, format!("{}\n", why.trim_end()).as_bytes())?;
+    Ok(note)
+}
+
+/// The note [`retire`] left in `set_dir` (a `DIR/set` folder), when the set's
+/// files were removed and not written again since.
+pub fn retired(set_dir: &Path) -> Option<String> {
+    if set_dir.join(SUMMARY_FILE).is_file() {
+        return None;
+    }
+    std::fs::read_to_string(set_dir.join(STALE_FILE))
+        .ok()
+        .map(|t| t.trim_end().to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(seed: &str) -> Row {
+        Row {
+            scenario: "a".to_owned(),
+            seed: Some(seed.to_owned()),
+            fairness: Some("off".to_owned()),
+            ..Row::default()
+        }
+    }
+
+    fn record(seed: u64) -> RunRecord {
+        let text = format!(
+            r#"{{"engine":"enclave 0","scenario_id":"a","scenario_file":"a.toml","scenario_sha256":"00","seed":{seed},"paths":10,"horizon":5,"threads":1,"batch_paths":256,"pilot_paths":0,"ranges":[[0,10]],"prng":"x","sampler":"x","uncertain_inputs":0,"firm_years":0,"elapsed_seconds":0.0,"firm_years_per_second":0.0,"quantiles":"x"}}"#
+        );
+        serde_json::from_str(&text).expect("a run record")
+    }
+
+    #[test]
+    fn a_row_differs_only_in_the_columns_it_has() {
+        assert!(compare(&row("7"), &record(7)).is_empty());
+        assert_eq!(
+            compare(&row("7"), &record(5)),
+            ["seed 7 in set/runs.csv, 5 in its run.json"]
+        );
+    }
+}
