@@ -526,7 +526,8 @@ mod tests {
                     let x: Vec<f64> = match f {
                         Formula::Fixed { shares } => shares.clone(),
                         Formula::GuaranteedReturn { rate, .. } => vec![*rate, 1.0 - *rate],
-                        _ => unreachable!("the tests use fixed and guaranteed_return"),
+                        Formula::Incremental { base, .. } => vec![*base, *base],
+                        _ => unreachable!("the tests use fixed, guaranteed_return and incremental"),
                     };
                     let regions = (0..self.base.len())
                         .map(|r| {
@@ -749,6 +750,23 @@ mod tests {
             assert!(sol.feasible());
             assert!(eval.largest <= MAX_CANDIDATES && eval.calls == sol.passes);
         }
+    }
+
+    #[test]
+    fn a_base_best_at_its_bound_is_found_as_0() {
+        // NPV_a = 10 − B, NPV_b = 100 + B: the Nash product (10 − B)(100 + B)
+        // falls for every B ≥ 0, so the bargain keeps no base. The search finds 0
+        // itself rather than refining towards it (it gave 1.9e-15 after 12 passes).
+        let mut eval = linear(&[10.0, 100.0], &[-1.0, 1.0], &[0.0, 0.0]);
+        let incremental = Formula::Incremental {
+            owner: 1,
+            base: 5.0,
+            base_growth: 0.0,
+            inner: Box::new(fixed(&[0.5, 0.5])),
+        };
+        let sol = solve("i", &incremental, Target::Nash, 30, &mut eval).expect("solves");
+        assert_eq!(sol.best().point, vec![0.0]);
+        assert!(sol.passes < MAX_PASSES, "{} passes", sol.passes);
     }
 
     #[test]

@@ -154,6 +154,15 @@ fn search_line(s: &mut Search<'_>, start: &[f64]) -> Result<(), SolveError> {
         Space::Switch { lo, hi } => (f64::from(lo), f64::from(hi), false),
     };
     let integer = matches!(space, Space::Switch { .. });
+    // A base within 10⁻⁴ of the first range's width of 0 is 0: a best base at
+    // the bound is then found as 0, not refined towards it to 0.000000000000001943
+    // until the passes run out.
+    let near_zero = if matches!(space, Space::Base) {
+        1e-4 * hi
+    } else {
+        0.0
+    };
+    let line_point = |space: Space, x: f64| line_point(space, if x < near_zero { 0.0 } else { x });
     let first: Vec<f64> = if integer && hi - lo < MAX_CANDIDATES as f64 {
         (lo as u32..=hi as u32).map(f64::from).collect()
     } else {
