@@ -817,7 +817,7 @@ pub fn park_metrics(econ: &EconomyPath, out: &mut [f64]) {
         (M::TaxProvincial, sum(&econ.tax_provincial)),
         (M::LandSales, sum(&econ.land_sales)),
         (M::Gdp, sum(&econ.gdp)),
-        (M::JobsFinal, last(&econ.jobs).round()),
+        (M::JobsFinal, last(&econ.jobs)),
         (M::TurnedAway, econ.turned_away as f64),
         (M::PdcIrr, finance::irr(&econ.pdc_flow).unwrap_or(f64::NAN)),
         (M::LandBuybacks, sum(&econ.land_buybacks)),

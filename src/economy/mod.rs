@@ -593,7 +593,8 @@ pub fn simulate_path_traced<O: Trace>(
             out.pre_move_by_kind[k * h + t] = *x;
         }
         out.gdp[t] = y.gdp;
-        out.jobs[t] = y.wages / (average_wage * p_t);
+        // Whole jobs, as the docs count them (docs/model.md §10), in every year.
+        out.jobs[t] = (y.wages / (average_wage * p_t)).round();
         out.revenue[t] = y.revenue;
         out.occupied_mu[t] = y.occupied;
         out.firms[t] = firms.len() as f64;
@@ -1013,6 +1014,21 @@ mod tests {
         let mut ws = Workspace::default();
         simulate_path(&scn, 4, &streams, p, &mut ws);
         ws.out
+    }
+
+    #[test]
+    fn jobs_are_whole_in_every_year() {
+        // The wage bill over the average wage is rarely whole; summary.csv's
+        // jobs_final and timeseries.csv's jobs count the same people.
+        let mut employed = false;
+        for p in 0..3 {
+            let e = priced("", p);
+            for (t, jobs) in e.jobs.iter().enumerate() {
+                assert!(jobs.fract() == 0.0, "path {p}, year {t}: {jobs}");
+                employed |= *jobs > 0.0;
+            }
+        }
+        assert!(employed, "the test park employs someone");
     }
 
     #[test]
