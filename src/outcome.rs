@@ -574,9 +574,16 @@ const CONTINUATION_RANGE: f64 = 1e250;
 /// Years after the horizon J from which the rest of a pool growing at `growth`,
 /// discounted at `rate`, is at most [`CONTINUATION_TAIL`] of the whole (and so is
 /// a constant amount, such as a guaranteed return): q^(J−1) ≤ tail with
-/// q = max(1 + g, 1) / (1 + ρ); at most [`MAX_CONTINUATION_YEARS`].
+/// q = max(1 + g, 1) / (1 + ρ), or (1 + g) / (1 + ρ) when ρ ≤ 0 (no constant
+/// amount is then allowed: validation refuses a guarantee without end); at most
+/// [`MAX_CONTINUATION_YEARS`].
 fn tail_years(growth: f64, rate: f64) -> u32 {
-    let q = (1.0 + growth).max(1.0) / (1.0 + rate);
+    let lead = if rate > 0.0 {
+        (1.0 + growth).max(1.0)
+    } else {
+        1.0 + growth
+    };
+    let q = lead / (1.0 + rate);
     if !(q > 0.0 && q < 1.0) {
         return MAX_CONTINUATION_YEARS;
     }
@@ -748,7 +755,9 @@ fn continuation(
         restricted *= 1.0 + growth;
         discount /= 1.0 + discount_rate;
         // Beyond the double's range the rest is valued in closed form.
-        let in_range = pool.abs() < CONTINUATION_RANGE && discount > 1.0 / CONTINUATION_RANGE;
+        let in_range = pool.abs() < CONTINUATION_RANGE
+            && discount > 1.0 / CONTINUATION_RANGE
+            && discount < CONTINUATION_RANGE;
         let settled_rule = k >= settled && !cap_open;
         // Settled: the formula no longer changes, no cap has room left and the
         // allocation grows with the pool or what is left of it is negligible.
@@ -766,10 +775,10 @@ fn continuation(
             cap_open &= headroom > CAP_ROUNDING * cap.cap;
         }
         match ahead {
-            Some(Ahead::Plus(rate)) if rate < discount_rate => {
+            Some(Ahead::Plus { rate, up }) if rate < discount_rate => {
                 // a = s P + c: the shares' part s P from the allocation of a pool
-                // scaled by `scale` (still ahead of every threshold).
-                let scale = if growth > 0.0 { 2.0 } else { 0.5 };
+                // scaled by `scale` (still past every threshold).
+                let scale = if up { 2.0 } else { 0.5 };
                 let scaled = year(k, restricted * scale, pool * scale, headroom);
                 for ((o, a), b) in out.iter_mut().zip(&alloc).zip(&scaled) {
                     let shares = (b - a) / (scale - 1.0);
@@ -1383,15 +1392,26 @@ mod tests {
 
     #[test]
     fn a_year_by_year_continuation_stops_where_the_rest_is_negligible() {
-        // q^(J−1) ≤ 1e-12 < q^(J−2), q = max(1 + g, 1) / (1 + ρ).
-        for (g, rho) in [(0.02, 0.05), (0.0, 0.1), (-0.1, 0.05), (0.3, 0.31)] {
-            let q: f64 = (1.0f64 + g).max(1.0) / (1.0 + rho);
+        // q^(J−1) ≤ 1e-12 < q^(J−2), q = max(1 + g, 1) / (1 + ρ) (1 + g over 1 + ρ ≤ 1).
+        for (g, rho) in [
+            (0.02, 0.05),
+            (0.0, 0.1),
+            (-0.1, 0.05),
+            (0.3, 0.31),
+            (-0.1, -0.05),
+        ] {
+            let lead = if rho > 0.0 {
+                (1.0f64 + g).max(1.0)
+            } else {
+                1.0 + g
+            };
+            let q: f64 = lead / (1.0 + rho);
             let j = tail_years(g, rho);
             assert!(q.powi(j as i32 - 1) <= CONTINUATION_TAIL, "{g} {rho}: {j}");
             assert!(q.powi(j as i32 - 2) > CONTINUATION_TAIL, "{g} {rho}: {j}");
         }
         // A rate that never shrinks a constant amount, or too close to g, is capped.
-        assert_eq!(tail_years(-0.1, -0.05), MAX_CONTINUATION_YEARS);
+        assert_eq!(tail_years(-0.1, -0.15), MAX_CONTINUATION_YEARS);
         assert_eq!(tail_years(0.0, 1e-9), MAX_CONTINUATION_YEARS);
     }
 
@@ -1581,7 +1601,87 @@ mod tests {
         assert_close(host.1, 330.0 * at_4);
     }
 
+    /// One of the formulas whose continuation is not a plain perpetuity, picked by
+    /// `kind` from the parameters.
+    fn rule_of(kind: u8, threshold: f64, base_growth: f64, rate: f64) -> Formula {
+        let shares = |a: f64| fixed2(a, 1.0 - a);
+        match kind {
+            0 => Formula::Tiered {
+                tranches: vec![
+                    Tranche {
+                        upper: threshold,
+                        formula: shares(0.9),
+                    },
+                    Tranche {
+                        upper: f64::INFINITY,
+                        formula: shares(0.2),
+                    },
+                ],
+            },
+            1 => Formula::Incremental {
+                owner: 1,
+                base: threshold,
+                base_growth,
+                inner: Box::new(shares(0.6)),
+            },
+            _ => Formula::GuaranteedReturn {
+                beneficiary: 0,
+                guarantor: 1,
+                rate,
+                inner: Box::new(shares(0.3)),
+                term: GuaranteeTerm::default(),
+            },
+        }
+    }
+
     proptest::proptest! {
+        /// The continuation, closed in form once a rule has passed its last
+        /// threshold for good, is the year-by-year sum of the formula's allocations
+        /// of the grown pool, taken here over 3,000 years.
+        #[test]
+        fn continuation_is_the_sum_of_the_years(
+            kind in 0u8..3,
+            pool in 1.0f64..50.0,
+            growth in -0.1f64..0.05,
+            margin in 0.03f64..0.2,
+            threshold in 0.0f64..80.0,
+            base_growth in -0.05f64..0.08,
+            rate in 0.0f64..0.3,
+        ) {
+            // A guarantee without end needs ρ > 0 (validated).
+            let rho = if kind == 2 { (growth + margin).max(0.01) } else { growth + margin };
+            let tax = rule_of(kind, threshold, base_growth, rate);
+            let mut econ = constant_pool(3, pool, Continuation::Perpetuity {
+                growth,
+                discount_rate: rho,
+            });
+            econ.invested_capital = vec![50.0, 50.0, 50.0, 0.0, 0.0, 0.0];
+            let [a, b] = npv_and_continuation(&econ, &with_tax(tax.clone()));
+            let ctx = ShareContext {
+                equity: &[0.5, 0.5],
+                cumulative_contributions: &[0.0, 0.0],
+                invested_capital: &[50.0, 0.0],
+            };
+            let mut want = [0.0; 2];
+            for j in 1..=3000 {
+                let (mut alloc, mut moved) = ([0.0; 2], [0.0; 2]);
+                let grown = pool * (1.0 + growth).powi(j);
+                tax.allocate(3 + j as u32, grown, &ctx, &mut alloc, &mut moved);
+                for (w, x) in want.iter_mut().zip(alloc) {
+                    *w += x / (1.0 + rho).powi(j);
+                }
+            }
+            // At the regions' δ = 10% over the 3 years.
+            let at_3 = 1.1f64.powi(-3);
+            let scale = pool * (1.0 + growth) / margin + 50.0 * rate / rho.max(0.01);
+            for (got, want) in [(a.1, want[0]), (b.1, want[1])] {
+                proptest::prop_assert!(
+                    (got - want * at_3).abs() <= 1e-8 * scale,
+                    "{got} vs {}", want * at_3
+                );
+            }
+        }
+
         /// Under any restriction and cap, the year's allocations add up to the pool.
         #[test]
         fn restricted_allocations_sum_to_the_pool(

@@ -130,8 +130,14 @@ pub enum Formula {
 pub enum Ahead {
     /// Shares of the pool alone.
     Shares,
-    /// Shares of the pool plus amounts growing at this rate a year.
-    Plus(f64),
+    /// Shares of the pool plus amounts growing at `rate` a year, for this year's
+    /// pool and every larger one (`up`) or every smaller positive one.
+    Plus {
+        /// Growth rate of the amounts.
+        rate: f64,
+        /// Whether the allocation is so for larger pools (else smaller ones).
+        up: bool,
+    },
 }
 
 /// Who receives the equity income (dividends, terminal value) of the capital a
@@ -487,7 +493,7 @@ impl Formula {
 
     /// How the allocation goes on from year `k`, when the formula has settled
     /// ([`Formula::settles_at`]) and the pool, at `pool` in year k, grows at
-    /// `growth` (≠ 0) a year, the context held: [`Ahead::Shares`] when every
+    /// `growth` a year, the context held: [`Ahead::Shares`] when every
     /// later year's allocation is shares of the pool, [`Ahead::Plus`] when it is
     /// shares plus amounts growing at a rate of their own, `None` when a threshold,
     /// base or guaranteed return may still be crossed (or the formula nests one
@@ -518,7 +524,10 @@ impl Formula {
                 let (_, rest) = tranches.split_last()?;
                 let last_cut = rest.iter().fold(0.0_f64, |c, t| c.max(t.upper));
                 if growth > 0.0 && pool >= last_cut {
-                    Some(Ahead::Plus(0.0))
+                    Some(Ahead::Plus {
+                        rate: 0.0,
+                        up: true,
+                    })
                 } else if growth < 0.0 && pool <= first.upper.max(0.0) {
                     Some(Ahead::Shares)
                 } else {
@@ -535,7 +544,10 @@ impl Formula {
                 if !inner.is_shares(k) || !kept.is_finite() {
                     None
                 } else if growth > *base_growth && pool >= kept {
-                    Some(Ahead::Plus(*base_growth))
+                    Some(Ahead::Plus {
+                        rate: *base_growth,
+                        up: true,
+                    })
                 } else if growth < *base_growth && pool <= kept {
                     Some(Ahead::Shares)
                 } else {
@@ -559,11 +571,18 @@ impl Formula {
                 let required = rate * ctx.invested_capital.get(b).copied().unwrap_or(0.0);
                 let (mut unit, mut none) = ([0.0; MAX_REGIONS], [0.0; MAX_REGIONS]);
                 inner.allocate(k, 1.0, ctx, &mut unit[..n], &mut none[..n]);
+                // The share of a positive pool only rises (g > 0) or only falls
+                // (g < 0): once on one side of the return, it stays there.
                 let received = unit[b] * pool;
-                if required <= 0.0 || (growth > 0.0 && received >= required) {
+                if pool <= 0.0 {
+                    None
+                } else if growth > 0.0 && received >= required {
                     Some(Ahead::Shares)
                 } else if growth < 0.0 && received <= required {
-                    Some(Ahead::Plus(0.0))
+                    Some(Ahead::Plus {
+                        rate: 0.0,
+                        up: false,
+                    })
                 } else {
                     None
                 }
