@@ -73,6 +73,21 @@ impl std::str::FromStr for Shard {
 
     /// Reads `K/N`, such as `1/4`.
     fn from_str(text: &str) -> Result<Shard, String> {
+        fn whole(x: &str) -> Option<&str> {
+            let x = x.trim();
+            (!x.is_empty() && x.bytes().all(|b| b.is_ascii_digit())).then_some(x)
+        }
+        // Whole numbers past u32 (the most shards a run splits into).
+        if let Some((k, n)) = text.split_once('/')
+            && let (Some(k), Some(n)) = (whole(k), whole(n))
+            && (k.parse::<u32>().is_err() || n.parse::<u32>().is_err())
+        {
+            return Err(format!(
+                "expected K/N with 1 ≤ K ≤ N ≤ {}, found `{text}`: a run is split into at most {} shards",
+                u32::MAX,
+                u32::MAX
+            ));
+        }
         let parsed = text.split_once('/').and_then(|(k, n)| {
             Some((k.trim().parse::<u32>().ok()?, n.trim().parse::<u32>().ok()?))
         });
@@ -1119,6 +1134,14 @@ mod tests {
             zero.contains("numbered from 1 (the first of 4 is 1/4)"),
             "{zero}"
         );
+        // Past 2^32 − 1 shards, the limit is said.
+        let huge = "1/4294967296".parse::<Shard>().unwrap_err();
+        assert_eq!(
+            huge,
+            "expected K/N with 1 ≤ K ≤ N ≤ 4294967295, found `1/4294967296`: a run is split into at most 4294967295 shards"
+        );
+        assert!("99999999999999999999999/3".parse::<Shard>().is_err_and(|e| e.contains("at most 4294967295 shards")));
+        assert_eq!("4294967295/4294967295".parse::<Shard>(), Ok(shard(u32::MAX, u32::MAX)));
         for bad in ["5/4", "1/0", "4", "a/b", "-1/4", ""] {
             assert!(bad.parse::<Shard>().is_err(), "{bad}");
         }

@@ -458,6 +458,16 @@ fn slurm_and_kubernetes_variables_select_the_same_shard_as_the_flag() {
         e.contains("shards are numbered from 1 (the first of 4 is 1/4)"),
         "{e}"
     );
+    // Past the most shards, the limit is said (as --shards says it).
+    let e = bad_input(&enclave(
+        &dir,
+        &with(&args, &["--shard", "1/4294967296"]),
+        &[],
+    ));
+    assert!(
+        e.contains("found `1/4294967296`: a run is split into at most 4294967295 shards"),
+        "{e}"
+    );
     let e = bad_input(&enclave(
         &dir,
         &with(&args, &["--shard", "1/2", "--keep-paths"]),
