@@ -436,6 +436,9 @@ pub struct Sweep {
     pub file: String,
     /// The base scenario's file (or the reference scenario's name).
     pub base_file: String,
+    /// Whether the base is the bundled reference scenario (`base = "reference"`),
+    /// whose name is no file to read.
+    pub base_is_reference: bool,
     /// Prefix of every variant's id.
     pub prefix: String,
     /// The varied inputs, in file order.
@@ -693,6 +696,7 @@ impl Sweep {
         let sweep = Sweep {
             file: file.to_owned(),
             base_file,
+            base_is_reference: raw.base == REFERENCE_BASE,
             prefix,
             vary,
             samples,

@@ -772,6 +772,7 @@ fn list_escapes_a_newline_in_a_value() {
     let out = t.ok(&["sweep", "names.toml", "--list"]);
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
-        "jilin-zhejiang_name-a-b  scenario.name=a\\nb\njilin-zhejiang_name-c  scenario.name=c\n2 scenarios from names.toml (base scenarios/jilin-zhejiang.toml)\n"
+        "jilin-zhejiang_name-a-b  scenario.name=a\\nb\njilin-zhejiang_name-c  scenario.name=c\n2 scenarios from names.toml (base: the bundled reference scenario)\n",
+        "the bundled base is no file under the current folder"
     );
 }
