@@ -314,6 +314,10 @@ pub struct Partial {
     /// Which set that is ([`set_id`]): partials of different sets are not
     /// merged into one set's files.
     pub set_id: String,
+    /// The ids of the scenarios before and after this one in its set (none at
+    /// its ends), so that the merge can name the scenarios no partial holds.
+    #[serde(default)]
+    pub set_neighbours: [Option<String>; 2],
     /// The inputs the scenario carries as (field path, value as written), when
     /// it is a sweep's variant; for the merged set's `sweep.csv`.
     pub inputs: Vec<(String, String)>,
@@ -494,6 +498,7 @@ impl Partial {
             elapsed_seconds,
             set: SetPlace { index: 0, size: 1 },
             set_id: String::new(),
+            set_neighbours: [None, None],
             inputs: Vec::new(),
             summary_only: false,
             state: Packed::pack(&state)?,
@@ -769,16 +774,46 @@ fn check_set(groups: &mut [Group]) -> Vec<String> {
         .filter(|&i| groups.binary_search_by_key(&i, |g| place(g).index).is_err())
         .collect();
     if !missing.is_empty() {
-        let shown: Vec<String> = missing
+        // Each run of missing places, named by the ids its neighbours' partials
+        // hold: its first by the partial before it, its last by the one after.
+        let id_at = |i: u64| {
+            let neighbour = |j: u64, side: usize| {
+                groups
+                    .binary_search_by_key(&j, |g| place(g).index)
+                    .ok()
+                    .and_then(|k| groups[k].parts[0].1.set_neighbours[side].clone())
+            };
+            i.checked_sub(1)
+                .and_then(|b| neighbour(b, 1))
+                .or_else(|| neighbour(i + 1, 0))
+        };
+        let named = |i: u64| match id_at(i) {
+            Some(id) => format!("{} (`{id}`)", i + 1),
+            None => (i + 1).to_string(),
+        };
+        let mut runs: Vec<(u64, u64)> = Vec::new();
+        for &i in &missing {
+            match runs.last_mut() {
+                Some((_, last)) if *last + 1 == i => *last = i,
+                _ => runs.push((i, i)),
+            }
+        }
+        let shown: Vec<String> = runs
             .iter()
-            .take(10)
-            .map(|i| (i + 1).to_string())
+            .take(MISSING_RUNS_SHOWN)
+            .map(|&(a, b)| {
+                if a == b {
+                    named(a)
+                } else {
+                    format!("{} to {}", named(a), named(b))
+                }
+            })
             .collect();
         problems.push(format!(
             "the set has {size} scenarios but no partial holds scenario{} {}{} of them: the shards that computed {} are missing",
             if missing.len() > 1 { "s" } else { "" },
             shown.join(", "),
-            if missing.len() > 10 {
+            if runs.len() > MISSING_RUNS_SHOWN {
                 format!(", … ({} in all)", missing.len())
             } else {
                 String::new()
@@ -788,6 +823,10 @@ fn check_set(groups: &mut [Group]) -> Vec<String> {
     }
     problems
 }
+
+/// Runs of consecutive scenarios that no partial holds named in the merge's
+/// message before the rest are counted.
+const MISSING_RUNS_SHOWN: usize = 10;
 
 /// Checks that the partials of scenario `id`, sorted by shard, are one run's,
 /// each shard that holds its paths once.
