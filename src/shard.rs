@@ -1179,8 +1179,15 @@ mod tests {
             huge,
             "expected K/N with 1 ≤ K ≤ N ≤ 4294967295, found `1/4294967296`: a run is split into at most 4294967295 shards"
         );
-        assert!("99999999999999999999999/3".parse::<Shard>().is_err_and(|e| e.contains("at most 4294967295 shards")));
-        assert_eq!("4294967295/4294967295".parse::<Shard>(), Ok(shard(u32::MAX, u32::MAX)));
+        assert!(
+            "99999999999999999999999/3"
+                .parse::<Shard>()
+                .is_err_and(|e| e.contains("at most 4294967295 shards"))
+        );
+        assert_eq!(
+            "4294967295/4294967295".parse::<Shard>(),
+            Ok(shard(u32::MAX, u32::MAX))
+        );
         for bad in ["5/4", "1/0", "4", "a/b", "-1/4", ""] {
             assert!(bad.parse::<Shard>().is_err(), "{bad}");
         }

@@ -718,12 +718,15 @@ impl Sweep {
                 .sum::<usize>()
             + sweep.samples.map_or(0, |_| 2 + sweep.sample_digits);
         if longest > MAX_ID_CHARS {
-            return Err(all(vec![problem(
-                "id",
-                format!(
-                    "the longest variant id would have {longest} characters, above the {MAX_ID_CHARS} a scenario id may have; use a shorter `id` or shorter `name`s"
-                ),
-            )], value_problems));
+            return Err(all(
+                vec![problem(
+                    "id",
+                    format!(
+                        "the longest variant id would have {longest} characters, above the {MAX_ID_CHARS} a scenario id may have; use a shorter `id` or shorter `name`s"
+                    ),
+                )],
+                value_problems,
+            ));
         }
 
         // Every input at its first value (or the lower end of its range) must make
@@ -777,7 +780,9 @@ impl Sweep {
                 };
                 bad += 1;
                 let (field, k) = match &v.kind {
-                    VaryKind::Values(_) => (format!("vary[{d}].values[{}]", v.origin[c]), v.origin[c]),
+                    VaryKind::Values(_) => {
+                        (format!("vary[{d}].values[{}]", v.origin[c]), v.origin[c])
+                    }
                     VaryKind::Range { .. } => (format!("vary[{d}].range"), c),
                 };
                 if bad > MAX_BAD_VALUES_SHOWN {
@@ -1026,12 +1031,7 @@ type Found = Vec<(String, String)>;
 /// when only some of its values are wrong (not a number, boolean or string; a
 /// duplicate), without them, so that its other values can still be tried in
 /// scenarios: every bad value of a list is reported at once.
-fn check_vary(
-    f: &str,
-    v: &VaryFile,
-    base: &DocumentMut,
-    before: &[Vary],
-) -> (Option<Vary>, Found) {
+fn check_vary(f: &str, v: &VaryFile, base: &DocumentMut, before: &[Vary]) -> (Option<Vary>, Found) {
     match check_vary_paths(f, v, base, before) {
         Ok(checked) => check_vary_values(f, v, checked),
         Err(problems) => (None, problems),

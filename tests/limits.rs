@@ -548,7 +548,15 @@ fn expected_memory_over_the_budget_is_refused() {
 fn a_memory_budget_reads_as_given() {
     for (budget, shown) in [("1K", "1 KiB"), ("1500K", "1500 KiB"), ("2048k", "2 MiB")] {
         let stderr = refused(
-            &["run", "--threads", "1", "--max-memory", budget, "--out", "out"],
+            &[
+                "run",
+                "--threads",
+                "1",
+                "--max-memory",
+                budget,
+                "--out",
+                "out",
+            ],
             &[],
         );
         assert!(

@@ -402,7 +402,10 @@ fn choice_of_strings<T: serde::de::DeserializeOwned>(
         return None;
     }
     let (_, expected) = err.inner().message().split_once(", expected ")?;
-    Some(format!("expected {} (a string), found {found}", expected.trim()))
+    Some(format!(
+        "expected {} (a string), found {found}",
+        expected.trim()
+    ))
 }
 
 /// The text between `prefix` and the next backtick.
