@@ -87,7 +87,9 @@ impl AtomicFile {
         // Results are ordinary files, readable like any other (tempfile defaults to 0600).
         #[cfg(unix)]
         builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
-        let temp = builder.tempfile_in(dir).map_err(io_err(target))?;
+        let temp = builder
+            .tempfile_in(dir)
+            .map_err(|e| io_err(target)(without_temp_path(e)))?;
         Ok(AtomicFile {
             target: target.to_owned(),
             temp,
@@ -108,9 +110,19 @@ impl AtomicFile {
         self.temp.as_file().sync_all().map_err(io_err(&target))?;
         self.temp.persist(&target).map_err(|e| OutputError::Io {
             path: target.display().to_string(),
-            source: e.error,
+            source: without_temp_path(e.error),
         })?;
         Ok(())
+    }
+}
+
+/// `e` without the ` at path "DIR/.enclave-XXXXXX.tmp"` that tempfile adds to
+/// its errors: the message names the file being written, not its temporary.
+fn without_temp_path(e: std::io::Error) -> std::io::Error {
+    let text = e.to_string();
+    match text.rfind(" at path \"") {
+        Some(at) if e.get_ref().is_some() => std::io::Error::new(e.kind(), &text[..at]),
+        _ => e,
     }
 }
 
@@ -955,4 +967,28 @@ pub fn write_results(
         .unwrap_or_else(|_| unreachable!("plain struct serialises"));
     write_atomic(&dir.join(RUN_FILE), format!("{json}\n").as_bytes())?;
     Ok(summary_bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A folder that cannot take the file: the message names the file asked
+    /// for, without the temporary's path that tempfile's error carries.
+    #[test]
+    fn a_file_that_cannot_be_written_is_named_without_its_temporary() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let target = dir.path().join("missing").join("summary.csv");
+        let Err(e) = AtomicFile::create(&target) else {
+            panic!("a file in a missing folder was created");
+        };
+        let text = format!("{:#}", anyhow::Error::new(e));
+        assert_eq!(
+            text,
+            format!(
+                "cannot write {}: No such file or directory (os error 2)",
+                target.display()
+            )
+        );
+    }
 }

@@ -73,6 +73,21 @@ impl std::str::FromStr for Shard {
 
     /// Reads `K/N`, such as `1/4`.
     fn from_str(text: &str) -> Result<Shard, String> {
+        fn whole(x: &str) -> Option<&str> {
+            let x = x.trim();
+            (!x.is_empty() && x.bytes().all(|b| b.is_ascii_digit())).then_some(x)
+        }
+        // Whole numbers past u32 (the most shards a run splits into).
+        if let Some((k, n)) = text.split_once('/')
+            && let (Some(k), Some(n)) = (whole(k), whole(n))
+            && (k.parse::<u32>().is_err() || n.parse::<u32>().is_err())
+        {
+            return Err(format!(
+                "expected K/N with 1 ≤ K ≤ N ≤ {}, found `{text}`: a run is split into at most {} shards",
+                u32::MAX,
+                u32::MAX
+            ));
+        }
         let parsed = text.split_once('/').and_then(|(k, n)| {
             Some((k.trim().parse::<u32>().ok()?, n.trim().parse::<u32>().ok()?))
         });
@@ -299,6 +314,10 @@ pub struct Partial {
     /// Which set that is ([`set_id`]): partials of different sets are not
     /// merged into one set's files.
     pub set_id: String,
+    /// The ids of the scenarios before and after this one in its set (none at
+    /// its ends), so that the merge can name the scenarios no partial holds.
+    #[serde(default)]
+    pub set_neighbours: [Option<String>; 2],
     /// The inputs the scenario carries as (field path, value as written), when
     /// it is a sweep's variant; for the merged set's `sweep.csv`.
     pub inputs: Vec<(String, String)>,
@@ -479,6 +498,7 @@ impl Partial {
             elapsed_seconds,
             set: SetPlace { index: 0, size: 1 },
             set_id: String::new(),
+            set_neighbours: [None, None],
             inputs: Vec::new(),
             summary_only: false,
             state: Packed::pack(&state)?,
@@ -754,16 +774,46 @@ fn check_set(groups: &mut [Group]) -> Vec<String> {
         .filter(|&i| groups.binary_search_by_key(&i, |g| place(g).index).is_err())
         .collect();
     if !missing.is_empty() {
-        let shown: Vec<String> = missing
+        // Each run of missing places, named by the ids its neighbours' partials
+        // hold: its first by the partial before it, its last by the one after.
+        let id_at = |i: u64| {
+            let neighbour = |j: u64, side: usize| {
+                groups
+                    .binary_search_by_key(&j, |g| place(g).index)
+                    .ok()
+                    .and_then(|k| groups[k].parts[0].1.set_neighbours[side].clone())
+            };
+            i.checked_sub(1)
+                .and_then(|b| neighbour(b, 1))
+                .or_else(|| neighbour(i + 1, 0))
+        };
+        let named = |i: u64| match id_at(i) {
+            Some(id) => format!("{} (`{id}`)", i + 1),
+            None => (i + 1).to_string(),
+        };
+        let mut runs: Vec<(u64, u64)> = Vec::new();
+        for &i in &missing {
+            match runs.last_mut() {
+                Some((_, last)) if *last + 1 == i => *last = i,
+                _ => runs.push((i, i)),
+            }
+        }
+        let shown: Vec<String> = runs
             .iter()
-            .take(10)
-            .map(|i| (i + 1).to_string())
+            .take(MISSING_RUNS_SHOWN)
+            .map(|&(a, b)| {
+                if a == b {
+                    named(a)
+                } else {
+                    format!("{} to {}", named(a), named(b))
+                }
+            })
             .collect();
         problems.push(format!(
             "the set has {size} scenarios but no partial holds scenario{} {}{} of them: the shards that computed {} are missing",
             if missing.len() > 1 { "s" } else { "" },
             shown.join(", "),
-            if missing.len() > 10 {
+            if runs.len() > MISSING_RUNS_SHOWN {
                 format!(", … ({} in all)", missing.len())
             } else {
                 String::new()
@@ -773,6 +823,10 @@ fn check_set(groups: &mut [Group]) -> Vec<String> {
     }
     problems
 }
+
+/// Runs of consecutive scenarios that no partial holds named in the merge's
+/// message before the rest are counted.
+const MISSING_RUNS_SHOWN: usize = 10;
 
 /// Checks that the partials of scenario `id`, sorted by shard, are one run's,
 /// each shard that holds its paths once.
@@ -1118,6 +1172,21 @@ mod tests {
         assert!(
             zero.contains("numbered from 1 (the first of 4 is 1/4)"),
             "{zero}"
+        );
+        // Past 2^32 − 1 shards, the limit is said.
+        let huge = "1/4294967296".parse::<Shard>().unwrap_err();
+        assert_eq!(
+            huge,
+            "expected K/N with 1 ≤ K ≤ N ≤ 4294967295, found `1/4294967296`: a run is split into at most 4294967295 shards"
+        );
+        assert!(
+            "99999999999999999999999/3"
+                .parse::<Shard>()
+                .is_err_and(|e| e.contains("at most 4294967295 shards"))
+        );
+        assert_eq!(
+            "4294967295/4294967295".parse::<Shard>(),
+            Ok(shard(u32::MAX, u32::MAX))
         );
         for bad in ["5/4", "1/0", "4", "a/b", "-1/4", ""] {
             assert!(bad.parse::<Shard>().is_err(), "{bad}");

@@ -34,6 +34,10 @@ pub const MAX_VARIANTS: u64 = 1_000_000;
 /// Most inputs a sweep may vary.
 pub const MAX_VARY: usize = 64;
 
+/// Most values of one list (or ends of a range) whose invalid variants are
+/// reported one by one; the rest are counted.
+const MAX_BAD_VALUES_SHOWN: usize = 20;
+
 /// Largest sweep file read, in bytes.
 pub const MAX_SWEEP_BYTES: u64 = 1 << 20;
 
@@ -379,6 +383,20 @@ pub struct Vary {
     /// For a range: the key of its sample stream and the round keys of its Latin
     /// hypercube permutation ([`sample_keys`]), derived once.
     keys: Option<SampleKeys>,
+    /// For a grid: each point's place in the file's `values` (the same but while
+    /// the file is checked, when bad values are left out of the grid).
+    origin: Vec<usize>,
+}
+
+impl Vary {
+    /// The choices [`Sweep::point_at`] takes for this input: its grid points,
+    /// or a range's two ends.
+    fn choices(&self) -> usize {
+        match &self.kind {
+            VaryKind::Values(list) => list.len(),
+            VaryKind::Range { .. } => 2,
+        }
+    }
 }
 
 /// What a [`Vary`] takes.
@@ -418,6 +436,9 @@ pub struct Sweep {
     pub file: String,
     /// The base scenario's file (or the reference scenario's name).
     pub base_file: String,
+    /// Whether the base is the bundled reference scenario (`base = "reference"`),
+    /// whose name is no file to read.
+    pub base_is_reference: bool,
     /// Prefix of every variant's id.
     pub prefix: String,
     /// The varied inputs, in file order.
@@ -580,11 +601,25 @@ impl Sweep {
             ));
         }
 
+        // Problems of single values (bad or repeated grid values), reported with
+        // those that only the variants show, each list's in its order.
+        let mut value_problems: Vec<(usize, usize, Problem)> = Vec::new();
         let mut vary: Vec<Vary> = Vec::new();
         for (d, v) in raw.vary.iter().enumerate().take(MAX_VARY) {
-            match check_vary(&format!("vary[{d}]"), v, &base, &vary) {
-                Ok(checked) => vary.push(checked),
-                Err(found) => problems.extend(found.into_iter().map(|(f, m)| problem(&f, m))),
+            let (checked, found) = check_vary(&format!("vary[{d}]"), v, &base, &vary);
+            match checked {
+                Some(checked) => {
+                    let prefix = format!("vary[{d}].values[");
+                    value_problems.extend(found.into_iter().map(|(f, m)| {
+                        let k = f
+                            .strip_prefix(&prefix)
+                            .and_then(|rest| rest.trim_end_matches(']').parse().ok())
+                            .unwrap_or(0);
+                        (d, k, problem(&f, m))
+                    }));
+                    vary.push(checked);
+                }
+                None => problems.extend(found.into_iter().map(|(f, m)| problem(&f, m))),
             }
         }
 
@@ -625,7 +660,12 @@ impl Sweep {
             VaryKind::Values(list) => acc.checked_mul(list.len() as u64),
             VaryKind::Range { .. } => Some(acc),
         });
-        let total = grid_len.and_then(|g| g.checked_mul(samples.map_or(1, |s| s.n)));
+        // Counted on the file's lists, bad values included.
+        let file_grid = raw.vary.iter().try_fold(1u64, |acc, v| match &v.values {
+            Some(list) => acc.checked_mul(list.len() as u64),
+            None => Some(acc),
+        });
+        let total = file_grid.and_then(|g| g.checked_mul(samples.map_or(1, |s| s.n)));
         if total.is_none_or(|t| t > MAX_VARIANTS) {
             problems.push(problem(
                 "vary",
@@ -643,13 +683,20 @@ impl Sweep {
                 }
             }
         }
+        // Problems of the sweep file as a whole, and single values' problems.
+        let all = |mut problems: Vec<Problem>, mut values: Vec<(usize, usize, Problem)>| {
+            values.sort_by_key(|(d, k, _)| (*d, *k));
+            problems.extend(values.into_iter().map(|(_, _, p)| p));
+            invalid(problems)
+        };
         if !problems.is_empty() {
-            return Err(invalid(problems));
+            return Err(all(problems, value_problems));
         }
 
         let sweep = Sweep {
             file: file.to_owned(),
             base_file,
+            base_is_reference: raw.base == REFERENCE_BASE,
             prefix,
             vary,
             samples,
@@ -671,68 +718,115 @@ impl Sweep {
                 .sum::<usize>()
             + sweep.samples.map_or(0, |_| 2 + sweep.sample_digits);
         if longest > MAX_ID_CHARS {
-            return Err(invalid(vec![problem(
-                "id",
-                format!(
-                    "the longest variant id would have {longest} characters, above the {MAX_ID_CHARS} a scenario id may have; use a shorter `id` or shorter `name`s"
-                ),
-            )]));
+            return Err(all(
+                vec![problem(
+                    "id",
+                    format!(
+                        "the longest variant id would have {longest} characters, above the {MAX_ID_CHARS} a scenario id may have; use a shorter `id` or shorter `name`s"
+                    ),
+                )],
+                value_problems,
+            ));
         }
 
         // Every input at its first value (or the lower end of its range) must make
         // a valid scenario; then so must each grid point and each end of each
-        // range with the other inputs there.
-        let first = Point {
-            choices: sweep
-                .vary
-                .iter()
-                .map(|v| match v.kind {
-                    VaryKind::Values(_) => Choice::Grid(0),
-                    VaryKind::Range { .. } => Choice::Unit(0.0),
+        // range with the other inputs there. When the first point is not valid,
+        // the nearest valid one (another value of a single input) takes its
+        // place, so that the bad values of every list are told apart from the
+        // good ones.
+        let first: Vec<usize> = vec![0; sweep.vary.len()];
+        let mut reference = first.clone();
+        let mut invalid_reference = false;
+        if let Err(e) = sweep.check_point(&sweep.point_at(&first)) {
+            let nearest = (0..sweep.vary.len()).find_map(|d| {
+                (1..sweep.vary[d].choices()).find_map(|c| {
+                    let mut near = first.clone();
+                    near[d] = c;
+                    sweep
+                        .check_point(&sweep.point_at(&near))
+                        .is_ok()
+                        .then_some(near)
                 })
-                .collect(),
-            sample: sweep.samples.map(|_| 0),
-        };
-        if let Err(e) = sweep.check_point(&first) {
-            return Err(invalid(vec![problem(
-                "vary",
-                format!(
-                    "with every input at its first value (or the lower end of its range), variant {} is not a valid scenario: {e}",
-                    sweep.id_of(&first)
-                ),
-            )]));
-        }
-        let mut problems = Vec::new();
-        for (d, v) in sweep.vary.iter().enumerate() {
-            let trials: Vec<(String, Choice)> = match &v.kind {
-                VaryKind::Values(list) => (1..list.len())
-                    .map(|k| (format!("vary[{d}].values[{k}]"), Choice::Grid(k)))
-                    .collect(),
-                VaryKind::Range { .. } => vec![(format!("vary[{d}].range"), Choice::Unit(1.0))],
-            };
-            for (field, choice) in trials {
-                let mut point = first.clone();
-                point.choices[d] = choice;
-                if let Err(e) = sweep.check_point(&point) {
-                    let values = sweep
-                        .settings_of(&point)
-                        .into_iter()
-                        .filter(|(dim, _, _)| *dim == d)
-                        .map(|(_, path, s)| format!("{path} = {s}"))
-                        .collect::<Vec<_>>()
-                        .join(", ");
-                    problems.push(problem(
-                        &field,
-                        format!(
-                            "with {values}, variant {} is not a valid scenario: {e}",
-                            sweep.id_of(&point)
+            });
+            match nearest {
+                Some(near) => reference = near,
+                // One input: each of its values is tried alone, the first too.
+                None if sweep.vary.len() == 1 => invalid_reference = true,
+                None => {
+                    let first = sweep.point_at(&first);
+                    value_problems.push((
+                        0,
+                        0,
+                        problem(
+                            "vary",
+                            format!(
+                                "with every input at its first value (or the lower end of its range), variant {} is not a valid scenario, nor with any one input at another value: {e}",
+                                sweep.id_of(&first)
+                            ),
                         ),
                     ));
                 }
             }
         }
-        if !problems.is_empty() {
-            return Err(invalid(problems));
+        for (d, v) in sweep.vary.iter().enumerate() {
+            let mut bad = 0;
+            for c in (0..v.choices()).filter(|&c| c != reference[d] || invalid_reference) {
+                let mut at = reference.clone();
+                at[d] = c;
+                let point = sweep.point_at(&at);
+                let Err(e) = sweep.check_point(&point) else {
+                    continue;
+                };
+                bad += 1;
+                let (field, k) = match &v.kind {
+                    VaryKind::Values(_) => {
+                        (format!("vary[{d}].values[{}]", v.origin[c]), v.origin[c])
+                    }
+                    VaryKind::Range { .. } => (format!("vary[{d}].range"), c),
+                };
+                if bad > MAX_BAD_VALUES_SHOWN {
+                    continue;
+                }
+                let values = sweep
+                    .settings_of(&point)
+                    .into_iter()
+                    .filter(|(dim, _, _)| *dim == d)
+                    .map(|(_, path, s)| format!("{path} = {s}"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                value_problems.push((
+                    d,
+                    k,
+                    problem(
+                        &field,
+                        format!(
+                            "with {values}, variant {} is not a valid scenario: {e}",
+                            sweep.id_of(&point)
+                        ),
+                    ),
+                ));
+            }
+            if bad > MAX_BAD_VALUES_SHOWN {
+                let field = match &v.kind {
+                    VaryKind::Values(_) => format!("vary[{d}].values"),
+                    VaryKind::Range { .. } => format!("vary[{d}].range"),
+                };
+                value_problems.push((
+                    d,
+                    usize::MAX,
+                    problem(
+                        &field,
+                        format!(
+                            "{} more values of this list make no valid scenario either (only the first {MAX_BAD_VALUES_SHOWN} are shown)",
+                            bad - MAX_BAD_VALUES_SHOWN
+                        ),
+                    ),
+                ));
+            }
+        }
+        if !value_problems.is_empty() {
+            return Err(all(Vec::new(), value_problems));
         }
         Ok(sweep)
     }
@@ -752,6 +846,23 @@ impl Sweep {
         self.vary
             .iter()
             .flat_map(|v| v.paths.iter().map(String::as_str))
+    }
+
+    /// The point where each input takes choice `at[d]`: grid point `at[d]`, or
+    /// for a range its lower (0) or upper (1) end; sample 0.
+    fn point_at(&self, at: &[usize]) -> Point {
+        Point {
+            choices: self
+                .vary
+                .iter()
+                .zip(at)
+                .map(|(v, &c)| match v.kind {
+                    VaryKind::Values(_) => Choice::Grid(c),
+                    VaryKind::Range { .. } => Choice::Unit(if c == 0 { 0.0 } else { 1.0 }),
+                })
+                .collect(),
+            sample: self.samples.map(|_| 0),
+        }
     }
 
     /// Variant i's place: the first grid varies slowest, the sample fastest.
@@ -912,14 +1023,39 @@ fn is_id_text(text: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
+/// A problem of a sweep file: (field, message).
+type Found = Vec<(String, String)>;
+
 /// Checks one `[[vary]]` table (`f` is its field path) against the base and the
-/// tables before it; every problem as (field, message).
-fn check_vary(
+/// tables before it; every problem as (field, message). The table comes back
+/// when only some of its values are wrong (not a number, boolean or string; a
+/// duplicate), without them, so that its other values can still be tried in
+/// scenarios: every bad value of a list is reported at once.
+fn check_vary(f: &str, v: &VaryFile, base: &DocumentMut, before: &[Vary]) -> (Option<Vary>, Found) {
+    match check_vary_paths(f, v, base, before) {
+        Ok(checked) => check_vary_values(f, v, checked),
+        Err(problems) => (None, problems),
+    }
+}
+
+/// The paths of a `[[vary]]` table, checked: each path's steps, canonical
+/// text and the type of its value in the base.
+struct VaryPaths {
+    linked: bool,
+    name: String,
+    steps: Vec<Vec<Step>>,
+    canonical: Vec<String>,
+    integer: Vec<bool>,
+    /// The TOML type of each path's value in the base (`string`, `float`, ...).
+    base_types: Vec<&'static str>,
+}
+
+fn check_vary_paths(
     f: &str,
     v: &VaryFile,
     base: &DocumentMut,
     before: &[Vary],
-) -> Result<Vary, Vec<(String, String)>> {
+) -> Result<VaryPaths, Found> {
     let mut problems = Vec::new();
     let (paths, path_field): (Vec<&String>, String) = match (&v.path, &v.paths) {
         (Some(p), None) => (vec![p], format!("{f}.path")),
@@ -935,6 +1071,7 @@ fn check_vary(
     let mut steps = Vec::new();
     let mut canonical = Vec::new();
     let mut integer = Vec::new();
+    let mut base_types = Vec::new();
     for (j, path) in paths.iter().enumerate() {
         let field = if linked {
             format!("{path_field}[{j}]")
@@ -987,7 +1124,10 @@ fn check_vary(
             continue;
         }
         match item_at(base, &s) {
-            Ok(item) if item.is_value() => integer.push(item.as_integer().is_some()),
+            Ok(Item::Value(value)) => {
+                integer.push(value.as_integer().is_some());
+                base_types.push(value.type_name());
+            }
             Ok(_) => {
                 problems.push((field, format!("`{text}` is a table in the base scenario; give the path of one of its fields")));
                 continue;
@@ -1015,14 +1155,39 @@ fn check_vary(
     if !problems.is_empty() {
         return Err(problems);
     }
-    let k = paths.len();
+    Ok(VaryPaths {
+        linked,
+        name,
+        steps,
+        canonical,
+        integer,
+        base_types,
+    })
+}
+
+/// The grid or range of a `[[vary]]` table whose paths are `checked`.
+fn check_vary_values(f: &str, v: &VaryFile, checked: VaryPaths) -> (Option<Vary>, Found) {
+    let VaryPaths {
+        linked,
+        name,
+        steps,
+        canonical,
+        integer,
+        base_types,
+    } = checked;
+    let mut problems: Found = Vec::new();
+    let k = canonical.len();
+    let mut origin = Vec::new();
     let kind = match (&v.values, &v.range) {
         (Some(values), None) => {
             if values.is_empty() {
-                return Err(vec![(
-                    format!("{f}.values"),
-                    "expected at least one value".to_owned(),
-                )]);
+                return (
+                    None,
+                    vec![(
+                        format!("{f}.values"),
+                        "expected at least one value".to_owned(),
+                    )],
+                );
             }
             let mut list: Vec<(Vec<Setting>, String)> = Vec::new();
             for (i, value) in values.iter().enumerate() {
@@ -1044,20 +1209,58 @@ fn check_vary(
                             .map(Setting::id_part)
                             .collect::<Vec<_>>()
                             .join("-");
-                        if let Some(first) = list.iter().position(|(_, p)| *p == part) {
+                        // Equal values (`-0.0` and `0.0` among floats) make one
+                        // scenario twice, under two ids.
+                        if let Some(j) = list.iter().position(|(p, _)| *p == point) {
+                            let (this, that) = (value_text(&point), value_text(&list[j].0));
+                            let found = if this == that {
+                                format!("`{this}` again (as values[{}])", origin[j])
+                            } else {
+                                format!("`{this}`, which equals values[{}] (`{that}`)", origin[j])
+                            };
                             problems.push((field, format!(
-                                "this value and values[{first}] would give the same id part `{part}`; their scenarios would share an id"
+                                "expected each value once, found {found}: both variants would be the same scenario"
                             )));
+                        } else if let Some(j) = list.iter().position(|(_, p)| *p == part) {
+                            problems.push((field, format!(
+                                "this value and values[{}] would give the same id part `{part}`; their scenarios would share an id",
+                                origin[j]
+                            )));
+                        } else {
+                            list.push((point, part));
+                            origin.push(i);
                         }
-                        list.push((point, part));
                     }
                     Err(e) => problems.push((field, e)),
                 }
+            }
+            if list.is_empty() {
+                return (None, problems);
             }
             VaryKind::Values(list)
         }
         (None, Some(range)) => {
             let field = format!("{f}.range");
+            // A range gives numbers: a field that holds text or a yes/no in the
+            // base takes `values`.
+            let not_numbers: Vec<String> = canonical
+                .iter()
+                .zip(&base_types)
+                .filter(|(_, t)| matches!(**t, "string" | "boolean"))
+                .map(|(path, t)| format!("`{path}` holds a {t} in the base scenario"))
+                .collect();
+            if !not_numbers.is_empty() {
+                return (
+                    None,
+                    vec![(
+                        field,
+                        format!(
+                            "a range gives numbers, but {}; list its values with `values` instead",
+                            not_numbers.join(" and ")
+                        ),
+                    )],
+                );
+            }
             let pair = |x: &toml::Value| -> Option<(f64, f64)> {
                 let a = x.as_array()?;
                 let num =
@@ -1092,30 +1295,47 @@ fn check_vary(
                     } else {
                         "expected [lo, hi], two finite numbers with lo < hi".to_owned()
                     };
-                    return Err(vec![(
-                        field,
-                        format!("{expected}, found {}", toml::Value::Array(range.clone())),
-                    )]);
+                    return (
+                        None,
+                        vec![(
+                            field,
+                            format!("{expected}, found {}", toml::Value::Array(range.clone())),
+                        )],
+                    );
                 }
             }
         }
         _ => {
-            return Err(vec![(
-                f.to_owned(),
-                "expected exactly one of `values` (a grid) or `range` (sampled)".to_owned(),
-            )]);
+            return (
+                None,
+                vec![(
+                    f.to_owned(),
+                    "expected exactly one of `values` (a grid) or `range` (sampled)".to_owned(),
+                )],
+            );
         }
     };
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    Ok(Vary {
+    let vary = Vary {
         paths: canonical,
         name,
         steps,
         kind,
         keys: None,
-    })
+        origin,
+    };
+    (Some(vary), problems)
+}
+
+/// A grid point as messages show it: `-0`, `"high"`, `[1, 2]` for several paths.
+fn value_text(point: &[Setting]) -> String {
+    let one = |s: &Setting| match s {
+        Setting::String(x) => format!("{x:?}"),
+        other => other.to_string(),
+    };
+    match point {
+        [single] => one(single),
+        _ => format!("[{}]", point.iter().map(one).collect::<Vec<_>>().join(", ")),
+    }
 }
 
 /// The problems of a scenario error as `field: message; field: message`.

@@ -542,6 +542,32 @@ fn expected_memory_over_the_budget_is_refused() {
     );
 }
 
+/// A budget that is not a whole number of MiB reads as it was given, and one
+/// worker is one worker.
+#[test]
+fn a_memory_budget_reads_as_given() {
+    for (budget, shown) in [("1K", "1 KiB"), ("1500K", "1500 KiB"), ("2048k", "2 MiB")] {
+        let stderr = refused(
+            &[
+                "run",
+                "--threads",
+                "1",
+                "--max-memory",
+                budget,
+                "--out",
+                "out",
+            ],
+            &[],
+        );
+        assert!(
+            stderr.contains(&format!(
+                " years of statistics on 1 worker), above the budget of {shown}; "
+            )),
+            "{budget}: {stderr}"
+        );
+    }
+}
+
 #[test]
 fn bad_work_budgets_are_rejected_by_the_parser() {
     let t = TestDir::new();

@@ -358,6 +358,19 @@ fn a_quoted_pattern_runs_the_files_it_matches_in_name_order() {
     assert_eq!(ids, ["one", "two"]);
     let out = t.cmd(&["run", "parks/*.json", "--out", "out"]);
     assert_eq!(bad_input(&out), "error: no file matches parks/*.json\n");
+    // A shell's character class is not taken: said so, rather than only that
+    // nothing matches.
+    let out = t.cmd(&["run", "parks/[ab]-*.toml", "--out", "out"]);
+    assert_eq!(
+        bad_input(&out),
+        "error: no file matches parks/[ab]-*.toml; a pattern takes only `*` (any run of characters) and `?` (one character), not `[...]`\n"
+    );
+    // A wildcard in a folder's name is refused as such.
+    let out = t.cmd(&["run", "par*/a-one.toml", "--out", "out"]);
+    assert_eq!(
+        bad_input(&out),
+        "error: par*/a-one.toml: a pattern matches file names in one folder: `*` and `?` are taken in the last part of a path only, not in the folder name `par*`\n"
+    );
 }
 
 #[test]

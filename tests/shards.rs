@@ -259,8 +259,9 @@ fn three_shards_of_a_set_cut_inside_scenarios_merge_to_the_single_run() {
     );
 }
 
-/// Three one-batch scenarios in three shards: each shard holds one scenario, so a
-/// missing shard leaves a scenario without any partial; the merge names it.
+/// Five one-batch scenarios in five shards: each shard holds one scenario, so a
+/// missing shard leaves a scenario without any partial; the merge names it, by
+/// its place and its id (which the partials next to it hold).
 #[test]
 fn a_scenario_no_partial_holds_is_missing_from_the_set() {
     let dir = TestDir::new();
@@ -268,8 +269,10 @@ fn a_scenario_no_partial_holds_is_missing_from_the_set() {
         variant(&dir, "park-a"),
         variant(&dir, "park-b"),
         variant(&dir, "park-c"),
+        variant(&dir, "park-d"),
+        variant(&dir, "park-e"),
     ];
-    for k in ["1/3", "2/3", "3/3"] {
+    for k in ["1/5", "2/5", "3/5", "4/5", "5/5"] {
         let mut args = vec!["run"];
         args.extend(files.iter().map(String::as_str));
         args.extend([
@@ -289,11 +292,24 @@ fn a_scenario_no_partial_holds_is_missing_from_the_set() {
     let out = dir.cmd(&["merge", "parts", "--out", "merged", "--quiet"]);
     assert_eq!(
         bad_input(&out),
-        "error: the set has 3 scenarios but no partial holds scenario 2 of them: the shards that computed it are missing\n"
+        "error: the set has 5 scenarios but no partial holds scenario 2 (`park-b`) of them: the shards that computed it are missing\n"
     );
     assert!(
         !dir.exists("merged/park-a"),
         "refused before anything is written"
+    );
+    std::fs::remove_dir_all(dir.join("parts/park-d.partial")).unwrap();
+    let out = dir.cmd(&["merge", "parts", "--out", "merged", "--quiet"]);
+    assert_eq!(
+        bad_input(&out),
+        "error: the set has 5 scenarios but no partial holds scenarios 2 (`park-b`), 4 (`park-d`) of them: the shards that computed them are missing\n"
+    );
+    // A run of missing scenarios is named by its ends.
+    std::fs::remove_dir_all(dir.join("parts/park-c.partial")).unwrap();
+    let out = dir.cmd(&["merge", "parts", "--out", "merged", "--quiet"]);
+    assert_eq!(
+        bad_input(&out),
+        "error: the set has 5 scenarios but no partial holds scenarios 2 (`park-b`) to 4 (`park-d`) of them: the shards that computed them are missing\n"
     );
 }
 
@@ -456,6 +472,16 @@ fn slurm_and_kubernetes_variables_select_the_same_shard_as_the_flag() {
     let e = bad_input(&enclave(&dir, &with(&args, &["--shard", "0/4"]), &[]));
     assert!(
         e.contains("shards are numbered from 1 (the first of 4 is 1/4)"),
+        "{e}"
+    );
+    // Past the most shards, the limit is said (as --shards says it).
+    let e = bad_input(&enclave(
+        &dir,
+        &with(&args, &["--shard", "1/4294967296"]),
+        &[],
+    ));
+    assert!(
+        e.contains("found `1/4294967296`: a run is split into at most 4294967295 shards"),
         "{e}"
     );
     let e = bad_input(&enclave(

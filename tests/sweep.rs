@@ -414,6 +414,172 @@ fn bad_sweep_files_are_refused_with_file_line_and_field() {
     assert_problem(&p, "bad.toml", 2, "base", "cannot read the base scenario");
 }
 
+/// Every bad value of a list is reported in one go: values that are not a number,
+/// boolean or string (inf, nan) do not hide those that make no valid scenario,
+/// nor does a bad first value hide the others.
+#[test]
+fn every_bad_value_of_a_list_is_reported_at_once() {
+    let t = TestDir::new();
+    let p = refused(
+        &t,
+        "[[vary]]\npath = \"regions[0].discount_rate\"\nvalues = [\"high\", true]\n",
+    );
+    assert_eq!(p.len(), 2, "{p:?}");
+    assert_problem(
+        &p,
+        "bad.toml",
+        4,
+        "vary[0].values[0]",
+        "with regions[0].discount_rate = high, variant jilin-zhejiang_discount_rate-high is not a valid scenario: regions[0].discount_rate: invalid type: string \"high\", expected a number",
+    );
+    assert_problem(
+        &p,
+        "bad.toml",
+        4,
+        "vary[0].values[1]",
+        "with regions[0].discount_rate = true, variant jilin-zhejiang_discount_rate-true is not a valid scenario: regions[0].discount_rate: invalid type: boolean `true`",
+    );
+
+    let p = refused(
+        &t,
+        "[[vary]]\npath = \"firms.arrival_rate\"\nvalues = [5, -1, inf, nan, \"x\"]\n",
+    );
+    assert_eq!(p.len(), 4, "{p:?}");
+    assert_problem(&p, "bad.toml", 4, "vary[0].values[1]", "found -1");
+    assert_problem(
+        &p,
+        "bad.toml",
+        4,
+        "vary[0].values[2]",
+        "expected a finite number, found inf",
+    );
+    assert_problem(
+        &p,
+        "bad.toml",
+        4,
+        "vary[0].values[3]",
+        "expected a finite number, found NaN",
+    );
+    assert_problem(
+        &p,
+        "bad.toml",
+        4,
+        "vary[0].values[4]",
+        "with firms.arrival_rate = x, variant",
+    );
+
+    // A bad first value in one list, with a second list: each list's bad
+    // values are found against a valid variant.
+    let p = refused(
+        &t,
+        "[[vary]]\npath = \"firms.arrival_rate\"\nvalues = [-1, 6, -2]\n[[vary]]\npath = \"regions[0].discount_rate\"\nvalues = [0.05, 7]\n",
+    );
+    assert_eq!(p.len(), 3, "{p:?}");
+    assert_problem(
+        &p,
+        "bad.toml",
+        4,
+        "vary[0].values[0]",
+        "with firms.arrival_rate = -1, variant jilin-zhejiang_arrival_rate-m1_discount_rate-0p05 is not a valid scenario",
+    );
+    assert_problem(&p, "bad.toml", 4, "vary[0].values[2]", "found -2");
+    assert_problem(
+        &p,
+        "bad.toml",
+        7,
+        "vary[1].values[1]",
+        "with regions[0].discount_rate = 7, variant jilin-zhejiang_arrival_rate-6_discount_rate-7",
+    );
+
+    // Beyond 20 bad values of a list, the rest are counted.
+    let values: Vec<String> = (1..=25).map(|i| format!("-{i}")).collect();
+    let p = refused(
+        &t,
+        &format!(
+            "[[vary]]\npath = \"firms.arrival_rate\"\nvalues = [6, {}]\n",
+            values.join(", ")
+        ),
+    );
+    assert_eq!(p.len(), 21, "{p:?}");
+    assert_problem(
+        &p,
+        "bad.toml",
+        4,
+        "vary[0].values",
+        "5 more values of this list make no valid scenario either (only the first 20 are shown)",
+    );
+}
+
+/// A value of the wrong type for a field that takes one of a few strings says
+/// which strings and which value; a range over such a field is refused as such.
+#[test]
+fn a_number_for_a_field_of_named_choices_says_the_choices() {
+    let t = TestDir::new();
+    let p = refused(
+        &t,
+        "[[vary]]\npath = \"regions[0].role\"\nvalues = [\"source\", 0.1]\n",
+    );
+    assert_problem(
+        &p,
+        "bad.toml",
+        4,
+        "vary[0].values[1]",
+        "with regions[0].role = 0.1, variant jilin-zhejiang_role-0p1 is not a valid scenario: regions[0].role: expected one of `source`, `host`, `other` (a string), found 0.1",
+    );
+    let p = refused(
+        &t,
+        "[[vary]]\npath = \"regions[0].role\"\nrange = [0.1, 0.2]\n[samples]\nn = 3\nseed = 1\n",
+    );
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert_problem(
+        &p,
+        "bad.toml",
+        4,
+        "vary[0].range",
+        "a range gives numbers, but `regions[0].role` holds a string in the base scenario; list its values with `values` instead",
+    );
+
+    // The same in a scenario file.
+    t.create(
+        "role.toml",
+        &common::REFERENCE.replacen("role = \"source\"", "role = true", 1),
+    );
+    let stderr = bad_input(&t.cmd(&["validate", "role.toml"]));
+    let p = problem_lines(&stderr, "role.toml");
+    assert!(
+        p.iter().any(|l| l.ends_with(
+            "regions[0].role: expected one of `source`, `host`, `other` (a string), found true"
+        )),
+        "{p:?}"
+    );
+}
+
+/// Values that compare equal make one scenario twice: refused, as a value
+/// repeated as written is.
+#[test]
+fn equal_values_of_a_list_are_refused() {
+    let t = TestDir::new();
+    let p = refused(
+        &t,
+        "[[vary]]\npath = \"firms.arrival_rate\"\nvalues = [2, -0.0, 0.0, 1.0, 1.0]\n",
+    );
+    assert_eq!(p.len(), 2, "{p:?}");
+    assert_problem(
+        &p,
+        "bad.toml",
+        4,
+        "vary[0].values[2]",
+        "expected each value once, found `0`, which equals values[1] (`-0`): both variants would be the same scenario",
+    );
+    assert_problem(
+        &p,
+        "bad.toml",
+        4,
+        "vary[0].values[4]",
+        "expected each value once, found `1` again (as values[3]): both variants would be the same scenario",
+    );
+}
+
 /// The arrival rates are close (8, 8.5 and 9 prospective firms a year, the
 /// reference's mode being 9): the means of tax_total differ by about 1.4 standard
 /// errors, so independent runs would often be out of order. On common random
@@ -606,6 +772,7 @@ fn list_escapes_a_newline_in_a_value() {
     let out = t.ok(&["sweep", "names.toml", "--list"]);
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
-        "jilin-zhejiang_name-a-b  scenario.name=a\\nb\njilin-zhejiang_name-c  scenario.name=c\n2 scenarios from names.toml (base scenarios/jilin-zhejiang.toml)\n"
+        "jilin-zhejiang_name-a-b  scenario.name=a\\nb\njilin-zhejiang_name-c  scenario.name=c\n2 scenarios from names.toml (base: the bundled reference scenario)\n",
+        "the bundled base is no file under the current folder"
     );
 }

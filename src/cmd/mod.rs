@@ -158,10 +158,23 @@ fn looks_like_a_sweep(path: &std::path::Path) -> bool {
 /// `?` (quoted, so that the shell left it alone, as in a batch script), the files
 /// it matches in name order.
 fn scenario_files(arg: &std::path::Path) -> Result<Vec<PathBuf>, String> {
+    // A wildcard in a folder's name: only the last part is matched.
+    if !arg.exists()
+        && let Some(folder) = arg.parent().filter(|p| !p.exists()).and_then(|p| {
+            p.components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .find(|c| c.contains(['*', '?', '[']))
+        })
+    {
+        return Err(format!(
+            "{}: a pattern matches file names in one folder: `*` and `?` are taken in the last part of a path only, not in the folder name `{folder}`",
+            arg.display()
+        ));
+    }
     let pattern = arg
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
-        .filter(|n| n.contains(['*', '?']) && !arg.exists());
+        .filter(|n| n.contains(['*', '?', '[']) && !arg.exists());
     if let Some(pattern) = pattern {
         let folder = match arg.parent() {
             Some(p) if !p.as_os_str().is_empty() => p,
@@ -177,7 +190,13 @@ fn scenario_files(arg: &std::path::Path) -> Result<Vec<PathBuf>, String> {
             .collect();
         list.sort();
         if list.is_empty() {
-            return Err(format!("no file matches {}", arg.display()));
+            // `[...]` (a shell's character class) is taken as itself.
+            let classes = if pattern.contains('[') {
+                "; a pattern takes only `*` (any run of characters) and `?` (one character), not `[...]`"
+            } else {
+                ""
+            };
+            return Err(format!("no file matches {}{classes}", arg.display()));
         }
         return Ok(list);
     }

@@ -241,6 +241,20 @@ fn parse_size(text: &str) -> Result<u64, String> {
         .ok_or_else(|| format!("expected a size below 2^64 bytes, found {text}"))
 }
 
+/// A size in bytes as exactly as `--max-memory` takes it: in the largest binary
+/// unit it is a whole number of (`1 KiB`, `1500 KiB`, `4 GiB`), so that a budget
+/// reads as it was given.
+fn size_text(bytes: u64) -> String {
+    let units = [(40, "TiB"), (30, "GiB"), (20, "MiB"), (10, "KiB")];
+    units
+        .iter()
+        .find(|(shift, _)| bytes >= 1 << shift && bytes % (1 << shift) == 0)
+        .map_or_else(
+            || format!("{bytes} bytes"),
+            |(shift, unit)| format!("{} {unit}", bytes >> shift),
+        )
+}
+
 /// Chart formats, as the `--charts` flag spells them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ChartFormats {
@@ -1189,14 +1203,15 @@ fn refusals(
     let mib = |bytes: f64| (bytes / f64::from(1u32 << 20)).ceil();
     if e.memory_bytes.is_nan() || e.memory_bytes > args.max_memory as f64 {
         out.push(format!(
-            "{}: the run needs about {:.0} MiB of memory ({} alternatives × {} regions × {} years of statistics on {} workers), above the budget of {:.0} MiB; use fewer alternatives, a shorter --horizon or fewer --threads, or raise the budget with --max-memory {:.0}M",
+            "{}: the run needs about {:.0} MiB of memory ({} alternatives × {} regions × {} years of statistics on {} worker{}), above the budget of {}; use fewer alternatives, a shorter --horizon or fewer --threads, or raise the budget with --max-memory {:.0}M",
             l.file,
             mib(e.memory_bytes),
             scn.alternatives.len(),
             scn.regions.len(),
             cfg.horizon,
             e.workers,
-            mib(args.max_memory as f64),
+            if e.workers == 1 { "" } else { "s" },
+            size_text(args.max_memory),
             mib(e.memory_bytes)
         ));
     }

@@ -132,6 +132,10 @@ pub fn run(
             size: paths.len() as u64,
         };
         partial.set_id.clone_from(&set_id);
+        partial.set_neighbours = [
+            i.checked_sub(1).and_then(|b| ids.get(b)).cloned(),
+            ids.get(i + 1).cloned(),
+        ];
         partial.inputs = set.inputs(i);
         partial.summary_only = args.summary_only;
         let json = partial

@@ -107,10 +107,12 @@ fn list(sweep: &Sweep, lang: enclave::i18n::Lang) -> anyhow::Result<()> {
         chunk,
         "{}",
         lang.texts().f(
-            if sweep.len() == 1 {
-                "terminal.set.listed"
-            } else {
-                "terminal.set.listed_many"
+            // The bundled base has no file to find under its name.
+            match (sweep.len() == 1, sweep.base_is_reference) {
+                (true, false) => "terminal.set.listed",
+                (false, false) => "terminal.set.listed_many",
+                (true, true) => "terminal.set.listed_reference",
+                (false, true) => "terminal.set.listed_many_reference",
             },
             &[
                 ("n", &sweep.len()),

@@ -170,7 +170,8 @@ fn read_all<T: serde::de::DeserializeOwned>(text: &str) -> Result<(T, NotWholes)
             }
             break;
         }
-        let message = plain_types(&message);
+        let message = choice_of_strings::<T>(&table, &field, &message)
+            .unwrap_or_else(|| plain_types(&message));
         if !seen.contains(&field) && !echo {
             seen.push(field.clone());
             let mut message = message.clone();
@@ -376,6 +377,35 @@ fn plain_types(message: &str) -> String {
         }
     }
     message.to_owned()
+}
+
+/// The message for a value that is not a string where one of a fixed set of
+/// strings goes (`role = 0.1`), for which toml says `invalid type: unit variant,
+/// expected string only`, naming neither the strings nor the value: `expected
+/// one of `source`, `host`, `other` (a string), found 0.1`. The strings are
+/// those serde lists for a string that is none of them.
+fn choice_of_strings<T: serde::de::DeserializeOwned>(
+    table: &toml::Table,
+    field: &str,
+    message: &str,
+) -> Option<String> {
+    if !message.starts_with("invalid type: unit variant") {
+        return None;
+    }
+    let mut probe = table.clone();
+    let found = get_at(&mut probe, field)?.clone();
+    if !set_at(&mut probe, field, toml::Value::String("\u{1}".to_owned())) {
+        return None;
+    }
+    let err = serde_path_to_error::deserialize::<_, T>(toml::Value::Table(probe)).err()?;
+    if err.path().to_string() != field {
+        return None;
+    }
+    let (_, expected) = err.inner().message().split_once(", expected ")?;
+    Some(format!(
+        "expected {} (a string), found {found}",
+        expected.trim()
+    ))
 }
 
 /// The text between `prefix` and the next backtick.
