@@ -1248,16 +1248,39 @@ mod tests {
         Formula::Fixed { shares: vec![a, b] }
     }
 
+    /// A perpetuity growing at `growth`, discounted at ρ = 10% (the regions' δ).
+    fn perpetuity(growth: f64) -> Continuation {
+        Continuation::Perpetuity {
+            growth,
+            discount_rate: 0.1,
+        }
+    }
+
+    /// A 10% return on a's invested capital guaranteed by b without end, over a's
+    /// `share` of the pool.
+    fn guaranteed(share: f64) -> Formula {
+        Formula::GuaranteedReturn {
+            beneficiary: 0,
+            guarantor: 1,
+            rate: 0.1,
+            inner: Box::new(fixed2(share, 1.0 - share)),
+            term: GuaranteeTerm::default(),
+        }
+    }
+
+    /// [`constant_pool`] of 10 over 3 years with a's invested capital 50 (b's 0).
+    fn invested_pool(continuation: Continuation) -> EconomyPath {
+        let mut econ = constant_pool(3, 10.0, continuation);
+        econ.invested_capital = vec![50.0, 50.0, 50.0, 0.0, 0.0, 0.0];
+        econ
+    }
+
     #[test]
     fn continuation_of_tiers_follows_the_pool_across_the_threshold() {
         // Pool 10 at the horizon (3 years) growing at g = 2%, ρ = δ = 10%: the first
         // 12 a year to a, the rest to b. 10 × 1.02^j passes 12 at j = 10, after
         // which a keeps 12 a year; before it a takes the whole pool. Nothing grows
         // at g throughout, so no single year's split valued as a perpetuity is right.
-        let growing = Continuation::Perpetuity {
-            growth: 0.02,
-            discount_rate: 0.1,
-        };
         let alt = with_tax(Formula::Tiered {
             tranches: vec![
                 Tranche {
@@ -1274,7 +1297,7 @@ mod tests {
         let a_cv = (1..=9).map(|j| 10.0 * q.powi(j)).sum::<f64>() + 12.0 * 11.0 * 1.1f64.powi(-10);
         let b_cv = 10.0 * q.powi(10) / (1.0 - q) - 12.0 * 11.0 * 1.1f64.powi(-10);
         assert_close(a_cv + b_cv, 127.5);
-        let [a, b] = npv_and_continuation(&constant_pool(3, 10.0, growing), &alt);
+        let [a, b] = npv_and_continuation(&constant_pool(3, 10.0, perpetuity(0.02)), &alt);
         let at_3 = 1.1f64.powi(-3);
         assert_close(a.1, a_cv * at_3);
         assert_close(b.1, b_cv * at_3);
@@ -1285,10 +1308,6 @@ mod tests {
         // Constant pool 10 (g = 0), ρ = δ = 10%, horizon 3: a keeps the base
         // 5 × 1.05^(k−1) of year k = 3 + j, b the rest, until the base passes the
         // pool at k = 16 (j = 13) and a keeps all of it.
-        let flat = Continuation::Perpetuity {
-            growth: 0.0,
-            discount_rate: 0.1,
-        };
         let alt = with_tax(Formula::Incremental {
             owner: 0,
             base: 5.0,
@@ -1299,7 +1318,7 @@ mod tests {
         assert!(base(12) < 10.0 && base(13) > 10.0);
         let a_cv = (1..=12).map(|j| base(j) * 1.1f64.powi(-j)).sum::<f64>()
             + 10.0 * 11.0 * 1.1f64.powi(-13);
-        let [a, b] = npv_and_continuation(&constant_pool(3, 10.0, flat), &alt);
+        let [a, b] = npv_and_continuation(&constant_pool(3, 10.0, perpetuity(0.0)), &alt);
         let at_3 = 1.1f64.powi(-3);
         assert_close(a.1, a_cv * at_3);
         assert_close(b.1, (100.0 - a_cv) * at_3);
@@ -1310,19 +1329,8 @@ mod tests {
         // a's invested capital 50 at 10%: 5 a year guaranteed by b, while a's 30%
         // of a pool of 10 growing at 2% falls short, i.e. until 3 × 1.02^j ≥ 5 at
         // j = 26; ρ = δ = 10%, horizon 3.
-        let growing = Continuation::Perpetuity {
-            growth: 0.02,
-            discount_rate: 0.1,
-        };
-        let alt = with_tax(Formula::GuaranteedReturn {
-            beneficiary: 0,
-            guarantor: 1,
-            rate: 0.1,
-            inner: Box::new(fixed2(0.3, 0.7)),
-            term: GuaranteeTerm::default(),
-        });
-        let mut econ = constant_pool(3, 10.0, growing);
-        econ.invested_capital = vec![50.0, 50.0, 50.0, 0.0, 0.0, 0.0];
+        let alt = with_tax(guaranteed(0.3));
+        let econ = invested_pool(perpetuity(0.02));
         let q: f64 = 1.02 / 1.1;
         assert!(3.0 * 1.02f64.powi(25) < 5.0 && 3.0 * 1.02f64.powi(26) > 5.0);
         let a_cv = 5.0 * (1.0 - 1.1f64.powi(-25)) / 0.1 + 3.0 * q.powi(26) / (1.0 - q);
@@ -1335,10 +1343,6 @@ mod tests {
     #[test]
     fn continuation_of_rules_settled_ahead_of_the_pool() {
         // ρ = δ = 10%, horizon 3, pool 10 at the horizon.
-        let perpetuity = |growth: f64| Continuation::Perpetuity {
-            growth,
-            discount_rate: 0.1,
-        };
         let at_3 = 1.1f64.powi(-3);
         // A base 4 × 1.01^(k−1) kept by a, the excess split 50:50, under a pool
         // growing at 3%, which stays above it: a gets half the pool's perpetuity
@@ -1358,15 +1362,8 @@ mod tests {
         // A pool shrinking at 5% (its perpetuity 10 × 0.95 / 0.15): a's 30% never
         // covers its return of 5 a year on 50, so b pays a constant 5 forever less
         // a's share.
-        let alt = with_tax(Formula::GuaranteedReturn {
-            beneficiary: 0,
-            guarantor: 1,
-            rate: 0.1,
-            inner: Box::new(fixed2(0.3, 0.7)),
-            term: GuaranteeTerm::default(),
-        });
-        let mut econ = constant_pool(3, 10.0, perpetuity(-0.05));
-        econ.invested_capital = vec![50.0, 50.0, 50.0, 0.0, 0.0, 0.0];
+        let alt = with_tax(guaranteed(0.3));
+        let econ = invested_pool(perpetuity(-0.05));
         let shrinking_cv = 10.0 * 0.95 / 0.15;
         let [a, b] = npv_and_continuation(&econ, &alt);
         assert_close(a.1, 50.0 * at_3);
