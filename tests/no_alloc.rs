@@ -5,20 +5,34 @@
 #![allow(unsafe_code)]
 
 use std::alloc::{GlobalAlloc, Layout as AllocLayout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::cell::Cell;
 
 use enclave::engine::{self, Layout, PathScratch, RunConfig};
 use enclave::scenario::Scenario;
 use enclave::streams::Streams;
 
-/// Counts allocations made through the global allocator.
+/// Counts allocations made through the global allocator, by thread.
 struct Counting;
 
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+thread_local! {
+    /// The allocations this thread made. By thread: the test harness allocates on
+    /// its own threads as tests end (2 of them fell into a counting window in CI).
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Adds an allocation to this thread's count (none once the thread is gone).
+fn count() {
+    let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
+}
+
+/// This thread's allocations so far.
+fn allocations() -> usize {
+    ALLOCATIONS.with(Cell::get)
+}
 
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: AllocLayout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        count();
         // SAFETY: forwards the caller's layout unchanged to the system allocator.
         unsafe { System.alloc(layout) }
     }
@@ -27,7 +41,7 @@ unsafe impl GlobalAlloc for Counting {
         unsafe { System.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: AllocLayout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        count();
         // SAFETY: forwards the caller's arguments unchanged to the system allocator.
         unsafe { System.realloc(ptr, layout, new_size) }
     }
@@ -36,8 +50,8 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
-/// The count is global: the tests of this file take turns, so that one's warm-up
-/// is not counted in another's window.
+/// The tests of this file also take turns, so that no test's work shares the
+/// machine with another's counting window.
 static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// This test's turn: held from before anything is loaded, so that no other test
@@ -59,12 +73,12 @@ fn warm_allocations(scn: &Scenario) -> (usize, u64) {
     for p in 0..200 {
         engine::run_path(scn, cfg.horizon, &key, p, &mut scratch, &mut record);
     }
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let before = allocations();
     let mut firm_years = 0;
     for p in 0..100 {
         firm_years += engine::run_path(scn, cfg.horizon, &key, p, &mut scratch, &mut record);
     }
-    (ALLOCATIONS.load(Ordering::Relaxed) - before, firm_years)
+    (allocations() - before, firm_years)
 }
 
 /// A bundled scenario of the library.
@@ -128,10 +142,13 @@ fn antithetic_paths_and_their_pair_statistics_allocate_nothing_after_warm_up() {
         stats.end_batch();
     };
     paths(0..200, &mut stats);
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let before = allocations();
     // Odd paths mirror their partners; the pairs' averages go to their moments.
     paths(200..300, &mut stats);
-    let allocations = ALLOCATIONS.load(Ordering::Relaxed) - before;
-    assert_eq!(allocations, 0, "allocations in 100 warm antithetic paths");
+    assert_eq!(
+        allocations() - before,
+        0,
+        "allocations in 100 warm antithetic paths"
+    );
     assert_eq!(stats.pairs(0), Some(150));
 }
