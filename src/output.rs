@@ -355,8 +355,9 @@ pub const SET_SWEEP_HEADER: [&str; 3] = ["scenario", "input", "value"];
 pub const SET_RUNS_FILE: &str = "runs.csv";
 
 /// Header of `DIR/set/runs.csv`.
-pub const SET_RUNS_HEADER: [&str; 9] = [
+pub const SET_RUNS_HEADER: [&str; 10] = [
     "scenario", "file", "sha256", "seed", "paths", "horizon", "fairness", "engine", "math",
+    "folder",
 ];
 
 /// A set's `DIR/set/summary.csv` (and, for a sweep, `DIR/set/sweep.csv`),
@@ -384,6 +385,10 @@ pub struct SetRun<'a> {
     pub paths: u64,
     /// The [`crate::mathlib::fingerprint`] of the machines that simulated it.
     pub math: &'a str,
+    /// Whether its results are in its folder `DIR/<id>` (not under
+    /// `--summary-only`): `yes` or `no` in `runs.csv`, which says whether a run of
+    /// the scenario alone into `DIR` can make the set stale ([`crate::set_stale`]).
+    pub folder: bool,
 }
 
 impl SetWriter {
@@ -454,6 +459,7 @@ impl SetWriter {
                 (if scn.fairness() { "on" } else { "off" }).to_owned(),
                 RunRecord::engine_name(),
                 run.math.to_owned(),
+                (if run.folder { "yes" } else { "no" }).to_owned(),
             ],
             &runs,
         )?;

@@ -55,6 +55,17 @@ struct Row {
     fairness: Option<String>,
     engine: Option<String>,
     math: Option<String>,
+    /// `no` when the set did not write the scenario's folder (`--summary-only`):
+    /// nothing beside the set is then its, and no folder can make it stale.
+    folder: Option<String>,
+}
+
+impl Row {
+    /// Whether the set wrote the scenario's folder (rows of sets from before the
+    /// `folder` column count as written).
+    fn has_folder(&self) -> bool {
+        self.folder.as_deref() != Some("no")
+    }
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
@@ -84,7 +95,7 @@ fn rows(out: &Path, mut each: impl FnMut(Row) -> bool) -> Result<(), OutputError
     let header = reader.headers().map_err(csv_err(&path))?.clone();
     let column = |name: &str| header.iter().position(|h| h == name);
     let columns = [
-        "sha256", "seed", "paths", "horizon", "fairness", "engine", "math",
+        "sha256", "seed", "paths", "horizon", "fairness", "engine", "math", "folder",
     ]
     .map(column);
     let Some(id) = column("scenario") else {
@@ -93,7 +104,7 @@ fn rows(out: &Path, mut each: impl FnMut(Row) -> bool) -> Result<(), OutputError
     for record in reader.records() {
         let record = record.map_err(csv_err(&path))?;
         let cell = |i: Option<usize>| i.and_then(|i| record.get(i)).map(str::to_owned);
-        let [sha256, seed, paths, horizon, fairness, engine, math] = columns.map(cell);
+        let [sha256, seed, paths, horizon, fairness, engine, math, folder] = columns.map(cell);
         let row = Row {
             scenario: record.get(id).unwrap_or_default().to_owned(),
             sha256,
@@ -103,6 +114,7 @@ fn rows(out: &Path, mut each: impl FnMut(Row) -> bool) -> Result<(), OutputError
             fairness,
             engine,
             math,
+            folder,
         };
         if !each(row) {
             break;
@@ -120,7 +132,7 @@ fn compare(row: &Row, run: &RunRecord) -> Vec<String> {
         .as_ref()
         .is_some_and(|h| *h != run.scenario_sha256)
     {
-        out.push("scenario file (SHA-256) changed".to_owned());
+        out.push("another scenario file (its SHA-256 differs from the set's)".to_owned());
     }
     let fields = [
         ("seed", &row.seed, run.seed.to_string()),
@@ -154,6 +166,9 @@ pub fn differences(out: &Path, run: &RunRecord) -> Result<Option<String>, Output
         if row.scenario != run.scenario_id {
             return true;
         }
+        if !row.has_folder() {
+            return false;
+        }
         let d = compare(&row, run);
         if !d.is_empty() {
             found = Some(d.join("; "));
@@ -164,15 +179,18 @@ pub fn differences(out: &Path, run: &RunRecord) -> Result<Option<String>, Output
 }
 
 /// Every scenario `out/set/runs.csv` lists whose folder `out/<id>/` holds a
-/// `run.json` of another run, in the set's order. A scenario without a folder
-/// (a `--summary-only` set has none) or whose `run.json` does not read is not
-/// compared: `enclave report` on the folder says what is wrong with it.
+/// `run.json` of another run, in the set's order. A scenario whose folder the
+/// set did not write (`--summary-only`), or without one, or whose `run.json`
+/// does not read is not compared: `enclave report` on the folder says what is wrong with it.
 ///
 /// # Errors
 /// If `runs.csv` cannot be read.
 pub fn mismatches(out: &Path) -> Result<Vec<Mismatch>, OutputError> {
     let mut found = Vec::new();
     rows(out, |row| {
+        if !row.has_folder() {
+            return true;
+        }
         let path = out.join(&row.scenario).join(RUN_FILE);
         let run = std::fs::read_to_string(&path)
             .ok()

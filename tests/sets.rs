@@ -266,19 +266,23 @@ fn a_large_set_runs_its_small_scenarios_side_by_side_to_the_bytes_of_single_runs
         !t.exists("only/set/sweep.csv"),
         "a set of files is no sweep"
     );
-    // Its record of what each scenario was run from, the same as the full set's.
+    // Its record of what each scenario was run from, the same as the full set's
+    // but for the folders, which it did not write.
     let runs = t.read("only/set/runs.csv");
-    assert_eq!(runs, t.read("set/set/runs.csv"));
+    assert_eq!(runs.replace(",no\n", ",yes\n"), t.read("set/set/runs.csv"));
     let lines: Vec<&str> = runs.lines().collect();
     assert_eq!(
         lines[0],
-        "scenario,file,sha256,seed,paths,horizon,fairness,engine,math"
+        "scenario,file,sha256,seed,paths,horizon,fairness,engine,math,folder"
     );
+    assert!(lines[1..].iter().all(|l| l.ends_with(",no")), "{runs}");
     assert_eq!(lines.len(), 8, "{runs}");
     assert!(lines[1].starts_with("s0,"), "{runs}");
     let math = enclave::mathlib::fingerprint();
     assert!(
-        lines[1..].iter().all(|l| l.ends_with(&format!(",{math}"))),
+        lines[1..]
+            .iter()
+            .all(|l| l.ends_with(&format!(",{math},no"))),
         "{runs}"
     );
     // Its page says there is no folder per scenario; the full set's, where they are.
@@ -561,6 +565,37 @@ fn a_scenario_of_a_set_rerun_alone_with_other_settings_retires_the_sets_files() 
         stderr.contains("which now hold other runs than set/runs.csv lists: b (paths 300 in set/runs.csv, 256 in its run.json); run the set's own command again to rebuild it"),
         "{stderr}"
     );
+}
+
+#[test]
+fn a_summary_only_set_is_not_made_stale_by_a_folder_it_did_not_write() {
+    // A --summary-only set has no folders beside it: a scenario of it run alone
+    // with other settings writes out/a, which is not the set's (it lost its
+    // files, and `report` then refused it even once rebuilt).
+    let t = TestDir::new();
+    t.create("a.toml", &variant("a", 300, 5));
+    t.create("b.toml", &variant("b", 300, 6));
+    let only = ["--summary-only"];
+    run_into(&t, &["a.toml", "b.toml"], "out", &only);
+    let set = t.read("out/set/summary.csv");
+    let out = run_into(
+        &t,
+        &["a.toml"],
+        "out",
+        &["--report", "none", "--charts", "none", "--seed", "7"],
+    );
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("listed a with other settings"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(t.read("out/set/summary.csv"), set);
+    assert!(!t.exists("out/set/stale.txt"));
+    t.ok(&["report", "out/set"]);
+    // Rebuilt beside out/a, it is still its own.
+    run_into(&t, &["a.toml", "b.toml"], "out", &only);
+    assert_eq!(t.read("out/set/summary.csv"), set);
+    t.ok(&["report", "out/set"]);
 }
 
 #[test]

@@ -173,6 +173,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             config: &m.config,
             paths: m.state.paths(),
             math: &m.math,
+            folder: !summary_only,
         };
         if summary_only {
             // The rows `run --summary-only` takes, from the same bytes.

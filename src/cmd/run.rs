@@ -748,6 +748,7 @@ impl Tally<'_> {
                 config: &cfg,
                 paths,
                 math: enclave::mathlib::fingerprint(),
+                folder: !self.args.summary_only,
             };
             set.add(&loaded.scenario, run, &rows, &self.source.inputs(i))?;
         }
