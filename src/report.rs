@@ -76,11 +76,9 @@ pub(crate) fn num(x: Option<f64>, digits: usize) -> String {
         }
         grouped.push(c);
     }
-    let sign = if x < 0.0 && s.chars().any(|c| c.is_ascii_digit() && c != '0') {
-        "−"
-    } else {
-        ""
-    };
+    // A negative amount that rounds to 0 keeps its sign (−0.0, as the terminal
+    // prints it): beside P(NPV < 0) = 100% a bare 0.0 reads as no loss.
+    let sign = if x < 0.0 { "−" } else { "" };
     match frac {
         Some(f) => format!("{sign}{grouped}.{f}"),
         None => format!("{sign}{grouped}"),
@@ -1684,7 +1682,8 @@ mod tests {
     fn numbers_are_grouped_and_signed() {
         assert_eq!(num(Some(1234567.891), 1), "1\u{2009}234\u{2009}567.9");
         assert_eq!(num(Some(-1500.0), 0), "−1\u{2009}500");
-        assert_eq!(num(Some(-0.01), 1), "0.0");
+        assert_eq!(num(Some(-0.01), 1), "−0.0");
+        assert_eq!(num(Some(-0.0), 1), "0.0");
         assert_eq!(num(None, 1), "–");
         // Three significant digits of the largest, at least one decimal.
         for (largest, digits) in [

@@ -540,11 +540,12 @@ fn description(kind: &str, def: &MeasureDef, lang: Lang) -> String {
         .to_owned()
 }
 
-/// A statistic's mean as its unit reads.
-fn shown(def: &MeasureDef, x: Option<f64>) -> String {
+/// A statistic's mean as its unit reads, money with `money` decimals.
+fn shown(def: &MeasureDef, x: Option<f64>, money: usize) -> String {
     match def.unit {
         Unit::Probability | Unit::Share | Unit::Rate => percent(x),
-        Unit::Money | Unit::Ratio => num(x, 1),
+        Unit::Money => num(x, money),
+        Unit::Ratio => num(x, 1),
         Unit::MoneyPerMu => num(x, 3),
         Unit::Mu => num(x, 0),
         Unit::Years | Unit::Count => num(x, 0),
@@ -563,9 +564,16 @@ impl Set {
             return "–".into();
         };
         let def = key.def();
-        let mut c = shown(def, st.mean);
+        // Scenarios of a set may count money in other units (万元, 亿元): each
+        // mean to three significant digits, its margin alike.
+        let money = crate::report::money_decimals(st.mean.map_or(0.0, f64::abs));
+        let mut c = shown(def, st.mean, money);
         if with_se && st.mean.is_some() {
-            let _ = write!(c, " <span class=\"few\">± {}</span>", shown(def, st.se));
+            let _ = write!(
+                c,
+                " <span class=\"few\">± {}</span>",
+                shown(def, st.se, money)
+            );
         }
         over_paths_in(self.lang, c, Some(st.n), self.paths[s])
     }
