@@ -587,15 +587,29 @@ fn bad_work_budgets_are_rejected_by_the_parser() {
 #[test]
 fn bad_memory_sizes_are_rejected_by_the_parser() {
     let t = TestDir::new();
-    let out = t.cmd(&["run", "--max-memory", "lots"]);
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains(
-            "invalid value 'lots' for '--max-memory <SIZE>': expected a size such as 512M, 4G or 1T"
+    for (bad, why) in [
+        ("lots", "expected a size such as 512M, 4G or 1T"),
+        (
+            "512",
+            "expected a size with its unit K, M, G or T (binary), such as 512M or 4G, found `512`",
         ),
-        "{stderr}"
-    );
+        (
+            "99999999999999999999G",
+            "expected a size below 2^64 bytes, found 99999999999999999999G",
+        ),
+        ("17179869184G", "expected a size below 2^64 bytes"),
+        ("1.5G", "expected a whole number before the unit"),
+    ] {
+        let out = t.cmd(&["run", "--max-memory", bad]);
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains(&format!(
+                "invalid value '{bad}' for '--max-memory <SIZE>': {why}"
+            )),
+            "{stderr}"
+        );
+    }
 }
 
 /// Validation time grows linearly with the file: doubling a file of many

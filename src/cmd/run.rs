@@ -232,13 +232,22 @@ fn parse_size(text: &str) -> Result<u64, String> {
         Some((i, 'M' | 'm')) => (&text[..i], 20),
         Some((i, 'G' | 'g')) => (&text[..i], 30),
         Some((i, 'T' | 't')) => (&text[..i], 40),
+        Some((_, c)) if c.is_ascii_digit() => {
+            return Err(format!(
+                "expected a size with its unit K, M, G or T (binary), such as 512M or 4G, found `{text}`"
+            ));
+        }
         _ => return Err("expected a size such as 512M, 4G or 1T".to_owned()),
     };
-    let n: u64 = digits
-        .parse()
-        .map_err(|_| "expected a whole number before the unit, such as 512M or 4G".to_owned())?;
-    n.checked_mul(1 << shift)
-        .ok_or_else(|| format!("expected a size below 2^64 bytes, found {text}"))
+    let too_large = || format!("expected a size below 2^64 bytes, found {text}");
+    let n: u64 = digits.parse().map_err(|e: std::num::ParseIntError| {
+        if *e.kind() == std::num::IntErrorKind::PosOverflow {
+            too_large()
+        } else {
+            "expected a whole number before the unit, such as 512M or 4G".to_owned()
+        }
+    })?;
+    n.checked_mul(1 << shift).ok_or_else(too_large)
 }
 
 /// A size in bytes as exactly as `--max-memory` takes it: in the largest binary
