@@ -379,9 +379,7 @@ fn a_quoted_pattern_runs_the_files_it_matches_in_name_order() {
 
 #[test]
 fn a_skipped_precision_scenario_keeps_the_paths_it_took_in_the_sets_runs_csv() {
-    let t = TestDir::new();
-    t.create("a.toml", &variant("a", 300, 5));
-    t.create("b.toml", &variant("b", 300, 6));
+    let t = two_scenarios();
     let args = [
         "run",
         "a.toml",
@@ -426,6 +424,15 @@ fn a_skipped_precision_scenario_keeps_the_paths_it_took_in_the_sets_runs_csv() {
 }
 
 /// `enclave run FILES --horizon 5 --quiet --out DIR` with `extra`.
+/// A folder with two scenarios, `a.toml` (seed 5) and `b.toml` (seed 6), of 300
+/// paths each.
+fn two_scenarios() -> TestDir {
+    let t = TestDir::new();
+    t.create("a.toml", &variant("a", 300, 5));
+    t.create("b.toml", &variant("b", 300, 6));
+    t
+}
+
 fn run_into(t: &TestDir, files: &[&str], dir: &str, extra: &[&str]) -> std::process::Output {
     let mut args = vec!["run"];
     args.extend(files);
@@ -499,9 +506,7 @@ fn a_skipped_scenario_gets_the_report_and_charts_it_lacks_drawn_from_its_results
 
 #[test]
 fn a_scenario_of_a_set_rerun_alone_with_other_settings_retires_the_sets_files() {
-    let t = TestDir::new();
-    t.create("a.toml", &variant("a", 300, 5));
-    t.create("b.toml", &variant("b", 300, 6));
+    let t = two_scenarios();
     let quiet = ["--report", "none", "--charts", "none"];
     run_into(&t, &["a.toml", "b.toml"], "out", &quiet);
     let set = t.read("out/set/summary.csv");
@@ -572,9 +577,7 @@ fn a_summary_only_set_is_not_made_stale_by_a_folder_it_did_not_write() {
     // A --summary-only set has no folders beside it: a scenario of it run alone
     // with other settings writes out/a, which is not the set's (it lost its
     // files, and `report` then refused it even once rebuilt).
-    let t = TestDir::new();
-    t.create("a.toml", &variant("a", 300, 5));
-    t.create("b.toml", &variant("b", 300, 6));
+    let t = two_scenarios();
     let only = ["--summary-only"];
     run_into(&t, &["a.toml", "b.toml"], "out", &only);
     let set = t.read("out/set/summary.csv");
@@ -600,9 +603,7 @@ fn a_summary_only_set_is_not_made_stale_by_a_folder_it_did_not_write() {
 
 #[test]
 fn a_scenario_of_a_set_merged_alone_with_other_settings_retires_the_sets_files() {
-    let t = TestDir::new();
-    t.create("a.toml", &variant("a", 300, 5));
-    t.create("b.toml", &variant("b", 300, 6));
+    let t = two_scenarios();
     let quiet = ["--report", "none", "--charts", "none"];
     // The set built by a merge of shards, then `a` merged alone from shards of
     // another seed into the same folder.

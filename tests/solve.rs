@@ -458,16 +458,7 @@ fn bad_input_is_refused_with_exit_status_2() {
     // otherwise fail only after computing), and left as it was.
     std::fs::create_dir_all(t.join("out")).expect("out");
     t.create("out/one-firm-solve", "mine");
-    let e = bad_input(&t.cmd(&[
-        "solve",
-        "park.toml",
-        "--alternative",
-        "half",
-        "--target",
-        "nash",
-        "--paths",
-        "10",
-    ]));
+    let e = bad_input(&solve("half", "nash"));
     assert!(
         e.contains("out/one-firm-solve is a file, not a folder"),
         "{e}"
