@@ -62,8 +62,17 @@ pub enum OutputError {
     },
 }
 
-fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
+/// An I/O error at `path`, for `map_err`.
+pub(crate) fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
     move |source| OutputError::Io {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+/// A CSV error at `path`, for `map_err`.
+pub(crate) fn csv_err(path: &Path) -> impl FnOnce(csv::Error) -> OutputError + '_ {
+    move |source| OutputError::Csv {
         path: path.display().to_string(),
         source,
     }
@@ -152,10 +161,7 @@ fn csv_bytes(
     let mut buf = Vec::new();
     {
         let mut w = csv::Writer::from_writer(&mut buf);
-        rows(&mut w).map_err(|source| OutputError::Csv {
-            path: path.display().to_string(),
-            source,
-        })?;
+        rows(&mut w).map_err(csv_err(path))?;
         w.flush().map_err(io_err(path))?;
     }
     Ok(buf)
@@ -557,10 +563,7 @@ where
     I: IntoIterator<Item = T>,
     T: AsRef<[u8]>,
 {
-    w.write_record(row).map_err(|source| OutputError::Csv {
-        path: path.display().to_string(),
-        source,
-    })
+    w.write_record(row).map_err(csv_err(path))
 }
 
 /// Header of `timeseries.csv`.

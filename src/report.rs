@@ -145,12 +145,17 @@ fn interval(shown: String, low: Option<f64>, high: Option<f64>, digits: usize) -
     )
 }
 
-/// Decimals for the money of a run whose largest mean NPV in absolute value is
-/// `largest`: three significant digits of it, at least 1 (as for sums in the
-/// hundreds and more) and at most 6. A park counted in 亿元 has NPVs such as
-/// −0.0378, which one decimal showed as 0.0, its sign lost.
-pub fn money_decimals(largest: f64) -> usize {
-    if !(largest.is_finite() && largest > 0.0) {
+/// Decimals for amounts of money shown beside `amounts` (such as a run's mean
+/// NPVs): three significant digits of the largest finite one in absolute value,
+/// at least 1 (as for sums in the hundreds and more) and at most 6. A park
+/// counted in 亿元 has NPVs such as −0.0378, which one decimal showed as 0.0,
+/// its sign lost.
+pub fn money_decimals(amounts: impl IntoIterator<Item = f64>) -> usize {
+    let largest = amounts
+        .into_iter()
+        .filter(|x| x.is_finite())
+        .fold(0.0_f64, |m, x| m.max(x.abs()));
+    if largest <= 0.0 {
         return 1;
     }
     let lead = largest.log10().floor();
@@ -167,18 +172,12 @@ pub fn money_decimals(largest: f64) -> usize {
 /// [`money_decimals`] of the run's mean NPVs.
 fn npv_decimals(res: &Results) -> usize {
     let scn = &res.scenario;
-    let largest = scn
-        .alternatives
-        .iter()
-        .flat_map(|alt| {
-            scn.regions.iter().filter_map(|region| {
-                res.summary(&alt.name, &region.id, RegionMetric::Npv)
-                    .and_then(|s| s.mean)
-            })
+    money_decimals(scn.alternatives.iter().flat_map(|alt| {
+        scn.regions.iter().filter_map(|region| {
+            res.summary(&alt.name, &region.id, RegionMetric::Npv)
+                .and_then(|s| s.mean)
         })
-        .filter(|x| x.is_finite())
-        .fold(0.0_f64, |m, x| m.max(x.abs()));
-    money_decimals(largest)
+    }))
 }
 
 pub(crate) fn percent(x: Option<f64>) -> String {
@@ -597,13 +596,11 @@ fn park_performance(h: &mut String, res: &Results) {
         // Money to three significant digits of its largest figure (a park
         // counted in 亿元 has totals such as 0.14).
         let digits = if unit == money {
-            let largest = row
-                .into_iter()
-                .flat_map(|r| [r.mean, r.p05, r.p50, r.p95])
-                .flatten()
-                .filter(|x| x.is_finite())
-                .fold(0.0_f64, |a, x| a.max(x.abs()));
-            money_decimals(largest)
+            money_decimals(
+                row.into_iter()
+                    .flat_map(|r| [r.mean, r.p05, r.p50, r.p95])
+                    .flatten(),
+            )
         } else {
             digits
         };
@@ -1697,9 +1694,12 @@ mod tests {
             (0.0, 1),
             (f64::NAN, 1),
         ] {
-            assert_eq!(money_decimals(largest), digits, "{largest}");
+            assert_eq!(money_decimals([largest]), digits, "{largest}");
         }
-        assert_eq!(num(Some(-0.0378), money_decimals(0.0378)), "−0.0378");
+        assert_eq!(num(Some(-0.0378), money_decimals([-0.0378])), "−0.0378");
+        // The largest in absolute value, NaN and ∞ left out.
+        assert_eq!(money_decimals([0.5, -0.05, f64::NAN, f64::INFINITY]), 3);
+        assert_eq!(money_decimals([]), 1);
         assert_eq!(percent(Some(0.256)), "25.6%");
         assert_eq!(percent(Some(-0.019)), "−1.9%");
         assert_eq!(percent(Some(-0.0001)), "0.0%");

@@ -566,7 +566,7 @@ impl Set {
         let def = key.def();
         // Scenarios of a set may count money in other units (万元, 亿元): each
         // mean to three significant digits, its margin alike.
-        let money = crate::report::money_decimals(st.mean.map_or(0.0, f64::abs));
+        let money = crate::report::money_decimals(st.mean);
         let mut c = shown(def, st.mean, money);
         if with_se && st.mean.is_some() {
             let _ = write!(

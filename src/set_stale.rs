@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 
 use crate::output::{
     OutputError, RUN_FILE, RunRecord, SET_DIR, SET_RUNS_FILE, SET_SWEEP_FILE, SUMMARY_FILE,
+    csv_err, io_err,
 };
 
 /// The note left in `DIR/set/` when the set's files were removed as stale.
@@ -65,20 +66,6 @@ impl Row {
     /// `folder` column count as written).
     fn has_folder(&self) -> bool {
         self.folder.as_deref() != Some("no")
-    }
-}
-
-fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
-    move |source| OutputError::Io {
-        path: path.display().to_string(),
-        source,
-    }
-}
-
-fn csv_err(path: &Path) -> impl FnOnce(csv::Error) -> OutputError + '_ {
-    move |source| OutputError::Csv {
-        path: path.display().to_string(),
-        source,
     }
 }
 

@@ -312,12 +312,10 @@ impl Formula {
                     add_weighted(ctx.equity, pool, alloc);
                 }
             }
-            Formula::Schedule { periods } => {
-                match periods.iter().find(|p| k <= p.last).or(periods.last()) {
-                    Some(period) => period.formula.allocate(k, pool, ctx, alloc, guarantee),
-                    None => add_weighted(ctx.equity, pool, alloc),
-                }
-            }
+            Formula::Schedule { periods } => match period_at(periods, k) {
+                Some(period) => period.formula.allocate(k, pool, ctx, alloc, guarantee),
+                None => add_weighted(ctx.equity, pool, alloc),
+            },
             Formula::Incremental {
                 owner,
                 base,
@@ -482,11 +480,9 @@ impl Formula {
     fn is_shares(&self, k: u32) -> bool {
         match self {
             Formula::Fixed { .. } | Formula::Equity | Formula::Contribution => true,
-            Formula::Schedule { periods } => periods
-                .iter()
-                .find(|p| k <= p.last)
-                .or(periods.last())
-                .is_none_or(|p| p.formula.is_shares(k)),
+            Formula::Schedule { periods } => {
+                period_at(periods, k).is_none_or(|p| p.formula.is_shares(k))
+            }
             _ => false,
         }
     }
@@ -507,13 +503,12 @@ impl Formula {
     pub fn ahead(&self, k: u32, pool: f64, growth: f64, ctx: &ShareContext<'_>) -> Option<Ahead> {
         let n = ctx.equity.len().min(MAX_REGIONS);
         match self {
-            _ if self.is_shares(k) => Some(Ahead::Shares),
             Formula::Fixed { .. } | Formula::Equity | Formula::Contribution => Some(Ahead::Shares),
-            Formula::Schedule { periods } => periods
-                .iter()
-                .find(|p| k <= p.last)
-                .or(periods.last())
-                .and_then(|p| p.formula.ahead(k, pool, growth, ctx)),
+            // No period: equity shares, as `allocate` splits.
+            Formula::Schedule { periods } => match period_at(periods, k) {
+                Some(p) => p.formula.ahead(k, pool, growth, ctx),
+                None => Some(Ahead::Shares),
+            },
             Formula::Tiered { tranches } => {
                 let (first, _) = tranches.split_first()?;
                 if !tranches.iter().all(|t| t.formula.is_shares(k)) {
@@ -708,6 +703,12 @@ impl Formula {
 fn base_at(base: f64, growth: f64, k: u32) -> f64 {
     let exponent = i32::try_from(k.saturating_sub(1)).unwrap_or(i32::MAX);
     base * (1.0 + growth).powi(exponent)
+}
+
+/// The period of a schedule that applies in year `k`: the first not yet over,
+/// else the last (`None` without periods).
+fn period_at(periods: &[Period], k: u32) -> Option<&Period> {
+    periods.iter().find(|p| k <= p.last).or(periods.last())
 }
 
 /// Shortfall of `received` below `required` (0 if none or if NaN).

@@ -1769,17 +1769,16 @@ pub(super) fn summary(
 /// [`enclave::report::money_decimals`] of the run's mean NPVs.
 fn npv_decimals(scn: &Scenario, state: &RunState) -> usize {
     let layout = &state.layout;
-    let largest = (0..scn.alternatives.len())
-        .flat_map(|a| (0..scn.regions.len()).map(move |r| (a, r)))
-        .map(|(a, r)| {
-            state
-                .stats
-                .summary(layout.region_metric(a, r, RegionMetric::Npv))
-                .mean
-        })
-        .filter(|x| x.is_finite())
-        .fold(0.0_f64, |m, x| m.max(x.abs()));
-    enclave::report::money_decimals(largest)
+    enclave::report::money_decimals(
+        (0..scn.alternatives.len())
+            .flat_map(|a| (0..scn.regions.len()).map(move |r| (a, r)))
+            .map(|(a, r)| {
+                state
+                    .stats
+                    .summary(layout.region_metric(a, r, RegionMetric::Npv))
+                    .mean
+            }),
+    )
 }
 
 /// The alternatives ranked by the probability that every region participates,
@@ -1948,12 +1947,11 @@ fn replay(args: &Args, source: &dyn super::Source, p: u64) -> anyhow::Result<Exi
                 "replayed path {p} of {} (seed {}, {} years): {} firm-years",
                 scn.id, cfg.seed, cfg.horizon, r.economy.firm_years
             );
-            let largest = (0..scn.alternatives.len())
-                .flat_map(|a| (0..scn.regions.len()).map(move |reg| (a, reg)))
-                .map(|(a, reg)| j(a, reg).abs())
-                .filter(|x| x.is_finite())
-                .fold(0.0_f64, f64::max);
-            let digits = enclave::report::money_decimals(largest);
+            let digits = enclave::report::money_decimals(
+                (0..scn.alternatives.len())
+                    .flat_map(|a| (0..scn.regions.len()).map(move |reg| (a, reg)))
+                    .map(|(a, reg)| j(a, reg)),
+            );
             for (a, alt) in scn.alternatives.iter().enumerate() {
                 let npvs: Vec<String> = scn
                     .regions

@@ -162,14 +162,14 @@ fn search_line(s: &mut Search<'_>, start: &[f64]) -> Result<(), SolveError> {
     } else {
         0.0
     };
-    let line_point = |space: Space, x: f64| line_point(space, if x < near_zero { 0.0 } else { x });
+    let point = |x: f64| line_point(space, if x < near_zero { 0.0 } else { x });
     let first: Vec<f64> = if integer && hi - lo < MAX_CANDIDATES as f64 {
         (lo as u32..=hi as u32).map(f64::from).collect()
     } else {
         grid(lo, hi)
     };
     let mut points: Vec<Vec<f64>> = vec![start.to_vec()];
-    points.extend(first.iter().map(|&x| line_point(space, x)));
+    points.extend(first.iter().map(|&x| point(x)));
     s.pass(&points)?;
     let mut step = (hi - lo) / (GRID - 1) as f64;
     while s.passes < MAX_PASSES {
@@ -195,12 +195,7 @@ fn search_line(s: &mut Search<'_>, start: &[f64]) -> Result<(), SolveError> {
             (next[next.len() - 1] - next[0]) / (GRID - 1) as f64
         };
         let before = s.candidates.len();
-        s.pass(
-            &next
-                .iter()
-                .map(|&x| line_point(space, x))
-                .collect::<Vec<_>>(),
-        )?;
+        s.pass(&next.iter().map(|&x| point(x)).collect::<Vec<_>>())?;
         if s.candidates.len() == before {
             break; // nothing new: the grid is below the rounding
         }
