@@ -7,6 +7,7 @@
 //! Sampling by quantile keeps every draw a deterministic function of `u`, which
 //! makes common random numbers and Latin hypercube designs straightforward.
 
+use crate::mathlib::normal_quantile;
 use statrs::distribution::{Beta, ContinuousCDF, Normal};
 use statrs::function::gamma::{gamma_lr, gamma_ur, ln_gamma};
 
@@ -387,9 +388,9 @@ fn gamma_std_inverse(a: f64, ln_gamma_a: f64, p: f64, q: f64) -> f64 {
         }
     };
     let z = if upper {
-        -Normal::standard().inverse_cdf(q)
+        -normal_quantile(q)
     } else {
-        Normal::standard().inverse_cdf(p)
+        normal_quantile(p)
     };
     let wh = a * (1.0 - 1.0 / (9.0 * a) + z / (3.0 * a.sqrt())).powi(3);
     let small = ((p.ln() + ln_gamma(a + 1.0)) / a).exp();
@@ -567,15 +568,14 @@ impl Kind {
 
     /// Inverse CDF of a continuous kind at probability `p` in `[0, 1]`.
     fn inverse_cdf(&self, p: f64) -> f64 {
-        let std_normal = Normal::standard();
         match self {
             Kind::Point(c) => *c,
             Kind::Normal { mean, sd } => {
-                mean + sd * std_normal.inverse_cdf(p.clamp(NORMAL_P_MIN, 1.0 - NORMAL_P_MIN))
+                mean + sd * normal_quantile(p.clamp(NORMAL_P_MIN, 1.0 - NORMAL_P_MIN))
             }
-            Kind::LogNormal { mu, sigma } => (mu
-                + sigma * std_normal.inverse_cdf(p.clamp(NORMAL_P_MIN, 1.0 - NORMAL_P_MIN)))
-            .exp(),
+            Kind::LogNormal { mu, sigma } => {
+                (mu + sigma * normal_quantile(p.clamp(NORMAL_P_MIN, 1.0 - NORMAL_P_MIN))).exp()
+            }
             // The width overflows beyond ±~9e307; then each end is weighted apart.
             Kind::Uniform { min, max } if (max - min).is_finite() => min + p * (max - min),
             Kind::Uniform { min, max } => (1.0 - p) * min + p * max,
@@ -778,7 +778,7 @@ fn validate_kind(dist: &Dist, errors: &mut Vec<DistError>) -> Option<Kind> {
                 };
                 // Draws are cut at probability 1 − NORMAL_P_MIN; past some σ the
                 // cut-off tail carries much of the mean and the draws misstate it.
-                let z_max = Normal::standard().inverse_cdf(1.0 - NORMAL_P_MIN);
+                let z_max = normal_quantile(1.0 - NORMAL_P_MIN);
                 let cut = Normal::standard().cdf(sigma2.sqrt() - z_max);
                 if cut > LOGNORMAL_MAX_CUT_MEAN {
                     errors.push(DistError::new(
@@ -965,7 +965,7 @@ fn validate_kind(dist: &Dist, errors: &mut Vec<DistError>) -> Option<Kind> {
             }
             // As for mean and sd: the largest draw is at probability 1 − 1e-12, and
             // past some σ the tail beyond it carries much of the mean.
-            let z_max = Normal::standard().inverse_cdf(1.0 - NORMAL_P_MIN);
+            let z_max = normal_quantile(1.0 - NORMAL_P_MIN);
             let cut = Normal::standard().cdf(sigma - z_max);
             if cut > LOGNORMAL_MAX_CUT_MEAN {
                 errors.push(DistError::new(
