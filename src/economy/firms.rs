@@ -442,9 +442,14 @@ impl Arrivals<'_> {
         let unit = |slot: usize| unit_from_u64(words[slot]);
         let total_weight = self.cdf.last().copied().unwrap_or(1.0);
         let u = unit(firm_slot::SECTOR) * total_weight;
+        // The cumulative weights rise, so the count below u is the partition
+        // point; counted without branches (a binary search over a few sectors
+        // mispredicts about every other prospective firm).
         let k = self
             .cdf
-            .partition_point(|&c| c < u)
+            .iter()
+            .map(|&c| usize::from(c < u))
+            .sum::<usize>()
             .min(self.sectors.len() - 1);
         let taken = match &self.defs[k].land_per_firm_mu {
             FirmLand::Fixed(x) => *x,
