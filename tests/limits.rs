@@ -700,3 +700,33 @@ fn a_guarantee_without_end_needs_a_continuation_rate_above_0() {
     enclave::scenario::Scenario::from_bytes(perpetuity("0.01").as_bytes(), "ok.toml")
         .expect("a rate above 0");
 }
+
+/// A file with more problems than reading makes passes says it stopped: 250
+/// contributions with an unknown key each used to give "200 problems found"
+/// and no hint that 50 more were never read.
+#[test]
+fn reading_that_stops_before_the_last_problem_says_so() {
+    let mut text = REFERENCE.to_owned();
+    for i in 0..250 {
+        text.push_str(&format!(
+            "\n[[contributions]]\nregion = \"zhejiang\"\nkind = \"cash\"\nvalue = 1\nyear = 2026\nnote{i} = 1\n"
+        ));
+    }
+    let t = TestDir::new();
+    t.create("many.toml", &text);
+    let stderr = bad_input(&t.cmd(&["validate", "many.toml"]));
+    assert!(
+        stderr.contains("many.toml: 200 problems found, and maybe more"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("many.toml: (stopped): reading stopped after these 200 problems"),
+        "{stderr}"
+    );
+    // A file whose problems all fit says nothing of the kind.
+    let (one, _) = edited(&[("seed = 20180330", "sead = 20180330")]);
+    t.create("one.toml", &one);
+    let stderr = bad_input(&t.cmd(&["validate", "one.toml"]));
+    assert!(stderr.contains("1 problem found\n"), "{stderr}");
+    assert!(!stderr.contains("stopped"), "{stderr}");
+}

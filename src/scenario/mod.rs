@@ -715,11 +715,20 @@ pub enum ScenarioError {
     },
 }
 
+/// The field of the note that reading stopped before the end of a file's problems
+/// (it is not counted among them).
+pub(crate) const STOPPED: &str = "(stopped)";
+
 fn render_problems(file: &str, problems: &[Problem]) -> String {
+    let count = problems.iter().filter(|p| p.field != STOPPED).count();
+    let more = if count < problems.len() {
+        ", and maybe more"
+    } else {
+        ""
+    };
     let mut out = format!(
-        "{file}: {} problem{} found",
-        problems.len(),
-        if problems.len() == 1 { "" } else { "s" }
+        "{file}: {count} problem{} found{more}",
+        if count == 1 { "" } else { "s" }
     );
     for p in problems {
         out.push('\n');

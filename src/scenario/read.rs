@@ -99,159 +99,174 @@ fn read_all<T: serde::de::DeserializeOwned>(text: &str) -> Result<(T, NotWholes)
     // Numbers that are not whole, also among `problems` (dropped if they are
     // the only ones: validation reports them with their ranges).
     let mut not_whole: NotWholes = Vec::new();
-    for _ in 0..passes {
-        let err = match serde_path_to_error::deserialize::<_, T>(toml::Value::Table(table.clone()))
-        {
-            Ok(file) if problems.len() == not_whole.len() => return Ok((file, not_whole)),
-            Ok(_) => break,
-            Err(e) => e,
-        };
-        let mut path = err.path().to_string();
-        if path == "." {
-            path.clear();
-        }
-        let (path, message) = inside_formula(&mut table, path, err.inner().message().trim());
-        let join = |a: &str, b: &str| {
-            if a.is_empty() {
-                b.to_owned()
-            } else {
-                format!("{a}.{b}")
+    // Whether every pass found a problem: there may be more than were reported.
+    let exhausted = 'read: {
+        for _ in 0..passes {
+            let err =
+                match serde_path_to_error::deserialize::<_, T>(toml::Value::Table(table.clone())) {
+                    Ok(file) if problems.len() == not_whole.len() => return Ok((file, not_whole)),
+                    Ok(_) => break 'read false,
+                    Err(e) => e,
+                };
+            let mut path = err.path().to_string();
+            if path == "." {
+                path.clear();
             }
-        };
-        // The entry to fix: an unknown key itself, or the value at the path.
-        let (field, key_to_remove) = if let Some(key) = backticked(&message, "unknown field `") {
-            let field = if path.ends_with(key) {
-                path.clone()
-            } else {
-                join(&path, key)
-            };
-            (field.clone(), Some(field))
-        } else if let Some(key) = backticked(&message, "missing field `") {
-            (join(&path, key), None)
-        } else {
-            (path.clone(), None)
-        };
-        // Errors inside a value already replaced by a placeholder, or in a formula
-        // whose unknown kind was replaced, are echoes of a problem already reported.
-        let inside = |r: &str| {
-            field.starts_with(r)
-                && (field.len() == r.len() || field[r.len()..].starts_with(['.', '[']))
-        };
-        let echo = attempts
-            .iter()
-            .any(|(r, _)| field.len() > r.len() && inside(r))
-            || quiet.iter().any(|r| inside(r));
-        if !echo
-            && !seen.contains(&field)
-            && let Some(value) = float_for_integer(&message)
-        {
-            // Read as its whole part (within every integer type the file has),
-            // so that the rest is read and validation can give the range.
-            seen.push(field.clone());
-            let n = NotWhole {
-                field: field.clone(),
-                value,
-            };
-            let problem = Problem {
-                line: locator
-                    .get_or_insert_with(|| locate::Locator::new(text))
-                    .line_of(&field),
-                field: field.clone(),
-                message: n.message(A_WHOLE_NUMBER),
-            };
-            problems.push(problem.clone());
-            not_whole.push((n, problem));
-            let whole = value
-                .trunc()
-                .clamp(f64::from(i32::MIN), f64::from(i32::MAX));
-            // In i32's range, so the conversion is exact (NaN gives 0).
-            if set_at(&mut table, &field, toml::Value::Integer(whole as i64)) {
-                continue;
-            }
-            break;
-        }
-        let message = choice_of_strings::<T>(&table, &field, &message)
-            .unwrap_or_else(|| plain_types(&message));
-        if !seen.contains(&field) && !echo {
-            seen.push(field.clone());
-            let mut message = message.clone();
-            if let Some(hint) = suggestion(&message) {
-                message.push_str(&hint);
-                // A typo'd key leaves its intended key missing: say it once, not twice.
-                if let Some(key) = backticked(&hint, "did you mean `") {
-                    let parent = field.rsplit_once('.').map_or("", |(p, _)| p);
-                    seen.push(join(parent, key));
+            let (path, message) = inside_formula(&mut table, path, err.inner().message().trim());
+            let join = |a: &str, b: &str| {
+                if a.is_empty() {
+                    b.to_owned()
+                } else {
+                    format!("{a}.{b}")
                 }
-            }
-            let field_name = if field.is_empty() {
-                "(file)".to_owned()
-            } else {
-                field.clone()
             };
-            problems.push(Problem {
-                line: locator
-                    .get_or_insert_with(|| locate::Locator::new(text))
-                    .line_of(&field),
-                field: field_name,
-                message,
-            });
-        }
-        // For an unknown variant: the one suggested, else the first allowed.
-        let variant = backticked(&message, "unknown variant `").and(
-            suggestion(&message)
-                .and_then(|hint| backticked(&hint, "did you mean `").map(str::to_owned))
-                .or_else(|| {
-                    backticked(&message, "expected one of `")
-                        .or_else(|| backticked(&message, "expected `"))
-                        .map(str::to_owned)
-                }),
-        );
-        let fixed = match (key_to_remove, variant) {
-            (Some(key), _) => remove_at(&mut table, &key),
-            // An unknown variant is replaced by a valid one (for a table tagged by
-            // `kind`, its tag), so the rest of the file can still be read.
-            (None, Some(variant)) => {
-                let tag = join(&field, "kind");
-                let target = if get_at(&mut table, &tag).is_some() {
-                    tag
+            // The entry to fix: an unknown key itself, or the value at the path.
+            let (field, key_to_remove) = if let Some(key) = backticked(&message, "unknown field `")
+            {
+                let field = if path.ends_with(key) {
+                    path.clone()
+                } else {
+                    join(&path, key)
+                };
+                (field.clone(), Some(field))
+            } else if let Some(key) = backticked(&message, "missing field `") {
+                (join(&path, key), None)
+            } else {
+                (path.clone(), None)
+            };
+            // Errors inside a value already replaced by a placeholder, or in a formula
+            // whose unknown kind was replaced, are echoes of a problem already reported.
+            let inside = |r: &str| {
+                field.starts_with(r)
+                    && (field.len() == r.len() || field[r.len()..].starts_with(['.', '[']))
+            };
+            let echo = attempts
+                .iter()
+                .any(|(r, _)| field.len() > r.len() && inside(r))
+                || quiet.iter().any(|r| inside(r));
+            if !echo
+                && !seen.contains(&field)
+                && let Some(value) = float_for_integer(&message)
+            {
+                // Read as its whole part (within every integer type the file has),
+                // so that the rest is read and validation can give the range.
+                seen.push(field.clone());
+                let n = NotWhole {
+                    field: field.clone(),
+                    value,
+                };
+                let problem = Problem {
+                    line: locator
+                        .get_or_insert_with(|| locate::Locator::new(text))
+                        .line_of(&field),
+                    field: field.clone(),
+                    message: n.message(A_WHOLE_NUMBER),
+                };
+                problems.push(problem.clone());
+                not_whole.push((n, problem));
+                let whole = value
+                    .trunc()
+                    .clamp(f64::from(i32::MIN), f64::from(i32::MAX));
+                // In i32's range, so the conversion is exact (NaN gives 0).
+                if set_at(&mut table, &field, toml::Value::Integer(whole as i64)) {
+                    continue;
+                }
+                break 'read false;
+            }
+            let message = choice_of_strings::<T>(&table, &field, &message)
+                .unwrap_or_else(|| plain_types(&message));
+            if !seen.contains(&field) && !echo {
+                seen.push(field.clone());
+                let mut message = message.clone();
+                if let Some(hint) = suggestion(&message) {
+                    message.push_str(&hint);
+                    // A typo'd key leaves its intended key missing: say it once, not twice.
+                    if let Some(key) = backticked(&hint, "did you mean `") {
+                        let parent = field.rsplit_once('.').map_or("", |(p, _)| p);
+                        seen.push(join(parent, key));
+                    }
+                }
+                let field_name = if field.is_empty() {
+                    "(file)".to_owned()
                 } else {
                     field.clone()
                 };
-                if let Some(formula) = target.strip_suffix(".kind") {
-                    quiet.push(formula.to_owned());
-                }
-                // Replaced once; should the same entry fail again, stop reading.
-                let first_time = !attempts.iter().any(|(p, _)| *p == target);
-                attempts.push((target.clone(), 0));
-                first_time && set_at(&mut table, &target, toml::Value::String(variant))
+                problems.push(Problem {
+                    line: locator
+                        .get_or_insert_with(|| locate::Locator::new(text))
+                        .line_of(&field),
+                    field: field_name,
+                    message,
+                });
             }
-            (None, None) => {
-                let n = match attempts.iter_mut().find(|(p, _)| *p == field) {
-                    Some((_, n)) => {
-                        *n += 1;
-                        *n
+            // For an unknown variant: the one suggested, else the first allowed.
+            let variant = backticked(&message, "unknown variant `").and(
+                suggestion(&message)
+                    .and_then(|hint| backticked(&hint, "did you mean `").map(str::to_owned))
+                    .or_else(|| {
+                        backticked(&message, "expected one of `")
+                            .or_else(|| backticked(&message, "expected `"))
+                            .map(str::to_owned)
+                    }),
+            );
+            let fixed = match (key_to_remove, variant) {
+                (Some(key), _) => remove_at(&mut table, &key),
+                // An unknown variant is replaced by a valid one (for a table tagged by
+                // `kind`, its tag), so the rest of the file can still be read.
+                (None, Some(variant)) => {
+                    let tag = join(&field, "kind");
+                    let target = if get_at(&mut table, &tag).is_some() {
+                        tag
+                    } else {
+                        field.clone()
+                    };
+                    if let Some(formula) = target.strip_suffix(".kind") {
+                        quiet.push(formula.to_owned());
                     }
-                    None => {
-                        attempts.push((field.clone(), 0));
-                        0
-                    }
-                };
-                let placeholders = [
-                    toml::Value::Integer(0),
-                    toml::Value::String(String::new()),
-                    toml::Value::Table(toml::Table::new()),
-                    toml::Value::Array(Vec::new()),
-                    toml::Value::Boolean(false),
-                ];
-                match placeholders.into_iter().nth(n) {
-                    Some(v) => set_at(&mut table, &field, v),
-                    None => false,
+                    // Replaced once; should the same entry fail again, stop reading.
+                    let first_time = !attempts.iter().any(|(p, _)| *p == target);
+                    attempts.push((target.clone(), 0));
+                    first_time && set_at(&mut table, &target, toml::Value::String(variant))
                 }
+                (None, None) => {
+                    let n = match attempts.iter_mut().find(|(p, _)| *p == field) {
+                        Some((_, n)) => {
+                            *n += 1;
+                            *n
+                        }
+                        None => {
+                            attempts.push((field.clone(), 0));
+                            0
+                        }
+                    };
+                    let placeholders = [
+                        toml::Value::Integer(0),
+                        toml::Value::String(String::new()),
+                        toml::Value::Table(toml::Table::new()),
+                        toml::Value::Array(Vec::new()),
+                        toml::Value::Boolean(false),
+                    ];
+                    match placeholders.into_iter().nth(n) {
+                        Some(v) => set_at(&mut table, &field, v),
+                        None => false,
+                    }
+                }
+            };
+            if !fixed {
+                break 'read false;
             }
-        };
-        if !fixed {
-            break;
         }
+        true
+    };
+    if exhausted {
+        problems.push(Problem {
+            line: None,
+            field: super::STOPPED.to_owned(),
+            message: format!(
+                "reading stopped after these {} problems (the file is read again for each, at most {passes} times): more may follow; fix these and validate again",
+                problems.len()
+            ),
+        });
     }
     Err(problems)
 }
