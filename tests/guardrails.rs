@@ -107,6 +107,26 @@ fn building_value_and_costs_per_mu_are_flagged() {
     );
 }
 
+/// A land price typed in yuan in a file that counts in million yuan (180,000
+/// where 0.18 was meant) ran silently, reporting NPVs of tens of trillions
+/// (exploratory test): land price changes no tax, so no result guardrail saw it.
+#[test]
+fn a_land_price_in_the_wrong_unit_is_flagged_and_0_is_not() {
+    fires(
+        "land_price_per_mu = { dist = \"pert\"",
+        "land_price_per_mu = 180000",
+        "company.land_price_per_mu",
+        &guardrails::LAND_PRICE_PER_MU,
+        Some("yuan"),
+    );
+    let (text, _) = variant(
+        "land_price_per_mu = { dist = \"pert\"",
+        "land_price_per_mu = 0.0",
+    );
+    let scn = Scenario::parse(&text, "variant.toml").unwrap_or_else(|e| panic!("{e}"));
+    assert!(guardrails::check(&scn).is_empty());
+}
+
 #[test]
 fn a_park_that_fills_in_months_or_centuries_is_flagged() {
     let scn = Scenario::parse(REFERENCE, "reference.toml").unwrap_or_else(|e| panic!("{e}"));

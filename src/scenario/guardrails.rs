@@ -82,6 +82,21 @@ pub const INFRASTRUCTURE_PER_MU: Guardrail = Guardrail {
     source: "0.2–0.5 bn yuan per km², about 130–330 k yuan per mu, REFERENCES.md §4",
 };
 
+/// The price the park company sells land for, per mu.
+///
+/// REFERENCES.md has no land price, so the range is set around the costs a sale
+/// recovers, land acquisition and servicing at 50–330 k yuan per mu (§4): from a
+/// tenth of the lowest to fifteen times the highest. The bundled scenarios assume
+/// 80–400 k yuan per mu; a price of 0 (land not sold) is not judged.
+pub const LAND_PRICE_PER_MU: Guardrail = Guardrail {
+    what: "land price per mu",
+    low: 5e3,
+    high: 5e6,
+    unit: "yuan per mu",
+    money: true,
+    source: "no land price [U]; derived from the costs a sale recovers, land acquisition and servicing at 50–330 k yuan per mu, REFERENCES.md §4",
+};
+
 /// Years the arrivals take to fill the saleable land.
 pub const FILL_YEARS: Guardrail = Guardrail {
     what: "years arrivals take to fill the saleable land (saleable mu ÷ (arrival rate × outlook × mean land per firm))",
@@ -134,12 +149,13 @@ pub const TAX_PER_JOB: Guardrail = Guardrail {
 pub const RESULT_GUARDRAILS: [&Guardrail; 3] = [&TAX_PER_MU, &OUTPUT_PER_MU, &TAX_PER_JOB];
 
 /// Every guardrail on inputs, in the order docs/scenario.md lists them.
-pub const INPUT_GUARDRAILS: [&Guardrail; 6] = [
+pub const INPUT_GUARDRAILS: [&Guardrail; 7] = [
     &REVENUE_PER_MU,
     &AVERAGE_WAGE,
     &BUILDING_VALUE_PER_MU,
     &LAND_ACQUISITION_PER_MU,
     &INFRASTRUCTURE_PER_MU,
+    &LAND_PRICE_PER_MU,
     &FILL_YEARS,
 ];
 
@@ -290,6 +306,11 @@ pub fn check(scn: &Scenario) -> Vec<Warning> {
         "costs.infrastructure.per_mu".to_owned(),
         scn.costs.infrastructure.per_mu,
         &INFRASTRUCTURE_PER_MU,
+    );
+    judge(
+        "company.land_price_per_mu".to_owned(),
+        scn.company.land_price_per_mu,
+        &LAND_PRICE_PER_MU,
     );
     if let Some(years) = fill_years(scn) {
         let (rate, mean) = mean_of(scn, scn.firms.arrival_rate);
