@@ -348,7 +348,7 @@ fn changes_are_checked_with_field_paths_and_lines() {
             format!("{}: changes[1].year: expected a calendar year ≥ the start year 2020, found 2019", year + 6),
             format!("{}: changes[1].year: expected a year after the previous change's 2019 (changes are listed in strictly increasing years), found 2019", year + 6),
             format!("{}: changes[1].company.equity: expected shares summing to 1, found a sum of 1.1", line(&text, "equity = { a = 0.5, b = 0.6 }")),
-            format!("{}: changes[1].costs.infrastructure.bearer: expected a region id (one of a, b), found `mars`", line(&text, "bearer = \"mars\"")),
+            format!("{}: changes[1].costs.infrastructure.bearer: expected `company`, `equity`, `shares`, or a region id (one of a, b), found `mars`", line(&text, "bearer = \"mars\"")),
             format!("{}: changes[2].taxes.iit_schedule: expected either a flat `iit_rate` or an `iit_schedule` in one change, not both", line(&text, "iit_schedule = \"2011\"")),
         ]
         .join("\n")

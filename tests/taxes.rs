@@ -50,7 +50,7 @@ fn bad_tax_settings_are_reported_at_their_lines() {
             ),
             format!(
                 "  taxes.toml:{}: taxes.province.to: expected a region id (one of zhejiang, \
-                 jilin), found `jilinsheng`",
+                 jilin), found `jilinsheng`; did you mean `jilin`?",
                 province + 2
             ),
         ]

@@ -499,13 +499,34 @@ impl Checker {
 
     /// The index of region `id` (0, with a problem, when unknown).
     pub(super) fn region(&mut self, field: &str, id: &str) -> usize {
+        self.region_or(field, id, &[])
+    }
+
+    /// [`Checker::region`] where the words `keywords` are allowed too (and
+    /// handled by the caller): the problem names them first.
+    fn region_or(&mut self, field: &str, id: &str, keywords: &[&str]) -> usize {
         match self.region_ids.iter().position(|r| r == id) {
             Some(i) => i,
             None => {
+                let words: String = keywords.iter().map(|k| format!("`{k}`, ")).collect();
+                let hint = closest(
+                    id,
+                    keywords
+                        .iter()
+                        .copied()
+                        .chain(self.region_ids.iter().map(String::as_str)),
+                )
+                .map(|c| format!("; did you mean `{c}`?"))
+                .unwrap_or_default();
+                let expected = if keywords.is_empty() {
+                    "a region id".to_owned()
+                } else {
+                    format!("{words}or a region id")
+                };
                 self.problem(
                     field,
                     format!(
-                        "expected a region id (one of {}), found `{id}`",
+                        "expected {expected} (one of {}), found `{id}`{hint}",
                         self.region_ids.join(", ")
                     ),
                 );
@@ -585,7 +606,11 @@ impl Checker {
                     Bearer::Company
                 }
             },
-            Some(id) => Bearer::Region(self.region(&format!("{field}.bearer"), id)),
+            Some(id) => Bearer::Region(self.region_or(
+                &format!("{field}.bearer"),
+                id,
+                &["company", "equity", "shares"],
+            )),
         };
         if shares.is_some() && !matches!(b, Bearer::Shares(_)) {
             self.problem(
@@ -595,6 +620,16 @@ impl Checker {
         }
         b
     }
+}
+
+/// The candidate closest to `found` (Jaro–Winkler above 0.8, as for unknown keys),
+/// if any: a likely typo.
+fn closest<'a>(found: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .map(|c| (strsim::jaro_winkler(found, c), c))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
 }
 
 #[cfg(test)]

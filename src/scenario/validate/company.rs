@@ -274,7 +274,7 @@ mod tests {
             problems(&c),
             [
                 "costs.land_acquisition.per_mu: expected a number ≥ 0, found -1",
-                "costs.land_acquisition.bearer: expected a region id (one of zhejiang, jilin), found `nobody`",
+                "costs.land_acquisition.bearer: expected `company`, `equity`, `shares`, or a region id (one of zhejiang, jilin), found `nobody`",
                 "costs.infrastructure.shares: expected a table of shares per region: `bearer = \"shares\"` needs `shares`",
                 "costs.operations.shares: `shares` applies only with `bearer = \"shares\"`",
             ]

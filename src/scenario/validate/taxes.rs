@@ -151,7 +151,7 @@ mod tests {
                  flat `iit_rate` (it applies only to the progressive schedule, which `iit_rate` \
                  replaces); remove one of them",
                 "taxes.province.land_use: expected a share in [0, 1], found 1.5",
-                "taxes.province.to: expected a region id (one of zhejiang, jilin), found `jilinsheng`",
+                "taxes.province.to: expected a region id (one of zhejiang, jilin), found `jilinsheng`; did you mean `jilin`?",
             ]
         );
     }
