@@ -730,3 +730,28 @@ fn reading_that_stops_before_the_last_problem_says_so() {
     assert!(stderr.contains("1 problem found\n"), "{stderr}");
     assert!(!stderr.contains("stopped"), "{stderr}");
 }
+
+/// `low`/`high` in a distribution are a uniform's `min`/`max`, not the truncation
+/// bounds `lower`/`upper` that spelling alone suggested (exploratory test).
+#[test]
+fn a_distribution_s_low_and_high_suggest_min_and_max() {
+    let (text, lines) = edited(&[(
+        "arrival_rate = ",
+        "arrival_rate = { dist = \"uniform\", low = 4, high = 12 }",
+    )]);
+    let problems = validate("low.toml", &text);
+    assert_eq!(problems.len(), 2, "{problems:#?}");
+    for (key, want) in [("low", "min"), ("high", "max")] {
+        let prefix = format!(
+            "  low.toml:{}: firms.arrival_rate.{key}: unknown field `{key}`",
+            lines[0]
+        );
+        let hint = format!("; did you mean `{want}`?");
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.starts_with(&prefix) && p.ends_with(&hint)),
+            "{problems:#?}"
+        );
+    }
+}

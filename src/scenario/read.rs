@@ -575,6 +575,28 @@ fn suggestion(message: &str) -> Option<String> {
         .strip_prefix("unknown field `")
         .or_else(|| message.strip_prefix("unknown variant `"))?;
     let (unknown, expected) = rest.split_once('`')?;
+    let offers = |key: &str| expected.contains(&format!("`{key}`"));
+    // Words a planner writes for a distribution's parameters: `low` is close to
+    // `lower` in spelling, but `lower` truncates; a uniform's low end is `min`.
+    const SYNONYMS: [(&str, &str); 12] = [
+        ("low", "min"),
+        ("lo", "min"),
+        ("minimum", "min"),
+        ("high", "max"),
+        ("hi", "max"),
+        ("maximum", "max"),
+        ("average", "mean"),
+        ("avg", "mean"),
+        ("std", "sd"),
+        ("stdev", "sd"),
+        ("std_dev", "sd"),
+        ("most_likely", "mode"),
+    ];
+    if offers("dist")
+        && let Some((_, key)) = SYNONYMS.iter().find(|(w, k)| *w == unknown && offers(k))
+    {
+        return Some(format!("; did you mean `{key}`?"));
+    }
     let best = expected
         .split('`')
         .skip(1)
