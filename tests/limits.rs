@@ -755,3 +755,50 @@ fn a_distribution_s_low_and_high_suggest_min_and_max() {
         );
     }
 }
+
+/// TOML's bare "duplicate key" named no table or key: a second `[taxes]`, a
+/// `[sharing]` where another `[[sharing]]` entry was meant, a key written twice
+/// (exploratory test). Each is now said in the file's terms, with the first's line.
+#[test]
+fn duplicates_name_the_table_or_key_and_the_first_line() {
+    let line_of = |text: &str, prefix: &str| {
+        text.lines()
+            .position(|l| l.starts_with(prefix))
+            .expect("the line")
+            + 1
+    };
+    let mut twice = REFERENCE.to_owned();
+    twice.push_str("\n[taxes]\niit_rate = 0.05\n");
+    let last = twice.lines().count() - 1;
+    assert_eq!(
+        validate("twice.toml", &twice),
+        [format!(
+            "  twice.toml:{last}: taxes: the table `[taxes]` appears twice (first at line {}): write its keys under one header",
+            line_of(REFERENCE, "[taxes]")
+        )]
+    );
+    let first = REFERENCE.find("[[sharing]]").expect("sharing");
+    let second = first + 1 + REFERENCE[first + 1..].find("[[sharing]]").expect("two");
+    let single = format!(
+        "{}[sharing]{}",
+        &REFERENCE[..second],
+        &REFERENCE[second + 11..]
+    );
+    assert_eq!(
+        validate("single.toml", &single),
+        [format!(
+            "  single.toml:{}: sharing: `[sharing]` after `[[sharing]]` (line {}): another entry of the list is written `[[sharing]]`",
+            line_of(&single, "[sharing]"),
+            line_of(REFERENCE, "[[sharing]]")
+        )]
+    );
+    let (key, lines) = edited(&[("seed = 20180330", "seed = 20180330\nseed = 1")]);
+    assert_eq!(
+        validate("key.toml", &key),
+        [format!(
+            "  key.toml:{}: simulation.seed: `seed` is given twice (first at line {}): keep one",
+            lines[0] + 1,
+            lines[0]
+        )]
+    );
+}

@@ -493,11 +493,78 @@ fn toml_problem(text: &str, e: &toml::de::Error) -> Problem {
     if let Some(p) = integer_beyond_toml(text, line, e.message().trim()) {
         return p;
     }
+    if e.message().trim() == "duplicate key"
+        && let Some(p) = line.and_then(|n| duplicate(text, n))
+    {
+        return p;
+    }
     Problem {
         line,
         field: "(syntax)".to_owned(),
         message: e.message().trim().to_owned(),
     }
+}
+
+/// The problem of TOML's bare "duplicate key" at line `n`, said in the file's
+/// terms: a table header written twice (often `[sharing]` where another
+/// `[[sharing]]` entry was meant), or a key given twice in one table; each with
+/// the line of the first.
+fn duplicate(text: &str, n: usize) -> Option<Problem> {
+    let lines: Vec<&str> = text.lines().collect();
+    let here = lines.get(n.checked_sub(1)?)?.split('#').next()?.trim();
+    // The name inside a header's brackets, and whether it is `[[…]]`.
+    let header = |l: &str| -> Option<(String, bool)> {
+        let l = l.split('#').next()?.trim();
+        let array = l.starts_with("[[");
+        let name = l.strip_prefix('[')?.trim_start_matches('[');
+        let name = name.split(']').next()?.trim();
+        Some((name.to_owned(), array))
+    };
+    if let Some((name, array)) = header(here) {
+        let first = lines[..n - 1]
+            .iter()
+            .position(|l| header(l).is_some_and(|(m, _)| m == name))?;
+        let first_array = header(lines[first]).is_some_and(|(_, a)| a);
+        let message = if first_array && !array {
+            format!(
+                "`[{name}]` after `[[{name}]]` (line {}): another entry of the list is written `[[{name}]]`",
+                first + 1
+            )
+        } else {
+            format!(
+                "the table `[{name}]` appears twice (first at line {}): write its keys under one header",
+                first + 1
+            )
+        };
+        return Some(Problem {
+            line: Some(n),
+            field: name,
+            message,
+        });
+    }
+    let key = here.split_once('=')?.0.trim().trim_matches('"');
+    // The table the key is in: the nearest header above, and its line.
+    let start = lines[..n - 1]
+        .iter()
+        .rposition(|l| header(l).is_some())
+        .map_or(0, |i| i + 1);
+    let table = start
+        .checked_sub(1)
+        .and_then(|i| header(lines[i]))
+        .map(|(name, _)| name);
+    let first = lines[start..n - 1].iter().position(|l| {
+        l.split_once('=')
+            .is_some_and(|(k, _)| k.trim().trim_matches('"') == key)
+    })?;
+    let field = table.map_or_else(|| key.to_owned(), |t| format!("{t}.{key}"));
+    Some(Problem {
+        line: Some(n),
+        field,
+        message: format!(
+            "`{key}` is given twice (first at line {}): keep one",
+            start + first + 1
+        ),
+    })
 }
 
 /// The problem of an integer beyond TOML's (a 64-bit signed integer), which the
