@@ -893,6 +893,11 @@ pub struct RunRecord {
     /// otherwise).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub precision: Option<crate::convergence::PrecisionRecord>,
+    /// The inputs, then the headline results, outside their plausible ranges
+    /// (docs/scenario.md "Plausible ranges"), as the terminal gave them: kept with
+    /// the results, which report.html shows (absent when there are none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 impl RunRecord {
@@ -903,7 +908,8 @@ impl RunRecord {
 
     /// The record of a finished run, whose paths machines of math fingerprint
     /// `math` simulated ([`crate::mathlib::fingerprint`]: this machine's, or the
-    /// shards' for a merge).
+    /// shards' for a merge), with the warnings of its inputs (the caller adds
+    /// those of its results).
     pub fn new(
         scn: &Scenario,
         file: &str,
@@ -944,6 +950,13 @@ impl RunRecord {
             },
             quantiles: QUANTILE_METHOD.to_owned(),
             precision: None,
+            warnings: crate::scenario::guardrails::check(scn)
+                .iter()
+                .map(|w| match w.line {
+                    Some(line) => format!("line {line}: {w}"),
+                    None => w.to_string(),
+                })
+                .collect(),
         }
     }
 }

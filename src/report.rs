@@ -232,6 +232,7 @@ th, td { border-bottom: 1px solid #e3e3e3; padding: .25rem .6rem; text-align: le
 th { background: #f6f6f6; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 span.few { color: #666; font-size: 85%; }
+div.warn { border-left: 4px solid #c0392b; background: #fdf2f0; padding: .2rem 1rem; margin: 1rem 0; }
 .swatch { display: inline-block; width: .8em; height: .8em; margin-right: .35em; vertical-align: -0.05em; }
 figure { margin: 1rem 0 2rem; }
 figure svg { width: 100%; height: auto; display: block; }
@@ -288,6 +289,20 @@ pub fn html(res: &Results, charts: &[(Chart, String)]) -> String {
             ]
         )
     );
+
+    // Inputs or results outside their plausible ranges: the warnings the
+    // terminal gave, kept where the report's reader sees them first.
+    if !run.warnings.is_empty() {
+        let _ = write!(
+            h,
+            "<div class=\"warn\">\n<p><b>{}</b></p>\n<ul>\n",
+            tx.f("report.warnings", &[("count", &run.warnings.len())])
+        );
+        for w in &run.warnings {
+            let _ = writeln!(h, "<li>{}</li>", escape(w));
+        }
+        h.push_str("</ul>\n</div>\n");
+    }
 
     // How to read the whole thing.
     let _ = writeln!(h, "<p>{}</p>", tx.t("report.intro"));

@@ -194,6 +194,33 @@ fn validate_and_run_warn_and_strict_refuses() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("warning: firms.average_wage"), "{stderr}");
     assert!(dir.exists("out/jilin-zhejiang/summary.csv"));
+    // The warning stays with the results: run.json and report.html carry it (it
+    // went to the terminal only, and the report taken into a meeting had no
+    // trace of it: exploratory test). A run without warnings has none.
+    let run_json = dir.read("out/jilin-zhejiang/run.json");
+    let want = format!("\"line {line}: firms.average_wage = 70,000 million CNY");
+    assert!(run_json.contains(&want), "{run_json}");
+    let report = dir.read("out/jilin-zhejiang/report.html");
+    assert!(report.contains("<div class=\"warn\">"), "no warning box");
+    assert!(
+        report.contains(&format!("<li>line {line}: firms.average_wage = 70,000")),
+        "no warning in the report"
+    );
+    let plain = dir.create("plain.toml", REFERENCE);
+    let plain = plain.to_str().expect("utf-8 path");
+    let out_plain = dir.join("plain");
+    let out_plain = out_plain.to_str().expect("utf-8 path");
+    dir.ok(&[
+        "run", plain, "--paths", "8", "--out", out_plain, "--charts", "none", "--quiet",
+    ]);
+    assert!(
+        !dir.read("plain/jilin-zhejiang/run.json")
+            .contains("\"warnings\"")
+    );
+    assert!(
+        !dir.read("plain/jilin-zhejiang/report.html")
+            .contains("<div class=\"warn\">")
+    );
 }
 
 #[test]

@@ -190,7 +190,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         let dir = staging.path().to_owned();
         let elapsed: f64 = m.shards.iter().map(|s| s.elapsed_seconds).sum();
         // The paths were simulated on the shards' machines: their fingerprint.
-        let record = RunRecord::new(
+        let mut record = RunRecord::new(
             scn,
             &m.file,
             &m.config,
@@ -199,6 +199,9 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             m.config.threads,
             elapsed,
         );
+        record
+            .warnings
+            .extend(super::run::result_warnings(scn, &m.state));
         let summary = output::write_results(&dir, scn, &m.state, &record)?;
         let merged = MergedRecord {
             record: &record,

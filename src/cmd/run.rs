@@ -1542,6 +1542,7 @@ fn one(
         threads,
         elapsed,
     );
+    record.warnings.extend(warnings.iter().cloned());
     if let Some((p, block, max, rows, met, blocks)) = &converged {
         record.precision = Some(enclave::convergence::PrecisionRecord {
             targets: p.text.clone(),
@@ -1592,7 +1593,7 @@ fn one(
 
 /// The run's headline results outside their plausible ranges (docs/scenario.md
 /// "Plausible ranges"), as messages.
-fn result_warnings(scn: &Scenario, state: &RunState) -> Vec<String> {
+pub(super) fn result_warnings(scn: &Scenario, state: &RunState) -> Vec<String> {
     use enclave::scenario::guardrails::{OUTPUT_PER_MU, TAX_PER_MU, check_result};
     use enclave::schema::ParkMetric;
     [
