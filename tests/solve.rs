@@ -665,3 +665,60 @@ fn an_infeasible_guaranteed_rate_says_a_rate_was_varied_not_a_split() {
     );
     assert!(!stdout.contains("NO split"), "{stdout}");
 }
+
+/// The park with a third region `c` that contributes nothing (no contribution, no
+/// cost, no equity), and a three-way split as the alternative `three`.
+fn park_with_a_bystander() -> String {
+    park(0.0, 0.0, 0.0)
+        .replace(
+            "[park]",
+            "[[regions]]\nid = \"c\"\nname = \"C\"\nrole = \"other\"\ndiscount_rate = 0.1\n\n[park]",
+        )
+        .replace("equity = { a = 0.6, b = 0.4 }", "equity = { a = 0.6, b = 0.4, c = 0.0 }")
+        .replace(
+            "[[sharing]]\nname = \"by equity\"",
+            "[[sharing]]\nname = \"three\"\ntax = { kind = \"fixed\", shares = { a = 0.4, b = 0.4, c = 0.2 } }\n\n[[sharing]]\nname = \"by equity\"",
+        )
+        .replace("shares = { a = 0.5, b = 0.5 }", "shares = { a = 0.5, b = 0.5, c = 0.0 }")
+        .replace("shares = { a = 1.0, b = 0.0 }", "shares = { a = 1.0, b = 0.0, c = 0.0 }")
+        .replace("shares = { a = 0.0, b = 1.0 }", "shares = { a = 0.0, b = 1.0, c = 0.0 }")
+}
+
+#[test]
+fn proportional_refuses_a_region_that_contributes_nothing() {
+    // The testers' fourth region with no contribution: its benefit ÷ contribution
+    // ratio is undefined on every path, and solve ran out its 12 passes, printed a
+    // split whose ratios were far from equal as the entry to append, and exited 0.
+    let t = TestDir::new();
+    t.create("park.toml", &park_with_a_bystander());
+    let e = bad_input(&t.cmd(&[
+        "solve",
+        "park.toml",
+        "--alternative",
+        "three",
+        "--target",
+        "proportional",
+        "--paths",
+        "20",
+    ]));
+    assert!(
+        e.contains("error: the proportional target equalises each region's benefit share ÷ contribution share, which is undefined for `c`: it contributes nothing on any path"),
+        "{e}"
+    );
+    assert!(
+        e.contains("give it a contribution") && e.contains("choose another target"),
+        "{e}"
+    );
+    assert!(!t.exists("out/one-firm-solve"), "nothing written");
+    // Another target solves the same alternative.
+    t.ok(&[
+        "solve",
+        "park.toml",
+        "--alternative",
+        "three",
+        "--target",
+        "nash",
+        "--paths",
+        "20",
+    ]);
+}
