@@ -772,15 +772,19 @@ fn proportional_refuses_a_region_that_contributes_nothing() {
         "{e}"
     );
     assert!(!t.exists("out/one-firm-solve"), "nothing written");
-    // Another target solves the same alternative.
-    t.ok(&[
-        "solve",
-        "park.toml",
-        "--alternative",
-        "three",
-        "--target",
-        "nash",
-        "--paths",
-        "20",
-    ]);
+    // Another target solves the same alternative. The terminal shows c's undefined
+    // ratio as –, as run's table does (the CSV's cell is empty), not as NaN, and
+    // its Shapley value, 0 up to the sums' rounding (−1e−13), as 0.00, not −0.00.
+    let out = solve(&t, "three", "nash", "20");
+    let stdout = String::from_utf8(out.stdout).expect("UTF-8");
+    assert!(!stdout.contains("NaN"), "{stdout}");
+    assert!(!stdout.contains("-0.00 "), "{stdout}");
+    let rows: Vec<&str> = stdout.lines().filter(|l| l.starts_with("  c ")).collect();
+    assert_eq!(rows.len(), 2, "{stdout}");
+    for row in rows {
+        assert!(row.ends_with(" –"), "{row}");
+        assert!(row.contains(" 0.00 ± 0.00 "), "{row}");
+    }
+    let sol = solution(&t);
+    assert_eq!(sol["benefit_to_contribution_c"], "");
 }

@@ -307,26 +307,44 @@ fn solve_csv(scn: &Scenario, s: &Solution) -> anyhow::Result<Vec<u8>> {
     Ok(buf)
 }
 
-/// `x ± se` with `digits` decimals; `x ± –` when the se is undefined (one path:
-/// no spread to estimate), rather than a bare `x` that reads as exact.
-fn pm(e: Estimate, digits: usize) -> String {
-    if e.se.is_finite() {
-        format!("{:.digits$} ± {:.digits$}", e.mean, e.se)
-    } else if e.mean.is_finite() {
-        format!("{:.digits$} ± –", e.mean)
-    } else {
-        format!("{:.digits$}", e.mean)
+/// `x` with `digits` decimals, `–` when undefined (as `enclave run`'s table and
+/// the report show it; the CSV leaves the cell empty). A value that rounds to 0
+/// is written without a sign unless `signed`: a dummy region's Shapley value, 0
+/// in exact arithmetic, comes out of the sums as −1e−13, while an NPV of −0.004 is
+/// a loss, which its sign shows (as the report's numbers keep it).
+fn number(x: f64, digits: usize, signed: bool) -> String {
+    if !x.is_finite() {
+        return "–".into();
+    }
+    let s = format!("{x:.digits$}");
+    match s.strip_prefix('-') {
+        Some(rest) if !signed && rest.chars().all(|c| c == '0' || c == '.') => rest.to_owned(),
+        _ => s,
     }
 }
 
-/// A probability and its standard error in percent (`± –` as [`pm`]).
-fn pct(e: Estimate) -> String {
-    if e.se.is_finite() {
-        format!("{:.1}% ± {:.1}%", 100.0 * e.mean, 100.0 * e.se)
-    } else if e.mean.is_finite() {
-        format!("{:.1}% ± –", 100.0 * e.mean)
+/// `x ± se` with `digits` decimals ([`number`]); `x ± –` when the se is
+/// undefined (one path: no spread to estimate), rather than a bare `x` that reads
+/// as exact; `–` when `x` is undefined.
+fn pm(e: Estimate, digits: usize, signed: bool) -> String {
+    let mean = number(e.mean, digits, signed);
+    if !e.mean.is_finite() {
+        mean
+    } else if e.se.is_finite() {
+        format!("{mean} ± {:.digits$}", e.se)
     } else {
-        format!("{:.1}%", 100.0 * e.mean)
+        format!("{mean} ± –")
+    }
+}
+
+/// A probability and its standard error in percent (`± –` and `–` as [`pm`]).
+fn pct(e: Estimate) -> String {
+    if !e.mean.is_finite() {
+        "–".into()
+    } else if e.se.is_finite() {
+        format!("{:.1}% ± {:.1}%", 100.0 * e.mean, 100.0 * e.se)
+    } else {
+        format!("{:.1}% ± –", 100.0 * e.mean)
     }
 }
 
@@ -359,12 +377,12 @@ fn metrics_table(scn: &Scenario, m: &Metrics, lang: enclave::i18n::Lang) -> Stri
     for (r, region) in scn.regions.iter().enumerate() {
         let x = &m.regions[r];
         let cells = [
-            pm(x.npv, 2),
-            format!("{:.2}", x.outside),
+            pm(x.npv, 2, true),
+            number(x.outside, 2, false),
             pct(x.participation),
             x.shapley
-                .map_or(tx.t("solve.terminal.none").into(), |e| pm(e, 2)),
-            pm(x.benefit_to_contribution, 3),
+                .map_or(tx.t("solve.terminal.none").into(), |e| pm(e, 2, false)),
+            pm(x.benefit_to_contribution, 3, false),
         ];
         let mut line = format!("  {}", pad(&region.id, w));
         for (cell, width) in cells.iter().zip(widths) {
