@@ -496,3 +496,60 @@ fn a_first_order_index_below_0_is_kept_raw_in_the_csv_and_shown_as_0_in_the_repo
         "no note on the sampling error"
     );
 }
+
+#[test]
+fn too_few_paths_for_a_method_are_refused_up_front() {
+    // The testers' runs: rank on 3 paths printed empty lines and wrote empty SRC
+    // cells, sobol on 1 printed total indices such as 1.000 with intervals of
+    // width 0; both exited 0.
+    let dir = common::TestDir::new();
+    let run = |method: &str, paths: &str| {
+        dir.cmd(&[
+            "sensitivity",
+            common::REFERENCE_PATH,
+            "--method",
+            method,
+            "--paths",
+            paths,
+            "--quiet",
+        ])
+    };
+    let k = REFERENCE_INPUTS.len();
+    let e = common::bad_input(&run("rank", "3"));
+    assert!(
+        e.contains(&format!(
+            "--paths 3 is too few with {k} inputs: rank needs at least {} (the regression on {k} inputs needs N − {} ≥ 1 degrees of freedom",
+            k + 2,
+            k + 1
+        )),
+        "{e}"
+    );
+    assert!(
+        e.contains(&format!("give --paths {} or more", k + 2)),
+        "{e}"
+    );
+    let e = common::bad_input(&run("sobol", "1"));
+    assert!(e.contains("sobol needs at least 2"), "{e}");
+    let e = common::bad_input(&run("all", "1"));
+    for method in ["tornado", "spider", "rank", "sobol"] {
+        assert!(e.contains(&format!("{method} needs at least")), "{e}");
+    }
+    assert!(!dir.exists("out/jilin-zhejiang-sensitivity"));
+    // At the minimum every cell of the regression is filled.
+    dir.ok(&[
+        "sensitivity",
+        common::REFERENCE_PATH,
+        "--method",
+        "rank",
+        "--paths",
+        &(k + 2).to_string(),
+        "--quiet",
+    ]);
+    let (_, rows) = read_csv(&dir.read("out/jilin-zhejiang-sensitivity/sensitivity.csv"));
+    assert!(
+        rows.iter()
+            .filter(|r| r.method == "src")
+            .all(|r| r.value.is_some() && r.low.is_some()),
+        "an empty SRC cell at the minimum"
+    );
+}

@@ -15,7 +15,7 @@ use enclave::report;
 use enclave::scenario::Scenario;
 use enclave::sensitivity::{
     self, Analysis, BOOTSTRAP_RESAMPLES, CSV_FILE, DEFAULT_PATHS, Method, RECORD_FILE, Record,
-    SensitivityError, Settings,
+    Settings,
 };
 
 /// Flags of `enclave sensitivity`.
@@ -100,9 +100,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     };
     let analysis = match sensitivity::analyse(scn, &settings) {
         Ok(a) => a,
-        Err(SensitivityError::NoInputs) => {
-            return bad(format!("{}: {}", loaded.file, SensitivityError::NoInputs));
-        }
+        Err(e) if e.is_bad_input() => return bad(format!("{}: {e}", loaded.file)),
         Err(e) => return Err(e.into()),
     };
     let record = Record::new(scn, &loaded.file, &settings, &analysis);
