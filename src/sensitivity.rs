@@ -151,6 +151,14 @@ impl Method {
         }
     }
 
+    /// Whether the method sets every input's uniform itself (a table,
+    /// [`ParamSet::set_table`]), so that no copula applies and the inputs are
+    /// treated as independent: tornado, spider and sobol. Rank runs the scenario
+    /// as written, `[correlation]` included.
+    pub fn treats_inputs_as_independent(self) -> bool {
+        !matches!(self, Method::Rank)
+    }
+
     /// The methods a `--method` list names (`all` for every one), in table order.
     ///
     /// # Errors
@@ -631,6 +639,8 @@ pub struct Row {
 /// A finished analysis.
 #[derive(Debug, Clone)]
 pub struct Analysis {
+    /// The methods run, in table order.
+    pub methods: Vec<Method>,
     /// The outputs analysed.
     pub outputs: Vec<Output>,
     /// The inputs' field paths, in the scenario's order.
@@ -782,6 +792,36 @@ fn level_label(u: f64) -> String {
     format!("q{u}")
 }
 
+/// Checks that `scn` can be analysed under `settings` before anything runs
+/// ([`analyse`] checks it too).
+///
+/// # Errors
+/// [`SensitivityError::NoInputs`] for a scenario without path-level uncertain
+/// inputs; [`SensitivityError::TooFewPaths`] for fewer paths than a method needs
+/// ([`Method::min_paths`]): below these, estimates come out empty (an SRC) or
+/// degenerate (a Sobol interval of width 0) and would read as results.
+pub fn check(scn: &Scenario, settings: &Settings) -> Result<(), SensitivityError> {
+    let k = scn.params.len();
+    if k == 0 {
+        return Err(SensitivityError::NoInputs);
+    }
+    let short: Vec<(Method, u64)> = settings
+        .methods
+        .iter()
+        .map(|&m| (m, m.min_paths(k)))
+        .filter(|&(_, n)| settings.paths < n)
+        .collect();
+    if short.is_empty() {
+        Ok(())
+    } else {
+        Err(SensitivityError::TooFewPaths {
+            paths: settings.paths,
+            inputs: k,
+            short,
+        })
+    }
+}
+
 /// Runs the analysis of `scn`: every method of `settings` on every output of
 /// [`outputs`].
 ///
@@ -790,25 +830,8 @@ fn level_label(u: f64) -> String {
 /// inputs; [`SensitivityError::TooFewPaths`] for fewer paths than a method needs
 /// ([`Method::min_paths`]); an engine error of any run.
 pub fn analyse(scn: &Scenario, settings: &Settings) -> Result<Analysis, SensitivityError> {
+    check(scn, settings)?;
     let k = scn.params.len();
-    if k == 0 {
-        return Err(SensitivityError::NoInputs);
-    }
-    // Refused up front: below these, estimates come out empty (an SRC) or
-    // degenerate (a Sobol interval of width 0) and read as results.
-    let short: Vec<(Method, u64)> = settings
-        .methods
-        .iter()
-        .map(|&m| (m, m.min_paths(k)))
-        .filter(|&(_, n)| settings.paths < n)
-        .collect();
-    if !short.is_empty() {
-        return Err(SensitivityError::TooFewPaths {
-            paths: settings.paths,
-            inputs: k,
-            short,
-        });
-    }
     // Its estimators and bootstraps take independent paths: a scenario's
     // antithetic pairs are switched off here (docs/model.md §9).
     let plain;
@@ -1007,6 +1030,7 @@ pub fn analyse(scn: &Scenario, settings: &Settings) -> Result<Analysis, Sensitiv
     let (runs, paths_simulated, firm_years) = (runner.runs, runner.paths, runner.firm_years);
     drop(runner);
     Ok(Analysis {
+        methods: settings.methods.clone(),
         inputs: params.iter().map(|p| p.name.clone()).collect(),
         rows: by_output.into_iter().flatten().collect(),
         outputs: outs,
@@ -1014,6 +1038,57 @@ pub fn analyse(scn: &Scenario, settings: &Settings) -> Result<Analysis, Sensitiv
         paths_simulated,
         firm_years,
     })
+}
+
+/// What a scenario's `[correlation]` means for an analysis by `methods`, in
+/// `lang`: the correlated inputs, and that tornado, spider and sobol treat the
+/// inputs as independent (a table of uniforms takes no copula, docs/model.md §9),
+/// so that their swings and variance shares are those of the model with
+/// independent inputs, not of the file's. None without a copula, or when only rank
+/// runs (it runs the scenario as written, correlation included).
+///
+/// The analysis does not try to allow for the dependence: the standard Sobol
+/// indices are defined for independent inputs only (a share of the variance due
+/// to one input is not defined when the inputs move together), and a tornado moves
+/// one input with the others at their medians by construction.
+pub fn independence_note(
+    scn: &Scenario,
+    methods: &[Method],
+    lang: crate::i18n::Lang,
+) -> Option<String> {
+    let correlation = scn.params.correlation()?;
+    let independent: Vec<&str> = methods
+        .iter()
+        .filter(|m| m.treats_inputs_as_independent())
+        .map(|m| m.name())
+        .collect();
+    if independent.is_empty() {
+        return None;
+    }
+    let tx = lang.texts();
+    let list = |items: &[&str]| match items {
+        [] => String::new(),
+        [one] => (*one).to_owned(),
+        [rest @ .., last] => format!(
+            "{}{}{last}",
+            rest.join(tx.t("sensitivity.independent.comma")),
+            tx.t("sensitivity.independent.and")
+        ),
+    };
+    let names: Vec<&str> = correlation.names.iter().map(String::as_str).collect();
+    let rank = if methods.contains(&Method::Rank) {
+        "sensitivity.independent.rank_ran"
+    } else {
+        "sensitivity.independent.rank_not_run"
+    };
+    Some(tx.f(
+        "sensitivity.independent.text",
+        &[
+            ("inputs", &list(&names)),
+            ("methods", &list(&independent)),
+            ("rank", &tx.t(rank)),
+        ],
+    ))
 }
 
 /// `sensitivity.csv`'s bytes: [`HEADER`], then every row (numbers in shortest
@@ -1092,6 +1167,11 @@ pub struct Record {
     pub paths_simulated: u64,
     /// Firm-years simulated over all runs.
     pub firm_years: u64,
+    /// What to keep in mind reading the results: that tornado, spider and sobol
+    /// treat the inputs of a `[correlation]` as independent
+    /// ([`independence_note`]). Absent when there is nothing to say.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 impl Record {
@@ -1123,6 +1203,9 @@ impl Record {
             runs: analysis.runs,
             paths_simulated: analysis.paths_simulated,
             firm_years: analysis.firm_years,
+            notes: independence_note(scn, &analysis.methods, crate::i18n::Lang::En)
+                .into_iter()
+                .collect(),
         }
     }
 }

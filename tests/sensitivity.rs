@@ -382,7 +382,7 @@ fn a_scenario_without_path_inputs_is_refused_clearly() {
 fn the_tornado_orders_inputs_by_swing_and_measures_from_the_base() {
     use enclave::chart::tornado::{self, Tornado};
     use enclave::engine::Layout;
-    use enclave::sensitivity::{Analysis, Row};
+    use enclave::sensitivity::{Analysis, Method, Row};
     let scn = enclave::scenario::Scenario::reference().unwrap();
     let layout = Layout::new(&scn, scn.simulation.horizon);
     let outputs = sensitivity::outputs(&scn, &layout);
@@ -415,6 +415,7 @@ fn the_tornado_orders_inputs_by_swing_and_measures_from_the_base() {
         }
     }
     let analysis = Analysis {
+        methods: vec![Method::Tornado],
         outputs,
         inputs,
         rows,
@@ -551,5 +552,66 @@ fn too_few_paths_for_a_method_are_refused_up_front() {
             .filter(|r| r.method == "src")
             .all(|r| r.value.is_some() && r.low.is_some()),
         "an empty SRC cell at the minimum"
+    );
+}
+
+#[test]
+fn a_correlation_that_some_methods_ignore_is_said_on_stderr_in_the_record_and_the_report() {
+    // The testers' finding: tornado, spider and sobol pin every input's uniform
+    // (a table takes no copula), so with a [correlation] their numbers are the
+    // independent model's (Sobol's V was 4,551 where the file's NPV variance was
+    // about 8,400), and nothing said so; rank ran the correlated model.
+    let file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/suzhou-suqian-2026.toml"
+    );
+    let dir = common::TestDir::new();
+    let run = |method: &str, out: &str| {
+        dir.ok(&[
+            "sensitivity",
+            file,
+            "--method",
+            method,
+            "--paths",
+            "12",
+            "--resamples",
+            "10",
+            "--out",
+            out,
+            "--quiet",
+        ])
+    };
+    let out = run("tornado,sobol", "ind");
+    let stderr = String::from_utf8(out.stderr).expect("UTF-8");
+    let said = "the scenario's [correlation] correlates firms.arrival_rate and firms.sectors[0].revenue_per_mu, but tornado and sobol set each input's quantile themselves and treat the inputs as independent (no copula is applied): their swings and variance shares describe the model with independent inputs, not the file's correlated one, and standard Sobol indices are undefined for dependent inputs; the rank method (--method rank) runs the scenario as written, correlation included";
+    assert_eq!(stderr, format!("warning: {file}: {said}\n"));
+    let base = "ind/suzhou-suqian-2026-sensitivity";
+    let record: serde_json::Value =
+        serde_json::from_str(&dir.read(&format!("{base}/sensitivity.json"))).expect("JSON");
+    assert_eq!(record["notes"], serde_json::json!([said]));
+    let report = dir.read(&format!("{base}/report.html"));
+    assert!(
+        report.contains(&format!(
+            "<p><b>Correlated inputs:</b> {}.</p>",
+            said.replace('\'', "&#39;")
+        )),
+        "no note in the report"
+    );
+    // With rank too, the note says that rank has the correlation.
+    let out = run("all", "all");
+    let stderr = String::from_utf8(out.stderr).expect("UTF-8");
+    assert!(
+        stderr.contains("but tornado, spider and sobol set each input's quantile themselves")
+            && stderr.ends_with("; rank runs the scenario as written, correlation included\n"),
+        "{stderr}"
+    );
+    // Rank alone runs the file's model: nothing to say.
+    let out = run("rank", "rank");
+    assert!(out.stderr.is_empty(), "{out:?}");
+    let json = dir.read("rank/suzhou-suqian-2026-sensitivity/sensitivity.json");
+    assert!(!json.contains("\"notes\""), "{json}");
+    assert!(
+        !dir.read("rank/suzhou-suqian-2026-sensitivity/report.html")
+            .contains("Correlated inputs")
     );
 }
