@@ -493,9 +493,11 @@ fn a_first_order_index_below_0_is_kept_raw_in_the_csv_and_shown_as_0_in_the_repo
     // shown reaching below 0.
     assert!(!report.contains("[−0."), "an interval end below 0 is shown");
     assert!(
-        report.contains("at 512 paths a point its 95% intervals here are about ±0."),
+        report.contains("S's most: with 512 paths per point, S's 95% intervals here are about ±0."),
         "no note on the sampling error"
     );
+    // Once "at 512 paths a point its 95% intervals", whose "its" had no noun.
+    assert!(!report.contains("paths a point"), "the old wording");
 }
 
 #[test]
