@@ -152,9 +152,9 @@ impl Method {
     }
 
     /// Whether the method sets every input's uniform itself (a table,
-    /// [`ParamSet::set_table`]), so that no copula applies and the inputs are
-    /// treated as independent: tornado, spider and sobol. Rank runs the scenario
-    /// as written, `[correlation]` included.
+    /// [`crate::sampling::ParamSet::set_table`]), so that no copula applies and
+    /// the inputs are treated as independent: tornado, spider and sobol. Rank runs
+    /// the scenario as written, `[correlation]` included.
     pub fn treats_inputs_as_independent(self) -> bool {
         !matches!(self, Method::Rank)
     }
