@@ -1483,6 +1483,15 @@ pub fn sensitivity_section(
         tx.t("sensitivity.section.heading"),
         tx.t("sensitivity.section.text")
     );
+    if let Some(note) = crate::sensitivity::independence_note(scn, &analysis.methods, scn.lang) {
+        let _ = writeln!(
+            h,
+            "<p><b>{}</b> {}{}</p>",
+            tx.t("sensitivity.independent.heading"),
+            escape(&note),
+            tx.t("sensitivity.independent.end")
+        );
+    }
     let fmt = |e: Option<Estimate>, digits: usize| -> String {
         match e {
             Some(e) if e.value.is_finite() => {

@@ -116,6 +116,49 @@ impl Method {
         }
     }
 
+    /// The fewest paths (rows of Saltelli's design, for Sobol) whose estimates are
+    /// all defined, with `inputs` inputs:
+    ///
+    /// - tornado, spider: 2, as an interval, mean ± 1.96 sd/√N, needs a spread;
+    /// - rank: k + 2, and at least 4: the regression on k inputs leaves N − k − 1
+    ///   degrees of freedom for its standard errors, and Spearman's interval (se =
+    ///   1.06/√(N − 3)) needs N ≥ 4;
+    /// - sobol: 2, as the bootstrap of one row resamples that row alone, which
+    ///   gives every index an interval of width 0.
+    pub fn min_paths(self, inputs: usize) -> u64 {
+        match self {
+            Method::Tornado | Method::Spider | Method::Sobol => 2,
+            Method::Rank => (inputs as u64 + 2).max(4),
+        }
+    }
+
+    /// Why [`Method::min_paths`] is what it is, in words.
+    fn min_paths_reason(self, inputs: usize) -> String {
+        match self {
+            Method::Tornado | Method::Spider => {
+                "one path gives a mean without an interval: mean ± 1.96 sd/√N needs a spread"
+                    .into()
+            }
+            Method::Rank => format!(
+                "the regression on {inputs} input{} needs N − {} ≥ 1 degrees of freedom for its standard errors, and Spearman's interval needs N ≥ 4",
+                if inputs == 1 { "" } else { "s" },
+                inputs + 1
+            ),
+            Method::Sobol => {
+                "the bootstrap of one row of the design can resample only that row, so every interval would have width 0"
+                    .into()
+            }
+        }
+    }
+
+    /// Whether the method sets every input's uniform itself (a table,
+    /// [`crate::sampling::ParamSet::set_table`]), so that no copula applies and
+    /// the inputs are treated as independent: tornado, spider and sobol. Rank runs
+    /// the scenario as written, `[correlation]` included.
+    pub fn treats_inputs_as_independent(self) -> bool {
+        !matches!(self, Method::Rank)
+    }
+
     /// The methods a `--method` list names (`all` for every one), in table order.
     ///
     /// # Errors
@@ -596,6 +639,8 @@ pub struct Row {
 /// A finished analysis.
 #[derive(Debug, Clone)]
 pub struct Analysis {
+    /// The methods run, in table order.
+    pub methods: Vec<Method>,
     /// The outputs analysed.
     pub outputs: Vec<Output>,
     /// The inputs' field paths, in the scenario's order.
@@ -618,12 +663,57 @@ pub enum SensitivityError {
         "the scenario has no uncertain input drawn per path, so there is nothing to analyse; give an input as a distribution (e.g. arrival_rate = {{ dist = \"triangular\", min = 5, mode = 9, max = 14 }}); per-firm draws are not path inputs"
     )]
     NoInputs,
+    /// Fewer paths than some method needs for its estimates to be defined.
+    #[error("{}", too_few_paths(*paths, *inputs, short))]
+    TooFewPaths {
+        /// The paths asked for.
+        paths: u64,
+        /// The number of inputs.
+        inputs: usize,
+        /// The methods that need more, each with the paths it needs.
+        short: Vec<(Method, u64)>,
+    },
     /// A run failed.
     #[error(transparent)]
     Engine(#[from] EngineError),
     /// A table of uniforms was refused (a bug: the tables are built in (0, 1)).
     #[error(transparent)]
     Table(#[from] TableError),
+}
+
+impl SensitivityError {
+    /// Whether the error is the user's input (exit status 2) rather than a failure.
+    pub fn is_bad_input(&self) -> bool {
+        matches!(
+            self,
+            SensitivityError::NoInputs | SensitivityError::TooFewPaths { .. }
+        )
+    }
+}
+
+/// The message of [`SensitivityError::TooFewPaths`].
+fn too_few_paths(paths: u64, inputs: usize, short: &[(Method, u64)]) -> String {
+    let needs: Vec<String> = short
+        .iter()
+        .map(|(m, n)| {
+            format!(
+                "{} needs at least {n} ({})",
+                m.name(),
+                m.min_paths_reason(inputs)
+            )
+        })
+        .collect();
+    let most = short.iter().map(|(_, n)| *n).max().unwrap_or(paths);
+    format!(
+        "--paths {paths} is too few with {inputs} input{}: {}; give --paths {most} or more, or leave {} out of --method",
+        if inputs == 1 { "" } else { "s" },
+        needs.join("; "),
+        if short.len() == 1 {
+            "that method"
+        } else {
+            "those methods"
+        }
+    )
 }
 
 /// Every output's values path by path, `[output][path]`.
@@ -702,17 +792,46 @@ fn level_label(u: f64) -> String {
     format!("q{u}")
 }
 
+/// Checks that `scn` can be analysed under `settings` before anything runs
+/// ([`analyse`] checks it too).
+///
+/// # Errors
+/// [`SensitivityError::NoInputs`] for a scenario without path-level uncertain
+/// inputs; [`SensitivityError::TooFewPaths`] for fewer paths than a method needs
+/// ([`Method::min_paths`]): below these, estimates come out empty (an SRC) or
+/// degenerate (a Sobol interval of width 0) and would read as results.
+pub fn check(scn: &Scenario, settings: &Settings) -> Result<(), SensitivityError> {
+    let k = scn.params.len();
+    if k == 0 {
+        return Err(SensitivityError::NoInputs);
+    }
+    let short: Vec<(Method, u64)> = settings
+        .methods
+        .iter()
+        .map(|&m| (m, m.min_paths(k)))
+        .filter(|&(_, n)| settings.paths < n)
+        .collect();
+    if short.is_empty() {
+        Ok(())
+    } else {
+        Err(SensitivityError::TooFewPaths {
+            paths: settings.paths,
+            inputs: k,
+            short,
+        })
+    }
+}
+
 /// Runs the analysis of `scn`: every method of `settings` on every output of
 /// [`outputs`].
 ///
 /// # Errors
 /// [`SensitivityError::NoInputs`] for a scenario without path-level uncertain
-/// inputs; an engine error of any run.
+/// inputs; [`SensitivityError::TooFewPaths`] for fewer paths than a method needs
+/// ([`Method::min_paths`]); an engine error of any run.
 pub fn analyse(scn: &Scenario, settings: &Settings) -> Result<Analysis, SensitivityError> {
+    check(scn, settings)?;
     let k = scn.params.len();
-    if k == 0 {
-        return Err(SensitivityError::NoInputs);
-    }
     // Its estimators and bootstraps take independent paths: a scenario's
     // antithetic pairs are switched off here (docs/model.md §9).
     let plain;
@@ -911,6 +1030,7 @@ pub fn analyse(scn: &Scenario, settings: &Settings) -> Result<Analysis, Sensitiv
     let (runs, paths_simulated, firm_years) = (runner.runs, runner.paths, runner.firm_years);
     drop(runner);
     Ok(Analysis {
+        methods: settings.methods.clone(),
         inputs: params.iter().map(|p| p.name.clone()).collect(),
         rows: by_output.into_iter().flatten().collect(),
         outputs: outs,
@@ -918,6 +1038,57 @@ pub fn analyse(scn: &Scenario, settings: &Settings) -> Result<Analysis, Sensitiv
         paths_simulated,
         firm_years,
     })
+}
+
+/// What a scenario's `[correlation]` means for an analysis by `methods`, in
+/// `lang`: the correlated inputs, and that tornado, spider and sobol treat the
+/// inputs as independent (a table of uniforms takes no copula, docs/model.md §9),
+/// so that their swings and variance shares are those of the model with
+/// independent inputs, not of the file's. None without a copula, or when only rank
+/// runs (it runs the scenario as written, correlation included).
+///
+/// The analysis does not try to allow for the dependence: the standard Sobol
+/// indices are defined for independent inputs only (a share of the variance due
+/// to one input is not defined when the inputs move together), and a tornado moves
+/// one input with the others at their medians by construction.
+pub fn independence_note(
+    scn: &Scenario,
+    methods: &[Method],
+    lang: crate::i18n::Lang,
+) -> Option<String> {
+    let correlation = scn.params.correlation()?;
+    let independent: Vec<&str> = methods
+        .iter()
+        .filter(|m| m.treats_inputs_as_independent())
+        .map(|m| m.name())
+        .collect();
+    if independent.is_empty() {
+        return None;
+    }
+    let tx = lang.texts();
+    let list = |items: &[&str]| match items {
+        [] => String::new(),
+        [one] => (*one).to_owned(),
+        [rest @ .., last] => format!(
+            "{}{}{last}",
+            rest.join(tx.t("sensitivity.independent.comma")),
+            tx.t("sensitivity.independent.and")
+        ),
+    };
+    let names: Vec<&str> = correlation.names.iter().map(String::as_str).collect();
+    let rank = if methods.contains(&Method::Rank) {
+        "sensitivity.independent.rank_ran"
+    } else {
+        "sensitivity.independent.rank_not_run"
+    };
+    Some(tx.f(
+        "sensitivity.independent.text",
+        &[
+            ("inputs", &list(&names)),
+            ("methods", &list(&independent)),
+            ("rank", &tx.t(rank)),
+        ],
+    ))
 }
 
 /// `sensitivity.csv`'s bytes: [`HEADER`], then every row (numbers in shortest
@@ -996,6 +1167,11 @@ pub struct Record {
     pub paths_simulated: u64,
     /// Firm-years simulated over all runs.
     pub firm_years: u64,
+    /// What to keep in mind reading the results: that tornado, spider and sobol
+    /// treat the inputs of a `[correlation]` as independent
+    /// ([`independence_note`]). Absent when there is nothing to say.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 impl Record {
@@ -1027,6 +1203,9 @@ impl Record {
             runs: analysis.runs,
             paths_simulated: analysis.paths_simulated,
             firm_years: analysis.firm_years,
+            notes: independence_note(scn, &analysis.methods, crate::i18n::Lang::En)
+                .into_iter()
+                .collect(),
         }
     }
 }
@@ -1080,6 +1259,49 @@ mod tests {
         }
         assert!((s.first[0].value + s.first[1].value - 1.0).abs() < 0.05);
         assert!((s.total[0].value + s.total[1].value - 1.0).abs() < 0.05);
+    }
+
+    #[test]
+    fn each_method_needs_the_paths_its_estimates_are_defined_on() {
+        // Rank: an SRC needs N ≥ k + 2 (src gives None below), Spearman's interval
+        // N ≥ 4; the others an interval from two paths or rows.
+        let data = |k: usize, n: usize| -> (Vec<Vec<f64>>, Vec<f64>) {
+            let x = (0..k)
+                .map(|i| {
+                    (0..n)
+                        .map(|j| ((7 * j + 13 * i + i * j * j) % 17) as f64)
+                        .collect()
+                })
+                .collect();
+            (x, (0..n).map(|j| (j * j) as f64).collect())
+        };
+        for k in [1, 2, 10] {
+            let n = Method::Rank.min_paths(k) as usize;
+            assert_eq!(n, (k + 2).max(4));
+            let (x, y) = data(k, n);
+            assert!(src(&x, &y).is_some(), "k = {k}, N = {n}");
+            assert!(spearman(&x[0], &y).low.is_finite(), "k = {k}, N = {n}");
+            let (x, y) = data(k, n - 1);
+            assert!(
+                src(&x, &y).is_none() || spearman(&x[0], &y).low.is_nan(),
+                "k = {k}, N = {}: every estimate defined",
+                n - 1
+            );
+        }
+        for m in [Method::Tornado, Method::Spider, Method::Sobol] {
+            assert_eq!(m.min_paths(10), 2);
+        }
+        assert!(mean_ci(&[1.0]).low.is_nan() && mean_ci(&[1.0, 2.0]).low.is_finite());
+        let e = SensitivityError::TooFewPaths {
+            paths: 1,
+            inputs: 4,
+            short: vec![(Method::Rank, 6), (Method::Sobol, 2)],
+        };
+        assert!(e.is_bad_input());
+        assert_eq!(
+            e.to_string(),
+            "--paths 1 is too few with 4 inputs: rank needs at least 6 (the regression on 4 inputs needs N − 5 ≥ 1 degrees of freedom for its standard errors, and Spearman's interval needs N ≥ 4); sobol needs at least 2 (the bootstrap of one row of the design can resample only that row, so every interval would have width 0); give --paths 6 or more, or leave those methods out of --method"
+        );
     }
 
     #[test]

@@ -7,6 +7,8 @@
 //! - `<!-- derive: NEW from OLD: "a" => "b"; ... -->`: NEW is OLD with each quoted
 //!   text (which must occur exactly once; `\n` and `\"` escaped) replaced;
 //! - `<!-- fails -->`: the commands of the next `sh` block must exit with status 2;
+//! - `<!-- exits N -->`: the commands of the next `sh` block must exit with status N
+//!   (a `solve` whose target is not met exits with 1);
 //! - `<!-- stdout of the command above, from its second line -->` or
 //!   `<!-- stdout of the command above, lines A to B -->`: the next `text` block is
 //!   those lines of the last command's standard output;
@@ -29,7 +31,8 @@ const GUIDE: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/guid
 #[derive(Debug, Clone, PartialEq)]
 enum Marker {
     File(String),
-    Fails,
+    /// The next commands exit with this status (`fails`: 2).
+    Exits(i32),
     StdoutLines(usize, Option<usize>),
     Header(String),
 }
@@ -79,7 +82,9 @@ fn marker(body: &str) -> Item {
     if let Some(name) = body.strip_prefix("file: ") {
         Item::Marker(Marker::File(name.to_owned()))
     } else if body == "fails" {
-        Item::Marker(Marker::Fails)
+        Item::Marker(Marker::Exits(2))
+    } else if let Some(code) = body.strip_prefix("exits ") {
+        Item::Marker(Marker::Exits(code.parse().expect("an exit status")))
     } else if body == "stdout of the command above, from its second line" {
         Item::Marker(Marker::StdoutLines(2, None))
     } else if let Some(range) = body.strip_prefix("stdout of the command above, lines ") {
@@ -192,15 +197,22 @@ fn every_file_command_and_output_in_the_guide_holds() {
                     dir.create(&name, &body);
                     files += 1;
                 }
-                (fails, "sh") => {
-                    let expect_failure = fails == Some(Marker::Fails);
-                    assert!(fails.is_none() || expect_failure, "{fails:?} before sh");
+                (marker, "sh") => {
+                    let expect_failure = match marker {
+                        Some(Marker::Exits(code)) => Some(code),
+                        None => None,
+                        Some(m) => panic!("{m:?} before sh"),
+                    };
                     for line in body.lines().filter(|l| !l.trim().is_empty()) {
                         let words: Vec<&str> = line.split_whitespace().collect();
                         assert_eq!(words[0], "enclave", "guide commands run enclave: {line}");
                         let out = dir.cmd(&words[1..]);
-                        if expect_failure {
-                            assert_eq!(out.status.code(), Some(2), "{line} should fail");
+                        if let Some(code) = expect_failure {
+                            assert_eq!(
+                                out.status.code(),
+                                Some(code),
+                                "{line} should exit with {code}"
+                            );
                         } else {
                             assert!(
                                 out.status.success(),

@@ -382,7 +382,7 @@ fn a_scenario_without_path_inputs_is_refused_clearly() {
 fn the_tornado_orders_inputs_by_swing_and_measures_from_the_base() {
     use enclave::chart::tornado::{self, Tornado};
     use enclave::engine::Layout;
-    use enclave::sensitivity::{Analysis, Row};
+    use enclave::sensitivity::{Analysis, Method, Row};
     let scn = enclave::scenario::Scenario::reference().unwrap();
     let layout = Layout::new(&scn, scn.simulation.horizon);
     let outputs = sensitivity::outputs(&scn, &layout);
@@ -415,6 +415,7 @@ fn the_tornado_orders_inputs_by_swing_and_measures_from_the_base() {
         }
     }
     let analysis = Analysis {
+        methods: vec![Method::Tornado],
         outputs,
         inputs,
         rows,
@@ -492,7 +493,127 @@ fn a_first_order_index_below_0_is_kept_raw_in_the_csv_and_shown_as_0_in_the_repo
     // shown reaching below 0.
     assert!(!report.contains("[−0."), "an interval end below 0 is shown");
     assert!(
-        report.contains("at 512 paths a point its 95% intervals here are about ±0."),
+        report.contains("S's most: with 512 paths per point, S's 95% intervals here are about ±0."),
         "no note on the sampling error"
+    );
+    // Once "at 512 paths a point its 95% intervals", whose "its" had no noun.
+    assert!(!report.contains("paths a point"), "the old wording");
+}
+
+#[test]
+fn too_few_paths_for_a_method_are_refused_up_front() {
+    // The testers' runs: rank on 3 paths printed empty lines and wrote empty SRC
+    // cells, sobol on 1 printed total indices such as 1.000 with intervals of
+    // width 0; both exited 0.
+    let dir = common::TestDir::new();
+    let run = |method: &str, paths: &str| {
+        dir.cmd(&[
+            "sensitivity",
+            common::REFERENCE_PATH,
+            "--method",
+            method,
+            "--paths",
+            paths,
+            "--quiet",
+        ])
+    };
+    let k = REFERENCE_INPUTS.len();
+    let e = common::bad_input(&run("rank", "3"));
+    assert!(
+        e.contains(&format!(
+            "--paths 3 is too few with {k} inputs: rank needs at least {} (the regression on {k} inputs needs N − {} ≥ 1 degrees of freedom",
+            k + 2,
+            k + 1
+        )),
+        "{e}"
+    );
+    assert!(
+        e.contains(&format!("give --paths {} or more", k + 2)),
+        "{e}"
+    );
+    let e = common::bad_input(&run("sobol", "1"));
+    assert!(e.contains("sobol needs at least 2"), "{e}");
+    let e = common::bad_input(&run("all", "1"));
+    for method in ["tornado", "spider", "rank", "sobol"] {
+        assert!(e.contains(&format!("{method} needs at least")), "{e}");
+    }
+    assert!(!dir.exists("out/jilin-zhejiang-sensitivity"));
+    // At the minimum every cell of the regression is filled.
+    dir.ok(&[
+        "sensitivity",
+        common::REFERENCE_PATH,
+        "--method",
+        "rank",
+        "--paths",
+        &(k + 2).to_string(),
+        "--quiet",
+    ]);
+    let (_, rows) = read_csv(&dir.read("out/jilin-zhejiang-sensitivity/sensitivity.csv"));
+    assert!(
+        rows.iter()
+            .filter(|r| r.method == "src")
+            .all(|r| r.value.is_some() && r.low.is_some()),
+        "an empty SRC cell at the minimum"
+    );
+}
+
+#[test]
+fn a_correlation_that_some_methods_ignore_is_said_on_stderr_in_the_record_and_the_report() {
+    // The testers' finding: tornado, spider and sobol pin every input's uniform
+    // (a table takes no copula), so with a [correlation] their numbers are the
+    // independent model's (Sobol's V was 4,551 where the file's NPV variance was
+    // about 8,400), and nothing said so; rank ran the correlated model.
+    let file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/suzhou-suqian-2026.toml"
+    );
+    let dir = common::TestDir::new();
+    let run = |method: &str, out: &str| {
+        dir.ok(&[
+            "sensitivity",
+            file,
+            "--method",
+            method,
+            "--paths",
+            "12",
+            "--resamples",
+            "10",
+            "--out",
+            out,
+            "--quiet",
+        ])
+    };
+    let out = run("tornado,sobol", "ind");
+    let stderr = String::from_utf8(out.stderr).expect("UTF-8");
+    let said = "the scenario's [correlation] correlates firms.arrival_rate and firms.sectors[0].revenue_per_mu, but tornado and sobol set each input's quantile themselves and treat the inputs as independent (no copula is applied): their swings and variance shares describe the model with independent inputs, not the file's correlated one, and standard Sobol indices are undefined for dependent inputs; the rank method (--method rank) runs the scenario as written, correlation included";
+    assert_eq!(stderr, format!("warning: {file}: {said}\n"));
+    let base = "ind/suzhou-suqian-2026-sensitivity";
+    let record: serde_json::Value =
+        serde_json::from_str(&dir.read(&format!("{base}/sensitivity.json"))).expect("JSON");
+    assert_eq!(record["notes"], serde_json::json!([said]));
+    let report = dir.read(&format!("{base}/report.html"));
+    assert!(
+        report.contains(&format!(
+            "<p><b>Correlated inputs:</b> {}.</p>",
+            said.replace('\'', "&#39;")
+        )),
+        "no note in the report"
+    );
+    // With rank too, the note says that rank has the correlation.
+    let out = run("all", "all");
+    let stderr = String::from_utf8(out.stderr).expect("UTF-8");
+    assert!(
+        stderr.contains("but tornado, spider and sobol set each input's quantile themselves")
+            && stderr.ends_with("; rank runs the scenario as written, correlation included\n"),
+        "{stderr}"
+    );
+    // Rank alone runs the file's model: nothing to say.
+    let out = run("rank", "rank");
+    assert!(out.stderr.is_empty(), "{out:?}");
+    let json = dir.read("rank/suzhou-suqian-2026-sensitivity/sensitivity.json");
+    assert!(!json.contains("\"notes\""), "{json}");
+    assert!(
+        !dir.read("rank/suzhou-suqian-2026-sensitivity/report.html")
+            .contains("Correlated inputs")
     );
 }

@@ -591,14 +591,52 @@ fn shapley_gives_each_region_its_shapley_value() {
     );
 }
 
+/// `enclave solve park.toml` as [`solve`], for a target that is not met: checks
+/// that it exits with status 1, says so on standard error, and writes the
+/// candidates but no entry to append; returns its standard output.
+fn unmet(t: &TestDir, alternative: &str, target: &str, paths: &str) -> String {
+    let out = t.cmd(&[
+        "solve",
+        "park.toml",
+        "--alternative",
+        alternative,
+        "--target",
+        target,
+        "--paths",
+        paths,
+    ]);
+    let stdout = String::from_utf8(out.stdout).expect("UTF-8");
+    let stderr = String::from_utf8(out.stderr).expect("UTF-8");
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "error: park.toml: the target {target} is not met by any of the "
+        )) && stderr.contains("nothing is written to append to the scenario file"),
+        "{stderr}"
+    );
+    assert!(
+        stdout.contains("the target is NOT met: there is nothing to append to the scenario file (no solved.toml is written)"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("[[sharing]]"),
+        "an entry is printed:\n{stdout}"
+    );
+    assert!(!stdout.contains("append to the scenario file;"), "{stdout}");
+    assert!(!stdout.contains("achieved"), "{stdout}");
+    assert!(t.exists("out/one-firm-solve/solve.csv"));
+    assert!(!t.exists("out/one-firm-solve/solved.toml"));
+    stdout
+}
+
 /// Solves `park.toml` from `park(outside, outside, spread)` for participation with
-/// 90% on `paths` paths, checks that it says no split meets the target and shows the
-/// split with the largest joint participation, and returns that split's row.
+/// 90% on `paths` paths, checks that it says no split meets the target, writes no
+/// entry and shows the split with the largest joint participation, and returns
+/// that split's row.
 fn infeasible(outside: f64, spread: f64, paths: &str) -> HashMap<String, String> {
     let t = TestDir::new();
     t.create("park.toml", &park(outside, outside, spread));
-    let out = solve(&t, "half", "participation:0.9", paths);
-    let stdout = String::from_utf8(out.stdout).expect("UTF-8");
+    let stdout = unmet(&t, "half", "participation:0.9", paths);
     assert!(
         stdout.contains("NO split meets the target: no candidate lets every region accept with probability ≥ 90%. Shown: the split with the largest joint participation probability"),
         "{stdout}"
@@ -611,7 +649,27 @@ fn infeasible(outside: f64, spread: f64, paths: &str) -> HashMap<String, String>
         .fold(0.0, f64::max);
     let sol = solution(&t);
     assert!((num(&sol, "joint_participation") - best).abs() < 1e-12);
+    // The closest split is shown by its parameters, as solve.csv names them.
+    assert!(
+        stdout.contains(&format!(
+            "\n  share_a = {}, share_b = {}\n",
+            sol["share_a"], sol["share_b"]
+        )),
+        "{stdout}"
+    );
     sol
+}
+
+#[test]
+fn an_unmet_target_removes_an_earlier_solved_entry() {
+    // A solved.toml left by an earlier solve in the folder would pass for the
+    // answer of one that met nothing.
+    let t = TestDir::new();
+    t.create("park.toml", &park(0.0, 0.0, 0.0));
+    solve(&t, "half", "nash", "20");
+    assert!(t.exists("out/one-firm-solve/solved.toml"));
+    t.create("park.toml", &park(150.0, 150.0, 0.0));
+    unmet(&t, "half", "nash", "20");
 }
 
 #[test]
@@ -629,10 +687,10 @@ fn an_infeasible_participation_target_says_so_and_shows_the_split_most_likely_ac
 }
 
 /// `enclave solve` of the reference scenario's `alternative` for `target` on
-/// `paths` paths; its standard output.
-fn solve_reference(alternative: &str, target: &str, paths: &str) -> String {
+/// `paths` paths; its exit status and standard output.
+fn solve_reference(alternative: &str, target: &str, paths: &str) -> (Option<i32>, String) {
     let t = TestDir::new();
-    let out = t.ok(&[
+    let out = t.cmd(&[
         "solve",
         common::REFERENCE_PATH,
         "--alternative",
@@ -642,13 +700,16 @@ fn solve_reference(alternative: &str, target: &str, paths: &str) -> String {
         "--paths",
         paths,
     ]);
-    String::from_utf8(out.stdout).expect("UTF-8")
+    (
+        out.status.code(),
+        String::from_utf8(out.stdout).expect("UTF-8"),
+    )
 }
 
 #[test]
 fn one_pass_is_counted_in_the_singular() {
     // A switch year: one grid of every year holds the best (once "in 1 passes").
-    let stdout = solve_reference("京津冀 50:50 then host", "nash", "100");
+    let (_, stdout) = solve_reference("京津冀 50:50 then host", "nash", "100");
     assert!(
         stdout.contains(" candidates in 1 pass of at most 64, all on the same 100 paths"),
         "{stdout}"
@@ -658,10 +719,72 @@ fn one_pass_is_counted_in_the_singular() {
 #[test]
 fn an_infeasible_guaranteed_rate_says_a_rate_was_varied_not_a_split() {
     // Once "NO split gives every region ...", though a rate was varied.
-    let stdout = solve_reference("guaranteed 10% return", "nash", "200");
+    let (status, stdout) = solve_reference("guaranteed 10% return", "nash", "200");
+    assert_eq!(status, Some(1), "the target is not met");
     assert!(
         stdout.contains("NO guaranteed rate gives every region more than its outside option: the Nash product is undefined. Shown: the guaranteed rate whose smallest gain over the outside option is largest\n"),
         "{stdout}"
     );
     assert!(!stdout.contains("NO split"), "{stdout}");
+}
+
+/// The park with a third region `c` that contributes nothing (no contribution, no
+/// cost, no equity), and a three-way split as the alternative `three`.
+fn park_with_a_bystander() -> String {
+    park(0.0, 0.0, 0.0)
+        .replace(
+            "[park]",
+            "[[regions]]\nid = \"c\"\nname = \"C\"\nrole = \"other\"\ndiscount_rate = 0.1\n\n[park]",
+        )
+        .replace("equity = { a = 0.6, b = 0.4 }", "equity = { a = 0.6, b = 0.4, c = 0.0 }")
+        .replace(
+            "[[sharing]]\nname = \"by equity\"",
+            "[[sharing]]\nname = \"three\"\ntax = { kind = \"fixed\", shares = { a = 0.4, b = 0.4, c = 0.2 } }\n\n[[sharing]]\nname = \"by equity\"",
+        )
+        .replace("shares = { a = 0.5, b = 0.5 }", "shares = { a = 0.5, b = 0.5, c = 0.0 }")
+        .replace("shares = { a = 1.0, b = 0.0 }", "shares = { a = 1.0, b = 0.0, c = 0.0 }")
+        .replace("shares = { a = 0.0, b = 1.0 }", "shares = { a = 0.0, b = 1.0, c = 0.0 }")
+}
+
+#[test]
+fn proportional_refuses_a_region_that_contributes_nothing() {
+    // The testers' fourth region with no contribution: its benefit ÷ contribution
+    // ratio is undefined on every path, and solve ran out its 12 passes, printed a
+    // split whose ratios were far from equal as the entry to append, and exited 0.
+    let t = TestDir::new();
+    t.create("park.toml", &park_with_a_bystander());
+    let e = bad_input(&t.cmd(&[
+        "solve",
+        "park.toml",
+        "--alternative",
+        "three",
+        "--target",
+        "proportional",
+        "--paths",
+        "20",
+    ]));
+    assert!(
+        e.contains("error: the proportional target equalises each region's benefit share ÷ contribution share, which is undefined for `c`: it contributes nothing on any path"),
+        "{e}"
+    );
+    assert!(
+        e.contains("give it a contribution") && e.contains("choose another target"),
+        "{e}"
+    );
+    assert!(!t.exists("out/one-firm-solve"), "nothing written");
+    // Another target solves the same alternative. The terminal shows c's undefined
+    // ratio as –, as run's table does (the CSV's cell is empty), not as NaN, and
+    // its Shapley value, 0 up to the sums' rounding (−1e−13), as 0.00, not −0.00.
+    let out = solve(&t, "three", "nash", "20");
+    let stdout = String::from_utf8(out.stdout).expect("UTF-8");
+    assert!(!stdout.contains("NaN"), "{stdout}");
+    assert!(!stdout.contains("-0.00 "), "{stdout}");
+    let rows: Vec<&str> = stdout.lines().filter(|l| l.starts_with("  c ")).collect();
+    assert_eq!(rows.len(), 2, "{stdout}");
+    for row in rows {
+        assert!(row.ends_with(" –"), "{row}");
+        assert!(row.contains(" 0.00 ± 0.00 "), "{row}");
+    }
+    let sol = solution(&t);
+    assert_eq!(sol["benefit_to_contribution_c"], "");
 }

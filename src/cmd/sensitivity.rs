@@ -15,7 +15,7 @@ use enclave::report;
 use enclave::scenario::Scenario;
 use enclave::sensitivity::{
     self, Analysis, BOOTSTRAP_RESAMPLES, CSV_FILE, DEFAULT_PATHS, Method, RECORD_FILE, Record,
-    SensitivityError, Settings,
+    Settings,
 };
 
 /// Flags of `enclave sensitivity`.
@@ -98,11 +98,21 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         methods: args.method.0.clone(),
         resamples: args.resamples as usize,
     };
+    match sensitivity::check(scn, &settings) {
+        Ok(()) => {}
+        Err(e) if e.is_bad_input() => return bad(format!("{}: {e}", loaded.file)),
+        Err(e) => return Err(e.into()),
+    }
+    // Said before the runs, and even with --quiet: the numbers are not the
+    // file's model (docs/sensitivity.md).
+    if let Some(note) =
+        sensitivity::independence_note(scn, &settings.methods, enclave::i18n::Lang::En)
+    {
+        super::note(format_args!("warning: {}: {note}", loaded.file));
+    }
     let analysis = match sensitivity::analyse(scn, &settings) {
         Ok(a) => a,
-        Err(SensitivityError::NoInputs) => {
-            return bad(format!("{}: {}", loaded.file, SensitivityError::NoInputs));
-        }
+        Err(e) if e.is_bad_input() => return bad(format!("{}: {e}", loaded.file)),
         Err(e) => return Err(e.into()),
     };
     let record = Record::new(scn, &loaded.file, &settings, &analysis);

@@ -104,23 +104,43 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         Err(e) => return Err(e.into()),
     };
 
-    let name = unique_name(scn, &format!("{} (solved: {})", alt.name, target.name()));
-    let description = format!(
-        "enclave solve --target {} on {} paths, seed {}, horizon {}: {} varied",
-        target.name(),
-        cfg.paths,
-        cfg.seed,
-        cfg.horizon,
-        solution.space.describe()
-    );
-    let snippet =
-        snippet::alternative_with_tax(scn, a, &name, &description, &solution.best().formula)?;
-    check_snippet(scn, &snippet, &solution)?;
+    // An entry to append only when the target is met: the closest candidate of
+    // a search that did not meet it is no solution.
+    let snippet = if solution.feasible() {
+        let name = unique_name(scn, &format!("{} (solved: {})", alt.name, target.name()));
+        let description = format!(
+            "enclave solve --target {} on {} paths, seed {}, horizon {}: {} varied",
+            target.name(),
+            cfg.paths,
+            cfg.seed,
+            cfg.horizon,
+            solution.space.describe()
+        );
+        let snippet =
+            snippet::alternative_with_tax(scn, a, &name, &description, &solution.best().formula)?;
+        check_snippet(scn, &snippet, &solution)?;
+        Some(snippet)
+    } else {
+        None
+    };
 
     std::fs::create_dir_all(&dir)
         .with_context(|| format!("cannot create output folder {}", dir.display()))?;
     write_atomic(&dir.join(SOLVE_CSV), &solve_csv(scn, &solution)?)?;
-    write_atomic(&dir.join(SOLVED_TOML), snippet.as_bytes())?;
+    let solved = dir.join(SOLVED_TOML);
+    match &snippet {
+        Some(text) => write_atomic(&solved, text.as_bytes())?,
+        // An earlier solve's entry would pass for this one's.
+        None => match std::fs::remove_file(&solved) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(e).with_context(|| {
+                    format!("cannot remove an earlier solve's {}", solved.display())
+                });
+            }
+        },
+    }
     let lang = args.lang.unwrap_or(scn.lang);
     let zone = zone_of(scn, &alt.name, &solution, lang);
     if let Some(z) = &zone {
@@ -132,11 +152,21 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         scn,
         &solution,
         &cfg,
-        &snippet,
+        snippet.as_deref(),
         &dir,
         zone.is_some(),
         lang,
     ))?;
+    if snippet.is_none() {
+        super::note(format_args!(
+            "error: {}: the target {} is not met by any of the {} candidates; nothing is written to append to the scenario file (the closest candidate is shown above, and every candidate is in {})",
+            loaded.file,
+            target.name(),
+            solution.candidates.len(),
+            dir.join(SOLVE_CSV).display()
+        ));
+        return Ok(ExitCode::FAILURE);
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -277,26 +307,44 @@ fn solve_csv(scn: &Scenario, s: &Solution) -> anyhow::Result<Vec<u8>> {
     Ok(buf)
 }
 
-/// `x ± se` with `digits` decimals; `x ± –` when the se is undefined (one path:
-/// no spread to estimate), rather than a bare `x` that reads as exact.
-fn pm(e: Estimate, digits: usize) -> String {
-    if e.se.is_finite() {
-        format!("{:.digits$} ± {:.digits$}", e.mean, e.se)
-    } else if e.mean.is_finite() {
-        format!("{:.digits$} ± –", e.mean)
-    } else {
-        format!("{:.digits$}", e.mean)
+/// `x` with `digits` decimals, `–` when undefined (as `enclave run`'s table and
+/// the report show it; the CSV leaves the cell empty). A value that rounds to 0
+/// is written without a sign unless `signed`: a dummy region's Shapley value, 0
+/// in exact arithmetic, comes out of the sums as −1e−13, while an NPV of −0.004 is
+/// a loss, which its sign shows (as the report's numbers keep it).
+fn number(x: f64, digits: usize, signed: bool) -> String {
+    if !x.is_finite() {
+        return "–".into();
+    }
+    let s = format!("{x:.digits$}");
+    match s.strip_prefix('-') {
+        Some(rest) if !signed && rest.chars().all(|c| c == '0' || c == '.') => rest.to_owned(),
+        _ => s,
     }
 }
 
-/// A probability and its standard error in percent (`± –` as [`pm`]).
-fn pct(e: Estimate) -> String {
-    if e.se.is_finite() {
-        format!("{:.1}% ± {:.1}%", 100.0 * e.mean, 100.0 * e.se)
-    } else if e.mean.is_finite() {
-        format!("{:.1}% ± –", 100.0 * e.mean)
+/// `x ± se` with `digits` decimals ([`number`]); `x ± –` when the se is
+/// undefined (one path: no spread to estimate), rather than a bare `x` that reads
+/// as exact; `–` when `x` is undefined.
+fn pm(e: Estimate, digits: usize, signed: bool) -> String {
+    let mean = number(e.mean, digits, signed);
+    if !e.mean.is_finite() {
+        mean
+    } else if e.se.is_finite() {
+        format!("{mean} ± {:.digits$}", e.se)
     } else {
-        format!("{:.1}%", 100.0 * e.mean)
+        format!("{mean} ± –")
+    }
+}
+
+/// A probability and its standard error in percent (`± –` and `–` as [`pm`]).
+fn pct(e: Estimate) -> String {
+    if !e.mean.is_finite() {
+        "–".into()
+    } else if e.se.is_finite() {
+        format!("{:.1}% ± {:.1}%", 100.0 * e.mean, 100.0 * e.se)
+    } else {
+        format!("{:.1}% ± –", 100.0 * e.mean)
     }
 }
 
@@ -329,12 +377,12 @@ fn metrics_table(scn: &Scenario, m: &Metrics, lang: enclave::i18n::Lang) -> Stri
     for (r, region) in scn.regions.iter().enumerate() {
         let x = &m.regions[r];
         let cells = [
-            pm(x.npv, 2),
-            format!("{:.2}", x.outside),
+            pm(x.npv, 2, true),
+            number(x.outside, 2, false),
             pct(x.participation),
             x.shapley
-                .map_or(tx.t("solve.terminal.none").into(), |e| pm(e, 2)),
-            pm(x.benefit_to_contribution, 3),
+                .map_or(tx.t("solve.terminal.none").into(), |e| pm(e, 2, false)),
+            pm(x.benefit_to_contribution, 3, false),
         ];
         let mut line = format!("  {}", pad(&region.id, w));
         for (cell, width) in cells.iter().zip(widths) {
@@ -356,12 +404,14 @@ fn metrics_table(scn: &Scenario, m: &Metrics, lang: enclave::i18n::Lang) -> Stri
 }
 
 /// What the command prints: deterministic (no times, no thread counts), so the
-/// same on any number of threads; in `lang`.
+/// same on any number of threads; in `lang`. `snippet` is the entry to append,
+/// None when the target is not met (the closest candidate is then shown by its
+/// parameters, as no solution).
 fn report(
     scn: &Scenario,
     s: &Solution,
     cfg: &RunConfig,
-    snippet: &str,
+    snippet: Option<&str>,
     dir: &Path,
     zone: bool,
     lang: enclave::i18n::Lang,
@@ -442,16 +492,40 @@ fn report(
         };
         let _ = writeln!(out, "{why}");
     }
-    let _ = writeln!(
-        out,
-        "\n{}\n",
-        tx.f(
-            "solve.terminal.solved",
-            &[("file", &dir.join(SOLVED_TOML).display())]
-        )
-    );
-    let _ = writeln!(out, "{snippet}");
-    let _ = writeln!(out, "{}", tx.t("solve.terminal.achieved"));
+    match snippet {
+        Some(snippet) => {
+            let _ = writeln!(
+                out,
+                "\n{}\n",
+                tx.f(
+                    "solve.terminal.solved",
+                    &[("file", &dir.join(SOLVED_TOML).display())]
+                )
+            );
+            let _ = writeln!(out, "{snippet}");
+            let _ = writeln!(out, "{}", tx.t("solve.terminal.achieved"));
+        }
+        None => {
+            let ids: Vec<String> = scn.regions.iter().map(|r| r.id.clone()).collect();
+            let params: Vec<String> = s
+                .space
+                .columns(&ids)
+                .iter()
+                .zip(&alt.point)
+                .map(|(name, x)| format!("{name} = {}", cell(*x)))
+                .collect();
+            let _ = writeln!(
+                out,
+                "\n{}\n  {}\n",
+                tx.f(
+                    "solve.terminal.unmet",
+                    &[("choice", &tx.t(s.space.choice_key()))]
+                ),
+                params.join(", ")
+            );
+            let _ = writeln!(out, "{}", tx.t("solve.terminal.closest"));
+        }
+    }
     out.push_str(&metrics_table(scn, &alt.metrics, lang));
     let _ = writeln!(out, "\n{}", tx.t("solve.terminal.as_written"));
     out.push_str(&metrics_table(scn, &s.candidates[s.current].metrics, lang));

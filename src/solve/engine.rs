@@ -78,6 +78,7 @@ impl<'a> EngineEvaluator<'a> {
                             npv,
                             participation: get(a, Some(r), Metric::Participation),
                             benefit_to_contribution: get(a, Some(r), Metric::BenefitToContribution),
+                            contribution: get(a, Some(r), Metric::ContributionShare),
                             shapley: table.coalitions.then(|| get(a, Some(r), Metric::Shapley)),
                             outside: npv.mean - get(a, Some(r), Metric::Surplus).mean,
                         }
@@ -110,5 +111,9 @@ impl Evaluate for EngineEvaluator<'_> {
 
     fn has_game(&self) -> bool {
         self.scn.fairness()
+    }
+
+    fn region_ids(&self) -> Vec<String> {
+        self.scn.regions.iter().map(|r| r.id.clone()).collect()
     }
 }

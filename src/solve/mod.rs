@@ -157,6 +157,19 @@ pub enum SolveError {
     /// A target that cannot be parsed.
     #[error("bad target: {0}")]
     Target(String),
+    /// The proportional target with a region whose contribution share is 0 on
+    /// every path: its benefit ÷ contribution ratio is undefined, so the ratios
+    /// cannot be equalised.
+    #[error(
+        "the proportional target equalises each region's benefit share ÷ contribution share, which is undefined for {}: {} nothing on any path (a contribution share of 0); give {} a contribution ([[contributions]], or a cost it bears), or choose another target (nash, shapley or participation:P)",
+        list(regions),
+        if regions.len() == 1 { "it contributes" } else { "they contribute" },
+        if regions.len() == 1 { "it" } else { "each" }
+    )]
+    NoContribution {
+        /// The ids of the regions that contribute nothing.
+        regions: Vec<String>,
+    },
     /// The target needs the coalitions, which the run does not compute.
     #[error(
         "the {0} target needs the regions' Shapley values, which need the coalitions: solve it with fairness on (--fairness on, or [simulation] fairness = true)"
@@ -209,6 +222,9 @@ pub struct RegionMetrics {
     pub participation: Estimate,
     /// Mean of benefit share ÷ contribution share.
     pub benefit_to_contribution: Estimate,
+    /// Mean contribution share (0 only if the region contributes nothing on any
+    /// path: the shares are ≥ 0).
+    pub contribution: Estimate,
     /// The region's Shapley value (None: not computed).
     pub shapley: Option<Estimate>,
     /// Its expected outside option, E(NPV) − E(NPV − outside option) on the paths.
@@ -369,6 +385,26 @@ pub trait Evaluate {
 
     /// Whether the metrics hold Shapley values.
     fn has_game(&self) -> bool;
+
+    /// The regions' ids, in the order of [`Metrics::regions`].
+    fn region_ids(&self) -> Vec<String>;
+}
+
+/// The regions whose contribution share is 0 on every path under every one of
+/// `metrics` (a mean of shares, which are ≥ 0, is 0 only then): their benefit ÷
+/// contribution ratio is undefined everywhere (docs/model.md §8).
+fn non_contributors(metrics: &[&Metrics]) -> Vec<usize> {
+    let Some(first) = metrics.first() else {
+        return Vec::new();
+    };
+    (0..first.regions.len())
+        .filter(|&r| {
+            metrics.iter().all(|m| {
+                let c = m.regions[r].contribution;
+                c.n > 0 && c.mean <= 0.0
+            })
+        })
+        .collect()
 }
 
 /// One candidate evaluated.
@@ -512,6 +548,8 @@ mod tests {
         base: Vec<f64>,
         slope: Vec<f64>,
         outside: Vec<f64>,
+        /// Each region's contribution share (equal by default).
+        contribution: Vec<f64>,
         calls: usize,
         largest: usize,
     }
@@ -536,6 +574,7 @@ mod tests {
                                 npv: exact(npv),
                                 participation: exact(f64::from(u8::from(npv >= self.outside[r]))),
                                 benefit_to_contribution: exact(x[r] * 2.0),
+                                contribution: exact(self.contribution[r]),
                                 shapley: None,
                                 outside: self.outside[r],
                             }
@@ -553,6 +592,18 @@ mod tests {
         fn has_game(&self) -> bool {
             false
         }
+
+        fn region_ids(&self) -> Vec<String> {
+            ids(self.base.len())
+        }
+    }
+
+    /// Region ids a, b, c, … for `n` regions.
+    fn ids(n: usize) -> Vec<String> {
+        (b'a'..)
+            .take(n)
+            .map(|c| char::from(c).to_string())
+            .collect()
     }
 
     fn linear(base: &[f64], slope: &[f64], outside: &[f64]) -> Linear {
@@ -560,6 +611,7 @@ mod tests {
             base: base.to_vec(),
             slope: slope.to_vec(),
             outside: outside.to_vec(),
+            contribution: vec![1.0 / base.len() as f64; base.len()],
             calls: 0,
             largest: 0,
         }
@@ -833,6 +885,7 @@ mod tests {
                         npv: exact(400.0 * x - 100.0),
                         participation: on(p),
                         benefit_to_contribution: exact(x),
+                        contribution: exact(0.5),
                         shapley: None,
                         outside: 0.0,
                     };
@@ -850,6 +903,10 @@ mod tests {
 
         fn has_game(&self) -> bool {
             false
+        }
+
+        fn region_ids(&self) -> Vec<String> {
+            ids(2)
         }
     }
 
@@ -904,5 +961,55 @@ mod tests {
             solve("x", &fixed(&[0.2, 0.8]), Target::Shapley, 30, &mut eval).expect_err("no game");
         assert!(matches!(e, SolveError::NeedsFairness(_)), "{e}");
         assert!(e.is_bad_input());
+    }
+
+    #[test]
+    fn proportional_refuses_a_region_that_contributes_nothing() {
+        // Region c's contribution share is 0 on every path: its ratio is undefined
+        // under every split, and the search once ran out its 12 passes among
+        // candidates that were all equally undefined, then showed one of them.
+        let mut eval = linear(&[0.0; 3], &[1.0; 3], &[0.0; 3]);
+        eval.contribution = vec![0.6, 0.4, 0.0];
+        let e = solve(
+            "x",
+            &fixed(&[0.2, 0.5, 0.3]),
+            Target::Proportional,
+            30,
+            &mut eval,
+        )
+        .expect_err("c contributes nothing");
+        assert!(
+            matches!(&e, SolveError::NoContribution { regions } if *regions == ["c"]),
+            "{e:?}"
+        );
+        assert!(e.is_bad_input());
+        assert_eq!(eval.calls, 1, "refused after the first pass");
+        let text = e.to_string();
+        assert!(
+            text.contains("undefined for `c`: it contributes nothing on any path")
+                && text.contains("give it a contribution")
+                && text.contains("choose another target (nash, shapley or participation:P)"),
+            "{text}"
+        );
+        // Two of them are named together.
+        eval.contribution = vec![1.0, 0.0, 0.0];
+        let e = solve(
+            "x",
+            &fixed(&[0.2, 0.5, 0.3]),
+            Target::Proportional,
+            30,
+            &mut eval,
+        )
+        .expect_err("b and c contribute nothing")
+        .to_string();
+        assert!(
+            e.contains("undefined for `b`, `c`: they contribute nothing on any path")
+                && e.contains("give each a contribution"),
+            "{e}"
+        );
+        // Other targets do not read the ratios.
+        let sol = solve("x", &fixed(&[0.2, 0.5, 0.3]), Target::Nash, 30, &mut eval)
+            .expect("nash needs no contribution");
+        assert!(sol.feasible());
     }
 }

@@ -100,8 +100,39 @@ impl Search<'_> {
                     score,
                 });
             }
+            if self.passes == 1 {
+                self.refuse_undefined_target()?;
+            }
         }
         Ok(())
+    }
+
+    /// After the first pass: refuses the proportional target when some region
+    /// contributes nothing on any path, since its ratio, and so the spread of the
+    /// ratios, is undefined under every candidate (the contribution shares do not
+    /// depend on the tax formula). Without this the search would run out its
+    /// passes among candidates that are all equally undefined and show one of
+    /// them.
+    fn refuse_undefined_target(&self) -> Result<(), SolveError> {
+        if self.target != Target::Proportional {
+            return Ok(());
+        }
+        let metrics: Vec<&super::Metrics> = self.candidates.iter().map(|c| &c.metrics).collect();
+        let none = super::non_contributors(&metrics);
+        if none.is_empty() {
+            return Ok(());
+        }
+        let ids = self.eval.region_ids();
+        Err(SolveError::NoContribution {
+            regions: none
+                .into_iter()
+                .map(|r| {
+                    ids.get(r)
+                        .cloned()
+                        .unwrap_or_else(|| format!("region {}", r + 1))
+                })
+                .collect(),
+        })
     }
 
     /// The best candidate so far (the first of equals); for `participation:P`,
