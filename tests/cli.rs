@@ -480,6 +480,24 @@ fn validate_accepts_the_reference_scenario() {
     assert!(!t.exists("out"), "validate wrote output");
 }
 
+/// Checking a folder's files shows which passed: a good file beside a bad one
+/// gets its "ok" line (it got nothing, exploratory test), and the exit status is 2.
+#[test]
+fn validate_says_ok_for_the_good_files_beside_a_bad_one() {
+    let t = TestDir::new();
+    t.create("good.toml", REFERENCE);
+    t.create("bad.toml", "a = 1\na = 2\n");
+    let out = t.cmd(&["validate", "good.toml", "bad.toml"]);
+    let stderr = bad_input(&out);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.starts_with("good.toml: ok"), "{stdout}");
+    assert!(!stdout.contains("bad.toml"), "{stdout}");
+    assert!(
+        stderr.contains("bad.toml:2: a: `a` is given twice"),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn unknown_key_is_reported_with_a_suggestion() {
     let t = TestDir::new();

@@ -15,33 +15,48 @@ pub struct Args {
     pub strict: bool,
 }
 
-/// Loads every file and reports each problem; exit status 2 if any file is invalid
+/// Loads every file and reports each problem, and an "ok" line for each file
+/// that loads, bad files beside it or not; exit status 2 if any file is invalid
 /// (or, with `--strict`, has an input outside its plausible range).
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
-    match super::load_all(&args.scenarios, false) {
-        Ok(loaded) => {
-            let mut out = super::Stdout::default();
-            let mut warnings = Vec::new();
-            for l in loaded {
-                let mine = super::warnings(&l);
-                let refused = args.strict && !mine.is_empty();
-                warnings.extend(mine);
-                if refused {
-                    continue;
-                }
-                let s = &l.scenario;
-                out.print(&format!(
-                    "{}: ok — {} ({}), {} regions, {} alternatives, {} uncertain inputs\n",
-                    l.file,
-                    s.id,
-                    s.name,
-                    s.regions.len(),
-                    s.alternatives.len(),
-                    s.params.len()
-                ))?;
+    use super::Source;
+    let set = match super::Files::new(&args.scenarios) {
+        Ok(set) => set,
+        Err(code) => return Ok(code),
+    };
+    let mut out = super::Stdout::default();
+    let mut warnings = Vec::new();
+    let mut failed = false;
+    for i in 0..set.len() {
+        let l = match set.load(i) {
+            Ok(l) => l,
+            Err(e) => {
+                super::note(format_args!("error: {e}"));
+                failed = true;
+                continue;
             }
-            Ok(super::report_warnings(&warnings, args.strict).unwrap_or(ExitCode::SUCCESS))
+        };
+        let mine = super::warnings(&l);
+        let refused = args.strict && !mine.is_empty();
+        warnings.extend(mine);
+        if refused {
+            continue;
         }
-        Err(code) => Ok(code),
+        let s = &l.scenario;
+        out.print(&format!(
+            "{}: ok — {} ({}), {} regions, {} alternatives, {} uncertain inputs\n",
+            l.file,
+            s.id,
+            s.name,
+            s.regions.len(),
+            s.alternatives.len(),
+            s.params.len()
+        ))?;
     }
+    let warned = super::report_warnings(&warnings, args.strict);
+    Ok(if failed {
+        ExitCode::from(super::EXIT_BAD_INPUT)
+    } else {
+        warned.unwrap_or(ExitCode::SUCCESS)
+    })
 }
