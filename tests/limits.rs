@@ -802,3 +802,16 @@ fn duplicates_name_the_table_or_key_and_the_first_line() {
         )]
     );
 }
+
+/// A region id in Chinese as a bare key is a TOML syntax error; the message says
+/// to quote it (it said only which characters a bare key takes).
+#[test]
+fn a_bare_key_in_chinese_is_told_to_be_quoted() {
+    let problems = validate("cn.toml", "x = { 北 = 0.4 }\n");
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    assert!(
+        problems[0].contains("invalid unquoted key")
+            && problems[0].contains("is written in quotes, e.g. shares = { \"北京\" = 0.4 }"),
+        "{problems:#?}"
+    );
+}

@@ -498,10 +498,17 @@ fn toml_problem(text: &str, e: &toml::de::Error) -> Problem {
     {
         return p;
     }
+    let mut message = e.message().trim().to_owned();
+    if message.starts_with("invalid unquoted key") {
+        // Region ids in Chinese are the usual case: TOML's bare keys are ASCII.
+        message.push_str(
+            "; a key with other characters (a region id in Chinese, a space) is written in quotes, e.g. shares = { \"北京\" = 0.4 }",
+        );
+    }
     Problem {
         line,
         field: "(syntax)".to_owned(),
-        message: e.message().trim().to_owned(),
+        message,
     }
 }
 
