@@ -49,6 +49,12 @@ impl std::fmt::Display for DataError {
     }
 }
 
+/// What to do with a CSV file that is not UTF-8, after the shared wording of
+/// [`super::utf8_text`]: Excel saves CSV in the system's code page (GBK on a
+/// Chinese Windows) unless told otherwise.
+const SAVE_AS_UTF8: &str =
+    "from Excel, save it again as \"CSV UTF-8 (Comma delimited)\" (\"CSV UTF-8(逗号分隔)\")";
+
 /// The values of `column` (by its header, the first row) of the CSV file at
 /// `path`, in file order, and the SHA-256 of the file's bytes.
 ///
@@ -57,7 +63,7 @@ impl std::fmt::Display for DataError {
 ///
 /// # Errors
 /// [`DataError::File`] when the file cannot be read, is larger than
-/// [`MAX_DATA_BYTES`] or is not CSV; [`DataError::Column`] when the column is
+/// [`MAX_DATA_BYTES`], is not UTF-8 or is not CSV; [`DataError::Column`] when the column is
 /// absent or a cell is not a finite number, or it holds more than
 /// [`MAX_DATA_VALUES`] values.
 pub fn read_column(path: &Path, column: &str) -> Result<(Vec<f64>, String), DataError> {
@@ -73,10 +79,12 @@ pub fn read_column(path: &Path, column: &str) -> Result<(Vec<f64>, String), Data
         )));
     }
     let sha256 = super::sha256_hex(&bytes);
+    let text = super::utf8_text(&bytes)
+        .map_err(|e| DataError::File(format!("{shown}: {}; {SAVE_AS_UTF8}", e.message)))?;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)
-        .from_reader(bytes.as_slice());
+        .from_reader(text.as_bytes());
     let headers = reader
         .headers()
         .map_err(|e| DataError::File(format!("{shown} is not a CSV file: {e}")))?
@@ -174,6 +182,39 @@ mod tests {
         );
         let e = read_column(&dir.path().join("none.csv"), "b").expect_err("no file");
         assert!(matches!(e, DataError::File(m) if m.starts_with("cannot read")));
+    }
+
+    /// `read_column` of `text` written to a file `d.csv`, with `d.csv` for the
+    /// file's path in messages.
+    fn read(text: &[u8], column: &str) -> Result<Vec<f64>, DataError> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("d.csv");
+        std::fs::write(&path, text).expect("write");
+        let shown = path.display().to_string();
+        read_column(&path, column)
+            .map(|(values, _)| values)
+            .map_err(|e| match e {
+                DataError::File(m) => DataError::File(m.replace(&shown, "d.csv")),
+                DataError::Column(m) => DataError::Column(m.replace(&shown, "d.csv")),
+            })
+    }
+
+    fn file_error(m: &str) -> Result<Vec<f64>, DataError> {
+        Err(DataError::File(m.to_owned()))
+    }
+
+    #[test]
+    fn a_file_that_is_not_utf8_is_named_with_how_to_save_it() {
+        // "x,名\n1,甲\n" in GBK.
+        let gbk = b"x,\xc3\xfb\n1,\xbc\xd7\n";
+        assert_eq!(
+            read(gbk, "x"),
+            file_error(
+                "d.csv: the byte at offset 2 (0xC3, line 1, column 3) is not valid UTF-8; the file must be UTF-8 (convert a GBK file with e.g. `iconv -f GBK -t UTF-8`); from Excel, save it again as \"CSV UTF-8 (Comma delimited)\" (\"CSV UTF-8(逗号分隔)\")"
+            )
+        );
+        // Excel's CSV UTF-8 starts with a byte order mark.
+        assert_eq!(read("\u{feff}x,名\n1,甲\n".as_bytes(), "x"), Ok(vec![1.0]));
     }
 
     #[test]
