@@ -709,6 +709,34 @@ fn bad_data_is_reported_at_the_input() {
         "expected at least 2 values, found 1",
     );
     check(
+        "thousands",
+        "year,revenue\n2019,3.1\n2020,\"4,200\"\n",
+        "resample",
+        "column",
+        "thousands/data.csv:3: expected a number in column `revenue`, found `4,200`, a number written with a thousands separator: write it without one (4200)",
+    );
+    check(
+        "split",
+        "year,revenue\n2019,3.1\n2020,4,200\n",
+        "resample",
+        "file",
+        "expected a CSV file, relative to the scenario file's folder: split/data.csv:3: expected 2 cells, as in the header, found 3 (`2020`, `4`, `200`): `4,200` looks like a number",
+    );
+    check(
+        "blank",
+        "revenue\n3.1\n\n4.2\n",
+        "resample",
+        "column",
+        "blank/data.csv:3: expected a number in column `revenue`, found an empty line",
+    );
+    check(
+        "twice",
+        "revenue,revenue\n3.1,1\n4.2,2\n",
+        "resample",
+        "column",
+        "twice/data.csv:1: expected one column `revenue` in the header, found 2 (columns 1, 2)",
+    );
+    check(
         "method",
         DATA,
         "bootstrap",
@@ -898,6 +926,40 @@ fn fit_refuses_bad_data_naming_file_line_and_column() {
     );
     let stderr = bad_input(&t.cmd(&["fit", "none.csv", "--column", "a"]));
     assert!(stderr.contains("cannot read none.csv"), "{stderr}");
+    // `1,000` is two cells: it was read as 1 before.
+    t.create("th.csv", "x\n1,000\n2\n4\n");
+    let stderr = bad_input(&t.cmd(&["fit", "th.csv", "--column", "x"]));
+    assert!(
+        stderr.contains("error: th.csv:2: expected 1 cell, as in the header, found 2 (`1`, `000`): `1,000` looks like a number written with a thousands separator and split at its comma; write numbers without one (1000)"),
+        "{stderr}"
+    );
+    // An empty line is an empty cell: it was skipped before.
+    t.create("blank.csv", "x\n1\n\n3\n4\n");
+    let stderr = bad_input(&t.cmd(&["fit", "blank.csv", "--column", "x"]));
+    assert!(
+        stderr.contains("error: blank.csv:3: expected a number in column `x`, found an empty line"),
+        "{stderr}"
+    );
+    // The column named twice: the first was taken before.
+    t.create("twice.csv", "x,x\n1,5\n2,6\n4,7\n");
+    let stderr = bad_input(&t.cmd(&["fit", "twice.csv", "--column", "x"]));
+    assert!(
+        stderr.contains(
+            "error: twice.csv:1: expected one column `x` in the header, found 2 (columns 1, 2)"
+        ),
+        "{stderr}"
+    );
+    // GBK, as Excel saves CSV on a Chinese Windows: "x,名\n1,甲\n2,乙\n4,丙\n".
+    std::fs::write(
+        t.join("gbk.csv"),
+        b"x,\xc3\xfb\n1,\xbc\xd7\n2,\xd2\xd2\n4,\xb1\xfb\n",
+    )
+    .expect("write");
+    let stderr = bad_input(&t.cmd(&["fit", "gbk.csv", "--column", "x"]));
+    assert!(
+        stderr.contains("error: gbk.csv: the byte at offset 2 (0xC3, line 1, column 3) is not valid UTF-8; the file must be UTF-8 (convert a GBK file with e.g. `iconv -f GBK -t UTF-8`); from Excel, save it again as \"CSV UTF-8 (Comma delimited)\""),
+        "{stderr}"
+    );
 }
 
 #[test]
