@@ -48,13 +48,14 @@ pub struct Fit {
 }
 
 impl Fit {
-    /// The fit as a scenario line `name = { dist = "…", … }`; each parameter
-    /// written with 6 significant digits.
+    /// The fit as a scenario line `name = { dist = "…", … }`; each parameter in
+    /// the fewest digits that read back as the fitted one ([`toml_float`]), so the
+    /// line is the fitted distribution, however narrow.
     pub fn snippet(&self, name: &str) -> String {
         let params: Vec<String> = self
             .params
             .iter()
-            .map(|(p, v)| format!("{p} = {}", significant(*v, 6)))
+            .map(|(p, v)| format!("{p} = {}", toml_float(*v)))
             .collect();
         format!(
             "{name} = {{ dist = \"{}\", {} }}",
@@ -64,8 +65,28 @@ impl Fit {
     }
 }
 
+/// `x` as a TOML float in the fewest digits that read back as `x` exactly
+/// (Rust's shortest round-trip form), with an exponent where plain digits
+/// would run long (|x| ≥ 1e21 or below 1e-6, as `enclave sweep` writes
+/// numbers), and always with a decimal point or an exponent: `2.0`,
+/// `1000000.4999999999`, `1e-7`.
+pub fn toml_float(x: f64) -> String {
+    let a = x.abs();
+    let s = if a == 0.0 || !a.is_finite() || (1e-6..1e21).contains(&a) {
+        x.to_string()
+    } else {
+        format!("{x:e}")
+    };
+    if s.contains(['.', 'e', 'i', 'N']) {
+        s
+    } else {
+        format!("{s}.0")
+    }
+}
+
 /// `x` rounded to `digits` significant digits, in its shortest form (`3.01235`,
-/// `1e-7`), always with a decimal point or exponent so TOML reads a float.
+/// `1e-7`), always with a decimal point or exponent so TOML reads a float (for
+/// the ranking's short numbers; a table to paste uses [`toml_float`]).
 pub fn significant(x: f64, digits: usize) -> String {
     let rounded: f64 = format!("{x:.*e}", digits.saturating_sub(1))
         .parse()
@@ -460,6 +481,58 @@ mod tests {
             fit_all(&[2.0; 5]).unwrap_err().to_string(),
             "expected values that differ, found 5 copies of 2"
         );
+    }
+
+    /// The parameters of a table as TOML reads them back.
+    fn read_back(table: &str) -> toml::Table {
+        let line: toml::Table = toml::from_str(&format!("x = {table}")).expect("TOML");
+        line["x"].as_table().expect("a table").clone()
+    }
+
+    #[test]
+    fn a_narrow_fit_is_printed_with_every_digit_it_needs() {
+        // 300 values in 1e6 + (0, 1): 6 significant digits printed the uniform
+        // as min = max = 1000000.0, a constant.
+        let x: Vec<f64> = (0..300)
+            .map(|i| 1e6 + (f64::from(i) + 0.5) / 300.0)
+            .collect();
+        let fits = fit_all(&x).expect("fits");
+        for fit in &fits {
+            let snippet = fit.snippet("v");
+            let back = read_back(snippet.strip_prefix("v = ").expect("the key"));
+            assert_eq!(back["dist"].as_str(), Some(fit.family));
+            for (name, value) in &fit.params {
+                let read = back[*name].as_float().expect("a float");
+                assert_eq!(read.to_bits(), value.to_bits(), "{} {name}", fit.family);
+            }
+        }
+        let uniform = fits
+            .iter()
+            .find(|f| f.family == "uniform")
+            .expect("uniform");
+        assert_eq!(
+            uniform.snippet("v"),
+            "v = { dist = \"uniform\", min = 1000000.0016666667, max = 1000000.9983333333 }"
+        );
+    }
+
+    #[test]
+    fn toml_floats_read_back_exactly() {
+        for (x, text) in [
+            (2.0, "2.0"),
+            (-0.0, "-0.0"),
+            (0.1 + 0.2, "0.30000000000000004"),
+            (1e-7, "1e-7"),
+            (-2.5e-300, "-2.5e-300"),
+            (1.5e21, "1.5e21"),
+            (123456789.125, "123456789.125"),
+        ] {
+            assert_eq!(toml_float(x), text);
+            let back = read_back(&format!("{{ v = {text} }}"))["v"]
+                .as_float()
+                .expect("a float");
+            assert_eq!(back.to_bits(), x.to_bits(), "{text}");
+        }
     }
 
     #[test]

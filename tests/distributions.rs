@@ -962,6 +962,58 @@ fn fit_refuses_bad_data_naming_file_line_and_column() {
     );
 }
 
+/// The last line of `enclave fit`'s output (the snippet) and the whole of it.
+fn fit_snippet(t: &TestDir, args: &[&str]) -> (String, String) {
+    let mut all = vec!["fit"];
+    all.extend_from_slice(args);
+    let stdout = String::from_utf8(t.ok(&all).stdout).expect("UTF-8");
+    let snippet = stdout.lines().last().expect("a snippet").to_owned();
+    (snippet, stdout)
+}
+
+/// The reference scenario with the line starting with `prefix` replaced by
+/// `snippet`, checked.
+fn with_snippet(prefix: &str, snippet: &str) -> Result<Scenario, String> {
+    let mut text = REFERENCE.to_owned();
+    replace_line(&mut text, prefix, snippet);
+    Scenario::parse(&text, "fitted.toml").map_err(|e| e.to_string())
+}
+
+#[test]
+fn fit_prints_a_narrow_fit_with_every_digit_it_needs() {
+    // 300 values in 1e6 + (0, 1): printed to 6 significant digits the uniform
+    // was min = max = 1000000.0, which validates as a constant.
+    let t = TestDir::new();
+    let x: Vec<f64> = uniforms(31, 300).iter().map(|u| 1e6 + u).collect();
+    let mut csv = String::from("revenue\n");
+    for v in &x {
+        csv.push_str(&format!("{v}\n"));
+    }
+    t.create("narrow.csv", &csv);
+    let (snippet, stdout) =
+        fit_snippet(&t, &["narrow.csv", "--column", "revenue", "--field", FIELD]);
+    assert!(
+        snippet.starts_with("revenue_per_mu = { dist = \"uniform\", min = 1000000.0"),
+        "{stdout}"
+    );
+    let scn = with_snippet(REVENUE, &snippet).unwrap_or_else(|e| panic!("{e}"));
+    let p = scn
+        .params
+        .params()
+        .iter()
+        .find(|p| p.name == FIELD)
+        .expect("registered");
+    let Dist::Uniform { min, max } = p.dist.dist() else {
+        panic!("{:?}", p.dist.dist())
+    };
+    let lowest = x.iter().copied().fold(f64::INFINITY, f64::min);
+    let highest = x.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    assert_eq!(
+        (min.to_bits(), max.to_bits()),
+        (lowest.to_bits(), highest.to_bits())
+    );
+}
+
 #[test]
 fn a_run_with_empirical_data_records_its_hash_and_reports_again() {
     let t = TestDir::new();
