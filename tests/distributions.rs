@@ -795,7 +795,7 @@ fn fit_recovers_the_family_and_parameters_of_a_large_sample() {
         11,
         20_000,
     );
-    let fits = enclave::fit::fit_all(&x).expect("fits");
+    let fits = enclave::fit::fit_all(&x).expect("fits").ranked;
     assert_eq!(fits[0].family, "gamma", "{fits:?}");
     let (shape, scale) = (fits[0].params[0].1, fits[0].params[1].1);
     assert!((shape / 3.0 - 1.0).abs() < 0.04, "shape {shape}");
@@ -810,7 +810,7 @@ fn fit_recovers_the_family_and_parameters_of_a_large_sample() {
         12,
         20_000,
     );
-    let fits = enclave::fit::fit_all(&x).expect("fits");
+    let fits = enclave::fit::fit_all(&x).expect("fits").ranked;
     assert_eq!(fits[0].family, "lognormal", "{fits:?}");
     assert!((fits[0].params[0].1 - 1.0).abs() < 0.02);
     assert!((fits[0].params[1].1 / 0.5 - 1.0).abs() < 0.03);
@@ -822,7 +822,7 @@ fn fit_recovers_the_family_and_parameters_of_a_large_sample() {
         13,
         20_000,
     );
-    let fits = enclave::fit::fit_all(&x).expect("fits");
+    let fits = enclave::fit::fit_all(&x).expect("fits").ranked;
     assert_eq!(fits[0].family, "normal", "{fits:?}");
     assert!((fits[0].params[0].1 + 3.0).abs() < 0.06);
     assert!(
@@ -839,7 +839,7 @@ fn fit_recovers_the_family_and_parameters_of_a_large_sample() {
         14,
         20_000,
     );
-    let fits = enclave::fit::fit_all(&x).expect("fits");
+    let fits = enclave::fit::fit_all(&x).expect("fits").ranked;
     assert_eq!(fits[0].family, "triangular", "{fits:?}");
     assert!((fits[0].params[1].1 - 2.0).abs() < 0.1, "{fits:?}");
 }
@@ -1012,6 +1012,26 @@ fn fit_prints_a_narrow_fit_with_every_digit_it_needs() {
         (min.to_bits(), max.to_bits()),
         (lowest.to_bits(), highest.to_bits())
     );
+    // The gamma is left out, and said to be.
+    assert!(
+        stdout.contains("note: gamma left out: a scenario would refuse its fit: shape: expected a shape of at most 1e6"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn fit_names_the_families_it_leaves_out() {
+    let t = TestDir::new();
+    t.create("neg.csv", "x\n-3.5\n2\n4\n5\n");
+    let (_, stdout) = fit_snippet(&t, &["neg.csv", "--column", "x"]);
+    for family in ["lognormal", "gamma"] {
+        assert!(
+            stdout.contains(&format!(
+                "note: {family} left out: it needs every value > 0, and the smallest is -3.5\n"
+            )),
+            "{stdout}"
+        );
+    }
 }
 
 #[test]

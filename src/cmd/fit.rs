@@ -20,8 +20,9 @@ pub struct Args {
     pub field: Option<String>,
 }
 
-/// Reads the column, fits every family, prints the ranking and the snippet; exit
-/// status 2 on a file, column or cell that cannot be read.
+/// Reads the column, fits every family, prints the ranking, the families left
+/// out and the snippet; exit status 2 on a file, column or cell that cannot be
+/// read, or data no family can be fitted to.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let shown = args.data.display().to_string();
     let bad = |message: String| {
@@ -37,6 +38,18 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         Ok(f) => f,
         Err(e) => return bad(format!("{shown}: column `{}`: {e}", args.column)),
     };
+    let left_out: Vec<String> = fits
+        .left_out
+        .iter()
+        .map(|l| format!("{} left out: {}", l.family, l.why))
+        .collect();
+    let Some(best) = fits.ranked.first() else {
+        return bad(format!(
+            "{shown}: column `{}`: expected data some family can be fitted to, but every one was left out: {}",
+            args.column,
+            left_out.join("; ")
+        ));
+    };
     let n = values.len();
     let (min, max) = values
         .iter()
@@ -51,8 +64,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         "  {:<11} {:>14} {:>10} {:>8}  parameters\n",
         "family", "AIC", "ΔAIC", "KS D"
     ));
-    let best_aic = fits.first().map_or(0.0, |f| f.aic);
-    for f in &fits {
+    for f in &fits.ranked {
         let params: Vec<String> = f
             .params
             .iter()
@@ -62,7 +74,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             "  {:<11} {:>14.2} {:>10.2} {:>8.4}  {}\n",
             f.family,
             f.aic,
-            f.aic - best_aic,
+            f.aic - best.aic,
             f.ks,
             params.join(", ")
         ));
@@ -73,16 +85,17 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     text.push_str(&format!(
         "\nKS D is sup |F_n − F|; 1.358/√n = {critical:.4} is its 5% critical value for a distribution given in advance (conservative for fitted ones).\n"
     ));
-    if let Some(best) = fits.first() {
-        let name = args.field.as_deref().map_or("input", |f| {
-            // A field path names its table's key last.
-            f.rsplit('.').next().unwrap_or(f)
-        });
-        text.push_str(&format!(
-            "\nBest fit, to paste into the scenario:\n{}\n",
-            best.snippet(name)
-        ));
+    for note in &left_out {
+        text.push_str(&format!("note: {note}\n"));
     }
+    let name = args.field.as_deref().map_or("input", |f| {
+        // A field path names its table's key last.
+        f.rsplit('.').next().unwrap_or(f)
+    });
+    text.push_str(&format!(
+        "\nBest fit, to paste into the scenario:\n{}\n",
+        best.snippet(name)
+    ));
     super::Stdout::default().print(&text)?;
     Ok(ExitCode::SUCCESS)
 }
