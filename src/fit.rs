@@ -48,20 +48,35 @@ pub struct Fit {
 }
 
 impl Fit {
-    /// The fit as a scenario line `name = { dist = "…", … }`; each parameter in
-    /// the fewest digits that read back as the fitted one ([`toml_float`]), so the
-    /// line is the fitted distribution, however narrow.
-    pub fn snippet(&self, name: &str) -> String {
-        let params: Vec<String> = self
+    /// The fit as a scenario distribution table, `{ dist = "…", … }`, truncated
+    /// below at `lower` when given; each number in the fewest digits that read
+    /// back as the fitted one ([`toml_float`]), so the table is the fitted
+    /// distribution, however narrow.
+    pub fn table(&self, lower: Option<f64>) -> String {
+        let mut params: Vec<String> = self
             .params
             .iter()
             .map(|(p, v)| format!("{p} = {}", toml_float(*v)))
             .collect();
-        format!(
-            "{name} = {{ dist = \"{}\", {} }}",
-            self.family,
-            params.join(", ")
-        )
+        if let Some(l) = lower {
+            params.push(format!("lower = {}", toml_float(l)));
+        }
+        format!("{{ dist = \"{}\", {} }}", self.family, params.join(", "))
+    }
+
+    /// The fit as a scenario line `key = { dist = "…", … }` (see [`Fit::table`]);
+    /// `key` is written as given.
+    pub fn snippet(&self, key: &str, lower: Option<f64>) -> String {
+        format!("{key} = {}", self.table(lower))
+    }
+
+    /// The probability the fitted distribution gives to values below `x`, when
+    /// its range reaches below `x` (a normal always does, a triangular, PERT or
+    /// beta when its lower end does); None when it does not.
+    pub fn below(&self, x: f64) -> Option<f64> {
+        // The fit validated when it was made (`finish`).
+        let u = Uncertain::new(self.dist.clone(), None, None).ok()?;
+        (u.support().0 < x).then(|| u.cdf(x))
     }
 }
 
@@ -547,10 +562,9 @@ mod tests {
         let x: Vec<f64> = (0..300)
             .map(|i| 1e6 + (f64::from(i) + 0.5) / 300.0)
             .collect();
-        let fits = fit_all(&x).expect("fits").ranked;
-        for fit in &fits {
-            let snippet = fit.snippet("v");
-            let back = read_back(snippet.strip_prefix("v = ").expect("the key"));
+        let fits = fit_all(&x).expect("fits");
+        for fit in &fits.ranked {
+            let back = read_back(&fit.table(None));
             assert_eq!(back["dist"].as_str(), Some(fit.family));
             for (name, value) in &fit.params {
                 let read = back[*name].as_float().expect("a float");
@@ -558,12 +572,17 @@ mod tests {
             }
         }
         let uniform = fits
+            .ranked
             .iter()
             .find(|f| f.family == "uniform")
             .expect("uniform");
         assert_eq!(
-            uniform.snippet("v"),
+            uniform.snippet("v", None),
             "v = { dist = \"uniform\", min = 1000000.0016666667, max = 1000000.9983333333 }"
+        );
+        assert_eq!(
+            uniform.table(Some(0.0)),
+            "{ dist = \"uniform\", min = 1000000.0016666667, max = 1000000.9983333333, lower = 0.0 }"
         );
     }
 
@@ -619,6 +638,19 @@ mod tests {
         );
         // Every family is either ranked or left out.
         assert_eq!(fits.ranked.len() + fits.left_out.len(), 7);
+    }
+
+    #[test]
+    fn below_is_the_probability_under_a_bound_the_range_reaches() {
+        let fits = fit_all(&[1.0, 2.0, 3.0, 6.0]).expect("fits").ranked;
+        let get = |family: &str| fits.iter().find(|f| f.family == family).expect(family);
+        // Normal(3, √3.5): Φ(−3/√3.5).
+        let p = get("normal").below(0.0).expect("reaches below 0");
+        assert!((p - 0.054_404_715_0).abs() < 1e-9, "{p}");
+        // The triangular's ends are 1 − 5/3 < 0 and 6 + 5/3.
+        assert!(get("triangular").below(0.0).is_some_and(|p| p > 0.0));
+        assert_eq!(get("uniform").below(0.0), None);
+        assert_eq!(get("gamma").below(0.0), None);
     }
 
     #[test]

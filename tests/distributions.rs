@@ -1035,6 +1035,120 @@ fn fit_names_the_families_it_leaves_out() {
 }
 
 #[test]
+fn fit_prints_a_table_the_field_accepts() {
+    let t = TestDir::new();
+    // Normal data ≥ 0: the normal is truncated at 0, which revenue_per_mu accepts.
+    let x = sample(
+        Dist::Normal {
+            mean: 10.0,
+            sd: 2.0,
+        },
+        41,
+        20_000,
+    );
+    assert!(x.iter().all(|v| *v >= 0.0));
+    let mut csv = String::from("v\n");
+    for v in &x {
+        csv.push_str(&format!("{v}\n"));
+    }
+    t.create("normal.csv", &csv);
+    let (snippet, stdout) = fit_snippet(&t, &["normal.csv", "--column", "v", "--field", FIELD]);
+    assert!(
+        snippet.starts_with("revenue_per_mu = { dist = \"normal\", mean = ")
+            && snippet.ends_with(", lower = 0.0 }"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "note: every value is ≥ 0 but the normal fit reaches below 0 (with probability "
+        ),
+        "{stdout}"
+    );
+    with_snippet(REVENUE, &snippet).unwrap_or_else(|e| panic!("{e}"));
+    // Without `--field` too.
+    let (snippet, _) = fit_snippet(&t, &["normal.csv", "--column", "v"]);
+    assert!(snippet.ends_with(", lower = 0.0 }"), "{snippet}");
+
+    // firms.arrival_rate also bounds the arrivals, which a normal's unbounded
+    // upper tail exceeds: it was printed all the same, and refused.
+    let arrival = "arrival_rate = ";
+    let (snippet, stdout) = fit_snippet(
+        &t,
+        &[
+            "normal.csv",
+            "--column",
+            "v",
+            "--field",
+            "firms.arrival_rate",
+        ],
+    );
+    assert!(
+        stdout.contains("note: firms.arrival_rate refuses the normal fit (in the bundled reference scenario): firms.arrival_rate: expected at most"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("Best fit that firms.arrival_rate accepts, to paste into the scenario:"),
+        "{stdout}"
+    );
+    assert!(snippet.starts_with(arrival), "{snippet}");
+    with_snippet(arrival, &snippet).unwrap_or_else(|e| panic!("{e}"));
+
+    // A wage must be > 0: a normal truncated at 0 is refused, the next family taken.
+    let wage = "average_wage = ";
+    let x = sample(
+        Dist::Normal {
+            mean: 0.07,
+            sd: 0.01,
+        },
+        42,
+        20_000,
+    );
+    let mut csv = String::from("w\n");
+    for v in &x {
+        csv.push_str(&format!("{v}\n"));
+    }
+    t.create("wage.csv", &csv);
+    let (snippet, stdout) = fit_snippet(
+        &t,
+        &["wage.csv", "--column", "w", "--field", "firms.average_wage"],
+    );
+    assert!(
+        stdout.contains("note: firms.average_wage refuses the normal fit (in the bundled reference scenario): firms.average_wage: expected a distribution whose values are all a number > 0"),
+        "{stdout}"
+    );
+    assert!(snippet.starts_with(wage), "{snippet}");
+    with_snippet(wage, &snippet).unwrap_or_else(|e| panic!("{e}"));
+
+    // A field the reference lacks: printed unchecked, with the nearest key.
+    let (_, stdout) = fit_snippet(
+        &t,
+        &["wage.csv", "--column", "w", "--field", "firms.arival_rate"],
+    );
+    assert!(
+        stdout.contains("note: not checked against the rules of firms.arival_rate: the bundled reference scenario has no `firms.arival_rate`; did you mean `arrival_rate`?"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn fit_refuses_a_malformed_field_path() {
+    let t = TestDir::new();
+    t.create("d.csv", "x\n1\n2\n4\n");
+    for (field, why) in [
+        ("", "`` is empty"),
+        ("firms.", "`firms.` has a part that is not a key"),
+        ("my field", "`my field` has a part that is not a key"),
+        ("firms.sectors[1]", "`firms.sectors[1]` ends in an index"),
+    ] {
+        let out = t.cmd(&["fit", "d.csv", "--column", "x", "--field", field]);
+        let stderr = bad_input(&out);
+        assert!(stderr.starts_with("error: --field: expected "), "{stderr}");
+        assert!(stderr.contains(why), "{field:?}: {stderr}");
+        assert!(out.stdout.is_empty(), "{field:?}");
+    }
+}
+
+#[test]
 fn a_run_with_empirical_data_records_its_hash_and_reports_again() {
     let t = TestDir::new();
     let path = empirical_scenario(&t, "a", DATA, "interpolate");
