@@ -48,24 +48,60 @@ pub struct Fit {
 }
 
 impl Fit {
-    /// The fit as a scenario line `name = { dist = "…", … }`; each parameter
-    /// written with 6 significant digits.
-    pub fn snippet(&self, name: &str) -> String {
-        let params: Vec<String> = self
+    /// The fit as a scenario distribution table, `{ dist = "…", … }`, truncated
+    /// below at `lower` when given; each number in the fewest digits that read
+    /// back as the fitted one ([`toml_float`]), so the table is the fitted
+    /// distribution, however narrow.
+    pub fn table(&self, lower: Option<f64>) -> String {
+        let mut params: Vec<String> = self
             .params
             .iter()
-            .map(|(p, v)| format!("{p} = {}", significant(*v, 6)))
+            .map(|(p, v)| format!("{p} = {}", toml_float(*v)))
             .collect();
-        format!(
-            "{name} = {{ dist = \"{}\", {} }}",
-            self.family,
-            params.join(", ")
-        )
+        if let Some(l) = lower {
+            params.push(format!("lower = {}", toml_float(l)));
+        }
+        format!("{{ dist = \"{}\", {} }}", self.family, params.join(", "))
+    }
+
+    /// The fit as a scenario line `key = { dist = "…", … }` (see [`Fit::table`]);
+    /// `key` is written as given.
+    pub fn snippet(&self, key: &str, lower: Option<f64>) -> String {
+        format!("{key} = {}", self.table(lower))
+    }
+
+    /// The probability the fitted distribution gives to values below `x`, when
+    /// its range reaches below `x` (a normal always does, a triangular, PERT or
+    /// beta when its lower end does); None when it does not.
+    pub fn below(&self, x: f64) -> Option<f64> {
+        // The fit validated when it was made (`finish`).
+        let u = Uncertain::new(self.dist.clone(), None, None).ok()?;
+        (u.support().0 < x).then(|| u.cdf(x))
+    }
+}
+
+/// `x` as a TOML float in the fewest digits that read back as `x` exactly
+/// (Rust's shortest round-trip form), with an exponent where plain digits
+/// would run long (|x| ≥ 1e21 or below 1e-6, as `enclave sweep` writes
+/// numbers), and always with a decimal point or an exponent: `2.0`,
+/// `1000000.4999999999`, `1e-7`.
+pub fn toml_float(x: f64) -> String {
+    let a = x.abs();
+    let s = if a == 0.0 || !a.is_finite() || (1e-6..1e21).contains(&a) {
+        x.to_string()
+    } else {
+        format!("{x:e}")
+    };
+    if s.contains(['.', 'e', 'i', 'N']) {
+        s
+    } else {
+        format!("{s}.0")
     }
 }
 
 /// `x` rounded to `digits` significant digits, in its shortest form (`3.01235`,
-/// `1e-7`), always with a decimal point or exponent so TOML reads a float.
+/// `1e-7`), always with a decimal point or exponent so TOML reads a float (for
+/// the ranking's short numbers; a table to paste uses [`toml_float`]).
 pub fn significant(x: f64, digits: usize) -> String {
     let rounded: f64 = format!("{x:.*e}", digits.saturating_sub(1))
         .parse()
@@ -89,12 +125,33 @@ pub enum FitError {
     Constant(usize, String),
 }
 
-/// Every family that applies to `data`, best (lowest AIC) first. Lognormal and
-/// gamma are left out unless every value is > 0.
+/// A family that was not fitted, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LeftOut {
+    /// The family's name as written in a scenario.
+    pub family: &'static str,
+    /// Why, e.g. `it needs every value > 0, and the smallest is -1`.
+    pub why: String,
+}
+
+/// The fits of every family that applies, and the families left out.
+#[derive(Debug, Clone)]
+pub struct Fits {
+    /// Best (lowest AIC) first.
+    pub ranked: Vec<Fit>,
+    /// In the order the families are tried: normal, lognormal, gamma, uniform,
+    /// triangular, PERT, beta.
+    pub left_out: Vec<LeftOut>,
+}
+
+/// Every family fitted to `data`, best (lowest AIC) first, and the families left
+/// out with the reason: lognormal and gamma unless every value is > 0, a fit that
+/// a scenario would refuse (a gamma shape above 1e6, `MAX_GAMMA_SHAPE`: nearly
+/// normal data), and a fit whose likelihood is not finite.
 ///
 /// # Errors
 /// Fewer than [`MIN_FIT_VALUES`] values, or all equal.
-pub fn fit_all(data: &[f64]) -> Result<Vec<Fit>, FitError> {
+pub fn fit_all(data: &[f64]) -> Result<Fits, FitError> {
     if data.len() < MIN_FIT_VALUES {
         return Err(FitError::TooFew(data.len()));
     }
@@ -104,19 +161,42 @@ pub fn fit_all(data: &[f64]) -> Result<Vec<Fit>, FitError> {
     if x[0] >= x[n - 1] {
         return Err(FitError::Constant(n, x[0].to_string()));
     }
-    let mut fits = Vec::new();
-    fits.extend(normal(&x));
-    if x[0] > 0.0 {
-        fits.extend(lognormal(&x));
-        fits.extend(gamma(&x));
+    let positive = |family: &'static str, fit: fn(&[f64]) -> Result<Fit, String>| {
+        if x[0] > 0.0 {
+            (family, fit(&x))
+        } else {
+            (
+                family,
+                Err(format!(
+                    "it needs every value > 0, and the smallest is {}",
+                    x[0]
+                )),
+            )
+        }
+    };
+    let tried = [
+        ("normal", normal(&x)),
+        positive("lognormal", lognormal),
+        positive("gamma", gamma),
+        ("uniform", uniform(&x)),
+        ("triangular", triangular(&x)),
+        ("pert", pert(&x)),
+        ("beta", beta(&x)),
+    ];
+    let mut ranked = Vec::new();
+    let mut left_out = Vec::new();
+    for (family, fit) in tried {
+        match fit {
+            Ok(f) if f.aic.is_finite() => ranked.push(f),
+            Ok(f) => left_out.push(LeftOut {
+                family,
+                why: format!("its log-likelihood is not finite ({})", f.log_likelihood),
+            }),
+            Err(why) => left_out.push(LeftOut { family, why }),
+        }
     }
-    fits.extend(uniform(&x));
-    fits.extend(triangular(&x));
-    fits.extend(pert(&x));
-    fits.extend(beta(&x));
-    fits.retain(|f| f.aic.is_finite());
-    fits.sort_by(|a, b| a.aic.total_cmp(&b.aic));
-    Ok(fits)
+    ranked.sort_by(|a, b| a.aic.total_cmp(&b.aic));
+    Ok(Fits { ranked, left_out })
 }
 
 /// `sup |F_n − F|` of sorted values against `u`'s CDF.
@@ -132,8 +212,8 @@ pub fn ks_statistic(sorted: &[f64], u: &Uncertain) -> f64 {
         .fold(0.0, f64::max)
 }
 
-/// A fit from its family, parameters and log-likelihood, or None when the
-/// distribution does not validate.
+/// A fit from its family, parameters and log-likelihood, or why a scenario
+/// would refuse the distribution.
 fn finish(
     family: &'static str,
     dist: Dist,
@@ -141,9 +221,12 @@ fn finish(
     k: usize,
     log_likelihood: f64,
     x: &[f64],
-) -> Option<Fit> {
-    let u = Uncertain::new(dist.clone(), None, None).ok()?;
-    Some(Fit {
+) -> Result<Fit, String> {
+    let u = Uncertain::new(dist.clone(), None, None).map_err(|errors| {
+        let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        format!("a scenario would refuse its fit: {}", list.join("; "))
+    })?;
+    Ok(Fit {
         family,
         dist,
         params,
@@ -171,7 +254,7 @@ fn normal_ll(x: impl Iterator<Item = f64>, mu: f64, sd: f64) -> f64 {
     x.map(|v| c - 0.5 * ((v - mu) / sd).powi(2)).sum()
 }
 
-fn normal(x: &[f64]) -> Option<Fit> {
+fn normal(x: &[f64]) -> Result<Fit, String> {
     let (mean, sd) = mean_sd(x.iter().copied());
     let ll = normal_ll(x.iter().copied(), mean, sd);
     finish(
@@ -184,7 +267,7 @@ fn normal(x: &[f64]) -> Option<Fit> {
     )
 }
 
-fn lognormal(x: &[f64]) -> Option<Fit> {
+fn lognormal(x: &[f64]) -> Result<Fit, String> {
     let (mu, sigma) = mean_sd(x.iter().map(|v| v.ln()));
     // The density of X is that of ln X divided by x.
     let ll = normal_ll(x.iter().map(|v| v.ln()), mu, sigma) - x.iter().map(|v| v.ln()).sum::<f64>();
@@ -220,13 +303,17 @@ fn gamma_ll(x: &[f64], shape: f64, scale: f64) -> f64 {
     s - n * (ln_gamma(shape) + shape * scale.ln())
 }
 
-fn gamma(x: &[f64]) -> Option<Fit> {
+fn gamma(x: &[f64]) -> Result<Fit, String> {
     let n = x.len() as f64;
     let mean = x.iter().sum::<f64>() / n;
     let mean_ln = x.iter().map(|v| v.ln()).sum::<f64>() / n;
     let s = mean.ln() - mean_ln;
     if s.is_nan() || s <= 0.0 {
-        return None;
+        // ln x̄ ≥ mean ln x with equality only for equal values: here rounding
+        // has made them meet.
+        return Err(format!(
+            "the values are too close together for its estimate: ln x̄ − mean ln x = {s:e}"
+        ));
     }
     // Minka (2002) start, then Newton on ln k − ψ(k) − s = 0 (decreasing, convex).
     let mut k = (3.0 - s + ((s - 3.0).powi(2) + 24.0 * s).sqrt()) / (12.0 * s);
@@ -254,7 +341,7 @@ fn gamma(x: &[f64]) -> Option<Fit> {
     )
 }
 
-fn uniform(x: &[f64]) -> Option<Fit> {
+fn uniform(x: &[f64]) -> Result<Fit, String> {
     let (min, max) = (x[0], x[x.len() - 1]);
     let ll = -(x.len() as f64) * (max - min).ln();
     finish(
@@ -275,7 +362,7 @@ fn ends(x: &[f64]) -> (f64, f64) {
     (x[0] - pad, x[n - 1] + pad)
 }
 
-fn triangular(x: &[f64]) -> Option<Fit> {
+fn triangular(x: &[f64]) -> Result<Fit, String> {
     let (a, b) = ends(x);
     let n = x.len();
     // ln L(c) = n ln 2 − n ln(b − a) + Σ_{x<c} ln(x − a) − m ln(c − a)
@@ -331,7 +418,7 @@ fn beta_ll(x: &[f64], alpha: f64, beta: f64, a: f64, b: f64) -> f64 {
     s - n * (ln_gamma(alpha) + ln_gamma(beta) - ln_gamma(alpha + beta) + w.ln())
 }
 
-fn pert(x: &[f64]) -> Option<Fit> {
+fn pert(x: &[f64]) -> Result<Fit, String> {
     let (a, b) = ends(x);
     let w = b - a;
     let ll = |c: f64| beta_ll(x, 1.0 + 4.0 * (c - a) / w, 1.0 + 4.0 * (b - c) / w, a, b);
@@ -374,7 +461,7 @@ fn pert(x: &[f64]) -> Option<Fit> {
     )
 }
 
-fn beta(x: &[f64]) -> Option<Fit> {
+fn beta(x: &[f64]) -> Result<Fit, String> {
     let (a, b) = ends(x);
     let w = b - a;
     let n = x.len() as f64;
@@ -436,7 +523,7 @@ mod tests {
     #[test]
     fn closed_forms_on_a_tiny_sample() {
         // 1, 2, 3, 6: normal mean 3, variance (4 + 1 + 0 + 9)/4 = 3.5.
-        let fits = fit_all(&[2.0, 1.0, 6.0, 3.0]).expect("fits");
+        let fits = fit_all(&[2.0, 1.0, 6.0, 3.0]).expect("fits").ranked;
         let normal = fits.iter().find(|f| f.family == "normal").expect("normal");
         assert!((normal.params[0].1 - 3.0).abs() < 1e-15);
         assert!((normal.params[1].1 - 3.5f64.sqrt()).abs() < 1e-15);
@@ -460,6 +547,110 @@ mod tests {
             fit_all(&[2.0; 5]).unwrap_err().to_string(),
             "expected values that differ, found 5 copies of 2"
         );
+    }
+
+    /// The parameters of a table as TOML reads them back.
+    fn read_back(table: &str) -> toml::Table {
+        let line: toml::Table = toml::from_str(&format!("x = {table}")).expect("TOML");
+        line["x"].as_table().expect("a table").clone()
+    }
+
+    #[test]
+    fn a_narrow_fit_is_printed_with_every_digit_it_needs() {
+        // 300 values in 1e6 + (0, 1): 6 significant digits printed the uniform
+        // as min = max = 1000000.0, a constant.
+        let x: Vec<f64> = (0..300)
+            .map(|i| 1e6 + (f64::from(i) + 0.5) / 300.0)
+            .collect();
+        let fits = fit_all(&x).expect("fits");
+        for fit in &fits.ranked {
+            let back = read_back(&fit.table(None));
+            assert_eq!(back["dist"].as_str(), Some(fit.family));
+            for (name, value) in &fit.params {
+                let read = back[*name].as_float().expect("a float");
+                assert_eq!(read.to_bits(), value.to_bits(), "{} {name}", fit.family);
+            }
+        }
+        let uniform = fits
+            .ranked
+            .iter()
+            .find(|f| f.family == "uniform")
+            .expect("uniform");
+        assert_eq!(
+            uniform.snippet("v", None),
+            "v = { dist = \"uniform\", min = 1000000.0016666667, max = 1000000.9983333333 }"
+        );
+        assert_eq!(
+            uniform.table(Some(0.0)),
+            "{ dist = \"uniform\", min = 1000000.0016666667, max = 1000000.9983333333, lower = 0.0 }"
+        );
+    }
+
+    #[test]
+    fn toml_floats_read_back_exactly() {
+        for (x, text) in [
+            (2.0, "2.0"),
+            (-0.0, "-0.0"),
+            (0.1 + 0.2, "0.30000000000000004"),
+            (1e-7, "1e-7"),
+            (-2.5e-300, "-2.5e-300"),
+            (1.5e21, "1.5e21"),
+            (123456789.125, "123456789.125"),
+        ] {
+            assert_eq!(toml_float(x), text);
+            let back = read_back(&format!("{{ v = {text} }}"))["v"]
+                .as_float()
+                .expect("a float");
+            assert_eq!(back.to_bits(), x.to_bits(), "{text}");
+        }
+    }
+
+    #[test]
+    fn families_left_out_are_named_with_the_reason() {
+        let fits = fit_all(&[-1.0, 2.0, 4.0, 5.0]).expect("fits");
+        assert_eq!(
+            fits.left_out,
+            [
+                LeftOut {
+                    family: "lognormal",
+                    why: "it needs every value > 0, and the smallest is -1".into()
+                },
+                LeftOut {
+                    family: "gamma",
+                    why: "it needs every value > 0, and the smallest is -1".into()
+                },
+            ]
+        );
+        assert_eq!(fits.ranked.len(), 5);
+        // Nearly constant positive data: the gamma's shape is far above 1e6.
+        let x: Vec<f64> = (0..300)
+            .map(|i| 1e6 + (f64::from(i) + 0.5) / 300.0)
+            .collect();
+        let fits = fit_all(&x).expect("fits");
+        assert_eq!(fits.left_out.len(), 1, "{:?}", fits.left_out);
+        assert_eq!(fits.left_out[0].family, "gamma");
+        assert!(
+            fits.left_out[0].why.starts_with(
+                "a scenario would refuse its fit: shape: expected a shape of at most 1e6 (a larger one is nearly normal; write a normal instead), found "
+            ),
+            "{:?}",
+            fits.left_out
+        );
+        // Every family is either ranked or left out.
+        assert_eq!(fits.ranked.len() + fits.left_out.len(), 7);
+    }
+
+    #[test]
+    fn below_is_the_probability_under_a_bound_the_range_reaches() {
+        let fits = fit_all(&[1.0, 2.0, 3.0, 6.0]).expect("fits").ranked;
+        let get = |family: &str| fits.iter().find(|f| f.family == family).expect(family);
+        // Normal(3, √3.5): Φ(−3/√3.5).
+        let p = get("normal").below(0.0).expect("reaches below 0");
+        assert!((p - 0.054_404_715_0).abs() < 1e-9, "{p}");
+        // The triangular's ends are 1 − 5/3 < 0 and 6 + 5/3.
+        assert!(get("triangular").below(0.0).is_some_and(|p| p > 0.0));
+        assert_eq!(get("uniform").below(0.0), None);
+        assert_eq!(get("gamma").below(0.0), None);
     }
 
     #[test]

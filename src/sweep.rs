@@ -328,29 +328,41 @@ pub fn set_at(
     steps: &[Step],
     value: toml_edit::Value,
 ) -> Result<(), String> {
+    set_in(doc, "the base scenario", steps, value)
+}
+
+/// [`set_at`] in a document named `name` in its messages (`the bundled
+/// reference scenario has no …`).
+///
+/// # Errors
+/// Where the path leaves the document.
+pub fn set_in(
+    doc: &mut DocumentMut,
+    name: &str,
+    steps: &[Step],
+    value: toml_edit::Value,
+) -> Result<(), String> {
     let mut item = doc.as_item_mut();
     for (k, step) in steps.iter().enumerate() {
+        let missing = || format!("{name} has no `{}`", path_text(&steps[..=k]));
         let exists = match step {
             Step::Key(key) => item.get(key.as_str()).is_some_and(|i| !i.is_none()),
             Step::Index(i) => item.get(*i).is_some(),
         };
-        let next = if exists {
-            match step {
-                Step::Key(key) => item.get_mut(key.as_str()),
-                Step::Index(i) => item.get_mut(*i),
-            }
-        } else {
-            None
+        if !exists {
+            let hint = match step {
+                Step::Key(key) => closest_key(item, key)
+                    .map(|k| format!("; did you mean `{k}`?"))
+                    .unwrap_or_default(),
+                Step::Index(_) => String::new(),
+            };
+            return Err(format!("{}{hint}", missing()));
+        }
+        let next = match step {
+            Step::Key(key) => item.get_mut(key.as_str()),
+            Step::Index(i) => item.get_mut(*i),
         };
-        item = match next {
-            Some(next) => next,
-            None => {
-                return Err(format!(
-                    "the base scenario has no `{}`",
-                    path_text(&steps[..=k])
-                ));
-            }
-        };
+        item = next.ok_or_else(missing)?;
     }
     match item {
         Item::Value(old) => {
@@ -360,7 +372,7 @@ pub fn set_at(
             Ok(())
         }
         _ => Err(format!(
-            "`{}` is a table in the base scenario; give the path of one of its fields",
+            "`{}` is a table in {name}; give the path of one of its fields",
             path_text(steps)
         )),
     }
@@ -1525,6 +1537,13 @@ mod tests {
             Err("the base scenario has no `firms.sizes[5]`".to_owned())
         );
         assert!(set("sharing[0].tax", 1).is_err_and(|e| e.contains("is a table")));
+        // Named as the caller names the document, with the nearest key.
+        let mut d = doc();
+        let steps = parse_path("firms.rates").expect("path");
+        assert_eq!(
+            set_in(&mut d, "the reference", &steps, 1.into()),
+            Err("the reference has no `firms.rates`; did you mean `rate`?".to_owned())
+        );
         // A failed set adds nothing.
         let mut d = doc();
         let _ = set_at(&mut d, &parse_path("firms.growth").expect("path"), 1.into());

@@ -709,6 +709,34 @@ fn bad_data_is_reported_at_the_input() {
         "expected at least 2 values, found 1",
     );
     check(
+        "thousands",
+        "year,revenue\n2019,3.1\n2020,\"4,200\"\n",
+        "resample",
+        "column",
+        "thousands/data.csv:3: expected a number in column `revenue`, found `4,200`, a number written with a thousands separator: write it without one (4200)",
+    );
+    check(
+        "split",
+        "year,revenue\n2019,3.1\n2020,4,200\n",
+        "resample",
+        "file",
+        "expected a CSV file, relative to the scenario file's folder: split/data.csv:3: expected 2 cells, as in the header, found 3 (`2020`, `4`, `200`): `4,200` looks like a number",
+    );
+    check(
+        "blank",
+        "revenue\n3.1\n\n4.2\n",
+        "resample",
+        "column",
+        "blank/data.csv:3: expected a number in column `revenue`, found an empty line",
+    );
+    check(
+        "twice",
+        "revenue,revenue\n3.1,1\n4.2,2\n",
+        "resample",
+        "column",
+        "twice/data.csv:1: expected one column `revenue` in the header, found 2 (columns 1, 2)",
+    );
+    check(
         "method",
         DATA,
         "bootstrap",
@@ -767,7 +795,7 @@ fn fit_recovers_the_family_and_parameters_of_a_large_sample() {
         11,
         20_000,
     );
-    let fits = enclave::fit::fit_all(&x).expect("fits");
+    let fits = enclave::fit::fit_all(&x).expect("fits").ranked;
     assert_eq!(fits[0].family, "gamma", "{fits:?}");
     let (shape, scale) = (fits[0].params[0].1, fits[0].params[1].1);
     assert!((shape / 3.0 - 1.0).abs() < 0.04, "shape {shape}");
@@ -782,7 +810,7 @@ fn fit_recovers_the_family_and_parameters_of_a_large_sample() {
         12,
         20_000,
     );
-    let fits = enclave::fit::fit_all(&x).expect("fits");
+    let fits = enclave::fit::fit_all(&x).expect("fits").ranked;
     assert_eq!(fits[0].family, "lognormal", "{fits:?}");
     assert!((fits[0].params[0].1 - 1.0).abs() < 0.02);
     assert!((fits[0].params[1].1 / 0.5 - 1.0).abs() < 0.03);
@@ -794,7 +822,7 @@ fn fit_recovers_the_family_and_parameters_of_a_large_sample() {
         13,
         20_000,
     );
-    let fits = enclave::fit::fit_all(&x).expect("fits");
+    let fits = enclave::fit::fit_all(&x).expect("fits").ranked;
     assert_eq!(fits[0].family, "normal", "{fits:?}");
     assert!((fits[0].params[0].1 + 3.0).abs() < 0.06);
     assert!(
@@ -811,7 +839,7 @@ fn fit_recovers_the_family_and_parameters_of_a_large_sample() {
         14,
         20_000,
     );
-    let fits = enclave::fit::fit_all(&x).expect("fits");
+    let fits = enclave::fit::fit_all(&x).expect("fits").ranked;
     assert_eq!(fits[0].family, "triangular", "{fits:?}");
     assert!((fits[0].params[1].1 - 2.0).abs() < 0.1, "{fits:?}");
 }
@@ -898,6 +926,226 @@ fn fit_refuses_bad_data_naming_file_line_and_column() {
     );
     let stderr = bad_input(&t.cmd(&["fit", "none.csv", "--column", "a"]));
     assert!(stderr.contains("cannot read none.csv"), "{stderr}");
+    // `1,000` is two cells: it was read as 1 before.
+    t.create("th.csv", "x\n1,000\n2\n4\n");
+    let stderr = bad_input(&t.cmd(&["fit", "th.csv", "--column", "x"]));
+    assert!(
+        stderr.contains("error: th.csv:2: expected 1 cell, as in the header, found 2 (`1`, `000`): `1,000` looks like a number written with a thousands separator and split at its comma; write numbers without one (1000)"),
+        "{stderr}"
+    );
+    // An empty line is an empty cell: it was skipped before.
+    t.create("blank.csv", "x\n1\n\n3\n4\n");
+    let stderr = bad_input(&t.cmd(&["fit", "blank.csv", "--column", "x"]));
+    assert!(
+        stderr.contains("error: blank.csv:3: expected a number in column `x`, found an empty line"),
+        "{stderr}"
+    );
+    // The column named twice: the first was taken before.
+    t.create("twice.csv", "x,x\n1,5\n2,6\n4,7\n");
+    let stderr = bad_input(&t.cmd(&["fit", "twice.csv", "--column", "x"]));
+    assert!(
+        stderr.contains(
+            "error: twice.csv:1: expected one column `x` in the header, found 2 (columns 1, 2)"
+        ),
+        "{stderr}"
+    );
+    // GBK, as Excel saves CSV on a Chinese Windows: "x,名\n1,甲\n2,乙\n4,丙\n".
+    std::fs::write(
+        t.join("gbk.csv"),
+        b"x,\xc3\xfb\n1,\xbc\xd7\n2,\xd2\xd2\n4,\xb1\xfb\n",
+    )
+    .expect("write");
+    let stderr = bad_input(&t.cmd(&["fit", "gbk.csv", "--column", "x"]));
+    assert!(
+        stderr.contains("error: gbk.csv: the byte at offset 2 (0xC3, line 1, column 3) is not valid UTF-8; the file must be UTF-8 (convert a GBK file with e.g. `iconv -f GBK -t UTF-8`); from Excel, save it again as \"CSV UTF-8 (Comma delimited)\""),
+        "{stderr}"
+    );
+}
+
+/// The last line of `enclave fit`'s output (the snippet) and the whole of it.
+fn fit_snippet(t: &TestDir, args: &[&str]) -> (String, String) {
+    let mut all = vec!["fit"];
+    all.extend_from_slice(args);
+    let stdout = String::from_utf8(t.ok(&all).stdout).expect("UTF-8");
+    let snippet = stdout.lines().last().expect("a snippet").to_owned();
+    (snippet, stdout)
+}
+
+/// The reference scenario with the line starting with `prefix` replaced by
+/// `snippet`, checked.
+fn with_snippet(prefix: &str, snippet: &str) -> Result<Scenario, String> {
+    let mut text = REFERENCE.to_owned();
+    replace_line(&mut text, prefix, snippet);
+    Scenario::parse(&text, "fitted.toml").map_err(|e| e.to_string())
+}
+
+#[test]
+fn fit_prints_a_narrow_fit_with_every_digit_it_needs() {
+    // 300 values in 1e6 + (0, 1): printed to 6 significant digits the uniform
+    // was min = max = 1000000.0, which validates as a constant.
+    let t = TestDir::new();
+    let x: Vec<f64> = uniforms(31, 300).iter().map(|u| 1e6 + u).collect();
+    let mut csv = String::from("revenue\n");
+    for v in &x {
+        csv.push_str(&format!("{v}\n"));
+    }
+    t.create("narrow.csv", &csv);
+    let (snippet, stdout) =
+        fit_snippet(&t, &["narrow.csv", "--column", "revenue", "--field", FIELD]);
+    assert!(
+        snippet.starts_with("revenue_per_mu = { dist = \"uniform\", min = 1000000.0"),
+        "{stdout}"
+    );
+    let scn = with_snippet(REVENUE, &snippet).unwrap_or_else(|e| panic!("{e}"));
+    let p = scn
+        .params
+        .params()
+        .iter()
+        .find(|p| p.name == FIELD)
+        .expect("registered");
+    let Dist::Uniform { min, max } = p.dist.dist() else {
+        panic!("{:?}", p.dist.dist())
+    };
+    let lowest = x.iter().copied().fold(f64::INFINITY, f64::min);
+    let highest = x.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    assert_eq!(
+        (min.to_bits(), max.to_bits()),
+        (lowest.to_bits(), highest.to_bits())
+    );
+    // The gamma is left out, and said to be.
+    assert!(
+        stdout.contains("note: gamma left out: a scenario would refuse its fit: shape: expected a shape of at most 1e6"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn fit_names_the_families_it_leaves_out() {
+    let t = TestDir::new();
+    t.create("neg.csv", "x\n-3.5\n2\n4\n5\n");
+    let (_, stdout) = fit_snippet(&t, &["neg.csv", "--column", "x"]);
+    for family in ["lognormal", "gamma"] {
+        assert!(
+            stdout.contains(&format!(
+                "note: {family} left out: it needs every value > 0, and the smallest is -3.5\n"
+            )),
+            "{stdout}"
+        );
+    }
+}
+
+#[test]
+fn fit_prints_a_table_the_field_accepts() {
+    let t = TestDir::new();
+    // Normal data ≥ 0: the normal is truncated at 0, which revenue_per_mu accepts.
+    let x = sample(
+        Dist::Normal {
+            mean: 10.0,
+            sd: 2.0,
+        },
+        41,
+        20_000,
+    );
+    assert!(x.iter().all(|v| *v >= 0.0));
+    let mut csv = String::from("v\n");
+    for v in &x {
+        csv.push_str(&format!("{v}\n"));
+    }
+    t.create("normal.csv", &csv);
+    let (snippet, stdout) = fit_snippet(&t, &["normal.csv", "--column", "v", "--field", FIELD]);
+    assert!(
+        snippet.starts_with("revenue_per_mu = { dist = \"normal\", mean = ")
+            && snippet.ends_with(", lower = 0.0 }"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "note: every value is ≥ 0 but the normal fit reaches below 0 (with probability "
+        ),
+        "{stdout}"
+    );
+    with_snippet(REVENUE, &snippet).unwrap_or_else(|e| panic!("{e}"));
+    // Without `--field` too.
+    let (snippet, _) = fit_snippet(&t, &["normal.csv", "--column", "v"]);
+    assert!(snippet.ends_with(", lower = 0.0 }"), "{snippet}");
+
+    // firms.arrival_rate also bounds the arrivals, which a normal's unbounded
+    // upper tail exceeds: it was printed all the same, and refused.
+    let arrival = "arrival_rate = ";
+    let (snippet, stdout) = fit_snippet(
+        &t,
+        &[
+            "normal.csv",
+            "--column",
+            "v",
+            "--field",
+            "firms.arrival_rate",
+        ],
+    );
+    assert!(
+        stdout.contains("note: firms.arrival_rate refuses the normal fit (in the bundled reference scenario): firms.arrival_rate: expected at most"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("Best fit that firms.arrival_rate accepts, to paste into the scenario:"),
+        "{stdout}"
+    );
+    assert!(snippet.starts_with(arrival), "{snippet}");
+    with_snippet(arrival, &snippet).unwrap_or_else(|e| panic!("{e}"));
+
+    // A wage must be > 0: a normal truncated at 0 is refused, the next family taken.
+    let wage = "average_wage = ";
+    let x = sample(
+        Dist::Normal {
+            mean: 0.07,
+            sd: 0.01,
+        },
+        42,
+        20_000,
+    );
+    let mut csv = String::from("w\n");
+    for v in &x {
+        csv.push_str(&format!("{v}\n"));
+    }
+    t.create("wage.csv", &csv);
+    let (snippet, stdout) = fit_snippet(
+        &t,
+        &["wage.csv", "--column", "w", "--field", "firms.average_wage"],
+    );
+    assert!(
+        stdout.contains("note: firms.average_wage refuses the normal fit (in the bundled reference scenario): firms.average_wage: expected a distribution whose values are all a number > 0"),
+        "{stdout}"
+    );
+    assert!(snippet.starts_with(wage), "{snippet}");
+    with_snippet(wage, &snippet).unwrap_or_else(|e| panic!("{e}"));
+
+    // A field the reference lacks: printed unchecked, with the nearest key.
+    let (_, stdout) = fit_snippet(
+        &t,
+        &["wage.csv", "--column", "w", "--field", "firms.arival_rate"],
+    );
+    assert!(
+        stdout.contains("note: not checked against the rules of firms.arival_rate: the bundled reference scenario has no `firms.arival_rate`; did you mean `arrival_rate`?"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn fit_refuses_a_malformed_field_path() {
+    let t = TestDir::new();
+    t.create("d.csv", "x\n1\n2\n4\n");
+    for (field, why) in [
+        ("", "`` is empty"),
+        ("firms.", "`firms.` has a part that is not a key"),
+        ("my field", "`my field` has a part that is not a key"),
+        ("firms.sectors[1]", "`firms.sectors[1]` ends in an index"),
+    ] {
+        let out = t.cmd(&["fit", "d.csv", "--column", "x", "--field", field]);
+        let stderr = bad_input(&out);
+        assert!(stderr.starts_with("error: --field: expected "), "{stderr}");
+        assert!(stderr.contains(why), "{field:?}: {stderr}");
+        assert!(out.stdout.is_empty(), "{field:?}");
+    }
 }
 
 #[test]

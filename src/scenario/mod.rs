@@ -906,18 +906,38 @@ fn too_large(len: usize) -> Option<Problem> {
 }
 
 /// The text of a scenario file, which must be UTF-8 (with or without a byte order
-/// mark). A UTF-16 file is named as such; otherwise the first byte that is not
-/// UTF-8 is located by byte offset, line and column (in characters).
+/// mark); see [`utf8_text`].
 fn decode_utf8(bytes: &[u8]) -> Result<&str, Problem> {
+    utf8_text(bytes).map_err(|e| Problem {
+        line: Some(e.line),
+        field: "(encoding)".to_owned(),
+        message: e.message,
+    })
+}
+
+/// Why bytes are not UTF-8 text: the line of the first bad byte, and a message
+/// that names a UTF-16 file as such or locates the first byte that is not UTF-8.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct NotUtf8 {
+    /// 1-based line of the first byte that is not UTF-8.
+    pub line: usize,
+    /// What is wrong and how to convert the file.
+    pub message: String,
+}
+
+/// `bytes` as UTF-8 text (a UTF-8 byte order mark is kept). A UTF-16 file is
+/// named as such; otherwise the first byte that is not UTF-8 is located by byte
+/// offset, line and column (in characters), with how to convert a GBK file. The
+/// scenario reader and the CSV reader ([`data::read_column`]) share the wording.
+pub(crate) fn utf8_text(bytes: &[u8]) -> Result<&str, NotUtf8> {
     let utf16 = match bytes {
         [0xFF, 0xFE, ..] => Some("UTF-16LE"),
         [0xFE, 0xFF, ..] => Some("UTF-16BE"),
         _ => None,
     };
     if let Some(encoding) = utf16 {
-        return Err(Problem {
-            line: Some(1),
-            field: "(encoding)".to_owned(),
+        return Err(NotUtf8 {
+            line: 1,
             message: format!(
                 "the file is {encoding} (it starts with a {encoding} byte order mark); save it as UTF-8"
             ),
@@ -930,9 +950,8 @@ fn decode_utf8(bytes: &[u8]) -> Result<&str, Problem> {
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
         let line = before.matches('\n').count() + 1;
         let column = before[line_start..].chars().count() + 1;
-        Problem {
-            line: Some(line),
-            field: "(encoding)".to_owned(),
+        NotUtf8 {
+            line,
             message: format!(
                 "the byte at offset {offset} (0x{:02X}, line {line}, column {column}) is not valid UTF-8; the file must be UTF-8 (convert a GBK file with e.g. `iconv -f GBK -t UTF-8`)",
                 bytes[offset]
