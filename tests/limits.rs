@@ -792,6 +792,27 @@ fn duplicates_name_the_table_or_key_and_the_first_line() {
             line_of(REFERENCE, "[[sharing]]")
         )]
     );
+    // The other order: a table, then entries of a list of the same name.
+    let table_first = REFERENCE.replacen("[[sharing]]", "[sharing]", 1);
+    assert_eq!(
+        validate("first.toml", &table_first),
+        [format!(
+            "  first.toml:{}: sharing: `[[sharing]]` after the table `[sharing]` (line {}): every entry of the list is written `[[sharing]]`, the first too",
+            line_of(&table_first, "[[sharing]]"),
+            line_of(REFERENCE, "[[sharing]]")
+        )]
+    );
+    // A key twice in an inline table: no first line to give, but what to look for.
+    let (inline, lines) = edited(&[(
+        "gdp = { kind = \"fixed\", shares = { zhejiang = 0.5, jilin = 0.5 } }",
+        "gdp = { kind = \"fixed\", shares = { zhejiang = 0.5, zhejiang = 0.5 } }",
+    )]);
+    let problems = validate("inline.toml", &inline);
+    assert!(
+        problems.len() == 1
+            && problems[0].starts_with(&format!("  inline.toml:{}: (syntax): duplicate key: a key or table is defined twice here: a key repeated inside an inline table", lines[0])),
+        "{problems:#?}"
+    );
     let (key, lines) = edited(&[("seed = 20180330", "seed = 20180330\nseed = 1")]);
     assert_eq!(
         validate("key.toml", &key),

@@ -112,7 +112,12 @@ fn park(out_a: f64, out_b: f64, sigma: f64) -> String {
 /// `enclave solve park.toml --alternative ALTERNATIVE --target TARGET --paths PATHS`
 /// in `t`, which must succeed.
 fn solve(t: &TestDir, alternative: &str, target: &str, paths: &str) -> std::process::Output {
-    t.ok(&[
+    t.ok(&solve_args(alternative, target, paths))
+}
+
+/// The arguments of `enclave solve park.toml` with these flags.
+fn solve_args<'a>(alternative: &'a str, target: &'a str, paths: &'a str) -> [&'a str; 8] {
+    [
         "solve",
         "park.toml",
         "--alternative",
@@ -121,7 +126,7 @@ fn solve(t: &TestDir, alternative: &str, target: &str, paths: &str) -> std::proc
         target,
         "--paths",
         paths,
-    ])
+    ]
 }
 
 fn num(row: &HashMap<String, String>, col: &str) -> f64 {
@@ -595,16 +600,7 @@ fn shapley_gives_each_region_its_shapley_value() {
 /// that it exits with status 1, says so on standard error, and writes the
 /// candidates but no entry to append; returns its standard output.
 fn unmet(t: &TestDir, alternative: &str, target: &str, paths: &str) -> String {
-    let out = t.cmd(&[
-        "solve",
-        "park.toml",
-        "--alternative",
-        alternative,
-        "--target",
-        target,
-        "--paths",
-        paths,
-    ]);
+    let out = t.cmd(&solve_args(alternative, target, paths));
     let stdout = String::from_utf8(out.stdout).expect("UTF-8");
     let stderr = String::from_utf8(out.stderr).expect("UTF-8");
     assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");

@@ -76,6 +76,8 @@ const SAVE_AS_UTF8: &str =
 /// when the column is absent or named twice, a cell of it is not a finite number,
 /// or it holds more than [`MAX_DATA_VALUES`] values.
 pub fn read_column(path: &Path, column: &str) -> Result<(Vec<f64>, String), DataError> {
+    // Headers are matched without their surrounding spaces: so is the name.
+    let column = column.trim();
     let shown = path.display();
     let mut bytes = Vec::new();
     std::fs::File::open(path)
@@ -92,10 +94,16 @@ pub fn read_column(path: &Path, column: &str) -> Result<(Vec<f64>, String), Data
         .map_err(|e| DataError::File(format!("{shown}: {}; {SAVE_AS_UTF8}", e.message)))?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let unclosed = |u: Unclosed| {
-        DataError::File(format!(
-            "{shown}:{}: expected a `\"` closing the quoted cell that starts on this line, found the end of the file",
-            u.line
-        ))
+        DataError::File(match u.after {
+            None => format!(
+                "{shown}:{}: expected a `\"` closing the quoted cell that starts on this line, found the end of the file",
+                u.line
+            ),
+            Some(text) => format!(
+                "{shown}:{}: expected a comma or the end of the line after a quoted cell's closing `\"`, found `{text}` (a `\"` inside a quoted cell is written `\"\"`)",
+                u.line
+            ),
+        })
     };
     let mut rows = Rows::new(text);
     let header = match rows.next() {
@@ -117,7 +125,11 @@ pub fn read_column(path: &Path, column: &str) -> Result<(Vec<f64>, String), Data
     let index = match named[..] {
         [i] => i,
         [] => {
-            let names: Vec<String> = header.cells.iter().map(|h| format!("`{h}`")).collect();
+            let names: Vec<String> = header
+                .cells
+                .iter()
+                .map(|h| format!("`{}`", h.trim()))
+                .collect();
             return Err(DataError::Column(format!(
                 "expected a column `{column}` in {shown}, whose header has {}",
                 names.join(", ")
@@ -272,18 +284,21 @@ struct Row<'t> {
     blank: bool,
 }
 
-/// A quoted cell that starts on `line` and is never closed.
+/// A quoted cell that starts on `line` and is never closed, or (`after`) is
+/// followed by text before the cell's end.
 #[derive(Debug, PartialEq)]
 struct Unclosed {
     line: usize,
+    after: Option<String>,
 }
 
 /// The rows of CSV text (RFC 4180), with the line each starts on.
 ///
 /// Cells are separated by commas and rows by line breaks (LF, CRLF or a lone
 /// CR). A cell that starts with `"` runs to the next `"` not doubled, and may
-/// hold commas and line breaks; `""` inside it is one `"`, and what follows the
-/// closing quote up to the cell's end is kept as written. An empty line is a row
+/// hold commas and line breaks; `""` inside it is one `"`; after the closing
+/// quote only spaces may come before the cell's end (`"2"3` would silently read
+/// as 23). An empty line is a row
 /// of one empty cell; a line break at the end of the text ends the last row and
 /// starts none.
 ///
@@ -309,14 +324,20 @@ impl<'t> Rows<'t> {
     }
 
     /// The quoted cell whose opening `"` is at `pos`, leaving `pos` at the cell's
-    /// end; None when it is never closed.
-    fn quoted(&mut self) -> Option<Cow<'t, str>> {
+    /// end; `Err` when it is never closed (`after` None) or text other than
+    /// spaces follows its closing quote.
+    fn quoted(&mut self) -> Result<Cow<'t, str>, Unclosed> {
+        let line = self.line;
+        let unclosed = Unclosed { line, after: None };
         let bytes = self.text.as_bytes();
         let mut out = String::new();
         let mut start = self.pos + 1;
         let mut i = start;
         loop {
-            match *bytes.get(i)? {
+            let Some(&byte) = bytes.get(i) else {
+                return Err(unclosed);
+            };
+            match byte {
                 b'"' if bytes.get(i + 1) == Some(&b'"') => {
                     // The slices end at ASCII bytes, so they are whole characters.
                     out.push_str(&self.text[start..=i]);
@@ -345,9 +366,15 @@ impl<'t> Rows<'t> {
         while i < bytes.len() && !matches!(bytes[i], b',' | b'\n' | b'\r') {
             i += 1;
         }
-        out.push_str(&self.text[rest..i]);
+        let after = &self.text[rest..i];
+        if !after.trim().is_empty() {
+            return Err(Unclosed {
+                line: self.line,
+                after: Some(after.to_owned()),
+            });
+        }
         self.pos = i;
-        Some(Cow::Owned(out))
+        Ok(Cow::Owned(out))
     }
 }
 
@@ -364,12 +391,11 @@ impl<'t> Iterator for Rows<'t> {
         let mut cells = Vec::new();
         loop {
             if bytes.get(self.pos) == Some(&b'"') {
-                let at = self.line;
                 match self.quoted() {
-                    Some(cell) => cells.push(cell),
-                    None => {
+                    Ok(cell) => cells.push(cell),
+                    Err(e) => {
                         self.pos = bytes.len();
-                        return Some(Err(Unclosed { line: at }));
+                        return Some(Err(e));
                     }
                 }
             } else {
@@ -504,6 +530,27 @@ mod tests {
             column_error(
                 "d.csv:2: expected a number in column `x`, found `1,000`, a number written with a thousands separator: write it without one (1000)"
             )
+        );
+    }
+
+    /// `"2"3` read as 23, `"a"b` as `ab` (re-test): after a closing quote only
+    /// spaces may come; a name with spaces around it matches the trimmed header.
+    #[test]
+    fn text_after_a_closing_quote_is_an_error_and_names_are_trimmed() {
+        assert_eq!(
+            read(b"x,y\n1,2\n\"2\"3,3\n", "x"),
+            file_error(
+                "d.csv:3: expected a comma or the end of the line after a quoted cell's closing `\"`, found `3` (a `\"` inside a quoted cell is written `\"\"`)"
+            )
+        );
+        assert_eq!(
+            read(b"x\n\"2\"  \n\"3\"\n4\n", "x"),
+            Ok(vec![2.0, 3.0, 4.0])
+        );
+        assert_eq!(read(b" x , y\n 1 ,2\n 2,3\n", " x "), Ok(vec![1.0, 2.0]));
+        assert_eq!(
+            read(b" x , y\n1,2\n", " z "),
+            column_error("expected a column `z` in d.csv, whose header has `x`, `y`")
         );
     }
 

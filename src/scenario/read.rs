@@ -493,10 +493,12 @@ fn toml_problem(text: &str, e: &toml::de::Error) -> Problem {
     if let Some(p) = integer_beyond_toml(text, line, e.message().trim()) {
         return p;
     }
-    if e.message().trim() == "duplicate key"
-        && let Some(p) = line.and_then(|n| duplicate(text, n))
-    {
-        return p;
+    if e.message().trim() == "duplicate key" {
+        return line.and_then(|n| duplicate(text, n)).unwrap_or_else(|| Problem {
+            line,
+            field: "(syntax)".to_owned(),
+            message: "duplicate key: a key or table is defined twice here: a key repeated inside an inline table `{ … }`, a table given both inline (`tax = { … }`) and by its own header (`[sharing.tax]`), or a dotted key (`seed.x`) beside a plain one (`seed`)".to_owned(),
+        });
     }
     let mut message = e.message().trim().to_owned();
     if message.starts_with("invalid unquoted key") {
@@ -535,6 +537,11 @@ fn duplicate(text: &str, n: usize) -> Option<Problem> {
         let message = if first_array && !array {
             format!(
                 "`[{name}]` after `[[{name}]]` (line {}): another entry of the list is written `[[{name}]]`",
+                first + 1
+            )
+        } else if array && !first_array {
+            format!(
+                "`[[{name}]]` after the table `[{name}]` (line {}): every entry of the list is written `[[{name}]]`, the first too",
                 first + 1
             )
         } else {
