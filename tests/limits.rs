@@ -836,3 +836,17 @@ fn a_bare_key_in_chinese_is_told_to_be_quoted() {
         "{problems:#?}"
     );
 }
+
+/// `area mu = 5` is a TOML syntax error ("key with no value"); scenario keys
+/// have no spaces, so the message suggests the key with `_` (re-test: no hint).
+#[test]
+fn a_key_with_a_space_suggests_it_joined() {
+    let (text, lines) = edited(&[("area_mu = 7_500", "area mu = 7_500")]);
+    assert_eq!(
+        validate("space.toml", &text),
+        [format!(
+            "  space.toml:{}: (syntax): key with no value, expected `=`; a key has no spaces: did you mean `area_mu`?",
+            lines[0]
+        )]
+    );
+}

@@ -501,6 +501,21 @@ fn toml_problem(text: &str, e: &toml::de::Error) -> Problem {
         });
     }
     let mut message = e.message().trim().to_owned();
+    // `area mu = 5`: TOML reads `area` as a key without its `=`.
+    let key_with_space = line
+        .and_then(|n| text.lines().nth(n - 1))
+        .and_then(|l| l.split_once('='))
+        .map(|(key, _)| key.trim())
+        .filter(|key| !key.starts_with(['[', '"', '\'']) && key.contains(char::is_whitespace));
+    if message.starts_with("key with no value")
+        && let Some(key) = key_with_space
+    {
+        let joined: Vec<&str> = key.split_whitespace().collect();
+        message.push_str(&format!(
+            "; a key has no spaces: did you mean `{}`?",
+            joined.join("_")
+        ));
+    }
     if message.starts_with("invalid unquoted key") {
         // Region ids in Chinese are the usual case: TOML's bare keys are ASCII.
         message.push_str(
