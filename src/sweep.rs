@@ -309,12 +309,7 @@ fn item_at<'d>(doc: &'d DocumentMut, steps: &[Step]) -> Result<&'d Item, String>
 /// The key of the table `item` closest to `key` (a misspelling), if one is
 /// close (the measure and threshold of scenario files' "did you mean").
 fn closest_key<'i>(item: &'i Item, key: &str) -> Option<&'i str> {
-    item.as_table_like()?
-        .iter()
-        .map(|(k, _)| (strsim::jaro_winkler(key, k), k))
-        .filter(|(score, _)| *score > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, k)| k)
+    crate::scenario::closest(key, item.as_table_like()?.iter().map(|(k, _)| k))
 }
 
 /// Replaces the value at `steps` in `doc` by `value`, keeping the comments around

@@ -267,7 +267,8 @@ fn number(x: f64) -> String {
 
 /// The inputs of `scn` outside their plausible ranges, in file order.
 pub fn check(scn: &Scenario) -> Vec<Warning> {
-    let locator = super::locate::Locator::new(&scn.source);
+    // Parsed for positions only when an input warns (most runs: never).
+    let locator = std::cell::OnceCell::new();
     let mut out = Vec::new();
     let mut judge = |field: String, value: Value, rail: &'static Guardrail| {
         let (v, mean) = mean_of(scn, value);
@@ -363,14 +364,14 @@ fn mean_of(scn: &Scenario, value: Value) -> (f64, bool) {
 }
 
 /// The warning when `converted` lies outside `rail`'s range.
-fn outside(
-    scn: &Scenario,
+fn outside<'s>(
+    scn: &'s Scenario,
     field: String,
     value: f64,
     mean: bool,
     converted: f64,
     rail: &'static Guardrail,
-    locator: &super::locate::Locator<'_>,
+    locator: &std::cell::OnceCell<super::locate::Locator<'s>>,
 ) -> Option<Warning> {
     if !converted.is_finite() || (rail.low..=rail.high).contains(&converted) {
         return None;
@@ -385,7 +386,9 @@ fn outside(
         None
     };
     Some(Warning {
-        line: locator.line_of(&field),
+        line: locator
+            .get_or_init(|| super::locate::Locator::new(&scn.source))
+            .line_of(&field),
         field,
         value,
         mean,

@@ -715,6 +715,17 @@ pub enum ScenarioError {
     },
 }
 
+/// The candidate closest to `found`, if one is close enough to be a likely typo
+/// (Jaro–Winkler above 0.8): every "did you mean" of scenario and sweep files.
+pub fn closest<'a>(found: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::jaro_winkler(found, c), c))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}
+
 /// The field of the note that reading stopped before the end of a file's problems
 /// (it is not counted among them).
 pub(crate) const STOPPED: &str = "(stopped)";

@@ -693,12 +693,6 @@ fn suggestion(message: &str) -> Option<String> {
     {
         return Some(format!("; did you mean `{key}`?"));
     }
-    let best = expected
-        .split('`')
-        .skip(1)
-        .step_by(2)
-        .map(|cand| (strsim::jaro_winkler(unknown, cand), cand))
-        .filter(|(score, _)| *score > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))?;
-    Some(format!("; did you mean `{}`?", best.1))
+    let best = super::closest(unknown, expected.split('`').skip(1).step_by(2))?;
+    Some(format!("; did you mean `{best}`?"))
 }

@@ -509,7 +509,7 @@ impl Checker {
             Some(i) => i,
             None => {
                 let words: String = keywords.iter().map(|k| format!("`{k}`, ")).collect();
-                let hint = closest(
+                let hint = crate::scenario::closest(
                     id,
                     keywords
                         .iter()
@@ -620,16 +620,6 @@ impl Checker {
         }
         b
     }
-}
-
-/// The candidate closest to `found` (Jaro–Winkler above 0.8, as for unknown keys),
-/// if any: a likely typo.
-fn closest<'a>(found: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
-    candidates
-        .map(|c| (strsim::jaro_winkler(found, c), c))
-        .filter(|(score, _)| *score > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, c)| c)
 }
 
 #[cfg(test)]
