@@ -75,9 +75,9 @@ pub fn irr(flows: &[f64]) -> Option<f64> {
             last_negative = Some(negative);
         }
     }
-    // Receipts first: a borrowing, not an investment (see above).
-    let receipts_first = flows.iter().find(|f| **f != 0.0).is_some_and(|f| *f > 0.0);
-    if sign_changes != 1 || receipts_first {
+    // With one sign change, receipts came first exactly when the last non-zero
+    // flow is an outlay: a borrowing, not an investment (see above).
+    if sign_changes != 1 || last_negative == Some(true) {
         return None;
     }
 
