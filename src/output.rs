@@ -366,6 +366,15 @@ pub const SET_RUNS_HEADER: [&str; 10] = [
     "folder",
 ];
 
+/// The warnings of a set's scenarios, `DIR/set/warnings.csv`: one row per warning,
+/// each as the scenario's run.json records it (its inputs outside their plausible
+/// ranges, `line N: …`, then its results outside theirs), so that a
+/// `--summary-only` set, which has no run.json, keeps them too.
+pub const SET_WARNINGS_FILE: &str = "warnings.csv";
+
+/// Header of `DIR/set/warnings.csv`.
+pub const SET_WARNINGS_HEADER: [&str; 2] = ["scenario", "warning"];
+
 /// A set's `DIR/set/summary.csv` (and, for a sweep, `DIR/set/sweep.csv`),
 /// written as its scenarios finish, in the set's order: for each scenario, the
 /// rows of its own `summary.csv` for the headline measures
@@ -377,6 +386,7 @@ pub struct SetWriter {
     dir: PathBuf,
     summary: (AtomicFile, csv::Writer<BufWriter<std::fs::File>>),
     runs: (AtomicFile, csv::Writer<BufWriter<std::fs::File>>),
+    warnings: (AtomicFile, csv::Writer<BufWriter<std::fs::File>>),
     sweep: Option<(AtomicFile, csv::Writer<BufWriter<std::fs::File>>)>,
 }
 
@@ -395,6 +405,9 @@ pub struct SetRun<'a> {
     /// `--summary-only`): `yes` or `no` in `runs.csv`, which says whether a run of
     /// the scenario alone into `DIR` can make the set stale ([`crate::set_stale`]).
     pub folder: bool,
+    /// Its warnings, as its run.json records them ([`input_warnings`], then the
+    /// results'): the rows of `warnings.csv`.
+    pub warnings: &'a [String],
 }
 
 impl SetWriter {
@@ -423,10 +436,17 @@ impl SetWriter {
         write_row(&mut summary.1, SET_SUMMARY_HEADER, &dir.join(SUMMARY_FILE))?;
         let mut runs = Self::open(&dir.join(SET_RUNS_FILE))?;
         write_row(&mut runs.1, SET_RUNS_HEADER, &dir.join(SET_RUNS_FILE))?;
+        let mut warnings = Self::open(&dir.join(SET_WARNINGS_FILE))?;
+        write_row(
+            &mut warnings.1,
+            SET_WARNINGS_HEADER,
+            &dir.join(SET_WARNINGS_FILE),
+        )?;
         Ok(SetWriter {
             dir,
             summary,
             runs,
+            warnings,
             sweep: None,
         })
     }
@@ -469,6 +489,10 @@ impl SetWriter {
             ],
             &runs,
         )?;
+        let path = self.dir.join(SET_WARNINGS_FILE);
+        for w in run.warnings {
+            write_row(&mut self.warnings.1, [scn.id.as_str(), w], &path)?;
+        }
         let path = self.dir.join(SUMMARY_FILE);
         let w = &mut self.summary.1;
         let cell = |x: Option<f64>| x.map_or(String::new(), self::cell);
@@ -535,7 +559,10 @@ impl SetWriter {
     /// If a file cannot be written.
     pub fn finish(self) -> Result<PathBuf, OutputError> {
         let path = self.dir.join(SUMMARY_FILE);
-        for (f, w) in [self.summary, self.runs].into_iter().chain(self.sweep) {
+        for (f, w) in [self.summary, self.runs, self.warnings]
+            .into_iter()
+            .chain(self.sweep)
+        {
             let target = f.target.clone();
             w.into_inner()
                 .map_err(|e| OutputError::Io {
@@ -900,6 +927,19 @@ pub struct RunRecord {
     pub warnings: Vec<String>,
 }
 
+/// The scenario's inputs outside their plausible ranges (docs/scenario.md
+/// "Plausible ranges"), as run.json and a set's `warnings.csv` record them:
+/// `line N: …` where the input has a line in the file.
+pub fn input_warnings(scn: &Scenario) -> Vec<String> {
+    crate::scenario::guardrails::check(scn)
+        .iter()
+        .map(|w| match w.line {
+            Some(line) => format!("line {line}: {w}"),
+            None => w.to_string(),
+        })
+        .collect()
+}
+
 impl RunRecord {
     /// The engine name and version, as [`RunRecord::engine`] records it.
     pub fn engine_name() -> String {
@@ -950,13 +990,7 @@ impl RunRecord {
             },
             quantiles: QUANTILE_METHOD.to_owned(),
             precision: None,
-            warnings: crate::scenario::guardrails::check(scn)
-                .iter()
-                .map(|w| match w.line {
-                    Some(line) => format!("line {line}: {w}"),
-                    None => w.to_string(),
-                })
-                .collect(),
+            warnings: input_warnings(scn),
         }
     }
 }

@@ -201,9 +201,17 @@ struct Set {
     /// Rows of the first [`TABLE_SCENARIOS`] scenarios.
     table: HashMap<(usize, Key), Stat>,
     sweep: Option<Sweep>,
+    /// The first [`WARNINGS_LISTED`] rows of `warnings.csv` (scenario, warning).
+    warnings: Vec<(String, String)>,
+    /// All its rows, and the scenarios they name.
+    warning_count: usize,
+    warned_scenarios: usize,
     /// The page's language.
     lang: Lang,
 }
+
+/// At most this many warnings are listed on the page; `warnings.csv` has them all.
+const WARNINGS_LISTED: usize = 20;
 
 /// A sweep's inputs and the charts' sums.
 #[derive(Debug, Default)]
@@ -301,6 +309,32 @@ fn open_csv<const N: usize>(
     Ok((reader, at))
 }
 
+/// Reads `warnings.csv`: its first [`WARNINGS_LISTED`] rows, how many there are
+/// and how many scenarios they name (a scenario's rows are together).
+fn read_warnings(path: &Path, set: &mut Set) -> Result<(), SetReportError> {
+    let (mut reader, [c_scn, c_warning]) = open_csv(path, crate::output::SET_WARNINGS_HEADER)?;
+    let mut last: Option<String> = None;
+    for record in reader.records() {
+        let record = record.map_err(|e| csv_err(path, &e))?;
+        let (id, warning) = (&record[c_scn], &record[c_warning]);
+        if id.is_empty() {
+            return Err(invalid(
+                path,
+                format!("line {}: empty scenario", line(&record)),
+            ));
+        }
+        if last.as_deref() != Some(id) {
+            set.warned_scenarios += 1;
+            last = Some(id.to_owned());
+        }
+        set.warning_count += 1;
+        if set.warnings.len() < WARNINGS_LISTED {
+            set.warnings.push((id.to_owned(), warning.to_owned()));
+        }
+    }
+    Ok(())
+}
+
 /// A record's line number, for messages.
 fn line(record: &csv::StringRecord) -> u64 {
     record.position().map_or(0, csv::Position::line)
@@ -396,6 +430,11 @@ fn read(set_dir: &Path) -> Result<Set, SetReportError> {
         },
         ..Set::default()
     };
+    // A set written before warnings.csv existed has none.
+    let path = set_dir.join(crate::output::SET_WARNINGS_FILE);
+    if path.is_file() {
+        read_warnings(&path, &mut set)?;
+    }
     let path = set_dir.join(crate::output::SUMMARY_FILE);
     let (mut reader, col) = open_csv(&path, SET_SUMMARY_HEADER)?;
     let [
@@ -1053,6 +1092,38 @@ pub fn html_in(out: &Path, lang: Lang) -> Result<String, SetReportError> {
         ),
         tx.f("set.page.intro", &[("where", &folders)]),
     );
+    // Inputs or results outside their plausible ranges, as on each scenario's
+    // own page: where the reader sees them first.
+    if set.warning_count > 0 {
+        let _ = write!(
+            h,
+            "<div class=\"warn\">\n<p><b>{}</b></p>\n<ul>\n",
+            tx.f(
+                "set.page.warnings",
+                &[
+                    ("count", &num(Some(set.warning_count as f64), 0)),
+                    ("scenarios", &num(Some(set.warned_scenarios as f64), 0)),
+                ]
+            )
+        );
+        for (id, w) in &set.warnings {
+            let _ = writeln!(h, "<li><code>{}</code>: {}</li>", escape(id), escape(w));
+        }
+        if set.warning_count > set.warnings.len() {
+            let _ = writeln!(
+                h,
+                "<li>{}</li>",
+                tx.f(
+                    "set.page.more_warnings",
+                    &[(
+                        "n",
+                        &num(Some((set.warning_count - set.warnings.len()) as f64), 0)
+                    )]
+                )
+            );
+        }
+        h.push_str("</ul>\n</div>\n");
+    }
     if let Some(sweep) = &set.sweep {
         let codes = |names: &mut dyn Iterator<Item = &String>| {
             names

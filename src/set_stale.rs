@@ -19,17 +19,18 @@
 use std::path::{Path, PathBuf};
 
 use crate::output::{
-    OutputError, RUN_FILE, RunRecord, SET_DIR, SET_RUNS_FILE, SET_SWEEP_FILE, SUMMARY_FILE,
-    csv_err, io_err,
+    OutputError, RUN_FILE, RunRecord, SET_DIR, SET_RUNS_FILE, SET_SWEEP_FILE, SET_WARNINGS_FILE,
+    SUMMARY_FILE, csv_err, io_err,
 };
 
 /// The note left in `DIR/set/` when the set's files were removed as stale.
 pub const STALE_FILE: &str = "stale.txt";
 
 /// The files a set writes into `DIR/set/` (its page and manifest included).
-pub const SET_FILES: [&str; 5] = [
+pub const SET_FILES: [&str; 6] = [
     SUMMARY_FILE,
     SET_RUNS_FILE,
+    SET_WARNINGS_FILE,
     SET_SWEEP_FILE,
     crate::set_report::SET_REPORT_FILE,
     crate::publish::MANIFEST_FILE,

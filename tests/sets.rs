@@ -631,3 +631,92 @@ fn a_scenario_of_a_set_merged_alone_with_other_settings_retires_the_sets_files()
     );
     t.ok(&["report", "out/set"]);
 }
+
+/// A `--summary-only` set has no run.json to keep its scenarios' warnings, and its
+/// page and files had none (exploratory test): `set/warnings.csv` holds each
+/// warning as the scenario's run.json records it, the set's page lists them, and
+/// merged shards give the same file and say them on the terminal.
+#[test]
+fn a_sets_warnings_are_kept_in_its_own_files_and_page() {
+    let t = TestDir::new();
+    t.create("a.toml", &variant("a", 300, 5));
+    let mut warned = variant("b", 300, 6);
+    // Yuan typed where the file counts in million yuan.
+    common::replace_line(
+        &mut warned,
+        "land_price_per_mu = ",
+        "land_price_per_mu = 180000",
+    );
+    t.create("b.toml", &warned);
+
+    run_into(&t, &["a.toml", "b.toml"], "only", &["--summary-only"]);
+    let table = rows(&t.read("only/set/warnings.csv"));
+    assert!(!table.is_empty(), "no warnings in set/warnings.csv");
+    assert!(table.iter().all(|r| r[0] == "b"), "{table:?}");
+    assert!(
+        table[0][1].starts_with("line ") && table[0][1].contains("company.land_price_per_mu"),
+        "{table:?}"
+    );
+    let page = t.read("only/set/report.html");
+    assert!(
+        page.contains("<div class=\"warn\">"),
+        "no warning box on the set's page"
+    );
+    assert!(
+        page.contains("<li><code>b</code>: line "),
+        "the box does not name b"
+    );
+
+    // The same rows as the scenario's own run.json, in a set with folders.
+    run_into(&t, &["a.toml", "b.toml"], "full", &[]);
+    assert_eq!(
+        t.read("full/set/warnings.csv"),
+        t.read("only/set/warnings.csv")
+    );
+    let run: serde_json::Value =
+        serde_json::from_str(&t.read("full/b/run.json")).expect("run.json");
+    let recorded: Vec<&str> = run["warnings"]
+        .as_array()
+        .expect("warnings")
+        .iter()
+        .map(|w| w.as_str().expect("text"))
+        .collect();
+    assert_eq!(
+        table.iter().map(|r| r[1].as_str()).collect::<Vec<_>>(),
+        recorded
+    );
+    // A set without warnings has the header alone, and no box.
+    run_into(&t, &["a.toml"], "clean", &["--summary-only"]);
+    assert_eq!(t.read("clean/set/warnings.csv"), "scenario,warning\n");
+    assert!(
+        !t.read("clean/set/report.html")
+            .contains("<div class=\"warn\">")
+    );
+
+    // Shards merged: the same file, and the warnings on the terminal.
+    for k in 1..=3 {
+        let shard = format!("{k}/3");
+        run_into(
+            &t,
+            &["a.toml", "b.toml"],
+            "parts",
+            &["--summary-only", "--shard", &shard],
+        );
+    }
+    let out = t.ok(&[
+        "merge",
+        "parts/a.partial",
+        "parts/b.partial",
+        "--out",
+        "merged",
+    ]);
+    assert_eq!(
+        t.read("merged/set/warnings.csv"),
+        t.read("only/set/warnings.csv")
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("b.toml: warning: line ") && stderr.contains("company.land_price_per_mu"),
+        "{stderr}"
+    );
+}

@@ -157,6 +157,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         .into();
     // The scenarios' languages, for the set's page and line.
     let mut langs = Vec::with_capacity(groups_len);
+    let mut warned = 0;
     for group in groups {
         if signals.stopped() {
             return stop(&merged_ids);
@@ -167,6 +168,16 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         };
         let scn = &m.scenario;
         langs.push(scn.lang);
+        // Inputs and results outside their plausible ranges, as `run` gives them:
+        // on the terminal (at most WARNINGS_SHOWN, then counted), in run.json and
+        // in the set's warnings.csv.
+        let mut warnings = output::input_warnings(scn);
+        warnings.extend(super::run::result_warnings(scn, &m.state));
+        let room = super::WARNINGS_SHOWN.saturating_sub(warned);
+        for w in warnings.iter().take(room) {
+            super::note(format_args!("{}: warning: {w}", m.file));
+        }
+        warned += warnings.len();
         // What the set's runs.csv records of it.
         let run = output::SetRun {
             file: &m.file,
@@ -174,6 +185,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             paths: m.state.paths(),
             math: &m.math,
             folder: !summary_only,
+            warnings: &warnings,
         };
         if summary_only {
             // The rows `run --summary-only` takes, from the same bytes.
@@ -199,9 +211,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             m.config.threads,
             elapsed,
         );
-        record
-            .warnings
-            .extend(super::run::result_warnings(scn, &m.state));
+        record.warnings.clone_from(&warnings);
         let summary = output::write_results(&dir, scn, &m.state, &record)?;
         let merged = MergedRecord {
             record: &record,
@@ -236,6 +246,12 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             let rows = enclave::results::parse_summary(&summary, &name)?;
             set.add(scn, run, &rows, &m.inputs)?;
         }
+    }
+    if warned > super::WARNINGS_SHOWN {
+        super::note(format_args!(
+            "… and {} more warnings",
+            warned - super::WARNINGS_SHOWN
+        ));
     }
     if signals.stopped() {
         return stop(&merged_ids);

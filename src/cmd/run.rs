@@ -648,6 +648,8 @@ enum Outcome {
         rows: Vec<SummaryRow>,
         paths: u64,
         drawn: Vec<&'static str>,
+        /// The warnings its run.json records.
+        warnings: Vec<String>,
     },
     /// Stopped by a signal.
     Stopped {
@@ -683,7 +685,8 @@ impl Tally<'_> {
     /// rows to the set's files.
     fn add(&mut self, i: usize, outcome: Outcome) -> anyhow::Result<()> {
         self.bar.inc(1);
-        let (loaded, rows, paths) = match outcome {
+        // The set's warnings.csv rows: what the scenario's run.json records.
+        let (loaded, rows, paths, recorded) = match outcome {
             Outcome::Ran {
                 loaded,
                 text,
@@ -704,13 +707,16 @@ impl Tally<'_> {
                 if let Some(text) = text {
                     self.bar.suspend(|| self.out.print(&text))?;
                 }
-                (loaded, rows, work.0)
+                let mut recorded = output::input_warnings(&loaded.scenario);
+                recorded.extend(warnings);
+                (loaded, rows, work.0, recorded)
             }
             Outcome::Skipped {
                 loaded,
                 rows,
                 paths,
                 drawn,
+                warnings,
             } => {
                 self.skipped += 1;
                 if self.outputs.small {
@@ -736,7 +742,7 @@ impl Tally<'_> {
                         ));
                     }
                 }
-                (loaded, rows, paths)
+                (loaded, rows, paths, warnings)
             }
             Outcome::Stopped { id, how, paths } => {
                 let tx = self.lang.texts();
@@ -758,6 +764,7 @@ impl Tally<'_> {
                 paths,
                 math: enclave::mathlib::fingerprint(),
                 folder: !self.args.summary_only,
+                warnings: &recorded,
             };
             set.add(&loaded.scenario, run, &rows, &self.source.inputs(i))?;
         }
@@ -1393,16 +1400,17 @@ fn one(
             super::retire_stale_set(&args.out, &results.run)?;
         }
         let paths = results.run.paths;
-        let rows = if outputs.set {
-            results.summary
+        let (rows, warnings) = if outputs.set {
+            (results.summary, results.run.warnings)
         } else {
-            Vec::new()
+            (Vec::new(), Vec::new())
         };
         return Ok(Outcome::Skipped {
             loaded,
             rows,
             paths,
             drawn,
+            warnings,
         });
     }
     let staging = if outputs.folders {
