@@ -157,6 +157,25 @@ fn a_park_that_fills_in_months_or_centuries_is_flagged() {
         &guardrails::FILL_YEARS,
         None,
     );
+    // No firm ever comes: the park never fills, which a rate of 0.5 was flagged
+    // for and a rate of 0 was not (exploratory test).
+    fires(
+        "arrival_rate = { dist = \"triangular\", min = 5, mode = 9, max = 14 }",
+        "arrival_rate = 0",
+        "firms.arrival_rate",
+        &guardrails::FILL_YEARS,
+        None,
+    );
+    let (text, _) = variant(
+        "arrival_rate = { dist = \"triangular\", min = 5, mode = 9, max = 14 }",
+        "arrival_rate = 0",
+    );
+    let none = Scenario::parse(&text, "v.toml").unwrap_or_else(|e| panic!("{e}"));
+    let text = guardrails::check(&none)[0].to_string();
+    assert!(
+        text.starts_with("firms.arrival_rate = 0 (∞ years to fill the park) is above"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -69,6 +69,11 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         Ok(s) => s,
         Err(e) => return bad(format!("{:#}", anyhow::Error::new(e))),
     };
+    if !args.list
+        && let Some(problem) = overridden(&sweep, &args.run)
+    {
+        return bad(problem);
+    }
     if args.list {
         // Its count line in --lang, else the base scenario's language.
         let lang = args.run.lang.unwrap_or_else(|| {
@@ -83,6 +88,34 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     super::run::run_source(&args.run, &SweepSource { sweep })
+}
+
+/// A varied field that a flag of the command line sets for every variant (the
+/// variants would differ in their ids and the set's tables only), as a message.
+fn overridden(sweep: &Sweep, run: &super::run::Args) -> Option<String> {
+    let settings = &run.settings;
+    let paths_flag = if run.precision.is_some() {
+        Some("--precision")
+    } else {
+        settings.paths.map(|_| "--paths")
+    };
+    let flags = [
+        ("simulation.paths", paths_flag),
+        ("simulation.horizon", settings.horizon.map(|_| "--horizon")),
+        (
+            "simulation.fairness",
+            settings.fairness.map(|_| "--fairness"),
+        ),
+    ];
+    sweep.inputs().find_map(|input| {
+        flags.iter().find_map(|&(field, flag)| {
+            let flag = flag.filter(|_| input == field)?;
+            Some(format!(
+                "{}: the sweep varies `{field}`, and {flag} sets it for every variant, so they would differ in their ids only: drop {flag} or the vary",
+                sweep.file
+            ))
+        })
+    })
 }
 
 /// Prints one line per variant, `ID  PATH=VALUE ...`, then their count; a

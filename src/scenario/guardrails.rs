@@ -235,6 +235,9 @@ impl std::fmt::Display for Warning {
 
 /// `x` with at most 4 significant digits, grouped in thousands when large.
 fn number(x: f64) -> String {
+    if x == f64::INFINITY {
+        return "∞".to_owned();
+    }
     if !x.is_finite() {
         return format!("{x}");
     }
@@ -332,7 +335,8 @@ pub fn check(scn: &Scenario) -> Vec<Warning> {
 }
 
 /// Expected years for arrivals to fill the saleable land, when the park has
-/// arrivals and land.
+/// land: infinite when no firm arrives (an arrival rate, outlook or land per firm
+/// of 0), which the fill-time range flags as a rate too low does.
 pub fn fill_years(scn: &Scenario) -> Option<f64> {
     let (rate, _) = mean_of(scn, scn.firms.arrival_rate);
     let (outlook, _) = mean_of(scn, scn.firms.outlook);
@@ -351,7 +355,13 @@ pub fn fill_years(scn: &Scenario) -> Option<f64> {
         .sum();
     let demand = rate * outlook * land_per_firm;
     let supply = scn.park.area_mu * saleable;
-    (demand > 0.0 && supply > 0.0).then(|| supply / demand)
+    (supply > 0.0).then(|| {
+        if demand > 0.0 {
+            supply / demand
+        } else {
+            f64::INFINITY
+        }
+    })
 }
 
 /// The mean of a value (to a few digits: [`crate::dist::Uncertain::rough_mean`]),
@@ -373,7 +383,8 @@ fn outside<'s>(
     rail: &'static Guardrail,
     locator: &std::cell::OnceCell<super::locate::Locator<'s>>,
 ) -> Option<Warning> {
-    if !converted.is_finite() || (rail.low..=rail.high).contains(&converted) {
+    // Infinite: a park no firm comes to, or a value beyond any unit's range.
+    if converted.is_nan() || (rail.low..=rail.high).contains(&converted) {
         return None;
     }
     let other_unit = if rail.money {
