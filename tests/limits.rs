@@ -446,6 +446,53 @@ fn expected_work_over_the_budget_is_refused() {
     );
 }
 
+/// A set's scenarios share one budget: two scenarios each within it but over it
+/// together are refused once, with the total and the largest (a sweep of 1,000
+/// small scenarios had passed a budget 50 times smaller than its total).
+#[test]
+fn a_sets_scenarios_count_together_against_the_work_budget() {
+    let b = REFERENCE.replacen("id = \"jilin-zhejiang\"", "id = \"b\"", 1);
+    let files = [("a.toml", REFERENCE), ("b.toml", b.as_str())];
+    // 4.00e7 firm-years each at 1,000 paths.
+    let stderr = refused(
+        &[
+            "run",
+            "a.toml",
+            "b.toml",
+            "--paths",
+            "1000",
+            "--max-work",
+            "6e7",
+            "--out",
+            "out",
+        ],
+        &files,
+    );
+    assert_eq!(
+        stderr,
+        "error: the set's 2 scenarios: expected work of about 7.99e7 firm-years (the most: a.toml 4.00e7, b.toml 4.00e7) is above the budget of 6.00e7; lower --paths or --horizon, or raise the budget with --max-work 8.1e7\n"
+    );
+    let t = TestDir::new();
+    for (name, text) in files {
+        t.create(name, text);
+    }
+    t.ok(&[
+        "run",
+        "a.toml",
+        "b.toml",
+        "--paths",
+        "1000",
+        "--horizon",
+        "3",
+        "--max-work",
+        "6e7",
+        "--summary-only",
+        "--quiet",
+        "--out",
+        "out",
+    ]);
+}
+
 /// The work budget applies to what the process simulates: a shard's paths, or
 /// the pilot's, of a run too large for one machine.
 #[test]

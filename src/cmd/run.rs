@@ -37,7 +37,8 @@ pub struct Args {
     /// Most work a run may be expected to take, in firm-years (paths × horizon ×
     /// (parks × (arrivals + firms) + evaluations) a year, with one park per
     /// coalition holding the host when fairness is on), counting the paths this
-    /// process simulates (a shard's, the pilot's); refused before it starts.
+    /// process simulates (a shard's, the pilot's) of every scenario of a set
+    /// together; refused before it starts.
     #[arg(long, value_name = "UNITS", default_value_t = DEFAULT_MAX_WORK, value_parser = parse_budget)]
     pub max_work: f64,
     /// Most memory a run's statistics may be expected to take, e.g. 4G or 512M;
@@ -440,6 +441,7 @@ pub fn run_source(args: &Args, source: &dyn super::Source) -> anyhow::Result<Exi
             && !args.pilot
             && matches!(shard_of(args), Ok(None));
         let mut k = 0;
+        let mut budget = WorkBudget::default();
         for checked in all {
             match checked {
                 Ok(c) => {
@@ -450,11 +452,10 @@ pub fn run_source(args: &Args, source: &dyn super::Source) -> anyhow::Result<Exi
                                 .map(|p| format!("{}: {p}", c.file)),
                         );
                     }
-                    let work = c
-                        .estimate
-                        .and_then(|e| work_refusal(args, &c, &e, &part, k));
+                    if let Some(e) = &c.estimate {
+                        budget.add(&c, e, &part, k);
+                    }
                     problems.extend(c.refusals);
-                    problems.extend(work);
                     k += 1;
                     warnings.extend(c.warnings);
                     langs.push(c.lang);
@@ -462,6 +463,7 @@ pub fn run_source(args: &Args, source: &dyn super::Source) -> anyhow::Result<Exi
                 Err(e) => problems.push(e),
             }
         }
+        problems.extend(budget.refusal(args, &part));
     }
     if !problems.is_empty() {
         for p in problems {
@@ -1133,52 +1135,109 @@ impl Part {
     }
 }
 
-/// Why the run of scenario `i` of the set (`c`, with expected cost `e`) is over
-/// the work budget, for the part of its paths that this process simulates (a
-/// shard's, the pilot's, or all).
-fn work_refusal(
-    args: &Args,
-    c: &Checked,
-    e: &engine::Estimate,
-    part: &Part,
-    i: usize,
-) -> Option<String> {
-    let (file, paths) = (&c.file, c.paths);
-    let ran = part.paths(i, paths);
-    // The estimate is linear in paths.
-    let work = if paths == 0 {
-        0.0
-    } else {
-        e.work / paths as f64 * ran as f64
-    };
-    if !(work.is_nan() || work > args.max_work) {
-        return None;
-    }
-    let (counted, advice) = match part {
-        Part::All => (String::new(), "lower --paths or --horizon"),
-        Part::Pilot => (
-            format!(" for the pilot's {ran} of its {paths} paths"),
-            "lower --horizon",
-        ),
-        Part::Shard(s, _) => (
-            format!(" for {s}'s {ran} of its {paths} paths"),
-            "use more shards, lower --paths or --horizon",
-        ),
-    };
-    Some(format!(
-        "{file}: expected work of about {work:.2e} firm-years{counted} ({ran} paths × {} years × ({} × ({:.1} arrivals + {:.0} firms) + {} evaluations) a year) is above the budget of {:.2e}; {advice}, or raise the budget with --max-work {:.1e}",
-        c.horizon,
-        if e.parks > 1.0 {
-            format!("{} parks (the park and its coalitions')", e.parks)
+/// The expected work of the scenarios this process simulates (a shard's, the
+/// pilot's, or all of their paths), against `--max-work`: one budget for the
+/// whole set, so that a sweep of many scenarios is refused once, with its total,
+/// as one large scenario is.
+#[derive(Default)]
+struct WorkBudget {
+    /// Scenarios counted, and their work.
+    scenarios: usize,
+    total: f64,
+    /// The scenarios of the most work, at most [`WorkBudget::NAMED`] (file,
+    /// work), most first.
+    largest: Vec<(String, f64)>,
+    /// The one scenario's message, while only one is counted.
+    alone: Option<String>,
+}
+
+impl WorkBudget {
+    /// Scenarios named in a set's refusal.
+    const NAMED: usize = 3;
+
+    /// Counts scenario `i` of the set (`c`, with expected cost `e`).
+    fn add(&mut self, c: &Checked, e: &engine::Estimate, part: &Part, i: usize) {
+        let (paths, ran) = (c.paths, part.paths(i, c.paths));
+        // The estimate is linear in paths.
+        let work = if paths == 0 {
+            0.0
         } else {
-            "1 park".to_owned()
-        },
-        e.arrivals_per_year,
-        e.firms_per_year,
-        e.evaluations_per_year,
-        args.max_work,
-        work * 1.01
-    ))
+            e.work / paths as f64 * ran as f64
+        };
+        self.scenarios += 1;
+        self.total += work;
+        self.largest.push((c.file.clone(), work));
+        self.largest
+            .sort_by(|a, b| b.1.partial_cmp(&a.1).unwrap_or(std::cmp::Ordering::Less));
+        self.largest.truncate(Self::NAMED);
+        self.alone = (self.scenarios == 1).then(|| Self::explained(c, e, part, ran, work));
+    }
+
+    /// How the work of one scenario is counted: `FILE: expected work of about W
+    /// firm-years (…)`.
+    fn explained(c: &Checked, e: &engine::Estimate, part: &Part, ran: u64, work: f64) -> String {
+        let counted = match part {
+            Part::All => String::new(),
+            Part::Pilot => format!(" for the pilot's {ran} of its {} paths", c.paths),
+            Part::Shard(s, _) => format!(" for {s}'s {ran} of its {} paths", c.paths),
+        };
+        format!(
+            "{}: expected work of about {work:.2e} firm-years{counted} ({ran} paths × {} years × ({} × ({:.1} arrivals + {:.0} firms) + {} evaluations) a year)",
+            c.file,
+            c.horizon,
+            if e.parks > 1.0 {
+                format!("{} parks (the park and its coalitions')", e.parks)
+            } else {
+                "1 park".to_owned()
+            },
+            e.arrivals_per_year,
+            e.firms_per_year,
+            e.evaluations_per_year,
+        )
+    }
+
+    /// Why the scenarios counted are over the budget, if they are.
+    fn refusal(&self, args: &Args, part: &Part) -> Option<String> {
+        let total = self.total;
+        if !(total.is_nan() || total > args.max_work) {
+            return None;
+        }
+        let advice = match part {
+            Part::All => "lower --paths or --horizon",
+            Part::Pilot => "lower --horizon",
+            Part::Shard(..) => "use more shards, lower --paths or --horizon",
+        };
+        let what = match &self.alone {
+            Some(one) if self.scenarios == 1 => one.clone(),
+            _ => {
+                let counted = match part {
+                    Part::All => String::new(),
+                    Part::Pilot => " for the pilots' paths".to_owned(),
+                    Part::Shard(s, _) => format!(" for {s}'s paths"),
+                };
+                let largest: Vec<String> = self
+                    .largest
+                    .iter()
+                    .map(|(file, work)| format!("{file} {work:.2e}"))
+                    .collect();
+                format!(
+                    "the set's {} scenarios: expected work of about {total:.2e} firm-years{counted} (the most: {}{})",
+                    self.scenarios,
+                    largest.join(", "),
+                    if self.scenarios > largest.len() {
+                        ", …"
+                    } else {
+                        ""
+                    }
+                )
+            }
+        };
+        Some(format!(
+            "{what} is above the budget of {:.2e}; {advice}, or raise the budget with --max-work {:.1e}",
+            args.max_work,
+            total * 1.01
+        ))
+    }
 }
 
 /// Why the run of `l` would be refused, before any starts: the id of a set's
