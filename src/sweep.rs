@@ -543,6 +543,21 @@ impl Sweep {
                 problems,
             })
         };
+        // A scenario file given for a sweep: its problems as a sweep (every table
+        // an unknown field) would only be noise.
+        let top = text.parse::<toml::Table>().ok();
+        if top
+            .as_ref()
+            .is_some_and(|t| !t.contains_key("base") && t.contains_key("scenario"))
+        {
+            return Err(invalid(vec![Problem {
+                line: None,
+                field: "(file)".to_owned(),
+                message: format!(
+                    "a scenario file, not a sweep (`base` and `[[vary]]`): run it with `enclave run {file}`, or name it as the `base` of a sweep file (docs/sweep.md)"
+                ),
+            }]));
+        }
         let raw = read_file(text).map_err(|problems| {
             invalid(
                 problems
@@ -576,7 +591,22 @@ impl Sweep {
                 }
             }
         };
-        let base_scenario = Scenario::parse(&base_text, &base_file)?;
+        let base_scenario = Scenario::parse(&base_text, &base_file).map_err(|e| {
+            // A sweep named as the base: say so rather than list its fields.
+            let sweep = base_text
+                .parse::<toml::Table>()
+                .is_ok_and(|t| t.contains_key("base") && t.contains_key("vary"));
+            if sweep {
+                invalid(vec![problem(
+                    "base",
+                    format!(
+                        "{base_file} is a sweep file; the base of a sweep is a scenario file (vary its base's fields in one sweep)"
+                    ),
+                )])
+            } else {
+                SweepError::Invalid(e)
+            }
+        })?;
         let base: DocumentMut = base_text.parse().map_err(|e| {
             invalid(vec![problem(
                 "base",
@@ -993,9 +1023,12 @@ impl Sweep {
         std::path::Path::new(&self.base_file).parent()
     }
 
-    /// How a variant's scenario is named in messages and run.json.
+    /// How a variant's scenario is named in messages and run.json: the sweep
+    /// file, the variant and its base file, whose line numbers the variant keeps
+    /// (its values are replaced in place), so that `NAME:LINE:` in a message
+    /// points into the base.
     pub fn variant_file(&self, id: &str) -> String {
-        format!("{} (variant {id})", self.file)
+        format!("{} (variant {id} of {})", self.file, self.base_file)
     }
 
     fn text_of(&self, point: &Point, id: &str) -> Result<String, String> {

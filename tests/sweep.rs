@@ -765,6 +765,66 @@ fn a_sweep_file_given_to_run_says_to_sweep_it() {
     );
 }
 
+/// The other way round: a scenario file given to `sweep`, or a sweep named as a
+/// sweep's base, is named for what it is (it had been 14 and 8 unknown fields).
+#[test]
+fn a_scenario_given_to_sweep_and_a_sweep_as_a_base_say_what_they_are() {
+    let t = TestDir::new();
+    t.create("park.toml", common::REFERENCE);
+    let stderr = bad_input(&t.cmd(&["sweep", "park.toml", "--list"]));
+    assert_eq!(
+        stderr,
+        "error: park.toml: 1 problem found\n  park.toml: (file): a scenario file, not a sweep (`base` and `[[vary]]`): run it with `enclave run park.toml`, or name it as the `base` of a sweep file (docs/sweep.md)\n"
+    );
+    t.create(
+        "inner.toml",
+        "base = \"park.toml\"\n[[vary]]\npath = \"firms.crowding\"\nvalues = [0.1, 0.2]\n",
+    );
+    t.create(
+        "outer.toml",
+        "base = \"inner.toml\"\n[[vary]]\npath = \"firms.crowding\"\nvalues = [0.3]\n",
+    );
+    let stderr = bad_input(&t.cmd(&["sweep", "outer.toml", "--list"]));
+    assert!(
+        stderr.contains("outer.toml:1: base: ")
+            && stderr
+                .contains("inner.toml is a sweep file; the base of a sweep is a scenario file"),
+        "{stderr}"
+    );
+    assert_eq!(problem_lines(&stderr, "outer.toml").len(), 1, "{stderr}");
+    // A variant's warning names its base, whose line it gives.
+    t.create(
+        "wage.toml",
+        "base = \"park.toml\"\nid = \"w\"\n[[vary]]\npath = \"firms.average_wage\"\nname = \"wage\"\nvalues = [0.07, 70000]\n",
+    );
+    let out = t.ok(&["validate", "park.toml"]);
+    assert!(out.status.success());
+    let line = common::REFERENCE
+        .lines()
+        .position(|l| l.starts_with("average_wage = "))
+        .expect("average_wage")
+        + 1;
+    let out = t.ok(&[
+        "sweep",
+        "wage.toml",
+        "--paths",
+        "100",
+        "--horizon",
+        "2",
+        "--summary-only",
+        "--quiet",
+        "--out",
+        "out",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "wage.toml (variant w_wage-70000 of park.toml):{line}: warning: firms.average_wage"
+        )),
+        "{stderr}"
+    );
+}
+
 /// `--list` keeps one line a variant: a string value's newline is escaped.
 #[test]
 fn list_escapes_a_newline_in_a_value() {
