@@ -179,6 +179,13 @@ pub fn from_env(
 /// The shard of a Slurm job array task, if `SLURM_ARRAY_TASK_ID` is set.
 fn slurm(number: &dyn Fn(&str) -> Result<Option<u64>, String>) -> Result<Option<FromEnv>, String> {
     let Some(id) = number("SLURM_ARRAY_TASK_ID")? else {
+        // The array's size without the task's id (an empty one in a script):
+        // running every path in every task would be a silent, costly mistake.
+        if let Some(count) = number("SLURM_ARRAY_TASK_COUNT")? {
+            return Err(format!(
+                "SLURM_ARRAY_TASK_COUNT is {count} but SLURM_ARRAY_TASK_ID is empty or not set, so this task's shard is unknown; --shard K/N names it, --shard none runs every path"
+            ));
+        }
         return Ok(None);
     };
     let min = number("SLURM_ARRAY_TASK_MIN")?.unwrap_or(0);
@@ -1338,6 +1345,19 @@ mod tests {
             ("SLURM_ARRAY_TASK_COUNT", "4"),
         ];
         assert!(err(&outside).ends_with("the task id is not one of the array's"));
+        // An empty id beside the array's size (exploratory test: it ran every path).
+        let empty = [("SLURM_ARRAY_TASK_ID", ""), ("SLURM_ARRAY_TASK_COUNT", "3")];
+        assert!(
+            err(&empty).starts_with(
+                "SLURM_ARRAY_TASK_COUNT is 3 but SLURM_ARRAY_TASK_ID is empty or not set"
+            ),
+            "{}",
+            err(&empty)
+        );
+        assert_eq!(
+            from_env(env(&[("SLURM_ARRAY_TASK_ID", "")]), None),
+            Ok(None)
+        );
     }
 }
 
