@@ -136,17 +136,19 @@ fn a_number_that_is_not_whole_where_a_whole_number_goes_gets_the_fields_range() 
     );
     // With a problem the first stage reports (an unknown key), validation does
     // not run: the number is still said to be not whole, without its range.
+    // The problems come in the order of their lines.
     let mut text = REFERENCE.to_owned();
     let horizon = replace_line(&mut text, "horizon = 30", "horizon = 30.5");
     let unknown = replace_line(&mut text, "seed = 20180330", "sead = 20180330");
+    assert!(unknown < horizon);
     assert_eq!(
         validate("whole.toml", &text),
         [
             format!(
-                "  whole.toml:{horizon}: simulation.horizon: expected a whole number, found 30.5"
+                "  whole.toml:{unknown}: simulation.sead: unknown field `sead`, expected one of `paths`, `seed`, `horizon`, `fairness`, `sampler`, `antithetic`; did you mean `seed`?"
             ),
             format!(
-                "  whole.toml:{unknown}: simulation.sead: unknown field `sead`, expected one of `paths`, `seed`, `horizon`, `fairness`, `sampler`, `antithetic`; did you mean `seed`?"
+                "  whole.toml:{horizon}: simulation.horizon: expected a whole number, found 30.5"
             ),
         ]
     );

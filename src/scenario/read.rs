@@ -258,6 +258,9 @@ fn read_all<T: serde::de::DeserializeOwned>(text: &str) -> Result<(T, NotWholes)
         }
         true
     };
+    // In the order of the file's lines, as the later checks give theirs: the
+    // reading meets them in the order of the keys' names.
+    problems.sort_by_key(|p| p.line.unwrap_or(usize::MAX));
     if exhausted {
         problems.push(Problem {
             line: None,
