@@ -267,11 +267,25 @@ pub fn evaluate_with(
     for r in 0..n {
         let rr = r * h..(r + 1) * h;
         let discount = &values.discount[rr.clone()];
-        let pv =
-            |v: &[f64]| -> f64 { v[rr.clone()].iter().zip(discount).map(|(x, d)| x * d).sum() };
-        let pv_tax = pv(&scratch.tax);
-        let pv_land = pv(&scratch.land);
-        let pv_guarantee = pv(&scratch.guarantee);
+        // The present values of the allocations and the undiscounted GDP credit,
+        // in one pass over the years: each is summed year by year from −0, in the
+        // order of (and so bit for bit) `Iterator::sum`.
+        let [mut pv_tax, mut pv_land, mut pv_guarantee, mut pv_withheld] = [-0.0; 4];
+        let mut gdp_credit = -0.0;
+        for (((((tax, land), guarantee), withheld), gdp), d) in scratch.tax[rr.clone()]
+            .iter()
+            .zip(&scratch.land[rr.clone()])
+            .zip(&scratch.guarantee[rr.clone()])
+            .zip(&scratch.withheld[rr.clone()])
+            .zip(&scratch.gdp[rr.clone()])
+            .zip(discount)
+        {
+            pv_tax += tax * d;
+            pv_land += land * d;
+            pv_guarantee += guarantee * d;
+            pv_withheld += withheld * d;
+            gdp_credit += gdp;
+        }
         let [
             pv_dividends,
             pv_terminal,
@@ -283,7 +297,6 @@ pub fn evaluate_with(
             pv_opportunity,
             pv_in_kind,
         ] = values.pv[r];
-        let pv_withheld = pv(&scratch.withheld);
         // The continuation falls at the end of the last year, like the terminal value.
         let pv_continuation = continued[r] * discount.last().copied().unwrap_or(1.0);
         // MODEL.md §8: what the region gets from the park (GDP credit is not cash).
@@ -322,7 +335,6 @@ pub fn evaluate_with(
         let irr = finance::irr(&scratch.cash_flow).unwrap_or(f64::NAN);
         let payback =
             finance::payback_index(&scratch.cash_flow).map_or(f64::NAN, |i| (i + 1) as f64);
-        let gdp_credit: f64 = scratch.gdp[rr.clone()].iter().sum();
         let out = &mut metrics[r * m_len..(r + 1) * m_len];
         use RegionMetric as M;
         for (m, value) in [
