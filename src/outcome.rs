@@ -318,20 +318,18 @@ pub fn evaluate_with(
         // Whether there was anything to pay back: payback_years is undefined both
         // where there was not and where it was not paid back by the horizon.
         let mut payback_needed = false;
-        for (c, cf) in series[at(RegionSeries::CumulativeCashFlow)]
+        // The NPV in the same pass, summed from −0 as `Iterator::sum` does.
+        let mut npv = -0.0;
+        for ((c, cf), d) in series[at(RegionSeries::CumulativeCashFlow)]
             .iter_mut()
             .zip(&scratch.cash_flow)
+            .zip(discount)
         {
             cum += cf;
             *c = cum;
             payback_needed |= cum < 0.0;
+            npv += cf * d;
         }
-        let npv: f64 = scratch
-            .cash_flow
-            .iter()
-            .zip(discount)
-            .map(|(x, d)| x * d)
-            .sum();
         let irr = finance::irr(&scratch.cash_flow).unwrap_or(f64::NAN);
         let payback =
             finance::payback_index(&scratch.cash_flow).map_or(f64::NAN, |i| (i + 1) as f64);
