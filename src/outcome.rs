@@ -40,6 +40,8 @@ pub struct OutcomeScratch {
     discount: Vec<f64>,
     /// [`evaluate`]'s path values.
     path_values: PathValues,
+    /// [`npv`]'s table of the path's years.
+    years: YearTable,
 }
 
 impl OutcomeScratch {
@@ -60,9 +62,73 @@ impl OutcomeScratch {
     }
 }
 
+/// Zeroes `v` at length `len`, for a buffer that is added into.
 fn reset(v: &mut Vec<f64>, len: usize) {
     v.clear();
     v.resize(len, 0.0);
+}
+
+/// Sets the length of `v` to `len`, for a buffer whose every element is written
+/// before it is read (zeroing it first would be wasted).
+fn fit(v: &mut Vec<f64>, len: usize) {
+    v.resize(len, 0.0);
+}
+
+/// What the formulas read of a path each year besides the pools, by year
+/// (`[t * n + r]`, region r in year t), where the path holds it by region: the year
+/// loop of [`allocate_years`] takes a year as one slice of each, where it gathered
+/// it region by region for every alternative.
+#[derive(Debug, Clone, Default)]
+struct YearTable {
+    /// Cumulative contributions to the end of year t.
+    cumulative: Vec<f64>,
+    /// Invested capital paid in by the end of year t − 1 (0 in year 0): capital
+    /// paid in at the end of year t earns from year t + 1.
+    invested: Vec<f64>,
+    /// Invested capital paid in by the end of year t.
+    invested_to_date: Vec<f64>,
+    /// Dividends and terminal value received in year t.
+    income: Vec<f64>,
+    /// Capital calls paid in year t.
+    calls: Vec<f64>,
+}
+
+impl YearTable {
+    /// The table of path `econ` (reusing the buffers).
+    fn fill(&mut self, econ: &EconomyPath) {
+        let (n, h) = (econ.regions, econ.horizon);
+        for v in [
+            &mut self.cumulative,
+            &mut self.invested,
+            &mut self.invested_to_date,
+            &mut self.income,
+            &mut self.calls,
+        ] {
+            fit(v, n * h);
+        }
+        for r in 0..n {
+            let mut before = 0.0;
+            for t in 0..h {
+                let (i, j) = (r * h + t, t * n + r);
+                self.cumulative[j] = econ.cumulative_contributions[i];
+                self.invested[j] = before;
+                before = econ.invested_capital[i];
+                self.invested_to_date[j] = before;
+                self.income[j] = econ.dividends[i] + econ.terminal[i];
+                self.calls[j] = econ.capital_calls[i];
+            }
+        }
+    }
+
+    /// The last year's row of `v` (one of the table's fields), by region; 0
+    /// without years.
+    fn last(v: &[f64], n: usize) -> [f64; MAX_REGIONS] {
+        let mut out = [0.0; MAX_REGIONS];
+        if let Some(year) = v.len().checked_sub(n).map(|start| &v[start..]) {
+            out[..n].copy_from_slice(year);
+        }
+        out
+    }
 }
 
 /// What every alternative of a path reads alike: each region's discount factors
@@ -76,6 +142,12 @@ pub struct PathValues {
     discount: Vec<f64>,
     /// The present values of region r, in the order of [`PathValues::fill`].
     pv: Vec<[f64; PATH_PVS]>,
+    /// The path's years as the formulas read them.
+    years: YearTable,
+    /// The GDP credit split by equity shares, the default GDP formula, which the
+    /// alternatives that keep it would each split alike: region r's years in
+    /// `[r * H .. (r + 1) * H]`.
+    gdp_by_equity: Vec<f64>,
 }
 
 /// Number of present values of a region in [`PathValues`].
@@ -109,6 +181,25 @@ impl PathValues {
                 pv(&econ.opportunity_costs),
                 pv(&econ.in_kind),
             ]);
+        }
+        self.years.fill(econ);
+        fit(&mut self.gdp_by_equity, n * h);
+        for t in 0..h {
+            let mut gdp = [0.0; MAX_REGIONS];
+            Formula::Equity.allocate(
+                0,
+                econ.gdp[t],
+                &ShareContext {
+                    equity: econ.equity_at(t),
+                    cumulative_contributions: &[],
+                    invested_capital: &[],
+                },
+                &mut gdp[..n],
+                &mut [0.0; MAX_REGIONS][..n],
+            );
+            for (r, x) in gdp[..n].iter().enumerate() {
+                self.gdp_by_equity[r * h + t] = *x;
+            }
         }
     }
 }
@@ -147,7 +238,13 @@ pub fn evaluate_with(
         invested_to_date,
         cap,
         continued,
-    } = allocate_years(econ, alt, scratch, true);
+    } = allocate_years(
+        econ,
+        alt,
+        &values.years,
+        Some(&values.gdp_by_equity),
+        scratch,
+    );
 
     // The last year's C_r as shares (the last year's equity shares if nothing was
     // contributed, as the contribution formula falls back to).
@@ -170,11 +267,25 @@ pub fn evaluate_with(
     for r in 0..n {
         let rr = r * h..(r + 1) * h;
         let discount = &values.discount[rr.clone()];
-        let pv =
-            |v: &[f64]| -> f64 { v[rr.clone()].iter().zip(discount).map(|(x, d)| x * d).sum() };
-        let pv_tax = pv(&scratch.tax);
-        let pv_land = pv(&scratch.land);
-        let pv_guarantee = pv(&scratch.guarantee);
+        // The present values of the allocations and the undiscounted GDP credit,
+        // in one pass over the years: each is summed year by year from −0, in the
+        // order of (and so bit for bit) `Iterator::sum`.
+        let [mut pv_tax, mut pv_land, mut pv_guarantee, mut pv_withheld] = [-0.0; 4];
+        let mut gdp_credit = -0.0;
+        for (((((tax, land), guarantee), withheld), gdp), d) in scratch.tax[rr.clone()]
+            .iter()
+            .zip(&scratch.land[rr.clone()])
+            .zip(&scratch.guarantee[rr.clone()])
+            .zip(&scratch.withheld[rr.clone()])
+            .zip(&scratch.gdp[rr.clone()])
+            .zip(discount)
+        {
+            pv_tax += tax * d;
+            pv_land += land * d;
+            pv_guarantee += guarantee * d;
+            pv_withheld += withheld * d;
+            gdp_credit += gdp;
+        }
         let [
             pv_dividends,
             pv_terminal,
@@ -186,7 +297,6 @@ pub fn evaluate_with(
             pv_opportunity,
             pv_in_kind,
         ] = values.pv[r];
-        let pv_withheld = pv(&scratch.withheld);
         // The continuation falls at the end of the last year, like the terminal value.
         let pv_continuation = continued[r] * discount.last().copied().unwrap_or(1.0);
         // MODEL.md §8: what the region gets from the park (GDP credit is not cash).
@@ -208,24 +318,21 @@ pub fn evaluate_with(
         // Whether there was anything to pay back: payback_years is undefined both
         // where there was not and where it was not paid back by the horizon.
         let mut payback_needed = false;
-        for (c, cf) in series[at(RegionSeries::CumulativeCashFlow)]
+        // The NPV in the same pass, summed from −0 as `Iterator::sum` does.
+        let mut npv = -0.0;
+        for ((c, cf), d) in series[at(RegionSeries::CumulativeCashFlow)]
             .iter_mut()
             .zip(&scratch.cash_flow)
+            .zip(discount)
         {
             cum += cf;
             *c = cum;
             payback_needed |= cum < 0.0;
+            npv += cf * d;
         }
-        let npv: f64 = scratch
-            .cash_flow
-            .iter()
-            .zip(discount)
-            .map(|(x, d)| x * d)
-            .sum();
         let irr = finance::irr(&scratch.cash_flow).unwrap_or(f64::NAN);
         let payback =
             finance::payback_index(&scratch.cash_flow).map_or(f64::NAN, |i| (i + 1) as f64);
-        let gdp_credit: f64 = scratch.gdp[rr.clone()].iter().sum();
         let out = &mut metrics[r * m_len..(r + 1) * m_len];
         use RegionMetric as M;
         for (m, value) in [
@@ -288,24 +395,42 @@ struct Allocated {
     continued: [f64; MAX_REGIONS],
 }
 
-/// Allocates the path's pools under `alt` (the GDP credit too when `with_gdp`).
+/// Allocates the path's pools under `alt`, reading the path's years from `years`
+/// (filled from `econ`), and the GDP credit too when `gdp_by_equity` is given (the
+/// path's GDP credit split by equity shares, which an alternative with the default
+/// GDP formula takes as it is).
 fn allocate_years(
     econ: &EconomyPath,
     alt: &Alternative,
+    years: &YearTable,
+    gdp_by_equity: Option<&[f64]>,
     scratch: &mut OutcomeScratch,
-    with_gdp: bool,
 ) -> Allocated {
     let n = econ.regions;
     let h = econ.horizon;
-    for v in [
-        &mut scratch.tax,
-        &mut scratch.land,
-        &mut scratch.guarantee,
-        &mut scratch.gdp,
-        &mut scratch.withheld,
-    ] {
-        reset(v, n * h);
+    // Every year of every region is written below: no need to zero them first.
+    for v in [&mut scratch.tax, &mut scratch.land, &mut scratch.guarantee] {
+        fit(v, n * h);
     }
+    // The GDP credit split by equity shares is the path's; any other is split in
+    // the years below; without GDP it is left at 0.
+    let gdp_by_year = match gdp_by_equity {
+        Some(split) if matches!(alt.gdp, Formula::Equity) => {
+            scratch.gdp.clear();
+            scratch.gdp.extend_from_slice(split);
+            false
+        }
+        Some(_) => {
+            fit(&mut scratch.gdp, n * h);
+            true
+        }
+        None => {
+            reset(&mut scratch.gdp, n * h);
+            false
+        }
+    };
+    // Added into where the collector withholds.
+    reset(&mut scratch.withheld, n * h);
     let delivery = alt
         .delivery
         .as_ref()
@@ -314,37 +439,23 @@ fn allocate_years(
         alt.delivery.is_none() || delivery.is_some(),
         "a path without the draws of the alternative's delivery risk"
     );
-    reset(&mut scratch.cash_flow, h);
-    reset(&mut scratch.discount, h);
+    // Written in full by `cash_flows` and `discount_factors`.
+    fit(&mut scratch.cash_flow, h);
+    fit(&mut scratch.discount, h);
 
-    let mut cumulative = [0.0; MAX_REGIONS];
-    let mut invested = [0.0; MAX_REGIONS];
-    let mut invested_to_date = [0.0; MAX_REGIONS];
-    let mut income = [0.0; MAX_REGIONS];
-    let mut calls = [0.0; MAX_REGIONS];
     let mut cap = CapState::default();
     for t in 0..h {
-        for r in 0..n {
-            let i = r * h + t;
-            cumulative[r] = econ.cumulative_contributions[i];
-            // Capital paid in at the end of year t earns from year t + 1.
-            invested[r] = invested_to_date[r];
-            invested_to_date[r] = econ.invested_capital[i];
-            income[r] = econ.dividends[i] + econ.terminal[i];
-            calls[r] = econ.capital_calls[i];
-        }
+        let year = t * n..(t + 1) * n;
         let ctx = ShareContext {
             equity: econ.equity_at(t),
-            cumulative_contributions: &cumulative[..n],
-            invested_capital: &invested[..n],
+            cumulative_contributions: &years.cumulative[year.clone()],
+            invested_capital: &years.invested[year.clone()],
         };
         let k = t as u32 + 1;
         let mut tax = [0.0; MAX_REGIONS];
         let mut land = [0.0; MAX_REGIONS];
-        let mut gdp = [0.0; MAX_REGIONS];
         let mut g_tax = [0.0; MAX_REGIONS];
         let mut g_land = [0.0; MAX_REGIONS];
-        let mut g_gdp = [0.0; MAX_REGIONS];
         match &alt.pool {
             None => alt
                 .tax
@@ -368,24 +479,32 @@ fn allocate_years(
         // Principal repaid and stake income handed over (validation allows them
         // in one of the two cash formulas only).
         let stake = Stake {
-            invested_to_date: &invested_to_date[..n],
-            income: &income[..n],
-            calls: &calls[..n],
+            invested_to_date: &years.invested_to_date[year.clone()],
+            income: &years.income[year.clone()],
+            calls: &years.calls[year],
         };
         let mut contract = [0.0; MAX_REGIONS];
         alt.tax.contract_flows(k, &stake, &mut contract[..n]);
         alt.land.contract_flows(k, &stake, &mut contract[..n]);
         // GDP credit is statistics, not cash: a guarantee on it moves credit only.
-        if with_gdp {
-            alt.gdp
-                .allocate(k, econ.gdp[t], &ctx, &mut gdp[..n], &mut g_gdp[..n]);
+        if gdp_by_year {
+            let mut gdp = [0.0; MAX_REGIONS];
+            alt.gdp.allocate(
+                k,
+                econ.gdp[t],
+                &ctx,
+                &mut gdp[..n],
+                &mut [0.0; MAX_REGIONS][..n],
+            );
+            for (r, x) in gdp[..n].iter().enumerate() {
+                scratch.gdp[r * h + t] = *x;
+            }
         }
         for r in 0..n {
             let i = r * h + t;
             scratch.tax[i] = tax[r] - g_tax[r];
             scratch.land[i] = land[r] - g_land[r];
             scratch.guarantee[i] = g_tax[r] + g_land[r] + contract[r];
-            scratch.gdp[i] = gdp[r];
         }
         if let Some(rule) = delivery {
             let u = econ.delivery_uniform.get(t).copied().unwrap_or(1.0);
@@ -401,6 +520,10 @@ fn allocate_years(
             );
         }
     }
+
+    // The running totals at the horizon.
+    let cumulative = YearTable::last(&years.cumulative, n);
+    let invested_to_date = YearTable::last(&years.invested_to_date, n);
 
     let mut continued = [0.0; MAX_REGIONS];
     continuation(
@@ -501,7 +624,10 @@ fn discount_factors(delta: f64, out: &mut [f64]) {
 /// Each region's NPV under `alt` into `npv` (len n): the [`RegionMetric::Npv`] that
 /// [`evaluate`] writes, bit for bit, without the other metrics and series.
 pub fn npv(econ: &EconomyPath, alt: &Alternative, scratch: &mut OutcomeScratch, npv: &mut [f64]) {
-    let a = allocate_years(econ, alt, scratch, false);
+    let mut years = std::mem::take(&mut scratch.years);
+    years.fill(econ);
+    let a = allocate_years(econ, alt, &years, None, scratch);
+    scratch.years = years;
     for (r, out) in npv.iter_mut().enumerate().take(econ.regions) {
         discount_factors(econ.discount_rate[r], &mut scratch.discount);
         cash_flows(econ, scratch, r, a.continued[r]);

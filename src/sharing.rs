@@ -306,7 +306,7 @@ impl Formula {
             Formula::Contribution => {
                 let n = alloc.len();
                 let total: f64 = ctx.cumulative_contributions.iter().take(n).sum();
-                if total > 0.0 && total.is_finite() {
+                if positive_finite(total) {
                     add_weighted(ctx.cumulative_contributions, pool, alloc);
                 } else {
                     add_weighted(ctx.equity, pool, alloc);
@@ -730,13 +730,22 @@ fn transfer(b: usize, g: usize, amount: f64, alloc: &mut [f64], guarantee: &mut 
     }
 }
 
+/// Whether `x` is positive and finite (`x > 0.0 && x.is_finite()`), as two float
+/// comparisons: the compiler turns that pair, and `x < f64::INFINITY` too, into a
+/// dozen integer tests of the bits, and this runs several times a year for each
+/// alternative.
+#[inline]
+fn positive_finite(x: f64) -> bool {
+    x > 0.0 && x <= f64::MAX
+}
+
 /// Adds `pool · w_r / Σ w` to each `alloc[r]` (missing weights read as 0);
 /// splits equally when the weights' sum is not positive and finite.
 #[inline]
 pub fn add_weighted(weights: &[f64], pool: f64, alloc: &mut [f64]) {
     let n = alloc.len();
     let total: f64 = weights.iter().take(n).sum();
-    if total > 0.0 && total.is_finite() {
+    if positive_finite(total) {
         for (a, w) in alloc.iter_mut().zip(weights) {
             *a += pool * (w / total);
         }
