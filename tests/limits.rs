@@ -899,3 +899,23 @@ fn a_key_with_a_space_suggests_it_joined() {
         )]
     );
 }
+
+/// A pair given three values, one, or a bare number is told it is a pair
+/// (serde had said "invalid length 3, expected fewer elements in array").
+#[test]
+fn a_pair_with_the_wrong_number_of_values_is_told_it_is_a_pair() {
+    for (value, found) in [
+        ("[2, 3, 1]", "found 3 values"),
+        ("[2]", "found 1 value"),
+        ("2", "found integer `2`"),
+    ] {
+        let (text, lines) = edited(&[("cit_holiday = [2, 3]", &format!("cit_holiday = {value}"))]);
+        assert_eq!(
+            validate("pair.toml", &text),
+            [format!(
+                "  pair.toml:{}: firms.sectors[1].cit_holiday: expected a pair in brackets, such as [2, 3], {found}",
+                lines[0]
+            )]
+        );
+    }
+}

@@ -383,6 +383,23 @@ const INTEGER_TYPES: [&str; 12] = [
 /// `message` with serde's name of an expected Rust type (`, expected i64`) put
 /// in words a planner reads.
 fn plain_types(message: &str) -> String {
+    // The file's fixed-length arrays are pairs (`cit_holiday`, a period's `years`
+    // and `calendar_years`): serde says "invalid length 3, expected fewer elements
+    // in array" for three values, and names Rust's type for a bare number.
+    const PAIR: &str = "expected a pair in brackets, such as [2, 3]";
+    if let Some(rest) = message.strip_prefix("invalid length ")
+        && let Some((n, expected)) = rest.split_once(", expected ")
+        && (expected == "fewer elements in array" || expected == "an array of length 2")
+    {
+        let values = if n == "1" { "value" } else { "values" };
+        return format!("{PAIR}, found {n} {values}");
+    }
+    if let Some(found) = message
+        .strip_prefix("invalid type: ")
+        .and_then(|m| m.strip_suffix(", expected an array of length 2"))
+    {
+        return format!("{PAIR}, found {found}");
+    }
     if let Some((head, ty)) = message.rsplit_once(", expected ") {
         let words = match ty {
             "f32" | "f64" => Some("a number"),
