@@ -222,7 +222,8 @@ pub(super) fn park(c: &mut Checker, raw: &ParkFile) -> Park {
     for (i, p) in raw_phases.iter().enumerate() {
         let f = format!("park.phases[{i}]");
         let a = c.check_fixed(&format!("{f}.area_mu"), p.area_mu, Rule::Positive);
-        if a > area_mu {
+        // Against a park area that is itself wrong, only that is reported.
+        if area_mu > 0.0 && a > area_mu {
             c.problem(
                 format!("{f}.area_mu"),
                 format!("expected a phase no larger than the park ({area_mu} mu), found {a}"),
@@ -245,7 +246,7 @@ pub(super) fn park(c: &mut Checker, raw: &ParkFile) -> Park {
         });
     }
     let total: f64 = phases.iter().map(|p| p.area_mu).sum();
-    if total > area_mu * (1.0 + 1e-12) {
+    if area_mu > 0.0 && total > area_mu * (1.0 + 1e-12) {
         c.problem(
             "park.phases",
             format!("expected phases adding up to at most the park's {area_mu} mu, found {total}"),
@@ -436,6 +437,25 @@ mod tests {
         );
     }
 
+    /// A region renamed to another's id: one problem, not one more for each
+    /// reference to its old id (a tester saw 15).
+    #[test]
+    fn a_duplicate_region_id_is_reported_once() {
+        let mut c = checker();
+        let list = region_list(
+            r#"regions = [
+                { id = "zhejiang", name = "Z", role = "source" },
+                { id = "zhejiang", name = "J", role = "host" },
+            ]"#,
+        );
+        regions(&mut c, &list);
+        c.region("contributions[3].region", "jilin");
+        assert_eq!(
+            problems(&c),
+            ["regions[1].id: expected a unique region id, found `zhejiang` twice"]
+        );
+    }
+
     #[test]
     fn regions_need_a_host() {
         let mut c = checker();
@@ -490,6 +510,24 @@ mod tests {
                 ),
                 "park.phases: expected phases adding up to at most the park's 100 mu, found 200".to_owned(),
             ]
+        );
+    }
+
+    /// A park area that is not positive is the problem; its phases are not
+    /// compared with it as well.
+    #[test]
+    fn phases_are_not_compared_with_a_negative_park() {
+        let mut c = checker();
+        park(
+            &mut c,
+            &table(
+                r#"area_mu = -100
+                   phases = [{ area_mu = 50, start_year = 2018, build_years = 1 }]"#,
+            ),
+        );
+        assert_eq!(
+            problems(&c),
+            ["park.area_mu: expected a number > 0, found -100"]
         );
     }
 

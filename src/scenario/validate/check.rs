@@ -507,6 +507,9 @@ impl Checker {
     fn region_or(&mut self, field: &str, id: &str, keywords: &[&str]) -> usize {
         match self.region_ids.iter().position(|r| r == id) {
             Some(i) => i,
+            // A region renamed to another's id: the references to its old id
+            // would each repeat the duplicate id's problem.
+            None if self.duplicate_region_id() => 0,
             None => {
                 let words: String = keywords.iter().map(|k| format!("`{k}`, ")).collect();
                 let hint = crate::scenario::closest(
@@ -533,6 +536,12 @@ impl Checker {
                 0
             }
         }
+    }
+
+    /// Whether two regions have the same id (a problem of its own).
+    fn duplicate_region_id(&self) -> bool {
+        let ids = &self.region_ids;
+        ids.iter().enumerate().any(|(i, r)| ids[..i].contains(r))
     }
 
     /// Shares per region id, complete, in [0, 1] and summing to 1.
