@@ -922,8 +922,10 @@ pub struct RunRecord {
     pub precision: Option<crate::convergence::PrecisionRecord>,
     /// The inputs, then the headline results, outside their plausible ranges
     /// (docs/scenario.md "Plausible ranges"), as the terminal gave them: kept with
-    /// the results, which report.html shows (absent when there are none).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// the results, which report.html shows (`[]` when there are none, so that a
+    /// script can read the key of every run; a run.json written before it had
+    /// the key reads as none).
+    #[serde(default)]
     pub warnings: Vec<String>,
 }
 

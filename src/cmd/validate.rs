@@ -16,8 +16,9 @@ pub struct Args {
 }
 
 /// Loads every file and reports each problem, and an "ok" line for each file
-/// that loads, bad files beside it or not; exit status 2 if any file is invalid
-/// (or, with `--strict`, has an input outside its plausible range).
+/// that loads, bad files beside it or not; exit status 2 if any file is invalid,
+/// or has the id of a file before it (which `run` refuses in one set), or, with
+/// `--strict`, has an input outside its plausible range.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     use super::Source;
     let set = match super::Files::new(&args.scenarios) {
@@ -27,6 +28,8 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let mut out = super::Stdout::default();
     let mut warnings = Vec::new();
     let mut failed = false;
+    // As `run` refuses them together: a set's results go to one folder per id.
+    let mut ids = super::UniqueIds::default();
     for i in 0..set.len() {
         let l = match set.load(i) {
             Ok(l) => l,
@@ -36,6 +39,13 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 continue;
             }
         };
+        if let Some(problem) = ids.check(&l.scenario.id, &l.file) {
+            super::note(format_args!(
+                "error: {problem} when run together (give one another [scenario] id, or run them into different --out folders)"
+            ));
+            failed = true;
+            continue;
+        }
         let mine = super::warnings(&l);
         let refused = args.strict && !mine.is_empty();
         warnings.extend(mine);
