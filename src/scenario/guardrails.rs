@@ -107,6 +107,18 @@ pub const FILL_YEARS: Guardrail = Guardrail {
     source: "park fill targets of 5–8 years; about 37% of signed projects producing by year 5 in 苏滁, REFERENCES.md §4",
 };
 
+/// Years a phase's land is open within the horizon: the horizon's last year less
+/// the year the land opens (its start year plus build years), plus 1. Land that
+/// opens after the horizon is never simulated, though the report lists the phase.
+pub const PHASE_OPEN_YEARS: Guardrail = Guardrail {
+    what: "time the phase's land is open before the horizon ends (it opens at start_year + build_years; the run simulates [simulation] horizon years)",
+    low: 1.0,
+    high: 1000.0,
+    unit: "years open within the horizon",
+    money: false,
+    source: "the scenario's own horizon: land opening after it is never occupied",
+};
+
 /// The run's mean tax per occupied mu (亩均税收), a headline result.
 pub const TAX_PER_MU: Guardrail = Guardrail {
     what: "mean tax per occupied mu (亩均税收) of the run",
@@ -149,7 +161,7 @@ pub const TAX_PER_JOB: Guardrail = Guardrail {
 pub const RESULT_GUARDRAILS: [&Guardrail; 3] = [&TAX_PER_MU, &OUTPUT_PER_MU, &TAX_PER_JOB];
 
 /// Every guardrail on inputs, in the order docs/scenario.md lists them.
-pub const INPUT_GUARDRAILS: [&Guardrail; 7] = [
+pub const INPUT_GUARDRAILS: [&Guardrail; 8] = [
     &REVENUE_PER_MU,
     &AVERAGE_WAGE,
     &BUILDING_VALUE_PER_MU,
@@ -157,6 +169,7 @@ pub const INPUT_GUARDRAILS: [&Guardrail; 7] = [
     &INFRASTRUCTURE_PER_MU,
     &LAND_PRICE_PER_MU,
     &FILL_YEARS,
+    &PHASE_OPEN_YEARS,
 ];
 
 /// Money units a value may have been typed in by mistake, in yuan per unit.
@@ -188,6 +201,8 @@ pub struct Warning {
     pub money_unit: String,
     /// Whether the value is a result of the run, not an input.
     pub result: bool,
+    /// Whether the value is a calendar year (shown without grouping).
+    pub year: bool,
 }
 
 impl std::fmt::Display for Warning {
@@ -198,7 +213,11 @@ impl std::fmt::Display for Warning {
             "{}{} = {}",
             self.field,
             if self.mean { " (mean)" } else { "" },
-            number(self.value)
+            if self.year {
+                format!("{}", self.value)
+            } else {
+                number(self.value)
+            }
         )?;
         if r.money {
             write!(f, " {} ({} yuan)", self.money_unit, number(self.converted))?;
@@ -330,6 +349,24 @@ pub fn check(scn: &Scenario) -> Vec<Warning> {
             out.push(w);
         }
     }
+    let last = scn.simulation.horizon;
+    for (i, p) in scn.park.phases.iter().enumerate() {
+        let open = i64::from(p.start) + i64::from(p.build_years);
+        let years = (i64::from(last) - open) as f64;
+        let start_year = i64::from(scn.start_year) + i64::from(p.start);
+        if let Some(mut w) = outside(
+            scn,
+            format!("park.phases[{i}].start_year"),
+            start_year as f64,
+            false,
+            years,
+            &PHASE_OPEN_YEARS,
+            &locator,
+        ) {
+            w.year = true;
+            out.push(w);
+        }
+    }
     out.sort_by_key(|w| w.line.unwrap_or(usize::MAX));
     out
 }
@@ -354,7 +391,22 @@ pub fn fill_years(scn: &Scenario) -> Option<f64> {
         })
         .sum();
     let demand = rate * outlook * land_per_firm;
-    let supply = scn.park.area_mu * saleable;
+    // The land that opens within the horizon: the phases' and, with `[initial]`,
+    // the land developed before the start (the model sells no other).
+    let horizon = scn.simulation.horizon;
+    let phased: f64 = scn
+        .park
+        .phases
+        .iter()
+        .filter(|p| p.start + p.build_years < horizon)
+        .map(|p| p.area_mu)
+        .sum();
+    let developed = if scn.initial.is_open() {
+        scn.initial.developed_mu
+    } else {
+        0.0
+    };
+    let supply = (phased + developed) * saleable;
     (supply > 0.0).then(|| {
         if demand > 0.0 {
             supply / demand
@@ -408,6 +460,7 @@ fn outside<'s>(
         other_unit,
         money_unit: scn.money_unit.clone(),
         result: false,
+        year: false,
     })
 }
 
@@ -443,6 +496,7 @@ pub fn check_result(
             rail.unit.strip_prefix("yuan ").unwrap_or(rail.unit)
         ),
         result: true,
+        year: false,
     })
 }
 
