@@ -919,3 +919,28 @@ fn a_pair_with_the_wrong_number_of_values_is_told_it_is_a_pair() {
         );
     }
 }
+
+/// A year written as a TOML date, and a rate with a percent sign, say what to
+/// write (they said `invalid type: string "2026-01-01"`, which the file does not
+/// show, and `string values must be quoted`).
+#[test]
+fn a_date_for_a_year_and_a_percent_sign_say_what_to_write() {
+    let (text, line) = start_year("2026-01-01");
+    assert_eq!(
+        validate("date.toml", &text)[0],
+        format!(
+            "  date.toml:{line}: scenario.start_year: expected a whole number (a year is written 2026), found the date 2026-01-01"
+        )
+    );
+    let (text, lines) = edited(&[(
+        "discount_rate = 0.05    # assumption: same rate",
+        "discount_rate = 5%",
+    )]);
+    let problems = validate("percent.toml", &text);
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0].starts_with(&format!("  percent.toml:{}: (syntax): ", lines[0]))
+            && problems[0].ends_with("; a share or rate is a number without %: 5% is 0.05"),
+        "{problems:?}"
+    );
+}

@@ -383,6 +383,20 @@ const INTEGER_TYPES: [&str; 12] = [
 /// `message` with serde's name of an expected Rust type (`, expected i64`) put
 /// in words a planner reads.
 fn plain_types(message: &str) -> String {
+    // An unquoted TOML date where a year goes (`start_year = 2026-01-01`): toml
+    // calls it a string, which the file does not show.
+    if let Some(date) = message
+        .strip_prefix("invalid type: string \"")
+        .and_then(|m| m.split_once('"'))
+        .filter(|(_, rest)| rest.starts_with(", expected i"))
+        .map(|(date, _)| date)
+        .filter(|d| d.len() >= 10 && d.as_bytes()[4] == b'-' && d.as_bytes()[7] == b'-')
+        && let Ok(year) = date[..4].parse::<u32>()
+    {
+        return format!(
+            "expected a whole number (a year is written {year}), found the date {date}"
+        );
+    }
     // The file's fixed-length arrays are pairs (`cit_holiday`, a period's `years`
     // and `calendar_years`): serde says "invalid length 3, expected fewer elements
     // in array" for three values, and names Rust's type for a bare number.
@@ -534,6 +548,19 @@ fn toml_problem(text: &str, e: &toml::de::Error) -> Problem {
         message.push_str(&format!(
             "; a key has no spaces: did you mean `{}`?",
             joined.join("_")
+        ));
+    }
+    // `discount_rate = 5%`: TOML has no percent sign.
+    let percent = line
+        .and_then(|n| text.lines().nth(n - 1))
+        .and_then(|l| l.split_once('='))
+        .map(|(_, value)| value.split('#').next().unwrap_or("").trim())
+        .and_then(|v| v.strip_suffix('%'))
+        .and_then(|number| number.trim().parse::<f64>().ok());
+    if let Some(p) = percent {
+        message.push_str(&format!(
+            "; a share or rate is a number without %: {p}% is {}",
+            p / 100.0
         ));
     }
     if message.starts_with("invalid unquoted key") {
