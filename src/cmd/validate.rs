@@ -29,7 +29,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let mut warnings = Vec::new();
     let mut failed = false;
     // As `run` refuses them together: a set's results go to one folder per id.
-    let mut ids = super::UniqueIds::default();
+    let mut ids: std::collections::HashMap<String, String> = std::collections::HashMap::new();
     for i in 0..set.len() {
         let l = match set.load(i) {
             Ok(l) => l,
@@ -41,9 +41,14 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         };
         // Each file is valid alone (validate writes nothing), so a note, not an
         // error: `run` refuses them in one set.
-        if let Some(problem) = ids.check(&l.scenario.id, &l.file) {
+        // (The same file named twice is the same scenario, not a clash.)
+        let first = ids
+            .entry(l.scenario.id.clone())
+            .or_insert_with(|| l.file.clone());
+        if *first != l.file {
             super::note(format_args!(
-                "note: {problem} if run together: `run` refuses them in one set (give one another [scenario] id, or run them into different --out folders)"
+                "note: {first} and {} both have scenario id `{}`; their results would overwrite each other if run together: `run` refuses them in one set (give one another [scenario] id, or run them into different --out folders)",
+                l.file, l.scenario.id
             ));
         }
         let mine = super::warnings(&l);
