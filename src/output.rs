@@ -352,8 +352,10 @@ pub use crate::schema::{SET_ALT_METRICS, SET_PARK_METRICS, SET_REGION_METRICS};
 /// A sweep's table of the inputs each scenario carries, `DIR/set/sweep.csv`.
 pub const SET_SWEEP_FILE: &str = "sweep.csv";
 
-/// Header of a sweep's `DIR/set/sweep.csv`.
-pub const SET_SWEEP_HEADER: [&str; 3] = ["scenario", "input", "value"];
+/// Header of a sweep's `DIR/set/sweep.csv`: `vary` is the 1-based number of the
+/// sweep file's `[[vary]]` the input belongs to, which the fields of one
+/// `[[vary]]` with `paths` share (they move together).
+pub const SET_SWEEP_HEADER: [&str; 4] = ["scenario", "input", "value", "vary"];
 
 /// What each scenario of a set was run from, `DIR/set/runs.csv`: the set's own
 /// record of engine, scenario files and settings (a `--summary-only` set has no
@@ -461,7 +463,8 @@ impl SetWriter {
 
     /// Adds scenario `scn`'s headline rows, taken from the rows of its
     /// `summary.csv`, the inputs it carries (field path, value as written), and
-    /// what it was run from (`run`, its row of `runs.csv`).
+    /// what it was run from (`run`, its row of `runs.csv`); `groups` gives each
+    /// input's `[[vary]]` number (each its own when empty).
     ///
     /// # Errors
     /// If a file cannot be written.
@@ -471,6 +474,7 @@ impl SetWriter {
         run: SetRun<'_>,
         summary: &[crate::results::SummaryRow],
         inputs: &[(String, String)],
+        groups: &[u32],
     ) -> Result<(), OutputError> {
         let runs = self.dir.join(SET_RUNS_FILE);
         write_row(
@@ -543,8 +547,13 @@ impl SetWriter {
                 self.sweep = Some(f);
             }
             if let Some((_, w)) = self.sweep.as_mut() {
-                for (input, value) in inputs {
-                    write_row(w, [scn.id.as_str(), input, value], &path)?;
+                for (k, (input, value)) in inputs.iter().enumerate() {
+                    let group = groups.get(k).copied().unwrap_or(k as u32 + 1);
+                    write_row(
+                        w,
+                        [scn.id.as_str(), input, value, &group.to_string()],
+                        &path,
+                    )?;
                 }
             }
         }

@@ -4,7 +4,9 @@
 //! The page is made from the set's own files only: `DIR/set/summary.csv` (one row
 //! per scenario, alternative, region and headline measure, see
 //! [`crate::output::SetWriter`]) and, for a sweep, `DIR/set/sweep.csv` (one
-//! row per scenario and varied input: `scenario,input,value`). The first
+//! row per scenario and varied input: `scenario,input,value,vary`, where the
+//! fields of one `[[vary]]` share `vary` and are charted as one input; a file
+//! without the column has each input on its own). The first
 //! scenario's `run.json` adds the seed and horizon to the header when it is there.
 //!
 //! Sets may hold 10 000 scenarios, so `summary.csv` is read once, row by row:
@@ -226,6 +228,8 @@ struct Sweep {
     sums: HashMap<(usize, Key), HashMap<u64, Acc>>,
     /// Scenarios of sweep.csv with no rows in summary.csv.
     unmatched: usize,
+    /// Per input: the number of its `[[vary]]` (sweep.csv's `vary`), if known.
+    groups: Vec<Option<u32>>,
     /// Per input: its bins, when it has more than [`CHART_POINTS`] distinct
     /// numeric values.
     bins: Vec<Option<Bins>>,
@@ -346,7 +350,13 @@ fn csv_err(path: &Path, e: &csv::Error) -> SetReportError {
 
 /// Reads `sweep.csv`.
 fn read_sweep(path: &Path) -> Result<Sweep, SetReportError> {
-    let (mut reader, [s, i, v]) = open_csv(path, crate::output::SET_SWEEP_HEADER)?;
+    let [c0, c1, c2, c3] = crate::output::SET_SWEEP_HEADER;
+    let (mut reader, [s, i, v]) = open_csv(path, [c0, c1, c2])?;
+    // `vary`: a sweep.csv written before it was kept has none (each input its own).
+    let vary = reader
+        .headers()
+        .ok()
+        .and_then(|h| h.iter().position(|c| c == c3));
     let mut sweep = Sweep::default();
     // Per input: distinct values (up to one more than a chart shows), lowest, highest.
     let mut seen: Vec<(std::collections::HashSet<u64>, f64, f64)> = Vec::new();
@@ -362,6 +372,8 @@ fn read_sweep(path: &Path) -> Result<Sweep, SetReportError> {
         let input = sweep.inputs.intern(input);
         if sweep.not_numeric.len() < sweep.inputs.names.len() {
             sweep.not_numeric.push(false);
+            let group = vary.and_then(|c| record.get(c)?.trim().parse::<u32>().ok());
+            sweep.groups.push(group);
         }
         if seen.len() < sweep.inputs.names.len() {
             seen.push((
@@ -397,6 +409,20 @@ fn read_sweep(path: &Path) -> Result<Sweep, SetReportError> {
         })
         .collect();
     Ok(sweep)
+}
+
+impl Sweep {
+    /// Per input, the first input of its `[[vary]]` (itself when it is the
+    /// first, or its group is unknown).
+    fn leads(&self) -> Vec<usize> {
+        let g = &self.groups;
+        (0..self.inputs.names.len())
+            .map(|i| match g.get(i).copied().flatten() {
+                Some(k) => (0..i).find(|&j| g[j] == Some(k)).unwrap_or(i),
+                None => i,
+            })
+            .collect()
+    }
 }
 
 /// A finite number, or `None`.
@@ -906,12 +932,21 @@ fn points(sweep: &Sweep, i: usize, key: Key) -> Vec<SweepPoint> {
 fn sweep_charts(set: &Set, sweep: &Sweep) -> Vec<SweepChart> {
     let lang = set.lang;
     let tx = lang.texts();
-    let several = sweep.inputs.names.len() > 1;
+    let lead = sweep.leads();
+    // Fields of one `[[vary]]` move together: one input of the sweep.
+    let several = (0..lead.len()).filter(|&i| lead[i] == i).count() > 1;
     let mut out = Vec::new();
-    for (i, input) in sweep.inputs.names.iter().enumerate() {
-        if sweep.not_numeric[i] {
+    for i in 0..sweep.inputs.names.len() {
+        if sweep.not_numeric[i] || lead[i] != i {
             continue;
         }
+        // The chart of a `[[vary]]` with several fields names them all; its x
+        // axis is the first's values.
+        let together: Vec<&str> = (0..lead.len())
+            .filter(|&j| lead[j] == i)
+            .map(|j| sweep.inputs.names[j].as_str())
+            .collect();
+        let input = &together.join(", ");
         let bins = sweep.bins.get(i).copied().flatten();
         let panel = |title: String, y_desc: String, colour, key: Key| SweepPanel {
             title,
@@ -1338,6 +1373,20 @@ mod tests {
         );
         let cell = set.cell(0, key, true);
         assert!(cell.contains("± 35.3</span>"), "{cell}");
+    }
+
+    /// The fields of one `[[vary]]` (sweep.csv's `vary`) are one input: the
+    /// first of them leads; without the column each input is its own.
+    #[test]
+    fn fields_varied_together_are_one_input() {
+        let mut sweep = Sweep::default();
+        for name in ["a", "b", "c"] {
+            sweep.inputs.intern(name);
+        }
+        sweep.groups = vec![Some(1), Some(1), Some(2)];
+        assert_eq!(sweep.leads(), [0, 0, 2]);
+        sweep.groups = vec![None, None, None];
+        assert_eq!(sweep.leads(), [0, 1, 2]);
     }
 
     #[test]

@@ -328,6 +328,10 @@ pub struct Partial {
     /// The inputs the scenario carries as (field path, value as written), when
     /// it is a sweep's variant; for the merged set's `sweep.csv`.
     pub inputs: Vec<(String, String)>,
+    /// For each of `inputs`, its `[[vary]]`'s number (empty in a partial written
+    /// before it was kept: each input its own).
+    #[serde(default)]
+    pub input_groups: Vec<u32>,
     /// Whether the shard kept quantiles only for the headline measures (`run
     /// --summary-only`): the merge then writes only the set's files, as `run
     /// --summary-only` does.
@@ -507,6 +511,7 @@ impl Partial {
             set_id: String::new(),
             set_neighbours: [None, None],
             inputs: Vec::new(),
+            input_groups: Vec::new(),
             summary_only: false,
             state: Packed::pack(&state)?,
         })
@@ -661,6 +666,8 @@ pub struct Merged {
     pub count: u32,
     /// The inputs the scenario carries, when it is a sweep's variant.
     pub inputs: Vec<(String, String)>,
+    /// Each input's `[[vary]]` number.
+    pub input_groups: Vec<u32>,
     /// Shards merged (those holding paths of the scenario), with their paths,
     /// threads and seconds.
     pub shards: Vec<MergedShard>,
@@ -950,6 +957,7 @@ impl Group {
             state,
             count: first.shard.count,
             inputs: first.inputs.clone(),
+            input_groups: first.input_groups.clone(),
             shards: self
                 .parts
                 .iter()

@@ -878,6 +878,17 @@ impl Sweep {
         self.len() == 0
     }
 
+    /// For each varied field path of [`Sweep::inputs`], the 1-based number of
+    /// the `[[vary]]` it belongs to: the fields of one `[[vary]]` with `paths`
+    /// share it (they move together).
+    pub fn input_groups(&self) -> Vec<u32> {
+        self.vary
+            .iter()
+            .zip(1u32..)
+            .flat_map(|(v, k)| v.paths.iter().map(move |_| k))
+            .collect()
+    }
+
     /// The varied field paths, in file order (several per [`Vary`] with `paths`).
     pub fn inputs(&self) -> impl Iterator<Item = &str> {
         self.vary

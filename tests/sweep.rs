@@ -8,6 +8,7 @@ mod common;
 use std::path::Path;
 
 use common::{TestDir, assert_problem, bad_input, problem_lines};
+use enclave::scenario::Scenario;
 use enclave::sweep::{Setting, Sweep};
 
 /// A sweep over the bundled reference scenario.
@@ -248,13 +249,16 @@ values = [[0.4, 0.6], [0.5, 0.5]]
     order.dedup();
     assert_eq!(order, listed);
     let csv = t.read("out/set/sweep.csv");
-    let mut expected = String::from("scenario,input,value\n");
+    let mut expected = String::from("scenario,input,value,vary\n");
     for l in &lines[..4] {
         let mut cells = l.split("  ");
         let id = cells.next().expect("an id");
-        for cell in cells {
+        for (k, cell) in cells.enumerate() {
             let (path, value) = cell.split_once('=').expect("path=value");
-            expected.push_str(&format!("{id},{path},{value}\n"));
+            // The rate is the first [[vary]]; the two shares move together in
+            // the second.
+            let vary = if k == 0 { 1 } else { 2 };
+            expected.push_str(&format!("{id},{path},{value},{vary}\n"));
         }
     }
     assert_eq!(csv, expected);
@@ -894,4 +898,58 @@ fn a_flag_that_would_undo_a_swept_setting_is_refused() {
         runs.contains(",200,3,") && runs.contains(",200,4,"),
         "{runs}"
     );
+}
+
+/// The fields of one `[[vary]]` with `paths` move together: sweep.csv gives them
+/// one `vary` number, and the set page charts them once, without the note that
+/// other inputs vary (it drew each chart once per field, each saying so:
+/// exploratory test). A sharded run merges into the same sweep.csv.
+#[test]
+fn fields_varied_together_are_charted_once() {
+    let t = TestDir::new();
+    t.create(
+        "split.toml",
+        "base = \"reference\"\nid = \"s\"\n[[vary]]\npaths = [\"sharing[0].tax.shares.zhejiang\", \"sharing[0].tax.shares.jilin\"]\nname = \"z\"\nvalues = [[0.3, 0.7], [0.5, 0.5]]\n",
+    );
+    let run = |out: &str, extra: &[&str]| {
+        let mut args = vec![
+            "sweep",
+            "split.toml",
+            "--paths",
+            "100",
+            "--horizon",
+            "3",
+            "--summary-only",
+            "--quiet",
+            "--out",
+            out,
+        ];
+        args.extend(extra);
+        t.ok(&args);
+    };
+    run("out", &[]);
+    let csv = t.read("out/set/sweep.csv");
+    assert_eq!(
+        csv,
+        "scenario,input,value,vary\n\
+         s_z-0p3-0p7,sharing[0].tax.shares.zhejiang,0.3,1\n\
+         s_z-0p3-0p7,sharing[0].tax.shares.jilin,0.7,1\n\
+         s_z-0p5-0p5,sharing[0].tax.shares.zhejiang,0.5,1\n\
+         s_z-0p5-0p5,sharing[0].tax.shares.jilin,0.5,1\n"
+    );
+    let page = t.read("out/set/report.html");
+    let figures = page.matches("<figure id=\"sweep-").count();
+    let alternatives = Scenario::reference().expect("reference").alternatives.len();
+    assert_eq!(
+        figures,
+        alternatives + 1,
+        "one chart per alternative and the park"
+    );
+    assert!(!page.contains("Other inputs vary"), "a single input");
+    assert!(page.contains("sharing[0].tax.shares.zhejiang, sharing[0].tax.shares.jilin"));
+    for k in 1..=2 {
+        run("parts", &["--shard", &format!("{k}/2")]);
+    }
+    t.ok(&["merge", "parts", "--out", "merged", "--quiet"]);
+    assert_eq!(t.read("merged/set/sweep.csv"), csv);
 }

@@ -193,7 +193,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             let csv = output::headline_summary_csv(scn, &m.state, &name)?;
             let rows = enclave::results::parse_summary(&csv, &name)?;
             if let Some(set) = set.as_mut() {
-                set.add(scn, run, &rows, &m.inputs)?;
+                set.add(scn, run, &rows, &m.inputs, &m.input_groups)?;
             }
             continue;
         }
@@ -244,7 +244,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             // From summary.csv's own bytes, as `run` takes them.
             let name = target.join(output::SUMMARY_FILE);
             let rows = enclave::results::parse_summary(&summary, &name)?;
-            set.add(scn, run, &rows, &m.inputs)?;
+            set.add(scn, run, &rows, &m.inputs, &m.input_groups)?;
         }
     }
     if warned > super::WARNINGS_SHOWN {

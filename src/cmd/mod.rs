@@ -43,6 +43,11 @@ pub trait Source: Sync {
     fn inputs(&self, _i: usize) -> Vec<(String, String)> {
         Vec::new()
     }
+    /// For each of [`Source::inputs`], the number of the `[[vary]]` it belongs
+    /// to (fields varied together share one), for `sweep.csv`'s `vary` column.
+    fn input_groups(&self) -> Vec<u32> {
+        Vec::new()
+    }
 }
 
 /// A set of scenario files (or the bundled reference scenario), checked up front

@@ -768,7 +768,13 @@ impl Tally<'_> {
                 folder: !self.args.summary_only,
                 warnings: &recorded,
             };
-            set.add(&loaded.scenario, run, &rows, &self.source.inputs(i))?;
+            set.add(
+                &loaded.scenario,
+                run,
+                &rows,
+                &self.source.inputs(i),
+                &self.source.input_groups(),
+            )?;
         }
         self.done += 1;
         if self.done_ids.len() <= LISTED {

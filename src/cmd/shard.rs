@@ -137,6 +137,7 @@ pub fn run(
             ids.get(i + 1).cloned(),
         ];
         partial.inputs = set.inputs(i);
+        partial.input_groups = set.input_groups();
         partial.summary_only = args.summary_only;
         let json = partial
             .to_json()

@@ -53,6 +53,10 @@ impl super::Source for SweepSource {
             .map(|(path, s)| (path, s.to_string()))
             .collect()
     }
+
+    fn input_groups(&self) -> Vec<u32> {
+        self.sweep.input_groups()
+    }
 }
 
 /// Reads the sweep; lists it, or runs its variants as `enclave run` runs a set
