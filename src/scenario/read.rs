@@ -391,7 +391,7 @@ fn plain_types(message: &str) -> String {
         .filter(|(_, rest)| rest.starts_with(", expected i"))
         .map(|(date, _)| date)
         .filter(|d| d.len() >= 10 && d.as_bytes()[4] == b'-' && d.as_bytes()[7] == b'-')
-        && let Ok(year) = date[..4].parse::<u32>()
+        && let Some(Ok(year)) = date.get(..4).map(str::parse::<u32>)
     {
         return format!(
             "expected a whole number (a year is written {year}), found the date {date}"
