@@ -412,13 +412,20 @@ fn read_sweep(path: &Path) -> Result<Sweep, SetReportError> {
 }
 
 impl Sweep {
-    /// Per input, the first input of its `[[vary]]` (itself when it is the
-    /// first, or its group is unknown).
+    /// Per input, the input its `[[vary]]` is charted against: the first of
+    /// its fields whose values are numbers (a name varied beside the shares is
+    /// not charted), else its first; itself when its group is unknown.
     fn leads(&self) -> Vec<usize> {
         let g = &self.groups;
-        (0..self.inputs.names.len())
+        let n = self.inputs.names.len();
+        let numeric = |j: usize| !self.not_numeric.get(j).copied().unwrap_or(false);
+        (0..n)
             .map(|i| match g.get(i).copied().flatten() {
-                Some(k) => (0..i).find(|&j| g[j] == Some(k)).unwrap_or(i),
+                Some(k) => {
+                    let mut members = (0..n).filter(|&j| g.get(j) == Some(&Some(k)));
+                    let first = members.clone().next().unwrap_or(i);
+                    members.find(|&j| numeric(j)).unwrap_or(first)
+                }
                 None => i,
             })
             .collect()
@@ -941,7 +948,7 @@ fn sweep_charts(set: &Set, sweep: &Sweep) -> Vec<SweepChart> {
             continue;
         }
         // The chart of a `[[vary]]` with several fields names them all; its x
-        // axis is the first's values.
+        // axis is the lead's values.
         let together: Vec<&str> = (0..lead.len())
             .filter(|&j| lead[j] == i)
             .map(|j| sweep.inputs.names[j].as_str())
@@ -1383,8 +1390,12 @@ mod tests {
         for name in ["a", "b", "c"] {
             sweep.inputs.intern(name);
         }
+        sweep.not_numeric = vec![false; 3];
         sweep.groups = vec![Some(1), Some(1), Some(2)];
         assert_eq!(sweep.leads(), [0, 0, 2]);
+        // A name varied with the shares: charted against the first number.
+        sweep.not_numeric[0] = true;
+        assert_eq!(sweep.leads(), [1, 1, 2]);
         sweep.groups = vec![None, None, None];
         assert_eq!(sweep.leads(), [0, 1, 2]);
     }
