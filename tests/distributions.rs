@@ -907,8 +907,12 @@ fn fit_prints_a_snippet_that_reads_back_as_a_scenario_input() {
 #[test]
 fn fit_refuses_bad_data_naming_file_line_and_column() {
     let t = TestDir::new();
-    t.create("bad.csv", "a,b\n1,2\n3,4\n5,x\n");
-    let stderr = bad_input(&t.cmd(&["fit", "bad.csv", "--column", "b"]));
+    // A CSV file `name` of `text`, fitted on `column`: refused; its stderr.
+    let refused = |name: &str, text: &str, column: &str| {
+        t.create(name, text);
+        bad_input(&t.cmd(&["fit", name, "--column", column]))
+    };
+    let stderr = refused("bad.csv", "a,b\n1,2\n3,4\n5,x\n", "b");
     assert!(
         stderr.contains("bad.csv:4: expected a number in column `b`, found `x`"),
         "{stderr}"
@@ -918,8 +922,7 @@ fn fit_refuses_bad_data_naming_file_line_and_column() {
         stderr.contains("expected a column `c` in bad.csv, whose header has `a`, `b`"),
         "{stderr}"
     );
-    t.create("short.csv", "a\n1\n2\n");
-    let stderr = bad_input(&t.cmd(&["fit", "short.csv", "--column", "a"]));
+    let stderr = refused("short.csv", "a\n1\n2\n", "a");
     assert!(
         stderr.contains("short.csv: column `a`: expected at least 3 values to fit, found 2"),
         "{stderr}"
@@ -927,22 +930,19 @@ fn fit_refuses_bad_data_naming_file_line_and_column() {
     let stderr = bad_input(&t.cmd(&["fit", "none.csv", "--column", "a"]));
     assert!(stderr.contains("cannot read none.csv"), "{stderr}");
     // `1,000` is two cells: it was read as 1 before.
-    t.create("th.csv", "x\n1,000\n2\n4\n");
-    let stderr = bad_input(&t.cmd(&["fit", "th.csv", "--column", "x"]));
+    let stderr = refused("th.csv", "x\n1,000\n2\n4\n", "x");
     assert!(
         stderr.contains("error: th.csv:2: expected 1 cell, as in the header, found 2 (`1`, `000`): `1,000` looks like a number written with a thousands separator and split at its comma; write numbers without one (1000)"),
         "{stderr}"
     );
     // An empty line is an empty cell: it was skipped before.
-    t.create("blank.csv", "x\n1\n\n3\n4\n");
-    let stderr = bad_input(&t.cmd(&["fit", "blank.csv", "--column", "x"]));
+    let stderr = refused("blank.csv", "x\n1\n\n3\n4\n", "x");
     assert!(
         stderr.contains("error: blank.csv:3: expected a number in column `x`, found an empty line"),
         "{stderr}"
     );
     // The column named twice: the first was taken before.
-    t.create("twice.csv", "x,x\n1,5\n2,6\n4,7\n");
-    let stderr = bad_input(&t.cmd(&["fit", "twice.csv", "--column", "x"]));
+    let stderr = refused("twice.csv", "x,x\n1,5\n2,6\n4,7\n", "x");
     assert!(
         stderr.contains(
             "error: twice.csv:1: expected one column `x` in the header, found 2 (columns 1, 2)"

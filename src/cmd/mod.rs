@@ -292,15 +292,17 @@ pub struct UniqueIds(std::collections::HashMap<String, String>);
 impl UniqueIds {
     /// The problem if scenario `id` (of `file`) has an id seen before.
     pub fn check(&mut self, id: &str, file: &str) -> Option<String> {
-        match self.0.get(id) {
-            Some(first) => Some(format!(
-                "{first} and {file} both have scenario id `{id}`; their results would overwrite each other"
-            )),
-            None => {
-                self.0.insert(id.to_owned(), file.to_owned());
-                None
-            }
+        self.first(id, file)
+            .map(|first| format!("{first} and {file} both have scenario id `{id}`; their results would overwrite each other"))
+    }
+
+    /// The file that had scenario `id` first, if one did; else `file` now has it.
+    pub fn first(&mut self, id: &str, file: &str) -> Option<&str> {
+        if !self.0.contains_key(id) {
+            self.0.insert(id.to_owned(), file.to_owned());
+            return None;
         }
+        self.0.get(id).map(String::as_str)
     }
 }
 

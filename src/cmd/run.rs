@@ -639,6 +639,9 @@ enum Outcome {
         rows: Vec<SummaryRow>,
         /// Its headline results outside their plausible ranges.
         warnings: Vec<String>,
+        /// Every warning its run.json records (or would: its inputs', then
+        /// `warnings`), for the set's warnings.csv.
+        recorded: Vec<String>,
         /// Paths and firm-years simulated.
         work: (u64, u64),
     },
@@ -694,6 +697,7 @@ impl Tally<'_> {
                 text,
                 rows,
                 warnings,
+                recorded,
                 work,
             } => {
                 self.work.0 += work.0;
@@ -709,8 +713,6 @@ impl Tally<'_> {
                 if let Some(text) = text {
                     self.bar.suspend(|| self.out.print(&text))?;
                 }
-                let mut recorded = output::input_warnings(&loaded.scenario);
-                recorded.extend(warnings);
                 (loaded, rows, work.0, recorded)
             }
             Outcome::Skipped {
@@ -1596,9 +1598,13 @@ fn one(
         })
     };
     let Some(staging) = staging else {
+        // As run.json would record them.
+        let mut recorded = output::input_warnings(scn);
+        recorded.extend(warnings.iter().cloned());
         return Ok(Outcome::Ran {
             text: None,
             warnings,
+            recorded,
             rows: set_rows(&output::headline_summary_csv(scn, &state, &name)?)?,
             loaded,
             work,
@@ -1659,6 +1665,7 @@ fn one(
         text,
         rows,
         warnings,
+        recorded: record.warnings,
         loaded,
         work,
     })

@@ -29,7 +29,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let mut warnings = Vec::new();
     let mut failed = false;
     // As `run` refuses them together: a set's results go to one folder per id.
-    let mut ids: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    let mut ids = super::UniqueIds::default();
     for i in 0..set.len() {
         let l = match set.load(i) {
             Ok(l) => l,
@@ -42,13 +42,12 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         // Each file is valid alone (validate writes nothing), so a note, not an
         // error: `run` refuses them in one set.
         // (The same file named twice is the same scenario, not a clash.)
-        let first = ids
-            .entry(l.scenario.id.clone())
-            .or_insert_with(|| l.file.clone());
-        if *first != l.file {
+        let (id, file) = (&l.scenario.id, &l.file);
+        if ids.first(id, file).is_some_and(|first| first != file)
+            && let Some(clash) = ids.check(id, file)
+        {
             super::note(format_args!(
-                "note: {first} and {} both have scenario id `{}`; their results would overwrite each other if run together: `run` refuses them in one set (give one another [scenario] id, or run them into different --out folders)",
-                l.file, l.scenario.id
+                "note: {clash} if run together: `run` refuses them in one set (give one another [scenario] id, or run them into different --out folders)"
             ));
         }
         let mine = super::warnings(&l);

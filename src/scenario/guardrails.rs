@@ -28,6 +28,9 @@ pub struct Guardrail {
     pub unit: &'static str,
     /// Whether the figure is an amount of money (compared in yuan).
     pub money: bool,
+    /// Whether the input judged is a calendar year (shown as written, not
+    /// grouped in thousands).
+    pub year_input: bool,
     /// The evidence, with its section of REFERENCES.md.
     pub source: &'static str,
 }
@@ -39,6 +42,7 @@ pub const REVENUE_PER_MU: Guardrail = Guardrail {
     high: 30e6,
     unit: "yuan per mu per year",
     money: true,
+    year_input: false,
     source: "national development zones average 8.4 M yuan of output per mu, high-tech zones 14.8 M; 隆昌 2.5–3.5 M, REFERENCES.md §4",
 };
 
@@ -49,6 +53,7 @@ pub const AVERAGE_WAGE: Guardrail = Guardrail {
     high: 300e3,
     unit: "yuan per worker-year",
     money: true,
+    year_input: false,
     source: "factory wages of 60–90 k yuan a year, REFERENCES.md §3",
 };
 
@@ -59,6 +64,7 @@ pub const BUILDING_VALUE_PER_MU: Guardrail = Guardrail {
     high: 10e6,
     unit: "yuan per mu",
     money: true,
+    year_input: false,
     source: "investment intensity 1.5–3 M yuan per mu, fixed investment about 3.2 M yuan per mu in national zones, REFERENCES.md §4",
 };
 
@@ -69,6 +75,7 @@ pub const LAND_ACQUISITION_PER_MU: Guardrail = Guardrail {
     high: 1e6,
     unit: "yuan per mu",
     money: true,
+    year_input: false,
     source: "prior of 50–300 k yuan per mu, unsourced, REFERENCES.md §4",
 };
 
@@ -79,6 +86,7 @@ pub const INFRASTRUCTURE_PER_MU: Guardrail = Guardrail {
     high: 1.5e6,
     unit: "yuan per mu",
     money: true,
+    year_input: false,
     source: "0.2–0.5 bn yuan per km², about 130–330 k yuan per mu, REFERENCES.md §4",
 };
 
@@ -94,6 +102,7 @@ pub const LAND_PRICE_PER_MU: Guardrail = Guardrail {
     high: 5e6,
     unit: "yuan per mu",
     money: true,
+    year_input: false,
     source: "no land price [U]; derived from the costs a sale recovers, land acquisition and servicing at 50–330 k yuan per mu, REFERENCES.md §4",
 };
 
@@ -104,6 +113,7 @@ pub const FILL_YEARS: Guardrail = Guardrail {
     high: 40.0,
     unit: "years to fill the park",
     money: false,
+    year_input: false,
     source: "park fill targets of 5–8 years; about 37% of signed projects producing by year 5 in 苏滁, REFERENCES.md §4",
 };
 
@@ -116,6 +126,7 @@ pub const PHASE_OPEN_YEARS: Guardrail = Guardrail {
     high: 1000.0,
     unit: "years open within the horizon",
     money: false,
+    year_input: true,
     source: "the scenario's own horizon: land opening after it is never occupied",
 };
 
@@ -126,6 +137,7 @@ pub const TAX_PER_MU: Guardrail = Guardrail {
     high: 1e6,
     unit: "yuan per mu per year",
     money: true,
+    year_input: false,
     source: "entry thresholds from 20–50 k yuan (a small district) to 300 k yuan or more (a county zone); suggested 50–150 k in a lagging host region, 200–400 k in eastern parks, REFERENCES.md §4",
 };
 
@@ -136,6 +148,7 @@ pub const OUTPUT_PER_MU: Guardrail = Guardrail {
     high: 50e6,
     unit: "yuan per mu per year",
     money: true,
+    year_input: false,
     source: "national development zones average 8.4 M yuan of output per mu, high-tech zones 14.8 M; 隆昌 2.5–3.5 M, REFERENCES.md §4",
 };
 
@@ -154,6 +167,7 @@ pub const TAX_PER_JOB: Guardrail = Guardrail {
     high: 3e6,
     unit: "yuan per job per year",
     money: true,
+    year_input: false,
     source: "no direct figure; derived from tax per mu of 20–400 k yuan (a small district to eastern parks) at 0.13–10 jobs per mu [U: no sourced jobs per mu], REFERENCES.md §4",
 };
 
@@ -201,8 +215,6 @@ pub struct Warning {
     pub money_unit: String,
     /// Whether the value is a result of the run, not an input.
     pub result: bool,
-    /// Whether the value is a calendar year (shown without grouping).
-    pub year: bool,
 }
 
 impl std::fmt::Display for Warning {
@@ -213,7 +225,7 @@ impl std::fmt::Display for Warning {
             "{}{} = {}",
             self.field,
             if self.mean { " (mean)" } else { "" },
-            if self.year {
+            if r.year_input {
                 format!("{}", self.value)
             } else {
                 number(self.value)
@@ -354,7 +366,7 @@ pub fn check(scn: &Scenario) -> Vec<Warning> {
         let open = i64::from(p.start) + i64::from(p.build_years);
         let years = (i64::from(last) - open) as f64;
         let start_year = i64::from(scn.start_year) + i64::from(p.start);
-        if let Some(mut w) = outside(
+        if let Some(w) = outside(
             scn,
             format!("park.phases[{i}].start_year"),
             start_year as f64,
@@ -363,7 +375,6 @@ pub fn check(scn: &Scenario) -> Vec<Warning> {
             &PHASE_OPEN_YEARS,
             &locator,
         ) {
-            w.year = true;
             out.push(w);
         }
     }
@@ -460,7 +471,6 @@ fn outside<'s>(
         other_unit,
         money_unit: scn.money_unit.clone(),
         result: false,
-        year: false,
     })
 }
 
@@ -496,7 +506,6 @@ pub fn check_result(
             rail.unit.strip_prefix("yuan ").unwrap_or(rail.unit)
         ),
         result: true,
-        year: false,
     })
 }
 
