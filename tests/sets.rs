@@ -505,6 +505,55 @@ fn a_skipped_scenario_gets_the_report_and_charts_it_lacks_drawn_from_its_results
 }
 
 #[test]
+fn a_skipped_scenario_rerun_with_another_lang_gets_its_report_and_charts_in_it() {
+    let t = TestDir::new();
+    t.create("one.toml", &variant("one", 300, 5));
+    let html_lang = |t: &TestDir| {
+        let page = t.read("out/one/report.html");
+        let tag = page
+            .split("<html lang=\"")
+            .nth(1)
+            .expect("a lang attribute");
+        tag[..tag.find('"').expect("a closing quote")].to_owned()
+    };
+    run_into(&t, &["one.toml"], "out", &["--charts", "svg"]);
+    assert_eq!(html_lang(&t), "en");
+    let data = t.read("out/one/summary.csv");
+    let charts = names(&t, "out/one/charts");
+
+    // --lang zh on a rerun: skipped, and its report and charts drawn again in zh,
+    // the bytes a zh run from the start draws.
+    // (The terminal's lines are in zh too.)
+    let zh = ["--charts", "svg", "--lang", "zh"];
+    let out = run_into(&t, &["one.toml"], "out", &zh);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("跳过 one："), "{stderr}");
+    assert!(
+        stderr.contains("以 zh 重新绘制 report.html, charts/*.svg 到 out/one"),
+        "{stderr}"
+    );
+    assert_eq!(html_lang(&t), "zh-Hans");
+    publish::verify(&t.join("out/one")).expect("a complete folder");
+    assert_eq!(t.read("out/one/summary.csv"), data);
+    assert_eq!(names(&t, "out/one/charts"), charts);
+    run_into(&t, &["one.toml"], "fresh", &zh);
+    for name in charts.iter().map(|c| format!("one/charts/{c}")) {
+        assert!(t.read_bytes(&format!("out/{name}")) == t.read_bytes(&format!("fresh/{name}")));
+    }
+
+    // The same language again, or no --lang: nothing is drawn.
+    for extra in [&zh[..], &["--charts", "svg"]] {
+        let out = run_into(&t, &["one.toml"], "out", extra);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !stderr.contains("drew") && !stderr.contains("绘制"),
+            "{stderr}"
+        );
+        assert_eq!(html_lang(&t), "zh-Hans");
+    }
+}
+
+#[test]
 fn a_scenario_of_a_set_rerun_alone_with_other_settings_retires_the_sets_files() {
     let t = two_scenarios();
     let quiet = ["--report", "none", "--charts", "none"];

@@ -77,7 +77,8 @@ pub struct Args {
     /// Run scenarios whose complete results are already in DIR (by default they
     /// are skipped when their scenario, seed, paths (or --precision targets,
     /// --max-paths and --block), horizon, fairness and engine version match; the
-    /// report and charts asked for that they lack are drawn from them).
+    /// report and charts asked for that they lack, or all of them when --lang asks
+    /// for another language than theirs, are drawn from them).
     #[arg(long)]
     pub force: bool,
     /// Compute only shard K of N (numbered from 1) and write its partial results
@@ -647,12 +648,13 @@ enum Outcome {
     },
     /// Its complete results were already in its folder (`paths`: the paths
     /// they cover, which a `--precision` run decided; `drawn`: the report and
-    /// chart files asked for that it lacked, drawn from them).
+    /// chart files drawn from them, asked for and lacking or in another
+    /// language than `--lang`).
     Skipped {
         loaded: super::Loaded,
         rows: Vec<SummaryRow>,
         paths: u64,
-        drawn: Vec<&'static str>,
+        drawn: Drawn,
         /// The warnings its run.json records.
         warnings: Vec<String>,
     },
@@ -736,14 +738,25 @@ impl Tally<'_> {
                             ]
                         )
                     ));
-                    if !drawn.is_empty() {
-                        super::note(format_args!(
-                            "{}",
-                            self.lang.texts().f(
-                                "terminal.set.drawn",
-                                &[("files", &drawn.join(", ")), ("dir", &dir.display())]
-                            )
-                        ));
+                    let files = drawn.files.join(", ");
+                    let tx = self.lang.texts();
+                    let note = match drawn.again_in {
+                        Some(l) => tx.f(
+                            "terminal.set.drawn_in",
+                            &[
+                                ("files", &files),
+                                ("dir", &dir.display()),
+                                ("lang", &l.code()),
+                            ],
+                        ),
+                        None if files.is_empty() => String::new(),
+                        None => tx.f(
+                            "terminal.set.drawn",
+                            &[("files", &files), ("dir", &dir.display())],
+                        ),
+                    };
+                    if !note.is_empty() {
+                        super::note(format_args!("{note}"));
                     }
                 }
                 (loaded, rows, paths, warnings)
@@ -1388,18 +1401,31 @@ fn skip_settings(args: &Args, lang: enclave::i18n::Lang) -> &'static str {
     })
 }
 
+/// What [`draw_missing`] drew into a skipped scenario's folder.
+#[derive(Debug, Default)]
+struct Drawn {
+    /// The files drawn, as patterns such as `charts/*.png`.
+    files: Vec<&'static str>,
+    /// `--lang`, when the folder's report (or, without one, its charts) was
+    /// drawn in another language and so was drawn again in it.
+    again_in: Option<enclave::i18n::Lang>,
+}
+
 /// The report and chart files `outputs` asks for that the complete results in
 /// `dir` (of manifest `manifest`) lack, drawn from those results as `enclave
 /// report` draws them, in `lang` (else the scenario's language), and published
 /// the same way; the report or charts it had are drawn again with them (a
-/// redraw replaces all of them). Returns the files that were missing, as
-/// patterns such as `charts/*.png`; none drawn when nothing was.
+/// redraw replaces all of them). With `lang`, a report in another language
+/// (its `<html lang>`), or charts without a report to tell theirs, are drawn
+/// again in `lang` even when nothing is missing: `--lang` asks for the folder
+/// in that language. Nothing is drawn when nothing is missing and `lang` is
+/// the report's.
 fn draw_missing(
     dir: &Path,
     manifest: &publish::Manifest,
     outputs: Outputs,
     lang: Option<enclave::i18n::Lang>,
-) -> anyhow::Result<Vec<&'static str>> {
+) -> anyhow::Result<Drawn> {
     let has = |ext: &str| {
         manifest
             .files
@@ -1419,9 +1445,25 @@ fn draw_missing(
     .into_iter()
     .filter_map(|(missing, name)| missing.then_some(name))
     .collect();
-    if missing.is_empty() {
-        return Ok(missing);
-    }
+    let again_in = lang.filter(|&l| {
+        if report {
+            report_lang(&dir.join(enclave::report::REPORT_FILE)) != Some(l)
+        } else {
+            png || svg
+        }
+    });
+    let files = match again_in {
+        None if missing.is_empty() => return Ok(Drawn::default()),
+        None => missing,
+        Some(_) => [
+            (report || outputs.report, enclave::report::REPORT_FILE),
+            (png || outputs.charts.png(), "charts/*.png"),
+            (svg || outputs.charts.svg(), "charts/*.svg"),
+        ]
+        .into_iter()
+        .filter_map(|(drawn, name)| drawn.then_some(name))
+        .collect(),
+    };
     let formats = match (png || outputs.charts.png(), svg || outputs.charts.svg()) {
         (true, true) => Formats::Both,
         (true, false) => Formats::Png,
@@ -1434,7 +1476,22 @@ fn draw_missing(
     staging
         .publish()
         .with_context(|| format!("cannot draw the report and charts of {}", dir.display()))?;
-    Ok(missing)
+    Ok(Drawn { files, again_in })
+}
+
+/// The language of the report page at `path`: its `<html lang="…">` near the
+/// top, as [`enclave::report`] writes it; `None` when it cannot be read or
+/// names no known language.
+fn report_lang(path: &Path) -> Option<enclave::i18n::Lang> {
+    use std::io::Read;
+    let mut head = [0u8; 256];
+    let mut file = std::fs::File::open(path).ok()?;
+    let n = file.read(&mut head).ok()?;
+    let head = std::str::from_utf8(&head[..n]).ok()?;
+    let tag = head.split("<html lang=\"").nth(1)?.split('"').next()?;
+    enclave::i18n::Lang::ALL
+        .into_iter()
+        .find(|l| l.html_tag() == tag)
 }
 
 /// Runs scenario `i` of `source` on `threads` worker threads and writes what
