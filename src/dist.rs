@@ -1510,6 +1510,69 @@ impl std::fmt::Display for Dist {
     }
 }
 
+impl Uncertain {
+    /// The distribution in `lang`, with its truncation: in English as
+    /// [`Display`](std::fmt::Display) writes it, in another language with the
+    /// names and words of its strings (`dist.*`), the numbers alike.
+    pub fn describe_in(&self, lang: crate::i18n::Lang) -> String {
+        if lang == crate::i18n::Lang::En {
+            return self.to_string();
+        }
+        let tx = lang.texts();
+        let f =
+            |key: &str, args: &[(&str, &dyn std::fmt::Display)]| tx.f(&format!("dist.{key}"), args);
+        let mut text = match self.dist() {
+            Dist::Normal { mean, sd } => f("normal", &[("mean", mean), ("sd", sd)]),
+            Dist::LogNormal { mean, sd } => f("lognormal", &[("mean", mean), ("sd", sd)]),
+            Dist::Uniform { min, max } => f("uniform", &[("min", min), ("max", max)]),
+            Dist::Triangular { min, mode, max } => {
+                f("triangular", &[("min", min), ("mode", mode), ("max", max)])
+            }
+            Dist::Pert { min, mode, max } => {
+                f("pert", &[("min", min), ("mode", mode), ("max", max)])
+            }
+            Dist::Beta {
+                alpha,
+                beta,
+                min,
+                max,
+            } => f(
+                "beta",
+                &[("alpha", alpha), ("beta", beta), ("min", min), ("max", max)],
+            ),
+            Dist::Discrete { values, .. } => {
+                let v: Vec<String> = values.iter().map(f64::to_string).collect();
+                f("discrete", &[("values", &v.join(", "))])
+            }
+            Dist::LogNormalMuSigma { mu, sigma } => {
+                f("lognormal_mu_sigma", &[("mu", mu), ("sigma", sigma)])
+            }
+            Dist::Gamma { shape, scale } => f("gamma", &[("shape", shape), ("scale", scale)]),
+            Dist::GammaMeanSd { mean, sd } => f("gamma_mean_sd", &[("mean", mean), ("sd", sd)]),
+            Dist::Empirical {
+                source,
+                method,
+                values,
+            } => f(
+                "empirical",
+                &[
+                    ("source", source),
+                    ("n", &values.len()),
+                    ("method", &method.name()),
+                ],
+            ),
+        };
+        let (lo, hi) = self.bounds();
+        match (lo.is_finite(), hi.is_finite()) {
+            (true, true) => text.push_str(&f("truncated", &[("lo", &lo), ("hi", &hi)])),
+            (true, false) => text.push_str(&f("truncated_below", &[("lo", &lo)])),
+            (false, true) => text.push_str(&f("truncated_above", &[("hi", &hi)])),
+            (false, false) => {}
+        }
+        text
+    }
+}
+
 impl std::fmt::Display for Uncertain {
     /// The distribution, with its truncation when it has one.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -191,8 +191,9 @@ pub(crate) fn percent(x: Option<f64>) -> String {
     })
 }
 
-/// A scenario input, fixed or uncertain, in words.
-fn value(scn: &Scenario, v: Value) -> String {
+/// A scenario input, fixed or uncertain, in words (an uncertain one's
+/// distribution in `lang`).
+fn value(scn: &Scenario, v: Value, lang: crate::i18n::Lang) -> String {
     match v {
         Value::Fixed(x) if x.fract() == 0.0 => num(Some(x), 0),
         Value::Fixed(x) => num(Some(x), 4).trim_end_matches('0').to_owned(),
@@ -200,7 +201,7 @@ fn value(scn: &Scenario, v: Value) -> String {
             .params
             .params()
             .get(i)
-            .map_or("uncertain".into(), |p| p.dist.to_string()),
+            .map_or("uncertain".into(), |p| p.dist.describe_in(lang)),
     }
 }
 
@@ -788,7 +789,7 @@ fn fairness(h: &mut String, res: &Results) {
 /// The scenario's key inputs.
 fn inputs(h: &mut String, scn: &Scenario, lang: crate::i18n::Lang) {
     let tx = lang.texts();
-    let v = |x: Value| escape(&value(scn, x));
+    let v = |x: Value| escape(&value(scn, x, lang));
     let _ = writeln!(
         h,
         "<h2>{}</h2>\n<div class=\"grid\">\n<div>\n<h3>{}</h3>\n<table>\n<tr>{}</tr>",
@@ -912,7 +913,7 @@ fn inputs(h: &mut String, scn: &Scenario, lang: crate::i18n::Lang) {
         Prices::Real => tx.f("report.inputs.prices_real", &[("year", &scn.start_year)]),
         Prices::Nominal { inflation } => tx.f(
             "report.inputs.prices_nominal",
-            &[("inflation", &value(scn, *inflation))],
+            &[("inflation", &value(scn, *inflation, lang))],
         ),
     };
     let terminal = match co.terminal {
@@ -998,7 +999,7 @@ fn inputs(h: &mut String, scn: &Scenario, lang: crate::i18n::Lang) {
     for s in &f.sectors {
         let land = match &s.land_per_firm_mu {
             crate::scenario::FirmLand::Fixed(x) => num(Some(*x), 0),
-            crate::scenario::FirmLand::PerFirm(u) => u.to_string(),
+            crate::scenario::FirmLand::PerFirm(u) => u.describe_in(lang),
         };
         let _ = writeln!(
             h,
@@ -1104,12 +1105,12 @@ fn tax_pool_terms(
             "formula.delivery",
             &[
                 ("collector", &ids[d.collector]),
-                ("p", &value(scn, d.default_probability)),
-                ("haircut", &value(scn, d.haircut)),
+                ("p", &value(scn, d.default_probability, lang)),
+                ("haircut", &value(scn, d.haircut, lang)),
             ],
         ));
         if let Some(y) = d.renegotiation_year {
-            s.push_str(&tx.f("formula.renegotiation", &[("year", &value(scn, y))]));
+            s.push_str(&tx.f("formula.renegotiation", &[("year", &value(scn, y, lang))]));
         }
     }
     s
@@ -1164,7 +1165,7 @@ fn change_terms(scn: &Scenario, i: usize, lang: crate::i18n::Lang) -> Vec<String
             terms.push(format!("{field} {old} → {new}"));
         }
     };
-    let v = |x: Value| value(scn, x);
+    let v = |x: Value| value(scn, x, lang);
 
     let (old, new): (&Taxes, &Taxes) = (before.map_or(&scn.taxes, |b| &b.taxes), &c.taxes);
     let take_changed = old.provincial_take != new.provincial_take;
@@ -1388,7 +1389,7 @@ fn initial_state(h: &mut String, scn: &Scenario, lang: crate::i18n::Lang) {
             .contributions
             .iter()
             .zip(&scn.regions)
-            .map(|(c, r)| format!("{} {}", escape(&r.name), value(scn, Value::Fixed(*c))))
+            .map(|(c, r)| format!("{} {}", escape(&r.name), value(scn, Value::Fixed(*c), lang)))
             .collect();
         let _ = writeln!(
             h,
@@ -1732,10 +1733,16 @@ mod tests {
     #[test]
     fn inputs_read_as_written() {
         let scn = Scenario::reference().expect("bundled scenario");
-        assert_eq!(value(&scn, Value::Fixed(100.0)), "100");
-        assert_eq!(value(&scn, Value::Fixed(0.045)), "0.045");
-        assert_eq!(value(&scn, Value::Fixed(1500.5)), "1\u{2009}500.5");
-        assert_eq!(value(&scn, scn.park.saleable_share), "uniform(0.6 to 0.7)");
+        let en = |v| value(&scn, v, crate::i18n::Lang::En);
+        assert_eq!(en(Value::Fixed(100.0)), "100");
+        assert_eq!(en(Value::Fixed(0.045)), "0.045");
+        assert_eq!(en(Value::Fixed(1500.5)), "1\u{2009}500.5");
+        assert_eq!(en(scn.park.saleable_share), "uniform(0.6 to 0.7)");
+        // In Chinese, a distribution's name and words, the numbers alike.
+        assert_eq!(
+            value(&scn, scn.park.saleable_share, crate::i18n::Lang::Zh),
+            "均匀分布（0.6 至 0.7）"
+        );
     }
 
     /// A scenario of the library in `scenarios/`.
