@@ -461,7 +461,7 @@ fn inputs(ws: &mut Worksheet, res: &Results, f: &Formats) -> Result<(), XlsxErro
     let mut r = 1;
     for p in s.params.params() {
         ws.write_string(row(r), 0, &p.name)?;
-        ws.write_string(row(r), 1, p.dist.to_string())?;
+        ws.write_string(row(r), 1, p.dist.describe_in(res.lang))?;
         number(ws, r, 2, Some(p.dist.mean()), &Format::new())?;
         r += 1;
     }
