@@ -455,12 +455,31 @@ impl<'de> Deserialize<'de> for Packed {
     }
 }
 
-/// The identity of a set of scenarios with `ids` and `paths` paths each, in
-/// order: the first 16 hex digits of the SHA-256 of them.
-pub fn set_id(ids: &[String], paths: &[u64]) -> String {
+/// What makes the run of `scn` with `cfg` the run it is, for [`set_id`]: its
+/// id, its file's SHA-256, seed, paths, horizon, fairness and whether it keeps
+/// quantiles only for the headline measures (`summary_only`).
+pub fn run_key(scn: &Scenario, cfg: &RunConfig, summary_only: bool) -> String {
+    format!(
+        "{}\u{0}{}\u{0}{}\u{0}{}\u{0}{}\u{0}{}\u{0}{}",
+        scn.id,
+        scn.sha256,
+        cfg.seed,
+        cfg.paths,
+        cfg.horizon,
+        scn.fairness(),
+        summary_only
+    )
+}
+
+/// The identity of a set of runs with `keys` ([`run_key`]), in order: the first
+/// 16 hex digits of the SHA-256 of them. Shards given other scenario files, or
+/// another seed, paths, horizon, fairness or `--summary-only`, compute another
+/// set, even where no scenario's paths are split between them.
+pub fn set_id(keys: &[String]) -> String {
     let mut text = String::new();
-    for (id, n) in ids.iter().zip(paths) {
-        text.push_str(&format!("{id}\u{0}{n}\n"));
+    for key in keys {
+        text.push_str(key);
+        text.push('\n');
     }
     crate::scenario::sha256_hex(text.as_bytes())[..16].to_owned()
 }
@@ -748,9 +767,45 @@ fn check_set(groups: &mut [Group]) -> Vec<String> {
     fn id(g: &Group) -> &str {
         &g.parts[0].1.set_id
     }
+    // The machines first: their message says what to do.
+    let (a, a_path) = (&first.parts[0].1, first.parts[0].0.display());
+    for g in groups.iter() {
+        let (b, b_path) = (&g.parts[0].1, g.parts[0].0.display());
+        let what = if a.engine != b.engine {
+            format!("engine `{}` and engine `{}`", a.engine, b.engine)
+        } else if a.math != b.math {
+            format!(
+                "machines whose math libraries round differently (fingerprints {} and {}): \
+                 their merge would not be the bytes one machine computes; run every shard on \
+                 one kind of CPU and C library (README, \"Running on a cluster\")",
+                a.math, b.math
+            )
+        } else {
+            continue;
+        };
+        problems.push(format!(
+            "the partials come from different runs: scenario `{}` ({a_path}) and scenario `{}` ({b_path}) were computed by {what}",
+            first.id, g.id
+        ));
+        return problems;
+    }
+    if let Some(g) = groups
+        .iter()
+        .find(|g| g.parts[0].1.summary_only != a.summary_only)
+    {
+        let with = |b: bool| if b { "with" } else { "without" };
+        problems.push(format!(
+            "scenario `{}` was computed {} --summary-only and scenario `{}` {} it: run every shard of the set with the same flags",
+            first.id,
+            with(a.summary_only),
+            g.id,
+            with(!a.summary_only)
+        ));
+        return problems;
+    }
     if let Some(g) = groups.iter().find(|g| id(g) != id(first)) {
         problems.push(format!(
-            "the partials come from different sets: scenario `{}` ({}) was computed in set {} and scenario `{}` ({}) in set {} (give the merge one set's partials)",
+            "the partials come from different sets: scenario `{}` ({}) was computed in set {} and scenario `{}` ({}) in set {}: the shards were given different scenario files, or a different --seed, --paths, --horizon, --fairness or --summary-only (give the merge one set's partials)",
             first.id,
             first.parts[0].0.display(),
             id(first),
@@ -1086,6 +1141,8 @@ fn difference(a: &Partial, b: &Partial) -> Option<String> {
             list(&a.holders),
             list(&b.holders)
         ))
+    } else if a.summary_only != b.summary_only {
+        Some("one shard ran with --summary-only and the other without".to_owned())
     } else if a.set_id != b.set_id {
         Some(format!(
             "shards of different sets of scenarios (sets {} and {})",
@@ -1099,8 +1156,6 @@ fn difference(a: &Partial, b: &Partial) -> Option<String> {
             b.set.index + 1,
             b.set.size
         ))
-    } else if a.summary_only != b.summary_only {
-        Some("one shard ran with --summary-only and the other without".to_owned())
     } else {
         None
     }

@@ -313,6 +313,80 @@ fn a_scenario_no_partial_holds_is_missing_from_the_set() {
     );
 }
 
+#[test]
+fn shards_of_one_set_run_with_other_settings_or_files_are_not_merged() {
+    // Three scenarios of one batch each and three shards: each shard holds one
+    // scenario whole, so no scenario's partials can tell the runs apart.
+    let dir = TestDir::new();
+    let files = [
+        variant(&dir, "park-a"),
+        variant(&dir, "park-b"),
+        variant(&dir, "park-c"),
+    ];
+    let shard = |out: &str, k: &str, more: &[&str]| {
+        let mut args = vec!["run"];
+        args.extend(files.iter().map(String::as_str));
+        args.extend(["--paths", "200", "--quiet", "--out", out]);
+        args.extend(["--shard", k]);
+        if !more.contains(&"--summary-only") {
+            args.extend(["--charts", "none"]);
+        }
+        if !more.contains(&"--horizon") {
+            args.extend(["--horizon", "3"]);
+        }
+        args.extend(more);
+        ok(&dir, &args, &[]);
+    };
+    for k in ["1/3", "2/3", "3/3"] {
+        shard("parts", k, &[]);
+    }
+    ok(&dir, &["merge", "parts", "--out", "merged", "--quiet"], &[]);
+    let different_sets = |out: &Output| {
+        let e = bad_input(out);
+        assert!(
+            e.contains("error: the partials come from different sets: scenario `park-a`")
+                && e.contains(
+                    ": the shards were given different scenario files, or a different --seed, --paths, --horizon, --fairness or --summary-only (give the merge one set's partials)"
+                ),
+            "{e}"
+        );
+    };
+    // Shard 3 run with another seed, horizon or fairness, with --summary-only,
+    // or after its scenario's file was edited: refused, before anything is
+    // written.
+    for (n, more) in [
+        &["--seed", "7"][..],
+        &["--horizon", "4"],
+        &["--fairness", "off"],
+        &["--summary-only"],
+        &[],
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let out = format!("other{n}");
+        shard(&out, "1/3", &[]);
+        shard(&out, "2/3", &[]);
+        if more.is_empty() {
+            let edited = dir
+                .read(&files[2])
+                .replacen("seed = ", "# edited\nseed = ", 1);
+            dir.create(&files[2], &edited);
+        }
+        shard(&out, "3/3", more);
+        let merged = format!("merged{n}");
+        let refused = dir.cmd(&["merge", &out, "--out", &merged, "--quiet"]);
+        if more == ["--summary-only"] {
+            assert!(bad_input(&refused).contains(
+                "error: scenario `park-a` was computed without --summary-only and scenario `park-c` with it: run every shard of the set with the same flags"
+            ));
+        } else {
+            different_sets(&refused);
+        }
+        assert!(!dir.exists(&merged), "refused before anything is written");
+    }
+}
+
 /// Small runs for the selection and refusal tests: 3 batches.
 const SMALL: [&str; 7] = [
     "--paths",

@@ -102,20 +102,8 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     };
     // Shards run with --summary-only kept quantiles for the headline measures
     // only: the merge writes the set's files alone, as `run --summary-only` does.
+    // (`shard::plan` checked that they all did, or none.)
     let summary_only = groups.first().is_some_and(|g| g.parts[0].1.summary_only);
-    if let Some(g) = groups
-        .iter()
-        .find(|g| g.parts[0].1.summary_only != summary_only)
-    {
-        let with = |b: bool| if b { "with" } else { "without" };
-        return bad(&[format!(
-            "scenario `{}` was computed {} --summary-only and scenario `{}` {} it: run every shard of the set with the same flags",
-            groups[0].id,
-            with(summary_only),
-            g.id,
-            with(!summary_only)
-        )]);
-    }
     if !summary_only {
         let taken: Vec<String> = groups
             .iter()

@@ -423,6 +423,7 @@ pub fn run_source(args: &Args, source: &dyn super::Source) -> anyhow::Result<Exi
     let mut problems = Vec::new();
     let mut paths = Vec::new();
     let mut scenario_ids: Vec<String> = Vec::new();
+    let mut run_keys: Vec<String> = Vec::new();
     let mut langs = Vec::with_capacity(n);
     let mut warnings = Vec::new();
     if let Some(refusal) = threads_refusal(args.settings.threads, args.settings.max_threads) {
@@ -432,6 +433,7 @@ pub fn run_source(args: &Args, source: &dyn super::Source) -> anyhow::Result<Exi
         let all = check_all(args, source)?;
         paths = all.iter().flatten().map(|c| c.paths).collect();
         scenario_ids = all.iter().flatten().map(|c| c.id.clone()).collect();
+        run_keys = all.iter().flatten().map(|c| c.run_key.clone()).collect();
         // The paths of each scenario this process simulates: a shard's or the
         // pilot's, which the work budget applies to.
         let part = Part::of(args, &paths);
@@ -502,9 +504,15 @@ pub fn run_source(args: &Args, source: &dyn super::Source) -> anyhow::Result<Exi
         _ => {}
     }
     match shard_of(args) {
-        Ok(Some((shard, from))) => {
-            super::shard::run(args, source, &paths, &scenario_ids, shard, from.as_deref())
-        }
+        Ok(Some((shard, from))) => super::shard::run(
+            args,
+            source,
+            &paths,
+            &scenario_ids,
+            &run_keys,
+            shard,
+            from.as_deref(),
+        ),
         Ok(None) => {
             // The set's page and terminal lines: --lang, else the scenarios' own
             // language when they all have the same, else English.
@@ -532,6 +540,8 @@ struct Checked {
     warnings: Vec<String>,
     /// Its language (`[scenario] lang`).
     lang: enclave::i18n::Lang,
+    /// What makes its run the one it is ([`enclave::shard::run_key`]).
+    run_key: String,
 }
 
 /// Loads and checks every scenario of `source` against the limits, on every
@@ -586,6 +596,11 @@ fn check_all(
                                     warnings: super::warnings(&l),
                                     paths: cfg.paths,
                                     horizon: cfg.horizon,
+                                    run_key: enclave::shard::run_key(
+                                        &l.scenario,
+                                        &cfg,
+                                        args.summary_only,
+                                    ),
                                     lang: l.scenario.lang,
                                     id: l.scenario.id,
                                     file: l.file,

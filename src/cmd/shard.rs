@@ -15,14 +15,16 @@ use enclave::stats::Plan;
 use super::run::{Args, Signals, config};
 
 /// Runs shard `shard` of the scenarios of `set` (already checked against the
-/// limits; `paths[i]` paths each, with ids `ids[i]`) and writes one partial per
-/// scenario it holds paths of, loading only those; `source` says which
-/// variables gave the shard when `--shard` did not.
+/// limits; `paths[i]` paths each, with ids `ids[i]` and run keys `keys[i]`,
+/// [`enclave::shard::run_key`]) and writes one partial per scenario it holds paths of,
+/// loading only those; `source` says which variables gave the shard when
+/// `--shard` did not.
 pub fn run(
     args: &Args,
     set: &dyn super::Source,
     paths: &[u64],
     ids: &[String],
+    keys: &[String],
     shard: Shard,
     source: Option<&str>,
 ) -> anyhow::Result<ExitCode> {
@@ -43,7 +45,7 @@ pub fn run(
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create output folder {}", args.out.display()))?;
     let ranges = shard::split(paths, shard);
-    let set_id = shard::set_id(ids, paths);
+    let set_id = shard::set_id(keys);
     if ranges.iter().all(|r| r.is_empty()) && !args.quiet {
         super::note(format_args!(
             "{shard} holds no paths (the scenarios have fewer batches of {} paths than there are shards); nothing to do",
