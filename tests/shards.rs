@@ -385,6 +385,40 @@ fn shards_of_one_set_run_with_other_settings_or_files_are_not_merged() {
         }
         assert!(!dir.exists(&merged), "refused before anything is written");
     }
+
+    // A shard of another engine or of a machine that rounds otherwise: refused
+    // by name, though no scenario's partials are of both.
+    let part = "parts/park-c.partial/part-3-of-3.json";
+    let text = dir.read(part);
+    let math = enclave::mathlib::fingerprint();
+    for (from, to, what) in [
+        (
+            format!("\"math\":\"{math}\""),
+            "\"math\":\"0000000000000000\"".to_owned(),
+            format!(
+                "machines whose math libraries round differently (fingerprints {math} and 0000000000000000)"
+            ),
+        ),
+        (
+            format!("\"engine\":\"enclave {}\"", env!("CARGO_PKG_VERSION")),
+            "\"engine\":\"enclave 0.0.0\"".to_owned(),
+            format!(
+                "engine `enclave {}` and engine `enclave 0.0.0`",
+                env!("CARGO_PKG_VERSION")
+            ),
+        ),
+    ] {
+        let claimed = text.replace(&from, &to);
+        assert_ne!(text, claimed, "the partial names it");
+        dir.create(part, &reseal(&claimed));
+        let e = bad_input(&dir.cmd(&["merge", "parts", "--out", "claimed", "--quiet"]));
+        assert!(
+            e.contains(&format!(
+                "error: the partials come from different runs: scenario `park-a` (parts/park-a.partial/part-1-of-3.json) and scenario `park-c` ({part}) were computed by {what}"
+            )),
+            "{e}"
+        );
+    }
 }
 
 /// Small runs for the selection and refusal tests: 3 batches.
