@@ -1059,16 +1059,30 @@ fn park_name_key(m: ParkMetric) -> &'static str {
     }
 }
 
-/// The seed, paths and horizon of the first scenario's `run.json`, when present.
-fn first_run(out: &Path, set: &Set) -> Option<String> {
-    let text = std::fs::read_to_string(out.join(&set.scenarios[0]).join("run.json")).ok()?;
-    let run: serde_json::Value = serde_json::from_str(&text).ok()?;
-    let seed = run.get("seed")?.as_u64()?;
-    let horizon = run.get("horizon")?.as_u64()?;
-    Some(set.lang.texts().f(
-        "set.page.first_run",
-        &[("seed", &seed), ("horizon", &horizon)],
-    ))
+/// The seed and horizon of the set's first scenario, and whether the set wrote
+/// the scenarios' folders: from the set's `runs.csv`, which says how the set
+/// ran them (a folder beside a `--summary-only` set is another run's), else,
+/// for a set written before `runs.csv` had them, from the first scenario's
+/// `run.json` and folder.
+fn first_run(out: &Path, set: &Set) -> (Option<String>, bool) {
+    let text = |seed: &dyn std::fmt::Display, horizon: &dyn std::fmt::Display| {
+        set.lang.texts().f(
+            "set.page.first_run",
+            &[("seed", seed), ("horizon", horizon)],
+        )
+    };
+    if let Some((seed, horizon, folders)) = crate::set_stale::first_run(out) {
+        return (Some(text(&seed, &horizon)), folders);
+    }
+    let folder = out.join(&set.scenarios[0]);
+    let run = || -> Option<String> {
+        let json = std::fs::read_to_string(folder.join("run.json")).ok()?;
+        let run: serde_json::Value = serde_json::from_str(&json).ok()?;
+        let seed = run.get("seed")?.as_u64()?;
+        let horizon = run.get("horizon")?.as_u64()?;
+        Some(text(&seed, &horizon))
+    };
+    (run(), folder.is_dir())
 }
 
 /// The page's HTML for the set whose outputs are in `out` (`out/set/`), in English.
@@ -1111,12 +1125,13 @@ pub fn html_in(out: &Path, lang: Lang) -> Result<String, SetReportError> {
             ],
         )
     };
-    let first = first_run(out, &set).map_or(String::new(), |r| {
+    let (first, folders) = first_run(out, &set);
+    let first = first.map_or(String::new(), |r| {
         tx.f("set.page.first", &[("run", &escape(&r))])
     });
     // A `--summary-only` set has no folder per scenario.
     let out_text = escape(&out.display().to_string());
-    let folders = if out.join(&set.scenarios[0]).is_dir() {
+    let folders = if folders {
         tx.f("set.page.folders", &[("out", &out_text)])
     } else {
         tx.f("set.page.no_folders", &[("out", &out_text)])

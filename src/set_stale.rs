@@ -111,6 +111,21 @@ fn rows(out: &Path, mut each: impl FnMut(Row) -> bool) -> Result<(), OutputError
     Ok(())
 }
 
+/// How the set in `out/set/` ran its first scenario, from its `runs.csv`:
+/// (seed, horizon, whether the set wrote its folder). `None` when the file or
+/// its first row cannot be read, or lacks the seed or horizon.
+pub fn first_run(out: &Path) -> Option<(String, String, bool)> {
+    let mut first = None;
+    rows(out, |row| {
+        first = Some(row);
+        false
+    })
+    .ok()?;
+    let row = first?;
+    let has_folder = row.has_folder();
+    Some((row.seed?, row.horizon?, has_folder))
+}
+
 /// What of `run` differs from `row`, one phrase a field; empty when nothing does.
 fn compare(row: &Row, run: &RunRecord) -> Vec<String> {
     let fairness = if run.coalitions { "on" } else { "off" };

@@ -505,6 +505,31 @@ fn a_skipped_scenario_gets_the_report_and_charts_it_lacks_drawn_from_its_results
 }
 
 #[test]
+fn a_summary_only_set_beside_another_runs_folders_describes_its_own_run() {
+    let t = two_scenarios();
+    let quiet = ["--report", "none", "--charts", "none"];
+    run_into(&t, &["a.toml", "b.toml"], "out", &quiet);
+    let page = t.read("out/set/report.html");
+    assert!(page.contains("first scenario: seed 5, 5 years"), "{page}");
+    assert!(page.contains("its folder <code>out/&lt;id&gt;/</code> holds"));
+    // The same scenarios again, --summary-only with another seed: the folders
+    // beside the set are the first run's, and the page says what the set is.
+    run_into(
+        &t,
+        &["a.toml", "b.toml"],
+        "out",
+        &["--summary-only", "--seed", "9"],
+    );
+    let page = t.read("out/set/report.html");
+    assert!(page.contains("first scenario: seed 9, 5 years"), "{page}");
+    assert!(
+        page.contains("only <code>out/set/</code> was written, no folder per scenario."),
+        "{page}"
+    );
+    assert!(!page.contains("holds its full results"), "{page}");
+}
+
+#[test]
 fn a_skipped_scenario_rerun_with_another_lang_gets_its_report_and_charts_in_it() {
     let t = TestDir::new();
     t.create("one.toml", &variant("one", 300, 5));
