@@ -792,6 +792,37 @@ fn level_label(u: f64) -> String {
     format!("q{u}")
 }
 
+/// The engine runs [`analyse`] makes for `inputs` uncertain inputs by `methods`,
+/// each of `Settings::paths` paths: for tornado and spider one at the base point
+/// and one at each input's distinct quantile levels (a point both methods
+/// evaluate runs once), one for rank, and k + 3 for Sobol (A, B, each A_B^i and
+/// A with B's process noise). For the work budget, before anything runs.
+pub fn planned_runs(inputs: usize, methods: &[Method]) -> usize {
+    let mut levels: Vec<u64> = Vec::new();
+    for m in methods {
+        let at: &[f64] = match m {
+            Method::Tornado => &[TORNADO_LOW, TORNADO_HIGH],
+            Method::Spider => &SPIDER_LEVELS,
+            Method::Rank | Method::Sobol => &[],
+        };
+        levels.extend(at.iter().filter(|&&u| u != BASE_U).map(|u| u.to_bits()));
+    }
+    levels.sort_unstable();
+    levels.dedup();
+    let pinned = methods
+        .iter()
+        .any(|m| matches!(m, Method::Tornado | Method::Spider));
+    let mut runs = if pinned { 1 + inputs * levels.len() } else { 0 };
+    for m in methods {
+        runs += match m {
+            Method::Rank => 1,
+            Method::Sobol => inputs + 3,
+            Method::Tornado | Method::Spider => 0,
+        };
+    }
+    runs
+}
+
 /// Checks that `scn` can be analysed under `settings` before anything runs
 /// ([`analyse`] checks it too).
 ///
@@ -1213,6 +1244,30 @@ impl Record {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_planned_runs_are_the_runs_the_analysis_makes() {
+        let scn = Scenario::reference().expect("the reference scenario loads");
+        let k = scn.params.len();
+        let methods = |list: &str| Method::parse_list(list).expect("methods");
+        // Tornado's p10 and p90 are spider levels too: 1 + 6k, not 1 + 8k.
+        assert_eq!(planned_runs(k, &methods("tornado")), 1 + 2 * k);
+        assert_eq!(planned_runs(k, &methods("tornado,spider")), 1 + 6 * k);
+        assert_eq!(planned_runs(k, &methods("rank,sobol")), 1 + k + 3);
+        for list in ["tornado", "spider,rank", "all"] {
+            let settings = Settings {
+                paths: 16,
+                seed: 1,
+                horizon: 2,
+                threads: 1,
+                methods: methods(list),
+                resamples: 10,
+            };
+            let a = analyse(&scn, &settings).expect("the analysis runs");
+            assert_eq!(planned_runs(k, &settings.methods), a.runs, "{list}");
+            assert_eq!(a.paths_simulated, 16 * a.runs as u64, "{list}");
+        }
+    }
 
     #[test]
     fn ranks_average_ties() {

@@ -501,6 +501,45 @@ fn a_first_order_index_below_0_is_kept_raw_in_the_csv_and_shown_as_0_in_the_repo
 }
 
 #[test]
+fn an_analysis_over_the_work_budget_is_refused_up_front() {
+    // A tester's --paths 100000000 started 82 runs silently, hours of work,
+    // where `run` refuses the same paths at once.
+    let dir = common::TestDir::new();
+    let k = REFERENCE_INPUTS.len();
+    let e = common::bad_input(&dir.cmd(&[
+        "sensitivity",
+        common::REFERENCE_PATH,
+        "--method",
+        "tornado",
+        "--paths",
+        "100000000",
+        "--quiet",
+    ]));
+    assert!(
+        e.contains("jilin-zhejiang.toml: expected work of about ")
+            && e.contains(&format!(
+            " firm-years ({} runs of 100000000 paths, 30 years) is above the budget of 5.00e10; lower --paths or --horizon, or name fewer --method, or raise the budget with --max-work ",
+            1 + 2 * k
+        )),
+        "{e}"
+    );
+    assert!(!dir.exists("out/jilin-zhejiang-sensitivity"));
+    // The budget is the flag's.
+    let e = common::bad_input(&dir.cmd(&[
+        "sensitivity",
+        common::REFERENCE_PATH,
+        "--method",
+        "tornado",
+        "--paths",
+        "64",
+        "--max-work",
+        "1e3",
+        "--quiet",
+    ]));
+    assert!(e.contains("is above the budget of 1.00e3"), "{e}");
+}
+
+#[test]
 fn too_few_paths_for_a_method_are_refused_up_front() {
     // The testers' runs: rank on 3 paths printed empty lines and wrote empty SRC
     // cells, sobol on 1 printed total indices such as 1.000 with intervals of

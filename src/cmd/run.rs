@@ -220,7 +220,7 @@ pub const DEFAULT_MAX_WORK: f64 = 5e10;
 pub const THREADS_PER_CORE: usize = 4;
 
 /// A work budget: a finite number > 0, such as `5e10`.
-fn parse_budget(text: &str) -> Result<f64, String> {
+pub(super) fn parse_budget(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(x) if x.is_finite() && x > 0.0 => Ok(x),
         _ => Err("expected a finite number > 0, such as 5e10".to_owned()),

@@ -38,6 +38,10 @@ pub struct Args {
     /// rank run (default 256, not the scenario's paths).
     #[command(flatten)]
     pub settings: super::Settings,
+    /// Most work the analysis may be expected to take, in firm-years, over all
+    /// its runs (as `run --max-work` counts one run); refused before it starts.
+    #[arg(long, value_name = "UNITS", default_value_t = super::run::DEFAULT_MAX_WORK, value_parser = super::run::parse_budget)]
+    pub max_work: f64,
     /// Bootstrap resamples of the Sobol indices' confidence intervals.
     #[arg(long, value_name = "N", default_value_t = BOOTSTRAP_RESAMPLES as u64, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     pub resamples: u64,
@@ -102,6 +106,9 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         Ok(()) => {}
         Err(e) if e.is_bad_input() => return bad(format!("{}: {e}", loaded.file)),
         Err(e) => return Err(e.into()),
+    }
+    if let Some(refusal) = work_refusal(scn, &cfg, &settings, args.max_work) {
+        return bad(format!("{}: {refusal}", loaded.file));
     }
     // Said before the runs, and even with --quiet: the numbers are not the
     // file's model (docs/sensitivity.md).
@@ -207,4 +214,26 @@ fn summary(scn: &Scenario, analysis: &Analysis, record: &Record, dir: &std::path
     }
     let _ = writeln!(s, "written to {}", dir.display());
     s
+}
+
+/// Why the analysis of `scn` under `settings` is refused before it starts: its
+/// runs' expected work ([`sensitivity::planned_runs`] runs of `settings.paths`
+/// paths, each costed as `run` costs one) above `max_work`.
+fn work_refusal(
+    scn: &enclave::scenario::Scenario,
+    cfg: &enclave::engine::RunConfig,
+    settings: &Settings,
+    max_work: f64,
+) -> Option<String> {
+    let runs = sensitivity::planned_runs(scn.params.len(), &settings.methods);
+    let paths = (runs as u64).saturating_mul(settings.paths);
+    let work = enclave::engine::estimate(scn, &enclave::engine::RunConfig { paths, ..*cfg }).work;
+    (work.is_nan() || work > max_work).then(|| {
+        format!(
+            "expected work of about {work:.2e} firm-years ({runs} runs of {} paths, {} years) is above the budget of {max_work:.2e}; lower --paths or --horizon, or name fewer --method, or raise the budget with --max-work {:.1e}",
+            settings.paths,
+            cfg.horizon,
+            work * 1.01
+        )
+    })
 }
