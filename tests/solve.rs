@@ -455,6 +455,26 @@ fn bad_input_is_refused_with_exit_status_2() {
         "100000",
     ]));
     assert!(e.contains("--threads 100000 is above the limit of"), "{e}");
+    // More work than the budget, before any pass: a tester's --paths 1e8 ran
+    // silently for what would have been hours.
+    let e = bad_input(&t.cmd(&[
+        "solve",
+        "park.toml",
+        "--alternative",
+        "half",
+        "--target",
+        "nash",
+        "--paths",
+        "10",
+        "--max-work",
+        "1",
+    ]));
+    assert!(
+        e.contains("error: park.toml: expected work of about ")
+            && e.contains(" firm-years (up to 12 passes of 10 paths × ")
+            && e.contains(" is above the budget of 1.00e0; lower --paths or --horizon, or raise the budget with --max-work "),
+        "{e}"
+    );
     assert!(
         !t.exists("out/one-firm-solve"),
         "nothing written on bad input"

@@ -40,6 +40,11 @@ pub struct Args {
     /// the scenario's `[scenario] lang`, else en).
     #[arg(long, value_name = "en|zh")]
     pub lang: Option<enclave::i18n::Lang>,
+    /// Most work the search may be expected to take, in firm-years: its passes
+    /// (up to 12 engine runs) each costed as `run --max-work` costs one run;
+    /// refused before it starts.
+    #[arg(long, value_name = "UNITS", default_value_t = super::run::DEFAULT_MAX_WORK, value_parser = super::run::parse_budget)]
+    pub max_work: f64,
 }
 
 /// File name of the candidates' table.
@@ -83,6 +88,23 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         super::note(format_args!(
             "error: {}: {}: with --horizon {}: {}",
             loaded.file, p.field, cfg.horizon, p.message
+        ));
+        return Ok(ExitCode::from(super::EXIT_BAD_INPUT));
+    }
+    // Refused before computing: more work than the budget, at most MAX_PASSES
+    // runs of the scenario (the candidates are alternatives evaluated on each
+    // run's paths, a small part of its cost).
+    let pass = enclave::engine::estimate(scn, &cfg).work;
+    let work = pass * solve::MAX_PASSES as f64;
+    if work.is_nan() || work > args.max_work {
+        super::note(format_args!(
+            "error: {}: expected work of about {work:.2e} firm-years (up to {} passes of {} paths × {} years, each about {pass:.2e}) is above the budget of {:.2e}; lower --paths or --horizon, or raise the budget with --max-work {:.1e}",
+            loaded.file,
+            solve::MAX_PASSES,
+            cfg.paths,
+            cfg.horizon,
+            args.max_work,
+            work * 1.01
         ));
         return Ok(ExitCode::from(super::EXIT_BAD_INPUT));
     }
