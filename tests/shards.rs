@@ -421,6 +421,101 @@ fn shards_of_one_set_run_with_other_settings_or_files_are_not_merged() {
     }
 }
 
+/// Runs `deploy/slurm/NAME ARGS` with bash in `dir`, as a Slurm job would (the
+/// binary in `ENCLAVE`, `vars` set, no other scheduler variable).
+fn slurm_script(dir: &TestDir, name: &str, args: &[&str], vars: &[(&str, &str)]) -> Output {
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("deploy/slurm")
+        .join(name);
+    let mut cmd = Command::new("bash");
+    cmd.arg(script).args(args).current_dir(dir.path());
+    for v in SCHEDULER_VARS {
+        cmd.env_remove(v);
+    }
+    cmd.env("ENCLAVE", env!("CARGO_BIN_EXE_enclave"))
+        .envs(vars.iter().copied())
+        .output()
+        .expect("run bash")
+}
+
+#[test]
+fn the_slurm_scripts_run_a_sweep_as_they_run_scenarios() {
+    // A tester found pilot.sbatch and shards.sbatch always called `enclave run`,
+    // which refuses a sweep file: ENCLAVE_COMMAND=sweep (submit.sh --sweep) runs
+    // `enclave sweep`, whose pilot, shards and merge give the unsharded sweep.
+    let dir = TestDir::new();
+    dir.create(
+        "grid.toml",
+        "base = \"reference\"\nid = \"g\"\n[[vary]]\npath = \"firms.arrival_rate\"\nvalues = [6, 12]\n",
+    );
+    let flags = ["grid.toml", "--paths", "600", "--horizon", "4"];
+    let sweep = [("ENCLAVE_COMMAND", "sweep")];
+    let succeeded = |out: Output, what: &str| {
+        assert!(
+            out.status.success(),
+            "{what}: {}\nstderr:\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    succeeded(
+        slurm_script(&dir, "pilot.sbatch", &with(&["parts"], &flags), &sweep),
+        "pilot",
+    );
+    for k in ["1", "2", "3"] {
+        let vars = [
+            sweep[0],
+            ("SLURM_ARRAY_TASK_ID", k),
+            ("SLURM_ARRAY_TASK_COUNT", "3"),
+            ("SLURM_ARRAY_TASK_MIN", "1"),
+            ("SLURM_ARRAY_TASK_MAX", "3"),
+        ];
+        succeeded(
+            slurm_script(&dir, "shards.sbatch", &with(&["parts"], &flags), &vars),
+            "shard",
+        );
+    }
+    succeeded(
+        slurm_script(
+            &dir,
+            "merge.sbatch",
+            &["parts", "merged", "--charts", "none"],
+            &[],
+        ),
+        "merge",
+    );
+    ok(
+        &dir,
+        &with(
+            &["sweep", "--out", "single", "--charts", "none", "--quiet"],
+            &flags,
+        ),
+        &[],
+    );
+    for f in ["summary.csv", "sweep.csv", "runs.csv"] {
+        assert!(
+            dir.read_bytes(&format!("merged/set/{f}"))
+                == dir.read_bytes(&format!("single/set/{f}")),
+            "{f}"
+        );
+    }
+    // Without it, a sweep file is refused as it is by `enclave run`; another
+    // command is refused by the script.
+    let out = slurm_script(&dir, "pilot.sbatch", &with(&["other"], &flags), &[]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("run it with `enclave sweep grid.toml`"));
+    let out = slurm_script(
+        &dir,
+        "pilot.sbatch",
+        &with(&["other"], &flags),
+        &[("ENCLAVE_COMMAND", "merge")],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("error: ENCLAVE_COMMAND must be run or sweep, not 'merge'")
+    );
+}
+
 /// Small runs for the selection and refusal tests: 3 batches.
 const SMALL: [&str; 7] = [
     "--paths",

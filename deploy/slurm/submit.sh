@@ -5,8 +5,9 @@
 # grids, and a merge job (merge.sbatch) that starts once every task has succeeded
 # (--dependency=afterok). Prints "PILOT_JOB_ID ARRAY_JOB_ID MERGE_JOB_ID" on stdout.
 #
-#   submit.sh [--tasks N] [--charts none|png|svg|both] [--logs DIR] PARTS OUT [SCENARIO...] [enclave run flags...]
+#   submit.sh [--tasks N] [--charts none|png|svg|both] [--logs DIR] [--sweep] PARTS OUT [SCENARIO...] [enclave run flags...]
 #
+#   --sweep     the input is a sweep file: the jobs run `enclave sweep` (ENCLAVE_COMMAND=sweep)
 #   --tasks N   shards, one array task each (default 4)
 #   --charts F  chart files the merge draws (default both)
 #   --logs DIR  where the jobs' output files go (default: the current folder)
@@ -19,7 +20,7 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 usage() {
-  echo "usage: $0 [--tasks N] [--charts none|png|svg|both] [--logs DIR] PARTS OUT [SCENARIO...] [enclave run flags...]" >&2
+  echo "usage: $0 [--tasks N] [--charts none|png|svg|both] [--logs DIR] [--sweep] PARTS OUT [SCENARIO...] [enclave run flags...]" >&2
   exit 2
 }
 
@@ -31,6 +32,8 @@ while [[ $# -gt 0 ]]; do
     --tasks) [[ $# -ge 2 ]] || usage; tasks=$2; shift 2 ;;
     --charts) [[ $# -ge 2 ]] || usage; charts=$2; shift 2 ;;
     --logs) [[ $# -ge 2 ]] || usage; logs=$2; shift 2 ;;
+    # sbatch passes the environment on (--export=ALL): every job runs `enclave sweep`.
+    --sweep) export ENCLAVE_COMMAND=sweep; shift ;;
     -h | --help) usage ;;
     *) break ;;
   esac
