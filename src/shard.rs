@@ -1463,15 +1463,27 @@ pub struct Pilot {
     pub grids: Grids,
     /// The statistics of the pilot paths, encoded.
     pub state: Packed,
+    /// Wall-clock seconds of the pilot's simulation (0 in a pilot written before
+    /// it was kept): the shard that takes the pilot paths' statistics counts them
+    /// in its own, so that the merged run's seconds (and firm-years a second)
+    /// include the paths the pilot simulated.
+    #[serde(default)]
+    pub elapsed_seconds: f64,
 }
 
 impl Pilot {
     /// The pilot of the run `cfg` of `scn`: `state`, the state of its pilot
-    /// paths, binned where every path has a value ([`RunState::bin_defined`]).
+    /// paths, binned where every path has a value ([`RunState::bin_defined`]),
+    /// simulated in `elapsed_seconds`.
     ///
     /// # Errors
     /// If the state does not encode (never for a state the engine made).
-    pub fn new(scn: &Scenario, cfg: &RunConfig, mut state: RunState) -> Result<Pilot, String> {
+    pub fn new(
+        scn: &Scenario,
+        cfg: &RunConfig,
+        mut state: RunState,
+        elapsed_seconds: f64,
+    ) -> Result<Pilot, String> {
         state.bin_defined();
         Ok(Pilot {
             format: PILOT_FORMAT.to_owned(),
@@ -1485,6 +1497,7 @@ impl Pilot {
             fairness: scn.fairness(),
             grids: state.grids().unwrap_or_default(),
             state: Packed::pack(&state)?,
+            elapsed_seconds,
         })
     }
 

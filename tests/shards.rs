@@ -1112,8 +1112,20 @@ fn the_shard_holding_the_pilot_paths_takes_their_statistics_from_the_pilot() {
         &with(&["run", REFERENCE_PATH, "--out", "parts", "--pilot"], loud),
         &[],
     );
+    // The pilot's seconds are counted by the shard that takes its paths: the
+    // merged run's seconds (and firm-years a second) include them.
+    let json =
+        |file: &str| -> serde_json::Value { serde_json::from_str(&dir.read(file)).expect("JSON") };
+    let pilot = json("parts/jilin-zhejiang.partial/pilot.json")["elapsed_seconds"]
+        .as_f64()
+        .expect("the pilot's seconds");
+    assert!(pilot > 0.0);
+    let mut seconds = 0.0;
     for (k, said) in [
-        ("1/2", ", with the pilot's grids and its paths 0..1024\n"),
+        (
+            "1/2",
+            ", with the pilot's grids and its paths 0..1024 (its ",
+        ),
         ("2/2", ", with the pilot's grids\n"),
     ] {
         let out = ok(
@@ -1125,7 +1137,19 @@ fn the_shard_holding_the_pilot_paths_takes_their_statistics_from_the_pilot() {
             &[],
         );
         let stdout = String::from_utf8_lossy(&out.stdout);
-        assert!(stdout.ends_with(said), "{stdout}");
+        assert!(stdout.contains(said), "{stdout}");
+        let part = json(&format!(
+            "parts/jilin-zhejiang.partial/part-{}-of-2.json",
+            &k[..1]
+        ));
+        seconds += part["elapsed_seconds"].as_f64().expect("seconds");
+        if k == "1/2" {
+            assert!(
+                stdout.ends_with(&format!(" (its {pilot:.1} s counted)\n")),
+                "{stdout}"
+            );
+            assert!(part["elapsed_seconds"].as_f64() >= Some(pilot));
+        }
     }
     ok(
         &dir,
@@ -1135,6 +1159,13 @@ fn the_shard_holding_the_pilot_paths_takes_their_statistics_from_the_pilot() {
         &[],
     );
     assert_same_results(&dir, "single", "merged", "jilin-zhejiang");
+    let merged = json("merged/jilin-zhejiang/run.json")["elapsed_seconds"]
+        .as_f64()
+        .expect("the merged seconds");
+    assert!(
+        (merged - seconds).abs() < 1e-9 && merged > pilot,
+        "{merged} vs {seconds}"
+    );
 }
 
 /// The state of paths `range` of a run of `paths` paths and `horizon` years of

@@ -91,8 +91,10 @@ pub fn run(
         };
         let plan = Layout::new(scn, cfg.horizon).plan_for(args.summary_only);
         let pilot = pilot_of(args, scn, &cfg, &plan);
-        // What the shard took from the pilot, for its line.
+        // What the shard took from the pilot, for its line, and the seconds the
+        // pilot took to simulate the paths whose statistics it takes.
         let mut reused = None;
+        let mut pilot_seconds = 0.0;
         let result = match pilot {
             // The state run_range gives, without simulating the pilot paths to fix
             // the grids, nor, when the range holds them all, to count them.
@@ -100,9 +102,10 @@ pub fn run(
                 let grids = Some(Some(p.grids.clone()));
                 match p.head_of(&range, &plan) {
                     Some((mut head, rest)) => {
+                        pilot_seconds = p.elapsed_seconds;
                         reused = Some(format!(
-                            ", with the pilot's grids and its paths 0..{}",
-                            rest.start
+                            ", with the pilot's grids and its paths 0..{} (its {:.1} s counted)",
+                            rest.start, p.elapsed_seconds
                         ));
                         engine::run_range_with(scn, &cfg, rest, grids, what, &mut |_| {})
                             .and_then(|tail| head.merge(&tail).map(|()| head))
@@ -115,7 +118,7 @@ pub fn run(
             }
             None => engine::run_range(scn, &cfg, range.clone(), what, &mut |_| {}),
         };
-        let elapsed = started.elapsed().as_secs_f64();
+        let elapsed = started.elapsed().as_secs_f64() + pilot_seconds;
         let state = match result {
             Err(EngineError::Interrupted { .. }) => {
                 return Ok(interrupted(&signals, shard, &written));
@@ -228,7 +231,8 @@ pub fn pilot(args: &Args, set: &dyn super::Source, paths: &[u64]) -> anyhow::Res
             Err(e) => return Err(e.into()),
         };
         let path = Pilot::path_in(&args.out, &scn.id);
-        let pilot = Pilot::new(scn, &cfg, state).map_err(anyhow::Error::msg)?;
+        let seconds = started.elapsed().as_secs_f64();
+        let pilot = Pilot::new(scn, &cfg, state, seconds).map_err(anyhow::Error::msg)?;
         let json = pilot
             .to_json()
             .with_context(|| format!("cannot write {}", path.display()))?;
@@ -239,7 +243,7 @@ pub fn pilot(args: &Args, set: &dyn super::Source, paths: &[u64]) -> anyhow::Res
                 path.display(),
                 engine::PILOT_PATHS,
                 cfg.paths,
-                started.elapsed().as_secs_f64()
+                seconds
             ))?;
         }
     }
