@@ -505,6 +505,34 @@ fn a_skipped_scenario_gets_the_report_and_charts_it_lacks_drawn_from_its_results
 }
 
 #[test]
+fn a_rerun_that_skips_every_scenario_says_so_without_a_rate() {
+    let t = two_scenarios();
+    let args = [
+        "run",
+        "a.toml",
+        "b.toml",
+        "--horizon",
+        "3",
+        "--charts",
+        "none",
+        "--report",
+        "none",
+        "--out",
+        "out",
+    ];
+    let first = String::from_utf8_lossy(&t.ok(&args).stdout).into_owned();
+    assert!(first.contains("ran 2 of 2 scenarios: "), "{first}");
+    let again = String::from_utf8_lossy(&t.ok(&args).stdout).into_owned();
+    assert!(
+        again.starts_with(
+            "ran none of the 2 scenarios: their complete results were already in place\n"
+        ),
+        "{again}"
+    );
+    assert!(!again.contains("firm-years/s"), "{again}");
+}
+
+#[test]
 fn a_summary_only_set_beside_another_runs_folders_describes_its_own_run() {
     let t = two_scenarios();
     let quiet = ["--report", "none", "--charts", "none"];

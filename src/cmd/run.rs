@@ -915,12 +915,15 @@ fn run_set(
             } else {
                 tx.f("terminal.set.threads", &[("threads", &threads)])
             };
+            // Nothing ran (every scenario skipped): no throughput to give.
+            let key = match (n == 1, tally.skipped == n) {
+                (true, true) => "terminal.set.ran_none_one",
+                (false, true) => "terminal.set.ran_none",
+                (true, false) => "terminal.set.ran_one",
+                (false, false) => "terminal.set.ran",
+            };
             let ran = tx.f(
-                if n == 1 {
-                    "terminal.set.ran_one"
-                } else {
-                    "terminal.set.ran"
-                },
+                key,
                 &[
                     ("done", &(n - tally.skipped)),
                     ("n", &n),
