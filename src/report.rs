@@ -22,6 +22,10 @@ use crate::schema::RegionMetric;
 /// File name of the report in a results folder.
 pub const REPORT_FILE: &str = "report.html";
 
+/// Decimals of a tornado swing in the "Sensitivity" section's table, which the
+/// terminal's summary of `enclave sensitivity` shows it with too.
+pub const SWING_DECIMALS: usize = 1;
+
 /// Escapes text for HTML.
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -1621,7 +1625,7 @@ pub fn sensitivity_section(
                     h,
                     "<tr><td><code>{}</code></td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
                     escape(name),
-                    fmt(find(name, "tornado", "swing"), 1),
+                    fmt(find(name, "tornado", "swing"), SWING_DECIMALS),
                     fmt(find(name, "spearman", ""), 2),
                     fmt(find(name, "src", ""), 2),
                     share(find(name, "sobol_first", "")),
