@@ -690,7 +690,7 @@ fn fairness(h: &mut String, res: &Results) {
     let paths = res.run.paths;
     let digits = npv_decimals(res);
     // A mean with its ± 1.96 se margin, `digits` decimals.
-    let money = |row: Option<&crate::results::FairnessRow>, digits: usize| {
+    let with_margin = |row: Option<&crate::results::FairnessRow>, digits: usize| {
         let m = row.and_then(|r| r.mean);
         margin(
             num(m, digits),
@@ -770,17 +770,17 @@ fn fairness(h: &mut String, res: &Results) {
                 c.1,
                 c.2,
                 escape(&region.name),
-                money(row(Metric::Npv), digits),
-                money(row(Metric::Shapley), digits),
-                money(row(Metric::ShapleyGap), digits),
+                with_margin(row(Metric::Npv), digits),
+                with_margin(row(Metric::Shapley), digits),
+                with_margin(row(Metric::ShapleyGap), digits),
                 chance(row(Metric::Participation)),
                 over_paths_in(
                     res.lang,
-                    num(ratio.and_then(|row| row.mean), 2),
+                    with_margin(ratio, 2),
                     ratio.map(|row| row.n),
                     paths
                 ),
-                money(row(Metric::Cvar5), digits),
+                with_margin(row(Metric::Cvar5), digits),
             );
         }
     }
