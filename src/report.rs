@@ -22,6 +22,10 @@ use crate::schema::RegionMetric;
 /// File name of the report in a results folder.
 pub const REPORT_FILE: &str = "report.html";
 
+/// Decimals of a tornado swing in the "Sensitivity" section's table, which the
+/// terminal's summary of `enclave sensitivity` shows it with too.
+pub const SWING_DECIMALS: usize = 1;
+
 /// Escapes text for HTML.
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -686,7 +690,7 @@ fn fairness(h: &mut String, res: &Results) {
     let paths = res.run.paths;
     let digits = npv_decimals(res);
     // A mean with its ± 1.96 se margin, `digits` decimals.
-    let money = |row: Option<&crate::results::FairnessRow>, digits: usize| {
+    let with_margin = |row: Option<&crate::results::FairnessRow>, digits: usize| {
         let m = row.and_then(|r| r.mean);
         margin(
             num(m, digits),
@@ -766,17 +770,17 @@ fn fairness(h: &mut String, res: &Results) {
                 c.1,
                 c.2,
                 escape(&region.name),
-                money(row(Metric::Npv), digits),
-                money(row(Metric::Shapley), digits),
-                money(row(Metric::ShapleyGap), digits),
+                with_margin(row(Metric::Npv), digits),
+                with_margin(row(Metric::Shapley), digits),
+                with_margin(row(Metric::ShapleyGap), digits),
                 chance(row(Metric::Participation)),
                 over_paths_in(
                     res.lang,
-                    num(ratio.and_then(|row| row.mean), 2),
+                    with_margin(ratio, 2),
                     ratio.map(|row| row.n),
                     paths
                 ),
-                money(row(Metric::Cvar5), digits),
+                with_margin(row(Metric::Cvar5), digits),
             );
         }
     }
@@ -1621,7 +1625,7 @@ pub fn sensitivity_section(
                     h,
                     "<tr><td><code>{}</code></td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
                     escape(name),
-                    fmt(find(name, "tornado", "swing"), 1),
+                    fmt(find(name, "tornado", "swing"), SWING_DECIMALS),
                     fmt(find(name, "spearman", ""), 2),
                     fmt(find(name, "src", ""), 2),
                     share(find(name, "sobol_first", "")),

@@ -1,8 +1,8 @@
 //! The ranking of alternatives says which orders are noise, through the binary:
 //! each alternative's lead on the next in joint participation is the difference
 //! on the same paths (checked against paths.csv), with its standard error, and
-//! the terminal and report.html mark a lead within its 95% margin; Shapley gaps
-//! and the Nash product carry their margins.
+//! the terminal and report.html mark a lead within its 95% margin; Shapley gaps,
+//! the Nash product and benefit ÷ contribution carry their margins.
 
 mod common;
 
@@ -115,4 +115,24 @@ fn each_lead_is_the_paired_difference_and_a_lead_within_noise_is_marked() {
         "no {terminal_gap} in {stdout}"
     );
     assert!(report.contains(&format!("<span class=\"few\">± {:.1}</span>", margin)));
+    // Benefit ÷ contribution with its margin in the report, as the other cells of
+    // its table: it was shown bare while fairness.csv has its se. Defined on
+    // every path here (no region contributes nothing), so no note follows it.
+    let mut ratios = 0;
+    for alt in &alternatives {
+        for region in ["zhejiang", "jilin"] {
+            let ratio = at(alt, region, "benefit_to_contribution");
+            assert_eq!(ratio["n"], "600", "{alt} {region}");
+            let (mean, se) = (number(&ratio["mean"]), number(&ratio["se"]));
+            assert!(se > 0.0, "{alt} {region}: se {se}");
+            let cell = format!(
+                "<td class=\"n\">{} <span class=\"few\">± {:.2}</span></td>",
+                format!("{mean:.2}").replace('-', "−"),
+                1.96 * se
+            );
+            assert!(report.contains(&cell), "no {cell} for {alt} {region}");
+            ratios += 1;
+        }
+    }
+    assert!(ratios >= 4, "{ratios}");
 }

@@ -344,6 +344,68 @@ fn cli_analyses_every_input_for_every_region_and_method_reproducibly() {
     );
 }
 
+/// The terminal's summary shows a tornado swing with its sign, as
+/// sensitivity.csv and the report have it: dearer land acquisition, which Jilin
+/// bears, lowers Jilin's NPV, so its swing is negative under every alternative.
+/// It was printed as its absolute value, the direction lost.
+#[test]
+fn the_terminal_shows_a_negative_swing_with_its_sign() {
+    let dir = common::TestDir::new();
+    let out = dir.ok(&[
+        "sensitivity",
+        common::REFERENCE_PATH,
+        "--method",
+        "tornado",
+        "--paths",
+        "16",
+        "--threads",
+        "1",
+        "--out",
+        "out",
+    ]);
+    let stdout = String::from_utf8(out.stdout).expect("UTF-8");
+    let text = dir.read("out/jilin-zhejiang-sensitivity/sensitivity.csv");
+    let (_, rows) = read_csv(&text);
+    let input = "costs.land_acquisition.per_mu";
+    let swings: Vec<&CsvRow> = rows
+        .iter()
+        .filter(|r| {
+            r.region == "jilin"
+                && r.metric == "npv"
+                && r.input == input
+                && r.method == "tornado"
+                && r.point == "swing"
+        })
+        .collect();
+    assert!(swings.len() >= 2, "{swings:?}");
+    let mut seen = 0;
+    for row in swings {
+        let csv = row.value.expect("a swing");
+        assert!(csv < 0.0, "{row:?}");
+        // The line of Jilin under this alternative, `  jilin  ALT: INPUT (swing X), …`.
+        let Some(line) = stdout.lines().find(|l| {
+            l.trim_start().starts_with("jilin ") && l.contains(&format!(" {}: ", row.alternative))
+        }) else {
+            panic!("no line for jilin under {}:\n{stdout}", row.alternative);
+        };
+        // Jilin's three largest swings; land acquisition is not among them
+        // under every alternative.
+        let Some((_, rest)) = line.split_once(&format!("{input} (swing ")) else {
+            continue;
+        };
+        let shown = rest.split(')').next().unwrap_or_default();
+        assert!(shown.starts_with('-'), "{shown} in {line}");
+        let shown: f64 = shown.parse().unwrap_or_else(|e| panic!("{shown}: {e}"));
+        let decimals = enclave::report::SWING_DECIMALS as i32;
+        assert!(
+            (shown - csv).abs() <= 0.5 * 10f64.powi(-decimals) + 1e-9,
+            "terminal {shown}, sensitivity.csv {csv} in {line}"
+        );
+        seen += 1;
+    }
+    assert!(seen > 0, "{input} in no line of jilin:\n{stdout}");
+}
+
 #[test]
 fn a_scenario_without_path_inputs_is_refused_clearly() {
     let dir = common::TestDir::new();

@@ -165,7 +165,10 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
 }
 
 /// Per region and alternative, the three inputs that move the NPV most (by Sobol
-/// total index when computed, else tornado swing, else |SRC|).
+/// total index when computed, else tornado swing, else |SRC|), ranked by the
+/// estimate's size and shown with its sign, as sensitivity.csv has it: a swing is
+/// negative for an input that lowers the NPV (docs/sensitivity.md, tornado), and
+/// only |SRC| is shown without a sign, as its label says.
 fn summary(scn: &Scenario, analysis: &Analysis, record: &Record, dir: &std::path::Path) -> String {
     let mut s = String::new();
     let _ = writeln!(
@@ -181,28 +184,37 @@ fn summary(scn: &Scenario, analysis: &Analysis, record: &Record, dir: &std::path
         if out.region_index.is_none() {
             continue;
         }
-        let score = |method: &str, point: &str| -> Vec<(f64, &str)> {
+        // (the size ranked by, the value shown, the input)
+        let score = |method: &str, point: &str, shown: fn(f64) -> f64| -> Vec<(f64, f64, &str)> {
             analysis
                 .rows
                 .iter()
                 .filter(|r| r.output == o && r.method == method && r.point == point)
                 .filter(|r| r.estimate.value.is_finite())
-                .map(|r| (r.estimate.value.abs(), r.input.as_str()))
+                .map(|r| {
+                    let v = r.estimate.value;
+                    (v.abs(), shown(v), r.input.as_str())
+                })
                 .collect()
         };
-        let (label, mut ranked) = [
-            ("ST", score("sobol_total", "")),
-            ("swing", score("tornado", "swing")),
-            ("|SRC|", score("src", "")),
+        // A swing, an amount, to the decimals the report's table gives it.
+        let (label, digits, mut ranked) = [
+            ("ST", 3, score("sobol_total", "", |v| v)),
+            (
+                "swing",
+                report::SWING_DECIMALS,
+                score("tornado", "swing", |v| v),
+            ),
+            ("|SRC|", 3, score("src", "", f64::abs)),
         ]
         .into_iter()
-        .find(|(_, v)| !v.is_empty())
-        .unwrap_or(("", Vec::new()));
+        .find(|(_, _, v)| !v.is_empty())
+        .unwrap_or(("", 0, Vec::new()));
         ranked.sort_by(|x, y| y.0.total_cmp(&x.0));
         let top: Vec<String> = ranked
             .iter()
             .take(3)
-            .map(|(v, name)| format!("{name} ({label} {v:.3})"))
+            .map(|(_, v, name)| format!("{name} ({label} {v:.digits$})"))
             .collect();
         let _ = writeln!(
             s,
