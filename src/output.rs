@@ -2,11 +2,12 @@
 //! `timeseries.csv`, `distribution.csv`, `run.json`, `scenario.toml` and, on
 //! request, `paths.csv` and `paths_park.csv`.
 //!
-//! Every file is written to a temporary file in the same folder and renamed into
-//! place when complete, so an interrupted run never leaves a truncated file that
-//! looks finished. Numbers are printed in Rust's shortest round-trip form, which
-//! depends only on the value: the same run gives the same bytes. Undefined values
-//! (no IRR, no payback, no data) are empty cells.
+//! Every file is written to a temporary file in the same folder
+//! (`.enclave-<key>-<pid>-<random>.tmp`, owned as [`crate::publish`] owns its
+//! folders) and renamed into place when complete, so an interrupted run never
+//! leaves a truncated file that looks finished. Numbers are printed in Rust's
+//! shortest round-trip form, which depends only on the value: the same run gives
+//! the same bytes. Undefined values (no IRR, no payback, no data) are empty cells.
 
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -92,7 +93,11 @@ impl AtomicFile {
     pub fn create(target: &Path) -> Result<AtomicFile, OutputError> {
         let dir = target.parent().unwrap_or(Path::new("."));
         let mut builder = tempfile::Builder::new();
-        builder.prefix(".enclave-").suffix(".tmp");
+        // `.enclave-<key>-<pid>-<random>.tmp`: whose it is, should the process
+        // die before the rename (`crate::publish::remove_stale_files`).
+        builder
+            .prefix(crate::publish::temp_file_prefix())
+            .suffix(crate::publish::TEMP_FILE_END);
         // Results are ordinary files, readable like any other (tempfile defaults to 0600).
         #[cfg(unix)]
         builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
@@ -562,7 +567,12 @@ impl SetWriter {
 
     /// Flushes the files and gives them their names, then writes the folder's
     /// manifest (each file's size and SHA-256, as a scenario's folder has), which
-    /// `enclave report DIR/set` checks; returns the summary's path.
+    /// `enclave report DIR/set` checks; returns the summary's path. The manifest
+    /// lists the set's own files ([`crate::set_stale::SET_FILES`]) only: the
+    /// folder is written in place, and any other file in it (a user's, or the
+    /// temporary file of another process's write) is not the set's.
+    /// ([`crate::publish::remove_stale_files`] removes the temporary files of
+    /// dead processes before a run starts.)
     ///
     /// # Errors
     /// If a file cannot be written.
@@ -582,10 +592,12 @@ impl SetWriter {
                 .map_err(io_err(&target))?;
             f.commit()?;
         }
-        crate::publish::write_manifest(&self.dir).map_err(|e| OutputError::Manifest {
-            path: self.dir.display().to_string(),
-            source: Box::new(e),
-        })?;
+        crate::publish::write_manifest_of(&self.dir, &crate::set_stale::SET_FILES).map_err(
+            |e| OutputError::Manifest {
+                path: self.dir.display().to_string(),
+                source: Box::new(e),
+            },
+        )?;
         Ok(path)
     }
 }

@@ -17,6 +17,14 @@
 //! [`verify`] checks a folder against its manifest: a folder without one is
 //! incomplete (a run from before the manifest, or one that stopped before the
 //! end), and a missing, extra, resized or changed file is named.
+//!
+//! A set's folder `DIR/set/` is not published whole: its files are written in
+//! place, each through a temporary file beside it
+//! (`.enclave-<key>-<pid>-<random>.tmp`, [`temp_file_prefix`]), and its
+//! manifest lists only the set's own files ([`write_manifest_of`],
+//! [`verify_data_of`]), since the folder may hold files of the user's. The
+//! temporary files a dead process left there are removed by the rule of its
+//! folders ([`remove_stale_files`]).
 
 use std::collections::BTreeSet;
 use std::io::Read;
@@ -225,7 +233,27 @@ impl Manifest {
     /// # Errors
     /// If a file cannot be read.
     pub fn of(dir: &Path) -> Result<Manifest, PublishError> {
-        let files = list_files(dir)?
+        Self::of_names(dir, list_files(dir)?)
+    }
+
+    /// The manifest of those of the files `names` (relative to `dir`) that are
+    /// now in `dir`, the manifest itself left out; any other file in `dir` is
+    /// not listed.
+    ///
+    /// # Errors
+    /// If a file cannot be read.
+    pub fn of_files(dir: &Path, names: &[&str]) -> Result<Manifest, PublishError> {
+        let present: BTreeSet<String> = names
+            .iter()
+            .filter(|name| **name != MANIFEST_FILE && dir.join(name).is_file())
+            .map(|name| (*name).to_owned())
+            .collect();
+        Self::of_names(dir, present.into_iter().collect())
+    }
+
+    /// The manifest of the files `names` (relative to `dir`, sorted).
+    fn of_names(dir: &Path, names: Vec<String>) -> Result<Manifest, PublishError> {
+        let files = names
             .into_iter()
             .map(|name| {
                 let (bytes, sha256) = hash_file(&dir.join(&name))?;
@@ -250,7 +278,22 @@ impl Manifest {
 /// # Errors
 /// If a file cannot be read or the manifest cannot be written.
 pub fn write_manifest(dir: &Path) -> Result<Manifest, PublishError> {
-    let manifest = Manifest::of(dir)?;
+    save(dir, Manifest::of(dir)?)
+}
+
+/// Writes the manifest of those of the files `names` that are now in `dir` as
+/// `dir/manifest.json` ([`Manifest::of_files`]): for a folder written in place
+/// that other files may share, such as a set's `DIR/set/` (a user's notes, the
+/// temporary file of a write in progress), which are then not listed.
+///
+/// # Errors
+/// If a file cannot be read or the manifest cannot be written.
+pub fn write_manifest_of(dir: &Path, names: &[&str]) -> Result<Manifest, PublishError> {
+    save(dir, Manifest::of_files(dir, names)?)
+}
+
+/// Writes `manifest` as `dir/manifest.json` and returns it.
+fn save(dir: &Path, manifest: Manifest) -> Result<Manifest, PublishError> {
     let json = serde_json::to_string_pretty(&manifest)
         .unwrap_or_else(|_| unreachable!("plain struct serialises"));
     let path = dir.join(MANIFEST_FILE);
@@ -282,7 +325,7 @@ pub fn results_inside(dir: &Path) -> Vec<PathBuf> {
 /// [`PublishError::NoManifest`] if there is none, [`PublishError::Damaged`]
 /// naming the first file that differs.
 pub fn verify(dir: &Path) -> Result<Manifest, PublishError> {
-    check(dir, false)
+    check(dir, false, None)
 }
 
 /// As [`verify`], but for the files a run computes: the charts and
@@ -291,10 +334,23 @@ pub fn verify(dir: &Path) -> Result<Manifest, PublishError> {
 /// # Errors
 /// As [`verify`].
 pub fn verify_data(dir: &Path) -> Result<Manifest, PublishError> {
-    check(dir, true)
+    check(dir, true, None)
 }
 
-fn check(dir: &Path, data_only: bool) -> Result<Manifest, PublishError> {
+/// As [`verify_data`], for a folder whose manifest lists only the files
+/// `names` ([`write_manifest_of`]): a file of `dir` that is not one of them is
+/// not the folder's, and is not checked; one of them that is there but not
+/// listed is, as an extra file.
+///
+/// # Errors
+/// As [`verify`].
+pub fn verify_data_of(dir: &Path, names: &[&str]) -> Result<Manifest, PublishError> {
+    check(dir, true, Some(names))
+}
+
+/// [`verify`] (`data_only`: [`verify_data`]), counting as the folder's only
+/// the files `own` when given.
+fn check(dir: &Path, data_only: bool, own: Option<&[&str]>) -> Result<Manifest, PublishError> {
     if !dir.is_dir() {
         return Err(io("read", dir)(std::io::Error::new(
             std::io::ErrorKind::NotFound,
@@ -340,8 +396,9 @@ fn check(dir: &Path, data_only: bool) -> Result<Manifest, PublishError> {
             ));
         }
     }
+    let others = |name: &str| own.is_some_and(|own| !own.contains(&name));
     for name in list_files(dir)? {
-        if !(manifest.contains(&name) || ignored(&name)) {
+        if !(manifest.contains(&name) || ignored(&name) || others(&name)) {
             return Err(damaged(
                 &name,
                 format!("is not listed in {MANIFEST_FILE}: it is not part of the run"),
@@ -563,11 +620,6 @@ fn owner(name: &str) -> Option<Owner<'_>> {
         [pid, nonce] => (None, pid, nonce),
         _ => return None,
     };
-    let is_key = |k: &str| {
-        k.len() == KEY_LEN
-            && k.bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-    };
     if !key.is_none_or(is_key) {
         return None;
     }
@@ -575,6 +627,48 @@ fn owner(name: &str) -> Option<Owner<'_>> {
     Some(Owner {
         key,
         pid: pid.parse().ok()?,
+    })
+}
+
+/// Whether `k` has the form of an [`owner_key`].
+fn is_key(k: &str) -> bool {
+    k.len() == KEY_LEN
+        && k.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// Starts the name of the temporary file of an atomic write
+/// ([`crate::output::AtomicFile`]).
+pub const TEMP_FILE_START: &str = ".enclave-";
+/// Ends the name of the temporary file of an atomic write.
+pub const TEMP_FILE_END: &str = ".tmp";
+
+/// What this process's temporary files' names start with:
+/// `.enclave-<key>-<pid>-`, tempfile's random letters and [`TEMP_FILE_END`]
+/// after it. The key and pid say whose a leftover is, as in its folders' names
+/// ([`remove_stale_files`]).
+pub fn temp_file_prefix() -> &'static str {
+    static PREFIX: OnceLock<String> = OnceLock::new();
+    PREFIX.get_or_init(|| format!("{TEMP_FILE_START}{}-{}-", owner_key(), std::process::id()))
+}
+
+/// Whether `name` is the temporary file of an atomic write, and whose:
+/// `Some(Some(owner))` for `.enclave-<key>-<pid>-<random>.tmp`, `Some(None)`
+/// for one whose name does not say (`.enclave-<random>.tmp`, as versions before
+/// the key named them), `None` for any other name.
+fn temp_file_owner(name: &str) -> Option<Option<Owner<'_>>> {
+    let rest = name
+        .strip_prefix(TEMP_FILE_START)?
+        .strip_suffix(TEMP_FILE_END)?;
+    let parts: Vec<&str> = rest.split('-').collect();
+    Some(match parts[..] {
+        [key, pid, random] if is_key(key) && !random.is_empty() => {
+            pid.parse().ok().map(|pid| Owner {
+                key: Some(key),
+                pid,
+            })
+        }
+        _ => None,
     })
 }
 
@@ -598,19 +692,22 @@ fn started(pid: u32) -> Option<Option<f64>> {
     Some(ticks.zip(boot).map(|(t, b)| b + t / 100.0))
 }
 
-/// A folder whose owner this process cannot check is named by
-/// [`remove_stale`] once nothing in it has changed for this long.
+/// A folder (a temporary file) whose owner this process cannot check is named
+/// by [`remove_stale`] ([`remove_stale_files`]) once nothing in it has changed
+/// for this long.
 pub const UNCHECKED_AFTER: Duration = Duration::from_secs(24 * 60 * 60);
 
-/// What [`remove_stale`] found in an output folder.
+/// What [`remove_stale`] found in an output folder (or [`remove_stale_files`]
+/// in a set's folder).
 #[derive(Debug, Default)]
 pub struct Leftovers {
-    /// Folders of processes that ran where this one runs and are gone: removed.
+    /// Folders (files) of processes that ran where this one runs and are gone:
+    /// removed.
     pub removed: Vec<PathBuf>,
-    /// Folders this process cannot tell from a live run's, unchanged for at
-    /// least [`UNCHECKED_AFTER`], with how long: kept. Their owners ran on
-    /// another machine or in another PID namespace (a container, a pod), or were
-    /// earlier versions of enclave, whose names do not say where they ran.
+    /// Folders (files) this process cannot tell from a live run's, unchanged
+    /// for at least [`UNCHECKED_AFTER`], with how long: kept. Their owners ran
+    /// on another machine or in another PID namespace (a container, a pod), or
+    /// were earlier versions of enclave, whose names do not say where they ran.
     pub unchecked: Vec<(PathBuf, Duration)>,
 }
 
@@ -635,6 +732,26 @@ fn last_change(path: &Path) -> Option<SystemTime> {
     Some(latest)
 }
 
+/// Whether this process can check the pids in names of its own key: it sees
+/// `/proc` and its PID namespace (without which it cannot know whose pids it sees).
+fn can_check() -> bool {
+    Path::new("/proc/self/stat").exists() && pid_namespace().is_some()
+}
+
+/// Whether process `pid` (of this process's key) is gone, for what it left
+/// last changed at `changed`: its pid is not alive, or the live process with
+/// that pid started after then (the pid was reused). A live process whose start
+/// is unknown counts as the owner.
+fn is_gone(pid: u32, changed: Option<SystemTime>) -> bool {
+    match started(pid) {
+        None => true,
+        Some(None) => false,
+        Some(Some(start)) => changed
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .is_some_and(|changed| start > changed.as_secs_f64() + 1.0),
+    }
+}
+
 /// Removes the temporary and replaced folders in `out` whose process is gone:
 /// it ran where this process runs (same [`owner_key`]: host and PID namespace),
 /// and its pid is not alive, or the live process with that pid started after
@@ -653,8 +770,7 @@ pub fn remove_stale(out: &Path) -> Result<Leftovers, PublishError> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Leftovers::default()),
         Err(e) => return Err(io("read", out)(e)),
     };
-    // Without its PID namespace a process cannot know whose pids it sees.
-    let can_check = Path::new("/proc/self/stat").exists() && pid_namespace().is_some();
+    let can_check = can_check();
     let now = SystemTime::now();
     let mut found = Leftovers::default();
     for entry in entries.flatten() {
@@ -672,18 +788,66 @@ pub fn remove_stale(out: &Path) -> Result<Leftovers, PublishError> {
             }
             continue;
         }
-        let stale = match started(owner.pid) {
-            None => true,
-            Some(None) => false,
-            Some(Some(start)) => entry
-                .metadata()
-                .and_then(|m| m.modified())
-                .ok()
-                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                .is_some_and(|changed| start > changed.as_secs_f64() + 1.0),
-        };
-        if stale && std::fs::remove_dir_all(entry.path()).is_ok() {
+        let changed = entry.metadata().and_then(|m| m.modified()).ok();
+        if is_gone(owner.pid, changed) && std::fs::remove_dir_all(entry.path()).is_ok() {
             found.removed.push(entry.path());
+        }
+    }
+    found.removed.sort();
+    found.unchecked.sort();
+    Ok(found)
+}
+
+/// Removes the temporary files of atomic writes in `dir`
+/// (`.enclave-<key>-<pid>-<random>.tmp`, [`temp_file_prefix`]) whose process is
+/// gone, by the rule of [`remove_stale`]: the key is this process's and the pid
+/// is not alive, or was reused after the file last changed. This is for a
+/// folder written in place, file by file, rather than published whole: a set's
+/// `DIR/set/`, where a process killed while it wrote (`kill -9`, a node lost)
+/// leaves them. Every other temporary file is kept, as [`remove_stale`] keeps
+/// folders: one of a live process (another run, merge or `enclave report
+/// DIR/set` writing into the same `DIR` at the same time, whose files a removal
+/// would make fail when renamed into place; a set's run holds its temporary
+/// files open from its first scenario to its last, so a file's age does not
+/// tell a live one from a dead one), one of another key (`DIR` shared by the
+/// nodes of a cluster or by containers), and one named by a version before
+/// keys, which does not say whose it is; those of them unchanged for
+/// [`UNCHECKED_AFTER`] are returned for the user to judge. Files of other names
+/// (the user's) are left alone.
+///
+/// # Errors
+/// If `dir` cannot be listed (none when it does not exist); files that cannot
+/// be removed are skipped.
+pub fn remove_stale_files(dir: &Path) -> Result<Leftovers, PublishError> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Leftovers::default()),
+        Err(e) => return Err(io("read", dir)(e)),
+    };
+    let can_check = can_check();
+    let now = SystemTime::now();
+    let mut found = Leftovers::default();
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(owner) = temp_file_owner(&name) else {
+            continue;
+        };
+        if !entry.file_type().is_ok_and(|t| t.is_file()) {
+            continue;
+        }
+        let changed = entry.metadata().and_then(|m| m.modified()).ok();
+        match owner {
+            Some(owner) if can_check && owner.key == Some(owner_key()) => {
+                if is_gone(owner.pid, changed) && std::fs::remove_file(entry.path()).is_ok() {
+                    found.removed.push(entry.path());
+                }
+            }
+            _ => {
+                let age = changed.and_then(|t| now.duration_since(t).ok());
+                if let Some(age) = age.filter(|a| *a >= UNCHECKED_AFTER) {
+                    found.unchecked.push((entry.path(), age));
+                }
+            }
         }
     }
     found.removed.sort();
@@ -724,6 +888,136 @@ mod tests {
         assert_eq!(owner(".a.tmp-0a1b2c3-12-0"), None);
         assert_eq!(owner(".a.tmp-0a1b2c3d-12-0-1"), None);
         assert_eq!(owner(".enclave-abc.tmp"), None);
+    }
+
+    #[test]
+    fn temporary_files_are_named_with_their_owner() {
+        let keyed = |key, pid| {
+            Some(Some(Owner {
+                key: Some(key),
+                pid,
+            }))
+        };
+        assert_eq!(
+            temp_file_owner(".enclave-0a1b2c3d-1234-AbC123.tmp"),
+            keyed("0a1b2c3d", 1234)
+        );
+        // Versions before the key: a temporary, whose owner is unknown.
+        assert_eq!(temp_file_owner(".enclave-AbC123.tmp"), Some(None));
+        assert_eq!(temp_file_owner(".enclave-0A1B2C3D-12-x.tmp"), Some(None));
+        assert_eq!(
+            temp_file_owner(".enclave-0a1b2c3d-x-AbC123.tmp"),
+            Some(None)
+        );
+        assert_eq!(temp_file_owner(".enclave-0a1b2c3d-12-.tmp"), Some(None));
+        for other in [
+            "enclave-0a1b2c3d-12-AbC123.tmp",
+            ".enclave-0a1b2c3d-12-AbC123.tmp.csv",
+            ".x.tmp-0a1b2c3d-12-0",
+            "notes.txt",
+        ] {
+            assert_eq!(temp_file_owner(other), None, "{other}");
+        }
+        // This process's atomic writes name theirs so.
+        let tmp = tempfile::tempdir().expect("temporary folder");
+        let f = crate::output::AtomicFile::create(&tmp.path().join("summary.csv")).expect("file");
+        let name = names(tmp.path()).pop().expect("its temporary file");
+        assert!(name.starts_with(temp_file_prefix()), "{name}");
+        assert_eq!(
+            temp_file_owner(&name),
+            keyed(owner_key(), std::process::id())
+        );
+        f.commit().expect("renamed");
+        assert_eq!(names(tmp.path()), ["summary.csv"]);
+    }
+
+    #[test]
+    fn only_temporary_files_of_dead_processes_with_this_key_are_removed() {
+        if !can_check() {
+            return;
+        }
+        let tmp = tempfile::tempdir().expect("temporary folder");
+        let dir = tmp.path();
+        let key = owner_key();
+        let other = if key == "00000000" {
+            "ffffffff"
+        } else {
+            "00000000"
+        };
+        let dead = dead_pid();
+        let ours_dead = format!(".enclave-{key}-{dead}-AAAAAA.tmp");
+        let ours_live = format!(".enclave-{key}-{}-BBBBBB.tmp", std::process::id());
+        let foreign = format!(".enclave-{other}-{dead}-CCCCCC.tmp");
+        let foreign_old = format!(".enclave-{other}-{dead}-DDDDDD.tmp");
+        let unkeyed_old = ".enclave-EEEEEE.tmp".to_owned();
+        let old = SystemTime::now() - (UNCHECKED_AFTER + Duration::from_secs(3600));
+        for name in [&ours_dead, &ours_live, &foreign, &foreign_old, &unkeyed_old] {
+            std::fs::write(dir.join(name), "x").expect("file");
+        }
+        for name in [&foreign_old, &unkeyed_old] {
+            std::fs::File::options()
+                .write(true)
+                .open(dir.join(name))
+                .and_then(|f| f.set_modified(old))
+                .expect("set the time");
+        }
+        // The user's files, and a folder with a temporary file's name, are not touched.
+        std::fs::write(dir.join("notes.txt"), "mine").expect("file");
+        std::fs::create_dir(dir.join(format!(".enclave-{key}-{dead}-FFFFFF.tmp"))).expect("folder");
+
+        let found = remove_stale_files(dir).expect("listed");
+        assert_eq!(found.removed, [dir.join(&ours_dead)]);
+        let unchecked: Vec<&PathBuf> = found.unchecked.iter().map(|(p, _)| p).collect();
+        assert_eq!(
+            unchecked,
+            [&dir.join(&foreign_old), &dir.join(&unkeyed_old)]
+        );
+        let mut kept = vec![
+            ours_live,
+            foreign,
+            foreign_old,
+            unkeyed_old,
+            format!(".enclave-{key}-{dead}-FFFFFF.tmp"),
+            "notes.txt".to_owned(),
+        ];
+        kept.sort();
+        assert_eq!(names(dir), kept);
+        // A folder that is not there holds nothing to remove.
+        let none = remove_stale_files(&dir.join("set")).expect("nothing");
+        assert!(none.removed.is_empty() && none.unchecked.is_empty());
+    }
+
+    #[test]
+    fn a_manifest_of_named_files_lists_and_checks_only_them() {
+        let tmp = tempfile::tempdir().expect("temporary folder");
+        let dir = tmp.path();
+        let own = ["summary.csv", "sweep.csv", "report.html", MANIFEST_FILE];
+        std::fs::write(dir.join("summary.csv"), "rows").expect("file");
+        std::fs::write(dir.join("notes.txt"), "mine").expect("file");
+        std::fs::write(dir.join(".enclave-AbC123.tmp"), "x").expect("file");
+        let manifest = write_manifest_of(dir, &own).expect("written");
+        let listed: Vec<&str> = manifest.files.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(listed, ["summary.csv"]);
+        verify_data_of(dir, &own).expect("the named files match");
+        // The whole folder's check counts the others as extra.
+        assert!(matches!(
+            verify_data(dir),
+            Err(PublishError::Damaged { .. })
+        ));
+        // A named file the manifest does not list is extra; one changed is damaged.
+        std::fs::write(dir.join("sweep.csv"), "rows").expect("file");
+        let e = verify_data_of(dir, &own).expect_err("sweep.csv is extra");
+        assert_eq!(
+            e.to_string(),
+            "sweep.csv is not listed in manifest.json: it is not part of the run"
+        );
+        std::fs::remove_file(dir.join("sweep.csv")).expect("remove");
+        std::fs::write(dir.join("summary.csv"), "rowz").expect("file");
+        let e = verify_data_of(dir, &own).expect_err("summary.csv changed");
+        assert!(
+            e.to_string().starts_with("summary.csv does not match"),
+            "{e}"
+        );
     }
 
     #[test]

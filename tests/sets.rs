@@ -822,3 +822,123 @@ fn a_sets_warnings_are_kept_in_its_own_files_and_page() {
         "{stderr}"
     );
 }
+
+/// A process id that has ended (its pid is, almost surely, not reused at once).
+fn dead_pid() -> u32 {
+    let mut dead = std::process::Command::new("true")
+        .spawn()
+        .expect("run true");
+    let pid = dead.id();
+    dead.wait().expect("wait");
+    pid
+}
+
+/// The names `DIR/set/manifest.json` lists.
+fn listed(t: &TestDir, dir: &str) -> Vec<String> {
+    let text = t.read(&format!("{dir}/set/manifest.json"));
+    let manifest: publish::Manifest = serde_json::from_str(&text).expect("a manifest");
+    manifest.files.into_iter().map(|f| f.name).collect()
+}
+
+/// `DIR/set/` is written in place, file by file, each through a temporary file
+/// beside it. A set run killed with `kill -9` left its temporary files there,
+/// and the next run into the same `DIR` (with `--force` or not) kept them and
+/// listed them in the set's `manifest.json`, with every other file of the
+/// folder, a user's notes included (tester's report). Every writer of the set's
+/// folder (a set run, a merge, `enclave report DIR/set`) now removes the
+/// temporary files of dead processes that ran here, keeps those it cannot tell
+/// from a live run's, and lists only the set's own files; a user's file stays,
+/// and the set still verifies.
+#[test]
+fn a_sets_folder_loses_dead_runs_temporary_files_and_lists_only_the_sets_files() {
+    let t = two_scenarios();
+    let quiet = ["--report", "none", "--charts", "none"];
+    run_into(&t, &["a.toml", "b.toml"], "out", &quiet);
+    let own = ["runs.csv", "summary.csv", "warnings.csv"];
+    assert_eq!(listed(&t, "out"), own);
+
+    let key = publish::owner_key();
+    // What a set run killed here leaves, its pid gone.
+    let dead = format!(".enclave-{key}-{}-AbC123.tmp", dead_pid());
+    // A live process's (this test's): another run writing the set now.
+    let live = format!(".enclave-{key}-{}-XyZ789.tmp", std::process::id());
+    // An earlier version's, whose name does not say whose it is, unchanged for
+    // two days: kept, and named even with --quiet.
+    let unkeyed = ".enclave-Q1w2E3.tmp";
+    t.create(&format!("out/set/{live}"), "being written");
+    t.create(&format!("out/set/{unkeyed}"), "junk");
+    let two_days = std::time::SystemTime::now() - std::time::Duration::from_secs(2 * 86_400 + 60);
+    std::fs::File::options()
+        .write(true)
+        .open(t.join(&format!("out/set/{unkeyed}")))
+        .and_then(|f| f.set_modified(two_days))
+        .expect("set the time");
+    t.create("out/set/notes.txt", "mine");
+    let kept = format!(
+        "kept out/set/{unkeyed}, unchanged for 2 days: left by a run on another machine or in another container, or by an earlier version of enclave, which this run cannot tell from a live one; remove it if that run has ended\n"
+    );
+    let mut left = vec![
+        live.clone(),
+        unkeyed.to_owned(),
+        "manifest.json".to_owned(),
+        "notes.txt".to_owned(),
+        "report.html".to_owned(),
+    ];
+    left.extend(own.map(str::to_owned));
+    left.sort();
+    // The same set again (its scenarios skipped), then forced.
+    for force in [&[][..], &["--force"]] {
+        t.create(&format!("out/set/{dead}"), "summary.csv cut short");
+        let out = run_into(
+            &t,
+            &["a.toml", "b.toml"],
+            "out",
+            &[&quiet[..], force].concat(),
+        );
+        assert_eq!(names(&t, "out/set"), left, "{force:?}");
+        assert_eq!(listed(&t, "out"), own, "{force:?}");
+        assert_eq!(t.read("out/set/notes.txt"), "mine");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(&kept), "{stderr}");
+        // `report` checks the set's files against the manifest, the others not.
+        t.ok(&["report", "out/set"]);
+    }
+
+    // `enclave report DIR/set` writes the page in place too: the same, and it
+    // says what it removed.
+    t.create(&format!("out/set/{dead}"), "report.html cut short");
+    let out = t.ok(&["report", "out/set"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "removed out/set/{dead}, left by a run that did not finish\n"
+        )) && stderr.contains(&kept),
+        "{stderr}"
+    );
+    assert_eq!(names(&t, "out/set"), left);
+    // A file of the set's that its manifest does not list is still refused.
+    t.create("out/set/sweep.csv", "scenario,input,value,vary\n");
+    let out = t.cmd(&["report", "out/set"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("sweep.csv is not listed in manifest.json: it is not part of the run"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // A merge of shards writes the set's files the same way.
+    for k in ["1/2", "2/2"] {
+        run_into(&t, &["a.toml", "b.toml"], "parts", &["--shard", k]);
+    }
+    std::fs::create_dir_all(t.join("merged/set")).expect("a folder");
+    t.create(&format!("merged/set/{dead}"), "summary.csv cut short");
+    t.create("merged/set/notes.txt", "mine");
+    t.ok(&[
+        "merge", "parts", "--out", "merged", "--report", "none", "--charts", "none", "--quiet",
+    ]);
+    assert!(!t.exists(&format!("merged/set/{dead}")));
+    assert_eq!(t.read("merged/set/notes.txt"), "mine");
+    assert_eq!(listed(&t, "merged"), own);
+    t.ok(&["report", "merged/set"]);
+}

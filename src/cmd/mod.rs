@@ -465,10 +465,13 @@ pub fn retire_stale_set(
 
 /// Makes the output folder `out` (as `run` and `merge` write into it) and removes
 /// what runs that did not finish on this machine left in it, saying so unless
-/// `quiet`. Hidden folders this run cannot tell from a live run's (left on
-/// another machine or in another container, or by an earlier version) are kept,
-/// and named once unchanged for a day, even with `quiet`: only the user can
-/// tell whether their run has ended, and they may hold large `paths.csv` files.
+/// `quiet`: their hidden folders in `out`, and the temporary files of the set's
+/// folder `out/set/`, which is written in place (a `kill -9` during a set run
+/// leaves them there). Hidden folders and temporary files this run cannot tell
+/// from a live run's (left on another machine or in another container, or by an
+/// earlier version) are kept, and named once unchanged for a day, even with
+/// `quiet`: only the user can tell whether their run has ended, and they may
+/// hold large `paths.csv` files.
 ///
 /// # Errors
 /// If the folder cannot be made or read.
@@ -476,6 +479,15 @@ pub fn prepare_out(out: &std::path::Path, quiet: bool) -> anyhow::Result<()> {
     std::fs::create_dir_all(out)
         .with_context(|| format!("cannot create output folder {}", out.display()))?;
     let found = enclave::publish::remove_stale(out)?;
+    say_leftovers(&found, quiet);
+    let set = enclave::publish::remove_stale_files(&out.join(enclave::output::SET_DIR))?;
+    say_leftovers(&set, quiet);
+    Ok(())
+}
+
+/// Says what [`enclave::publish::remove_stale`] (or `remove_stale_files`)
+/// removed, unless `quiet`, and what it kept unchanged for a day, always.
+pub fn say_leftovers(found: &enclave::publish::Leftovers, quiet: bool) {
     for stale in &found.removed {
         if !quiet {
             note(format_args!(
@@ -492,7 +504,6 @@ pub fn prepare_out(out: &std::path::Path, quiet: bool) -> anyhow::Result<()> {
             if days == 1 { "" } else { "s" }
         ));
     }
-    Ok(())
 }
 
 /// The guardrail warnings of a loaded scenario (docs/scenario.md "Plausible

@@ -45,9 +45,15 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         if let Some(out_dir) = enclave::set_report::set_folder_of(dir) {
             // A set's folder, DIR/set: its page is drawn again from its own files,
             // in the language it was written in unless --lang says otherwise.
+            // It is written in place, as a set run writes it, so what a dead
+            // process's writes left in it goes first, as a run's does.
+            let found = publish::remove_stale_files(dir)
+                .with_context(|| format!("cannot read the set in {}", dir.display()))?;
+            super::say_leftovers(&found, false);
             // Its files as the set wrote them (the page itself is drawn again): a
             // summary cut at a line's end would still read, as a smaller set.
-            publish::verify_data(dir)
+            // Other files in the folder (a user's) are not the set's.
+            publish::verify_data_of(dir, &enclave::set_stale::SET_FILES)
                 .with_context(|| format!("cannot read the set in {}", dir.display()))?;
             // Its rows are those of the scenario folders beside it, as long as
             // those hold the runs it lists.
