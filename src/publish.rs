@@ -765,37 +765,13 @@ fn is_gone(pid: u32, changed: Option<SystemTime>) -> bool {
 /// # Errors
 /// If `out` cannot be listed; folders that cannot be removed are skipped.
 pub fn remove_stale(out: &Path) -> Result<Leftovers, PublishError> {
-    let entries = match std::fs::read_dir(out) {
-        Ok(e) => e,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Leftovers::default()),
-        Err(e) => return Err(io("read", out)(e)),
-    };
-    let can_check = can_check();
-    let now = SystemTime::now();
-    let mut found = Leftovers::default();
-    for entry in entries.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let Some(owner) = owner(&name) else {
-            continue;
-        };
-        if !entry.file_type().is_ok_and(|t| t.is_dir()) {
-            continue;
-        }
-        if !(can_check && owner.key == Some(owner_key())) {
-            let age = last_change(&entry.path()).and_then(|t| now.duration_since(t).ok());
-            if let Some(age) = age.filter(|a| *a >= UNCHECKED_AFTER) {
-                found.unchecked.push((entry.path(), age));
-            }
-            continue;
-        }
-        let changed = entry.metadata().and_then(|m| m.modified()).ok();
-        if is_gone(owner.pid, changed) && std::fs::remove_dir_all(entry.path()).is_ok() {
-            found.removed.push(entry.path());
-        }
-    }
-    found.removed.sort();
-    found.unchecked.sort();
-    Ok(found)
+    remove_leftovers(
+        out,
+        |name| owner(name).map(Some),
+        std::fs::FileType::is_dir,
+        last_change,
+        |path| std::fs::remove_dir_all(path),
+    )
 }
 
 /// Removes the temporary files of atomic writes in `dir`
@@ -819,6 +795,28 @@ pub fn remove_stale(out: &Path) -> Result<Leftovers, PublishError> {
 /// If `dir` cannot be listed (none when it does not exist); files that cannot
 /// be removed are skipped.
 pub fn remove_stale_files(dir: &Path) -> Result<Leftovers, PublishError> {
+    remove_leftovers(
+        dir,
+        temp_file_owner,
+        std::fs::FileType::is_file,
+        |path| path.metadata().and_then(|m| m.modified()).ok(),
+        |path| std::fs::remove_file(path),
+    )
+}
+
+/// What [`remove_stale`] and [`remove_stale_files`] do with the entries of
+/// `dir` of one kind (`is_kind`): `owner_of` says whether an entry's name is of
+/// that kind and whose it is (`Some(None)`: its name does not say); one of this
+/// process's key whose process is gone is removed with `remove`, and one whose
+/// owner cannot be checked is returned when it is unchanged (`last_changed`) for
+/// [`UNCHECKED_AFTER`].
+fn remove_leftovers(
+    dir: &Path,
+    owner_of: fn(&str) -> Option<Option<Owner<'_>>>,
+    is_kind: fn(&std::fs::FileType) -> bool,
+    last_changed: fn(&Path) -> Option<SystemTime>,
+    remove: fn(&Path) -> std::io::Result<()>,
+) -> Result<Leftovers, PublishError> {
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Leftovers::default()),
@@ -829,23 +827,24 @@ pub fn remove_stale_files(dir: &Path) -> Result<Leftovers, PublishError> {
     let mut found = Leftovers::default();
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        let Some(owner) = temp_file_owner(&name) else {
+        let Some(owner) = owner_of(&name) else {
             continue;
         };
-        if !entry.file_type().is_ok_and(|t| t.is_file()) {
+        if !entry.file_type().is_ok_and(|t| is_kind(&t)) {
             continue;
         }
-        let changed = entry.metadata().and_then(|m| m.modified()).ok();
+        let path = entry.path();
         match owner {
             Some(owner) if can_check && owner.key == Some(owner_key()) => {
-                if is_gone(owner.pid, changed) && std::fs::remove_file(entry.path()).is_ok() {
-                    found.removed.push(entry.path());
+                let changed = entry.metadata().and_then(|m| m.modified()).ok();
+                if is_gone(owner.pid, changed) && remove(&path).is_ok() {
+                    found.removed.push(path);
                 }
             }
             _ => {
-                let age = changed.and_then(|t| now.duration_since(t).ok());
+                let age = last_changed(&path).and_then(|t| now.duration_since(t).ok());
                 if let Some(age) = age.filter(|a| *a >= UNCHECKED_AFTER) {
-                    found.unchecked.push((entry.path(), age));
+                    found.unchecked.push((path, age));
                 }
             }
         }
@@ -938,12 +937,7 @@ mod tests {
         }
         let tmp = tempfile::tempdir().expect("temporary folder");
         let dir = tmp.path();
-        let key = owner_key();
-        let other = if key == "00000000" {
-            "ffffffff"
-        } else {
-            "00000000"
-        };
+        let (key, other) = (owner_key(), another_key());
         let dead = dead_pid();
         let ours_dead = format!(".enclave-{key}-{dead}-AAAAAA.tmp");
         let ours_live = format!(".enclave-{key}-{}-BBBBBB.tmp", std::process::id());
@@ -1059,19 +1053,23 @@ mod tests {
         }
     }
 
+    /// A key that is not this process's.
+    fn another_key() -> &'static str {
+        if owner_key() == "00000000" {
+            "ffffffff"
+        } else {
+            "00000000"
+        }
+    }
+
     #[test]
     fn only_folders_of_dead_processes_with_this_key_are_removed() {
-        if pid_namespace().is_none() || !Path::new("/proc/self/stat").exists() {
+        if !can_check() {
             return;
         }
         let tmp = tempfile::tempdir().expect("temporary folder");
         let out = tmp.path();
-        let key = owner_key();
-        let other = if key == "00000000" {
-            "ffffffff"
-        } else {
-            "00000000"
-        };
+        let (key, other) = (owner_key(), another_key());
         let dead = dead_pid();
         let live = std::process::id();
         // Now: a folder changed before this process started would be taken

@@ -568,15 +568,13 @@ fn an_analysis_over_the_work_budget_is_refused_up_front() {
     // where `run` refuses the same paths at once.
     let dir = common::TestDir::new();
     let k = REFERENCE_INPUTS.len();
-    let e = common::bad_input(&dir.cmd(&[
-        "sensitivity",
-        common::REFERENCE_PATH,
-        "--method",
-        "tornado",
-        "--paths",
-        "100000000",
-        "--quiet",
-    ]));
+    let refused = |paths: &str, more: &[&str]| {
+        let mut args = vec!["sensitivity", common::REFERENCE_PATH, "--method", "tornado"];
+        args.extend(["--paths", paths, "--quiet"]);
+        args.extend(more);
+        common::bad_input(&dir.cmd(&args))
+    };
+    let e = refused("100000000", &[]);
     assert!(
         e.contains("jilin-zhejiang.toml: expected work of about ")
             && e.contains(&format!(
@@ -587,17 +585,7 @@ fn an_analysis_over_the_work_budget_is_refused_up_front() {
     );
     assert!(!dir.exists("out/jilin-zhejiang-sensitivity"));
     // The budget is the flag's.
-    let e = common::bad_input(&dir.cmd(&[
-        "sensitivity",
-        common::REFERENCE_PATH,
-        "--method",
-        "tornado",
-        "--paths",
-        "64",
-        "--max-work",
-        "1e3",
-        "--quiet",
-    ]));
+    let e = refused("64", &["--max-work", "1e3"]);
     assert!(e.contains("is above the budget of 1.00e3"), "{e}");
 }
 
