@@ -816,10 +816,25 @@ fn a_sets_warnings_are_kept_in_its_own_files_and_page() {
         t.read("merged/set/warnings.csv"),
         t.read("only/set/warnings.csv")
     );
+    // As `run` prints them: `FILE:LINE: warning: …`.
     let stderr = String::from_utf8_lossy(&out.stderr);
+    let line = table[0][1]
+        .strip_prefix("line ")
+        .and_then(|rest| rest.split_once(": "))
+        .expect("a line number")
+        .0;
     assert!(
-        stderr.contains("b.toml: warning: line ") && stderr.contains("company.land_price_per_mu"),
+        stderr.contains(&format!(
+            "b.toml:{line}: warning: company.land_price_per_mu"
+        )),
         "{stderr}"
+    );
+    let ran = run_into(&t, &["b.toml"], "again", &["--summary-only"]);
+    assert!(
+        String::from_utf8_lossy(&ran.stderr).contains(&format!(
+            "b.toml:{line}: warning: company.land_price_per_mu"
+        )),
+        "run prints it the same way"
     );
 }
 

@@ -163,7 +163,18 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         warnings.extend(super::run::result_warnings(scn, &m.state));
         let room = super::WARNINGS_SHOWN.saturating_sub(warned);
         for w in warnings.iter().take(room) {
-            super::note(format_args!("{}: warning: {w}", m.file));
+            // `FILE:LINE: warning: …`, as `run` prints it, from run.json's
+            // `line LINE: …`.
+            let located = w.strip_prefix("line ").and_then(|rest| {
+                let (line, text) = rest.split_once(": ")?;
+                line.parse::<usize>().ok().map(|line| (line, text))
+            });
+            match located {
+                Some((line, text)) => {
+                    super::note(format_args!("{}:{line}: warning: {text}", m.file));
+                }
+                None => super::note(format_args!("{}: warning: {w}", m.file)),
+            }
         }
         warned += warnings.len();
         // What the set's runs.csv records of it.
