@@ -1470,64 +1470,22 @@ impl Uncertain {
     }
 }
 
-impl std::fmt::Display for Dist {
-    /// As a scenario author would write it, e.g. `triangular(min 5, mode 9, max 14)`.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Dist::Normal { mean, sd } => write!(f, "normal(mean {mean}, sd {sd})"),
-            Dist::LogNormal { mean, sd } => write!(f, "lognormal(mean {mean}, sd {sd})"),
-            Dist::Uniform { min, max } => write!(f, "uniform({min} to {max})"),
-            Dist::Triangular { min, mode, max } => {
-                write!(f, "triangular(min {min}, mode {mode}, max {max})")
-            }
-            Dist::Pert { min, mode, max } => write!(f, "pert(min {min}, mode {mode}, max {max})"),
-            Dist::Beta {
-                alpha,
-                beta,
-                min,
-                max,
-            } => write!(f, "beta(α {alpha}, β {beta} on {min} to {max})"),
-            Dist::Discrete { values, .. } => {
-                let v: Vec<String> = values.iter().map(f64::to_string).collect();
-                write!(f, "discrete({})", v.join(", "))
-            }
-            Dist::LogNormalMuSigma { mu, sigma } => {
-                write!(f, "lognormal(mu {mu}, sigma {sigma})")
-            }
-            Dist::Gamma { shape, scale } => write!(f, "gamma(shape {shape}, scale {scale})"),
-            Dist::GammaMeanSd { mean, sd } => write!(f, "gamma(mean {mean}, sd {sd})"),
-            Dist::Empirical {
-                source,
-                method,
-                values,
-            } => write!(
-                f,
-                "empirical({source}, {} values, {})",
-                values.len(),
-                method.name()
-            ),
-        }
-    }
-}
-
-impl Uncertain {
-    /// The distribution in `lang`, with its truncation: in English as
-    /// [`Display`](std::fmt::Display) writes it, in another language with the
-    /// names and words of its strings (`dist.*`), the numbers alike.
+impl Dist {
+    /// The distribution in `lang`, as a scenario author would write it, e.g.
+    /// `triangular(min 5, mode 9, max 14)`: the names and words of its strings
+    /// (`dist.*`), the numbers as Rust prints them in every language.
     pub fn describe_in(&self, lang: crate::i18n::Lang) -> String {
-        if lang == crate::i18n::Lang::En {
-            return self.to_string();
-        }
         let tx = lang.texts();
         let f =
             |key: &str, args: &[(&str, &dyn std::fmt::Display)]| tx.f(&format!("dist.{key}"), args);
-        let mut text = match self.dist() {
+        match self {
             Dist::Normal { mean, sd } => f("normal", &[("mean", mean), ("sd", sd)]),
             Dist::LogNormal { mean, sd } => f("lognormal", &[("mean", mean), ("sd", sd)]),
             Dist::Uniform { min, max } => f("uniform", &[("min", min), ("max", max)]),
-            Dist::Triangular { min, mode, max } => {
-                f("triangular", &[("min", min), ("mode", mode), ("max", max)])
-            }
+            Dist::Triangular { min, mode, max } => f(
+                "triangular",
+                &[("min", min), ("mode", mode), ("max", max)],
+            ),
             Dist::Pert { min, mode, max } => {
                 f("pert", &[("min", min), ("mode", mode), ("max", max)])
             }
@@ -1561,12 +1519,28 @@ impl Uncertain {
                     ("method", &method.name()),
                 ],
             ),
-        };
+        }
+    }
+}
+
+impl std::fmt::Display for Dist {
+    /// In English ([`Dist::describe_in`]).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.describe_in(crate::i18n::Lang::En))
+    }
+}
+
+impl Uncertain {
+    /// The distribution in `lang` ([`Dist::describe_in`]), with its truncation
+    /// (`dist.truncated*`).
+    pub fn describe_in(&self, lang: crate::i18n::Lang) -> String {
+        let tx = lang.texts();
+        let mut text = self.dist().describe_in(lang);
         let (lo, hi) = self.bounds();
         match (lo.is_finite(), hi.is_finite()) {
-            (true, true) => text.push_str(&f("truncated", &[("lo", &lo), ("hi", &hi)])),
-            (true, false) => text.push_str(&f("truncated_below", &[("lo", &lo)])),
-            (false, true) => text.push_str(&f("truncated_above", &[("hi", &hi)])),
+            (true, true) => text.push_str(&tx.f("dist.truncated", &[("lo", &lo), ("hi", &hi)])),
+            (true, false) => text.push_str(&tx.f("dist.truncated_below", &[("lo", &lo)])),
+            (false, true) => text.push_str(&tx.f("dist.truncated_above", &[("hi", &hi)])),
             (false, false) => {}
         }
         text
@@ -1574,16 +1548,9 @@ impl Uncertain {
 }
 
 impl std::fmt::Display for Uncertain {
-    /// The distribution, with its truncation when it has one.
+    /// In English ([`Uncertain::describe_in`]).
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.dist())?;
-        let (lo, hi) = self.bounds();
-        match (lo.is_finite(), hi.is_finite()) {
-            (true, true) => write!(f, " truncated to [{lo}, {hi}]"),
-            (true, false) => write!(f, " truncated below {lo}"),
-            (false, true) => write!(f, " truncated above {hi}"),
-            (false, false) => Ok(()),
-        }
+        f.write_str(&self.describe_in(crate::i18n::Lang::En))
     }
 }
 
