@@ -1482,10 +1482,9 @@ impl Dist {
             Dist::Normal { mean, sd } => f("normal", &[("mean", mean), ("sd", sd)]),
             Dist::LogNormal { mean, sd } => f("lognormal", &[("mean", mean), ("sd", sd)]),
             Dist::Uniform { min, max } => f("uniform", &[("min", min), ("max", max)]),
-            Dist::Triangular { min, mode, max } => f(
-                "triangular",
-                &[("min", min), ("mode", mode), ("max", max)],
-            ),
+            Dist::Triangular { min, mode, max } => {
+                f("triangular", &[("min", min), ("mode", mode), ("max", max)])
+            }
             Dist::Pert { min, mode, max } => {
                 f("pert", &[("min", min), ("mode", mode), ("max", max)])
             }

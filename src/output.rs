@@ -956,11 +956,17 @@ pub struct RunRecord {
 pub fn input_warnings(scn: &Scenario) -> Vec<String> {
     crate::scenario::guardrails::check(scn)
         .iter()
-        .map(|w| match w.line {
-            Some(line) => format!("line {line}: {w}"),
-            None => w.to_string(),
-        })
+        .map(input_warning)
         .collect()
+}
+
+/// One input's warning as [`input_warnings`] records it: `line N: …`, or the
+/// warning alone when the input has no line in the file.
+pub fn input_warning(w: &crate::scenario::guardrails::Warning) -> String {
+    match w.line {
+        Some(line) => format!("line {line}: {w}"),
+        None => w.to_string(),
+    }
 }
 
 impl RunRecord {

@@ -774,12 +774,7 @@ fn check_set(groups: &mut [Group]) -> Vec<String> {
         let what = if a.engine != b.engine {
             format!("engine `{}` and engine `{}`", a.engine, b.engine)
         } else if a.math != b.math {
-            format!(
-                "machines whose math libraries round differently (fingerprints {} and {}): \
-                 their merge would not be the bytes one machine computes; run every shard on \
-                 one kind of CPU and C library (README, \"Running on a cluster\")",
-                a.math, b.math
-            )
+            machines_differ(&a.math, &b.math)
         } else {
             continue;
         };
@@ -1101,18 +1096,23 @@ fn wrong_format(found: &str, expected: &str) -> Option<String> {
     (found != expected).then(|| format!("its format is `{found}`, expected `{expected}`"))
 }
 
+/// Partials of machines whose math fingerprints `a` and `b` differ: why they are
+/// not merged, and what to do.
+fn machines_differ(a: &str, b: &str) -> String {
+    format!(
+        "machines whose math libraries round differently (fingerprints {a} and {b}): \
+         their merge would not be the bytes one machine computes; run every shard on \
+         one kind of CPU and C library (README, \"Running on a cluster\")"
+    )
+}
+
 /// How two partials of one scenario id belong to different runs, if they do.
 fn difference(a: &Partial, b: &Partial) -> Option<String> {
     let onoff = |x: bool| if x { "on" } else { "off" };
     if a.engine != b.engine {
         Some(format!("engine `{}` and `{}`", a.engine, b.engine))
     } else if a.math != b.math {
-        Some(format!(
-            "machines whose math libraries round differently (fingerprints {} and {}): \
-             their merge would not be the bytes one machine computes; run every shard on \
-             one kind of CPU and C library (README, \"Running on a cluster\")",
-            a.math, b.math
-        ))
+        Some(machines_differ(&a.math, &b.math))
     } else if a.scenario_sha256 != b.scenario_sha256 {
         Some(format!(
             "scenario files with SHA-256 {} and {}",

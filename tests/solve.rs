@@ -471,7 +471,10 @@ fn bad_input_is_refused_with_exit_status_2() {
     ]));
     assert!(
         e.contains("error: park.toml: expected work of about ")
-            && e.contains(" firm-years (up to 12 passes of 10 paths × ")
+            && e.contains(&format!(
+                " firm-years (up to {} passes of 10 paths × ",
+                enclave::solve::MAX_PASSES
+            ))
             && e.contains(" is above the budget of 1.00e0; lower --paths or --horizon, or raise the budget with --max-work "),
         "{e}"
     );

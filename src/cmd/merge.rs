@@ -159,23 +159,19 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         // Inputs and results outside their plausible ranges, as `run` gives them:
         // on the terminal (at most WARNINGS_SHOWN, then counted), in run.json and
         // in the set's warnings.csv.
-        let mut warnings = output::input_warnings(scn);
-        warnings.extend(super::run::result_warnings(scn, &m.state));
+        let inputs = enclave::scenario::guardrails::check(scn);
+        let results = super::run::result_warnings(scn, &m.state);
         let room = super::WARNINGS_SHOWN.saturating_sub(warned);
-        for w in warnings.iter().take(room) {
-            // `FILE:LINE: warning: …`, as `run` prints it, from run.json's
-            // `line LINE: …`.
-            let located = w.strip_prefix("line ").and_then(|rest| {
-                let (line, text) = rest.split_once(": ")?;
-                line.parse::<usize>().ok().map(|line| (line, text))
-            });
-            match located {
-                Some((line, text)) => {
-                    super::note(format_args!("{}:{line}: warning: {text}", m.file));
-                }
-                None => super::note(format_args!("{}: warning: {w}", m.file)),
-            }
+        // On the terminal as `run` gives them (`FILE:LINE: warning: …`).
+        let shown = inputs
+            .iter()
+            .map(|w| super::located(&m.file, w))
+            .chain(results.iter().map(|w| format!("{}: warning: {w}", m.file)));
+        for line in shown.take(room) {
+            super::note(format_args!("{line}"));
         }
+        let mut warnings: Vec<String> = inputs.iter().map(output::input_warning).collect();
+        warnings.extend(results);
         warned += warnings.len();
         // What the set's runs.csv records of it.
         let run = output::SetRun {

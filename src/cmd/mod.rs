@@ -510,12 +510,18 @@ pub fn say_leftovers(found: &enclave::publish::Leftovers, quiet: bool) {
 /// ranges"), each as `FILE:LINE: warning: …`.
 pub fn warnings(l: &Loaded) -> Vec<String> {
     guardrails::check(&l.scenario)
-        .into_iter()
-        .map(|w| match w.line {
-            Some(line) => format!("{}:{line}: warning: {w}", l.file),
-            None => format!("{}: warning: {w}", l.file),
-        })
+        .iter()
+        .map(|w| located(&l.file, w))
         .collect()
+}
+
+/// An input's guardrail warning of scenario file `file` as the terminal gives
+/// it: `FILE:LINE: warning: …` (`FILE: warning: …` without a line).
+pub fn located(file: &str, w: &guardrails::Warning) -> String {
+    match w.line {
+        Some(line) => format!("{file}:{line}: warning: {w}"),
+        None => format!("{file}: warning: {w}"),
+    }
 }
 
 /// At most this many warnings are printed for a set; the rest are counted.

@@ -1238,9 +1238,6 @@ impl WorkBudget {
     /// Why the scenarios counted are over the budget, if they are.
     fn refusal(&self, args: &Args, part: &Part) -> Option<String> {
         let total = self.total;
-        if !(total.is_nan() || total > args.max_work) {
-            return None;
-        }
         let advice = match part {
             Part::All => "lower --paths or --horizon",
             Part::Pilot => "lower --horizon",
@@ -1271,12 +1268,20 @@ impl WorkBudget {
                 )
             }
         };
-        Some(format!(
-            "{what} is above the budget of {:.2e}; {advice}, or raise the budget with --max-work {:.1e}",
-            args.max_work,
-            total * 1.01
-        ))
+        over_budget(total, args.max_work, &what, advice)
     }
+}
+
+/// The refusal of work `work` (firm-years) above the budget `max_work`, `what`
+/// saying what it is and how it was counted, `advice` how to lower it; `None`
+/// within the budget. `run`, `solve` and `sensitivity` refuse alike.
+pub(super) fn over_budget(work: f64, max_work: f64, what: &str, advice: &str) -> Option<String> {
+    (work.is_nan() || work > max_work).then(|| {
+        format!(
+            "{what} is above the budget of {max_work:.2e}; {advice}, or raise the budget with --max-work {:.1e}",
+            work * 1.01
+        )
+    })
 }
 
 /// Why the run of `l` would be refused, before any starts: the id of a set's
@@ -1450,19 +1455,25 @@ fn draw_missing(
             .iter()
             .any(|f| f.name.starts_with("charts/") && f.name.ends_with(ext))
     };
-    let (report, png, svg) = (
+    // The report, png and svg charts: which the folder has, which are asked
+    // for, and which it has after the redraw (a redraw keeps what it had).
+    let names = [enclave::report::REPORT_FILE, "charts/*.png", "charts/*.svg"];
+    let had = [
         manifest.contains(enclave::report::REPORT_FILE),
         has(".png"),
         has(".svg"),
-    );
-    let missing: Vec<&'static str> = [
-        (outputs.report && !report, enclave::report::REPORT_FILE),
-        (outputs.charts.png() && !png, "charts/*.png"),
-        (outputs.charts.svg() && !svg, "charts/*.svg"),
-    ]
-    .into_iter()
-    .filter_map(|(missing, name)| missing.then_some(name))
-    .collect();
+    ];
+    let asked = [outputs.report, outputs.charts.png(), outputs.charts.svg()];
+    let after: [bool; 3] = std::array::from_fn(|i| had[i] || asked[i]);
+    let named = |which: [bool; 3]| -> Vec<&'static str> {
+        names
+            .into_iter()
+            .zip(which)
+            .filter_map(|(name, on)| on.then_some(name))
+            .collect()
+    };
+    let missing = named(std::array::from_fn(|i| asked[i] && !had[i]));
+    let [report, png, svg] = had;
     let again_in = lang.filter(|&l| {
         if report {
             report_lang(&dir.join(enclave::report::REPORT_FILE)) != Some(l)
@@ -1473,16 +1484,9 @@ fn draw_missing(
     let files = match again_in {
         None if missing.is_empty() => return Ok(Drawn::default()),
         None => missing,
-        Some(_) => [
-            (report || outputs.report, enclave::report::REPORT_FILE),
-            (png || outputs.charts.png(), "charts/*.png"),
-            (svg || outputs.charts.svg(), "charts/*.svg"),
-        ]
-        .into_iter()
-        .filter_map(|(drawn, name)| drawn.then_some(name))
-        .collect(),
+        Some(_) => named(after),
     };
-    let formats = match (png || outputs.charts.png(), svg || outputs.charts.svg()) {
+    let formats = match (after[1], after[2]) {
         (true, true) => Formats::Both,
         (true, false) => Formats::Png,
         (false, true) => Formats::Svg,
@@ -1490,7 +1494,7 @@ fn draw_missing(
     };
     let staging = Staging::redraw(dir, manifest)
         .with_context(|| format!("cannot draw the report and charts of {}", dir.display()))?;
-    super::report::write(staging.path(), report || outputs.report, formats, lang)?;
+    super::report::write(staging.path(), after[0], formats, lang)?;
     staging
         .publish()
         .with_context(|| format!("cannot draw the report and charts of {}", dir.display()))?;

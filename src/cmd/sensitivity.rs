@@ -240,12 +240,14 @@ fn work_refusal(
     let runs = sensitivity::planned_runs(scn.params.len(), &settings.methods);
     let paths = (runs as u64).saturating_mul(settings.paths);
     let work = enclave::engine::estimate(scn, &enclave::engine::RunConfig { paths, ..*cfg }).work;
-    (work.is_nan() || work > max_work).then(|| {
-        format!(
-            "expected work of about {work:.2e} firm-years ({runs} runs of {} paths, {} years) is above the budget of {max_work:.2e}; lower --paths or --horizon, or name fewer --method, or raise the budget with --max-work {:.1e}",
-            settings.paths,
-            cfg.horizon,
-            work * 1.01
-        )
-    })
+    let what = format!(
+        "expected work of about {work:.2e} firm-years ({runs} runs of {} paths, {} years)",
+        settings.paths, cfg.horizon
+    );
+    super::run::over_budget(
+        work,
+        max_work,
+        &what,
+        "lower --paths or --horizon, or name fewer --method",
+    )
 }

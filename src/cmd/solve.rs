@@ -96,16 +96,16 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     // run's paths, a small part of its cost).
     let pass = enclave::engine::estimate(scn, &cfg).work;
     let work = pass * solve::MAX_PASSES as f64;
-    if work.is_nan() || work > args.max_work {
-        super::note(format_args!(
-            "error: {}: expected work of about {work:.2e} firm-years (up to {} passes of {} paths × {} years, each about {pass:.2e}) is above the budget of {:.2e}; lower --paths or --horizon, or raise the budget with --max-work {:.1e}",
-            loaded.file,
-            solve::MAX_PASSES,
-            cfg.paths,
-            cfg.horizon,
-            args.max_work,
-            work * 1.01
-        ));
+    let what = format!(
+        "{}: expected work of about {work:.2e} firm-years (up to {} passes of {} paths × {} years, each about {pass:.2e})",
+        loaded.file,
+        solve::MAX_PASSES,
+        cfg.paths,
+        cfg.horizon
+    );
+    let advice = "lower --paths or --horizon";
+    if let Some(refusal) = super::run::over_budget(work, args.max_work, &what, advice) {
+        super::note(format_args!("error: {refusal}"));
         return Ok(ExitCode::from(super::EXIT_BAD_INPUT));
     }
     // Refused before computing: what the solve writes could not be written.
