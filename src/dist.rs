@@ -7,7 +7,7 @@
 //! Sampling by quantile keeps every draw a deterministic function of `u`, which
 //! makes common random numbers and Latin hypercube designs straightforward.
 
-use crate::mathlib::normal_quantile;
+use crate::mathlib::{self, normal_quantile};
 use statrs::distribution::{Beta, ContinuousCDF, Normal};
 use statrs::function::gamma::{gamma_lr, gamma_ur, ln_gamma};
 
@@ -573,9 +573,9 @@ impl Kind {
             Kind::Normal { mean, sd } => {
                 mean + sd * normal_quantile(p.clamp(NORMAL_P_MIN, 1.0 - NORMAL_P_MIN))
             }
-            Kind::LogNormal { mu, sigma } => {
-                (mu + sigma * normal_quantile(p.clamp(NORMAL_P_MIN, 1.0 - NORMAL_P_MIN))).exp()
-            }
+            Kind::LogNormal { mu, sigma } => mathlib::exp(
+                mu + sigma * normal_quantile(p.clamp(NORMAL_P_MIN, 1.0 - NORMAL_P_MIN)),
+            ),
             // The width overflows beyond ±~9e307; then each end is weighted apart.
             Kind::Uniform { min, max } if (max - min).is_finite() => min + p * (max - min),
             Kind::Uniform { min, max } => (1.0 - p) * min + p * max,
@@ -1343,7 +1343,7 @@ impl Uncertain {
                     let z = tail.quantile(u);
                     let x = match kind {
                         Kind::Normal { mean, sd } => mean + sd * z,
-                        Kind::LogNormal { mu, sigma } => (mu + sigma * z).exp(),
+                        Kind::LogNormal { mu, sigma } => mathlib::exp(mu + sigma * z),
                         _ => unreachable!("only normal and lognormal kinds have a tail"),
                     };
                     return x.clamp(lo, hi);

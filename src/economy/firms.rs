@@ -15,6 +15,7 @@ use super::firm_log::{FirmYear, Prospect, Share, UNLOGGED};
 use super::taxes::{self, LossRing, TaxBase, TaxParams};
 use super::trace::{FirmYearDetail, Trace};
 use super::{MAX_LOSS_CARRY, NEVER, ramp};
+use crate::mathlib;
 use crate::scenario::{FirmLand, InitialFirms, LandOnExit, LandRevenue, Scenario, Sector, TaxKind};
 use crate::streams::{self, FIRM_WORDS, firm_slot, unit_from_u64};
 
@@ -302,7 +303,7 @@ impl Market {
         } else {
             (land.free / land.open).max(0.0).powf(self.crowding)
         };
-        base * macro_level.exp() * free_factor
+        base * mathlib::exp(macro_level) * free_factor
     }
 }
 
@@ -715,7 +716,7 @@ impl Year<'_> {
                     firm.log_shock += sp.year_shift + sp.own_load * eps;
                 }
                 // exp(X) once: the home taxes of a displaced firm read the same factor.
-                let shock = firm.log_shock.exp();
+                let shock = mathlib::exp(firm.log_shock);
                 let revenue =
                     firm.base_revenue * revenue_mult * ramp(age, sp.ramp_years) * shock * p_t;
                 let property_tax_per_mu = sp.property_tax_per_mu * price[arrived as usize];

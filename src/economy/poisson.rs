@@ -2,6 +2,7 @@
 //! firms of a year is the Poisson(λ_t) quantile at that year's uniform from the
 //! `arrivals` stream, so on a fixed path it never decreases when λ_t increases.
 
+use crate::mathlib;
 use statrs::function::erf::erfc_inv;
 use statrs::function::gamma::{gamma_lr, gamma_ur, ln_gamma};
 
@@ -36,7 +37,7 @@ pub fn quantile(lambda: f64, u: f64) -> u64 {
 
 /// Sums the pmf from 0 until the CDF reaches u.
 fn sequential(lambda: f64, u: f64) -> u64 {
-    let mut p = (-lambda).exp();
+    let mut p = mathlib::exp(-lambda);
     let mut cdf = p;
     let mut k = 0u64;
     while cdf < u {
