@@ -171,14 +171,11 @@ fn flatten(prefix: &str, table: &toml::Table, map: &mut BTreeMap<String, String>
 /// The money unit as a reader of `lang` expects it: Chinese names for the usual
 /// yuan multiples, else the scenario's own label.
 pub fn money_unit(lang: Lang, unit: &str, yuan_per_unit: f64) -> String {
-    if lang == Lang::Zh {
-        for (yuan, name) in [(1.0, "元"), (1e4, "万元"), (1e6, "百万元"), (1e8, "亿元")] {
-            if (yuan_per_unit / yuan - 1.0).abs() < 1e-12 {
-                return name.to_owned();
-            }
-        }
+    match lang {
+        Lang::Zh => crate::scenario::units::chinese_of(yuan_per_unit).map(str::to_owned),
+        Lang::En => None,
     }
-    unit.to_owned()
+    .unwrap_or_else(|| unit.to_owned())
 }
 
 #[cfg(test)]

@@ -350,25 +350,20 @@ pub struct MetaFile {
     /// Calendar year of simulation year 0 (read wide, so that any integer
     /// gets validation's range in its message).
     pub start_year: i64,
-    /// Label of the money unit used by every amount in the file.
-    #[serde(default = "default_money_unit")]
-    pub money_unit: String,
-    /// How many yuan one money unit is (converts yuan-denominated tax rates).
-    #[serde(default = "default_yuan_per_unit")]
-    pub yuan_per_unit: f64,
+    /// Label of the money unit used by every amount in the file (absent: named
+    /// from `yuan_per_unit`, see [`crate::scenario::units`]).
+    #[serde(default)]
+    pub money_unit: Option<String>,
+    /// How many yuan one money unit is (converts yuan-denominated tax rates;
+    /// absent: read from a known `money_unit`, else a million).
+    #[serde(default)]
+    pub yuan_per_unit: Option<f64>,
     /// Free text.
     #[serde(default)]
     pub description: String,
     /// Language of the report, charts and terminal summary (`--lang` overrides it).
     #[serde(default)]
     pub lang: Option<crate::i18n::Lang>,
-}
-
-fn default_money_unit() -> String {
-    "million CNY".to_owned()
-}
-fn default_yuan_per_unit() -> f64 {
-    1e6
 }
 
 /// `[simulation]`: run settings.

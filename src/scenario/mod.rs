@@ -18,6 +18,7 @@ mod pool;
 mod read;
 pub(crate) use read::deserialize_as;
 pub mod snippet;
+pub mod units;
 mod validate;
 
 pub use pool::{CapAmount, FirmGroup, PoolCap, TaxKind, TaxPool};

@@ -7,13 +7,13 @@ use super::super::limits::{
     MAX_BUILD_YEARS, MAX_HORIZON, MAX_ID_CHARS, MAX_PHASES, MAX_REGIONS, MAX_START_YEAR,
     MIN_REGIONS, MIN_START_YEAR, RESERVED_ID,
 };
-use super::super::{Park, Phase, Region, Role, Simulation};
+use super::super::{Park, Phase, Region, Role, Simulation, units};
 use super::check::{Checker, Rule};
 use crate::sampling::{Sampler, SamplerKind};
 
 /// `[scenario]`: an id fit for a folder name (not the set's, [`RESERVED_ID`])
-/// and a positive money unit.
-pub(super) fn meta(c: &mut Checker, meta: &MetaFile) {
+/// and a positive money unit; returns the unit's label and yuan ([`money_unit`]).
+pub(super) fn meta(c: &mut Checker, meta: &MetaFile) -> (String, f64) {
     if meta.id.is_empty()
         || !meta
             .id
@@ -39,7 +39,7 @@ pub(super) fn meta(c: &mut Checker, meta: &MetaFile) {
             ),
         );
     }
-    c.check_fixed("scenario.yuan_per_unit", meta.yuan_per_unit, Rule::Positive);
+    let unit = money_unit(c, meta);
     let years = format!("a calendar year in [{MIN_START_YEAR}, {MAX_START_YEAR}]");
     if let Some(n) = c.take_not_whole("scenario.start_year") {
         c.problem("scenario.start_year", n.message(&years));
@@ -48,6 +48,46 @@ pub(super) fn meta(c: &mut Checker, meta: &MetaFile) {
             "scenario.start_year",
             format!("expected {years}, found {}", meta.start_year),
         );
+    }
+    unit
+}
+
+/// The money unit's label and how many yuan it is. A usual name (万元, million
+/// CNY, …; [`units::yuan_of`]) says the yuan, and `yuan_per_unit` must agree
+/// with it; either alone gives the other; neither is a million CNY. A label
+/// that is not a usual name needs `yuan_per_unit`: the engine converts
+/// yuan-denominated rates by it, and a guess would mislabel every amount.
+fn money_unit(c: &mut Checker, meta: &MetaFile) -> (String, f64) {
+    let field = "scenario.yuan_per_unit";
+    let yuan = meta
+        .yuan_per_unit
+        .map(|y| c.check_fixed(field, y, Rule::Positive));
+    match (meta.money_unit.as_deref(), yuan) {
+        (None, None) => (units::DEFAULT_LABEL.to_owned(), units::DEFAULT_YUAN),
+        (None, Some(y)) => (units::label_of(y), y),
+        (Some(label), None) => match units::yuan_of(label) {
+            Some(y) => (label.to_owned(), y),
+            None => {
+                c.problem(
+                    "scenario.money_unit",
+                    format!(
+                        "`{label}` is not a unit whose yuan are known (元, 千元, 万元, 百万元, 亿元, yuan, million CNY, …): add yuan_per_unit = how many yuan one {label} is"
+                    ),
+                );
+                (label.to_owned(), units::DEFAULT_YUAN)
+            }
+        },
+        (Some(label), Some(y)) => {
+            if let Some(named) = units::yuan_of(label).filter(|&k| y > 0.0 && !units::same(k, y)) {
+                c.problem(
+                    field,
+                    format!(
+                        "expected {named} for money_unit = \"{label}\", found {y}: the two must name one unit (or leave yuan_per_unit out)"
+                    ),
+                );
+            }
+            (label.to_owned(), y)
+        }
     }
 }
 
@@ -297,6 +337,54 @@ mod tests {
             [
                 "scenario.id: expected a non-empty id of ASCII letters, digits, '-' or '_' (it names the output folder), found `my park`",
                 "scenario.yuan_per_unit: expected a number > 0, found 0",
+            ]
+        );
+    }
+
+    /// The money unit's label and yuan come as one unit: a usual name gives the
+    /// yuan (万元 without `yuan_per_unit` was a million yuan, so the Chinese
+    /// report said 百万元 where the English said 万元), `yuan_per_unit` alone
+    /// gives the label, a contradiction or an unknown name alone is refused.
+    #[test]
+    fn the_money_unit_and_its_yuan_name_one_unit() {
+        let unit = |fields: &str| {
+            let mut c = checker();
+            let got = meta(
+                &mut c,
+                &table(&format!(
+                    "id = \"p\"\nname = \"x\"\nstart_year = 2018\n{fields}"
+                )),
+            );
+            (got, problems(&c))
+        };
+        let ok = |label: &str, yuan: f64| ((label.to_owned(), yuan), Vec::<String>::new());
+        assert_eq!(unit(""), ok("million CNY", 1e6));
+        assert_eq!(unit(r#"money_unit = "万元""#), ok("万元", 1e4));
+        assert_eq!(unit(r#"money_unit = "亿元""#), ok("亿元", 1e8));
+        assert_eq!(unit("yuan_per_unit = 10_000"), ok("10,000 CNY", 1e4));
+        assert_eq!(
+            unit("money_unit = \"万元\"\nyuan_per_unit = 10_000"),
+            ok("万元", 1e4)
+        );
+        assert_eq!(
+            unit("money_unit = \"CNY mn\"\nyuan_per_unit = 1e6"),
+            ok("CNY mn", 1e6)
+        );
+        // A label of the user's own, with its yuan.
+        assert_eq!(
+            unit("money_unit = \"Mio. CNY\"\nyuan_per_unit = 1e6"),
+            ok("Mio. CNY", 1e6)
+        );
+        assert_eq!(
+            unit("money_unit = \"万元\"\nyuan_per_unit = 1_000_000").1,
+            [
+                "scenario.yuan_per_unit: expected 10000 for money_unit = \"万元\", found 1000000: the two must name one unit (or leave yuan_per_unit out)"
+            ]
+        );
+        assert_eq!(
+            unit(r#"money_unit = "Mio. CNY""#).1,
+            [
+                "scenario.money_unit: `Mio. CNY` is not a unit whose yuan are known (元, 千元, 万元, 百万元, 亿元, yuan, million CNY, …): add yuan_per_unit = how many yuan one Mio. CNY is"
             ]
         );
     }

@@ -52,7 +52,7 @@ pub fn validate_at(
     let mut c = Checker::new(start_year);
     c.not_whole = not_whole;
     c.data_dir = dir.map(std::path::Path::to_path_buf);
-    actors::meta(&mut c, meta);
+    let (money_unit, yuan_per_unit) = actors::meta(&mut c, meta);
     let simulation = actors::simulation(&mut c, &raw.simulation);
     let actors::Regions {
         regions,
@@ -100,8 +100,8 @@ pub fn validate_at(
         name: meta.name.clone(),
         description: meta.description.clone(),
         start_year,
-        money_unit: meta.money_unit.clone(),
-        yuan_per_unit: meta.yuan_per_unit,
+        money_unit,
+        yuan_per_unit,
         lang: meta.lang.unwrap_or_default(),
         simulation,
         regions,
