@@ -847,7 +847,11 @@ fn inputs(h: &mut String, scn: &Scenario, lang: crate::i18n::Lang) {
             "<tr><th>{}</th><td>{}</td></tr>",
             escape(&p.name),
             tx.f(
-                "report.inputs.phase",
+                if p.build_years == 1 {
+                    "report.inputs.phase_one_year"
+                } else {
+                    "report.inputs.phase"
+                },
                 &[
                     ("mu", &num(Some(p.area_mu), 0)),
                     ("from", &scn.year(p.start)),
@@ -1049,7 +1053,8 @@ fn inputs(h: &mut String, scn: &Scenario, lang: crate::i18n::Lang) {
     );
     dated_changes(h, scn, lang);
 
-    let ids: Vec<&str> = scn.regions.iter().map(|r| r.id.as_str()).collect();
+    // Regions by the names the report's other tables give them.
+    let names: Vec<&str> = scn.regions.iter().map(|r| r.name.as_str()).collect();
     let _ = writeln!(
         h,
         "<h3>{}</h3>\n<table>\n<tr>{}</tr>",
@@ -1061,9 +1066,9 @@ fn inputs(h: &mut String, scn: &Scenario, lang: crate::i18n::Lang) {
             h,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             escape(&alt.name),
-            escape(&tax_pool_terms(scn, alt, &ids, lang)),
-            escape(&alt.land.describe_in(&ids, lang)),
-            escape(&alt.gdp.describe_in(&ids, lang)),
+            escape(&tax_pool_terms(scn, alt, &names, lang)),
+            escape(&alt.land.describe_in(&names, lang)),
+            escape(&alt.gdp.describe_in(&names, lang)),
             escape(&alt.description)
         );
     }
@@ -1071,15 +1076,16 @@ fn inputs(h: &mut String, scn: &Scenario, lang: crate::i18n::Lang) {
 }
 
 /// The tax formula in words, with what restricts its pool (`[sharing.tax_pool]`)
-/// and the risk that the collector does not pay (`[sharing.delivery]`).
+/// and the risk that the collector does not pay (`[sharing.delivery]`); regions
+/// by `names`.
 fn tax_pool_terms(
     scn: &Scenario,
     alt: &Alternative,
-    ids: &[&str],
+    names: &[&str],
     lang: crate::i18n::Lang,
 ) -> String {
     let tx = lang.texts();
-    let mut s = alt.tax.describe_in(ids, lang);
+    let mut s = alt.tax.describe_in(names, lang);
     if let Some(pool) = &alt.pool {
         let kinds: Vec<&str> = TaxKind::ALL
             .iter()
@@ -1091,7 +1097,7 @@ fn tax_pool_terms(
                 FirmGroup::All => "formula.pool_all",
                 FirmGroup::Relocated => "formula.pool_relocated",
             },
-            &[("kinds", &kinds.join(", ")), ("rest", &ids[pool.rest_to])],
+            &[("kinds", &kinds.join(", ")), ("rest", &names[pool.rest_to])],
         ));
         if let Some(cap) = pool.cap {
             let amount = match cap.amount {
@@ -1100,7 +1106,7 @@ fn tax_pool_terms(
             };
             s.push_str(&tx.f(
                 "formula.cap",
-                &[("region", &ids[cap.region]), ("amount", &amount)],
+                &[("region", &names[cap.region]), ("amount", &amount)],
             ));
         }
     }
@@ -1108,7 +1114,7 @@ fn tax_pool_terms(
         s.push_str(&tx.f(
             "formula.delivery",
             &[
-                ("collector", &ids[d.collector]),
+                ("collector", &names[d.collector]),
                 ("p", &value(scn, d.default_probability, lang)),
                 ("haircut", &value(scn, d.haircut, lang)),
             ],
@@ -1766,7 +1772,7 @@ mod tests {
             crate::i18n::Lang::En,
         );
         assert!(
-            h.contains("of relocated firms&#39; vat, cit only, the rest to hebei; beijing&#39;s take capped at 3 years of the relocated firms&#39; pre-move taxes"),
+            h.contains("of relocated firms&#39; vat, cit only, the rest to 河北 Hebei host park (the firms&#39; new region); 北京 Beijing (the firms&#39; old region)&#39;s take capped at 3 years of the relocated firms&#39; pre-move taxes"),
             "{h}"
         );
         let mut h = String::new();
@@ -1776,9 +1782,41 @@ mod tests {
             crate::i18n::Lang::En,
         );
         assert!(
-            h.contains("pinghu collects and may not pay: default probability uniform(0 to 0.3) a year, haircut 0"),
+            h.contains("平湖 Pinghu collects and may not pay: default probability uniform(0 to 0.3) a year, haircut 0"),
             "{h}"
         );
+        // In Chinese too the regions are called by their names, not their ids.
+        let mut h = String::new();
+        inputs(
+            &mut h,
+            &library("zhejiang-mountain-sea.toml"),
+            crate::i18n::Lang::Zh,
+        );
+        assert!(h.contains("由平湖 Pinghu征收"), "{h}");
+        assert!(!h.contains("pinghu保证"), "{h}");
+    }
+
+    /// A phase built in one year is "built 2006", not "built 2006–2006".
+    #[test]
+    fn a_phase_built_in_one_year_names_the_year_once() {
+        let scn = library("suzhou-suqian.toml");
+        assert!(scn.park.phases.iter().any(|p| p.build_years == 1));
+        for (lang, one, range) in [
+            (
+                crate::i18n::Lang::En,
+                "built 2006, open from 2007",
+                "2006–2006",
+            ),
+            (
+                crate::i18n::Lang::Zh,
+                "2006 年建设，2007 年起开放",
+                "2006–2006",
+            ),
+        ] {
+            let mut h = String::new();
+            inputs(&mut h, &scn, lang);
+            assert!(h.contains(one) && !h.contains(range), "{h}");
+        }
     }
 
     #[test]

@@ -614,14 +614,15 @@ impl Formula {
     }
 
     /// A short human description, e.g. "fixed 50/50", "schedule (3 periods)",
-    /// used in reports. Regions are named by `region_ids` (falling back to
+    /// used in reports. Regions are called by `region_names` (their ids or
+    /// display names; falling back to
     /// "region i" for indices it does not cover).
-    pub fn describe(&self, region_ids: &[&str]) -> String {
-        self.describe_in(region_ids, crate::i18n::Lang::En)
+    pub fn describe(&self, region_names: &[&str]) -> String {
+        self.describe_in(region_names, crate::i18n::Lang::En)
     }
 
     /// [`Formula::describe`] in `lang`.
-    pub fn describe_in(&self, region_ids: &[&str], lang: crate::i18n::Lang) -> String {
+    pub fn describe_in(&self, region_names: &[&str], lang: crate::i18n::Lang) -> String {
         let tx = lang.texts();
         match self {
             Formula::Fixed { shares } => {
@@ -647,9 +648,9 @@ impl Formula {
                 "formula.incremental",
                 &[
                     ("base", &fmt_num(*base)),
-                    ("owner", &region_name(region_ids, *owner)),
+                    ("owner", &region_name(region_names, *owner)),
                     ("growth", &fmt_num(base_growth * 100.0)),
-                    ("excess", &inner.describe_in(region_ids, lang)),
+                    ("excess", &inner.describe_in(region_names, lang)),
                 ],
             ),
             Formula::Tiered { tranches } => tx.f(
@@ -670,10 +671,10 @@ impl Formula {
                 let mut text = tx.f(
                     "formula.guaranteed",
                     &[
-                        ("inner", &inner.describe_in(region_ids, lang)),
+                        ("inner", &inner.describe_in(region_names, lang)),
                         ("rate", &fmt_num(rate * 100.0)),
-                        ("beneficiary", &region_name(region_ids, *beneficiary)),
-                        ("guarantor", &region_name(region_ids, *guarantor)),
+                        ("beneficiary", &region_name(region_names, *beneficiary)),
+                        ("guarantor", &region_name(region_names, *guarantor)),
                     ],
                 );
                 match (term.first_year, term.last_year) {
@@ -758,8 +759,8 @@ pub fn add_weighted(weights: &[f64], pool: f64, alloc: &mut [f64]) {
 }
 
 /// The name of region `r` for descriptions.
-fn region_name(region_ids: &[&str], r: usize) -> String {
-    region_ids
+fn region_name(region_names: &[&str], r: usize) -> String {
+    region_names
         .get(r)
         .map_or_else(|| format!("region {r}"), |id| (*id).to_string())
 }
