@@ -944,3 +944,40 @@ fn a_date_for_a_year_and_a_percent_sign_say_what_to_write() {
         "{problems:?}"
     );
 }
+
+/// Full-width punctuation from a Chinese input method (`，` `“ ”` `＝` `２５`)
+/// outside quotes is named with its column and the ASCII TOML needs; inside
+/// quotes (a name) it is text and not named.
+#[test]
+fn full_width_punctuation_is_named_with_its_column() {
+    for (from, to, column, wide, ascii) in [
+        ("horizon = 30 ", "horizon ＝ 30 ", 9, "＝", "="),
+        ("horizon = 30 ", "horizon = ３０ ", 11, "３", "3"),
+        (
+            "discount_rate = 0.05    # assumption: same rate",
+            "discount_rate = “0.05”",
+            17,
+            "“",
+            "\"",
+        ),
+    ] {
+        let (text, lines) = edited(&[(from, to)]);
+        let problems = validate("wide.toml", &text);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0].starts_with(&format!("  wide.toml:{}: (syntax): ", lines[0]))
+                && problems[0].ends_with(&format!(
+                    "; column {column} has the full-width `{wide}` where TOML needs `{ascii}`: switch the input method to half-width (半角) punctuation outside quotes"
+                )),
+            "{problems:?}"
+        );
+    }
+    // A full-width comma inside a quoted name is the name's, and a missing
+    // quote elsewhere is not blamed on it.
+    let (text, _) = edited(&[("horizon = 30 ", "horizon = \"30，三十\" ")]);
+    let problems = validate("quoted.toml", &text);
+    assert!(
+        problems.iter().all(|p| !p.contains("full-width")),
+        "{problems:?}"
+    );
+}

@@ -563,6 +563,25 @@ fn toml_problem(text: &str, e: &toml::de::Error) -> Problem {
             p / 100.0
         ));
     }
+    // A Chinese input method's full-width `，` `“` `＝` `２` where TOML needs
+    // ASCII: the commonest slip, and toml's message does not show it.
+    if let Some((at, wide, ascii)) = line.and_then(|n| {
+        let lines: Vec<&str> = text.lines().collect();
+        [n, n.saturating_sub(1)]
+            .into_iter()
+            .filter(|&k| k >= 1)
+            .find_map(|k| full_width(lines.get(k - 1)?).map(|(c, w, a)| ((k, c), w, a)))
+    }) {
+        let (k, column) = at;
+        let here = if Some(k) == line {
+            format!("column {column}")
+        } else {
+            format!("line {k}, column {column}")
+        };
+        message.push_str(&format!(
+            "; {here} has the full-width `{wide}` where TOML needs `{ascii}`: switch the input method to half-width (半角) punctuation outside quotes"
+        ));
+    }
     if message.starts_with("invalid unquoted key") {
         // Region ids in Chinese are the usual case: TOML's bare keys are ASCII.
         message.push_str(
@@ -574,6 +593,56 @@ fn toml_problem(text: &str, e: &toml::de::Error) -> Problem {
         field: "(syntax)".to_owned(),
         message,
     }
+}
+
+/// The first full-width character of TOML's syntax in `line` outside quoted
+/// strings and comments: its column (in characters, from 1), itself and the
+/// ASCII character TOML needs there.
+fn full_width(line: &str) -> Option<(usize, char, char)> {
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    for (i, c) in line.chars().enumerate() {
+        match quote {
+            Some(q) => {
+                if escaped {
+                    escaped = false;
+                } else if c == '\\' && q == '"' {
+                    escaped = true;
+                } else if c == q {
+                    quote = None;
+                }
+            }
+            None => {
+                if c == '"' || c == '\'' {
+                    quote = Some(c);
+                    continue;
+                }
+                if c == '#' {
+                    return None;
+                }
+                let ascii = match c {
+                    '，' | '、' => ',',
+                    '“' | '”' | '＂' => '"',
+                    '‘' | '’' | '＇' => '\'',
+                    '＝' => '=',
+                    '：' => ':',
+                    '．' | '。' => '.',
+                    '［' | '【' => '[',
+                    '］' | '】' => ']',
+                    '｛' => '{',
+                    '｝' => '}',
+                    '－' => '-',
+                    '＋' => '+',
+                    '＃' => '#',
+                    '　' => ' ',
+                    '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
+                    _ => continue,
+                };
+                return Some((i + 1, c, ascii));
+            }
+        }
+    }
+    None
 }
 
 /// The problem of TOML's bare "duplicate key" at line `n`, said in the file's
