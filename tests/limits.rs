@@ -981,3 +981,35 @@ fn full_width_punctuation_is_named_with_its_column() {
         "{problems:?}"
     );
 }
+
+/// A sector whose firms are larger than all the park's saleable land is refused:
+/// none could ever settle, and the run would show taxes of 0 with only a
+/// warning that the park fills at once (a tester's 2,000-mu firms in a
+/// 1,000-mu park). The park's saleable land is at its largest: 7,500 mu × 0.7.
+#[test]
+fn firms_larger_than_the_park_are_refused() {
+    let (text, lines) = edited(&[(
+        r#"land_per_firm_mu = { dist = "lognormal", mean = 40, sd = 25, lower = 5, upper = 300 }"#,
+        r#"land_per_firm_mu = { dist = "uniform", min = 6000, max = 8000 }"#,
+    )]);
+    assert_eq!(
+        validate("big.toml", &text),
+        [format!(
+            "  big.toml:{}: firms.sectors[0].land_per_firm_mu: expected firms that fit in the park: each takes at least 6000 mu, more than the 5250 mu of saleable land the park ever has (7500 mu × saleable share 0.7), so none could ever settle",
+            lines[0]
+        )]
+    );
+    // Firms that fit only on a path with the largest saleable share are kept.
+    let (text, _) = edited(&[(
+        r#"land_per_firm_mu = { dist = "lognormal", mean = 40, sd = 25, lower = 5, upper = 300 }"#,
+        "land_per_firm_mu = 5000",
+    )]);
+    let t = TestDir::new();
+    t.create("fits.toml", &text);
+    let out = t.cmd(&["validate", "fits.toml"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

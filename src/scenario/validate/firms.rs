@@ -5,7 +5,7 @@ use super::super::file::{FirmsFile, MacroFile, Num, SectorFile};
 use super::super::limits::{
     MAX_CIT_HOLIDAY_YEARS, MAX_LOSS_CARRY_YEARS, MAX_RAMP_YEARS, MAX_SECTORS,
 };
-use super::super::{FirmLand, Firms, MacroShock, Sector};
+use super::super::{FirmLand, Firms, Initial, MacroShock, Park, Sector};
 use super::check::{Checker, Rule, positive_support};
 use crate::sampling::Value;
 
@@ -143,6 +143,39 @@ pub(super) fn macro_shock(c: &mut Checker, raw: &MacroFile) -> MacroShock {
             Rule::Between(-1.0, 1.0),
         ),
         volatility: c.num("macro.volatility", &raw.volatility, Rule::Between(0.0, 2.0)),
+    }
+}
+
+/// Each sector's firms must fit in the park: the least land one of its firms
+/// takes (its fixed land, or the low end of its distribution) at most the most
+/// saleable land the park ever has (every phase and the land developed before
+/// the start, at the largest saleable share). A sector none of whose firms can
+/// ever settle is turned away on every path, and a park of such sectors only
+/// has taxes of 0: a slip in units (mu for m², the park's area for a firm's).
+pub(super) fn fit_the_park(c: &mut Checker, park: &Park, initial: &Initial, sectors: &[Sector]) {
+    let share = match park.saleable_share {
+        Value::Fixed(x) => x,
+        Value::Drawn(i) => c.params.params()[i].dist.support().1,
+    };
+    let land: f64 = park.phases.iter().map(|p| p.area_mu).sum::<f64>() + initial.developed_mu;
+    let saleable = land * share.min(1.0);
+    if !(saleable.is_finite() && saleable > 0.0) {
+        return;
+    }
+    for (i, s) in sectors.iter().enumerate() {
+        let least = match &s.land_per_firm_mu {
+            FirmLand::Fixed(x) => *x,
+            FirmLand::PerFirm(d) => d.support().0,
+        };
+        if s.weight > 0.0 && least > saleable * (1.0 + 1e-12) {
+            c.problem(
+                format!("firms.sectors[{i}].land_per_firm_mu"),
+                format!(
+                    "expected firms that fit in the park: each takes at least {least} mu, more than the {saleable} mu of saleable land the park ever has ({land} mu × saleable share {}), so none could ever settle",
+                    share.min(1.0)
+                ),
+            );
+        }
     }
 }
 

@@ -77,6 +77,7 @@ pub fn validate_at(
         &firms.sectors,
         company.loan_years,
     );
+    firms::fit_the_park(&mut c, &park, &initial, &firms.sectors);
     let prices = outcome::prices(&mut c, &raw.prices);
     // Last, so that the base tables' inputs keep their registration order.
     let changes = changes::changes(
