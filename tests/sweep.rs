@@ -953,3 +953,51 @@ fn fields_varied_together_are_charted_once() {
     t.ok(&["merge", "parts", "--out", "merged", "--quiet"]);
     assert_eq!(t.read("merged/set/sweep.csv"), csv);
 }
+
+/// The reference scenario with its regions' ids in Chinese, 浙江 and 吉林, as a
+/// scenario file writes them: quoted as keys, as any string elsewhere.
+fn chinese_reference() -> String {
+    common::REFERENCE
+        .replace("\"zhejiang\"", "\"浙江\"")
+        .replace("\"jilin\"", "\"吉林\"")
+        .replace("zhejiang = ", "\"浙江\" = ")
+        .replace("jilin = ", "\"吉林\" = ")
+}
+
+/// A key in Chinese that the base does not have is refused as an ASCII one is:
+/// the sweep file, its line, the vary entry and the path as written, with the
+/// nearest key when one is close (the region's name for its id); a quoted key is
+/// the same field as the key written plainly.
+#[test]
+fn a_wrong_key_in_chinese_is_refused_naming_it() {
+    let t = TestDir::new();
+    t.create("cn.toml", &chinese_reference());
+    t.create(
+        "bad.toml",
+        "base = \"cn.toml\"\n[[vary]]\npath = \"sharing[0].tax.shares.浙江省\"\nvalues = [0.3, 0.7]\n[[vary]]\npaths = [\"sharing[1].name\", \"sharing[0].tax.shares.'吉 林'\"]\nvalues = [[\"a\", 0.3]]\n[[vary]]\npaths = [\"sharing[0].tax.shares.吉林\", \"sharing[0].tax.shares.\\\"吉林\\\"\"]\nvalues = [[0.3, 0.7]]\n",
+    );
+    let stderr = bad_input(&t.cmd(&["sweep", "bad.toml", "--list"]));
+    let p = problem_lines(&stderr, "bad.toml");
+    assert_eq!(p.len(), 3, "{p:?}");
+    assert_problem(
+        &p,
+        "bad.toml",
+        3,
+        "vary[0].path",
+        "the base scenario has no `sharing[0].tax.shares.浙江省`; did you mean `浙江`?",
+    );
+    assert_problem(
+        &p,
+        "bad.toml",
+        6,
+        "vary[1].paths[1]",
+        "the base scenario has no `sharing[0].tax.shares.\"吉 林\"`",
+    );
+    assert_problem(
+        &p,
+        "bad.toml",
+        9,
+        "vary[2].paths[1]",
+        "`sharing[0].tax.shares.吉林` is varied twice; vary it once",
+    );
+}
