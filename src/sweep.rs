@@ -1472,19 +1472,26 @@ fn problems_text(e: &ScenarioError) -> String {
     }
 }
 
-/// The last key of a path, with any index after it (`sectors[1]` → `sectors1`).
+/// The name of a path in ids: its last key that may stand in an id (ASCII
+/// letters, digits, '-' and '_'), with any index after it: `sectors[1]` →
+/// `sectors1`, `sharing[1].tax.shares.深圳` → `shares`. Empty when no key may
+/// (never in a scenario, whose tables are named in ASCII).
 fn default_name(steps: &[Step]) -> String {
-    let last_key = steps
+    let Some(last_key) = steps
         .iter()
-        .rposition(|s| matches!(s, Step::Key(_)))
-        .unwrap_or(0);
-    steps[last_key..]
-        .iter()
-        .map(|s| match s {
-            Step::Key(k) => k.clone(),
-            Step::Index(i) => i.to_string(),
-        })
-        .collect()
+        .rposition(|s| matches!(s, Step::Key(k) if is_id_text(k)))
+    else {
+        return String::new();
+    };
+    let mut name = String::new();
+    for (k, step) in steps[last_key..].iter().enumerate() {
+        match step {
+            Step::Key(key) if k == 0 => name.push_str(key),
+            Step::Index(i) => name.push_str(&i.to_string()),
+            Step::Key(_) => break,
+        }
+    }
+    name
 }
 
 fn range_setting(x: f64, integer: bool) -> Setting {
@@ -1819,5 +1826,9 @@ mod tests {
         assert_eq!(name("firms.arrival_rate"), "arrival_rate");
         assert_eq!(name("sharing[0].tax.shares.zhejiang"), "zhejiang");
         assert_eq!(name("firms.sectors[1]"), "sectors1");
+        // An id holds ASCII only: a key in Chinese gives way to the key before it.
+        assert_eq!(name("sharing[1].tax.shares.深圳"), "shares");
+        assert_eq!(name("sharing[1].tax.shares.\"a b\""), "shares");
+        assert_eq!(name("changes[2].深圳[1]"), "changes2");
     }
 }

@@ -964,6 +964,95 @@ fn chinese_reference() -> String {
         .replace("jilin = ", "\"吉林\" = ")
 }
 
+/// A region id in Chinese is a key of the share tables: a sweep names it
+/// plainly, as problem messages write field paths, or quoted, as in TOML (the
+/// sweep refused both: exploratory test). The values land on that region's
+/// share and nowhere else, `--list` and sweep.csv write the path plainly, and
+/// the id is named by the last key an id can hold (`shares`).
+#[test]
+fn a_sweep_varies_a_share_under_a_region_id_in_chinese() {
+    let t = TestDir::new();
+    t.create("cn.toml", &chinese_reference());
+    t.create(
+        "split.toml",
+        r#"
+base = "cn.toml"
+id = "cn"
+[[vary]]
+paths = ["sharing[0].tax.shares.浙江", "sharing[0].tax.shares.\"吉林\""]
+values = [[0.3, 0.7], [0.7, 0.3]]
+"#,
+    );
+    let list = String::from_utf8(t.ok(&["sweep", "split.toml", "--list"]).stdout).expect("UTF-8");
+    let lines: Vec<&str> = list.lines().collect();
+    assert_eq!(lines.len(), 3, "{list}");
+    assert_eq!(
+        lines[..2],
+        [
+            "cn_shares-0p3-0p7  sharing[0].tax.shares.浙江=0.3  sharing[0].tax.shares.吉林=0.7",
+            "cn_shares-0p7-0p3  sharing[0].tax.shares.浙江=0.7  sharing[0].tax.shares.吉林=0.3",
+        ]
+    );
+    assert!(
+        lines[2].starts_with("2 scenarios from split.toml"),
+        "{list}"
+    );
+
+    // The expanded scenario sets these two shares of the first alternative, and
+    // no other (the fifth alternative's inner split keeps 0.6 and 0.4).
+    let s = Sweep::load(&t.join("split.toml")).unwrap_or_else(|e| panic!("{e}"));
+    let text: toml::Table = s.variant(0).text.parse().expect("TOML");
+    let shares = |k: usize| text["sharing"][k]["tax"].clone();
+    assert_eq!(shares(0)["shares"]["浙江"].as_float(), Some(0.3));
+    assert_eq!(shares(0)["shares"]["吉林"].as_float(), Some(0.7));
+    assert_eq!(shares(4)["inner"]["shares"]["浙江"].as_float(), Some(0.6));
+    assert_eq!(shares(4)["inner"]["shares"]["吉林"].as_float(), Some(0.4));
+    let (_, scn) = s.scenario(1).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(scn.id, "cn_shares-0p7-0p3");
+
+    t.ok(&[
+        "sweep",
+        "split.toml",
+        "--paths",
+        "40",
+        "--horizon",
+        "4",
+        "--summary-only",
+        "--quiet",
+        "--out",
+        "out",
+    ]);
+    assert_eq!(
+        t.read("out/set/sweep.csv"),
+        "scenario,input,value,vary\n\
+         cn_shares-0p3-0p7,sharing[0].tax.shares.浙江,0.3,1\n\
+         cn_shares-0p3-0p7,sharing[0].tax.shares.吉林,0.7,1\n\
+         cn_shares-0p7-0p3,sharing[0].tax.shares.浙江,0.7,1\n\
+         cn_shares-0p7-0p3,sharing[0].tax.shares.吉林,0.3,1\n"
+    );
+    // On common random numbers the tax pool is the same in both variants: under
+    // the first alternative, what 浙江 gains from the larger share is what 吉林
+    // loses, and under another alternative nothing changes.
+    let summary = t.read("out/set/summary.csv");
+    let npv = |id: &str, alternative: &str, region: &str| -> f64 {
+        let prefix = format!("{id},{alternative},{region},npv,");
+        summary
+            .lines()
+            .find_map(|l| l.strip_prefix(&prefix))
+            .and_then(|rest| rest.split(',').next()?.parse().ok())
+            .unwrap_or_else(|| panic!("no row {prefix} in {summary}"))
+    };
+    let [low, high] = ["cn_shares-0p3-0p7", "cn_shares-0p7-0p3"];
+    let gain = npv(high, "fixed 50:50", "浙江") - npv(low, "fixed 50:50", "浙江");
+    let loss = npv(low, "fixed 50:50", "吉林") - npv(high, "fixed 50:50", "吉林");
+    assert!(gain > 0.0, "{summary}");
+    assert!((gain - loss).abs() < 1e-9 * gain, "{gain} {loss}");
+    for region in ["浙江", "吉林"] {
+        let [a, b] = [low, high].map(|id| npv(id, "by equity", region));
+        assert_eq!(a.to_bits(), b.to_bits(), "{region}: {a} {b}");
+    }
+}
+
 /// A key in Chinese that the base does not have is refused as an ASCII one is:
 /// the sweep file, its line, the vary entry and the path as written, with the
 /// nearest key when one is close (the region's name for its id); a quoted key is
