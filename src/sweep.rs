@@ -175,11 +175,14 @@ impl Setting {
         }
     }
 
-    /// The value as it appears in an id: ASCII letters, digits and '-' only (no
-    /// '_', which separates an id's parts). A number's '.' is written `p` and its
-    /// leading minus `m` (`1.5` → `1p5`, `-0.25` → `m0p25`); a string keeps its
-    /// letters and digits and writes anything else as '-'.
-    pub fn id_part(&self) -> String {
+    /// The value as it appears in an id, that of `values[index]` of its list:
+    /// ASCII letters, digits and '-' only (no '_', which separates an id's parts).
+    /// A number's '.' is written `p` and its leading minus `m` (`1.5` → `1p5`,
+    /// `-0.25` → `m0p25`); a string of ASCII characters keeps its letters and
+    /// digits and writes anything else as '-'; a string with other characters
+    /// (`"深圳"`), which an id cannot hold and which would all come out as
+    /// dashes, is named by its place in the list, `v` and `index` (`v2`).
+    pub fn id_part(&self, index: usize) -> String {
         let number = |s: String| {
             let (sign, digits) = match s.strip_prefix('-') {
                 Some(rest) => ("m", rest.to_owned()),
@@ -191,6 +194,7 @@ impl Setting {
             Setting::Integer(x) => number(x.to_string()),
             Setting::Float(x) => number(float_text(*x)),
             Setting::Bool(x) => x.to_string(),
+            Setting::String(x) if !x.is_ascii() => format!("v{index}"),
             Setting::String(x) => x
                 .chars()
                 .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
@@ -1328,7 +1332,7 @@ fn check_vary_values(f: &str, v: &VaryFile, checked: VaryPaths) -> (Option<Vary>
                     Ok(point) => {
                         let part = point
                             .iter()
-                            .map(Setting::id_part)
+                            .map(|s| s.id_part(i))
                             .collect::<Vec<_>>()
                             .join("-");
                         // Equal values (`-0.0` and `0.0` among floats) make one
@@ -1792,18 +1796,24 @@ mod tests {
 
     #[test]
     fn id_parts_use_only_id_characters() {
-        assert_eq!(Setting::Float(1.5).id_part(), "1p5");
-        assert_eq!(Setting::Float(-0.25).id_part(), "m0p25");
-        assert_eq!(Setting::Float(2.0).id_part(), "2");
-        assert_eq!(Setting::Integer(-3).id_part(), "m3");
-        assert_eq!(Setting::Bool(true).id_part(), "true");
-        assert_eq!(Setting::String("a b/c".into()).id_part(), "a-b-c");
-        assert_eq!(Setting::Float(1e-6).id_part(), "0p000001");
+        assert_eq!(Setting::Float(1.5).id_part(0), "1p5");
+        assert_eq!(Setting::Float(-0.25).id_part(0), "m0p25");
+        assert_eq!(Setting::Float(2.0).id_part(0), "2");
+        assert_eq!(Setting::Integer(-3).id_part(0), "m3");
+        assert_eq!(Setting::Bool(true).id_part(0), "true");
+        assert_eq!(Setting::String("a b/c".into()).id_part(0), "a-b-c");
+        assert_eq!(Setting::Float(1e-6).id_part(0), "0p000001");
         // Very large and very small numbers with an exponent, not hundreds of digits.
-        assert_eq!(Setting::Float(1e-7).id_part(), "1e-7");
-        assert_eq!(Setting::Float(-1.5e308).id_part(), "m1p5e308");
+        assert_eq!(Setting::Float(1e-7).id_part(0), "1e-7");
+        assert_eq!(Setting::Float(-1.5e308).id_part(0), "m1p5e308");
         assert_eq!(Setting::Float(1e21).to_string(), "1e21");
         assert_eq!(Setting::Float(123456.0).to_string(), "123456");
+        // A string an id cannot hold is named by its place in its list: as
+        // dashes, "深圳" and "汕尾" would give one id.
+        assert_eq!(Setting::String("深圳".into()).id_part(0), "v0");
+        assert_eq!(Setting::String("汕尾".into()).id_part(1), "v1");
+        assert_eq!(Setting::String("A区".into()).id_part(12), "v12");
+        assert_eq!(Setting::String("a b/c".into()).id_part(12), "a-b-c");
     }
 
     #[test]

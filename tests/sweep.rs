@@ -1090,3 +1090,30 @@ fn a_wrong_key_in_chinese_is_refused_naming_it() {
         "`sharing[0].tax.shares.吉林` is varied twice; vary it once",
     );
 }
+
+/// A string value in Chinese cannot stand in an id (ASCII only, it names a
+/// folder): it is named by its place in the list, so that 吉林 and 浙江 do not
+/// both come out as `--` (the sweep was refused for ids it made alike).
+#[test]
+fn string_values_in_chinese_give_distinct_ids() {
+    let t = TestDir::new();
+    t.create("cn.toml", &chinese_reference());
+    t.create(
+        "bearer.toml",
+        "base = \"cn.toml\"\nid = \"cn\"\n[[vary]]\npath = \"costs.land_acquisition.bearer\"\nvalues = [\"吉林\", \"浙江\", \"company\"]\n",
+    );
+    let list = String::from_utf8(t.ok(&["sweep", "bearer.toml", "--list"]).stdout).expect("UTF-8");
+    let lines: Vec<&str> = list.lines().collect();
+    assert_eq!(
+        lines[..3],
+        [
+            "cn_bearer-v0  costs.land_acquisition.bearer=吉林",
+            "cn_bearer-v1  costs.land_acquisition.bearer=浙江",
+            "cn_bearer-company  costs.land_acquisition.bearer=company",
+        ],
+        "{list}"
+    );
+    let s = Sweep::load(&t.join("bearer.toml")).unwrap_or_else(|e| panic!("{e}"));
+    let (v, _) = s.scenario(1).unwrap_or_else(|e| panic!("{e}"));
+    assert!(v.text.contains("bearer = \"浙江\""), "{}", v.text);
+}
