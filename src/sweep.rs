@@ -175,11 +175,14 @@ impl Setting {
         }
     }
 
-    /// The value as it appears in an id: ASCII letters, digits and '-' only (no
-    /// '_', which separates an id's parts). A number's '.' is written `p` and its
-    /// leading minus `m` (`1.5` → `1p5`, `-0.25` → `m0p25`); a string keeps its
-    /// letters and digits and writes anything else as '-'.
-    pub fn id_part(&self) -> String {
+    /// The value as it appears in an id, that of `values[index]` of its list:
+    /// ASCII letters, digits and '-' only (no '_', which separates an id's parts).
+    /// A number's '.' is written `p` and its leading minus `m` (`1.5` → `1p5`,
+    /// `-0.25` → `m0p25`); a string of ASCII characters keeps its letters and
+    /// digits and writes anything else as '-'; a string with other characters
+    /// (`"深圳"`), which an id cannot hold and which would all come out as
+    /// dashes, is named by its place in the list, `v` and `index` (`v2`).
+    pub fn id_part(&self, index: usize) -> String {
         let number = |s: String| {
             let (sign, digits) = match s.strip_prefix('-') {
                 Some(rest) => ("m", rest.to_owned()),
@@ -191,6 +194,7 @@ impl Setting {
             Setting::Integer(x) => number(x.to_string()),
             Setting::Float(x) => number(float_text(*x)),
             Setting::Bool(x) => x.to_string(),
+            Setting::String(x) if !x.is_ascii() => format!("v{index}"),
             Setting::String(x) => x
                 .chars()
                 .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
@@ -220,9 +224,12 @@ fn inside(inner: &str, outer: &str) -> bool {
         .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['))
 }
 
-/// The steps of a field path such as `sharing[0].tax.shares.zhejiang`: keys of
-/// ASCII letters, digits, '-' and '_' separated by '.', each followed by any
-/// number of `[index]`.
+/// The steps of a field path such as `sharing[0].tax.shares.zhejiang`: keys
+/// separated by '.', each followed by any number of `[index]`. A key is written
+/// plainly, as problem messages print it — any characters but '.', '[', ']',
+/// quotes and white space: `firms.arrival_rate`, `sharing[1].tax.shares.深圳` —
+/// or in quotes, as a TOML key is (`shares."深圳"`, `shares.'a b'`,
+/// `shares."a.b"`), which a key holding one of those characters must be.
 ///
 /// # Errors
 /// What is wrong with the path.
@@ -232,37 +239,105 @@ pub fn parse_path(path: &str) -> Result<Vec<Step>, String> {
             "expected a field path such as `firms.arrival_rate` or `sharing[0].tax.shares.zhejiang`; `{path}` {why}"
         ))
     };
-    let mut out = Vec::new();
     if path.is_empty() {
         return bad("is empty");
     }
-    for part in path.split('.') {
-        let (key, mut rest) = match part.find('[') {
-            Some(i) => (&part[..i], &part[i..]),
-            None => (part, ""),
+    let mut out = Vec::new();
+    let mut rest = path;
+    loop {
+        let (key, after) = match rest.chars().next() {
+            Some(quote @ ('"' | '\'')) => match quoted_key(rest, quote) {
+                Some(Ok(found)) => found,
+                Some(Err(e)) => {
+                    return bad(&format!("has a quoted key that is not a TOML string ({e})"));
+                }
+                None => return bad("has a quoted key without its closing quote"),
+            },
+            _ => {
+                let end = rest.find(|c| !is_plain_key_char(c)).unwrap_or(rest.len());
+                let (key, after) = rest.split_at(end);
+                match after.chars().next() {
+                    Some('"' | '\'') => {
+                        return bad(
+                            "has a quote inside a key; quote a whole key, as in TOML: `shares.\"a b\"`",
+                        );
+                    }
+                    Some(']') => return bad("has a ']' without its '['"),
+                    Some(c) if !matches!(c, '.' | '[') => {
+                        return bad(
+                            "has a key with a space or control character in it; write such a key in quotes, as in TOML: `shares.\"a b\"`",
+                        );
+                    }
+                    _ if key.is_empty() => {
+                        return bad(
+                            "has an empty key (two '.' in a row, or a '.' or '[' at an end)",
+                        );
+                    }
+                    _ => (key.to_owned(), after),
+                }
+            }
         };
-        if key.is_empty()
-            || !key
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        {
-            return bad("has a part that is not a key of ASCII letters, digits, '-' or '_'");
-        }
-        out.push(Step::Key(key.to_owned()));
-        while !rest.is_empty() {
-            let Some(close) = rest.find(']') else {
+        out.push(Step::Key(key));
+        rest = after;
+        while let Some(inner) = rest.strip_prefix('[') {
+            let Some(close) = inner.find(']') else {
                 return bad("has a '[' without its ']'");
             };
-            match rest[1..close].parse::<usize>() {
-                Ok(i) if rest.starts_with('[') => out.push(Step::Index(i)),
-                _ => return bad("has an index that is not a whole number in [ ]"),
+            match inner[..close].parse::<usize>() {
+                Ok(i) => out.push(Step::Index(i)),
+                Err(_) => return bad("has an index that is not a whole number in [ ]"),
             }
-            rest = &rest[close + 1..];
+            rest = &inner[close + 1..];
+        }
+        match rest.chars().next() {
+            None => return Ok(out),
+            Some('.') => rest = &rest[1..],
+            Some(']') => return bad("has a ']' without its '['"),
+            Some(_) => {
+                return bad(
+                    "has text right after a quoted key or an index; expected '.', '[' or the end there",
+                );
+            }
         }
     }
-    Ok(out)
 }
 
+/// Whether `c` may stand in a key written without quotes in a field path.
+fn is_plain_key_char(c: char) -> bool {
+    !matches!(c, '.' | '[' | ']' | '"' | '\'') && !c.is_whitespace() && !c.is_control()
+}
+
+/// The quoted key at the start of `text` (which starts with `quote`) and the
+/// text after it: `None` without its closing quote, the TOML parser's error when
+/// it is not a TOML string (a bad escape).
+fn quoted_key(text: &str, quote: char) -> Option<Result<(String, &str), String>> {
+    let mut escaped = false;
+    let close = text.char_indices().skip(1).find_map(|(i, c)| {
+        let end = c == quote && !escaped;
+        escaped = quote == '"' && c == '\\' && !escaped;
+        end.then_some(i)
+    })?;
+    let (raw, after) = text.split_at(close + 1);
+    Some(match raw.parse::<toml_edit::Value>() {
+        Ok(toml_edit::Value::String(s)) => Ok((s.into_value(), after)),
+        Ok(_) => Err("not a string".to_owned()),
+        Err(e) => Err(e.message().to_owned()),
+    })
+}
+
+/// A key as a field path writes it: plainly when it reads back so, in TOML's
+/// quotes otherwise (`"a b"`, `"a.b"`).
+fn key_text(key: &str) -> String {
+    if !key.is_empty() && key.chars().all(is_plain_key_char) {
+        key.to_owned()
+    } else {
+        toml_edit::Key::new(key).display_repr().into_owned()
+    }
+}
+
+/// The canonical text of a field path: what [`parse_path`] reads back into
+/// `steps`, each key written plainly where it can be (as problem messages write
+/// field paths).
 fn path_text(steps: &[Step]) -> String {
     let mut s = String::new();
     for step in steps {
@@ -271,7 +346,7 @@ fn path_text(steps: &[Step]) -> String {
                 if !s.is_empty() {
                     s.push('.');
                 }
-                s.push_str(k);
+                s.push_str(&key_text(k));
             }
             Step::Index(i) => s.push_str(&format!("[{i}]")),
         }
@@ -292,7 +367,7 @@ fn item_at<'d>(doc: &'d DocumentMut, steps: &[Step]) -> Result<&'d Item, String>
             _ => {
                 let hint = match step {
                     Step::Key(key) => closest_key(item, key)
-                        .map(|k| format!("; did you mean `{k}`?"))
+                        .map(|k| format!("; did you mean `{}`?", key_text(k)))
                         .unwrap_or_default(),
                     Step::Index(_) => String::new(),
                 };
@@ -347,7 +422,7 @@ pub fn set_in(
         if !exists {
             let hint = match step {
                 Step::Key(key) => closest_key(item, key)
-                    .map(|k| format!("; did you mean `{k}`?"))
+                    .map(|k| format!("; did you mean `{}`?", key_text(k)))
                     .unwrap_or_default(),
                 Step::Index(_) => String::new(),
             };
@@ -1257,7 +1332,7 @@ fn check_vary_values(f: &str, v: &VaryFile, checked: VaryPaths) -> (Option<Vary>
                     Ok(point) => {
                         let part = point
                             .iter()
-                            .map(Setting::id_part)
+                            .map(|s| s.id_part(i))
                             .collect::<Vec<_>>()
                             .join("-");
                         // Equal values (`-0.0` and `0.0` among floats) make one
@@ -1401,19 +1476,26 @@ fn problems_text(e: &ScenarioError) -> String {
     }
 }
 
-/// The last key of a path, with any index after it (`sectors[1]` → `sectors1`).
+/// The name of a path in ids: its last key that may stand in an id (ASCII
+/// letters, digits, '-' and '_'), with any index after it: `sectors[1]` →
+/// `sectors1`, `sharing[1].tax.shares.深圳` → `shares`. Empty when no key may
+/// (never in a scenario, whose tables are named in ASCII).
 fn default_name(steps: &[Step]) -> String {
-    let last_key = steps
+    let Some(last_key) = steps
         .iter()
-        .rposition(|s| matches!(s, Step::Key(_)))
-        .unwrap_or(0);
-    steps[last_key..]
-        .iter()
-        .map(|s| match s {
-            Step::Key(k) => k.clone(),
-            Step::Index(i) => i.to_string(),
-        })
-        .collect()
+        .rposition(|s| matches!(s, Step::Key(k) if is_id_text(k)))
+    else {
+        return String::new();
+    };
+    let mut name = String::new();
+    for (k, step) in steps[last_key..].iter().enumerate() {
+        match step {
+            Step::Key(key) if k == 0 => name.push_str(key),
+            Step::Index(i) => name.push_str(&i.to_string()),
+            Step::Key(_) => break,
+        }
+    }
+    name
 }
 
 fn range_setting(x: f64, integer: bool) -> Setting {
@@ -1505,7 +1587,7 @@ fn mix(mut z: u64) -> u64 {
 mod tests {
     use super::*;
 
-    const BASE: &str = "[scenario]\nid = \"b\" # the id\n\n[firms]\nrate = { dist = \"normal\", mean = 1, sd = 1 } # why\nsizes = [1, 2, 3]\n\n[[sharing]]\nname = \"a\"\n[sharing.tax.shares]\nzhejiang = 0.5 # half\n\n[[sharing]]\nname = \"b\"\n";
+    const BASE: &str = "[scenario]\nid = \"b\" # the id\n\n[firms]\nrate = { dist = \"normal\", mean = 1, sd = 1 } # why\nsizes = [1, 2, 3]\n\n[[sharing]]\nname = \"a\"\n[sharing.tax.shares]\nzhejiang = 0.5 # half\n\"深圳\" = 0.5 # 飞出地\n\"a b\" = 0.0\n\n[[sharing]]\nname = \"b\"\n";
 
     fn doc() -> DocumentMut {
         BASE.parse().expect("a TOML document")
@@ -1534,6 +1616,107 @@ mod tests {
         }
     }
 
+    /// A key of other characters than ASCII letters, digits, '-' and '_' (a
+    /// region id in Chinese) is written plainly, as problem messages write it,
+    /// or quoted as in TOML; a key with a '.', a space or a quote only quoted.
+    /// Either way the path reads back from its canonical text.
+    #[test]
+    fn paths_take_any_toml_key_plainly_or_quoted() {
+        let key = |k: &str| Step::Key(k.into());
+        let shares = |k: &str| {
+            vec![
+                key("sharing"),
+                Step::Index(1),
+                key("tax"),
+                key("shares"),
+                key(k),
+            ]
+        };
+        for (path, last, canonical) in [
+            (
+                "sharing[1].tax.shares.深圳",
+                "深圳",
+                "sharing[1].tax.shares.深圳",
+            ),
+            (
+                "sharing[1].tax.shares.\"深圳\"",
+                "深圳",
+                "sharing[1].tax.shares.深圳",
+            ),
+            (
+                "sharing[1].tax.shares.'深圳'",
+                "深圳",
+                "sharing[1].tax.shares.深圳",
+            ),
+            (
+                "\"sharing\"[1].tax.shares.zhejiang",
+                "zhejiang",
+                "sharing[1].tax.shares.zhejiang",
+            ),
+            (
+                "sharing[1].tax.shares.\"a.b\"",
+                "a.b",
+                "sharing[1].tax.shares.\"a.b\"",
+            ),
+            (
+                "sharing[1].tax.shares.'a b'",
+                "a b",
+                "sharing[1].tax.shares.\"a b\"",
+            ),
+            (
+                "sharing[1].tax.shares.\"a\\\"b\"",
+                "a\"b",
+                "sharing[1].tax.shares.'a\"b'",
+            ),
+        ] {
+            let steps = parse_path(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+            assert_eq!(steps, shares(last), "{path}");
+            assert_eq!(path_text(&steps), canonical, "{path}");
+            assert_eq!(parse_path(canonical), Ok(steps), "{canonical}");
+        }
+        assert_eq!(
+            parse_path("a.\"深圳\"[2][0].b"),
+            Ok(vec![
+                key("a"),
+                key("深圳"),
+                Step::Index(2),
+                Step::Index(0),
+                key("b")
+            ])
+        );
+        for (bad, why) in [
+            (
+                "shares.深 圳",
+                "has a key with a space or control character in it; write such a key in quotes, as in TOML: `shares.\"a b\"`",
+            ),
+            (
+                "shares.\"深圳",
+                "has a quoted key without its closing quote",
+            ),
+            (
+                "shares.'深圳\"",
+                "has a quoted key without its closing quote",
+            ),
+            (
+                "shares.\"深圳\"x",
+                "has text right after a quoted key or an index; expected '.', '[' or the end there",
+            ),
+            (
+                "shares.a\"b\"",
+                "has a quote inside a key; quote a whole key, as in TOML: `shares.\"a b\"`",
+            ),
+            (
+                "shares.\"\\q\"",
+                "has a quoted key that is not a TOML string",
+            ),
+            ("shares.\"深圳\".", "has an empty key"),
+            ("shares]", "has a ']' without its '['"),
+        ] {
+            let e = parse_path(bad).expect_err(bad);
+            assert!(e.contains(&format!("`{bad}` {why}")), "{bad}: {e}");
+        }
+    }
+
     #[test]
     fn sets_nested_keys_inline_tables_and_arrays_keeping_comments() {
         let text = set("sharing[0].tax.shares.zhejiang", 0.7).expect("set");
@@ -1555,6 +1738,15 @@ mod tests {
         assert!(text.contains("sizes = [1, 2, 9]"), "{text}");
         // The rest of the text is unchanged.
         assert!(text.contains("id = \"b\" # the id"));
+        // A key in Chinese, written plainly or quoted.
+        for path in [
+            "sharing[0].tax.shares.深圳",
+            "sharing[0].tax.shares.\"深圳\"",
+        ] {
+            let text = set(path, 0.3).expect("set");
+            assert!(text.contains("\"深圳\" = 0.3 # 飞出地\n"), "{text}");
+            assert!(text.contains("zhejiang = 0.5 # half\n"), "{text}");
+        }
     }
 
     #[test]
@@ -1583,6 +1775,19 @@ mod tests {
             set_in(&mut d, "the reference", &steps, 1.into()),
             Err("the reference has no `firms.rates`; did you mean `rate`?".to_owned())
         );
+        // A key in Chinese misspelt: named as written, with the nearest key in the
+        // form a path takes it (a key with a space quoted).
+        assert_eq!(
+            set("sharing[0].tax.shares.深圳市", 1),
+            Err(
+                "the base scenario has no `sharing[0].tax.shares.深圳市`; did you mean `深圳`?"
+                    .to_owned()
+            )
+        );
+        assert_eq!(
+            set("sharing[0].tax.shares.'a bc'", 1),
+            Err("the base scenario has no `sharing[0].tax.shares.\"a bc\"`; did you mean `\"a b\"`?".to_owned())
+        );
         // A failed set adds nothing.
         let mut d = doc();
         let _ = set_at(&mut d, &parse_path("firms.growth").expect("path"), 1.into());
@@ -1591,18 +1796,24 @@ mod tests {
 
     #[test]
     fn id_parts_use_only_id_characters() {
-        assert_eq!(Setting::Float(1.5).id_part(), "1p5");
-        assert_eq!(Setting::Float(-0.25).id_part(), "m0p25");
-        assert_eq!(Setting::Float(2.0).id_part(), "2");
-        assert_eq!(Setting::Integer(-3).id_part(), "m3");
-        assert_eq!(Setting::Bool(true).id_part(), "true");
-        assert_eq!(Setting::String("a b/c".into()).id_part(), "a-b-c");
-        assert_eq!(Setting::Float(1e-6).id_part(), "0p000001");
+        assert_eq!(Setting::Float(1.5).id_part(0), "1p5");
+        assert_eq!(Setting::Float(-0.25).id_part(0), "m0p25");
+        assert_eq!(Setting::Float(2.0).id_part(0), "2");
+        assert_eq!(Setting::Integer(-3).id_part(0), "m3");
+        assert_eq!(Setting::Bool(true).id_part(0), "true");
+        assert_eq!(Setting::String("a b/c".into()).id_part(0), "a-b-c");
+        assert_eq!(Setting::Float(1e-6).id_part(0), "0p000001");
         // Very large and very small numbers with an exponent, not hundreds of digits.
-        assert_eq!(Setting::Float(1e-7).id_part(), "1e-7");
-        assert_eq!(Setting::Float(-1.5e308).id_part(), "m1p5e308");
+        assert_eq!(Setting::Float(1e-7).id_part(0), "1e-7");
+        assert_eq!(Setting::Float(-1.5e308).id_part(0), "m1p5e308");
         assert_eq!(Setting::Float(1e21).to_string(), "1e21");
         assert_eq!(Setting::Float(123456.0).to_string(), "123456");
+        // A string an id cannot hold is named by its place in its list: as
+        // dashes, "深圳" and "汕尾" would give one id.
+        assert_eq!(Setting::String("深圳".into()).id_part(0), "v0");
+        assert_eq!(Setting::String("汕尾".into()).id_part(1), "v1");
+        assert_eq!(Setting::String("A区".into()).id_part(12), "v12");
+        assert_eq!(Setting::String("a b/c".into()).id_part(12), "a-b-c");
     }
 
     #[test]
@@ -1625,5 +1836,9 @@ mod tests {
         assert_eq!(name("firms.arrival_rate"), "arrival_rate");
         assert_eq!(name("sharing[0].tax.shares.zhejiang"), "zhejiang");
         assert_eq!(name("firms.sectors[1]"), "sectors1");
+        // An id holds ASCII only: a key in Chinese gives way to the key before it.
+        assert_eq!(name("sharing[1].tax.shares.深圳"), "shares");
+        assert_eq!(name("sharing[1].tax.shares.\"a b\""), "shares");
+        assert_eq!(name("changes[2].深圳[1]"), "changes2");
     }
 }

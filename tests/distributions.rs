@@ -1136,8 +1136,11 @@ fn fit_refuses_a_malformed_field_path() {
     t.create("d.csv", "x\n1\n2\n4\n");
     for (field, why) in [
         ("", "`` is empty"),
-        ("firms.", "`firms.` has a part that is not a key"),
-        ("my field", "`my field` has a part that is not a key"),
+        ("firms.", "`firms.` has an empty key"),
+        (
+            "my field",
+            "`my field` has a key with a space or control character in it",
+        ),
         ("firms.sectors[1]", "`firms.sectors[1]` ends in an index"),
     ] {
         let out = t.cmd(&["fit", "d.csv", "--column", "x", "--field", field]);

@@ -135,8 +135,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
 ///
 /// # Errors
 /// A path that is empty or malformed (the grammar of a sweep's `[[vary]]`
-/// paths: keys of ASCII letters, digits, '-' and '_', every scenario key being
-/// one), or that ends in an index rather than a key.
+/// paths, [`sweep::parse_path`]), or that ends in an index rather than a key.
 fn field_path(path: &str) -> Result<(String, Vec<Step>, String), String> {
     let steps = sweep::parse_path(path)?;
     match steps.last() {
