@@ -257,20 +257,38 @@ fn unit_root_macro_shock_is_refused() {
     );
 }
 
+/// `run`, `sensitivity` and `solve` check the arrival limit at a `--horizon`
+/// of the command line too, naming the field's line as validation does.
 #[test]
 fn longer_horizon_on_the_command_line_is_checked_too() {
-    let (text, _) = edited(&[
+    let (text, lines) = edited(&[
         ("persistence = 0.5", "persistence = 1"),
         ("volatility = 0.06", "volatility = 0.3"),
     ]);
-    let stderr = refused(
-        &["run", "m.toml", "--horizon", "200", "--out", "out"],
-        &[("m.toml", &text)],
-    );
-    assert_eq!(
-        stderr,
-        "error: m.toml: macro.volatility: with --horizon 200: expected at most 1000000 prospective firms a year (each is simulated one by one), found up to 2.405e12 (firms.arrival_rate up to 14 × attractiveness up to 1.375 × rebate attractiveness up to 1.1 × macro multiplier e^(6 × 4.243)); a macro shock this persistent and volatile over 200 years makes the arrival rate explode; lower macro.persistence or macro.volatility\n"
-    );
+    for args in [
+        &["run", "m.toml", "--horizon", "200", "--out", "out"][..],
+        &["sensitivity", "m.toml", "--horizon", "200", "--out", "out"],
+        &[
+            "solve",
+            "m.toml",
+            "--alternative",
+            "fixed 50:50",
+            "--target",
+            "nash",
+            "--horizon",
+            "200",
+        ],
+    ] {
+        let stderr = refused(args, &[("m.toml", &text)]);
+        assert_eq!(
+            stderr,
+            format!(
+                "error: m.toml:{}: macro.volatility: with --horizon 200: expected at most 1000000 prospective firms a year (each is simulated one by one), found up to 2.405e12 (firms.arrival_rate up to 14 × attractiveness up to 1.375 × rebate attractiveness up to 1.1 × macro multiplier e^(6 × 4.243)); a macro shock this persistent and volatile over 200 years makes the arrival rate explode; lower macro.persistence or macro.volatility\n",
+                lines[1]
+            ),
+            "{args:?}"
+        );
+    }
 }
 
 // ---- counts, file size and encoding ------------------------------------------------

@@ -524,6 +524,23 @@ pub fn located(file: &str, w: &guardrails::Warning) -> String {
     }
 }
 
+/// The arrival limit's refusal of scenario `scn` (of `file`) under a horizon
+/// other than its own (`--horizon`), as `FILE:LINE: FIELD: with --horizon H: …`.
+pub fn horizon_refusal(
+    file: &str,
+    scn: &enclave::scenario::Scenario,
+    horizon: u32,
+) -> Option<String> {
+    let p = enclave::scenario::arrivals_problem(scn, horizon)?;
+    let at = p
+        .line
+        .map_or_else(|| file.to_owned(), |line| format!("{file}:{line}"));
+    Some(format!(
+        "{at}: {}: with --horizon {horizon}: {}",
+        p.field, p.message
+    ))
+}
+
 /// At most this many warnings are printed for a set; the rest are counted.
 pub const WARNINGS_SHOWN: usize = 20;
 

@@ -1306,11 +1306,8 @@ fn refusals(
         ));
     }
     let cfg = config(args, scn);
-    if let Some(p) = enclave::scenario::arrivals_problem(scn, cfg.horizon) {
-        out.push(format!(
-            "{}: {}: with --horizon {}: {}",
-            l.file, p.field, cfg.horizon, p.message
-        ));
+    if let Some(p) = super::horizon_refusal(&l.file, scn, cfg.horizon) {
+        out.push(p);
         return out;
     }
     // A sampler that cannot take the run's paths (Sobol past 2^32 points).

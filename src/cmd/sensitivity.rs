@@ -84,11 +84,8 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     }
     let scn = &loaded.scenario;
     let cfg = args.settings.config(scn);
-    if let Some(p) = enclave::scenario::arrivals_problem(scn, cfg.horizon) {
-        return bad(format!(
-            "{}: {}: with --horizon {}: {}",
-            loaded.file, p.field, cfg.horizon, p.message
-        ));
+    if let Some(p) = super::horizon_refusal(&loaded.file, scn, cfg.horizon) {
+        return bad(p);
     }
     let id = format!("{}-sensitivity", scn.id);
     if let Some(p) = super::place_refusal(&args.out, &id) {

@@ -84,11 +84,8 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         Err(e) => return Ok(bad(e)),
     };
     let cfg = args.settings.config(scn);
-    if let Some(p) = enclave::scenario::arrivals_problem(scn, cfg.horizon) {
-        super::note(format_args!(
-            "error: {}: {}: with --horizon {}: {}",
-            loaded.file, p.field, cfg.horizon, p.message
-        ));
+    if let Some(p) = super::horizon_refusal(&loaded.file, scn, cfg.horizon) {
+        super::note(format_args!("error: {p}"));
         return Ok(ExitCode::from(super::EXIT_BAD_INPUT));
     }
     // Refused before computing: more work than the budget, at most MAX_PASSES

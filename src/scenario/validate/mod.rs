@@ -168,7 +168,7 @@ pub fn arrivals_problem(scn: &Scenario, horizon: u32) -> Option<Problem> {
         )
     };
     Some(Problem {
-        line: None,
+        line: super::locate::Locator::new(&scn.source).line_of(field),
         field: field.to_owned(),
         message: format!(
             "expected at most {MAX_ARRIVALS_PER_YEAR:.0} prospective firms a year (each is simulated one by one), found up to {:.3e} ({}); {advice}",
