@@ -313,36 +313,46 @@ impl Correlation {
         }
     }
 
-    /// One line for the terminal and run.json: the inputs, the kind and any repair.
-    pub fn describe(&self) -> String {
-        let mut s = format!(
-            "Gaussian copula over {} ({} matrix)",
-            self.names.join(", "),
-            self.kind.name()
+    /// One line for the terminal and run.json: `sampler` (the sampler's
+    /// description) followed by the copula's inputs, kind and any repair, in
+    /// `lang`.
+    pub fn describe_in(&self, sampler: &str, lang: crate::i18n::Lang) -> String {
+        let tx = lang.texts();
+        let kind = self.kind.name();
+        let copula = tx.f(
+            "record.copula",
+            &[
+                ("sampler", &sampler),
+                ("names", &self.names.join(", ")),
+                ("kind", &kind),
+            ],
         );
-        if let Some(r) = &self.repair {
-            s.push_str(&format!("; {}", repair_message(r, &self.names, self.kind)));
-        }
-        s
+        let Some(r) = &self.repair else {
+            return copula;
+        };
+        let entries: Vec<String> = r
+            .changed
+            .iter()
+            .map(|&(i, j, was, now)| format!("[{i}][{j}] {was} → {now:.6}"))
+            .collect();
+        let (i, j) = r.at;
+        let repair = tx.f(
+            "record.repair",
+            &[
+                ("kind", &kind),
+                ("largest", &format!("{:.6}", r.largest)),
+                ("i", &i),
+                ("j", &j),
+                ("a", &self.names[i]),
+                ("b", &self.names[j]),
+                ("entries", &entries.join(", ")),
+            ],
+        );
+        tx.f(
+            "record.repaired",
+            &[("copula", &copula), ("repair", &repair)],
+        )
     }
-}
-
-/// The sentence reporting a repair.
-pub fn repair_message(r: &Repair, names: &[String], kind: Kind) -> String {
-    let entries: Vec<String> = r
-        .changed
-        .iter()
-        .map(|&(i, j, was, now)| format!("[{i}][{j}] {was} → {now:.6}"))
-        .collect();
-    let (i, j) = r.at;
-    format!(
-        "the {} matrix was not positive definite and was repaired to the nearest valid correlation matrix (Higham): largest change {:.6} at [{i}][{j}] ({} ~ {}); changed entries {}",
-        kind.name(),
-        r.largest,
-        names[i],
-        names[j],
-        entries.join(", ")
-    )
 }
 
 #[cfg(test)]
@@ -452,7 +462,16 @@ mod tests {
             assert!((a[(i, i)] - 1.0).abs() < 1e-15);
             assert!(a[(i, 3)].abs() < 1e-6 || i == 3);
         }
-        assert!(c.describe().contains("largest change"), "{}", c.describe());
+        let text = c.describe_in("plain", crate::i18n::Lang::En);
+        assert_eq!(
+            text,
+            "plain; Gaussian copula over x0, x1, x2, x3 (pearson matrix); the pearson matrix was not positive definite and was repaired to the nearest valid correlation matrix (Higham): largest change 0.400000 at [0][1] (x0 ~ x1); changed entries [0][1] 0.9 → 0.500000, [0][2] 0.9 → 0.500000, [1][2] -0.9 → -0.500000"
+        );
+        let zh = c.describe_in("普通", crate::i18n::Lang::Zh);
+        assert!(
+            zh.starts_with("普通；高斯 copula，作用于 x0, x1, x2, x3（pearson 相关矩阵）；pearson 相关矩阵不是正定的"),
+            "{zh}"
+        );
     }
 
     #[test]

@@ -969,7 +969,51 @@ pub fn input_warning(w: &crate::scenario::guardrails::Warning) -> String {
     }
 }
 
+/// A run's methods as a reader of some language reads them: the random number
+/// generator, the sampler and the quantile method.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Methods {
+    /// [`RunRecord::prng`] in the language.
+    pub prng: String,
+    /// [`RunRecord::sampler`] in the language.
+    pub sampler: String,
+    /// [`RunRecord::quantiles`] in the language.
+    pub quantiles: String,
+}
+
 impl RunRecord {
+    /// The record's methods in `lang`: where the record holds this engine's own
+    /// English text (for scenario `scn`), its words in `lang`; a record of
+    /// another engine version, whose text differs, keeps its own.
+    pub fn methods_in(&self, scn: &Scenario, lang: crate::i18n::Lang) -> Methods {
+        let tx = lang.texts();
+        let sampler = scn.simulation.sampler;
+        let ours = |recorded: &str, english: &str, text: String| {
+            if recorded == english {
+                text
+            } else {
+                recorded.to_owned()
+            }
+        };
+        Methods {
+            prng: ours(
+                &self.prng,
+                crate::engine::PRNG_NAME,
+                tx.t("record.prng").to_owned(),
+            ),
+            sampler: ours(
+                &self.sampler,
+                &scn.params.describe(sampler),
+                scn.params.describe_in(sampler, lang),
+            ),
+            quantiles: ours(
+                &self.quantiles,
+                QUANTILE_METHOD,
+                tx.t("record.quantiles").to_owned(),
+            ),
+        }
+    }
+
     /// The engine name and version, as [`RunRecord::engine`] records it.
     pub fn engine_name() -> String {
         format!("enclave {}", env!("CARGO_PKG_VERSION"))

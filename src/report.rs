@@ -332,23 +332,28 @@ pub fn html(res: &Results, charts: &[(Chart, String)]) -> String {
         tx.t("report.repro.heading"),
         tx.t("report.repro.text")
     );
-    let rows: [(&str, String); 13] = [
+    let methods = run.methods_in(scn, res.lang);
+    let rows: [(&str, String); 14] = [
         ("report.repro.engine", run.engine.clone()),
+        ("report.repro.math", run.math.clone()),
         ("report.repro.file", run.scenario_file.clone()),
         ("report.repro.sha", run.scenario_sha256.clone()),
         ("report.repro.seed", run.seed.to_string()),
         ("report.repro.paths", run.paths.to_string()),
         ("report.repro.horizon", run.horizon.to_string()),
         ("report.repro.threads", run.threads.to_string()),
-        ("report.repro.prng", run.prng.clone()),
-        ("report.repro.sampler", run.sampler.clone()),
+        ("report.repro.prng", methods.prng),
+        ("report.repro.sampler", methods.sampler),
         ("report.repro.inputs", run.uncertain_inputs.to_string()),
         ("report.repro.firm_years", run.firm_years.to_string()),
         (
             "report.repro.elapsed",
-            format!("{:.2} s", run.elapsed_seconds),
+            tx.f(
+                "record.seconds",
+                &[("s", &format!("{:.2}", run.elapsed_seconds))],
+            ),
         ),
-        ("report.repro.quantiles", run.quantiles.clone()),
+        ("report.repro.quantiles", methods.quantiles),
     ];
     record_rows(&mut h, tx, &rows);
     h

@@ -104,23 +104,21 @@ impl Sampler {
         self.kind == SamplerKind::LatinHypercube
     }
 
-    /// What ran, as recorded in run.json's `sampler`.
+    /// What ran, as recorded in run.json's `sampler` (in English).
     pub fn describe(self) -> String {
-        let base = match self.kind {
-            SamplerKind::MonteCarlo => {
-                "plain Monte Carlo (inverse CDF of one uniform per uncertain input per path)"
-            }
-            SamplerKind::LatinHypercube => {
-                "Latin hypercube over the run's paths (input i on path p: (π_i(p) + v)/N, π_i a keyed Feistel permutation, v from the input's stream), inverse CDF"
-            }
-            SamplerKind::Sobol => {
-                "Owen-scrambled Sobol (Joe–Kuo new-joe-kuo-6, input i = dimension i, point p on path p, Burley's nested uniform scramble keyed by seed and input, low bits from the input's stream), inverse CDF"
-            }
-        };
+        self.describe_in(crate::i18n::Lang::En)
+    }
+
+    /// [`Sampler::describe`] in `lang`.
+    pub fn describe_in(self, lang: crate::i18n::Lang) -> String {
+        let tx = lang.texts();
+        let base = tx.t(match self.kind {
+            SamplerKind::MonteCarlo => "record.monte_carlo",
+            SamplerKind::LatinHypercube => "record.latin_hypercube",
+            SamplerKind::Sobol => "record.sobol",
+        });
         if self.antithetic {
-            format!(
-                "{base}; antithetic pairs (2k, 2k+1): the odd path mirrors the even path's uniforms (u → 1 − u), complements its process-noise words and negates its standard normals; standard errors from the pairs' averages, no percentile intervals"
-            )
+            tx.f("record.antithetic", &[("base", &base)])
         } else {
             base.to_owned()
         }
@@ -221,9 +219,15 @@ impl ParamSet {
     /// the copula (with any repair). Plain Monte Carlo without a copula is recorded
     /// as before.
     pub fn describe(&self, sampler: Sampler) -> String {
+        self.describe_in(sampler, crate::i18n::Lang::En)
+    }
+
+    /// [`ParamSet::describe`] in `lang`.
+    pub fn describe_in(&self, sampler: Sampler, lang: crate::i18n::Lang) -> String {
+        let text = sampler.describe_in(lang);
         match &self.correlation {
-            None => sampler.describe(),
-            Some(c) => format!("{}; {}", sampler.describe(), c.describe()),
+            None => text,
+            Some(c) => c.describe_in(&text, lang),
         }
     }
 

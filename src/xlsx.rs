@@ -310,6 +310,7 @@ fn about(ws: &mut Worksheet, res: &Results, f: &Formats) -> Result<(), XlsxError
     header_of(ws, lang, "xlsx.about_columns", f)?;
     let s = &res.scenario;
     let r = &res.run;
+    let methods = r.methods_in(s, lang);
     let rows: Vec<(&str, String)> = vec![
         (tx.t("xlsx.scenario"), format!("{} ({})", s.name, s.id)),
         (tx.t("xlsx.description"), s.description.clone()),
@@ -327,9 +328,9 @@ fn about(ws: &mut Worksheet, res: &Results, f: &Formats) -> Result<(), XlsxError
                 &[("unit", &money_of(res)), ("yuan", &s.yuan_per_unit)],
             ),
         ),
-        (tx.t("xlsx.sampler"), r.sampler.clone()),
-        (tx.t("xlsx.prng"), r.prng.clone()),
-        (tx.t("xlsx.quantiles"), r.quantiles.clone()),
+        (tx.t("xlsx.sampler"), methods.sampler),
+        (tx.t("xlsx.prng"), methods.prng),
+        (tx.t("xlsx.quantiles"), methods.quantiles),
     ];
     for (i, (k, v)) in rows.iter().enumerate() {
         ws.write_string_with_format(row(i + 1), 0, *k, &f.title)?;

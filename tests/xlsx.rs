@@ -293,6 +293,39 @@ fn a_chinese_workbook_has_chinese_headers_and_the_same_numbers() {
     assert!(about.iter().all(|l| cjk(&l[0])), "{about:?}");
     let inputs = cells(&mut wb, "关键输入");
     assert!(inputs[0].iter().all(cjk), "{:?}", inputs[0]);
+
+    // The run's methods are in Chinese in the workbook and the report (the
+    // generator, the sampler, the quantile method, seconds); run.json keeps the
+    // English it records, which `enclave report` reads back.
+    let about = cells(&mut wb, "说明");
+    let value_of = |label: &str| {
+        about
+            .iter()
+            .find(|l| l[0] == Data::String(label.to_owned()))
+            .map(|l| l[1].to_string())
+            .unwrap_or_else(|| panic!("no row {label}: {about:?}"))
+    };
+    assert!(
+        value_of("抽样方法").starts_with("普通蒙特卡罗"),
+        "{about:?}"
+    );
+    assert!(
+        value_of("分位数").starts_with("不超过 1024 个值时精确计算"),
+        "{about:?}"
+    );
+    assert!(value_of("随机数生成器").contains("密钥"), "{about:?}");
+    let report = dir.read(&format!("zh/{ID}/report.html"));
+    for (zh, en) in [
+        ("普通蒙特卡罗", "plain Monte Carlo"),
+        ("密钥 = SHA-256", "key = SHA-256"),
+        ("在区间内插值", "interpolated within a bin"),
+        ("数学库指纹", "math library fingerprint"),
+    ] {
+        assert!(report.contains(zh) && !report.contains(en), "{zh} / {en}");
+    }
+    assert!(report.contains(" 秒</code>"), "elapsed in 秒");
+    let run = dir.read(&format!("zh/{ID}/run.json"));
+    assert!(run.contains("plain Monte Carlo") && !run.contains("普通蒙特卡罗"));
 }
 
 /// Checks the comparison sheet `cmp` of the reference run: on each row whose

@@ -1858,7 +1858,7 @@ pub(super) fn summary(
     if scn.simulation.sampler != enclave::sampling::Sampler::default()
         || scn.params.correlation().is_some()
     {
-        let what = scn.params.describe(scn.simulation.sampler);
+        let what = scn.params.describe_in(scn.simulation.sampler, lang);
         let _ = writeln!(s, "{}", tx.f("terminal.sampling", &[("what", &what)]));
     }
     // Each column as wide as its header in the language shown, at least its numbers.

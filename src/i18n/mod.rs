@@ -183,6 +183,16 @@ mod tests {
     use super::*;
     use std::collections::BTreeSet;
 
+    /// run.json records the methods in English; a report in another language
+    /// shows them in its words only where the record is the English file's own text
+    /// ([`crate::output::RunRecord::methods_in`]), so the two must not drift.
+    #[test]
+    fn the_english_texts_of_the_methods_are_what_run_json_records() {
+        let en = Lang::En.texts();
+        assert_eq!(en.t("record.prng"), crate::engine::PRNG_NAME);
+        assert_eq!(en.t("record.quantiles"), crate::output::QUANTILE_METHOD);
+    }
+
     #[test]
     fn every_bundled_file_parses_and_has_every_key_of_english_with_its_placeholders() {
         let en = Lang::En.texts();
