@@ -676,13 +676,7 @@ fn temp_file_owner(name: &str) -> Option<Option<Owner<'_>>> {
 /// (Linux: `/proc`); `Some(None)` when it is alive but its start is unknown.
 fn started(pid: u32) -> Option<Option<f64>> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // Field 22 (start time in clock ticks after boot) counts from after the
-    // command name, which is in parentheses and may hold spaces.
-    let after = &stat[stat.rfind(')').map_or(0, |i| i + 1)..];
-    let ticks: Option<f64> = after
-        .split_whitespace()
-        .nth(19)
-        .and_then(|t| t.parse().ok());
+    let ticks = start_ticks(&stat)?;
     let boot: Option<f64> = std::fs::read_to_string("/proc/stat").ok().and_then(|s| {
         s.lines()
             .find_map(|l| l.strip_prefix("btime "))
@@ -690,6 +684,31 @@ fn started(pid: u32) -> Option<Option<f64>> {
     });
     // /proc reports times in USER_HZ, which is 100 on Linux.
     Some(ticks.zip(boot).map(|(t, b)| b + t / 100.0))
+}
+
+/// The kernel's flag of a process that is exiting (`PF_EXITING`).
+const PF_EXITING: u64 = 0x4;
+
+/// From a process's `/proc/<pid>/stat` line: its start in clock ticks after
+/// boot (`Some(None)` if unreadable), or `None` when it is exiting or has
+/// exited: a zombie (state Z or X, not yet waited for by its parent) or a
+/// process with `PF_EXITING` set (killed, tearing down its memory, which takes
+/// a while for a large run).
+///
+/// Fields count from after the command name, which is in parentheses and may
+/// hold spaces: the state (field 3) first, the flags (field 9) seventh, the
+/// start time (field 22) twentieth.
+fn start_ticks(stat: &str) -> Option<Option<f64>> {
+    let after = &stat[stat.rfind(')').map_or(0, |i| i + 1)..];
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    if matches!(fields.first(), Some(&("Z" | "X"))) {
+        return None;
+    }
+    let flags: Option<u64> = fields.get(6).and_then(|f| f.parse().ok());
+    if flags.is_some_and(|f| f & PF_EXITING != 0) {
+        return None;
+    }
+    Some(fields.get(19).and_then(|t| t.parse().ok()))
 }
 
 /// A folder (a temporary file) whose owner this process cannot check is named
@@ -856,6 +875,42 @@ fn remove_leftovers(
 
 #[cfg(test)]
 mod tests {
+
+    /// A process being killed (`PF_EXITING` in its flags: a tester's run just
+    /// after `timeout -s KILL`, still tearing down 200 MB, state R) and a
+    /// zombie are gone; a running one is not.
+    #[test]
+    fn an_exiting_process_is_gone() {
+        let exiting = "15287 (enclave) R 1 15286 17958 0 -1 4195340 126702 0 0 0 331 55 0 0 20 0 1 0 6512345 1 2";
+        assert_eq!(start_ticks(exiting), None);
+        let running = "15287 (enclave x) R 1 15286 17958 0 -1 4194560 126702 0 0 0 331 55 0 0 20 0 1 0 6512345 1 2";
+        assert_eq!(start_ticks(running), Some(Some(6_512_345.0)));
+        let zombie = "15287 (enclave) Z 1 15286 17958 0 -1 4194560 126702 0 0 0 331 55 0 0 20 0 1 0 6512345 1 2";
+        assert_eq!(start_ticks(zombie), None);
+    }
+
+    /// A process that has exited is gone even while it is a zombie (its
+    /// parent has not waited for it): its leftovers are removed at once, not
+    /// only once the parent reaps it (a tester's folder of a run killed under
+    /// `timeout` survived the next run).
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn a_zombie_is_gone() {
+        let mut child = std::process::Command::new("true")
+            .spawn()
+            .expect("spawn true");
+        let pid = child.id();
+        let stat = || std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while !stat().contains(") Z ") && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert!(stat().contains(") Z "), "not a zombie: {}", stat());
+        assert!(is_gone(pid, Some(SystemTime::now())));
+        child.wait().expect("reaped");
+        // This process is alive and not gone.
+        assert!(!is_gone(std::process::id(), Some(SystemTime::now())));
+    }
     use super::*;
 
     #[test]
