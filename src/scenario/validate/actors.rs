@@ -161,10 +161,19 @@ pub(super) struct Regions {
 /// runs before any section that names a region.
 pub(super) fn regions(c: &mut Checker, raw: &[RegionFile]) -> Regions {
     if !(MIN_REGIONS..=MAX_REGIONS).contains(&raw.len()) {
+        // Beyond the limit the rest of the file is checked against the first
+        // regions only: say so, as problems naming the others follow from it.
+        let rest = if raw.len() > MAX_REGIONS {
+            format!(
+                " (the rest of the file is checked with the first {MAX_REGIONS}: a problem with a host or an id among the others follows from this one)"
+            )
+        } else {
+            String::new()
+        };
         c.problem(
             "regions",
             format!(
-                "expected {MIN_REGIONS} to {MAX_REGIONS} regions, found {}",
+                "expected {MIN_REGIONS} to {MAX_REGIONS} regions, found {}{rest}",
                 raw.len()
             ),
         );
@@ -493,6 +502,30 @@ mod tests {
                 fairness: None,
                 sampler: Sampler::default(),
             }
+        );
+    }
+
+    /// Too many regions: the message says the rest is checked with the first
+    /// ones, as a missing host (the host being the ninth) follows from it.
+    #[test]
+    fn too_many_regions_say_what_is_checked() {
+        let text: String = (0..=MAX_REGIONS)
+            .map(|i| {
+                let role = if i == MAX_REGIONS { "host" } else { "source" };
+                format!("{{ id = \"r{i}\", name = \"R\", role = \"{role}\" }},\n")
+            })
+            .collect();
+        let mut c = checker();
+        regions(&mut c, &region_list(&format!("regions = [\n{text}]")));
+        assert_eq!(
+            problems(&c)[..2],
+            [
+                format!(
+                    "regions: expected {MIN_REGIONS} to {MAX_REGIONS} regions, found {} (the rest of the file is checked with the first {MAX_REGIONS}: a problem with a host or an id among the others follows from this one)",
+                    MAX_REGIONS + 1
+                ),
+                "regions: expected exactly one region with role = \"host\", found none".to_owned(),
+            ]
         );
     }
 
