@@ -80,18 +80,23 @@ impl Fit {
     }
 }
 
-/// `x` as a TOML float in the fewest digits that read back as `x` exactly
-/// (Rust's shortest round-trip form), with an exponent where plain digits
-/// would run long (|x| ≥ 1e21 or below 1e-6, as `enclave sweep` writes
-/// numbers), and always with a decimal point or an exponent: `2.0`,
-/// `1000000.4999999999`, `1e-7`.
-pub fn toml_float(x: f64) -> String {
+/// `x` in the fewest digits that read back as `x` exactly (Rust's shortest
+/// round-trip form), with an exponent where plain digits would run long
+/// (|x| ≥ 1e21 or below 1e-6, as `enclave sweep` writes numbers): `2`, `0.001`,
+/// `1e-200` rather than 200 digits.
+pub fn float_text(x: f64) -> String {
     let a = x.abs();
-    let s = if a == 0.0 || !a.is_finite() || (1e-6..1e21).contains(&a) {
+    if a == 0.0 || !a.is_finite() || (1e-6..1e21).contains(&a) {
         x.to_string()
     } else {
         format!("{x:e}")
-    };
+    }
+}
+
+/// `x` as a TOML float: [`float_text`], always with a decimal point or an
+/// exponent: `2.0`, `1000000.4999999999`, `1e-7`.
+pub fn toml_float(x: f64) -> String {
+    let s = float_text(x);
     if s.contains(['.', 'e', 'i', 'N']) {
         s
     } else {
@@ -99,19 +104,14 @@ pub fn toml_float(x: f64) -> String {
     }
 }
 
-/// `x` rounded to `digits` significant digits, in its shortest form (`3.01235`,
-/// `1e-7`), always with a decimal point or exponent so TOML reads a float (for
-/// the ranking's short numbers; a table to paste uses [`toml_float`]).
+/// `x` rounded to `digits` significant digits, written as [`toml_float`] writes
+/// it (`3.01235`, `1.5e-9`, `-3.33333e-201` rather than 200 digits): for the
+/// ranking's short numbers; a table to paste uses [`toml_float`] on `x` itself.
 pub fn significant(x: f64, digits: usize) -> String {
     let rounded: f64 = format!("{x:.*e}", digits.saturating_sub(1))
         .parse()
         .unwrap_or(x);
-    let s = format!("{rounded}");
-    if s.contains(['.', 'e', 'i', 'N']) {
-        s
-    } else {
-        format!("{s}.0")
-    }
+    toml_float(rounded)
 }
 
 /// Why the data cannot be fitted.
@@ -657,6 +657,10 @@ mod tests {
     fn significant_digits_read_back_as_floats() {
         assert_eq!(significant(3.0123456, 6), "3.01235");
         assert_eq!(significant(2.0, 6), "2.0");
-        assert_eq!(significant(-1.5e-9, 3), "-0.0000000015");
+        // 200 digits before: -0.000…000333333.
+        assert_eq!(significant(-1.5e-9, 3), "-1.5e-9");
+        assert_eq!(significant(-1.0 / 3.0 * 1e-200, 6), "-3.33333e-201");
+        assert_eq!(significant(8.443419e199, 6), "8.44342e199");
+        assert_eq!(significant(123_456_789.0, 6), "123457000.0");
     }
 }
