@@ -147,7 +147,8 @@ pub struct Fits {
 /// Every family fitted to `data`, best (lowest AIC) first, and the families left
 /// out with the reason: lognormal and gamma unless every value is > 0, a fit that
 /// a scenario would refuse (a gamma shape above 1e6, `MAX_GAMMA_SHAPE`: nearly
-/// normal data), and a fit whose likelihood is not finite.
+/// normal data), a fit whose likelihood is not finite, and one whose CDF is not
+/// a finite number at some value (no KS statistic, [`ks_statistic`]).
 ///
 /// # Errors
 /// Fewer than [`MIN_FIT_VALUES`] values, or all equal.
@@ -199,21 +200,43 @@ pub fn fit_all(data: &[f64]) -> Result<Fits, FitError> {
     Ok(Fits { ranked, left_out })
 }
 
-/// `sup |F_n − F|` of sorted values against `u`'s CDF.
-pub fn ks_statistic(sorted: &[f64], u: &Uncertain) -> f64 {
+/// A CDF that is not a finite number at a value: its Kolmogorov–Smirnov
+/// statistic cannot be computed.
+#[derive(Debug, Clone, Copy, PartialEq, thiserror::Error)]
+#[error(
+    "its CDF is {} at {}, so its Kolmogorov–Smirnov statistic cannot be computed",
+    .cdf,
+    float_text(*.x)
+)]
+pub struct CdfNotFinite {
+    /// The value.
+    pub x: f64,
+    /// The CDF there.
+    pub cdf: f64,
+}
+
+/// `sup |F_n − F|` of sorted values against the CDF `cdf`.
+///
+/// # Errors
+/// The first value at which `cdf` is not a finite number: a maximum that passed
+/// over it (as `f64::max` passes over NaN) would understate D, down to 0.
+pub fn ks_statistic(sorted: &[f64], cdf: impl Fn(f64) -> f64) -> Result<f64, CdfNotFinite> {
     let n = sorted.len() as f64;
-    sorted
-        .iter()
-        .enumerate()
-        .map(|(i, x)| {
-            let f = u.cdf(*x);
-            (f - i as f64 / n).abs().max(((i + 1) as f64 / n - f).abs())
-        })
-        .fold(0.0, f64::max)
+    let mut d = 0.0_f64;
+    for (i, &x) in sorted.iter().enumerate() {
+        let f = cdf(x);
+        if !f.is_finite() {
+            return Err(CdfNotFinite { x, cdf: f });
+        }
+        d = d
+            .max((f - i as f64 / n).abs())
+            .max(((i + 1) as f64 / n - f).abs());
+    }
+    Ok(d)
 }
 
 /// A fit from its family, parameters and log-likelihood, or why a scenario
-/// would refuse the distribution.
+/// would refuse the distribution, or why its KS statistic cannot be computed.
 fn finish(
     family: &'static str,
     dist: Dist,
@@ -226,6 +249,7 @@ fn finish(
         let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
         format!("a scenario would refuse its fit: {}", list.join("; "))
     })?;
+    let ks = ks_statistic(x, |v| u.cdf(v)).map_err(|e| e.to_string())?;
     Ok(Fit {
         family,
         dist,
@@ -233,7 +257,7 @@ fn finish(
         k,
         log_likelihood,
         aic: 2.0 * k as f64 - 2.0 * log_likelihood,
-        ks: ks_statistic(x, &u),
+        ks,
     })
 }
 
@@ -651,6 +675,39 @@ mod tests {
         assert!(get("triangular").below(0.0).is_some_and(|p| p > 0.0));
         assert_eq!(get("uniform").below(0.0), None);
         assert_eq!(get("gamma").below(0.0), None);
+    }
+
+    #[test]
+    fn a_cdf_not_finite_somewhere_gives_no_ks_statistic() {
+        let x = [1.0, 2.0, 3.0, 5.0];
+        let uniform = |v: f64| ((v - 1.0) / 4.0).clamp(0.0, 1.0);
+        // D of the uniform on [1, 5]: 1/4 at 1 (F = 0, F_n = 1/4).
+        assert_eq!(ks_statistic(&x, uniform), Ok(0.25));
+        // f64::max passes over a NaN wherever it is: D was finite, 0 when
+        // every value was NaN.
+        for bad in x {
+            for cdf in [f64::NAN, f64::INFINITY] {
+                let got = ks_statistic(&x, |v| {
+                    if v.to_bits() == bad.to_bits() {
+                        cdf
+                    } else {
+                        uniform(v)
+                    }
+                });
+                let want = CdfNotFinite { x: bad, cdf };
+                assert!(
+                    got.is_err_and(|e| e.x.to_bits() == want.x.to_bits()
+                        && e.cdf.to_bits() == want.cdf.to_bits()),
+                    "{bad} {cdf}: {got:?}"
+                );
+            }
+        }
+        assert_eq!(
+            ks_statistic(&[1e-200], |_| f64::NAN)
+                .unwrap_err()
+                .to_string(),
+            "its CDF is NaN at 1e-200, so its Kolmogorov–Smirnov statistic cannot be computed"
+        );
     }
 
     #[test]
