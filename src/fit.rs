@@ -262,6 +262,11 @@ fn finish(
     })
 }
 
+/// The mean and the standard deviation `√(Σ (x − x̄)²/n)`, the deviations
+/// divided by a power of two `s` near the largest before they are squared, and
+/// `s` multiplied back after the root: the squares of deviations near 1e-200
+/// underflowed to 0 (σ = 0, a NaN likelihood), near 1e200 they overflowed.
+/// Scaling by a power of two is exact, so other data give the same bits.
 fn mean_sd(x: impl Iterator<Item = f64> + Clone) -> (f64, f64) {
     let (mut n, mut sum) = (0.0, 0.0);
     for v in x.clone() {
@@ -269,8 +274,17 @@ fn mean_sd(x: impl Iterator<Item = f64> + Clone) -> (f64, f64) {
         sum += v;
     }
     let mean = sum / n;
-    let var = x.map(|v| (v - mean).powi(2)).sum::<f64>() / n;
-    (mean, var.sqrt())
+    let largest = x.clone().map(|v| (v - mean).abs()).fold(0.0, f64::max);
+    if !(largest > 0.0 && largest.is_finite()) {
+        // Equal values (σ = 0), or a sum that overflowed: nothing to scale.
+        let var = x.map(|v| (v - mean).powi(2)).sum::<f64>() / n;
+        return (mean, var.sqrt());
+    }
+    // log2 of a finite positive double is in [−1074, 1024); 2^−1022 is the
+    // smallest normal power of two (powi of a lower one divides by an ∞).
+    let s = 2f64.powi((largest.log2().floor() as i32).max(-1022));
+    let var = x.map(|v| ((v - mean) / s).powi(2)).sum::<f64>() / n;
+    (mean, var.sqrt() * s)
 }
 
 /// `ln φ` of the normal: `−ln σ − ½ ln 2π − (x − μ)²/(2σ²)`, summed.
@@ -687,6 +701,32 @@ mod tests {
         assert!(get("triangular").below(0.0).is_some_and(|p| p > 0.0));
         assert_eq!(get("uniform").below(0.0), None);
         assert_eq!(get("gamma").below(0.0), None);
+    }
+
+    #[test]
+    fn the_scale_of_the_data_changes_no_fit() {
+        // 1, 2, 3, 5 times 1e-300, 1e-200, 1e200 and 1e300, against the same data
+        // brought back near 1: the triangular's CDF was 0/0 = NaN (∞/∞) at
+        // every value, and its D printed as 0; the normal's σ² underflowed to 0
+        // (overflowed), and the normal was left out.
+        for scale in [1e-300, 1e-200, 1e200, 1e300] {
+            let x = [1.0, 2.0, 3.0, 5.0].map(|v| v * scale);
+            let unit = x.map(|v| v / scale);
+            let (got, want) = (fit_all(&x).expect("fits"), fit_all(&unit).expect("fits"));
+            assert_eq!(got.left_out, [], "{scale:e}");
+            assert_eq!(got.ranked.len(), 7, "{scale:e}");
+            let families = |f: &Fits| f.ranked.iter().map(|f| f.family).collect::<Vec<_>>();
+            assert_eq!(families(&got), families(&want), "{scale:e}");
+            for (g, w) in got.ranked.iter().zip(&want.ranked) {
+                assert!(
+                    (g.ks / w.ks - 1.0).abs() < 1e-12,
+                    "{scale:e} {}: D {} vs {}",
+                    g.family,
+                    g.ks,
+                    w.ks
+                );
+            }
+        }
     }
 
     #[test]
