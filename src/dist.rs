@@ -528,11 +528,14 @@ impl Kind {
                 } else if x >= *max {
                     1.0
                 } else if x <= *mode {
-                    // min < x <= mode, hence mode > min.
-                    (x - min) * (x - min) / ((max - min) * (mode - min))
+                    // min < x <= mode, hence mode > min. As a product of two
+                    // ratios in [0, 1]: (x − min)² / ((max − min)(mode − min))
+                    // underflowed to 0/0 = NaN for widths near 1e-200 (and
+                    // overflowed to ∞/∞ near 1e200).
+                    ((x - min) / (max - min)) * ((x - min) / (mode - min))
                 } else {
                     // mode < x < max, hence max > mode.
-                    1.0 - (max - x) * (max - x) / ((max - min) * (max - mode))
+                    1.0 - ((max - x) / (max - min)) * ((max - x) / (max - mode))
                 }
             }
             Kind::Beta { beta, min, max } => beta.cdf(((x - min) / (max - min)).clamp(0.0, 1.0)),
@@ -1655,6 +1658,26 @@ mod tests {
         });
         assert_close(d.quantile(0.75), 0.5, 1e-12);
         assert_close(grid_mean(&d, 100_000), 1.0 / 3.0, 1e-8);
+    }
+
+    #[test]
+    fn triangular_cdf_does_not_depend_on_the_scale() {
+        // (x − min)² underflowed for widths near 1e-200 (and overflowed near
+        // 1e200): the CDF was 0/0 = NaN (∞/∞) at every point inside.
+        let at = |scale: f64| {
+            let d = make(Dist::Triangular {
+                min: -scale / 3.0,
+                mode: 2.0 * scale,
+                max: 19.0 * scale / 3.0,
+            });
+            [1.0, 2.0, 3.0, 5.0].map(|x| d.cdf(x * scale))
+        };
+        let unit = at(1.0);
+        for scale in [1e-300, 1e-200, 1e200, 1e300] {
+            for (got, want) in at(scale).into_iter().zip(unit) {
+                assert_close(got, want, 1e-12);
+            }
+        }
     }
 
     #[test]

@@ -12,7 +12,8 @@
 //! - triangular and PERT: ends `a = min x − r/(n − 1)`, `b = max x + r/(n − 1)`
 //!   (`r` the sample range: at the sample's own ends the density is 0), then the
 //!   mode by maximum likelihood (triangular: at an observation, Oliver 1972, by
-//!   prefix sums; PERT: golden-section search);
+//!   prefix sums; PERT: the root of the score, by bisection, as `L` is concave
+//!   in the mode);
 //! - beta on the same ends: `α`, `β` solve
 //!   `ψ(α) − ψ(α + β) = mean ln y`, `ψ(β) − ψ(α + β) = mean ln(1 − y)` with
 //!   `y = (x − a)/(b − a)` (Newton from the method of moments).
@@ -80,18 +81,23 @@ impl Fit {
     }
 }
 
-/// `x` as a TOML float in the fewest digits that read back as `x` exactly
-/// (Rust's shortest round-trip form), with an exponent where plain digits
-/// would run long (|x| ≥ 1e21 or below 1e-6, as `enclave sweep` writes
-/// numbers), and always with a decimal point or an exponent: `2.0`,
-/// `1000000.4999999999`, `1e-7`.
-pub fn toml_float(x: f64) -> String {
+/// `x` in the fewest digits that read back as `x` exactly (Rust's shortest
+/// round-trip form), with an exponent where plain digits would run long
+/// (|x| ≥ 1e21 or below 1e-6, as `enclave sweep` writes numbers): `2`, `0.001`,
+/// `1e-200` rather than 200 digits.
+pub fn float_text(x: f64) -> String {
     let a = x.abs();
-    let s = if a == 0.0 || !a.is_finite() || (1e-6..1e21).contains(&a) {
+    if a == 0.0 || !a.is_finite() || (1e-6..1e21).contains(&a) {
         x.to_string()
     } else {
         format!("{x:e}")
-    };
+    }
+}
+
+/// `x` as a TOML float: [`float_text`], always with a decimal point or an
+/// exponent: `2.0`, `1000000.4999999999`, `1e-7`.
+pub fn toml_float(x: f64) -> String {
+    let s = float_text(x);
     if s.contains(['.', 'e', 'i', 'N']) {
         s
     } else {
@@ -99,19 +105,14 @@ pub fn toml_float(x: f64) -> String {
     }
 }
 
-/// `x` rounded to `digits` significant digits, in its shortest form (`3.01235`,
-/// `1e-7`), always with a decimal point or exponent so TOML reads a float (for
-/// the ranking's short numbers; a table to paste uses [`toml_float`]).
+/// `x` rounded to `digits` significant digits, written as [`toml_float`] writes
+/// it (`3.01235`, `1.5e-9`, `-3.33333e-201` rather than 200 digits): for the
+/// ranking's short numbers; a table to paste uses [`toml_float`] on `x` itself.
 pub fn significant(x: f64, digits: usize) -> String {
     let rounded: f64 = format!("{x:.*e}", digits.saturating_sub(1))
         .parse()
         .unwrap_or(x);
-    let s = format!("{rounded}");
-    if s.contains(['.', 'e', 'i', 'N']) {
-        s
-    } else {
-        format!("{s}.0")
-    }
+    toml_float(rounded)
 }
 
 /// Why the data cannot be fitted.
@@ -147,7 +148,8 @@ pub struct Fits {
 /// Every family fitted to `data`, best (lowest AIC) first, and the families left
 /// out with the reason: lognormal and gamma unless every value is > 0, a fit that
 /// a scenario would refuse (a gamma shape above 1e6, `MAX_GAMMA_SHAPE`: nearly
-/// normal data), and a fit whose likelihood is not finite.
+/// normal data), a fit whose likelihood is not finite, and one whose CDF is not
+/// a finite number at some value (no KS statistic, [`ks_statistic`]).
 ///
 /// # Errors
 /// Fewer than [`MIN_FIT_VALUES`] values, or all equal.
@@ -199,21 +201,43 @@ pub fn fit_all(data: &[f64]) -> Result<Fits, FitError> {
     Ok(Fits { ranked, left_out })
 }
 
-/// `sup |F_n − F|` of sorted values against `u`'s CDF.
-pub fn ks_statistic(sorted: &[f64], u: &Uncertain) -> f64 {
+/// A CDF that is not a finite number at a value: its Kolmogorov–Smirnov
+/// statistic cannot be computed.
+#[derive(Debug, Clone, Copy, PartialEq, thiserror::Error)]
+#[error(
+    "its CDF is {} at {}, so its Kolmogorov–Smirnov statistic cannot be computed",
+    .cdf,
+    float_text(*.x)
+)]
+pub struct CdfNotFinite {
+    /// The value.
+    pub x: f64,
+    /// The CDF there.
+    pub cdf: f64,
+}
+
+/// `sup |F_n − F|` of sorted values against the CDF `cdf`.
+///
+/// # Errors
+/// The first value at which `cdf` is not a finite number: a maximum that passed
+/// over it (as `f64::max` passes over NaN) would understate D, down to 0.
+pub fn ks_statistic(sorted: &[f64], cdf: impl Fn(f64) -> f64) -> Result<f64, CdfNotFinite> {
     let n = sorted.len() as f64;
-    sorted
-        .iter()
-        .enumerate()
-        .map(|(i, x)| {
-            let f = u.cdf(*x);
-            (f - i as f64 / n).abs().max(((i + 1) as f64 / n - f).abs())
-        })
-        .fold(0.0, f64::max)
+    let mut d = 0.0_f64;
+    for (i, &x) in sorted.iter().enumerate() {
+        let f = cdf(x);
+        if !f.is_finite() {
+            return Err(CdfNotFinite { x, cdf: f });
+        }
+        d = d
+            .max((f - i as f64 / n).abs())
+            .max(((i + 1) as f64 / n - f).abs());
+    }
+    Ok(d)
 }
 
 /// A fit from its family, parameters and log-likelihood, or why a scenario
-/// would refuse the distribution.
+/// would refuse the distribution, or why its KS statistic cannot be computed.
 fn finish(
     family: &'static str,
     dist: Dist,
@@ -226,6 +250,7 @@ fn finish(
         let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
         format!("a scenario would refuse its fit: {}", list.join("; "))
     })?;
+    let ks = ks_statistic(x, |v| u.cdf(v)).map_err(|e| e.to_string())?;
     Ok(Fit {
         family,
         dist,
@@ -233,10 +258,15 @@ fn finish(
         k,
         log_likelihood,
         aic: 2.0 * k as f64 - 2.0 * log_likelihood,
-        ks: ks_statistic(x, &u),
+        ks,
     })
 }
 
+/// The mean and the standard deviation `√(Σ (x − x̄)²/n)`, the deviations
+/// divided by a power of two `s` near the largest before they are squared, and
+/// `s` multiplied back after the root: the squares of deviations near 1e-200
+/// underflowed to 0 (σ = 0, a NaN likelihood), near 1e200 they overflowed.
+/// Scaling by a power of two is exact, so other data give the same bits.
 fn mean_sd(x: impl Iterator<Item = f64> + Clone) -> (f64, f64) {
     let (mut n, mut sum) = (0.0, 0.0);
     for v in x.clone() {
@@ -244,8 +274,17 @@ fn mean_sd(x: impl Iterator<Item = f64> + Clone) -> (f64, f64) {
         sum += v;
     }
     let mean = sum / n;
-    let var = x.map(|v| (v - mean).powi(2)).sum::<f64>() / n;
-    (mean, var.sqrt())
+    let largest = x.clone().map(|v| (v - mean).abs()).fold(0.0, f64::max);
+    if !(largest > 0.0 && largest.is_finite()) {
+        // Equal values (σ = 0), or a sum that overflowed: nothing to scale.
+        let var = x.map(|v| (v - mean).powi(2)).sum::<f64>() / n;
+        return (mean, var.sqrt());
+    }
+    // log2 of a finite positive double is in [−1074, 1024); 2^−1022 is the
+    // smallest normal power of two (powi of a lower one divides by an ∞).
+    let s = 2f64.powi((largest.log2().floor() as i32).max(-1022));
+    let var = x.map(|v| ((v - mean) / s).powi(2)).sum::<f64>() / n;
+    (mean, var.sqrt() * s)
 }
 
 /// `ln φ` of the normal: `−ln σ − ½ ln 2π − (x − μ)²/(2σ²)`, summed.
@@ -418,35 +457,46 @@ fn beta_ll(x: &[f64], alpha: f64, beta: f64, a: f64, b: f64) -> f64 {
     s - n * (ln_gamma(alpha) + ln_gamma(beta) - ln_gamma(alpha + beta) + w.ln())
 }
 
+/// PERT: a beta on `[a, b]` with `α = 1 + 4t`, `β = 5 − 4t` for the mode
+/// `c = a + t (b − a)`. With `α + β = 6` fixed, `d ln L/dt` is `4n` times
+/// `g(t) = mean ln y − mean ln(1 − y) − ψ(1 + 4t) + ψ(5 − 4t)`, which decreases
+/// in `t`: `L` is concave in the mode, whose maximum is at the root of `g` in
+/// `[0, 1]` (or at the end where `g` keeps its sign), found by bisection to the
+/// last bit. (A golden-section search on `L` itself found it only to about
+/// `√ε` relative, so the same data in other units gave modes, and D, that
+/// differed by 1e-8.)
 fn pert(x: &[f64]) -> Result<Fit, String> {
     let (a, b) = ends(x);
     let w = b - a;
-    let ll = |c: f64| beta_ll(x, 1.0 + 4.0 * (c - a) / w, 1.0 + 4.0 * (b - c) / w, a, b);
-    // Golden-section search for the mode on [a, b] (the log-likelihood is smooth
-    // in c; a local maximum is accepted).
-    let g = (5f64.sqrt() - 1.0) / 2.0;
-    let (mut lo, mut hi) = (a, b);
-    let (mut c1, mut c2) = (hi - g * (hi - lo), lo + g * (hi - lo));
-    let (mut f1, mut f2) = (ll(c1), ll(c2));
-    for _ in 0..100 {
-        if f1 < f2 {
-            lo = c1;
-            c1 = c2;
-            f1 = f2;
-            c2 = lo + g * (hi - lo);
-            f2 = ll(c2);
-        } else {
-            hi = c2;
-            c2 = c1;
-            f2 = f1;
-            c1 = hi - g * (hi - lo);
-            f1 = ll(c1);
-        }
-        if hi - lo <= 1e-12 * w {
-            break;
-        }
+    let n = x.len() as f64;
+    let (mut ln_y, mut ln_1y) = (0.0, 0.0);
+    for v in x {
+        let y = (v - a) / w;
+        ln_y += y.ln();
+        ln_1y += (1.0 - y).ln();
     }
-    let mode = 0.5 * (lo + hi);
+    let l = (ln_y - ln_1y) / n;
+    let g = |t: f64| l - digamma(1.0 + 4.0 * t) + digamma(5.0 - 4.0 * t);
+    let t = if g(0.0) <= 0.0 {
+        0.0
+    } else if g(1.0) >= 0.0 {
+        1.0
+    } else {
+        // g(lo) > 0 > g(hi); halving until no double lies between them.
+        let (mut lo, mut hi) = (0.0_f64, 1.0_f64);
+        loop {
+            let mid = 0.5 * (lo + hi);
+            if mid <= lo || mid >= hi {
+                break mid;
+            }
+            if g(mid) > 0.0 {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+    };
+    let mode = (a + t * w).min(b);
     finish(
         "pert",
         Dist::Pert {
@@ -456,7 +506,7 @@ fn pert(x: &[f64]) -> Result<Fit, String> {
         },
         vec![("min", a), ("mode", mode), ("max", b)],
         3,
-        ll(mode),
+        beta_ll(x, 1.0 + 4.0 * t, 5.0 - 4.0 * t, a, b),
         x,
     )
 }
@@ -654,9 +704,97 @@ mod tests {
     }
 
     #[test]
+    fn the_scale_of_the_data_changes_no_fit() {
+        // 1, 2, 3, 5 times 1e-300, 1e-200, 1e200 and 1e300, against the same data
+        // brought back near 1: the triangular's CDF was 0/0 = NaN (∞/∞) at
+        // every value, and its D printed as 0; the normal's σ² underflowed to 0
+        // (overflowed), and the normal was left out.
+        for scale in [1e-300, 1e-200, 1e200, 1e300] {
+            let x = [1.0, 2.0, 3.0, 5.0].map(|v| v * scale);
+            let unit = x.map(|v| v / scale);
+            let (got, want) = (fit_all(&x).expect("fits"), fit_all(&unit).expect("fits"));
+            assert_eq!(got.left_out, [], "{scale:e}");
+            assert_eq!(got.ranked.len(), 7, "{scale:e}");
+            let families = |f: &Fits| f.ranked.iter().map(|f| f.family).collect::<Vec<_>>();
+            assert_eq!(families(&got), families(&want), "{scale:e}");
+            for (g, w) in got.ranked.iter().zip(&want.ranked) {
+                assert!(
+                    (g.ks / w.ks - 1.0).abs() < 1e-12,
+                    "{scale:e} {}: D {} vs {}",
+                    g.family,
+                    g.ks,
+                    w.ks
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_pert_mode_maximises_the_likelihood() {
+        let x = [1.0, 2.0, 3.0, 5.0];
+        let fit = pert(&x).expect("a fit");
+        let (a, mode, b) = (fit.params[0].1, fit.params[1].1, fit.params[2].1);
+        let ll = |c: f64| {
+            beta_ll(
+                &x,
+                1.0 + 4.0 * (c - a) / (b - a),
+                1.0 + 4.0 * (b - c) / (b - a),
+                a,
+                b,
+            )
+        };
+        assert!((fit.log_likelihood - ll(mode)).abs() < 1e-12);
+        for step in [1e-2, 1e-4, 1e-6] {
+            assert!(
+                ll(mode) > ll(mode - step) && ll(mode) > ll(mode + step),
+                "{step}"
+            );
+        }
+        // The golden-section search's mode, to its 6 digits.
+        assert_eq!(significant(mode, 6), "2.67408");
+    }
+
+    #[test]
+    fn a_cdf_not_finite_somewhere_gives_no_ks_statistic() {
+        let x = [1.0, 2.0, 3.0, 5.0];
+        let uniform = |v: f64| ((v - 1.0) / 4.0).clamp(0.0, 1.0);
+        // D of the uniform on [1, 5]: 1/4 at 1 (F = 0, F_n = 1/4).
+        assert_eq!(ks_statistic(&x, uniform), Ok(0.25));
+        // f64::max passes over a NaN wherever it is: D was finite, 0 when
+        // every value was NaN.
+        for bad in x {
+            for cdf in [f64::NAN, f64::INFINITY] {
+                let got = ks_statistic(&x, |v| {
+                    if v.to_bits() == bad.to_bits() {
+                        cdf
+                    } else {
+                        uniform(v)
+                    }
+                });
+                let want = CdfNotFinite { x: bad, cdf };
+                assert!(
+                    got.is_err_and(|e| e.x.to_bits() == want.x.to_bits()
+                        && e.cdf.to_bits() == want.cdf.to_bits()),
+                    "{bad} {cdf}: {got:?}"
+                );
+            }
+        }
+        assert_eq!(
+            ks_statistic(&[1e-200], |_| f64::NAN)
+                .unwrap_err()
+                .to_string(),
+            "its CDF is NaN at 1e-200, so its Kolmogorov–Smirnov statistic cannot be computed"
+        );
+    }
+
+    #[test]
     fn significant_digits_read_back_as_floats() {
         assert_eq!(significant(3.0123456, 6), "3.01235");
         assert_eq!(significant(2.0, 6), "2.0");
-        assert_eq!(significant(-1.5e-9, 3), "-0.0000000015");
+        // 200 digits before: -0.000…000333333.
+        assert_eq!(significant(-1.5e-9, 3), "-1.5e-9");
+        assert_eq!(significant(-1.0 / 3.0 * 1e-200, 6), "-3.33333e-201");
+        assert_eq!(significant(8.443419e199, 6), "8.44342e199");
+        assert_eq!(significant(123_456_789.0, 6), "123457000.0");
     }
 }

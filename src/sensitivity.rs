@@ -48,6 +48,15 @@ pub const TORNADO_HIGH: f64 = 0.9;
 pub const SPIDER_LEVELS: [f64; 7] = [0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95];
 /// Bootstrap resamples of the Sobol indices' confidence intervals.
 pub const BOOTSTRAP_RESAMPLES: usize = 1000;
+/// Fewest bootstrap resamples of a Sobol index's interval. A percentile
+/// interval at [`LEVEL`] leaves `(1 − LEVEL)/2 = 2.5%` of the B resamples out
+/// at each end, but the smallest resample is never above the lower end (nor the
+/// largest below the upper): each end leaves out at least 1/B of them, and
+/// `1/B ≤ 2.5%` needs `B ≥ 40`. With fewer the "95%" interval spans less than
+/// the middle 95% of the resamples; with 1 it is that resample, of width 0,
+/// which need not contain the estimate. (The default, [`BOOTSTRAP_RESAMPLES`],
+/// makes the ends vary less from seed to seed.)
+pub const MIN_BOOTSTRAP_RESAMPLES: usize = 40;
 /// Paths per evaluated point (and rows of Saltelli's matrices, and paths of the
 /// rank run) when `--paths` is not given.
 pub const DEFAULT_PATHS: u64 = 256;
@@ -673,6 +682,11 @@ pub enum SensitivityError {
         /// The methods that need more, each with the paths it needs.
         short: Vec<(Method, u64)>,
     },
+    /// Fewer bootstrap resamples than [`MIN_BOOTSTRAP_RESAMPLES`] for Sobol's intervals.
+    #[error(
+        "--resamples {0} is too few: sobol's 95% intervals need at least {MIN_BOOTSTRAP_RESAMPLES} bootstrap resamples (a percentile interval leaves 2.5% of the B resamples out at each end, and at least one of them, 1/B, so it needs 1/B ≤ 2.5%; with fewer it spans less than the middle 95% of them, and with 1 it is that one resample, of width 0); give --resamples {MIN_BOOTSTRAP_RESAMPLES} or more (the default is {BOOTSTRAP_RESAMPLES}), or leave sobol out of --method"
+    )]
+    TooFewResamples(usize),
     /// A run failed.
     #[error(transparent)]
     Engine(#[from] EngineError),
@@ -686,7 +700,9 @@ impl SensitivityError {
     pub fn is_bad_input(&self) -> bool {
         matches!(
             self,
-            SensitivityError::NoInputs | SensitivityError::TooFewPaths { .. }
+            SensitivityError::NoInputs
+                | SensitivityError::TooFewPaths { .. }
+                | SensitivityError::TooFewResamples(_)
         )
     }
 }
@@ -829,8 +845,9 @@ pub fn planned_runs(inputs: usize, methods: &[Method]) -> usize {
 /// # Errors
 /// [`SensitivityError::NoInputs`] for a scenario without path-level uncertain
 /// inputs; [`SensitivityError::TooFewPaths`] for fewer paths than a method needs
-/// ([`Method::min_paths`]): below these, estimates come out empty (an SRC) or
-/// degenerate (a Sobol interval of width 0) and would read as results.
+/// ([`Method::min_paths`]); [`SensitivityError::TooFewResamples`] for Sobol with
+/// fewer than [`MIN_BOOTSTRAP_RESAMPLES`]: below these, estimates come out empty
+/// (an SRC) or degenerate (a Sobol interval of width 0) and would read as results.
 pub fn check(scn: &Scenario, settings: &Settings) -> Result<(), SensitivityError> {
     let k = scn.params.len();
     if k == 0 {
@@ -842,15 +859,17 @@ pub fn check(scn: &Scenario, settings: &Settings) -> Result<(), SensitivityError
         .map(|&m| (m, m.min_paths(k)))
         .filter(|&(_, n)| settings.paths < n)
         .collect();
-    if short.is_empty() {
-        Ok(())
-    } else {
-        Err(SensitivityError::TooFewPaths {
+    if !short.is_empty() {
+        return Err(SensitivityError::TooFewPaths {
             paths: settings.paths,
             inputs: k,
             short,
-        })
+        });
     }
+    if settings.methods.contains(&Method::Sobol) && settings.resamples < MIN_BOOTSTRAP_RESAMPLES {
+        return Err(SensitivityError::TooFewResamples(settings.resamples));
+    }
+    Ok(())
 }
 
 /// Runs the analysis of `scn`: every method of `settings` on every output of
@@ -859,7 +878,8 @@ pub fn check(scn: &Scenario, settings: &Settings) -> Result<(), SensitivityError
 /// # Errors
 /// [`SensitivityError::NoInputs`] for a scenario without path-level uncertain
 /// inputs; [`SensitivityError::TooFewPaths`] for fewer paths than a method needs
-/// ([`Method::min_paths`]); an engine error of any run.
+/// ([`Method::min_paths`]); [`SensitivityError::TooFewResamples`] (see [`check`]);
+/// an engine error of any run.
 pub fn analyse(scn: &Scenario, settings: &Settings) -> Result<Analysis, SensitivityError> {
     check(scn, settings)?;
     let k = scn.params.len();
@@ -1261,7 +1281,7 @@ mod tests {
                 horizon: 2,
                 threads: 1,
                 methods: methods(list),
-                resamples: 10,
+                resamples: MIN_BOOTSTRAP_RESAMPLES,
             };
             let a = analyse(&scn, &settings).expect("the analysis runs");
             assert_eq!(planned_runs(k, &settings.methods), a.runs, "{list}");
@@ -1357,6 +1377,39 @@ mod tests {
             e.to_string(),
             "--paths 1 is too few with 4 inputs: rank needs at least 6 (the regression on 4 inputs needs N − 5 ≥ 1 degrees of freedom for its standard errors, and Spearman's interval needs N ≥ 4); sobol needs at least 2 (the bootstrap of one row of the design can resample only that row, so every interval would have width 0); give --paths 6 or more, or leave those methods out of --method"
         );
+    }
+
+    #[test]
+    fn too_few_resamples_for_sobol_are_refused() {
+        // The tester's --resamples 1: every Sobol interval was [x, x], which
+        // need not contain its estimate (−0.24 in [−0.46, −0.46]).
+        let tail = (1.0 - LEVEL) / 2.0;
+        let b = MIN_BOOTSTRAP_RESAMPLES as f64;
+        assert!(1.0 / b <= tail && 1.0 / (b - 1.0) > tail);
+        let scn = Scenario::reference().expect("the reference scenario loads");
+        let settings = |methods: &[Method], resamples: usize| Settings {
+            paths: 16,
+            seed: 1,
+            horizon: 2,
+            threads: 1,
+            methods: methods.to_vec(),
+            resamples,
+        };
+        for r in [0, 1, MIN_BOOTSTRAP_RESAMPLES - 1] {
+            let e = check(&scn, &settings(&Method::ALL, r)).unwrap_err();
+            assert!(e.is_bad_input());
+            assert!(
+                matches!(e, SensitivityError::TooFewResamples(n) if n == r),
+                "{e}"
+            );
+        }
+        assert_eq!(
+            SensitivityError::TooFewResamples(1).to_string(),
+            "--resamples 1 is too few: sobol's 95% intervals need at least 40 bootstrap resamples (a percentile interval leaves 2.5% of the B resamples out at each end, and at least one of them, 1/B, so it needs 1/B ≤ 2.5%; with fewer it spans less than the middle 95% of them, and with 1 it is that one resample, of width 0); give --resamples 40 or more (the default is 1000), or leave sobol out of --method"
+        );
+        assert!(check(&scn, &settings(&[Method::Sobol], MIN_BOOTSTRAP_RESAMPLES)).is_ok());
+        // Only Sobol's intervals are bootstrapped.
+        assert!(check(&scn, &settings(&[Method::Tornado, Method::Rank], 1)).is_ok());
     }
 
     #[test]

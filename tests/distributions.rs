@@ -1020,6 +1020,39 @@ fn fit_prints_a_narrow_fit_with_every_digit_it_needs() {
 }
 
 #[test]
+fn fit_prints_tiny_data_as_it_prints_them_scaled() {
+    // 1, 2, 3, 5 times 1e-200: the triangular's D was printed as 0.0000 (its
+    // CDF was NaN), the normal was left out (σ² underflowed) and the numbers
+    // ran to 200 digits.
+    let t = TestDir::new();
+    t.create("tiny.csv", "x\n1e-200\n2e-200\n3e-200\n5e-200\n");
+    t.create("unit.csv", "x\n1\n2\n3\n5\n");
+    let (_, tiny) = fit_snippet(&t, &["tiny.csv", "--column", "x"]);
+    let (_, unit) = fit_snippet(&t, &["unit.csv", "--column", "x"]);
+    // Family, ΔAIC and KS D of each row of the ranking.
+    let rows = |out: &str| -> Vec<String> {
+        out.lines()
+            .filter(|l| l.starts_with("  ") && !l.starts_with("  family"))
+            .map(|l| {
+                let w: Vec<&str> = l.split_whitespace().collect();
+                format!("{} {} {}", w[0], w[2], w[3])
+            })
+            .collect()
+    };
+    assert_eq!(rows(&tiny), rows(&unit), "{tiny}");
+    assert_eq!(rows(&tiny).len(), 7, "{tiny}");
+    assert!(
+        tiny.contains("4 values of column `x` in tiny.csv, from 1e-200 to 5e-200;"),
+        "{tiny}"
+    );
+    assert!(
+        tiny.contains(" 0.1885  min -3.33333e-201, mode 2e-200, max 6.33333e-200\n"),
+        "{tiny}"
+    );
+    assert!(!tiny.contains("note:"), "{tiny}");
+}
+
+#[test]
 fn fit_names_the_families_it_leaves_out() {
     let t = TestDir::new();
     t.create("neg.csv", "x\n-3.5\n2\n4\n5\n");

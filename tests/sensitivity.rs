@@ -647,6 +647,65 @@ fn too_few_paths_for_a_method_are_refused_up_front() {
 }
 
 #[test]
+fn too_few_resamples_for_sobol_are_refused_up_front() {
+    // The tester's run: --resamples 1 wrote every Sobol interval as [x, x]
+    // (value −0.24 in [−0.46, −0.46]) and exited 0.
+    let dir = common::TestDir::new();
+    let run = |method: &str, resamples: &str| {
+        dir.cmd(&[
+            "sensitivity",
+            common::REFERENCE_PATH,
+            "--method",
+            method,
+            "--paths",
+            "50",
+            "--horizon",
+            "5",
+            "--resamples",
+            resamples,
+            "--quiet",
+        ])
+    };
+    for r in ["0", "1", "39"] {
+        let e = common::bad_input(&run("sobol", r));
+        assert!(
+            e.contains(&format!("jilin-zhejiang.toml: --resamples {r} is too few: sobol's 95% intervals need at least 40 bootstrap resamples (a percentile interval leaves 2.5% of the B resamples out at each end, and at least one of them, 1/B, so it needs 1/B ≤ 2.5%;")),
+            "{e}"
+        );
+        assert!(
+            e.contains(
+                "give --resamples 40 or more (the default is 1000), or leave sobol out of --method"
+            ),
+            "{e}"
+        );
+    }
+    assert!(!dir.exists("out/jilin-zhejiang-sensitivity"));
+    // The minimum runs, and an interval of width 0 is left only to an index
+    // estimated as exactly 0 (an input that moves nothing on any row).
+    assert!(run("sobol", "40").status.success());
+    let base = "out/jilin-zhejiang-sensitivity";
+    let record: serde_json::Value =
+        serde_json::from_str(&dir.read(&format!("{base}/sensitivity.json"))).expect("JSON");
+    assert_eq!(record["bootstrap_resamples"], 40);
+    let (_, rows) = read_csv(&dir.read(&format!("{base}/sensitivity.csv")));
+    let sobol: Vec<&CsvRow> = rows
+        .iter()
+        .filter(|r| r.method.starts_with("sobol"))
+        .collect();
+    assert!(!sobol.is_empty());
+    for r in sobol {
+        let (v, lo, hi) = (
+            r.value.expect("an estimate"),
+            r.low.expect("a bound"),
+            r.high.expect("a bound"),
+        );
+        assert!(lo < hi || v.abs() < 1e-300, "{r:?}");
+    }
+    // Without sobol nothing is bootstrapped: the flag is not checked.
+    assert!(run("tornado", "1").status.success());
+}
+
+#[test]
 fn a_correlation_that_some_methods_ignore_is_said_on_stderr_in_the_record_and_the_report() {
     // The testers' finding: tornado, spider and sobol pin every input's uniform
     // (a table takes no copula), so with a [correlation] their numbers are the
@@ -666,7 +725,7 @@ fn a_correlation_that_some_methods_ignore_is_said_on_stderr_in_the_record_and_th
             "--paths",
             "12",
             "--resamples",
-            "10",
+            "40",
             "--out",
             out,
             "--quiet",

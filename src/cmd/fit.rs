@@ -66,8 +66,10 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             (lo.min(*v), hi.max(*v))
         });
     let mut text = format!(
-        "{n} values of column `{}` in {shown}, from {min} to {max}; fitted by maximum likelihood, best (lowest AIC) first:\n\n",
-        args.column
+        "{n} values of column `{}` in {shown}, from {} to {}; fitted by maximum likelihood, best (lowest AIC) first:\n\n",
+        args.column,
+        fit::float_text(min),
+        fit::float_text(max)
     );
     text.push_str(&format!(
         "  {:<11} {:>14} {:>10} {:>8}  parameters\n",

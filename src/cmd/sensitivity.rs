@@ -42,8 +42,10 @@ pub struct Args {
     /// its runs (as `run --max-work` counts one run); refused before it starts.
     #[arg(long, value_name = "UNITS", default_value_t = super::run::DEFAULT_MAX_WORK, value_parser = super::run::parse_budget)]
     pub max_work: f64,
-    /// Bootstrap resamples of the Sobol indices' confidence intervals.
-    #[arg(long, value_name = "N", default_value_t = BOOTSTRAP_RESAMPLES as u64, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    /// Bootstrap resamples of the Sobol indices' 95% intervals; at least 40
+    /// with sobol (each end of a percentile interval leaves out 2.5% of them,
+    /// and at least one: 1/N ≤ 2.5%).
+    #[arg(long, value_name = "N", default_value_t = BOOTSTRAP_RESAMPLES as u64, value_parser = clap::value_parser!(u64).range(..=1_000_000))]
     pub resamples: u64,
     /// Language of the report and charts (default: the scenario's `[scenario] lang`, else en).
     #[arg(long, value_name = "en|zh")]
