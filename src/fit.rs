@@ -83,8 +83,9 @@ impl Fit {
 
 /// `x` in the fewest digits that read back as `x` exactly (Rust's shortest
 /// round-trip form), with an exponent where plain digits would run long
-/// (|x| ≥ 1e21 or below 1e-6, as `enclave sweep` writes numbers): `2`, `0.001`,
-/// `1e-200` rather than 200 digits.
+/// (|x| ≥ 1e21 or below 1e-6, as JavaScript writes numbers): `2`, `0.001`,
+/// `1e-200` rather than 200 digits. `enclave fit` and `enclave sweep` (its
+/// `--list` and `sweep.csv`) write numbers so.
 pub fn float_text(x: f64) -> String {
     let a = x.abs();
     if a == 0.0 || !a.is_finite() || (1e-6..1e21).contains(&a) {

@@ -76,7 +76,7 @@ pub fn fingerprint() -> &'static str {
 /// e^x = 2^(k/128) e^r = 2^⌊k/128⌋ · H_j (1 + T_j) · e^r with j = k mod 128,
 /// H_j the double nearest 2^(j/128) and T_j its relative remainder; e^r − 1 by its
 /// Taylor series to r⁵ (the next term is below 6e-19 relative on that range).
-/// Within an ulp of the correctly rounded value ([`tests`] compare it with the
+/// Within an ulp of the correctly rounded value (the tests compare it with the
 /// platform's on 10⁶ inputs). |x| ≥ 512, NaN and |x| < 2⁻⁵⁴ go to `f64::exp`
 /// (over- and underflow; no firm's shock comes near).
 #[inline]

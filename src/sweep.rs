@@ -21,6 +21,7 @@ use rand::Rng;
 use serde::Deserialize;
 use toml_edit::{DocumentMut, Item};
 
+use crate::fit::float_text;
 use crate::scenario::limits::MAX_ID_CHARS;
 use crate::scenario::locate::Locator;
 use crate::scenario::{
@@ -123,18 +124,6 @@ pub enum Setting {
     Bool(bool),
     /// A TOML string.
     String(String),
-}
-
-/// `x` in the fewest digits that read back exactly, with an exponent where
-/// plain digits would run long (|x| ≥ 10^21 or below 10^-6, as JavaScript writes
-/// numbers): `2.5`, `0.001`, `1e308` rather than 309 digits, `1e-7`.
-fn float_text(x: f64) -> String {
-    let a = x.abs();
-    if a == 0.0 || !a.is_finite() || (1e-6..1e21).contains(&a) {
-        x.to_string()
-    } else {
-        format!("{x:e}")
-    }
 }
 
 impl fmt::Display for Setting {
