@@ -254,7 +254,7 @@ measures! {
         TaxLocal => "tax_local", Money, Summary, "the local part, before the provincial take and rebates";
         TaxPool => "tax_pool", Money, Summary, "the local retained pool that the formulas share";
         Rebates => "rebates", Money, Summary, "tax rebates paid to firms";
-        TaxProvincial => "tax_provincial", Money, Summary, "the provincial take out of the local part (to the `to` region, else out of the modelled regions)";
+        TaxProvincial => "tax_provincial", Money, Summary, "the provincial take out of the local part (to the region `taxes.province.to` names, else out of the modelled regions)";
         LandSales => "land_sales", Money, Summary, "land sales, whoever receives them";
         Gdp => "gdp", Money, Summary, "the park's value added over the horizon";
         JobsFinal => "jobs_final", Count, Summary, "jobs in the last year (wage bill / average wage, rounded)";
