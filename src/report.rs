@@ -303,8 +303,8 @@ pub fn html(res: &Results, charts: &[(Chart, String)]) -> String {
             "<div class=\"warn\">\n<p><b>{}</b></p>\n<ul>\n",
             tx.f("report.warnings", &[("count", &run.warnings.len())])
         );
-        for w in &run.warnings {
-            let _ = writeln!(h, "<li>{}</li>", escape(w));
+        for w in warnings_in(&run.warnings, scn, res.lang) {
+            let _ = writeln!(h, "<li>{}</li>", escape(&w));
         }
         h.push_str("</ul>\n</div>\n");
     }
@@ -357,6 +357,31 @@ pub fn html(res: &Results, charts: &[(Chart, String)]) -> String {
     ];
     record_rows(&mut h, tx, &rows);
     h
+}
+
+/// A run's `warnings` (as run.json records them, in English) in `lang`: an
+/// input's warning as this engine words it for scenario `scn` is given in
+/// `lang`'s words; any other (a result's, or one of another engine version)
+/// as recorded.
+fn warnings_in(warnings: &[String], scn: &Scenario, lang: crate::i18n::Lang) -> Vec<String> {
+    let tx = lang.texts();
+    let inputs = crate::scenario::guardrails::check(scn);
+    warnings
+        .iter()
+        .map(|recorded| {
+            let Some(w) = inputs
+                .iter()
+                .find(|w| crate::output::input_warning(w) == *recorded)
+            else {
+                return recorded.clone();
+            };
+            let text = w.describe_in(lang);
+            match w.line {
+                Some(line) => tx.f("report.warning.at", &[("line", &line), ("text", &text)]),
+                None => text,
+            }
+        })
+        .collect()
 }
 
 /// The rows of a reproducibility record (label key, value) as table rows, then
@@ -1799,6 +1824,32 @@ mod tests {
         );
         assert!(h.contains("由平湖 Pinghu征收"), "{h}");
         assert!(!h.contains("pinghu保证"), "{h}");
+    }
+
+    /// The Chinese report gives an input's warning in Chinese, at its line;
+    /// one it cannot tell as this engine's (a result's, or another version's)
+    /// as run.json records it.
+    #[test]
+    fn the_chinese_report_gives_an_inputs_warning_in_chinese() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("scenarios")
+            .join("jilin-zhejiang.toml");
+        let text = std::fs::read_to_string(path).expect("reference scenario");
+        let text = text.replace("average_wage = 0.07 ", "average_wage = 70000 ");
+        let scn = Scenario::parse(&text, "wage.toml").expect("parses");
+        let mut recorded = crate::output::input_warnings(&scn);
+        assert_eq!(recorded.len(), 1, "{recorded:?}");
+        recorded.push("result tax per job (mean over the paths) = 1 is below …".to_owned());
+        let zh = warnings_in(&recorded, &scn, crate::i18n::Lang::Zh);
+        assert!(
+            zh[0].starts_with("第 133 行：firms.average_wage = 70,000 百万元（70,000,000,000 元），高于平均工资的合理范围"),
+            "{zh:?}"
+        );
+        assert_eq!(zh[1], recorded[1]);
+        assert_eq!(
+            warnings_in(&recorded, &scn, crate::i18n::Lang::En),
+            recorded
+        );
     }
 
     /// A phase built in one year is "built 2006", not "built 2006–2006".

@@ -26,8 +26,14 @@ fn fires(prefix: &str, new: &str, field: &str, rail: &Guardrail, hint: Option<&s
     assert_eq!(w.field, field);
     assert_eq!(w.line, Some(line));
     assert_eq!(w.rail, rail);
-    assert_eq!(w.other_unit, hint, "{w}");
     let text = w.to_string();
+    assert_eq!(w.other_unit.is_some(), hint.is_some(), "{w}");
+    if let Some(unit) = hint {
+        assert!(
+            text.contains(&format!("it would be plausible in {unit}: ")),
+            "{text}"
+        );
+    }
     assert!(text.contains("REFERENCES.md §"), "{text}");
     assert!(text.contains(field), "{text}");
 }
@@ -46,6 +52,36 @@ fn the_bundled_scenarios_are_inside_every_range() {
         let warnings = guardrails::check(&scn);
         assert!(warnings.is_empty(), "{}: {warnings:#?}", file.display());
     }
+}
+
+/// A warning reads in Chinese for the Chinese report (run.json keeps the
+/// English): the field and numbers as written, the range, its unit and the
+/// hint in Chinese, the money unit by its Chinese name.
+#[test]
+fn a_warning_reads_in_chinese() {
+    use enclave::i18n::Lang;
+    let (text, _) = variant("average_wage = 0.07", "average_wage = 70000");
+    let scn = Scenario::parse(&text, "variant.toml").unwrap_or_else(|e| panic!("{e}"));
+    let w = &guardrails::check(&scn)[0];
+    assert_eq!(
+        w.describe_in(Lang::Zh),
+        "firms.average_wage = 70,000 百万元（70,000,000,000 元），高于平均工资的合理范围 20,000–300,000 元/人·年（来源：factory wages of 60–90 k yuan a year, REFERENCES.md §3）；若以元计则属合理：它是否以元而非百万元为单位？"
+    );
+    assert_eq!(w.describe_in(Lang::En), w.to_string());
+    // A result's money unit is the scenario's with the range's: 百万元/亩·年.
+    let r = guardrails::check_result(&scn, "tax_per_mu", 100.0, &guardrails::TAX_PER_MU)
+        .expect("100 million CNY a mu is above the range");
+    assert!(
+        r.describe_in(Lang::Zh)
+            .contains(" = 100 百万元/亩·年（100,000,000 元），高于"),
+        "{}",
+        r.describe_in(Lang::Zh)
+    );
+    assert!(
+        r.to_string()
+            .contains(" = 100 million CNY per mu per year (100,000,000 yuan) is above"),
+        "{r}"
+    );
 }
 
 #[test]

@@ -18,6 +18,9 @@ use crate::sampling::Value;
 /// One plausible range.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Guardrail {
+    /// Its name in the strings of each language (`guardrail.<key>.what` and
+    /// `.unit`, which in English are `what` and `unit`).
+    pub key: &'static str,
     /// What is checked, as docs/scenario.md names it.
     pub what: &'static str,
     /// Lower end, in `unit`.
@@ -37,6 +40,7 @@ pub struct Guardrail {
 
 /// Revenue (output) per mu of a sector at maturity.
 pub const REVENUE_PER_MU: Guardrail = Guardrail {
+    key: "revenue_per_mu",
     what: "revenue per mu at maturity (亩均产值)",
     low: 0.5e6,
     high: 30e6,
@@ -48,6 +52,7 @@ pub const REVENUE_PER_MU: Guardrail = Guardrail {
 
 /// The average wage.
 pub const AVERAGE_WAGE: Guardrail = Guardrail {
+    key: "average_wage",
     what: "average wage",
     low: 20e3,
     high: 300e3,
@@ -59,6 +64,7 @@ pub const AVERAGE_WAGE: Guardrail = Guardrail {
 
 /// A sector's building value per mu (the property-tax base).
 pub const BUILDING_VALUE_PER_MU: Guardrail = Guardrail {
+    key: "building_value_per_mu",
     what: "building value per mu",
     low: 0.1e6,
     high: 10e6,
@@ -70,6 +76,7 @@ pub const BUILDING_VALUE_PER_MU: Guardrail = Guardrail {
 
 /// Land acquisition and relocation per mu.
 pub const LAND_ACQUISITION_PER_MU: Guardrail = Guardrail {
+    key: "land_acquisition_per_mu",
     what: "land acquisition and relocation per mu (征地拆迁)",
     low: 10e3,
     high: 1e6,
@@ -81,6 +88,7 @@ pub const LAND_ACQUISITION_PER_MU: Guardrail = Guardrail {
 
 /// Infrastructure (servicing) per mu.
 pub const INFRASTRUCTURE_PER_MU: Guardrail = Guardrail {
+    key: "infrastructure_per_mu",
     what: "infrastructure per mu (七通一平)",
     low: 30e3,
     high: 1.5e6,
@@ -97,6 +105,7 @@ pub const INFRASTRUCTURE_PER_MU: Guardrail = Guardrail {
 /// tenth of the lowest to fifteen times the highest. The bundled scenarios assume
 /// 80–400 k yuan per mu; a price of 0 (land not sold) is not judged.
 pub const LAND_PRICE_PER_MU: Guardrail = Guardrail {
+    key: "land_price_per_mu",
     what: "land price per mu",
     low: 5e3,
     high: 5e6,
@@ -108,6 +117,7 @@ pub const LAND_PRICE_PER_MU: Guardrail = Guardrail {
 
 /// Years the arrivals take to fill the saleable land.
 pub const FILL_YEARS: Guardrail = Guardrail {
+    key: "fill_years",
     what: "years arrivals take to fill the saleable land (saleable mu ÷ (arrival rate × outlook × mean land per firm))",
     low: 1.0,
     high: 40.0,
@@ -121,6 +131,7 @@ pub const FILL_YEARS: Guardrail = Guardrail {
 /// the year the land opens (its start year plus build years), plus 1. Land that
 /// opens after the horizon is never simulated, though the report lists the phase.
 pub const PHASE_OPEN_YEARS: Guardrail = Guardrail {
+    key: "phase_open_years",
     what: "time the phase's land is open before the horizon ends (it opens at start_year + build_years; the run simulates [simulation] horizon years)",
     low: 1.0,
     high: 1000.0,
@@ -132,6 +143,7 @@ pub const PHASE_OPEN_YEARS: Guardrail = Guardrail {
 
 /// The run's mean tax per occupied mu (亩均税收), a headline result.
 pub const TAX_PER_MU: Guardrail = Guardrail {
+    key: "tax_per_mu",
     what: "mean tax per occupied mu (亩均税收) of the run",
     low: 10e3,
     high: 1e6,
@@ -143,6 +155,7 @@ pub const TAX_PER_MU: Guardrail = Guardrail {
 
 /// The run's mean revenue per occupied mu (亩均产值), a headline result.
 pub const OUTPUT_PER_MU: Guardrail = Guardrail {
+    key: "output_per_mu",
     what: "mean revenue per occupied mu (亩均产值) of the run",
     low: 0.3e6,
     high: 50e6,
@@ -162,6 +175,7 @@ pub const OUTPUT_PER_MU: Guardrail = Guardrail {
 /// jobs per mu: 20 k ÷ 10 = 2 k and 400 k ÷ 0.13 ≈ 3 M. The bundled scenarios give
 /// 21–48 k yuan per job-year.
 pub const TAX_PER_JOB: Guardrail = Guardrail {
+    key: "tax_per_job",
     what: "mean tax per job (all taxes ÷ job-years over the horizon) of the run",
     low: 2e3,
     high: 3e6,
@@ -209,58 +223,110 @@ pub struct Warning {
     pub converted: f64,
     /// The range it lies outside.
     pub rail: &'static Guardrail,
-    /// A money unit in which the value would lie inside the range.
-    pub other_unit: Option<&'static str>,
+    /// How many yuan a money unit is in which the value would lie inside the
+    /// range (one of the usual units the hint names).
+    pub other_unit: Option<f64>,
     /// The scenario's money unit label.
     pub money_unit: String,
+    /// How many yuan the scenario's money unit is.
+    pub yuan_per_unit: f64,
     /// Whether the value is a result of the run, not an input.
     pub result: bool,
 }
 
 impl std::fmt::Display for Warning {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.describe_in(crate::i18n::Lang::En))
+    }
+}
+
+impl Warning {
+    /// The warning in `lang` (its `Display` is the English, which run.json and
+    /// a set's `warnings.csv` record).
+    pub fn describe_in(&self, lang: crate::i18n::Lang) -> String {
+        let tx = lang.texts();
         let r = self.rail;
-        write!(
-            f,
-            "{}{} = {}",
-            self.field,
-            if self.mean { " (mean)" } else { "" },
-            if r.year_input {
-                format!("{}", self.value)
-            } else {
-                number(self.value)
+        let (what_key, unit_key) = (
+            format!("guardrail.{}.what", r.key),
+            format!("guardrail.{}.unit", r.key),
+        );
+        let (what, unit) = (tx.t(&what_key), tx.t(&unit_key));
+        // The scenario's money unit in `lang`, and a result's unit in it
+        // (million CNY per mu per year; 百万元/亩·年).
+        let money = crate::i18n::money_unit(lang, &self.money_unit, self.yuan_per_unit);
+        let money_of_result = match lang {
+            crate::i18n::Lang::En => {
+                format!("{money} {}", unit.strip_prefix("yuan ").unwrap_or(unit))
             }
-        )?;
-        if r.money {
-            write!(f, " {} ({} yuan)", self.money_unit, number(self.converted))?;
+            crate::i18n::Lang::Zh => format!("{money}{}", unit.strip_prefix('元').unwrap_or(unit)),
+        };
+        let value = if r.year_input {
+            format!("{}", self.value)
         } else {
-            write!(f, " ({} {})", number(self.converted), r.unit)?;
-        }
-        write!(
-            f,
-            " is {} the plausible range {}–{} {} for the {} (source: {})",
-            if self.converted < r.low {
-                "below"
+            number(self.value)
+        };
+        let mut head = format!(
+            "{}{} = {value}",
+            self.field,
+            if self.mean {
+                tx.t("guardrail.mean")
             } else {
-                "above"
+                ""
+            }
+        );
+        head.push_str(&if r.money {
+            tx.f(
+                "guardrail.money",
+                &[
+                    (
+                        "unit",
+                        &if self.result {
+                            money_of_result
+                        } else {
+                            money.clone()
+                        },
+                    ),
+                    ("yuan", &number(self.converted)),
+                ],
+            )
+        } else {
+            tx.f(
+                "guardrail.plain",
+                &[("value", &number(self.converted)), ("unit", &unit)],
+            )
+        });
+        let mut text = tx.f(
+            if self.converted < r.low {
+                "guardrail.below"
+            } else {
+                "guardrail.above"
             },
-            number(r.low),
-            number(r.high),
-            r.unit,
-            r.what,
-            r.source
-        )?;
+            &[
+                ("head", &head),
+                ("low", &number(r.low)),
+                ("high", &number(r.high)),
+                ("unit", &unit),
+                ("what", &what),
+                ("source", &r.source),
+            ],
+        );
         if self.result {
-            write!(f, "; check the inputs' units and values")?;
+            text.push_str(tx.t("guardrail.result"));
         }
-        if let Some(unit) = self.other_unit {
-            write!(
-                f,
-                "; it would be plausible in {unit}: is it in {unit} rather than {}?",
-                self.money_unit
-            )?;
+        if let Some(yuan) = self.other_unit {
+            let other = match lang {
+                crate::i18n::Lang::En => OTHER_UNITS
+                    .iter()
+                    .find(|(y, _)| super::units::same(*y, yuan))
+                    .map_or_else(String::new, |(_, name)| (*name).to_owned()),
+                crate::i18n::Lang::Zh => super::units::chinese_of(yuan).unwrap_or("").to_owned(),
+            };
+            text.push_str(&tx.f(
+                "guardrail.other_unit",
+                &[("unit", &other), ("money", &money)],
+            ));
         }
-        Ok(())
+        text
     }
 }
 
@@ -455,7 +521,7 @@ fn outside<'s>(
             .iter()
             .filter(|(yuan, _)| (*yuan / scn.yuan_per_unit - 1.0).abs() > 1e-9)
             .find(|(yuan, _)| (rail.low..=rail.high).contains(&(value * yuan)))
-            .map(|(_, name)| *name)
+            .map(|&(yuan, _)| yuan)
     } else {
         None
     };
@@ -470,6 +536,7 @@ fn outside<'s>(
         rail,
         other_unit,
         money_unit: scn.money_unit.clone(),
+        yuan_per_unit: scn.yuan_per_unit,
         result: false,
     })
 }
@@ -499,12 +566,8 @@ pub fn check_result(
         converted,
         rail,
         other_unit: None,
-        // The range's unit with the scenario's money unit for yuan.
-        money_unit: format!(
-            "{} {}",
-            scn.money_unit,
-            rail.unit.strip_prefix("yuan ").unwrap_or(rail.unit)
-        ),
+        money_unit: scn.money_unit.clone(),
+        yuan_per_unit: scn.yuan_per_unit,
         result: true,
     })
 }
@@ -531,6 +594,17 @@ mod tests {
                 .rsplit_once(", REFERENCES.md")
                 .map_or("", |s| s.0);
             assert!(DOC.contains(source), "docs/scenario.md lacks {source:?}");
+        }
+    }
+
+    /// run.json records a warning in English, from the English strings: they
+    /// are each range's own `what` and `unit`.
+    #[test]
+    fn the_english_strings_of_each_range_are_its_own() {
+        let en = crate::i18n::Lang::En.texts();
+        for rail in INPUT_GUARDRAILS.iter().chain(&RESULT_GUARDRAILS) {
+            assert_eq!(en.t(&format!("guardrail.{}.what", rail.key)), rail.what);
+            assert_eq!(en.t(&format!("guardrail.{}.unit", rail.key)), rail.unit);
         }
     }
 
