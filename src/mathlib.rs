@@ -42,14 +42,7 @@ pub fn fingerprint() -> &'static str {
         let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
         // FNV-1a over whole words: a fingerprint, not a defence against forgery.
         let mut put = |x: f64| hash = (hash ^ x.to_bits()).wrapping_mul(0x0100_0000_01b3);
-        // A fixed xorshift sequence of uniforms in [0, 1).
-        let mut s: u64 = 0x9e37_79b9_7f4a_7c15;
-        let mut unit = move || {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            (s >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut unit = xorshift_units(0x9e37_79b9_7f4a_7c15);
         let normal = Normal::standard();
         for i in 0..PROBES {
             let u = unit();
@@ -175,6 +168,17 @@ const EXP_TABLE: [u64; 256] = [
     0x3c8a64a931d185ee, 0x3fefd0765b6e4540, 0xbc8e37bae43be3ed, 0x3fefdbfdad9cbe14,
     0x3c77893b4d91cd9d, 0x3fefe7c1819e90d8, 0x3c5305c14160cc89, 0x3feff3c22b8f71f1,
 ];
+
+/// A fixed sequence of uniforms in [0, 1) from `seed` (xorshift64): inputs
+/// to probe the math library with, the same on every machine.
+fn xorshift_units(mut s: u64) -> impl FnMut() -> f64 {
+    move || {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        (s >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
 
 /// The standard normal's quantile Φ⁻¹(p), by Wichura's algorithm AS 241 (PPND16,
 /// Applied Statistics 37(3), 477–484, 1988): rational approximations of degree
@@ -310,13 +314,7 @@ mod tests {
     #[allow(clippy::float_cmp)]
     fn exp_is_within_an_ulp_of_the_platforms() {
         let ulps = |a: f64, b: f64| (a.to_bits() as i64 - b.to_bits() as i64).unsigned_abs();
-        let mut s: u64 = 0x2545_f491_4f6c_dd1d;
-        let mut unit = move || {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            (s >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut unit = xorshift_units(0x2545_f491_4f6c_dd1d);
         let mut xs: Vec<f64> = (0..1_000_000).map(|_| 1024.0 * unit() - 512.0).collect();
         xs.extend((0..100_000).map(|_| 8.0 * unit() - 4.0));
         xs.extend((-600..600).map(|j| f64::from(j) * std::f64::consts::LN_2 / 128.0));

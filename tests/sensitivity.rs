@@ -589,23 +589,27 @@ fn an_analysis_over_the_work_budget_is_refused_up_front() {
     assert!(e.contains("is above the budget of 1.00e3"), "{e}");
 }
 
+/// `enclave sensitivity` of the reference scenario by `method` with `flags`,
+/// quietly, in `dir`.
+fn analyse(dir: &common::TestDir, method: &str, flags: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "sensitivity",
+        common::REFERENCE_PATH,
+        "--method",
+        method,
+        "--quiet",
+    ];
+    args.extend_from_slice(flags);
+    dir.cmd(&args)
+}
+
 #[test]
 fn too_few_paths_for_a_method_are_refused_up_front() {
     // The testers' runs: rank on 3 paths printed empty lines and wrote empty SRC
     // cells, sobol on 1 printed total indices such as 1.000 with intervals of
     // width 0; both exited 0.
     let dir = common::TestDir::new();
-    let run = |method: &str, paths: &str| {
-        dir.cmd(&[
-            "sensitivity",
-            common::REFERENCE_PATH,
-            "--method",
-            method,
-            "--paths",
-            paths,
-            "--quiet",
-        ])
-    };
+    let run = |method: &str, paths: &str| analyse(&dir, method, &["--paths", paths]);
     let k = REFERENCE_INPUTS.len();
     let e = common::bad_input(&run("rank", "3"));
     assert!(
@@ -652,19 +656,12 @@ fn too_few_resamples_for_sobol_are_refused_up_front() {
     // (value −0.24 in [−0.46, −0.46]) and exited 0.
     let dir = common::TestDir::new();
     let run = |method: &str, resamples: &str| {
-        dir.cmd(&[
-            "sensitivity",
-            common::REFERENCE_PATH,
-            "--method",
+        let sizes = ["--paths", "50", "--horizon", "5"];
+        analyse(
+            &dir,
             method,
-            "--paths",
-            "50",
-            "--horizon",
-            "5",
-            "--resamples",
-            resamples,
-            "--quiet",
-        ])
+            &[&sizes[..], &["--resamples", resamples]].concat(),
+        )
     };
     for r in ["0", "1", "39"] {
         let e = common::bad_input(&run("sobol", r));
