@@ -303,7 +303,7 @@ pub fn html(res: &Results, charts: &[(Chart, String)]) -> String {
             "<div class=\"warn\">\n<p><b>{}</b></p>\n<ul>\n",
             tx.f("report.warnings", &[("count", &run.warnings.len())])
         );
-        for w in warnings_in(&run.warnings, scn, res.lang) {
+        for w in warnings_in(&run.warnings, &known_warnings(res), res.lang) {
             let _ = writeln!(h, "<li>{}</li>", escape(&w));
         }
         h.push_str("</ul>\n</div>\n");
@@ -359,17 +359,43 @@ pub fn html(res: &Results, charts: &[(Chart, String)]) -> String {
     h
 }
 
-/// A run's `warnings` (as run.json records them, in English) in `lang`: an
-/// input's warning as this engine words it for scenario `scn` is given in
-/// `lang`'s words; any other (a result's, or one of another engine version)
-/// as recorded.
-fn warnings_in(warnings: &[String], scn: &Scenario, lang: crate::i18n::Lang) -> Vec<String> {
+/// The warnings this engine gives for the run in `res`: its inputs' and, from
+/// the means in its CSV files, its results' (the statistics run.json's were
+/// made from, to the bit).
+fn known_warnings(res: &Results) -> Vec<crate::scenario::guardrails::Warning> {
+    use crate::schema::{ParkMetric, ParkSeries};
+    let scn = &res.scenario;
+    let mean = |m: ParkMetric| res.park_summary(m).and_then(|r| r.mean).unwrap_or(f64::NAN);
+    let job_years: f64 = res
+        .park_series(ParkSeries::Jobs)
+        .iter()
+        .map(|r| r.mean.unwrap_or(f64::NAN))
+        .sum();
+    let mut known = crate::scenario::guardrails::check(scn);
+    known.extend(crate::scenario::guardrails::check_results(
+        scn,
+        mean(ParkMetric::TaxPerMu),
+        mean(ParkMetric::OutputPerMu),
+        mean(ParkMetric::TaxTotal),
+        job_years,
+    ));
+    known
+}
+
+/// A run's `warnings` (as run.json records them, in English) in `lang`: one
+/// that is the English of a `known` warning is given in `lang`'s words (an
+/// input's at its line); any other (of another engine version, or a result's
+/// the CSV files do not give again) as recorded.
+fn warnings_in(
+    warnings: &[String],
+    known: &[crate::scenario::guardrails::Warning],
+    lang: crate::i18n::Lang,
+) -> Vec<String> {
     let tx = lang.texts();
-    let inputs = crate::scenario::guardrails::check(scn);
     warnings
         .iter()
         .map(|recorded| {
-            let Some(w) = inputs
+            let Some(w) = known
                 .iter()
                 .find(|w| crate::output::input_warning(w) == *recorded)
             else {
@@ -1840,14 +1866,15 @@ mod tests {
         let mut recorded = crate::output::input_warnings(&scn);
         assert_eq!(recorded.len(), 1, "{recorded:?}");
         recorded.push("result tax per job (mean over the paths) = 1 is below …".to_owned());
-        let zh = warnings_in(&recorded, &scn, crate::i18n::Lang::Zh);
+        let known = crate::scenario::guardrails::check(&scn);
+        let zh = warnings_in(&recorded, &known, crate::i18n::Lang::Zh);
         assert!(
             zh[0].starts_with("第 133 行：firms.average_wage = 70,000 百万元（70,000,000,000 元），高于平均工资的合理范围"),
             "{zh:?}"
         );
         assert_eq!(zh[1], recorded[1]);
         assert_eq!(
-            warnings_in(&recorded, &scn, crate::i18n::Lang::En),
+            warnings_in(&recorded, &known, crate::i18n::Lang::En),
             recorded
         );
     }

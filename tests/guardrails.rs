@@ -327,6 +327,43 @@ fn a_headline_result_outside_its_range_warns_after_the_run_and_strict_exits_2() 
     );
 }
 
+/// The Chinese report gives a result's warning in Chinese too: it finds the
+/// result again from the run's CSV files, and `enclave report --lang zh`
+/// redraws it so; run.json keeps the English.
+#[test]
+fn the_chinese_report_gives_a_results_warning_in_chinese() {
+    let text = every_line("wage_share = ", "wage_share = 0.0005");
+    let dir = TestDir::new();
+    let file = dir.create("few-jobs.toml", &text);
+    let file = file.to_str().expect("utf-8 path");
+    let base = ["--paths", "24", "--charts", "none", "--quiet"];
+    dir.ok(&[&["run", file, "--out", "zh", "--lang", "zh"][..], &base].concat());
+    dir.ok(&[&["run", file, "--out", "en"][..], &base].concat());
+    dir.ok(&[
+        "report",
+        "en/jilin-zhejiang",
+        "--lang",
+        "zh",
+        "--charts",
+        "none",
+    ]);
+    for folder in ["zh", "en"] {
+        let report = dir.read(&format!("{folder}/jilin-zhejiang/report.html"));
+        assert!(
+            report.contains("结果 tax per job（各路径均值） = ")
+                && report.contains("百万元/人·年（")
+                && report.contains("，高于本次运行的人均税收均值（全部税收 ÷ 模拟期内的就业人年）的合理范围 2,000–3,000,000 元/人·年")
+                && !report.contains("result tax per job"),
+            "{folder}: {report}"
+        );
+        let run = dir.read(&format!("{folder}/jilin-zhejiang/run.json"));
+        assert!(
+            run.contains("result tax per job (mean over the paths) = "),
+            "{run}"
+        );
+    }
+}
+
 #[test]
 fn a_tax_per_job_outside_its_range_warns_and_the_bundled_scenarios_are_silent() {
     // A wage share of 0.0005 where the file means 0.09: every input guardrail is

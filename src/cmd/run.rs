@@ -1748,33 +1748,11 @@ fn one(
 }
 
 /// The run's headline results outside their plausible ranges (docs/scenario.md
-/// "Plausible ranges"), as messages.
+/// "Plausible ranges"), as messages ([`enclave::scenario::guardrails::check_results`]).
 pub(super) fn result_warnings(scn: &Scenario, state: &RunState) -> Vec<String> {
-    use enclave::scenario::guardrails::{OUTPUT_PER_MU, TAX_PER_MU, check_result};
-    use enclave::schema::ParkMetric;
-    [
-        (ParkMetric::TaxPerMu, &TAX_PER_MU),
-        (ParkMetric::OutputPerMu, &OUTPUT_PER_MU),
-    ]
-    .into_iter()
-    .filter_map(|(m, rail)| {
-        let mean = state.stats.summary(state.layout.park_metric(m)).mean;
-        check_result(scn, m.name(), mean, rail).map(|w| w.to_string())
-    })
-    .chain(tax_per_job_warning(scn, state))
-    .collect()
-}
-
-/// The tax-per-job guardrail: the mean of all taxes over the horizon ÷ the mean
-/// job-years over the horizon (a ratio of means; not judged without jobs).
-fn tax_per_job_warning(scn: &Scenario, state: &RunState) -> Option<String> {
-    use enclave::scenario::guardrails::{TAX_PER_JOB, check_result};
     use enclave::schema::{ParkMetric, ParkSeries};
     let layout = &state.layout;
-    let tax = state
-        .stats
-        .summary(layout.park_metric(ParkMetric::TaxTotal))
-        .mean;
+    let mean = |m: ParkMetric| state.stats.summary(layout.park_metric(m)).mean;
     let job_years: f64 = (0..layout.horizon)
         .map(|t| {
             state
@@ -1783,10 +1761,16 @@ fn tax_per_job_warning(scn: &Scenario, state: &RunState) -> Option<String> {
                 .mean
         })
         .sum();
-    if job_years.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
-        return None;
-    }
-    check_result(scn, "tax per job", tax / job_years, &TAX_PER_JOB).map(|w| w.to_string())
+    enclave::scenario::guardrails::check_results(
+        scn,
+        mean(ParkMetric::TaxPerMu),
+        mean(ParkMetric::OutputPerMu),
+        mean(ParkMetric::TaxTotal),
+        job_years,
+    )
+    .iter()
+    .map(ToString::to_string)
+    .collect()
 }
 
 /// The one-screen summary: per alternative and region, mean NPV, its 90% interval and P(NPV < 0).

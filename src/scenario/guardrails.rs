@@ -211,7 +211,8 @@ const OTHER_UNITS: [(f64, &str); 4] = [
 /// An input outside its plausible range.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Warning {
-    /// Field path of the input, e.g. `firms.sectors[0].revenue_per_mu`.
+    /// Field path of the input, e.g. `firms.sectors[0].revenue_per_mu`; of a
+    /// result, its name (`tax_per_mu`, `tax per job`).
     pub field: String,
     /// 1-based line of the field in the scenario file, when found.
     pub line: Option<usize>,
@@ -265,9 +266,13 @@ impl Warning {
         } else {
             number(self.value)
         };
+        let field = if self.result {
+            tx.f("guardrail.result_field", &[("metric", &self.field)])
+        } else {
+            self.field.clone()
+        };
         let mut head = format!(
-            "{}{} = {value}",
-            self.field,
+            "{field}{} = {value}",
             if self.mean {
                 tx.t("guardrail.mean")
             } else {
@@ -559,7 +564,7 @@ pub fn check_result(
         return None;
     }
     Some(Warning {
-        field: format!("result {metric} (mean over the paths)"),
+        field: metric.to_owned(),
         line: None,
         value: mean,
         mean: false,
@@ -570,6 +575,32 @@ pub fn check_result(
         yuan_per_unit: scn.yuan_per_unit,
         result: true,
     })
+}
+
+/// The headline results of a run outside their plausible ranges, from the means
+/// of its statistics: the park's tax and output per occupied mu, and tax per
+/// job, the mean of all taxes over the horizon (`tax_total`) ÷ the mean
+/// job-years over it (`job_years`: the yearly mean jobs summed), a ratio of
+/// means not judged without jobs. What run.json records after a run, and what
+/// a report finds again from the run's CSV files.
+pub fn check_results(
+    scn: &Scenario,
+    tax_per_mu: f64,
+    output_per_mu: f64,
+    tax_total: f64,
+    job_years: f64,
+) -> Vec<Warning> {
+    use crate::schema::ParkMetric;
+    let per_mu = [
+        (ParkMetric::TaxPerMu, tax_per_mu, &TAX_PER_MU),
+        (ParkMetric::OutputPerMu, output_per_mu, &OUTPUT_PER_MU),
+    ]
+    .into_iter()
+    .filter_map(|(m, mean, rail)| check_result(scn, m.name(), mean, rail));
+    let per_job = (job_years.partial_cmp(&0.0) == Some(std::cmp::Ordering::Greater))
+        .then(|| check_result(scn, "tax per job", tax_total / job_years, &TAX_PER_JOB))
+        .flatten();
+    per_mu.chain(per_job).collect()
 }
 
 #[cfg(test)]
