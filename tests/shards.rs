@@ -259,6 +259,16 @@ fn three_shards_of_a_set_cut_inside_scenarios_merge_to_the_single_run() {
     );
 }
 
+/// Shard `k` of a run of the scenario `files` (200 paths each) into `out`,
+/// with `more` flags.
+fn run_shard(dir: &TestDir, files: &[String], out: &str, k: &str, more: &[&str]) {
+    let mut args = vec!["run"];
+    args.extend(files.iter().map(String::as_str));
+    args.extend(["--paths", "200", "--quiet", "--out", out, "--shard", k]);
+    args.extend(more);
+    ok(dir, &args, &[]);
+}
+
 /// Five one-batch scenarios in five shards: each shard holds one scenario, so a
 /// missing shard leaves a scenario without any partial; the merge names it, by
 /// its place and its id (which the partials next to it hold).
@@ -273,20 +283,7 @@ fn a_scenario_no_partial_holds_is_missing_from_the_set() {
         variant(&dir, "park-e"),
     ];
     for k in ["1/5", "2/5", "3/5", "4/5", "5/5"] {
-        let mut args = vec!["run"];
-        args.extend(files.iter().map(String::as_str));
-        args.extend([
-            "--paths",
-            "200",
-            "--horizon",
-            "3",
-            "--quiet",
-            "--out",
-            "parts",
-            "--shard",
-            k,
-        ]);
-        ok(&dir, &args, &[]);
+        run_shard(&dir, &files, "parts", k, &["--horizon", "3"]);
     }
     std::fs::remove_dir_all(dir.join("parts/park-b.partial")).unwrap();
     let out = dir.cmd(&["merge", "parts", "--out", "merged", "--quiet"]);
@@ -324,10 +321,7 @@ fn shards_of_one_set_run_with_other_settings_or_files_are_not_merged() {
         variant(&dir, "park-c"),
     ];
     let shard = |out: &str, k: &str, more: &[&str]| {
-        let mut args = vec!["run"];
-        args.extend(files.iter().map(String::as_str));
-        args.extend(["--paths", "200", "--quiet", "--out", out]);
-        args.extend(["--shard", k]);
+        let mut args = Vec::new();
         if !more.contains(&"--summary-only") {
             args.extend(["--charts", "none"]);
         }
@@ -335,7 +329,7 @@ fn shards_of_one_set_run_with_other_settings_or_files_are_not_merged() {
             args.extend(["--horizon", "3"]);
         }
         args.extend(more);
-        ok(&dir, &args, &[]);
+        run_shard(&dir, &files, out, k, &args);
     };
     for k in ["1/3", "2/3", "3/3"] {
         shard("parts", k, &[]);

@@ -444,31 +444,20 @@ fn bad_input_is_refused_with_exit_status_2() {
         "nash",
     ]));
     assert!(e.contains("missing.toml"), "{e}");
-    let e = bad_input(&t.cmd(&[
-        "solve",
-        "park.toml",
-        "--alternative",
-        "half",
-        "--target",
-        "nash",
-        "--threads",
-        "100000",
-    ]));
+    let e = bad_input(
+        &t.cmd(
+            &[
+                &solve_args("half", "nash", "10")[..],
+                &["--threads", "100000"],
+            ]
+            .concat(),
+        ),
+    );
     assert!(e.contains("--threads 100000 is above the limit of"), "{e}");
     // More work than the budget, before any pass: a tester's --paths 1e8 ran
     // silently for what would have been hours.
-    let e = bad_input(&t.cmd(&[
-        "solve",
-        "park.toml",
-        "--alternative",
-        "half",
-        "--target",
-        "nash",
-        "--paths",
-        "10",
-        "--max-work",
-        "1",
-    ]));
+    let e =
+        bad_input(&t.cmd(&[&solve_args("half", "nash", "10")[..], &["--max-work", "1"]].concat()));
     assert!(
         e.contains("error: park.toml: expected work of about ")
             && e.contains(&format!(

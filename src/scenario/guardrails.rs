@@ -18,17 +18,14 @@ use crate::sampling::Value;
 /// One plausible range.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Guardrail {
-    /// Its name in the strings of each language (`guardrail.<key>.what` and
-    /// `.unit`, which in English are `what` and `unit`).
+    /// Its name in the strings of each language: `guardrail.<key>.what`, what is
+    /// checked, as docs/scenario.md names it, and `guardrail.<key>.unit`, the
+    /// unit of the range (yuan-based for money) ([`Guardrail::unit`]).
     pub key: &'static str,
-    /// What is checked, as docs/scenario.md names it.
-    pub what: &'static str,
-    /// Lower end, in `unit`.
+    /// Lower end, in its unit.
     pub low: f64,
-    /// Upper end, in `unit`.
+    /// Upper end, in its unit.
     pub high: f64,
-    /// Unit of the range (yuan-based for money, so any money unit compares).
-    pub unit: &'static str,
     /// Whether the figure is an amount of money (compared in yuan).
     pub money: bool,
     /// Whether the input judged is a calendar year (shown as written, not
@@ -38,13 +35,28 @@ pub struct Guardrail {
     pub source: &'static str,
 }
 
+impl Guardrail {
+    /// What is checked, in `lang`.
+    pub fn what(&self, lang: crate::i18n::Lang) -> String {
+        lang.texts()
+            .t(&format!("guardrail.{}.what", self.key))
+            .to_owned()
+    }
+
+    /// The unit of the range in `lang` (yuan-based for money, so any money
+    /// unit compares).
+    pub fn unit(&self, lang: crate::i18n::Lang) -> String {
+        lang.texts()
+            .t(&format!("guardrail.{}.unit", self.key))
+            .to_owned()
+    }
+}
+
 /// Revenue (output) per mu of a sector at maturity.
 pub const REVENUE_PER_MU: Guardrail = Guardrail {
     key: "revenue_per_mu",
-    what: "revenue per mu at maturity (亩均产值)",
     low: 0.5e6,
     high: 30e6,
-    unit: "yuan per mu per year",
     money: true,
     year_input: false,
     source: "national development zones average 8.4 M yuan of output per mu, high-tech zones 14.8 M; 隆昌 2.5–3.5 M, REFERENCES.md §4",
@@ -53,10 +65,8 @@ pub const REVENUE_PER_MU: Guardrail = Guardrail {
 /// The average wage.
 pub const AVERAGE_WAGE: Guardrail = Guardrail {
     key: "average_wage",
-    what: "average wage",
     low: 20e3,
     high: 300e3,
-    unit: "yuan per worker-year",
     money: true,
     year_input: false,
     source: "factory wages of 60–90 k yuan a year, REFERENCES.md §3",
@@ -65,10 +75,8 @@ pub const AVERAGE_WAGE: Guardrail = Guardrail {
 /// A sector's building value per mu (the property-tax base).
 pub const BUILDING_VALUE_PER_MU: Guardrail = Guardrail {
     key: "building_value_per_mu",
-    what: "building value per mu",
     low: 0.1e6,
     high: 10e6,
-    unit: "yuan per mu",
     money: true,
     year_input: false,
     source: "investment intensity 1.5–3 M yuan per mu, fixed investment about 3.2 M yuan per mu in national zones, REFERENCES.md §4",
@@ -77,10 +85,8 @@ pub const BUILDING_VALUE_PER_MU: Guardrail = Guardrail {
 /// Land acquisition and relocation per mu.
 pub const LAND_ACQUISITION_PER_MU: Guardrail = Guardrail {
     key: "land_acquisition_per_mu",
-    what: "land acquisition and relocation per mu (征地拆迁)",
     low: 10e3,
     high: 1e6,
-    unit: "yuan per mu",
     money: true,
     year_input: false,
     source: "prior of 50–300 k yuan per mu, unsourced, REFERENCES.md §4",
@@ -89,10 +95,8 @@ pub const LAND_ACQUISITION_PER_MU: Guardrail = Guardrail {
 /// Infrastructure (servicing) per mu.
 pub const INFRASTRUCTURE_PER_MU: Guardrail = Guardrail {
     key: "infrastructure_per_mu",
-    what: "infrastructure per mu (七通一平)",
     low: 30e3,
     high: 1.5e6,
-    unit: "yuan per mu",
     money: true,
     year_input: false,
     source: "0.2–0.5 bn yuan per km², about 130–330 k yuan per mu, REFERENCES.md §4",
@@ -106,10 +110,8 @@ pub const INFRASTRUCTURE_PER_MU: Guardrail = Guardrail {
 /// 80–400 k yuan per mu; a price of 0 (land not sold) is not judged.
 pub const LAND_PRICE_PER_MU: Guardrail = Guardrail {
     key: "land_price_per_mu",
-    what: "land price per mu",
     low: 5e3,
     high: 5e6,
-    unit: "yuan per mu",
     money: true,
     year_input: false,
     source: "no land price [U]; derived from the costs a sale recovers, land acquisition and servicing at 50–330 k yuan per mu, REFERENCES.md §4",
@@ -118,10 +120,8 @@ pub const LAND_PRICE_PER_MU: Guardrail = Guardrail {
 /// Years the arrivals take to fill the saleable land.
 pub const FILL_YEARS: Guardrail = Guardrail {
     key: "fill_years",
-    what: "years arrivals take to fill the saleable land (saleable mu ÷ (arrival rate × outlook × mean land per firm))",
     low: 1.0,
     high: 40.0,
-    unit: "years to fill the park",
     money: false,
     year_input: false,
     source: "park fill targets of 5–8 years; about 37% of signed projects producing by year 5 in 苏滁, REFERENCES.md §4",
@@ -132,10 +132,8 @@ pub const FILL_YEARS: Guardrail = Guardrail {
 /// opens after the horizon is never simulated, though the report lists the phase.
 pub const PHASE_OPEN_YEARS: Guardrail = Guardrail {
     key: "phase_open_years",
-    what: "time the phase's land is open before the horizon ends (it opens at start_year + build_years; the run simulates [simulation] horizon years)",
     low: 1.0,
     high: 1000.0,
-    unit: "years open within the horizon",
     money: false,
     year_input: true,
     source: "the scenario's own horizon: land opening after it is never occupied",
@@ -144,10 +142,8 @@ pub const PHASE_OPEN_YEARS: Guardrail = Guardrail {
 /// The run's mean tax per occupied mu (亩均税收), a headline result.
 pub const TAX_PER_MU: Guardrail = Guardrail {
     key: "tax_per_mu",
-    what: "mean tax per occupied mu (亩均税收) of the run",
     low: 10e3,
     high: 1e6,
-    unit: "yuan per mu per year",
     money: true,
     year_input: false,
     source: "entry thresholds from 20–50 k yuan (a small district) to 300 k yuan or more (a county zone); suggested 50–150 k in a lagging host region, 200–400 k in eastern parks, REFERENCES.md §4",
@@ -156,10 +152,8 @@ pub const TAX_PER_MU: Guardrail = Guardrail {
 /// The run's mean revenue per occupied mu (亩均产值), a headline result.
 pub const OUTPUT_PER_MU: Guardrail = Guardrail {
     key: "output_per_mu",
-    what: "mean revenue per occupied mu (亩均产值) of the run",
     low: 0.3e6,
     high: 50e6,
-    unit: "yuan per mu per year",
     money: true,
     year_input: false,
     source: "national development zones average 8.4 M yuan of output per mu, high-tech zones 14.8 M; 隆昌 2.5–3.5 M, REFERENCES.md §4",
@@ -176,10 +170,8 @@ pub const OUTPUT_PER_MU: Guardrail = Guardrail {
 /// 21–48 k yuan per job-year.
 pub const TAX_PER_JOB: Guardrail = Guardrail {
     key: "tax_per_job",
-    what: "mean tax per job (all taxes ÷ job-years over the horizon) of the run",
     low: 2e3,
     high: 3e6,
-    unit: "yuan per job per year",
     money: true,
     year_input: false,
     source: "no direct figure; derived from tax per mu of 20–400 k yuan (a small district to eastern parks) at 0.13–10 jobs per mu [U: no sourced jobs per mu], REFERENCES.md §4",
@@ -247,19 +239,15 @@ impl Warning {
     pub fn describe_in(&self, lang: crate::i18n::Lang) -> String {
         let tx = lang.texts();
         let r = self.rail;
-        let (what_key, unit_key) = (
-            format!("guardrail.{}.what", r.key),
-            format!("guardrail.{}.unit", r.key),
-        );
-        let (what, unit) = (tx.t(&what_key), tx.t(&unit_key));
+        let (what, unit) = (r.what(lang), r.unit(lang));
         // The scenario's money unit in `lang`, and a result's unit in it
         // (million CNY per mu per year; 百万元/亩·年).
         let money = crate::i18n::money_unit(lang, &self.money_unit, self.yuan_per_unit);
         let money_of_result = match lang {
             crate::i18n::Lang::En => {
-                format!("{money} {}", unit.strip_prefix("yuan ").unwrap_or(unit))
+                format!("{money} {}", unit.strip_prefix("yuan ").unwrap_or(&unit))
             }
-            crate::i18n::Lang::Zh => format!("{money}{}", unit.strip_prefix('元').unwrap_or(unit)),
+            crate::i18n::Lang::Zh => format!("{money}{}", unit.strip_prefix('元').unwrap_or(&unit)),
         };
         let value = if r.year_input {
             format!("{}", self.value)
@@ -616,7 +604,8 @@ mod tests {
                 "| {}–{} | {} | ",
                 number(rail.low),
                 number(rail.high),
-                rail.unit.trim_end_matches(" to fill the park")
+                rail.unit(crate::i18n::Lang::En)
+                    .trim_end_matches(" to fill the park")
             );
             assert!(DOC.contains(&row), "docs/scenario.md lacks {row:?}");
             // The source, less its section (the table has its own column).
@@ -628,14 +617,16 @@ mod tests {
         }
     }
 
-    /// run.json records a warning in English, from the English strings: they
-    /// are each range's own `what` and `unit`.
+    /// Every range has its `what` and `unit` in every language (a key without
+    /// its strings would print the key itself).
     #[test]
-    fn the_english_strings_of_each_range_are_its_own() {
-        let en = crate::i18n::Lang::En.texts();
-        for rail in INPUT_GUARDRAILS.iter().chain(&RESULT_GUARDRAILS) {
-            assert_eq!(en.t(&format!("guardrail.{}.what", rail.key)), rail.what);
-            assert_eq!(en.t(&format!("guardrail.{}.unit", rail.key)), rail.unit);
+    fn every_range_has_its_strings_in_every_language() {
+        for lang in crate::i18n::Lang::ALL {
+            for rail in INPUT_GUARDRAILS.iter().chain(&RESULT_GUARDRAILS) {
+                for text in [rail.what(lang), rail.unit(lang)] {
+                    assert!(!text.starts_with("guardrail."), "{lang}: {text}");
+                }
+            }
         }
     }
 
