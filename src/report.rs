@@ -1862,6 +1862,10 @@ mod tests {
             .join("jilin-zhejiang.toml");
         let text = std::fs::read_to_string(path).expect("reference scenario");
         let text = text.replace("average_wage = 0.07 ", "average_wage = 70000 ");
+        let line = 1 + text
+            .lines()
+            .position(|l| l.starts_with("average_wage = 70000"))
+            .expect("the wage's line");
         let scn = Scenario::parse(&text, "wage.toml").expect("parses");
         let mut recorded = crate::output::input_warnings(&scn);
         assert_eq!(recorded.len(), 1, "{recorded:?}");
@@ -1869,7 +1873,7 @@ mod tests {
         let known = crate::scenario::guardrails::check(&scn);
         let zh = warnings_in(&recorded, &known, crate::i18n::Lang::Zh);
         assert!(
-            zh[0].starts_with("第 133 行：firms.average_wage = 70,000 百万元（70,000,000,000 元），高于平均工资的合理范围"),
+            zh[0].starts_with(&format!("第 {line} 行：firms.average_wage = 70,000 百万元（70,000,000,000 元），高于平均工资的合理范围")),
             "{zh:?}"
         );
         assert_eq!(zh[1], recorded[1]);
