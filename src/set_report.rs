@@ -233,6 +233,11 @@ struct Sweep {
     /// Per input: its bins, when it has more than [`CHART_POINTS`] distinct
     /// numeric values.
     bins: Vec<Option<Bins>>,
+    /// Per input: its distinct numeric values.
+    distinct: Vec<usize>,
+    /// Per `[[vary]]` number: its distinct combinations of values (of all its
+    /// fields) over the scenarios.
+    combinations: HashMap<u32, usize>,
 }
 
 /// [`CHART_POINTS`] bins of equal width over an input's values.
@@ -398,6 +403,23 @@ fn read_sweep(path: &Path) -> Result<Sweep, SetReportError> {
             .or_default()
             .push((input, value.to_owned()));
     }
+    sweep.distinct = seen.iter().map(|(d, _, _)| d.len()).collect();
+    let mut combinations: HashMap<u32, std::collections::HashSet<Vec<&str>>> = HashMap::new();
+    for values in sweep.values.values() {
+        let mut by_group: HashMap<u32, Vec<&str>> = HashMap::new();
+        for (input, value) in values {
+            if let Some(k) = sweep.groups.get(*input).copied().flatten() {
+                by_group.entry(k).or_default().push(value);
+            }
+        }
+        for (k, combination) in by_group {
+            combinations.entry(k).or_default().insert(combination);
+        }
+    }
+    sweep.combinations = combinations
+        .into_iter()
+        .map(|(k, c)| (k, c.len()))
+        .collect();
     sweep.bins = seen
         .into_iter()
         .map(|(distinct, lo, hi)| {
@@ -412,23 +434,40 @@ fn read_sweep(path: &Path) -> Result<Sweep, SetReportError> {
 }
 
 impl Sweep {
-    /// Per input, the input its `[[vary]]` is charted against: the first of
-    /// its fields whose values are numbers (a name varied beside the shares is
-    /// not charted), else its first; itself when its group is unknown.
+    /// Per input, the input its `[[vary]]` is charted against: of its fields
+    /// whose values are numbers (a name varied beside the shares is not
+    /// charted), the first with the most distinct values (a field that stays
+    /// put while the others move would put every scenario at one point), else
+    /// its first; itself when its group is unknown.
     fn leads(&self) -> Vec<usize> {
         let g = &self.groups;
         let n = self.inputs.names.len();
         let numeric = |j: usize| !self.not_numeric.get(j).copied().unwrap_or(false);
+        let distinct = |j: usize| self.distinct.get(j).copied().unwrap_or(0);
         (0..n)
             .map(|i| match g.get(i).copied().flatten() {
                 Some(k) => {
-                    let mut members = (0..n).filter(|&j| g.get(j) == Some(&Some(k)));
+                    let members = (0..n).filter(|&j| g.get(j) == Some(&Some(k)));
                     let first = members.clone().next().unwrap_or(i);
-                    members.find(|&j| numeric(j)).unwrap_or(first)
+                    // The first of the most: `max_by_key` keeps the last of equals.
+                    members
+                        .filter(|&j| numeric(j))
+                        .rev()
+                        .max_by_key(|&j| distinct(j))
+                        .unwrap_or(first)
                 }
                 None => i,
             })
             .collect()
+    }
+
+    /// Whether the fields of lead input `i`'s `[[vary]]` take more combinations
+    /// of values than `i` has values, so that a point of its charts averages
+    /// scenarios that differ in another of its fields.
+    fn merges_combinations(&self, i: usize) -> bool {
+        let group = self.groups.get(i).copied().flatten();
+        let combinations = group.and_then(|k| self.combinations.get(&k)).copied();
+        combinations.is_some_and(|c| c > self.distinct.get(i).copied().unwrap_or(0))
     }
 }
 
@@ -876,10 +915,13 @@ fn tables(h: &mut String, set: &Set) {
     h.push_str("</table>\n");
 }
 
-/// Reading notes of a sweep chart (`bins`: the input's, when its values are binned).
+/// Reading notes of a sweep chart (`merges_combinations`: its points average
+/// scenarios that differ in another field of its `[[vary]]`; `bins`: the input's,
+/// when its values are binned).
 fn how_to_read(
     input: &str,
     several_inputs: bool,
+    merges_combinations: bool,
     park: bool,
     bins: Option<Bins>,
     lang: Lang,
@@ -899,6 +941,8 @@ fn how_to_read(
     }));
     if several_inputs {
         s.push_str(tx.t("set.read.several"));
+    } else if merges_combinations {
+        s.push_str(tx.t("set.read.together"));
     }
     if let Some(b) = bins {
         s.push_str(&tx.f(
@@ -947,13 +991,14 @@ fn sweep_charts(set: &Set, sweep: &Sweep) -> Vec<SweepChart> {
         if sweep.not_numeric[i] || lead[i] != i {
             continue;
         }
-        // The chart of a `[[vary]]` with several fields names them all; its x
-        // axis is the lead's values.
-        let together: Vec<&str> = (0..lead.len())
-            .filter(|&j| lead[j] == i)
+        // The chart of a `[[vary]]` with several fields names them all, the
+        // lead first: its x axis is the lead's values.
+        let together: Vec<&str> = std::iter::once(i)
+            .chain((0..lead.len()).filter(|&j| lead[j] == i && j != i))
             .map(|j| sweep.inputs.names[j].as_str())
             .collect();
         let input = &together.join(", ");
+        let merges = sweep.merges_combinations(i);
         let bins = sweep.bins.get(i).copied().flatten();
         let panel = |title: String, y_desc: String, colour, key: Key| SweepPanel {
             title,
@@ -1005,7 +1050,7 @@ fn sweep_charts(set: &Set, sweep: &Sweep) -> Vec<SweepChart> {
                 stem: format!("sweep-{}-alt-{}", i + 1, a + 1),
                 title: tx.f("set.chart.alt_title", &[("alt", alt), ("input", input)]),
                 x_desc: input.clone(),
-                how_to_read: how_to_read(input, several, false, bins, lang),
+                how_to_read: how_to_read(input, several, merges, false, bins, lang),
                 panels,
             });
         }
@@ -1040,7 +1085,7 @@ fn sweep_charts(set: &Set, sweep: &Sweep) -> Vec<SweepChart> {
                 stem: format!("sweep-{}-park", i + 1),
                 title: tx.f("set.chart.park_title", &[("input", input)]),
                 x_desc: input.clone(),
-                how_to_read: how_to_read(input, several, true, bins, lang),
+                how_to_read: how_to_read(input, several, merges, true, bins, lang),
                 panels,
             });
         }
@@ -1413,6 +1458,20 @@ mod tests {
         assert_eq!(sweep.leads(), [1, 1, 2]);
         sweep.groups = vec![None, None, None];
         assert_eq!(sweep.leads(), [0, 1, 2]);
+        // The field that moves most leads (the first of equals): a field that
+        // stays put would put every variant at one point.
+        sweep.not_numeric = vec![false; 3];
+        sweep.groups = vec![Some(1), Some(1), Some(1)];
+        sweep.distinct = vec![1, 3, 3];
+        assert_eq!(sweep.leads(), [1, 1, 1]);
+        sweep.distinct = vec![2, 2, 1];
+        assert_eq!(sweep.leads(), [0, 0, 0]);
+        // Its points average variants when the fields take more combinations
+        // than it has values.
+        sweep.combinations.insert(1, 2);
+        assert!(!sweep.merges_combinations(0));
+        sweep.combinations.insert(1, 3);
+        assert!(sweep.merges_combinations(0));
     }
 
     #[test]

@@ -954,6 +954,60 @@ fn fields_varied_together_are_charted_once() {
     assert_eq!(t.read("merged/set/sweep.csv"), csv);
 }
 
+/// A `[[vary]]` whose first field stays put while the second moves is charted
+/// against the second: charted against the first, all three variants sat at one
+/// point x = 0.05, two of them as rings, on an axis of −0.4 to 0.4, and the page
+/// did not say it had averaged them (exploratory test). Fields that take more
+/// combinations than the charted one has values say that points average them.
+#[test]
+fn a_vary_is_charted_against_a_field_that_moves() {
+    let t = TestDir::new();
+    let sweep = |values: &str| {
+        format!(
+            "base = \"reference\"\nid = \"dr\"\n[[vary]]\npaths = [\"regions[0].discount_rate\", \"regions[1].discount_rate\"]\nname = \"rates\"\nvalues = {values}\n"
+        )
+    };
+    t.create(
+        "still.toml",
+        &sweep("[[0.05, 0.03], [0.05, 0.05], [0.05, 0.08]]"),
+    );
+    t.create(
+        "mixed.toml",
+        &sweep("[[0.05, 0.03], [0.06, 0.03], [0.05, 0.08]]"),
+    );
+    let run = |file: &str, out: &str| {
+        t.ok(&[
+            "sweep",
+            file,
+            "--paths",
+            "50",
+            "--horizon",
+            "3",
+            "--summary-only",
+            "--quiet",
+            "--out",
+            out,
+        ]);
+        t.read(&format!("{out}/set/report.html"))
+    };
+    let page = run("still.toml", "still");
+    // The moving field leads: named first, and each variant is its own point.
+    assert!(
+        page.contains("regions[1].discount_rate, regions[0].discount_rate"),
+        "charted against the field that moves"
+    );
+    assert!(!page.contains("The other fields of this input"), "{page}");
+    let together = "The other fields of this input's [[vary]] take more than one value";
+    // Two values of the first field, three combinations: the page says a point
+    // averages variants.
+    let page = run("mixed.toml", "mixed");
+    assert!(page.contains("regions[0].discount_rate, regions[1].discount_rate"));
+    assert!(
+        page.contains(together),
+        "points averaging variants are said to"
+    );
+}
+
 /// The reference scenario with its regions' ids in Chinese, 浙江 and 吉林, as a
 /// scenario file writes them: quoted as keys, as any string elsewhere.
 fn chinese_reference() -> String {
