@@ -339,6 +339,41 @@ const LONG: [&str; 8] = [
     "none",
 ];
 
+/// One request that arrives twice at once — `timeout` signals the command and
+/// then its process group — is one request: the run stops as for one and says
+/// what it wrote (it ended at once, with no word and a leftover folder:
+/// exploratory test).
+#[test]
+fn a_signal_sent_twice_at_once_is_one_request() {
+    let t = TestDir::new();
+    let child = Command::new(env!("CARGO_BIN_EXE_enclave"))
+        .args(LONG)
+        .args(["--out", "out", "--threads", "1"])
+        .current_dir(t.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start enclave");
+    wait_for_staging(&t.join("out"));
+    std::thread::sleep(Duration::from_millis(300));
+    // Two sent at once coalesce into one; two milliseconds apart they arrive
+    // as two (before the fix, 3 runs out of 3 ended at once).
+    kill("-INT", child.id());
+    std::thread::sleep(Duration::from_millis(2));
+    // It may have stopped already.
+    let _ = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .stderr(Stdio::null())
+        .status();
+    let out = child.wait_with_output().expect("wait for enclave");
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    assert!(
+        stderr(&out).starts_with(&format!("interrupted by SIGINT: {ID} stopped after ")),
+        "{}",
+        stderr(&out)
+    );
+}
+
 #[test]
 fn an_interrupted_run_leaves_nothing_and_its_rerun_is_byte_identical() {
     let t = TestDir::new();
