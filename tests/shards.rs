@@ -650,6 +650,25 @@ fn slurm_and_kubernetes_variables_select_the_same_shard_as_the_flag() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(dir.exists("index/jilin-zhejiang/summary.csv"));
+    // An Indexed Job's index beside a Slurm array's task: --shards takes the
+    // index, and says that it does not read the task (it said nothing:
+    // exploratory test).
+    let out = ok(
+        &dir,
+        &with(
+            &["run", REFERENCE_PATH, "--out", "both", "--shards", "4"],
+            &SMALL,
+        ),
+        &[("JOB_COMPLETION_INDEX", "2"), slurm[0], slurm[1]],
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).starts_with(
+            "note: JOB_COMPLETION_INDEX and SLURM_ARRAY_TASK_ID are both set; --shards takes the shard from JOB_COMPLETION_INDEX, so SLURM_ARRAY_TASK_ID is not read\n"
+        ),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(dir.exists("both/jilin-zhejiang.partial/part-3-of-4.json"));
     // Without a count, or an index out of range: refused, naming the variable.
     let args = with(&["run", REFERENCE_PATH, "--out", "bad"], &SMALL);
     let e = bad_input(&enclave(&dir, &with(&args, &["--shards", "4"]), &[]));

@@ -519,6 +519,12 @@ pub fn run_source(args: &Args, source: &dyn super::Source) -> anyhow::Result<Exi
                 "note: {s} is given by --shard, so SLURM_ARRAY_TASK_ID is not read"
             ));
         }
+        // `--shards N` reads JOB_COMPLETION_INDEX before a Slurm array's task.
+        (None, Some(_)) if set_var("JOB_COMPLETION_INDEX") && set_var("SLURM_ARRAY_TASK_ID") => {
+            super::note(format_args!(
+                "note: JOB_COMPLETION_INDEX and SLURM_ARRAY_TASK_ID are both set; --shards takes the shard from JOB_COMPLETION_INDEX, so SLURM_ARRAY_TASK_ID is not read"
+            ));
+        }
         (None, None) if set_var("JOB_COMPLETION_INDEX") && !set_var("SLURM_ARRAY_TASK_ID") => {
             super::note(format_args!(
                 "note: JOB_COMPLETION_INDEX is set but --shards is not, so this runs every path; --shards N computes shard index + 1 of N (--shard none silences this)"
