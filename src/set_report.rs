@@ -674,6 +674,11 @@ impl Set {
         let Some(st) = self.stat(s, key) else {
             return "–".into();
         };
+        // Defined on every path a run computes coalitions for, and on none
+        // otherwise: said so, not as a share of 0% of futures.
+        if st.n == 0 && matches!(key, Key::Region(_, _, RegionMetric::ShapleyGap)) {
+            return self.lang.texts().t("set.tables.no_coalitions").to_owned();
+        }
         let def = key.def();
         // Scenarios of a set may count money in other units (万元, 亿元): each
         // mean to three significant digits, its margin alike.
@@ -1440,6 +1445,35 @@ mod tests {
         );
         let cell = set.cell(0, key, true);
         assert!(cell.contains("± 35.3</span>"), "{cell}");
+    }
+
+    /// A run without coalitions has no Shapley gap: the cell says it was not
+    /// computed (it read "defined in only 0.0% of futures: 0 of 300", as if
+    /// it had been and failed: exploratory test).
+    #[test]
+    fn a_gap_without_coalitions_is_not_computed() {
+        let mut set = Set {
+            paths: vec![300],
+            ..Set::default()
+        };
+        let none = Stat {
+            mean: None,
+            se: None,
+            p05: None,
+            p95: None,
+            n: 0,
+        };
+        for m in [RegionMetric::ShapleyGap, RegionMetric::Npv] {
+            set.table.insert((0, Key::Region(0, 0, m)), none);
+        }
+        let gap = set.cell(0, Key::Region(0, 0, RegionMetric::ShapleyGap), true);
+        assert!(
+            gap.contains("not computed: the run computed no coalitions"),
+            "{gap}"
+        );
+        assert!(!gap.contains("defined in only"), "{gap}");
+        let npv = set.cell(0, Key::Region(0, 0, RegionMetric::Npv), true);
+        assert!(npv.contains("defined in only"), "{npv}");
     }
 
     /// The fields of one `[[vary]]` (sweep.csv's `vary`) are one input: the
