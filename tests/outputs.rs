@@ -205,6 +205,42 @@ fn report_given_an_output_folder_or_a_file_names_the_folders_to_give() {
         refusal("out"),
         "error: cannot read the results in out: it is an output folder (a run's --out), which holds each scenario's results in a folder of its own; give those: enclave report out/a out/b out/c out/d out/e (and 2 more)\n"
     );
+    // A set: its page first, then the scenarios (`set` sorted among them, past
+    // the first five: exploratory test).
+    let set = t.cmd(&[
+        "run",
+        REFERENCE_PATH,
+        concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/three-party.toml"),
+        "--paths",
+        "20",
+        "--horizon",
+        "2",
+        "--quiet",
+        "--out",
+        "sets",
+    ]);
+    assert!(set.status.success(), "{}", stderr(&set));
+    assert_eq!(
+        refusal("sets"),
+        "error: cannot read the results in sets: it is an output folder (a run's --out) holding a set: enclave report sets/set redraws the set's page; each scenario's results are in a folder of its own: enclave report sets/jilin-zhejiang sets/three-party\n"
+    );
+    let only = t.cmd(&[
+        "run",
+        REFERENCE_PATH,
+        "--paths",
+        "20",
+        "--horizon",
+        "2",
+        "--quiet",
+        "--summary-only",
+        "--out",
+        "only",
+    ]);
+    assert!(only.status.success(), "{}", stderr(&only));
+    assert_eq!(
+        refusal("only"),
+        "error: cannot read the results in only: it is an output folder (a run's --out) holding a set: enclave report only/set redraws the set's page; it has no folder of a scenario's results (a --summary-only set)\n"
+    );
 }
 
 #[test]

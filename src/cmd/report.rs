@@ -133,8 +133,15 @@ fn not_results(dir: &Path) -> Option<String> {
     if !dir.is_dir() || dir.join(publish::MANIFEST_FILE).exists() {
         return None;
     }
-    let inside = publish::results_inside(dir);
-    if inside.is_empty() {
+    // A set's page is named first, apart from the scenarios' folders (it sorted
+    // among them, past the first few when the set is large: exploratory test).
+    let set = dir.join(enclave::output::SET_DIR);
+    let has_set = enclave::set_report::set_folder_of(&set).is_some();
+    let inside: Vec<_> = publish::results_inside(dir)
+        .into_iter()
+        .filter(|p| !(has_set && *p == set))
+        .collect();
+    if inside.is_empty() && !has_set {
         return None;
     }
     let mut listed: Vec<String> = inside
@@ -145,10 +152,25 @@ fn not_results(dir: &Path) -> Option<String> {
     if inside.len() > LISTED {
         listed.push(format!("(and {} more)", inside.len() - LISTED));
     }
-    Some(format!(
-        "it is an output folder (a run's --out), which holds each scenario's results in a folder of its own; give those: enclave report {}",
-        listed.join(" ")
-    ))
+    let scenarios = if inside.is_empty() {
+        "; it has no folder of a scenario's results (a --summary-only set)".to_owned()
+    } else {
+        format!(
+            "; each scenario's results are in a folder of its own: enclave report {}",
+            listed.join(" ")
+        )
+    };
+    Some(if has_set {
+        format!(
+            "it is an output folder (a run's --out) holding a set: enclave report {} redraws the set's page{scenarios}",
+            set.display()
+        )
+    } else {
+        format!(
+            "it is an output folder (a run's --out), which holds each scenario's results in a folder of its own; give those: enclave report {}",
+            listed.join(" ")
+        )
+    })
 }
 
 /// Charts and report of one results folder, read back from its files and
