@@ -1109,9 +1109,41 @@ impl Sweep {
     fn text_of(&self, point: &Point, id: &str) -> Result<String, String> {
         let mut doc = self.base.clone();
         let settings = self.settings_of(point);
-        let steps = self.vary.iter().flat_map(|v| v.steps.iter());
-        for (steps, (_, _, s)) in steps.zip(settings) {
+        let steps = || self.vary.iter().flat_map(|v| v.steps.iter());
+        for (steps, (_, _, s)) in steps().zip(&settings) {
             set_at(&mut doc, steps, s.to_toml_edit())?;
+        }
+        // An alternative whose formula the variant changes keeps its name, which
+        // the set compares across variants, but its description says what it
+        // carries (a 30:70 variant of "fixed 50:50" read "split evenly" in its
+        // report: exploratory test). Replaced on its own line, so the variant's
+        // lines stay the base's; an alternative without a description has none
+        // to mislead.
+        let mut carried: std::collections::BTreeMap<usize, Vec<String>> = Default::default();
+        for (steps, (_, path, s)) in steps().zip(&settings) {
+            if let [Step::Key(table), Step::Index(i), Step::Key(field), ..] = steps.as_slice()
+                && table == "sharing"
+                && field != "name"
+                && field != "description"
+            {
+                carried.entry(*i).or_default().push(format!("{path} = {s}"));
+            }
+        }
+        for (i, values) in carried {
+            let at = [
+                Step::Key("sharing".into()),
+                Step::Index(i),
+                Step::Key("description".into()),
+            ];
+            let old = doc
+                .get("sharing")
+                .and_then(|a| a.get(i))
+                .and_then(|t| t.get("description"))
+                .and_then(Item::as_str);
+            if let Some(old) = old {
+                let text = format!("{old} (in this variant {})", values.join(", "));
+                set_at(&mut doc, &at, text.into())?;
+            }
         }
         set_at(
             &mut doc,

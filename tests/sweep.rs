@@ -1008,6 +1008,45 @@ fn a_vary_is_charted_against_a_field_that_moves() {
     );
 }
 
+/// A variant that changes an alternative's formula keeps its name (the set
+/// compares it across variants) and says in its description what it carries: a
+/// 30:70 variant of "fixed 50:50" read "local retained tax split evenly" in its
+/// report (exploratory test). The variant's lines stay the base's.
+#[test]
+fn a_varied_alternative_says_what_the_variant_carries() {
+    let s = sweep(
+        r#"
+base = "reference"
+id = "s"
+[[vary]]
+paths = ["sharing[0].tax.shares.zhejiang", "sharing[0].tax.shares.jilin"]
+name = "z"
+values = [[0.3, 0.7]]
+[[vary]]
+path = "regions[0].discount_rate"
+values = [0.05]
+"#,
+    );
+    let (variant, scn) = s.scenario(0).unwrap_or_else(|e| panic!("{e}"));
+    let base = Scenario::reference().expect("reference");
+    assert_eq!(scn.alternatives[0].name, base.alternatives[0].name);
+    assert_eq!(
+        scn.alternatives[0].description,
+        format!(
+            "{} (in this variant sharing[0].tax.shares.zhejiang = 0.3, sharing[0].tax.shares.jilin = 0.7)",
+            base.alternatives[0].description
+        )
+    );
+    // Only the alternative the variant changes.
+    for (a, b) in scn.alternatives.iter().zip(&base.alternatives).skip(1) {
+        assert_eq!(a.description, b.description);
+    }
+    assert_eq!(
+        variant.text.lines().count(),
+        common::REFERENCE.lines().count()
+    );
+}
+
 /// The reference scenario with its regions' ids in Chinese, 浙江 and 吉林, as a
 /// scenario file writes them: quoted as keys, as any string elsewhere.
 fn chinese_reference() -> String {
