@@ -146,24 +146,41 @@ pub struct Row {
 /// The rows of `state` after block `block` for `targets`.
 pub fn check(scn: &Scenario, state: &RunState, targets: &[Target], block: u64) -> Vec<Row> {
     let layout = state.layout;
+    rows_of(scn, targets, block, state.paths(), |a, r, m| {
+        let s = state.stats.summary(layout.region_metric(a, r, m));
+        (s.mean, s.se)
+    })
+}
+
+/// The rows after block `block` of `paths` paths for `targets`, from each
+/// estimate's mean and standard error (`estimate(alternative, region, metric)`;
+/// NaN where undefined): [`check`]'s, or a report's from summary.csv, which holds
+/// the same numbers to the bit.
+pub fn rows_of(
+    scn: &Scenario,
+    targets: &[Target],
+    block: u64,
+    paths: u64,
+    estimate: impl Fn(usize, usize, RegionMetric) -> (f64, f64),
+) -> Vec<Row> {
     let mut rows = Vec::new();
     for t in targets {
         for a in 0..scn.alternatives.len() {
             for r in 0..scn.regions.len() {
-                let s = state.stats.summary(layout.region_metric(a, r, t.metric));
-                let half_width = Z95 * s.se;
+                let (mean, se) = estimate(a, r, t.metric);
+                let half_width = Z95 * se;
                 let target = match t.tolerance {
-                    Tolerance::Relative(e) => e * s.mean.abs(),
+                    Tolerance::Relative(e) => e * mean.abs(),
                     Tolerance::Absolute(x) => x,
                 };
                 rows.push(Row {
                     block,
-                    paths: state.paths(),
+                    paths,
                     alternative: a,
                     region: r,
                     metric: t.metric,
-                    mean: s.mean,
-                    se: s.se,
+                    mean,
+                    se,
                     half_width,
                     target,
                     // NaN compares false: an undefined estimate is never met.
@@ -173,6 +190,96 @@ pub fn check(scn: &Scenario, state: &RunState, targets: &[Target], block: u64) -
         }
     }
     rows
+}
+
+/// A `--precision` run that reached `--max-paths` before every target was met:
+/// one of the run's warnings, which run.json and a set's `warnings.csv` record
+/// in English (its `Display`) and the report gives in its language
+/// ([`Unmet::describe_in`]), so that the reader of any of them sees that the
+/// results are less precise than asked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unmet {
+    /// The targets as given (`--precision`).
+    pub targets: String,
+    /// The paths run: `--max-paths`.
+    pub paths: u64,
+    /// The estimate farthest from its target after the last block.
+    pub widest: Option<Widest>,
+}
+
+/// The estimate whose half-width is the largest multiple of its target.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Widest {
+    /// The metric.
+    pub metric: RegionMetric,
+    /// The region's id.
+    pub region: String,
+    /// The alternative's name.
+    pub alternative: String,
+    /// Its mean.
+    pub mean: f64,
+    /// 1.96 × its standard error.
+    pub half_width: f64,
+    /// The half-width asked for.
+    pub target: f64,
+}
+
+impl Unmet {
+    /// The warning of a run of scenario `scn` with targets `targets` (as given)
+    /// that stopped after `paths` paths, from its `rows` (those of its last
+    /// block, of `paths` paths, are read).
+    pub fn new(scn: &Scenario, targets: &str, paths: u64, rows: &[Row]) -> Unmet {
+        let widest = rows
+            .iter()
+            .filter(|r| r.paths == paths && !r.met)
+            .max_by(|a, b| (a.half_width / a.target).total_cmp(&(b.half_width / b.target)))
+            .map(|r| Widest {
+                metric: r.metric,
+                region: scn.regions[r.region].id.clone(),
+                alternative: scn.alternatives[r.alternative].name.clone(),
+                mean: r.mean,
+                half_width: r.half_width,
+                target: r.target,
+            });
+        Unmet {
+            targets: targets.to_owned(),
+            paths,
+            widest,
+        }
+    }
+
+    /// The warning in `lang` (its `Display` is the English, which run.json and
+    /// a set's `warnings.csv` record).
+    pub fn describe_in(&self, lang: crate::i18n::Lang) -> String {
+        let tx = lang.texts();
+        let widest = self.widest.as_ref().map_or(String::new(), |w| {
+            tx.f(
+                "precision.widest",
+                &[
+                    ("metric", &w.metric.name()),
+                    ("region", &w.region),
+                    ("alternative", &w.alternative),
+                    ("mean", &format!("{:.3}", w.mean)),
+                    ("half_width", &format!("{:.3}", w.half_width)),
+                    ("target", &format!("{:.3}", w.target)),
+                ],
+            )
+        });
+        tx.f(
+            "precision.unmet",
+            &[
+                ("targets", &self.targets),
+                ("paths", &self.paths),
+                ("widest", &widest),
+            ],
+        )
+    }
+}
+
+impl std::fmt::Display for Unmet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.describe_in(crate::i18n::Lang::En))
+    }
 }
 
 /// A run stopped by its precision targets.

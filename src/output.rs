@@ -375,7 +375,8 @@ pub const SET_RUNS_HEADER: [&str; 10] = [
 
 /// The warnings of a set's scenarios, `DIR/set/warnings.csv`: one row per warning,
 /// each as the scenario's run.json records it (its inputs outside their plausible
-/// ranges, `line N: …`, then its results outside theirs), so that a
+/// ranges, `line N: …`, then its results outside theirs, then a `--precision`
+/// target not met), so that a
 /// `--summary-only` set, which has no run.json, keeps them too.
 pub const SET_WARNINGS_FILE: &str = "warnings.csv";
 
@@ -413,7 +414,7 @@ pub struct SetRun<'a> {
     /// the scenario alone into `DIR` can make the set stale ([`crate::set_stale`]).
     pub folder: bool,
     /// Its warnings, as its run.json records them ([`input_warnings`], then the
-    /// results'): the rows of `warnings.csv`.
+    /// results', then an unmet `--precision`): the rows of `warnings.csv`.
     pub warnings: &'a [String],
 }
 
@@ -942,10 +943,11 @@ pub struct RunRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub precision: Option<crate::convergence::PrecisionRecord>,
     /// The inputs, then the headline results, outside their plausible ranges
-    /// (docs/scenario.md "Plausible ranges"), as the terminal gave them: kept with
-    /// the results, which report.html shows (`[]` when there are none, so that a
-    /// script can read the key of every run; a run.json written before it had
-    /// the key reads as none).
+    /// (docs/scenario.md "Plausible ranges"), then a `--precision` target not
+    /// met by `--max-paths` ([`crate::convergence::Unmet`]), as the terminal
+    /// gave them: kept with the results, which report.html shows (`[]` when
+    /// there are none, so that a script can read the key of every run; a
+    /// run.json written before it had the key reads as none).
     #[serde(default)]
     pub warnings: Vec<String>,
 }

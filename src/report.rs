@@ -295,15 +295,33 @@ pub fn html(res: &Results, charts: &[(Chart, String)]) -> String {
         )
     );
 
+    // A --precision target not met by --max-paths: the warning run.json
+    // records, in the report's language, before the numbers it qualifies.
+    let unmet = unmet_precision(res);
+    if let Some(u) = &unmet {
+        let _ = write!(
+            h,
+            "<div class=\"warn\">\n<p><b>{}</b></p>\n<ul>\n<li>{}</li>\n</ul>\n</div>\n",
+            tx.t("report.precision.heading"),
+            escape(&u.describe_in(res.lang))
+        );
+    }
     // Inputs or results outside their plausible ranges: the warnings the
     // terminal gave, kept where the report's reader sees them first.
-    if !run.warnings.is_empty() {
+    let english = unmet.as_ref().map(ToString::to_string);
+    let guardrail: Vec<String> = run
+        .warnings
+        .iter()
+        .filter(|w| Some(*w) != english.as_ref())
+        .cloned()
+        .collect();
+    if !guardrail.is_empty() {
         let _ = write!(
             h,
             "<div class=\"warn\">\n<p><b>{}</b></p>\n<ul>\n",
-            tx.f("report.warnings", &[("count", &run.warnings.len())])
+            tx.f("report.warnings", &[("count", &guardrail.len())])
         );
-        for w in warnings_in(&run.warnings, &known_warnings(res), res.lang) {
+        for w in warnings_in(&guardrail, &known_warnings(res), res.lang) {
             let _ = writeln!(h, "<li>{}</li>", escape(&w));
         }
         h.push_str("</ul>\n</div>\n");
@@ -333,7 +351,7 @@ pub fn html(res: &Results, charts: &[(Chart, String)]) -> String {
         tx.t("report.repro.text")
     );
     let methods = run.methods_in(scn, res.lang);
-    let rows: [(&str, String); 14] = [
+    let mut rows: Vec<(&str, String)> = vec![
         ("report.repro.engine", run.engine.clone()),
         ("report.repro.math", run.math.clone()),
         ("report.repro.file", run.scenario_file.clone()),
@@ -355,8 +373,42 @@ pub fn html(res: &Results, charts: &[(Chart, String)]) -> String {
         ),
         ("report.repro.quantiles", methods.quantiles),
     ];
+    if let Some(p) = &run.precision {
+        let args: [(&str, &dyn std::fmt::Display); 5] = [
+            ("targets", &p.targets),
+            ("paths", &run.paths),
+            ("max", &p.max_paths),
+            ("blocks", &p.blocks),
+            ("block", &p.block),
+        ];
+        let key = if p.met {
+            "report.precision.met"
+        } else {
+            "report.precision.unmet"
+        };
+        rows.push(("report.repro.precision", tx.f(key, &args)));
+    }
     record_rows(&mut h, tx, &rows);
     h
+}
+
+/// The warning of a `--precision` run in `res` that reached `--max-paths`
+/// before its targets (run.json's `precision.met` false), as the run recorded
+/// it: its estimates after the last block found again in summary.csv, which
+/// holds the means and standard errors the run checked, to the bit.
+fn unmet_precision(res: &Results) -> Option<crate::convergence::Unmet> {
+    use crate::convergence::{Unmet, parse, rows_of};
+    let p = res.run.precision.as_ref().filter(|p| !p.met)?;
+    let scn = &res.scenario;
+    // A record of another engine version may name targets this one does not
+    // know: the warning then names no estimate.
+    let targets = parse(&p.targets).unwrap_or_default();
+    let rows = rows_of(scn, &targets, p.blocks, res.run.paths, |a, r, m| {
+        let row = res.summary(&scn.alternatives[a].name, &scn.regions[r].id, m);
+        let get = |x: Option<f64>| x.unwrap_or(f64::NAN);
+        (get(row.and_then(|s| s.mean)), get(row.and_then(|s| s.se)))
+    });
+    Some(Unmet::new(scn, &p.targets, res.run.paths, &rows))
 }
 
 /// The warnings this engine gives for the run in `res`: its inputs' and, from

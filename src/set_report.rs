@@ -1201,8 +1201,8 @@ pub fn html_in(out: &Path, lang: Lang) -> Result<String, SetReportError> {
         ),
         tx.f("set.page.intro", &[("where", &folders)]),
     );
-    // Inputs or results outside their plausible ranges, as on each scenario's
-    // own page: where the reader sees them first.
+    // Inputs or results outside their plausible ranges, and --precision targets
+    // not met, as on each scenario's own page: where the reader sees them first.
     if set.warning_count > 0 {
         let _ = write!(
             h,

@@ -348,3 +348,164 @@ fn a_completed_precision_run_is_skipped_by_the_same_command_only() {
     assert!(skipped(&run(&dir, "out", &["--paths", &n])));
     assert!(!skipped(&run(&dir, "out", &same)));
 }
+
+/// The reference scenario as `ID.toml` with id `ID`.
+fn reference_as(t: &TestDir, id: &str) {
+    let mut text = common::REFERENCE.to_owned();
+    common::replace_line(
+        &mut text,
+        "id = \"jilin-zhejiang\"",
+        &format!("id = \"{id}\""),
+    );
+    t.create(&format!("{id}.toml"), &text);
+}
+
+/// Runs the set of `a.toml` and `b.toml` into `out` with `precision`, blocks of
+/// 256 and at most 512 paths.
+fn run_set(t: &TestDir, out: &str, precision: &str, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "run",
+        "a.toml",
+        "b.toml",
+        "--horizon",
+        "6",
+        "--precision",
+        precision,
+        "--block",
+        "256",
+        "--max-paths",
+        "512",
+        "--out",
+        out,
+    ];
+    args.extend(extra);
+    t.ok(&args)
+}
+
+/// A set with its scenarios' folders and reports (charts are not needed).
+const FULL: [&str; 2] = ["--charts", "none"];
+
+/// run.json's warnings of scenario `id` in `out`.
+fn recorded(t: &TestDir, out: &str, id: &str) -> Vec<String> {
+    let run: serde_json::Value =
+        serde_json::from_str(&t.read(&format!("{out}/{id}/run.json"))).expect("run.json");
+    run["warnings"]
+        .as_array()
+        .expect("warnings")
+        .iter()
+        .map(|w| w.as_str().expect("text").to_owned())
+        .collect()
+}
+
+/// The rows of a set's warnings.csv, as (scenario, warning).
+fn set_warnings(t: &TestDir, out: &str) -> Vec<(String, String)> {
+    let text = t.read(&format!("{out}/set/warnings.csv"));
+    csv::Reader::from_reader(text.as_bytes())
+        .records()
+        .map(|r| {
+            let r = r.expect("a row");
+            (r[0].to_owned(), r[1].to_owned())
+        })
+        .collect()
+}
+
+/// A target not met by --max-paths was said on stderr alone (exploratory test):
+/// run.json's warnings, the set's warnings.csv (also under --summary-only, which
+/// writes no run.json) and page, and the scenario's report, in English and in
+/// Chinese, now say it too.
+#[test]
+fn an_unmet_target_is_recorded_with_the_runs_warnings_and_shown_in_the_reports() {
+    let t = TestDir::new();
+    reference_as(&t, "a");
+    reference_as(&t, "b");
+    let unreachable = "npv:abs=0.001";
+    let out = run_set(&t, "full", unreachable, &FULL);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+
+    let mut rows = Vec::new();
+    for id in ["a", "b"] {
+        let warnings = recorded(&t, "full", id);
+        assert_eq!(warnings.len(), 1, "{id}: {warnings:?}");
+        let w = &warnings[0];
+        assert!(
+            w.starts_with(
+                "--precision npv:abs=0.001 not met after --max-paths 512 paths; widest: npv of "
+            ) && w
+                .ends_with("; the results are those of the 512 paths run, less precise than asked"),
+            "{w}"
+        );
+        // The very words the terminal gave.
+        assert!(
+            stderr.contains(&format!("warning: {id}: {w}\n")),
+            "{stderr}"
+        );
+        rows.push((id.to_owned(), w.clone()));
+
+        let page = t.read(&format!("full/{id}/report.html"));
+        assert!(page.contains("A --precision target was not met"), "{id}");
+        assert_eq!(
+            page.matches("not met after --max-paths 512 paths; widest: npv of ")
+                .count(),
+            1
+        );
+        // Found again from summary.csv to the bit: not also listed as a
+        // warning of another kind.
+        assert!(!page.contains("outside their plausible ranges"), "{id}");
+        assert!(page.contains(
+            "<tr><th>precision targets (--precision)</th><td><code>npv:abs=0.001: not met after 512 paths (--max-paths 512; 2 block(s) of 256)</code></td></tr>"
+        ));
+    }
+    assert_eq!(set_warnings(&t, "full"), rows);
+    let page = t.read("full/set/report.html");
+    assert!(page.contains("or --precision targets not met by --max-paths"));
+    assert!(page.contains("<li><code>a</code>: --precision npv:abs=0.001 not met after"));
+
+    // --summary-only: no run.json, the same warnings.csv.
+    run_set(&t, "only", unreachable, &["--summary-only"]);
+    assert_eq!(
+        t.read("only/set/warnings.csv"),
+        t.read("full/set/warnings.csv")
+    );
+
+    // The Chinese report gives it in Chinese; run.json keeps the English.
+    t.ok(&["report", "full/a", "--lang", "zh"]);
+    let page = t.read("full/a/report.html");
+    let numbers = rows[0]
+        .1
+        .split_once(", mean ")
+        .and_then(|(_, rest)| rest.split_once(" (target"))
+        .expect("the mean and its margin")
+        .0;
+    assert!(
+        page.contains("--precision npv:abs=0.001 未达到：已运行 --max-paths 所设的 512 条路径；差距最大的是方案“")
+            && page.contains(&format!("的 npv：均值 {numbers}（目标 ± 0.001）")),
+        "{page}"
+    );
+    assert!(!page.contains("not met after"));
+    assert!(page.contains(
+        "npv:abs=0.001：运行 512 条路径后仍未达到（--max-paths 512；共 2 组，每组 256 条）"
+    ));
+    assert_eq!(recorded(&t, "full", "a"), vec![rows[0].1.clone()]);
+}
+
+/// A target met before --max-paths is no warning: run.json's and the set's are
+/// empty, and the report says it was met where it gives the run's settings.
+#[test]
+fn a_met_target_adds_no_warning() {
+    let t = TestDir::new();
+    reference_as(&t, "a");
+    reference_as(&t, "b");
+    let out = run_set(&t, "full", "npv:0.9", &FULL);
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("warning"));
+    for id in ["a", "b"] {
+        assert_eq!(recorded(&t, "full", id), Vec::<String>::new());
+        let page = t.read(&format!("full/{id}/report.html"));
+        assert!(!page.contains("<div class=\"warn\">"), "{id}");
+        assert!(page.contains(
+            "<tr><th>precision targets (--precision)</th><td><code>npv:0.9: met after 256 paths (1 block(s) of 256; --max-paths 512)</code></td></tr>"
+        ));
+    }
+    assert_eq!(t.read("full/set/warnings.csv"), "scenario,warning\n");
+    run_set(&t, "only", "npv:0.9", &["--summary-only"]);
+    assert_eq!(t.read("only/set/warnings.csv"), "scenario,warning\n");
+}

@@ -685,7 +685,7 @@ enum Outcome {
         /// Its headline results outside their plausible ranges.
         warnings: Vec<String>,
         /// Every warning its run.json records (or would: its inputs', then
-        /// `warnings`), for the set's warnings.csv.
+        /// `warnings`, then an unmet `--precision`), for the set's warnings.csv.
         recorded: Vec<String>,
         /// Paths and firm-years simulated.
         work: (u64, u64),
@@ -1669,28 +1669,16 @@ fn one(
         paths: state.paths(),
         ..cfg
     };
-    if let Some((p, _, max, rows, false, _)) = &converged {
-        let widest = rows
-            .iter()
-            .rev()
-            .take_while(|r| r.paths == cfg.paths)
-            .filter(|r| !r.met)
-            .max_by(|a, b| (a.half_width / a.target).total_cmp(&(b.half_width / b.target)));
-        let detail = widest.map_or(String::new(), |r| {
-            format!(
-                "; widest: {} of {} under {}, mean {:.3} ± {:.3} (target ± {:.3})",
-                r.metric.name(),
-                scn.regions[r.region].id,
-                scn.alternatives[r.alternative].name,
-                r.mean,
-                r.half_width,
-                r.target
-            )
-        });
-        super::note(format_args!(
-            "warning: {}: --precision {} not met after --max-paths {max} paths{detail}; the results of those {} paths are written, and run.json records precision.met = false",
-            scn.id, p.text, cfg.paths
-        ));
+    // Targets not met by --max-paths: one of the run's recorded warnings, so that
+    // run.json, the set's warnings.csv and the reports say so, not only stderr.
+    let unmet = match &converged {
+        Some((p, _, _, rows, false, _)) => Some(enclave::convergence::Unmet::new(
+            scn, &p.text, cfg.paths, rows,
+        )),
+        _ => None,
+    };
+    if let Some(u) = &unmet {
+        super::note(format_args!("warning: {}: {u}", scn.id));
     }
     // The set's rows are read back from summary.csv's own bytes, so they hold
     // its numbers to the last digit.
@@ -1706,6 +1694,7 @@ fn one(
         // As run.json would record them.
         let mut recorded = output::input_warnings(scn);
         recorded.extend(warnings.iter().cloned());
+        recorded.extend(unmet.iter().map(ToString::to_string));
         return Ok(Outcome::Ran {
             text: None,
             warnings,
@@ -1727,6 +1716,9 @@ fn one(
         elapsed,
     );
     record.warnings.extend(warnings.iter().cloned());
+    record
+        .warnings
+        .extend(unmet.iter().map(ToString::to_string));
     if let Some((p, block, max, rows, met, blocks)) = &converged {
         record.precision = Some(enclave::convergence::PrecisionRecord {
             targets: p.text.clone(),
