@@ -932,6 +932,33 @@ impl Sweep {
         Ok(sweep)
     }
 
+    /// When every sampled field is a whole number and `[samples] n` exceeds the
+    /// combinations of their values there can be: (that most, n). Each grid
+    /// point's samples then repeat values, and a repeated variant is the same
+    /// scenario run again. Along a range's position u each field's rounded value
+    /// changes at most |round(hi) − round(lo)| times, so a `[[vary]]` has at most
+    /// 1 + their sum points.
+    pub fn repeated_samples(&self) -> Option<(u64, u64)> {
+        let samples = self.samples?;
+        let mut most: u64 = 1;
+        for v in &self.vary {
+            if let VaryKind::Range { lo, hi, integer } = &v.kind {
+                if !integer.iter().all(|&whole| whole) {
+                    return None;
+                }
+                // `as` saturates: a range of more whole numbers than u64 holds
+                // cannot repeat.
+                let changes = lo
+                    .iter()
+                    .zip(hi)
+                    .map(|(l, h)| (h.round() - l.round()).abs() as u64)
+                    .fold(0u64, u64::saturating_add);
+                most = most.saturating_mul(changes.saturating_add(1));
+            }
+        }
+        (most < samples.n).then_some((most, samples.n))
+    }
+
     /// Number of variants.
     pub fn len(&self) -> usize {
         usize::try_from(self.grid_len * self.samples.map_or(1, |s| s.n)).unwrap_or(usize::MAX)

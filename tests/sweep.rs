@@ -1047,6 +1047,43 @@ values = [0.05]
     );
 }
 
+/// Sampled whole numbers that must repeat are said: four samples of a horizon
+/// in 5..=6 gave three variants of one value without a word (exploratory test).
+#[test]
+fn samples_that_must_repeat_are_said() {
+    let t = TestDir::new();
+    let file = |name: &str, vary: &str, n: u32| {
+        t.create(
+            name,
+            &format!("base = \"reference\"\nid = \"h\"\n{vary}\n[samples]\nn = {n}\nseed = 1\n"),
+        );
+    };
+    let horizon = "[[vary]]\npath = \"simulation.horizon\"\nrange = [5, 6]";
+    let warned = |name: &str| {
+        let out = t.ok(&["sweep", name, "--list"]);
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    file("four.toml", horizon, 4);
+    let e = warned("four.toml");
+    assert!(
+        e.contains("four.toml: the sampled fields take whole numbers, at most 2 combinations of them, so 4 samples repeat values"),
+        "{e}"
+    );
+    file("two.toml", horizon, 2);
+    assert_eq!(warned("two.toml"), "");
+    // A number that is not whole varies with it: no two variants need be alike.
+    let both =
+        format!("{horizon}\n[[vary]]\npath = \"regions[0].discount_rate\"\nrange = [0.04, 0.06]");
+    file("both.toml", &both, 4);
+    assert_eq!(warned("both.toml"), "");
+    // Two whole-number ranges: 2 × 3 combinations.
+    let two = format!("{horizon}\n[[vary]]\npath = \"simulation.paths\"\nrange = [100, 102]");
+    file("six.toml", &two, 7);
+    assert!(warned("six.toml").contains("at most 6 combinations of them, so 7 samples"));
+    file("six_ok.toml", &two, 6);
+    assert_eq!(warned("six_ok.toml"), "");
+}
+
 /// The reference scenario with its regions' ids in Chinese, 浙江 and 吉林, as a
 /// scenario file writes them: quoted as keys, as any string elsewhere.
 fn chinese_reference() -> String {

@@ -78,6 +78,14 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     {
         return bad(problem);
     }
+    // Samples that must repeat: said (they passed without a word: exploratory
+    // test), not refused, as a sampled design may mean it.
+    if let Some((most, n)) = sweep.repeated_samples() {
+        super::note(format_args!(
+            "warning: {}: the sampled fields take whole numbers, at most {most} combinations of them, so {n} samples repeat values: a repeated variant is the same scenario run again (the same results, on common random numbers) and weighs as many times in the set page's averages; sample at most {most}, or give the values as a grid",
+            sweep.file
+        ));
+    }
     if args.list {
         // Its count line in --lang, else the base scenario's language.
         let lang = args.run.lang.unwrap_or_else(|| {
