@@ -178,6 +178,20 @@ pub fn money_unit(lang: Lang, unit: &str, yuan_per_unit: f64) -> String {
     .unwrap_or_else(|| unit.to_owned())
 }
 
+/// The money unit and its price base as a reader of `lang` expects them, e.g.
+/// `million CNY, 2026 prices` or `百万元，当年价格` (`chart.unit.money`,
+/// `chart.unit.money_nominal`): what reports, charts and the terminal name
+/// beside money.
+pub fn money_label(lang: Lang, basis: &crate::scenario::units::MoneyBasis) -> String {
+    use crate::scenario::units::PriceBase;
+    let tx = lang.texts();
+    let unit = money_unit(lang, &basis.unit, basis.yuan_per_unit);
+    match basis.prices {
+        PriceBase::Constant(year) => tx.f("chart.unit.money", &[("unit", &unit), ("year", &year)]),
+        PriceBase::Current => tx.f("chart.unit.money_nominal", &[("unit", &unit)]),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
