@@ -183,10 +183,16 @@ pub fn money_unit(lang: Lang, unit: &str, yuan_per_unit: f64) -> String {
 /// `chart.unit.money_nominal`): what reports, charts and the terminal name
 /// beside money.
 pub fn money_label(lang: Lang, basis: &crate::scenario::units::MoneyBasis) -> String {
+    let unit = money_unit(lang, &basis.unit, basis.yuan_per_unit);
+    priced(lang, &unit, basis.prices)
+}
+
+/// `unit` (a money unit as [`money_unit`] gives it, or one made from it such as
+/// a unit per mu) with the price base `prices`, in `lang`.
+pub fn priced(lang: Lang, unit: &str, prices: crate::scenario::units::PriceBase) -> String {
     use crate::scenario::units::PriceBase;
     let tx = lang.texts();
-    let unit = money_unit(lang, &basis.unit, basis.yuan_per_unit);
-    match basis.prices {
+    match prices {
         PriceBase::Constant(year) => tx.f("chart.unit.money", &[("unit", &unit), ("year", &year)]),
         PriceBase::Current => tx.f("chart.unit.money_nominal", &[("unit", &unit)]),
     }

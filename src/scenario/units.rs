@@ -149,7 +149,7 @@ impl std::str::FromStr for PriceBase {
 /// How a scenario counts money: its unit (the label as the file gives it, and
 /// its yuan) and the prices amounts are in. A report names it beside every
 /// amount ([`crate::i18n::money_label`]); two scenarios' amounts compare
-/// directly only when they share it ([`MoneyBasis::comparable`]).
+/// directly only when they share it ([`MoneyBasis::key`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct MoneyBasis {
     /// The label of the money unit (`scenario.money_unit`).
@@ -161,10 +161,11 @@ pub struct MoneyBasis {
 }
 
 impl MoneyBasis {
-    /// Whether amounts counted in `self` and in `other` compare directly: the
-    /// same unit (by its yuan, whatever its label) and the same price base.
-    pub fn comparable(&self, other: &MoneyBasis) -> bool {
-        same(self.yuan_per_unit, other.yuan_per_unit) && self.prices == other.prices
+    /// What amounts in two bases must share to compare directly: the unit, by
+    /// its yuan whatever its label, and the price base. Equal keys, one basis.
+    pub fn key(&self) -> (u64, PriceBase) {
+        // + 0.0 makes −0 and 0 one value.
+        ((self.yuan_per_unit + 0.0).to_bits(), self.prices)
     }
 }
 
@@ -206,10 +207,17 @@ mod tests {
             yuan_per_unit: yuan,
             prices,
         };
-        let million = basis("million CNY", 1e6, PriceBase::Constant(2026));
-        assert!(million.comparable(&basis("百万元", 1e6, PriceBase::Constant(2026))));
-        assert!(!million.comparable(&basis("million CNY", 1e6, PriceBase::Constant(2006))));
-        assert!(!million.comparable(&basis("million CNY", 1e6, PriceBase::Current)));
-        assert!(!million.comparable(&basis("万元", 1e4, PriceBase::Constant(2026))));
+        let million = basis("million CNY", 1e6, PriceBase::Constant(2026)).key();
+        assert_eq!(
+            million,
+            basis("百万元", 1e6, PriceBase::Constant(2026)).key()
+        );
+        for other in [
+            basis("million CNY", 1e6, PriceBase::Constant(2006)),
+            basis("million CNY", 1e6, PriceBase::Current),
+            basis("万元", 1e4, PriceBase::Constant(2026)),
+        ] {
+            assert_ne!(million, other.key(), "{other:?}");
+        }
     }
 }
