@@ -367,10 +367,24 @@ pub const SET_SWEEP_HEADER: [&str; 4] = ["scenario", "input", "value", "vary"];
 /// folder per scenario, and so no `run.json`, to say them).
 pub const SET_RUNS_FILE: &str = "runs.csv";
 
-/// Header of `DIR/set/runs.csv`.
-pub const SET_RUNS_HEADER: [&str; 10] = [
-    "scenario", "file", "sha256", "seed", "paths", "horizon", "fairness", "engine", "math",
+/// Header of `DIR/set/runs.csv`. The last three say how the scenario counts
+/// money ([`crate::scenario::units::MoneyBasis`]), which the set page names:
+/// `money_unit` as the file gives it, its `yuan_per_unit`, and `prices`, the
+/// year of constant prices or `current` (a set written before them lacks them).
+pub const SET_RUNS_HEADER: [&str; 13] = [
+    "scenario",
+    "file",
+    "sha256",
+    "seed",
+    "paths",
+    "horizon",
+    "fairness",
+    "engine",
+    "math",
     "folder",
+    "money_unit",
+    "yuan_per_unit",
+    "prices",
 ];
 
 /// The warnings of a set's scenarios, `DIR/set/warnings.csv`: one row per warning,
@@ -483,6 +497,7 @@ impl SetWriter {
         groups: &[u32],
     ) -> Result<(), OutputError> {
         let runs = self.dir.join(SET_RUNS_FILE);
+        let money = scn.money_basis();
         write_row(
             &mut self.runs.1,
             [
@@ -496,6 +511,9 @@ impl SetWriter {
                 RunRecord::engine_name(),
                 run.math.to_owned(),
                 (if run.folder { "yes" } else { "no" }).to_owned(),
+                money.unit,
+                cell(money.yuan_per_unit),
+                money.prices.to_string(),
             ],
             &runs,
         )?;

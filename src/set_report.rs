@@ -6,8 +6,14 @@
 //! [`crate::output::SetWriter`]) and, for a sweep, `DIR/set/sweep.csv` (one
 //! row per scenario and varied input: `scenario,input,value,vary`, where the
 //! fields of one `[[vary]]` share `vary` and are charted as one input; a file
-//! without the column has each input on its own). The first
-//! scenario's `run.json` adds the seed and horizon to the header when it is there.
+//! without the column has each input on its own). `DIR/set/runs.csv` adds the
+//! first scenario's seed and horizon to the header (for a set written before it
+//! had them, the first scenario's `run.json`, when it is there) and how each
+//! scenario counts money: when every scenario shares one money unit and price
+//! base, the headings and axes name it; when they differ, the tables name each
+//! scenario's under its id and the page says their money figures are not
+//! comparable directly; a set written before `runs.csv` recorded them says
+//! "the scenario's money unit", as it always did.
 //!
 //! Sets may hold 10 000 scenarios, so `summary.csv` is read once, row by row:
 //! the tables keep the rows of the first [`TABLE_SCENARIOS`] scenarios only (the
@@ -51,6 +57,7 @@ use crate::output::{
     ALL_ALTERNATIVES, ALL_REGIONS, OutputError, PARK, SET_DIR, SET_SUMMARY_HEADER, write_atomic,
 };
 use crate::report::{escape, num, over_paths_in, page_head_in, percent};
+use crate::scenario::units::{MoneyBasis, PriceBase};
 use crate::schema::{AltMetric, MeasureDef, ParkMetric, RegionMetric, Unit};
 
 /// File name of the set page in `DIR/set/`.
@@ -208,9 +215,47 @@ struct Set {
     /// All its rows, and the scenarios they name.
     warning_count: usize,
     warned_scenarios: usize,
+    /// How the scenarios count money, from `runs.csv`.
+    money: Money,
     /// The page's language.
     lang: Lang,
 }
+
+/// How the scenarios of a set count money, from its `runs.csv`.
+#[derive(Debug, Default)]
+struct Money {
+    /// Per scenario (as [`Set::scenarios`]), its basis in `bases`: `None` when
+    /// `runs.csv` does not say (a set written before it did).
+    of: Vec<Option<usize>>,
+    /// The distinct bases (bases of one [`MoneyBasis::key`] as one, by the
+    /// first scenario's label), each with how many scenarios count in it.
+    bases: Vec<(MoneyBasis, usize)>,
+}
+
+/// What the page can say of the set's money.
+#[derive(Debug, Clone, Copy)]
+enum Counted<'a> {
+    /// Nothing known (a set written before `runs.csv` recorded it, or not for
+    /// every scenario while they all agree): "the scenario's money unit".
+    Unknown,
+    /// Every scenario in this one.
+    One(&'a MoneyBasis),
+    /// In more than one: not comparable directly.
+    Several,
+}
+
+impl Money {
+    fn counted(&self) -> Counted<'_> {
+        match self.bases.as_slice() {
+            [(basis, n)] if *n == self.of.len() => Counted::One(basis),
+            [_, _, ..] => Counted::Several,
+            _ => Counted::Unknown,
+        }
+    }
+}
+
+/// At most this many money bases are listed where they differ.
+const BASES_LISTED: usize = 8;
 
 /// At most this many warnings are listed on the page; `warnings.csv` has them all.
 const WARNINGS_LISTED: usize = 20;
@@ -624,19 +669,127 @@ fn read(set_dir: &Path) -> Result<Set, SetReportError> {
     Ok(set)
 }
 
-/// The unit of a measure, for a column heading, in `lang`.
-fn unit(def: &MeasureDef, lang: Lang) -> &'static str {
-    let tx = lang.texts();
-    match def.unit {
-        Unit::Money => tx.t("set.unit.money"),
-        Unit::Probability => tx.t("set.unit.probability"),
-        Unit::Rate => tx.t("set.unit.rate"),
-        Unit::Years => tx.t("set.unit.years"),
-        Unit::Count => tx.t("set.unit.count"),
-        Unit::Share => tx.t("set.unit.share"),
-        Unit::Ratio => tx.t("set.unit.ratio"),
-        Unit::MoneyPerMu => tx.t("set.unit.money_per_mu"),
-        Unit::Mu => tx.t("set.unit.mu"),
+/// Reads from `out/set/runs.csv` how each scenario of `set` counts money. A
+/// `runs.csv` that is absent or does not read says nothing, as for a set
+/// written before it recorded money: the page is made from `summary.csv`.
+fn read_money(out: &Path, set: &mut Set) {
+    let mut money = Money {
+        of: vec![None; set.scenarios.len()],
+        bases: Vec::new(),
+    };
+    let mut index: HashMap<(u64, PriceBase), usize> = HashMap::new();
+    let read = crate::set_stale::money(out, |id, basis| {
+        let (Some(&s), Some(basis)) = (set.scenario_index.get(id), basis) else {
+            return;
+        };
+        if money.of[s].is_some() {
+            return;
+        }
+        let b = *index.entry(basis.key()).or_insert_with(|| {
+            money.bases.push((basis, 0));
+            money.bases.len() - 1
+        });
+        money.bases[b].1 += 1;
+        money.of[s] = Some(b);
+    });
+    if read.is_ok() {
+        set.money = money;
+    }
+}
+
+impl Set {
+    /// The label of a money basis in the page's language, e.g. `million CNY,
+    /// 2026 prices`, as each scenario's own report names it.
+    fn money_label(&self, basis: &MoneyBasis) -> String {
+        crate::i18n::money_label(self.lang, basis)
+    }
+
+    /// The unit of a measure, for a column heading (`axis` false) or a chart's
+    /// axis: money in the set's one unit and price base when it has one; where
+    /// they differ, a heading says the scenario's (named under its id) and an
+    /// axis that they differ.
+    fn unit(&self, def: &MeasureDef, axis: bool) -> String {
+        let tx = self.lang.texts();
+        let money = |one: &str, per_mu: bool| -> String {
+            let basis = match self.money.counted() {
+                Counted::One(basis) => basis,
+                // The measure's name says whether it is per mu.
+                Counted::Several if axis => return tx.t("set.unit.money_mixed").to_owned(),
+                Counted::Several | Counted::Unknown => return tx.t(one).to_owned(),
+            };
+            if !per_mu {
+                return self.money_label(basis);
+            }
+            // The price base after the whole unit: million CNY per mu and year,
+            // 2026 prices.
+            let unit = crate::i18n::money_unit(self.lang, &basis.unit, basis.yuan_per_unit);
+            let per_mu = tx.f("set.unit.money_per_mu_of", &[("money", &unit)]);
+            crate::i18n::priced(self.lang, &per_mu, basis.prices)
+        };
+        match def.unit {
+            Unit::Money => money("set.unit.money", false),
+            Unit::MoneyPerMu => money("set.unit.money_per_mu", true),
+            Unit::Probability => tx.t("set.unit.probability").to_owned(),
+            Unit::Rate => tx.t("set.unit.rate").to_owned(),
+            Unit::Years => tx.t("set.unit.years").to_owned(),
+            Unit::Count => tx.t("set.unit.count").to_owned(),
+            Unit::Share => tx.t("set.unit.share").to_owned(),
+            Unit::Ratio => tx.t("set.unit.ratio").to_owned(),
+            Unit::Mu => tx.t("set.unit.mu").to_owned(),
+        }
+    }
+
+    /// The sentence of the tables' text on money.
+    fn money_sentence(&self) -> String {
+        let tx = self.lang.texts();
+        match self.money.counted() {
+            Counted::One(basis) => tx.f(
+                "set.tables.money_one",
+                &[("unit", &escape(&self.money_label(basis)))],
+            ),
+            Counted::Several => tx.t("set.tables.money_several").to_owned(),
+            Counted::Unknown => tx.t("set.tables.money_legacy").to_owned(),
+        }
+    }
+
+    /// The notice, at the top of the page, that the scenarios count money in
+    /// different units or price bases, listing them; empty when they do not.
+    fn money_notice(&self) -> String {
+        if !matches!(self.money.counted(), Counted::Several) {
+            return String::new();
+        }
+        let tx = self.lang.texts();
+        let mut bases: Vec<String> = self
+            .money
+            .bases
+            .iter()
+            .take(BASES_LISTED)
+            .map(|(basis, n)| {
+                tx.f(
+                    "set.page.money_basis",
+                    &[
+                        ("unit", &escape(&self.money_label(basis))),
+                        ("n", &num(Some(*n as f64), 0)),
+                    ],
+                )
+            })
+            .collect();
+        if self.money.bases.len() > BASES_LISTED {
+            bases.push(tx.f(
+                "set.page.money_more",
+                &[(
+                    "n",
+                    &num(Some((self.money.bases.len() - BASES_LISTED) as f64), 0),
+                )],
+            ));
+        }
+        format!(
+            "<div class=\"warn\">\n<p>{}</p>\n</div>\n",
+            tx.f(
+                "set.page.money_differ",
+                &[("bases", &bases.join(tx.t("set.page.money_separator")))]
+            )
+        )
     }
 }
 
@@ -704,6 +857,16 @@ impl Set {
     fn scenario_cell(&self, s: usize) -> String {
         let id = &self.scenarios[s];
         let mut c = format!("<code>{}</code>", escape(id));
+        // Where the scenarios count money differently, each its own.
+        if let Counted::Several = self.money.counted()
+            && let Some(Some(b)) = self.money.of.get(s)
+        {
+            let _ = write!(
+                c,
+                "<br><span class=\"few\">{}</span>",
+                escape(&self.money_label(&self.money.bases[*b].0))
+            );
+        }
         if let Some(sweep) = &self.sweep
             && let Some(values) = sweep.values.get(id)
         {
@@ -719,12 +882,12 @@ impl Set {
 
 /// The column heading of a measure: what it is, in which unit, with its description
 /// as a tooltip (`kind`: `region`, `alt` or `park`, as the strings file groups them).
-fn heading(label: &str, kind: &str, def: &MeasureDef, lang: Lang) -> String {
+fn heading(label: &str, kind: &str, def: &MeasureDef, set: &Set) -> String {
     format!(
         "<th title=\"{}\">{}<br><span class=\"few\">{}</span></th>",
-        escape(&description(kind, def, lang)),
+        escape(&description(kind, def, set.lang)),
         label,
-        unit(def, lang)
+        escape(&set.unit(def, false))
     )
 }
 
@@ -755,7 +918,11 @@ fn tables(h: &mut String, set: &Set) {
             )
         );
     }
-    let _ = writeln!(h, "<p>{}</p>", tx.t("set.tables.text"));
+    let _ = writeln!(
+        h,
+        "<p>{}</p>",
+        tx.f("set.tables.text", &[("money", &set.money_sentence())])
+    );
 
     let region = |m| Key::Region(0, 0, m).def();
     let _ = write!(
@@ -770,25 +937,25 @@ fn tables(h: &mut String, set: &Set) {
             tx.t("set.tables.mean_npv"),
             "region",
             region(RegionMetric::Npv),
-            lang
+            set
         ),
         heading(
             tx.t("set.tables.loss"),
             "region",
             region(RegionMetric::NpvNegative),
-            lang
+            set
         ),
         heading(
             tx.t("set.tables.participates"),
             "region",
             region(RegionMetric::Participates),
-            lang
+            set
         ),
         heading(
             tx.t("set.tables.gap"),
             "region",
             region(RegionMetric::ShapleyGap),
-            lang
+            set
         ),
     );
     // Only the rows there are, in order of alternative, region and scenario.
@@ -845,13 +1012,13 @@ fn tables(h: &mut String, set: &Set) {
             tx.t("set.tables.joint"),
             "alt",
             alt_def(AltMetric::JointParticipation),
-            lang
+            set
         ),
         heading(
             tx.t("set.tables.npv_total"),
             "alt",
             alt_def(AltMetric::NpvTotal),
-            lang
+            set
         ),
     );
     let mut rows: Vec<(usize, usize)> = set
@@ -898,7 +1065,7 @@ fn tables(h: &mut String, set: &Set) {
         tx.t("set.tables.paths"),
     );
     for (label, m) in PARK_COLUMNS {
-        h.push_str(&heading(tx.t(label), "park", m.def(), lang));
+        h.push_str(&heading(tx.t(label), "park", m.def(), set));
     }
     h.push_str("</tr>\n");
     for s in 0..n {
@@ -924,14 +1091,14 @@ fn tables(h: &mut String, set: &Set) {
 /// scenarios that differ in another field of its `[[vary]]`; `bins`: the input's,
 /// when its values are binned).
 fn how_to_read(
+    set: &Set,
     input: &str,
     several_inputs: bool,
     merges_combinations: bool,
     park: bool,
     bins: Option<Bins>,
-    lang: Lang,
 ) -> String {
-    let tx = lang.texts();
+    let tx = set.lang.texts();
     let mut s = tx.f(
         "set.read.main",
         &[
@@ -939,11 +1106,16 @@ fn how_to_read(
             ("marked", &crate::chart::set::MARKED_POINTS),
         ],
     );
-    s.push_str(tx.t(if park {
-        "set.read.park"
+    if park {
+        s.push_str(tx.t("set.read.park"));
     } else {
-        "set.read.alt"
-    }));
+        let money = match set.money.counted() {
+            Counted::One(basis) => escape(&set.money_label(basis)),
+            Counted::Several => tx.t("set.read.money_mixed").to_owned(),
+            Counted::Unknown => tx.t("set.read.money_legacy").to_owned(),
+        };
+        s.push_str(&tx.f("set.read.alt", &[("money", &money)]));
+    }
     if several_inputs {
         s.push_str(tx.t("set.read.several"));
     } else if merges_combinations {
@@ -1034,7 +1206,10 @@ fn sweep_charts(set: &Set, sweep: &Sweep) -> Vec<SweepChart> {
                     let key = Key::Region(a, r, RegionMetric::Npv);
                     panel(
                         tx.f("set.chart.region_npv", &[("region", &set.regions.names[r])]),
-                        tx.f("set.chart.npv_axis", &[("unit", &unit(key.def(), lang))]),
+                        tx.f(
+                            "set.chart.npv_axis",
+                            &[("unit", &set.unit(key.def(), true))],
+                        ),
                         region_colour(r),
                         key,
                     )
@@ -1043,7 +1218,7 @@ fn sweep_charts(set: &Set, sweep: &Sweep) -> Vec<SweepChart> {
             let key = Key::Alt(a, AltMetric::JointParticipation);
             panels.push(panel(
                 tx.t("set.chart.signs").into(),
-                unit(key.def(), lang).into(),
+                set.unit(key.def(), true),
                 plotters::style::RGBColor(40, 40, 40),
                 key,
             ));
@@ -1055,7 +1230,7 @@ fn sweep_charts(set: &Set, sweep: &Sweep) -> Vec<SweepChart> {
                 stem: format!("sweep-{}-alt-{}", i + 1, a + 1),
                 title: tx.f("set.chart.alt_title", &[("alt", alt), ("input", input)]),
                 x_desc: input.clone(),
-                how_to_read: how_to_read(input, several, merges, false, bins, lang),
+                how_to_read: how_to_read(set, input, several, merges, false, bins),
                 panels,
             });
         }
@@ -1077,7 +1252,7 @@ fn sweep_charts(set: &Set, sweep: &Sweep) -> Vec<SweepChart> {
                 tx.f("set.chart.park_panel", &[("title", &tx.t(title))]),
                 tx.f(
                     "set.chart.park_axis",
-                    &[("name", &name), ("unit", &unit(m.def(), lang))],
+                    &[("name", &name), ("unit", &set.unit(m.def(), true))],
                 ),
                 plotters::style::RGBColor(60, 60, 60),
                 Key::Park(m),
@@ -1090,7 +1265,7 @@ fn sweep_charts(set: &Set, sweep: &Sweep) -> Vec<SweepChart> {
                 stem: format!("sweep-{}-park", i + 1),
                 title: tx.f("set.chart.park_title", &[("input", input)]),
                 x_desc: input.clone(),
-                how_to_read: how_to_read(input, several, merges, true, bins, lang),
+                how_to_read: how_to_read(set, input, several, merges, true, bins),
                 panels,
             });
         }
@@ -1152,6 +1327,7 @@ pub fn html_in(out: &Path, lang: Lang) -> Result<String, SetReportError> {
     let tx = lang.texts();
     let mut set = read(&out.join(SET_DIR))?;
     set.lang = lang;
+    read_money(out, &mut set);
     let count = num(Some(set.scenarios.len() as f64), 0);
     let sep = tx.t("set.page.list_separator");
     let title = match &set.sweep {
@@ -1233,6 +1409,8 @@ pub fn html_in(out: &Path, lang: Lang) -> Result<String, SetReportError> {
         }
         h.push_str("</ul>\n</div>\n");
     }
+    // Scenarios that count money differently: said before any of it is compared.
+    h.push_str(&set.money_notice());
     if let Some(sweep) = &set.sweep {
         let codes = |names: &mut dyn Iterator<Item = &String>| {
             names
@@ -1305,13 +1483,14 @@ pub fn html_in(out: &Path, lang: Lang) -> Result<String, SetReportError> {
         }
     }
     tables(&mut h, &set);
-    measures(&mut h, lang);
+    measures(&mut h, &set);
     h.push_str("</body>\n</html>\n");
     Ok(h)
 }
 
 /// What each measure on the page is, from the schema.
-fn measures(h: &mut String, lang: Lang) {
+fn measures(h: &mut String, set: &Set) {
+    let lang = set.lang;
     let tx = lang.texts();
     let columns: Vec<&str> = tx.t("set.measures.columns").split('|').collect();
     let _ = write!(
@@ -1339,7 +1518,7 @@ fn measures(h: &mut String, lang: Lang) {
             h,
             "<tr><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
             escape(def.name),
-            unit(def, lang),
+            escape(&set.unit(def, false)),
             escape(&description(kind, def, lang))
         );
     }

@@ -12,6 +12,9 @@
 //! `enclave report DIR/set` checks every row the same way ([`mismatches`]), for
 //! a set whose folders were changed by other means.
 //!
+//! The set page reads from `runs.csv` how each scenario counts money
+//! ([`money`]).
+//!
 //! Two runs of one scenario with the same scenario hash, seed, paths, horizon,
 //! fairness, engine version and math fingerprint give the same bytes, so a row
 //! that agrees on all of them still describes the folder.
@@ -22,6 +25,7 @@ use crate::output::{
     OutputError, RUN_FILE, RunRecord, SET_DIR, SET_RUNS_FILE, SET_SWEEP_FILE, SET_WARNINGS_FILE,
     SUMMARY_FILE, csv_err, io_err,
 };
+use crate::scenario::units::MoneyBasis;
 
 /// The note left in `DIR/set/` when the set's files were removed as stale.
 pub const STALE_FILE: &str = "stale.txt";
@@ -60,6 +64,11 @@ struct Row {
     /// `no` when the set did not write the scenario's folder (`--summary-only`):
     /// nothing beside the set is then its, and no folder can make it stale.
     folder: Option<String>,
+    /// How the scenario counts money (`money_unit`, `yuan_per_unit`, `prices`):
+    /// not compared, as the scenario's hash covers it; the set page names it.
+    money_unit: Option<String>,
+    yuan_per_unit: Option<String>,
+    prices: Option<String>,
 }
 
 impl Row {
@@ -67,6 +76,23 @@ impl Row {
     /// `folder` column count as written).
     fn has_folder(&self) -> bool {
         self.folder.as_deref() != Some("no")
+    }
+
+    /// How the scenario counts money: `None` for a row of a set written before
+    /// the columns, or with a cell that does not read.
+    fn money(&self) -> Option<MoneyBasis> {
+        let yuan_per_unit = self
+            .yuan_per_unit
+            .as_deref()?
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|y| y.is_finite() && *y > 0.0)?;
+        Some(MoneyBasis {
+            unit: self.money_unit.clone().filter(|u| !u.is_empty())?,
+            yuan_per_unit,
+            prices: self.prices.as_deref()?.parse().ok()?,
+        })
     }
 }
 
@@ -83,7 +109,17 @@ fn rows(out: &Path, mut each: impl FnMut(Row) -> bool) -> Result<(), OutputError
     let header = reader.headers().map_err(csv_err(&path))?.clone();
     let column = |name: &str| header.iter().position(|h| h == name);
     let columns = [
-        "sha256", "seed", "paths", "horizon", "fairness", "engine", "math", "folder",
+        "sha256",
+        "seed",
+        "paths",
+        "horizon",
+        "fairness",
+        "engine",
+        "math",
+        "folder",
+        "money_unit",
+        "yuan_per_unit",
+        "prices",
     ]
     .map(column);
     let Some(id) = column("scenario") else {
@@ -92,7 +128,19 @@ fn rows(out: &Path, mut each: impl FnMut(Row) -> bool) -> Result<(), OutputError
     for record in reader.records() {
         let record = record.map_err(csv_err(&path))?;
         let cell = |i: Option<usize>| i.and_then(|i| record.get(i)).map(str::to_owned);
-        let [sha256, seed, paths, horizon, fairness, engine, math, folder] = columns.map(cell);
+        let [
+            sha256,
+            seed,
+            paths,
+            horizon,
+            fairness,
+            engine,
+            math,
+            folder,
+            money_unit,
+            yuan_per_unit,
+            prices,
+        ] = columns.map(cell);
         let row = Row {
             scenario: record.get(id).unwrap_or_default().to_owned(),
             sha256,
@@ -103,6 +151,9 @@ fn rows(out: &Path, mut each: impl FnMut(Row) -> bool) -> Result<(), OutputError
             engine,
             math,
             folder,
+            money_unit,
+            yuan_per_unit,
+            prices,
         };
         if !each(row) {
             break;
@@ -124,6 +175,22 @@ pub fn first_run(out: &Path) -> Option<(String, String, bool)> {
     let row = first?;
     let has_folder = row.has_folder();
     Some((row.seed?, row.horizon?, has_folder))
+}
+
+/// Calls `each` with every scenario `out/set/runs.csv` lists, in its order, and
+/// how that scenario counts money (`None` when the set was written before
+/// `runs.csv` recorded it); nothing when the file is absent.
+///
+/// # Errors
+/// If `runs.csv` cannot be read.
+pub fn money(
+    out: &Path,
+    mut each: impl FnMut(&str, Option<MoneyBasis>),
+) -> Result<(), OutputError> {
+    rows(out, |row| {
+        each(&row.scenario, row.money());
+        true
+    })
 }
 
 /// What of `run` differs from `row`, one phrase a field; empty when nothing does.
@@ -261,6 +328,50 @@ mod tests {
             r#"{{"engine":"enclave 0","scenario_id":"a","scenario_file":"a.toml","scenario_sha256":"00","seed":{seed},"paths":10,"horizon":5,"threads":1,"batch_paths":256,"pilot_paths":0,"ranges":[[0,10]],"prng":"x","sampler":"x","uncertain_inputs":0,"firm_years":0,"elapsed_seconds":0.0,"firm_years_per_second":0.0,"quantiles":"x"}}"#
         );
         serde_json::from_str(&text).expect("a run record")
+    }
+
+    /// runs.csv as sets write it now, and as they did before the money columns:
+    /// both read, and only the new says how a scenario counts money.
+    #[test]
+    fn runs_csv_reads_with_and_without_the_money_columns() {
+        use crate::scenario::units::PriceBase;
+        let dir = std::env::temp_dir().join(format!("enclave-set-stale-{}", std::process::id()));
+        let set = dir.join(SET_DIR);
+        std::fs::create_dir_all(&set).expect("a folder");
+        let old = "scenario,file,sha256,seed,paths,horizon,fairness,engine,math,folder\n\
+                   a,a.toml,00,7,10,5,off,enclave 0,x,no\n";
+        let new = format!(
+            "{}\na,a.toml,00,7,10,5,off,enclave 0,x,no,million CNY,1000000,2006\n\
+             b,b.toml,00,7,10,5,off,enclave 0,x,yes,万元,10000,current\n",
+            crate::output::SET_RUNS_HEADER.join(",")
+        );
+        let read = |text: &str| {
+            std::fs::write(set.join(SET_RUNS_FILE), text).expect("runs.csv");
+            let mut got = Vec::new();
+            money(&dir, |id, m| got.push((id.to_owned(), m))).expect("it reads");
+            (got, first_run(&dir))
+        };
+        let (got, first) = read(old);
+        assert_eq!(got, [("a".to_owned(), None)]);
+        assert_eq!(first, Some(("7".to_owned(), "5".to_owned(), false)));
+        let (got, first) = read(&new);
+        let basis = |unit: &str, yuan, prices| MoneyBasis {
+            unit: unit.to_owned(),
+            yuan_per_unit: yuan,
+            prices,
+        };
+        assert_eq!(
+            got,
+            [
+                (
+                    "a".to_owned(),
+                    Some(basis("million CNY", 1e6, PriceBase::Constant(2006)))
+                ),
+                ("b".to_owned(), Some(basis("万元", 1e4, PriceBase::Current))),
+            ]
+        );
+        assert_eq!(first, Some(("7".to_owned(), "5".to_owned(), false)));
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -537,3 +537,214 @@ fn a_sweep_of_many_values_is_charted_in_bins() {
         "The tables show the first {TABLE_SCENARIOS} of the {count} scenarios"
     )));
 }
+
+/// Runs the scenario files in `park/` as a `--summary-only` set into `out/`
+/// (only the set's files: the page is made from them alone) and returns its
+/// page, in English and, drawn again by `enclave report`, in Chinese.
+fn summary_only_set(t: &TestDir, files: &[(&str, String)]) -> (String, String) {
+    std::fs::create_dir_all(t.join("park")).expect("a folder");
+    for (name, text) in files {
+        t.create(&format!("park/{name}"), text);
+    }
+    t.ok(&[
+        "run",
+        "park",
+        "--paths",
+        "50",
+        "--horizon",
+        "4",
+        "--summary-only",
+        "--out",
+        "out",
+        "--quiet",
+    ]);
+    let en = t.read("out/set/report.html");
+    t.ok(&["report", "out/set", "--lang", "zh"]);
+    (en, t.read("out/set/report.html"))
+}
+
+/// The reference scenario under another id, with `extra` appended.
+fn reference_as(id: &str, extra: &str) -> String {
+    let mut text = REFERENCE.to_owned();
+    common::replace_line(
+        &mut text,
+        "id = \"jilin-zhejiang\"",
+        &format!("id = \"{id}\""),
+    );
+    text + extra
+}
+
+/// A set whose scenarios all count money in one unit and price base names it
+/// where the page gives money — column headings, the tables' text, the measures'
+/// units — in English and in Chinese (it said "money unit of the scenario"
+/// beside the NPVs: exploratory test); runs.csv records it.
+#[test]
+fn a_set_of_one_money_unit_names_it_in_its_headings() {
+    let t = TestDir::new();
+    let three_party = include_str!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/three-party.toml"
+    ));
+    let (en, zh) = summary_only_set(
+        &t,
+        &[
+            ("a.toml", REFERENCE.to_owned()),
+            ("b.toml", three_party.to_owned()),
+        ],
+    );
+    let runs = t.read("out/set/runs.csv");
+    let rows = common::csv_rows(&runs);
+    assert_eq!(rows.len(), 2, "{runs}");
+    for row in &rows {
+        assert_eq!(
+            (
+                row["money_unit"].as_str(),
+                row["yuan_per_unit"].as_str(),
+                row["prices"].as_str()
+            ),
+            ("million CNY", "1000000", "2026"),
+            "{runs}"
+        );
+    }
+    let unit = "<span class=\"few\">million CNY, 2026 prices</span></th>";
+    assert!(en.contains(&format!("mean NPV<br>{unit}")), "{en}");
+    assert!(en.contains(&format!("taxes, all levels<br>{unit}")));
+    assert!(en.contains("<span class=\"few\">million CNY per mu and year, 2026 prices</span>"));
+    assert!(en.contains("Money is in million CNY, 2026 prices in every scenario."));
+    assert!(!en.contains("money unit of the scenario"), "{en}");
+    assert!(!en.contains("not comparable"));
+    assert!(zh.contains("平均净现值<br><span class=\"few\">百万元，2026年价格</span></th>"));
+    assert!(zh.contains("各情景的金额均以百万元，2026年价格计。"));
+    assert!(!zh.contains("情景的金额单位"), "{zh}");
+}
+
+/// A set whose scenarios count money in different price bases (2026 prices,
+/// 2006 prices, current prices) names each scenario's under its id and says
+/// plainly, before any table, that their money figures are not comparable
+/// directly (it put them in one column under "money unit of the scenario":
+/// exploratory test).
+#[test]
+fn a_set_of_different_price_bases_says_so_and_names_each() {
+    let t = TestDir::new();
+    let suzhou = include_str!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/suzhou-suqian.toml"
+    ));
+    let (en, zh) = summary_only_set(
+        &t,
+        &[
+            ("a.toml", REFERENCE.to_owned()),
+            ("b.toml", suzhou.to_owned()),
+            (
+                "c.toml",
+                reference_as(
+                    "current",
+                    "\n[prices]\nbasis = \"nominal\"\ninflation = 0.02\n",
+                ),
+            ),
+        ],
+    );
+    let prices: Vec<String> = common::csv_rows(&t.read("out/set/runs.csv"))
+        .iter()
+        .map(|r| format!("{} {}", r["scenario"], r["prices"]))
+        .collect();
+    assert_eq!(
+        prices,
+        [
+            "jilin-zhejiang 2026",
+            "suzhou-suqian 2006",
+            "current current"
+        ]
+    );
+    let notice = "<b>The scenarios do not all count money in one unit and price base</b>: \
+                  million CNY, 2026 prices in 1 scenario(s); million CNY, 2006 prices in 1 \
+                  scenario(s); million CNY, current prices in 1 scenario(s). Money figures (NPV, \
+                  taxes, GDP, tax per mu) of scenarios with different units or price bases are \
+                  not comparable directly";
+    assert!(en.contains(notice), "{en}");
+    // Before the tables.
+    assert!(en.find(notice) < en.find("<h2>The scenarios side by side</h2>"));
+    for (id, unit) in [
+        ("jilin-zhejiang", "million CNY, 2026 prices"),
+        ("suzhou-suqian", "million CNY, 2006 prices"),
+        ("current", "million CNY, current prices"),
+    ] {
+        let cell = format!("<code>{id}</code><br><span class=\"few\">{unit}</span>");
+        assert!(en.contains(&cell), "no {cell}");
+    }
+    assert!(en.contains(
+        "Money is in each scenario's own money unit and price base, named under its id: they \
+         differ between the scenarios, and money figures of different ones are not comparable \
+         directly."
+    ));
+    // No heading claims one unit for the column.
+    assert!(!en.contains("mean NPV<br><span class=\"few\">million CNY"));
+    assert!(zh.contains("<b>各情景的金额单位或价格基准不同</b>：1 个情景为百万元，2026年价格；1 个情景为百万元，2006年价格；1 个情景为百万元，当年价格。"));
+    assert!(
+        zh.contains("<code>suzhou-suqian</code><br><span class=\"few\">百万元，2006年价格</span>")
+    );
+    assert!(zh.contains("不能直接比较"));
+}
+
+/// A sweep's charts name the set's one money unit and price base on their
+/// money axes (each region's NPV, the park's taxes and GDP), say
+/// that they differ when they do, and a set written before runs.csv recorded
+/// money (no such columns, or no runs.csv at all) keeps the page it had.
+#[test]
+fn sweep_axes_name_the_money_and_an_old_runs_csv_keeps_its_wording() {
+    let t = TestDir::new();
+    let xs = [1.0, 2.0, 4.0];
+    let scenarios: Vec<(String, f64)> = xs.iter().map(|x| (format!("r{x}"), 10.0 * x)).collect();
+    let sweep: String = std::iter::once("scenario,input,value\n".to_owned())
+        .chain(xs.iter().map(|x| format!("r{x},firms.arrival_rate,{x}\n")))
+        .collect();
+    write_set(&t, &scenarios, Some(&sweep));
+    let out = t.join("out");
+    let runs = |header: &str, cells: &dyn Fn(usize) -> String| {
+        let mut text = format!("{header}\n");
+        for (i, (id, _)) in scenarios.iter().enumerate() {
+            text.push_str(&format!(
+                "{id},{id}.toml,00,7,500,5,off,enclave 0,x,no{}\n",
+                cells(i)
+            ));
+        }
+        t.create("out/set/runs.csv", &text);
+        set_report::html(&out).expect("the page")
+    };
+    let header = enclave::output::SET_RUNS_HEADER.join(",");
+    let page = runs(&header, &|_| ",万元,10000,2020".to_owned());
+    for axis in [
+        "NPV (万元, 2020 prices)",
+        "tax_total (万元, 2020 prices)",
+        "gdp (万元, 2020 prices)",
+    ] {
+        assert!(page.contains(axis), "no axis {axis:?}");
+    }
+    assert!(page.contains("NPV is in 万元, 2020 prices;"));
+    let zh = set_report::html_in(&out, enclave::i18n::Lang::Zh).expect("the Chinese page");
+    assert!(zh.contains("净现值（万元，2020年价格）"));
+
+    let page = runs(&header, &|i| {
+        format!(",万元,10000,{}", if i == 0 { "2020" } else { "current" })
+    });
+    assert!(page.contains("NPV (unit and price base differ by scenario)"));
+    assert!(page.contains("gdp (unit and price base differ by scenario)"));
+    assert!(page.contains("NPV is in each scenario's money unit and price base, which differ"));
+    assert!(
+        page.contains("万元, 2020 prices in 1 scenario(s); 万元, current prices in 2 scenario(s)")
+    );
+
+    // runs.csv as sets wrote it before the money columns, and no runs.csv: the
+    // page as it was.
+    let old = "scenario,file,sha256,seed,paths,horizon,fairness,engine,math,folder";
+    let legacy = |page: &str| {
+        assert!(page.contains("NPV (money unit of the scenario)"));
+        assert!(page.contains("mean NPV<br><span class=\"few\">money unit of the scenario</span>"));
+        assert!(page.contains("Money is in each scenario's own money unit. A figure"));
+        assert!(page.contains("NPV is in the scenario's money unit;"));
+        assert!(!page.contains("not comparable"));
+    };
+    legacy(&runs(old, &|_| String::new()));
+    std::fs::remove_file(t.join("out/set/runs.csv")).expect("remove runs.csv");
+    legacy(&set_report::html(&out).expect("the page"));
+}

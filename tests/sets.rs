@@ -269,20 +269,22 @@ fn a_large_set_runs_its_small_scenarios_side_by_side_to_the_bytes_of_single_runs
     // Its record of what each scenario was run from, the same as the full set's
     // but for the folders, which it did not write.
     let runs = t.read("only/set/runs.csv");
-    assert_eq!(runs.replace(",no\n", ",yes\n"), t.read("set/set/runs.csv"));
+    assert_eq!(runs.replace(",no,", ",yes,"), t.read("set/set/runs.csv"));
     let lines: Vec<&str> = runs.lines().collect();
     assert_eq!(
         lines[0],
-        "scenario,file,sha256,seed,paths,horizon,fairness,engine,math,folder"
+        "scenario,file,sha256,seed,paths,horizon,fairness,engine,math,folder,\
+         money_unit,yuan_per_unit,prices"
     );
-    assert!(lines[1..].iter().all(|l| l.ends_with(",no")), "{runs}");
     assert_eq!(lines.len(), 8, "{runs}");
     assert!(lines[1].starts_with("s0,"), "{runs}");
+    // How each counts money, which the set page names: the reference scenario's
+    // million CNY at constant 2026 prices.
     let math = enclave::mathlib::fingerprint();
     assert!(
         lines[1..]
             .iter()
-            .all(|l| l.ends_with(&format!(",{math},no"))),
+            .all(|l| l.ends_with(&format!(",{math},no,million CNY,1000000,2026"))),
         "{runs}"
     );
     // Its page says there is no folder per scenario; the full set's, where they are.

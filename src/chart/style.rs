@@ -98,17 +98,7 @@ pub fn header<DB: DrawingBackend>(
 /// Axis label for money amounts: the unit and its price basis, in the results'
 /// language.
 pub fn money_label(res: &crate::results::Results) -> String {
-    let unit = super::money_unit(res);
-    let tx = res.lang.texts();
-    match res.scenario.prices {
-        crate::scenario::Prices::Real => tx.f(
-            "chart.unit.money",
-            &[("unit", &unit), ("year", &res.scenario.start_year)],
-        ),
-        crate::scenario::Prices::Nominal { .. } => {
-            tx.f("chart.unit.money_nominal", &[("unit", &unit)])
-        }
-    }
+    crate::i18n::money_label(res.lang, &res.scenario.money_basis())
 }
 
 /// The padded axis range around `[lo, hi]` (which includes 0): the span is at

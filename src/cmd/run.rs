@@ -1807,25 +1807,7 @@ pub(super) fn summary(
     let tx = lang.texts();
     let mut s = String::new();
     let layout = state.layout;
-    let unit = match scn.prices {
-        enclave::scenario::Prices::Real => tx.f(
-            "chart.unit.money",
-            &[
-                (
-                    "unit",
-                    &enclave::i18n::money_unit(lang, &scn.money_unit, scn.yuan_per_unit),
-                ),
-                ("year", &scn.start_year),
-            ],
-        ),
-        enclave::scenario::Prices::Nominal { .. } => tx.f(
-            "chart.unit.money_nominal",
-            &[(
-                "unit",
-                &enclave::i18n::money_unit(lang, &scn.money_unit, scn.yuan_per_unit),
-            )],
-        ),
-    };
+    let unit = enclave::i18n::money_label(lang, &scn.money_basis());
     // Writing into a String cannot fail.
     let _ = writeln!(
         s,

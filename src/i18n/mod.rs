@@ -178,6 +178,26 @@ pub fn money_unit(lang: Lang, unit: &str, yuan_per_unit: f64) -> String {
     .unwrap_or_else(|| unit.to_owned())
 }
 
+/// The money unit and its price base as a reader of `lang` expects them, e.g.
+/// `million CNY, 2026 prices` or `百万元，当年价格` (`chart.unit.money`,
+/// `chart.unit.money_nominal`): what reports, charts and the terminal name
+/// beside money.
+pub fn money_label(lang: Lang, basis: &crate::scenario::units::MoneyBasis) -> String {
+    let unit = money_unit(lang, &basis.unit, basis.yuan_per_unit);
+    priced(lang, &unit, basis.prices)
+}
+
+/// `unit` (a money unit as [`money_unit`] gives it, or one made from it such as
+/// a unit per mu) with the price base `prices`, in `lang`.
+pub fn priced(lang: Lang, unit: &str, prices: crate::scenario::units::PriceBase) -> String {
+    use crate::scenario::units::PriceBase;
+    let tx = lang.texts();
+    match prices {
+        PriceBase::Constant(year) => tx.f("chart.unit.money", &[("unit", &unit), ("year", &year)]),
+        PriceBase::Current => tx.f("chart.unit.money_nominal", &[("unit", &unit)]),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

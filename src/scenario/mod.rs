@@ -845,12 +845,21 @@ impl Scenario {
         Ok(scenario)
     }
 
-    /// The money unit with its price basis, e.g. `million CNY, 2026 prices` or
-    /// `million CNY, current prices` (docs/model.md §11).
+    /// The money unit with its price basis, in English, e.g. `million CNY, 2026
+    /// prices` or `million CNY, current prices` (docs/model.md §11).
     pub fn money_label(&self) -> String {
-        match self.prices {
-            Prices::Real => format!("{}, {} prices", self.money_unit, self.start_year),
-            Prices::Nominal { .. } => format!("{}, current prices", self.money_unit),
+        crate::i18n::money_label(crate::i18n::Lang::En, &self.money_basis())
+    }
+
+    /// How the scenario counts money: its unit and price base.
+    pub fn money_basis(&self) -> units::MoneyBasis {
+        units::MoneyBasis {
+            unit: self.money_unit.clone(),
+            yuan_per_unit: self.yuan_per_unit,
+            prices: match self.prices {
+                Prices::Real => units::PriceBase::Constant(self.start_year),
+                Prices::Nominal { .. } => units::PriceBase::Current,
+            },
         }
     }
 

@@ -112,6 +112,63 @@ pub fn same(a: f64, b: f64) -> bool {
     (a / b - 1.0).abs() < 1e-9
 }
 
+/// The prices money amounts are in: constant prices of a year (the start
+/// year's, `[simulation] prices = "real"`) or current prices (docs/model.md §11).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PriceBase {
+    /// Constant prices of this calendar year.
+    Constant(i32),
+    /// Current prices, year by year.
+    Current,
+}
+
+/// As a set's `runs.csv` writes it: the year of constant prices, or `current`.
+impl std::fmt::Display for PriceBase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PriceBase::Constant(year) => write!(f, "{year}"),
+            PriceBase::Current => f.write_str("current"),
+        }
+    }
+}
+
+impl std::str::FromStr for PriceBase {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<PriceBase, String> {
+        match s.trim() {
+            "current" => Ok(PriceBase::Current),
+            year => year
+                .parse()
+                .map(PriceBase::Constant)
+                .map_err(|_| format!("`{s}` is neither a year of constant prices nor `current`")),
+        }
+    }
+}
+
+/// How a scenario counts money: its unit (the label as the file gives it, and
+/// its yuan) and the prices amounts are in. A report names it beside every
+/// amount ([`crate::i18n::money_label`]); two scenarios' amounts compare
+/// directly only when they share it ([`MoneyBasis::key`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MoneyBasis {
+    /// The label of the money unit (`scenario.money_unit`).
+    pub unit: String,
+    /// Yuan per money unit (`scenario.yuan_per_unit`).
+    pub yuan_per_unit: f64,
+    /// The price base.
+    pub prices: PriceBase,
+}
+
+impl MoneyBasis {
+    /// What amounts in two bases must share to compare directly: the unit, by
+    /// its yuan whatever its label, and the price base. Equal keys, one basis.
+    pub fn key(&self) -> (u64, PriceBase) {
+        // + 0.0 makes −0 and 0 one value.
+        ((self.yuan_per_unit + 0.0).to_bits(), self.prices)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,6 +192,32 @@ mod tests {
                 assert_eq!(yuan_of(n), Some(yuan), "{n}");
                 assert!(seen.insert(n.to_lowercase()), "{n} twice");
             }
+        }
+    }
+
+    #[test]
+    fn a_price_base_reads_back_as_written() {
+        for base in [PriceBase::Constant(2026), PriceBase::Current] {
+            assert_eq!(base.to_string().parse::<PriceBase>(), Ok(base));
+        }
+        assert_eq!("2006".parse::<PriceBase>(), Ok(PriceBase::Constant(2006)));
+        assert!("nominal".parse::<PriceBase>().is_err());
+        let basis = |unit: &str, yuan, prices| MoneyBasis {
+            unit: unit.to_owned(),
+            yuan_per_unit: yuan,
+            prices,
+        };
+        let million = basis("million CNY", 1e6, PriceBase::Constant(2026)).key();
+        assert_eq!(
+            million,
+            basis("百万元", 1e6, PriceBase::Constant(2026)).key()
+        );
+        for other in [
+            basis("million CNY", 1e6, PriceBase::Constant(2006)),
+            basis("million CNY", 1e6, PriceBase::Current),
+            basis("万元", 1e4, PriceBase::Constant(2026)),
+        ] {
+            assert_ne!(million, other.key(), "{other:?}");
         }
     }
 }
