@@ -108,20 +108,9 @@ fn rows(out: &Path, mut each: impl FnMut(Row) -> bool) -> Result<(), OutputError
     let mut reader = csv::Reader::from_reader(std::io::BufReader::new(file));
     let header = reader.headers().map_err(csv_err(&path))?.clone();
     let column = |name: &str| header.iter().position(|h| h == name);
-    let columns = [
-        "sha256",
-        "seed",
-        "paths",
-        "horizon",
-        "fairness",
-        "engine",
-        "math",
-        "folder",
-        "money_unit",
-        "yuan_per_unit",
-        "prices",
-    ]
-    .map(column);
+    // The header's columns after `scenario` and `file`, as [`Row`] has them.
+    let columns: [Option<usize>; 11] =
+        std::array::from_fn(|k| column(crate::output::SET_RUNS_HEADER[k + 2]));
     let Some(id) = column("scenario") else {
         return Ok(());
     };

@@ -375,13 +375,9 @@ const LONG: [&str; 8] = [
     "none",
 ];
 
-/// One request that arrives twice at once — `timeout` signals the command and
-/// then its process group — is one request: the run stops as for one and says
-/// what it wrote (it ended at once, with no word and a leftover folder:
-/// exploratory test).
-#[test]
-fn a_signal_sent_twice_at_once_is_one_request() {
-    let t = TestDir::new();
+/// Starts the [`LONG`] run into `out` on one thread, and waits until it is
+/// simulating.
+fn start_long(t: &TestDir) -> std::process::Child {
     let child = Command::new(env!("CARGO_BIN_EXE_enclave"))
         .args(LONG)
         .args(["--out", "out", "--threads", "1"])
@@ -392,6 +388,17 @@ fn a_signal_sent_twice_at_once_is_one_request() {
         .expect("start enclave");
     wait_for_staging(&t.join("out"));
     std::thread::sleep(Duration::from_millis(300));
+    child
+}
+
+/// One request that arrives twice at once — `timeout` signals the command and
+/// then its process group — is one request: the run stops as for one and says
+/// what it wrote (it ended at once, with no word and a leftover folder:
+/// exploratory test).
+#[test]
+fn a_signal_sent_twice_at_once_is_one_request() {
+    let t = TestDir::new();
+    let child = start_long(&t);
     // Two sent at once coalesce into one; two milliseconds apart they arrive
     // as two (before the fix, 3 runs out of 3 ended at once).
     kill("-INT", child.id());
@@ -413,16 +420,7 @@ fn a_signal_sent_twice_at_once_is_one_request() {
 #[test]
 fn an_interrupted_run_leaves_nothing_and_its_rerun_is_byte_identical() {
     let t = TestDir::new();
-    let child = Command::new(env!("CARGO_BIN_EXE_enclave"))
-        .args(LONG)
-        .args(["--out", "out", "--threads", "1"])
-        .current_dir(t.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start enclave");
-    wait_for_staging(&t.join("out"));
-    std::thread::sleep(Duration::from_millis(300));
+    let child = start_long(&t);
     let asked = Instant::now();
     kill("-INT", child.id());
     let out = child.wait_with_output().expect("wait for enclave");
