@@ -11,9 +11,13 @@
 //! plain run of the stopped number of paths, to the byte.
 //!
 //! # Formula
-//! half-width = 1.96 × se of the mean; a relative target ε is met when
-//! half-width ≤ ε |mean|, an absolute one a when half-width ≤ a (in the metric's
-//! unit). A mean or se that is undefined never meets its target.
+//! half-width = 1.96 × se of the mean, and for a probability the larger of that
+//! and the distance from the mean to the farther end of its Clopper–Pearson 95%
+//! interval (at 0% or 100% the se is 0, and a target met after the first block
+//! on no evidence; the interval still says how far the paths leave it open: 0
+//! of 256 up to 1.4%); a relative target ε is met when half-width ≤ ε |mean|,
+//! an absolute one a when half-width ≤ a (in the metric's unit). A mean or se
+//! that is undefined never meets its target.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -135,7 +139,9 @@ pub struct Row {
     pub mean: f64,
     /// Its standard error.
     pub se: f64,
-    /// 1.96 × se.
+    /// 1.96 × se; for a probability, at least the distance from the mean to
+    /// the farther end of its Clopper–Pearson 95% interval (see the module's
+    /// formula).
     pub half_width: f64,
     /// The half-width asked for.
     pub target: f64,
@@ -148,27 +154,27 @@ pub fn check(scn: &Scenario, state: &RunState, targets: &[Target], block: u64) -
     let layout = state.layout;
     rows_of(scn, targets, block, state.paths(), |a, r, m| {
         let s = state.stats.summary(layout.region_metric(a, r, m));
-        (s.mean, s.se)
+        (s.mean, s.se, s.n)
     })
 }
 
 /// The rows after block `block` of `paths` paths for `targets`, from each
-/// estimate's mean and standard error (`estimate(alternative, region, metric)`;
-/// NaN where undefined): [`check`]'s, or a report's from summary.csv, which holds
-/// the same numbers to the bit.
+/// estimate's mean, standard error and paths (`estimate(alternative, region,
+/// metric)`; NaN where undefined): [`check`]'s, or a report's from summary.csv,
+/// which holds the same numbers to the bit.
 pub fn rows_of(
     scn: &Scenario,
     targets: &[Target],
     block: u64,
     paths: u64,
-    estimate: impl Fn(usize, usize, RegionMetric) -> (f64, f64),
+    estimate: impl Fn(usize, usize, RegionMetric) -> (f64, f64, u64),
 ) -> Vec<Row> {
     let mut rows = Vec::new();
     for t in targets {
         for a in 0..scn.alternatives.len() {
             for r in 0..scn.regions.len() {
-                let (mean, se) = estimate(a, r, t.metric);
-                let half_width = Z95 * se;
+                let (mean, se, n) = estimate(a, r, t.metric);
+                let half_width = half_width(t.metric, mean, se, n);
                 let target = match t.tolerance {
                     Tolerance::Relative(e) => e * mean.abs(),
                     Tolerance::Absolute(x) => x,
@@ -190,6 +196,21 @@ pub fn rows_of(
         }
     }
     rows
+}
+
+/// How far the mean of `metric` over `n` paths, `mean` with standard error `se`,
+/// is known: see the module's formula. (Under antithetic pairs the exact
+/// interval counts the paths of a pair as independent; it only ever widens the
+/// pairs' 1.96 × se here.)
+fn half_width(metric: RegionMetric, mean: f64, se: f64, n: u64) -> f64 {
+    let normal = Z95 * se;
+    if metric.def().unit != Unit::Probability {
+        return normal;
+    }
+    match crate::stats::interval::Proportion::of_mean(mean, n) {
+        Some(p) => normal.max(p.high - mean).max(mean - p.low),
+        None => normal,
+    }
 }
 
 /// A `--precision` run that reached `--max-paths` before every target was met:

@@ -406,7 +406,11 @@ fn unmet_precision(res: &Results) -> Option<crate::convergence::Unmet> {
     let rows = rows_of(scn, &targets, p.blocks, res.run.paths, |a, r, m| {
         let row = res.summary(&scn.alternatives[a].name, &scn.regions[r].id, m);
         let get = |x: Option<f64>| x.unwrap_or(f64::NAN);
-        (get(row.and_then(|s| s.mean)), get(row.and_then(|s| s.se)))
+        (
+            get(row.and_then(|s| s.mean)),
+            get(row.and_then(|s| s.se)),
+            row.map_or(0, |s| s.n),
+        )
     });
     Some(Unmet::new(scn, &p.targets, res.run.paths, &rows))
 }

@@ -95,7 +95,12 @@ fn stops_alike_and_equals_plain(precision: &str, extra: &[&str]) -> u64 {
     assert!(last.iter().all(|r| &r[9] == "1"));
     for r in &rows {
         let (hw, se): (f64, f64) = (r[7].parse().expect("hw"), r[6].parse().expect("se"));
-        assert!((hw - 1.96 * se).abs() <= 1e-12 * hw.abs().max(1.0));
+        if &r[4] == "npv_negative" {
+            // A probability's is at least its exact interval's reach (below).
+            assert!(hw >= 1.96 * se * (1.0 - 1e-12), "{r:?}");
+        } else {
+            assert!((hw - 1.96 * se).abs() <= 1e-12 * hw.abs().max(1.0));
+        }
     }
     let earlier_met = rows
         .iter()
@@ -160,6 +165,72 @@ fn reaching_max_paths_is_a_warning_and_recorded() {
     // The manifest lists convergence.csv.
     let manifest = String::from_utf8(read(&dir, "max", "manifest.json")).expect("utf-8");
     assert!(manifest.contains("convergence.csv"));
+}
+
+/// A probability at 0% or 100% has a standard error of 0: its target is met
+/// only once its exact (Clopper–Pearson) interval is as narrow, not after the
+/// first block on no evidence (npv_negative:abs=0.001 was "met after 256
+/// paths" while the report gave 100.0% [98.6%, 100.0%]: exploratory test).
+#[test]
+fn a_probability_at_0_or_1_is_not_known_before_its_exact_interval_says_so() {
+    let dir = TestDir::new();
+    let three_party = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/three-party.toml");
+    let go = |out: &str, precision: &str| {
+        let o = dir.cmd(&[
+            "run",
+            three_party,
+            "--horizon",
+            "5",
+            "--precision",
+            precision,
+            "--max-paths",
+            "1024",
+            "--block",
+            "256",
+            "--out",
+            out,
+            "--charts",
+            "none",
+            "--report",
+            "none",
+            "--quiet",
+        ]);
+        ok(&o);
+        let file = |name: &str| {
+            std::fs::read(dir.join(out).join("three-party").join(name)).expect("a result file")
+        };
+        let record: serde_json::Value =
+            serde_json::from_slice(&file("run.json")).expect("run.json");
+        let text = String::from_utf8(file("convergence.csv")).expect("utf-8");
+        (record, text)
+    };
+    let (record, text) = go("tight", "npv_negative:abs=0.001");
+    assert_eq!(
+        record["precision"]["met"],
+        serde_json::Value::Bool(false),
+        "{text}"
+    );
+    assert_eq!(record["paths"].as_u64(), Some(1024));
+    // Some region's chance of a loss is 0 or 1 on every path here, with an
+    // se of 0: its half-width is its exact interval's, 0.36 pp at 1,024 paths.
+    let rows = common::csv_rows(&text);
+    let certain: Vec<_> = rows
+        .iter()
+        .filter(|r| r["paths"] == "1024" && (r["mean"] == "0" || r["mean"] == "1"))
+        .collect();
+    assert!(!certain.is_empty(), "{text}");
+    for r in certain {
+        assert_eq!(r["se"], "0");
+        let hw: f64 = r["half_width"].parse().expect("a number");
+        // 1 − 0.025^(1/1024) = 0.003596…
+        assert!(
+            (hw - (1.0 - 0.025f64.powf(1.0 / 1024.0))).abs() < 1e-9,
+            "{hw}"
+        );
+    }
+    // A target those intervals meet is met.
+    let (record, _) = go("loose", "npv_negative:abs=0.2");
+    assert_eq!(record["precision"]["met"], serde_json::Value::Bool(true));
 }
 
 #[test]
