@@ -753,6 +753,52 @@ fn a_large_sweep_says_it_checks_its_scenarios_first() {
     );
 }
 
+/// SIGINT while a large sweep checks its variants stops it with the word the
+/// run phase gives, and exit 130, having written nothing (the signal ended the
+/// process outright: exploratory test).
+#[test]
+fn a_signal_while_checking_says_nothing_was_written() {
+    use std::process::{Command, Stdio};
+    let t = TestDir::new();
+    t.create(
+        "big.toml",
+        "base = \"reference\"\nid = \"big\"\n[[vary]]\npath = \"regions[0].discount_rate\"\nrange = [0.03, 0.08]\n[samples]\nn = 30000\nseed = 1\n",
+    );
+    let child = Command::new(env!("CARGO_BIN_EXE_enclave"))
+        .args([
+            "sweep",
+            "big.toml",
+            "--paths",
+            "256",
+            "--summary-only",
+            "--out",
+            "out",
+        ])
+        .current_dir(t.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start enclave");
+    // Checking 30,000 variants takes seconds; the handlers are in place long
+    // before half of one.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(status.success());
+    let out = child.wait_with_output().expect("wait for enclave");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(
+        stderr.ends_with(
+            "interrupted by SIGINT while checking the scenarios, before any ran: nothing was written\n"
+        ),
+        "{stderr}"
+    );
+    assert!(!t.exists("out"));
+}
+
 /// A sweep file given to `run` is named for what it is, not listed as a
 /// scenario's missing fields.
 #[test]

@@ -354,6 +354,8 @@ enum Stopped {
 }
 
 /// The signal flags: set by SIGINT or SIGTERM, read between batches and steps.
+/// One pair for the process: every [`Signals::install`] gives the same.
+#[derive(Clone)]
 pub(super) struct Signals {
     pub(super) stop: Arc<AtomicBool>,
     which: Arc<AtomicUsize>,
@@ -372,6 +374,15 @@ impl Signals {
     /// ends the process at once (a later run removes what it leaves). The
     /// signals are taken on a thread of their own.
     pub(super) fn install() -> anyhow::Result<Signals> {
+        // Installed once: a set checks its scenarios, then runs them, with the
+        // same flags (two threads would each take a second signal as the first).
+        static INSTALLED: std::sync::Mutex<Option<Signals>> = std::sync::Mutex::new(None);
+        let mut installed = INSTALLED
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(signals) = installed.as_ref() {
+            return Ok(signals.clone());
+        }
         let stop = Arc::new(AtomicBool::new(false));
         let which = Arc::new(AtomicUsize::new(0));
         let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])
@@ -397,7 +408,9 @@ impl Signals {
                 }
             })
             .context("cannot start the signal thread")?;
-        Ok(Signals { stop, which })
+        let signals = Signals { stop, which };
+        *installed = Some(signals.clone());
+        Ok(signals)
     }
 
     pub(super) fn stopped(&self) -> bool {
@@ -453,7 +466,17 @@ pub fn run_source(args: &Args, source: &dyn super::Source) -> anyhow::Result<Exi
         problems.push(refusal);
     } else {
         let mut ids = super::UniqueIds::default();
-        let all = check_all(args, source)?;
+        let Some(all) = check_all(args, source)? else {
+            // Stopped by a signal while checking: nothing ran or was written.
+            let signals = Signals::install()?;
+            let (signal, status) = signals.status();
+            let tx = args.lang.unwrap_or_default().texts();
+            super::note(format_args!(
+                "{}",
+                tx.f("terminal.set.interrupted_checking", &[("signal", &signal)])
+            ));
+            return Ok(ExitCode::from(status));
+        };
         paths = all.iter().flatten().map(|c| c.paths).collect();
         scenario_ids = all.iter().flatten().map(|c| c.id.clone()).collect();
         run_keys = all.iter().flatten().map(|c| c.run_key.clone()).collect();
@@ -575,11 +598,14 @@ struct Checked {
 
 /// Loads and checks every scenario of `source` against the limits, on every
 /// worker thread (loading is most of a tiny scenario's cost), keeping only what
-/// the set needs; in the set's order.
+/// the set needs; in the set's order. `None` when SIGINT or SIGTERM stopped it
+/// (a sweep of 30,000 variants takes some 10 s to check, and a signal then
+/// ended the process with no word: exploratory test).
 fn check_all(
     args: &Args,
     source: &dyn super::Source,
-) -> anyhow::Result<Vec<Result<Checked, String>>> {
+) -> anyhow::Result<Option<Vec<Result<Checked, String>>>> {
+    let signals = Signals::install()?;
     let n = source.len();
     let threads = engine::resolve_threads(args.settings.threads).clamp(1, n.max(1));
     let next = std::sync::atomic::AtomicUsize::new(0);
@@ -605,13 +631,14 @@ fn check_all(
         for w in 0..threads {
             let next = &next;
             let bar = &bar;
+            let signals = &signals;
             let handle = std::thread::Builder::new()
                 .name(format!("enclave-check-{w}"))
                 .spawn_scoped(s, move || {
                     let mut mine = Vec::new();
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
-                        if i >= n {
+                        if i >= n || signals.stopped() {
                             return mine;
                         }
                         mine.push((
@@ -651,8 +678,11 @@ fn check_all(
         Ok(())
     })?;
     bar.finish_and_clear();
+    if signals.stopped() {
+        return Ok(None);
+    }
     all.sort_by_key(|(i, _)| *i);
-    Ok(all.into_iter().map(|(_, c)| c).collect())
+    Ok(Some(all.into_iter().map(|(_, c)| c).collect()))
 }
 
 /// A bar on stderr over the `n` scenarios of a set, drawn with `template`.
