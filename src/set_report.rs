@@ -1118,7 +1118,8 @@ fn how_to_read(
     }
     if several_inputs {
         s.push_str(tx.t("set.read.several"));
-    } else if merges_combinations {
+    }
+    if merges_combinations {
         s.push_str(tx.t("set.read.together"));
     }
     if let Some(b) = bins {
@@ -1175,6 +1176,9 @@ fn sweep_charts(set: &Set, sweep: &Sweep) -> Vec<SweepChart> {
             .map(|j| sweep.inputs.names[j].as_str())
             .collect();
         let input = &together.join(", ");
+        // The x axis carries the lead's values: it names the lead alone (it
+        // named every field: exploratory test).
+        let lead_name = sweep.inputs.names[i].clone();
         let merges = sweep.merges_combinations(i);
         let bins = sweep.bins.get(i).copied().flatten();
         let panel = |title: String, y_desc: String, colour, key: Key| SweepPanel {
@@ -1229,7 +1233,7 @@ fn sweep_charts(set: &Set, sweep: &Sweep) -> Vec<SweepChart> {
             out.push(SweepChart {
                 stem: format!("sweep-{}-alt-{}", i + 1, a + 1),
                 title: tx.f("set.chart.alt_title", &[("alt", alt), ("input", input)]),
-                x_desc: input.clone(),
+                x_desc: lead_name.clone(),
                 how_to_read: how_to_read(set, input, several, merges, false, bins),
                 panels,
             });
@@ -1264,7 +1268,7 @@ fn sweep_charts(set: &Set, sweep: &Sweep) -> Vec<SweepChart> {
             out.push(SweepChart {
                 stem: format!("sweep-{}-park", i + 1),
                 title: tx.f("set.chart.park_title", &[("input", input)]),
-                x_desc: input.clone(),
+                x_desc: lead_name.clone(),
                 how_to_read: how_to_read(set, input, several, merges, true, bins),
                 panels,
             });

@@ -1043,6 +1043,10 @@ fn a_vary_is_charted_against_a_field_that_moves() {
         "charted against the field that moves"
     );
     assert!(!page.contains("The other fields of this input"), "{page}");
+    // The x axis carries the lead's values, and names it alone.
+    let axis = |name: &str| format!(">\n{name}\n</text>");
+    assert!(page.contains(&axis("regions[1].discount_rate")), "{page}");
+    assert!(!page.contains(&axis("regions[1].discount_rate, regions[0].discount_rate")));
     let together = "The other fields of this input's [[vary]] take more than one value";
     // Two values of the first field, three combinations: the page says a point
     // averages variants.
@@ -1052,6 +1056,17 @@ fn a_vary_is_charted_against_a_field_that_moves() {
         page.contains(together),
         "points averaging variants are said to"
     );
+    // With another [[vary]] too, both are said (the one replaced the other:
+    // exploratory test).
+    t.create(
+        "both.toml",
+        &format!(
+            "{}[[vary]]\npath = \"firms.crowding\"\nvalues = [1.0, 1.5]\n",
+            sweep("[[0.05, 0.03], [0.06, 0.03], [0.05, 0.08]]")
+        ),
+    );
+    let page = run("both.toml", "both");
+    assert!(page.contains(together) && page.contains("Other inputs vary in this sweep too"));
 }
 
 /// A variant that changes an alternative's formula keeps its name (the set
