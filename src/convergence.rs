@@ -239,7 +239,7 @@ pub struct Widest {
     pub alternative: String,
     /// Its mean.
     pub mean: f64,
-    /// 1.96 × its standard error.
+    /// Its half-width ([`Row::half_width`]).
     pub half_width: f64,
     /// The half-width asked for.
     pub target: f64,
