@@ -233,6 +233,33 @@ fn a_probability_at_0_or_1_is_not_known_before_its_exact_interval_says_so() {
     assert_eq!(record["precision"]["met"], serde_json::Value::Bool(true));
 }
 
+/// A last block cut short by --max-paths is said with its size in the report's
+/// record (700 paths read "3 block(s) of 256": exploratory test).
+#[test]
+fn a_last_block_cut_by_max_paths_is_said() {
+    let dir = TestDir::new();
+    let out = run(
+        &dir,
+        "cut",
+        &[
+            "--precision",
+            "npv:abs=0.001",
+            "--max-paths",
+            "700",
+            "--block",
+            "256",
+            "-q",
+        ],
+    );
+    ok(&out);
+    ok(&dir.cmd(&["report", &format!("cut/{ID}")]));
+    let page = String::from_utf8(read(&dir, "cut", "report.html")).expect("utf-8");
+    assert!(
+        page.contains("npv:abs=0.001: not met after 700 paths (--max-paths 700; 3 blocks of 256, the last cut to 188)"),
+        "{page}"
+    );
+}
+
 #[test]
 fn bad_precision_settings_are_refused() {
     let dir = TestDir::new();
