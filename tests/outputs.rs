@@ -417,6 +417,48 @@ fn a_signal_sent_twice_at_once_is_one_request() {
     );
 }
 
+/// An interrupted --precision run says its paths are the most it may take, not
+/// a planned count ("stopped after 21248 of 1000000 paths": exploratory test).
+#[test]
+fn an_interrupted_precision_run_says_its_paths_are_a_cap() {
+    let t = TestDir::new();
+    let child = Command::new(env!("CARGO_BIN_EXE_enclave"))
+        .args([
+            "run",
+            REFERENCE_PATH,
+            "--precision",
+            "npv:abs=0.0001",
+            "--max-paths",
+            "1000000",
+            "--horizon",
+            "10",
+            "--charts",
+            "none",
+            "--threads",
+            "1",
+            "--out",
+            "out",
+        ])
+        .current_dir(t.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start enclave");
+    wait_for_staging(&t.join("out"));
+    std::thread::sleep(Duration::from_millis(300));
+    kill("-INT", child.id());
+    let out = child.wait_with_output().expect("wait for enclave");
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    let err = stderr(&out);
+    let line = err.lines().next().unwrap_or_default();
+    assert!(
+        line.starts_with(&format!("interrupted by SIGINT: {ID} stopped after "))
+            && line
+                .ends_with(" paths (--precision, at most 1000000); its results were not written"),
+        "{err}"
+    );
+}
+
 #[test]
 fn an_interrupted_run_leaves_nothing_and_its_rerun_is_byte_identical() {
     let t = TestDir::new();

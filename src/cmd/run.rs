@@ -838,6 +838,12 @@ impl Tally<'_> {
             Outcome::Stopped { id, how, paths } => {
                 let tx = self.lang.texts();
                 self.stopped = Some(match how {
+                    // Under --precision the paths are the most it may take
+                    // (they read as the run's planned count: exploratory test).
+                    Stopped::Simulating(n) if self.args.precision.is_some() => tx.f(
+                        "terminal.set.stopped_simulating_precision",
+                        &[("id", &id), ("n", &n), ("paths", &paths)],
+                    ),
                     Stopped::Simulating(n) => tx.f(
                         "terminal.set.stopped_simulating",
                         &[("id", &id), ("n", &n), ("paths", &paths)],
