@@ -378,9 +378,17 @@ const LONG: [&str; 8] = [
 /// Starts the [`LONG`] run into `out` on one thread, and waits until it is
 /// simulating.
 fn start_long(t: &TestDir) -> std::process::Child {
+    start_simulating(
+        t,
+        &[&LONG[..], &["--out", "out", "--threads", "1"]].concat(),
+    )
+}
+
+/// Starts enclave with `args`, whose output folder is `out`, and waits until it
+/// is simulating.
+fn start_simulating(t: &TestDir, args: &[&str]) -> std::process::Child {
     let child = Command::new(env!("CARGO_BIN_EXE_enclave"))
-        .args(LONG)
-        .args(["--out", "out", "--threads", "1"])
+        .args(args)
         .current_dir(t.path())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -422,8 +430,9 @@ fn a_signal_sent_twice_at_once_is_one_request() {
 #[test]
 fn an_interrupted_precision_run_says_its_paths_are_a_cap() {
     let t = TestDir::new();
-    let child = Command::new(env!("CARGO_BIN_EXE_enclave"))
-        .args([
+    let child = start_simulating(
+        &t,
+        &[
             "run",
             REFERENCE_PATH,
             "--precision",
@@ -438,14 +447,8 @@ fn an_interrupted_precision_run_says_its_paths_are_a_cap() {
             "1",
             "--out",
             "out",
-        ])
-        .current_dir(t.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start enclave");
-    wait_for_staging(&t.join("out"));
-    std::thread::sleep(Duration::from_millis(300));
+        ],
+    );
     kill("-INT", child.id());
     let out = child.wait_with_output().expect("wait for enclave");
     assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
@@ -635,16 +638,14 @@ fn sigterm_during_keep_paths_leaves_no_temporary_files_and_the_old_folder_intact
     let t = TestDir::new();
     small_run(&t);
     let before = t.read_bytes(&format!("{DIR}/manifest.json"));
-    let child = Command::new(env!("CARGO_BIN_EXE_enclave"))
-        .args(LONG)
-        .args(["--out", "out", "--threads", "1", "--keep-paths"])
-        .current_dir(t.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start enclave");
-    wait_for_staging(&t.join("out"));
-    std::thread::sleep(Duration::from_millis(300));
+    let child = start_simulating(
+        &t,
+        &[
+            &LONG[..],
+            &["--out", "out", "--threads", "1", "--keep-paths"],
+        ]
+        .concat(),
+    );
     kill("-TERM", child.id());
     let out = child.wait_with_output().expect("wait for enclave");
     assert_eq!(out.status.code(), Some(143), "{}", stderr(&out));
