@@ -1162,12 +1162,16 @@ impl Sweep {
                 Step::Index(i),
                 Step::Key("description".into()),
             ];
-            let old = doc
+            let item = doc
                 .get("sharing")
                 .and_then(|a| a.get(i))
-                .and_then(|t| t.get("description"))
-                .and_then(Item::as_str);
-            if let Some(old) = old {
+                .and_then(|t| t.get("description"));
+            // A description written over several lines is left as it is: one
+            // line in its place would move the lines after it.
+            let one_line = item
+                .and_then(Item::as_value)
+                .is_some_and(|v| !v.to_string().trim().contains('\n'));
+            if let Some(old) = item.and_then(Item::as_str).filter(|_| one_line) {
                 let text = format!("{old} (in this variant {})", values.join(", "));
                 set_at(&mut doc, &at, text.into())?;
             }

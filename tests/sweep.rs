@@ -1106,6 +1106,24 @@ values = [0.05]
         variant.text.lines().count(),
         common::REFERENCE.lines().count()
     );
+    // A description over several lines stays as it is, so that the variant's
+    // lines stay the base's.
+    let t = TestDir::new();
+    let base = common::REFERENCE.replacen(
+        &format!("description = {:?}", base.alternatives[0].description),
+        "description = \"\"\"\nsplit\nevenly\"\"\"",
+        1,
+    );
+    assert_ne!(base, common::REFERENCE, "the description was replaced");
+    t.create("base.toml", &base);
+    t.create(
+        "multi.toml",
+        "base = \"base.toml\"\nid = \"m\"\n[[vary]]\npath = \"sharing[0].tax.shares.zhejiang\"\nvalues = [0.3]\n[[vary]]\npath = \"sharing[0].tax.shares.jilin\"\nvalues = [0.7]\n",
+    );
+    let multi = Sweep::load(&t.join("multi.toml")).expect("loads");
+    let (variant, scn) = multi.scenario(0).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(scn.alternatives[0].description, "split\nevenly");
+    assert_eq!(variant.text.lines().count(), base.lines().count());
 }
 
 /// Sampled whole numbers that must repeat are said: four samples of a horizon
