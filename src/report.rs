@@ -377,7 +377,10 @@ pub fn html(res: &Results, charts: &[(Chart, String)]) -> String {
         // The last block ends at --max-paths when that falls inside it: said
         // with its size (it read "3 block(s) of 256" for 700 paths: exploratory
         // test).
-        let last = run.paths - p.block.saturating_mul(p.blocks.saturating_sub(1));
+        // run.json is a file a user may have edited: no underflow on its numbers.
+        let last = run
+            .paths
+            .saturating_sub(p.block.saturating_mul(p.blocks.saturating_sub(1)));
         let cut = p.block > 0 && run.paths % p.block != 0;
         let args: [(&str, &dyn std::fmt::Display); 6] = [
             ("targets", &p.targets),

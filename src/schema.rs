@@ -343,6 +343,15 @@ impl Measure {
         }
     }
 
+    /// Whether this measure comes from the coalitions' values, and so is defined
+    /// on no path of a run that computes none (`--fairness off`).
+    pub fn from_coalitions(self) -> bool {
+        matches!(
+            self,
+            Measure::Region(RegionMetric::Shapley | RegionMetric::ShapleyGap)
+        )
+    }
+
     /// Whether a path may leave this measure undefined (NaN, an empty cell): an IRR
     /// where the cash flows do not change sign exactly once, a payback that never
     /// happens, a cap that never binds, a share of benefits that add to 0 or less or

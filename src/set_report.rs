@@ -58,7 +58,7 @@ use crate::output::{
 };
 use crate::report::{escape, num, over_paths_in, page_head_in, percent};
 use crate::scenario::units::{MoneyBasis, PriceBase};
-use crate::schema::{AltMetric, MeasureDef, ParkMetric, RegionMetric, Unit};
+use crate::schema::{AltMetric, Measure, MeasureDef, ParkMetric, RegionMetric, Unit};
 
 /// File name of the set page in `DIR/set/`.
 pub const SET_REPORT_FILE: &str = "report.html";
@@ -829,7 +829,8 @@ impl Set {
         };
         // Defined on every path a run computes coalitions for, and on none
         // otherwise: said so, not as a share of 0% of futures.
-        if st.n == 0 && matches!(key, Key::Region(_, _, RegionMetric::ShapleyGap)) {
+        if st.n == 0 && matches!(key, Key::Region(_, _, m) if Measure::Region(m).from_coalitions())
+        {
             return self.lang.texts().t("set.tables.no_coalitions").to_owned();
         }
         let def = key.def();

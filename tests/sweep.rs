@@ -16,6 +16,11 @@ fn sweep(text: &str) -> Sweep {
     Sweep::parse(text, "test.toml", Path::new(".")).unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// What `enclave sweep FILE --list` prints.
+fn listed(t: &TestDir, file: &str) -> String {
+    String::from_utf8(t.ok(&["sweep", file, "--list"]).stdout).expect("UTF-8")
+}
+
 fn float(s: &Setting) -> f64 {
     match s {
         Setting::Float(x) => *x,
@@ -195,7 +200,7 @@ name = "zj"
 values = [[0.4, 0.6], [0.5, 0.5]]
 "#,
     );
-    let list = String::from_utf8(t.ok(&["sweep", "rates.toml", "--list"]).stdout).expect("UTF-8");
+    let list = listed(&t, "rates.toml");
     let lines: Vec<&str> = list.lines().collect();
     assert_eq!(lines.len(), 5, "{list}");
     assert_eq!(
@@ -1192,7 +1197,7 @@ paths = ["sharing[0].tax.shares.浙江", "sharing[0].tax.shares.\"吉林\""]
 values = [[0.3, 0.7], [0.7, 0.3]]
 "#,
     );
-    let list = String::from_utf8(t.ok(&["sweep", "split.toml", "--list"]).stdout).expect("UTF-8");
+    let list = listed(&t, "split.toml");
     let lines: Vec<&str> = list.lines().collect();
     assert_eq!(lines.len(), 3, "{list}");
     assert_eq!(
@@ -1311,7 +1316,7 @@ fn string_values_in_chinese_give_distinct_ids() {
         "bearer.toml",
         "base = \"cn.toml\"\nid = \"cn\"\n[[vary]]\npath = \"costs.land_acquisition.bearer\"\nvalues = [\"吉林\", \"浙江\", \"company\"]\n",
     );
-    let list = String::from_utf8(t.ok(&["sweep", "bearer.toml", "--list"]).stdout).expect("UTF-8");
+    let list = listed(&t, "bearer.toml");
     let lines: Vec<&str> = list.lines().collect();
     assert_eq!(
         lines[..3],
