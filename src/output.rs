@@ -391,11 +391,12 @@ pub const SET_RUNS_HEADER: [&str; 13] = [
 /// each as the scenario's run.json records it (its inputs outside their plausible
 /// ranges, `line N: …`, then its results outside theirs, then a `--precision`
 /// target not met), so that a
-/// `--summary-only` set, which has no run.json, keeps them too.
+/// `--summary-only` set, which has no run.json, keeps them too; and the same in
+/// Chinese (`warning_zh`), which a `--lang zh` set page gives.
 pub const SET_WARNINGS_FILE: &str = "warnings.csv";
 
 /// Header of `DIR/set/warnings.csv`.
-pub const SET_WARNINGS_HEADER: [&str; 2] = ["scenario", "warning"];
+pub const SET_WARNINGS_HEADER: [&str; 3] = ["scenario", "warning", "warning_zh"];
 
 /// A set's `DIR/set/summary.csv` (and, for a sweep, `DIR/set/sweep.csv`),
 /// written as its scenarios finish, in the set's order: for each scenario, the
@@ -430,6 +431,8 @@ pub struct SetRun<'a> {
     /// Its warnings, as its run.json records them ([`input_warnings`], then the
     /// results', then an unmet `--precision`): the rows of `warnings.csv`.
     pub warnings: &'a [String],
+    /// `warnings` in Chinese, one for one (a missing one is left empty).
+    pub warnings_zh: &'a [String],
 }
 
 impl SetWriter {
@@ -518,8 +521,9 @@ impl SetWriter {
             &runs,
         )?;
         let path = self.dir.join(SET_WARNINGS_FILE);
-        for w in run.warnings {
-            write_row(&mut self.warnings.1, [scn.id.as_str(), w], &path)?;
+        for (i, w) in run.warnings.iter().enumerate() {
+            let zh = run.warnings_zh.get(i).map_or("", String::as_str);
+            write_row(&mut self.warnings.1, [scn.id.as_str(), w, zh], &path)?;
         }
         let path = self.dir.join(SUMMARY_FILE);
         let w = &mut self.summary.1;

@@ -476,6 +476,40 @@ fn warnings_in(
         .collect()
 }
 
+/// Recorded warnings (as run.json records them, in English) in `lang`: the
+/// English of `unmet` in `lang`'s words, the others as [`warnings_in`] gives
+/// them. A set's `warnings.csv` keeps them in Chinese beside the English, so that
+/// a `--lang zh` set page, which has no scenario to find them again from, gives
+/// them in Chinese.
+pub fn recorded_in(
+    recorded: &[String],
+    known: &[crate::scenario::guardrails::Warning],
+    unmet: Option<&crate::convergence::Unmet>,
+    lang: crate::i18n::Lang,
+) -> Vec<String> {
+    let english = unmet.map(ToString::to_string);
+    let mut out = warnings_in(recorded, known, lang);
+    if let Some(u) = unmet {
+        for (o, r) in out.iter_mut().zip(recorded) {
+            if Some(r) == english.as_ref() {
+                *o = u.describe_in(lang);
+            }
+        }
+    }
+    out
+}
+
+/// The warnings run.json records for the run in `res`, in `lang`
+/// ([`recorded_in`]), found again from its scenario and CSV files.
+pub fn run_warnings_in(res: &Results, lang: crate::i18n::Lang) -> Vec<String> {
+    recorded_in(
+        &res.run.warnings,
+        &known_warnings(res),
+        unmet_precision(res).as_ref(),
+        lang,
+    )
+}
+
 /// The rows of a reproducibility record (label key, value) as table rows, then
 /// the end of the page: shared by `report.html` and the sensitivity page.
 fn record_rows(h: &mut String, tx: &crate::i18n::Texts, rows: &[(&str, String)]) {

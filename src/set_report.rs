@@ -210,8 +210,9 @@ struct Set {
     /// Rows of the first [`TABLE_SCENARIOS`] scenarios.
     table: HashMap<(usize, Key), Stat>,
     sweep: Option<Sweep>,
-    /// The first [`WARNINGS_LISTED`] rows of `warnings.csv` (scenario, warning).
-    warnings: Vec<(String, String)>,
+    /// The first [`WARNINGS_LISTED`] rows of `warnings.csv` (scenario, warning,
+    /// the warning in Chinese: empty in a file written before it had it).
+    warnings: Vec<(String, String, String)>,
     /// All its rows, and the scenarios they name.
     warning_count: usize,
     warned_scenarios: usize,
@@ -366,11 +367,18 @@ fn open_csv<const N: usize>(
 /// Reads `warnings.csv`: its first [`WARNINGS_LISTED`] rows, how many there are
 /// and how many scenarios they name (a scenario's rows are together).
 fn read_warnings(path: &Path, set: &mut Set) -> Result<(), SetReportError> {
-    let (mut reader, [c_scn, c_warning]) = open_csv(path, crate::output::SET_WARNINGS_HEADER)?;
+    let [scenario, warning, in_chinese] = crate::output::SET_WARNINGS_HEADER;
+    let (mut reader, [c_scn, c_warning]) = open_csv(path, [scenario, warning])?;
+    // A file written before the Chinese column has the English alone.
+    let c_zh = reader
+        .headers()
+        .ok()
+        .and_then(|h| h.iter().position(|c| c == in_chinese));
     let mut last: Option<String> = None;
     for record in reader.records() {
         let record = record.map_err(|e| csv_err(path, &e))?;
         let (id, warning) = (&record[c_scn], &record[c_warning]);
+        let zh = c_zh.and_then(|c| record.get(c)).unwrap_or("");
         if id.is_empty() {
             return Err(invalid(
                 path,
@@ -383,7 +391,8 @@ fn read_warnings(path: &Path, set: &mut Set) -> Result<(), SetReportError> {
         }
         set.warning_count += 1;
         if set.warnings.len() < WARNINGS_LISTED {
-            set.warnings.push((id.to_owned(), warning.to_owned()));
+            set.warnings
+                .push((id.to_owned(), warning.to_owned(), zh.to_owned()));
         }
     }
     Ok(())
@@ -1396,7 +1405,12 @@ pub fn html_in(out: &Path, lang: Lang) -> Result<String, SetReportError> {
                 ]
             )
         );
-        for (id, w) in &set.warnings {
+        for (id, en, zh) in &set.warnings {
+            let w = if set.lang == Lang::Zh && !zh.is_empty() {
+                zh
+            } else {
+                en
+            };
             let _ = writeln!(h, "<li><code>{}</code>: {}</li>", escape(id), escape(w));
         }
         if set.warning_count > set.warnings.len() {

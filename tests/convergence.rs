@@ -557,6 +557,14 @@ fn an_unmet_target_is_recorded_with_the_runs_warnings_and_shown_in_the_reports()
     let page = t.read("full/set/report.html");
     assert!(page.contains("or --precision targets not met by --max-paths"));
     assert!(page.contains("<li><code>a</code>: --precision npv:abs=0.001 not met after"));
+    // In Chinese on a --lang zh set page, as on the scenario's own.
+    t.ok(&["report", "full/set", "--lang", "zh"]);
+    let page = t.read("full/set/report.html");
+    assert!(
+        page.contains("<li><code>a</code>: --precision npv:abs=0.001 未达到：已运行 --max-paths 所设的 512 条路径"),
+        "{page}"
+    );
+    assert!(!page.contains("not met after"));
 
     // --summary-only: no run.json, the same warnings.csv.
     run_set(&t, "only", unreachable, &["--summary-only"]);
@@ -603,7 +611,13 @@ fn a_met_target_adds_no_warning() {
             "<tr><th>precision targets (--precision)</th><td><code>npv:0.9: met after 256 paths (1 block(s) of 256; --max-paths 512)</code></td></tr>"
         ));
     }
-    assert_eq!(t.read("full/set/warnings.csv"), "scenario,warning\n");
+    assert_eq!(
+        t.read("full/set/warnings.csv"),
+        "scenario,warning,warning_zh\n"
+    );
     run_set(&t, "only", "npv:0.9", &["--summary-only"]);
-    assert_eq!(t.read("only/set/warnings.csv"), "scenario,warning\n");
+    assert_eq!(
+        t.read("only/set/warnings.csv"),
+        "scenario,warning,warning_zh\n"
+    );
 }

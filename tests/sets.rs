@@ -789,9 +789,39 @@ fn a_sets_warnings_are_kept_in_its_own_files_and_page() {
         table.iter().map(|r| r[1].as_str()).collect::<Vec<_>>(),
         recorded
     );
+    // Each also in Chinese, which a --lang zh set page gives (exploratory test:
+    // it gave the English), as the scenario's Chinese report gives it.
+    let chinese = |s: &str| s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+    assert!(
+        table.iter().all(|r| r.len() == 3 && chinese(&r[2])),
+        "{table:?}"
+    );
+    t.ok(&["report", "only/set", "--lang", "zh"]);
+    let page = t.read("only/set/report.html");
+    assert!(
+        page.contains(&format!(
+            "<li><code>b</code>: 第 {} 行",
+            &table[0][1][5..].split_once(':').expect("line").0
+        )),
+        "{page}"
+    );
+    assert!(!page.contains("<li><code>b</code>: line "));
+    t.ok(&["report", "full/b", "--lang", "zh"]);
+    let report = t.read("full/b/report.html");
+    for r in &table {
+        assert!(report.contains(&r[2]), "{} is not the report's", r[2]);
+    }
+    // A set run again takes its scenarios from their folders, with the same rows.
+    let before = t.read("full/set/warnings.csv");
+    let again = run_into(&t, &["a.toml", "b.toml"], "full", &[]);
+    assert!(String::from_utf8_lossy(&again.stderr).contains("skipped"));
+    assert_eq!(t.read("full/set/warnings.csv"), before);
     // A set without warnings has the header alone, and no box.
     run_into(&t, &["a.toml"], "clean", &["--summary-only"]);
-    assert_eq!(t.read("clean/set/warnings.csv"), "scenario,warning\n");
+    assert_eq!(
+        t.read("clean/set/warnings.csv"),
+        "scenario,warning,warning_zh\n"
+    );
     assert!(
         !t.read("clean/set/report.html")
             .contains("<div class=\"warn\">")

@@ -159,8 +159,10 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         // Inputs and results outside their plausible ranges, as `run` gives them:
         // on the terminal (at most WARNINGS_SHOWN, then counted), in run.json and
         // in the set's warnings.csv.
-        let inputs = enclave::scenario::guardrails::check(scn);
-        let results = super::run::result_warnings(scn, &m.state);
+        let mut known = enclave::scenario::guardrails::check(scn);
+        let checks = super::run::result_checks(scn, &m.state);
+        let inputs = &known[..];
+        let results: Vec<String> = checks.iter().map(ToString::to_string).collect();
         let room = super::WARNINGS_SHOWN.saturating_sub(warned);
         // On the terminal as `run` gives them (`FILE:LINE: warning: …`).
         let shown = inputs
@@ -173,6 +175,9 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         let mut warnings: Vec<String> = inputs.iter().map(output::input_warning).collect();
         warnings.extend(results);
         warned += warnings.len();
+        known.extend(checks);
+        let warnings_zh =
+            enclave::report::recorded_in(&warnings, &known, None, enclave::i18n::Lang::Zh);
         // What the set's runs.csv records of it.
         let run = output::SetRun {
             file: &m.file,
@@ -181,6 +186,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             math: &m.math,
             folder: !summary_only,
             warnings: &warnings,
+            warnings_zh: &warnings_zh,
         };
         if summary_only {
             // The rows `run --summary-only` takes, from the same bytes.

@@ -717,6 +717,8 @@ enum Outcome {
         /// Every warning its run.json records (or would: its inputs', then
         /// `warnings`, then an unmet `--precision`), for the set's warnings.csv.
         recorded: Vec<String>,
+        /// `recorded` in Chinese.
+        recorded_zh: Vec<String>,
         /// Paths and firm-years simulated.
         work: (u64, u64),
     },
@@ -731,6 +733,8 @@ enum Outcome {
         drawn: Drawn,
         /// The warnings its run.json records.
         warnings: Vec<String>,
+        /// `warnings` in Chinese.
+        warnings_zh: Vec<String>,
     },
     /// Stopped by a signal.
     Stopped {
@@ -767,13 +771,14 @@ impl Tally<'_> {
     fn add(&mut self, i: usize, outcome: Outcome) -> anyhow::Result<()> {
         self.bar.inc(1);
         // The set's warnings.csv rows: what the scenario's run.json records.
-        let (loaded, rows, paths, recorded) = match outcome {
+        let (loaded, rows, paths, recorded, recorded_zh) = match outcome {
             Outcome::Ran {
                 loaded,
                 text,
                 rows,
                 warnings,
                 recorded,
+                recorded_zh,
                 work,
             } => {
                 self.work.0 += work.0;
@@ -789,7 +794,7 @@ impl Tally<'_> {
                 if let Some(text) = text {
                     self.bar.suspend(|| self.out.print(&text))?;
                 }
-                (loaded, rows, work.0, recorded)
+                (loaded, rows, work.0, recorded, recorded_zh)
             }
             Outcome::Skipped {
                 loaded,
@@ -797,6 +802,7 @@ impl Tally<'_> {
                 paths,
                 drawn,
                 warnings,
+                warnings_zh,
             } => {
                 self.skipped += 1;
                 if self.outputs.small {
@@ -833,7 +839,7 @@ impl Tally<'_> {
                         super::note(format_args!("{note}"));
                     }
                 }
-                (loaded, rows, paths, warnings)
+                (loaded, rows, paths, warnings, warnings_zh)
             }
             Outcome::Stopped { id, how, paths } => {
                 let tx = self.lang.texts();
@@ -862,6 +868,7 @@ impl Tally<'_> {
                 math: enclave::mathlib::fingerprint(),
                 folder: !self.args.summary_only,
                 warnings: &recorded,
+                warnings_zh: &recorded_zh,
             };
             set.add(
                 &loaded.scenario,
@@ -1608,10 +1615,16 @@ fn one(
             super::retire_stale_set(&args.out, &results.run)?;
         }
         let paths = results.run.paths;
-        let (rows, warnings) = if outputs.set {
-            (results.summary, results.run.warnings)
+        let (warnings, warnings_zh) = if outputs.set {
+            let zh = enclave::report::run_warnings_in(&results, enclave::i18n::Lang::Zh);
+            (results.run.warnings, zh)
         } else {
             (Vec::new(), Vec::new())
+        };
+        let rows = if outputs.set {
+            results.summary
+        } else {
+            Vec::new()
         };
         return Ok(Outcome::Skipped {
             loaded,
@@ -1619,6 +1632,7 @@ fn one(
             paths,
             drawn,
             warnings,
+            warnings_zh,
         });
     }
     let staging = if outputs.folders {
@@ -1699,7 +1713,8 @@ fn one(
         w.finish()?;
     }
     let work = (state.paths(), state.firm_years);
-    let warnings = result_warnings(scn, &state);
+    let checks = result_checks(scn, &state);
+    let warnings: Vec<String> = checks.iter().map(ToString::to_string).collect();
     // A --precision run is recorded as the plain run of the paths it took.
     let cfg = RunConfig {
         paths: state.paths(),
@@ -1716,6 +1731,12 @@ fn one(
     if let Some(u) = &unmet {
         super::note(format_args!("warning: {}: {u}", scn.id));
     }
+    // The recorded warnings in Chinese, for a set's warnings.csv.
+    let in_chinese = |recorded: &[String]| {
+        let mut known = enclave::scenario::guardrails::check(scn);
+        known.extend(checks.iter().cloned());
+        enclave::report::recorded_in(recorded, &known, unmet.as_ref(), enclave::i18n::Lang::Zh)
+    };
     // The set's rows are read back from summary.csv's own bytes, so they hold
     // its numbers to the last digit.
     let name = target.join(output::SUMMARY_FILE);
@@ -1734,6 +1755,7 @@ fn one(
         return Ok(Outcome::Ran {
             text: None,
             warnings,
+            recorded_zh: in_chinese(&recorded),
             recorded,
             rows: set_rows(&output::headline_summary_csv(scn, &state, &name)?)?,
             loaded,
@@ -1798,6 +1820,7 @@ fn one(
         text,
         rows,
         warnings,
+        recorded_zh: in_chinese(&record.warnings),
         recorded: record.warnings,
         loaded,
         work,
@@ -1805,8 +1828,11 @@ fn one(
 }
 
 /// The run's headline results outside their plausible ranges (docs/scenario.md
-/// "Plausible ranges"), as messages ([`enclave::scenario::guardrails::check_results`]).
-pub(super) fn result_warnings(scn: &Scenario, state: &RunState) -> Vec<String> {
+/// "Plausible ranges"; [`enclave::scenario::guardrails::check_results`]).
+pub(super) fn result_checks(
+    scn: &Scenario,
+    state: &RunState,
+) -> Vec<enclave::scenario::guardrails::Warning> {
     use enclave::schema::{ParkMetric, ParkSeries};
     let layout = &state.layout;
     let mean = |m: ParkMetric| state.stats.summary(layout.park_metric(m)).mean;
@@ -1825,9 +1851,6 @@ pub(super) fn result_warnings(scn: &Scenario, state: &RunState) -> Vec<String> {
         mean(ParkMetric::TaxTotal),
         job_years,
     )
-    .iter()
-    .map(ToString::to_string)
-    .collect()
 }
 
 /// The one-screen summary: per alternative and region, mean NPV, its 90% interval and P(NPV < 0).
