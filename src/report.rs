@@ -406,7 +406,7 @@ pub fn html(res: &Results, charts: &[(Chart, String)]) -> String {
 /// before its targets (run.json's `precision.met` false), as the run recorded
 /// it: its estimates after the last block found again in summary.csv, which
 /// holds the means and standard errors the run checked, to the bit.
-fn unmet_precision(res: &Results) -> Option<crate::convergence::Unmet> {
+pub fn unmet_precision(res: &Results) -> Option<crate::convergence::Unmet> {
     use crate::convergence::{Unmet, parse, rows_of};
     let p = res.run.precision.as_ref().filter(|p| !p.met)?;
     let scn = &res.scenario;
@@ -429,6 +429,14 @@ fn unmet_precision(res: &Results) -> Option<crate::convergence::Unmet> {
 /// the means in its CSV files, its results' (the statistics run.json's were
 /// made from, to the bit).
 fn known_warnings(res: &Results) -> Vec<crate::scenario::guardrails::Warning> {
+    let mut known = crate::scenario::guardrails::check(&res.scenario);
+    known.extend(result_checks(res));
+    known
+}
+
+/// The results' warnings of the run in `res` (its headline results outside
+/// their plausible ranges), from the means in its CSV files.
+pub fn result_checks(res: &Results) -> Vec<crate::scenario::guardrails::Warning> {
     use crate::schema::{ParkMetric, ParkSeries};
     let scn = &res.scenario;
     let mean = |m: ParkMetric| res.park_summary(m).and_then(|r| r.mean).unwrap_or(f64::NAN);
@@ -437,15 +445,13 @@ fn known_warnings(res: &Results) -> Vec<crate::scenario::guardrails::Warning> {
         .iter()
         .map(|r| r.mean.unwrap_or(f64::NAN))
         .sum();
-    let mut known = crate::scenario::guardrails::check(scn);
-    known.extend(crate::scenario::guardrails::check_results(
+    crate::scenario::guardrails::check_results(
         scn,
         mean(ParkMetric::TaxPerMu),
         mean(ParkMetric::OutputPerMu),
         mean(ParkMetric::TaxTotal),
         job_years,
-    ));
-    known
+    )
 }
 
 /// A run's `warnings` (as run.json records them, in English) in `lang`: one

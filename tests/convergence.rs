@@ -566,6 +566,15 @@ fn an_unmet_target_is_recorded_with_the_runs_warnings_and_shown_in_the_reports()
     );
     assert!(!page.contains("not met after"));
 
+    // Run again, the scenarios are taken from their folders and the warning is
+    // said again.
+    let again = run_set(&t, "full", unreachable, &FULL);
+    let again = String::from_utf8_lossy(&again.stderr);
+    assert!(again.contains("skipped a"), "{again}");
+    for (id, w) in &rows {
+        assert!(again.contains(&format!("warning: {id}: {w}\n")), "{again}");
+    }
+
     // --summary-only: no run.json, the same warnings.csv.
     run_set(&t, "only", unreachable, &["--summary-only"]);
     assert_eq!(

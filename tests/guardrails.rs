@@ -313,6 +313,22 @@ fn a_headline_result_outside_its_range_warns_after_the_run_and_strict_exits_2() 
         dir.exists("b/jilin-zhejiang/summary.csv"),
         "the outputs are written"
     );
+    // Run again, its complete results are taken from its folder: the same
+    // warning, and --strict the same refusal (exploratory test: a rerun said
+    // nothing and exited 0).
+    let again = dir.ok(&[&args[..], &["--out", "a", "--quiet"]].concat());
+    let again = String::from_utf8_lossy(&again.stderr);
+    assert!(again.contains("skipped"), "{again}");
+    assert!(
+        again.contains("rich.toml: warning: result tax_per_mu (mean over the paths) = "),
+        "{again}"
+    );
+    let stderr = bad_input(&dir.cmd(&[&args[..], &["--out", "a", "--quiet", "--strict"]].concat()));
+    assert!(stderr.contains("skipped"), "{stderr}");
+    assert!(
+        stderr.contains("rich.toml: error: result tax_per_mu"),
+        "{stderr}"
+    );
 
     // A result that is a number inside its range, or undefined, is not judged.
     assert!(guardrails::check_result(&scn, "tax_per_mu", 0.2, &guardrails::TAX_PER_MU).is_none());

@@ -731,6 +731,8 @@ enum Outcome {
         rows: Vec<SummaryRow>,
         paths: u64,
         drawn: Drawn,
+        /// Its headline results outside their plausible ranges.
+        checks: Vec<String>,
         /// The warnings its run.json records.
         warnings: Vec<String>,
         /// `warnings` in Chinese.
@@ -766,6 +768,19 @@ struct Tally<'a> {
 }
 
 impl Tally<'_> {
+    /// Prints the headline results of scenario file `file` outside their
+    /// plausible ranges (at most [`super::WARNINGS_SHOWN`] over the set; the
+    /// rest are counted at the end), errors under --strict.
+    fn result_warnings(&mut self, file: &str, warnings: &[String]) {
+        let label = if self.args.strict { "error" } else { "warning" };
+        let room = super::WARNINGS_SHOWN.saturating_sub(self.result_warnings);
+        for w in warnings.iter().take(room) {
+            self.bar
+                .suspend(|| super::note(format_args!("{file}: {label}: {w}")));
+        }
+        self.result_warnings += warnings.len();
+    }
+
     /// Records scenario `i`'s outcome: prints its summary or skip note, adds its
     /// rows to the set's files.
     fn add(&mut self, i: usize, outcome: Outcome) -> anyhow::Result<()> {
@@ -783,14 +798,7 @@ impl Tally<'_> {
             } => {
                 self.work.0 += work.0;
                 self.work.1 += work.1;
-                let label = if self.args.strict { "error" } else { "warning" };
-                // At most WARNINGS_SHOWN are printed; the rest are counted at the end.
-                let room = super::WARNINGS_SHOWN.saturating_sub(self.result_warnings);
-                for w in warnings.iter().take(room) {
-                    self.bar
-                        .suspend(|| super::note(format_args!("{}: {label}: {w}", loaded.file)));
-                }
-                self.result_warnings += warnings.len();
+                self.result_warnings(&loaded.file, &warnings);
                 if let Some(text) = text {
                     self.bar.suspend(|| self.out.print(&text))?;
                 }
@@ -801,10 +809,12 @@ impl Tally<'_> {
                 rows,
                 paths,
                 drawn,
+                checks,
                 warnings,
                 warnings_zh,
             } => {
                 self.skipped += 1;
+                self.result_warnings(&loaded.file, &checks);
                 if self.outputs.small {
                     let dir = self.args.out.join(&loaded.scenario.id);
                     super::note(format_args!(
@@ -1615,6 +1625,15 @@ fn one(
             super::retire_stale_set(&args.out, &results.run)?;
         }
         let paths = results.run.paths;
+        // Its results' warnings and an unmet --precision, said again as when it
+        // ran (a rerun said nothing, and passed --strict: exploratory test).
+        let checks: Vec<String> = enclave::report::result_checks(&results)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        if let Some(u) = enclave::report::unmet_precision(&results) {
+            super::note(format_args!("warning: {}: {u}", scn.id));
+        }
         let (warnings, warnings_zh) = if outputs.set {
             let zh = enclave::report::run_warnings_in(&results, enclave::i18n::Lang::Zh);
             (results.run.warnings, zh)
@@ -1631,6 +1650,7 @@ fn one(
             rows,
             paths,
             drawn,
+            checks,
             warnings,
             warnings_zh,
         });
