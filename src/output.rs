@@ -977,8 +977,8 @@ pub struct RunRecord {
 /// The scenario's inputs outside their plausible ranges (docs/scenario.md
 /// "Plausible ranges"), as run.json and a set's `warnings.csv` record them:
 /// `line N: …` where the input has a line in the file.
-pub fn input_warnings(scn: &Scenario) -> Vec<String> {
-    crate::scenario::guardrails::check(scn)
+pub fn input_warnings(scn: &Scenario, horizon: u32) -> Vec<String> {
+    crate::scenario::guardrails::check_at(scn, horizon)
         .iter()
         .map(input_warning)
         .collect()
@@ -1087,7 +1087,7 @@ impl RunRecord {
             },
             quantiles: QUANTILE_METHOD.to_owned(),
             precision: None,
-            warnings: input_warnings(scn),
+            warnings: input_warnings(scn, cfg.horizon),
         }
     }
 }

@@ -429,7 +429,7 @@ pub fn unmet_precision(res: &Results) -> Option<crate::convergence::Unmet> {
 /// the means in its CSV files, its results' (the statistics run.json's were
 /// made from, to the bit).
 fn known_warnings(res: &Results) -> Vec<crate::scenario::guardrails::Warning> {
-    let mut known = crate::scenario::guardrails::check(&res.scenario);
+    let mut known = crate::scenario::guardrails::check_at(&res.scenario, res.run.horizon);
     known.extend(result_checks(res));
     known
 }
@@ -1973,7 +1973,7 @@ mod tests {
             .position(|l| l.starts_with("average_wage = 70000"))
             .expect("the wage's line");
         let scn = Scenario::parse(&text, "wage.toml").expect("parses");
-        let mut recorded = crate::output::input_warnings(&scn);
+        let mut recorded = crate::output::input_warnings(&scn, scn.simulation.horizon);
         assert_eq!(recorded.len(), 1, "{recorded:?}");
         recorded.push("result tax per job (mean over the paths) = 1 is below …".to_owned());
         let known = crate::scenario::guardrails::check(&scn);

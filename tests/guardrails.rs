@@ -499,3 +499,62 @@ fn a_phase_that_opens_after_the_horizon_is_flagged() {
         "{late_fill} vs {base}"
     );
 }
+
+/// The land a phase opens within the run is judged on the run's horizon, which
+/// `--horizon` sets: a phase opening within a longer run was flagged (and
+/// refused under --strict), one opening after a shorter run's end was not
+/// (exploratory test).
+#[test]
+fn a_phase_is_judged_on_the_runs_horizon() {
+    let (text, _) = variant("start_year = 2029", "start_year = 2060");
+    let late = Scenario::parse(&text, "late.toml").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(guardrails::check(&late).len(), 1);
+    // Opens in 2063, within 40 years from 2026.
+    assert!(guardrails::check_at(&late, 40).is_empty());
+    let reference = Scenario::parse(REFERENCE, "reference.toml").unwrap_or_else(|e| panic!("{e}"));
+    assert!(guardrails::check(&reference).is_empty());
+    // Phase 2, started in 2029 and built in 3 years, opens after a 5-year run.
+    let short = guardrails::check_at(&reference, 5);
+    assert!(
+        short.iter().any(|w| w.field == "park.phases[1].start_year"),
+        "{short:#?}"
+    );
+
+    let dir = TestDir::new();
+    dir.create("late.toml", &text);
+    dir.create("reference.toml", REFERENCE);
+    let run = |file: &str, horizon: &str, out: &str| {
+        let args = [
+            "run",
+            file,
+            "--paths",
+            "8",
+            "--horizon",
+            horizon,
+            "--charts",
+            "none",
+            "--report",
+            "none",
+            "--quiet",
+            "--strict",
+            "--out",
+            out,
+        ];
+        dir.cmd(&args)
+    };
+    let longer = run("late.toml", "40", "long");
+    assert!(
+        longer.status.success(),
+        "{}",
+        String::from_utf8_lossy(&longer.stderr)
+    );
+    assert!(
+        dir.read("long/jilin-zhejiang/run.json")
+            .contains("\"warnings\": []")
+    );
+    let stderr = bad_input(&run("reference.toml", "5", "short"));
+    assert!(
+        stderr.contains("reference.toml:") && stderr.contains("park.phases[1].start_year = 2029"),
+        "{stderr}"
+    );
+}

@@ -159,7 +159,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         // Inputs and results outside their plausible ranges, as `run` gives them:
         // on the terminal (at most WARNINGS_SHOWN, then counted), in run.json and
         // in the set's warnings.csv.
-        let mut known = enclave::scenario::guardrails::check(scn);
+        let mut known = enclave::scenario::guardrails::check_at(scn, m.config.horizon);
         let checks = super::run::result_checks(scn, &m.state);
         let inputs = &known[..];
         let results: Vec<String> = checks.iter().map(ToString::to_string).collect();

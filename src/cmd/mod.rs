@@ -508,8 +508,8 @@ pub fn say_leftovers(found: &enclave::publish::Leftovers, quiet: bool) {
 
 /// The guardrail warnings of a loaded scenario (docs/scenario.md "Plausible
 /// ranges"), each as `FILE:LINE: warning: …`.
-pub fn warnings(l: &Loaded) -> Vec<String> {
-    guardrails::check(&l.scenario)
+pub fn warnings(l: &Loaded, horizon: u32) -> Vec<String> {
+    guardrails::check_at(&l.scenario, horizon)
         .iter()
         .map(|w| located(&l.file, w))
         .collect()

@@ -649,7 +649,7 @@ fn check_all(
                                 Checked {
                                     refusals: refusals(args, &l, &mut estimate),
                                     estimate,
-                                    warnings: super::warnings(&l),
+                                    warnings: super::warnings(&l, cfg.horizon),
                                     paths: cfg.paths,
                                     horizon: cfg.horizon,
                                     run_key: enclave::shard::run_key(
@@ -1753,7 +1753,7 @@ fn one(
     }
     // The recorded warnings in Chinese, for a set's warnings.csv.
     let in_chinese = |recorded: &[String]| {
-        let mut known = enclave::scenario::guardrails::check(scn);
+        let mut known = enclave::scenario::guardrails::check_at(scn, cfg.horizon);
         known.extend(checks.iter().cloned());
         enclave::report::recorded_in(recorded, &known, unmet.as_ref(), enclave::i18n::Lang::Zh)
     };
@@ -1769,7 +1769,7 @@ fn one(
     };
     let Some(staging) = staging else {
         // As run.json would record them.
-        let mut recorded = output::input_warnings(scn);
+        let mut recorded = output::input_warnings(scn, cfg.horizon);
         recorded.extend(warnings.iter().cloned());
         recorded.extend(unmet.iter().map(ToString::to_string));
         return Ok(Outcome::Ran {

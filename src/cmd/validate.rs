@@ -50,7 +50,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 "note: {clash} if run together: `run` refuses them in one set (give one another [scenario] id, or run them into different --out folders)"
             ));
         }
-        let mine = super::warnings(&l);
+        let mine = super::warnings(&l, l.scenario.simulation.horizon);
         let refused = args.strict && !mine.is_empty();
         warnings.extend(mine);
         if refused {

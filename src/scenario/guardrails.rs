@@ -136,7 +136,7 @@ pub const PHASE_OPEN_YEARS: Guardrail = Guardrail {
     high: 1000.0,
     money: false,
     year_input: true,
-    source: "the scenario's own horizon: land opening after it is never occupied",
+    source: "the run's horizon: land opening after it is never occupied",
 };
 
 /// The run's mean tax per occupied mu (亩均税收), a headline result.
@@ -358,8 +358,16 @@ fn number(x: f64) -> String {
     )
 }
 
-/// The inputs of `scn` outside their plausible ranges, in file order.
+/// The inputs of `scn` outside their plausible ranges, in file order, for a
+/// run of its own `[simulation] horizon` ([`check_at`]).
 pub fn check(scn: &Scenario) -> Vec<Warning> {
+    check_at(scn, scn.simulation.horizon)
+}
+
+/// The inputs of `scn` outside their plausible ranges, in file order, for a
+/// run of `horizon` years (`--horizon`, else the scenario's own): the land
+/// that opens within it and the years it is open are those of the run.
+pub fn check_at(scn: &Scenario, horizon: u32) -> Vec<Warning> {
     // Parsed for positions only when an input warns (most runs: never).
     let locator = std::cell::OnceCell::new();
     let mut out = Vec::new();
@@ -406,7 +414,7 @@ pub fn check(scn: &Scenario) -> Vec<Warning> {
         scn.company.land_price_per_mu,
         &LAND_PRICE_PER_MU,
     );
-    if let Some(years) = fill_years(scn) {
+    if let Some(years) = fill_years_at(scn, horizon) {
         let (rate, mean) = mean_of(scn, scn.firms.arrival_rate);
         if let Some(w) = outside(
             scn,
@@ -420,7 +428,7 @@ pub fn check(scn: &Scenario) -> Vec<Warning> {
             out.push(w);
         }
     }
-    let last = scn.simulation.horizon;
+    let last = horizon;
     for (i, p) in scn.park.phases.iter().enumerate() {
         let open = i64::from(p.start) + i64::from(p.build_years);
         let years = (i64::from(last) - open) as f64;
@@ -443,8 +451,14 @@ pub fn check(scn: &Scenario) -> Vec<Warning> {
 
 /// Expected years for arrivals to fill the saleable land, when the park has
 /// land: infinite when no firm arrives (an arrival rate, outlook or land per firm
-/// of 0), which the fill-time range flags as a rate too low does.
+/// of 0), which the fill-time range flags as a rate too low does. The land is
+/// what opens within the scenario's own horizon ([`fill_years_at`]).
 pub fn fill_years(scn: &Scenario) -> Option<f64> {
+    fill_years_at(scn, scn.simulation.horizon)
+}
+
+/// [`fill_years`] for a run of `horizon` years.
+pub fn fill_years_at(scn: &Scenario, horizon: u32) -> Option<f64> {
     let (rate, _) = mean_of(scn, scn.firms.arrival_rate);
     let (outlook, _) = mean_of(scn, scn.firms.outlook);
     let (saleable, _) = mean_of(scn, scn.park.saleable_share);
@@ -463,7 +477,6 @@ pub fn fill_years(scn: &Scenario) -> Option<f64> {
     let demand = rate * outlook * land_per_firm;
     // The land that opens within the horizon: the phases' and, with `[initial]`,
     // the land developed before the start (the model sells no other).
-    let horizon = scn.simulation.horizon;
     let phased: f64 = scn
         .park
         .phases
