@@ -935,6 +935,21 @@ fn a_pair_with_the_wrong_number_of_values_is_told_it_is_a_pair() {
                 lines[0]
             )]
         );
+        // The problems after it are read too: the placeholders tried in its
+        // place were none of them a pair, and the reading stopped there
+        // (exploratory test: a role typo was hidden).
+        let (text, lines) = edited(&[
+            ("cit_holiday = [2, 3]", &format!("cit_holiday = {value}")),
+            ("role = \"host\"", "role = \"hots\""),
+        ]);
+        let problems = validate("pair.toml", &text);
+        assert_eq!(problems.len(), 2, "{problems:#?}");
+        assert!(
+            problems[0].starts_with(&format!("  pair.toml:{}: regions[1].role: ", lines[1]))
+                && problems[0].contains("did you mean `host`?"),
+            "{problems:#?}"
+        );
+        assert!(problems[1].contains(found), "{problems:#?}");
     }
 }
 

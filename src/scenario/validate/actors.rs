@@ -558,8 +558,9 @@ mod tests {
         );
     }
 
-    /// A region renamed to another's id: one problem, not one more for each
-    /// reference to its old id (a tester saw 15).
+    /// A region renamed to another's id: its old id is reported at its first
+    /// reference, not at each (a tester saw 15); another unknown id (a typo)
+    /// is reported too (another tester found them hidden).
     #[test]
     fn a_duplicate_region_id_is_reported_once() {
         let mut c = checker();
@@ -570,10 +571,22 @@ mod tests {
             ]"#,
         );
         regions(&mut c, &list);
-        c.region("contributions[3].region", "jilin");
+        for i in 0..15 {
+            c.region(&format!("contributions[{i}].region"), "jilin");
+        }
+        c.region("costs.land_acquisition.bearer", "zhejaing");
+        let note = "(while two regions share an id, only the first reference to";
         assert_eq!(
             problems(&c),
-            ["regions[1].id: expected a unique region id, found `zhejiang` twice"]
+            [
+                "regions[1].id: expected a unique region id, found `zhejiang` twice".to_owned(),
+                format!(
+                    "contributions[0].region: expected a region id (one of zhejiang, zhejiang), found `jilin` {note} `jilin` is listed)"
+                ),
+                format!(
+                    "costs.land_acquisition.bearer: expected a region id (one of zhejiang, zhejiang), found `zhejaing`; did you mean `zhejiang`? {note} `zhejaing` is listed)"
+                ),
+            ]
         );
     }
 

@@ -98,6 +98,9 @@ pub(super) struct Checker {
     /// Numbers that are not whole where the file takes a whole number, read as
     /// their whole part: each check of such a field reports it with its range.
     pub(super) not_whole: Vec<NotWhole>,
+    /// Unknown region ids referred to while two regions share an id: each is
+    /// reported at its first reference only.
+    unknown_regions: Vec<String>,
 }
 
 impl Checker {
@@ -112,6 +115,7 @@ impl Checker {
             data: Vec::new(),
             numbers: std::collections::BTreeSet::new(),
             not_whole: Vec::new(),
+            unknown_regions: Vec::new(),
         }
     }
 
@@ -508,9 +512,17 @@ impl Checker {
         match self.region_ids.iter().position(|r| r == id) {
             Some(i) => i,
             // A region renamed to another's id: the references to its old id
-            // would each repeat the duplicate id's problem.
-            None if self.duplicate_region_id() => 0,
+            // would each repeat the duplicate id's problem (a tester saw 15), so
+            // each unknown id is reported once; hiding them all hid typos of
+            // other ids (another tester).
+            None if self.duplicate_region_id() && self.unknown_regions.iter().any(|u| u == id) => 0,
             None => {
+                let shared = self.duplicate_region_id().then(|| {
+                    self.unknown_regions.push(id.to_owned());
+                    format!(
+                        " (while two regions share an id, only the first reference to `{id}` is listed)"
+                    )
+                });
                 let words: String = keywords.iter().map(|k| format!("`{k}`, ")).collect();
                 let hint = crate::scenario::closest(
                     id,
@@ -529,8 +541,9 @@ impl Checker {
                 self.problem(
                     field,
                     format!(
-                        "expected {expected} (one of {}), found `{id}`{hint}",
-                        self.region_ids.join(", ")
+                        "expected {expected} (one of {}), found `{id}`{hint}{}",
+                        self.region_ids.join(", "),
+                        shared.unwrap_or_default()
                     ),
                 );
                 0
