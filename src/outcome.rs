@@ -443,7 +443,16 @@ fn allocate_years(
     fit(&mut scratch.cash_flow, h);
     fit(&mut scratch.discount, h);
 
-    let mut cap = CapState::default();
+    // A cooperation that began before the start year: what the capped region
+    // took before it counts against its cap.
+    let mut cap = CapState {
+        taken: alt
+            .pool
+            .as_ref()
+            .and_then(|p| p.cap)
+            .map_or(0.0, |c| c.taken_to_date),
+        ..CapState::default()
+    };
     for t in 0..h {
         let year = t * n..(t + 1) * n;
         let ctx = ShareContext {
@@ -1577,7 +1586,11 @@ mod tests {
                 firms: FirmGroup::Relocated,
                 taxes,
                 rest_to: 1,
-                cap: cap.map(|amount| PoolCap { region: 0, amount }),
+                cap: cap.map(|amount| PoolCap {
+                    region: 0,
+                    amount,
+                    taken_to_date: 0.0,
+                }),
             }),
             ..fifty_fifty_then_host()
         }
@@ -1644,6 +1657,31 @@ mod tests {
         assert_eq!(origin, [7.0, 2.0, 3.0, 0.0]);
         assert_eq!(host, [33.0, 38.0, 37.0, 40.0]);
         assert_eq!((reached, year), (1.0, 2.0));
+    }
+
+    #[test]
+    // Exact: the expected values are sums and halves of small whole numbers.
+    #[allow(clippy::float_cmp)]
+    fn what_was_taken_before_the_start_counts_against_the_cap() {
+        // Cap 16 with 9 taken before the start: room 7 in year 1, none after.
+        let mut alt = relocation_rule(Some(CapAmount::Money(16.0)));
+        if let Some(cap) = alt.pool.as_mut().and_then(|p| p.cap.as_mut()) {
+            cap.taken_to_date = 9.0;
+        }
+        let ([origin, host], reached, year) = run(&kinds_path(), &alt);
+        assert_eq!(origin, [7.0, 0.0, 0.0, 0.0]);
+        assert_eq!(host, [33.0, 40.0, 40.0, 40.0]);
+        assert_eq!((reached, year), (1.0, 2.0));
+        // Pre-move years: 9 of room in year 1, all taken before: the cap binds
+        // at once; year 3's 3 of room is taken.
+        let mut alt = relocation_rule(Some(CapAmount::PreMoveYears(3.0)));
+        if let Some(cap) = alt.pool.as_mut().and_then(|p| p.cap.as_mut()) {
+            cap.taken_to_date = 9.0;
+        }
+        let ([origin, host], reached, year) = run(&kinds_path(), &alt);
+        assert_eq!(origin, [0.0, 0.0, 3.0, 0.0]);
+        assert_eq!(host, [40.0, 40.0, 37.0, 40.0]);
+        assert_eq!((reached, year), (1.0, 1.0));
     }
 
     #[test]
@@ -1840,6 +1878,7 @@ mod tests {
                     cap: cap.map(|(_, x, years)| PoolCap {
                         region: 0,
                         amount: if years { CapAmount::PreMoveYears(x / 20.0) } else { CapAmount::Money(x) },
+                        taken_to_date: 0.0,
                     }),
                 }),
                 ..fifty_fifty_then_host()

@@ -323,3 +323,116 @@ fn an_existing_firms_land_right_runs_on_from_its_arrival() {
     assert_close!(e.land_bought_back_mu[1], 40.0);
     assert_close!(e.land_pool[1], -18.8);
 }
+
+/// Two `[initial]` firms relocated from the source five years before the start,
+/// their VAT and CIT split 50:50 with the source capped at 3 years of their
+/// pre-move taxes (a tester's file): they had arrived, yet gave the cap no room,
+/// so the source got nothing from year 1 while their taxes stayed in the pool.
+/// What the source took before the start (`taken_to_date`) counts against it.
+#[test]
+fn initial_relocated_firms_give_a_pre_move_cap_its_room() {
+    let file = |taken: &str| {
+        format!(
+            r#"
+[scenario]
+id = "cap0"
+name = "cap with initial relocated firms"
+start_year = 2026
+[simulation]
+paths = 10
+horizon = 5
+fairness = false
+[[regions]]
+id = "src"
+name = "Source"
+role = "source"
+[[regions]]
+id = "host"
+name = "Host"
+role = "host"
+[park]
+area_mu = 1000
+saleable_share = 1.0
+[[park.phases]]
+area_mu = 800
+start_year = 2026
+[company]
+equity = {{ src = 0.5, host = 0.5 }}
+[firms]
+arrival_rate = 0
+relocated_share = 1.0
+average_wage = 7.5
+[[firms.sectors]]
+name = "mfg"
+weight = 1
+land_per_firm_mu = 50
+revenue_per_mu = 500
+value_added_ratio = 0.25
+profit_margin = 0.08
+wage_share = 0.08
+[initial]
+developed_mu = 200
+[[initial.firms]]
+sector = "mfg"
+count = 2
+age = 5
+relocated = true
+[[sharing]]
+name = "capped"
+tax = {{ kind = "fixed", shares = {{ src = 0.5, host = 0.5 }} }}
+[sharing.tax_pool]
+firms = "relocated"
+taxes = ["vat", "cit"]
+rest_to = "host"
+cap = {{ region = "src", pre_move_years = 3{taken} }}
+"#
+        )
+    };
+    let t = common::TestDir::new();
+    let allocations = |out: &str| -> Vec<(String, f64)> {
+        let text = t.read(&format!("{out}/cap0/timeseries.csv"));
+        csv::Reader::from_reader(text.as_bytes())
+            .deserialize::<std::collections::HashMap<String, String>>()
+            .map(|r| r.expect("a row"))
+            .filter(|r| r["metric"] == "tax_allocation" && r["alternative"] == "capped")
+            .map(|r| (r["region"].clone(), r["mean"].parse().expect("a number")))
+            .collect()
+    };
+    let run = |taken: &str, out: &str| {
+        t.create("cap0.toml", &file(taken));
+        t.ok(&[
+            "run",
+            "cap0.toml",
+            "--out",
+            out,
+            "--charts",
+            "none",
+            "--report",
+            "none",
+            "--quiet",
+        ]);
+        allocations(out)
+    };
+    // Each firm pays the same every year (no arrivals, no shock to its year 0
+    // and, with no volatility given, none after): the source's half of the
+    // restricted pool, within 3 years of their pre-move taxes over 5 years.
+    let open = run("", "open");
+    let source: Vec<f64> = open
+        .iter()
+        .filter(|(r, _)| r == "src")
+        .map(|(_, x)| *x)
+        .collect();
+    assert_eq!(source.len(), 5);
+    assert!(source.iter().all(|&x| x > 0.0), "{open:?}");
+    // All of it taken before the start: nothing left for the source.
+    let taken = run(", taken_to_date = 1e6", "taken");
+    assert!(
+        taken
+            .iter()
+            .filter(|(r, _)| r == "src")
+            .all(|(_, x)| *x == 0.0),
+        "{taken:?}"
+    );
+    let total = |rows: &[(String, f64)]| rows.iter().map(|(_, x)| x).sum::<f64>();
+    assert!((total(&open) - total(&taken)).abs() < 1e-9 * total(&open));
+}

@@ -1051,6 +1051,8 @@ pub struct PoolCapFile {
     pub amount: Option<f64>,
     /// Cumulative cap as years of the relocated firms' pre-move taxes.
     pub pre_move_years: Option<f64>,
+    /// What the region took of the restricted pool before the start year.
+    pub taken_to_date: Option<f64>,
 }
 
 /// A sharing formula as written, tagged by `kind`.

@@ -105,6 +105,9 @@ pub struct PoolCap {
     pub region: usize,
     /// How much it may take in all.
     pub amount: CapAmount,
+    /// What it took before the start year (a park that began before it,
+    /// `[initial]`): its cumulative take starts from this.
+    pub taken_to_date: f64,
 }
 
 /// The size of a [`PoolCap`].

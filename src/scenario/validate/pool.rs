@@ -120,7 +120,14 @@ fn pool_cap(
             CapAmount::Money(0.0)
         }
     };
-    PoolCap { region, amount }
+    let taken_to_date = cap.taken_to_date.map_or(0.0, |x| {
+        c.check_fixed(&format!("{field}.taken_to_date"), x, Rule::NonNegative)
+    });
+    PoolCap {
+        region,
+        amount,
+        taken_to_date,
+    }
 }
 
 fn kind_names() -> String {
@@ -178,7 +185,8 @@ cap = { region = "zhejiang", pre_move_years = 3 }"#,
             p.cap,
             Some(PoolCap {
                 region: 0,
-                amount: CapAmount::PreMoveYears(3.0)
+                amount: CapAmount::PreMoveYears(3.0),
+                taken_to_date: 0.0,
             })
         );
         assert!(!p.is_whole());
@@ -218,7 +226,7 @@ cap = { region = "zhejiang", amount = 1, pre_move_years = 200 }"#,
         check(
             &mut c,
             r#"firms = "relocated"
-cap = { region = "zhejiang", pre_move_years = 200 }"#,
+cap = { region = "zhejiang", pre_move_years = 200, taken_to_date = -2 }"#,
             false,
         );
         assert_eq!(
@@ -236,6 +244,7 @@ cap = { region = "zhejiang", pre_move_years = 200 }"#,
                 "sharing[0].tax_pool.cap: expected one of `amount` and `pre_move_years`, found both",
                 "sharing[0].tax_pool.cap: expected `amount` (money) or `pre_move_years` (years of pre-move taxes)",
                 "sharing[0].tax_pool.cap.pre_move_years: expected a number in [0, 100], found 200",
+                "sharing[0].tax_pool.cap.taken_to_date: expected a number ≥ 0, found -2",
             ]
         );
     }
