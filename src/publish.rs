@@ -328,8 +328,11 @@ pub fn verify(dir: &Path) -> Result<Manifest, PublishError> {
     check(dir, false, None)
 }
 
-/// As [`verify`], but for the files a run computes: the charts and
-/// `report.html`, which `enclave report` draws again, may be missing or differ.
+/// As [`verify`], but for the files a run computes: the charts, `report.html`
+/// and `summary.xlsx`, which `enclave report` draws again, may be missing. One
+/// that is there is checked all the same: `enclave report` replaced a changed
+/// `report.html` without a word, and removed a file added under `charts/`
+/// (exploratory test).
 ///
 /// # Errors
 /// As [`verify`].
@@ -366,39 +369,62 @@ fn check(dir: &Path, data_only: bool, own: Option<&[&str]>) -> Result<Manifest, 
         Err(e) => return Err(io("read", &path)(e)),
     };
     let manifest: Manifest = serde_json::from_str(&text).map_err(PublishError::Manifest)?;
-    let ignored = |name: &str| data_only && is_redrawn(name);
+    let may_be_missing = |name: &str| data_only && is_redrawn(name);
     let damaged = |file: &str, problem: String| PublishError::Damaged {
         file: file.to_owned(),
         problem,
     };
-    for f in manifest.files.iter().filter(|f| !ignored(&f.name)) {
+    // A set's page is drawn again in place (`enclave report DIR/set`), after
+    // its manifest: only a scenario's folder, redrawn whole with a new
+    // manifest, holds its drawings to its manifest.
+    let whole = own.is_none();
+    for f in &manifest.files {
         let file = dir.join(&f.name);
+        if may_be_missing(&f.name) && !whole {
+            continue;
+        }
         if !file.is_file() {
+            if may_be_missing(&f.name) {
+                continue;
+            }
             return Err(damaged(
                 &f.name,
                 format!("is listed in {MANIFEST_FILE} but missing"),
             ));
         }
+        // A drawn file that was changed: said as such, with what to do.
+        let changed = |what: String| {
+            if may_be_missing(&f.name) {
+                format!(
+                    "{what}: it was changed after it was written; remove it to have it drawn again"
+                )
+            } else {
+                format!("{what}: the folder is damaged")
+            }
+        };
         let (bytes, sha256) = hash_file(&file)?;
         if bytes != f.bytes {
             return Err(damaged(
                 &f.name,
-                format!(
-                    "has {bytes} bytes where {MANIFEST_FILE} records {}: the folder is damaged",
+                changed(format!(
+                    "has {bytes} bytes where {MANIFEST_FILE} records {}",
                     f.bytes
-                ),
+                )),
             ));
         }
         if sha256 != f.sha256 {
             return Err(damaged(
                 &f.name,
-                format!("does not match its SHA-256 in {MANIFEST_FILE}: the folder is damaged"),
+                changed(format!("does not match its SHA-256 in {MANIFEST_FILE}")),
             ));
         }
     }
     let others = |name: &str| own.is_some_and(|own| !own.contains(&name));
+    // A page or workbook not listed is one a redraw replaces; a file under
+    // charts/ that is not listed is someone's, which a redraw would remove.
+    let replaced = |name: &str| may_be_missing(name) && (!whole || !name.starts_with("charts/"));
     for name in list_files(dir)? {
-        if !(manifest.contains(&name) || ignored(&name) || others(&name)) {
+        if !(manifest.contains(&name) || others(&name) || replaced(&name)) {
             return Err(damaged(
                 &name,
                 format!("is not listed in {MANIFEST_FILE}: it is not part of the run"),
@@ -723,6 +749,10 @@ pub struct Leftovers {
     /// Folders (files) of processes that ran where this one runs and are gone:
     /// removed.
     pub removed: Vec<PathBuf>,
+    /// Replaced folders of such processes whose replacement never took their
+    /// place (the process died between the two renames of a publish): put back
+    /// under their names, (leftover, restored as).
+    pub restored: Vec<(PathBuf, PathBuf)>,
     /// Folders (files) this process cannot tell from a live run's, unchanged
     /// for at least [`UNCHECKED_AFTER`], with how long: kept. Their owners ran
     /// on another machine or in another PID namespace (a container, a pod), or
@@ -789,8 +819,37 @@ pub fn remove_stale(out: &Path) -> Result<Leftovers, PublishError> {
         |name| owner(name).map(Some),
         std::fs::FileType::is_dir,
         last_change,
-        |path| std::fs::remove_dir_all(path),
+        remove_or_restore,
     )
+}
+
+/// Removes the leftover folder `path`, or, when it is a replaced folder
+/// (`.<id>.old-…`) with nothing under its old name `<id>`, renames it back: the
+/// process that replaced it died between moving it aside and putting its
+/// replacement in its place, and it is the only complete copy (a tester's
+/// `kill -9` in that window lost the results to the next run's cleanup).
+/// Returns the name it was restored as.
+fn remove_or_restore(path: &Path) -> std::io::Result<Option<PathBuf>> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let replaced = [TMP, OLD]
+        .into_iter()
+        .filter_map(|k| name.rfind(k).map(|i| (i, k)))
+        .max_by_key(|&(i, _)| i)
+        .filter(|&(i, k)| k == OLD && i > 1)
+        .map(|(i, _)| name[1..i].to_owned());
+    if let Some(id) = replaced
+        && let Some(parent) = path.parent()
+    {
+        let target = parent.join(&id);
+        if std::fs::symlink_metadata(&target).is_err() {
+            std::fs::rename(path, &target)?;
+            return Ok(Some(target));
+        }
+    }
+    std::fs::remove_dir_all(path).map(|()| None)
 }
 
 /// Removes the temporary files of atomic writes in `dir`
@@ -819,7 +878,7 @@ pub fn remove_stale_files(dir: &Path) -> Result<Leftovers, PublishError> {
         temp_file_owner,
         std::fs::FileType::is_file,
         |path| path.metadata().and_then(|m| m.modified()).ok(),
-        |path| std::fs::remove_file(path),
+        |path| std::fs::remove_file(path).map(|()| None),
     )
 }
 
@@ -828,13 +887,14 @@ pub fn remove_stale_files(dir: &Path) -> Result<Leftovers, PublishError> {
 /// that kind and whose it is (`Some(None)`: its name does not say); one of this
 /// process's key whose process is gone is removed with `remove`, and one whose
 /// owner cannot be checked is returned when it is unchanged (`last_changed`) for
-/// [`UNCHECKED_AFTER`].
+/// [`UNCHECKED_AFTER`]. `remove` may instead put an entry back under another
+/// name, which it returns.
 fn remove_leftovers(
     dir: &Path,
     owner_of: fn(&str) -> Option<Option<Owner<'_>>>,
     is_kind: fn(&std::fs::FileType) -> bool,
     last_changed: fn(&Path) -> Option<SystemTime>,
-    remove: fn(&Path) -> std::io::Result<()>,
+    remove: fn(&Path) -> std::io::Result<Option<PathBuf>>,
 ) -> Result<Leftovers, PublishError> {
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
@@ -856,8 +916,12 @@ fn remove_leftovers(
         match owner {
             Some(owner) if can_check && owner.key == Some(owner_key()) => {
                 let changed = entry.metadata().and_then(|m| m.modified()).ok();
-                if is_gone(owner.pid, changed) && remove(&path).is_ok() {
-                    found.removed.push(path);
+                if is_gone(owner.pid, changed) {
+                    match remove(&path) {
+                        Ok(None) => found.removed.push(path),
+                        Ok(Some(restored)) => found.restored.push((path, restored)),
+                        Err(_) => {}
+                    }
                 }
             }
             _ => {
@@ -869,6 +933,7 @@ fn remove_leftovers(
         }
     }
     found.removed.sort();
+    found.restored.sort();
     found.unchecked.sort();
     Ok(found)
 }
@@ -1132,7 +1197,11 @@ mod tests {
         let recent = Duration::ZERO;
         let old = UNCHECKED_AFTER + Duration::from_secs(3600);
         let ours_dead = format!(".x.tmp-{key}-{dead}-0");
+        // Replaced by `y`, which took its place: removed.
         let ours_replaced = format!(".y.old-{key}-{dead}-4");
+        std::fs::create_dir(out.join("y")).expect("the replacement");
+        // Moved aside for a replacement that never took its place: put back.
+        let ours_aside = format!(".w.old-{key}-{dead}-5");
         let ours_live = format!(".x.tmp-{key}-{live}-1");
         // Another host's or namespace's: its pid is dead here, and may be alive there.
         let foreign = format!(".x.tmp-{other}-{dead}-0");
@@ -1141,6 +1210,7 @@ mod tests {
         let unkeyed_old = format!(".z.tmp-{dead}-0");
         leftover(out, &ours_dead, old);
         leftover(out, &ours_replaced, recent);
+        leftover(out, &ours_aside, recent);
         leftover(out, &ours_live, recent);
         leftover(out, &foreign, recent);
         leftover(out, &foreign_old, old);
@@ -1151,6 +1221,8 @@ mod tests {
             found.removed,
             [out.join(&ours_dead), out.join(&ours_replaced)]
         );
+        assert_eq!(found.restored, [(out.join(&ours_aside), out.join("w"))]);
+        assert!(out.join("w").is_dir() && !out.join(&ours_aside).exists());
         let unchecked: Vec<&PathBuf> = found.unchecked.iter().map(|(p, _)| p).collect();
         assert_eq!(
             unchecked,
@@ -1164,7 +1236,9 @@ mod tests {
         }
         let mut kept = vec![ours_live, foreign, foreign_old, unkeyed_old];
         kept.sort();
-        assert_eq!(names(out), kept);
+        let mut left = kept.clone();
+        left.extend(["w".to_owned(), "y".to_owned()]);
+        assert_eq!(names(out), left);
         // Kept folders are left whole.
         assert_eq!(names(&out.join(&kept[0])), ["paths.csv"]);
     }

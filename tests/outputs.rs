@@ -359,6 +359,41 @@ fn report_refuses_missing_and_extra_files() {
     assert_report_refuses(&t, "timeseries.csv is listed in manifest.json but missing");
 }
 
+/// The files `enclave report` draws may be missing, but one that is there is
+/// the run's: a changed report.html was replaced without a word, and a file
+/// added under charts/ was removed (exploratory test).
+#[test]
+fn report_refuses_a_changed_drawing_and_keeps_a_file_added_among_them() {
+    let t = TestDir::new();
+    small_run(&t);
+    let dir = t.join(DIR);
+    let page = std::fs::read_to_string(dir.join("report.html")).expect("report.html");
+    std::fs::write(
+        dir.join("report.html"),
+        page.replacen("<h1>", "<h1>edited ", 1),
+    )
+    .expect("edit");
+    assert_report_refuses(
+        &t,
+        &format!(
+            "report.html has {} bytes where manifest.json records {}: it was changed after it was written; remove it to have it drawn again",
+            page.len() + "edited ".len(),
+            page.len()
+        ),
+    );
+    std::fs::remove_file(dir.join("report.html")).expect("remove");
+    std::fs::write(dir.join("charts/mine.svg"), "<svg/>").expect("added file");
+    assert_report_refuses(
+        &t,
+        "charts/mine.svg is not listed in manifest.json: it is not part of the run",
+    );
+    assert!(dir.join("charts/mine.svg").is_file(), "it is kept");
+    std::fs::remove_file(dir.join("charts/mine.svg")).expect("remove");
+    // A missing drawing is drawn again.
+    t.ok(&["report", DIR]);
+    assert!(dir.join("report.html").is_file());
+}
+
 // ---------------------------------------------------------------------------------
 // Interruption, skipping, clean-up
 // ---------------------------------------------------------------------------------
@@ -758,7 +793,13 @@ fn a_run_removes_temporary_folders_of_dead_runs_on_this_machine_only() {
         "00000000"
     };
     let stale = format!(".{ID}.tmp-{key}-{dead}-0");
+    // A folder moved aside to be replaced, whose replacement took its place
+    // (the run died removing it): removed.
     let old = format!(".other.old-{key}-{dead}-3");
+    std::fs::create_dir(t.join("out/other")).expect("the replacement");
+    // One whose replacement never took its place (the run died between the two
+    // renames: a tester's `kill -9` lost the results so): put back.
+    let aside = format!(".moved.old-{key}-{dead}-4");
     // This test process is alive and started before the folder was made.
     let live = format!(".{ID}.tmp-{key}-{}-0", std::process::id());
     // A run on another node of a cluster or in another container: its pid is
@@ -770,7 +811,7 @@ fn a_run_removes_temporary_folders_of_dead_runs_on_this_machine_only() {
     // An earlier version's name, which does not say where it ran.
     let unkeyed = format!(".{ID}.tmp-{dead}-0");
     let two_days = Duration::from_secs(2 * 86_400 + 60);
-    for name in [&stale, &old, &live, &foreign] {
+    for name in [&stale, &old, &aside, &live, &foreign] {
         leftover(&t, name, Duration::ZERO);
     }
     for name in [&abandoned, &unkeyed] {
@@ -807,6 +848,13 @@ fn a_run_removes_temporary_folders_of_dead_runs_on_this_machine_only() {
         assert!(err.contains(&kept_note(name)), "{err}");
     }
     assert_eq!(err.matches("kept ").count(), 2, "{err}");
+    assert!(
+        err.contains(&format!(
+            "restored out/moved from out/{aside}: a run that did not finish had moved it aside to replace it\n"
+        )),
+        "{err}"
+    );
+    assert!(t.join("out/moved/paths.csv").is_file());
     let mut expected = vec![abandoned.clone(), foreign, live, unkeyed.clone()];
     expected.sort();
     let mut left = hidden(&t.join("out"));

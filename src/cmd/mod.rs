@@ -496,6 +496,14 @@ pub fn say_leftovers(found: &enclave::publish::Leftovers, quiet: bool) {
             ));
         }
     }
+    // Said even with `quiet`: results the user may have thought lost.
+    for (left, restored) in &found.restored {
+        note(format_args!(
+            "restored {} from {}: a run that did not finish had moved it aside to replace it",
+            restored.display(),
+            left.display()
+        ));
+    }
     for (kept, age) in &found.unchecked {
         let days = age.as_secs() / 86_400;
         note(format_args!(
