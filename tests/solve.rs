@@ -608,6 +608,24 @@ fn shapley_gives_each_region_its_shapley_value() {
     );
 }
 
+#[test]
+fn a_solve_that_draws_no_zone_removes_an_earlier_solves_zone_chart() {
+    // The zone of a one-parameter alternative solved before, left in the folder,
+    // passed for the zone of a two-parameter one that draws none.
+    let t = TestDir::new();
+    let text = park_with(
+        "tiers",
+        "[sharing.tax]\nkind = \"tiered\"\n[[sharing.tax.tranches]]\nup_to = 5\nshares = { a = 1.0, b = 0.0 }\n[[sharing.tax.tranches]]\nup_to = 10\nshares = { a = 0.5, b = 0.5 }\n[[sharing.tax.tranches]]\nshares = { a = 0.0, b = 1.0 }",
+    );
+    t.create("park.toml", &text);
+    solve(&t, "half", "nash", "20");
+    assert!(t.exists("out/one-firm-solve/zone.svg"));
+    assert!(t.exists("out/one-firm-solve/zone.png"));
+    solve(&t, "tiers", "nash", "20");
+    assert!(!t.exists("out/one-firm-solve/zone.svg"));
+    assert!(!t.exists("out/one-firm-solve/zone.png"));
+}
+
 /// `enclave solve park.toml` as [`solve`], for a target that is not met: checks
 /// that it exits with status 1, says so on standard error, and writes the
 /// candidates but no entry to append; returns its standard output.

@@ -150,21 +150,21 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     match &snippet {
         Some(text) => write_atomic(&solved, text.as_bytes())?,
         // An earlier solve's entry would pass for this one's.
-        None => match std::fs::remove_file(&solved) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => {
-                return Err(e).with_context(|| {
-                    format!("cannot remove an earlier solve's {}", solved.display())
-                });
-            }
-        },
+        None => remove_earlier(&solved)?,
     }
     let lang = args.lang.unwrap_or(scn.lang);
     let zone = zone_of(scn, &alt.name, &solution, lang);
-    if let Some(z) = &zone {
-        write_atomic(&dir.join(ZONE_FILE), zone::render_svg(z, scn)?.as_bytes())?;
-        write_atomic(&dir.join(ZONE_PNG), &zone::render_png(z, scn)?)?;
+    match &zone {
+        Some(z) => {
+            write_atomic(&dir.join(ZONE_FILE), zone::render_svg(z, scn)?.as_bytes())?;
+            write_atomic(&dir.join(ZONE_PNG), &zone::render_png(z, scn)?)?;
+        }
+        // An earlier solve's chart (of another alternative, say) would pass for
+        // this one's.
+        None => {
+            remove_earlier(&dir.join(ZONE_FILE))?;
+            remove_earlier(&dir.join(ZONE_PNG))?;
+        }
     }
     let mut out = super::Stdout::default();
     out.print(&report(
@@ -187,6 +187,18 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Removes `path`, a file an earlier solve wrote into the folder that this one
+/// does not write (it would pass for this solve's); nothing to do if it is absent.
+fn remove_earlier(path: &Path) -> anyhow::Result<()> {
+    match std::fs::remove_file(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => {
+            Err(e).with_context(|| format!("cannot remove an earlier solve's {}", path.display()))
+        }
+    }
 }
 
 /// `wanted`, or `wanted 2`, `wanted 3`, … if an alternative already has that name.
