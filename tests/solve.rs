@@ -814,3 +814,56 @@ fn proportional_refuses_a_region_that_contributes_nothing() {
     let sol = solution(&t);
     assert_eq!(sol["benefit_to_contribution_c"], "");
 }
+
+#[test]
+fn a_ratio_over_some_paths_only_says_over_how_many_and_the_proportional_target_says_so() {
+    // a's cash is 0 on some paths: its contribution share, and so its benefit ÷
+    // contribution ratio, is defined on the others only. solve showed and
+    // equalised the mean over those as if it were over every path.
+    let t = TestDir::new();
+    t.create(
+        "park.toml",
+        &park(0.0, 0.0, 0.3).replace(
+            "value = 30\n",
+            "value = { dist = \"discrete\", values = [0, 30] }\n",
+        ),
+    );
+    let out = solve(&t, "half", "proportional", "40");
+    let stdout = String::from_utf8(out.stdout).expect("UTF-8");
+    let sol = solution(&t);
+    let n = &sol["benefit_to_contribution_n_a"];
+    let count: u64 = n.parse().expect("a count");
+    assert!(0 < count && count < 40, "{n}");
+    assert_eq!(sol["benefit_to_contribution_n_b"], "40");
+    assert!(
+        stdout.starts_with(&format!(
+            "one firm: target proportional; varied the shares of the fixed formula\n"
+        )) && stdout.contains(&format!(
+            "\nNOTE: the proportional target equalises ratios that are means over different paths: a {n} of 40 paths ("
+        )),
+        "{stdout}"
+    );
+    let row = stdout
+        .lines()
+        .find(|l| l.starts_with("  a "))
+        .expect("a's row");
+    assert!(row.ends_with(&format!(" ({n} of 40)")), "{row}");
+    let b_row = stdout
+        .lines()
+        .find(|l| l.starts_with("  b "))
+        .expect("b's row");
+    assert!(!b_row.contains(" of 40)"), "{b_row}");
+    assert!(
+        stdout.contains(&format!(
+            "  benefit/contribution over fewer paths than were run (a {n} of 40 paths)"
+        )),
+        "{stdout}"
+    );
+    let entry = t.read("out/one-firm-solve/solved.toml");
+    assert!(
+        entry.contains(&format!(
+            "benefit/contribution ratios over only the paths where the region contributes (a {n} of 40 paths)"
+        )),
+        "{entry}"
+    );
+}
