@@ -514,7 +514,12 @@ pub fn src(x: &[Vec<f64>], y: &[f64]) -> Option<Regression> {
     use statrs::distribution::{ContinuousCDF, StudentsT};
     let n = y.len();
     let standard = |v: &[f64]| -> Option<Vec<f64>> {
-        let m = v.iter().sum::<f64>() / n as f64;
+        // The mean as the first value plus the mean deviation from it: a constant
+        // column's deviations are then exactly 0. (Σ v / n of 100 copies of 0.65
+        // is not 0.65; deviations of 1e-16 gave a constant input an SRC of 4e-14
+        // with an interval, and counted it among the regression's inputs.)
+        let c = *v.first()?;
+        let m = c + v.iter().map(|a| a - c).sum::<f64>() / n as f64;
         let sd = (v.iter().map(|a| (a - m).powi(2)).sum::<f64>() / (n as f64 - 1.0)).sqrt();
         (sd > 0.0 && sd.is_finite()).then(|| v.iter().map(|a| (a - m) / sd).collect())
     };
@@ -1264,6 +1269,34 @@ impl Record {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_constant_input_is_left_out_of_the_regression() {
+        // Two inputs that drive y, and a constant whose mean, summed and divided,
+        // is not exactly its value: it must get no coefficient and take no degree
+        // of freedom, so the others' estimates and intervals are those of the fit
+        // without it.
+        let n = 100;
+        let a: Vec<f64> = (0..n).map(|i| ((i * 37) % 101) as f64 / 101.0).collect();
+        let b: Vec<f64> = (0..n).map(|i| ((i * 53) % 97) as f64 / 97.0).collect();
+        let noise = |i: usize| ((i * 71) % 89) as f64 / 89.0 - 0.5;
+        let y: Vec<f64> = (0..n).map(|i| 2.0 * a[i] - b[i] + 0.3 * noise(i)).collect();
+        let constant = vec![0.65; n];
+        assert!(
+            (constant.iter().sum::<f64>() / n as f64 - 0.65).abs() > 0.0,
+            "the test wants a constant whose plain mean is off by a rounding"
+        );
+        let with = src(&[a.clone(), constant, b.clone()], &y).expect("a fit");
+        let without = src(&[a, b], &y).expect("a fit");
+        let c = with.coefficients[1];
+        assert!(
+            c.value.is_nan() && c.low.is_nan() && c.high.is_nan(),
+            "{c:?}"
+        );
+        assert_eq!(with.coefficients[0], without.coefficients[0]);
+        assert_eq!(with.coefficients[2], without.coefficients[1]);
+        assert_eq!(with.r2.to_bits(), without.r2.to_bits());
+    }
 
     #[test]
     fn the_planned_runs_are_the_runs_the_analysis_makes() {
