@@ -1230,6 +1230,22 @@ pub struct Record {
     pub notes: Vec<String>,
 }
 
+/// How an analysis of `paths` paths per point draws its design's uniforms and its
+/// bootstrap, in `lang`: sensitivity.json's `streams` (in English) and the
+/// report's reproducibility table (in its language).
+pub fn streams_text(lang: crate::i18n::Lang, paths: u64) -> String {
+    lang.texts().f(
+        "sensitivity.page.streams_text",
+        &[
+            ("paths", &paths),
+            ("a", &STREAM_A),
+            ("b", &STREAM_B),
+            ("b_noise", &STREAM_B_NOISE),
+            ("bootstrap", &STREAM_BOOTSTRAP),
+        ],
+    )
+}
+
 impl Record {
     /// The record of `analysis` of `scn` (from `file`) under `settings`.
     pub fn new(scn: &Scenario, file: &str, settings: &Settings, analysis: &Analysis) -> Record {
@@ -1249,12 +1265,7 @@ impl Record {
             spider_quantiles: SPIDER_LEVELS.to_vec(),
             bootstrap_resamples: settings.resamples,
             confidence_level: LEVEL,
-            streams: format!(
-                "process noise: the run's named streams (paths 0..{p}); Saltelli's A and B: streams \
-                 `{STREAM_A}` and `{STREAM_B}` (stream = row); B's process noise: seed = first word of \
-                 `{STREAM_B_NOISE}`; bootstrap: `{STREAM_BOOTSTRAP}` (stream = resample)",
-                p = settings.paths
-            ),
+            streams: streams_text(crate::i18n::Lang::En, settings.paths),
             prng: engine::PRNG_NAME.to_owned(),
             runs: analysis.runs,
             paths_simulated: analysis.paths_simulated,

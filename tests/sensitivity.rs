@@ -762,3 +762,52 @@ fn a_correlation_that_some_methods_ignore_is_said_on_stderr_in_the_record_and_th
             .contains("Correlated inputs")
     );
 }
+
+#[test]
+fn a_chinese_analysis_gives_its_captions_streams_and_summary_in_chinese() {
+    // `--lang zh` left the tornado charts' captions, the random streams' row of
+    // the reproducibility table and the terminal summary in English.
+    let dir = common::TestDir::new();
+    let out = dir.ok(&[
+        "sensitivity",
+        common::REFERENCE_PATH,
+        "--method",
+        "tornado",
+        "--paths",
+        "8",
+        "--horizon",
+        "6",
+        "--threads",
+        "1",
+        "--lang",
+        "zh",
+        "--out",
+        "out",
+    ]);
+    let stdout = String::from_utf8(out.stdout).expect("UTF-8");
+    let first = stdout.lines().next().expect("a summary");
+    assert!(
+        first.starts_with("jilin-zhejiang：") && first.contains(" 个输入，引擎运行 "),
+        "{stdout}"
+    );
+    assert!(stdout.contains("(摆幅 "), "{stdout}");
+    assert!(
+        stdout
+            .lines()
+            .last()
+            .is_some_and(|l| l.starts_with("结果写入 ")),
+        "{stdout}"
+    );
+    for english in ["inputs,", "engine runs", "(swing ", "written to"] {
+        assert!(!stdout.contains(english), "{english}: {stdout}");
+    }
+    let report = dir.read("out/jilin-zhejiang-sensitivity/report.html");
+    assert!(report.contains("<figcaption>每根条形："));
+    assert!(report.contains("过程噪声：该次运行的命名随机数流（路径 0..8）"));
+    for english in ["Each bar:", "process noise: the run", "Saltelli's A and B"] {
+        assert!(!report.contains(english), "{english} in the Chinese page");
+    }
+    // sensitivity.json keeps its record in English.
+    let json = dir.read("out/jilin-zhejiang-sensitivity/sensitivity.json");
+    assert!(json.contains("process noise: the run's named streams (paths 0..8)"));
+}

@@ -169,14 +169,25 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
 /// negative for an input that lowers the NPV (docs/sensitivity.md, tornado), and
 /// only |SRC| is shown without a sign, as its label says.
 fn summary(scn: &Scenario, analysis: &Analysis, record: &Record, dir: &std::path::Path) -> String {
+    // In the scenario's language (`--lang` set it), as the page is.
+    let tx = scn.lang.texts();
     let mut s = String::new();
+    let head = match analysis.inputs.len() {
+        1 => "sensitivity.terminal.head_one",
+        _ => "sensitivity.terminal.head",
+    };
     let _ = writeln!(
         s,
-        "{}: {} inputs, {} engine runs, {} paths simulated",
-        scn.id,
-        analysis.inputs.len(),
-        record.runs,
-        record.paths_simulated
+        "{}",
+        tx.f(
+            head,
+            &[
+                ("id", &scn.id),
+                ("inputs", &analysis.inputs.len()),
+                ("runs", &record.runs),
+                ("paths", &record.paths_simulated),
+            ]
+        )
     );
     let width = super::column_width(scn.regions.iter().map(|r| r.name.as_str()), 8);
     for (o, out) in analysis.outputs.iter().enumerate() {
@@ -200,7 +211,7 @@ fn summary(scn: &Scenario, analysis: &Analysis, record: &Record, dir: &std::path
         let (label, digits, mut ranked) = [
             ("ST", 3, score("sobol_total", "", |v| v)),
             (
-                "swing",
+                tx.t("sensitivity.terminal.swing"),
                 report::SWING_DECIMALS,
                 score("tornado", "swing", |v| v),
             ),
@@ -223,7 +234,11 @@ fn summary(scn: &Scenario, analysis: &Analysis, record: &Record, dir: &std::path
             top.join(", ")
         );
     }
-    let _ = writeln!(s, "written to {}", dir.display());
+    let _ = writeln!(
+        s,
+        "{}",
+        tx.f("sensitivity.terminal.written", &[("dir", &dir.display())])
+    );
     s
 }
 
