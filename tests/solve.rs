@@ -867,3 +867,22 @@ fn a_ratio_over_some_paths_only_says_over_how_many_and_the_proportional_target_s
         "{entry}"
     );
 }
+
+#[test]
+fn a_chinese_solve_names_the_price_basis_of_its_money() {
+    // `--lang zh` gave "净现值单位：百万元" where English gives the 2020 prices.
+    let t = TestDir::new();
+    t.create("park.toml", &park(0.0, 0.0, 0.0));
+    let out = t.ok(&[&solve_args("half", "nash", "10")[..], &["--lang", "zh"]].concat());
+    let stdout = String::from_utf8(out.stdout).expect("UTF-8");
+    assert!(
+        stdout.contains("；净现值单位：百万元，2020年价格\n"),
+        "{stdout}"
+    );
+    let out = solve(&t, "half", "nash", "10");
+    let stdout = String::from_utf8(out.stdout).expect("UTF-8");
+    assert!(
+        stdout.contains("; NPV in million CNY, 2020 prices\n"),
+        "{stdout}"
+    );
+}

@@ -535,11 +535,8 @@ fn report(
             ]
         )
     );
-    let unit = if lang == enclave::i18n::Lang::En {
-        scn.money_label()
-    } else {
-        enclave::i18n::money_unit(lang, &scn.money_unit, scn.yuan_per_unit)
-    };
+    // With its price basis in every language, as `run` gives it.
+    let unit = enclave::i18n::money_label(lang, &scn.money_basis());
     // Counted in words that agree with the count (1 pass, 29 candidates).
     let candidates_text = match s.candidates.len() {
         1 => tx.t("solve.terminal.candidate_count_one").to_owned(),
