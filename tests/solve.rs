@@ -215,6 +215,7 @@ fn nash_and_participation_recover_the_hand_derived_split_of_a_deterministic_park
         let svg = t.read("out/one-firm-solve/zone.svg");
         roxmltree::Document::parse(&svg).expect("zone.svg is XML");
         assert!(svg.contains("Zone of agreement"));
+        assert!(svg.contains("; vertical line: the solution"), "{target}");
         let png = image::load_from_memory(&t.read_bytes("out/one-firm-solve/zone.png"))
             .expect("zone.png decodes")
             .to_rgb8();
@@ -667,6 +668,13 @@ fn infeasible(outside: f64, spread: f64, paths: &str) -> HashMap<String, String>
         stdout.contains("NO split meets the target: no candidate lets every region accept with probability ≥ 90%. Shown: the split with the largest joint participation probability"),
         "{stdout}"
     );
+    // The chart's vertical line is the closest candidate, not a solution.
+    let texts = svg_text(&t.read("out/one-firm-solve/zone.svg"));
+    assert!(
+        texts.contains("; vertical line: the closest candidate (the target is NOT met)"),
+        "{texts}"
+    );
+    assert!(!texts.contains("the solution"), "{texts}");
     let all = csv_rows(&t.read("out/one-firm-solve/solve.csv"));
     assert!(all.iter().all(|r| r["feasible"] == "false"));
     let best = all
@@ -684,6 +692,44 @@ fn infeasible(outside: f64, spread: f64, paths: &str) -> HashMap<String, String>
         "{stdout}"
     );
     sol
+}
+
+/// The text of an SVG's elements, one a line.
+fn svg_text(svg: &str) -> String {
+    let doc = roxmltree::Document::parse(svg).expect("the SVG is XML");
+    doc.descendants()
+        .filter_map(|n| n.is_text().then(|| n.text()).flatten())
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn a_tiny_participation_target_is_echoed_compactly_and_not_as_0_percent() {
+    // participation:1e-300 was echoed with 300 zeros in the header and the solved
+    // entry, and the chart said "probability ≥ 0%".
+    let t = TestDir::new();
+    t.create("park.toml", &park(0.0, 0.0, 0.0));
+    let out = solve(&t, "half", "participation:1e-300", "20");
+    let stdout = String::from_utf8(out.stdout).expect("UTF-8");
+    assert!(
+        stdout.starts_with("one firm: target participation:1e-300; varied"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("0.0000000000"), "{stdout}");
+    let entry = t.read("out/one-firm-solve/solved.toml");
+    assert!(
+        entry.contains("name = \"half (solved: participation:1e-300)\"")
+            && entry.contains("enclave solve --target participation:1e-300 on 20 paths"),
+        "{entry}"
+    );
+    let texts = svg_text(&t.read("out/one-firm-solve/zone.svg"));
+    assert!(
+        texts.contains("Zone of agreement: half (target participation:1e-300)")
+            && texts.contains("shaded: every region accepts with probability ≥ 1e-298%"),
+        "{texts}"
+    );
 }
 
 #[test]

@@ -286,6 +286,7 @@ fn zone_of(
         }),
         threshold: s.target.zone_probability(),
         solution: s.best().point[0],
+        met: s.feasible(),
         lang,
     })
 }
@@ -590,7 +591,7 @@ fn report(
                 "solve.terminal.infeasible_participation",
                 &[
                     ("choice", &choice),
-                    ("p", &format!("{:.0}", 100.0 * p)),
+                    ("p", &solve::percent(p)),
                     (
                         "which",
                         &tx.t(if alt.metrics.joint.is_some() {
