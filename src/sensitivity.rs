@@ -667,6 +667,9 @@ pub struct Analysis {
     pub paths_simulated: u64,
     /// Firm-years simulated over all runs.
     pub firm_years: u64,
+    /// Per output, whether it took more than one value over the paths of every
+    /// run: an output that does not vary has no driver to name.
+    pub varies: Vec<bool>,
 }
 
 /// Why an analysis could not be made.
@@ -751,6 +754,8 @@ struct Runner<'a> {
     firm_years: u64,
     /// One-row tables already run, by the bits of their uniforms.
     cache: BTreeMap<Vec<u64>, Arc<Values>>,
+    /// Per output, the smallest and largest value over every path of every run.
+    extremes: Vec<(f64, f64)>,
 }
 
 impl Runner<'_> {
@@ -792,6 +797,12 @@ impl Runner<'_> {
         self.runs += 1;
         self.paths += state.paths();
         self.firm_years += state.firm_years;
+        for ((lo, hi), v) in self.extremes.iter_mut().zip(&values) {
+            for &x in v {
+                *lo = lo.min(x);
+                *hi = hi.max(x);
+            }
+        }
         Ok((values, inputs))
     }
 
@@ -916,6 +927,7 @@ pub fn analyse(scn: &Scenario, settings: &Settings) -> Result<Analysis, Sensitiv
         paths: 0,
         firm_years: 0,
         cache: BTreeMap::new(),
+        extremes: vec![(f64::INFINITY, f64::NEG_INFINITY); outs.len()],
     };
     let n = settings.paths;
     // rows[method][output]: each method's rows per output, joined in the end.
@@ -1084,6 +1096,7 @@ pub fn analyse(scn: &Scenario, settings: &Settings) -> Result<Analysis, Sensitiv
         }
     }
     let (runs, paths_simulated, firm_years) = (runner.runs, runner.paths, runner.firm_years);
+    let varies = runner.extremes.iter().map(|(lo, hi)| hi > lo).collect();
     drop(runner);
     Ok(Analysis {
         methods: settings.methods.clone(),
@@ -1093,6 +1106,7 @@ pub fn analyse(scn: &Scenario, settings: &Settings) -> Result<Analysis, Sensitiv
         runs,
         paths_simulated,
         firm_years,
+        varies,
     })
 }
 

@@ -476,6 +476,7 @@ fn the_tornado_orders_inputs_by_swing_and_measures_from_the_base() {
             rows.push(row(o, input, "swing", hi - lo));
         }
     }
+    let varies = vec![true; outputs.len()];
     let analysis = Analysis {
         methods: vec![Method::Tornado],
         outputs,
@@ -484,6 +485,7 @@ fn the_tornado_orders_inputs_by_swing_and_measures_from_the_base() {
         runs: 0,
         paths_simulated: 0,
         firm_years: 0,
+        varies,
     };
     let t = Tornado::of_region(&analysis, &scn, 0).expect("a tornado for region 0");
     assert_eq!(t.alternatives.len(), scn.alternatives.len());
@@ -810,4 +812,56 @@ fn a_chinese_analysis_gives_its_captions_streams_and_summary_in_chinese() {
     // sensitivity.json keeps its record in English.
     let json = dir.read("out/jilin-zhejiang-sensitivity/sensitivity.json");
     assert!(json.contains("process noise: the run's named streams (paths 0..8)"));
+}
+
+#[test]
+fn an_output_that_never_changes_has_no_drivers_in_the_summary() {
+    // Without its contribution the province gets nothing under "province waives
+    // its part": its NPV is 0 on every path, and the summary named three inputs
+    // (swing 0.0) as what drives it.
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/three-party.toml"
+    ))
+    .expect("the three-party scenario");
+    let start = text
+        .find("[[contributions]]\nregion = \"province\"")
+        .expect("the province's contribution");
+    let end = start
+        + 1
+        + text[start + 1..]
+            .find("[[contributions]]")
+            .expect("a contribution after it");
+    let dir = common::TestDir::new();
+    dir.create("tp.toml", &format!("{}{}", &text[..start], &text[end..]));
+    let out = dir.ok(&[
+        "sensitivity",
+        "tp.toml",
+        "--method",
+        "tornado",
+        "--paths",
+        "8",
+        "--horizon",
+        "6",
+        "--threads",
+        "1",
+        "--out",
+        "out",
+    ]);
+    let stdout = String::from_utf8(out.stdout).expect("UTF-8");
+    let line = stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("province") && l.contains("province waives its part:"))
+        .unwrap_or_else(|| panic!("no line of the province's waived NPV: {stdout}"));
+    assert!(
+        line.ends_with("province waives its part: does not vary: the same on every path of every run, so no input drives it"),
+        "{line}"
+    );
+    // The others are named with their drivers, as before.
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.contains("province takes its part: ") && l.contains("(swing ")),
+        "{stdout}"
+    );
 }

@@ -194,6 +194,18 @@ fn summary(scn: &Scenario, analysis: &Analysis, record: &Record, dir: &std::path
         if out.region_index.is_none() {
             continue;
         }
+        // Its swings are all 0 and its indices undefined: naming three inputs
+        // (swing 0.0) as its drivers would be noise.
+        if !analysis.varies.get(o).copied().unwrap_or(true) {
+            let _ = writeln!(
+                s,
+                "  {} {}: {}",
+                pad(&out.region, width),
+                super::escape_control(&out.alternative),
+                tx.t("sensitivity.terminal.constant")
+            );
+            continue;
+        }
         // (the size ranked by, the value shown, the input)
         let score = |method: &str, point: &str, shown: fn(f64) -> f64| -> Vec<(f64, f64, &str)> {
             analysis
