@@ -171,7 +171,8 @@ fn beyond_limits(fit: &Fit, min: f64) -> Option<String> {
     // Truncation at 0 keeps the draws in [0, the largest].
     let first = lower.map_or(u.quantile(0.0), |l| u.quantile(0.0).max(l));
     let last = u.quantile(1.0);
-    if !(first.abs().max(last.abs()) <= MAX_INPUT_MAGNITUDE) {
+    // A NaN end counts as beyond.
+    if ![first, last].iter().all(|x| x.abs() <= MAX_INPUT_MAGNITUDE) {
         return Some(format!(
             "a scenario would refuse its fit: its draws range over [{}, {}], beyond ±{MAX_INPUT_MAGNITUDE:e} (MAX_INPUT_MAGNITUDE), which every input must stay within",
             significant(first, 6),

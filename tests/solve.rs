@@ -882,9 +882,9 @@ fn a_ratio_over_some_paths_only_says_over_how_many_and_the_proportional_target_s
     assert!(0 < count && count < 40, "{n}");
     assert_eq!(sol["benefit_to_contribution_n_b"], "40");
     assert!(
-        stdout.starts_with(&format!(
+        stdout.starts_with(
             "one firm: target proportional; varied the shares of the fixed formula\n"
-        )) && stdout.contains(&format!(
+        ) && stdout.contains(&format!(
             "\nNOTE: the proportional target equalises ratios that are means over different paths: a {n} of 40 paths ("
         )),
         "{stdout}"
