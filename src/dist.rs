@@ -624,10 +624,24 @@ impl Kind {
             Kind::Normal { mean, .. } => *mean,
             Kind::LogNormal { mu, sigma } => (mu + 0.5 * sigma * sigma).exp(),
             Kind::Uniform { min, max } => 0.5 * (min + max),
-            Kind::Triangular { min, mode, max } => (min + mode + max) / 3.0,
+            // Each in the form of old, but by the thirds (the share) where the sum
+            // (the range × α) overflows though the mean, inside the range, does not.
+            Kind::Triangular { min, mode, max } => {
+                let m = (min + mode + max) / 3.0;
+                if m.is_finite() {
+                    m
+                } else {
+                    min / 3.0 + mode / 3.0 + max / 3.0
+                }
+            }
             Kind::Beta { beta, min, max } => {
                 let (a, b) = (beta.shape_a(), beta.shape_b());
-                min + (max - min) * a / (a + b)
+                let m = min + (max - min) * a / (a + b);
+                if m.is_finite() {
+                    m
+                } else {
+                    min + (max - min) * (a / (a + b))
+                }
             }
             Kind::Discrete { values, cum } => {
                 let mut prev = 0.0;
@@ -852,21 +866,24 @@ fn validate_kind(dist: &Dist, errors: &mut Vec<DistError>) -> Option<Kind> {
                 return Some(Kind::Point(*min));
             }
             let width = max - min;
-            let alpha = 1.0 + 4.0 * (mode - min) / width;
-            let beta = 1.0 + 4.0 * (max - mode) / width;
+            // The share of the range first, then × 4 (exact): 4 (max − mode)
+            // overflowed for a range near the largest double, giving β = inf.
+            let alpha = 1.0 + (mode - min) / width * 4.0;
+            let beta = 1.0 + (max - mode) / width * 4.0;
             match Beta::new(alpha, beta) {
                 Ok(beta) => Some(Kind::Beta {
                     beta,
                     min: *min,
                     max: *max,
                 }),
-                // Unreachable for finite min ≤ mode ≤ max (both shapes are in [1, 5]);
-                // reported rather than assumed.
-                Err(e) => {
+                // Unreachable for finite min ≤ mode ≤ max of a finite range (both
+                // shapes are in [1, 5]); reported in the file's terms rather than
+                // assumed (or left to the library's words).
+                Err(_) => {
                     errors.push(DistError::new(
                         "mode",
-                        "parameters giving valid beta shapes",
-                        e.to_string(),
+                        "min, mode and max giving the shapes α = 1 + 4 (mode − min)/(max − min) and β = 1 + 4 (max − mode)/(max − min) as finite numbers ≥ 1 (a range max − min within the largest number)",
+                        format!("min = {min}, mode = {mode}, max = {max}: α = {alpha}, β = {beta}"),
                     ));
                     None
                 }
@@ -2505,5 +2522,35 @@ mod tests {
         let d = make(dist.clone());
         assert_eq!(d.dist(), &dist);
         assert_eq!(d.bounds(), (f64::NEG_INFINITY, f64::INFINITY));
+    }
+    #[test]
+    fn a_pert_over_a_range_near_the_largest_double_has_finite_shapes() {
+        // 4 (max − mode) overflowed to inf before it was divided by the range:
+        // β = inf, which the beta library refused in its own words.
+        let u = Uncertain::new(
+            Dist::Pert {
+                min: -2.5e307,
+                mode: -2.5e307,
+                max: 1.25e308,
+            },
+            None,
+            None,
+        )
+        .expect("a PERT of a finite range");
+        assert!(u.quantile(0.5).is_finite() && u.mean().is_finite());
+        for max in [1.25e308, f64::MAX] {
+            let mode = 0.9 * max;
+            let t = Uncertain::new(
+                Dist::Triangular {
+                    min: -2.5e307,
+                    mode,
+                    max,
+                },
+                None,
+                None,
+            )
+            .expect("a triangular of a finite range");
+            assert!(t.mean().is_finite(), "{max:e}");
+        }
     }
 }

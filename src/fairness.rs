@@ -455,7 +455,13 @@ fn nash(layout: &Layout, stats: &RecordStats, a: usize) -> Estimate {
     }
     Estimate {
         mean: product,
-        se: variance.max(0.0).sqrt(),
+        // One path has no spread: the surpluses' standard errors are NaN, and so
+        // is the variance, which `max` would have turned into an se of 0.
+        se: if paths < 2 || variance.is_nan() {
+            f64::NAN
+        } else {
+            variance.max(0.0).sqrt()
+        },
         n: paths,
     }
 }

@@ -25,6 +25,7 @@
 use statrs::function::gamma::{digamma, ln_gamma};
 
 use crate::dist::{Dist, Uncertain};
+use crate::scenario::limits::MAX_INPUT_MAGNITUDE;
 
 /// Fewest values `fit` accepts.
 pub const MIN_FIT_VALUES: usize = 3;
@@ -148,13 +149,48 @@ pub struct Fits {
 
 /// Every family fitted to `data`, best (lowest AIC) first, and the families left
 /// out with the reason: lognormal and gamma unless every value is > 0, a fit that
-/// a scenario would refuse (a gamma shape above 1e6, `MAX_GAMMA_SHAPE`: nearly
-/// normal data), a fit whose likelihood is not finite, and one whose CDF is not
+/// a scenario would refuse whatever the field (a gamma shape above 1e6,
+/// `MAX_GAMMA_SHAPE`: nearly normal data; draws beyond ±1e12,
+/// [`MAX_INPUT_MAGNITUDE`]), a fit whose likelihood is not finite, and one whose CDF is not
 /// a finite number at some value (no KS statistic, [`ks_statistic`]).
 ///
 /// # Errors
 /// Fewer than [`MIN_FIT_VALUES`] values, or all equal.
 pub fn fit_all(data: &[f64]) -> Result<Fits, FitError> {
+    fit_with(data, true)
+}
+
+/// Why a scenario would refuse `fit` of data whose smallest value is `min`
+/// whatever the field: its draws beyond ±[`MAX_INPUT_MAGNITUDE`], of the table as
+/// `enclave fit` prints it (truncated at 0 when every value is ≥ 0 and the fit
+/// reaches below, [`Fit::below`]).
+fn beyond_limits(fit: &Fit, min: f64) -> Option<String> {
+    // The fit validated when it was made (`finish`).
+    let u = Uncertain::new(fit.dist.clone(), None, None).ok()?;
+    let lower = (min >= 0.0 && u.support().0 < 0.0).then_some(0.0);
+    // Truncation at 0 keeps the draws in [0, the largest].
+    let first = lower.map_or(u.quantile(0.0), |l| u.quantile(0.0).max(l));
+    let last = u.quantile(1.0);
+    // A NaN end counts as beyond.
+    if ![first, last].iter().all(|x| x.abs() <= MAX_INPUT_MAGNITUDE) {
+        return Some(format!(
+            "a scenario would refuse its fit: its draws range over [{}, {}], beyond ±{MAX_INPUT_MAGNITUDE:e} (MAX_INPUT_MAGNITUDE), which every input must stay within",
+            significant(first, 6),
+            significant(last, 6)
+        ));
+    }
+    // The table as printed, with `lower = 0.0`.
+    let errors = Uncertain::new(fit.dist.clone(), lower, None).err()?;
+    let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    Some(format!(
+        "a scenario would refuse its fit truncated at 0 (every value is ≥ 0): {}",
+        list.join("; ")
+    ))
+}
+
+/// [`fit_all`], with the field-independent limits ([`beyond_limits`]) applied or
+/// not (the fitting itself is checked on data of any scale).
+fn fit_with(data: &[f64], limits: bool) -> Result<Fits, FitError> {
     if data.len() < MIN_FIT_VALUES {
         return Err(FitError::TooFew(data.len()));
     }
@@ -190,7 +226,10 @@ pub fn fit_all(data: &[f64]) -> Result<Fits, FitError> {
     let mut left_out = Vec::new();
     for (family, fit) in tried {
         match fit {
-            Ok(f) if f.aic.is_finite() => ranked.push(f),
+            Ok(f) if f.aic.is_finite() => match beyond_limits(&f, x[0]).filter(|_| limits) {
+                None => ranked.push(f),
+                Some(why) => left_out.push(LeftOut { family, why }),
+            },
             Ok(f) => left_out.push(LeftOut {
                 family,
                 why: format!("its log-likelihood is not finite ({})", f.log_likelihood),
@@ -713,7 +752,10 @@ mod tests {
         for scale in [1e-300, 1e-200, 1e200, 1e300] {
             let x = [1.0, 2.0, 3.0, 5.0].map(|v| v * scale);
             let unit = x.map(|v| v / scale);
-            let (got, want) = (fit_all(&x).expect("fits"), fit_all(&unit).expect("fits"));
+            let (got, want) = (
+                fit_with(&x, false).expect("fits"),
+                fit_with(&unit, false).expect("fits"),
+            );
             assert_eq!(got.left_out, [], "{scale:e}");
             assert_eq!(got.ranked.len(), 7, "{scale:e}");
             let families = |f: &Fits| f.ranked.iter().map(|f| f.family).collect::<Vec<_>>();
@@ -728,6 +770,49 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_fit_whose_draws_pass_the_input_limit_is_left_out_whatever_the_field() {
+        // Values near 1e13 (a column of lognormal(30, 0.3) draws): every family's
+        // draws pass ±1e12, which every scenario field refuses; the best of them
+        // was printed "to paste into the scenario", exit 0.
+        let x: Vec<f64> = (0..50)
+            .map(|i| 1.1e13 * (1.0 + 0.3 * (f64::from(i) / 49.0 - 0.5)))
+            .collect();
+        let fits = fit_all(&x).expect("fits");
+        assert!(fits.ranked.is_empty(), "{:?}", fits.ranked);
+        assert_eq!(fits.left_out.len(), 7);
+        for l in &fits.left_out {
+            assert!(
+                l.why
+                    .starts_with("a scenario would refuse its fit: its draws range over [")
+                    && l.why.ends_with(
+                        "], beyond ±1e12 (MAX_INPUT_MAGNITUDE), which every input must stay within"
+                    ),
+                "{l:?}"
+            );
+        }
+        // A range to 1e308: the uniform [1, 1e308] was printed; the PERT was left
+        // out in statrs's words ("Shape B is NaN, infinite, zero or negative").
+        let fits = fit_all(&[1.0, 2.0, 3.0, 4.0, 1e308]).expect("fits");
+        assert!(fits.ranked.is_empty(), "{:?}", fits.ranked);
+        let pert = fits
+            .left_out
+            .iter()
+            .find(|l| l.family == "pert")
+            .expect("the pert left out");
+        assert!(
+            pert.why.starts_with(
+                "a scenario would refuse its fit: its draws range over [0.0, 1.25e308], beyond"
+            ),
+            "{pert:?}"
+        );
+        // Data within the limit keep every family.
+        assert_eq!(
+            fit_all(&[1e9, 2e9, 3e9, 5e9]).expect("fits").ranked.len(),
+            7
+        );
     }
 
     #[test]

@@ -1631,7 +1631,11 @@ pub fn sensitivity_html(
             "sensitivity.page.simulated",
             record.paths_simulated.to_string(),
         ),
-        ("sensitivity.page.streams", record.streams.clone()),
+        // The record's text is English; the page says it in its language.
+        (
+            "sensitivity.page.streams",
+            crate::sensitivity::streams_text(scn.lang, record.paths),
+        ),
     ];
     record_rows(&mut h, tx, &rows);
     h
@@ -1816,12 +1820,10 @@ pub fn sensitivity_section(
     for (title, svg) in charts {
         let _ = write!(
             h,
-            "<figure aria-label=\"{}\">\n{}\n<figcaption>Each bar: the region's NPV with one \
-             input at its 10th (light) or 90th (dark) percentile, every other input at its \
-             median, less the NPV with every input at its median; one bar per alternative, the \
-             inputs with the largest swing on top.</figcaption>\n</figure>\n",
+            "<figure aria-label=\"{}\">\n{}\n<figcaption>{}</figcaption>\n</figure>\n",
             escape(title),
-            svg.trim()
+            svg.trim(),
+            tx.t("sensitivity.tornado.caption")
         );
     }
 }

@@ -514,7 +514,12 @@ pub fn src(x: &[Vec<f64>], y: &[f64]) -> Option<Regression> {
     use statrs::distribution::{ContinuousCDF, StudentsT};
     let n = y.len();
     let standard = |v: &[f64]| -> Option<Vec<f64>> {
-        let m = v.iter().sum::<f64>() / n as f64;
+        // The mean as the first value plus the mean deviation from it: a constant
+        // column's deviations are then exactly 0. (Σ v / n of 100 copies of 0.65
+        // is not 0.65; deviations of 1e-16 gave a constant input an SRC of 4e-14
+        // with an interval, and counted it among the regression's inputs.)
+        let c = *v.first()?;
+        let m = c + v.iter().map(|a| a - c).sum::<f64>() / n as f64;
         let sd = (v.iter().map(|a| (a - m).powi(2)).sum::<f64>() / (n as f64 - 1.0)).sqrt();
         (sd > 0.0 && sd.is_finite()).then(|| v.iter().map(|a| (a - m) / sd).collect())
     };
@@ -662,6 +667,9 @@ pub struct Analysis {
     pub paths_simulated: u64,
     /// Firm-years simulated over all runs.
     pub firm_years: u64,
+    /// Per output, whether it took more than one value over the paths of every
+    /// run: an output that does not vary has no driver to name.
+    pub varies: Vec<bool>,
 }
 
 /// Why an analysis could not be made.
@@ -746,6 +754,8 @@ struct Runner<'a> {
     firm_years: u64,
     /// One-row tables already run, by the bits of their uniforms.
     cache: BTreeMap<Vec<u64>, Arc<Values>>,
+    /// Per output, the smallest and largest value over every path of every run.
+    extremes: Vec<(f64, f64)>,
 }
 
 impl Runner<'_> {
@@ -787,6 +797,12 @@ impl Runner<'_> {
         self.runs += 1;
         self.paths += state.paths();
         self.firm_years += state.firm_years;
+        for ((lo, hi), v) in self.extremes.iter_mut().zip(&values) {
+            for &x in v {
+                *lo = lo.min(x);
+                *hi = hi.max(x);
+            }
+        }
         Ok((values, inputs))
     }
 
@@ -911,6 +927,7 @@ pub fn analyse(scn: &Scenario, settings: &Settings) -> Result<Analysis, Sensitiv
         paths: 0,
         firm_years: 0,
         cache: BTreeMap::new(),
+        extremes: vec![(f64::INFINITY, f64::NEG_INFINITY); outs.len()],
     };
     let n = settings.paths;
     // rows[method][output]: each method's rows per output, joined in the end.
@@ -1079,6 +1096,7 @@ pub fn analyse(scn: &Scenario, settings: &Settings) -> Result<Analysis, Sensitiv
         }
     }
     let (runs, paths_simulated, firm_years) = (runner.runs, runner.paths, runner.firm_years);
+    let varies = runner.extremes.iter().map(|(lo, hi)| hi > lo).collect();
     drop(runner);
     Ok(Analysis {
         methods: settings.methods.clone(),
@@ -1088,6 +1106,7 @@ pub fn analyse(scn: &Scenario, settings: &Settings) -> Result<Analysis, Sensitiv
         runs,
         paths_simulated,
         firm_years,
+        varies,
     })
 }
 
@@ -1225,6 +1244,22 @@ pub struct Record {
     pub notes: Vec<String>,
 }
 
+/// How an analysis of `paths` paths per point draws its design's uniforms and its
+/// bootstrap, in `lang`: sensitivity.json's `streams` (in English) and the
+/// report's reproducibility table (in its language).
+pub fn streams_text(lang: crate::i18n::Lang, paths: u64) -> String {
+    lang.texts().f(
+        "sensitivity.page.streams_text",
+        &[
+            ("paths", &paths),
+            ("a", &STREAM_A),
+            ("b", &STREAM_B),
+            ("b_noise", &STREAM_B_NOISE),
+            ("bootstrap", &STREAM_BOOTSTRAP),
+        ],
+    )
+}
+
 impl Record {
     /// The record of `analysis` of `scn` (from `file`) under `settings`.
     pub fn new(scn: &Scenario, file: &str, settings: &Settings, analysis: &Analysis) -> Record {
@@ -1244,12 +1279,7 @@ impl Record {
             spider_quantiles: SPIDER_LEVELS.to_vec(),
             bootstrap_resamples: settings.resamples,
             confidence_level: LEVEL,
-            streams: format!(
-                "process noise: the run's named streams (paths 0..{p}); Saltelli's A and B: streams \
-                 `{STREAM_A}` and `{STREAM_B}` (stream = row); B's process noise: seed = first word of \
-                 `{STREAM_B_NOISE}`; bootstrap: `{STREAM_BOOTSTRAP}` (stream = resample)",
-                p = settings.paths
-            ),
+            streams: streams_text(crate::i18n::Lang::En, settings.paths),
             prng: engine::PRNG_NAME.to_owned(),
             runs: analysis.runs,
             paths_simulated: analysis.paths_simulated,
@@ -1264,6 +1294,34 @@ impl Record {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_constant_input_is_left_out_of_the_regression() {
+        // Two inputs that drive y, and a constant whose mean, summed and divided,
+        // is not exactly its value: it must get no coefficient and take no degree
+        // of freedom, so the others' estimates and intervals are those of the fit
+        // without it.
+        let n = 100;
+        let a: Vec<f64> = (0..n).map(|i| ((i * 37) % 101) as f64 / 101.0).collect();
+        let b: Vec<f64> = (0..n).map(|i| ((i * 53) % 97) as f64 / 97.0).collect();
+        let noise = |i: usize| ((i * 71) % 89) as f64 / 89.0 - 0.5;
+        let y: Vec<f64> = (0..n).map(|i| 2.0 * a[i] - b[i] + 0.3 * noise(i)).collect();
+        let constant = vec![0.65; n];
+        assert!(
+            (constant.iter().sum::<f64>() / n as f64 - 0.65).abs() > 0.0,
+            "the test wants a constant whose plain mean is off by a rounding"
+        );
+        let with = src(&[a.clone(), constant, b.clone()], &y).expect("a fit");
+        let without = src(&[a, b], &y).expect("a fit");
+        let c = with.coefficients[1];
+        assert!(
+            c.value.is_nan() && c.low.is_nan() && c.high.is_nan(),
+            "{c:?}"
+        );
+        assert_eq!(with.coefficients[0], without.coefficients[0]);
+        assert_eq!(with.coefficients[2], without.coefficients[1]);
+        assert_eq!(with.r2.to_bits(), without.r2.to_bits());
+    }
 
     #[test]
     fn the_planned_runs_are_the_runs_the_analysis_makes() {

@@ -1244,3 +1244,45 @@ fn a_gamma_truncated_to_its_far_upper_tail_is_drawn_there() {
         }
     }
 }
+
+#[test]
+fn fit_prints_no_table_a_scenario_refuses_whatever_the_field() {
+    // Values near 1e13: the best fit's draws pass ±1e12 (MAX_INPUT_MAGNITUDE),
+    // which every field refuses, and it was printed to paste, exit 0; with a
+    // --field the reference lacks, unchecked. A value of 1e308: the uniform to
+    // 1e308 was printed, and the PERT was left out in the beta library's words.
+    let t = TestDir::new();
+    let big: Vec<String> = (0..50)
+        .map(|i| format!("{}", 1.1e13 * (1.0 + 0.3 * (f64::from(i) / 49.0 - 0.5))))
+        .collect();
+    t.create("big.csv", &format!("x\n{}\n", big.join("\n")));
+    t.create("hugev.csv", "x\n1\n2\n3\n4\n1e308\n");
+    for args in [
+        &["fit", "big.csv", "--column", "x"][..],
+        &[
+            "fit",
+            "big.csv",
+            "--column",
+            "x",
+            "--field",
+            "regions[0].outside_option",
+        ],
+        &["fit", "hugev.csv", "--column", "x"],
+    ] {
+        let e = bad_input(&t.cmd(args));
+        assert!(
+            e.contains("expected data some family can be fitted to, but every one was left out: ")
+                && e.contains(
+                    "uniform left out: a scenario would refuse its fit: its draws range over ["
+                )
+                && e.contains("beyond ±1e12 (MAX_INPUT_MAGNITUDE)"),
+            "{args:?}: {e}"
+        );
+        assert!(!e.contains("Shape B"), "{e}");
+    }
+    let e = bad_input(&t.cmd(&["fit", "hugev.csv", "--column", "x"]));
+    assert!(
+        e.contains("pert left out: a scenario would refuse its fit: its draws range over [0.0, 1.25e308], beyond ±1e12"),
+        "{e}"
+    );
+}

@@ -476,6 +476,7 @@ fn the_tornado_orders_inputs_by_swing_and_measures_from_the_base() {
             rows.push(row(o, input, "swing", hi - lo));
         }
     }
+    let varies = vec![true; outputs.len()];
     let analysis = Analysis {
         methods: vec![Method::Tornado],
         outputs,
@@ -484,6 +485,7 @@ fn the_tornado_orders_inputs_by_swing_and_measures_from_the_base() {
         runs: 0,
         paths_simulated: 0,
         firm_years: 0,
+        varies,
     };
     let t = Tornado::of_region(&analysis, &scn, 0).expect("a tornado for region 0");
     assert_eq!(t.alternatives.len(), scn.alternatives.len());
@@ -760,5 +762,106 @@ fn a_correlation_that_some_methods_ignore_is_said_on_stderr_in_the_record_and_th
     assert!(
         !dir.read("rank/suzhou-suqian-2026-sensitivity/report.html")
             .contains("Correlated inputs")
+    );
+}
+
+#[test]
+fn a_chinese_analysis_gives_its_captions_streams_and_summary_in_chinese() {
+    // `--lang zh` left the tornado charts' captions, the random streams' row of
+    // the reproducibility table and the terminal summary in English.
+    let dir = common::TestDir::new();
+    let out = dir.ok(&[
+        "sensitivity",
+        common::REFERENCE_PATH,
+        "--method",
+        "tornado",
+        "--paths",
+        "8",
+        "--horizon",
+        "6",
+        "--threads",
+        "1",
+        "--lang",
+        "zh",
+        "--out",
+        "out",
+    ]);
+    let stdout = String::from_utf8(out.stdout).expect("UTF-8");
+    let first = stdout.lines().next().expect("a summary");
+    assert!(
+        first.starts_with("jilin-zhejiang：") && first.contains(" 个输入，引擎运行 "),
+        "{stdout}"
+    );
+    assert!(stdout.contains("(摆幅 "), "{stdout}");
+    assert!(
+        stdout
+            .lines()
+            .last()
+            .is_some_and(|l| l.starts_with("结果写入 ")),
+        "{stdout}"
+    );
+    for english in ["inputs,", "engine runs", "(swing ", "written to"] {
+        assert!(!stdout.contains(english), "{english}: {stdout}");
+    }
+    let report = dir.read("out/jilin-zhejiang-sensitivity/report.html");
+    assert!(report.contains("<figcaption>每根条形："));
+    assert!(report.contains("过程噪声：该次运行的命名随机数流（路径 0..8）"));
+    for english in ["Each bar:", "process noise: the run", "Saltelli's A and B"] {
+        assert!(!report.contains(english), "{english} in the Chinese page");
+    }
+    // sensitivity.json keeps its record in English.
+    let json = dir.read("out/jilin-zhejiang-sensitivity/sensitivity.json");
+    assert!(json.contains("process noise: the run's named streams (paths 0..8)"));
+}
+
+#[test]
+fn an_output_that_never_changes_has_no_drivers_in_the_summary() {
+    // Without its contribution the province gets nothing under "province waives
+    // its part": its NPV is 0 on every path, and the summary named three inputs
+    // (swing 0.0) as what drives it.
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/three-party.toml"
+    ))
+    .expect("the three-party scenario");
+    let start = text
+        .find("[[contributions]]\nregion = \"province\"")
+        .expect("the province's contribution");
+    let end = start
+        + 1
+        + text[start + 1..]
+            .find("[[contributions]]")
+            .expect("a contribution after it");
+    let dir = common::TestDir::new();
+    dir.create("tp.toml", &format!("{}{}", &text[..start], &text[end..]));
+    let out = dir.ok(&[
+        "sensitivity",
+        "tp.toml",
+        "--method",
+        "tornado",
+        "--paths",
+        "8",
+        "--horizon",
+        "6",
+        "--threads",
+        "1",
+        "--out",
+        "out",
+    ]);
+    let stdout = String::from_utf8(out.stdout).expect("UTF-8");
+    let line = stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("province") && l.contains("province waives its part:"))
+        .unwrap_or_else(|| panic!("no line of the province's waived NPV: {stdout}"));
+    assert!(
+        line.ends_with("province waives its part: does not vary: the same on every path of every run, so no input drives it"),
+        "{line}"
+    );
+    // The others are named with their drivers, as before.
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.contains("province takes its part: ") && l.contains("(swing ")),
+        "{stdout}"
     );
 }

@@ -103,3 +103,70 @@ fn one_path_has_no_standard_deviation_or_error() {
     assert!(!report.contains("± 0.0<"), "a mean shown as known exactly");
     assert!(report.contains("with a single future there is no spread to estimate"));
 }
+
+/// The reference scenario with outside options below every region's NPV, so that
+/// the Nash product is defined.
+fn with_outside_options() -> String {
+    common::REFERENCE
+        .replacen(
+            "role = \"source\"\n",
+            "role = \"source\"\noutside_option = -300\n",
+            1,
+        )
+        .replacen(
+            "role = \"host\"\n",
+            "role = \"host\"\noutside_option = { dist = \"uniform\", min = -500, max = -300 }\n",
+            1,
+        )
+}
+
+#[test]
+fn one_path_has_no_standard_error_of_the_nash_product() {
+    // The delta method's variance was NaN on one path, which `max(0)` turned into
+    // an se of 0: fairness.csv's nash_product rows and solve's said it was exact.
+    let t = TestDir::new();
+    t.create("jz.toml", &with_outside_options());
+    t.ok(&[
+        "run",
+        "jz.toml",
+        "--paths",
+        "1",
+        "--threads",
+        "1",
+        "--charts",
+        "none",
+        "--out",
+        "out",
+    ]);
+    let rows = csv_rows(&t.read("out/jilin-zhejiang/fairness.csv"));
+    let nash: Vec<_> = rows
+        .iter()
+        .filter(|r| r["metric"] == "nash_product" && !r["mean"].is_empty())
+        .collect();
+    assert!(!nash.is_empty(), "the test wants a defined Nash product");
+    for row in nash {
+        assert_eq!(row["se"], "", "{row:?}");
+    }
+    let out = t.ok(&[
+        "solve",
+        "jz.toml",
+        "--alternative",
+        "fixed 50:50",
+        "--target",
+        "nash",
+        "--paths",
+        "1",
+        "--out",
+        "out",
+    ]);
+    let stdout = String::from_utf8(out.stdout).expect("UTF-8");
+    assert!(
+        stdout.contains("Nash product Π(E[NPV] − E[outside option]): ")
+            && stdout.contains(" ± –\n"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("e0 ± 0.0000e0"), "{stdout}");
+    for row in csv_rows(&t.read("out/jilin-zhejiang-solve/solve.csv")) {
+        assert_eq!(row["nash_product_se"], "", "{row:?}");
+    }
+}

@@ -215,6 +215,7 @@ fn nash_and_participation_recover_the_hand_derived_split_of_a_deterministic_park
         let svg = t.read("out/one-firm-solve/zone.svg");
         roxmltree::Document::parse(&svg).expect("zone.svg is XML");
         assert!(svg.contains("Zone of agreement"));
+        assert!(svg.contains("; vertical line: the solution"), "{target}");
         let png = image::load_from_memory(&t.read_bytes("out/one-firm-solve/zone.png"))
             .expect("zone.png decodes")
             .to_rgb8();
@@ -608,6 +609,24 @@ fn shapley_gives_each_region_its_shapley_value() {
     );
 }
 
+#[test]
+fn a_solve_that_draws_no_zone_removes_an_earlier_solves_zone_chart() {
+    // The zone of a one-parameter alternative solved before, left in the folder,
+    // passed for the zone of a two-parameter one that draws none.
+    let t = TestDir::new();
+    let text = park_with(
+        "tiers",
+        "[sharing.tax]\nkind = \"tiered\"\n[[sharing.tax.tranches]]\nup_to = 5\nshares = { a = 1.0, b = 0.0 }\n[[sharing.tax.tranches]]\nup_to = 10\nshares = { a = 0.5, b = 0.5 }\n[[sharing.tax.tranches]]\nshares = { a = 0.0, b = 1.0 }",
+    );
+    t.create("park.toml", &text);
+    solve(&t, "half", "nash", "20");
+    assert!(t.exists("out/one-firm-solve/zone.svg"));
+    assert!(t.exists("out/one-firm-solve/zone.png"));
+    solve(&t, "tiers", "nash", "20");
+    assert!(!t.exists("out/one-firm-solve/zone.svg"));
+    assert!(!t.exists("out/one-firm-solve/zone.png"));
+}
+
 /// `enclave solve park.toml` as [`solve`], for a target that is not met: checks
 /// that it exits with status 1, says so on standard error, and writes the
 /// candidates but no entry to append; returns its standard output.
@@ -649,6 +668,13 @@ fn infeasible(outside: f64, spread: f64, paths: &str) -> HashMap<String, String>
         stdout.contains("NO split meets the target: no candidate lets every region accept with probability ≥ 90%. Shown: the split with the largest joint participation probability"),
         "{stdout}"
     );
+    // The chart's vertical line is the closest candidate, not a solution.
+    let texts = svg_text(&t.read("out/one-firm-solve/zone.svg"));
+    assert!(
+        texts.contains("; vertical line: the closest candidate (the target is NOT met)"),
+        "{texts}"
+    );
+    assert!(!texts.contains("the solution"), "{texts}");
     let all = csv_rows(&t.read("out/one-firm-solve/solve.csv"));
     assert!(all.iter().all(|r| r["feasible"] == "false"));
     let best = all
@@ -666,6 +692,44 @@ fn infeasible(outside: f64, spread: f64, paths: &str) -> HashMap<String, String>
         "{stdout}"
     );
     sol
+}
+
+/// The text of an SVG's elements, one a line.
+fn svg_text(svg: &str) -> String {
+    let doc = roxmltree::Document::parse(svg).expect("the SVG is XML");
+    doc.descendants()
+        .filter_map(|n| n.is_text().then(|| n.text()).flatten())
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn a_tiny_participation_target_is_echoed_compactly_and_not_as_0_percent() {
+    // participation:1e-300 was echoed with 300 zeros in the header and the solved
+    // entry, and the chart said "probability ≥ 0%".
+    let t = TestDir::new();
+    t.create("park.toml", &park(0.0, 0.0, 0.0));
+    let out = solve(&t, "half", "participation:1e-300", "20");
+    let stdout = String::from_utf8(out.stdout).expect("UTF-8");
+    assert!(
+        stdout.starts_with("one firm: target participation:1e-300; varied"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("0.0000000000"), "{stdout}");
+    let entry = t.read("out/one-firm-solve/solved.toml");
+    assert!(
+        entry.contains("name = \"half (solved: participation:1e-300)\"")
+            && entry.contains("enclave solve --target participation:1e-300 on 20 paths"),
+        "{entry}"
+    );
+    let texts = svg_text(&t.read("out/one-firm-solve/zone.svg"));
+    assert!(
+        texts.contains("Zone of agreement: half (target participation:1e-300)")
+            && texts.contains("shaded: every region accepts with probability ≥ 1e-298%"),
+        "{texts}"
+    );
 }
 
 #[test]
@@ -795,4 +859,76 @@ fn proportional_refuses_a_region_that_contributes_nothing() {
     }
     let sol = solution(&t);
     assert_eq!(sol["benefit_to_contribution_c"], "");
+}
+
+#[test]
+fn a_ratio_over_some_paths_only_says_over_how_many_and_the_proportional_target_says_so() {
+    // a's cash is 0 on some paths: its contribution share, and so its benefit ÷
+    // contribution ratio, is defined on the others only. solve showed and
+    // equalised the mean over those as if it were over every path.
+    let t = TestDir::new();
+    t.create(
+        "park.toml",
+        &park(0.0, 0.0, 0.3).replace(
+            "value = 30\n",
+            "value = { dist = \"discrete\", values = [0, 30] }\n",
+        ),
+    );
+    let out = solve(&t, "half", "proportional", "40");
+    let stdout = String::from_utf8(out.stdout).expect("UTF-8");
+    let sol = solution(&t);
+    let n = &sol["benefit_to_contribution_n_a"];
+    let count: u64 = n.parse().expect("a count");
+    assert!(0 < count && count < 40, "{n}");
+    assert_eq!(sol["benefit_to_contribution_n_b"], "40");
+    assert!(
+        stdout.starts_with(
+            "one firm: target proportional; varied the shares of the fixed formula\n"
+        ) && stdout.contains(&format!(
+            "\nNOTE: the proportional target equalises ratios that are means over different paths: a {n} of 40 paths ("
+        )),
+        "{stdout}"
+    );
+    let row = stdout
+        .lines()
+        .find(|l| l.starts_with("  a "))
+        .expect("a's row");
+    assert!(row.ends_with(&format!(" ({n} of 40)")), "{row}");
+    let b_row = stdout
+        .lines()
+        .find(|l| l.starts_with("  b "))
+        .expect("b's row");
+    assert!(!b_row.contains(" of 40)"), "{b_row}");
+    assert!(
+        stdout.contains(&format!(
+            "  benefit/contribution over fewer paths than were run (a {n} of 40 paths)"
+        )),
+        "{stdout}"
+    );
+    let entry = t.read("out/one-firm-solve/solved.toml");
+    assert!(
+        entry.contains(&format!(
+            "benefit/contribution ratios over only the paths where the region contributes (a {n} of 40 paths)"
+        )),
+        "{entry}"
+    );
+}
+
+#[test]
+fn a_chinese_solve_names_the_price_basis_of_its_money() {
+    // `--lang zh` gave "净现值单位：百万元" where English gives the 2020 prices.
+    let t = TestDir::new();
+    t.create("park.toml", &park(0.0, 0.0, 0.0));
+    let out = t.ok(&[&solve_args("half", "nash", "10")[..], &["--lang", "zh"]].concat());
+    let stdout = String::from_utf8(out.stdout).expect("UTF-8");
+    assert!(
+        stdout.contains("；净现值单位：百万元，2020年价格\n"),
+        "{stdout}"
+    );
+    let out = solve(&t, "half", "nash", "10");
+    let stdout = String::from_utf8(out.stdout).expect("UTF-8");
+    assert!(
+        stdout.contains("; NPV in million CNY, 2020 prices\n"),
+        "{stdout}"
+    );
 }

@@ -34,8 +34,12 @@ pub struct Zone {
     pub joint: Option<Vec<f64>>,
     /// The probability every region must reach for the range to be shaded.
     pub threshold: f64,
-    /// The solution's x.
+    /// The x of the candidate shown: the solution, or the closest candidate when
+    /// the target is not met.
     pub solution: f64,
+    /// Whether the target is met (the vertical line is then the solution, else
+    /// the closest candidate, which the note says).
+    pub met: bool,
     /// The language of the axis label and note (the title and x label are
     /// given in it).
     pub lang: crate::i18n::Lang,
@@ -196,7 +200,15 @@ fn draw<DB: DrawingBackend>(
     let note = tx.f(
         "solve.zone.note",
         &[
-            ("p", &tick(100.0 * zone.threshold)),
+            ("p", &crate::solve::percent(zone.threshold)),
+            (
+                "line",
+                &tx.t(if zone.met {
+                    "solve.zone.line_solution"
+                } else {
+                    "solve.zone.line_closest"
+                }),
+            ),
             (
                 "joint",
                 &if zone.joint.is_some() {
@@ -232,6 +244,7 @@ mod tests {
             joint: None,
             threshold: 0.5,
             solution: 1.0,
+            met: true,
             lang: crate::i18n::Lang::En,
         };
         assert_eq!(zone.feasible_ranges(), vec![(0.5, 1.5)]);

@@ -169,18 +169,41 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
 /// negative for an input that lowers the NPV (docs/sensitivity.md, tornado), and
 /// only |SRC| is shown without a sign, as its label says.
 fn summary(scn: &Scenario, analysis: &Analysis, record: &Record, dir: &std::path::Path) -> String {
+    // In the scenario's language (`--lang` set it), as the page is.
+    let tx = scn.lang.texts();
     let mut s = String::new();
+    let head = match analysis.inputs.len() {
+        1 => "sensitivity.terminal.head_one",
+        _ => "sensitivity.terminal.head",
+    };
     let _ = writeln!(
         s,
-        "{}: {} inputs, {} engine runs, {} paths simulated",
-        scn.id,
-        analysis.inputs.len(),
-        record.runs,
-        record.paths_simulated
+        "{}",
+        tx.f(
+            head,
+            &[
+                ("id", &scn.id),
+                ("inputs", &analysis.inputs.len()),
+                ("runs", &record.runs),
+                ("paths", &record.paths_simulated),
+            ]
+        )
     );
     let width = super::column_width(scn.regions.iter().map(|r| r.name.as_str()), 8);
     for (o, out) in analysis.outputs.iter().enumerate() {
         if out.region_index.is_none() {
+            continue;
+        }
+        // Its swings are all 0 and its indices undefined: naming three inputs
+        // (swing 0.0) as its drivers would be noise.
+        if !analysis.varies.get(o).copied().unwrap_or(true) {
+            let _ = writeln!(
+                s,
+                "  {} {}: {}",
+                pad(&out.region, width),
+                super::escape_control(&out.alternative),
+                tx.t("sensitivity.terminal.constant")
+            );
             continue;
         }
         // (the size ranked by, the value shown, the input)
@@ -200,7 +223,7 @@ fn summary(scn: &Scenario, analysis: &Analysis, record: &Record, dir: &std::path
         let (label, digits, mut ranked) = [
             ("ST", 3, score("sobol_total", "", |v| v)),
             (
-                "swing",
+                tx.t("sensitivity.terminal.swing"),
                 report::SWING_DECIMALS,
                 score("tornado", "swing", |v| v),
             ),
@@ -223,7 +246,11 @@ fn summary(scn: &Scenario, analysis: &Analysis, record: &Record, dir: &std::path
             top.join(", ")
         );
     }
-    let _ = writeln!(s, "written to {}", dir.display());
+    let _ = writeln!(
+        s,
+        "{}",
+        tx.f("sensitivity.terminal.written", &[("dir", &dir.display())])
+    );
     s
 }
 

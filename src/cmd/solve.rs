@@ -127,7 +127,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     // a search that did not meet it is no solution.
     let snippet = if solution.feasible() {
         let name = unique_name(scn, &format!("{} (solved: {})", alt.name, target.name()));
-        let description = format!(
+        let mut description = format!(
             "enclave solve --target {} on {} paths, seed {}, horizon {}: {} varied",
             target.name(),
             cfg.paths,
@@ -135,6 +135,14 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             cfg.horizon,
             solution.space.describe()
         );
+        // The entry carries what its ratios were averaged over.
+        let partial = partial_ratios(&solution.best().metrics, cfg.paths);
+        if target == Target::Proportional && !partial.is_empty() {
+            description.push_str(&format!(
+                "; benefit/contribution ratios over only the paths where the region contributes ({})",
+                ratio_list(scn, &partial, cfg.paths, enclave::i18n::Lang::En)
+            ));
+        }
         let snippet =
             snippet::alternative_with_tax(scn, a, &name, &description, &solution.best().formula)?;
         check_snippet(scn, &snippet, &solution)?;
@@ -150,21 +158,21 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     match &snippet {
         Some(text) => write_atomic(&solved, text.as_bytes())?,
         // An earlier solve's entry would pass for this one's.
-        None => match std::fs::remove_file(&solved) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => {
-                return Err(e).with_context(|| {
-                    format!("cannot remove an earlier solve's {}", solved.display())
-                });
-            }
-        },
+        None => remove_earlier(&solved)?,
     }
     let lang = args.lang.unwrap_or(scn.lang);
     let zone = zone_of(scn, &alt.name, &solution, lang);
-    if let Some(z) = &zone {
-        write_atomic(&dir.join(ZONE_FILE), zone::render_svg(z, scn)?.as_bytes())?;
-        write_atomic(&dir.join(ZONE_PNG), &zone::render_png(z, scn)?)?;
+    match &zone {
+        Some(z) => {
+            write_atomic(&dir.join(ZONE_FILE), zone::render_svg(z, scn)?.as_bytes())?;
+            write_atomic(&dir.join(ZONE_PNG), &zone::render_png(z, scn)?)?;
+        }
+        // An earlier solve's chart (of another alternative, say) would pass for
+        // this one's.
+        None => {
+            remove_earlier(&dir.join(ZONE_FILE))?;
+            remove_earlier(&dir.join(ZONE_PNG))?;
+        }
     }
     let mut out = super::Stdout::default();
     out.print(&report(
@@ -187,6 +195,18 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Removes `path`, a file an earlier solve wrote into the folder that this one
+/// does not write (it would pass for this solve's); nothing to do if it is absent.
+fn remove_earlier(path: &Path) -> anyhow::Result<()> {
+    match std::fs::remove_file(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => {
+            Err(e).with_context(|| format!("cannot remove an earlier solve's {}", path.display()))
+        }
+    }
 }
 
 /// `wanted`, or `wanted 2`, `wanted 3`, … if an alternative already has that name.
@@ -266,6 +286,7 @@ fn zone_of(
         }),
         threshold: s.target.zone_probability(),
         solution: s.best().point[0],
+        met: s.feasible(),
         lang,
     })
 }
@@ -280,6 +301,8 @@ fn solve_csv(scn: &Scenario, s: &Solution) -> anyhow::Result<Vec<u8>> {
             header.push(format!("{m}_{id}"));
             header.push(format!("{m}_se_{id}"));
         }
+        // The ratio is defined only where the region's contribution share is > 0.
+        header.push(format!("benefit_to_contribution_n_{id}"));
     }
     header.extend(
         [
@@ -309,6 +332,7 @@ fn solve_csv(scn: &Scenario, s: &Solution) -> anyhow::Result<Vec<u8>> {
                 row.extend(est(Some(r.participation)));
                 row.extend(est(r.shapley));
                 row.extend(est(Some(r.benefit_to_contribution)));
+                row.push(r.benefit_to_contribution.n.to_string());
             }
             row.extend(est(c.metrics.joint));
             row.push(c.metrics.nash_product().map_or(String::new(), cell));
@@ -367,8 +391,23 @@ fn pct(e: Estimate) -> String {
     }
 }
 
-/// The metrics of one candidate, a line per region and the alternative's.
-fn metrics_table(scn: &Scenario, m: &Metrics, lang: enclave::i18n::Lang) -> String {
+/// The regions (index, paths) whose benefit ÷ contribution ratio under `m` is a
+/// mean over fewer than the run's `paths` paths (those where the region's
+/// contribution share is > 0), and over at least one.
+fn partial_ratios(m: &Metrics, paths: u64) -> Vec<(usize, u64)> {
+    m.regions
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.benefit_to_contribution.n > 0 && r.benefit_to_contribution.n < paths)
+        .map(|(i, r)| (i, r.benefit_to_contribution.n))
+        .collect()
+}
+
+/// The metrics of one candidate, a line per region and the alternative's; a
+/// ratio over fewer than the run's `paths` paths says over how many, in its cell
+/// and in a note under the table (as the report says it: the project's rule for
+/// a statistic over fewer paths than were run).
+fn metrics_table(scn: &Scenario, m: &Metrics, paths: u64, lang: enclave::i18n::Lang) -> String {
     use super::lpad;
     let tx = lang.texts();
     let mut s = String::new();
@@ -379,6 +418,27 @@ fn metrics_table(scn: &Scenario, m: &Metrics, lang: enclave::i18n::Lang) -> Stri
             .chain([tx.t("solve.terminal.region")]),
         6,
     );
+    let partial = partial_ratios(m, paths);
+    let rows: Vec<[String; 5]> = m
+        .regions
+        .iter()
+        .enumerate()
+        .map(|(r, x)| {
+            let mut ratio = pm(x.benefit_to_contribution, 3, false);
+            if let Some((_, n)) = partial.iter().find(|(i, _)| *i == r) {
+                ratio.push(' ');
+                ratio.push_str(&tx.f("solve.terminal.over_paths", &[("n", n), ("paths", &paths)]));
+            }
+            [
+                pm(x.npv, 2, true),
+                number(x.outside, 2, false),
+                pct(x.participation),
+                x.shapley
+                    .map_or(tx.t("solve.terminal.none").into(), |e| pm(e, 2, false)),
+                ratio,
+            ]
+        })
+        .collect();
     // Each column as wide as its header in the language shown, at least its numbers.
     let keys = [
         ("solve.terminal.mean_npv", 20),
@@ -387,22 +447,18 @@ fn metrics_table(scn: &Scenario, m: &Metrics, lang: enclave::i18n::Lang) -> Stri
         ("solve.terminal.shapley", 15),
         ("solve.terminal.benefit", 20),
     ];
-    let widths = keys.map(|(key, numbers)| super::column_width([tx.t(key)], numbers));
+    let mut widths = keys.map(|(key, numbers)| super::column_width([tx.t(key)], numbers));
+    for row in &rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(super::column_width([cell.as_str()], 0));
+        }
+    }
     let mut head = format!("  {}", pad(tx.t("solve.terminal.region"), w));
     for ((key, _), width) in keys.iter().zip(widths) {
         head.push_str(&format!("  {}", lpad(tx.t(key), width)));
     }
     let _ = writeln!(s, "{head}");
-    for (r, region) in scn.regions.iter().enumerate() {
-        let x = &m.regions[r];
-        let cells = [
-            pm(x.npv, 2, true),
-            number(x.outside, 2, false),
-            pct(x.participation),
-            x.shapley
-                .map_or(tx.t("solve.terminal.none").into(), |e| pm(e, 2, false)),
-            pm(x.benefit_to_contribution, 3, false),
-        ];
+    for (region, cells) in scn.regions.iter().zip(&rows) {
         let mut line = format!("  {}", pad(&region.id, w));
         for (cell, width) in cells.iter().zip(widths) {
             line.push_str(&format!("  {}", lpad(cell, width)));
@@ -419,7 +475,37 @@ fn metrics_table(scn: &Scenario, m: &Metrics, lang: enclave::i18n::Lang) -> Stri
         (Some(p), _) => format!("{p:.4e} ± –"),
     };
     let _ = writeln!(s, "  {}", tx.f("solve.terminal.nash", &[("nash", &nash)]));
+    if !partial.is_empty() {
+        let _ = writeln!(
+            s,
+            "  {}",
+            tx.f(
+                "solve.terminal.partial_note",
+                &[("regions", &ratio_list(scn, &partial, paths, lang))]
+            )
+        );
+    }
     s
+}
+
+/// `province: 99 of 200 paths, …` for the regions of [`partial_ratios`].
+fn ratio_list(
+    scn: &Scenario,
+    partial: &[(usize, u64)],
+    paths: u64,
+    lang: enclave::i18n::Lang,
+) -> String {
+    let tx = lang.texts();
+    partial
+        .iter()
+        .map(|(r, n)| {
+            tx.f(
+                "solve.terminal.partial_region",
+                &[("region", &scn.regions[*r].id), ("n", n), ("paths", &paths)],
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(tx.t("solve.terminal.list_separator"))
 }
 
 /// What the command prints: deterministic (no times, no thread counts), so the
@@ -450,11 +536,8 @@ fn report(
             ]
         )
     );
-    let unit = if lang == enclave::i18n::Lang::En {
-        scn.money_label()
-    } else {
-        enclave::i18n::money_unit(lang, &scn.money_unit, scn.yuan_per_unit)
-    };
+    // With its price basis in every language, as `run` gives it.
+    let unit = enclave::i18n::money_label(lang, &scn.money_basis());
     // Counted in words that agree with the count (1 pass, 29 candidates).
     let candidates_text = match s.candidates.len() {
         1 => tx.t("solve.terminal.candidate_count_one").to_owned(),
@@ -487,6 +570,19 @@ fn report(
             tx.f("solve.terminal.limit", &[("passes", &solve::MAX_PASSES)])
         );
     }
+    // The proportional target compares means over different paths when a
+    // region's ratio is defined on only some: said before anything else.
+    let partial = partial_ratios(&alt.metrics, cfg.paths);
+    if s.target == Target::Proportional && !partial.is_empty() {
+        let _ = writeln!(
+            out,
+            "{}",
+            tx.f(
+                "solve.terminal.proportional_partial",
+                &[("regions", &ratio_list(scn, &partial, cfg.paths, lang))]
+            )
+        );
+    }
     if !s.feasible() {
         // What was varied: a split, a guaranteed rate, ...
         let choice = tx.t(s.space.choice_key());
@@ -495,7 +591,7 @@ fn report(
                 "solve.terminal.infeasible_participation",
                 &[
                     ("choice", &choice),
-                    ("p", &format!("{:.0}", 100.0 * p)),
+                    ("p", &solve::percent(p)),
                     (
                         "which",
                         &tx.t(if alt.metrics.joint.is_some() {
@@ -545,9 +641,14 @@ fn report(
             let _ = writeln!(out, "{}", tx.t("solve.terminal.closest"));
         }
     }
-    out.push_str(&metrics_table(scn, &alt.metrics, lang));
+    out.push_str(&metrics_table(scn, &alt.metrics, cfg.paths, lang));
     let _ = writeln!(out, "\n{}", tx.t("solve.terminal.as_written"));
-    out.push_str(&metrics_table(scn, &s.candidates[s.current].metrics, lang));
+    out.push_str(&metrics_table(
+        scn,
+        &s.candidates[s.current].metrics,
+        cfg.paths,
+        lang,
+    ));
     let _ = writeln!(
         out,
         "\n{}",

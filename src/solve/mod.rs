@@ -114,7 +114,8 @@ impl Target {
             Target::Nash => "nash".into(),
             Target::Shapley => "shapley".into(),
             Target::Proportional => "proportional".into(),
-            Target::Participation(p) => format!("participation:{p}"),
+            // Compact: 1e-300, not 300 zeros (crate::fit::float_text).
+            Target::Participation(p) => format!("participation:{}", crate::fit::float_text(*p)),
         }
     }
 
@@ -131,6 +132,22 @@ impl Target {
     pub fn needs_game(&self) -> bool {
         matches!(self, Target::Shapley)
     }
+}
+
+/// A probability in percent, in the fewest digits that give it to 12 significant
+/// digits: `90`, `99.999`, `1e-298` (a target of 1e-300 read `≥ 0%` at a fixed
+/// number of decimals, and 0.99999 read `≥ 100%`).
+pub fn percent(p: f64) -> String {
+    let x = 100.0 * p;
+    let close = |s: &str| {
+        s.parse::<f64>()
+            .is_ok_and(|y| (y - x).abs() <= 1e-12 * x.abs())
+    };
+    (0..=12)
+        .map(|d| format!("{x:.d$}"))
+        .chain((0..=16).map(|d| format!("{x:.d$e}")))
+        .find(|s| close(s))
+        .unwrap_or_else(|| x.to_string())
 }
 
 /// Why a solve cannot be done.
@@ -654,6 +671,15 @@ mod tests {
             Some(Target::Participation(0.9))
         );
         assert_eq!(Target::Participation(0.9).name(), "participation:0.9");
+        // A tiny P is echoed compactly, and printed in percent without reading 0%.
+        let tiny = Target::parse("participation:1e-300").expect("a probability");
+        assert_eq!(tiny.name(), "participation:1e-300");
+        assert_eq!(percent(1e-300), "1e-298");
+        assert_eq!(percent(0.9), "90");
+        assert_eq!(percent(0.99999), "99.999");
+        assert_eq!(percent(0.999_999_999), "99.9999999");
+        assert_eq!(percent(1.0), "100");
+        assert_eq!(percent(0.0123), "1.23");
         for bad in [
             "nsh",
             "participation:1.5",
