@@ -302,7 +302,8 @@ fn save(dir: &Path, manifest: Manifest) -> Result<Manifest, PublishError> {
 }
 
 /// The folders directly in `dir` that hold a manifest (each scenario's results,
-/// and a set's `set/`), by name; hidden ones (a run's staging folders) left out.
+/// and a set's `set/`), by name; hidden ones (a run's staging folders) and
+/// replays ([`crate::replay::REPLAY_RECORD`]) left out.
 /// What `enclave report` takes, when it is given the output folder they are in.
 pub fn results_inside(dir: &Path) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(dir) else {
@@ -312,7 +313,9 @@ pub fn results_inside(dir: &Path) -> Vec<PathBuf> {
         .flatten()
         .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
         .map(|e| e.path())
-        .filter(|p| p.join(MANIFEST_FILE).is_file())
+        .filter(|p| {
+            p.join(MANIFEST_FILE).is_file() && !p.join(crate::replay::REPLAY_RECORD).is_file()
+        })
         .collect();
     found.sort();
     found

@@ -34,6 +34,36 @@ pub const REPLAY_FILES: [&str; 5] = [
     "cash_flows.csv",
 ];
 
+/// What a replay folder records of the run whose path it replays, in
+/// [`REPLAY_RECORD`], beside a copy of the scenario file (`scenario.toml`): the
+/// folder is published whole with a manifest, as a run's is, so a replay that
+/// stops half way leaves the earlier one as it was (its files were written one
+/// by one into the folder, and said nothing of the run: exploratory test).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ReplayRecord {
+    /// The engine that replayed it (`enclave <version>`).
+    pub engine: String,
+    /// The scenario's id.
+    pub scenario_id: String,
+    /// The scenario file as given.
+    pub scenario_file: String,
+    /// SHA-256 of the scenario file (the copy beside it has the same).
+    pub scenario_sha256: String,
+    /// The run's seed.
+    pub seed: u64,
+    /// The path replayed.
+    pub path: u64,
+    /// The run's paths (the path may be beyond them: a run of more holds it).
+    pub paths: u64,
+    /// Years simulated.
+    pub horizon: u32,
+    /// The math library's fingerprint on this machine ([`crate::mathlib::fingerprint`]).
+    pub math: String,
+}
+
+/// The record of a replay folder ([`ReplayRecord`]).
+pub const REPLAY_RECORD: &str = "replay.json";
+
 /// The folder of path `p` of scenario `id` under the output folder.
 pub fn folder_name(id: &str, p: u64) -> String {
     format!("{id}.replay-{p}")
@@ -373,16 +403,29 @@ pub const CASH_FLOWS_HEADER: [&str; 20] = [
     "gdp_credit",
 ];
 
-/// Writes `replay` of `scn` into `dir` (created if missing): the record files
+/// Writes `replay` of `scn` into `dir` (created if missing): its `record`
+/// ([`REPLAY_RECORD`]), the scenario file's copy, the record files
 /// ([`output::PATHS_FILES`], one path) and [`REPLAY_FILES`], each atomically.
+/// (The caller publishes the folder whole.)
 ///
 /// # Errors
 /// If a file cannot be written.
-pub fn write(dir: &Path, scn: &Scenario, replay: &Replay) -> Result<(), OutputError> {
+pub fn write(
+    dir: &Path,
+    scn: &Scenario,
+    replay: &Replay,
+    record: &ReplayRecord,
+) -> Result<(), OutputError> {
     std::fs::create_dir_all(dir).map_err(|source| OutputError::Io {
         path: dir.display().to_string(),
         source,
     })?;
+    let json = serde_json::to_string_pretty(record).map_err(|e| OutputError::Io {
+        path: dir.join(REPLAY_RECORD).display().to_string(),
+        source: std::io::Error::other(e),
+    })?;
+    output::write_atomic(&dir.join(REPLAY_RECORD), format!("{json}\n").as_bytes())?;
+    output::write_atomic(&dir.join("scenario.toml"), scn.source.as_bytes())?;
     let mut paths = PathsWriter::create(dir, scn)?;
     paths.write_batch(
         scn,

@@ -139,11 +139,14 @@ fn replay_files_have_their_columns_and_add_up() {
             "cash_flows.csv",
             "firm_years.csv",
             "firms.csv",
+            "manifest.json",
             "park_years.csv",
             "paths.csv",
             "paths_inputs.csv",
             "paths_park.csv",
-            "region_years.csv"
+            "region_years.csv",
+            "replay.json",
+            "scenario.toml"
         ]
     );
     let (fh, fy) = csv(&read(&rep.join("firm_years.csv")));
@@ -344,4 +347,67 @@ fn replay_beyond_a_latin_hypercubes_paths_is_refused() {
         "{err}"
     );
     assert!(!dir.join("rep/jilin-zhejiang.replay-12").exists());
+}
+
+/// A replay folder says which run it replays (replay.json, the scenario's copy)
+/// and is published whole with a manifest, as a run's folder is: its files were
+/// written one by one into place and said nothing of the run, so a replay with
+/// another seed silently replaced one, and a crash left two replays mixed
+/// (exploratory test). `enclave report` says what it is.
+#[test]
+fn a_replay_folder_records_its_run_and_is_published_whole() {
+    let dir = TestDir::new();
+    fn args(seed: &str) -> Vec<&str> {
+        vec![
+            "run",
+            REFERENCE_PATH,
+            "--replay",
+            "7",
+            "--seed",
+            seed,
+            "--horizon",
+            "12",
+            "--out",
+            "rp",
+            "-q",
+        ]
+    }
+    run_ok(&dir, &args("99"));
+    let folder = dir.join("rp/jilin-zhejiang.replay-7");
+    enclave::publish::verify(&folder).expect("the folder verifies against its manifest");
+    let record: enclave::replay::ReplayRecord =
+        serde_json::from_str(&read(&folder.join(enclave::replay::REPLAY_RECORD)))
+            .expect("replay.json");
+    assert_eq!(
+        (
+            record.scenario_id.as_str(),
+            record.seed,
+            record.path,
+            record.horizon
+        ),
+        ("jilin-zhejiang", 99, 7, 12)
+    );
+    assert_eq!(record.scenario_file, REFERENCE_PATH);
+    let copy = read(&folder.join("scenario.toml"));
+    assert_eq!(
+        enclave::scenario::sha256_hex(copy.as_bytes()),
+        record.scenario_sha256
+    );
+    // Another seed replaces it whole.
+    run_ok(&dir, &args("5"));
+    let record: enclave::replay::ReplayRecord =
+        serde_json::from_str(&read(&folder.join(enclave::replay::REPLAY_RECORD)))
+            .expect("replay.json");
+    assert_eq!(record.seed, 5);
+    enclave::publish::verify(&folder).expect("verifies");
+    assert!(enclave::publish::results_inside(&dir.join("rp")).is_empty());
+    let out = dir.cmd(&["report", "rp/jilin-zhejiang.replay-7"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains(
+            "it is the replay of one path (run --replay): its CSV files are all it holds"
+        ),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -130,6 +130,12 @@ fn not_results(dir: &Path) -> Option<String> {
             }
         });
     }
+    if dir.join(enclave::replay::REPLAY_RECORD).is_file() {
+        return Some(
+            "it is the replay of one path (run --replay): its CSV files are all it holds, and have no report to draw (docs/replay.md)"
+                .to_owned(),
+        );
+    }
     if !dir.is_dir() || dir.join(publish::MANIFEST_FILE).exists() {
         return None;
     }

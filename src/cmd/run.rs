@@ -2140,7 +2140,23 @@ fn fairness_ranking(
 /// `--replay P`: replays path P of each scenario of `source` and writes its
 /// detail to DIR/<scenario id>.replay-P/.
 fn replay(args: &Args, source: &dyn super::Source, p: u64) -> anyhow::Result<ExitCode> {
+    super::prepare_out(&args.out, args.quiet)?;
+    // Ctrl-C or SIGTERM stops it between steps, before a folder is published
+    // (it ran to the end and exited 0: exploratory test).
+    let signals = Signals::install()?;
+    let mut written: Vec<String> = Vec::new();
+    let stop = |written: &[String]| {
+        let (signal, status) = signals.status();
+        super::note(format_args!(
+            "interrupted by {signal}: the replay stopped; replays written: {}",
+            super::list_or_none(written.iter())
+        ));
+        Ok(ExitCode::from(status))
+    };
     for i in 0..source.len() {
+        if signals.stopped() {
+            return stop(&written);
+        }
         let loaded = load(args, source, i).map_err(anyhow::Error::msg)?;
         let scn = &loaded.scenario;
         let cfg = config(args, scn);
@@ -2160,9 +2176,37 @@ fn replay(args: &Args, source: &dyn super::Source, p: u64) -> anyhow::Result<Exi
                 cfg.paths - 1
             ));
         }
-        let dir = args.out.join(enclave::replay::folder_name(&scn.id, p));
-        enclave::replay::write(&dir, scn, &r)
+        let name = enclave::replay::folder_name(&scn.id, p);
+        if let Some(problem) = super::place_refusal(&args.out, &name) {
+            super::note(format_args!("error: {problem}"));
+            return Ok(ExitCode::from(super::EXIT_BAD_INPUT));
+        }
+        if signals.stopped() {
+            return stop(&written);
+        }
+        let record = enclave::replay::ReplayRecord {
+            engine: enclave::output::RunRecord::engine_name(),
+            scenario_id: scn.id.clone(),
+            scenario_file: loaded.file.clone(),
+            scenario_sha256: scn.sha256.clone(),
+            seed: cfg.seed,
+            path: p,
+            paths: cfg.paths,
+            horizon: cfg.horizon,
+            math: enclave::mathlib::fingerprint().to_owned(),
+        };
+        let staging = Staging::create(&args.out, &name)
+            .with_context(|| format!("cannot write results into {}", args.out.display()))?;
+        let dir = args.out.join(&name);
+        enclave::replay::write(staging.path(), scn, &r, &record)
             .with_context(|| format!("cannot write the replay into {}", dir.display()))?;
+        if signals.stopped() {
+            return stop(&written);
+        }
+        staging
+            .publish()
+            .with_context(|| format!("cannot publish the replay in {}", dir.display()))?;
+        written.push(name);
         if !args.quiet {
             let j =
                 |a: usize, reg: usize| r.record[r.layout.region_metric(a, reg, RegionMetric::Npv)];
