@@ -865,3 +865,56 @@ fn an_output_that_never_changes_has_no_drivers_in_the_summary() {
         "{stdout}"
     );
 }
+
+/// An input of a range of no width has no Sobol indices, as it has no rank
+/// coefficients (empty cells): its first-order estimate was sampling noise
+/// around 0 with an interval (a tester saw −0.12). Another input keeps its own.
+#[test]
+fn a_constant_input_has_no_sobol_indices() {
+    let dir = common::TestDir::new();
+    let text = common::REFERENCE.replacen(
+        "saleable_share = { dist = \"uniform\", min = 0.6, max = 0.7 }",
+        "saleable_share = { dist = \"uniform\", min = 0.65, max = 0.65 }",
+        1,
+    );
+    assert_ne!(text, common::REFERENCE);
+    dir.create("flat.toml", &text);
+    dir.ok(&[
+        "sensitivity",
+        "flat.toml",
+        "--method",
+        "sobol",
+        "--paths",
+        "64",
+        "--horizon",
+        "8",
+        "--resamples",
+        "40",
+        "--threads",
+        "1",
+        "--out",
+        "out",
+        "--quiet",
+    ]);
+    let (_, rows) = read_csv(&dir.read("out/jilin-zhejiang-sensitivity/sensitivity.csv"));
+    let sobol = |input: &str| -> Vec<&CsvRow> {
+        rows.iter()
+            .filter(|r| r.input == input && r.method.starts_with("sobol_"))
+            .collect()
+    };
+    let flat = sobol("park.saleable_share");
+    assert!(!flat.is_empty());
+    assert!(
+        flat.iter()
+            .all(|r| r.value.is_none() && r.low.is_none() && r.high.is_none()),
+        "{:?}",
+        flat.iter()
+            .map(|r| (&r.method, r.value))
+            .collect::<Vec<_>>()
+    );
+    assert!(
+        sobol("firms.arrival_rate")
+            .iter()
+            .any(|r| r.value.is_some_and(|v| v != 0.0))
+    );
+}
