@@ -173,10 +173,24 @@ fn beyond_limits(fit: &Fit, min: f64) -> Option<String> {
     let last = u.quantile(1.0);
     // A NaN end counts as beyond.
     if ![first, last].iter().all(|x| x.abs() <= MAX_INPUT_MAGNITUDE) {
+        // Six digits, unless they round an end beyond the limit to one within
+        // it ("[9e11, 1e12], beyond ±1e12": exploratory test): then every digit.
+        let shown = |x: f64| {
+            let short = significant(x, 6);
+            let within = |t: &str| {
+                t.parse::<f64>()
+                    .is_ok_and(|v| v.abs() <= MAX_INPUT_MAGNITUDE)
+            };
+            if x.abs() > MAX_INPUT_MAGNITUDE && within(&short) {
+                format!("{x:e}")
+            } else {
+                short
+            }
+        };
         return Some(format!(
             "a scenario would refuse its fit: its draws range over [{}, {}], beyond ±{MAX_INPUT_MAGNITUDE:e} (MAX_INPUT_MAGNITUDE), which every input must stay within",
-            significant(first, 6),
-            significant(last, 6)
+            shown(first),
+            shown(last)
         ));
     }
     // The table as printed, with `lower = 0.0`.
@@ -792,6 +806,20 @@ mod tests {
                     ),
                 "{l:?}"
             );
+        }
+        // An end just beyond the limit is shown with the digits that say so: it
+        // read "[900000000000.0, 1000000000000.0], beyond ±1e12".
+        let fits = fit_all(&[1e12, 1.000_000_000_000_1e12, 9e11]).expect("fits");
+        let ranges: Vec<(&str, &str)> = fits
+            .left_out
+            .iter()
+            .filter_map(|l| l.why.split_once("range over [")?.1.split_once(']'))
+            .map(|(range, _)| range.split_once(", ").expect("two ends"))
+            .collect();
+        assert!(!ranges.is_empty(), "{:?}", fits.left_out);
+        let beyond = |t: &str| t.parse::<f64>().expect("a number").abs() > MAX_INPUT_MAGNITUDE;
+        for (low, high) in ranges {
+            assert!(beyond(low) || beyond(high), "[{low}, {high}]");
         }
         // A range to 1e308: the uniform [1, 1e308] was printed; the PERT was left
         // out in statrs's words ("Shape B is NaN, infinite, zero or negative").

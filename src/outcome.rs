@@ -1663,22 +1663,21 @@ mod tests {
     // Exact: the expected values are sums and halves of small whole numbers.
     #[allow(clippy::float_cmp)]
     fn what_was_taken_before_the_start_counts_against_the_cap() {
+        let taken_9 = |amount| {
+            let mut alt = relocation_rule(Some(amount));
+            if let Some(cap) = alt.pool.as_mut().and_then(|p| p.cap.as_mut()) {
+                cap.taken_to_date = 9.0;
+            }
+            run(&kinds_path(), &alt)
+        };
         // Cap 16 with 9 taken before the start: room 7 in year 1, none after.
-        let mut alt = relocation_rule(Some(CapAmount::Money(16.0)));
-        if let Some(cap) = alt.pool.as_mut().and_then(|p| p.cap.as_mut()) {
-            cap.taken_to_date = 9.0;
-        }
-        let ([origin, host], reached, year) = run(&kinds_path(), &alt);
+        let ([origin, host], reached, year) = taken_9(CapAmount::Money(16.0));
         assert_eq!(origin, [7.0, 0.0, 0.0, 0.0]);
         assert_eq!(host, [33.0, 40.0, 40.0, 40.0]);
         assert_eq!((reached, year), (1.0, 2.0));
         // Pre-move years: 9 of room in year 1, all taken before: the cap binds
         // at once; year 3's 3 of room is taken.
-        let mut alt = relocation_rule(Some(CapAmount::PreMoveYears(3.0)));
-        if let Some(cap) = alt.pool.as_mut().and_then(|p| p.cap.as_mut()) {
-            cap.taken_to_date = 9.0;
-        }
-        let ([origin, host], reached, year) = run(&kinds_path(), &alt);
+        let ([origin, host], reached, year) = taken_9(CapAmount::PreMoveYears(3.0));
         assert_eq!(origin, [0.0, 0.0, 3.0, 0.0]);
         assert_eq!(host, [40.0, 40.0, 37.0, 40.0]);
         assert_eq!((reached, year), (1.0, 1.0));

@@ -483,7 +483,7 @@ fn warnings_in(
 }
 
 /// Recorded warnings (as run.json records them, in English) in `lang`: the
-/// English of `unmet` in `lang`'s words, the others as [`warnings_in`] gives
+/// English of `unmet` in `lang`'s words, the others as the report gives
 /// them. A set's `warnings.csv` keeps them in Chinese beside the English, so that
 /// a `--lang zh` set page, which has no scenario to find them again from, gives
 /// them in Chinese.

@@ -149,8 +149,11 @@ impl Setting {
             toml::Value::Boolean(x) => Ok(Setting::Bool(*x)),
             toml::Value::String(x) => Ok(Setting::String(x.clone())),
             other => Err(format!(
-                "expected a number, boolean or string, found a {}",
-                other.type_str()
+                "expected a number, boolean or string, found {}",
+                match other.type_str() {
+                    t @ ("array" | "integer") => format!("an {t}"),
+                    t => format!("a {t}"),
+                }
             )),
         }
     }

@@ -573,6 +573,56 @@ fn the_work_budget_counts_the_paths_of_the_shard_or_the_pilot() {
     assert!(t.exists("out/jilin-zhejiang.partial/part-1-of-100000.json"));
     t.ok(&[&args[..], &["--pilot"]].concat());
     assert!(t.exists("out/jilin-zhejiang.partial/pilot.json"));
+    // A replay simulates one path (twice), whatever the run's --paths: it was
+    // held to the full run's budget (exploratory test).
+    t.ok(&[&args[..], &["--replay", "5"]].concat());
+    assert!(t.exists("out/jilin-zhejiang.replay-5/replay.json"));
+}
+
+/// A scenario whose complete results are in its folder is skipped, not
+/// simulated, so the budget leaves it out: the rerun of a set run with a
+/// raised --max-work was refused under the default (exploratory test).
+#[test]
+fn a_scenario_the_run_skips_does_not_count_against_the_work_budget() {
+    let t = TestDir::new();
+    let b = REFERENCE.replacen("id = \"jilin-zhejiang\"", "id = \"b\"", 1);
+    t.create("a.toml", REFERENCE);
+    t.create("b.toml", &b);
+    // 3.18e6 firm-years each at 1,000 paths and 8 years.
+    let args = |files: &[&'static str], budget: &'static str| -> Vec<&'static str> {
+        let mut a = vec!["run"];
+        a.extend(files);
+        a.extend([
+            "--paths",
+            "1000",
+            "--horizon",
+            "8",
+            "--charts",
+            "none",
+            "--report",
+            "none",
+            "--quiet",
+            "--out",
+            "out",
+            "--max-work",
+            budget,
+        ]);
+        a
+    };
+    t.ok(&args(&["a.toml"], "5e6"));
+    // Only b is simulated: within 5e6, though the two together are not.
+    t.ok(&args(&["a.toml", "b.toml"], "5e6"));
+    // Both complete: nothing to simulate.
+    let out = t.ok(&args(&["a.toml", "b.toml"], "1e6"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("error"), "{stderr}");
+    // With --force both are simulated again, and counted.
+    let stderr =
+        bad_input(&t.cmd(&[&args(&["a.toml", "b.toml"], "5e6")[..], &["--force"]].concat()));
+    assert!(
+        stderr.contains("error: the set's 2 scenarios: expected work of about "),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -401,13 +401,20 @@ fn a_replay_folder_records_its_run_and_is_published_whole() {
     assert_eq!(record.seed, 5);
     enclave::publish::verify(&folder).expect("verifies");
     assert!(enclave::publish::results_inside(&dir.join("rp")).is_empty());
-    let out = dir.cmd(&["report", "rp/jilin-zhejiang.replay-7"]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains(
-            "it is the replay of one path (run --replay): its CSV files are all it holds"
+    // `enclave report` on it, or on the folder of replays, says what it is.
+    for (folder, said) in [
+        (
+            "rp",
+            "it is an output folder holding replays of one path (run --replay: rp/jilin-zhejiang.replay-7)",
         ),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        (
+            "rp/jilin-zhejiang.replay-7",
+            "it is the replay of one path (run --replay): its CSV files are all it holds",
+        ),
+    ] {
+        let out = dir.cmd(&["report", folder]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(stderr.contains(said), "{stderr}");
+    }
 }

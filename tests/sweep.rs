@@ -476,6 +476,25 @@ fn every_bad_value_of_a_list_is_reported_at_once() {
         "vary[0].values[4]",
         "with firms.arrival_rate = x, variant",
     );
+    // An array and a table are named as such ("found a array": exploratory test).
+    let p = refused(
+        &t,
+        "[[vary]]\npath = \"firms.arrival_rate\"\nvalues = [5, [1, 2], { a = 1 }]\n",
+    );
+    assert_problem(
+        &p,
+        "bad.toml",
+        4,
+        "vary[0].values[1]",
+        "expected a number, boolean or string, found an array",
+    );
+    assert_problem(
+        &p,
+        "bad.toml",
+        4,
+        "vary[0].values[2]",
+        "expected a number, boolean or string, found a table",
+    );
 
     // A bad first value in one list, with a second list: each list's bad
     // values are found against a valid variant.

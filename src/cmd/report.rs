@@ -148,7 +148,28 @@ fn not_results(dir: &Path) -> Option<String> {
         .filter(|p| !(has_set && *p == set))
         .collect();
     if inside.is_empty() && !has_set {
-        return None;
+        // An output folder of replays alone (run --replay): said as such, not
+        // as a run's folder without its manifest.
+        let mut replays: Vec<String> = std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.join(enclave::replay::REPLAY_RECORD).is_file())
+            .map(|p| p.display().to_string())
+            .collect();
+        replays.sort();
+        if replays.len() > LISTED {
+            let more = replays.len() - LISTED;
+            replays.truncate(LISTED);
+            replays.push(format!("and {more} more"));
+        }
+        return (!replays.is_empty()).then(|| {
+            format!(
+                "it is an output folder holding replays of one path (run --replay: {}), whose CSV files are all they hold, and have no report to draw (docs/replay.md)",
+                replays.join(", ")
+            )
+        });
     }
     let mut listed: Vec<String> = inside
         .iter()

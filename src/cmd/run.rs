@@ -491,9 +491,11 @@ pub fn run_source(args: &Args, source: &dyn super::Source) -> anyhow::Result<Exi
             && matches!(shard_of(args), Ok(None));
         let mut k = 0;
         let mut budget = WorkBudget::default();
-        for checked in all {
+        // The scenarios counted (their index in the set, and in the budget).
+        let mut counted: Vec<(usize, usize, Checked)> = Vec::new();
+        for (i, checked) in all.into_iter().enumerate() {
             match checked {
-                Ok(c) => {
+                Ok(mut c) => {
                     problems.extend(ids.check(&c.id, &c.file));
                     if folders {
                         problems.extend(
@@ -504,15 +506,32 @@ pub fn run_source(args: &Args, source: &dyn super::Source) -> anyhow::Result<Exi
                     if let Some(e) = &c.estimate {
                         budget.add(&c, e, &part, k);
                     }
-                    problems.extend(c.refusals);
-                    k += 1;
-                    warnings.extend(c.warnings);
+                    problems.append(&mut c.refusals);
+                    warnings.append(&mut c.warnings);
                     langs.push(c.lang);
+                    counted.push((i, k, c));
+                    k += 1;
                 }
                 Err(e) => problems.push(e),
             }
         }
-        problems.extend(budget.refusal(args, &part));
+        let mut refusal = budget.refusal(args, &part);
+        if refusal.is_some() && folders && !args.force {
+            // A scenario whose complete results are in its folder is skipped,
+            // not simulated: the budget counts the others (a rerun of a set
+            // run with a raised --max-work was refused: exploratory test).
+            // Looked at only when over the budget: it reads the folders.
+            let mut left = WorkBudget::default();
+            for (i, k, c) in &counted {
+                if let Some(e) = &c.estimate
+                    && !already_complete(args, source, *i)
+                {
+                    left.add(c, e, &part, *k);
+                }
+            }
+            refusal = left.refusal(args, &part);
+        }
+        problems.extend(refusal);
     }
     if !problems.is_empty() {
         for p in problems {
@@ -1229,6 +1248,9 @@ enum Part {
     Pilot,
     /// A shard's: its range of each scenario.
     Shard(Shard, Vec<std::ops::Range<u64>>),
+    /// A replay's (`--replay P`): one path of each, simulated twice (the
+    /// record, then its trace). It was held to the full run's budget.
+    Replay,
 }
 
 impl Part {
@@ -1238,6 +1260,9 @@ impl Part {
     fn of(args: &Args, paths: &[u64]) -> Part {
         if args.pilot {
             return Part::Pilot;
+        }
+        if args.replay.is_some() {
+            return Part::Replay;
         }
         match shard_of(args) {
             Ok(Some((s, _))) => Part::Shard(s, shard::split(paths, s)),
@@ -1252,6 +1277,7 @@ impl Part {
             Part::Pilot if paths > engine::PILOT_PATHS => engine::PILOT_PATHS,
             Part::Pilot => 0,
             Part::Shard(_, ranges) => ranges.get(i).map_or(0, |r| r.end - r.start),
+            Part::Replay => 2,
         }
     }
 }
@@ -1301,6 +1327,7 @@ impl WorkBudget {
             Part::All => String::new(),
             Part::Pilot => format!(" for the pilot's {ran} of its {} paths", c.paths),
             Part::Shard(s, _) => format!(" for {s}'s {ran} of its {} paths", c.paths),
+            Part::Replay => " for the replay's path, simulated twice".to_owned(),
         };
         format!(
             "{}: expected work of about {work:.2e} firm-years{counted} ({ran} paths × {} years × ({} × ({:.1} arrivals + {:.0} firms) + {} evaluations) a year)",
@@ -1322,7 +1349,7 @@ impl WorkBudget {
         let total = self.total;
         let advice = match part {
             Part::All => "lower --paths or --horizon",
-            Part::Pilot => "lower --horizon",
+            Part::Pilot | Part::Replay => "lower --horizon",
             Part::Shard(..) => "use more shards, lower --paths or --horizon",
         };
         let what = match &self.alone {
@@ -1332,6 +1359,7 @@ impl WorkBudget {
                     Part::All => String::new(),
                     Part::Pilot => " for the pilots' paths".to_owned(),
                     Part::Shard(s, _) => format!(" for {s}'s paths"),
+                    Part::Replay => " for the replays' paths".to_owned(),
                 };
                 let largest: Vec<String> = self
                     .largest
@@ -1439,6 +1467,23 @@ pub fn threads_refusal(threads: usize, max_threads: Option<usize>) -> Option<Str
 /// per-path files, if asked for), and the same paths, or with `--precision`
 /// (`precision`) the same targets, block and most paths: the paths a precision
 /// run took are a function of those ([`enclave::convergence`]), not a setting.
+/// Whether scenario `i` of `source` has its complete results in its folder,
+/// as this run would find them and skip it ([`complete`]).
+fn already_complete(args: &Args, source: &dyn super::Source, i: usize) -> bool {
+    load(args, source, i).is_ok_and(|l| {
+        let scn = &l.scenario;
+        let cfg = config(args, scn);
+        complete(
+            &args.out.join(&scn.id),
+            scn,
+            &cfg,
+            Precision::of(args),
+            args.keep_paths,
+        )
+        .is_some()
+    })
+}
+
 fn complete(
     dir: &Path,
     scn: &Scenario,

@@ -1231,9 +1231,8 @@ mod tests {
                 land: 10.0,
                 base_revenue: 20.0,
                 arrival: 3,
-                exit_year: NEVER,
-                displaced: false,
                 relocated: true,
+                ..Hand::default()
             },
         );
         let y = firm_years(
