@@ -790,7 +790,7 @@ impl Tally<'_> {
     /// Prints the headline results of scenario file `file` outside their
     /// plausible ranges (at most [`super::WARNINGS_SHOWN`] over the set; the
     /// rest are counted at the end), errors under --strict.
-    fn result_warnings(&mut self, file: &str, warnings: &[String]) {
+    fn say_result_warnings(&mut self, file: &str, warnings: &[String]) {
         let label = if self.args.strict { "error" } else { "warning" };
         let room = super::WARNINGS_SHOWN.saturating_sub(self.result_warnings);
         for w in warnings.iter().take(room) {
@@ -817,7 +817,7 @@ impl Tally<'_> {
             } => {
                 self.work.0 += work.0;
                 self.work.1 += work.1;
-                self.result_warnings(&loaded.file, &warnings);
+                self.say_result_warnings(&loaded.file, &warnings);
                 if let Some(text) = text {
                     self.bar.suspend(|| self.out.print(&text))?;
                 }
@@ -833,7 +833,7 @@ impl Tally<'_> {
                 warnings_zh,
             } => {
                 self.skipped += 1;
-                self.result_warnings(&loaded.file, &checks);
+                self.say_result_warnings(&loaded.file, &checks);
                 if self.outputs.small {
                     let dir = self.args.out.join(&loaded.scenario.id);
                     super::note(format_args!(
