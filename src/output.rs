@@ -371,7 +371,7 @@ pub const SET_RUNS_FILE: &str = "runs.csv";
 /// money ([`crate::scenario::units::MoneyBasis`]), which the set page names:
 /// `money_unit` as the file gives it, its `yuan_per_unit`, and `prices`, the
 /// year of constant prices or `current` (a set written before them lacks them).
-pub const SET_RUNS_HEADER: [&str; 13] = [
+pub const SET_RUNS_HEADER: [&str; 14] = [
     "scenario",
     "file",
     "sha256",
@@ -385,6 +385,7 @@ pub const SET_RUNS_HEADER: [&str; 13] = [
     "money_unit",
     "yuan_per_unit",
     "prices",
+    "name",
 ];
 
 /// The warnings of a set's scenarios, `DIR/set/warnings.csv`: one row per warning,
@@ -517,6 +518,7 @@ impl SetWriter {
                 money.unit,
                 cell(money.yuan_per_unit),
                 money.prices.to_string(),
+                scn.name.clone(),
             ],
             &runs,
         )?;

@@ -218,6 +218,9 @@ struct Set {
     warned_scenarios: usize,
     /// How the scenarios count money, from `runs.csv`.
     money: Money,
+    /// Each scenario's name, from `runs.csv` (none in a set written before it
+    /// had them): the page showed ids alone.
+    names: Vec<Option<String>>,
     /// The page's language.
     lang: Lang,
 }
@@ -687,8 +690,15 @@ fn read_money(out: &Path, set: &mut Set) {
         bases: Vec::new(),
     };
     let mut index: HashMap<(u64, PriceBase), usize> = HashMap::new();
-    let read = crate::set_stale::money(out, |id, basis| {
-        let (Some(&s), Some(basis)) = (set.scenario_index.get(id), basis) else {
+    let mut names = vec![None; set.scenarios.len()];
+    let read = crate::set_stale::money(out, |id, basis, name| {
+        let Some(&s) = set.scenario_index.get(id) else {
+            return;
+        };
+        if names[s].is_none() {
+            names[s] = name.map(str::to_owned);
+        }
+        let Some(basis) = basis else {
             return;
         };
         if money.of[s].is_some() {
@@ -703,6 +713,7 @@ fn read_money(out: &Path, set: &mut Set) {
     });
     if read.is_ok() {
         set.money = money;
+        set.names = names;
     }
 }
 
@@ -863,10 +874,17 @@ impl Set {
         self.scenarios.len().min(TABLE_SCENARIOS)
     }
 
-    /// The scenario's id and, for a sweep, its inputs' values.
+    /// The scenario's name and id (its id alone when it has no other name, and
+    /// in a sweep, whose variants share the base's) and, for a sweep, its
+    /// inputs' values.
     fn scenario_cell(&self, s: usize) -> String {
         let id = &self.scenarios[s];
-        let mut c = format!("<code>{}</code>", escape(id));
+        let mut c = match self.names.get(s).and_then(Option::as_deref) {
+            Some(name) if self.sweep.is_none() && name != id => {
+                format!("{}<br><code>{}</code>", escape(name), escape(id))
+            }
+            _ => format!("<code>{}</code>", escape(id)),
+        };
         // Where the scenarios count money differently, each its own.
         if let Counted::Several = self.money.counted()
             && let Some(Some(b)) = self.money.of.get(s)

@@ -69,6 +69,8 @@ struct Row {
     money_unit: Option<String>,
     yuan_per_unit: Option<String>,
     prices: Option<String>,
+    /// The scenario's name (`[scenario] name`), which the set page shows.
+    name: Option<String>,
 }
 
 impl Row {
@@ -109,7 +111,7 @@ fn rows(out: &Path, mut each: impl FnMut(Row) -> bool) -> Result<(), OutputError
     let header = reader.headers().map_err(csv_err(&path))?.clone();
     let column = |name: &str| header.iter().position(|h| h == name);
     // The header's columns after `scenario` and `file`, as [`Row`] has them.
-    let columns: [Option<usize>; 11] =
+    let columns: [Option<usize>; 12] =
         std::array::from_fn(|k| column(crate::output::SET_RUNS_HEADER[k + 2]));
     let Some(id) = column("scenario") else {
         return Ok(());
@@ -129,6 +131,7 @@ fn rows(out: &Path, mut each: impl FnMut(Row) -> bool) -> Result<(), OutputError
             money_unit,
             yuan_per_unit,
             prices,
+            name,
         ] = columns.map(cell);
         let row = Row {
             scenario: record.get(id).unwrap_or_default().to_owned(),
@@ -143,6 +146,7 @@ fn rows(out: &Path, mut each: impl FnMut(Row) -> bool) -> Result<(), OutputError
             money_unit,
             yuan_per_unit,
             prices,
+            name,
         };
         if !each(row) {
             break;
@@ -166,18 +170,19 @@ pub fn first_run(out: &Path) -> Option<(String, String, bool)> {
     Some((row.seed?, row.horizon?, has_folder))
 }
 
-/// Calls `each` with every scenario `out/set/runs.csv` lists, in its order, and
-/// how that scenario counts money (`None` when the set was written before
-/// `runs.csv` recorded it); nothing when the file is absent.
+/// Calls `each` with every scenario `out/set/runs.csv` lists, in its order, how
+/// that scenario counts money (`None` when the set was written before
+/// `runs.csv` recorded it) and its name (`None` likewise); nothing when the
+/// file is absent.
 ///
 /// # Errors
 /// If `runs.csv` cannot be read.
 pub fn money(
     out: &Path,
-    mut each: impl FnMut(&str, Option<MoneyBasis>),
+    mut each: impl FnMut(&str, Option<MoneyBasis>, Option<&str>),
 ) -> Result<(), OutputError> {
     rows(out, |row| {
-        each(&row.scenario, row.money());
+        each(&row.scenario, row.money(), row.name.as_deref());
         true
     })
 }
@@ -330,18 +335,21 @@ mod tests {
         let old = "scenario,file,sha256,seed,paths,horizon,fairness,engine,math,folder\n\
                    a,a.toml,00,7,10,5,off,enclave 0,x,no\n";
         let new = format!(
-            "{}\na,a.toml,00,7,10,5,off,enclave 0,x,no,million CNY,1000000,2006\n\
-             b,b.toml,00,7,10,5,off,enclave 0,x,yes,万元,10000,current\n",
+            "{}\na,a.toml,00,7,10,5,off,enclave 0,x,no,million CNY,1000000,2006,A park\n\
+             b,b.toml,00,7,10,5,off,enclave 0,x,yes,万元,10000,current,乙\n",
             crate::output::SET_RUNS_HEADER.join(",")
         );
         let read = |text: &str| {
             std::fs::write(set.join(SET_RUNS_FILE), text).expect("runs.csv");
             let mut got = Vec::new();
-            money(&dir, |id, m| got.push((id.to_owned(), m))).expect("it reads");
+            money(&dir, |id, m, name| {
+                got.push((id.to_owned(), m, name.map(str::to_owned)));
+            })
+            .expect("it reads");
             (got, first_run(&dir))
         };
         let (got, first) = read(old);
-        assert_eq!(got, [("a".to_owned(), None)]);
+        assert_eq!(got, [("a".to_owned(), None, None)]);
         assert_eq!(first, Some(("7".to_owned(), "5".to_owned(), false)));
         let (got, first) = read(&new);
         let basis = |unit: &str, yuan, prices| MoneyBasis {
@@ -354,9 +362,14 @@ mod tests {
             [
                 (
                     "a".to_owned(),
-                    Some(basis("million CNY", 1e6, PriceBase::Constant(2006)))
+                    Some(basis("million CNY", 1e6, PriceBase::Constant(2006))),
+                    Some("A park".to_owned())
                 ),
-                ("b".to_owned(), Some(basis("万元", 1e4, PriceBase::Current))),
+                (
+                    "b".to_owned(),
+                    Some(basis("万元", 1e4, PriceBase::Current)),
+                    Some("乙".to_owned())
+                ),
             ]
         );
         assert_eq!(first, Some(("7".to_owned(), "5".to_owned(), false)));

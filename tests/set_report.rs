@@ -616,6 +616,13 @@ fn a_set_of_one_money_unit_names_it_in_its_headings() {
     assert!(zh.contains("平均净现值<br><span class=\"few\">百万元，2026年价格</span></th>"));
     assert!(zh.contains("各情景的金额均以百万元，2026年价格计。"));
     assert!(!zh.contains("情景的金额单位"), "{zh}");
+    // Each scenario by its name over its id (the page showed ids alone).
+    for (row, page) in rows.iter().zip([&en, &zh]) {
+        let name = &row["name"];
+        assert!(!name.is_empty() && *name != row["scenario"]);
+        let cell = format!("{name}<br><code>{}</code>", row["scenario"]);
+        assert!(en.contains(&cell) && page.contains(&cell), "no {cell}");
+    }
 }
 
 /// A set whose scenarios count money in different price bases (2026 prices,
@@ -712,7 +719,9 @@ fn sweep_axes_name_the_money_and_an_old_runs_csv_keeps_its_wording() {
         set_report::html(&out).expect("the page")
     };
     let header = enclave::output::SET_RUNS_HEADER.join(",");
-    let page = runs(&header, &|_| ",万元,10000,2020".to_owned());
+    // A sweep's variants share the base's name: the page shows their ids.
+    let page = runs(&header, &|_| ",万元,10000,2020,the base".to_owned());
+    assert!(!page.contains("the base"));
     for axis in [
         "NPV (万元, 2020 prices)",
         "tax_total (万元, 2020 prices)",
@@ -725,7 +734,10 @@ fn sweep_axes_name_the_money_and_an_old_runs_csv_keeps_its_wording() {
     assert!(zh.contains("净现值（万元，2020年价格）"));
 
     let page = runs(&header, &|i| {
-        format!(",万元,10000,{}", if i == 0 { "2020" } else { "current" })
+        format!(
+            ",万元,10000,{},the base",
+            if i == 0 { "2020" } else { "current" }
+        )
     });
     assert!(page.contains("NPV (unit and price base differ by scenario)"));
     assert!(page.contains("gdp (unit and price base differ by scenario)"));
