@@ -1152,3 +1152,37 @@ fn chinese_set_and_solve_charts_have_no_english_label() {
     let chinese = no_english(&texts, "zone.svg", &["solve.zone."], &names);
     assert!(chinese >= 4, "{chinese} Chinese labels: {texts:?}");
 }
+
+/// Without coalitions (`--fairness off`) the fairness chart draws the NPVs
+/// alone, and its title and axis say so: they named the Shapley values it does
+/// not draw (exploratory test).
+#[test]
+fn the_fairness_chart_without_coalitions_names_no_shapley_value() {
+    let t = TestDir::new();
+    t.ok(&[
+        "run",
+        "--out",
+        "out",
+        "--paths",
+        "100",
+        "--horizon",
+        "6",
+        "--charts",
+        "svg",
+        "--fairness",
+        "off",
+        "--quiet",
+    ]);
+    let svg = String::from_utf8(read(
+        &results_dir(&t, "jilin-zhejiang").join("charts/fairness.svg"),
+    ))
+    .expect("UTF-8");
+    assert!(svg.contains("no Shapley values: --fairness off"), "{svg}");
+    assert!(!svg.contains("Shapley value (ring)"));
+    let with = run(&[], "svg");
+    let svg = String::from_utf8(read(
+        &results_dir(&with, "jilin-zhejiang").join("charts/fairness.svg"),
+    ))
+    .expect("UTF-8");
+    assert!(svg.contains("Shapley value (ring)"));
+}

@@ -383,7 +383,12 @@ pub fn fairness<DB: DrawingBackend>(
     }
     let x = axis_range(lo, hi, 1.0, 0.06)?;
     let tx = res.lang.texts();
-    let values_desc = tx.f("chart.fairness.axis_values", &[("unit", &money_label(res))]);
+    let values_key = if res.run.coalitions {
+        "chart.fairness.axis_values"
+    } else {
+        "chart.fairness.axis_values_off"
+    };
+    let values_desc = tx.f(values_key, &[("unit", &money_label(res))]);
     let descriptions = (values_desc.as_str(), tx.t("chart.fairness.axis_sign"));
     money_and_percent(chart_def, res, root, x, descriptions, |values, sign| {
         for a in 0..n_alt {

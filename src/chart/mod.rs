@@ -144,7 +144,13 @@ pub fn charts(res: &Results) -> Vec<Chart> {
         Chart {
             kind: ChartKind::Fairness,
             stem: "fairness".into(),
-            title: tx.f("chart.fairness.title", &[("unit", unit)]),
+            // Without coalitions (--fairness off) only the NPVs are drawn: the
+            // title named Shapley values it did not show (exploratory test).
+            title: if res.run.coalitions {
+                tx.f("chart.fairness.title", &[("unit", unit)])
+            } else {
+                tx.f("chart.fairness.title_off", &[("unit", unit)])
+            },
             how_to_read: tx.t("chart.fairness.read").into(),
             size: (WIDTH, 160 + n_alt * band),
         },
