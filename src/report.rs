@@ -516,6 +516,19 @@ pub fn run_warnings_in(res: &Results, lang: crate::i18n::Lang) -> Vec<String> {
     )
 }
 
+/// Whether the regions of `scn` may discount at different rates (any two of
+/// their rates not the same fixed number).
+fn unequal_rates(scn: &crate::scenario::Scenario) -> bool {
+    let mut rates = scn.regions.iter().map(|r| r.discount_rate);
+    let Some(first) = rates.next() else {
+        return false;
+    };
+    rates.any(|r| match (first, r) {
+        (Value::Fixed(a), Value::Fixed(b)) => a.to_bits() != b.to_bits(),
+        _ => true,
+    })
+}
+
 /// The rows of a reproducibility record (label key, value) as table rows, then
 /// the end of the page: shared by `report.html` and the sensitivity page.
 fn record_rows(h: &mut String, tx: &crate::i18n::Texts, rows: &[(&str, String)]) {
@@ -842,6 +855,14 @@ fn fairness(h: &mut String, res: &Results) {
             h,
             "<p class=\"few\">{}</p>",
             tx.t("report.fair.no_coalitions")
+        );
+    } else if unequal_rates(scn) {
+        // A region that brings and gets nothing then has a Shapley value, and a
+        // gap, that read as a verdict on it (exploratory test): docs/model.md §13.
+        let _ = writeln!(
+            h,
+            "<p class=\"few\">{}</p>",
+            tx.t("report.fair.unequal_rates")
         );
     }
     let _ = writeln!(

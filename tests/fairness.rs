@@ -219,3 +219,47 @@ fn fairness_off_leaves_shapley_values_undefined_and_everything_else_unchanged() 
         }
     }
 }
+
+/// With regions discounting at different rates a null region's Shapley value
+/// and gap are its share of the alternative's gain over an equity split
+/// (docs/model.md §13): the report says so beside them, in both languages; at
+/// one rate it says nothing (a tester read −277 as a verdict on a region that
+/// brings and gets nothing).
+#[test]
+fn the_report_says_how_to_read_shapley_values_at_unequal_rates() {
+    let t = common::TestDir::new();
+    // Jilin's rate, the second region's (Zhejiang's line says more after it).
+    let text = common::REFERENCE.replacen(
+        "discount_rate = 0.05    # assumption\n",
+        "discount_rate = 0.08\n",
+        1,
+    );
+    assert_ne!(text, common::REFERENCE);
+    t.create("rates.toml", &text);
+    t.create("same.toml", common::REFERENCE);
+    let args = |file: &'static str, out: &'static str| {
+        [
+            "run",
+            file,
+            "--paths",
+            "60",
+            "--horizon",
+            "6",
+            "--charts",
+            "none",
+            "--quiet",
+            "--out",
+            out,
+        ]
+    };
+    t.ok(&args("rates.toml", "a"));
+    t.ok(&args("same.toml", "b"));
+    let note = "The regions discount at different rates: a Shapley value then holds";
+    assert!(t.read("a/jilin-zhejiang/report.html").contains(note));
+    assert!(!t.read("b/jilin-zhejiang/report.html").contains(note));
+    t.ok(&["report", "a/jilin-zhejiang", "--lang", "zh"]);
+    assert!(
+        t.read("a/jilin-zhejiang/report.html")
+            .contains("各地区的折现率不同")
+    );
+}
