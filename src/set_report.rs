@@ -491,6 +491,20 @@ fn read_sweep(path: &Path) -> Result<Sweep, SetReportError> {
 }
 
 impl Sweep {
+    /// Its scenarios that carry the same inputs, value for value, as another
+    /// (counted after the first of each).
+    fn repeats(&self) -> usize {
+        let mut seen = std::collections::HashSet::new();
+        self.values
+            .values()
+            .filter(|v| {
+                let mut v = (*v).clone();
+                v.sort();
+                !seen.insert(v)
+            })
+            .count()
+    }
+
     /// Per input, the input its `[[vary]]` is charted against: of its fields
     /// whose values are numbers (a name varied beside the shares is not
     /// charted), the first with the most distinct values (a field that stays
@@ -1448,6 +1462,24 @@ pub fn html_in(out: &Path, lang: Lang) -> Result<String, SetReportError> {
     }
     // Scenarios that count money differently: said before any of it is compared.
     h.push_str(&set.money_notice());
+    // Variants that carry the same inputs (sampled whole numbers repeat): said
+    // where the page's reader sees it, not only on the sweep's stderr.
+    if let Some(sweep) = &set.sweep {
+        let repeats = sweep.repeats();
+        if repeats > 0 {
+            let _ = writeln!(
+                h,
+                "<p class=\"few\">{}</p>",
+                tx.f(
+                    "set.page.repeated",
+                    &[
+                        ("repeats", &num(Some(repeats as f64), 0)),
+                        ("count", &num(Some(sweep.values.len() as f64), 0)),
+                    ]
+                )
+            );
+        }
+    }
     if let Some(sweep) = &set.sweep {
         let codes = |names: &mut dyn Iterator<Item = &String>| {
             names

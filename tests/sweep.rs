@@ -1185,6 +1185,34 @@ fn samples_that_must_repeat_are_said() {
     assert!(warned("six.toml").contains("at most 6 combinations of them, so 7 samples"));
     file("six_ok.toml", &two, 6);
     assert_eq!(warned("six_ok.toml"), "");
+    // The set page says so too (it was said on stderr alone), with how many.
+    t.ok(&[
+        "sweep",
+        "four.toml",
+        "--paths",
+        "20",
+        "--summary-only",
+        "--quiet",
+        "--out",
+        "out",
+    ]);
+    let sweep = t.read("out/set/sweep.csv");
+    // One row per variant and input: scenario,input,value,vary.
+    let horizons: Vec<&str> = sweep
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').nth(2))
+        .collect();
+    assert_eq!(horizons.len(), 4, "{sweep}");
+    let distinct: std::collections::BTreeSet<&str> = horizons.iter().copied().collect();
+    let repeats = horizons.len() - distinct.len();
+    assert!(repeats > 0, "{sweep}");
+    assert!(
+        t.read("out/set/report.html").contains(&format!(
+            "{repeats} of the 4 variants carry the same inputs as another"
+        )),
+        "{sweep}"
+    );
 }
 
 /// The reference scenario with its regions' ids in Chinese, 浙江 and 吉林, as a
