@@ -622,6 +622,15 @@ impl Drop for Staging {
     }
 }
 
+/// Where the marker of a temporary or replaced folder's name is ([`TMP`] or
+/// [`OLD`]), and which: the last counts, as the id before it may hold either.
+fn marker(name: &str) -> Option<(usize, &'static str)> {
+    [TMP, OLD]
+        .into_iter()
+        .filter_map(|k| name.rfind(k).map(|i| (i, k)))
+        .max_by_key(|&(i, _)| i)
+}
+
 /// Who left a temporary or replaced folder, read from its name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Owner<'a> {
@@ -637,12 +646,8 @@ fn owner(name: &str) -> Option<Owner<'_>> {
     if !name.starts_with('.') {
         return None;
     }
-    // The last marker counts: the id before it may hold either.
-    let rest = [TMP, OLD]
-        .into_iter()
-        .filter_map(|k| name.rfind(k).map(|i| (i, &name[i + k.len()..])))
-        .max_by_key(|&(i, _)| i)?
-        .1;
+    let (at, kind) = marker(name)?;
+    let rest = &name[at + kind.len()..];
     let parts: Vec<&str> = rest.split('-').collect();
     let (key, pid, nonce) = match parts[..] {
         [key, pid, nonce] => (Some(key), pid, nonce),
@@ -837,10 +842,7 @@ fn remove_or_restore(path: &Path) -> std::io::Result<Option<PathBuf>> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let replaced = [TMP, OLD]
-        .into_iter()
-        .filter_map(|k| name.rfind(k).map(|i| (i, k)))
-        .max_by_key(|&(i, _)| i)
+    let replaced = marker(&name)
         .filter(|&(i, k)| k == OLD && i > 1)
         .map(|(i, _)| name[1..i].to_owned());
     if let Some(id) = replaced

@@ -588,11 +588,19 @@ fn a_scenario_the_run_skips_does_not_count_against_the_work_budget() {
     let b = REFERENCE.replacen("id = \"jilin-zhejiang\"", "id = \"b\"", 1);
     t.create("a.toml", REFERENCE);
     t.create("b.toml", &b);
-    // 3.18e6 firm-years each at 1,000 paths and 8 years.
-    let args = |files: &[&'static str], budget: &'static str| -> Vec<&'static str> {
-        let mut a = vec!["run"];
-        a.extend(files);
-        a.extend([
+    // A budget of one and a half scenarios' work at 1,000 paths and 8 years,
+    // as the engine estimates it: one fits, two do not.
+    let scn = enclave::scenario::Scenario::reference().expect("bundled scenario");
+    let cfg = enclave::engine::RunConfig {
+        paths: 1000,
+        horizon: 8,
+        ..enclave::engine::RunConfig::from_scenario(&scn)
+    };
+    let budget = format!("{:e}", 1.5 * enclave::engine::estimate(&scn, &cfg).work);
+    let args = |files: &[&str], budget: &str| -> Vec<String> {
+        let mut a = vec!["run".to_owned()];
+        a.extend(files.iter().map(|f| (*f).to_owned()));
+        for x in [
             "--paths",
             "1000",
             "--horizon",
@@ -606,19 +614,29 @@ fn a_scenario_the_run_skips_does_not_count_against_the_work_budget() {
             "out",
             "--max-work",
             budget,
-        ]);
+        ] {
+            a.push(x.to_owned());
+        }
         a
     };
-    t.ok(&args(&["a.toml"], "5e6"));
-    // Only b is simulated: within 5e6, though the two together are not.
-    t.ok(&args(&["a.toml", "b.toml"], "5e6"));
-    // Both complete: nothing to simulate.
-    let out = t.ok(&args(&["a.toml", "b.toml"], "1e6"));
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let run = |files: &[&str], budget: &str, extra: &[&str]| {
+        let mut a = args(files, budget);
+        a.extend(extra.iter().map(|x| (*x).to_owned()));
+        t.cmd(&a.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    let ok = |out: std::process::Output| {
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "{stderr}");
+        stderr
+    };
+    ok(run(&["a.toml"], &budget, &[]));
+    // Only b is simulated: within the budget, though the two together are not.
+    ok(run(&["a.toml", "b.toml"], &budget, &[]));
+    // Both complete: nothing to simulate, within any budget.
+    let stderr = ok(run(&["a.toml", "b.toml"], "1", &[]));
     assert!(!stderr.contains("error"), "{stderr}");
     // With --force both are simulated again, and counted.
-    let stderr =
-        bad_input(&t.cmd(&[&args(&["a.toml", "b.toml"], "5e6")[..], &["--force"]].concat()));
+    let stderr = bad_input(&run(&["a.toml", "b.toml"], &budget, &["--force"]));
     assert!(
         stderr.contains("error: the set's 2 scenarios: expected work of about "),
         "{stderr}"
