@@ -364,6 +364,22 @@ pub fn ranking(
     order
 }
 
+/// The decimals of the mantissa (`{:.N$e}`) that show Nash products `products`
+/// apart: at least 3, more while two different finite products would read the
+/// same (a ranking decided by the 5th digit must show it), at most 16.
+pub fn product_decimals(products: &[f64]) -> usize {
+    let finite: Vec<f64> = products.iter().copied().filter(|x| x.is_finite()).collect();
+    (3..=16)
+        .find(|&d| {
+            finite.iter().enumerate().all(|(i, a)| {
+                finite[i + 1..].iter().all(|b| {
+                    a.to_bits() == b.to_bits() || format!("{a:.d$e}") != format!("{b:.d$e}")
+                })
+            })
+        })
+        .unwrap_or(16)
+}
+
 /// Whether an alternative's lead on the next in the ranking
 /// ([`Metric::JointParticipationOverNext`]) is within noise: |lead| ≤ 1.96 se
 /// of the difference on the same paths (a lead of 0 on every path, se 0,
@@ -661,6 +677,18 @@ mod tests {
             })
             .collect();
         close(&shapley(&v), &[2.0 / 3.0, 1.0 / 6.0, 1.0 / 6.0, 0.25]);
+    }
+
+    #[test]
+    fn nash_products_that_differ_are_shown_apart() {
+        assert_eq!(product_decimals(&[]), 3);
+        assert_eq!(product_decimals(&[1.2345e9, 2.0e9, f64::NAN]), 3);
+        assert_eq!(product_decimals(&[1.2345e9, 1.2345e9]), 3);
+        // 1.2345e9 and 1.2346e9 agree to 4 digits: shown with 5.
+        let d = product_decimals(&[1.23451e9, 1.23459e9, 5.0e8]);
+        assert_eq!(d, 4);
+        assert_ne!(format!("{:.d$e}", 1.23451e9), format!("{:.d$e}", 1.23459e9));
+        assert_eq!(product_decimals(&[1.0, 1.0 + f64::EPSILON]), 16);
     }
 
     #[test]

@@ -872,6 +872,12 @@ fn fairness(h: &mut String, res: &Results) {
     );
     let paths = res.run.paths;
     let digits = npv_decimals(res);
+    // Enough digits that the products the order rests on read apart.
+    let nash_decimals = crate::fairness::product_decimals(
+        &(0..scn.alternatives.len())
+            .map(|a| mean(a, ALL_REGIONS, Metric::NashProduct).unwrap_or(f64::NAN))
+            .collect::<Vec<_>>(),
+    );
     // A mean with its ± 1.96 se margin, `digits` decimals.
     let with_margin = |row: Option<&crate::results::FairnessRow>, digits: usize| {
         let m = row.and_then(|r| r.mean);
@@ -927,10 +933,10 @@ fn fairness(h: &mut String, res: &Results) {
                     None => "–".to_owned(),
                     Some(x) => match nash.and_then(|n| n.se) {
                         Some(se) => format!(
-                            "{x:.3e} <span class=\"few\">± {:.1e}</span>",
+                            "{x:.nash_decimals$e} <span class=\"few\">± {:.1e}</span>",
                             crate::convergence::Z95 * se
                         ),
-                        None => format!("{x:.3e} <span class=\"few\">± –</span>"),
+                        None => format!("{x:.nash_decimals$e} <span class=\"few\">± –</span>"),
                     },
                 };
                 format!(

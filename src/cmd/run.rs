@@ -2076,6 +2076,12 @@ fn fairness_ranking(
     );
     let tx = lang.texts();
     let digits = npv_decimals(scn, state);
+    // Enough digits that the products the order rests on read apart.
+    let nash_decimals = enclave::fairness::product_decimals(
+        &(0..scn.alternatives.len())
+            .map(|a| get(a, None, Metric::NashProduct))
+            .collect::<Vec<_>>(),
+    );
     let mut s = String::new();
     let _ = writeln!(s, "\n{}", tx.t("terminal.fairness"));
     // Each column as wide as its header in the language shown, at least its numbers.
@@ -2083,7 +2089,7 @@ fn fairness_ranking(
     let (w_all, w_lead, w_nash, w_mean, w_gap, w_part) = (
         width("terminal.all", 7),
         width("terminal.lead", 19),
-        width("terminal.nash", 19),
+        width("terminal.nash", 16 + nash_decimals),
         width("terminal.mean_npv", 10),
         width("terminal.gap", 17),
         width("terminal.participate", 11),
@@ -2124,9 +2130,9 @@ fn fairness_ranking(
         let text = if e.mean.is_nan() {
             "–".to_owned()
         } else if e.se.is_finite() {
-            format!("{:.3e} ± {:.1e}", e.mean, Z95 * e.se)
+            format!("{:.nash_decimals$e} ± {:.1e}", e.mean, Z95 * e.se)
         } else {
-            format!("{:.3e} ± –", e.mean)
+            format!("{:.nash_decimals$e} ± –", e.mean)
         };
         lpad(&text, w_nash)
     };
