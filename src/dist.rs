@@ -1517,9 +1517,27 @@ impl Dist {
                 "beta",
                 &[("alpha", alpha), ("beta", beta), ("min", min), ("max", max)],
             ),
-            Dist::Discrete { values, .. } => {
-                let v: Vec<String> = values.iter().map(f64::to_string).collect();
-                f("discrete", &[("values", &v.join(", "))])
+            Dist::Discrete { values, weights } => {
+                // Each value with its probability: unequal weights are part of the
+                // input (a reader assumes equal ones otherwise).
+                let total: f64 = weights.iter().sum();
+                let v: Vec<String> = values
+                    .iter()
+                    .enumerate()
+                    .map(|(i, x)| {
+                        let p = match weights.get(i) {
+                            Some(w) if weights.len() == values.len() && total > 0.0 => w / total,
+                            _ => 1.0 / values.len() as f64,
+                        };
+                        let p = format!("{:.1}", 100.0 * p);
+                        let p = p.strip_suffix(".0").unwrap_or(&p);
+                        tx.f("dist.discrete_item", &[("value", x), ("p", &p)])
+                    })
+                    .collect();
+                f(
+                    "discrete",
+                    &[("values", &v.join(tx.t("dist.discrete_sep")))],
+                )
             }
             Dist::LogNormalMuSigma { mu, sigma } => {
                 f("lognormal_mu_sigma", &[("mu", mu), ("sigma", sigma)])

@@ -69,10 +69,23 @@ pub(crate) fn num(x: Option<f64>, digits: usize) -> String {
     let Some(x) = x.filter(|x| x.is_finite()) else {
         return "–".into();
     };
-    let s = format!("{:.*}", digits, x.abs());
-    let (int, frac) = s
-        .split_once('.')
-        .map_or((s.as_str(), None), |(i, f)| (i, Some(f)));
+    grouped(&format!("{:.*}", digits, x.abs()), x < 0.0)
+}
+
+/// `x` as a scenario file gives it: every digit of its shortest exact form (no
+/// rounding, no exponent), grouped as [`num`] groups. An input of 0.00004 must
+/// not read as 0.
+pub(crate) fn written(x: f64) -> String {
+    if !x.is_finite() {
+        return "–".into();
+    }
+    grouped(&x.abs().to_string(), x < 0.0)
+}
+
+/// `s`, the digits of an amount without its sign, with its integer part grouped
+/// in thousands (thin spaces) and the sign `−` when `negative`.
+fn grouped(s: &str, negative: bool) -> String {
+    let (int, frac) = s.split_once('.').map_or((s, None), |(i, f)| (i, Some(f)));
     let mut grouped = String::new();
     for (i, c) in int.chars().enumerate() {
         if i > 0 && (int.len() - i) % 3 == 0 {
@@ -82,7 +95,7 @@ pub(crate) fn num(x: Option<f64>, digits: usize) -> String {
     }
     // A negative amount that rounds to 0 keeps its sign (−0.0, as the terminal
     // prints it): beside P(NPV < 0) = 100% a bare 0.0 reads as no loss.
-    let sign = if x < 0.0 { "−" } else { "" };
+    let sign = if negative { "−" } else { "" };
     match frac {
         Some(f) => format!("{sign}{grouped}.{f}"),
         None => format!("{sign}{grouped}"),
@@ -199,8 +212,7 @@ pub(crate) fn percent(x: Option<f64>) -> String {
 /// distribution in `lang`).
 fn value(scn: &Scenario, v: Value, lang: crate::i18n::Lang) -> String {
     match v {
-        Value::Fixed(x) if x.fract() == 0.0 => num(Some(x), 0),
-        Value::Fixed(x) => num(Some(x), 4).trim_end_matches('0').to_owned(),
+        Value::Fixed(x) => written(x),
         Value::Drawn(i) => scn
             .params
             .params()
@@ -1902,6 +1914,18 @@ mod tests {
     }
 
     #[test]
+    fn inputs_are_shown_as_written() {
+        // A tester's 亿元 file: 0.4 万元 per mu read "0." (4 decimals, zeros trimmed).
+        assert_eq!(written(0.00004), "0.00004");
+        assert_eq!(written(0.00045), "0.00045");
+        assert_eq!(written(1234.5), "1\u{2009}234.5");
+        assert_eq!(written(-0.5), "−0.5");
+        assert_eq!(written(3.0), "3");
+        assert_eq!(written(1e-7), "0.0000001");
+        assert_eq!(written(f64::NAN), "–");
+    }
+
+    #[test]
     fn numbers_are_grouped_and_signed() {
         assert_eq!(num(Some(1234567.891), 1), "1\u{2009}234\u{2009}567.9");
         assert_eq!(num(Some(-1500.0), 0), "−1\u{2009}500");
@@ -2048,7 +2072,8 @@ mod tests {
         inputs(&mut h, &scn, crate::i18n::Lang::En);
         assert!(h.contains("its right passes to the next firm (no revenue to the park); land-use rights of 50 years"));
         assert!(h.contains("nothing (taxes after the horizon are not counted)"));
-        assert!(h.contains("times the park's outlook discrete("));
+        // With the weights, which are not equal (a reader assumes equal ones).
+        assert!(h.contains("times the park's outlook discrete(0.15 (20%), 0.5 (45%), 1 (35%))"));
         assert!(h.contains("<th>money</th><td>constant prices of 2026</td>"));
         // Every money input says its unit (the sector table had none for revenue per mu).
         assert!(h.contains("<th>revenue per mu at maturity (million CNY a year)</th>"));
