@@ -82,6 +82,18 @@ pub enum PublishError {
         /// How it differs.
         problem: String,
     },
+    /// Another live enclave process, started earlier, is writing the same
+    /// results folder: the one of them to finish last would replace the other's
+    /// results without a word.
+    #[error(
+        "another enclave process (pid {pid}) is writing {path}; wait for it to finish, or choose another --out"
+    )]
+    Busy {
+        /// The results folder's place, `DIR/<id>`.
+        path: String,
+        /// The other process.
+        pid: u32,
+    },
     /// Something enclave did not write is where the results folder goes, and
     /// publishing would delete it.
     #[error("{path} is {what}, and the results would replace it; move it, or choose another --out")]
@@ -521,13 +533,26 @@ impl Staging {
     ///
     /// # Errors
     /// If `out` is not a writable folder.
+    ///
+    /// [`PublishError::Busy`] if a live process of this host and PID namespace
+    /// that started before this one has a temporary folder for the same `out/<id>`
+    /// (two runs into one `--out` at once: the later one stops here, before it
+    /// simulates anything; two started in the same instant are ordered by pid).
     pub fn create(out: &Path, id: &str) -> Result<Staging, PublishError> {
         let temp = sibling(out, id, TMP)?;
-        Ok(Staging {
+        let staging = Staging {
             temp,
             target: out.join(id),
             published: false,
-        })
+        };
+        // Dropping `staging` removes its folder.
+        match earlier_writer(out, id) {
+            Some(pid) => Err(PublishError::Busy {
+                path: staging.target.display().to_string(),
+                pid,
+            }),
+            None => Ok(staging),
+        }
     }
 
     /// A staging folder for redrawing `dir`: it starts with `dir`'s files except
@@ -743,6 +768,37 @@ fn start_ticks(stat: &str) -> Option<Option<f64>> {
         return None;
     }
     Some(fields.get(19).and_then(|t| t.parse().ok()))
+}
+
+/// The pid of a live process of this process's [`owner_key`] with a temporary
+/// folder for `out/<id>` that started before this one (at the same instant: a
+/// smaller pid), if any. Owners this process cannot check (another key, a
+/// version before keys, no `/proc`) are not counted.
+fn earlier_writer(out: &Path, id: &str) -> Option<u32> {
+    if !can_check() {
+        return None;
+    }
+    let me = std::process::id();
+    let key = owner_key();
+    let prefix = format!(".{id}{TMP}");
+    let mine = started(me).flatten();
+    std::fs::read_dir(out).ok()?.flatten().find_map(|entry| {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !name.starts_with(&prefix) || marker(&name).map(|(i, _)| i) != Some(id.len() + 1) {
+            return None;
+        }
+        let o = owner(&name)?;
+        // A pid reused after the folder's owner died is not its owner.
+        if o.key != Some(key) || o.pid == me || is_gone(o.pid, last_change(&entry.path())) {
+            return None;
+        }
+        let theirs = started(o.pid)?;
+        let earlier = match (theirs, mine) {
+            (Some(a), Some(b)) => a.total_cmp(&b).then(o.pid.cmp(&me)).is_lt(),
+            _ => o.pid < me,
+        };
+        earlier.then_some(o.pid)
+    })
 }
 
 /// A folder (a temporary file) whose owner this process cannot check is named
@@ -1349,6 +1405,40 @@ mod tests {
         // What it pointed to is left as it was.
         assert_eq!(names(&out.join("nowhere")), [MANIFEST_FILE, "notes.txt"]);
         assert!(target.is_dir() && !target.is_symlink());
+    }
+
+    #[test]
+    fn a_second_writer_of_the_same_folder_stops_before_it_starts() {
+        if !can_check() {
+            return;
+        }
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let out = tmp.path();
+        // The parent of this test process is alive and started before it: its
+        // temporary folder for `x` stands for a run writing out/x.
+        let parent = std::os::unix::process::parent_id();
+        let theirs = out.join(format!(".x{TMP}{}-{parent}-0", owner_key()));
+        std::fs::create_dir(&theirs).expect("their folder");
+        match Staging::create(out, "x") {
+            Err(PublishError::Busy { pid, path }) => {
+                assert_eq!(pid, parent);
+                assert!(path.ends_with("x"), "{path}");
+            }
+            other => panic!("expected Busy, got {other:?}"),
+        }
+        // This one's folder is gone again; theirs is untouched.
+        let names: Vec<_> = std::fs::read_dir(out)
+            .expect("list")
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
+        assert_eq!(names, [theirs.file_name().expect("name").to_owned()]);
+        // Another id, and a dead owner, do not stop a run.
+        assert!(Staging::create(out, "y").is_ok());
+        std::fs::remove_dir(&theirs).expect("remove");
+        let dead = out.join(format!(".x{TMP}{}-{}-0", owner_key(), u32::MAX - 1));
+        std::fs::create_dir(dead).expect("dead folder");
+        assert!(Staging::create(out, "x").is_ok());
     }
 
     #[test]
