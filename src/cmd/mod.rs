@@ -52,8 +52,11 @@ pub trait Source: Sync {
 
 /// A set of scenario files (or the bundled reference scenario), checked up front
 /// by [`Files::check`] and read again one at a time when run, so that only the
-/// names stay in memory.
-pub struct Files(Vec<Option<PathBuf>>);
+/// names stay in memory. Each file's SHA-256 when first read is kept: a file
+/// that changes between its check and its run (edited while the set runs) is
+/// refused when reached, since its new content was never checked against the
+/// limits (exploratory test: an edit to 10^12 paths ran past the work budget).
+pub struct Files(Vec<Option<PathBuf>>, std::sync::Mutex<Vec<Option<String>>>);
 
 impl Files {
     /// The scenario files the arguments name (each file, or a folder's `*.toml`
@@ -64,7 +67,7 @@ impl Files {
     /// The exit code, after every folder that holds no scenario file has been named.
     pub fn new(files: &[PathBuf]) -> Result<Files, ExitCode> {
         if files.is_empty() {
-            return Ok(Files(vec![None]));
+            return Ok(Files(vec![None], Default::default()));
         }
         let mut names = Vec::new();
         let mut failed = false;
@@ -80,7 +83,8 @@ impl Files {
         if failed {
             Err(ExitCode::from(EXIT_BAD_INPUT))
         } else {
-            Ok(Files(names))
+            let read = std::sync::Mutex::new(vec![None; names.len()]);
+            Ok(Files(names, read))
         }
     }
 }
@@ -98,11 +102,29 @@ impl Source for Files {
             }),
             Some(Some(path)) => {
                 return Scenario::load(path)
+                    .map_err(Some)
+                    .and_then(|scenario| {
+                        let mut read = self.1.lock().unwrap_or_else(|e| e.into_inner());
+                        match read.get_mut(i) {
+                            Some(Some(first)) if *first != scenario.sha256 => Err(None),
+                            Some(slot) => {
+                                *slot = Some(scenario.sha256.clone());
+                                Ok(scenario)
+                            }
+                            None => Ok(scenario),
+                        }
+                    })
                     .map(|scenario| Loaded {
                         file: path.display().to_string(),
                         scenario,
                     })
                     .map_err(|e| {
+                        let Some(e) = e else {
+                            return format!(
+                                "{}: the file (or a data file it reads) changed after the set was checked, so its new content was not checked against the limits; run the set again (the scenarios already complete are skipped)",
+                                path.display()
+                            );
+                        };
                         // Its problems as a scenario would only be noise.
                         if looks_like_a_sweep(path) {
                             format!(
@@ -616,7 +638,42 @@ impl Stdout {
 
 #[cfg(test)]
 mod tests {
-    use super::wildcard;
+    use super::{Files, Source, wildcard};
+
+    /// A set's file edited between its check and its run is refused when
+    /// reached, not run unchecked; one left alone loads again.
+    #[test]
+    fn a_file_changed_after_the_check_is_refused() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (a, b) = (dir.path().join("a.toml"), dir.path().join("b.toml"));
+        let text = enclave::scenario::REFERENCE_SCENARIO;
+        std::fs::write(&a, text).expect("write a");
+        std::fs::write(
+            &b,
+            text.replacen("id = \"jilin-zhejiang\"", "id = \"b\"", 1),
+        )
+        .expect("write b");
+        let Ok(set) = Files::new(&[a.clone(), b]) else {
+            panic!("the files");
+        };
+        // The check.
+        assert!(set.load(0).is_ok() && set.load(1).is_ok());
+        std::fs::write(
+            &a,
+            text.replacen("paths = 10_000", "paths = 1_000_000_000_000", 1),
+        )
+        .expect("edit a");
+        let Err(e) = set.load(0) else {
+            panic!("an edited file ran unchecked");
+        };
+        assert!(
+            e.contains(
+                "a.toml: the file (or a data file it reads) changed after the set was checked"
+            ),
+            "{e}"
+        );
+        assert!(set.load(1).is_ok());
+    }
 
     #[test]
     fn wildcards_match_as_a_shell_does_in_one_folder() {
