@@ -336,6 +336,10 @@ pub struct Partial {
     /// --summary-only`): the merge then writes only the set's files, as `run
     /// --summary-only` does.
     pub summary_only: bool,
+    /// The language the shard was given (`--lang`), if any: the merge writes
+    /// the reports in it, as the unsharded run does, unless given its own.
+    #[serde(default)]
+    pub lang: Option<crate::i18n::Lang>,
     /// The mergeable statistics, encoded ([`Packed`]).
     pub state: Packed,
 }
@@ -532,6 +536,7 @@ impl Partial {
             inputs: Vec::new(),
             input_groups: Vec::new(),
             summary_only: false,
+            lang: None,
             state: Packed::pack(&state)?,
         })
     }
@@ -690,6 +695,8 @@ pub struct Merged {
     /// Shards merged (those holding paths of the scenario), with their paths,
     /// threads and seconds.
     pub shards: Vec<MergedShard>,
+    /// The `--lang` the shards were given, when they all were given the same.
+    pub lang: Option<crate::i18n::Lang>,
 }
 
 /// One shard's part in a merge, as run.json records it.
@@ -1008,6 +1015,9 @@ impl Group {
             count: first.shard.count,
             inputs: first.inputs.clone(),
             input_groups: first.input_groups.clone(),
+            lang: first
+                .lang
+                .filter(|l| self.parts.iter().all(|(_, p)| p.lang == Some(*l))),
             shards: self
                 .parts
                 .iter()

@@ -1492,3 +1492,48 @@ fn machines_that_round_differently_are_told_apart_and_not_merged() {
         "{e}"
     );
 }
+
+/// The language given to the shards (`--lang zh`) is the merge's when it is given
+/// none, as the unsharded run has it: a Slurm merge, given only the partials,
+/// wrote English reports (exploratory test); its own `--lang` still wins.
+#[test]
+fn the_merge_writes_in_the_language_the_shards_were_given() {
+    let dir = TestDir::new();
+    let a = variant(&dir, "lang-a");
+    let b = variant(&dir, "lang-b");
+    for k in ["1/2", "2/2"] {
+        run_shard(
+            &dir,
+            &[a.clone(), b.clone()],
+            "parts",
+            k,
+            &["--horizon", "3", "--charts", "none", "--lang", "zh"],
+        );
+    }
+    let lang_of = |page: &str| {
+        let text = dir.read(page);
+        text.split("<html lang=\"")
+            .nth(1)
+            .expect("a lang")
+            .split('"')
+            .next()
+            .expect("tag")
+            .to_owned()
+    };
+    ok(&dir, &["merge", "parts", "--out", "merged", "--quiet"], &[]);
+    for page in [
+        "merged/lang-a/report.html",
+        "merged/lang-b/report.html",
+        "merged/set/report.html",
+    ] {
+        assert_eq!(lang_of(page), "zh-Hans", "{page}");
+    }
+    ok(
+        &dir,
+        &[
+            "merge", "parts", "--out", "english", "--quiet", "--lang", "en",
+        ],
+        &[],
+    );
+    assert_eq!(lang_of("english/lang-a/report.html"), "en");
+}

@@ -9,7 +9,8 @@
 #
 #   --sweep     the input is a sweep file: the jobs run `enclave sweep` (ENCLAVE_COMMAND=sweep)
 #   --tasks N   shards, one array task each (default 4)
-#   --charts F  chart files the merge draws (default both)
+#   --charts F  chart files the merge draws (default: as the run would, both for a set of
+#               at most 5 scenarios, none for a larger one)
 #   --logs DIR  where the jobs' output files go (default: the current folder)
 #
 # Relative paths are taken from the current folder (the jobs start there). Any
@@ -25,12 +26,12 @@ usage() {
 }
 
 tasks=4
-charts=both
+charts=()
 logs=.
 while [[ $# -gt 0 ]]; do
   case $1 in
     --tasks) [[ $# -ge 2 ]] || usage; tasks=$2; shift 2 ;;
-    --charts) [[ $# -ge 2 ]] || usage; charts=$2; shift 2 ;;
+    --charts) [[ $# -ge 2 ]] || usage; charts=(--charts "$2"); shift 2 ;;
     --logs) [[ $# -ge 2 ]] || usage; logs=$2; shift 2 ;;
     # sbatch passes the environment on (--export=ALL): every job runs `enclave sweep`.
     --sweep) export ENCLAVE_COMMAND=sweep; shift ;;
@@ -61,6 +62,6 @@ array=${array%%;*} # --parsable prints "id;cluster" on multi-cluster setups
 # leave it pending (clusters do not all set DependencyParameters=kill_invalid_depend).
 merge=$(sbatch --parsable "${extra[@]}" --dependency="afterok:$array" --kill-on-invalid-dep=yes \
   --output="$logs/enclave-merge-%j.out" \
-  "$here/merge.sbatch" "$parts" "$out" --charts "$charts")
+  "$here/merge.sbatch" "$parts" "$out" "${charts[@]}")
 merge=${merge%%;*}
 echo "$pilot $array $merge"

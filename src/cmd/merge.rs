@@ -145,6 +145,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         .into();
     // The scenarios' languages, for the set's page and line.
     let mut langs = Vec::with_capacity(groups_len);
+    let mut given = Vec::with_capacity(groups_len);
     let mut warned = 0;
     for group in groups {
         if signals.stopped() {
@@ -156,6 +157,10 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         };
         let scn = &m.scenario;
         langs.push(scn.lang);
+        // --lang, else the one the shards were given, as the unsharded run
+        // would have had it (a Slurm merge got no --lang and wrote English).
+        let lang_flag = args.lang.or(m.lang);
+        given.push(m.lang);
         // Inputs and results outside their plausible ranges, as `run` gives them:
         // on the terminal (at most WARNINGS_SHOWN, then counted), in run.json and
         // in the set's warnings.csv.
@@ -223,7 +228,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         };
         let json = serde_json::to_string_pretty(&merged).context("cannot write run.json")?;
         output::write_atomic(&dir.join(output::RUN_FILE), format!("{json}\n").as_bytes())?;
-        super::report::write(&dir, html, charts, args.lang)?;
+        super::report::write(&dir, html, charts, lang_flag)?;
         if signals.stopped() {
             return stop(&merged_ids);
         }
@@ -236,7 +241,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             super::retire_stale_set(&args.out, &record)?;
         }
         if !args.quiet && small {
-            let lang = args.lang.unwrap_or(scn.lang);
+            let lang = lang_flag.unwrap_or(scn.lang);
             out.print(&super::run::summary(
                 scn, &m.state, &target, elapsed, html, lang,
             ))?;
@@ -259,7 +264,12 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     }
     if let Some(set) = set {
         let path = set.finish()?;
-        let lang = enclave::set_report::set_lang(args.lang, langs);
+        let shards_lang = given
+            .first()
+            .copied()
+            .flatten()
+            .filter(|l| given.iter().all(|g| *g == Some(*l)));
+        let lang = enclave::set_report::set_lang(args.lang.or(shards_lang), langs);
         let page = enclave::set_report::write_in(&args.out, lang)?;
         if !args.quiet {
             let written =

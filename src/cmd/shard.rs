@@ -144,6 +144,7 @@ pub fn run(
         partial.inputs = set.inputs(i);
         partial.input_groups = set.input_groups();
         partial.summary_only = args.summary_only;
+        partial.lang = args.lang;
         let json = partial
             .to_json()
             .with_context(|| format!("cannot write {}", path.display()))?;
