@@ -1026,8 +1026,33 @@ mod tests {
     use super::*;
     use crate::economy::DeliveryDraw;
 
+    /// The parts of each region's NPV in `metrics` (every region metric of
+    /// `regions` regions) add up to it with their signs (schema::NPV_PARTS), as
+    /// the report's and the workbook's breakdowns show them.
+    fn assert_parts_add_up(metrics: &[f64], regions: usize, what: &str) {
+        for r in 0..regions {
+            let at = |m: RegionMetric| metrics[r * RegionMetric::COUNT + m.index()];
+            let sum: f64 = crate::schema::NPV_PARTS
+                .iter()
+                .map(|&(m, flow)| flow.sign() * at(m))
+                .sum();
+            let npv = at(RegionMetric::Npv);
+            let scale = crate::schema::NPV_PARTS
+                .iter()
+                .map(|&(m, _)| at(m).abs())
+                .fold(npv.abs(), f64::max)
+                .max(1.0);
+            assert!(
+                (sum - npv).abs() <= 1e-12 * scale,
+                "{what} region {r}: parts add up to {sum}, NPV {npv}"
+            );
+        }
+    }
+
     /// `npv` gives evaluate's NPVs bit for bit: every alternative of every library
-    /// scenario on a few paths.
+    /// scenario on a few paths. Their parts add up to them (the library holds
+    /// guarantees, a provincial take to a region, a collector that may not pay
+    /// and continuations).
     #[test]
     fn npv_alone_is_evaluates_npv() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
@@ -1050,6 +1075,7 @@ mod tests {
                 for alt in &scn.alternatives {
                     evaluate(&ws.out, alt, &mut scratch, &mut metrics, &mut series);
                     npv(&ws.out, alt, &mut scratch, &mut npvs);
+                    assert_parts_add_up(&metrics, n, &format!("{} {} path {p}", scn.id, alt.name));
                     for (r, x) in npvs.iter().enumerate() {
                         let m = metrics[r * RegionMetric::COUNT + RegionMetric::Npv.index()];
                         assert_eq!(x.to_bits(), m.to_bits(), "{} {} path {p}", scn.id, alt.name);
@@ -1267,6 +1293,7 @@ mod tests {
         assert_close(at(0, RegionMetric::PvWithheld), -25.0 / 1.21);
         assert_close(at(1, RegionMetric::PvWithheld), 25.0 / 1.21);
         assert_close(at(0, RegionMetric::PvContinuation), 50.0 / 1.21);
+        assert_parts_add_up(&m, 2, "withheld after the horizon");
     }
 
     #[test]

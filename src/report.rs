@@ -1,6 +1,6 @@
 //! `report.html`: one self-contained page per results folder — the scenario's key
-//! inputs, the run's reproducibility record, the comparison of alternatives and
-//! every chart with a note on how to read it.
+//! inputs, the run's reproducibility record, the comparison of alternatives, what
+//! each region's NPV is made of, and every chart with a note on how to read it.
 //!
 //! The page makes no request of any kind: charts are inline SVG, styles are inline,
 //! the bundled font is embedded as a data URL (so Chinese names render on machines
@@ -17,7 +17,7 @@ use crate::scenario::{
     Alternative, Bearer, CapAmount, Continuation, ContributionKind, FirmGroup, LandOnExit,
     LandRevenue, Prices, Role, Scenario, TaxKind, Terminal,
 };
-use crate::schema::RegionMetric;
+use crate::schema::{NPV_PARTS, RegionMetric};
 
 /// File name of the report in a results folder.
 pub const REPORT_FILE: &str = "report.html";
@@ -249,6 +249,8 @@ th, td { border-bottom: 1px solid #e3e3e3; padding: .25rem .6rem; text-align: le
 th { background: #f6f6f6; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 span.few { color: #666; font-size: 85%; }
+tr.total td { border-top: 1px solid #888; font-weight: 600; }
+tr.gdp td { color: #444; }
 div.warn { border-left: 4px solid #c0392b; background: #fdf2f0; padding: .2rem 1rem; margin: 1rem 0; }
 .swatch { display: inline-block; width: .8em; height: .8em; margin-right: .35em; vertical-align: -0.05em; }
 figure { margin: 1rem 0 2rem; }
@@ -343,6 +345,7 @@ pub fn html(res: &Results, charts: &[(Chart, String)]) -> String {
     let _ = writeln!(h, "<p>{}</p>", tx.t("report.intro"));
 
     comparison(&mut h, res);
+    npv_parts(&mut h, res);
     fairness(&mut h, res);
     park_performance(&mut h, res);
     for (chart, svg) in charts {
@@ -721,6 +724,156 @@ fn comparison(h: &mut String, res: &Results) {
     h.push_str("</table>\n");
     if no_se {
         let _ = writeln!(h, "<p class=\"few\">{}</p>", tx.t("report.compare.no_se"));
+    }
+}
+
+/// Alternatives side by side in one table of [`npv_parts`]; more make another
+/// table beneath, so that the page stays as wide as it prints.
+const PARTS_ALTERNATIVES: usize = 6;
+
+/// What each region's NPV is made of: for each region, under each alternative
+/// (a column), the mean present value of each part with the sign it takes in
+/// the NPV ([`NPV_PARTS`]: what the region pays negative), the parts that are 0
+/// under every alternative left out; the mean NPV they add up to, as the
+/// comparison table gives it; and the GDP credited to the region, statistics
+/// rather than cash. A planner saw 6.5亿 of income against an NPV of 0.5亿 and
+/// nothing in the report in between: the 2.7亿 of capital calls were in
+/// summary.csv alone (exploratory test).
+fn npv_parts(h: &mut String, res: &Results) {
+    let scn = &res.scenario;
+    let tx = res.lang.texts();
+    let unit = escape(&crate::chart::money_unit(res));
+    let _ = write!(
+        h,
+        "<h2 id=\"npv-parts\">{}</h2>\n<p>{}</p>\n",
+        tx.t("report.parts.heading"),
+        tx.f("report.parts.text", &[("unit", &unit)])
+    );
+    let row = |alt: &Alternative, region: &str, m: RegionMetric| res.summary(&alt.name, region, m);
+    // The NPV's digits, as in the comparison table, so that the same NPV reads
+    // the same and the parts add up to it at that precision.
+    let digits = npv_decimals(res);
+    let gdp_digits = money_decimals(scn.alternatives.iter().flat_map(|alt| {
+        scn.regions
+            .iter()
+            .filter_map(move |region| row(alt, &region.id, RegionMetric::GdpCredit))
+            .filter_map(|r| r.mean)
+    }));
+    let park_gdp = res
+        .park_summary(crate::schema::ParkMetric::Gdp)
+        .and_then(|r| r.mean)
+        .filter(|g| *g > 0.0);
+    // A mean with its ± 1.96 se margin, `sign` × the value.
+    let cell = |r: Option<&crate::results::SummaryRow>, sign: f64, digits: usize| {
+        let m = r.and_then(|r| r.mean);
+        margin(
+            num(m.map(|m| sign * m), digits),
+            m.is_some(),
+            r.and_then(|r| r.se),
+            1.0,
+            "",
+            digits,
+        )
+    };
+    for alts in scn.alternatives.chunks(PARTS_ALTERNATIVES) {
+        let _ = write!(
+            h,
+            "<table class=\"parts\">\n<tr><th>{}</th>",
+            tx.f("report.parts.column", &[("unit", &unit)])
+        );
+        for alt in alts {
+            let _ = write!(h, "<th>{}</th>", escape(&alt.name));
+        }
+        h.push_str("</tr>\n");
+        for (r, region) in scn.regions.iter().enumerate() {
+            let c = region_colour(r);
+            let _ = writeln!(
+                h,
+                "<tr class=\"region\"><td colspan=\"{}\"><span class=\"swatch\" style=\"background:rgb({},{},{})\"></span><b>{}</b></td></tr>",
+                alts.len() + 1,
+                c.0,
+                c.1,
+                c.2,
+                escape(&region.name)
+            );
+            // The same parts in every table: those not 0 under some alternative.
+            for &(m, flow) in NPV_PARTS.iter().filter(|&&(m, _)| {
+                scn.alternatives.iter().any(|alt| {
+                    row(alt, &region.id, m)
+                        .and_then(|r| r.mean)
+                        .is_some_and(|x| x != 0.0)
+                })
+            }) {
+                let _ = write!(h, "<tr class=\"part\"><td>{}</td>", part_label(tx, m));
+                for alt in alts {
+                    let _ = write!(
+                        h,
+                        "<td class=\"n\">{}</td>",
+                        cell(row(alt, &region.id, m), flow.sign(), digits)
+                    );
+                }
+                h.push_str("</tr>\n");
+            }
+            let _ = write!(
+                h,
+                "<tr class=\"total\"><td>{}</td>",
+                tx.t("report.parts.npv")
+            );
+            for alt in alts {
+                let _ = write!(
+                    h,
+                    "<td class=\"n\">{}</td>",
+                    cell(row(alt, &region.id, RegionMetric::Npv), 1.0, digits)
+                );
+            }
+            h.push_str("</tr>\n");
+            let _ = write!(h, "<tr class=\"gdp\"><td>{}</td>", tx.t("report.parts.gdp"));
+            for alt in alts {
+                let credit = row(alt, &region.id, RegionMetric::GdpCredit);
+                let share = credit
+                    .and_then(|r| r.mean)
+                    .zip(park_gdp)
+                    .map(|(x, park)| {
+                        format!(
+                            "<br><span class=\"few\">{}</span>",
+                            tx.f(
+                                "report.parts.gdp_share",
+                                &[("share", &percent(Some(x / park)))]
+                            )
+                        )
+                    })
+                    .unwrap_or_default();
+                let _ = write!(
+                    h,
+                    "<td class=\"n\">{}{share}</td>",
+                    cell(credit, 1.0, gdp_digits)
+                );
+            }
+            h.push_str("</tr>\n");
+        }
+        h.push_str("</table>\n");
+    }
+}
+
+/// How the report names a part of the NPV ([`NPV_PARTS`]); any other measure by
+/// its name in summary.csv.
+fn part_label(tx: &crate::i18n::Texts, m: RegionMetric) -> &str {
+    use RegionMetric as M;
+    match m {
+        M::PvTax => tx.t("report.parts.tax"),
+        M::PvLand => tx.t("report.parts.land"),
+        M::PvWithheld => tx.t("report.parts.withheld"),
+        M::PvGuarantee => tx.t("report.parts.guarantee"),
+        M::PvProvincial => tx.t("report.parts.provincial"),
+        M::PvDividends => tx.t("report.parts.dividends"),
+        M::PvTerminal => tx.t("report.parts.terminal"),
+        M::PvContinuation => tx.t("report.parts.continuation"),
+        M::PvCashContributions => tx.t("report.parts.cash"),
+        M::PvCapitalCalls => tx.t("report.parts.calls"),
+        M::PvCosts => tx.t("report.parts.costs"),
+        M::PvDisplaced => tx.t("report.parts.displaced"),
+        M::PvOpportunityCosts => tx.t("report.parts.opportunity"),
+        other => other.name(),
     }
 }
 

@@ -118,6 +118,47 @@ pub const SET_PARK_METRICS: [ParkMetric; 7] = [
     ParkMetric::OutputPerMu,
 ];
 
+/// How a part of a region's NPV enters it ([`NPV_PARTS`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    /// Added: what the region receives (a guarantee transfer and what the
+    /// collector withheld carry their own sign, negative for the payer).
+    Inflow,
+    /// Subtracted: what the region pays, reported as a positive amount.
+    Outflow,
+}
+
+impl Flow {
+    /// The sign the part's value takes in the NPV: 1 or −1.
+    pub fn sign(self) -> f64 {
+        match self {
+            Flow::Inflow => 1.0,
+            Flow::Outflow => -1.0,
+        }
+    }
+}
+
+/// The parts a region's NPV is the sum of (MODEL.md §8), inflows first, each with
+/// how it enters: `npv = Σ sign × part` on every path, so the means add up too.
+/// `pv_in_kind` (not cash), `gdp_credit` (statistics) and the outside option are
+/// not parts of the NPV. The report's and the workbook's breakdowns of the NPV
+/// read this list; `outcome`'s tests check it against the NPV computed.
+pub const NPV_PARTS: [(RegionMetric, Flow); 13] = [
+    (RegionMetric::PvTax, Flow::Inflow),
+    (RegionMetric::PvLand, Flow::Inflow),
+    (RegionMetric::PvWithheld, Flow::Inflow),
+    (RegionMetric::PvGuarantee, Flow::Inflow),
+    (RegionMetric::PvProvincial, Flow::Inflow),
+    (RegionMetric::PvDividends, Flow::Inflow),
+    (RegionMetric::PvTerminal, Flow::Inflow),
+    (RegionMetric::PvContinuation, Flow::Inflow),
+    (RegionMetric::PvCashContributions, Flow::Outflow),
+    (RegionMetric::PvCapitalCalls, Flow::Outflow),
+    (RegionMetric::PvCosts, Flow::Outflow),
+    (RegionMetric::PvDisplaced, Flow::Outflow),
+    (RegionMetric::PvOpportunityCosts, Flow::Outflow),
+];
+
 /// Quantile levels of `distribution.csv`: 0.01, 0.02, …, 0.99.
 pub fn distribution_levels() -> Vec<f64> {
     (1..100).map(|i| f64::from(i) / 100.0).collect()

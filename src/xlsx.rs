@@ -3,12 +3,15 @@
 //!
 //! The workbook is drawn from a results folder's files, as report.html is
 //! ([`crate::results::Results`]), so `enclave report DIR` redraws it and its numbers
-//! are summary.csv's and timeseries.csv's, cell for cell:
+//! are summary.csv's and timeseries.csv's, cell for cell (the NPV's outflows on
+//! the Comparison sheet with the minus sign they take in it):
 //!
 //! - **About**: scenario, file hash, engine, seed, paths, sampler, money unit;
 //! - **Comparison**: each region's headline measures (rows) under each sharing
 //!   alternative (columns), with units, and beneath a measure some alternative
-//!   has over fewer paths than the run's, the paths each is over;
+//!   has over fewer paths than the run's, the paths each is over; among them the
+//!   parts of the NPV, outflows negative (`−pv_capital_calls`), which add up to
+//!   the mean NPV, and the GDP credited to the region;
 //! - **Park**: the park's measures with their standard error and P5 / P50 / P95;
 //! - **Inputs**: every uncertain input (distribution and mean) and the key fixed ones;
 //! - **Summary** and **Yearly**: summary.csv and timeseries.csv whole, with a unit
@@ -31,7 +34,9 @@ use crate::i18n::Lang;
 use crate::output::{OutputError, write_atomic};
 use crate::results::Results;
 use crate::sampling::Value;
-use crate::schema::{AltMetric, ParkMetric, ParkSeries, RegionMetric, RegionSeries, Unit};
+use crate::schema::{
+    AltMetric, Flow, NPV_PARTS, ParkMetric, ParkSeries, RegionMetric, RegionSeries, Unit,
+};
 
 /// File name of the workbook in a results folder.
 pub const XLSX_FILE: &str = "summary.xlsx";
@@ -39,16 +44,29 @@ pub const XLSX_FILE: &str = "summary.xlsx";
 /// Sheet names of an English workbook, in order ([`sheets`] in another language).
 pub const SHEETS: [&str; 6] = ["About", "Comparison", "Park", "Inputs", "Summary", "Yearly"];
 
-/// The region measures the Comparison sheet shows, in order, when the run has them.
-pub const COMPARED: [RegionMetric; 11] = [
+/// The region measures the Comparison sheet shows, in order, when the run has them:
+/// among them every part of the NPV ([`NPV_PARTS`], in its order), each with the
+/// sign it takes in the NPV, so that the parts shown add up to the mean NPV (a
+/// part 0 under every alternative is left out), and the GDP credited to the region.
+pub const COMPARED: [RegionMetric; 21] = [
     RegionMetric::Npv,
     RegionMetric::NpvNegative,
     RegionMetric::Participates,
     RegionMetric::Surplus,
-    RegionMetric::PvTax,
-    RegionMetric::PvLand,
-    RegionMetric::PvDividends,
-    RegionMetric::PvCosts,
+    NPV_PARTS[0].0,
+    NPV_PARTS[1].0,
+    NPV_PARTS[2].0,
+    NPV_PARTS[3].0,
+    NPV_PARTS[4].0,
+    NPV_PARTS[5].0,
+    NPV_PARTS[6].0,
+    NPV_PARTS[7].0,
+    NPV_PARTS[8].0,
+    NPV_PARTS[9].0,
+    NPV_PARTS[10].0,
+    NPV_PARTS[11].0,
+    NPV_PARTS[12].0,
+    RegionMetric::GdpCredit,
     RegionMetric::BenefitToContribution,
     RegionMetric::Shapley,
     RegionMetric::ShapleyGap,
@@ -371,10 +389,14 @@ fn comparison(ws: &mut Worksheet, res: &Results, f: &Formats) -> Result<(), Xlsx
             } else {
                 &[("xlsx.mean", |x| x.mean)]
             };
+            // A part of the NPV enters it with its sign: an outflow is shown
+            // negative, so that the parts shown add up to the mean NPV.
+            let part = NPV_PARTS.iter().find(|(p, _)| *p == m).map(|&(_, f)| f);
+            let sign = part.map_or(1.0, Flow::sign);
             if s.alternatives.iter().all(|a| {
                 mean(&a.name, &region.id, m.name())
                     .and_then(|x| x.mean)
-                    .is_none()
+                    .is_none_or(|x| part.is_some() && x == 0.0)
             }) {
                 continue;
             }
@@ -390,12 +412,20 @@ fn comparison(ws: &mut Worksheet, res: &Results, f: &Formats) -> Result<(), Xlsx
                     } else {
                         what
                     };
-                    tx.f("xlsx.line", &[("name", &name), ("what", &what)])
+                    let key = if part == Some(Flow::Outflow) {
+                        "xlsx.outflow"
+                    } else {
+                        "xlsx.line"
+                    };
+                    tx.f(key, &[("name", &name), ("what", &what)])
                 };
                 ws.write_string(row(r), 1, &label)?;
                 ws.write_string(row(r), 2, unit_label_in(lang, unit, &money))?;
                 for (a, alt) in s.alternatives.iter().enumerate() {
-                    let x = mean(&alt.name, &region.id, m.name()).and_then(get);
+                    // `+ 0.0`: an outflow of 0 is 0, not −0.
+                    let x = mean(&alt.name, &region.id, m.name())
+                        .and_then(get)
+                        .map(|x| sign * x + 0.0);
                     number(ws, r, 3 + a, x, &Formats::of(unit))?;
                 }
                 r += 1;
