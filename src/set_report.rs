@@ -827,6 +827,40 @@ impl Set {
     }
 }
 
+/// The notice that the set's scenarios run over different horizons, with how
+/// many run over each (from `runs.csv`); empty when they all run over one.
+fn horizons_notice(out: &Path, lang: Lang) -> String {
+    let tx = lang.texts();
+    let mut counts: Vec<(u64, usize)> = Vec::new();
+    for h in crate::set_stale::horizons(out).unwrap_or_default() {
+        let Ok(h) = h.parse::<u64>() else { continue };
+        match counts.iter_mut().find(|(y, _)| *y == h) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((h, 1)),
+        }
+    }
+    if counts.len() < 2 {
+        return String::new();
+    }
+    counts.sort_unstable();
+    let listed: Vec<String> = counts
+        .iter()
+        .map(|(years, n)| {
+            tx.f(
+                "set.page.horizon_count",
+                &[("years", years), ("n", &num(Some(*n as f64), 0))],
+            )
+        })
+        .collect();
+    format!(
+        "<div class=\"warn\">\n<p>{}</p>\n</div>\n",
+        tx.f(
+            "set.page.horizons_differ",
+            &[("horizons", &listed.join(tx.t("set.page.money_separator")))]
+        )
+    )
+}
+
 /// What a measure is, in `lang`: `measure.<kind>.<name>.text` of the strings
 /// (in English, the schema's description).
 fn description(kind: &str, def: &MeasureDef, lang: Lang) -> String {
@@ -1462,6 +1496,10 @@ pub fn html_in(out: &Path, lang: Lang) -> Result<String, SetReportError> {
     }
     // Scenarios that count money differently: said before any of it is compared.
     h.push_str(&set.money_notice());
+    // Likewise scenarios simulated over different horizons: every total over the
+    // horizon, and every NPV, then covers different years (exploratory test: 8
+    // and 6 years side by side, with only the first scenario's in the header).
+    h.push_str(&horizons_notice(out, lang));
     // Variants that carry the same inputs (sampled whole numbers repeat): said
     // where the page's reader sees it, not only on the sweep's stderr.
     if let Some(sweep) = &set.sweep {

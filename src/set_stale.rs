@@ -187,6 +187,20 @@ pub fn money(
     })
 }
 
+/// Every scenario's horizon as `out/set/runs.csv` lists it (years, as written),
+/// in its order; nothing when the file is absent or predates the column.
+///
+/// # Errors
+/// If `runs.csv` cannot be read.
+pub fn horizons(out: &Path) -> Result<Vec<String>, OutputError> {
+    let mut all = Vec::new();
+    rows(out, |row| {
+        all.extend(row.horizon.clone());
+        true
+    })?;
+    Ok(all)
+}
+
 /// What of `run` differs from `row`, one phrase a field; empty when nothing does.
 fn compare(row: &Row, run: &RunRecord) -> Vec<String> {
     let fairness = if run.coalitions { "on" } else { "off" };

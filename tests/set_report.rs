@@ -760,3 +760,61 @@ fn sweep_axes_name_the_money_and_an_old_runs_csv_keeps_its_wording() {
     std::fs::remove_file(t.join("out/set/runs.csv")).expect("remove runs.csv");
     legacy(&set_report::html(&out).expect("the page"));
 }
+
+/// A set whose scenarios run over different horizons says so before its tables,
+/// with how many run over each (its header gave only the first scenario's, and
+/// 8- and 6-year totals sat side by side: exploratory test); a set of one horizon
+/// does not.
+#[test]
+fn a_set_of_different_horizons_says_so() {
+    let with_horizon = |id: &str, years: &str| {
+        let mut text = reference_as(id, "");
+        let line = REFERENCE
+            .lines()
+            .find(|l| l.starts_with("horizon = "))
+            .expect("a horizon line");
+        common::replace_line(&mut text, line, &format!("horizon = {years}"));
+        text
+    };
+    let t = TestDir::new();
+    std::fs::create_dir_all(t.join("park")).expect("a folder");
+    t.create("park/a.toml", &with_horizon("a", "5"));
+    t.create("park/b.toml", &with_horizon("b", "3"));
+    t.create("park/c.toml", &with_horizon("c", "3"));
+    let run = [
+        "run",
+        "park",
+        "--paths",
+        "20",
+        "--summary-only",
+        "--out",
+        "out",
+        "--quiet",
+    ];
+    t.ok(&run);
+    let en = t.read("out/set/report.html");
+    let notice = "<b>The scenarios are not all simulated over one horizon</b>: 3 years in 2 \
+                  scenario(s); 5 years in 1 scenario(s).";
+    assert!(en.contains(notice), "{en}");
+    assert!(en.find(notice) < en.find("<h2>The scenarios side by side</h2>"));
+    t.ok(&["report", "out/set", "--lang", "zh"]);
+    let zh = t.read("out/set/report.html");
+    assert!(
+        zh.contains("<b>各情景的模拟期不同</b>：2 个情景为 3 年；1 个情景为 5 年。"),
+        "{zh}"
+    );
+    // One horizon: no notice.
+    t.ok(&[
+        "run",
+        "park",
+        "--paths",
+        "20",
+        "--summary-only",
+        "--out",
+        "one",
+        "--quiet",
+        "--horizon",
+        "3",
+    ]);
+    assert!(!t.read("one/set/report.html").contains("one horizon"));
+}
