@@ -462,7 +462,7 @@ fn expected_work_over_the_budget_is_refused() {
     let stderr = refused(&["run", "--paths", "100000000", "--out", "out"], &[]);
     assert_eq!(
         stderr,
-        "error: scenarios/jilin-zhejiang.toml: expected work of about 4.00e12 firm-years (100000000 paths × 30 years × (2 parks (the park and its coalitions') × (21.2 arrivals + 637 firms) + 16 evaluations) a year) is above the budget of 5.00e10; lower --paths or --horizon, or raise the budget with --max-work 4.0e12\n"
+        "error: scenarios/jilin-zhejiang.toml: work of up to 4.00e12 firm-years (100000000 paths × 30 years × (2 parks (the park and its coalitions') × (21.2 arrivals + 637 firms) + 16 evaluations) a year) is above the budget of 5.00e10; lower --paths or --horizon, or raise the budget with --max-work 4.0e12\n"
     );
 }
 
@@ -490,7 +490,7 @@ fn a_sets_scenarios_count_together_against_the_work_budget() {
     );
     assert_eq!(
         stderr,
-        "error: the set's 2 scenarios: expected work of about 7.99e7 firm-years (the most: a.toml 4.00e7, b.toml 4.00e7) is above the budget of 6.00e7; lower --paths or --horizon, or raise the budget with --max-work 8.1e7\n"
+        "error: the set's 2 scenarios: work of up to 7.99e7 firm-years (the most: a.toml 4.00e7, b.toml 4.00e7) is above the budget of 6.00e7; lower --paths or --horizon, or raise the budget with --max-work 8.1e7\n"
     );
     let t = TestDir::new();
     for (name, text) in files {
@@ -531,7 +531,7 @@ fn the_work_budget_counts_the_paths_of_the_shard_or_the_pilot() {
     );
     assert_eq!(
         stderr,
-        "error: scenarios/jilin-zhejiang.toml: expected work of about 2.00e12 firm-years for shard 1 of 2's 49999872 of its 100000000 paths (49999872 paths × 30 years × (2 parks (the park and its coalitions') × (21.2 arrivals + 637 firms) + 16 evaluations) a year) is above the budget of 5.00e10; use more shards, lower --paths or --horizon, or raise the budget with --max-work 2.0e12\n"
+        "error: scenarios/jilin-zhejiang.toml: work of up to 2.00e12 firm-years for shard 1 of 2's 49999872 of its 100000000 paths (49999872 paths × 30 years × (2 parks (the park and its coalitions') × (21.2 arrivals + 637 firms) + 16 evaluations) a year) is above the budget of 5.00e10; use more shards, lower --paths or --horizon, or raise the budget with --max-work 2.0e12\n"
     );
     let stderr = refused(
         &[
@@ -638,7 +638,7 @@ fn a_scenario_the_run_skips_does_not_count_against_the_work_budget() {
     // With --force both are simulated again, and counted.
     let stderr = bad_input(&run(&["a.toml", "b.toml"], &budget, &["--force"]));
     assert!(
-        stderr.contains("error: the set's 2 scenarios: expected work of about "),
+        stderr.contains("error: the set's 2 scenarios: work of up to "),
         "{stderr}"
     );
 }
@@ -1113,4 +1113,30 @@ fn firms_larger_than_the_park_are_refused() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// `--max-memory` takes sizes as its messages print them (`1 KiB`, `26 MiB`):
+/// a tester's copy of the message's `MiB` was refused.
+#[test]
+fn memory_sizes_read_as_the_messages_print_them() {
+    let t = TestDir::new();
+    for form in ["1K", "1KiB", "1kib", "1 KiB"] {
+        let out = t.cmd(&[
+            "run",
+            "--paths",
+            "50",
+            "--horizon",
+            "3",
+            "--out",
+            "o",
+            "--max-memory",
+            form,
+        ]);
+        assert_eq!(out.status.code(), Some(2), "{form}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("above the budget of 1 KiB"),
+            "{form}: {stderr}"
+        );
+    }
 }

@@ -460,7 +460,7 @@ fn bad_input_is_refused_with_exit_status_2() {
     let e =
         bad_input(&t.cmd(&[&solve_args("half", "nash", "10")[..], &["--max-work", "1"]].concat()));
     assert!(
-        e.contains("error: park.toml: expected work of about ")
+        e.contains("error: park.toml: work of up to ")
             && e.contains(&format!(
                 " firm-years (up to {} passes of 10 paths × ",
                 enclave::solve::MAX_PASSES

@@ -771,7 +771,7 @@ fn a_large_sweep_says_it_checks_its_scenarios_first() {
     // was one line per scenario, 1,000 alike).
     assert_eq!(stderr.matches("is above the budget of 1.00e0").count(), 1);
     assert!(
-        stderr.contains("error: the set's 1000 scenarios: expected work of about ")
+        stderr.contains("error: the set's 1000 scenarios: work of up to ")
             && stderr.contains(" (the most: big.toml (variant big_"),
         "{stderr}"
     );

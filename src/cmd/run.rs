@@ -226,8 +226,15 @@ pub(super) fn parse_budget(text: &str) -> Result<f64, String> {
     }
 }
 
-/// A size such as `512M`, `4G` or `1T` (binary units), in bytes.
+/// A size such as `512M`, `4G` or `1T` (binary units), in bytes; `512MiB` too,
+/// as the budget messages print sizes (a tester's copy of "26 MiB" was refused).
 fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text
+        .strip_suffix("iB")
+        .or_else(|| text.strip_suffix("ib"))
+        .filter(|t| t.ends_with(['K', 'k', 'M', 'm', 'G', 'g', 'T', 't']))
+        .unwrap_or(text)
+        .trim_end();
     let (digits, shift) = match text.char_indices().last() {
         Some((i, 'K' | 'k')) => (&text[..i], 10),
         Some((i, 'M' | 'm')) => (&text[..i], 20),
@@ -241,13 +248,16 @@ fn parse_size(text: &str) -> Result<u64, String> {
         _ => return Err("expected a size such as 512M, 4G or 1T".to_owned()),
     };
     let too_large = || format!("expected a size below 2^64 bytes, found {text}");
-    let n: u64 = digits.parse().map_err(|e: std::num::ParseIntError| {
-        if *e.kind() == std::num::IntErrorKind::PosOverflow {
-            too_large()
-        } else {
-            "expected a whole number before the unit, such as 512M or 4G".to_owned()
-        }
-    })?;
+    let n: u64 = digits
+        .trim()
+        .parse()
+        .map_err(|e: std::num::ParseIntError| {
+            if *e.kind() == std::num::IntErrorKind::PosOverflow {
+                too_large()
+            } else {
+                "expected a whole number before the unit, such as 512M or 4G".to_owned()
+            }
+        })?;
     n.checked_mul(1 << shift).ok_or_else(too_large)
 }
 
@@ -1320,7 +1330,7 @@ impl WorkBudget {
         self.alone = (self.scenarios == 1).then(|| Self::explained(c, e, part, ran, work));
     }
 
-    /// How the work of one scenario is counted: `FILE: expected work of about W
+    /// How the work of one scenario is counted: `FILE: work of up to W
     /// firm-years (…)`.
     fn explained(c: &Checked, e: &engine::Estimate, part: &Part, ran: u64, work: f64) -> String {
         let counted = match part {
@@ -1330,7 +1340,7 @@ impl WorkBudget {
             Part::Replay => " for the replay's path, simulated twice".to_owned(),
         };
         format!(
-            "{}: expected work of about {work:.2e} firm-years{counted} ({ran} paths × {} years × ({} × ({:.1} arrivals + {:.0} firms) + {} evaluations) a year)",
+            "{}: work of up to {work:.2e} firm-years{counted} ({ran} paths × {} years × ({} × ({:.1} arrivals + {:.0} firms) + {} evaluations) a year)",
             c.file,
             c.horizon,
             if e.parks > 1.0 {
@@ -1367,7 +1377,7 @@ impl WorkBudget {
                     .map(|(file, work)| format!("{file} {work:.2e}"))
                     .collect();
                 format!(
-                    "the set's {} scenarios: expected work of about {total:.2e} firm-years{counted} (the most: {}{})",
+                    "the set's {} scenarios: work of up to {total:.2e} firm-years{counted} (the most: {}{})",
                     self.scenarios,
                     largest.join(", "),
                     if self.scenarios > largest.len() {

@@ -267,7 +267,7 @@ fn work_refusal(
     let paths = (runs as u64).saturating_mul(settings.paths);
     let work = enclave::engine::estimate(scn, &enclave::engine::RunConfig { paths, ..*cfg }).work;
     let what = format!(
-        "expected work of about {work:.2e} firm-years ({runs} runs of {} paths, {} years)",
+        "work of up to {work:.2e} firm-years ({runs} runs of {} paths, {} years)",
         settings.paths, cfg.horizon
     );
     super::run::over_budget(

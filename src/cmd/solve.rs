@@ -94,7 +94,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let pass = enclave::engine::estimate(scn, &cfg).work;
     let work = pass * solve::MAX_PASSES as f64;
     let what = format!(
-        "{}: expected work of about {work:.2e} firm-years (up to {} passes of {} paths × {} years, each about {pass:.2e})",
+        "{}: work of up to {work:.2e} firm-years (up to {} passes of {} paths × {} years, each about {pass:.2e})",
         loaded.file,
         solve::MAX_PASSES,
         cfg.paths,
