@@ -1378,3 +1378,41 @@ fn string_values_in_chinese_give_distinct_ids() {
     let (v, _) = s.scenario(1).unwrap_or_else(|e| panic!("{e}"));
     assert!(v.text.contains("bearer = \"浙江\""), "{}", v.text);
 }
+
+/// A refusal of each of a sweep's many variants (their memory, which counts per
+/// scenario) prints the first few and counts the rest, not one line a variant
+/// (200 alike for a tester's 200-variant sweep).
+#[test]
+fn many_refused_variants_are_counted_not_each_printed() {
+    let t = TestDir::new();
+    let values: Vec<String> = (0..60)
+        .map(|i| format!("{}", 1.0 + f64::from(i) / 100.0))
+        .collect();
+    t.create(
+        "many.toml",
+        &format!(
+            "base = \"reference\"\nid = \"many\"\n[[vary]]\npath = \"firms.crowding\"\nvalues = [{}]\n",
+            values.join(", ")
+        ),
+    );
+    let out = t.cmd(&[
+        "sweep",
+        "many.toml",
+        "--max-memory",
+        "1K",
+        "--out",
+        "out",
+        "--horizon",
+        "3",
+    ]);
+    let stderr = bad_input(&out);
+    assert_eq!(
+        stderr.matches("above the budget of 1 KiB").count(),
+        20,
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("error: … and 40 more problems of the set's scenarios (60 in all)"),
+        "{stderr}"
+    );
+}
