@@ -800,8 +800,10 @@ fn a_run_removes_temporary_folders_of_dead_runs_on_this_machine_only() {
     // One whose replacement never took its place (the run died between the two
     // renames: a tester's `kill -9` lost the results so): put back.
     let aside = format!(".moved.old-{key}-{dead}-4");
-    // This test process is alive and started before the folder was made.
-    let live = format!(".{ID}.tmp-{key}-{}-0", std::process::id());
+    // This test process is alive and started before the folder was made: a
+    // live run of another scenario into the same folder (one of the same
+    // scenario stops the run: `a_second_run_into_the_same_folder_stops`).
+    let live = format!(".other.tmp-{key}-{}-2", std::process::id());
     // A run on another node of a cluster or in another container: its pid is
     // not alive here, but may be there (such a folder was once removed under a
     // live run, which then failed).
@@ -917,6 +919,45 @@ fn a_run_in_another_pid_namespace_keeps_a_live_runs_folder() {
     kill("-INT", child.id());
     let out = child.wait_with_output().expect("wait for enclave");
     assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+}
+
+/// Two runs into one folder at once: the later stops before it simulates,
+/// naming the live one, which goes on (both published whole, and the last to
+/// finish replaced the other's results without a word: exploratory test).
+#[test]
+fn a_second_run_into_the_same_folder_stops() {
+    let t = TestDir::new();
+    // Minutes of work: interrupted below.
+    let child = spawn(
+        &t,
+        &[
+            "run", "--paths", "1000000", "--charts", "none", "-q", "--out", "out",
+        ],
+    );
+    wait_for_staging(&t.join("out"));
+    let out = t.cmd(&[
+        "run",
+        "--paths",
+        "200",
+        "--horizon",
+        "5",
+        "--charts",
+        "none",
+        "--out",
+        "out",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "error: cannot write results into out: another enclave process (pid {}) is writing out/{ID}; wait for it to finish, or choose another --out\n",
+            child.id()
+        )
+    );
+    kill("-INT", child.id());
+    let out = child.wait_with_output().expect("wait for enclave");
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    assert!(!t.join("out").join(ID).exists());
 }
 
 // ---------------------------------------------------------------------------------

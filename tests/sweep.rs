@@ -1416,3 +1416,37 @@ fn many_refused_variants_are_counted_not_each_printed() {
         "{stderr}"
     );
 }
+
+/// A shard's work refusal names, among the scenarios of most work, only those
+/// with paths in the shard (one with none was listed at 0.00e0: exploratory test).
+#[test]
+fn a_shards_refusal_names_no_scenario_it_does_not_hold() {
+    let t = TestDir::new();
+    let values: Vec<String> = (0..10)
+        .map(|i| format!("{}", 1.0 + f64::from(i) / 10.0))
+        .collect();
+    t.create(
+        "ten.toml",
+        &format!(
+            "base = \"reference\"\nid = \"ten\"\n[[vary]]\npath = \"firms.crowding\"\nvalues = [{}]\n",
+            values.join(", ")
+        ),
+    );
+    let out = t.cmd(&[
+        "sweep",
+        "ten.toml",
+        "--paths",
+        "1000",
+        "--horizon",
+        "3",
+        "--max-work",
+        "1",
+        "--shard",
+        "5/10",
+        "--out",
+        "out",
+    ]);
+    let stderr = bad_input(&out);
+    assert!(stderr.contains("(the most: "), "{stderr}");
+    assert!(!stderr.contains(" 0.00e0"), "{stderr}");
+}

@@ -1332,7 +1332,10 @@ impl WorkBudget {
         };
         self.scenarios += 1;
         self.total += work;
-        self.largest.push((c.file.clone(), work));
+        // A scenario with no paths in this shard is not among "the most".
+        if work > 0.0 {
+            self.largest.push((c.file.clone(), work));
+        }
         self.largest
             .sort_by(|a, b| b.1.partial_cmp(&a.1).unwrap_or(std::cmp::Ordering::Less));
         self.largest.truncate(Self::NAMED);

@@ -83,6 +83,11 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         Ok(a) => a,
         Err(e) => return Ok(bad(e)),
     };
+    let ids: Vec<String> = scn.regions.iter().map(|r| r.id.clone()).collect();
+    if let Some(p) = ambiguous_columns(&loaded.file, &ids) {
+        super::note(format_args!("error: {p}"));
+        return Ok(ExitCode::from(super::EXIT_BAD_INPUT));
+    }
     let cfg = args.settings.config(scn);
     if let Some(p) = super::horizon_refusal(&loaded.file, scn, cfg.horizon) {
         super::note(format_args!("error: {p}"));
@@ -291,12 +296,10 @@ fn zone_of(
     })
 }
 
-/// solve.csv: one row per candidate evaluated.
-fn solve_csv(scn: &Scenario, s: &Solution) -> anyhow::Result<Vec<u8>> {
-    let ids: Vec<String> = scn.regions.iter().map(|r| r.id.clone()).collect();
-    let mut header: Vec<String> = vec!["pass".into(), "candidate".into()];
-    header.extend(s.space.columns(&ids));
-    for id in &ids {
+/// solve.csv's columns of each region's measures, region by region.
+fn region_columns(ids: &[String]) -> Vec<String> {
+    let mut header = Vec::new();
+    for id in ids {
         for m in ["npv", "participation", "shapley", "benefit_to_contribution"] {
             header.push(format!("{m}_{id}"));
             header.push(format!("{m}_se_{id}"));
@@ -304,6 +307,31 @@ fn solve_csv(scn: &Scenario, s: &Solution) -> anyhow::Result<Vec<u8>> {
         // The ratio is defined only where the region's contribution share is > 0.
         header.push(format!("benefit_to_contribution_n_{id}"));
     }
+    header
+}
+
+/// Why the regions' ids would give solve.csv two columns of one name (ids
+/// `jilin` and `se_jilin`: `npv_se_jilin` is then the NPV of one and the se of
+/// the other's, and a reader by name takes the wrong one: exploratory test).
+fn ambiguous_columns(file: &str, ids: &[String]) -> Option<String> {
+    let columns = region_columns(ids);
+    let mut seen = std::collections::HashSet::new();
+    let twice = columns.iter().find(|c| !seen.insert(c.as_str()))?;
+    Some(format!(
+        "{file}: the region ids {} would give solve.csv two columns named `{twice}`; give the regions ids that are not another's with `se_` or `n_` before it",
+        ids.iter()
+            .map(|i| format!("`{i}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
+}
+
+/// solve.csv: one row per candidate evaluated.
+fn solve_csv(scn: &Scenario, s: &Solution) -> anyhow::Result<Vec<u8>> {
+    let ids: Vec<String> = scn.regions.iter().map(|r| r.id.clone()).collect();
+    let mut header: Vec<String> = vec!["pass".into(), "candidate".into()];
+    header.extend(s.space.columns(&ids));
+    header.extend(region_columns(&ids));
     header.extend(
         [
             "joint_participation",
@@ -674,4 +702,18 @@ fn report(
         );
     }
     out
+}
+
+#[cfg(test)]
+mod column_tests {
+    use super::ambiguous_columns;
+
+    #[test]
+    fn region_ids_that_would_share_a_column_are_refused() {
+        let ids = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        let e = ambiguous_columns("park.toml", &ids(&["se_jilin", "jilin"])).expect("refused");
+        assert!(e.starts_with("park.toml: the region ids `se_jilin`, `jilin` would give solve.csv two columns named `npv_se_jilin`"), "{e}");
+        assert!(ambiguous_columns("p", &ids(&["a", "n_a"])).is_some());
+        assert!(ambiguous_columns("p", &ids(&["zhejiang", "jilin", "se"])).is_none());
+    }
 }
