@@ -1275,7 +1275,7 @@ fn fit_prints_no_table_a_scenario_refuses_whatever_the_field() {
                 && e.contains(
                     "uniform left out: a scenario would refuse its fit: its draws range over ["
                 )
-                && e.contains("beyond ±1e12 (MAX_INPUT_MAGNITUDE)"),
+                && e.contains("beyond ±1e12, which every input must stay within"),
             "{args:?}: {e}"
         );
         assert!(!e.contains("Shape B"), "{e}");

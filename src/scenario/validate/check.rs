@@ -137,7 +137,7 @@ impl Checker {
             self.problem(
                 field,
                 format!(
-                    "expected a number within ±{MAX_INPUT_MAGNITUDE:e} (MAX_INPUT_MAGNITUDE), found {x:e}"
+                    "expected a number within ±{MAX_INPUT_MAGNITUDE:e}, found {x:e}"
                 ),
             );
         }
@@ -491,7 +491,7 @@ impl Checker {
                         self.problem(
                             field,
                             format!(
-                                "expected a distribution whose draws stay within ±{MAX_INPUT_MAGNITUDE:e} (MAX_INPUT_MAGNITUDE), but they range over [{first}, {last}]; truncate it with `lower`/`upper`"
+                                "expected a distribution whose draws stay within ±{MAX_INPUT_MAGNITUDE:e}, but they range over [{first}, {last}]; truncate it with `lower`/`upper`"
                             ),
                         );
                     }
