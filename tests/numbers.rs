@@ -43,8 +43,8 @@ fn inputs_whose_magnitude_could_overflow_are_refused_with_field_and_line() {
         (
             "{ dist = \"uniform\", min = 3, max = 2e12 }",
             format!(
-                "{FIELD}: expected a distribution whose draws stay within ±1e12 \
-                , but they range over [3, 2.0000e12]; truncate it with \
+                "{FIELD}: expected a distribution whose draws stay within ±1e12, \
+                 but they range over [3, 2.0000e12]; truncate it with \
                  `lower`/`upper`"
             ),
         ),
@@ -52,8 +52,8 @@ fn inputs_whose_magnitude_could_overflow_are_refused_with_field_and_line() {
         (
             "{ dist = \"normal\", mean = 5, sd = 1e12, lower = 0 }",
             format!(
-                "{FIELD}: expected a distribution whose draws stay within ±1e12 \
-                , but they range over [0, 7.0345e12]; truncate it with \
+                "{FIELD}: expected a distribution whose draws stay within ±1e12, \
+                 but they range over [0, 7.0345e12]; truncate it with \
                  `lower`/`upper`"
             ),
         ),
