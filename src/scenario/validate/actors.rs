@@ -62,6 +62,19 @@ fn money_unit(c: &mut Checker, meta: &MetaFile) -> (String, f64) {
     let yuan = meta
         .yuan_per_unit
         .map(|y| c.check_fixed(field, y, Rule::Positive));
+    // An empty label would read as no unit at all ("how many yuan one  is").
+    if let Some(label) = meta.money_unit.as_deref().filter(|l| l.trim().is_empty()) {
+        c.problem(
+            "scenario.money_unit",
+            format!(
+                "expected a non-empty unit name, such as 万元 or million CNY (or leave money_unit out), found \"{label}\""
+            ),
+        );
+        return (
+            units::DEFAULT_LABEL.to_owned(),
+            yuan.unwrap_or(units::DEFAULT_YUAN),
+        );
+    }
     match (meta.money_unit.as_deref(), yuan) {
         (None, None) => (units::DEFAULT_LABEL.to_owned(), units::DEFAULT_YUAN),
         (None, Some(y)) => (units::label_of(y), y),
@@ -184,6 +197,17 @@ pub(super) fn regions(c: &mut Checker, raw: &[RegionFile]) -> Regions {
     let mut regions = Vec::new();
     for (i, r) in raw.iter().enumerate() {
         let f = format!("regions[{i}]");
+        // An empty id leaves the region column of every output file blank, which
+        // reads as "undefined" (and a blank row in the terminal).
+        if r.id.trim().is_empty() {
+            c.problem(
+                format!("{f}.id"),
+                format!(
+                    "expected a non-empty id (it names the region in the output files), found \"{}\"",
+                    r.id
+                ),
+            );
+        }
         if ["company", "equity", "shares"].contains(&r.id.as_str()) {
             c.problem(
                 format!("{f}.id"),
@@ -394,6 +418,49 @@ mod tests {
             unit(r#"money_unit = "Mio. CNY""#).1,
             [
                 "scenario.money_unit: `Mio. CNY` is not a unit whose yuan are known (元, 千元, 万元, 百万元, 亿元, yuan, million CNY, …): add yuan_per_unit = how many yuan one Mio. CNY is"
+            ]
+        );
+    }
+
+    /// An empty (or blank) money unit is refused, as an empty id is: it said
+    /// "add yuan_per_unit = how many yuan one  is" (exploratory test).
+    #[test]
+    fn an_empty_money_unit_is_refused() {
+        for label in ["", "  "] {
+            let mut c = checker();
+            meta(
+                &mut c,
+                &table(&format!(
+                    "id = \"p\"\nname = \"x\"\nstart_year = 2018\nmoney_unit = \"{label}\""
+                )),
+            );
+            assert_eq!(
+                problems(&c),
+                [format!(
+                    "scenario.money_unit: expected a non-empty unit name, such as 万元 or million CNY (or leave money_unit out), found \"{label}\""
+                )]
+            );
+        }
+    }
+
+    /// An empty region id is refused as an empty scenario id is: it was taken,
+    /// and the region's rows had a blank region cell, which reads as
+    /// "undefined" (exploratory test).
+    #[test]
+    fn an_empty_region_id_is_refused() {
+        let mut c = checker();
+        let list = region_list(
+            r#"regions = [
+                { id = "", name = "Z", role = "source" },
+                { id = " ", name = "J", role = "host" },
+            ]"#,
+        );
+        regions(&mut c, &list);
+        assert_eq!(
+            problems(&c),
+            [
+                "regions[0].id: expected a non-empty id (it names the region in the output files), found \"\"",
+                "regions[1].id: expected a non-empty id (it names the region in the output files), found \" \"",
             ]
         );
     }
