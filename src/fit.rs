@@ -801,9 +801,8 @@ mod tests {
             assert!(
                 l.why
                     .starts_with("a scenario would refuse its fit: its draws range over [")
-                    && l.why.ends_with(
-                        "], beyond ±1e12, which every input must stay within"
-                    ),
+                    && l.why
+                        .ends_with("], beyond ±1e12, which every input must stay within"),
                 "{l:?}"
             );
         }

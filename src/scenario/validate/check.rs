@@ -136,9 +136,7 @@ impl Checker {
         } else if x.abs() > MAX_INPUT_MAGNITUDE {
             self.problem(
                 field,
-                format!(
-                    "expected a number within ±{MAX_INPUT_MAGNITUDE:e}, found {x:e}"
-                ),
+                format!("expected a number within ±{MAX_INPUT_MAGNITUDE:e}, found {x:e}"),
             );
         }
         x
