@@ -932,15 +932,16 @@ fn an_unusable_out_fails_before_simulating() {
     // error must come first.
     let out = t.cmd(&["run", "--paths", "1000000", "--out", "file"]);
     assert_eq!(out.status.code(), Some(1));
+    // Said as a file in the way, not "File exists (os error 17)" (exploratory test).
     assert_eq!(
         stderr(&out),
-        "error: cannot create output folder file: File exists (os error 17)\n"
+        "error: --out file is a file; choose a folder\n"
     );
     let out = t.cmd(&["run", "--paths", "1000000", "--out", "file/sub"]);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         stderr(&out),
-        "error: cannot create output folder file/sub: Not a directory (os error 20)\n"
+        "error: --out file/sub: file is a file, not a folder; choose another --out\n"
     );
     assert!(started.elapsed() < Duration::from_secs(20));
 

@@ -485,13 +485,37 @@ pub fn retire_stale_set(
 /// # Errors
 /// If the folder cannot be made or read.
 pub fn prepare_out(out: &std::path::Path, quiet: bool) -> anyhow::Result<()> {
-    std::fs::create_dir_all(out)
-        .with_context(|| format!("cannot create output folder {}", out.display()))?;
+    create_out(out, out)?;
     let found = enclave::publish::remove_stale(out)?;
     say_leftovers(&found, quiet);
     let set = enclave::publish::remove_stale_files(&out.join(enclave::output::SET_DIR))?;
     say_leftovers(&set, quiet);
     Ok(())
+}
+
+/// Makes the folder `dir`, which is the output folder `out` (`--out`) or one
+/// inside it. A file in the way is named as one ("--out afile is a file"), not
+/// by the system's "File exists (os error 17)".
+///
+/// # Errors
+/// If a file is in the way or the folder cannot be made.
+pub fn create_out(out: &std::path::Path, dir: &std::path::Path) -> anyhow::Result<()> {
+    let in_the_way = dir
+        .ancestors()
+        .filter(|a| !a.as_os_str().is_empty())
+        .find(|a| a.exists() && !a.is_dir());
+    if let Some(file) = in_the_way {
+        if file == out {
+            anyhow::bail!("--out {} is a file; choose a folder", out.display());
+        }
+        anyhow::bail!(
+            "--out {}: {} is a file, not a folder; choose another --out",
+            out.display(),
+            file.display()
+        );
+    }
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create output folder {}", dir.display()))
 }
 
 /// Says what [`enclave::publish::remove_stale`] (or `remove_stale_files`)
