@@ -1100,6 +1100,11 @@ fn a_300_character_alternative_name_gives_bounded_chart_file_names() {
 #[test]
 fn a_closed_stdout_ends_quietly() {
     let t = TestDir::new();
+    // Two files for two lines (one file given twice is refused).
+    t.create(
+        "other.toml",
+        &REFERENCE.replacen("id = \"jilin-zhejiang\"", "id = \"other\"", 1),
+    );
     for args in [
         vec![
             "run",
@@ -1112,7 +1117,7 @@ fn a_closed_stdout_ends_quietly() {
             "--out",
             "out",
         ],
-        vec!["validate", REFERENCE_PATH, REFERENCE_PATH],
+        vec!["validate", REFERENCE_PATH, "other.toml"],
     ] {
         // As `enclave ... | head -0`: the reader is gone before anything is written.
         let mut child = Command::new(env!("CARGO_BIN_EXE_enclave"))

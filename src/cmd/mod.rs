@@ -299,10 +299,17 @@ pub fn load_all(files: &[PathBuf], unique_ids: bool) -> Result<Vec<Loaded>, Exit
 pub struct UniqueIds(std::collections::HashMap<String, String>);
 
 impl UniqueIds {
-    /// The problem if scenario `id` (of `file`) has an id seen before.
+    /// The problem if scenario `id` (of `file`) has an id seen before: the
+    /// same file given twice, or two files with one id.
     pub fn check(&mut self, id: &str, file: &str) -> Option<String> {
-        self.first(id, file)
-            .map(|first| format!("{first} and {file} both have scenario id `{id}`; their results would overwrite each other"))
+        let first = self.first(id, file)?;
+        Some(if same_file(first, file) {
+            given_twice(first, file)
+        } else {
+            format!(
+                "{first} and {file} both have scenario id `{id}`; their results would overwrite each other"
+            )
+        })
     }
 
     /// The file that had scenario `id` first, if one did; else `file` now has it.
@@ -313,6 +320,29 @@ impl UniqueIds {
         }
         self.0.get(id).map(String::as_str)
     }
+}
+
+/// Whether the files named `a` and `b` are one file (one named twice, maybe
+/// spelt two ways: `set3/a.toml` and `./set3/a.toml`, or through its folder).
+pub fn same_file(a: &str, b: &str) -> bool {
+    a == b
+        || matches!(
+            (std::fs::canonicalize(a), std::fs::canonicalize(b)),
+            (Ok(x), Ok(y)) if x == y
+        )
+}
+
+/// The problem of a scenario file given twice (once as `first`, then as
+/// `again`): it is one file, not two with one id.
+pub fn given_twice(first: &str, again: &str) -> String {
+    let also = if first == again {
+        String::new()
+    } else {
+        format!(" (also as {first})")
+    };
+    format!(
+        "{again} is given twice{also}: name each scenario file once (a folder stands for every .toml file in it)"
+    )
 }
 
 fn duplicate_ids<'a>(loaded: impl Iterator<Item = &'a Loaded>) -> Vec<String> {
