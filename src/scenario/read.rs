@@ -637,6 +637,19 @@ fn toml_problem(text: &str, e: &toml::de::Error) -> Problem {
         });
     }
     let mut message = e.message().trim().to_owned();
+    // A multi-line string left open: toml reports the end of the file, which
+    // says nothing of where the string began.
+    if message.starts_with("invalid multi-line")
+        && let Some((opened, delimiter)) = unclosed_multi_line(text)
+    {
+        return Problem {
+            line: Some(opened),
+            field: "(syntax)".to_owned(),
+            message: format!(
+                "the multi-line string opened here with {delimiter} is not closed before the end of the file ({message})"
+            ),
+        };
+    }
     // `area mu = 5`: TOML reads `area` as a key without its `=`.
     let key_with_space = line
         .and_then(|n| text.lines().nth(n - 1))
@@ -694,6 +707,72 @@ fn toml_problem(text: &str, e: &toml::de::Error) -> Problem {
         line,
         field: "(syntax)".to_owned(),
         message,
+    }
+}
+
+/// The line where a multi-line string (`"""` or `'''`) opens that the file
+/// leaves open, with its delimiter: TOML's strings and comments followed from
+/// the start (escapes in basic strings skipped).
+fn unclosed_multi_line(text: &str) -> Option<(usize, &'static str)> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum In {
+        Code,
+        Comment,
+        Basic,
+        Literal,
+        MultiBasic(usize),
+        MultiLiteral(usize),
+    }
+    let bytes = text.as_bytes();
+    let mut state = In::Code;
+    let mut line = 1;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let triple = |q: u8| bytes.get(i..i + 3) == Some(&[q, q, q][..]);
+        let mut step = 1;
+        state = match state {
+            In::Code if b == b'#' => In::Comment,
+            In::Code if triple(b'"') => {
+                step = 3;
+                In::MultiBasic(line)
+            }
+            In::Code if triple(b'\'') => {
+                step = 3;
+                In::MultiLiteral(line)
+            }
+            In::Code if b == b'"' => In::Basic,
+            In::Code if b == b'\'' => In::Literal,
+            In::Comment | In::Basic | In::Literal if b == b'\n' => In::Code,
+            In::Basic | In::MultiBasic(_) if b == b'\\' => {
+                // The escaped character (a quote, a backslash) is no delimiter.
+                if bytes.get(i + 1) == Some(&b'\n') {
+                    line += 1;
+                }
+                step = 2;
+                state
+            }
+            In::Basic if b == b'"' => In::Code,
+            In::Literal if b == b'\'' => In::Code,
+            In::MultiBasic(_) if triple(b'"') => {
+                step = 3;
+                In::Code
+            }
+            In::MultiLiteral(_) if triple(b'\'') => {
+                step = 3;
+                In::Code
+            }
+            other => other,
+        };
+        if b == b'\n' {
+            line += 1;
+        }
+        i += step;
+    }
+    match state {
+        In::MultiBasic(line) => Some((line, "\"\"\"")),
+        In::MultiLiteral(line) => Some((line, "'''")),
+        _ => None,
     }
 }
 
@@ -1048,5 +1127,28 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// A multi-line string left open is put at the line where it opens, not
+    /// at the end of the file (exploratory test: line 319 of 318).
+    #[test]
+    fn an_unclosed_multi_line_string_is_put_where_it_opens() {
+        let text = "a = 1 # \"\"\" in a comment\nb = \"\\\"\"\nc = '''x'''\nd = \"\"\"x\n\ne = 2\n";
+        assert_eq!(unclosed_multi_line(text), Some((4, "\"\"\"")));
+        assert_eq!(unclosed_multi_line("a = '''x\n"), Some((1, "'''")));
+        assert_eq!(unclosed_multi_line("a = \"\"\"x\n\"\"\"\nb = 'x'\n"), None);
+        let problems = match deserialize("a = 1\nb = \"\"\"x\n\nc = 2\n") {
+            Ok(_) => panic!("read"),
+            Err(problems) => problems,
+        };
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].line, Some(2));
+        assert!(
+            problems[0].message.starts_with(
+                "the multi-line string opened here with \"\"\" is not closed before the end of the file (invalid multi-line basic string"
+            ),
+            "{}",
+            problems[0].message
+        );
     }
 }
