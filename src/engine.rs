@@ -533,8 +533,11 @@ pub struct Position {
 
 /// Largest magnitude a path's result may have. The statistics add squares of the
 /// results over up to 2⁶⁴ paths in doubles, which stays finite below about 3e144;
-/// this bound leaves a wide margin, and no result of a scenario within the input
-/// limits ([`crate::scenario::limits::MAX_INPUT_MAGNITUDE`]) comes near it.
+/// this bound leaves a wide margin. The input limits
+/// ([`crate::scenario::limits::MAX_INPUT_MAGNITUDE`]) keep a scenario near the
+/// plausible ranges far from it, but extreme inputs within them can compound
+/// beyond it (a long horizon, fast growth, a negative discount rate): the run
+/// then stops at the first such path (docs/model.md §10).
 pub const MAX_RESULT_MAGNITUDE: f64 = 1e100;
 
 /// The first position of `record` the statistics cannot take: a value that is NaN

@@ -138,6 +138,21 @@ pub enum ReplayError {
         /// The run's paths.
         paths: u64,
     },
+    /// A Sobol path beyond its design's last point: no run holds it (its index
+    /// would wrap to an earlier point's).
+    #[error(
+        "path {path} is beyond every Sobol run: the Sobol sampler takes at most {points} design points (a u32 index), which make paths 0 to {last}; replay a path below {paths}"
+    )]
+    BeyondSobol {
+        /// Path.
+        path: u64,
+        /// The most design points the sampler takes.
+        points: u64,
+        /// The paths they make (twice the points under antithetic pairs).
+        paths: u64,
+        /// The last of them.
+        last: u64,
+    },
 }
 
 /// Replays path `p` of the run `cfg` of `scn`, with the run's streams and
@@ -155,6 +170,18 @@ pub fn replay(scn: &Scenario, cfg: &RunConfig, p: u64) -> Result<Replay, ReplayE
         return Err(ReplayError::BeyondDesign {
             path: p,
             paths: cfg.paths,
+        });
+    }
+    if let Some(paths) = sampler.most_paths()
+        && p >= paths
+    {
+        // Its design point would wrap to an earlier path's: path 2^32 was
+        // replayed as path 0's inputs (exploratory test).
+        return Err(ReplayError::BeyondSobol {
+            path: p,
+            points: crate::qmc::MAX_SOBOL_PATHS,
+            paths,
+            last: paths - 1,
         });
     }
     // The run's own streams: the same inputs as path p of the full run.

@@ -80,9 +80,73 @@ pub enum ResultsError {
         /// The hash in run.json.
         recorded: String,
     },
+    /// The scenario's SHA-256, which covers the data files its `empirical`
+    /// inputs read, is not run.json's: a data file changed since the run (the
+    /// likely cause when `copy_intact`: the copy is the one the manifest
+    /// lists), or the copy did.
+    #[error("{}", data_changed(.path, .files, .copy_intact, .found, .recorded))]
+    DataChanged {
+        /// The scenario copy.
+        path: String,
+        /// The data files its inputs read, as read (each once).
+        files: Vec<String>,
+        /// Whether the copy is the one the folder's manifest lists.
+        copy_intact: bool,
+        /// The hash of the copy and the data files now.
+        found: String,
+        /// The hash in run.json.
+        recorded: String,
+    },
     /// The scenario copy does not load.
     #[error("the scenario copy in the output folder does not load")]
     Scenario(#[from] ScenarioError),
+}
+
+/// [`ResultsError::DataChanged`]'s message: the data files named first, as
+/// they are what changed when the copy is intact (the message blamed the
+/// unchanged copy: exploratory test).
+fn data_changed(
+    path: &str,
+    files: &[String],
+    copy_intact: &bool,
+    found: &str,
+    recorded: &str,
+) -> String {
+    let list = files.join(", ");
+    let hashes = format!(
+        "the scenario's SHA-256, which covers the data files its inputs read, is now {found}, run.json records {recorded}"
+    );
+    // The copy the manifest lists may still have been edited and the manifest
+    // written again: the data are the likely cause, not a certain one.
+    let listed = format!("{path} is the copy the folder's manifest lists");
+    match (*copy_intact, files.len()) {
+        (true, 1) => format!(
+            "the data file {list} has likely changed since these results were computed: {hashes}, and {listed}"
+        ),
+        (true, _) => format!(
+            "one of the data files {list} has likely changed since these results were computed: {hashes}, and {listed}"
+        ),
+        (false, _) => format!(
+            "{path} or the data files it reads ({list}) are not those these results were computed from: {hashes}"
+        ),
+    }
+}
+
+/// Whether `text` is the scenario copy the manifest of `dir` lists (by its
+/// SHA-256): when it is, a scenario hash that differs from run.json's comes
+/// from the data files.
+fn copy_in_manifest(dir: &Path, text: &str) -> bool {
+    let Ok(manifest) = std::fs::read_to_string(dir.join(crate::publish::MANIFEST_FILE)) else {
+        return false;
+    };
+    let Ok(manifest) = serde_json::from_str::<crate::publish::Manifest>(&manifest) else {
+        return false;
+    };
+    let sha = crate::scenario::sha256_hex(text.as_bytes());
+    manifest
+        .files
+        .iter()
+        .any(|f| f.name == "scenario.toml" && f.sha256 == sha)
 }
 
 /// A cell that is blank (undefined) or a finite number: a run never writes `inf`
@@ -322,11 +386,28 @@ impl Results {
         // The copy holds the text, not the data of `empirical` inputs: those are
         // read relative to the scenario file that was run (no other scenario
         // reads any file), and the hash below refuses data changed since.
+        let text = read("scenario.toml")?;
         let scenario = Scenario::parse_at(
-            &read("scenario.toml")?,
+            &text,
             &scenario_path.display().to_string(),
             Path::new(&run.scenario_file).parent(),
         )?;
+        if scenario.sha256 != run.scenario_sha256 && !scenario.data.is_empty() {
+            let mut files: Vec<String> = Vec::new();
+            for d in &scenario.data {
+                let file = d.path.display().to_string();
+                if !files.contains(&file) {
+                    files.push(file);
+                }
+            }
+            return Err(ResultsError::DataChanged {
+                path: scenario_path.display().to_string(),
+                files,
+                copy_intact: copy_in_manifest(dir, &text),
+                found: scenario.sha256,
+                recorded: run.scenario_sha256,
+            });
+        }
         if scenario.sha256 != run.scenario_sha256 {
             return Err(ResultsError::ScenarioMismatch {
                 path: scenario_path.display().to_string(),

@@ -98,6 +98,14 @@ impl Sampler {
         }
     }
 
+    /// The most paths any run with this sampler holds, when there is such a
+    /// bound: a Sobol design has at most [`crate::qmc::MAX_SOBOL_PATHS`] points,
+    /// one a path (one a pair of paths under antithetic pairs).
+    pub fn most_paths(self) -> Option<u64> {
+        (self.kind == SamplerKind::Sobol)
+            .then(|| crate::qmc::MAX_SOBOL_PATHS * if self.antithetic { 2 } else { 1 })
+    }
+
     /// Whether the design depends on the run's total path count, so that a run
     /// cannot add paths later (a Latin hypercube's strata are 1/N wide).
     pub fn needs_fixed_paths(self) -> bool {
@@ -297,6 +305,26 @@ pub fn open_unit<R: rand::Rng + ?Sized>(rng: &mut R) -> f64 {
 mod tests {
     use super::*;
     use crate::dist::Dist;
+
+    /// Only a Sobol design bounds the paths a run holds: 2^32 points, a path
+    /// each, or a pair of paths each under antithetic pairs.
+    #[test]
+    fn only_a_sobol_design_bounds_the_paths() {
+        let sampler = |kind, antithetic| Sampler { kind, antithetic };
+        assert_eq!(
+            sampler(SamplerKind::Sobol, false).most_paths(),
+            Some(1 << 32)
+        );
+        assert_eq!(
+            sampler(SamplerKind::Sobol, true).most_paths(),
+            Some(1 << 33)
+        );
+        assert_eq!(sampler(SamplerKind::MonteCarlo, true).most_paths(), None);
+        assert_eq!(
+            sampler(SamplerKind::LatinHypercube, false).most_paths(),
+            None
+        );
+    }
 
     fn two_uniforms() -> ParamSet {
         let mut set = ParamSet::default();

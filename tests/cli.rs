@@ -885,6 +885,38 @@ fn run_rejects_two_scenarios_with_one_id() {
     t.ok(&["validate", "a.toml", "b.toml"]);
 }
 
+/// One file given twice (here once through its folder) is refused by `run`
+/// and `validate` alike, and named as one file given twice: `validate` said
+/// ok, and `run` that "set3/a.toml and set3/a.toml both have scenario id"
+/// (exploratory test).
+#[test]
+fn a_file_given_twice_is_refused_by_run_and_validate_alike() {
+    let t = TestDir::new();
+    std::fs::create_dir_all(t.join("set3")).expect("a folder");
+    t.create("set3/a.toml", REFERENCE);
+    let twice = "error: set3/a.toml is given twice: name each scenario file once (a folder stands for every .toml file in it)\n";
+    assert_eq!(
+        bad_input(&t.cmd(&["validate", "set3", "set3/a.toml"])),
+        twice
+    );
+    let out = t.cmd(&[
+        "run",
+        "set3",
+        "set3/a.toml",
+        "--paths",
+        "50",
+        "--out",
+        "out",
+    ]);
+    assert_eq!(bad_input(&out), twice);
+    assert!(!t.exists("out"));
+    // Spelt two ways, it is still one file.
+    assert_eq!(
+        bad_input(&t.cmd(&["validate", "set3/a.toml", "./set3/a.toml"])),
+        "error: ./set3/a.toml is given twice (also as set3/a.toml): name each scenario file once (a folder stands for every .toml file in it)\n"
+    );
+}
+
 #[test]
 fn run_keeps_a_copy_of_its_scenario_and_the_npv_percentiles() {
     let t = TestDir::new();

@@ -668,6 +668,71 @@ fn the_data_enters_the_scenario_hash() {
     );
 }
 
+/// `enclave report` on a run whose data file changed since names the data
+/// file, not the scenario copy, which is the file that was run (it said
+/// "scenario.toml is not the scenario these results were computed from":
+/// exploratory test); a copy that is not the one its manifest lists may be
+/// the cause too, and both are named.
+#[test]
+fn report_names_a_data_file_changed_since_the_run() {
+    let t = TestDir::new();
+    // By its full path, so that the results read from any folder find the data.
+    let scenario = empirical_scenario(&t, "a", DATA, "resample");
+    let scenario = scenario.to_str().expect("a UTF-8 path");
+    t.ok(&[
+        "run",
+        scenario,
+        "--paths",
+        "50",
+        "--horizon",
+        "4",
+        "--charts",
+        "none",
+        "--quiet",
+        "--out",
+        "out",
+    ]);
+    let dir = "out/jilin-zhejiang";
+    let data = t.join("a/data.csv").display().to_string();
+    let recorded = Scenario::load(std::path::Path::new(scenario))
+        .expect("loads")
+        .sha256;
+    t.create("a/data.csv", &DATA.replace("5.5", "5.6"));
+    let found = Scenario::load(std::path::Path::new(scenario))
+        .expect("loads")
+        .sha256;
+    let hashes = format!(
+        "the scenario's SHA-256, which covers the data files its inputs read, is now {found}, run.json records {recorded}"
+    );
+    let out = t.cmd(&["report", dir]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!(
+            "error: cannot read the results in {dir}: the data file {data} has likely changed since these results were computed: {hashes}, and {dir}/scenario.toml is the copy the folder's manifest lists\n"
+        )
+    );
+    // A copy edited since (which `report` refuses first by the manifest).
+    let copy = t.join(dir).join("scenario.toml");
+    let text = std::fs::read_to_string(&copy).expect("copy");
+    std::fs::write(&copy, text.replacen("fixed 50:50", "fixed 50:51", 1)).expect("edit");
+    let found = Scenario::parse_at(
+        &std::fs::read_to_string(&copy).expect("copy"),
+        "x",
+        Some(&t.join("a")),
+    )
+    .expect("loads")
+    .sha256;
+    let e = enclave::results::Results::load(&t.join(dir)).expect_err("refused");
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "{} or the data files it reads ({data}) are not those these results were computed from: the scenario's SHA-256, which covers the data files its inputs read, is now {found}, run.json records {recorded}",
+            copy.display()
+        )
+    );
+}
+
 #[test]
 fn bad_data_is_reported_at_the_input() {
     let t = TestDir::new();
@@ -1275,7 +1340,7 @@ fn fit_prints_no_table_a_scenario_refuses_whatever_the_field() {
                 && e.contains(
                     "uniform left out: a scenario would refuse its fit: its draws range over ["
                 )
-                && e.contains("beyond ±1e12 (MAX_INPUT_MAGNITUDE)"),
+                && e.contains("beyond ±1e12, which every input must stay within"),
             "{args:?}: {e}"
         );
         assert!(!e.contains("Shape B"), "{e}");

@@ -973,15 +973,16 @@ fn an_unusable_out_fails_before_simulating() {
     // error must come first.
     let out = t.cmd(&["run", "--paths", "1000000", "--out", "file"]);
     assert_eq!(out.status.code(), Some(1));
+    // Said as a file in the way, not "File exists (os error 17)" (exploratory test).
     assert_eq!(
         stderr(&out),
-        "error: cannot create output folder file: File exists (os error 17)\n"
+        "error: --out file is a file; choose a folder\n"
     );
     let out = t.cmd(&["run", "--paths", "1000000", "--out", "file/sub"]);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         stderr(&out),
-        "error: cannot create output folder file/sub: Not a directory (os error 20)\n"
+        "error: --out file/sub: file is a file, not a folder; choose another --out\n"
     );
     assert!(started.elapsed() < Duration::from_secs(20));
 
@@ -1140,6 +1141,11 @@ fn a_300_character_alternative_name_gives_bounded_chart_file_names() {
 #[test]
 fn a_closed_stdout_ends_quietly() {
     let t = TestDir::new();
+    // Two files for two lines (one file given twice is refused).
+    t.create(
+        "other.toml",
+        &REFERENCE.replacen("id = \"jilin-zhejiang\"", "id = \"other\"", 1),
+    );
     for args in [
         vec![
             "run",
@@ -1152,7 +1158,7 @@ fn a_closed_stdout_ends_quietly() {
             "--out",
             "out",
         ],
-        vec!["validate", REFERENCE_PATH, REFERENCE_PATH],
+        vec!["validate", REFERENCE_PATH, "other.toml"],
     ] {
         // As `enclave ... | head -0`: the reader is gone before anything is written.
         let mut child = Command::new(env!("CARGO_BIN_EXE_enclave"))

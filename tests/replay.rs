@@ -349,6 +349,52 @@ fn replay_beyond_a_latin_hypercubes_paths_is_refused() {
     assert!(!dir.join("rep/jilin-zhejiang.replay-12").exists());
 }
 
+/// A Sobol design has at most 2^32 points: path 2^32 would take point 0's
+/// inputs, and no run holds it, so its replay is refused as a Latin
+/// hypercube's beyond its paths is (it replayed a near-copy of path 0, with a
+/// note that a run of more paths held it: exploratory test). The last path
+/// the design holds replays.
+#[test]
+fn replay_beyond_the_sobol_design_is_refused() {
+    let dir = TestDir::new();
+    let path = with_sampler(&dir, "sobol");
+    let path = path.to_str().expect("a UTF-8 path");
+    let replay = |p: &str| {
+        dir.cmd(&[
+            "run",
+            path,
+            "--paths",
+            "10",
+            "--horizon",
+            "6",
+            "--replay",
+            p,
+            "--out",
+            "rep",
+        ])
+    };
+    let out = replay("4294967296");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        err,
+        "error: jilin-zhejiang: path 4294967296 is beyond every Sobol run: the Sobol sampler takes at most 4294967296 design points (a u32 index), which make paths 0 to 4294967295; replay a path below 4294967296\n"
+    );
+    assert!(!dir.join("rep/jilin-zhejiang.replay-4294967296").exists());
+    let out = replay("4294967295");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("a run of more than 4294967295 paths holds it"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// A replay folder says which run it replays (replay.json, the scenario's copy)
 /// and is published whole with a manifest, as a run's folder is: its files were
 /// written one by one into place and said nothing of the run, so a replay with

@@ -213,7 +213,7 @@ fn scenario_files(arg: &std::path::Path) -> Result<Vec<PathBuf>, String> {
             .filter_map(Result::ok)
             .filter(|e| wildcard(&pattern, &e.file_name().to_string_lossy()))
             .map(|e| arg.with_file_name(e.file_name()))
-            .filter(|p| p.is_file())
+            .filter(|p| scenario_entry(p))
             .collect();
         list.sort();
         if list.is_empty() {
@@ -235,7 +235,7 @@ fn scenario_files(arg: &std::path::Path) -> Result<Vec<PathBuf>, String> {
     let mut list: Vec<PathBuf> = entries
         .filter_map(Result::ok)
         .map(|e| e.path())
-        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "toml"))
+        .filter(|p| scenario_entry(p) && p.extension().is_some_and(|x| x == "toml"))
         .collect();
     list.sort();
     if list.is_empty() {
@@ -245,6 +245,15 @@ fn scenario_files(arg: &std::path::Path) -> Result<Vec<PathBuf>, String> {
         ));
     }
     Ok(list)
+}
+
+/// Whether a folder's entry `path` (or a pattern's match) is taken as a
+/// scenario file: a file, or a symbolic link that leads nowhere (dangling, or a
+/// loop), which is then reported as a file that cannot be read rather than left
+/// out of the set without a word (exploratory test). A folder, or a link to
+/// one, is not; nor is a pipe or device, which reading could block on.
+fn scenario_entry(path: &std::path::Path) -> bool {
+    path.is_file() || (path.is_symlink() && std::fs::metadata(path).is_err())
 }
 
 /// Whether `name` matches `pattern`, where `*` stands for any run of characters
@@ -312,10 +321,17 @@ pub fn load_all(files: &[PathBuf], unique_ids: bool) -> Result<Vec<Loaded>, Exit
 pub struct UniqueIds(std::collections::HashMap<String, String>);
 
 impl UniqueIds {
-    /// The problem if scenario `id` (of `file`) has an id seen before.
+    /// The problem if scenario `id` (of `file`) has an id seen before: the
+    /// same file given twice, or two files with one id.
     pub fn check(&mut self, id: &str, file: &str) -> Option<String> {
-        self.first(id, file)
-            .map(|first| format!("{first} and {file} both have scenario id `{id}`; their results would overwrite each other"))
+        let first = self.first(id, file)?;
+        Some(if same_file(first, file) {
+            given_twice(first, file)
+        } else {
+            format!(
+                "{first} and {file} both have scenario id `{id}`; their results would overwrite each other"
+            )
+        })
     }
 
     /// The file that had scenario `id` first, if one did; else `file` now has it.
@@ -326,6 +342,29 @@ impl UniqueIds {
         }
         self.0.get(id).map(String::as_str)
     }
+}
+
+/// Whether the files named `a` and `b` are one file (one named twice, maybe
+/// spelt two ways: `set3/a.toml` and `./set3/a.toml`, or through its folder).
+pub fn same_file(a: &str, b: &str) -> bool {
+    a == b
+        || matches!(
+            (std::fs::canonicalize(a), std::fs::canonicalize(b)),
+            (Ok(x), Ok(y)) if x == y
+        )
+}
+
+/// The problem of a scenario file given twice (once as `first`, then as
+/// `again`): it is one file, not two with one id.
+pub fn given_twice(first: &str, again: &str) -> String {
+    let also = if first == again {
+        String::new()
+    } else {
+        format!(" (also as {first})")
+    };
+    format!(
+        "{again} is given twice{also}: name each scenario file once (a folder stands for every .toml file in it)"
+    )
 }
 
 fn duplicate_ids<'a>(loaded: impl Iterator<Item = &'a Loaded>) -> Vec<String> {
@@ -498,13 +537,37 @@ pub fn retire_stale_set(
 /// # Errors
 /// If the folder cannot be made or read.
 pub fn prepare_out(out: &std::path::Path, quiet: bool) -> anyhow::Result<()> {
-    std::fs::create_dir_all(out)
-        .with_context(|| format!("cannot create output folder {}", out.display()))?;
+    create_out(out, out)?;
     let found = enclave::publish::remove_stale(out)?;
     say_leftovers(&found, quiet);
     let set = enclave::publish::remove_stale_files(&out.join(enclave::output::SET_DIR))?;
     say_leftovers(&set, quiet);
     Ok(())
+}
+
+/// Makes the folder `dir`, which is the output folder `out` (`--out`) or one
+/// inside it. A file in the way is named as one ("--out afile is a file"), not
+/// by the system's "File exists (os error 17)".
+///
+/// # Errors
+/// If a file is in the way or the folder cannot be made.
+pub fn create_out(out: &std::path::Path, dir: &std::path::Path) -> anyhow::Result<()> {
+    let in_the_way = dir
+        .ancestors()
+        .filter(|a| !a.as_os_str().is_empty())
+        .find(|a| a.exists() && !a.is_dir());
+    if let Some(file) = in_the_way {
+        if file == out {
+            anyhow::bail!("--out {} is a file; choose a folder", out.display());
+        }
+        anyhow::bail!(
+            "--out {}: {} is a file, not a folder; choose another --out",
+            out.display(),
+            file.display()
+        );
+    }
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create output folder {}", dir.display()))
 }
 
 /// Says what [`enclave::publish::remove_stale`] (or `remove_stale_files`)

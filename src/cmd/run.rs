@@ -2242,8 +2242,15 @@ fn replay(args: &Args, source: &dyn super::Source, p: u64) -> anyhow::Result<Exi
             }
         };
         if p >= cfg.paths {
+            // A run of p + 1 paths holds it, when there can be one (the replay
+            // refused a path beyond a Sobol design's).
+            let held = if p < u64::MAX {
+                format!(": a run of more than {p} paths holds it")
+            } else {
+                String::new()
+            };
             super::note(format_args!(
-                "note: path {p} is beyond {}'s {} paths (0 to {}); it is replayed all the same (a path is its index in the named streams: a run of more than {p} paths holds it)",
+                "note: path {p} is beyond {}'s {} paths (0 to {}); it is replayed all the same (a path is its index in the named streams{held})",
                 scn.id,
                 cfg.paths,
                 cfg.paths - 1

@@ -42,8 +42,7 @@ pub fn run(
         ));
     }
     let signals = Signals::install()?;
-    std::fs::create_dir_all(&args.out)
-        .with_context(|| format!("cannot create output folder {}", args.out.display()))?;
+    super::create_out(&args.out, &args.out)?;
     let ranges = shard::split(paths, shard);
     let set_id = shard::set_id(keys);
     if ranges.iter().all(|r| r.is_empty()) && !args.quiet {

@@ -156,8 +156,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         None
     };
 
-    std::fs::create_dir_all(&dir)
-        .with_context(|| format!("cannot create output folder {}", dir.display()))?;
+    super::create_out(&args.out, &dir)?;
     write_atomic(&dir.join(SOLVE_CSV), &solve_csv(scn, &solution)?)?;
     let solved = dir.join(SOLVED_TOML);
     match &snippet {

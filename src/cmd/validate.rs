@@ -18,7 +18,8 @@ pub struct Args {
 /// Loads every file and reports each problem, and an "ok" line for each file
 /// that loads, bad files beside it or not, with a note for a file with the id of
 /// one before it (which `run` refuses in one set); exit status 2 if any file is
-/// invalid (or, with `--strict`, has an input outside its plausible range).
+/// invalid or given twice, as `run` refuses it (or, with `--strict`, has an
+/// input outside its plausible range).
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     use super::Source;
     let set = match super::Files::new(&args.scenarios) {
@@ -39,16 +40,22 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 continue;
             }
         };
-        // Each file is valid alone (validate writes nothing), so a note, not an
-        // error: `run` refuses them in one set.
-        // (The same file named twice is the same scenario, not a clash.)
+        // The same file given twice is refused, as `run` refuses it (it said
+        // ok here, and `run` that the file and itself had one id: exploratory
+        // test). Two files with one id are each valid alone (validate writes
+        // nothing), so a note, not an error: `run` refuses them in one set.
         let (id, file) = (&l.scenario.id, &l.file);
-        if ids.first(id, file).is_some_and(|first| first != file)
-            && let Some(clash) = ids.check(id, file)
-        {
-            super::note(format_args!(
-                "note: {clash} if run together: `run` refuses them in one set (give one another [scenario] id, or run them into different --out folders)"
-            ));
+        if let Some(first) = ids.first(id, file).map(str::to_owned) {
+            if super::same_file(&first, file) {
+                super::note(format_args!("error: {}", super::given_twice(&first, file)));
+                failed = true;
+                continue;
+            }
+            if let Some(clash) = ids.check(id, file) {
+                super::note(format_args!(
+                    "note: {clash} if run together: `run` refuses them in one set (give one another [scenario] id, or run them into different --out folders)"
+                ));
+            }
         }
         let mine = super::warnings(&l, l.scenario.simulation.horizon);
         let refused = args.strict && !mine.is_empty();

@@ -1059,9 +1059,11 @@ pub struct PoolCapFile {
 ///
 /// Each kind's fields are a struct of their own, so that the first stage can read
 /// a formula's body again on its own and name the exact key of an error inside it
-/// (serde reads a tagged formula through a buffer that loses the path).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+/// (a formula's body is read after its `kind`, from a copy that has lost the path).
+/// It is read from a table only, with its body read as the reading stage reads
+/// every value (no array where a table goes) (serde's tagged enums take an array too: `tax = ["fixed",
+/// { … }]` was read as a fixed formula; exploratory test).
+#[derive(Debug, Clone)]
 pub enum FormulaFile {
     /// Constant shares.
     Fixed(FixedFile),
@@ -1077,6 +1079,68 @@ pub enum FormulaFile {
     Tiered(TieredFile),
     /// A minimum return on invested capital, guaranteed by another region.
     GuaranteedReturn(GuaranteedReturnFile),
+}
+
+/// The kinds of formula, as `kind` names them.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum FormulaKind {
+    Fixed,
+    Equity,
+    Contribution,
+    Schedule,
+    Incremental,
+    Tiered,
+    GuaranteedReturn,
+}
+
+/// What a formula is read from, as messages say it (the reading stage puts it in
+/// the file's words, with an example).
+pub const FORMULA_TABLE: &str = "a formula table";
+
+impl<'de> Deserialize<'de> for FormulaFile {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct FormulaVisitor;
+        impl<'de> Visitor<'de> for FormulaVisitor {
+            type Value = FormulaFile;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(FORMULA_TABLE)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<FormulaFile, A::Error> {
+                // `kind` read in place, so that an error in it has its path; the
+                // rest kept as the body.
+                let mut kind = None;
+                let mut body = toml::Table::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    if key == "kind" {
+                        kind = Some(map.next_value::<FormulaKind>()?);
+                    } else {
+                        let value = map.next_value::<toml::Value>()?;
+                        body.insert(key, value);
+                    }
+                }
+                let kind = kind.ok_or_else(|| de::Error::missing_field("kind"))?;
+                read_body(kind, body).map_err(|e| de::Error::custom(e.message()))
+            }
+        }
+        deserializer.deserialize_map(FormulaVisitor)
+    }
+}
+
+/// A formula's body (its table without `kind`) as the struct of its kind.
+fn read_body(kind: FormulaKind, body: toml::Table) -> Result<FormulaFile, toml::de::Error> {
+    let body = || super::strict::Strict(toml::Value::Table(body));
+    Ok(match kind {
+        FormulaKind::Fixed => FormulaFile::Fixed(FixedFile::deserialize(body())?),
+        FormulaKind::Equity => FormulaFile::Equity(NoFieldsFile::deserialize(body())?),
+        FormulaKind::Contribution => FormulaFile::Contribution(NoFieldsFile::deserialize(body())?),
+        FormulaKind::Schedule => FormulaFile::Schedule(ScheduleFile::deserialize(body())?),
+        FormulaKind::Incremental => FormulaFile::Incremental(IncrementalFile::deserialize(body())?),
+        FormulaKind::Tiered => FormulaFile::Tiered(TieredFile::deserialize(body())?),
+        FormulaKind::GuaranteedReturn => {
+            FormulaFile::GuaranteedReturn(GuaranteedReturnFile::deserialize(body())?)
+        }
+    })
 }
 
 /// `kind = "fixed"`.

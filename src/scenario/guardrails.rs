@@ -249,10 +249,27 @@ impl Warning {
             }
             crate::i18n::Lang::Zh => format!("{money}{}", unit.strip_prefix('元').unwrap_or(&unit)),
         };
+        let below = self.converted < r.low;
+        let end = if below { r.low } else { r.high };
+        let (converted, end_text, widened) = apart(self.converted, end);
         let value = if r.year_input {
             format!("{}", self.value)
+        } else if widened {
+            // Just beyond the range's end: with the digits that tell it from
+            // the end in the file's unit too.
+            let per_unit = self.converted / self.value;
+            if per_unit.is_finite() && per_unit.abs() > 0.0 {
+                apart(self.value, end / per_unit).0
+            } else {
+                shortest(self.value)
+            }
         } else {
             number(self.value)
+        };
+        let (low, high) = if below {
+            (end_text, number(r.high))
+        } else {
+            (number(r.low), end_text)
         };
         let field = if self.result {
             tx.f("guardrail.result_field", &[("metric", &self.field)])
@@ -279,25 +296,22 @@ impl Warning {
                             money.clone()
                         },
                     ),
-                    ("yuan", &number(self.converted)),
+                    ("yuan", &converted),
                 ],
             )
         } else {
-            tx.f(
-                "guardrail.plain",
-                &[("value", &number(self.converted)), ("unit", &unit)],
-            )
+            tx.f("guardrail.plain", &[("value", &converted), ("unit", &unit)])
         });
         let mut text = tx.f(
-            if self.converted < r.low {
+            if below {
                 "guardrail.below"
             } else {
                 "guardrail.above"
             },
             &[
                 ("head", &head),
-                ("low", &number(r.low)),
-                ("high", &number(r.high)),
+                ("low", &low),
+                ("high", &high),
                 ("unit", &unit),
                 ("what", &what),
                 ("source", &r.source),
@@ -325,6 +339,11 @@ impl Warning {
 
 /// `x` with at most 4 significant digits, grouped in thousands when large.
 fn number(x: f64) -> String {
+    number_with(x, 0)
+}
+
+/// `x` as [`number`] writes it, with `extra` more digits.
+fn number_with(x: f64, extra: usize) -> String {
     if x == f64::INFINITY {
         return "∞".to_owned();
     }
@@ -333,14 +352,15 @@ fn number(x: f64) -> String {
     }
     let a = x.abs();
     if a >= 1e15 || (a > 0.0 && a < 1e-3) {
-        return format!("{x:.3e}");
+        return format!("{x:.*e}", 3 + extra);
     }
-    let digits = if a >= 1000.0 {
-        0
-    } else {
-        let mag = if a > 0.0 { a.log10().floor() as i32 } else { 0 };
-        usize::try_from((3 - mag).max(0)).unwrap_or(0)
-    };
+    let digits = extra
+        + if a >= 1000.0 {
+            0
+        } else {
+            let mag = if a > 0.0 { a.log10().floor() as i32 } else { 0 };
+            usize::try_from((3 - mag).max(0)).unwrap_or(0)
+        };
     let text = format!("{:.*}", digits, a);
     let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
     let mut grouped = String::new();
@@ -356,6 +376,36 @@ fn number(x: f64) -> String {
         if x < 0.0 { "-" } else { "" },
         if frac.is_empty() { "" } else { "." }
     )
+}
+
+/// `x` and the end `end` of the range it lies beyond, as a warning writes them,
+/// and whether they needed more digits than [`number`] gives: each as [`number`]
+/// writes it, unless the two read alike (1,000,000.1 yuan read `1,000,000`,
+/// "above" a range ending at `1,000,000`), then both with the fewest more
+/// digits that tell them apart.
+fn apart(x: f64, end: f64) -> (String, String, bool) {
+    let (a, b) = (number(x), number(end));
+    if a != b || !x.is_finite() {
+        return (a, b, false);
+    }
+    for extra in 1..=17 {
+        let (a, b) = (number_with(x, extra), number_with(end, extra));
+        if a != b {
+            return (a, b, true);
+        }
+    }
+    (shortest(x), shortest(end), true)
+}
+
+/// `x` in the fewest digits that read back as it (in e-notation when very
+/// large or small), for a value whose rounding would misstate it.
+fn shortest(x: f64) -> String {
+    let a = x.abs();
+    if a >= 1e15 || (a > 0.0 && a < 1e-3) {
+        format!("{x:e}")
+    } else {
+        format!("{x}")
+    }
 }
 
 /// The inputs of `scn` outside their plausible ranges, in file order, for a
@@ -646,6 +696,60 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// A value just beyond a range's end is shown with the digits that put it
+    /// there: 1.0000001 million CNY read "1 million CNY (1,000,000 yuan) is
+    /// above the plausible range 10,000–1,000,000 yuan per mu" (exploratory
+    /// test). A value well beyond keeps its 4 digits.
+    #[test]
+    fn a_value_just_beyond_an_end_does_not_read_as_the_end() {
+        let warning = |value: f64| Warning {
+            field: "costs.land_acquisition.per_mu".to_owned(),
+            line: None,
+            value,
+            mean: false,
+            converted: value * 1e6,
+            rail: &LAND_ACQUISITION_PER_MU,
+            other_unit: None,
+            money_unit: "million CNY".to_owned(),
+            yuan_per_unit: 1e6,
+            result: false,
+        };
+        let text = warning(1.0000001).to_string();
+        assert!(
+            text.starts_with(
+                "costs.land_acquisition.per_mu = 1.0000001 million CNY (1,000,000.1 yuan) is above the plausible range 10,000–1,000,000 yuan per mu"
+            ),
+            "{text}"
+        );
+        // A mean just beyond: not all its digits, those that say it.
+        let text = warning(1.000_000_011_103_411).to_string();
+        assert!(
+            text.starts_with(
+                "costs.land_acquisition.per_mu = 1.00000001 million CNY (1,000,000.01 yuan) is above"
+            ),
+            "{text}"
+        );
+        let text = warning(0.009_999_99).to_string();
+        assert!(
+            text.starts_with(
+                "costs.land_acquisition.per_mu = 0.00999999 million CNY (9,999.99 yuan) is below the plausible range 10,000–1,000,000 yuan per mu"
+            ),
+            "{text}"
+        );
+        let text = warning(2.5).to_string();
+        assert!(
+            text.starts_with(
+                "costs.land_acquisition.per_mu = 2.5 million CNY (2,500,000 yuan) is above the plausible range 10,000–1,000,000 yuan per mu"
+            ),
+            "{text}"
+        );
+        assert_eq!(
+            apart(0.07000004, 0.07),
+            ("0.07000004".to_owned(), "0.07".to_owned(), true)
+        );
+        assert_eq!(apart(2.0, 1.0), ("2".to_owned(), "1".to_owned(), false));
     }
 
     #[test]

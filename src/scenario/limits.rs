@@ -113,6 +113,17 @@ pub const MACRO_TAIL_SD: f64 = 6.0;
 /// product the economy forms far from the double range.
 pub const MAX_INPUT_MAGNITUDE: f64 = 1e12;
 
+/// Fewest yuan a money unit may be (`scenario.yuan_per_unit`): a fen (分), the
+/// smallest unit of the currency. A smaller unit turns every yuan amount the
+/// model converts (the land use tax per m², the average wage for the IIT
+/// schedule) into numbers far beyond any input's range (1e-300 gave a land use
+/// tax of 4e300 money units per m², and a run that stopped at its first path).
+pub const MIN_YUAN_PER_UNIT: f64 = 0.01;
+
+/// Most yuan a money unit may be (`scenario.yuan_per_unit`): a trillion yuan
+/// (万亿元), a thousand times the largest usual unit (十亿元).
+pub const MAX_YUAN_PER_UNIT: f64 = 1e12;
+
 /// Largest shape parameter of a `beta` distribution.
 pub const MAX_BETA_SHAPE: f64 = crate::dist::MAX_BETA_SHAPE;
 
@@ -178,6 +189,11 @@ mod tests {
             format!("| `MAX_ARRIVALS_PER_YEAR` | {MAX_ARRIVALS_PER_YEAR} |"),
             format!("| `MACRO_TAIL_SD` | {MACRO_TAIL_SD} |"),
             format!("| `MAX_INPUT_MAGNITUDE` | {MAX_INPUT_MAGNITUDE:e} |"),
+            format!("| `MIN_YUAN_PER_UNIT` | {MIN_YUAN_PER_UNIT} |"),
+            format!("| `MAX_YUAN_PER_UNIT` | {MAX_YUAN_PER_UNIT:e} |"),
+            format!(
+                "| `yuan_per_unit` | number | from a usual `money_unit`, else `1e6` | {MIN_YUAN_PER_UNIT} – {MAX_YUAN_PER_UNIT:e} |"
+            ),
             format!("| `MAX_BETA_SHAPE` | {MAX_BETA_SHAPE:e} |"),
             format!("| `MAX_RESULT_MAGNITUDE` | {MAX_RESULT_MAGNITUDE:e} |"),
             format!("| `MAX_LAND_TERM_YEARS` | {MAX_LAND_TERM_YEARS} |"),

@@ -18,6 +18,7 @@ mod pool;
 mod read;
 pub(crate) use read::deserialize_as;
 pub mod snippet;
+mod strict;
 pub mod units;
 mod validate;
 

@@ -19,6 +19,7 @@ use super::limits::{
     MAX_REREAD_BYTES, MAX_SECTORS,
 };
 use super::locate::{self, Step, steps};
+use super::strict::Strict;
 
 /// A number written with a decimal point or exponent where the file takes a
 /// whole number (`count = 2.5`, `horizon = 25.0`): read as its whole part so
@@ -102,12 +103,13 @@ fn read_all<T: serde::de::DeserializeOwned>(text: &str) -> Result<(T, NotWholes)
     // Whether every pass found a problem: there may be more than were reported.
     let exhausted = 'read: {
         for _ in 0..passes {
-            let err =
-                match serde_path_to_error::deserialize::<_, T>(toml::Value::Table(table.clone())) {
-                    Ok(file) if problems.len() == not_whole.len() => return Ok((file, not_whole)),
-                    Ok(_) => break 'read false,
-                    Err(e) => e,
-                };
+            let err = match serde_path_to_error::deserialize::<_, T>(Strict(toml::Value::Table(
+                table.clone(),
+            ))) {
+                Ok(file) if problems.len() == not_whole.len() => return Ok((file, not_whole)),
+                Ok(_) => break 'read false,
+                Err(e) => e,
+            };
             let mut path = err.path().to_string();
             if path == "." {
                 path.clear();
@@ -174,6 +176,7 @@ fn read_all<T: serde::de::DeserializeOwned>(text: &str) -> Result<(T, NotWholes)
                 break 'read false;
             }
             let message = choice_of_strings::<T>(&table, &field, &message)
+                .or_else(|| expected_table(&table, &field, &message))
                 .unwrap_or_else(|| plain_types(&message));
             if !seen.contains(&field) && !echo {
                 seen.push(field.clone());
@@ -353,7 +356,7 @@ fn body_error(kind: &str, body: toml::Table) -> Option<(String, String)> {
         FixedFile, GuaranteedReturnFile, IncrementalFile, NoFieldsFile, ScheduleFile, TieredFile,
     };
     fn read<T: serde::de::DeserializeOwned>(body: toml::Table) -> Option<(String, String)> {
-        serde_path_to_error::deserialize::<_, T>(toml::Value::Table(body))
+        serde_path_to_error::deserialize::<_, T>(Strict(toml::Value::Table(body)))
             .err()
             .map(|e| (e.path().to_string(), e.inner().message().trim().to_owned()))
     }
@@ -453,15 +456,107 @@ fn choice_of_strings<T: serde::de::DeserializeOwned>(
     if !set_at(&mut probe, field, toml::Value::String("\u{1}".to_owned())) {
         return None;
     }
-    let err = serde_path_to_error::deserialize::<_, T>(toml::Value::Table(probe)).err()?;
-    if err.path().to_string() != field {
+    let err = serde_path_to_error::deserialize::<_, T>(Strict(toml::Value::Table(probe.clone())))
+        .err()?;
+    // In a formula nested in another, the error comes back at the outer one.
+    let (path, message) = inside_formula(
+        &mut probe,
+        err.path().to_string(),
+        err.inner().message().trim(),
+    );
+    if path != field {
         return None;
     }
-    let (_, expected) = err.inner().message().split_once(", expected ")?;
+    let (_, expected) = message.split_once(", expected ")?;
     Some(format!(
         "expected {} (a string), found {found}",
         expected.trim()
     ))
+}
+
+/// The message for a value that is not a table where a table goes, in the
+/// file's words: serde names the Rust type (`expected struct EffectsFile`,
+/// `expected a map`, `expected a sequence` for an array of tables), which the
+/// file does not show. Each says what the field takes, with an example where
+/// one is short (`expected a table such as `{ attractiveness = 1.2 }`, found
+/// 1.25`), and the value found as written.
+fn expected_table(table: &toml::Table, field: &str, message: &str) -> Option<String> {
+    let (head, expected) = message.rsplit_once(", expected ")?;
+    let serde_found = head.strip_prefix("invalid type: ")?;
+    // The field without its indices, as its header names it (`sharing.tax.periods`).
+    let mut header = String::new();
+    let mut depth = 0;
+    for c in field.chars() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth -= 1,
+            c if depth == 0 => header.push(c),
+            _ => {}
+        }
+    }
+    let key = header.rsplit('.').next().unwrap_or(&header);
+    let entry = field.ends_with(']');
+    let what = if let Some(name) = expected.strip_prefix("struct ") {
+        match name {
+            "EffectsFile" => "a table such as `{ attractiveness = 1.2 }`".to_owned(),
+            "DeliveryFile" => {
+                "a table such as `{ default_probability = 0.05, haircut = 0.1 }`".to_owned()
+            }
+            "TaxPoolFile" => {
+                "a table such as `{ firms = \"relocated\", taxes = [\"vat\", \"cit\"] }`".to_owned()
+            }
+            "PoolCapFile" => "a table such as `{ region = \"…\", amount = 100 }`".to_owned(),
+            _ if entry => format!("a table: an entry `[[{header}]]` with its keys below it"),
+            _ => format!(
+                "a table: its keys below a `[{header}]` header, or inline `{{ key = value, … }}`"
+            ),
+        }
+    } else if expected == super::file::FORMULA_TABLE {
+        "a formula table such as `{ kind = \"fixed\", shares = { … } }`".to_owned()
+    } else if expected == "a map" {
+        match key {
+            "shares" | "equity" => "a shares table `{ region = share, … }`".to_owned(),
+            "contributions" => "a table `{ region = amount, … }`".to_owned(),
+            "sectors" => "a table of sectors `{ sector = { … }, … }`".to_owned(),
+            _ => "a table `{ key = value, … }`".to_owned(),
+        }
+    } else if expected == "a sequence" {
+        const ENTRIES: [&str; 9] = [
+            "regions",
+            "phases",
+            "contributions",
+            "sectors",
+            "sharing",
+            "changes",
+            "firms",
+            "periods",
+            "tranches",
+        ];
+        if ENTRIES.contains(&key) {
+            format!("a list of tables: entries `[[{header}]]`, each with its keys below it")
+        } else {
+            "an array `[…]`".to_owned()
+        }
+    } else {
+        return None;
+    };
+    let mut probe = table.clone();
+    let found = get_at(&mut probe, field).map_or_else(
+        || serde_found.to_owned(),
+        |v| {
+            if v.is_table() {
+                return "a table".to_owned();
+            }
+            let text = v.to_string();
+            // A long array or table as its start.
+            if text.chars().count() > 60 {
+                format!("{}…", text.chars().take(59).collect::<String>())
+            } else {
+                text
+            }
+        },
+    );
+    Some(format!("expected {what}, found {found}"))
 }
 
 /// The text between `prefix` and the next backtick.
@@ -542,6 +637,19 @@ fn toml_problem(text: &str, e: &toml::de::Error) -> Problem {
         });
     }
     let mut message = e.message().trim().to_owned();
+    // A multi-line string left open: toml reports the end of the file, which
+    // says nothing of where the string began.
+    if message.starts_with("invalid multi-line")
+        && let Some((opened, delimiter)) = unclosed_multi_line(text)
+    {
+        return Problem {
+            line: Some(opened),
+            field: "(syntax)".to_owned(),
+            message: format!(
+                "the multi-line string opened here with {delimiter} is not closed before the end of the file ({message})"
+            ),
+        };
+    }
     // `area mu = 5`: TOML reads `area` as a key without its `=`.
     let key_with_space = line
         .and_then(|n| text.lines().nth(n - 1))
@@ -599,6 +707,72 @@ fn toml_problem(text: &str, e: &toml::de::Error) -> Problem {
         line,
         field: "(syntax)".to_owned(),
         message,
+    }
+}
+
+/// The line where a multi-line string (`"""` or `'''`) opens that the file
+/// leaves open, with its delimiter: TOML's strings and comments followed from
+/// the start (escapes in basic strings skipped).
+fn unclosed_multi_line(text: &str) -> Option<(usize, &'static str)> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum In {
+        Code,
+        Comment,
+        Basic,
+        Literal,
+        MultiBasic(usize),
+        MultiLiteral(usize),
+    }
+    let bytes = text.as_bytes();
+    let mut state = In::Code;
+    let mut line = 1;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let triple = |q: u8| bytes.get(i..i + 3) == Some(&[q, q, q][..]);
+        let mut step = 1;
+        state = match state {
+            In::Code if b == b'#' => In::Comment,
+            In::Code if triple(b'"') => {
+                step = 3;
+                In::MultiBasic(line)
+            }
+            In::Code if triple(b'\'') => {
+                step = 3;
+                In::MultiLiteral(line)
+            }
+            In::Code if b == b'"' => In::Basic,
+            In::Code if b == b'\'' => In::Literal,
+            In::Comment | In::Basic | In::Literal if b == b'\n' => In::Code,
+            In::Basic | In::MultiBasic(_) if b == b'\\' => {
+                // The escaped character (a quote, a backslash) is no delimiter.
+                if bytes.get(i + 1) == Some(&b'\n') {
+                    line += 1;
+                }
+                step = 2;
+                state
+            }
+            In::Basic if b == b'"' => In::Code,
+            In::Literal if b == b'\'' => In::Code,
+            In::MultiBasic(_) if triple(b'"') => {
+                step = 3;
+                In::Code
+            }
+            In::MultiLiteral(_) if triple(b'\'') => {
+                step = 3;
+                In::Code
+            }
+            other => other,
+        };
+        if b == b'\n' {
+            line += 1;
+        }
+        i += step;
+    }
+    match state {
+        In::MultiBasic(line) => Some((line, "\"\"\"")),
+        In::MultiLiteral(line) => Some((line, "'''")),
+        _ => None,
     }
 }
 
@@ -818,4 +992,163 @@ fn suggestion(message: &str) -> Option<String> {
     }
     let best = super::closest(unknown, expected.split('`').skip(1).step_by(2))?;
     Some(format!("; did you mean `{best}`?"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FIXED: &str = r#"tax = { kind = "fixed", shares = { zhejiang = 0.5, jilin = 0.5 } }"#;
+
+    /// The problems of the reference scenario with `from` replaced by `to`, as
+    /// `line: field: message`, and the line of the edit.
+    fn problems(from: &str, to: &str) -> (Vec<String>, usize) {
+        let text = super::super::REFERENCE_SCENARIO;
+        let at = text.find(from).unwrap_or_else(|| panic!("{from:?}"));
+        let line = text[..at].matches('\n').count() + 1;
+        let edited = text.replacen(from, to, 1);
+        let problems = match deserialize(&edited) {
+            Ok(_) => panic!("{to:?} was read"),
+            Err(problems) => problems,
+        };
+        let shown = problems
+            .iter()
+            .map(|p| format!("{}: {}: {}", p.line.unwrap_or(0), p.field, p.message))
+            .collect();
+        (shown, line)
+    }
+
+    /// A value that is not a table where a table goes is told what the field
+    /// takes, with its line and field path, and what was found: serde's
+    /// internals (`expected struct EffectsFile`, `internally tagged enum
+    /// FormulaFile`, `expected variant identifier`, `sequence, expected a
+    /// map`, and "invalid length 3" for `delivery = ["a"]`) were shown
+    /// (exploratory test). An array there is refused, not read field by field
+    /// (`effects = [1.2]` and `tax = ["fixed", { … }]` were taken).
+    #[test]
+    fn a_table_field_says_what_it_takes() {
+        let effects = "effects = { attractiveness = 1.25 }";
+        let delivery = |value: &str| format!("{FIXED}\ndelivery = {value}");
+        let formula = "a formula table such as `{ kind = \"fixed\", shares = { … } }`";
+        let cases: Vec<(&str, String, String)> = vec![
+            (
+                effects,
+                "effects = 1.25".into(),
+                "contributions[1].effects: expected a table such as `{ attractiveness = 1.2 }`, found 1.25".into(),
+            ),
+            (
+                effects,
+                "effects = [1.2]".into(),
+                "contributions[1].effects: expected a table such as `{ attractiveness = 1.2 }`, found [1.2]".into(),
+            ),
+            (
+                effects,
+                "effects = []".into(),
+                "contributions[1].effects: expected a table such as `{ attractiveness = 1.2 }`, found []".into(),
+            ),
+            (
+                FIXED,
+                "tax = \"fixed\"".into(),
+                format!("sharing[0].tax: expected {formula}, found \"fixed\""),
+            ),
+            (
+                FIXED,
+                "tax = [1, 2]".into(),
+                format!("sharing[0].tax: expected {formula}, found [1, 2]"),
+            ),
+            (
+                FIXED,
+                "tax = [\"fixed\", { zhejiang = 0.5, jilin = 0.5 }]".into(),
+                format!(
+                    "sharing[0].tax: expected {formula}, found [\"fixed\", {{ jilin = 0.5, zhejiang = 0.5 }}]"
+                ),
+            ),
+            (
+                FIXED,
+                "tax = { kind = \"fixed\", shares = [0.5, 0.5] }".into(),
+                "sharing[0].tax.shares: expected a shares table `{ region = share, … }`, found [0.5, 0.5]".into(),
+            ),
+            (
+                FIXED,
+                "tax = { kind = 5, shares = { zhejiang = 0.5, jilin = 0.5 } }".into(),
+                "sharing[0].tax.kind: expected one of `fixed`, `equity`, `contribution`, `schedule`, `incremental`, `tiered`, `guaranteed_return` (a string), found 5".into(),
+            ),
+            (
+                FIXED,
+                format!("{FIXED}\ntax_pool = 3"),
+                "sharing[0].tax_pool: expected a table such as `{ firms = \"relocated\", taxes = [\"vat\", \"cit\"] }`, found 3".into(),
+            ),
+            (
+                FIXED,
+                delivery("[\"a\"]"),
+                "sharing[0].delivery: expected a table such as `{ default_probability = 0.05, haircut = 0.1 }`, found [\"a\"]".into(),
+            ),
+            (
+                FIXED,
+                delivery("[]"),
+                "sharing[0].delivery: expected a table such as `{ default_probability = 0.05, haircut = 0.1 }`, found []".into(),
+            ),
+            (
+                "inner = { kind = \"fixed\", shares = { zhejiang = 0.6, jilin = 0.4 } }",
+                "inner = 3".into(),
+                format!("sharing[4].tax.inner: expected {formula}, found 3"),
+            ),
+            (
+                "inner = { kind = \"fixed\", shares = { zhejiang = 0.6, jilin = 0.4 } }",
+                "inner = { kind = 3, shares = { zhejiang = 0.6, jilin = 0.4 } }".into(),
+                "sharing[4].tax.inner.kind: expected one of `fixed`, `equity`, `contribution`, `schedule`, `incremental`, `tiered`, `guaranteed_return` (a string), found 3".into(),
+            ),
+            (
+                "[scenario]",
+                "scenario = 5\n[x]".into(),
+                "scenario: expected a table: its keys below a `[scenario]` header, or inline `{ key = value, … }`, found 5".into(),
+            ),
+        ];
+        for (from, to, want) in cases {
+            let (problems, line) = problems(from, &to);
+            // A line added after the one edited (`tax_pool`, `delivery`).
+            let line = line + usize::from(to.starts_with(from));
+            let want = format!("{line}: {want}");
+            // `[x]` holds the scenario's keys: unknown, and said after.
+            assert_eq!(problems.first(), Some(&want), "{to}: {problems:#?}");
+            for p in &problems {
+                for internal in [
+                    "struct ",
+                    "File",
+                    "tagged",
+                    "variant identifier",
+                    "sequence",
+                    "a map",
+                    "invalid length",
+                    "unit variant",
+                    "string only",
+                ] {
+                    assert!(!p.contains(internal), "{to}: {p}");
+                }
+            }
+        }
+    }
+
+    /// A multi-line string left open is put at the line where it opens, not
+    /// at the end of the file (exploratory test: line 319 of 318).
+    #[test]
+    fn an_unclosed_multi_line_string_is_put_where_it_opens() {
+        let text = "a = 1 # \"\"\" in a comment\nb = \"\\\"\"\nc = '''x'''\nd = \"\"\"x\n\ne = 2\n";
+        assert_eq!(unclosed_multi_line(text), Some((4, "\"\"\"")));
+        assert_eq!(unclosed_multi_line("a = '''x\n"), Some((1, "'''")));
+        assert_eq!(unclosed_multi_line("a = \"\"\"x\n\"\"\"\nb = 'x'\n"), None);
+        let problems = match deserialize("a = 1\nb = \"\"\"x\n\nc = 2\n") {
+            Ok(_) => panic!("read"),
+            Err(problems) => problems,
+        };
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].line, Some(2));
+        assert!(
+            problems[0].message.starts_with(
+                "the multi-line string opened here with \"\"\" is not closed before the end of the file (invalid multi-line basic string"
+            ),
+            "{}",
+            problems[0].message
+        );
+    }
 }

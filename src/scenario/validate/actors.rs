@@ -5,7 +5,7 @@ use super::super::file::SamplerFile;
 use super::super::file::{MetaFile, ParkFile, RegionFile, RoleFile, SimulationFile};
 use super::super::limits::{
     MAX_BUILD_YEARS, MAX_HORIZON, MAX_ID_CHARS, MAX_PHASES, MAX_REGIONS, MAX_START_YEAR,
-    MIN_REGIONS, MIN_START_YEAR, RESERVED_ID,
+    MAX_YUAN_PER_UNIT, MIN_REGIONS, MIN_START_YEAR, MIN_YUAN_PER_UNIT, RESERVED_ID,
 };
 use super::super::{Park, Phase, Region, Role, Simulation, units};
 use super::check::{Checker, Rule};
@@ -59,9 +59,36 @@ pub(super) fn meta(c: &mut Checker, meta: &MetaFile) -> (String, f64) {
 /// yuan-denominated rates by it, and a guess would mislabel every amount.
 fn money_unit(c: &mut Checker, meta: &MetaFile) -> (String, f64) {
     let field = "scenario.yuan_per_unit";
-    let yuan = meta
-        .yuan_per_unit
-        .map(|y| c.check_fixed(field, y, Rule::Positive));
+    let yuan = meta.yuan_per_unit.map(|y| {
+        if y > 0.0 && y.is_finite() && !(MIN_YUAN_PER_UNIT..=MAX_YUAN_PER_UNIT).contains(&y) {
+            // Every yuan amount is divided by it: 1e-300 made the land use tax
+            // 4e300 money units per m², which `validate` passed and no run could
+            // finish (exploratory test).
+            c.numbers.insert(field.to_owned());
+            c.problem(
+                field,
+                format!(
+                    "expected a number of yuan in [{MIN_YUAN_PER_UNIT}, {MAX_YUAN_PER_UNIT:e}], from a fen (分) to a trillion yuan (万亿元), found {y:e}"
+                ),
+            );
+            y
+        } else {
+            c.check_fixed(field, y, Rule::Positive)
+        }
+    });
+    // An empty label would read as no unit at all ("how many yuan one  is").
+    if let Some(label) = meta.money_unit.as_deref().filter(|l| l.trim().is_empty()) {
+        c.problem(
+            "scenario.money_unit",
+            format!(
+                "expected a non-empty unit name, such as 万元 or million CNY (or leave money_unit out), found \"{label}\""
+            ),
+        );
+        return (
+            units::DEFAULT_LABEL.to_owned(),
+            yuan.unwrap_or(units::DEFAULT_YUAN),
+        );
+    }
     match (meta.money_unit.as_deref(), yuan) {
         (None, None) => (units::DEFAULT_LABEL.to_owned(), units::DEFAULT_YUAN),
         (None, Some(y)) => (units::label_of(y), y),
@@ -184,6 +211,17 @@ pub(super) fn regions(c: &mut Checker, raw: &[RegionFile]) -> Regions {
     let mut regions = Vec::new();
     for (i, r) in raw.iter().enumerate() {
         let f = format!("regions[{i}]");
+        // An empty id leaves the region column of every output file blank, which
+        // reads as "undefined" (and a blank row in the terminal).
+        if r.id.trim().is_empty() {
+            c.problem(
+                format!("{f}.id"),
+                format!(
+                    "expected a non-empty id (it names the region in the output files), found \"{}\"",
+                    r.id
+                ),
+            );
+        }
         if ["company", "equity", "shares"].contains(&r.id.as_str()) {
             c.problem(
                 format!("{f}.id"),
@@ -394,6 +432,81 @@ mod tests {
             unit(r#"money_unit = "Mio. CNY""#).1,
             [
                 "scenario.money_unit: `Mio. CNY` is not a unit whose yuan are known (元, 千元, 万元, 百万元, 亿元, yuan, million CNY, …): add yuan_per_unit = how many yuan one Mio. CNY is"
+            ]
+        );
+    }
+
+    /// A money unit of less than a fen or more than a trillion yuan is
+    /// refused: `validate` said ok to `yuan_per_unit = 1e-300`, and its run
+    /// stopped at the first path with a result beyond ±1e100 (exploratory
+    /// test); the ends themselves are taken.
+    #[test]
+    fn yuan_per_unit_is_bounded_from_a_fen_to_a_trillion_yuan() {
+        let unit = |fields: &str| {
+            let mut c = checker();
+            let got = meta(
+                &mut c,
+                &table(&format!(
+                    "id = \"p\"\nname = \"x\"\nstart_year = 2018\n{fields}"
+                )),
+            );
+            (got, problems(&c))
+        };
+        for (y, shown) in [("1e-300", "1e-300"), ("0.001", "1e-3"), ("2e12", "2e12")] {
+            assert_eq!(
+                unit(&format!("money_unit = \"x\"\nyuan_per_unit = {y}")).1,
+                [format!(
+                    "scenario.yuan_per_unit: expected a number of yuan in [0.01, 1e12], from a fen (分) to a trillion yuan (万亿元), found {shown}"
+                )]
+            );
+        }
+        for (y, yuan) in [("0.01", 0.01), ("1e12", 1e12)] {
+            assert_eq!(
+                unit(&format!("money_unit = \"x\"\nyuan_per_unit = {y}")),
+                (("x".to_owned(), yuan), Vec::<String>::new())
+            );
+        }
+    }
+
+    /// An empty (or blank) money unit is refused, as an empty id is: it said
+    /// "add yuan_per_unit = how many yuan one  is" (exploratory test).
+    #[test]
+    fn an_empty_money_unit_is_refused() {
+        for label in ["", "  "] {
+            let mut c = checker();
+            meta(
+                &mut c,
+                &table(&format!(
+                    "id = \"p\"\nname = \"x\"\nstart_year = 2018\nmoney_unit = \"{label}\""
+                )),
+            );
+            assert_eq!(
+                problems(&c),
+                [format!(
+                    "scenario.money_unit: expected a non-empty unit name, such as 万元 or million CNY (or leave money_unit out), found \"{label}\""
+                )]
+            );
+        }
+    }
+
+    /// An empty region id is refused as an empty scenario id is: it was taken,
+    /// and the region's rows had a blank region cell, which reads as
+    /// "undefined" (exploratory test).
+    #[test]
+    fn an_empty_region_id_is_refused() {
+        let mut c = checker();
+        let list = region_list(
+            r#"regions = [
+                { id = "", name = "Z", role = "source" },
+                { id = " ", name = "J", role = "host" },
+            ]"#,
+        );
+        regions(&mut c, &list);
+        assert_eq!(
+            problems(&c),
+            [
+                "regions[0].id: expected a non-empty id (it names the region in the output files), found \"\"",
+                "regions[1].id: expected a non-empty id (it names the region in the output files), found \" \"",
             ]
         );
     }

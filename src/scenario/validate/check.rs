@@ -136,9 +136,7 @@ impl Checker {
         } else if x.abs() > MAX_INPUT_MAGNITUDE {
             self.problem(
                 field,
-                format!(
-                    "expected a number within ±{MAX_INPUT_MAGNITUDE:e} (MAX_INPUT_MAGNITUDE), found {x:e}"
-                ),
+                format!("expected a number within ±{MAX_INPUT_MAGNITUDE:e}, found {x:e}"),
             );
         }
         x
@@ -491,7 +489,7 @@ impl Checker {
                         self.problem(
                             field,
                             format!(
-                                "expected a distribution whose draws stay within ±{MAX_INPUT_MAGNITUDE:e} (MAX_INPUT_MAGNITUDE), but they range over [{first}, {last}]; truncate it with `lower`/`upper`"
+                                "expected a distribution whose draws stay within ±{MAX_INPUT_MAGNITUDE:e}, but they range over [{first}, {last}]; truncate it with `lower`/`upper`"
                             ),
                         );
                     }
