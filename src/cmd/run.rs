@@ -507,7 +507,8 @@ pub fn run_source(args: &Args, source: &dyn super::Source) -> anyhow::Result<Exi
                         budget.add(&c, e, &part, k);
                     }
                     problems.append(&mut c.refusals);
-                    warnings.append(&mut c.warnings);
+                    let file = &c.file;
+                    warnings.extend(c.warnings.drain(..).map(|w| (file.clone(), w)));
                     langs.push(c.lang);
                     counted.push((i, k, c));
                     k += 1;
@@ -543,7 +544,14 @@ pub fn run_source(args: &Args, source: &dyn super::Source) -> anyhow::Result<Exi
         super::note(format_args!("error: {refusal}"));
         return Ok(ExitCode::from(super::EXIT_BAD_INPUT));
     }
-    if let Some(code) = super::report_warnings(&warnings, args.strict) {
+    // In the language of the set's terminal lines: --lang, else the scenarios'
+    // own language when they all have the same, else English.
+    let lang = enclave::set_report::set_lang(args.lang, langs.iter().copied());
+    let warnings: Vec<super::Flagged> = warnings
+        .iter()
+        .map(|(file, w)| super::located(file, w, lang))
+        .collect();
+    if let Some(code) = super::report_warnings(&warnings, args.strict, lang) {
         return Ok(code);
     }
     if let Some(p) = args.replay {
@@ -585,9 +593,7 @@ pub fn run_source(args: &Args, source: &dyn super::Source) -> anyhow::Result<Exi
             from.as_deref(),
         ),
         Ok(None) => {
-            // The set's page and terminal lines: --lang, else the scenarios' own
-            // language when they all have the same, else English.
-            let lang = enclave::set_report::set_lang(args.lang, langs);
+            // The set's page and terminal lines in `lang`.
             run_set(args, source, &paths, lang)
         }
         Err(e) => {
@@ -607,8 +613,8 @@ struct Checked {
     refusals: Vec<String>,
     /// Its run's expected cost, for the work budget (`None` if refused before).
     estimate: Option<engine::Estimate>,
-    /// Its guardrail warnings.
-    warnings: Vec<String>,
+    /// Its inputs outside their plausible ranges.
+    warnings: Vec<enclave::scenario::guardrails::Warning>,
     /// Its language (`[scenario] lang`).
     lang: enclave::i18n::Lang,
     /// What makes its run the one it is ([`enclave::shard::run_key`]).
@@ -668,7 +674,10 @@ fn check_all(
                                 Checked {
                                     refusals: refusals(args, &l, &mut estimate),
                                     estimate,
-                                    warnings: super::warnings(&l, cfg.horizon),
+                                    warnings: enclave::scenario::guardrails::check_at(
+                                        &l.scenario,
+                                        cfg.horizon,
+                                    ),
                                     paths: cfg.paths,
                                     horizon: cfg.horizon,
                                     run_key: enclave::shard::run_key(
@@ -732,7 +741,7 @@ enum Outcome {
         text: Option<String>,
         rows: Vec<SummaryRow>,
         /// Its headline results outside their plausible ranges.
-        warnings: Vec<String>,
+        warnings: Vec<enclave::scenario::guardrails::Warning>,
         /// Every warning its run.json records (or would: its inputs', then
         /// `warnings`, then an unmet `--precision`), for the set's warnings.csv.
         recorded: Vec<String>,
@@ -751,7 +760,7 @@ enum Outcome {
         paths: u64,
         drawn: Drawn,
         /// Its headline results outside their plausible ranges.
-        checks: Vec<String>,
+        checks: Vec<enclave::scenario::guardrails::Warning>,
         /// The warnings its run.json records.
         warnings: Vec<String>,
         /// `warnings` in Chinese.
@@ -789,13 +798,21 @@ struct Tally<'a> {
 impl Tally<'_> {
     /// Prints the headline results of scenario file `file` outside their
     /// plausible ranges (at most [`super::WARNINGS_SHOWN`] over the set; the
-    /// rest are counted at the end), errors under --strict.
-    fn say_result_warnings(&mut self, file: &str, warnings: &[String]) {
-        let label = if self.args.strict { "error" } else { "warning" };
+    /// rest are counted at the end), errors under --strict, in the set's
+    /// language.
+    fn say_result_warnings(
+        &mut self,
+        file: &str,
+        warnings: &[enclave::scenario::guardrails::Warning],
+    ) {
         let room = super::WARNINGS_SHOWN.saturating_sub(self.result_warnings);
         for w in warnings.iter().take(room) {
-            self.bar
-                .suspend(|| super::note(format_args!("{file}: {label}: {w}")));
+            let line = super::Flagged {
+                at: file.to_owned(),
+                text: w.describe_in(self.lang),
+            }
+            .line(self.args.strict, self.lang);
+            self.bar.suspend(|| super::note(format_args!("{line}")));
         }
         self.result_warnings += warnings.len();
     }
@@ -1672,10 +1689,7 @@ fn one(
         let paths = results.run.paths;
         // Its results' warnings and an unmet --precision, said again as when it
         // ran (a rerun said nothing, and passed --strict: exploratory test).
-        let checks: Vec<String> = enclave::report::result_checks(&results)
-            .iter()
-            .map(ToString::to_string)
-            .collect();
+        let checks = enclave::report::result_checks(&results);
         if let Some(u) = enclave::report::unmet_precision(&results) {
             super::note(format_args!("warning: {}: {u}", scn.id));
         }
@@ -1819,7 +1833,7 @@ fn one(
         recorded.extend(unmet.iter().map(ToString::to_string));
         return Ok(Outcome::Ran {
             text: None,
-            warnings,
+            warnings: checks.clone(),
             recorded_zh: in_chinese(&recorded),
             recorded,
             rows: set_rows(&output::headline_summary_csv(scn, &state, &name)?)?,
@@ -1884,7 +1898,7 @@ fn one(
     Ok(Outcome::Ran {
         text,
         rows,
-        warnings,
+        warnings: checks.clone(),
         recorded_zh: in_chinese(&record.warnings),
         recorded: record.warnings,
         loaded,
