@@ -1820,10 +1820,20 @@ pub fn sensitivity_section(
             );
             for i in order {
                 let name = &analysis.inputs[i];
+                // In words with its path (a planner read `contributions[2].value`:
+                // exploratory test); the path alone when it has no words.
+                let path = format!("<code>{}</code>", escape(name));
+                let shown = match crate::i18n::inputs::label(scn, name, scn.lang) {
+                    Some(label) => tx.f(
+                        "input.with_path",
+                        &[("label", &escape(&label)), ("path", &path)],
+                    ),
+                    None => path,
+                };
                 let _ = writeln!(
                     h,
-                    "<tr><td><code>{}</code></td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-                    escape(name),
+                    "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                    shown,
                     fmt(find(name, "tornado", "swing"), SWING_DECIMALS),
                     fmt(find(name, "spearman", ""), 2),
                     fmt(find(name, "src", ""), 2),
@@ -1836,7 +1846,7 @@ pub fn sensitivity_section(
                 let _ = writeln!(
                     h,
                     "<tr><td><i>{}</i></td><td class=\"n\">–</td><td class=\"n\">–</td><td class=\"n\">–</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-                    escape(noise),
+                    escape(tx.t("input.noise")),
                     share(find(noise, "sobol_first", "")),
                     share(Some(st)),
                 );

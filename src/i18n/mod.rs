@@ -16,6 +16,8 @@ use std::collections::BTreeMap;
 use std::fmt::Display;
 use std::sync::OnceLock;
 
+pub mod inputs;
+
 /// A language of the reports.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Default, Hash, serde::Serialize, serde::Deserialize,
@@ -117,6 +119,15 @@ impl Texts {
             .get(key)
             .or_else(|| Lang::En.texts().map.get(key))
             .map_or(key, String::as_str)
+    }
+
+    /// The string of `key` in this language, else English's; `None` when
+    /// neither has it (for keys made from data, such as an input's path).
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.map
+            .get(key)
+            .or_else(|| Lang::En.texts().map.get(key))
+            .map(String::as_str)
     }
 
     /// The string of `key` with each `{name}` replaced by its value in `args`.
