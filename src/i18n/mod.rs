@@ -315,6 +315,21 @@ mod tests {
         }
     }
 
+    /// In Chinese a simulated path (English's "future") is 路径, never 情景,
+    /// which is the scenario: a planner read "仅在 4.5% 的情景中" as "in 4.5%
+    /// of the scenarios" (exploratory test). Checked on every string whose
+    /// English speaks of futures and of no scenario.
+    #[test]
+    fn a_chinese_path_is_never_a_scenario() {
+        let (en, zh) = (Lang::En.texts(), Lang::Zh.texts());
+        for key in en.keys() {
+            let english = en.t(key).to_lowercase();
+            if english.contains("future") && !english.contains("scenario") {
+                assert!(!zh.t(key).contains("情景"), "{key}: {}", zh.t(key));
+            }
+        }
+    }
+
     #[test]
     fn placeholders_are_filled_by_name() {
         assert_eq!(
