@@ -1189,6 +1189,7 @@ fn inputs(h: &mut String, scn: &Scenario, lang: crate::i18n::Lang) {
                 ("relocated", &v(f.relocated_share)),
                 ("displaced", &v(f.displacement)),
                 ("freed", &v(f.freed_land_value_per_mu)),
+                ("unit", &unit),
             ]
         ),
         headers(&tx.f("report.inputs.sector_columns", &[("unit", &unit)]))
@@ -1939,6 +1940,30 @@ mod tests {
         assert_eq!(percent(Some(0.256)), "25.6%");
         assert_eq!(percent(Some(-0.019)), "−1.9%");
         assert_eq!(percent(Some(-0.0001)), "0.0%");
+    }
+
+    /// The Chinese key inputs name what a planner expects: revenue per mu in
+    /// the money unit per mu and year, cash as 货币 under a heading that says
+    /// contributions are cash and in kind, the freed land's value with its unit
+    /// (成熟期亩均收入（万元/年）, 出资（作价入股）over 资金, 每亩 60: exploratory
+    /// test).
+    #[test]
+    fn the_chinese_key_inputs_give_units_and_kinds_of_contribution() {
+        let scn = Scenario::reference().expect("bundled scenario");
+        let mut h = String::new();
+        inputs(&mut h, &scn, crate::i18n::Lang::Zh);
+        for want in [
+            "成熟期亩均收入（百万元/亩·年）",
+            "出资（货币出资与作价入股）",
+            "<td>货币</td>",
+            "按每亩 0.3 百万元 计价",
+        ] {
+            assert!(h.contains(want), "{want}: {h}");
+        }
+        assert!(!h.contains("资金"), "{h}");
+        let mut h = String::new();
+        inputs(&mut h, &scn, crate::i18n::Lang::En);
+        assert!(h.contains("valued at 0.3 million CNY per mu"), "{h}");
     }
 
     #[test]

@@ -179,6 +179,13 @@ fn flatten(prefix: &str, table: &toml::Table, map: &mut BTreeMap<String, String>
     }
 }
 
+/// What count measure `metric` (its schema name: `firms_final`, `jobs`)
+/// counts, as the unit of its column in `lang` (`count.*`: firms, jobs; 家,
+/// 人); `None` for a measure that is not listed there.
+pub fn count_unit(lang: Lang, metric: &str) -> Option<&'static str> {
+    lang.texts().get(&format!("count.{metric}"))
+}
+
 /// The money unit as a reader of `lang` expects it: Chinese names for the usual
 /// yuan multiples, else the scenario's own label.
 pub fn money_unit(lang: Lang, unit: &str, yuan_per_unit: f64) -> String {
@@ -312,6 +319,37 @@ mod tests {
                 _ => false,
             };
             assert!(known, "{key} names no measure");
+        }
+    }
+
+    /// Every count measure has what it counts in every language (the Chinese
+    /// workbook gave 个数 for firms and jobs alike: exploratory test), and every
+    /// `count.*` key names a count measure.
+    #[test]
+    fn every_count_says_what_it_counts() {
+        use crate::schema::{AltMetric, ParkMetric, ParkSeries, RegionMetric, RegionSeries, Unit};
+        let defs = ParkMetric::ALL
+            .iter()
+            .map(|m| m.def())
+            .chain(ParkSeries::ALL.iter().map(|m| m.def()))
+            .chain(RegionMetric::ALL.iter().map(|m| m.def()))
+            .chain(RegionSeries::ALL.iter().map(|m| m.def()))
+            .chain(AltMetric::ALL.iter().map(|m| m.def()));
+        let counts: BTreeSet<&str> = defs
+            .filter(|d| d.unit == Unit::Count)
+            .map(|d| d.name)
+            .collect();
+        for lang in Lang::ALL {
+            for name in &counts {
+                assert!(count_unit(lang, name).is_some(), "{lang}: {name}");
+            }
+        }
+        assert_eq!(count_unit(Lang::Zh, "firms_final"), Some("家"));
+        assert_eq!(count_unit(Lang::Zh, "jobs_final"), Some("人"));
+        for key in Lang::En.texts().keys() {
+            if let Some(name) = key.strip_prefix("count.") {
+                assert!(counts.contains(name), "{key} names no count measure");
+            }
         }
     }
 
