@@ -116,10 +116,18 @@ fn margin(
 /// the terminal's notes give it): at 0% or 100% a margin of ± 1.96 se is ± 0,
 /// while the interval says how far the paths leave it open. Under antithetic
 /// `pairs`, whose paths are not independent, the margin of the pairs' se instead.
-fn probability(mean: Option<f64>, se: Option<f64>, n: u64, pairs: bool) -> String {
+fn probability(
+    mean: Option<f64>,
+    se: Option<f64>,
+    n: u64,
+    pairs: bool,
+    lang: crate::i18n::Lang,
+) -> String {
     let shown = percent(mean);
     if pairs {
-        return margin(shown, mean.is_some(), se, 100.0, " pp", 1);
+        // In percentage points (个百分点 in Chinese).
+        let pp = format!(" {}", lang.texts().t("chart.unit.pp"));
+        return margin(shown, mean.is_some(), se, 100.0, &pp, 1);
     }
     match mean.and_then(|m| crate::stats::interval::Proportion::of_mean(m, n)) {
         Some(p) => format!(
@@ -132,8 +140,15 @@ fn probability(mean: Option<f64>, se: Option<f64>, n: u64, pairs: bool) -> Strin
 }
 
 /// [`probability`] of a summary.csv row.
-fn probability_row(row: Option<&crate::results::SummaryRow>, pairs: bool) -> String {
-    row.map_or_else(|| "–".into(), |r| probability(r.mean, r.se, r.n, pairs))
+fn probability_row(
+    row: Option<&crate::results::SummaryRow>,
+    pairs: bool,
+    lang: crate::i18n::Lang,
+) -> String {
+    row.map_or_else(
+        || "–".into(),
+        |r| probability(r.mean, r.se, r.n, pairs, lang),
+    )
 }
 
 /// `shown` with its 95% interval `[low, high]` in small type, ends it lacks as –,
@@ -688,8 +703,8 @@ fn comparison(h: &mut String, res: &Results) {
                     npv.and_then(|s| s.p95_ci_high),
                     digits
                 ),
-                probability_row(s(RegionMetric::NpvNegative), pairs),
-                probability_row(s(RegionMetric::Participates), pairs),
+                probability_row(s(RegionMetric::NpvNegative), pairs, res.lang),
+                probability_row(s(RegionMetric::Participates), pairs, res.lang),
                 over_paths_in(
                     res.lang,
                     percent(s(RegionMetric::Irr).and_then(|s| s.p50)),
@@ -891,7 +906,10 @@ fn fairness(h: &mut String, res: &Results) {
         )
     };
     let chance = |row: Option<&crate::results::FairnessRow>| {
-        row.map_or_else(|| "–".into(), |r| probability(r.mean, r.se, r.n, pairs))
+        row.map_or_else(
+            || "–".into(),
+            |r| probability(r.mean, r.se, r.n, pairs, res.lang),
+        )
     };
     let mut noise = false;
     for (rank, &a) in order.iter().enumerate() {
@@ -909,11 +927,12 @@ fn fairness(h: &mut String, res: &Results) {
                         // are the ones whose noise matters.
                         let se = lead.and_then(|l| l.se);
                         let sign = if d < 0.0 { "−" } else { "+" };
+                        let pp = tx.t("chart.unit.pp");
                         let shown = format!(
-                            "{sign}{} pp <span class=\"few\">± {}</span>",
+                            "{sign}{} {pp} <span class=\"few\">± {}</span>",
                             num(Some(100.0 * d.abs()), 2),
                             se.map_or("–".into(), |se| format!(
-                                "{} pp",
+                                "{} {pp}",
                                 num(Some(crate::convergence::Z95 * se * 100.0), 2)
                             ))
                         );

@@ -615,6 +615,20 @@ pub fn report_warnings(
     None
 }
 
+/// A speed of `per_second` firm-years a second as the terminal's `{rate}` gives
+/// it in `lang`: in English in millions with `digits` decimals; in Chinese in
+/// 万 (ten thousands), as a Chinese reader counts, with two decimals fewer, so
+/// the same digits (每秒 520 万企业年, not 5.2 百万企业年: exploratory test).
+pub fn firm_year_rate(lang: enclave::i18n::Lang, per_second: f64, digits: usize) -> String {
+    match lang {
+        enclave::i18n::Lang::En => format!("{:.digits$}", per_second / 1e6),
+        enclave::i18n::Lang::Zh => {
+            let digits = digits.saturating_sub(2);
+            format!("{:.digits$}", per_second / 1e4)
+        }
+    }
+}
+
 /// Writes a line to standard error; a closed or full standard error is ignored
 /// (there is nowhere left to report it, and `eprintln!` would panic).
 pub fn note(line: std::fmt::Arguments<'_>) {
@@ -653,7 +667,17 @@ impl Stdout {
 
 #[cfg(test)]
 mod tests {
-    use super::wildcard;
+    use super::{firm_year_rate, wildcard};
+
+    #[test]
+    fn a_chinese_speed_is_counted_in_wan() {
+        use enclave::i18n::Lang;
+        assert_eq!(firm_year_rate(Lang::En, 5.23e6, 1), "5.2");
+        assert_eq!(firm_year_rate(Lang::Zh, 5.23e6, 1), "523");
+        assert_eq!(firm_year_rate(Lang::En, 4.4e5, 2), "0.44");
+        assert_eq!(firm_year_rate(Lang::Zh, 4.4e5, 2), "44");
+        assert_eq!(firm_year_rate(Lang::Zh, 4.4e3, 2), "0");
+    }
 
     #[test]
     fn wildcards_match_as_a_shell_does_in_one_folder() {

@@ -1050,7 +1050,7 @@ fn run_set(
                     ("seconds", &format!("{elapsed:.1}")),
                     (
                         "rate",
-                        &format!("{:.2}", firm_years as f64 / elapsed.max(1e-9) / 1e6),
+                        &super::firm_year_rate(lang, firm_years as f64 / elapsed.max(1e-9), 2),
                     ),
                     ("threads_text", &threads_text),
                 ],
@@ -1959,7 +1959,7 @@ pub(super) fn summary(
                 ("seconds", &format!("{elapsed:.1}")),
                 (
                     "rate",
-                    &format!("{:.1}", state.firm_years as f64 / elapsed.max(1e-9) / 1e6)
+                    &super::firm_year_rate(lang, state.firm_years as f64 / elapsed.max(1e-9), 1)
                 ),
                 ("unit", &unit),
             ]
@@ -2089,6 +2089,8 @@ fn fairness_ranking(
         |a| get(a, None, Metric::NashProduct),
     );
     let tx = lang.texts();
+    // Percentage points: 个百分点 in Chinese.
+    let pp = tx.t("chart.unit.pp");
     let digits = npv_decimals(scn, state);
     // Enough digits that the products the order rests on read apart.
     let nash_decimals = enclave::fairness::product_decimals(
@@ -2102,7 +2104,8 @@ fn fairness_ranking(
     let width = |key: &str, numbers: usize| super::column_width([tx.t(key)], numbers);
     let (w_all, w_lead, w_nash, w_mean, w_gap, w_part) = (
         width("terminal.all", 7),
-        width("terminal.lead", 19),
+        // `+12.10 ± 11.19 pp ≈`: 17 columns and the unit's.
+        width("terminal.lead", 17 + super::text_width(pp)),
         width("terminal.nash", 16 + nash_decimals),
         width("terminal.mean_npv", 10),
         width("terminal.gap", 17),
@@ -2170,7 +2173,7 @@ fn fairness_ranking(
                     } else {
                         "  "
                     };
-                    format!("{:+.2} ± {se} pp{mark}", 100.0 * lead.mean)
+                    format!("{:+.2} ± {se} {pp}{mark}", 100.0 * lead.mean)
                 };
                 format!(
                     "{:>2}  {}  {}  {}  {}",
