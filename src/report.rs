@@ -129,10 +129,18 @@ fn margin(
 /// the terminal's notes give it): at 0% or 100% a margin of ± 1.96 se is ± 0,
 /// while the interval says how far the paths leave it open. Under antithetic
 /// `pairs`, whose paths are not independent, the margin of the pairs' se instead.
-fn probability(mean: Option<f64>, se: Option<f64>, n: u64, pairs: bool) -> String {
+fn probability(
+    mean: Option<f64>,
+    se: Option<f64>,
+    n: u64,
+    pairs: bool,
+    lang: crate::i18n::Lang,
+) -> String {
     let shown = percent(mean);
     if pairs {
-        return margin(shown, mean.is_some(), se, 100.0, " pp", 1);
+        // In percentage points (个百分点 in Chinese).
+        let pp = format!(" {}", lang.texts().t("chart.unit.pp"));
+        return margin(shown, mean.is_some(), se, 100.0, &pp, 1);
     }
     match mean.and_then(|m| crate::stats::interval::Proportion::of_mean(m, n)) {
         Some(p) => format!(
@@ -145,8 +153,15 @@ fn probability(mean: Option<f64>, se: Option<f64>, n: u64, pairs: bool) -> Strin
 }
 
 /// [`probability`] of a summary.csv row.
-fn probability_row(row: Option<&crate::results::SummaryRow>, pairs: bool) -> String {
-    row.map_or_else(|| "–".into(), |r| probability(r.mean, r.se, r.n, pairs))
+fn probability_row(
+    row: Option<&crate::results::SummaryRow>,
+    pairs: bool,
+    lang: crate::i18n::Lang,
+) -> String {
+    row.map_or_else(
+        || "–".into(),
+        |r| probability(r.mean, r.se, r.n, pairs, lang),
+    )
 }
 
 /// `shown` with its 95% interval `[low, high]` in small type, ends it lacks as –,
@@ -703,8 +718,8 @@ fn comparison(h: &mut String, res: &Results) {
                     npv.and_then(|s| s.p95_ci_high),
                     digits
                 ),
-                probability_row(s(RegionMetric::NpvNegative), pairs),
-                probability_row(s(RegionMetric::Participates), pairs),
+                probability_row(s(RegionMetric::NpvNegative), pairs, res.lang),
+                probability_row(s(RegionMetric::Participates), pairs, res.lang),
                 over_paths_in(
                     res.lang,
                     percent(s(RegionMetric::Irr).and_then(|s| s.p50)),
@@ -1056,7 +1071,10 @@ fn fairness(h: &mut String, res: &Results) {
         )
     };
     let chance = |row: Option<&crate::results::FairnessRow>| {
-        row.map_or_else(|| "–".into(), |r| probability(r.mean, r.se, r.n, pairs))
+        row.map_or_else(
+            || "–".into(),
+            |r| probability(r.mean, r.se, r.n, pairs, res.lang),
+        )
     };
     let mut noise = false;
     for (rank, &a) in order.iter().enumerate() {
@@ -1074,11 +1092,12 @@ fn fairness(h: &mut String, res: &Results) {
                         // are the ones whose noise matters.
                         let se = lead.and_then(|l| l.se);
                         let sign = if d < 0.0 { "−" } else { "+" };
+                        let pp = tx.t("chart.unit.pp");
                         let shown = format!(
-                            "{sign}{} pp <span class=\"few\">± {}</span>",
+                            "{sign}{} {pp} <span class=\"few\">± {}</span>",
                             num(Some(100.0 * d.abs()), 2),
                             se.map_or("–".into(), |se| format!(
-                                "{} pp",
+                                "{} {pp}",
                                 num(Some(crate::convergence::Z95 * se * 100.0), 2)
                             ))
                         );
@@ -1354,6 +1373,7 @@ fn inputs(h: &mut String, scn: &Scenario, lang: crate::i18n::Lang) {
                 ("relocated", &v(f.relocated_share)),
                 ("displaced", &v(f.displacement)),
                 ("freed", &v(f.freed_land_value_per_mu)),
+                ("unit", &unit),
             ]
         ),
         headers(&tx.f("report.inputs.sector_columns", &[("unit", &unit)]))
@@ -1985,10 +2005,20 @@ pub fn sensitivity_section(
             );
             for i in order {
                 let name = &analysis.inputs[i];
+                // In words with its path (a planner read `contributions[2].value`:
+                // exploratory test); the path alone when it has no words.
+                let path = format!("<code>{}</code>", escape(name));
+                let shown = match crate::i18n::inputs::label(scn, name, scn.lang) {
+                    Some(label) => tx.f(
+                        "input.with_path",
+                        &[("label", &escape(&label)), ("path", &path)],
+                    ),
+                    None => path,
+                };
                 let _ = writeln!(
                     h,
-                    "<tr><td><code>{}</code></td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-                    escape(name),
+                    "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                    shown,
                     fmt(find(name, "tornado", "swing"), SWING_DECIMALS),
                     fmt(find(name, "spearman", ""), 2),
                     fmt(find(name, "src", ""), 2),
@@ -2001,7 +2031,7 @@ pub fn sensitivity_section(
                 let _ = writeln!(
                     h,
                     "<tr><td><i>{}</i></td><td class=\"n\">–</td><td class=\"n\">–</td><td class=\"n\">–</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-                    escape(noise),
+                    escape(tx.t("input.noise")),
                     share(find(noise, "sobol_first", "")),
                     share(Some(st)),
                 );
@@ -2106,6 +2136,30 @@ mod tests {
         assert_eq!(percent(Some(0.256)), "25.6%");
         assert_eq!(percent(Some(-0.019)), "−1.9%");
         assert_eq!(percent(Some(-0.0001)), "0.0%");
+    }
+
+    /// The Chinese key inputs name what a planner expects: revenue per mu in
+    /// the money unit per mu and year, cash as 货币 under a heading that says
+    /// contributions are cash and in kind, the freed land's value with its unit
+    /// (成熟期亩均收入（万元/年）, 出资（作价入股）over 资金, 每亩 60: exploratory
+    /// test).
+    #[test]
+    fn the_chinese_key_inputs_give_units_and_kinds_of_contribution() {
+        let scn = Scenario::reference().expect("bundled scenario");
+        let mut h = String::new();
+        inputs(&mut h, &scn, crate::i18n::Lang::Zh);
+        for want in [
+            "成熟期亩均收入（百万元/亩·年）",
+            "出资（货币出资与作价入股）",
+            "<td>货币</td>",
+            "按每亩 0.3 百万元 计价",
+        ] {
+            assert!(h.contains(want), "{want}: {h}");
+        }
+        assert!(!h.contains("资金"), "{h}");
+        let mut h = String::new();
+        inputs(&mut h, &scn, crate::i18n::Lang::En);
+        assert!(h.contains("valued at 0.3 million CNY per mu"), "{h}");
     }
 
     #[test]

@@ -766,7 +766,9 @@ impl Set {
             Unit::Probability => tx.t("set.unit.probability").to_owned(),
             Unit::Rate => tx.t("set.unit.rate").to_owned(),
             Unit::Years => tx.t("set.unit.years").to_owned(),
-            Unit::Count => tx.t("set.unit.count").to_owned(),
+            Unit::Count => crate::i18n::count_unit(self.lang, def.name)
+                .unwrap_or(tx.t("set.unit.count"))
+                .to_owned(),
             Unit::Share => tx.t("set.unit.share").to_owned(),
             Unit::Ratio => tx.t("set.unit.ratio").to_owned(),
             Unit::Mu => tx.t("set.unit.mu").to_owned(),

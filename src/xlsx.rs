@@ -129,6 +129,16 @@ pub fn unit_label_in(lang: Lang, unit: Unit, money: &str) -> String {
     }
 }
 
+/// The unit of measure `metric` (its schema name) in a sheet in `lang`: a
+/// count by what it counts (firms, jobs; 家, 人: the park sheet gave 个数 for
+/// both, exploratory test), any other as [`unit_label_in`] names its unit.
+pub fn measure_unit_in(lang: Lang, metric: &str, unit: Unit, money: &str) -> String {
+    match (unit, crate::i18n::count_unit(lang, metric)) {
+        (Unit::Count, Some(word)) => word.to_owned(),
+        _ => unit_label_in(lang, unit, money),
+    }
+}
+
 /// The sheet names in `lang`, in order (in English, [`SHEETS`]).
 pub fn sheets(lang: Lang) -> [&'static str; 6] {
     let mut out = SHEETS;
@@ -517,7 +527,7 @@ fn park(ws: &mut Worksheet, res: &Results, f: &Formats) -> Result<(), XlsxError>
         let unit = m.def().unit;
         let fmt = Formats::of(unit);
         ws.write_string(row(r), 0, measure_name(lang, "park", m.name()))?;
-        ws.write_string(row(r), 1, unit_label_in(lang, unit, &money))?;
+        ws.write_string(row(r), 1, measure_unit_in(lang, m.name(), unit, &money))?;
         for (c, v) in [x.mean, x.se, x.p05, x.p50, x.p95].into_iter().enumerate() {
             number(ws, r, 2 + c, v, &fmt)?;
         }
@@ -657,7 +667,11 @@ fn table(
             }
         }
         if let Some(u) = unit {
-            ws.write_string(row(r), col(metric + 1), unit_label_in(lang, u, money))?;
+            ws.write_string(
+                row(r),
+                col(metric + 1),
+                measure_unit_in(lang, &record[metric], u, money),
+            )?;
         }
         r += 1;
     }

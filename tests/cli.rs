@@ -440,6 +440,16 @@ fn terminal_tables_keep_their_columns_in_chinese_and_with_a_newline_in_a_name() 
             .any(|l| l.starts_with("fixed\\n50:50 ") && l.contains(" zhejiang ")),
         "{stdout}"
     );
+    // Percentage points and the speed as a Chinese reader counts them (it read
+    // `+2.10 ± 1.19 pp` and `每秒 5.2 百万企业年`: exploratory test).
+    assert!(
+        stdout.contains(" 个百分点") && !stdout.contains(" pp"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(" 万企业年；") && !stdout.contains("百万企业年"),
+        "{stdout}"
+    );
     // Every row of each table is as wide as its header: the last column is
     // right-aligned, so a wide header (全体参与) or a broken row would show.
     for header in ["分成方案", " #"] {

@@ -65,7 +65,7 @@ fn a_warning_reads_in_chinese() {
     let w = &guardrails::check(&scn)[0];
     assert_eq!(
         w.describe_in(Lang::Zh),
-        "firms.average_wage = 70,000 百万元（70,000,000,000 元），高于平均工资的合理范围 20,000–300,000 元/人·年（来源：factory wages of 60–90 k yuan a year, REFERENCES.md §3）；若以元计则属合理：它是否以元而非百万元为单位？"
+        "firms.average_wage = 70,000 百万元（70,000,000,000 元），高于平均工资的合理范围 20,000–300,000 元/人·年（来源：工厂工资每年 6–9 万元，见 REFERENCES.md §3）；若以元计则属合理：它是否以元而非百万元为单位？"
     );
     assert_eq!(w.describe_in(Lang::En), w.to_string());
     // A result's money unit is the scenario's with the range's: 百万元/亩·年.
@@ -279,6 +279,45 @@ fn validate_and_run_warn_and_strict_refuses() {
     );
 }
 
+/// Under `--lang zh` the terminal gives an input's warning in Chinese, as the
+/// report and warnings.csv do (it gave the English: exploratory test), and so
+/// does `--strict`'s refusal; run.json keeps the English.
+#[test]
+fn a_chinese_terminal_gives_the_warnings_in_chinese() {
+    let dir = TestDir::new();
+    let (text, line) = variant("average_wage = 0.07", "average_wage = 70000");
+    let file = dir.create("wage.toml", &text);
+    let file = file.to_str().expect("utf-8 path");
+    let stderr = bad_input(&dir.cmd(&[
+        "run", file, "--strict", "--paths", "8", "--out", "out", "--lang", "zh",
+    ]));
+    assert!(
+        stderr.contains(&format!(
+            "wage.toml:{line}: 错误：firms.average_wage = 70,000 百万元（70,000,000,000 元），高于平均工资的合理范围 20,000–300,000 元/人·年（来源：工厂工资每年 6–9 万元，见 REFERENCES.md §3）"
+        )) && stderr.contains("--strict：1 项输入超出其合理范围"),
+        "{stderr}"
+    );
+    let out = dir.ok(&[
+        "run", file, "--paths", "8", "--out", "out", "--lang", "zh", "--charts", "none", "--quiet",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "wage.toml:{line}: 警告：firms.average_wage = 70,000 百万元"
+        )),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("warning") && !stderr.contains("factory wages"),
+        "{stderr}"
+    );
+    let run_json = dir.read("out/jilin-zhejiang/run.json");
+    assert!(
+        run_json.contains("(source: factory wages of 60–90 k yuan a year, REFERENCES.md §3)"),
+        "{run_json}"
+    );
+}
+
 #[test]
 fn a_headline_result_outside_its_range_warns_after_the_run_and_strict_exits_2() {
     // Every sector at 29 million CNY of revenue per mu: each input is inside its
@@ -353,7 +392,16 @@ fn the_chinese_report_gives_a_results_warning_in_chinese() {
     let file = dir.create("few-jobs.toml", &text);
     let file = file.to_str().expect("utf-8 path");
     let base = ["--paths", "24", "--charts", "none", "--quiet"];
-    dir.ok(&[&["run", file, "--out", "zh", "--lang", "zh"][..], &base].concat());
+    let zh = dir.ok(&[&["run", file, "--out", "zh", "--lang", "zh"][..], &base].concat());
+    // The terminal in Chinese too (it gave the English: exploratory test).
+    let stderr = String::from_utf8_lossy(&zh.stderr);
+    assert!(
+        stderr.contains("few-jobs.toml: 警告：结果 人均税收（各路径均值） = ")
+            && stderr.contains("（来源：无直接数据；由亩均税收 2–40 万元")
+            && !stderr.contains("warning")
+            && !stderr.contains("tax per job"),
+        "{stderr}"
+    );
     dir.ok(&[&["run", file, "--out", "en"][..], &base].concat());
     dir.ok(&[
         "report",
@@ -366,10 +414,12 @@ fn the_chinese_report_gives_a_results_warning_in_chinese() {
     for folder in ["zh", "en"] {
         let report = dir.read(&format!("{folder}/jilin-zhejiang/report.html"));
         assert!(
-            report.contains("结果 tax per job（各路径均值） = ")
+            report.contains("结果 人均税收（各路径均值） = ")
                 && report.contains("百万元/人·年（")
                 && report.contains("，高于本次运行的人均税收均值（全部税收 ÷ 模拟期内的就业人年）的合理范围 2,000–3,000,000 元/人·年")
-                && !report.contains("result tax per job"),
+                && !report.contains("tax per job")
+                && !report.contains("derived from")
+                && !report.contains("Plausible ranges”）"),
             "{folder}: {report}"
         );
         let run = dir.read(&format!("{folder}/jilin-zhejiang/run.json"));

@@ -388,12 +388,15 @@ fn the_terminal_shows_a_negative_swing_with_its_sign() {
         }) else {
             panic!("no line for jilin under {}:\n{stdout}", row.alternative);
         };
-        // Jilin's three largest swings; land acquisition is not among them
-        // under every alternative.
-        let Some((_, rest)) = line.split_once(&format!("{input} (swing ")) else {
+        // Jilin's three largest swings, each in words with its path and the
+        // swing in the money unit; land acquisition is not among them under
+        // every alternative.
+        let Some((_, rest)) = line.split_once(&format!("land acquisition per mu ({input}, swing "))
+        else {
             continue;
         };
-        let shown = rest.split(')').next().unwrap_or_default();
+        let (shown, after) = rest.split_once(' ').unwrap_or_default();
+        assert!(after.starts_with("million CNY)"), "{line}");
         assert!(shown.starts_with('-'), "{shown} in {line}");
         let shown: f64 = shown.parse().unwrap_or_else(|e| panic!("{shown}: {e}"));
         let decimals = enclave::report::SWING_DECIMALS as i32;
@@ -792,7 +795,12 @@ fn a_chinese_analysis_gives_its_captions_streams_and_summary_in_chinese() {
         first.starts_with("jilin-zhejiang：") && first.contains(" 个输入，引擎运行 "),
         "{stdout}"
     );
-    assert!(stdout.contains("(摆幅 "), "{stdout}");
+    // The inputs in Chinese words with their paths, the swing in the money
+    // unit (they were TOML paths alone, and the swing had no unit).
+    assert!(
+        stdout.contains("园区前景系数（firms.outlook，摆幅 ") && stdout.contains(" 百万元）"),
+        "{stdout}"
+    );
     assert!(
         stdout
             .lines()
@@ -805,6 +813,14 @@ fn a_chinese_analysis_gives_its_captions_streams_and_summary_in_chinese() {
     }
     let report = dir.read("out/jilin-zhejiang-sensitivity/report.html");
     assert!(report.contains("<figcaption>每根条形："));
+    assert!(
+        report.contains("<tr><td>园区前景系数 (<code>firms.outlook</code>)</td>"),
+        "{report}"
+    );
+    // The tornado charts name the inputs in words.
+    let svg = dir.read("out/jilin-zhejiang-sensitivity/charts/tornado-01.svg");
+    assert!(svg.contains("\n园区前景系数\n"), "{svg}");
+    assert!(!svg.contains("firms.outlook"), "{svg}");
     assert!(report.contains("过程噪声：该次运行的命名随机数流（路径 0..8）"));
     for english in ["Each bar:", "process noise: the run", "Saltelli's A and B"] {
         assert!(!report.contains(english), "{english} in the Chinese page");
@@ -861,7 +877,7 @@ fn an_output_that_never_changes_has_no_drivers_in_the_summary() {
     assert!(
         stdout
             .lines()
-            .any(|l| l.contains("province takes its part: ") && l.contains("(swing ")),
+            .any(|l| l.contains("province takes its part: ") && l.contains(", swing ")),
         "{stdout}"
     );
 }

@@ -437,7 +437,7 @@ fn a_chinese_page_has_chinese_text_and_report_keeps_its_language() {
         "指标说明",
         "按该地区贴现率计算的净现值",
         "净现值（情景的金额单位）",
-        "所有地区都签约的概率",
+        "全体参与概率",
         "园区：随 firms.arrival_rate 的变化",
         "每个小图给出一个指标",
     ] {

@@ -925,6 +925,16 @@ fn a_chinese_solve_names_the_price_basis_of_its_money() {
         stdout.contains("；净现值单位：百万元，2020年价格\n"),
         "{stdout}"
     );
+    // The target in words, without a space before what is varied (it read
+    // "目标 nash" and "调整 固定分成公式的分成比例": exploratory test), as in the
+    // zone chart's title.
+    assert!(
+        stdout.contains("：目标为纳什议价解；调整固定分成公式的分成比例\n"),
+        "{stdout}"
+    );
+    let svg = t.read("out/one-firm-solve/zone.svg");
+    assert!(svg.contains("协议区间：half（目标：纳什议价解）"), "{svg}");
+    assert!(!svg.contains("nash"), "{svg}");
     let out = solve(&t, "half", "nash", "10");
     let stdout = String::from_utf8(out.stdout).expect("UTF-8");
     assert!(

@@ -287,6 +287,24 @@ fn a_chinese_workbook_has_chinese_headers_and_the_same_numbers() {
     for line in &park[1..] {
         assert!(cjk(&line[0]) && cjk(&line[1]) && cjk(&line[8]), "{line:?}");
     }
+    // A count by what it counts, IRR as a yearly rate, the park's value added
+    // by its name (个数 for firms and jobs, 每年比率, 地区生产总值: exploratory test).
+    let unit_of = |name: &str| {
+        park.iter()
+            .find(|l| l[0] == Data::String(name.to_owned()))
+            .map(|l| l[1].to_string())
+    };
+    assert_eq!(unit_of("末年企业数").as_deref(), Some("家"));
+    assert_eq!(unit_of("末年就业人数").as_deref(), Some("人"));
+    assert_eq!(unit_of("开发公司内部收益率").as_deref(), Some("年化比率"));
+    assert!(unit_of("园区增加值").is_some(), "{park:?}");
+    // The surplus over the outside option by a name that says so (参与收益
+    // read "income from taking part").
+    assert!(
+        cmp.iter()
+            .any(|l| l[1] == Data::String("超出外部选择的净收益（均值）".to_owned())),
+        "{cmp:?}"
+    );
 
     // About and Inputs: Chinese headers and labels.
     let about = cells(&mut wb, "说明");

@@ -17,7 +17,7 @@ use crate::sensitivity::{ALL_INPUTS, Analysis};
 
 /// Most inputs drawn (the largest swings).
 pub const MAX_INPUTS: usize = 20;
-/// Longest input name drawn, in characters.
+/// Longest input name drawn, in columns (a Chinese character takes two).
 const MAX_NAME: usize = 44;
 
 /// Colours of the alternatives (the regions' palette is for regions).
@@ -38,6 +38,10 @@ const ALT_COLOURS: [RGBColor; 8] = [
 pub struct Bar {
     /// The input's field path.
     pub input: String,
+    /// The input as the chart names it, in the scenario's language: its words
+    /// ([`crate::i18n::inputs::label`]), with the path when two inputs have the
+    /// same words; the path when it has none.
+    pub label: String,
     /// `(P10 − base, P90 − base)` per alternative.
     pub ends: Vec<(f64, f64)>,
 }
@@ -68,9 +72,24 @@ impl Tornado {
             .iter()
             .map(|input| Bar {
                 input: input.clone(),
+                label: input.clone(),
                 ends: vec![(f64::NAN, f64::NAN); n_alt],
             })
             .collect();
+        let words: Vec<Option<String>> = analysis
+            .inputs
+            .iter()
+            .map(|input| crate::i18n::inputs::label(scn, input, scn.lang))
+            .collect();
+        for (bar, w) in bars.iter_mut().zip(&words) {
+            if let Some(w) = w {
+                bar.label = if words.iter().filter(|x| x.as_ref() == Some(w)).count() > 1 {
+                    crate::i18n::inputs::named(scn, &bar.input, scn.lang)
+                } else {
+                    w.clone()
+                };
+            }
+        }
         let mut any = false;
         for row in analysis.rows.iter().filter(|row| row.method == "tornado") {
             let o = &analysis.outputs[row.output];
@@ -167,13 +186,23 @@ pub fn render_png(t: &Tornado) -> Result<Vec<u8>, ChartError> {
     encode_png(&rgb, size, "tornado")
 }
 
+/// `name` within [`MAX_NAME`] columns (a Chinese character takes two), its
+/// end kept after an ellipsis when longer.
 fn short(name: &str) -> String {
-    if name.chars().count() <= MAX_NAME {
-        name.to_owned()
-    } else {
-        let tail: String = name.chars().rev().take(MAX_NAME - 1).collect();
-        format!("…{}", tail.chars().rev().collect::<String>())
+    let columns = |c: char| if c.is_ascii() { 1 } else { 2 };
+    if name.chars().map(columns).sum::<usize>() <= MAX_NAME {
+        return name.to_owned();
     }
+    let mut tail = Vec::new();
+    let mut used = 1;
+    for c in name.chars().rev() {
+        used += columns(c);
+        if used > MAX_NAME {
+            break;
+        }
+        tail.push(c);
+    }
+    format!("…{}", tail.iter().rev().collect::<String>())
 }
 
 fn draw<DB: DrawingBackend>(t: &Tornado, root: &DrawingArea<DB, Shift>) -> DrawResult {
@@ -239,7 +268,7 @@ fn draw<DB: DrawingBackend>(t: &Tornado, root: &DrawingArea<DB, Shift>) -> DrawR
         let top = n - i as f64;
         let (px, py) = chart.backend_coord(&(x0, top - 0.5));
         root.draw(&Text::new(
-            short(&bar.input),
+            short(&bar.label),
             (px - 10, py),
             text(14).pos(Pos::new(HPos::Right, VPos::Center)),
         ))

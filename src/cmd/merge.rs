@@ -169,13 +169,21 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         let inputs = &known[..];
         let results: Vec<String> = checks.iter().map(ToString::to_string).collect();
         let room = super::WARNINGS_SHOWN.saturating_sub(warned);
-        // On the terminal as `run` gives them (`FILE:LINE: warning: …`).
-        let shown = inputs
-            .iter()
-            .map(|w| super::located(&m.file, w))
-            .chain(results.iter().map(|w| format!("{}: warning: {w}", m.file)));
-        for line in shown.take(room) {
-            super::note(format_args!("{line}"));
+        // On the terminal as `run` gives them (`FILE:LINE: warning: …`), in the
+        // language of its summary.
+        let lang = args.lang.unwrap_or(scn.lang);
+        let shown = inputs.iter().chain(&checks).map(|w| {
+            if w.result {
+                super::Flagged {
+                    at: m.file.clone(),
+                    text: w.describe_in(lang),
+                }
+            } else {
+                super::located(&m.file, w, lang)
+            }
+        });
+        for flagged in shown.take(room) {
+            super::note(format_args!("{}", flagged.line(false, lang)));
         }
         let mut warnings: Vec<String> = inputs.iter().map(output::input_warning).collect();
         warnings.extend(results);

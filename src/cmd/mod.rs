@@ -599,21 +599,50 @@ pub fn say_leftovers(found: &enclave::publish::Leftovers, quiet: bool) {
     }
 }
 
+/// A plausible-range warning as the terminal gives it: where (`FILE:LINE`, or
+/// `FILE` without a line) and what, in the terminal's language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Flagged {
+    /// `FILE:LINE` or `FILE`.
+    pub at: String,
+    /// The warning in the terminal's language.
+    pub text: String,
+}
+
+impl Flagged {
+    /// The line on stderr in `lang`: `FILE:LINE: warning: …`, or `… error: …`
+    /// under `--strict`.
+    pub fn line(&self, strict: bool, lang: enclave::i18n::Lang) -> String {
+        lang.texts().f(
+            if strict {
+                "terminal.warning.error"
+            } else {
+                "terminal.warning.warning"
+            },
+            &[("at", &self.at), ("text", &self.text)],
+        )
+    }
+}
+
 /// The guardrail warnings of a loaded scenario (docs/scenario.md "Plausible
-/// ranges"), each as `FILE:LINE: warning: …`.
-pub fn warnings(l: &Loaded, horizon: u32) -> Vec<String> {
+/// ranges"), in `lang` ([`located`]).
+pub fn warnings(l: &Loaded, horizon: u32, lang: enclave::i18n::Lang) -> Vec<Flagged> {
     guardrails::check_at(&l.scenario, horizon)
         .iter()
-        .map(|w| located(&l.file, w))
+        .map(|w| located(&l.file, w, lang))
         .collect()
 }
 
 /// An input's guardrail warning of scenario file `file` as the terminal gives
-/// it: `FILE:LINE: warning: …` (`FILE: warning: …` without a line).
-pub fn located(file: &str, w: &guardrails::Warning) -> String {
-    match w.line {
-        Some(line) => format!("{file}:{line}: warning: {w}"),
-        None => format!("{file}: warning: {w}"),
+/// it, in `lang` (a `--lang zh` terminal gave them in English: exploratory
+/// test): at `FILE:LINE` (`FILE` without a line).
+pub fn located(file: &str, w: &guardrails::Warning, lang: enclave::i18n::Lang) -> Flagged {
+    Flagged {
+        at: match w.line {
+            Some(line) => format!("{file}:{line}"),
+            None => file.to_owned(),
+        },
+        text: w.describe_in(lang),
     }
 }
 
@@ -637,30 +666,52 @@ pub fn horizon_refusal(
 /// At most this many warnings are printed for a set; the rest are counted.
 pub const WARNINGS_SHOWN: usize = 20;
 
-/// Prints `warnings` (at most [`WARNINGS_SHOWN`], then their count) to stderr;
-/// with `strict`, they are errors and the exit code is returned.
-pub fn report_warnings(warnings: &[String], strict: bool) -> Option<ExitCode> {
-    let label = if strict { "error" } else { "warning" };
+/// Prints `warnings` (at most [`WARNINGS_SHOWN`], then their count) to stderr
+/// in `lang`; with `strict`, they are errors and the exit code is returned.
+pub fn report_warnings(
+    warnings: &[Flagged],
+    strict: bool,
+    lang: enclave::i18n::Lang,
+) -> Option<ExitCode> {
+    let tx = lang.texts();
     for w in warnings.iter().take(WARNINGS_SHOWN) {
-        note(format_args!(
-            "{}",
-            w.replacen(": warning: ", &format!(": {label}: "), 1)
-        ));
+        note(format_args!("{}", w.line(strict, lang)));
     }
     if warnings.len() > WARNINGS_SHOWN {
         note(format_args!(
-            "… and {} more {label}s",
-            warnings.len() - WARNINGS_SHOWN
+            "{}",
+            tx.f(
+                if strict {
+                    "terminal.warning.more_errors"
+                } else {
+                    "terminal.warning.more"
+                },
+                &[("n", &(warnings.len() - WARNINGS_SHOWN))]
+            )
         ));
     }
     if strict && !warnings.is_empty() {
         note(format_args!(
-            "--strict: {} input(s) outside their plausible ranges (docs/scenario.md, \"Plausible ranges\")",
-            warnings.len()
+            "{}",
+            tx.f("terminal.warning.strict", &[("n", &warnings.len())])
         ));
         return Some(ExitCode::from(EXIT_BAD_INPUT));
     }
     None
+}
+
+/// A speed of `per_second` firm-years a second as the terminal's `{rate}` gives
+/// it in `lang`: in English in millions with `digits` decimals; in Chinese in
+/// 万 (ten thousands), as a Chinese reader counts, with two decimals fewer, so
+/// the same digits (每秒 520 万企业年, not 5.2 百万企业年: exploratory test).
+pub fn firm_year_rate(lang: enclave::i18n::Lang, per_second: f64, digits: usize) -> String {
+    match lang {
+        enclave::i18n::Lang::En => format!("{:.digits$}", per_second / 1e6),
+        enclave::i18n::Lang::Zh => {
+            let digits = digits.saturating_sub(2);
+            format!("{:.digits$}", per_second / 1e4)
+        }
+    }
 }
 
 /// Writes a line to standard error; a closed or full standard error is ignored
@@ -701,7 +752,7 @@ impl Stdout {
 
 #[cfg(test)]
 mod tests {
-    use super::{Files, Source, wildcard};
+    use super::{Files, Source, firm_year_rate, wildcard};
 
     /// A set's file edited between its check and its run is refused when
     /// reached, not run unchecked; one left alone loads again.
@@ -736,6 +787,16 @@ mod tests {
             "{e}"
         );
         assert!(set.load(1).is_ok());
+    }
+
+    #[test]
+    fn a_chinese_speed_is_counted_in_wan() {
+        use enclave::i18n::Lang;
+        assert_eq!(firm_year_rate(Lang::En, 5.23e6, 1), "5.2");
+        assert_eq!(firm_year_rate(Lang::Zh, 5.23e6, 1), "523");
+        assert_eq!(firm_year_rate(Lang::En, 4.4e5, 2), "0.44");
+        assert_eq!(firm_year_rate(Lang::Zh, 4.4e5, 2), "44");
+        assert_eq!(firm_year_rate(Lang::Zh, 4.4e3, 2), "0");
     }
 
     #[test]

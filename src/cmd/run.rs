@@ -517,7 +517,8 @@ pub fn run_source(args: &Args, source: &dyn super::Source) -> anyhow::Result<Exi
                         budget.add(&c, e, &part, k);
                     }
                     problems.append(&mut c.refusals);
-                    warnings.append(&mut c.warnings);
+                    let file = &c.file;
+                    warnings.extend(c.warnings.drain(..).map(|w| (file.clone(), w)));
                     langs.push(c.lang);
                     counted.push((i, k, c));
                     k += 1;
@@ -562,7 +563,14 @@ pub fn run_source(args: &Args, source: &dyn super::Source) -> anyhow::Result<Exi
         super::note(format_args!("error: {refusal}"));
         return Ok(ExitCode::from(super::EXIT_BAD_INPUT));
     }
-    if let Some(code) = super::report_warnings(&warnings, args.strict) {
+    // In the language of the set's terminal lines: --lang, else the scenarios'
+    // own language when they all have the same, else English.
+    let lang = enclave::set_report::set_lang(args.lang, langs.iter().copied());
+    let warnings: Vec<super::Flagged> = warnings
+        .iter()
+        .map(|(file, w)| super::located(file, w, lang))
+        .collect();
+    if let Some(code) = super::report_warnings(&warnings, args.strict, lang) {
         return Ok(code);
     }
     if let Some(p) = args.replay {
@@ -604,9 +612,7 @@ pub fn run_source(args: &Args, source: &dyn super::Source) -> anyhow::Result<Exi
             from.as_deref(),
         ),
         Ok(None) => {
-            // The set's page and terminal lines: --lang, else the scenarios' own
-            // language when they all have the same, else English.
-            let lang = enclave::set_report::set_lang(args.lang, langs);
+            // The set's page and terminal lines in `lang`.
             run_set(args, source, &paths, lang)
         }
         Err(e) => {
@@ -626,8 +632,8 @@ struct Checked {
     refusals: Vec<String>,
     /// Its run's expected cost, for the work budget (`None` if refused before).
     estimate: Option<engine::Estimate>,
-    /// Its guardrail warnings.
-    warnings: Vec<String>,
+    /// Its inputs outside their plausible ranges.
+    warnings: Vec<enclave::scenario::guardrails::Warning>,
     /// Its language (`[scenario] lang`).
     lang: enclave::i18n::Lang,
     /// What makes its run the one it is ([`enclave::shard::run_key`]).
@@ -687,7 +693,10 @@ fn check_all(
                                 Checked {
                                     refusals: refusals(args, &l, &mut estimate),
                                     estimate,
-                                    warnings: super::warnings(&l, cfg.horizon),
+                                    warnings: enclave::scenario::guardrails::check_at(
+                                        &l.scenario,
+                                        cfg.horizon,
+                                    ),
                                     paths: cfg.paths,
                                     horizon: cfg.horizon,
                                     run_key: enclave::shard::run_key(
@@ -751,7 +760,7 @@ enum Outcome {
         text: Option<String>,
         rows: Vec<SummaryRow>,
         /// Its headline results outside their plausible ranges.
-        warnings: Vec<String>,
+        warnings: Vec<enclave::scenario::guardrails::Warning>,
         /// Every warning its run.json records (or would: its inputs', then
         /// `warnings`, then an unmet `--precision`), for the set's warnings.csv.
         recorded: Vec<String>,
@@ -770,7 +779,7 @@ enum Outcome {
         paths: u64,
         drawn: Drawn,
         /// Its headline results outside their plausible ranges.
-        checks: Vec<String>,
+        checks: Vec<enclave::scenario::guardrails::Warning>,
         /// The warnings its run.json records.
         warnings: Vec<String>,
         /// `warnings` in Chinese.
@@ -808,13 +817,21 @@ struct Tally<'a> {
 impl Tally<'_> {
     /// Prints the headline results of scenario file `file` outside their
     /// plausible ranges (at most [`super::WARNINGS_SHOWN`] over the set; the
-    /// rest are counted at the end), errors under --strict.
-    fn say_result_warnings(&mut self, file: &str, warnings: &[String]) {
-        let label = if self.args.strict { "error" } else { "warning" };
+    /// rest are counted at the end), errors under --strict, in the set's
+    /// language.
+    fn say_result_warnings(
+        &mut self,
+        file: &str,
+        warnings: &[enclave::scenario::guardrails::Warning],
+    ) {
         let room = super::WARNINGS_SHOWN.saturating_sub(self.result_warnings);
         for w in warnings.iter().take(room) {
-            self.bar
-                .suspend(|| super::note(format_args!("{file}: {label}: {w}")));
+            let line = super::Flagged {
+                at: file.to_owned(),
+                text: w.describe_in(self.lang),
+            }
+            .line(self.args.strict, self.lang);
+            self.bar.suspend(|| super::note(format_args!("{line}")));
         }
         self.result_warnings += warnings.len();
     }
@@ -1052,7 +1069,7 @@ fn run_set(
                     ("seconds", &format!("{elapsed:.1}")),
                     (
                         "rate",
-                        &format!("{:.2}", firm_years as f64 / elapsed.max(1e-9) / 1e6),
+                        &super::firm_year_rate(lang, firm_years as f64 / elapsed.max(1e-9), 2),
                     ),
                     ("threads_text", &threads_text),
                 ],
@@ -1694,10 +1711,7 @@ fn one(
         let paths = results.run.paths;
         // Its results' warnings and an unmet --precision, said again as when it
         // ran (a rerun said nothing, and passed --strict: exploratory test).
-        let checks: Vec<String> = enclave::report::result_checks(&results)
-            .iter()
-            .map(ToString::to_string)
-            .collect();
+        let checks = enclave::report::result_checks(&results);
         if let Some(u) = enclave::report::unmet_precision(&results) {
             super::note(format_args!("warning: {}: {u}", scn.id));
         }
@@ -1841,7 +1855,7 @@ fn one(
         recorded.extend(unmet.iter().map(ToString::to_string));
         return Ok(Outcome::Ran {
             text: None,
-            warnings,
+            warnings: checks.clone(),
             recorded_zh: in_chinese(&recorded),
             recorded,
             rows: set_rows(&output::headline_summary_csv(scn, &state, &name)?)?,
@@ -1906,7 +1920,7 @@ fn one(
     Ok(Outcome::Ran {
         text,
         rows,
-        warnings,
+        warnings: checks.clone(),
         recorded_zh: in_chinese(&record.warnings),
         recorded: record.warnings,
         loaded,
@@ -1967,7 +1981,7 @@ pub(super) fn summary(
                 ("seconds", &format!("{elapsed:.1}")),
                 (
                     "rate",
-                    &format!("{:.1}", state.firm_years as f64 / elapsed.max(1e-9) / 1e6)
+                    &super::firm_year_rate(lang, state.firm_years as f64 / elapsed.max(1e-9), 1)
                 ),
                 ("unit", &unit),
             ]
@@ -2097,6 +2111,8 @@ fn fairness_ranking(
         |a| get(a, None, Metric::NashProduct),
     );
     let tx = lang.texts();
+    // Percentage points: 个百分点 in Chinese.
+    let pp = tx.t("chart.unit.pp");
     let digits = npv_decimals(scn, state);
     // Enough digits that the products the order rests on read apart.
     let nash_decimals = enclave::fairness::product_decimals(
@@ -2110,7 +2126,8 @@ fn fairness_ranking(
     let width = |key: &str, numbers: usize| super::column_width([tx.t(key)], numbers);
     let (w_all, w_lead, w_nash, w_mean, w_gap, w_part) = (
         width("terminal.all", 7),
-        width("terminal.lead", 19),
+        // `+12.10 ± 11.19 pp ≈`: 17 columns and the unit's.
+        width("terminal.lead", 17 + super::text_width(pp)),
         width("terminal.nash", 16 + nash_decimals),
         width("terminal.mean_npv", 10),
         width("terminal.gap", 17),
@@ -2178,7 +2195,7 @@ fn fairness_ranking(
                     } else {
                         "  "
                     };
-                    format!("{:+.2} ± {se} pp{mark}", 100.0 * lead.mean)
+                    format!("{:+.2} ± {se} {pp}{mark}", 100.0 * lead.mean)
                 };
                 format!(
                     "{:>2}  {}  {}  {}  {}",

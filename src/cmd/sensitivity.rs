@@ -190,6 +190,7 @@ fn summary(scn: &Scenario, analysis: &Analysis, record: &Record, dir: &std::path
         )
     );
     let width = super::column_width(scn.regions.iter().map(|r| r.name.as_str()), 8);
+    let unit = enclave::i18n::money_unit(scn.lang, &scn.money_unit, scn.yuan_per_unit);
     for (o, out) in analysis.outputs.iter().enumerate() {
         if out.region_index.is_none() {
             continue;
@@ -219,7 +220,8 @@ fn summary(scn: &Scenario, analysis: &Analysis, record: &Record, dir: &std::path
                 })
                 .collect()
         };
-        // A swing, an amount, to the decimals the report's table gives it.
+        // A swing, an amount, to the decimals the report's table gives it, in
+        // the money unit (it had none: exploratory test).
         let (label, digits, mut ranked) = [
             ("ST", 3, score("sobol_total", "", |v| v)),
             (
@@ -233,17 +235,24 @@ fn summary(scn: &Scenario, analysis: &Analysis, record: &Record, dir: &std::path
         .find(|(_, _, v)| !v.is_empty())
         .unwrap_or(("", 0, Vec::new()));
         ranked.sort_by(|x, y| y.0.total_cmp(&x.0));
+        let is_swing = label == tx.t("sensitivity.terminal.swing");
         let top: Vec<String> = ranked
             .iter()
             .take(3)
-            .map(|(_, v, name)| format!("{name} ({label} {v:.digits$})"))
+            .map(|&(_, v, input)| {
+                let mut value = format!("{v:.digits$}");
+                if is_swing {
+                    value = format!("{value} {unit}");
+                }
+                driver(scn, input, label, &value)
+            })
             .collect();
         let _ = writeln!(
             s,
             "  {} {}: {}",
             pad(&out.region, width),
             super::escape_control(&out.alternative),
-            top.join(", ")
+            top.join(tx.t("sensitivity.terminal.separator"))
         );
     }
     let _ = writeln!(
@@ -252,6 +261,40 @@ fn summary(scn: &Scenario, analysis: &Analysis, record: &Record, dir: &std::path
         tx.f("sensitivity.terminal.written", &[("dir", &dir.display())])
     );
     s
+}
+
+/// One of an output's drivers on the terminal, in the scenario's language: the
+/// input in words with its path and the estimate (`measure value`), as
+/// `园区前景系数（firms.outlook，摆幅 96645.7 万元）`; an input without words, or
+/// the process noise, by itself (a planner read `contributions[2].value`:
+/// exploratory test).
+fn driver(scn: &Scenario, input: &str, measure: &str, value: &str) -> String {
+    let tx = scn.lang.texts();
+    let label = (input != sensitivity::NOISE_INPUT)
+        .then(|| enclave::i18n::inputs::label(scn, input, scn.lang))
+        .flatten();
+    match label {
+        Some(label) => tx.f(
+            "sensitivity.terminal.driver",
+            &[
+                ("label", &label),
+                ("path", &input),
+                ("measure", &measure),
+                ("value", &value),
+            ],
+        ),
+        None => {
+            let input = if input == sensitivity::NOISE_INPUT {
+                tx.t("input.noise")
+            } else {
+                input
+            };
+            tx.f(
+                "sensitivity.terminal.driver_plain",
+                &[("input", &input), ("measure", &measure), ("value", &value)],
+            )
+        }
+    }
 }
 
 /// Why the analysis of `scn` under `settings` is refused before it starts: its

@@ -270,7 +270,7 @@ fn zone_of(
     Some(Zone {
         title: tx.f(
             "solve.zone.title",
-            &[("alt", &alternative), ("target", &s.target.name())],
+            &[("alt", &alternative), ("target", &s.target.name_in(lang))],
         ),
         x_label,
         xs: order.iter().map(|&i| s.candidates[i].point[0]).collect(),
@@ -558,7 +558,7 @@ fn report(
             "solve.terminal.head",
             &[
                 ("name", &scn.name),
-                ("target", &s.target.name()),
+                ("target", &s.target.name_in(lang)),
                 ("varied", &tx.t(s.space.describe_key())),
             ]
         )

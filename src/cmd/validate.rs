@@ -57,7 +57,8 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 ));
             }
         }
-        let mine = super::warnings(&l, l.scenario.simulation.horizon);
+        // In English: validate has no --lang (its other lines are English too).
+        let mine = super::warnings(&l, l.scenario.simulation.horizon, enclave::i18n::Lang::En);
         let refused = args.strict && !mine.is_empty();
         warnings.extend(mine);
         if refused {
@@ -74,7 +75,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             s.params.len()
         ))?;
     }
-    let warned = super::report_warnings(&warnings, args.strict);
+    let warned = super::report_warnings(&warnings, args.strict, enclave::i18n::Lang::En);
     Ok(if failed {
         ExitCode::from(super::EXIT_BAD_INPUT)
     } else {

@@ -16,6 +16,8 @@ use std::collections::BTreeMap;
 use std::fmt::Display;
 use std::sync::OnceLock;
 
+pub mod inputs;
+
 /// A language of the reports.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Default, Hash, serde::Serialize, serde::Deserialize,
@@ -119,6 +121,15 @@ impl Texts {
             .map_or(key, String::as_str)
     }
 
+    /// The string of `key` in this language, else English's; `None` when
+    /// neither has it (for keys made from data, such as an input's path).
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.map
+            .get(key)
+            .or_else(|| Lang::En.texts().map.get(key))
+            .map(String::as_str)
+    }
+
     /// The string of `key` with each `{name}` replaced by its value in `args`.
     pub fn f(&self, key: &str, args: &[(&str, &dyn Display)]) -> String {
         fill(self.t(key), args)
@@ -166,6 +177,13 @@ fn flatten(prefix: &str, table: &toml::Table, map: &mut BTreeMap<String, String>
             _ => {}
         }
     }
+}
+
+/// What count measure `metric` (its schema name: `firms_final`, `jobs`)
+/// counts, as the unit of its column in `lang` (`count.*`: firms, jobs; 家,
+/// 人); `None` for a measure that is not listed there.
+pub fn count_unit(lang: Lang, metric: &str) -> Option<&'static str> {
+    lang.texts().get(&format!("count.{metric}"))
 }
 
 /// The money unit as a reader of `lang` expects it: Chinese names for the usual
@@ -301,6 +319,52 @@ mod tests {
                 _ => false,
             };
             assert!(known, "{key} names no measure");
+        }
+    }
+
+    /// Every count measure has what it counts in every language (the Chinese
+    /// workbook gave 个数 for firms and jobs alike: exploratory test), and every
+    /// `count.*` key names a count measure.
+    #[test]
+    fn every_count_says_what_it_counts() {
+        use crate::schema::{AltMetric, ParkMetric, ParkSeries, RegionMetric, RegionSeries, Unit};
+        let defs = ParkMetric::ALL
+            .iter()
+            .map(|m| m.def())
+            .chain(ParkSeries::ALL.iter().map(|m| m.def()))
+            .chain(RegionMetric::ALL.iter().map(|m| m.def()))
+            .chain(RegionSeries::ALL.iter().map(|m| m.def()))
+            .chain(AltMetric::ALL.iter().map(|m| m.def()));
+        let counts: BTreeSet<&str> = defs
+            .filter(|d| d.unit == Unit::Count)
+            .map(|d| d.name)
+            .collect();
+        for lang in Lang::ALL {
+            for name in &counts {
+                assert!(count_unit(lang, name).is_some(), "{lang}: {name}");
+            }
+        }
+        assert_eq!(count_unit(Lang::Zh, "firms_final"), Some("家"));
+        assert_eq!(count_unit(Lang::Zh, "jobs_final"), Some("人"));
+        for key in Lang::En.texts().keys() {
+            if let Some(name) = key.strip_prefix("count.") {
+                assert!(counts.contains(name), "{key} names no count measure");
+            }
+        }
+    }
+
+    /// In Chinese a simulated path (English's "future") is 路径, never 情景,
+    /// which is the scenario: a planner read "仅在 4.5% 的情景中" as "in 4.5%
+    /// of the scenarios" (exploratory test). Checked on every string whose
+    /// English speaks of futures and of no scenario.
+    #[test]
+    fn a_chinese_path_is_never_a_scenario() {
+        let (en, zh) = (Lang::En.texts(), Lang::Zh.texts());
+        for key in en.keys() {
+            let english = en.t(key).to_lowercase();
+            if english.contains("future") && !english.contains("scenario") {
+                assert!(!zh.t(key).contains("情景"), "{key}: {}", zh.t(key));
+            }
         }
     }
 

@@ -19,8 +19,11 @@ use crate::sampling::Value;
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Guardrail {
     /// Its name in the strings of each language: `guardrail.<key>.what`, what is
-    /// checked, as docs/scenario.md names it, and `guardrail.<key>.unit`, the
-    /// unit of the range (yuan-based for money) ([`Guardrail::unit`]).
+    /// checked, as docs/scenario.md names it, `guardrail.<key>.unit`, the unit
+    /// of the range (yuan-based for money) ([`Guardrail::unit`]),
+    /// `guardrail.<key>.source`, the evidence with its section of REFERENCES.md
+    /// ([`Guardrail::source`]), and for a range on a result,
+    /// `guardrail.<key>.metric`, the result's name ([`Guardrail::metric`]).
     pub key: &'static str,
     /// Lower end, in its unit.
     pub low: f64,
@@ -31,8 +34,6 @@ pub struct Guardrail {
     /// Whether the input judged is a calendar year (shown as written, not
     /// grouped in thousands).
     pub year_input: bool,
-    /// The evidence, with its section of REFERENCES.md.
-    pub source: &'static str,
 }
 
 impl Guardrail {
@@ -50,6 +51,23 @@ impl Guardrail {
             .t(&format!("guardrail.{}.unit", self.key))
             .to_owned()
     }
+
+    /// The evidence for the range, with its section of REFERENCES.md, in
+    /// `lang` (the English is what docs/scenario.md cites).
+    pub fn source(&self, lang: crate::i18n::Lang) -> String {
+        lang.texts()
+            .t(&format!("guardrail.{}.source", self.key))
+            .to_owned()
+    }
+
+    /// The name of the result a range on a result judges, in `lang`: in
+    /// English the name run.json records ([`check_results`]), in Chinese its
+    /// Chinese name (人均税收). Only the ranges of [`RESULT_GUARDRAILS`] have one.
+    pub fn metric(&self, lang: crate::i18n::Lang) -> String {
+        lang.texts()
+            .t(&format!("guardrail.{}.metric", self.key))
+            .to_owned()
+    }
 }
 
 /// Revenue (output) per mu of a sector at maturity.
@@ -59,7 +77,6 @@ pub const REVENUE_PER_MU: Guardrail = Guardrail {
     high: 30e6,
     money: true,
     year_input: false,
-    source: "national development zones average 8.4 M yuan of output per mu, high-tech zones 14.8 M; 隆昌 2.5–3.5 M, REFERENCES.md §4",
 };
 
 /// The average wage.
@@ -69,7 +86,6 @@ pub const AVERAGE_WAGE: Guardrail = Guardrail {
     high: 300e3,
     money: true,
     year_input: false,
-    source: "factory wages of 60–90 k yuan a year, REFERENCES.md §3",
 };
 
 /// A sector's building value per mu (the property-tax base).
@@ -79,7 +95,6 @@ pub const BUILDING_VALUE_PER_MU: Guardrail = Guardrail {
     high: 10e6,
     money: true,
     year_input: false,
-    source: "investment intensity 1.5–3 M yuan per mu, fixed investment about 3.2 M yuan per mu in national zones, REFERENCES.md §4",
 };
 
 /// Land acquisition and relocation per mu.
@@ -89,7 +104,6 @@ pub const LAND_ACQUISITION_PER_MU: Guardrail = Guardrail {
     high: 1e6,
     money: true,
     year_input: false,
-    source: "prior of 50–300 k yuan per mu, unsourced, REFERENCES.md §4",
 };
 
 /// Infrastructure (servicing) per mu.
@@ -99,7 +113,6 @@ pub const INFRASTRUCTURE_PER_MU: Guardrail = Guardrail {
     high: 1.5e6,
     money: true,
     year_input: false,
-    source: "0.2–0.5 bn yuan per km², about 130–330 k yuan per mu, REFERENCES.md §4",
 };
 
 /// The price the park company sells land for, per mu.
@@ -114,7 +127,6 @@ pub const LAND_PRICE_PER_MU: Guardrail = Guardrail {
     high: 5e6,
     money: true,
     year_input: false,
-    source: "no land price [U]; derived from the costs a sale recovers, land acquisition and servicing at 50–330 k yuan per mu, REFERENCES.md §4",
 };
 
 /// Years the arrivals take to fill the saleable land.
@@ -124,7 +136,6 @@ pub const FILL_YEARS: Guardrail = Guardrail {
     high: 40.0,
     money: false,
     year_input: false,
-    source: "park fill targets of 5–8 years; about 37% of signed projects producing by year 5 in 苏滁, REFERENCES.md §4",
 };
 
 /// Years a phase's land is open within the horizon: the horizon's last year less
@@ -136,7 +147,6 @@ pub const PHASE_OPEN_YEARS: Guardrail = Guardrail {
     high: 1000.0,
     money: false,
     year_input: true,
-    source: "the run's horizon: land opening after it is never occupied",
 };
 
 /// The run's mean tax per occupied mu (亩均税收), a headline result.
@@ -146,7 +156,6 @@ pub const TAX_PER_MU: Guardrail = Guardrail {
     high: 1e6,
     money: true,
     year_input: false,
-    source: "entry thresholds from 20–50 k yuan (a small district) to 300 k yuan or more (a county zone); suggested 50–150 k in a lagging host region, 200–400 k in eastern parks, REFERENCES.md §4",
 };
 
 /// The run's mean revenue per occupied mu (亩均产值), a headline result.
@@ -156,7 +165,6 @@ pub const OUTPUT_PER_MU: Guardrail = Guardrail {
     high: 50e6,
     money: true,
     year_input: false,
-    source: "national development zones average 8.4 M yuan of output per mu, high-tech zones 14.8 M; 隆昌 2.5–3.5 M, REFERENCES.md §4",
 };
 
 /// The run's tax per job (all taxes over the horizon ÷ job-years over the
@@ -174,7 +182,6 @@ pub const TAX_PER_JOB: Guardrail = Guardrail {
     high: 3e6,
     money: true,
     year_input: false,
-    source: "no direct figure; derived from tax per mu of 20–400 k yuan (a small district to eastern parks) at 0.13–10 jobs per mu [U: no sourced jobs per mu], REFERENCES.md §4",
 };
 
 /// Every guardrail on headline results, in the order docs/scenario.md lists them.
@@ -272,7 +279,14 @@ impl Warning {
             (number(r.low), end_text)
         };
         let field = if self.result {
-            tx.f("guardrail.result_field", &[("metric", &self.field)])
+            // The result by its name in `lang` when it is the range's own (a
+            // Chinese warning named `tax per job`: exploratory test).
+            let metric = if self.field == r.metric(crate::i18n::Lang::En) {
+                r.metric(lang)
+            } else {
+                self.field.clone()
+            };
+            tx.f("guardrail.result_field", &[("metric", &metric)])
         } else {
             self.field.clone()
         };
@@ -314,7 +328,7 @@ impl Warning {
                 ("high", &high),
                 ("unit", &unit),
                 ("what", &what),
-                ("source", &r.source),
+                ("source", &r.source(lang)),
             ],
         );
         if self.result {
@@ -654,7 +668,14 @@ pub fn check_results(
     .into_iter()
     .filter_map(|(m, mean, rail)| check_result(scn, m.name(), mean, rail));
     let per_job = (job_years.partial_cmp(&0.0) == Some(std::cmp::Ordering::Greater))
-        .then(|| check_result(scn, "tax per job", tax_total / job_years, &TAX_PER_JOB))
+        .then(|| {
+            check_result(
+                scn,
+                &TAX_PER_JOB.metric(crate::i18n::Lang::En),
+                tax_total / job_years,
+                &TAX_PER_JOB,
+            )
+        })
         .flatten();
     per_mu.chain(per_job).collect()
 }
@@ -677,23 +698,26 @@ mod tests {
             );
             assert!(DOC.contains(&row), "docs/scenario.md lacks {row:?}");
             // The source, less its section (the table has its own column).
-            let source = rail
-                .source
-                .rsplit_once(", REFERENCES.md")
-                .map_or("", |s| s.0);
+            let source = rail.source(crate::i18n::Lang::En);
+            let source = source.rsplit_once(", REFERENCES.md").map_or("", |s| s.0);
             assert!(DOC.contains(source), "docs/scenario.md lacks {source:?}");
         }
     }
 
-    /// Every range has its `what` and `unit` in every language (a key without
-    /// its strings would print the key itself).
+    /// Every range has its `what`, `unit` and `source` in every language, and
+    /// every range on a result its `metric` (a key without its strings would
+    /// print the key itself).
     #[test]
     fn every_range_has_its_strings_in_every_language() {
         for lang in crate::i18n::Lang::ALL {
             for rail in INPUT_GUARDRAILS.iter().chain(&RESULT_GUARDRAILS) {
-                for text in [rail.what(lang), rail.unit(lang)] {
+                for text in [rail.what(lang), rail.unit(lang), rail.source(lang)] {
                     assert!(!text.starts_with("guardrail."), "{lang}: {text}");
                 }
+            }
+            for rail in RESULT_GUARDRAILS {
+                let text = rail.metric(lang);
+                assert!(!text.starts_with("guardrail."), "{lang}: {text}");
             }
         }
     }
@@ -750,6 +774,37 @@ mod tests {
             ("0.07000004".to_owned(), "0.07".to_owned(), true)
         );
         assert_eq!(apart(2.0, 1.0), ("2".to_owned(), "1".to_owned(), false));
+    }
+
+    /// A range's source and a result's name read in the reader's language: the
+    /// Chinese warnings of a `--lang zh` terminal, report and warnings.csv gave
+    /// `factory wages of 60–90 k yuan a year` and `tax per job` (exploratory
+    /// test); only the file named as the source stays as written.
+    #[test]
+    fn the_chinese_sources_and_result_names_have_no_english() {
+        use crate::i18n::Lang;
+        for rail in INPUT_GUARDRAILS.iter().chain(&RESULT_GUARDRAILS) {
+            let source = rail.source(Lang::Zh);
+            let rest = source.replace("REFERENCES.md", "");
+            assert!(
+                !rest.chars().any(|c| c.is_ascii_alphabetic()),
+                "{}: {source}",
+                rail.key
+            );
+            assert_ne!(source, rail.source(Lang::En), "{}", rail.key);
+        }
+        for rail in RESULT_GUARDRAILS {
+            let name = rail.metric(Lang::Zh);
+            assert!(!name.chars().any(|c| c.is_ascii_alphabetic()), "{name}");
+        }
+        // The English names are the ones run.json records.
+        use crate::schema::ParkMetric;
+        assert_eq!(TAX_PER_MU.metric(Lang::En), ParkMetric::TaxPerMu.name());
+        assert_eq!(
+            OUTPUT_PER_MU.metric(Lang::En),
+            ParkMetric::OutputPerMu.name()
+        );
+        assert_eq!(TAX_PER_JOB.metric(Lang::En), "tax per job");
     }
 
     #[test]

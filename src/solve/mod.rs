@@ -119,6 +119,22 @@ impl Target {
         }
     }
 
+    /// The target as a reader of `lang` names it (`solve.target.*`): in English
+    /// as the command line spells it ([`Target::name`]), in Chinese in words
+    /// (纳什议价解; the zone chart's title read `目标 nash`: exploratory test).
+    pub fn name_in(&self, lang: crate::i18n::Lang) -> String {
+        let tx = lang.texts();
+        match self {
+            Target::Nash => tx.t("solve.target.nash").to_owned(),
+            Target::Shapley => tx.t("solve.target.shapley").to_owned(),
+            Target::Proportional => tx.t("solve.target.proportional").to_owned(),
+            Target::Participation(p) => tx.f(
+                "solve.target.participation",
+                &[("p", &crate::fit::float_text(*p))],
+            ),
+        }
+    }
+
     /// The participation probability whose feasible range the zone of agreement
     /// shows: the target's, else [`DEFAULT_PARTICIPATION`].
     pub fn zone_probability(&self) -> f64 {
@@ -549,6 +565,29 @@ mod tests {
     use super::space::{round_shares, significant};
     use super::*;
     use crate::sharing::{Period, Tranche};
+
+    /// In English a target reads as the command line spells it; in Chinese in
+    /// words (the zone chart's title read `目标 nash`: exploratory test).
+    #[test]
+    fn a_target_is_named_in_each_language() {
+        use crate::i18n::Lang;
+        for t in [
+            Target::Nash,
+            Target::Shapley,
+            Target::Proportional,
+            Target::Participation(0.9),
+            Target::Participation(1e-300),
+        ] {
+            assert_eq!(t.name_in(Lang::En), t.name());
+        }
+        assert_eq!(Target::Nash.name_in(Lang::Zh), "纳什议价解");
+        assert_eq!(Target::Shapley.name_in(Lang::Zh), "沙普利值");
+        assert_eq!(Target::Proportional.name_in(Lang::Zh), "按投入比例");
+        assert_eq!(
+            Target::Participation(0.9).name_in(Lang::Zh),
+            "参与概率 P ≥ 0.9"
+        );
+    }
 
     fn exact(x: f64) -> Estimate {
         Estimate {
