@@ -58,11 +58,17 @@ struct Search<'e> {
 
 impl Search<'_> {
     /// Evaluates the new ones among `points` (rounded, valid, not seen) in one
-    /// pass; returns the indices of all of `points` that are valid.
-    fn pass(&mut self, points: &[Vec<f64>]) -> Result<(), SolveError> {
+    /// pass, at most [`MAX_CANDIDATES`] of them, in order; returns how many of
+    /// `points` were looked at (all of them unless the pass filled up first).
+    fn pass(&mut self, points: &[Vec<f64>]) -> Result<usize, SolveError> {
         let mut fresh: Vec<Vec<f64>> = Vec::new();
         let mut keys = Vec::new();
+        let mut looked = 0;
         for p in points {
+            if fresh.len() == MAX_CANDIDATES {
+                break;
+            }
+            looked += 1;
             // The formula as written is evaluated as written; the others rounded.
             let p = if key_of(p) == key_of(&self.start) {
                 p.clone()
@@ -104,7 +110,7 @@ impl Search<'_> {
                 self.refuse_undefined_target()?;
             }
         }
-        Ok(())
+        Ok(looked)
     }
 
     /// After the first pass: refuses the proportional target when some region
@@ -234,7 +240,24 @@ fn search_line(s: &mut Search<'_>, start: &[f64]) -> Result<(), SolveError> {
     Ok(())
 }
 
-/// Several parameters: a coarse start, then compass moves of a halving step.
+/// Several parameters: a coarse start, then compass moves of a shrinking step.
+///
+/// From the best point `c`, a pass tries, in this order and as many as fit in
+/// [`MAX_CANDIDATES`]:
+/// - shares, for the targets but proportional: the best split of a model of each
+///   region's value as affine in its own share ([`model_point`]);
+/// - after a pass that moved the best point by `d`: `c + d` and `c + 2d` (a
+///   pattern move, Hooke and Jeeves: a long way to go is not one step a pass);
+/// - shares: δ from one region spread evenly over all the others, and δ to one
+///   region taken evenly from all the others (needed where several regions tie:
+///   at the most balanced split every gain is the smallest, and no move between
+///   two regions raises it); every move of δ from one region to another; then
+///   the moves between two regions again at δ/4;
+/// - thresholds: each multiplied by 1 ± δ, then by 1 ± δ/4.
+///
+/// δ is kept while a move of δ (or a pattern move) wins, halved when a move of
+/// δ/4 wins, and divided by 4 (by 2 when not every move of δ/4 fitted) when none
+/// does.
 fn search_compass(s: &mut Search<'_>, start: &[f64]) -> Result<(), SolveError> {
     let space = s.space;
     let mut points: Vec<Vec<f64>> = vec![start.to_vec()];
@@ -262,42 +285,191 @@ fn search_compass(s: &mut Search<'_>, start: &[f64]) -> Result<(), SolveError> {
     };
     s.pass(&points)?;
     let mut centre = s.best();
+    let mut previous: Option<Vec<f64>> = None;
     while s.passes < MAX_PASSES && delta >= min_delta {
         let c = s.candidates[centre].point.clone();
-        let mut moves = vec![c.clone()];
-        match space {
-            Space::Shares { n } => {
+        let mut moves: Vec<Vec<f64>> = Vec::new();
+        if let Some(p) = model_point(s, centre) {
+            moves.push(p);
+        }
+        if let Some(p) = &previous {
+            for k in [1.0, 2.0] {
+                moves.push(c.iter().zip(p).map(|(x, y)| x + k * (x - y)).collect());
+            }
+        }
+        compass_moves(space, &c, delta, true, &mut moves);
+        let small = moves.len();
+        compass_moves(space, &c, delta / 4.0, false, &mut moves);
+        let before = s.candidates.len();
+        let tried = s.pass(&moves)?;
+        let best = s.best();
+        if best == centre {
+            // Every move of δ/4 tried and none better: the next step is below it.
+            delta /= if tried >= moves.len() { 4.0 } else { 2.0 };
+        } else {
+            // A move of δ/4 won: the next steps are smaller. A move of δ or a
+            // pattern move keeps δ.
+            let won = &s.candidates[best].point;
+            let small_won = best >= before
+                && moves[small..]
+                    .iter()
+                    .any(|m| key_of(&s.space.round(m)) == key_of(won));
+            if small_won {
+                delta /= 2.0;
+            }
+            previous = Some(c);
+            centre = best;
+        }
+    }
+    Ok(())
+}
+
+/// For shares: the best split of an affine model of each region's value in its
+/// own share, v_r = a_r x_r + b_r, fitted at the best candidate `centre` (a_r from
+/// the evaluated candidate nearest it with another share for r; a fixed split's
+/// NPV is exactly that, the pool being the same under every split). The model's
+/// best has the form x_r = max(0, α_r + β_r t), with t such that the shares add
+/// up to 1:
+/// - participation's tie (the largest smallest gain g_r = v_r): every gain t,
+///   α_r = −b_r / a_r, β_r = 1 / a_r;
+/// - nash (Π g_r largest: a_r / g_r the same for every region with a share):
+///   α_r = −b_r / a_r, β_r = 1;
+/// - shapley (Σ (NPV_r − φ_r)² least: a_r (NPV_r − φ_r) the same):
+///   α_r = (φ_r − b_r) / a_r, β_r = 1 / a_r².
+///
+/// One candidate a pass, tried first: where the compass moves share a step at a
+/// time (and between two regions, at the most balanced split, not at all), the
+/// model goes to the answer in a pass or two. None for another space or target,
+/// or where some a_r is not positive.
+fn model_point(s: &Search<'_>, centre: usize) -> Option<Vec<f64>> {
+    let Space::Shares { n } = s.space else {
+        return None;
+    };
+    let c = &s.candidates[centre];
+    let value = |m: &super::Metrics, r: usize| match s.target {
+        Target::Shapley => m.regions[r].npv.mean,
+        _ => m.regions[r].gain(),
+    };
+    let mut alpha = Vec::with_capacity(n);
+    let mut beta = Vec::with_capacity(n);
+    for r in 0..n {
+        let distance =
+            |p: &[f64]| -> f64 { p.iter().zip(&c.point).map(|(x, y)| (x - y).abs()).sum() };
+        let near = s
+            .candidates
+            .iter()
+            .filter(|o| (o.point[r] - c.point[r]).abs() >= 1e-4)
+            .min_by(|a, b| distance(&a.point).total_cmp(&distance(&b.point)))?;
+        let a = (value(&near.metrics, r) - value(&c.metrics, r)) / (near.point[r] - c.point[r]);
+        let b = value(&c.metrics, r) - a * c.point[r];
+        if !(a > 0.0 && a.is_finite() && b.is_finite()) {
+            return None;
+        }
+        let (al, be) = match s.target {
+            Target::Participation(_) => (-b / a, 1.0 / a),
+            Target::Nash => (-b / a, 1.0),
+            Target::Shapley => {
+                let phi = c.metrics.regions[r].shapley?.mean;
+                ((phi - b) / a, 1.0 / (a * a))
+            }
+            Target::Proportional => return None,
+        };
+        alpha.push(al);
+        beta.push(be);
+    }
+    let total = |t: f64| -> f64 {
+        alpha
+            .iter()
+            .zip(&beta)
+            .map(|(a, b)| (a + b * t).max(0.0))
+            .sum()
+    };
+    // Bracket t: the total rises with t from 0, without bound.
+    let (mut lo, mut hi) = (-1.0, 1.0);
+    for _ in 0..200 {
+        if total(lo) <= 1.0 {
+            break;
+        }
+        lo *= 2.0;
+    }
+    for _ in 0..200 {
+        if total(hi) >= 1.0 {
+            break;
+        }
+        hi *= 2.0;
+    }
+    if !(total(lo) <= 1.0 && total(hi) >= 1.0) {
+        return None;
+    }
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        if total(mid) < 1.0 {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    let p: Vec<f64> = alpha
+        .iter()
+        .zip(&beta)
+        .map(|(a, b)| (a + b * hi).max(0.0))
+        .collect();
+    p.iter().all(|x| x.is_finite()).then_some(p)
+}
+
+/// The compass moves of step `delta` from `c` (see [`search_compass`]); the
+/// spread moves of shares only when `spread`.
+fn compass_moves(space: Space, c: &[f64], delta: f64, spread: bool, moves: &mut Vec<Vec<f64>>) {
+    match space {
+        Space::Shares { n } => {
+            if spread && n > 2 {
+                let others = (n - 1) as f64;
                 for i in 0..n {
-                    for j in 0..n {
-                        let t = delta.min(c[i]);
-                        if i != j && t > 0.0 {
-                            let mut p = c.clone();
-                            p[i] -= t;
-                            p[j] += t;
-                            moves.push(p);
+                    // From i to all the others.
+                    let t = delta.min(c[i]);
+                    if t > 0.0 {
+                        let mut p: Vec<f64> = c.iter().map(|x| x + t / others).collect();
+                        p[i] = c[i] - t;
+                        moves.push(p);
+                    }
+                    // To i from all the others, each giving what it can of δ/(n − 1).
+                    let mut p = c.to_vec();
+                    let mut got = 0.0;
+                    for (j, x) in p.iter_mut().enumerate() {
+                        if j != i {
+                            let t = (delta / others).min(*x);
+                            *x -= t;
+                            got += t;
                         }
+                    }
+                    if got > 0.0 {
+                        p[i] += got;
+                        moves.push(p);
                     }
                 }
             }
-            _ => {
-                for k in 0..c.len() {
-                    for f in [1.0 + delta, 1.0 - delta] {
-                        let mut p = c.clone();
-                        p[k] *= f;
+            for i in 0..n {
+                for j in 0..n {
+                    let t = delta.min(c[i]);
+                    if i != j && t > 0.0 {
+                        let mut p = c.to_vec();
+                        p[i] -= t;
+                        p[j] += t;
                         moves.push(p);
                     }
                 }
             }
         }
-        s.pass(&moves)?;
-        let best = s.best();
-        if best == centre {
-            delta /= 2.0;
-        } else {
-            centre = best;
+        _ => {
+            for k in 0..c.len() {
+                for f in [1.0 + delta, 1.0 - delta] {
+                    let mut p = c.to_vec();
+                    p[k] *= f;
+                    moves.push(p);
+                }
+            }
         }
     }
-    Ok(())
 }
 
 /// Every point of the simplex of `n` shares in multiples of 1/`steps`.
