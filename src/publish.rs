@@ -96,13 +96,39 @@ pub enum PublishError {
     },
     /// Something enclave did not write is where the results folder goes, and
     /// publishing would delete it.
-    #[error("{path} is {what}, and the results would replace it; move it, or choose another --out")]
+    #[error("{}", occupied_message(path, *what, files))]
     Occupied {
         /// The results folder's place, `DIR/<id>`.
         path: String,
         /// What is there.
         what: Occupant,
+        /// Under [`Occupant::Others`], the files enclave did not write.
+        files: Vec<String>,
     },
+}
+
+/// Files named in a message: the first few, and how many more.
+const FILES_NAMED: usize = 5;
+
+/// [`PublishError::Occupied`]'s message.
+fn occupied_message(path: &str, what: Occupant, files: &[String]) -> String {
+    if what != Occupant::Others {
+        return format!(
+            "{path} is {what}, and the results would replace it; move it, or choose another --out"
+        );
+    }
+    let mut named = files
+        .iter()
+        .take(FILES_NAMED)
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join(", ");
+    if files.len() > FILES_NAMED {
+        named.push_str(&format!(" and {} more", files.len() - FILES_NAMED));
+    }
+    format!(
+        "{path} is {what} ({named}), and the results would replace the folder and them; move them out of it, or choose another --out"
+    )
 }
 
 /// What is at the place of a results folder that a run may not replace.
@@ -115,6 +141,9 @@ pub enum Occupant {
     /// A folder with files but neither a manifest nor a run record: not one
     /// enclave wrote.
     Foreign,
+    /// A folder of enclave's that also holds files its manifest does not list
+    /// and a run does not write: someone's notes or scripts.
+    Others,
 }
 
 impl std::fmt::Display for Occupant {
@@ -124,6 +153,9 @@ impl std::fmt::Display for Occupant {
             Occupant::BrokenLink => "a symbolic link to nothing",
             Occupant::Foreign => {
                 "a folder that enclave did not write (it holds no manifest.json or run.json)"
+            }
+            Occupant::Others => {
+                "a folder of enclave's results that also holds files it did not write"
             }
         })
     }
@@ -150,7 +182,36 @@ pub fn occupant(target: &Path) -> Option<Occupant> {
     }
     let empty = std::fs::read_dir(target).is_ok_and(|mut e| e.next().is_none());
     let ours = target.join(MANIFEST_FILE).is_file() || target.join(RUN_FILE).is_file();
-    (!(empty || ours)).then_some(Occupant::Foreign)
+    if !(empty || ours) {
+        return Some(Occupant::Foreign);
+    }
+    (!others(target).is_empty()).then_some(Occupant::Others)
+}
+
+/// The files in the folder of enclave's at `target` that its manifest does not
+/// list and that no run or redraw writes (a page or workbook drawn after the
+/// manifest is a run's; a file under `charts/` it does not list is not): a
+/// user's notes or scripts, which replacing the folder would delete (a rerun
+/// once did so without a word: exploratory test). None when the folder has no
+/// manifest that reads (a folder from before manifests cannot tell).
+fn others(target: &Path) -> Vec<String> {
+    let Some(manifest) = std::fs::read_to_string(target.join(MANIFEST_FILE))
+        .ok()
+        .and_then(|text| serde_json::from_str::<Manifest>(&text).ok())
+    else {
+        return Vec::new();
+    };
+    let Ok(files) = list_files(target) else {
+        return Vec::new();
+    };
+    files
+        .into_iter()
+        .filter(|name| {
+            // A page or workbook drawn after the manifest is a run's.
+            let redrawn_page = is_redrawn(name) && !name.starts_with("charts/");
+            !manifest.contains(name) && !redrawn_page
+        })
+        .collect()
 }
 
 /// [`occupant`] as an error naming `target`.
@@ -163,6 +224,11 @@ pub fn check_place(target: &Path) -> Result<(), PublishError> {
         Some(what) => Err(PublishError::Occupied {
             path: target.display().to_string(),
             what,
+            files: if what == Occupant::Others {
+                others(target)
+            } else {
+                Vec::new()
+            },
         }),
     }
 }
@@ -1387,6 +1453,44 @@ mod tests {
         std::fs::create_dir(&target).expect("empty folder");
         staged(out).publish().expect("replaced");
         assert_eq!(names(&target), [MANIFEST_FILE, "summary.csv"]);
+    }
+
+    #[test]
+    fn files_added_to_a_folder_of_results_are_not_replaced_with_it() {
+        let tmp = tempfile::tempdir().expect("temporary folder");
+        let out = tmp.path();
+        let target = out.join("x");
+        staged(out).publish().expect("published");
+        assert_eq!(occupant(&target), None);
+        // A page drawn after the manifest is a run's; a chart it does not list,
+        // or any other file, is someone's.
+        std::fs::write(target.join(crate::report::REPORT_FILE), "page").expect("page");
+        assert_eq!(occupant(&target), None);
+        std::fs::create_dir(target.join("charts")).expect("charts");
+        std::fs::write(target.join("charts/mine.svg"), "svg").expect("chart");
+        std::fs::write(target.join("notes.txt"), "mine").expect("notes");
+        assert_eq!(occupant(&target), Some(Occupant::Others));
+        let e = staged(out).publish().expect_err("refused");
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "{} is a folder of enclave's results that also holds files it did not write (charts/mine.svg, notes.txt), and the results would replace the folder and them; move them out of it, or choose another --out",
+                target.display()
+            )
+        );
+        assert_eq!(
+            std::fs::read_to_string(target.join("notes.txt")).expect("kept"),
+            "mine"
+        );
+        // Many are counted beyond the first few.
+        for i in 0..7 {
+            std::fs::write(target.join(format!("n{i}.txt")), "mine").expect("notes");
+        }
+        let e = check_place(&target).expect_err("refused").to_string();
+        assert!(
+            e.contains("(charts/mine.svg, n0.txt, n1.txt, n2.txt, n3.txt and 4 more)"),
+            "{e}"
+        );
     }
 
     #[cfg(unix)]

@@ -745,18 +745,79 @@ fn a_rerun_skips_complete_results_unless_forced_or_changed() {
     assert_eq!(stderr(&out), "");
     let out = t.ok(&args(&["--seed", "5", "--keep-paths"]));
     assert_eq!(stderr(&out).lines().count(), 2);
-    // A damaged folder is run again.
+    // A damaged folder is run again, and said to be.
     std::fs::write(t.join(DIR).join("summary.csv"), "cut").expect("damage");
     let out = t.ok(&args(&["--seed", "5", "--keep-paths"]));
-    assert_eq!(
-        stderr(&out),
-        "skipped other: out/other holds its complete results (same scenario, seed, paths, horizon, fairness and engine version); --force runs it again\n"
+    let err = stderr(&out);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 2, "{err}");
+    assert!(
+        lines.contains(&"skipped other: out/other holds its complete results (same scenario, seed, paths, horizon, fairness and engine version); --force runs it again"),
+        "{err}"
+    );
+    assert!(
+        lines.iter().any(|l| l.starts_with(&format!(
+            "note: {DIR}: summary.csv has 3 bytes where manifest.json records "
+        )) && l.ends_with(
+            ": the folder is damaged; the scenario runs again and its results replace the folder"
+        )),
+        "{err}"
     );
     publish::verify(&t.join(DIR)).expect("repaired");
     // --force runs everything.
     let out = t.ok(&args(&["--seed", "5", "--keep-paths", "--force"]));
     assert_eq!(stderr(&out), "");
     assert!(hidden(&t.join("out")).is_empty());
+}
+
+#[test]
+fn a_rerun_keeps_files_added_to_a_results_folder() {
+    // Notes and a script put beside the results: a rerun took the folder for a
+    // damaged one, ran the scenario again and replaced it, deleting them without
+    // a word (exploratory test). It is refused before anything runs, --force or
+    // not, and the files stay.
+    let t = TestDir::new();
+    small_run(&t);
+    t.create(&format!("{DIR}/NOTES.txt"), "board notes");
+    std::fs::create_dir(t.join(&format!("{DIR}/mine"))).expect("folder");
+    t.create(&format!("{DIR}/mine/analysis.py"), "print(1)");
+    let summary = t.read_bytes(&format!("{DIR}/summary.csv"));
+    let run = |extra: &[&str]| {
+        let mut a = vec![
+            "run",
+            REFERENCE_PATH,
+            "--paths",
+            "300",
+            "--horizon",
+            "8",
+            "--charts",
+            "svg",
+            "--quiet",
+            "--out",
+            "out",
+        ];
+        a.extend_from_slice(extra);
+        t.cmd(&a)
+    };
+    for extra in [&[][..], &["--force"], &["--seed", "7"]] {
+        let err = common::bad_input(&run(extra));
+        assert_eq!(
+            err,
+            format!(
+                "error: {REFERENCE_PATH}: {DIR} is a folder of enclave's results that also holds files it did not write (NOTES.txt, mine/analysis.py), and the results would replace the folder and them; move them out of it, or choose another --out\n"
+            ),
+            "{extra:?}"
+        );
+        assert_eq!(t.read(&format!("{DIR}/NOTES.txt")), "board notes");
+        assert_eq!(t.read(&format!("{DIR}/mine/analysis.py")), "print(1)");
+        assert!(t.read_bytes(&format!("{DIR}/summary.csv")) == summary);
+    }
+    // Moved out, the rerun finds the results complete.
+    std::fs::remove_file(t.join(&format!("{DIR}/NOTES.txt"))).expect("remove");
+    std::fs::remove_dir_all(t.join(&format!("{DIR}/mine"))).expect("remove");
+    let out = run(&[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).starts_with("skipped "), "{}", stderr(&out));
 }
 
 /// A process id that has ended (its pid is, almost surely, not reused at once).

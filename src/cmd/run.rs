@@ -1736,6 +1736,19 @@ fn one(
             warnings_zh,
         });
     }
+    // A folder whose files no longer match its manifest is replaced by this
+    // run's results: said, as a rerun replaced an edited report.html or a cut
+    // summary.csv without a word (exploratory test).
+    if outputs.folders
+        && target.join(enclave::publish::MANIFEST_FILE).is_file()
+        && let Err(e @ enclave::publish::PublishError::Damaged { .. }) =
+            enclave::publish::verify(&target)
+    {
+        super::note(format_args!(
+            "note: {}: {e}; the scenario runs again and its results replace the folder",
+            target.display()
+        ));
+    }
     let staging = if outputs.folders {
         Some(
             Staging::create(&args.out, &scn.id)
