@@ -1789,6 +1789,20 @@ fn initial_state(h: &mut String, scn: &Scenario, lang: crate::i18n::Lang) {
     }
 }
 
+/// A drawn spider chart of the sensitivity page: region `region`'s NPV under
+/// alternative `alternative` (indices in the scenario), its title and SVG text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SpiderFigure {
+    /// The region's index in the scenario.
+    pub region: usize,
+    /// The alternative's index in the scenario.
+    pub alternative: usize,
+    /// The chart's title.
+    pub title: String,
+    /// The chart's SVG text, inlined into the page.
+    pub svg: String,
+}
+
 /// The page `enclave sensitivity` writes beside `sensitivity.csv`: its own
 /// `report.html` (the sensitivity folder holds no run's results, so the run's
 /// report has nothing to show there), with the page frame of `page_head_in` (as `report.html`) and the
@@ -1798,6 +1812,7 @@ pub fn sensitivity_html(
     analysis: &crate::sensitivity::Analysis,
     record: &crate::sensitivity::Record,
     charts: &[(String, String)],
+    spiders: &[SpiderFigure],
 ) -> String {
     let tx = scn.lang.texts();
     let unit = crate::i18n::money_unit(scn.lang, &scn.money_unit, scn.yuan_per_unit);
@@ -1824,7 +1839,7 @@ pub fn sensitivity_html(
             ]
         )
     );
-    sensitivity_section(&mut h, scn, analysis, charts);
+    sensitivity_section(&mut h, scn, analysis, charts, spiders);
     let _ = writeln!(h, "<h2>{}</h2>\n<table>", tx.t("report.repro.heading"));
     let methods: Vec<&str> = record.methods.iter().map(|m| m.name()).collect();
     let rows: [(&str, String); 10] = [
@@ -1856,13 +1871,15 @@ pub fn sensitivity_html(
 /// The "Sensitivity" section: how to read the methods, then per region and
 /// alternative a table of every input's tornado swing, Spearman correlation,
 /// standardised regression coefficient and Sobol indices (those the analysis
-/// ran), inputs ranked by their total index (else their swing), and the tornado
-/// charts (title, SVG text).
+/// ran), inputs ranked by their total index (else their swing), the tornado
+/// charts (title, SVG text), and, when the spider ran, its subsection
+/// (by `spider_section`) with the spider charts in `spiders`.
 pub fn sensitivity_section(
     h: &mut String,
     scn: &Scenario,
     analysis: &crate::sensitivity::Analysis,
     charts: &[(String, String)],
+    spiders: &[SpiderFigure],
 ) {
     use crate::sensitivity::Estimate;
     let tx = scn.lang.texts();
@@ -2048,6 +2065,138 @@ pub fn sensitivity_section(
             tx.t("sensitivity.tornado.caption")
         );
     }
+    spider_section(h, scn, analysis, spiders);
+}
+
+/// The spider's subsection of the "Sensitivity" section, when the analysis has
+/// spider rows (none without, not even its heading): per region and
+/// alternative, its chart from `spiders` (when drawn) and a table of each input
+/// at each quantile level, the mean NPV with the input's value there. The rows
+/// were in sensitivity.csv alone: a user who asked for the spider saw nothing
+/// of it on the page.
+fn spider_section(
+    h: &mut String,
+    scn: &Scenario,
+    analysis: &crate::sensitivity::Analysis,
+    spiders: &[SpiderFigure],
+) {
+    use crate::chart::spider::{MAX_INPUTS, Spider};
+    let tx = scn.lang.texts();
+    let all: Vec<Spider> = (0..scn.regions.len())
+        .flat_map(|r| (0..scn.alternatives.len()).map(move |a| (r, a)))
+        .filter_map(|(r, a)| Spider::of_output(analysis, scn, r, a))
+        .collect();
+    if all.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        h,
+        "<h3 id=\"spider\">{}</h3>\n<p>{}</p>",
+        tx.t("sensitivity.spider.heading"),
+        tx.t("sensitivity.spider.text")
+    );
+    for s in &all {
+        let _ = writeln!(
+            h,
+            "<h4>{}</h4>",
+            tx.f(
+                "sensitivity.spider.under",
+                &[
+                    ("region", &escape(&scn.regions[s.region].name)),
+                    ("alt", &escape(&scn.alternatives[s.alternative].name)),
+                ]
+            )
+        );
+        if let Some(f) = spiders
+            .iter()
+            .find(|f| f.region == s.region && f.alternative == s.alternative)
+        {
+            let mut caption = tx.t("sensitivity.spider.caption").to_owned();
+            if s.lines.len() > MAX_INPUTS {
+                caption.push(' ');
+                caption.push_str(&tx.f(
+                    "sensitivity.spider.truncated",
+                    &[("shown", &MAX_INPUTS), ("count", &s.lines.len())],
+                ));
+            }
+            let _ = write!(
+                h,
+                "<figure aria-label=\"{}\">\n{}\n<figcaption>{}</figcaption>\n</figure>\n",
+                escape(&f.title),
+                f.svg.trim(),
+                caption
+            );
+        }
+        let digits = money_decimals(
+            s.lines
+                .iter()
+                .flat_map(|line| line.points.iter().map(|p| p.1)),
+        );
+        let _ = write!(
+            h,
+            "<table class=\"spider\">\n<tr><th>{}</th>",
+            tx.t("sensitivity.spider.input")
+        );
+        for &u in &s.levels {
+            let key = if u.to_bits() == crate::sensitivity::BASE_U.to_bits() {
+                "sensitivity.spider.level_base"
+            } else {
+                "sensitivity.spider.level"
+            };
+            let _ = write!(h, "<th class=\"n\">{}</th>", tx.f(key, &[("q", &u)]));
+        }
+        h.push_str("</tr>\n");
+        for line in &s.lines {
+            // In words with its path, as the table above names it.
+            let path = format!("<code>{}</code>", escape(&line.input));
+            let shown = match crate::i18n::inputs::label(scn, &line.input, scn.lang) {
+                Some(label) => tx.f(
+                    "input.with_path",
+                    &[("label", &escape(&label)), ("path", &path)],
+                ),
+                None => path,
+            };
+            let _ = write!(h, "<tr><td>{shown}</td>");
+            for &(x, v) in &line.points {
+                let _ = write!(
+                    h,
+                    "<td class=\"n\">{}<br><span class=\"few\">{}</span></td>",
+                    num(Some(v), digits),
+                    input_number(x)
+                );
+            }
+            h.push_str("</tr>\n");
+        }
+        h.push_str("</table>\n");
+    }
+}
+
+/// An input's value in a table: four significant digits (a share of 0.3125, a
+/// price per mu of 152 400), grouped as [`num`] groups, in exponent form only
+/// when very large or small; `–` when not finite.
+fn input_number(x: f64) -> String {
+    if !x.is_finite() {
+        return "–".into();
+    }
+    let a = x.abs();
+    if a >= 1e15 || (a > 0.0 && a < 1e-3) {
+        return format!("{x:.3e}").replace('-', "−");
+    }
+    let digits = if a >= 1000.0 {
+        0
+    } else {
+        let lead = if a > 0.0 { a.log10().floor() as i32 } else { 0 };
+        usize::try_from(3 - lead).unwrap_or(0)
+    };
+    let text = format!("{a:.digits$}");
+    let text = if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        &text
+    };
+    // A value that rounds to 0 has no sign to keep here (an input, not a loss).
+    let negative = x < 0.0 && text.chars().any(|c| c.is_ascii_digit() && c != '0');
+    grouped(text, negative)
 }
 
 /// The typical sampling error of the Sobol indices of an analysis, for the note
@@ -2072,6 +2221,19 @@ fn over_paths(cell: String, covered: Option<u64>, paths: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn input_values_have_four_significant_digits() {
+        assert_eq!(input_number(0.156_512_3), "0.1565");
+        assert_eq!(input_number(0.5), "0.5");
+        assert_eq!(input_number(9.256_6), "9.257");
+        assert_eq!(input_number(12.5), "12.5");
+        assert_eq!(input_number(152_437.8), "152\u{2009}438");
+        assert_eq!(input_number(-1.0), "−1");
+        assert_eq!(input_number(0.0), "0");
+        assert_eq!(input_number(0.000_04), "4.000e−5");
+        assert_eq!(input_number(f64::NAN), "–");
+    }
 
     #[test]
     fn escapes_markup() {

@@ -934,3 +934,290 @@ fn a_constant_input_has_no_sobol_indices() {
             .any(|r| r.value.is_some_and(|v| v != 0.0))
     );
 }
+
+/// `x` as the page's tables write an amount to `digits` decimals: the integer
+/// part grouped by thin spaces, the sign `−`.
+fn page_number(x: f64, digits: usize) -> String {
+    let text = format!("{:.*}", digits, x.abs());
+    let (int, frac) = text
+        .split_once('.')
+        .map_or((text.as_str(), None), |(i, f)| (i, Some(f)));
+    let mut grouped = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push('\u{2009}');
+        }
+        grouped.push(c);
+    }
+    let sign = if x < 0.0 { "−" } else { "" };
+    match frac {
+        Some(f) => format!("{sign}{grouped}.{f}"),
+        None => format!("{sign}{grouped}"),
+    }
+}
+
+/// The spider's rows reached sensitivity.csv alone: `--method spider` gave a
+/// page of tornado, rank and Sobol cells, all empty, and no chart. The page
+/// now has a spider subsection with, per region and alternative, a chart
+/// (also in charts/spider-RR-AA.svg and .png) and a table of every input at
+/// the seven quantile levels, its mean NPVs those of sensitivity.csv.
+#[test]
+fn a_spider_run_shows_each_inputs_line_on_the_page_and_in_charts() {
+    let scn = enclave::scenario::Scenario::reference().unwrap();
+    let dir = common::TestDir::new();
+    dir.ok(&[
+        "sensitivity",
+        common::REFERENCE_PATH,
+        "--method",
+        "spider",
+        "--paths",
+        "8",
+        "--horizon",
+        "6",
+        "--threads",
+        "1",
+        "--out",
+        "out",
+        "--quiet",
+    ]);
+    let base = "out/jilin-zhejiang-sensitivity";
+    let report = dir.read(&format!("{base}/report.html"));
+    assert_eq!(
+        report
+            .matches("<h3 id=\"spider\">Spider: each input over its range</h3>")
+            .count(),
+        1
+    );
+    let (_, rows) = read_csv(&dir.read(&format!("{base}/sensitivity.csv")));
+    let levels = ["0.05", "0.1", "0.25", "0.5", "0.75", "0.9", "0.95"];
+    let tables: Vec<&str> = report
+        .split("<table class=\"spider\">")
+        .skip(1)
+        .map(|t| t.split("</table>").next().expect("a table"))
+        .collect();
+    let (n_reg, n_alt) = (scn.regions.len(), scn.alternatives.len());
+    assert_eq!(tables.len(), n_reg * n_alt);
+    assert_eq!(
+        report
+            .matches("<figcaption>Each line: the region's NPV")
+            .count(),
+        n_reg * n_alt
+    );
+    for (t, table) in tables.iter().enumerate() {
+        let (region, alt) = (&scn.regions[t / n_alt], &scn.alternatives[t % n_alt]);
+        // The heading names the output the table is of.
+        let head = format!("<h4>{}'s NPV under <b>{}</b></h4>", region.name, alt.name);
+        assert!(report.contains(&head), "no {head}");
+        let header: String = levels
+            .iter()
+            .map(|q| {
+                let base = if *q == "0.5" { " (base)" } else { "" };
+                format!("<th class=\"n\">{q}{base}</th>")
+            })
+            .collect();
+        assert!(
+            table.contains(&format!("<tr><th>input</th>{header}</tr>")),
+            "{table}"
+        );
+        let lines: Vec<&str> = table.split("<tr><td>").skip(1).collect();
+        assert_eq!(lines.len(), REFERENCE_INPUTS.len(), "{table}");
+        let spider = |input: &str| -> Vec<f64> {
+            levels
+                .iter()
+                .map(|q| {
+                    rows.iter()
+                        .find(|r| {
+                            r.alternative == alt.name
+                                && r.region == region.id
+                                && r.metric == "npv"
+                                && r.input == input
+                                && r.method == "spider"
+                                && r.point == format!("q{q}")
+                        })
+                        .and_then(|r| r.value)
+                        .unwrap_or_else(|| panic!("no spider row of {input} at {q}"))
+                })
+                .collect()
+        };
+        let all: Vec<f64> = REFERENCE_INPUTS.iter().flat_map(|i| spider(i)).collect();
+        let digits = enclave::report::money_decimals(all);
+        for input in REFERENCE_INPUTS {
+            let line = lines
+                .iter()
+                .find(|l| l.contains(&format!("<code>{input}</code>")))
+                .unwrap_or_else(|| panic!("no line of {input} in table {t}"));
+            let cells: Vec<&str> = line.split("<td class=\"n\">").skip(1).collect();
+            assert_eq!(cells.len(), levels.len(), "{line}");
+            for (cell, v) in cells.iter().zip(spider(input)) {
+                let shown = format!("{}<br><span class=\"few\">", page_number(v, digits));
+                assert!(cell.starts_with(&shown), "{input}: {cell} is not {shown}");
+            }
+        }
+    }
+    // A chart per region and alternative, each input's line named in words.
+    for r in 1..=n_reg {
+        for a in 1..=n_alt {
+            let stem = format!("{base}/charts/spider-{r:02}-{a:02}");
+            let svg = dir.read(&format!("{stem}.svg"));
+            let doc = roxmltree::Document::parse(&svg).expect("the chart is well-formed SVG");
+            let texts: Vec<&str> = doc
+                .descendants()
+                .filter(|n| n.has_tag_name("text"))
+                .filter_map(|n| n.text())
+                .map(str::trim)
+                .collect();
+            for words in [
+                "the park's outlook",
+                "prospective firms a year",
+                "0.05",
+                "0.95",
+            ] {
+                assert!(texts.contains(&words), "{stem}: no {words} in {texts:?}");
+            }
+            assert!(report.contains(svg.trim()), "{stem} is not on the page");
+            let png = dir.read_bytes(&format!("{stem}.png"));
+            assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+        }
+    }
+    assert!(!dir.exists(&format!("{base}/charts/tornado-01.svg")));
+    // In Chinese, the subsection and its charts are in Chinese.
+    dir.ok(&[
+        "sensitivity",
+        common::REFERENCE_PATH,
+        "--method",
+        "spider",
+        "--paths",
+        "8",
+        "--horizon",
+        "6",
+        "--threads",
+        "1",
+        "--lang",
+        "zh",
+        "--out",
+        "zh",
+        "--quiet",
+    ]);
+    let report = dir.read("zh/jilin-zhejiang-sensitivity/report.html");
+    assert!(report.contains("<h3 id=\"spider\">蛛网图：各输入取遍其取值范围</h3>"));
+    assert!(report.contains("<th class=\"n\">0.5（基准）</th>"));
+    for english in ["Spider:", "Each line:", "(base)", "<th>input</th>"] {
+        assert!(!report.contains(english), "{english} in the Chinese page");
+    }
+    let svg = dir.read("zh/jilin-zhejiang-sensitivity/charts/spider-01-01.svg");
+    assert!(svg.contains("\n园区前景系数\n"), "{svg}");
+    assert!(svg.contains("基准：所有输入取中位数"), "{svg}");
+}
+
+/// Without the spider the page has no spider subsection and no spider chart:
+/// nothing to show, not an empty heading.
+#[test]
+fn a_run_without_the_spider_has_no_spider_section() {
+    let dir = common::TestDir::new();
+    dir.ok(&[
+        "sensitivity",
+        common::REFERENCE_PATH,
+        "--method",
+        "tornado",
+        "--paths",
+        "8",
+        "--horizon",
+        "6",
+        "--threads",
+        "1",
+        "--out",
+        "out",
+        "--quiet",
+    ]);
+    let base = "out/jilin-zhejiang-sensitivity";
+    let report = dir.read(&format!("{base}/report.html"));
+    assert!(
+        report.contains("<figcaption>Each bar:"),
+        "the tornado is shown"
+    );
+    for spider in ["id=\"spider\"", "Spider:", "class=\"spider\"", "Each line:"] {
+        assert!(!report.contains(spider), "{spider} without the spider");
+    }
+    assert!(dir.exists(&format!("{base}/charts/tornado-01.svg")));
+    assert!(!dir.exists(&format!("{base}/charts/spider-01-01.svg")));
+    assert!(!dir.exists(&format!("{base}/charts/spider-01-01.png")));
+}
+
+/// The spider chart of a hand-made analysis: a line per input with a point
+/// per level, the widest first, the base from the median point; none for an
+/// output without spider rows.
+#[test]
+fn the_spider_orders_inputs_by_span_and_marks_the_base() {
+    use enclave::chart::spider::{self, Spider};
+    use enclave::engine::Layout;
+    use enclave::sensitivity::{Analysis, Method, Row, SPIDER_LEVELS};
+    let scn = enclave::scenario::Scenario::reference().unwrap();
+    let layout = Layout::new(&scn, scn.simulation.horizon);
+    let outputs = sensitivity::outputs(&scn, &layout);
+    let inputs = vec!["a".to_owned(), "b".to_owned()];
+    // Region 0's NPV under alternative 0: base 100; a moves it 90 … 110,
+    // b 40 … 170, so b comes first.
+    let o = outputs
+        .iter()
+        .position(|x| x.region_index == Some(0) && x.alternative_index == Some(0))
+        .expect("an output");
+    let mut rows = Vec::new();
+    for (input, slope) in [("a", 25.0), ("b", -150.0)] {
+        for u in SPIDER_LEVELS {
+            let value = 100.0 + slope * (u - 0.5);
+            rows.push(Row {
+                output: o,
+                input: input.to_owned(),
+                method: "spider",
+                estimate: Estimate {
+                    value,
+                    low: value - 1.0,
+                    high: value + 1.0,
+                },
+                point: format!("q{u}"),
+                input_value: 10.0 * u,
+                n: 8,
+            });
+        }
+    }
+    let varies = vec![true; outputs.len()];
+    let analysis = Analysis {
+        methods: vec![Method::Spider],
+        outputs,
+        inputs,
+        rows,
+        runs: 0,
+        paths_simulated: 0,
+        firm_years: 0,
+        varies,
+    };
+    let s = Spider::of_output(&analysis, &scn, 0, 0).expect("a spider of region 0 under 0");
+    assert_eq!(s.levels, SPIDER_LEVELS);
+    let order: Vec<&str> = s.lines.iter().map(|l| l.input.as_str()).collect();
+    assert_eq!(order, ["b", "a"]);
+    assert!((s.base - 100.0).abs() < 1e-12, "{}", s.base);
+    for line in &s.lines {
+        assert_eq!(line.points.len(), SPIDER_LEVELS.len());
+        for (u, (x, v)) in SPIDER_LEVELS.iter().zip(&line.points) {
+            assert!((x - 10.0 * u).abs() < 1e-12 && v.is_finite(), "{x} {v}");
+        }
+    }
+    assert!((s.lines[0].span() - 150.0 * 0.9).abs() < 1e-9);
+    let svg = spider::render_svg(&s).unwrap();
+    let doc = roxmltree::Document::parse(&svg).expect("the chart is well-formed SVG");
+    let texts: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .filter_map(|n| n.text())
+        .map(str::trim)
+        .collect();
+    assert!(
+        texts.contains(&"a") && texts.contains(&"b"),
+        "input names drawn: {texts:?}"
+    );
+    let png = spider::render_png(&s).unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    // Alternative 1 and region 1 have no spider rows in this analysis.
+    assert!(Spider::of_output(&analysis, &scn, 0, 1).is_none());
+    assert!(Spider::of_output(&analysis, &scn, 1, 0).is_none());
+}

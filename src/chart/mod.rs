@@ -13,6 +13,7 @@
 mod distribution;
 pub mod fan;
 pub mod set;
+pub mod spider;
 mod style;
 pub mod tornado;
 pub mod zone;

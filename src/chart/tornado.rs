@@ -21,7 +21,7 @@ pub const MAX_INPUTS: usize = 20;
 const MAX_NAME: usize = 44;
 
 /// Colours of the alternatives (the regions' palette is for regions).
-const ALT_COLOURS: [RGBColor; 8] = [
+pub(super) const ALT_COLOURS: [RGBColor; 8] = [
     RGBColor(0, 114, 178),
     RGBColor(213, 94, 0),
     RGBColor(0, 158, 115),
@@ -76,19 +76,8 @@ impl Tornado {
                 ends: vec![(f64::NAN, f64::NAN); n_alt],
             })
             .collect();
-        let words: Vec<Option<String>> = analysis
-            .inputs
-            .iter()
-            .map(|input| crate::i18n::inputs::label(scn, input, scn.lang))
-            .collect();
-        for (bar, w) in bars.iter_mut().zip(&words) {
-            if let Some(w) = w {
-                bar.label = if words.iter().filter(|x| x.as_ref() == Some(w)).count() > 1 {
-                    crate::i18n::inputs::named(scn, &bar.input, scn.lang)
-                } else {
-                    w.clone()
-                };
-            }
+        for (bar, label) in bars.iter_mut().zip(labels(scn, &analysis.inputs)) {
+            bar.label = label;
         }
         let mut any = false;
         for row in analysis.rows.iter().filter(|row| row.method == "tornado") {
@@ -151,6 +140,28 @@ impl Tornado {
     }
 }
 
+/// The inputs as a chart names them, in the scenario's language: each by its
+/// words ([`crate::i18n::inputs::label`]), with its path when another input has
+/// the same words (two sectors' revenue per mu read alike); by its path when it
+/// has none. Shared by the tornado and the spider, so both name an input alike.
+pub(super) fn labels(scn: &Scenario, inputs: &[String]) -> Vec<String> {
+    let words: Vec<Option<String>> = inputs
+        .iter()
+        .map(|input| crate::i18n::inputs::label(scn, input, scn.lang))
+        .collect();
+    inputs
+        .iter()
+        .zip(&words)
+        .map(|(input, w)| match w {
+            Some(w) if words.iter().filter(|x| x.as_ref() == Some(w)).count() > 1 => {
+                crate::i18n::inputs::named(scn, input, scn.lang)
+            }
+            Some(w) => w.clone(),
+            None => input.clone(),
+        })
+        .collect()
+}
+
 /// The chart as an SVG document.
 ///
 /// # Errors
@@ -188,7 +199,7 @@ pub fn render_png(t: &Tornado) -> Result<Vec<u8>, ChartError> {
 
 /// `name` within [`MAX_NAME`] columns (a Chinese character takes two), its
 /// end kept after an ellipsis when longer.
-fn short(name: &str) -> String {
+pub(super) fn short(name: &str) -> String {
     let columns = |c: char| if c.is_ascii() { 1 } else { 2 };
     if name.chars().map(columns).sum::<usize>() <= MAX_NAME {
         return name.to_owned();

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 
 use super::{Switch, pad};
+use enclave::chart::spider::{self, Spider};
 use enclave::chart::tornado::{self, Tornado};
 use enclave::output::write_atomic;
 use enclave::publish::Staging;
@@ -134,14 +135,17 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let json = serde_json::to_string_pretty(&record).context("cannot serialise the record")?;
     write_atomic(&dir.join(RECORD_FILE), format!("{json}\n").as_bytes())?;
     write_atomic(&dir.join("scenario.toml"), scn.source.as_bytes())?;
+    let charts_dir = dir.join("charts");
+    let make_charts_dir = || {
+        std::fs::create_dir_all(&charts_dir)
+            .with_context(|| format!("cannot create {}", charts_dir.display()))
+    };
     let mut charts = Vec::new();
     for r in 0..scn.regions.len() {
         let Some(t) = Tornado::of_region(&analysis, scn, r) else {
             continue;
         };
-        let charts_dir = dir.join("charts");
-        std::fs::create_dir_all(&charts_dir)
-            .with_context(|| format!("cannot create {}", charts_dir.display()))?;
+        make_charts_dir()?;
         let stem = format!("tornado-{:02}", r + 1);
         let svg = tornado::render_svg(&t)?;
         write_atomic(&charts_dir.join(format!("{stem}.svg")), svg.as_bytes())?;
@@ -151,7 +155,32 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         )?;
         charts.push((t.title.clone(), svg));
     }
-    let html = report::sensitivity_html(scn, &analysis, &record, &charts);
+    // One spider per region and alternative (the tornado draws the
+    // alternatives side by side, but seven inputs' lines per alternative
+    // would not read in one plot).
+    let mut spiders = Vec::new();
+    for r in 0..scn.regions.len() {
+        for a in 0..scn.alternatives.len() {
+            let Some(s) = Spider::of_output(&analysis, scn, r, a) else {
+                continue;
+            };
+            make_charts_dir()?;
+            let stem = format!("spider-{:02}-{:02}", r + 1, a + 1);
+            let svg = spider::render_svg(&s)?;
+            write_atomic(&charts_dir.join(format!("{stem}.svg")), svg.as_bytes())?;
+            write_atomic(
+                &charts_dir.join(format!("{stem}.png")),
+                &spider::render_png(&s)?,
+            )?;
+            spiders.push(report::SpiderFigure {
+                region: r,
+                alternative: a,
+                title: s.title,
+                svg,
+            });
+        }
+    }
+    let html = report::sensitivity_html(scn, &analysis, &record, &charts, &spiders);
     write_atomic(&dir.join(report::REPORT_FILE), html.as_bytes())?;
     let target = staging.target().to_owned();
     staging
