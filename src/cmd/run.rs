@@ -1531,6 +1531,18 @@ fn complete(
     keep_paths: bool,
 ) -> Option<(publish::Manifest, Results)> {
     let manifest = publish::verify(dir).ok()?;
+    same_run(dir, manifest, scn, cfg, precision, keep_paths)
+}
+
+/// [`complete`] for a folder `dir` whose files match its `manifest`.
+fn same_run(
+    dir: &Path,
+    manifest: publish::Manifest,
+    scn: &Scenario,
+    cfg: &RunConfig,
+    precision: Option<Precision<'_>>,
+    keep_paths: bool,
+) -> Option<(publish::Manifest, Results)> {
     let results = Results::load(dir).ok()?;
     let run = &results.run;
     let paths = match (precision, &run.precision) {
@@ -1699,10 +1711,29 @@ fn one(
         ..config(args, scn)
     };
     let target = args.out.join(&scn.id);
-    if outputs.folders
-        && !args.force
-        && let Some((manifest, results)) =
-            complete(&target, scn, &cfg, Precision::of(args), args.keep_paths)
+    // The folder's files checked against its manifest once (paths.csv can be
+    // large): complete results are skipped; a folder whose files no longer
+    // match is replaced by this run's results, which is said, as a rerun
+    // replaced an edited report.html or a cut summary.csv without a word
+    // (exploratory test).
+    let verified =
+        (outputs.folders && !args.force && target.join(publish::MANIFEST_FILE).is_file())
+            .then(|| publish::verify(&target));
+    if let Some(Err(e @ publish::PublishError::Damaged { .. })) = &verified {
+        super::note(format_args!(
+            "note: {}: {e}; the scenario runs again and its results replace the folder",
+            target.display()
+        ));
+    }
+    if let Some(Ok(manifest)) = verified
+        && let Some((manifest, results)) = same_run(
+            &target,
+            manifest,
+            scn,
+            &cfg,
+            Precision::of(args),
+            args.keep_paths,
+        )
     {
         let drawn = draw_missing(&target, &manifest, outputs, args.lang)?;
         if !outputs.set {
@@ -1735,19 +1766,6 @@ fn one(
             warnings,
             warnings_zh,
         });
-    }
-    // A folder whose files no longer match its manifest is replaced by this
-    // run's results: said, as a rerun replaced an edited report.html or a cut
-    // summary.csv without a word (exploratory test).
-    if outputs.folders
-        && target.join(enclave::publish::MANIFEST_FILE).is_file()
-        && let Err(e @ enclave::publish::PublishError::Damaged { .. }) =
-            enclave::publish::verify(&target)
-    {
-        super::note(format_args!(
-            "note: {}: {e}; the scenario runs again and its results replace the folder",
-            target.display()
-        ));
     }
     let staging = if outputs.folders {
         Some(
