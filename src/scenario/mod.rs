@@ -769,18 +769,26 @@ impl Scenario {
     /// [`ScenarioError::Io`] if the file cannot be read, [`ScenarioError::Invalid`]
     /// with every problem found otherwise.
     pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+        let bytes = Scenario::read_bytes(path)?;
+        Scenario::from_bytes(&bytes, &path.display().to_string())
+    }
+
+    /// The bytes of the scenario file at `path`, as [`Scenario::load`] reads
+    /// them: never more than one byte past [`limits::MAX_FILE_BYTES`], whatever
+    /// the file's size ([`Scenario::from_bytes`] refuses that byte).
+    ///
+    /// # Errors
+    /// [`ScenarioError::Io`] if the file cannot be read.
+    pub fn read_bytes(path: &Path) -> Result<Vec<u8>, ScenarioError> {
         use std::io::Read;
-        let name = path.display().to_string();
-        let io = |source| ScenarioError::Io {
-            path: name.clone(),
-            source,
-        };
-        // Never more than one byte past the limit is read, whatever the file's size.
         let mut bytes = Vec::new();
         std::fs::File::open(path)
             .and_then(|f| f.take(limits::MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
-            .map_err(io)?;
-        Scenario::from_bytes(&bytes, &name)
+            .map_err(|source| ScenarioError::Io {
+                path: path.display().to_string(),
+                source,
+            })?;
+        Ok(bytes)
     }
 
     /// Checks the bytes of a scenario file, as [`Scenario::load`] does once it has
