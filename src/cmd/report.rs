@@ -148,6 +148,21 @@ fn not_results(dir: &Path) -> Option<String> {
         .filter(|p| !(has_set && *p == set))
         .collect();
     if inside.is_empty() && !has_set {
+        // Shards' partial results (`DIR/<id>.partial/part-K-of-N.json`, or that
+        // folder itself) are complete and wait for a merge: they were called an
+        // interrupted run to run again (exploratory test).
+        if let Some(parts) = partials_in(dir) {
+            return Some(format!(
+                "it holds partial results of shards (run --shard: {parts}), which have no report until they are merged: enclave merge {} --out DIR, then enclave report DIR/<scenario id> (README, \"Running on a cluster\")",
+                dir.display()
+            ));
+        }
+        if std::fs::read_dir(dir).is_ok_and(|mut e| e.next().is_none()) {
+            return Some(
+                "it is an empty folder; give the folder of a run's results, DIR/<scenario id>"
+                    .to_owned(),
+            );
+        }
         // An output folder of replays alone (run --replay): said as such, not
         // as a run's folder without its manifest.
         let mut replays: Vec<String> = std::fs::read_dir(dir)
@@ -198,6 +213,56 @@ fn not_results(dir: &Path) -> Option<String> {
             listed.join(" ")
         )
     })
+}
+
+/// The shards' partial results in `dir`, named for a message, when it holds
+/// some: `<id>.partial` folders holding `part-K-of-N.json` files (an output
+/// folder of `run --shard`), or those files themselves (such a folder).
+fn partials_in(dir: &Path) -> Option<String> {
+    let is_part = |p: &Path| {
+        p.is_file()
+            && p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("part-") && n.ends_with(".json"))
+    };
+    let entries = |d: &Path| -> Vec<PathBuf> {
+        let mut v: Vec<PathBuf> = std::fs::read_dir(d)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        v.sort();
+        v
+    };
+    let inside = entries(dir);
+    let mut found: Vec<String> = inside
+        .iter()
+        .filter(|p| {
+            p.is_dir()
+                && p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.ends_with(enclave::shard::PARTIAL_DIR_SUFFIX))
+                && entries(p).iter().any(|f| is_part(f))
+        })
+        .map(|p| p.display().to_string())
+        .collect();
+    if found.is_empty() {
+        found = inside
+            .iter()
+            .filter(|p| is_part(p))
+            .map(|p| p.display().to_string())
+            .collect();
+    }
+    if found.is_empty() {
+        return None;
+    }
+    if found.len() > LISTED {
+        let more = found.len() - LISTED;
+        found.truncate(LISTED);
+        found.push(format!("and {more} more"));
+    }
+    Some(found.join(", "))
 }
 
 /// Charts and report of one results folder, read back from its files and
