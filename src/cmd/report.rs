@@ -31,9 +31,28 @@ pub struct Args {
 /// Rebuilds charts and report.html of each folder from its CSV files, after
 /// checking the folder against its manifest; the redrawn folder gets a new
 /// manifest and replaces the old one whole (see `enclave::publish`).
+///
+/// Ctrl-C or SIGTERM stops it between steps, as it stops `run`: the folder
+/// being redrawn is left as it was, its temporary folder removed, with a note
+/// and exit status 130 or 143 (it was killed without a word, and left the
+/// temporary folder, which no later `report` removed: exploratory test).
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    let signals = super::run::Signals::install()?;
+    let mut redrawn: Vec<String> = Vec::new();
+    let stop = |now: &Path, redrawn: &[String]| {
+        let (signal, status) = signals.status();
+        super::note(format_args!(
+            "interrupted by {signal}: {} was not redrawn (it is as it was); redrawn: {}",
+            now.display(),
+            super::list_or_none(redrawn.iter())
+        ));
+        Ok(ExitCode::from(status))
+    };
     let mut out = super::Stdout::default();
     for dir in &args.folders {
+        if signals.stopped() {
+            return stop(dir, &redrawn);
+        }
         if dir
             .file_name()
             .is_some_and(|n| n == enclave::output::SET_DIR)
@@ -70,6 +89,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             let page = enclave::set_report::write_in(out_dir, lang)
                 .with_context(|| format!("cannot redraw the set page in {}", dir.display()))?;
             out.print(&format!("{}\n", page.display()))?;
+            redrawn.push(dir.display().to_string());
             continue;
         }
         let context = || format!("cannot read the results in {}", dir.display());
@@ -80,13 +100,27 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         let manifest = publish::verify_data(dir).with_context(context)?;
         // Rows and scenario hash are checked before anything is written.
         Results::load(dir).with_context(context)?;
+        // What a `report` of this folder that died left beside it (it redraws
+        // through a hidden folder there, as a run writes), as `run` removes
+        // what dead runs left in its output folder.
+        let found = publish::remove_stale_of(dir)
+            .with_context(|| format!("cannot redraw {}", dir.display()))?;
+        super::say_leftovers(&found, false);
         let staging = Staging::redraw(dir, &manifest)
             .with_context(|| format!("cannot redraw {}", dir.display()))?;
-        write(staging.path(), true, args.charts.into(), args.lang)?;
+        // Dropping `staging` when stopped removes its folder.
+        let done = write_until(staging.path(), true, args.charts.into(), args.lang, &|| {
+            signals.stopped()
+        })?;
+        if !done || signals.stopped() {
+            drop(staging);
+            return stop(dir, &redrawn);
+        }
         staging
             .publish()
             .with_context(|| format!("cannot redraw {}", dir.display()))?;
         out.print(&format!("{}\n", dir.join(report::REPORT_FILE).display()))?;
+        redrawn.push(dir.display().to_string());
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -269,18 +303,39 @@ fn partials_in(dir: &Path) -> Option<String> {
 /// written into it (a staging folder: the manifest is written afterwards).
 /// `lang` overrides the scenario's language.
 pub fn write(dir: &Path, html: bool, formats: Formats, lang: Option<Lang>) -> anyhow::Result<()> {
+    write_until(dir, html, formats, lang, &|| false).map(|_| ())
+}
+
+/// [`write`], stopping between its steps (the charts, the page, the
+/// workbook) once `stopped` says so; whether it wrote everything.
+fn write_until(
+    dir: &Path,
+    html: bool,
+    formats: Formats,
+    lang: Option<Lang>,
+    stopped: &dyn Fn() -> bool,
+) -> anyhow::Result<bool> {
     if !html && formats == Formats::None {
-        return Ok(());
+        return Ok(true);
     }
     let mut results = Results::load(dir)
         .with_context(|| format!("cannot read the results in {}", dir.display()))?;
     if let Some(lang) = lang {
         results.lang = lang;
     }
+    if stopped() {
+        return Ok(false);
+    }
     let charts = chart::write_all(&results, dir, formats)?;
     if html {
+        if stopped() {
+            return Ok(false);
+        }
         report::write(&results, &charts)?;
+        if stopped() {
+            return Ok(false);
+        }
         enclave::xlsx::write(&results)?;
     }
-    Ok(())
+    Ok(true)
 }
