@@ -26,7 +26,7 @@ pub use pool::{CapAmount, FirmGroup, PoolCap, TaxKind, TaxPool};
 pub use validate::arrivals_problem;
 
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
@@ -98,6 +98,12 @@ pub struct Scenario {
     /// The CSV files read by `empirical` inputs, in reading order (empty for most
     /// scenarios); their SHA-256s are part of [`Scenario::sha256`].
     pub data: Vec<data::DataSource>,
+    /// The folder the data files of its `empirical` inputs were read relative
+    /// to, absolute with links resolved (`None` when it reads none): run.json
+    /// and a shard's partial record it, so that the results are read back from
+    /// any working directory (a relative scenario path was looked up from the
+    /// reader's: exploratory test).
+    pub data_dir: Option<PathBuf>,
 }
 
 /// `[prices]`: the price basis of every amount of money (docs/model.md §11).
@@ -851,6 +857,9 @@ impl Scenario {
         })?;
         scenario.sha256 = data::scenario_sha256(text, &scenario.data);
         scenario.source = text.to_owned();
+        if !scenario.data.is_empty() {
+            scenario.data_dir = dir.map(data::absolute_dir);
+        }
         Ok(scenario)
     }
 
