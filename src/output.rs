@@ -925,6 +925,12 @@ pub struct RunRecord {
     pub scenario_id: String,
     /// Scenario file as given (or the bundled name).
     pub scenario_file: String,
+    /// When its `empirical` inputs read data files: the folder they were read
+    /// relative to (the scenario file's), absolute with links resolved, which
+    /// `enclave report` reads them from again, from any working directory
+    /// ([`crate::scenario::Scenario::data_dir`]). Absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scenario_dir: Option<String>,
     /// SHA-256 of the scenario file's bytes.
     pub scenario_sha256: String,
     /// Seed.
@@ -1062,6 +1068,7 @@ impl RunRecord {
             engine: RunRecord::engine_name(),
             scenario_id: scn.id.clone(),
             scenario_file: file.to_owned(),
+            scenario_dir: scn.data_dir.as_ref().map(|d| d.display().to_string()),
             scenario_sha256: scn.sha256.clone(),
             seed: cfg.seed,
             paths: state.paths(),

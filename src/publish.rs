@@ -946,6 +946,30 @@ fn is_gone(pid: u32, changed: Option<SystemTime>) -> bool {
 pub fn remove_stale(out: &Path) -> Result<Leftovers, PublishError> {
     remove_leftovers(
         out,
+        None,
+        |name| owner(name).map(Some),
+        std::fs::FileType::is_dir,
+        last_change,
+        remove_or_restore,
+    )
+}
+
+/// Removes, by the rule of [`remove_stale`], the temporary and replaced
+/// folders of the results folder `dir` alone (`.<id>.tmp-…` and `.<id>.old-…`
+/// beside it): what `enclave report`, which redraws `dir` through such a
+/// folder, leaves when it dies. Those of other folders beside it are left to
+/// the commands that write the output folder (`run`, `merge`, ...).
+///
+/// # Errors
+/// If `dir` cannot be resolved or its parent listed.
+pub fn remove_stale_of(dir: &Path) -> Result<Leftovers, PublishError> {
+    let target = dir.canonicalize().map_err(io("read", dir))?;
+    let (Some(out), Some(id)) = (target.parent(), target.file_name()) else {
+        return Ok(Leftovers::default());
+    };
+    remove_leftovers(
+        out,
+        Some(&id.to_string_lossy()),
         |name| owner(name).map(Some),
         std::fs::FileType::is_dir,
         last_change,
@@ -1002,6 +1026,7 @@ fn remove_or_restore(path: &Path) -> std::io::Result<Option<PathBuf>> {
 pub fn remove_stale_files(dir: &Path) -> Result<Leftovers, PublishError> {
     remove_leftovers(
         dir,
+        None,
         temp_file_owner,
         std::fs::FileType::is_file,
         |path| path.metadata().and_then(|m| m.modified()).ok(),
@@ -1015,9 +1040,11 @@ pub fn remove_stale_files(dir: &Path) -> Result<Leftovers, PublishError> {
 /// process's key whose process is gone is removed with `remove`, and one whose
 /// owner cannot be checked is returned when it is unchanged (`last_changed`) for
 /// [`UNCHECKED_AFTER`]. `remove` may instead put an entry back under another
-/// name, which it returns.
+/// name, which it returns. With `only`, the folders of results folder `only`
+/// alone are looked at (`.<only>.tmp-…`, `.<only>.old-…`).
 fn remove_leftovers(
     dir: &Path,
+    only: Option<&str>,
     owner_of: fn(&str) -> Option<Option<Owner<'_>>>,
     is_kind: fn(&std::fs::FileType) -> bool,
     last_changed: fn(&Path) -> Option<SystemTime>,
@@ -1036,6 +1063,11 @@ fn remove_leftovers(
         let Some(owner) = owner_of(&name) else {
             continue;
         };
+        if let Some(id) = only
+            && marker(&name).is_none_or(|(i, _)| name.get(1..i) != Some(id))
+        {
+            continue;
+        }
         if !entry.file_type().is_ok_and(|t| is_kind(&t)) {
             continue;
         }

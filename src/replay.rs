@@ -57,6 +57,19 @@ pub struct ReplayRecord {
     pub paths: u64,
     /// Years simulated.
     pub horizon: u32,
+    /// Whether the regions' coalitions were computed (`--fairness`, or the
+    /// scenario's `[simulation] fairness`): `paths.csv`'s Shapley column is
+    /// filled only then, so two replays that differ by it had the same record
+    /// (exploratory test). run.json records it under the same name.
+    #[serde(default)]
+    pub coalitions: bool,
+    /// The generator and how streams are keyed, as run.json records it.
+    #[serde(default)]
+    pub prng: String,
+    /// The sampler of the uncertain inputs, its options and the copula, as
+    /// run.json records it: the path's draws are its design point.
+    #[serde(default)]
+    pub sampler: String,
     /// The math library's fingerprint on this machine ([`crate::mathlib::fingerprint`]).
     pub math: String,
 }

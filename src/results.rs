@@ -100,6 +100,20 @@ pub enum ResultsError {
     /// The scenario copy does not load.
     #[error("the scenario copy in the output folder does not load")]
     Scenario(#[from] ScenarioError),
+    /// The scenario copy, whose `empirical` inputs read data files, does not
+    /// load: said with the folder they were read from, the run's scenario
+    /// folder, not the copy's (the message named only the copy, where the data
+    /// never were: exploratory test).
+    #[error(
+        "the scenario copy in the output folder does not load; its data files are read relative to {dir}, the folder of the scenario that was run (run.json's scenario_dir)"
+    )]
+    DataScenario {
+        /// The folder run.json records.
+        dir: String,
+        /// Why it does not load.
+        #[source]
+        source: ScenarioError,
+    },
 }
 
 /// [`ResultsError::DataChanged`]'s message: the data files named first, as
@@ -384,14 +398,22 @@ impl Results {
                 }
             })?;
         // The copy holds the text, not the data of `empirical` inputs: those are
-        // read relative to the scenario file that was run (no other scenario
-        // reads any file), and the hash below refuses data changed since.
+        // read relative to the scenario file that was run, from the absolute
+        // folder run.json records (no other scenario reads any file), and the
+        // hash below refuses data changed since.
         let text = read("scenario.toml")?;
         let scenario = Scenario::parse_at(
             &text,
             &scenario_path.display().to_string(),
-            Path::new(&run.scenario_file).parent(),
-        )?;
+            crate::shard::data_dir(run.scenario_dir.as_deref(), &run.scenario_file),
+        )
+        .map_err(|source| match &run.scenario_dir {
+            Some(dir) => ResultsError::DataScenario {
+                dir: dir.clone(),
+                source,
+            },
+            None => ResultsError::Scenario(source),
+        })?;
         if scenario.sha256 != run.scenario_sha256 && !scenario.data.is_empty() {
             let mut files: Vec<String> = Vec::new();
             for d in &scenario.data {

@@ -294,6 +294,11 @@ pub struct Partial {
     pub scenario_id: String,
     /// Scenario file as given to the shard.
     pub scenario_file: String,
+    /// The folder its data files were read relative to, absolute, when it reads
+    /// some ([`RunRecord::scenario_dir`]): the merge reads them from there, from
+    /// any working directory (it looked relative to its own: exploratory test).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scenario_dir: Option<String>,
     /// SHA-256 of the scenario file.
     pub scenario_sha256: String,
     /// The scenario file's text (the merge writes the results from it).
@@ -498,6 +503,13 @@ pub struct SetPlace {
     pub size: u64,
 }
 
+/// The folder the data files of a recorded scenario are read from: the one
+/// recorded (`scenario_dir`, absolute), else, for a record written before it,
+/// the folder of the scenario file as given (relative to the working folder).
+pub fn data_dir<'a>(recorded: Option<&'a str>, file: &'a str) -> Option<&'a Path> {
+    recorded.map(Path::new).or_else(|| Path::new(file).parent())
+}
+
 impl Partial {
     /// The partial of `state`, part `shard` of the run `cfg` of `scn`.
     #[allow(clippy::too_many_arguments)]
@@ -519,6 +531,7 @@ impl Partial {
             math: crate::mathlib::fingerprint().to_owned(),
             scenario_id: scn.id.clone(),
             scenario_file: file.to_owned(),
+            scenario_dir: scn.data_dir.as_ref().map(|d| d.display().to_string()),
             scenario_sha256: scn.sha256.clone(),
             scenario_source: scn.source.clone(),
             seed: cfg.seed,
@@ -587,8 +600,12 @@ impl Partial {
     /// # Errors
     /// If the recorded text does not load.
     pub fn scenario(&self) -> Result<Scenario, String> {
-        let mut scn = Scenario::parse(&self.scenario_source, &self.scenario_file)
-            .map_err(|e| format!("its scenario does not load: {:#}", anyhow_like(&e)))?;
+        let mut scn = Scenario::parse_at(
+            &self.scenario_source,
+            &self.scenario_file,
+            data_dir(self.scenario_dir.as_deref(), &self.scenario_file),
+        )
+        .map_err(|e| format!("its scenario does not load: {:#}", anyhow_like(&e)))?;
         scn.simulation.fairness = Some(self.fairness);
         Ok(scn)
     }

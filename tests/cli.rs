@@ -955,3 +955,54 @@ fn run_keeps_a_copy_of_its_scenario_and_the_npv_percentiles() {
         assert!(values.windows(2).all(|w| w[0] <= w[1]), "{values:?}");
     }
 }
+
+/// A scenario given on a pipe (`cat x.toml | enclave run /dev/stdin`, or
+/// `<(…)`) is read once and run: `run` read it again after its check, found it
+/// empty and reported a scenario missing every table, with exit status 1,
+/// where `validate` said ok (exploratory test). Its results are those of the
+/// file, and run.json's SHA-256 is of what was run.
+#[test]
+fn a_scenario_on_a_pipe_runs_as_the_file_does() {
+    let dir = TestDir::new();
+    let small = ["--paths", "40", "--horizon", "12", "--threads", "1", "-q"];
+    let quiet = ["--charts", "none", "--report", "none"];
+    let mut args = vec!["run", REFERENCE_PATH, "--out", "file"];
+    args.extend(small);
+    args.extend(quiet);
+    dir.ok(&args);
+    let mut args = vec!["run", "/dev/stdin", "--out", "pipe"];
+    args.extend(small);
+    args.extend(quiet);
+    let out = dir.cmd_stdin(&args, REFERENCE.as_bytes());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for file in [
+        "summary.csv",
+        "timeseries.csv",
+        "distribution.csv",
+        "fairness.csv",
+    ] {
+        assert_eq!(
+            dir.read_bytes(&format!("pipe/{ID}/{file}")),
+            dir.read_bytes(&format!("file/{ID}/{file}")),
+            "{file}"
+        );
+    }
+    let run: enclave::output::RunRecord =
+        serde_json::from_str(&dir.read(&format!("pipe/{ID}/run.json"))).expect("run.json");
+    assert_eq!(run.scenario_sha256, sha256_hex(REFERENCE.as_bytes()));
+    assert_eq!(dir.read(&format!("pipe/{ID}/scenario.toml")), REFERENCE);
+    // validate and solve read it once too; a bad scenario on a pipe is bad
+    // input (exit status 2), its own problem named.
+    let out = dir.cmd_stdin(&["validate", "/dev/stdin"], REFERENCE.as_bytes());
+    assert!(out.status.success());
+    let bad = REFERENCE.replacen("paths = 10_000", "paths = -1", 1);
+    let out = dir.cmd_stdin(&["run", "/dev/stdin", "--out", "bad", "-q"], bad.as_bytes());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("simulation.paths"), "{stderr}");
+    assert!(!stderr.contains("missing field"), "{stderr}");
+}

@@ -820,6 +820,14 @@ fn bad_data_is_reported_at_the_input() {
         )),
         "{p:?}"
     );
+    // Where it looked, from the working folder.
+    assert!(
+        p[0].ends_with(&format!(
+            "; looked for {}",
+            t.join("missing/data.csv").display()
+        )),
+        "{p:?}"
+    );
 }
 
 #[test]
@@ -1275,6 +1283,75 @@ fn a_run_with_empirical_data_records_its_hash_and_reports_again() {
     t.create("a/data.csv", &DATA.replace("5.5", "5.6"));
     let out = t.cmd(&["report", &format!("out/{}", scn.id)]);
     assert!(!out.status.success());
+}
+
+/// Results and shard partials of a scenario with data, run with a relative
+/// path, are read back from any working directory: run.json and the partials
+/// record the scenario's folder as an absolute path (`scenario_dir`), where
+/// `report` and `merge` looked for the data relative to their own working
+/// directory, and failed elsewhere (exploratory test). The CSV files do not
+/// depend on the folder the run started in.
+#[test]
+fn results_with_empirical_data_reload_from_any_working_directory() {
+    let t = TestDir::new();
+    empirical_scenario(&t, "a", DATA, "resample");
+    std::fs::create_dir(t.join("elsewhere")).expect("another folder");
+    // `enclave ARGS` run in `t/elsewhere`.
+    let elsewhere = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_enclave"))
+            .args(args)
+            .current_dir(t.join("elsewhere"))
+            .output()
+            .expect("run enclave");
+        assert!(
+            out.status.success(),
+            "enclave {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let small = ["--paths", "600", "--horizon", "4", "--charts", "none", "-q"];
+    let mut args = vec!["run", "a/scn.toml", "--out", "out"];
+    args.extend(small);
+    t.ok(&args);
+    let run: enclave::output::RunRecord =
+        serde_json::from_str(&t.read("out/jilin-zhejiang/run.json")).expect("run.json");
+    assert_eq!(run.scenario_file, "a/scn.toml");
+    let folder = t.join("a").canonicalize().expect("a");
+    assert_eq!(run.scenario_dir, Some(folder.display().to_string()));
+    let results = t.join("out/jilin-zhejiang").display().to_string();
+    elsewhere(&["report", &results]);
+    // The same run from another folder, by the scenario's full path.
+    let scenario = t.join("a/scn.toml").display().to_string();
+    let other = t.join("other").display().to_string();
+    let mut args = vec!["run", &scenario, "--out", &other];
+    args.extend(small);
+    elsewhere(&args);
+    // Shards run here, merged from elsewhere.
+    for k in ["1/2", "2/2"] {
+        let mut args = vec!["run", "a/scn.toml", "--out", "parts", "--shard", k];
+        args.extend(small);
+        t.ok(&args);
+    }
+    let parts = t.join("parts").display().to_string();
+    let merged = t.join("merged").display().to_string();
+    elsewhere(&["merge", &parts, "--out", &merged, "--charts", "none", "-q"]);
+    for file in [
+        "summary.csv",
+        "timeseries.csv",
+        "distribution.csv",
+        "fairness.csv",
+        "scenario.toml",
+    ] {
+        let here = t.read_bytes(&format!("out/jilin-zhejiang/{file}"));
+        assert!(
+            t.read_bytes(&format!("other/jilin-zhejiang/{file}")) == here,
+            "{file} differs between working directories"
+        );
+        assert!(
+            t.read_bytes(&format!("merged/jilin-zhejiang/{file}")) == here,
+            "{file}: the merge differs from the run"
+        );
+    }
 }
 
 #[test]

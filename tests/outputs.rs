@@ -1320,3 +1320,60 @@ fn an_interrupted_merge_says_what_it_wrote_and_leaves_no_temporary_files() {
     // Its data files (the page is drawn after them, and again by `report`).
     publish::verify_data(&t.join("out/set")).expect("the set's folder verifies");
 }
+
+/// Ctrl-C or SIGTERM during `enclave report` stops it as it stops `run`: a
+/// note, exit status 130 or 143, the folder as it was and no temporary folder
+/// left. It was killed without a word and left `.<id>.tmp-…`, which no later
+/// `report` removed (exploratory test); a dead `report`'s leftover of the
+/// folder it redraws is now removed by the next one.
+#[test]
+fn report_stops_on_a_signal_and_removes_what_a_dead_report_left() {
+    let t = TestDir::new();
+    small_run(&t);
+    let before = t.read_bytes(&format!("{DIR}/manifest.json"));
+    for (signal, status, name) in [("-INT", 130, "SIGINT"), ("-TERM", 143, "SIGTERM")] {
+        // PNG charts too: the longest redraw, so that the signal comes during it.
+        let child = spawn(&t, &["report", DIR, "--charts", "both"]);
+        wait_for_staging(&t.join("out"));
+        kill(signal, child.id());
+        let out = child.wait_with_output().expect("wait for enclave");
+        assert_eq!(out.status.code(), Some(status), "{}", stderr(&out));
+        assert!(
+            stderr(&out).starts_with(&format!(
+                "interrupted by {name}: {DIR} was not redrawn (it is as it was); redrawn: none"
+            )),
+            "{}",
+            stderr(&out)
+        );
+        assert!(
+            hidden(&t.join("out")).is_empty(),
+            "{:?}",
+            hidden(&t.join("out"))
+        );
+        assert!(t.read_bytes(&format!("{DIR}/manifest.json")) == before);
+        publish::verify(&t.join(DIR)).expect("the folder is as it was");
+    }
+    // A report that died (kill -9) left its folder: the next report removes
+    // it, and leaves another folder's, which is not the one it redraws.
+    let dead = dead_pid();
+    let key = publish::owner_key();
+    let mine = format!(".{ID}.tmp-{key}-{dead}-0");
+    let other = format!(".other.tmp-{key}-{dead}-0");
+    for name in [&mine, &other] {
+        leftover(&t, name, Duration::ZERO);
+    }
+    let out = t.ok(&["report", DIR, "--charts", "none"]);
+    assert!(
+        stderr(&out).contains(&format!(
+            "removed {}",
+            t.join("out")
+                .canonicalize()
+                .expect("out")
+                .join(&mine)
+                .display()
+        )),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(hidden(&t.join("out")), vec![other]);
+}

@@ -464,3 +464,64 @@ fn a_replay_folder_records_its_run_and_is_published_whole() {
         assert!(stderr.contains(said), "{stderr}");
     }
 }
+
+/// replay.json records whether the coalitions were computed, as run.json does
+/// (`coalitions`), and the generator and sampler: two replays whose paths.csv
+/// differed (the Shapley column filled, or empty under `--fairness off`) had
+/// byte-identical records (exploratory test).
+#[test]
+fn replay_json_records_the_fairness_setting_and_sampler() {
+    let dir = TestDir::new();
+    let replay = |out: &str, fairness: &str| {
+        run_ok(
+            &dir,
+            &[
+                "run",
+                REFERENCE_PATH,
+                "--replay",
+                "3",
+                "--horizon",
+                "12",
+                "--fairness",
+                fairness,
+                "--out",
+                out,
+                "-q",
+            ],
+        );
+        let text = read(&dir.join(out).join("jilin-zhejiang.replay-3/replay.json"));
+        let record: enclave::replay::ReplayRecord =
+            serde_json::from_str(&text).expect("replay.json");
+        (text, record)
+    };
+    let (on_text, on) = replay("on", "on");
+    let (off_text, off) = replay("off", "off");
+    assert!(on.coalitions, "{on_text}");
+    assert!(!off.coalitions, "{off_text}");
+    assert_ne!(on_text, off_text);
+    // The same words as the run's own record.
+    run_ok(
+        &dir,
+        &[
+            "run",
+            REFERENCE_PATH,
+            "--paths",
+            "20",
+            "--horizon",
+            "12",
+            "--out",
+            "full",
+            "-q",
+            "--charts",
+            "none",
+            "--report",
+            "none",
+        ],
+    );
+    let run: enclave::output::RunRecord =
+        serde_json::from_str(&read(&dir.join("full/jilin-zhejiang/run.json"))).expect("run.json");
+    assert_eq!(
+        (on.coalitions, on.prng.as_str(), on.sampler.as_str()),
+        (run.coalitions, run.prng.as_str(), run.sampler.as_str())
+    );
+}

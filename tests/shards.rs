@@ -1537,3 +1537,36 @@ fn the_merge_writes_in_the_language_the_shards_were_given() {
     );
     assert_eq!(lang_of("english/lang-a/report.html"), "en");
 }
+
+/// `enclave report` on the shards' output folder, or on a `<id>.partial`
+/// folder, says that it holds partial results and how to merge them: it said
+/// the folder was incomplete, from a run that was interrupted, to run again
+/// (exploratory test). An empty folder is called empty, not interrupted.
+#[test]
+fn report_on_shard_partials_points_to_merge() {
+    let dir = TestDir::new();
+    for k in ["1/2", "2/2"] {
+        let args = ["run", REFERENCE_PATH, "--out", "parts", "--shard", k];
+        ok(&dir, &with(&args, &SMALL), &[]);
+    }
+    for folder in ["parts", "parts/jilin-zhejiang.partial"] {
+        let out = enclave(&dir, &["report", folder], &[]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(
+            stderr.contains("it holds partial results of shards (run --shard: "),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains(&format!("enclave merge {folder} --out DIR")),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("run it again"), "{stderr}");
+    }
+    std::fs::create_dir(dir.join("empty")).expect("an empty folder");
+    let out = enclave(&dir, &["report", "empty"], &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("it is an empty folder"), "{stderr}");
+    assert!(!stderr.contains("interrupted"), "{stderr}");
+}

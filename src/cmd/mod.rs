@@ -56,7 +56,22 @@ pub trait Source: Sync {
 /// that changes between its check and its run (edited while the set runs) is
 /// refused when reached, since its new content was never checked against the
 /// limits (exploratory test: an edit to 10^12 paths ran past the work budget).
-pub struct Files(Vec<Option<PathBuf>>, std::sync::Mutex<Vec<Option<String>>>);
+///
+/// A file that is not a regular file (a pipe: `/dev/stdin`, `<(…)`, a FIFO) is
+/// read once and its bytes kept: a second read finds it empty, which `run`
+/// reported as a scenario missing every table, where `validate`, which reads it
+/// once, said ok (exploratory test). So what is run is what was checked, and
+/// the scenario's SHA-256 is of those bytes.
+pub struct Files(Vec<Option<PathBuf>>, std::sync::Mutex<Vec<Seen>>);
+
+/// What [`Files`] keeps of a file it has read.
+#[derive(Clone, Default)]
+struct Seen {
+    /// The scenario's SHA-256 when first read.
+    sha256: Option<String>,
+    /// The bytes of a file that cannot be read twice (not a regular file).
+    kept: Option<std::sync::Arc<Vec<u8>>>,
+}
 
 impl Files {
     /// The scenario files the arguments name (each file, or a folder's `*.toml`
@@ -83,9 +98,32 @@ impl Files {
         if failed {
             Err(ExitCode::from(EXIT_BAD_INPUT))
         } else {
-            let read = std::sync::Mutex::new(vec![None; names.len()]);
+            let read = std::sync::Mutex::new(vec![Seen::default(); names.len()]);
             Ok(Files(names, read))
         }
+    }
+
+    /// The bytes of file `i` at `path`: those kept from its first read when it
+    /// cannot be read twice, else read now.
+    fn bytes(&self, i: usize, path: &std::path::Path) -> Result<std::sync::Arc<Vec<u8>>, String> {
+        let seen = |f: &dyn Fn(&mut Seen) -> Option<std::sync::Arc<Vec<u8>>>| {
+            let mut read = self.1.lock().unwrap_or_else(|e| e.into_inner());
+            read.get_mut(i).and_then(f)
+        };
+        if let Some(kept) = seen(&|s| s.kept.clone()) {
+            return Ok(kept);
+        }
+        let bytes = Scenario::read_bytes(path)
+            .map(std::sync::Arc::new)
+            .map_err(|e| format!("{:#}", anyhow::Error::new(e)))?;
+        // Metadata follows links: `/dev/stdin` is a link to the pipe.
+        if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+            seen(&|s| {
+                s.kept = Some(std::sync::Arc::clone(&bytes));
+                None
+            });
+        }
+        Ok(bytes)
     }
 }
 
@@ -101,14 +139,18 @@ impl Source for Files {
                 scenario,
             }),
             Some(Some(path)) => {
-                return Scenario::load(path)
+                let bytes = self.bytes(i, path)?;
+                return Scenario::from_bytes(&bytes, &path.display().to_string())
                     .map_err(Some)
                     .and_then(|scenario| {
                         let mut read = self.1.lock().unwrap_or_else(|e| e.into_inner());
                         match read.get_mut(i) {
-                            Some(Some(first)) if *first != scenario.sha256 => Err(None),
-                            Some(slot) => {
-                                *slot = Some(scenario.sha256.clone());
+                            Some(Seen {
+                                sha256: Some(first),
+                                ..
+                            }) if *first != scenario.sha256 => Err(None),
+                            Some(seen) => {
+                                seen.sha256 = Some(scenario.sha256.clone());
                                 Ok(scenario)
                             }
                             None => Ok(scenario),
@@ -126,7 +168,7 @@ impl Source for Files {
                             );
                         };
                         // Its problems as a scenario would only be noise.
-                        if looks_like_a_sweep(path) {
+                        if looks_like_a_sweep(&bytes) {
                             format!(
                                 "{}: a sweep file (`base` and `[[vary]]`), not a scenario: run it with `enclave sweep {}`",
                                 path.display(),
@@ -171,10 +213,11 @@ pub fn set_written(
     )
 }
 
-/// Whether the file at `path` reads as a sweep file: a TOML table with a `base`
+/// Whether a file's `bytes` read as a sweep file: a TOML table with a `base`
 /// and a `vary` (what `enclave sweep` takes), which `run` was given instead.
-fn looks_like_a_sweep(path: &std::path::Path) -> bool {
-    std::fs::read_to_string(path)
+/// The bytes already read, not the file again: a pipe reads once.
+fn looks_like_a_sweep(bytes: &[u8]) -> bool {
+    std::str::from_utf8(bytes)
         .ok()
         .and_then(|text| text.parse::<toml::Table>().ok())
         .is_some_and(|t| t.contains_key("base") && t.contains_key("vary"))

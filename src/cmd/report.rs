@@ -31,9 +31,28 @@ pub struct Args {
 /// Rebuilds charts and report.html of each folder from its CSV files, after
 /// checking the folder against its manifest; the redrawn folder gets a new
 /// manifest and replaces the old one whole (see `enclave::publish`).
+///
+/// Ctrl-C or SIGTERM stops it between steps, as it stops `run`: the folder
+/// being redrawn is left as it was, its temporary folder removed, with a note
+/// and exit status 130 or 143 (it was killed without a word, and left the
+/// temporary folder, which no later `report` removed: exploratory test).
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    let signals = super::run::Signals::install()?;
+    let mut redrawn: Vec<String> = Vec::new();
+    let stop = |now: &Path, redrawn: &[String]| {
+        let (signal, status) = signals.status();
+        super::note(format_args!(
+            "interrupted by {signal}: {} was not redrawn (it is as it was); redrawn: {}",
+            now.display(),
+            super::list_or_none(redrawn.iter())
+        ));
+        Ok(ExitCode::from(status))
+    };
     let mut out = super::Stdout::default();
     for dir in &args.folders {
+        if signals.stopped() {
+            return stop(dir, &redrawn);
+        }
         if dir
             .file_name()
             .is_some_and(|n| n == enclave::output::SET_DIR)
@@ -70,6 +89,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             let page = enclave::set_report::write_in(out_dir, lang)
                 .with_context(|| format!("cannot redraw the set page in {}", dir.display()))?;
             out.print(&format!("{}\n", page.display()))?;
+            redrawn.push(dir.display().to_string());
             continue;
         }
         let context = || format!("cannot read the results in {}", dir.display());
@@ -80,13 +100,27 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         let manifest = publish::verify_data(dir).with_context(context)?;
         // Rows and scenario hash are checked before anything is written.
         Results::load(dir).with_context(context)?;
+        // What a `report` of this folder that died left beside it (it redraws
+        // through a hidden folder there, as a run writes), as `run` removes
+        // what dead runs left in its output folder.
+        let found = publish::remove_stale_of(dir)
+            .with_context(|| format!("cannot redraw {}", dir.display()))?;
+        super::say_leftovers(&found, false);
         let staging = Staging::redraw(dir, &manifest)
             .with_context(|| format!("cannot redraw {}", dir.display()))?;
-        write(staging.path(), true, args.charts.into(), args.lang)?;
+        // Dropping `staging` when stopped removes its folder.
+        let done = write_until(staging.path(), true, args.charts.into(), args.lang, &|| {
+            signals.stopped()
+        })?;
+        if !done || signals.stopped() {
+            drop(staging);
+            return stop(dir, &redrawn);
+        }
         staging
             .publish()
             .with_context(|| format!("cannot redraw {}", dir.display()))?;
         out.print(&format!("{}\n", dir.join(report::REPORT_FILE).display()))?;
+        redrawn.push(dir.display().to_string());
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -148,6 +182,21 @@ fn not_results(dir: &Path) -> Option<String> {
         .filter(|p| !(has_set && *p == set))
         .collect();
     if inside.is_empty() && !has_set {
+        // Shards' partial results (`DIR/<id>.partial/part-K-of-N.json`, or that
+        // folder itself) are complete and wait for a merge: they were called an
+        // interrupted run to run again (exploratory test).
+        if let Some(parts) = partials_in(dir) {
+            return Some(format!(
+                "it holds partial results of shards (run --shard: {parts}), which have no report until they are merged: enclave merge {} --out DIR, then enclave report DIR/<scenario id> (README, \"Running on a cluster\")",
+                dir.display()
+            ));
+        }
+        if std::fs::read_dir(dir).is_ok_and(|mut e| e.next().is_none()) {
+            return Some(
+                "it is an empty folder; give the folder of a run's results, DIR/<scenario id>"
+                    .to_owned(),
+            );
+        }
         // An output folder of replays alone (run --replay): said as such, not
         // as a run's folder without its manifest.
         let mut replays: Vec<String> = std::fs::read_dir(dir)
@@ -200,22 +249,93 @@ fn not_results(dir: &Path) -> Option<String> {
     })
 }
 
+/// The shards' partial results in `dir`, named for a message, when it holds
+/// some: `<id>.partial` folders holding `part-K-of-N.json` files (an output
+/// folder of `run --shard`), or those files themselves (such a folder).
+fn partials_in(dir: &Path) -> Option<String> {
+    let is_part = |p: &Path| {
+        p.is_file()
+            && p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("part-") && n.ends_with(".json"))
+    };
+    let entries = |d: &Path| -> Vec<PathBuf> {
+        let mut v: Vec<PathBuf> = std::fs::read_dir(d)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        v.sort();
+        v
+    };
+    let inside = entries(dir);
+    let mut found: Vec<String> = inside
+        .iter()
+        .filter(|p| {
+            p.is_dir()
+                && p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.ends_with(enclave::shard::PARTIAL_DIR_SUFFIX))
+                && entries(p).iter().any(|f| is_part(f))
+        })
+        .map(|p| p.display().to_string())
+        .collect();
+    if found.is_empty() {
+        found = inside
+            .iter()
+            .filter(|p| is_part(p))
+            .map(|p| p.display().to_string())
+            .collect();
+    }
+    if found.is_empty() {
+        return None;
+    }
+    if found.len() > LISTED {
+        let more = found.len() - LISTED;
+        found.truncate(LISTED);
+        found.push(format!("and {more} more"));
+    }
+    Some(found.join(", "))
+}
+
 /// Charts and report of one results folder, read back from its files and
 /// written into it (a staging folder: the manifest is written afterwards).
 /// `lang` overrides the scenario's language.
 pub fn write(dir: &Path, html: bool, formats: Formats, lang: Option<Lang>) -> anyhow::Result<()> {
+    write_until(dir, html, formats, lang, &|| false).map(|_| ())
+}
+
+/// [`write`], stopping between its steps (the charts, the page, the
+/// workbook) once `stopped` says so; whether it wrote everything.
+fn write_until(
+    dir: &Path,
+    html: bool,
+    formats: Formats,
+    lang: Option<Lang>,
+    stopped: &dyn Fn() -> bool,
+) -> anyhow::Result<bool> {
     if !html && formats == Formats::None {
-        return Ok(());
+        return Ok(true);
     }
     let mut results = Results::load(dir)
         .with_context(|| format!("cannot read the results in {}", dir.display()))?;
     if let Some(lang) = lang {
         results.lang = lang;
     }
+    if stopped() {
+        return Ok(false);
+    }
     let charts = chart::write_all(&results, dir, formats)?;
     if html {
+        if stopped() {
+            return Ok(false);
+        }
         report::write(&results, &charts)?;
+        if stopped() {
+            return Ok(false);
+        }
         enclave::xlsx::write(&results)?;
     }
-    Ok(())
+    Ok(true)
 }

@@ -2321,6 +2321,9 @@ fn replay(args: &Args, source: &dyn super::Source, p: u64) -> anyhow::Result<Exi
             path: p,
             paths: cfg.paths,
             horizon: cfg.horizon,
+            coalitions: scn.fairness(),
+            prng: enclave::engine::PRNG_NAME.to_owned(),
+            sampler: scn.params.describe(scn.simulation.sampler),
             math: enclave::mathlib::fingerprint().to_owned(),
         };
         let staging = Staging::create(&args.out, &name)

@@ -32,6 +32,20 @@ pub struct DataSource {
     pub sha256: String,
 }
 
+/// `dir` (the current folder when empty) as an absolute path with links
+/// resolved, or made absolute without resolving them when it cannot be
+/// (removed since), or as it is when even that fails.
+pub fn absolute_dir(dir: &Path) -> PathBuf {
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    dir.canonicalize()
+        .or_else(|_| std::path::absolute(dir))
+        .unwrap_or_else(|_| dir.to_owned())
+}
+
 /// What went wrong reading a column: at the file (cannot be read) or at the
 /// column (absent, a cell that is not a number, too many values).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -26,7 +26,7 @@ pub use pool::{CapAmount, FirmGroup, PoolCap, TaxKind, TaxPool};
 pub use validate::arrivals_problem;
 
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
@@ -98,6 +98,12 @@ pub struct Scenario {
     /// The CSV files read by `empirical` inputs, in reading order (empty for most
     /// scenarios); their SHA-256s are part of [`Scenario::sha256`].
     pub data: Vec<data::DataSource>,
+    /// The folder the data files of its `empirical` inputs were read relative
+    /// to, absolute with links resolved (`None` when it reads none): run.json
+    /// and a shard's partial record it, so that the results are read back from
+    /// any working directory (a relative scenario path was looked up from the
+    /// reader's: exploratory test).
+    pub data_dir: Option<PathBuf>,
 }
 
 /// `[prices]`: the price basis of every amount of money (docs/model.md §11).
@@ -769,18 +775,26 @@ impl Scenario {
     /// [`ScenarioError::Io`] if the file cannot be read, [`ScenarioError::Invalid`]
     /// with every problem found otherwise.
     pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+        let bytes = Scenario::read_bytes(path)?;
+        Scenario::from_bytes(&bytes, &path.display().to_string())
+    }
+
+    /// The bytes of the scenario file at `path`, as [`Scenario::load`] reads
+    /// them: never more than one byte past [`limits::MAX_FILE_BYTES`], whatever
+    /// the file's size ([`Scenario::from_bytes`] refuses that byte).
+    ///
+    /// # Errors
+    /// [`ScenarioError::Io`] if the file cannot be read.
+    pub fn read_bytes(path: &Path) -> Result<Vec<u8>, ScenarioError> {
         use std::io::Read;
-        let name = path.display().to_string();
-        let io = |source| ScenarioError::Io {
-            path: name.clone(),
-            source,
-        };
-        // Never more than one byte past the limit is read, whatever the file's size.
         let mut bytes = Vec::new();
         std::fs::File::open(path)
             .and_then(|f| f.take(limits::MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
-            .map_err(io)?;
-        Scenario::from_bytes(&bytes, &name)
+            .map_err(|source| ScenarioError::Io {
+                path: path.display().to_string(),
+                source,
+            })?;
+        Ok(bytes)
     }
 
     /// Checks the bytes of a scenario file, as [`Scenario::load`] does once it has
@@ -843,6 +857,9 @@ impl Scenario {
         })?;
         scenario.sha256 = data::scenario_sha256(text, &scenario.data);
         scenario.source = text.to_owned();
+        if !scenario.data.is_empty() {
+            scenario.data_dir = dir.map(data::absolute_dir);
+        }
         Ok(scenario)
     }
 

@@ -66,6 +66,29 @@ impl TestDir {
             .expect("run enclave")
     }
 
+    /// Runs `enclave ARGS` with `input` on its standard input, a pipe (written
+    /// from a thread of its own, so that a large input cannot block both).
+    pub fn cmd_stdin(&self, args: &[&str], input: &[u8]) -> Output {
+        use std::io::Write;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_enclave"))
+            .args(args)
+            .current_dir(self.path())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run enclave");
+        let mut stdin = child.stdin.take().expect("its standard input");
+        let input = input.to_vec();
+        // A command that stops reading early closes the pipe: not a failure here.
+        let writer = std::thread::spawn(move || {
+            let _ = stdin.write_all(&input);
+        });
+        let out = child.wait_with_output().expect("run enclave");
+        writer.join().expect("the writer");
+        out
+    }
+
     /// Runs `enclave ARGS` and checks it succeeded, returning its output.
     pub fn ok(&self, args: &[&str]) -> Output {
         let out = self.cmd(args);

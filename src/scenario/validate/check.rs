@@ -451,9 +451,20 @@ impl Checker {
                 })
             }
             Err(DataError::File(m)) => {
+                // Where it looked, when the path read is relative: from the
+                // working folder, which the message did not say (exploratory
+                // test).
+                let looked = match std::path::absolute(&path) {
+                    Ok(abs) if path.is_relative() && std::fs::metadata(&path).is_err() => {
+                        format!("; looked for {}", abs.display())
+                    }
+                    _ => String::new(),
+                };
                 self.problem(
                     format!("{field}.file"),
-                    format!("expected a CSV file, relative to the scenario file's folder: {m}"),
+                    format!(
+                        "expected a CSV file, relative to the scenario file's folder: {m}{looked}"
+                    ),
                 );
                 None
             }

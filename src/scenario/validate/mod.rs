@@ -123,6 +123,7 @@ pub fn validate_at(
         changes,
         initial,
         data: c.data,
+        data_dir: None,
     };
     if let Some(p) = arrivals_problem(&scenario, scenario.simulation.horizon) {
         return Err(vec![p]);
