@@ -2112,7 +2112,7 @@ fn fairness_ranking(
     lang: enclave::i18n::Lang,
 ) -> String {
     use enclave::convergence::Z95;
-    use enclave::fairness::{Estimate, Metric, Table, within_noise};
+    use enclave::fairness::{Estimate, Metric, Table, exact_tie_break, tied, within_noise};
     use std::fmt::Write;
     let table = Table::from_run(scn, state);
     let est =
@@ -2190,6 +2190,9 @@ fn fairness_ranking(
     };
     let percent = |x: f64, width: usize| lpad(&format!("{:.1}%", 100.0 * x), width);
     let mut noise = false;
+    // Ties (equal P(all) on every path) and whether every tie's Nash products
+    // are exact (se 0): the note then says the order is not noise either.
+    let (mut tie, mut tie_exact) = (false, true);
     for (rank, &a) in order.iter().enumerate() {
         for (r, region) in scn.regions.iter().enumerate() {
             let head = if r == 0 {
@@ -2202,7 +2205,16 @@ fn fairness_ranking(
                     } else {
                         "–".to_owned()
                     };
-                    let mark = if within_noise(lead.mean, lead.se) == Some(true) {
+                    let mark = if tied(lead.mean, lead.se) {
+                        tie = true;
+                        if let Some(&next) = order.get(rank + 1) {
+                            tie_exact &= exact_tie_break(
+                                est(a, None, Metric::NashProduct),
+                                est(next, None, Metric::NashProduct),
+                            );
+                        }
+                        " ="
+                    } else if within_noise(lead.mean, lead.se) == Some(true) {
                         noise = true;
                         " ≈"
                     } else {
@@ -2230,6 +2242,14 @@ fn fairness_ranking(
                 percent(get(a, Some(r), Metric::Participation), w_part)
             );
         }
+    }
+    if tie {
+        let key = if tie_exact {
+            "terminal.tie_note_exact"
+        } else {
+            "terminal.tie_note"
+        };
+        let _ = writeln!(s, "{}", tx.t(key));
     }
     if noise {
         let _ = writeln!(s, "{}", tx.t("terminal.noise_note"));
