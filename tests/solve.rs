@@ -991,3 +991,30 @@ fn a_region_that_gains_exactly_nothing_makes_the_nash_product_0_in_solve_as_in_r
         "{sol:?}"
     );
 }
+
+#[test]
+fn a_solution_at_an_end_of_its_range_says_the_target_may_be_better_met_beyond_it() {
+    // a's outside option is beyond its NPV at every split, so the split whose
+    // smallest gain is largest gives a everything: a share of 1, the end of the
+    // range, which the terminal said nothing of (a guaranteed rate of 1 read as
+    // an optimum: exploratory test).
+    let t = TestDir::new();
+    t.create("park.toml", &park(1000.0, 0.0, 0.0));
+    let stdout = unmet(&t, "half", "nash", "4");
+    assert!(
+        stdout.contains("NOTE: the split shown is at an end of the range the formula allows (share_a = 1, share_b = 0; range [0, 1]): the target may be better met beyond it, where this formula cannot go"),
+        "{stdout}"
+    );
+    let out = t.cmd(&[&solve_args("half", "nash", "4")[..], &["--lang", "zh"]].concat());
+    let stdout = String::from_utf8(out.stdout).expect("UTF-8");
+    assert!(
+        stdout.contains("注意：显示的分成比例位于公式允许范围的端点（share_a = 1, share_b = 0；范围 [0, 1]）：超出该范围可能更好地满足目标"),
+        "{stdout}"
+    );
+    // An interior solution says nothing of it.
+    let t = TestDir::new();
+    t.create("park.toml", &park(0.0, 0.0, 0.0));
+    let out = solve(&t, "half", "nash", "4");
+    let stdout = String::from_utf8(out.stdout).expect("UTF-8");
+    assert!(!stdout.contains("at an end of the range"), "{stdout}");
+}

@@ -896,6 +896,37 @@ mod tests {
         assert!(score(Target::Nash, &metrics([3.0, 2.0, 5.0])).feasible);
     }
 
+    /// A one-parameter best point at a closed end of its range is flagged (a
+    /// guaranteed rate of 1 read as an optimum inside the range: exploratory
+    /// test); open ends and several parameters are not.
+    #[test]
+    fn a_best_point_at_a_closed_end_of_its_range_is_flagged() {
+        assert!(Space::Rate.at_closed_end(&[1.0]) && Space::Rate.at_closed_end(&[0.0]));
+        assert!(!Space::Rate.at_closed_end(&[0.9999]));
+        let two = Space::Shares { n: 2 };
+        assert!(two.at_closed_end(&[0.0, 1.0]) && two.at_closed_end(&[1.0, 0.0]));
+        assert!(!two.at_closed_end(&[0.5, 0.5]));
+        assert!(!Space::Shares { n: 3 }.at_closed_end(&[1.0, 0.0, 0.0]));
+        let switch = Space::Switch { lo: 2, hi: 30 };
+        assert!(switch.at_closed_end(&[2.0]) && switch.at_closed_end(&[30.0]));
+        assert!(!switch.at_closed_end(&[3.0]));
+        // A base is bounded below only; a threshold's range is extended upwards.
+        assert!(Space::Base.at_closed_end(&[0.0]) && !Space::Base.at_closed_end(&[1e12]));
+        assert!(!Space::Bounds { m: 1 }.at_closed_end(&[1e-9]));
+        // Through the search: a rate whose every step up helps ends at 1.
+        let mut eval = linear(&[0.0, 100.0], &[10.0, -1.0], &[0.0, 0.0]);
+        let f = Formula::GuaranteedReturn {
+            beneficiary: 0,
+            guarantor: 1,
+            rate: 0.1,
+            inner: Box::new(fixed(&[0.5, 0.5])),
+            term: Default::default(),
+        };
+        let sol = solve("g", &f, Target::Nash, 30, &mut eval).expect("solves");
+        assert_eq!(sol.best().point, [1.0]);
+        assert!(sol.space.at_closed_end(&sol.best().point));
+    }
+
     #[test]
     fn nash_with_two_regions_gives_each_half_the_surplus() {
         // NPV_a = −20 + 200 s, NPV_b = −10 + 200 (1 − s): a transferable surplus of
