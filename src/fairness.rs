@@ -401,11 +401,29 @@ pub fn tied(mean: f64, se: f64) -> bool {
     mean == 0.0 && se == 0.0
 }
 
-/// Whether the Nash products `a` and `b` that order two tied alternatives are
-/// known exactly on these paths: both with standard error 0 (each the same on
-/// every path), so that their order is not noise either.
-pub fn exact_tie_break(a: Estimate, b: Estimate) -> bool {
-    a.se == 0.0 && b.se == 0.0
+/// What orders two alternatives [`tied`] on P(all), as [`ranking`] breaks the
+/// tie, for the note under the ranking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TieBreak {
+    /// Nash products with standard error 0 (each the same on every path): their
+    /// order is not noise either.
+    Exact,
+    /// Neither has a Nash product: the file's order, which says nothing of them.
+    FileOrder,
+    /// Nash products with a margin: the run keeps no standard error of their
+    /// difference on the same paths, so each is read with its own.
+    Margins,
+}
+
+/// How the Nash products `a` and `b` of two tied alternatives order them.
+pub fn tie_break(a: Estimate, b: Estimate) -> TieBreak {
+    if a.mean.is_nan() && b.mean.is_nan() {
+        TieBreak::FileOrder
+    } else if a.se == 0.0 && b.se == 0.0 {
+        TieBreak::Exact
+    } else {
+        TieBreak::Margins
+    }
 }
 
 /// P(every region participates) under alternative `a` less under `b`, from the
@@ -610,6 +628,18 @@ mod tests {
         assert_eq!(within_noise(0.0, 0.0), Some(false));
         assert!(tied(0.0, 0.0) && !tied(0.0, 0.01) && !tied(0.01, 0.0));
         assert_eq!(within_noise(0.0, 0.01), Some(true));
+        // What breaks a tie: exact products, none (the file's order), or margins.
+        let e = |mean, se| Estimate { mean, se, n: 4 };
+        assert_eq!(tie_break(e(2.0, 0.0), e(1.0, 0.0)), TieBreak::Exact);
+        assert_eq!(
+            tie_break(e(f64::NAN, f64::NAN), e(f64::NAN, f64::NAN)),
+            TieBreak::FileOrder
+        );
+        assert_eq!(tie_break(e(2.0, 0.1), e(1.0, 0.0)), TieBreak::Margins);
+        assert_eq!(
+            tie_break(e(2.0, 0.0), e(f64::NAN, f64::NAN)),
+            TieBreak::Margins
+        );
         assert_eq!(within_noise(0.01, f64::NAN), None);
 
         // The table: ranked 1, 0, 2; each leads the next, the last has no lead.

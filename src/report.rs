@@ -1010,7 +1010,7 @@ fn park_performance(h: &mut String, res: &Results) {
 /// taken on the same futures, marked when it is within noise: two alternatives
 /// 0.25 ± 0.38 pp apart were ranked 4 and 5 as if their order were known.
 fn fairness(h: &mut String, res: &Results) {
-    use crate::fairness::{Estimate, Metric, exact_tie_break, ranking, tied, within_noise};
+    use crate::fairness::{Estimate, Metric, TieBreak, ranking, tie_break, tied, within_noise};
     use crate::output::ALL_REGIONS;
     let scn = &res.scenario;
     let tx = res.lang.texts();
@@ -1086,9 +1086,8 @@ fn fairness(h: &mut String, res: &Results) {
         }
     };
     let mut noise = false;
-    // Ties (equal on every future) and whether every tie's Nash products are
-    // exact (se 0), as the terminal says it.
-    let (mut tie, mut tie_exact) = (false, true);
+    // Ties (equal on every future) and what breaks each, as the terminal says it.
+    let (mut tie, mut breaks) = (false, [false; 3]);
     for (rank, &a) in order.iter().enumerate() {
         for (r, region) in scn.regions.iter().enumerate() {
             let row = |metric: Metric| get(a, &region.id, metric);
@@ -1117,7 +1116,8 @@ fn fairness(h: &mut String, res: &Results) {
                         if tied(d, se) {
                             tie = true;
                             if let Some(&next) = order.get(rank + 1) {
-                                tie_exact &= exact_tie_break(nash_estimate(a), nash_estimate(next));
+                                breaks[tie_break(nash_estimate(a), nash_estimate(next)) as usize] =
+                                    true;
                             }
                             format!(
                                 "{shown} <span class=\"few\">= {}</span>",
@@ -1181,12 +1181,21 @@ fn fairness(h: &mut String, res: &Results) {
     }
     h.push_str("</table>\n");
     if tie {
-        let key = if tie_exact {
-            "report.fair.tie_note_exact"
-        } else {
-            "report.fair.tie_note"
-        };
-        let _ = writeln!(h, "<p class=\"few\">{}</p>", tx.t(key));
+        let then: Vec<&str> = [
+            (TieBreak::Exact, "report.fair.tie_exact"),
+            (TieBreak::FileOrder, "report.fair.tie_file_order"),
+            (TieBreak::Margins, "report.fair.tie_margins"),
+        ]
+        .iter()
+        .filter(|(b, _)| breaks[*b as usize])
+        .map(|(_, key)| tx.t(key))
+        .collect();
+        let then = then.join(tx.t("terminal.clause_separator"));
+        let _ = writeln!(
+            h,
+            "<p class=\"few\">{}</p>",
+            tx.f("report.fair.tie_note", &[("then", &then)])
+        );
     }
     if noise {
         let _ = writeln!(h, "<p class=\"few\">{}</p>", tx.t("report.fair.noise_note"));

@@ -296,4 +296,33 @@ fn a_tie_on_every_path_is_called_a_tie_not_noise() {
     let stdout = String::from_utf8(out.stdout).expect("UTF-8");
     assert!(stdout.contains("= 与下一名持平："), "{stdout}");
     assert!(!stdout.contains('≈'), "{stdout}");
+    // No region signs anywhere and no alternative has a Nash product: the order
+    // is the file's, and the note says that it says nothing.
+    t.create(
+        "none.toml",
+        &DETERMINISTIC.replacen(
+            "discount_rate = 0.05",
+            "discount_rate = 0.05\noutside_option = 1000",
+            1,
+        ),
+    );
+    let out = t.ok(&[
+        "run",
+        "none.toml",
+        "--out",
+        "none",
+        "--charts",
+        "none",
+        "--report",
+        "none",
+    ]);
+    let stdout = String::from_utf8(out.stdout).expect("UTF-8");
+    assert!(
+        stdout.contains("then by the scenario file's order: where neither has a Nash product (a region expects less than its outside option), the file's order says nothing of the two\n"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("not noise either") && !stdout.contains('≈'),
+        "{stdout}"
+    );
 }

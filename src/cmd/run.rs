@@ -2112,7 +2112,7 @@ fn fairness_ranking(
     lang: enclave::i18n::Lang,
 ) -> String {
     use enclave::convergence::Z95;
-    use enclave::fairness::{Estimate, Metric, Table, exact_tie_break, tied, within_noise};
+    use enclave::fairness::{Estimate, Metric, Table, TieBreak, tie_break, tied, within_noise};
     use std::fmt::Write;
     let table = Table::from_run(scn, state);
     let est =
@@ -2190,9 +2190,9 @@ fn fairness_ranking(
     };
     let percent = |x: f64, width: usize| lpad(&format!("{:.1}%", 100.0 * x), width);
     let mut noise = false;
-    // Ties (equal P(all) on every path) and whether every tie's Nash products
-    // are exact (se 0): the note then says the order is not noise either.
-    let (mut tie, mut tie_exact) = (false, true);
+    // Ties (equal P(all) on every path) and what breaks each: the note says
+    // which of [exact Nash products, the file's order, products with margins].
+    let (mut tie, mut breaks) = (false, [false; 3]);
     for (rank, &a) in order.iter().enumerate() {
         for (r, region) in scn.regions.iter().enumerate() {
             let head = if r == 0 {
@@ -2208,10 +2208,10 @@ fn fairness_ranking(
                     let mark = if tied(lead.mean, lead.se) {
                         tie = true;
                         if let Some(&next) = order.get(rank + 1) {
-                            tie_exact &= exact_tie_break(
+                            breaks[tie_break(
                                 est(a, None, Metric::NashProduct),
                                 est(next, None, Metric::NashProduct),
-                            );
+                            ) as usize] = true;
                         }
                         " ="
                     } else if within_noise(lead.mean, lead.se) == Some(true) {
@@ -2244,12 +2244,17 @@ fn fairness_ranking(
         }
     }
     if tie {
-        let key = if tie_exact {
-            "terminal.tie_note_exact"
-        } else {
-            "terminal.tie_note"
-        };
-        let _ = writeln!(s, "{}", tx.t(key));
+        let then: Vec<&str> = [
+            (TieBreak::Exact, "terminal.tie_exact"),
+            (TieBreak::FileOrder, "terminal.tie_file_order"),
+            (TieBreak::Margins, "terminal.tie_margins"),
+        ]
+        .iter()
+        .filter(|(b, _)| breaks[*b as usize])
+        .map(|(_, key)| tx.t(key))
+        .collect();
+        let then = then.join(tx.t("terminal.clause_separator"));
+        let _ = writeln!(s, "{}", tx.f("terminal.tie_note", &[("then", &then)]));
     }
     if noise {
         let _ = writeln!(s, "{}", tx.t("terminal.noise_note"));
