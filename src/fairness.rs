@@ -382,12 +382,48 @@ pub fn product_decimals(products: &[f64]) -> usize {
 
 /// Whether an alternative's lead on the next in the ranking
 /// ([`Metric::JointParticipationOverNext`]) is within noise: |lead| ≤ 1.96 se
-/// of the difference on the same paths (a lead of 0 on every path, se 0,
-/// included), so that these paths do not establish the two alternatives'
-/// order. `None` when the lead or its se is undefined (the last alternative,
-/// or a single path).
+/// of the difference on the same paths, with se > 0, so that these paths do not
+/// establish the two alternatives' order. A lead of 0 on every path (se 0) is
+/// not noise but a tie ([`tied`]): a deterministic run was told "more paths may
+/// reverse it" of alternatives equal on every path (exploratory test). `None`
+/// when the lead or its se is undefined (the last alternative, or a single
+/// path).
 pub fn within_noise(mean: f64, se: f64) -> Option<bool> {
-    (mean.is_finite() && se.is_finite()).then(|| mean.abs() <= crate::convergence::Z95 * se)
+    (mean.is_finite() && se.is_finite())
+        .then(|| !tied(mean, se) && mean.abs() <= crate::convergence::Z95 * se)
+}
+
+/// Whether an alternative's lead on the next is a tie: 0 on every one of these
+/// paths (mean 0, se 0), every region signing on exactly the same paths under
+/// both. Their order is then the Nash product's (then the file's), which no
+/// sampling noise in P(all) can reverse.
+pub fn tied(mean: f64, se: f64) -> bool {
+    mean == 0.0 && se == 0.0
+}
+
+/// What orders two alternatives [`tied`] on P(all), as [`ranking`] breaks the
+/// tie, for the note under the ranking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TieBreak {
+    /// Nash products with standard error 0 (each the same on every path): their
+    /// order is not noise either.
+    Exact,
+    /// Neither has a Nash product: the file's order, which says nothing of them.
+    FileOrder,
+    /// Nash products with a margin: the run keeps no standard error of their
+    /// difference on the same paths, so each is read with its own.
+    Margins,
+}
+
+/// How the Nash products `a` and `b` of two tied alternatives order them.
+pub fn tie_break(a: Estimate, b: Estimate) -> TieBreak {
+    if a.mean.is_nan() && b.mean.is_nan() {
+        TieBreak::FileOrder
+    } else if a.se == 0.0 && b.se == 0.0 {
+        TieBreak::Exact
+    } else {
+        TieBreak::Margins
+    }
 }
 
 /// P(every region participates) under alternative `a` less under `b`, from the
@@ -587,7 +623,23 @@ mod tests {
         let d = joint_difference(&layout, &stats, 0, 2);
         assert_eq!(d.mean, 0.3);
         assert_eq!(within_noise(d.mean, d.se), Some(false));
-        assert_eq!(within_noise(0.0, 0.0), Some(true));
+        // A lead of 0 on every path is a tie, not noise; a lead of 0 whose paths
+        // differ is noise.
+        assert_eq!(within_noise(0.0, 0.0), Some(false));
+        assert!(tied(0.0, 0.0) && !tied(0.0, 0.01) && !tied(0.01, 0.0));
+        assert_eq!(within_noise(0.0, 0.01), Some(true));
+        // What breaks a tie: exact products, none (the file's order), or margins.
+        let e = |mean, se| Estimate { mean, se, n: 4 };
+        assert_eq!(tie_break(e(2.0, 0.0), e(1.0, 0.0)), TieBreak::Exact);
+        assert_eq!(
+            tie_break(e(f64::NAN, f64::NAN), e(f64::NAN, f64::NAN)),
+            TieBreak::FileOrder
+        );
+        assert_eq!(tie_break(e(2.0, 0.1), e(1.0, 0.0)), TieBreak::Margins);
+        assert_eq!(
+            tie_break(e(2.0, 0.0), e(f64::NAN, f64::NAN)),
+            TieBreak::Margins
+        );
         assert_eq!(within_noise(0.01, f64::NAN), None);
 
         // The table: ranked 1, 0, 2; each leads the next, the last has no lead.

@@ -1010,7 +1010,7 @@ fn park_performance(h: &mut String, res: &Results) {
 /// taken on the same futures, marked when it is within noise: two alternatives
 /// 0.25 ± 0.38 pp apart were ranked 4 and 5 as if their order were known.
 fn fairness(h: &mut String, res: &Results) {
-    use crate::fairness::{Metric, ranking, within_noise};
+    use crate::fairness::{Estimate, Metric, TieBreak, ranking, tie_break, tied, within_noise};
     use crate::output::ALL_REGIONS;
     let scn = &res.scenario;
     let tx = res.lang.texts();
@@ -1076,7 +1076,18 @@ fn fairness(h: &mut String, res: &Results) {
             |r| probability(r.mean, r.se, r.n, pairs, res.lang),
         )
     };
+    // The Nash product of alternative `a` as an estimate (NaN where undefined).
+    let nash_estimate = |a: usize| {
+        let row = get(a, ALL_REGIONS, Metric::NashProduct);
+        Estimate {
+            mean: row.and_then(|r| r.mean).unwrap_or(f64::NAN),
+            se: row.and_then(|r| r.se).unwrap_or(f64::NAN),
+            n: row.map_or(0, |r| r.n),
+        }
+    };
     let mut noise = false;
+    // Ties (equal on every future) and what breaks each, as the terminal says it.
+    let (mut tie, mut breaks) = (false, [false; 3]);
     for (rank, &a) in order.iter().enumerate() {
         for (r, region) in scn.regions.iter().enumerate() {
             let row = |metric: Metric| get(a, &region.id, metric);
@@ -1101,7 +1112,18 @@ fn fairness(h: &mut String, res: &Results) {
                                 num(Some(crate::convergence::Z95 * se * 100.0), 2)
                             ))
                         );
-                        if within_noise(d, se.unwrap_or(f64::NAN)) == Some(true) {
+                        let se = se.unwrap_or(f64::NAN);
+                        if tied(d, se) {
+                            tie = true;
+                            if let Some(&next) = order.get(rank + 1) {
+                                breaks[tie_break(nash_estimate(a), nash_estimate(next)) as usize] =
+                                    true;
+                            }
+                            format!(
+                                "{shown} <span class=\"few\">= {}</span>",
+                                tx.t("report.fair.tied")
+                            )
+                        } else if within_noise(d, se) == Some(true) {
                             noise = true;
                             format!(
                                 "{shown} <span class=\"few\">≈ {}</span>",
@@ -1158,6 +1180,23 @@ fn fairness(h: &mut String, res: &Results) {
         }
     }
     h.push_str("</table>\n");
+    if tie {
+        let then: Vec<&str> = [
+            (TieBreak::Exact, "report.fair.tie_exact"),
+            (TieBreak::FileOrder, "report.fair.tie_file_order"),
+            (TieBreak::Margins, "report.fair.tie_margins"),
+        ]
+        .iter()
+        .filter(|(b, _)| breaks[*b as usize])
+        .map(|(_, key)| tx.t(key))
+        .collect();
+        let then = then.join(tx.t("terminal.clause_separator"));
+        let _ = writeln!(
+            h,
+            "<p class=\"few\">{}</p>",
+            tx.f("report.fair.tie_note", &[("then", &then)])
+        );
+    }
     if noise {
         let _ = writeln!(h, "<p class=\"few\">{}</p>", tx.t("report.fair.noise_note"));
     }

@@ -400,6 +400,7 @@ fn table_widths(stdout: &str, header: &str) -> Vec<(usize, String)> {
             !(l.trim().is_empty()
                 || l.starts_with('（')
                 || l.starts_with('≈')
+                || l.starts_with('=')
                 || l.starts_with("结果"))
         })
         .map(|l| (l.width(), l.to_owned()))

@@ -283,4 +283,22 @@ fn every_file_command_and_output_in_the_guide_holds() {
     );
     assert!(!base.is_empty());
     assert_eq!(base, variant, "Heyuan's figures are the same in both runs");
+
+    // The guide's table of outputs says what distribution.csv holds: the NPV's
+    // percentiles only. It said "the quantile function of each measure", which
+    // sent readers looking there for IRR or payback (exploratory test).
+    let row = GUIDE
+        .lines()
+        .find(|l| l.starts_with("| `distribution.csv` |"))
+        .expect("the guide lists distribution.csv");
+    let metrics: std::collections::BTreeSet<String> =
+        common::csv_rows(&dir.read("results/zhongshan-heyuan/distribution.csv"))
+            .into_iter()
+            .map(|r| r["metric"].clone())
+            .collect();
+    assert_eq!(metrics.into_iter().collect::<Vec<_>>(), ["npv"]);
+    assert!(
+        row.contains("NPV") && !row.contains("each measure"),
+        "the guide's row for distribution.csv: {row}"
+    );
 }

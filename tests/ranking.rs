@@ -84,7 +84,9 @@ fn each_lead_is_the_paired_difference_and_a_lead_within_noise_is_marked() {
         // Much narrower than the two chances' own errors, as the paths are shared.
         let own = |alt: &str| number(&at(alt, "all", "joint_participation")["se"]);
         assert!(got_se < (own(&w[0]).powi(2) + own(&w[1]).powi(2)).sqrt());
-        let noise = mean.abs() <= 1.96 * got_se;
+        // A lead of 0 on every path (se 0) is a tie, marked `=`, not noise.
+        let tie = mean == 0.0 && got_se == 0.0;
+        let noise = !tie && mean.abs() <= 1.96 * got_se;
         let shown = format!("{:+.2} ± {:.2} pp", 100.0 * mean, 100.0 * 1.96 * got_se);
         let line = stdout
             .lines()
@@ -92,6 +94,7 @@ fn each_lead_is_the_paired_difference_and_a_lead_within_noise_is_marked() {
             .unwrap_or_else(|| panic!("no ranking line of {} in {stdout}", w[0]));
         assert!(line.contains(&shown), "{line} lacks {shown}");
         assert_eq!(line.contains(" pp ≈"), noise, "{line}");
+        assert_eq!(line.contains(" pp ="), tie, "{line}");
         marked += usize::from(noise);
     }
     let last = at(
@@ -135,4 +138,191 @@ fn each_lead_is_the_paired_difference_and_a_lead_within_noise_is_marked() {
         }
     }
     assert!(ratios >= 4, "{ratios}");
+}
+
+/// Two regions, two existing firms, no arrivals, no volatility: every path is
+/// the same, and every region signs under every alternative.
+const DETERMINISTIC: &str = r#"
+[scenario]
+id = "det"
+name = "deterministic"
+start_year = 2026
+money_unit = "million CNY"
+yuan_per_unit = 1_000_000
+
+[simulation]
+paths = 4
+seed = 1
+horizon = 5
+
+[[regions]]
+id = "src"
+name = "source"
+role = "source"
+discount_rate = 0.05
+
+[[regions]]
+id = "hst"
+name = "host"
+role = "host"
+discount_rate = 0.05
+
+[park]
+area_mu = 2000
+saleable_share = 0.5
+
+[[park.phases]]
+name = "p1"
+area_mu = 100
+start_year = 2026
+build_years = 1
+
+[[contributions]]
+region = "src"
+kind = "cash"
+value = 10
+year = 2026
+
+[[contributions]]
+region = "hst"
+kind = "land"
+value = 30
+year = 2026
+
+[costs.operations]
+per_year = 1
+bearer = "company"
+
+[company]
+land_price_per_mu = 0
+land_revenue = "company"
+debt_share = 0
+payout_ratio = 1
+terminal = "book"
+
+[firms]
+arrival_rate = 0
+average_wage = 0.1
+
+[[firms.sectors]]
+name = "S"
+weight = 1
+land_per_firm_mu = 100
+revenue_per_mu = 2
+ramp_years = 0
+growth = 0
+volatility = 0
+macro_beta = 0
+exit_hazard = 0
+value_added_ratio = 0.25
+profit_margin = 0.1
+fixed_cost_per_mu = 0.05
+wage_share = 0.1
+building_value_per_mu = 1
+vat_rate = 0.13
+cit_rate = 0.25
+
+[macro]
+volatility = 0
+
+[taxes]
+vat_local_share = 0.5
+cit_local_share = 0.4
+iit_local_share = 0.4
+iit_rate = 0.02
+urban_maintenance_rate = 0.07
+education_rate = 0.03
+local_education_rate = 0.02
+land_use_tax_per_m2 = 6
+property_tax_rate = 0.012
+property_tax_deduction = 0.3
+provincial_take = 0.25
+
+[initial]
+developed_mu = 1000
+
+[[initial.firms]]
+sector = "S"
+count = 2
+age = 5
+land_per_firm_mu = 100
+
+[[sharing]]
+name = "fixed 60:40"
+tax = { kind = "fixed", shares = { src = 0.6, hst = 0.4 } }
+
+[[sharing]]
+name = "equity"
+tax = { kind = "equity" }
+
+[[sharing]]
+name = "fixed 30:70"
+tax = { kind = "fixed", shares = { src = 0.3, hst = 0.7 } }
+"#;
+
+#[test]
+fn a_tie_on_every_path_is_called_a_tie_not_noise() {
+    // Every path alike: each lead is 0 ± 0, and the Nash products (± 0) set the
+    // order. The ranking marked the leads "≈ within noise ... more paths may
+    // reverse it", which no number of paths does (exploratory test).
+    let t = TestDir::new();
+    t.create("det.toml", DETERMINISTIC);
+    let out = t.ok(&["run", "det.toml", "--out", "out", "--charts", "none"]);
+    let stdout = String::from_utf8(out.stdout).expect("UTF-8");
+    let leads: Vec<&str> = stdout.lines().filter(|l| l.contains(" pp")).collect();
+    assert_eq!(leads.len(), 2, "{stdout}");
+    for line in leads {
+        assert!(line.contains("+0.00 ± 0.00 pp ="), "{line}");
+    }
+    assert!(!stdout.contains('≈'), "{stdout}");
+    assert!(!stdout.contains("may reverse it"), "{stdout}");
+    assert!(
+        stdout.contains("= tied with the next: the two are exactly equal on P(all) on these paths, path by path") 
+            && stdout.contains("their Nash products have standard error 0 (each the same on every path), so that order is not noise either"),
+        "{stdout}"
+    );
+    let report = t.read("out/det/report.html");
+    assert_eq!(report.matches("= tied with the next</span>").count(), 2);
+    assert!(
+        !report.contains("within noise of the next</span>"),
+        "{report}"
+    );
+    assert!(report.contains("a tie rather than noise"));
+    assert!(report.contains("so that order is not noise either"));
+    // In Chinese too.
+    let out = t.ok(&[
+        "run", "det.toml", "--out", "zh", "--charts", "none", "--report", "none", "--lang", "zh",
+    ]);
+    let stdout = String::from_utf8(out.stdout).expect("UTF-8");
+    assert!(stdout.contains("= 与下一名持平："), "{stdout}");
+    assert!(!stdout.contains('≈'), "{stdout}");
+    // No region signs anywhere and no alternative has a Nash product: the order
+    // is the file's, and the note says that it says nothing.
+    t.create(
+        "none.toml",
+        &DETERMINISTIC.replacen(
+            "discount_rate = 0.05",
+            "discount_rate = 0.05\noutside_option = 1000",
+            1,
+        ),
+    );
+    let out = t.ok(&[
+        "run",
+        "none.toml",
+        "--out",
+        "none",
+        "--charts",
+        "none",
+        "--report",
+        "none",
+    ]);
+    let stdout = String::from_utf8(out.stdout).expect("UTF-8");
+    assert!(
+        stdout.contains("then by the scenario file's order: where neither has a Nash product (a region expects less than its outside option), the file's order says nothing of the two\n"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("not noise either") && !stdout.contains('≈'),
+        "{stdout}"
+    );
 }

@@ -794,7 +794,7 @@ fn an_infeasible_guaranteed_rate_says_a_rate_was_varied_not_a_split() {
     let (status, stdout) = solve_reference("guaranteed 10% return", "nash", "200");
     assert_eq!(status, Some(1), "the target is not met");
     assert!(
-        stdout.contains("NO guaranteed rate gives every region more than its outside option: the Nash product is undefined. Shown: the guaranteed rate whose smallest gain over the outside option is largest\n"),
+        stdout.contains("NO guaranteed rate gives every region more than its outside option, which the nash target needs (every factor of the Nash product > 0; a region that gains nothing makes it 0). Shown: the guaranteed rate whose smallest gain over the outside option is largest\n"),
         "{stdout}"
     );
     assert!(!stdout.contains("NO split"), "{stdout}");
@@ -941,4 +941,80 @@ fn a_chinese_solve_names_the_price_basis_of_its_money() {
         stdout.contains("; NPV in million CNY, 2020 prices\n"),
         "{stdout}"
     );
+}
+
+#[test]
+fn a_region_that_gains_exactly_nothing_makes_the_nash_product_0_in_solve_as_in_run() {
+    // The bystander c gets nothing under `half` and expects an outside option
+    // of 0: `run` wrote a Nash product of 0 and `solve` "none" and an empty
+    // cell for the same alternative on the same paths (exploratory test).
+    let t = TestDir::new();
+    t.create("park.toml", &park_with_a_bystander());
+    t.ok(&[
+        "run",
+        "park.toml",
+        "--out",
+        "out",
+        "--charts",
+        "none",
+        "--report",
+        "none",
+    ]);
+    let fairness = csv_rows(&t.read("out/one-firm/fairness.csv"));
+    let run_product = fairness
+        .iter()
+        .find(|r| r["alternative"] == "half" && r["metric"] == "nash_product")
+        .expect("the Nash product of half");
+    assert_eq!(run_product["mean"], "0");
+    let out = solve(&t, "half", "nash", "4");
+    let stdout = String::from_utf8(out.stdout).expect("UTF-8");
+    let as_written = stdout
+        .split("the alternative as written, on the same paths:")
+        .nth(1)
+        .expect("the alternative as written");
+    assert!(
+        as_written.contains("Nash product Π(E[NPV] − E[outside option]): 0.0000e0 ± "),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("none: some region"), "{stdout}");
+    let all = csv_rows(&t.read("out/one-firm-solve/solve.csv"));
+    let current = all
+        .iter()
+        .find(|r| r["current"] == "true")
+        .expect("the current row");
+    assert_eq!(current["nash_product"], "0");
+    // A product of 0 does not meet the target: the solution gives c a share.
+    assert_eq!(current["feasible"], "false");
+    let sol = solution(&t);
+    assert!(
+        num(&sol, "share_c") > 0.0 && num(&sol, "nash_product") > 0.0,
+        "{sol:?}"
+    );
+}
+
+#[test]
+fn a_solution_at_an_end_of_its_range_says_the_target_may_be_better_met_beyond_it() {
+    // a's outside option is beyond its NPV at every split, so the split whose
+    // smallest gain is largest gives a everything: a share of 1, the end of the
+    // range, which the terminal said nothing of (a guaranteed rate of 1 read as
+    // an optimum: exploratory test).
+    let t = TestDir::new();
+    t.create("park.toml", &park(1000.0, 0.0, 0.0));
+    let stdout = unmet(&t, "half", "nash", "4");
+    assert!(
+        stdout.contains("NOTE: the split shown is at an end of the range the formula allows (share_a = 1, share_b = 0; range [0, 1]): the target may be better met beyond it, where this formula cannot go"),
+        "{stdout}"
+    );
+    let out = t.cmd(&[&solve_args("half", "nash", "4")[..], &["--lang", "zh"]].concat());
+    let stdout = String::from_utf8(out.stdout).expect("UTF-8");
+    assert!(
+        stdout.contains("注意：显示的分成比例位于公式允许范围的端点（share_a = 1, share_b = 0；范围 [0, 1]）：超出该范围可能更好地满足目标"),
+        "{stdout}"
+    );
+    // An interior solution says nothing of it.
+    let t = TestDir::new();
+    t.create("park.toml", &park(0.0, 0.0, 0.0));
+    let out = solve(&t, "half", "nash", "4");
+    let stdout = String::from_utf8(out.stdout).expect("UTF-8");
+    assert!(!stdout.contains("at an end of the range"), "{stdout}");
 }

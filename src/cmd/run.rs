@@ -2130,7 +2130,7 @@ fn fairness_ranking(
     lang: enclave::i18n::Lang,
 ) -> String {
     use enclave::convergence::Z95;
-    use enclave::fairness::{Estimate, Metric, Table, within_noise};
+    use enclave::fairness::{Estimate, Metric, Table, TieBreak, tie_break, tied, within_noise};
     use std::fmt::Write;
     let table = Table::from_run(scn, state);
     let est =
@@ -2208,6 +2208,9 @@ fn fairness_ranking(
     };
     let percent = |x: f64, width: usize| lpad(&format!("{:.1}%", 100.0 * x), width);
     let mut noise = false;
+    // Ties (equal P(all) on every path) and what breaks each: the note says
+    // which of [exact Nash products, the file's order, products with margins].
+    let (mut tie, mut breaks) = (false, [false; 3]);
     for (rank, &a) in order.iter().enumerate() {
         for (r, region) in scn.regions.iter().enumerate() {
             let head = if r == 0 {
@@ -2220,7 +2223,16 @@ fn fairness_ranking(
                     } else {
                         "–".to_owned()
                     };
-                    let mark = if within_noise(lead.mean, lead.se) == Some(true) {
+                    let mark = if tied(lead.mean, lead.se) {
+                        tie = true;
+                        if let Some(&next) = order.get(rank + 1) {
+                            breaks[tie_break(
+                                est(a, None, Metric::NashProduct),
+                                est(next, None, Metric::NashProduct),
+                            ) as usize] = true;
+                        }
+                        " ="
+                    } else if within_noise(lead.mean, lead.se) == Some(true) {
                         noise = true;
                         " ≈"
                     } else {
@@ -2248,6 +2260,19 @@ fn fairness_ranking(
                 percent(get(a, Some(r), Metric::Participation), w_part)
             );
         }
+    }
+    if tie {
+        let then: Vec<&str> = [
+            (TieBreak::Exact, "terminal.tie_exact"),
+            (TieBreak::FileOrder, "terminal.tie_file_order"),
+            (TieBreak::Margins, "terminal.tie_margins"),
+        ]
+        .iter()
+        .filter(|(b, _)| breaks[*b as usize])
+        .map(|(_, key)| tx.t(key))
+        .collect();
+        let then = then.join(tx.t("terminal.clause_separator"));
+        let _ = writeln!(s, "{}", tx.f("terminal.tie_note", &[("then", &then)]));
     }
     if noise {
         let _ = writeln!(s, "{}", tx.t("terminal.noise_note"));

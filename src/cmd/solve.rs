@@ -634,6 +634,39 @@ fn report(
         };
         let _ = writeln!(out, "{why}");
     }
+    // A best point at a closed end of its range (a rate of 1, a switch in the
+    // first year) is the nearest the formula comes, not a balance inside it.
+    if let Some((lo, hi)) = s
+        .space
+        .closed_range()
+        .filter(|_| s.space.at_closed_end(&alt.point))
+    {
+        let ids: Vec<String> = scn.regions.iter().map(|r| r.id.clone()).collect();
+        let params: Vec<String> = s
+            .space
+            .columns(&ids)
+            .iter()
+            .zip(&alt.point)
+            .map(|(name, x)| format!("{name} = {}", cell(*x)))
+            .collect();
+        let range = if hi.is_finite() {
+            format!("[{}, {}]", cell(lo), cell(hi))
+        } else {
+            format!("[{}, inf)", cell(lo))
+        };
+        let _ = writeln!(
+            out,
+            "{}",
+            tx.f(
+                "solve.terminal.at_end",
+                &[
+                    ("choice", &tx.t(s.space.choice_key())),
+                    ("params", &params.join(", ")),
+                    ("range", &range),
+                ]
+            )
+        );
+    }
     match snippet {
         Some(snippet) => {
             let _ = writeln!(

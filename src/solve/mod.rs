@@ -286,17 +286,15 @@ pub struct Metrics {
 }
 
 impl Metrics {
-    /// Π_r (E(NPV_r) − E(outside_r)), or None when a factor is ≤ 0.
+    /// Π_r (E(NPV_r) − E(outside_r)), by the one definition of
+    /// [`crate::fairness::nash_product`] that `enclave run` uses too: 0 when a
+    /// factor is exactly 0 and none is negative, None when a factor is < 0 (or
+    /// undefined). A region that expects exactly its outside option made the
+    /// product 0 in `run` and "none" in `solve` (exploratory test). The `nash`
+    /// target asks more, every factor > 0 ([`score`]).
     pub fn nash_product(&self) -> Option<f64> {
-        let mut p = 1.0;
-        for r in &self.regions {
-            let g = r.gain();
-            if g.is_nan() || g <= 0.0 {
-                return None;
-            }
-            p *= g;
-        }
-        Some(p)
+        let gains: Vec<f64> = self.regions.iter().map(RegionMetrics::gain).collect();
+        crate::fairness::nash_product(&gains, &vec![0.0; gains.len()])
     }
 
     /// The smallest participation probability.
@@ -348,13 +346,15 @@ pub fn score(target: Target, m: &Metrics) -> Score {
         .map(RegionMetrics::gain)
         .fold(f64::INFINITY, f64::min);
     match target {
+        // A product of 0 (a region that gains nothing) is defined but rates no
+        // bargain every region gains from: feasible only when every factor is > 0.
         Target::Nash => match m.nash_product() {
-            Some(p) => Score {
+            Some(p) if min_gain > 0.0 => Score {
                 feasible: true,
                 value: p,
                 tie: min_gain,
             },
-            None => Score {
+            _ => Score {
                 feasible: false,
                 value: min_gain,
                 tie: 0.0,
@@ -856,6 +856,75 @@ mod tests {
         assert!(s(true, 1.0, 2.0).better_than(&s(true, 1.0, 1.0)));
         assert!(!s(true, 1.0, 1.0).better_than(&s(true, 1.0, 1.0)));
         assert!(s(true, 0.0, 0.0).better_than(&s(true, f64::NAN, 0.0)));
+    }
+
+    /// A region that expects exactly its outside option makes the Nash product
+    /// 0, as in `enclave run`'s fairness.csv, not "none" (exploratory test); only
+    /// a negative factor leaves it undefined. The `nash` target still needs every
+    /// factor > 0.
+    #[test]
+    fn a_factor_of_exactly_0_gives_a_nash_product_of_0_that_the_nash_target_rejects() {
+        let metrics = |npv: [f64; 3]| Metrics {
+            regions: npv
+                .iter()
+                .map(|&x| RegionMetrics {
+                    npv: exact(x),
+                    participation: exact(1.0),
+                    benefit_to_contribution: exact(1.0),
+                    contribution: exact(1.0 / 3.0),
+                    shapley: None,
+                    outside: 0.0,
+                })
+                .collect(),
+            joint: None,
+            nash: None,
+        };
+        let zero = metrics([3.0, 0.0, 5.0]);
+        assert_eq!(
+            zero.nash_product().map(f64::to_bits),
+            Some(0.0f64.to_bits())
+        );
+        let want = crate::fairness::nash_product(&[3.0, 0.0, 5.0], &[0.0; 3]);
+        assert_eq!(zero.nash_product(), want);
+        assert_eq!(metrics([3.0, -0.5, 5.0]).nash_product(), None);
+        assert_eq!(
+            metrics([3.0, 2.0, 5.0]).nash_product().map(f64::to_bits),
+            Some(30.0f64.to_bits())
+        );
+        let s = score(Target::Nash, &zero);
+        assert!(!s.feasible, "{s:?}");
+        assert!(score(Target::Nash, &metrics([3.0, 2.0, 5.0])).feasible);
+    }
+
+    /// A one-parameter best point at a closed end of its range is flagged (a
+    /// guaranteed rate of 1 read as an optimum inside the range: exploratory
+    /// test); open ends and several parameters are not.
+    #[test]
+    fn a_best_point_at_a_closed_end_of_its_range_is_flagged() {
+        assert!(Space::Rate.at_closed_end(&[1.0]) && Space::Rate.at_closed_end(&[0.0]));
+        assert!(!Space::Rate.at_closed_end(&[0.9999]));
+        let two = Space::Shares { n: 2 };
+        assert!(two.at_closed_end(&[0.0, 1.0]) && two.at_closed_end(&[1.0, 0.0]));
+        assert!(!two.at_closed_end(&[0.5, 0.5]));
+        assert!(!Space::Shares { n: 3 }.at_closed_end(&[1.0, 0.0, 0.0]));
+        let switch = Space::Switch { lo: 2, hi: 30 };
+        assert!(switch.at_closed_end(&[2.0]) && switch.at_closed_end(&[30.0]));
+        assert!(!switch.at_closed_end(&[3.0]));
+        // A base is bounded below only; a threshold's range is extended upwards.
+        assert!(Space::Base.at_closed_end(&[0.0]) && !Space::Base.at_closed_end(&[1e12]));
+        assert!(!Space::Bounds { m: 1 }.at_closed_end(&[1e-9]));
+        // Through the search: a rate whose every step up helps ends at 1.
+        let mut eval = linear(&[0.0, 100.0], &[10.0, -1.0], &[0.0, 0.0]);
+        let f = Formula::GuaranteedReturn {
+            beneficiary: 0,
+            guarantor: 1,
+            rate: 0.1,
+            inner: Box::new(fixed(&[0.5, 0.5])),
+            term: Default::default(),
+        };
+        let sol = solve("g", &f, Target::Nash, 30, &mut eval).expect("solves");
+        assert_eq!(sol.best().point, [1.0]);
+        assert!(sol.space.at_closed_end(&sol.best().point));
     }
 
     #[test]

@@ -174,6 +174,31 @@ impl Space {
         f
     }
 
+    /// The range a one-parameter space searches, `(lo, hi)`, where it has a
+    /// closed end the formula does not let it pass: a rate in [0, 1], the first
+    /// share of two in [0, 1], a switch year in `lo..=hi`, a base ≥ 0 (its top
+    /// is extended while the best point is there, so it is open). None for
+    /// several parameters, and for a single threshold (> 0, extended upwards).
+    pub fn closed_range(&self) -> Option<(f64, f64)> {
+        match self {
+            Space::Rate | Space::Shares { n: 2 } => Some((0.0, 1.0)),
+            Space::Switch { lo, hi } => Some((f64::from(*lo), f64::from(*hi))),
+            Space::Base => Some((0.0, f64::INFINITY)),
+            Space::Shares { .. } | Space::Bounds { .. } => None,
+        }
+    }
+
+    /// Whether the rounded `point` of a one-parameter search is at a closed end
+    /// of [`Space::closed_range`]: the target may then be better met beyond it,
+    /// where the formula cannot go. A guaranteed rate of 1 read as an optimum
+    /// inside its range (exploratory test).
+    pub fn at_closed_end(&self, point: &[f64]) -> bool {
+        match (self.closed_range(), point.first()) {
+            (Some((lo, hi)), Some(&x)) => x <= lo || x >= hi,
+            _ => false,
+        }
+    }
+
     /// `point` rounded to the precision a formula is written with, and within
     /// the space's bounds.
     pub fn round(&self, point: &[f64]) -> Vec<f64> {

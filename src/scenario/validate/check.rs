@@ -52,10 +52,14 @@ impl Rule {
     }
 }
 
-/// `x` as written in messages: plainly, or in e-notation from 1e6 on.
+/// `x` as written in messages: plainly, or in e-notation from 1e6 on and, with
+/// every digit, below 1e-6 (a drawn end such as 1e-300 written plainly is some
+/// 300 digits).
 fn short(x: f64) -> String {
     if x.abs() >= 1e6 {
         format!("{x:.4e}")
+    } else if x.abs() < 1e-6 && x.abs() > 0.0 {
+        format!("{x:e}")
     } else {
         x.to_string()
     }
@@ -76,6 +80,30 @@ pub(super) fn positive_support(u: &Uncertain) -> (f64, f64) {
     } else {
         (lo, hi)
     }
+}
+
+/// The range of [`positive_support`] for messages, in interval notation: an end
+/// written in the file (a `lower`, a uniform's `max`) keeps every digit as
+/// written (`[0.5, 1.5]`), an infinite end is open, and a lower end that stands
+/// in for 0 excluded (a lognormal's f64::MIN_POSITIVE, a gamma's smallest
+/// draw) reads `(0`: the smallest double written out is some 300 digits, which
+/// hid the advice after it (exploratory test).
+pub(super) fn support_text(u: &Uncertain) -> String {
+    let (lo, hi) = positive_support(u);
+    let open_zero = u.support().0 == 0.0 && lo > 0.0;
+    let left = if open_zero {
+        "(0".to_owned()
+    } else if lo.is_infinite() {
+        format!("({lo}")
+    } else {
+        format!("[{lo}")
+    };
+    let right = if hi.is_infinite() {
+        format!("{hi})")
+    } else {
+        format!("{hi}]")
+    };
+    format!("{left}, {right}")
 }
 
 /// Collects problems while building the scenario.
@@ -488,8 +516,9 @@ impl Checker {
                     self.problem(
                         field,
                         format!(
-                            "expected a distribution whose values are all {}, but it ranges over [{lo}, {hi}]; truncate it with `lower`/`upper`",
-                            rule.describe()
+                            "expected a distribution whose values are all {}, but it ranges over {}; truncate it with `lower`/`upper`",
+                            rule.describe(),
+                            support_text(&u)
                         ),
                     );
                 } else {
@@ -709,6 +738,47 @@ mod tests {
             ]
         );
         assert_eq!(params(&c), ["rate", "ok"]);
+    }
+
+    /// A lognormal's support, open at 0, read as 300 digits of f64::MIN_POSITIVE
+    /// (exploratory test): it reads `(0, …`, while an end written in the file
+    /// keeps its digits and an infinite end is open.
+    #[test]
+    fn a_support_open_at_0_or_at_infinity_reads_in_interval_notation() {
+        let mut c = checker();
+        for (field, dist) in [
+            ("log", r#"{ dist = "lognormal", mu = -2, sigma = 0.3 }"#),
+            (
+                "cut",
+                r#"{ dist = "lognormal", mu = -2, sigma = 0.3, upper = 1.0000001 }"#,
+            ),
+            ("gamma", r#"{ dist = "gamma", shape = 2, scale = 1 }"#),
+            ("normal", r#"{ dist = "normal", mean = 0, sd = 1 }"#),
+        ] {
+            c.num(field, &num(dist), Rule::Between(-1.0, 1.0));
+        }
+        let end = "; truncate it with `lower`/`upper`";
+        let all =
+            "expected a distribution whose values are all a number in [-1, 1], but it ranges over";
+        assert_eq!(
+            problems(&c),
+            [
+                format!("log: {all} (0, inf){end}"),
+                format!("cut: {all} (0, 1.0000001]{end}"),
+                format!("gamma: {all} (0, inf){end}"),
+                format!("normal: {all} (-inf, inf){end}"),
+            ]
+        );
+    }
+
+    /// A drawn end far below 1 in e-notation, with every digit; 0 plainly.
+    #[test]
+    fn a_tiny_drawn_end_is_written_in_e_notation() {
+        assert_eq!(short(1.2345e-300), "1.2345e-300");
+        assert_eq!(short(f64::MIN_POSITIVE), "2.2250738585072014e-308");
+        assert_eq!(short(0.0), "0");
+        assert_eq!(short(0.25), "0.25");
+        assert_eq!(short(3e12), "3.0000e12");
     }
 
     #[test]

@@ -232,7 +232,7 @@ mod tests {
                 "contributions[0].region: expected a region id (one of zhejiang, jilin), found `atlantis`",
                 "contributions[0].value: expected a number ≥ 0, found -1",
                 "contributions[0].year: expected a calendar year ≥ the start year 2018, found 2017",
-                "contributions[1].value: expected a distribution whose values are all a number ≥ 0, but it ranges over [-inf, inf]; truncate it with `lower`/`upper`",
+                "contributions[1].value: expected a distribution whose values are all a number ≥ 0, but it ranges over (-inf, inf); truncate it with `lower`/`upper`",
                 "contributions[1].effects.cost: expected a number ≥ 0, found -0.5",
             ]
         );

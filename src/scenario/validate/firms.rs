@@ -6,7 +6,7 @@ use super::super::limits::{
     MAX_CIT_HOLIDAY_YEARS, MAX_LOSS_CARRY_YEARS, MAX_RAMP_YEARS, MAX_SECTORS,
 };
 use super::super::{FirmLand, Firms, Initial, MacroShock, Park, Sector};
-use super::check::{Checker, Rule, positive_support};
+use super::check::{Checker, Rule, positive_support, support_text};
 use crate::sampling::Value;
 
 /// `[firms]`: an origin for relocated firms when some relocate, at least one
@@ -82,7 +82,7 @@ fn sector(c: &mut Checker, i: usize, s: &SectorFile, weight_sum: f64) -> Sector 
             Some(u) => {
                 let (lo, hi) = positive_support(&u);
                 if !Rule::Positive.holds(lo, hi) {
-                    c.problem(p("land_per_firm_mu"), format!("expected a distribution whose values are all > 0, but it ranges over [{lo}, {hi}]; truncate it with `lower`/`upper`"));
+                    c.problem(p("land_per_firm_mu"), format!("expected a distribution whose values are all > 0, but it ranges over {}; truncate it with `lower`/`upper`", support_text(&u)));
                 }
                 FirmLand::PerFirm(u)
             }
