@@ -136,21 +136,23 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     write_atomic(&dir.join(RECORD_FILE), format!("{json}\n").as_bytes())?;
     write_atomic(&dir.join("scenario.toml"), scn.source.as_bytes())?;
     let charts_dir = dir.join("charts");
-    let make_charts_dir = || {
+    // A chart as `charts/STEM.svg` and `.png`.
+    let write_chart = |stem: &str, svg: &str, png: &[u8]| -> anyhow::Result<()> {
         std::fs::create_dir_all(&charts_dir)
-            .with_context(|| format!("cannot create {}", charts_dir.display()))
+            .with_context(|| format!("cannot create {}", charts_dir.display()))?;
+        write_atomic(&charts_dir.join(format!("{stem}.svg")), svg.as_bytes())?;
+        write_atomic(&charts_dir.join(format!("{stem}.png")), png)?;
+        Ok(())
     };
     let mut charts = Vec::new();
     for r in 0..scn.regions.len() {
         let Some(t) = Tornado::of_region(&analysis, scn, r) else {
             continue;
         };
-        make_charts_dir()?;
-        let stem = format!("tornado-{:02}", r + 1);
         let svg = tornado::render_svg(&t)?;
-        write_atomic(&charts_dir.join(format!("{stem}.svg")), svg.as_bytes())?;
-        write_atomic(
-            &charts_dir.join(format!("{stem}.png")),
+        write_chart(
+            &format!("tornado-{:02}", r + 1),
+            &svg,
             &tornado::render_png(&t)?,
         )?;
         charts.push((t.title.clone(), svg));
@@ -164,12 +166,10 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             let Some(s) = Spider::of_output(&analysis, scn, r, a) else {
                 continue;
             };
-            make_charts_dir()?;
-            let stem = format!("spider-{:02}-{:02}", r + 1, a + 1);
             let svg = spider::render_svg(&s)?;
-            write_atomic(&charts_dir.join(format!("{stem}.svg")), svg.as_bytes())?;
-            write_atomic(
-                &charts_dir.join(format!("{stem}.png")),
+            write_chart(
+                &format!("spider-{:02}-{:02}", r + 1, a + 1),
+                &svg,
                 &spider::render_png(&s)?,
             )?;
             spiders.push(report::SpiderFigure {

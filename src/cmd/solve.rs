@@ -634,6 +634,15 @@ fn report(
         };
         let _ = writeln!(out, "{why}");
     }
+    // The best point's parameters, as `name = value`.
+    let ids: Vec<String> = scn.regions.iter().map(|r| r.id.clone()).collect();
+    let params: Vec<String> = s
+        .space
+        .columns(&ids)
+        .iter()
+        .zip(&alt.point)
+        .map(|(name, x)| format!("{name} = {}", cell(*x)))
+        .collect();
     // A best point at a closed end of its range (a rate of 1, a switch in the
     // first year) is the nearest the formula comes, not a balance inside it.
     if let Some((lo, hi)) = s
@@ -641,14 +650,6 @@ fn report(
         .closed_range()
         .filter(|_| s.space.at_closed_end(&alt.point))
     {
-        let ids: Vec<String> = scn.regions.iter().map(|r| r.id.clone()).collect();
-        let params: Vec<String> = s
-            .space
-            .columns(&ids)
-            .iter()
-            .zip(&alt.point)
-            .map(|(name, x)| format!("{name} = {}", cell(*x)))
-            .collect();
         let range = if hi.is_finite() {
             format!("[{}, {}]", cell(lo), cell(hi))
         } else {
@@ -681,14 +682,6 @@ fn report(
             let _ = writeln!(out, "{}", tx.t("solve.terminal.achieved"));
         }
         None => {
-            let ids: Vec<String> = scn.regions.iter().map(|r| r.id.clone()).collect();
-            let params: Vec<String> = s
-                .space
-                .columns(&ids)
-                .iter()
-                .zip(&alt.point)
-                .map(|(name, x)| format!("{name} = {}", cell(*x)))
-                .collect();
             let _ = writeln!(
                 out,
                 "\n{}\n  {}\n",
