@@ -1221,3 +1221,38 @@ fn the_spider_orders_inputs_by_span_and_marks_the_base() {
     assert!(Spider::of_output(&analysis, &scn, 0, 1).is_none());
     assert!(Spider::of_output(&analysis, &scn, 1, 0).is_none());
 }
+
+/// With the spider alone, the terminal's summary ranked each output's drivers
+/// by Sobol, swing or |SRC|, none of which ran, and printed empty lists
+/// (`tiered: `): it ranks them by the spider's span instead.
+#[test]
+fn a_spider_run_alone_names_each_outputs_drivers_by_their_span() {
+    let dir = common::TestDir::new();
+    let out = dir.ok(&[
+        "sensitivity",
+        common::REFERENCE_PATH,
+        "--method",
+        "spider",
+        "--paths",
+        "8",
+        "--horizon",
+        "6",
+        "--threads",
+        "1",
+        "--out",
+        "out",
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let outputs: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("  ") && l.contains(": "))
+        .collect();
+    assert!(!outputs.is_empty(), "{stdout}");
+    for line in outputs {
+        if line.contains("does not vary") {
+            continue;
+        }
+        let drivers = line.split_once(": ").map_or("", |(_, d)| d);
+        assert_eq!(drivers.matches(", span ").count(), 3, "{line}");
+    }
+}

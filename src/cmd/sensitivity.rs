@@ -193,7 +193,8 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
 }
 
 /// Per region and alternative, the three inputs that move the NPV most (by Sobol
-/// total index when computed, else tornado swing, else |SRC|), ranked by the
+/// total index when computed, else tornado swing, else |SRC|, else the
+/// spider's span: its highest mean NPV less its lowest), ranked by the
 /// estimate's size and shown with its sign, as sensitivity.csv has it: a swing is
 /// negative for an input that lowers the NPV (docs/sensitivity.md, tornado), and
 /// only |SRC| is shown without a sign, as its label says.
@@ -249,28 +250,56 @@ fn summary(scn: &Scenario, analysis: &Analysis, record: &Record, dir: &std::path
                 })
                 .collect()
         };
-        // A swing, an amount, to the decimals the report's table gives it, in
-        // the money unit (it had none: exploratory test).
-        let (label, digits, mut ranked) = [
-            ("ST", 3, score("sobol_total", "", |v| v)),
+        // The spider's span: its highest mean NPV less its lowest over the
+        // input's levels, for a spider run alone (its lists were empty:
+        // exploratory test).
+        let span = || -> Vec<(f64, f64, &str)> {
+            analysis
+                .inputs
+                .iter()
+                .filter_map(|input| {
+                    let values = analysis
+                        .rows
+                        .iter()
+                        .filter(|r| r.output == o && r.method == "spider" && r.input == *input)
+                        .map(|r| r.estimate.value)
+                        .filter(|v| v.is_finite());
+                    let (lo, hi) = values
+                        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+                            (lo.min(v), hi.max(v))
+                        });
+                    (hi >= lo).then_some((hi - lo, hi - lo, input.as_str()))
+                })
+                .collect()
+        };
+        // A swing or a span, an amount, to the decimals the report's table
+        // gives a swing, in the money unit (it had none: exploratory test).
+        let (label, digits, money, mut ranked) = [
+            ("ST", 3, false, score("sobol_total", "", |v| v)),
             (
                 tx.t("sensitivity.terminal.swing"),
                 report::SWING_DECIMALS,
+                true,
                 score("tornado", "swing", |v| v),
             ),
-            ("|SRC|", 3, score("src", "", f64::abs)),
+            ("|SRC|", 3, false, score("src", "", f64::abs)),
+            (
+                tx.t("sensitivity.terminal.span"),
+                report::SWING_DECIMALS,
+                true,
+                span(),
+            ),
         ]
         .into_iter()
-        .find(|(_, _, v)| !v.is_empty())
-        .unwrap_or(("", 0, Vec::new()));
+        .find(|(_, _, _, v)| !v.is_empty())
+        .unwrap_or(("", 0, false, Vec::new()));
         ranked.sort_by(|x, y| y.0.total_cmp(&x.0));
-        let is_swing = label == tx.t("sensitivity.terminal.swing");
         let top: Vec<String> = ranked
             .iter()
             .take(3)
             .map(|&(_, v, input)| {
                 let mut value = format!("{v:.digits$}");
-                if is_swing {
+                if money {
                     value = format!("{value} {unit}");
                 }
                 driver(scn, input, label, &value)
