@@ -167,6 +167,12 @@ impl std::fmt::Display for Occupant {
 /// manifests have). Anything else is the user's, and the swap in
 /// [`Staging::publish`] would delete it.
 pub fn occupant(target: &Path) -> Option<Occupant> {
+    place(target).map(|(what, _)| what)
+}
+
+/// [`occupant`], with the files enclave did not write under [`Occupant::Others`]
+/// (none otherwise), the folder listed once.
+fn place(target: &Path) -> Option<(Occupant, Vec<String>)> {
     let Ok(link) = std::fs::symlink_metadata(target) else {
         return None;
     };
@@ -174,18 +180,19 @@ pub fn occupant(target: &Path) -> Option<Occupant> {
     // (the link, not what it points to, is removed).
     let meta = match std::fs::metadata(target) {
         Ok(m) => m,
-        Err(_) if link.file_type().is_symlink() => return Some(Occupant::BrokenLink),
-        Err(_) => return Some(Occupant::File),
+        Err(_) if link.file_type().is_symlink() => return Some((Occupant::BrokenLink, Vec::new())),
+        Err(_) => return Some((Occupant::File, Vec::new())),
     };
     if !meta.is_dir() {
-        return Some(Occupant::File);
+        return Some((Occupant::File, Vec::new()));
     }
     let empty = std::fs::read_dir(target).is_ok_and(|mut e| e.next().is_none());
     let ours = target.join(MANIFEST_FILE).is_file() || target.join(RUN_FILE).is_file();
     if !(empty || ours) {
-        return Some(Occupant::Foreign);
+        return Some((Occupant::Foreign, Vec::new()));
     }
-    (!others(target).is_empty()).then_some(Occupant::Others)
+    let files = others(target);
+    (!files.is_empty()).then_some((Occupant::Others, files))
 }
 
 /// The files in the folder of enclave's at `target` that its manifest does not
@@ -219,16 +226,12 @@ fn others(target: &Path) -> Vec<String> {
 /// # Errors
 /// [`PublishError::Occupied`] if something a run may not replace is there.
 pub fn check_place(target: &Path) -> Result<(), PublishError> {
-    match occupant(target) {
+    match place(target) {
         None => Ok(()),
-        Some(what) => Err(PublishError::Occupied {
+        Some((what, files)) => Err(PublishError::Occupied {
             path: target.display().to_string(),
             what,
-            files: if what == Occupant::Others {
-                others(target)
-            } else {
-                Vec::new()
-            },
+            files,
         }),
     }
 }

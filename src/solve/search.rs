@@ -350,11 +350,10 @@ fn model_point(s: &Search<'_>, centre: usize) -> Option<Vec<f64>> {
         Target::Shapley => m.regions[r].npv.mean,
         _ => m.regions[r].gain(),
     };
+    let distance = |p: &[f64]| -> f64 { p.iter().zip(&c.point).map(|(x, y)| (x - y).abs()).sum() };
     let mut alpha = Vec::with_capacity(n);
     let mut beta = Vec::with_capacity(n);
     for r in 0..n {
-        let distance =
-            |p: &[f64]| -> f64 { p.iter().zip(&c.point).map(|(x, y)| (x - y).abs()).sum() };
         let near = s
             .candidates
             .iter()
